@@ -1,0 +1,336 @@
+//! The pure access engine: given a snapshot, answer "may P do X at S?" with a decision and its evidence.
+//! No IO, no clock, no terminal: everything it knows is in the [`Snapshot`].
+
+pub mod access_policy;
+pub mod closure;
+pub mod condition;
+pub mod network;
+pub mod pattern;
+pub mod rbac;
+pub mod verdict;
+
+use crate::catalog::{Action, Plane};
+use crate::error::QueryError;
+use crate::model::{PrincipalKind, Scope, ScopeKind, Snapshot, Vault};
+use closure::{Ancestry, Index, PrincipalSet};
+pub use network::Origin;
+use rbac::Rbac;
+pub use verdict::{Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict};
+
+/// An evaluator over one borrowed snapshot, with its lookups built once.
+pub struct Engine<'a> {
+    pub snapshot: &'a Snapshot,
+    pub index: Index,
+}
+
+/// Who is asking: the principal, its groups, and whether those are fully known.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub principal: PrincipalRef,
+    pub set: PrincipalSet,
+    /// False when the principal is absent from the directory data or memberships could not be collected:
+    /// a group grant or deny might then apply without the snapshot showing it.
+    pub groups_known: bool,
+}
+
+/// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    pub scope: Scope,
+    pub ancestry: Ancestry,
+    pub vault: Option<&'a Vault>,
+}
+
+/// The RBAC part of a decision for one action.
+struct Part {
+    decision: Decision,
+    grants: Vec<Grant>,
+    denies: Vec<Deny>,
+    unknown_because: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        Self { snapshot, index: Index::build(snapshot) }
+    }
+
+    fn rbac(&self) -> Rbac<'_> {
+        Rbac { snapshot: self.snapshot, index: &self.index }
+    }
+
+    /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
+    /// subjects (a deleted principal's assignments remain), but their groups are unknown.
+    pub fn subject(&self, principal_id: &str) -> Subject {
+        let id = principal_id.to_ascii_lowercase();
+        let principal = self.index.principal.get(&id).and_then(|&i| self.snapshot.principals.get(i));
+        let directory_gaps = self.snapshot.collection_errors.iter().any(|e| e.is_about("groupmemberships") || e.is_about("principals"));
+        Subject {
+            principal: PrincipalRef {
+                id: id.clone(),
+                display_name: principal.map_or_else(|| "(not in directory data)".to_string(), |p| p.display_name.clone()),
+                kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),
+            },
+            groups_known: principal.is_some() && !directory_gaps,
+            set: self.index.principal_set(&id),
+        }
+    }
+
+    pub fn target(&self, scope: &Scope) -> Target<'a> {
+        let vault = scope.vault().and_then(|v| self.index.vault.get(v.key())).and_then(|&i| self.snapshot.vaults.get(i));
+        Target { scope: scope.clone(), ancestry: self.index.ancestry(scope), vault }
+    }
+
+    /// Collection errors of `section` at the target or above it.
+    fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for scope in &target.ancestry.scopes {
+            for e in self.index.errors_at.get(scope.key()).into_iter().flatten().filter_map(|&i| self.snapshot.collection_errors.get(i)) {
+                if e.is_about(section) {
+                    let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+                    out.push(format!("{} at {} could not be read{status}", e.what, e.scope));
+                }
+            }
+        }
+        out
+    }
+
+    fn rbac_part(&self, subject: &Subject, target: &Target, action: &str, plane: Plane) -> Part {
+        let lower = action.to_ascii_lowercase();
+        let rbac = self.rbac();
+        let grants = rbac.scan_grants(&subject.set, &target.ancestry, &lower, plane, false);
+        let denies = rbac.scan_denies(&subject.set, subject.groups_known, &target.scope, &target.ancestry, &lower, plane);
+        let mut grant_gaps = grants.missing;
+        grant_gaps.extend(self.gaps(target, "roleassignments"));
+        if !subject.groups_known {
+            grant_gaps.push(format!("the group memberships of {} are not in the snapshot", subject.principal.id));
+        }
+        let mut deny_gaps = denies.missing;
+        deny_gaps.extend(self.gaps(target, "denyassignments"));
+        let mut notes = denies.notes;
+        let (decision, unknown_because) = if !denies.denies.is_empty() {
+            (Decision::Denied, Vec::new())
+        } else if !grants.grants.is_empty() {
+            if !denies.conditional.is_empty() {
+                notes.push("a conditional deny assignment may block this".to_string());
+                (Decision::Conditional, Vec::new())
+            } else if !deny_gaps.is_empty() {
+                (Decision::Unknown, deny_gaps)
+            } else {
+                (Decision::Allowed, Vec::new())
+            }
+        } else if !grants.conditional.is_empty() {
+            notes.extend(deny_gaps.into_iter().map(|g| format!("also: {g}")));
+            (Decision::Conditional, Vec::new())
+        } else if !grant_gaps.is_empty() {
+            (Decision::Unknown, grant_gaps)
+        } else {
+            (Decision::Denied, Vec::new())
+        };
+        let mut all_grants = grants.grants;
+        all_grants.extend(grants.conditional);
+        let mut all_denies = denies.denies;
+        all_denies.extend(denies.conditional);
+        Part { decision, grants: all_grants, denies: all_denies, unknown_because, notes }
+    }
+
+    /// Checks the action makes sense at the target before evaluating it.
+    fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
+        if action.plane == Plane::Management {
+            return Ok(());
+        }
+        if target.scope.vault().is_none() {
+            return Err(QueryError::DataActionScope { action: action.label.clone(), scope: target.scope.id().to_string() });
+        }
+        if target.vault.is_none() {
+            return Err(QueryError::UnknownVault(target.scope.vault().map(|v| v.id().to_string()).unwrap_or_default()));
+        }
+        if let ScopeKind::VaultItem(item) = target.scope.kind()
+            && action.policy_kind().and_then(|k| k.item_kind()) != Some(item)
+        {
+            return Err(QueryError::ItemMismatch { action: action.label.clone(), scope: target.scope.id().to_string() });
+        }
+        Ok(())
+    }
+
+    /// Decides one question. `via_app` is the appId of the client application a user calls through.
+    pub fn check(&self, subject: &Subject, target: &Target, action: &Action, via_app: Option<&str>, origin: Option<&Origin>) -> Result<Verdict, QueryError> {
+        self.validate(target, action)?;
+        let via_app = via_app.map(str::to_ascii_lowercase);
+        let mut v = Verdict {
+            decision: Decision::Denied,
+            principal: subject.principal.clone(),
+            via_app: via_app.clone(),
+            scope: target.scope.id().to_string(),
+            action: action.canonical.clone(),
+            operation: action.label.clone(),
+            required_actions: action.rbac_actions.clone(),
+            plane: action.plane,
+            permission_model: None,
+            endpoint: self.endpoint(target, action.plane),
+            grants: Vec::new(),
+            denies: Vec::new(),
+            network: NetworkVerdict { evaluated: false, allowed: None, reason: String::new() },
+            eligible: Vec::new(),
+            unknown_because: Vec::new(),
+            notes: Vec::new(),
+        };
+        if subject.principal.kind == PrincipalKind::Group {
+            v.notes.push("a group never signs in itself: this is what membership of the group grants".to_string());
+        }
+        match (action.plane, target.vault) {
+            (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(subject, target, vault, action, via_app.as_deref(), &mut v),
+            (Plane::Data, Some(vault)) => self.data_access_policy(subject, target, vault, action, via_app.as_deref(), &mut v),
+            _ => self.management(subject, target, action, origin, &mut v),
+        }
+        if action.plane == Plane::Data
+            && let Some(vault) = target.vault
+        {
+            apply_network(vault, origin, &mut v);
+        }
+        self.purge_protection(target, action, &mut v);
+        self.eligibilities(subject, target, action, &mut v);
+        Ok(v)
+    }
+
+    fn endpoint(&self, target: &Target, plane: Plane) -> String {
+        match (plane, target.vault) {
+            (Plane::Data, Some(vault)) => format!("{}.{}", vault.name, self.snapshot.cloud.vault_dns_suffix()),
+            _ => self.snapshot.cloud.management_endpoint().to_string(),
+        }
+    }
+
+    fn absorb(&self, v: &mut Verdict, parts: Vec<Part>) {
+        let mut decision = Decision::Allowed;
+        for p in parts {
+            decision = decision.and(p.decision);
+            for g in p.grants {
+                if !v.grants.iter().any(|x| x.id == g.id) {
+                    v.grants.push(g);
+                }
+            }
+            for d in p.denies {
+                if !v.denies.iter().any(|x| x.id == d.id) {
+                    v.denies.push(d);
+                }
+            }
+            v.unknown_because.extend(p.unknown_because);
+            v.notes.extend(p.notes);
+        }
+        v.decision = decision;
+    }
+
+    fn management(&self, subject: &Subject, target: &Target, action: &Action, origin: Option<&Origin>, v: &mut Verdict) {
+        let parts = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Management)).collect();
+        self.absorb(v, parts);
+        if origin.is_some() {
+            v.network.reason = "network rules apply only to the data plane: management calls are not filtered by the vault firewall".into();
+        }
+        if let ScopeKind::Vault | ScopeKind::VaultItem(_) = target.scope.kind()
+            && target.vault.is_none()
+        {
+            v.notes.push("this vault is not in the snapshot; only role assignments were consulted".into());
+        }
+    }
+
+    fn data_rbac(&self, subject: &Subject, target: &Target, vault: &Vault, action: &Action, via_app: Option<&str>, v: &mut Verdict) {
+        v.permission_model = Some(PermissionModel::Rbac);
+        let parts = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Data)).collect();
+        self.absorb(v, parts);
+        let ignored = access_policy::scan(vault, &subject.set, via_app, &action.policy);
+        let mut note = "access policies are inactive: this vault uses Azure RBAC (enableRbacAuthorization is true)".to_string();
+        if let Some(g) = ignored.grants.first() {
+            note.push_str(&format!("; the access-policy entry {} would otherwise grant this", g.id));
+        }
+        v.notes.push(note);
+        if via_app.is_some() {
+            v.notes.push("compound identity (user through an application) exists only for access policies: RBAC evaluates the signed-in principal".into());
+        }
+        if action.rbac_actions.len() > 1 {
+            v.notes.push(format!("{} needs every one of: {}", action.label, action.rbac_actions.join(", ")));
+        }
+    }
+
+    fn data_access_policy(&self, subject: &Subject, target: &Target, vault: &Vault, action: &Action, via_app: Option<&str>, v: &mut Verdict) {
+        v.permission_model = Some(PermissionModel::AccessPolicy);
+        let scan = access_policy::scan(vault, &subject.set, via_app, &action.policy);
+        let gaps = self.gaps(target, "accesspolicies");
+        v.decision = if scan.allowed() && !action.policy.is_empty() {
+            Decision::Allowed
+        } else if !gaps.is_empty() || !subject.groups_known {
+            v.unknown_because.extend(gaps);
+            if !subject.groups_known {
+                v.unknown_because.push(format!("the group memberships of {} are not in the snapshot", subject.principal.id));
+            }
+            Decision::Unknown
+        } else {
+            Decision::Denied
+        };
+        if !scan.allowed() && !scan.grants.is_empty() {
+            let lacking: Vec<String> = scan.lacking.iter().map(|(k, p)| format!("{}/{p}", k.as_str())).collect();
+            v.notes.push(format!("partly granted: {} is still missing", lacking.join(", ")));
+        }
+        v.grants = scan.grants;
+        v.notes.extend(scan.notes);
+        let mut note = "Azure RBAC data roles and deny assignments do not apply: this vault uses access policies (enableRbacAuthorization is false)".to_string();
+        let rbac = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Data)).find(|p| p.decision.grants_something());
+        if let Some(g) = rbac.as_ref().and_then(|p| p.grants.first()) {
+            note.push_str(&format!("; role assignment {} would grant this on an RBAC vault", g.id));
+        }
+        v.notes.push(note);
+        if let ScopeKind::VaultItem(kind) = target.scope.kind() {
+            v.notes.push(format!("access policies are vault-wide: this answer holds for every item in {} of the vault", kind.as_str()));
+        }
+    }
+
+    fn purge_protection(&self, target: &Target, action: &Action, v: &mut Verdict) {
+        if action.purge && target.vault.is_some_and(|vault| vault.purge_protection) {
+            v.decision = Decision::Denied;
+            v.unknown_because.clear();
+            v.notes.push("purge protection is on: nothing can be purged until its retention period ends, whatever the grants".into());
+        }
+    }
+
+    fn eligibilities(&self, subject: &Subject, target: &Target, action: &Action, v: &mut Verdict) {
+        let plane = match (action.plane, target.vault) {
+            (Plane::Data, Some(vault)) if !vault.rbac_authorization => return,
+            (plane, _) => plane,
+        };
+        for a in &action.rbac_actions {
+            let scan = self.rbac().scan_grants(&subject.set, &target.ancestry, &a.to_ascii_lowercase(), plane, true);
+            for g in scan.grants.into_iter().chain(scan.conditional) {
+                if !v.eligible.iter().any(|x| x.id == g.id) {
+                    v.notes.push(format!(
+                        "eligible, not active: PIM eligibility {} ({}) would grant this once activated",
+                        g.id,
+                        g.role_name.as_deref().unwrap_or("unknown role")
+                    ));
+                    v.eligible.push(g);
+                }
+            }
+        }
+    }
+}
+
+/// Applies the firewall to a data-plane verdict, or describes it when no location was given.
+fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
+    let Some(origin) = origin else {
+        v.network.reason = format!("not evaluated (no caller location given); {}", network::describe(&vault.network));
+        return;
+    };
+    v.network = network::admits(&vault.network, origin);
+    match v.network.allowed {
+        Some(false) => {
+            if v.decision != Decision::Denied {
+                v.notes.push(format!("authorization alone would be {}, but the network blocks the call", v.decision.as_str()));
+            }
+            v.decision = Decision::Denied;
+            v.unknown_because.clear();
+        }
+        None if v.decision.grants_something() => {
+            v.unknown_because.push(format!("network: {}", v.network.reason));
+            v.decision = Decision::Unknown;
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,82 @@
+//! The access-policy data plane: vault-wide entries per object id, optionally bound to an application
+//! (compound identity), permission names compared case-insensitively, `all` meaning everything but `purge`.
+
+use crate::eval::closure::PrincipalSet;
+use crate::eval::verdict::{Grant, GrantKind};
+use crate::model::{AccessPolicy, PolicyKind, Vault};
+
+#[derive(Debug, Default)]
+pub struct PolicyScan {
+    /// Entries that contribute a required permission.
+    pub grants: Vec<Grant>,
+    /// Required permissions that no applicable entry holds.
+    pub lacking: Vec<(PolicyKind, String)>,
+    pub notes: Vec<String>,
+}
+
+impl PolicyScan {
+    pub fn allowed(&self) -> bool {
+        self.lacking.is_empty()
+    }
+}
+
+/// Whether an entry's list holds a permission. `all` covers every permission of that kind except `purge`
+/// (reference decision 2: Microsoft left `purge` out of `all` on purpose).
+pub fn holds(entry: &AccessPolicy, kind: PolicyKind, permission: &str) -> Option<String> {
+    let list = entry.permissions(kind);
+    if list.iter().any(|p| p == permission) {
+        Some(format!("{}/{}", kind.as_str(), permission))
+    } else if permission != "purge" && list.iter().any(|p| p == "all") {
+        Some(format!("{}/all", kind.as_str()))
+    } else {
+        None
+    }
+}
+
+/// Evaluates the entries of `vault` for `who`, calling directly or through application `via_app`.
+pub fn scan(vault: &Vault, who: &PrincipalSet, via_app: Option<&str>, required: &[(PolicyKind, String)]) -> PolicyScan {
+    let mut out = PolicyScan::default();
+    let mut held = vec![false; required.len()];
+    for entry in &vault.access_policies {
+        let Some(via) = who.reach(&entry.object_id) else { continue };
+        let matched: Vec<(usize, String)> =
+            required.iter().enumerate().filter_map(|(i, (k, p))| holds(entry, *k, p).map(|m| (i, m))).collect();
+        if matched.is_empty() {
+            continue;
+        }
+        if let Some(app) = &entry.application_id
+            && via_app != Some(app.as_str())
+        {
+            out.notes.push(format!(
+                "access-policy entry for {} is bound to application {app} (compound identity): it grants {} only when the call goes through that application",
+                entry.object_id,
+                matched.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            continue;
+        }
+        for (i, _) in &matched {
+            if let Some(h) = held.get_mut(*i) {
+                *h = true;
+            }
+        }
+        out.grants.push(Grant {
+            kind: GrantKind::AccessPolicy,
+            id: entry.reference(&vault.scope),
+            role_name: None,
+            role_definition_id: None,
+            scope: vault.scope.id().to_string(),
+            principal_id: entry.object_id.clone(),
+            via_groups: via.to_vec(),
+            condition: None,
+            matched: matched.into_iter().map(|(_, m)| m).collect(),
+        });
+    }
+    out.lacking = required.iter().zip(held).filter(|(_, h)| !h).map(|(r, _)| r.clone()).collect();
+    if required.iter().any(|(_, p)| p == "purge")
+        && vault.access_policies.iter().any(|e| who.reach(&e.object_id).is_some() && PolicyKind::ALL.iter().any(|k| e.permissions(*k).iter().any(|p| p == "all")))
+        && !out.allowed()
+    {
+        out.notes.push("'all' in an access policy does not include purge".to_string());
+    }
+    out
+}

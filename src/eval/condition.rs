@@ -1,0 +1,163 @@
+//! Which actions an ABAC condition restricts.
+//!
+//! Azure's conditions follow a documented pattern: `(!(ActionMatches{'X'}) OR <test>)`, possibly several
+//! such clauses joined by `AND`. A clause only bites when the requested action matches one of its `X`s; for
+//! every other action it is vacuously true. kvaccess does not evaluate `<test>` (it depends on request
+//! attributes), so a biting condition makes the grant *conditional* — never a silent allow. Anything not in
+//! that shape is treated as biting on every action.
+
+use crate::eval::pattern::ActionPattern;
+
+/// Whether the condition can restrict `action` (lower-cased).
+pub fn restricts(condition: &str, action_lower: &str) -> bool {
+    let Some(clauses) = split_top_level(strip_parens(condition.trim()), "and") else {
+        return true;
+    };
+    clauses.iter().any(|clause| clause_restricts(clause, action_lower))
+}
+
+fn clause_restricts(clause: &str, action_lower: &str) -> bool {
+    let Some(parts) = split_top_level(strip_parens(clause.trim()), "or") else {
+        return true;
+    };
+    let Some(first) = parts.first() else {
+        return true;
+    };
+    let guard = strip_parens(first.trim());
+    let Some(negated) = guard.strip_prefix('!') else {
+        return true;
+    };
+    let negated = strip_parens(negated.trim());
+    let Some(actions) = split_top_level(negated, "or") else {
+        return true;
+    };
+    let mut patterns = Vec::new();
+    for a in actions {
+        match action_matches_argument(strip_parens(a.trim())) {
+            Some(p) => patterns.push(p),
+            None => return true,
+        }
+    }
+    parts.len() < 2 || patterns.iter().any(|p| ActionPattern::new(p).matches_lower(action_lower))
+}
+
+/// `ActionMatches{'X'}` or `SubOperationMatches{'X'}` → `X`.
+fn action_matches_argument(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("ActionMatches{").or_else(|| s.strip_prefix("SubOperationMatches{"))?;
+    let inner = rest.strip_suffix('}')?.trim();
+    inner.strip_prefix('\'')?.strip_suffix('\'')
+}
+
+/// Removes parentheses that enclose the whole expression.
+fn strip_parens(mut s: &str) -> &str {
+    loop {
+        let t = s.trim();
+        if t.starts_with('(') && t.ends_with(')') && closing_of_first(t) == Some(t.len() - 1) {
+            s = &t[1..t.len() - 1];
+        } else {
+            return t;
+        }
+    }
+}
+
+fn closing_of_first(s: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits on a keyword (`AND`/`OR`, any case) outside parentheses, braces and quotes. `None` when the
+/// brackets do not balance.
+fn split_top_level<'a>(s: &'a str, keyword: &str) -> Option<Vec<&'a str>> {
+    let bytes = s.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut quoted = false;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\'' => quoted = !quoted,
+            b'(' | b'{' if !quoted => depth += 1,
+            b')' | b'}' if !quoted => depth -= 1,
+            _ if !quoted && depth == 0 && is_keyword_at(s, i, keyword) => {
+                parts.push(&s[start..i]);
+                i += keyword.len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+        i += 1;
+    }
+    if depth != 0 || quoted {
+        return None;
+    }
+    parts.push(&s[start..]);
+    Some(parts)
+}
+
+fn is_keyword_at(s: &str, i: usize, keyword: &str) -> bool {
+    let end = i + keyword.len();
+    let Some(word) = s.get(i..end) else {
+        return false;
+    };
+    let before = i == 0 || s.as_bytes().get(i - 1).is_some_and(|b| b.is_ascii_whitespace() || *b == b')');
+    let after = s.as_bytes().get(end).is_none_or(|b| b.is_ascii_whitespace() || *b == b'(');
+    word.eq_ignore_ascii_case(keyword) && before && after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restricts;
+
+    const KVDAA: &str = "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals{00482a5a-887f-4fb3-b363-3b7fe8e74483})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals{00482a5a-887f-4fb3-b363-3b7fe8e74483}))";
+
+    #[test]
+    fn delegation_condition_restricts_only_role_assignment_writes_and_deletes() {
+        assert!(restricts(KVDAA, "microsoft.authorization/roleassignments/write"));
+        assert!(restricts(KVDAA, "microsoft.authorization/roleassignments/delete"));
+        assert!(!restricts(KVDAA, "microsoft.authorization/roleassignments/read"));
+        assert!(!restricts(KVDAA, "microsoft.keyvault/vaults/read"));
+    }
+
+    #[test]
+    fn secret_name_condition() {
+        let c = "((!(ActionMatches{'Microsoft.KeyVault/vaults/secrets/getSecret/action'})) OR (@Resource[Microsoft.KeyVault/vaults/secrets:name] StringStartsWith 'app-'))";
+        assert!(restricts(c, "microsoft.keyvault/vaults/secrets/getsecret/action"));
+        assert!(!restricts(c, "microsoft.keyvault/vaults/secrets/readmetadata/action"));
+    }
+
+    #[test]
+    fn several_actions_in_one_guard() {
+        let c = "(!(ActionMatches{'a/read'} OR ActionMatches{'b/*'})) OR (@Resource[x] StringEquals 'y')";
+        assert!(restricts(c, "a/read"));
+        assert!(restricts(c, "b/c/d"));
+        assert!(!restricts(c, "c/read"));
+    }
+
+    #[test]
+    fn anything_else_restricts_everything() {
+        assert!(restricts("@Resource[Microsoft.Storage/x:name] StringEquals 'y'", "anything"));
+        assert!(restricts("(ActionMatches{'a'}) OR (@Resource[x] StringEquals 'y')", "b"));
+        assert!(restricts("((broken", "b"));
+        assert!(restricts("", "b"));
+    }
+}

@@ -1,0 +1,208 @@
+//! Azure RBAC: role assignments inherited down the scope tree, (Data)Actions minus Not(Data)Actions per role
+//! definition, conditions, and deny assignments.
+
+use crate::catalog::Plane;
+use crate::eval::closure::{Ancestry, Index, PrincipalSet};
+use crate::eval::condition;
+use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
+use crate::model::{EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot};
+
+/// Whether a set of permission blocks allows an action, and under which condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockMatch {
+    No,
+    /// Allowed; the pattern that matched.
+    Yes(String),
+    /// Allowed only if the block's condition holds.
+    If { pattern: String, condition: String },
+}
+
+/// `Actions − NotActions` (management) or `DataActions − NotDataActions` (data), per block: a block's
+/// `Not…` only subtracts from that block, never from another role or block (NotActions are not denies).
+pub fn blocks_allow(blocks: &[Permission], action_lower: &str, plane: Plane) -> BlockMatch {
+    let mut best = BlockMatch::No;
+    for block in blocks {
+        let (allow, not) = match plane {
+            Plane::Management => (&block.actions, &block.not_actions),
+            Plane::Data => (&block.data_actions, &block.not_data_actions),
+        };
+        let Some(hit) = allow.iter().find(|p| p.matches_lower(action_lower)) else { continue };
+        if not.iter().any(|p| p.matches_lower(action_lower)) {
+            continue;
+        }
+        match &block.condition {
+            Some(c) if condition::restricts(c, action_lower) => {
+                if best == BlockMatch::No {
+                    best = BlockMatch::If { pattern: hit.as_str().to_string(), condition: c.clone() };
+                }
+            }
+            _ => return BlockMatch::Yes(hit.as_str().to_string()),
+        }
+    }
+    best
+}
+
+/// What the role assignments say about one action.
+#[derive(Debug, Default)]
+pub struct GrantScan {
+    /// Unconditional grants.
+    pub grants: Vec<Grant>,
+    /// Grants that hold only under a condition.
+    pub conditional: Vec<Grant>,
+    /// Reasons a grant may exist that the snapshot cannot show.
+    pub missing: Vec<String>,
+}
+
+/// What the deny assignments say about one action.
+#[derive(Debug, Default)]
+pub struct DenyScan {
+    pub denies: Vec<Deny>,
+    pub conditional: Vec<Deny>,
+    pub missing: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+pub struct Rbac<'a> {
+    pub snapshot: &'a Snapshot,
+    pub index: &'a Index,
+}
+
+impl Rbac<'_> {
+    fn definition(&self, a: &RoleAssignment) -> Option<&RoleDefinition> {
+        self.index.role_definition.get(&a.role_definition_guid).and_then(|&i| self.snapshot.role_definitions.get(i))
+    }
+
+    fn grant(&self, a: &RoleAssignment, via: &[String], pattern: String, condition: Option<String>) -> Grant {
+        let def = self.definition(a);
+        Grant {
+            kind: GrantKind::RoleAssignment,
+            id: a.id.clone(),
+            role_name: def.map(|d| d.role_name.clone()),
+            role_definition_id: Some(a.role_definition_id.clone()),
+            scope: a.scope.id().to_string(),
+            principal_id: a.principal_id.clone(),
+            via_groups: via.to_vec(),
+            condition,
+            matched: vec![pattern],
+        }
+    }
+
+    /// Examines one assignment that names someone in `who` at a scope that contains the target.
+    fn examine(&self, a: &RoleAssignment, via: &[String], action_lower: &str, plane: Plane, scan: &mut GrantScan) {
+        let Some(def) = self.definition(a) else {
+            scan.missing.push(format!(
+                "role assignment {} at {} uses role definition {} which is not in the snapshot",
+                a.id, a.scope, a.role_definition_id
+            ));
+            return;
+        };
+        let assignment_condition = a.condition.as_ref().filter(|c| condition::restricts(c, action_lower));
+        match blocks_allow(&def.permissions, action_lower, plane) {
+            BlockMatch::No => {}
+            BlockMatch::Yes(p) => match assignment_condition {
+                None => scan.grants.push(self.grant(a, via, p, None)),
+                Some(c) => scan.conditional.push(self.grant(a, via, p, Some(c.clone()))),
+            },
+            BlockMatch::If { pattern, condition } => {
+                let both = match assignment_condition {
+                    Some(c) => format!("{condition} AND {c}"),
+                    None => condition,
+                };
+                scan.conditional.push(self.grant(a, via, pattern, Some(both)));
+            }
+        }
+    }
+
+    /// Role assignments (or PIM eligibilities) of `who` at any scope containing the target.
+    pub fn scan_grants(&self, who: &PrincipalSet, ancestry: &Ancestry, action_lower: &str, plane: Plane, eligible: bool) -> GrantScan {
+        let mut scan = GrantScan::default();
+        let (list, at) = if eligible {
+            (&self.snapshot.role_eligibilities, &self.index.eligibilities_at)
+        } else {
+            (&self.snapshot.role_assignments, &self.index.assignments_at)
+        };
+        for scope in &ancestry.scopes {
+            for a in at.get(scope.key()).into_iter().flatten().filter_map(|&i| list.get(i)) {
+                if let Some(via) = who.reach(&a.principal_id) {
+                    self.examine(a, via, action_lower, plane, &mut scan);
+                }
+            }
+        }
+        if ancestry.unplaced_subscription && !eligible {
+            self.unattributable_grants(who, ancestry, action_lower, plane, &mut scan);
+        }
+        scan
+    }
+
+    /// The target's subscription has no known management group: grants at other management groups might
+    /// apply, and the snapshot cannot say.
+    fn unattributable_grants(&self, who: &PrincipalSet, ancestry: &Ancestry, action_lower: &str, plane: Plane, scan: &mut GrantScan) {
+        for id in who.ids() {
+            for a in self.index.assignments_of.get(id).into_iter().flatten().filter_map(|&i| self.snapshot.role_assignments.get(i)) {
+                if a.scope.kind() != ScopeKind::ManagementGroup || ancestry.contains(a.scope.key()) {
+                    continue;
+                }
+                let mut probe = GrantScan::default();
+                self.examine(a, &[], action_lower, plane, &mut probe);
+                if !probe.grants.is_empty() || !probe.conditional.is_empty() {
+                    scan.missing.push(format!(
+                        "role assignment {} at management group {} would grant this, but the snapshot does not say whether the target's subscription is below that group",
+                        a.id, a.scope
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Deny assignments that apply to `who` at the target.
+    pub fn scan_denies(&self, who: &PrincipalSet, groups_known: bool, target: &Scope, ancestry: &Ancestry, action_lower: &str, plane: Plane) -> DenyScan {
+        let mut scan = DenyScan::default();
+        for scope in &ancestry.scopes {
+            for d in self.index.denies_at.get(scope.key()).into_iter().flatten().filter_map(|&i| self.snapshot.deny_assignments.get(i)) {
+                if d.do_not_apply_to_child_scopes && d.scope != *target {
+                    continue;
+                }
+                let matched = blocks_allow(&d.permissions, action_lower, plane);
+                if matched == BlockMatch::No {
+                    continue;
+                }
+                let everyone = d.principals.iter().any(|p| p == EVERYONE);
+                let via = d.principals.iter().find_map(|p| who.reach(p));
+                if !everyone && via.is_none() {
+                    if !groups_known && !d.principals.is_empty() {
+                        scan.missing.push(format!("deny assignment {} names groups the principal may belong to (its memberships are not known)", d.name));
+                    }
+                    continue;
+                }
+                if d.exclude_principals.iter().any(|p| who.reach(p).is_some()) {
+                    continue;
+                }
+                if d.audit_only {
+                    scan.notes.push(format!("deny assignment '{}' is in audit mode: it logs this action without blocking it", d.name));
+                    continue;
+                }
+                if !groups_known && !d.exclude_principals.is_empty() {
+                    scan.missing.push(format!(
+                        "deny assignment '{}' excludes principals the caller may belong to (its memberships are not known)",
+                        d.name
+                    ));
+                    continue;
+                }
+                let deny = Deny {
+                    kind: DenyKind::DenyAssignment,
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    scope: d.scope.id().to_string(),
+                    via_groups: via.map(<[String]>::to_vec).unwrap_or_default(),
+                    everyone: via.is_none(),
+                    condition: match &matched {
+                        BlockMatch::If { condition, .. } => Some(condition.clone()),
+                        _ => None,
+                    },
+                };
+                if deny.condition.is_some() { scan.conditional.push(deny) } else { scan.denies.push(deny) }
+            }
+        }
+        scan
+    }
+}

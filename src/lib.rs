@@ -1,0 +1,17 @@
+//! kvaccess: who can do what on Azure Key Vault, on both planes, and why.
+//!
+//! The library is the whole engine; the `kvaccess` binary is a thin shell over it.
+//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1);
+//! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
+//! - [`eval`] decides one question with its evidence, purely;
+//! - [`query`] asks the questions people ask: who can, what can, who can escalate;
+//! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests.
+
+pub mod catalog;
+pub mod error;
+pub mod eval;
+pub mod model;
+pub mod query;
+pub mod sanitize;
+pub mod snapshot;
+pub mod synth;

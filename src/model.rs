@@ -1,0 +1,126 @@
+//! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
+
+pub mod principal;
+pub mod role;
+pub mod scope;
+pub mod vault;
+
+pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
+pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
+pub use scope::{ItemKind, Scope, ScopeKind};
+pub use vault::{AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess, Vault, VaultItem};
+
+/// The Azure cloud a snapshot was taken in; it decides the endpoints explanations name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cloud {
+    #[default]
+    AzureCloud,
+    AzureChinaCloud,
+    AzureUsGovernment,
+}
+
+impl Cloud {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "azurecloud" | "azurepubliccloud" | "public" => Some(Self::AzureCloud),
+            "azurechinacloud" | "china" => Some(Self::AzureChinaCloud),
+            "azureusgovernment" | "usgovernment" => Some(Self::AzureUsGovernment),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AzureCloud => "AzureCloud",
+            Self::AzureChinaCloud => "AzureChinaCloud",
+            Self::AzureUsGovernment => "AzureUSGovernment",
+        }
+    }
+
+    /// Host of the management plane (ARM).
+    pub fn management_endpoint(self) -> &'static str {
+        match self {
+            Self::AzureCloud => "management.azure.com",
+            Self::AzureChinaCloud => "management.chinacloudapi.cn",
+            Self::AzureUsGovernment => "management.usgovcloudapi.net",
+        }
+    }
+
+    /// DNS suffix of vault data-plane endpoints.
+    pub fn vault_dns_suffix(self) -> &'static str {
+        match self {
+            Self::AzureCloud => "vault.azure.net",
+            Self::AzureChinaCloud => "vault.azure.cn",
+            Self::AzureUsGovernment => "vault.usgovcloudapi.net",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagementGroup {
+    pub scope: Scope,
+    pub display_name: String,
+    pub parent: Option<Scope>,
+    /// Lower-cased subscription ids directly below this group.
+    pub subscription_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub scope: Scope,
+    pub subscription_id: String,
+    pub display_name: String,
+    pub tenant_id: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceGroup {
+    pub scope: Scope,
+    pub name: String,
+    pub location: String,
+}
+
+/// A part of the tenant that could not be read. Questions whose answer depends on it are "unknown".
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionError {
+    pub scope: Scope,
+    /// Lower-cased section name: `roleassignments`, `accesspolicies`, `denyassignments`, …
+    pub what: String,
+    pub status: Option<i64>,
+    pub message: String,
+}
+
+impl CollectionError {
+    pub fn is_about(&self, section: &str) -> bool {
+        self.what == section || self.what == "*" || self.what == "all"
+    }
+}
+
+/// A problem found while loading that did not stop the load (Azure's own quirks, kept visible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: String,
+    pub message: String,
+}
+
+/// Everything the evaluator needs about one tenant. Ids are compared case-insensitively throughout.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub cloud: Cloud,
+    pub tenant_id: Option<String>,
+    pub collected_at: Option<String>,
+    pub management_groups: Vec<ManagementGroup>,
+    pub subscriptions: Vec<Subscription>,
+    pub resource_groups: Vec<ResourceGroup>,
+    pub vaults: Vec<Vault>,
+    pub role_definitions: Vec<RoleDefinition>,
+    pub role_assignments: Vec<RoleAssignment>,
+    pub role_eligibilities: Vec<RoleAssignment>,
+    pub deny_assignments: Vec<DenyAssignment>,
+    pub principals: Vec<Principal>,
+    pub group_memberships: Vec<GroupMembership>,
+    pub vault_items: Vec<VaultItem>,
+    pub collection_errors: Vec<CollectionError>,
+    pub warnings: Vec<Warning>,
+}

@@ -1,0 +1,287 @@
+//! ARM scopes: parsed once, compared case-insensitively.
+//!
+//! A scope's *structural* parent (item → vault → resource group → subscription) is read off the id itself.
+//! A subscription's parent is a management group, and a management group's parent another one: those links
+//! live in the snapshot, so `eval::closure` resolves them.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// Which level of the Azure hierarchy a scope sits at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScopeKind {
+    Root,
+    ManagementGroup,
+    Subscription,
+    ResourceGroup,
+    /// Any ARM resource other than a key vault (a storage account, a virtual network…).
+    Resource,
+    Vault,
+    VaultItem(ItemKind),
+}
+
+/// The kinds of vault object that can be a role-assignment scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKind {
+    Keys,
+    Secrets,
+    Certificates,
+}
+
+impl ItemKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "keys" | "key" => Some(Self::Keys),
+            "secrets" | "secret" => Some(Self::Secrets),
+            "certificates" | "certificate" => Some(Self::Certificates),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keys => "keys",
+            Self::Secrets => "secrets",
+            Self::Certificates => "certificates",
+        }
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("not an Azure scope: {0}")]
+pub struct ScopeError(pub String);
+
+/// A parsed ARM scope. `id` keeps the caller's spelling (after normalising aliases), `key` is the
+/// lower-cased form every comparison uses.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    id: String,
+    key: String,
+    kind: ScopeKind,
+}
+
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Scope {}
+
+impl std::hash::Hash for Scope {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+const MG_PREFIX: &str = "/providers/microsoft.management/managementgroups/";
+const SUB_ALIAS_PREFIX: &str = "/providers/microsoft.subscription/subscriptions/";
+
+impl Scope {
+    pub fn root() -> Self {
+        Self { id: "/".into(), key: "/".into(), kind: ScopeKind::Root }
+    }
+
+    /// Parses any ARM scope string. Accepts the `/providers/Microsoft.Subscription/subscriptions/…` alias that
+    /// PIM responses use, a trailing slash, and any letter case.
+    pub fn parse(input: &str) -> Result<Self, ScopeError> {
+        let trimmed = input.trim();
+        let mut id = trimmed.trim_end_matches('/').to_string();
+        if id.is_empty() {
+            return if trimmed == "/" { Ok(Self::root()) } else { Err(ScopeError(input.into())) };
+        }
+        if !id.starts_with('/') {
+            return Err(ScopeError(input.into()));
+        }
+        if id.to_ascii_lowercase().starts_with(SUB_ALIAS_PREFIX) {
+            id = format!("/subscriptions/{}", &id[SUB_ALIAS_PREFIX.len()..]);
+        }
+        let key = id.to_ascii_lowercase();
+        let kind = classify(&key).ok_or_else(|| ScopeError(input.into()))?;
+        Ok(Self { id, key, kind })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn kind(&self) -> ScopeKind {
+        self.kind
+    }
+
+    /// The last path segment: the name of the vault, item, group or subscription id.
+    pub fn name(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or("")
+    }
+
+    /// The subscription id (lower case) for subscriptions and everything below them.
+    pub fn subscription(&self) -> Option<&str> {
+        self.key.strip_prefix("/subscriptions/").map(|rest| rest.split('/').next().unwrap_or(rest))
+    }
+
+    /// The vault this scope is, or is inside of.
+    pub fn vault(&self) -> Option<Scope> {
+        match self.kind {
+            ScopeKind::Vault => Some(self.clone()),
+            ScopeKind::VaultItem(_) => self.structural_parent(),
+            _ => None,
+        }
+    }
+
+    /// The parent read off the id. `None` for the root, management groups and subscriptions, whose parents
+    /// depend on the management-group hierarchy held in the snapshot.
+    pub fn structural_parent(&self) -> Option<Scope> {
+        match self.kind {
+            ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => None,
+            ScopeKind::ResourceGroup => Some(self.truncate(2)),
+            ScopeKind::Vault => Some(self.truncate(4)),
+            ScopeKind::VaultItem(_) => Some(self.truncate(2)),
+            ScopeKind::Resource => Some(self.resource_parent()),
+        }
+    }
+
+    /// Whether `self` is `other` or one of its structural ancestors (path-segment prefix, case-insensitive).
+    /// Management-group ancestry is not visible in ids; see `eval::closure`.
+    pub fn contains_structurally(&self, other: &Scope) -> bool {
+        other.key == self.key
+            || (other.key.len() > self.key.len()
+                && other.key.starts_with(&self.key)
+                && other.key.as_bytes().get(self.key.len()) == Some(&b'/'))
+    }
+
+    fn truncate(&self, segments: usize) -> Scope {
+        let mut cut = self.id.len();
+        for _ in 0..segments {
+            cut = self.id[..cut].rfind('/').unwrap_or(0);
+        }
+        let id = self.id[..cut].to_string();
+        let key = id.to_ascii_lowercase();
+        let kind = classify(&key).unwrap_or(ScopeKind::Root);
+        Scope { id, key, kind }
+    }
+
+    /// `/subscriptions/s/resourceGroups/rg/providers/NS/type/name[/subtype/name…]`: drop one type/name pair,
+    /// or fall back to the resource group (or subscription) when only one pair is left.
+    fn resource_parent(&self) -> Scope {
+        let segs: Vec<&str> = self.key.split('/').collect();
+        let providers = segs.iter().rposition(|s| *s == "providers").unwrap_or(0);
+        let pairs_after = segs.len().saturating_sub(providers + 2);
+        if pairs_after > 2 {
+            self.truncate(2)
+        } else {
+            self.truncate(segs.len() - providers)
+        }
+    }
+}
+
+fn classify(key: &str) -> Option<ScopeKind> {
+    if key == "/" {
+        return Some(ScopeKind::Root);
+    }
+    if let Some(name) = key.strip_prefix(MG_PREFIX) {
+        return (!name.is_empty() && !name.contains('/')).then_some(ScopeKind::ManagementGroup);
+    }
+    let rest = key.strip_prefix("/subscriptions/")?;
+    let segs: Vec<&str> = rest.split('/').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    match segs.as_slice() {
+        [_] => Some(ScopeKind::Subscription),
+        [_, "resourcegroups", _] => Some(ScopeKind::ResourceGroup),
+        [_, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults", _] => Some(ScopeKind::Vault),
+        [_, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults", _, kind, _] => {
+            Some(ItemKind::parse(kind).map_or(ScopeKind::Resource, ScopeKind::VaultItem))
+        }
+        [_, "resourcegroups", _, "providers", _, _, rest @ ..] if rest.len() % 2 == 1 => Some(ScopeKind::Resource),
+        [_, "providers", _, _, rest @ ..] if rest.len() % 2 == 1 => Some(ScopeKind::Resource),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(s: &str) -> Option<ScopeKind> {
+        Scope::parse(s).ok().map(|s| s.kind())
+    }
+
+    #[test]
+    fn classifies_every_level() {
+        assert_eq!(kind("/"), Some(ScopeKind::Root));
+        assert_eq!(kind("/providers/Microsoft.Management/managementGroups/contoso"), Some(ScopeKind::ManagementGroup));
+        assert_eq!(kind("/subscriptions/abc"), Some(ScopeKind::Subscription));
+        assert_eq!(kind("/subscriptions/abc/"), Some(ScopeKind::Subscription));
+        assert_eq!(kind("/subscriptions/abc/resourcegroups/RG"), Some(ScopeKind::ResourceGroup));
+        assert_eq!(
+            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"),
+            Some(ScopeKind::Vault)
+        );
+        assert_eq!(
+            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/s1"),
+            Some(ScopeKind::VaultItem(ItemKind::Secrets))
+        );
+        assert_eq!(
+            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
+            Some(ScopeKind::Resource)
+        );
+        assert_eq!(
+            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"),
+            Some(ScopeKind::Resource)
+        );
+        assert_eq!(kind("/subscriptions/abc/providers/Microsoft.Authorization/roleDefinitions/x"), Some(ScopeKind::Resource));
+        assert_eq!(kind("subscriptions/abc"), None);
+        assert_eq!(kind("/subscriptions//resourceGroups/x"), None);
+        assert_eq!(kind("/foo"), None);
+        assert_eq!(kind(""), None);
+        assert_eq!(kind("/subscriptions/abc/resourceGroups"), None);
+    }
+
+    #[test]
+    fn pim_subscription_alias_is_normalised() {
+        let s = Scope::parse("/providers/Microsoft.Subscription/subscriptions/DFA2").unwrap();
+        assert_eq!(s.kind(), ScopeKind::Subscription);
+        assert_eq!(s.key(), "/subscriptions/dfa2");
+    }
+
+    #[test]
+    fn parents_walk_up_to_the_subscription() {
+        let item = Scope::parse("/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/KV/keys/k").unwrap();
+        let vault = item.structural_parent().unwrap();
+        assert_eq!(vault.kind(), ScopeKind::Vault);
+        assert_eq!(vault.name(), "KV");
+        let rg = vault.structural_parent().unwrap();
+        assert_eq!(rg.key(), "/subscriptions/s/resourcegroups/rg");
+        let sub = rg.structural_parent().unwrap();
+        assert_eq!(sub.kind(), ScopeKind::Subscription);
+        assert!(sub.structural_parent().is_none());
+        let subnet =
+            Scope::parse("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/s").unwrap();
+        assert_eq!(subnet.structural_parent().unwrap().name(), "v");
+        assert_eq!(subnet.structural_parent().unwrap().structural_parent().unwrap().key(), "/subscriptions/s/resourcegroups/rg");
+    }
+
+    #[test]
+    fn containment_is_by_whole_segments_and_case_insensitive() {
+        let rg = Scope::parse("/subscriptions/s/resourceGroups/rg").unwrap();
+        let rg2 = Scope::parse("/subscriptions/s/resourceGroups/rg2").unwrap();
+        let vault = Scope::parse("/SUBSCRIPTIONS/S/resourcegroups/RG/providers/Microsoft.KeyVault/vaults/kv").unwrap();
+        assert!(rg.contains_structurally(&vault));
+        assert!(!rg2.contains_structurally(&vault));
+        assert!(!rg.contains_structurally(&rg2));
+        assert!(rg.contains_structurally(&rg));
+        assert_eq!(vault.subscription(), Some("s"));
+        assert_eq!(vault.vault().unwrap(), vault);
+    }
+}

@@ -1,0 +1,75 @@
+//! The versioned snapshot file ⇄ model: loading with every problem reported, saving atomically.
+
+mod convert;
+pub mod lenient;
+mod raw;
+mod write;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+pub use convert::parse_ip_rule;
+pub use write::to_json;
+
+use crate::error::{LoadError, SaveError};
+use crate::model::Snapshot;
+
+/// The snapshot compiled into the binary: the Contoso demo tenant.
+pub const DEMO_JSON: &str = include_str!("../assets/demo-tenant.json");
+
+/// Parses snapshot text. `source` names the file in errors.
+pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
+    let raw: raw::RawSnapshot = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+        file: source.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: syntax_message(&e),
+    })?;
+    let mut ctx = convert::Ctx::default();
+    let mut snapshot = convert::convert(&raw, &mut ctx);
+    if !ctx.problems.is_empty() {
+        return Err(LoadError::Invalid { file: source.to_path_buf(), problems: ctx.problems });
+    }
+    snapshot.warnings = ctx.warnings;
+    Ok(snapshot)
+}
+
+fn syntax_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json appends " at line L column C", which the error already states.
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+    .replace("EOF while parsing", "the file ends early (truncated?) while parsing")
+}
+
+pub fn load_file(path: &Path) -> Result<Snapshot, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
+    parse(&text, path)
+}
+
+/// The embedded demo tenant. It is checked by the test suite, so failing here would be a build defect.
+pub fn demo() -> Snapshot {
+    parse(DEMO_JSON, Path::new("<embedded demo tenant>")).unwrap_or_default()
+}
+
+/// Writes JSON to `path` atomically: a temporary file in the same directory, flushed, then renamed over
+/// the target, so an interrupted write never leaves a partial file in place of a good one.
+pub fn write_atomically(path: &Path, value: &serde_json::Value) -> Result<(), SaveError> {
+    let io = |source| SaveError::Io { file: PathBuf::from(path), source };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    serde_json::to_writer(&mut tmp, value)?;
+    tmp.write_all(b"\n").map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+pub fn save(snapshot: &Snapshot, path: &Path) -> Result<(), SaveError> {
+    write_atomically(path, &to_json(snapshot))
+}
