@@ -135,7 +135,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Checks the action makes sense at the target before evaluating it.
-    fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
+    pub fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
         if action.plane == Plane::Management {
             return Ok(());
         }

@@ -1,1 +1,70 @@
+//! The questions people ask, shared by the CLI and the TUI: resolve a principal by any of its names, check
+//! one question, list who can do something, lay out a matrix, and find self-escalation paths.
 
+mod escalation;
+mod matrix;
+mod principal;
+mod who_can;
+
+pub use escalation::{Finding, Technique, escalations};
+pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
+pub use principal::resolve_principal;
+pub use who_can::{WhoCan, who_can};
+
+use crate::catalog::{self, Action};
+use crate::error::QueryError;
+use crate::eval::{Engine, Origin, Verdict};
+use crate::model::Scope;
+
+/// One question in the user's words.
+#[derive(Debug, Clone, Default)]
+pub struct Question {
+    /// Object id, UPN, appId or unambiguous display name.
+    pub principal: String,
+    /// appId of the application the principal calls through (compound identity).
+    pub via_app: Option<String>,
+    pub scope: String,
+    /// Access-policy word (`secrets/get`) or full action string.
+    pub action: String,
+    pub origin: Option<Origin>,
+}
+
+/// Resolves the question's words and decides it.
+pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
+    let principal = resolve_principal(engine, &q.principal)?;
+    let scope = parse_scope(&q.scope)?;
+    let action = catalog::resolve(&q.action)?;
+    let via_app = q.via_app.as_deref().map(|a| resolve_app(engine, a)).transpose()?;
+    let subject = engine.subject(&principal);
+    let target = engine.target(&scope);
+    engine.check(&subject, &target, &action, via_app.as_deref(), q.origin.as_ref())
+}
+
+pub fn parse_scope(text: &str) -> Result<Scope, QueryError> {
+    Scope::parse(text).map_err(|_| QueryError::BadScope(text.to_string()))
+}
+
+pub fn resolve_action(text: &str) -> Result<Action, QueryError> {
+    catalog::resolve(text)
+}
+
+/// `--via-app` takes an appId (GUID) or the display name of a service principal; the result is an appId.
+pub fn resolve_app(engine: &Engine, text: &str) -> Result<String, QueryError> {
+    let lower = text.trim().to_ascii_lowercase();
+    if uuid::Uuid::try_parse(&lower).is_ok() {
+        if let Some(&i) = engine.index.principal.get(&lower)
+            && let Some(app) = engine.snapshot.principals.get(i).and_then(|p| p.app_id.clone())
+        {
+            return Ok(app); // an object id of a service principal: use its appId
+        }
+        return Ok(lower);
+    }
+    let id = resolve_principal(engine, text)?;
+    engine
+        .index
+        .principal
+        .get(&id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .and_then(|p| p.app_id.clone())
+        .ok_or_else(|| QueryError::UnknownPrincipal(format!("{text} (not an application)")))
+}

@@ -1,0 +1,166 @@
+//! Matrices: for a vault, every identity with any access × operation groups; for a principal, every vault ×
+//! operation groups. Cells summarise the decisions of the operations in their group.
+
+use serde::Serialize;
+
+use crate::catalog::{self, Action, Operation};
+use crate::error::QueryError;
+use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target};
+use crate::model::Scope;
+use crate::query::who_can::identities;
+
+/// One operation group for one row.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cell {
+    pub group: &'static str,
+    pub allowed: usize,
+    pub conditional: usize,
+    pub unknown: usize,
+    pub total: usize,
+    /// The decision of each operation in the group, in catalog order.
+    pub decisions: Vec<(&'static str, Decision)>,
+}
+
+impl Cell {
+    /// `all`, `some`, `none`, or a marker for conditional / unknown parts.
+    pub fn summary(&self) -> &'static str {
+        match (self.allowed, self.conditional, self.unknown) {
+            (a, 0, 0) if a == self.total => "all",
+            (0, 0, 0) => "-",
+            (_, 0, 0) => "some",
+            (_, c, _) if c > 0 => "cond",
+            _ => "?",
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.allowed + self.conditional + self.unknown > 0
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixRow {
+    /// The principal (vault matrix) or vault id (principal matrix).
+    pub id: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<PrincipalRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app: Option<String>,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Matrix {
+    /// What the rows are about: a vault id or a principal id.
+    pub subject: String,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<MatrixRow>,
+}
+
+struct Column {
+    group: &'static str,
+    ops: Vec<(&'static Operation, Action)>,
+}
+
+fn columns() -> Vec<Column> {
+    let mut cols: Vec<Column> = Vec::new();
+    for op in catalog::operations() {
+        let Ok(action) = catalog::resolve(op.name) else { continue };
+        match cols.iter_mut().find(|c| c.group == op.group) {
+            Some(c) => c.ops.push((op, action)),
+            None => cols.push(Column { group: op.group, ops: vec![(op, action)] }),
+        }
+    }
+    cols
+}
+
+fn row_cells(engine: &Engine, subject: &Subject, target: &Target, via_app: Option<&str>, cols: &[Column]) -> Vec<Cell> {
+    cols.iter()
+        .map(|c| {
+            let decisions: Vec<(&'static str, Decision)> = c
+                .ops
+                .iter()
+                .map(|(op, action)| {
+                    let d = engine.check(subject, target, action, via_app, None).map_or(Decision::Denied, |v| v.decision);
+                    (op.name, d)
+                })
+                .collect();
+            let count = |want: Decision| decisions.iter().filter(|(_, d)| *d == want).count();
+            Cell {
+                group: c.group,
+                allowed: count(Decision::Allowed),
+                conditional: count(Decision::Conditional),
+                unknown: count(Decision::Unknown),
+                total: decisions.len(),
+                decisions,
+            }
+        })
+        .collect()
+}
+
+/// Every identity with any access to the vault (either plane), by operation group.
+pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, QueryError> {
+    let vault = engine
+        .index
+        .vault
+        .get(vault_scope.key())
+        .and_then(|&i| engine.snapshot.vaults.get(i))
+        .ok_or_else(|| QueryError::UnknownVault(vault_scope.id().to_string()))?;
+    let target = engine.target(&vault.scope);
+    let cols = columns();
+    let mut holders: Vec<(String, Option<String>)> = Vec::new();
+    for scope in &target.ancestry.scopes {
+        for &i in engine.index.assignments_at.get(scope.key()).into_iter().flatten() {
+            if let Some(a) = engine.snapshot.role_assignments.get(i) {
+                holders.push((a.principal_id.clone(), None));
+            }
+        }
+    }
+    if !vault.rbac_authorization {
+        holders.extend(vault.access_policies.iter().map(|e| (e.object_id.clone(), e.application_id.clone())));
+    }
+    holders.sort();
+    holders.dedup();
+    let mut rows = Vec::new();
+    for (id, app) in identities(engine, &holders) {
+        let subject = engine.subject(&id);
+        let cells = row_cells(engine, &subject, &target, app.as_deref(), &cols);
+        if cells.iter().any(Cell::any) {
+            rows.push(MatrixRow {
+                id: id.clone(),
+                label: subject.principal.display_name.clone(),
+                principal: Some(subject.principal.clone()),
+                via_app: app,
+                cells,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (a.label.to_lowercase(), &a.id).cmp(&(b.label.to_lowercase(), &b.id)));
+    Ok(Matrix { subject: vault.scope.id().to_string(), columns: cols.iter().map(|c| c.group).collect(), rows })
+}
+
+/// One principal across every vault in the snapshot.
+pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option<&str>) -> Matrix {
+    let subject = engine.subject(principal_id);
+    let cols = columns();
+    let rows = engine
+        .snapshot
+        .vaults
+        .iter()
+        .map(|vault| {
+            let target = engine.target(&vault.scope);
+            MatrixRow {
+                id: vault.scope.id().to_string(),
+                label: vault.name.clone(),
+                principal: None,
+                via_app: None,
+                cells: row_cells(engine, &subject, &target, via_app, &cols),
+            }
+        })
+        .collect();
+    Matrix { subject: subject.principal.id.clone(), columns: cols.iter().map(|c| c.group).collect(), rows }
+}

@@ -1,0 +1,95 @@
+//! "Who can do X at S?": every identity whose decision is not a plain "denied", with the grant paths.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::{Action, Plane};
+use crate::error::QueryError;
+use crate::eval::{Decision, Engine, Target, Verdict};
+use crate::model::{PrincipalKind, Scope};
+use crate::query::escalation::{Finding, escalations_for_vault};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCan {
+    pub scope: String,
+    pub action: String,
+    pub operation: String,
+    /// Identities (users, service principals, managed identities) whose decision is not "denied", each
+    /// with its full verdict; groups appear inside the grant paths.
+    pub principals: Vec<Verdict>,
+    /// Identities that cannot do it now but can grant it to themselves.
+    pub can_grant_themselves: Vec<Finding>,
+}
+
+/// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
+pub(crate) fn grant_holders(engine: &Engine, target: &Target, action: &Action) -> Vec<(String, Option<String>)> {
+    let mut named: Vec<(String, Option<String>)> = Vec::new();
+    let rbac_counts = match (action.plane, target.vault) {
+        (Plane::Data, Some(v)) => {
+            if !v.rbac_authorization {
+                for e in &v.access_policies {
+                    named.push((e.object_id.clone(), e.application_id.clone()));
+                }
+            }
+            v.rbac_authorization
+        }
+        _ => true,
+    };
+    if rbac_counts {
+        for scope in &target.ancestry.scopes {
+            for &i in engine.index.assignments_at.get(scope.key()).into_iter().flatten() {
+                if let Some(a) = engine.snapshot.role_assignments.get(i) {
+                    named.push((a.principal_id.clone(), None));
+                }
+            }
+        }
+    }
+    named.sort();
+    named.dedup();
+    named
+}
+
+/// Expands group ids to the identities inside them (transitively); identities stay as they are.
+pub(crate) fn identities(engine: &Engine, holders: &[(String, Option<String>)]) -> Vec<(String, Option<String>)> {
+    let mut out: BTreeMap<(String, Option<String>), ()> = BTreeMap::new();
+    for (id, app) in holders {
+        let kind = engine.index.principal.get(id).and_then(|&i| engine.snapshot.principals.get(i)).map(|p| p.kind);
+        if kind == Some(PrincipalKind::Group) || engine.index.is_group_with_members(id) {
+            for (member, _) in engine.index.transitive_members(id) {
+                let member_kind = engine.index.principal.get(&member).and_then(|&i| engine.snapshot.principals.get(i)).map(|p| p.kind);
+                if member_kind != Some(PrincipalKind::Group) && !engine.index.is_group_with_members(&member) {
+                    out.insert((member, app.clone()), ());
+                }
+            }
+        } else {
+            out.insert((id.clone(), app.clone()), ());
+        }
+    }
+    out.into_keys().collect()
+}
+
+pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
+    let target = engine.target(scope);
+    engine.validate(&target, action)?;
+    let mut principals = Vec::new();
+    for (id, app) in identities(engine, &grant_holders(engine, &target, action)) {
+        let subject = engine.subject(&id);
+        let verdict = engine.check(&subject, &target, action, app.as_deref(), None)?;
+        if verdict.decision != Decision::Denied {
+            principals.push(verdict);
+        }
+    }
+    principals.sort_by(|a, b| {
+        (a.principal.display_name.to_lowercase(), &a.principal.id, &a.via_app).cmp(&(b.principal.display_name.to_lowercase(), &b.principal.id, &b.via_app))
+    });
+    let can_grant_themselves = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => escalations_for_vault(engine, vault)
+            .into_iter()
+            .filter(|f| !principals.iter().any(|p| p.principal.id == f.principal.id && p.decision == Decision::Allowed))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(WhoCan { scope: scope.id().to_string(), action: action.canonical.clone(), operation: action.label.clone(), principals, can_grant_themselves })
+}
