@@ -45,95 +45,463 @@ pub struct Operation {
 
 impl Operation {
     pub fn is_purge(&self) -> bool {
-        self.actions.iter().any(|a| a.to_ascii_lowercase().contains("purge"))
+        self.actions
+            .iter()
+            .any(|a| a.to_ascii_lowercase().contains("purge"))
     }
 }
 
-const fn data(kind: PolicyKind, permission: &'static str, actions: &'static [&'static str], group: &'static str) -> Operation {
-    Operation { name: "", plane: Plane::Data, policy: Some((kind, permission)), actions, group }
+const fn data(
+    kind: PolicyKind,
+    permission: &'static str,
+    actions: &'static [&'static str],
+    group: &'static str,
+) -> Operation {
+    Operation {
+        name: "",
+        plane: Plane::Data,
+        policy: Some((kind, permission)),
+        actions,
+        group,
+    }
 }
 
-const fn mgmt(name: &'static str, action: &'static [&'static str], group: &'static str) -> Operation {
-    Operation { name, plane: Plane::Management, policy: None, actions: action, group }
+const fn mgmt(
+    name: &'static str,
+    action: &'static [&'static str],
+    group: &'static str,
+) -> Operation {
+    Operation {
+        name,
+        plane: Plane::Management,
+        policy: None,
+        actions: action,
+        group,
+    }
 }
 
 /// Data operations, by access-policy permission (names as the ARM enum spells them).
 const DATA: &[Operation] = &[
-    data(PolicyKind::Keys, "encrypt", &["Microsoft.KeyVault/vaults/keys/encrypt/action"], "keys/use"),
-    data(PolicyKind::Keys, "decrypt", &["Microsoft.KeyVault/vaults/keys/decrypt/action"], "keys/use"),
-    data(PolicyKind::Keys, "wrapKey", &["Microsoft.KeyVault/vaults/keys/wrap/action"], "keys/use"),
-    data(PolicyKind::Keys, "unwrapKey", &["Microsoft.KeyVault/vaults/keys/unwrap/action"], "keys/use"),
-    data(PolicyKind::Keys, "sign", &["Microsoft.KeyVault/vaults/keys/sign/action"], "keys/use"),
-    data(PolicyKind::Keys, "verify", &["Microsoft.KeyVault/vaults/keys/verify/action"], "keys/use"),
-    data(PolicyKind::Keys, "get", &["Microsoft.KeyVault/vaults/keys/read"], "keys/read"),
-    data(PolicyKind::Keys, "list", &["Microsoft.KeyVault/vaults/keys/read"], "keys/read"),
-    data(PolicyKind::Keys, "create", &["Microsoft.KeyVault/vaults/keys/create/action"], "keys/write"),
-    data(PolicyKind::Keys, "update", &["Microsoft.KeyVault/vaults/keys/update/action"], "keys/write"),
-    data(PolicyKind::Keys, "import", &["Microsoft.KeyVault/vaults/keys/import/action"], "keys/write"),
-    data(PolicyKind::Keys, "delete", &["Microsoft.KeyVault/vaults/keys/delete"], "keys/delete"),
-    data(PolicyKind::Keys, "backup", &["Microsoft.KeyVault/vaults/keys/backup/action"], "keys/delete"),
-    data(PolicyKind::Keys, "restore", &["Microsoft.KeyVault/vaults/keys/restore/action"], "keys/delete"),
-    data(PolicyKind::Keys, "recover", &["Microsoft.KeyVault/vaults/keys/recover/action"], "keys/delete"),
-    data(PolicyKind::Keys, "purge", &["Microsoft.KeyVault/vaults/keys/purge/action"], "keys/purge"),
-    data(PolicyKind::Keys, "release", &["Microsoft.KeyVault/vaults/keys/release/action"], "keys/use"),
-    data(PolicyKind::Keys, "rotate", &["Microsoft.KeyVault/vaults/keys/rotate/action"], "keys/write"),
-    data(PolicyKind::Keys, "getrotationpolicy", &["Microsoft.KeyVault/vaults/keyrotationpolicies/read"], "keys/read"),
-    data(PolicyKind::Keys, "setrotationpolicy", &["Microsoft.KeyVault/vaults/keyrotationpolicies/write"], "keys/write"),
-    data(PolicyKind::Secrets, "get", &["Microsoft.KeyVault/vaults/secrets/getSecret/action"], "secrets/get"),
-    data(PolicyKind::Secrets, "list", &["Microsoft.KeyVault/vaults/secrets/readMetadata/action"], "secrets/list"),
-    data(PolicyKind::Secrets, "set", &["Microsoft.KeyVault/vaults/secrets/setSecret/action", "Microsoft.KeyVault/vaults/secrets/update/action"], "secrets/set"),
-    data(PolicyKind::Secrets, "delete", &["Microsoft.KeyVault/vaults/secrets/delete"], "secrets/delete"),
-    data(PolicyKind::Secrets, "backup", &["Microsoft.KeyVault/vaults/secrets/backup/action"], "secrets/delete"),
-    data(PolicyKind::Secrets, "restore", &["Microsoft.KeyVault/vaults/secrets/restore/action"], "secrets/delete"),
-    data(PolicyKind::Secrets, "recover", &["Microsoft.KeyVault/vaults/secrets/recover/action"], "secrets/delete"),
-    data(PolicyKind::Secrets, "purge", &["Microsoft.KeyVault/vaults/secrets/purge/action"], "secrets/purge"),
-    data(PolicyKind::Certificates, "get", &["Microsoft.KeyVault/vaults/certificates/read"], "certificates/read"),
-    data(PolicyKind::Certificates, "list", &["Microsoft.KeyVault/vaults/certificates/read"], "certificates/read"),
-    data(PolicyKind::Certificates, "delete", &["Microsoft.KeyVault/vaults/certificates/delete"], "certificates/delete"),
-    data(PolicyKind::Certificates, "create", &["Microsoft.KeyVault/vaults/certificates/create/action"], "certificates/write"),
-    data(PolicyKind::Certificates, "import", &["Microsoft.KeyVault/vaults/certificates/import/action"], "certificates/write"),
-    data(PolicyKind::Certificates, "update", &["Microsoft.KeyVault/vaults/certificates/update/action"], "certificates/write"),
-    data(PolicyKind::Certificates, "managecontacts", &["Microsoft.KeyVault/vaults/certificatecontacts/write"], "certificates/write"),
-    data(PolicyKind::Certificates, "getissuers", &["Microsoft.KeyVault/vaults/certificatecas/read"], "certificates/read"),
-    data(PolicyKind::Certificates, "listissuers", &["Microsoft.KeyVault/vaults/certificatecas/read"], "certificates/read"),
-    data(PolicyKind::Certificates, "setissuers", &["Microsoft.KeyVault/vaults/certificatecas/write"], "certificates/write"),
-    data(PolicyKind::Certificates, "deleteissuers", &["Microsoft.KeyVault/vaults/certificatecas/delete"], "certificates/write"),
-    data(PolicyKind::Certificates, "manageissuers", &["Microsoft.KeyVault/vaults/certificatecas/write"], "certificates/write"),
-    data(PolicyKind::Certificates, "recover", &["Microsoft.KeyVault/vaults/certificates/recover/action"], "certificates/delete"),
-    data(PolicyKind::Certificates, "purge", &["Microsoft.KeyVault/vaults/certificates/purge/action"], "certificates/purge"),
-    data(PolicyKind::Certificates, "backup", &["Microsoft.KeyVault/vaults/certificates/backup/action"], "certificates/delete"),
-    data(PolicyKind::Certificates, "restore", &["Microsoft.KeyVault/vaults/certificates/restore/action"], "certificates/delete"),
-    data(PolicyKind::Storage, "get", &["Microsoft.KeyVault/vaults/storageaccounts/read"], "storage/read"),
-    data(PolicyKind::Storage, "list", &["Microsoft.KeyVault/vaults/storageaccounts/read"], "storage/read"),
-    data(PolicyKind::Storage, "delete", &["Microsoft.KeyVault/vaults/storageaccounts/delete"], "storage/delete"),
-    data(PolicyKind::Storage, "set", &["Microsoft.KeyVault/vaults/storageaccounts/set/action"], "storage/write"),
-    data(PolicyKind::Storage, "update", &["Microsoft.KeyVault/vaults/storageaccounts/set/action"], "storage/write"),
-    data(PolicyKind::Storage, "regeneratekey", &["Microsoft.KeyVault/vaults/storageaccounts/regeneratekey/action"], "storage/write"),
-    data(PolicyKind::Storage, "recover", &["Microsoft.KeyVault/vaults/storageaccounts/recover/action"], "storage/delete"),
-    data(PolicyKind::Storage, "purge", &["Microsoft.KeyVault/vaults/storageaccounts/purge/action"], "storage/purge"),
-    data(PolicyKind::Storage, "backup", &["Microsoft.KeyVault/vaults/storageaccounts/backup/action"], "storage/delete"),
-    data(PolicyKind::Storage, "restore", &["Microsoft.KeyVault/vaults/storageaccounts/restore/action"], "storage/delete"),
-    data(PolicyKind::Storage, "setsas", &["Microsoft.KeyVault/vaults/storageaccounts/sas/set/action"], "storage/write"),
-    data(PolicyKind::Storage, "listsas", &["Microsoft.KeyVault/vaults/storageaccounts/sas/read"], "storage/read"),
-    data(PolicyKind::Storage, "getsas", &["Microsoft.KeyVault/vaults/storageaccounts/sas/read"], "storage/read"),
-    data(PolicyKind::Storage, "deletesas", &["Microsoft.KeyVault/vaults/storageaccounts/sas/delete"], "storage/write"),
+    data(
+        PolicyKind::Keys,
+        "encrypt",
+        &["Microsoft.KeyVault/vaults/keys/encrypt/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "decrypt",
+        &["Microsoft.KeyVault/vaults/keys/decrypt/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "wrapKey",
+        &["Microsoft.KeyVault/vaults/keys/wrap/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "unwrapKey",
+        &["Microsoft.KeyVault/vaults/keys/unwrap/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "sign",
+        &["Microsoft.KeyVault/vaults/keys/sign/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "verify",
+        &["Microsoft.KeyVault/vaults/keys/verify/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "get",
+        &["Microsoft.KeyVault/vaults/keys/read"],
+        "keys/read",
+    ),
+    data(
+        PolicyKind::Keys,
+        "list",
+        &["Microsoft.KeyVault/vaults/keys/read"],
+        "keys/read",
+    ),
+    data(
+        PolicyKind::Keys,
+        "create",
+        &["Microsoft.KeyVault/vaults/keys/create/action"],
+        "keys/write",
+    ),
+    data(
+        PolicyKind::Keys,
+        "update",
+        &["Microsoft.KeyVault/vaults/keys/update/action"],
+        "keys/write",
+    ),
+    data(
+        PolicyKind::Keys,
+        "import",
+        &["Microsoft.KeyVault/vaults/keys/import/action"],
+        "keys/write",
+    ),
+    data(
+        PolicyKind::Keys,
+        "delete",
+        &["Microsoft.KeyVault/vaults/keys/delete"],
+        "keys/delete",
+    ),
+    data(
+        PolicyKind::Keys,
+        "backup",
+        &["Microsoft.KeyVault/vaults/keys/backup/action"],
+        "keys/delete",
+    ),
+    data(
+        PolicyKind::Keys,
+        "restore",
+        &["Microsoft.KeyVault/vaults/keys/restore/action"],
+        "keys/delete",
+    ),
+    data(
+        PolicyKind::Keys,
+        "recover",
+        &["Microsoft.KeyVault/vaults/keys/recover/action"],
+        "keys/delete",
+    ),
+    data(
+        PolicyKind::Keys,
+        "purge",
+        &["Microsoft.KeyVault/vaults/keys/purge/action"],
+        "keys/purge",
+    ),
+    data(
+        PolicyKind::Keys,
+        "release",
+        &["Microsoft.KeyVault/vaults/keys/release/action"],
+        "keys/use",
+    ),
+    data(
+        PolicyKind::Keys,
+        "rotate",
+        &["Microsoft.KeyVault/vaults/keys/rotate/action"],
+        "keys/write",
+    ),
+    data(
+        PolicyKind::Keys,
+        "getrotationpolicy",
+        &["Microsoft.KeyVault/vaults/keyrotationpolicies/read"],
+        "keys/read",
+    ),
+    data(
+        PolicyKind::Keys,
+        "setrotationpolicy",
+        &["Microsoft.KeyVault/vaults/keyrotationpolicies/write"],
+        "keys/write",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "get",
+        &["Microsoft.KeyVault/vaults/secrets/getSecret/action"],
+        "secrets/get",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "list",
+        &["Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+        "secrets/list",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "set",
+        &[
+            "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+            "Microsoft.KeyVault/vaults/secrets/update/action",
+        ],
+        "secrets/set",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "delete",
+        &["Microsoft.KeyVault/vaults/secrets/delete"],
+        "secrets/delete",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "backup",
+        &["Microsoft.KeyVault/vaults/secrets/backup/action"],
+        "secrets/delete",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "restore",
+        &["Microsoft.KeyVault/vaults/secrets/restore/action"],
+        "secrets/delete",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "recover",
+        &["Microsoft.KeyVault/vaults/secrets/recover/action"],
+        "secrets/delete",
+    ),
+    data(
+        PolicyKind::Secrets,
+        "purge",
+        &["Microsoft.KeyVault/vaults/secrets/purge/action"],
+        "secrets/purge",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "get",
+        &["Microsoft.KeyVault/vaults/certificates/read"],
+        "certificates/read",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "list",
+        &["Microsoft.KeyVault/vaults/certificates/read"],
+        "certificates/read",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "delete",
+        &["Microsoft.KeyVault/vaults/certificates/delete"],
+        "certificates/delete",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "create",
+        &["Microsoft.KeyVault/vaults/certificates/create/action"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "import",
+        &["Microsoft.KeyVault/vaults/certificates/import/action"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "update",
+        &["Microsoft.KeyVault/vaults/certificates/update/action"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "managecontacts",
+        &["Microsoft.KeyVault/vaults/certificatecontacts/write"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "getissuers",
+        &["Microsoft.KeyVault/vaults/certificatecas/read"],
+        "certificates/read",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "listissuers",
+        &["Microsoft.KeyVault/vaults/certificatecas/read"],
+        "certificates/read",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "setissuers",
+        &["Microsoft.KeyVault/vaults/certificatecas/write"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "deleteissuers",
+        &["Microsoft.KeyVault/vaults/certificatecas/delete"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "manageissuers",
+        &["Microsoft.KeyVault/vaults/certificatecas/write"],
+        "certificates/write",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "recover",
+        &["Microsoft.KeyVault/vaults/certificates/recover/action"],
+        "certificates/delete",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "purge",
+        &["Microsoft.KeyVault/vaults/certificates/purge/action"],
+        "certificates/purge",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "backup",
+        &["Microsoft.KeyVault/vaults/certificates/backup/action"],
+        "certificates/delete",
+    ),
+    data(
+        PolicyKind::Certificates,
+        "restore",
+        &["Microsoft.KeyVault/vaults/certificates/restore/action"],
+        "certificates/delete",
+    ),
+    data(
+        PolicyKind::Storage,
+        "get",
+        &["Microsoft.KeyVault/vaults/storageaccounts/read"],
+        "storage/read",
+    ),
+    data(
+        PolicyKind::Storage,
+        "list",
+        &["Microsoft.KeyVault/vaults/storageaccounts/read"],
+        "storage/read",
+    ),
+    data(
+        PolicyKind::Storage,
+        "delete",
+        &["Microsoft.KeyVault/vaults/storageaccounts/delete"],
+        "storage/delete",
+    ),
+    data(
+        PolicyKind::Storage,
+        "set",
+        &["Microsoft.KeyVault/vaults/storageaccounts/set/action"],
+        "storage/write",
+    ),
+    data(
+        PolicyKind::Storage,
+        "update",
+        &["Microsoft.KeyVault/vaults/storageaccounts/set/action"],
+        "storage/write",
+    ),
+    data(
+        PolicyKind::Storage,
+        "regeneratekey",
+        &["Microsoft.KeyVault/vaults/storageaccounts/regeneratekey/action"],
+        "storage/write",
+    ),
+    data(
+        PolicyKind::Storage,
+        "recover",
+        &["Microsoft.KeyVault/vaults/storageaccounts/recover/action"],
+        "storage/delete",
+    ),
+    data(
+        PolicyKind::Storage,
+        "purge",
+        &["Microsoft.KeyVault/vaults/storageaccounts/purge/action"],
+        "storage/purge",
+    ),
+    data(
+        PolicyKind::Storage,
+        "backup",
+        &["Microsoft.KeyVault/vaults/storageaccounts/backup/action"],
+        "storage/delete",
+    ),
+    data(
+        PolicyKind::Storage,
+        "restore",
+        &["Microsoft.KeyVault/vaults/storageaccounts/restore/action"],
+        "storage/delete",
+    ),
+    data(
+        PolicyKind::Storage,
+        "setsas",
+        &["Microsoft.KeyVault/vaults/storageaccounts/sas/set/action"],
+        "storage/write",
+    ),
+    data(
+        PolicyKind::Storage,
+        "listsas",
+        &["Microsoft.KeyVault/vaults/storageaccounts/sas/read"],
+        "storage/read",
+    ),
+    data(
+        PolicyKind::Storage,
+        "getsas",
+        &["Microsoft.KeyVault/vaults/storageaccounts/sas/read"],
+        "storage/read",
+    ),
+    data(
+        PolicyKind::Storage,
+        "deletesas",
+        &["Microsoft.KeyVault/vaults/storageaccounts/sas/delete"],
+        "storage/write",
+    ),
 ];
 
 /// Management-plane actions that decide who controls a vault and its access.
 const MANAGEMENT: &[Operation] = &[
-    mgmt("vaults/read", &["Microsoft.KeyVault/vaults/read"], "vault/read"),
-    mgmt("vaults/secrets/read", &["Microsoft.KeyVault/vaults/secrets/read"], "vault/read"),
-    mgmt("vaults/keys/read", &["Microsoft.KeyVault/vaults/keys/read"], "vault/read"),
-    mgmt("vaults/write", &["Microsoft.KeyVault/vaults/write"], "vault/configure"),
-    mgmt("vaults/accessPolicies/write", &["Microsoft.KeyVault/vaults/accessPolicies/write"], "vault/configure"),
-    mgmt("vaults/deploy/action", &["Microsoft.KeyVault/vaults/deploy/action"], "vault/configure"),
-    mgmt("vaults/secrets/write", &["Microsoft.KeyVault/vaults/secrets/write"], "vault/configure"),
-    mgmt("vaults/keys/write", &["Microsoft.KeyVault/vaults/keys/write"], "vault/configure"),
-    mgmt("vaults/delete", &["Microsoft.KeyVault/vaults/delete"], "vault/delete"),
-    mgmt("locations/deletedVaults/purge/action", &["Microsoft.KeyVault/locations/deletedVaults/purge/action"], "vault/purge"),
-    mgmt("roleAssignments/read", &["Microsoft.Authorization/roleAssignments/read"], "roles/read"),
-    mgmt("roleAssignments/write", &["Microsoft.Authorization/roleAssignments/write"], "roles/assign"),
-    mgmt("roleAssignments/delete", &["Microsoft.Authorization/roleAssignments/delete"], "roles/assign"),
+    mgmt(
+        "vaults/read",
+        &["Microsoft.KeyVault/vaults/read"],
+        "vault/read",
+    ),
+    mgmt(
+        "vaults/secrets/read",
+        &["Microsoft.KeyVault/vaults/secrets/read"],
+        "vault/read",
+    ),
+    mgmt(
+        "vaults/keys/read",
+        &["Microsoft.KeyVault/vaults/keys/read"],
+        "vault/read",
+    ),
+    mgmt(
+        "vaults/write",
+        &["Microsoft.KeyVault/vaults/write"],
+        "vault/configure",
+    ),
+    mgmt(
+        "vaults/accessPolicies/write",
+        &["Microsoft.KeyVault/vaults/accessPolicies/write"],
+        "vault/configure",
+    ),
+    mgmt(
+        "vaults/deploy/action",
+        &["Microsoft.KeyVault/vaults/deploy/action"],
+        "vault/configure",
+    ),
+    mgmt(
+        "vaults/secrets/write",
+        &["Microsoft.KeyVault/vaults/secrets/write"],
+        "vault/configure",
+    ),
+    mgmt(
+        "vaults/keys/write",
+        &["Microsoft.KeyVault/vaults/keys/write"],
+        "vault/configure",
+    ),
+    mgmt(
+        "vaults/delete",
+        &["Microsoft.KeyVault/vaults/delete"],
+        "vault/delete",
+    ),
+    mgmt(
+        "locations/deletedVaults/purge/action",
+        &["Microsoft.KeyVault/locations/deletedVaults/purge/action"],
+        "vault/purge",
+    ),
+    mgmt(
+        "roleAssignments/read",
+        &["Microsoft.Authorization/roleAssignments/read"],
+        "roles/read",
+    ),
+    mgmt(
+        "roleAssignments/write",
+        &["Microsoft.Authorization/roleAssignments/write"],
+        "roles/assign",
+    ),
+    mgmt(
+        "roleAssignments/delete",
+        &["Microsoft.Authorization/roleAssignments/delete"],
+        "roles/assign",
+    ),
 ];
 
 /// Every operation, data first, with data-operation names filled in (`keys/get`).
@@ -144,7 +512,8 @@ pub fn operations() -> &'static [Operation] {
             .iter()
             .map(|op| {
                 let (kind, perm) = op.policy.unwrap_or((PolicyKind::Keys, ""));
-                let name: &'static str = Box::leak(format!("{}/{}", kind.as_str(), perm).into_boxed_str());
+                let name: &'static str =
+                    Box::leak(format!("{}/{}", kind.as_str(), perm).into_boxed_str());
                 Operation { name, ..op.clone() }
             })
             .collect();
@@ -155,7 +524,11 @@ pub fn operations() -> &'static [Operation] {
 
 /// Whether an access-policy list accepts this (lower-cased) permission name.
 pub fn is_policy_permission(kind: PolicyKind, name: &str) -> bool {
-    name == "all" || DATA.iter().any(|op| op.policy.is_some_and(|(k, p)| k == kind && p.eq_ignore_ascii_case(name)))
+    name == "all"
+        || DATA.iter().any(|op| {
+            op.policy
+                .is_some_and(|(k, p)| k == kind && p.eq_ignore_ascii_case(name))
+        })
 }
 
 /// A question's action, resolved from either vocabulary.
@@ -180,7 +553,10 @@ impl Action {
             label: op.name.to_string(),
             plane: op.plane,
             rbac_actions: op.actions.iter().map(|a| a.to_string()).collect(),
-            policy: op.policy.map(|(k, p)| vec![(k, p.to_ascii_lowercase())]).unwrap_or_default(),
+            policy: op
+                .policy
+                .map(|(k, p)| vec![(k, p.to_ascii_lowercase())])
+                .unwrap_or_default(),
             purge: op.is_purge(),
         }
     }
@@ -203,26 +579,45 @@ pub fn resolve(input: &str) -> Result<Action, QueryError> {
     if text.is_empty() || text.contains(char::is_whitespace) {
         return Err(unknown());
     }
-    if let Some(op) = operations().iter().find(|op| op.name.eq_ignore_ascii_case(text)) {
+    if let Some(op) = operations()
+        .iter()
+        .find(|op| op.name.eq_ignore_ascii_case(text))
+    {
         return Ok(Action::from_operation(op));
     }
-    let full = if lower.starts_with(DATA_PREFIX) { lower.clone() } else { format!("{DATA_PREFIX}{lower}") };
+    let full = if lower.starts_with(DATA_PREFIX) {
+        lower.clone()
+    } else {
+        format!("{DATA_PREFIX}{lower}")
+    };
     let data_ops: Vec<&Operation> = operations()
         .iter()
-        .filter(|op| op.plane == Plane::Data && op.actions.iter().any(|a| a.eq_ignore_ascii_case(&full)))
+        .filter(|op| {
+            op.plane == Plane::Data && op.actions.iter().any(|a| a.eq_ignore_ascii_case(&full))
+        })
         .collect();
     if let Some(first) = data_ops.first() {
-        let canonical = first.actions.iter().find(|a| a.eq_ignore_ascii_case(&full)).copied().unwrap_or_default();
+        let canonical = first
+            .actions
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(&full))
+            .copied()
+            .unwrap_or_default();
         return Ok(Action {
             canonical: canonical.to_string(),
             label: canonical.to_string(),
             plane: Plane::Data,
             rbac_actions: vec![canonical.to_string()],
-            policy: data_ops.iter().filter_map(|op| op.policy.map(|(k, p)| (k, p.to_ascii_lowercase()))).collect(),
+            policy: data_ops
+                .iter()
+                .filter_map(|op| op.policy.map(|(k, p)| (k, p.to_ascii_lowercase())))
+                .collect(),
             purge: first.is_purge(),
         });
     }
-    if let Some(op) = operations().iter().find(|op| op.plane == Plane::Management && op.actions.iter().any(|a| a.eq_ignore_ascii_case(text))) {
+    if let Some(op) = operations().iter().find(|op| {
+        op.plane == Plane::Management && op.actions.iter().any(|a| a.eq_ignore_ascii_case(text))
+    }) {
         return Ok(Action::from_operation(op));
     }
     // Any other `Provider.Namespace/...` string is a management action (wildcards are patterns, not actions).
@@ -251,25 +646,42 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ops.len());
-        assert_eq!(ops.iter().filter(|o| o.plane == Plane::Data).count(), 20 + 8 + 16 + 14);
+        assert_eq!(
+            ops.iter().filter(|o| o.plane == Plane::Data).count(),
+            20 + 8 + 16 + 14
+        );
         assert!(ops.iter().all(|o| !o.actions.is_empty()));
     }
 
     #[test]
     fn access_policy_words_resolve_case_insensitively() {
         let a = resolve("Secrets/Get").unwrap();
-        assert_eq!(a.canonical, "Microsoft.KeyVault/vaults/secrets/getSecret/action");
+        assert_eq!(
+            a.canonical,
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+        );
         assert_eq!(a.policy, vec![(PolicyKind::Secrets, "get".to_string())]);
         let w = resolve("keys/wrapkey").unwrap();
-        assert_eq!(w.rbac_actions, vec!["Microsoft.KeyVault/vaults/keys/wrap/action"]);
+        assert_eq!(
+            w.rbac_actions,
+            vec!["Microsoft.KeyVault/vaults/keys/wrap/action"]
+        );
     }
 
     #[test]
     fn secrets_set_needs_two_data_actions() {
         let a = resolve("secrets/set").unwrap();
         assert_eq!(a.rbac_actions.len(), 2);
-        assert!(a.rbac_actions.iter().any(|x| x.ends_with("setSecret/action")));
-        assert!(a.rbac_actions.iter().any(|x| x.ends_with("secrets/update/action")));
+        assert!(
+            a.rbac_actions
+                .iter()
+                .any(|x| x.ends_with("setSecret/action"))
+        );
+        assert!(
+            a.rbac_actions
+                .iter()
+                .any(|x| x.ends_with("secrets/update/action"))
+        );
     }
 
     #[test]
@@ -288,7 +700,11 @@ mod tests {
         assert_eq!(a.plane, Plane::Management);
         let r = resolve("Microsoft.Resources/subscriptions/resourceGroups/write").unwrap();
         assert_eq!(r.plane, Plane::Management);
-        assert!(resolve("locations/deletedVaults/purge/action").unwrap().purge);
+        assert!(
+            resolve("locations/deletedVaults/purge/action")
+                .unwrap()
+                .purge
+        );
         assert!(resolve("secrets/purge").unwrap().purge);
     }
 

@@ -27,13 +27,25 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error("{file}: not valid JSON at line {line}, column {column}: {message}")]
-    Syntax { file: PathBuf, line: usize, column: usize, message: String },
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{file}: {} problem(s):\n{}", problems.len(), list(problems))]
-    Invalid { file: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        file: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[derive(Debug, Error)]
@@ -51,17 +63,24 @@ pub enum SaveError {
 /// A question the evaluator cannot ask because its words do not resolve.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum QueryError {
-    #[error("unknown action '{0}': use an access-policy word such as secrets/get or a full action string such as Microsoft.KeyVault/vaults/read (see `kvaccess actions`)")]
+    #[error(
+        "unknown action '{0}': use an access-policy word such as secrets/get or a full action string such as Microsoft.KeyVault/vaults/read (see `kvaccess actions`)"
+    )]
     UnknownAction(String),
     #[error("no principal matches '{0}' (give an object id, a UPN, an appId or a display name)")]
     UnknownPrincipal(String),
     #[error("'{query}' matches {} principals: {}", candidates.len(), candidates.join(", "))]
-    AmbiguousPrincipal { query: String, candidates: Vec<String> },
+    AmbiguousPrincipal {
+        query: String,
+        candidates: Vec<String>,
+    },
     #[error("not an Azure scope: '{0}'")]
     BadScope(String),
     #[error("no vault in the snapshot has the id '{0}'")]
     UnknownVault(String),
-    #[error("'{action}' is a data-plane operation: give a vault or a key/secret/certificate scope, not '{scope}'")]
+    #[error(
+        "'{action}' is a data-plane operation: give a vault or a key/secret/certificate scope, not '{scope}'"
+    )]
     DataActionScope { action: String, scope: String },
     #[error("'{action}' does not apply to '{scope}': the item is of another kind")]
     ItemMismatch { action: String, scope: String },

@@ -15,7 +15,9 @@ use crate::model::{PrincipalKind, Scope, ScopeKind, Snapshot, Vault};
 use closure::{Ancestry, Index, PrincipalSet};
 pub use network::Origin;
 use rbac::Rbac;
-pub use verdict::{Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict};
+pub use verdict::{
+    Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
+};
 
 /// An evaluator over one borrowed snapshot, with its lookups built once.
 pub struct Engine<'a> {
@@ -31,6 +33,9 @@ pub struct Subject {
     /// False when the principal is absent from the directory data or memberships could not be collected:
     /// a group grant or deny might then apply without the snapshot showing it.
     pub groups_known: bool,
+    /// False for an object id that assignments or policies name but the directory data lacks: a deleted
+    /// principal, or one that was not collected.
+    pub in_directory: bool,
 }
 
 /// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
@@ -52,43 +57,78 @@ struct Part {
 
 impl<'a> Engine<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
-        Self { snapshot, index: Index::build(snapshot) }
+        Self {
+            snapshot,
+            index: Index::build(snapshot),
+        }
     }
 
     fn rbac(&self) -> Rbac<'_> {
-        Rbac { snapshot: self.snapshot, index: &self.index }
+        Rbac {
+            snapshot: self.snapshot,
+            index: &self.index,
+        }
     }
 
     /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
     /// subjects (a deleted principal's assignments remain), but their groups are unknown.
     pub fn subject(&self, principal_id: &str) -> Subject {
         let id = principal_id.to_ascii_lowercase();
-        let principal = self.index.principal.get(&id).and_then(|&i| self.snapshot.principals.get(i));
-        let directory_gaps = self.snapshot.collection_errors.iter().any(|e| e.is_about("groupmemberships") || e.is_about("principals"));
+        let principal = self
+            .index
+            .principal
+            .get(&id)
+            .and_then(|&i| self.snapshot.principals.get(i));
+        let directory_gaps = self
+            .snapshot
+            .collection_errors
+            .iter()
+            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"));
         Subject {
             principal: PrincipalRef {
                 id: id.clone(),
-                display_name: principal.map_or_else(|| "(not in directory data)".to_string(), |p| p.display_name.clone()),
+                display_name: principal.map_or_else(
+                    || "(not in directory data)".to_string(),
+                    |p| p.display_name.clone(),
+                ),
                 kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),
             },
             groups_known: principal.is_some() && !directory_gaps,
+            in_directory: principal.is_some(),
             set: self.index.principal_set(&id),
         }
     }
 
     pub fn target(&self, scope: &Scope) -> Target<'a> {
-        let vault = scope.vault().and_then(|v| self.index.vault.get(v.key())).and_then(|&i| self.snapshot.vaults.get(i));
-        Target { scope: scope.clone(), ancestry: self.index.ancestry(scope), vault }
+        let vault = scope
+            .vault()
+            .and_then(|v| self.index.vault.get(v.key()))
+            .and_then(|&i| self.snapshot.vaults.get(i));
+        Target {
+            scope: scope.clone(),
+            ancestry: self.index.ancestry(scope),
+            vault,
+        }
     }
 
     /// Collection errors of `section` at the target or above it.
     fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
         let mut out = Vec::new();
         for scope in &target.ancestry.scopes {
-            for e in self.index.errors_at.get(scope.key()).into_iter().flatten().filter_map(|&i| self.snapshot.collection_errors.get(i)) {
+            for e in self
+                .index
+                .errors_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.snapshot.collection_errors.get(i))
+            {
                 if e.is_about(section) {
                     let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
-                    out.push(format!("{} at {} could not be read{status}", e.what, e.scope));
+                    out.push(format!(
+                        "{} at {} could not be read{status}",
+                        e.what, e.scope
+                    ));
                 }
             }
         }
@@ -99,11 +139,21 @@ impl<'a> Engine<'a> {
         let lower = action.to_ascii_lowercase();
         let rbac = self.rbac();
         let grants = rbac.scan_grants(&subject.set, &target.ancestry, &lower, plane, false);
-        let denies = rbac.scan_denies(&subject.set, subject.groups_known, &target.scope, &target.ancestry, &lower, plane);
+        let denies = rbac.scan_denies(
+            &subject.set,
+            subject.groups_known,
+            &target.scope,
+            &target.ancestry,
+            &lower,
+            plane,
+        );
         let mut grant_gaps = grants.missing;
         grant_gaps.extend(self.gaps(target, "roleassignments"));
         if !subject.groups_known {
-            grant_gaps.push(format!("the group memberships of {} are not in the snapshot", subject.principal.id));
+            grant_gaps.push(format!(
+                "the group memberships of {} are not in the snapshot",
+                subject.principal.id
+            ));
         }
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
@@ -131,7 +181,13 @@ impl<'a> Engine<'a> {
         all_grants.extend(grants.conditional);
         let mut all_denies = denies.denies;
         all_denies.extend(denies.conditional);
-        Part { decision, grants: all_grants, denies: all_denies, unknown_because, notes }
+        Part {
+            decision,
+            grants: all_grants,
+            denies: all_denies,
+            unknown_because,
+            notes,
+        }
     }
 
     /// Checks the action makes sense at the target before evaluating it.
@@ -140,21 +196,40 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         if target.scope.vault().is_none() {
-            return Err(QueryError::DataActionScope { action: action.label.clone(), scope: target.scope.id().to_string() });
+            return Err(QueryError::DataActionScope {
+                action: action.label.clone(),
+                scope: target.scope.id().to_string(),
+            });
         }
         if target.vault.is_none() {
-            return Err(QueryError::UnknownVault(target.scope.vault().map(|v| v.id().to_string()).unwrap_or_default()));
+            return Err(QueryError::UnknownVault(
+                target
+                    .scope
+                    .vault()
+                    .map(|v| v.id().to_string())
+                    .unwrap_or_default(),
+            ));
         }
         if let ScopeKind::VaultItem(item) = target.scope.kind()
             && action.policy_kind().and_then(|k| k.item_kind()) != Some(item)
         {
-            return Err(QueryError::ItemMismatch { action: action.label.clone(), scope: target.scope.id().to_string() });
+            return Err(QueryError::ItemMismatch {
+                action: action.label.clone(),
+                scope: target.scope.id().to_string(),
+            });
         }
         Ok(())
     }
 
     /// Decides one question. `via_app` is the appId of the client application a user calls through.
-    pub fn check(&self, subject: &Subject, target: &Target, action: &Action, via_app: Option<&str>, origin: Option<&Origin>) -> Result<Verdict, QueryError> {
+    pub fn check(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        action: &Action,
+        via_app: Option<&str>,
+        origin: Option<&Origin>,
+    ) -> Result<Verdict, QueryError> {
         self.validate(target, action)?;
         let via_app = via_app.map(str::to_ascii_lowercase);
         let mut v = Verdict {
@@ -170,23 +245,41 @@ impl<'a> Engine<'a> {
             endpoint: self.endpoint(target, action.plane),
             grants: Vec::new(),
             denies: Vec::new(),
-            network: NetworkVerdict { evaluated: false, allowed: None, reason: String::new() },
+            network: NetworkVerdict {
+                evaluated: false,
+                allowed: None,
+                reason: String::new(),
+            },
             eligible: Vec::new(),
             unknown_because: Vec::new(),
             notes: Vec::new(),
         };
         if subject.principal.kind == PrincipalKind::Group {
-            v.notes.push("a group never signs in itself: this is what membership of the group grants".to_string());
+            v.notes.push(
+                "a group never signs in itself: this is what membership of the group grants"
+                    .to_string(),
+            );
         }
         match (action.plane, target.vault) {
-            (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(subject, target, vault, action, via_app.as_deref(), &mut v),
-            (Plane::Data, Some(vault)) => self.data_access_policy(subject, target, vault, action, via_app.as_deref(), &mut v),
+            (Plane::Data, Some(vault)) if vault.rbac_authorization => {
+                self.data_rbac(subject, target, vault, action, via_app.as_deref(), &mut v)
+            }
+            (Plane::Data, Some(vault)) => {
+                self.data_access_policy(subject, target, vault, action, via_app.as_deref(), &mut v)
+            }
             _ => self.management(subject, target, action, origin, &mut v),
         }
         if action.plane == Plane::Data
             && let Some(vault) = target.vault
         {
             apply_network(vault, origin, &mut v);
+        }
+        if !subject.in_directory && v.decision.grants_something() {
+            v.unknown_because.push(format!(
+                "{} is not in the directory data: it may have been deleted (its assignments then grant nothing) or was not collected",
+                subject.principal.id
+            ));
+            v.decision = Decision::Unknown;
         }
         self.purge_protection(target, action, &mut v);
         self.eligibilities(subject, target, action, &mut v);
@@ -195,7 +288,9 @@ impl<'a> Engine<'a> {
 
     fn endpoint(&self, target: &Target, plane: Plane) -> String {
         match (plane, target.vault) {
-            (Plane::Data, Some(vault)) => format!("{}.{}", vault.name, self.snapshot.cloud.vault_dns_suffix()),
+            (Plane::Data, Some(vault)) => {
+                format!("{}.{}", vault.name, self.snapshot.cloud.vault_dns_suffix())
+            }
             _ => self.snapshot.cloud.management_endpoint().to_string(),
         }
     }
@@ -220,8 +315,19 @@ impl<'a> Engine<'a> {
         v.decision = decision;
     }
 
-    fn management(&self, subject: &Subject, target: &Target, action: &Action, origin: Option<&Origin>, v: &mut Verdict) {
-        let parts = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Management)).collect();
+    fn management(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        action: &Action,
+        origin: Option<&Origin>,
+        v: &mut Verdict,
+    ) {
+        let parts = action
+            .rbac_actions
+            .iter()
+            .map(|a| self.rbac_part(subject, target, a, Plane::Management))
+            .collect();
         self.absorb(v, parts);
         if origin.is_some() {
             v.network.reason = "network rules apply only to the data plane: management calls are not filtered by the vault firewall".into();
@@ -229,29 +335,58 @@ impl<'a> Engine<'a> {
         if let ScopeKind::Vault | ScopeKind::VaultItem(_) = target.scope.kind()
             && target.vault.is_none()
         {
-            v.notes.push("this vault is not in the snapshot; only role assignments were consulted".into());
+            v.notes.push(
+                "this vault is not in the snapshot; only role assignments were consulted".into(),
+            );
         }
     }
 
-    fn data_rbac(&self, subject: &Subject, target: &Target, vault: &Vault, action: &Action, via_app: Option<&str>, v: &mut Verdict) {
+    fn data_rbac(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        vault: &Vault,
+        action: &Action,
+        via_app: Option<&str>,
+        v: &mut Verdict,
+    ) {
         v.permission_model = Some(PermissionModel::Rbac);
-        let parts = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Data)).collect();
+        let parts = action
+            .rbac_actions
+            .iter()
+            .map(|a| self.rbac_part(subject, target, a, Plane::Data))
+            .collect();
         self.absorb(v, parts);
         let ignored = access_policy::scan(vault, &subject.set, via_app, &action.policy);
         let mut note = "access policies are inactive: this vault uses Azure RBAC (enableRbacAuthorization is true)".to_string();
         if let Some(g) = ignored.grants.first() {
-            note.push_str(&format!("; the access-policy entry {} would otherwise grant this", g.id));
+            note.push_str(&format!(
+                "; the access-policy entry {} would otherwise grant this",
+                g.id
+            ));
         }
         v.notes.push(note);
         if via_app.is_some() {
             v.notes.push("compound identity (user through an application) exists only for access policies: RBAC evaluates the signed-in principal".into());
         }
         if action.rbac_actions.len() > 1 {
-            v.notes.push(format!("{} needs every one of: {}", action.label, action.rbac_actions.join(", ")));
+            v.notes.push(format!(
+                "{} needs every one of: {}",
+                action.label,
+                action.rbac_actions.join(", ")
+            ));
         }
     }
 
-    fn data_access_policy(&self, subject: &Subject, target: &Target, vault: &Vault, action: &Action, via_app: Option<&str>, v: &mut Verdict) {
+    fn data_access_policy(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        vault: &Vault,
+        action: &Action,
+        via_app: Option<&str>,
+        v: &mut Verdict,
+    ) {
         v.permission_model = Some(PermissionModel::AccessPolicy);
         let scan = access_policy::scan(vault, &subject.set, via_app, &action.policy);
         let gaps = self.gaps(target, "accesspolicies");
@@ -260,22 +395,39 @@ impl<'a> Engine<'a> {
         } else if !gaps.is_empty() || !subject.groups_known {
             v.unknown_because.extend(gaps);
             if !subject.groups_known {
-                v.unknown_because.push(format!("the group memberships of {} are not in the snapshot", subject.principal.id));
+                v.unknown_because.push(format!(
+                    "the group memberships of {} are not in the snapshot",
+                    subject.principal.id
+                ));
             }
             Decision::Unknown
         } else {
             Decision::Denied
         };
         if !scan.allowed() && !scan.grants.is_empty() {
-            let lacking: Vec<String> = scan.lacking.iter().map(|(k, p)| format!("{}/{p}", k.as_str())).collect();
-            v.notes.push(format!("partly granted: {} is still missing", lacking.join(", ")));
+            let lacking: Vec<String> = scan
+                .lacking
+                .iter()
+                .map(|(k, p)| format!("{}/{p}", k.as_str()))
+                .collect();
+            v.notes.push(format!(
+                "partly granted: {} is still missing",
+                lacking.join(", ")
+            ));
         }
         v.grants = scan.grants;
         v.notes.extend(scan.notes);
         let mut note = "Azure RBAC data roles and deny assignments do not apply: this vault uses access policies (enableRbacAuthorization is false)".to_string();
-        let rbac = action.rbac_actions.iter().map(|a| self.rbac_part(subject, target, a, Plane::Data)).find(|p| p.decision.grants_something());
+        let rbac = action
+            .rbac_actions
+            .iter()
+            .map(|a| self.rbac_part(subject, target, a, Plane::Data))
+            .find(|p| p.decision.grants_something());
         if let Some(g) = rbac.as_ref().and_then(|p| p.grants.first()) {
-            note.push_str(&format!("; role assignment {} would grant this on an RBAC vault", g.id));
+            note.push_str(&format!(
+                "; role assignment {} would grant this on an RBAC vault",
+                g.id
+            ));
         }
         v.notes.push(note);
         if let ScopeKind::VaultItem(kind) = target.scope.kind() {
@@ -297,7 +449,13 @@ impl<'a> Engine<'a> {
             (plane, _) => plane,
         };
         for a in &action.rbac_actions {
-            let scan = self.rbac().scan_grants(&subject.set, &target.ancestry, &a.to_ascii_lowercase(), plane, true);
+            let scan = self.rbac().scan_grants(
+                &subject.set,
+                &target.ancestry,
+                &a.to_ascii_lowercase(),
+                plane,
+                true,
+            );
             for g in scan.grants.into_iter().chain(scan.conditional) {
                 if !v.eligible.iter().any(|x| x.id == g.id) {
                     v.notes.push(format!(
@@ -315,20 +473,27 @@ impl<'a> Engine<'a> {
 /// Applies the firewall to a data-plane verdict, or describes it when no location was given.
 fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
     let Some(origin) = origin else {
-        v.network.reason = format!("not evaluated (no caller location given); {}", network::describe(&vault.network));
+        v.network.reason = format!(
+            "not evaluated (no caller location given); {}",
+            network::describe(&vault.network)
+        );
         return;
     };
     v.network = network::admits(&vault.network, origin);
     match v.network.allowed {
         Some(false) => {
             if v.decision != Decision::Denied {
-                v.notes.push(format!("authorization alone would be {}, but the network blocks the call", v.decision.as_str()));
+                v.notes.push(format!(
+                    "authorization alone would be {}, but the network blocks the call",
+                    v.decision.as_str()
+                ));
             }
             v.decision = Decision::Denied;
             v.unknown_because.clear();
         }
         None if v.decision.grants_something() => {
-            v.unknown_because.push(format!("network: {}", v.network.reason));
+            v.unknown_because
+                .push(format!("network: {}", v.network.reason));
             v.decision = Decision::Unknown;
         }
         _ => {}

@@ -8,7 +8,10 @@ pub mod vault;
 pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
 pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
-pub use vault::{AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess, Vault, VaultItem};
+pub use vault::{
+    AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess,
+    Vault, VaultItem,
+};
 
 /// The Azure cloud a snapshot was taken in; it decides the endpoints explanations name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -9,7 +9,7 @@ mod who_can;
 pub use escalation::{Finding, Technique, escalations};
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
-pub use who_can::{WhoCan, who_can};
+pub use who_can::{WhoCan, WhoCanEntry, who_can};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
@@ -34,10 +34,20 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let principal = resolve_principal(engine, &q.principal)?;
     let scope = parse_scope(&q.scope)?;
     let action = catalog::resolve(&q.action)?;
-    let via_app = q.via_app.as_deref().map(|a| resolve_app(engine, a)).transpose()?;
+    let via_app = q
+        .via_app
+        .as_deref()
+        .map(|a| resolve_app(engine, a))
+        .transpose()?;
     let subject = engine.subject(&principal);
     let target = engine.target(&scope);
-    engine.check(&subject, &target, &action, via_app.as_deref(), q.origin.as_ref())
+    engine.check(
+        &subject,
+        &target,
+        &action,
+        via_app.as_deref(),
+        q.origin.as_ref(),
+    )
 }
 
 pub fn parse_scope(text: &str) -> Result<Scope, QueryError> {
@@ -53,7 +63,11 @@ pub fn resolve_app(engine: &Engine, text: &str) -> Result<String, QueryError> {
     let lower = text.trim().to_ascii_lowercase();
     if uuid::Uuid::try_parse(&lower).is_ok() {
         if let Some(&i) = engine.index.principal.get(&lower)
-            && let Some(app) = engine.snapshot.principals.get(i).and_then(|p| p.app_id.clone())
+            && let Some(app) = engine
+                .snapshot
+                .principals
+                .get(i)
+                .and_then(|p| p.app_id.clone())
         {
             return Ok(app); // an object id of a service principal: use its appId
         }

@@ -13,7 +13,11 @@ fn is_unsafe(c: char) -> bool {
 /// The text with every unsafe character replaced by `�`; borrowed when nothing needed replacing.
 pub fn clean(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_unsafe) {
-        Cow::Owned(text.chars().map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c }).collect())
+        Cow::Owned(
+            text.chars()
+                .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(text)
     }
@@ -26,7 +30,10 @@ mod tests {
     #[test]
     fn escapes_are_neutralised() {
         assert_eq!(clean("Alice"), "Alice");
-        assert_eq!(clean("\u{1b}[31mred\u{1b}[0m"), "\u{FFFD}[31mred\u{FFFD}[0m");
+        assert_eq!(
+            clean("\u{1b}[31mred\u{1b}[0m"),
+            "\u{FFFD}[31mred\u{FFFD}[0m"
+        );
         assert_eq!(clean("a\rb\nc\u{7}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
         assert_eq!(clean("\u{9b}2J"), "\u{FFFD}2J");
         assert_eq!(clean("evil\u{202E}txt.exe"), "evil\u{FFFD}txt.exe");

@@ -28,7 +28,10 @@ pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
     let mut ctx = convert::Ctx::default();
     let mut snapshot = convert::convert(&raw, &mut ctx);
     if !ctx.problems.is_empty() {
-        return Err(LoadError::Invalid { file: source.to_path_buf(), problems: ctx.problems });
+        return Err(LoadError::Invalid {
+            file: source.to_path_buf(),
+            problems: ctx.problems,
+        });
     }
     snapshot.warnings = ctx.warnings;
     Ok(snapshot)
@@ -41,11 +44,17 @@ fn syntax_message(e: &serde_json::Error) -> String {
         Some(at) => text[..at].to_string(),
         None => text,
     }
-    .replace("EOF while parsing", "the file ends early (truncated?) while parsing")
+    .replace(
+        "EOF while parsing",
+        "the file ends early (truncated?) while parsing",
+    )
 }
 
 pub fn load_file(path: &Path) -> Result<Snapshot, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
     parse(&text, path)
 }
 
@@ -57,7 +66,10 @@ pub fn demo() -> Snapshot {
 /// Writes JSON to `path` atomically: a temporary file in the same directory, flushed, then renamed over
 /// the target, so an interrupted write never leaves a partial file in place of a good one.
 pub fn write_atomically(path: &Path, value: &serde_json::Value) -> Result<(), SaveError> {
-    let io = |source| SaveError::Io { file: PathBuf::from(path), source };
+    let io = |source| SaveError::Io {
+        file: PathBuf::from(path),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -34,13 +34,23 @@ pub fn holds(entry: &AccessPolicy, kind: PolicyKind, permission: &str) -> Option
 }
 
 /// Evaluates the entries of `vault` for `who`, calling directly or through application `via_app`.
-pub fn scan(vault: &Vault, who: &PrincipalSet, via_app: Option<&str>, required: &[(PolicyKind, String)]) -> PolicyScan {
+pub fn scan(
+    vault: &Vault,
+    who: &PrincipalSet,
+    via_app: Option<&str>,
+    required: &[(PolicyKind, String)],
+) -> PolicyScan {
     let mut out = PolicyScan::default();
     let mut held = vec![false; required.len()];
     for entry in &vault.access_policies {
-        let Some(via) = who.reach(&entry.object_id) else { continue };
-        let matched: Vec<(usize, String)> =
-            required.iter().enumerate().filter_map(|(i, (k, p))| holds(entry, *k, p).map(|m| (i, m))).collect();
+        let Some(via) = who.reach(&entry.object_id) else {
+            continue;
+        };
+        let matched: Vec<(usize, String)> = required
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (k, p))| holds(entry, *k, p).map(|m| (i, m)))
+            .collect();
         if matched.is_empty() {
             continue;
         }
@@ -71,12 +81,23 @@ pub fn scan(vault: &Vault, who: &PrincipalSet, via_app: Option<&str>, required: 
             matched: matched.into_iter().map(|(_, m)| m).collect(),
         });
     }
-    out.lacking = required.iter().zip(held).filter(|(_, h)| !h).map(|(r, _)| r.clone()).collect();
+    out.lacking = required
+        .iter()
+        .zip(held)
+        .filter(|(_, h)| !h)
+        .map(|(r, _)| r.clone())
+        .collect();
     if required.iter().any(|(_, p)| p == "purge")
-        && vault.access_policies.iter().any(|e| who.reach(&e.object_id).is_some() && PolicyKind::ALL.iter().any(|k| e.permissions(*k).iter().any(|p| p == "all")))
+        && vault.access_policies.iter().any(|e| {
+            who.reach(&e.object_id).is_some()
+                && PolicyKind::ALL
+                    .iter()
+                    .any(|k| e.permissions(*k).iter().any(|p| p == "all"))
+        })
         && !out.allowed()
     {
-        out.notes.push("'all' in an access policy does not include purge".to_string());
+        out.notes
+            .push("'all' in an access policy does not include purge".to_string());
     }
     out
 }

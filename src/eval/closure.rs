@@ -27,11 +27,15 @@ impl PrincipalSet {
         if id == self.principal_id {
             return Some(&[]);
         }
-        self.by_id.get(id).and_then(|&i| self.groups.get(i)).map(|m| m.chain.as_slice())
+        self.by_id
+            .get(id)
+            .and_then(|&i| self.groups.get(i))
+            .map(|m| m.chain.as_slice())
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.principal_id.as_str()).chain(self.groups.iter().map(|g| g.group_id.as_str()))
+        std::iter::once(self.principal_id.as_str())
+            .chain(self.groups.iter().map(|g| g.group_id.as_str()))
     }
 }
 
@@ -85,21 +89,32 @@ impl Index {
             }
         }
         for m in &s.group_memberships {
-            ix.member_of.entry(m.member_id.clone()).or_default().push(m.group_id.clone());
-            ix.members.entry(m.group_id.clone()).or_default().push(m.member_id.clone());
+            ix.member_of
+                .entry(m.member_id.clone())
+                .or_default()
+                .push(m.group_id.clone());
+            ix.members
+                .entry(m.group_id.clone())
+                .or_default()
+                .push(m.member_id.clone());
         }
         for g in &s.management_groups {
             if let Some(parent) = &g.parent {
-                ix.mg_parent.insert(g.scope.key().to_string(), parent.clone());
+                ix.mg_parent
+                    .insert(g.scope.key().to_string(), parent.clone());
             }
             for sub in &g.subscription_ids {
-                ix.subscription_parent.entry(sub.clone()).or_insert_with(|| g.scope.clone());
+                ix.subscription_parent
+                    .entry(sub.clone())
+                    .or_insert_with(|| g.scope.clone());
             }
         }
-        ix.tenant_root = s
-            .tenant_id
-            .as_ref()
-            .and_then(|t| Scope::parse(&format!("/providers/Microsoft.Management/managementGroups/{t}")).ok());
+        ix.tenant_root = s.tenant_id.as_ref().and_then(|t| {
+            Scope::parse(&format!(
+                "/providers/Microsoft.Management/managementGroups/{t}"
+            ))
+            .ok()
+        });
         for (i, d) in s.role_definitions.iter().enumerate() {
             ix.role_definition.entry(d.guid.clone()).or_insert(i);
         }
@@ -126,15 +141,29 @@ impl Index {
             .role_assignments
             .iter()
             .map(|a| &a.principal_id)
-            .chain(s.vaults.iter().flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)))
-            .chain(s.group_memberships.iter().flat_map(|m| [&m.group_id, &m.member_id]));
-        ix.referenced_ids = named.filter(|id| !ix.principal.contains_key(*id)).cloned().collect();
+            .chain(
+                s.vaults
+                    .iter()
+                    .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
+            )
+            .chain(
+                s.group_memberships
+                    .iter()
+                    .flat_map(|m| [&m.group_id, &m.member_id]),
+            );
+        ix.referenced_ids = named
+            .filter(|id| !ix.principal.contains_key(*id))
+            .cloned()
+            .collect();
         ix
     }
 
     /// The principal and its transitive groups, breadth first so each chain is a shortest one.
     pub fn principal_set(&self, principal_id: &str) -> PrincipalSet {
-        let mut set = PrincipalSet { principal_id: principal_id.to_string(), ..PrincipalSet::default() };
+        let mut set = PrincipalSet {
+            principal_id: principal_id.to_string(),
+            ..PrincipalSet::default()
+        };
         let mut queue: VecDeque<(String, Vec<String>)> = VecDeque::new();
         queue.push_back((principal_id.to_string(), Vec::new()));
         while let Some((id, chain)) = queue.pop_front() {
@@ -145,7 +174,10 @@ impl Index {
                 let mut next = chain.clone();
                 next.push(group.clone());
                 set.by_id.insert(group.clone(), set.groups.len());
-                set.groups.push(Membership { group_id: group.clone(), chain: next.clone() });
+                set.groups.push(Membership {
+                    group_id: group.clone(),
+                    chain: next.clone(),
+                });
                 queue.push_back((group.clone(), next));
             }
         }
@@ -156,7 +188,8 @@ impl Index {
     pub fn transitive_members(&self, group_id: &str) -> Vec<(String, Vec<String>)> {
         let mut out = Vec::new();
         let mut seen: HashSet<&str> = HashSet::from([group_id]);
-        let mut queue: VecDeque<(&str, Vec<String>)> = VecDeque::from([(group_id, vec![group_id.to_string()])]);
+        let mut queue: VecDeque<(&str, Vec<String>)> =
+            VecDeque::from([(group_id, vec![group_id.to_string()])]);
         while let Some((group, chain)) = queue.pop_front() {
             for member in self.members.get(group).into_iter().flatten() {
                 if !seen.insert(member.as_str()) {
@@ -189,13 +222,20 @@ impl Index {
             }
             current = match scope.kind() {
                 ScopeKind::Root => None,
-                ScopeKind::ManagementGroup => {
-                    self.mg_parent.get(scope.key()).cloned().or_else(|| self.tenant_root_above(&scope))
-                }
+                ScopeKind::ManagementGroup => self
+                    .mg_parent
+                    .get(scope.key())
+                    .cloned()
+                    .or_else(|| self.tenant_root_above(&scope)),
                 ScopeKind::Subscription => {
-                    let parent = scope.subscription().and_then(|s| self.subscription_parent.get(s)).cloned();
+                    let parent = scope
+                        .subscription()
+                        .and_then(|s| self.subscription_parent.get(s))
+                        .cloned();
                     unplaced_subscription = parent.is_none();
-                    parent.or_else(|| self.tenant_root.clone()).or_else(|| Some(Scope::root()))
+                    parent
+                        .or_else(|| self.tenant_root.clone())
+                        .or_else(|| Some(Scope::root()))
                 }
                 _ => scope.structural_parent(),
             };
@@ -204,7 +244,10 @@ impl Index {
         if scopes.last().is_some_and(|s| s.kind() != ScopeKind::Root) {
             scopes.push(Scope::root());
         }
-        Ancestry { scopes, unplaced_subscription }
+        Ancestry {
+            scopes,
+            unplaced_subscription,
+        }
     }
 
     /// Above a management group with no recorded parent: the tenant root group (unless this is it), then `/`.

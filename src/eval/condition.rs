@@ -13,7 +13,9 @@ pub fn restricts(condition: &str, action_lower: &str) -> bool {
     let Some(clauses) = split_top_level(strip_parens(condition.trim()), "and") else {
         return true;
     };
-    clauses.iter().any(|clause| clause_restricts(clause, action_lower))
+    clauses
+        .iter()
+        .any(|clause| clause_restricts(clause, action_lower))
 }
 
 fn clause_restricts(clause: &str, action_lower: &str) -> bool {
@@ -38,12 +40,17 @@ fn clause_restricts(clause: &str, action_lower: &str) -> bool {
             None => return true,
         }
     }
-    parts.len() < 2 || patterns.iter().any(|p| ActionPattern::new(p).matches_lower(action_lower))
+    parts.len() < 2
+        || patterns
+            .iter()
+            .any(|p| ActionPattern::new(p).matches_lower(action_lower))
 }
 
 /// `ActionMatches{'X'}` or `SubOperationMatches{'X'}` → `X`.
 fn action_matches_argument(s: &str) -> Option<&str> {
-    let rest = s.strip_prefix("ActionMatches{").or_else(|| s.strip_prefix("SubOperationMatches{"))?;
+    let rest = s
+        .strip_prefix("ActionMatches{")
+        .or_else(|| s.strip_prefix("SubOperationMatches{"))?;
     let inner = rest.strip_suffix('}')?.trim();
     inner.strip_prefix('\'')?.strip_suffix('\'')
 }
@@ -119,8 +126,14 @@ fn is_keyword_at(s: &str, i: usize, keyword: &str) -> bool {
     let Some(word) = s.get(i..end) else {
         return false;
     };
-    let before = i == 0 || s.as_bytes().get(i - 1).is_some_and(|b| b.is_ascii_whitespace() || *b == b')');
-    let after = s.as_bytes().get(end).is_none_or(|b| b.is_ascii_whitespace() || *b == b'(');
+    let before = i == 0
+        || s.as_bytes()
+            .get(i - 1)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b')');
+    let after = s
+        .as_bytes()
+        .get(end)
+        .is_none_or(|b| b.is_ascii_whitespace() || *b == b'(');
     word.eq_ignore_ascii_case(keyword) && before && after
 }
 
@@ -132,17 +145,32 @@ mod tests {
 
     #[test]
     fn delegation_condition_restricts_only_role_assignment_writes_and_deletes() {
-        assert!(restricts(KVDAA, "microsoft.authorization/roleassignments/write"));
-        assert!(restricts(KVDAA, "microsoft.authorization/roleassignments/delete"));
-        assert!(!restricts(KVDAA, "microsoft.authorization/roleassignments/read"));
+        assert!(restricts(
+            KVDAA,
+            "microsoft.authorization/roleassignments/write"
+        ));
+        assert!(restricts(
+            KVDAA,
+            "microsoft.authorization/roleassignments/delete"
+        ));
+        assert!(!restricts(
+            KVDAA,
+            "microsoft.authorization/roleassignments/read"
+        ));
         assert!(!restricts(KVDAA, "microsoft.keyvault/vaults/read"));
     }
 
     #[test]
     fn secret_name_condition() {
         let c = "((!(ActionMatches{'Microsoft.KeyVault/vaults/secrets/getSecret/action'})) OR (@Resource[Microsoft.KeyVault/vaults/secrets:name] StringStartsWith 'app-'))";
-        assert!(restricts(c, "microsoft.keyvault/vaults/secrets/getsecret/action"));
-        assert!(!restricts(c, "microsoft.keyvault/vaults/secrets/readmetadata/action"));
+        assert!(restricts(
+            c,
+            "microsoft.keyvault/vaults/secrets/getsecret/action"
+        ));
+        assert!(!restricts(
+            c,
+            "microsoft.keyvault/vaults/secrets/readmetadata/action"
+        ));
     }
 
     #[test]
@@ -155,8 +183,14 @@ mod tests {
 
     #[test]
     fn anything_else_restricts_everything() {
-        assert!(restricts("@Resource[Microsoft.Storage/x:name] StringEquals 'y'", "anything"));
-        assert!(restricts("(ActionMatches{'a'}) OR (@Resource[x] StringEquals 'y')", "b"));
+        assert!(restricts(
+            "@Resource[Microsoft.Storage/x:name] StringEquals 'y'",
+            "anything"
+        ));
+        assert!(restricts(
+            "(ActionMatches{'a'}) OR (@Resource[x] StringEquals 'y')",
+            "b"
+        ));
         assert!(restricts("((broken", "b"));
         assert!(restricts("", "b"));
     }

@@ -23,7 +23,11 @@ pub enum Origin {
 }
 
 fn verdict(allowed: Option<bool>, reason: impl Into<String>) -> NetworkVerdict {
-    NetworkVerdict { evaluated: true, allowed, reason: reason.into() }
+    NetworkVerdict {
+        evaluated: true,
+        allowed,
+        reason: reason.into(),
+    }
 }
 
 /// Whether the vault's network rules admit a call from `origin`.
@@ -35,40 +39,80 @@ pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
     match &rules.public_network_access {
         PublicNetworkAccess::Disabled => {
             return match origin {
-                Origin::TrustedService if bypass => {
-                    verdict(Some(true), "public network access is disabled, but bypass AzureServices admits trusted services")
-                }
-                Origin::TrustedService => verdict(Some(false), "public network access is disabled and bypass is None"),
-                _ => verdict(Some(false), "public network access is disabled: only private endpoints (and trusted services with bypass) get in"),
+                Origin::TrustedService if bypass => verdict(
+                    Some(true),
+                    "public network access is disabled, but bypass AzureServices admits trusted services",
+                ),
+                Origin::TrustedService => verdict(
+                    Some(false),
+                    "public network access is disabled and bypass is None",
+                ),
+                _ => verdict(
+                    Some(false),
+                    "public network access is disabled: only private endpoints (and trusted services with bypass) get in",
+                ),
             };
         }
         PublicNetworkAccess::SecuredByPerimeter => {
-            return verdict(None, "public access is governed by a Network Security Perimeter whose rules are not in the snapshot");
+            return verdict(
+                None,
+                "public access is governed by a Network Security Perimeter whose rules are not in the snapshot",
+            );
         }
         PublicNetworkAccess::Other(v) => {
-            return verdict(None, format!("publicNetworkAccess has the unknown value '{v}'"));
+            return verdict(
+                None,
+                format!("publicNetworkAccess has the unknown value '{v}'"),
+            );
         }
         PublicNetworkAccess::Enabled => {}
     }
     let Some(acls) = rules.acls.as_ref().filter(|a| a.default_deny) else {
-        return verdict(Some(true), "the firewall is off (default action Allow): any network may call");
+        return verdict(
+            Some(true),
+            "the firewall is off (default action Allow): any network may call",
+        );
     };
     match origin {
-        Origin::TrustedService if acls.bypass_azure_services => {
-            verdict(Some(true), "bypass AzureServices admits trusted Microsoft services")
-        }
-        Origin::TrustedService => verdict(Some(false), "default action Deny and bypass None: trusted services are not admitted"),
-        Origin::Ip(ip) => match acls.ip_rules.iter().find(|r| r.net.is_some_and(|n| n.contains(ip))) {
+        Origin::TrustedService if acls.bypass_azure_services => verdict(
+            Some(true),
+            "bypass AzureServices admits trusted Microsoft services",
+        ),
+        Origin::TrustedService => verdict(
+            Some(false),
+            "default action Deny and bypass None: trusted services are not admitted",
+        ),
+        Origin::Ip(ip) => match acls
+            .ip_rules
+            .iter()
+            .find(|r| r.net.is_some_and(|n| n.contains(ip)))
+        {
             Some(rule) => verdict(Some(true), format!("IP rule {} admits {ip}", rule.text)),
-            None if ip.is_ipv6() => verdict(Some(false), format!("{ip} is IPv6; Key Vault IP rules are IPv4 only and the default action is Deny")),
-            None => verdict(Some(false), format!("no IP rule admits {ip} and the default action is Deny")),
+            None if ip.is_ipv6() => verdict(
+                Some(false),
+                format!(
+                    "{ip} is IPv6; Key Vault IP rules are IPv4 only and the default action is Deny"
+                ),
+            ),
+            None => verdict(
+                Some(false),
+                format!("no IP rule admits {ip} and the default action is Deny"),
+            ),
         },
         Origin::Subnet(id) => {
             let key = id.trim_end_matches('/').to_ascii_lowercase();
             if acls.subnets.iter().any(|s| s.trim_end_matches('/') == key) {
-                verdict(Some(true), format!("virtual network rule admits subnet {id}"))
+                verdict(
+                    Some(true),
+                    format!("virtual network rule admits subnet {id}"),
+                )
             } else {
-                verdict(Some(false), format!("subnet {id} is not in the virtual network rules and the default action is Deny"))
+                verdict(
+                    Some(false),
+                    format!(
+                        "subnet {id} is not in the virtual network rules and the default action is Deny"
+                    ),
+                )
             }
         }
         Origin::PrivateEndpoint(_) => verdict(Some(false), "unreachable"),
@@ -76,36 +120,91 @@ pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
 }
 
 fn private_endpoint(rules: &NetworkRules, which: Option<&str>) -> NetworkVerdict {
-    let approved: Vec<&str> = rules.private_endpoints.iter().filter(|p| p.approved()).map(|p| p.id.as_str()).collect();
+    let approved: Vec<&str> = rules
+        .private_endpoints
+        .iter()
+        .filter(|p| p.approved())
+        .map(|p| p.id.as_str())
+        .collect();
     match which {
-        Some(id) => match rules.private_endpoints.iter().find(|p| p.id.eq_ignore_ascii_case(id)) {
-            Some(p) if p.approved() => verdict(Some(true), format!("private endpoint {} is an approved connection", p.id)),
-            Some(p) => verdict(Some(false), format!("private endpoint {} is {}, not Approved", p.id, p.status)),
-            None => verdict(Some(false), format!("private endpoint {id} is not connected to this vault")),
+        Some(id) => match rules
+            .private_endpoints
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id))
+        {
+            Some(p) if p.approved() => verdict(
+                Some(true),
+                format!("private endpoint {} is an approved connection", p.id),
+            ),
+            Some(p) => verdict(
+                Some(false),
+                format!("private endpoint {} is {}, not Approved", p.id, p.status),
+            ),
+            None => verdict(
+                Some(false),
+                format!("private endpoint {id} is not connected to this vault"),
+            ),
         },
-        None if approved.is_empty() => verdict(Some(false), "the vault has no approved private endpoint connection"),
-        None => verdict(Some(true), format!("approved private endpoint connection {}", approved.join(", "))),
+        None if approved.is_empty() => verdict(
+            Some(false),
+            "the vault has no approved private endpoint connection",
+        ),
+        None => verdict(
+            Some(true),
+            format!(
+                "approved private endpoint connection {}",
+                approved.join(", ")
+            ),
+        ),
     }
 }
 
 /// What the firewall admits, in words, for explanations when no location is given.
 pub fn describe(rules: &NetworkRules) -> String {
-    let approved = rules.private_endpoints.iter().filter(|p| p.approved()).count();
-    let pe = if approved > 0 { format!("{approved} approved private endpoint(s)") } else { "no private endpoint".into() };
+    let approved = rules
+        .private_endpoints
+        .iter()
+        .filter(|p| p.approved())
+        .count();
+    let pe = if approved > 0 {
+        format!("{approved} approved private endpoint(s)")
+    } else {
+        "no private endpoint".into()
+    };
     let bypass = rules.acls.as_ref().is_none_or(|a| a.bypass_azure_services);
-    let trusted = if bypass { "trusted Azure services" } else { "no trusted services (bypass None)" };
+    let trusted = if bypass {
+        "trusted Azure services"
+    } else {
+        "no trusted services (bypass None)"
+    };
     match &rules.public_network_access {
-        PublicNetworkAccess::Disabled => format!("public network access is disabled; admits {pe} and {trusted}"),
-        PublicNetworkAccess::SecuredByPerimeter => "access is decided by a Network Security Perimeter (rules not in the snapshot)".into(),
+        PublicNetworkAccess::Disabled => {
+            format!("public network access is disabled; admits {pe} and {trusted}")
+        }
+        PublicNetworkAccess::SecuredByPerimeter => {
+            "access is decided by a Network Security Perimeter (rules not in the snapshot)".into()
+        }
         PublicNetworkAccess::Other(v) => format!("publicNetworkAccess is '{v}' (not understood)"),
         PublicNetworkAccess::Enabled => match rules.acls.as_ref().filter(|a| a.default_deny) {
             None => "the firewall is off: any network may call".into(),
             Some(a) => {
-                let mut admitted: Vec<String> = a.ip_rules.iter().filter(|r| r.net.is_some()).map(|r| r.text.clone()).collect();
-                admitted.extend(a.subnets.iter().map(|s| format!("subnet {}", s.rsplit('/').next().unwrap_or(s))));
+                let mut admitted: Vec<String> = a
+                    .ip_rules
+                    .iter()
+                    .filter(|r| r.net.is_some())
+                    .map(|r| r.text.clone())
+                    .collect();
+                admitted.extend(
+                    a.subnets
+                        .iter()
+                        .map(|s| format!("subnet {}", s.rsplit('/').next().unwrap_or(s))),
+                );
                 admitted.push(pe);
                 admitted.push(trusted.to_string());
-                format!("the firewall denies by default; admits {}", admitted.join(", "))
+                format!(
+                    "the firewall denies by default; admits {}",
+                    admitted.join(", ")
+                )
             }
         },
     }
@@ -147,39 +246,95 @@ mod tests {
         assert_eq!(admits(&r, &ip("203.0.113.50")).allowed, Some(true));
         assert_eq!(admits(&r, &ip("198.51.100.7")).allowed, Some(true));
         assert_eq!(admits(&r, &ip("198.51.100.8")).allowed, Some(false));
-        assert_eq!(admits(&r, &ip("10.91.4.1")).allowed, Some(false), "a quoted rule admits nothing");
+        assert_eq!(
+            admits(&r, &ip("10.91.4.1")).allowed,
+            Some(false),
+            "a quoted rule admits nothing"
+        );
         assert_eq!(admits(&r, &ip("2001:db8::1")).allowed, Some(false));
         let subnet = "/subscriptions/S/resourceGroups/N/providers/Microsoft.Network/virtualNetworks/V/subnets/app";
-        assert_eq!(admits(&r, &Origin::Subnet(subnet.into())).allowed, Some(true));
-        assert_eq!(admits(&r, &Origin::Subnet(format!("{subnet}x"))).allowed, Some(false));
+        assert_eq!(
+            admits(&r, &Origin::Subnet(subnet.into())).allowed,
+            Some(true)
+        );
+        assert_eq!(
+            admits(&r, &Origin::Subnet(format!("{subnet}x"))).allowed,
+            Some(false)
+        );
         assert_eq!(admits(&r, &Origin::TrustedService).allowed, Some(true));
-        assert_eq!(admits(&rules(PublicNetworkAccess::Enabled, true, false), &Origin::TrustedService).allowed, Some(false));
+        assert_eq!(
+            admits(
+                &rules(PublicNetworkAccess::Enabled, true, false),
+                &Origin::TrustedService
+            )
+            .allowed,
+            Some(false)
+        );
     }
 
     #[test]
     fn default_allow_admits_everyone() {
         let r = rules(PublicNetworkAccess::Enabled, false, false);
         assert_eq!(admits(&r, &ip("192.0.2.1")).allowed, Some(true));
-        assert_eq!(admits(&NetworkRules::default(), &ip("192.0.2.1")).allowed, Some(true));
+        assert_eq!(
+            admits(&NetworkRules::default(), &ip("192.0.2.1")).allowed,
+            Some(true)
+        );
     }
 
     #[test]
     fn private_only_vault() {
         let r = rules(PublicNetworkAccess::Disabled, false, true);
-        assert_eq!(admits(&r, &ip("203.0.113.50")).allowed, Some(false), "public disabled overrides IP rules");
-        assert_eq!(admits(&r, &Origin::PrivateEndpoint(None)).allowed, Some(true));
-        assert_eq!(admits(&r, &Origin::PrivateEndpoint(Some("PE-OK".into()))).allowed, Some(true));
-        assert_eq!(admits(&r, &Origin::PrivateEndpoint(Some("pe-wait".into()))).allowed, Some(false));
+        assert_eq!(
+            admits(&r, &ip("203.0.113.50")).allowed,
+            Some(false),
+            "public disabled overrides IP rules"
+        );
+        assert_eq!(
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            Some(true)
+        );
+        assert_eq!(
+            admits(&r, &Origin::PrivateEndpoint(Some("PE-OK".into()))).allowed,
+            Some(true)
+        );
+        assert_eq!(
+            admits(&r, &Origin::PrivateEndpoint(Some("pe-wait".into()))).allowed,
+            Some(false)
+        );
         assert_eq!(admits(&r, &Origin::TrustedService).allowed, Some(true));
-        assert_eq!(admits(&rules(PublicNetworkAccess::Disabled, false, false), &Origin::TrustedService).allowed, Some(false));
-        assert_eq!(admits(&rules(PublicNetworkAccess::SecuredByPerimeter, false, true), &ip("1.2.3.4")).allowed, None);
+        assert_eq!(
+            admits(
+                &rules(PublicNetworkAccess::Disabled, false, false),
+                &Origin::TrustedService
+            )
+            .allowed,
+            Some(false)
+        );
+        assert_eq!(
+            admits(
+                &rules(PublicNetworkAccess::SecuredByPerimeter, false, true),
+                &ip("1.2.3.4")
+            )
+            .allowed,
+            None
+        );
     }
 
     #[test]
     fn no_approved_endpoint() {
         let mut r = NetworkRules::default();
-        assert_eq!(admits(&r, &Origin::PrivateEndpoint(None)).allowed, Some(false));
-        r.private_endpoints.push(PrivateEndpoint { id: "x".into(), status: "Rejected".into() });
-        assert_eq!(admits(&r, &Origin::PrivateEndpoint(None)).allowed, Some(false));
+        assert_eq!(
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            Some(false)
+        );
+        r.private_endpoints.push(PrivateEndpoint {
+            id: "x".into(),
+            status: "Rejected".into(),
+        });
+        assert_eq!(
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            Some(false)
+        );
     }
 }

@@ -17,7 +17,11 @@ pub struct ActionPattern {
 impl ActionPattern {
     pub fn new(text: &str) -> Self {
         let text = text.trim().to_string();
-        let pieces = text.to_ascii_lowercase().split('*').map(str::to_string).collect();
+        let pieces = text
+            .to_ascii_lowercase()
+            .split('*')
+            .map(str::to_string)
+            .collect();
         Self { text, pieces }
     }
 
@@ -71,26 +75,56 @@ mod tests {
 
     #[test]
     fn exact_and_case_insensitive() {
-        assert!(m("Microsoft.KeyVault/vaults/read", "microsoft.keyvault/VAULTS/read"));
-        assert!(!m("Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/vaults/read/x"));
-        assert!(!m("Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/vaults/rea"));
+        assert!(m(
+            "Microsoft.KeyVault/vaults/read",
+            "microsoft.keyvault/VAULTS/read"
+        ));
+        assert!(!m(
+            "Microsoft.KeyVault/vaults/read",
+            "Microsoft.KeyVault/vaults/read/x"
+        ));
+        assert!(!m(
+            "Microsoft.KeyVault/vaults/read",
+            "Microsoft.KeyVault/vaults/rea"
+        ));
     }
 
     #[test]
     fn star_spans_segments() {
         assert!(m("*", "Microsoft.KeyVault/vaults/secrets/getSecret/action"));
         assert!(m("*/read", "Microsoft.KeyVault/vaults/read"));
-        assert!(m("Microsoft.KeyVault/*", "Microsoft.KeyVault/vaults/keys/read"));
-        assert!(m("Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/write"));
-        assert!(!m("Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/delete"));
+        assert!(m(
+            "Microsoft.KeyVault/*",
+            "Microsoft.KeyVault/vaults/keys/read"
+        ));
+        assert!(m(
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/roleAssignments/write"
+        ));
+        assert!(!m(
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/roleAssignments/delete"
+        ));
     }
 
     #[test]
     fn middle_star_needs_a_segment() {
-        assert!(m("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/keys/read"));
-        assert!(!m("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/read"));
-        assert!(!m("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"));
-        assert!(m("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/storageaccounts/sas/read"));
+        assert!(m(
+            "Microsoft.KeyVault/vaults/*/read",
+            "Microsoft.KeyVault/vaults/keys/read"
+        ));
+        assert!(!m(
+            "Microsoft.KeyVault/vaults/*/read",
+            "Microsoft.KeyVault/vaults/read"
+        ));
+        assert!(!m(
+            "Microsoft.KeyVault/vaults/*/read",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action"
+        ));
+        assert!(m(
+            "Microsoft.KeyVault/vaults/*/read",
+            "Microsoft.KeyVault/vaults/storageaccounts/sas/read"
+        ));
     }
 
     #[test]

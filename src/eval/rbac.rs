@@ -5,7 +5,9 @@ use crate::catalog::Plane;
 use crate::eval::closure::{Ancestry, Index, PrincipalSet};
 use crate::eval::condition;
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
-use crate::model::{EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot};
+use crate::model::{
+    EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot,
+};
 
 /// Whether a set of permission blocks allows an action, and under which condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +16,10 @@ pub enum BlockMatch {
     /// Allowed; the pattern that matched.
     Yes(String),
     /// Allowed only if the block's condition holds.
-    If { pattern: String, condition: String },
+    If {
+        pattern: String,
+        condition: String,
+    },
 }
 
 /// `Actions − NotActions` (management) or `DataActions − NotDataActions` (data), per block: a block's
@@ -26,14 +31,19 @@ pub fn blocks_allow(blocks: &[Permission], action_lower: &str, plane: Plane) -> 
             Plane::Management => (&block.actions, &block.not_actions),
             Plane::Data => (&block.data_actions, &block.not_data_actions),
         };
-        let Some(hit) = allow.iter().find(|p| p.matches_lower(action_lower)) else { continue };
+        let Some(hit) = allow.iter().find(|p| p.matches_lower(action_lower)) else {
+            continue;
+        };
         if not.iter().any(|p| p.matches_lower(action_lower)) {
             continue;
         }
         match &block.condition {
             Some(c) if condition::restricts(c, action_lower) => {
                 if best == BlockMatch::No {
-                    best = BlockMatch::If { pattern: hit.as_str().to_string(), condition: c.clone() };
+                    best = BlockMatch::If {
+                        pattern: hit.as_str().to_string(),
+                        condition: c.clone(),
+                    };
                 }
             }
             _ => return BlockMatch::Yes(hit.as_str().to_string()),
@@ -69,10 +79,19 @@ pub struct Rbac<'a> {
 
 impl Rbac<'_> {
     fn definition(&self, a: &RoleAssignment) -> Option<&RoleDefinition> {
-        self.index.role_definition.get(&a.role_definition_guid).and_then(|&i| self.snapshot.role_definitions.get(i))
+        self.index
+            .role_definition
+            .get(&a.role_definition_guid)
+            .and_then(|&i| self.snapshot.role_definitions.get(i))
     }
 
-    fn grant(&self, a: &RoleAssignment, via: &[String], pattern: String, condition: Option<String>) -> Grant {
+    fn grant(
+        &self,
+        a: &RoleAssignment,
+        via: &[String],
+        pattern: String,
+        condition: Option<String>,
+    ) -> Grant {
         let def = self.definition(a);
         Grant {
             kind: GrantKind::RoleAssignment,
@@ -88,7 +107,14 @@ impl Rbac<'_> {
     }
 
     /// Examines one assignment that names someone in `who` at a scope that contains the target.
-    fn examine(&self, a: &RoleAssignment, via: &[String], action_lower: &str, plane: Plane, scan: &mut GrantScan) {
+    fn examine(
+        &self,
+        a: &RoleAssignment,
+        via: &[String],
+        action_lower: &str,
+        plane: Plane,
+        scan: &mut GrantScan,
+    ) {
         let Some(def) = self.definition(a) else {
             scan.missing.push(format!(
                 "role assignment {} at {} uses role definition {} which is not in the snapshot",
@@ -96,33 +122,54 @@ impl Rbac<'_> {
             ));
             return;
         };
-        let assignment_condition = a.condition.as_ref().filter(|c| condition::restricts(c, action_lower));
+        let assignment_condition = a
+            .condition
+            .as_ref()
+            .filter(|c| condition::restricts(c, action_lower));
         match blocks_allow(&def.permissions, action_lower, plane) {
             BlockMatch::No => {}
             BlockMatch::Yes(p) => match assignment_condition {
                 None => scan.grants.push(self.grant(a, via, p, None)),
-                Some(c) => scan.conditional.push(self.grant(a, via, p, Some(c.clone()))),
+                Some(c) => scan
+                    .conditional
+                    .push(self.grant(a, via, p, Some(c.clone()))),
             },
             BlockMatch::If { pattern, condition } => {
                 let both = match assignment_condition {
                     Some(c) => format!("{condition} AND {c}"),
                     None => condition,
                 };
-                scan.conditional.push(self.grant(a, via, pattern, Some(both)));
+                scan.conditional
+                    .push(self.grant(a, via, pattern, Some(both)));
             }
         }
     }
 
     /// Role assignments (or PIM eligibilities) of `who` at any scope containing the target.
-    pub fn scan_grants(&self, who: &PrincipalSet, ancestry: &Ancestry, action_lower: &str, plane: Plane, eligible: bool) -> GrantScan {
+    pub fn scan_grants(
+        &self,
+        who: &PrincipalSet,
+        ancestry: &Ancestry,
+        action_lower: &str,
+        plane: Plane,
+        eligible: bool,
+    ) -> GrantScan {
         let mut scan = GrantScan::default();
         let (list, at) = if eligible {
-            (&self.snapshot.role_eligibilities, &self.index.eligibilities_at)
+            (
+                &self.snapshot.role_eligibilities,
+                &self.index.eligibilities_at,
+            )
         } else {
             (&self.snapshot.role_assignments, &self.index.assignments_at)
         };
         for scope in &ancestry.scopes {
-            for a in at.get(scope.key()).into_iter().flatten().filter_map(|&i| list.get(i)) {
+            for a in at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| list.get(i))
+            {
                 if let Some(via) = who.reach(&a.principal_id) {
                     self.examine(a, via, action_lower, plane, &mut scan);
                 }
@@ -136,10 +183,25 @@ impl Rbac<'_> {
 
     /// The target's subscription has no known management group: grants at other management groups might
     /// apply, and the snapshot cannot say.
-    fn unattributable_grants(&self, who: &PrincipalSet, ancestry: &Ancestry, action_lower: &str, plane: Plane, scan: &mut GrantScan) {
+    fn unattributable_grants(
+        &self,
+        who: &PrincipalSet,
+        ancestry: &Ancestry,
+        action_lower: &str,
+        plane: Plane,
+        scan: &mut GrantScan,
+    ) {
         for id in who.ids() {
-            for a in self.index.assignments_of.get(id).into_iter().flatten().filter_map(|&i| self.snapshot.role_assignments.get(i)) {
-                if a.scope.kind() != ScopeKind::ManagementGroup || ancestry.contains(a.scope.key()) {
+            for a in self
+                .index
+                .assignments_of
+                .get(id)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.snapshot.role_assignments.get(i))
+            {
+                if a.scope.kind() != ScopeKind::ManagementGroup || ancestry.contains(a.scope.key())
+                {
                     continue;
                 }
                 let mut probe = GrantScan::default();
@@ -155,10 +217,25 @@ impl Rbac<'_> {
     }
 
     /// Deny assignments that apply to `who` at the target.
-    pub fn scan_denies(&self, who: &PrincipalSet, groups_known: bool, target: &Scope, ancestry: &Ancestry, action_lower: &str, plane: Plane) -> DenyScan {
+    pub fn scan_denies(
+        &self,
+        who: &PrincipalSet,
+        groups_known: bool,
+        target: &Scope,
+        ancestry: &Ancestry,
+        action_lower: &str,
+        plane: Plane,
+    ) -> DenyScan {
         let mut scan = DenyScan::default();
         for scope in &ancestry.scopes {
-            for d in self.index.denies_at.get(scope.key()).into_iter().flatten().filter_map(|&i| self.snapshot.deny_assignments.get(i)) {
+            for d in self
+                .index
+                .denies_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.snapshot.deny_assignments.get(i))
+            {
                 if d.do_not_apply_to_child_scopes && d.scope != *target {
                     continue;
                 }
@@ -200,7 +277,11 @@ impl Rbac<'_> {
                         _ => None,
                     },
                 };
-                if deny.condition.is_some() { scan.conditional.push(deny) } else { scan.denies.push(deny) }
+                if deny.condition.is_some() {
+                    scan.conditional.push(deny)
+                } else {
+                    scan.denies.push(deny)
+                }
             }
         }
         scan

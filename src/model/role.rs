@@ -59,5 +59,9 @@ pub struct DenyAssignment {
 
 /// The last path segment of an id, lower-cased.
 pub fn trailing_guid(id: &str) -> String {
-    id.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase()
+    id.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }

@@ -85,7 +85,11 @@ const SUB_ALIAS_PREFIX: &str = "/providers/microsoft.subscription/subscriptions/
 
 impl Scope {
     pub fn root() -> Self {
-        Self { id: "/".into(), key: "/".into(), kind: ScopeKind::Root }
+        Self {
+            id: "/".into(),
+            key: "/".into(),
+            kind: ScopeKind::Root,
+        }
     }
 
     /// Parses any ARM scope string. Accepts the `/providers/Microsoft.Subscription/subscriptions/…` alias that
@@ -94,7 +98,11 @@ impl Scope {
         let trimmed = input.trim();
         let mut id = trimmed.trim_end_matches('/').to_string();
         if id.is_empty() {
-            return if trimmed == "/" { Ok(Self::root()) } else { Err(ScopeError(input.into())) };
+            return if trimmed == "/" {
+                Ok(Self::root())
+            } else {
+                Err(ScopeError(input.into()))
+            };
         }
         if !id.starts_with('/') {
             return Err(ScopeError(input.into()));
@@ -126,7 +134,9 @@ impl Scope {
 
     /// The subscription id (lower case) for subscriptions and everything below them.
     pub fn subscription(&self) -> Option<&str> {
-        self.key.strip_prefix("/subscriptions/").map(|rest| rest.split('/').next().unwrap_or(rest))
+        self.key
+            .strip_prefix("/subscriptions/")
+            .map(|rest| rest.split('/').next().unwrap_or(rest))
     }
 
     /// The vault this scope is, or is inside of.
@@ -199,11 +209,29 @@ fn classify(key: &str) -> Option<ScopeKind> {
     match segs.as_slice() {
         [_] => Some(ScopeKind::Subscription),
         [_, "resourcegroups", _] => Some(ScopeKind::ResourceGroup),
-        [_, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults", _] => Some(ScopeKind::Vault),
-        [_, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults", _, kind, _] => {
-            Some(ItemKind::parse(kind).map_or(ScopeKind::Resource, ScopeKind::VaultItem))
+        [
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "vaults",
+            _,
+        ] => Some(ScopeKind::Vault),
+        [
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "vaults",
+            _,
+            kind,
+            _,
+        ] => Some(ItemKind::parse(kind).map_or(ScopeKind::Resource, ScopeKind::VaultItem)),
+        [_, "resourcegroups", _, "providers", _, _, rest @ ..] if rest.len() % 2 == 1 => {
+            Some(ScopeKind::Resource)
         }
-        [_, "resourcegroups", _, "providers", _, _, rest @ ..] if rest.len() % 2 == 1 => Some(ScopeKind::Resource),
         [_, "providers", _, _, rest @ ..] if rest.len() % 2 == 1 => Some(ScopeKind::Resource),
         _ => None,
     }
@@ -220,27 +248,42 @@ mod tests {
     #[test]
     fn classifies_every_level() {
         assert_eq!(kind("/"), Some(ScopeKind::Root));
-        assert_eq!(kind("/providers/Microsoft.Management/managementGroups/contoso"), Some(ScopeKind::ManagementGroup));
+        assert_eq!(
+            kind("/providers/Microsoft.Management/managementGroups/contoso"),
+            Some(ScopeKind::ManagementGroup)
+        );
         assert_eq!(kind("/subscriptions/abc"), Some(ScopeKind::Subscription));
         assert_eq!(kind("/subscriptions/abc/"), Some(ScopeKind::Subscription));
-        assert_eq!(kind("/subscriptions/abc/resourcegroups/RG"), Some(ScopeKind::ResourceGroup));
+        assert_eq!(
+            kind("/subscriptions/abc/resourcegroups/RG"),
+            Some(ScopeKind::ResourceGroup)
+        );
         assert_eq!(
             kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"),
             Some(ScopeKind::Vault)
         );
         assert_eq!(
-            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/s1"),
+            kind(
+                "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/s1"
+            ),
             Some(ScopeKind::VaultItem(ItemKind::Secrets))
         );
         assert_eq!(
-            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
+            kind(
+                "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+            ),
             Some(ScopeKind::Resource)
         );
         assert_eq!(
-            kind("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"),
+            kind(
+                "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+            ),
             Some(ScopeKind::Resource)
         );
-        assert_eq!(kind("/subscriptions/abc/providers/Microsoft.Authorization/roleDefinitions/x"), Some(ScopeKind::Resource));
+        assert_eq!(
+            kind("/subscriptions/abc/providers/Microsoft.Authorization/roleDefinitions/x"),
+            Some(ScopeKind::Resource)
+        );
         assert_eq!(kind("subscriptions/abc"), None);
         assert_eq!(kind("/subscriptions//resourceGroups/x"), None);
         assert_eq!(kind("/foo"), None);
@@ -257,7 +300,10 @@ mod tests {
 
     #[test]
     fn parents_walk_up_to_the_subscription() {
-        let item = Scope::parse("/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/KV/keys/k").unwrap();
+        let item = Scope::parse(
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/KV/keys/k",
+        )
+        .unwrap();
         let vault = item.structural_parent().unwrap();
         assert_eq!(vault.kind(), ScopeKind::Vault);
         assert_eq!(vault.name(), "KV");
@@ -269,14 +315,25 @@ mod tests {
         let subnet =
             Scope::parse("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/s").unwrap();
         assert_eq!(subnet.structural_parent().unwrap().name(), "v");
-        assert_eq!(subnet.structural_parent().unwrap().structural_parent().unwrap().key(), "/subscriptions/s/resourcegroups/rg");
+        assert_eq!(
+            subnet
+                .structural_parent()
+                .unwrap()
+                .structural_parent()
+                .unwrap()
+                .key(),
+            "/subscriptions/s/resourcegroups/rg"
+        );
     }
 
     #[test]
     fn containment_is_by_whole_segments_and_case_insensitive() {
         let rg = Scope::parse("/subscriptions/s/resourceGroups/rg").unwrap();
         let rg2 = Scope::parse("/subscriptions/s/resourceGroups/rg2").unwrap();
-        let vault = Scope::parse("/SUBSCRIPTIONS/S/resourcegroups/RG/providers/Microsoft.KeyVault/vaults/kv").unwrap();
+        let vault = Scope::parse(
+            "/SUBSCRIPTIONS/S/resourcegroups/RG/providers/Microsoft.KeyVault/vaults/kv",
+        )
+        .unwrap();
         assert!(rg.contains_structurally(&vault));
         assert!(!rg2.contains_structurally(&vault));
         assert!(!rg.contains_structurally(&rg2));

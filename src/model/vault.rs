@@ -42,7 +42,9 @@ impl PolicyKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
     }
 
     pub fn item_kind(self) -> Option<ItemKind> {
@@ -105,7 +107,11 @@ pub struct NetworkRules {
 
 impl Default for NetworkRules {
     fn default() -> Self {
-        Self { public_network_access: PublicNetworkAccess::Enabled, acls: None, private_endpoints: Vec::new() }
+        Self {
+            public_network_access: PublicNetworkAccess::Enabled,
+            acls: None,
+            private_endpoints: Vec::new(),
+        }
     }
 }
 

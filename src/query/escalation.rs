@@ -44,10 +44,16 @@ impl Technique {
         match self {
             Self::AccessPolicySelfGrant => "can add an access-policy entry for itself",
             Self::RoleAssignmentSelfGrant => "can assign itself a Key Vault data role",
-            Self::RoleAssignmentThenAccessPolicy => "can assign itself a role with vaults/write, then add an access policy",
+            Self::RoleAssignmentThenAccessPolicy => {
+                "can assign itself a role with vaults/write, then add an access policy"
+            }
             Self::SwitchPermissionModel => "can switch the vault's permission model",
-            Self::SwitchPermissionModelPossible => "may be able to switch the vault back to access policies (vaults/write only; Microsoft's articles disagree)",
-            Self::TemplateDeployment => "can have ARM template deployments read the vault's secrets",
+            Self::SwitchPermissionModelPossible => {
+                "may be able to switch the vault back to access policies (vaults/write only; Microsoft's articles disagree)"
+            }
+            Self::TemplateDeployment => {
+                "can have ARM template deployments read the vault's secrets"
+            }
         }
     }
 }
@@ -79,17 +85,31 @@ struct Probe<'e, 'a> {
 impl Probe<'_, '_> {
     fn check(&self, action: &str) -> Option<Verdict> {
         let action = catalog::resolve(action).ok()?;
-        self.engine.check(&self.subject, &self.target, &action, None, None).ok()
+        self.engine
+            .check(&self.subject, &self.target, &action, None, None)
+            .ok()
     }
 }
 
-fn finding(probe: &Probe, vault: &Vault, technique: Technique, via: &Verdict, lacks: &[String]) -> Finding {
-    let grant = via.grants.iter().find(|g| g.condition.is_none()).or_else(|| via.grants.first());
+fn finding(
+    probe: &Probe,
+    vault: &Vault,
+    technique: Technique,
+    via: &Verdict,
+    lacks: &[String],
+) -> Finding {
+    let grant = via
+        .grants
+        .iter()
+        .find(|g| g.condition.is_none())
+        .or_else(|| via.grants.first());
     Finding {
         principal: probe.subject.principal.clone(),
         vault_id: vault.scope.id().to_string(),
         technique,
-        grant: grant.map(|g| g.id.clone()).unwrap_or_else(|| via.unknown_because.join("; ")),
+        grant: grant
+            .map(|g| g.id.clone())
+            .unwrap_or_else(|| via.unknown_because.join("; ")),
         role_name: grant.and_then(|g| g.role_name.clone()),
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
@@ -102,7 +122,11 @@ fn lacking(probe: &Probe) -> Vec<String> {
     catalog::operations()
         .iter()
         .filter(|op| op.plane == Plane::Data && !op.is_purge())
-        .filter(|op| probe.check(op.name).is_none_or(|v| v.decision != Decision::Allowed))
+        .filter(|op| {
+            probe
+                .check(op.name)
+                .is_none_or(|v| v.decision != Decision::Allowed)
+        })
         .map(|op| op.name.to_string())
         .collect()
 }
@@ -113,16 +137,24 @@ fn possible(v: &Option<Verdict>) -> Option<&Verdict> {
 
 /// Findings for one vault, one principal at a time.
 pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
-    let Ok(write) = catalog::resolve("vaults/write") else { return Vec::new() };
+    let Ok(write) = catalog::resolve("vaults/write") else {
+        return Vec::new();
+    };
     let target = engine.target(&vault.scope);
     let mut out = Vec::new();
     for (id, _) in identities(engine, &grant_holders(engine, &target, &write)) {
-        let probe = Probe { engine, subject: engine.subject(&id), target: target.clone() };
+        let probe = Probe {
+            engine,
+            subject: engine.subject(&id),
+            target: target.clone(),
+        };
         let vaults_write = probe.check("vaults/write");
         let policies_write = probe.check("vaults/accessPolicies/write");
         let assign = probe.check("roleAssignments/write");
         let deploy = probe.check("vaults/deploy/action");
-        let interesting = [&vaults_write, &policies_write, &assign, &deploy].iter().any(|v| possible(v).is_some());
+        let interesting = [&vaults_write, &policies_write, &assign, &deploy]
+            .iter()
+            .any(|v| possible(v).is_some());
         if !interesting {
             continue;
         }
@@ -130,31 +162,75 @@ pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
         if lacks.is_empty() {
             continue;
         }
-        let unrestricted_assign = assign.as_ref().is_some_and(|v| v.decision == Decision::Allowed);
+        let unrestricted_assign = assign
+            .as_ref()
+            .is_some_and(|v| v.decision == Decision::Allowed);
         if vault.rbac_authorization {
             if let Some(v) = possible(&assign) {
-                out.push(finding(&probe, vault, Technique::RoleAssignmentSelfGrant, v, &lacks));
+                out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::RoleAssignmentSelfGrant,
+                    v,
+                    &lacks,
+                ));
             }
             match (possible(&vaults_write), unrestricted_assign) {
-                (Some(v), true) => out.push(finding(&probe, vault, Technique::SwitchPermissionModel, v, &lacks)),
-                (Some(v), false) => out.push(finding(&probe, vault, Technique::SwitchPermissionModelPossible, v, &lacks)),
+                (Some(v), true) => out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::SwitchPermissionModel,
+                    v,
+                    &lacks,
+                )),
+                (Some(v), false) => out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::SwitchPermissionModelPossible,
+                    v,
+                    &lacks,
+                )),
                 _ => {}
             }
         } else {
             if let Some(v) = possible(&policies_write).or(possible(&vaults_write)) {
-                out.push(finding(&probe, vault, Technique::AccessPolicySelfGrant, v, &lacks));
+                out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::AccessPolicySelfGrant,
+                    v,
+                    &lacks,
+                ));
             } else if unrestricted_assign && let Some(v) = &assign {
-                out.push(finding(&probe, vault, Technique::RoleAssignmentThenAccessPolicy, v, &lacks));
+                out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::RoleAssignmentThenAccessPolicy,
+                    v,
+                    &lacks,
+                ));
             }
             if let (Some(v), true) = (possible(&vaults_write), unrestricted_assign) {
-                out.push(finding(&probe, vault, Technique::SwitchPermissionModel, v, &lacks));
+                out.push(finding(
+                    &probe,
+                    vault,
+                    Technique::SwitchPermissionModel,
+                    v,
+                    &lacks,
+                ));
             }
         }
         if vault.enabled_for_template_deployment
             && lacks.iter().any(|l| l == "secrets/get")
             && let Some(v) = possible(&deploy)
         {
-            out.push(finding(&probe, vault, Technique::TemplateDeployment, v, &lacks));
+            out.push(finding(
+                &probe,
+                vault,
+                Technique::TemplateDeployment,
+                v,
+                &lacks,
+            ));
         }
     }
     out

@@ -69,23 +69,36 @@ struct Column {
 fn columns() -> Vec<Column> {
     let mut cols: Vec<Column> = Vec::new();
     for op in catalog::operations() {
-        let Ok(action) = catalog::resolve(op.name) else { continue };
+        let Ok(action) = catalog::resolve(op.name) else {
+            continue;
+        };
         match cols.iter_mut().find(|c| c.group == op.group) {
             Some(c) => c.ops.push((op, action)),
-            None => cols.push(Column { group: op.group, ops: vec![(op, action)] }),
+            None => cols.push(Column {
+                group: op.group,
+                ops: vec![(op, action)],
+            }),
         }
     }
     cols
 }
 
-fn row_cells(engine: &Engine, subject: &Subject, target: &Target, via_app: Option<&str>, cols: &[Column]) -> Vec<Cell> {
+fn row_cells(
+    engine: &Engine,
+    subject: &Subject,
+    target: &Target,
+    via_app: Option<&str>,
+    cols: &[Column],
+) -> Vec<Cell> {
     cols.iter()
         .map(|c| {
             let decisions: Vec<(&'static str, Decision)> = c
                 .ops
                 .iter()
                 .map(|(op, action)| {
-                    let d = engine.check(subject, target, action, via_app, None).map_or(Decision::Denied, |v| v.decision);
+                    let d = engine
+                        .check(subject, target, action, via_app, None)
+                        .map_or(Decision::Denied, |v| v.decision);
                     (op.name, d)
                 })
                 .collect();
@@ -114,14 +127,25 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     let cols = columns();
     let mut holders: Vec<(String, Option<String>)> = Vec::new();
     for scope in &target.ancestry.scopes {
-        for &i in engine.index.assignments_at.get(scope.key()).into_iter().flatten() {
+        for &i in engine
+            .index
+            .assignments_at
+            .get(scope.key())
+            .into_iter()
+            .flatten()
+        {
             if let Some(a) = engine.snapshot.role_assignments.get(i) {
                 holders.push((a.principal_id.clone(), None));
             }
         }
     }
     if !vault.rbac_authorization {
-        holders.extend(vault.access_policies.iter().map(|e| (e.object_id.clone(), e.application_id.clone())));
+        holders.extend(
+            vault
+                .access_policies
+                .iter()
+                .map(|e| (e.object_id.clone(), e.application_id.clone())),
+        );
     }
     holders.sort();
     holders.dedup();
@@ -140,7 +164,11 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
         }
     }
     rows.sort_by(|a, b| (a.label.to_lowercase(), &a.id).cmp(&(b.label.to_lowercase(), &b.id)));
-    Ok(Matrix { subject: vault.scope.id().to_string(), columns: cols.iter().map(|c| c.group).collect(), rows })
+    Ok(Matrix {
+        subject: vault.scope.id().to_string(),
+        columns: cols.iter().map(|c| c.group).collect(),
+        rows,
+    })
 }
 
 /// One principal across every vault in the snapshot.
@@ -162,5 +190,9 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
             }
         })
         .collect();
-    Matrix { subject: subject.principal.id.clone(), columns: cols.iter().map(|c| c.group).collect(), rows }
+    Matrix {
+        subject: subject.principal.id.clone(),
+        columns: cols.iter().map(|c| c.group).collect(),
+        rows,
+    }
 }

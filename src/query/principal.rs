@@ -22,19 +22,31 @@ pub fn resolve_principal(engine: &Engine, text: &str) -> Result<String, QueryErr
         .snapshot
         .principals
         .iter()
-        .filter(|p| p.user_principal_name.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(query)))
+        .filter(|p| {
+            p.user_principal_name
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(query))
+        })
         .map(|p| p.id.as_str())
         .collect();
     if let [one] = by_upn.as_slice() {
         return Ok(one.to_string());
     }
-    let by_name: Vec<_> = engine.snapshot.principals.iter().filter(|p| p.display_name.eq_ignore_ascii_case(query)).collect();
+    let by_name: Vec<_> = engine
+        .snapshot
+        .principals
+        .iter()
+        .filter(|p| p.display_name.eq_ignore_ascii_case(query))
+        .collect();
     match by_name.as_slice() {
         [] => Err(QueryError::UnknownPrincipal(clean(query).into_owned())),
         [one] => Ok(one.id.clone()),
         many => Err(QueryError::AmbiguousPrincipal {
             query: clean(query).into_owned(),
-            candidates: many.iter().map(|p| format!("{} ({} {})", clean(&p.display_name), p.kind.as_str(), p.id)).collect(),
+            candidates: many
+                .iter()
+                .map(|p| format!("{} ({} {})", clean(&p.display_name), p.kind.as_str(), p.id))
+                .collect(),
         }),
     }
 }

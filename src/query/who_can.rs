@@ -6,9 +6,42 @@ use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
-use crate::eval::{Decision, Engine, Target, Verdict};
+use crate::eval::{Decision, Engine, Grant, Target, Verdict};
 use crate::model::{PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
+
+/// One identity that can (or might) do it, with the paths that give it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanEntry {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app: Option<String>,
+    pub grants: Vec<Grant>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl From<Verdict> for WhoCanEntry {
+    fn from(v: Verdict) -> Self {
+        Self {
+            id: v.principal.id,
+            display_name: v.principal.display_name,
+            kind: v.principal.kind,
+            decision: v.decision,
+            via_app: v.via_app,
+            grants: v.grants,
+            unknown_because: v.unknown_because,
+            notes: v.notes,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,13 +51,17 @@ pub struct WhoCan {
     pub operation: String,
     /// Identities (users, service principals, managed identities) whose decision is not "denied", each
     /// with its full verdict; groups appear inside the grant paths.
-    pub principals: Vec<Verdict>,
+    pub principals: Vec<WhoCanEntry>,
     /// Identities that cannot do it now but can grant it to themselves.
     pub can_grant_themselves: Vec<Finding>,
 }
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
-pub(crate) fn grant_holders(engine: &Engine, target: &Target, action: &Action) -> Vec<(String, Option<String>)> {
+pub(crate) fn grant_holders(
+    engine: &Engine,
+    target: &Target,
+    action: &Action,
+) -> Vec<(String, Option<String>)> {
     let mut named: Vec<(String, Option<String>)> = Vec::new();
     let rbac_counts = match (action.plane, target.vault) {
         (Plane::Data, Some(v)) => {
@@ -39,7 +76,13 @@ pub(crate) fn grant_holders(engine: &Engine, target: &Target, action: &Action) -
     };
     if rbac_counts {
         for scope in &target.ancestry.scopes {
-            for &i in engine.index.assignments_at.get(scope.key()).into_iter().flatten() {
+            for &i in engine
+                .index
+                .assignments_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+            {
                 if let Some(a) = engine.snapshot.role_assignments.get(i) {
                     named.push((a.principal_id.clone(), None));
                 }
@@ -52,14 +95,29 @@ pub(crate) fn grant_holders(engine: &Engine, target: &Target, action: &Action) -
 }
 
 /// Expands group ids to the identities inside them (transitively); identities stay as they are.
-pub(crate) fn identities(engine: &Engine, holders: &[(String, Option<String>)]) -> Vec<(String, Option<String>)> {
+pub(crate) fn identities(
+    engine: &Engine,
+    holders: &[(String, Option<String>)],
+) -> Vec<(String, Option<String>)> {
     let mut out: BTreeMap<(String, Option<String>), ()> = BTreeMap::new();
     for (id, app) in holders {
-        let kind = engine.index.principal.get(id).and_then(|&i| engine.snapshot.principals.get(i)).map(|p| p.kind);
+        let kind = engine
+            .index
+            .principal
+            .get(id)
+            .and_then(|&i| engine.snapshot.principals.get(i))
+            .map(|p| p.kind);
         if kind == Some(PrincipalKind::Group) || engine.index.is_group_with_members(id) {
             for (member, _) in engine.index.transitive_members(id) {
-                let member_kind = engine.index.principal.get(&member).and_then(|&i| engine.snapshot.principals.get(i)).map(|p| p.kind);
-                if member_kind != Some(PrincipalKind::Group) && !engine.index.is_group_with_members(&member) {
+                let member_kind = engine
+                    .index
+                    .principal
+                    .get(&member)
+                    .and_then(|&i| engine.snapshot.principals.get(i))
+                    .map(|p| p.kind);
+                if member_kind != Some(PrincipalKind::Group)
+                    && !engine.index.is_group_with_members(&member)
+                {
                     out.insert((member, app.clone()), ());
                 }
             }
@@ -78,18 +136,32 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
         let subject = engine.subject(&id);
         let verdict = engine.check(&subject, &target, action, app.as_deref(), None)?;
         if verdict.decision != Decision::Denied {
-            principals.push(verdict);
+            principals.push(WhoCanEntry::from(verdict));
         }
     }
     principals.sort_by(|a, b| {
-        (a.principal.display_name.to_lowercase(), &a.principal.id, &a.via_app).cmp(&(b.principal.display_name.to_lowercase(), &b.principal.id, &b.via_app))
+        (a.display_name.to_lowercase(), &a.id, &a.via_app).cmp(&(
+            b.display_name.to_lowercase(),
+            &b.id,
+            &b.via_app,
+        ))
     });
     let can_grant_themselves = match (action.plane, target.vault) {
         (Plane::Data, Some(vault)) => escalations_for_vault(engine, vault)
             .into_iter()
-            .filter(|f| !principals.iter().any(|p| p.principal.id == f.principal.id && p.decision == Decision::Allowed))
+            .filter(|f| {
+                !principals
+                    .iter()
+                    .any(|p| p.id == f.principal.id && p.decision == Decision::Allowed)
+            })
             .collect(),
         _ => Vec::new(),
     };
-    Ok(WhoCan { scope: scope.id().to_string(), action: action.canonical.clone(), operation: action.label.clone(), principals, can_grant_themselves })
+    Ok(WhoCan {
+        scope: scope.id().to_string(),
+        action: action.canonical.clone(),
+        operation: action.label.clone(),
+        principals,
+        can_grant_themselves,
+    })
 }

@@ -45,7 +45,9 @@ fn principal(p: &Principal) -> Value {
     let odata = match p.kind {
         PrincipalKind::User => "#microsoft.graph.user",
         PrincipalKind::Group => "#microsoft.graph.group",
-        PrincipalKind::ServicePrincipal | PrincipalKind::ManagedIdentity => "#microsoft.graph.servicePrincipal",
+        PrincipalKind::ServicePrincipal | PrincipalKind::ManagedIdentity => {
+            "#microsoft.graph.servicePrincipal"
+        }
         PrincipalKind::Unknown => "#microsoft.graph.directoryObject",
     };
     let mut v = json!({ "@odata.type": odata, "id": p.id, "displayName": p.display_name });

@@ -1,0 +1,104 @@
+//! The command line: clap definitions and one function per subcommand, each a thin layer over the library.
+
+mod check;
+mod escalations;
+mod matrix;
+mod misc;
+mod output;
+mod who_can;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Snapshot;
+use crate::snapshot;
+
+/// Exit codes: the decision of `check`, or the outcome of any other command.
+pub mod exit {
+    pub const ALLOWED: u8 = 0;
+    pub const OK: u8 = 0;
+    pub const DENIED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const CONDITIONAL: u8 = 3;
+    pub const UNKNOWN: u8 = 4;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kvaccess",
+    version,
+    about = "Who can do what on Azure Key Vault, on both planes, and why.",
+    long_about = "Who can do what on Azure Key Vault, on both planes, and why.\n\nEvery command reads a snapshot file (--snapshot) or, without one, the embedded Contoso demo tenant.",
+    after_help = "Try: kvaccess check --principal bob@contoso.com --scope /subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-prod --action secrets/get"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// May a principal perform an action at a scope? Exit 0 allowed, 1 denied, 3 conditional, 4 unknown, 2 bad input.
+    Check(check::CheckArgs),
+    /// Every identity that can perform an action at a scope, and how.
+    WhoCan(who_can::WhoCanArgs),
+    /// Operation groups × principals for a vault, or × vaults for a principal.
+    Matrix(matrix::MatrixArgs),
+    /// Principals who cannot use a vault's data now but can grant it to themselves.
+    Escalations(escalations::EscalationsArgs),
+    /// Check a snapshot file and report every problem with its JSON path.
+    Validate(misc::ValidateArgs),
+    /// Print the embedded demo snapshot (the Contoso tenant).
+    Demo,
+    /// List the operations kvaccess knows, with access-policy permissions and RBAC actions.
+    Actions(misc::ActionsArgs),
+    /// Write a deterministic synthetic tenant (for benchmarks and experiments).
+    Synth(misc::SynthArgs),
+}
+
+/// The snapshot every query reads.
+#[derive(Debug, Args)]
+pub struct SnapshotArg {
+    /// Snapshot file (format v1); the embedded demo tenant when absent.
+    #[arg(long, short = 's', value_name = "FILE", env = "KVACCESS_SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+}
+
+impl SnapshotArg {
+    pub fn load(&self) -> Result<Snapshot> {
+        Ok(match &self.snapshot {
+            Some(path) => snapshot::load_file(path)?,
+            None => snapshot::demo(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Runs a command and returns the process exit code. Errors propagate to `main`, which prints them and
+/// exits with `exit::BAD_INPUT`.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        None => {
+            misc::print_welcome();
+            Ok(exit::OK)
+        }
+        Some(Command::Check(a)) => check::run(&a),
+        Some(Command::WhoCan(a)) => who_can::run(&a),
+        Some(Command::Matrix(a)) => matrix::run(&a),
+        Some(Command::Escalations(a)) => escalations::run(&a),
+        Some(Command::Validate(a)) => misc::validate(&a),
+        Some(Command::Demo) => misc::demo(),
+        Some(Command::Actions(a)) => misc::actions(&a),
+        Some(Command::Synth(a)) => misc::synth(&a),
+    }
+}

@@ -1,0 +1,94 @@
+//! `kvaccess check`: one question, its decision as the exit code, its evidence on stdout.
+
+use std::net::IpAddr;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Format, SnapshotArg, exit, output};
+use crate::eval::{Decision, Engine, Origin};
+use crate::query::{self, Question};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// Object id, UPN, appId or unambiguous display name.
+    #[arg(long, short = 'p')]
+    pub principal: String,
+    /// appId (or name) of the application the principal calls through (compound identity).
+    #[arg(long)]
+    pub via_app: Option<String>,
+    /// ARM id of a management group, subscription, resource group, vault, or key/secret/certificate.
+    #[arg(long)]
+    pub scope: String,
+    /// `secrets/get`, `keys/wrapKey`, `vaults/write`, or a full action string.
+    #[arg(long, short = 'a')]
+    pub action: String,
+    #[command(flatten)]
+    pub from: FromArgs,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: Format,
+}
+
+/// Where the call comes from (data plane only; at most one).
+#[derive(Debug, Args, Default)]
+#[group(multiple = false)]
+pub struct FromArgs {
+    /// The caller's public IP address.
+    #[arg(long, value_name = "IP")]
+    pub from_ip: Option<IpAddr>,
+    /// The caller's subnet resource id (virtual network service endpoint).
+    #[arg(long, value_name = "SUBNET_ID")]
+    pub from_subnet: Option<String>,
+    /// The call comes through a private endpoint (optionally: which one).
+    #[arg(long, value_name = "ENDPOINT_ID", num_args = 0..=1, default_missing_value = "")]
+    pub private_endpoint: Option<String>,
+    /// The caller is a trusted Microsoft service.
+    #[arg(long)]
+    pub trusted_service: bool,
+}
+
+impl FromArgs {
+    pub fn origin(&self) -> Option<Origin> {
+        if let Some(ip) = self.from_ip {
+            Some(Origin::Ip(ip))
+        } else if let Some(s) = &self.from_subnet {
+            Some(Origin::Subnet(s.clone()))
+        } else if let Some(pe) = &self.private_endpoint {
+            Some(Origin::PrivateEndpoint(
+                (!pe.is_empty()).then(|| pe.clone()),
+            ))
+        } else if self.trusted_service {
+            Some(Origin::TrustedService)
+        } else {
+            None
+        }
+    }
+}
+
+pub fn run(a: &CheckArgs) -> Result<u8> {
+    if matches!(a.output, Format::Csv | Format::Markdown) {
+        anyhow::bail!("check prints text or json");
+    }
+    let snapshot = a.snapshot.load()?;
+    let engine = Engine::new(&snapshot);
+    let question = Question {
+        principal: a.principal.clone(),
+        via_app: a.via_app.clone(),
+        scope: a.scope.clone(),
+        action: a.action.clone(),
+        origin: a.from.origin(),
+    };
+    let verdict = query::check(&engine, &question)?;
+    match a.output {
+        Format::Json => output::print_json(&verdict)?,
+        _ => output::print_verdict(&engine, &verdict)?,
+    }
+    Ok(match verdict.decision {
+        Decision::Allowed => exit::ALLOWED,
+        Decision::Denied => exit::DENIED,
+        Decision::Conditional => exit::CONDITIONAL,
+        Decision::Unknown => exit::UNKNOWN,
+    })
+}

@@ -1,0 +1,236 @@
+//! Text rendering shared by the subcommands: colours (off when not a terminal or when `NO_COLOR` is set,
+//! handled by `anstream`), names with control characters stripped, grant paths in words.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::eval::{Decision, Engine, Grant, GrantKind, Verdict};
+use crate::sanitize::clean;
+
+pub fn out() -> anstream::AutoStream<std::io::Stdout> {
+    anstream::stdout()
+}
+
+pub fn decision_style(d: Decision) -> Style {
+    let color = match d {
+        Decision::Allowed => AnsiColor::Green,
+        Decision::Denied => AnsiColor::Red,
+        Decision::Conditional => AnsiColor::Yellow,
+        Decision::Unknown => AnsiColor::Magenta,
+    };
+    Style::new().fg_color(Some(color.into())).bold()
+}
+
+pub fn bold() -> Style {
+    Style::new().bold()
+}
+
+pub fn dim() -> Style {
+    Style::new().dimmed()
+}
+
+pub fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// A principal's display name (cleaned), or its id when the directory data lacks it.
+pub fn name_of(engine: &Engine, id: &str) -> String {
+    let name = engine
+        .index
+        .principal
+        .get(id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .map(|p| p.display_name.as_str());
+    clean(name.unwrap_or(id)).into_owned()
+}
+
+/// The short name of a scope for text output: the last segment, or `/`.
+pub fn short_scope(scope: &str) -> String {
+    clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
+}
+
+/// A scope in words for people: `vault kv-app-rbac`, `resource group rg-app-prod`, `subscription Prod`.
+pub fn describe_scope(engine: &Engine, scope: &str) -> String {
+    use crate::model::{Scope, ScopeKind};
+    let Ok(s) = Scope::parse(scope) else {
+        return clean(scope).into_owned();
+    };
+    let name = clean(s.name()).into_owned();
+    match s.kind() {
+        ScopeKind::Root => "the tenant root (/)".into(),
+        ScopeKind::ManagementGroup => {
+            let display = engine
+                .snapshot
+                .management_groups
+                .iter()
+                .find(|g| g.scope == s)
+                .map(|g| clean(&g.display_name).into_owned());
+            format!("management group {}", display.unwrap_or(name))
+        }
+        ScopeKind::Subscription => {
+            let display = engine
+                .snapshot
+                .subscriptions
+                .iter()
+                .find(|x| x.scope == s)
+                .map(|x| clean(&x.display_name).into_owned());
+            format!("subscription {}", display.unwrap_or(name))
+        }
+        ScopeKind::ResourceGroup => format!("resource group {name}"),
+        ScopeKind::Vault => format!("vault {name}"),
+        ScopeKind::VaultItem(kind) => {
+            let vault = s
+                .vault()
+                .map(|v| clean(v.name()).into_owned())
+                .unwrap_or_default();
+            format!(
+                "{} {name} in vault {vault}",
+                kind.as_str().trim_end_matches('s')
+            )
+        }
+        ScopeKind::Resource => format!("resource {name}"),
+    }
+}
+
+/// `Key Vault Secrets User at kv-app-rbac (role assignment 4444…) via Auditors → Security team`
+pub fn grant_line(engine: &Engine, g: &Grant) -> String {
+    let what = match g.kind {
+        GrantKind::RoleAssignment => format!(
+            "role '{}' at {} (assignment {})",
+            clean(g.role_name.as_deref().unwrap_or("(definition missing)")),
+            describe_scope(engine, &g.scope),
+            short_scope(&g.id)
+        ),
+        GrantKind::AccessPolicy => format!(
+            "access-policy entry for {} [{}]",
+            name_of(engine, &g.principal_id),
+            clean(&g.matched.join(", "))
+        ),
+    };
+    let via = if g.via_groups.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " via group {}",
+            g.via_groups
+                .iter()
+                .map(|id| name_of(engine, id))
+                .collect::<Vec<_>>()
+                .join(" → ")
+        )
+    };
+    let condition = g
+        .condition
+        .as_ref()
+        .map(|c| format!("\n        if: {}", clean(c)))
+        .unwrap_or_default();
+    format!("{what}{via}{condition}")
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut o = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut o, value)?;
+    writeln!(o)?;
+    Ok(())
+}
+
+/// One verdict as indented text.
+pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
+    let mut o = out();
+    let d = v.decision;
+    let app = v
+        .via_app
+        .as_ref()
+        .map(|a| format!(" through app {}", name_of(engine, a)))
+        .unwrap_or_default();
+    writeln!(
+        o,
+        "{}  {} ({} {}){app} → {} on {}",
+        paint(decision_style(d), &d.as_str().to_uppercase()),
+        paint(bold(), &clean(&v.principal.display_name)),
+        v.principal.kind.as_str(),
+        v.principal.id,
+        clean(&v.operation),
+        short_scope(&v.scope)
+    )?;
+    writeln!(
+        o,
+        "  action   {} ({} plane, {})",
+        clean(&v.action),
+        v.plane.as_str(),
+        clean(&v.endpoint)
+    )?;
+    if v.required_actions.len() > 1 {
+        writeln!(o, "  needs    {}", clean(&v.required_actions.join(" AND ")))?;
+    }
+    writeln!(o, "  scope    {}", clean(&v.scope))?;
+    if let Some(m) = v.permission_model {
+        let model = match m {
+            crate::eval::PermissionModel::Rbac => "Azure RBAC (data actions)",
+            crate::eval::PermissionModel::AccessPolicy => "access policies",
+        };
+        writeln!(o, "  model    {model}")?;
+    }
+    if v.grants.is_empty() {
+        writeln!(o, "  grants   {}", paint(dim(), "none"))?;
+    } else {
+        writeln!(o, "  grants")?;
+        for g in &v.grants {
+            writeln!(o, "    + {}", grant_line(engine, g))?;
+        }
+    }
+    for deny in &v.denies {
+        let who = if deny.everyone {
+            "everyone".to_string()
+        } else if deny.via_groups.is_empty() {
+            "the principal".to_string()
+        } else {
+            format!(
+                "group {}",
+                deny.via_groups
+                    .iter()
+                    .map(|id| name_of(engine, id))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            )
+        };
+        writeln!(
+            o,
+            "  {}  deny assignment '{}' at {} (applies to {who})",
+            paint(decision_style(Decision::Denied), "blocked"),
+            clean(&deny.name),
+            describe_scope(engine, &deny.scope)
+        )?;
+    }
+    if !v.network.reason.is_empty() {
+        writeln!(o, "  network  {}", clean(&v.network.reason))?;
+    }
+    for reason in &v.unknown_because {
+        writeln!(
+            o,
+            "  {}  {}",
+            paint(decision_style(Decision::Unknown), "unknown"),
+            clean(reason)
+        )?;
+    }
+    for note in &v.notes {
+        writeln!(o, "  note     {}", clean(note))?;
+    }
+    Ok(())
+}
+
+/// A CSV writer on stdout; every cell is cleaned of control characters.
+pub fn csv_out() -> csv::Writer<std::io::Stdout> {
+    csv::Writer::from_writer(std::io::stdout())
+}
+
+pub fn csv_row(w: &mut csv::Writer<std::io::Stdout>, cells: &[String]) -> anyhow::Result<()> {
+    w.write_record(cells.iter().map(|c| clean(c).into_owned()))?;
+    Ok(())
+}
+
+/// A Markdown table cell: cleaned, pipes escaped.
+pub fn md(text: &str) -> String {
+    clean(text).replace('|', "\\|")
+}

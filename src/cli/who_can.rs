@@ -1,0 +1,131 @@
+//! `kvaccess who-can`: the reverse question.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Format, SnapshotArg, exit, output};
+use crate::eval::Engine;
+use crate::query;
+use crate::sanitize::clean;
+
+#[derive(Debug, Args)]
+pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[arg(long)]
+    pub scope: String,
+    #[arg(long, short = 'a')]
+    pub action: String,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: Format,
+}
+
+pub fn run(a: &WhoCanArgs) -> Result<u8> {
+    let snapshot = a.snapshot.load()?;
+    let engine = Engine::new(&snapshot);
+    let scope = query::parse_scope(&a.scope)?;
+    let action = query::resolve_action(&a.action)?;
+    let result = query::who_can(&engine, &scope, &action)?;
+    match a.output {
+        Format::Json => output::print_json(&result)?,
+        Format::Csv => {
+            let mut w = output::csv_out();
+            output::csv_row(
+                &mut w,
+                &[
+                    "id",
+                    "displayName",
+                    "type",
+                    "decision",
+                    "viaApp",
+                    "via",
+                    "grants",
+                ]
+                .map(String::from),
+            )?;
+            for p in &result.principals {
+                let via = p
+                    .grants
+                    .iter()
+                    .flat_map(|g| g.via_groups.iter().map(|id| output::name_of(&engine, id)))
+                    .collect::<Vec<_>>();
+                output::csv_row(
+                    &mut w,
+                    &[
+                        p.id.clone(),
+                        p.display_name.clone(),
+                        p.kind.as_str().to_string(),
+                        p.decision.as_str().to_string(),
+                        p.via_app.clone().unwrap_or_default(),
+                        via.join("; "),
+                        p.grants
+                            .iter()
+                            .map(|g| g.id.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ],
+                )?;
+            }
+            w.flush()?;
+        }
+        Format::Markdown => anyhow::bail!("who-can prints text, json or csv"),
+        Format::Text => {
+            let mut o = output::out();
+            writeln!(
+                o,
+                "{} at {}",
+                output::paint(output::bold(), &clean(&result.operation)),
+                clean(&result.scope)
+            )?;
+            if result.principals.is_empty() {
+                writeln!(o, "  nobody")?;
+            }
+            let width = result
+                .principals
+                .iter()
+                .map(|p| clean(&p.display_name).chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(40);
+            for p in &result.principals {
+                let name = clean(&p.display_name);
+                let app = p
+                    .via_app
+                    .as_ref()
+                    .map(|a| format!(" (through app {})", output::name_of(&engine, a)))
+                    .unwrap_or_default();
+                writeln!(
+                    o,
+                    "  {:<11} {:<width$}  {:<16}{app}",
+                    output::paint(output::decision_style(p.decision), p.decision.as_str()),
+                    name,
+                    p.kind.as_str(),
+                )?;
+                for g in &p.grants {
+                    writeln!(o, "      via {}", output::grant_line(&engine, g))?;
+                }
+                for r in &p.unknown_because {
+                    writeln!(o, "      unknown: {}", clean(r))?;
+                }
+            }
+            if !result.can_grant_themselves.is_empty() {
+                writeln!(o, "\ncan grant it to themselves:")?;
+                for f in &result.can_grant_themselves {
+                    let through = f.role_name.as_deref().map_or_else(
+                        || clean(&f.grant).into_owned(),
+                        |r| format!("role '{}'", clean(r)),
+                    );
+                    writeln!(
+                        o,
+                        "  {:<width$}  {} — through {through}",
+                        clean(&f.principal.display_name),
+                        f.technique.describe()
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(exit::OK)
+}
