@@ -544,21 +544,61 @@ pub struct Action {
     /// Access-policy permissions that must all be held (data plane only).
     pub policy: Vec<(PolicyKind, String)>,
     pub purge: bool,
+    /// Position of each of `rbac_actions` in [`rbac_action_table`] (for precomputed role lookups).
+    pub rbac_ids: Vec<Option<usize>>,
+}
+
+/// Every distinct RBAC action string of the catalog, lower-cased: engines precompute what each role and
+/// deny assignment says about each of them once, instead of matching patterns per question.
+pub fn rbac_action_table() -> &'static [String] {
+    static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut all: Vec<String> = operations()
+            .iter()
+            .flat_map(|op| op.actions.iter().map(|a| a.to_ascii_lowercase()))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    })
 }
 
 impl Action {
-    fn from_operation(op: &Operation) -> Self {
+    fn new(
+        canonical: String,
+        label: String,
+        plane: Plane,
+        rbac_actions: Vec<String>,
+        policy: Vec<(PolicyKind, String)>,
+        purge: bool,
+    ) -> Self {
+        let table = rbac_action_table();
+        let rbac_ids = rbac_actions
+            .iter()
+            .map(|a| table.binary_search(&a.to_ascii_lowercase()).ok())
+            .collect();
         Self {
-            canonical: op.actions.first().copied().unwrap_or_default().to_string(),
-            label: op.name.to_string(),
-            plane: op.plane,
-            rbac_actions: op.actions.iter().map(|a| a.to_string()).collect(),
-            policy: op
-                .policy
+            canonical,
+            label,
+            plane,
+            rbac_actions,
+            policy,
+            purge,
+            rbac_ids,
+        }
+    }
+
+    fn from_operation(op: &Operation) -> Self {
+        Self::new(
+            op.actions.first().copied().unwrap_or_default().to_string(),
+            op.name.to_string(),
+            op.plane,
+            op.actions.iter().map(|a| a.to_string()).collect(),
+            op.policy
                 .map(|(k, p)| vec![(k, p.to_ascii_lowercase())])
                 .unwrap_or_default(),
-            purge: op.is_purge(),
-        }
+            op.is_purge(),
+        )
     }
 
     /// The vault object kind a data action is about.
@@ -603,17 +643,17 @@ pub fn resolve(input: &str) -> Result<Action, QueryError> {
             .find(|a| a.eq_ignore_ascii_case(&full))
             .copied()
             .unwrap_or_default();
-        return Ok(Action {
-            canonical: canonical.to_string(),
-            label: canonical.to_string(),
-            plane: Plane::Data,
-            rbac_actions: vec![canonical.to_string()],
-            policy: data_ops
+        return Ok(Action::new(
+            canonical.to_string(),
+            canonical.to_string(),
+            Plane::Data,
+            vec![canonical.to_string()],
+            data_ops
                 .iter()
                 .filter_map(|op| op.policy.map(|(k, p)| (k, p.to_ascii_lowercase())))
                 .collect(),
-            purge: first.is_purge(),
-        });
+            first.is_purge(),
+        ));
     }
     if let Some(op) = operations().iter().find(|op| {
         op.plane == Plane::Management && op.actions.iter().any(|a| a.eq_ignore_ascii_case(text))
@@ -623,14 +663,14 @@ pub fn resolve(input: &str) -> Result<Action, QueryError> {
     // Any other `Provider.Namespace/...` string is a management action (wildcards are patterns, not actions).
     let provider = text.split('/').next().unwrap_or("");
     if text.contains('/') && provider.contains('.') && !text.contains('*') {
-        return Ok(Action {
-            canonical: text.to_string(),
-            label: text.to_string(),
-            plane: Plane::Management,
-            rbac_actions: vec![text.to_string()],
-            policy: Vec::new(),
-            purge: lower.ends_with("/purge/action"),
-        });
+        return Ok(Action::new(
+            text.to_string(),
+            text.to_string(),
+            Plane::Management,
+            vec![text.to_string()],
+            Vec::new(),
+            lower.ends_with("/purge/action"),
+        ));
     }
     Err(unknown())
 }

@@ -4,6 +4,7 @@
 pub mod access_policy;
 pub mod closure;
 pub mod condition;
+pub mod fast;
 pub mod network;
 pub mod pattern;
 pub mod rbac;
@@ -23,6 +24,7 @@ pub use verdict::{
 pub struct Engine<'a> {
     pub snapshot: &'a Snapshot,
     pub index: Index,
+    cache: fast::MatchCache,
 }
 
 /// Who is asking: the principal, its groups, and whether those are fully known.
@@ -60,6 +62,7 @@ impl<'a> Engine<'a> {
         Self {
             snapshot,
             index: Index::build(snapshot),
+            cache: fast::MatchCache::build(snapshot),
         }
     }
 

@@ -119,13 +119,13 @@ fn finding(
 
 /// Data operations (other than purge) the subject cannot perform on the vault now.
 fn lacking(probe: &Probe) -> Vec<String> {
+    let row = probe.engine.prepare(&probe.subject, &probe.target, None);
     catalog::operations()
         .iter()
         .filter(|op| op.plane == Plane::Data && !op.is_purge())
         .filter(|op| {
-            probe
-                .check(op.name)
-                .is_none_or(|v| v.decision != Decision::Allowed)
+            catalog::resolve(op.name)
+                .is_ok_and(|a| probe.engine.decide(&row, &a) != Decision::Allowed)
         })
         .map(|op| op.name.to_string())
         .collect()

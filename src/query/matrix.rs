@@ -90,17 +90,13 @@ fn row_cells(
     via_app: Option<&str>,
     cols: &[Column],
 ) -> Vec<Cell> {
+    let row = engine.prepare(subject, target, via_app);
     cols.iter()
         .map(|c| {
             let decisions: Vec<(&'static str, Decision)> = c
                 .ops
                 .iter()
-                .map(|(op, action)| {
-                    let d = engine
-                        .check(subject, target, action, via_app, None)
-                        .map_or(Decision::Denied, |v| v.decision);
-                    (op.name, d)
-                })
+                .map(|(op, action)| (op.name, engine.decide(&row, action)))
                 .collect();
             let count = |want: Decision| decisions.iter().filter(|(_, d)| *d == want).count();
             Cell {

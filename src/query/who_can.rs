@@ -134,10 +134,14 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
     let mut principals = Vec::new();
     for (id, app) in identities(engine, &grant_holders(engine, &target, action)) {
         let subject = engine.subject(&id);
-        let verdict = engine.check(&subject, &target, action, app.as_deref(), None)?;
-        if verdict.decision != Decision::Denied {
-            principals.push(WhoCanEntry::from(verdict));
+        // Screen with the fast path; build the full verdict (with its grant paths) only for those who can.
+        if engine.decide(&engine.prepare(&subject, &target, app.as_deref()), action)
+            == Decision::Denied
+        {
+            continue;
         }
+        let verdict = engine.check(&subject, &target, action, app.as_deref(), None)?;
+        principals.push(WhoCanEntry::from(verdict));
     }
     principals.sort_by(|a, b| {
         (a.display_name.to_lowercase(), &a.id, &a.via_app).cmp(&(

@@ -1,0 +1,342 @@
+//! Decisions without evidence, for the bulk questions (matrices, who-can screening, escalations).
+//!
+//! [`Engine::check`](crate::eval::Engine::check) builds a verdict with every grant path and note; asking it
+//! for every operation of every vault costs mostly strings. Here the per-question work is split: a [`Row`]
+//! gathers, once per (principal, scope), the assignments, deny assignments and access-policy entries that can
+//! matter, and [`Engine::decide`](crate::eval::Engine::decide) answers each operation from precomputed role
+//! and deny lookups. It implements the same rules as `check`; the test suite compares the two on every
+//! fixture and on generated tenants.
+
+use crate::catalog::{self, Action, Plane};
+use crate::eval::access_policy;
+use crate::eval::closure::Ancestry;
+use crate::eval::rbac::{BlockMatch, blocks_allow};
+use crate::eval::{Decision, Engine, Subject, Target, condition};
+use crate::model::{EVERYONE, Permission, ScopeKind, Snapshot, Vault};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Match {
+    No,
+    Yes,
+    If,
+}
+
+impl From<&BlockMatch> for Match {
+    fn from(m: &BlockMatch) -> Self {
+        match m {
+            BlockMatch::No => Match::No,
+            BlockMatch::Yes(_) => Match::Yes,
+            BlockMatch::If { .. } => Match::If,
+        }
+    }
+}
+
+/// What every role definition and deny assignment says about every catalog action, on both planes.
+#[derive(Debug, Default)]
+pub struct MatchCache {
+    roles: Vec<[Vec<Match>; 2]>,
+    denies: Vec<[Vec<Match>; 2]>,
+}
+
+fn plane_slot(plane: Plane) -> usize {
+    match plane {
+        Plane::Management => 0,
+        Plane::Data => 1,
+    }
+}
+
+fn table_for(blocks: &[Permission]) -> [Vec<Match>; 2] {
+    let table = catalog::rbac_action_table();
+    [Plane::Management, Plane::Data].map(|plane| {
+        table
+            .iter()
+            .map(|a| Match::from(&blocks_allow(blocks, a, plane)))
+            .collect()
+    })
+}
+
+impl MatchCache {
+    pub fn build(s: &Snapshot) -> Self {
+        Self {
+            roles: s
+                .role_definitions
+                .iter()
+                .map(|d| table_for(&d.permissions))
+                .collect(),
+            denies: s
+                .deny_assignments
+                .iter()
+                .map(|d| table_for(&d.permissions))
+                .collect(),
+        }
+    }
+}
+
+/// How a deny assignment relates to the subject, whatever the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DenyReach {
+    Applies,
+    /// It names groups, or excludes principals, and the subject's memberships are unknown.
+    Unsure,
+}
+
+/// Everything about one (subject, target) pair that does not depend on the action.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// Role assignments naming the subject or its groups at the target or above: (assignment, definition).
+    assignments: Vec<(usize, Option<usize>)>,
+    /// Definitions of assignments at management groups that may or may not contain the target.
+    unattributable: Vec<usize>,
+    denies: Vec<(usize, DenyReach)>,
+    grant_gaps: bool,
+    deny_gaps: bool,
+    /// Access-policy entries that apply to the subject (compound entries only through their application).
+    entries: Vec<usize>,
+    policy_gaps: bool,
+    vault: Option<&'a Vault>,
+    groups_known: bool,
+    in_directory: bool,
+    target_is_data_capable: bool,
+}
+
+impl<'a> Engine<'a> {
+    fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
+        ancestry.scopes.iter().any(|scope| {
+            self.index
+                .errors_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.snapshot.collection_errors.get(i))
+                .any(|e| e.is_about(section))
+        })
+    }
+
+    /// Gathers what matters for `subject` at `target`, once for all actions.
+    pub fn prepare(
+        &self,
+        subject: &Subject,
+        target: &Target<'a>,
+        via_app: Option<&str>,
+    ) -> Row<'a> {
+        let s = self.snapshot;
+        let set = &subject.set;
+        let mut assignments = Vec::new();
+        let mut unattributable = Vec::new();
+        for id in set.ids() {
+            for &i in self.index.assignments_of.get(id).into_iter().flatten() {
+                let Some(a) = s.role_assignments.get(i) else {
+                    continue;
+                };
+                let role = self
+                    .index
+                    .role_definition
+                    .get(&a.role_definition_guid)
+                    .copied();
+                if target.ancestry.contains(a.scope.key()) {
+                    assignments.push((i, role));
+                } else if target.ancestry.unplaced_subscription
+                    && a.scope.kind() == ScopeKind::ManagementGroup
+                    && let Some(r) = role
+                {
+                    unattributable.push(r);
+                }
+            }
+        }
+        let mut denies = Vec::new();
+        for scope in &target.ancestry.scopes {
+            for &i in self.index.denies_at.get(scope.key()).into_iter().flatten() {
+                let Some(d) = s.deny_assignments.get(i) else {
+                    continue;
+                };
+                if d.do_not_apply_to_child_scopes && d.scope != target.scope {
+                    continue;
+                }
+                let everyone = d.principals.iter().any(|p| p == EVERYONE);
+                let reached = d.principals.iter().any(|p| set.reach(p).is_some());
+                let reach = if !everyone && !reached {
+                    (!subject.groups_known && !d.principals.is_empty()).then_some(DenyReach::Unsure)
+                } else if d.exclude_principals.iter().any(|p| set.reach(p).is_some())
+                    || d.audit_only
+                {
+                    None
+                } else if !subject.groups_known && !d.exclude_principals.is_empty() {
+                    Some(DenyReach::Unsure)
+                } else {
+                    Some(DenyReach::Applies)
+                };
+                if let Some(r) = reach {
+                    denies.push((i, r));
+                }
+            }
+        }
+        let via_app = via_app.map(str::to_ascii_lowercase);
+        let entries = target
+            .vault
+            .map(|v| {
+                v.access_policies
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| set.reach(&e.object_id).is_some())
+                    .filter(|(_, e)| e.application_id.is_none() || e.application_id == via_app)
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Row {
+            assignments,
+            unattributable,
+            denies,
+            grant_gaps: !subject.groups_known || self.has_gap(&target.ancestry, "roleassignments"),
+            deny_gaps: self.has_gap(&target.ancestry, "denyassignments"),
+            entries,
+            policy_gaps: self.has_gap(&target.ancestry, "accesspolicies"),
+            vault: target.vault,
+            groups_known: subject.groups_known,
+            in_directory: subject.in_directory,
+            target_is_data_capable: target.scope.vault().is_some(),
+        }
+    }
+
+    fn role_match(&self, role: usize, action: &str, id: Option<usize>, plane: Plane) -> Match {
+        match id.and_then(|id| {
+            self.cache
+                .roles
+                .get(role)
+                .and_then(|t| t[plane_slot(plane)].get(id))
+        }) {
+            Some(m) => *m,
+            None => self
+                .snapshot
+                .role_definitions
+                .get(role)
+                .map_or(Match::No, |d| {
+                    Match::from(&blocks_allow(
+                        &d.permissions,
+                        &action.to_ascii_lowercase(),
+                        plane,
+                    ))
+                }),
+        }
+    }
+
+    fn deny_match(&self, deny: usize, action: &str, id: Option<usize>, plane: Plane) -> Match {
+        match id.and_then(|id| {
+            self.cache
+                .denies
+                .get(deny)
+                .and_then(|t| t[plane_slot(plane)].get(id))
+        }) {
+            Some(m) => *m,
+            None => self
+                .snapshot
+                .deny_assignments
+                .get(deny)
+                .map_or(Match::No, |d| {
+                    Match::from(&blocks_allow(
+                        &d.permissions,
+                        &action.to_ascii_lowercase(),
+                        plane,
+                    ))
+                }),
+        }
+    }
+
+    /// The RBAC decision for one action string.
+    fn decide_rbac(&self, row: &Row, action: &str, id: Option<usize>, plane: Plane) -> Decision {
+        let mut conditional_deny = false;
+        let mut unsure_deny = false;
+        for &(d, reach) in &row.denies {
+            match (self.deny_match(d, action, id, plane), reach) {
+                (Match::No, _) => {}
+                (Match::Yes, DenyReach::Applies) => return Decision::Denied,
+                (Match::If, DenyReach::Applies) => conditional_deny = true,
+                (_, DenyReach::Unsure) => unsure_deny = true,
+            }
+        }
+        let mut granted = false;
+        let mut conditional = false;
+        let mut missing = false;
+        let lower = action.to_ascii_lowercase();
+        for &(a, role) in &row.assignments {
+            let Some(role) = role else {
+                missing = true;
+                continue;
+            };
+            match self.role_match(role, action, id, plane) {
+                Match::No => {}
+                Match::If => conditional = true,
+                Match::Yes => {
+                    let restricted = self
+                        .snapshot
+                        .role_assignments
+                        .get(a)
+                        .and_then(|x| x.condition.as_ref())
+                        .is_some_and(|c| condition::restricts(c, &lower));
+                    if restricted {
+                        conditional = true
+                    } else {
+                        granted = true
+                    }
+                }
+            }
+        }
+        let mg_gap = row
+            .unattributable
+            .iter()
+            .any(|&r| self.role_match(r, action, id, plane) != Match::No);
+        if granted {
+            if conditional_deny {
+                Decision::Conditional
+            } else if unsure_deny || row.deny_gaps {
+                Decision::Unknown
+            } else {
+                Decision::Allowed
+            }
+        } else if conditional {
+            Decision::Conditional
+        } else if missing || row.grant_gaps || mg_gap {
+            Decision::Unknown
+        } else {
+            Decision::Denied
+        }
+    }
+
+    /// The decision `check` would give for `action` with no caller location, without its evidence.
+    /// Questions `check` rejects (a data action outside a vault) are `Denied` here.
+    pub fn decide(&self, row: &Row, action: &Action) -> Decision {
+        let mut decision = match (action.plane, row.vault) {
+            (Plane::Data, _) if !row.target_is_data_capable => return Decision::Denied,
+            (Plane::Data, None) => return Decision::Denied,
+            (Plane::Data, Some(vault)) if !vault.rbac_authorization => {
+                let held = !action.policy.is_empty()
+                    && action.policy.iter().all(|(k, p)| {
+                        row.entries
+                            .iter()
+                            .filter_map(|&i| vault.access_policies.get(i))
+                            .any(|e| access_policy::holds(e, *k, p).is_some())
+                    });
+                if held {
+                    Decision::Allowed
+                } else if row.policy_gaps || !row.groups_known {
+                    Decision::Unknown
+                } else {
+                    Decision::Denied
+                }
+            }
+            (plane, _) => action
+                .rbac_actions
+                .iter()
+                .zip(&action.rbac_ids)
+                .map(|(a, id)| self.decide_rbac(row, a, *id, plane))
+                .fold(Decision::Allowed, Decision::and),
+        };
+        if !row.in_directory && decision.grants_something() {
+            decision = Decision::Unknown;
+        }
+        if action.purge && row.vault.is_some_and(|v| v.purge_protection) {
+            decision = Decision::Denied;
+        }
+        decision
+    }
+}
