@@ -50,7 +50,12 @@ pub struct Ancestry {
 
 impl Ancestry {
     pub fn contains(&self, key: &str) -> bool {
-        self.scopes.iter().any(|s| s.key() == key)
+        self.position(key).is_some()
+    }
+
+    /// How far above the target a scope is (0 = the target itself).
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.scopes.iter().position(|s| s.key() == key)
     }
 }
 

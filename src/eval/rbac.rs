@@ -163,21 +163,51 @@ impl Rbac<'_> {
         } else {
             (&self.snapshot.role_assignments, &self.index.assignments_at)
         };
-        for scope in &ancestry.scopes {
-            for a in at
-                .get(scope.key())
-                .into_iter()
-                .flatten()
+        let at_scopes = |scope: &Scope| at.get(scope.key()).map_or(0, Vec::len);
+        let by_scope: usize = ancestry.scopes.iter().map(at_scopes).sum();
+        let by_principal: usize = who
+            .ids()
+            .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
+            .sum();
+        if !eligible && by_principal < by_scope {
+            // Few assignments name this principal and its groups, many sit above the target: start from the
+            // principal.
+            let found = who
+                .ids()
+                .flat_map(|id| self.index.assignments_of.get(id).into_iter().flatten())
                 .filter_map(|&i| list.get(i))
-            {
+                .filter(|a| ancestry.contains(a.scope.key()));
+            for a in found {
                 if let Some(via) = who.reach(&a.principal_id) {
                     self.examine(a, via, action_lower, plane, &mut scan);
+                }
+            }
+        } else {
+            for scope in &ancestry.scopes {
+                for a in at
+                    .get(scope.key())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&i| list.get(i))
+                {
+                    if let Some(via) = who.reach(&a.principal_id) {
+                        self.examine(a, via, action_lower, plane, &mut scan);
+                    }
                 }
             }
         }
         if ancestry.unplaced_subscription && !eligible {
             self.unattributable_grants(who, ancestry, action_lower, plane, &mut scan);
         }
+        // Nearest scope first, then by id: the same evidence whatever order the snapshot listed things in.
+        let order = |g: &Grant| {
+            (
+                ancestry.position(&g.scope.to_ascii_lowercase()),
+                g.id.to_ascii_lowercase(),
+            )
+        };
+        scan.grants.sort_by_key(order);
+        scan.conditional.sort_by_key(order);
         scan
     }
 
