@@ -170,6 +170,16 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        if target.ancestry.unplaced_subscription {
+            let rbac = crate::eval::rbac::Rbac {
+                snapshot: s,
+                index: &self.index,
+            };
+            denies.extend(
+                rbac.unattributable_denies(set, &target.ancestry)
+                    .map(|(i, _)| (i, DenyReach::Unsure)),
+            );
+        }
         let via_app = via_app.map(str::to_ascii_lowercase);
         let entries = target
             .vault

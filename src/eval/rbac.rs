@@ -6,7 +6,8 @@ use crate::eval::closure::{Ancestry, Index, PrincipalSet};
 use crate::eval::condition;
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
 use crate::model::{
-    EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot,
+    DenyAssignment, EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind,
+    Snapshot,
 };
 
 /// Whether a set of permission blocks allows an action, and under which condition.
@@ -314,6 +315,41 @@ impl Rbac<'_> {
                 }
             }
         }
+        if ancestry.unplaced_subscription {
+            for (_, d) in self.unattributable_denies(who, ancestry) {
+                if blocks_allow(&d.permissions, action_lower, plane) != BlockMatch::No {
+                    scan.missing.push(format!(
+                        "deny assignment '{}' at management group {} may apply: the snapshot does not say whether the target's subscription is below that group",
+                        d.name, d.scope
+                    ));
+                }
+            }
+        }
+        let order = |d: &Deny| d.id.to_ascii_lowercase();
+        scan.denies.sort_by_key(order);
+        scan.conditional.sort_by_key(order);
         scan
+    }
+
+    /// Deny assignments (with their positions) at management groups outside the known ancestry that would
+    /// reach `who`.
+    pub fn unattributable_denies<'s>(
+        &'s self,
+        who: &'s PrincipalSet,
+        ancestry: &'s Ancestry,
+    ) -> impl Iterator<Item = (usize, &'s DenyAssignment)> {
+        self.snapshot
+            .deny_assignments
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| {
+                d.scope.kind() == ScopeKind::ManagementGroup
+                    && !ancestry.contains(d.scope.key())
+                    && !d.audit_only
+                    && d.principals
+                        .iter()
+                        .any(|p| p == EVERYONE || who.reach(p).is_some())
+                    && !d.exclude_principals.iter().any(|p| who.reach(p).is_some())
+            })
     }
 }
