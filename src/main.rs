@@ -21,8 +21,22 @@ fn main() -> ExitCode {
     match cli::run(parsed) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::from(exit::BAD_INPUT)
         }
     }
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the message already includes
+/// (the library's errors state their source, as in `x.json: cannot read: No such file or directory`).
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

@@ -13,18 +13,29 @@ pub use write::to_json;
 
 use crate::error::{LoadError, SaveError};
 use crate::model::Snapshot;
+use crate::snapshot::lenient::Field;
 
 /// The snapshot compiled into the binary: the Contoso demo tenant.
 pub const DEMO_JSON: &str = include_str!("../assets/demo-tenant.json");
 
 /// Parses snapshot text. `source` names the file in errors.
 pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
-    let raw: raw::RawSnapshot = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
-        file: source.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: syntax_message(&e),
-    })?;
+    // Windows tools (PowerShell 5's Out-File, Notepad) start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Read through `Field` so that a document that is not an object is reported as such: serde would
+    // otherwise fill the struct from an array positionally and accept `[1]` as an empty snapshot.
+    let top: Field<raw::RawSnapshot> =
+        serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+            file: source.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: syntax_message(&e),
+        })?;
+    let raw = match top {
+        Field::Value(raw) => raw,
+        Field::Wrong(found) => return Err(not_an_object(source, found)),
+        Field::Null | Field::Absent => return Err(not_an_object(source, "null")),
+    };
     let mut ctx = convert::Ctx::default();
     let mut snapshot = convert::convert(&raw, &mut ctx);
     if !ctx.problems.is_empty() {
@@ -35,6 +46,18 @@ pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
     }
     snapshot.warnings = ctx.warnings;
     Ok(snapshot)
+}
+
+fn not_an_object(source: &Path, found: &str) -> LoadError {
+    LoadError::Invalid {
+        file: source.to_path_buf(),
+        problems: vec![crate::error::Problem {
+            path: "(top level)".into(),
+            message: format!(
+                "expected an object starting {{\"kvaccessSnapshot\": 1, ...}}, found {found}"
+            ),
+        }],
+    }
 }
 
 fn syntax_message(e: &serde_json::Error) -> String {

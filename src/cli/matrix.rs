@@ -22,7 +22,7 @@ pub struct MatrixArgs {
     #[arg(long, short = 'p')]
     pub principal: Option<String>,
     /// With --principal: the application it calls through.
-    #[arg(long, requires = "principal")]
+    #[arg(long, requires = "principal", conflicts_with = "scope")]
     pub via_app: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,

@@ -96,12 +96,18 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                     .as_ref()
                     .map(|a| format!(" (through app {})", output::name_of(&engine, a)))
                     .unwrap_or_default();
+                // Padded before painting: escape codes have no width on screen.
+                let decision = format!("{:<11}", p.decision.as_str());
+                let kind = if app.is_empty() {
+                    p.kind.as_str().to_string()
+                } else {
+                    format!("{:<16}{app}", p.kind.as_str())
+                };
                 writeln!(
                     o,
-                    "  {:<11} {:<width$}  {:<16}{app}",
-                    output::paint(output::decision_style(p.decision), p.decision.as_str()),
+                    "  {} {:<width$}  {kind}",
+                    output::paint(output::decision_style(p.decision), &decision),
                     name,
-                    p.kind.as_str(),
                 )?;
                 for g in &p.grants {
                     writeln!(o, "      via {}", output::grant_line(&engine, g))?;

@@ -311,6 +311,7 @@ fn subscriptions(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Subscription> {
 
 fn resource_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
+    let mut seen = HashSet::new();
     for (path, rg) in ctx.items(&raw.resource_groups, "resourceGroups", "an object") {
         let Some(id) = ctx.req_text(&rg.id, &format!("{path}.id")) else {
             continue;
@@ -318,6 +319,9 @@ fn resource_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ResourceGroup> {
         let Some(scope) = ctx.scope(&id, &format!("{path}.id"), &[ScopeKind::ResourceGroup]) else {
             continue;
         };
+        if !seen.insert(scope.key().to_string()) {
+            continue; // the same group from a get and a list response
+        }
         out.push(ResourceGroup {
             name: ctx
                 .opt_text(&rg.name, &format!("{path}.name"))
@@ -333,6 +337,7 @@ fn resource_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ResourceGroup> {
 
 fn vaults(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Vault> {
     let mut out = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     for (path, v) in ctx.items(&raw.vaults, "vaults", "an object") {
         let Some(id) = ctx.req_text(&v.id, &format!("{path}.id")) else {
             continue;
@@ -353,7 +358,7 @@ fn vaults(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Vault> {
         let access_policies =
             access_policies(&p.access_policies, &format!("{ppath}.accessPolicies"), ctx);
         let network = network_rules(p, &ppath, ctx);
-        out.push(Vault {
+        let vault = Vault {
             name: ctx
                 .opt_text(&v.name, &format!("{path}.name"))
                 .unwrap_or_else(|| scope.name().to_string()),
@@ -388,7 +393,7 @@ fn vaults(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Vault> {
                 )
                 .unwrap_or(false),
             scope,
-        });
+        };
         ctx.opt(
             &p.soft_delete_retention_in_days,
             &format!("{ppath}.softDeleteRetentionInDays"),
@@ -402,6 +407,17 @@ fn vaults(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Vault> {
             &p.enabled_for_disk_encryption,
             &format!("{ppath}.enabledForDiskEncryption"),
         );
+        // The same vault returned by two calls (list by subscription and by resource group, or a create
+        // response next to a get): one vault, so one row in every matrix and one set of findings.
+        if let Some(first) = seen.get(vault.scope.key()) {
+            ctx.warn(
+                &format!("{path}.id"),
+                format!("vault already listed at {first}; this entry is ignored"),
+            );
+            continue;
+        }
+        seen.insert(vault.scope.key().to_string(), path.clone());
+        out.push(vault);
     }
     out
 }
@@ -853,7 +869,7 @@ fn principal_kind(odata_type: Option<&str>, p: &RawPrincipal) -> PrincipalKind {
 
 fn principals(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Principal> {
     let mut out = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     for (path, p) in ctx.items(&raw.principals, "principals", "an object") {
         let odata = ctx.opt_text(&p.odata_type, &format!("{path}.@odata.type"));
         let display_name = ctx.opt_text(&p.display_name, &format!("{path}.displayName"));
@@ -880,11 +896,11 @@ fn principals(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Principal> {
         if let Some(first) = seen.get(&id) {
             ctx.warn(
                 &format!("{path}.id"),
-                format!("id {id} already used by principals[{first}]; this entry is ignored"),
+                format!("id {id} already used by {first}; this entry is ignored"),
             );
             continue;
         }
-        seen.insert(id.clone(), out.len());
+        seen.insert(id.clone(), path.clone());
         let kind = principal_kind(odata.as_deref(), p);
         out.push(Principal {
             display_name: display_name
