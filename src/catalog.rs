@@ -609,6 +609,18 @@ impl Action {
 
 const DATA_PREFIX: &str = "microsoft.keyvault/vaults/";
 
+/// Object types under `Microsoft.KeyVault/vaults/` that only have data actions (ARM's own child types,
+/// `secrets` and `keys`, are covered by the management catalog entries).
+const DATA_OBJECTS: &[&str] = &[
+    "certificates",
+    "certificatecas",
+    "certificatecontacts",
+    "keyrotationpolicies",
+    "storageaccounts",
+    "keys",
+    "secrets",
+];
+
 /// Resolves an action in either vocabulary: an access-policy word (`secrets/get`, `Keys/WrapKey`), a catalog
 /// short name (`vaults/write`), a full data action (`Microsoft.KeyVault/vaults/keys/read`, or `keys/read`),
 /// or any other full action string, which is evaluated as a management action.
@@ -659,6 +671,12 @@ pub fn resolve(input: &str) -> Result<Action, QueryError> {
         op.plane == Plane::Management && op.actions.iter().any(|a| a.eq_ignore_ascii_case(text))
     }) {
         return Ok(Action::from_operation(op));
+    }
+    // A misspelt data action must not be read as some management action that `Microsoft.KeyVault/*` grants.
+    if let Some(rest) = lower.strip_prefix(DATA_PREFIX)
+        && DATA_OBJECTS.contains(&rest.split('/').next().unwrap_or(""))
+    {
+        return Err(unknown());
     }
     // Any other `Provider.Namespace/...` string is a management action (wildcards are patterns, not actions).
     let provider = text.split('/').next().unwrap_or("");
@@ -754,5 +772,10 @@ mod tests {
         assert!(resolve("").is_err());
         assert!(resolve("Microsoft.KeyVault/*").is_err());
         assert!(resolve("hello world").is_err());
+        assert!(resolve("Microsoft.KeyVault/vaults/secrets/nonsense/action").is_err());
+        assert!(
+            resolve("Microsoft.KeyVault/vaults/secrets/write").is_ok(),
+            "ARM's own secret write"
+        );
     }
 }

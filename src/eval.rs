@@ -130,7 +130,8 @@ impl<'a> Engine<'a> {
                     let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
                     out.push(format!(
                         "{} at {} could not be read{status}",
-                        e.what, e.scope
+                        e.section_name(),
+                        e.scope
                     ));
                 }
             }

@@ -20,11 +20,21 @@ fn main() -> ExitCode {
     };
     match cli::run(parsed) {
         Ok(code) => ExitCode::from(code),
+        // `kvaccess … | head`: the reader has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
             eprintln!("error: {}", describe(&e));
             ExitCode::from(exit::BAD_INPUT)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|x| matches!(x.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<serde_json::Error>().is_some_and(|x| x.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 /// The error and its causes on one line, leaving out a cause whose text the message already includes

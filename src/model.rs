@@ -95,6 +95,19 @@ pub struct CollectionError {
 }
 
 impl CollectionError {
+    /// The section in words, for explanations.
+    pub fn section_name(&self) -> &str {
+        match self.what.as_str() {
+            "roleassignments" => "role assignments",
+            "denyassignments" => "deny assignments",
+            "accesspolicies" => "access policies",
+            "roledefinitions" => "role definitions",
+            "groupmemberships" => "group memberships",
+            "roleeligibilities" => "PIM eligibilities",
+            other => other,
+        }
+    }
+
     pub fn is_about(&self, section: &str) -> bool {
         self.what == section || self.what == "*" || self.what == "all"
     }

@@ -790,7 +790,7 @@ fn matrix_for_a_vault_text() {
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], KV_PROD);
+    assert_eq!(lines[0], format!("kv-app-prod ({KV_PROD})"));
     let columns = lines[1].split_whitespace().count();
     assert!(
         lines[1].contains(" secrets/get ") && lines[1].ends_with("roles/assign"),

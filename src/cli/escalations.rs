@@ -56,7 +56,12 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
                     .as_deref()
                     .map(|r| format!("role '{}' — ", clean(r)))
                     .unwrap_or_default();
-                writeln!(o, "    through {role}{}", clean(&f.grant))?;
+                if !f.grant.is_empty() {
+                    writeln!(o, "    through {role}{}", clean(&f.grant))?;
+                }
+                for reason in &f.unknown_because {
+                    writeln!(o, "    unknown: {}", clean(reason))?;
+                }
                 if let Some(c) = &f.condition {
                     writeln!(o, "    condition: {}", clean(c))?;
                 }

@@ -116,7 +116,7 @@ fn markdown(m: &Matrix) -> Result<()> {
 
 fn text(m: &Matrix) -> Result<()> {
     let mut o = output::out();
-    writeln!(o, "{}", output::paint(output::bold(), &clean(&m.subject)))?;
+    writeln!(o, "{}", output::paint(output::bold(), &clean(&m.title)))?;
     let width = m
         .rows
         .iter()

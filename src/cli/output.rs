@@ -45,6 +45,19 @@ pub fn name_of(engine: &Engine, id: &str) -> String {
     clean(name.unwrap_or(id)).into_owned()
 }
 
+/// The service principal's display name for an appId (compound identity), or the appId itself.
+pub fn app_name(engine: &Engine, app_id: &str) -> String {
+    let name = engine
+        .index
+        .principal_by_app
+        .get(app_id)
+        .and_then(|&i| engine.snapshot.principals.get(i));
+    match name {
+        Some(p) => format!("{} ({app_id})", clean(&p.display_name)),
+        None => clean(app_id).into_owned(),
+    }
+}
+
 /// The short name of a scope for text output: the last segment, or `/`.
 pub fn short_scope(scope: &str) -> String {
     clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
@@ -142,7 +155,7 @@ pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
     let app = v
         .via_app
         .as_ref()
-        .map(|a| format!(" through app {}", name_of(engine, a)))
+        .map(|a| format!(" through app {}", app_name(engine, a)))
         .unwrap_or_default();
     writeln!(
         o,

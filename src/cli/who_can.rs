@@ -94,7 +94,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 let app = p
                     .via_app
                     .as_ref()
-                    .map(|a| format!(" (through app {})", output::name_of(&engine, a)))
+                    .map(|a| format!(" (through app {})", output::app_name(&engine, a)))
                     .unwrap_or_default();
                 // Padded before painting: escape codes have no width on screen.
                 let decision = format!("{:<11}", p.decision.as_str());

@@ -155,7 +155,8 @@ impl Index {
                 s.group_memberships
                     .iter()
                     .flat_map(|m| [&m.group_id, &m.member_id]),
-            );
+            )
+            .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
         ix.referenced_ids = named
             .filter(|id| !ix.principal.contains_key(*id))
             .cloned()

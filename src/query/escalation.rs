@@ -74,6 +74,9 @@ pub struct Finding {
     pub condition: Option<String>,
     /// Data operations the principal cannot perform now (what it stands to gain).
     pub lacks: Vec<String>,
+    /// For an `unknown` finding: the data the snapshot lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
 }
 
 struct Probe<'e, 'a> {
@@ -107,13 +110,16 @@ fn finding(
         principal: probe.subject.principal.clone(),
         vault_id: vault.scope.id().to_string(),
         technique,
-        grant: grant
-            .map(|g| g.id.clone())
-            .unwrap_or_else(|| via.unknown_because.join("; ")),
+        grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
         role_name: grant.and_then(|g| g.role_name.clone()),
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
         lacks: lacks.to_vec(),
+        unknown_because: if via.decision == Decision::Unknown {
+            via.unknown_because.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -57,6 +57,8 @@ pub struct MatrixRow {
 pub struct Matrix {
     /// What the rows are about: a vault id or a principal id.
     pub subject: String,
+    /// The subject in words: the vault id, or the principal's name, kind and id.
+    pub title: String,
     pub columns: Vec<&'static str>,
     pub rows: Vec<MatrixRow>,
 }
@@ -162,6 +164,7 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     rows.sort_by(|a, b| (a.label.to_lowercase(), &a.id).cmp(&(b.label.to_lowercase(), &b.id)));
     Ok(Matrix {
         subject: vault.scope.id().to_string(),
+        title: format!("{} ({})", vault.name, vault.scope.id()),
         columns: cols.iter().map(|c| c.group).collect(),
         rows,
     })
@@ -186,8 +189,10 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
             }
         })
         .collect();
+    let p = &subject.principal;
     Matrix {
-        subject: subject.principal.id.clone(),
+        subject: p.id.clone(),
+        title: format!("{} ({} {})", p.display_name, p.kind.as_str(), p.id),
         columns: cols.iter().map(|c| c.group).collect(),
         rows,
     }

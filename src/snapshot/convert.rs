@@ -141,7 +141,10 @@ pub fn convert(raw: &RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         ),
         Field::Wrong(found) => ctx.problem(
             "kvaccessSnapshot",
-            format!("expected the number 1, found {found}"),
+            match *found {
+                "a number" => "expected the whole number 1, found a fraction".to_string(),
+                other => format!("expected the number 1, found {other}"),
+            },
         ),
         Field::Absent | Field::Null => ctx.problem(
             "kvaccessSnapshot",
