@@ -129,6 +129,11 @@ impl<'a> Engine<'a> {
         };
         let mut all_grants = grants.grants;
         all_grants.extend(grants.conditional);
+        if decision == Decision::Unknown && all_grants.is_empty() {
+            // Nothing known grants and nothing denies: the assignments whose role definitions are missing are
+            // the candidate grants the answer hinges on.
+            all_grants.extend(grants.unresolved);
+        }
         let mut all_denies = denies.denies;
         all_denies.extend(denies.conditional);
         Part { decision, grants: all_grants, denies: all_denies, unknown_because, notes }

@@ -51,6 +51,9 @@ pub struct GrantScan {
     pub conditional: Vec<Grant>,
     /// Reasons a grant may exist that the snapshot cannot show.
     pub missing: Vec<String>,
+    /// Candidate grants: assignments to the principal (or its groups) whose role definition is not in the
+    /// snapshot, so whether they grant the action is unknown.
+    pub unresolved: Vec<Grant>,
 }
 
 /// What the deny assignments say about one action.
@@ -94,6 +97,7 @@ impl Rbac<'_> {
                 "role assignment {} at {} uses role definition {} which is not in the snapshot",
                 a.id, a.scope, a.role_definition_id
             ));
+            scan.unresolved.push(self.grant(a, via, "(role definition not in the snapshot)".to_string(), None));
             return;
         };
         let assignment_condition = a.condition.as_ref().filter(|c| condition::restricts(c, action_lower));
