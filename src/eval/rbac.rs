@@ -207,6 +207,29 @@ impl Rbac<'_> {
                 if deny.condition.is_some() { scan.conditional.push(deny) } else { scan.denies.push(deny) }
             }
         }
+        if ancestry.unplaced_subscription {
+            self.unattributable_denies(who, ancestry, action_lower, plane, &mut scan);
+        }
         scan
+    }
+
+    /// The target's subscription has no known management group: a deny assignment at another management
+    /// group might apply, and the snapshot cannot say (the counterpart of `unattributable_grants`).
+    fn unattributable_denies(&self, who: &PrincipalSet, ancestry: &Ancestry, action_lower: &str, plane: Plane, scan: &mut DenyScan) {
+        for d in &self.snapshot.deny_assignments {
+            if d.scope.kind() != ScopeKind::ManagementGroup || ancestry.contains(d.scope.key()) || d.do_not_apply_to_child_scopes || d.audit_only {
+                continue;
+            }
+            if blocks_allow(&d.permissions, action_lower, plane) == BlockMatch::No {
+                continue;
+            }
+            let names = d.principals.iter().any(|p| p == EVERYONE || who.reach(p).is_some());
+            if names && !d.exclude_principals.iter().any(|p| who.reach(p).is_some()) {
+                scan.missing.push(format!(
+                    "deny assignment '{}' at management group {} would block this, but the snapshot does not say whether the target's subscription is below that group",
+                    d.name, d.scope
+                ));
+            }
+        }
     }
 }
