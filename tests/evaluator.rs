@@ -63,8 +63,32 @@ struct DemoCase {
 
 impl DemoCase {
     fn into_case(self) -> (Case, String) {
-        let DemoCase { name, principal, via_app, scope, action, from, decision, grants, denies, why } = self;
-        (Case { name, principal, via_app, scope, action, from, decision, grants, denies }, why)
+        let DemoCase {
+            name,
+            principal,
+            via_app,
+            scope,
+            action,
+            from,
+            decision,
+            grants,
+            denies,
+            why,
+        } = self;
+        (
+            Case {
+                name,
+                principal,
+                via_app,
+                scope,
+                action,
+                from,
+                decision,
+                grants,
+                denies,
+            },
+            why,
+        )
     }
 }
 
@@ -114,7 +138,9 @@ impl<'de> Deserialize<'de> for Yes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match bool::deserialize(d)? {
             true => Ok(Yes),
-            false => Err(serde::de::Error::custom("expected `true` (omit `from` instead of writing false)")),
+            false => Err(serde::de::Error::custom(
+                "expected `true` (omit `from` instead of writing false)",
+            )),
         }
     }
 }
@@ -153,7 +179,12 @@ fn compare(case: &Case, v: &Verdict) -> Result<(), String> {
     let mut diff = String::new();
     let want = case.decision.decision();
     if v.decision != want {
-        let _ = writeln!(diff, "    decision: expected {}, got {}", want.as_str(), v.decision.as_str());
+        let _ = writeln!(
+            diff,
+            "    decision: expected {}, got {}",
+            want.as_str(),
+            v.decision.as_str()
+        );
     }
     let got_grants: BTreeSet<&str> = v.grants.iter().map(|g| g.id.as_str()).collect();
     let want_grants: BTreeSet<&str> = case.grants.iter().map(String::as_str).collect();
@@ -164,7 +195,11 @@ fn compare(case: &Case, v: &Verdict) -> Result<(), String> {
     if diff.is_empty() {
         return Ok(());
     }
-    let _ = writeln!(diff, "    question: {} may {} at {}", case.principal, case.action, case.scope);
+    let _ = writeln!(
+        diff,
+        "    question: {} may {} at {}",
+        case.principal, case.action, case.scope
+    );
     if let Some(app) = &case.via_app {
         let _ = writeln!(diff, "    via app: {app}");
     }
@@ -196,7 +231,8 @@ fn set_diff(out: &mut String, what: &str, want: &BTreeSet<&str>, got: &BTreeSet<
 
 fn load_fixture(path: &Path) -> Result<Fixture, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let fixture: Fixture = serde_json::from_str(&text).map_err(|e| format!("not a fixture: {e}"))?;
+    let fixture: Fixture =
+        serde_json::from_str(&text).map_err(|e| format!("not a fixture: {e}"))?;
     if fixture.description.trim().is_empty() {
         return Err("empty description".into());
     }
@@ -229,10 +265,19 @@ fn scenario_fixtures() {
     let mut total = 0;
     let mut failed = 0;
     let files = fixture_files();
-    assert!(!files.is_empty(), "no fixture files in tests/fixtures/cases");
+    assert!(
+        !files.is_empty(),
+        "no fixture files in tests/fixtures/cases"
+    );
     for path in &files {
-        let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        assert!(label.ends_with(".json"), "{label}: every file in tests/fixtures/cases must be a .json fixture");
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        assert!(
+            label.ends_with(".json"),
+            "{label}: every file in tests/fixtures/cases must be a .json fixture"
+        );
         let fixture = match load_fixture(path) {
             Ok(f) => f,
             Err(e) => {
@@ -259,18 +304,28 @@ fn scenario_fixtures() {
             }
         }
     }
-    assert!(failed == 0, "{failed} of {total} scenario case(s) failed:\n\n{report}");
-    assert!(total >= 60, "only {total} scenario cases; the suite is meant to hold at least 60");
+    assert!(
+        failed == 0,
+        "{failed} of {total} scenario case(s) failed:\n\n{report}"
+    );
+    assert!(
+        total >= 60,
+        "only {total} scenario cases; the suite is meant to hold at least 60"
+    );
 }
 
 #[test]
 fn demo_tenant_matches_expected() {
     let path = manifest_path("tests/fixtures/demo-expected.json");
     let text = std::fs::read_to_string(&path).expect("demo-expected.json");
-    let cases: Vec<DemoCase> = serde_json::from_str(&text).expect("demo-expected.json has the expected shape");
+    let cases: Vec<DemoCase> =
+        serde_json::from_str(&text).expect("demo-expected.json has the expected shape");
     assert!(!cases.is_empty());
     let snapshot = kvaccess::snapshot::demo();
-    assert!(!snapshot.vaults.is_empty(), "the embedded demo tenant did not load");
+    assert!(
+        !snapshot.vaults.is_empty(),
+        "the embedded demo tenant did not load"
+    );
     let engine = Engine::new(&snapshot);
     let mut report = String::new();
     let mut failed = 0;
@@ -282,7 +337,10 @@ fn demo_tenant_matches_expected() {
             let _ = writeln!(report, "demo :: {}\n    why: {why}\n{diff}", case.name);
         }
     }
-    assert!(failed == 0, "{failed} of {total} demo case(s) failed:\n\n{report}");
+    assert!(
+        failed == 0,
+        "{failed} of {total} demo case(s) failed:\n\n{report}"
+    );
 }
 
 /// The harness itself: unknown fields, a misspelt decision and `false` origins are rejected.
@@ -291,15 +349,34 @@ fn fixture_format_is_strict() {
     let good = r#"{"name":"n","principal":"p","scope":"/","action":"a","decision":"allowed","grants":[],"denies":[]}"#;
     assert!(serde_json::from_str::<Case>(good).is_ok());
     let extra = r#"{"name":"n","principal":"p","scope":"/","action":"a","decision":"allowed","grants":[],"denies":[],"grant":[]}"#;
-    assert!(serde_json::from_str::<Case>(extra).is_err(), "unknown case field accepted");
+    assert!(
+        serde_json::from_str::<Case>(extra).is_err(),
+        "unknown case field accepted"
+    );
     let bad_decision = r#"{"name":"n","principal":"p","scope":"/","action":"a","decision":"allow","grants":[],"denies":[]}"#;
     assert!(serde_json::from_str::<Case>(bad_decision).is_err());
-    let no_denies = r#"{"name":"n","principal":"p","scope":"/","action":"a","decision":"denied","grants":[]}"#;
-    assert!(serde_json::from_str::<Case>(no_denies).is_err(), "denies must be stated, even when empty");
-    for from in [r#"{"ip":"1.2.3.4"}"#, r#"{"subnet":"/x"}"#, r#"{"privateEndpoint":true}"#, r#"{"privateEndpoint":"/pe"}"#, r#"{"trustedService":true}"#] {
+    let no_denies =
+        r#"{"name":"n","principal":"p","scope":"/","action":"a","decision":"denied","grants":[]}"#;
+    assert!(
+        serde_json::from_str::<Case>(no_denies).is_err(),
+        "denies must be stated, even when empty"
+    );
+    for from in [
+        r#"{"ip":"1.2.3.4"}"#,
+        r#"{"subnet":"/x"}"#,
+        r#"{"privateEndpoint":true}"#,
+        r#"{"privateEndpoint":"/pe"}"#,
+        r#"{"trustedService":true}"#,
+    ] {
         assert!(serde_json::from_str::<CallFrom>(from).is_ok(), "{from}");
     }
-    for from in [r#"{"trustedService":false}"#, r#"{"privateEndpoint":false}"#, r#"{"ip":"1.2.3.4","subnet":"/x"}"#, r#"{"vnet":"/x"}"#, r#"{}"#] {
+    for from in [
+        r#"{"trustedService":false}"#,
+        r#"{"privateEndpoint":false}"#,
+        r#"{"ip":"1.2.3.4","subnet":"/x"}"#,
+        r#"{"vnet":"/x"}"#,
+        r#"{}"#,
+    ] {
         assert!(serde_json::from_str::<CallFrom>(from).is_err(), "{from}");
     }
     let fixture_extra = r#"{"description":"d","snapshot":{},"cases":[],"notes":"x"}"#;
