@@ -6,18 +6,22 @@
 //! and access policies, and vaults that use RBAC or access policies. The snapshot goes through
 //! `kvaccess::snapshot::parse`, so the loader is exercised too. Then:
 //!
-//! - (a) adding a role assignment or an access-policy entry never takes `allowed` away (nor creates `denied`);
-//! - (b) adding a deny assignment never creates `allowed` (and never lifts `denied`);
+//! - (a) adding a role assignment or an access-policy entry never takes `allowed` away (nor creates `denied`),
+//!   and never lowers a decision in the order denied < unknown < conditional < allowed;
+//! - (b) adding a deny assignment never creates `allowed` (and never lifts `denied`), and never raises a decision;
 //! - (c) answers do not depend on the order of any list, nor on the letter case of ids and action strings;
 //! - (d) on the RBAC planes (management, and data on RBAC vaults) the engine agrees with a naive model written
-//!   here from the reference's decision procedure.
+//!   here from the reference's decision procedure;
+//! - (e) with role assignments, access policies or deny assignments missing at or above the target, the answer
+//!   is never a certainty those data could overturn ("unknown, never denied").
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::Path;
+use std::sync::LazyLock;
 
-use kvaccess::eval::{Decision, Engine};
+use kvaccess::eval::{Decision, Engine, Verdict};
 use kvaccess::model::Snapshot;
 use kvaccess::query::{Question, check};
 use proptest::prelude::*;
@@ -33,14 +37,19 @@ const GROUPS: usize = 4;
 const PRINCIPALS: usize = USERS + GROUPS;
 const ROLES: usize = 4;
 /// Questions asked per generated tenant.
-const QUESTIONS: usize = 48;
+const QUESTIONS: usize = 32;
 const APPS: [&str; 2] = [
     "dddddddd-0000-0000-0000-000000000001",
     "dddddddd-0000-0000-0000-000000000002",
 ];
 
 /// The fixed scope tree: `(scope, parent index)`.
-fn scopes() -> Vec<(String, Option<usize>)> {
+fn scopes() -> &'static [(String, Option<usize>)] {
+    static SCOPES: LazyLock<Vec<(String, Option<usize>)>> = LazyLock::new(scope_tree);
+    &SCOPES
+}
+
+fn scope_tree() -> Vec<(String, Option<usize>)> {
     let mg = |n: &str| format!("/providers/Microsoft.Management/managementGroups/{n}");
     let rg = |s: &str, r: &str| format!("/subscriptions/{s}/resourceGroups/{r}");
     let kv =
@@ -216,6 +225,7 @@ struct DenySpec {
     excludes: Vec<usize>,
     block: Block,
     child_scopes_exempt: bool,
+    condition: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -290,7 +300,13 @@ fn assignment(extras: bool) -> BoxedStrategy<Assignment> {
         .boxed()
 }
 
-fn deny_spec() -> impl Strategy<Value = DenySpec> {
+/// A deny assignment; with `extras`, sometimes conditional.
+fn deny_spec(extras: bool) -> impl Strategy<Value = DenySpec> {
+    let condition = if extras {
+        prop::option::weighted(0.2, 0..CONDITIONS.len()).boxed()
+    } else {
+        Just(None).boxed()
+    };
     (
         0..scopes().len(),
         prop::bool::weighted(0.3),
@@ -298,15 +314,19 @@ fn deny_spec() -> impl Strategy<Value = DenySpec> {
         prop::collection::vec(0..PRINCIPALS, 0..=2),
         block(true, true),
         prop::bool::weighted(0.25),
+        condition,
     )
         .prop_map(
-            |(scope, everyone, principals, excludes, block, child_scopes_exempt)| DenySpec {
-                scope,
-                everyone,
-                principals,
-                excludes,
-                block,
-                child_scopes_exempt,
+            |(scope, everyone, principals, excludes, block, child_scopes_exempt, condition)| {
+                DenySpec {
+                    scope,
+                    everyone,
+                    principals,
+                    excludes,
+                    block,
+                    child_scopes_exempt,
+                    condition,
+                }
             },
         )
 }
@@ -342,12 +362,12 @@ fn vault_spec() -> impl Strategy<Value = VaultSpec> {
 /// A random tenant. With `extras` it also has conditions, missing role definitions, PIM eligibilities and
 /// collection errors; without, it is plain RBAC data the naive model can decide.
 fn spec_with(extras: bool) -> impl Strategy<Value = Spec> {
-    let (eligible, gaps) = if extras { (2, 1) } else { (0, 0) };
+    let (eligible, gaps) = if extras { (2, 2) } else { (0, 0) };
     (
         prop::collection::vec((0..GROUPS, 0..PRINCIPALS), 0..=7),
         prop::collection::vec(prop::collection::vec(block(true, true), 1..=2), ROLES),
         prop::collection::vec(assignment(extras), 0..=8),
-        prop::collection::vec(deny_spec(), 0..=2),
+        prop::collection::vec(deny_spec(extras), 0..=2),
         prop::collection::vec(vault_spec(), 3),
         prop::collection::vec(assignment(false), 0..=eligible),
         prop::collection::vec((0..scopes().len(), 0..GAPS.len()), 0..=gaps),
@@ -480,6 +500,11 @@ fn to_json(spec: &Spec) -> Value {
         .enumerate()
         .map(|(n, d)| {
             let scope = &sc[d.scope].0;
+            let mut permissions = permissions_json(&d.block);
+            if let Some(c) = d.condition {
+                permissions["condition"] = json!(CONDITIONS[c]);
+                permissions["conditionVersion"] = json!("2.0");
+            }
             let who: Vec<Value> = if d.everyone {
                 vec![json!({ "id": EVERYONE, "type": "SystemDefined" })]
             } else {
@@ -490,7 +515,7 @@ fn to_json(spec: &Spec) -> Value {
                 "properties": {
                     "denyAssignmentName": format!("deny {n}"), "scope": scope,
                     "doNotApplyToChildScopes": d.child_scopes_exempt,
-                    "permissions": [permissions_json(&d.block)],
+                    "permissions": [permissions],
                     "principals": who,
                     "excludePrincipals": d.excludes.iter().map(|&p| json!({ "id": principal_id(p), "type": "Group" })).collect::<Vec<_>>()
                 }
@@ -535,7 +560,12 @@ struct Q {
 }
 
 /// Every management question at every scope, and every data question on every vault and matching item.
-fn all_questions() -> Vec<Q> {
+fn all_questions() -> &'static [Q] {
+    static ALL: LazyLock<Vec<Q>> = LazyLock::new(question_list);
+    &ALL
+}
+
+fn question_list() -> Vec<Q> {
     let mut out = Vec::new();
     for principal in 0..PRINCIPALS {
         for scope in 0..scopes().len() {
@@ -578,13 +608,13 @@ struct Answer {
     denies: BTreeSet<String>,
 }
 
-fn ask_text(
+fn verdict_text(
     engine: &Engine,
     principal: &str,
     scope: &str,
     action: &str,
     via_app: Option<&str>,
-) -> Answer {
+) -> Verdict {
     let q = Question {
         principal: principal.to_string(),
         via_app: via_app.map(str::to_string),
@@ -592,7 +622,27 @@ fn ask_text(
         action: action.to_string(),
         origin: None,
     };
-    let v = check(engine, &q).unwrap_or_else(|e| panic!("{principal} {action} at {scope}: {e}"));
+    check(engine, &q).unwrap_or_else(|e| panic!("{principal} {action} at {scope}: {e}"))
+}
+
+fn verdict(engine: &Engine, q: &Q) -> Verdict {
+    verdict_text(
+        engine,
+        &principal_id(q.principal),
+        &scopes()[q.scope].0,
+        &q.action,
+        q.via_app.then_some(APPS[0]),
+    )
+}
+
+fn ask_text(
+    engine: &Engine,
+    principal: &str,
+    scope: &str,
+    action: &str,
+    via_app: Option<&str>,
+) -> Answer {
+    let v = verdict_text(engine, principal, scope, action, via_app);
     Answer {
         decision: v.decision,
         grants: v.grants.iter().map(|g| g.id.to_ascii_lowercase()).collect(),
@@ -613,7 +663,87 @@ fn ask(engine: &Engine, q: &Q) -> Answer {
 
 /// A sample of the questions: asking all of them for every generated tenant would take minutes.
 fn questions() -> impl Strategy<Value = Vec<Q>> {
-    prop::sample::subsequence(all_questions(), QUESTIONS)
+    prop::sample::subsequence(all_questions().to_vec(), QUESTIONS)
+}
+
+/// Questions asked about what a change touches: `principals` (everyone when empty) at `top` and below.
+const FOCUSED: usize = 16;
+
+fn focused(principals: Vec<usize>, top: usize) -> impl Strategy<Value = Vec<Q>> {
+    let near: Vec<Q> = all_questions()
+        .iter()
+        .filter(|q| principals.is_empty() || principals.contains(&q.principal))
+        .filter(|q| ancestors(q.scope).contains(&top))
+        .cloned()
+        .collect();
+    let n = near.len().min(FOCUSED);
+    prop::sample::subsequence(near, n)
+}
+
+/// Who a change to `principal` can affect: the user itself, or anyone when it is a group.
+fn affected(principal: usize) -> Vec<usize> {
+    if principal < USERS {
+        vec![principal]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A tenant, an extra role assignment, an extra access-policy entry (for vault `.2`), and questions.
+fn grant_case() -> impl Strategy<Value = (Spec, Assignment, usize, Entry, Vec<Q>)> {
+    (spec(), assignment(true), 0..3usize, entry()).prop_flat_map(|(base, extra, vault, e)| {
+        let qs = (
+            focused(affected(extra.principal), extra.scope),
+            focused(affected(e.principal), VAULT_SCOPES[vault]),
+            questions(),
+        )
+            .prop_map(|(a, b, c)| [a, b, c].concat());
+        (Just(base), Just(extra), Just(vault), Just(e), qs)
+    })
+}
+
+/// A tenant, one more collection error (scope index, index in `GAPS`), and questions at and below its scope.
+fn gap_case() -> impl Strategy<Value = (Spec, usize, usize, Vec<Q>)> {
+    (spec(), 0..scopes().len(), 0..GAPS.len()).prop_flat_map(|(base, scope, what)| {
+        (
+            Just(base),
+            Just(scope),
+            Just(what),
+            focused(Vec::new(), scope),
+        )
+    })
+}
+
+/// Whether a question is decided by Azure RBAC (management, or data on an RBAC vault), and whether it is a
+/// purge on a purge-protected vault.
+fn plane_of(spec: &Spec, q: &Q) -> (bool, bool) {
+    let vault = |s: usize| {
+        if s == SECRET_ITEM || s == KEY_ITEM {
+            0
+        } else {
+            s - VAULT_SCOPES[0]
+        }
+    };
+    match DATA_OPS.iter().find(|(op, _, _)| *op == q.action) {
+        None => (true, false),
+        Some((op, _, _)) => {
+            let v = &spec.vaults[vault(q.scope)];
+            (v.rbac, op.ends_with("/purge") && v.purge_protection)
+        }
+    }
+}
+
+/// A tenant, an extra deny assignment, and questions.
+fn deny_case() -> impl Strategy<Value = (Spec, DenySpec, Vec<Q>)> {
+    (spec(), deny_spec(true)).prop_flat_map(|(base, d)| {
+        let who = if d.everyone || d.principals.iter().any(|&p| p >= USERS) {
+            Vec::new()
+        } else {
+            d.principals.clone()
+        };
+        let qs = (focused(who, d.scope), questions()).prop_map(|(a, b)| [a, b].concat());
+        (Just(base), Just(d), qs)
+    })
 }
 
 fn answers(snapshot: &Snapshot, qs: &[Q]) -> Vec<Answer> {
@@ -852,7 +982,7 @@ proptest! {
 
     /// (a) More grants never take `allowed` away, and never create `denied`.
     #[test]
-    fn adding_grants_is_monotone(base in spec(), qs in questions(), extra in assignment(true), vault in 0..3usize, extra_entry in entry()) {
+    fn adding_grants_is_monotone((base, extra, vault, extra_entry, qs) in grant_case()) {
         let before = answers(&load(&to_json(&base)), &qs);
         let mut with_assignment = base.clone();
         with_assignment.assignments.push(extra);
@@ -867,13 +997,15 @@ proptest! {
                 if b.decision != Decision::Denied {
                     prop_assert_ne!(a.decision, Decision::Denied, "adding a {} created denied: {}", what, describe(q));
                 }
+                // Denied < Unknown < Conditional < Allowed: more grants never weaken an answer.
+                prop_assert!(a.decision >= b.decision, "adding a {} lowered {:?} to {:?}: {}", what, b.decision, a.decision, describe(q));
             }
         }
     }
 
     /// (b) A deny assignment never creates `allowed`, and never lifts `denied`.
     #[test]
-    fn adding_a_deny_never_allows(base in spec(), qs in questions(), extra in deny_spec()) {
+    fn adding_a_deny_never_allows((base, extra, qs) in deny_case()) {
         let before = answers(&load(&to_json(&base)), &qs);
         let mut with_deny = base.clone();
         with_deny.denies.push(extra);
@@ -885,6 +1017,8 @@ proptest! {
             if b.decision == Decision::Denied {
                 prop_assert_eq!(a.decision, Decision::Denied, "a deny assignment lifted denied: {}", describe(q));
             }
+            // Denied < Unknown < Conditional < Allowed: a deny never strengthens an answer.
+            prop_assert!(a.decision <= b.decision, "a deny assignment raised {:?} to {:?}: {}", b.decision, a.decision, describe(q));
         }
     }
 
@@ -927,6 +1061,39 @@ proptest! {
             }
         }
         prop_assert!(compared > 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// (e) "Unknown, never denied": with role assignments, access policies or deny assignments missing at or
+    /// above the target, the answer is never a certainty those data could overturn.
+    #[test]
+    fn missing_data_never_gives_an_answer_it_could_overturn((mut base, scope, what, qs) in gap_case()) {
+        base.gaps.push((scope, what));
+        let snapshot = load(&to_json(&base));
+        let engine = Engine::new(&snapshot);
+        for q in &qs {
+            let v = verdict(&engine, q);
+            let (rbac, protected_purge) = plane_of(&base, q);
+            let certain_deny = v.denies.iter().any(|d| d.condition.is_none());
+            match GAPS[what] {
+                "roleAssignments" if rbac => prop_assert!(
+                    v.decision != Decision::Denied || certain_deny || protected_purge,
+                    "role assignments missing, yet denied: {}", describe(q)
+                ),
+                "denyAssignments" if rbac => prop_assert!(
+                    !v.decision.grants_something(),
+                    "deny assignments missing, yet {:?}: {}", v.decision, describe(q)
+                ),
+                "accessPolicies" if !rbac => prop_assert!(
+                    v.decision != Decision::Denied || protected_purge,
+                    "access policies missing, yet denied: {}", describe(q)
+                ),
+                _ => {}
+            }
+        }
     }
 }
 
