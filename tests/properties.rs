@@ -167,7 +167,12 @@ const CONDITIONS: &[&str] = &[
 ];
 
 /// Sections a collection error may name.
-const GAPS: &[&str] = &["roleAssignments", "denyAssignments", "accessPolicies"];
+const GAPS: &[&str] = &[
+    "roleAssignments",
+    "denyAssignments",
+    "accessPolicies",
+    "groupMemberships",
+];
 
 const SECRET_PERMS: &[&str] = &[
     "get", "list", "set", "delete", "purge", "all", "Get", "ALL", "List",
@@ -1090,6 +1095,11 @@ proptest! {
                 "accessPolicies" if !rbac => prop_assert!(
                     v.decision != Decision::Denied || protected_purge,
                     "access policies missing, yet denied: {}", describe(q)
+                ),
+                "groupMemberships" => prop_assert!(
+                    v.decision != Decision::Denied || certain_deny || protected_purge,
+                    "group memberships missing, yet denied: {}",
+                    describe(q)
                 ),
                 _ => {}
             }
