@@ -162,20 +162,21 @@ impl<'a> Engine<'a> {
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
         let mut notes = denies.notes;
+        // Something grants (with or without a condition): a deny the snapshot cannot show would turn the answer
+        // into "denied", so missing deny data makes it unknown, ahead of any condition.
         let (decision, unknown_because) = if !denies.denies.is_empty() {
             (Decision::Denied, Vec::new())
-        } else if !grants.grants.is_empty() {
+        } else if !grants.grants.is_empty() || !grants.conditional.is_empty() {
             if !denies.conditional.is_empty() {
                 notes.push("a conditional deny assignment may block this".to_string());
-                (Decision::Conditional, Vec::new())
-            } else if !deny_gaps.is_empty() {
-                (Decision::Unknown, deny_gaps)
-            } else {
-                (Decision::Allowed, Vec::new())
             }
-        } else if !grants.conditional.is_empty() {
-            notes.extend(deny_gaps.into_iter().map(|g| format!("also: {g}")));
-            (Decision::Conditional, Vec::new())
+            if !deny_gaps.is_empty() {
+                (Decision::Unknown, deny_gaps)
+            } else if !grants.grants.is_empty() && denies.conditional.is_empty() {
+                (Decision::Allowed, Vec::new())
+            } else {
+                (Decision::Conditional, Vec::new())
+            }
         } else if !grant_gaps.is_empty() {
             (Decision::Unknown, grant_gaps)
         } else {
@@ -183,6 +184,11 @@ impl<'a> Engine<'a> {
         };
         let mut all_grants = grants.grants;
         all_grants.extend(grants.conditional);
+        if decision == Decision::Unknown && all_grants.is_empty() {
+            // Nothing known grants and nothing denies: the assignments whose role definitions are missing are
+            // the candidate grants the answer hinges on.
+            all_grants.extend(grants.unresolved);
+        }
         let mut all_denies = denies.denies;
         all_denies.extend(denies.conditional);
         Part {

@@ -295,16 +295,14 @@ impl<'a> Engine<'a> {
             .unattributable
             .iter()
             .any(|&r| self.role_match(r, action, id, plane) != Match::No);
-        if granted {
-            if conditional_deny {
-                Decision::Conditional
-            } else if unsure_deny || row.deny_gaps {
+        if granted || conditional {
+            if unsure_deny || row.deny_gaps {
                 Decision::Unknown
-            } else {
+            } else if granted && !conditional_deny {
                 Decision::Allowed
+            } else {
+                Decision::Conditional
             }
-        } else if conditional {
-            Decision::Conditional
         } else if missing || row.grant_gaps || mg_gap {
             Decision::Unknown
         } else {

@@ -62,6 +62,9 @@ pub struct GrantScan {
     pub conditional: Vec<Grant>,
     /// Reasons a grant may exist that the snapshot cannot show.
     pub missing: Vec<String>,
+    /// Candidate grants: assignments to the principal (or its groups) whose role definition is not in the
+    /// snapshot, so whether they grant the action is unknown.
+    pub unresolved: Vec<Grant>,
 }
 
 /// What the deny assignments say about one action.
@@ -120,6 +123,12 @@ impl Rbac<'_> {
             scan.missing.push(format!(
                 "role assignment {} at {} uses role definition {} which is not in the snapshot",
                 a.id, a.scope, a.role_definition_id
+            ));
+            scan.unresolved.push(self.grant(
+                a,
+                via,
+                "(role definition not in the snapshot)".to_string(),
+                None,
             ));
             return;
         };
@@ -345,6 +354,7 @@ impl Rbac<'_> {
             .filter(move |(_, d)| {
                 d.scope.kind() == ScopeKind::ManagementGroup
                     && !ancestry.contains(d.scope.key())
+                    && !d.do_not_apply_to_child_scopes
                     && !d.audit_only
                     && d.principals
                         .iter()
