@@ -1107,6 +1107,26 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// (f) The fast path (`prepare` + `decide`, used by matrices and who-can) gives `check`'s decision.
+    #[test]
+    fn fast_path_agrees_with_check((spec, qs) in (spec_with(true), questions())) {
+        let snapshot = load(&to_json(&spec));
+        let engine = Engine::new(&snapshot);
+        for q in &qs {
+            let v = verdict(&engine, q);
+            let subject = engine.subject(&principal_id(q.principal));
+            let scope = kvaccess::model::Scope::parse(&scopes()[q.scope].0).unwrap();
+            let target = engine.target(&scope);
+            let action = kvaccess::catalog::resolve(&q.action).unwrap();
+            let row = engine.prepare(&subject, &target, q.via_app.then_some(APPS[0]));
+            prop_assert_eq!(engine.decide(&row, &action), v.decision, "{}", describe(q));
+        }
+    }
+}
+
 /// The naive matcher itself, on the reference's examples.
 #[test]
 fn naive_glob_matches_the_reference_examples() {
