@@ -7,6 +7,8 @@
 //! - [`query`] asks the questions people ask: who can, what can, who can escalate;
 //! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod catalog;
 pub mod error;
 pub mod eval;
