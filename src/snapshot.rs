@@ -98,8 +98,12 @@ pub fn write_atomically(path: &Path, value: &serde_json::Value) -> Result<(), Sa
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    serde_json::to_writer(&mut tmp, value)?;
-    tmp.write_all(b"\n").map_err(io)?;
+    // Buffered: serde_json writes token by token, which is one syscall each on a bare file.
+    let mut out = std::io::BufWriter::new(&mut tmp);
+    serde_json::to_writer(&mut out, value)?;
+    out.write_all(b"\n").map_err(io)?;
+    out.flush().map_err(io)?;
+    drop(out);
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())

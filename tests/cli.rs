@@ -1238,7 +1238,6 @@ fn synth_writes_a_snapshot_that_validate_accepts() {
 }
 
 #[test]
-#[ignore = "needs the synth generator"]
 fn synth_writes_the_requested_counts() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("small.json");
@@ -1256,7 +1255,6 @@ fn synth_writes_the_requested_counts() {
 }
 
 #[test]
-#[ignore = "needs the synth generator"]
 fn synth_is_deterministic_per_seed() {
     let dir = tempfile::tempdir().unwrap();
     let make = |name: &str, seed: u32| -> Vec<u8> {

@@ -1,1 +1,438 @@
-fn main() {}
+//! Engine benchmarks on synthetic tenants (divan).
+//!
+//! ```text
+//! cargo bench --bench engine                          # small tenant: 1k principals, 50 vaults, 2k assignments
+//! KVACCESS_BENCH_LARGE=1 cargo bench --bench engine   # also large: 100k principals, 10k vaults, 200k assignments
+//! cargo bench --bench engine -- check                 # divan filters work as usual
+//! ```
+//!
+//! Each tenant is generated once ([`kvaccess::synth`]), written to a temporary file with
+//! [`kvaccess::snapshot::save`], and loaded back from that file as the CLI would. Before the timings the
+//! binary re-runs itself once per tenant and mode to measure peak memory (VmHWM) of loading the file, so the
+//! figures are not polluted by the generator. Benches never run under `cargo test` (harness = false).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use kvaccess::catalog::{self, Action, Plane};
+use kvaccess::eval::{Engine, Subject, Target};
+use kvaccess::model::{PrincipalKind, Scope, Snapshot};
+use kvaccess::query::{matrix_for_principal, matrix_for_vault, who_can};
+use kvaccess::snapshot;
+use kvaccess::synth::{Rng, SynthSpec, generate};
+
+const LARGE_ENV: &str = "KVACCESS_BENCH_LARGE";
+/// Set by the parent for the memory probe child: `<mode>:<file>`.
+const PROBE_ENV: &str = "KVACCESS_BENCH_MEMORY_PROBE";
+const SEED: u64 = 42;
+const QUESTIONS: usize = 4096;
+
+/// One question, already resolved to ids.
+struct Question {
+    principal: String,
+    vault: Scope,
+    action: Action,
+}
+
+struct Tenant {
+    file: PathBuf,
+    text: String,
+    engine: Engine<'static>,
+    /// Random identity × random vault × random operation (most answers are "denied").
+    random: Vec<Question>,
+    /// An identity that some grant at the vault names × a data operation (grant paths get evaluated).
+    holders: Vec<Question>,
+    /// A random vault, and the vault with the most grants at or above it.
+    typical_vault: Scope,
+    busy_vault: Scope,
+    /// A random user, for the one-principal-across-every-vault matrix.
+    user: String,
+}
+
+fn work_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("kvaccess-bench-{}", std::process::id()))
+}
+
+fn build(name: &str, spec: &SynthSpec) -> Tenant {
+    let started = Instant::now();
+    let generated = generate(spec);
+    let generated_in = started.elapsed();
+    let dir = work_dir();
+    let file = dir.join(format!("{name}.json"));
+    let saved = Instant::now();
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| snapshot::save(&generated, &file).map_err(std::io::Error::other))
+        .unwrap_or_else(|e| {
+            eprintln!("cannot write {}: {e}", file.display());
+            std::process::exit(1)
+        });
+    let saved_in = saved.elapsed();
+    drop(generated);
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let snapshot: &'static Snapshot = Box::leak(Box::new(
+        snapshot::parse(&text, &file).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }),
+    ));
+    let engine = Engine::new(snapshot);
+    eprintln!(
+        "{name}: generated in {:.2?}, saved in {:.2?}: {} ({:.1} MB), {} principals, {} memberships, {} vaults, {} role assignments, {} access-policy entries",
+        generated_in,
+        saved_in,
+        file.display(),
+        text.len() as f64 / 1e6,
+        snapshot.principals.len(),
+        snapshot.group_memberships.len(),
+        snapshot.vaults.len(),
+        snapshot.role_assignments.len(),
+        snapshot
+            .vaults
+            .iter()
+            .map(|v| v.access_policies.len())
+            .sum::<usize>(),
+    );
+    let mut rng = Rng::new(SEED);
+    let identities: Vec<&str> = snapshot
+        .principals
+        .iter()
+        .filter(|p| p.kind.is_identity())
+        .map(|p| p.id.as_str())
+        .collect();
+    let users: Vec<&str> = snapshot
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::User)
+        .map(|p| p.id.as_str())
+        .collect();
+    let operations: Vec<Action> = catalog::operations()
+        .iter()
+        .filter_map(|op| catalog::resolve(op.name).ok())
+        .collect();
+    let data_operations: Vec<&Action> = operations
+        .iter()
+        .filter(|a| a.plane == Plane::Data)
+        .collect();
+    let vaults = &snapshot.vaults;
+    let mut random = Vec::with_capacity(QUESTIONS);
+    let mut holders = Vec::with_capacity(QUESTIONS);
+    if !vaults.is_empty() && !identities.is_empty() {
+        for _ in 0..QUESTIONS {
+            if let (Some(v), Some(p), Some(a)) = (
+                vaults.get(rng.below(vaults.len())),
+                identities.get(rng.below(identities.len())),
+                operations.get(rng.below(operations.len())),
+            ) {
+                random.push(Question {
+                    principal: p.to_string(),
+                    vault: v.scope.clone(),
+                    action: a.clone(),
+                });
+            }
+        }
+        let mut attempts = 0;
+        while holders.len() < QUESTIONS && attempts < QUESTIONS * 20 {
+            attempts += 1;
+            let Some(v) = vaults.get(rng.below(vaults.len())) else {
+                break;
+            };
+            let mut named: Vec<&str> = engine
+                .index
+                .assignments_at
+                .get(v.scope.key())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| snapshot.role_assignments.get(i))
+                .map(|a| a.principal_id.as_str())
+                .collect();
+            if !v.rbac_authorization {
+                named.extend(v.access_policies.iter().map(|e| e.object_id.as_str()));
+            }
+            let Some(&id) = named.get(rng.below(named.len())) else {
+                continue;
+            };
+            let id = if engine.index.is_group_with_members(id) {
+                let members: Vec<String> = engine
+                    .index
+                    .transitive_members(id)
+                    .into_iter()
+                    .map(|(m, _)| m)
+                    .filter(|m| !engine.index.is_group_with_members(m))
+                    .collect();
+                let Some(m) = members.get(rng.below(members.len())) else {
+                    continue;
+                };
+                m.clone()
+            } else {
+                id.to_string()
+            };
+            if let Some(a) = data_operations.get(rng.below(data_operations.len())) {
+                holders.push(Question {
+                    principal: id,
+                    vault: v.scope.clone(),
+                    action: (*a).clone(),
+                });
+            }
+        }
+    }
+    let typical_vault = vaults
+        .get(rng.below(vaults.len()))
+        .map_or_else(Scope::root, |v| v.scope.clone());
+    let busy_vault = vaults
+        .iter()
+        .max_by_key(|v| {
+            let above: usize = engine
+                .index
+                .ancestry(&v.scope)
+                .scopes
+                .iter()
+                .map(|s| engine.index.assignments_at.get(s.key()).map_or(0, Vec::len))
+                .sum();
+            above + v.access_policies.len()
+        })
+        .map_or_else(Scope::root, |v| v.scope.clone());
+    let user = users
+        .get(rng.below(users.len()))
+        .map_or_else(String::new, |u| u.to_string());
+    Tenant {
+        file,
+        text,
+        engine,
+        random,
+        holders,
+        typical_vault,
+        busy_vault,
+        user,
+    }
+}
+
+static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(SEED)));
+static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &SynthSpec::large(SEED)));
+
+/// Peak memory of this process so far, and now, in kB (Linux).
+fn memory_kb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The child side: load the file one way and print `base_hwm peak_hwm rss_after`.
+fn probe(mode: &str, file: &Path) {
+    let (base, _) = memory_kb();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    match mode {
+        "value" => {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            drop(text);
+            let (peak, rss) = memory_kb();
+            println!("{base} {peak} {rss}");
+            black_box(&value);
+        }
+        _ => {
+            let snapshot = snapshot::parse(&text, file).unwrap_or_default();
+            let engine = Engine::new(&snapshot);
+            drop(text);
+            let (peak, rss) = memory_kb();
+            println!("{base} {peak} {rss}");
+            black_box(&engine);
+        }
+    }
+}
+
+fn measure_memory(name: &str, tenant: &Tenant) {
+    let bytes = tenant.text.len() as f64;
+    let exe = std::env::current_exe().unwrap_or_default();
+    for (mode, what) in [
+        ("value", "serde_json::Value"),
+        ("engine", "parse + Engine::new"),
+    ] {
+        let out = Command::new(&exe)
+            .env(PROBE_ENV, format!("{mode}:{}", tenant.file.display()))
+            .output();
+        let Ok(out) = out else { continue };
+        let fields: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        if let [base, peak, rss] = fields[..] {
+            let mb = |kb: f64| kb * 1024.0 / 1e6;
+            eprintln!(
+                "memory {name:5} {what:20}: file {:7.1} MB, peak RSS {:7.1} MB ({:.2}x file; process baseline {:.1} MB), retained after dropping the text {:7.1} MB ({:.2}x)",
+                bytes / 1e6,
+                mb(peak),
+                mb(peak) * 1e6 / bytes,
+                mb(base),
+                mb(rss),
+                mb(rss) * 1e6 / bytes,
+            );
+        }
+    }
+}
+
+fn main() {
+    if let Ok(request) = std::env::var(PROBE_ENV) {
+        let (mode, file) = request.split_once(':').unwrap_or(("engine", &request));
+        probe(mode, Path::new(file));
+        return;
+    }
+    let large = std::env::var_os(LARGE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+    let test_mode = std::env::args().any(|a| a == "--test");
+    let mut divan = divan::Divan::from_args();
+    if !large {
+        divan = divan.skip_regex("large::");
+    }
+    LazyLock::force(&SMALL);
+    if large {
+        LazyLock::force(&LARGE);
+    }
+    if !test_mode {
+        measure_memory("small", &SMALL);
+        if large {
+            measure_memory("large", &LARGE);
+        }
+    }
+    divan.run_benches();
+    let _ = std::fs::remove_dir_all(work_dir());
+}
+
+fn next<'t>(list: &'t [Question], at: &mut usize) -> &'t Question {
+    *at = (*at + 1) % list.len().max(1);
+    &list[*at]
+}
+
+fn ask(engine: &Engine, q: &Question) -> Option<kvaccess::eval::Verdict> {
+    let subject = engine.subject(&q.principal);
+    let target = engine.target(&q.vault);
+    engine.check(&subject, &target, &q.action, None, None).ok()
+}
+
+fn prepared<'e>(
+    engine: &'e Engine<'static>,
+    q: &'e Question,
+) -> (Subject, Target<'static>, &'e Action) {
+    (
+        engine.subject(&q.principal),
+        engine.target(&q.vault),
+        &q.action,
+    )
+}
+
+fn secrets_get() -> Action {
+    catalog::resolve("secrets/get").unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    })
+}
+
+/// The same benches for both tenants; `$load` and `$slow` are divan options for the expensive ones.
+macro_rules! suite {
+    ($module:ident, $tenant:ident, load($($load:tt)*), query($($query:tt)*), slow($($slow:tt)*)) => {
+        mod $module {
+            use super::*;
+
+            /// Baseline: the file text to a generic JSON tree, nothing else.
+            #[divan::bench($($load)*)]
+            fn load_1_json_value() -> serde_json::Value {
+                serde_json::from_str(black_box(&$tenant.text)).unwrap_or_default()
+            }
+
+            /// What the CLI does before any question: typed parse + validation + index.
+            #[divan::bench($($load)*)]
+            fn load_2_parse_and_index() -> (Snapshot, kvaccess::eval::closure::Index) {
+                let snapshot = snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default();
+                let Engine { index, .. } = Engine::new(&snapshot);
+                (snapshot, index)
+            }
+
+            #[divan::bench($($load)*)]
+            fn load_3_parse_only() -> Snapshot {
+                snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default()
+            }
+
+            #[divan::bench($($load)*)]
+            fn load_4_index_only() -> kvaccess::eval::closure::Index {
+                Engine::new(black_box($tenant.engine.snapshot)).index
+            }
+
+            /// subject + target + check for a random identity, vault and operation.
+            #[divan::bench]
+            fn check_random(b: divan::Bencher) {
+                let mut at = 0;
+                b.with_inputs(|| next(&$tenant.random, &mut at)).bench_local_values(|q| ask(&$tenant.engine, q));
+            }
+
+            /// subject + target + check for an identity that a grant at the vault names.
+            #[divan::bench]
+            fn check_holder(b: divan::Bencher) {
+                let mut at = 0;
+                b.with_inputs(|| next(&$tenant.holders, &mut at)).bench_local_values(|q| ask(&$tenant.engine, q));
+            }
+
+            /// `Engine::check` alone, subject and target prepared outside the timing.
+            #[divan::bench]
+            fn check_only_holder(b: divan::Bencher) {
+                let mut at = 0;
+                b.with_inputs(|| prepared(&$tenant.engine, next(&$tenant.holders, &mut at)))
+                    .bench_local_values(|(s, t, a)| $tenant.engine.check(&s, &t, a, None, None).ok());
+            }
+
+            /// `engine.subject` alone (the principal's transitive groups).
+            #[divan::bench]
+            fn subject_only(b: divan::Bencher) {
+                let mut at = 0;
+                b.with_inputs(|| next(&$tenant.holders, &mut at)).bench_local_values(|q| $tenant.engine.subject(&q.principal));
+            }
+
+            #[divan::bench($($query)*)]
+            fn who_can_typical_vault() -> usize {
+                who_can(&$tenant.engine, &$tenant.typical_vault, &secrets_get()).map_or(0, |w| w.principals.len())
+            }
+
+            #[divan::bench($($query)*)]
+            fn who_can_busy_vault() -> usize {
+                who_can(&$tenant.engine, &$tenant.busy_vault, &secrets_get()).map_or(0, |w| w.principals.len())
+            }
+
+            #[divan::bench($($query)*)]
+            fn matrix_for_vault_typical() -> usize {
+                matrix_for_vault(&$tenant.engine, &$tenant.typical_vault).map_or(0, |m| m.rows.len())
+            }
+
+            #[divan::bench($($query)*)]
+            fn matrix_for_vault_busy() -> usize {
+                matrix_for_vault(&$tenant.engine, &$tenant.busy_vault).map_or(0, |m| m.rows.len())
+            }
+
+            /// One user across every vault in the tenant.
+            #[divan::bench($($slow)*)]
+            fn matrix_for_principal_user() -> usize {
+                matrix_for_principal(&$tenant.engine, &$tenant.user, None).rows.len()
+            }
+        }
+    };
+}
+
+suite!(
+    small,
+    SMALL,
+    load(),
+    query(),
+    slow(sample_count = 20, sample_size = 1)
+);
+suite!(
+    large,
+    LARGE,
+    load(sample_count = 5, sample_size = 1),
+    query(sample_count = 10, sample_size = 1),
+    slow(sample_count = 3, sample_size = 1)
+);
