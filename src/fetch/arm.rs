@@ -255,7 +255,7 @@ pub(crate) async fn subscription_contents(
             authz("roleEligibilityScheduleInstances"),
             api::PIM,
             None,
-            "PIM eligibilit(ies)"
+            "PIM eligibility instance(s)"
         ),
     )?;
     Ok(())

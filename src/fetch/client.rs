@@ -608,8 +608,11 @@ pub(crate) fn error_message(status: StatusCode, body: &[u8]) -> String {
             short(t.trim())
         });
     let mut out = reason.to_string();
+    let squash = |s: &str| s.replace(' ', "").to_ascii_lowercase();
     for c in [code, inner].into_iter().flatten() {
-        out.push_str(&format!(" [{c}]"));
+        if squash(&c) != squash(reason) {
+            out.push_str(&format!(" [{c}]"));
+        }
     }
     if !message.is_empty() {
         out.push_str(": ");
