@@ -2,6 +2,7 @@
 
 mod check;
 mod escalations;
+mod fetch;
 mod matrix;
 mod misc;
 mod output;
@@ -56,6 +57,10 @@ pub enum Command {
     Actions(misc::ActionsArgs),
     /// Write a deterministic synthetic tenant (for benchmarks and experiments).
     Synth(misc::SynthArgs),
+    /// Read a live tenant (ARM, Microsoft Graph, optionally vault items) into a snapshot file. Exit 0 complete, 3 with collection errors, 2 nothing readable.
+    Fetch(fetch::FetchArgs),
+    /// Build a snapshot from the JSON that `az` commands print (see `kvaccess import --help`).
+    Import(fetch::ImportArgs),
 }
 
 /// The snapshot every query reads.
@@ -100,5 +105,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo) => misc::demo(),
         Some(Command::Actions(a)) => misc::actions(&a),
         Some(Command::Synth(a)) => misc::synth(&a),
+        Some(Command::Fetch(a)) => fetch::run_fetch(&a),
+        Some(Command::Import(a)) => fetch::run_import(&a),
     }
 }

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod cli;
 pub mod error;
 pub mod eval;
+pub mod fetch;
 pub mod model;
 pub mod query;
 pub mod sanitize;

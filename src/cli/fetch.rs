@@ -1,0 +1,357 @@
+//! `kvaccess fetch` (live collection into a snapshot file) and `kvaccess import --az` (a snapshot from
+//! the JSON the Azure CLI prints).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::exit;
+use crate::fetch::{
+    self, AuthMethod, CloudConfig, Completeness, Credentials, FetchOptions, FetchRequest,
+    FetchUpdate, Fetcher, cache,
+};
+use crate::model::{Cloud, Snapshot};
+use crate::sanitize::clean;
+
+/// Exit code of a run that read everything it tried to read but some of it failed (collection errors).
+pub const WITH_COLLECTION_ERRORS: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AuthArg {
+    /// Environment service principal, workload identity, managed identity, then az / azd.
+    #[default]
+    Default,
+    /// The Azure CLI's login (`az login`).
+    Cli,
+    /// AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+    Env,
+    /// The managed identity of this Azure resource (AZURE_CLIENT_ID picks a user-assigned one).
+    ManagedIdentity,
+    /// AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE.
+    WorkloadIdentity,
+    /// Pre-issued bearer tokens: KVACCESS_ARM_TOKEN, KVACCESS_GRAPH_TOKEN, KVACCESS_VAULT_TOKEN.
+    Token,
+}
+
+impl From<AuthArg> for AuthMethod {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::Default => Self::Default,
+            AuthArg::Cli => Self::Cli,
+            AuthArg::Env => Self::Env,
+            AuthArg::ManagedIdentity => Self::ManagedIdentity,
+            AuthArg::WorkloadIdentity => Self::WorkloadIdentity,
+            AuthArg::Token => Self::Token,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+#[allow(clippy::enum_variant_names)] // the clouds' own names
+pub enum CloudArg {
+    #[default]
+    #[value(name = "AzureCloud")]
+    AzureCloud,
+    #[value(name = "AzureChinaCloud")]
+    AzureChinaCloud,
+    #[value(name = "AzureUSGovernment")]
+    AzureUsGovernment,
+}
+
+impl From<CloudArg> for Cloud {
+    fn from(c: CloudArg) -> Self {
+        match c {
+            CloudArg::AzureCloud => Cloud::AzureCloud,
+            CloudArg::AzureChinaCloud => Cloud::AzureChinaCloud,
+            CloudArg::AzureUsGovernment => Cloud::AzureUsGovernment,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = FETCH_HELP)]
+pub struct FetchArgs {
+    /// Where to write the snapshot. Written atomically: an interrupted or failed run leaves the previous file as it was.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// A subscription id to read (repeat for several); every visible subscription when absent.
+    #[arg(long = "subscription", value_name = "ID", value_parser = parse_guid)]
+    pub subscriptions: Vec<String>,
+    /// Also list the names and attributes of keys, secrets and certificates (never their values).
+    #[arg(long)]
+    pub include_items: bool,
+    /// How to sign in.
+    #[arg(long, value_enum, default_value_t)]
+    pub auth: AuthArg,
+    /// Which Azure cloud.
+    #[arg(long, value_enum, default_value_t, ignore_case = true)]
+    pub cloud: CloudArg,
+    /// A JSON file naming the ARM, Graph and login endpoints, the vault DNS suffix and the token audiences (Azure Stack, proxies, tests).
+    #[arg(long, value_name = "FILE", conflicts_with = "cloud")]
+    pub cloud_config: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = fetch::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Also save the snapshot in the per-tenant cache that the TUI opens first.
+    #[arg(long)]
+    pub cache: bool,
+    /// Seconds to wait for one response before retrying it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Print plain progress lines even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+const FETCH_HELP: &str = "\
+Exit codes: 0 complete; 3 complete with collection errors (parts that could not be read are listed in the \
+snapshot's collectionErrors, and questions about them answer \"unknown\"); 2 nothing could be read, or a \
+fatal error (then nothing is written).
+
+Authentication (--auth): `default` tries, in order, a service principal from AZURE_TENANT_ID / AZURE_CLIENT_ID / \
+AZURE_CLIENT_SECRET, workload identity (AZURE_FEDERATED_TOKEN_FILE), the managed identity of the Azure resource \
+this runs on, then the Azure CLI and azd logins. `token` takes pre-issued bearer tokens from KVACCESS_ARM_TOKEN \
+(required), KVACCESS_GRAPH_TOKEN and KVACCESS_VAULT_TOKEN, e.g.
+  export KVACCESS_ARM_TOKEN=$(az account get-access-token --resource https://management.azure.com --query accessToken -o tsv)
+  export KVACCESS_GRAPH_TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)
+  export KVACCESS_VAULT_TOKEN=$(az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv)
+Tokens are never printed, logged or stored.
+
+--cloud-config FILE: {\"resourceManager\": URL, \"microsoftGraph\": URL, \"login\": URL, \"vaultDnsSuffix\": \
+\"vault.example\", \"audiences\": {\"resourceManager\": ..., \"microsoftGraph\": ..., \"keyVault\": ...}, \
+\"cloud\": \"AzureCloud\"}. Plain http:// is accepted only for loopback addresses.";
+
+fn parse_guid(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    uuid::Uuid::try_parse(t)
+        .map(|_| t.to_ascii_lowercase())
+        .map_err(|_| format!("'{s}' is not a subscription id (a GUID)"))
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = IMPORT_HELP)]
+pub struct ImportArgs {
+    /// The folder holding the `az` outputs (layout below).
+    #[arg(long, value_name = "DIR")]
+    pub az: PathBuf,
+    /// Where to write the snapshot (atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The cloud the outputs come from.
+    #[arg(long, value_enum, default_value_t, ignore_case = true)]
+    pub cloud: CloudArg,
+}
+
+const IMPORT_HELP: &str = "\
+Expected layout of DIR (each file is what the command prints with -o json):
+  account.json                             az account list --all -o json
+  management-groups.json        optional   az account management-group show --name <tenant id> --expand --recurse -o json
+  principals.json               optional   az rest --method post --url https://graph.microsoft.com/v1.0/directoryObjects/getByIds --body @ids.json
+  group-members-<group id>.json            az ad group member list --group <group id> -o json   (one per group)
+  <subscription id>/groups.json            az group list --subscription <id> -o json
+  <subscription id>/keyvaults.json         az keyvault list --subscription <id> --resource-type vault -o json
+  <subscription id>/keyvault-<name>.json   az keyvault show --subscription <id> --name <name> -o json   (one per vault)
+  <subscription id>/role-definitions.json  az role definition list --subscription <id> -o json
+  <subscription id>/role-assignments.json  az role assignment list --all --include-inherited --subscription <id> -o json
+  <subscription id>/deny-assignments.json  az rest --method get --url \"/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01\"
+  <subscription id>/eligibilities.json  optional  az rest --method get --url \"/subscriptions/<id>/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01\"
+Subscriptions in account.json without a folder are left out. A missing file becomes a collection error for that \
+subscription and section, so questions depending on it answer \"unknown\". Exit codes as for fetch.";
+
+fn summary(snapshot: &Snapshot) -> String {
+    format!(
+        "{} subscription(s), {} vault(s), {} role assignment(s), {} deny assignment(s), {} principal(s), {} membership(s), {} item(s)",
+        snapshot.subscriptions.len(),
+        snapshot.vaults.len(),
+        snapshot.role_assignments.len(),
+        snapshot.deny_assignments.len(),
+        snapshot.principals.len(),
+        snapshot.group_memberships.len(),
+        snapshot.vault_items.len()
+    )
+}
+
+enum Reporter {
+    Bar(indicatif::ProgressBar),
+    Lines,
+}
+
+impl Reporter {
+    fn new(plain: bool) -> Self {
+        if plain || !std::io::stderr().is_terminal() {
+            return Self::Lines;
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self::Bar(bar)
+    }
+
+    fn line(&self, text: &str) {
+        match self {
+            Self::Bar(b) => b.println(text),
+            Self::Lines => eprintln!("{text}"),
+        }
+    }
+
+    fn update(&self, u: &FetchUpdate) {
+        match u {
+            FetchUpdate::Started { cloud, credential } => self.line(&format!(
+                "reading {} with {}",
+                clean(cloud),
+                clean(credential)
+            )),
+            FetchUpdate::Progress {
+                done,
+                planned,
+                message,
+            } => match self {
+                Self::Bar(b) => {
+                    b.set_length(*planned as u64);
+                    b.set_position(*done as u64);
+                    b.set_message(clean(message).into_owned());
+                }
+                Self::Lines => eprintln!("[{done}/{planned}] {}", clean(message)),
+            },
+            FetchUpdate::Error(e) => self.line(&format!("not readable: {}", clean(&e.line()))),
+            FetchUpdate::Warning(w) => self.line(&format!("warning: {}", clean(w))),
+            FetchUpdate::Section { .. } | FetchUpdate::Finished(_) | FetchUpdate::Failed(_) => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Self::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}
+
+pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
+    let cloud = match &a.cloud_config {
+        Some(path) => CloudConfig::load(path)?,
+        None => CloudConfig::builtin(a.cloud.into()),
+    };
+    let credentials = Credentials::from_env(a.auth.into(), &cloud)?;
+    let mut options = FetchOptions::default().with_concurrency(a.concurrency.into());
+    options.http.timeout = Duration::from_secs(a.timeout);
+    let fetcher = Fetcher::new(cloud, credentials, options)?;
+    let request = FetchRequest {
+        subscriptions: a.subscriptions.clone(),
+        include_items: a.include_items,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let reporter = Reporter::new(a.plain);
+    let result = runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let run = fetcher.run(&request, tx);
+        let report = async {
+            while let Some(u) = rx.recv().await {
+                reporter.update(&u);
+            }
+        };
+        let (result, ()) = tokio::join!(run, report);
+        result
+    });
+    reporter.finish();
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "fetch failed; nothing was written to {}",
+                a.output.display()
+            )));
+        }
+    };
+    let stats = outcome.stats;
+    eprintln!(
+        "{} requests ({} retried, {} throttled) in {:.1} s",
+        stats.requests,
+        stats.retries,
+        stats.throttled,
+        stats.elapsed_ms as f64 / 1000.0
+    );
+    finish(
+        &a.output,
+        &outcome.json,
+        &outcome.snapshot,
+        outcome.completeness(),
+        &outcome.errors,
+        a.cache
+            .then_some((fetcher.cloud().cloud, outcome.tenant_id.as_deref())),
+    )
+}
+
+fn finish(
+    output: &Path,
+    json: &serde_json::Value,
+    snapshot: &Snapshot,
+    completeness: Completeness,
+    errors: &[fetch::CollectionErrorRecord],
+    cache_for: Option<(Cloud, Option<&str>)>,
+) -> Result<u8> {
+    if completeness == Completeness::NothingReadable {
+        eprintln!(
+            "nothing could be read (no subscription is readable); nothing was written to {}",
+            output.display()
+        );
+        for e in errors {
+            eprintln!("  {}", clean(&e.line()));
+        }
+        return Ok(exit::BAD_INPUT);
+    }
+    cache::write_private(output, json)?;
+    eprintln!("wrote {}: {}", output.display(), summary(snapshot));
+    if let Some((cloud, tenant)) = cache_for {
+        match tenant {
+            Some(t) => {
+                let path = cache::save(cloud, t, json)?;
+                eprintln!("cached as {}", path.display());
+            }
+            None => eprintln!("not cached: the tenant id is unknown"),
+        }
+    }
+    if completeness == Completeness::WithCollectionErrors {
+        eprintln!(
+            "{} part(s) could not be read; questions that depend on them answer \"unknown\":",
+            snapshot.collection_errors.len()
+        );
+        for e in errors {
+            eprintln!("  {}", clean(&e.line()));
+        }
+        return Ok(WITH_COLLECTION_ERRORS);
+    }
+    Ok(exit::OK)
+}
+
+pub fn run_import(a: &ImportArgs) -> Result<u8> {
+    let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into())?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {}", clean(w));
+    }
+    let completeness = if outcome.snapshot.subscriptions.is_empty() {
+        Completeness::NothingReadable
+    } else if outcome.snapshot.collection_errors.is_empty() {
+        Completeness::Complete
+    } else {
+        Completeness::WithCollectionErrors
+    };
+    finish(
+        &a.output,
+        &outcome.json,
+        &outcome.snapshot,
+        completeness,
+        &outcome.errors,
+        None,
+    )
+}

@@ -1,0 +1,741 @@
+//! Authentication with azure_identity 1.0: the default chain a user expects (environment service
+//! principal → workload identity → managed identity → developer tools), a pinned credential
+//! (`--auth cli|env|managed-identity|workload-identity`), or pre-issued bearer tokens (`--auth token`).
+//!
+//! Tokens are never logged, printed or stored: every type here that holds one redacts it in `Debug`, and
+//! the HTTP client scrubs the token from any message a server echoes back.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::error::ErrorKind;
+use azure_core::http::{ClientOptions, RetryOptions};
+use azure_core::time::OffsetDateTime;
+use thiserror::Error;
+
+use super::cloud::{CloudConfig, Plane};
+
+/// How to obtain tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMethod {
+    /// Environment service principal → workload identity → managed identity → Azure CLI / azd.
+    #[default]
+    Default,
+    /// The Azure CLI's login (`az login`).
+    Cli,
+    /// A service principal from `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`.
+    Env,
+    /// The managed identity of the Azure resource this runs on (`AZURE_CLIENT_ID` picks a user-assigned one).
+    ManagedIdentity,
+    /// Workload identity federation (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE`).
+    WorkloadIdentity,
+    /// Pre-issued bearer tokens from `KVACCESS_ARM_TOKEN`, `KVACCESS_GRAPH_TOKEN`, `KVACCESS_VAULT_TOKEN`.
+    Token,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default chain",
+            Self::Cli => "Azure CLI",
+            Self::Env => "environment service principal",
+            Self::ManagedIdentity => "managed identity",
+            Self::WorkloadIdentity => "workload identity",
+            Self::Token => "pre-issued tokens",
+        }
+    }
+
+    /// What a user can do when this method fails.
+    pub fn hint(self, cloud: &CloudConfig) -> String {
+        let arm = cloud.arm_scope.trim_end_matches("/.default");
+        match self {
+            Self::Default => format!(
+                "run `az login` (or `azd auth login`); or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal; \
+                 or pass --auth token with KVACCESS_ARM_TOKEN set (e.g. from `az account get-access-token --resource {arm} --query accessToken -o tsv`)"
+            ),
+            Self::Cli => format!(
+                "run `az login` (and `az account set --subscription <id>`); check that `az account get-access-token --resource {arm}` works"
+            ),
+            Self::Env => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal with Reader on the subscriptions \
+                          and Directory.Read.All on Microsoft Graph (certificate credentials are not supported: use a secret or workload identity)"
+                .to_string(),
+            Self::ManagedIdentity => "run on an Azure resource that has a managed identity; set AZURE_CLIENT_ID to pick a user-assigned identity".to_string(),
+            Self::WorkloadIdentity => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (AKS workload identity sets them in the pod)".to_string(),
+            Self::Token => format!(
+                "set KVACCESS_ARM_TOKEN (e.g. `az account get-access-token --resource {arm} --query accessToken -o tsv`), and KVACCESS_GRAPH_TOKEN / KVACCESS_VAULT_TOKEN for the directory and vault items"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("authentication failed ({credential}): {message}\n  to fix: {hint}")]
+    Failed {
+        credential: String,
+        message: String,
+        hint: String,
+    },
+    #[error("no credential for {plane}: {hint}")]
+    Missing { plane: &'static str, hint: String },
+}
+
+/// A credential that returns one fixed token for every scope: for `--auth token` and for tests.
+#[derive(Clone)]
+pub struct FixedTokenCredential {
+    token: Secret,
+}
+
+impl FixedTokenCredential {
+    pub fn new(token: impl Into<String>) -> Arc<Self> {
+        let t: String = token.into();
+        let t = t.trim();
+        let t = t
+            .strip_prefix("Bearer ")
+            .or_else(|| t.strip_prefix("bearer "))
+            .unwrap_or(t);
+        Arc::new(Self {
+            token: Secret::new(t.to_string()),
+        })
+    }
+}
+
+impl fmt::Debug for FixedTokenCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FixedTokenCredential { token: <redacted> }")
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for FixedTokenCredential {
+    async fn get_token(
+        &self,
+        _scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            self.token.clone(),
+            OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
+/// Caches tokens per scope set until five minutes before they expire. The Azure CLI and azd credentials
+/// spawn a process on every call and cache nothing; this makes one call per scope per hour. Concurrent
+/// callers wait for the one request in flight instead of each spawning `az`.
+pub struct CachingCredential {
+    inner: Arc<dyn TokenCredential>,
+    cache: tokio::sync::Mutex<HashMap<String, AccessToken>>,
+    refresh_before: Duration,
+}
+
+impl CachingCredential {
+    pub fn new(inner: Arc<dyn TokenCredential>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            cache: tokio::sync::Mutex::new(HashMap::new()),
+            refresh_before: Duration::from_secs(300),
+        })
+    }
+}
+
+impl fmt::Debug for CachingCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachingCredential")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for CachingCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let key = scopes.join(" ");
+        let mut cache = self.cache.lock().await;
+        let margin = azure_core::time::Duration::seconds(self.refresh_before.as_secs() as i64);
+        if let Some(t) = cache.get(&key)
+            && t.expires_on - margin > OffsetDateTime::now_utc()
+        {
+            return Ok(t.clone());
+        }
+        let token = self.inner.get_token(scopes, options).await?;
+        cache.insert(key, token.clone());
+        Ok(token)
+    }
+}
+
+/// One link of a [`ChainCredential`]: a credential, or why it is not available here.
+pub struct ChainLink {
+    pub name: String,
+    pub credential: Result<Arc<dyn TokenCredential>, String>,
+    /// How long to wait for this link before trying the next one.
+    pub timeout: Duration,
+}
+
+/// Tries its links in order and sticks to the first that returns a token. When none does, the error names
+/// every credential tried and why it failed.
+pub struct ChainCredential {
+    links: Vec<ChainLink>,
+    chosen: AtomicUsize,
+}
+
+impl ChainCredential {
+    pub fn new(links: Vec<ChainLink>) -> Arc<Self> {
+        Arc::new(Self {
+            links,
+            chosen: AtomicUsize::new(usize::MAX),
+        })
+    }
+
+    /// The name of the credential that worked, once one has.
+    pub fn chosen(&self) -> Option<&str> {
+        self.links
+            .get(self.chosen.load(Ordering::Relaxed))
+            .map(|l| l.name.as_str())
+    }
+}
+
+impl fmt::Debug for ChainCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.links.iter().map(|l| l.name.as_str()).collect();
+        f.debug_struct("ChainCredential")
+            .field("links", &names)
+            .field("chosen", &self.chosen())
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for ChainCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let chosen = self.chosen.load(Ordering::Relaxed);
+        if let Some(link) = self.links.get(chosen)
+            && let Ok(cred) = &link.credential
+        {
+            return cred.get_token(scopes, options).await;
+        }
+        let mut tried = Vec::new();
+        for (i, link) in self.links.iter().enumerate() {
+            let cred = match &link.credential {
+                Ok(c) => c,
+                Err(why) => {
+                    tried.push(format!("{}: {why}", link.name));
+                    continue;
+                }
+            };
+            match tokio::time::timeout(link.timeout, cred.get_token(scopes, options.clone())).await
+            {
+                Ok(Ok(token)) => {
+                    self.chosen.store(i, Ordering::Relaxed);
+                    return Ok(token);
+                }
+                Ok(Err(e)) => tried.push(format!("{}: {}", link.name, one_line(&e.to_string()))),
+                Err(_) => tried.push(format!(
+                    "{}: no answer within {} s",
+                    link.name,
+                    link.timeout.as_secs_f32()
+                )),
+            }
+        }
+        Err(azure_core::Error::with_message(
+            ErrorKind::Credential,
+            format!("no credential worked; tried {}", tried.join("; ")),
+        ))
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The credentials of one run: one per plane (the same one, usually), with the cloud's scopes.
+#[derive(Clone)]
+pub struct Credentials {
+    arm: Option<Arc<dyn TokenCredential>>,
+    graph: Option<Arc<dyn TokenCredential>>,
+    vault: Option<Arc<dyn TokenCredential>>,
+    method: AuthMethod,
+    description: String,
+    hint: String,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("method", &self.method)
+            .field("description", &self.description)
+            .field("arm", &self.arm)
+            .field("graph", &self.graph)
+            .field("vault", &self.vault)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// One credential for all three planes.
+    pub fn single(credential: Arc<dyn TokenCredential>, description: impl Into<String>) -> Self {
+        Self {
+            arm: Some(credential.clone()),
+            graph: Some(credential.clone()),
+            vault: Some(credential),
+            method: AuthMethod::Default,
+            description: description.into(),
+            hint: String::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// A credential per plane; a plane without one is recorded as unreadable, not fatal (except ARM).
+    pub fn per_plane(
+        arm: Option<Arc<dyn TokenCredential>>,
+        graph: Option<Arc<dyn TokenCredential>>,
+        vault: Option<Arc<dyn TokenCredential>>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            arm,
+            graph,
+            vault,
+            method: AuthMethod::Token,
+            description: description.into(),
+            hint: String::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// Fixed tokens for tests: the same token for every plane.
+    pub fn fixed(token: impl Into<String>) -> Self {
+        Self::single(FixedTokenCredential::new(token), "fixed token")
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    pub fn method(&self) -> AuthMethod {
+        self.method
+    }
+
+    pub fn has(&self, plane: Plane) -> bool {
+        self.credential(plane).is_some()
+    }
+
+    fn credential(&self, plane: Plane) -> Option<&Arc<dyn TokenCredential>> {
+        match plane {
+            Plane::Arm => self.arm.as_ref(),
+            Plane::Graph => self.graph.as_ref(),
+            Plane::Vault => self.vault.as_ref(),
+        }
+    }
+
+    /// A token for `plane`, requested with `scope`.
+    pub async fn token(&self, plane: Plane, scope: &str) -> Result<Secret, AuthError> {
+        let Some(cred) = self.credential(plane) else {
+            return Err(AuthError::Missing {
+                plane: plane.as_str(),
+                hint: match plane {
+                    Plane::Arm => "set KVACCESS_ARM_TOKEN".to_string(),
+                    Plane::Graph => "set KVACCESS_GRAPH_TOKEN (e.g. `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)".to_string(),
+                    Plane::Vault => "set KVACCESS_VAULT_TOKEN (e.g. `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv`)".to_string(),
+                },
+            });
+        };
+        match tokio::time::timeout(self.timeout, cred.get_token(&[scope], None)).await {
+            Ok(Ok(t)) => Ok(t.token),
+            Ok(Err(e)) => Err(AuthError::Failed {
+                credential: format!("{} for {}", self.description, plane.as_str()),
+                message: one_line(&e.to_string()),
+                hint: self.hint.clone(),
+            }),
+            Err(_) => Err(AuthError::Failed {
+                credential: format!("{} for {}", self.description, plane.as_str()),
+                message: format!("no token within {} s", self.timeout.as_secs()),
+                hint: self.hint.clone(),
+            }),
+        }
+    }
+
+    /// Builds the credentials for `method`, reading variables through `env` (the process environment in
+    /// [`Credentials::from_env`]). Nothing is contacted here; the first token request is.
+    pub fn from_method(
+        method: AuthMethod,
+        cloud: &CloudConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, AuthError> {
+        let var = |k: &str| {
+            env(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let hint = method.hint(cloud);
+        let failed = |credential: &str, message: String| AuthError::Failed {
+            credential: credential.to_string(),
+            message,
+            hint: hint.clone(),
+        };
+        let client_options = || ClientOptions {
+            retry: RetryOptions::none(),
+            cloud: Some(Arc::new(cloud.credential_cloud())),
+            ..Default::default()
+        };
+        let env_sp = || -> Result<Arc<dyn TokenCredential>, String> {
+            let missing: Vec<&str> = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]
+                .into_iter()
+                .filter(|k| var(k).is_none())
+                .collect();
+            if !missing.is_empty() {
+                let cert = if var("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
+                    " (AZURE_CLIENT_CERTIFICATE_PATH is set, but certificate credentials are not supported: use a secret or workload identity)"
+                } else {
+                    ""
+                };
+                return Err(format!("{} not set{cert}", missing.join(", ")));
+            }
+            let tenant = var("AZURE_TENANT_ID").unwrap_or_default();
+            let client = var("AZURE_CLIENT_ID").unwrap_or_default();
+            let secret = var("AZURE_CLIENT_SECRET").unwrap_or_default();
+            azure_identity::ClientSecretCredential::new(
+                &tenant,
+                client,
+                Secret::new(secret),
+                Some(azure_identity::ClientSecretCredentialOptions {
+                    client_options: client_options(),
+                }),
+            )
+            .map(|c| c as Arc<dyn TokenCredential>)
+            .map_err(|e| one_line(&e.to_string()))
+        };
+        let workload = || -> Result<Arc<dyn TokenCredential>, String> {
+            let missing: Vec<&str> = [
+                "AZURE_TENANT_ID",
+                "AZURE_CLIENT_ID",
+                "AZURE_FEDERATED_TOKEN_FILE",
+            ]
+            .into_iter()
+            .filter(|k| var(k).is_none())
+            .collect();
+            if !missing.is_empty() {
+                return Err(format!("{} not set", missing.join(", ")));
+            }
+            azure_identity::WorkloadIdentityCredential::new(Some(
+                azure_identity::WorkloadIdentityCredentialOptions {
+                    credential_options: azure_identity::ClientAssertionCredentialOptions {
+                        client_options: client_options(),
+                    },
+                    client_id: var("AZURE_CLIENT_ID"),
+                    tenant_id: var("AZURE_TENANT_ID"),
+                    token_file_path: var("AZURE_FEDERATED_TOKEN_FILE").map(Into::into),
+                },
+            ))
+            .map(|c| c as Arc<dyn TokenCredential>)
+            .map_err(|e| one_line(&e.to_string()))
+        };
+        let managed = || -> Result<Arc<dyn TokenCredential>, String> {
+            azure_identity::ManagedIdentityCredential::new(Some(
+                azure_identity::ManagedIdentityCredentialOptions {
+                    user_assigned_id: var("AZURE_CLIENT_ID")
+                        .map(azure_identity::UserAssignedId::ClientId),
+                    client_options: client_options(),
+                },
+            ))
+            .map(|c| CachingCredential::new(c) as Arc<dyn TokenCredential>)
+            .map_err(|e| one_line(&e.to_string()))
+        };
+        let needs_https_login = |name: &str| -> Result<(), AuthError> {
+            if cloud.login.scheme() != "https" {
+                return Err(failed(
+                    name,
+                    format!(
+                        "the login endpoint {} is not https; Entra ID credentials need https (use --auth token against a local endpoint)",
+                        cloud.login
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let creds = match method {
+            AuthMethod::Token => {
+                let token = |k: &str| {
+                    var(k).map(|t| FixedTokenCredential::new(t) as Arc<dyn TokenCredential>)
+                };
+                let arm = token("KVACCESS_ARM_TOKEN").ok_or_else(|| {
+                    failed(
+                        "pre-issued tokens",
+                        "KVACCESS_ARM_TOKEN is not set".to_string(),
+                    )
+                })?;
+                let mut c = Self::per_plane(
+                    Some(arm),
+                    token("KVACCESS_GRAPH_TOKEN"),
+                    token("KVACCESS_VAULT_TOKEN"),
+                    "pre-issued tokens (KVACCESS_*_TOKEN)",
+                );
+                c.method = AuthMethod::Token;
+                c
+            }
+            AuthMethod::Env => {
+                needs_https_login("environment service principal")?;
+                let c = env_sp().map_err(|m| failed("environment service principal", m))?;
+                Self::single(
+                    c,
+                    "environment service principal (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)",
+                )
+            }
+            AuthMethod::WorkloadIdentity => {
+                needs_https_login("workload identity")?;
+                let c = workload().map_err(|m| failed("workload identity", m))?;
+                Self::single(c, "workload identity (AZURE_FEDERATED_TOKEN_FILE)")
+            }
+            AuthMethod::ManagedIdentity => {
+                needs_https_login("managed identity")?;
+                let c = managed().map_err(|m| failed("managed identity", m))?;
+                Self::single(c, "managed identity")
+            }
+            AuthMethod::Cli => {
+                let c = azure_identity::AzureCliCredential::new(None)
+                    .map_err(|e| failed("Azure CLI", one_line(&e.to_string())))?;
+                Self::single(CachingCredential::new(c), "Azure CLI (az login)")
+            }
+            AuthMethod::Default => {
+                let https = cloud.login.scheme() == "https";
+                let not_https = || format!("login endpoint {} is not https", cloud.login);
+                let mut links = vec![
+                    ChainLink {
+                        name: "environment service principal".into(),
+                        credential: if https { env_sp() } else { Err(not_https()) },
+                        timeout: Duration::from_secs(60),
+                    },
+                    ChainLink {
+                        name: "workload identity".into(),
+                        credential: if https { workload() } else { Err(not_https()) },
+                        timeout: Duration::from_secs(60),
+                    },
+                    ChainLink {
+                        name: "managed identity".into(),
+                        credential: if https { managed() } else { Err(not_https()) },
+                        // Off Azure, the metadata endpoint does not answer: do not make the user wait.
+                        timeout: Duration::from_secs(3),
+                    },
+                ];
+                links.push(ChainLink {
+                    name: "developer tools (az, azd)".into(),
+                    credential: azure_identity::DeveloperToolsCredential::new(None)
+                        .map(|c| c as Arc<dyn TokenCredential>)
+                        .map_err(|e| one_line(&e.to_string())),
+                    timeout: Duration::from_secs(90),
+                });
+                // Tokens from whichever link works are cached, so the chain runs once per scope.
+                Self::single(
+                    CachingCredential::new(ChainCredential::new(links)),
+                    "default credential chain (environment, workload identity, managed identity, az/azd)",
+                )
+            }
+        };
+        Ok(Self {
+            method,
+            hint,
+            ..creds
+        })
+    }
+
+    /// [`Credentials::from_method`] with the process environment.
+    pub fn from_env(method: AuthMethod, cloud: &CloudConfig) -> Result<Self, AuthError> {
+        Self::from_method(method, cloud, &|k| std::env::var(k).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cloud;
+
+    #[derive(Debug)]
+    struct Failing(&'static str);
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Failing {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            Err(azure_core::Error::with_message(
+                ErrorKind::Credential,
+                self.0.to_string(),
+            ))
+        }
+    }
+
+    #[derive(Debug, Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Counting {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(AccessToken::new(
+                format!("tok-{n}"),
+                OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+            ))
+        }
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[tokio::test]
+    async fn chain_takes_the_first_working_link_and_sticks_to_it() {
+        let counting = Arc::new(Counting::default());
+        let chain = ChainCredential::new(vec![
+            ChainLink {
+                name: "env".into(),
+                credential: Err("AZURE_CLIENT_SECRET not set".into()),
+                timeout: Duration::from_secs(1),
+            },
+            ChainLink {
+                name: "broken".into(),
+                credential: Ok(Arc::new(Failing("nope"))),
+                timeout: Duration::from_secs(1),
+            },
+            ChainLink {
+                name: "works".into(),
+                credential: Ok(counting.clone()),
+                timeout: Duration::from_secs(1),
+            },
+        ]);
+        let t = chain.get_token(&["s"], None).await.unwrap();
+        assert_eq!(t.token.secret(), "tok-0");
+        assert_eq!(chain.chosen(), Some("works"));
+        chain.get_token(&["s"], None).await.unwrap();
+        assert_eq!(counting.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn chain_failure_names_every_credential_tried() {
+        let chain = ChainCredential::new(vec![
+            ChainLink {
+                name: "environment service principal".into(),
+                credential: Err("AZURE_TENANT_ID, AZURE_CLIENT_ID not set".into()),
+                timeout: Duration::from_secs(1),
+            },
+            ChainLink {
+                name: "developer tools (az, azd)".into(),
+                credential: Ok(Arc::new(Failing("az not found on PATH"))),
+                timeout: Duration::from_secs(1),
+            },
+        ]);
+        let e = chain.get_token(&["s"], None).await.unwrap_err().to_string();
+        assert!(
+            e.contains("environment service principal: AZURE_TENANT_ID"),
+            "{e}"
+        );
+        assert!(e.contains("developer tools (az, azd): az not found"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn cache_serves_until_expiry() {
+        let counting = Arc::new(Counting::default());
+        let cache = CachingCredential::new(counting.clone());
+        let a = cache.get_token(&["x"], None).await.unwrap();
+        let b = cache.get_token(&["x"], None).await.unwrap();
+        let c = cache.get_token(&["y"], None).await.unwrap();
+        assert_eq!(a.token.secret(), b.token.secret());
+        assert_ne!(a.token.secret(), c.token.secret());
+        assert_eq!(counting.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn pre_issued_tokens_per_plane() {
+        let cloud = CloudConfig::builtin(Cloud::AzureCloud);
+        let c = Credentials::from_method(
+            AuthMethod::Token,
+            &cloud,
+            &env_of(&[
+                ("KVACCESS_ARM_TOKEN", " Bearer arm-secret-1 "),
+                ("KVACCESS_VAULT_TOKEN", "vault-secret-2"),
+            ]),
+        )
+        .unwrap();
+        assert!(c.has(Plane::Arm) && c.has(Plane::Vault) && !c.has(Plane::Graph));
+        let t = c.token(Plane::Arm, &cloud.arm_scope).await.unwrap();
+        assert_eq!(t.secret(), "arm-secret-1");
+        let e = c.token(Plane::Graph, &cloud.graph_scope).await.unwrap_err();
+        assert!(e.to_string().contains("KVACCESS_GRAPH_TOKEN"), "{e}");
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("arm-secret-1") && !debug.contains("vault-secret-2"),
+            "{debug}"
+        );
+        assert!(debug.contains("redacted"), "{debug}");
+    }
+
+    #[test]
+    fn missing_variables_say_what_to_set() {
+        let cloud = CloudConfig::builtin(Cloud::AzureCloud);
+        let e = Credentials::from_method(AuthMethod::Token, &cloud, &env_of(&[])).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("KVACCESS_ARM_TOKEN is not set"), "{text}");
+        assert!(text.contains("az account get-access-token"), "{text}");
+        let e = Credentials::from_method(
+            AuthMethod::Env,
+            &cloud,
+            &env_of(&[("AZURE_TENANT_ID", "t"), ("AZURE_CLIENT_ID", "c")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("environment service principal"), "{e}");
+        assert!(e.contains("AZURE_CLIENT_SECRET not set"), "{e}");
+        assert!(e.contains("to fix: set AZURE_TENANT_ID"), "{e}");
+        let e = Credentials::from_method(AuthMethod::WorkloadIdentity, &cloud, &env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("AZURE_FEDERATED_TOKEN_FILE"), "{e}");
+    }
+
+    #[test]
+    fn secrets_from_the_environment_never_show_in_debug() {
+        let cloud = CloudConfig::builtin(Cloud::AzureCloud);
+        let c = Credentials::from_method(
+            AuthMethod::Env,
+            &cloud,
+            &env_of(&[
+                ("AZURE_TENANT_ID", "00000000-0000-0000-0000-0000000000aa"),
+                ("AZURE_CLIENT_ID", "11111111-1111-1111-1111-111111111111"),
+                ("AZURE_CLIENT_SECRET", "very-secret-value"),
+            ]),
+        )
+        .unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("very-secret-value"), "{debug}");
+        let fixed = FixedTokenCredential::new("tok-abc");
+        assert!(!format!("{fixed:?}").contains("tok-abc"));
+    }
+}

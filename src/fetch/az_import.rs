@@ -1,0 +1,543 @@
+//! `kvaccess import --az DIR`: a snapshot from the JSON that `az` prints, for people who can run the Azure
+//! CLI where the data lives but not this tool. The expected layout (every file is `az … -o json` output):
+//!
+//! ```text
+//! DIR/account.json                          az account list --all -o json
+//! DIR/management-groups.json     optional  az account management-group show --name <tenant id> --expand --recurse -o json
+//! DIR/principals.json            optional  az rest --method post --url https://graph.microsoft.com/v1.0/directoryObjects/getByIds --body @ids.json
+//! DIR/group-members-<group id>.json         az ad group member list --group <group id> -o json      (one per group)
+//! DIR/<subscription id>/groups.json         az group list --subscription <id> -o json
+//! DIR/<subscription id>/keyvaults.json      az keyvault list --subscription <id> --resource-type vault -o json
+//! DIR/<subscription id>/keyvault-<name>.json  az keyvault show --subscription <id> --name <name> -o json  (one per vault)
+//! DIR/<subscription id>/role-definitions.json az role definition list --subscription <id> -o json
+//! DIR/<subscription id>/role-assignments.json az role assignment list --all --include-inherited --subscription <id> -o json
+//! DIR/<subscription id>/deny-assignments.json az rest --method get --url "<arm>/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01"
+//! DIR/<subscription id>/eligibilities.json  optional  az rest --method get --url "<arm>/subscriptions/<id>/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01"
+//! ```
+//!
+//! Both the shapes `az` prints (flattened role definitions and assignments, `az account list` records) and
+//! the REST shapes (`{"value": [...]}`) are read. Whatever is missing becomes a collection error for
+//! exactly that subscription and section, so the evaluator says "unknown" there, never "denied".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use thiserror::Error;
+
+use super::events::{CollectionErrorRecord, FetchUpdate, Section};
+use super::store::StateStore;
+use crate::model::{Cloud, EVERYONE, Snapshot};
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{0}: cannot read: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{file}: not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{0}: missing: export it with `az account list --all -o json > {0}`")]
+    NoAccounts(PathBuf),
+}
+
+/// The result of an import.
+#[derive(Debug)]
+pub struct ImportOutcome {
+    pub json: Value,
+    pub snapshot: Snapshot,
+    pub warnings: Vec<String>,
+    pub errors: Vec<CollectionErrorRecord>,
+}
+
+fn read(path: &Path) -> Result<Option<Value>, ImportError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| ImportError::Io(path.to_path_buf(), e))?;
+    // `az` may print a UTF-8 byte order mark on some platforms.
+    let text = text.trim_start_matches('\u{feff}');
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| ImportError::Syntax {
+            file: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        })
+}
+
+/// A file's objects: a JSON array, a REST page `{"value": [...]}`, or one object.
+fn objects(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a,
+        Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => {
+            match o.get("value") {
+                Some(Value::Array(a)) => a.clone(),
+                _ => Vec::new(),
+            }
+        }
+        Value::Object(_) => vec![v],
+        _ => Vec::new(),
+    }
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn is_guid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s.trim()).is_ok()
+}
+
+/// `az account list` record → ARM subscription shape.
+fn subscription(a: &Value) -> Option<Value> {
+    if a.get("subscriptionId").is_some() {
+        return Some(a.clone());
+    }
+    let id = s(a, "id")?;
+    let id = id.rsplit('/').next().unwrap_or(id);
+    is_guid(id).then(|| {
+        json!({
+            "id": format!("/subscriptions/{id}"), "subscriptionId": id,
+            "displayName": s(a, "name").unwrap_or(id), "tenantId": s(a, "tenantId"), "state": s(a, "state"),
+        })
+    })
+}
+
+/// `az role definition list` prints definitions flattened (`roleName`, `roleType` at the top).
+fn role_definition(d: Value) -> Value {
+    if d.get("properties").is_some() {
+        return d;
+    }
+    json!({
+        "id": d.get("id"), "name": d.get("name"), "type": "Microsoft.Authorization/roleDefinitions",
+        "properties": {
+            "roleName": d.get("roleName"), "type": d.get("roleType").or_else(|| d.get("type")),
+            "description": d.get("description"), "assignableScopes": d.get("assignableScopes"),
+            "permissions": d.get("permissions"),
+        }
+    })
+}
+
+/// `az role assignment list` prints assignments flattened (`scope`, `principalId`, … at the top).
+fn role_assignment(a: Value) -> Value {
+    if a.get("properties").is_some() {
+        return a;
+    }
+    let mut props = json!({
+        "scope": a.get("scope"), "roleDefinitionId": a.get("roleDefinitionId"), "principalId": a.get("principalId"),
+        "principalType": a.get("principalType"),
+    });
+    for k in ["condition", "conditionVersion", "description"] {
+        if let Some(v) = a.get(k).filter(|v| !v.is_null()) {
+            props[k] = v.clone();
+        }
+    }
+    json!({ "id": a.get("id"), "name": a.get("name"), "type": "Microsoft.Authorization/roleAssignments", "properties": props })
+}
+
+/// A directory object as far as a role assignment names it (`principalName`, `principalType`).
+fn principal_from_assignment(a: &Value) -> Option<Value> {
+    let id = s(a, "principalId").filter(|i| is_guid(i))?;
+    let name = s(a, "principalName")?;
+    let kind = s(a, "principalType").unwrap_or("");
+    Some(match kind.to_ascii_lowercase().as_str() {
+        "user" => {
+            json!({ "@odata.type": "#microsoft.graph.user", "id": id, "displayName": name, "userPrincipalName": name })
+        }
+        "group" => {
+            json!({ "@odata.type": "#microsoft.graph.group", "id": id, "displayName": name })
+        }
+        "serviceprincipal" => {
+            json!({ "@odata.type": "#microsoft.graph.servicePrincipal", "id": id, "displayName": name })
+        }
+        _ => return None,
+    })
+}
+
+/// `az account management-group show --expand --recurse` (flattened, or the REST shape) → kvaccess's
+/// management-group records, one per group in the tree.
+fn management_groups(g: &Value, parent: Option<&str>, out: &mut Vec<Value>) {
+    let props = g.get("properties").unwrap_or(g);
+    let Some(id) = s(g, "id") else {
+        return;
+    };
+    let parent_id = props
+        .pointer("/details/parent/id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| parent.map(str::to_string));
+    let children = props
+        .get("children")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut subs = Vec::new();
+    for c in &children {
+        let cid = s(c, "id").unwrap_or("");
+        if cid.to_ascii_lowercase().starts_with("/subscriptions/") {
+            subs.push(cid.rsplit('/').next().unwrap_or(cid).to_ascii_lowercase());
+        } else if cid
+            .to_ascii_lowercase()
+            .starts_with("/providers/microsoft.management/managementgroups/")
+        {
+            management_groups(c, Some(id), out);
+        }
+    }
+    out.push(json!({
+        "id": id, "name": s(g, "name"),
+        "displayName": s(props, "displayName").or_else(|| s(g, "displayName")),
+        "parentId": parent_id, "subscriptionIds": subs,
+    }));
+}
+
+fn is_group(o: &Value) -> bool {
+    match s(o, "@odata.type") {
+        Some(t) => t
+            .trim_start_matches('#')
+            .eq_ignore_ascii_case("microsoft.graph.group"),
+        None => o.get("securityEnabled").is_some() || o.get("groupTypes").is_some(),
+    }
+}
+
+/// Builds the snapshot from `dir`. A file that is not JSON is an error (nothing is written); a file that
+/// is missing becomes collection errors.
+pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportError> {
+    let mut store = StateStore::new(cloud);
+    let mut warnings = Vec::new();
+    let add = |store: &mut StateStore, section: Section, scope: &str, items: Vec<Value>| {
+        if !items.is_empty() {
+            store.apply(&FetchUpdate::Section {
+                section,
+                scope: scope.to_string(),
+                items,
+            });
+        }
+    };
+    let error = |store: &mut StateStore, scope: &str, section: Section, message: String| {
+        store.apply(&FetchUpdate::Error(CollectionErrorRecord {
+            scope: scope.to_string(),
+            section,
+            status: None,
+            message,
+        }));
+    };
+    let accounts_path = dir.join("account.json");
+    let accounts = read(&accounts_path)?.ok_or(ImportError::NoAccounts(accounts_path))?;
+    let mut subscriptions = Vec::new();
+    for a in objects(accounts) {
+        let Some(sub) = subscription(&a) else {
+            continue;
+        };
+        let id = s(&sub, "subscriptionId").unwrap_or("").to_ascii_lowercase();
+        let folder = [id.clone(), id.to_ascii_uppercase()]
+            .into_iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_dir());
+        match folder {
+            Some(f) => subscriptions.push((id, sub, f)),
+            None => warnings.push(format!(
+                "subscription {id} ({}) has no folder {}: left out",
+                s(&sub, "displayName").unwrap_or(""),
+                dir.join(&id).display()
+            )),
+        }
+    }
+    if let Some(mg) = read(&dir.join("management-groups.json"))? {
+        let mut out = Vec::new();
+        for g in objects(mg) {
+            management_groups(&g, None, &mut out);
+        }
+        add(&mut store, Section::ManagementGroups, "/", out);
+    } else {
+        warnings.push("management-groups.json is absent: assignments at management groups will read as unknown".into());
+    }
+    let mut derived_principals = Vec::new();
+    for (id, sub, folder) in &subscriptions {
+        let scope = format!("/subscriptions/{id}");
+        add(
+            &mut store,
+            Section::Subscriptions,
+            &scope,
+            vec![sub.clone()],
+        );
+        let section_file = |store: &mut StateStore,
+                            name: &str,
+                            section: Section,
+                            command: &str|
+         -> Result<Option<Vec<Value>>, ImportError> {
+            match read(&folder.join(name))? {
+                Some(v) => Ok(Some(objects(v))),
+                None => {
+                    error(
+                        store,
+                        &scope,
+                        section,
+                        format!("{name} was not exported ({command})"),
+                    );
+                    Ok(None)
+                }
+            }
+        };
+        if let Some(rgs) = section_file(
+            &mut store,
+            "groups.json",
+            Section::ResourceGroups,
+            &format!("az group list --subscription {id} -o json"),
+        )? {
+            add(&mut store, Section::ResourceGroups, &scope, rgs);
+        }
+        if let Some(defs) = section_file(
+            &mut store,
+            "role-definitions.json",
+            Section::RoleDefinitions,
+            &format!("az role definition list --subscription {id} -o json"),
+        )? {
+            add(
+                &mut store,
+                Section::RoleDefinitions,
+                &scope,
+                defs.into_iter().map(role_definition).collect(),
+            );
+        }
+        if let Some(ras) = section_file(
+            &mut store,
+            "role-assignments.json",
+            Section::RoleAssignments,
+            &format!(
+                "az role assignment list --all --include-inherited --subscription {id} -o json"
+            ),
+        )? {
+            derived_principals.extend(ras.iter().filter_map(principal_from_assignment));
+            add(
+                &mut store,
+                Section::RoleAssignments,
+                &scope,
+                ras.into_iter().map(role_assignment).collect(),
+            );
+        }
+        if let Some(das) = section_file(
+            &mut store,
+            "deny-assignments.json",
+            Section::DenyAssignments,
+            &format!(
+                "az rest --method get --url \"/subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01\""
+            ),
+        )? {
+            add(&mut store, Section::DenyAssignments, &scope, das);
+        }
+        if let Some(el) = read(&folder.join("eligibilities.json"))? {
+            add(&mut store, Section::RoleEligibilities, &scope, objects(el));
+        }
+        // Vaults: `az keyvault show` files carry the properties; `az keyvault list` names the vaults to expect.
+        let mut shown: BTreeMap<String, Value> = BTreeMap::new();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map_err(|e| ImportError::Io(folder.clone(), e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !(name.starts_with("keyvault-") && name.ends_with(".json")) {
+                continue;
+            }
+            for v in read(&path)?.map(objects).unwrap_or_default() {
+                if let Some(vid) = s(&v, "id") {
+                    if v.get("properties").is_some_and(Value::is_object) {
+                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                    } else {
+                        warnings.push(format!(
+                            "{}: a vault without properties (is it `az keyvault show` output?)",
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        }
+        match read(&folder.join("keyvaults.json"))? {
+            Some(list) => {
+                for v in objects(list) {
+                    let Some(vid) = s(&v, "id") else {
+                        continue;
+                    };
+                    let kind = s(&v, "type").unwrap_or("Microsoft.KeyVault/vaults");
+                    if !kind.eq_ignore_ascii_case("Microsoft.KeyVault/vaults") {
+                        continue;
+                    }
+                    if shown.contains_key(&vid.to_ascii_lowercase()) {
+                        continue;
+                    }
+                    if v.get("properties").is_some_and(Value::is_object) {
+                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                        continue;
+                    }
+                    let name = s(&v, "name").unwrap_or("?");
+                    let at = crate::model::Scope::parse(vid)
+                        .map(|s| s.id().to_string())
+                        .unwrap_or_else(|_| scope.clone());
+                    error(
+                        &mut store,
+                        &at,
+                        Section::Vaults,
+                        format!(
+                            "vault {name} is listed but its properties were not exported (az keyvault show --subscription {id} --name {name} -o json > keyvault-{name}.json)"
+                        ),
+                    );
+                }
+            }
+            None => error(
+                &mut store,
+                &scope,
+                Section::Vaults,
+                format!(
+                    "keyvaults.json was not exported (az keyvault list --subscription {id} --resource-type vault -o json); vaults without a keyvault-<name>.json may be missing"
+                ),
+            ),
+        }
+        add(
+            &mut store,
+            Section::Vaults,
+            &scope,
+            shown.into_values().collect(),
+        );
+    }
+    if let Some(p) = read(&dir.join("principals.json"))? {
+        add(&mut store, Section::Principals, "/", objects(p));
+    }
+    // Member files: `group-members-<group id>.json`.
+    let mut member_files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+            if let Some(gid) = name
+                .strip_prefix("group-members-")
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|g| is_guid(g))
+            {
+                member_files.insert(gid.to_string(), e.path());
+            }
+        }
+    }
+    let mut members_seen: Vec<Value> = Vec::new();
+    for (gid, path) in &member_files {
+        let members: Vec<Value> = read(path)?.map(objects).unwrap_or_default();
+        let edges: Vec<Value> = members
+            .iter()
+            .filter_map(|m| s(m, "id").filter(|i| is_guid(i)))
+            .map(|m| json!({ "groupId": gid, "memberId": m.to_ascii_lowercase() }))
+            .collect();
+        add(&mut store, Section::GroupMemberships, "/", edges);
+        members_seen.extend(members.iter().filter(|m| s(m, "id").is_some()).cloned());
+        add(&mut store, Section::Principals, "/", members);
+    }
+    add(&mut store, Section::Principals, "/", derived_principals);
+    // Every group the data names needs its member list, or its members' access is unknown.
+    let mut groups: BTreeSet<String> = BTreeSet::new();
+    for p in store.items(Section::Principals) {
+        if is_group(p)
+            && let Some(id) = s(p, "id").filter(|i| is_guid(i))
+        {
+            groups.insert(id.to_ascii_lowercase());
+        }
+    }
+    for a in store.items(Section::RoleAssignments) {
+        if a.pointer("/properties/principalType")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("group"))
+            && let Some(id) = a.pointer("/properties/principalId").and_then(Value::as_str)
+            && is_guid(id)
+            && id != EVERYONE
+        {
+            groups.insert(id.to_ascii_lowercase());
+        }
+    }
+    let missing: Vec<String> = groups
+        .into_iter()
+        .filter(|g| !member_files.contains_key(g))
+        .collect();
+    if !missing.is_empty() {
+        error(
+            &mut store,
+            "/",
+            Section::GroupMemberships,
+            format!(
+                "members of {} group(s) were not exported (az ad group member list --group <id> -o json > group-members-<id>.json): {}",
+                missing.len(),
+                missing.join(", ")
+            ),
+        );
+    }
+    let json = store.to_json();
+    let snapshot = (*store.snapshot()).clone();
+    warnings.extend(store.warnings());
+    Ok(ImportOutcome {
+        json,
+        snapshot,
+        warnings,
+        errors: store.errors().to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattened_az_shapes_are_wrapped() {
+        let d = role_definition(
+            json!({ "id": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "name": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "roleName": "Reader", "roleType": "BuiltInRole",
+            "assignableScopes": ["/"], "permissions": [{ "actions": ["*/read"] }] }),
+        );
+        assert_eq!(d["properties"]["type"], "BuiltInRole");
+        assert_eq!(d["properties"]["roleName"], "Reader");
+        let a = role_assignment(
+            json!({ "id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/1",
+            "name": "1", "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987", "principalName": "bob@contoso.com",
+            "principalType": "User", "roleDefinitionId": "/x/acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/s", "condition": null }),
+        );
+        assert_eq!(a["properties"]["scope"], "/subscriptions/s");
+        assert!(a["properties"].get("condition").is_none());
+        let sub = subscription(&json!({ "id": "291bba3f-e0a5-47bc-a099-3bdcb2a50a05", "name": "Prod", "tenantId": "t", "state": "Enabled" })).unwrap();
+        assert_eq!(
+            sub["id"],
+            "/subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05"
+        );
+        assert_eq!(sub["displayName"], "Prod");
+    }
+
+    #[test]
+    fn management_group_tree_is_flattened() {
+        let tree = json!({ "id": "/providers/Microsoft.Management/managementGroups/root", "name": "root", "displayName": "Tenant Root Group",
+            "details": { "parent": null }, "children": [
+              { "id": "/providers/Microsoft.Management/managementGroups/prod", "name": "prod", "displayName": "Prod",
+                "type": "Microsoft.Management/managementGroups",
+                "children": [ { "id": "/subscriptions/AAAA", "name": "AAAA", "type": "/subscriptions" } ] } ] });
+        let mut out = Vec::new();
+        management_groups(&tree, None, &mut out);
+        assert_eq!(out.len(), 2);
+        let prod = out.iter().find(|g| g["name"] == "prod").unwrap();
+        assert_eq!(
+            prod["parentId"],
+            "/providers/Microsoft.Management/managementGroups/root"
+        );
+        assert_eq!(prod["subscriptionIds"], json!(["aaaa"]));
+    }
+}

@@ -1,0 +1,700 @@
+//! The HTTP client every collector shares: bearer tokens per plane, bounded concurrency, polite pacing
+//! (429 + `Retry-After`, ARM's `x-ms-ratelimit-remaining-*`), jittered retries of 5xx and timeouts within
+//! a budget, safe pagination, and counters.
+//!
+//! Two kinds of failure: a [`Failure`] (403, 404, throttled past the budget, a broken `nextLink` …) is
+//! recorded as a collection error for the section being read and the run goes on; a response that is not
+//! JSON at all is a fatal [`super::FetchError::Malformed`]: the run stops and nothing is written.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::FetchError;
+use super::auth::Credentials;
+use super::cloud::{CloudConfig, Plane, check_scheme};
+use super::events::FetchStats;
+
+/// Knobs of the HTTP layer. The defaults suit a real tenant; tests shrink the times.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Whole-request timeout of one attempt.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Attempts for a request failing with 5xx, a timeout or a connection error.
+    pub max_attempts: u32,
+    /// Attempts for a request answered 429.
+    pub max_throttle_attempts: u32,
+    /// First backoff step; doubled per retry, jittered, capped at `backoff_max`.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// A `Retry-After` longer than this is not waited for: the section is recorded as throttled.
+    pub max_retry_after: Duration,
+    /// Total waiting allowed for one request across its retries.
+    pub retry_budget: Duration,
+    /// Below this many remaining reads (ARM's `x-ms-ratelimit-remaining-*`), requests to that host are spaced out.
+    pub low_remaining: u64,
+    /// Ignore `HTTP(S)_PROXY` (always the case when every endpoint is on loopback).
+    pub no_proxy: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: super::DEFAULT_CONCURRENCY,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            max_attempts: 4,
+            max_throttle_attempts: 6,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
+            retry_budget: Duration::from_secs(600),
+            low_remaining: 100,
+            no_proxy: false,
+        }
+    }
+}
+
+/// Why one read failed; becomes a collection error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(status: Option<u16>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+pub(crate) enum CallError {
+    Failed(Failure),
+    Fatal(FetchError),
+}
+
+/// Items of a paged list; `error` says why the listing stopped early (items read before it are kept).
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    pub items: Vec<Value>,
+    pub error: Option<Failure>,
+    /// Dependency depth after the last page (each page waits for the previous one).
+    pub depth: u32,
+}
+
+#[derive(Debug)]
+struct HostPace {
+    paused_until: Option<Instant>,
+    spacing: Duration,
+    next_slot: Instant,
+}
+
+pub(crate) struct Client {
+    http: reqwest::Client,
+    creds: Credentials,
+    cloud: CloudConfig,
+    opts: HttpOptions,
+    permits: Semaphore,
+    pace: Mutex<HashMap<String, HostPace>>,
+    seen: Mutex<HashSet<String>>,
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    duplicates: AtomicU64,
+    waited_ms: AtomicU64,
+    depth: AtomicU32,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("cloud", &self.cloud.name)
+            .field("credentials", &self.creds)
+            .field("options", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+const PAGE_LIMIT: usize = 10_000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn origin(u: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str().unwrap_or("").to_ascii_lowercase(),
+        u.port_or_known_default().unwrap_or(0)
+    )
+}
+
+impl Client {
+    pub fn new(
+        cloud: CloudConfig,
+        creds: Credentials,
+        opts: HttpOptions,
+    ) -> Result<Self, FetchError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("kvaccess/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(opts.concurrency.max(1));
+        if opts.no_proxy || cloud.all_loopback() {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        Ok(Self {
+            http,
+            creds,
+            cloud,
+            permits: Semaphore::new(opts.concurrency.max(1)),
+            opts,
+            pace: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
+            requests: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
+            waited_ms: AtomicU64::new(0),
+            depth: AtomicU32::new(0),
+        })
+    }
+
+    pub fn cloud(&self) -> &CloudConfig {
+        &self.cloud
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    pub fn stats(&self) -> FetchStats {
+        FetchStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            waited_ms: self.waited_ms.load(Ordering::Relaxed),
+            elapsed_ms: 0,
+            depth: self.depth.load(Ordering::Relaxed),
+            concurrency: self.opts.concurrency as u32,
+        }
+    }
+
+    fn note_depth(&self, depth: u32) {
+        self.depth.fetch_max(depth, Ordering::Relaxed);
+    }
+
+    /// How long to wait before the next request to `host` may start.
+    fn reserve(&self, host: &str) -> Duration {
+        let mut pace = lock(&self.pace);
+        let now = Instant::now();
+        let p = pace.entry(host.to_string()).or_insert(HostPace {
+            paused_until: None,
+            spacing: Duration::ZERO,
+            next_slot: now,
+        });
+        let mut start = now;
+        if let Some(until) = p.paused_until
+            && until > start
+        {
+            start = until;
+        }
+        if !p.spacing.is_zero() {
+            if p.next_slot > start {
+                start = p.next_slot;
+            }
+            p.next_slot = start + p.spacing;
+        }
+        start - now
+    }
+
+    fn pause(&self, host: &str, for_: Duration) {
+        let mut pace = lock(&self.pace);
+        let until = Instant::now() + for_;
+        let p = pace.entry(host.to_string()).or_insert(HostPace {
+            paused_until: None,
+            spacing: Duration::ZERO,
+            next_slot: Instant::now(),
+        });
+        if p.paused_until.is_none_or(|u| u < until) {
+            p.paused_until = Some(until);
+        }
+    }
+
+    /// ARM tells how many reads are left in the caller's bucket; slow down before being throttled.
+    fn observe_remaining(&self, host: &str, headers: &reqwest::header::HeaderMap) {
+        let remaining = headers
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with("x-ms-ratelimit-remaining-"))
+            .filter_map(|(_, v)| v.to_str().ok()?.trim().parse::<u64>().ok())
+            .min();
+        let Some(remaining) = remaining else {
+            return;
+        };
+        let spacing = spacing_for(remaining, self.opts.low_remaining);
+        let mut pace = lock(&self.pace);
+        if let Some(p) = pace.get_mut(host) {
+            p.spacing = spacing;
+        }
+    }
+
+    async fn sleep(&self, d: Duration) {
+        if d.is_zero() {
+            return;
+        }
+        self.waited_ms
+            .fetch_add(d.as_millis() as u64, Ordering::Relaxed);
+        tokio::time::sleep(d).await;
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let cap = self
+            .opts
+            .backoff_base
+            .saturating_mul(1u32 << retry.min(16))
+            .min(self.opts.backoff_max);
+        // Equal jitter: half fixed, half random, so concurrent retries spread out but never retry at once.
+        let half = cap / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+
+    /// Whether a token for this plane may be sent to `url`.
+    fn check_url(&self, plane: Plane, url: &Url) -> Result<(), Failure> {
+        check_scheme(url, "request").map_err(|e| Failure::new(None, e.to_string()))?;
+        let allowed = match plane {
+            Plane::Arm => origin(url) == origin(&self.cloud.resource_manager),
+            Plane::Graph => origin(url) == origin(&self.cloud.microsoft_graph),
+            Plane::Vault => self.cloud.vault_uri_allowed(url).is_ok(),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                None,
+                format!(
+                    "{url} is not a {} endpoint of this cloud: not contacted",
+                    plane.as_str()
+                ),
+            ))
+        }
+    }
+
+    /// One request with retries. The token is scrubbed from every message that could carry it.
+    pub async fn send(
+        &self,
+        plane: Plane,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+        depth: u32,
+    ) -> Result<Value, CallError> {
+        self.check_url(plane, url).map_err(CallError::Failed)?;
+        let key = format!(
+            "{method} {url} {}",
+            body.map(|b| b.to_string()).unwrap_or_default()
+        );
+        if !lock(&self.seen).insert(key) {
+            self.duplicates.fetch_add(1, Ordering::Relaxed);
+        }
+        self.note_depth(depth);
+        let host = origin(url);
+        let scope = self.cloud.scope(plane).to_string();
+        let started = Instant::now();
+        let mut attempts = 0u32;
+        let mut throttles = 0u32;
+        loop {
+            let token = self
+                .creds
+                .token(plane, &scope)
+                .await
+                .map_err(|e| CallError::Failed(Failure::new(None, e.to_string())))?;
+            let wait = self.reserve(&host);
+            self.sleep(wait).await;
+            attempts += 1;
+            let result = {
+                let _permit = self.permits.acquire().await;
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                let mut req = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(token.secret())
+                    .header("accept", "application/json");
+                if let Some(b) = body {
+                    req = req.json(b);
+                }
+                match req.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let headers = resp.headers().clone();
+                        match resp.bytes().await {
+                            Ok(bytes) => Ok((status, headers, bytes)),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            let scrub = |s: String| scrub(s, token.secret());
+            let elapsed = started.elapsed();
+            match result {
+                Ok((status, headers, bytes)) if status.is_success() => {
+                    self.observe_remaining(&host, &headers);
+                    return serde_json::from_slice(&bytes).map_err(|e| {
+                        CallError::Fatal(FetchError::Malformed {
+                            url: url.to_string(),
+                            message: scrub(malformed_message(&e, &bytes)),
+                        })
+                    });
+                }
+                Ok((status, headers, bytes)) => {
+                    self.observe_remaining(&host, &headers);
+                    let message = scrub(error_message(status, &bytes));
+                    let retry_after = retry_after(&headers);
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        self.throttled.fetch_add(1, Ordering::Relaxed);
+                        throttles += 1;
+                        let wait = retry_after.unwrap_or_else(|| self.backoff(throttles - 1));
+                        if throttles >= self.opts.max_throttle_attempts
+                            || wait > self.opts.max_retry_after
+                            || elapsed + wait > self.opts.retry_budget
+                        {
+                            return Err(CallError::Failed(Failure::new(
+                                Some(429),
+                                format!(
+                                    "throttled past the retry budget after {throttles} attempt(s) (Retry-After {} s): {message}",
+                                    wait.as_secs_f32()
+                                ),
+                            )));
+                        }
+                        // Everyone talking to this host waits: the bucket is shared.
+                        self.pause(&host, wait);
+                        self.retries.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let transient =
+                        status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT;
+                    if transient {
+                        let wait = retry_after.unwrap_or_else(|| self.backoff(attempts - 1));
+                        if attempts < self.opts.max_attempts
+                            && elapsed + wait <= self.opts.retry_budget
+                            && wait <= self.opts.max_retry_after
+                        {
+                            self.retries.fetch_add(1, Ordering::Relaxed);
+                            self.sleep(wait).await;
+                            continue;
+                        }
+                        return Err(CallError::Failed(Failure::new(
+                            Some(status.as_u16()),
+                            format!("{message} (gave up after {attempts} attempt(s))"),
+                        )));
+                    }
+                    return Err(CallError::Failed(Failure::new(
+                        Some(status.as_u16()),
+                        message,
+                    )));
+                }
+                Err(e) => {
+                    let what = if e.is_timeout() {
+                        format!("no answer within {} s", self.opts.timeout.as_secs_f32())
+                    } else if e.is_connect() {
+                        "cannot connect".to_string()
+                    } else {
+                        format!("transport error: {}", without_url(&e))
+                    };
+                    let wait = self.backoff(attempts - 1);
+                    if attempts < self.opts.max_attempts && elapsed + wait <= self.opts.retry_budget
+                    {
+                        self.retries.fetch_add(1, Ordering::Relaxed);
+                        self.sleep(wait).await;
+                        continue;
+                    }
+                    return Err(CallError::Failed(Failure::new(
+                        None,
+                        scrub(format!("{what} (gave up after {attempts} attempt(s))")),
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Follows `nextLink` / `@odata.nextLink` to the end. A link that does not parse, repeats, or leaves
+    /// the first page's origin ends the listing with a failure (the items read so far are kept).
+    pub async fn list(&self, plane: Plane, first: Url, depth: u32) -> Result<Listing, FetchError> {
+        let mut out = Listing {
+            depth,
+            ..Listing::default()
+        };
+        let start_origin = origin(&first);
+        let mut visited: HashSet<String> = HashSet::new();
+        let mut url = first;
+        loop {
+            visited.insert(url.to_string());
+            out.depth += 1;
+            let page = match self.send(plane, Method::GET, &url, None, out.depth).await {
+                Ok(v) => v,
+                Err(CallError::Fatal(e)) => return Err(e),
+                Err(CallError::Failed(f)) => {
+                    out.error = Some(f);
+                    return Ok(out);
+                }
+            };
+            let Some(values) = page.get("value").and_then(Value::as_array) else {
+                out.error = Some(Failure::new(
+                    None,
+                    format!("{url}: the response has no `value` array"),
+                ));
+                return Ok(out);
+            };
+            out.items.extend(values.iter().cloned());
+            let next = page
+                .get("nextLink")
+                .filter(|v| !v.is_null())
+                .or_else(|| page.get("@odata.nextLink").filter(|v| !v.is_null()));
+            let next = match next {
+                None => return Ok(out),
+                Some(Value::String(s)) if s.trim().is_empty() => return Ok(out),
+                Some(Value::String(s)) => s.trim().to_string(),
+                Some(other) => {
+                    out.error = Some(Failure::new(
+                        None,
+                        format!("broken pagination: nextLink is not a string ({other})"),
+                    ));
+                    return Ok(out);
+                }
+            };
+            let parsed = match Url::parse(&next) {
+                Ok(u) if u.host().is_some() => u,
+                _ => {
+                    out.error = Some(Failure::new(
+                        None,
+                        format!(
+                            "broken pagination: nextLink '{}' is not a URL",
+                            short(&next)
+                        ),
+                    ));
+                    return Ok(out);
+                }
+            };
+            if origin(&parsed) != start_origin {
+                out.error = Some(Failure::new(
+                    None,
+                    format!(
+                        "broken pagination: nextLink '{}' leaves {start_origin}; not followed",
+                        short(&next)
+                    ),
+                ));
+                return Ok(out);
+            }
+            if visited.contains(parsed.as_str()) {
+                out.error = Some(Failure::new(
+                    None,
+                    format!(
+                        "broken pagination: nextLink '{}' repeats a page already read",
+                        short(&next)
+                    ),
+                ));
+                return Ok(out);
+            }
+            if visited.len() >= PAGE_LIMIT {
+                out.error = Some(Failure::new(
+                    None,
+                    format!("stopped after {PAGE_LIMIT} pages"),
+                ));
+                return Ok(out);
+            }
+            url = parsed;
+        }
+    }
+}
+
+/// Request spacing for a number of remaining reads: none while plenty remain, about the refill rate of
+/// ARM's bucket (25/s) when low, and much slower when nearly empty.
+pub(crate) fn spacing_for(remaining: u64, low: u64) -> Duration {
+    if remaining >= low {
+        Duration::ZERO
+    } else if remaining >= low / 4 {
+        Duration::from_millis(40)
+    } else if remaining > 0 {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_secs(1)
+    }
+}
+
+fn short(s: &str) -> String {
+    let s: String = s.chars().filter(|c| !c.is_control()).collect();
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn scrub(message: String, token: &str) -> String {
+    if token.len() >= 4 && message.contains(token) {
+        message.replace(token, "<redacted token>")
+    } else {
+        message
+    }
+}
+
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(u) = e.url() {
+        text = text.replace(&format!(" for url ({u})"), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// `Retry-After` (seconds or an HTTP date) or Azure's `retry-after-ms` / `x-ms-retry-after-ms`.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+        {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let v = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let now = time::OffsetDateTime::now_utc();
+    let secs = (when - now).as_seconds_f64().max(0.0);
+    Some(Duration::from_secs_f64(secs))
+}
+
+/// `{ "error": { "code", "message", "innererror": { "code" } } }` (ARM, Graph, Key Vault), or the text.
+pub(crate) fn error_message(status: StatusCode, body: &[u8]) -> String {
+    let reason = status.canonical_reason().unwrap_or("");
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let err = parsed.as_ref().and_then(|v| v.get("error"));
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let code = text(err.and_then(|e| e.get("code")));
+    let inner = text(err.and_then(|e| e.pointer("/innererror/code")));
+    let message = text(err.and_then(|e| e.get("message")))
+        .or_else(|| text(parsed.as_ref().and_then(|v| v.get("message"))))
+        .or_else(|| text(parsed.as_ref().and_then(|v| v.get("error_description"))))
+        .unwrap_or_else(|| {
+            let t = String::from_utf8_lossy(body);
+            short(t.trim())
+        });
+    let mut out = reason.to_string();
+    let squash = |s: &str| s.replace(' ', "").to_ascii_lowercase();
+    for c in [code, inner].into_iter().flatten() {
+        if squash(&c) != squash(reason) {
+            out.push_str(&format!(" [{c}]"));
+        }
+    }
+    if !message.is_empty() {
+        out.push_str(": ");
+        out.push_str(&short(&message));
+    }
+    out
+}
+
+fn malformed_message(e: &serde_json::Error, bytes: &[u8]) -> String {
+    let excerpt = short(String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).trim());
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return "the server answered with an empty body where JSON was expected".to_string();
+    }
+    format!(
+        "the server's answer is not valid JSON (line {}, column {}: {}); it starts with '{excerpt}'",
+        e.line(),
+        e.column(),
+        e.to_string().split(" at line ").next().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("x-ms-retry-after-ms", HeaderValue::from_static("1500"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a date in the past");
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn error_bodies_of_each_plane() {
+        let arm = br#"{"error":{"code":"AuthorizationFailed","message":"The client 'x' does not have authorization"}}"#;
+        assert_eq!(
+            error_message(StatusCode::FORBIDDEN, arm),
+            "Forbidden [AuthorizationFailed]: The client 'x' does not have authorization"
+        );
+        let kv = br#"{"error":{"code":"Forbidden","message":"Client address is not authorized","innererror":{"code":"ForbiddenByFirewall"}}}"#;
+        assert!(error_message(StatusCode::FORBIDDEN, kv).contains("[ForbiddenByFirewall]"));
+        assert_eq!(
+            error_message(StatusCode::BAD_GATEWAY, b"<html>oops</html>"),
+            "Bad Gateway: <html>oops</html>"
+        );
+    }
+
+    #[test]
+    fn spacing_grows_as_the_bucket_empties() {
+        assert_eq!(spacing_for(500, 100), Duration::ZERO);
+        assert_eq!(spacing_for(60, 100), Duration::from_millis(40));
+        assert_eq!(spacing_for(5, 100), Duration::from_millis(250));
+        assert_eq!(spacing_for(0, 100), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn tokens_are_scrubbed() {
+        assert_eq!(
+            scrub("echo Bearer abcdef123".into(), "abcdef123"),
+            "echo Bearer <redacted token>"
+        );
+    }
+
+    #[test]
+    fn origins_compare_default_ports() {
+        let a = Url::parse("https://kv.vault.azure.net/secrets?x=1").unwrap();
+        let b = Url::parse("https://KV.vault.azure.net:443/secrets?api-version=7.2&$skiptoken=a")
+            .unwrap();
+        assert_eq!(origin(&a), origin(&b));
+        let c = Url::parse("http://kv.vault.azure.net/secrets").unwrap();
+        assert_ne!(origin(&a), origin(&c));
+    }
+}

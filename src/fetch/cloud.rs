@@ -1,0 +1,599 @@
+//! Which cloud to talk to: endpoints and token audiences per plane, built in for the three public clouds
+//! or read from a `--cloud-config` file (Azure Stack, proxies, tests).
+//!
+//! Plain `http://` is accepted only for loopback addresses (a local mock or proxy); everything else must
+//! be `https://`, so a bearer token never crosses the network in clear text.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use reqwest::Url;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::model::Cloud;
+
+/// The three planes kvaccess reads, each with its own endpoint and token audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Plane {
+    /// Azure Resource Manager (management plane).
+    Arm,
+    /// Microsoft Graph (directory objects and group memberships).
+    Graph,
+    /// Key Vault data plane (`https://<vault>.<vault DNS suffix>`).
+    Vault,
+}
+
+impl Plane {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Arm => "Azure Resource Manager",
+            Self::Graph => "Microsoft Graph",
+            Self::Vault => "Key Vault data plane",
+        }
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CloudConfigError {
+    #[error("{file}: cannot read: {message}")]
+    Io { file: String, message: String },
+    #[error("{file}: not a valid cloud configuration: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{what}: '{url}' is not a URL: {message}")]
+    BadUrl {
+        what: String,
+        url: String,
+        message: String,
+    },
+    #[error(
+        "{what}: '{url}' uses plain http, which is accepted only for loopback addresses (127.0.0.0/8, ::1, localhost); use https"
+    )]
+    InsecureUrl { what: String, url: String },
+    #[error("{what}: '{url}' must be an https:// (or loopback http://) URL")]
+    BadScheme { what: String, url: String },
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
+}
+
+/// Endpoints and audiences of one cloud. Endpoint URLs always end with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudConfig {
+    /// What the snapshot's `cloud` field says (custom clouds name the public cloud they resemble).
+    pub cloud: Cloud,
+    /// A display name: `AzureCloud`, … or the custom configuration's `name`.
+    pub name: String,
+    pub resource_manager: Url,
+    pub microsoft_graph: Url,
+    /// Entra ID authority host, for the credentials that talk to it.
+    pub login: Url,
+    /// DNS suffix of vault endpoints, without a leading dot: `vault.azure.net`.
+    pub vault_dns_suffix: String,
+    pub arm_scope: String,
+    pub graph_scope: String,
+    pub vault_scope: String,
+    /// True for `--cloud-config` files: the credentials get a custom authority host.
+    pub custom: bool,
+}
+
+#[allow(clippy::expect_used)] // constant URLs, all exercised by the unit tests
+fn url(text: &'static str) -> Url {
+    Url::parse(text).expect("constant endpoint URL")
+}
+
+impl CloudConfig {
+    /// The built-in endpoints and audiences of a public or sovereign cloud (reference §g.5, §g.6).
+    pub fn builtin(cloud: Cloud) -> Self {
+        let (arm, graph, login, suffix) = match cloud {
+            Cloud::AzureCloud => (
+                "https://management.azure.com/",
+                "https://graph.microsoft.com/",
+                "https://login.microsoftonline.com/",
+                "vault.azure.net",
+            ),
+            Cloud::AzureChinaCloud => (
+                "https://management.chinacloudapi.cn/",
+                "https://microsoftgraph.chinacloudapi.cn/",
+                "https://login.chinacloudapi.cn/",
+                "vault.azure.cn",
+            ),
+            Cloud::AzureUsGovernment => (
+                "https://management.usgovcloudapi.net/",
+                "https://graph.microsoft.us/",
+                "https://login.microsoftonline.us/",
+                "vault.usgovcloudapi.net",
+            ),
+        };
+        Self {
+            cloud,
+            name: cloud.as_str().to_string(),
+            resource_manager: url(arm),
+            microsoft_graph: url(graph),
+            login: url(login),
+            vault_dns_suffix: suffix.to_string(),
+            arm_scope: scope_for(arm.trim_end_matches('/')),
+            graph_scope: scope_for(graph.trim_end_matches('/')),
+            vault_scope: scope_for(&format!("https://{suffix}")),
+            custom: false,
+        }
+    }
+
+    /// Reads a `--cloud-config` file (see [`CloudConfigFile`] for its fields).
+    pub fn load(path: &Path) -> Result<Self, CloudConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| CloudConfigError::Io {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        Self::from_json(&text, &file)
+    }
+
+    pub fn from_json(text: &str, file: &str) -> Result<Self, CloudConfigError> {
+        let raw: CloudConfigFile =
+            serde_json::from_str(text).map_err(|e| CloudConfigError::Syntax {
+                file: file.to_string(),
+                message: e.to_string(),
+            })?;
+        raw.into_config()
+    }
+
+    /// The scope (`<audience>/.default`) a token for `plane` is requested with.
+    pub fn scope(&self, plane: Plane) -> &str {
+        match plane {
+            Plane::Arm => &self.arm_scope,
+            Plane::Graph => &self.graph_scope,
+            Plane::Vault => &self.vault_scope,
+        }
+    }
+
+    /// Whether every endpoint is on this machine (then no proxy can be meant).
+    pub fn all_loopback(&self) -> bool {
+        is_loopback(&self.resource_manager) && is_loopback(&self.microsoft_graph)
+    }
+
+    /// Whether a vault URI from ARM may receive a Key Vault token: an https host under the cloud's vault DNS
+    /// suffix, or a loopback address (a local mock). Anything else would hand the token to a stranger.
+    pub fn vault_uri_allowed(&self, uri: &Url) -> Result<(), String> {
+        check_scheme(uri, "vaultUri").map_err(|e| e.to_string())?;
+        if is_loopback(uri) {
+            return Ok(());
+        }
+        let host = uri.host_str().unwrap_or("").to_ascii_lowercase();
+        let suffix = format!(".{}", self.vault_dns_suffix.to_ascii_lowercase());
+        if host.ends_with(&suffix) && host.len() > suffix.len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "vault URI '{uri}' is not under this cloud's vault DNS suffix '{}': not contacted",
+                self.vault_dns_suffix
+            ))
+        }
+    }
+
+    /// The azure_core cloud configuration for credentials that talk to Entra ID.
+    pub fn credential_cloud(&self) -> azure_core::cloud::CloudConfiguration {
+        use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
+        if self.custom {
+            let mut c = CustomConfiguration::default();
+            c.authority_host = self.login.as_str().trim_end_matches('/').to_string();
+            return c.into();
+        }
+        match self.cloud {
+            Cloud::AzureCloud => CloudConfiguration::AzurePublic,
+            Cloud::AzureChinaCloud => CloudConfiguration::AzureChina,
+            Cloud::AzureUsGovernment => CloudConfiguration::AzureGovernment,
+        }
+    }
+}
+
+/// `<audience>/.default`, as the Azure CLI forms it; an audience that is already a scope is kept. A resource
+/// id ending in `/` keeps its slash (`https://management.core.windows.net//.default`), as Entra ID expects.
+pub fn scope_for(audience: &str) -> String {
+    let a = audience.trim();
+    if a.ends_with("/.default") {
+        return a.to_string();
+    }
+    format!("{a}/.default")
+}
+
+/// Whether the URL's host is a loopback address or `localhost`.
+pub fn is_loopback(u: &Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
+/// https anywhere; http only to loopback.
+pub fn check_scheme(u: &Url, what: &str) -> Result<(), CloudConfigError> {
+    match u.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(u) => Ok(()),
+        "http" => Err(CloudConfigError::InsecureUrl {
+            what: what.to_string(),
+            url: u.to_string(),
+        }),
+        _ => Err(CloudConfigError::BadScheme {
+            what: what.to_string(),
+            url: u.to_string(),
+        }),
+    }
+}
+
+/// Parses and checks an endpoint; the result ends with `/` so relative paths join below it.
+pub fn endpoint(text: &str, what: &str) -> Result<Url, CloudConfigError> {
+    let mut t = text.trim().to_string();
+    if !t.ends_with('/') {
+        t.push('/');
+    }
+    let u = Url::parse(&t).map_err(|e| CloudConfigError::BadUrl {
+        what: what.to_string(),
+        url: text.to_string(),
+        message: e.to_string(),
+    })?;
+    if u.host().is_none() {
+        return Err(CloudConfigError::BadUrl {
+            what: what.to_string(),
+            url: text.to_string(),
+            message: "no host".into(),
+        });
+    }
+    check_scheme(&u, what)?;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(CloudConfigError::Invalid {
+            what: what.to_string(),
+            message: format!("'{text}' must not carry a query or fragment"),
+        });
+    }
+    Ok(u)
+}
+
+/// The `--cloud-config` file:
+///
+/// ```json
+/// { "name": "AzureStack-local", "cloud": "AzureCloud",
+///   "resourceManager": "https://management.local.azurestack.external",
+///   "microsoftGraph": "https://graph.local.azurestack.external",
+///   "login": "https://login.local.azurestack.external",
+///   "vaultDnsSuffix": "vault.local.azurestack.external",
+///   "audiences": { "resourceManager": "https://management.local.azurestack.external",
+///                  "microsoftGraph": "https://graph.local.azurestack.external",
+///                  "keyVault": "https://vault.local.azurestack.external" } }
+/// ```
+///
+/// `resourceManager`, `microsoftGraph` and `vaultDnsSuffix` are required. `login` defaults to the public
+/// cloud's; each audience defaults to its endpoint (Key Vault: `https://<vaultDnsSuffix>`). `cloud` is what the
+/// snapshot records (default AzureCloud). Unknown fields are rejected so that a typo is not silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloudConfigFile {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub cloud: Option<String>,
+    pub resource_manager: String,
+    pub microsoft_graph: String,
+    #[serde(default)]
+    pub login: Option<String>,
+    pub vault_dns_suffix: String,
+    #[serde(default)]
+    pub audiences: Audiences,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Audiences {
+    #[serde(default)]
+    pub resource_manager: Option<String>,
+    #[serde(default)]
+    pub microsoft_graph: Option<String>,
+    #[serde(default)]
+    pub key_vault: Option<String>,
+}
+
+impl CloudConfigFile {
+    pub fn into_config(self) -> Result<CloudConfig, CloudConfigError> {
+        let cloud = match &self.cloud {
+            None => Cloud::AzureCloud,
+            Some(c) => Cloud::parse(c).ok_or_else(|| CloudConfigError::Invalid {
+                what: "cloud".into(),
+                message: format!("'{c}' is not AzureCloud, AzureChinaCloud or AzureUSGovernment"),
+            })?,
+        };
+        let resource_manager = endpoint(&self.resource_manager, "resourceManager")?;
+        let microsoft_graph = endpoint(&self.microsoft_graph, "microsoftGraph")?;
+        let login = match &self.login {
+            Some(l) => endpoint(l, "login")?,
+            None => CloudConfig::builtin(cloud).login,
+        };
+        let suffix = self
+            .vault_dns_suffix
+            .trim()
+            .trim_start_matches('.')
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if suffix.is_empty()
+            || suffix.contains('/')
+            || suffix.contains(':')
+            || !suffix.contains('.')
+        {
+            return Err(CloudConfigError::Invalid {
+                what: "vaultDnsSuffix".into(),
+                message: format!(
+                    "'{}' is not a DNS suffix such as vault.azure.net",
+                    self.vault_dns_suffix
+                ),
+            });
+        }
+        // An audience is an identifier, not an address: any URI (https://…, api://…) will do.
+        let audience = |given: &Option<String>, default: &str, what: &str| {
+            let a = given
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_else(|| default.trim_end_matches('/'))
+                .to_string();
+            Url::parse(a.trim_end_matches("/.default")).map_err(|e| CloudConfigError::BadUrl {
+                what: format!("audiences.{what}"),
+                url: a.clone(),
+                message: e.to_string(),
+            })?;
+            Ok(scope_for(&a))
+        };
+        Ok(CloudConfig {
+            cloud,
+            name: self.name.clone().unwrap_or_else(|| "custom".to_string()),
+            arm_scope: audience(
+                &self.audiences.resource_manager,
+                resource_manager.as_str(),
+                "resourceManager",
+            )?,
+            graph_scope: audience(
+                &self.audiences.microsoft_graph,
+                microsoft_graph.as_str(),
+                "microsoftGraph",
+            )?,
+            vault_scope: audience(
+                &self.audiences.key_vault,
+                &format!("https://{suffix}"),
+                "keyVault",
+            )?,
+            resource_manager,
+            microsoft_graph,
+            login,
+            vault_dns_suffix: suffix,
+            custom: true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_cloud_endpoints_and_audiences() {
+        let c = CloudConfig::builtin(Cloud::AzureCloud);
+        assert_eq!(c.resource_manager.as_str(), "https://management.azure.com/");
+        assert_eq!(c.microsoft_graph.as_str(), "https://graph.microsoft.com/");
+        assert_eq!(c.login.as_str(), "https://login.microsoftonline.com/");
+        assert_eq!(c.scope(Plane::Arm), "https://management.azure.com/.default");
+        assert_eq!(
+            c.scope(Plane::Graph),
+            "https://graph.microsoft.com/.default"
+        );
+        assert_eq!(c.scope(Plane::Vault), "https://vault.azure.net/.default");
+        assert_eq!(c.vault_dns_suffix, "vault.azure.net");
+        assert!(matches!(
+            c.credential_cloud(),
+            azure_core::cloud::CloudConfiguration::AzurePublic
+        ));
+    }
+
+    #[test]
+    fn china_cloud_endpoints_and_audiences() {
+        let c = CloudConfig::builtin(Cloud::AzureChinaCloud);
+        assert_eq!(
+            c.resource_manager.as_str(),
+            "https://management.chinacloudapi.cn/"
+        );
+        assert_eq!(
+            c.microsoft_graph.as_str(),
+            "https://microsoftgraph.chinacloudapi.cn/"
+        );
+        assert_eq!(c.login.as_str(), "https://login.chinacloudapi.cn/");
+        assert_eq!(
+            c.scope(Plane::Arm),
+            "https://management.chinacloudapi.cn/.default"
+        );
+        assert_eq!(
+            c.scope(Plane::Graph),
+            "https://microsoftgraph.chinacloudapi.cn/.default"
+        );
+        assert_eq!(c.scope(Plane::Vault), "https://vault.azure.cn/.default");
+        assert!(matches!(
+            c.credential_cloud(),
+            azure_core::cloud::CloudConfiguration::AzureChina
+        ));
+    }
+
+    #[test]
+    fn us_government_endpoints_and_audiences() {
+        let c = CloudConfig::builtin(Cloud::AzureUsGovernment);
+        assert_eq!(
+            c.resource_manager.as_str(),
+            "https://management.usgovcloudapi.net/"
+        );
+        assert_eq!(c.microsoft_graph.as_str(), "https://graph.microsoft.us/");
+        assert_eq!(c.login.as_str(), "https://login.microsoftonline.us/");
+        assert_eq!(
+            c.scope(Plane::Arm),
+            "https://management.usgovcloudapi.net/.default"
+        );
+        assert_eq!(c.scope(Plane::Graph), "https://graph.microsoft.us/.default");
+        assert_eq!(
+            c.scope(Plane::Vault),
+            "https://vault.usgovcloudapi.net/.default"
+        );
+        assert!(matches!(
+            c.credential_cloud(),
+            azure_core::cloud::CloudConfiguration::AzureGovernment
+        ));
+    }
+
+    #[test]
+    fn vault_uris_must_sit_under_the_cloud_suffix() {
+        let c = CloudConfig::builtin(Cloud::AzureUsGovernment);
+        let ok = Url::parse("https://kv1.vault.usgovcloudapi.net/").unwrap();
+        assert!(c.vault_uri_allowed(&ok).is_ok());
+        let public = Url::parse("https://kv1.vault.azure.net/").unwrap();
+        assert!(c.vault_uri_allowed(&public).is_err());
+        let evil = Url::parse("https://kv1.vault.usgovcloudapi.net.evil.example/").unwrap();
+        assert!(c.vault_uri_allowed(&evil).is_err());
+        let bare = Url::parse("https://vault.usgovcloudapi.net/").unwrap();
+        assert!(c.vault_uri_allowed(&bare).is_err());
+        let clear = Url::parse("http://kv1.vault.usgovcloudapi.net/").unwrap();
+        assert!(c.vault_uri_allowed(&clear).is_err());
+        let local = Url::parse("http://127.0.0.1:8080/vaults/kv1/").unwrap();
+        assert!(c.vault_uri_allowed(&local).is_ok());
+    }
+
+    #[test]
+    fn custom_config_with_defaults() {
+        let c = CloudConfig::from_json(
+            r#"{ "resourceManager": "http://127.0.0.1:9999/arm", "microsoftGraph": "http://localhost:9999/graph/",
+                 "vaultDnsSuffix": ".vault.local.azurestack.external" }"#,
+            "test.json",
+        )
+        .unwrap();
+        assert_eq!(c.resource_manager.as_str(), "http://127.0.0.1:9999/arm/");
+        assert_eq!(c.microsoft_graph.as_str(), "http://localhost:9999/graph/");
+        assert_eq!(c.vault_dns_suffix, "vault.local.azurestack.external");
+        assert_eq!(c.scope(Plane::Arm), "http://127.0.0.1:9999/arm/.default");
+        assert_eq!(
+            c.scope(Plane::Graph),
+            "http://localhost:9999/graph/.default"
+        );
+        assert_eq!(
+            c.scope(Plane::Vault),
+            "https://vault.local.azurestack.external/.default"
+        );
+        assert_eq!(c.cloud, Cloud::AzureCloud);
+        assert!(c.all_loopback());
+        assert!(c.custom);
+    }
+
+    #[test]
+    fn custom_config_with_audiences_and_login() {
+        let c = CloudConfig::from_json(
+            r#"{ "name": "stack", "cloud": "AzureUSGovernment",
+                 "resourceManager": "https://management.local.azurestack.external",
+                 "microsoftGraph": "https://graph.local.azurestack.external",
+                 "login": "https://login.local.azurestack.external/",
+                 "vaultDnsSuffix": "vault.local.azurestack.external",
+                 "audiences": { "resourceManager": "https://management.adfs.azurestack.local/abc",
+                                "microsoftGraph": "https://graph.local.azurestack.external/.default",
+                                "keyVault": "https://management.core.windows.net/" } }"#,
+            "stack.json",
+        )
+        .unwrap();
+        assert_eq!(c.name, "stack");
+        assert_eq!(c.cloud, Cloud::AzureUsGovernment);
+        assert_eq!(
+            c.scope(Plane::Arm),
+            "https://management.adfs.azurestack.local/abc/.default"
+        );
+        assert_eq!(
+            c.scope(Plane::Graph),
+            "https://graph.local.azurestack.external/.default"
+        );
+        assert_eq!(
+            c.scope(Plane::Vault),
+            "https://management.core.windows.net//.default"
+        );
+        match c.credential_cloud() {
+            azure_core::cloud::CloudConfiguration::Custom(custom) => {
+                assert_eq!(
+                    custom.authority_host,
+                    "https://login.local.azurestack.external"
+                )
+            }
+            other => panic!("expected a custom cloud, got {other:?}"),
+        }
+        assert!(!c.all_loopback());
+    }
+
+    #[test]
+    fn plain_http_is_rejected_unless_loopback() {
+        for bad in [
+            "http://10.0.0.5:8080",
+            "http://management.azure.com",
+            "http://192.168.1.10/",
+            "http://[fe80::1]/",
+        ] {
+            let text = format!(
+                r#"{{ "resourceManager": "{bad}", "microsoftGraph": "https://graph.microsoft.com", "vaultDnsSuffix": "vault.azure.net" }}"#
+            );
+            let err = CloudConfig::from_json(&text, "c.json").unwrap_err();
+            assert!(
+                matches!(err, CloudConfigError::InsecureUrl { .. }),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains("loopback"), "{err}");
+        }
+        for good in [
+            "http://127.0.0.1:1",
+            "http://127.1.2.3/",
+            "http://[::1]:80/",
+            "http://localhost:5",
+            "https://example.com",
+        ] {
+            assert!(endpoint(good, "x").is_ok(), "{good}");
+        }
+        assert!(matches!(
+            endpoint("ftp://127.0.0.1/", "x"),
+            Err(CloudConfigError::BadScheme { .. })
+        ));
+        assert!(endpoint("not a url", "x").is_err());
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_reported() {
+        let err = CloudConfig::from_json(
+            r#"{ "resourceManager": "https://a.example", "microsoftGraph": "https://b.example", "vaultDnsSufix": "x" }"#,
+            "c.json",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("c.json"), "{err}");
+        let err = CloudConfig::from_json(
+            r#"{ "resourceManager": "https://a.example", "microsoftGraph": "https://b.example", "vaultDnsSuffix": "x", "cloud": "Mars" }"#,
+            "c.json",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Mars"), "{err}");
+        let err = CloudConfig::from_json(
+            r#"{ "resourceManager": "https://a.example", "microsoftGraph": "https://b.example", "vaultDnsSuffix": "novault" }"#,
+            "c.json",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("DNS suffix"), "{err}");
+    }
+
+    #[test]
+    fn scopes_from_audiences() {
+        assert_eq!(
+            scope_for("https://management.azure.com"),
+            "https://management.azure.com/.default"
+        );
+        assert_eq!(
+            scope_for("https://vault.azure.net/.default"),
+            "https://vault.azure.net/.default"
+        );
+    }
+}

@@ -1,0 +1,498 @@
+//! The state store: applies [`FetchUpdate`]s and exposes the current [`Snapshot`] with a generation counter,
+//! so a TUI can redraw panes as data arrives and rebuild its engine only when the generation moved.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::events::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
+use crate::error::LoadError;
+use crate::model::{Cloud, Scope, Snapshot};
+use crate::snapshot;
+
+/// Where a run is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RunState {
+    #[default]
+    Idle,
+    Running,
+    Finished(FetchStats),
+    Failed(String),
+}
+
+/// The latest progress line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub done: usize,
+    pub planned: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+struct SectionData {
+    items: Vec<Value>,
+    keys: HashSet<String>,
+}
+
+/// Accumulates a run's data in snapshot shape. Items are deduplicated per section by id (role definitions
+/// by GUID, memberships by pair, vault items by vault/kind/name).
+#[derive(Debug, Default)]
+pub struct StateStore {
+    cloud: Cloud,
+    tenant_id: Option<String>,
+    collected_at: Option<String>,
+    sections: BTreeMap<Section, SectionData>,
+    errors: Vec<CollectionErrorRecord>,
+    warnings: Vec<String>,
+    progress: Progress,
+    state: RunState,
+    generation: u64,
+    built: Option<Built>,
+}
+
+#[derive(Debug)]
+struct Built {
+    generation: u64,
+    snapshot: Arc<Snapshot>,
+    json: Value,
+    dropped: Vec<String>,
+}
+
+impl StateStore {
+    pub fn new(cloud: Cloud) -> Self {
+        Self {
+            cloud,
+            ..Self::default()
+        }
+    }
+
+    /// Counts every change to the data (sections and collection errors); progress lines do not count.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn run_state(&self) -> &RunState {
+        &self.state
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    pub fn errors(&self) -> &[CollectionErrorRecord] {
+        &self.errors
+    }
+
+    /// Warnings reported by the fetcher and items dropped because they could not be read.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.warnings.clone();
+        if let Some(b) = &self.built {
+            out.extend(b.dropped.iter().cloned());
+        }
+        out
+    }
+
+    pub fn items(&self, section: Section) -> &[Value] {
+        self.sections
+            .get(&section)
+            .map_or(&[][..], |d| d.items.as_slice())
+    }
+
+    pub fn count(&self, section: Section) -> usize {
+        self.items(section).len()
+    }
+
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
+    pub fn set_tenant_id(&mut self, tenant: impl Into<String>) {
+        self.tenant_id = Some(tenant.into().to_ascii_lowercase());
+        self.generation += 1;
+    }
+
+    pub fn set_collected_at(&mut self, at: impl Into<String>) {
+        self.collected_at = Some(at.into());
+        self.generation += 1;
+    }
+
+    /// Applies one update. Returns whether anything visible changed (data, errors, progress or state).
+    pub fn apply(&mut self, update: &FetchUpdate) -> bool {
+        match update {
+            FetchUpdate::Started { .. } => {
+                self.state = RunState::Running;
+                true
+            }
+            FetchUpdate::Progress {
+                done,
+                planned,
+                message,
+            } => {
+                self.progress = Progress {
+                    done: *done,
+                    planned: *planned,
+                    message: message.clone(),
+                };
+                true
+            }
+            FetchUpdate::Section { section, items, .. } => {
+                let data = self.sections.entry(*section).or_default();
+                let mut added = 0;
+                for item in items {
+                    if let Some(key) = item_key(*section, item)
+                        && !data.keys.insert(key)
+                    {
+                        continue;
+                    }
+                    data.items.push(item.clone());
+                    added += 1;
+                }
+                if *section == Section::Subscriptions && added > 0 {
+                    self.tenant_id = majority_tenant(&data.items).or(self.tenant_id.take());
+                }
+                if added > 0 {
+                    self.generation += 1;
+                }
+                added > 0
+            }
+            FetchUpdate::Error(e) => {
+                if self.errors.contains(e) {
+                    return false;
+                }
+                self.errors.push(e.clone());
+                self.generation += 1;
+                true
+            }
+            FetchUpdate::Warning(w) => {
+                self.warnings.push(w.clone());
+                true
+            }
+            FetchUpdate::Finished(stats) => {
+                self.state = RunState::Finished(*stats);
+                true
+            }
+            FetchUpdate::Failed(message) => {
+                self.state = RunState::Failed(message.clone());
+                true
+            }
+        }
+    }
+
+    /// The data as a snapshot document (format 1), exactly as accumulated: Azure's objects unchanged.
+    pub fn raw_json(&self) -> Value {
+        let mut doc = json!({
+            "kvaccessSnapshot": 1,
+            "cloud": self.cloud.as_str(),
+            "tenantId": self.tenant_id,
+            "collectedAt": self.collected_at,
+        });
+        for section in Section::ALL {
+            doc[section.key()] = Value::Array(self.items(section).to_vec());
+        }
+        doc["collectionErrors"] = Value::Array(
+            self.errors
+                .iter()
+                .map(CollectionErrorRecord::to_json)
+                .collect(),
+        );
+        doc
+    }
+
+    fn build(&mut self) -> &Built {
+        let stale = self
+            .built
+            .as_ref()
+            .is_none_or(|b| b.generation != self.generation);
+        if stale {
+            let (snapshot, json, dropped) = build(self.raw_json());
+            self.built = Some(Built {
+                generation: self.generation,
+                snapshot: Arc::new(snapshot),
+                json,
+                dropped,
+            });
+        }
+        match &self.built {
+            Some(b) => b,
+            None => unreachable_built(),
+        }
+    }
+
+    /// The current snapshot, rebuilt only when the generation moved since the last call.
+    pub fn snapshot(&mut self) -> Arc<Snapshot> {
+        self.build().snapshot.clone()
+    }
+
+    /// The document to save: the accumulated data minus items the loader could not read (each recorded as a
+    /// collection error at its scope, so the evaluator says "unknown" there). It always loads cleanly.
+    pub fn to_json(&mut self) -> Value {
+        self.build().json.clone()
+    }
+}
+
+#[allow(clippy::panic)] // `build` has just stored the value
+fn unreachable_built() -> ! {
+    panic!("snapshot was just built")
+}
+
+fn lower(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+}
+
+fn last_segment(s: &str) -> String {
+    s.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(s)
+        .to_string()
+}
+
+/// The identity of an item within its section, for deduplication.
+pub(crate) fn item_key(section: Section, v: &Value) -> Option<String> {
+    match section {
+        Section::RoleDefinitions => lower(v.get("id"))
+            .or_else(|| lower(v.get("name")))
+            .map(|id| last_segment(&id)),
+        Section::GroupMemberships => Some(format!(
+            "{}|{}",
+            lower(v.get("groupId"))?,
+            lower(v.get("memberId"))?
+        )),
+        Section::VaultItems => Some(format!(
+            "{}|{}|{}",
+            lower(v.get("vaultId"))?,
+            lower(v.get("kind"))?,
+            lower(v.get("name"))?
+        )),
+        Section::Subscriptions => lower(v.get("subscriptionId"))
+            .or_else(|| lower(v.get("id")).map(|id| last_segment(&id))),
+        Section::RoleEligibilities => {
+            lower(v.get("name")).or_else(|| lower(v.get("id")).map(|id| last_segment(&id)))
+        }
+        _ => lower(v.get("id")).map(|id| {
+            id.replace(
+                "/providers/microsoft.subscription/subscriptions/",
+                "/subscriptions/",
+            )
+        }),
+    }
+}
+
+fn majority_tenant(subscriptions: &[Value]) -> Option<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for s in subscriptions {
+        if let Some(t) = lower(s.get("tenantId")) {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(t, _)| t)
+}
+
+/// The scope an unreadable item is recorded at: its own scope when it names a readable one, else the root.
+fn item_scope(section: Section, v: &Value) -> String {
+    let candidates = [
+        v.pointer("/properties/scope").and_then(Value::as_str),
+        v.get("id").and_then(Value::as_str),
+    ];
+    for c in candidates.into_iter().flatten() {
+        let c = match section {
+            Section::RoleAssignments | Section::DenyAssignments | Section::RoleEligibilities => {
+                let lower = c.to_ascii_lowercase();
+                match lower.rfind("/providers/microsoft.authorization/") {
+                    Some(0) => "/",
+                    Some(at) => &c[..at],
+                    None => c,
+                }
+            }
+            _ => c,
+        };
+        if let Ok(s) = Scope::parse(c) {
+            return s.id().to_string();
+        }
+    }
+    "/".to_string()
+}
+
+/// Parses the document; items that the loader rejects are removed (and recorded) until it loads.
+fn build(mut doc: Value) -> (Snapshot, Value, Vec<String>) {
+    let mut dropped = Vec::new();
+    for _ in 0..8 {
+        let text = doc.to_string();
+        match snapshot::parse(&text, Path::new("<fetched data>")) {
+            Ok(s) => return (s, doc, dropped),
+            Err(LoadError::Invalid { problems, .. }) => {
+                let mut remove: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+                let mut reasons: HashMap<(String, usize), String> = HashMap::new();
+                for p in &problems {
+                    if let Some((section, index)) = split_path(&p.path) {
+                        remove.entry(section.clone()).or_default().insert(index);
+                        reasons
+                            .entry((section, index))
+                            .or_insert_with(|| format!("{}: {}", p.path, p.message));
+                    }
+                }
+                if remove.is_empty() {
+                    break;
+                }
+                let mut new_errors = Vec::new();
+                for (key, indices) in &remove {
+                    let section = Section::from_key(key);
+                    let Some(list) = doc.get_mut(key.as_str()).and_then(Value::as_array_mut) else {
+                        continue;
+                    };
+                    for &i in indices.iter().rev() {
+                        if i >= list.len() {
+                            continue;
+                        }
+                        let item = list.remove(i);
+                        let reason = reasons.get(&(key.clone(), i)).cloned().unwrap_or_default();
+                        dropped.push(format!(
+                            "dropped an item Azure returned that kvaccess cannot read: {reason}"
+                        ));
+                        // A directory object or item that cannot be read is simply absent (the evaluator
+                        // already says "unknown" for principals it does not know); an ARM object makes its
+                        // scope unknown for that section.
+                        match section {
+                            Some(
+                                Section::Principals
+                                | Section::GroupMemberships
+                                | Section::VaultItems,
+                            )
+                            | None => {}
+                            Some(s) => new_errors.push(
+                                CollectionErrorRecord {
+                                    scope: item_scope(s, &item),
+                                    section: s,
+                                    status: None,
+                                    message: format!(
+                                        "an item could not be read and was left out ({reason})"
+                                    ),
+                                }
+                                .to_json(),
+                            ),
+                        }
+                    }
+                }
+                if let Some(errors) = doc
+                    .get_mut("collectionErrors")
+                    .and_then(Value::as_array_mut)
+                {
+                    errors.extend(new_errors);
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    dropped.push("the collected data could not be turned into a snapshot".to_string());
+    (Snapshot::default(), doc, dropped)
+}
+
+/// `roleAssignments[12].properties.principalId` → (`roleAssignments`, 12).
+fn split_path(path: &str) -> Option<(String, usize)> {
+    let open = path.find('[')?;
+    let close = path[open..].find(']')? + open;
+    let index = path[open + 1..close].parse().ok()?;
+    let section = &path[..open];
+    (!section.contains('.')).then(|| (section.to_string(), index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(section: Section, items: Vec<Value>) -> FetchUpdate {
+        FetchUpdate::Section {
+            section,
+            scope: "/".into(),
+            items,
+        }
+    }
+
+    #[test]
+    fn deduplicates_and_counts_generations() {
+        let mut s = StateStore::new(Cloud::AzureCloud);
+        assert_eq!(s.generation(), 0);
+        let ra = json!({ "id": "/subscriptions/A/providers/Microsoft.Authorization/roleAssignments/1",
+            "properties": { "scope": "/subscriptions/A", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987", "principalType": "User" } });
+        assert!(s.apply(&section(Section::RoleAssignments, vec![ra.clone()])));
+        assert_eq!(s.generation(), 1);
+        let mut again = ra.clone();
+        again["id"] = json!("/SUBSCRIPTIONS/a/providers/Microsoft.Authorization/roleAssignments/1");
+        assert!(!s.apply(&section(Section::RoleAssignments, vec![again])));
+        assert_eq!(s.generation(), 1);
+        assert_eq!(s.count(Section::RoleAssignments), 1);
+        let g = s.snapshot();
+        assert_eq!(g.role_assignments.len(), 1);
+        assert!(
+            Arc::ptr_eq(&g, &s.snapshot()),
+            "no rebuild without a change"
+        );
+        // The same built-in role read at two subscriptions is one definition.
+        let d1 = json!({ "id": "/subscriptions/A/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "properties": { "roleName": "Reader" } });
+        let d2 = json!({ "id": "/subscriptions/B/providers/Microsoft.Authorization/roleDefinitions/ACDD72A7-3385-48ef-bd42-f606fba81ae7", "properties": { "roleName": "Reader" } });
+        s.apply(&section(Section::RoleDefinitions, vec![d1, d2]));
+        assert_eq!(s.count(Section::RoleDefinitions), 1);
+        s.apply(&FetchUpdate::Progress {
+            done: 1,
+            planned: 2,
+            message: "x".into(),
+        });
+        assert_eq!(s.generation(), 2);
+        assert_eq!(s.progress().planned, 2);
+    }
+
+    #[test]
+    fn tenant_from_subscriptions() {
+        let mut s = StateStore::new(Cloud::AzureCloud);
+        s.apply(&section(
+            Section::Subscriptions,
+            vec![
+                json!({ "id": "/subscriptions/1", "subscriptionId": "1", "tenantId": "T1" }),
+                json!({ "id": "/subscriptions/2", "subscriptionId": "2", "tenantId": "t2" }),
+                json!({ "id": "/subscriptions/3", "subscriptionId": "3", "tenantId": "t2" }),
+            ],
+        ));
+        assert_eq!(s.tenant_id(), Some("t2"));
+        assert_eq!(s.snapshot().tenant_id.as_deref(), Some("t2"));
+    }
+
+    #[test]
+    fn unreadable_items_are_dropped_and_recorded() {
+        let mut s = StateStore::new(Cloud::AzureCloud);
+        s.apply(&section(
+            Section::RoleAssignments,
+            vec![
+                json!({ "id": "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/bad",
+                        "properties": { "scope": "/subscriptions/s1", "roleDefinitionId": "x", "principalId": "not-a-guid" } }),
+                json!({ "id": "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/good",
+                        "properties": { "scope": "/subscriptions/s1", "roleDefinitionId": "x", "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987" } }),
+            ],
+        ));
+        let snap = s.snapshot();
+        assert_eq!(snap.role_assignments.len(), 1);
+        assert_eq!(snap.collection_errors.len(), 1);
+        assert_eq!(snap.collection_errors[0].scope.id(), "/subscriptions/s1");
+        assert_eq!(snap.collection_errors[0].what, "roleassignments");
+        assert!(s.warnings().iter().any(|w| w.contains("not a GUID")));
+        let doc = s.to_json();
+        assert!(snapshot::parse(&doc.to_string(), Path::new("x")).is_ok());
+    }
+
+    #[test]
+    fn paths_split() {
+        assert_eq!(
+            split_path("roleAssignments[12].properties.principalId"),
+            Some(("roleAssignments".into(), 12))
+        );
+        assert_eq!(split_path("vaults[0]"), Some(("vaults".into(), 0)));
+        assert_eq!(split_path("kvaccessSnapshot"), None);
+    }
+}
