@@ -33,8 +33,11 @@
 
 mod apply;
 mod change;
+mod delta;
+mod diff;
 mod parse;
 mod resolve;
+mod scenario;
 
 use std::fmt;
 
@@ -42,7 +45,9 @@ use thiserror::Error;
 
 pub use apply::{Applied, Outcome, apply, apply_detailed};
 pub use change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
+pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
 pub use parse::{parse_change, parse_changes};
+pub use scenario::{Scenario, ScenarioEntry, summary, summary_lines};
 
 /// One problem with one change: `changes[3].role: no role definition named …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
