@@ -35,6 +35,8 @@ mod apply;
 mod change;
 mod delta;
 mod diff;
+mod emit;
+mod migrate;
 mod parse;
 mod resolve;
 mod scenario;
@@ -46,6 +48,8 @@ use thiserror::Error;
 pub use apply::{Applied, Outcome, apply, apply_detailed};
 pub use change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
 pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
+pub use emit::az_commands;
+pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};
 pub use scenario::{Scenario, ScenarioEntry, summary, summary_lines};
 
