@@ -4,8 +4,10 @@ mod check;
 mod escalations;
 mod fetch;
 mod matrix;
+mod migrate;
 mod misc;
 mod output;
+mod whatif;
 mod who_can;
 
 use std::path::PathBuf;
@@ -24,6 +26,8 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
     pub const CONDITIONAL: u8 = 3;
     pub const UNKNOWN: u8 = 4;
+    /// `whatif` / `diff` with `--fail-on-gain`: someone gains data-plane access.
+    pub const GAINED: u8 = 1;
 }
 
 #[derive(Debug, Parser)]
@@ -49,6 +53,12 @@ pub enum Command {
     Matrix(matrix::MatrixArgs),
     /// Principals who cannot use a vault's data now but can grant it to themselves.
     Escalations(escalations::EscalationsArgs),
+    /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
+    Whatif(whatif::WhatIfArgs),
+    /// Compare two snapshots: every decision that differs, with the evidence after.
+    Diff(whatif::DiffArgs),
+    /// Propose RBAC role assignments reproducing an access-policy vault, as a what-if change list.
+    Migrate(migrate::MigrateArgs),
     /// Check a snapshot file and report every problem with its JSON path.
     Validate(misc::ValidateArgs),
     /// Print the embedded demo snapshot (the Contoso tenant).
@@ -101,6 +111,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::WhoCan(a)) => who_can::run(&a),
         Some(Command::Matrix(a)) => matrix::run(&a),
         Some(Command::Escalations(a)) => escalations::run(&a),
+        Some(Command::Whatif(a)) => whatif::run(&a),
+        Some(Command::Diff(a)) => whatif::run_diff(&a),
+        Some(Command::Migrate(a)) => migrate::run(&a),
         Some(Command::Validate(a)) => misc::validate(&a),
         Some(Command::Demo) => misc::demo(),
         Some(Command::Actions(a)) => misc::actions(&a),

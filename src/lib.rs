@@ -5,7 +5,8 @@
 //! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
 //! - [`eval`] decides one question with its evidence, purely;
 //! - [`query`] asks the questions people ask: who can, what can, who can escalate;
-//! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests.
+//! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
+//! - [`whatif`] applies hypothetical changes to a copy of a snapshot and diffs the decisions.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -19,3 +20,4 @@ pub mod query;
 pub mod sanitize;
 pub mod snapshot;
 pub mod synth;
+pub mod whatif;

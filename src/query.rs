@@ -6,7 +6,9 @@ mod matrix;
 mod principal;
 mod who_can;
 
-pub use escalation::{Finding, Technique, escalations};
+pub use escalation::{
+    Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
+};
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
 pub use who_can::{WhoCan, WhoCanEntry, who_can};

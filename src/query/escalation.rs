@@ -141,17 +141,51 @@ fn possible(v: &Option<Verdict>) -> Option<&Verdict> {
     v.as_ref().filter(|v| v.decision != Decision::Denied)
 }
 
+/// The management operations that open a self-escalation path.
+const LEVERS: [&str; 4] = [
+    "vaults/write",
+    "vaults/accessPolicies/write",
+    "roleAssignments/write",
+    "vaults/deploy/action",
+];
+
 /// Findings for one vault, one principal at a time.
 pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
+    escalations_for_vault_among(engine, vault, &|_| true)
+}
+
+/// [`escalations_for_vault`] for the identities `keep` accepts (what-if re-examines only those whose
+/// decisions can have changed).
+pub fn escalations_for_vault_among(
+    engine: &Engine,
+    vault: &Vault,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
     let Ok(write) = catalog::resolve("vaults/write") else {
         return Vec::new();
     };
+    let levers: Vec<_> = LEVERS
+        .iter()
+        .filter_map(|a| catalog::resolve(a).ok())
+        .collect();
     let target = engine.target(&vault.scope);
     let mut out = Vec::new();
     for (id, _) in identities(engine, &grant_holders(engine, &target, &write)) {
+        if !keep(&id) {
+            continue;
+        }
+        let subject = engine.subject(&id);
+        // Screen with the fast path (same decisions as `check`): most holders hold none of the levers.
+        let row = engine.prepare(&subject, &target, None);
+        if levers
+            .iter()
+            .all(|a| engine.decide(&row, a) == Decision::Denied)
+        {
+            continue;
+        }
         let probe = Probe {
             engine,
-            subject: engine.subject(&id),
+            subject,
             target: target.clone(),
         };
         let vaults_write = probe.check("vaults/write");

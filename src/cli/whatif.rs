@@ -1,0 +1,443 @@
+//! `kvaccess whatif` (a change list against a snapshot) and `kvaccess diff` (two snapshots): who gains and
+//! who loses what, with the evidence after.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::{Format, SnapshotArg, exit, output};
+use crate::catalog;
+use crate::eval::{Decision, Engine};
+use crate::query::{self, Finding};
+use crate::sanitize::clean;
+use crate::snapshot;
+use crate::whatif::{self, Applied, CellChange, Diff, Scenario};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// Azure CLI commands (`az role assignment create`, `az keyvault set-policy`, …).
+    Az,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// The change list: a JSON array of changes (see the README for the format).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub changes: PathBuf,
+    /// Only vaults at or below this scope (a key, secret or certificate selects its vault).
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: Format,
+    /// Exit 1 when anyone gains data-plane access (allowed or conditional where they had less).
+    #[arg(long)]
+    pub fail_on_gain: bool,
+    /// Print the commands that carry out the changes instead of the difference.
+    #[arg(long, value_enum)]
+    pub emit: Option<Emit>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The snapshot before.
+    pub before: PathBuf,
+    /// The snapshot after.
+    pub after: PathBuf,
+    /// Only vaults at or below this scope.
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: Format,
+    /// Exit 1 when anyone gains data-plane access.
+    #[arg(long)]
+    pub fail_on_gain: bool,
+}
+
+fn read_changes(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the change list", path.display()))?;
+    Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+pub fn run(a: &WhatIfArgs) -> Result<u8> {
+    if a.output == Format::Csv {
+        anyhow::bail!("whatif prints text, json or markdown");
+    }
+    let snapshot = a.snapshot.load()?;
+    let scenario = read_changes(&a.changes)?;
+    let scope = a.scope.as_deref().map(query::parse_scope).transpose()?;
+    let engine = Engine::new(&snapshot);
+    if a.emit == Some(Emit::Az) && !a.fail_on_gain {
+        let outcome = scenario
+            .apply(&snapshot)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
+        print_commands(&snapshot, &outcome.applied)?;
+        return Ok(exit::OK);
+    }
+    let (outcome, diff) = scenario
+        .diff_with(&engine, scope.as_ref())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
+    match (a.emit, a.output) {
+        (Some(Emit::Az), _) => print_commands(&snapshot, &outcome.applied)?,
+        (None, Format::Json) => output::print_json(&diff)?,
+        (None, Format::Markdown) => markdown(&engine, &diff, &outcome.applied)?,
+        (None, _) => text(&engine, &diff, &outcome.applied, "What-if")?,
+    }
+    Ok(if a.fail_on_gain && diff.gains_data_access() {
+        exit::GAINED
+    } else {
+        exit::OK
+    })
+}
+
+pub fn run_diff(a: &DiffArgs) -> Result<u8> {
+    if a.output == Format::Csv {
+        anyhow::bail!("diff prints text, json or markdown");
+    }
+    let before = snapshot::load_file(&a.before)?;
+    let after = snapshot::load_file(&a.after)?;
+    let scope = a.scope.as_deref().map(query::parse_scope).transpose()?;
+    let diff = whatif::diff(&before, &after, scope.as_ref());
+    let engine = Engine::new(&after);
+    match a.output {
+        Format::Json => output::print_json(&diff)?,
+        Format::Markdown => markdown(&engine, &diff, &[])?,
+        _ => text(&engine, &diff, &[], "Diff")?,
+    }
+    Ok(if a.fail_on_gain && diff.gains_data_access() {
+        exit::GAINED
+    } else {
+        exit::OK
+    })
+}
+
+fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    for line in whatif::az_commands(snapshot, applied) {
+        writeln!(o, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Gained and lost cells together, in the diff's order (principal, application, scope, operation).
+fn merged(diff: &Diff) -> Vec<(bool, &CellChange)> {
+    let position = |name: &str| {
+        catalog::operations()
+            .iter()
+            .position(|op| op.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mut all: Vec<(bool, &CellChange)> = diff
+        .gained
+        .iter()
+        .map(|c| (true, c))
+        .chain(diff.lost.iter().map(|c| (false, c)))
+        .collect();
+    all.sort_by(|(_, a), (_, b)| {
+        (
+            a.principal.display_name.to_lowercase(),
+            &a.principal.id,
+            &a.via_app,
+            a.scope.to_ascii_lowercase(),
+            position(&a.action),
+        )
+            .cmp(&(
+                b.principal.display_name.to_lowercase(),
+                &b.principal.id,
+                &b.via_app,
+                b.scope.to_ascii_lowercase(),
+                position(&b.action),
+            ))
+    });
+    all
+}
+
+/// Summary sentences shown above the details in text output.
+const SUMMARY_LINES: usize = 8;
+
+fn headline(diff: &Diff) -> String {
+    format!(
+        "{} change(s): {} gained, {} lost, escalation paths +{} -{}",
+        diff.changes,
+        diff.gained.len(),
+        diff.lost.len(),
+        diff.escalations_added.len(),
+        diff.escalations_removed.len()
+    )
+}
+
+fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Result<()> {
+    let mut o = output::out();
+    writeln!(
+        o,
+        "{}",
+        output::paint(output::bold(), &format!("{title}: {}", headline(diff)))
+    )?;
+    let lines = whatif::summary_lines(diff);
+    for line in lines.iter().take(SUMMARY_LINES) {
+        writeln!(o, "  {}", clean(line))?;
+    }
+    if lines.len() > SUMMARY_LINES {
+        writeln!(o, "  …and {} more", lines.len() - SUMMARY_LINES)?;
+    }
+    let cells = merged(diff);
+    let mut at = 0;
+    while let Some((_, first)) = cells.get(at) {
+        let app = first
+            .via_app
+            .as_ref()
+            .map(|a| format!(" through app {}", output::name_of(engine, a)))
+            .unwrap_or_default();
+        writeln!(
+            o,
+            "\n{} ({} {}){app}",
+            output::paint(output::bold(), &clean(&first.principal.display_name)),
+            first.principal.kind.as_str(),
+            clean(&first.principal.id)
+        )?;
+        let same_principal =
+            |c: &CellChange| c.principal.id == first.principal.id && c.via_app == first.via_app;
+        while let Some((_, head)) = cells.get(at).filter(|(_, c)| same_principal(c)) {
+            writeln!(o, "  {}", output::describe_scope(engine, &head.scope))?;
+            let block: Vec<&(bool, &CellChange)> = cells
+                .iter()
+                .skip(at)
+                .take_while(|(_, c)| same_principal(c) && c.scope == head.scope)
+                .collect();
+            at += block.len();
+            for group in runs(engine, &block) {
+                let (mark, style) = if group.gained {
+                    ("+", output::decision_style(Decision::Allowed))
+                } else {
+                    ("-", output::decision_style(Decision::Denied))
+                };
+                writeln!(
+                    o,
+                    "    {} {} → {}  {}",
+                    output::paint(style, mark),
+                    output::paint(output::decision_style(group.before), group.before.as_str()),
+                    output::paint(output::decision_style(group.after), group.after.as_str()),
+                    clean(&group.ops.join(", "))
+                )?;
+                for line in &group.evidence {
+                    writeln!(o, "        {line}")?;
+                }
+            }
+        }
+    }
+    escalation_text(&mut o, "Escalation paths added", &diff.escalations_added)?;
+    escalation_text(
+        &mut o,
+        "Escalation paths removed",
+        &diff.escalations_removed,
+    )?;
+    if !diff.network.is_empty() {
+        writeln!(
+            o,
+            "\n{}",
+            output::paint(
+                output::bold(),
+                "Network (data plane; decisions above are without a caller location)"
+            )
+        )?;
+        for n in &diff.network {
+            writeln!(o, "  {}", output::describe_scope(engine, &n.vault))?;
+            writeln!(o, "    before: {}", clean(&n.before))?;
+            writeln!(o, "    after:  {}", clean(&n.after))?;
+        }
+    }
+    let notes: Vec<(usize, &String)> = applied
+        .iter()
+        .flat_map(|a| a.notes.iter().map(move |n| (a.index, n)))
+        .collect();
+    if !notes.is_empty() {
+        writeln!(o, "\n{}", output::paint(output::bold(), "Notes"))?;
+        for (i, n) in notes {
+            writeln!(o, "  changes[{i}]: {}", clean(n))?;
+        }
+    }
+    if diff.is_empty() {
+        writeln!(o, "\nno decision changes")?;
+    }
+    Ok(())
+}
+
+/// Cells of one principal and scope with the same transition and evidence, printed as one line.
+struct Run {
+    gained: bool,
+    before: Decision,
+    after: Decision,
+    evidence: Vec<String>,
+    ops: Vec<String>,
+}
+
+fn evidence_lines(engine: &Engine, c: &CellChange) -> Vec<String> {
+    let mut lines: Vec<String> = c
+        .grants
+        .iter()
+        .map(|g| format!("via {}", output::grant_line(engine, g)))
+        .collect();
+    lines.extend(c.denies.iter().map(|d| {
+        format!(
+            "blocked by deny assignment '{}' at {}",
+            clean(&d.name),
+            output::describe_scope(engine, &d.scope)
+        )
+    }));
+    lines.extend(
+        c.unknown_because
+            .iter()
+            .map(|r| format!("unknown: {}", clean(r))),
+    );
+    lines
+}
+
+fn runs(engine: &Engine, block: &[&(bool, &CellChange)]) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for (gained, c) in block {
+        let evidence = evidence_lines(engine, c);
+        match out.iter_mut().find(|r| {
+            r.gained == *gained
+                && r.before == c.before
+                && r.after == c.after
+                && r.evidence == evidence
+        }) {
+            Some(r) => r.ops.push(c.action.clone()),
+            None => out.push(Run {
+                gained: *gained,
+                before: c.before,
+                after: c.after,
+                evidence,
+                ops: vec![c.action.clone()],
+            }),
+        }
+    }
+    out
+}
+
+fn escalation_text(o: &mut impl Write, title: &str, findings: &[Finding]) -> Result<()> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(o, "\n{}", output::paint(output::bold(), title))?;
+    for f in findings {
+        let role = f
+            .role_name
+            .as_deref()
+            .map(|r| format!(" through role '{}'", clean(r)))
+            .unwrap_or_default();
+        writeln!(
+            o,
+            "  {} ({}) {} on {}{role}",
+            clean(&f.principal.display_name),
+            f.principal.kind.as_str(),
+            f.technique.describe(),
+            output::short_scope(&f.vault_id)
+        )?;
+    }
+    Ok(())
+}
+
+fn evidence(engine: &Engine, c: &CellChange) -> String {
+    let mut parts: Vec<String> = c
+        .grants
+        .iter()
+        .map(|g| output::grant_line(engine, g).replace('\n', " "))
+        .collect();
+    parts.extend(
+        c.denies
+            .iter()
+            .map(|d| format!("blocked by deny assignment '{}'", d.name)),
+    );
+    parts.extend(c.unknown_because.iter().map(|r| format!("unknown: {r}")));
+    output::md(&parts.join("; "))
+}
+
+fn markdown(engine: &Engine, diff: &Diff, applied: &[Applied]) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    writeln!(o, "### kvaccess what-if: {}\n", headline(diff))?;
+    for line in whatif::summary_lines(diff) {
+        writeln!(o, "- {}", output::md(&line))?;
+    }
+    let cells = merged(diff);
+    if !cells.is_empty() {
+        writeln!(
+            o,
+            "\n| | principal | scope | operation | before | after | evidence after |"
+        )?;
+        writeln!(o, "|---|---|---|---|---|---|---|")?;
+        for (gained, c) in cells {
+            let app = c
+                .via_app
+                .as_ref()
+                .map(|a| format!(" via app {}", output::name_of(engine, a)))
+                .unwrap_or_default();
+            writeln!(
+                o,
+                "| {} | {} ({}){} | {} | `{}` | {} | {} | {} |",
+                if gained { "+" } else { "−" },
+                output::md(&c.principal.display_name),
+                c.principal.kind.as_str(),
+                output::md(&app),
+                output::md(&output::describe_scope(engine, &c.scope)),
+                output::md(&c.action),
+                c.before.as_str(),
+                c.after.as_str(),
+                evidence(engine, c)
+            )?;
+        }
+    }
+    for (title, findings) in [
+        ("Escalation paths added", &diff.escalations_added),
+        ("Escalation paths removed", &diff.escalations_removed),
+    ] {
+        if findings.is_empty() {
+            continue;
+        }
+        writeln!(
+            o,
+            "\n#### {title}\n\n| principal | vault | path | through |\n|---|---|---|---|"
+        )?;
+        for f in findings {
+            writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                output::md(&f.principal.display_name),
+                output::md(&output::short_scope(&f.vault_id)),
+                f.technique.describe(),
+                output::md(f.role_name.as_deref().unwrap_or(&f.grant))
+            )?;
+        }
+    }
+    if !diff.network.is_empty() {
+        writeln!(
+            o,
+            "\n#### Network\n\n| vault | before | after |\n|---|---|---|"
+        )?;
+        for n in &diff.network {
+            writeln!(
+                o,
+                "| {} | {} | {} |",
+                output::md(&output::short_scope(&n.vault)),
+                output::md(&n.before),
+                output::md(&n.after)
+            )?;
+        }
+    }
+    let notes: Vec<String> = applied
+        .iter()
+        .flat_map(|a| {
+            a.notes
+                .iter()
+                .map(move |n| format!("- `changes[{}]`: {}", a.index, output::md(n)))
+        })
+        .collect();
+    if !notes.is_empty() {
+        writeln!(o, "\n#### Notes\n\n{}", notes.join("\n"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Applying a change list to a copy of a snapshot. Each change is validated against the state the changes
+//! before it produced, then applied; a failed change leaves that state untouched, and the remaining
+//! changes are still checked so that every problem is reported at once.
+
+mod rbac;
+mod vault;
+
+use crate::model::{GroupMembership, PrincipalKind, Snapshot};
+
+use super::change::Change;
+use super::resolve;
+use super::{ChangeError, WhatIfError};
+
+/// One applied change: its canonical form (every name resolved to an id, generated ids filled in), the
+/// change that would undo it, and remarks worth showing next to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Position in the list as given.
+    pub index: usize,
+    pub change: Change,
+    /// `None` when the change cannot be expressed backwards (a new role definition) or would not validate
+    /// (it names a principal or role the directory data lacks).
+    pub undo: Option<Change>,
+    pub notes: Vec<String>,
+}
+
+/// The hypothetical snapshot and what went into it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub snapshot: Snapshot,
+    pub applied: Vec<Applied>,
+}
+
+type Result<T> = std::result::Result<T, Vec<ChangeError>>;
+
+pub(super) fn err(index: usize, field: &str, message: impl Into<String>) -> ChangeError {
+    ChangeError::new(index, Some(field), message)
+}
+
+pub(super) fn whole(index: usize, message: impl Into<String>) -> ChangeError {
+    ChangeError::new(index, None, message)
+}
+
+/// Applies `changes` to a clone of `before`. The input is never modified.
+pub fn apply(before: &Snapshot, changes: &[Change]) -> std::result::Result<Snapshot, WhatIfError> {
+    apply_detailed(before, changes).map(|o| o.snapshot)
+}
+
+/// [`apply`], keeping the canonical form, undo and notes of every change.
+pub fn apply_detailed(
+    before: &Snapshot,
+    changes: &[Change],
+) -> std::result::Result<Outcome, WhatIfError> {
+    apply_indexed(before, changes.iter().enumerate())
+}
+
+/// Applies changes numbered as the caller wants them named in errors (a scenario skips disabled ones).
+pub(crate) fn apply_indexed<'c>(
+    before: &Snapshot,
+    changes: impl Iterator<Item = (usize, &'c Change)>,
+) -> std::result::Result<Outcome, WhatIfError> {
+    let mut snapshot = before.clone();
+    let mut applied = Vec::new();
+    let mut errors = Vec::new();
+    for (index, change) in changes {
+        match apply_one(&mut snapshot, index, change) {
+            Ok(a) => applied.push(a),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Outcome { snapshot, applied })
+    } else {
+        Err(WhatIfError::Invalid(errors))
+    }
+}
+
+fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
+    match change {
+        Change::AddRoleAssignment {
+            principal,
+            role,
+            scope,
+            condition,
+            condition_version,
+            id,
+        } => rbac::add_assignment(
+            s,
+            i,
+            rbac::NewAssignment {
+                principal,
+                role,
+                scope,
+                condition: condition.as_deref(),
+                condition_version: condition_version.as_deref(),
+                id: id.as_deref(),
+            },
+        ),
+        Change::RemoveRoleAssignment {
+            id,
+            principal,
+            role,
+            scope,
+        } => rbac::remove_assignment(
+            s,
+            i,
+            id.as_deref(),
+            (principal.as_deref(), role.as_deref(), scope.as_deref()),
+        ),
+        Change::AddAccessPolicy {
+            vault,
+            object_id,
+            application_id,
+            tenant_id,
+            permissions,
+        } => vault::add_policy(
+            s,
+            i,
+            vault,
+            object_id,
+            application_id.as_deref(),
+            tenant_id.as_deref(),
+            permissions,
+        ),
+        Change::RemoveAccessPolicy {
+            vault,
+            object_id,
+            application_id,
+        } => vault::remove_policy(s, i, vault, object_id, application_id.as_deref()),
+        Change::SetPermissionModel {
+            vault,
+            enable_rbac_authorization,
+        } => vault::set_model(s, i, vault, *enable_rbac_authorization),
+        Change::SetNetworkAcls {
+            vault,
+            network_acls,
+        } => vault::set_network_acls(s, i, vault, network_acls.as_ref()),
+        Change::SetPublicNetworkAccess { vault, value } => {
+            vault::set_public_access(s, i, vault, value)
+        }
+        Change::AddGroupMember { group, member } => add_member(s, i, group, member),
+        Change::RemoveGroupMember { group, member } => remove_member(s, i, group, member),
+        Change::AddDenyAssignment { .. } => rbac::add_deny(s, i, change),
+        Change::RemoveDenyAssignment { id } => rbac::remove_deny(s, i, id),
+        Change::ActivateEligibility { id } => rbac::activate(s, i, id),
+        Change::AddRoleDefinition { .. } => rbac::add_definition(s, i, change),
+    }
+}
+
+/// An object id as given when it is a GUID (so that dangling ids can be named), else a resolved principal.
+pub(super) fn object_id(s: &Snapshot, text: &str) -> std::result::Result<String, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    if uuid::Uuid::try_parse(&lower).is_ok() {
+        return Ok(lower);
+    }
+    resolve::principal(s, text).map(|p| p.id.clone())
+}
+
+pub(super) fn in_directory(s: &Snapshot, id: &str) -> bool {
+    s.principals.iter().any(|p| p.id == id)
+}
+
+fn add_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<Applied> {
+    let g = resolve::principal(s, group).map_err(|m| err(i, "group", m));
+    let m = resolve::principal(s, member).map_err(|m| err(i, "member", m));
+    let (g, m) = match (g, m) {
+        (Ok(g), Ok(m)) => (g, m),
+        (g, m) => return Err(g.err().into_iter().chain(m.err()).collect()),
+    };
+    if g.kind != PrincipalKind::Group {
+        return Err(vec![err(
+            i,
+            "group",
+            format!("'{}' is a {}, not a group", g.display_name, g.kind.as_str()),
+        )]);
+    }
+    if g.id == m.id {
+        return Err(vec![err(
+            i,
+            "member",
+            "a group cannot be a member of itself",
+        )]);
+    }
+    let (gid, mid) = (g.id.clone(), m.id.clone());
+    if s.group_memberships
+        .iter()
+        .any(|e| e.group_id == gid && e.member_id == mid)
+    {
+        return Err(vec![whole(
+            i,
+            format!(
+                "{} is already a direct member of group {}",
+                resolve::label(s, &mid),
+                resolve::label(s, &gid)
+            ),
+        )]);
+    }
+    s.group_memberships.push(GroupMembership {
+        group_id: gid.clone(),
+        member_id: mid.clone(),
+    });
+    Ok(Applied {
+        index: i,
+        change: Change::AddGroupMember {
+            group: gid.clone(),
+            member: mid.clone(),
+        },
+        undo: Some(Change::RemoveGroupMember {
+            group: gid,
+            member: mid,
+        }),
+        notes: Vec::new(),
+    })
+}
+
+fn remove_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<Applied> {
+    let g = object_id(s, group).map_err(|m| err(i, "group", m));
+    let m = object_id(s, member).map_err(|m| err(i, "member", m));
+    let (gid, mid) = match (g, m) {
+        (Ok(g), Ok(m)) => (g, m),
+        (g, m) => return Err(g.err().into_iter().chain(m.err()).collect()),
+    };
+    let Some(at) = s
+        .group_memberships
+        .iter()
+        .position(|e| e.group_id == gid && e.member_id == mid)
+    else {
+        return Err(vec![whole(
+            i,
+            format!(
+                "{} is not a direct member of group {} in the snapshot",
+                resolve::label(s, &mid),
+                resolve::label(s, &gid)
+            ),
+        )]);
+    };
+    s.group_memberships.remove(at);
+    let undo = (in_directory(s, &gid) && in_directory(s, &mid)).then(|| Change::AddGroupMember {
+        group: gid.clone(),
+        member: mid.clone(),
+    });
+    Ok(Applied {
+        index: i,
+        change: Change::RemoveGroupMember {
+            group: gid,
+            member: mid,
+        },
+        undo,
+        notes: Vec::new(),
+    })
+}

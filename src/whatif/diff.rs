@@ -1,0 +1,786 @@
+//! The difference two snapshots make: every (principal, scope, operation) whose decision changes, with the
+//! evidence after, and the escalation paths that appear or disappear.
+//!
+//! Decisions are taken with the fast path (`Engine::prepare` + `Engine::decide`, the same rules as
+//! `check`), without a caller location, for every operation of the catalog: data operations at each vault
+//! (and at each key, secret or certificate that has role or deny assignments of its own), management
+//! operations at each vault. Only the pairs [`delta::plan`] cannot rule out are evaluated; evidence is built
+//! with `check` for the changed cells only.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::catalog::{self, Action, Plane};
+use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, network};
+use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
+use crate::query::{self, Finding};
+
+use super::delta::{self, Work, directory_gaps, identities_of, is_group};
+
+/// One cell whose decision changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CellChange {
+    pub principal: PrincipalRef,
+    /// The application the principal calls through (compound identity), when that changes the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app: Option<String>,
+    /// A vault (standing for itself and every item without assignments of its own) or an item.
+    pub scope: String,
+    /// The operation: `secrets/get`, `vaults/write`, …
+    pub action: String,
+    pub plane: Plane,
+    pub before: Decision,
+    pub after: Decision,
+    /// The grants that hold after the change (evidence of `check`).
+    pub grants: Vec<Grant>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub denies: Vec<Deny>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
+}
+
+impl CellChange {
+    /// A step up: denied < unknown < conditional < allowed.
+    pub fn is_gain(&self) -> bool {
+        self.after > self.before
+    }
+
+    /// Whether this is someone gaining (possibly conditional) data-plane access.
+    pub fn gains_data_access(&self) -> bool {
+        self.plane == Plane::Data && self.is_gain() && self.after.grants_something()
+    }
+
+    /// The vault the cell is in.
+    pub fn vault(&self) -> Option<Scope> {
+        Scope::parse(&self.scope).ok().and_then(|s| s.vault())
+    }
+}
+
+/// A vault whose network rules differ. Decisions in the diff are taken without a caller location, so a
+/// firewall change shows here rather than as cells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkChange {
+    pub vault: String,
+    pub before: String,
+    pub after: String,
+    /// Whether any public address may call the data plane.
+    pub any_network_before: bool,
+    pub any_network_after: bool,
+}
+
+/// How much work the diff did (for benchmarks and the curious).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffStats {
+    pub vaults: usize,
+    pub wide_vaults: usize,
+    /// (principal, vault) pairs evaluated.
+    pub pairs: usize,
+    /// Decisions compared (each taken twice).
+    pub cells: usize,
+    /// Identities whose change was inferred from a bystander representative.
+    pub bystanders: usize,
+    pub global: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// The number of changes applied (what-if) or of objects that differ (`diff`).
+    pub changes: usize,
+    pub gained: Vec<CellChange>,
+    pub lost: Vec<CellChange>,
+    pub escalations_added: Vec<Finding>,
+    pub escalations_removed: Vec<Finding>,
+    pub network: Vec<NetworkChange>,
+    #[serde(skip)]
+    pub stats: DiffStats,
+}
+
+impl Diff {
+    /// Whether anyone gains data-plane access (`--fail-on-gain`).
+    pub fn gains_data_access(&self) -> bool {
+        self.gained.iter().any(CellChange::gains_data_access)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.gained.is_empty()
+            && self.lost.is_empty()
+            && self.escalations_added.is_empty()
+            && self.escalations_removed.is_empty()
+            && self.network.is_empty()
+    }
+
+    /// The change of one cell, if any. An item without assignments of its own follows its vault.
+    pub fn cell(&self, principal_id: &str, scope: &str, action: &str) -> Option<&CellChange> {
+        let scope_key = scope.to_ascii_lowercase();
+        let vault_key = Scope::parse(scope)
+            .ok()
+            .and_then(|s| s.vault())
+            .map(|v| v.key().to_string());
+        let find = |key: &str| {
+            self.gained.iter().chain(&self.lost).find(|c| {
+                c.via_app.is_none()
+                    && c.principal.id == principal_id
+                    && c.action.eq_ignore_ascii_case(action)
+                    && c.scope.eq_ignore_ascii_case(key)
+            })
+        };
+        find(&scope_key).or_else(|| vault_key.and_then(|v| find(&v)))
+    }
+}
+
+/// Compares two snapshots. `scope` keeps only the vaults at or below it (an item selects its vault).
+pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff {
+    let eb = Engine::new(before);
+    let ea = Engine::new(after);
+    diff_engines(&eb, &ea, scope)
+}
+
+/// [`diff`] over engines the caller keeps (a front-end re-diffing as changes are toggled builds the
+/// "before" engine once).
+pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
+    let work = delta::plan(eb, ea);
+    let mut run = Run::new(eb, ea, scope);
+    let vaults = run.vaults_to_evaluate(&work);
+    let mut raw = Vec::new();
+    for key in &vaults {
+        run.vault(&work, key, &mut raw);
+    }
+    let (gained, lost) = run.cells(raw);
+    let (escalations_added, escalations_removed) = run.escalations(&work, &vaults);
+    let network = run.network(&work);
+    run.stats.global = work.global;
+    Diff {
+        changes: work.structural,
+        gained,
+        lost,
+        escalations_added,
+        escalations_removed,
+        network,
+        stats: run.stats,
+    }
+}
+
+/// Grants, denies and reasons for unknown, as `check` gives them.
+type Evidence = (Vec<Grant>, Vec<Deny>, Vec<String>);
+
+/// A changed decision before its evidence is attached.
+struct Raw {
+    principal: String,
+    via_app: Option<String>,
+    scope: Scope,
+    op: usize,
+    before: Decision,
+    after: Decision,
+    /// Copied from a bystander representative: the evidence is the representative's.
+    from_rep: Option<&'static str>,
+}
+
+struct Op {
+    name: &'static str,
+    plane: Plane,
+    action: Action,
+}
+
+struct TargetPair<'a> {
+    scope: Scope,
+    before: Target<'a>,
+    after: Target<'a>,
+    /// Positions in `Run::ops`.
+    ops: Vec<usize>,
+}
+
+/// Marker ids of the bystander representatives (never valid object ids).
+const REP_DIRECTORY: &str = "kvaccess:bystander:in-directory";
+const REP_DANGLING: &str = "kvaccess:bystander:not-in-directory";
+
+struct Run<'e, 'a> {
+    eb: &'e Engine<'a>,
+    ea: &'e Engine<'a>,
+    filter: Option<&'e Scope>,
+    ops: Vec<Op>,
+    subjects: HashMap<String, (Subject, Subject)>,
+    /// Principals evaluated per vault (for the escalation filter).
+    evaluated: HashMap<String, HashSet<String>>,
+    /// Item scopes with assignments or denies of their own, per vault key.
+    special_items: Option<HashMap<String, BTreeMap<String, Scope>>>,
+    mg_named: Option<BTreeSet<String>>,
+    stats: DiffStats,
+}
+
+impl<'e, 'a> Run<'e, 'a> {
+    fn new(eb: &'e Engine<'a>, ea: &'e Engine<'a>, filter: Option<&'e Scope>) -> Self {
+        let ops = catalog::operations()
+            .iter()
+            .filter_map(|op| {
+                catalog::resolve(op.name).ok().map(|action| Op {
+                    name: op.name,
+                    plane: op.plane,
+                    action,
+                })
+            })
+            .collect();
+        Self {
+            eb,
+            ea,
+            filter,
+            ops,
+            subjects: HashMap::new(),
+            evaluated: HashMap::new(),
+            special_items: None,
+            mg_named: None,
+            stats: DiffStats::default(),
+        }
+    }
+
+    fn vault_in(&self, e: &Engine<'a>, key: &str) -> Option<&'a Vault> {
+        e.index
+            .vault
+            .get(key)
+            .and_then(|&i| e.snapshot.vaults.get(i))
+    }
+
+    fn vault_scope(&self, key: &str) -> Option<Scope> {
+        self.vault_in(self.ea, key)
+            .or_else(|| self.vault_in(self.eb, key))
+            .map(|v| v.scope.clone())
+    }
+
+    fn in_filter(&self, vault: &Scope) -> bool {
+        let Some(f) = self.filter else {
+            return true;
+        };
+        if let Some(v) = f.vault() {
+            return v == *vault;
+        }
+        f.contains_structurally(vault)
+            || [self.eb, self.ea]
+                .iter()
+                .any(|e| e.index.ancestry(vault).contains(f.key()))
+    }
+
+    fn vaults_to_evaluate(&mut self, work: &Work) -> Vec<String> {
+        let all = || {
+            self.eb
+                .snapshot
+                .vaults
+                .iter()
+                .chain(&self.ea.snapshot.vaults)
+                .map(|v| v.scope.key().to_string())
+                .collect::<BTreeSet<String>>()
+        };
+        let keys: BTreeSet<String> = if work.global || !work.everywhere.is_empty() {
+            all()
+        } else {
+            work.wide
+                .iter()
+                .chain(work.targeted.keys())
+                .cloned()
+                .collect()
+        };
+        keys.into_iter()
+            .filter(|k| self.vault_scope(k).is_some_and(|s| self.in_filter(&s)))
+            .collect()
+    }
+
+    fn build_special_items(&mut self) -> &HashMap<String, BTreeMap<String, Scope>> {
+        let (eb, ea) = (self.eb, self.ea);
+        self.special_items.get_or_insert_with(|| {
+            let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
+            for e in [eb, ea] {
+                let s = e.snapshot;
+                let scopes = s
+                    .role_assignments
+                    .iter()
+                    .map(|a| &a.scope)
+                    .chain(s.deny_assignments.iter().map(|d| &d.scope))
+                    .chain(s.collection_errors.iter().map(|c| &c.scope));
+                for sc in scopes {
+                    if let (ScopeKind::VaultItem(_), Some(v)) = (sc.kind(), sc.vault()) {
+                        map.entry(v.key().to_string())
+                            .or_default()
+                            .insert(sc.key().to_string(), sc.clone());
+                    }
+                }
+                // A vault-level deny that does not reach children makes every item differ from the vault.
+                for d in s.deny_assignments.iter().filter(|d| {
+                    d.do_not_apply_to_child_scopes && d.scope.kind() == ScopeKind::Vault
+                }) {
+                    let items = e.index.items_of.get(d.scope.key()).into_iter().flatten();
+                    let entry = map.entry(d.scope.key().to_string()).or_default();
+                    for item in items.filter_map(|&i| s.vault_items.get(i)) {
+                        entry.insert(item.scope.key().to_string(), item.scope.clone());
+                    }
+                }
+            }
+            map
+        })
+    }
+
+    fn targets(&mut self, vault: &Scope) -> Vec<TargetPair<'a>> {
+        let (eb, ea) = (self.eb, self.ea);
+        let all: Vec<usize> = (0..self.ops.len()).collect();
+        let mut out = vec![TargetPair {
+            scope: vault.clone(),
+            before: eb.target(vault),
+            after: ea.target(vault),
+            ops: all,
+        }];
+        let items: Vec<Scope> = self
+            .build_special_items()
+            .get(vault.key())
+            .into_iter()
+            .flat_map(|m| m.values().cloned())
+            .collect();
+        for item in items {
+            let ScopeKind::VaultItem(kind) = item.kind() else {
+                continue;
+            };
+            let ops = self
+                .ops
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| {
+                    op.plane == Plane::Data
+                        && op.action.policy_kind().and_then(|k| k.item_kind()) == Some(kind)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            out.push(TargetPair {
+                before: eb.target(&item),
+                after: ea.target(&item),
+                scope: item,
+                ops,
+            });
+        }
+        out
+    }
+
+    fn subject_pair(&mut self, id: &str) -> &(Subject, Subject) {
+        let (eb, ea) = (self.eb, self.ea);
+        self.subjects.entry(id.to_string()).or_insert_with(|| {
+            let rep = |e: &Engine, dangling: bool| {
+                let mut s = e.subject(id);
+                if !dangling {
+                    s.in_directory = true;
+                    s.groups_known = !directory_gaps(e.snapshot);
+                }
+                s
+            };
+            match id {
+                REP_DIRECTORY => (rep(eb, false), rep(ea, false)),
+                REP_DANGLING => (rep(eb, true), rep(ea, true)),
+                _ => (eb.subject(id), ea.subject(id)),
+            }
+        })
+    }
+
+    /// Every identity named at the vault (its scopes above, its items, its access policies, its deny
+    /// assignments) in either snapshot.
+    fn involved(&mut self, vault: &Scope, targets: &[TargetPair]) -> BTreeSet<String> {
+        let (eb, ea) = (self.eb, self.ea);
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        let mut unplaced = false;
+        for e in [eb, ea] {
+            for t in targets {
+                let ancestry = e.index.ancestry(&t.scope);
+                unplaced |= ancestry.unplaced_subscription;
+                for sc in &ancestry.scopes {
+                    for &i in e.index.assignments_at.get(sc.key()).into_iter().flatten() {
+                        if let Some(a) = e.snapshot.role_assignments.get(i) {
+                            ids.insert(a.principal_id.clone());
+                        }
+                    }
+                    for &i in e.index.denies_at.get(sc.key()).into_iter().flatten() {
+                        if let Some(d) = e.snapshot.deny_assignments.get(i) {
+                            ids.extend(d.principals.iter().chain(&d.exclude_principals).cloned());
+                        }
+                    }
+                }
+            }
+            if let Some(v) = self.vault_in(e, vault.key()) {
+                ids.extend(v.access_policies.iter().map(|p| p.object_id.clone()));
+            }
+        }
+        if unplaced {
+            let mg = self.mg_named.get_or_insert_with(|| {
+                let mut out = BTreeSet::new();
+                for e in [eb, ea] {
+                    let s = e.snapshot;
+                    out.extend(
+                        s.role_assignments
+                            .iter()
+                            .filter(|a| a.scope.kind() == ScopeKind::ManagementGroup)
+                            .map(|a| a.principal_id.clone()),
+                    );
+                    for d in s
+                        .deny_assignments
+                        .iter()
+                        .filter(|d| d.scope.kind() == ScopeKind::ManagementGroup)
+                    {
+                        out.extend(d.principals.iter().chain(&d.exclude_principals).cloned());
+                    }
+                }
+                out
+            });
+            ids.extend(mg.iter().cloned());
+        }
+        ids.remove(EVERYONE);
+        let mut out = BTreeSet::new();
+        for id in ids {
+            out.extend(identities_of([eb, ea], &id));
+        }
+        out
+    }
+
+    /// (before, after) for every op of every target.
+    fn decisions(
+        &self,
+        pair: &(Subject, Subject),
+        app: Option<&str>,
+        targets: &[TargetPair<'a>],
+    ) -> Vec<Vec<(Decision, Decision)>> {
+        targets
+            .iter()
+            .map(|t| {
+                let rb = self.eb.prepare(&pair.0, &t.before, app);
+                let ra = self.ea.prepare(&pair.1, &t.after, app);
+                t.ops
+                    .iter()
+                    .filter_map(|&o| self.ops.get(o))
+                    .map(|op| {
+                        (
+                            self.eb.decide(&rb, &op.action),
+                            self.ea.decide(&ra, &op.action),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The compound-identity applications through which `pair` may call the vault.
+    fn apps(&self, vault: &Scope, pair: &(Subject, Subject)) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (e, subject) in [(self.eb, &pair.0), (self.ea, &pair.1)] {
+            if let Some(v) = self.vault_in(e, vault.key()) {
+                for p in &v.access_policies {
+                    if let Some(app) = &p.application_id
+                        && (pair.0.set.reach(&p.object_id).is_some()
+                            || subject.set.reach(&p.object_id).is_some())
+                    {
+                        out.insert(app.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Compares one principal at one vault; changed cells go to `out`.
+    fn principal(
+        &mut self,
+        id: &str,
+        vault: &Scope,
+        targets: &[TargetPair<'a>],
+        out: &mut Vec<Raw>,
+    ) {
+        self.subject_pair(id);
+        let Some(pair) = self.subjects.get(id) else {
+            return;
+        };
+        self.stats.pairs += 1;
+        let direct = self.decisions(pair, None, targets);
+        self.stats.cells += direct.iter().map(Vec::len).sum::<usize>();
+        let vault_row = direct.first().cloned().unwrap_or_default();
+        for (t, row) in targets.iter().zip(&direct) {
+            let is_item = t.scope != *vault;
+            for (&o, &(b, a)) in t.ops.iter().zip(row) {
+                if b == a || (is_item && vault_row.get(o) == Some(&(b, a))) {
+                    continue;
+                }
+                out.push(raw(id, None, &t.scope, o, b, a));
+            }
+        }
+        // Through an application: at the vault, listed when different from the direct call; at an item,
+        // when different from the vault through the same application.
+        for app in self.apps(vault, pair) {
+            let through = self.decisions(pair, Some(&app), targets);
+            self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
+            let app_vault_row = through.first().cloned().unwrap_or_default();
+            for (n, (t, row)) in targets.iter().zip(&through).enumerate() {
+                for (&o, &(b, a)) in t.ops.iter().zip(row) {
+                    let reference = if n == 0 {
+                        vault_row.get(o)
+                    } else {
+                        app_vault_row.get(o)
+                    };
+                    if b != a && reference != Some(&(b, a)) {
+                        out.push(raw(id, Some(app.clone()), &t.scope, o, b, a));
+                    }
+                }
+            }
+        }
+    }
+
+    fn vault(&mut self, work: &Work, key: &str, out: &mut Vec<Raw>) {
+        let Some(scope) = self.vault_scope(key) else {
+            return;
+        };
+        self.stats.vaults += 1;
+        let targets = self.targets(&scope);
+        let wide = work.global || work.wide.contains(key);
+        let mut principals: BTreeSet<String> = work.everywhere.clone();
+        principals.extend(work.targeted.get(key).into_iter().flatten().cloned());
+        if wide {
+            self.stats.wide_vaults += 1;
+            let involved = self.involved(&scope, &targets);
+            principals.extend(involved);
+        }
+        for id in &principals {
+            self.principal(id, &scope, &targets, out);
+        }
+        self.evaluated
+            .entry(key.to_string())
+            .or_default()
+            .extend(principals.iter().cloned());
+        if wide {
+            self.bystanders(&scope, &targets, &principals, out);
+        }
+    }
+
+    /// Identities named nowhere in a wide vault decide by class; one representative per class stands for
+    /// them, and its changed cells are copied to every member of the class.
+    fn bystanders(
+        &mut self,
+        vault: &Scope,
+        targets: &[TargetPair<'a>],
+        named: &BTreeSet<String>,
+        out: &mut Vec<Raw>,
+    ) {
+        for (rep, dangling) in [(REP_DIRECTORY, false), (REP_DANGLING, true)] {
+            let mut cells = Vec::new();
+            self.principal(rep, vault, targets, &mut cells);
+            self.stats.pairs -= 1;
+            if cells.is_empty() {
+                continue;
+            }
+            let members = self.class(dangling, named);
+            self.stats.bystanders += members.len();
+            for m in members {
+                for c in &cells {
+                    out.push(Raw {
+                        principal: m.clone(),
+                        from_rep: Some(rep),
+                        ..raw(&m, None, &c.scope, c.op, c.before, c.after)
+                    });
+                }
+            }
+        }
+    }
+
+    /// The identities of a class (in the directory in both snapshots, or in neither) not in `named`.
+    fn class(&self, dangling: bool, named: &BTreeSet<String>) -> Vec<String> {
+        let (eb, ea) = (self.eb, self.ea);
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        if dangling {
+            for e in [eb, ea] {
+                out.extend(e.index.referenced_ids.iter().cloned());
+            }
+            out.retain(|id| {
+                [eb, ea]
+                    .iter()
+                    .all(|e| !e.index.principal.contains_key(id) && !is_group(e, id))
+            });
+        } else {
+            for p in &eb.snapshot.principals {
+                if ea.index.principal.contains_key(&p.id)
+                    && !is_group(eb, &p.id)
+                    && !is_group(ea, &p.id)
+                {
+                    out.insert(p.id.clone());
+                }
+            }
+        }
+        out.into_iter().filter(|id| !named.contains(id)).collect()
+    }
+
+    /// Attaches the evidence after, sorts, and splits into gained and lost.
+    fn cells(&mut self, raw: Vec<Raw>) -> (Vec<CellChange>, Vec<CellChange>) {
+        let mut rep_evidence: HashMap<(&'static str, String, usize), Evidence> = HashMap::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for r in raw {
+            let Some((name, plane, action)) = self
+                .ops
+                .get(r.op)
+                .map(|op| (op.name, op.plane, op.action.clone()))
+            else {
+                continue;
+            };
+            let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
+            let key = (r.from_rep.unwrap_or(""), r.scope.key().to_string(), r.op);
+            let cached = r.from_rep.and_then(|_| rep_evidence.get(&key).cloned());
+            let (grants, denies, unknown_because) = match cached {
+                Some(e) => e,
+                None => {
+                    self.subject_pair(&evidence_id);
+                    let target = self.ea.target(&r.scope);
+                    let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
+                        self.ea
+                            .check(&pair.1, &target, &action, r.via_app.as_deref(), None)
+                            .ok()
+                    });
+                    let e = verdict
+                        .map(|v| (v.grants, v.denies, v.unknown_because))
+                        .unwrap_or_default();
+                    if r.from_rep.is_some() {
+                        rep_evidence.insert(key, e.clone());
+                    }
+                    e
+                }
+            };
+            out.push((
+                name,
+                r.op,
+                CellChange {
+                    principal: self.principal_ref(&r.principal),
+                    via_app: r.via_app,
+                    scope: r.scope.id().to_string(),
+                    action: name.to_string(),
+                    plane,
+                    before: r.before,
+                    after: r.after,
+                    grants,
+                    denies,
+                    unknown_because,
+                },
+            ));
+        }
+        out.sort_by(|(_, oa, a), (_, ob, b)| {
+            (
+                a.principal.display_name.to_lowercase(),
+                &a.principal.id,
+                &a.via_app,
+                a.scope.to_ascii_lowercase(),
+                oa,
+            )
+                .cmp(&(
+                    b.principal.display_name.to_lowercase(),
+                    &b.principal.id,
+                    &b.via_app,
+                    b.scope.to_ascii_lowercase(),
+                    ob,
+                ))
+        });
+        out.into_iter()
+            .map(|(_, _, c)| c)
+            .partition(CellChange::is_gain)
+    }
+
+    fn principal_ref(&self, id: &str) -> PrincipalRef {
+        let known = |e: &Engine| {
+            e.index
+                .principal
+                .get(id)
+                .and_then(|&i| e.snapshot.principals.get(i))
+                .map(|p| PrincipalRef {
+                    id: p.id.clone(),
+                    display_name: p.display_name.clone(),
+                    kind: p.kind,
+                })
+        };
+        known(self.ea)
+            .or_else(|| known(self.eb))
+            .unwrap_or_else(|| self.ea.subject(id).principal)
+    }
+
+    fn escalations(&self, work: &Work, evaluated: &[String]) -> (Vec<Finding>, Vec<Finding>) {
+        let mut keys: BTreeSet<String> = evaluated.iter().cloned().collect();
+        keys.extend(
+            work.escalation_only
+                .iter()
+                .filter(|k| self.vault_scope(k).is_some_and(|s| self.in_filter(&s)))
+                .cloned(),
+        );
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        for key in keys {
+            let everyone =
+                work.global || work.wide.contains(&key) || work.escalation_only.contains(&key);
+            let chosen = self.evaluated.get(&key);
+            let keep = |id: &str| everyone || chosen.is_some_and(|c| c.contains(id));
+            let findings = |e: &Engine| {
+                self.vault_in(e, &key)
+                    .map(|v| query::escalations_for_vault_among(e, v, &keep))
+                    .unwrap_or_default()
+            };
+            let (before, after) = (findings(self.eb), findings(self.ea));
+            let id = |f: &Finding| {
+                (
+                    f.principal.id.clone(),
+                    f.vault_id.to_ascii_lowercase(),
+                    f.technique.as_str(),
+                    f.decision,
+                )
+            };
+            let before_ids: HashSet<_> = before.iter().map(id).collect();
+            let after_ids: HashSet<_> = after.iter().map(id).collect();
+            added.extend(
+                after
+                    .iter()
+                    .filter(|f| !before_ids.contains(&id(f)))
+                    .cloned(),
+            );
+            removed.extend(
+                before
+                    .iter()
+                    .filter(|f| !after_ids.contains(&id(f)))
+                    .cloned(),
+            );
+        }
+        (added, removed)
+    }
+
+    fn network(&self, work: &Work) -> Vec<NetworkChange> {
+        let open = |v: &Vault| {
+            v.network.public_network_access == PublicNetworkAccess::Enabled
+                && v.network.acls.as_ref().is_none_or(|a| !a.default_deny)
+        };
+        work.network
+            .iter()
+            .filter_map(|key| {
+                let (b, a) = (self.vault_in(self.eb, key)?, self.vault_in(self.ea, key)?);
+                self.in_filter(&a.scope).then(|| NetworkChange {
+                    vault: a.scope.id().to_string(),
+                    before: network::describe(&b.network),
+                    after: network::describe(&a.network),
+                    any_network_before: open(b),
+                    any_network_after: open(a),
+                })
+            })
+            .collect()
+    }
+}
+
+fn raw(
+    id: &str,
+    via_app: Option<String>,
+    scope: &Scope,
+    op: usize,
+    before: Decision,
+    after: Decision,
+) -> Raw {
+    Raw {
+        principal: id.to_string(),
+        via_app,
+        scope: scope.clone(),
+        op,
+        before,
+        after,
+        from_rep: None,
+    }
+}

@@ -1,0 +1,673 @@
+//! JSON → [`Change`], every problem named by the change's index and field. Only the shape is checked
+//! here; whether the principal, role or vault exists is [`apply`](super::apply)'s business, because it
+//! depends on the changes before.
+
+use serde_json::{Map, Value};
+
+use super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
+use super::resolve::did_you_mean;
+use super::{ChangeError, WhatIfError};
+
+/// Parses a change list (a JSON array). Returns each change with its `enabled` flag.
+pub fn parse_changes(text: &str) -> Result<Vec<(Change, bool)>, WhatIfError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = serde_json::from_str(text).map_err(|e| WhatIfError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    })?;
+    let Value::Array(items) = value else {
+        return Err(WhatIfError::NotAList(json_type(&value).to_string()));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match parse_change(i, item) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(WhatIfError::Invalid(errors))
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads the fields of one change object, remembering which were used and what was wrong.
+struct Fields<'a> {
+    index: usize,
+    obj: &'a Map<String, Value>,
+    used: Vec<&'static str>,
+    errors: Vec<ChangeError>,
+}
+
+impl<'a> Fields<'a> {
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .push(ChangeError::new(self.index, Some(field), message));
+    }
+
+    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.used.push(name);
+        self.obj.get(name).filter(|v| !v.is_null())
+    }
+
+    fn opt_str(&mut self, name: &'static str) -> Option<String> {
+        match self.get(name)? {
+            Value::String(s) if s.trim().is_empty() => {
+                self.error(name, "empty");
+                None
+            }
+            Value::String(s) => Some(s.trim().to_string()),
+            other => {
+                let found = json_type(other);
+                self.error(name, format!("expected a string, found {found}"));
+                None
+            }
+        }
+    }
+
+    fn req_str(&mut self, name: &'static str) -> String {
+        let missing = self.obj.get(name).is_none_or(Value::is_null);
+        let v = self.opt_str(name);
+        if missing {
+            self.error(name, "missing");
+        }
+        v.unwrap_or_default()
+    }
+
+    fn req_bool(&mut self, name: &'static str) -> bool {
+        match self.get(name) {
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                let found = json_type(other);
+                self.error(name, format!("expected true or false, found {found}"));
+                false
+            }
+            None => {
+                self.error(name, "missing (true or false)");
+                false
+            }
+        }
+    }
+
+    fn opt_bool(&mut self, name: &'static str) -> Option<bool> {
+        match self.get(name)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                let found = json_type(other);
+                self.error(name, format!("expected true or false, found {found}"));
+                None
+            }
+        }
+    }
+
+    /// An array of strings at `path` (`value` is already looked up).
+    fn strings_at(&mut self, value: Option<&Value>, path: &str) -> Vec<String> {
+        match value {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| match v {
+                    Value::String(s) => Some(s.trim().to_string()),
+                    other => {
+                        let found = json_type(other);
+                        self.error(
+                            &format!("{path}[{i}]"),
+                            format!("expected a string, found {found}"),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            Some(other) => {
+                let found = json_type(other);
+                self.error(path, format!("expected an array of strings, found {found}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn strings(&mut self, name: &'static str) -> Vec<String> {
+        let v = self.get(name);
+        self.strings_at(v, name)
+    }
+
+    /// `[{"id": …}]` or `["…"]`.
+    fn id_refs(&mut self, name: &'static str, key: &'static str) -> Vec<String> {
+        let Some(value) = self.get(name) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = value else {
+            let found = json_type(value);
+            self.error(name, format!("expected an array, found {found}"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            match v {
+                Value::String(s) => out.push(s.trim().to_string()),
+                Value::Object(o) => match o.get(key) {
+                    Some(Value::String(s)) => out.push(s.trim().to_string()),
+                    _ => self.error(&format!("{name}[{i}].{key}"), "missing (expected a string)"),
+                },
+                other => {
+                    let found = json_type(other);
+                    self.error(
+                        &format!("{name}[{i}]"),
+                        format!("expected a string or {{\"{key}\": …}}, found {found}"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn permissions(&mut self, name: &'static str) -> Vec<PermissionSpec> {
+        let Some(value) = self.get(name) else {
+            self.error(
+                name,
+                "missing (an array of {actions, notActions, dataActions, notDataActions})",
+            );
+            return Vec::new();
+        };
+        let Value::Array(blocks) = value else {
+            let found = json_type(value);
+            self.error(name, format!("expected an array, found {found}"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, block) in blocks.iter().enumerate() {
+            let path = format!("{name}[{i}]");
+            let Value::Object(o) = block else {
+                let found = json_type(block);
+                self.error(&path, format!("expected an object, found {found}"));
+                continue;
+            };
+            const KEYS: [&str; 6] = [
+                "actions",
+                "notActions",
+                "dataActions",
+                "notDataActions",
+                "condition",
+                "conditionVersion",
+            ];
+            for key in o.keys() {
+                if !KEYS.contains(&key.as_str()) {
+                    self.error(
+                        &format!("{path}.{key}"),
+                        format!(
+                            "unknown field (a permission block takes {})",
+                            KEYS.join(", ")
+                        ),
+                    );
+                }
+            }
+            let condition = match o.get("condition") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                None | Some(Value::Null) | Some(Value::String(_)) => None,
+                Some(other) => {
+                    let found = json_type(other);
+                    self.error(
+                        &format!("{path}.condition"),
+                        format!("expected a string, found {found}"),
+                    );
+                    None
+                }
+            };
+            out.push(PermissionSpec {
+                actions: self.strings_at(o.get("actions"), &format!("{path}.actions")),
+                not_actions: self.strings_at(o.get("notActions"), &format!("{path}.notActions")),
+                data_actions: self.strings_at(o.get("dataActions"), &format!("{path}.dataActions")),
+                not_data_actions: self
+                    .strings_at(o.get("notDataActions"), &format!("{path}.notDataActions")),
+                condition,
+            });
+        }
+        if out.is_empty() && self.errors.is_empty() {
+            self.error(name, "empty: give at least one permission block");
+        }
+        out
+    }
+
+    fn policy_permissions(&mut self, name: &'static str) -> PolicyPermissions {
+        let Some(value) = self.get(name) else {
+            self.error(
+                name,
+                "missing (an object with keys, secrets, certificates, storage)",
+            );
+            return PolicyPermissions::default();
+        };
+        let Value::Object(o) = value else {
+            let found = json_type(value);
+            self.error(name, format!("expected an object, found {found}"));
+            return PolicyPermissions::default();
+        };
+        for key in o.keys() {
+            if !["keys", "secrets", "certificates", "storage"].contains(&key.as_str()) {
+                self.error(
+                    &format!("{name}.{key}"),
+                    "unknown permission list (keys, secrets, certificates or storage)",
+                );
+            }
+        }
+        let mut list = |k: &str| self.strings_at(o.get(k), &format!("{name}.{k}"));
+        PolicyPermissions {
+            keys: list("keys"),
+            secrets: list("secrets"),
+            certificates: list("certificates"),
+            storage: list("storage"),
+        }
+    }
+
+    fn network_acls(&mut self, name: &'static str) -> Option<NetworkAclsSpec> {
+        self.used.push(name);
+        let value = match self.obj.get(name) {
+            None => {
+                self.error(name, "missing (an object, or null to remove the firewall)");
+                return None;
+            }
+            Some(Value::Null) => return None,
+            Some(v) => v,
+        };
+        let Value::Object(o) = value else {
+            let found = json_type(value);
+            self.error(name, format!("expected an object or null, found {found}"));
+            return None;
+        };
+        const KEYS: [&str; 4] = ["defaultAction", "bypass", "ipRules", "virtualNetworkRules"];
+        for key in o.keys() {
+            if !KEYS.contains(&key.as_str()) {
+                self.error(
+                    &format!("{name}.{key}"),
+                    format!("unknown field (networkAcls takes {})", KEYS.join(", ")),
+                );
+            }
+        }
+        let mut text = |key: &str, allowed: [&str; 2], default: &str| -> String {
+            match o.get(key) {
+                None | Some(Value::Null) => default.to_string(),
+                Some(Value::String(s)) => {
+                    match allowed.iter().find(|a| a.eq_ignore_ascii_case(s.trim())) {
+                        Some(a) => a.to_string(),
+                        None => {
+                            self.error(
+                                &format!("{name}.{key}"),
+                                format!("'{s}' is not one of {}", allowed.join(", ")),
+                            );
+                            default.to_string()
+                        }
+                    }
+                }
+                Some(other) => {
+                    let found = json_type(other);
+                    self.error(
+                        &format!("{name}.{key}"),
+                        format!("expected a string, found {found}"),
+                    );
+                    default.to_string()
+                }
+            }
+        };
+        let default_action = text("defaultAction", ["Allow", "Deny"], "Allow");
+        let bypass = text("bypass", ["AzureServices", "None"], "AzureServices");
+        let ip_rules = self
+            .nested_refs(o.get("ipRules"), &format!("{name}.ipRules"), "value")
+            .into_iter()
+            .map(|value| IpRuleRef { value })
+            .collect();
+        let virtual_network_rules = self
+            .nested_refs(
+                o.get("virtualNetworkRules"),
+                &format!("{name}.virtualNetworkRules"),
+                "id",
+            )
+            .into_iter()
+            .map(|id| IdRef { id })
+            .collect();
+        Some(NetworkAclsSpec {
+            default_action,
+            bypass,
+            ip_rules,
+            virtual_network_rules,
+        })
+    }
+
+    fn nested_refs(&mut self, value: Option<&Value>, path: &str, key: &str) -> Vec<String> {
+        match value {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, v) in items.iter().enumerate() {
+                    match v {
+                        Value::String(s) => out.push(s.trim().to_string()),
+                        Value::Object(o) => match o.get(key) {
+                            Some(Value::String(s)) => out.push(s.trim().to_string()),
+                            _ => self.error(
+                                &format!("{path}[{i}].{key}"),
+                                "missing (expected a string)",
+                            ),
+                        },
+                        other => {
+                            let found = json_type(other);
+                            self.error(
+                                &format!("{path}[{i}]"),
+                                format!("expected a string or {{\"{key}\": …}}, found {found}"),
+                            )
+                        }
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                let found = json_type(other);
+                self.error(path, format!("expected an array, found {found}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports fields this kind does not take.
+    fn finish(mut self, kind: &str) -> Vec<ChangeError> {
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| k.as_str() != "kind" && k.as_str() != "enabled")
+            .filter(|k| !self.used.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let mut takes = self.used.clone();
+        takes.dedup();
+        for key in unknown {
+            let hint = did_you_mean(&key, takes.iter().copied())
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            self.error(
+                &key,
+                format!(
+                    "unknown field for {kind}{hint}; it takes {}",
+                    takes.join(", ")
+                ),
+            );
+        }
+        self.errors
+    }
+}
+
+/// Parses one change object; `index` is its position in the list (for messages).
+pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<ChangeError>> {
+    let Value::Object(obj) = value else {
+        return Err(vec![ChangeError::new(
+            index,
+            None,
+            format!(
+                "expected an object with a \"kind\", found {}",
+                json_type(value)
+            ),
+        )]);
+    };
+    let kind = match obj.get("kind") {
+        Some(Value::String(k)) => k.trim().to_string(),
+        Some(other) => {
+            return Err(vec![ChangeError::new(
+                index,
+                Some("kind"),
+                format!("expected a string, found {}", json_type(other)),
+            )]);
+        }
+        None => {
+            return Err(vec![ChangeError::new(
+                index,
+                Some("kind"),
+                format!("missing (one of {})", Change::KINDS.join(", ")),
+            )]);
+        }
+    };
+    let mut f = Fields {
+        index,
+        obj,
+        used: Vec::new(),
+        errors: Vec::new(),
+    };
+    let enabled = f.opt_bool("enabled").unwrap_or(true);
+    f.used.clear();
+    let change = match kind.as_str() {
+        "addRoleAssignment" => Change::AddRoleAssignment {
+            principal: f.req_str("principal"),
+            role: f.req_str("role"),
+            scope: f.req_str("scope"),
+            condition: f.opt_str("condition"),
+            condition_version: f.opt_str("conditionVersion"),
+            id: f.opt_str("id"),
+        },
+        "removeRoleAssignment" => {
+            let c = Change::RemoveRoleAssignment {
+                id: f.opt_str("id"),
+                principal: f.opt_str("principal"),
+                role: f.opt_str("role"),
+                scope: f.opt_str("scope"),
+            };
+            if let Change::RemoveRoleAssignment {
+                id: None,
+                principal,
+                role,
+                scope,
+            } = &c
+                && (principal.is_none() || role.is_none() || scope.is_none())
+            {
+                f.errors.push(ChangeError::new(
+                    index,
+                    None,
+                    "give the assignment's id, or its principal, role and scope",
+                ));
+            }
+            c
+        }
+        "addAccessPolicy" => Change::AddAccessPolicy {
+            vault: f.req_str("vault"),
+            object_id: f.req_str("objectId"),
+            application_id: f.opt_str("applicationId"),
+            tenant_id: f.opt_str("tenantId"),
+            permissions: f.policy_permissions("permissions"),
+        },
+        "removeAccessPolicy" => Change::RemoveAccessPolicy {
+            vault: f.req_str("vault"),
+            object_id: f.req_str("objectId"),
+            application_id: f.opt_str("applicationId"),
+        },
+        "setPermissionModel" => Change::SetPermissionModel {
+            vault: f.req_str("vault"),
+            enable_rbac_authorization: f.req_bool("enableRbacAuthorization"),
+        },
+        "addGroupMember" => Change::AddGroupMember {
+            group: f.req_str("group"),
+            member: f.req_str("member"),
+        },
+        "removeGroupMember" => Change::RemoveGroupMember {
+            group: f.req_str("group"),
+            member: f.req_str("member"),
+        },
+        "setNetworkAcls" => Change::SetNetworkAcls {
+            vault: f.req_str("vault"),
+            network_acls: f.network_acls("networkAcls"),
+        },
+        "setPublicNetworkAccess" => Change::SetPublicNetworkAccess {
+            vault: f.req_str("vault"),
+            value: f.req_str("value"),
+        },
+        "addDenyAssignment" => Change::AddDenyAssignment {
+            id: f.opt_str("id"),
+            deny_assignment_name: f.opt_str("denyAssignmentName"),
+            scope: f.req_str("scope"),
+            permissions: f.permissions("permissions"),
+            principals: f
+                .id_refs("principals", "id")
+                .into_iter()
+                .map(|id| IdRef { id })
+                .collect(),
+            exclude_principals: f
+                .id_refs("excludePrincipals", "id")
+                .into_iter()
+                .map(|id| IdRef { id })
+                .collect(),
+            do_not_apply_to_child_scopes: f.opt_bool("doNotApplyToChildScopes").unwrap_or(false),
+        },
+        "removeDenyAssignment" => Change::RemoveDenyAssignment {
+            id: f.req_str("id"),
+        },
+        "activateEligibility" => Change::ActivateEligibility {
+            id: f.req_str("id"),
+        },
+        "addRoleDefinition" => Change::AddRoleDefinition {
+            id: f.opt_str("id"),
+            role_name: f.req_str("roleName"),
+            description: f.opt_str("description"),
+            assignable_scopes: f.strings("assignableScopes"),
+            permissions: f.permissions("permissions"),
+        },
+        other => {
+            let hint = did_you_mean(other, Change::KINDS.iter().copied())
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            return Err(vec![ChangeError::new(
+                index,
+                Some("kind"),
+                format!(
+                    "unknown kind '{other}'{hint}; expected one of {}",
+                    Change::KINDS.join(", ")
+                ),
+            )]);
+        }
+    };
+    let errors = f.finish(&kind);
+    if errors.is_empty() {
+        Ok((change, enabled))
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse_changes(text) {
+            Err(WhatIfError::Invalid(e)) => e.iter().map(ToString::to_string).collect(),
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_json() {
+        let text = r#"[
+          {"kind":"addRoleAssignment","principal":"Bob","role":"Key Vault Secrets User","scope":"/subscriptions/s","condition":"c","conditionVersion":"2.0","id":"x"},
+          {"kind":"removeRoleAssignment","id":"abc"},
+          {"kind":"removeRoleAssignment","principal":"Bob","role":"Reader","scope":"/"},
+          {"kind":"addAccessPolicy","vault":"kv","objectId":"Bob","applicationId":"app","tenantId":"t","permissions":{"keys":["get"],"secrets":[],"certificates":[],"storage":[]}},
+          {"kind":"removeAccessPolicy","vault":"kv","objectId":"Bob"},
+          {"kind":"setPermissionModel","vault":"kv","enableRbacAuthorization":true},
+          {"kind":"addGroupMember","group":"g","member":"m"},
+          {"kind":"removeGroupMember","group":"g","member":"m"},
+          {"kind":"setNetworkAcls","vault":"kv","networkAcls":{"defaultAction":"Deny","bypass":"None","ipRules":[{"value":"1.2.3.4"}],"virtualNetworkRules":[{"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/s"}]}},
+          {"kind":"setNetworkAcls","vault":"kv","networkAcls":null},
+          {"kind":"setPublicNetworkAccess","vault":"kv","value":"Disabled"},
+          {"kind":"addDenyAssignment","scope":"/","permissions":[{"actions":["*"],"notActions":[],"dataActions":[],"notDataActions":[]}],"principals":[{"id":"00000000-0000-0000-0000-000000000000"}],"excludePrincipals":[],"doNotApplyToChildScopes":false},
+          {"kind":"removeDenyAssignment","id":"d"},
+          {"kind":"activateEligibility","id":"e"},
+          {"kind":"addRoleDefinition","roleName":"r","assignableScopes":["/"],"permissions":[{"actions":[],"notActions":[],"dataActions":["Microsoft.KeyVault/vaults/secrets/getSecret/action"],"notDataActions":[]}]}
+        ]"#;
+        let parsed = parse_changes(text).unwrap();
+        assert_eq!(parsed.len(), 15);
+        let kinds: Vec<&str> = parsed.iter().map(|(c, _)| c.kind()).collect();
+        for k in Change::KINDS {
+            assert!(kinds.contains(&k), "{k} not covered");
+        }
+        let again =
+            serde_json::to_string(&parsed.iter().map(|(c, _)| c.to_json()).collect::<Vec<_>>())
+                .unwrap();
+        let reparsed = parse_changes(&again).unwrap();
+        assert_eq!(parsed, reparsed);
+    }
+
+    #[test]
+    fn problems_name_the_index_and_field() {
+        let e = errors(
+            r#"[{"kind":"setPermissionModel","vault":"kv","enableRbacAuthorization":true},
+                {"kind":"addRoleAssignment","principal":"Bob","rol":"Reader","scope":"/"}]"#,
+        );
+        assert_eq!(
+            e,
+            vec![
+                "changes[1].role: missing".to_string(),
+                "changes[1].rol: unknown field for addRoleAssignment (did you mean 'role'?); it takes principal, role, scope, condition, conditionVersion, id".to_string(),
+            ]
+        );
+        let e = errors(r#"[{"kind":"addRoleAsignment"}]"#);
+        assert!(e[0].starts_with(
+            "changes[0].kind: unknown kind 'addRoleAsignment' (did you mean 'addRoleAssignment'?)"
+        ));
+        let e = errors(
+            r#"[{"kind":"setPermissionModel","vault":"kv","enableRbacAuthorization":"yes"}]"#,
+        );
+        assert_eq!(
+            e,
+            vec!["changes[0].enableRbacAuthorization: expected true or false, found a string"]
+        );
+        let e = errors(
+            r#"[{"kind":"addAccessPolicy","vault":"kv","objectId":"x","permissions":{"secret":["get"],"keys":[1]}}]"#,
+        );
+        assert_eq!(
+            e,
+            vec![
+                "changes[0].permissions.secret: unknown permission list (keys, secrets, certificates or storage)",
+                "changes[0].permissions.keys[0]: expected a string, found a number",
+            ]
+        );
+        let e = errors(r#"[3]"#);
+        assert_eq!(
+            e,
+            vec!["changes[0]: expected an object with a \"kind\", found a number"]
+        );
+    }
+
+    #[test]
+    fn not_a_list_and_bad_json() {
+        assert_eq!(
+            parse_changes("{}"),
+            Err(WhatIfError::NotAList("an object".into()))
+        );
+        assert!(matches!(
+            parse_changes("[{"),
+            Err(WhatIfError::Syntax { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn disabled_changes_are_kept_with_their_flag() {
+        let p = parse_changes(
+            r#"[{"kind":"activateEligibility","id":"e","enabled":false},{"kind":"activateEligibility","id":"f"}]"#,
+        )
+        .unwrap();
+        assert!(!p[0].1);
+        assert!(p[1].1);
+    }
+}
