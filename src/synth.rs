@@ -810,9 +810,11 @@ impl Gen<'_> {
         let mut edges: Vec<(usize, usize)> = Vec::new(); // (group index, member principal index)
         let mut seen: HashSet<(usize, usize)> = HashSet::new();
         let mut add = |edges: &mut Vec<(usize, usize)>, group: usize, member: usize| {
-            if seen.insert((group, member)) {
+            let new = seen.insert((group, member));
+            if new {
                 edges.push((group, member));
             }
+            new
         };
         // Nesting: a child joins one or two parents with a lower index, the low indices most often.
         let mut parents: Vec<Vec<usize>> = vec![Vec::new(); groups];
@@ -832,20 +834,26 @@ impl Gen<'_> {
                 }
             }
         }
-        // Cycles: a nested group contains the top of its own parent chain.
-        for _ in 0..self.spec.group_cycles {
+        // Cycles: a small nested group contains the top of its own parent chain, climbing only through
+        // small groups (an accidental loop between team groups, not one through "all staff").
+        let small = groups / 4;
+        let mut made = 0;
+        for _ in 0..self.spec.group_cycles.saturating_mul(64) {
+            if made == self.spec.group_cycles {
+                break;
+            }
             let Some(&c) = children.get(rng.below(children.len())) else {
                 break;
             };
             let mut top = c;
-            for _ in 0..4 {
+            for _ in 0..3 {
                 match parents.get(top).and_then(|p| p.first()) {
-                    Some(&p) => top = p,
-                    None => break,
+                    Some(&p) if p >= small => top = p,
+                    _ => break,
                 }
             }
-            if top != c {
-                add(&mut edges, c, self.dir.group(top));
+            if top != c && c >= groups / 2 && add(&mut edges, c, self.dir.group(top)) {
+                made += 1;
             }
         }
         if self.dir.users > 0 {
@@ -1686,7 +1694,26 @@ mod tests {
     #[test]
     fn cycles_exist_and_the_engine_survives_them() {
         let s = generate(&SynthSpec::new(2_000, 20, 500, 5));
-        assert!(SynthSpec::new(2_000, 20, 500, 5).group_cycles > 0);
+        let spec = SynthSpec::new(2_000, 20, 500, 5);
+        assert!(spec.group_cycles > 0);
+        // Nesting edges point from a larger (lower-numbered) group to a smaller one; cycle edges the other way.
+        let number: std::collections::HashMap<&str, usize> = s
+            .principals
+            .iter()
+            .filter(|p| p.kind == PrincipalKind::Group)
+            .filter_map(|g| {
+                Some((
+                    g.id.as_str(),
+                    g.display_name.strip_prefix("group-")?.parse().ok()?,
+                ))
+            })
+            .collect();
+        let upward = s
+            .group_memberships
+            .iter()
+            .filter(|m| matches!((number.get(m.group_id.as_str()), number.get(m.member_id.as_str())), (Some(g), Some(c)) if g > c))
+            .count();
+        assert_eq!(upward, spec.group_cycles);
         let engine = crate::eval::Engine::new(&s);
         // Some group reaches itself through its parents.
         let cyclic = s
