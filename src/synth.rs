@@ -507,9 +507,11 @@ impl Gen<'_> {
         let mut edges: Vec<(usize, usize)> = Vec::new(); // (group index, member principal index)
         let mut seen: HashSet<(usize, usize)> = HashSet::new();
         let mut add = |edges: &mut Vec<(usize, usize)>, group: usize, member: usize| {
-            if seen.insert((group, member)) {
+            let new = seen.insert((group, member));
+            if new {
                 edges.push((group, member));
             }
+            new
         };
         // Nesting: a child joins one or two parents with a lower index, the low indices most often.
         let mut parents: Vec<Vec<usize>> = vec![Vec::new(); groups];
@@ -529,20 +531,26 @@ impl Gen<'_> {
                 }
             }
         }
-        // Cycles: a nested group contains the top of its own parent chain.
-        for _ in 0..self.spec.group_cycles {
+        // Cycles: a small nested group contains the top of its own parent chain, climbing only through
+        // small groups (an accidental loop between team groups, not one through "all staff").
+        let small = groups / 4;
+        let mut made = 0;
+        for _ in 0..self.spec.group_cycles.saturating_mul(64) {
+            if made == self.spec.group_cycles {
+                break;
+            }
             let Some(&c) = children.get(rng.below(children.len())) else {
                 break;
             };
             let mut top = c;
-            for _ in 0..4 {
+            for _ in 0..3 {
                 match parents.get(top).and_then(|p| p.first()) {
-                    Some(&p) => top = p,
-                    None => break,
+                    Some(&p) if p >= small => top = p,
+                    _ => break,
                 }
             }
-            if top != c {
-                add(&mut edges, c, self.dir.group(top));
+            if top != c && c >= groups / 2 && add(&mut edges, c, self.dir.group(top)) {
+                made += 1;
             }
         }
         if self.dir.users > 0 {

@@ -160,7 +160,23 @@ fn shape_is_realistic() {
 #[test]
 fn cycles_exist_and_the_engine_survives_them() {
     let s = generate(&SynthSpec::new(2_000, 20, 500, 5));
-    assert!(SynthSpec::new(2_000, 20, 500, 5).group_cycles > 0);
+    let spec = SynthSpec::new(2_000, 20, 500, 5);
+    assert!(spec.group_cycles > 0);
+    // Nesting edges point from a larger (lower-numbered) group to a smaller one; cycle edges the other way.
+    let number: std::collections::HashMap<&str, usize> = s
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Group)
+        .filter_map(|g| Some((g.id.as_str(), g.display_name.strip_prefix("group-")?.parse().ok()?)))
+        .collect();
+    let upward = s
+        .group_memberships
+        .iter()
+        .filter(|m| {
+            matches!((number.get(m.group_id.as_str()), number.get(m.member_id.as_str())), (Some(g), Some(c)) if g > c)
+        })
+        .count();
+    assert_eq!(upward, spec.group_cycles);
     let engine = crate::eval::Engine::new(&s);
     // Some group reaches itself through its parents.
     let cyclic = s

@@ -197,6 +197,34 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
     let user = users
         .get(rng.below(users.len()))
         .map_or_else(String::new, |u| u.to_string());
+    for (label, vault) in [("typical", &typical_vault), ("busy", &busy_vault)] {
+        let (assignments, named, identities) = reach(&engine, vault);
+        eprintln!(
+            "{name}: {label} vault {}: {assignments} role assignments at or above it, {named} distinct principals named, {identities} identities after group expansion",
+            vault.name()
+        );
+    }
+    let mut sizes: Vec<(usize, &str)> = snapshot
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Group)
+        .map(|g| {
+            (
+                engine.index.transitive_members(&g.id).len(),
+                g.display_name.as_str(),
+            )
+        })
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let top: Vec<String> = sizes
+        .iter()
+        .take(5)
+        .map(|(n, g)| format!("{g} {n}"))
+        .collect();
+    eprintln!(
+        "{name}: largest groups (transitive members): {}",
+        top.join(", ")
+    );
     Tenant {
         file,
         text,
@@ -207,6 +235,53 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
         busy_vault,
         user,
     }
+}
+
+/// How much a who-can at `vault` has to look at: assignments in its ancestry, the principals they (and the
+/// vault's access policies) name, and the identities those expand to.
+fn reach(engine: &Engine, vault: &Scope) -> (usize, usize, usize) {
+    let snapshot = engine.snapshot;
+    let mut named: Vec<&str> = Vec::new();
+    for scope in &engine.index.ancestry(vault).scopes {
+        for &i in engine
+            .index
+            .assignments_at
+            .get(scope.key())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(a) = snapshot.role_assignments.get(i) {
+                named.push(&a.principal_id);
+            }
+        }
+    }
+    let assignments = named.len();
+    if let Some(v) = engine
+        .index
+        .vault
+        .get(vault.key())
+        .and_then(|&i| snapshot.vaults.get(i))
+    {
+        named.extend(v.access_policies.iter().map(|e| e.object_id.as_str()));
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut identities: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for id in &named {
+        if engine.index.is_group_with_members(id) {
+            identities.extend(
+                engine
+                    .index
+                    .transitive_members(id)
+                    .into_iter()
+                    .map(|(m, _)| m)
+                    .filter(|m| !engine.index.is_group_with_members(m)),
+            );
+        } else {
+            identities.insert(id.to_string());
+        }
+    }
+    (assignments, named.len(), identities.len())
 }
 
 static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(SEED)));
@@ -426,13 +501,13 @@ suite!(
     small,
     SMALL,
     load(),
-    query(),
-    slow(sample_count = 20, sample_size = 1)
+    query(sample_count = 20, sample_size = 1, max_time = 30),
+    slow(sample_count = 20, sample_size = 1, max_time = 30)
 );
 suite!(
     large,
     LARGE,
-    load(sample_count = 5, sample_size = 1),
-    query(sample_count = 10, sample_size = 1),
-    slow(sample_count = 3, sample_size = 1)
+    load(sample_count = 5, sample_size = 1, max_time = 60),
+    query(sample_count = 10, sample_size = 1, max_time = 60),
+    slow(sample_count = 3, sample_size = 1, max_time = 60)
 );
