@@ -7,6 +7,7 @@ mod misc;
 mod output;
 mod who_can;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -56,6 +57,23 @@ pub enum Command {
     Actions(misc::ActionsArgs),
     /// Write a deterministic synthetic tenant (for benchmarks and experiments).
     Synth(misc::SynthArgs),
+    /// Open the explorer (terminal UI); `kvaccess` alone does this on the demo tenant.
+    Tui(TuiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// Colour theme (NO_COLOR turns colour off whatever this says).
+    #[arg(long, value_enum, default_value_t = ThemeArg::Dark, env = "KVACCESS_THEME")]
+    pub theme: ThemeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
 }
 
 /// The snapshot every query reads.
@@ -88,6 +106,10 @@ pub enum Format {
 /// exits with `exit::BAD_INPUT`.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        None if std::io::stdout().is_terminal() => tui(&TuiArgs {
+            snapshot: SnapshotArg { snapshot: None },
+            theme: ThemeArg::Dark,
+        }),
         None => {
             misc::print_welcome();
             Ok(exit::OK)
@@ -100,5 +122,31 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo) => misc::demo(),
         Some(Command::Actions(a)) => misc::actions(&a),
         Some(Command::Synth(a)) => misc::synth(&a),
+        Some(Command::Tui(a)) => tui(&a),
     }
+}
+
+fn tui(a: &TuiArgs) -> Result<u8> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the explorer needs a terminal: run it interactively, or use the other commands in scripts"
+        );
+    }
+    let snapshot = a.snapshot.load()?;
+    let source = match &a.snapshot.snapshot {
+        Some(p) => p.display().to_string(),
+        None => "demo tenant (embedded)".to_string(),
+    };
+    let keymap = crate::tui::keymap::Keymap::load();
+    let options = crate::tui::Options {
+        source,
+        theme: match a.theme {
+            ThemeArg::Dark => crate::tui::theme::ThemeKind::Dark,
+            ThemeArg::Light => crate::tui::theme::ThemeKind::Light,
+        },
+        no_color: crate::tui::theme::Theme::no_color_from_env(),
+        keymap,
+    };
+    crate::tui::run(&snapshot, options)?;
+    Ok(exit::OK)
 }

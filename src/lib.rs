@@ -18,3 +18,4 @@ pub mod query;
 pub mod sanitize;
 pub mod snapshot;
 pub mod synth;
+pub mod tui;
