@@ -63,7 +63,7 @@ impl Doc {
         for l in &self.lines {
             let text: String = l.iter().map(|(_, t)| t.as_str()).collect();
             match l.first() {
-                Some((Tone::Heading, _)) => out.push_str(&format!("\n## {text}\n")),
+                Some((Tone::Heading, _)) => out.push_str(&format!("## {text}\n")),
                 _ => {
                     out.push_str(&text);
                     out.push('\n');

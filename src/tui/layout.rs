@@ -115,7 +115,7 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool) -> Areas {
         ..body
     };
     if right.width >= 110 {
-        let main_w = right.width * 52 / 100;
+        let main_w = right.width * 58 / 100;
         a.main = Some(Rect {
             width: main_w,
             ..right

@@ -21,12 +21,14 @@ pub enum Command {
     Goto,
     Principal,
     WhoCan,
+    Op,
     Theme,
 }
 
 impl Command {
-    const ALL: [Command; 6] = [
+    const ALL: [Command; 7] = [
         Self::WhoCan,
+        Self::Op,
         Self::Goto,
         Self::Principal,
         Self::From,
@@ -41,6 +43,7 @@ impl Command {
             Self::Goto => "goto",
             Self::Principal => "principal",
             Self::WhoCan => "who-can",
+            Self::Op => "op",
             Self::Theme => "theme",
         }
     }
@@ -52,6 +55,9 @@ impl Command {
             Self::Goto => "goto <scope name> — select a vault, group or subscription",
             Self::Principal => "principal <name, UPN, appId or id> — select a principal",
             Self::WhoCan => "who-can <operation> — e.g. who-can secrets/get",
+            Self::Op => {
+                "op <operation> — select an operation in the permissions table and explain it"
+            }
             Self::Theme => "theme dark | light",
         }
     }
@@ -166,6 +172,20 @@ impl App<'_> {
                     ))
                 }
             },
+            Command::Op => {
+                self.view = View::Permissions;
+                self.focus = Focus::Main;
+                let _ = self.sync();
+                match self.perms.line_of_op(arg.trim()) {
+                    Some(line) => self.perm_cursor.selected = line,
+                    None => {
+                        self.message = Some(format!(
+                            "'{}' is not an operation at this scope",
+                            clean(arg)
+                        ))
+                    }
+                }
+            }
             Command::Theme => {
                 let want = if arg.eq_ignore_ascii_case("light") {
                     ThemeKind::Light

@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::{App, Focus, Load, Overlay, PromptKind, View, WhoRow};
+use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
 
@@ -176,21 +177,15 @@ impl App<'_> {
         let h = self.pane_height(Focus::Scopes);
         match self.focus {
             Focus::Scopes => {
-                let leaf = self
-                    .scopes
-                    .selected_node()
-                    .is_none_or(|n| n.children.is_empty());
-                if leaf
-                    || self
-                        .scopes
-                        .state
-                        .opened()
-                        .contains(self.scopes.state.selected())
-                        && self.is_vault_selected()
-                {
-                    self.set_focus(Focus::Principals);
-                } else {
+                // Containers open and close; on a vault or an item the next step is picking a principal
+                // (→ or l expands a vault's items).
+                let container = self.scopes.selected_node().is_some_and(|n| {
+                    !n.children.is_empty() && !matches!(n.scope.kind(), ScopeKind::Vault)
+                });
+                if container {
                     self.scopes.toggle(h);
+                } else {
+                    self.set_focus(Focus::Principals);
                 }
             }
             Focus::Principals => self.set_focus(Focus::Main),
@@ -213,12 +208,6 @@ impl App<'_> {
             },
         }
         Vec::new()
-    }
-
-    fn is_vault_selected(&self) -> bool {
-        self.scopes
-            .selected_scope()
-            .is_some_and(|s| s.kind() == crate::model::ScopeKind::Vault)
     }
 
     fn jump_from_who_can(&mut self) {

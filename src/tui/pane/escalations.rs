@@ -60,8 +60,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 t.decision(f.decision),
             ),
             Span::raw(format!("{} ", icon(f.principal.kind))),
-            Span::raw(fit(&clean(&f.principal.display_name), name_w + 1)),
-            Span::styled(fit(&short_id(&f.vault_id), vault_w + 1), t.heading),
+            Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
+            Span::styled(fit(&short_id(&f.vault_id), vault_w) + " ", t.heading),
             Span::raw(f.technique.describe()),
         ]);
         lines.push(if i == app.esc_cursor.selected {

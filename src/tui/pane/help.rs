@@ -102,6 +102,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
         )));
     let p = Paragraph::new(lines(app))
         .block(block)
+        .wrap(ratatui::widgets::Wrap { trim: false })
         .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
     frame.render_widget(p, area);
 }

@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .as_ref()
             .map_or("?", |p| crate::tui::principals::icon(p.kind));
         let label = format!("{icon} {}", crate::sanitize::clean(&r.label));
-        let mut spans = vec![Span::raw(fit(&label, label_w))];
+        let mut spans = vec![Span::raw(fit(&label, label_w - 1) + " ")];
         for c in cols.clone() {
             let Some(cell) = r.cells.get(c) else { continue };
             let (text, d) = cell_text(cell);

@@ -52,7 +52,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let height = inner.height as usize;
     let width = inner.width as usize;
     let show_word = width >= 4 + 16 + 11 + 11;
-    let name_w = width.saturating_sub(4 + 11 + if show_word { 11 } else { 0 }).clamp(10, 34);
+    let name_w = width
+        .saturating_sub(4 + 11 + if show_word { 11 } else { 0 })
+        .clamp(10, 34);
     let mut lines = Vec::new();
     for i in app.perm_cursor.window(height, p.lines.len()) {
         let line = match p.lines.get(i) {
@@ -69,7 +71,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     spans.push(Span::styled(format!(" {:<10}", d.as_str()), t.decision(d)));
                 }
                 if row.escalation.is_some() {
-                    spans.push(Span::styled(format!(" {ESCALATION_SYMBOL} can grant"), t.escalation));
+                    spans.push(Span::styled(
+                        format!(" {ESCALATION_SYMBOL} can grant"),
+                        t.escalation,
+                    ));
                 }
                 let mut l = Line::from(spans);
                 if i == app.perm_cursor.selected {

@@ -81,10 +81,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             "nobody: no identity can do this here, and none can grant it to itself",
         );
     }
-    let name_w = (inner.width as usize / 3).clamp(10, 28);
+    let name_w = (inner.width as usize / 4).clamp(10, 22);
     let focused = app.focus == Focus::Main;
     let mut lines = vec![Line::from(vec![
-        Span::styled(fit("   IDENTITY", name_w + 3), t.title),
+        Span::styled(fit("    IDENTITY", name_w + 5), t.title),
         Span::styled(fit("DECISION", 12), t.title),
         Span::styled("VIA", t.title),
     ])];
@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Line::from(vec![
                     Span::styled(format!("{} ", decision_symbol(d)), t.decision(d)),
                     Span::raw(format!("{} ", icon(e.kind))),
-                    Span::raw(fit(&clean(&e.display_name), name_w)),
+                    Span::raw(fit(&clean(&e.display_name), name_w) + " "),
                     Span::styled(fit(d.as_str(), 12), t.decision(d)),
                     Span::raw(via_text(app.engine, e)),
                 ])
@@ -111,7 +111,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Line::from(vec![
                     Span::styled(format!("{ESCALATION_SYMBOL} "), t.escalation),
                     Span::raw(format!("{} ", icon(f.principal.kind))),
-                    Span::raw(fit(&clean(&f.principal.display_name), name_w)),
+                    Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
                     Span::styled(fit("can grant", 12), t.escalation),
                     Span::raw(f.technique.describe()),
                 ])
