@@ -45,6 +45,16 @@ fn restore_terminal() {
     ratatui::restore();
 }
 
+/// Tells the input thread to stop when dropped, so a panic on the UI thread cannot leave the thread scope
+/// waiting for it forever.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Restores the terminal when dropped, so an early `?` return cannot leave it raw.
 struct Guard;
 
@@ -126,6 +136,7 @@ pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
         let worker_tx = msg_tx.clone();
         let engine_ref = &engine;
         s.spawn(move || worker::serve(engine_ref, job_rx, worker_tx));
+        let _stop = StopOnDrop(&stop);
         let result = (|| -> Result<()> {
             let mut app = App::new(&engine, options);
             let size = terminal.size()?;
@@ -135,6 +146,13 @@ pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
                 let _ = msg_tx.send(m);
             }
             terminal.draw(|f| pane::draw(f, &app))?;
+            if std::env::var_os("KVACCESS_TUI_TEST_PANIC").is_some() {
+                // Lets the end-to-end test prove that a panic still restores the terminal.
+                #[expect(clippy::panic, reason = "a panic on request, for the restore test")]
+                {
+                    panic!("panic requested by KVACCESS_TUI_TEST_PANIC");
+                }
+            }
             while let Ok(msg) = msg_rx.recv() {
                 let mut effects = app.handle(msg);
                 for m in msg_rx.try_iter().take(BATCH) {
@@ -151,7 +169,6 @@ pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
             }
             Ok(())
         })();
-        stop.store(true, Ordering::Relaxed);
         drop(job_tx);
         result
     })
