@@ -135,7 +135,7 @@ fn tui(a: &TuiArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let source = match &a.snapshot.snapshot {
         Some(p) => p.display().to_string(),
-        None => "demo tenant (embedded)".to_string(),
+        None => "demo".to_string(),
     };
     let keymap = crate::tui::keymap::Keymap::load();
     let options = crate::tui::Options {

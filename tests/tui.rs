@@ -15,7 +15,7 @@ use kvaccess::tui::worker::{self, Job, JobSpec};
 use kvaccess::tui::{Options, keymap};
 use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
-const SOURCE: &str = "demo tenant (embedded)";
+const SOURCE: &str = "demo";
 
 fn with_demo<R>(f: impl FnOnce(&mut App) -> R) -> R {
     let s = snapshot::demo();

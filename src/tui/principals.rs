@@ -95,13 +95,7 @@ impl PrincipalList {
             in_directory: false,
             haystack: id.clone(),
         }));
-        all.sort_by(|a, b| {
-            (!a.in_directory, a.name.to_lowercase(), &a.id).cmp(&(
-                !b.in_directory,
-                b.name.to_lowercase(),
-                &b.id,
-            ))
-        });
+        all.sort_by_cached_key(|p| (!p.in_directory, p.name.to_lowercase(), p.id.clone()));
         let shown = (0..all.len()).collect();
         Self {
             all,

@@ -21,22 +21,36 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
     let hint_w = hints.chars().count() as u16;
     let left_w = area.width.saturating_sub(hint_w) as usize;
-    let mut spans: Vec<Span> = Vec::new();
+    let mut fitted: Vec<Span> = Vec::new();
+    let mut used = 0usize;
     if let Some(m) = &app.message {
-        spans.push(Span::styled(format!(" {}", clean(m)), t.heading));
+        let text: String = format!(" {}", clean(m)).chars().take(left_w).collect();
+        used = text.chars().count();
+        fitted.push(Span::styled(text, t.heading));
     } else {
-        let tenant = s
-            .tenant_id
-            .as_deref()
-            .map(|x| clean(x).chars().take(8).collect::<String>() + "…");
-        spans.push(Span::styled(format!(" {}", clean(&app.source)), t.title));
-        if let Some(x) = tenant {
-            spans.push(Span::styled(format!(" · tenant {x}"), t.dim));
+        let errors = s.collection_errors.len();
+        let warnings = s.warnings.len();
+        // (display position, priority, text, style): the most useful facts survive a narrow terminal.
+        let mut parts: Vec<(u8, u8, String, ratatui::style::Style)> =
+            vec![(0, 0, format!(" {}", clean(&app.source)), t.title)];
+        if errors > 0 {
+            let plural = if errors == 1 { "" } else { "s" };
+            parts.push((
+                5,
+                1,
+                format!(" · ⚠ {errors} collection error{plural}"),
+                t.warning,
+            ));
+        }
+        if warnings > 0 {
+            parts.push((6, 2, format!(" · {warnings} load warnings"), t.warning));
         }
         if let Some(at) = &s.collected_at {
-            spans.push(Span::styled(format!(" · {}", clean(at)), t.dim));
+            parts.push((2, 3, format!(" · {}", clean(at)), t.dim));
         }
-        spans.push(Span::styled(
+        parts.push((
+            3,
+            4,
             format!(
                 " · {} vaults {} principals {} assignments",
                 s.vaults.len(),
@@ -45,39 +59,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ),
             t.dim,
         ));
-        let errors = s.collection_errors.len();
-        let warnings = s.warnings.len();
-        if errors > 0 {
-            spans.push(Span::styled(
-                format!(
-                    " · ⚠ {errors} collection error{}",
-                    if errors == 1 { "" } else { "s" }
-                ),
-                t.warning,
-            ));
+        if let Some(x) = s.tenant_id.as_deref() {
+            let short: String = clean(x).chars().take(8).collect();
+            parts.push((1, 5, format!(" · tenant {short}…"), t.dim));
         }
-        if warnings > 0 {
-            spans.push(Span::styled(
-                format!(" · {warnings} load warnings"),
-                t.warning,
-            ));
-        }
-    }
-    let mut used = 0usize;
-    let mut fitted = Vec::new();
-    for sp in spans {
-        let w = sp.content.chars().count();
-        if used + w > left_w {
-            let room = left_w.saturating_sub(used);
-            if room > 1 {
-                let cut: String = sp.content.chars().take(room - 1).collect::<String>() + "…";
-                fitted.push(Span::styled(cut, sp.style));
+        parts.sort_by_key(|p| p.1);
+        let mut kept = Vec::new();
+        for p in parts {
+            let w = p.2.chars().count();
+            if used + w <= left_w {
+                used += w;
+                kept.push(p);
             }
-            used = left_w;
-            break;
         }
-        used += w;
-        fitted.push(sp);
+        kept.sort_by_key(|p| p.0);
+        fitted.extend(kept.into_iter().map(|p| Span::styled(p.2, p.3)));
     }
     fitted.push(Span::raw(" ".repeat(left_w.saturating_sub(used))));
     if area.width >= hint_w {
