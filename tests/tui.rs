@@ -522,3 +522,58 @@ fn hostile_and_long_display_names_render_safely() {
         assert_clean(&render(app, 30, 10));
     });
 }
+
+/// The table uses the fast path and the explanation `Engine::check`: with or without a caller location,
+/// they must agree on every cell, or the screen would contradict itself.
+#[test]
+fn permission_table_agrees_with_the_explained_verdicts() {
+    use kvaccess::eval::Origin;
+    use kvaccess::tui::permissions::{compute, operations};
+    let s = snapshot::demo();
+    let engine = Engine::new(&s);
+    let origins = [
+        None,
+        Some(Origin::Ip("192.0.2.55".parse().unwrap())),
+        Some(Origin::Ip("203.0.113.20".parse().unwrap())),
+        Some(Origin::TrustedService),
+        Some(Origin::PrivateEndpoint(None)),
+    ];
+    let mut scopes: Vec<_> = s.vaults.iter().map(|v| v.scope.clone()).collect();
+    scopes.extend(s.vault_items.iter().map(|i| i.scope.clone()));
+    scopes.extend(s.subscriptions.iter().map(|x| x.scope.clone()));
+    let mut cells = 0;
+    for p in &s.principals {
+        for scope in &scopes {
+            for origin in &origins {
+                let table = compute(&engine, &p.id, scope, origin.as_ref());
+                for row in &table.rows {
+                    let (_, action) = operations()
+                        .iter()
+                        .find(|(o, _)| o.name == row.op.name)
+                        .unwrap();
+                    let origin = if action.plane == kvaccess::catalog::Plane::Data {
+                        origin.as_ref()
+                    } else {
+                        None
+                    };
+                    let v = engine
+                        .check(
+                            &engine.subject(&p.id),
+                            &engine.target(scope),
+                            action,
+                            None,
+                            origin,
+                        )
+                        .unwrap();
+                    assert_eq!(
+                        row.decision, v.decision,
+                        "{} {} {} {origin:?}",
+                        p.display_name, row.op.name, scope
+                    );
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert!(cells > 10_000, "{cells}");
+}

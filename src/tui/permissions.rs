@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use crate::catalog::{self, Action, Operation, Plane};
-use crate::eval::{Decision, Engine};
+use crate::eval::{Decision, Engine, Origin, network};
 use crate::model::{PolicyKind, Scope, ScopeKind};
 use crate::query::Technique;
 
@@ -44,6 +44,8 @@ pub struct PermTable {
     pub lines: Vec<TableLine>,
     /// Why some operations are missing (data operations above a vault).
     pub note: Option<String>,
+    /// The caller location the data-plane decisions assume.
+    pub origin: Option<Origin>,
 }
 
 impl PermTable {
@@ -54,6 +56,7 @@ impl PermTable {
             rows: Vec::new(),
             lines: Vec::new(),
             note: None,
+            origin: None,
         }
     }
 
@@ -96,8 +99,14 @@ fn kind_heading(kind: PolicyKind) -> &'static str {
     }
 }
 
-/// Decides every operation for `principal_id` at `scope`.
-pub fn compute(engine: &Engine, principal_id: &str, scope: &Scope) -> PermTable {
+/// Decides every operation for `principal_id` at `scope`; with a caller location, data-plane decisions
+/// also pass the vault's network rules (as `Engine::check` applies them).
+pub fn compute(
+    engine: &Engine,
+    principal_id: &str,
+    scope: &Scope,
+    origin: Option<&Origin>,
+) -> PermTable {
     let subject = engine.subject(principal_id);
     let target = engine.target(scope);
     let item_kind = match scope.kind() {
@@ -106,6 +115,11 @@ pub fn compute(engine: &Engine, principal_id: &str, scope: &Scope) -> PermTable 
     };
     let mut table = PermTable::empty(scope.clone());
     table.principal = principal_id.to_string();
+    table.origin = origin.cloned();
+    let gate = match (target.vault, origin) {
+        (Some(v), Some(o)) => network::admits(&v.network, o).allowed,
+        _ => Some(true),
+    };
     let data_here = target.vault.is_some();
     if !data_here {
         table.note = Some(if scope.vault().is_some() {
@@ -163,13 +177,24 @@ pub fn compute(engine: &Engine, principal_id: &str, scope: &Scope) -> PermTable 
                 .push(TableLine::Kind(kind_heading(kind).to_string()));
         }
         table.lines.push(TableLine::Op(table.rows.len()));
+        let mut decision = engine.decide(&row, action);
+        if op.plane == Plane::Data {
+            decision = match gate {
+                Some(false) => Decision::Denied,
+                None if decision.grants_something() => Decision::Unknown,
+                _ => decision,
+            };
+        }
         table.rows.push(PermRow {
             op,
-            decision: engine.decide(&row, action),
+            decision,
             escalation: None,
         });
     }
-    mark_escalations(engine, principal_id, scope, &mut table);
+    if gate != Some(false) {
+        // granting oneself access does not get a call through a firewall that blocks it
+        mark_escalations(engine, principal_id, scope, &mut table);
+    }
     table
 }
 

@@ -235,6 +235,29 @@ mod large_tenant {
         first_frame(b, large());
     }
 
+    /// The engine's lookups alone, to see how much of the first frame is the explorer's own work.
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn engine_build_only(b: Bencher) {
+        let s = large();
+        b.bench_local(|| Engine::new(s));
+    }
+
+    /// The two things a principal change recomputes: its permission table and its description.
+    #[divan::bench(sample_count = 50)]
+    fn permissions_table_only(b: Bencher) {
+        let engine = Engine::new(large());
+        let scope = large().vaults[0].scope.clone();
+        let id = large().principals[0].id.clone();
+        b.bench_local(|| kvaccess::tui::permissions::compute(&engine, &id, &scope, None));
+    }
+
+    #[divan::bench(sample_count = 50)]
+    fn principal_description_only(b: Bencher) {
+        let engine = Engine::new(large());
+        let id = large().principals[0].id.clone();
+        b.bench_local(|| kvaccess::tui::explain::principal(&engine, &id));
+    }
+
     #[divan::bench(sample_count = 20)]
     fn full_frame_render(b: Bencher) {
         redraw(b, large());

@@ -26,14 +26,17 @@ impl App<'_> {
         ) else {
             return;
         };
-        if self.perms.scope == scope && self.perms.principal == p.id {
+        if self.perms.scope == scope
+            && self.perms.principal == p.id
+            && self.perms.origin == self.origin
+        {
             return;
         }
         let keep = self
             .perms
             .row_at_line(self.perm_cursor.selected)
             .map(|r| r.op.name);
-        self.perms = permissions::compute(self.engine, &p.id.clone(), &scope);
+        self.perms = permissions::compute(self.engine, &p.id.clone(), &scope, self.origin.as_ref());
         let line = keep
             .and_then(|name| self.perms.line_of_op(name))
             .or_else(|| self.perms.op_line_near(0, 1))
