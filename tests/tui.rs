@@ -577,3 +577,19 @@ fn permission_table_agrees_with_the_explained_verdicts() {
     }
     assert!(cells > 10_000, "{cells}");
 }
+
+#[test]
+fn who_can_lists_only_self_grants_that_give_the_operation() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-prod<enter>:who-can keys/sign<enter>");
+        let s = render(app, 160, 48);
+        assert!(s.contains("Who can keys/sign @ kv-app-prod"), "{s}");
+        assert!(
+            !s.contains("ARM template"),
+            "template deployments read secrets, not keys:\n{s}"
+        );
+        press(app, ":who-can secrets/get<enter>");
+        let s = render(app, 160, 48);
+        assert!(s.contains("ARM template"), "{s}");
+    });
+}

@@ -287,12 +287,24 @@ impl<'a> App<'a> {
         self.pending.get(&kind).map(|p| p.1.as_str())
     }
 
-    /// Who-can rows in display order.
+    /// Who-can rows in display order. Self-grant findings are kept only when they would give this very
+    /// operation: a template deployment reads secrets, so it is no path to `keys/sign`.
     pub fn who_rows(&self) -> Vec<WhoRow> {
         self.who.ready().map_or_else(Vec::new, |w| {
+            let relevant = |f: &Finding| {
+                f.lacks.contains(&w.operation)
+                    && (f.technique != crate::query::Technique::TemplateDeployment
+                        || w.operation == "secrets/get")
+            };
             (0..w.principals.len())
                 .map(WhoRow::Entry)
-                .chain((0..w.can_grant_themselves.len()).map(WhoRow::Escalation))
+                .chain(
+                    w.can_grant_themselves
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| relevant(f))
+                        .map(|(i, _)| WhoRow::Escalation(i)),
+                )
                 .collect()
         })
     }

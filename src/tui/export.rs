@@ -194,7 +194,11 @@ fn table(app: &App) -> Result<Table, String> {
                     ]
                 })
                 .collect();
-            rows.extend(w.can_grant_themselves.iter().map(|f| {
+            let findings = app.who_rows().into_iter().filter_map(|r| match r {
+                crate::tui::app::WhoRow::Escalation(i) => w.can_grant_themselves.get(i),
+                crate::tui::app::WhoRow::Entry(_) => None,
+            });
+            rows.extend(findings.map(|f| {
                 vec![
                     f.principal.display_name.clone(),
                     f.principal.id.clone(),

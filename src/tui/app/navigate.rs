@@ -311,6 +311,7 @@ impl App<'_> {
                 }
             }
             Focus::Main => {
+                let who_rows = self.who_rows().len();
                 let (cursor, n, skip) = match self.view {
                     View::Permissions => (&mut self.perm_cursor, self.perms.lines.len(), 0),
                     View::Matrix => (
@@ -318,13 +319,7 @@ impl App<'_> {
                         self.matrix.ready().map_or(0, |m| m.rows.len()),
                         2,
                     ),
-                    View::WhoCan => {
-                        let n = self
-                            .who
-                            .ready()
-                            .map_or(0, |w| w.principals.len() + w.can_grant_themselves.len());
-                        (&mut self.who_cursor, n, 1)
-                    }
+                    View::WhoCan => (&mut self.who_cursor, who_rows, 1),
                     View::Escalations => (
                         &mut self.esc_cursor,
                         self.escalations.ready().map_or(0, Vec::len),
