@@ -156,9 +156,28 @@ pub struct App<'a> {
     /// One line for the status bar until the next key.
     pub message: Option<String>,
     pub quit: bool,
+    /// How many vaults' access policies name each object id.
+    pub policy_vaults: HashMap<String, usize>,
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
     pending: HashMap<JobKind, (u64, String)>,
+}
+
+fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
+    let mut out: HashMap<String, usize> = HashMap::new();
+    for v in &engine.snapshot.vaults {
+        let mut ids: Vec<&str> = v
+            .access_policies
+            .iter()
+            .map(|e| e.object_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            *out.entry(id.to_string()).or_default() += 1;
+        }
+    }
+    out
 }
 
 impl<'a> App<'a> {
@@ -199,6 +218,7 @@ impl<'a> App<'a> {
             overlay: None,
             message,
             quit: false,
+            policy_vaults: policy_vaults(engine),
             next_ticket: 0,
             pending: HashMap::new(),
         };

@@ -2,7 +2,7 @@
 //! the snapshot, with the badges a vault earns. Expansion and selection live in a `TreeState` that only
 //! `update` touches; drawing rebuilds a throw-away copy from it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use ratatui::text::{Line, Span};
 use tui_tree_widget::{TreeItem, TreeState};
@@ -459,12 +459,4 @@ fn node_line(n: &ScopeNode, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(b.label(), style));
     }
     Line::from(spans)
-}
-
-/// Scope keys by kind, used by tests and the palette's `goto`.
-pub fn names(tree: &ScopeTree) -> BTreeMap<String, String> {
-    tree.nodes
-        .iter()
-        .map(|n| (n.label.to_lowercase(), n.scope.key().to_string()))
-        .collect()
 }

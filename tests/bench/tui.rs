@@ -255,7 +255,7 @@ mod large_tenant {
     fn principal_description_only(b: Bencher) {
         let engine = Engine::new(large());
         let id = large().principals[0].id.clone();
-        b.bench_local(|| kvaccess::tui::explain::principal(&engine, &id));
+        b.bench_local(|| kvaccess::tui::explain::principal(&engine, &id, 1));
     }
 
     #[divan::bench(sample_count = 20)]

@@ -159,10 +159,10 @@ impl App<'_> {
                 .scopes
                 .selected_scope()
                 .map_or_else(Doc::default, |s| explain::scope(engine, s)),
-            Focus::Principals => self
-                .principals
-                .selected()
-                .map_or_else(Doc::default, |p| explain::principal(engine, &p.id)),
+            Focus::Principals => self.principals.selected().map_or_else(Doc::default, |p| {
+                let n = self.policy_vaults.get(&p.id).copied().unwrap_or(0);
+                explain::principal(engine, &p.id, n)
+            }),
             Focus::Main | Focus::Explain => self.explain_main(),
         }
     }

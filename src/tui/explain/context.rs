@@ -119,7 +119,10 @@ pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
     doc
 }
 
-pub fn principal(engine: &Engine, id: &str) -> Doc {
+/// A principal: its ids, groups or members, and how many grants name it. `policy_vaults` is the number of
+/// vaults whose access policies name it (counted once per snapshot by the caller: scanning every vault per
+/// keypress is what a large tenant cannot afford).
+pub fn principal(engine: &Engine, id: &str, policy_vaults: usize) -> Doc {
     let p = engine
         .index
         .principal
@@ -175,12 +178,7 @@ pub fn principal(engine: &Engine, id: &str) -> Doc {
         }
     }
     let direct = engine.index.assignments_of.get(id).map_or(0, Vec::len);
-    let policies = engine
-        .snapshot
-        .vaults
-        .iter()
-        .filter(|v| v.access_policies.iter().any(|e| e.object_id == id))
-        .count();
+    let policies = policy_vaults;
     doc.heading("Named directly by");
     doc.text(format!("{direct} role assignment(s) and access policies on {policies} vault(s). Grants to its groups come on top."));
     doc.styled(
