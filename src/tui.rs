@@ -124,8 +124,24 @@ fn perform(effects: Vec<Effect>, jobs: &mpsc::Sender<Job>) -> Vec<Msg> {
 
 /// Opens the explorer on a snapshot until the user quits.
 pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
-    let engine = Engine::new(snapshot);
     let (mut terminal, _guard) = init_terminal()?;
+    // Indexing a large tenant takes a moment: say so rather than show a blank screen.
+    terminal.draw(|f| {
+        let text = format!(
+            "kvaccess — indexing {} principals, {} vaults, {} role assignments…",
+            snapshot.principals.len(),
+            snapshot.vaults.len(),
+            snapshot.role_assignments.len()
+        );
+        let area = f.area();
+        let line = ratatui::layout::Rect {
+            y: area.height / 2,
+            height: 1.min(area.height),
+            ..area
+        };
+        f.render_widget(ratatui::widgets::Paragraph::new(text).centered(), line);
+    })?;
+    let engine = Engine::new(snapshot);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let stop = AtomicBool::new(false);
