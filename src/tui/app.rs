@@ -329,6 +329,14 @@ impl<'a> App<'a> {
         })
     }
 
+    /// The selected scope as the tree names it (a subscription's display name, not its GUID).
+    pub fn scope_label(&self) -> String {
+        self.scopes
+            .selected_node()
+            .map(|n| n.label.clone())
+            .unwrap_or_default()
+    }
+
     pub fn origin_label(&self) -> Option<String> {
         self.origin.as_ref().map(|o| match o {
             Origin::Ip(ip) => ip.to_string(),

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .selected()
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let at = crate::sanitize::clean(p.scope.name()).into_owned();
+    let at = app.scope_label();
     let mut title = vec![
         Span::raw("Permissions "),
         Span::styled(format!("{who} @ {at} "), t.heading),

@@ -52,11 +52,7 @@ pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let at = app
-        .scopes
-        .selected_scope()
-        .map(|s| clean(s.name()).into_owned())
-        .unwrap_or_default();
+    let at = app.scope_label();
     let title = vec![
         Span::raw("Who can "),
         Span::styled(format!("{} @ {at}", app.who_op), t.heading),
