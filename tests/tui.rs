@@ -544,7 +544,13 @@ fn permission_table_agrees_with_the_explained_verdicts() {
     let mut cells = 0;
     for p in &s.principals {
         for scope in &scopes {
-            for origin in &origins {
+            // the firewall only matters at vaults; items and subscriptions are checked without a location
+            let here = if scope.kind() == kvaccess::model::ScopeKind::Vault {
+                &origins[..]
+            } else {
+                &origins[..1]
+            };
+            for origin in here {
                 let table = compute(&engine, &p.id, scope, origin.as_ref());
                 for row in &table.rows {
                     let (_, action) = operations()
@@ -575,7 +581,7 @@ fn permission_table_agrees_with_the_explained_verdicts() {
             }
         }
     }
-    assert!(cells > 10_000, "{cells}");
+    assert!(cells > 5_000, "{cells}");
 }
 
 #[test]
