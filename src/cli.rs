@@ -10,6 +10,7 @@ mod output;
 mod whatif;
 mod who_can;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -71,6 +72,23 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
     /// Build a snapshot from the JSON that `az` commands print (see `kvaccess import --help`).
     Import(fetch::ImportArgs),
+    /// Open the explorer (terminal UI); `kvaccess` alone does this on the demo tenant.
+    Tui(TuiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// Colour theme (NO_COLOR turns colour off whatever this says).
+    #[arg(long, value_enum, default_value_t = ThemeArg::Dark, env = "KVACCESS_THEME")]
+    pub theme: ThemeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
 }
 
 /// The snapshot every query reads.
@@ -103,6 +121,10 @@ pub enum Format {
 /// exits with `exit::BAD_INPUT`.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        None if std::io::stdout().is_terminal() => tui(&TuiArgs {
+            snapshot: SnapshotArg { snapshot: None },
+            theme: ThemeArg::Dark,
+        }),
         None => {
             misc::print_welcome();
             Ok(exit::OK)
@@ -120,5 +142,31 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Synth(a)) => misc::synth(&a),
         Some(Command::Fetch(a)) => fetch::run_fetch(&a),
         Some(Command::Import(a)) => fetch::run_import(&a),
+        Some(Command::Tui(a)) => tui(&a),
     }
+}
+
+fn tui(a: &TuiArgs) -> Result<u8> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the explorer needs a terminal: run it interactively, or use the other commands in scripts"
+        );
+    }
+    let snapshot = a.snapshot.load()?;
+    let source = match &a.snapshot.snapshot {
+        Some(p) => p.display().to_string(),
+        None => "demo".to_string(),
+    };
+    let keymap = crate::tui::keymap::Keymap::load();
+    let options = crate::tui::Options {
+        source,
+        theme: match a.theme {
+            ThemeArg::Dark => crate::tui::theme::ThemeKind::Dark,
+            ThemeArg::Light => crate::tui::theme::ThemeKind::Light,
+        },
+        no_color: crate::tui::theme::Theme::no_color_from_env(),
+        keymap,
+    };
+    crate::tui::run(&snapshot, options)?;
+    Ok(exit::OK)
 }

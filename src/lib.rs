@@ -20,4 +20,5 @@ pub mod query;
 pub mod sanitize;
 pub mod snapshot;
 pub mod synth;
+pub mod tui;
 pub mod whatif;

@@ -149,7 +149,7 @@ pub fn print_welcome() {
     let _ = cmd.print_help();
     let _ = writeln!(
         std::io::stdout(),
-        "\nThe terminal UI is on its way. Meanwhile every command works on the embedded demo tenant, for example:\n  \
+        "\nRun kvaccess in a terminal (or `kvaccess tui`) to open the explorer. Every command also works on the embedded demo tenant, for example:\n  \
          kvaccess who-can --scope /subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-prod --action secrets/get\n  \
          kvaccess escalations"
     );

@@ -1,0 +1,142 @@
+//! The one message vocabulary of the explorer. [`Action`]s are what a user can bind to keys (they appear in
+//! the keymap file, the help overlay and the command palette); [`Msg`]s are everything that reaches the loop
+//! (terminal events, background results); [`Effect`]s are what `update` asks the loop to do, since `update`
+//! itself does no IO.
+
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use serde::Deserialize;
+
+use crate::tui::worker::{Job, JobResult};
+
+/// User-bindable actions. The snake_case names are the keymap file's `run` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Palette,
+    FocusNext,
+    FocusPrev,
+    FocusScopes,
+    FocusPrincipals,
+    FocusMain,
+    FocusExplain,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Select,
+    Filter,
+    ViewPermissions,
+    ToggleMatrix,
+    ViewWhoCan,
+    ViewEscalations,
+    Zoom,
+    From,
+    Copy,
+    Export,
+    ToggleTheme,
+    /// Unbinds a key in a user keymap.
+    None,
+}
+
+impl Action {
+    /// Every bindable action, in the order the palette lists them.
+    pub const ALL: [Action; 29] = [
+        Self::ViewPermissions,
+        Self::ToggleMatrix,
+        Self::ViewWhoCan,
+        Self::ViewEscalations,
+        Self::Select,
+        Self::Filter,
+        Self::From,
+        Self::Copy,
+        Self::Export,
+        Self::Zoom,
+        Self::ToggleTheme,
+        Self::Help,
+        Self::FocusScopes,
+        Self::FocusPrincipals,
+        Self::FocusMain,
+        Self::FocusExplain,
+        Self::FocusNext,
+        Self::FocusPrev,
+        Self::Up,
+        Self::Down,
+        Self::Left,
+        Self::Right,
+        Self::PageUp,
+        Self::PageDown,
+        Self::Top,
+        Self::Bottom,
+        Self::Back,
+        Self::Palette,
+        Self::Quit,
+    ];
+
+    /// The name used in the keymap file and typed in the palette.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Back => "back",
+            Self::Help => "help",
+            Self::Palette => "palette",
+            Self::FocusNext => "focus_next",
+            Self::FocusPrev => "focus_prev",
+            Self::FocusScopes => "focus_scopes",
+            Self::FocusPrincipals => "focus_principals",
+            Self::FocusMain => "focus_main",
+            Self::FocusExplain => "focus_explain",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Left => "left",
+            Self::Right => "right",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::Select => "select",
+            Self::Filter => "filter",
+            Self::ViewPermissions => "view_permissions",
+            Self::ToggleMatrix => "toggle_matrix",
+            Self::ViewWhoCan => "view_who_can",
+            Self::ViewEscalations => "view_escalations",
+            Self::Zoom => "zoom",
+            Self::From => "from",
+            Self::Copy => "copy",
+            Self::Export => "export",
+            Self::ToggleTheme => "toggle_theme",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Everything the loop receives.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Done(JobResult),
+    /// The outcome of an export the loop carried out.
+    Exported(Result<String, String>),
+}
+
+/// What `update` asks the loop to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Heavy evaluation, off the UI thread.
+    Run(Job),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Write text to a file, atomically.
+    Write {
+        path: std::path::PathBuf,
+        content: String,
+    },
+}

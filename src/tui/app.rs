@@ -1,0 +1,351 @@
+//! The explorer's state and its one `update`: messages in, state changed, effects out. Nothing here does
+//! IO; the loop in `tui.rs` (or a test) carries out the returned [`Effect`]s.
+
+mod commands;
+mod input;
+mod navigate;
+mod sync;
+
+use std::collections::HashMap;
+
+use ratatui::layout::Rect;
+use tui_input::Input;
+
+use crate::eval::{Engine, Origin};
+use crate::query::{Finding, Matrix, WhoCan};
+use crate::tui::action::{Effect, Msg};
+use crate::tui::cursor::Cursor;
+use crate::tui::explain::Doc;
+use crate::tui::keymap::Keymap;
+pub use crate::tui::layout::Focus;
+use crate::tui::layout::{self, Areas};
+use crate::tui::permissions::PermTable;
+use crate::tui::principals::PrincipalList;
+use crate::tui::scopes::ScopeTree;
+use crate::tui::theme::{Theme, ThemeKind};
+use crate::tui::worker::{JobKind, Output};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Permissions,
+    Matrix,
+    WhoCan,
+    Escalations,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [
+        Self::Permissions,
+        Self::Matrix,
+        Self::WhoCan,
+        Self::Escalations,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Permissions => "Permissions",
+            Self::Matrix => "Matrix",
+            Self::WhoCan => "Who can",
+            Self::Escalations => "Escalations",
+        }
+    }
+}
+
+/// A background result, or where it stands.
+#[derive(Debug, Default)]
+pub enum Load<T> {
+    #[default]
+    Idle,
+    Loading(String),
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Load<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Self::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    From,
+    Export,
+}
+
+impl PromptKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::From => {
+                "Calls come from (IP, 'subnet <id>', 'pe', 'trusted', or empty for anywhere)"
+            }
+            Self::Export => "Export this view to (.json, .csv or .md)",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Palette { input: Input, cursor: Cursor },
+    Prompt { kind: PromptKind, input: Input },
+}
+
+/// How the explorer starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// What the status bar calls the snapshot: a path, or "demo".
+    pub source: String,
+    pub theme: ThemeKind,
+    pub no_color: bool,
+    pub keymap: Keymap,
+}
+
+impl Options {
+    /// Defaults for tests and benchmarks: dark theme, embedded keymap only, colour on.
+    pub fn plain(source: &str) -> Self {
+        Self {
+            source: source.to_string(),
+            theme: ThemeKind::Dark,
+            no_color: false,
+            keymap: Keymap::defaults(),
+        }
+    }
+}
+
+/// Selected rows in the who-can view: identities first, then those who can grant themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhoRow {
+    Entry(usize),
+    Escalation(usize),
+}
+
+pub struct App<'a> {
+    pub engine: &'a Engine<'a>,
+    pub source: String,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub size: Rect,
+    pub focus: Focus,
+    pub view: View,
+    pub zoom: bool,
+    pub scopes: ScopeTree,
+    pub principals: PrincipalList,
+    /// The filter box is taking keystrokes.
+    pub filtering: bool,
+    pub filter: Input,
+    pub perms: PermTable,
+    /// Line of `perms.lines` (always an operation line when there is one).
+    pub perm_cursor: Cursor,
+    pub matrix: Load<Matrix>,
+    pub matrix_cursor: Cursor,
+    pub matrix_col: usize,
+    pub who: Load<WhoCan>,
+    pub who_op: String,
+    pub who_cursor: Cursor,
+    pub escalations: Load<Vec<Finding>>,
+    pub esc_cursor: Cursor,
+    pub explain: Doc,
+    pub explain_scroll: usize,
+    explain_key: String,
+    pub origin: Option<Origin>,
+    pub overlay: Option<Overlay>,
+    /// One line for the status bar until the next key.
+    pub message: Option<String>,
+    pub quit: bool,
+    /// How many vaults' access policies name each object id.
+    pub policy_vaults: HashMap<String, usize>,
+    next_ticket: u64,
+    /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
+    pending: HashMap<JobKind, (u64, String)>,
+}
+
+fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
+    let mut out: HashMap<String, usize> = HashMap::new();
+    for v in &engine.snapshot.vaults {
+        let mut ids: Vec<&str> = v
+            .access_policies
+            .iter()
+            .map(|e| e.object_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            *out.entry(id.to_string()).or_default() += 1;
+        }
+    }
+    out
+}
+
+impl<'a> App<'a> {
+    pub fn new(engine: &'a Engine<'a>, options: Options) -> Self {
+        let theme = Theme::pick(options.theme, options.no_color);
+        let scopes = ScopeTree::build(engine, &theme);
+        let principals = PrincipalList::build(engine);
+        let perms = PermTable::empty(crate::model::Scope::root());
+        let message =
+            (!options.keymap.warnings.is_empty()).then(|| options.keymap.warnings.join("; "));
+        let mut app = Self {
+            engine,
+            source: options.source,
+            theme,
+            keymap: options.keymap,
+            size: Rect::new(0, 0, 80, 24),
+            focus: Focus::Scopes,
+            view: View::Permissions,
+            zoom: false,
+            scopes,
+            principals,
+            filtering: false,
+            filter: Input::default(),
+            perms,
+            perm_cursor: Cursor::default(),
+            matrix: Load::Idle,
+            matrix_cursor: Cursor::default(),
+            matrix_col: 0,
+            who: Load::Idle,
+            who_op: "secrets/get".into(),
+            who_cursor: Cursor::default(),
+            escalations: Load::Idle,
+            esc_cursor: Cursor::default(),
+            explain: Doc::default(),
+            explain_scroll: 0,
+            explain_key: String::new(),
+            origin: None,
+            overlay: None,
+            message,
+            quit: false,
+            policy_vaults: policy_vaults(engine),
+            next_ticket: 0,
+            pending: HashMap::new(),
+        };
+        let _ = app.sync();
+        app
+    }
+
+    /// The one update: a message in, the effects the loop must carry out back.
+    pub fn handle(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match msg {
+            Msg::Key(key) => {
+                if key.kind != ratatui::crossterm::event::KeyEventKind::Release {
+                    self.message = None;
+                    effects.extend(self.on_key(key));
+                }
+            }
+            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Resize(w, h) => self.resize(w, h),
+            Msg::Done(result) => self.on_result(result.kind, result.ticket, result.output),
+            Msg::Exported(r) => {
+                self.message = Some(match r {
+                    Ok(path) => format!("exported to {path}"),
+                    Err(e) => format!("export failed: {e}"),
+                });
+            }
+        }
+        effects.extend(self.sync());
+        effects
+    }
+
+    pub fn resize(&mut self, w: u16, h: u16) {
+        self.size = Rect::new(0, 0, w, h);
+        self.keep_all_visible();
+    }
+
+    pub fn areas(&self) -> Areas {
+        layout::compute(self.size, self.focus, self.zoom)
+    }
+
+    /// Rows available inside a pane (what scrolling keeps the selection within).
+    pub fn pane_height(&self, f: Focus) -> usize {
+        let areas = layout::compute(self.size, f, self.zoom && self.focus == f);
+        let h = layout::inner_height(areas.of(f));
+        let headers = match (f, self.view) {
+            (Focus::Main, View::Matrix) => 2,
+            (Focus::Main, View::WhoCan | View::Escalations) => 1,
+            _ => 0,
+        };
+        h.saturating_sub(headers).max(1)
+    }
+
+    fn on_result(&mut self, kind: JobKind, ticket: u64, output: Output) {
+        if self.pending.get(&kind).map(|p| p.0) != Some(ticket) {
+            return; // stale: the user asked for something else since
+        }
+        match output {
+            Output::Matrix(r) => {
+                self.matrix = match r {
+                    Ok(m) => Load::Ready(m),
+                    Err(e) => Load::Failed(e),
+                };
+                self.matrix_cursor = Cursor::default();
+            }
+            Output::WhoCan(r) => {
+                self.who = match r {
+                    Ok(w) => Load::Ready(w),
+                    Err(e) => Load::Failed(e),
+                };
+                self.who_cursor = Cursor::default();
+            }
+            Output::Escalations(f) => {
+                self.escalations = Load::Ready(f);
+                self.esc_cursor = Cursor::default();
+            }
+        }
+    }
+
+    fn ticket(&mut self, kind: JobKind, what: String) -> u64 {
+        self.next_ticket += 1;
+        self.pending.insert(kind, (self.next_ticket, what));
+        self.next_ticket
+    }
+
+    fn pending_for(&self, kind: JobKind) -> Option<&str> {
+        self.pending.get(&kind).map(|p| p.1.as_str())
+    }
+
+    /// Who-can rows in display order. Self-grant findings are kept only when they would give this very
+    /// operation: a template deployment reads secrets, so it is no path to `keys/sign`.
+    pub fn who_rows(&self) -> Vec<WhoRow> {
+        self.who.ready().map_or_else(Vec::new, |w| {
+            let relevant = |f: &Finding| {
+                f.lacks.contains(&w.operation)
+                    && (f.technique != crate::query::Technique::TemplateDeployment
+                        || w.operation == "secrets/get")
+            };
+            (0..w.principals.len())
+                .map(WhoRow::Entry)
+                .chain(
+                    w.can_grant_themselves
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| relevant(f))
+                        .map(|(i, _)| WhoRow::Escalation(i)),
+                )
+                .collect()
+        })
+    }
+
+    /// The selected scope as the tree names it (a subscription's display name, not its GUID).
+    pub fn scope_label(&self) -> String {
+        self.scopes
+            .selected_node()
+            .map(|n| n.label.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn origin_label(&self) -> Option<String> {
+        self.origin.as_ref().map(|o| match o {
+            Origin::Ip(ip) => ip.to_string(),
+            Origin::Subnet(s) => format!("subnet {}", crate::tui::explain::short_id(s)),
+            Origin::PrivateEndpoint(Some(p)) => {
+                format!("private endpoint {}", crate::tui::explain::short_id(p))
+            }
+            Origin::PrivateEndpoint(None) => "a private endpoint".into(),
+            Origin::TrustedService => "a trusted Azure service".into(),
+        })
+    }
+}

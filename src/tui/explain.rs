@@ -1,0 +1,153 @@
+//! Explanations written for people learning the model: what the selected cell, scope, principal or finding
+//! means, in sentences. They are plain data ([`Doc`]), so the Explain pane styles them and the exporter
+//! writes them as Markdown. Every string from the snapshot passes through [`clean`].
+
+mod cell;
+mod context;
+
+pub use cell::cell;
+pub use context::{finding, matrix_cell, principal, scope};
+
+use crate::eval::{Decision, Engine};
+use crate::model::{Scope, ScopeKind};
+use crate::sanitize::clean;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Heading,
+    Dim,
+    Id,
+    Decision(Decision),
+    Escalation,
+}
+
+pub type Span = (Tone, String);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Doc {
+    pub title: String,
+    pub lines: Vec<Vec<Span>>,
+}
+
+impl Doc {
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            lines: Vec::new(),
+        }
+    }
+
+    pub fn heading(&mut self, text: &str) {
+        if !self.lines.is_empty() {
+            self.lines.push(Vec::new());
+        }
+        self.lines.push(vec![(Tone::Heading, text.to_string())]);
+    }
+
+    pub fn text(&mut self, text: impl Into<String>) {
+        self.lines.push(vec![(Tone::Plain, text.into())]);
+    }
+
+    pub fn styled(&mut self, tone: Tone, text: impl Into<String>) {
+        self.lines.push(vec![(tone, text.into())]);
+    }
+
+    pub fn line(&mut self, spans: Vec<Span>) {
+        self.lines.push(spans);
+    }
+
+    /// The document as Markdown-ish plain text (export, tests).
+    pub fn plain(&self) -> String {
+        let mut out = format!("# {}\n", self.title);
+        for l in &self.lines {
+            let text: String = l.iter().map(|(_, t)| t.as_str()).collect();
+            match l.first() {
+                Some((Tone::Heading, _)) => out.push_str(&format!("## {text}\n")),
+                _ => {
+                    out.push_str(&text);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A principal's display name (cleaned), or its id when the directory data lacks it.
+pub fn name_of(engine: &Engine, id: &str) -> String {
+    let name = engine
+        .index
+        .principal
+        .get(id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .map(|p| p.display_name.as_str());
+    clean(name.unwrap_or(id)).into_owned()
+}
+
+/// A scope in words: `vault kv-app-rbac`, `resource group rg-app-prod`, `subscription Prod`.
+pub fn describe_scope(engine: &Engine, scope: &str) -> String {
+    let Ok(s) = Scope::parse(scope) else {
+        return clean(scope).into_owned();
+    };
+    let name = clean(s.name()).into_owned();
+    match s.kind() {
+        ScopeKind::Root => "the tenant root (/)".into(),
+        ScopeKind::ManagementGroup => {
+            let display = engine
+                .snapshot
+                .management_groups
+                .iter()
+                .find(|g| g.scope == s)
+                .map(|g| clean(&g.display_name).into_owned());
+            format!("management group {}", display.unwrap_or(name))
+        }
+        ScopeKind::Subscription => {
+            let display = engine
+                .snapshot
+                .subscriptions
+                .iter()
+                .find(|x| x.scope == s)
+                .map(|x| clean(&x.display_name).into_owned());
+            format!("subscription {}", display.unwrap_or(name))
+        }
+        ScopeKind::ResourceGroup => format!("resource group {name}"),
+        ScopeKind::Vault => format!("vault {name}"),
+        ScopeKind::VaultItem(kind) => {
+            let vault = s
+                .vault()
+                .map(|v| clean(v.name()).into_owned())
+                .unwrap_or_default();
+            format!(
+                "{} {name} in vault {vault}",
+                kind.as_str().trim_end_matches('s')
+            )
+        }
+        ScopeKind::Resource => format!("resource {name}"),
+    }
+}
+
+/// `kv-app-rbac ← resource group rg-app-prod ← subscription Prod ← …`: where inherited grants come from.
+pub fn ancestry_words(engine: &Engine, scope: &Scope) -> String {
+    engine
+        .index
+        .ancestry(scope)
+        .scopes
+        .iter()
+        .map(|s| describe_scope(engine, s.id()))
+        .collect::<Vec<_>>()
+        .join(" ← ")
+}
+
+/// `Bob → Security on-call → Security team`.
+pub fn chain_words(engine: &Engine, principal: &str, groups: &[String]) -> String {
+    std::iter::once(name_of(engine, principal))
+        .chain(groups.iter().map(|g| name_of(engine, g)))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// The last segment of an id, for compact references.
+pub fn short_id(id: &str) -> String {
+    clean(id.rsplit('/').find(|s| !s.is_empty()).unwrap_or(id)).into_owned()
+}

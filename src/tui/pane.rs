@@ -1,0 +1,102 @@
+//! Drawing: one function over `&App`. Each pane reads the state it shows and never changes it.
+
+pub mod escalations;
+pub mod explain;
+pub mod header;
+pub mod help;
+pub mod matrix;
+pub mod palette;
+pub mod permissions;
+pub mod principals;
+pub mod scopes;
+pub mod status_bar;
+pub mod who_can;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use crate::tui::app::{App, Focus, View};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let areas = crate::tui::layout::compute(area, app.focus, app.zoom);
+    header::draw(frame, app, areas.header, areas.single);
+    if let Some(r) = areas.scopes {
+        scopes::draw(frame, app, r);
+    }
+    if let Some(r) = areas.principals {
+        principals::draw(frame, app, r);
+    }
+    if let Some(r) = areas.main {
+        match app.view {
+            View::Permissions => permissions::draw(frame, app, r),
+            View::Matrix => matrix::draw(frame, app, r),
+            View::WhoCan => who_can::draw(frame, app, r),
+            View::Escalations => escalations::draw(frame, app, r),
+        }
+    }
+    if let Some(r) = areas.explain {
+        explain::draw(frame, app, r);
+    }
+    status_bar::draw(frame, app, areas.status);
+    match &app.overlay {
+        Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
+        Some(crate::tui::app::Overlay::Palette { input, cursor }) => {
+            palette::draw_palette(frame, app, input, cursor)
+        }
+        Some(crate::tui::app::Overlay::Prompt { kind, input }) => {
+            palette::draw_prompt(frame, app, *kind, input)
+        }
+        None => {}
+    }
+}
+
+/// A pane's frame: rounded and highlighted when focused.
+pub fn block<'a>(app: &App, pane: Focus, title: Vec<Span<'a>>) -> Block<'a> {
+    let focused = app.focus == pane;
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(title);
+    spans.push(Span::raw(" "));
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Line::from(spans).style(if focused { t.title } else { t.base }))
+}
+
+/// The selected row's style: strong in the focused pane, quieter elsewhere.
+pub fn selection(t: &Theme, focused: bool) -> Style {
+    if focused {
+        t.selected
+    } else {
+        t.selected_unfocused
+    }
+}
+
+/// A message in the middle of an empty pane (loading, nothing to show).
+pub fn placeholder(frame: &mut Frame, area: Rect, style: Style, text: &str) {
+    let p = Paragraph::new(text.to_string())
+        .style(style)
+        .wrap(ratatui::widgets::Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+/// Pads or cuts text to exactly `width` cells (by chars; names are cleaned, wide glyphs are rare).
+pub fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n > width {
+        let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    } else {
+        format!("{text}{}", " ".repeat(width - n))
+    }
+}

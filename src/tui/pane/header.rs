@@ -1,0 +1,30 @@
+//! The top line: the views as tabs, and the caller location when one is set.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::{App, View};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" kvaccess ", t.title)];
+    for (i, v) in View::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, v.title());
+        spans.push(Span::styled(
+            label,
+            if *v == app.view { t.selected } else { t.dim },
+        ));
+    }
+    if single {
+        spans.push(Span::styled(
+            format!("  [{}]", app.focus.title()),
+            t.heading,
+        ));
+    }
+    if let Some(o) = app.origin_label() {
+        spans.push(Span::styled(format!("  from {o}"), t.badge));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,124 @@
+//! The reverse view: every identity that can perform the operation at the selected scope, and how (VIA).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, fit, selection};
+use crate::eval::{Engine, GrantKind};
+use crate::query::WhoCanEntry;
+use crate::sanitize::clean;
+use crate::tui::app::{App, Focus, Load, WhoRow};
+use crate::tui::explain::{describe_scope, name_of};
+use crate::tui::principals::icon;
+use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+
+/// How an identity gets the operation: each grant, its scope, and the group chain.
+pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
+    let mut parts: Vec<String> = e
+        .grants
+        .iter()
+        .map(|g| {
+            let what = match g.kind {
+                GrantKind::RoleAssignment => format!(
+                    "{} @ {}",
+                    clean(g.role_name.as_deref().unwrap_or("role?")),
+                    describe_scope(engine, &g.scope)
+                ),
+                GrantKind::AccessPolicy => {
+                    format!("access policy ({})", name_of(engine, &g.principal_id))
+                }
+            };
+            if g.via_groups.is_empty() {
+                what
+            } else {
+                let chain: Vec<String> =
+                    g.via_groups.iter().map(|id| name_of(engine, id)).collect();
+                format!("{what} via {}", chain.join(" → "))
+            }
+        })
+        .collect();
+    if let Some(app) = &e.via_app {
+        parts.push(format!("through app {}", name_of(engine, app)));
+    }
+    if parts.is_empty()
+        && let Some(r) = e.unknown_because.first()
+    {
+        parts.push(format!("unknown: {}", clean(r)));
+    }
+    parts.join("; ")
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let at = app.scope_label();
+    let title = vec![
+        Span::raw("Who can "),
+        Span::styled(format!("{} @ {at}", app.who_op), t.heading),
+    ];
+    let b = block(app, Focus::Main, title);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let w = match &app.who {
+        Load::Ready(w) => w,
+        Load::Loading(what) => {
+            return super::placeholder(frame, inner, t.dim, &format!("⟳ {what}…"));
+        }
+        Load::Failed(e) => return super::placeholder(frame, inner, t.warning, &clean(e)),
+        Load::Idle => return,
+    };
+    let rows = app.who_rows();
+    if rows.is_empty() {
+        return super::placeholder(
+            frame,
+            inner,
+            t.dim,
+            "nobody: no identity can do this here, and none can grant it to itself",
+        );
+    }
+    let name_w = (inner.width as usize / 4).clamp(10, 22);
+    let focused = app.focus == Focus::Main;
+    let mut lines = vec![Line::from(vec![
+        Span::styled(fit("    IDENTITY", name_w + 5), t.title),
+        Span::styled(fit("DECISION", 12), t.title),
+        Span::styled("VIA", t.title),
+    ])];
+    let height = (inner.height as usize).saturating_sub(1);
+    for i in app.who_cursor.window(height, rows.len()) {
+        let line = match rows.get(i) {
+            Some(WhoRow::Entry(k)) => {
+                let Some(e) = w.principals.get(*k) else {
+                    continue;
+                };
+                let d = e.decision;
+                Line::from(vec![
+                    Span::styled(format!("{} ", decision_symbol(d)), t.decision(d)),
+                    Span::raw(format!("{} ", icon(e.kind))),
+                    Span::raw(fit(&clean(&e.display_name), name_w) + " "),
+                    Span::styled(fit(d.as_str(), 12), t.decision(d)),
+                    Span::raw(via_text(app.engine, e)),
+                ])
+            }
+            Some(WhoRow::Escalation(k)) => {
+                let Some(f) = w.can_grant_themselves.get(*k) else {
+                    continue;
+                };
+                Line::from(vec![
+                    Span::styled(format!("{ESCALATION_SYMBOL} "), t.escalation),
+                    Span::raw(format!("{} ", icon(f.principal.kind))),
+                    Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
+                    Span::styled(fit("can grant", 12), t.escalation),
+                    Span::raw(f.technique.describe()),
+                ])
+            }
+            None => continue,
+        };
+        lines.push(if i == app.who_cursor.selected {
+            line.style(selection(t, focused))
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,97 @@
+//! Heavy evaluation off the UI thread. `update` asks for a [`Job`] with a ticket; the worker runs it and
+//! sends back a [`JobResult`] with the same ticket; the app keeps only the answer to its latest ticket of
+//! each kind, so results that arrive after the user moved on are dropped. The computation itself is the
+//! pure [`compute`], which tests and benchmarks call directly.
+
+use std::sync::mpsc::{Receiver, Sender};
+
+use crate::catalog;
+use crate::eval::Engine;
+use crate::model::Scope;
+use crate::query::{self, Finding, Matrix, WhoCan};
+use crate::tui::action::Msg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    Matrix,
+    WhoCan,
+    Escalations,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobSpec {
+    Matrix { vault: Scope },
+    WhoCan { scope: Scope, operation: String },
+    Escalations,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub ticket: u64,
+    pub spec: JobSpec,
+}
+
+impl Job {
+    pub fn kind(&self) -> JobKind {
+        match self.spec {
+            JobSpec::Matrix { .. } => JobKind::Matrix,
+            JobSpec::WhoCan { .. } => JobKind::WhoCan,
+            JobSpec::Escalations => JobKind::Escalations,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Output {
+    Matrix(Result<Matrix, String>),
+    WhoCan(Result<WhoCan, String>),
+    Escalations(Vec<Finding>),
+}
+
+#[derive(Debug)]
+pub struct JobResult {
+    pub ticket: u64,
+    pub kind: JobKind,
+    pub output: Output,
+}
+
+pub fn compute(engine: &Engine, job: &Job) -> JobResult {
+    let output = match &job.spec {
+        JobSpec::Matrix { vault } => {
+            Output::Matrix(query::matrix_for_vault(engine, vault).map_err(|e| e.to_string()))
+        }
+        JobSpec::WhoCan { scope, operation } => Output::WhoCan(
+            catalog::resolve(operation)
+                .and_then(|a| query::who_can(engine, scope, &a))
+                .map_err(|e| e.to_string()),
+        ),
+        JobSpec::Escalations => Output::Escalations(query::escalations(engine, None)),
+    };
+    JobResult {
+        ticket: job.ticket,
+        kind: job.kind(),
+        output,
+    }
+}
+
+/// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
+/// app hangs up.
+pub fn serve(engine: &Engine, jobs: Receiver<Job>, results: Sender<Msg>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        batch.extend(jobs.try_iter());
+        let mut newest: Vec<Job> = Vec::new();
+        for job in batch {
+            match newest.iter_mut().find(|j| j.kind() == job.kind()) {
+                Some(slot) if slot.ticket < job.ticket => *slot = job,
+                Some(_) => {}
+                None => newest.push(job),
+            }
+        }
+        for job in newest {
+            if results.send(Msg::Done(compute(engine, &job))).is_err() {
+                return;
+            }
+        }
+    }
+}
