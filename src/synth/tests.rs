@@ -167,7 +167,12 @@ fn cycles_exist_and_the_engine_survives_them() {
         .principals
         .iter()
         .filter(|p| p.kind == PrincipalKind::Group)
-        .filter_map(|g| Some((g.id.as_str(), g.display_name.strip_prefix("group-")?.parse().ok()?)))
+        .filter_map(|g| {
+            Some((
+                g.id.as_str(),
+                g.display_name.strip_prefix("group-")?.parse().ok()?,
+            ))
+        })
         .collect();
     let upward = s
         .group_memberships

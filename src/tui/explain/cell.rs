@@ -162,7 +162,10 @@ fn grants(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
 }
 
 fn grant(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, g: &Grant) {
-    let d = if g.condition.is_some() {
+    let missing_role = g.kind == GrantKind::RoleAssignment && g.role_name.is_none();
+    let d = if missing_role {
+        Decision::Unknown
+    } else if g.condition.is_some() {
         Decision::Conditional
     } else {
         Decision::Allowed
@@ -189,6 +192,11 @@ fn grant(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, g: &Grant) {
         ),
     };
     doc.styled(Tone::Decision(d), head);
+    if missing_role {
+        doc.text(
+            "    its role definition is not in the snapshot, so whether it grants this cannot be known: a candidate, not a grant.",
+        );
+    }
     if g.via_groups.is_empty() {
         doc.text(format!("    given to {who} directly."));
     } else {
