@@ -80,13 +80,33 @@ pub struct Index {
     pub referenced_ids: HashSet<String>,
 }
 
-fn push<K: Into<String>>(map: &mut HashMap<String, Vec<usize>>, key: K, i: usize) {
-    map.entry(key.into()).or_default().push(i);
+fn edge(map: &mut HashMap<String, Vec<String>>, key: &str, to: &str) {
+    match map.get_mut(key) {
+        Some(list) => list.push(to.to_string()),
+        None => {
+            map.insert(key.to_string(), vec![to.to_string()]);
+        }
+    }
+}
+
+fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+    // Most keys repeat (many assignments per scope): allocate the key only the first time.
+    match map.get_mut(key) {
+        Some(list) => list.push(i),
+        None => {
+            map.insert(key.to_string(), vec![i]);
+        }
+    }
 }
 
 impl Index {
     pub fn build(s: &Snapshot) -> Self {
         let mut ix = Index::default();
+        // Sized up front: rehashing maps of long string keys is a good part of building a large index.
+        ix.principal.reserve(s.principals.len());
+        ix.member_of.reserve(s.principals.len());
+        ix.assignments_at.reserve(s.role_assignments.len() / 4);
+        ix.assignments_of.reserve(s.role_assignments.len() / 2);
         for (i, p) in s.principals.iter().enumerate() {
             ix.principal.insert(p.id.clone(), i);
             if let Some(app) = &p.app_id {
@@ -94,14 +114,8 @@ impl Index {
             }
         }
         for m in &s.group_memberships {
-            ix.member_of
-                .entry(m.member_id.clone())
-                .or_default()
-                .push(m.group_id.clone());
-            ix.members
-                .entry(m.group_id.clone())
-                .or_default()
-                .push(m.member_id.clone());
+            edge(&mut ix.member_of, &m.member_id, &m.group_id);
+            edge(&mut ix.members, &m.group_id, &m.member_id);
         }
         for g in &s.management_groups {
             if let Some(parent) = &g.parent {

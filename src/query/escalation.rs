@@ -4,8 +4,10 @@
 use serde::Serialize;
 
 use crate::catalog::{self, Plane};
+use std::collections::{BTreeSet, HashSet};
+
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
-use crate::model::{Scope, Vault};
+use crate::model::{PrincipalKind, Scope, Vault};
 use crate::query::who_can::{grant_holders, identities};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,22 +125,57 @@ fn finding(
     }
 }
 
+/// The data operations (other than purge) an escalation can gain, resolved once.
+fn gainable() -> &'static [(&'static str, catalog::Action)] {
+    static OPS: std::sync::OnceLock<Vec<(&'static str, catalog::Action)>> =
+        std::sync::OnceLock::new();
+    OPS.get_or_init(|| {
+        catalog::operations()
+            .iter()
+            .filter(|op| op.plane == Plane::Data && !op.is_purge())
+            .filter_map(|op| catalog::resolve(op.name).ok().map(|a| (op.name, a)))
+            .collect()
+    })
+}
+
 /// Data operations (other than purge) the subject cannot perform on the vault now.
-fn lacking(probe: &Probe) -> Vec<String> {
-    let row = probe.engine.prepare(&probe.subject, &probe.target, None);
-    catalog::operations()
+fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<String> {
+    gainable()
         .iter()
-        .filter(|op| op.plane == Plane::Data && !op.is_purge())
-        .filter(|op| {
-            catalog::resolve(op.name)
-                .is_ok_and(|a| probe.engine.decide(&row, &a) != Decision::Allowed)
-        })
-        .map(|op| op.name.to_string())
+        .filter(|(_, a)| engine.decide(row, a) != Decision::Allowed)
+        .map(|(name, _)| name.to_string())
         .collect()
 }
 
-fn possible(v: &Option<Verdict>) -> Option<&Verdict> {
-    v.as_ref().filter(|v| v.decision != Decision::Denied)
+/// Positions in [`LEVERS`].
+const VAULTS_WRITE: usize = 0;
+const POLICIES_WRITE: usize = 1;
+const ASSIGN: usize = 2;
+const DEPLOY: usize = 3;
+
+/// The lever decisions of one principal, with their verdicts built on first use.
+struct Levers<'p, 'e, 'a> {
+    probe: &'p Probe<'e, 'a>,
+    decisions: Vec<Decision>,
+    verdicts: [std::cell::OnceCell<Option<Verdict>>; 4],
+}
+
+impl Levers<'_, '_, '_> {
+    fn decision(&self, lever: usize) -> Option<Decision> {
+        self.decisions.get(lever).copied()
+    }
+
+    /// The lever's verdict when its decision is not "denied".
+    fn possible(&self, lever: usize) -> Option<&Verdict> {
+        if self.decision(lever)? == Decision::Denied {
+            return None;
+        }
+        let name = LEVERS.get(lever)?;
+        self.verdicts
+            .get(lever)?
+            .get_or_init(|| self.probe.check(name))
+            .as_ref()
+    }
 }
 
 /// The management operations that open a self-escalation path.
@@ -151,36 +188,80 @@ const LEVERS: [&str; 4] = [
 
 /// Findings for one vault, one principal at a time.
 pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
-    escalations_for_vault_among(engine, vault, &|_| true)
+    let Ok(write) = catalog::resolve("vaults/write") else {
+        return Vec::new();
+    };
+    let target = engine.target(&vault.scope);
+    let ids = identities(engine, &grant_holders(engine, &target, &write))
+        .into_iter()
+        .map(|(id, _)| id);
+    findings_among(engine, vault, &target, ids)
 }
 
-/// [`escalations_for_vault`] for the identities `keep` accepts (what-if re-examines only those whose
-/// decisions can have changed).
+/// [`escalations_for_vault`] restricted to `candidates` (what-if re-examines only the identities whose
+/// decisions can have changed). A candidate counts when it is one of the vault's grant holders or inside
+/// one of their groups, exactly as the holders' expansion would find it, without expanding every group.
 pub fn escalations_for_vault_among(
     engine: &Engine,
     vault: &Vault,
-    keep: &dyn Fn(&str) -> bool,
+    candidates: &BTreeSet<String>,
 ) -> Vec<Finding> {
     let Ok(write) = catalog::resolve("vaults/write") else {
         return Vec::new();
     };
-    let levers: Vec<_> = LEVERS
-        .iter()
-        .filter_map(|a| catalog::resolve(a).ok())
-        .collect();
     let target = engine.target(&vault.scope);
+    let named: HashSet<String> = grant_holders(engine, &target, &write)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let is_group = |id: &str| {
+        engine.index.is_group_with_members(id)
+            || engine
+                .index
+                .principal
+                .get(id)
+                .and_then(|&i| engine.snapshot.principals.get(i))
+                .is_some_and(|p| p.kind == PrincipalKind::Group)
+    };
+    let ids = candidates
+        .iter()
+        .filter(|id| !is_group(id))
+        .filter(|id| {
+            engine
+                .index
+                .principal_set(id)
+                .ids()
+                .any(|x| named.contains(x))
+        })
+        .cloned();
+    findings_among(engine, vault, &target, ids)
+}
+
+fn findings_among<'a>(
+    engine: &Engine<'a>,
+    vault: &Vault,
+    target: &Target<'a>,
+    ids: impl Iterator<Item = String>,
+) -> Vec<Finding> {
+    static RESOLVED: std::sync::OnceLock<Vec<catalog::Action>> = std::sync::OnceLock::new();
+    let levers = RESOLVED.get_or_init(|| {
+        LEVERS
+            .iter()
+            .filter_map(|a| catalog::resolve(a).ok())
+            .collect()
+    });
     let mut out = Vec::new();
-    for (id, _) in identities(engine, &grant_holders(engine, &target, &write)) {
-        if !keep(&id) {
+    for id in ids {
+        let subject = engine.subject(&id);
+        // Decide the levers with the fast path (the same decisions as `check`); build a full verdict only
+        // for the levers a finding cites.
+        let row = engine.prepare(&subject, target, None);
+        let decisions: Vec<Decision> = levers.iter().map(|a| engine.decide(&row, a)).collect();
+        if decisions.iter().all(|d| *d == Decision::Denied) {
             continue;
         }
-        let subject = engine.subject(&id);
-        // Screen with the fast path (same decisions as `check`): most holders hold none of the levers.
-        let row = engine.prepare(&subject, &target, None);
-        if levers
-            .iter()
-            .all(|a| engine.decide(&row, a) == Decision::Denied)
-        {
+        let lacks = lacking(engine, &row);
+        if lacks.is_empty() {
             continue;
         }
         let probe = Probe {
@@ -188,89 +269,42 @@ pub fn escalations_for_vault_among(
             subject,
             target: target.clone(),
         };
-        let vaults_write = probe.check("vaults/write");
-        let policies_write = probe.check("vaults/accessPolicies/write");
-        let assign = probe.check("roleAssignments/write");
-        let deploy = probe.check("vaults/deploy/action");
-        let interesting = [&vaults_write, &policies_write, &assign, &deploy]
-            .iter()
-            .any(|v| possible(v).is_some());
-        if !interesting {
-            continue;
-        }
-        let lacks = lacking(&probe);
-        if lacks.is_empty() {
-            continue;
-        }
-        let unrestricted_assign = assign
-            .as_ref()
-            .is_some_and(|v| v.decision == Decision::Allowed);
+        let l = Levers {
+            probe: &probe,
+            decisions,
+            verdicts: Default::default(),
+        };
+        let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
+        let mut push = |technique, v: &Verdict| {
+            out.push(finding(&probe, vault, technique, v, &lacks));
+        };
         if vault.rbac_authorization {
-            if let Some(v) = possible(&assign) {
-                out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::RoleAssignmentSelfGrant,
-                    v,
-                    &lacks,
-                ));
+            if let Some(v) = l.possible(ASSIGN) {
+                push(Technique::RoleAssignmentSelfGrant, v);
             }
-            match (possible(&vaults_write), unrestricted_assign) {
-                (Some(v), true) => out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::SwitchPermissionModel,
-                    v,
-                    &lacks,
-                )),
-                (Some(v), false) => out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::SwitchPermissionModelPossible,
-                    v,
-                    &lacks,
-                )),
+            match (l.possible(VAULTS_WRITE), unrestricted_assign) {
+                (Some(v), true) => push(Technique::SwitchPermissionModel, v),
+                (Some(v), false) => push(Technique::SwitchPermissionModelPossible, v),
                 _ => {}
             }
         } else {
-            if let Some(v) = possible(&policies_write).or(possible(&vaults_write)) {
-                out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::AccessPolicySelfGrant,
-                    v,
-                    &lacks,
-                ));
-            } else if unrestricted_assign && let Some(v) = &assign {
-                out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::RoleAssignmentThenAccessPolicy,
-                    v,
-                    &lacks,
-                ));
+            if let Some(v) = l
+                .possible(POLICIES_WRITE)
+                .or_else(|| l.possible(VAULTS_WRITE))
+            {
+                push(Technique::AccessPolicySelfGrant, v);
+            } else if unrestricted_assign && let Some(v) = l.possible(ASSIGN) {
+                push(Technique::RoleAssignmentThenAccessPolicy, v);
             }
-            if let (Some(v), true) = (possible(&vaults_write), unrestricted_assign) {
-                out.push(finding(
-                    &probe,
-                    vault,
-                    Technique::SwitchPermissionModel,
-                    v,
-                    &lacks,
-                ));
+            if let (Some(v), true) = (l.possible(VAULTS_WRITE), unrestricted_assign) {
+                push(Technique::SwitchPermissionModel, v);
             }
         }
         if vault.enabled_for_template_deployment
-            && lacks.iter().any(|l| l == "secrets/get")
-            && let Some(v) = possible(&deploy)
+            && lacks.iter().any(|x| x == "secrets/get")
+            && let Some(v) = l.possible(DEPLOY)
         {
-            out.push(finding(
-                &probe,
-                vault,
-                Technique::TemplateDeployment,
-                v,
-                &lacks,
-            ));
+            push(Technique::TemplateDeployment, v);
         }
     }
     out

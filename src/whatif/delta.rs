@@ -54,32 +54,47 @@ pub struct Work {
     pub structural: usize,
 }
 
-/// The elements of `a` and `b` that have no equal element with the same key on the other side. Common
-/// prefixes and suffixes are skipped first: an applied change list leaves almost everything in place.
+/// How far ahead [`touched`] looks for a removed or inserted run before giving up on alignment.
+const WINDOW: usize = 8;
+
+/// The elements of `a` and `b` that have no equal element with the same key on the other side.
+///
+/// An applied change list leaves almost everything in place: elements are removed from the middle and
+/// appended at the end. So the lists are first walked in step, skipping short runs present on one side
+/// only; what cannot be aligned is then matched by key, so that reordered elements do not count.
 fn touched<'x, T: PartialEq, K: Eq + Hash>(
     a: &'x [T],
     b: &'x [T],
-    key: impl Fn(&T) -> K,
+    key: impl Fn(&'x T) -> K,
 ) -> Vec<&'x T> {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (
-        a.get(prefix..).unwrap_or_default(),
-        b.get(prefix..).unwrap_or_default(),
-    );
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let a = a.get(..a.len() - suffix).unwrap_or_default();
-    let b = b.get(..b.len() - suffix).unwrap_or_default();
+    let (mut i, mut j) = (0, 0);
+    let mut left: Vec<&T> = Vec::new();
+    let mut right: Vec<&T> = Vec::new();
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        if x == y {
+            i += 1;
+            j += 1;
+        } else if let Some(k) = (1..WINDOW).find(|&k| a.get(i + k) == Some(y)) {
+            left.extend(a.get(i..i + k).unwrap_or_default());
+            i += k;
+        } else if let Some(k) = (1..WINDOW).find(|&k| b.get(j + k) == Some(x)) {
+            right.extend(b.get(j..j + k).unwrap_or_default());
+            j += k;
+        } else {
+            left.push(x);
+            right.push(y);
+            i += 1;
+            j += 1;
+        }
+    }
+    left.extend(a.get(i..).unwrap_or_default());
+    right.extend(b.get(j..).unwrap_or_default());
     let mut pending: HashMap<K, Vec<&T>> = HashMap::new();
-    for y in b {
+    for y in right {
         pending.entry(key(y)).or_default().push(y);
     }
     let mut out = Vec::new();
-    for x in a {
+    for x in left {
         let matched = pending.get_mut(&key(x)).and_then(|ys| {
             let at = ys.iter().position(|y| *y == x)?;
             Some(ys.swap_remove(at))
@@ -92,7 +107,7 @@ fn touched<'x, T: PartialEq, K: Eq + Hash>(
     out
 }
 
-fn count_keys<T, K: Eq + Hash>(items: &[&T], key: impl Fn(&T) -> K) -> usize {
+fn count_keys<'x, T, K: Eq + Hash>(items: &[&'x T], key: impl Fn(&'x T) -> K) -> usize {
     items.iter().map(|t| key(t)).collect::<HashSet<K>>().len()
 }
 
@@ -159,20 +174,37 @@ impl<'e> Coverage<'e> {
     }
 
     fn build_below(&mut self) -> &HashMap<String, Vec<String>> {
-        let engines = self.engines;
+        let [eb, ea] = self.engines;
         let unplaced = &mut self.unplaced;
         self.below.get_or_insert_with(|| {
+            // The ancestry of a scope depends only on the management-group hierarchy: when both snapshots
+            // share it, one pass over the vaults serves both.
+            let same = eb.snapshot.tenant_id == ea.snapshot.tenant_id
+                && eb.snapshot.management_groups == ea.snapshot.management_groups;
+            let hierarchies: &[&Engine] = if same { &[ea] } else { &[eb, ea] };
+            let mut seen = HashSet::new();
+            let vaults: Vec<&Scope> = ea
+                .snapshot
+                .vaults
+                .iter()
+                .chain(&eb.snapshot.vaults)
+                .map(|v| &v.scope)
+                .filter(|s| seen.insert(s.key()))
+                .collect();
             let mut map: HashMap<String, Vec<String>> = HashMap::new();
-            for e in engines {
-                for v in &e.snapshot.vaults {
-                    let ancestry = e.index.ancestry(&v.scope);
+            for e in hierarchies {
+                for v in &vaults {
+                    let ancestry = e.index.ancestry(v);
                     if ancestry.unplaced_subscription {
-                        unplaced.push(v.scope.key().to_string());
+                        unplaced.push(v.key().to_string());
                     }
                     for s in ancestry.scopes.iter().skip(1) {
-                        map.entry(s.key().to_string())
-                            .or_default()
-                            .push(v.scope.key().to_string());
+                        match map.get_mut(s.key()) {
+                            Some(list) => list.push(v.key().to_string()),
+                            None => {
+                                map.insert(s.key().to_string(), vec![v.key().to_string()]);
+                            }
+                        }
                     }
                 }
             }
@@ -180,6 +212,8 @@ impl<'e> Coverage<'e> {
                 list.sort();
                 list.dedup();
             }
+            unplaced.sort();
+            unplaced.dedup();
             map
         })
     }
@@ -291,12 +325,12 @@ impl<'e> Planner<'e> {
 
     fn assignments(&mut self) {
         let [b, a] = self.engines.map(|e| e.snapshot);
-        let defs = touched(&b.role_definitions, &a.role_definitions, |d| d.guid.clone());
-        self.work.structural += count_keys(&defs, |d| d.guid.clone());
-        let changed_roles: HashSet<&str> = defs.iter().map(|d| d.guid.as_str()).collect();
-        let mut list = touched(&b.role_assignments, &a.role_assignments, |x| {
-            x.id.to_ascii_lowercase()
+        let defs = touched(&b.role_definitions, &a.role_definitions, |d| {
+            d.guid.as_str()
         });
+        self.work.structural += count_keys(&defs, |d| d.guid.as_str());
+        let changed_roles: HashSet<&str> = defs.iter().map(|d| d.guid.as_str()).collect();
+        let mut list = touched(&b.role_assignments, &a.role_assignments, |x| x.id.as_str());
         self.work.structural += count_keys(&list, |x| x.id.to_ascii_lowercase());
         if !changed_roles.is_empty() {
             list.extend(
@@ -310,16 +344,14 @@ impl<'e> Planner<'e> {
             self.name(&x.principal_id, &x.scope);
         }
         let eligibilities = touched(&b.role_eligibilities, &a.role_eligibilities, |x| {
-            x.id.to_ascii_lowercase()
+            x.id.as_str()
         });
         self.work.structural += count_keys(&eligibilities, |x| x.id.to_ascii_lowercase());
     }
 
     fn denies(&mut self) {
         let [b, a] = self.engines.map(|e| e.snapshot);
-        let list = touched(&b.deny_assignments, &a.deny_assignments, |d| {
-            d.id.to_ascii_lowercase()
-        });
+        let list = touched(&b.deny_assignments, &a.deny_assignments, |d| d.id.as_str());
         self.work.structural += count_keys(&list, |d| d.id.to_ascii_lowercase());
         for d in list {
             if d.principals.iter().any(|p| p == EVERYONE) {
@@ -335,9 +367,7 @@ impl<'e> Planner<'e> {
 
     fn vaults(&mut self) {
         let [eb, ea] = self.engines;
-        let list = touched(&eb.snapshot.vaults, &ea.snapshot.vaults, |v| {
-            v.scope.key().to_string()
-        });
+        let list = touched(&eb.snapshot.vaults, &ea.snapshot.vaults, |v| v.scope.key());
         let keys: BTreeSet<String> = list.iter().map(|v| v.scope.key().to_string()).collect();
         for key in keys {
             let (vb, va) = (vault_of(eb, &key), vault_of(ea, &key));
@@ -361,7 +391,7 @@ impl<'e> Planner<'e> {
                 self.work.network.insert(key.clone());
             }
             let entries = touched(&vb.access_policies, &va.access_policies, |e| {
-                (e.object_id.clone(), e.application_id.clone())
+                (e.object_id.as_str(), e.application_id.as_deref())
             });
             self.work.structural += count_keys(&entries, |e| {
                 (e.object_id.clone(), e.application_id.clone())
@@ -371,9 +401,9 @@ impl<'e> Planner<'e> {
             }
         }
         let items = touched(&eb.snapshot.vault_items, &ea.snapshot.vault_items, |i| {
-            i.scope.key().to_string()
+            i.scope.key()
         });
-        self.work.structural += count_keys(&items, |i| i.scope.key().to_string());
+        self.work.structural += count_keys(&items, |i| i.scope.key());
     }
 
     fn memberships(&mut self) {
@@ -438,7 +468,7 @@ impl<'e> Planner<'e> {
             self.work.global = true;
         }
         let errors = touched(&b.collection_errors, &a.collection_errors, |e| {
-            (e.scope.key().to_string(), e.what.clone())
+            (e.scope.key(), e.what.as_str())
         });
         self.work.structural += errors.len();
         for e in errors {

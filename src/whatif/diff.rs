@@ -144,16 +144,35 @@ pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff 
 /// "before" engine once).
 pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
     let work = delta::plan(eb, ea);
-    let mut run = Run::new(eb, ea, scope);
-    let vaults = run.vaults_to_evaluate(&work);
-    let mut raw = Vec::new();
-    for key in &vaults {
-        run.vault(&work, key, &mut raw);
+    let vaults = Run::new(eb, ea, scope).vaults_to_evaluate(&work);
+    // Vaults are independent: workers take them one at a time, each with its own caches.
+    let (per_vault, runs) = parallel(
+        &vaults,
+        || Run::new(eb, ea, scope),
+        |run, key| {
+            let mut raw = Vec::new();
+            run.vault(&work, key, &mut raw);
+            raw
+        },
+    );
+    let mut stats = DiffStats {
+        global: work.global,
+        ..DiffStats::default()
+    };
+    let mut evaluated = HashMap::new();
+    for run in runs {
+        stats.add(&run.stats);
+        evaluated.extend(run.evaluated);
     }
-    let (gained, lost) = run.cells(raw);
+    let raw: Vec<Raw> = per_vault.into_iter().flatten().collect();
+    let (cells, runs) = parallel(&raw, || Run::new(eb, ea, scope), |run, r| run.cell(r));
+    drop(runs);
+    let (gained, lost) = split(cells.into_iter().flatten().collect());
+    let mut run = Run::new(eb, ea, scope);
+    run.evaluated = evaluated;
     let (escalations_added, escalations_removed) = run.escalations(&work, &vaults);
     let network = run.network(&work);
-    run.stats.global = work.global;
+    stats.bystanders += run.stats.bystanders;
     Diff {
         changes: work.structural,
         gained,
@@ -161,8 +180,92 @@ pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
         escalations_added,
         escalations_removed,
         network,
-        stats: run.stats,
+        stats,
     }
+}
+
+/// `f` over `items` on up to four threads (one per available core), results in the items' order, with
+/// the per-thread states returned for merging. Scheduling does not change the result.
+fn parallel<T: Sync, S: Send, R: Send>(
+    items: &[T],
+    state: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> (Vec<R>, Vec<S>) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 4)
+        .min(items.len().max(1));
+    if workers == 1 {
+        let mut st = state();
+        let out = items.iter().map(|i| f(&mut st, i)).collect();
+        return (out, vec![st]);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut st = state();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                break;
+            };
+            done.push((i, f(&mut st, item)));
+        }
+        (done, st)
+    };
+    let results: Vec<(Vec<(usize, R)>, S)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+        let mut all = vec![work()];
+        for h in handles {
+            match h.join() {
+                Ok(r) => all.push(r),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        all
+    });
+    let mut states = Vec::with_capacity(results.len());
+    let mut indexed = Vec::with_capacity(items.len());
+    for (done, st) in results {
+        indexed.extend(done);
+        states.push(st);
+    }
+    indexed.sort_by_key(|(i, _)| *i);
+    (indexed.into_iter().map(|(_, r)| r).collect(), states)
+}
+
+impl DiffStats {
+    fn add(&mut self, other: &DiffStats) {
+        self.vaults += other.vaults;
+        self.wide_vaults += other.wide_vaults;
+        self.pairs += other.pairs;
+        self.cells += other.cells;
+        self.bystanders += other.bystanders;
+    }
+}
+
+/// Sorts cells (principal, application, scope, catalog order) and splits them into gained and lost.
+fn split(mut cells: Vec<(usize, CellChange)>) -> (Vec<CellChange>, Vec<CellChange>) {
+    cells.sort_by(|(oa, a), (ob, b)| {
+        (
+            a.principal.display_name.to_lowercase(),
+            &a.principal.id,
+            &a.via_app,
+            a.scope.to_ascii_lowercase(),
+            oa,
+        )
+            .cmp(&(
+                b.principal.display_name.to_lowercase(),
+                &b.principal.id,
+                &b.via_app,
+                b.scope.to_ascii_lowercase(),
+                ob,
+            ))
+    });
+    cells
+        .into_iter()
+        .map(|(_, c)| c)
+        .partition(CellChange::is_gain)
 }
 
 /// Grants, denies and reasons for unknown, as `check` gives them.
@@ -205,10 +308,11 @@ struct Run<'e, 'a> {
     ops: Vec<Op>,
     subjects: HashMap<String, (Subject, Subject)>,
     /// Principals evaluated per vault (for the escalation filter).
-    evaluated: HashMap<String, HashSet<String>>,
+    evaluated: HashMap<String, BTreeSet<String>>,
     /// Item scopes with assignments or denies of their own, per vault key.
     special_items: Option<HashMap<String, BTreeMap<String, Scope>>>,
     mg_named: Option<BTreeSet<String>>,
+    rep_evidence: HashMap<(String, String, usize), Evidence>,
     stats: DiffStats,
 }
 
@@ -233,6 +337,7 @@ impl<'e, 'a> Run<'e, 'a> {
             evaluated: HashMap::new(),
             special_items: None,
             mg_named: None,
+            rep_evidence: HashMap::new(),
             stats: DiffStats::default(),
         }
     }
@@ -293,9 +398,13 @@ impl<'e, 'a> Run<'e, 'a> {
             let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
             for e in [eb, ea] {
                 let s = e.snapshot;
-                let scopes = s
-                    .role_assignments
-                    .iter()
+                // One scope per distinct assignment scope (the index groups them), not per assignment.
+                let scopes = e
+                    .index
+                    .assignments_at
+                    .values()
+                    .filter_map(|list| list.first())
+                    .filter_map(|&i| s.role_assignments.get(i))
                     .map(|a| &a.scope)
                     .chain(s.deny_assignments.iter().map(|d| &d.scope))
                     .chain(s.collection_errors.iter().map(|c| &c.scope));
@@ -609,76 +718,51 @@ impl<'e, 'a> Run<'e, 'a> {
         out.into_iter().filter(|id| !named.contains(id)).collect()
     }
 
-    /// Attaches the evidence after, sorts, and splits into gained and lost.
-    fn cells(&mut self, raw: Vec<Raw>) -> (Vec<CellChange>, Vec<CellChange>) {
-        let mut rep_evidence: HashMap<(&'static str, String, usize), Evidence> = HashMap::new();
-        let mut out = Vec::with_capacity(raw.len());
-        for r in raw {
-            let Some((name, plane, action)) = self
-                .ops
-                .get(r.op)
-                .map(|op| (op.name, op.plane, op.action.clone()))
-            else {
-                continue;
-            };
-            let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
-            let key = (r.from_rep.unwrap_or(""), r.scope.key().to_string(), r.op);
-            let cached = r.from_rep.and_then(|_| rep_evidence.get(&key).cloned());
-            let (grants, denies, unknown_because) = match cached {
-                Some(e) => e,
-                None => {
-                    self.subject_pair(&evidence_id);
-                    let target = self.ea.target(&r.scope);
-                    let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
-                        self.ea
-                            .check(&pair.1, &target, &action, r.via_app.as_deref(), None)
-                            .ok()
-                    });
-                    let e = verdict
-                        .map(|v| (v.grants, v.denies, v.unknown_because))
-                        .unwrap_or_default();
-                    if r.from_rep.is_some() {
-                        rep_evidence.insert(key, e.clone());
-                    }
-                    e
+    /// One changed cell with the evidence after (a bystander's is its representative's).
+    fn cell(&mut self, r: &Raw) -> Option<(usize, CellChange)> {
+        let (name, plane, action) = self
+            .ops
+            .get(r.op)
+            .map(|op| (op.name, op.plane, op.action.clone()))?;
+        let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
+        let key = (evidence_id.clone(), r.scope.key().to_string(), r.op);
+        let cached = r
+            .from_rep
+            .and_then(|_| self.rep_evidence.get(&key).cloned());
+        let (grants, denies, unknown_because) = match cached {
+            Some(e) => e,
+            None => {
+                self.subject_pair(&evidence_id);
+                let target = self.ea.target(&r.scope);
+                let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
+                    self.ea
+                        .check(&pair.1, &target, &action, r.via_app.as_deref(), None)
+                        .ok()
+                });
+                let e: Evidence = verdict
+                    .map(|v| (v.grants, v.denies, v.unknown_because))
+                    .unwrap_or_default();
+                if r.from_rep.is_some() {
+                    self.rep_evidence.insert(key, e.clone());
                 }
-            };
-            out.push((
-                name,
-                r.op,
-                CellChange {
-                    principal: self.principal_ref(&r.principal),
-                    via_app: r.via_app,
-                    scope: r.scope.id().to_string(),
-                    action: name.to_string(),
-                    plane,
-                    before: r.before,
-                    after: r.after,
-                    grants,
-                    denies,
-                    unknown_because,
-                },
-            ));
-        }
-        out.sort_by(|(_, oa, a), (_, ob, b)| {
-            (
-                a.principal.display_name.to_lowercase(),
-                &a.principal.id,
-                &a.via_app,
-                a.scope.to_ascii_lowercase(),
-                oa,
-            )
-                .cmp(&(
-                    b.principal.display_name.to_lowercase(),
-                    &b.principal.id,
-                    &b.via_app,
-                    b.scope.to_ascii_lowercase(),
-                    ob,
-                ))
-        });
-        out.into_iter()
-            .map(|(_, _, c)| c)
-            .partition(CellChange::is_gain)
+                e
+            }
+        };
+        Some((
+            r.op,
+            CellChange {
+                principal: self.principal_ref(&r.principal),
+                via_app: r.via_app.clone(),
+                scope: r.scope.id().to_string(),
+                action: name.to_string(),
+                plane,
+                before: r.before,
+                after: r.after,
+                grants,
+                denies,
+                unknown_because,
+            },
+        ))
     }
 
     fn principal_ref(&self, id: &str) -> PrincipalRef {
@@ -706,26 +790,41 @@ impl<'e, 'a> Run<'e, 'a> {
                 .filter(|k| self.vault_scope(k).is_some_and(|s| self.in_filter(&s)))
                 .cloned(),
         );
+        // Findings before and after, every (vault, side) an independent task.
+        let tasks: Vec<(&String, bool)> =
+            keys.iter().flat_map(|k| [(k, false), (k, true)]).collect();
+        let (findings, _) = parallel(
+            &tasks,
+            || (),
+            |_, (key, after)| {
+                let e = if *after { self.ea } else { self.eb };
+                let everyone =
+                    work.global || work.wide.contains(*key) || work.escalation_only.contains(*key);
+                self.vault_in(e, key)
+                    .map(|v| {
+                        if everyone {
+                            query::escalations_for_vault(e, v)
+                        } else {
+                            let chosen = self.evaluated.get(*key).cloned().unwrap_or_default();
+                            query::escalations_for_vault_among(e, v, &chosen)
+                        }
+                    })
+                    .unwrap_or_default()
+            },
+        );
+        let id = |f: &Finding| {
+            (
+                f.principal.id.clone(),
+                f.vault_id.to_ascii_lowercase(),
+                f.technique.as_str(),
+                f.decision,
+            )
+        };
         let mut added = Vec::new();
         let mut removed = Vec::new();
-        for key in keys {
-            let everyone =
-                work.global || work.wide.contains(&key) || work.escalation_only.contains(&key);
-            let chosen = self.evaluated.get(&key);
-            let keep = |id: &str| everyone || chosen.is_some_and(|c| c.contains(id));
-            let findings = |e: &Engine| {
-                self.vault_in(e, &key)
-                    .map(|v| query::escalations_for_vault_among(e, v, &keep))
-                    .unwrap_or_default()
-            };
-            let (before, after) = (findings(self.eb), findings(self.ea));
-            let id = |f: &Finding| {
-                (
-                    f.principal.id.clone(),
-                    f.vault_id.to_ascii_lowercase(),
-                    f.technique.as_str(),
-                    f.decision,
-                )
+        for pair in findings.chunks(2) {
+            let (Some(before), Some(after)) = (pair.first(), pair.get(1)) else {
+                continue;
             };
             let before_ids: HashSet<_> = before.iter().map(id).collect();
             let after_ids: HashSet<_> = after.iter().map(id).collect();

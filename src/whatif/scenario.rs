@@ -128,7 +128,36 @@ impl Scenario {
         base: &Snapshot,
         scope: Option<&Scope>,
     ) -> Result<(Outcome, Diff), WhatIfError> {
-        self.diff_with(&Engine::new(base), scope)
+        let (before, outcome, diff) = self.diff_from(base, scope)?;
+        drop(before);
+        Ok((outcome, diff))
+    }
+
+    /// [`diff`](Self::diff), also returning the engine over `base` (a front-end shows names with it). The
+    /// engine over `base` is built on a second thread while the changes are applied and the hypothetical
+    /// snapshot's engine is built.
+    pub fn diff_from<'b>(
+        &self,
+        base: &'b Snapshot,
+        scope: Option<&Scope>,
+    ) -> Result<(Engine<'b>, Outcome, Diff), WhatIfError> {
+        std::thread::scope(|s| {
+            let before = s.spawn(|| Engine::new(base));
+            let outcome = self.apply(base);
+            let after = outcome.as_ref().ok().map(|o| Engine::new(&o.snapshot));
+            let before = match before.join() {
+                Ok(engine) => engine,
+                Err(e) => std::panic::resume_unwind(e),
+            };
+            let mut diff = match &after {
+                Some(after) => diff_engines(&before, after, scope),
+                None => Diff::default(),
+            };
+            drop(after);
+            let outcome = outcome?;
+            diff.changes = outcome.applied.len();
+            Ok((before, outcome, diff))
+        })
     }
 
     /// [`diff`](Self::diff) with an engine over the base snapshot that the caller keeps between calls.
