@@ -37,6 +37,27 @@ pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
     Ok(snapshot)
 }
 
+/// [`parse`] for a document already in memory as JSON (the fetcher's), without printing and re-reading it.
+pub fn parse_value(value: &serde_json::Value, source: &Path) -> Result<Snapshot, LoadError> {
+    use serde::Deserialize as _;
+    let raw = raw::RawSnapshot::deserialize(value).map_err(|e| LoadError::Syntax {
+        file: source.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: syntax_message(&e),
+    })?;
+    let mut ctx = convert::Ctx::default();
+    let mut snapshot = convert::convert(&raw, &mut ctx);
+    if !ctx.problems.is_empty() {
+        return Err(LoadError::Invalid {
+            file: source.to_path_buf(),
+            problems: ctx.problems,
+        });
+    }
+    snapshot.warnings = ctx.warnings;
+    Ok(snapshot)
+}
+
 fn syntax_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     // serde_json appends " at line L column C", which the error already states.

@@ -241,6 +241,7 @@ pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
     let credentials = Credentials::from_env(a.auth.into(), &cloud)?;
     let mut options = FetchOptions::default().with_concurrency(a.concurrency.into());
     options.http.timeout = Duration::from_secs(a.timeout);
+    options.stream_sections = false; // progress lines need no copies of the data
     let fetcher = Fetcher::new(cloud, credentials, options)?;
     let request = FetchRequest {
         subscriptions: a.subscriptions.clone(),
