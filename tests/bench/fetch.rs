@@ -64,11 +64,15 @@ fn run(concurrency: usize, include_items: bool) -> (FetchOutcome, Duration) {
         include_items,
         ..FetchRequest::default()
     };
+    // As `kvaccess fetch` does: the run is a task on the runtime's workers.
     env.runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         let started = Instant::now();
-        let out = fetcher.run(&request, tx).await.unwrap();
+        let out = tokio::spawn(async move { fetcher.run(&request, tx).await })
+            .await
+            .unwrap()
+            .unwrap();
         let wall = started.elapsed();
         drain.await.unwrap();
         (out, wall)
