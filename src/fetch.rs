@@ -37,7 +37,7 @@ mod graph;
 pub mod store;
 mod vault_items;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -57,6 +57,9 @@ pub use store::{Progress, RunState, StateStore};
 
 use crate::model::Snapshot;
 use client::Client;
+
+/// Requests in flight at once unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// API versions used (reference §g).
 pub mod api {
@@ -93,9 +96,21 @@ pub struct FetchRequest {
 }
 
 /// How to collect.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FetchOptions {
     pub http: HttpOptions,
+    /// Send each section's items through the channel as they arrive (what a TUI wants). Without it the
+    /// channel carries progress, errors and the end only, and the items are not copied (the CLI).
+    pub stream_sections: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        Self {
+            http: HttpOptions::default(),
+            stream_sections: true,
+        }
+    }
 }
 
 impl FetchOptions {
@@ -141,6 +156,7 @@ impl FetchOutcome {
 #[derive(Debug)]
 pub struct Fetcher {
     client: Client,
+    stream_sections: bool,
 }
 
 /// Shared state of one run: the client, the run's store, the channel, progress counters.
@@ -148,12 +164,46 @@ pub(crate) struct Ctx<'a> {
     pub client: &'a Client,
     store: Mutex<StateStore>,
     sender: UnboundedSender<FetchUpdate>,
+    stream_sections: bool,
     planned: AtomicUsize,
     done: AtomicUsize,
     names: Mutex<HashMap<String, String>>,
+    /// Groups to walk (members, transitively), fed while ARM is still being read; closed after the
+    /// directory lookup.
+    groups: Mutex<Option<futures::channel::mpsc::UnboundedSender<(String, u32)>>>,
+    visited_groups: Mutex<HashSet<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<'a> Ctx<'a> {
+    /// Whether `group` is seen for the first time (its members are then to be listed).
+    pub fn first_visit(&self, group: &str) -> bool {
+        lock(&self.visited_groups).insert(group.to_ascii_lowercase())
+    }
+
+    /// Hands groups to the walker; each is walked once. Ignored without a Graph credential.
+    pub fn found_groups(&self, ids: impl IntoIterator<Item = String>, depth: u32) {
+        if !self.client.credentials().has(Plane::Graph) {
+            return;
+        }
+        let tx = lock(&self.groups);
+        let Some(tx) = tx.as_ref() else {
+            return;
+        };
+        for id in ids {
+            if self.first_visit(&id) {
+                let _ = tx.unbounded_send((id, depth));
+            }
+        }
+    }
+
+    fn close_groups(&self) {
+        lock(&self.groups).take();
+    }
+
     fn emit(&self, update: FetchUpdate) {
         {
             let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
@@ -167,11 +217,15 @@ impl<'a> Ctx<'a> {
         if items.is_empty() {
             return;
         }
-        self.emit(FetchUpdate::Section {
-            section,
-            scope: scope.to_string(),
-            items,
-        });
+        if self.stream_sections {
+            self.emit(FetchUpdate::Section {
+                section,
+                scope: scope.to_string(),
+                items: std::sync::Arc::new(items),
+            });
+        } else {
+            lock(&self.store).add(section, items);
+        }
     }
 
     pub fn error(&self, scope: &str, section: Section, failure: &Failure) {
@@ -228,6 +282,7 @@ impl Fetcher {
     ) -> Result<Self, FetchError> {
         Ok(Self {
             client: Client::new(cloud, credentials, options.http)?,
+            stream_sections: options.stream_sections,
         })
     }
 
@@ -244,14 +299,18 @@ impl Fetcher {
         updates: UnboundedSender<FetchUpdate>,
     ) -> Result<FetchOutcome, FetchError> {
         let started = Instant::now();
+        self.client.reset_depth();
         let before = self.client.stats();
         let ctx = Ctx {
             client: &self.client,
             store: Mutex::new(StateStore::new(self.client.cloud().cloud)),
             sender: updates,
+            stream_sections: self.stream_sections,
             planned: AtomicUsize::new(0),
             done: AtomicUsize::new(0),
             names: Mutex::new(HashMap::new()),
+            groups: Mutex::new(None),
+            visited_groups: Mutex::new(HashSet::new()),
         };
         ctx.emit(FetchUpdate::Started {
             cloud: self.client.cloud().name.clone(),
@@ -286,16 +345,17 @@ impl Fetcher {
             concurrency: after.concurrency,
         };
         ctx.emit(FetchUpdate::Finished(stats));
-        let mut store = ctx.store.into_inner().unwrap_or_else(|e| e.into_inner());
-        let json = store.to_json();
-        let snapshot = (*store.snapshot()).clone();
+        let store = ctx.store.into_inner().unwrap_or_else(|e| e.into_inner());
+        let errors = store.errors().to_vec();
+        let tenant_id = store.tenant_id().map(str::to_string);
+        let (json, snapshot, warnings) = store.into_parts();
         Ok(FetchOutcome {
             json,
             snapshot,
             stats,
-            errors: store.errors().to_vec(),
-            warnings: store.warnings(),
-            tenant_id: store.tenant_id().map(str::to_string),
+            errors,
+            warnings,
+            tenant_id,
         })
     }
 
@@ -313,6 +373,8 @@ impl Fetcher {
             .token(Plane::Arm, ctx.client.cloud().scope(Plane::Arm))
             .await?;
         let (vault_tx, vault_rx) = futures::channel::mpsc::unbounded::<(Value, u32)>();
+        let (group_tx, group_rx) = futures::channel::mpsc::unbounded::<(String, u32)>();
+        *lock(&ctx.groups) = Some(group_tx);
         let include_items = request.include_items;
         let management = async {
             let subscriptions = async {
@@ -331,7 +393,7 @@ impl Fetcher {
                 // With explicit ids, each subscription's own record is read alongside its contents.
                 let explicit = async {
                     if request.subscriptions.is_empty() {
-                        Ok(())
+                        Ok(depth)
                     } else {
                         arm::get_subscriptions(ctx, &ids).await
                     }
@@ -340,12 +402,22 @@ impl Fetcher {
                     let tx = include_items.then(|| vault_tx.clone());
                     arm::subscription_contents(ctx, id, depth, tx)
                 }));
-                futures::try_join!(explicit, contents).map(|_| ())
+                let (d, all) = futures::try_join!(explicit, contents)?;
+                Ok::<u32, FetchError>(all.into_iter().fold(d, u32::max))
             };
-            futures::try_join!(arm::management_groups(ctx), subscriptions)?;
+            let (d1, d2) = futures::try_join!(arm::management_groups(ctx), subscriptions)?;
             drop(vault_tx);
-            let depth = ctx.client.stats().depth;
-            graph::directory(ctx, depth).await
+            // The directory waits for every object that names principals: the deepest ARM chain.
+            let result = graph::directory(ctx, d1.max(d2)).await;
+            ctx.close_groups();
+            result
+        };
+        let groups = async {
+            use futures::{StreamExt, TryStreamExt};
+            group_rx
+                .map(Ok::<_, FetchError>)
+                .try_for_each_concurrent(None, |(group, depth)| graph::walk(ctx, group, depth))
+                .await
         };
         let items = async {
             use futures::{StreamExt, TryStreamExt};
@@ -356,11 +428,25 @@ impl Fetcher {
                 })
                 .await
         };
-        futures::try_join!(management, items).map(|_| ())
+        futures::try_join!(management, groups, items).map(|_| ())
     }
 }
 
-/// Joins a path below an endpoint and adds the api-version.
+/// Percent-encodes a query component, leaving `$`, parentheses, commas and quotes as Azure's own
+/// examples write them (`$filter=atScopeAndBelow()`, `$select=id,displayName`).
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~$(),'".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Joins a path below an endpoint and adds the api-version and other query parameters.
 pub(crate) fn url_at(
     base: &reqwest::Url,
     path: &str,
@@ -373,17 +459,57 @@ pub(crate) fn url_at(
             status: None,
             message: format!("cannot form a URL from '{path}': {e}"),
         })?;
-    {
-        let mut q = u.query_pairs_mut();
-        if let Some(v) = api_version {
-            q.append_pair("api-version", v);
-        }
-        for (k, v) in extra {
-            q.append_pair(k, v);
-        }
+    let mut query: Vec<String> = u
+        .query()
+        .filter(|q| !q.is_empty())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if let Some(v) = api_version {
+        query.push(format!("api-version={}", query_escape(v)));
+    }
+    for (k, v) in extra {
+        query.push(format!("{}={}", query_escape(k), query_escape(v)));
+    }
+    if !query.is_empty() {
+        u.set_query(Some(&query.join("&")));
     }
     Ok(u)
 }
 
-/// Requests in flight at once unless `--concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_below_endpoints_with_literal_odata_parameters() {
+        let arm = reqwest::Url::parse("http://127.0.0.1:9/arm/").unwrap();
+        let u = url_at(
+            &arm,
+            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions",
+            Some(api::AUTHORIZATION),
+            &[("$filter", "atScopeAndBelow()")],
+        )
+        .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:9/arm/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&$filter=atScopeAndBelow()"
+        );
+        let graph = reqwest::Url::parse("https://graph.microsoft.com/").unwrap();
+        let u = url_at(
+            &graph,
+            "v1.0/groups/g/members",
+            None,
+            &[
+                ("$select", "id,displayName"),
+                ("$top", "999"),
+                ("x", "a b&c"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://graph.microsoft.com/v1.0/groups/g/members?$select=id,displayName&$top=999&x=a%20b%26c"
+        );
+    }
+}

@@ -60,6 +60,30 @@ fn not_an_object(source: &Path, found: &str) -> LoadError {
     }
 }
 
+/// [`parse`] for a document already in memory as JSON (the fetcher's), without printing and re-reading it.
+pub fn parse_value(value: &serde_json::Value, source: &Path) -> Result<Snapshot, LoadError> {
+    use serde::Deserialize as _;
+    if !value.is_object() {
+        return Err(not_an_object(source, "another JSON value"));
+    }
+    let raw = raw::RawSnapshot::deserialize(value).map_err(|e| LoadError::Syntax {
+        file: source.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: syntax_message(&e),
+    })?;
+    let mut ctx = convert::Ctx::default();
+    let mut snapshot = convert::convert(&raw, &mut ctx);
+    if !ctx.problems.is_empty() {
+        return Err(LoadError::Invalid {
+            file: source.to_path_buf(),
+            problems: ctx.problems,
+        });
+    }
+    snapshot.warnings = ctx.warnings;
+    Ok(snapshot)
+}
+
 fn syntax_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     // serde_json appends " at line L column C", which the error already states.

@@ -974,3 +974,29 @@ fn fetcher_futures_can_run_on_a_spawned_task() {
         drop(fut); // never polled: no request is made
     });
 }
+
+#[tokio::test]
+async fn without_streaming_the_channel_carries_no_data_and_the_result_is_the_same() {
+    let mock = MockAzureServer::start(Tenant::realistic).await;
+    let mut opts = options();
+    opts.stream_sections = false;
+    let (result, updates) = fetch_with(
+        &mock,
+        FetchRequest::default(),
+        opts,
+        Credentials::fixed(TOKEN),
+    )
+    .await;
+    let out = result.unwrap();
+    assert_realistic(&out.snapshot);
+    assert!(
+        !updates
+            .iter()
+            .any(|u| matches!(u, FetchUpdate::Section { .. }))
+    );
+    assert!(
+        updates
+            .iter()
+            .any(|u| matches!(u, FetchUpdate::Progress { .. }))
+    );
+}

@@ -241,6 +241,7 @@ pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
     let credentials = Credentials::from_env(a.auth.into(), &cloud)?;
     let mut options = FetchOptions::default().with_concurrency(a.concurrency.into());
     options.http.timeout = Duration::from_secs(a.timeout);
+    options.stream_sections = false; // progress lines need no copies of the data
     let fetcher = Fetcher::new(cloud, credentials, options)?;
     let request = FetchRequest {
         subscriptions: a.subscriptions.clone(),
@@ -252,18 +253,18 @@ pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
         .build()
         .context("cannot start the async runtime")?;
     let reporter = Reporter::new(a.plain);
+    let cloud = fetcher.cloud().cloud;
     let result = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let run = fetcher.run(&request, tx);
-        let report = async {
-            while let Some(u) = rx.recv().await {
-                reporter.update(&u);
-            }
-        };
-        let (result, ()) = tokio::join!(run, report);
-        result
+        // The run is a task on the runtime's workers; this thread only prints progress.
+        let run = tokio::spawn(async move { fetcher.run(&request, tx).await });
+        while let Some(u) = rx.recv().await {
+            reporter.update(&u);
+        }
+        run.await
     });
     reporter.finish();
+    let result = result.context("the fetch task stopped unexpectedly")?;
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {
@@ -287,8 +288,7 @@ pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
         &outcome.snapshot,
         outcome.completeness(),
         &outcome.errors,
-        a.cache
-            .then_some((fetcher.cloud().cloud, outcome.tenant_id.as_deref())),
+        a.cache.then_some((cloud, outcome.tenant_id.as_deref())),
     )
 }
 

@@ -122,7 +122,7 @@ pub(crate) async fn list_subscriptions(ctx: &Ctx<'_>) -> Result<(Vec<String>, u3
 }
 
 /// The records of subscriptions named on the command line.
-pub(crate) async fn get_subscriptions(ctx: &Ctx<'_>, ids: &[String]) -> Result<(), FetchError> {
+pub(crate) async fn get_subscriptions(ctx: &Ctx<'_>, ids: &[String]) -> Result<u32, FetchError> {
     ctx.plan(ids.len());
     futures::future::try_join_all(ids.iter().map(|id| async move {
         let scope = format!("/subscriptions/{id}");
@@ -139,12 +139,13 @@ pub(crate) async fn get_subscriptions(ctx: &Ctx<'_>, ids: &[String]) -> Result<(
         Ok::<(), FetchError>(())
     }))
     .await?;
-    Ok(())
+    Ok(1)
 }
 
 /// The management-group hierarchy: the list, then each group with `$expand=children` (its parent and the
-/// groups and subscriptions directly below it), stored in ARM's shape, which the loader reads.
-pub(crate) async fn management_groups(ctx: &Ctx<'_>) -> Result<(), FetchError> {
+/// groups and subscriptions directly below it), stored in ARM's shape, which the loader reads. Returns the
+/// dependency depth reached.
+pub(crate) async fn management_groups(ctx: &Ctx<'_>) -> Result<u32, FetchError> {
     ctx.plan(1);
     let listing = read_list(
         ctx,
@@ -193,17 +194,17 @@ pub(crate) async fn management_groups(ctx: &Ctx<'_>) -> Result<(), FetchError> {
         Ok::<(), FetchError>(())
     }))
     .await?;
-    Ok(())
+    Ok(if groups.is_empty() { depth } else { depth + 1 })
 }
 
 /// Everything below one subscription. Vaults are handed to `vaults_out` (for their items) as soon as
-/// their properties are complete.
+/// their properties are complete. Returns the dependency depth reached.
 pub(crate) async fn subscription_contents(
     ctx: &Ctx<'_>,
     sub: &str,
     depth: u32,
     vaults_out: Option<UnboundedSender<(Value, u32)>>,
-) -> Result<(), FetchError> {
+) -> Result<u32, FetchError> {
     let scope = format!("/subscriptions/{sub}");
     let scope = scope.as_str();
     ctx.plan(6);
@@ -214,13 +215,17 @@ pub(crate) async fn subscription_contents(
                   what: &'static str| async move {
         let extra: Vec<(&str, &str)> = filter.map(|f| vec![("$filter", f)]).unwrap_or_default();
         let listing = read_list(ctx, section, scope, &path, api_version, &extra, depth).await?;
+        ctx.found_groups(
+            super::graph::typed_groups(section, &listing.items),
+            listing.depth,
+        );
         let n = listing.items.len();
         ctx.section(section, scope, listing.items);
         ctx.done(format!("{}: {n} {what}", ctx.name_of(sub)));
-        Ok::<(), FetchError>(())
+        Ok::<u32, FetchError>(listing.depth)
     };
     let authz = |kind: &str| format!("{scope}/providers/Microsoft.Authorization/{kind}");
-    futures::try_join!(
+    let (a, b, c, d, e, f) = futures::try_join!(
         simple(
             Section::ResourceGroups,
             format!("{scope}/resourcegroups"),
@@ -258,7 +263,7 @@ pub(crate) async fn subscription_contents(
             "PIM eligibility instance(s)"
         ),
     )?;
-    Ok(())
+    Ok(a.max(b).max(c).max(d).max(e).max(f))
 }
 
 fn is_vault(v: &Value) -> bool {
@@ -273,7 +278,7 @@ async fn vaults(
     scope: &str,
     depth: u32,
     out: Option<UnboundedSender<(Value, u32)>>,
-) -> Result<(), FetchError> {
+) -> Result<u32, FetchError> {
     let listing = read_list(
         ctx,
         Section::Vaults,
@@ -332,5 +337,5 @@ async fn vaults(
     }
     ctx.section(Section::Vaults, scope, complete);
     ctx.done(format!("{}: {n} vault(s)", ctx.name_of(sub)));
-    Ok(())
+    Ok(vault_depth)
 }

@@ -222,7 +222,7 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             store.apply(&FetchUpdate::Section {
                 section,
                 scope: scope.to_string(),
-                items,
+                items: std::sync::Arc::new(items),
             });
         }
     };
@@ -484,14 +484,14 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             ),
         );
     }
-    let json = store.to_json();
-    let snapshot = (*store.snapshot()).clone();
-    warnings.extend(store.warnings());
+    let errors = store.errors().to_vec();
+    let (json, snapshot, more) = store.into_parts();
+    warnings.extend(more);
     Ok(ImportOutcome {
         json,
         snapshot,
         warnings,
-        errors: store.errors().to_vec(),
+        errors,
     })
 }
 

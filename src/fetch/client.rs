@@ -197,6 +197,11 @@ impl Client {
         }
     }
 
+    /// Starts a new run's dependency-depth count (runs of one fetcher are not meant to overlap).
+    pub fn reset_depth(&self) {
+        self.depth.store(0, Ordering::Relaxed);
+    }
+
     fn note_depth(&self, depth: u32) {
         self.depth.fetch_max(depth, Ordering::Relaxed);
     }
@@ -455,14 +460,15 @@ impl Client {
                     return Ok(out);
                 }
             };
-            let Some(values) = page.get("value").and_then(Value::as_array) else {
+            let mut page = page;
+            let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
                 out.error = Some(Failure::new(
                     None,
                     format!("{url}: the response has no `value` array"),
                 ));
                 return Ok(out);
             };
-            out.items.extend(values.iter().cloned());
+            out.items.extend(values);
             let next = page
                 .get("nextLink")
                 .filter(|v| !v.is_null())

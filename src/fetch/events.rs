@@ -1,6 +1,8 @@
 //! What the fetcher reports while it runs: progress lines, sections of data as they arrive, collection
 //! errors. A TUI drains these from the channel and applies them to its own [`super::StateStore`].
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 /// A section of the snapshot format, named as in the file.
@@ -122,11 +124,12 @@ pub enum FetchUpdate {
         message: String,
     },
     /// Items of a section, in snapshot shape, read at `scope`. Items already held (same id) are ignored by
-    /// the store, so one assignment listed by several subscriptions counts once.
+    /// the store, so one assignment listed by several subscriptions counts once. Shared, not copied, between
+    /// the fetcher's own store and the channel.
     Section {
         section: Section,
         scope: String,
-        items: Vec<Value>,
+        items: Arc<Vec<Value>>,
     },
     /// Part of the tenant could not be read.
     Error(CollectionErrorRecord),

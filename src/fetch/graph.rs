@@ -1,7 +1,7 @@
 //! Microsoft Graph: every principal the collected objects name (`directoryObjects/getByIds`, 1000 ids a
 //! call) and the direct members of every group among them, transitively (`groups/{id}/members`, paged).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -138,34 +138,81 @@ pub(crate) async fn directory(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchErro
         }
     }))
     .await?;
-    let mut visited: HashSet<String> = HashSet::new();
-    let mut frontier: Vec<String> = found
-        .iter()
-        .flatten()
-        .filter(|o| is_group(o))
-        .filter_map(object_id)
-        .filter(|id| visited.insert(id.clone()))
-        .collect();
-    let mut level_depth = depth + 1;
-    // Breadth first, one nesting level at a time; every group is listed once.
-    while !frontier.is_empty() {
-        ctx.plan(frontier.len());
-        let members = futures::future::try_join_all(
-            frontier
-                .iter()
-                .map(|group| group_members(ctx, &graph, group, level_depth)),
-        )
-        .await?;
-        level_depth = ctx.client.stats().depth.max(level_depth + 1);
-        frontier = members
+    // Groups among them (those typed in ARM are already being walked).
+    ctx.found_groups(
+        found
             .iter()
             .flatten()
             .filter(|o| is_group(o))
-            .filter_map(object_id)
-            .filter(|id| visited.insert(id.clone()))
-            .collect();
-    }
+            .filter_map(object_id),
+        depth + 1,
+    );
     Ok(())
+}
+
+/// Group ids that ARM objects name with their type (`principalType: Group`, deny principals of type
+/// Group): their members can be listed before the directory lookup, shortening the critical path.
+pub(crate) fn typed_groups(section: Section, items: &[Value]) -> Vec<String> {
+    let group = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("group"))
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match section {
+            Section::RoleAssignments | Section::RoleEligibilities => {
+                if group(item.pointer("/properties/principalType"))
+                    && let Some(id) = item
+                        .pointer("/properties/principalId")
+                        .and_then(Value::as_str)
+                        .and_then(guid)
+                {
+                    out.push(id);
+                }
+            }
+            Section::DenyAssignments => {
+                for list in ["principals", "excludePrincipals"] {
+                    for p in item
+                        .pointer(&format!("/properties/{list}"))
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if group(p.get("type"))
+                            && let Some(id) = p.get("id").and_then(Value::as_str).and_then(guid)
+                        {
+                            out.push(id);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Lists a group's members and, recursively, those of every group among them not walked yet.
+pub(crate) fn walk<'a>(
+    ctx: &'a Ctx<'a>,
+    group: String,
+    depth: u32,
+) -> futures::future::BoxFuture<'a, Result<(), FetchError>> {
+    use futures::FutureExt;
+    async move {
+        let graph = ctx.client.cloud().microsoft_graph.clone();
+        ctx.plan(1);
+        let (members, depth) = group_members(ctx, &graph, &group, depth).await?;
+        let nested: Vec<String> = members
+            .iter()
+            .filter(|o| is_group(o))
+            .filter_map(object_id)
+            .filter(|id| ctx.first_visit(id))
+            .collect();
+        futures::future::try_join_all(nested.into_iter().map(|g| walk(ctx, g, depth))).await?;
+        Ok(())
+    }
+    .boxed()
 }
 
 async fn group_members(
@@ -173,7 +220,7 @@ async fn group_members(
     graph: &reqwest::Url,
     group: &str,
     depth: u32,
-) -> Result<Vec<Value>, FetchError> {
+) -> Result<(Vec<Value>, u32), FetchError> {
     let url = match url_at(
         graph,
         &format!("v1.0/groups/{group}/members"),
@@ -183,7 +230,7 @@ async fn group_members(
         Ok(u) => u,
         Err(f) => {
             ctx.error("/", Section::GroupMemberships, &f);
-            return Ok(Vec::new());
+            return Ok((Vec::new(), depth));
         }
     };
     let listing = ctx.client.list(Plane::Graph, url, depth).await?;
@@ -210,5 +257,5 @@ async fn group_members(
     ctx.section(Section::Principals, "/", members.clone());
     ctx.section(Section::GroupMemberships, "/", edges);
     ctx.done(format!("group {group}: {} member(s)", members.len()));
-    Ok(members)
+    Ok((members, listing.depth))
 }

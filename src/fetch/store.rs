@@ -138,24 +138,7 @@ impl StateStore {
                 true
             }
             FetchUpdate::Section { section, items, .. } => {
-                let data = self.sections.entry(*section).or_default();
-                let mut added = 0;
-                for item in items {
-                    if let Some(key) = item_key(*section, item)
-                        && !data.keys.insert(key)
-                    {
-                        continue;
-                    }
-                    data.items.push(item.clone());
-                    added += 1;
-                }
-                if *section == Section::Subscriptions && added > 0 {
-                    self.tenant_id = majority_tenant(&data.items).or(self.tenant_id.take());
-                }
-                if added > 0 {
-                    self.generation += 1;
-                }
-                added > 0
+                self.add(*section, items.iter().cloned())
             }
             FetchUpdate::Error(e) => {
                 if self.errors.contains(e) {
@@ -178,6 +161,28 @@ impl StateStore {
                 true
             }
         }
+    }
+
+    /// Adds items of a section (moved in), skipping those already held. Returns whether any was new.
+    pub fn add(&mut self, section: Section, items: impl IntoIterator<Item = Value>) -> bool {
+        let data = self.sections.entry(section).or_default();
+        let mut added = 0;
+        for item in items {
+            if let Some(key) = item_key(section, &item)
+                && !data.keys.insert(key)
+            {
+                continue;
+            }
+            data.items.push(item);
+            added += 1;
+        }
+        if section == Section::Subscriptions && added > 0 {
+            self.tenant_id = majority_tenant(&data.items).or(self.tenant_id.take());
+        }
+        if added > 0 {
+            self.generation += 1;
+        }
+        added > 0
     }
 
     /// The data as a snapshot document (format 1), exactly as accumulated: Azure's objects unchanged.
@@ -229,6 +234,34 @@ impl StateStore {
     /// collection error at its scope, so the evaluator says "unknown" there). It always loads cleanly.
     pub fn to_json(&mut self) -> Value {
         self.build().json.clone()
+    }
+
+    /// The document and the snapshot, without copying either (the end of a run).
+    pub fn into_parts(mut self) -> (Value, Snapshot, Vec<String>) {
+        let mut doc = json!({
+            "kvaccessSnapshot": 1,
+            "cloud": self.cloud.as_str(),
+            "tenantId": self.tenant_id,
+            "collectedAt": self.collected_at,
+        });
+        for section in Section::ALL {
+            let items = self
+                .sections
+                .remove(&section)
+                .map(|d| d.items)
+                .unwrap_or_default();
+            doc[section.key()] = Value::Array(items);
+        }
+        doc["collectionErrors"] = Value::Array(
+            self.errors
+                .iter()
+                .map(CollectionErrorRecord::to_json)
+                .collect(),
+        );
+        let (snapshot, json, dropped) = build(doc);
+        let mut warnings = self.warnings;
+        warnings.extend(dropped);
+        (json, snapshot, warnings)
     }
 }
 
@@ -324,8 +357,7 @@ fn item_scope(section: Section, v: &Value) -> String {
 fn build(mut doc: Value) -> (Snapshot, Value, Vec<String>) {
     let mut dropped = Vec::new();
     for _ in 0..8 {
-        let text = doc.to_string();
-        match snapshot::parse(&text, Path::new("<fetched data>")) {
+        match snapshot::parse_value(&doc, Path::new("<fetched data>")) {
             Ok(s) => return (s, doc, dropped),
             Err(LoadError::Invalid { problems, .. }) => {
                 let mut remove: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
@@ -411,7 +443,7 @@ mod tests {
         FetchUpdate::Section {
             section,
             scope: "/".into(),
-            items,
+            items: Arc::new(items),
         }
     }
 
@@ -484,6 +516,10 @@ mod tests {
         assert!(s.warnings().iter().any(|w| w.contains("not a GUID")));
         let doc = s.to_json();
         assert!(snapshot::parse(&doc.to_string(), Path::new("x")).is_ok());
+        let (json, snap, warnings) = s.into_parts();
+        assert_eq!(json, doc);
+        assert_eq!(snap.role_assignments.len(), 1);
+        assert!(!warnings.is_empty());
     }
 
     #[test]

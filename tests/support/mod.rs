@@ -499,27 +499,41 @@ impl MockAzure {
             .find(|(k, _)| k == "$skiptoken")
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0);
+        // Serialized straight from the tenant's values: building a `json!` page would copy them first.
+        let body = |value: &[Value], next: Option<(&str, String)>| {
+            let mut out = Vec::with_capacity(4096);
+            out.extend_from_slice(b"{\"value\":");
+            serde_json::to_writer(&mut out, value).unwrap();
+            if let Some((key, link)) = next {
+                out.push(b',');
+                serde_json::to_writer(&mut out, key).unwrap();
+                out.push(b':');
+                serde_json::to_writer(&mut out, &link).unwrap();
+            }
+            out.push(b'}');
+            ResponseTemplate::new(200).set_body_raw(out, "application/json")
+        };
         let Some(size) = size else {
-            return ResponseTemplate::new(200).set_body_json(json!({ "value": items }));
+            return body(items, None);
         };
         let end = (offset + size).min(items.len());
-        let mut body = json!({ "value": items.get(offset..end).unwrap_or(&[]) });
-        if end < items.len() {
-            // wiremock reports the URL as http://localhost/…: rebuild it on the server's real address.
-            let mut next = reqwest::Url::parse(&format!("{}{}", self.base, r.url.path())).unwrap();
-            let pairs: Vec<(String, String)> = r
-                .url
-                .query_pairs()
-                .filter(|(k, _)| k != "$skiptoken")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            next.query_pairs_mut()
-                .clear()
-                .extend_pairs(pairs)
-                .append_pair("$skiptoken", &end.to_string());
-            body[link_key] = json!(next.to_string());
+        let page = items.get(offset..end).unwrap_or(&[]);
+        if end >= items.len() {
+            return body(page, None);
         }
-        ResponseTemplate::new(200).set_body_json(body)
+        // wiremock reports the URL as http://localhost/…: rebuild it on the server's real address.
+        let mut next = reqwest::Url::parse(&format!("{}{}", self.base, r.url.path())).unwrap();
+        let pairs: Vec<(String, String)> = r
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k != "$skiptoken")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        next.query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs)
+            .append_pair("$skiptoken", &end.to_string());
+        body(page, Some((link_key, next.to_string())))
     }
 
     fn route(&self, r: &Request) -> ResponseTemplate {
