@@ -9,7 +9,9 @@
 //! Each tenant is generated once ([`kvaccess::synth`]), written to a temporary file with
 //! [`kvaccess::snapshot::save`], and loaded back from that file as the CLI would. Before the timings the
 //! binary re-runs itself once per tenant and mode to measure peak memory (VmHWM) of loading the file, so the
-//! figures are not polluted by the generator. Benches never run under `cargo test` (harness = false).
+//! figures are not polluted by the generator. With `KVACCESS_BENCH_CPU=1` it also prints the headline figures
+//! in on-CPU time (per question: p50/p90/p99), which stay meaningful on a machine shared with other work.
+//! Benches never run under `cargo test` (harness = false).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -354,6 +356,129 @@ fn measure_memory(name: &str, tenant: &Tenant) {
     }
 }
 
+/// On-CPU time of the current thread in nanoseconds (Linux schedstat): unlike wall time, it does not grow
+/// when other processes compete for the CPU.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// CPU and wall time of one call, in seconds.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, f64, T) {
+    let (cpu, wall) = (cpu_ns(), Instant::now());
+    let out = f();
+    let elapsed = wall.elapsed().as_secs_f64();
+    ((cpu_ns().saturating_sub(cpu)) as f64 / 1e9, elapsed, out)
+}
+
+fn fmt_s(s: f64) -> String {
+    match s {
+        s if s >= 1.0 => format!("{s:.2} s"),
+        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
+        s => format!("{:.1} µs", s * 1e6),
+    }
+}
+
+/// Per-question wall times (p50, p90, p99) and the mean CPU time over the whole batch (schedstat is only
+/// updated at scheduler ticks, so it cannot time one question of a few microseconds).
+fn per_question(questions: &[Question], mut f: impl FnMut(&Question)) -> String {
+    let cpu = cpu_ns();
+    let mut t: Vec<f64> = questions
+        .iter()
+        .map(|q| {
+            let before = Instant::now();
+            f(q);
+            before.elapsed().as_secs_f64()
+        })
+        .collect();
+    let cpu_mean = cpu_ns().saturating_sub(cpu) as f64 / 1e9 / t.len().max(1) as f64;
+    t.sort_unstable_by(f64::total_cmp);
+    let at = |p: f64| {
+        t.get(((t.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
+    format!(
+        "cpu mean {}   wall p50 {}  p90 {}  p99 {}  mean {}  ({} questions)",
+        fmt_s(cpu_mean),
+        fmt_s(at(0.5)),
+        fmt_s(at(0.9)),
+        fmt_s(at(0.99)),
+        fmt_s(mean),
+        t.len()
+    )
+}
+
+/// The headline figures in CPU time (KVACCESS_BENCH_CPU=1), for a machine shared with other work.
+fn cpu_summary(name: &str, t: &Tenant, skip_busy_matrix: bool) {
+    let report = |what: &str, cpu: f64, wall: f64| {
+        eprintln!(
+            "cpu {name:5} {what:28} cpu {:>10}   wall {:>10}",
+            fmt_s(cpu),
+            fmt_s(wall)
+        );
+    };
+    let mut value = Vec::new();
+    let mut load = Vec::new();
+    for _ in 0..3 {
+        let (cpu, wall, v) =
+            timed(|| serde_json::from_str::<serde_json::Value>(&t.text).unwrap_or_default());
+        drop(v);
+        value.push((cpu, wall));
+        let (cpu, wall, loaded) = timed(|| {
+            let snapshot = snapshot::parse(&t.text, &t.file).unwrap_or_default();
+            let Engine { index, .. } = Engine::new(&snapshot);
+            (snapshot, index)
+        });
+        drop(loaded);
+        load.push((cpu, wall));
+    }
+    let best = |v: &[(f64, f64)]| {
+        v.iter()
+            .copied()
+            .fold((f64::MAX, f64::MAX), |a, b| (a.0.min(b.0), a.1.min(b.1)))
+    };
+    let (vc, vw) = best(&value);
+    let (lc, lw) = best(&load);
+    report("load: serde_json::Value", vc, vw);
+    report("load: parse + Engine::new", lc, lw);
+    eprintln!(
+        "cpu {name:5} load+index / bare parse         {:.2}x",
+        lc / vc
+    );
+    let engine = &t.engine;
+    eprintln!(
+        "cpu {name:5} check (random)              {}",
+        per_question(&t.random, |q| drop(black_box(ask(engine, q))))
+    );
+    eprintln!(
+        "cpu {name:5} check (holder)              {}",
+        per_question(&t.holders, |q| drop(black_box(ask(engine, q))))
+    );
+    eprintln!(
+        "cpu {name:5} subject (holder)            {}",
+        per_question(&t.holders, |q| drop(black_box(
+            engine.subject(&q.principal)
+        )))
+    );
+    let action = secrets_get();
+    for (label, vault) in [("typical", &t.typical_vault), ("busy", &t.busy_vault)] {
+        let (cpu, wall, n) =
+            timed(|| who_can(engine, vault, &action).map_or(0, |w| w.principals.len()));
+        report(&format!("who-can {label} ({n} rows)"), cpu, wall);
+        if label == "busy" && skip_busy_matrix {
+            continue;
+        }
+        let (cpu, wall, n) = timed(|| matrix_for_vault(engine, vault).map_or(0, |m| m.rows.len()));
+        report(&format!("matrix vault {label} ({n} rows)"), cpu, wall);
+    }
+    let (cpu, wall, n) = timed(|| matrix_for_principal(engine, &t.user, None).rows.len());
+    report(&format!("matrix principal ({n} rows)"), cpu, wall);
+}
+
 fn main() {
     if let Ok(request) = std::env::var(PROBE_ENV) {
         let (mode, file) = request.split_once(':').unwrap_or(("engine", &request));
@@ -374,6 +499,12 @@ fn main() {
         measure_memory("small", &SMALL);
         if large {
             measure_memory("large", &LARGE);
+        }
+    }
+    if std::env::var_os("KVACCESS_BENCH_CPU").is_some_and(|v| v != "0") && !test_mode {
+        cpu_summary("small", &SMALL, false);
+        if large {
+            cpu_summary("large", &LARGE, true);
         }
     }
     divan.run_benches();
@@ -440,21 +571,21 @@ macro_rules! suite {
             }
 
             /// subject + target + check for a random identity, vault and operation.
-            #[divan::bench]
+            #[divan::bench(sample_count = 2000)]
             fn check_random(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| next(&$tenant.random, &mut at)).bench_local_values(|q| ask(&$tenant.engine, q));
             }
 
             /// subject + target + check for an identity that a grant at the vault names.
-            #[divan::bench]
+            #[divan::bench(sample_count = 2000)]
             fn check_holder(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| next(&$tenant.holders, &mut at)).bench_local_values(|q| ask(&$tenant.engine, q));
             }
 
             /// `Engine::check` alone, subject and target prepared outside the timing.
-            #[divan::bench]
+            #[divan::bench(sample_count = 2000)]
             fn check_only_holder(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| prepared(&$tenant.engine, next(&$tenant.holders, &mut at)))
@@ -462,7 +593,7 @@ macro_rules! suite {
             }
 
             /// `engine.subject` alone (the principal's transitive groups).
-            #[divan::bench]
+            #[divan::bench(sample_count = 2000)]
             fn subject_only(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| next(&$tenant.holders, &mut at)).bench_local_values(|q| $tenant.engine.subject(&q.principal));
