@@ -599,3 +599,51 @@ fn who_can_lists_only_self_grants_that_give_the_operation() {
         assert!(s.contains("ARM template"), "{s}");
     });
 }
+
+/// On a large directory the filter runs as a background job; an answer for an older query is dropped.
+#[test]
+fn large_directories_filter_in_the_background() {
+    let mut s = snapshot::demo();
+    for i in 0..kvaccess::tui::app::ASYNC_FILTER_FROM {
+        s.principals.push(Principal {
+            id: format!("{i:08x}-1000-4000-8000-000000000000"),
+            kind: PrincipalKind::User,
+            display_name: format!("User {i:05}"),
+            user_principal_name: None,
+            app_id: None,
+        });
+    }
+    let engine = Engine::new(&s);
+    let mut app = App::new(&engine, Options::plain(SOURCE));
+    let _ = app.handle(Msg::Resize(80, 24));
+    let first = press_collect(&mut app, "/user 0001");
+    assert!(app.filter_pending());
+    assert!(
+        render(&app, 80, 24).contains("⟳"),
+        "the pane says it is filtering"
+    );
+    let jobs: Vec<Job> = first
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(j) => Some(j.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(jobs.len(), "user 0001".len(), "one job per keystroke");
+    // Deliver an old answer first: ignored. Then the newest: applied.
+    let _ = app.handle(Msg::Done(worker::compute(&engine, &jobs[3])));
+    assert_eq!(app.principals.shown.len(), app.principals.all.len());
+    let _ = app.handle(Msg::Done(worker::compute(&engine, jobs.last().unwrap())));
+    assert!(!app.filter_pending());
+    let top = &app.principals.all[app.principals.shown[0]];
+    assert!(top.name.starts_with("User 0001"), "{}", top.name);
+    // Esc clears at once, and a late answer cannot bring the filter back.
+    let late = press_collect(&mut app, "2");
+    press(&mut app, "<esc>");
+    for e in late {
+        if let Effect::Run(j) = e {
+            let _ = app.handle(Msg::Done(worker::compute(&engine, &j)));
+        }
+    }
+    assert_eq!(app.principals.shown.len(), app.principals.all.len());
+}

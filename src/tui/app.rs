@@ -180,6 +180,9 @@ fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
     out
 }
 
+/// Directories at least this large are filtered on the worker thread.
+pub const ASYNC_FILTER_FROM: usize = 20_000;
+
 impl<'a> App<'a> {
     pub fn new(engine: &'a Engine<'a>, options: Options) -> Self {
         let theme = Theme::pick(options.theme, options.no_color);
@@ -294,6 +297,16 @@ impl<'a> App<'a> {
                 self.escalations = Load::Ready(f);
                 self.esc_cursor = Cursor::default();
             }
+            Output::Filter {
+                query,
+                shown,
+                generation,
+            } => {
+                self.pending.remove(&JobKind::Filter);
+                if generation == self.principals.generation {
+                    self.principals.apply(&query, Some(shown));
+                }
+            }
         }
     }
 
@@ -301,6 +314,32 @@ impl<'a> App<'a> {
         self.next_ticket += 1;
         self.pending.insert(kind, (self.next_ticket, what));
         self.next_ticket
+    }
+
+    /// A filter is being computed in the background (the list shows the previous matches meanwhile).
+    pub fn filter_pending(&self) -> bool {
+        self.pending.contains_key(&JobKind::Filter)
+    }
+
+    /// Filters the principal list for `query`: at once on small directories, as a background job on
+    /// large ones, where scoring every name would hold a keystroke for longer than a frame.
+    pub(crate) fn request_filter(&mut self, query: String) -> Vec<Effect> {
+        if self.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
+            self.pending.remove(&JobKind::Filter);
+            self.principals.set_query(&query);
+            return Vec::new();
+        }
+        let pool = self.principals.pool_for(&query);
+        let ticket = self.ticket(JobKind::Filter, query.clone());
+        vec![Effect::Run(crate::tui::worker::Job {
+            ticket,
+            spec: crate::tui::worker::JobSpec::Filter {
+                entries: self.principals.all.clone(),
+                query,
+                pool,
+                generation: self.principals.generation,
+            },
+        })]
     }
 
     fn pending_for(&self, kind: JobKind) -> Option<&str> {

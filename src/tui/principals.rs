@@ -1,6 +1,8 @@
 //! The principal list: every directory object (plus ids that grants name but the directory lacks), with a
 //! fuzzy filter over display name, UPN, appId and object id.
 
+use std::sync::Arc;
+
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
@@ -9,7 +11,7 @@ use crate::model::PrincipalKind;
 use crate::sanitize::clean;
 use crate::tui::cursor::Cursor;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrincipalEntry {
     pub id: String,
     pub kind: PrincipalKind,
@@ -23,11 +25,15 @@ pub struct PrincipalEntry {
 
 #[derive(Debug)]
 pub struct PrincipalList {
-    pub all: Vec<PrincipalEntry>,
+    /// Shared with filter jobs on the worker thread.
+    pub all: Arc<Vec<PrincipalEntry>>,
     /// Indices into `all` that pass the filter, best match first (all of them, in name order, unfiltered).
     pub shown: Vec<usize>,
     pub cursor: Cursor,
     pub query: String,
+    /// Bumped by every change of the shown list, so a background filter result computed from an older
+    /// list is recognised and dropped.
+    pub generation: u64,
 }
 
 pub fn icon(kind: PrincipalKind) -> &'static str {
@@ -99,10 +105,11 @@ impl PrincipalList {
         all.sort_by_cached_key(|p| (!p.in_directory, p.name.to_lowercase(), p.id.clone()));
         let shown = (0..all.len()).collect();
         Self {
-            all,
+            all: Arc::new(all),
             shown,
             cursor: Cursor::default(),
             query: String::new(),
+            generation: 0,
         }
     }
 
@@ -112,63 +119,40 @@ impl PrincipalList {
             .and_then(|&i| self.all.get(i))
     }
 
-    /// The entries of `pool` that match `q`, best first. A plain ASCII query is first checked as an
-    /// in-order subsequence of ASCII haystacks, which is what a fuzzy match needs anyway and costs far less
-    /// than scoring; a single character lists its matches in name order without scoring at all. These keep
-    /// a keystroke on 100 000 principals within a frame.
-    fn matches(&self, q: &str, pool: Vec<usize>) -> Vec<usize> {
-        let plain =
-            q.is_ascii() && !q.contains(|c: char| c.is_whitespace() || "^$'!\\".contains(c));
-        let needle = q.to_ascii_lowercase();
-        let maybe = |hay: &str| {
-            !plain || !hay.is_ascii() || is_subsequence(needle.as_bytes(), hay.as_bytes())
-        };
-        if plain && needle.len() == 1 {
-            return pool
-                .into_iter()
-                .filter(|&i| {
-                    self.all
-                        .get(i)
-                        .is_some_and(|p| p.haystack.contains(needle.as_str()))
-                })
-                .collect();
-        }
-        let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize)> = pool
-            .into_iter()
-            .filter_map(|i| {
-                let hay = self.all.get(i)?.haystack.as_str();
-                if !maybe(hay) {
-                    return None;
-                }
-                pattern
-                    .score(Utf32Str::new(hay, &mut buf), &mut matcher)
-                    .map(|s| (s, i))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, i)| i).collect()
-    }
-
     /// Re-filters for a new query. Typing more characters only narrows the matches, so an extended query
     /// searches the previous matches instead of the whole directory. The selection stays on the same
     /// principal when it still matches.
     pub fn set_query(&mut self, query: &str) {
-        let keep = self.selected().map(|p| p.id.clone());
         let q = query.trim();
         if q.is_empty() {
             self.shown = (0..self.all.len()).collect();
         } else {
-            let narrowing = !self.query.trim().is_empty() && q.starts_with(self.query.trim());
-            let pool: Vec<usize> = if narrowing {
-                self.shown.clone()
-            } else {
-                (0..self.all.len()).collect()
-            };
-            self.shown = self.matches(q, pool);
+            let pool = self.pool_for(q);
+            self.shown = matches(&self.all, q, pool);
         }
+        self.apply(query, None);
+    }
+
+    /// What a filter job needs for `query`: the indices worth scoring (the current matches when the query
+    /// only extends the last one).
+    pub fn pool_for(&self, query: &str) -> Vec<usize> {
+        let q = query.trim();
+        let narrowing = !self.query.trim().is_empty() && q.starts_with(self.query.trim());
+        if narrowing {
+            self.shown.clone()
+        } else {
+            (0..self.all.len()).collect()
+        }
+    }
+
+    /// Takes a filter result (computed here or by the worker), keeping the selection on the same
+    /// principal when it still matches.
+    pub fn apply(&mut self, query: &str, shown: Option<Vec<usize>>) {
+        let keep = self.selected().map(|p| p.id.clone());
+        if let Some(shown) = shown {
+            self.shown = shown;
+        }
+        self.generation += 1;
         self.query = query.to_string();
         let pos = keep
             .and_then(|id| {
@@ -201,6 +185,43 @@ impl PrincipalList {
             None => false,
         }
     }
+}
+
+/// The entries of `pool` that match `q`, best first. A plain ASCII query is first checked as an
+/// in-order subsequence of ASCII haystacks, which is what a fuzzy match needs anyway and costs far less
+/// than scoring; a single character lists its matches in name order without scoring at all. These keep
+/// a keystroke on 100 000 principals within a frame.
+pub fn matches(all: &[PrincipalEntry], q: &str, pool: Vec<usize>) -> Vec<usize> {
+    let plain = q.is_ascii() && !q.contains(|c: char| c.is_whitespace() || "^$'!\\".contains(c));
+    let needle = q.to_ascii_lowercase();
+    let maybe =
+        |hay: &str| !plain || !hay.is_ascii() || is_subsequence(needle.as_bytes(), hay.as_bytes());
+    if plain && needle.len() == 1 {
+        return pool
+            .into_iter()
+            .filter(|&i| {
+                all.get(i)
+                    .is_some_and(|p| p.haystack.contains(needle.as_str()))
+            })
+            .collect();
+    }
+    let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = pool
+        .into_iter()
+        .filter_map(|i| {
+            let hay = all.get(i)?.haystack.as_str();
+            if !maybe(hay) {
+                return None;
+            }
+            pattern
+                .score(Utf32Str::new(hay, &mut buf), &mut matcher)
+                .map(|s| (s, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
 }
 
 fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {

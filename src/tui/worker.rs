@@ -3,6 +3,7 @@
 //! each kind, so results that arrive after the user moved on are dropped. The computation itself is the
 //! pure [`compute`], which tests and benchmarks call directly.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
 use crate::catalog;
@@ -10,18 +11,32 @@ use crate::eval::Engine;
 use crate::model::Scope;
 use crate::query::{self, Finding, Matrix, WhoCan};
 use crate::tui::action::Msg;
+use crate::tui::principals::{PrincipalEntry, matches};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
     Matrix,
     WhoCan,
     Escalations,
+    Filter,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobSpec {
-    Matrix { vault: Scope },
-    WhoCan { scope: Scope, operation: String },
+    /// Fuzzy-filter a large directory: the entries, the query, the indices worth scoring.
+    Filter {
+        entries: Arc<Vec<PrincipalEntry>>,
+        query: String,
+        pool: Vec<usize>,
+        generation: u64,
+    },
+    Matrix {
+        vault: Scope,
+    },
+    WhoCan {
+        scope: Scope,
+        operation: String,
+    },
     Escalations,
 }
 
@@ -37,6 +52,7 @@ impl Job {
             JobSpec::Matrix { .. } => JobKind::Matrix,
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations => JobKind::Escalations,
+            JobSpec::Filter { .. } => JobKind::Filter,
         }
     }
 }
@@ -46,6 +62,11 @@ pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<WhoCan, String>),
     Escalations(Vec<Finding>),
+    Filter {
+        query: String,
+        shown: Vec<usize>,
+        generation: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -66,6 +87,16 @@ pub fn compute(engine: &Engine, job: &Job) -> JobResult {
                 .map_err(|e| e.to_string()),
         ),
         JobSpec::Escalations => Output::Escalations(query::escalations(engine, None)),
+        JobSpec::Filter {
+            entries,
+            query,
+            pool,
+            generation,
+        } => Output::Filter {
+            query: query.clone(),
+            shown: matches(entries, query.trim(), pool.clone()),
+            generation: *generation,
+        },
     };
     JobResult {
         ticket: job.ticket,

@@ -228,14 +228,10 @@ impl App<'_> {
         let id = crate::query::resolve_principal(self.engine, name)
             .ok()
             .or_else(|| {
-                let mut probe = crate::tui::principals::PrincipalList {
-                    all: self.principals.all.clone(),
-                    shown: Vec::new(),
-                    cursor: Default::default(),
-                    query: String::new(),
-                };
-                probe.set_query(name);
-                probe.selected().map(|p| p.id.clone())
+                let all = &self.principals.all;
+                let best =
+                    crate::tui::principals::matches(all, name.trim(), (0..all.len()).collect());
+                best.first().and_then(|&i| all.get(i)).map(|p| p.id.clone())
             });
         match id {
             Some(id) => {

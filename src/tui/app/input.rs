@@ -19,8 +19,7 @@ impl App<'_> {
             return self.overlay_key(key);
         }
         if self.filtering {
-            self.filter_key(key);
-            return Vec::new();
+            return self.filter_key(key);
         }
         match self.keymap.action_for(&key) {
             Some(action) => self.apply(action),
@@ -28,13 +27,13 @@ impl App<'_> {
         }
     }
 
-    fn filter_key(&mut self, key: KeyEvent) {
+    fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
             KeyCode::Enter => self.filtering = false,
             KeyCode::Esc => {
                 self.filtering = false;
                 self.filter = Input::default();
-                self.principals.set_query("");
+                return self.request_filter(String::new());
             }
             KeyCode::Up | KeyCode::Down => {
                 let n = self.principals.shown.len();
@@ -47,10 +46,11 @@ impl App<'_> {
                     && self.filter.handle(req).is_some_and(|c| c.value)
                 {
                     let q = self.filter.value().to_string();
-                    self.principals.set_query(&q);
+                    return self.request_filter(q);
                 }
             }
         }
+        Vec::new()
     }
 
     fn overlay_key(&mut self, key: KeyEvent) -> Vec<Effect> {

@@ -81,9 +81,9 @@ impl App<'_> {
             self.overlay = None;
         } else if self.zoom {
             self.zoom = false;
-        } else if !self.principals.query.is_empty() {
-            self.principals.set_query("");
+        } else if !self.principals.query.is_empty() || self.filter_pending() {
             self.filter = tui_input::Input::default();
+            let _ = self.request_filter(String::new());
         } else if self.view != View::Permissions {
             self.view = View::Permissions;
         } else if self.focus == Focus::Explain {

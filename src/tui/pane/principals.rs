@@ -13,11 +13,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let list = &app.principals;
     let focused = app.focus == Focus::Principals;
-    let count = if list.query.is_empty() {
+    let mut count = if list.query.is_empty() {
         format!("{}", list.all.len())
     } else {
         format!("{}/{}", list.shown.len(), list.all.len())
     };
+    if app.filter_pending() {
+        count.push_str(" ⟳");
+    }
     let b = block(
         app,
         Focus::Principals,
