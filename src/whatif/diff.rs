@@ -628,19 +628,20 @@ impl<'e, 'a> Run<'e, 'a> {
             }
         }
         // Through an application: at the vault, listed when different from the direct call; at an item,
-        // when different from the vault through the same application.
+        // when different both from the direct call at that item and from the vault through the same
+        // application (either would let a reader infer it).
         for app in self.apps(vault, pair) {
             let through = self.decisions(pair, Some(&app), targets);
             self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
             let app_vault_row = through.first().cloned().unwrap_or_default();
-            for (n, (t, row)) in targets.iter().zip(&through).enumerate() {
-                for (&o, &(b, a)) in t.ops.iter().zip(row) {
-                    let reference = if n == 0 {
-                        vault_row.get(o)
+            for (n, ((t, row), plain)) in targets.iter().zip(&through).zip(&direct).enumerate() {
+                for ((&o, &(b, a)), p) in t.ops.iter().zip(row).zip(plain) {
+                    let implied = if n == 0 {
+                        vault_row.get(o) == Some(&(b, a))
                     } else {
-                        app_vault_row.get(o)
+                        *p == (b, a) || app_vault_row.get(o) == Some(&(b, a))
                     };
-                    if b != a && reference != Some(&(b, a)) {
+                    if b != a && !implied {
                         out.push(raw(id, Some(app.clone()), &t.scope, o, b, a));
                     }
                 }
