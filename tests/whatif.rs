@@ -571,3 +571,24 @@ fn scope_filter_keeps_the_vaults_below_it() {
             .all(|c| c.vault().is_some_and(|v| v == scope))
     );
 }
+
+#[test]
+fn calls_through_an_application_are_not_repeated_at_items() {
+    // Found by the property test: a compound entry on an RBAC vault for someone else, and an item-level
+    // grant to the application's own service principal. Through the application the item changes exactly
+    // as it does directly, so only the direct item cell is listed.
+    let (_, d) = run(&format!(
+        r#"[{{"kind":"addAccessPolicy","vault":"{KV_RBAC}","objectId":"Pat","applicationId":"contoso-portal","permissions":{{}}}},
+            {{"kind":"addRoleAssignment","principal":"contoso-portal","role":"Key Vault Certificate User","scope":"{KV_RBAC}/secrets/storage-account-key"}}]"#
+    ));
+    assert!(
+        d.gained.iter().all(|c| c.via_app.is_none()),
+        "{:?}",
+        d.gained
+    );
+    let item = format!("{KV_RBAC}/secrets/storage-account-key");
+    assert_eq!(
+        change(&d, "contoso-portal", &item, "secrets/get"),
+        Some((Denied, Allowed))
+    );
+}

@@ -26,7 +26,11 @@ fn seeds() -> impl Strategy<Value = Vec<(u8, u32, u32, u32, u32)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    // 40 cases by default; PROPTEST_CASES=1000 for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(40),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn pruned_diff_equals_brute_force(seeds in seeds()) {

@@ -155,7 +155,6 @@ struct Coverage<'e> {
     below: Option<HashMap<String, Vec<String>>>,
     unplaced: Vec<String>,
     vaults: HashSet<String>,
-    policy_vaults: Option<HashMap<String, BTreeSet<String>>>,
 }
 
 impl<'e> Coverage<'e> {
@@ -169,7 +168,6 @@ impl<'e> Coverage<'e> {
             below: None,
             unplaced: Vec::new(),
             vaults,
-            policy_vaults: None,
         }
     }
 
@@ -247,50 +245,47 @@ impl<'e> Coverage<'e> {
         out
     }
 
-    /// Vault keys where `id` is named: by a role assignment, an access-policy entry or a deny assignment.
-    fn vaults_naming(&mut self, id: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
+    /// For each of `ids`, the vault keys where it is named: by a role assignment, an access-policy entry
+    /// or a deny assignment, in either snapshot. One pass over the policies and deny assignments serves
+    /// every id.
+    fn vaults_naming(&mut self, ids: &HashSet<String>) -> HashMap<String, BTreeSet<String>> {
+        let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
         let engines = self.engines;
         for e in engines {
-            let scopes: Vec<Scope> = e
-                .index
-                .assignments_of
-                .get(id)
-                .into_iter()
-                .flatten()
-                .filter_map(|&i| e.snapshot.role_assignments.get(i))
-                .map(|a| a.scope.clone())
-                .chain(
-                    e.snapshot
-                        .deny_assignments
-                        .iter()
-                        .filter(|d| {
-                            d.principals
-                                .iter()
-                                .chain(&d.exclude_principals)
-                                .any(|p| p == id)
-                        })
-                        .map(|d| d.scope.clone()),
-                )
-                .collect();
-            for s in scopes {
-                out.extend(self.vaults_under(&s));
+            let mut named: Vec<(&str, Scope)> = Vec::new();
+            for id in ids {
+                for a in e
+                    .index
+                    .assignments_of
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&i| e.snapshot.role_assignments.get(i))
+                {
+                    named.push((id, a.scope.clone()));
+                }
             }
-        }
-        let policy = self.policy_vaults.get_or_insert_with(|| {
-            let mut map: HashMap<String, BTreeSet<String>> = HashMap::new();
-            for e in engines {
-                for v in &e.snapshot.vaults {
-                    for p in &v.access_policies {
-                        map.entry(p.object_id.clone())
+            for d in &e.snapshot.deny_assignments {
+                for p in d.principals.iter().chain(&d.exclude_principals) {
+                    if let Some(id) = ids.get(p) {
+                        named.push((id, d.scope.clone()));
+                    }
+                }
+            }
+            for (id, scope) in named {
+                let vaults = self.vaults_under(&scope);
+                out.entry(id.to_string()).or_default().extend(vaults);
+            }
+            for v in &e.snapshot.vaults {
+                for p in &v.access_policies {
+                    if ids.contains(&p.object_id) {
+                        out.entry(p.object_id.clone())
                             .or_default()
                             .insert(v.scope.key().to_string());
                     }
                 }
             }
-            map
-        });
-        out.extend(policy.get(id).into_iter().flatten().cloned());
+        }
         out
     }
 }
@@ -411,13 +406,15 @@ impl<'e> Planner<'e> {
         let edges = touched(
             &eb.snapshot.group_memberships,
             &ea.snapshot.group_memberships,
-            |m| (m.group_id.clone(), m.member_id.clone()),
+            |m| (m.group_id.as_str(), m.member_id.as_str()),
         );
         self.work.structural += edges.len();
         let mut affected = BTreeSet::new();
         for edge in edges {
             affected.extend(identities_of(self.engines, &edge.member_id));
         }
+        let mut deltas: Vec<(String, Vec<String>)> = Vec::new();
+        let mut wanted: HashSet<String> = HashSet::new();
         for p in affected {
             let before: HashSet<String> = eb
                 .index
@@ -431,9 +428,24 @@ impl<'e> Planner<'e> {
                 .ids()
                 .map(str::to_string)
                 .collect();
-            for id in before.symmetric_difference(&after) {
-                for v in self.cover.vaults_naming(id) {
-                    self.work.targeted.entry(v).or_default().insert(p.clone());
+            let delta: Vec<String> = before.symmetric_difference(&after).cloned().collect();
+            if !delta.is_empty() {
+                wanted.extend(delta.iter().cloned());
+                deltas.push((p, delta));
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let naming = self.cover.vaults_naming(&wanted);
+        for (p, delta) in deltas {
+            for id in delta {
+                for v in naming.get(&id).into_iter().flatten() {
+                    self.work
+                        .targeted
+                        .entry(v.clone())
+                        .or_default()
+                        .insert(p.clone());
                 }
             }
         }

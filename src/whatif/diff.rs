@@ -144,11 +144,17 @@ pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff 
 /// "before" engine once).
 pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
     let work = delta::plan(eb, ea);
-    let vaults = Run::new(eb, ea, scope).vaults_to_evaluate(&work);
+    let none = HashMap::new();
+    let vaults = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
+    let special = if vaults.is_empty() {
+        HashMap::new()
+    } else {
+        special_items(eb, ea)
+    };
     // Vaults are independent: workers take them one at a time, each with its own caches.
     let (per_vault, runs) = parallel(
         &vaults,
-        || Run::new(eb, ea, scope),
+        || Run::new(eb, ea, scope, &special),
         |run, key| {
             let mut raw = Vec::new();
             run.vault(&work, key, &mut raw);
@@ -165,10 +171,14 @@ pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
         evaluated.extend(run.evaluated);
     }
     let raw: Vec<Raw> = per_vault.into_iter().flatten().collect();
-    let (cells, runs) = parallel(&raw, || Run::new(eb, ea, scope), |run, r| run.cell(r));
+    let (cells, runs) = parallel(
+        &raw,
+        || Run::new(eb, ea, scope, &special),
+        |run, r| run.cell(r),
+    );
     drop(runs);
     let (gained, lost) = split(cells.into_iter().flatten().collect());
-    let mut run = Run::new(eb, ea, scope);
+    let mut run = Run::new(eb, ea, scope, &special);
     run.evaluated = evaluated;
     let (escalations_added, escalations_removed) = run.escalations(&work, &vaults);
     let network = run.network(&work);
@@ -246,21 +256,14 @@ impl DiffStats {
 
 /// Sorts cells (principal, application, scope, catalog order) and splits them into gained and lost.
 fn split(mut cells: Vec<(usize, CellChange)>) -> (Vec<CellChange>, Vec<CellChange>) {
-    cells.sort_by(|(oa, a), (ob, b)| {
+    cells.sort_by_cached_key(|(op, c)| {
         (
-            a.principal.display_name.to_lowercase(),
-            &a.principal.id,
-            &a.via_app,
-            a.scope.to_ascii_lowercase(),
-            oa,
+            c.principal.display_name.to_lowercase(),
+            c.principal.id.clone(),
+            c.via_app.clone(),
+            c.scope.to_ascii_lowercase(),
+            *op,
         )
-            .cmp(&(
-                b.principal.display_name.to_lowercase(),
-                &b.principal.id,
-                &b.via_app,
-                b.scope.to_ascii_lowercase(),
-                ob,
-            ))
     });
     cells
         .into_iter()
@@ -270,6 +273,45 @@ fn split(mut cells: Vec<(usize, CellChange)>) -> (Vec<CellChange>, Vec<CellChang
 
 /// Grants, denies and reasons for unknown, as `check` gives them.
 type Evidence = (Vec<Grant>, Vec<Deny>, Vec<String>);
+
+/// Item scopes with role or deny assignments (or collection errors) of their own, per vault key: the items
+/// whose decisions can differ from their vault's. Every item of a vault with a deny assignment that does
+/// not reach children is one too.
+fn special_items(eb: &Engine, ea: &Engine) -> HashMap<String, BTreeMap<String, Scope>> {
+    let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
+    for e in [eb, ea] {
+        let s = e.snapshot;
+        // One scope per distinct assignment scope (the index groups them), not per assignment.
+        let scopes = e
+            .index
+            .assignments_at
+            .values()
+            .filter_map(|list| list.first())
+            .filter_map(|&i| s.role_assignments.get(i))
+            .map(|a| &a.scope)
+            .chain(s.deny_assignments.iter().map(|d| &d.scope))
+            .chain(s.collection_errors.iter().map(|c| &c.scope));
+        for sc in scopes {
+            if let (ScopeKind::VaultItem(_), Some(v)) = (sc.kind(), sc.vault()) {
+                map.entry(v.key().to_string())
+                    .or_default()
+                    .insert(sc.key().to_string(), sc.clone());
+            }
+        }
+        for d in s
+            .deny_assignments
+            .iter()
+            .filter(|d| d.do_not_apply_to_child_scopes && d.scope.kind() == ScopeKind::Vault)
+        {
+            let items = e.index.items_of.get(d.scope.key()).into_iter().flatten();
+            let entry = map.entry(d.scope.key().to_string()).or_default();
+            for item in items.filter_map(|&i| s.vault_items.get(i)) {
+                entry.insert(item.scope.key().to_string(), item.scope.clone());
+            }
+        }
+    }
+    map
+}
 
 /// A changed decision before its evidence is attached.
 struct Raw {
@@ -310,14 +352,21 @@ struct Run<'e, 'a> {
     /// Principals evaluated per vault (for the escalation filter).
     evaluated: HashMap<String, BTreeSet<String>>,
     /// Item scopes with assignments or denies of their own, per vault key.
-    special_items: Option<HashMap<String, BTreeMap<String, Scope>>>,
+    special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
+    /// Targets in the snapshot after, for evidence.
+    after_targets: HashMap<String, Target<'a>>,
     mg_named: Option<BTreeSet<String>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
     stats: DiffStats,
 }
 
 impl<'e, 'a> Run<'e, 'a> {
-    fn new(eb: &'e Engine<'a>, ea: &'e Engine<'a>, filter: Option<&'e Scope>) -> Self {
+    fn new(
+        eb: &'e Engine<'a>,
+        ea: &'e Engine<'a>,
+        filter: Option<&'e Scope>,
+        special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
+    ) -> Self {
         let ops = catalog::operations()
             .iter()
             .filter_map(|op| {
@@ -335,7 +384,8 @@ impl<'e, 'a> Run<'e, 'a> {
             ops,
             subjects: HashMap::new(),
             evaluated: HashMap::new(),
-            special_items: None,
+            special_items,
+            after_targets: HashMap::new(),
             mg_named: None,
             rep_evidence: HashMap::new(),
             stats: DiffStats::default(),
@@ -392,44 +442,6 @@ impl<'e, 'a> Run<'e, 'a> {
             .collect()
     }
 
-    fn build_special_items(&mut self) -> &HashMap<String, BTreeMap<String, Scope>> {
-        let (eb, ea) = (self.eb, self.ea);
-        self.special_items.get_or_insert_with(|| {
-            let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
-            for e in [eb, ea] {
-                let s = e.snapshot;
-                // One scope per distinct assignment scope (the index groups them), not per assignment.
-                let scopes = e
-                    .index
-                    .assignments_at
-                    .values()
-                    .filter_map(|list| list.first())
-                    .filter_map(|&i| s.role_assignments.get(i))
-                    .map(|a| &a.scope)
-                    .chain(s.deny_assignments.iter().map(|d| &d.scope))
-                    .chain(s.collection_errors.iter().map(|c| &c.scope));
-                for sc in scopes {
-                    if let (ScopeKind::VaultItem(_), Some(v)) = (sc.kind(), sc.vault()) {
-                        map.entry(v.key().to_string())
-                            .or_default()
-                            .insert(sc.key().to_string(), sc.clone());
-                    }
-                }
-                // A vault-level deny that does not reach children makes every item differ from the vault.
-                for d in s.deny_assignments.iter().filter(|d| {
-                    d.do_not_apply_to_child_scopes && d.scope.kind() == ScopeKind::Vault
-                }) {
-                    let items = e.index.items_of.get(d.scope.key()).into_iter().flatten();
-                    let entry = map.entry(d.scope.key().to_string()).or_default();
-                    for item in items.filter_map(|&i| s.vault_items.get(i)) {
-                        entry.insert(item.scope.key().to_string(), item.scope.clone());
-                    }
-                }
-            }
-            map
-        })
-    }
-
     fn targets(&mut self, vault: &Scope) -> Vec<TargetPair<'a>> {
         let (eb, ea) = (self.eb, self.ea);
         let all: Vec<usize> = (0..self.ops.len()).collect();
@@ -440,7 +452,7 @@ impl<'e, 'a> Run<'e, 'a> {
             ops: all,
         }];
         let items: Vec<Scope> = self
-            .build_special_items()
+            .special_items
             .get(vault.key())
             .into_iter()
             .flat_map(|m| m.values().cloned())
@@ -616,19 +628,20 @@ impl<'e, 'a> Run<'e, 'a> {
             }
         }
         // Through an application: at the vault, listed when different from the direct call; at an item,
-        // when different from the vault through the same application.
+        // when different both from the direct call at that item and from the vault through the same
+        // application (either would let a reader infer it).
         for app in self.apps(vault, pair) {
             let through = self.decisions(pair, Some(&app), targets);
             self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
             let app_vault_row = through.first().cloned().unwrap_or_default();
-            for (n, (t, row)) in targets.iter().zip(&through).enumerate() {
-                for (&o, &(b, a)) in t.ops.iter().zip(row) {
-                    let reference = if n == 0 {
-                        vault_row.get(o)
+            for (n, ((t, row), plain)) in targets.iter().zip(&through).zip(&direct).enumerate() {
+                for ((&o, &(b, a)), p) in t.ops.iter().zip(row).zip(plain) {
+                    let implied = if n == 0 {
+                        vault_row.get(o) == Some(&(b, a))
                     } else {
-                        app_vault_row.get(o)
+                        *p == (b, a) || app_vault_row.get(o) == Some(&(b, a))
                     };
-                    if b != a && reference != Some(&(b, a)) {
+                    if b != a && !implied {
                         out.push(raw(id, Some(app.clone()), &t.scope, o, b, a));
                     }
                 }
@@ -733,10 +746,14 @@ impl<'e, 'a> Run<'e, 'a> {
             Some(e) => e,
             None => {
                 self.subject_pair(&evidence_id);
-                let target = self.ea.target(&r.scope);
+                let ea = self.ea;
+                let target = self
+                    .after_targets
+                    .entry(r.scope.key().to_string())
+                    .or_insert_with(|| ea.target(&r.scope));
                 let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
                     self.ea
-                        .check(&pair.1, &target, &action, r.via_app.as_deref(), None)
+                        .check(&pair.1, target, &action, r.via_app.as_deref(), None)
                         .ok()
                 });
                 let e: Evidence = verdict

@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use kvaccess::eval::Engine;
@@ -274,31 +275,63 @@ pub fn tenant(principals: usize, vaults: usize, assignments: usize, seed: u64) -
     s
 }
 
-/// Ten typical changes of an infrastructure pull request, picked from whatever the tenant holds.
+/// Transitive member counts of every group (small BFS per group; groups are a few percent of principals).
+fn group_sizes(s: &Snapshot) -> HashMap<&str, usize> {
+    let mut members: HashMap<&str, Vec<&str>> = HashMap::new();
+    for m in &s.group_memberships {
+        members.entry(&m.group_id).or_default().push(&m.member_id);
+    }
+    members
+        .keys()
+        .map(|&g| {
+            let mut seen: HashSet<&str> = HashSet::from([g]);
+            let mut queue = vec![g];
+            while let Some(x) = queue.pop() {
+                for &m in members.get(x).into_iter().flatten() {
+                    if seen.insert(m) {
+                        queue.push(m);
+                    }
+                }
+            }
+            (g, seen.len() - 1)
+        })
+        .collect()
+}
+
+/// Ten changes of a typical infrastructure pull request, picked from whatever the tenant holds: objects of
+/// typical reach (individual users and service principals, a group of median size, an access-policy entry
+/// for one identity), plus one permission-model switch, whose reach is the whole vault.
 pub fn ten_changes(s: &Snapshot) -> Vec<Change> {
-    let group_with_members = s
-        .group_memberships
+    let sizes = group_sizes(s);
+    let is_group = |id: &str| sizes.contains_key(id);
+    let mut holding: Vec<(usize, &str)> = s
+        .role_assignments
         .iter()
-        .map(|m| m.group_id.clone())
-        .find(|g| s.role_assignments.iter().any(|a| &a.principal_id == g));
+        .filter_map(|a| {
+            sizes
+                .get(a.principal_id.as_str())
+                .map(|n| (*n, a.principal_id.as_str()))
+        })
+        .collect();
+    holding.sort_unstable();
+    holding.dedup();
+    let median_group = holding.get(holding.len() / 2).map(|(_, g)| g.to_string());
     let (Some(ap), Some(rbac), Some(group)) = (
         s.vaults
             .iter()
             .find(|v| !v.rbac_authorization && v.access_policies.len() > 1),
         s.vaults.iter().find(|v| v.rbac_authorization),
-        group_with_members,
+        median_group,
     ) else {
         return Vec::new();
     };
-    let user = |n: usize| {
-        s.principals
-            .iter()
-            .filter(|p| p.kind == PrincipalKind::User)
-            .nth(n)
-            .unwrap()
-            .id
-            .clone()
-    };
+    let users: Vec<&str> = s
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::User)
+        .map(|p| p.id.as_str())
+        .collect();
+    let user = |n: usize| users.get(n * 97 % users.len().max(1)).unwrap().to_string();
     let sp = s
         .principals
         .iter()
@@ -309,17 +342,38 @@ pub fn ten_changes(s: &Snapshot) -> Vec<Change> {
     let other_ap = s
         .vaults
         .iter()
-        .filter(|v| !v.rbac_authorization)
+        .filter(|v| {
+            !v.rbac_authorization && v.access_policies.iter().any(|e| !is_group(&e.object_id))
+        })
         .nth(1)
         .unwrap_or(ap);
     let rg = ap.scope.structural_parent().unwrap();
     let at_vault = s
         .role_assignments
         .iter()
-        .find(|a| a.scope.kind() == ScopeKind::Vault)
+        .find(|a| a.scope.kind() == ScopeKind::Vault && !is_group(&a.principal_id))
         .unwrap();
-    let edge = s.group_memberships.first().unwrap();
-    let entry = other_ap.access_policies.first().unwrap();
+    let edge = s
+        .group_memberships
+        .iter()
+        .find(|m| {
+            !is_group(&m.member_id) && sizes.get(m.group_id.as_str()).is_some_and(|n| *n <= 50)
+        })
+        .unwrap_or_else(|| s.group_memberships.first().unwrap());
+    let entry = other_ap
+        .access_policies
+        .iter()
+        .find(|e| !is_group(&e.object_id))
+        .unwrap_or_else(|| other_ap.access_policies.first().unwrap());
+    let already_member = |g: &str, m: &str| {
+        s.group_memberships
+            .iter()
+            .any(|e| e.group_id == g && e.member_id == m)
+    };
+    let joiner = (3..100)
+        .map(user)
+        .find(|u| !already_member(&group, u))
+        .unwrap();
     vec![
         Change::AddRoleAssignment {
             principal: user(1),
@@ -372,7 +426,7 @@ pub fn ten_changes(s: &Snapshot) -> Vec<Change> {
         },
         Change::AddGroupMember {
             group,
-            member: user(3),
+            member: joiner,
         },
         Change::RemoveGroupMember {
             group: edge.group_id.clone(),
@@ -466,6 +520,25 @@ fn case(name: &str, make: impl FnOnce() -> Snapshot) -> Case {
         diff.stats.cells,
         diff.stats.bystanders,
     );
+    if std::env::var("KVACCESS_BENCH_EACH").as_deref() == Ok("1") {
+        for (i, e) in scenario.entries.iter().enumerate() {
+            let one = Scenario::from_changes([e.change.clone()]);
+            let t = clock();
+            let (_, d) = one.diff(&snapshot, None).unwrap();
+            eprintln!(
+                "{name}: change {i} {}: {}; {} gained, {} lost, escalations +{} -{}; {} vaults ({} wide), {} pairs",
+                e.change.kind(),
+                phase(t, clock()),
+                d.gained.len(),
+                d.lost.len(),
+                d.escalations_added.len(),
+                d.escalations_removed.len(),
+                d.stats.vaults,
+                d.stats.wide_vaults,
+                d.stats.pairs
+            );
+        }
+    }
     Case { snapshot, scenario }
 }
 

@@ -129,16 +129,21 @@ pub fn brute_force(before: &Snapshot, after: &Snapshot) -> BTreeSet<Cell> {
                             continue;
                         }
                         let pair = (eb.decide(&rb, action), ea.decide(&ra, action));
-                        // At the vault, a call through an application is listed when it differs from
-                        // the direct call; at an item, when it differs from the vault (same application).
+                        // A direct call at the vault is listed when it changes; at an item, when it
+                        // differs from the vault. A call through an application is listed at the vault
+                        // when it differs from the direct call, and at an item when it differs both from
+                        // the direct call there and from the vault through the same application.
                         seen.insert((app.clone(), t.key().to_string(), name), pair);
-                        let reference = if t == vault {
-                            app.as_ref()
-                                .and_then(|_| seen.get(&(None, t.key().to_string(), name)))
-                        } else {
-                            seen.get(&(app.clone(), vault.key().to_string(), name))
+                        let same = |a: &Option<String>, at: &Scope| {
+                            seen.get(&(a.clone(), at.key().to_string(), name)) == Some(&pair)
                         };
-                        let keep = pair.0 != pair.1 && reference != Some(&pair);
+                        let implied = match (app, t == vault) {
+                            (None, true) => false,
+                            (None, false) => same(&None, vault),
+                            (Some(_), true) => same(&None, vault),
+                            (Some(_), false) => same(&None, t) || same(app, vault),
+                        };
+                        let keep = pair.0 != pair.1 && !implied;
                         if keep {
                             out.insert((
                                 id.clone(),
