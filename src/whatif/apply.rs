@@ -2,6 +2,7 @@
 //! before it produced, then applied; a failed change leaves that state untouched, and the remaining
 //! changes are still checked so that every problem is reported at once.
 
+mod deny;
 mod rbac;
 mod vault;
 
@@ -140,8 +141,8 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
         }
         Change::AddGroupMember { group, member } => add_member(s, i, group, member),
         Change::RemoveGroupMember { group, member } => remove_member(s, i, group, member),
-        Change::AddDenyAssignment { .. } => rbac::add_deny(s, i, change),
-        Change::RemoveDenyAssignment { id } => rbac::remove_deny(s, i, id),
+        Change::AddDenyAssignment { .. } => deny::add_deny(s, i, change),
+        Change::RemoveDenyAssignment { id } => deny::remove_deny(s, i, id),
         Change::ActivateEligibility { id } => rbac::activate(s, i, id),
         Change::AddRoleDefinition { .. } => rbac::add_definition(s, i, change),
     }

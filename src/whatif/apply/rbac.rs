@@ -1,15 +1,12 @@
-//! Role assignments, deny assignments, PIM activation and custom role definitions.
+//! Role assignments, PIM activation and custom role definitions.
 
-use crate::eval::pattern::ActionPattern;
 use crate::model::role::trailing_guid;
-use crate::model::{
-    DenyAssignment, EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind,
-    Snapshot,
-};
+use crate::model::{RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot};
 use crate::sanitize::clean;
 
-use super::super::change::{Change, IdRef, PermissionSpec};
+use super::super::change::Change;
 use super::super::resolve::{self, derived_guid};
+use super::deny::to_permission;
 use super::{Applied, Result, err, in_directory, object_id, whole};
 
 pub(super) struct NewAssignment<'a> {
@@ -28,7 +25,7 @@ fn child_id(scope: &Scope, kind: &str, guid: &str) -> String {
 }
 
 /// An id given by the user (a GUID, or a full id of that kind) or derived from `parts`.
-fn object_id_for(
+pub(super) fn object_id_for(
     i: usize,
     given: Option<&str>,
     scope: &Scope,
@@ -64,7 +61,7 @@ fn parse_scope(
     Scope::parse(text).map_err(|_| err(i, field, format!("not an Azure scope: '{}'", clean(text))))
 }
 
-fn known_scope(
+pub(super) fn known_scope(
     s: &Snapshot,
     i: usize,
     field: &str,
@@ -199,7 +196,7 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
     })
 }
 
-fn matches_id(actual: &str, given: &str) -> bool {
+pub(super) fn matches_id(actual: &str, given: &str) -> bool {
     if given.contains('/') {
         actual
             .trim_end_matches('/')
@@ -287,201 +284,6 @@ pub(super) fn remove_assignment(
         },
         undo,
         notes: Vec::new(),
-    })
-}
-
-fn to_permission(spec: &PermissionSpec) -> Permission {
-    let patterns = |l: &[String]| l.iter().map(|a| ActionPattern::new(a)).collect();
-    Permission {
-        actions: patterns(&spec.actions),
-        not_actions: patterns(&spec.not_actions),
-        data_actions: patterns(&spec.data_actions),
-        not_data_actions: patterns(&spec.not_data_actions),
-        condition: spec.condition.clone(),
-    }
-}
-
-fn to_spec(p: &Permission) -> PermissionSpec {
-    let texts = |l: &[ActionPattern]| l.iter().map(|a| a.as_str().to_string()).collect();
-    PermissionSpec {
-        actions: texts(&p.actions),
-        not_actions: texts(&p.not_actions),
-        data_actions: texts(&p.data_actions),
-        not_data_actions: texts(&p.not_data_actions),
-        condition: p.condition.clone(),
-    }
-}
-
-/// Deny-assignment principals: `Everyone` (or the all-zero id) or principals of the snapshot.
-fn deny_principals(
-    s: &Snapshot,
-    i: usize,
-    field: &str,
-    refs: &[IdRef],
-    everyone_ok: bool,
-) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (n, r) in refs.iter().enumerate() {
-        let path = format!("{field}[{n}]");
-        if r.id.eq_ignore_ascii_case("everyone") || r.id == EVERYONE {
-            if everyone_ok {
-                out.push(EVERYONE.to_string());
-            } else {
-                errors.push(err(i, &path, "everyone cannot be excluded"));
-            }
-            continue;
-        }
-        match resolve::principal(s, &r.id) {
-            Ok(p) => out.push(p.id.clone()),
-            Err(m) => errors.push(err(i, &path, m)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-pub(super) fn add_deny(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
-    let Change::AddDenyAssignment {
-        id,
-        deny_assignment_name,
-        scope,
-        permissions,
-        principals,
-        exclude_principals,
-        do_not_apply_to_child_scopes,
-    } = change
-    else {
-        return Err(vec![whole(i, "not a deny assignment")]);
-    };
-    let sc = known_scope(s, i, "scope", scope);
-    let who = deny_principals(s, i, "principals", principals, true);
-    let excluded = deny_principals(s, i, "excludePrincipals", exclude_principals, false);
-    let (sc, who, excluded) = match (sc, who, excluded) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (a, b, c) => {
-            return Err(a
-                .err()
-                .into_iter()
-                .chain(b.err().into_iter().flatten())
-                .chain(c.err().into_iter().flatten())
-                .collect());
-        }
-    };
-    if who.is_empty() {
-        return Err(vec![err(
-            i,
-            "principals",
-            "empty: name the principals to deny (everyone is 00000000-0000-0000-0000-000000000000)",
-        )]);
-    }
-    let name = deny_assignment_name
-        .clone()
-        .unwrap_or_else(|| "what-if deny assignment".to_string());
-    let fingerprint = serde_json::to_string(permissions).unwrap_or_default();
-    let full_id = object_id_for(
-        i,
-        id.as_deref(),
-        &sc,
-        "denyAssignments",
-        &[
-            "denyAssignment",
-            sc.key(),
-            &name,
-            &fingerprint,
-            &who.join(","),
-        ],
-    )
-    .map_err(|e| vec![e])?;
-    if s.deny_assignments
-        .iter()
-        .any(|d| d.id.eq_ignore_ascii_case(&full_id))
-    {
-        return Err(vec![err(
-            i,
-            "id",
-            format!("a deny assignment with the id '{}' exists", clean(&full_id)),
-        )]);
-    }
-    s.deny_assignments.push(DenyAssignment {
-        id: full_id.clone(),
-        name: name.clone(),
-        scope: sc.clone(),
-        do_not_apply_to_child_scopes: *do_not_apply_to_child_scopes,
-        permissions: permissions.iter().map(to_permission).collect(),
-        principals: who.clone(),
-        exclude_principals: excluded.clone(),
-        is_system_protected: false,
-        audit_only: false,
-    });
-    let ids = |v: Vec<String>| v.into_iter().map(|id| IdRef { id }).collect();
-    Ok(Applied {
-        index: i,
-        change: Change::AddDenyAssignment {
-            id: Some(full_id.clone()),
-            deny_assignment_name: Some(name),
-            scope: sc.id().to_string(),
-            permissions: permissions.clone(),
-            principals: ids(who),
-            exclude_principals: ids(excluded),
-            do_not_apply_to_child_scopes: *do_not_apply_to_child_scopes,
-        },
-        undo: Some(Change::RemoveDenyAssignment { id: full_id }),
-        notes: Vec::new(),
-    })
-}
-
-pub(super) fn remove_deny(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> {
-    let Some(at) = s
-        .deny_assignments
-        .iter()
-        .position(|d| matches_id(&d.id, id))
-    else {
-        return Err(vec![err(
-            i,
-            "id",
-            format!("no deny assignment '{}' in the snapshot", clean(id)),
-        )]);
-    };
-    let d = s.deny_assignments.remove(at);
-    let mut notes = Vec::new();
-    if d.is_system_protected {
-        notes.push(format!(
-            "deny assignment '{}' is system-protected: Azure removes it only with what created it (a deployment stack, blueprint or managed application)",
-            d.name
-        ));
-    }
-    let undo = (d
-        .principals
-        .iter()
-        .chain(&d.exclude_principals)
-        .all(|p| p == EVERYONE || in_directory(s, p))
-        && !d.audit_only)
-        .then(|| Change::AddDenyAssignment {
-            id: Some(d.id.clone()),
-            deny_assignment_name: Some(d.name.clone()),
-            scope: d.scope.id().to_string(),
-            permissions: d.permissions.iter().map(to_spec).collect(),
-            principals: d
-                .principals
-                .iter()
-                .map(|id| IdRef { id: id.clone() })
-                .collect(),
-            exclude_principals: d
-                .exclude_principals
-                .iter()
-                .map(|id| IdRef { id: id.clone() })
-                .collect(),
-            do_not_apply_to_child_scopes: d.do_not_apply_to_child_scopes,
-        });
-    Ok(Applied {
-        index: i,
-        change: Change::RemoveDenyAssignment { id: d.id },
-        undo,
-        notes,
     })
 }
 
