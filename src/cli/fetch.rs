@@ -50,7 +50,7 @@ impl From<AuthArg> for AuthMethod {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-#[allow(clippy::enum_variant_names)] // the clouds' own names
+#[expect(clippy::enum_variant_names, reason = "the clouds' own names")]
 pub enum CloudArg {
     #[default]
     #[value(name = "AzureCloud")]

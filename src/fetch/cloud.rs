@@ -76,7 +76,10 @@ pub struct CloudConfig {
     pub custom: bool,
 }
 
-#[allow(clippy::expect_used)] // constant URLs, all exercised by the unit tests
+#[expect(
+    clippy::expect_used,
+    reason = "constant URLs, all exercised by the unit tests"
+)]
 fn url(text: &'static str) -> Url {
     Url::parse(text).expect("constant endpoint URL")
 }

@@ -265,7 +265,7 @@ impl StateStore {
     }
 }
 
-#[allow(clippy::panic)] // `build` has just stored the value
+#[expect(clippy::panic, reason = "`build` has just stored the value")]
 fn unreachable_built() -> ! {
     panic!("snapshot was just built")
 }
