@@ -79,6 +79,15 @@ pub enum QueryError {
     #[error("no vault in the snapshot has the id '{0}'")]
     UnknownVault(String),
     #[error(
+        "no vault in the snapshot is named '{0}' (give a vault name, a vault URL or a full scope id such as /subscriptions/…)"
+    )]
+    UnknownVaultName(String),
+    #[error("'{query}' names {} vaults: {}; give the full scope id", candidates.len(), candidates.join(", "))]
+    AmbiguousScope {
+        query: String,
+        candidates: Vec<String>,
+    },
+    #[error(
         "'{action}' is a data-plane operation: give a vault or a key/secret/certificate scope, not '{scope}'"
     )]
     DataActionScope { action: String, scope: String },

@@ -4,6 +4,7 @@
 mod escalation;
 mod matrix;
 mod principal;
+mod scope;
 mod who_can;
 
 pub use escalation::{
@@ -11,6 +12,7 @@ pub use escalation::{
 };
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
+pub use scope::resolve_scope;
 pub use who_can::{WhoCan, WhoCanEntry, who_can};
 
 use crate::catalog::{self, Action};
@@ -25,6 +27,7 @@ pub struct Question {
     pub principal: String,
     /// appId of the application the principal calls through (compound identity).
     pub via_app: Option<String>,
+    /// A scope id, a vault name or URL, or `vault/secrets/name` (see [`resolve_scope`]).
     pub scope: String,
     /// Access-policy word (`secrets/get`) or full action string.
     pub action: String,
@@ -34,7 +37,7 @@ pub struct Question {
 /// Resolves the question's words and decides it.
 pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let principal = resolve_principal(engine, &q.principal)?;
-    let scope = parse_scope(&q.scope)?;
+    let scope = resolve_scope(engine.snapshot, &q.scope)?;
     let action = catalog::resolve(&q.action)?;
     let via_app = q
         .via_app

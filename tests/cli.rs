@@ -2134,3 +2134,29 @@ fn real_shapes_from_microsoft_examples() {
         assert_eq!(code(&out), 0, "{scope}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn scopes_can_be_given_as_vault_names_urls_and_item_paths() {
+    let (rc, by_name) = check_json("-p bob@contoso.com --scope KV-APP-PROD -a secrets/get");
+    assert_eq!(rc, 0);
+    assert_eq!(by_name["scope"], KV_PROD);
+    let url = "https://kv-app-rbac.vault.azure.net/secrets/db-password/0f0e0d0c";
+    let (rc, by_url) = check_json(&format!("-p {ALICE} --scope {url} -a secrets/get"));
+    assert_eq!(rc, 0);
+    assert_eq!(by_url["scope"], format!("{KV_RBAC}/secrets/db-password"));
+    let (_, by_path) = check_json(&format!(
+        "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
+    ));
+    assert_eq!(by_path["scope"], by_url["scope"]);
+    let out = run("who-can --scope kv-app-dev -a secrets/list -o json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_out(&out)["scope"], KV_DEV);
+    cmd("check -p alice --scope kv-nowhere -a secrets/get")
+        .assert()
+        .code(2)
+        .stderr(contains("no vault in the snapshot is named 'kv-nowhere'"));
+    cmd("matrix --scope kv-app-prod/blobs/x")
+        .assert()
+        .code(2)
+        .stderr(contains("not an Azure scope"));
+}

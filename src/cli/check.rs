@@ -19,7 +19,8 @@ pub struct CheckArgs {
     /// appId (or name) of the application the principal calls through (compound identity).
     #[arg(long)]
     pub via_app: Option<String>,
-    /// ARM id of a management group, subscription, resource group, vault, or key/secret/certificate.
+    /// ARM id of a management group, subscription, resource group, vault, or key/secret/certificate; or a
+    /// vault name, a vault URL (https://NAME.vault.azure.net/secrets/X), or NAME/secrets/X.
     #[arg(long)]
     pub scope: String,
     /// `secrets/get`, `keys/wrapKey`, `vaults/write`, or a full action string.

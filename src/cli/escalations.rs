@@ -25,7 +25,11 @@ pub struct EscalationsArgs {
 pub fn run(a: &EscalationsArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(&snapshot);
-    let scope = a.scope.as_deref().map(query::parse_scope).transpose()?;
+    let scope = a
+        .scope
+        .as_deref()
+        .map(|s| query::resolve_scope(&snapshot, s))
+        .transpose()?;
     let findings = query::escalations(&engine, scope.as_ref());
     match a.output {
         Format::Json => output::print_json(&json!({ "findings": findings }))?,

@@ -15,7 +15,7 @@ use crate::sanitize::clean;
 pub struct MatrixArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
-    /// A vault id: rows are the identities with any access to it.
+    /// A vault (id, name or URL): rows are the identities with any access to it.
     #[arg(long)]
     pub scope: Option<String>,
     /// A principal: rows are every vault.
@@ -32,7 +32,9 @@ pub fn run(a: &MatrixArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(&snapshot);
     let matrix = match (&a.scope, &a.principal) {
-        (Some(scope), _) => query::matrix_for_vault(&engine, &query::parse_scope(scope)?)?,
+        (Some(scope), _) => {
+            query::matrix_for_vault(&engine, &query::resolve_scope(&snapshot, scope)?)?
+        }
         (None, Some(p)) => {
             let id = query::resolve_principal(&engine, p)?;
             let app = a

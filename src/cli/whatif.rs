@@ -69,7 +69,11 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     }
     let snapshot = a.snapshot.load()?;
     let scenario = read_changes(&a.changes)?;
-    let scope = a.scope.as_deref().map(query::parse_scope).transpose()?;
+    let scope = a
+        .scope
+        .as_deref()
+        .map(|s| query::resolve_scope(&snapshot, s))
+        .transpose()?;
     if a.emit == Some(Emit::Az) && !a.fail_on_gain {
         let outcome = scenario
             .apply(&snapshot)
@@ -104,7 +108,11 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
     }
     let before = snapshot::load_file(&a.before)?;
     let after = snapshot::load_file(&a.after)?;
-    let scope = a.scope.as_deref().map(query::parse_scope).transpose()?;
+    let scope = a
+        .scope
+        .as_deref()
+        .map(|s| query::resolve_scope(&after, s).or_else(|_| query::resolve_scope(&before, s)))
+        .transpose()?;
     let (eb, ea) = std::thread::scope(|s| {
         let eb = s.spawn(|| Engine::new(&before));
         let ea = Engine::new(&after);

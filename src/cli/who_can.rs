@@ -14,6 +14,7 @@ use crate::sanitize::clean;
 pub struct WhoCanArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
+    /// A vault or item: ARM id, vault name or URL, or NAME/secrets/X.
     #[arg(long)]
     pub scope: String,
     #[arg(long, short = 'a')]
@@ -25,7 +26,7 @@ pub struct WhoCanArgs {
 pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(&snapshot);
-    let scope = query::parse_scope(&a.scope)?;
+    let scope = query::resolve_scope(&snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
     let result = query::who_can(&engine, &scope, &action)?;
     match a.output {

@@ -1,0 +1,154 @@
+//! Scopes in the user's words: a full ARM id, a vault's name, or a vault URL copied from a log line or the
+//! portal (`https://kv-app-prod.vault.azure.net/secrets/db-password/…`). During an incident people have the
+//! name or the URL, rarely the resource id.
+
+use crate::error::QueryError;
+use crate::model::{Scope, Snapshot, Vault};
+use crate::sanitize::clean;
+
+/// The item collections a vault URL or a `vault/kind/name` path may name.
+const ITEM_KINDS: &[&str] = &["keys", "secrets", "certificates"];
+
+/// Resolves `text` to a scope. A full id (starting with `/`) is parsed as is, whether or not the snapshot
+/// knows it; a name or URL must name exactly one vault of the snapshot.
+pub fn resolve_scope(snapshot: &Snapshot, text: &str) -> Result<Scope, QueryError> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('/') {
+        return super::parse_scope(trimmed);
+    }
+    let (vault_word, rest) = split_words(trimmed).ok_or_else(|| bad(text))?;
+    let vault = find_vault(snapshot, text, &vault_word)?;
+    match rest.as_slice() {
+        [] => Ok(vault.scope.clone()),
+        [kind, name, ..] if ITEM_KINDS.contains(&kind.to_ascii_lowercase().as_str()) => {
+            super::parse_scope(&format!(
+                "{}/{}/{}",
+                vault.scope.id(),
+                kind.to_ascii_lowercase(),
+                name
+            ))
+        }
+        _ => Err(bad(text)),
+    }
+}
+
+/// The vault's name (or DNS label) and the path segments after it. A URL's version segment is kept but
+/// ignored: RBAC and access policies do not distinguish versions.
+fn split_words(text: &str) -> Option<(String, Vec<String>)> {
+    let lower = text.to_ascii_lowercase();
+    let (host_or_name, path) = if lower.starts_with("https://") || lower.starts_with("http://") {
+        let url = url::Url::parse(text).ok()?;
+        let host = url.host_str()?.to_string();
+        let label = host.split('.').next().unwrap_or(&host).to_string();
+        let segments = url
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
+        (label, segments)
+    } else {
+        let mut parts = text
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let first = parts.next()?;
+        (first, parts.collect())
+    };
+    (!host_or_name.is_empty()).then_some((host_or_name, path))
+}
+
+fn find_vault<'s>(snapshot: &'s Snapshot, text: &str, name: &str) -> Result<&'s Vault, QueryError> {
+    let matches: Vec<&Vault> = snapshot
+        .vaults
+        .iter()
+        .filter(|v| v.name.eq_ignore_ascii_case(name) || v.scope.name().eq_ignore_ascii_case(name))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(QueryError::UnknownVaultName(clean(text).into_owned())),
+        many => Err(QueryError::AmbiguousScope {
+            query: clean(text).into_owned(),
+            candidates: many
+                .iter()
+                .map(|v| clean(v.scope.id()).into_owned())
+                .collect(),
+        }),
+    }
+}
+
+fn bad(text: &str) -> QueryError {
+    QueryError::BadScope(clean(text).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ScopeKind;
+    use crate::snapshot;
+
+    const PROD: &str = "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-prod";
+
+    fn demo() -> Snapshot {
+        snapshot::demo()
+    }
+
+    #[test]
+    fn a_full_id_is_parsed_as_given() {
+        let s = demo();
+        assert_eq!(
+            resolve_scope(&s, PROD).unwrap().key(),
+            PROD.to_ascii_lowercase()
+        );
+        let elsewhere = "/subscriptions/cccccccc-0000-0000-0000-000000000001";
+        assert_eq!(
+            resolve_scope(&s, elsewhere).unwrap().kind(),
+            ScopeKind::Subscription
+        );
+    }
+
+    #[test]
+    fn a_vault_name_in_any_case_resolves_to_its_id() {
+        let s = demo();
+        assert_eq!(resolve_scope(&s, "KV-App-Prod").unwrap().id(), PROD);
+    }
+
+    #[test]
+    fn an_item_path_and_a_vault_url_resolve_to_the_item() {
+        let s = demo();
+        let want = format!("{PROD}/secrets/db-password");
+        assert_eq!(
+            resolve_scope(&s, "kv-app-prod/secrets/db-password")
+                .unwrap()
+                .id(),
+            want
+        );
+        let url = "https://kv-app-prod.vault.azure.net/secrets/db-password/0123456789abcdef";
+        assert_eq!(resolve_scope(&s, url).unwrap().id(), want);
+        assert_eq!(
+            resolve_scope(&s, "https://kv-app-prod.vault.azure.net/")
+                .unwrap()
+                .id(),
+            PROD
+        );
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_names_are_errors_that_say_so() {
+        let mut s = demo();
+        assert!(matches!(
+            resolve_scope(&s, "kv-nowhere"),
+            Err(QueryError::UnknownVaultName(_))
+        ));
+        assert!(matches!(
+            resolve_scope(&s, "kv-app-prod/blobs/x"),
+            Err(QueryError::BadScope(_))
+        ));
+        let mut twin = s.vaults[0].clone();
+        twin.scope = Scope::parse(&twin.scope.id().replace("0001", "0002")).unwrap();
+        let name = twin.name.clone();
+        s.vaults.push(twin);
+        match resolve_scope(&s, &name) {
+            Err(QueryError::AmbiguousScope { candidates, .. }) => assert_eq!(candidates.len(), 2),
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+    }
+}
