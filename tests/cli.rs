@@ -1004,7 +1004,7 @@ fn escalations_scope_filter_and_bad_input() {
     cmd("escalations --scope nope")
         .assert()
         .code(2)
-        .stderr(contains("not an Azure scope: 'nope'"));
+        .stderr(contains("no vault in the snapshot is named 'nope'"));
     cmd("escalations -o csv")
         .assert()
         .code(2)
@@ -1588,16 +1588,22 @@ fn bad_input_data_action_at_a_resource_group() {
 
 #[test]
 fn bad_input_scope_that_is_not_an_arm_id() {
-    for scope in [
-        "kv-app-prod",
-        "https://kv-app-prod.vault.azure.net/",
-        "subscriptions/x",
-        "",
+    for (scope, says) in [
+        (
+            "subscriptions/x",
+            "no vault in the snapshot is named 'subscriptions/x'",
+        ),
+        (
+            "https://kv-other.vault.azure.net/",
+            "no vault in the snapshot is named",
+        ),
+        ("kv-app-prod/keys", "not an Azure scope: 'kv-app-prod/keys'"),
+        ("", "not an Azure scope: ''"),
     ] {
         kv().args(["check", "-p", "Bob", "--scope", scope, "-a", "secrets/get"])
             .assert()
             .code(2)
-            .stderr(contains(format!("not an Azure scope: '{scope}'")));
+            .stderr(contains(says));
     }
     cmd(&format!("who-can --scope {SUB_PROD}/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-nowhere -a secrets/get"))
         .assert()
