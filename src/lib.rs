@@ -22,3 +22,4 @@ pub mod snapshot;
 pub mod synth;
 pub mod tui;
 pub mod whatif;
+pub mod words;

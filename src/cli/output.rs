@@ -7,6 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::eval::{Decision, Engine, Grant, GrantKind, Verdict};
 use crate::sanitize::clean;
+pub use crate::words::{app_name, describe_scope, name_of};
 
 pub fn out() -> anstream::AutoStream<std::io::Stdout> {
     anstream::stdout()
@@ -34,76 +35,9 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// A principal's display name (cleaned), or its id when the directory data lacks it.
-pub fn name_of(engine: &Engine, id: &str) -> String {
-    let name = engine
-        .index
-        .principal
-        .get(id)
-        .and_then(|&i| engine.snapshot.principals.get(i))
-        .map(|p| p.display_name.as_str());
-    clean(name.unwrap_or(id)).into_owned()
-}
-
-/// The service principal's display name for an appId (compound identity), or the appId itself.
-pub fn app_name(engine: &Engine, app_id: &str) -> String {
-    let name = engine
-        .index
-        .principal_by_app
-        .get(app_id)
-        .and_then(|&i| engine.snapshot.principals.get(i));
-    match name {
-        Some(p) => format!("{} ({app_id})", clean(&p.display_name)),
-        None => clean(app_id).into_owned(),
-    }
-}
-
 /// The short name of a scope for text output: the last segment, or `/`.
 pub fn short_scope(scope: &str) -> String {
     clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
-}
-
-/// A scope in words for people: `vault kv-app-rbac`, `resource group rg-app-prod`, `subscription Prod`.
-pub fn describe_scope(engine: &Engine, scope: &str) -> String {
-    use crate::model::{Scope, ScopeKind};
-    let Ok(s) = Scope::parse(scope) else {
-        return clean(scope).into_owned();
-    };
-    let name = clean(s.name()).into_owned();
-    match s.kind() {
-        ScopeKind::Root => "the tenant root (/)".into(),
-        ScopeKind::ManagementGroup => {
-            let display = engine
-                .snapshot
-                .management_groups
-                .iter()
-                .find(|g| g.scope == s)
-                .map(|g| clean(&g.display_name).into_owned());
-            format!("management group {}", display.unwrap_or(name))
-        }
-        ScopeKind::Subscription => {
-            let display = engine
-                .snapshot
-                .subscriptions
-                .iter()
-                .find(|x| x.scope == s)
-                .map(|x| clean(&x.display_name).into_owned());
-            format!("subscription {}", display.unwrap_or(name))
-        }
-        ScopeKind::ResourceGroup => format!("resource group {name}"),
-        ScopeKind::Vault => format!("vault {name}"),
-        ScopeKind::VaultItem(kind) => {
-            let vault = s
-                .vault()
-                .map(|v| clean(v.name()).into_owned())
-                .unwrap_or_default();
-            format!(
-                "{} {name} in vault {vault}",
-                kind.as_str().trim_end_matches('s')
-            )
-        }
-        ScopeKind::Resource => format!("resource {name}"),
-    }
 }
 
 /// `Key Vault Secrets User at kv-app-rbac (role assignment 4444…) via Auditors → Security team`

@@ -9,8 +9,9 @@ pub use cell::cell;
 pub use context::{finding, matrix_cell, principal, scope};
 
 use crate::eval::{Decision, Engine};
-use crate::model::{Scope, ScopeKind};
+use crate::model::Scope;
 use crate::sanitize::clean;
+pub use crate::words::{describe_scope, name_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -71,59 +72,6 @@ impl Doc {
             }
         }
         out
-    }
-}
-
-/// A principal's display name (cleaned), or its id when the directory data lacks it.
-pub fn name_of(engine: &Engine, id: &str) -> String {
-    let name = engine
-        .index
-        .principal
-        .get(id)
-        .and_then(|&i| engine.snapshot.principals.get(i))
-        .map(|p| p.display_name.as_str());
-    clean(name.unwrap_or(id)).into_owned()
-}
-
-/// A scope in words: `vault kv-app-rbac`, `resource group rg-app-prod`, `subscription Prod`.
-pub fn describe_scope(engine: &Engine, scope: &str) -> String {
-    let Ok(s) = Scope::parse(scope) else {
-        return clean(scope).into_owned();
-    };
-    let name = clean(s.name()).into_owned();
-    match s.kind() {
-        ScopeKind::Root => "the tenant root (/)".into(),
-        ScopeKind::ManagementGroup => {
-            let display = engine
-                .snapshot
-                .management_groups
-                .iter()
-                .find(|g| g.scope == s)
-                .map(|g| clean(&g.display_name).into_owned());
-            format!("management group {}", display.unwrap_or(name))
-        }
-        ScopeKind::Subscription => {
-            let display = engine
-                .snapshot
-                .subscriptions
-                .iter()
-                .find(|x| x.scope == s)
-                .map(|x| clean(&x.display_name).into_owned());
-            format!("subscription {}", display.unwrap_or(name))
-        }
-        ScopeKind::ResourceGroup => format!("resource group {name}"),
-        ScopeKind::Vault => format!("vault {name}"),
-        ScopeKind::VaultItem(kind) => {
-            let vault = s
-                .vault()
-                .map(|v| clean(v.name()).into_owned())
-                .unwrap_or_default();
-            format!(
-                "{} {name} in vault {vault}",
-                kind.as_str().trim_end_matches('s')
-            )
-        }
-        ScopeKind::Resource => format!("resource {name}"),
     }
 }
 

@@ -1,0 +1,103 @@
+//! Names and scopes in words for people, shared by the CLI and the explorer. Every name here came from Azure
+//! (display names are attacker-controlled), so each is cleaned of control characters before it is returned.
+
+use crate::eval::Engine;
+use crate::model::{Scope, ScopeKind};
+use crate::sanitize::clean;
+
+/// A principal's display name (cleaned), or its id when the directory data lacks it.
+pub fn name_of(engine: &Engine, id: &str) -> String {
+    let name = engine
+        .index
+        .principal
+        .get(id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .map(|p| p.display_name.as_str());
+    clean(name.unwrap_or(id)).into_owned()
+}
+
+/// The service principal's display name for an appId (compound identity), or the appId itself.
+pub fn app_name(engine: &Engine, app_id: &str) -> String {
+    let name = engine
+        .index
+        .principal_by_app
+        .get(app_id)
+        .and_then(|&i| engine.snapshot.principals.get(i));
+    match name {
+        Some(p) => format!("{} ({app_id})", clean(&p.display_name)),
+        None => clean(app_id).into_owned(),
+    }
+}
+
+/// A scope in words for people: `vault kv-app-rbac`, `resource group rg-app-prod`, `subscription Prod`.
+pub fn describe_scope(engine: &Engine, scope: &str) -> String {
+    let Ok(s) = Scope::parse(scope) else {
+        return clean(scope).into_owned();
+    };
+    let name = clean(s.name()).into_owned();
+    match s.kind() {
+        ScopeKind::Root => "the tenant root (/)".into(),
+        ScopeKind::ManagementGroup => {
+            let display = engine
+                .snapshot
+                .management_groups
+                .iter()
+                .find(|g| g.scope == s)
+                .map(|g| clean(&g.display_name).into_owned());
+            format!("management group {}", display.unwrap_or(name))
+        }
+        ScopeKind::Subscription => {
+            let display = engine
+                .snapshot
+                .subscriptions
+                .iter()
+                .find(|x| x.scope == s)
+                .map(|x| clean(&x.display_name).into_owned());
+            format!("subscription {}", display.unwrap_or(name))
+        }
+        ScopeKind::ResourceGroup => format!("resource group {name}"),
+        ScopeKind::Vault => format!("vault {name}"),
+        ScopeKind::VaultItem(kind) => {
+            let vault = s
+                .vault()
+                .map(|v| clean(v.name()).into_owned())
+                .unwrap_or_default();
+            format!(
+                "{} {name} in vault {vault}",
+                kind.as_str().trim_end_matches('s')
+            )
+        }
+        ScopeKind::Resource => format!("resource {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot;
+
+    #[test]
+    fn names_from_the_snapshot_come_back_cleaned_and_scopes_in_words() {
+        let mut s = snapshot::demo();
+        s.subscriptions[0].display_name = "Prod\u{1b}]52;c;aGk=\u{7}".into();
+        s.principals[0].display_name = "Eve\u{1b}[2J".into();
+        let first = s.principals[0].id.clone();
+        let sub = s.subscriptions[0].scope.id().to_string();
+        let engine = Engine::new(&s);
+        assert!(!name_of(&engine, &first).contains('\u{1b}'));
+        let words = describe_scope(&engine, &sub);
+        assert!(words.starts_with("subscription Prod"), "{words}");
+        assert!(
+            !words.contains('\u{1b}') && !words.contains('\u{7}'),
+            "{words}"
+        );
+        assert_eq!(
+            name_of(&engine, "not-in-the-directory"),
+            "not-in-the-directory"
+        );
+        let item =
+            format!("{sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x/secrets/db");
+        assert_eq!(describe_scope(&engine, &item), "secret db in vault kv-x");
+        assert_eq!(describe_scope(&engine, "/"), "the tenant root (/)");
+    }
+}
