@@ -10,6 +10,7 @@ pub mod permissions;
 pub mod principals;
 pub mod scopes;
 pub mod status_bar;
+pub mod whatif;
 pub mod who_can;
 
 use ratatui::Frame;
@@ -24,6 +25,7 @@ use crate::tui::theme::Theme;
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let areas = crate::tui::layout::compute(area, app.focus, app.zoom);
+    let (areas, panel) = whatif::carve(app, areas);
     header::draw(frame, app, areas.header, areas.single);
     if let Some(r) = areas.scopes {
         scopes::draw(frame, app, r);
@@ -42,6 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = areas.explain {
         explain::draw(frame, app, r);
     }
+    if let Some(r) = panel {
+        whatif::draw(frame, app, r);
+    }
     status_bar::draw(frame, app, areas.status);
     match &app.overlay {
         Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
@@ -52,6 +57,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             palette::draw_prompt(frame, app, *kind, input)
         }
         None => {}
+    }
+    if let Some(form) = &app.whatif.form {
+        whatif::draw_form(frame, app, form);
     }
 }
 

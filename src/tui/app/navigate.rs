@@ -62,7 +62,10 @@ impl App<'_> {
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            Action::WhatIf => self.toggle_whatif(),
+            a if a.is_whatif_panel() => return self.whatif_action(a),
             Action::None => {}
+            _ => {}
         }
         Vec::new()
     }
