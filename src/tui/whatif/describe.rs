@@ -8,7 +8,12 @@ use crate::whatif::{Change, PolicyPermissions};
 
 /// A principal's name when the id is one the snapshot knows, else the text as given (a UPN or a name).
 fn who(engine: &Engine, text: &str) -> String {
-    name_of(engine, &text.to_ascii_lowercase())
+    let id = text.to_ascii_lowercase();
+    if engine.index.principal.contains_key(&id) {
+        name_of(engine, &id)
+    } else {
+        clean(text).into_owned()
+    }
 }
 
 /// A role's name for a role name, GUID or full role-definition id.

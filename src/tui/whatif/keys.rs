@@ -108,6 +108,10 @@ impl App<'_> {
                 self.whatif.focused = false;
                 Some(Vec::new())
             }
+            Action::WhatIf => {
+                self.toggle_whatif();
+                Some(Vec::new())
+            }
             _ => {
                 self.whatif.focused = false;
                 None
