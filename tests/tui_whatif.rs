@@ -54,9 +54,15 @@ fn add_form_filters_a_picker_over_the_snapshot() {
         press(app, "addRoleAss<enter>car");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_form_principal_filtered", s);
-        assert!(s.contains(" U Carol (carol@contoso.com)"), "Carol is offered for 'car'");
+        assert!(
+            s.contains(" U Carol (carol@contoso.com)"),
+            "Carol is offered for 'car'"
+        );
         assert!(!s.contains(" U Bob"), "Bob does not match 'car'");
-        press(app, "<enter>Key Vault Secrets User<enter>kv-app-rbac<enter>");
+        press(
+            app,
+            "<enter>Key Vault Secrets User<enter>kv-app-rbac<enter>",
+        );
         let changes = &app.whatif.scenario.entries;
         assert_eq!(changes.len(), 1);
         match &changes[0].change {
@@ -77,7 +83,10 @@ fn gained_cells_are_marked_in_the_permissions_view() {
     with_demo(|app| {
         cell(app, "kv-app-rbac", "Carol", "secrets/get");
         let before = render(app, W, H);
-        assert!(row(&before, "secrets/get    ").contains("denied"), "{before}");
+        assert!(
+            row(&before, "secrets/get    ").contains("denied"),
+            "{before}"
+        );
         press(app, ADD_BOB);
         press(app, ADD_BOB_FIELDS);
         assert_eq!(app.whatif.status, Status::Ready);
@@ -88,7 +97,10 @@ fn gained_cells_are_marked_in_the_permissions_view() {
         let line = row(&s, "secrets/get    ");
         assert!(line.contains("+ ✔ secrets/get"), "{line}");
         assert!(line.contains("allowed"), "{line}");
-        assert!(s.contains("what-if: 1 change"), "the header says it is hypothetical");
+        assert!(
+            s.contains("what-if: 1 change"),
+            "the header says it is hypothetical"
+        );
         assert!(s.contains("what-if: before denied, after"), "{s}");
         assert_eq!(
             app.explain.lines[0][0].1,
@@ -101,7 +113,10 @@ fn gained_cells_are_marked_in_the_permissions_view() {
         );
         assert!(s.contains("+1 principal can read secrets in"), "{s}");
         // An operation the role does not give stays unmarked.
-        assert!(row(&s, "secrets/set    ").contains("┃  ✘ secrets/set"), "{s}");
+        assert!(
+            row(&s, "secrets/set    ").contains("┃  ✘ secrets/set"),
+            "{s}"
+        );
         // The matrix marks the gained cells too.
         press(app, "m");
         let m = render(app, W, H);
@@ -119,13 +134,19 @@ fn lost_cells_are_marked_in_the_matrix_and_who_can() {
         press(app, "<esc>:goto kv-app-prod<enter>m");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_matrix_lost", s);
-        assert!(s.contains("- app-web-mi"), "the identity that lost all access is listed");
+        assert!(
+            s.contains("- app-web-mi"),
+            "the identity that lost all access is listed"
+        );
         let summary = &app.whatif.world.as_ref().unwrap().summary;
         assert!(
             summary.contains(&"-1 principal can no longer read secrets in kv-app-prod".to_string()),
             "{summary:?}"
         );
-        assert!(s.contains("-1 principal can no longer read secrets in"), "{s}");
+        assert!(
+            s.contains("-1 principal can no longer read secrets in"),
+            "{s}"
+        );
         press(app, ":who-can secrets/get<enter>");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_who_can_lost", s);
@@ -230,7 +251,10 @@ fn load_errors_name_the_change_and_keep_the_real_world() {
         assert!(s.contains("not valid JSON"), "{s}");
         press(app, &format!("o<c-u>{}<enter>", unknown.display()));
         assert_eq!(app.whatif.status, Status::Invalid);
-        assert!(app.whatif.world.is_none(), "an invalid list shows the real world");
+        assert!(
+            app.whatif.world.is_none(),
+            "an invalid list shows the real world"
+        );
         let s = render(app, W, H).replace(&shown, "target/tui-whatif/tXXXXXX");
         insta::assert_snapshot!("whatif_load_error", s);
         assert!(s.contains("changes[1].member"), "{s}");
@@ -243,7 +267,10 @@ fn load_errors_name_the_change_and_keep_the_real_world() {
 fn panel_keys_act_only_while_it_is_focused() {
     with_demo(|app| {
         press(app, "a");
-        assert!(app.whatif.form.is_none(), "a outside the panel adds nothing");
+        assert!(
+            app.whatif.form.is_none(),
+            "a outside the panel adds nothing"
+        );
         press(app, "W<esc>d");
         assert!(app.whatif.open && !app.whatif.focused);
         press(app, "?");
@@ -275,7 +302,9 @@ fn the_world_is_built_on_the_worker_and_stale_worlds_are_dropped() {
     for k in kvaccess::tui::script::keys("<space><space>") {
         more.extend(app.handle(kvaccess::tui::action::Msg::Key(k)));
     }
-    let _ = app.handle(kvaccess::tui::action::Msg::Done(worker::compute(&engine, &first)));
+    let _ = app.handle(kvaccess::tui::action::Msg::Done(worker::compute(
+        &engine, &first,
+    )));
     assert!(app.whatif.world.is_none(), "a stale world is dropped");
     kvaccess::tui::script::settle(&mut app, more);
     assert_eq!(app.whatif.status, Status::Ready);

@@ -280,7 +280,10 @@ impl<'a> App<'a> {
 
     /// The engine the panes answer with: the what-if world while changes are on, else the real one.
     pub fn world(&self) -> &Engine<'_> {
-        self.whatif.world.as_ref().map_or(self.engine, |w| w.engine())
+        self.whatif
+            .world
+            .as_ref()
+            .map_or(self.engine, |w| w.engine())
     }
 
     fn on_result(&mut self, kind: JobKind, ticket: u64, output: Output) {

@@ -6,8 +6,8 @@ pub mod choices;
 pub mod describe;
 pub mod form;
 pub mod keys;
-mod note;
 pub mod marks;
+mod note;
 pub mod world;
 
 use std::collections::BTreeSet;
@@ -201,11 +201,7 @@ impl Panel {
             Err(e) => {
                 self.message = Some(format!("cannot load {path}"));
                 self.errors = e.lines().map(|l| l.trim().to_string()).collect();
-                self.error_rows = self
-                    .errors
-                    .iter()
-                    .filter_map(|l| error_index(l))
-                    .collect();
+                self.error_rows = self.errors.iter().filter_map(|l| error_index(l)).collect();
             }
         }
     }

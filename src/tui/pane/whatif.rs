@@ -66,7 +66,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             BorderType::Rounded
         })
-        .border_style(if p.focused { t.border_focused } else { t.border })
+        .border_style(if p.focused {
+            t.border_focused
+        } else {
+            t.border
+        })
         .title(Line::from(title).style(if p.focused { t.title } else { t.base }));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -189,7 +193,8 @@ pub fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     frame.render_widget(Clear, area);
     let field = form.field();
     let name = field.map_or("", |f| f.name);
-    let title = format!(" Add a what-if change: {name} — type to filter, enter picks, esc cancels ");
+    let title =
+        format!(" Add a what-if change: {name} — type to filter, enter picks, esc cancels ");
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(t.border_focused)
@@ -214,7 +219,10 @@ pub fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
         let short = f.name.split(" (").next().unwrap_or(f.name);
         lines.push(Line::from(vec![
             Span::styled(format!("{short}: "), t.heading),
-            Span::raw(fit(&labels.join(", "), width.saturating_sub(short.len() + 2))),
+            Span::raw(fit(
+                &labels.join(", "),
+                width.saturating_sub(short.len() + 2),
+            )),
         ]));
     }
     lines.push(Line::from(vec![
@@ -226,7 +234,11 @@ pub fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
         return frame.render_widget(Paragraph::new(lines), inner);
     };
     for i in form.cursor.window(FORM_ROWS, form.shown.len()) {
-        let Some(c) = form.shown.get(i).and_then(|&k| field.choices.get(k).map(|c| (k, c))) else {
+        let Some(c) = form
+            .shown
+            .get(i)
+            .and_then(|&k| field.choices.get(k).map(|c| (k, c)))
+        else {
             continue;
         };
         let mark = if field.many {

@@ -46,7 +46,7 @@ pub fn principals(engine: &Engine, only: Option<PrincipalKind>) -> Vec<Choice> {
             )
         })
         .collect();
-    out.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    out.sort_by_key(|c| c.label.to_lowercase());
     out
 }
 
@@ -165,11 +165,7 @@ pub fn policy_entries(engine: &Engine) -> Vec<Choice> {
                 value.push_str(a);
             }
             out.push(Choice::new(
-                format!(
-                    "{}: {}{app}",
-                    clean(&v.name),
-                    name_of(engine, &e.object_id)
-                ),
+                format!("{}: {}{app}", clean(&v.name), name_of(engine, &e.object_id)),
                 value,
             ));
         }

@@ -89,10 +89,7 @@ pub fn describe(engine: &Engine, change: &Change) -> String {
                 ""
             }
         ),
-        Change::RemoveRoleAssignment {
-            id: Some(id),
-            ..
-        } => format!(
+        Change::RemoveRoleAssignment { id: Some(id), .. } => format!(
             "remove role assignment {}",
             assignment(engine, id, &engine.snapshot.role_assignments)
         ),

@@ -17,15 +17,27 @@ use crate::whatif::{Change, PolicyPermissions};
 /// The kinds the form can build; the others (firewall rules, deny assignments, custom roles) come in a
 /// loaded change list.
 pub const FORM_KINDS: [(&str, &str); 10] = [
-    ("addRoleAssignment", "assign a role to a principal at a scope"),
+    (
+        "addRoleAssignment",
+        "assign a role to a principal at a scope",
+    ),
     ("removeRoleAssignment", "remove an existing role assignment"),
     ("addAccessPolicy", "add an access-policy entry to a vault"),
     ("removeAccessPolicy", "remove an access-policy entry"),
-    ("setPermissionModel", "switch a vault between access policies and Azure RBAC"),
+    (
+        "setPermissionModel",
+        "switch a vault between access policies and Azure RBAC",
+    ),
     ("addGroupMember", "add a member to a group"),
     ("removeGroupMember", "remove a member from a group"),
-    ("setPublicNetworkAccess", "enable or disable a vault's public network access"),
-    ("activateEligibility", "activate a PIM eligibility (it becomes an active assignment)"),
+    (
+        "setPublicNetworkAccess",
+        "enable or disable a vault's public network access",
+    ),
+    (
+        "activateEligibility",
+        "activate a PIM eligibility (it becomes an active assignment)",
+    ),
     ("removeDenyAssignment", "remove a deny assignment"),
 ];
 
@@ -91,7 +103,10 @@ impl Form {
 
     /// The kind picked, once it is.
     pub fn kind(&self) -> Option<&str> {
-        self.values.first().and_then(|v| v.first()).map(String::as_str)
+        self.values
+            .first()
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 
     /// Recomputes the shown choices for the typed text.
@@ -177,7 +192,9 @@ impl Form {
                 choices: choices::policy_permissions(),
                 many: true,
             },
-            ("removeAccessPolicy", 1) => one("access-policy entry", choices::policy_entries(engine)),
+            ("removeAccessPolicy", 1) => {
+                one("access-policy entry", choices::policy_entries(engine))
+            }
             ("setPermissionModel", 1) | ("setPublicNetworkAccess", 1) => {
                 one("vault", choices::vaults(engine))
             }
@@ -193,9 +210,10 @@ impl Form {
                     ("SecuredByPerimeter", "SecuredByPerimeter"),
                 ]),
             ),
-            ("addGroupMember", 1) => {
-                one("group", choices::principals(engine, Some(PrincipalKind::Group)))
-            }
+            ("addGroupMember", 1) => one(
+                "group",
+                choices::principals(engine, Some(PrincipalKind::Group)),
+            ),
             ("addGroupMember", 2) => one("member", choices::principals(engine, None)),
             ("removeGroupMember", 1) => one("membership", choices::memberships(engine)),
             ("activateEligibility", 1) => one("eligibility", choices::eligibilities(engine)),

@@ -51,12 +51,10 @@ impl App<'_> {
                     p.edited();
                 }
             }
-            Action::WhatIfDelete => {
-                if p.scenario.remove(p.cursor.selected).is_some() {
-                    p.message = Some(format!("change {} removed", p.cursor.selected));
-                    p.cursor.set(p.cursor.selected, n.saturating_sub(1));
-                    p.edited();
-                }
+            Action::WhatIfDelete if p.scenario.remove(p.cursor.selected).is_some() => {
+                p.message = Some(format!("change {} removed", p.cursor.selected));
+                p.cursor.set(p.cursor.selected, n.saturating_sub(1));
+                p.edited();
             }
             Action::WhatIfSave => {
                 p.prompt = Some((PathFor::Save, Input::new(DEFAULT_FILE.into())));

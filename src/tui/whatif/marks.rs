@@ -79,7 +79,10 @@ pub fn matrix_cell(before: Option<&Matrix>, row: &MatrixRow, col: usize) -> Opti
     let after_cell = row.cells.get(col)?;
     let changed = match b.and_then(|r| r.cells.get(col)) {
         Some(bc) => bc.decisions != after_cell.decisions,
-        None => after_cell.decisions.iter().any(|(_, d)| *d != Decision::Denied),
+        None => after_cell
+            .decisions
+            .iter()
+            .any(|(_, d)| *d != Decision::Denied),
     };
     if !changed {
         return None;

@@ -16,11 +16,11 @@ impl App<'_> {
         let Some(after) = row.cells.get(col) else {
             return;
         };
-        let before_row = self
-            .whatif
-            .matrix_before
-            .as_ref()
-            .and_then(|m| m.rows.iter().find(|r| r.id == row.id && r.via_app == row.via_app));
+        let before_row = self.whatif.matrix_before.as_ref().and_then(|m| {
+            m.rows
+                .iter()
+                .find(|r| r.id == row.id && r.via_app == row.via_app)
+        });
         let before = before_row.and_then(|r| r.cells.get(col));
         let summary = |c: Option<&crate::query::Cell>| c.map_or("none", |c| c.summary());
         let mut text = format!(
