@@ -163,7 +163,8 @@ fn panel_lists_changes_with_one_toggled_off_and_toggling_restores_the_real_world
         press(app, ADD_BOB_FIELDS);
         press(app, REMOVE_POLICY);
         press(app, "k<space>");
-        let s = render(app, W, H);
+        insta::assert_snapshot!("whatif_panel_one_off_80x24", screen(app, 80, 24));
+        let s = screen(app, W, H);
         insta::assert_snapshot!("whatif_panel_one_off", s);
         assert!(row(&s, " 0 [ ]").contains("add role Key Vault Secrets"));
         assert!(row(&s, " 1 [x]").contains("remove access policy of app-web-mi"));
@@ -308,4 +309,37 @@ fn the_world_is_built_on_the_worker_and_stale_worlds_are_dropped() {
     assert!(app.whatif.world.is_none(), "a stale world is dropped");
     kvaccess::tui::script::settle(&mut app, more);
     assert_eq!(app.whatif.status, Status::Ready);
+}
+
+#[test]
+fn access_policy_permissions_are_a_multi_select() {
+    with_demo(|app| {
+        press(app, "WaaddAccessPolicy<enter>kv-app-prod<enter>Erin<enter>");
+        press(app, "secrets/get<space><c-u>secrets/list<space>");
+        let s = render(app, W, H);
+        insta::assert_snapshot!("whatif_form_permissions_marked", s);
+        assert!(s.contains("2 marked"), "{s}");
+        press(app, "<enter>");
+        match &app.whatif.scenario.entries[0].change {
+            Change::AddAccessPolicy {
+                object_id,
+                permissions,
+                ..
+            } => {
+                assert_eq!(object_id, "11111111-0000-0000-0000-000000000005");
+                assert_eq!(permissions.secrets, ["get", "list"]);
+                assert!(permissions.keys.is_empty() && permissions.certificates.is_empty());
+            }
+            other => panic!("unexpected change {other:?}"),
+        }
+        let summary = &app.whatif.world.as_ref().unwrap().summary;
+        assert!(
+            summary.contains(&"+1 principal can read secrets in kv-app-prod".to_string()),
+            "{summary:?}"
+        );
+        // Deleting the only change brings the real world back.
+        press(app, "d");
+        assert!(app.whatif.scenario.entries.is_empty());
+        assert_eq!(app.whatif.status, Status::Real);
+    });
 }

@@ -65,7 +65,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// A pane's frame: rounded and highlighted when focused.
 pub fn block<'a>(app: &App, pane: Focus, title: Vec<Span<'a>>) -> Block<'a> {
-    let focused = app.focus == pane;
+    // The what-if panel, when it takes the keys, is the one focused pane.
+    let focused = app.focus == pane && !app.whatif.focused;
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
     spans.extend(title);

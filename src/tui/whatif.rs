@@ -122,7 +122,7 @@ impl Panel {
         self.errors.clear();
         self.error_rows.clear();
         if self.scenario.active_count() == 0 {
-            self.world = None;
+            world::release(self.world.take());
             self.status = Status::Real;
             self.dirty = false;
             self.clear_before();
@@ -172,14 +172,14 @@ impl Panel {
     pub fn on_world(&mut self, result: Result<WorldRef, WhatIfError>) {
         match result {
             Ok(w) if w.generation == self.generation => {
-                self.world = Some(w);
+                world::release(self.world.replace(w));
                 self.status = Status::Ready;
                 self.errors.clear();
                 self.error_rows.clear();
             }
-            Ok(_) => {}
+            Ok(stale) => world::release(Some(stale)),
             Err(e) => {
-                self.world = None;
+                world::release(self.world.take());
                 self.clear_before();
                 self.status = Status::Invalid;
                 self.set_errors(&e);

@@ -268,7 +268,10 @@ impl App<'_> {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {
-        let areas = self.areas();
+        let (areas, panel) = crate::tui::pane::whatif::carve(self, self.areas());
+        if self.whatif_mouse(m, panel) {
+            return;
+        }
         let Some(pane) = areas.hit(m.column, m.row) else {
             return;
         };

@@ -13,7 +13,7 @@ use crate::tui::app::App;
 use crate::tui::layout::Areas;
 use crate::tui::whatif::describe::describe;
 use crate::tui::whatif::form::Form;
-use crate::tui::whatif::keys::FORM_ROWS;
+use crate::tui::whatif::keys::{FORM_ROWS, LIST_ROWS};
 use crate::tui::whatif::{PathFor, Status};
 
 /// Makes room for the panel: the top of the explanation pane (all of it when that is short), or the
@@ -88,7 +88,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         )));
     }
     let engine = app.engine;
-    for (i, e) in p.scenario.entries.iter().enumerate() {
+    let n = p.scenario.entries.len();
+    for (i, e) in p
+        .scenario
+        .entries
+        .iter()
+        .enumerate()
+        .skip(p.cursor.offset)
+        .take(LIST_ROWS)
+    {
         let mark = if e.enabled { "[x]" } else { "[ ]" };
         let bad = p.error_rows.contains(&i);
         let text = format!(
@@ -110,6 +118,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             line = line.style(selection(t, p.focused));
         }
         lines.push(line);
+    }
+    if n > LIST_ROWS {
+        let shown = p.cursor.window(LIST_ROWS, n);
+        lines.push(Line::from(Span::styled(
+            format!("changes {}–{} of {n}", shown.start + 1, shown.end),
+            t.dim,
+        )));
     }
     lines.push(Line::from(""));
     match p.status {

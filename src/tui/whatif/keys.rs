@@ -1,7 +1,10 @@
 //! The panel's keys and requests: open and focus it, move, toggle, delete, the add form, the save and
 //! load prompts. Keys reach the panel only while it is focused; other actions leave it and run as usual.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
@@ -16,7 +19,7 @@ pub const DEFAULT_FILE: &str = "whatif.json";
 
 /// Rows the panel's list scrolls within (the panel is redrawn at its own size; this keeps the cursor
 /// near the top rows, which is what a short list needs).
-const LIST_ROWS: usize = 8;
+pub const LIST_ROWS: usize = 8;
 
 impl App<'_> {
     /// `W`: opens the panel and focuses it; again closes it (the changes stay on).
@@ -78,6 +81,33 @@ impl App<'_> {
         }
         self.whatif.cursor.keep_visible(LIST_ROWS, n);
         Vec::new()
+    }
+
+    /// A click or wheel over the panel focuses it and moves its selection; a click elsewhere leaves it.
+    /// Returns whether the panel took the event.
+    pub(crate) fn whatif_mouse(&mut self, m: MouseEvent, panel: Option<Rect>) -> bool {
+        let inside = panel.is_some_and(|r| r.contains(Position::new(m.column, m.row)));
+        let n = self.whatif.scenario.entries.len();
+        let p = &mut self.whatif;
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) if inside => {
+                p.focused = true;
+                let row = panel.map_or(0, |r| m.row.saturating_sub(r.y + 1) as usize);
+                let i = p.cursor.offset + row;
+                if i < n {
+                    p.cursor.set(i, n);
+                }
+            }
+            MouseEventKind::ScrollDown if inside => {
+                p.cursor.move_by(1, n);
+            }
+            MouseEventKind::ScrollUp if inside => {
+                p.cursor.move_by(-1, n);
+            }
+            MouseEventKind::Down(_) => p.focused = false,
+            _ => {}
+        }
+        inside
     }
 
     /// A key while the panel is focused. `None`: not the panel's, run it as usual.

@@ -85,3 +85,14 @@ impl std::ops::Deref for WorldRef {
         &self.0
     }
 }
+
+/// Lets go of a world without making the UI wait: freeing the engine of a large tenant takes about as
+/// long as building it, so the last reference is dropped on a short-lived thread of its own.
+pub fn release(world: Option<WorldRef>) {
+    if let Some(w) = world.filter(|w| Arc::strong_count(&w.0) == 1) {
+        // Should no thread start, the closure is dropped here, and the world with it.
+        let _ = std::thread::Builder::new()
+            .name("kvaccess-free-world".into())
+            .spawn(move || drop(w));
+    }
+}
