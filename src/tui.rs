@@ -17,6 +17,7 @@ pub mod principals;
 pub mod scopes;
 pub mod script;
 pub mod theme;
+pub mod whatif;
 pub mod worker;
 
 use std::io::Write as _;

@@ -41,13 +41,40 @@ pub enum Action {
     Copy,
     Export,
     ToggleTheme,
+    /// Open / focus the what-if panel.
+    #[serde(rename = "whatif")]
+    WhatIf,
+    #[serde(rename = "whatif_add")]
+    WhatIfAdd,
+    #[serde(rename = "whatif_toggle")]
+    WhatIfToggle,
+    #[serde(rename = "whatif_delete")]
+    WhatIfDelete,
+    #[serde(rename = "whatif_save")]
+    WhatIfSave,
+    #[serde(rename = "whatif_load")]
+    WhatIfLoad,
     /// Unbinds a key in a user keymap.
     None,
 }
 
 impl Action {
+    /// Actions of the what-if panel: their keys act only while the panel is focused.
+    pub fn is_whatif_panel(self) -> bool {
+        matches!(
+            self,
+            Self::WhatIfAdd
+                | Self::WhatIfToggle
+                | Self::WhatIfDelete
+                | Self::WhatIfSave
+                | Self::WhatIfLoad
+        )
+    }
+}
+
+impl Action {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 35] = [
         Self::ViewPermissions,
         Self::ToggleMatrix,
         Self::ViewWhoCan,
@@ -57,6 +84,12 @@ impl Action {
         Self::From,
         Self::Copy,
         Self::Export,
+        Self::WhatIf,
+        Self::WhatIfAdd,
+        Self::WhatIfToggle,
+        Self::WhatIfDelete,
+        Self::WhatIfSave,
+        Self::WhatIfLoad,
         Self::Zoom,
         Self::ToggleTheme,
         Self::Help,
@@ -111,6 +144,12 @@ impl Action {
             Self::Copy => "copy",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
+            Self::WhatIf => "whatif",
+            Self::WhatIfAdd => "whatif_add",
+            Self::WhatIfToggle => "whatif_toggle",
+            Self::WhatIfDelete => "whatif_delete",
+            Self::WhatIfSave => "whatif_save",
+            Self::WhatIfLoad => "whatif_load",
             Self::None => "none",
         }
     }

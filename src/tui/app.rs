@@ -158,6 +158,8 @@ pub struct App<'a> {
     pub quit: bool,
     /// How many vaults' access policies name each object id.
     pub policy_vaults: HashMap<String, usize>,
+    /// The what-if panel and the hypothetical world it makes.
+    pub whatif: crate::tui::whatif::Panel,
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
     pending: HashMap<JobKind, (u64, String)>,
@@ -222,6 +224,7 @@ impl<'a> App<'a> {
             message,
             quit: false,
             policy_vaults: policy_vaults(engine),
+            whatif: crate::tui::whatif::Panel::default(),
             next_ticket: 0,
             pending: HashMap::new(),
         };
@@ -242,6 +245,7 @@ impl<'a> App<'a> {
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => self.resize(w, h),
             Msg::Done(result) => self.on_result(result.kind, result.ticket, result.output),
+            Msg::Exported(r) if self.whatif.on_written(&r) => {}
             Msg::Exported(r) => {
                 self.message = Some(match r {
                     Ok(path) => format!("exported to {path}"),
@@ -274,11 +278,35 @@ impl<'a> App<'a> {
         h.saturating_sub(headers).max(1)
     }
 
+    /// The engine the panes answer with: the what-if world while changes are on, else the real one.
+    pub fn world(&self) -> &Engine<'_> {
+        self.whatif
+            .world
+            .as_ref()
+            .map_or(self.engine, |w| w.engine())
+    }
+
     fn on_result(&mut self, kind: JobKind, ticket: u64, output: Output) {
         if self.pending.get(&kind).map(|p| p.0) != Some(ticket) {
             return; // stale: the user asked for something else since
         }
+        let output = match output {
+            Output::Compared { after, before } => {
+                self.whatif.on_before(kind, Some(*before));
+                *after
+            }
+            o => {
+                self.whatif.on_before(kind, None);
+                o
+            }
+        };
         match output {
+            Output::Compared { .. } => {}
+            Output::WhatIf(r) => self.whatif.on_world(*r),
+            Output::ScenarioLoaded { path, result } => {
+                self.pending.remove(&JobKind::LoadScenario);
+                self.whatif.on_loaded(&path, result);
+            }
             Output::Matrix(r) => {
                 self.matrix = match r {
                     Ok(m) => Load::Ready(m),
@@ -310,7 +338,7 @@ impl<'a> App<'a> {
         }
     }
 
-    fn ticket(&mut self, kind: JobKind, what: String) -> u64 {
+    pub(crate) fn ticket(&mut self, kind: JobKind, what: String) -> u64 {
         self.next_ticket += 1;
         self.pending.insert(kind, (self.next_ticket, what));
         self.next_ticket
@@ -339,6 +367,7 @@ impl<'a> App<'a> {
                 pool,
                 generation: self.principals.generation,
             },
+            world: None,
         })]
     }
 

@@ -190,7 +190,7 @@ fn table(app: &App) -> Result<Table, String> {
                         e.id.clone(),
                         e.kind.as_str().to_string(),
                         e.decision.as_str().to_string(),
-                        crate::tui::pane::who_can::via_text(app.engine, e),
+                        crate::tui::pane::who_can::via_text(app.world(), e),
                     ]
                 })
                 .collect();

@@ -10,6 +10,7 @@ pub mod permissions;
 pub mod principals;
 pub mod scopes;
 pub mod status_bar;
+pub mod whatif;
 pub mod who_can;
 
 use ratatui::Frame;
@@ -24,6 +25,7 @@ use crate::tui::theme::Theme;
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let areas = crate::tui::layout::compute(area, app.focus, app.zoom);
+    let (areas, panel) = whatif::carve(app, areas);
     header::draw(frame, app, areas.header, areas.single);
     if let Some(r) = areas.scopes {
         scopes::draw(frame, app, r);
@@ -42,6 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = areas.explain {
         explain::draw(frame, app, r);
     }
+    if let Some(r) = panel {
+        whatif::draw(frame, app, r);
+    }
     status_bar::draw(frame, app, areas.status);
     match &app.overlay {
         Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
@@ -53,11 +58,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         None => {}
     }
+    if let Some(form) = &app.whatif.form {
+        whatif::draw_form(frame, app, form);
+    }
 }
 
 /// A pane's frame: rounded and highlighted when focused.
 pub fn block<'a>(app: &App, pane: Focus, title: Vec<Span<'a>>) -> Block<'a> {
-    let focused = app.focus == pane;
+    // The what-if panel, when it takes the keys, is the one focused pane.
+    let focused = app.focus == pane && !app.whatif.focused;
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
     spans.extend(title);

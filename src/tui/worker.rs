@@ -1,8 +1,10 @@
 //! Heavy evaluation off the UI thread. `update` asks for a [`Job`] with a ticket; the worker runs it and
 //! sends back a [`JobResult`] with the same ticket; the app keeps only the answer to its latest ticket of
-//! each kind, so results that arrive after the user moved on are dropped. The computation itself is the
-//! pure [`compute`], which tests and benchmarks call directly.
+//! each kind, so results that arrive after the user moved on are dropped. The computation itself is
+//! [`compute`], which tests and benchmarks call directly (pure, but for reading a change list the user asked to
+//! load, which is done here so the UI thread never waits on a disk).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
@@ -12,6 +14,8 @@ use crate::model::Scope;
 use crate::query::{self, Finding, Matrix, WhoCan};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
+use crate::tui::whatif::world::{World, WorldRef};
+use crate::whatif::{Scenario, WhatIfError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
@@ -19,6 +23,10 @@ pub enum JobKind {
     WhoCan,
     Escalations,
     Filter,
+    /// Build the hypothetical world of the what-if panel.
+    WhatIf,
+    /// Read a change list from a file.
+    LoadScenario,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,12 +46,22 @@ pub enum JobSpec {
         operation: String,
     },
     Escalations,
+    WhatIf {
+        scenario: Scenario,
+        generation: u64,
+    },
+    LoadScenario {
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub ticket: u64,
     pub spec: JobSpec,
+    /// The hypothetical world to answer in (the real one when `None`). Matrix and who-can answers in a
+    /// hypothetical world come with the real world's answer, so the panes can mark what differs.
+    pub world: Option<WorldRef>,
 }
 
 impl Job {
@@ -53,6 +71,8 @@ impl Job {
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations => JobKind::Escalations,
             JobSpec::Filter { .. } => JobKind::Filter,
+            JobSpec::WhatIf { .. } => JobKind::WhatIf,
+            JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
         }
     }
 }
@@ -67,6 +87,16 @@ pub enum Output {
         shown: Vec<usize>,
         generation: u64,
     },
+    /// The answer in the hypothetical world, and the same question's answer in the real one.
+    Compared {
+        after: Box<Output>,
+        before: Box<Output>,
+    },
+    WhatIf(Box<Result<WorldRef, WhatIfError>>),
+    ScenarioLoaded {
+        path: String,
+        result: Result<Scenario, String>,
+    },
 }
 
 #[derive(Debug)]
@@ -76,8 +106,25 @@ pub struct JobResult {
     pub output: Output,
 }
 
+/// Runs a job. `engine` is the real world; a job that carries a hypothetical world is answered there.
 pub fn compute(engine: &Engine, job: &Job) -> JobResult {
-    let output = match &job.spec {
+    let output = match (&job.world, &job.spec) {
+        (Some(world), JobSpec::Matrix { .. } | JobSpec::WhoCan { .. }) => Output::Compared {
+            after: Box::new(answer(world.engine(), &job.spec)),
+            before: Box::new(answer(engine, &job.spec)),
+        },
+        (Some(world), _) => answer(world.engine(), &job.spec),
+        (None, _) => answer(engine, &job.spec),
+    };
+    JobResult {
+        ticket: job.ticket,
+        kind: job.kind(),
+        output,
+    }
+}
+
+fn answer(engine: &Engine, spec: &JobSpec) -> Output {
+    match spec {
         JobSpec::Matrix { vault } => {
             Output::Matrix(query::matrix_for_vault(engine, vault).map_err(|e| e.to_string()))
         }
@@ -97,11 +144,18 @@ pub fn compute(engine: &Engine, job: &Job) -> JobResult {
             shown: matches(entries, query.trim(), pool.clone()),
             generation: *generation,
         },
-    };
-    JobResult {
-        ticket: job.ticket,
-        kind: job.kind(),
-        output,
+        JobSpec::WhatIf {
+            scenario,
+            generation,
+        } => Output::WhatIf(Box::new(
+            World::build(engine, scenario, *generation).map(|w| WorldRef(Arc::new(w))),
+        )),
+        JobSpec::LoadScenario { path } => Output::ScenarioLoaded {
+            path: path.display().to_string(),
+            result: std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|text| Scenario::from_json(&text).map_err(|e| e.to_string())),
+        },
     }
 }
 

@@ -4,8 +4,11 @@
 //! - `large` (set `KVACCESS_BENCH_LARGE=1`): `kvaccess::synth::generate(100_000, 10_000, 200_000, 1)`; while
 //!   `synth` is still a stub (it returns an empty tenant) the generator below builds the same size instead.
 //!
-//! Each size is measured twice: `full` is what the CLI does (engines for both snapshots, apply, diff),
-//! `cached_before` is what a front-end re-diffing a toggled scenario does (the "before" engine is kept).
+//! Each size is measured three times: `full` is what the CLI does (engines for both snapshots, apply,
+//! diff), `cached_before` is what a front-end re-diffing a toggled scenario does (the "before" engine is
+//! kept), and `tui_world` is exactly what the explorer's worker does when the what-if panel's list
+//! changes (`World::build`: apply, the hypothetical engine, the full diff, the summary lines; the real
+//! world's engine is the explorer's own and already built), including freeing the world it replaces.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,6 +21,7 @@ use kvaccess::model::{
     AccessPolicy, GroupMembership, NetworkRules, Principal, PrincipalKind, ResourceGroup,
     RoleAssignment, Scope, ScopeKind, Snapshot, Subscription, Vault, VaultItem,
 };
+use kvaccess::tui::whatif::world::World;
 use kvaccess::whatif::{self, Change, Scenario};
 
 fn main() {
@@ -598,4 +602,41 @@ fn large_cached_before(bencher: divan::Bencher) {
     };
     let before = Engine::new(&c.snapshot);
     bencher.bench_local(|| divan::black_box(c.scenario.diff_with(&before, None).unwrap()));
+}
+
+/// The explorer's what-if panel: the world a toggle asks the worker for, then freed as the next one
+/// replaces it.
+fn tui_world(c: &Case, before: &Engine) {
+    let world = World::build(before, &c.scenario, 1).unwrap();
+    divan::black_box(&world.summary);
+}
+
+#[divan::bench(sample_count = 10)]
+fn mid_tui_world(bencher: divan::Bencher) {
+    let c = mid();
+    let before = Engine::new(&c.snapshot);
+    bencher.bench_local(|| tui_world(c, &before));
+}
+
+#[divan::bench(sample_count = 5)]
+fn large_tui_world(bencher: divan::Bencher) {
+    let Some(c) = large() else {
+        return;
+    };
+    let before = Engine::new(&c.snapshot);
+    let t = std::time::Instant::now();
+    let world = World::build(&before, &c.scenario, 1).unwrap();
+    eprintln!(
+        "large: TUI world ({} changes) in {:.2?}: {} gained, {} lost; summary: {}",
+        world.changes,
+        t.elapsed(),
+        world.diff.gained.len(),
+        world.diff.lost.len(),
+        world
+            .summary
+            .first()
+            .map_or("no change in access", String::as_str)
+    );
+    drop(world);
+    bencher.bench_local(|| tui_world(c, &before));
 }

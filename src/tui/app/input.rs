@@ -21,7 +21,19 @@ impl App<'_> {
         if self.filtering {
             return self.filter_key(key);
         }
+        if self.whatif.focused
+            && let Some(effects) = self.whatif_key(key)
+        {
+            return effects;
+        }
         match self.keymap.action_for(&key) {
+            Some(action) if action.is_whatif_panel() => {
+                self.message = Some(format!(
+                    "that key works in the what-if panel: open it with {}",
+                    self.keymap.hint(Action::WhatIf)
+                ));
+                Vec::new()
+            }
             Some(action) => self.apply(action),
             None => Vec::new(),
         }

@@ -62,7 +62,10 @@ impl App<'_> {
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            Action::WhatIf => self.toggle_whatif(),
+            a if a.is_whatif_panel() => return self.whatif_action(a),
             Action::None => {}
+            _ => {}
         }
         Vec::new()
     }
@@ -265,7 +268,10 @@ impl App<'_> {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {
-        let areas = self.areas();
+        let (areas, panel) = crate::tui::pane::whatif::carve(self, self.areas());
+        if self.whatif_mouse(m, panel) {
+            return;
+        }
         let Some(pane) = areas.hit(m.column, m.row) else {
             return;
         };

@@ -13,7 +13,8 @@ use crate::tui::worker::{Job, JobKind, JobSpec};
 impl App<'_> {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
         self.sync_permissions();
-        let effects = self.sync_jobs();
+        let mut effects = self.sync_whatif();
+        effects.extend(self.sync_jobs());
         self.sync_explain();
         self.keep_all_visible();
         effects
@@ -26,9 +27,11 @@ impl App<'_> {
         ) else {
             return;
         };
+        let world = self.whatif.world_generation();
         if self.perms.scope == scope
             && self.perms.principal == p.id
             && self.perms.origin == self.origin
+            && self.whatif.perms_world == world
         {
             return;
         }
@@ -36,7 +39,14 @@ impl App<'_> {
             .perms
             .row_at_line(self.perm_cursor.selected)
             .map(|r| r.op.name);
-        self.perms = permissions::compute(self.engine, &p.id.clone(), &scope, self.origin.as_ref());
+        let id = p.id.clone();
+        self.perms = permissions::compute(self.world(), &id, &scope, self.origin.as_ref());
+        self.whatif.perms_before = self
+            .whatif
+            .world
+            .is_some()
+            .then(|| permissions::compute(self.engine, &id, &scope, self.origin.as_ref()));
+        self.whatif.perms_world = world;
         let line = keep
             .and_then(|name| self.perms.line_of_op(name))
             .or_else(|| self.perms.op_line_near(0, 1))
@@ -52,10 +62,12 @@ impl App<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let world = self.whatif.world.clone();
+        let in_world = format!("|w{}", self.whatif.world_generation());
         match self.view {
             View::Matrix => match scope.vault() {
                 Some(vault) => {
-                    let what = vault.key().to_string();
+                    let what = vault.key().to_string() + &in_world;
                     if self.pending_for(JobKind::Matrix) != Some(what.as_str()) {
                         let ticket = self.ticket(JobKind::Matrix, what);
                         self.matrix = Load::Loading(format!(
@@ -65,6 +77,7 @@ impl App<'_> {
                         out.push(Effect::Run(Job {
                             ticket,
                             spec: JobSpec::Matrix { vault },
+                            world,
                         }));
                     }
                 }
@@ -75,7 +88,7 @@ impl App<'_> {
                 }
             },
             View::WhoCan => {
-                let what = format!("{}|{}", scope.key(), self.who_op);
+                let what = format!("{}|{}{in_world}", scope.key(), self.who_op);
                 if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
                     let ticket = self.ticket(JobKind::WhoCan, what);
                     self.who = Load::Loading(format!("finding who can {}", self.who_op));
@@ -85,16 +98,18 @@ impl App<'_> {
                             scope,
                             operation: self.who_op.clone(),
                         },
+                        world,
                     }));
                 }
             }
             View::Escalations => {
-                if self.pending_for(JobKind::Escalations).is_none() {
-                    let ticket = self.ticket(JobKind::Escalations, String::new());
+                if self.pending_for(JobKind::Escalations) != Some(in_world.as_str()) {
+                    let ticket = self.ticket(JobKind::Escalations, in_world.clone());
                     self.escalations = Load::Loading("looking for self-escalation paths".into());
                     out.push(Effect::Run(Job {
                         ticket,
                         spec: JobSpec::Escalations,
+                        world,
                     }));
                 }
             }
@@ -106,7 +121,8 @@ impl App<'_> {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
+            self.whatif.world_generation(),
             self.focus,
             self.view,
             self.scopes
@@ -153,7 +169,7 @@ impl App<'_> {
     }
 
     fn build_explain(&self) -> Doc {
-        let engine = self.engine;
+        let engine = self.world();
         match self.focus {
             Focus::Scopes => self
                 .scopes
@@ -168,7 +184,7 @@ impl App<'_> {
     }
 
     fn explain_main(&self) -> Doc {
-        let engine = self.engine;
+        let engine = self.world();
         let from_key = self.keymap.hint(crate::tui::action::Action::From);
         match self.view {
             View::Permissions => {
@@ -193,7 +209,11 @@ impl App<'_> {
             ) {
                 (Some(m), Some(v)) => m.rows.get(self.matrix_cursor.selected).map_or_else(
                     || Doc::new("No principal has access"),
-                    |r| explain::matrix_cell(engine, v.id(), r, self.matrix_col),
+                    |r| {
+                        let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix_col);
+                        self.whatif_matrix_note(&mut d, r);
+                        d
+                    },
                 ),
                 _ => Doc::new("Matrix"),
             },
@@ -239,7 +259,7 @@ impl App<'_> {
         escalation: Option<crate::query::Technique>,
         from_key: &str,
     ) -> Doc {
-        let engine = self.engine;
+        let engine = self.world();
         let Some((_, action)) = operations().iter().find(|(o, _)| o.name == op) else {
             return Doc::new(format!("unknown operation {op}"));
         };
@@ -253,7 +273,25 @@ impl App<'_> {
         match engine.check(&subject, &target, action, via_app, origin) {
             Ok(v) => {
                 let esc = escalation.filter(|_| v.decision != Decision::Allowed);
-                explain::cell(engine, &v, esc, from_key)
+                let mut doc = explain::cell(engine, &v, esc, from_key);
+                if self.whatif.world.is_some() {
+                    let real = self.engine.check(
+                        &self.engine.subject(principal),
+                        &self.engine.target(scope),
+                        action,
+                        via_app,
+                        origin,
+                    );
+                    let before = real.map_or("unknown", |r| r.decision.as_str());
+                    doc.lines.insert(
+                        0,
+                        vec![(
+                            explain::Tone::Heading,
+                            format!("what-if: before {before}, after {}", v.decision.as_str()),
+                        )],
+                    );
+                }
+                doc
             }
             Err(e) => {
                 let mut d = Doc::new(op.to_string());

@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -10,6 +11,13 @@ use crate::tui::app::{App, View};
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" kvaccess ", t.title)];
+    // First, so a narrow terminal cannot cut it: the panes show a hypothetical world.
+    if let Some(w) = app.whatif.badge() {
+        spans.push(Span::styled(
+            format!("[{w}]"),
+            t.badge.add_modifier(Modifier::REVERSED),
+        ));
+    }
     for (i, v) in View::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, v.title());
         spans.push(Span::styled(

@@ -10,6 +10,7 @@ use super::{block, fit, selection};
 use crate::eval::Decision;
 use crate::query::Cell;
 use crate::tui::app::{App, Focus, Load};
+use crate::tui::whatif::marks::{self, Mark};
 
 const COL_W: usize = 6;
 
@@ -93,16 +94,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if d == Decision::Denied {
                 style = t.dim;
             }
+            let mark = marks::matrix_cell(app.whatif.matrix_before.as_ref(), r, c);
+            let text = match mark {
+                Some(m) => {
+                    style = m.style(t);
+                    format!("{}{text}", m.symbol())
+                }
+                None => text.to_string(),
+            };
             if i == app.matrix_cursor.selected && c == app.matrix_col && focused {
                 style = t.selected;
             }
-            spans.push(Span::styled(fit(text, COL_W), style));
+            spans.push(Span::styled(fit(&text, COL_W), style));
         }
         let mut line = Line::from(spans);
         if i == app.matrix_cursor.selected {
             line = line.style(selection(t, false));
         }
         lines.push(line);
+    }
+    for r in marks::matrix_lost_rows(app.whatif.matrix_before.as_ref(), m) {
+        if lines.len() >= inner.height as usize {
+            break;
+        }
+        let label = format!("- {} ", crate::sanitize::clean(&r.label));
+        lines.push(Line::from(vec![
+            Span::styled(fit(&label, label_w), Mark::Lost.style(t)),
+            Span::styled("no access any more", Mark::Lost.style(t)),
+        ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

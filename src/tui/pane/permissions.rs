@@ -11,6 +11,7 @@ use crate::eval::Decision;
 use crate::tui::app::{App, Focus};
 use crate::tui::permissions::TableLine;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::whatif::marks::{self, Mark};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
@@ -63,12 +64,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Some(TableLine::Op(r)) => {
                 let Some(row) = p.rows.get(*r) else { continue };
                 let d = row.decision;
+                let before = app.whatif.perms_before.as_ref().map(|b| b.rows.as_slice());
+                let mark = marks::perm_row(before, row);
+                let word_style = mark.map_or(t.decision(d), |m| m.style(t));
                 let mut spans = vec![
-                    Span::styled(format!("  {} ", decision_symbol(d)), t.decision(d)),
+                    Span::styled(mark.map_or(" ", Mark::symbol), word_style),
+                    Span::styled(format!(" {} ", decision_symbol(d)), t.decision(d)),
                     Span::raw(fit(row.op.name, name_w)),
                 ];
                 if show_word {
-                    spans.push(Span::styled(format!(" {:<10}", d.as_str()), t.decision(d)));
+                    spans.push(Span::styled(format!(" {:<10}", d.as_str()), word_style));
                 }
                 if row.escalation.is_some() {
                     spans.push(Span::styled(

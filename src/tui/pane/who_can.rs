@@ -13,6 +13,7 @@ use crate::tui::app::{App, Focus, Load, WhoRow};
 use crate::tui::explain::{describe_scope, name_of};
 use crate::tui::principals::icon;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::whatif::marks::{self, Mark};
 
 /// How an identity gets the operation: each grant, its scope, and the group chain.
 pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
@@ -85,6 +86,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled("VIA", t.title),
     ])];
     let height = (inner.height as usize).saturating_sub(1);
+    // A column for the gained / lost marks while a what-if world is shown.
+    let pad = if app.whatif.world.is_some() { " " } else { "" };
     for i in app.who_cursor.window(height, rows.len()) {
         let line = match rows.get(i) {
             Some(WhoRow::Entry(k)) => {
@@ -92,12 +95,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     continue;
                 };
                 let d = e.decision;
+                let mark = marks::who_entry(app.whatif.who_before.as_ref(), e);
+                let word = mark.map_or(t.decision(d), |m| m.style(t));
                 Line::from(vec![
+                    Span::styled(mark.map_or(pad, Mark::symbol), word),
                     Span::styled(format!("{} ", decision_symbol(d)), t.decision(d)),
                     Span::raw(format!("{} ", icon(e.kind))),
                     Span::raw(fit(&clean(&e.display_name), name_w) + " "),
-                    Span::styled(fit(d.as_str(), 12), t.decision(d)),
-                    Span::raw(via_text(app.engine, e)),
+                    Span::styled(fit(d.as_str(), 12), word),
+                    Span::raw(via_text(app.world(), e)),
                 ])
             }
             Some(WhoRow::Escalation(k)) => {
@@ -119,6 +125,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             line
         });
+    }
+    for e in marks::who_lost(app.whatif.who_before.as_ref(), w) {
+        if lines.len() >= inner.height as usize {
+            break;
+        }
+        let style = Mark::Lost.style(t);
+        lines.push(Line::from(vec![
+            Span::styled(format!("-{} ", decision_symbol(e.decision)), style),
+            Span::raw(format!("{} ", icon(e.kind))),
+            Span::styled(fit(&clean(&e.display_name), name_w) + " ", style),
+            Span::styled(fit("denied", 12), style),
+            Span::styled(format!("was {}", e.decision.as_str()), style),
+        ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
