@@ -101,6 +101,9 @@ pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
         .flat_map(|s| engine.index.errors_at.get(s.key()).into_iter().flatten())
         .filter_map(|&i| engine.snapshot.collection_errors.get(i))
         .map(|e| {
+            if e.is_pending() {
+                return e.describe("");
+            }
             format!(
                 "{} at {} could not be read{}",
                 clean(&e.what),
