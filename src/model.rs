@@ -131,10 +131,19 @@ impl CollectionError {
     /// The gap in words for an explanation: "still collecting …" or "… could not be read (HTTP 403)".
     pub fn describe(&self, scope: &str) -> String {
         if self.is_pending() {
-            return format!("still collecting {} (the live fetch has not finished)", self.section_name());
+            return format!(
+                "still collecting {} (the live fetch has not finished)",
+                self.section_name()
+            );
         }
-        let status = self.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
-        format!("{} at {scope} could not be read{status}", self.section_name())
+        let status = self
+            .status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        format!(
+            "{} at {scope} could not be read{status}",
+            self.section_name()
+        )
     }
 }
 

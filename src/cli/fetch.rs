@@ -113,6 +113,18 @@ pub struct CollectArgs {
     pub timeout: u64,
 }
 
+impl Default for CollectArgs {
+    /// The flags' own defaults, as if none were given.
+    fn default() -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            collect: CollectArgs,
+        }
+        <Defaults as clap::Parser>::parse_from(["kvaccess"]).collect
+    }
+}
+
 impl CollectArgs {
     /// The fetcher and the request these flags describe. `stream_sections` sends every item through the
     /// channel (a TUI filling its panes); without it only progress and errors travel (the CLI).

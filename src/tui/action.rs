@@ -41,13 +41,17 @@ pub enum Action {
     Copy,
     Export,
     ToggleTheme,
+    /// Start a live refresh (`tui --live`).
+    Refresh,
+    /// Show the live fetch's log: collection errors and warnings.
+    ShowLog,
     /// Unbinds a key in a user keymap.
     None,
 }
 
 impl Action {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Self::ViewPermissions,
         Self::ToggleMatrix,
         Self::ViewWhoCan,
@@ -59,6 +63,8 @@ impl Action {
         Self::Export,
         Self::Zoom,
         Self::ToggleTheme,
+        Self::Refresh,
+        Self::ShowLog,
         Self::Help,
         Self::FocusScopes,
         Self::FocusPrincipals,
@@ -111,6 +117,8 @@ impl Action {
             Self::Copy => "copy",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
+            Self::Refresh => "refresh",
+            Self::ShowLog => "show_log",
             Self::None => "none",
         }
     }
@@ -125,6 +133,8 @@ pub enum Msg {
     Done(JobResult),
     /// The outcome of an export the loop carried out.
     Exported(Result<String, String>),
+    /// News from a live fetch (`tui --live`), or the loop's periodic tick while one is open.
+    Live(crate::tui::live::LiveMsg),
 }
 
 /// What `update` asks the loop to do.
@@ -139,4 +149,6 @@ pub enum Effect {
         path: std::path::PathBuf,
         content: String,
     },
+    /// Start a live fetch run (the loop owns the fetcher).
+    Refresh,
 }

@@ -4,6 +4,7 @@
 mod commands;
 mod input;
 mod navigate;
+mod rebase;
 mod sync;
 
 use std::collections::HashMap;
@@ -89,9 +90,21 @@ impl PromptKind {
 
 #[derive(Debug)]
 pub enum Overlay {
-    Help { scroll: usize },
-    Palette { input: Input, cursor: Cursor },
-    Prompt { kind: PromptKind, input: Input },
+    Help {
+        scroll: usize,
+    },
+    Palette {
+        input: Input,
+        cursor: Cursor,
+    },
+    Prompt {
+        kind: PromptKind,
+        input: Input,
+    },
+    /// The live fetch's log (`tui --live`).
+    Log {
+        scroll: usize,
+    },
 }
 
 /// How the explorer starts.
@@ -158,9 +171,11 @@ pub struct App<'a> {
     pub quit: bool,
     /// How many vaults' access policies name each object id.
     pub policy_vaults: HashMap<String, usize>,
+    /// The live fetch, when the explorer was opened with `--live`.
+    pub live: Option<crate::tui::live::LiveState>,
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
-    pending: HashMap<JobKind, (u64, String)>,
+    pub(crate) pending: HashMap<JobKind, (u64, String)>,
 }
 
 fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
@@ -222,6 +237,7 @@ impl<'a> App<'a> {
             message,
             quit: false,
             policy_vaults: policy_vaults(engine),
+            live: None,
             next_ticket: 0,
             pending: HashMap::new(),
         };
@@ -248,6 +264,7 @@ impl<'a> App<'a> {
                     Err(e) => format!("export failed: {e}"),
                 });
             }
+            Msg::Live(m) => effects.extend(self.on_live(m)),
         }
         effects.extend(self.sync());
         effects
@@ -297,6 +314,7 @@ impl<'a> App<'a> {
                 self.escalations = Load::Ready(f);
                 self.esc_cursor = Cursor::default();
             }
+            Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,
                 shown,
@@ -310,7 +328,7 @@ impl<'a> App<'a> {
         }
     }
 
-    fn ticket(&mut self, kind: JobKind, what: String) -> u64 {
+    pub(crate) fn ticket(&mut self, kind: JobKind, what: String) -> u64 {
         self.next_ticket += 1;
         self.pending.insert(kind, (self.next_ticket, what));
         self.next_ticket

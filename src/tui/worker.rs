@@ -19,6 +19,8 @@ pub enum JobKind {
     WhoCan,
     Escalations,
     Filter,
+    /// A new snapshot from a live fetch, parsed and indexed for the next engine.
+    Index,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +40,13 @@ pub enum JobSpec {
         operation: String,
     },
     Escalations,
+    /// Parse a live fetch's collected document and build the engine's lookups over it; `collecting`
+    /// marks every section as still being read (the run has not finished).
+    Index {
+        doc: Arc<serde_json::Value>,
+        collecting: bool,
+        generation: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +62,7 @@ impl Job {
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations => JobKind::Escalations,
             JobSpec::Filter { .. } => JobKind::Filter,
+            JobSpec::Index { .. } => JobKind::Index,
         }
     }
 }
@@ -62,6 +72,7 @@ pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<WhoCan, String>),
     Escalations(Vec<Finding>),
+    Indexed(Box<crate::tui::live::Indexed>),
     Filter {
         query: String,
         shown: Vec<usize>,
@@ -87,6 +98,15 @@ pub fn compute(engine: &Engine, job: &Job) -> JobResult {
                 .map_err(|e| e.to_string()),
         ),
         JobSpec::Escalations => Output::Escalations(query::escalations(engine, None)),
+        JobSpec::Index {
+            doc,
+            collecting,
+            generation,
+        } => Output::Indexed(Box::new(crate::tui::live::index(
+            doc,
+            *collecting,
+            *generation,
+        ))),
         JobSpec::Filter {
             entries,
             query,

@@ -62,6 +62,8 @@ impl App<'_> {
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            Action::Refresh => return self.refresh(),
+            Action::ShowLog => self.open_log(),
             Action::None => {}
         }
         Vec::new()
