@@ -197,8 +197,9 @@ impl LiveState {
             } else {
                 p.message.clone()
             };
+            // The counts first: the last read's description is the part a narrow terminal can lose.
             return format!(
-                "⟳ reading: {what} · {}/{} lists done, {in_flight} in flight · {} requests{throttling} · {} errors",
+                "⟳ read {}/{} lists, {in_flight} in flight · {} requests{throttling} · {} errors · {what}",
                 p.done,
                 p.planned,
                 s.requests,
@@ -436,7 +437,6 @@ impl App<'_> {
             }
             Some(live) => {
                 live.running = true;
-                self.message = Some("refreshing…".into());
                 vec![Effect::Refresh]
             }
         }
