@@ -326,10 +326,16 @@ fn r_starts_a_run_only_when_none_is_going() {
     assert!(headline(&mut h).ends_with("— refreshing…"));
     // A run that fails keeps the data on screen and says why.
     h.update(FetchUpdate::Failed(
-        "no ARM token: set KVACCESS_ARM_TOKEN (az account get-access-token …)".into(),
+        "no ARM token\n  to fix: set KVACCESS_ARM_TOKEN (az account get-access-token …)".into(),
     ));
     let s = h.screen(120, 30);
     assert!(s.contains("live fetch failed: no ARM token"), "{s}");
+    h.press("L");
+    let s = h.screen(120, 30);
+    assert!(s.contains("FAILED  no ARM token"), "{s}");
+    assert!(s.contains("        to fix: set KVACCESS_ARM_TOKEN"), "advice on its own line:\n{s}");
+    assert!(!s.contains('\u{fffd}'), "{s}");
+    h.press("<esc>");
     assert!(
         h.progress_line()
             .starts_with("✗ fetch failed: no ARM token")

@@ -52,8 +52,11 @@ pub fn lines(live: &LiveState, t: &Theme) -> Vec<Line<'static>> {
             spans.push(Span::styled(clean(&e.scope).into_owned(), t.id));
             spans.push(Span::raw(": "));
         }
-        spans.push(Span::raw(clean(&e.message).into_owned()));
+        // Messages such as an authentication failure's advice span lines: each is cleaned on its own.
+        let mut lines = e.message.lines();
+        spans.push(Span::raw(clean(lines.next().unwrap_or_default()).into_owned()));
         out.push(Line::from(spans));
+        out.extend(lines.map(|l| Line::from(format!("        {}", clean(l.trim())))));
     }
     if live.log.is_empty() {
         out.push(Line::from(Span::styled("nothing logged yet", t.dim)));
