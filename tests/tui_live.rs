@@ -109,11 +109,27 @@ fn an_empty_tenant_fills_in_as_sections_arrive() {
         "vaults appear while collecting:\n{s}"
     );
     assert!(!s.contains("Bob"), "principals are not read yet:\n{s}");
+    let tall = h.screen(120, 60);
+    assert!(
+        tall.contains("Still collecting"),
+        "the scope's explanation says so:\n{tall}"
+    );
     h.update(section(Section::Principals));
     h.settle();
     let s = h.screen(120, 30);
     assert!(s.contains("Bob"), "principals appear:\n{s}");
     assert!(h.with_app(|app| app.live.as_ref().unwrap().showing == Showing::Partial));
+    for s in [
+        Section::RoleDefinitions,
+        Section::RoleAssignments,
+        Section::GroupMemberships,
+    ] {
+        h.update(section(s));
+    }
+    h.update(finished());
+    let s = h.screen(120, 60);
+    assert!(!s.contains("Still collecting"), "{s}");
+    assert!(s.contains("live snapshot from"), "{s}");
 }
 
 #[test]
@@ -333,7 +349,10 @@ fn r_starts_a_run_only_when_none_is_going() {
     h.press("L");
     let s = h.screen(120, 30);
     assert!(s.contains("FAILED  no ARM token"), "{s}");
-    assert!(s.contains("        to fix: set KVACCESS_ARM_TOKEN"), "advice on its own line:\n{s}");
+    assert!(
+        s.contains("        to fix: set KVACCESS_ARM_TOKEN"),
+        "advice on its own line:\n{s}"
+    );
     assert!(!s.contains('\u{fffd}'), "{s}");
     h.press("<esc>");
     assert!(

@@ -33,9 +33,23 @@ impl Tmux {
             socket: format!("kvaccess-live-{}-{name}", std::process::id()),
         };
         let out = t.run(&[
-            "-f", "/dev/null", "new-session", "-d", "-x", "140", "-y", "35", "-s", "t", "sh",
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "140",
+            "-y",
+            "35",
+            "-s",
+            "t",
+            "sh",
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Some(t)
     }
 
@@ -162,7 +176,10 @@ async fn live_opens_the_cached_snapshot_then_replaces_it_with_a_fresh_private_on
         assert!(s.contains("live snapshot from"), "{s}");
         assert!(!s.contains("token-abc123"), "{s}");
         let s = tmux.wait_for("kv-rbac");
-        assert!(!s.contains("kv-only-in-cache"), "the fresh data replaced the cache:\n{s}");
+        assert!(
+            !s.contains("kv-only-in-cache"),
+            "the fresh data replaced the cache:\n{s}"
+        );
         tmux.keys(&["L"]);
         let s = tmux.wait_for("Fetch log");
         assert!(s.contains("cached as"), "{s}");
@@ -177,14 +194,22 @@ async fn live_opens_the_cached_snapshot_then_replaces_it_with_a_fresh_private_on
     .unwrap();
     drop(tmux);
     let files = files_in(&home.snapshots());
-    assert_eq!(files, vec![format!("AzureCloud-{TENANT}.json")], "{files:?}");
+    assert_eq!(
+        files,
+        vec![format!("AzureCloud-{TENANT}.json")],
+        "{files:?}"
+    );
     let fresh = kvaccess::snapshot::load_file(&home.cached()).unwrap();
     assert!(fresh.vaults.iter().any(|v| v.name == "kv-rbac"));
     assert!(fresh.vaults.iter().all(|v| v.name != "kv-only-in-cache"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(home.cached()).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(home.cached())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
     }
     let text = std::fs::read_to_string(home.cached()).unwrap();
@@ -229,7 +254,10 @@ async fn missing_credentials_are_reported_in_the_explorer_not_a_crash() {
         tmux.keys(&[&cmd, "Enter"]);
         let s = tmux.wait_for("live fetch failed");
         assert!(s.contains("KVACCESS_ARM_TOKEN"), "says what to set:\n{s}");
-        assert!(s.contains("kv-only-in-cache"), "the cached data stays:\n{s}");
+        assert!(
+            s.contains("kv-only-in-cache"),
+            "the cached data stays:\n{s}"
+        );
         tmux.keys(&["L"]);
         let s = tmux.wait_for("FAILED");
         assert!(s.contains("KVACCESS_ARM_TOKEN"), "{s}");
@@ -243,5 +271,9 @@ async fn missing_credentials_are_reported_in_the_explorer_not_a_crash() {
     .await
     .unwrap();
     drop(tmux);
-    assert_eq!(std::fs::read(home.cached()).unwrap(), before, "the cache is untouched");
+    assert_eq!(
+        std::fs::read(home.cached()).unwrap(),
+        before,
+        "the cache is untouched"
+    );
 }

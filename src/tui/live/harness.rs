@@ -13,6 +13,9 @@ use crate::tui::action::{Effect, Msg};
 use crate::tui::app::{App, Options};
 use crate::tui::script;
 
+/// One thing done to the app; boxed so a step can start another (the move onto a new engine).
+type Step<'f> = Box<dyn FnOnce(&mut App) -> Vec<Effect> + 'f>;
+
 pub struct Harness {
     snapshot: Arc<Snapshot>,
     lookups: Option<Lookups>,
@@ -68,7 +71,7 @@ impl Harness {
         self.step_boxed(Box::new(f));
     }
 
-    fn step_boxed(&mut self, f: Box<dyn FnOnce(&mut App) -> Vec<Effect> + '_>) {
+    fn step_boxed(&mut self, f: Step<'_>) {
         let Some(parked) = self.app.take() else {
             return;
         };

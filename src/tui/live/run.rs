@@ -153,7 +153,7 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
             match ctx.run(&engine, app)? {
                 Next::Quit => return Ok(()),
                 Next::Switch(app, mut indexed) => {
-                    parked = Some(app);
+                    parked = Some(*app);
                     current = (indexed.snapshot.clone(), indexed.lookups_taken());
                     adopt = Some(indexed);
                 }
@@ -164,7 +164,7 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
 
 enum Next {
     Quit,
-    Switch(App<'static>, Box<Indexed>),
+    Switch(Box<App<'static>>, Box<Indexed>),
 }
 
 impl Indexed {
@@ -201,7 +201,7 @@ impl Generation<'_> {
                     return Ok(Next::Quit);
                 }
                 if let Some(next) = app.take_next() {
-                    return Ok(Next::Switch(app.park(), next));
+                    return Ok(Next::Switch(Box::new(app.park()), next));
                 }
                 self.terminal.draw(|f| pane::draw(f, &app))?;
                 let mut msgs = Vec::new();

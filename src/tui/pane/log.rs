@@ -54,7 +54,9 @@ pub fn lines(live: &LiveState, t: &Theme) -> Vec<Line<'static>> {
         }
         // Messages such as an authentication failure's advice span lines: each is cleaned on its own.
         let mut lines = e.message.lines();
-        spans.push(Span::raw(clean(lines.next().unwrap_or_default()).into_owned()));
+        spans.push(Span::raw(
+            clean(lines.next().unwrap_or_default()).into_owned(),
+        ));
         out.push(Line::from(spans));
         out.extend(lines.map(|l| Line::from(format!("        {}", clean(l.trim())))));
     }
