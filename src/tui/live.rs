@@ -163,6 +163,8 @@ impl LiveState {
     pub fn headline(&self) -> String {
         let refreshing = if self.running {
             " — refreshing…"
+        } else if matches!(self.requested, Some((_, false))) {
+            " — loading the fresh snapshot…"
         } else {
             ""
         };
