@@ -109,6 +109,10 @@ fn an_empty_tenant_fills_in_as_sections_arrive() {
         "vaults appear while collecting:\n{s}"
     );
     assert!(!s.contains("Bob"), "principals are not read yet:\n{s}");
+    assert!(
+        !s.contains("kv-app-rbac RBAC PP ⚠"),
+        "still collecting is not a failed collection:\n{s}"
+    );
     let tall = h.screen(120, 60);
     assert!(
         tall.contains("Still collecting"),
