@@ -453,3 +453,26 @@ fn still_collecting_is_not_a_collection_error_in_words() {
     let e = &s.collection_errors[0];
     assert!(e.describe("/").starts_with("still collecting"));
 }
+
+#[test]
+fn a_new_run_after_a_failed_one_fills_in_from_its_own_data() {
+    let mut h = empty_session();
+    h.update(section(Section::Subscriptions));
+    assert_eq!(h.with_app(|app| app.engine.snapshot.subscriptions.len()), 2);
+    h.update(FetchUpdate::Failed("connection refused".into()));
+    assert_eq!(headline(&mut h), "partial data: the fetch did not finish");
+    h.press("r");
+    assert_eq!(h.refreshes, 2);
+    // The new run's store counts generations afresh; its first data must still be shown.
+    h.update(section(Section::Vaults));
+    h.settle();
+    let (subscriptions, vaults) = h.with_app(|app| {
+        let s = app.engine.snapshot;
+        (s.subscriptions.len(), s.vaults.len())
+    });
+    assert_eq!(
+        (subscriptions, vaults),
+        (0, 4),
+        "the new run's data, not the old run's"
+    );
+}

@@ -308,6 +308,9 @@ impl App<'_> {
                 live.stats = FetchStats::default();
                 live.ended = None;
                 live.saved = None;
+                // The new store counts generations from zero: nothing of it is on screen or being indexed.
+                live.shown_generation = None;
+                live.requested = None;
                 live.log = vec![LogEntry::note(
                     LogKind::Note,
                     format!("run started at {}", when(Some(&m.clock))),
@@ -367,6 +370,11 @@ impl App<'_> {
             return Vec::new();
         };
         let generation = live.store.generation();
+        let collected = !live.store.errors().is_empty()
+            || Section::ALL.iter().any(|s| live.store.count(*s) > 0);
+        if !finished && !collected {
+            return Vec::new(); // a run that has read nothing yet has nothing to show
+        }
         if !finished {
             let due = live
                 .last_index

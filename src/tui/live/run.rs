@@ -194,6 +194,8 @@ impl Generation<'_> {
             // A tick makes the app bring its views in line with the new data.
             let mut effects = first;
             effects.extend(app.handle(live_msg(LiveEvent::Tick)));
+            // Idle ticks change nothing visible: the screen is drawn only after something arrived.
+            let mut dirty = true;
             loop {
                 self.carry_out(&mut app, effects, &job_tx);
                 if app.quit {
@@ -203,7 +205,9 @@ impl Generation<'_> {
                 if let Some(next) = app.take_next() {
                     return Ok(Next::Switch(Box::new(app.park()), next));
                 }
-                self.terminal.draw(|f| pane::draw(f, &app))?;
+                if dirty {
+                    self.terminal.draw(|f| pane::draw(f, &app))?;
+                }
                 let mut msgs = Vec::new();
                 match self.msg_rx.recv_timeout(TICK) {
                     Ok(m) => msgs.push(m),
@@ -213,7 +217,9 @@ impl Generation<'_> {
                 msgs.extend(self.msg_rx.try_iter().take(BATCH));
                 let now = Instant::now();
                 let clock = clock();
-                let events = self.feed.drain().into_iter().chain([LiveEvent::Tick]);
+                let events = self.feed.drain();
+                dirty = !msgs.is_empty() || !events.is_empty();
+                let events = events.into_iter().chain([LiveEvent::Tick]);
                 msgs.extend(events.map(|event| {
                     Msg::Live(LiveMsg {
                         event,
