@@ -90,21 +90,10 @@ impl PromptKind {
 
 #[derive(Debug)]
 pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    Palette {
-        input: Input,
-        cursor: Cursor,
-    },
-    Prompt {
-        kind: PromptKind,
-        input: Input,
-    },
-    /// The live fetch's log (`tui --live`).
-    Log {
-        scroll: usize,
-    },
+    Help { scroll: usize },
+    Palette { input: Input, cursor: Cursor },
+    Prompt { kind: PromptKind, input: Input },
+    Log { scroll: usize },
 }
 
 /// How the explorer starts.
