@@ -96,15 +96,21 @@ impl Harness {
         let next = app.take_next();
         self.app = Some(app.park());
         self.lookups = Some(engine.into_lookups());
-        if let Some(mut n) = next {
+        if let Some(next) = next {
+            let super::Indexed {
+                snapshot,
+                lookups,
+                generation,
+                collecting,
+                dropped,
+            } = *next;
             self.switches += 1;
-            let lookups = std::mem::replace(&mut n.lookups, Lookups::build(&Snapshot::default()));
-            self.snapshot = n.snapshot.clone();
+            self.snapshot = snapshot;
             self.lookups = Some(lookups);
             let tick = self.msg(LiveEvent::Tick);
             self.step_boxed(Box::new(move |app: &mut App| {
                 app.refresh_derived();
-                app.adopt(n.generation, n.collecting, &n.dropped);
+                app.adopt(generation, collecting, &dropped);
                 app.handle(tick)
             }));
         }

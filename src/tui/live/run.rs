@@ -114,7 +114,8 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let stop = AtomicBool::new(false);
     let mut parked: Option<App<'static>> = None;
-    let mut adopt: Option<Box<Indexed>> = None;
+    // What the next generation's data is, for `App::adopt`.
+    let mut adopt: Option<(u64, bool, Vec<String>)> = None;
     std::thread::scope(|s| -> Result<()> {
         let input_tx = msg_tx.clone();
         let stop_ref = &stop;
@@ -133,8 +134,8 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
                 (Some(p), _) => {
                     let mut app = p.rebase(&engine);
                     app.refresh_derived();
-                    if let Some(n) = adopt.take() {
-                        app.adopt(n.generation, n.collecting, &n.dropped);
+                    if let Some((generation, collecting, dropped)) = adopt.take() {
+                        app.adopt(generation, collecting, &dropped);
                     }
                     (app, Vec::new())
                 }
@@ -152,10 +153,17 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
             };
             match ctx.run(&engine, app)? {
                 Next::Quit => return Ok(()),
-                Next::Switch(app, mut indexed) => {
+                Next::Switch(app, indexed) => {
+                    let Indexed {
+                        snapshot,
+                        lookups,
+                        generation,
+                        collecting,
+                        dropped,
+                    } = *indexed;
                     parked = Some(*app);
-                    current = (indexed.snapshot.clone(), indexed.lookups_taken());
-                    adopt = Some(indexed);
+                    current = (snapshot, lookups);
+                    adopt = Some((generation, collecting, dropped));
                 }
             }
         }
@@ -165,13 +173,6 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
 enum Next {
     Quit,
     Switch(Box<App<'static>>, Box<Indexed>),
-}
-
-impl Indexed {
-    /// Moves the lookups out, leaving empty ones (the rest is kept for [`App::adopt`]).
-    fn lookups_taken(&mut self) -> Lookups {
-        std::mem::replace(&mut self.lookups, Lookups::build(&Snapshot::default()))
-    }
 }
 
 struct Generation<'t> {
