@@ -476,3 +476,17 @@ fn a_new_run_after_a_failed_one_fills_in_from_its_own_data() {
         "the new run's data, not the old run's"
     );
 }
+
+#[test]
+fn a_slow_rebuild_spaces_the_next_ones_out() {
+    let mut h = empty_session();
+    h.update(section(Section::Subscriptions));
+    assert_eq!(h.switches, 1);
+    // The loop measured half a second to move the app onto the last engine (a large tenant).
+    h.with_app(|app| app.live.as_mut().unwrap().rebuild_cost = Duration::from_millis(500));
+    h.update(section(Section::Vaults));
+    h.advance(Duration::from_millis(1_000));
+    assert_eq!(h.switches, 1, "1 s is less than four times the cost");
+    h.advance(Duration::from_millis(1_100));
+    assert_eq!(h.switches, 2, "past four times the cost the data is shown");
+}

@@ -24,8 +24,11 @@ use crate::tui::action::{Action, Effect};
 use crate::tui::app::{App, Overlay};
 use crate::tui::worker::{Job, JobKind, JobSpec};
 
-/// The engine is rebuilt from partial data at most this often.
+/// The engine is rebuilt from partial data at most this often…
 pub const REBUILD_EVERY: Duration = Duration::from_millis(400);
+/// …and, on a tenant large enough that moving the app onto a new engine takes a while, only after this
+/// many times that cost, so rebuilding takes at most a fifth of the UI thread's time.
+const REBUILD_COST_FACTOR: u32 = 4;
 
 /// One message for the app: what happened, and when (the loop's clocks; the app reads none itself).
 #[derive(Debug)]
@@ -131,6 +134,8 @@ pub struct LiveState {
     shown_generation: Option<u64>,
     requested: Option<(u64, bool)>,
     last_index: Option<Instant>,
+    /// How long the last move onto a new engine held the UI thread (measured by the loop).
+    pub rebuild_cost: Duration,
     /// Indexed data ready for the loop to move the app onto.
     next: Option<Box<Indexed>>,
 }
@@ -150,6 +155,7 @@ impl LiveState {
             shown_generation: None,
             requested: None,
             last_index: None,
+            rebuild_cost: Duration::ZERO,
             next: None,
         }
     }
@@ -376,9 +382,10 @@ impl App<'_> {
             return Vec::new(); // a run that has read nothing yet has nothing to show
         }
         if !finished {
+            let wait = REBUILD_EVERY.max(live.rebuild_cost * REBUILD_COST_FACTOR);
             let due = live
                 .last_index
-                .is_none_or(|t| now.saturating_duration_since(t) >= REBUILD_EVERY);
+                .is_none_or(|t| now.saturating_duration_since(t) >= wait);
             if !live.running
                 || !live.progressive()
                 || live.requested.is_some()

@@ -132,10 +132,14 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
             };
             let app = match (parked.take(), first.take()) {
                 (Some(p), _) => {
+                    let started = Instant::now();
                     let mut app = p.rebase(&engine);
                     app.refresh_derived();
                     if let Some((generation, collecting, dropped)) = adopt.take() {
                         app.adopt(generation, collecting, &dropped);
+                    }
+                    if let Some(live) = app.live.as_mut() {
+                        live.rebuild_cost = started.elapsed();
                     }
                     (app, Vec::new())
                 }
