@@ -82,6 +82,11 @@ fn ui_share(b: Bencher, t: &'static Tenant) {
     });
 }
 
+/// Of the UI thread's share, the copy of the collected document alone.
+fn copy_only(b: Bencher, t: &'static Tenant) {
+    b.bench_local(|| t.store.raw_json());
+}
+
 /// The worker's share: parse, mark still-collecting sections, build the lookups.
 fn worker_share(b: Bencher, t: &'static Tenant) {
     b.bench_local(|| live::index(&t.doc, true, 1));
@@ -112,6 +117,11 @@ mod mid_tenant {
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn rebuild_worker(b: Bencher) {
         worker_share(b, mid());
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn rebuild_ui_thread_copy_only(b: Bencher) {
+        copy_only(b, mid());
     }
 }
 
