@@ -83,6 +83,15 @@ pub struct TuiArgs {
     /// Colour theme (NO_COLOR turns colour off whatever this says).
     #[arg(long, value_enum, default_value_t = ThemeArg::Dark, env = "KVACCESS_THEME")]
     pub theme: ThemeArg,
+    /// Read the tenant live: open its cached snapshot at once and refresh it in the background (r refreshes,
+    /// L shows the fetch log); the result is cached for next time. Takes the flags of `kvaccess fetch`.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: the tenant whose cached snapshot opens first (the most recently cached one otherwise).
+    #[arg(long, value_name = "ID", requires = "live")]
+    pub tenant: Option<String>,
+    #[command(flatten)]
+    pub collect: fetch::CollectArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,6 +133,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         None if std::io::stdout().is_terminal() => tui(&TuiArgs {
             snapshot: SnapshotArg { snapshot: None },
             theme: ThemeArg::Dark,
+            live: false,
+            tenant: None,
+            collect: fetch::CollectArgs::default(),
         }),
         None => {
             misc::print_welcome();
@@ -152,21 +164,39 @@ fn tui(a: &TuiArgs) -> Result<u8> {
             "the explorer needs a terminal: run it interactively, or use the other commands in scripts"
         );
     }
+    if a.live {
+        return tui_live(a);
+    }
     let snapshot = a.snapshot.load()?;
     let source = match &a.snapshot.snapshot {
         Some(p) => p.display().to_string(),
         None => "demo".to_string(),
     };
-    let keymap = crate::tui::keymap::Keymap::load();
-    let options = crate::tui::Options {
-        source,
+    crate::tui::run(&snapshot, tui_options(a, &source))?;
+    Ok(exit::OK)
+}
+
+/// `tui --live`: a fetcher that cannot be set up (credentials missing) is reported inside the explorer,
+/// which still opens the cached snapshot.
+fn tui_live(a: &TuiArgs) -> Result<u8> {
+    use crate::tui::live::{feed::Feed, run};
+    let setup = a.collect.fetcher(true).map_err(|e| format!("{e:#}"));
+    let cloud = setup
+        .as_ref()
+        .map_or_else(|_| a.collect.cloud.into(), |(f, _)| f.cloud().cloud);
+    let start = run::Start::from_cache(cloud, a.tenant.as_deref());
+    run::run(start, tui_options(a, "live"), Feed::new(setup)?)?;
+    Ok(exit::OK)
+}
+
+fn tui_options(a: &TuiArgs, source: &str) -> crate::tui::Options {
+    crate::tui::Options {
+        source: source.to_string(),
         theme: match a.theme {
             ThemeArg::Dark => crate::tui::theme::ThemeKind::Dark,
             ThemeArg::Light => crate::tui::theme::ThemeKind::Light,
         },
         no_color: crate::tui::theme::Theme::no_color_from_env(),
-        keymap,
-    };
-    crate::tui::run(&snapshot, options)?;
-    Ok(exit::OK)
+        keymap: crate::tui::keymap::Keymap::load(),
+    }
 }

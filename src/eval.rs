@@ -57,12 +57,42 @@ struct Part {
     notes: Vec<String>,
 }
 
-impl<'a> Engine<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
+/// The lookups an [`Engine`] builds over a snapshot, owned on their own so they can be built on another
+/// thread (the explorer's worker, during a live fetch) and joined to the snapshot later.
+#[derive(Debug)]
+pub struct Lookups {
+    index: Index,
+    cache: fast::MatchCache,
+}
+
+impl Lookups {
+    pub fn build(snapshot: &Snapshot) -> Self {
         Self {
-            snapshot,
             index: Index::build(snapshot),
             cache: fast::MatchCache::build(snapshot),
+        }
+    }
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        Self::with_lookups(snapshot, Lookups::build(snapshot))
+    }
+
+    /// An engine from lookups built earlier over this same snapshot.
+    pub fn with_lookups(snapshot: &'a Snapshot, lookups: Lookups) -> Self {
+        Self {
+            snapshot,
+            index: lookups.index,
+            cache: lookups.cache,
+        }
+    }
+
+    /// Gives the lookups back, so the snapshot and its lookups can be kept without a borrow.
+    pub fn into_lookups(self) -> Lookups {
+        Lookups {
+            index: self.index,
+            cache: self.cache,
         }
     }
 
@@ -127,12 +157,7 @@ impl<'a> Engine<'a> {
                 .filter_map(|&i| self.snapshot.collection_errors.get(i))
             {
                 if e.is_about(section) {
-                    let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
-                    out.push(format!(
-                        "{} at {} could not be read{status}",
-                        e.section_name(),
-                        e.scope
-                    ));
+                    out.push(e.describe(&e.scope.to_string()));
                 }
             }
         }

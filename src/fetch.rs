@@ -290,6 +290,11 @@ impl Fetcher {
         self.client.cloud()
     }
 
+    /// The client's counters so far (requests, retries, throttling, waits), for a live progress line.
+    pub fn stats(&self) -> FetchStats {
+        self.client.stats()
+    }
+
     /// Collects the tenant, sending every update to `updates` as it happens, and returns the whole result.
     /// A fatal error (authentication, a response that is not JSON) ends the run with `Err` after a
     /// [`FetchUpdate::Failed`]; everything else is recorded as a collection error and the run goes on.

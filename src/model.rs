@@ -111,7 +111,44 @@ impl CollectionError {
     pub fn is_about(&self, section: &str) -> bool {
         self.what == section || self.what == "*" || self.what == "all"
     }
+
+    /// A placeholder for a section a live fetch has not finished reading: answers that depend on it are
+    /// "unknown (still collecting …)" rather than a "denied" that only reflects data not yet arrived.
+    pub fn still_collecting(what: &str) -> Self {
+        Self {
+            scope: Scope::root(),
+            what: what.to_ascii_lowercase(),
+            status: None,
+            message: STILL_COLLECTING.to_string(),
+        }
+    }
+
+    /// Whether this marks data still being collected rather than data that could not be read.
+    pub fn is_pending(&self) -> bool {
+        self.status.is_none() && self.message == STILL_COLLECTING
+    }
+
+    /// The gap in words for an explanation: "still collecting …" or "… could not be read (HTTP 403)".
+    pub fn describe(&self, scope: &str) -> String {
+        if self.is_pending() {
+            return format!(
+                "still collecting {} (the live fetch has not finished)",
+                self.section_name()
+            );
+        }
+        let status = self
+            .status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        format!(
+            "{} at {scope} could not be read{status}",
+            self.section_name()
+        )
+    }
 }
+
+/// The message of a [`CollectionError::still_collecting`] placeholder.
+pub const STILL_COLLECTING: &str = "still collecting (the live fetch has not finished)";
 
 /// A problem found while loading that did not stop the load (Azure's own quirks, kept visible).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod export;
 pub mod keymap;
 pub mod layout;
+pub mod live;
 pub mod pane;
 pub mod permissions;
 pub mod principals;
@@ -41,14 +42,14 @@ use worker::Job;
 const BATCH: usize = 64;
 
 /// Puts the terminal back: mouse reporting off, cursor shown, raw mode off, main screen.
-fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     let _ = execute!(std::io::stdout(), DisableMouseCapture, Show);
     ratatui::restore();
 }
 
 /// Tells the input thread to stop when dropped, so a panic on the UI thread cannot leave the thread scope
 /// waiting for it forever.
-struct StopOnDrop<'a>(&'a AtomicBool);
+pub(crate) struct StopOnDrop<'a>(pub(crate) &'a AtomicBool);
 
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
@@ -57,7 +58,7 @@ impl Drop for StopOnDrop<'_> {
 }
 
 /// Restores the terminal when dropped, so an early `?` return cannot leave it raw.
-struct Guard;
+pub(crate) struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -65,7 +66,7 @@ impl Drop for Guard {
     }
 }
 
-fn init_terminal() -> Result<(ratatui::DefaultTerminal, Guard)> {
+pub(crate) fn init_terminal() -> Result<(ratatui::DefaultTerminal, Guard)> {
     // ratatui's init enters the alternate screen and raw mode and installs a panic hook that undoes both;
     // ours runs first and also turns mouse reporting off and shows the cursor.
     let terminal = ratatui::try_init().context("cannot set up the terminal")?;
@@ -79,7 +80,7 @@ fn init_terminal() -> Result<(ratatui::DefaultTerminal, Guard)> {
     Ok((terminal, guard))
 }
 
-fn read_input(stop: &AtomicBool, tx: &mpsc::Sender<Msg>) {
+pub(crate) fn read_input(stop: &AtomicBool, tx: &mpsc::Sender<Msg>) {
     while !stop.load(Ordering::Relaxed) {
         match event::poll(Duration::from_millis(50)) {
             Ok(true) => {}
@@ -100,7 +101,7 @@ fn read_input(stop: &AtomicBool, tx: &mpsc::Sender<Msg>) {
 }
 
 /// Carries out effects; returns messages they produced (export outcomes).
-fn perform(effects: Vec<Effect>, jobs: &mpsc::Sender<Job>) -> Vec<Msg> {
+pub(crate) fn perform(effects: Vec<Effect>, jobs: &mpsc::Sender<Job>) -> Vec<Msg> {
     let mut out = Vec::new();
     for e in effects {
         match e {
@@ -118,15 +119,18 @@ fn perform(effects: Vec<Effect>, jobs: &mpsc::Sender<Job>) -> Vec<Msg> {
                     .map_err(|e| format!("{}: {e}", path.display()));
                 out.push(Msg::Exported(r));
             }
+            // Only a live session has a fetcher; the live loop takes this effect before it gets here.
+            Effect::Refresh => {}
         }
     }
     out
 }
 
-/// Opens the explorer on a snapshot until the user quits.
-pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
-    let (mut terminal, _guard) = init_terminal()?;
-    // Indexing a large tenant takes a moment: say so rather than show a blank screen.
+/// Indexing a large tenant takes a moment: say so rather than show a blank screen.
+pub(crate) fn draw_indexing(
+    terminal: &mut ratatui::DefaultTerminal,
+    snapshot: &Snapshot,
+) -> Result<()> {
     terminal.draw(|f| {
         let text = format!(
             "kvaccess — indexing {} principals, {} vaults, {} role assignments…",
@@ -142,6 +146,13 @@ pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
         };
         f.render_widget(ratatui::widgets::Paragraph::new(text).centered(), line);
     })?;
+    Ok(())
+}
+
+/// Opens the explorer on a snapshot until the user quits.
+pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
+    let (mut terminal, _guard) = init_terminal()?;
+    draw_indexing(&mut terminal, snapshot)?;
     let engine = Engine::new(snapshot);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let (job_tx, job_rx) = mpsc::channel::<Job>();

@@ -229,7 +229,15 @@ fn scratch() -> (tempfile::TempDir, String) {
         .rand_bytes(6)
         .tempdir_in("target/tui-whatif")
         .unwrap();
-    let shown = dir.path().display().to_string();
+    // tempfile makes the path absolute; the panel shows what was typed, so type it relative to the
+    // package root (the tests' working directory) to keep its length the same on every checkout.
+    let name = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let shown = format!("target/tui-whatif/{name}");
     (dir, shown)
 }
 
@@ -246,11 +254,11 @@ fn load_errors_name_the_change_and_keep_the_real_world() {
     )
     .unwrap();
     with_demo(|app| {
-        press(app, &format!("Wo<c-u>{}<enter>", bad_json.display()));
+        press(app, &format!("Wo<c-u>{shown}/bad.json<enter>"));
         assert!(app.whatif.scenario.entries.is_empty());
         let s = render(app, W, H);
         assert!(s.contains("not valid JSON"), "{s}");
-        press(app, &format!("o<c-u>{}<enter>", unknown.display()));
+        press(app, &format!("o<c-u>{shown}/unknown.json<enter>"));
         assert_eq!(app.whatif.status, Status::Invalid);
         assert!(
             app.whatif.world.is_none(),

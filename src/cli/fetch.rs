@@ -77,6 +77,19 @@ pub struct FetchArgs {
     /// Where to write the snapshot. Written atomically: an interrupted or failed run leaves the previous file as it was.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// Also save the snapshot in the per-tenant cache that the TUI opens first.
+    #[arg(long)]
+    pub cache: bool,
+    /// Print plain progress lines even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+/// What to read and how to sign in: shared by `kvaccess fetch` and `kvaccess tui --live`.
+#[derive(Debug, Clone, Args)]
+pub struct CollectArgs {
     /// A subscription id to read (repeat for several); every visible subscription when absent.
     #[arg(long = "subscription", value_name = "ID", value_parser = parse_guid)]
     pub subscriptions: Vec<String>,
@@ -95,15 +108,42 @@ pub struct FetchArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = fetch::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Also save the snapshot in the per-tenant cache that the TUI opens first.
-    #[arg(long)]
-    pub cache: bool,
     /// Seconds to wait for one response before retrying it.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
-    /// Print plain progress lines even on a terminal.
-    #[arg(long)]
-    pub plain: bool,
+}
+
+impl Default for CollectArgs {
+    /// The flags' own defaults, as if none were given.
+    fn default() -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            collect: CollectArgs,
+        }
+        <Defaults as clap::Parser>::parse_from(["kvaccess"]).collect
+    }
+}
+
+impl CollectArgs {
+    /// The fetcher and the request these flags describe. `stream_sections` sends every item through the
+    /// channel (a TUI filling its panes); without it only progress and errors travel (the CLI).
+    pub fn fetcher(&self, stream_sections: bool) -> Result<(Fetcher, FetchRequest)> {
+        let cloud = match &self.cloud_config {
+            Some(path) => CloudConfig::load(path)?,
+            None => CloudConfig::builtin(self.cloud.into()),
+        };
+        let credentials = Credentials::from_env(self.auth.into(), &cloud)?;
+        let mut options = FetchOptions::default().with_concurrency(self.concurrency.into());
+        options.http.timeout = Duration::from_secs(self.timeout);
+        options.stream_sections = stream_sections;
+        let fetcher = Fetcher::new(cloud, credentials, options)?;
+        let request = FetchRequest {
+            subscriptions: self.subscriptions.clone(),
+            include_items: self.include_items,
+        };
+        Ok((fetcher, request))
+    }
 }
 
 const FETCH_HELP: &str = "\
@@ -234,19 +274,8 @@ impl Reporter {
 }
 
 pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
-    let cloud = match &a.cloud_config {
-        Some(path) => CloudConfig::load(path)?,
-        None => CloudConfig::builtin(a.cloud.into()),
-    };
-    let credentials = Credentials::from_env(a.auth.into(), &cloud)?;
-    let mut options = FetchOptions::default().with_concurrency(a.concurrency.into());
-    options.http.timeout = Duration::from_secs(a.timeout);
-    options.stream_sections = false; // progress lines need no copies of the data
-    let fetcher = Fetcher::new(cloud, credentials, options)?;
-    let request = FetchRequest {
-        subscriptions: a.subscriptions.clone(),
-        include_items: a.include_items,
-    };
+    // progress lines need no copies of the data
+    let (fetcher, request) = a.collect.fetcher(false)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -265,6 +265,14 @@ impl StateStore {
     }
 }
 
+/// Turns a collected document (as [`StateStore::raw_json`] gives it) into a snapshot, dropping and recording
+/// items the loader cannot read, as the store itself does; returns the snapshot and those warnings. Lets a
+/// TUI do the parsing off its UI thread.
+pub fn parse_collected(doc: Value) -> (Snapshot, Vec<String>) {
+    let (snapshot, _, dropped) = build(doc);
+    (snapshot, dropped)
+}
+
 #[expect(clippy::panic, reason = "`build` has just stored the value")]
 fn unreachable_built() -> ! {
     panic!("snapshot was just built")

@@ -54,6 +54,10 @@ pub enum Action {
     WhatIfSave,
     #[serde(rename = "whatif_load")]
     WhatIfLoad,
+    /// Start a live refresh (`tui --live`).
+    Refresh,
+    /// Show the live fetch's log: collection errors and warnings.
+    ShowLog,
     /// Unbinds a key in a user keymap.
     None,
 }
@@ -74,7 +78,7 @@ impl Action {
 
 impl Action {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Self::ViewPermissions,
         Self::ToggleMatrix,
         Self::ViewWhoCan,
@@ -92,6 +96,8 @@ impl Action {
         Self::WhatIfLoad,
         Self::Zoom,
         Self::ToggleTheme,
+        Self::Refresh,
+        Self::ShowLog,
         Self::Help,
         Self::FocusScopes,
         Self::FocusPrincipals,
@@ -150,6 +156,8 @@ impl Action {
             Self::WhatIfDelete => "whatif_delete",
             Self::WhatIfSave => "whatif_save",
             Self::WhatIfLoad => "whatif_load",
+            Self::Refresh => "refresh",
+            Self::ShowLog => "show_log",
             Self::None => "none",
         }
     }
@@ -164,6 +172,8 @@ pub enum Msg {
     Done(JobResult),
     /// The outcome of an export the loop carried out.
     Exported(Result<String, String>),
+    /// News from a live fetch (`tui --live`), or the loop's periodic tick while one is open.
+    Live(crate::tui::live::LiveMsg),
 }
 
 /// What `update` asks the loop to do.
@@ -178,4 +188,6 @@ pub enum Effect {
         path: std::path::PathBuf,
         content: String,
     },
+    /// Start a live fetch run (the loop owns the fetcher).
+    Refresh,
 }

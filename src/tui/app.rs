@@ -4,6 +4,7 @@
 mod commands;
 mod input;
 mod navigate;
+mod rebase;
 mod sync;
 
 use std::collections::HashMap;
@@ -92,6 +93,7 @@ pub enum Overlay {
     Help { scroll: usize },
     Palette { input: Input, cursor: Cursor },
     Prompt { kind: PromptKind, input: Input },
+    Log { scroll: usize },
 }
 
 /// How the explorer starts.
@@ -160,9 +162,11 @@ pub struct App<'a> {
     pub policy_vaults: HashMap<String, usize>,
     /// The what-if panel and the hypothetical world it makes.
     pub whatif: crate::tui::whatif::Panel,
+    /// The live fetch, when the explorer was opened with `--live`.
+    pub live: Option<crate::tui::live::LiveState>,
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
-    pending: HashMap<JobKind, (u64, String)>,
+    pub(crate) pending: HashMap<JobKind, (u64, String)>,
 }
 
 fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
@@ -225,6 +229,7 @@ impl<'a> App<'a> {
             quit: false,
             policy_vaults: policy_vaults(engine),
             whatif: crate::tui::whatif::Panel::default(),
+            live: None,
             next_ticket: 0,
             pending: HashMap::new(),
         };
@@ -252,6 +257,7 @@ impl<'a> App<'a> {
                     Err(e) => format!("export failed: {e}"),
                 });
             }
+            Msg::Live(m) => effects.extend(self.on_live(m)),
         }
         effects.extend(self.sync());
         effects
@@ -325,6 +331,7 @@ impl<'a> App<'a> {
                 self.escalations = Load::Ready(f);
                 self.esc_cursor = Cursor::default();
             }
+            Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,
                 shown,

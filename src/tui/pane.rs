@@ -4,6 +4,7 @@ pub mod escalations;
 pub mod explain;
 pub mod header;
 pub mod help;
+pub mod log;
 pub mod matrix;
 pub mod palette;
 pub mod permissions;
@@ -56,6 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(crate::tui::app::Overlay::Prompt { kind, input }) => {
             palette::draw_prompt(frame, app, *kind, input)
         }
+        Some(crate::tui::app::Overlay::Log { scroll }) => log::draw(frame, app, *scroll),
         None => {}
     }
     if let Some(form) = &app.whatif.form {

@@ -125,8 +125,18 @@ impl Builder<'_, '_> {
         }
     }
 
+    /// Whether something could not be read at `scope` (sections a live fetch is still reading do not count:
+    /// the header says that).
     fn errors_at(&self, scope: &Scope) -> bool {
-        self.engine.index.errors_at.contains_key(scope.key())
+        let errors = &self.engine.snapshot.collection_errors;
+        self.engine
+            .index
+            .errors_at
+            .get(scope.key())
+            .is_some_and(|at| {
+                at.iter()
+                    .any(|&i| errors.get(i).is_some_and(|e| !e.is_pending()))
+            })
     }
 
     /// The node of a structural ancestor, created from the id when the snapshot does not list it.

@@ -66,6 +66,8 @@ pub fn settle(app: &mut App, effects: Vec<Effect>) -> Vec<String> {
                     next.extend(app.handle(Msg::Done(result)));
                 }
                 Effect::Copy(text) => copied.push(text),
+                // No fetcher here: the live harness (`live::harness`) counts refreshes itself.
+                Effect::Refresh => {}
                 Effect::Write { path, content } => {
                     let r = export::write_atomically(&path, &content)
                         .map(|()| path.display().to_string())

@@ -132,6 +132,14 @@ impl Panel {
         }
     }
 
+    /// The real world's data was replaced (a live refresh): a hypothetical world built over the old data
+    /// is dropped, and built again over the new one on the next sync.
+    pub fn data_replaced(&mut self) {
+        world::release(self.world.take());
+        self.clear_before();
+        self.edited();
+    }
+
     fn clear_before(&mut self) {
         self.matrix_before = None;
         self.who_before = None;

@@ -27,6 +27,8 @@ pub enum JobKind {
     WhatIf,
     /// Read a change list from a file.
     LoadScenario,
+    /// A new snapshot from a live fetch, parsed and indexed for the next engine.
+    Index,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +55,13 @@ pub enum JobSpec {
     LoadScenario {
         path: PathBuf,
     },
+    /// Parse a live fetch's collected document and build the engine's lookups over it; `collecting`
+    /// marks every section as still being read (the run has not finished).
+    Index {
+        doc: Arc<serde_json::Value>,
+        collecting: bool,
+        generation: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +82,7 @@ impl Job {
             JobSpec::Filter { .. } => JobKind::Filter,
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
+            JobSpec::Index { .. } => JobKind::Index,
         }
     }
 }
@@ -82,6 +92,7 @@ pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<WhoCan, String>),
     Escalations(Vec<Finding>),
+    Indexed(Box<crate::tui::live::Indexed>),
     Filter {
         query: String,
         shown: Vec<usize>,
@@ -134,6 +145,15 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
                 .map_err(|e| e.to_string()),
         ),
         JobSpec::Escalations => Output::Escalations(query::escalations(engine, None)),
+        JobSpec::Index {
+            doc,
+            collecting,
+            generation,
+        } => Output::Indexed(Box::new(crate::tui::live::index(
+            doc,
+            *collecting,
+            *generation,
+        ))),
         JobSpec::Filter {
             entries,
             query,

@@ -87,6 +87,7 @@ impl App<'_> {
                 });
                 Vec::new()
             }
+            Overlay::Log { scroll } => self.log_key(key, scroll),
             Overlay::Palette {
                 mut input,
                 mut cursor,

@@ -64,6 +64,8 @@ impl App<'_> {
             }
             Action::WhatIf => self.toggle_whatif(),
             a if a.is_whatif_panel() => return self.whatif_action(a),
+            Action::Refresh => return self.refresh(),
+            Action::ShowLog => self.open_log(),
             Action::None => {}
             _ => {}
         }

@@ -15,6 +15,17 @@ const LIST_LIMIT: usize = 40;
 pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
     let mut doc = Doc::new(describe_scope(engine, scope.id()));
     doc.styled(Tone::Id, clean(scope.id()).into_owned());
+    if engine
+        .snapshot
+        .collection_errors
+        .iter()
+        .any(|e| e.is_pending())
+    {
+        doc.styled(
+            Tone::Decision(Decision::Unknown),
+            "⟳ Still collecting: the live fetch has not finished, so answers that need data not read yet are \"unknown\"",
+        );
+    }
     let target = engine.target(scope);
     let mgmt = engine.snapshot.cloud.management_endpoint();
     match (scope.kind(), target.vault) {
@@ -93,13 +104,17 @@ pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
     doc.heading("Role assignments");
     doc.text(format!("{here} role assignment(s) and {denies} deny assignment(s) are made exactly here. Inherited from: "));
     doc.styled(Tone::Dim, format!("  {}", ancestry_words(engine, scope)));
-    let errors: Vec<String> = engine
+    let gaps: Vec<&crate::model::CollectionError> = engine
         .index
         .ancestry(scope)
         .scopes
         .iter()
         .flat_map(|s| engine.index.errors_at.get(s.key()).into_iter().flatten())
         .filter_map(|&i| engine.snapshot.collection_errors.get(i))
+        .collect();
+    let errors: Vec<String> = gaps
+        .into_iter()
+        .filter(|e| !e.is_pending())
         .map(|e| {
             format!(
                 "{} at {} could not be read{}",

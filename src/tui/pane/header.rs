@@ -31,6 +31,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
             t.heading,
         ));
     }
+    if let Some(live) = &app.live {
+        spans.push(Span::styled(
+            format!("  {}", crate::sanitize::clean(&live.headline())),
+            t.heading,
+        ));
+    }
     if let Some(o) = app.origin_label() {
         spans.push(Span::styled(format!("  from {o}"), t.badge));
     }

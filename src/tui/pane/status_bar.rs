@@ -27,6 +27,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let text: String = format!(" {}", clean(m)).chars().take(left_w).collect();
         used = text.chars().count();
         fitted.push(Span::styled(text, t.heading));
+    } else if let Some(live) = &app.live {
+        let span = crate::tui::pane::log::progress_span(live, t, left_w);
+        used = span.content.chars().count();
+        fitted.push(span);
     } else {
         let errors = s.collection_errors.len();
         let warnings = s.warnings.len();

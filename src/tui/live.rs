@@ -1,0 +1,489 @@
+//! `kvaccess tui --live`: the explorer over a tenant being read. The last cached snapshot opens at once; a
+//! fetch runs in the background ([`feed`]) and its updates reach the app as [`LiveMsg`]s, folded into a
+//! [`StateStore`]. When the store's generation moves (at most every [`REBUILD_EVERY`]), the collected
+//! document is parsed and indexed on the worker thread and the loop moves the app onto the new engine,
+//! keeping the selection. While a run is in progress every section is marked "still collecting", so a
+//! question the partial data cannot settle is "unknown", never a premature "denied".
+//!
+//! A complete snapshot on screen (the cached one, or the last finished run) stays there until the next run
+//! finishes: partial data never replaces complete data.
+
+pub mod feed;
+pub mod harness;
+pub mod run;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::eval::Lookups;
+use crate::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section, StateStore};
+use crate::model::{Cloud, CollectionError, Snapshot};
+use crate::tui::action::{Action, Effect};
+use crate::tui::app::{App, Overlay};
+use crate::tui::worker::{Job, JobKind, JobSpec};
+
+/// The engine is rebuilt from partial data at most this often…
+pub const REBUILD_EVERY: Duration = Duration::from_millis(400);
+/// …and, on a tenant large enough that moving the app onto a new engine takes a while, only after this
+/// many times that cost, so rebuilding takes at most a fifth of the UI thread's time.
+const REBUILD_COST_FACTOR: u32 = 4;
+
+/// One message for the app: what happened, and when (the loop's clocks; the app reads none itself).
+#[derive(Debug)]
+pub struct LiveMsg {
+    pub event: LiveEvent,
+    pub now: Instant,
+    /// Wall-clock time in RFC 3339 (UTC), for "complete at …" and the snapshot's `collectedAt`.
+    pub clock: String,
+}
+
+#[derive(Debug)]
+pub enum LiveEvent {
+    /// The loop started a run.
+    Begun,
+    Update(FetchUpdate),
+    /// The fetcher's counters for this run so far.
+    Stats(FetchStats),
+    /// The finished run's snapshot was cached at this path, or why it was not.
+    Saved(Result<String, String>),
+    /// Time passed: lets throttled work happen.
+    Tick,
+}
+
+/// What the panes show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Showing {
+    /// A complete snapshot from the cache, collected at this time.
+    Cached(Option<String>),
+    /// Nothing yet: no cached snapshot for this tenant.
+    Empty,
+    /// The data of the run in progress.
+    Partial,
+    /// The result of a finished run, collected at this time.
+    Fresh(Option<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// Part of the tenant could not be read.
+    Error,
+    Warning,
+    /// The run stopped (authentication, a broken response).
+    Failure,
+    Note,
+}
+
+/// A line of the log view. Texts come from Azure or the network: cleaned when drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub kind: LogKind,
+    pub scope: String,
+    pub section: String,
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+impl LogEntry {
+    fn note(kind: LogKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            scope: String::new(),
+            section: String::new(),
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    fn error(e: &CollectionErrorRecord) -> Self {
+        Self {
+            kind: LogKind::Error,
+            scope: e.scope.clone(),
+            section: e.section.key().to_string(),
+            status: e.status,
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Finished {
+        at: String,
+        errors: usize,
+        stats: FetchStats,
+    },
+    Failed(String),
+}
+
+/// The live session's state, carried by the app from engine to engine.
+#[derive(Debug)]
+pub struct LiveState {
+    pub store: StateStore,
+    cloud: Cloud,
+    pub showing: Showing,
+    pub running: bool,
+    /// Counters of the run in progress.
+    pub stats: FetchStats,
+    pub ended: Option<Ended>,
+    pub saved: Option<Result<String, String>>,
+    pub log: Vec<LogEntry>,
+    /// The store generation on screen, and the one being indexed.
+    shown_generation: Option<u64>,
+    requested: Option<(u64, bool)>,
+    last_index: Option<Instant>,
+    /// How long the last move onto a new engine held the UI thread (measured by the loop).
+    pub rebuild_cost: Duration,
+    /// Indexed data ready for the loop to move the app onto.
+    next: Option<Box<Indexed>>,
+}
+
+impl LiveState {
+    /// `cached_at`: `Some` when a cached snapshot is on screen (with its `collectedAt`, if it has one).
+    pub fn new(cloud: Cloud, cached: Option<Option<String>>) -> Self {
+        Self {
+            store: StateStore::new(cloud),
+            cloud,
+            showing: cached.map_or(Showing::Empty, Showing::Cached),
+            running: false,
+            stats: FetchStats::default(),
+            ended: None,
+            saved: None,
+            log: Vec::new(),
+            shown_generation: None,
+            requested: None,
+            last_index: None,
+            rebuild_cost: Duration::ZERO,
+            next: None,
+        }
+    }
+
+    /// Partial data may replace what is on screen only when nothing complete is there.
+    fn progressive(&self) -> bool {
+        matches!(self.showing, Showing::Empty | Showing::Partial)
+    }
+
+    /// The header's words for what is on screen.
+    pub fn headline(&self) -> String {
+        let refreshing = if self.running {
+            " — refreshing…"
+        } else if matches!(self.requested, Some((_, false))) {
+            " — loading the fresh snapshot…"
+        } else {
+            ""
+        };
+        match &self.showing {
+            Showing::Cached(at) => {
+                format!("cached snapshot from {}{refreshing}", when(at.as_deref()))
+            }
+            Showing::Fresh(at) => format!("live snapshot from {}{refreshing}", when(at.as_deref())),
+            Showing::Empty | Showing::Partial if self.running => "collecting…".to_string(),
+            Showing::Empty => "no data".to_string(),
+            Showing::Partial => "partial data: the fetch did not finish".to_string(),
+        }
+    }
+
+    /// The progress line: what is being read, counts, requests, throttling; or how the run ended.
+    pub fn progress_line(&self) -> String {
+        let s = &self.stats;
+        let throttling = if s.throttled > 0 || s.waited_ms > 0 {
+            format!(
+                " · throttled {}×, waited {:.1} s",
+                s.throttled,
+                s.waited_ms as f64 / 1000.0
+            )
+        } else {
+            String::new()
+        };
+        if self.running {
+            let p = self.store.progress();
+            let in_flight = p.planned.saturating_sub(p.done);
+            let what = if p.message.is_empty() {
+                "signing in".to_string()
+            } else {
+                p.message.clone()
+            };
+            // The counts first: the last read's description is the part a narrow terminal can lose.
+            return format!(
+                "⟳ read {}/{} lists, {in_flight} in flight · {} requests{throttling} · {} errors · {what}",
+                p.done,
+                p.planned,
+                s.requests,
+                self.store.errors().len()
+            );
+        }
+        let saved = match &self.saved {
+            Some(Err(e)) => format!(" · not cached: {e}"),
+            _ => String::new(),
+        };
+        match &self.ended {
+            Some(Ended::Finished { at, errors, stats }) => format!(
+                "✓ complete at {}, {errors} collection error{} · {} requests in {:.1} s{saved}",
+                when(Some(at)),
+                if *errors == 1 { "" } else { "s" },
+                stats.requests,
+                stats.elapsed_ms as f64 / 1000.0
+            ),
+            Some(Ended::Failed(m)) => format!(
+                "✗ fetch failed: {} · L log, r retry",
+                m.lines().next().unwrap_or_default()
+            ),
+            None => "not fetched yet · r reads the tenant".to_string(),
+        }
+    }
+}
+
+/// A time as the status line shows it: `2026-11-29 08:14:03 UTC` from RFC 3339.
+fn when(at: Option<&str>) -> String {
+    match at {
+        Some(t) => t
+            .trim_end_matches('Z')
+            .replacen('T', " ", 1)
+            .split('.')
+            .next()
+            .map(|s| format!("{s} UTC"))
+            .unwrap_or_default(),
+        None => "an unknown time".to_string(),
+    }
+}
+
+/// A parsed, indexed snapshot ready to become the engine's data.
+pub struct Indexed {
+    pub snapshot: Arc<Snapshot>,
+    pub lookups: Lookups,
+    pub generation: u64,
+    pub collecting: bool,
+    /// Items the loader could not read, dropped.
+    pub dropped: Vec<String>,
+}
+
+impl std::fmt::Debug for Indexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexed")
+            .field("generation", &self.generation)
+            .field("collecting", &self.collecting)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The worker's half of a rebuild: parse the document, mark unread sections, build the lookups.
+pub fn index(doc: &serde_json::Value, collecting: bool, generation: u64) -> Indexed {
+    let (mut snapshot, dropped) = crate::fetch::store::parse_collected(doc.clone());
+    if collecting {
+        mark_still_collecting(&mut snapshot);
+    }
+    let lookups = Lookups::build(&snapshot);
+    Indexed {
+        snapshot: Arc::new(snapshot),
+        lookups,
+        generation,
+        collecting,
+        dropped,
+    }
+}
+
+/// Marks every section as not fully read yet: the fetcher does not say when a section is complete, so
+/// until the run ends any of them may still gain a grant, a deny or a membership.
+pub fn mark_still_collecting(snapshot: &mut Snapshot) {
+    // Access policies arrive with their vaults but are asked about as a section of their own.
+    let sections = Section::ALL
+        .iter()
+        .map(|s| s.key())
+        .chain(["accesspolicies"]);
+    for what in sections {
+        snapshot
+            .collection_errors
+            .push(CollectionError::still_collecting(what));
+    }
+}
+
+impl App<'_> {
+    /// Folds a live message into the state; asks for a rebuild when the data moved and the throttle allows.
+    pub fn on_live(&mut self, m: LiveMsg) -> Vec<Effect> {
+        let Some(live) = self.live.as_mut() else {
+            return Vec::new();
+        };
+        let mut final_index = false;
+        match m.event {
+            LiveEvent::Begun => {
+                live.store = StateStore::new(live.cloud);
+                live.store.set_collected_at(m.clock.clone());
+                live.running = true;
+                live.stats = FetchStats::default();
+                live.ended = None;
+                live.saved = None;
+                // The new store counts generations from zero: nothing of it is on screen or being indexed.
+                live.shown_generation = None;
+                live.requested = None;
+                live.log = vec![LogEntry::note(
+                    LogKind::Note,
+                    format!("run started at {}", when(Some(&m.clock))),
+                )];
+            }
+            LiveEvent::Update(u) => {
+                live.store.apply(&u);
+                match u {
+                    FetchUpdate::Started { cloud, credential } => live.log.push(LogEntry::note(
+                        LogKind::Note,
+                        format!("reading {cloud} with {credential}"),
+                    )),
+                    FetchUpdate::Error(e) => live.log.push(LogEntry::error(&e)),
+                    FetchUpdate::Warning(w) => live.log.push(LogEntry::note(LogKind::Warning, w)),
+                    FetchUpdate::Finished(stats) => {
+                        live.running = false;
+                        live.ended = Some(Ended::Finished {
+                            at: m.clock.clone(),
+                            errors: live.store.errors().len(),
+                            stats,
+                        });
+                        final_index = true;
+                    }
+                    FetchUpdate::Failed(msg) => {
+                        live.running = false;
+                        live.log.push(LogEntry::note(LogKind::Failure, msg.clone()));
+                        self.message = Some(format!(
+                            "live fetch failed: {} (L shows the log)",
+                            msg.lines().next().unwrap_or_default()
+                        ));
+                        live.ended = Some(Ended::Failed(msg));
+                    }
+                    FetchUpdate::Progress { .. } | FetchUpdate::Section { .. } => {}
+                }
+            }
+            LiveEvent::Stats(s) => {
+                if live.running {
+                    live.stats = s;
+                }
+            }
+            LiveEvent::Saved(r) => {
+                live.log.push(match &r {
+                    Ok(path) => LogEntry::note(LogKind::Note, format!("cached as {path}")),
+                    Err(e) => LogEntry::note(LogKind::Warning, format!("not cached: {e}")),
+                });
+                live.saved = Some(r);
+            }
+            LiveEvent::Tick => {}
+        }
+        self.request_index(m.now, final_index)
+    }
+
+    /// Asks the worker to index the store's data when it changed since what is on screen: throttled and
+    /// one at a time while partial, at once for a finished run.
+    fn request_index(&mut self, now: Instant, finished: bool) -> Vec<Effect> {
+        let Some(live) = self.live.as_mut() else {
+            return Vec::new();
+        };
+        let generation = live.store.generation();
+        let collected = !live.store.errors().is_empty()
+            || Section::ALL.iter().any(|s| live.store.count(*s) > 0);
+        if !finished && !collected {
+            return Vec::new(); // a run that has read nothing yet has nothing to show
+        }
+        if !finished {
+            let wait = REBUILD_EVERY.max(live.rebuild_cost * REBUILD_COST_FACTOR);
+            let due = live
+                .last_index
+                .is_none_or(|t| now.saturating_duration_since(t) >= wait);
+            if !live.running
+                || !live.progressive()
+                || live.requested.is_some()
+                || live.shown_generation == Some(generation)
+                || !due
+            {
+                return Vec::new();
+            }
+        }
+        let collecting = !finished;
+        live.requested = Some((generation, collecting));
+        live.last_index = Some(now);
+        let doc = Arc::new(live.store.raw_json());
+        let ticket = self.ticket(JobKind::Index, generation.to_string());
+        vec![Effect::Run(Job {
+            ticket,
+            spec: JobSpec::Index {
+                doc,
+                collecting,
+                generation,
+            },
+            world: None,
+        })]
+    }
+
+    pub(crate) fn on_indexed(&mut self, indexed: Box<Indexed>) {
+        self.pending.remove(&JobKind::Index);
+        if let Some(live) = self.live.as_mut() {
+            live.requested = None;
+            live.next = Some(indexed);
+        }
+    }
+
+    /// Indexed data the loop should move the app onto, if any.
+    pub fn take_next(&mut self) -> Option<Box<Indexed>> {
+        self.live.as_mut().and_then(|l| l.next.take())
+    }
+
+    /// Records that the app now runs on `indexed`'s data (called by the loop after the move).
+    pub fn adopt(&mut self, generation: u64, collecting: bool, dropped: &[String]) {
+        if let Some(live) = self.live.as_mut() {
+            live.shown_generation = Some(generation);
+            live.showing = if collecting {
+                Showing::Partial
+            } else {
+                Showing::Fresh(self.engine.snapshot.collected_at.clone())
+            };
+            live.log.extend(
+                dropped
+                    .iter()
+                    .map(|d| LogEntry::note(LogKind::Warning, d.clone())),
+            );
+        }
+    }
+
+    /// `r`: starts a run unless one is going (or this is not a live session).
+    pub fn refresh(&mut self) -> Vec<Effect> {
+        match self.live.as_mut() {
+            None => {
+                self.message =
+                    Some("refresh needs a live session: start with kvaccess tui --live".into());
+                Vec::new()
+            }
+            Some(live) if live.running => {
+                self.message = Some("a refresh is already running".into());
+                Vec::new()
+            }
+            Some(live) => {
+                live.running = true;
+                vec![Effect::Refresh]
+            }
+        }
+    }
+
+    /// `L`: the fetch log.
+    pub fn open_log(&mut self) {
+        if self.live.is_some() {
+            self.overlay = Some(Overlay::Log { scroll: 0 });
+        } else {
+            self.message = Some("the fetch log belongs to a live session (tui --live)".into());
+        }
+    }
+
+    pub(crate) fn log_key(&mut self, key: KeyEvent, scroll: usize) -> Vec<Effect> {
+        let lines = self.live.as_ref().map_or(0, |l| l.log.len());
+        let scroll = match self.keymap.action_for(&key) {
+            Some(Action::Down) => scroll + 1,
+            Some(Action::Up) => scroll.saturating_sub(1),
+            Some(Action::PageDown) => scroll + 10,
+            Some(Action::PageUp) => scroll.saturating_sub(10),
+            Some(Action::Top) => 0,
+            Some(Action::Bottom) => lines,
+            Some(Action::Quit | Action::Back | Action::ShowLog) => return Vec::new(),
+            _ => scroll,
+        };
+        self.overlay = Some(Overlay::Log {
+            scroll: scroll.min(lines.saturating_sub(1)),
+        });
+        Vec::new()
+    }
+}

@@ -1,0 +1,140 @@
+//! The live explorer's rebuild, split the way it runs: the UI thread's share (copy the collected document
+//! out of the store, move the app onto the new engine, rebuild the tree, directory and permission table
+//! with the selection kept) and the worker's share (parse the document, mark unread sections, build the
+//! engine's lookups). A rebuild happens at most every 400 ms while a tenant is being read.
+//!
+//! `cargo bench --bench live` runs the demo and a mid-size tenant (20 000 principals, 2 000 vaults, 40 000
+//! role assignments); `KVACCESS_BENCH_LARGE=1` adds the large one (100 000 / 10 000 / 200 000).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use kvaccess::eval::Engine;
+use kvaccess::fetch::{Section, StateStore};
+use kvaccess::model::Snapshot;
+use kvaccess::synth::{self, SynthSpec};
+use kvaccess::tui::action::Msg;
+use kvaccess::tui::{App, Options, live};
+use serde_json::Value;
+
+fn main() {
+    let mut d = divan::Divan::from_args();
+    if std::env::var("KVACCESS_BENCH_LARGE").as_deref() != Ok("1") {
+        d = d.skip_regex("large");
+    }
+    d.main();
+}
+
+struct Tenant {
+    snapshot: Snapshot,
+    store: StateStore,
+    doc: Value,
+}
+
+/// A tenant and a store holding it as a fetch would (every section added).
+fn tenant(snapshot: Snapshot) -> Tenant {
+    let doc = kvaccess::snapshot::to_json(&snapshot);
+    let mut store = StateStore::new(snapshot.cloud);
+    for s in Section::ALL {
+        let items = doc[s.key()].as_array().cloned().unwrap_or_default();
+        store.add(s, items);
+    }
+    let doc = store.raw_json();
+    Tenant {
+        snapshot,
+        store,
+        doc,
+    }
+}
+
+fn demo() -> &'static Tenant {
+    static T: OnceLock<Tenant> = OnceLock::new();
+    T.get_or_init(|| tenant(kvaccess::snapshot::demo()))
+}
+
+fn mid() -> &'static Tenant {
+    static T: OnceLock<Tenant> = OnceLock::new();
+    T.get_or_init(|| tenant(synth::generate(&SynthSpec::new(20_000, 2_000, 40_000, 1))))
+}
+
+fn large() -> &'static Tenant {
+    static T: OnceLock<Tenant> = OnceLock::new();
+    T.get_or_init(|| tenant(synth::generate(&SynthSpec::large(1))))
+}
+
+/// The UI thread's share: the document copied out of the store, the app moved onto the engine and its
+/// derived state rebuilt, then brought in line with the selection (what the next frame needs).
+fn ui_share(b: Bencher, t: &'static Tenant) {
+    let engine = Engine::new(&t.snapshot);
+    let mut app = App::new(&engine, Options::plain("bench"));
+    app.live = Some(live::LiveState::new(t.snapshot.cloud, None));
+    let _ = app.handle(Msg::Resize(160, 48));
+    let mut parked = Some(app.park());
+    b.bench_local(|| {
+        let doc = t.store.raw_json();
+        let mut app = parked.take().unwrap().rebase(&engine);
+        app.refresh_derived();
+        let effects = app.handle(Msg::Resize(160, 48));
+        parked = Some(app.park());
+        (doc, effects)
+    });
+}
+
+/// Of the UI thread's share, the copy of the collected document alone.
+fn copy_only(b: Bencher, t: &'static Tenant) {
+    b.bench_local(|| t.store.raw_json());
+}
+
+/// The worker's share: parse, mark still-collecting sections, build the lookups.
+fn worker_share(b: Bencher, t: &'static Tenant) {
+    b.bench_local(|| live::index(&t.doc, true, 1));
+}
+
+mod demo_tenant {
+    use super::*;
+
+    #[divan::bench]
+    fn rebuild_ui_thread(b: Bencher) {
+        ui_share(b, demo());
+    }
+
+    #[divan::bench]
+    fn rebuild_worker(b: Bencher) {
+        worker_share(b, demo());
+    }
+}
+
+mod mid_tenant {
+    use super::*;
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn rebuild_ui_thread(b: Bencher) {
+        ui_share(b, mid());
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn rebuild_worker(b: Bencher) {
+        worker_share(b, mid());
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn rebuild_ui_thread_copy_only(b: Bencher) {
+        copy_only(b, mid());
+    }
+}
+
+mod large_tenant {
+    use super::*;
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn rebuild_ui_thread(b: Bencher) {
+        ui_share(b, large());
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn rebuild_worker(b: Bencher) {
+        worker_share(b, large());
+    }
+}
