@@ -490,3 +490,42 @@ fn a_slow_rebuild_spaces_the_next_ones_out() {
     h.advance(Duration::from_millis(1_100));
     assert_eq!(h.switches, 2, "past four times the cost the data is shown");
 }
+
+#[test]
+fn a_refresh_rebuilds_the_what_if_world_over_the_new_data() {
+    let mut h = cached_session();
+    let changes = r#"[{"kind": "addRoleAssignment", "principal": "Carol", "role": "Key Vault Secrets User",
+        "scope": "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-rbac"}]"#;
+    h.with_app(|app| {
+        app.whatif.scenario = kvaccess::whatif::Scenario::from_json(changes).unwrap();
+        app.whatif.edited();
+    });
+    h.press("j");
+    let first = h.with_app(|app| app.whatif.world_generation());
+    let errors = h.with_app(|app| app.whatif.errors.clone());
+    assert!(
+        first > 0,
+        "the hypothetical world is built over the cached data: {errors:?}"
+    );
+    everything(&mut h);
+    h.update(finished());
+    h.press("j");
+    let (generation, on_fresh) = h.with_app(|app| {
+        let world = app
+            .whatif
+            .world
+            .as_ref()
+            .map(|w| w.engine().snapshot.vaults.len());
+        (
+            app.whatif.world_generation(),
+            world == Some(app.engine.snapshot.vaults.len()),
+        )
+    });
+    assert!(
+        generation > first,
+        "the world of the old data is replaced, not kept ({first} → {generation})"
+    );
+    assert!(on_fresh);
+    let s = h.screen(160, 48);
+    assert!(s.contains("what-if: 1 change"), "{s}");
+}
