@@ -2,6 +2,7 @@
 
 mod convert;
 pub mod lenient;
+mod path;
 mod raw;
 mod write;
 
@@ -20,6 +21,11 @@ pub const DEMO_JSON: &str = include_str!("../assets/demo-tenant.json");
 
 /// Parses snapshot text. `source` names the file in errors.
 pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
+    validate(read_raw(text, source)?, source)
+}
+
+/// The text as raw snapshot structs: only malformed JSON fails here.
+fn read_raw(text: &str, source: &Path) -> Result<raw::RawSnapshot, LoadError> {
     // Windows tools (PowerShell 5's Out-File, Notepad) start UTF-8 files with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Read through `Field` so that a document that is not an object is reported as such: serde would
@@ -31,13 +37,17 @@ pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
             column: e.column(),
             message: syntax_message(&e),
         })?;
-    let raw = match top {
-        Field::Value(raw) => raw,
-        Field::Wrong(found) => return Err(not_an_object(source, found)),
-        Field::Null | Field::Absent => return Err(not_an_object(source, "null")),
-    };
+    match top {
+        Field::Value(raw) => Ok(raw),
+        Field::Wrong(found) => Err(not_an_object(source, found)),
+        Field::Null | Field::Absent => Err(not_an_object(source, "null")),
+    }
+}
+
+/// Raw structs → model, with every problem; the raw strings move into the model.
+fn validate(raw: raw::RawSnapshot, source: &Path) -> Result<Snapshot, LoadError> {
     let mut ctx = convert::Ctx::default();
-    let mut snapshot = convert::convert(&raw, &mut ctx);
+    let mut snapshot = convert::convert(raw, &mut ctx);
     if !ctx.problems.is_empty() {
         return Err(LoadError::Invalid {
             file: source.to_path_buf(),
@@ -72,16 +82,7 @@ pub fn parse_value(value: &serde_json::Value, source: &Path) -> Result<Snapshot,
         column: e.column(),
         message: syntax_message(&e),
     })?;
-    let mut ctx = convert::Ctx::default();
-    let mut snapshot = convert::convert(&raw, &mut ctx);
-    if !ctx.problems.is_empty() {
-        return Err(LoadError::Invalid {
-            file: source.to_path_buf(),
-            problems: ctx.problems,
-        });
-    }
-    snapshot.warnings = ctx.warnings;
-    Ok(snapshot)
+    validate(raw, source)
 }
 
 fn syntax_message(e: &serde_json::Error) -> String {
@@ -97,12 +98,17 @@ fn syntax_message(e: &serde_json::Error) -> String {
     )
 }
 
+/// Reads and parses a snapshot file. The text is dropped as soon as it is parsed, before the model is
+/// built, so that a large tenant's file and its model are not both held at once.
 pub fn load_file(path: &Path) -> Result<Snapshot, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
-    parse(&text, path)
+    let raw = {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        read_raw(&text, path)?
+    };
+    validate(raw, path)
 }
 
 /// The embedded demo tenant. It is checked by the test suite, so failing here would be a build defect.
@@ -136,3 +142,6 @@ pub fn write_atomically(path: &Path, value: &serde_json::Value) -> Result<(), Sa
 pub fn save(snapshot: &Snapshot, path: &Path) -> Result<(), SaveError> {
     write_atomically(path, &to_json(snapshot))
 }
+
+#[cfg(test)]
+mod tests;

@@ -99,6 +99,36 @@ fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
     }
 }
 
+/// `map[key]` gets the positions of `key` in `keys`, ascending. Scopes loaded from a file share their text, so
+/// positions are first grouped by where the key is stored, without hashing or comparing the text; then each
+/// distinct key is looked up once. Equal keys stored apart still end up in one entry.
+fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item = &'k str>) {
+    let mut groups: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut lists: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, key) in keys.enumerate() {
+        let at = *groups
+            .entry((key.as_ptr() as usize, key.len()))
+            .or_insert_with(|| {
+                lists.push((key, Vec::new()));
+                lists.len() - 1
+            });
+        if let Some((_, list)) = lists.get_mut(at) {
+            list.push(i);
+        }
+    }
+    for (key, list) in lists {
+        match map.get_mut(key) {
+            Some(existing) => {
+                existing.extend(list);
+                existing.sort_unstable();
+            }
+            None => {
+                map.insert(key.to_string(), list);
+            }
+        }
+    }
+}
+
 impl Index {
     pub fn build(s: &Snapshot) -> Self {
         let mut ix = Index::default();
@@ -137,44 +167,50 @@ impl Index {
         for (i, d) in s.role_definitions.iter().enumerate() {
             ix.role_definition.entry(d.guid.clone()).or_insert(i);
         }
+        push_all(
+            &mut ix.assignments_at,
+            s.role_assignments.iter().map(|a| a.scope.key()),
+        );
         for (i, a) in s.role_assignments.iter().enumerate() {
-            push(&mut ix.assignments_at, a.scope.key(), i);
             push(&mut ix.assignments_of, a.principal_id.as_str(), i);
         }
-        for (i, a) in s.role_eligibilities.iter().enumerate() {
-            push(&mut ix.eligibilities_at, a.scope.key(), i);
-        }
-        for (i, d) in s.deny_assignments.iter().enumerate() {
-            push(&mut ix.denies_at, d.scope.key(), i);
-        }
+        push_all(
+            &mut ix.eligibilities_at,
+            s.role_eligibilities.iter().map(|a| a.scope.key()),
+        );
+        push_all(
+            &mut ix.denies_at,
+            s.deny_assignments.iter().map(|d| d.scope.key()),
+        );
         for (i, v) in s.vaults.iter().enumerate() {
             ix.vault.insert(v.scope.key().to_string(), i);
         }
         for (i, e) in s.collection_errors.iter().enumerate() {
             push(&mut ix.errors_at, e.scope.key(), i);
         }
-        for (i, item) in s.vault_items.iter().enumerate() {
-            push(&mut ix.items_of, item.vault.key(), i);
-        }
-        let named = s
-            .role_assignments
-            .iter()
-            .map(|a| &a.principal_id)
+        push_all(
+            &mut ix.items_of,
+            s.vault_items.iter().map(|i| i.vault.key()),
+        );
+        // Each distinct id once: the assignment and membership maps above already hold them as keys.
+        let named = ix
+            .assignments_of
+            .keys()
+            .chain(ix.member_of.keys())
+            .chain(ix.members.keys())
             .chain(
                 s.vaults
                     .iter()
                     .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
             )
-            .chain(
-                s.group_memberships
-                    .iter()
-                    .flat_map(|m| [&m.group_id, &m.member_id]),
-            )
             .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
-        ix.referenced_ids = named
-            .filter(|id| !ix.principal.contains_key(*id))
-            .cloned()
-            .collect();
+        let mut referenced = HashSet::new();
+        for id in named {
+            if !ix.principal.contains_key(id) && !referenced.contains(id) {
+                referenced.insert(id.clone());
+            }
+        }
+        ix.referenced_ids = referenced;
         ix
     }
 

@@ -5,6 +5,7 @@
 //! live in the snapshot, so `eval::closure` resolves them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -53,11 +54,13 @@ impl ItemKind {
 pub struct ScopeError(pub String);
 
 /// A parsed ARM scope. `id` keeps the caller's spelling (after normalising aliases), `key` is the
-/// lower-cased form every comparison uses.
+/// lower-cased form every comparison uses. Both are shared: a large tenant has hundreds of thousands of
+/// assignments on a few thousand scopes, and a clone costs no copy.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    id: String,
-    key: String,
+    id: Arc<str>,
+    /// The same allocation as `id` when the id is already lower case.
+    key: Arc<str>,
     kind: ScopeKind,
 }
 
@@ -85,18 +88,30 @@ const SUB_ALIAS_PREFIX: &str = "/providers/microsoft.subscription/subscriptions/
 
 impl Scope {
     pub fn root() -> Self {
+        let id: Arc<str> = Arc::from("/");
         Self {
-            id: "/".into(),
-            key: "/".into(),
+            key: id.clone(),
+            id,
             kind: ScopeKind::Root,
         }
+    }
+
+    /// A scope from its id and the id's lower-cased form, sharing one allocation when they are equal.
+    fn from_parts(id: &str, key: String, kind: ScopeKind) -> Self {
+        let id: Arc<str> = Arc::from(id);
+        let key = if *key == *id {
+            id.clone()
+        } else {
+            Arc::from(key)
+        };
+        Self { id, key, kind }
     }
 
     /// Parses any ARM scope string. Accepts the `/providers/Microsoft.Subscription/subscriptions/…` alias that
     /// PIM responses use, a trailing slash, and any letter case.
     pub fn parse(input: &str) -> Result<Self, ScopeError> {
         let trimmed = input.trim();
-        let mut id = trimmed.trim_end_matches('/').to_string();
+        let id = trimmed.trim_end_matches('/');
         if id.is_empty() {
             return if trimmed == "/" {
                 Ok(Self::root())
@@ -107,12 +122,17 @@ impl Scope {
         if !id.starts_with('/') {
             return Err(ScopeError(input.into()));
         }
-        if id.to_ascii_lowercase().starts_with(SUB_ALIAS_PREFIX) {
-            id = format!("/subscriptions/{}", &id[SUB_ALIAS_PREFIX.len()..]);
-        }
-        let key = id.to_ascii_lowercase();
+        let mut key = id.to_ascii_lowercase();
+        let alias;
+        let id = if key.starts_with(SUB_ALIAS_PREFIX) {
+            alias = format!("/subscriptions/{}", &id[SUB_ALIAS_PREFIX.len()..]);
+            key = alias.to_ascii_lowercase();
+            alias.as_str()
+        } else {
+            id
+        };
         let kind = classify(&key).ok_or_else(|| ScopeError(input.into()))?;
-        Ok(Self { id, key, kind })
+        Ok(Self::from_parts(id, key, kind))
     }
 
     pub fn id(&self) -> &str {
@@ -165,7 +185,7 @@ impl Scope {
     pub fn contains_structurally(&self, other: &Scope) -> bool {
         other.key == self.key
             || (other.key.len() > self.key.len()
-                && other.key.starts_with(&self.key)
+                && other.key.starts_with(&*self.key)
                 && other.key.as_bytes().get(self.key.len()) == Some(&b'/'))
     }
 
@@ -174,10 +194,10 @@ impl Scope {
         for _ in 0..segments {
             cut = self.id[..cut].rfind('/').unwrap_or(0);
         }
-        let id = self.id[..cut].to_string();
-        let key = id.to_ascii_lowercase();
+        let id = &self.id[..cut];
+        let key = self.key[..cut].to_string();
         let kind = classify(&key).unwrap_or(ScopeKind::Root);
-        Scope { id, key, kind }
+        Scope::from_parts(id, key, kind)
     }
 
     /// `/subscriptions/s/resourceGroups/rg/providers/NS/type/name[/subtype/name…]`: drop one type/name pair,

@@ -3,32 +3,42 @@
 //! Two severities: *problems* make the file unusable (a wrong type, a missing id, an unsupported version)
 //! and are all reported together; *warnings* are Azure's own quirks (an IP rule written with quotes, two
 //! directory objects sharing an id) that are kept visible but do not stop the load.
+//!
+//! The raw snapshot is consumed: its strings move into the model instead of being copied, and JSON paths
+//! are only rendered for the fields a problem or warning names (see [`At`]).
 
-use std::collections::{HashMap, HashSet};
+mod rbac;
+mod vault;
 
-use ipnet::{IpNet, Ipv4Net};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 
 use super::lenient::Field;
+use super::path::At;
 use super::raw::*;
 use crate::error::Problem;
-use crate::model::role::trailing_guid;
 use crate::model::*;
+
+pub use vault::parse_ip_rule;
 
 #[derive(Default)]
 pub struct Ctx {
     pub problems: Vec<Problem>,
     pub warnings: Vec<Warning>,
+    /// Scopes parsed so far, by their text as written: most assignments sit on a few thousand scopes, and
+    /// one parsed scope is then shared by all of them.
+    scopes: HashMap<String, Scope>,
 }
 
 impl Ctx {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
+    fn problem(&mut self, path: &At, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_string(),
             message: message.into(),
         });
     }
 
-    fn warn(&mut self, path: &str, message: impl Into<String>) {
+    fn warn(&mut self, path: &At, message: impl Into<String>) {
         self.warnings.push(Warning {
             path: path.to_string(),
             message: message.into(),
@@ -36,93 +46,174 @@ impl Ctx {
     }
 
     /// An optional value; a wrong JSON type is a problem.
-    fn opt<'a, T>(&mut self, field: &'a Field<T>, path: &str, expected: &str) -> Option<&'a T> {
-        if let Some(found) = field.wrong() {
-            self.problem(path, format!("expected {expected}, found {found}"));
+    fn opt<T>(&mut self, field: Field<T>, path: &At, expected: &str) -> Option<T> {
+        match field {
+            Field::Value(v) => Some(v),
+            Field::Wrong(found) => {
+                self.problem(path, format!("expected {expected}, found {found}"));
+                None
+            }
+            Field::Null | Field::Absent => None,
         }
-        field.get()
     }
 
-    fn opt_text(&mut self, field: &Text, path: &str) -> Option<String> {
-        self.opt(field, path, "a string")
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+    /// A value that must be there: absent or `null` is a problem (`missing`, or `missing: {why}`).
+    fn required<T>(
+        &mut self,
+        field: Field<T>,
+        path: &At,
+        expected: &str,
+        missing: &str,
+    ) -> Option<T> {
+        let wrong = field.wrong().is_some();
+        let value = self.opt(field, path, expected);
+        if value.is_none() && !wrong {
+            self.problem(path, missing);
+        }
+        value
     }
 
-    fn req_text(&mut self, field: &Text, path: &str) -> Option<String> {
+    fn opt_text(&mut self, field: Text, path: &At) -> Option<String> {
+        self.opt(field, path, "a string").and_then(trimmed)
+    }
+
+    fn req_text(&mut self, field: Text, path: &At) -> Option<String> {
+        let wrong = field.wrong().is_some();
         let value = self.opt_text(field, path);
-        if value.is_none() && field.wrong().is_none() {
+        if value.is_none() && !wrong {
             self.problem(path, "missing");
         }
         value
     }
 
-    fn opt_bool(&mut self, field: &Field<bool>, path: &str) -> Option<bool> {
-        self.opt(field, path, "true or false").copied()
+    fn opt_bool(&mut self, field: Field<bool>, path: &At) -> Option<bool> {
+        self.opt(field, path, "true or false")
     }
 
-    /// The elements of an optional array, each with its path; non-object elements are problems.
-    fn items<'a, T>(
-        &mut self,
-        list: &'a List<T>,
-        path: &str,
-        expected: &str,
-    ) -> Vec<(String, &'a T)> {
-        let Some(values) = self.opt(list, path, "an array") else {
-            return Vec::new();
-        };
-        let mut out = Vec::with_capacity(values.len());
+    /// The elements of an optional array with their indexes; non-object elements are problems, all reported
+    /// before the elements are read. The elements are handed out one by one, so each raw element is dropped
+    /// as soon as it has been converted.
+    fn items<T>(&mut self, list: List<T>, path: &At, expected: &str) -> Elements<T> {
+        let values = self.opt(list, path, "an array").unwrap_or_default();
+        let mut bad = 0;
         for (i, field) in values.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
-            match field {
-                Field::Value(v) => out.push((item_path, v)),
-                Field::Wrong(found) => {
-                    self.problem(&item_path, format!("expected {expected}, found {found}"))
-                }
-                Field::Null | Field::Absent => {
-                    self.problem(&item_path, format!("expected {expected}, found null"))
-                }
-            }
+            let found = match field {
+                Field::Value(_) => continue,
+                Field::Wrong(found) => found,
+                Field::Null | Field::Absent => "null",
+            };
+            self.problem(
+                &path.index(i),
+                format!("expected {expected}, found {found}"),
+            );
+            bad += 1;
         }
-        out
+        Elements {
+            left: values.len() - bad,
+            inner: values.into_iter().enumerate(),
+        }
     }
 
-    fn strings(&mut self, list: &List<String>, path: &str) -> Vec<String> {
+    fn strings(&mut self, list: List<String>, path: &At) -> Vec<String> {
         self.items(list, path, "a string")
-            .into_iter()
-            .map(|(_, s)| s.trim().to_string())
+            .map(|(_, s)| trimmed_or_empty(s))
             .collect()
     }
 
-    fn scope(&mut self, text: &str, path: &str, want: &[ScopeKind]) -> Option<Scope> {
-        match Scope::parse(text) {
-            Ok(s) if want.is_empty() || want.contains(&s.kind()) => Some(s),
-            Ok(s) => {
-                self.problem(
-                    path,
-                    format!(
-                        "'{text}' is a {:?} scope, expected {}",
-                        s.kind(),
-                        kinds(want)
-                    ),
-                );
-                None
-            }
-            Err(_) => {
-                self.problem(path, format!("'{text}' is not an Azure resource id"));
-                None
-            }
+    /// A parsed scope of one of the `want` kinds (any kind when empty).
+    fn scope(&mut self, text: &str, path: &At, want: &[ScopeKind]) -> Option<Scope> {
+        let scope = match self.scopes.get(text) {
+            Some(s) => s.clone(),
+            None => match Scope::parse(text) {
+                Ok(s) => {
+                    self.scopes.insert(text.to_string(), s.clone());
+                    s
+                }
+                Err(_) => {
+                    self.problem(path, format!("'{text}' is not an Azure resource id"));
+                    return None;
+                }
+            },
+        };
+        if want.is_empty() || want.contains(&scope.kind()) {
+            Some(scope)
+        } else {
+            self.problem(
+                path,
+                format!(
+                    "'{text}' is a {:?} scope, expected {}",
+                    scope.kind(),
+                    kinds(want)
+                ),
+            );
+            None
         }
     }
 
-    fn guid(&mut self, text: &str, path: &str) -> Option<String> {
-        if uuid::Uuid::try_parse(text).is_ok() {
-            Some(text.to_ascii_lowercase())
+    /// A GUID, lower-cased in place.
+    fn guid(&mut self, text: String, path: &At) -> Option<String> {
+        if uuid::Uuid::try_parse(&text).is_ok() {
+            Some(lower(text))
         } else {
             self.problem(path, format!("not a GUID: '{text}'"));
             None
         }
     }
+}
+
+/// The well-typed elements of an array, with their indexes in it.
+struct Elements<T> {
+    inner: std::iter::Enumerate<std::vec::IntoIter<Field<T>>>,
+    left: usize,
+}
+
+impl<T> Iterator for Elements<T> {
+    type Item = (usize, T);
+
+    fn next(&mut self) -> Option<(usize, T)> {
+        for (i, field) in self.inner.by_ref() {
+            if let Field::Value(v) = field {
+                self.left -= 1;
+                return Some((i, v));
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T> ExactSizeIterator for Elements<T> {}
+
+/// The text without surrounding white space; `None` when nothing is left. Moves the string when there was
+/// nothing to trim, which is nearly always.
+fn trimmed(s: String) -> Option<String> {
+    // `char::is_whitespace` for ASCII bytes; a text that starts and ends with other ASCII needs no trim.
+    let blank = |b: &u8| matches!(b, b' ' | b'\t'..=b'\r') || !b.is_ascii();
+    let bytes = s.as_bytes();
+    if bytes.first().is_some_and(|b| !blank(b)) && bytes.last().is_some_and(|b| !blank(b)) {
+        return Some(s);
+    }
+    let t = s.trim();
+    if t.is_empty() {
+        None
+    } else if t.len() == s.len() {
+        Some(s)
+    } else {
+        Some(t.to_string())
+    }
+}
+
+fn trimmed_or_empty(s: String) -> String {
+    trimmed(s).unwrap_or_default()
+}
+
+/// Ids are compared case-insensitively: lower-cased in place, without a copy.
+fn lower(mut s: String) -> String {
+    s.make_ascii_lowercase();
+    s
 }
 
 fn kinds(want: &[ScopeKind]) -> String {
@@ -132,30 +223,83 @@ fn kinds(want: &[ScopeKind]) -> String {
         .join(" or ")
 }
 
-pub fn convert(raw: &RawSnapshot, ctx: &mut Ctx) -> Snapshot {
+/// Case-insensitive duplicate detection without keeping a lower-cased copy of every id: entries are found by
+/// a hash of the lower-cased text, and a hash match is confirmed against the entry already kept, so that a
+/// collision never drops anything.
+#[derive(Default)]
+struct SeenIds {
+    hasher: std::collections::hash_map::RandomState,
+    first: HashMap<u64, usize>,
+    /// Further entries whose hash collides with an earlier, different id (practically never used).
+    more: HashMap<u64, Vec<usize>>,
+}
+
+impl SeenIds {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            first: HashMap::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
+    fn hash(&self, id: &str) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        for chunk in id.as_bytes().chunks(64) {
+            let mut buf = [0u8; 64];
+            let buf = &mut buf[..chunk.len()];
+            buf.copy_from_slice(chunk);
+            buf.make_ascii_lowercase();
+            h.write(buf);
+        }
+        h.finish()
+    }
+
+    /// Records `id` as entry `at` unless an equal id (ignoring ASCII case) was recorded before; `kept(i)`
+    /// gives the id of entry `i`. True when `id` is new.
+    fn insert<'k>(&mut self, id: &str, at: usize, kept: impl Fn(usize) -> &'k str) -> bool {
+        let hash = self.hash(id);
+        let Some(&first) = self.first.get(&hash) else {
+            self.first.insert(hash, at);
+            return true;
+        };
+        let more = self.more.entry(hash).or_default();
+        if std::iter::once(first)
+            .chain(more.iter().copied())
+            .any(|i| kept(i).eq_ignore_ascii_case(id))
+        {
+            return false;
+        }
+        more.push(at);
+        true
+    }
+}
+
+pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
+    let version = At::Top("kvaccessSnapshot");
     match &raw.kvaccess_snapshot {
         Field::Value(1) => {}
         Field::Value(v) => ctx.problem(
-            "kvaccessSnapshot",
+            &version,
             format!("unsupported version {v} (this kvaccess reads version 1)"),
         ),
         Field::Wrong(found) => ctx.problem(
-            "kvaccessSnapshot",
+            &version,
             match *found {
                 "a number" => "expected the whole number 1, found a fraction".to_string(),
                 other => format!("expected the number 1, found {other}"),
             },
         ),
         Field::Absent | Field::Null => ctx.problem(
-            "kvaccessSnapshot",
+            &version,
             "missing: a kvaccess snapshot starts with \"kvaccessSnapshot\": 1",
         ),
     }
-    let cloud = match ctx.opt_text(&raw.cloud, "cloud") {
+    let cloud_at = At::Top("cloud");
+    let cloud = match ctx.opt_text(raw.cloud, &cloud_at) {
         None => Cloud::AzureCloud,
         Some(c) => Cloud::parse(&c).unwrap_or_else(|| {
             ctx.problem(
-                "cloud",
+                &cloud_at,
                 format!("unknown cloud '{c}' (AzureCloud, AzureChinaCloud or AzureUSGovernment)"),
             );
             Cloud::AzureCloud
@@ -163,70 +307,66 @@ pub fn convert(raw: &RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     };
     let mut snapshot = Snapshot {
         cloud,
-        tenant_id: ctx
-            .opt_text(&raw.tenant_id, "tenantId")
-            .map(|t| t.to_ascii_lowercase()),
-        collected_at: ctx.opt_text(&raw.collected_at, "collectedAt"),
+        tenant_id: ctx.opt_text(raw.tenant_id, &At::Top("tenantId")).map(lower),
+        collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
-    snapshot.management_groups = management_groups(raw, ctx);
-    snapshot.subscriptions = subscriptions(raw, ctx);
-    snapshot.resource_groups = resource_groups(raw, ctx);
-    snapshot.vaults = vaults(raw, ctx);
-    snapshot.role_definitions = role_definitions(raw, ctx);
-    snapshot.role_assignments = role_assignments(&raw.role_assignments, "roleAssignments", ctx);
+    snapshot.management_groups = management_groups(raw.management_groups, ctx);
+    snapshot.subscriptions = subscriptions(raw.subscriptions, ctx);
+    snapshot.resource_groups = resource_groups(raw.resource_groups, ctx);
+    snapshot.vaults = vault::vaults(raw.vaults, ctx);
+    snapshot.role_definitions = rbac::role_definitions(raw.role_definitions, ctx);
+    snapshot.role_assignments =
+        rbac::role_assignments(raw.role_assignments, &At::Top("roleAssignments"), ctx);
     snapshot.role_eligibilities =
-        role_assignments(&raw.role_eligibilities, "roleEligibilities", ctx);
-    snapshot.deny_assignments = deny_assignments(raw, ctx);
-    snapshot.principals = principals(raw, ctx);
-    snapshot.group_memberships = group_memberships(raw, ctx);
-    snapshot.vault_items = vault_items(raw, ctx);
-    snapshot.collection_errors = collection_errors(raw, ctx);
+        rbac::role_assignments(raw.role_eligibilities, &At::Top("roleEligibilities"), ctx);
+    snapshot.deny_assignments = rbac::deny_assignments(raw.deny_assignments, ctx);
+    snapshot.principals = principals(raw.principals, ctx);
+    snapshot.group_memberships = group_memberships(raw.group_memberships, ctx);
+    snapshot.vault_items = vault::vault_items(raw.vault_items, ctx);
+    snapshot.collection_errors = collection_errors(raw.collection_errors, ctx);
     snapshot
 }
 
-fn management_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ManagementGroup> {
+fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<ManagementGroup> {
     let mut groups: Vec<ManagementGroup> = Vec::new();
     let mut child_links: Vec<(Scope, Scope, String)> = Vec::new();
-    for (path, mg) in ctx.items(&raw.management_groups, "managementGroups", "an object") {
-        let props = ctx.opt(&mg.properties, &format!("{path}.properties"), "an object");
-        let id = ctx.opt_text(&mg.id, &format!("{path}.id")).or_else(|| {
-            ctx.opt_text(&mg.name, &format!("{path}.name"))
+    let top = At::Top("managementGroups");
+    for (i, mg) in ctx.items(list, &top, "an object") {
+        let path = top.index(i);
+        let props = ctx.opt(mg.properties, &path.key("properties"), "an object");
+        let id = ctx.opt_text(mg.id, &path.key("id")).or_else(|| {
+            ctx.opt_text(mg.name, &path.key("name"))
                 .map(|n| format!("/providers/Microsoft.Management/managementGroups/{n}"))
         });
         let Some(id) = id else {
-            ctx.problem(&format!("{path}.id"), "missing");
+            ctx.problem(&path.key("id"), "missing");
             continue;
         };
-        let Some(scope) = ctx.scope(&id, &format!("{path}.id"), &[ScopeKind::ManagementGroup])
-        else {
+        let Some(scope) = ctx.scope(&id, &path.key("id"), &[ScopeKind::ManagementGroup]) else {
             continue;
         };
-        let mut display_name = ctx.opt_text(&mg.display_name, &format!("{path}.displayName"));
-        let mut parent_id = ctx.opt_text(&mg.parent_id, &format!("{path}.parentId"));
+        let mut display_name = ctx.opt_text(mg.display_name, &path.key("displayName"));
+        let mut parent_id = ctx.opt_text(mg.parent_id, &path.key("parentId"));
         let mut subscription_ids: Vec<String> = ctx
-            .strings(&mg.subscription_ids, &format!("{path}.subscriptionIds"))
+            .strings(mg.subscription_ids, &path.key("subscriptionIds"))
             .into_iter()
-            .map(|s| s.to_ascii_lowercase())
+            .map(lower)
             .collect();
         if let Some(props) = props {
-            let ppath = format!("{path}.properties");
+            let ppath = path.key("properties");
             display_name = display_name
-                .or_else(|| ctx.opt_text(&props.display_name, &format!("{ppath}.displayName")));
-            if let Some(details) = ctx.opt(&props.details, &format!("{ppath}.details"), "an object")
-                && let Some(parent) = ctx.opt(
-                    &details.parent,
-                    &format!("{ppath}.details.parent"),
-                    "an object",
-                )
+                .or_else(|| ctx.opt_text(props.display_name, &ppath.key("displayName")));
+            let dpath = ppath.key("details");
+            if let Some(details) = ctx.opt(props.details, &dpath, "an object")
+                && let Some(parent) = ctx.opt(details.parent, &dpath.key("parent"), "an object")
             {
-                parent_id = parent_id
-                    .or_else(|| ctx.opt_text(&parent.id, &format!("{ppath}.details.parent.id")));
+                parent_id = parent_id.or_else(|| ctx.opt_text(parent.id, &dpath.key("parent.id")));
             }
-            for (cpath, child) in
-                ctx.items(&props.children, &format!("{ppath}.children"), "an object")
-            {
-                let Some(cid) = ctx.opt_text(&child.id, &format!("{cpath}.id")) else {
+            let cpaths = ppath.key("children");
+            for (c, child) in ctx.items(props.children, &cpaths, "an object") {
+                let cpath = cpaths.index(c);
+                let Some(cid) = ctx.opt_text(child.id, &cpath.key("id")) else {
                     continue;
                 };
                 match Scope::parse(&cid) {
@@ -234,8 +374,7 @@ fn management_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ManagementGroup> {
                         subscription_ids.push(c.subscription().unwrap_or_default().to_string());
                     }
                     Ok(c) if c.kind() == ScopeKind::ManagementGroup => {
-                        let name =
-                            ctx.opt_text(&child.display_name, &format!("{cpath}.displayName"));
+                        let name = ctx.opt_text(child.display_name, &cpath.key("displayName"));
                         child_links.push((
                             c.clone(),
                             scope.clone(),
@@ -243,7 +382,7 @@ fn management_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ManagementGroup> {
                         ));
                     }
                     _ => ctx.warn(
-                        &format!("{cpath}.id"),
+                        &cpath.key("id"),
                         format!(
                             "'{cid}' is neither a management group nor a subscription; ignored"
                         ),
@@ -251,13 +390,8 @@ fn management_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ManagementGroup> {
                 }
             }
         }
-        let parent = parent_id.and_then(|p| {
-            ctx.scope(
-                &p,
-                &format!("{path}.parentId"),
-                &[ScopeKind::ManagementGroup],
-            )
-        });
+        let parent = parent_id
+            .and_then(|p| ctx.scope(&p, &path.key("parentId"), &[ScopeKind::ManagementGroup]));
         let display_name = display_name.unwrap_or_else(|| scope.name().to_string());
         groups.push(ManagementGroup {
             scope,
@@ -282,555 +416,60 @@ fn management_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ManagementGroup> {
     groups
 }
 
-fn subscriptions(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Subscription> {
+fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
     let mut out = Vec::new();
-    for (path, s) in ctx.items(&raw.subscriptions, "subscriptions", "an object") {
-        let id = ctx.opt_text(&s.id, &format!("{path}.id"));
-        let sub_id = ctx.opt_text(&s.subscription_id, &format!("{path}.subscriptionId"));
+    let top = At::Top("subscriptions");
+    for (i, s) in ctx.items(list, &top, "an object") {
+        let path = top.index(i);
+        let id = ctx.opt_text(s.id, &path.key("id"));
+        let sub_id = ctx.opt_text(s.subscription_id, &path.key("subscriptionId"));
         let Some(id) = id.or_else(|| sub_id.as_ref().map(|s| format!("/subscriptions/{s}"))) else {
             ctx.problem(
-                &format!("{path}.id"),
+                &path.key("id"),
                 "missing (neither id nor subscriptionId given)",
             );
             continue;
         };
-        let Some(scope) = ctx.scope(&id, &format!("{path}.id"), &[ScopeKind::Subscription]) else {
+        let Some(scope) = ctx.scope(&id, &path.key("id"), &[ScopeKind::Subscription]) else {
             continue;
         };
         out.push(Subscription {
             subscription_id: scope.subscription().unwrap_or_default().to_string(),
             display_name: ctx
-                .opt_text(&s.display_name, &format!("{path}.displayName"))
+                .opt_text(s.display_name, &path.key("displayName"))
                 .unwrap_or_else(|| scope.name().to_string()),
-            tenant_id: ctx
-                .opt_text(&s.tenant_id, &format!("{path}.tenantId"))
-                .map(|t| t.to_ascii_lowercase()),
-            state: ctx.opt_text(&s.state, &format!("{path}.state")),
+            tenant_id: ctx.opt_text(s.tenant_id, &path.key("tenantId")).map(lower),
+            state: ctx.opt_text(s.state, &path.key("state")),
             scope,
         });
     }
     out
 }
 
-fn resource_groups(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<ResourceGroup> {
+fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for (path, rg) in ctx.items(&raw.resource_groups, "resourceGroups", "an object") {
-        let Some(id) = ctx.req_text(&rg.id, &format!("{path}.id")) else {
+    let mut seen = std::collections::HashSet::new();
+    let top = At::Top("resourceGroups");
+    for (i, rg) in ctx.items(list, &top, "an object") {
+        let path = top.index(i);
+        let Some(id) = ctx.req_text(rg.id, &path.key("id")) else {
             continue;
         };
-        let Some(scope) = ctx.scope(&id, &format!("{path}.id"), &[ScopeKind::ResourceGroup]) else {
+        let Some(scope) = ctx.scope(&id, &path.key("id"), &[ScopeKind::ResourceGroup]) else {
             continue;
         };
-        if !seen.insert(scope.key().to_string()) {
+        if !seen.insert(scope.clone()) {
             continue; // the same group from a get and a list response
         }
         out.push(ResourceGroup {
             name: ctx
-                .opt_text(&rg.name, &format!("{path}.name"))
+                .opt_text(rg.name, &path.key("name"))
                 .unwrap_or_else(|| scope.name().to_string()),
             location: ctx
-                .opt_text(&rg.location, &format!("{path}.location"))
+                .opt_text(rg.location, &path.key("location"))
                 .unwrap_or_default(),
             scope,
         });
-    }
-    out
-}
-
-fn vaults(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Vault> {
-    let mut out = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for (path, v) in ctx.items(&raw.vaults, "vaults", "an object") {
-        let Some(id) = ctx.req_text(&v.id, &format!("{path}.id")) else {
-            continue;
-        };
-        let Some(scope) = ctx.scope(&id, &format!("{path}.id"), &[ScopeKind::Vault]) else {
-            continue;
-        };
-        let ppath = format!("{path}.properties");
-        let Some(p) = ctx.opt(&v.properties, &ppath, "an object") else {
-            if v.properties.wrong().is_none() {
-                ctx.problem(
-                    &ppath,
-                    "missing: a vault without properties says nothing about its access",
-                );
-            }
-            continue;
-        };
-        let access_policies =
-            access_policies(&p.access_policies, &format!("{ppath}.accessPolicies"), ctx);
-        let network = network_rules(p, &ppath, ctx);
-        let vault = Vault {
-            name: ctx
-                .opt_text(&v.name, &format!("{path}.name"))
-                .unwrap_or_else(|| scope.name().to_string()),
-            location: ctx
-                .opt_text(&v.location, &format!("{path}.location"))
-                .unwrap_or_default(),
-            tenant_id: ctx
-                .opt_text(&p.tenant_id, &format!("{ppath}.tenantId"))
-                .map(|t| t.to_ascii_lowercase()),
-            vault_uri: ctx.opt_text(&p.vault_uri, &format!("{ppath}.vaultUri")),
-            rbac_authorization: ctx
-                .opt_bool(
-                    &p.enable_rbac_authorization,
-                    &format!("{ppath}.enableRbacAuthorization"),
-                )
-                .unwrap_or(false),
-            access_policies,
-            network,
-            soft_delete: ctx
-                .opt_bool(&p.enable_soft_delete, &format!("{ppath}.enableSoftDelete"))
-                .unwrap_or(true),
-            purge_protection: ctx
-                .opt_bool(
-                    &p.enable_purge_protection,
-                    &format!("{ppath}.enablePurgeProtection"),
-                )
-                .unwrap_or(false),
-            enabled_for_template_deployment: ctx
-                .opt_bool(
-                    &p.enabled_for_template_deployment,
-                    &format!("{ppath}.enabledForTemplateDeployment"),
-                )
-                .unwrap_or(false),
-            scope,
-        };
-        ctx.opt(
-            &p.soft_delete_retention_in_days,
-            &format!("{ppath}.softDeleteRetentionInDays"),
-            "a number",
-        );
-        ctx.opt_bool(
-            &p.enabled_for_deployment,
-            &format!("{ppath}.enabledForDeployment"),
-        );
-        ctx.opt_bool(
-            &p.enabled_for_disk_encryption,
-            &format!("{ppath}.enabledForDiskEncryption"),
-        );
-        // The same vault returned by two calls (list by subscription and by resource group, or a create
-        // response next to a get): one vault, so one row in every matrix and one set of findings.
-        if let Some(first) = seen.get(vault.scope.key()) {
-            ctx.warn(
-                &format!("{path}.id"),
-                format!("vault already listed at {first}; this entry is ignored"),
-            );
-            continue;
-        }
-        seen.insert(vault.scope.key().to_string(), path.clone());
-        out.push(vault);
-    }
-    out
-}
-
-fn access_policies(list: &List<RawAccessPolicy>, path: &str, ctx: &mut Ctx) -> Vec<AccessPolicy> {
-    let mut out = Vec::new();
-    for (epath, e) in ctx.items(list, path, "an object") {
-        let Some(object_id) = ctx.req_text(&e.object_id, &format!("{epath}.objectId")) else {
-            continue;
-        };
-        let mut entry = AccessPolicy {
-            tenant_id: ctx
-                .opt_text(&e.tenant_id, &format!("{epath}.tenantId"))
-                .map(|t| t.to_ascii_lowercase()),
-            object_id: object_id.to_ascii_lowercase(),
-            application_id: ctx
-                .opt_text(&e.application_id, &format!("{epath}.applicationId"))
-                .map(|a| a.to_ascii_lowercase()),
-            ..AccessPolicy::default()
-        };
-        let ppath = format!("{epath}.permissions");
-        match ctx.opt(&e.permissions, &ppath, "an object") {
-            Some(p) => {
-                for kind in PolicyKind::ALL {
-                    let list = match kind {
-                        PolicyKind::Keys => &p.keys,
-                        PolicyKind::Secrets => &p.secrets,
-                        PolicyKind::Certificates => &p.certificates,
-                        PolicyKind::Storage => &p.storage,
-                    };
-                    let lpath = format!("{ppath}.{}", kind.as_str());
-                    let names: Vec<String> = ctx
-                        .strings(list, &lpath)
-                        .into_iter()
-                        .map(|s| s.to_ascii_lowercase())
-                        .collect();
-                    for (i, name) in names.iter().enumerate() {
-                        if !crate::catalog::is_policy_permission(kind, name) {
-                            ctx.warn(
-                                &format!("{lpath}[{i}]"),
-                                format!(
-                                    "'{name}' is not a {} permission Key Vault knows",
-                                    kind.as_str()
-                                ),
-                            );
-                        }
-                    }
-                    match kind {
-                        PolicyKind::Keys => entry.keys = names,
-                        PolicyKind::Secrets => entry.secrets = names,
-                        PolicyKind::Certificates => entry.certificates = names,
-                        PolicyKind::Storage => entry.storage = names,
-                    }
-                }
-            }
-            None if e.permissions.wrong().is_none() => {
-                ctx.warn(&ppath, "missing: this entry grants nothing")
-            }
-            None => {}
-        }
-        out.push(entry);
-    }
-    out
-}
-
-fn network_rules(p: &RawVaultProperties, ppath: &str, ctx: &mut Ctx) -> NetworkRules {
-    let public_network_access = match ctx.opt_text(
-        &p.public_network_access,
-        &format!("{ppath}.publicNetworkAccess"),
-    ) {
-        None => PublicNetworkAccess::Enabled,
-        Some(v) => match v.to_ascii_lowercase().as_str() {
-            "enabled" => PublicNetworkAccess::Enabled,
-            "disabled" => PublicNetworkAccess::Disabled,
-            "securedbyperimeter" => PublicNetworkAccess::SecuredByPerimeter,
-            _ => {
-                ctx.warn(
-                    &format!("{ppath}.publicNetworkAccess"),
-                    format!("unknown value '{v}'"),
-                );
-                PublicNetworkAccess::Other(v)
-            }
-        },
-    };
-    let apath = format!("{ppath}.networkAcls");
-    let acls = ctx.opt(&p.network_acls, &apath, "an object").map(|a| {
-        let default_deny = match ctx.opt_text(&a.default_action, &format!("{apath}.defaultAction"))
-        {
-            None => false,
-            Some(d) if d.eq_ignore_ascii_case("allow") => false,
-            Some(d) if d.eq_ignore_ascii_case("deny") => true,
-            Some(d) => {
-                ctx.warn(
-                    &format!("{apath}.defaultAction"),
-                    format!("unknown value '{d}', read as Deny"),
-                );
-                true
-            }
-        };
-        let bypass_azure_services = ctx
-            .opt_text(&a.bypass, &format!("{apath}.bypass"))
-            .is_none_or(|b| b.to_ascii_lowercase().contains("azureservices"));
-        let mut ip_rules = Vec::new();
-        for (rpath, r) in ctx.items(&a.ip_rules, &format!("{apath}.ipRules"), "an object") {
-            let text = ctx
-                .opt_text(&r.value, &format!("{rpath}.value"))
-                .unwrap_or_default();
-            let net = parse_ip_rule(&text);
-            if net.is_none() {
-                ctx.warn(
-                    &format!("{rpath}.value"),
-                    format!("'{text}' is not an IPv4 address or CIDR range; it admits nothing"),
-                );
-            }
-            ip_rules.push(vault::IpRule { text, net });
-        }
-        let mut subnets = Vec::new();
-        for (rpath, r) in ctx.items(
-            &a.virtual_network_rules,
-            &format!("{apath}.virtualNetworkRules"),
-            "an object",
-        ) {
-            match ctx.opt_text(&r.id, &format!("{rpath}.id")) {
-                Some(id) => subnets.push(id.to_ascii_lowercase()),
-                None => ctx.warn(&format!("{rpath}.id"), "empty subnet id; it admits nothing"),
-            }
-        }
-        NetworkAcls {
-            default_deny,
-            bypass_azure_services,
-            ip_rules,
-            subnets,
-        }
-    });
-    let mut private_endpoints = Vec::new();
-    for (cpath, c) in ctx.items(
-        &p.private_endpoint_connections,
-        &format!("{ppath}.privateEndpointConnections"),
-        "an object",
-    ) {
-        let props = ctx.opt(&c.properties, &format!("{cpath}.properties"), "an object");
-        let endpoint = props
-            .and_then(|p| {
-                ctx.opt(
-                    &p.private_endpoint,
-                    &format!("{cpath}.properties.privateEndpoint"),
-                    "an object",
-                )
-            })
-            .and_then(|e| ctx.opt_text(&e.id, &format!("{cpath}.properties.privateEndpoint.id")));
-        let status = props
-            .and_then(|p| {
-                ctx.opt(
-                    &p.private_link_service_connection_state,
-                    &format!("{cpath}.properties.privateLinkServiceConnectionState"),
-                    "an object",
-                )
-            })
-            .and_then(|s| {
-                ctx.opt_text(
-                    &s.status,
-                    &format!("{cpath}.properties.privateLinkServiceConnectionState.status"),
-                )
-            });
-        let id = endpoint
-            .or_else(|| ctx.opt_text(&c.id, &format!("{cpath}.id")))
-            .unwrap_or_default();
-        private_endpoints.push(PrivateEndpoint {
-            id,
-            status: status.unwrap_or_else(|| "Unknown".into()),
-        });
-    }
-    NetworkRules {
-        public_network_access,
-        acls,
-        private_endpoints,
-    }
-}
-
-/// An IPv4 address or CIDR range, as Key Vault accepts them.
-pub fn parse_ip_rule(text: &str) -> Option<IpNet> {
-    let text = text.trim();
-    if let Ok(net) = text.parse::<Ipv4Net>() {
-        return Some(IpNet::V4(net.trunc()));
-    }
-    text.parse::<std::net::Ipv4Addr>()
-        .ok()
-        .map(|a| IpNet::V4(Ipv4Net::from(a)))
-}
-
-fn role_definitions(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<RoleDefinition> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for (path, d) in ctx.items(&raw.role_definitions, "roleDefinitions", "an object") {
-        let id = ctx.opt_text(&d.id, &format!("{path}.id"));
-        let name = ctx.opt_text(&d.name, &format!("{path}.name"));
-        let Some(id) = id.or(name) else {
-            ctx.problem(&format!("{path}.id"), "missing (neither id nor name given)");
-            continue;
-        };
-        let guid = trailing_guid(&id);
-        if !seen.insert(guid.clone()) {
-            continue; // the same definition listed at several scopes
-        }
-        let ppath = format!("{path}.properties");
-        let Some(p) = ctx.opt(&d.properties, &ppath, "an object") else {
-            if d.properties.wrong().is_none() {
-                ctx.problem(&ppath, "missing");
-            }
-            continue;
-        };
-        out.push(RoleDefinition {
-            role_name: ctx
-                .opt_text(&p.role_name, &format!("{ppath}.roleName"))
-                .unwrap_or_else(|| guid.clone()),
-            built_in: ctx
-                .opt_text(&p.role_type, &format!("{ppath}.type"))
-                .is_some_and(|t| t.eq_ignore_ascii_case("BuiltInRole")),
-            description: ctx
-                .opt_text(&p.description, &format!("{ppath}.description"))
-                .unwrap_or_default(),
-            assignable_scopes: ctx
-                .strings(&p.assignable_scopes, &format!("{ppath}.assignableScopes")),
-            permissions: permissions(&p.permissions, &format!("{ppath}.permissions"), ctx),
-            id,
-            guid,
-        });
-    }
-    out
-}
-
-fn permissions(list: &List<RawPermission>, path: &str, ctx: &mut Ctx) -> Vec<Permission> {
-    let mut out = Vec::new();
-    for (ppath, p) in ctx.items(list, path, "an object") {
-        let mut patterns =
-            |l: &List<String>, name: &str| -> Vec<crate::eval::pattern::ActionPattern> {
-                ctx.strings(l, &format!("{ppath}.{name}"))
-                    .iter()
-                    .map(|s| crate::eval::pattern::ActionPattern::new(s))
-                    .collect()
-            };
-        let actions = patterns(&p.actions, "actions");
-        let not_actions = patterns(&p.not_actions, "notActions");
-        let data_actions = patterns(&p.data_actions, "dataActions");
-        let not_data_actions = patterns(&p.not_data_actions, "notDataActions");
-        let condition = ctx.opt_text(&p.condition, &format!("{ppath}.condition"));
-        ctx.opt_text(&p.condition_version, &format!("{ppath}.conditionVersion"));
-        out.push(Permission {
-            actions,
-            not_actions,
-            data_actions,
-            not_data_actions,
-            condition,
-        });
-    }
-    out
-}
-
-/// The scope an assignment sits at, read from its id when `properties.scope` is absent.
-fn scope_from_id(id: &str) -> Option<String> {
-    let lower = id.to_ascii_lowercase();
-    let at = lower.rfind("/providers/microsoft.authorization/")?;
-    Some(if at == 0 {
-        "/".to_string()
-    } else {
-        id[..at].to_string()
-    })
-}
-
-fn role_assignments(
-    list: &List<RawRoleAssignment>,
-    section: &str,
-    ctx: &mut Ctx,
-) -> Vec<RoleAssignment> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for (path, a) in ctx.items(list, section, "an object") {
-        let id = ctx.opt_text(&a.id, &format!("{path}.id"));
-        let ppath = format!("{path}.properties");
-        let Some(p) = ctx.opt(&a.properties, &ppath, "an object") else {
-            if a.properties.wrong().is_none() {
-                ctx.problem(&ppath, "missing");
-            }
-            continue;
-        };
-        let scope_text = ctx
-            .opt_text(&p.scope, &format!("{ppath}.scope"))
-            .or_else(|| id.as_deref().and_then(scope_from_id));
-        let role = ctx.req_text(&p.role_definition_id, &format!("{ppath}.roleDefinitionId"));
-        let principal = ctx.req_text(&p.principal_id, &format!("{ppath}.principalId"));
-        let Some(id) = id.or_else(|| ctx.opt_text(&a.name, &format!("{path}.name"))) else {
-            ctx.problem(&format!("{path}.id"), "missing");
-            continue;
-        };
-        let Some(scope_text) = scope_text else {
-            ctx.problem(&format!("{ppath}.scope"), "missing");
-            continue;
-        };
-        let scope = ctx.scope(&scope_text, &format!("{ppath}.scope"), &[]);
-        let principal_id = principal.and_then(|p| ctx.guid(&p, &format!("{ppath}.principalId")));
-        let (Some(scope), Some(role), Some(principal_id)) = (scope, role, principal_id) else {
-            continue;
-        };
-        if !seen.insert(id.to_ascii_lowercase()) {
-            continue; // listed again by another subscription's query: the same assignment
-        }
-        out.push(RoleAssignment {
-            role_definition_guid: trailing_guid(&role),
-            role_definition_id: role,
-            principal_id,
-            principal_type: ctx
-                .opt_text(&p.principal_type, &format!("{ppath}.principalType"))
-                .unwrap_or_default(),
-            condition: ctx.opt_text(&p.condition, &format!("{ppath}.condition")),
-            condition_version: ctx
-                .opt_text(&p.condition_version, &format!("{ppath}.conditionVersion")),
-            id,
-            scope,
-        });
-    }
-    out
-}
-
-fn deny_assignments(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<DenyAssignment> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for (path, d) in ctx.items(&raw.deny_assignments, "denyAssignments", "an object") {
-        let Some(id) = ctx.req_text(&d.id, &format!("{path}.id")) else {
-            continue;
-        };
-        let ppath = format!("{path}.properties");
-        let Some(p) = ctx.opt(&d.properties, &ppath, "an object") else {
-            if d.properties.wrong().is_none() {
-                ctx.problem(&ppath, "missing");
-            }
-            continue;
-        };
-        let Some(scope_text) = ctx
-            .opt_text(&p.scope, &format!("{ppath}.scope"))
-            .or_else(|| scope_from_id(&id))
-        else {
-            ctx.problem(&format!("{ppath}.scope"), "missing");
-            continue;
-        };
-        let Some(scope) = ctx.scope(&scope_text, &format!("{ppath}.scope"), &[]) else {
-            continue;
-        };
-        let principals = deny_principals(&p.principals, &format!("{ppath}.principals"), ctx);
-        let exclude_principals = deny_principals(
-            &p.exclude_principals,
-            &format!("{ppath}.excludePrincipals"),
-            ctx,
-        );
-        if principals.is_empty() {
-            ctx.warn(
-                &format!("{ppath}.principals"),
-                "empty: this deny assignment applies to nobody",
-            );
-        }
-        let effect = ctx.opt_text(
-            &p.deny_assignment_effect,
-            &format!("{ppath}.denyAssignmentEffect"),
-        );
-        if !seen.insert(id.to_ascii_lowercase()) {
-            continue;
-        }
-        out.push(DenyAssignment {
-            name: ctx
-                .opt_text(
-                    &p.deny_assignment_name,
-                    &format!("{ppath}.denyAssignmentName"),
-                )
-                .or_else(|| ctx.opt_text(&d.name, &format!("{path}.name")))
-                .unwrap_or_else(|| trailing_guid(&id)),
-            do_not_apply_to_child_scopes: ctx
-                .opt_bool(
-                    &p.do_not_apply_to_child_scopes,
-                    &format!("{ppath}.doNotApplyToChildScopes"),
-                )
-                .unwrap_or(false),
-            permissions: permissions(&p.permissions, &format!("{ppath}.permissions"), ctx),
-            is_system_protected: ctx
-                .opt_bool(
-                    &p.is_system_protected,
-                    &format!("{ppath}.isSystemProtected"),
-                )
-                .unwrap_or(false),
-            audit_only: effect.is_some_and(|e| e.eq_ignore_ascii_case("audit")),
-            principals,
-            exclude_principals,
-            scope,
-            id,
-        });
-    }
-    out
-}
-
-fn deny_principals(list: &List<RawDenyPrincipal>, path: &str, ctx: &mut Ctx) -> Vec<String> {
-    let mut out = Vec::new();
-    for (ppath, p) in ctx.items(list, path, "an object") {
-        ctx.opt_text(&p.kind, &format!("{ppath}.type"));
-        if let Some(id) = ctx.req_text(&p.id, &format!("{ppath}.id")) {
-            if uuid::Uuid::try_parse(&id).is_err() {
-                ctx.warn(
-                    &format!("{ppath}.id"),
-                    format!("'{id}' is not a GUID; it can only match an object with that exact id"),
-                );
-            }
-            out.push(id.to_ascii_lowercase());
-        }
     }
     out
 }
@@ -870,41 +509,60 @@ fn principal_kind(odata_type: Option<&str>, p: &RawPrincipal) -> PrincipalKind {
     }
 }
 
-fn principals(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Principal> {
-    let mut out = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for (path, p) in ctx.items(&raw.principals, "principals", "an object") {
-        let odata = ctx.opt_text(&p.odata_type, &format!("{path}.@odata.type"));
-        let display_name = ctx.opt_text(&p.display_name, &format!("{path}.displayName"));
-        let upn = ctx.opt_text(&p.user_principal_name, &format!("{path}.userPrincipalName"));
-        let app_id = ctx
-            .opt_text(&p.app_id, &format!("{path}.appId"))
-            .map(|a| a.to_ascii_lowercase());
-        ctx.opt_text(&p.mail, &format!("{path}.mail"));
-        ctx.opt_text(
-            &p.service_principal_type,
-            &format!("{path}.servicePrincipalType"),
-        );
-        ctx.opt_bool(&p.security_enabled, &format!("{path}.securityEnabled"));
-        let Some(id) = ctx.opt_text(&p.id, &format!("{path}.id")) else {
-            if p.id.wrong().is_none() {
-                ctx.warn(
-                    &format!("{path}.id"),
-                    "directory object without an id; skipped",
-                );
+fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Principal> {
+    let mut out: Vec<Principal> = Vec::new();
+    // Lower-cased id → index in `list`, for the duplicate warning.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let top = At::Top("principals");
+    let items = ctx.items(list, &top, "an object");
+    out.reserve(items.len());
+    seen.reserve(items.len());
+    for (i, p) in items {
+        let path = top.index(i);
+        // Read before the fields move out: the kind is inferred from which of them are present.
+        let odata_type = p
+            .odata_type
+            .get()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty());
+        let kind = principal_kind(odata_type, &p);
+        let RawPrincipal {
+            odata_type,
+            id: raw_id,
+            display_name,
+            user_principal_name,
+            mail,
+            app_id,
+            service_principal_type,
+            security_enabled,
+            ..
+        } = p;
+        ctx.opt_text(odata_type, &path.key("@odata.type"));
+        let display_name = ctx.opt_text(display_name, &path.key("displayName"));
+        let upn = ctx.opt_text(user_principal_name, &path.key("userPrincipalName"));
+        let app_id = ctx.opt_text(app_id, &path.key("appId")).map(lower);
+        ctx.opt_text(mail, &path.key("mail"));
+        ctx.opt_text(service_principal_type, &path.key("servicePrincipalType"));
+        ctx.opt_bool(security_enabled, &path.key("securityEnabled"));
+        let id_wrong = raw_id.wrong().is_some();
+        let Some(id) = ctx.opt_text(raw_id, &path.key("id")) else {
+            if !id_wrong {
+                ctx.warn(&path.key("id"), "directory object without an id; skipped");
             }
             continue;
         };
-        let id = id.to_ascii_lowercase();
-        if let Some(first) = seen.get(&id) {
+        let id = lower(id);
+        if let Some(&first) = seen.get(&id) {
             ctx.warn(
-                &format!("{path}.id"),
-                format!("id {id} already used by {first}; this entry is ignored"),
+                &path.key("id"),
+                format!(
+                    "id {id} already used by {}; this entry is ignored",
+                    top.index(first)
+                ),
             );
             continue;
         }
-        seen.insert(id.clone(), path.clone());
-        let kind = principal_kind(odata.as_deref(), p);
+        seen.insert(id.clone(), i);
         out.push(Principal {
             display_name: display_name
                 .or_else(|| upn.clone())
@@ -918,86 +576,45 @@ fn principals(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<Principal> {
     out
 }
 
-fn group_memberships(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<GroupMembership> {
+fn group_memberships(list: List<RawGroupMembership>, ctx: &mut Ctx) -> Vec<GroupMembership> {
     let mut out = Vec::new();
-    for (path, m) in ctx.items(&raw.group_memberships, "groupMemberships", "an object") {
-        let group = ctx.req_text(&m.group_id, &format!("{path}.groupId"));
-        let member = ctx.req_text(&m.member_id, &format!("{path}.memberId"));
+    let top = At::Top("groupMemberships");
+    let items = ctx.items(list, &top, "an object");
+    out.reserve(items.len());
+    for (i, m) in items {
+        let path = top.index(i);
+        let group = ctx.req_text(m.group_id, &path.key("groupId"));
+        let member = ctx.req_text(m.member_id, &path.key("memberId"));
         if let (Some(g), Some(m)) = (group, member) {
             out.push(GroupMembership {
-                group_id: g.to_ascii_lowercase(),
-                member_id: m.to_ascii_lowercase(),
+                group_id: lower(g),
+                member_id: lower(m),
             });
         }
     }
     out
 }
 
-fn vault_items(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<VaultItem> {
+fn collection_errors(list: List<RawCollectionError>, ctx: &mut Ctx) -> Vec<CollectionError> {
     let mut out = Vec::new();
-    for (path, i) in ctx.items(&raw.vault_items, "vaultItems", "an object") {
-        let vault = ctx.req_text(&i.vault_id, &format!("{path}.vaultId"));
-        let kind_text = ctx.req_text(&i.kind, &format!("{path}.kind"));
-        let name = ctx.req_text(&i.name, &format!("{path}.name"));
-        let enabled = ctx.opt_bool(&i.enabled, &format!("{path}.enabled"));
-        let expires = ctx.opt_text(&i.expires, &format!("{path}.expires"));
-        let Some(vault) =
-            vault.and_then(|v| ctx.scope(&v, &format!("{path}.vaultId"), &[ScopeKind::Vault]))
-        else {
-            continue;
-        };
-        let kind = kind_text.and_then(|k| {
-            let kind = ItemKind::parse(&k);
-            if kind.is_none() {
-                ctx.problem(
-                    &format!("{path}.kind"),
-                    format!("'{k}' is not one of secrets, keys, certificates"),
-                );
-            }
-            kind
-        });
-        let (Some(kind), Some(name)) = (kind, name) else {
-            continue;
-        };
-        let Ok(scope) = Scope::parse(&format!("{}/{}/{}", vault.id(), kind.as_str(), name)) else {
-            ctx.problem(
-                &format!("{path}.name"),
-                format!("'{name}' cannot be part of a resource id"),
-            );
-            continue;
-        };
-        out.push(VaultItem {
-            scope,
-            vault,
-            kind,
-            name,
-            enabled,
-            expires,
-        });
-    }
-    out
-}
-
-fn collection_errors(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<CollectionError> {
-    let mut out = Vec::new();
-    for (path, e) in ctx.items(&raw.collection_errors, "collectionErrors", "an object") {
-        let scope = ctx.req_text(&e.scope, &format!("{path}.scope"));
-        let what = ctx.req_text(&e.what, &format!("{path}.what"));
-        let status = ctx
-            .opt(&e.status, &format!("{path}.status"), "a number")
-            .copied();
+    let top = At::Top("collectionErrors");
+    for (i, e) in ctx.items(list, &top, "an object") {
+        let path = top.index(i);
+        let scope = ctx.req_text(e.scope, &path.key("scope"));
+        let what = ctx.req_text(e.what, &path.key("what"));
+        let status = ctx.opt(e.status, &path.key("status"), "a number");
         let message = ctx
-            .opt_text(&e.message, &format!("{path}.message"))
+            .opt_text(e.message, &path.key("message"))
             .unwrap_or_default();
         let (Some(scope), Some(what)) = (scope, what) else {
             continue;
         };
-        let Some(scope) = ctx.scope(&scope, &format!("{path}.scope"), &[]) else {
+        let Some(scope) = ctx.scope(&scope, &path.key("scope"), &[]) else {
             continue;
         };
         out.push(CollectionError {
             scope,
-            what: what.to_ascii_lowercase(),
+            what: lower(what),
             status,
             message,
         });

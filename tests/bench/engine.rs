@@ -304,11 +304,12 @@ fn memory_kb() -> (u64, u64) {
 }
 
 /// The child side: load the file one way and print `base_hwm peak_hwm rss_after`.
+/// The engine side loads as the CLI does (`snapshot::load_file`, which drops the text once it is parsed).
 fn probe(mode: &str, file: &Path) {
     let (base, _) = memory_kb();
-    let text = std::fs::read_to_string(file).unwrap_or_default();
     match mode {
         "value" => {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
             let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             drop(text);
             let (peak, rss) = memory_kb();
@@ -316,9 +317,8 @@ fn probe(mode: &str, file: &Path) {
             black_box(&value);
         }
         _ => {
-            let snapshot = snapshot::parse(&text, file).unwrap_or_default();
+            let snapshot = snapshot::load_file(file).unwrap_or_default();
             let engine = Engine::new(&snapshot);
-            drop(text);
             let (peak, rss) = memory_kb();
             println!("{base} {peak} {rss}");
             black_box(&engine);
@@ -331,7 +331,7 @@ fn measure_memory(name: &str, tenant: &Tenant) {
     let exe = std::env::current_exe().unwrap_or_default();
     for (mode, what) in [
         ("value", "serde_json::Value"),
-        ("engine", "parse + Engine::new"),
+        ("engine", "load_file + Engine::new"),
     ] {
         let out = Command::new(&exe)
             .env(PROBE_ENV, format!("{mode}:{}", tenant.file.display()))

@@ -1,0 +1,194 @@
+//! Problem and warning paths deep inside arrays, and the duplicate rules, through the whole loader.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::*;
+use crate::error::Problem;
+
+const VAULT: &str =
+    "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one";
+const VAULT_2: &str =
+    "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-two";
+const SAM: &str = "11111111-1111-1111-1111-111111111111";
+const ALEX: &str = "22222222-2222-2222-2222-222222222222";
+
+fn assignment(id: &str, principal: serde_json::Value) -> serde_json::Value {
+    json!({
+        "id": format!("{VAULT}/providers/Microsoft.Authorization/roleAssignments/{id}"),
+        "properties": {
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+            "principalId": principal
+        }
+    })
+}
+
+fn problems(doc: &serde_json::Value) -> Vec<Problem> {
+    match parse(&doc.to_string(), Path::new("t.json")) {
+        Err(LoadError::Invalid { problems, .. }) => problems,
+        other => vec![Problem {
+            path: "(test)".into(),
+            message: format!("expected problems, got {other:?}"),
+        }],
+    }
+}
+
+fn problem(path: &str, message: &str) -> Problem {
+    Problem {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+#[test]
+fn problems_deep_in_arrays_name_every_index_on_the_way() {
+    let doc = json!({
+        "kvaccessSnapshot": 1,
+        "roleAssignments": [
+            assignment("a0", json!(SAM)),
+            assignment("a1", json!(SAM)),
+            assignment("a2", json!(42)),
+            assignment("a3", json!("not-a-guid")),
+        ],
+        "vaults": [
+            { "id": VAULT, "properties": {} },
+            { "id": VAULT_2, "properties": {
+                "accessPolicies": [
+                    { "objectId": SAM, "permissions": {} },
+                    "an entry that is a string",
+                    { "objectId": ALEX, "permissions": { "secrets": ["get", 7] } },
+                ],
+                "networkAcls": { "ipRules": [{ "value": "10.0.0.1" }, { "value": false }] }
+            }}
+        ]
+    });
+    assert_eq!(
+        problems(&doc),
+        vec![
+            problem(
+                "vaults[1].properties.accessPolicies[1]",
+                "expected an object, found a string"
+            ),
+            problem(
+                "vaults[1].properties.accessPolicies[2].permissions.secrets[1]",
+                "expected a string, found a number"
+            ),
+            problem(
+                "vaults[1].properties.networkAcls.ipRules[1].value",
+                "expected a string, found a boolean"
+            ),
+            problem(
+                "roleAssignments[2].properties.principalId",
+                "expected a string, found a number"
+            ),
+            problem(
+                "roleAssignments[3].properties.principalId",
+                "not a GUID: 'not-a-guid'"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn warnings_name_the_entry_and_the_first_one_listed() {
+    let upper = SAM.to_ascii_uppercase();
+    let doc = json!({
+        "kvaccessSnapshot": 1,
+        "vaults": [
+            { "id": VAULT, "properties": { "accessPolicies": [
+                { "objectId": SAM, "permissions": { "keys": ["get", "Fly"] } }
+            ] } },
+            { "id": VAULT_2, "properties": {} },
+            { "id": VAULT_2.to_ascii_uppercase(), "properties": {} }
+        ],
+        "principals": [
+            { "id": SAM, "displayName": "Sam" },
+            { "id": ALEX, "displayName": "Alex" },
+            { "id": upper, "displayName": "Sam again" }
+        ]
+    });
+    let snapshot = parse(&doc.to_string(), Path::new("t.json")).unwrap();
+    let warnings: Vec<(&str, &str)> = snapshot
+        .warnings
+        .iter()
+        .map(|w| (w.path.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (
+                "vaults[0].properties.accessPolicies[0].permissions.keys[1]",
+                "'fly' is not a keys permission Key Vault knows"
+            ),
+            (
+                "vaults[2].id",
+                "vault already listed at vaults[1]; this entry is ignored"
+            ),
+            (
+                "principals[2].id",
+                "id 11111111-1111-1111-1111-111111111111 already used by principals[0]; this entry is ignored"
+            ),
+        ]
+    );
+    assert_eq!(snapshot.vaults.len(), 2);
+    assert_eq!(snapshot.principals.len(), 2);
+    assert_eq!(snapshot.principals[0].display_name, "Sam");
+}
+
+#[test]
+fn an_assignment_listed_twice_in_another_letter_case_is_kept_once() {
+    let mut again = assignment("A0", json!(ALEX));
+    let first = assignment("a0", json!(SAM));
+    again["id"] = json!(first["id"].as_str().unwrap().to_ascii_uppercase());
+    let doc = json!({
+        "kvaccessSnapshot": 1,
+        "roleAssignments": [first, assignment("a1", json!(SAM)), again],
+        "roleEligibilities": [assignment("a0", json!(SAM))]
+    });
+    let snapshot = parse(&doc.to_string(), Path::new("t.json")).unwrap();
+    let ids: Vec<(String, &str)> = snapshot
+        .role_assignments
+        .iter()
+        .map(|a| {
+            (
+                crate::model::role::trailing_guid(&a.id),
+                a.principal_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![("a0".to_string(), SAM), ("a1".to_string(), SAM)],
+        "the first of the two is kept"
+    );
+    assert_eq!(
+        snapshot.role_eligibilities.len(),
+        1,
+        "eligibilities are deduplicated on their own"
+    );
+}
+
+#[test]
+fn load_file_reports_what_parse_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.json");
+    let doc = json!({
+        "kvaccessSnapshot": 1,
+        "roleAssignments": [assignment("a0", json!(SAM)), assignment("a1", json!(true))]
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    match load_file(&file) {
+        Err(LoadError::Invalid { file: f, problems }) => {
+            assert_eq!(f, file);
+            assert_eq!(
+                problems,
+                vec![problem(
+                    "roleAssignments[1].properties.principalId",
+                    "expected a string, found a boolean"
+                )]
+            );
+        }
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
