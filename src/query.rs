@@ -4,6 +4,7 @@
 mod escalation;
 mod matrix;
 mod principal;
+mod reach;
 mod who_can;
 
 pub use escalation::{

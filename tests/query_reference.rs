@@ -275,7 +275,9 @@ fn assert_cells(
         assert_eq!(cell.unknown, count(Decision::Unknown));
         assert_eq!(cell.total, cell.decisions.len());
     }
-    let all: Vec<&str> = ops.iter().map(|(op, _)| op.name).collect();
+    let mut all: Vec<&str> = ops.iter().map(|(op, _)| op.name).collect();
+    all.sort_unstable();
+    listed.sort_unstable();
     assert_eq!(listed, all, "matrix row for {id} at {}", scope.id());
     any
 }
