@@ -323,7 +323,10 @@ fn assert_principal_matrix(engine: &Engine, id: &str, app: Option<&str>) -> usiz
         .iter()
         .map(|v| v.scope.id().to_string())
         .collect();
-    assert_eq!(ids, want, "matrix of {id}: one row per vault, in snapshot order");
+    assert_eq!(
+        ids, want,
+        "matrix of {id}: one row per vault, in snapshot order"
+    );
     for (row, vault) in got.rows.iter().zip(&engine.snapshot.vaults) {
         assert_eq!(row.label, vault.name);
         assert_cells(engine, row, id, &vault.scope, app);
@@ -354,7 +357,11 @@ fn assert_everything(s: &Snapshot) -> usize {
     for vault in &s.vaults {
         compared += assert_vault_matrix(&engine, &dir, vault);
     }
-    let apps: Vec<&str> = s.principals.iter().filter_map(|p| p.app_id.as_deref()).collect();
+    let apps: Vec<&str> = s
+        .principals
+        .iter()
+        .filter_map(|p| p.app_id.as_deref())
+        .collect();
     let mut ids: Vec<&str> = s.principals.iter().map(|p| p.id.as_str()).collect();
     ids.extend(engine.index.referenced_ids.iter().map(String::as_str));
     for id in ids {

@@ -139,7 +139,12 @@ impl<'a> Engine<'a> {
         let by_scope: usize = ancestry
             .scopes
             .iter()
-            .map(|scope| self.index.assignments_at.get(scope.key()).map_or(0, Vec::len))
+            .map(|scope| {
+                self.index
+                    .assignments_at
+                    .get(scope.key())
+                    .map_or(0, Vec::len)
+            })
             .sum();
         let by_principal: usize = subject
             .set
@@ -150,7 +155,13 @@ impl<'a> Engine<'a> {
             // Members of large groups: their groups hold many assignments across the tenant, few of them
             // at or above the target. Start from the target instead.
             for scope in &ancestry.scopes {
-                for &i in self.index.assignments_at.get(scope.key()).into_iter().flatten() {
+                for &i in self
+                    .index
+                    .assignments_at
+                    .get(scope.key())
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(a) = self.snapshot.role_assignments.get(i)
                         && subject.set.reach(&a.principal_id).is_some()
                     {
@@ -202,7 +213,8 @@ impl<'a> Engine<'a> {
             if a.scope.kind() == ScopeKind::ManagementGroup
                 && let Some(r) = role
             {
-                out.at_management_groups.push((a.scope.key().to_string(), r));
+                out.at_management_groups
+                    .push((a.scope.key().to_string(), r));
             }
         }
         out
