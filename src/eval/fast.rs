@@ -370,12 +370,13 @@ impl<'a> Engine<'a> {
             .any(|r| self.role_may_grant(r, action))
     }
 
-    /// Whether role definition `role` grants any catalog action on either plane.
-    pub(crate) fn role_grants_any(&self, role: usize) -> bool {
+    /// Whether role definition `role` grants any catalog action on `plane`.
+    pub(crate) fn role_grants_any(&self, role: usize, plane: Plane) -> bool {
         self.cache
             .roles
             .get(role)
-            .is_some_and(|t| t.iter().flatten().any(|m| *m != Match::No))
+            .and_then(|t| t.get(plane_slot(plane)))
+            .is_some_and(|t| t.iter().any(|m| *m != Match::No))
     }
 
     fn deny_match(&self, deny: usize, action: &str, id: Option<usize>, plane: Plane) -> Match {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, Action, Operation};
+use crate::catalog::{self, Action, Operation, Plane};
 use crate::error::QueryError;
 use crate::eval::fast::Row;
 use crate::eval::{Decision, Engine, PrincipalRef};
@@ -118,11 +118,14 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     let target = engine.target(&vault.scope);
     let cols = columns();
     // A row needs some cell that is not "denied": an assignment whose role grants some catalog action (or
-    // whose role definition is missing), or an access-policy entry.
+    // whose role definition is missing), or an access-policy entry. Data roles count only on RBAC vaults.
     let grants = Grants {
         rbac: true,
         policies: !vault.rbac_authorization,
-        role_matters: |role| engine.role_grants_any(role),
+        role_matters: |role| {
+            engine.role_grants_any(role, Plane::Management)
+                || (vault.rbac_authorization && engine.role_grants_any(role, Plane::Data))
+        },
         entry_matters: |_: &AccessPolicy| true,
     };
     let mut rows = Vec::new();
