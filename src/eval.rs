@@ -112,11 +112,7 @@ impl<'a> Engine<'a> {
             .principal
             .get(&id)
             .and_then(|&i| self.snapshot.principals.get(i));
-        let directory_gaps = self
-            .snapshot
-            .collection_errors
-            .iter()
-            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"));
+        let directory_gaps = self.directory_gaps();
         Subject {
             principal: PrincipalRef {
                 id: id.clone(),
@@ -130,6 +126,14 @@ impl<'a> Engine<'a> {
             in_directory: principal.is_some(),
             set: self.index.principal_set(&id),
         }
+    }
+
+    /// Memberships or principals could not be collected: nobody's groups are fully known.
+    pub(crate) fn directory_gaps(&self) -> bool {
+        self.snapshot
+            .collection_errors
+            .iter()
+            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
     }
 
     pub fn target(&self, scope: &Scope) -> Target<'a> {
@@ -453,11 +457,17 @@ impl<'a> Engine<'a> {
         v.grants = scan.grants;
         v.notes.extend(scan.notes);
         let mut note = "Azure RBAC data roles and deny assignments do not apply: this vault uses access policies (enableRbacAuthorization is false)".to_string();
-        let rbac = action
-            .rbac_actions
-            .iter()
-            .map(|a| self.rbac_part(subject, target, a, Plane::Data))
-            .find(|p| p.decision.grants_something());
+        // Only an assignment whose role grants the action can make the note; most subjects have none, and
+        // a full scan (with its evidence) is worth it only when one does.
+        let rbac = if self.any_assignment_may_grant(subject, target, action) {
+            action
+                .rbac_actions
+                .iter()
+                .map(|a| self.rbac_part(subject, target, a, Plane::Data))
+                .find(|p| p.decision.grants_something())
+        } else {
+            None
+        };
         if let Some(g) = rbac.as_ref().and_then(|p| p.grants.first()) {
             note.push_str(&format!(
                 "; role assignment {} would grant this on an RBAC vault",

@@ -4,6 +4,7 @@
 mod escalation;
 mod matrix;
 mod principal;
+mod reach;
 mod scope;
 mod who_can;
 

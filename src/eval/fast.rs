@@ -7,12 +7,14 @@
 //! and deny lookups. It implements the same rules as `check`; the test suite compares the two on every
 //! fixture and on generated tenants.
 
+use std::collections::HashMap;
+
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
 use crate::eval::closure::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target, condition};
-use crate::model::{EVERYONE, Permission, ScopeKind, Snapshot, Vault};
+use crate::model::{EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Match {
@@ -72,6 +74,14 @@ impl MatchCache {
     }
 }
 
+/// One subject's role assignments by scope key (see [`Engine::assigned`]).
+#[derive(Debug, Default)]
+pub struct Assigned {
+    by_scope: HashMap<String, Vec<(usize, Option<usize>)>>,
+    /// Assignments at management groups with a known role: (scope key, role definition).
+    at_management_groups: Vec<(String, usize)>,
+}
+
 /// How a deny assignment relates to the subject, whatever the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DenyReach {
@@ -100,7 +110,11 @@ pub struct Row<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
+    /// Whether collection errors of `section` sit at or above the target.
+    pub(crate) fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
+        if self.snapshot.collection_errors.is_empty() {
+            return false;
+        }
         ancestry.scopes.iter().any(|scope| {
             self.index
                 .errors_at
@@ -119,30 +133,132 @@ impl<'a> Engine<'a> {
         target: &Target<'a>,
         via_app: Option<&str>,
     ) -> Row<'a> {
-        let s = self.snapshot;
-        let set = &subject.set;
         let mut assignments = Vec::new();
         let mut unattributable = Vec::new();
-        for id in set.ids() {
-            for &i in self.index.assignments_of.get(id).into_iter().flatten() {
-                let Some(a) = s.role_assignments.get(i) else {
-                    continue;
-                };
-                let role = self
+        let ancestry = &target.ancestry;
+        let by_scope: usize = ancestry
+            .scopes
+            .iter()
+            .map(|scope| {
+                self.index
+                    .assignments_at
+                    .get(scope.key())
+                    .map_or(0, Vec::len)
+            })
+            .sum();
+        let by_principal: usize = subject
+            .set
+            .ids()
+            .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
+            .sum();
+        if by_scope < by_principal && !ancestry.unplaced_subscription {
+            // Members of large groups: their groups hold many assignments across the tenant, few of them
+            // at or above the target. Start from the target instead.
+            for scope in &ancestry.scopes {
+                for &i in self
                     .index
-                    .role_definition
-                    .get(&a.role_definition_guid)
-                    .copied();
-                if target.ancestry.contains(a.scope.key()) {
-                    assignments.push((i, role));
-                } else if target.ancestry.unplaced_subscription
-                    && a.scope.kind() == ScopeKind::ManagementGroup
-                    && let Some(r) = role
+                    .assignments_at
+                    .get(scope.key())
+                    .into_iter()
+                    .flatten()
                 {
-                    unattributable.push(r);
+                    if let Some(a) = self.snapshot.role_assignments.get(i)
+                        && subject.set.reach(&a.principal_id).is_some()
+                    {
+                        let role = self.index.role_definition.get(&a.role_definition_guid);
+                        assignments.push((i, role.copied()));
+                    }
                 }
             }
+            return self.prepare_with(subject, target, via_app, assignments, unattributable);
         }
+        for (i, a, role) in self.assignments_to(subject) {
+            if target.ancestry.contains(a.scope.key()) {
+                assignments.push((i, role));
+            } else if target.ancestry.unplaced_subscription
+                && a.scope.kind() == ScopeKind::ManagementGroup
+                && let Some(r) = role
+            {
+                unattributable.push(r);
+            }
+        }
+        self.prepare_with(subject, target, via_app, assignments, unattributable)
+    }
+
+    /// Role assignments naming the subject or one of its groups, with their role definitions.
+    fn assignments_to<'s>(
+        &'s self,
+        subject: &'s Subject,
+    ) -> impl Iterator<Item = (usize, &'a RoleAssignment, Option<usize>)> + 's {
+        let s: &'a Snapshot = self.snapshot;
+        subject
+            .set
+            .ids()
+            .flat_map(|id| self.index.assignments_of.get(id).into_iter().flatten())
+            .filter_map(move |&i| s.role_assignments.get(i).map(|a| (i, a)))
+            .map(|(i, a)| {
+                let role = self.index.role_definition.get(&a.role_definition_guid);
+                (i, a, role.copied())
+            })
+    }
+
+    /// [`Engine::prepare`] for one subject at many targets: its assignments are gathered once, by scope.
+    pub fn assigned(&self, subject: &Subject) -> Assigned {
+        let mut out = Assigned::default();
+        for (i, a, role) in self.assignments_to(subject) {
+            out.by_scope
+                .entry(a.scope.key().to_string())
+                .or_default()
+                .push((i, role));
+            if a.scope.kind() == ScopeKind::ManagementGroup
+                && let Some(r) = role
+            {
+                out.at_management_groups
+                    .push((a.scope.key().to_string(), r));
+            }
+        }
+        out
+    }
+
+    /// [`Engine::prepare`] with the subject's assignments gathered by [`Engine::assigned`].
+    pub fn prepare_assigned(
+        &self,
+        subject: &Subject,
+        assigned: &Assigned,
+        target: &Target<'a>,
+        via_app: Option<&str>,
+    ) -> Row<'a> {
+        let ancestry = &target.ancestry;
+        let assignments = ancestry
+            .scopes
+            .iter()
+            .filter_map(|scope| assigned.by_scope.get(scope.key()))
+            .flatten()
+            .copied()
+            .collect();
+        let unattributable = if ancestry.unplaced_subscription {
+            assigned
+                .at_management_groups
+                .iter()
+                .filter(|(key, _)| !ancestry.contains(key))
+                .map(|&(_, r)| r)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.prepare_with(subject, target, via_app, assignments, unattributable)
+    }
+
+    fn prepare_with(
+        &self,
+        subject: &Subject,
+        target: &Target<'a>,
+        via_app: Option<&str>,
+        assignments: Vec<(usize, Option<usize>)>,
+        unattributable: Vec<usize>,
+    ) -> Row<'a> {
+        let s = self.snapshot;
+        let set = &subject.set;
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {
             for &i in self.index.denies_at.get(scope.key()).into_iter().flatten() {
@@ -230,6 +346,39 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Whether role definition `role` can grant `action` at all (with or without a condition): the bulk
+    /// queries skip the identities that only assignments of other roles reach.
+    pub(crate) fn role_may_grant(&self, role: usize, action: &Action) -> bool {
+        action
+            .rbac_actions
+            .iter()
+            .zip(&action.rbac_ids)
+            .any(|(a, id)| self.role_match(role, a, *id, action.plane) != Match::No)
+    }
+
+    /// Whether an assignment to the subject or its groups at or above the target has a role that can grant
+    /// the action.
+    pub(crate) fn any_assignment_may_grant(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        action: &Action,
+    ) -> bool {
+        self.assignments_to(subject)
+            .filter(|(_, a, _)| target.ancestry.contains(a.scope.key()))
+            .filter_map(|(_, _, role)| role)
+            .any(|r| self.role_may_grant(r, action))
+    }
+
+    /// Whether role definition `role` grants any catalog action on `plane`.
+    pub(crate) fn role_grants_any(&self, role: usize, plane: Plane) -> bool {
+        self.cache
+            .roles
+            .get(role)
+            .and_then(|t| t.get(plane_slot(plane)))
+            .is_some_and(|t| t.iter().any(|m| *m != Match::No))
+    }
+
     fn deny_match(&self, deny: usize, action: &str, id: Option<usize>, plane: Plane) -> Match {
         match id.and_then(|id| {
             self.cache
@@ -267,7 +416,6 @@ impl<'a> Engine<'a> {
         let mut granted = false;
         let mut conditional = false;
         let mut missing = false;
-        let lower = action.to_ascii_lowercase();
         for &(a, role) in &row.assignments {
             let Some(role) = role else {
                 missing = true;
@@ -282,7 +430,7 @@ impl<'a> Engine<'a> {
                         .role_assignments
                         .get(a)
                         .and_then(|x| x.condition.as_ref())
-                        .is_some_and(|c| condition::restricts(c, &lower));
+                        .is_some_and(|c| condition::restricts(c, &action.to_ascii_lowercase()));
                     if restricted {
                         conditional = true
                     } else {

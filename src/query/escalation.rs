@@ -7,8 +7,9 @@ use crate::catalog::{self, Plane};
 use std::collections::{BTreeSet, HashSet};
 
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
-use crate::model::{PrincipalKind, Scope, Vault};
-use crate::query::who_can::{grant_holders, identities};
+use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
+use crate::query::reach::{Grants, holders, reached};
+use crate::query::who_can::grant_holders;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -186,13 +187,29 @@ const LEVERS: [&str; 4] = [
     "vaults/deploy/action",
 ];
 
+/// [`LEVERS`], resolved once.
+fn levers() -> &'static [catalog::Action] {
+    static RESOLVED: std::sync::OnceLock<Vec<catalog::Action>> = std::sync::OnceLock::new();
+    RESOLVED.get_or_init(|| {
+        LEVERS
+            .iter()
+            .filter_map(|a| catalog::resolve(a).ok())
+            .collect()
+    })
+}
+
 /// Findings for one vault, one principal at a time.
 pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
-    let Ok(write) = catalog::resolve("vaults/write") else {
-        return Vec::new();
-    };
     let target = engine.target(&vault.scope);
-    let ids = identities(engine, &grant_holders(engine, &target, &write))
+    // Only an identity one of whose roles can grant a lever (or might: a missing role definition) can
+    // have a finding; the others' lever decisions are all "denied".
+    let grants = Grants {
+        rbac: true,
+        policies: false,
+        role_matters: |role| levers().iter().any(|a| engine.role_may_grant(role, a)),
+        entry_matters: |_: &AccessPolicy| false,
+    };
+    let ids = reached(engine, &holders(engine, &target, grants))
         .into_iter()
         .map(|(id, _)| id);
     findings_among(engine, vault, &target, ids)
@@ -243,13 +260,7 @@ fn findings_among<'a>(
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
 ) -> Vec<Finding> {
-    static RESOLVED: std::sync::OnceLock<Vec<catalog::Action>> = std::sync::OnceLock::new();
-    let levers = RESOLVED.get_or_init(|| {
-        LEVERS
-            .iter()
-            .filter_map(|a| catalog::resolve(a).ok())
-            .collect()
-    });
+    let levers = levers();
     let mut out = Vec::new();
     for id in ids {
         let subject = engine.subject(&id);

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, Action, Operation};
+use crate::catalog::{self, Action, Operation, Plane};
 use crate::error::QueryError;
-use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target};
-use crate::model::Scope;
-use crate::query::who_can::identities;
+use crate::eval::fast::Row;
+use crate::eval::{Decision, Engine, PrincipalRef};
+use crate::model::{AccessPolicy, Scope};
+use crate::query::reach::{Grants, holders, reached};
 
 /// One operation group for one row.
 #[derive(Debug, Clone, Serialize)]
@@ -85,20 +86,13 @@ fn columns() -> Vec<Column> {
     cols
 }
 
-fn row_cells(
-    engine: &Engine,
-    subject: &Subject,
-    target: &Target,
-    via_app: Option<&str>,
-    cols: &[Column],
-) -> Vec<Cell> {
-    let row = engine.prepare(subject, target, via_app);
+fn row_cells(engine: &Engine, row: &Row, cols: &[Column]) -> Vec<Cell> {
     cols.iter()
         .map(|c| {
             let decisions: Vec<(&'static str, Decision)> = c
                 .ops
                 .iter()
-                .map(|(op, action)| (op.name, engine.decide(&row, action)))
+                .map(|(op, action)| (op.name, engine.decide(row, action)))
                 .collect();
             let count = |want: Decision| decisions.iter().filter(|(_, d)| *d == want).count();
             Cell {
@@ -123,34 +117,22 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
         .ok_or_else(|| QueryError::UnknownVault(vault_scope.id().to_string()))?;
     let target = engine.target(&vault.scope);
     let cols = columns();
-    let mut holders: Vec<(String, Option<String>)> = Vec::new();
-    for scope in &target.ancestry.scopes {
-        for &i in engine
-            .index
-            .assignments_at
-            .get(scope.key())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(a) = engine.snapshot.role_assignments.get(i) {
-                holders.push((a.principal_id.clone(), None));
-            }
-        }
-    }
-    if !vault.rbac_authorization {
-        holders.extend(
-            vault
-                .access_policies
-                .iter()
-                .map(|e| (e.object_id.clone(), e.application_id.clone())),
-        );
-    }
-    holders.sort();
-    holders.dedup();
+    // A row needs some cell that is not "denied": an assignment whose role grants some catalog action (or
+    // whose role definition is missing), or an access-policy entry. Data roles count only on RBAC vaults.
+    let grants = Grants {
+        rbac: true,
+        policies: !vault.rbac_authorization,
+        role_matters: |role| {
+            engine.role_grants_any(role, Plane::Management)
+                || (vault.rbac_authorization && engine.role_grants_any(role, Plane::Data))
+        },
+        entry_matters: |_: &AccessPolicy| true,
+    };
     let mut rows = Vec::new();
-    for (id, app) in identities(engine, &holders) {
+    for (id, app) in reached(engine, &holders(engine, &target, grants)) {
         let subject = engine.subject(&id);
-        let cells = row_cells(engine, &subject, &target, app.as_deref(), &cols);
+        let row = engine.prepare(&subject, &target, app.as_deref());
+        let cells = row_cells(engine, &row, &cols);
         if cells.iter().any(Cell::any) {
             rows.push(MatrixRow {
                 id: id.clone(),
@@ -173,6 +155,7 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
 /// One principal across every vault in the snapshot.
 pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option<&str>) -> Matrix {
     let subject = engine.subject(principal_id);
+    let assigned = engine.assigned(&subject);
     let cols = columns();
     let rows = engine
         .snapshot
@@ -185,7 +168,11 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
                 label: vault.name.clone(),
                 principal: None,
                 via_app: None,
-                cells: row_cells(engine, &subject, &target, via_app, &cols),
+                cells: row_cells(
+                    engine,
+                    &engine.prepare_assigned(&subject, &assigned, &target, via_app),
+                    &cols,
+                ),
             }
         })
         .collect();

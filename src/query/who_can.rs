@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
-use crate::eval::{Decision, Engine, Grant, Target, Verdict};
-use crate::model::{PrincipalKind, Scope};
+use crate::eval::{Decision, Engine, Grant, Target, Verdict, access_policy};
+use crate::model::{AccessPolicy, PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
+use crate::query::reach::{Grants, holders, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]
@@ -131,8 +132,23 @@ pub(crate) fn identities(
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
+    let (rbac, policies) = match (action.plane, target.vault) {
+        (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
+        _ => (true, false),
+    };
+    let grants = Grants {
+        rbac,
+        policies,
+        role_matters: |role| engine.role_may_grant(role, action),
+        entry_matters: |e: &AccessPolicy| {
+            action
+                .policy
+                .iter()
+                .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
+        },
+    };
     let mut principals = Vec::new();
-    for (id, app) in identities(engine, &grant_holders(engine, &target, action)) {
+    for (id, app) in reached(engine, &holders(engine, &target, grants)) {
         let subject = engine.subject(&id);
         // Screen with the fast path; build the full verdict (with its grant paths) only for those who can.
         if engine.decide(&engine.prepare(&subject, &target, app.as_deref()), action)
