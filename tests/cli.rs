@@ -988,11 +988,18 @@ fn escalations_json() {
     assert!(findings.iter().any(|f| f["principal"]["id"] == CI_DEPLOYER
         && f["vaultId"] == KV_RBAC
         && f["technique"] == "roleAssignmentSelfGrant"));
-    assert!(
-        findings
-            .iter()
-            .any(|f| f["technique"] == "templateDeployment")
-    );
+    let deployments: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["technique"] == "templateDeployment")
+        .collect();
+    assert!(!deployments.is_empty());
+    for f in deployments {
+        assert_eq!(
+            f["lacks"],
+            json!(["secrets/get"]),
+            "a deployment only reads secrets: {f:#}"
+        );
+    }
 }
 
 #[test]

@@ -162,7 +162,12 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
                 role_name: grant.and_then(|g| g.role_name.clone()),
                 decision: via.decision,
                 condition: grant.and_then(|g| g.condition.clone()),
-                lacks: lacks.clone(),
+                // What each technique can gain: its own rule, so this reference states it independently.
+                lacks: if technique == Technique::TemplateDeployment {
+                    vec!["secrets/get".to_string()]
+                } else {
+                    lacks.clone()
+                },
                 unknown_because: if via.decision == Decision::Unknown {
                     via.unknown_because.clone()
                 } else {

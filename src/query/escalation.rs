@@ -139,6 +139,20 @@ fn gainable() -> &'static [(&'static str, catalog::Action)] {
     })
 }
 
+/// What a technique can gain of what the subject lacks. A template deployment only resolves secret
+/// references into the resources it deploys: the value of a secret (a certificate's private key included,
+/// through its backing secret) is all it exposes, never key operations.
+fn gain_through(technique: Technique, lacks: &[String]) -> Vec<String> {
+    match technique {
+        Technique::TemplateDeployment => lacks
+            .iter()
+            .filter(|op| op.as_str() == "secrets/get")
+            .cloned()
+            .collect(),
+        _ => lacks.to_vec(),
+    }
+}
+
 /// Data operations (other than purge) the subject cannot perform on the vault now.
 fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<String> {
     gainable()
@@ -287,7 +301,8 @@ fn findings_among<'a>(
         };
         let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
         let mut push = |technique, v: &Verdict| {
-            out.push(finding(&probe, vault, technique, v, &lacks));
+            let gain = gain_through(technique, &lacks);
+            out.push(finding(&probe, vault, technique, v, &gain));
         };
         if vault.rbac_authorization {
             if let Some(v) = l.possible(ASSIGN) {
