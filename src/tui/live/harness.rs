@@ -175,7 +175,10 @@ impl Harness {
     }
 }
 
-#[allow(clippy::panic)] // the harness always holds an app between steps
+#[expect(
+    clippy::panic,
+    reason = "the harness always holds an app between steps"
+)]
 fn unreachable_app() -> ! {
     panic!("the harness lost its app")
 }
