@@ -81,8 +81,10 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
+    // The process ends soon after: the engine over the hypothetical snapshot is leaked, not freed (see
+    // the end of this function).
     let (engine, outcome, diff) = scenario
-        .diff_from(&snapshot, scope.as_ref())
+        .diff_from_then(&snapshot, scope.as_ref(), |after| std::mem::forget(after))
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
     match (a.emit, a.output) {
         (Some(Emit::Az), _) => print_commands(&snapshot, &outcome.applied)?,

@@ -156,6 +156,18 @@ impl Scenario {
         base: &'b Snapshot,
         scope: Option<&Scope>,
     ) -> Result<(Engine<'b>, Outcome, Diff), WhatIfError> {
+        self.diff_from_then(base, scope, |after| drop(after))
+    }
+
+    /// [`diff_from`](Self::diff_from), handing the engine over the hypothetical snapshot to `dispose`
+    /// once the diff is taken: a command about to exit leaks it rather than spend as long freeing it as
+    /// building it took.
+    pub fn diff_from_then<'b>(
+        &self,
+        base: &'b Snapshot,
+        scope: Option<&Scope>,
+        dispose: impl FnOnce(Engine<'_>),
+    ) -> Result<(Engine<'b>, Outcome, Diff), WhatIfError> {
         std::thread::scope(|s| {
             let before = s.spawn(|| Engine::new(base));
             let outcome = self.apply(base);
@@ -168,7 +180,9 @@ impl Scenario {
                 Some(after) => diff_engines(&before, after, scope),
                 None => Diff::default(),
             };
-            drop(after);
+            if let Some(after) = after {
+                dispose(after);
+            }
             let outcome = outcome?;
             diff.changes = outcome.applied.len();
             Ok((before, outcome, diff))

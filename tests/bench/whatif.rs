@@ -506,6 +506,23 @@ fn case(name: &str, make: impl FnOnce() -> Snapshot) -> Case {
             .unwrap_or_default()
             .trim()
     );
+    // What `kvaccess whatif` does: the engine over the snapshot after is freed (`diff_from`, as before)
+    // or leaked (`diff_from_then`, as the command does now, since it exits right after printing).
+    for (how, leak) in [("freed", false), ("leaked", true)] {
+        let t = clock();
+        let (engine, outcome, _) = if leak {
+            scenario.diff_from_then(&snapshot, None, |after| std::mem::forget(after))
+        } else {
+            scenario.diff_from(&snapshot, None)
+        }
+        .unwrap();
+        eprintln!(
+            "{name}: CLI diff_from, the engine after {how} {}",
+            phase(t, clock())
+        );
+        // Outside the timed region: the command leaks these too.
+        drop((engine, outcome));
+    }
     eprintln!(
         "{name}: {} principals, {} vaults, {} role assignments, {} memberships (generated in {generated:.1?}); \
          {} changes → {} gained, {} lost, escalations +{} -{}; evaluated {} vaults ({} wide), {} pairs, {} cells, {} bystanders",
