@@ -592,3 +592,31 @@ fn calls_through_an_application_are_not_repeated_at_items() {
         Some((Denied, Allowed))
     );
 }
+
+#[test]
+fn scopes_may_be_named_as_on_the_command_line() {
+    let by_id = run(&format!(
+        r#"[{{"kind":"addRoleAssignment","principal":"Oscar","role":"Key Vault Secrets User","scope":"{KV_RBAC}/secrets/db-password"}}]"#
+    ))
+    .1;
+    let by_url = run(
+        r#"[{"kind":"addRoleAssignment","principal":"Oscar","role":"Key Vault Secrets User","scope":"https://kv-app-rbac.vault.azure.net/secrets/db-password"}]"#,
+    )
+    .1;
+    assert!(!by_id.gained.is_empty());
+    assert_eq!(
+        serde_json::to_value(&by_id.gained).unwrap(),
+        serde_json::to_value(&by_url.gained).unwrap()
+    );
+    let problems = errors(
+        &demo(),
+        r#"[{"kind":"addRoleAssignment","principal":"Oscar","role":"Key Vault Secrets User","scope":"kv-nowhere"}]"#,
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("changes[0].scope: no vault in the snapshot is named 'kv-nowhere'")),
+        "{problems:?}"
+    );
+}

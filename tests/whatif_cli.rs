@@ -210,7 +210,7 @@ fn emit_az_prints_the_equivalent_commands() {
         dir.path(),
         "c.json",
         &format!(
-            r#"[{{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Secrets User","scope":"{KV_RBAC}"}},
+            r#"[{{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Secrets User","scope":"kv-app-rbac"}},
                 {{"kind":"addAccessPolicy","vault":"kv-app-prod","objectId":"Oscar","permissions":{{"keys":["wrapkey"],"secrets":["get"]}}}},
                 {{"kind":"setPermissionModel","vault":"kv-app-dev","enableRbacAuthorization":true}},
                 {{"kind":"setNetworkAcls","vault":"kv-app-prod","networkAcls":{{"defaultAction":"Deny","ipRules":["203.0.113.0/24","192.0.2.1"]}}}},
@@ -224,6 +224,7 @@ fn emit_az_prints_the_equivalent_commands() {
         .assert()
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    // The scope was given as the vault's name; the command carries its full id.
     let expected = [
         "# changes[0]: addRoleAssignment",
         "az role assignment create --assignee-object-id 11111111-0000-0000-0000-000000000004 --assignee-principal-type User --role 4633458b-17de-408a-b874-0445c86b69e6 --scope /subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-rbac --name ",

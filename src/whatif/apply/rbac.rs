@@ -53,12 +53,15 @@ pub(super) fn object_id_for(
     }
 }
 
+/// A scope as the CLI takes it: a full id, or a vault's name or URL (resolved against the snapshot, so the
+/// applied change and the `az` commands carry the full id).
 fn parse_scope(
+    s: &Snapshot,
     i: usize,
     field: &str,
     text: &str,
 ) -> std::result::Result<Scope, super::ChangeError> {
-    Scope::parse(text).map_err(|_| err(i, field, format!("not an Azure scope: '{}'", clean(text))))
+    crate::query::resolve_scope(s, text).map_err(|e| err(i, field, e.to_string()))
 }
 
 pub(super) fn known_scope(
@@ -67,7 +70,7 @@ pub(super) fn known_scope(
     field: &str,
     text: &str,
 ) -> std::result::Result<Scope, super::ChangeError> {
-    let scope = parse_scope(i, field, text)?;
+    let scope = parse_scope(s, i, field, text)?;
     resolve::check_scope(s, &scope).map_err(|m| err(i, field, m))?;
     Ok(scope)
 }
@@ -233,7 +236,7 @@ pub(super) fn remove_assignment(
                     uuid::Uuid::try_parse(&g).map(|_| g).map_err(|_| m)
                 })
                 .map_err(|m| err(i, "role", m));
-            let sc = parse_scope(i, "scope", scope);
+            let sc = parse_scope(s, i, "scope", scope);
             let (p, r, sc) = match (p, r, sc) {
                 (Ok(p), Ok(r), Ok(sc)) => (p, r, sc),
                 (p, r, sc) => {
