@@ -209,14 +209,12 @@ fn emit_az_prints_the_equivalent_commands() {
     let changes = write(
         dir.path(),
         "c.json",
-        &format!(
-            r#"[{{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Secrets User","scope":"kv-app-rbac"}},
-                {{"kind":"addAccessPolicy","vault":"kv-app-prod","objectId":"Oscar","permissions":{{"keys":["wrapkey"],"secrets":["get"]}}}},
-                {{"kind":"setPermissionModel","vault":"kv-app-dev","enableRbacAuthorization":true}},
-                {{"kind":"setNetworkAcls","vault":"kv-app-prod","networkAcls":{{"defaultAction":"Deny","ipRules":["203.0.113.0/24","192.0.2.1"]}}}},
-                {{"kind":"removeRoleAssignment","id":"44444444-0000-0000-0000-000000000010"}},
-                {{"kind":"addGroupMember","group":"Auditors","member":"Dana"}}]"#
-        ),
+        r#"[{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Secrets User","scope":"kv-app-rbac"},
+                {"kind":"addAccessPolicy","vault":"kv-app-prod","objectId":"Oscar","permissions":{"keys":["wrapkey"],"secrets":["get"]}},
+                {"kind":"setPermissionModel","vault":"kv-app-dev","enableRbacAuthorization":true},
+                {"kind":"setNetworkAcls","vault":"kv-app-prod","networkAcls":{"defaultAction":"Deny","ipRules":["203.0.113.0/24","192.0.2.1"]}},
+                {"kind":"removeRoleAssignment","id":"44444444-0000-0000-0000-000000000010"},
+                {"kind":"addGroupMember","group":"Auditors","member":"Dana"}]"#,
     );
     let out = kvaccess()
         .args(["whatif", "--emit", "az", "--changes"])
