@@ -351,3 +351,44 @@ fn access_policy_permissions_are_a_multi_select() {
         assert_eq!(app.whatif.status, Status::Real);
     });
 }
+
+#[test]
+fn exports_made_during_a_what_if_say_they_are_hypothetical() {
+    with_demo(|app| {
+        let dir = tempfile::tempdir().unwrap();
+        let export = |app: &mut App, name: &str| {
+            let path = dir.path().join(name);
+            press(app, &format!("e<c-u>{}<enter>", path.display()));
+            std::fs::read_to_string(&path).unwrap()
+        };
+        cell(app, "kv-app-rbac", "Carol", "secrets/get");
+        let real: serde_json::Value = serde_json::from_str(&export(app, "real.json")).unwrap();
+        assert!(real.get("whatIf").is_none(), "{real:#}");
+        press(app, ADD_BOB);
+        press(app, ADD_BOB_FIELDS);
+        press(app, "<esc>");
+        cell(app, "kv-app-rbac", "Carol", "secrets/get");
+        let json: serde_json::Value = serde_json::from_str(&export(app, "w.json")).unwrap();
+        assert_eq!(json["whatIf"]["changes"], 1, "{json:#}");
+        assert_eq!(json["whatIf"]["changeList"][0]["kind"], "addRoleAssignment");
+        assert!(
+            json["view"].as_str().unwrap().contains("hypothetical"),
+            "{json:#}"
+        );
+        let csv = export(app, "w.csv");
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("world,"), "{csv}");
+        assert!(
+            lines.all(|l| l.starts_with("\"what-if: 1 change, hypothetical\",")),
+            "{csv}"
+        );
+        let md = export(app, "w.md");
+        assert!(
+            md.lines()
+                .next()
+                .unwrap()
+                .contains("(what-if: 1 change, hypothetical)"),
+            "{md}"
+        );
+    });
+}

@@ -40,7 +40,19 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
     if app.focus == Focus::Explain {
         return Ok(explanation(&app.explain, format));
     }
-    let table = table(app)?;
+    let mut table = table(app)?;
+    // An export made while a what-if is on shows a world that does not exist: say so in the file itself,
+    // where a reader who never saw the screen will look.
+    let hypothetical = hypothetical(app);
+    if let Some(h) = &hypothetical {
+        table.title = format!("{} ({h})", table.title);
+        if format == Format::Csv {
+            table.columns.insert(0, "world".into());
+            for r in &mut table.rows {
+                r.insert(0, h.clone());
+            }
+        }
+    }
     Ok(match format {
         Format::Json => {
             let rows: Vec<Value> = table
@@ -57,8 +69,15 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
                     )
                 })
                 .collect();
-            let v =
+            let mut v =
                 json!({ "view": table.title, "explanation": app.explain.plain(), "rows": rows });
+            if let Some(h) = &hypothetical {
+                v["whatIf"] = json!({
+                    "hypothetical": h,
+                    "changes": app.whatif.scenario.active_count(),
+                    "changeList": app.whatif.scenario.to_json(),
+                });
+            }
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n"
         }
         Format::Csv => {
@@ -88,6 +107,14 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
             out
         }
     })
+}
+
+/// "what-if: N changes, hypothetical" while the panes show a what-if world.
+fn hypothetical(app: &App) -> Option<String> {
+    app.whatif.world.as_ref()?;
+    let n = app.whatif.scenario.active_count();
+    let plural = if n == 1 { "" } else { "s" };
+    Some(format!("what-if: {n} change{plural}, hypothetical"))
 }
 
 fn explanation(doc: &Doc, format: Format) -> String {
