@@ -7,100 +7,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
+mod tmux;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use support::*;
+use tmux::Tmux;
 
 /// The tenant the fetcher records for the mock (its two subscriptions name two tenants; the store keeps
 /// the majority, ties going to the smaller id).
 const TENANT: &str = "2a0ff0de-96b2-4859-bb7c-a430d07a3e0c";
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Option<Self> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipped: tmux is not installed (apt-get install -y tmux to run this test)");
-            return None;
-        }
-        let t = Self {
-            socket: format!("kvaccess-live-{}-{name}", std::process::id()),
-        };
-        let out = t.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "140",
-            "-y",
-            "35",
-            "-s",
-            "t",
-            "sh",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(t)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "'{text}' never appeared; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Main screen, cursor shown, mouse reporting off.
-    fn assert_restored(&self) {
-        let f = "#{alternate_on} #{cursor_flag} #{mouse_any_flag}";
-        let modes = self.run(&["display-message", "-p", "-t", "t", f]).stdout;
-        assert_eq!(String::from_utf8_lossy(&modes).trim(), "0 1 0");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 struct Home {
     dir: tempfile::TempDir,
@@ -159,7 +77,7 @@ fn plant_cache(home: &Home) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_opens_the_cached_snapshot_then_replaces_it_with_a_fresh_private_one() {
-    let Some(tmux) = Tmux::start("refresh") else {
+    let Some(tmux) = Tmux::start("live-refresh", 140, 35) else {
         return;
     };
     let mock = MockAzureServer::start(Tenant::realistic).await;
@@ -188,7 +106,7 @@ async fn live_opens_the_cached_snapshot_then_replaces_it_with_a_fresh_private_on
         std::thread::sleep(Duration::from_millis(300));
         tmux.keys(&["q"]);
         tmux.wait_for("EXITED-42");
-        tmux.assert_restored();
+        tmux.assert_modes_restored();
         (tmux, home)
     })
     .await
@@ -219,7 +137,7 @@ async fn live_opens_the_cached_snapshot_then_replaces_it_with_a_fresh_private_on
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_mid_fetch_saves_nothing_and_restores_the_terminal() {
-    let Some(tmux) = Tmux::start("quit") else {
+    let Some(tmux) = Tmux::start("live-quit", 140, 35) else {
         return;
     };
     let mock = MockAzureServer::start(Tenant::realistic).await;
@@ -232,7 +150,7 @@ async fn quitting_mid_fetch_saves_nothing_and_restores_the_terminal() {
         tmux.wait_for("⟳ read");
         tmux.keys(&["q"]);
         tmux.wait_for("EXITED-42");
-        tmux.assert_restored();
+        tmux.assert_modes_restored();
         (tmux, home)
     })
     .await
@@ -243,7 +161,7 @@ async fn quitting_mid_fetch_saves_nothing_and_restores_the_terminal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_are_reported_in_the_explorer_not_a_crash() {
-    let Some(tmux) = Tmux::start("auth") else {
+    let Some(tmux) = Tmux::start("live-auth", 140, 35) else {
         return;
     };
     let mock = MockAzureServer::start(Tenant::realistic).await;
@@ -266,7 +184,7 @@ async fn missing_credentials_are_reported_in_the_explorer_not_a_crash() {
         std::thread::sleep(Duration::from_millis(300));
         tmux.keys(&["q"]);
         tmux.wait_for("EXITED-42");
-        tmux.assert_restored();
+        tmux.assert_modes_restored();
         (tmux, home)
     })
     .await
