@@ -53,7 +53,7 @@ pub use auth::{
 pub use client::{Failure, HttpOptions};
 pub use cloud::{CloudConfig, CloudConfigError, Plane};
 pub use events::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
-pub use store::{Progress, RunState, StateStore};
+pub use store::{Collected, Progress, RunState, StateStore};
 
 use crate::model::Snapshot;
 use client::Client;

@@ -32,8 +32,54 @@ pub struct Progress {
 
 #[derive(Debug, Default)]
 struct SectionData {
-    items: Vec<Value>,
+    /// The items in arrival order, one shared chunk per update: the whole collection can then be handed to
+    /// another thread ([`Collected`]) without copying an item on the thread that owns the store.
+    chunks: Vec<Arc<Vec<Value>>>,
+    count: usize,
     keys: HashSet<String>,
+}
+
+impl SectionData {
+    fn items(&self) -> impl Iterator<Item = &Value> {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+}
+
+/// The store's data at one generation: taken in the time it takes to count the chunks, turned into a
+/// document (a deep copy) wherever that is cheap to do, such as the explorer's worker thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collected {
+    cloud: Cloud,
+    tenant_id: Option<String>,
+    collected_at: Option<String>,
+    sections: Vec<(Section, Vec<Arc<Vec<Value>>>)>,
+    errors: Vec<CollectionErrorRecord>,
+}
+
+impl Collected {
+    /// The data as a snapshot document (format 1), exactly as accumulated: Azure's objects unchanged.
+    pub fn to_json(&self) -> Value {
+        let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
+        for (section, chunks) in &self.sections {
+            let items = chunks.iter().flat_map(|c| c.iter()).cloned().collect();
+            doc[section.key()] = Value::Array(items);
+        }
+        doc["collectionErrors"] = errors_json(&self.errors);
+        doc
+    }
+}
+
+fn header(cloud: Cloud, tenant_id: &Option<String>, collected_at: &Option<String>) -> Value {
+    json!({
+        "kvaccessSnapshot": 1,
+        "cloud": cloud.as_str(),
+        "tenantId": tenant_id,
+        "collectedAt": collected_at,
+    })
+}
+
+fn errors_json(errors: &[CollectionErrorRecord]) -> Value {
+    Value::Array(errors.iter().map(CollectionErrorRecord::to_json).collect())
 }
 
 /// Accumulates a run's data in snapshot shape. Items are deduplicated per section by id (role definitions
@@ -94,14 +140,15 @@ impl StateStore {
         out
     }
 
-    pub fn items(&self, section: Section) -> &[Value] {
+    pub fn items(&self, section: Section) -> impl Iterator<Item = &Value> {
         self.sections
             .get(&section)
-            .map_or(&[][..], |d| d.items.as_slice())
+            .into_iter()
+            .flat_map(SectionData::items)
     }
 
     pub fn count(&self, section: Section) -> usize {
-        self.items(section).len()
+        self.sections.get(&section).map_or(0, |d| d.count)
     }
 
     pub fn tenant_id(&self) -> Option<&str> {
@@ -137,9 +184,7 @@ impl StateStore {
                 };
                 true
             }
-            FetchUpdate::Section { section, items, .. } => {
-                self.add(*section, items.iter().cloned())
-            }
+            FetchUpdate::Section { section, items, .. } => self.add_shared(*section, items),
             FetchUpdate::Error(e) => {
                 if self.errors.contains(e) {
                     return false;
@@ -166,43 +211,60 @@ impl StateStore {
     /// Adds items of a section (moved in), skipping those already held. Returns whether any was new.
     pub fn add(&mut self, section: Section, items: impl IntoIterator<Item = Value>) -> bool {
         let data = self.sections.entry(section).or_default();
-        let mut added = 0;
-        for item in items {
-            if let Some(key) = item_key(section, &item)
-                && !data.keys.insert(key)
-            {
-                continue;
-            }
-            data.items.push(item);
-            added += 1;
+        let fresh: Vec<Value> = items
+            .into_iter()
+            .filter(|item| is_new(data, section, item))
+            .collect();
+        self.push_chunk(section, Arc::new(fresh))
+    }
+
+    /// [`add`](Self::add) for a fetcher's page: shared as it is when every item is new, which is the rule.
+    fn add_shared(&mut self, section: Section, items: &Arc<Vec<Value>>) -> bool {
+        let data = self.sections.entry(section).or_default();
+        let new: Vec<bool> = items.iter().map(|i| is_new(data, section, i)).collect();
+        let chunk = if new.iter().all(|n| *n) {
+            Arc::clone(items)
+        } else {
+            let fresh = items.iter().zip(&new).filter(|(_, n)| **n);
+            Arc::new(fresh.map(|(item, _)| item.clone()).collect())
+        };
+        self.push_chunk(section, chunk)
+    }
+
+    fn push_chunk(&mut self, section: Section, chunk: Arc<Vec<Value>>) -> bool {
+        if chunk.is_empty() {
+            return false;
         }
-        if section == Section::Subscriptions && added > 0 {
-            self.tenant_id = majority_tenant(&data.items).or(self.tenant_id.take());
+        let data = self.sections.entry(section).or_default();
+        data.count += chunk.len();
+        data.chunks.push(chunk);
+        if section == Section::Subscriptions {
+            self.tenant_id = majority_tenant(data.items()).or(self.tenant_id.take());
         }
-        if added > 0 {
-            self.generation += 1;
+        self.generation += 1;
+        true
+    }
+
+    /// The data as it stands, sharing the items with the store: cheap enough for a UI thread.
+    pub fn collected(&self) -> Collected {
+        Collected {
+            cloud: self.cloud,
+            tenant_id: self.tenant_id.clone(),
+            collected_at: self.collected_at.clone(),
+            sections: Section::ALL
+                .iter()
+                .map(|s| {
+                    let chunks = self.sections.get(s).map(|d| d.chunks.clone());
+                    (*s, chunks.unwrap_or_default())
+                })
+                .collect(),
+            errors: self.errors.clone(),
         }
-        added > 0
     }
 
     /// The data as a snapshot document (format 1), exactly as accumulated: Azure's objects unchanged.
     pub fn raw_json(&self) -> Value {
-        let mut doc = json!({
-            "kvaccessSnapshot": 1,
-            "cloud": self.cloud.as_str(),
-            "tenantId": self.tenant_id,
-            "collectedAt": self.collected_at,
-        });
-        for section in Section::ALL {
-            doc[section.key()] = Value::Array(self.items(section).to_vec());
-        }
-        doc["collectionErrors"] = Value::Array(
-            self.errors
-                .iter()
-                .map(CollectionErrorRecord::to_json)
-                .collect(),
-        );
-        doc
+        self.collected().to_json()
     }
 
     fn build(&mut self) -> &Built {
@@ -238,26 +300,21 @@ impl StateStore {
 
     /// The document and the snapshot, without copying either (the end of a run).
     pub fn into_parts(mut self) -> (Value, Snapshot, Vec<String>) {
-        let mut doc = json!({
-            "kvaccessSnapshot": 1,
-            "cloud": self.cloud.as_str(),
-            "tenantId": self.tenant_id,
-            "collectedAt": self.collected_at,
-        });
+        let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
         for section in Section::ALL {
-            let items = self
+            let mut items = Vec::new();
+            for chunk in self
                 .sections
                 .remove(&section)
-                .map(|d| d.items)
-                .unwrap_or_default();
+                .into_iter()
+                .flat_map(|d| d.chunks)
+            {
+                // The store's own chunks, unless a `Collected` taken earlier still shares them.
+                items.extend(Arc::unwrap_or_clone(chunk));
+            }
             doc[section.key()] = Value::Array(items);
         }
-        doc["collectionErrors"] = Value::Array(
-            self.errors
-                .iter()
-                .map(CollectionErrorRecord::to_json)
-                .collect(),
-        );
+        doc["collectionErrors"] = errors_json(&self.errors);
         let (snapshot, json, dropped) = build(doc);
         let mut warnings = self.warnings;
         warnings.extend(dropped);
@@ -323,7 +380,7 @@ pub(crate) fn item_key(section: Section, v: &Value) -> Option<String> {
     }
 }
 
-fn majority_tenant(subscriptions: &[Value]) -> Option<String> {
+fn majority_tenant<'a>(subscriptions: impl Iterator<Item = &'a Value>) -> Option<String> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for s in subscriptions {
         if let Some(t) = lower(s.get("tenantId")) {
@@ -334,6 +391,11 @@ fn majority_tenant(subscriptions: &[Value]) -> Option<String> {
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
         .map(|(t, _)| t)
+}
+
+/// Whether an item is not held yet (recording its key): items without a key are always new.
+fn is_new(data: &mut SectionData, section: Section, item: &Value) -> bool {
+    item_key(section, item).is_none_or(|key| data.keys.insert(key))
 }
 
 /// The scope an unreadable item is recorded at: its own scope when it names a readable one, else the root.
@@ -487,6 +549,61 @@ mod tests {
         });
         assert_eq!(s.generation(), 2);
         assert_eq!(s.progress().planned, 2);
+    }
+
+    fn assignment(n: u32) -> Value {
+        json!({ "id": format!("/subscriptions/A/providers/Microsoft.Authorization/roleAssignments/{n}"),
+            "properties": { "scope": "/subscriptions/A", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987", "principalType": "User" } })
+    }
+
+    fn assignment_ids(doc: &Value) -> Vec<String> {
+        let list = doc["roleAssignments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        list.iter()
+            .map(|a| a["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn pages_are_shared_not_copied_and_taken_data_stays_put() {
+        let mut s = StateStore::new(Cloud::AzureCloud);
+        let page = Arc::new(vec![assignment(1), assignment(2)]);
+        let update = FetchUpdate::Section {
+            section: Section::RoleAssignments,
+            scope: "/".into(),
+            items: Arc::clone(&page),
+        };
+        assert!(s.apply(&update));
+        let taken = s.collected();
+        assert_eq!(
+            Arc::strong_count(&page),
+            4,
+            "the page is shared by the update, the store and what was taken, never copied"
+        );
+        // A page that repeats an item held already is stored without it.
+        let mixed = Arc::new(vec![assignment(2), assignment(3)]);
+        assert!(s.apply(&section(Section::RoleAssignments, mixed.to_vec())));
+        assert_eq!(s.count(Section::RoleAssignments), 3);
+        // What was taken is the data of its own generation.
+        let ids = |v: &[u32]| -> Vec<String> {
+            v.iter()
+                .map(|n| {
+                    format!(
+                        "/subscriptions/A/providers/Microsoft.Authorization/roleAssignments/{n}"
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(assignment_ids(&taken.to_json()), ids(&[1, 2]));
+        assert_eq!(assignment_ids(&s.raw_json()), ids(&[1, 2, 3]));
+        // The end of a run moves what it can and copies what a taken `Collected` still shares.
+        let (doc, snapshot, _) = s.into_parts();
+        assert_eq!(assignment_ids(&doc), ids(&[1, 2, 3]));
+        assert_eq!(snapshot.role_assignments.len(), 3);
+        assert_eq!(assignment_ids(&taken.to_json()), ids(&[1, 2]));
     }
 
     #[test]

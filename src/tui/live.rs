@@ -1,7 +1,8 @@
 //! `kvaccess tui --live`: the explorer over a tenant being read. The last cached snapshot opens at once; a
 //! fetch runs in the background ([`feed`]) and its updates reach the app as [`LiveMsg`]s, folded into a
-//! [`StateStore`]. When the store's generation moves (at most every [`REBUILD_EVERY`]), the collected
-//! document is parsed and indexed on the worker thread and the loop moves the app onto the new engine,
+//! [`StateStore`]. When the store's generation moves (at most every [`REBUILD_EVERY`]), its data is handed
+//! to the worker thread as shared chunks ([`Collected`]: nothing is copied on the UI thread), made into a
+//! document, parsed and indexed there, and the loop moves the app onto the new engine,
 //! keeping the selection. While a run is in progress every section is marked "still collecting", so a
 //! question the partial data cannot settle is "unknown", never a premature "denied".
 //!
@@ -18,7 +19,9 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::eval::Lookups;
-use crate::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section, StateStore};
+use crate::fetch::{
+    Collected, CollectionErrorRecord, FetchStats, FetchUpdate, Section, StateStore,
+};
 use crate::model::{Cloud, CollectionError, Snapshot};
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::{App, Overlay};
@@ -269,8 +272,8 @@ impl std::fmt::Debug for Indexed {
 }
 
 /// The worker's half of a rebuild: parse the document, mark unread sections, build the lookups.
-pub fn index(doc: &serde_json::Value, collecting: bool, generation: u64) -> Indexed {
-    let (mut snapshot, dropped) = crate::fetch::store::parse_collected(doc.clone());
+pub fn index(collected: &Collected, collecting: bool, generation: u64) -> Indexed {
+    let (mut snapshot, dropped) = crate::fetch::store::parse_collected(collected.to_json());
     if collecting {
         mark_still_collecting(&mut snapshot);
     }
@@ -398,7 +401,7 @@ impl App<'_> {
         let collecting = !finished;
         live.requested = Some((generation, collecting));
         live.last_index = Some(now);
-        let doc = Arc::new(live.store.raw_json());
+        let doc = live.store.collected();
         let ticket = self.ticket(JobKind::Index, generation.to_string());
         vec![Effect::Run(Job {
             ticket,

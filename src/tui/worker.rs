@@ -58,7 +58,7 @@ pub enum JobSpec {
     /// Parse a live fetch's collected document and build the engine's lookups over it; `collecting`
     /// marks every section as still being read (the run has not finished).
     Index {
-        doc: Arc<serde_json::Value>,
+        doc: crate::fetch::Collected,
         collecting: bool,
         generation: u64,
     },

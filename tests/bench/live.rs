@@ -1,5 +1,5 @@
-//! The live explorer's rebuild, split the way it runs: the UI thread's share (copy the collected document
-//! out of the store, move the app onto the new engine, rebuild the tree, directory and permission table
+//! The live explorer's rebuild, split the way it runs: the UI thread's share (take the collected data out
+//! of the store as shared chunks, move the app onto the new engine, rebuild the tree, directory and permission table
 //! with the selection kept) and the worker's share (parse the document, mark unread sections, build the
 //! engine's lookups). A rebuild happens at most every 400 ms while a tenant is being read.
 //!
@@ -12,12 +12,11 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use kvaccess::eval::Engine;
-use kvaccess::fetch::{Section, StateStore};
+use kvaccess::fetch::{Collected, Section, StateStore};
 use kvaccess::model::Snapshot;
 use kvaccess::synth::{self, SynthSpec};
 use kvaccess::tui::action::Msg;
 use kvaccess::tui::{App, Options, live};
-use serde_json::Value;
 
 fn main() {
     let mut d = divan::Divan::from_args();
@@ -30,7 +29,7 @@ fn main() {
 struct Tenant {
     snapshot: Snapshot,
     store: StateStore,
-    doc: Value,
+    collected: Collected,
 }
 
 /// A tenant and a store holding it as a fetch would (every section added).
@@ -41,11 +40,11 @@ fn tenant(snapshot: Snapshot) -> Tenant {
         let items = doc[s.key()].as_array().cloned().unwrap_or_default();
         store.add(s, items);
     }
-    let doc = store.raw_json();
+    let collected = store.collected();
     Tenant {
         snapshot,
         store,
-        doc,
+        collected,
     }
 }
 
@@ -73,7 +72,7 @@ fn ui_share(b: Bencher, t: &'static Tenant) {
     let _ = app.handle(Msg::Resize(160, 48));
     let mut parked = Some(app.park());
     b.bench_local(|| {
-        let doc = t.store.raw_json();
+        let doc = t.store.collected();
         let mut app = parked.take().unwrap().rebase(&engine);
         app.refresh_derived();
         let effects = app.handle(Msg::Resize(160, 48));
@@ -82,14 +81,14 @@ fn ui_share(b: Bencher, t: &'static Tenant) {
     });
 }
 
-/// Of the UI thread's share, the copy of the collected document alone.
+/// Of the UI thread's share, taking the collected data alone.
 fn copy_only(b: Bencher, t: &'static Tenant) {
-    b.bench_local(|| t.store.raw_json());
+    b.bench_local(|| t.store.collected());
 }
 
-/// The worker's share: parse, mark still-collecting sections, build the lookups.
+/// The worker's share: build the document, parse it, mark still-collecting sections, build the lookups.
 fn worker_share(b: Bencher, t: &'static Tenant) {
-    b.bench_local(|| live::index(&t.doc, true, 1));
+    b.bench_local(|| live::index(&t.collected, true, 1));
 }
 
 mod demo_tenant {
