@@ -392,3 +392,43 @@ fn exports_made_during_a_what_if_say_they_are_hypothetical() {
         );
     });
 }
+
+#[test]
+fn escalation_paths_opened_and_closed_are_marked() {
+    with_demo(|app| {
+        press(app, "x");
+        let real = render(app, W, H);
+        assert!(
+            !real.contains("closed:"),
+            "no marks in the real world:\n{real}"
+        );
+        // kv-app-prod moves to Azure RBAC: its access-policy escalations close, and the Owner who can
+        // create role assignments can now give himself a data role.
+        press(app, "W");
+        press(
+            app,
+            "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
+        );
+        assert_eq!(app.whatif.status, Status::Ready, "{:?}", app.whatif.errors);
+        press(app, "<esc>x");
+        let s = render(app, W, H);
+        insta::assert_snapshot!("whatif_escalations_marked", s);
+        let closed = row(&s, "Alice            kv-app-prod   closed:");
+        assert!(closed.contains("-✔ U Alice"), "{closed}");
+        let summary = &app.whatif.world.as_ref().unwrap().summary;
+        let lost = s.lines().filter(|l| l.contains("closed:")).count();
+        assert!(
+            summary.iter().any(|l| l.contains(&format!("-{lost}"))),
+            "as many closed rows ({lost}) as the summary counts: {summary:?}"
+        );
+        let opened: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("Oscar") && l.contains("+"))
+            .collect();
+        assert!(!opened.is_empty(), "Oscar's new path is marked:\n{s}");
+        // Toggled off: the real world's list, unmarked.
+        press(app, "W<space>Wx");
+        assert_eq!(app.whatif.status, Status::Real);
+        assert_eq!(render(app, W, H), real);
+    });
+}

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use tui_input::Input;
 
-use crate::query::{Matrix, WhoCan};
+use crate::query::{Finding, Matrix, WhoCan};
 use crate::tui::cursor::Cursor;
 use crate::tui::permissions::PermTable;
 use crate::tui::worker::{JobKind, Output};
@@ -75,6 +75,7 @@ pub struct Panel {
     /// The real world's answers to the questions the panes show, to mark what differs.
     pub matrix_before: Option<Matrix>,
     pub who_before: Option<WhoCan>,
+    pub escalations_before: Option<Vec<Finding>>,
     pub perms_before: Option<PermTable>,
     /// The world generation the permissions table was computed in.
     pub perms_world: u64,
@@ -101,6 +102,7 @@ impl Default for Panel {
             prompt: None,
             matrix_before: None,
             who_before: None,
+            escalations_before: None,
             perms_before: None,
             perms_world: 0,
             saving: None,
@@ -143,6 +145,7 @@ impl Panel {
     fn clear_before(&mut self) {
         self.matrix_before = None;
         self.who_before = None;
+        self.escalations_before = None;
         self.perms_before = None;
     }
 
@@ -221,6 +224,10 @@ impl Panel {
             (JobKind::Matrix, _) => self.matrix_before = None,
             (JobKind::WhoCan, Some(Output::WhoCan(r))) => self.who_before = r.ok(),
             (JobKind::WhoCan, _) => self.who_before = None,
+            (JobKind::Escalations, Some(Output::Escalations(f))) => {
+                self.escalations_before = Some(f);
+            }
+            (JobKind::Escalations, _) => self.escalations_before = None,
             _ => {}
         }
     }

@@ -120,10 +120,12 @@ pub struct JobResult {
 /// Runs a job. `engine` is the real world; a job that carries a hypothetical world is answered there.
 pub fn compute(engine: &Engine, job: &Job) -> JobResult {
     let output = match (&job.world, &job.spec) {
-        (Some(world), JobSpec::Matrix { .. } | JobSpec::WhoCan { .. }) => Output::Compared {
-            after: Box::new(answer(world.engine(), &job.spec)),
-            before: Box::new(answer(engine, &job.spec)),
-        },
+        (Some(world), JobSpec::Matrix { .. } | JobSpec::WhoCan { .. } | JobSpec::Escalations) => {
+            Output::Compared {
+                after: Box::new(answer(world.engine(), &job.spec)),
+                before: Box::new(answer(engine, &job.spec)),
+            }
+        }
         (Some(world), _) => answer(world.engine(), &job.spec),
         (None, _) => answer(engine, &job.spec),
     };

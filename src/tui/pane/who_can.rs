@@ -110,7 +110,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 let Some(f) = w.can_grant_themselves.get(*k) else {
                     continue;
                 };
+                let before = app
+                    .whatif
+                    .who_before
+                    .as_ref()
+                    .map(|b| b.can_grant_themselves.as_slice());
+                let mark = marks::finding(before, f);
                 Line::from(vec![
+                    Span::styled(
+                        mark.map_or(pad, Mark::symbol),
+                        mark.map_or(t.escalation, |m| m.style(t)),
+                    ),
                     Span::styled(format!("{ESCALATION_SYMBOL} "), t.escalation),
                     Span::raw(format!("{} ", icon(f.principal.kind))),
                     Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),

@@ -5,7 +5,7 @@
 use ratatui::style::{Modifier, Style};
 
 use crate::eval::Decision;
-use crate::query::{Matrix, MatrixRow, WhoCan, WhoCanEntry};
+use crate::query::{Finding, Matrix, MatrixRow, WhoCan, WhoCanEntry};
 use crate::tui::permissions::PermRow;
 use crate::tui::theme::Theme;
 
@@ -133,6 +133,29 @@ pub fn who_lost<'w>(before: Option<&'w WhoCan>, after: &WhoCan) -> Vec<&'w WhoCa
         b.principals
             .iter()
             .filter(|e| !after.principals.iter().any(|a| same_entry(a, e)))
+            .collect()
+    })
+}
+
+/// One escalation path, as the what-if diff counts them: who, where, how, and how sure.
+fn same_finding(a: &Finding, b: &Finding) -> bool {
+    a.principal.id == b.principal.id
+        && a.vault_id.eq_ignore_ascii_case(&b.vault_id)
+        && a.technique == b.technique
+        && a.decision == b.decision
+}
+
+/// An escalation finding against the real world's (absent there: the change opens it).
+pub fn finding(before: Option<&[Finding]>, f: &Finding) -> Option<Mark> {
+    let before = before?;
+    (!before.iter().any(|b| same_finding(b, f))).then_some(Mark::Gained)
+}
+
+/// Escalation paths of the real world that the hypothetical one closes.
+pub fn findings_lost<'f>(before: Option<&'f [Finding]>, after: &[Finding]) -> Vec<&'f Finding> {
+    before.map_or_else(Vec::new, |b| {
+        b.iter()
+            .filter(|f| !after.iter().any(|a| same_finding(a, f)))
             .collect()
     })
 }
