@@ -25,6 +25,7 @@ use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::worker::{JobKind, Output};
+pub use rebase::Derived;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {

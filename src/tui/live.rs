@@ -18,13 +18,14 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::eval::Lookups;
+use crate::eval::{Engine, Lookups};
 use crate::fetch::{
     Collected, CollectionErrorRecord, FetchStats, FetchUpdate, Section, StateStore,
 };
 use crate::model::{Cloud, CollectionError, Snapshot};
 use crate::tui::action::{Action, Effect};
-use crate::tui::app::{App, Overlay};
+use crate::tui::app::{App, Derived, Overlay};
+use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::worker::{Job, JobKind, JobSpec};
 
 /// The engine is rebuilt from partial data at most this often…
@@ -260,6 +261,8 @@ pub struct Indexed {
     pub collecting: bool,
     /// Items the loader could not read, dropped.
     pub dropped: Vec<String>,
+    /// The tree, directory and counts the panes show, built here rather than on the UI thread.
+    pub derived: Derived,
 }
 
 impl std::fmt::Debug for Indexed {
@@ -272,18 +275,26 @@ impl std::fmt::Debug for Indexed {
 }
 
 /// The worker's half of a rebuild: parse the document, mark unread sections, build the lookups.
-pub fn index(collected: &Collected, collecting: bool, generation: u64) -> Indexed {
+pub fn index(
+    collected: &Collected,
+    collecting: bool,
+    generation: u64,
+    theme: ThemeKind,
+) -> Indexed {
     let (mut snapshot, dropped) = crate::fetch::store::parse_collected(collected.to_json());
     if collecting {
         mark_still_collecting(&mut snapshot);
     }
-    let lookups = Lookups::build(&snapshot);
+    let engine = Engine::new(&snapshot);
+    let derived = Derived::build(&engine, &Theme::pick(theme, theme == ThemeKind::Mono));
+    let lookups = engine.into_lookups();
     Indexed {
         snapshot: Arc::new(snapshot),
         lookups,
         generation,
         collecting,
         dropped,
+        derived,
     }
 }
 
@@ -409,6 +420,7 @@ impl App<'_> {
                 doc,
                 collecting,
                 generation,
+                theme: self.theme.kind,
             },
             world: None,
         })]
@@ -427,7 +439,8 @@ impl App<'_> {
         self.live.as_mut().and_then(|l| l.next.take())
     }
 
-    /// Records that the app now runs on `indexed`'s data (called by the loop after the move).
+    /// Records that the app now runs on `indexed`'s data (called by the loop after the move and
+    /// [`App::refresh_derived_from`]).
     pub fn adopt(&mut self, generation: u64, collecting: bool, dropped: &[String]) {
         if let Some(live) = self.live.as_mut() {
             live.shown_generation = Some(generation);

@@ -61,6 +61,8 @@ pub enum JobSpec {
         doc: crate::fetch::Collected,
         collecting: bool,
         generation: u64,
+        /// The palette the directory tree is styled with.
+        theme: crate::tui::theme::ThemeKind,
     },
 }
 
@@ -151,10 +153,12 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
             doc,
             collecting,
             generation,
+            theme,
         } => Output::Indexed(Box::new(crate::tui::live::index(
             doc,
             *collecting,
             *generation,
+            *theme,
         ))),
         JobSpec::Filter {
             entries,

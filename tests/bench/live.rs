@@ -1,7 +1,7 @@
 //! The live explorer's rebuild, split the way it runs: the UI thread's share (take the collected data out
-//! of the store as shared chunks, move the app onto the new engine, rebuild the tree, directory and permission table
-//! with the selection kept) and the worker's share (parse the document, mark unread sections, build the
-//! engine's lookups). A rebuild happens at most every 400 ms while a tenant is being read.
+//! of the store as shared chunks, move the app onto the new engine with the tree and directory the worker
+//! built, keep the selection) and the worker's share (build and parse the document, mark unread
+//! sections, build the engine's lookups, the tree and the directory). A rebuild happens at most every 400 ms while a tenant is being read.
 //!
 //! `cargo bench --bench live` runs the demo and a mid-size tenant (20 000 principals, 2 000 vaults, 40 000
 //! role assignments); `KVACCESS_BENCH_LARGE=1` adds the large one (100 000 / 10 000 / 200 000).
@@ -16,6 +16,8 @@ use kvaccess::fetch::{Collected, Section, StateStore};
 use kvaccess::model::Snapshot;
 use kvaccess::synth::{self, SynthSpec};
 use kvaccess::tui::action::Msg;
+use kvaccess::tui::app::Derived;
+use kvaccess::tui::theme::ThemeKind;
 use kvaccess::tui::{App, Options, live};
 
 fn main() {
@@ -63,22 +65,24 @@ fn large() -> &'static Tenant {
     T.get_or_init(|| tenant(synth::generate(&SynthSpec::large(1))))
 }
 
-/// The UI thread's share: the document copied out of the store, the app moved onto the engine and its
-/// derived state rebuilt, then brought in line with the selection (what the next frame needs).
+/// The UI thread's share: the data taken out of the store, the app moved onto the engine with the derived
+/// state the worker built, then brought in line with the selection (what the next frame needs).
 fn ui_share(b: Bencher, t: &'static Tenant) {
     let engine = Engine::new(&t.snapshot);
     let mut app = App::new(&engine, Options::plain("bench"));
     app.live = Some(live::LiveState::new(t.snapshot.cloud, None));
     let _ = app.handle(Msg::Resize(160, 48));
+    let theme = app.theme;
     let mut parked = Some(app.park());
-    b.bench_local(|| {
-        let doc = t.store.collected();
-        let mut app = parked.take().unwrap().rebase(&engine);
-        app.refresh_derived();
-        let effects = app.handle(Msg::Resize(160, 48));
-        parked = Some(app.park());
-        (doc, effects)
-    });
+    b.with_inputs(|| Derived::build(&engine, &theme))
+        .bench_local_values(|derived| {
+            let doc = t.store.collected();
+            let mut app = parked.take().unwrap().rebase(&engine);
+            app.refresh_derived_from(derived);
+            let effects = app.handle(Msg::Resize(160, 48));
+            parked = Some(app.park());
+            (doc, effects)
+        });
 }
 
 /// Of the UI thread's share, taking the collected data alone.
@@ -88,7 +92,7 @@ fn copy_only(b: Bencher, t: &'static Tenant) {
 
 /// The worker's share: build the document, parse it, mark still-collecting sections, build the lookups.
 fn worker_share(b: Bencher, t: &'static Tenant) {
-    b.bench_local(|| live::index(&t.collected, true, 1));
+    b.bench_local(|| live::index(&t.collected, true, 1, ThemeKind::Dark));
 }
 
 mod demo_tenant {

@@ -2,6 +2,7 @@
 //! app borrows its engine, so it is moved field by field onto the new one, and what was derived from the
 //! old data (tree, directory, tables, background views) is rebuilt with the selection kept by id.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::{App, Load};
@@ -9,9 +10,40 @@ use crate::eval::Engine;
 use crate::model::Snapshot;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
+use crate::tui::theme::{Theme, ThemeKind};
 
 static EMPTY_SNAPSHOT: LazyLock<Snapshot> = LazyLock::new(Snapshot::default);
 static EMPTY_ENGINE: LazyLock<Engine<'static>> = LazyLock::new(|| Engine::new(&EMPTY_SNAPSHOT));
+
+/// What the panes derive from an engine's data before the selection is carried over: built on the worker
+/// for a live rebuild, so the UI thread only moves it in.
+pub struct Derived {
+    pub scopes: ScopeTree,
+    pub principals: PrincipalList,
+    pub policy_vaults: HashMap<String, usize>,
+    /// The palette the tree was styled with: the user may switch it while this is being built.
+    pub theme: ThemeKind,
+}
+
+impl Derived {
+    pub fn build(engine: &Engine, theme: &Theme) -> Self {
+        Self {
+            scopes: ScopeTree::build(engine, theme),
+            principals: PrincipalList::build(engine),
+            policy_vaults: super::policy_vaults(engine),
+            theme: theme.kind,
+        }
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Derived")
+            .field("scopes", &self.scopes.nodes.len())
+            .field("principals", &self.principals.all.len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl App<'_> {
     /// The same state over `engine`. Nothing is recomputed: call [`App::refresh_derived`] when the engine's
@@ -66,8 +98,21 @@ impl App<'_> {
     /// computed in the background are asked for again; answers to the old data are dropped (their tickets
     /// are no longer pending).
     pub fn refresh_derived(&mut self) {
-        let engine = self.engine;
-        let mut scopes = ScopeTree::build(engine, &self.theme);
+        let derived = Derived::build(self.engine, &self.theme);
+        self.refresh_derived_from(derived);
+    }
+
+    /// [`App::refresh_derived`] with the derived state built elsewhere over this engine's data.
+    pub fn refresh_derived_from(&mut self, derived: Derived) {
+        let Derived {
+            mut scopes,
+            mut principals,
+            policy_vaults,
+            theme,
+        } = derived;
+        if theme != self.theme.kind {
+            scopes.rebuild_items(&self.theme);
+        }
         let old_selected = self.scopes.state.selected().last().cloned();
         for path in self.scopes.state.opened().iter().cloned() {
             if path.iter().all(|k| scopes.by_key.contains_key(k)) {
@@ -82,7 +127,6 @@ impl App<'_> {
         self.scopes = scopes;
 
         let old_principal = self.principals.selected().map(|p| p.id.clone());
-        let mut principals = PrincipalList::build(engine);
         principals.generation = self.principals.generation + 1;
         principals.set_query(&self.principals.query);
         if let Some(id) = old_principal {
@@ -99,7 +143,31 @@ impl App<'_> {
         self.escalations = Load::Idle;
         self.pending.clear();
         self.explain_key.clear();
-        self.policy_vaults = super::policy_vaults(engine);
+        self.policy_vaults = policy_vaults;
         self.whatif.data_replaced();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Options;
+
+    #[test]
+    fn a_tree_built_in_another_palette_is_restyled_on_adoption() {
+        let snapshot = crate::snapshot::demo();
+        let engine = Engine::new(&snapshot);
+        let mut app = App::new(&engine, Options::plain("demo"));
+        assert_eq!(app.theme.kind, ThemeKind::Dark);
+        let wanted = format!("{:?}", ScopeTree::build(&engine, &app.theme).items);
+        // The user switched to the light palette while the worker built the tree in the dark one.
+        let light = Theme::pick(ThemeKind::Light, false);
+        app.theme = light;
+        app.refresh_derived_from(Derived::build(&engine, &Theme::dark()));
+        assert_eq!(
+            format!("{:?}", app.scopes.items),
+            format!("{:?}", ScopeTree::build(&engine, &light).items)
+        );
+        assert_ne!(format!("{:?}", app.scopes.items), wanted);
     }
 }

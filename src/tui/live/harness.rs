@@ -103,13 +103,14 @@ impl Harness {
                 generation,
                 collecting,
                 dropped,
+                derived,
             } = *next;
             self.switches += 1;
             self.snapshot = snapshot;
             self.lookups = Some(lookups);
             let tick = self.msg(LiveEvent::Tick);
             self.step_boxed(Box::new(move |app: &mut App| {
-                app.refresh_derived();
+                app.refresh_derived_from(derived);
                 app.adopt(generation, collecting, &dropped);
                 app.handle(tick)
             }));

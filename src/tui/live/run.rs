@@ -17,7 +17,7 @@ use crate::eval::{Engine, Lookups};
 use crate::fetch::cache;
 use crate::model::{Cloud, Snapshot};
 use crate::tui::action::{Effect, Msg};
-use crate::tui::app::{App, Options};
+use crate::tui::app::{App, Derived, Options};
 use crate::tui::worker::{self, Job};
 use crate::tui::{StopOnDrop, draw_indexing, init_terminal, pane, perform, read_input};
 
@@ -115,7 +115,7 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
     let stop = AtomicBool::new(false);
     let mut parked: Option<App<'static>> = None;
     // What the next generation's data is, for `App::adopt`.
-    let mut adopt: Option<(u64, bool, Vec<String>)> = None;
+    let mut adopt: Option<(u64, bool, Vec<String>, Derived)> = None;
     std::thread::scope(|s| -> Result<()> {
         let input_tx = msg_tx.clone();
         let stop_ref = &stop;
@@ -134,9 +134,12 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
                 (Some(p), _) => {
                     let started = Instant::now();
                     let mut app = p.rebase(&engine);
-                    app.refresh_derived();
-                    if let Some((generation, collecting, dropped)) = adopt.take() {
-                        app.adopt(generation, collecting, &dropped);
+                    match adopt.take() {
+                        Some((generation, collecting, dropped, derived)) => {
+                            app.refresh_derived_from(derived);
+                            app.adopt(generation, collecting, &dropped);
+                        }
+                        None => app.refresh_derived(),
                     }
                     if let Some(live) = app.live.as_mut() {
                         live.rebuild_cost = started.elapsed();
@@ -159,19 +162,30 @@ pub fn run(start: Start, options: Options, mut feed: Feed) -> Result<()> {
                 Next::Quit => return Ok(()),
                 Next::Switch(app, indexed) => {
                     let Indexed {
-                        snapshot,
+                        snapshot: next_snapshot,
                         lookups,
                         generation,
                         collecting,
                         dropped,
+                        derived,
                     } = *indexed;
+                    free_elsewhere((engine.into_lookups(), snapshot));
                     parked = Some(*app);
-                    current = (snapshot, lookups);
-                    adopt = Some((generation, collecting, dropped));
+                    current = (next_snapshot, lookups);
+                    adopt = Some((generation, collecting, dropped, derived));
                 }
             }
         }
     })
+}
+
+/// Frees the data the app has moved off on a thread of its own: a large tenant's takes a noticeable moment,
+/// which the UI thread should not spend.
+fn free_elsewhere(old: (Lookups, Arc<Snapshot>)) {
+    // Should no thread start, the closure is dropped here, and the data with it.
+    let _ = std::thread::Builder::new()
+        .name("kvaccess-free-data".into())
+        .spawn(move || drop(old));
 }
 
 enum Next {
