@@ -6,6 +6,8 @@
 //! recorded as a collection error for the section being read and the run goes on; a response that is not
 //! JSON at all is a fatal [`super::FetchError::Malformed`]: the run stops and nothing is written.
 
+mod messages;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -14,6 +16,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::Semaphore;
+
+use messages::{error_message, malformed_message, retry_after, scrub, short, without_url};
 
 use super::FetchError;
 use super::auth::Credentials;
@@ -544,163 +548,5 @@ pub(crate) fn spacing_for(remaining: u64, low: u64) -> Duration {
     }
 }
 
-fn short(s: &str) -> String {
-    let s: String = s.chars().filter(|c| !c.is_control()).collect();
-    if s.chars().count() > 200 {
-        format!("{}…", s.chars().take(200).collect::<String>())
-    } else {
-        s
-    }
-}
-
-fn scrub(message: String, token: &str) -> String {
-    if token.len() >= 4 && message.contains(token) {
-        message.replace(token, "<redacted token>")
-    } else {
-        message
-    }
-}
-
-fn without_url(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(u) = e.url() {
-        text = text.replace(&format!(" for url ({u})"), "");
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// `Retry-After` (seconds or an HTTP date) or Azure's `retry-after-ms` / `x-ms-retry-after-ms`.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(ms) = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|v| v.is_finite() && *v >= 0.0)
-        {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
-    }
-    let v = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let when =
-        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
-    let now = time::OffsetDateTime::now_utc();
-    let secs = (when - now).as_seconds_f64().max(0.0);
-    Some(Duration::from_secs_f64(secs))
-}
-
-/// `{ "error": { "code", "message", "innererror": { "code" } } }` (ARM, Graph, Key Vault), or the text.
-pub(crate) fn error_message(status: StatusCode, body: &[u8]) -> String {
-    let reason = status.canonical_reason().unwrap_or("");
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let err = parsed.as_ref().and_then(|v| v.get("error"));
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-    let code = text(err.and_then(|e| e.get("code")));
-    let inner = text(err.and_then(|e| e.pointer("/innererror/code")));
-    let message = text(err.and_then(|e| e.get("message")))
-        .or_else(|| text(parsed.as_ref().and_then(|v| v.get("message"))))
-        .or_else(|| text(parsed.as_ref().and_then(|v| v.get("error_description"))))
-        .unwrap_or_else(|| {
-            let t = String::from_utf8_lossy(body);
-            short(t.trim())
-        });
-    let mut out = reason.to_string();
-    let squash = |s: &str| s.replace(' ', "").to_ascii_lowercase();
-    for c in [code, inner].into_iter().flatten() {
-        if squash(&c) != squash(reason) {
-            out.push_str(&format!(" [{c}]"));
-        }
-    }
-    if !message.is_empty() {
-        out.push_str(": ");
-        out.push_str(&short(&message));
-    }
-    out
-}
-
-fn malformed_message(e: &serde_json::Error, bytes: &[u8]) -> String {
-    let excerpt = short(String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).trim());
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return "the server answered with an empty body where JSON was expected".to_string();
-    }
-    format!(
-        "the server's answer is not valid JSON (line {}, column {}: {}); it starts with '{excerpt}'",
-        e.line(),
-        e.column(),
-        e.to_string().split(" at line ").next().unwrap_or_default()
-    )
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn retry_after_forms() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        h.insert("x-ms-retry-after-ms", HeaderValue::from_static("1500"));
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
-        let mut h = HeaderMap::new();
-        h.insert(
-            "retry-after",
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a date in the past");
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn error_bodies_of_each_plane() {
-        let arm = br#"{"error":{"code":"AuthorizationFailed","message":"The client 'x' does not have authorization"}}"#;
-        assert_eq!(
-            error_message(StatusCode::FORBIDDEN, arm),
-            "Forbidden [AuthorizationFailed]: The client 'x' does not have authorization"
-        );
-        let kv = br#"{"error":{"code":"Forbidden","message":"Client address is not authorized","innererror":{"code":"ForbiddenByFirewall"}}}"#;
-        assert!(error_message(StatusCode::FORBIDDEN, kv).contains("[ForbiddenByFirewall]"));
-        assert_eq!(
-            error_message(StatusCode::BAD_GATEWAY, b"<html>oops</html>"),
-            "Bad Gateway: <html>oops</html>"
-        );
-    }
-
-    #[test]
-    fn spacing_grows_as_the_bucket_empties() {
-        assert_eq!(spacing_for(500, 100), Duration::ZERO);
-        assert_eq!(spacing_for(60, 100), Duration::from_millis(40));
-        assert_eq!(spacing_for(5, 100), Duration::from_millis(250));
-        assert_eq!(spacing_for(0, 100), Duration::from_secs(1));
-    }
-
-    #[test]
-    fn tokens_are_scrubbed() {
-        assert_eq!(
-            scrub("echo Bearer abcdef123".into(), "abcdef123"),
-            "echo Bearer <redacted token>"
-        );
-    }
-
-    #[test]
-    fn origins_compare_default_ports() {
-        let a = Url::parse("https://kv.vault.azure.net/secrets?x=1").unwrap();
-        let b = Url::parse("https://KV.vault.azure.net:443/secrets?api-version=7.2&$skiptoken=a")
-            .unwrap();
-        assert_eq!(origin(&a), origin(&b));
-        let c = Url::parse("http://kv.vault.azure.net/secrets").unwrap();
-        assert_ne!(origin(&a), origin(&c));
-    }
-}
+mod tests;
