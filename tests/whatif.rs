@@ -239,6 +239,26 @@ fn switch_model_and_add_assignments_together() {
 }
 
 #[test]
+fn escalation_changes_are_listed_in_vault_order() {
+    // kv-app-rbac's every identity is re-examined (its model switches), kv-app-prod's only for the new
+    // assignment's holder; kv-app-prod comes first whichever analysis finishes first.
+    let (_, d) = run(&format!(
+        r#"[{{"kind":"setPermissionModel","vault":"{KV_RBAC}","enableRbacAuthorization":false}},
+            {{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Contributor","scope":"{KV_PROD}"}}]"#
+    ));
+    let mut vaults: Vec<String> = d
+        .escalations_added
+        .iter()
+        .map(|f| f.vault_id.to_ascii_lowercase())
+        .collect();
+    vaults.dedup();
+    assert_eq!(
+        vaults,
+        vec![KV_PROD.to_ascii_lowercase(), KV_RBAC.to_ascii_lowercase()]
+    );
+}
+
+#[test]
 fn group_membership_changes_follow_the_nesting() {
     let (_, d) = run(r#"[{"kind":"addGroupMember","group":"Security on-call","member":"Hank"}]"#);
     assert_eq!(

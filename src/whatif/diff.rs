@@ -7,15 +7,18 @@
 //! operations at each vault. Only the pairs [`delta::plan`] cannot rule out are evaluated; evidence is built
 //! with `check` for the changed cells only.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{self, Action, Plane};
 use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, network};
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
-use crate::query::{self, Finding};
+use crate::query::Finding;
 
 use super::delta::{self, Work, directory_gaps, identities_of, is_group};
+use pool::parallel;
 
+mod escalate;
+mod pool;
 mod report;
 
 pub use report::{CellChange, Diff, DiffStats, NetworkChange};
@@ -32,32 +35,66 @@ pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff 
 pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
     let work = delta::plan(eb, ea);
     let none = HashMap::new();
-    let vaults = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
-    let special = if vaults.is_empty() {
+    let keys = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
+    let special = if keys.is_empty() {
         HashMap::new()
     } else {
         special_items(eb, ea)
     };
-    // Vaults are independent: workers take them one at a time, each with its own caches.
-    let (per_vault, runs) = parallel(
-        &vaults,
+    let (plans, runs) = parallel(
+        &keys,
         || Run::new(eb, ea, scope, &special),
-        |run, key| {
-            let mut raw = Vec::new();
-            run.vault(&work, key, &mut raw);
-            raw
-        },
+        |run, key| run.plan_vault(&work, key),
     );
     let mut stats = DiffStats {
         global: work.global,
         ..DiffStats::default()
     };
-    let mut evaluated = HashMap::new();
-    for run in runs {
+    for run in &runs {
         stats.add(&run.stats);
-        evaluated.extend(run.evaluated);
     }
-    let raw: Vec<Raw> = per_vault.into_iter().flatten().collect();
+    let plans: Vec<VaultPlan> = plans.into_iter().flatten().collect();
+    let findings = Run::new(eb, ea, scope, &special).escalation_tasks(&work, &plans);
+    // The comparisons and the escalation analysis do not depend on each other: one pool takes them all,
+    // the largest first, and a vault's identities go out in slices, so that one wide vault does not keep
+    // a single core busy while the others idle.
+    let mut tasks = findings;
+    for plan in &plans {
+        tasks.extend(
+            plan.ids
+                .chunks(SLICE)
+                .map(|ids| Task::Identities { plan, ids }),
+        );
+        if plan.wide {
+            tasks.push(Task::Bystanders(plan));
+        }
+    }
+    let (done, runs) = parallel(
+        &tasks,
+        || Run::new(eb, ea, scope, &special),
+        |run, task| run.task(task),
+    );
+    for run in &runs {
+        stats.add(&run.stats);
+    }
+    drop(runs);
+    let mut raw = Vec::new();
+    // Findings reported in vault order, whatever order they were computed in.
+    let mut sides: BTreeMap<&str, (Vec<Finding>, Vec<Finding>)> = BTreeMap::new();
+    for d in done {
+        match d {
+            Done::Cells(cells) => raw.extend(cells),
+            Done::Findings { key, after, found } => {
+                let side = sides.entry(key).or_default();
+                if after {
+                    side.1 = found;
+                } else {
+                    side.0 = found;
+                }
+            }
+        }
+    }
+    let sides: Vec<_> = sides.into_values().collect();
     let (cells, runs) = parallel(
         &raw,
         || Run::new(eb, ea, scope, &special),
@@ -65,11 +102,8 @@ pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
     );
     drop(runs);
     let (gained, lost) = split(cells.into_iter().flatten().collect());
-    let mut run = Run::new(eb, ea, scope, &special);
-    run.evaluated = evaluated;
-    let (escalations_added, escalations_removed) = run.escalations(&work, &vaults);
-    let network = run.network(&work);
-    stats.bystanders += run.stats.bystanders;
+    let (escalations_added, escalations_removed) = escalate::compare(&sides);
+    let network = Run::new(eb, ea, scope, &special).network(&work);
     Diff {
         changes: work.structural,
         gained,
@@ -81,54 +115,43 @@ pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
     }
 }
 
-/// `f` over `items` on up to four threads (one per available core), results in the items' order, with
-/// the per-thread states returned for merging. Scheduling does not change the result.
-fn parallel<T: Sync, S: Send, R: Send>(
-    items: &[T],
-    state: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> R + Sync,
-) -> (Vec<R>, Vec<S>) {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 4)
-        .min(items.len().max(1));
-    if workers == 1 {
-        let mut st = state();
-        let out = items.iter().map(|i| f(&mut st, i)).collect();
-        return (out, vec![st]);
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut st = state();
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
-                break;
-            };
-            done.push((i, f(&mut st, item)));
-        }
-        (done, st)
-    };
-    let results: Vec<(Vec<(usize, R)>, S)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
-        let mut all = vec![work()];
-        for h in handles {
-            match h.join() {
-                Ok(r) => all.push(r),
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        all
-    });
-    let mut states = Vec::with_capacity(results.len());
-    let mut indexed = Vec::with_capacity(items.len());
-    for (done, st) in results {
-        indexed.extend(done);
-        states.push(st);
-    }
-    indexed.sort_by_key(|(i, _)| *i);
-    (indexed.into_iter().map(|(_, r)| r).collect(), states)
+/// How many identities of one vault a worker compares at a time.
+const SLICE: usize = 128;
+
+/// One vault to compare: where, and whom.
+struct VaultPlan<'a> {
+    key: String,
+    scope: Scope,
+    targets: Vec<TargetPair<'a>>,
+    /// Sorted, without repeats.
+    ids: Vec<String>,
+    wide: bool,
+}
+
+/// A share of the diff that one worker takes at a time.
+enum Task<'p, 'a> {
+    /// The escalation findings of a vault in one snapshot, of everyone or only of `among`.
+    Findings {
+        key: &'p str,
+        after: bool,
+        among: Option<&'p [String]>,
+    },
+    /// Some of a vault's identities.
+    Identities {
+        plan: &'p VaultPlan<'a>,
+        ids: &'p [String],
+    },
+    /// The identities named nowhere in a wide vault.
+    Bystanders(&'p VaultPlan<'a>),
+}
+
+enum Done<'p> {
+    Cells(Vec<Raw>),
+    Findings {
+        key: &'p str,
+        after: bool,
+        found: Vec<Finding>,
+    },
 }
 
 /// Sorts cells (principal, application, scope, catalog order) and splits them into gained and lost.
@@ -226,8 +249,6 @@ struct Run<'e, 'a> {
     filter: Option<&'e Scope>,
     ops: Vec<Op>,
     subjects: HashMap<String, (Subject, Subject)>,
-    /// Principals evaluated per vault (for the escalation filter).
-    evaluated: HashMap<String, BTreeSet<String>>,
     /// Item scopes with assignments or denies of their own, per vault key.
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
@@ -260,7 +281,6 @@ impl<'e, 'a> Run<'e, 'a> {
             filter,
             ops,
             subjects: HashMap::new(),
-            evaluated: HashMap::new(),
             special_items,
             after_targets: HashMap::new(),
             mg_named: None,
@@ -526,10 +546,9 @@ impl<'e, 'a> Run<'e, 'a> {
         }
     }
 
-    fn vault(&mut self, work: &Work, key: &str, out: &mut Vec<Raw>) {
-        let Some(scope) = self.vault_scope(key) else {
-            return;
-        };
+    /// The vault's targets and the identities to compare there.
+    fn plan_vault(&mut self, work: &Work, key: &str) -> Option<VaultPlan<'a>> {
+        let scope = self.vault_scope(key)?;
         self.stats.vaults += 1;
         let targets = self.targets(&scope);
         let wide = work.global || work.wide.contains(key);
@@ -540,15 +559,41 @@ impl<'e, 'a> Run<'e, 'a> {
             let involved = self.involved(&scope, &targets);
             principals.extend(involved);
         }
-        for id in &principals {
-            self.principal(id, &scope, &targets, out);
-        }
-        self.evaluated
-            .entry(key.to_string())
-            .or_default()
-            .extend(principals.iter().cloned());
-        if wide {
-            self.bystanders(&scope, &targets, &principals, out);
+        Some(VaultPlan {
+            key: key.to_string(),
+            scope,
+            targets,
+            ids: principals.into_iter().collect(),
+            wide,
+        })
+    }
+
+    fn task<'p>(&mut self, task: &Task<'p, 'a>) -> Done<'p> {
+        match task {
+            Task::Findings { key, after, among } => {
+                let e = if *after { self.ea } else { self.eb };
+                let found = self
+                    .vault_in(e, key)
+                    .map(|v| escalate::findings(e, v, *among))
+                    .unwrap_or_default();
+                Done::Findings {
+                    key,
+                    after: *after,
+                    found,
+                }
+            }
+            Task::Identities { plan, ids } => {
+                let mut out = Vec::new();
+                for id in *ids {
+                    self.principal(id, &plan.scope, &plan.targets, &mut out);
+                }
+                Done::Cells(out)
+            }
+            Task::Bystanders(plan) => {
+                let mut out = Vec::new();
+                self.bystanders(&plan.scope, &plan.targets, &plan.ids, &mut out);
+                Done::Cells(out)
+            }
         }
     }
 
@@ -558,7 +603,7 @@ impl<'e, 'a> Run<'e, 'a> {
         &mut self,
         vault: &Scope,
         targets: &[TargetPair<'a>],
-        named: &BTreeSet<String>,
+        named: &[String],
         out: &mut Vec<Raw>,
     ) {
         for (rep, dangling) in [(REP_DIRECTORY, false), (REP_DANGLING, true)] {
@@ -583,7 +628,7 @@ impl<'e, 'a> Run<'e, 'a> {
     }
 
     /// The identities of a class (in the directory in both snapshots, or in neither) not in `named`.
-    fn class(&self, dangling: bool, named: &BTreeSet<String>) -> Vec<String> {
+    fn class(&self, dangling: bool, named: &[String]) -> Vec<String> {
         let (eb, ea) = (self.eb, self.ea);
         let mut out: BTreeSet<String> = BTreeSet::new();
         if dangling {
@@ -605,7 +650,9 @@ impl<'e, 'a> Run<'e, 'a> {
                 }
             }
         }
-        out.into_iter().filter(|id| !named.contains(id)).collect()
+        out.into_iter()
+            .filter(|id| named.binary_search(id).is_err())
+            .collect()
     }
 
     /// One changed cell with the evidence after (a bystander's is its representative's).
@@ -676,66 +723,33 @@ impl<'e, 'a> Run<'e, 'a> {
             .unwrap_or_else(|| self.ea.subject(id).principal)
     }
 
-    fn escalations(&self, work: &Work, evaluated: &[String]) -> (Vec<Finding>, Vec<Finding>) {
-        let mut keys: BTreeSet<String> = evaluated.iter().cloned().collect();
-        keys.extend(
-            work.escalation_only
-                .iter()
-                .filter(|k| self.vault_scope(k).is_some_and(|s| self.in_filter(&s)))
-                .cloned(),
-        );
-        // Findings before and after, every (vault, side) an independent task.
-        let tasks: Vec<(&String, bool)> =
-            keys.iter().flat_map(|k| [(k, false), (k, true)]).collect();
-        let (findings, _) = parallel(
-            &tasks,
-            || (),
-            |_, (key, after)| {
-                let e = if *after { self.ea } else { self.eb };
-                let everyone =
-                    work.global || work.wide.contains(*key) || work.escalation_only.contains(*key);
-                self.vault_in(e, key)
-                    .map(|v| {
-                        if everyone {
-                            query::escalations_for_vault(e, v)
-                        } else {
-                            let chosen = self.evaluated.get(*key).cloned().unwrap_or_default();
-                            query::escalations_for_vault_among(e, v, &chosen)
-                        }
-                    })
-                    .unwrap_or_default()
-            },
-        );
-        let id = |f: &Finding| {
-            (
-                f.principal.id.clone(),
-                f.vault_id.to_ascii_lowercase(),
-                f.technique.as_str(),
-                f.decision,
-            )
-        };
-        let mut added = Vec::new();
-        let mut removed = Vec::new();
-        for pair in findings.chunks(2) {
-            let (Some(before), Some(after)) = (pair.first(), pair.get(1)) else {
-                continue;
-            };
-            let before_ids: HashSet<_> = before.iter().map(id).collect();
-            let after_ids: HashSet<_> = after.iter().map(id).collect();
-            added.extend(
-                after
-                    .iter()
-                    .filter(|f| !before_ids.contains(&id(f)))
-                    .cloned(),
-            );
-            removed.extend(
-                before
-                    .iter()
-                    .filter(|f| !after_ids.contains(&id(f)))
-                    .cloned(),
-            );
+    /// (before, after) findings tasks for every compared vault and every vault whose template-deployment
+    /// flag differs, the vaults whose every identity is examined first (they take longest).
+    fn escalation_tasks<'p>(
+        &self,
+        work: &'p Work,
+        plans: &'p [VaultPlan<'a>],
+    ) -> Vec<Task<'p, 'a>> {
+        let mut keys: BTreeMap<&str, Option<&[String]>> = plans
+            .iter()
+            .map(|p| (p.key.as_str(), Some(p.ids.as_slice())))
+            .collect();
+        for key in &work.escalation_only {
+            if self.vault_scope(key).is_some_and(|s| self.in_filter(&s)) {
+                keys.insert(key.as_str(), None);
+            }
         }
-        (added, removed)
+        let mut tasks: Vec<(bool, Task)> = keys
+            .into_iter()
+            .flat_map(|(key, ids)| {
+                let everyone =
+                    work.global || work.wide.contains(key) || work.escalation_only.contains(key);
+                let among = if everyone { None } else { ids };
+                [false, true].map(|after| (everyone, Task::Findings { key, after, among }))
+            })
+            .collect();
+        tasks.sort_by_key(|(everyone, _)| !everyone);
+        tasks.into_iter().map(|(_, t)| t).collect()
     }
 
     fn network(&self, work: &Work) -> Vec<NetworkChange> {
