@@ -17,9 +17,16 @@ use crate::query::Finding;
 use super::delta::{self, Work, directory_gaps, identities_of, is_group};
 use pool::parallel;
 
+mod bystander;
+mod cells;
 mod escalate;
+mod items;
 mod pool;
 mod report;
+
+use bystander::{REP_DANGLING, REP_DIRECTORY};
+use cells::{Evidence, Raw, raw, split};
+use items::special_items;
 
 pub use report::{CellChange, Diff, DiffStats, NetworkChange};
 
@@ -154,77 +161,6 @@ enum Done<'p> {
     },
 }
 
-/// Sorts cells (principal, application, scope, catalog order) and splits them into gained and lost.
-fn split(mut cells: Vec<(usize, CellChange)>) -> (Vec<CellChange>, Vec<CellChange>) {
-    cells.sort_by_cached_key(|(op, c)| {
-        (
-            c.principal.display_name.to_lowercase(),
-            c.principal.id.clone(),
-            c.via_app.clone(),
-            c.scope.to_ascii_lowercase(),
-            *op,
-        )
-    });
-    cells
-        .into_iter()
-        .map(|(_, c)| c)
-        .partition(CellChange::is_gain)
-}
-
-/// Grants, denies and reasons for unknown, as `check` gives them.
-type Evidence = (Vec<Grant>, Vec<Deny>, Vec<String>);
-
-/// Item scopes with role or deny assignments (or collection errors) of their own, per vault key: the items
-/// whose decisions can differ from their vault's. Every item of a vault with a deny assignment that does
-/// not reach children is one too.
-fn special_items(eb: &Engine, ea: &Engine) -> HashMap<String, BTreeMap<String, Scope>> {
-    let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
-    for e in [eb, ea] {
-        let s = e.snapshot;
-        // One scope per distinct assignment scope (the index groups them), not per assignment.
-        let scopes = e
-            .index
-            .assignments_at
-            .values()
-            .filter_map(|list| list.first())
-            .filter_map(|&i| s.role_assignments.get(i))
-            .map(|a| &a.scope)
-            .chain(s.deny_assignments.iter().map(|d| &d.scope))
-            .chain(s.collection_errors.iter().map(|c| &c.scope));
-        for sc in scopes {
-            if let (ScopeKind::VaultItem(_), Some(v)) = (sc.kind(), sc.vault()) {
-                map.entry(v.key().to_string())
-                    .or_default()
-                    .insert(sc.key().to_string(), sc.clone());
-            }
-        }
-        for d in s
-            .deny_assignments
-            .iter()
-            .filter(|d| d.do_not_apply_to_child_scopes && d.scope.kind() == ScopeKind::Vault)
-        {
-            let items = e.index.items_of.get(d.scope.key()).into_iter().flatten();
-            let entry = map.entry(d.scope.key().to_string()).or_default();
-            for item in items.filter_map(|&i| s.vault_items.get(i)) {
-                entry.insert(item.scope.key().to_string(), item.scope.clone());
-            }
-        }
-    }
-    map
-}
-
-/// A changed decision before its evidence is attached.
-struct Raw {
-    principal: String,
-    via_app: Option<String>,
-    scope: Scope,
-    op: usize,
-    before: Decision,
-    after: Decision,
-    /// Copied from a bystander representative: the evidence is the representative's.
-    from_rep: Option<&'static str>,
-}
-
 struct Op {
     name: &'static str,
     plane: Plane,
@@ -238,10 +174,6 @@ struct TargetPair<'a> {
     /// Positions in `Run::ops`.
     ops: Vec<usize>,
 }
-
-/// Marker ids of the bystander representatives (never valid object ids).
-const REP_DIRECTORY: &str = "kvaccess:bystander:in-directory";
-const REP_DANGLING: &str = "kvaccess:bystander:not-in-directory";
 
 struct Run<'e, 'a> {
     eb: &'e Engine<'a>,
@@ -597,132 +529,6 @@ impl<'e, 'a> Run<'e, 'a> {
         }
     }
 
-    /// Identities named nowhere in a wide vault decide by class; one representative per class stands for
-    /// them, and its changed cells are copied to every member of the class.
-    fn bystanders(
-        &mut self,
-        vault: &Scope,
-        targets: &[TargetPair<'a>],
-        named: &[String],
-        out: &mut Vec<Raw>,
-    ) {
-        for (rep, dangling) in [(REP_DIRECTORY, false), (REP_DANGLING, true)] {
-            let mut cells = Vec::new();
-            self.principal(rep, vault, targets, &mut cells);
-            self.stats.pairs -= 1;
-            if cells.is_empty() {
-                continue;
-            }
-            let members = self.class(dangling, named);
-            self.stats.bystanders += members.len();
-            for m in members {
-                for c in &cells {
-                    out.push(Raw {
-                        principal: m.clone(),
-                        from_rep: Some(rep),
-                        ..raw(&m, None, &c.scope, c.op, c.before, c.after)
-                    });
-                }
-            }
-        }
-    }
-
-    /// The identities of a class (in the directory in both snapshots, or in neither) not in `named`.
-    fn class(&self, dangling: bool, named: &[String]) -> Vec<String> {
-        let (eb, ea) = (self.eb, self.ea);
-        let mut out: BTreeSet<String> = BTreeSet::new();
-        if dangling {
-            for e in [eb, ea] {
-                out.extend(e.index.referenced_ids.iter().cloned());
-            }
-            out.retain(|id| {
-                [eb, ea]
-                    .iter()
-                    .all(|e| !e.index.principal.contains_key(id) && !is_group(e, id))
-            });
-        } else {
-            for p in &eb.snapshot.principals {
-                if ea.index.principal.contains_key(&p.id)
-                    && !is_group(eb, &p.id)
-                    && !is_group(ea, &p.id)
-                {
-                    out.insert(p.id.clone());
-                }
-            }
-        }
-        out.into_iter()
-            .filter(|id| named.binary_search(id).is_err())
-            .collect()
-    }
-
-    /// One changed cell with the evidence after (a bystander's is its representative's).
-    fn cell(&mut self, r: &Raw) -> Option<(usize, CellChange)> {
-        let (name, plane, action) = self
-            .ops
-            .get(r.op)
-            .map(|op| (op.name, op.plane, op.action.clone()))?;
-        let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
-        let key = (evidence_id.clone(), r.scope.key().to_string(), r.op);
-        let cached = r
-            .from_rep
-            .and_then(|_| self.rep_evidence.get(&key).cloned());
-        let (grants, denies, unknown_because) = match cached {
-            Some(e) => e,
-            None => {
-                self.subject_pair(&evidence_id);
-                let ea = self.ea;
-                let target = self
-                    .after_targets
-                    .entry(r.scope.key().to_string())
-                    .or_insert_with(|| ea.target(&r.scope));
-                let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
-                    self.ea
-                        .check(&pair.1, target, &action, r.via_app.as_deref(), None)
-                        .ok()
-                });
-                let e: Evidence = verdict
-                    .map(|v| (v.grants, v.denies, v.unknown_because))
-                    .unwrap_or_default();
-                if r.from_rep.is_some() {
-                    self.rep_evidence.insert(key, e.clone());
-                }
-                e
-            }
-        };
-        Some((
-            r.op,
-            CellChange {
-                principal: self.principal_ref(&r.principal),
-                via_app: r.via_app.clone(),
-                scope: r.scope.id().to_string(),
-                action: name.to_string(),
-                plane,
-                before: r.before,
-                after: r.after,
-                grants,
-                denies,
-                unknown_because,
-            },
-        ))
-    }
-
-    fn principal_ref(&self, id: &str) -> PrincipalRef {
-        let known = |e: &Engine| {
-            e.index
-                .principal
-                .get(id)
-                .and_then(|&i| e.snapshot.principals.get(i))
-                .map(|p| PrincipalRef {
-                    id: p.id.clone(),
-                    display_name: p.display_name.clone(),
-                    kind: p.kind,
-                })
-        };
-        known(self.ea)
-            .or_else(|| known(self.eb))
-            .unwrap_or_else(|| self.ea.subject(id).principal)
-    }
-
     /// (before, after) findings tasks for every compared vault and every vault whose template-deployment
     /// flag differs, the vaults whose every identity is examined first (they take longest).
     fn escalation_tasks<'p>(
@@ -770,24 +576,5 @@ impl<'e, 'a> Run<'e, 'a> {
                 })
             })
             .collect()
-    }
-}
-
-fn raw(
-    id: &str,
-    via_app: Option<String>,
-    scope: &Scope,
-    op: usize,
-    before: Decision,
-    after: Decision,
-) -> Raw {
-    Raw {
-        principal: id.to_string(),
-        via_app,
-        scope: scope.clone(),
-        op,
-        before,
-        after,
-        from_rep: None,
     }
 }

@@ -1,0 +1,125 @@
+//! The changed cells of a diff: a decision that differs, then the evidence after attached to it (`check` in
+//! the snapshot after; a bystander's is its representative's, computed once).
+
+use super::*;
+
+/// A changed decision before its evidence is attached.
+pub(super) struct Raw {
+    pub(super) principal: String,
+    pub(super) via_app: Option<String>,
+    pub(super) scope: Scope,
+    pub(super) op: usize,
+    pub(super) before: Decision,
+    pub(super) after: Decision,
+    /// Copied from a bystander representative: the evidence is the representative's.
+    pub(super) from_rep: Option<&'static str>,
+}
+
+/// Grants, denies and reasons for unknown, as `check` gives them.
+pub(super) type Evidence = (Vec<Grant>, Vec<Deny>, Vec<String>);
+
+impl Run<'_, '_> {
+    /// One changed cell with the evidence after (a bystander's is its representative's).
+    pub(super) fn cell(&mut self, r: &Raw) -> Option<(usize, CellChange)> {
+        let (name, plane, action) = self
+            .ops
+            .get(r.op)
+            .map(|op| (op.name, op.plane, op.action.clone()))?;
+        let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
+        let key = (evidence_id.clone(), r.scope.key().to_string(), r.op);
+        let cached = r
+            .from_rep
+            .and_then(|_| self.rep_evidence.get(&key).cloned());
+        let (grants, denies, unknown_because) = match cached {
+            Some(e) => e,
+            None => {
+                self.subject_pair(&evidence_id);
+                let ea = self.ea;
+                let target = self
+                    .after_targets
+                    .entry(r.scope.key().to_string())
+                    .or_insert_with(|| ea.target(&r.scope));
+                let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
+                    self.ea
+                        .check(&pair.1, target, &action, r.via_app.as_deref(), None)
+                        .ok()
+                });
+                let e: Evidence = verdict
+                    .map(|v| (v.grants, v.denies, v.unknown_because))
+                    .unwrap_or_default();
+                if r.from_rep.is_some() {
+                    self.rep_evidence.insert(key, e.clone());
+                }
+                e
+            }
+        };
+        Some((
+            r.op,
+            CellChange {
+                principal: self.principal_ref(&r.principal),
+                via_app: r.via_app.clone(),
+                scope: r.scope.id().to_string(),
+                action: name.to_string(),
+                plane,
+                before: r.before,
+                after: r.after,
+                grants,
+                denies,
+                unknown_because,
+            },
+        ))
+    }
+
+    pub(super) fn principal_ref(&self, id: &str) -> PrincipalRef {
+        let known = |e: &Engine| {
+            e.index
+                .principal
+                .get(id)
+                .and_then(|&i| e.snapshot.principals.get(i))
+                .map(|p| PrincipalRef {
+                    id: p.id.clone(),
+                    display_name: p.display_name.clone(),
+                    kind: p.kind,
+                })
+        };
+        known(self.ea)
+            .or_else(|| known(self.eb))
+            .unwrap_or_else(|| self.ea.subject(id).principal)
+    }
+}
+
+/// Sorts cells (principal, application, scope, catalog order) and splits them into gained and lost.
+pub(super) fn split(mut cells: Vec<(usize, CellChange)>) -> (Vec<CellChange>, Vec<CellChange>) {
+    cells.sort_by_cached_key(|(op, c)| {
+        (
+            c.principal.display_name.to_lowercase(),
+            c.principal.id.clone(),
+            c.via_app.clone(),
+            c.scope.to_ascii_lowercase(),
+            *op,
+        )
+    });
+    cells
+        .into_iter()
+        .map(|(_, c)| c)
+        .partition(CellChange::is_gain)
+}
+
+pub(super) fn raw(
+    id: &str,
+    via_app: Option<String>,
+    scope: &Scope,
+    op: usize,
+    before: Decision,
+    after: Decision,
+) -> Raw {
+    Raw {
+        principal: id.to_string(),
+        via_app,
+        scope: scope.clone(),
+        op,
+        before,
+        after,
+        from_rep: None,
+    }
+}
