@@ -86,16 +86,18 @@ impl<'e, 'a> VaultRows<'e, 'a> {
 
     /// What the scopes from `scope` up hold for the subject, cached by the scope's key. A resource group's
     /// ancestry is the group followed by its subscription's: that part is shared by the subscription's groups.
-    fn above(&mut self, key: &str, scope: &Scope) -> bool {
+    fn above(&mut self, key: &str, scope: &dyn Fn() -> Option<Scope>) -> bool {
         if self.above.contains_key(key) {
             return true;
         }
-        let above = match (
-            scope.kind(),
-            parent_key(scope, 2),
-            scope.structural_parent(),
-        ) {
-            (ScopeKind::ResourceGroup, Some(up_key), Some(up)) if self.above(up_key, &up) => {
+        let Some(scope) = scope() else {
+            return false;
+        };
+        let scope = &scope;
+        let above = match (scope.kind(), parent_key(scope, 2)) {
+            (ScopeKind::ResourceGroup, Some(up_key))
+                if self.above(up_key, &|| scope.structural_parent()) =>
+            {
                 let Some(up) = self.above.get(up_key) else {
                     return false;
                 };
@@ -216,12 +218,8 @@ impl<'e, 'a> VaultRows<'e, 'a> {
     pub fn row(&mut self, vault: &'a Vault) -> Row<'a> {
         let engine = self.engine;
         let scope = &vault.scope;
-        let parent = match (
-            scope.kind(),
-            parent_key(scope, 4),
-            scope.structural_parent(),
-        ) {
-            (ScopeKind::Vault, Some(key), Some(parent)) if self.above(key, &parent) => key,
+        let parent = match (scope.kind(), parent_key(scope, 4)) {
+            (ScopeKind::Vault, Some(key)) if self.above(key, &|| scope.structural_parent()) => key,
             _ => {
                 let target = engine.target(scope);
                 return engine.prepare(self.subject, &target, self.via_app.as_deref());

@@ -91,7 +91,7 @@ fn finding(
     vault: &Vault,
     technique: Technique,
     via: &Verdict,
-    lacks: &[String],
+    lacks: Vec<String>,
 ) -> Finding {
     let grant = via
         .grants
@@ -106,7 +106,7 @@ fn finding(
         role_name: grant.and_then(|g| g.role_name.clone()),
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
-        lacks: lacks.to_vec(),
+        lacks,
         unknown_because: if via.decision == Decision::Unknown {
             via.unknown_because.clone()
         } else {
@@ -326,7 +326,7 @@ fn push_findings(
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
     let mut push = |technique, v: &Verdict| {
         let gain = gain_through(technique, lacks);
-        out.push(finding(&subject.principal, vault, technique, v, &gain));
+        out.push(finding(&subject.principal, vault, technique, v, gain));
     };
     if vault.rbac_authorization {
         if let Some(v) = possible(ASSIGN) {
