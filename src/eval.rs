@@ -164,6 +164,9 @@ impl<'a> Engine<'a> {
     /// Collection errors of `section` at the target or above it.
     fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
         let mut out = Vec::new();
+        if self.snapshot.collection_errors.is_empty() {
+            return out;
+        }
         for scope in &target.ancestry.scopes {
             for e in self
                 .index
