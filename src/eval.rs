@@ -2,6 +2,7 @@
 //! No IO, no clock, no terminal: everything it knows is in the [`Snapshot`].
 
 pub mod access_policy;
+pub mod bulk;
 pub mod closure;
 pub mod condition;
 pub mod fast;
@@ -46,6 +47,18 @@ pub struct Target<'a> {
     pub scope: Scope,
     pub ancestry: Ancestry,
     pub vault: Option<&'a Vault>,
+}
+
+/// What a bulk query already gathered about one (subject, target) pair, so that
+/// [`Engine::check_gathered`] need not look it up again. The default gathers nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Gathered<'g> {
+    /// The vault's access-policy entries that name the subject or one of its groups (whatever application
+    /// they are bound to), ascending.
+    pub entries: Option<&'g [usize]>,
+    /// The role assignments naming the subject or one of its groups at or above the target, with their
+    /// role definitions, as [`Engine::prepare`] finds them.
+    pub assignments: Option<&'g [(usize, Option<usize>)]>,
 }
 
 /// The RBAC part of a decision for one action.
@@ -151,6 +164,9 @@ impl<'a> Engine<'a> {
     /// Collection errors of `section` at the target or above it.
     fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
         let mut out = Vec::new();
+        if self.snapshot.collection_errors.is_empty() {
+            return out;
+        }
         for scope in &target.ancestry.scopes {
             for e in self
                 .index
@@ -269,6 +285,26 @@ impl<'a> Engine<'a> {
         via_app: Option<&str>,
         origin: Option<&Origin>,
     ) -> Result<Verdict, QueryError> {
+        self.check_gathered(
+            subject,
+            target,
+            action,
+            via_app,
+            origin,
+            Gathered::default(),
+        )
+    }
+
+    /// [`Engine::check`] with what a bulk query already gathered about the pair: the same verdict.
+    pub fn check_gathered(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        action: &Action,
+        via_app: Option<&str>,
+        origin: Option<&Origin>,
+        gathered: Gathered,
+    ) -> Result<Verdict, QueryError> {
         self.validate(target, action)?;
         let via_app = via_app.map(str::to_ascii_lowercase);
         let mut v = Verdict {
@@ -300,12 +336,22 @@ impl<'a> Engine<'a> {
             );
         }
         match (action.plane, target.vault) {
-            (Plane::Data, Some(vault)) if vault.rbac_authorization => {
-                self.data_rbac(subject, target, vault, action, via_app.as_deref(), &mut v)
-            }
-            (Plane::Data, Some(vault)) => {
-                self.data_access_policy(subject, target, vault, action, via_app.as_deref(), &mut v)
-            }
+            (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(
+                subject,
+                target,
+                vault,
+                action,
+                (via_app.as_deref(), gathered),
+                &mut v,
+            ),
+            (Plane::Data, Some(vault)) => self.data_access_policy(
+                subject,
+                target,
+                vault,
+                action,
+                (via_app.as_deref(), gathered),
+                &mut v,
+            ),
             _ => self.management(subject, target, action, origin, &mut v),
         }
         if action.plane == Plane::Data
@@ -386,7 +432,7 @@ impl<'a> Engine<'a> {
         target: &Target,
         vault: &Vault,
         action: &Action,
-        via_app: Option<&str>,
+        (via_app, gathered): (Option<&str>, Gathered),
         v: &mut Verdict,
     ) {
         v.permission_model = Some(PermissionModel::Rbac);
@@ -396,7 +442,13 @@ impl<'a> Engine<'a> {
             .map(|a| self.rbac_part(subject, target, a, Plane::Data))
             .collect();
         self.absorb(v, parts);
-        let ignored = access_policy::scan(vault, &subject.set, via_app, &action.policy);
+        let ignored = access_policy::scan_among(
+            vault,
+            &subject.set,
+            via_app,
+            &action.policy,
+            gathered.entries,
+        );
         let mut note = "access policies are inactive: this vault uses Azure RBAC (enableRbacAuthorization is true)".to_string();
         if let Some(g) = ignored.grants.first() {
             note.push_str(&format!(
@@ -423,11 +475,17 @@ impl<'a> Engine<'a> {
         target: &Target,
         vault: &Vault,
         action: &Action,
-        via_app: Option<&str>,
+        (via_app, gathered): (Option<&str>, Gathered),
         v: &mut Verdict,
     ) {
         v.permission_model = Some(PermissionModel::AccessPolicy);
-        let scan = access_policy::scan(vault, &subject.set, via_app, &action.policy);
+        let scan = access_policy::scan_among(
+            vault,
+            &subject.set,
+            via_app,
+            &action.policy,
+            gathered.entries,
+        );
         let gaps = self.gaps(target, "accesspolicies");
         v.decision = if scan.allowed() && !action.policy.is_empty() {
             Decision::Allowed
@@ -459,7 +517,14 @@ impl<'a> Engine<'a> {
         let mut note = "Azure RBAC data roles and deny assignments do not apply: this vault uses access policies (enableRbacAuthorization is false)".to_string();
         // Only an assignment whose role grants the action can make the note; most subjects have none, and
         // a full scan (with its evidence) is worth it only when one does.
-        let rbac = if self.any_assignment_may_grant(subject, target, action) {
+        let may_grant = match gathered.assignments {
+            Some(found) => found
+                .iter()
+                .filter_map(|&(_, role)| role)
+                .any(|r| self.role_may_grant(r, action)),
+            None => self.any_assignment_may_grant(subject, target, action),
+        };
+        let rbac = if may_grant {
             action
                 .rbac_actions
                 .iter()

@@ -477,3 +477,158 @@ fn bulk_queries_match_the_reference_with_collection_errors() {
     assert!(!s.collection_errors.is_empty());
     assert!(assert_synth(&s) > 50);
 }
+
+/// A group whose members mostly share one row at the vaults (the bulk queries decide such rows once and
+/// share the escalation evidence between the members), with members that must not share it: an extra
+/// conditional assignment, an extra data role, an exclusion from a deny assignment, an access-policy entry
+/// of their own, and a member missing from the directory data.
+fn shared_rows_tenant() -> Snapshot {
+    let mut s: Value = serde_json::from_str(kvaccess::snapshot::DEMO_JSON).unwrap();
+    let sub = "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001";
+    let rg = format!("{sub}/resourceGroups/rg-app-prod");
+    let rbac_vault = format!("{rg}/providers/Microsoft.KeyVault/vaults/kv-app-rbac");
+    let group = "77777777-0000-0000-0000-000000000001";
+    let member = |n: u32| format!("77777777-0000-0000-0000-1000000000{n:02}");
+    let push = |s: &mut Value, key: &str, v: Value| s[key].as_array_mut().unwrap().push(v);
+    push(
+        &mut s,
+        "principals",
+        serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": group, "displayName": "Escalators"}),
+    );
+    for n in 1..=7 {
+        if n != 7 {
+            push(
+                &mut s,
+                "principals",
+                serde_json::json!({"@odata.type": "#microsoft.graph.user", "id": member(n), "displayName": format!("Member {n}")}),
+            );
+        }
+        push(
+            &mut s,
+            "groupMemberships",
+            serde_json::json!({"groupId": group, "memberId": member(n)}),
+        );
+    }
+    let mut n = 0;
+    let mut assign = |s: &mut Value,
+                      scope: &str,
+                      role: &str,
+                      who: &str,
+                      condition: Option<&str>| {
+        n += 1;
+        let name = format!("77777777-0000-0000-0000-2000000000{n:02}");
+        push(
+            s,
+            "roleAssignments",
+            serde_json::json!({
+                "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+                "name": name,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {
+                    "scope": scope,
+                    "roleDefinitionId": format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+                    "principalId": who,
+                    "principalType": "User",
+                    "condition": condition,
+                    "conditionVersion": condition.map(|_| "2.0"),
+                }
+            }),
+        );
+    };
+    let contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+    let user_access_admin = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+    let secrets_user = "4633458b-17de-408a-b874-0445c86b69e6";
+    assign(&mut s, sub, contributor, group, None);
+    assign(&mut s, &rg, user_access_admin, group, None);
+    assign(&mut s, &rbac_vault, secrets_user, &member(1), None);
+    let only_secrets_user = "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4633458b-17de-408a-b874-0445c86b69e6}))";
+    assign(
+        &mut s,
+        &rbac_vault,
+        user_access_admin,
+        &member(2),
+        Some(only_secrets_user),
+    );
+    push(
+        &mut s,
+        "denyAssignments",
+        serde_json::json!({
+            "id": format!("{rg}/providers/Microsoft.Authorization/denyAssignments/77777777-0000-0000-0000-300000000001"),
+            "name": "77777777-0000-0000-0000-300000000001",
+            "type": "Microsoft.Authorization/denyAssignments",
+            "properties": {
+                "denyAssignmentName": "no role assignments in rg-app-prod",
+                "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"], "notActions": [], "dataActions": [], "notDataActions": []}],
+                "scope": rg,
+                "doNotApplyToChildScopes": false,
+                "principals": [{"id": group, "type": "Group"}],
+                "excludePrincipals": [{"id": member(3), "type": "User"}],
+                "isSystemProtected": false
+            }
+        }),
+    );
+    let policies = s["vaults"][0]["properties"]["accessPolicies"]
+        .as_array_mut()
+        .unwrap();
+    policies.push(serde_json::json!({"tenantId": "aaaaaaaa-0000-0000-0000-000000000001", "objectId": member(4), "permissions": {"keys": [], "secrets": ["get", "list"], "certificates": [], "storage": []}}));
+    let text = serde_json::to_string(&s).unwrap();
+    kvaccess::snapshot::parse(&text, std::path::Path::new("shared-rows")).unwrap()
+}
+
+#[test]
+fn bulk_queries_match_the_reference_when_group_members_share_rows() {
+    let s = shared_rows_tenant();
+    let engine = Engine::new(&s);
+    // Members 5 and 6 hold exactly what the group holds: the same findings but for who they are.
+    let (five, six) = (
+        "77777777-0000-0000-0000-100000000005",
+        "77777777-0000-0000-0000-100000000006",
+    );
+    let under_prod = s.vaults.iter().filter(|v| {
+        v.scope
+            .id()
+            .starts_with("/subscriptions/bbbbbbbb-0000-0000-0000-000000000001/")
+    });
+    for vault in under_prod {
+        let findings = query::escalations_for_vault(&engine, vault);
+        let of = |id: &str| -> Vec<Value> {
+            findings
+                .iter()
+                .filter(|f| f.principal.id == id)
+                .map(|f| {
+                    let mut v = json(f);
+                    v["principal"] = Value::Null;
+                    v
+                })
+                .collect()
+        };
+        assert!(
+            !of(five).is_empty(),
+            "{}: member 5 has findings",
+            vault.name
+        );
+        assert_eq!(of(five), of(six), "{}", vault.name);
+        // The others differ from them somewhere: each got its own evidence, not the shared one.
+        let differs = |n: &str| of(n) != of(five);
+        if vault.name == "kv-app-rbac" {
+            assert!(
+                differs("77777777-0000-0000-0000-100000000001"),
+                "extra data role"
+            );
+        }
+        if vault.name == "kv-app-prod" {
+            assert!(
+                differs("77777777-0000-0000-0000-100000000004"),
+                "own access policy"
+            );
+        }
+        if vault.scope.id().contains("rg-app-prod") {
+            assert!(
+                differs("77777777-0000-0000-0000-100000000003"),
+                "{}: excluded from the deny",
+                vault.name
+            );
+        }
+    }
+    assert!(assert_everything(&s) > 500);
+}

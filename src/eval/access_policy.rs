@@ -40,12 +40,33 @@ pub fn scan(
     via_app: Option<&str>,
     required: &[(PolicyKind, String)],
 ) -> PolicyScan {
+    scan_among(vault, who, via_app, required, None)
+}
+
+/// [`scan`], knowing which entries name `who` or one of its groups (positions, ascending): a vault can
+/// hold a thousand entries, and a bulk query asks about thousands of principals.
+pub fn scan_among(
+    vault: &Vault,
+    who: &PrincipalSet,
+    via_app: Option<&str>,
+    required: &[(PolicyKind, String)],
+    among: Option<&[usize]>,
+) -> PolicyScan {
+    let reached: Vec<(&AccessPolicy, &[String])> = match among {
+        Some(positions) => positions
+            .iter()
+            .filter_map(|&i| vault.access_policies.get(i))
+            .filter_map(|e| who.reach(&e.object_id).map(|via| (e, via)))
+            .collect(),
+        None => vault
+            .access_policies
+            .iter()
+            .filter_map(|e| who.reach(&e.object_id).map(|via| (e, via)))
+            .collect(),
+    };
     let mut out = PolicyScan::default();
     let mut held = vec![false; required.len()];
-    for entry in &vault.access_policies {
-        let Some(via) = who.reach(&entry.object_id) else {
-            continue;
-        };
+    for &(entry, via) in &reached {
         let matched: Vec<(usize, String)> = required
             .iter()
             .enumerate()
@@ -88,11 +109,10 @@ pub fn scan(
         .map(|(r, _)| r.clone())
         .collect();
     if required.iter().any(|(_, p)| p == "purge")
-        && vault.access_policies.iter().any(|e| {
-            who.reach(&e.object_id).is_some()
-                && PolicyKind::ALL
-                    .iter()
-                    .any(|k| e.permissions(*k).iter().any(|p| p == "all"))
+        && reached.iter().any(|(e, _)| {
+            PolicyKind::ALL
+                .iter()
+                .any(|k| e.permissions(*k).iter().any(|p| p == "all"))
         })
         && !out.allowed()
     {

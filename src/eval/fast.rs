@@ -14,7 +14,9 @@ use crate::eval::access_policy;
 use crate::eval::closure::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target, condition};
-use crate::model::{EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault};
+use crate::model::{
+    DenyAssignment, EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Match {
@@ -83,30 +85,96 @@ pub struct Assigned {
 }
 
 /// How a deny assignment relates to the subject, whatever the action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DenyReach {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum DenyReach {
     Applies,
     /// It names groups, or excludes principals, and the subject's memberships are unknown.
     Unsure,
+}
+
+/// How deny assignment `d` relates to a subject, given which ids the subject is or is (transitively) in.
+pub(super) fn deny_reach(
+    d: &DenyAssignment,
+    reaches: impl Fn(&str) -> bool,
+    groups_known: bool,
+) -> Option<DenyReach> {
+    let everyone = d.principals.iter().any(|p| p == EVERYONE);
+    let reached = d.principals.iter().any(|p| reaches(p));
+    if !everyone && !reached {
+        (!groups_known && !d.principals.is_empty()).then_some(DenyReach::Unsure)
+    } else if d.exclude_principals.iter().any(|p| reaches(p)) || d.audit_only {
+        None
+    } else if !groups_known && !d.exclude_principals.is_empty() {
+        Some(DenyReach::Unsure)
+    } else {
+        Some(DenyReach::Applies)
+    }
 }
 
 /// Everything about one (subject, target) pair that does not depend on the action.
 #[derive(Debug, Clone)]
 pub struct Row<'a> {
     /// Role assignments naming the subject or its groups at the target or above: (assignment, definition).
-    assignments: Vec<(usize, Option<usize>)>,
+    pub(super) assignments: Vec<(usize, Option<usize>)>,
     /// Definitions of assignments at management groups that may or may not contain the target.
+    pub(super) unattributable: Vec<usize>,
+    pub(super) denies: Vec<(usize, DenyReach)>,
+    pub(super) grant_gaps: bool,
+    pub(super) deny_gaps: bool,
+    /// Access-policy entries that apply to the subject (compound entries only through their application).
+    pub(super) entries: Vec<usize>,
+    pub(super) policy_gaps: bool,
+    pub(super) vault: Option<&'a Vault>,
+    pub(super) groups_known: bool,
+    pub(super) in_directory: bool,
+    pub(super) target_is_data_capable: bool,
+}
+
+/// Everything [`Engine::decide`] reads from a [`Row`]: rows with equal keys get equal decisions for every
+/// action, so a bulk query decides each distinct key once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    assignments: Vec<(usize, Option<usize>)>,
     unattributable: Vec<usize>,
     denies: Vec<(usize, DenyReach)>,
-    grant_gaps: bool,
-    deny_gaps: bool,
-    /// Access-policy entries that apply to the subject (compound entries only through their application).
     entries: Vec<usize>,
-    policy_gaps: bool,
-    vault: Option<&'a Vault>,
-    groups_known: bool,
-    in_directory: bool,
-    target_is_data_capable: bool,
+    /// The vault whose entries `entries` points into (its address); 0 when there are none.
+    entries_of: usize,
+    /// grant, deny and policy gaps, groups known, in directory, data capable, has a vault, RBAC vault,
+    /// purge protection.
+    flags: [bool; 9],
+}
+
+impl Row<'_> {
+    /// The role assignments naming the subject or its groups at or above the target: (assignment, role
+    /// definition).
+    pub fn assignments(&self) -> &[(usize, Option<usize>)] {
+        &self.assignments
+    }
+
+    pub fn key(&self) -> RowKey {
+        RowKey {
+            assignments: self.assignments.clone(),
+            unattributable: self.unattributable.clone(),
+            denies: self.denies.clone(),
+            entries: self.entries.clone(),
+            entries_of: match self.vault {
+                Some(v) if !self.entries.is_empty() => std::ptr::from_ref(v) as usize,
+                _ => 0,
+            },
+            flags: [
+                self.grant_gaps,
+                self.deny_gaps,
+                self.policy_gaps,
+                self.groups_known,
+                self.in_directory,
+                self.target_is_data_capable,
+                self.vault.is_some(),
+                self.vault.is_some_and(|v| v.rbac_authorization),
+                self.vault.is_some_and(|v| v.purge_protection),
+            ],
+        }
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -268,20 +336,7 @@ impl<'a> Engine<'a> {
                 if d.do_not_apply_to_child_scopes && d.scope != target.scope {
                     continue;
                 }
-                let everyone = d.principals.iter().any(|p| p == EVERYONE);
-                let reached = d.principals.iter().any(|p| set.reach(p).is_some());
-                let reach = if !everyone && !reached {
-                    (!subject.groups_known && !d.principals.is_empty()).then_some(DenyReach::Unsure)
-                } else if d.exclude_principals.iter().any(|p| set.reach(p).is_some())
-                    || d.audit_only
-                {
-                    None
-                } else if !subject.groups_known && !d.exclude_principals.is_empty() {
-                    Some(DenyReach::Unsure)
-                } else {
-                    Some(DenyReach::Applies)
-                };
-                if let Some(r) = reach {
+                if let Some(r) = deny_reach(d, |p| set.reach(p).is_some(), subject.groups_known) {
                     denies.push((i, r));
                 }
             }

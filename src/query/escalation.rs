@@ -6,6 +6,10 @@ use serde::Serialize;
 use crate::catalog::{self, Plane};
 use std::collections::{BTreeSet, HashSet};
 
+use rustc_hash::FxHashMap;
+
+use crate::eval::bulk::TargetRows;
+use crate::eval::fast::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
 use crate::query::reach::{Grants, holders, reached};
@@ -82,27 +86,12 @@ pub struct Finding {
     pub unknown_because: Vec<String>,
 }
 
-struct Probe<'e, 'a> {
-    engine: &'e Engine<'a>,
-    subject: Subject,
-    target: Target<'a>,
-}
-
-impl Probe<'_, '_> {
-    fn check(&self, action: &str) -> Option<Verdict> {
-        let action = catalog::resolve(action).ok()?;
-        self.engine
-            .check(&self.subject, &self.target, &action, None, None)
-            .ok()
-    }
-}
-
 fn finding(
-    probe: &Probe,
+    principal: &PrincipalRef,
     vault: &Vault,
     technique: Technique,
     via: &Verdict,
-    lacks: &[String],
+    lacks: Vec<String>,
 ) -> Finding {
     let grant = via
         .grants
@@ -110,14 +99,14 @@ fn finding(
         .find(|g| g.condition.is_none())
         .or_else(|| via.grants.first());
     Finding {
-        principal: probe.subject.principal.clone(),
+        principal: principal.clone(),
         vault_id: vault.scope.id().to_string(),
         technique,
         grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
         role_name: grant.and_then(|g| g.role_name.clone()),
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
-        lacks: lacks.to_vec(),
+        lacks,
         unknown_because: if via.decision == Decision::Unknown {
             via.unknown_because.clone()
         } else {
@@ -168,27 +157,34 @@ const POLICIES_WRITE: usize = 1;
 const ASSIGN: usize = 2;
 const DEPLOY: usize = 3;
 
-/// The lever decisions of one principal, with their verdicts built on first use.
-struct Levers<'p, 'e, 'a> {
-    probe: &'p Probe<'e, 'a>,
+/// What decides a principal's findings: its lever decisions, what it lacks, and the lever verdicts,
+/// built on first use.
+struct Levers {
     decisions: Vec<Decision>,
+    lacks: Vec<String>,
     verdicts: [std::cell::OnceCell<Option<Verdict>>; 4],
 }
 
-impl Levers<'_, '_, '_> {
+impl Levers {
     fn decision(&self, lever: usize) -> Option<Decision> {
         self.decisions.get(lever).copied()
     }
 
-    /// The lever's verdict when its decision is not "denied".
-    fn possible(&self, lever: usize) -> Option<&Verdict> {
+    /// The lever's verdict for `subject` when its decision is not "denied".
+    fn possible(
+        &self,
+        engine: &Engine,
+        subject: &Subject,
+        target: &Target,
+        lever: usize,
+    ) -> Option<&Verdict> {
         if self.decision(lever)? == Decision::Denied {
             return None;
         }
-        let name = LEVERS.get(lever)?;
+        let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
-            .get_or_init(|| self.probe.check(name))
+            .get_or_init(|| engine.check(subject, target, action, None, None).ok())
             .as_ref()
     }
 }
@@ -274,66 +270,89 @@ fn findings_among<'a>(
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
 ) -> Vec<Finding> {
-    let levers = levers();
+    let lever_actions = levers();
+    let rows_at = TargetRows::new(engine, target);
+    // Members of the same groups usually have the same row, and then the same findings but for who they
+    // are: the lever verdicts are built once per row. Only when nothing in a verdict can depend on who
+    // asks: memberships known, principal in the directory, every grant attributable to a scope.
+    let mut shared: FxHashMap<RowKey, Levers> = FxHashMap::default();
     let mut out = Vec::new();
     for id in ids {
         let subject = engine.subject(&id);
         // Decide the levers with the fast path (the same decisions as `check`); build a full verdict only
         // for the levers a finding cites.
-        let row = engine.prepare(&subject, target, None);
-        let decisions: Vec<Decision> = levers.iter().map(|a| engine.decide(&row, a)).collect();
+        let row = rows_at.row(&subject, None);
+        let decisions: Vec<Decision> = lever_actions
+            .iter()
+            .map(|a| engine.decide(&row, a))
+            .collect();
         if decisions.iter().all(|d| *d == Decision::Denied) {
             continue;
         }
-        let lacks = lacking(engine, &row);
-        if lacks.is_empty() {
-            continue;
-        }
-        let probe = Probe {
-            engine,
-            subject,
-            target: target.clone(),
-        };
-        let l = Levers {
-            probe: &probe,
+        let levers_of = || Levers {
             decisions,
+            lacks: lacking(engine, &row),
             verdicts: Default::default(),
         };
-        let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
-        let mut push = |technique, v: &Verdict| {
-            let gain = gain_through(technique, &lacks);
-            out.push(finding(&probe, vault, technique, v, &gain));
-        };
-        if vault.rbac_authorization {
-            if let Some(v) = l.possible(ASSIGN) {
-                push(Technique::RoleAssignmentSelfGrant, v);
-            }
-            match (l.possible(VAULTS_WRITE), unrestricted_assign) {
-                (Some(v), true) => push(Technique::SwitchPermissionModel, v),
-                (Some(v), false) => push(Technique::SwitchPermissionModelPossible, v),
-                _ => {}
-            }
-        } else {
-            if let Some(v) = l
-                .possible(POLICIES_WRITE)
-                .or_else(|| l.possible(VAULTS_WRITE))
-            {
-                push(Technique::AccessPolicySelfGrant, v);
-            } else if unrestricted_assign && let Some(v) = l.possible(ASSIGN) {
-                push(Technique::RoleAssignmentThenAccessPolicy, v);
-            }
-            if let (Some(v), true) = (l.possible(VAULTS_WRITE), unrestricted_assign) {
-                push(Technique::SwitchPermissionModel, v);
-            }
-        }
-        if vault.enabled_for_template_deployment
-            && lacks.iter().any(|x| x == "secrets/get")
-            && let Some(v) = l.possible(DEPLOY)
+        let own;
+        let l = if subject.groups_known
+            && subject.in_directory
+            && !target.ancestry.unplaced_subscription
         {
-            push(Technique::TemplateDeployment, v);
-        }
+            shared.entry(row.key()).or_insert_with(levers_of)
+        } else {
+            own = levers_of();
+            &own
+        };
+        push_findings(engine, vault, target, &subject, l, &mut out);
     }
     out
+}
+
+/// The findings of one subject, from its lever decisions.
+fn push_findings(
+    engine: &Engine,
+    vault: &Vault,
+    target: &Target,
+    subject: &Subject,
+    l: &Levers,
+    out: &mut Vec<Finding>,
+) {
+    let lacks = &l.lacks;
+    if lacks.is_empty() {
+        return;
+    }
+    let possible = |lever| l.possible(engine, subject, target, lever);
+    let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
+    let mut push = |technique, v: &Verdict| {
+        let gain = gain_through(technique, lacks);
+        out.push(finding(&subject.principal, vault, technique, v, gain));
+    };
+    if vault.rbac_authorization {
+        if let Some(v) = possible(ASSIGN) {
+            push(Technique::RoleAssignmentSelfGrant, v);
+        }
+        match (possible(VAULTS_WRITE), unrestricted_assign) {
+            (Some(v), true) => push(Technique::SwitchPermissionModel, v),
+            (Some(v), false) => push(Technique::SwitchPermissionModelPossible, v),
+            _ => {}
+        }
+    } else {
+        if let Some(v) = possible(POLICIES_WRITE).or_else(|| possible(VAULTS_WRITE)) {
+            push(Technique::AccessPolicySelfGrant, v);
+        } else if unrestricted_assign && let Some(v) = possible(ASSIGN) {
+            push(Technique::RoleAssignmentThenAccessPolicy, v);
+        }
+        if let (Some(v), true) = (possible(VAULTS_WRITE), unrestricted_assign) {
+            push(Technique::SwitchPermissionModel, v);
+        }
+    }
+    if vault.enabled_for_template_deployment
+        && lacks.iter().any(|x| x == "secrets/get")
+        && let Some(v) = possible(DEPLOY)
+    {
+        push(Technique::TemplateDeployment, v);
+    }
 }
 
 /// Findings for every vault at or below `scope` (all vaults when `None`).

@@ -5,7 +5,10 @@ use serde::Serialize;
 
 use crate::catalog::{self, Action, Operation, Plane};
 use crate::error::QueryError;
-use crate::eval::fast::Row;
+use rustc_hash::FxHashMap;
+
+use crate::eval::bulk::{TargetRows, VaultRows};
+use crate::eval::fast::{Row, RowKey};
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::model::{AccessPolicy, Scope};
 use crate::query::reach::{Grants, holders, reached};
@@ -128,12 +131,18 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
         },
         entry_matters: |_: &AccessPolicy| true,
     };
+    let rows_at = TargetRows::new(engine, &target);
+    // Identities reached through the same groups get the same row: each distinct row is decided once.
+    let mut decided: FxHashMap<RowKey, Vec<Cell>> = FxHashMap::default();
     let mut rows = Vec::new();
     for (id, app) in reached(engine, &holders(engine, &target, grants)) {
         let subject = engine.subject(&id);
-        let row = engine.prepare(&subject, &target, app.as_deref());
-        let cells = row_cells(engine, &row, &cols);
+        let row = rows_at.row(&subject, app.as_deref());
+        let cells = decided
+            .entry(row.key())
+            .or_insert_with(|| row_cells(engine, &row, &cols));
         if cells.iter().any(Cell::any) {
+            let cells = cells.clone();
             rows.push(MatrixRow {
                 id: id.clone(),
                 label: subject.principal.display_name.clone(),
@@ -143,7 +152,7 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
             });
         }
     }
-    rows.sort_by(|a, b| (a.label.to_lowercase(), &a.id).cmp(&(b.label.to_lowercase(), &b.id)));
+    rows.sort_by_cached_key(|r| (r.label.to_lowercase(), r.id.clone()));
     Ok(Matrix {
         subject: vault.scope.id().to_string(),
         title: format!("{} ({})", vault.name, vault.scope.id()),
@@ -152,27 +161,29 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     })
 }
 
-/// One principal across every vault in the snapshot.
+/// One principal across every vault in the snapshot. Most vaults give the principal the same row (nothing
+/// at the vault itself, the same grants above it): each distinct row is decided once.
 pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option<&str>) -> Matrix {
     let subject = engine.subject(principal_id);
-    let assigned = engine.assigned(&subject);
     let cols = columns();
+    let mut rows_at = VaultRows::new(engine, &subject, via_app);
+    let mut decided: FxHashMap<RowKey, Vec<Cell>> = FxHashMap::default();
     let rows = engine
         .snapshot
         .vaults
         .iter()
         .map(|vault| {
-            let target = engine.target(&vault.scope);
+            let row = rows_at.row(vault);
+            let cells = decided
+                .entry(row.key())
+                .or_insert_with(|| row_cells(engine, &row, &cols))
+                .clone();
             MatrixRow {
                 id: vault.scope.id().to_string(),
                 label: vault.name.clone(),
                 principal: None,
                 via_app: None,
-                cells: row_cells(
-                    engine,
-                    &engine.prepare_assigned(&subject, &assigned, &target, via_app),
-                    &cols,
-                ),
+                cells,
             }
         })
         .collect();

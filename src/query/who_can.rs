@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
-use crate::eval::{Decision, Engine, Grant, Target, Verdict, access_policy};
+use crate::eval::bulk::TargetRows;
+use crate::eval::{Decision, Engine, Gathered, Grant, Target, Verdict, access_policy};
 use crate::model::{AccessPolicy, PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
 use crate::query::reach::{Grants, holders, reached};
@@ -147,34 +149,44 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
                 .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
         },
     };
+    let rows_at = TargetRows::new(engine, &target);
     let mut principals = Vec::new();
     for (id, app) in reached(engine, &holders(engine, &target, grants)) {
         let subject = engine.subject(&id);
-        // Screen with the fast path; build the full verdict (with its grant paths) only for those who can.
-        if engine.decide(&engine.prepare(&subject, &target, app.as_deref()), action)
-            == Decision::Denied
-        {
+        // Screen with the fast path; build the full verdict (with its grant paths) only for those who can,
+        // from what the screen gathered.
+        let row = rows_at.row(&subject, app.as_deref());
+        if engine.decide(&row, action) == Decision::Denied {
             continue;
         }
-        let verdict = engine.check(&subject, &target, action, app.as_deref(), None)?;
+        let entries = rows_at.entries_naming(&subject);
+        let gathered = Gathered {
+            entries: Some(&entries),
+            assignments: Some(row.assignments()),
+        };
+        let verdict =
+            engine.check_gathered(&subject, &target, action, app.as_deref(), None, gathered)?;
         principals.push(WhoCanEntry::from(verdict));
     }
-    principals.sort_by(|a, b| {
-        (a.display_name.to_lowercase(), &a.id, &a.via_app).cmp(&(
-            b.display_name.to_lowercase(),
-            &b.id,
-            &b.via_app,
-        ))
+    principals.sort_by_cached_key(|p| {
+        (
+            p.display_name.to_lowercase(),
+            p.id.clone(),
+            p.via_app.clone(),
+        )
     });
     let can_grant_themselves = match (action.plane, target.vault) {
-        (Plane::Data, Some(vault)) => escalations_for_vault(engine, vault)
-            .into_iter()
-            .filter(|f| {
-                !principals
-                    .iter()
-                    .any(|p| p.id == f.principal.id && p.decision == Decision::Allowed)
-            })
-            .collect(),
+        (Plane::Data, Some(vault)) => {
+            let allowed: FxHashSet<&str> = principals
+                .iter()
+                .filter(|p| p.decision == Decision::Allowed)
+                .map(|p| p.id.as_str())
+                .collect();
+            escalations_for_vault(engine, vault)
+                .into_iter()
+                .filter(|f| !allowed.contains(f.principal.id.as_str()))
+                .collect()
+        }
         _ => Vec::new(),
     };
     Ok(WhoCan {

@@ -1,0 +1,424 @@
+//! Fast-path rows for questions that share one side: one subject at every vault (the principal matrix), or
+//! many identities at one target (who-can, the vault matrix, self-escalation). [`Engine::prepare`] looks
+//! everything up again for each (subject, target) pair; here what the shared side contributes is gathered
+//! once, so each row costs only its own part. The rows are the ones `prepare` builds (the test suite
+//! compares every bulk answer with `check`).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::eval::closure::Ancestry;
+use crate::eval::fast::{DenyReach, Row, deny_reach};
+use crate::eval::{Engine, Subject, Target};
+use crate::model::{RoleAssignment, Scope, ScopeKind, Vault};
+
+/// What the scopes above a vault (its resource group and everything up to the root) hold for one subject.
+struct Above {
+    assignments: Vec<(usize, Option<usize>)>,
+    unattributable: Vec<usize>,
+    /// Deny assignments at those scopes (those that apply to child scopes), then those at management groups
+    /// the subscription may be under.
+    denies: Vec<(usize, DenyReach)>,
+    grant_gap: bool,
+    deny_gap: bool,
+    policy_gap: bool,
+}
+
+/// One subject's rows at many vaults. Sibling vaults share everything above them: that part is gathered
+/// once per parent scope, and each vault adds only what sits at the vault itself.
+pub struct VaultRows<'e, 'a> {
+    engine: &'e Engine<'a>,
+    subject: &'e Subject,
+    /// The subject and its groups: what the vault's access-policy entries are matched against.
+    ids: FxHashSet<&'e str>,
+    /// The subject's role assignments by scope key, with their role definitions.
+    assigned: FxHashMap<&'a str, Vec<(usize, Option<usize>)>>,
+    /// Assignments at management groups with a known role: (scope key, role definition).
+    at_management_groups: Vec<(&'a str, usize)>,
+    via_app: Option<String>,
+    /// By the key of a vault's resource group, and of its subscription.
+    above: FxHashMap<String, Above>,
+}
+
+/// The key of a scope's structural parent: the key with its last `segments` segments cut, as
+/// [`Scope::structural_parent`] cuts them (four for a vault, two for a resource group).
+fn parent_key(scope: &Scope, segments: usize) -> Option<&str> {
+    let key = scope.key();
+    let mut cut = key.len();
+    for _ in 0..segments {
+        cut = key.get(..cut)?.rfind('/')?;
+    }
+    key.get(..cut)
+}
+
+impl<'e, 'a> VaultRows<'e, 'a> {
+    pub fn new(engine: &'e Engine<'a>, subject: &'e Subject, via_app: Option<&str>) -> Self {
+        let s = engine.snapshot;
+        let mut assigned: FxHashMap<&'a str, Vec<(usize, Option<usize>)>> = FxHashMap::default();
+        let mut at_management_groups = Vec::new();
+        for id in subject.set.ids() {
+            for &i in engine.index.assignments_of.get(id).into_iter().flatten() {
+                let Some(a) = s.role_assignments.get(i) else {
+                    continue;
+                };
+                let role = engine
+                    .index
+                    .role_definition
+                    .get(&a.role_definition_guid)
+                    .copied();
+                assigned.entry(a.scope.key()).or_default().push((i, role));
+                if a.scope.kind() == ScopeKind::ManagementGroup
+                    && let Some(r) = role
+                {
+                    at_management_groups.push((a.scope.key(), r));
+                }
+            }
+        }
+        Self {
+            engine,
+            subject,
+            ids: subject.set.ids().collect(),
+            assigned,
+            at_management_groups,
+            via_app: via_app.map(str::to_ascii_lowercase),
+            above: FxHashMap::default(),
+        }
+    }
+
+    /// What the scopes from `scope` up hold for the subject, cached by the scope's key. A resource group's
+    /// ancestry is the group followed by its subscription's: that part is shared by the subscription's groups.
+    fn above(&mut self, key: &str, scope: &dyn Fn() -> Option<Scope>) -> bool {
+        if self.above.contains_key(key) {
+            return true;
+        }
+        let Some(scope) = scope() else {
+            return false;
+        };
+        let scope = &scope;
+        let above = match (scope.kind(), parent_key(scope, 2)) {
+            (ScopeKind::ResourceGroup, Some(up_key))
+                if self.above(up_key, &|| scope.structural_parent()) =>
+            {
+                let Some(up) = self.above.get(up_key) else {
+                    return false;
+                };
+                let mut own = self.own(scope, true);
+                own.assignments.extend_from_slice(&up.assignments);
+                own.denies.extend_from_slice(&up.denies);
+                own.unattributable.clone_from(&up.unattributable);
+                own.grant_gap |= up.grant_gap;
+                own.deny_gap |= up.deny_gap;
+                own.policy_gap |= up.policy_gap;
+                own
+            }
+            _ => self.gather(scope),
+        };
+        self.above.insert(key.to_string(), above);
+        true
+    }
+
+    /// What one scope itself holds for the subject; `above` when it is above the target, so that deny
+    /// assignments that do not apply to child scopes are left out.
+    fn own(&self, scope: &Scope, above: bool) -> Above {
+        let engine = self.engine;
+        let mut denies = Vec::new();
+        self.denies_at(scope, above, &mut denies);
+        let gap = |section: &str| {
+            !engine.snapshot.collection_errors.is_empty()
+                && engine
+                    .index
+                    .errors_at
+                    .get(scope.key())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&i| engine.snapshot.collection_errors.get(i))
+                    .any(|e| e.is_about(section))
+        };
+        Above {
+            assignments: self.assigned.get(scope.key()).cloned().unwrap_or_default(),
+            unattributable: Vec::new(),
+            denies,
+            grant_gap: gap("roleassignments"),
+            deny_gap: gap("denyassignments"),
+            policy_gap: gap("accesspolicies"),
+        }
+    }
+
+    /// [`VaultRows::above`] from the full ancestry of `scope`.
+    fn gather(&self, scope: &Scope) -> Above {
+        let engine = self.engine;
+        let ancestry = engine.index.ancestry(scope);
+        let assignments = ancestry
+            .scopes
+            .iter()
+            .filter_map(|scope| self.assigned.get(scope.key()))
+            .flatten()
+            .copied()
+            .collect();
+        let unattributable = if ancestry.unplaced_subscription {
+            self.at_management_groups
+                .iter()
+                .filter(|(key, _)| !ancestry.contains(key))
+                .map(|&(_, r)| r)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // A deny that does not apply to child scopes never reaches a vault from above it.
+        let mut denies = Vec::new();
+        for scope in &ancestry.scopes {
+            self.denies_at(scope, true, &mut denies);
+        }
+        denies.extend(self.unattributable_denies(&ancestry));
+        Above {
+            assignments,
+            unattributable,
+            denies,
+            grant_gap: engine.has_gap(&ancestry, "roleassignments"),
+            deny_gap: engine.has_gap(&ancestry, "denyassignments"),
+            policy_gap: engine.has_gap(&ancestry, "accesspolicies"),
+        }
+    }
+
+    fn denies_at(&self, scope: &Scope, above: bool, out: &mut Vec<(usize, DenyReach)>) {
+        let engine = self.engine;
+        for &i in engine
+            .index
+            .denies_at
+            .get(scope.key())
+            .into_iter()
+            .flatten()
+        {
+            let Some(d) = engine.snapshot.deny_assignments.get(i) else {
+                continue;
+            };
+            if above && d.do_not_apply_to_child_scopes {
+                continue;
+            }
+            let set = &self.subject.set;
+            if let Some(r) = deny_reach(d, |p| set.reach(p).is_some(), self.subject.groups_known) {
+                out.push((i, r));
+            }
+        }
+    }
+
+    fn unattributable_denies(&self, ancestry: &Ancestry) -> Vec<(usize, DenyReach)> {
+        if !ancestry.unplaced_subscription {
+            return Vec::new();
+        }
+        let rbac = crate::eval::rbac::Rbac {
+            snapshot: self.engine.snapshot,
+            index: &self.engine.index,
+        };
+        rbac.unattributable_denies(&self.subject.set, ancestry)
+            .map(|(i, _)| (i, DenyReach::Unsure))
+            .collect()
+    }
+
+    /// The row [`Engine::prepare`] builds for the subject at `vault`.
+    pub fn row(&mut self, vault: &'a Vault) -> Row<'a> {
+        let engine = self.engine;
+        let scope = &vault.scope;
+        let parent = match (scope.kind(), parent_key(scope, 4)) {
+            (ScopeKind::Vault, Some(key)) if self.above(key, &|| scope.structural_parent()) => key,
+            _ => {
+                let target = engine.target(scope);
+                return engine.prepare(self.subject, &target, self.via_app.as_deref());
+            }
+        };
+        let own = self.own(scope, false);
+        let Some(above) = self.above.get(parent) else {
+            let target = engine.target(scope);
+            return engine.prepare(self.subject, &target, self.via_app.as_deref());
+        };
+        let mut assignments = own.assignments;
+        assignments.extend_from_slice(&above.assignments);
+        let mut denies = own.denies;
+        denies.extend_from_slice(&above.denies);
+        let target_vault = engine
+            .index
+            .vault
+            .get(scope.key())
+            .and_then(|&i| engine.snapshot.vaults.get(i));
+        let via_app = self.via_app.as_deref();
+        let entries = target_vault
+            .map(|v| {
+                v.access_policies
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| self.ids.contains(e.object_id.as_str()))
+                    .filter(|(_, e)| {
+                        e.application_id.is_none() || e.application_id.as_deref() == via_app
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Row {
+            assignments,
+            unattributable: above.unattributable.clone(),
+            denies,
+            grant_gaps: !self.subject.groups_known || above.grant_gap || own.grant_gap,
+            deny_gaps: above.deny_gap || own.deny_gap,
+            entries,
+            policy_gaps: above.policy_gap || own.policy_gap,
+            vault: target_vault,
+            groups_known: self.subject.groups_known,
+            in_directory: self.subject.in_directory,
+            target_is_data_capable: true,
+        }
+    }
+}
+
+/// Many subjects' rows at one target: the assignments, deny assignments and access-policy entries at or
+/// above it are gathered once and indexed by the object id they name, so each row looks up only the
+/// subject's own ids.
+pub struct TargetRows<'e, 'a> {
+    engine: &'e Engine<'a>,
+    target: &'e Target<'a>,
+    /// Role assignments at or above the target, in ancestry order: (assignment, definition).
+    assignments: Vec<(usize, Option<usize>)>,
+    /// Positions in `assignments` by the object id they name.
+    assignments_of: FxHashMap<&'a str, Vec<usize>>,
+    /// Deny assignments at or above the target that apply there.
+    denies: Vec<usize>,
+    /// The vault's access-policy entries by object id.
+    entries_of: FxHashMap<&'a str, Vec<usize>>,
+    grant_gap: bool,
+    deny_gap: bool,
+    policy_gap: bool,
+}
+
+impl<'e, 'a> TargetRows<'e, 'a> {
+    pub fn new(engine: &'e Engine<'a>, target: &'e Target<'a>) -> Self {
+        let s = engine.snapshot;
+        let mut assignments = Vec::new();
+        let mut assignments_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
+        let mut denies = Vec::new();
+        for scope in &target.ancestry.scopes {
+            for &i in engine
+                .index
+                .assignments_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+            {
+                let Some(a): Option<&'a RoleAssignment> = s.role_assignments.get(i) else {
+                    continue;
+                };
+                let role = engine
+                    .index
+                    .role_definition
+                    .get(&a.role_definition_guid)
+                    .copied();
+                assignments_of
+                    .entry(a.principal_id.as_str())
+                    .or_default()
+                    .push(assignments.len());
+                assignments.push((i, role));
+            }
+            for &i in engine
+                .index
+                .denies_at
+                .get(scope.key())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(d) = s.deny_assignments.get(i)
+                    && (!d.do_not_apply_to_child_scopes || d.scope == target.scope)
+                {
+                    denies.push(i);
+                }
+            }
+        }
+        let mut entries_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
+        for (i, e) in target
+            .vault
+            .iter()
+            .flat_map(|v| v.access_policies.iter().enumerate())
+        {
+            entries_of.entry(e.object_id.as_str()).or_default().push(i);
+        }
+        Self {
+            engine,
+            target,
+            assignments,
+            assignments_of,
+            denies,
+            entries_of,
+            grant_gap: engine.has_gap(&target.ancestry, "roleassignments"),
+            deny_gap: engine.has_gap(&target.ancestry, "denyassignments"),
+            policy_gap: engine.has_gap(&target.ancestry, "accesspolicies"),
+        }
+    }
+
+    /// The row [`Engine::prepare`] builds for `subject` at the target.
+    pub fn row(&self, subject: &Subject, via_app: Option<&str>) -> Row<'a> {
+        let engine = self.engine;
+        let target = self.target;
+        if target.ancestry.unplaced_subscription {
+            // Assignments and denies at management groups the target may be under depend on the subject.
+            return engine.prepare(subject, target, via_app);
+        }
+        let set = &subject.set;
+        let mut positions: Vec<usize> = set
+            .ids()
+            .filter_map(|id| self.assignments_of.get(id))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        let assignments = positions
+            .into_iter()
+            .filter_map(|p| self.assignments.get(p).copied())
+            .collect();
+        let denies = self
+            .denies
+            .iter()
+            .filter_map(|&i| {
+                let d = engine.snapshot.deny_assignments.get(i)?;
+                deny_reach(d, |p| set.reach(p).is_some(), subject.groups_known).map(|r| (i, r))
+            })
+            .collect();
+        let via_app = via_app.map(str::to_ascii_lowercase);
+        let entries = match target.vault {
+            Some(vault) => {
+                self.entries_naming(subject)
+                    .into_iter()
+                    .filter(|&i| {
+                        vault.access_policies.get(i).is_some_and(|e| {
+                            e.application_id.is_none() || e.application_id == via_app
+                        })
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Row {
+            assignments,
+            unattributable: Vec::new(),
+            denies,
+            grant_gaps: !subject.groups_known || self.grant_gap,
+            deny_gaps: self.deny_gap,
+            entries,
+            policy_gaps: self.policy_gap,
+            vault: target.vault,
+            groups_known: subject.groups_known,
+            in_directory: subject.in_directory,
+            target_is_data_capable: target.scope.vault().is_some(),
+        }
+    }
+
+    /// The target vault's access-policy entries that name the subject or one of its groups, whatever
+    /// application they are bound to (positions, ascending).
+    pub fn entries_naming(&self, subject: &Subject) -> Vec<usize> {
+        let mut entries: Vec<usize> = subject
+            .set
+            .ids()
+            .filter_map(|id| self.entries_of.get(id))
+            .flatten()
+            .copied()
+            .collect();
+        entries.sort_unstable();
+        entries
+    }
+}
