@@ -7,8 +7,6 @@
 //! and deny lookups. It implements the same rules as `check`; the test suite compares the two on every
 //! fixture and on generated tenants.
 
-use std::collections::HashMap;
-
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
 use crate::eval::closure::Ancestry;
@@ -74,14 +72,6 @@ impl MatchCache {
                 .collect(),
         }
     }
-}
-
-/// One subject's role assignments by scope key (see [`Engine::assigned`]).
-#[derive(Debug, Default)]
-pub struct Assigned {
-    by_scope: HashMap<String, Vec<(usize, Option<usize>)>>,
-    /// Assignments at management groups with a known role: (scope key, role definition).
-    at_management_groups: Vec<(String, usize)>,
 }
 
 /// How a deny assignment relates to the subject, whatever the action.
@@ -268,53 +258,6 @@ impl<'a> Engine<'a> {
                 let role = self.index.role_definition.get(&a.role_definition_guid);
                 (i, a, role.copied())
             })
-    }
-
-    /// [`Engine::prepare`] for one subject at many targets: its assignments are gathered once, by scope.
-    pub fn assigned(&self, subject: &Subject) -> Assigned {
-        let mut out = Assigned::default();
-        for (i, a, role) in self.assignments_to(subject) {
-            out.by_scope
-                .entry(a.scope.key().to_string())
-                .or_default()
-                .push((i, role));
-            if a.scope.kind() == ScopeKind::ManagementGroup
-                && let Some(r) = role
-            {
-                out.at_management_groups
-                    .push((a.scope.key().to_string(), r));
-            }
-        }
-        out
-    }
-
-    /// [`Engine::prepare`] with the subject's assignments gathered by [`Engine::assigned`].
-    pub fn prepare_assigned(
-        &self,
-        subject: &Subject,
-        assigned: &Assigned,
-        target: &Target<'a>,
-        via_app: Option<&str>,
-    ) -> Row<'a> {
-        let ancestry = &target.ancestry;
-        let assignments = ancestry
-            .scopes
-            .iter()
-            .filter_map(|scope| assigned.by_scope.get(scope.key()))
-            .flatten()
-            .copied()
-            .collect();
-        let unattributable = if ancestry.unplaced_subscription {
-            assigned
-                .at_management_groups
-                .iter()
-                .filter(|(key, _)| !ancestry.contains(key))
-                .map(|&(_, r)| r)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        self.prepare_with(subject, target, via_app, assignments, unattributable)
     }
 
     fn prepare_with(
