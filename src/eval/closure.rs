@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::model::{Scope, ScopeKind, Snapshot};
 
 /// A group the principal belongs to, with the chain that reaches it.
@@ -59,28 +61,31 @@ impl Ancestry {
     }
 }
 
+/// Maps keyed by ids and scope keys. They hash with FxHash: the keys come from the snapshot being read, not from
+/// someone who could choose them to collide, and SipHash over long scope keys was a good part of building a
+/// large tenant's index.
 #[derive(Debug, Default)]
 pub struct Index {
-    pub principal: HashMap<String, usize>,
-    pub principal_by_app: HashMap<String, usize>,
-    member_of: HashMap<String, Vec<String>>,
-    members: HashMap<String, Vec<String>>,
-    mg_parent: HashMap<String, Scope>,
-    subscription_parent: HashMap<String, Scope>,
+    pub principal: FxHashMap<String, usize>,
+    pub principal_by_app: FxHashMap<String, usize>,
+    member_of: FxHashMap<String, Vec<String>>,
+    members: FxHashMap<String, Vec<String>>,
+    mg_parent: FxHashMap<String, Scope>,
+    subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
-    pub role_definition: HashMap<String, usize>,
-    pub assignments_at: HashMap<String, Vec<usize>>,
-    pub assignments_of: HashMap<String, Vec<usize>>,
-    pub eligibilities_at: HashMap<String, Vec<usize>>,
-    pub denies_at: HashMap<String, Vec<usize>>,
-    pub vault: HashMap<String, usize>,
-    pub errors_at: HashMap<String, Vec<usize>>,
-    pub items_of: HashMap<String, Vec<usize>>,
+    pub role_definition: FxHashMap<String, usize>,
+    pub assignments_at: FxHashMap<String, Vec<usize>>,
+    pub assignments_of: FxHashMap<String, Vec<usize>>,
+    pub eligibilities_at: FxHashMap<String, Vec<usize>>,
+    pub denies_at: FxHashMap<String, Vec<usize>>,
+    pub vault: FxHashMap<String, usize>,
+    pub errors_at: FxHashMap<String, Vec<usize>>,
+    pub items_of: FxHashMap<String, Vec<usize>>,
     /// Object ids named anywhere (assignments, policies, memberships) but absent from `principals`.
-    pub referenced_ids: HashSet<String>,
+    pub referenced_ids: FxHashSet<String>,
 }
 
-fn edge(map: &mut HashMap<String, Vec<String>>, key: &str, to: &str) {
+fn edge(map: &mut FxHashMap<String, Vec<String>>, key: &str, to: &str) {
     match map.get_mut(key) {
         Some(list) => list.push(to.to_string()),
         None => {
@@ -89,7 +94,7 @@ fn edge(map: &mut HashMap<String, Vec<String>>, key: &str, to: &str) {
     }
 }
 
-fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+fn push(map: &mut FxHashMap<String, Vec<usize>>, key: &str, i: usize) {
     // Most keys repeat (many assignments per scope): allocate the key only the first time.
     match map.get_mut(key) {
         Some(list) => list.push(i),
@@ -102,8 +107,9 @@ fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
 /// `map[key]` gets the positions of `key` in `keys`, ascending. Scopes loaded from a file share their text, so
 /// positions are first grouped by where the key is stored, without hashing or comparing the text; then each
 /// distinct key is looked up once. Equal keys stored apart still end up in one entry.
-fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item = &'k str>) {
-    let mut groups: HashMap<(usize, usize), usize> = HashMap::new();
+fn push_all<'k>(keys: impl Iterator<Item = &'k str>) -> FxHashMap<String, Vec<usize>> {
+    let mut map = FxHashMap::default();
+    let mut groups: FxHashMap<(usize, usize), usize> = FxHashMap::default();
     let mut lists: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, key) in keys.enumerate() {
         let at = *groups
@@ -116,9 +122,11 @@ fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item 
             list.push(i);
         }
     }
+    map.reserve(lists.len());
     for (key, list) in lists {
         match map.get_mut(key) {
             Some(existing) => {
+                let existing: &mut Vec<usize> = existing;
                 existing.extend(list);
                 existing.sort_unstable();
             }
@@ -127,18 +135,44 @@ fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item 
             }
         }
     }
+    map
 }
 
-impl Index {
-    pub fn build(s: &Snapshot) -> Self {
-        let mut ix = Index::default();
+/// The object ids the snapshot names (see [`Index::referenced_ids`]) that are not in `principal`, each once.
+fn unknown<'a>(
+    named: impl Iterator<Item = &'a String>,
+    principal: &FxHashMap<String, usize>,
+) -> FxHashSet<String> {
+    let mut out = FxHashSet::default();
+    for id in named {
+        if !principal.contains_key(id) && !out.contains(id) {
+            out.insert(id.clone());
+        }
+    }
+    out
+}
+
+/// The directory's maps but the principals: built on one thread while [`Placement`] is built on another.
+#[derive(Default)]
+struct Directory {
+    principal_by_app: FxHashMap<String, usize>,
+    member_of: FxHashMap<String, Vec<String>>,
+    members: FxHashMap<String, Vec<String>>,
+    mg_parent: FxHashMap<String, Scope>,
+    subscription_parent: FxHashMap<String, Scope>,
+    role_definition: FxHashMap<String, usize>,
+    vault: FxHashMap<String, usize>,
+    errors_at: FxHashMap<String, Vec<usize>>,
+    /// Ids named by memberships and access policies but not in `principals`.
+    unknown: FxHashSet<String>,
+}
+
+impl Directory {
+    fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
+        let mut ix = Directory::default();
         // Sized up front: rehashing maps of long string keys is a good part of building a large index.
-        ix.principal.reserve(s.principals.len());
         ix.member_of.reserve(s.principals.len());
-        ix.assignments_at.reserve(s.role_assignments.len() / 4);
-        ix.assignments_of.reserve(s.role_assignments.len() / 2);
         for (i, p) in s.principals.iter().enumerate() {
-            ix.principal.insert(p.id.clone(), i);
             if let Some(app) = &p.app_id {
                 ix.principal_by_app.entry(app.clone()).or_insert(i);
             }
@@ -158,60 +192,107 @@ impl Index {
                     .or_insert_with(|| g.scope.clone());
             }
         }
-        ix.tenant_root = s.tenant_id.as_ref().and_then(|t| {
-            Scope::parse(&format!(
-                "/providers/Microsoft.Management/managementGroups/{t}"
-            ))
-            .ok()
-        });
         for (i, d) in s.role_definitions.iter().enumerate() {
             ix.role_definition.entry(d.guid.clone()).or_insert(i);
         }
-        push_all(
-            &mut ix.assignments_at,
-            s.role_assignments.iter().map(|a| a.scope.key()),
-        );
-        for (i, a) in s.role_assignments.iter().enumerate() {
-            push(&mut ix.assignments_of, a.principal_id.as_str(), i);
-        }
-        push_all(
-            &mut ix.eligibilities_at,
-            s.role_eligibilities.iter().map(|a| a.scope.key()),
-        );
-        push_all(
-            &mut ix.denies_at,
-            s.deny_assignments.iter().map(|d| d.scope.key()),
-        );
+        ix.vault.reserve(s.vaults.len());
         for (i, v) in s.vaults.iter().enumerate() {
             ix.vault.insert(v.scope.key().to_string(), i);
         }
         for (i, e) in s.collection_errors.iter().enumerate() {
             push(&mut ix.errors_at, e.scope.key(), i);
         }
-        push_all(
-            &mut ix.items_of,
-            s.vault_items.iter().map(|i| i.vault.key()),
+        // Each distinct id once: the membership maps already hold them as keys.
+        let named = ix.member_of.keys().chain(ix.members.keys()).chain(
+            s.vaults
+                .iter()
+                .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
         );
-        // Each distinct id once: the assignment and membership maps above already hold them as keys.
-        let named = ix
-            .assignments_of
-            .keys()
-            .chain(ix.member_of.keys())
-            .chain(ix.members.keys())
-            .chain(
-                s.vaults
-                    .iter()
-                    .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
-            )
-            .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
-        let mut referenced = HashSet::new();
-        for id in named {
-            if !ix.principal.contains_key(id) && !referenced.contains(id) {
-                referenced.insert(id.clone());
-            }
-        }
-        ix.referenced_ids = referenced;
+        ix.unknown = unknown(named, principal);
         ix
+    }
+}
+
+/// Where assignments, deny assignments and vault items sit, and whom assignments name.
+struct Placement {
+    assignments_at: FxHashMap<String, Vec<usize>>,
+    assignments_of: FxHashMap<String, Vec<usize>>,
+    eligibilities_at: FxHashMap<String, Vec<usize>>,
+    denies_at: FxHashMap<String, Vec<usize>>,
+    items_of: FxHashMap<String, Vec<usize>>,
+    /// Ids named by assignments and eligibilities but not in `principals`.
+    unknown: FxHashSet<String>,
+}
+
+impl Placement {
+    fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
+        let mut assignments_of = FxHashMap::default();
+        assignments_of.reserve(s.role_assignments.len() / 2);
+        for (i, a) in s.role_assignments.iter().enumerate() {
+            push(&mut assignments_of, a.principal_id.as_str(), i);
+        }
+        let named = assignments_of
+            .keys()
+            .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
+        let unknown = unknown(named, principal);
+        Placement {
+            assignments_at: push_all(s.role_assignments.iter().map(|a| a.scope.key())),
+            assignments_of,
+            eligibilities_at: push_all(s.role_eligibilities.iter().map(|a| a.scope.key())),
+            denies_at: push_all(s.deny_assignments.iter().map(|d| d.scope.key())),
+            items_of: push_all(s.vault_items.iter().map(|i| i.vault.key())),
+            unknown,
+        }
+    }
+}
+
+impl Index {
+    /// Builds the maps on two threads: apart from the principals, which both use, they are independent of
+    /// each other, and loading a large tenant is something users wait for.
+    pub fn build(s: &Snapshot) -> Self {
+        let mut principal = FxHashMap::default();
+        principal.reserve(s.principals.len());
+        for (i, p) in s.principals.iter().enumerate() {
+            principal.insert(p.id.clone(), i);
+        }
+        let (directory, placement) = std::thread::scope(|scope| {
+            let principal = &principal;
+            let placement = scope.spawn(move || Placement::build(s, principal));
+            let directory = Directory::build(s, principal);
+            let placement = placement
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (directory, placement)
+        });
+        let (mut referenced, more) = if directory.unknown.len() >= placement.unknown.len() {
+            (directory.unknown, placement.unknown)
+        } else {
+            (placement.unknown, directory.unknown)
+        };
+        referenced.extend(more);
+        Index {
+            principal,
+            principal_by_app: directory.principal_by_app,
+            member_of: directory.member_of,
+            members: directory.members,
+            mg_parent: directory.mg_parent,
+            subscription_parent: directory.subscription_parent,
+            tenant_root: s.tenant_id.as_ref().and_then(|t| {
+                Scope::parse(&format!(
+                    "/providers/Microsoft.Management/managementGroups/{t}"
+                ))
+                .ok()
+            }),
+            role_definition: directory.role_definition,
+            assignments_at: placement.assignments_at,
+            assignments_of: placement.assignments_of,
+            eligibilities_at: placement.eligibilities_at,
+            denies_at: placement.denies_at,
+            vault: directory.vault,
+            errors_at: directory.errors_at,
+            items_of: placement.items_of,
+            referenced_ids: referenced,
+        }
     }
 
     /// The principal and its transitive groups, breadth first so each chain is a shortest one.

@@ -7,11 +7,12 @@
 //! The raw snapshot is consumed: its strings move into the model instead of being copied, and JSON paths
 //! are only rendered for the fields a problem or warning names (see [`At`]).
 
+mod assignments;
 mod rbac;
+mod seen;
 mod vault;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lenient::Field;
 use super::path::At;
@@ -27,10 +28,16 @@ pub struct Ctx {
     pub warnings: Vec<Warning>,
     /// Scopes parsed so far, by their text as written: most assignments sit on a few thousand scopes, and
     /// one parsed scope is then shared by all of them.
-    scopes: HashMap<String, Scope>,
+    scopes: FxHashMap<String, Scope>,
 }
 
 impl Ctx {
+    /// `later`'s problems and warnings after these.
+    fn append(&mut self, mut later: Ctx) {
+        self.problems.append(&mut later.problems);
+        self.warnings.append(&mut later.warnings);
+    }
+
     fn problem(&mut self, path: &At, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_string(),
@@ -94,8 +101,20 @@ impl Ctx {
     /// before the elements are read. The elements are handed out one by one, so each raw element is dropped
     /// as soon as it has been converted.
     fn items<T>(&mut self, list: List<T>, path: &At, expected: &str) -> Elements<T> {
+        let values = self.checked(list, path, expected);
+        let bad = values
+            .iter()
+            .filter(|f| !matches!(f, Field::Value(_)))
+            .count();
+        Elements {
+            left: values.len() - bad,
+            inner: values.into_iter().enumerate(),
+        }
+    }
+
+    /// The elements of an optional array, after reporting those that are not of the `expected` type.
+    fn checked<T>(&mut self, list: List<T>, path: &At, expected: &str) -> Vec<Field<T>> {
         let values = self.opt(list, path, "an array").unwrap_or_default();
-        let mut bad = 0;
         for (i, field) in values.iter().enumerate() {
             let found = match field {
                 Field::Value(_) => continue,
@@ -106,12 +125,8 @@ impl Ctx {
                 &path.index(i),
                 format!("expected {expected}, found {found}"),
             );
-            bad += 1;
         }
-        Elements {
-            left: values.len() - bad,
-            inner: values.into_iter().enumerate(),
-        }
+        values
     }
 
     fn strings(&mut self, list: List<String>, path: &At) -> Vec<String> {
@@ -223,57 +238,6 @@ fn kinds(want: &[ScopeKind]) -> String {
         .join(" or ")
 }
 
-/// Case-insensitive duplicate detection without keeping a lower-cased copy of every id: entries are found by
-/// a hash of the lower-cased text, and a hash match is confirmed against the entry already kept, so that a
-/// collision never drops anything.
-#[derive(Default)]
-struct SeenIds {
-    hasher: std::collections::hash_map::RandomState,
-    first: HashMap<u64, usize>,
-    /// Further entries whose hash collides with an earlier, different id (practically never used).
-    more: HashMap<u64, Vec<usize>>,
-}
-
-impl SeenIds {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            first: HashMap::with_capacity(n),
-            ..Self::default()
-        }
-    }
-
-    fn hash(&self, id: &str) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        for chunk in id.as_bytes().chunks(64) {
-            let mut buf = [0u8; 64];
-            let buf = &mut buf[..chunk.len()];
-            buf.copy_from_slice(chunk);
-            buf.make_ascii_lowercase();
-            h.write(buf);
-        }
-        h.finish()
-    }
-
-    /// Records `id` as entry `at` unless an equal id (ignoring ASCII case) was recorded before; `kept(i)`
-    /// gives the id of entry `i`. True when `id` is new.
-    fn insert<'k>(&mut self, id: &str, at: usize, kept: impl Fn(usize) -> &'k str) -> bool {
-        let hash = self.hash(id);
-        let Some(&first) = self.first.get(&hash) else {
-            self.first.insert(hash, at);
-            return true;
-        };
-        let more = self.more.entry(hash).or_default();
-        if std::iter::once(first)
-            .chain(more.iter().copied())
-            .any(|i| kept(i).eq_ignore_ascii_case(id))
-        {
-            return false;
-        }
-        more.push(at);
-        true
-    }
-}
-
 pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let version = At::Top("kvaccessSnapshot");
     match &raw.kvaccess_snapshot {
@@ -311,20 +275,61 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
-    snapshot.management_groups = management_groups(raw.management_groups, ctx);
-    snapshot.subscriptions = subscriptions(raw.subscriptions, ctx);
-    snapshot.resource_groups = resource_groups(raw.resource_groups, ctx);
-    snapshot.vaults = vault::vaults(raw.vaults, ctx);
-    snapshot.role_definitions = rbac::role_definitions(raw.role_definitions, ctx);
-    snapshot.role_assignments =
-        rbac::role_assignments(raw.role_assignments, &At::Top("roleAssignments"), ctx);
-    snapshot.role_eligibilities =
-        rbac::role_assignments(raw.role_eligibilities, &At::Top("roleEligibilities"), ctx);
-    snapshot.deny_assignments = rbac::deny_assignments(raw.deny_assignments, ctx);
-    snapshot.principals = principals(raw.principals, ctx);
-    snapshot.group_memberships = group_memberships(raw.group_memberships, ctx);
-    snapshot.vault_items = vault::vault_items(raw.vault_items, ctx);
-    snapshot.collection_errors = collection_errors(raw.collection_errors, ctx);
+    let RawSnapshot {
+        management_groups: raw_management_groups,
+        subscriptions: raw_subscriptions,
+        resource_groups: raw_resource_groups,
+        vaults: raw_vaults,
+        role_definitions: raw_role_definitions,
+        role_assignments: raw_role_assignments,
+        role_eligibilities: raw_role_eligibilities,
+        deny_assignments: raw_deny_assignments,
+        principals: raw_principals,
+        group_memberships: raw_group_memberships,
+        vault_items: raw_vault_items,
+        collection_errors: raw_collection_errors,
+        ..
+    } = raw;
+    // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
+    // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
+    let top = At::Top("roleAssignments");
+    let mut assignments_ctx = Ctx::default();
+    let mut raw_assignments = assignments_ctx.checked(raw_role_assignments, &top, "an object");
+    let total = raw_assignments.len();
+    let mid = total / 2;
+    let (first_raw, second_raw) = raw_assignments.split_at_mut(mid);
+    let mut after = Ctx::default();
+    let halves = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let half = assignments::half(second_raw, mid, 0, &top);
+            let ctx = &mut after;
+            snapshot.role_eligibilities = assignments::role_assignments(
+                raw_role_eligibilities,
+                &At::Top("roleEligibilities"),
+                ctx,
+            );
+            snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
+            snapshot.principals = principals(raw_principals, ctx);
+            snapshot.group_memberships = group_memberships(raw_group_memberships, ctx);
+            snapshot.vault_items = vault::vault_items(raw_vault_items, ctx);
+            snapshot.collection_errors = collection_errors(raw_collection_errors, ctx);
+            half
+        });
+        let first = assignments::half(first_raw, 0, total, &top);
+        snapshot.management_groups = management_groups(raw_management_groups, ctx);
+        snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
+        snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
+        snapshot.vaults = vault::vaults(raw_vaults, ctx);
+        snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        vec![first, second]
+    });
+    drop(raw_assignments);
+    snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
+    ctx.append(assignments_ctx);
+    ctx.append(after);
     snapshot
 }
 
@@ -448,7 +453,7 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
 
 fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     let top = At::Top("resourceGroups");
     for (i, rg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
@@ -475,22 +480,24 @@ fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceG
 }
 
 fn principal_kind(odata_type: Option<&str>, p: &RawPrincipal) -> PrincipalKind {
-    let odata = odata_type.map(|t| t.trim_start_matches('#').to_ascii_lowercase());
-    match odata.as_deref() {
-        Some("microsoft.graph.user") => return PrincipalKind::User,
-        Some("microsoft.graph.group") => return PrincipalKind::Group,
-        Some("microsoft.graph.serviceprincipal") => {
-            let mi = p
-                .service_principal_type
-                .get()
-                .is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"));
-            return if mi {
-                PrincipalKind::ManagedIdentity
-            } else {
-                PrincipalKind::ServicePrincipal
-            };
-        }
-        _ => {}
+    let odata = odata_type.map_or("", |t| t.trim_start_matches('#'));
+    let is = |name: &str| odata.eq_ignore_ascii_case(name);
+    if is("microsoft.graph.user") {
+        return PrincipalKind::User;
+    }
+    if is("microsoft.graph.group") {
+        return PrincipalKind::Group;
+    }
+    if is("microsoft.graph.serviceprincipal") {
+        let mi = p
+            .service_principal_type
+            .get()
+            .is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"));
+        return if mi {
+            PrincipalKind::ManagedIdentity
+        } else {
+            PrincipalKind::ServicePrincipal
+        };
     }
     // `directoryObject` or no type at all: infer from the fields Graph returns for each kind.
     if p.service_principal_type
@@ -512,7 +519,7 @@ fn principal_kind(odata_type: Option<&str>, p: &RawPrincipal) -> PrincipalKind {
 fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Principal> {
     let mut out: Vec<Principal> = Vec::new();
     // Lower-cased id → index in `list`, for the duplicate warning.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
     let top = At::Top("principals");
     let items = ctx.items(list, &top, "an object");
     out.reserve(items.len());
