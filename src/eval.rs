@@ -5,6 +5,7 @@ pub mod access_policy;
 pub mod closure;
 pub mod condition;
 pub mod fast;
+mod membership;
 pub mod network;
 pub mod pattern;
 pub mod rbac;

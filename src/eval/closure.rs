@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
 /// A group the principal belongs to, with the chain that reaches it.
@@ -68,8 +69,7 @@ impl Ancestry {
 pub struct Index {
     pub principal: FxHashMap<String, usize>,
     pub principal_by_app: FxHashMap<String, usize>,
-    member_of: FxHashMap<String, Vec<String>>,
-    members: FxHashMap<String, Vec<String>>,
+    memberships: Memberships,
     mg_parent: FxHashMap<String, Scope>,
     subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
@@ -83,15 +83,6 @@ pub struct Index {
     pub items_of: FxHashMap<String, Vec<usize>>,
     /// Object ids named anywhere (assignments, policies, memberships) but absent from `principals`.
     pub referenced_ids: FxHashSet<String>,
-}
-
-fn edge(map: &mut FxHashMap<String, Vec<String>>, key: &str, to: &str) {
-    match map.get_mut(key) {
-        Some(list) => list.push(to.to_string()),
-        None => {
-            map.insert(key.to_string(), vec![to.to_string()]);
-        }
-    }
 }
 
 fn push(map: &mut FxHashMap<String, Vec<usize>>, key: &str, i: usize) {
@@ -140,13 +131,13 @@ fn push_all<'k>(keys: impl Iterator<Item = &'k str>) -> FxHashMap<String, Vec<us
 
 /// The object ids the snapshot names (see [`Index::referenced_ids`]) that are not in `principal`, each once.
 fn unknown<'a>(
-    named: impl Iterator<Item = &'a String>,
+    named: impl Iterator<Item = &'a str>,
     principal: &FxHashMap<String, usize>,
 ) -> FxHashSet<String> {
     let mut out = FxHashSet::default();
     for id in named {
         if !principal.contains_key(id) && !out.contains(id) {
-            out.insert(id.clone());
+            out.insert(id.to_string());
         }
     }
     out
@@ -156,8 +147,7 @@ fn unknown<'a>(
 #[derive(Default)]
 struct Directory {
     principal_by_app: FxHashMap<String, usize>,
-    member_of: FxHashMap<String, Vec<String>>,
-    members: FxHashMap<String, Vec<String>>,
+    memberships: Memberships,
     mg_parent: FxHashMap<String, Scope>,
     subscription_parent: FxHashMap<String, Scope>,
     role_definition: FxHashMap<String, usize>,
@@ -170,17 +160,12 @@ struct Directory {
 impl Directory {
     fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
         let mut ix = Directory::default();
-        // Sized up front: rehashing maps of long string keys is a good part of building a large index.
-        ix.member_of.reserve(s.principals.len());
         for (i, p) in s.principals.iter().enumerate() {
             if let Some(app) = &p.app_id {
                 ix.principal_by_app.entry(app.clone()).or_insert(i);
             }
         }
-        for m in &s.group_memberships {
-            edge(&mut ix.member_of, &m.member_id, &m.group_id);
-            edge(&mut ix.members, &m.group_id, &m.member_id);
-        }
+        ix.memberships = Memberships::build(&s.group_memberships);
         for g in &s.management_groups {
             if let Some(parent) = &g.parent {
                 ix.mg_parent
@@ -202,11 +187,10 @@ impl Directory {
         for (i, e) in s.collection_errors.iter().enumerate() {
             push(&mut ix.errors_at, e.scope.key(), i);
         }
-        // Each distinct id once: the membership maps already hold them as keys.
-        let named = ix.member_of.keys().chain(ix.members.keys()).chain(
+        let named = ix.memberships.ids().chain(
             s.vaults
                 .iter()
-                .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
+                .flat_map(|v| v.access_policies.iter().map(|p| p.object_id.as_str())),
         );
         ix.unknown = unknown(named, principal);
         ix
@@ -231,9 +215,11 @@ impl Placement {
         for (i, a) in s.role_assignments.iter().enumerate() {
             push(&mut assignments_of, a.principal_id.as_str(), i);
         }
+        // Each distinct id once: the assignment map already holds them as keys.
         let named = assignments_of
             .keys()
-            .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
+            .map(String::as_str)
+            .chain(s.role_eligibilities.iter().map(|a| a.principal_id.as_str()));
         let unknown = unknown(named, principal);
         Placement {
             assignments_at: push_all(s.role_assignments.iter().map(|a| a.scope.key())),
@@ -273,8 +259,7 @@ impl Index {
         Index {
             principal,
             principal_by_app: directory.principal_by_app,
-            member_of: directory.member_of,
-            members: directory.members,
+            memberships: directory.memberships,
             mg_parent: directory.mg_parent,
             subscription_parent: directory.subscription_parent,
             tenant_root: s.tenant_id.as_ref().and_then(|t| {
@@ -301,21 +286,21 @@ impl Index {
             principal_id: principal_id.to_string(),
             ..PrincipalSet::default()
         };
-        let mut queue: VecDeque<(String, Vec<String>)> = VecDeque::new();
-        queue.push_back((principal_id.to_string(), Vec::new()));
+        let mut queue: VecDeque<(&str, Vec<String>)> = VecDeque::new();
+        queue.push_back((principal_id, Vec::new()));
         while let Some((id, chain)) = queue.pop_front() {
-            for group in self.member_of.get(&id).into_iter().flatten() {
+            for group in self.memberships.groups_of(id) {
                 if group == principal_id || set.by_id.contains_key(group) {
                     continue; // cycles and diamonds: first (shortest) chain wins
                 }
                 let mut next = chain.clone();
-                next.push(group.clone());
-                set.by_id.insert(group.clone(), set.groups.len());
+                next.push(group.to_string());
+                set.by_id.insert(group.to_string(), set.groups.len());
                 set.groups.push(Membership {
-                    group_id: group.clone(),
+                    group_id: group.to_string(),
                     chain: next.clone(),
                 });
-                queue.push_back((group.clone(), next));
+                queue.push_back((group, next));
             }
         }
         set
@@ -328,15 +313,15 @@ impl Index {
         let mut queue: VecDeque<(&str, Vec<String>)> =
             VecDeque::from([(group_id, vec![group_id.to_string()])]);
         while let Some((group, chain)) = queue.pop_front() {
-            for member in self.members.get(group).into_iter().flatten() {
-                if !seen.insert(member.as_str()) {
+            for member in self.memberships.members_of(group) {
+                if !seen.insert(member) {
                     continue;
                 }
-                out.push((member.clone(), chain.clone()));
-                if self.members.contains_key(member) {
-                    let mut next = vec![member.clone()];
+                out.push((member.to_string(), chain.clone()));
+                if self.memberships.has_members(member) {
+                    let mut next = vec![member.to_string()];
                     next.extend(chain.iter().cloned());
-                    queue.push_back((member.as_str(), next));
+                    queue.push_back((member, next));
                 }
             }
         }
@@ -344,7 +329,7 @@ impl Index {
     }
 
     pub fn is_group_with_members(&self, id: &str) -> bool {
-        self.members.contains_key(id)
+        self.memberships.has_members(id)
     }
 
     /// The target and every scope above it, up to the root.
