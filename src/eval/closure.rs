@@ -143,7 +143,8 @@ fn unknown<'a>(
     out
 }
 
-/// The directory's maps but the principals: built on one thread while [`Placement`] is built on another.
+/// The other maps (the directory but its principals, the hierarchy, vaults and their items): built on one
+/// thread while [`Placement`] is built on another.
 #[derive(Default)]
 struct Directory {
     principal_by_app: FxHashMap<String, usize>,
@@ -153,6 +154,7 @@ struct Directory {
     role_definition: FxHashMap<String, usize>,
     vault: FxHashMap<String, usize>,
     errors_at: FxHashMap<String, Vec<usize>>,
+    items_of: FxHashMap<String, Vec<usize>>,
     /// Ids named by memberships and access policies but not in `principals`.
     unknown: FxHashSet<String>,
 }
@@ -187,6 +189,7 @@ impl Directory {
         for (i, e) in s.collection_errors.iter().enumerate() {
             push(&mut ix.errors_at, e.scope.key(), i);
         }
+        ix.items_of = push_all(s.vault_items.iter().map(|i| i.vault.key()));
         let named = ix.memberships.ids().chain(
             s.vaults
                 .iter()
@@ -197,13 +200,12 @@ impl Directory {
     }
 }
 
-/// Where assignments, deny assignments and vault items sit, and whom assignments name.
+/// Where assignments and deny assignments sit, and whom assignments name.
 struct Placement {
     assignments_at: FxHashMap<String, Vec<usize>>,
     assignments_of: FxHashMap<String, Vec<usize>>,
     eligibilities_at: FxHashMap<String, Vec<usize>>,
     denies_at: FxHashMap<String, Vec<usize>>,
-    items_of: FxHashMap<String, Vec<usize>>,
     /// Ids named by assignments and eligibilities but not in `principals`.
     unknown: FxHashSet<String>,
 }
@@ -226,7 +228,6 @@ impl Placement {
             assignments_of,
             eligibilities_at: push_all(s.role_eligibilities.iter().map(|a| a.scope.key())),
             denies_at: push_all(s.deny_assignments.iter().map(|d| d.scope.key())),
-            items_of: push_all(s.vault_items.iter().map(|i| i.vault.key())),
             unknown,
         }
     }
@@ -275,7 +276,7 @@ impl Index {
             denies_at: placement.denies_at,
             vault: directory.vault,
             errors_at: directory.errors_at,
-            items_of: placement.items_of,
+            items_of: directory.items_of,
             referenced_ids: referenced,
         }
     }

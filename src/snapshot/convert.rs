@@ -299,7 +299,8 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let total = raw_assignments.len();
     let mid = total / 2;
     let (first_raw, second_raw) = raw_assignments.split_at_mut(mid);
-    let mut after = Ctx::default();
+    // The other sections by the thread that has less to do, each run of them with problems of its own.
+    let (mut after, mut items_ctx, mut last) = (Ctx::default(), Ctx::default(), Ctx::default());
     let halves = std::thread::scope(|scope| {
         let second = scope.spawn(|| {
             let half = assignments::half(second_raw, mid, 0, &top);
@@ -312,8 +313,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
             snapshot.principals = directory::principals(raw_principals, ctx);
             snapshot.group_memberships = directory::group_memberships(raw_group_memberships, ctx);
-            snapshot.vault_items = vault::vault_items(raw_vault_items, ctx);
-            snapshot.collection_errors = collection_errors(raw_collection_errors, ctx);
+            snapshot.collection_errors = collection_errors(raw_collection_errors, &mut last);
             half
         });
         let first = assignments::half(first_raw, 0, total, &top);
@@ -322,6 +322,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
         snapshot.vaults = vault::vaults(raw_vaults, ctx);
         snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
+        snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
         let second = second
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -331,6 +332,8 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
     ctx.append(assignments_ctx);
     ctx.append(after);
+    ctx.append(items_ctx);
+    ctx.append(last);
     snapshot
 }
 

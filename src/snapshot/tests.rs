@@ -213,7 +213,9 @@ fn a_duplicate_assignment_reports_only_what_was_found_before_it_was_recognised()
             typed,
         ],
         "roleEligibilities": [assignment("e0", json!(7))],
-        "principals": [{ "id": 5 }]
+        "principals": [{ "id": 5 }],
+        "vaultItems": [5],
+        "collectionErrors": [true]
     });
     assert_eq!(
         problems(&doc),
@@ -233,6 +235,8 @@ fn a_duplicate_assignment_reports_only_what_was_found_before_it_was_recognised()
                 "expected a string, found a number"
             ),
             problem("principals[0].id", "expected a string, found a number"),
+            problem("vaultItems[0]", "expected an object, found a number"),
+            problem("collectionErrors[0]", "expected an object, found a boolean"),
         ]
     );
 }
