@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod closure;
 pub mod condition;
 pub mod fast;
+mod membership;
 pub mod network;
 pub mod pattern;
 pub mod rbac;

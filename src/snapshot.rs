@@ -1,9 +1,11 @@
 //! The versioned snapshot file ⇄ model: loading with every problem reported, saving atomically.
 
 mod convert;
+mod halves;
 pub mod lenient;
 mod path;
 mod raw;
+mod split;
 mod write;
 
 use std::io::Write as _;
@@ -28,6 +30,16 @@ pub fn parse(text: &str, source: &Path) -> Result<Snapshot, LoadError> {
 fn read_raw(text: &str, source: &Path) -> Result<raw::RawSnapshot, LoadError> {
     // Windows tools (PowerShell 5's Out-File, Notepad) start UTF-8 files with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Two threads when the text is a plain object; anything else, and every syntax error, is left to the
+    // one-thread parse, which reports it with its line and column.
+    match halves::read(text) {
+        Some(raw) => Ok(raw),
+        None => read_raw_serial(text, source),
+    }
+}
+
+/// [`read_raw`] on this thread only.
+fn read_raw_serial(text: &str, source: &Path) -> Result<raw::RawSnapshot, LoadError> {
     // Read through `Field` so that a document that is not an object is reported as such: serde would
     // otherwise fill the struct from an array positionally and accept `[1]` as an empty snapshot.
     let top: Field<raw::RawSnapshot> =

@@ -3,6 +3,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
 /// A group the principal belongs to, with the chain that reaches it.
@@ -59,37 +62,30 @@ impl Ancestry {
     }
 }
 
+/// Maps keyed by ids and scope keys. They hash with FxHash: the keys come from the snapshot being read, not from
+/// someone who could choose them to collide, and SipHash over long scope keys was a good part of building a
+/// large tenant's index.
 #[derive(Debug, Default)]
 pub struct Index {
-    pub principal: HashMap<String, usize>,
-    pub principal_by_app: HashMap<String, usize>,
-    member_of: HashMap<String, Vec<String>>,
-    members: HashMap<String, Vec<String>>,
-    mg_parent: HashMap<String, Scope>,
-    subscription_parent: HashMap<String, Scope>,
+    pub principal: FxHashMap<String, usize>,
+    pub principal_by_app: FxHashMap<String, usize>,
+    memberships: Memberships,
+    mg_parent: FxHashMap<String, Scope>,
+    subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
-    pub role_definition: HashMap<String, usize>,
-    pub assignments_at: HashMap<String, Vec<usize>>,
-    pub assignments_of: HashMap<String, Vec<usize>>,
-    pub eligibilities_at: HashMap<String, Vec<usize>>,
-    pub denies_at: HashMap<String, Vec<usize>>,
-    pub vault: HashMap<String, usize>,
-    pub errors_at: HashMap<String, Vec<usize>>,
-    pub items_of: HashMap<String, Vec<usize>>,
+    pub role_definition: FxHashMap<String, usize>,
+    pub assignments_at: FxHashMap<String, Vec<usize>>,
+    pub assignments_of: FxHashMap<String, Vec<usize>>,
+    pub eligibilities_at: FxHashMap<String, Vec<usize>>,
+    pub denies_at: FxHashMap<String, Vec<usize>>,
+    pub vault: FxHashMap<String, usize>,
+    pub errors_at: FxHashMap<String, Vec<usize>>,
+    pub items_of: FxHashMap<String, Vec<usize>>,
     /// Object ids named anywhere (assignments, policies, memberships) but absent from `principals`.
-    pub referenced_ids: HashSet<String>,
+    pub referenced_ids: FxHashSet<String>,
 }
 
-fn edge(map: &mut HashMap<String, Vec<String>>, key: &str, to: &str) {
-    match map.get_mut(key) {
-        Some(list) => list.push(to.to_string()),
-        None => {
-            map.insert(key.to_string(), vec![to.to_string()]);
-        }
-    }
-}
-
-fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+fn push(map: &mut FxHashMap<String, Vec<usize>>, key: &str, i: usize) {
     // Most keys repeat (many assignments per scope): allocate the key only the first time.
     match map.get_mut(key) {
         Some(list) => list.push(i),
@@ -102,8 +98,9 @@ fn push(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
 /// `map[key]` gets the positions of `key` in `keys`, ascending. Scopes loaded from a file share their text, so
 /// positions are first grouped by where the key is stored, without hashing or comparing the text; then each
 /// distinct key is looked up once. Equal keys stored apart still end up in one entry.
-fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item = &'k str>) {
-    let mut groups: HashMap<(usize, usize), usize> = HashMap::new();
+fn push_all<'k>(keys: impl Iterator<Item = &'k str>) -> FxHashMap<String, Vec<usize>> {
+    let mut map = FxHashMap::default();
+    let mut groups: FxHashMap<(usize, usize), usize> = FxHashMap::default();
     let mut lists: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, key) in keys.enumerate() {
         let at = *groups
@@ -116,9 +113,11 @@ fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item 
             list.push(i);
         }
     }
+    map.reserve(lists.len());
     for (key, list) in lists {
         match map.get_mut(key) {
             Some(existing) => {
+                let existing: &mut Vec<usize> = existing;
                 existing.extend(list);
                 existing.sort_unstable();
             }
@@ -127,26 +126,48 @@ fn push_all<'k>(map: &mut HashMap<String, Vec<usize>>, keys: impl Iterator<Item 
             }
         }
     }
+    map
 }
 
-impl Index {
-    pub fn build(s: &Snapshot) -> Self {
-        let mut ix = Index::default();
-        // Sized up front: rehashing maps of long string keys is a good part of building a large index.
-        ix.principal.reserve(s.principals.len());
-        ix.member_of.reserve(s.principals.len());
-        ix.assignments_at.reserve(s.role_assignments.len() / 4);
-        ix.assignments_of.reserve(s.role_assignments.len() / 2);
+/// The object ids the snapshot names (see [`Index::referenced_ids`]) that are not in `principal`, each once.
+fn unknown<'a>(
+    named: impl Iterator<Item = &'a str>,
+    principal: &FxHashMap<String, usize>,
+) -> FxHashSet<String> {
+    let mut out = FxHashSet::default();
+    for id in named {
+        if !principal.contains_key(id) && !out.contains(id) {
+            out.insert(id.to_string());
+        }
+    }
+    out
+}
+
+/// The other maps (the directory but its principals, the hierarchy, vaults and their items): built on one
+/// thread while [`Placement`] is built on another.
+#[derive(Default)]
+struct Directory {
+    principal_by_app: FxHashMap<String, usize>,
+    memberships: Memberships,
+    mg_parent: FxHashMap<String, Scope>,
+    subscription_parent: FxHashMap<String, Scope>,
+    role_definition: FxHashMap<String, usize>,
+    vault: FxHashMap<String, usize>,
+    errors_at: FxHashMap<String, Vec<usize>>,
+    items_of: FxHashMap<String, Vec<usize>>,
+    /// Ids named by memberships and access policies but not in `principals`.
+    unknown: FxHashSet<String>,
+}
+
+impl Directory {
+    fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
+        let mut ix = Directory::default();
         for (i, p) in s.principals.iter().enumerate() {
-            ix.principal.insert(p.id.clone(), i);
             if let Some(app) = &p.app_id {
                 ix.principal_by_app.entry(app.clone()).or_insert(i);
             }
         }
-        for m in &s.group_memberships {
-            edge(&mut ix.member_of, &m.member_id, &m.group_id);
-            edge(&mut ix.members, &m.group_id, &m.member_id);
-        }
+        ix.memberships = Memberships::build(&s.group_memberships);
         for g in &s.management_groups {
             if let Some(parent) = &g.parent {
                 ix.mg_parent
@@ -158,60 +179,106 @@ impl Index {
                     .or_insert_with(|| g.scope.clone());
             }
         }
-        ix.tenant_root = s.tenant_id.as_ref().and_then(|t| {
-            Scope::parse(&format!(
-                "/providers/Microsoft.Management/managementGroups/{t}"
-            ))
-            .ok()
-        });
         for (i, d) in s.role_definitions.iter().enumerate() {
             ix.role_definition.entry(d.guid.clone()).or_insert(i);
         }
-        push_all(
-            &mut ix.assignments_at,
-            s.role_assignments.iter().map(|a| a.scope.key()),
-        );
-        for (i, a) in s.role_assignments.iter().enumerate() {
-            push(&mut ix.assignments_of, a.principal_id.as_str(), i);
-        }
-        push_all(
-            &mut ix.eligibilities_at,
-            s.role_eligibilities.iter().map(|a| a.scope.key()),
-        );
-        push_all(
-            &mut ix.denies_at,
-            s.deny_assignments.iter().map(|d| d.scope.key()),
-        );
+        ix.vault.reserve(s.vaults.len());
         for (i, v) in s.vaults.iter().enumerate() {
             ix.vault.insert(v.scope.key().to_string(), i);
         }
         for (i, e) in s.collection_errors.iter().enumerate() {
             push(&mut ix.errors_at, e.scope.key(), i);
         }
-        push_all(
-            &mut ix.items_of,
-            s.vault_items.iter().map(|i| i.vault.key()),
+        ix.items_of = push_all(s.vault_items.iter().map(|i| i.vault.key()));
+        let named = ix.memberships.ids().chain(
+            s.vaults
+                .iter()
+                .flat_map(|v| v.access_policies.iter().map(|p| p.object_id.as_str())),
         );
-        // Each distinct id once: the assignment and membership maps above already hold them as keys.
-        let named = ix
-            .assignments_of
-            .keys()
-            .chain(ix.member_of.keys())
-            .chain(ix.members.keys())
-            .chain(
-                s.vaults
-                    .iter()
-                    .flat_map(|v| v.access_policies.iter().map(|p| &p.object_id)),
-            )
-            .chain(s.role_eligibilities.iter().map(|a| &a.principal_id));
-        let mut referenced = HashSet::new();
-        for id in named {
-            if !ix.principal.contains_key(id) && !referenced.contains(id) {
-                referenced.insert(id.clone());
-            }
-        }
-        ix.referenced_ids = referenced;
+        ix.unknown = unknown(named, principal);
         ix
+    }
+}
+
+/// Where assignments and deny assignments sit, and whom assignments name.
+struct Placement {
+    assignments_at: FxHashMap<String, Vec<usize>>,
+    assignments_of: FxHashMap<String, Vec<usize>>,
+    eligibilities_at: FxHashMap<String, Vec<usize>>,
+    denies_at: FxHashMap<String, Vec<usize>>,
+    /// Ids named by assignments and eligibilities but not in `principals`.
+    unknown: FxHashSet<String>,
+}
+
+impl Placement {
+    fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
+        let mut assignments_of = FxHashMap::default();
+        assignments_of.reserve(s.role_assignments.len() / 2);
+        for (i, a) in s.role_assignments.iter().enumerate() {
+            push(&mut assignments_of, a.principal_id.as_str(), i);
+        }
+        // Each distinct id once: the assignment map already holds them as keys.
+        let named = assignments_of
+            .keys()
+            .map(String::as_str)
+            .chain(s.role_eligibilities.iter().map(|a| a.principal_id.as_str()));
+        let unknown = unknown(named, principal);
+        Placement {
+            assignments_at: push_all(s.role_assignments.iter().map(|a| a.scope.key())),
+            assignments_of,
+            eligibilities_at: push_all(s.role_eligibilities.iter().map(|a| a.scope.key())),
+            denies_at: push_all(s.deny_assignments.iter().map(|d| d.scope.key())),
+            unknown,
+        }
+    }
+}
+
+impl Index {
+    /// Builds the maps on two threads: apart from the principals, which both use, they are independent of
+    /// each other, and loading a large tenant is something users wait for.
+    pub fn build(s: &Snapshot) -> Self {
+        let mut principal = FxHashMap::default();
+        principal.reserve(s.principals.len());
+        for (i, p) in s.principals.iter().enumerate() {
+            principal.insert(p.id.clone(), i);
+        }
+        let (directory, placement) = std::thread::scope(|scope| {
+            let principal = &principal;
+            let placement = scope.spawn(move || Placement::build(s, principal));
+            let directory = Directory::build(s, principal);
+            let placement = placement
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (directory, placement)
+        });
+        let (mut referenced, more) = if directory.unknown.len() >= placement.unknown.len() {
+            (directory.unknown, placement.unknown)
+        } else {
+            (placement.unknown, directory.unknown)
+        };
+        referenced.extend(more);
+        Index {
+            principal,
+            principal_by_app: directory.principal_by_app,
+            memberships: directory.memberships,
+            mg_parent: directory.mg_parent,
+            subscription_parent: directory.subscription_parent,
+            tenant_root: s.tenant_id.as_ref().and_then(|t| {
+                Scope::parse(&format!(
+                    "/providers/Microsoft.Management/managementGroups/{t}"
+                ))
+                .ok()
+            }),
+            role_definition: directory.role_definition,
+            assignments_at: placement.assignments_at,
+            assignments_of: placement.assignments_of,
+            eligibilities_at: placement.eligibilities_at,
+            denies_at: placement.denies_at,
+            vault: directory.vault,
+            errors_at: directory.errors_at,
+            items_of: directory.items_of,
+            referenced_ids: referenced,
+        }
     }
 
     /// The principal and its transitive groups, breadth first so each chain is a shortest one.
@@ -220,21 +287,21 @@ impl Index {
             principal_id: principal_id.to_string(),
             ..PrincipalSet::default()
         };
-        let mut queue: VecDeque<(String, Vec<String>)> = VecDeque::new();
-        queue.push_back((principal_id.to_string(), Vec::new()));
+        let mut queue: VecDeque<(&str, Vec<String>)> = VecDeque::new();
+        queue.push_back((principal_id, Vec::new()));
         while let Some((id, chain)) = queue.pop_front() {
-            for group in self.member_of.get(&id).into_iter().flatten() {
+            for group in self.memberships.groups_of(id) {
                 if group == principal_id || set.by_id.contains_key(group) {
                     continue; // cycles and diamonds: first (shortest) chain wins
                 }
                 let mut next = chain.clone();
-                next.push(group.clone());
-                set.by_id.insert(group.clone(), set.groups.len());
+                next.push(group.to_string());
+                set.by_id.insert(group.to_string(), set.groups.len());
                 set.groups.push(Membership {
-                    group_id: group.clone(),
+                    group_id: group.to_string(),
                     chain: next.clone(),
                 });
-                queue.push_back((group.clone(), next));
+                queue.push_back((group, next));
             }
         }
         set
@@ -247,15 +314,15 @@ impl Index {
         let mut queue: VecDeque<(&str, Vec<String>)> =
             VecDeque::from([(group_id, vec![group_id.to_string()])]);
         while let Some((group, chain)) = queue.pop_front() {
-            for member in self.members.get(group).into_iter().flatten() {
-                if !seen.insert(member.as_str()) {
+            for member in self.memberships.members_of(group) {
+                if !seen.insert(member) {
                     continue;
                 }
-                out.push((member.clone(), chain.clone()));
-                if self.members.contains_key(member) {
-                    let mut next = vec![member.clone()];
+                out.push((member.to_string(), chain.clone()));
+                if self.memberships.has_members(member) {
+                    let mut next = vec![member.to_string()];
                     next.extend(chain.iter().cloned());
-                    queue.push_back((member.as_str(), next));
+                    queue.push_back((member, next));
                 }
             }
         }
@@ -263,7 +330,7 @@ impl Index {
     }
 
     pub fn is_group_with_members(&self, id: &str) -> bool {
-        self.members.contains_key(id)
+        self.memberships.has_members(id)
     }
 
     /// The target and every scope above it, up to the root.

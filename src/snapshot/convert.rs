@@ -7,11 +7,13 @@
 //! The raw snapshot is consumed: its strings move into the model instead of being copied, and JSON paths
 //! are only rendered for the fields a problem or warning names (see [`At`]).
 
+mod assignments;
+mod directory;
 mod rbac;
+mod seen;
 mod vault;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lenient::Field;
 use super::path::At;
@@ -27,10 +29,16 @@ pub struct Ctx {
     pub warnings: Vec<Warning>,
     /// Scopes parsed so far, by their text as written: most assignments sit on a few thousand scopes, and
     /// one parsed scope is then shared by all of them.
-    scopes: HashMap<String, Scope>,
+    scopes: FxHashMap<String, Scope>,
 }
 
 impl Ctx {
+    /// `later`'s problems and warnings after these.
+    fn append(&mut self, mut later: Ctx) {
+        self.problems.append(&mut later.problems);
+        self.warnings.append(&mut later.warnings);
+    }
+
     fn problem(&mut self, path: &At, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_string(),
@@ -94,8 +102,20 @@ impl Ctx {
     /// before the elements are read. The elements are handed out one by one, so each raw element is dropped
     /// as soon as it has been converted.
     fn items<T>(&mut self, list: List<T>, path: &At, expected: &str) -> Elements<T> {
+        let values = self.checked(list, path, expected);
+        let bad = values
+            .iter()
+            .filter(|f| !matches!(f, Field::Value(_)))
+            .count();
+        Elements {
+            left: values.len() - bad,
+            inner: values.into_iter().enumerate(),
+        }
+    }
+
+    /// The elements of an optional array, after reporting those that are not of the `expected` type.
+    fn checked<T>(&mut self, list: List<T>, path: &At, expected: &str) -> Vec<Field<T>> {
         let values = self.opt(list, path, "an array").unwrap_or_default();
-        let mut bad = 0;
         for (i, field) in values.iter().enumerate() {
             let found = match field {
                 Field::Value(_) => continue,
@@ -106,12 +126,8 @@ impl Ctx {
                 &path.index(i),
                 format!("expected {expected}, found {found}"),
             );
-            bad += 1;
         }
-        Elements {
-            left: values.len() - bad,
-            inner: values.into_iter().enumerate(),
-        }
+        values
     }
 
     fn strings(&mut self, list: List<String>, path: &At) -> Vec<String> {
@@ -223,57 +239,6 @@ fn kinds(want: &[ScopeKind]) -> String {
         .join(" or ")
 }
 
-/// Case-insensitive duplicate detection without keeping a lower-cased copy of every id: entries are found by
-/// a hash of the lower-cased text, and a hash match is confirmed against the entry already kept, so that a
-/// collision never drops anything.
-#[derive(Default)]
-struct SeenIds {
-    hasher: std::collections::hash_map::RandomState,
-    first: HashMap<u64, usize>,
-    /// Further entries whose hash collides with an earlier, different id (practically never used).
-    more: HashMap<u64, Vec<usize>>,
-}
-
-impl SeenIds {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            first: HashMap::with_capacity(n),
-            ..Self::default()
-        }
-    }
-
-    fn hash(&self, id: &str) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        for chunk in id.as_bytes().chunks(64) {
-            let mut buf = [0u8; 64];
-            let buf = &mut buf[..chunk.len()];
-            buf.copy_from_slice(chunk);
-            buf.make_ascii_lowercase();
-            h.write(buf);
-        }
-        h.finish()
-    }
-
-    /// Records `id` as entry `at` unless an equal id (ignoring ASCII case) was recorded before; `kept(i)`
-    /// gives the id of entry `i`. True when `id` is new.
-    fn insert<'k>(&mut self, id: &str, at: usize, kept: impl Fn(usize) -> &'k str) -> bool {
-        let hash = self.hash(id);
-        let Some(&first) = self.first.get(&hash) else {
-            self.first.insert(hash, at);
-            return true;
-        };
-        let more = self.more.entry(hash).or_default();
-        if std::iter::once(first)
-            .chain(more.iter().copied())
-            .any(|i| kept(i).eq_ignore_ascii_case(id))
-        {
-            return false;
-        }
-        more.push(at);
-        true
-    }
-}
-
 pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let version = At::Top("kvaccessSnapshot");
     match &raw.kvaccess_snapshot {
@@ -311,20 +276,64 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
-    snapshot.management_groups = management_groups(raw.management_groups, ctx);
-    snapshot.subscriptions = subscriptions(raw.subscriptions, ctx);
-    snapshot.resource_groups = resource_groups(raw.resource_groups, ctx);
-    snapshot.vaults = vault::vaults(raw.vaults, ctx);
-    snapshot.role_definitions = rbac::role_definitions(raw.role_definitions, ctx);
-    snapshot.role_assignments =
-        rbac::role_assignments(raw.role_assignments, &At::Top("roleAssignments"), ctx);
-    snapshot.role_eligibilities =
-        rbac::role_assignments(raw.role_eligibilities, &At::Top("roleEligibilities"), ctx);
-    snapshot.deny_assignments = rbac::deny_assignments(raw.deny_assignments, ctx);
-    snapshot.principals = principals(raw.principals, ctx);
-    snapshot.group_memberships = group_memberships(raw.group_memberships, ctx);
-    snapshot.vault_items = vault::vault_items(raw.vault_items, ctx);
-    snapshot.collection_errors = collection_errors(raw.collection_errors, ctx);
+    let RawSnapshot {
+        management_groups: raw_management_groups,
+        subscriptions: raw_subscriptions,
+        resource_groups: raw_resource_groups,
+        vaults: raw_vaults,
+        role_definitions: raw_role_definitions,
+        role_assignments: raw_role_assignments,
+        role_eligibilities: raw_role_eligibilities,
+        deny_assignments: raw_deny_assignments,
+        principals: raw_principals,
+        group_memberships: raw_group_memberships,
+        vault_items: raw_vault_items,
+        collection_errors: raw_collection_errors,
+        ..
+    } = raw;
+    // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
+    // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
+    let top = At::Top("roleAssignments");
+    let mut assignments_ctx = Ctx::default();
+    let mut raw_assignments = assignments_ctx.checked(raw_role_assignments, &top, "an object");
+    let total = raw_assignments.len();
+    let mid = total / 2;
+    let (first_raw, second_raw) = raw_assignments.split_at_mut(mid);
+    // The other sections by the thread that has less to do, each run of them with problems of its own.
+    let (mut after, mut items_ctx, mut last) = (Ctx::default(), Ctx::default(), Ctx::default());
+    let halves = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let half = assignments::half(second_raw, mid, 0, &top);
+            let ctx = &mut after;
+            snapshot.role_eligibilities = assignments::role_assignments(
+                raw_role_eligibilities,
+                &At::Top("roleEligibilities"),
+                ctx,
+            );
+            snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
+            snapshot.principals = directory::principals(raw_principals, ctx);
+            snapshot.group_memberships = directory::group_memberships(raw_group_memberships, ctx);
+            snapshot.collection_errors = collection_errors(raw_collection_errors, &mut last);
+            half
+        });
+        let first = assignments::half(first_raw, 0, total, &top);
+        snapshot.management_groups = management_groups(raw_management_groups, ctx);
+        snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
+        snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
+        snapshot.vaults = vault::vaults(raw_vaults, ctx);
+        snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
+        snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        vec![first, second]
+    });
+    drop(raw_assignments);
+    snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
+    ctx.append(assignments_ctx);
+    ctx.append(after);
+    ctx.append(items_ctx);
+    ctx.append(last);
     snapshot
 }
 
@@ -448,7 +457,7 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
 
 fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     let top = At::Top("resourceGroups");
     for (i, rg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
@@ -470,127 +479,6 @@ fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceG
                 .unwrap_or_default(),
             scope,
         });
-    }
-    out
-}
-
-fn principal_kind(odata_type: Option<&str>, p: &RawPrincipal) -> PrincipalKind {
-    let odata = odata_type.map(|t| t.trim_start_matches('#').to_ascii_lowercase());
-    match odata.as_deref() {
-        Some("microsoft.graph.user") => return PrincipalKind::User,
-        Some("microsoft.graph.group") => return PrincipalKind::Group,
-        Some("microsoft.graph.serviceprincipal") => {
-            let mi = p
-                .service_principal_type
-                .get()
-                .is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"));
-            return if mi {
-                PrincipalKind::ManagedIdentity
-            } else {
-                PrincipalKind::ServicePrincipal
-            };
-        }
-        _ => {}
-    }
-    // `directoryObject` or no type at all: infer from the fields Graph returns for each kind.
-    if p.service_principal_type
-        .get()
-        .is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"))
-    {
-        PrincipalKind::ManagedIdentity
-    } else if p.app_id.get().is_some() || p.service_principal_type.get().is_some() {
-        PrincipalKind::ServicePrincipal
-    } else if p.user_principal_name.get().is_some() {
-        PrincipalKind::User
-    } else if p.security_enabled.get().is_some() || p.group_types.get().is_some() {
-        PrincipalKind::Group
-    } else {
-        PrincipalKind::Unknown
-    }
-}
-
-fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Principal> {
-    let mut out: Vec<Principal> = Vec::new();
-    // Lower-cased id → index in `list`, for the duplicate warning.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let top = At::Top("principals");
-    let items = ctx.items(list, &top, "an object");
-    out.reserve(items.len());
-    seen.reserve(items.len());
-    for (i, p) in items {
-        let path = top.index(i);
-        // Read before the fields move out: the kind is inferred from which of them are present.
-        let odata_type = p
-            .odata_type
-            .get()
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty());
-        let kind = principal_kind(odata_type, &p);
-        let RawPrincipal {
-            odata_type,
-            id: raw_id,
-            display_name,
-            user_principal_name,
-            mail,
-            app_id,
-            service_principal_type,
-            security_enabled,
-            ..
-        } = p;
-        ctx.opt_text(odata_type, &path.key("@odata.type"));
-        let display_name = ctx.opt_text(display_name, &path.key("displayName"));
-        let upn = ctx.opt_text(user_principal_name, &path.key("userPrincipalName"));
-        let app_id = ctx.opt_text(app_id, &path.key("appId")).map(lower);
-        ctx.opt_text(mail, &path.key("mail"));
-        ctx.opt_text(service_principal_type, &path.key("servicePrincipalType"));
-        ctx.opt_bool(security_enabled, &path.key("securityEnabled"));
-        let id_wrong = raw_id.wrong().is_some();
-        let Some(id) = ctx.opt_text(raw_id, &path.key("id")) else {
-            if !id_wrong {
-                ctx.warn(&path.key("id"), "directory object without an id; skipped");
-            }
-            continue;
-        };
-        let id = lower(id);
-        if let Some(&first) = seen.get(&id) {
-            ctx.warn(
-                &path.key("id"),
-                format!(
-                    "id {id} already used by {}; this entry is ignored",
-                    top.index(first)
-                ),
-            );
-            continue;
-        }
-        seen.insert(id.clone(), i);
-        out.push(Principal {
-            display_name: display_name
-                .or_else(|| upn.clone())
-                .unwrap_or_else(|| id.clone()),
-            user_principal_name: upn,
-            app_id,
-            kind,
-            id,
-        });
-    }
-    out
-}
-
-fn group_memberships(list: List<RawGroupMembership>, ctx: &mut Ctx) -> Vec<GroupMembership> {
-    let mut out = Vec::new();
-    let top = At::Top("groupMemberships");
-    let items = ctx.items(list, &top, "an object");
-    out.reserve(items.len());
-    for (i, m) in items {
-        let path = top.index(i);
-        let group = ctx.req_text(m.group_id, &path.key("groupId"));
-        let member = ctx.req_text(m.member_id, &path.key("memberId"));
-        if let (Some(g), Some(m)) = (group, member) {
-            out.push(GroupMembership {
-                group_id: lower(g),
-                member_id: lower(m),
-            });
-        }
     }
     out
 }

@@ -192,3 +192,109 @@ fn load_file_reports_what_parse_reports() {
         other => panic!("expected problems, got {other:?}"),
     }
 }
+
+#[test]
+fn a_duplicate_assignment_reports_only_what_was_found_before_it_was_recognised() {
+    let first = assignment("a0", json!(SAM));
+    let mut again = first.clone();
+    again["properties"]["principalType"] = json!(7);
+    let mut typed = assignment("a3", json!(ALEX));
+    typed["properties"]["principalType"] = json!(false);
+    let doc = json!({
+        "kvaccessSnapshot": 1,
+        "vaults": [{ "id": VAULT, "properties": 5 }],
+        // Six elements: the two threads take three each, so the duplicate is recognised across them.
+        "roleAssignments": [
+            first,
+            "a string",
+            assignment("a1", json!(42)),
+            assignment("a2", json!(SAM)),
+            again,
+            typed,
+        ],
+        "roleEligibilities": [assignment("e0", json!(7))],
+        "principals": [{ "id": 5 }],
+        "vaultItems": [5],
+        "collectionErrors": [true]
+    });
+    assert_eq!(
+        problems(&doc),
+        vec![
+            problem("vaults[0].properties", "expected an object, found a number"),
+            problem("roleAssignments[1]", "expected an object, found a string"),
+            problem(
+                "roleAssignments[2].properties.principalId",
+                "expected a string, found a number"
+            ),
+            problem(
+                "roleAssignments[5].properties.principalType",
+                "expected a string, found a boolean"
+            ),
+            problem(
+                "roleEligibilities[0].properties.principalId",
+                "expected a string, found a number"
+            ),
+            problem("principals[0].id", "expected a string, found a number"),
+            problem("vaultItems[0]", "expected an object, found a number"),
+            problem("collectionErrors[0]", "expected an object, found a boolean"),
+        ]
+    );
+}
+
+/// Parses `text` on two threads and on one, and converts both.
+fn both_ways(text: &str) -> (Option<String>, String) {
+    let file = Path::new("t.json");
+    let halves = halves::read(text).map(|raw| format!("{:?}", validate(raw, file)));
+    let serial = format!(
+        "{:?}",
+        read_raw_serial(text, file).and_then(|raw| validate(raw, file))
+    );
+    (halves, serial)
+}
+
+#[test]
+fn the_two_thread_parse_reads_what_the_one_thread_parse_reads() {
+    let synth = crate::synth::generate(&crate::synth::SynthSpec::small(7));
+    let mut texts = vec![
+        DEMO_JSON.to_string(),
+        to_json(&synth).to_string(),
+        serde_json::to_string_pretty(&to_json(&synth)).unwrap(),
+        "{}".to_string(),
+    ];
+    texts.extend(
+        [
+            json!({ "kvaccessSnapshot": 1.5, "cloud": 3, "vaults": null, "principals": {}, "extra": [1, {}] }),
+            json!({ "kvaccessSnapshot": 1, "roleAssignments": "none", "groupMemberships": [null, 1, {}] }),
+            json!({ "kvaccessSnapshot": 1, "roleAssignments": [assignment("a0", json!(SAM)), 3, assignment("a1", json!(ALEX))] }),
+        ]
+        .iter()
+        .map(|doc| doc.to_string()),
+    );
+    for text in &texts {
+        let (halves, serial) = both_ways(text);
+        assert_eq!(
+            halves.as_ref(),
+            Some(&serial),
+            "{}",
+            &text[..text.len().min(200)]
+        );
+    }
+}
+
+#[test]
+fn malformed_text_is_reported_by_the_one_thread_parse() {
+    for text in [
+        r#"{"kvaccessSnapshot": 1, "roleAssignments": [{}, {"id": tru}]}"#,
+        r#"{"kvaccessSnapshot": 1, "roleAssignments": [{},]}"#,
+        r#"{"kvaccessSnapshot": 1, "kvaccessSnapshot": 1}"#,
+        r#"{"kvaccessSnapshot": 1, "extra": nul}"#,
+        r#"{"kvaccessSnapshot": 1, "vaults": [{"id": "a\u00"}]}"#,
+        r#"[{"kvaccessSnapshot": 1}]"#,
+    ] {
+        let (halves, serial) = both_ways(text);
+        assert_eq!(halves, None, "{text}");
+        let parsed = format!("{:?}", parse(text, Path::new("t.json")));
+        assert_eq!(parsed, serial, "{text}");
+        assert!(parsed.starts_with("Err("), "{text}: {parsed}");
+    }
+}

@@ -1,8 +1,9 @@
 //! Role definitions, role assignments (and PIM eligibilities) and deny assignments.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
-use super::{At, Ctx, SeenIds, lower};
+use super::seen::SeenIds;
+use super::{At, Ctx, lower};
 use crate::eval::pattern::ActionPattern;
 use crate::model::role::trailing_guid;
 use crate::model::*;
@@ -13,7 +14,7 @@ pub(super) fn role_definitions(
     ctx: &mut Ctx,
 ) -> Vec<RoleDefinition> {
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let top = At::Top("roleDefinitions");
     for (i, d) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
@@ -78,7 +79,7 @@ fn permissions(list: List<RawPermission>, path: &At, ctx: &mut Ctx) -> Vec<Permi
 }
 
 /// The scope an assignment sits at, read from its id when `properties.scope` is absent.
-fn scope_from_id(id: &str) -> Option<String> {
+pub(super) fn scope_from_id(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
     let at = lower.rfind("/providers/microsoft.authorization/")?;
     Some(if at == 0 {
@@ -86,58 +87,6 @@ fn scope_from_id(id: &str) -> Option<String> {
     } else {
         id[..at].to_string()
     })
-}
-
-pub(super) fn role_assignments(
-    list: List<RawRoleAssignment>,
-    top: &At,
-    ctx: &mut Ctx,
-) -> Vec<RoleAssignment> {
-    let items = ctx.items(list, top, "an object");
-    let mut out: Vec<RoleAssignment> = Vec::with_capacity(items.len());
-    let mut seen = SeenIds::with_capacity(items.len());
-    for (i, a) in items {
-        let path = top.index(i);
-        let id = ctx.opt_text(a.id, &path.key("id"));
-        let ppath = path.key("properties");
-        let Some(p) = ctx.required(a.properties, &ppath, "an object", "missing") else {
-            continue;
-        };
-        let scope_text = ctx
-            .opt_text(p.scope, &ppath.key("scope"))
-            .or_else(|| id.as_deref().and_then(scope_from_id));
-        let role = ctx.req_text(p.role_definition_id, &ppath.key("roleDefinitionId"));
-        let principal = ctx.req_text(p.principal_id, &ppath.key("principalId"));
-        let Some(id) = id.or_else(|| ctx.opt_text(a.name, &path.key("name"))) else {
-            ctx.problem(&path.key("id"), "missing");
-            continue;
-        };
-        let Some(scope_text) = scope_text else {
-            ctx.problem(&ppath.key("scope"), "missing");
-            continue;
-        };
-        let scope = ctx.scope(&scope_text, &ppath.key("scope"), &[]);
-        let principal_id = principal.and_then(|p| ctx.guid(p, &ppath.key("principalId")));
-        let (Some(scope), Some(role), Some(principal_id)) = (scope, role, principal_id) else {
-            continue;
-        };
-        if !seen.insert(&id, out.len(), |k| out.get(k).map_or("", |a| a.id.as_str())) {
-            continue; // listed again by another subscription's query: the same assignment
-        }
-        out.push(RoleAssignment {
-            role_definition_guid: trailing_guid(&role),
-            role_definition_id: role,
-            principal_id,
-            principal_type: ctx
-                .opt_text(p.principal_type, &ppath.key("principalType"))
-                .unwrap_or_default(),
-            condition: ctx.opt_text(p.condition, &ppath.key("condition")),
-            condition_version: ctx.opt_text(p.condition_version, &ppath.key("conditionVersion")),
-            id,
-            scope,
-        });
-    }
-    out
 }
 
 pub(super) fn deny_assignments(

@@ -1,7 +1,5 @@
 //! Vaults with their access policies and network rules, and vault item metadata.
 
-use std::collections::HashMap;
-
 use ipnet::{IpNet, Ipv4Net};
 
 use super::{At, Ctx, lower};
@@ -12,7 +10,7 @@ use crate::snapshot::raw::*;
 pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
     let mut out = Vec::new();
     // Vault → index in `list` of the entry kept, for the duplicate warning.
-    let mut seen: HashMap<Scope, usize> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<Scope, usize> = rustc_hash::FxHashMap::default();
     let top = At::Top("vaults");
     for (i, v) in ctx.items(list, &top, "an object") {
         let path = top.index(i);

@@ -1,0 +1,142 @@
+//! Parsing a snapshot text on two threads: every array section is cut in two halves of about the same size
+//! (see [`split`](super::split)), one thread parses the first halves and another the second, and the halves
+//! are joined in file order. The result is the same [`RawSnapshot`] a single-threaded parse gives.
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use super::lenient::{Expected, Field};
+use super::raw::{List, RawSnapshot};
+use super::split::{self, Section};
+
+/// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
+const KNOWN: [&str; 16] = [
+    "kvaccessSnapshot",
+    "cloud",
+    "tenantId",
+    "collectedAt",
+    "managementGroups",
+    "subscriptions",
+    "resourceGroups",
+    "vaults",
+    "roleDefinitions",
+    "roleAssignments",
+    "roleEligibilities",
+    "denyAssignments",
+    "principals",
+    "groupMemberships",
+    "vaultItems",
+    "collectionErrors",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Half {
+    First,
+    Second,
+}
+
+/// The raw snapshot, or `None` when the text needs the single-threaded parse (which also reports errors).
+pub fn read(text: &str) -> Option<RawSnapshot> {
+    let sections = split::sections(text)?;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| part(&sections, Half::Second));
+        let first = part(&sections, Half::First);
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (first, second)
+    });
+    Some(join(first?, second?))
+}
+
+fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
+    let find = |key: &str| sections.iter().find(|s| s.key == key);
+    if half == Half::First {
+        for s in sections.iter().filter(|s| !KNOWN.contains(&s.key)) {
+            serde_json::from_str::<IgnoredAny>(s.value).ok()?;
+        }
+    }
+    Some(RawSnapshot {
+        kvaccess_snapshot: whole(find("kvaccessSnapshot"), half)?,
+        cloud: whole(find("cloud"), half)?,
+        tenant_id: whole(find("tenantId"), half)?,
+        collected_at: whole(find("collectedAt"), half)?,
+        management_groups: list(find("managementGroups"), half)?,
+        subscriptions: list(find("subscriptions"), half)?,
+        resource_groups: list(find("resourceGroups"), half)?,
+        vaults: list(find("vaults"), half)?,
+        role_definitions: list(find("roleDefinitions"), half)?,
+        role_assignments: list(find("roleAssignments"), half)?,
+        role_eligibilities: list(find("roleEligibilities"), half)?,
+        deny_assignments: list(find("denyAssignments"), half)?,
+        principals: list(find("principals"), half)?,
+        group_memberships: list(find("groupMemberships"), half)?,
+        vault_items: list(find("vaultItems"), half)?,
+        collection_errors: list(find("collectionErrors"), half)?,
+    })
+}
+
+/// A section parsed whole, by the first half only.
+fn whole<T: DeserializeOwned + Expected>(
+    section: Option<&Section>,
+    half: Half,
+) -> Option<Field<T>> {
+    match section {
+        Some(s) if half == Half::First => serde_json::from_str(s.value).ok(),
+        _ => Some(Field::Absent),
+    }
+}
+
+/// This half's elements of an array section; a section that is not an array is parsed whole.
+fn list<T: DeserializeOwned + Expected>(section: Option<&Section>, half: Half) -> Option<List<T>> {
+    let Some(elements) = section.and_then(|s| s.elements.as_deref()) else {
+        return whole(section, half);
+    };
+    let mid = middle(elements);
+    let (mine, capacity) = match half {
+        // Room for both halves, so that joining them does not move the first.
+        Half::First => (elements.get(..mid)?, elements.len()),
+        Half::Second => (elements.get(mid..)?, elements.len() - mid),
+    };
+    let mut out = Vec::with_capacity(capacity);
+    for text in mine {
+        out.push(serde_json::from_str(text).ok()?);
+    }
+    Some(Field::Value(out))
+}
+
+/// The index of the first element that starts in the second half of the bytes the elements span.
+fn middle(elements: &[&str]) -> usize {
+    let start = |e: &&str| e.as_ptr() as usize;
+    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+        return 0;
+    };
+    let half_way = start(first) + (start(last) + last.len() - start(first)) / 2;
+    elements.partition_point(|e| start(e) < half_way)
+}
+
+fn join(first: RawSnapshot, second: RawSnapshot) -> RawSnapshot {
+    fn both<T>(a: List<T>, b: List<T>) -> List<T> {
+        match (a, b) {
+            (Field::Value(mut a), Field::Value(b)) => {
+                a.extend(b);
+                Field::Value(a)
+            }
+            (a, _) => a,
+        }
+    }
+    RawSnapshot {
+        management_groups: both(first.management_groups, second.management_groups),
+        subscriptions: both(first.subscriptions, second.subscriptions),
+        resource_groups: both(first.resource_groups, second.resource_groups),
+        vaults: both(first.vaults, second.vaults),
+        role_definitions: both(first.role_definitions, second.role_definitions),
+        role_assignments: both(first.role_assignments, second.role_assignments),
+        role_eligibilities: both(first.role_eligibilities, second.role_eligibilities),
+        deny_assignments: both(first.deny_assignments, second.deny_assignments),
+        principals: both(first.principals, second.principals),
+        group_memberships: both(first.group_memberships, second.group_memberships),
+        vault_items: both(first.vault_items, second.vault_items),
+        collection_errors: both(first.collection_errors, second.collection_errors),
+        ..first
+    }
+}
