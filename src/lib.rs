@@ -10,6 +10,12 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+/// A large tenant is millions of small strings and vectors, built, copied (what-if) and freed; mimalloc
+/// does that markedly faster than the system allocator. Declared in the library so the binary, the tests
+/// and the benchmarks all measure the same thing.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod catalog;
 pub mod cli;
 pub mod error;
