@@ -15,7 +15,9 @@ pub mod verdict;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
-use crate::model::{PrincipalKind, Scope, ScopeKind, Snapshot, Vault};
+use crate::model::{
+    DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
+};
 use closure::{Ancestry, Index, PrincipalSet};
 pub use network::Origin;
 use rbac::Rbac;
@@ -149,6 +151,27 @@ impl<'a> Engine<'a> {
             .collection_errors
             .iter()
             .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
+    }
+
+    /// The role assignments made at exactly `scope` (not above it), with their positions in the snapshot.
+    pub fn assignments_at(
+        &self,
+        scope: &Scope,
+    ) -> impl Iterator<Item = (usize, &'a RoleAssignment)> {
+        let list = self.snapshot.role_assignments.as_slice();
+        let at = self.index.assignments_at.get(scope.key());
+        at.into_iter()
+            .flatten()
+            .filter_map(move |&i| list.get(i).map(|a| (i, a)))
+    }
+
+    /// The deny assignments made at exactly `scope`, with their positions in the snapshot.
+    pub fn denies_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &'a DenyAssignment)> {
+        let list = self.snapshot.deny_assignments.as_slice();
+        let at = self.index.denies_at.get(scope.key());
+        at.into_iter()
+            .flatten()
+            .filter_map(move |&i| list.get(i).map(|d| (i, d)))
     }
 
     pub fn target(&self, scope: &Scope) -> Target<'a> {

@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::eval::closure::Ancestry;
 use crate::eval::fast::{DenyReach, Row, deny_reach};
 use crate::eval::{Engine, Subject, Target};
-use crate::model::{RoleAssignment, Scope, ScopeKind, Vault};
+use crate::model::{Scope, ScopeKind, Vault};
 
 /// What the scopes above a vault (its resource group and everything up to the root) hold for one subject.
 struct Above {
@@ -180,17 +180,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
     }
 
     fn denies_at(&self, scope: &Scope, above: bool, out: &mut Vec<(usize, DenyReach)>) {
-        let engine = self.engine;
-        for &i in engine
-            .index
-            .denies_at
-            .get(scope.key())
-            .into_iter()
-            .flatten()
-        {
-            let Some(d) = engine.snapshot.deny_assignments.get(i) else {
-                continue;
-            };
+        for (i, d) in self.engine.denies_at(scope) {
             if above && d.do_not_apply_to_child_scopes {
                 continue;
             }
@@ -290,21 +280,11 @@ pub struct TargetRows<'e, 'a> {
 
 impl<'e, 'a> TargetRows<'e, 'a> {
     pub fn new(engine: &'e Engine<'a>, target: &'e Target<'a>) -> Self {
-        let s = engine.snapshot;
         let mut assignments = Vec::new();
         let mut assignments_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {
-            for &i in engine
-                .index
-                .assignments_at
-                .get(scope.key())
-                .into_iter()
-                .flatten()
-            {
-                let Some(a): Option<&'a RoleAssignment> = s.role_assignments.get(i) else {
-                    continue;
-                };
+            for (i, a) in engine.assignments_at(scope) {
                 let role = engine
                     .index
                     .role_definition
@@ -316,16 +296,8 @@ impl<'e, 'a> TargetRows<'e, 'a> {
                     .push(assignments.len());
                 assignments.push((i, role));
             }
-            for &i in engine
-                .index
-                .denies_at
-                .get(scope.key())
-                .into_iter()
-                .flatten()
-            {
-                if let Some(d) = s.deny_assignments.get(i)
-                    && (!d.do_not_apply_to_child_scopes || d.scope == target.scope)
-                {
+            for (i, d) in engine.denies_at(scope) {
+                if !d.do_not_apply_to_child_scopes || d.scope == target.scope {
                     denies.push(i);
                 }
             }

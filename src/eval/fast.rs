@@ -213,16 +213,8 @@ impl<'a> Engine<'a> {
             // Members of large groups: their groups hold many assignments across the tenant, few of them
             // at or above the target. Start from the target instead.
             for scope in &ancestry.scopes {
-                for &i in self
-                    .index
-                    .assignments_at
-                    .get(scope.key())
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(a) = self.snapshot.role_assignments.get(i)
-                        && subject.set.reach(&a.principal_id).is_some()
-                    {
+                for (i, a) in self.assignments_at(scope) {
+                    if subject.set.reach(&a.principal_id).is_some() {
                         let role = self.index.role_definition.get(&a.role_definition_guid);
                         assignments.push((i, role.copied()));
                     }
@@ -272,10 +264,7 @@ impl<'a> Engine<'a> {
         let set = &subject.set;
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {
-            for &i in self.index.denies_at.get(scope.key()).into_iter().flatten() {
-                let Some(d) = s.deny_assignments.get(i) else {
-                    continue;
-                };
+            for (i, d) in self.denies_at(scope) {
                 if d.do_not_apply_to_child_scopes && d.scope != target.scope {
                     continue;
                 }

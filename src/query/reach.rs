@@ -42,16 +42,7 @@ where
     let mut relevant: Vec<String> = Vec::new();
     if grants.rbac {
         for scope in &target.ancestry.scopes {
-            for &i in engine
-                .index
-                .assignments_at
-                .get(scope.key())
-                .into_iter()
-                .flatten()
-            {
-                let Some(a) = engine.snapshot.role_assignments.get(i) else {
-                    continue;
-                };
+            for (_, a) in engine.assignments_at(scope) {
                 let role = engine.index.role_definition.get(&a.role_definition_guid);
                 if role.is_none_or(|&r| (grants.role_matters)(r)) {
                     relevant.push(a.principal_id.clone());

@@ -79,16 +79,8 @@ pub(crate) fn grant_holders(
     };
     if rbac_counts {
         for scope in &target.ancestry.scopes {
-            for &i in engine
-                .index
-                .assignments_at
-                .get(scope.key())
-                .into_iter()
-                .flatten()
-            {
-                if let Some(a) = engine.snapshot.role_assignments.get(i) {
-                    named.push((a.principal_id.clone(), None));
-                }
+            for (_, a) in engine.assignments_at(scope) {
+                named.push((a.principal_id.clone(), None));
             }
         }
     }
