@@ -11,7 +11,10 @@
 
 pub mod feed;
 pub mod harness;
+mod log;
 pub mod run;
+
+pub use log::{LogEntry, LogKind};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,9 +22,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::eval::{Engine, Lookups};
-use crate::fetch::{
-    Collected, CollectionErrorRecord, FetchStats, FetchUpdate, Section, StateStore,
-};
+use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot};
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::{App, Derived, Overlay};
@@ -67,48 +68,6 @@ pub enum Showing {
     Partial,
     /// The result of a finished run, collected at this time.
     Fresh(Option<String>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogKind {
-    /// Part of the tenant could not be read.
-    Error,
-    Warning,
-    /// The run stopped (authentication, a broken response).
-    Failure,
-    Note,
-}
-
-/// A line of the log view. Texts come from Azure or the network: cleaned when drawn.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogEntry {
-    pub kind: LogKind,
-    pub scope: String,
-    pub section: String,
-    pub status: Option<u16>,
-    pub message: String,
-}
-
-impl LogEntry {
-    fn note(kind: LogKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            scope: String::new(),
-            section: String::new(),
-            status: None,
-            message: message.into(),
-        }
-    }
-
-    fn error(e: &CollectionErrorRecord) -> Self {
-        Self {
-            kind: LogKind::Error,
-            scope: e.scope.clone(),
-            section: e.section.key().to_string(),
-            status: e.status,
-            message: e.message.clone(),
-        }
-    }
 }
 
 /// How a run ended.
