@@ -1,7 +1,7 @@
 //! Precomputed lookups over a snapshot: who is in which group (transitively, cycle-safe), which scopes
 //! contain which (including the management-group hierarchy), and which assignments sit where.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -21,7 +21,7 @@ pub struct Membership {
 pub struct PrincipalSet {
     pub principal_id: String,
     pub groups: Vec<Membership>,
-    by_id: HashMap<String, usize>,
+    by_id: FxHashMap<String, usize>,
 }
 
 impl PrincipalSet {
@@ -287,22 +287,20 @@ impl Index {
             principal_id: principal_id.to_string(),
             ..PrincipalSet::default()
         };
-        let mut queue: VecDeque<(&str, Vec<String>)> = VecDeque::new();
-        queue.push_back((principal_id, Vec::new()));
-        while let Some((id, chain)) = queue.pop_front() {
-            for group in self.memberships.groups_of(id) {
-                if group == principal_id || set.by_id.contains_key(group) {
-                    continue; // cycles and diamonds: first (shortest) chain wins
-                }
-                let mut next = chain.clone();
-                next.push(group.to_string());
-                set.by_id.insert(group.to_string(), set.groups.len());
-                set.groups.push(Membership {
-                    group_id: group.to_string(),
-                    chain: next.clone(),
-                });
-                queue.push_back((group, next));
-            }
+        let Some(start) = self.memberships.node(principal_id) else {
+            return set;
+        };
+        let above = self.memberships.groups_above(start);
+        set.groups.reserve(above.len());
+        set.by_id.reserve(above.len());
+        for (i, &(group, via)) in above.iter().enumerate() {
+            let group_id = self.memberships.name(group).to_string();
+            let mut chain = via
+                .and_then(|v| set.groups.get(v as usize))
+                .map_or_else(Vec::new, |m| m.chain.clone());
+            chain.push(group_id.clone());
+            set.by_id.insert(group_id.clone(), i);
+            set.groups.push(Membership { group_id, chain });
         }
         set
     }
@@ -331,6 +329,24 @@ impl Index {
 
     pub fn is_group_with_members(&self, id: &str) -> bool {
         self.memberships.has_members(id)
+    }
+
+    /// The membership graph, for the bulk queries' walks over interned ids.
+    pub(crate) fn memberships(&self) -> &Memberships {
+        &self.memberships
+    }
+
+    /// The ids of the groups `id` is transitively in (without their chains).
+    pub(crate) fn group_ids_of(&self, id: &str) -> Vec<&str> {
+        let m = &self.memberships;
+        m.node(id)
+            .map(|n| {
+                m.groups_above(n)
+                    .into_iter()
+                    .map(|(g, _)| m.name(g))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The target and every scope above it, up to the root.

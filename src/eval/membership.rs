@@ -96,6 +96,7 @@ impl Memberships {
     }
 
     /// The groups `id` is directly in, in the order the memberships list them.
+    #[cfg(test)]
     pub fn groups_of(&self, id: &str) -> impl Iterator<Item = &str> {
         let edges = self.node.get(id).map_or(&[][..], |&n| self.groups.of(n));
         edges.iter().map(|&g| self.id(g))
@@ -116,6 +117,71 @@ impl Memberships {
     /// Every id that is a member or a group with members, once.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.ids.iter().map(|id| &**id)
+    }
+
+    /// The interned number of `id`, when some membership names it.
+    pub fn node(&self, id: &str) -> Option<u32> {
+        self.node.get(id).copied()
+    }
+
+    /// The id interned as `node`.
+    pub fn name(&self, node: u32) -> &str {
+        self.id(node)
+    }
+
+    pub fn node_has_members(&self, node: u32) -> bool {
+        !self.members.of(node).is_empty()
+    }
+
+    /// The groups `start` is transitively in, breadth first, each with the position (in the returned list)
+    /// of the group through which it was first reached, `None` for a group `start` is directly in. The first
+    /// (shortest) way wins on cycles and diamonds, in the order the memberships list them: exactly the
+    /// chains [`Index::principal_set`](crate::eval::closure::Index::principal_set) reports.
+    pub fn groups_above(&self, start: u32) -> Vec<(u32, Option<u32>)> {
+        let mut out: Vec<(u32, Option<u32>)> = Vec::new();
+        let mut seen: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
+        seen.insert(start);
+        let mut at = 0usize;
+        let mut frontier: Option<(u32, Option<u32>)> = Some((start, None));
+        while let Some((node, via)) = frontier {
+            for &g in self.groups.of(node) {
+                if seen.insert(g) {
+                    out.push((g, via));
+                }
+            }
+            frontier = out.get(at).map(|&(g, _)| (g, Some(at as u32)));
+            at += 1;
+        }
+        out
+    }
+
+    /// Every node transitively inside the groups `starts` (not the starts themselves, unless one is inside
+    /// another), once each, in no particular order. `seen` is scratch space, one slot per node, reused across
+    /// calls: a slot holds `stamp` once visited in this call.
+    pub fn members_below(&self, starts: &[u32], seen: &mut Vec<u32>, stamp: u32) -> Vec<u32> {
+        if seen.len() < self.ids.len() {
+            seen.resize(self.ids.len(), 0);
+        }
+        let mut out = Vec::new();
+        let mut stack: Vec<u32> = starts.to_vec();
+        let mut expanded: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
+        while let Some(group) = stack.pop() {
+            if !expanded.insert(group) {
+                continue;
+            }
+            for &m in self.members.of(group) {
+                if let Some(slot) = seen.get_mut(m as usize)
+                    && *slot != stamp
+                {
+                    *slot = stamp;
+                    out.push(m);
+                    if self.node_has_members(m) {
+                        stack.push(m);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -147,5 +213,53 @@ mod tests {
         let mut ids: Vec<&str> = g.ids().collect();
         ids.sort_unstable();
         assert_eq!(ids, ["alex", "g1", "g2", "sam"]);
+    }
+
+    fn names(g: &Memberships, nodes: impl IntoIterator<Item = u32>) -> Vec<&str> {
+        nodes.into_iter().map(|n| g.name(n)).collect()
+    }
+
+    #[test]
+    fn groups_above_are_breadth_first_with_the_first_way_in() {
+        // sam is in g1 and g2; g1 is in g3; g2 is in g3 and g4; g4 is in g1 (a cycle back).
+        let g = Memberships::build(&[
+            m("g1", "sam"),
+            m("g2", "sam"),
+            m("g3", "g1"),
+            m("g3", "g2"),
+            m("g4", "g2"),
+            m("g1", "g4"),
+            m("g5", "g4"),
+        ]);
+        let sam = g.node("sam").unwrap();
+        let above = g.groups_above(sam);
+        assert_eq!(
+            names(&g, above.iter().map(|&(n, _)| n)),
+            ["g1", "g2", "g3", "g4", "g5"]
+        );
+        let via: Vec<Option<u32>> = above.iter().map(|&(_, v)| v).collect();
+        // g3 first through g1 (position 0), g4 through g2 (1), g5 through g4 (3).
+        assert_eq!(via, [None, None, Some(0), Some(1), Some(3)]);
+        assert!(g.groups_above(g.node("g5").unwrap()).is_empty());
+    }
+
+    #[test]
+    fn members_below_visit_each_node_once_and_survive_cycles() {
+        let g = Memberships::build(&[
+            m("g1", "sam"),
+            m("g1", "g2"),
+            m("g2", "alex"),
+            m("g2", "g1"),
+            m("g3", "kim"),
+        ]);
+        let mut seen = Vec::new();
+        let mut below = names(&g, g.members_below(&[g.node("g1").unwrap()], &mut seen, 1));
+        below.sort_unstable();
+        // g1 is inside g2, which is inside g1: both are listed, nothing twice.
+        assert_eq!(below, ["alex", "g1", "g2", "sam"]);
+        let starts = [g.node("g2").unwrap(), g.node("g3").unwrap()];
+        let mut below = names(&g, g.members_below(&starts, &mut seen, 2));
+        below.sort_unstable();
+        assert_eq!(below, ["alex", "g1", "g2", "kim", "sam"]);
     }
 }

@@ -3,11 +3,11 @@
 //! and asking them is what made these queries slow on large tenants; so the expansion starts from the grants
 //! that can matter and adds only the identities whose answer does not depend on what they hold.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::eval::{Engine, Target};
-use crate::model::{AccessPolicy, PrincipalKind};
-use crate::query::who_can::identities;
+use crate::model::AccessPolicy;
+use crate::query::who_can::{identities, is_group};
 
 /// The grants at or above a target, as the holders they name.
 pub(crate) struct Holders {
@@ -77,16 +77,6 @@ where
     }
 }
 
-fn is_group(engine: &Engine, id: &str) -> bool {
-    engine.index.is_group_with_members(id)
-        || engine
-            .index
-            .principal
-            .get(id)
-            .and_then(|&i| engine.snapshot.principals.get(i))
-            .is_some_and(|p| p.kind == PrincipalKind::Group)
-}
-
 /// The (identity, application) pairs the full expansion of every holder would list, in the same order,
 /// less those whose decisions cannot be anything but "denied": identities that no relevant holder reaches
 /// and that are in the directory (with their memberships known) get nothing from what they hold.
@@ -99,7 +89,7 @@ pub(crate) fn reached(engine: &Engine, holders: &Holders) -> Vec<(String, Option
         .iter()
         .map(|id| (id.clone(), None))
         .collect();
-    let mut ids: BTreeSet<String> = identities(engine, &direct)
+    let mut ids: Vec<String> = identities(engine, &direct)
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -112,29 +102,30 @@ pub(crate) fn reached(engine: &Engine, holders: &Holders) -> Vec<(String, Option
             .filter(|id| !is_group(engine, id))
             .cloned(),
     );
+    ids.sort_unstable();
+    ids.dedup();
+    let compound = holders.all.iter().any(|(_, app)| app.is_some());
     let mut apps_of: HashMap<&str, BTreeSet<Option<&str>>> = HashMap::new();
     for (id, app) in &holders.all {
         apps_of.entry(id).or_default().insert(app.as_deref());
     }
-    let compound = holders.all.iter().any(|(_, app)| app.is_some());
-    let mut out: BTreeMap<(String, Option<String>), ()> = BTreeMap::new();
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
     for id in ids {
-        let is_referenced = engine.index.referenced_ids.contains(&id);
-        if !compound && !is_referenced {
-            out.insert((id, None), ());
+        if !compound && !engine.index.referenced_ids.contains(&id) {
+            out.push((id, None));
             continue;
         }
         // The applications of every holder that reaches the identity, itself or through its groups.
-        let set = engine.index.principal_set(&id);
-        let apps: BTreeSet<Option<&str>> = set
-            .ids()
+        let groups = engine.index.group_ids_of(&id);
+        let apps: BTreeSet<Option<&str>> = std::iter::once(id.as_str())
+            .chain(groups)
             .filter_map(|x| apps_of.get(x))
             .flatten()
             .copied()
             .collect();
         for app in apps {
-            out.insert((id.clone(), app.map(str::to_string)), ());
+            out.push((id.clone(), app.map(str::to_string)));
         }
     }
-    out.into_keys().collect()
+    out
 }
