@@ -1,7 +1,7 @@
 //! The access-policy data plane: vault-wide entries per object id, optionally bound to an application
 //! (compound identity), permission names compared case-insensitively, `all` meaning everything but `purge`.
 
-use crate::eval::closure::PrincipalSet;
+use crate::eval::closure::{Chain, PrincipalSet};
 use crate::eval::verdict::{Grant, GrantKind};
 use crate::model::{AccessPolicy, PolicyKind, Vault};
 
@@ -52,7 +52,7 @@ pub fn scan_among(
     required: &[(PolicyKind, String)],
     among: Option<&[usize]>,
 ) -> PolicyScan {
-    let reached: Vec<(&AccessPolicy, &[String])> = match among {
+    let reached: Vec<(&AccessPolicy, Chain)> = match among {
         Some(positions) => positions
             .iter()
             .filter_map(|&i| vault.access_policies.get(i))
@@ -97,7 +97,7 @@ pub fn scan_among(
             role_definition_id: None,
             scope: vault.scope.id().to_string(),
             principal_id: entry.object_id.clone(),
-            via_groups: via.to_vec(),
+            via_groups: via.ids(),
             condition: None,
             matched: matched.into_iter().map(|(_, m)| m).collect(),
         });

@@ -2,43 +2,97 @@
 //! contain which (including the management-group hierarchy), and which assignments sit where.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
-/// A group the principal belongs to, with the chain that reaches it.
+/// A group the principal belongs to, and how it was first reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
-    pub group_id: String,
-    /// From the directly joined group to `group_id` inclusive.
-    pub chain: Vec<String>,
+    /// The membership graph's own id (shared, not copied: a bulk query builds one set per identity).
+    pub group_id: Arc<str>,
+    /// The position (in [`PrincipalSet::groups`]) of the group through which this one was first reached;
+    /// `None` for a group the principal is directly in.
+    pub via: Option<u32>,
 }
+
+/// How a principal reaches one id of its set: itself, or the chain of groups to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Chain<'s> {
+    set: &'s PrincipalSet,
+    /// The group reached, as a position in the set's groups; `None` for the principal itself.
+    at: Option<usize>,
+}
+
+impl Chain<'_> {
+    /// The group ids from the directly joined group to the one reached inclusive; empty for the principal
+    /// itself.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut at = self.at;
+        while let Some(m) = at.and_then(|i| self.set.groups.get(i)) {
+            ids.push(m.group_id.to_string());
+            at = m.via.map(|v| v as usize);
+        }
+        ids.reverse();
+        ids
+    }
+}
+
+/// Up to this many groups a set looks ids up by going through its list; past it, by a map built on first
+/// use. Most principals are in a few groups, and a bulk query builds a set for each of thousands.
+const LISTED: usize = 24;
 
 /// The principal and every group it is (transitively) in.
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalSet {
     pub principal_id: String,
     pub groups: Vec<Membership>,
-    by_id: FxHashMap<String, usize>,
+    by_id: std::sync::OnceLock<FxHashMap<Arc<str>, usize>>,
 }
 
 impl PrincipalSet {
-    /// Whether `id` is the principal or one of its groups, and if so the group chain (empty for itself).
-    pub fn reach(&self, id: &str) -> Option<&[String]> {
+    /// Whether `id` is the principal or one of its groups, and if so how it is reached.
+    pub fn reach(&self, id: &str) -> Option<Chain<'_>> {
         if id == self.principal_id {
-            return Some(&[]);
+            return Some(Chain {
+                set: self,
+                at: None,
+            });
         }
-        self.by_id
-            .get(id)
-            .and_then(|&i| self.groups.get(i))
-            .map(|m| m.chain.as_slice())
+        let at = if self.groups.len() <= LISTED {
+            self.groups.iter().position(|m| &*m.group_id == id)
+        } else {
+            self.by_id
+                .get_or_init(|| {
+                    let mut map = FxHashMap::default();
+                    for (i, m) in self.groups.iter().enumerate() {
+                        map.entry(m.group_id.clone()).or_insert(i);
+                    }
+                    map
+                })
+                .get(id)
+                .copied()
+        }?;
+        Some(Chain {
+            set: self,
+            at: Some(at),
+        })
+    }
+
+    /// The chain to the `i`-th group of [`PrincipalSet::groups`].
+    pub fn chain_to(&self, i: usize) -> Chain<'_> {
+        Chain {
+            set: self,
+            at: Some(i),
+        }
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.principal_id.as_str())
-            .chain(self.groups.iter().map(|g| g.group_id.as_str()))
+        std::iter::once(self.principal_id.as_str()).chain(self.groups.iter().map(|g| &*g.group_id))
     }
 }
 
@@ -290,18 +344,15 @@ impl Index {
         let Some(start) = self.memberships.node(principal_id) else {
             return set;
         };
-        let above = self.memberships.groups_above(start);
-        set.groups.reserve(above.len());
-        set.by_id.reserve(above.len());
-        for (i, &(group, via)) in above.iter().enumerate() {
-            let group_id = self.memberships.name(group).to_string();
-            let mut chain = via
-                .and_then(|v| set.groups.get(v as usize))
-                .map_or_else(Vec::new, |m| m.chain.clone());
-            chain.push(group_id.clone());
-            set.by_id.insert(group_id.clone(), i);
-            set.groups.push(Membership { group_id, chain });
-        }
+        set.groups = self
+            .memberships
+            .groups_above(start)
+            .into_iter()
+            .map(|(group, via)| Membership {
+                group_id: self.memberships.shared_name(group),
+                via,
+            })
+            .collect();
         set
     }
 
@@ -334,19 +385,6 @@ impl Index {
     /// The membership graph, for the bulk queries' walks over interned ids.
     pub(crate) fn memberships(&self) -> &Memberships {
         &self.memberships
-    }
-
-    /// The ids of the groups `id` is transitively in (without their chains).
-    pub(crate) fn group_ids_of(&self, id: &str) -> Vec<&str> {
-        let m = &self.memberships;
-        m.node(id)
-            .map(|n| {
-                m.groups_above(n)
-                    .into_iter()
-                    .map(|(g, _)| m.name(g))
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     /// The target and every scope above it, up to the root.

@@ -129,6 +129,14 @@ impl Memberships {
         self.id(node)
     }
 
+    /// The id interned as `node`, shared.
+    pub fn shared_name(&self, node: u32) -> Arc<str> {
+        self.ids
+            .get(node as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
     pub fn node_has_members(&self, node: u32) -> bool {
         !self.members.of(node).is_empty()
     }
@@ -138,14 +146,25 @@ impl Memberships {
     /// (shortest) way wins on cycles and diamonds, in the order the memberships list them: exactly the
     /// chains [`Index::principal_set`](crate::eval::closure::Index::principal_set) reports.
     pub fn groups_above(&self, start: u32) -> Vec<(u32, Option<u32>)> {
+        /// Up to this many groups, looking through the list beats hashing.
+        const SCAN: usize = 32;
         let mut out: Vec<(u32, Option<u32>)> = Vec::new();
         let mut seen: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
-        seen.insert(start);
         let mut at = 0usize;
         let mut frontier: Option<(u32, Option<u32>)> = Some((start, None));
         while let Some((node, via)) = frontier {
             for &g in self.groups.of(node) {
-                if seen.insert(g) {
+                let new = if g == start {
+                    false
+                } else if out.len() < SCAN {
+                    !out.iter().any(|&(n, _)| n == g)
+                } else {
+                    if seen.is_empty() {
+                        seen.extend(out.iter().map(|&(n, _)| n));
+                    }
+                    seen.insert(g)
+                };
+                if new {
                     out.push((g, via));
                 }
             }
@@ -241,6 +260,26 @@ mod tests {
         // g3 first through g1 (position 0), g4 through g2 (1), g5 through g4 (3).
         assert_eq!(via, [None, None, Some(0), Some(1), Some(3)]);
         assert!(g.groups_above(g.node("g5").unwrap()).is_empty());
+    }
+
+    #[test]
+    fn groups_above_stay_exact_past_the_scanned_size() {
+        // sam is in g0..g39, each of which is in "top" and in the next one: every group once, top first
+        // reached through g0.
+        let mut list: Vec<GroupMembership> = (0..40).map(|i| m(&format!("g{i}"), "sam")).collect();
+        for i in 0..40 {
+            list.push(m("top", &format!("g{i}")));
+            list.push(m(&format!("g{}", (i + 1) % 40), &format!("g{i}")));
+        }
+        let g = Memberships::build(&list);
+        let above = g.groups_above(g.node("sam").unwrap());
+        assert_eq!(above.len(), 41);
+        let mut ids = names(&g, above.iter().map(|&(n, _)| n));
+        assert_eq!(ids.get(40), Some(&"top"));
+        assert_eq!(above.get(40).map(|&(_, via)| via), Some(Some(0)));
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 41);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! definition, conditions, and deny assignments.
 
 use crate::catalog::Plane;
-use crate::eval::closure::{Ancestry, Index, PrincipalSet};
+use crate::eval::closure::{Ancestry, Chain, Index, PrincipalSet};
 use crate::eval::condition;
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
 use crate::model::{
@@ -92,7 +92,7 @@ impl Rbac<'_> {
     fn grant(
         &self,
         a: &RoleAssignment,
-        via: &[String],
+        via: Chain,
         pattern: String,
         condition: Option<String>,
     ) -> Grant {
@@ -104,7 +104,7 @@ impl Rbac<'_> {
             role_definition_id: Some(a.role_definition_id.clone()),
             scope: a.scope.id().to_string(),
             principal_id: a.principal_id.clone(),
-            via_groups: via.to_vec(),
+            via_groups: via.ids(),
             condition,
             matched: vec![pattern],
         }
@@ -114,7 +114,7 @@ impl Rbac<'_> {
     fn examine(
         &self,
         a: &RoleAssignment,
-        via: &[String],
+        via: Chain,
         action_lower: &str,
         plane: Plane,
         scan: &mut GrantScan,
@@ -155,7 +155,9 @@ impl Rbac<'_> {
         }
     }
 
-    /// Role assignments (or PIM eligibilities) of `who` at any scope containing the target.
+    /// Role assignments (or PIM eligibilities) of `who` at any scope containing the target. `found`, when a
+    /// bulk query already has them, are the role assignments naming `who` at or above the target
+    /// (positions in the snapshot): only those are examined.
     pub fn scan_grants(
         &self,
         who: &PrincipalSet,
@@ -163,6 +165,7 @@ impl Rbac<'_> {
         action_lower: &str,
         plane: Plane,
         eligible: bool,
+        found: Option<&[(usize, Option<usize>)]>,
     ) -> GrantScan {
         let mut scan = GrantScan::default();
         let (list, at) = if eligible {
@@ -174,12 +177,18 @@ impl Rbac<'_> {
             (&self.snapshot.role_assignments, &self.index.assignments_at)
         };
         let at_scopes = |scope: &Scope| at.get(scope.key()).map_or(0, Vec::len);
-        let by_scope: usize = ancestry.scopes.iter().map(at_scopes).sum();
-        let by_principal: usize = who
-            .ids()
-            .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
-            .sum();
-        if !eligible && by_principal < by_scope {
+        let by_principal = || -> usize {
+            who.ids()
+                .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
+                .sum()
+        };
+        if let (false, Some(found)) = (eligible, found) {
+            for a in found.iter().filter_map(|&(i, _)| list.get(i)) {
+                if let Some(via) = who.reach(&a.principal_id) {
+                    self.examine(a, via, action_lower, plane, &mut scan);
+                }
+            }
+        } else if !eligible && by_principal() < ancestry.scopes.iter().map(at_scopes).sum() {
             // Few assignments name this principal and its groups, many sit above the target: start from the
             // principal.
             let found = who
@@ -244,8 +253,11 @@ impl Rbac<'_> {
                 {
                     continue;
                 }
+                let Some(via) = who.reach(id) else {
+                    continue;
+                };
                 let mut probe = GrantScan::default();
-                self.examine(a, &[], action_lower, plane, &mut probe);
+                self.examine(a, via, action_lower, plane, &mut probe);
                 if !probe.grants.is_empty() || !probe.conditional.is_empty() {
                     scan.missing.push(format!(
                         "role assignment {} at management group {} would grant this, but the snapshot does not say whether the target's subscription is below that group",
@@ -310,7 +322,7 @@ impl Rbac<'_> {
                     id: d.id.clone(),
                     name: d.name.clone(),
                     scope: d.scope.id().to_string(),
-                    via_groups: via.map(<[String]>::to_vec).unwrap_or_default(),
+                    via_groups: via.map(|c| c.ids()).unwrap_or_default(),
                     everyone: via.is_none(),
                     condition: match &matched {
                         BlockMatch::If { condition, .. } => Some(condition.clone()),

@@ -3,7 +3,7 @@
 //! and asking them is what made these queries slow on large tenants; so the expansion starts from the grants
 //! that can matter and adds only the identities whose answer does not depend on what they hold.
 
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
 
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
@@ -105,25 +105,31 @@ pub(crate) fn reached(engine: &Engine, holders: &Holders) -> Vec<(String, Option
     ids.sort_unstable();
     ids.dedup();
     let compound = holders.all.iter().any(|(_, app)| app.is_some());
-    let mut apps_of: HashMap<&str, BTreeSet<Option<&str>>> = HashMap::new();
+    let mut apps_of: FxHashMap<&str, Vec<Option<&str>>> = FxHashMap::default();
     for (id, app) in &holders.all {
-        apps_of.entry(id).or_default().insert(app.as_deref());
+        apps_of.entry(id).or_default().push(app.as_deref());
     }
+    let graph = engine.index.memberships();
     let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut apps: Vec<Option<&str>> = Vec::new();
     for id in ids {
         if !compound && !engine.index.referenced_ids.contains(&id) {
             out.push((id, None));
             continue;
         }
         // The applications of every holder that reaches the identity, itself or through its groups.
-        let groups = engine.index.group_ids_of(&id);
-        let apps: BTreeSet<Option<&str>> = std::iter::once(id.as_str())
-            .chain(groups)
-            .filter_map(|x| apps_of.get(x))
-            .flatten()
-            .copied()
-            .collect();
-        for app in apps {
+        apps.clear();
+        let above = graph
+            .node(&id)
+            .map(|n| graph.groups_above(n))
+            .unwrap_or_default();
+        for holder in std::iter::once(id.as_str()).chain(above.iter().map(|&(g, _)| graph.name(g)))
+        {
+            apps.extend(apps_of.get(holder).into_iter().flatten().copied());
+        }
+        apps.sort_unstable();
+        apps.dedup();
+        for app in &apps {
             out.push((id.clone(), app.map(str::to_string)));
         }
     }

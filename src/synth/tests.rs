@@ -194,7 +194,7 @@ fn cycles_exist_and_the_engine_survives_them() {
                 .index
                 .transitive_members(&g.id)
                 .iter()
-                .any(|(m, _)| set.groups.iter().any(|x| &x.group_id == m))
+                .any(|(m, _)| set.groups.iter().any(|x| *x.group_id == **m))
         });
     assert!(cyclic);
 }

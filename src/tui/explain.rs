@@ -88,9 +88,9 @@ pub fn ancestry_words(engine: &Engine, scope: &Scope) -> String {
 }
 
 /// `Bob → Security on-call → Security team`.
-pub fn chain_words(engine: &Engine, principal: &str, groups: &[String]) -> String {
+pub fn chain_words(engine: &Engine, principal: &str, groups: &[impl AsRef<str>]) -> String {
     std::iter::once(name_of(engine, principal))
-        .chain(groups.iter().map(|g| name_of(engine, g)))
+        .chain(groups.iter().map(|g| name_of(engine, g.as_ref())))
         .collect::<Vec<_>>()
         .join(" → ")
 }

@@ -188,8 +188,9 @@ pub fn principal(engine: &Engine, id: &str, policy_vaults: usize) -> Doc {
         if set.groups.is_empty() {
             doc.text("No group: only grants naming it directly apply.");
         }
-        for g in set.groups.iter().take(LIST_LIMIT) {
-            doc.text(format!("  • {}", chain_words(engine, id, &g.chain)));
+        for i in 0..set.groups.len().min(LIST_LIMIT) {
+            let chain = set.chain_to(i).ids();
+            doc.text(format!("  • {}", chain_words(engine, id, &chain)));
         }
     }
     let direct = engine.index.assignments_of.get(id).map_or(0, Vec::len);
