@@ -209,10 +209,18 @@ impl<'a> Engine<'a> {
         out
     }
 
-    fn rbac_part(&self, subject: &Subject, target: &Target, action: &str, plane: Plane) -> Part {
+    /// One RBAC action's part of a decision. `found`: the role assignments a bulk query gathered (see
+    /// [`Gathered::assignments`]).
+    fn rbac_part(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        (action, plane): (&str, Plane),
+        found: Option<&[(usize, Option<usize>)]>,
+    ) -> Part {
         let lower = action.to_ascii_lowercase();
         let rbac = self.rbac();
-        let grants = rbac.scan_grants(&subject.set, &target.ancestry, &lower, plane, false);
+        let grants = rbac.scan_grants(&subject.set, &target.ancestry, &lower, plane, false, found);
         let denies = rbac.scan_denies(
             &subject.set,
             subject.groups_known,
@@ -445,6 +453,7 @@ impl<'a> Engine<'a> {
                 &a.to_ascii_lowercase(),
                 plane,
                 true,
+                None,
             );
             for g in scan.grants.into_iter().chain(scan.conditional) {
                 if !v.eligible.iter().any(|x| x.id == g.id) {

@@ -16,7 +16,7 @@ impl Engine<'_> {
         let parts = action
             .rbac_actions
             .iter()
-            .map(|a| self.rbac_part(subject, target, a, Plane::Management))
+            .map(|a| self.rbac_part(subject, target, (a, Plane::Management), None))
             .collect();
         self.absorb(v, parts);
         if origin.is_some() {
@@ -44,7 +44,7 @@ impl Engine<'_> {
         let parts = action
             .rbac_actions
             .iter()
-            .map(|a| self.rbac_part(subject, target, a, Plane::Data))
+            .map(|a| self.rbac_part(subject, target, (a, Plane::Data), gathered.assignments))
             .collect();
         self.absorb(v, parts);
         let ignored = access_policy::scan_among(
@@ -133,7 +133,7 @@ impl Engine<'_> {
             action
                 .rbac_actions
                 .iter()
-                .map(|a| self.rbac_part(subject, target, a, Plane::Data))
+                .map(|a| self.rbac_part(subject, target, (a, Plane::Data), gathered.assignments))
                 .find(|p| p.decision.grants_something())
         } else {
             None
