@@ -137,10 +137,10 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
         if v.iter().all(|v| v.decision == Decision::Denied) {
             continue;
         }
-        let lacks: Vec<String> = gainable
+        let lacks: Vec<&'static str> = gainable
             .iter()
             .filter(|(_, a)| ask(engine, &id, &vault.scope, a, None).decision != Decision::Allowed)
-            .map(|(n, _)| n.to_string())
+            .map(|(n, _)| *n)
             .collect();
         if lacks.is_empty() {
             continue;
@@ -164,7 +164,7 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
                 condition: grant.and_then(|g| g.condition.clone()),
                 // What each technique can gain: its own rule, so this reference states it independently.
                 lacks: if technique == Technique::TemplateDeployment {
-                    vec!["secrets/get".to_string()]
+                    vec!["secrets/get"]
                 } else {
                     lacks.clone()
                 },
@@ -195,7 +195,7 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
             }
         }
         if vault.enabled_for_template_deployment
-            && lacks.iter().any(|x| x == "secrets/get")
+            && lacks.contains(&"secrets/get")
             && let Some(x) = possible(deploy)
         {
             push(Technique::TemplateDeployment, x);

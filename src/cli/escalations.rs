@@ -78,7 +78,7 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
 }
 
 /// `secrets 8, keys 19` with the headline operations named: the full list is in the JSON output.
-fn summarize(ops: &[String]) -> String {
+fn summarize(ops: &[&str]) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for op in ops {
         let kind = op.split('/').next().unwrap_or("");

@@ -79,8 +79,9 @@ pub struct Finding {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
-    /// Data operations the principal cannot perform now (what it stands to gain).
-    pub lacks: Vec<String>,
+    /// Data operations the principal cannot perform now (what it stands to gain), as the catalog names
+    /// them.
+    pub lacks: Vec<&'static str>,
     /// For an `unknown` finding: the data the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<String>,
@@ -91,7 +92,7 @@ fn finding(
     vault: &Vault,
     technique: Technique,
     via: &Verdict,
-    lacks: Vec<String>,
+    lacks: Vec<&'static str>,
 ) -> Finding {
     let grant = via
         .grants
@@ -131,23 +132,23 @@ fn gainable() -> &'static [(&'static str, catalog::Action)] {
 /// What a technique can gain of what the subject lacks. A template deployment only resolves secret
 /// references into the resources it deploys: the value of a secret (a certificate's private key included,
 /// through its backing secret) is all it exposes, never key operations.
-fn gain_through(technique: Technique, lacks: &[String]) -> Vec<String> {
+fn gain_through(technique: Technique, lacks: &[&'static str]) -> Vec<&'static str> {
     match technique {
         Technique::TemplateDeployment => lacks
             .iter()
-            .filter(|op| op.as_str() == "secrets/get")
-            .cloned()
+            .filter(|op| **op == "secrets/get")
+            .copied()
             .collect(),
         _ => lacks.to_vec(),
     }
 }
 
 /// Data operations (other than purge) the subject cannot perform on the vault now.
-fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<String> {
+fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<&'static str> {
     gainable()
         .iter()
         .filter(|(_, a)| engine.decide(row, a) != Decision::Allowed)
-        .map(|(name, _)| name.to_string())
+        .map(|(name, _)| *name)
         .collect()
 }
 
@@ -161,7 +162,7 @@ const DEPLOY: usize = 3;
 /// built on first use.
 struct Levers {
     decisions: Vec<Decision>,
-    lacks: Vec<String>,
+    lacks: Vec<&'static str>,
     verdicts: [std::cell::OnceCell<Option<Verdict>>; 4],
 }
 
@@ -348,7 +349,7 @@ fn push_findings(
         }
     }
     if vault.enabled_for_template_deployment
-        && lacks.iter().any(|x| x == "secrets/get")
+        && lacks.contains(&"secrets/get")
         && let Some(v) = possible(DEPLOY)
     {
         push(Technique::TemplateDeployment, v);

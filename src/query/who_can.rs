@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::eval::bulk::TargetRows;
-use crate::eval::{Decision, Engine, Gathered, Grant, Target, Verdict, access_policy};
+use crate::eval::fast::RowKey;
+use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
 use crate::model::{AccessPolicy, PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
 use crate::query::reach::{Grants, holders, reached};
@@ -43,6 +44,44 @@ impl From<Verdict> for WhoCanEntry {
             unknown_because: v.unknown_because,
             notes: v.notes,
         }
+    }
+}
+
+/// What makes two identities' who-can entries the same but for who they are (see [`who_can`]).
+type ShareKey = (RowKey, Option<String>, Vec<usize>, Vec<usize>);
+
+impl WhoCanEntry {
+    /// This entry as `subject` would get it from an equal row: its own identity, and the group chains
+    /// that reach it to each grant. `None` when a grant names no one in the subject's set.
+    fn for_subject(&self, subject: &Subject) -> Option<Self> {
+        let grants = self
+            .grants
+            .iter()
+            .map(|g| {
+                let via = subject.set.reach(&g.principal_id)?;
+                Some(Grant {
+                    kind: g.kind,
+                    id: g.id.clone(),
+                    role_name: g.role_name.clone(),
+                    role_definition_id: g.role_definition_id.clone(),
+                    scope: g.scope.clone(),
+                    principal_id: g.principal_id.clone(),
+                    via_groups: via.ids(),
+                    condition: g.condition.clone(),
+                    matched: g.matched.clone(),
+                })
+            })
+            .collect::<Option<Vec<Grant>>>()?;
+        Some(Self {
+            id: subject.principal.id.clone(),
+            display_name: subject.principal.display_name.clone(),
+            kind: subject.principal.kind,
+            decision: self.decision,
+            via_app: self.via_app.clone(),
+            grants,
+            unknown_because: self.unknown_because.clone(),
+            notes: self.notes.clone(),
+        })
     }
 }
 
@@ -153,6 +192,24 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
         },
     };
     let rows_at = TargetRows::new(engine, &target);
+    // Identities with equal rows, calling through the same application, named by the same access-policy
+    // entries whatever their application and reached by the same PIM eligibilities (notes name both), get
+    // the same verdict but for who they are and the group chains in their grant paths: it is built once,
+    // then given to each. Only where nothing else in it can depend
+    // on who asks: memberships known, principal in the directory, every grant attributable to a scope.
+    let may_share = !target.ancestry.unplaced_subscription;
+    let eligibilities: Vec<(usize, &str)> = target
+        .ancestry
+        .scopes
+        .iter()
+        .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
+        .flatten()
+        .filter_map(|&i| {
+            let e = engine.snapshot.role_eligibilities.get(i)?;
+            Some((i, e.principal_id.as_str()))
+        })
+        .collect();
+    let mut shared: FxHashMap<ShareKey, WhoCanEntry> = FxHashMap::default();
     let mut principals = Vec::new();
     for (id, app) in reached(engine, &holders(engine, &target, grants)) {
         let subject = engine.subject(&id);
@@ -163,13 +220,33 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
             continue;
         }
         let entries = rows_at.entries_naming(&subject);
+        let key = (may_share && subject.groups_known && subject.in_directory).then(|| {
+            let eligible = eligibilities
+                .iter()
+                .filter(|(_, p)| subject.set.reach(p).is_some())
+                .map(|&(i, _)| i)
+                .collect();
+            (row.key(), app.clone(), eligible, entries.clone())
+        });
+        if let Some(entry) = key
+            .as_ref()
+            .and_then(|k| shared.get(k))
+            .and_then(|template| template.for_subject(&subject))
+        {
+            principals.push(entry);
+            continue;
+        }
         let gathered = Gathered {
             entries: Some(&entries),
             assignments: Some(row.assignments()),
         };
         let verdict =
             engine.check_gathered(&subject, &target, action, app.as_deref(), None, gathered)?;
-        principals.push(WhoCanEntry::from(verdict));
+        let entry = WhoCanEntry::from(verdict);
+        if let Some(key) = key {
+            shared.insert(key, entry.clone());
+        }
+        principals.push(entry);
     }
     principals.sort_by_cached_key(|p| {
         (

@@ -388,7 +388,7 @@ impl<'a> App<'a> {
     pub fn who_rows(&self) -> Vec<WhoRow> {
         self.who.ready().map_or_else(Vec::new, |w| {
             let relevant = |f: &Finding| {
-                f.lacks.contains(&w.operation)
+                f.lacks.contains(&w.operation.as_str())
                     && (f.technique != crate::query::Technique::TemplateDeployment
                         || w.operation == "secrets/get")
             };
