@@ -167,6 +167,22 @@ struct Levers {
 }
 
 impl Levers {
+    /// Decides the levers with the fast path (the same decisions as `check`); what the subject lacks only
+    /// when one of them is not "denied". Full verdicts are built later, only for the levers a finding cites.
+    fn decide(engine: &Engine, row: &crate::eval::fast::Row, actions: &[catalog::Action]) -> Self {
+        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
+            Vec::new()
+        } else {
+            lacking(engine, row)
+        };
+        Self {
+            decisions,
+            lacks,
+            verdicts: Default::default(),
+        }
+    }
+
     fn decision(&self, lever: usize) -> Option<Decision> {
         self.decisions.get(lever).copied()
     }
@@ -220,11 +236,32 @@ pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
         role_matters: |role| levers().iter().any(|a| engine.role_may_grant(role, a)),
         entry_matters: |_: &AccessPolicy| false,
     };
-    let ids = reached(engine, &holders(engine, &target, grants))
+    let ids: Vec<String> = reached(engine, &holders(engine, &target, grants))
         .into_iter()
-        .map(|(id, _)| id);
-    findings_among(engine, vault, &target, ids)
+        .map(|(id, _)| id)
+        .collect();
+    // A vault under a subscription with broad owners has thousands of candidates: two halves on two
+    // threads, joined in order (each half shares verdicts among its own rows).
+    if ids.len() < PARALLEL_FROM {
+        return findings_among(engine, vault, &target, ids.into_iter());
+    }
+    let (first, second) = ids.split_at(ids.len() / 2);
+    std::thread::scope(|scope| {
+        let target = &target;
+        let later =
+            scope.spawn(move || findings_among(engine, vault, target, second.iter().cloned()));
+        let mut out = findings_among(engine, vault, target, first.iter().cloned());
+        out.extend(
+            later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        );
+        out
+    })
 }
+
+/// The number of candidates from which [`escalations_for_vault`] splits its work between two threads.
+const PARALLEL_FROM: usize = 512;
 
 /// [`escalations_for_vault`] restricted to `candidates` (what-if re-examines only the identities whose
 /// decisions can have changed). A candidate counts when it is one of the vault's grant holders or inside
@@ -280,21 +317,8 @@ fn findings_among<'a>(
     let mut out = Vec::new();
     for id in ids {
         let subject = engine.subject(&id);
-        // Decide the levers with the fast path (the same decisions as `check`); build a full verdict only
-        // for the levers a finding cites.
         let row = rows_at.row(&subject, None);
-        let decisions: Vec<Decision> = lever_actions
-            .iter()
-            .map(|a| engine.decide(&row, a))
-            .collect();
-        if decisions.iter().all(|d| *d == Decision::Denied) {
-            continue;
-        }
-        let levers_of = || Levers {
-            decisions,
-            lacks: lacking(engine, &row),
-            verdicts: Default::default(),
-        };
+        let levers_of = || Levers::decide(engine, &row, lever_actions);
         let own;
         let l = if subject.groups_known
             && subject.in_directory
@@ -305,6 +329,9 @@ fn findings_among<'a>(
             own = levers_of();
             &own
         };
+        if l.decisions.iter().all(|d| *d == Decision::Denied) {
+            continue;
+        }
         push_findings(engine, vault, target, &subject, l, &mut out);
     }
     out

@@ -176,6 +176,44 @@ pub(crate) fn is_group(engine: &Engine, id: &str) -> bool {
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
+    let vault = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => Some(vault),
+        _ => None,
+    };
+    // The self-escalation analysis does not depend on who can already: it runs beside the main loop.
+    let (principals, findings) = std::thread::scope(|threads| {
+        let findings = vault.map(|v| threads.spawn(move || escalations_for_vault(engine, v)));
+        let principals = entries(engine, &target, action);
+        let findings = findings
+            .map(|f| f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .unwrap_or_default();
+        (principals, findings)
+    });
+    let principals = principals?;
+    let allowed: FxHashSet<&str> = principals
+        .iter()
+        .filter(|p| p.decision == Decision::Allowed)
+        .map(|p| p.id.as_str())
+        .collect();
+    let can_grant_themselves = findings
+        .into_iter()
+        .filter(|f| !allowed.contains(f.principal.id.as_str()))
+        .collect();
+    Ok(WhoCan {
+        scope: scope.id().to_string(),
+        action: action.canonical.clone(),
+        operation: action.label.clone(),
+        principals,
+        can_grant_themselves,
+    })
+}
+
+/// Every identity whose decision is not "denied", with its verdict, sorted by name.
+fn entries(
+    engine: &Engine,
+    target: &Target,
+    action: &Action,
+) -> Result<Vec<WhoCanEntry>, QueryError> {
     let (rbac, policies) = match (action.plane, target.vault) {
         (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
         _ => (true, false),
@@ -191,12 +229,12 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
                 .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
         },
     };
-    let rows_at = TargetRows::new(engine, &target);
+    let rows_at = TargetRows::new(engine, target);
     // Identities with equal rows, calling through the same application, named by the same access-policy
     // entries whatever their application and reached by the same PIM eligibilities (notes name both), get
     // the same verdict but for who they are and the group chains in their grant paths: it is built once,
-    // then given to each. Only where nothing else in it can depend
-    // on who asks: memberships known, principal in the directory, every grant attributable to a scope.
+    // then given to each. Only where nothing else in it can depend on who asks: memberships known,
+    // principal in the directory, every grant attributable to a scope.
     let may_share = !target.ancestry.unplaced_subscription;
     let eligibilities: Vec<(usize, &str)> = target
         .ancestry
@@ -241,7 +279,7 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
             assignments: Some(row.assignments()),
         };
         let verdict =
-            engine.check_gathered(&subject, &target, action, app.as_deref(), None, gathered)?;
+            engine.check_gathered(&subject, target, action, app.as_deref(), None, gathered)?;
         let entry = WhoCanEntry::from(verdict);
         if let Some(key) = key {
             shared.insert(key, entry.clone());
@@ -255,25 +293,5 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
             p.via_app.clone(),
         )
     });
-    let can_grant_themselves = match (action.plane, target.vault) {
-        (Plane::Data, Some(vault)) => {
-            let allowed: FxHashSet<&str> = principals
-                .iter()
-                .filter(|p| p.decision == Decision::Allowed)
-                .map(|p| p.id.as_str())
-                .collect();
-            escalations_for_vault(engine, vault)
-                .into_iter()
-                .filter(|f| !allowed.contains(f.principal.id.as_str()))
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    Ok(WhoCan {
-        scope: scope.id().to_string(),
-        action: action.canonical.clone(),
-        operation: action.label.clone(),
-        principals,
-        can_grant_themselves,
-    })
+    Ok(principals)
 }
