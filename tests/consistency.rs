@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod scenarios;
+
 use kvaccess::catalog;
 use kvaccess::eval::Engine;
 use kvaccess::model::{Scope, Snapshot};
@@ -64,18 +66,8 @@ fn fast_path_agrees_with_check_on_the_demo_tenant() {
 
 #[test]
 fn fast_path_agrees_with_check_on_every_scenario_fixture() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
     let mut compared = 0;
-    for file in files {
-        let fixture: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        let text = serde_json::to_string(&fixture["snapshot"]).unwrap();
-        let snapshot = kvaccess::snapshot::parse(&text, &file).unwrap();
+    for (_, snapshot) in scenarios::snapshots() {
         compared += assert_fast_path_agrees(&snapshot);
     }
     assert!(compared > 10_000, "only {compared} questions compared");

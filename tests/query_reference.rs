@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod scenarios;
+
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use kvaccess::catalog::{self, Action, Plane};
@@ -399,19 +401,8 @@ fn bulk_queries_match_the_reference_on_the_demo_tenant() {
 
 #[test]
 fn bulk_queries_match_the_reference_on_every_scenario_fixture() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10);
     let mut compared = 0;
-    for file in files {
-        let fixture: Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        let text = serde_json::to_string(&fixture["snapshot"]).unwrap();
-        let snapshot = kvaccess::snapshot::parse(&text, &file).unwrap();
+    for (_, snapshot) in scenarios::snapshots() {
         compared += assert_everything(&snapshot);
     }
     assert!(compared > 200, "only {compared} rows compared");
