@@ -249,7 +249,7 @@ fn entries(
         .collect();
     let mut shared: FxHashMap<ShareKey, WhoCanEntry> = FxHashMap::default();
     let mut principals = Vec::new();
-    for (id, app) in reached(engine, &holders(engine, &target, grants)) {
+    for (id, app) in reached(engine, &holders(engine, target, grants)) {
         let subject = engine.subject(&id);
         // Screen with the fast path; build the full verdict (with its grant paths) only for those who can,
         // from what the screen gathered.
