@@ -227,6 +227,11 @@ fn levers() -> &'static [catalog::Action] {
 
 /// Findings for one vault, one principal at a time.
 pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
+    findings_for_vault(engine, vault, PARALLEL_FROM)
+}
+
+/// [`escalations_for_vault`], on two threads from `parallel_from` candidates on.
+fn findings_for_vault(engine: &Engine, vault: &Vault, parallel_from: usize) -> Vec<Finding> {
     let target = engine.target(&vault.scope);
     // Only an identity one of whose roles can grant a lever (or might: a missing role definition) can
     // have a finding; the others' lever decisions are all "denied".
@@ -242,7 +247,7 @@ pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
         .collect();
     // A vault under a subscription with broad owners has thousands of candidates: two halves on two
     // threads, joined in order (each half shares verdicts among its own rows).
-    if ids.len() < PARALLEL_FROM {
+    if ids.len() < parallel_from.max(2) {
         return findings_among(engine, vault, &target, ids.into_iter());
     }
     let (first, second) = ids.split_at(ids.len() / 2);
@@ -392,4 +397,27 @@ pub fn escalations(engine: &Engine, scope: Option<&Scope>) -> Vec<Finding> {
         .filter(|v| scope.is_none_or(|s| engine.index.ancestry(&v.scope).contains(s.key())))
         .flat_map(|v| escalations_for_vault(engine, v))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two-thread path must give exactly the one-thread findings, in the same order.
+    #[test]
+    fn halves_on_two_threads_give_the_one_thread_findings() {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 11));
+        let engine = Engine::new(&snapshot);
+        let mut compared = 0;
+        for vault in &snapshot.vaults {
+            let mut json = |parallel_from| {
+                let found = findings_for_vault(&engine, vault, parallel_from);
+                compared += found.len();
+                serde_json::to_string(&found).expect("findings serialize")
+            };
+            let (one, two) = (json(usize::MAX), json(0));
+            assert_eq!(one, two, "{}", vault.name);
+        }
+        assert!(compared > 100, "only {compared} findings compared");
+    }
 }

@@ -183,7 +183,7 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
     // The self-escalation analysis does not depend on who can already: it runs beside the main loop.
     let (principals, findings) = std::thread::scope(|threads| {
         let findings = vault.map(|v| threads.spawn(move || escalations_for_vault(engine, v)));
-        let principals = entries(engine, &target, action);
+        let principals = entries(engine, &target, action, PARALLEL_FROM);
         let findings = findings
             .map(|f| f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .unwrap_or_default();
@@ -208,11 +208,13 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
     })
 }
 
-/// Every identity whose decision is not "denied", with its verdict, sorted by name.
+/// Every identity whose decision is not "denied", with its verdict, sorted by name. From `parallel_from`
+/// identities on, two threads share the work.
 fn entries(
     engine: &Engine,
     target: &Target,
     action: &Action,
+    parallel_from: usize,
 ) -> Result<Vec<WhoCanEntry>, QueryError> {
     let (rbac, policies) = match (action.plane, target.vault) {
         (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
@@ -229,63 +231,25 @@ fn entries(
                 .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
         },
     };
-    let rows_at = TargetRows::new(engine, target);
-    // Identities with equal rows, calling through the same application, named by the same access-policy
-    // entries whatever their application and reached by the same PIM eligibilities (notes name both), get
-    // the same verdict but for who they are and the group chains in their grant paths: it is built once,
-    // then given to each. Only where nothing else in it can depend on who asks: memberships known,
-    // principal in the directory, every grant attributable to a scope.
-    let may_share = !target.ancestry.unplaced_subscription;
-    let eligibilities: Vec<(usize, &str)> = target
-        .ancestry
-        .scopes
-        .iter()
-        .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
-        .flatten()
-        .filter_map(|&i| {
-            let e = engine.snapshot.role_eligibilities.get(i)?;
-            Some((i, e.principal_id.as_str()))
-        })
-        .collect();
-    let mut shared: FxHashMap<ShareKey, WhoCanEntry> = FxHashMap::default();
-    let mut principals = Vec::new();
-    for (id, app) in reached(engine, &holders(engine, target, grants)) {
-        let subject = engine.subject(&id);
-        // Screen with the fast path; build the full verdict (with its grant paths) only for those who can,
-        // from what the screen gathered.
-        let row = rows_at.row(&subject, app.as_deref());
-        if engine.decide(&row, action) == Decision::Denied {
-            continue;
-        }
-        let entries = rows_at.entries_naming(&subject);
-        let key = (may_share && subject.groups_known && subject.in_directory).then(|| {
-            let eligible = eligibilities
-                .iter()
-                .filter(|(_, p)| subject.set.reach(p).is_some())
-                .map(|&(i, _)| i)
-                .collect();
-            (row.key(), app.clone(), eligible, entries.clone())
-        });
-        if let Some(entry) = key
-            .as_ref()
-            .and_then(|k| shared.get(k))
-            .and_then(|template| template.for_subject(&subject))
-        {
-            principals.push(entry);
-            continue;
-        }
-        let gathered = Gathered {
-            entries: Some(&entries),
-            assignments: Some(row.assignments()),
-        };
-        let verdict =
-            engine.check_gathered(&subject, target, action, app.as_deref(), None, gathered)?;
-        let entry = WhoCanEntry::from(verdict);
-        if let Some(key) = key {
-            shared.insert(key, entry.clone());
-        }
-        principals.push(entry);
-    }
+    let ids = reached(engine, &holders(engine, target, grants));
+    let each = Each::new(engine, target, action);
+    // A vault that thousands of identities can use: two halves on two threads, joined (and then sorted).
+    let mut principals = if ids.len() < parallel_from.max(2) {
+        each.decide(&ids)?
+    } else {
+        let (first, second) = ids.split_at(ids.len() / 2);
+        std::thread::scope(|threads| {
+            let each = &each;
+            let later = threads.spawn(move || each.decide(second));
+            let mut out = each.decide(first)?;
+            out.extend(
+                later
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?,
+            );
+            Ok::<_, QueryError>(out)
+        })?
+    };
     principals.sort_by_cached_key(|p| {
         (
             p.display_name.to_lowercase(),
@@ -294,4 +258,122 @@ fn entries(
         )
     });
     Ok(principals)
+}
+
+/// The number of identities from which [`entries`] splits its work between two threads.
+const PARALLEL_FROM: usize = 1024;
+
+/// What deciding each identity at one target needs, gathered once.
+struct Each<'e, 'a> {
+    engine: &'e Engine<'a>,
+    target: &'e Target<'a>,
+    action: &'e Action,
+    rows_at: TargetRows<'e, 'a>,
+    /// Identities can share a verdict here (see [`Each::decide`]).
+    may_share: bool,
+    /// PIM eligibilities at or above the target: (position, object id named).
+    eligibilities: Vec<(usize, &'a str)>,
+}
+
+impl<'e, 'a> Each<'e, 'a> {
+    fn new(engine: &'e Engine<'a>, target: &'e Target<'a>, action: &'e Action) -> Self {
+        let eligibilities = target
+            .ancestry
+            .scopes
+            .iter()
+            .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
+            .flatten()
+            .filter_map(|&i| {
+                let e = engine.snapshot.role_eligibilities.get(i)?;
+                Some((i, e.principal_id.as_str()))
+            })
+            .collect();
+        Self {
+            engine,
+            target,
+            action,
+            rows_at: TargetRows::new(engine, target),
+            may_share: !target.ancestry.unplaced_subscription,
+            eligibilities,
+        }
+    }
+
+    /// The entries of the identities in `ids` whose decision is not "denied", in `ids`' order.
+    ///
+    /// Identities with equal rows, calling through the same application, named by the same access-policy
+    /// entries whatever their application and reached by the same PIM eligibilities (notes name both), get
+    /// the same verdict but for who they are and the group chains in their grant paths: it is built once,
+    /// then given to each. Only where nothing else in it can depend on who asks: memberships known,
+    /// principal in the directory, every grant attributable to a scope.
+    fn decide(&self, ids: &[(String, Option<String>)]) -> Result<Vec<WhoCanEntry>, QueryError> {
+        let (engine, target, action) = (self.engine, self.target, self.action);
+        let mut shared: FxHashMap<ShareKey, WhoCanEntry> = FxHashMap::default();
+        let mut principals = Vec::new();
+        for (id, app) in ids {
+            let subject = engine.subject(id);
+            // Screen with the fast path; build the full verdict (with its grant paths) only for those who
+            // can, from what the screen gathered.
+            let row = self.rows_at.row(&subject, app.as_deref());
+            if engine.decide(&row, action) == Decision::Denied {
+                continue;
+            }
+            let entries = self.rows_at.entries_naming(&subject);
+            let key = (self.may_share && subject.groups_known && subject.in_directory).then(|| {
+                let eligible = self
+                    .eligibilities
+                    .iter()
+                    .filter(|(_, p)| subject.set.reach(p).is_some())
+                    .map(|&(i, _)| i)
+                    .collect();
+                (row.key(), app.clone(), eligible, entries.clone())
+            });
+            if let Some(entry) = key
+                .as_ref()
+                .and_then(|k| shared.get(k))
+                .and_then(|template| template.for_subject(&subject))
+            {
+                principals.push(entry);
+                continue;
+            }
+            let gathered = Gathered {
+                entries: Some(&entries),
+                assignments: Some(row.assignments()),
+            };
+            let verdict =
+                engine.check_gathered(&subject, target, action, app.as_deref(), None, gathered)?;
+            let entry = WhoCanEntry::from(verdict);
+            if let Some(key) = key {
+                shared.insert(key, entry.clone());
+            }
+            principals.push(entry);
+        }
+        Ok(principals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two-thread path must give exactly the one-thread answer: same entries, same order.
+    #[test]
+    fn halves_on_two_threads_give_the_one_thread_answer() {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 3));
+        let engine = Engine::new(&snapshot);
+        let mut compared = 0;
+        for op in ["secrets/get", "keys/sign", "vaults/write"] {
+            let action = crate::catalog::resolve(op).expect("catalog operation");
+            for vault in &snapshot.vaults {
+                let target = engine.target(&vault.scope);
+                let mut json = |parallel_from| {
+                    let list = entries(&engine, &target, &action, parallel_from).expect("who-can");
+                    compared += list.len();
+                    serde_json::to_string(&list).expect("entries serialize")
+                };
+                let (one, two) = (json(usize::MAX), json(0));
+                assert_eq!(one, two, "{op} at {}", vault.name);
+            }
+        }
+        assert!(compared > 100, "only {compared} entries compared");
+    }
 }
