@@ -394,6 +394,41 @@ fn exports_made_during_a_what_if_say_they_are_hypothetical() {
 }
 
 #[test]
+fn who_can_lists_the_self_grant_paths_a_change_closes() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-prod<enter>:who-can secrets/get<enter>");
+        let real = render(app, W, H);
+        assert!(real.contains("can grant"), "{real}");
+        assert!(
+            !real.contains("closed:"),
+            "no marks in the real world:\n{real}"
+        );
+        // kv-app-prod moves to Azure RBAC: the access-policy self-grants close.
+        press(app, "W");
+        press(
+            app,
+            "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
+        );
+        assert_eq!(app.whatif.status, Status::Ready, "{:?}", app.whatif.errors);
+        press(app, "<esc>");
+        let s = render(app, W, H);
+        insta::assert_snapshot!("whatif_who_can_closed", s);
+        let closed: Vec<&str> = s.lines().filter(|l| l.contains("closed:")).collect();
+        assert!(!closed.is_empty(), "closed paths are listed:\n{s}");
+        assert!(
+            closed
+                .iter()
+                .all(|l| l.contains("-⇑") && l.contains("can't grant")),
+            "{closed:?}"
+        );
+        // Toggled off: the real world's list, unmarked.
+        press(app, "W<space>W");
+        assert_eq!(app.whatif.status, Status::Real);
+        assert_eq!(render(app, W, H), real);
+    });
+}
+
+#[test]
 fn escalation_paths_opened_and_closed_are_marked() {
     with_demo(|app| {
         press(app, "x");

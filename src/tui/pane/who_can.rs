@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit, selection};
-use crate::eval::{Engine, GrantKind};
+use crate::eval::{Decision, Engine, GrantKind};
 use crate::query::WhoCanEntry;
 use crate::sanitize::clean;
 use crate::tui::app::{App, Focus, Load, WhoRow};
@@ -136,7 +136,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             line
         });
     }
-    for e in marks::who_lost(app.whatif.who_before.as_ref(), w) {
+    let before = app.whatif.who_before.as_ref();
+    for e in marks::who_lost(before, w) {
         if lines.len() >= inner.height as usize {
             break;
         }
@@ -147,6 +148,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(fit(&clean(&e.display_name), name_w) + " ", style),
             Span::styled(fit("denied", 12), style),
             Span::styled(format!("was {}", e.decision.as_str()), style),
+        ]));
+    }
+    let findings_before = before.map(|b| b.can_grant_themselves.as_slice());
+    for f in marks::findings_lost(findings_before, &w.can_grant_themselves) {
+        // A path that is gone because the identity now holds the operation shows as its gain above.
+        if w.principals
+            .iter()
+            .any(|e| e.id == f.principal.id && e.decision == Decision::Allowed)
+        {
+            continue;
+        }
+        if lines.len() >= inner.height as usize {
+            break;
+        }
+        let style = Mark::Lost.style(t);
+        lines.push(Line::from(vec![
+            Span::styled(format!("-{ESCALATION_SYMBOL} "), style),
+            Span::raw(format!("{} ", icon(f.principal.kind))),
+            Span::styled(fit(&clean(&f.principal.display_name), name_w) + " ", style),
+            Span::styled(fit("can't grant", 12), style),
+            Span::styled(format!("closed: {}", f.technique.describe()), style),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
