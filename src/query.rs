@@ -2,6 +2,7 @@
 //! one question, list who can do something, lay out a matrix, and find self-escalation paths.
 
 mod escalation;
+mod halves;
 mod matrix;
 mod principal;
 mod reach;

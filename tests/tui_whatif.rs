@@ -393,6 +393,16 @@ fn exports_made_during_a_what_if_say_they_are_hypothetical() {
     });
 }
 
+/// Adds "kv-app-prod moves to Azure RBAC" through the form; the panel keeps the focus.
+fn switch_prod_to_rbac(app: &mut App) {
+    press(app, "W");
+    press(
+        app,
+        "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
+    );
+    assert_eq!(app.whatif.status, Status::Ready, "{:?}", app.whatif.errors);
+}
+
 #[test]
 fn who_can_lists_the_self_grant_paths_a_change_closes() {
     with_demo(|app| {
@@ -404,12 +414,7 @@ fn who_can_lists_the_self_grant_paths_a_change_closes() {
             "no marks in the real world:\n{real}"
         );
         // kv-app-prod moves to Azure RBAC: the access-policy self-grants close.
-        press(app, "W");
-        press(
-            app,
-            "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
-        );
-        assert_eq!(app.whatif.status, Status::Ready, "{:?}", app.whatif.errors);
+        switch_prod_to_rbac(app);
         press(app, "<esc>");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_who_can_closed", s);
@@ -439,12 +444,7 @@ fn escalation_paths_opened_and_closed_are_marked() {
         );
         // kv-app-prod moves to Azure RBAC: its access-policy escalations close, and the Owner who can
         // create role assignments can now give himself a data role.
-        press(app, "W");
-        press(
-            app,
-            "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
-        );
-        assert_eq!(app.whatif.status, Status::Ready, "{:?}", app.whatif.errors);
+        switch_prod_to_rbac(app);
         press(app, "<esc>x");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_escalations_marked", s);

@@ -11,9 +11,10 @@ use rustc_hash::FxHashMap;
 use crate::eval::bulk::TargetRows;
 use crate::eval::fast::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
-use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
+use crate::model::{AccessPolicy, Scope, Vault};
+use crate::query::halves::in_halves;
 use crate::query::reach::{Grants, holders, reached};
-use crate::query::who_can::grant_holders;
+use crate::query::who_can::{grant_holders, is_group};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -245,24 +246,18 @@ fn findings_for_vault(engine: &Engine, vault: &Vault, parallel_from: usize) -> V
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    // A vault under a subscription with broad owners has thousands of candidates: two halves on two
-    // threads, joined in order (each half shares verdicts among its own rows).
-    if ids.len() < parallel_from.max(2) {
-        return findings_among(engine, vault, &target, ids.into_iter());
-    }
-    let (first, second) = ids.split_at(ids.len() / 2);
-    std::thread::scope(|scope| {
-        let target = &target;
-        let later =
-            scope.spawn(move || findings_among(engine, vault, target, second.iter().cloned()));
-        let mut out = findings_among(engine, vault, target, first.iter().cloned());
-        out.extend(
-            later
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        );
-        out
-    })
+    // A vault under a subscription with broad owners has thousands of candidates (each half shares
+    // verdicts among its own rows).
+    let target = &target;
+    in_halves(
+        &ids,
+        parallel_from,
+        |part| findings_among(engine, vault, target, part.iter().cloned()),
+        |mut first, second| {
+            first.extend(second);
+            first
+        },
+    )
 }
 
 /// The number of candidates from which [`escalations_for_vault`] splits its work between two threads.
@@ -284,18 +279,9 @@ pub fn escalations_for_vault_among(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let is_group = |id: &str| {
-        engine.index.is_group_with_members(id)
-            || engine
-                .index
-                .principal
-                .get(id)
-                .and_then(|&i| engine.snapshot.principals.get(i))
-                .is_some_and(|p| p.kind == PrincipalKind::Group)
-    };
     let ids = candidates
         .iter()
-        .filter(|id| !is_group(id))
+        .filter(|id| !is_group(engine, id))
         .filter(|id| {
             engine
                 .index

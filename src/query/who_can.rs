@@ -12,6 +12,7 @@ use crate::eval::fast::RowKey;
 use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
 use crate::model::{AccessPolicy, PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
+use crate::query::halves::in_halves;
 use crate::query::reach::{Grants, holders, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
@@ -233,23 +234,17 @@ fn entries(
     };
     let ids = reached(engine, &holders(engine, target, grants));
     let each = Each::new(engine, target, action);
-    // A vault that thousands of identities can use: two halves on two threads, joined (and then sorted).
-    let mut principals = if ids.len() < parallel_from.max(2) {
-        each.decide(&ids)?
-    } else {
-        let (first, second) = ids.split_at(ids.len() / 2);
-        std::thread::scope(|threads| {
-            let each = &each;
-            let later = threads.spawn(move || each.decide(second));
-            let mut out = each.decide(first)?;
-            out.extend(
-                later
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?,
-            );
-            Ok::<_, QueryError>(out)
-        })?
-    };
+    // A vault that thousands of identities can use: both cores (the entries are sorted afterwards).
+    let mut principals = in_halves(
+        &ids,
+        parallel_from,
+        |part| each.decide(part),
+        |first, second| {
+            let mut first = first?;
+            first.extend(second?);
+            Ok::<_, QueryError>(first)
+        },
+    )?;
     principals.sort_by_cached_key(|p| {
         (
             p.display_name.to_lowercase(),
