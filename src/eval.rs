@@ -11,6 +11,7 @@ pub mod network;
 pub mod pattern;
 mod planes;
 pub mod rbac;
+mod subject;
 pub mod verdict;
 
 use crate::catalog::{Action, Plane};
@@ -18,9 +19,10 @@ use crate::error::QueryError;
 use crate::model::{
     DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
 };
-use closure::{Ancestry, Index, PrincipalSet};
+use closure::{Ancestry, Index};
 pub use network::Origin;
 use rbac::Rbac;
+pub use subject::Subject;
 pub use verdict::{
     Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
 };
@@ -30,19 +32,6 @@ pub struct Engine<'a> {
     pub snapshot: &'a Snapshot,
     pub index: Index,
     cache: fast::MatchCache,
-}
-
-/// Who is asking: the principal, its groups, and whether those are fully known.
-#[derive(Debug, Clone)]
-pub struct Subject {
-    pub principal: PrincipalRef,
-    pub set: PrincipalSet,
-    /// False when the principal is absent from the directory data or memberships could not be collected:
-    /// a group grant or deny might then apply without the snapshot showing it.
-    pub groups_known: bool,
-    /// False for an object id that assignments or policies name but the directory data lacks: a deleted
-    /// principal, or one that was not collected.
-    pub in_directory: bool,
 }
 
 /// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
@@ -120,39 +109,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
-    /// subjects (a deleted principal's assignments remain), but their groups are unknown.
-    pub fn subject(&self, principal_id: &str) -> Subject {
-        let id = principal_id.to_ascii_lowercase();
-        let principal = self
-            .index
-            .principal
-            .get(&id)
-            .and_then(|&i| self.snapshot.principals.get(i));
-        let directory_gaps = self.directory_gaps();
-        Subject {
-            principal: PrincipalRef {
-                id: id.clone(),
-                display_name: principal.map_or_else(
-                    || "(not in directory data)".to_string(),
-                    |p| p.display_name.clone(),
-                ),
-                kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),
-            },
-            groups_known: principal.is_some() && !directory_gaps,
-            in_directory: principal.is_some(),
-            set: self.index.principal_set(&id),
-        }
-    }
-
-    /// Memberships or principals could not be collected: nobody's groups are fully known.
-    pub(crate) fn directory_gaps(&self) -> bool {
-        self.snapshot
-            .collection_errors
-            .iter()
-            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
-    }
-
     /// The role assignments made at exactly `scope` (not above it), with their positions in the snapshot.
     pub fn assignments_at(
         &self,
@@ -209,8 +165,22 @@ impl<'a> Engine<'a> {
         out
     }
 
-    /// One RBAC action's part of a decision. `found`: the role assignments a bulk query gathered (see
-    /// [`Gathered::assignments`]).
+    /// The RBAC parts of a decision on `plane`, one per action string the operation needs (two for
+    /// `secrets/set`). `found`: the role assignments a bulk query gathered (see [`Gathered::assignments`]).
+    fn rbac_parts<'s>(
+        &'s self,
+        subject: &'s Subject,
+        target: &'s Target<'_>,
+        (action, plane): (&'s Action, Plane),
+        found: Option<&'s [(usize, Option<usize>)]>,
+    ) -> impl Iterator<Item = Part> + 's {
+        action
+            .rbac_actions
+            .iter()
+            .map(move |a| self.rbac_part(subject, target, (a, plane), found))
+    }
+
+    /// One RBAC action's part of a decision.
     fn rbac_part(
         &self,
         subject: &Subject,

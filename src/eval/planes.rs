@@ -13,10 +13,8 @@ impl Engine<'_> {
         origin: Option<&Origin>,
         v: &mut Verdict,
     ) {
-        let parts = action
-            .rbac_actions
-            .iter()
-            .map(|a| self.rbac_part(subject, target, (a, Plane::Management), None))
+        let parts = self
+            .rbac_parts(subject, target, (action, Plane::Management), None)
             .collect();
         self.absorb(v, parts);
         if origin.is_some() {
@@ -41,10 +39,8 @@ impl Engine<'_> {
         v: &mut Verdict,
     ) {
         v.permission_model = Some(PermissionModel::Rbac);
-        let parts = action
-            .rbac_actions
-            .iter()
-            .map(|a| self.rbac_part(subject, target, (a, Plane::Data), gathered.assignments))
+        let parts = self
+            .rbac_parts(subject, target, (action, Plane::Data), gathered.assignments)
             .collect();
         self.absorb(v, parts);
         let ignored = access_policy::scan_among(
@@ -130,10 +126,7 @@ impl Engine<'_> {
             None => self.any_assignment_may_grant(subject, target, action),
         };
         let rbac = if may_grant {
-            action
-                .rbac_actions
-                .iter()
-                .map(|a| self.rbac_part(subject, target, (a, Plane::Data), gathered.assignments))
+            self.rbac_parts(subject, target, (action, Plane::Data), gathered.assignments)
                 .find(|p| p.decision.grants_something())
         } else {
             None

@@ -14,7 +14,7 @@ use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
 use crate::query::halves::in_halves;
 use crate::query::reach::{Grants, holders, reached};
-use crate::query::who_can::{grant_holders, is_group};
+use crate::query::who_can::grant_holders;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -281,7 +281,7 @@ pub fn escalations_for_vault_among(
         .collect();
     let ids = candidates
         .iter()
-        .filter(|id| !is_group(engine, id))
+        .filter(|id| !engine.is_group(id))
         .filter(|id| {
             engine
                 .index

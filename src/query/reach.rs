@@ -3,11 +3,12 @@
 //! and asking them is what made these queries slow on large tenants; so the expansion starts from the grants
 //! that can matter and adds only the identities whose answer does not depend on what they hold.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap;
 
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
-use crate::query::who_can::{identities, is_group};
 
 /// The grants at or above a target, as the holders they name.
 pub(crate) struct Holders {
@@ -99,7 +100,7 @@ pub(crate) fn reached(engine: &Engine, holders: &Holders) -> Vec<(String, Option
             .index
             .referenced_ids
             .iter()
-            .filter(|id| !is_group(engine, id))
+            .filter(|id| !engine.is_group(id))
             .cloned(),
     );
     ids.sort_unstable();
@@ -134,4 +135,38 @@ pub(crate) fn reached(engine: &Engine, holders: &Holders) -> Vec<(String, Option
         }
     }
     out
+}
+
+/// Expands group ids to the identities inside them (transitively); identities stay as they are. Sorted by
+/// (id, application), once each.
+pub(crate) fn identities(
+    engine: &Engine,
+    holders: &[(String, Option<String>)],
+) -> Vec<(String, Option<String>)> {
+    let graph = engine.index.memberships();
+    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut groups_by_app: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
+    for (id, app) in holders {
+        if engine.is_group(id) {
+            if let Some(node) = graph.node(id) {
+                groups_by_app.entry(app.as_deref()).or_default().push(node);
+            }
+        } else {
+            out.push((id, app.as_deref()));
+        }
+    }
+    let mut seen = Vec::new();
+    for (stamp, (app, groups)) in (1u32..).zip(groups_by_app) {
+        for member in graph.members_below(&groups, &mut seen, stamp) {
+            let id = graph.name(member);
+            if !graph.node_has_members(member) && !engine.is_group(id) {
+                out.push((id, app));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out.into_iter()
+        .map(|(id, app)| (id.to_string(), app.map(str::to_string)))
+        .collect()
 }

@@ -1,7 +1,5 @@
 //! "Who can do X at S?": every identity whose decision is not a plain "denied", with the grant paths.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -127,51 +125,6 @@ pub(crate) fn grant_holders(
     named.sort();
     named.dedup();
     named
-}
-
-/// Expands group ids to the identities inside them (transitively); identities stay as they are. Sorted by
-/// (id, application), once each.
-pub(crate) fn identities(
-    engine: &Engine,
-    holders: &[(String, Option<String>)],
-) -> Vec<(String, Option<String>)> {
-    let graph = engine.index.memberships();
-    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
-    let mut groups_by_app: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
-    for (id, app) in holders {
-        if is_group(engine, id) {
-            if let Some(node) = graph.node(id) {
-                groups_by_app.entry(app.as_deref()).or_default().push(node);
-            }
-        } else {
-            out.push((id, app.as_deref()));
-        }
-    }
-    let mut seen = Vec::new();
-    for (stamp, (app, groups)) in (1u32..).zip(groups_by_app) {
-        for member in graph.members_below(&groups, &mut seen, stamp) {
-            let id = graph.name(member);
-            if !graph.node_has_members(member) && !is_group(engine, id) {
-                out.push((id, app));
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out.into_iter()
-        .map(|(id, app)| (id.to_string(), app.map(str::to_string)))
-        .collect()
-}
-
-/// A group: listed as one in the directory data, or with members.
-pub(crate) fn is_group(engine: &Engine, id: &str) -> bool {
-    engine.index.is_group_with_members(id)
-        || engine
-            .index
-            .principal
-            .get(id)
-            .and_then(|&i| engine.snapshot.principals.get(i))
-            .is_some_and(|p| p.kind == PrincipalKind::Group)
 }
 
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {

@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::eval::Engine;
-use crate::model::{EVERYONE, PrincipalKind, Scope, ScopeKind, Snapshot, Vault};
+use crate::model::{EVERYONE, Scope, ScopeKind, Snapshot, Vault};
 
 /// What to evaluate.
 #[derive(Debug, Default)]
@@ -118,34 +118,23 @@ pub fn directory_gaps(s: &Snapshot) -> bool {
         .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
 }
 
-/// Whether an id stands for a group (never an identity that signs in).
-pub fn is_group(engine: &Engine, id: &str) -> bool {
-    engine
-        .index
-        .principal
-        .get(id)
-        .and_then(|&i| engine.snapshot.principals.get(i))
-        .is_some_and(|p| p.kind == PrincipalKind::Group)
-        || engine.index.is_group_with_members(id)
-}
-
 /// The identities an id reaches: itself, or a group's transitive non-group members, in both snapshots.
 pub fn identities_of(engines: [&Engine; 2], id: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for e in engines {
-        if is_group(e, id) {
+        if e.is_group(id) {
             out.extend(
                 e.index
                     .transitive_members(id)
                     .into_iter()
                     .map(|(m, _)| m)
-                    .filter(|m| !is_group(e, m)),
+                    .filter(|m| !e.is_group(m)),
             );
         } else {
             out.insert(id.to_string());
         }
     }
-    out.retain(|m| engines.iter().all(|e| !is_group(e, m)));
+    out.retain(|m| engines.iter().all(|e| !e.is_group(m)));
     out
 }
 
@@ -466,7 +455,7 @@ impl<'e> Planner<'e> {
                     .and_then(|&i| e.snapshot.principals.get(i))
                     .map(|p| p.kind)
             };
-            if kind(eb) != kind(ea) && !is_group(eb, id) && !is_group(ea, id) {
+            if kind(eb) != kind(ea) && !eb.is_group(id) && !ea.is_group(id) {
                 self.work.everywhere.insert(id.to_string());
             }
         }

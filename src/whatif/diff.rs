@@ -14,7 +14,7 @@ use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, 
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::Finding;
 
-use super::delta::{self, Work, directory_gaps, identities_of, is_group};
+use super::delta::{self, Work, directory_gaps, identities_of};
 use pool::parallel;
 
 mod bystander;

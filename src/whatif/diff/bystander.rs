@@ -49,13 +49,13 @@ impl<'a> Run<'_, 'a> {
             out.retain(|id| {
                 [eb, ea]
                     .iter()
-                    .all(|e| !e.index.principal.contains_key(id) && !is_group(e, id))
+                    .all(|e| !e.index.principal.contains_key(id) && !e.is_group(id))
             });
         } else {
             for p in &eb.snapshot.principals {
                 if ea.index.principal.contains_key(&p.id)
-                    && !is_group(eb, &p.id)
-                    && !is_group(ea, &p.id)
+                    && !eb.is_group(&p.id)
+                    && !ea.is_group(&p.id)
                 {
                     out.insert(p.id.clone());
                 }
