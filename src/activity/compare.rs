@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::join::{self, CallerRef, Filter};
 use super::operations;
 use super::read::Reading;
-use super::summary::Summary;
+use super::summary::{Key, Summary};
 use super::time;
 use crate::catalog::Action;
 use crate::error::QueryError;
@@ -81,9 +81,9 @@ pub fn could_vs_did(
         scope: Some(scope.clone()),
         principal: None,
     };
-    // action label → (action, logged names, caller → merged summary)
-    let mut by_action: BTreeMap<String, (Action, Vec<String>, BTreeMap<String, Summary>)> =
-        BTreeMap::new();
+    // action label → (action, logged names, caller → (merged summary, its summaries' keys))
+    type Calls<'k> = BTreeMap<String, (Summary, Vec<&'k Key>)>;
+    let mut by_action: BTreeMap<String, (Action, Vec<String>, Calls)> = BTreeMap::new();
     if let Some(a) = extra {
         by_action.insert(a.label.clone(), (a.clone(), Vec::new(), BTreeMap::new()));
     }
@@ -101,39 +101,30 @@ pub fn could_vs_did(
         if !entry.1.iter().any(|n| n == name) {
             entry.1.push(name.to_string());
         }
-        let merged = entry
+        let (merged, keys) = entry
             .2
             .entry(store.strings.get(k.caller).to_string())
             .or_default();
         merge(merged, s);
+        keys.push(k);
     }
     let mut operations = Vec::new();
     for (label, (action, logged_as, callers)) in by_action {
         let holders = query::who_can(engine, scope, &action)?;
         let mut rows = Vec::new();
         for h in &holders.principals {
-            let calls = callers.get(&h.id);
-            rows.push(row(
-                engine,
-                reading,
-                &h.id,
-                h.decision,
-                h.grants.clone(),
-                calls,
-            ));
+            let calls = callers.get(&h.id).map(|(s, _)| s);
+            let (could, grants) = (h.decision, h.grants.clone());
+            rows.push(row(engine, reading, &h.id, could, grants, calls));
         }
-        for (caller, calls) in &callers {
+        for (caller, (calls, keys)) in &callers {
             if holders.principals.iter().any(|h| h.id == *caller) {
                 continue;
             }
-            rows.push(row(
-                engine,
-                reading,
-                caller,
-                Decision::Denied,
-                Vec::new(),
-                Some(calls),
-            ));
+            // Not a holder at the scope itself: what the evaluator says at the objects it called (an
+            // item-level grant allows one secret, not the vault).
+            let (could, grants) = at_calls(engine, reading, keys);
+            rows.push(row(engine, reading, caller, could, grants, Some(calls)));
         }
         rows.sort_by(|a, b| {
             (a.status, &a.principal.display_name).cmp(&(b.status, &b.principal.display_name))
@@ -148,6 +139,28 @@ pub fn could_vs_did(
         scope: scope.id().to_string(),
         operations,
     })
+}
+
+/// The most permissive verdict among the calls' own objects, successful calls first.
+fn at_calls(engine: &Engine, reading: &Reading, keys: &[&Key]) -> (Decision, Vec<Grant>) {
+    let store = &reading.store;
+    let rank = |d: Decision| match d {
+        Decision::Allowed => 3,
+        Decision::Conditional => 2,
+        Decision::Unknown => 1,
+        Decision::Denied => 0,
+    };
+    let mut best = (Decision::Denied, Vec::new());
+    let mut order: Vec<&&Key> = keys.iter().collect();
+    order.sort_by_key(|k| store.summaries.get(k).is_none_or(|s| s.successes == 0));
+    for k in order {
+        if let Ok(v) = join::verdict(engine, store, k)
+            && rank(v.decision) > rank(best.0)
+        {
+            best = (v.decision, v.grants);
+        }
+    }
+    best
 }
 
 fn merge(into: &mut Summary, s: &Summary) {

@@ -131,6 +131,14 @@ pub fn verdict_for(
         target
     };
     let subject = engine.subject(caller);
+    // A service principal's token carries its own appId: that is not a user calling through an app.
+    let own_app = engine
+        .index
+        .principal
+        .get(caller)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .and_then(|p| p.app_id.as_deref());
+    let app = app.filter(|a| !own_app.is_some_and(|o| o.eq_ignore_ascii_case(a)));
     engine
         .check(&subject, &target, action, app, None)
         .map_err(|e| e.to_string())

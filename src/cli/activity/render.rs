@@ -125,6 +125,16 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
                     writeln!(o, "  {}{on}{needs}", clean(&e.operation))?;
                 }
                 heading = (e.vault.clone(), what);
+                let app = match (&e.app, engine) {
+                    (Some(a), Some(eng)) => format!(" through app {}", output::app_name(eng, a)),
+                    (Some(a), None) => format!(" through app {}", clean(a)),
+                    (None, _) => String::new(),
+                };
+                let from = if e.source_ips.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · from {}", clean(&e.source_ips.join(", ")))
+                };
                 let more = if e.more_source_ips > 0 {
                     format!(" (+{} more)", e.more_source_ips)
                 } else {
@@ -132,7 +142,7 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
                 };
                 writeln!(
                     o,
-                    "    {}  {} calls: {} ok, {} denied, {} by firewall, {} other · {} → {} · from {}{more}",
+                    "    {}{app}  {} calls: {} ok, {} denied, {} by firewall, {} other · {} → {}{from}{more}",
                     who(&e.caller),
                     e.count,
                     e.successes,
@@ -141,7 +151,6 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
                     e.other_failures,
                     e.first,
                     e.last,
-                    clean(&e.source_ips.join(", "))
                 )?;
                 if let Some(now) = &e.now {
                     match now.decision {
