@@ -85,7 +85,15 @@ pub fn could_vs_did(
     type Calls<'k> = BTreeMap<String, (Summary, Vec<&'k Key>)>;
     let mut by_action: BTreeMap<String, (Action, Vec<String>, Calls)> = BTreeMap::new();
     if let Some(a) = extra {
-        by_action.insert(a.label.clone(), (a.clone(), Vec::new(), BTreeMap::new()));
+        // On an RBAC vault the logs' operations are named by their data action: name this one the same
+        // way, so that it meets its logged calls.
+        let a = match (rbac, a.rbac_actions.as_slice()) {
+            (true, [one]) if a.plane == crate::catalog::Plane::Data => {
+                crate::catalog::resolve(one).unwrap_or_else(|_| a.clone())
+            }
+            _ => a.clone(),
+        };
+        by_action.insert(a.label.clone(), (a, Vec::new(), BTreeMap::new()));
     }
     for (k, s) in store.sorted() {
         if !filter.admits(store, k) {

@@ -174,7 +174,6 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
                     }
                 }
             }
-            drop(o);
             print_account(r, false)
         }
     }
@@ -245,7 +244,6 @@ pub fn model_check(format: Format, engine: &Engine, r: &Reading, m: &ModelCheck)
                 }
                 writeln!(o, "  because   {}", clean(&d.because))?;
             }
-            drop(o);
             print_account(r, false)
         }
     }
@@ -316,7 +314,6 @@ pub fn unused(format: Format, r: &Reading, u: &Unused, written: Option<&Path>) -
                 )?,
                 None => {}
             }
-            drop(o);
             print_account(r, false)
         }
     }
@@ -330,12 +327,13 @@ pub fn could_vs_did(format: Format, engine: &Engine, r: &Reading, c: &CouldVsDid
             let mut o = output::out();
             writeln!(o, "could vs did at {}", clean(&c.scope))?;
             for op in &c.operations {
-                writeln!(
-                    o,
-                    "\n  {} (logged as {})",
-                    output::paint(output::bold(), &clean(&op.operation)),
-                    clean(&op.logged_as.join(", "))
-                )?;
+                let logged = if op.logged_as.is_empty() {
+                    "not called in the window".to_string()
+                } else {
+                    format!("logged as {}", clean(&op.logged_as.join(", ")))
+                };
+                let name = output::paint(output::bold(), &clean(&op.operation));
+                writeln!(o, "\n  {name} ({logged})")?;
                 if op.rows.is_empty() {
                     writeln!(o, "    nobody could and nobody did")?;
                 }
@@ -363,7 +361,6 @@ pub fn could_vs_did(format: Format, engine: &Engine, r: &Reading, c: &CouldVsDid
                     }
                 }
             }
-            drop(o);
             print_account(r, false)
         }
     }
