@@ -14,6 +14,7 @@
 //! control characters before it is printed (by the CLI, like names from the snapshot).
 
 pub mod compare;
+pub mod flex;
 pub mod join;
 pub mod model_check;
 pub mod operations;

@@ -14,7 +14,6 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde::Serialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
@@ -373,9 +372,4 @@ impl<'de> Visitor<'de> for RecordsSeed<'_> {
         }
         Ok(())
     }
-}
-
-/// Parses one record (for tests and the synthetic-log round trip).
-pub fn row_from_json(text: &str) -> Result<Row<'_>, serde_json::Error> {
-    Row::deserialize(&mut serde_json::Deserializer::from_str(text))
 }
