@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one function per subcommand, each a thin layer over the library.
 
+mod activity;
 mod check;
 mod escalations;
 mod fetch;
@@ -72,6 +73,10 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
     /// Build a snapshot from the JSON that `az` commands print (see `kvaccess import --help`).
     Import(fetch::ImportArgs),
+    /// Who did what, from Key Vault's audit logs, joined to the snapshot; --could-vs-did, --unused, --model-check.
+    Activity(activity::ActivityArgs),
+    /// Write a month of synthetic audit logs consistent with a snapshot, plus known disagreements.
+    SynthLogs(activity::SynthLogsArgs),
     /// Open the explorer (terminal UI); `kvaccess` alone does this on the demo tenant.
     Tui(TuiArgs),
 }
@@ -154,6 +159,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Synth(a)) => misc::synth(&a),
         Some(Command::Fetch(a)) => fetch::run_fetch(&a),
         Some(Command::Import(a)) => fetch::run_import(&a),
+        Some(Command::Activity(a)) => activity::run(&a),
+        Some(Command::SynthLogs(a)) => activity::synth_logs(&a),
         Some(Command::Tui(a)) => tui(&a),
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! The library is the whole engine; the `kvaccess` binary is a thin shell over it.
 //! - [`snapshot`] loads and saves the tenant snapshot file (format version 1);
+//! - [`activity`] reads Key Vault's audit logs: who did, beside who could, and the model check;
 //! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
 //! - [`eval`] decides one question with its evidence, purely;
 //! - [`query`] asks the questions people ask: who can, what can, who can escalate;
@@ -16,6 +17,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod activity;
 pub mod catalog;
 pub mod cli;
 pub mod error;
