@@ -2,6 +2,8 @@
 //! Before any of them reaches a terminal, control characters (escape sequences, carriage returns, bidi
 //! overrides) are replaced, so a crafted name cannot move the cursor, recolour the screen or hide text.
 
+pub mod secrets;
+
 use std::borrow::Cow;
 
 /// Whether a character could change how a terminal renders what follows.
