@@ -58,7 +58,7 @@ pub struct DiffArgs {
 }
 
 fn read_changes(path: &Path) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_text(path)
         .with_context(|| format!("{}: cannot read the change list", path.display()))?;
     Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

@@ -124,7 +124,7 @@ impl CloudConfig {
     /// Reads a `--cloud-config` file (see [`CloudConfigFile`] for its fields).
     pub fn load(path: &Path) -> Result<Self, CloudConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CloudConfigError::Io {
+        let text = crate::files::read_text(path).map_err(|e| CloudConfigError::Io {
             file: file.clone(),
             message: e.to_string(),
         })?;
