@@ -25,9 +25,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use thiserror::Error;
 
+use folder::{Folder, Shape, arm_object, directory_object, objects};
+
 use super::events::{CollectionErrorRecord, FetchUpdate, Section};
 use super::store::StateStore;
 use crate::model::{Cloud, EVERYONE, Snapshot};
+
+mod folder;
 
 #[derive(Debug, Error)]
 pub enum ImportError {
@@ -42,6 +46,10 @@ pub enum ImportError {
     },
     #[error("{0}: missing: export it with `az account list --all -o json > {0}`")]
     NoAccounts(PathBuf),
+    #[error("{file}: leads to {target}, outside the folder being imported: refused")]
+    Outside { file: PathBuf, target: PathBuf },
+    #[error("{file}: {message}")]
+    Shape { file: PathBuf, message: String },
 }
 
 /// The result of an import.
@@ -51,43 +59,6 @@ pub struct ImportOutcome {
     pub snapshot: Snapshot,
     pub warnings: Vec<String>,
     pub errors: Vec<CollectionErrorRecord>,
-}
-
-fn read(path: &Path) -> Result<Option<Value>, ImportError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::Io(path.to_path_buf(), e))?;
-    // `az` may print a UTF-8 byte order mark on some platforms.
-    let text = text.trim_start_matches('\u{feff}');
-    serde_json::from_str(text)
-        .map(Some)
-        .map_err(|e| ImportError::Syntax {
-            file: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        })
-}
-
-/// A file's objects: a JSON array, a REST page `{"value": [...]}`, or one object.
-fn objects(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a,
-        Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => {
-            match o.get("value") {
-                Some(Value::Array(a)) => a.clone(),
-                _ => Vec::new(),
-            }
-        }
-        Value::Object(_) => vec![v],
-        _ => Vec::new(),
-    }
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -103,8 +74,9 @@ fn is_guid(s: &str) -> bool {
 
 /// `az account list` record → ARM subscription shape.
 fn subscription(a: &Value) -> Option<Value> {
-    if a.get("subscriptionId").is_some() {
-        return Some(a.clone());
+    // The id names a folder: anything but a GUID (`../..`, a path) is not a subscription.
+    if let Some(id) = a.get("subscriptionId") {
+        return id.as_str().is_some_and(is_guid).then(|| arm_object(a));
     }
     let id = s(a, "id")?;
     let id = id.rsplit('/').next().unwrap_or(id);
@@ -215,6 +187,7 @@ fn is_group(o: &Value) -> bool {
 /// Builds the snapshot from `dir`. A file that is not JSON is an error (nothing is written); a file that
 /// is missing becomes collection errors.
 pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportError> {
+    let root = Folder::open(dir)?;
     let mut store = StateStore::new(cloud);
     let mut warnings = Vec::new();
     let add = |store: &mut StateStore, section: Section, scope: &str, items: Vec<Value>| {
@@ -235,17 +208,30 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         }));
     };
     let accounts_path = dir.join("account.json");
-    let accounts = read(&accounts_path)?.ok_or(ImportError::NoAccounts(accounts_path))?;
+    let accounts = root
+        .read(&accounts_path)?
+        .ok_or_else(|| ImportError::NoAccounts(accounts_path.clone()))?;
+    let accounts = objects(accounts, Shape::List).map_err(|message| ImportError::Shape {
+        file: accounts_path.clone(),
+        message,
+    })?;
     let mut subscriptions = Vec::new();
-    for a in objects(accounts) {
-        let Some(sub) = subscription(&a) else {
+    for (i, a) in accounts.iter().enumerate() {
+        let Some(sub) = subscription(a) else {
+            warnings.push(format!(
+                "{}: item [{i}] has no subscription GUID: left out",
+                accounts_path.display()
+            ));
             continue;
         };
         let id = s(&sub, "subscriptionId").unwrap_or("").to_ascii_lowercase();
-        let folder = [id.clone(), id.to_ascii_uppercase()]
-            .into_iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_dir());
+        let mut folder = None;
+        for candidate in [dir.join(&id), dir.join(id.to_ascii_uppercase())] {
+            if root.is_dir(&candidate)? {
+                folder = Some(candidate);
+                break;
+            }
+        }
         match folder {
             Some(f) => subscriptions.push((id, sub, f)),
             None => warnings.push(format!(
@@ -255,12 +241,23 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             )),
         }
     }
-    if let Some(mg) = read(&dir.join("management-groups.json"))? {
-        let mut out = Vec::new();
-        for g in objects(mg) {
-            management_groups(&g, None, &mut out);
+    let mg_path = dir.join("management-groups.json");
+    if let Some(mg) = root.read(&mg_path)? {
+        match objects(mg, Shape::ListOrOne) {
+            Ok(groups) => {
+                let mut out = Vec::new();
+                for g in groups {
+                    management_groups(&g, None, &mut out);
+                }
+                add(&mut store, Section::ManagementGroups, "/", out);
+            }
+            Err(m) => error(
+                &mut store,
+                "/",
+                Section::ManagementGroups,
+                misshapen(&mg_path, &m),
+            ),
         }
-        add(&mut store, Section::ManagementGroups, "/", out);
     } else {
         warnings.push("management-groups.json is absent: assignments at management groups will read as unknown".into());
     }
@@ -278,8 +275,15 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                             section: Section,
                             command: &str|
          -> Result<Option<Vec<Value>>, ImportError> {
-            match read(&folder.join(name))? {
-                Some(v) => Ok(Some(objects(v))),
+            let path = folder.join(name);
+            match root.read(&path)? {
+                Some(v) => match objects(v, Shape::List) {
+                    Ok(items) => Ok(Some(items)),
+                    Err(m) => {
+                        error(store, &scope, section, misshapen(&path, &m));
+                        Ok(None)
+                    }
+                },
                 None => {
                     error(
                         store,
@@ -297,7 +301,12 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             Section::ResourceGroups,
             &format!("az group list --subscription {id} -o json"),
         )? {
-            add(&mut store, Section::ResourceGroups, &scope, rgs);
+            add(
+                &mut store,
+                Section::ResourceGroups,
+                &scope,
+                rgs.iter().map(arm_object).collect(),
+            );
         }
         if let Some(defs) = section_file(
             &mut store,
@@ -309,7 +318,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 &mut store,
                 Section::RoleDefinitions,
                 &scope,
-                defs.into_iter().map(role_definition).collect(),
+                defs.into_iter()
+                    .map(|d| arm_object(&role_definition(d)))
+                    .collect(),
             );
         }
         if let Some(ras) = section_file(
@@ -325,7 +336,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 &mut store,
                 Section::RoleAssignments,
                 &scope,
-                ras.into_iter().map(role_assignment).collect(),
+                ras.into_iter()
+                    .map(|a| arm_object(&role_assignment(a)))
+                    .collect(),
             );
         }
         if let Some(das) = section_file(
@@ -336,10 +349,29 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 "az rest --method get --url \"/subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01\""
             ),
         )? {
-            add(&mut store, Section::DenyAssignments, &scope, das);
+            add(
+                &mut store,
+                Section::DenyAssignments,
+                &scope,
+                das.iter().map(arm_object).collect(),
+            );
         }
-        if let Some(el) = read(&folder.join("eligibilities.json"))? {
-            add(&mut store, Section::RoleEligibilities, &scope, objects(el));
+        let el_path = folder.join("eligibilities.json");
+        if let Some(el) = root.read(&el_path)? {
+            match objects(el, Shape::List) {
+                Ok(items) => add(
+                    &mut store,
+                    Section::RoleEligibilities,
+                    &scope,
+                    items.iter().map(arm_object).collect(),
+                ),
+                Err(m) => error(
+                    &mut store,
+                    &scope,
+                    Section::RoleEligibilities,
+                    misshapen(&el_path, &m),
+                ),
+            }
         }
         // Vaults: `az keyvault show` files carry the properties; `az keyvault list` names the vaults to expect.
         let mut shown: BTreeMap<String, Value> = BTreeMap::new();
@@ -358,10 +390,18 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             if !(name.starts_with("keyvault-") && name.ends_with(".json")) {
                 continue;
             }
-            for v in read(&path)?.map(objects).unwrap_or_default() {
+            let shown_here = match root.read(&path)?.map(|v| objects(v, Shape::ListOrOne)) {
+                Some(Ok(items)) => items,
+                Some(Err(m)) => {
+                    error(&mut store, &scope, Section::Vaults, misshapen(&path, &m));
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
+            for v in shown_here {
                 if let Some(vid) = s(&v, "id") {
                     if v.get("properties").is_some_and(Value::is_object) {
-                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                        shown.insert(vid.to_ascii_lowercase(), arm_object(&v));
                     } else {
                         warnings.push(format!(
                             "{}: a vault without properties (is it `az keyvault show` output?)",
@@ -371,9 +411,16 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 }
             }
         }
-        match read(&folder.join("keyvaults.json"))? {
-            Some(list) => {
-                for v in objects(list) {
+        let list_path = folder.join("keyvaults.json");
+        match root.read(&list_path)?.map(|v| objects(v, Shape::List)) {
+            Some(Err(m)) => error(
+                &mut store,
+                &scope,
+                Section::Vaults,
+                misshapen(&list_path, &m),
+            ),
+            Some(Ok(list)) => {
+                for v in list {
                     let Some(vid) = s(&v, "id") else {
                         continue;
                     };
@@ -385,7 +432,7 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                         continue;
                     }
                     if v.get("properties").is_some_and(Value::is_object) {
-                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                        shown.insert(vid.to_ascii_lowercase(), arm_object(&v));
                         continue;
                     }
                     let name = s(&v, "name").unwrap_or("?");
@@ -418,8 +465,22 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             shown.into_values().collect(),
         );
     }
-    if let Some(p) = read(&dir.join("principals.json"))? {
-        add(&mut store, Section::Principals, "/", objects(p));
+    let principals_path = dir.join("principals.json");
+    if let Some(p) = root.read(&principals_path)? {
+        match objects(p, Shape::List) {
+            Ok(items) => add(
+                &mut store,
+                Section::Principals,
+                "/",
+                items.iter().map(directory_object).collect(),
+            ),
+            Err(m) => error(
+                &mut store,
+                "/",
+                Section::Principals,
+                misshapen(&principals_path, &m),
+            ),
+        }
     }
     // Member files: `group-members-<group id>.json`.
     let mut member_files: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -437,7 +498,19 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
     }
     let mut members_seen: Vec<Value> = Vec::new();
     for (gid, path) in &member_files {
-        let members: Vec<Value> = read(path)?.map(objects).unwrap_or_default();
+        let members: Vec<Value> = match root.read(path)?.map(|v| objects(v, Shape::List)) {
+            Some(Ok(items)) => items.iter().map(directory_object).collect(),
+            Some(Err(m)) => {
+                error(
+                    &mut store,
+                    "/",
+                    Section::GroupMemberships,
+                    misshapen(path, &m),
+                );
+                continue;
+            }
+            None => Vec::new(),
+        };
         let edges: Vec<Value> = members
             .iter()
             .filter_map(|m| s(m, "id").filter(|i| is_guid(i)))
@@ -493,6 +566,14 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         warnings,
         errors,
     })
+}
+
+/// A collection error's text for a file that is not of the documented shape.
+fn misshapen(path: &Path, why: &str) -> String {
+    format!(
+        "{}: {why}; this section is unknown here until the file is exported again",
+        path.display()
+    )
 }
 
 #[cfg(test)]
