@@ -14,7 +14,7 @@ use crate::fetch::{
     FetchUpdate, Fetcher, cache,
 };
 use crate::model::{Cloud, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::{clean, message};
 
 /// Exit code of a run that read everything it tried to read but some of it failed (collection errors).
 pub const WITH_COLLECTION_ERRORS: u8 = 3;
@@ -260,8 +260,8 @@ impl Reporter {
                 }
                 Self::Lines => eprintln!("[{done}/{planned}] {}", clean(message)),
             },
-            FetchUpdate::Error(e) => self.line(&format!("not readable: {}", clean(&e.line()))),
-            FetchUpdate::Warning(w) => self.line(&format!("warning: {}", clean(w))),
+            FetchUpdate::Error(e) => self.line(&format!("not readable: {}", message(&e.line()))),
+            FetchUpdate::Warning(w) => self.line(&format!("warning: {}", message(w))),
             FetchUpdate::Section { .. } | FetchUpdate::Finished(_) | FetchUpdate::Failed(_) => {}
         }
     }
@@ -335,7 +335,7 @@ fn finish(
             output.display()
         );
         for e in errors {
-            eprintln!("  {}", clean(&e.line()));
+            eprintln!("  {}", message(&e.line()));
         }
         return Ok(exit::BAD_INPUT);
     }
@@ -356,7 +356,7 @@ fn finish(
             snapshot.collection_errors.len()
         );
         for e in errors {
-            eprintln!("  {}", clean(&e.line()));
+            eprintln!("  {}", message(&e.line()));
         }
         return Ok(WITH_COLLECTION_ERRORS);
     }
@@ -366,7 +366,7 @@ fn finish(
 pub fn run_import(a: &ImportArgs) -> Result<u8> {
     let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into())?;
     for w in &outcome.warnings {
-        eprintln!("warning: {}", clean(w));
+        eprintln!("warning: {}", message(w));
     }
     let completeness = if outcome.snapshot.subscriptions.is_empty() {
         Completeness::NothingReadable

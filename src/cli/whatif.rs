@@ -203,7 +203,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
     )?;
     let lines = whatif::summary_lines(diff);
     for line in lines.iter().take(SUMMARY_LINES) {
-        writeln!(o, "  {}", clean(line))?;
+        writeln!(o, "  {}", crate::sanitize::message(line))?;
     }
     if lines.len() > SUMMARY_LINES {
         writeln!(o, "  …and {} more", lines.len() - SUMMARY_LINES)?;
@@ -281,7 +281,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
     if !notes.is_empty() {
         writeln!(o, "\n{}", output::paint(output::bold(), "Notes"))?;
         for (i, n) in notes {
-            writeln!(o, "  changes[{i}]: {}", clean(n))?;
+            writeln!(o, "  changes[{i}]: {}", crate::sanitize::message(n))?;
         }
     }
     if diff.is_empty() {
