@@ -105,7 +105,7 @@ fn position(before: &[u8]) -> (usize, usize) {
 }
 
 fn utf16(body: &[u8], unit: fn([u8; 2]) -> u16, order: &str) -> io::Result<String> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(invalid(format!(
             "UTF-16{order} text with an odd number of bytes ({}): the file is cut short",
             body.len() + 2
