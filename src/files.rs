@@ -46,13 +46,13 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     "not a regular file"
 }
 
-/// The text of a regular file (see the module documentation). Errors say what is wrong; callers add the path.
+/// The text of a regular file (see the module documentation). Errors say what is wrong; callers name the
+/// file (every error type that wraps these does).
 pub fn read_text(path: &Path) -> io::Result<String> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(invalid(format!(
-            "{} is {}: kvaccess reads only regular files",
-            path.display(),
+            "this is {}: kvaccess reads only regular files",
             kind_of(&meta)
         )));
     }
@@ -142,8 +142,7 @@ pub fn check_target(path: &Path) -> io::Result<()> {
         Ok(meta) => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "{} is {}: kvaccess writes only to a regular file or a new path, and does not replace it",
-                path.display(),
+                "this is {}: kvaccess writes only to a regular file or a new path, and does not replace it",
                 kind_of(&meta)
             ),
         )),
