@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use thiserror::Error;
 
-use folder::{Folder, Shape, arm_object, directory_object, objects};
+use folder::{Folder, Shape, arm_object, directory_object, misshapen, objects};
 
 use super::events::{CollectionErrorRecord, FetchUpdate, Section};
 use super::store::StateStore;
@@ -207,6 +207,22 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             message,
         }));
     };
+    // A file's objects; one of the wrong shape is a collection error for `section` at `scope` (then `None`).
+    let items = |store: &mut StateStore,
+                 path: &Path,
+                 shape: Shape,
+                 scope: &str,
+                 section: Section|
+     -> Result<Option<Vec<Value>>, ImportError> {
+        match root.read(path)?.map(|v| objects(v, shape)) {
+            Some(Ok(items)) => Ok(Some(items)),
+            Some(Err(m)) => {
+                error(store, scope, section, misshapen(path, &m));
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    };
     let accounts_path = dir.join("account.json");
     let accounts = root
         .read(&accounts_path)?
@@ -242,22 +258,19 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         }
     }
     let mg_path = dir.join("management-groups.json");
-    if let Some(mg) = root.read(&mg_path)? {
-        match objects(mg, Shape::ListOrOne) {
-            Ok(groups) => {
-                let mut out = Vec::new();
-                for g in groups {
-                    management_groups(&g, None, &mut out);
-                }
-                add(&mut store, Section::ManagementGroups, "/", out);
-            }
-            Err(m) => error(
-                &mut store,
-                "/",
-                Section::ManagementGroups,
-                misshapen(&mg_path, &m),
-            ),
+    if root.exists(&mg_path)? {
+        let groups = items(
+            &mut store,
+            &mg_path,
+            Shape::ListOrOne,
+            "/",
+            Section::ManagementGroups,
+        )?;
+        let mut out = Vec::new();
+        for g in groups.unwrap_or_default() {
+            management_groups(&g, None, &mut out);
         }
+        add(&mut store, Section::ManagementGroups, "/", out);
     } else {
         warnings.push("management-groups.json is absent: assignments at management groups will read as unknown".into());
     }
@@ -276,15 +289,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                             command: &str|
          -> Result<Option<Vec<Value>>, ImportError> {
             let path = folder.join(name);
-            match root.read(&path)? {
-                Some(v) => match objects(v, Shape::List) {
-                    Ok(items) => Ok(Some(items)),
-                    Err(m) => {
-                        error(store, &scope, section, misshapen(&path, &m));
-                        Ok(None)
-                    }
-                },
-                None => {
+            match root.exists(&path)? {
+                true => items(store, &path, Shape::List, &scope, section),
+                false => {
                     error(
                         store,
                         &scope,
@@ -357,21 +364,15 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             );
         }
         let el_path = folder.join("eligibilities.json");
-        if let Some(el) = root.read(&el_path)? {
-            match objects(el, Shape::List) {
-                Ok(items) => add(
-                    &mut store,
-                    Section::RoleEligibilities,
-                    &scope,
-                    items.iter().map(arm_object).collect(),
-                ),
-                Err(m) => error(
-                    &mut store,
-                    &scope,
-                    Section::RoleEligibilities,
-                    misshapen(&el_path, &m),
-                ),
-            }
+        if let Some(el) = items(
+            &mut store,
+            &el_path,
+            Shape::List,
+            &scope,
+            Section::RoleEligibilities,
+        )? {
+            let el = el.iter().map(arm_object).collect();
+            add(&mut store, Section::RoleEligibilities, &scope, el);
         }
         // Vaults: `az keyvault show` files carry the properties; `az keyvault list` names the vaults to expect.
         let mut shown: BTreeMap<String, Value> = BTreeMap::new();
@@ -390,15 +391,8 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             if !(name.starts_with("keyvault-") && name.ends_with(".json")) {
                 continue;
             }
-            let shown_here = match root.read(&path)?.map(|v| objects(v, Shape::ListOrOne)) {
-                Some(Ok(items)) => items,
-                Some(Err(m)) => {
-                    error(&mut store, &scope, Section::Vaults, misshapen(&path, &m));
-                    Vec::new()
-                }
-                None => Vec::new(),
-            };
-            for v in shown_here {
+            let shown_here = items(&mut store, &path, Shape::ListOrOne, &scope, Section::Vaults)?;
+            for v in shown_here.unwrap_or_default() {
                 if let Some(vid) = s(&v, "id") {
                     if v.get("properties").is_some_and(Value::is_object) {
                         shown.insert(vid.to_ascii_lowercase(), arm_object(&v));
@@ -412,15 +406,10 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             }
         }
         let list_path = folder.join("keyvaults.json");
-        match root.read(&list_path)?.map(|v| objects(v, Shape::List)) {
-            Some(Err(m)) => error(
-                &mut store,
-                &scope,
-                Section::Vaults,
-                misshapen(&list_path, &m),
-            ),
-            Some(Ok(list)) => {
-                for v in list {
+        match root.exists(&list_path)? {
+            true => {
+                let list = items(&mut store, &list_path, Shape::List, &scope, Section::Vaults)?;
+                for v in list.unwrap_or_default() {
                     let Some(vid) = s(&v, "id") else {
                         continue;
                     };
@@ -449,7 +438,7 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                     );
                 }
             }
-            None => error(
+            false => error(
                 &mut store,
                 &scope,
                 Section::Vaults,
@@ -466,21 +455,15 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         );
     }
     let principals_path = dir.join("principals.json");
-    if let Some(p) = root.read(&principals_path)? {
-        match objects(p, Shape::List) {
-            Ok(items) => add(
-                &mut store,
-                Section::Principals,
-                "/",
-                items.iter().map(directory_object).collect(),
-            ),
-            Err(m) => error(
-                &mut store,
-                "/",
-                Section::Principals,
-                misshapen(&principals_path, &m),
-            ),
-        }
+    if let Some(p) = items(
+        &mut store,
+        &principals_path,
+        Shape::List,
+        "/",
+        Section::Principals,
+    )? {
+        let p = p.iter().map(directory_object).collect();
+        add(&mut store, Section::Principals, "/", p);
     }
     // Member files: `group-members-<group id>.json`.
     let mut member_files: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -498,19 +481,17 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
     }
     let mut members_seen: Vec<Value> = Vec::new();
     for (gid, path) in &member_files {
-        let members: Vec<Value> = match root.read(path)?.map(|v| objects(v, Shape::List)) {
-            Some(Ok(items)) => items.iter().map(directory_object).collect(),
-            Some(Err(m)) => {
-                error(
-                    &mut store,
-                    "/",
-                    Section::GroupMemberships,
-                    misshapen(path, &m),
-                );
-                continue;
-            }
-            None => Vec::new(),
+        let Some(members) = items(
+            &mut store,
+            path,
+            Shape::List,
+            "/",
+            Section::GroupMemberships,
+        )?
+        else {
+            continue;
         };
+        let members: Vec<Value> = members.iter().map(directory_object).collect();
         let edges: Vec<Value> = members
             .iter()
             .filter_map(|m| s(m, "id").filter(|i| is_guid(i)))
@@ -566,14 +547,6 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         warnings,
         errors,
     })
-}
-
-/// A collection error's text for a file that is not of the documented shape.
-fn misshapen(path: &Path, why: &str) -> String {
-    format!(
-        "{}: {why}; this section is unknown here until the file is exported again",
-        path.display()
-    )
 }
 
 #[cfg(test)]

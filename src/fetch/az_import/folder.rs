@@ -105,6 +105,14 @@ pub(super) fn objects(v: Value, shape: Shape) -> Result<Vec<Value>, String> {
     Ok(items)
 }
 
+/// A collection error's text for a file that is not of the documented shape.
+pub(super) fn misshapen(path: &Path, why: &str) -> String {
+    format!(
+        "{}: {why}; this section is unknown here until the file is exported again",
+        path.display()
+    )
+}
+
 /// The export folder, resolved once.
 #[derive(Debug)]
 pub(super) struct Folder {
