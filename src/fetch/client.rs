@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use messages::{
-    RETRY_AFTER_CAP, error_message, malformed_message, retry_after, scrub, short, without_url,
+    error_message, malformed_message, retry_after, scrub, short, wait_words, without_url,
 };
 
 use super::FetchError;
@@ -549,15 +549,6 @@ impl Client {
             }
             url = parsed;
         }
-    }
-}
-
-/// A header's wait in words; the cap reads as what it is, not as a number the server never sent.
-fn wait_words(wait: Duration) -> String {
-    if wait >= RETRY_AFTER_CAP {
-        "of a day or more".to_string()
-    } else {
-        format!("{} s", wait.as_secs_f32())
     }
 }
 

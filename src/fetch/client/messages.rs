@@ -77,6 +77,15 @@ pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     seconds((when - now).as_seconds_f64().max(0.0))
 }
 
+/// A header's wait in words; the cap reads as what it is, not as a number the server never sent.
+pub(super) fn wait_words(wait: Duration) -> String {
+    if wait >= RETRY_AFTER_CAP {
+        "of a day or more".to_string()
+    } else {
+        format!("{} s", wait.as_secs_f32())
+    }
+}
+
 /// `{ "error": { "code", "message", "innererror": { "code" } } }` (ARM, Graph, Key Vault), or the text.
 pub(super) fn error_message(status: StatusCode, body: &[u8], token: Option<&str>) -> String {
     let reason = status.canonical_reason().unwrap_or("");
