@@ -162,11 +162,15 @@ pub fn write_atomically(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kvaccess-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    let guard = interrupt::Guard::new(tmp.path());
+    let (mut tmp, guard) = interrupt::track(
+        || {
+            tempfile::Builder::new()
+                .prefix(".kvaccess-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+        },
+        |t| t.path(),
+    )?;
     {
         // Buffered: serde_json writes token by token, which is one syscall each on a bare file.
         let mut out = BufWriter::new(&mut tmp);

@@ -102,28 +102,16 @@ pub fn csv_row<W: std::io::Write, S: AsRef<str>>(
 }
 
 /// Text for GitHub-flavoured markdown, in a table cell or a list item: cleaned; the characters that would
-/// start a table delimiter, HTML, an entity, a link, an image, code or emphasis are backslash-escaped (a
-/// CommonMark escape works for every ASCII punctuation character), so a name shows as written.
+/// start a table delimiter, HTML, an entity, a link or an image (both need `[` or `<`), code, emphasis,
+/// strikethrough or a heading are backslash-escaped (a CommonMark escape works for every ASCII punctuation
+/// character), so a name shows as written. Parentheses and `!` mean nothing without a `[`, and stay.
 pub fn markdown(text: &str) -> String {
     let cleaned = clean(text);
     let mut out = String::with_capacity(cleaned.len());
     for c in cleaned.chars() {
         if matches!(
             c,
-            '\\' | '|'
-                | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '('
-                | ')'
-                | '<'
-                | '>'
-                | '&'
-                | '!'
-                | '~'
-                | '#'
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~' | '#'
         ) {
             out.push('\\');
         }
@@ -198,8 +186,9 @@ mod tests {
         assert_eq!(markdown("a\\|b"), "a\\\\\\|b");
         assert_eq!(
             markdown("[x](javascript:alert(1))"),
-            "\\[x\\]\\(javascript:alert\\(1\\)\\)"
+            "\\[x\\](javascript:alert(1))"
         );
+        assert_eq!(markdown("![i](x)"), "!\\[i\\](x)");
         assert_eq!(markdown("<img src=x>"), "\\<img src=x\\>");
         assert_eq!(markdown("`code` &amp;"), "\\`code\\` \\&amp;");
         assert_eq!(markdown("Zoë"), "Zoë");

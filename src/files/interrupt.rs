@@ -1,7 +1,7 @@
 //! Temporary files removed when the process is interrupted. A snapshot of a large tenant takes seconds to
 //! write; SIGINT or SIGTERM in that time would otherwise leave a 100 MB `.kvaccess-*.tmp` beside the target.
 //!
-//! The first [`Guard`] starts a thread that waits for either signal (tokio's signal support, on a runtime
+//! The first [`track`] starts a thread that waits for either signal (tokio's signal support, on a runtime
 //! of its own, so synchronous writers are covered too); on one it removes every registered file and exits
 //! with the shell's code for that signal (130, 143). Until then the signals keep their default meaning.
 
@@ -19,12 +19,19 @@ fn in_flight() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 #[derive(Debug)]
 pub struct Guard(PathBuf);
 
-impl Guard {
-    pub fn new(path: &Path) -> Self {
-        INSTALLED.get_or_init(install);
-        in_flight().push(path.to_path_buf());
-        Self(path.to_path_buf())
-    }
+/// Creates a temporary file with `create` and registers it, with no moment in between when a signal would
+/// leave it behind: the handler is in place first, and the list is held while the file is made (the signal
+/// thread waits for it before removing what is listed).
+pub fn track<T>(
+    create: impl FnOnce() -> std::io::Result<T>,
+    path_of: impl Fn(&T) -> &Path,
+) -> std::io::Result<(T, Guard)> {
+    INSTALLED.get_or_init(install);
+    let mut list = in_flight();
+    let made = create()?;
+    let path = path_of(&made).to_path_buf();
+    list.push(path.clone());
+    Ok((made, Guard(path)))
 }
 
 impl Drop for Guard {

@@ -126,7 +126,8 @@ fn a_failed_write_leaves_no_temporary_file_and_in_flight_files_can_be_removed() 
     assert_eq!(e.to_string(), "disk on fire");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     let stray = dir.path().join(".kvaccess-x.tmp");
-    let guard = interrupt::Guard::new(&stray);
+    let (file, guard) = interrupt::track(|| Ok(stray.clone()), |p| p.as_path()).unwrap();
+    assert_eq!(file, stray);
     assert!(interrupt::is_registered(&stray));
     drop(guard);
     assert!(!interrupt::is_registered(&stray));
