@@ -11,6 +11,10 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 pub struct Escaping<F>(F);
 
 fn write_escaped<W: ?Sized + Write>(writer: &mut W, fragment: &str) -> io::Result<()> {
+    // Most text is printable ASCII (serde_json has already escaped C0 controls): written as is.
+    if fragment.bytes().all(|b| b < 0x7F) {
+        return writer.write_all(fragment.as_bytes());
+    }
     let mut start = 0;
     for (i, c) in fragment.char_indices() {
         if super::is_unsafe(c) {
