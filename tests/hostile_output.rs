@@ -414,6 +414,25 @@ fn outputs_are_written_only_to_regular_files_or_new_paths() {
     assert_eq!(std::fs::read_to_string(&real).unwrap(), "keep");
     let out = synth(Path::new("/dev/null"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a device"));
+    // fetch and import refuse such a target before any work (no credentials are even looked at).
+    for args in [
+        vec!["fetch", "--auth", "token", "-o", "/dev/null"],
+        vec![
+            "import",
+            "--az",
+            "/nonexistent",
+            "-o",
+            link.to_str().unwrap(),
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("a device") || err.contains("symbolic link"),
+            "{err}"
+        );
+    }
     assert_eq!(synth(&dir.path().join("new.json")).status.code(), Some(0));
     assert_eq!(synth(&real).status.code(), Some(0));
 }

@@ -273,7 +273,14 @@ impl Reporter {
     }
 }
 
+/// Refuses an output that would not be written (a link, a FIFO, a device) before any work is done; the
+/// write checks again.
+fn check_output(path: &Path) -> Result<()> {
+    crate::files::check_target(path).with_context(|| format!("{}: cannot write", path.display()))
+}
+
 pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
+    check_output(&a.output)?;
     // progress lines need no copies of the data
     let (fetcher, request) = a.collect.fetcher(false)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -364,6 +371,7 @@ fn finish(
 }
 
 pub fn run_import(a: &ImportArgs) -> Result<u8> {
+    check_output(&a.output)?;
     let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into())?;
     for w in &outcome.warnings {
         eprintln!("warning: {}", message(w));
