@@ -23,6 +23,7 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod fetch;
+pub mod files;
 pub mod model;
 pub mod query;
 pub mod sanitize;

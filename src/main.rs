@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         // `kvaccess … | head`: the reader has all it wanted.
         Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
-            eprintln!("error: {}", describe(&e));
+            eprintln!("error: {}", kvaccess::sanitize::message(&describe(&e)));
             ExitCode::from(exit::BAD_INPUT)
         }
     }

@@ -8,7 +8,6 @@ mod raw;
 mod split;
 mod write;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub use convert::parse_ip_rule;
@@ -114,7 +113,7 @@ fn syntax_message(e: &serde_json::Error) -> String {
 /// built, so that a large tenant's file and its model are not both held at once.
 pub fn load_file(path: &Path) -> Result<Snapshot, LoadError> {
     let raw = {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        let text = crate::files::read_text(path).map_err(|source| LoadError::Io {
             file: path.to_path_buf(),
             source,
         })?;
@@ -128,27 +127,18 @@ pub fn demo() -> Snapshot {
     parse(DEMO_JSON, Path::new("<embedded demo tenant>")).unwrap_or_default()
 }
 
-/// Writes JSON to `path` atomically: a temporary file in the same directory, flushed, then renamed over
-/// the target, so an interrupted write never leaves a partial file in place of a good one.
+/// Writes JSON to `path` atomically (see [`crate::files::write_atomically`]): an interrupted or failed write
+/// never leaves a partial file in place of a good one, and only a regular file or a new path is written.
+/// Characters that could hide or reorder text are written as `\u` escapes ([`crate::sanitize::json`]).
 pub fn write_atomically(path: &Path, value: &serde_json::Value) -> Result<(), SaveError> {
-    let io = |source| SaveError::Io {
+    crate::files::write_atomically(path, |out| {
+        crate::sanitize::json::to_writer(&mut *out, value)?;
+        out.write_all(b"\n")
+    })
+    .map_err(|source| SaveError::Io {
         file: PathBuf::from(path),
         source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    // Buffered: serde_json writes token by token, which is one syscall each on a bare file.
-    let mut out = std::io::BufWriter::new(&mut tmp);
-    serde_json::to_writer(&mut out, value)?;
-    out.write_all(b"\n").map_err(io)?;
-    out.flush().map_err(io)?;
-    drop(out);
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }
 
 pub fn save(snapshot: &Snapshot, path: &Path) -> Result<(), SaveError> {

@@ -14,7 +14,7 @@ use crate::fetch::{
     FetchUpdate, Fetcher, cache,
 };
 use crate::model::{Cloud, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::{clean, message};
 
 /// Exit code of a run that read everything it tried to read but some of it failed (collection errors).
 pub const WITH_COLLECTION_ERRORS: u8 = 3;
@@ -260,8 +260,8 @@ impl Reporter {
                 }
                 Self::Lines => eprintln!("[{done}/{planned}] {}", clean(message)),
             },
-            FetchUpdate::Error(e) => self.line(&format!("not readable: {}", clean(&e.line()))),
-            FetchUpdate::Warning(w) => self.line(&format!("warning: {}", clean(w))),
+            FetchUpdate::Error(e) => self.line(&format!("not readable: {}", message(&e.line()))),
+            FetchUpdate::Warning(w) => self.line(&format!("warning: {}", message(w))),
             FetchUpdate::Section { .. } | FetchUpdate::Finished(_) | FetchUpdate::Failed(_) => {}
         }
     }
@@ -273,7 +273,14 @@ impl Reporter {
     }
 }
 
+/// Refuses an output that would not be written (a link, a FIFO, a device) before any work is done; the
+/// write checks again.
+fn check_output(path: &Path) -> Result<()> {
+    crate::files::check_target(path).with_context(|| format!("{}: cannot write", path.display()))
+}
+
 pub fn run_fetch(a: &FetchArgs) -> Result<u8> {
+    check_output(&a.output)?;
     // progress lines need no copies of the data
     let (fetcher, request) = a.collect.fetcher(false)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -335,7 +342,7 @@ fn finish(
             output.display()
         );
         for e in errors {
-            eprintln!("  {}", clean(&e.line()));
+            eprintln!("  {}", message(&e.line()));
         }
         return Ok(exit::BAD_INPUT);
     }
@@ -356,7 +363,7 @@ fn finish(
             snapshot.collection_errors.len()
         );
         for e in errors {
-            eprintln!("  {}", clean(&e.line()));
+            eprintln!("  {}", message(&e.line()));
         }
         return Ok(WITH_COLLECTION_ERRORS);
     }
@@ -364,9 +371,10 @@ fn finish(
 }
 
 pub fn run_import(a: &ImportArgs) -> Result<u8> {
+    check_output(&a.output)?;
     let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into())?;
     for w in &outcome.warnings {
-        eprintln!("warning: {}", clean(w));
+        eprintln!("warning: {}", message(w));
     }
     let completeness = if outcome.snapshot.subscriptions.is_empty() {
         Completeness::NothingReadable

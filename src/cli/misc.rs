@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{Format, exit, output};
 use crate::catalog::{self, Plane};
 use crate::error::LoadError;
-use crate::sanitize::clean;
+use crate::sanitize::{cut, message};
 use crate::{snapshot, synth};
 
 #[derive(Debug, Args)]
@@ -49,7 +49,7 @@ pub fn validate(a: &ValidateArgs) -> Result<u8> {
                     s.deny_assignments.len()
                 )?;
                 for w in &s.warnings {
-                    writeln!(o, "  warning: {}: {}", clean(&w.path), clean(&w.message))?;
+                    writeln!(o, "  warning: {}: {}", cut(&w.path), message(&w.message))?;
                 }
             }
             Ok(exit::OK)

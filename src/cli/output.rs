@@ -77,7 +77,7 @@ pub fn grant_line(engine: &Engine, g: &Grant) -> String {
 
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut o = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut o, value)?;
+    crate::sanitize::json::to_writer_pretty(&mut o, value)?;
     writeln!(o)?;
     Ok(())
 }
@@ -167,17 +167,17 @@ pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A CSV writer on stdout; every cell is cleaned of control characters.
+/// A CSV writer on stdout; every cell goes through [`crate::sanitize::csv_row`].
 pub fn csv_out() -> csv::Writer<std::io::Stdout> {
     csv::Writer::from_writer(std::io::stdout())
 }
 
 pub fn csv_row(w: &mut csv::Writer<std::io::Stdout>, cells: &[String]) -> anyhow::Result<()> {
-    w.write_record(cells.iter().map(|c| clean(c).into_owned()))?;
+    crate::sanitize::csv_row(w, cells)?;
     Ok(())
 }
 
-/// A Markdown table cell: cleaned, pipes escaped.
+/// A Markdown table cell or list item ([`crate::sanitize::markdown`]).
 pub fn md(text: &str) -> String {
-    clean(text).replace('|', "\\|")
+    crate::sanitize::markdown(text)
 }

@@ -58,7 +58,7 @@ pub struct DiffArgs {
 }
 
 fn read_changes(path: &Path) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_text(path)
         .with_context(|| format!("{}: cannot read the change list", path.display()))?;
     Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
@@ -203,7 +203,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
     )?;
     let lines = whatif::summary_lines(diff);
     for line in lines.iter().take(SUMMARY_LINES) {
-        writeln!(o, "  {}", clean(line))?;
+        writeln!(o, "  {}", crate::sanitize::message(line))?;
     }
     if lines.len() > SUMMARY_LINES {
         writeln!(o, "  …and {} more", lines.len() - SUMMARY_LINES)?;
@@ -281,7 +281,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
     if !notes.is_empty() {
         writeln!(o, "\n{}", output::paint(output::bold(), "Notes"))?;
         for (i, n) in notes {
-            writeln!(o, "  changes[{i}]: {}", clean(n))?;
+            writeln!(o, "  changes[{i}]: {}", crate::sanitize::message(n))?;
         }
     }
     if diff.is_empty() {

@@ -5,11 +5,50 @@
 //! every other action it is vacuously true. kvaccess does not evaluate `<test>` (it depends on request
 //! attributes), so a biting condition makes the grant *conditional* — never a silent allow. Anything not in
 //! that shape is treated as biting on every action.
+//!
+//! Conditions come from the snapshot, so they may be hostile: every step here is linear in the condition's
+//! length (no recursion, no rescanning per nesting level), and a condition nested deeper than [`MAX_DEPTH`]
+//! is not analysed at all: it bites on every action, and `validate` reports it ([`check`]).
 
 use crate::eval::pattern::ActionPattern;
 
+/// The deepest nesting of parentheses and braces analysed. Azure's own conditions nest a handful of levels.
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a condition is not analysed, for `validate`; `None` when it is within limits.
+pub fn check(condition: &str) -> Option<String> {
+    let depth = max_depth(condition);
+    (depth > MAX_DEPTH).then(|| {
+        format!(
+            "the condition nests {depth} levels deep (more than {MAX_DEPTH}): kvaccess does not analyse it and treats it as restricting every action"
+        )
+    })
+}
+
+/// The deepest nesting of parentheses and braces outside quotes, in one pass.
+fn max_depth(s: &str) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0;
+    let mut quoted = false;
+    for b in s.bytes() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b'(' | b'{' if !quoted => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Whether the condition can restrict `action` (lower-cased).
 pub fn restricts(condition: &str, action_lower: &str) -> bool {
+    if max_depth(condition) > MAX_DEPTH {
+        return true;
+    }
     let Some(clauses) = split_top_level(strip_parens(condition.trim()), "and") else {
         return true;
     };
@@ -55,35 +94,38 @@ fn action_matches_argument(s: &str) -> Option<&str> {
     inner.strip_prefix('\'')?.strip_suffix('\'')
 }
 
-/// Removes parentheses that enclose the whole expression.
-fn strip_parens(mut s: &str) -> &str {
-    loop {
-        let t = s.trim();
-        if t.starts_with('(') && t.ends_with(')') && closing_of_first(t) == Some(t.len() - 1) {
-            s = &t[1..t.len() - 1];
-        } else {
-            return t;
-        }
+/// Removes parentheses that enclose the whole expression, all levels in one pass: the closing parenthesis
+/// of every opening one is found once (quotes respected), then the pairs around the whole are peeled off.
+fn strip_parens(s: &str) -> &str {
+    let t = s.trim();
+    if !t.starts_with('(') {
+        return t;
     }
-}
-
-fn closing_of_first(s: &str) -> Option<usize> {
-    let mut depth = 0i32;
+    let bytes = t.as_bytes();
+    let mut closing = vec![usize::MAX; bytes.len()];
+    let mut open = Vec::new();
     let mut quoted = false;
-    for (i, c) in s.char_indices() {
+    for (i, &c) in bytes.iter().enumerate() {
         match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => open.push(i),
+            b')' if !quoted => {
+                if let Some(o) = open.pop() {
+                    closing[o] = i;
                 }
             }
             _ => {}
         }
     }
-    None
+    // `t[lo..hi]` is the current expression, trimmed.
+    let (mut lo, mut hi) = (0, t.len());
+    while hi > lo + 1 && bytes[lo] == b'(' && bytes[hi - 1] == b')' && closing[lo] == hi - 1 {
+        let inner = &t[lo + 1..hi - 1];
+        let start = lo + 1 + (inner.len() - inner.trim_start().len());
+        let end = start + inner.trim().len();
+        (lo, hi) = (start, end);
+    }
+    &t[lo..hi]
 }
 
 /// Splits on a keyword (`AND`/`OR`, any case) outside parentheses, braces and quotes. `None` when the
@@ -193,5 +235,39 @@ mod tests {
         ));
         assert!(restricts("((broken", "b"));
         assert!(restricts("", "b"));
+    }
+
+    #[test]
+    fn parentheses_are_peeled_as_before() {
+        use super::strip_parens;
+        assert_eq!(strip_parens("  ( ( a ) )  "), "a");
+        assert_eq!(strip_parens("(a) OR (b)"), "(a) OR (b)");
+        assert_eq!(strip_parens("((a) OR (b))"), "(a) OR (b)");
+        assert_eq!(strip_parens("(')')"), "')'");
+        assert_eq!(strip_parens("()"), "");
+        assert_eq!(strip_parens("((x)"), "((x)");
+        assert_eq!(strip_parens("(é (日))"), "é (日)");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_in_linear_time_without_recursion() {
+        // 20 000 levels (40 KB) around the delegation condition, and 100 000 (200 KB): both are answered
+        // "restricts" at once and reported by `check`; the shallow one is analysed as usual.
+        for n in [20_000, 100_000] {
+            let deep = format!("{}{KVDAA}{}", "(".repeat(n), ")".repeat(n));
+            assert!(restricts(&deep, "microsoft.keyvault/vaults/read"));
+            let why = super::check(&deep).unwrap();
+            assert!(
+                why.contains(&format!("nests {} levels deep", n + 4)),
+                "{why}"
+            );
+        }
+        let shallow = format!("{}{KVDAA}{}", "(".repeat(40), ")".repeat(40));
+        assert!(super::check(&shallow).is_none());
+        assert!(!restricts(&shallow, "microsoft.keyvault/vaults/read"));
+        assert!(restricts(
+            &shallow,
+            "microsoft.authorization/roleassignments/write"
+        ));
     }
 }

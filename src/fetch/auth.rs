@@ -256,8 +256,12 @@ impl TokenCredential for ChainCredential {
     }
 }
 
+/// A credential's error on one line, with anything token-shaped removed (tools quote what they were given).
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::sanitize::secrets::redact(s, None)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The credentials of one run: one per plane (the same one, usually), with the cloud's scopes.

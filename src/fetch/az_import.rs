@@ -25,9 +25,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use thiserror::Error;
 
+use folder::{Folder, Shape, arm_object, directory_object, misshapen, objects};
+
 use super::events::{CollectionErrorRecord, FetchUpdate, Section};
 use super::store::StateStore;
 use crate::model::{Cloud, EVERYONE, Snapshot};
+
+mod folder;
 
 #[derive(Debug, Error)]
 pub enum ImportError {
@@ -42,6 +46,10 @@ pub enum ImportError {
     },
     #[error("{0}: missing: export it with `az account list --all -o json > {0}`")]
     NoAccounts(PathBuf),
+    #[error("{file}: leads to {target}, outside the folder being imported: refused")]
+    Outside { file: PathBuf, target: PathBuf },
+    #[error("{file}: {message}")]
+    Shape { file: PathBuf, message: String },
 }
 
 /// The result of an import.
@@ -51,43 +59,6 @@ pub struct ImportOutcome {
     pub snapshot: Snapshot,
     pub warnings: Vec<String>,
     pub errors: Vec<CollectionErrorRecord>,
-}
-
-fn read(path: &Path) -> Result<Option<Value>, ImportError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::Io(path.to_path_buf(), e))?;
-    // `az` may print a UTF-8 byte order mark on some platforms.
-    let text = text.trim_start_matches('\u{feff}');
-    serde_json::from_str(text)
-        .map(Some)
-        .map_err(|e| ImportError::Syntax {
-            file: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        })
-}
-
-/// A file's objects: a JSON array, a REST page `{"value": [...]}`, or one object.
-fn objects(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a,
-        Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => {
-            match o.get("value") {
-                Some(Value::Array(a)) => a.clone(),
-                _ => Vec::new(),
-            }
-        }
-        Value::Object(_) => vec![v],
-        _ => Vec::new(),
-    }
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -103,8 +74,9 @@ fn is_guid(s: &str) -> bool {
 
 /// `az account list` record → ARM subscription shape.
 fn subscription(a: &Value) -> Option<Value> {
-    if a.get("subscriptionId").is_some() {
-        return Some(a.clone());
+    // The id names a folder: anything but a GUID (`../..`, a path) is not a subscription.
+    if let Some(id) = a.get("subscriptionId") {
+        return id.as_str().is_some_and(is_guid).then(|| arm_object(a));
     }
     let id = s(a, "id")?;
     let id = id.rsplit('/').next().unwrap_or(id);
@@ -215,6 +187,7 @@ fn is_group(o: &Value) -> bool {
 /// Builds the snapshot from `dir`. A file that is not JSON is an error (nothing is written); a file that
 /// is missing becomes collection errors.
 pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportError> {
+    let root = Folder::open(dir)?;
     let mut store = StateStore::new(cloud);
     let mut warnings = Vec::new();
     let add = |store: &mut StateStore, section: Section, scope: &str, items: Vec<Value>| {
@@ -234,18 +207,47 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             message,
         }));
     };
+    // A file's objects; one of the wrong shape is a collection error for `section` at `scope` (then `None`).
+    let items = |store: &mut StateStore,
+                 path: &Path,
+                 shape: Shape,
+                 scope: &str,
+                 section: Section|
+     -> Result<Option<Vec<Value>>, ImportError> {
+        match root.read(path)?.map(|v| objects(v, shape)) {
+            Some(Ok(items)) => Ok(Some(items)),
+            Some(Err(m)) => {
+                error(store, scope, section, misshapen(path, &m));
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    };
     let accounts_path = dir.join("account.json");
-    let accounts = read(&accounts_path)?.ok_or(ImportError::NoAccounts(accounts_path))?;
+    let accounts = root
+        .read(&accounts_path)?
+        .ok_or_else(|| ImportError::NoAccounts(accounts_path.clone()))?;
+    let accounts = objects(accounts, Shape::List).map_err(|message| ImportError::Shape {
+        file: accounts_path.clone(),
+        message,
+    })?;
     let mut subscriptions = Vec::new();
-    for a in objects(accounts) {
-        let Some(sub) = subscription(&a) else {
+    for (i, a) in accounts.iter().enumerate() {
+        let Some(sub) = subscription(a) else {
+            warnings.push(format!(
+                "{}: item [{i}] has no subscription GUID: left out",
+                accounts_path.display()
+            ));
             continue;
         };
         let id = s(&sub, "subscriptionId").unwrap_or("").to_ascii_lowercase();
-        let folder = [id.clone(), id.to_ascii_uppercase()]
-            .into_iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_dir());
+        let mut folder = None;
+        for candidate in [dir.join(&id), dir.join(id.to_ascii_uppercase())] {
+            if root.is_dir(&candidate)? {
+                folder = Some(candidate);
+                break;
+            }
+        }
         match folder {
             Some(f) => subscriptions.push((id, sub, f)),
             None => warnings.push(format!(
@@ -255,9 +257,17 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             )),
         }
     }
-    if let Some(mg) = read(&dir.join("management-groups.json"))? {
+    let mg_path = dir.join("management-groups.json");
+    if root.exists(&mg_path)? {
+        let groups = items(
+            &mut store,
+            &mg_path,
+            Shape::ListOrOne,
+            "/",
+            Section::ManagementGroups,
+        )?;
         let mut out = Vec::new();
-        for g in objects(mg) {
+        for g in groups.unwrap_or_default() {
             management_groups(&g, None, &mut out);
         }
         add(&mut store, Section::ManagementGroups, "/", out);
@@ -278,9 +288,10 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                             section: Section,
                             command: &str|
          -> Result<Option<Vec<Value>>, ImportError> {
-            match read(&folder.join(name))? {
-                Some(v) => Ok(Some(objects(v))),
-                None => {
+            let path = folder.join(name);
+            match root.exists(&path)? {
+                true => items(store, &path, Shape::List, &scope, section),
+                false => {
                     error(
                         store,
                         &scope,
@@ -297,7 +308,12 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             Section::ResourceGroups,
             &format!("az group list --subscription {id} -o json"),
         )? {
-            add(&mut store, Section::ResourceGroups, &scope, rgs);
+            add(
+                &mut store,
+                Section::ResourceGroups,
+                &scope,
+                rgs.iter().map(arm_object).collect(),
+            );
         }
         if let Some(defs) = section_file(
             &mut store,
@@ -309,7 +325,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 &mut store,
                 Section::RoleDefinitions,
                 &scope,
-                defs.into_iter().map(role_definition).collect(),
+                defs.into_iter()
+                    .map(|d| arm_object(&role_definition(d)))
+                    .collect(),
             );
         }
         if let Some(ras) = section_file(
@@ -325,7 +343,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 &mut store,
                 Section::RoleAssignments,
                 &scope,
-                ras.into_iter().map(role_assignment).collect(),
+                ras.into_iter()
+                    .map(|a| arm_object(&role_assignment(a)))
+                    .collect(),
             );
         }
         if let Some(das) = section_file(
@@ -336,10 +356,23 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 "az rest --method get --url \"/subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01\""
             ),
         )? {
-            add(&mut store, Section::DenyAssignments, &scope, das);
+            add(
+                &mut store,
+                Section::DenyAssignments,
+                &scope,
+                das.iter().map(arm_object).collect(),
+            );
         }
-        if let Some(el) = read(&folder.join("eligibilities.json"))? {
-            add(&mut store, Section::RoleEligibilities, &scope, objects(el));
+        let el_path = folder.join("eligibilities.json");
+        if let Some(el) = items(
+            &mut store,
+            &el_path,
+            Shape::List,
+            &scope,
+            Section::RoleEligibilities,
+        )? {
+            let el = el.iter().map(arm_object).collect();
+            add(&mut store, Section::RoleEligibilities, &scope, el);
         }
         // Vaults: `az keyvault show` files carry the properties; `az keyvault list` names the vaults to expect.
         let mut shown: BTreeMap<String, Value> = BTreeMap::new();
@@ -358,10 +391,11 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             if !(name.starts_with("keyvault-") && name.ends_with(".json")) {
                 continue;
             }
-            for v in read(&path)?.map(objects).unwrap_or_default() {
+            let shown_here = items(&mut store, &path, Shape::ListOrOne, &scope, Section::Vaults)?;
+            for v in shown_here.unwrap_or_default() {
                 if let Some(vid) = s(&v, "id") {
                     if v.get("properties").is_some_and(Value::is_object) {
-                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                        shown.insert(vid.to_ascii_lowercase(), arm_object(&v));
                     } else {
                         warnings.push(format!(
                             "{}: a vault without properties (is it `az keyvault show` output?)",
@@ -371,9 +405,11 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                 }
             }
         }
-        match read(&folder.join("keyvaults.json"))? {
-            Some(list) => {
-                for v in objects(list) {
+        let list_path = folder.join("keyvaults.json");
+        match root.exists(&list_path)? {
+            true => {
+                let list = items(&mut store, &list_path, Shape::List, &scope, Section::Vaults)?;
+                for v in list.unwrap_or_default() {
                     let Some(vid) = s(&v, "id") else {
                         continue;
                     };
@@ -385,7 +421,7 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                         continue;
                     }
                     if v.get("properties").is_some_and(Value::is_object) {
-                        shown.insert(vid.to_ascii_lowercase(), v.clone());
+                        shown.insert(vid.to_ascii_lowercase(), arm_object(&v));
                         continue;
                     }
                     let name = s(&v, "name").unwrap_or("?");
@@ -402,7 +438,7 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                     );
                 }
             }
-            None => error(
+            false => error(
                 &mut store,
                 &scope,
                 Section::Vaults,
@@ -418,8 +454,16 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             shown.into_values().collect(),
         );
     }
-    if let Some(p) = read(&dir.join("principals.json"))? {
-        add(&mut store, Section::Principals, "/", objects(p));
+    let principals_path = dir.join("principals.json");
+    if let Some(p) = items(
+        &mut store,
+        &principals_path,
+        Shape::List,
+        "/",
+        Section::Principals,
+    )? {
+        let p = p.iter().map(directory_object).collect();
+        add(&mut store, Section::Principals, "/", p);
     }
     // Member files: `group-members-<group id>.json`.
     let mut member_files: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -437,7 +481,17 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
     }
     let mut members_seen: Vec<Value> = Vec::new();
     for (gid, path) in &member_files {
-        let members: Vec<Value> = read(path)?.map(objects).unwrap_or_default();
+        let Some(members) = items(
+            &mut store,
+            path,
+            Shape::List,
+            "/",
+            Section::GroupMemberships,
+        )?
+        else {
+            continue;
+        };
+        let members: Vec<Value> = members.iter().map(directory_object).collect();
         let edges: Vec<Value> = members
             .iter()
             .filter_map(|m| s(m, "id").filter(|i| is_guid(i)))

@@ -17,7 +17,9 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use messages::{error_message, malformed_message, retry_after, scrub, short, without_url};
+use messages::{
+    error_message, malformed_message, retry_after, scrub, short, wait_words, without_url,
+};
 
 use super::FetchError;
 use super::auth::Credentials;
@@ -236,7 +238,9 @@ impl Client {
 
     fn pause(&self, host: &str, for_: Duration) {
         let mut pace = lock(&self.pace);
-        let until = Instant::now() + for_;
+        let until = Instant::now()
+            .checked_add(for_)
+            .unwrap_or_else(Instant::now);
         let p = pace.entry(host.to_string()).or_insert(HostPace {
             paused_until: None,
             spacing: Duration::ZERO,
@@ -329,11 +333,10 @@ impl Client {
         let mut attempts = 0u32;
         let mut throttles = 0u32;
         loop {
-            let token = self
-                .creds
-                .token(plane, &scope)
-                .await
-                .map_err(|e| CallError::Failed(Failure::new(None, e.to_string())))?;
+            let token =
+                self.creds.token(plane, &scope).await.map_err(|e| {
+                    CallError::Failed(Failure::new(None, scrub(&e.to_string(), None)))
+                })?;
             let wait = self.reserve(&host);
             self.sleep(wait).await;
             attempts += 1;
@@ -360,7 +363,8 @@ impl Client {
                     Err(e) => Err(e),
                 }
             };
-            let scrub = |s: String| scrub(s, token.secret());
+            let secret = Some(token.secret());
+            let scrub = |s: String| scrub(&s, secret);
             let elapsed = started.elapsed();
             match result {
                 Ok((status, headers, bytes)) if status.is_success() => {
@@ -368,13 +372,13 @@ impl Client {
                     return serde_json::from_slice(&bytes).map_err(|e| {
                         CallError::Fatal(FetchError::Malformed {
                             url: url.to_string(),
-                            message: scrub(malformed_message(&e, &bytes)),
+                            message: malformed_message(&e, &bytes, secret),
                         })
                     });
                 }
                 Ok((status, headers, bytes)) => {
                     self.observe_remaining(&host, &headers);
-                    let message = scrub(error_message(status, &bytes));
+                    let message = error_message(status, &bytes, secret);
                     let retry_after = retry_after(&headers);
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         self.throttled.fetch_add(1, Ordering::Relaxed);
@@ -382,13 +386,17 @@ impl Client {
                         let wait = retry_after.unwrap_or_else(|| self.backoff(throttles - 1));
                         if throttles >= self.opts.max_throttle_attempts
                             || wait > self.opts.max_retry_after
-                            || elapsed + wait > self.opts.retry_budget
+                            || elapsed.saturating_add(wait) > self.opts.retry_budget
                         {
                             return Err(CallError::Failed(Failure::new(
                                 Some(429),
                                 format!(
-                                    "throttled past the retry budget after {throttles} attempt(s) (Retry-After {} s): {message}",
-                                    wait.as_secs_f32()
+                                    "throttled past the retry budget after {throttles} attempt(s) (Retry-After {}; this run waits at most {} s per request): {message}",
+                                    wait_words(wait),
+                                    self.opts
+                                        .max_retry_after
+                                        .as_secs()
+                                        .min(self.opts.retry_budget.as_secs())
                                 ),
                             )));
                         }
@@ -402,16 +410,25 @@ impl Client {
                     if transient {
                         let wait = retry_after.unwrap_or_else(|| self.backoff(attempts - 1));
                         if attempts < self.opts.max_attempts
-                            && elapsed + wait <= self.opts.retry_budget
+                            && elapsed.saturating_add(wait) <= self.opts.retry_budget
                             && wait <= self.opts.max_retry_after
                         {
                             self.retries.fetch_add(1, Ordering::Relaxed);
                             self.sleep(wait).await;
                             continue;
                         }
+                        let asked = match retry_after {
+                            Some(w) if w > self.opts.max_retry_after => {
+                                format!(
+                                    "; Retry-After {} is past what this run waits",
+                                    wait_words(w)
+                                )
+                            }
+                            _ => String::new(),
+                        };
                         return Err(CallError::Failed(Failure::new(
                             Some(status.as_u16()),
-                            format!("{message} (gave up after {attempts} attempt(s))"),
+                            format!("{message} (gave up after {attempts} attempt(s){asked})"),
                         )));
                     }
                     return Err(CallError::Failed(Failure::new(
@@ -428,7 +445,8 @@ impl Client {
                         format!("transport error: {}", without_url(&e))
                     };
                     let wait = self.backoff(attempts - 1);
-                    if attempts < self.opts.max_attempts && elapsed + wait <= self.opts.retry_budget
+                    if attempts < self.opts.max_attempts
+                        && elapsed.saturating_add(wait) <= self.opts.retry_budget
                     {
                         self.retries.fetch_add(1, Ordering::Relaxed);
                         self.sleep(wait).await;
@@ -496,7 +514,7 @@ impl Client {
                         None,
                         format!(
                             "broken pagination: nextLink '{}' is not a URL",
-                            short(&next)
+                            short(&scrub(&next, None))
                         ),
                     ));
                     return Ok(out);
@@ -507,7 +525,7 @@ impl Client {
                     None,
                     format!(
                         "broken pagination: nextLink '{}' leaves {start_origin}; not followed",
-                        short(&next)
+                        short(&scrub(&next, None))
                     ),
                 ));
                 return Ok(out);
@@ -517,7 +535,7 @@ impl Client {
                     None,
                     format!(
                         "broken pagination: nextLink '{}' repeats a page already read",
-                        short(&next)
+                        short(&scrub(&next, None))
                     ),
                 ));
                 return Ok(out);

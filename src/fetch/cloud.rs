@@ -124,7 +124,7 @@ impl CloudConfig {
     /// Reads a `--cloud-config` file (see [`CloudConfigFile`] for its fields).
     pub fn load(path: &Path) -> Result<Self, CloudConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CloudConfigError::Io {
+        let text = crate::files::read_text(path).map_err(|e| CloudConfigError::Io {
             file: file.clone(),
             message: e.to_string(),
         })?;
@@ -155,15 +155,17 @@ impl CloudConfig {
     }
 
     /// Whether a vault URI from ARM may receive a Key Vault token: an https host under the cloud's vault DNS
-    /// suffix, or a loopback address (a local mock). Anything else would hand the token to a stranger.
+    /// suffix, or the origin of an endpoint this configuration names (a local mock serves its vaults there).
+    /// Any other address, another loopback port included, would hand the token to a stranger.
     pub fn vault_uri_allowed(&self, uri: &Url) -> Result<(), String> {
         check_scheme(uri, "vaultUri").map_err(|e| e.to_string())?;
-        if is_loopback(uri) {
+        let configured = [&self.resource_manager, &self.microsoft_graph];
+        if configured.iter().any(|e| same_origin(e, uri)) {
             return Ok(());
         }
         let host = uri.host_str().unwrap_or("").to_ascii_lowercase();
         let suffix = format!(".{}", self.vault_dns_suffix.to_ascii_lowercase());
-        if host.ends_with(&suffix) && host.len() > suffix.len() {
+        if uri.scheme() == "https" && host.ends_with(&suffix) && host.len() > suffix.len() {
             Ok(())
         } else {
             Err(format!(
@@ -197,6 +199,13 @@ pub fn scope_for(audience: &str) -> String {
         return a.to_string();
     }
     format!("{a}/.default")
+}
+
+/// Same scheme, host (case-insensitively) and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Whether the URL's host is a loopback address or `localhost`.

@@ -39,17 +39,18 @@ impl Ctx {
         self.warnings.append(&mut later.warnings);
     }
 
+    /// Messages quote the file: each is cleaned and cut ([`crate::sanitize::message`]) once, here.
     fn problem(&mut self, path: &At, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_string(),
-            message: message.into(),
+            message: crate::sanitize::message(&message.into()),
         });
     }
 
     fn warn(&mut self, path: &At, message: impl Into<String>) {
         self.warnings.push(Warning {
             path: path.to_string(),
-            message: message.into(),
+            message: crate::sanitize::message(&message.into()),
         });
     }
 
@@ -250,7 +251,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         Field::Wrong(found) => ctx.problem(
             &version,
             match *found {
-                "a number" => "expected the whole number 1, found a fraction".to_string(),
+                "a fraction" => "expected the whole number 1, found a fraction".to_string(),
                 other => format!("expected the number 1, found {other}"),
             },
         ),
@@ -490,7 +491,7 @@ fn collection_errors(list: List<RawCollectionError>, ctx: &mut Ctx) -> Vec<Colle
         let path = top.index(i);
         let scope = ctx.req_text(e.scope, &path.key("scope"));
         let what = ctx.req_text(e.what, &path.key("what"));
-        let status = ctx.opt(e.status, &path.key("status"), "a number");
+        let status = ctx.opt(e.status, &path.key("status"), "a whole number");
         let message = ctx
             .opt_text(e.message, &path.key("message"))
             .unwrap_or_default();

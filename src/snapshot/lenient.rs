@@ -25,6 +25,9 @@ pub enum Kind {
 /// Implemented by every type that appears inside a [`Field`].
 pub trait Expected {
     const KIND: Kind;
+    /// A whole number: then a number that does not fit is described as a fraction or out of range, not as
+    /// "a number" (which would read "expected a number, found a number").
+    const WHOLE_NUMBER: bool = false;
 }
 
 impl Expected for String {
@@ -35,12 +38,15 @@ impl Expected for bool {
 }
 impl Expected for u32 {
     const KIND: Kind = Kind::Scalar;
+    const WHOLE_NUMBER: bool = true;
 }
 impl Expected for i64 {
     const KIND: Kind = Kind::Scalar;
+    const WHOLE_NUMBER: bool = true;
 }
 impl Expected for u16 {
     const KIND: Kind = Kind::Scalar;
+    const WHOLE_NUMBER: bool = true;
 }
 impl<T> Expected for Vec<T> {
     const KIND: Kind = Kind::Array;
@@ -99,7 +105,16 @@ impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for Field<T> {
 
 struct FieldVisitor<T>(PhantomData<T>);
 
-impl<T> FieldVisitor<T> {
+impl<T: Expected> FieldVisitor<T> {
+    /// What a number that `T` did not take is, in words.
+    fn number(fraction: bool) -> &'static str {
+        match (T::WHOLE_NUMBER, fraction) {
+            (false, _) => "a number",
+            (true, true) => "a fraction",
+            (true, false) => "a number out of range",
+        }
+    }
+
     /// Tries `T` from a scalar; a type mismatch becomes `Wrong` instead of an error.
     fn scalar<'de, D, E>(value: D, found: &'static str) -> Result<Field<T>, E>
     where
@@ -123,15 +138,16 @@ impl<'de, T: Deserialize<'de> + Expected> Visitor<'de> for FieldVisitor<T> {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::scalar(v.into_deserializer(), "a number")
+        Self::scalar(v.into_deserializer(), Self::number(false))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::scalar(v.into_deserializer(), "a number")
+        Self::scalar(v.into_deserializer(), Self::number(false))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::scalar(v.into_deserializer(), "a number")
+        let fraction = !v.is_finite() || v.fract() != 0.0;
+        Self::scalar(v.into_deserializer(), Self::number(fraction))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {

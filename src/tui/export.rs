@@ -2,12 +2,11 @@
 //! the explanation, as JSON, CSV or Markdown. Rendering is pure; writing is atomic (a temporary file in the
 //! target directory, then a rename), so an interrupted export never leaves half a file.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::sanitize::clean;
+use crate::sanitize::{csv_row, json, markdown as md};
 use crate::tui::app::{App, Focus, View};
 use crate::tui::explain::Doc;
 
@@ -78,24 +77,27 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
                     "changeList": app.whatif.scenario.to_json(),
                 });
             }
-            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n"
+            json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n"
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&table.columns).map_err(|e| e.to_string())?;
+            csv_row(&mut w, &table.columns).map_err(|e| e.to_string())?;
             for r in &table.rows {
-                w.write_record(r.iter().map(|c| clean(c).into_owned()))
-                    .map_err(|e| e.to_string())?;
+                csv_row(&mut w, r).map_err(|e| e.to_string())?;
             }
             String::from_utf8(w.into_inner().map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?
         }
         Format::Markdown => {
-            let md = |s: &str| clean(s).replace('|', "\\|");
             let mut out = format!(
                 "# {}\n\n| {} |\n|{}\n",
                 md(&table.title),
-                table.columns.join(" | "),
+                table
+                    .columns
+                    .iter()
+                    .map(|c| md(c))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
                 "---|".repeat(table.columns.len())
             );
             for r in &table.rows {
@@ -125,19 +127,34 @@ fn explanation(doc: &Doc, format: Format) -> String {
                 .iter()
                 .map(|l| l.iter().map(|(_, t)| t.as_str()).collect())
                 .collect();
-            serde_json::to_string_pretty(&json!({ "title": doc.title, "lines": lines }))
+            json::to_string_pretty(&json!({ "title": doc.title, "lines": lines }))
                 .unwrap_or_default()
                 + "\n"
         }
         Format::Csv => {
-            let mut out = String::from("line\n");
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let lines = doc
+                .lines
+                .iter()
+                .map(|l| l.iter().map(|(_, t)| t.as_str()).collect::<String>());
+            let written = csv_row(&mut w, ["line"])
+                .and_then(|()| lines.into_iter().try_for_each(|l| csv_row(&mut w, [l])));
+            match (written, w.into_inner()) {
+                (Ok(()), Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+                _ => String::new(),
+            }
+        }
+        Format::Markdown => {
+            let mut out = format!("# {}\n", md(&doc.title));
             for l in &doc.lines {
-                let t: String = l.iter().map(|(_, t)| t.as_str()).collect();
-                out.push_str(&format!("\"{}\"\n", t.replace('"', "\"\"")));
+                let text: String = l.iter().map(|(_, t)| t.as_str()).collect();
+                let heading = matches!(l.first(), Some((crate::tui::explain::Tone::Heading, _)));
+                out.push_str(if heading { "## " } else { "" });
+                out.push_str(&md(&text));
+                out.push('\n');
             }
             out
         }
-        Format::Markdown => doc.plain(),
     }
 }
 
@@ -275,15 +292,7 @@ fn table(app: &App) -> Result<Table, String> {
     }
 }
 
-/// Writes text to `path` atomically: temporary file in the same directory, synced, renamed over.
+/// Writes text to `path` atomically, onto a regular file or a new path only ([`crate::files`]).
 pub fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::files::write_atomically(path, |w| w.write_all(content.as_bytes()))
 }

@@ -164,7 +164,7 @@ impl Keymap {
     pub fn load() -> Self {
         let mut map = Self::defaults();
         if let Some(path) = user_keymap_path()
-            && let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(text) = crate::files::read_text(&path)
             && let Err(e) = map.merge(&text, &path.display().to_string())
         {
             map.warnings.push(e);
@@ -248,7 +248,7 @@ pub fn user_keymap_path() -> Option<PathBuf> {
 /// Reads a keymap file over the defaults (for tests and `--keymap`-like uses).
 pub fn load_from(path: &Path) -> Keymap {
     let mut map = Keymap::defaults();
-    match std::fs::read_to_string(path) {
+    match crate::files::read_text(path) {
         Ok(text) => {
             if let Err(e) = map.merge(&text, &path.display().to_string()) {
                 map.warnings.push(e);

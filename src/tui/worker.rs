@@ -178,7 +178,7 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
         )),
         JobSpec::LoadScenario { path } => Output::ScenarioLoaded {
             path: path.display().to_string(),
-            result: std::fs::read_to_string(path)
+            result: crate::files::read_text(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 .and_then(|text| Scenario::from_json(&text).map_err(|e| e.to_string())),
         },

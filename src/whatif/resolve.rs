@@ -4,16 +4,31 @@
 
 use crate::model::role::trailing_guid;
 use crate::model::{Principal, PrincipalKind, RoleDefinition, Scope, ScopeKind, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::cut;
+
+/// Names longer than this are not compared: no one mistypes a 10 MB name, and comparing one against every
+/// candidate would take minutes.
+const SUGGEST_MAX_CHARS: usize = 256;
 
 /// The closest candidate to `input` (case-insensitive edit distance), when close enough to be a typo.
 pub fn did_you_mean<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    if input.len() > 4 * SUGGEST_MAX_CHARS {
+        return None;
+    }
     let want = input.to_lowercase();
-    let limit = (want.chars().count() / 4).clamp(1, 4);
+    let want_len = want.chars().count();
+    if want_len > SUGGEST_MAX_CHARS {
+        return None;
+    }
+    let limit = (want_len / 4).clamp(1, 4);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        // Byte length bounds the character count: a far longer candidate is skipped before lowering it.
+        if c.len() > 4 * (want_len + limit) {
+            continue;
+        }
         let lower = c.to_lowercase();
-        if lower.chars().count().abs_diff(want.chars().count()) > limit {
+        if lower.chars().count().abs_diff(want_len) > limit {
             continue;
         }
         let d = edit_distance(&want, &lower);
@@ -43,7 +58,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn hint(suggestion: Option<String>) -> String {
     suggestion
-        .map(|s| format!(" (did you mean '{}'?)", clean(&s)))
+        .map(|s| format!(" (did you mean '{}'?)", cut(&s)))
         .unwrap_or_default()
 }
 
@@ -85,13 +100,13 @@ pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, Strin
             });
             Err(format!(
                 "no principal '{}' in the snapshot (give an object id, a UPN, an appId or a display name){}",
-                clean(text),
+                cut(text),
                 hint(did_you_mean(text, names))
             ))
         }
         many => Err(format!(
             "'{}' matches {} principals: {}; give the object id",
-            clean(text),
+            cut(text),
             many.len(),
             many.iter()
                 .map(|p| format!("{} {}", p.kind.as_str(), p.id))
@@ -104,7 +119,7 @@ pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, Strin
 /// `Name (id)` for messages, or the id alone when the directory data lacks it.
 pub fn label(s: &Snapshot, id: &str) -> String {
     match s.principals.iter().find(|p| p.id == id) {
-        Some(p) => format!("{} ({id})", clean(&p.display_name)),
+        Some(p) => format!("{} ({id})", cut(&p.display_name)),
         None => id.to_string(),
     }
 }
@@ -134,7 +149,7 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
         [one] => Ok(one),
         [] => Err(format!(
             "no role definition named '{}'{}",
-            clean(text),
+            cut(text),
             hint(did_you_mean(
                 text,
                 s.role_definitions.iter().map(|d| d.role_name.as_str())
@@ -143,7 +158,7 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
         many => Err(format!(
             "{} role definitions are named '{}': give the definition id ({})",
             many.len(),
-            clean(text),
+            cut(text),
             many.iter()
                 .map(|d| d.guid.as_str())
                 .collect::<Vec<_>>()
@@ -156,12 +171,12 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
 pub fn vault(s: &Snapshot, text: &str) -> Result<usize, String> {
     if let Ok(scope) = Scope::parse(text) {
         return match scope.vault() {
-            Some(v) => {
-                s.vaults.iter().position(|x| x.scope == v).ok_or_else(|| {
-                    format!("no vault with the id '{}' in the snapshot", clean(text))
-                })
-            }
-            None => Err(format!("'{}' is not a key vault id", clean(text))),
+            Some(v) => s
+                .vaults
+                .iter()
+                .position(|x| x.scope == v)
+                .ok_or_else(|| format!("no vault with the id '{}' in the snapshot", cut(text))),
+            None => Err(format!("'{}' is not a key vault id", cut(text))),
         };
     }
     let by_name: Vec<usize> = s
@@ -175,13 +190,13 @@ pub fn vault(s: &Snapshot, text: &str) -> Result<usize, String> {
         [one] => Ok(*one),
         [] => Err(format!(
             "no vault named '{}' in the snapshot{}",
-            clean(text),
+            cut(text),
             hint(did_you_mean(text, s.vaults.iter().map(|v| v.name.as_str())))
         )),
         many => Err(format!(
             "{} vaults are named '{}': give the full id ({})",
             many.len(),
-            clean(text),
+            cut(text),
             many.iter()
                 .filter_map(|&i| s.vaults.get(i))
                 .map(|v| v.scope.id())
@@ -235,7 +250,7 @@ pub fn check_scope(s: &Snapshot, scope: &Scope) -> Result<(), String> {
             .unwrap_or_default(),
         _ => scope.id().to_string(),
     };
-    Err(format!("no {what} '{}' in the snapshot", clean(&id)))
+    Err(format!("no {what} '{}' in the snapshot", cut(&id)))
 }
 
 /// The keys of `scope` and every scope above it (management groups from the snapshot's hierarchy), like
@@ -323,6 +338,14 @@ mod tests {
         assert_eq!(
             did_you_mean("owner", roles.iter().copied()).as_deref(),
             Some("Owner")
+        );
+        // A huge name is not compared at all (it took 53 s against a large tenant).
+        let huge = "x".repeat(10 << 20);
+        let many: Vec<String> = (0..10_000).map(|i| format!("name-{i}")).collect();
+        assert_eq!(did_you_mean(&huge, many.iter().map(String::as_str)), None);
+        assert_eq!(
+            did_you_mean("name-1x", [huge.as_str(), "name-12"].into_iter()).as_deref(),
+            Some("name-12")
         );
     }
 

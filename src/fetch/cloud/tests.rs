@@ -83,8 +83,24 @@ fn vault_uris_must_sit_under_the_cloud_suffix() {
     assert!(c.vault_uri_allowed(&bare).is_err());
     let clear = Url::parse("http://kv1.vault.usgovcloudapi.net/").unwrap();
     assert!(c.vault_uri_allowed(&clear).is_err());
+    // Loopback is no pass: only the configured endpoints' origins (a local mock) get a vault token.
     let local = Url::parse("http://127.0.0.1:8080/vaults/kv1/").unwrap();
-    assert!(c.vault_uri_allowed(&local).is_ok());
+    assert!(c.vault_uri_allowed(&local).is_err());
+    let mock = CloudConfig::from_json(
+        r#"{ "resourceManager": "http://127.0.0.1:8080/arm", "microsoftGraph": "http://127.0.0.1:8081/graph",
+             "vaultDnsSuffix": "vault.azure.net" }"#,
+        "mock.json",
+    )
+    .unwrap();
+    assert!(mock.vault_uri_allowed(&local).is_ok());
+    for other in [
+        "http://127.0.0.2:8080/kv/",
+        "http://127.0.0.1:8082/kv/",
+        "http://localhost:8080/kv/",
+    ] {
+        let u = Url::parse(other).unwrap();
+        assert!(mock.vault_uri_allowed(&u).is_err(), "{other}");
+    }
 }
 
 #[test]

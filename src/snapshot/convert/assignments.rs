@@ -99,6 +99,10 @@ fn element(
         return None;
     };
     *checked_at = ctx.problems.len();
+    let condition = ctx.opt_text(p.condition, &ppath.key("condition"));
+    if let Some(why) = condition.as_deref().and_then(crate::eval::condition::check) {
+        ctx.warn(&ppath.key("condition"), why);
+    }
     let hash = id_hash(&id);
     let assignment = RoleAssignment {
         role_definition_guid: trailing_guid(&role),
@@ -107,7 +111,7 @@ fn element(
         principal_type: ctx
             .opt_text(p.principal_type, &ppath.key("principalType"))
             .unwrap_or_default(),
-        condition: ctx.opt_text(p.condition, &ppath.key("condition")),
+        condition,
         condition_version: ctx.opt_text(p.condition_version, &ppath.key("conditionVersion")),
         id,
         scope,

@@ -74,7 +74,7 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
         ctx.opt(
             p.soft_delete_retention_in_days,
             &ppath.key("softDeleteRetentionInDays"),
-            "a number",
+            "a whole number",
         );
         ctx.opt_bool(p.enabled_for_deployment, &ppath.key("enabledForDeployment"));
         ctx.opt_bool(

@@ -219,7 +219,8 @@ impl App<'_> {
 
     /// Writes the change list (toggles included) to `path`, atomically, as the loop does for exports.
     pub fn save_scenario(&mut self, path: &str) -> Vec<Effect> {
-        let content = match serde_json::to_string_pretty(&self.whatif.scenario.to_json()) {
+        let content = match crate::sanitize::json::to_string_pretty(&self.whatif.scenario.to_json())
+        {
             Ok(c) => c + "\n",
             Err(e) => {
                 self.whatif.message = Some(format!("save failed: {e}"));

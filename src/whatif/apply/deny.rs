@@ -3,7 +3,7 @@
 
 use crate::eval::pattern::ActionPattern;
 use crate::model::{DenyAssignment, EVERYONE, Permission, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::cut;
 
 use super::super::change::{Change, IdRef, PermissionSpec};
 use super::super::resolve::{self};
@@ -123,7 +123,7 @@ pub(super) fn add_deny(s: &mut Snapshot, i: usize, change: &Change) -> Result<Ap
         return Err(vec![err(
             i,
             "id",
-            format!("a deny assignment with the id '{}' exists", clean(&full_id)),
+            format!("a deny assignment with the id '{}' exists", cut(&full_id)),
         )]);
     }
     s.deny_assignments.push(DenyAssignment {
@@ -163,7 +163,7 @@ pub(super) fn remove_deny(s: &mut Snapshot, i: usize, id: &str) -> Result<Applie
         return Err(vec![err(
             i,
             "id",
-            format!("no deny assignment '{}' in the snapshot", clean(id)),
+            format!("no deny assignment '{}' in the snapshot", cut(id)),
         )]);
     };
     let d = s.deny_assignments.remove(at);

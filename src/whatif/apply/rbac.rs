@@ -2,7 +2,7 @@
 
 use crate::model::role::trailing_guid;
 use crate::model::{RoleAssignment, RoleDefinition, Scope, ScopeKind, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::cut;
 
 use super::super::change::Change;
 use super::super::resolve::{self, derived_guid};
@@ -48,7 +48,7 @@ pub(super) fn object_id_for(
         Some(text) => Err(err(
             i,
             "id",
-            format!("'{}' is neither a GUID nor a {kind} id", clean(text)),
+            format!("'{}' is neither a GUID nor a {kind} id", cut(text)),
         )),
     }
 }
@@ -94,9 +94,9 @@ fn assignable(s: &Snapshot, d: &RoleDefinition, scope: &Scope, i: usize) -> Resu
                 "scope",
                 format!(
                     "role '{}' is assignable only at {}; '{}' is not at or below any of them",
-                    clean(&d.role_name),
-                    clean(&d.assignable_scopes.join(", ")),
-                    clean(scope.id())
+                    cut(&d.role_name),
+                    cut(&d.assignable_scopes.join(", ")),
+                    cut(scope.id())
                 ),
             ));
         }
@@ -107,7 +107,7 @@ fn assignable(s: &Snapshot, d: &RoleDefinition, scope: &Scope, i: usize) -> Resu
             "scope",
             format!(
                 "custom role '{}' has DataActions, and such roles cannot be assigned at a management group",
-                clean(&d.role_name)
+                cut(&d.role_name)
             ),
         ));
     }
@@ -138,10 +138,10 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
             i,
             format!(
                 "{} already has role '{}' at {} (assignment {})",
-                clean(&p.display_name),
-                clean(&r.role_name),
-                clean(sc.id()),
-                clean(&a.id)
+                cut(&p.display_name),
+                cut(&r.role_name),
+                cut(sc.id()),
+                cut(&a.id)
             ),
         )]);
     }
@@ -160,7 +160,7 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
         return Err(vec![err(
             i,
             "id",
-            format!("a role assignment with the id '{}' exists", clean(&id)),
+            format!("a role assignment with the id '{}' exists", cut(&id)),
         )]);
     }
     let condition = new.condition.map(str::to_string);
@@ -224,7 +224,7 @@ pub(super) fn remove_assignment(
                 vec![err(
                     i,
                     "id",
-                    format!("no role assignment '{}' in the snapshot", clean(id)),
+                    format!("no role assignment '{}' in the snapshot", cut(id)),
                 )]
             })?,
         (None, (Some(principal), Some(role), Some(scope))) => {
@@ -251,8 +251,8 @@ pub(super) fn remove_assignment(
                         i,
                         format!(
                             "no assignment of role '{}' to {p} at {} in the snapshot",
-                            clean(role),
-                            clean(sc.id())
+                            cut(role),
+                            cut(sc.id())
                         ),
                     )]
                 })?
@@ -300,7 +300,7 @@ pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> 
         return Err(vec![err(
             i,
             "id",
-            format!("no PIM eligibility '{}' in the snapshot", clean(id)),
+            format!("no PIM eligibility '{}' in the snapshot", cut(id)),
         )]);
     };
     if let Some(a) = s.role_assignments.iter().find(|a| {
@@ -312,8 +312,8 @@ pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> 
             i,
             format!(
                 "eligibility {} is already active as role assignment {}",
-                clean(&e.id),
-                clean(&a.id)
+                cut(&e.id),
+                cut(&a.id)
             ),
         )]);
     }
@@ -362,7 +362,7 @@ pub(super) fn add_definition(s: &mut Snapshot, i: usize, change: &Change) -> Res
         errors.push(err(
             i,
             "roleName",
-            format!("a role named '{}' exists ({})", clean(&d.role_name), d.guid),
+            format!("a role named '{}' exists ({})", cut(&d.role_name), d.guid),
         ));
     }
     if assignable_scopes.is_empty() {
@@ -391,7 +391,7 @@ pub(super) fn add_definition(s: &mut Snapshot, i: usize, change: &Change) -> Res
         None => derived_guid(&["roleDefinition", role_name]),
         Some(text) if uuid::Uuid::try_parse(&trailing_guid(text)).is_ok() => trailing_guid(text),
         Some(text) => {
-            errors.push(err(i, "id", format!("'{}' is not a GUID", clean(text))));
+            errors.push(err(i, "id", format!("'{}' is not a GUID", cut(text))));
             String::new()
         }
     };

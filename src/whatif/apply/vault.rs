@@ -3,7 +3,7 @@
 use crate::catalog;
 use crate::model::vault::IpRule;
 use crate::model::{AccessPolicy, NetworkAcls, PolicyKind, PublicNetworkAccess, Scope, Snapshot};
-use crate::sanitize::clean;
+use crate::sanitize::cut;
 use crate::snapshot::parse_ip_rule;
 
 use super::super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PolicyPermissions};
@@ -36,7 +36,7 @@ fn app_id(s: &Snapshot, text: &str) -> std::result::Result<String, String> {
     p.app_id.clone().ok_or_else(|| {
         format!(
             "'{}' is a {}, not an application",
-            clean(text),
+            cut(text),
             p.kind.as_str()
         )
     })
@@ -69,7 +69,7 @@ fn permission_lists(i: usize, perms: &PolicyPermissions) -> Result<[Vec<String>;
                     &format!("permissions.{}[{n}]", kind.as_str()),
                     format!(
                         "'{}' is not a {} permission{hint}",
-                        clean(name),
+                        cut(name),
                         kind.as_str()
                     ),
                 ));
@@ -139,7 +139,7 @@ pub(super) fn add_policy(
             i,
             format!(
                 "vault {} already has an access-policy entry for {who}{through}; remove it first (removeAccessPolicy)",
-                clean(&target.name)
+                cut(&target.name)
             ),
         )]);
     }
@@ -148,7 +148,7 @@ pub(super) fn add_policy(
             i,
             format!(
                 "vault {} already has {} access-policy entries, the most Key Vault allows ({MAX_ACCESS_POLICIES})",
-                clean(&target.name),
+                cut(&target.name),
                 target.access_policies.len()
             ),
         )]);
@@ -234,7 +234,7 @@ pub(super) fn remove_policy(
             i,
             format!(
                 "vault {} has no access-policy entry for {who}{through}",
-                clean(&target.name)
+                cut(&target.name)
             ),
         )]);
     };
@@ -338,7 +338,7 @@ fn to_acls(i: usize, spec: &NetworkAclsSpec) -> Result<NetworkAcls> {
                 &path,
                 format!(
                     "'{}' is a private range; Key Vault IP rules take public addresses only",
-                    clean(&r.value)
+                    cut(&r.value)
                 ),
             )),
             Some(net) => ip_rules.push(IpRule {
@@ -348,7 +348,7 @@ fn to_acls(i: usize, spec: &NetworkAclsSpec) -> Result<NetworkAcls> {
             None => errors.push(err(
                 i,
                 &path,
-                format!("'{}' is not an IPv4 address or CIDR range", clean(&r.value)),
+                format!("'{}' is not an IPv4 address or CIDR range", cut(&r.value)),
             )),
         }
     }
@@ -368,7 +368,7 @@ fn to_acls(i: usize, spec: &NetworkAclsSpec) -> Result<NetworkAcls> {
                 &format!("networkAcls.virtualNetworkRules[{n}]"),
                 format!(
                     "'{}' is not a subnet id (…/virtualNetworks/V/subnets/S)",
-                    clean(&r.id)
+                    cut(&r.id)
                 ),
             )),
         }
@@ -459,7 +459,7 @@ pub(super) fn set_public_access(
                 "value",
                 format!(
                     "'{}' is not Enabled, Disabled or SecuredByPerimeter",
-                    clean(value)
+                    cut(value)
                 ),
             )]);
         }
