@@ -309,7 +309,7 @@ impl<'a> Engine<'a> {
         gathered: Gathered,
     ) -> Result<Verdict, QueryError> {
         self.validate(target, action)?;
-        let via_app = via_app.map(str::to_ascii_lowercase);
+        let via_app = via_app.map(crate::model::guid::canonical);
         let mut v = Verdict {
             decision: Decision::Denied,
             principal: subject.principal.clone(),

@@ -283,7 +283,7 @@ impl<'a> Engine<'a> {
                     .map(|(i, _)| (i, DenyReach::Unsure)),
             );
         }
-        let via_app = via_app.map(str::to_ascii_lowercase);
+        let via_app = via_app.map(crate::model::guid::canonical);
         let entries = target
             .vault
             .map(|v| {

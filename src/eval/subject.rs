@@ -23,7 +23,7 @@ impl Engine<'_> {
     /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
     /// subjects (a deleted principal's assignments remain), but their groups are unknown.
     pub fn subject(&self, principal_id: &str) -> Subject {
-        let id = principal_id.to_ascii_lowercase();
+        let id = crate::model::guid::canonical(principal_id);
         let principal = self
             .index
             .principal

@@ -19,6 +19,7 @@ use super::lenient::Field;
 use super::path::At;
 use super::raw::*;
 use crate::error::Problem;
+use crate::model::guid;
 use crate::model::*;
 
 pub use vault::parse_ip_rule;
@@ -168,8 +169,8 @@ impl Ctx {
 
     /// A GUID, lower-cased in place.
     fn guid(&mut self, text: String, path: &At) -> Option<String> {
-        if uuid::Uuid::try_parse(&text).is_ok() {
-            Some(lower(text))
+        if guid::is_guid(&text) {
+            Some(guid_id(text))
         } else {
             self.problem(path, format!("not a GUID: '{text}'"));
             None
@@ -226,6 +227,12 @@ fn trimmed_or_empty(s: String) -> String {
     trimmed(s).unwrap_or_default()
 }
 
+/// A GUID-valued id field in its one spelling ([`guid::canonical_owned`]): no answer may depend on how
+/// Azure spelled it.
+fn guid_id(s: String) -> String {
+    guid::canonical_owned(s)
+}
+
 /// Ids are compared case-insensitively: lower-cased in place, without a copy.
 fn lower(mut s: String) -> String {
     s.make_ascii_lowercase();
@@ -272,7 +279,9 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     };
     let mut snapshot = Snapshot {
         cloud,
-        tenant_id: ctx.opt_text(raw.tenant_id, &At::Top("tenantId")).map(lower),
+        tenant_id: ctx
+            .opt_text(raw.tenant_id, &At::Top("tenantId"))
+            .map(guid_id),
         collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
@@ -339,7 +348,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
 
 fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<ManagementGroup> {
     let mut groups: Vec<ManagementGroup> = Vec::new();
-    let mut child_links: Vec<(Scope, Scope, String)> = Vec::new();
+    let mut child_links: Vec<ChildGroup> = Vec::new();
     let top = At::Top("managementGroups");
     for (i, mg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
@@ -360,7 +369,7 @@ fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<Manag
         let mut subscription_ids: Vec<String> = ctx
             .strings(mg.subscription_ids, &path.key("subscriptionIds"))
             .into_iter()
-            .map(lower)
+            .map(guid_id)
             .collect();
         if let Some(props) = props {
             let ppath = path.key("properties");
@@ -373,31 +382,8 @@ fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<Manag
                 parent_id = parent_id.or_else(|| ctx.opt_text(parent.id, &dpath.key("parent.id")));
             }
             let cpaths = ppath.key("children");
-            for (c, child) in ctx.items(props.children, &cpaths, "an object") {
-                let cpath = cpaths.index(c);
-                let Some(cid) = ctx.opt_text(child.id, &cpath.key("id")) else {
-                    continue;
-                };
-                match Scope::parse(&cid) {
-                    Ok(c) if c.kind() == ScopeKind::Subscription => {
-                        subscription_ids.push(c.subscription().unwrap_or_default().to_string());
-                    }
-                    Ok(c) if c.kind() == ScopeKind::ManagementGroup => {
-                        let name = ctx.opt_text(child.display_name, &cpath.key("displayName"));
-                        child_links.push((
-                            c.clone(),
-                            scope.clone(),
-                            name.unwrap_or_else(|| c.name().to_string()),
-                        ));
-                    }
-                    _ => ctx.warn(
-                        &cpath.key("id"),
-                        format!(
-                            "'{cid}' is neither a management group nor a subscription; ignored"
-                        ),
-                    ),
-                }
-            }
+            let direct = mg_children(props.children, &scope, &cpaths, &mut child_links, ctx);
+            subscription_ids.extend(direct);
         }
         let parent = parent_id
             .and_then(|p| ctx.scope(&p, &path.key("parentId"), &[ScopeKind::ManagementGroup]));
@@ -410,19 +396,73 @@ fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<Manag
         });
     }
     // ARM's `$expand=children` names child groups; those not listed themselves still belong in the tree.
-    for (child, parent, name) in child_links {
-        match groups.iter_mut().find(|g| g.scope == child) {
-            Some(g) if g.parent.is_none() => g.parent = Some(parent),
-            Some(_) => {}
+    for child in child_links {
+        match groups.iter_mut().find(|g| g.scope == child.scope) {
+            Some(g) => {
+                if g.parent.is_none() {
+                    g.parent = Some(child.parent);
+                }
+                for s in child.subscription_ids {
+                    if !g.subscription_ids.contains(&s) {
+                        g.subscription_ids.push(s);
+                    }
+                }
+            }
             None => groups.push(ManagementGroup {
-                scope: child,
-                display_name: name,
-                parent: Some(parent),
-                subscription_ids: Vec::new(),
+                scope: child.scope,
+                display_name: child.name,
+                parent: Some(child.parent),
+                subscription_ids: child.subscription_ids,
             }),
         }
     }
     groups
+}
+
+/// A management group named as a child in an `$expand=children` tree.
+struct ChildGroup {
+    scope: Scope,
+    parent: Scope,
+    name: String,
+    subscription_ids: Vec<String>,
+}
+
+/// The children of `parent` as ARM lists them: returns the subscriptions directly below it and adds each
+/// child group (and, with `$recurse=true`, every group below it, to any depth) to `out`.
+fn mg_children(
+    children: List<RawManagementGroupChild>,
+    parent: &Scope,
+    cpaths: &At,
+    out: &mut Vec<ChildGroup>,
+    ctx: &mut Ctx,
+) -> Vec<String> {
+    let mut subscription_ids = Vec::new();
+    for (c, child) in ctx.items(children, cpaths, "an object") {
+        let cpath = cpaths.index(c);
+        let Some(cid) = ctx.opt_text(child.id, &cpath.key("id")) else {
+            continue;
+        };
+        match Scope::parse(&cid) {
+            Ok(c) if c.kind() == ScopeKind::Subscription => {
+                subscription_ids.push(guid_id(c.subscription().unwrap_or_default().to_string()));
+            }
+            Ok(c) if c.kind() == ScopeKind::ManagementGroup => {
+                let name = ctx.opt_text(child.display_name, &cpath.key("displayName"));
+                let below = mg_children(child.children, &c, &cpath.key("children"), out, ctx);
+                out.push(ChildGroup {
+                    name: name.unwrap_or_else(|| c.name().to_string()),
+                    scope: c,
+                    parent: parent.clone(),
+                    subscription_ids: below,
+                });
+            }
+            _ => ctx.warn(
+                &cpath.key("id"),
+                format!("'{cid}' is neither a management group nor a subscription; ignored"),
+            ),
+        }
+    }
+    subscription_ids
 }
 
 fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
@@ -447,7 +487,9 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
             display_name: ctx
                 .opt_text(s.display_name, &path.key("displayName"))
                 .unwrap_or_else(|| scope.name().to_string()),
-            tenant_id: ctx.opt_text(s.tenant_id, &path.key("tenantId")).map(lower),
+            tenant_id: ctx
+                .opt_text(s.tenant_id, &path.key("tenantId"))
+                .map(guid_id),
             state: ctx.opt_text(s.state, &path.key("state")),
             scope,
         });

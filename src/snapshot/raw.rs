@@ -64,6 +64,8 @@ pub struct RawManagementGroupChild {
     pub kind: Text,
     pub name: Text,
     pub display_name: Text,
+    /// With `$recurse=true`, each child group lists its own children, to any depth.
+    pub children: List<RawManagementGroupChild>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,9 +154,13 @@ pub struct RawIpRule {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+/// The REST shape (`properties.privateEndpoint`, …) or the one `az keyvault show` prints, with the
+/// properties flattened onto the item.
 pub struct RawPrivateEndpointConnection {
     pub id: Text,
     pub properties: Field<RawPrivateEndpointConnectionProperties>,
+    pub private_endpoint: Field<RawIdRef>,
+    pub private_link_service_connection_state: Field<RawConnectionState>,
 }
 
 #[derive(Debug, Default, Deserialize)]
