@@ -53,6 +53,23 @@ impl Engine<'_> {
             .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
     }
 
+    /// Why the subject's groups are not fully known, in words: the principal, and a membership section the
+    /// snapshot file lacks altogether.
+    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<String> {
+        let mut out = vec![format!(
+            "the group memberships of {} are not in the snapshot",
+            subject.principal.id
+        )];
+        out.extend(
+            self.snapshot
+                .collection_errors
+                .iter()
+                .filter(|e| e.is_absent_section() && e.is_about("groupmemberships"))
+                .map(|e| e.describe("/")),
+        );
+        out
+    }
+
     /// Whether `id` stands for a group (never an identity that signs in): listed as one in the directory
     /// data, or with members.
     pub fn is_group(&self, id: &str) -> bool {

@@ -389,6 +389,8 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                         continue;
                     }
                     let name = s(&v, "name").unwrap_or("?");
+                    // Kept without properties: its data-plane questions then answer "unknown", naming it.
+                    shown.insert(vid.to_ascii_lowercase(), v.clone());
                     let at = crate::model::Scope::parse(vid)
                         .map(|s| s.id().to_string())
                         .unwrap_or_else(|_| scope.clone());

@@ -18,6 +18,9 @@ pub struct Vault {
     pub soft_delete: bool,
     pub purge_protection: bool,
     pub enabled_for_template_deployment: bool,
+    /// Listed without its `properties` (as `az keyvault list` prints vaults): its permission model, access
+    /// policies and network rules are unknown, so every data-plane question about it is "unknown".
+    pub properties_missing: bool,
 }
 
 /// The four permission lists of an access-policy entry.

@@ -66,6 +66,9 @@ fn principal(p: &Principal) -> Value {
 }
 
 fn vault(v: &Vault) -> Value {
+    if v.properties_missing {
+        return json!({ "id": v.scope.id(), "name": v.name, "type": "Microsoft.KeyVault/vaults", "location": v.location });
+    }
     let policies: Vec<Value> = v
         .access_policies
         .iter()

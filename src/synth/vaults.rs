@@ -33,6 +33,7 @@ impl Gen<'_> {
                 soft_delete: true,
                 purge_protection: rng.chance(60),
                 enabled_for_template_deployment: rng.chance(10),
+                properties_missing: false,
                 name,
             };
             self.snapshot.vaults.push(vault);

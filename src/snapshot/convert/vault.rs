@@ -21,14 +21,16 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
             continue;
         };
         let ppath = path.key("properties");
-        let Some(p) = ctx.required(
-            v.properties,
-            &ppath,
-            "an object",
-            "missing: a vault without properties says nothing about its access",
-        ) else {
-            continue;
-        };
+        let properties_missing = matches!(v.properties, Field::Absent | Field::Null);
+        if properties_missing {
+            ctx.warn(
+                &ppath,
+                "missing (a vault as `az keyvault list` prints it): its permission model, access policies and network rules are unknown, so data-plane questions about it answer unknown; export it with `az keyvault show`",
+            );
+        }
+        let p = ctx
+            .opt(v.properties, &ppath, "an object")
+            .unwrap_or_default();
         let access_policies = access_policies(p.access_policies, &ppath.key("accessPolicies"), ctx);
         let network = network_rules(
             p.public_network_access,
@@ -71,6 +73,7 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
                     &ppath.key("enabledForTemplateDeployment"),
                 )
                 .unwrap_or(false),
+            properties_missing,
             scope,
         };
         ctx.opt(
