@@ -34,7 +34,7 @@ impl Engine<'_> {
             principal: PrincipalRef {
                 id: id.clone(),
                 display_name: principal.map_or_else(
-                    || "(not in directory data)".to_string(),
+                    || crate::model::principal::not_in_directory(&id),
                     |p| p.display_name.clone(),
                 ),
                 kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),
