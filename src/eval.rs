@@ -310,6 +310,7 @@ impl<'a> Engine<'a> {
         let mut v = Verdict {
             decision: Decision::Denied,
             principal: subject.principal.clone(),
+            via_app_name: via_app.as_deref().and_then(|a| self.app_name(a)),
             via_app: via_app.clone(),
             scope: target.scope.id().to_string(),
             action: action.canonical.clone(),

@@ -53,6 +53,16 @@ impl Engine<'_> {
             .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
     }
 
+    /// The display name of the service principal of application `app_id` (compound identities), when the
+    /// directory data has it.
+    pub fn app_name(&self, app_id: &str) -> Option<String> {
+        self.index
+            .principal_by_app
+            .get(&crate::model::guid::canonical(app_id))
+            .and_then(|&i| self.snapshot.principals.get(i))
+            .map(|p| p.display_name.clone())
+    }
+
     /// Why the subject's groups are not fully known, in words: the principal, and a membership section the
     /// snapshot file lacks altogether.
     pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<String> {

@@ -24,6 +24,8 @@ pub struct WhoCanEntry {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app_name: Option<String>,
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<String>,
@@ -39,6 +41,7 @@ impl From<Verdict> for WhoCanEntry {
             kind: v.principal.kind,
             decision: v.decision,
             via_app: v.via_app,
+            via_app_name: v.via_app_name,
             grants: v.grants,
             unknown_because: v.unknown_because,
             notes: v.notes,
@@ -77,6 +80,7 @@ impl WhoCanEntry {
             kind: subject.principal.kind,
             decision: self.decision,
             via_app: self.via_app.clone(),
+            via_app_name: self.via_app_name.clone(),
             grants,
             unknown_because: self.unknown_because.clone(),
             notes: self.notes.clone(),
