@@ -1,6 +1,7 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
 pub mod guid;
+pub mod perimeter;
 pub mod principal;
 pub mod role;
 pub mod scope;
@@ -200,5 +201,8 @@ pub struct Snapshot {
     pub group_memberships: Vec<GroupMembership>,
     pub vault_items: Vec<VaultItem>,
     pub collection_errors: Vec<CollectionError>,
+    /// The optional `networkSecurityPerimeters` section; `None` when the file does not have it. Each vault's
+    /// [`NetworkRules::perimeter`] is resolved from it when the snapshot is loaded.
+    pub perimeters: Option<Vec<perimeter::NetworkSecurityPerimeter>>,
     pub warnings: Vec<Warning>,
 }

@@ -5,6 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
+mod perimeter;
+
 use crate::eval::verdict::NetworkVerdict;
 use crate::model::{NetworkRules, PublicNetworkAccess};
 
@@ -34,11 +36,18 @@ fn verdict(allowed: Option<bool>, reason: impl Into<String>) -> NetworkVerdict {
     }
 }
 
-/// Whether the vault's network rules admit a call from `origin`.
+/// Whether the vault's network rules admit a call from `origin`. Private endpoints are never filtered by a
+/// perimeter or the firewall; other calls by the perimeter the vault is associated with (see
+/// [`perimeter::decide`]) or by the vault's own settings.
 pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
     if let Origin::PrivateEndpoint(which) = origin {
         return private_endpoint(rules, which.as_deref());
     }
+    perimeter::decide(rules, origin).unwrap_or_else(|| firewall(rules, origin))
+}
+
+/// The vault's own settings: `publicNetworkAccess`, then the firewall (`networkAcls`).
+fn firewall(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
     let bypass = rules.acls.as_ref().is_none_or(|a| a.bypass_azure_services);
     match &rules.public_network_access {
         PublicNetworkAccess::Disabled => {
@@ -223,6 +232,13 @@ fn private_endpoint(rules: &NetworkRules, which: Option<&str>) -> NetworkVerdict
 
 /// What the firewall admits, in words, for explanations when no location is given.
 pub fn describe(rules: &NetworkRules) -> String {
+    match perimeter::describe(rules) {
+        Some(p) => format!("{p}; {}", describe_vault(rules)),
+        None => describe_vault(rules),
+    }
+}
+
+fn describe_vault(rules: &NetworkRules) -> String {
     let approved = rules
         .private_endpoints
         .iter()
@@ -281,6 +297,7 @@ mod tests {
 
     fn rules(public: PublicNetworkAccess, deny: bool, bypass: bool) -> NetworkRules {
         NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: public,
             acls: Some(NetworkAcls {
                 default_deny: deny,

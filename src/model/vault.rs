@@ -96,7 +96,7 @@ impl AccessPolicy {
 pub enum PublicNetworkAccess {
     Enabled,
     Disabled,
-    /// Network Security Perimeter decides; its rules are not in the snapshot.
+    /// Only a Network Security Perimeter's rules admit public calls.
     SecuredByPerimeter,
     Other(String),
 }
@@ -106,6 +106,7 @@ pub struct NetworkRules {
     pub public_network_access: PublicNetworkAccess,
     pub acls: Option<NetworkAcls>,
     pub private_endpoints: Vec<PrivateEndpoint>,
+    pub perimeter: crate::model::perimeter::PerimeterLink,
 }
 
 impl Default for NetworkRules {
@@ -114,6 +115,7 @@ impl Default for NetworkRules {
             public_network_access: PublicNetworkAccess::Enabled,
             acls: None,
             private_endpoints: Vec::new(),
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
         }
     }
 }

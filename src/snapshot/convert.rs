@@ -9,6 +9,7 @@
 
 mod assignments;
 mod directory;
+mod perimeter;
 mod rbac;
 mod seen;
 mod vault;
@@ -299,6 +300,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         group_memberships: raw_group_memberships,
         vault_items: raw_vault_items,
         collection_errors: raw_collection_errors,
+        network_security_perimeters: raw_perimeters,
         ..
     } = raw;
     // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
@@ -345,6 +347,8 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     ctx.append(items_ctx);
     ctx.append(last);
     snapshot.collection_errors.extend(absent);
+    snapshot.perimeters = perimeter::perimeters(raw_perimeters, ctx);
+    perimeter::link(&mut snapshot);
     snapshot
 }
 

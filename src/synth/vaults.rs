@@ -96,6 +96,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
     };
     match rng.below(100) {
         0..50 => NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: PublicNetworkAccess::Enabled,
             acls: rng.chance(50).then(|| NetworkAcls {
                 default_deny: false,
@@ -137,6 +138,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
                 subnets.push(format!("/subscriptions/{sub_id}/resourcegroups/rg-network-{sub:04}/providers/microsoft.network/virtualnetworks/vnet-{sub:04}/subnets/snet-app"));
             }
             NetworkRules {
+                perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
                 public_network_access: PublicNetworkAccess::Enabled,
                 acls: Some(NetworkAcls {
                     default_deny: true,
@@ -157,6 +159,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
                 private_endpoints.push(endpoint(1, "Pending"));
             }
             NetworkRules {
+                perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
                 public_network_access: PublicNetworkAccess::Disabled,
                 acls: rng.chance(50).then(|| NetworkAcls {
                     default_deny: true,
@@ -168,6 +171,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
             }
         }
         _ => NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: PublicNetworkAccess::Enabled,
             acls: Some(NetworkAcls {
                 default_deny: true,

@@ -201,6 +201,7 @@ fn network_rules(
         public_network_access,
         acls,
         private_endpoints,
+        perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
     }
 }
 
