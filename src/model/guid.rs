@@ -29,6 +29,23 @@ pub fn canonical_owned(mut text: String) -> String {
     }
 }
 
+/// A resource id ending in a GUID (a `roleDefinitionId`) with that GUID in its one spelling; the rest is
+/// kept as written.
+pub fn canonical_tail(id: String) -> String {
+    let Some((head, tail)) = id.rsplit_once('/') else {
+        return id;
+    };
+    if !is_guid(tail) {
+        return id;
+    }
+    let tail = canonical(tail);
+    if id.ends_with(&tail) {
+        id
+    } else {
+        format!("{head}/{tail}")
+    }
+}
+
 /// Whether `text` is a GUID in any of the spellings [`canonical`] accepts.
 pub fn is_guid(text: &str) -> bool {
     uuid::Uuid::try_parse(text.trim()).is_ok()
