@@ -271,15 +271,16 @@ fn az_export(dir: &Path) {
         put(folder.join("groups.json"), json!([]));
         put(folder.join("role-definitions.json"), json!([]));
         put(folder.join("deny-assignments.json"), json!({ "value": [] }));
-        // An assignment inherited from the tenant root: applied to this tenant's vaults only.
-        put(
-            folder.join("role-assignments.json"),
-            json!([{
-            "id": format!("/providers/Microsoft.Authorization/roleAssignments/{}", &tenant[..8].to_string().repeat(1)), "name": "x",
-            "principalId": CAROL, "principalName": "carol@contoso.com", "principalType": "User",
-            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483",
-            "scope": "/", "condition": null }]),
-        );
+        // Tenant B's root grants Carol Key Vault Administrator, which must never reach tenant A's vaults.
+        let inherited = if tenant == TENANT_B {
+            json!([{ "id": format!("/providers/Microsoft.Authorization/roleAssignments/{tenant}"), "name": tenant,
+                "principalId": CAROL, "principalName": "carol@contoso.com", "principalType": "User",
+                "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483",
+                "scope": "/", "condition": null }])
+        } else {
+            json!([])
+        };
+        put(folder.join("role-assignments.json"), inherited);
         put(
             folder.join("keyvaults.json"),
             json!([{ "id": id, "name": "kv-app", "location": "westeurope", "resourceGroup": "rg-kv", "type": "Microsoft.KeyVault/vaults" }]),
@@ -328,6 +329,11 @@ fn import_keeps_one_tenant_and_names_what_it_lacks() {
     assert_eq!(s.subscriptions.len(), 1, "{text}");
     assert_eq!(s.tenant_id.as_deref(), Some(TENANT_A));
     assert!(
+        s.role_assignments.is_empty(),
+        "tenant B's root assignment is left out: {:?}",
+        s.role_assignments
+    );
+    assert!(
         text.contains(&format!(
             "subscription {SUB_B} (sub {SUB_B}) is in tenant {TENANT_B}"
         )),
@@ -335,7 +341,7 @@ fn import_keeps_one_tenant_and_names_what_it_lacks() {
     );
     assert!(text.contains(&format!("--tenant {TENANT_B}")), "{text}");
     assert!(
-        text.contains(&format!("principals.json lacks 1 object id(s)")) && text.contains(ALICE),
+        text.contains("principals.json lacks 1 object id(s)") && text.contains(ALICE),
         "{text}"
     );
     // The az-shaped private endpoint connection was read.
@@ -346,6 +352,7 @@ fn import_keeps_one_tenant_and_names_what_it_lacks() {
     let (_, text, s) = import(dir.path(), &["--tenant", TENANT_B]);
     assert_eq!(s.subscriptions[0].subscription_id, SUB_B, "{text}");
     assert_eq!(s.tenant_id.as_deref(), Some(TENANT_B));
+    assert_eq!(s.role_assignments.len(), 1);
 }
 
 // --- GUID spellings ---------------------------------------------------------------------------------------
