@@ -503,3 +503,47 @@ proptest! {
         }
     }
 }
+
+/// One question, one answer: who-can and the vault matrix agree with `check` on the fixture's vaults, the
+/// one without properties included.
+#[test]
+fn bulk_queries_agree_with_check_on_the_fixture() {
+    let s = kvaccess::snapshot::load_file(&fixture()).unwrap();
+    let engine = Engine::new(&s);
+    for v in &s.vaults {
+        let target = engine.target(&v.scope);
+        let matrix = kvaccess::query::matrix_for_vault(&engine, &v.scope).unwrap();
+        for row in &matrix.rows {
+            let subject = engine.subject(&row.id);
+            for (op, decision) in row.cells.iter().flat_map(|c| &c.decisions) {
+                let action = catalog::resolve(op).unwrap();
+                let want = engine
+                    .check(&subject, &target, &action, row.via_app.as_deref(), None)
+                    .unwrap();
+                assert_eq!(*decision, want.decision, "{} {op} at {}", row.id, v.name);
+            }
+        }
+        let action = catalog::resolve("secrets/get").unwrap();
+        let who = kvaccess::query::who_can(&engine, &v.scope, &action).unwrap();
+        for e in &who.principals {
+            let want = engine
+                .check(
+                    &engine.subject(&e.id),
+                    &target,
+                    &action,
+                    e.via_app.as_deref(),
+                    None,
+                )
+                .unwrap();
+            assert_eq!(e.decision, want.decision, "{} at {}", e.id, v.name);
+        }
+        if v.properties_missing {
+            assert!(
+                !who.unknown_because.is_empty() && !who.principals.is_empty(),
+                "{}",
+                v.name
+            );
+            assert!(!matrix.rows.is_empty());
+        }
+    }
+}

@@ -80,6 +80,9 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 output::paint(output::bold(), &clean(&result.operation)),
                 clean(&result.scope)
             )?;
+            for r in &result.unknown_because {
+                writeln!(o, "  unknown: {}", clean(r))?;
+            }
             if result.principals.is_empty() {
                 writeln!(o, "  nobody")?;
             }

@@ -127,9 +127,11 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     let grants = Grants {
         rbac: true,
         policies: !vault.rbac_authorization,
+        // A vault without its properties may use either model: its data roles count (their cells are unknown).
         role_matters: |role| {
             engine.role_grants_any(role, Plane::Management)
-                || (vault.rbac_authorization && engine.role_grants_any(role, Plane::Data))
+                || ((vault.rbac_authorization || vault.properties_missing)
+                    && engine.role_grants_any(role, Plane::Data))
         },
         entry_matters: |_: &AccessPolicy| true,
     };

@@ -99,6 +99,9 @@ pub struct WhoCan {
     pub principals: Vec<WhoCanEntry>,
     /// Identities that cannot do it now but can grant it to themselves.
     pub can_grant_themselves: Vec<Finding>,
+    /// What the list cannot show: a vault whose properties the snapshot lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
 }
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
@@ -115,7 +118,7 @@ pub(crate) fn grant_holders(
                     named.push((e.object_id.clone(), e.application_id.clone()));
                 }
             }
-            v.rbac_authorization
+            v.rbac_authorization || v.properties_missing
         }
         _ => true,
     };
@@ -163,6 +166,15 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
         operation: action.label.clone(),
         principals,
         can_grant_themselves,
+        unknown_because: vault
+            .filter(|v| v.properties_missing)
+            .map(|v| {
+                vec![format!(
+                    "the snapshot lists vault {} without its properties: anyone may hold an access policy or a role there; only those holding a role at or above it are listed",
+                    v.name
+                )]
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -175,6 +187,8 @@ fn entries(
     parallel_from: usize,
 ) -> Result<Vec<WhoCanEntry>, QueryError> {
     let (rbac, policies) = match (action.plane, target.vault) {
+        // Unknown permission model: the role holders are candidates (each answers unknown).
+        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
         (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
         _ => (true, false),
     };
