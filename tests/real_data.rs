@@ -547,3 +547,32 @@ fn bulk_queries_agree_with_check_on_the_fixture() {
         }
     }
 }
+
+/// Saving keeps what loading read: the perimeter section, a vault without properties (still without them),
+/// and an absent section (as the collection error that stands for it).
+#[test]
+fn saving_keeps_what_was_read() {
+    let s = kvaccess::snapshot::load_file(&fixture()).unwrap();
+    let again =
+        kvaccess::snapshot::parse_value(&kvaccess::snapshot::to_json(&s), Path::new("saved"))
+            .unwrap();
+    let strip = |mut s: Snapshot| {
+        s.warnings.clear();
+        s
+    };
+    assert!(s.perimeters.as_ref().is_some_and(|p| p.len() == 1));
+    assert!(s.vaults.iter().any(|v| v.properties_missing));
+    assert_eq!(strip(again), strip(s));
+    let absent =
+        kvaccess::snapshot::parse(&small(json!({})).to_string(), Path::new("absent")).unwrap();
+    let again =
+        kvaccess::snapshot::parse_value(&kvaccess::snapshot::to_json(&absent), Path::new("saved"))
+            .unwrap();
+    assert_eq!(again.collection_errors, absent.collection_errors);
+    assert!(
+        again
+            .collection_errors
+            .iter()
+            .any(|e| e.is_absent_section() && e.what == "roleassignments")
+    );
+}
