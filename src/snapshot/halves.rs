@@ -9,7 +9,7 @@ use super::raw::{List, RawSnapshot};
 use super::split::{self, Section};
 
 /// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
-const KNOWN: [&str; 16] = [
+const KNOWN: [&str; 17] = [
     "kvaccessSnapshot",
     "cloud",
     "tenantId",
@@ -26,6 +26,7 @@ const KNOWN: [&str; 16] = [
     "groupMemberships",
     "vaultItems",
     "collectionErrors",
+    "networkSecurityPerimeters",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,7 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
         group_memberships: list(find("groupMemberships"), half)?,
         vault_items: list(find("vaultItems"), half)?,
         collection_errors: list(find("collectionErrors"), half)?,
+        network_security_perimeters: whole(find("networkSecurityPerimeters"), half)?,
     })
 }
 
