@@ -207,7 +207,15 @@ impl Reading {
         if text.is_empty() {
             return;
         }
-        match serde_json::from_slice::<Row>(text) {
+        // Validated once per line: serde_json then reads strings without checking each one again.
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.valid_up_to() + 1;
+                return self.problem(name, line, format!("not UTF-8 at byte {at}"));
+            }
+        };
+        match serde_json::from_str::<Row>(text) {
             Ok(row) => self.row(row),
             Err(e) => self.problem(name, line, json_message(&e)),
         }
