@@ -534,3 +534,16 @@ fn lines_straddling_buffer_reads_are_read_whole() {
     }
     assert_eq!(whole.bytes, std::fs::metadata(&path).unwrap().len());
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_named_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let good = std::fs::read(fixture("malformed.jsonl")).unwrap();
+    let mut bytes = b"{\"operationName\":\"Secret\xff\"}\n".to_vec();
+    bytes.extend_from_slice(&good);
+    std::fs::write(&path, bytes).unwrap();
+    let r = activity::read(&[path], Window::default()).unwrap();
+    assert_eq!((r.used, r.malformed), (2, 4));
+    assert_eq!((r.problems[0].line, r.problems[0].message.as_str()), (1, "not UTF-8 at byte 25"));
+}
