@@ -545,5 +545,8 @@ fn a_line_that_is_not_utf8_is_named_and_skipped() {
     std::fs::write(&path, bytes).unwrap();
     let r = activity::read(&[path], Window::default()).unwrap();
     assert_eq!((r.used, r.malformed), (2, 4));
-    assert_eq!((r.problems[0].line, r.problems[0].message.as_str()), (1, "not UTF-8 at byte 25"));
+    assert_eq!(
+        (r.problems[0].line, r.problems[0].message.as_str()),
+        (1, "not UTF-8 at byte 25")
+    );
 }
