@@ -111,11 +111,13 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
 pub fn vault(s: &Snapshot, text: &str) -> Result<usize, String> {
     if let Ok(scope) = Scope::parse(text) {
         return match scope.vault() {
-            Some(v) => s
-                .vaults
-                .iter()
-                .position(|x| x.scope == v)
-                .ok_or_else(|| format!("no vault with the id '{}' in the snapshot", cut(text))),
+            Some(v) => s.vaults.iter().position(|x| x.scope == v).ok_or_else(|| {
+                format!(
+                    "no vault with the id '{}' in the snapshot{}",
+                    cut(text),
+                    suggest::hint(&suggest::vaults(&s.vaults, v.name()))
+                )
+            }),
             None => Err(format!("'{}' is not a key vault id", cut(text))),
         };
     }
@@ -190,7 +192,11 @@ pub fn check_scope(s: &Snapshot, scope: &Scope) -> Result<(), String> {
             .unwrap_or_default(),
         _ => scope.id().to_string(),
     };
-    Err(format!("no {what} '{}' in the snapshot", cut(&id)))
+    let hint = match scope.vault() {
+        Some(v) => suggest::hint(&suggest::vaults(&s.vaults, v.name())),
+        None => String::new(),
+    };
+    Err(format!("no {what} '{}' in the snapshot{hint}", cut(&id)))
 }
 
 /// The keys of `scope` and every scope above it (management groups from the snapshot's hierarchy), like
