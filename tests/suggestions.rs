@@ -270,3 +270,35 @@ fn huge_names_get_an_error_without_a_suggestion_search() {
         err.len()
     );
 }
+
+#[test]
+fn activity_suggests_from_the_snapshot_or_else_from_the_logs() {
+    let logs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/activity/archive");
+    let logs = logs.to_str().unwrap();
+    let demo = demo_path();
+    let demo = demo.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("kvaccess")
+            .unwrap()
+            .env_remove("KVACCESS_SNAPSHOT")
+            .arg("activity")
+            .args(args)
+            .args(["--logs", logs])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = run(&["--snapshot", demo, "--principal", "Security"]);
+    assert!(
+        err.contains(&format!(
+            "did you mean 'Security team' (group {SECURITY_TEAM})"
+        )),
+        "{err}"
+    );
+    // The logs alone: the names the tokens carried, the vaults the records name.
+    let err = run(&["--principal", "alice@contso.com"]);
+    assert!(err.contains("(did you mean 'alice@contoso.com'?)"), "{err}");
+    let err = run(&["--scope", "kv-app-prd"]);
+    assert!(err.contains("(did you mean 'kv-app-prod'?)"), "{err}");
+}
