@@ -177,7 +177,12 @@ const DATA_OBJECTS: &[&str] = &[
 pub fn resolve(input: &str) -> Result<Action, QueryError> {
     let text = input.trim();
     let lower = text.to_ascii_lowercase();
-    let unknown = || QueryError::UnknownAction(input.to_string());
+    let unknown = || {
+        QueryError::UnknownAction(
+            crate::sanitize::cut(input),
+            crate::suggest::hint(&crate::suggest::actions(text)),
+        )
+    };
     if text.is_empty() || text.contains(char::is_whitespace) {
         return Err(unknown());
     }

@@ -60,15 +60,16 @@ pub enum SaveError {
     Encode(#[from] serde_json::Error),
 }
 
-/// A question the evaluator cannot ask because its words do not resolve.
+/// A question the evaluator cannot ask because its words do not resolve. The second field of the
+/// `Unknown…` variants is a "did you mean" hint ([`crate::suggest::hint`]), empty when nothing is close.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum QueryError {
     #[error(
-        "unknown action '{0}': use an access-policy word such as secrets/get or a full action string such as Microsoft.KeyVault/vaults/read (see `kvaccess actions`)"
+        "unknown action '{0}'{1}: use an access-policy word such as secrets/get or a full action string such as Microsoft.KeyVault/vaults/read (see `kvaccess actions`)"
     )]
-    UnknownAction(String),
-    #[error("no principal matches '{0}' (give an object id, a UPN, an appId or a display name)")]
-    UnknownPrincipal(String),
+    UnknownAction(String, String),
+    #[error("no principal matches '{0}' (give an object id, a UPN, an appId or a display name){1}")]
+    UnknownPrincipal(String, String),
     #[error("'{query}' matches {} principals: {}", candidates.len(), candidates.join(", "))]
     AmbiguousPrincipal {
         query: String,
@@ -76,12 +77,12 @@ pub enum QueryError {
     },
     #[error("not an Azure scope: '{0}'")]
     BadScope(String),
-    #[error("no vault in the snapshot has the id '{0}'")]
-    UnknownVault(String),
+    #[error("no vault in the snapshot has the id '{0}'{1}")]
+    UnknownVault(String, String),
     #[error(
-        "no vault in the snapshot is named '{0}' (give a vault name, a vault URL or a full scope id such as /subscriptions/…)"
+        "no vault in the snapshot is named '{0}' (give a vault name, a vault URL or a full scope id such as /subscriptions/…){1}"
     )]
-    UnknownVaultName(String),
+    UnknownVaultName(String, String),
     #[error("'{query}' names {} vaults: {}; give the full scope id", candidates.len(), candidates.join(", "))]
     AmbiguousScope {
         query: String,

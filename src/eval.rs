@@ -257,13 +257,8 @@ impl<'a> Engine<'a> {
             });
         }
         if target.vault.is_none() {
-            return Err(QueryError::UnknownVault(
-                target
-                    .scope
-                    .vault()
-                    .map(|v| v.id().to_string())
-                    .unwrap_or_default(),
-            ));
+            let vault = target.scope.vault().unwrap_or_else(|| target.scope.clone());
+            return Err(crate::query::unknown_vault(self.snapshot, &vault));
         }
         if let ScopeKind::VaultItem(item) = target.scope.kind()
             && action.policy_kind().and_then(|k| k.item_kind()) != Some(item)

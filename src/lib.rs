@@ -28,6 +28,7 @@ pub mod model;
 pub mod query;
 pub mod sanitize;
 pub mod snapshot;
+pub mod suggest;
 pub mod synth;
 pub mod tui;
 pub mod whatif;

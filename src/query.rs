@@ -14,7 +14,7 @@ pub use escalation::{
 };
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
-pub use scope::resolve_scope;
+pub use scope::{resolve_scope, unknown_vault};
 pub use who_can::{WhoCan, WhoCanEntry, who_can};
 
 use crate::catalog::{self, Action};
@@ -87,5 +87,10 @@ pub fn resolve_app(engine: &Engine, text: &str) -> Result<String, QueryError> {
         .get(&id)
         .and_then(|&i| engine.snapshot.principals.get(i))
         .and_then(|p| p.app_id.clone())
-        .ok_or_else(|| QueryError::UnknownPrincipal(format!("{text} (not an application)")))
+        .ok_or_else(|| {
+            QueryError::UnknownPrincipal(
+                format!("{} (not an application)", crate::sanitize::cut(text)),
+                String::new(),
+            )
+        })
 }

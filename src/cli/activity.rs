@@ -16,7 +16,7 @@ use crate::activity::join::Filter;
 use crate::activity::{self, Reading, Window};
 use crate::eval::Engine;
 use crate::model::{Scope, Snapshot};
-use crate::{query, snapshot};
+use crate::{query, snapshot, suggest};
 
 #[derive(Debug, Args)]
 pub struct ActivityArgs {
@@ -174,9 +174,21 @@ fn resolve_scope(snapshot: Option<&Snapshot>, reading: &Reading, text: &str) -> 
     vaults.sort();
     vaults.dedup();
     let [vault] = vaults.as_slice() else {
+        let hint = if vaults.is_empty() {
+            let mut logged: Vec<&str> = store
+                .summaries
+                .keys()
+                .filter_map(|k| store.strings.get(k.vault).rsplit('/').next())
+                .collect();
+            logged.sort_unstable();
+            logged.dedup();
+            suggest::hint(&suggest::names(logged, name))
+        } else {
+            String::new()
+        };
         bail!(
-            "--scope {:?}: {} logged vaults are named so; give the full resource id",
-            crate::sanitize::clean(text),
+            "--scope {:?}: {} logged vaults are named so; give the full resource id{hint}",
+            crate::sanitize::cut(text),
             vaults.len()
         );
     };
@@ -214,11 +226,27 @@ fn resolve_principal(engine: Option<&Engine>, reading: &Reading, text: &str) -> 
     ids.dedup();
     match ids.as_slice() {
         [one] => Ok(one.to_string()),
-        _ => bail!(
-            "--principal {:?}: not an object id, and {} callers in the logs carry that name",
-            crate::sanitize::clean(text),
-            ids.len()
-        ),
+        _ => {
+            let hint = match engine {
+                _ if !ids.is_empty() => String::new(),
+                Some(e) => suggest::hint(&suggest::principals(&e.snapshot.principals, text)),
+                None => {
+                    let mut names: Vec<&str> = store
+                        .caller_names
+                        .values()
+                        .map(|&n| store.strings.get(n))
+                        .collect();
+                    names.sort_unstable();
+                    names.dedup();
+                    suggest::hint(&suggest::names(names, text))
+                }
+            };
+            bail!(
+                "--principal {:?}: not an object id, and {} callers in the logs carry that name{hint}",
+                crate::sanitize::cut(text),
+                ids.len()
+            )
+        }
     }
 }
 

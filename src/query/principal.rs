@@ -2,7 +2,8 @@
 
 use crate::error::QueryError;
 use crate::eval::Engine;
-use crate::sanitize::clean;
+use crate::sanitize::{clean, cut};
+use crate::suggest::{self, Candidate};
 
 /// Resolves an object id, UPN, appId or display name to a lower-cased object id. Object ids that the
 /// snapshot references (in an assignment, a policy or a membership) but whose directory object is missing
@@ -39,7 +40,10 @@ pub fn resolve_principal(engine: &Engine, text: &str) -> Result<String, QueryErr
         .filter(|p| p.display_name.eq_ignore_ascii_case(query))
         .collect();
     match by_name.as_slice() {
-        [] => Err(QueryError::UnknownPrincipal(clean(query).into_owned())),
+        [] => Err(QueryError::UnknownPrincipal(
+            cut(query),
+            suggestions(engine, query),
+        )),
         [one] => Ok(one.id.clone()),
         many => Err(QueryError::AmbiguousPrincipal {
             query: clean(query).into_owned(),
@@ -49,4 +53,27 @@ pub fn resolve_principal(engine: &Engine, text: &str) -> Result<String, QueryErr
                 .collect(),
         }),
     }
+}
+
+/// Directory objects `query` may have meant, then ids that grants name but the directory lacks (the
+/// explorer lists both).
+fn suggestions(engine: &Engine, query: &str) -> String {
+    let mut found = suggest::principals(&engine.snapshot.principals, query);
+    if found.len() < suggest::SHOWN {
+        let mut missing: Vec<&str> = engine
+            .index
+            .referenced_ids
+            .iter()
+            .map(String::as_str)
+            .collect();
+        missing.sort_unstable();
+        let more = suggest::names(missing, query)
+            .into_iter()
+            .map(|c| Candidate {
+                detail: Some("not in the directory".to_string()),
+                ..c
+            });
+        found.extend(more.take(suggest::SHOWN - found.len()));
+    }
+    suggest::hint(&found)
 }

@@ -4,7 +4,8 @@
 
 use crate::error::QueryError;
 use crate::model::{Scope, Snapshot, Vault};
-use crate::sanitize::clean;
+use crate::sanitize::{clean, cut};
+use crate::suggest;
 
 /// The item collections a vault URL or a `vault/kind/name` path may name.
 const ITEM_KINDS: &[&str] = &["keys", "secrets", "certificates"];
@@ -64,7 +65,10 @@ fn find_vault<'s>(snapshot: &'s Snapshot, text: &str, name: &str) -> Result<&'s 
         .collect();
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(QueryError::UnknownVaultName(clean(text).into_owned())),
+        [] => Err(QueryError::UnknownVaultName(
+            cut(text),
+            suggest::hint(&suggest::vaults(&snapshot.vaults, name)),
+        )),
         many => Err(QueryError::AmbiguousScope {
             query: clean(text).into_owned(),
             candidates: many
@@ -73,6 +77,14 @@ fn find_vault<'s>(snapshot: &'s Snapshot, text: &str, name: &str) -> Result<&'s 
                 .collect(),
         }),
     }
+}
+
+/// The error for a vault id the snapshot does not hold, suggesting vaults named like its last segment.
+pub fn unknown_vault(snapshot: &Snapshot, vault: &Scope) -> QueryError {
+    QueryError::UnknownVault(
+        cut(vault.id()),
+        suggest::hint(&suggest::vaults(&snapshot.vaults, vault.name())),
+    )
 }
 
 fn bad(text: &str) -> QueryError {
@@ -136,7 +148,7 @@ mod tests {
         let mut s = demo();
         assert!(matches!(
             resolve_scope(&s, "kv-nowhere"),
-            Err(QueryError::UnknownVaultName(_))
+            Err(QueryError::UnknownVaultName(..))
         ));
         assert!(matches!(
             resolve_scope(&s, "kv-app-prod/blobs/x"),

@@ -3,12 +3,10 @@
 
 use std::sync::Arc;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
-
 use crate::eval::Engine;
 use crate::model::PrincipalKind;
 use crate::sanitize::clean;
+use crate::suggest::{self, Fuzzy};
 use crate::tui::cursor::Cursor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,17 +67,16 @@ impl PrincipalList {
                     .as_deref()
                     .map(|u| clean(u).into_owned());
                 let app_id = p.app_id.clone();
-                let haystack = [
-                    Some(name.as_str()),
-                    upn.as_deref(),
-                    app_id.as_deref(),
-                    Some(p.id.as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase();
+                let haystack = suggest::haystack(
+                    [
+                        Some(name.as_str()),
+                        upn.as_deref(),
+                        app_id.as_deref(),
+                        Some(p.id.as_str()),
+                    ]
+                    .into_iter()
+                    .flatten(),
+                );
                 PrincipalEntry {
                     id: p.id.clone(),
                     kind: p.kind,
@@ -205,9 +202,7 @@ pub fn matches(all: &[PrincipalEntry], q: &str, pool: Vec<usize>) -> Vec<usize> 
             })
             .collect();
     }
-    let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buf = Vec::new();
+    let mut fuzzy = Fuzzy::new(q);
     let mut scored: Vec<(u32, usize)> = pool
         .into_iter()
         .filter_map(|i| {
@@ -215,9 +210,7 @@ pub fn matches(all: &[PrincipalEntry], q: &str, pool: Vec<usize>) -> Vec<usize> 
             if !maybe(hay) {
                 return None;
             }
-            pattern
-                .score(Utf32Str::new(hay, &mut buf), &mut matcher)
-                .map(|s| (s, i))
+            fuzzy.score(hay).map(|s| (s, i))
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

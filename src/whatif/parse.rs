@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
-use super::resolve::did_you_mean;
 use super::{ChangeError, WhatIfError};
+use crate::suggest::did_you_mean;
 
 /// Parses a change list (a JSON array). Returns each change with its `enabled` flag.
 pub fn parse_changes(text: &str) -> Result<Vec<(Change, bool)>, WhatIfError> {

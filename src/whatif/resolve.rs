@@ -5,62 +5,7 @@
 use crate::model::role::trailing_guid;
 use crate::model::{Principal, PrincipalKind, RoleDefinition, Scope, ScopeKind, Snapshot};
 use crate::sanitize::cut;
-
-/// Names longer than this are not compared: no one mistypes a 10 MB name, and comparing one against every
-/// candidate would take minutes.
-const SUGGEST_MAX_CHARS: usize = 256;
-
-/// The closest candidate to `input` (case-insensitive edit distance), when close enough to be a typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    if input.len() > 4 * SUGGEST_MAX_CHARS {
-        return None;
-    }
-    let want = input.to_lowercase();
-    let want_len = want.chars().count();
-    if want_len > SUGGEST_MAX_CHARS {
-        return None;
-    }
-    let limit = (want_len / 4).clamp(1, 4);
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        // Byte length bounds the character count: a far longer candidate is skipped before lowering it.
-        if c.len() > 4 * (want_len + limit) {
-            continue;
-        }
-        let lower = c.to_lowercase();
-        if lower.chars().count().abs_diff(want_len) > limit {
-            continue;
-        }
-        let d = edit_distance(&want, &lower);
-        if d <= limit && best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-fn hint(suggestion: Option<String>) -> String {
-    suggestion
-        .map(|s| format!(" (did you mean '{}'?)", cut(&s)))
-        .unwrap_or_default()
-}
+use crate::suggest;
 
 /// A principal by object id, appId, UPN or unambiguous display name.
 pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, String> {
@@ -94,16 +39,11 @@ pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, Strin
         .collect();
     match by_name.as_slice() {
         [one] => Ok(one),
-        [] => {
-            let names = s.principals.iter().flat_map(|p| {
-                std::iter::once(p.display_name.as_str()).chain(p.user_principal_name.as_deref())
-            });
-            Err(format!(
-                "no principal '{}' in the snapshot (give an object id, a UPN, an appId or a display name){}",
-                cut(text),
-                hint(did_you_mean(text, names))
-            ))
-        }
+        [] => Err(format!(
+            "no principal '{}' in the snapshot (give an object id, a UPN, an appId or a display name){}",
+            cut(text),
+            suggest::hint(&suggest::principals(&s.principals, text))
+        )),
         many => Err(format!(
             "'{}' matches {} principals: {}; give the object id",
             cut(text),
@@ -150,9 +90,9 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
         [] => Err(format!(
             "no role definition named '{}'{}",
             cut(text),
-            hint(did_you_mean(
-                text,
-                s.role_definitions.iter().map(|d| d.role_name.as_str())
+            suggest::hint(&suggest::names(
+                s.role_definitions.iter().map(|d| d.role_name.as_str()),
+                text
             ))
         )),
         many => Err(format!(
@@ -171,11 +111,13 @@ pub fn role<'s>(s: &'s Snapshot, text: &str) -> Result<&'s RoleDefinition, Strin
 pub fn vault(s: &Snapshot, text: &str) -> Result<usize, String> {
     if let Ok(scope) = Scope::parse(text) {
         return match scope.vault() {
-            Some(v) => s
-                .vaults
-                .iter()
-                .position(|x| x.scope == v)
-                .ok_or_else(|| format!("no vault with the id '{}' in the snapshot", cut(text))),
+            Some(v) => s.vaults.iter().position(|x| x.scope == v).ok_or_else(|| {
+                format!(
+                    "no vault with the id '{}' in the snapshot{}",
+                    cut(text),
+                    suggest::hint(&suggest::vaults(&s.vaults, v.name()))
+                )
+            }),
             None => Err(format!("'{}' is not a key vault id", cut(text))),
         };
     }
@@ -191,7 +133,7 @@ pub fn vault(s: &Snapshot, text: &str) -> Result<usize, String> {
         [] => Err(format!(
             "no vault named '{}' in the snapshot{}",
             cut(text),
-            hint(did_you_mean(text, s.vaults.iter().map(|v| v.name.as_str())))
+            suggest::hint(&suggest::vaults(&s.vaults, text))
         )),
         many => Err(format!(
             "{} vaults are named '{}': give the full id ({})",
@@ -250,7 +192,11 @@ pub fn check_scope(s: &Snapshot, scope: &Scope) -> Result<(), String> {
             .unwrap_or_default(),
         _ => scope.id().to_string(),
     };
-    Err(format!("no {what} '{}' in the snapshot", cut(&id)))
+    let hint = match scope.vault() {
+        Some(v) => suggest::hint(&suggest::vaults(&s.vaults, v.name())),
+        None => String::new(),
+    };
+    Err(format!("no {what} '{}' in the snapshot{hint}", cut(&id)))
 }
 
 /// The keys of `scope` and every scope above it (management groups from the snapshot's hierarchy), like
@@ -326,28 +272,6 @@ pub fn derived_guid(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_catch_typos_only() {
-        let roles = ["Key Vault Secrets User", "Key Vault Reader", "Owner"];
-        assert_eq!(
-            did_you_mean("Key Vault Secret User", roles.iter().copied()).as_deref(),
-            Some("Key Vault Secrets User")
-        );
-        assert_eq!(did_you_mean("Contributor", roles.iter().copied()), None);
-        assert_eq!(
-            did_you_mean("owner", roles.iter().copied()).as_deref(),
-            Some("Owner")
-        );
-        // A huge name is not compared at all (it took 53 s against a large tenant).
-        let huge = "x".repeat(10 << 20);
-        let many: Vec<String> = (0..10_000).map(|i| format!("name-{i}")).collect();
-        assert_eq!(did_you_mean(&huge, many.iter().map(String::as_str)), None);
-        assert_eq!(
-            did_you_mean("name-1x", [huge.as_str(), "name-12"].into_iter()).as_deref(),
-            Some("name-12")
-        );
-    }
 
     #[test]
     fn derived_guids_are_stable_guids() {

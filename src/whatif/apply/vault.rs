@@ -7,8 +7,9 @@ use crate::sanitize::cut;
 use crate::snapshot::parse_ip_rule;
 
 use super::super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PolicyPermissions};
-use super::super::resolve::{self, did_you_mean};
+use super::super::resolve;
 use super::{Applied, Result, err, in_directory, object_id, whole};
+use crate::suggest::did_you_mean;
 
 /// Key Vault's limit on access-policy entries (SPEC-KVM: "An array of 0 to 1024 identities").
 pub const MAX_ACCESS_POLICIES: usize = 1024;
