@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one function per subcommand, each a thin layer over the library.
 
+mod changes;
 mod check;
 mod escalations;
 mod fetch;

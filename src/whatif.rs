@@ -48,8 +48,8 @@ use std::fmt;
 
 use thiserror::Error;
 
-pub use arm::read_arm_whatif;
 pub use apply::{Applied, Outcome, apply, apply_detailed};
+pub use arm::read_arm_whatif;
 pub use change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
 pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
 pub use emit::az_commands;

@@ -63,6 +63,7 @@ impl Item<'_> {
             change,
             address: self.id.to_string(),
             path: self.path.to_string(),
+            action: self.change_type.to_ascii_lowercase(),
         }
     }
 
@@ -78,7 +79,8 @@ impl Item<'_> {
     }
 
     fn props(side: Option<&Map<String, Value>>) -> Option<&Map<String, Value>> {
-        side.and_then(|s| s.get("properties")).and_then(Value::as_object)
+        side.and_then(|s| s.get("properties"))
+            .and_then(Value::as_object)
     }
 }
 
@@ -139,7 +141,10 @@ fn read_change(out: &mut Out, c: &Value, path: &str) -> Result<(), PlanError> {
             ));
         }
     }
-    if item.after.is_some_and(|a| unevaluated(&Value::Object(a.clone()))) {
+    if item
+        .after
+        .is_some_and(|a| unevaluated(&Value::Object(a.clone())))
+    {
         item.pending(
             out,
             &format!("{} {kind}", item.change_type.to_ascii_lowercase()),
@@ -184,7 +189,9 @@ fn strs(v: Option<&Value>) -> Vec<String> {
 }
 
 /// ARM access-policy entries: (object id, application id, tenant, permissions).
-fn entries(props: Option<&Map<String, Value>>) -> Vec<(String, Option<String>, Option<String>, PolicyPermissions)> {
+fn entries(
+    props: Option<&Map<String, Value>>,
+) -> Vec<(String, Option<String>, Option<String>, PolicyPermissions)> {
     props
         .and_then(|p| p.get("accessPolicies"))
         .and_then(Value::as_array)
@@ -222,7 +229,12 @@ fn vault(out: &mut Out, item: &Item) -> Result<(), PlanError> {
             return Ok(());
         }
         "Delete" => {
-            item.pending(out, "deletes the vault", "access to a deleted vault ends (not evaluated)", Effect::None);
+            item.pending(
+                out,
+                "deletes the vault",
+                "access to a deleted vault ends (not evaluated)",
+                Effect::None,
+            );
             return Ok(());
         }
         _ => {}
@@ -245,7 +257,11 @@ fn vault(out: &mut Out, item: &Item) -> Result<(), PlanError> {
         }
     }
     let get = |side: Option<&Map<String, Value>>, k: &str| side.and_then(|p| p.get(k)).cloned();
-    let rbac = |side| get(side, "enableRbacAuthorization").and_then(|v| v.as_bool()).unwrap_or(false);
+    let rbac = |side| {
+        get(side, "enableRbacAuthorization")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    };
     if rbac(before) != rbac(after) {
         out.additions.push(item.planned(Change::SetPermissionModel {
             vault: vault.clone(),
@@ -264,10 +280,11 @@ fn vault(out: &mut Out, item: &Item) -> Result<(), PlanError> {
             .unwrap_or_else(|| "Enabled".into())
     };
     if !public(before).eq_ignore_ascii_case(&public(after)) {
-        out.additions.push(item.planned(Change::SetPublicNetworkAccess {
-            vault,
-            value: public(after),
-        }));
+        out.additions
+            .push(item.planned(Change::SetPublicNetworkAccess {
+                vault,
+                value: public(after),
+            }));
     }
     Ok(())
 }
@@ -287,7 +304,10 @@ fn acls(v: &Value) -> Option<NetworkAclsSpec> {
     Some(NetworkAclsSpec {
         default_action: text("defaultAction", "Allow"),
         bypass: text("bypass", "AzureServices"),
-        ip_rules: values("ipRules", "value").into_iter().map(|value| IpRuleRef { value }).collect(),
+        ip_rules: values("ipRules", "value")
+            .into_iter()
+            .map(|value| IpRuleRef { value })
+            .collect(),
         virtual_network_rules: values("virtualNetworkRules", "id")
             .into_iter()
             .map(|id| IdRef { id })
@@ -295,7 +315,10 @@ fn acls(v: &Value) -> Option<NetworkAclsSpec> {
     })
 }
 
-fn add_entry(vault: &str, e: &(String, Option<String>, Option<String>, PolicyPermissions)) -> Change {
+fn add_entry(
+    vault: &str,
+    e: &(String, Option<String>, Option<String>, PolicyPermissions),
+) -> Change {
     Change::AddAccessPolicy {
         vault: vault.to_string(),
         object_id: e.0.clone(),
@@ -309,11 +332,18 @@ fn add_entry(vault: &str, e: &(String, Option<String>, Option<String>, PolicyPer
 fn policies(out: &mut Out, item: &Item) -> Result<(), PlanError> {
     let lower = item.id.to_ascii_lowercase();
     let Some(at) = lower.rfind("/accesspolicies/") else {
-        return Err(PlanError::new(format!("{}.resourceId", item.path), "not an access-policy id"));
+        return Err(PlanError::new(
+            format!("{}.resourceId", item.path),
+            "not an access-policy id",
+        ));
     };
     let vault = &item.id[..at];
     let operation = &lower[at + "/accesspolicies/".len()..];
-    let side = if item.change_type == "Delete" { item.before } else { item.after };
+    let side = if item.change_type == "Delete" {
+        item.before
+    } else {
+        item.after
+    };
     let list = entries(Item::props(side));
     match (operation, item.change_type) {
         ("remove", _) | (_, "Delete") => {
@@ -342,23 +372,39 @@ fn policies(out: &mut Out, item: &Item) -> Result<(), PlanError> {
 
 fn assignment(out: &mut Out, item: &Item) -> Result<(), PlanError> {
     if item.change_type != "Create" {
-        out.removals.push(item.planned(Change::RemoveRoleAssignment {
-            id: Some(item.id.to_string()),
-            principal: None,
-            role: None,
-            scope: None,
-        }));
+        out.removals
+            .push(item.planned(Change::RemoveRoleAssignment {
+                id: Some(item.id.to_string()),
+                principal: None,
+                role: None,
+                scope: None,
+            }));
     }
     if item.change_type == "Delete" {
         return Ok(());
     }
     let props = Item::props(item.after);
-    let s = |k: &str| props.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+    let s = |k: &str| {
+        props
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let lower = item.id.to_ascii_lowercase();
     let derived = lower
         .rfind("/providers/microsoft.authorization/roleassignments/")
-        .map(|at| if at == 0 { "/".to_string() } else { item.id[..at].to_string() });
-    match (s("principalId"), s("roleDefinitionId"), s("scope").or(derived)) {
+        .map(|at| {
+            if at == 0 {
+                "/".to_string()
+            } else {
+                item.id[..at].to_string()
+            }
+        });
+    match (
+        s("principalId"),
+        s("roleDefinitionId"),
+        s("scope").or(derived),
+    ) {
         (Some(principal), Some(role), Some(scope)) => {
             out.additions.push(item.planned(Change::AddRoleAssignment {
                 principal,
@@ -381,7 +427,11 @@ fn assignment(out: &mut Out, item: &Item) -> Result<(), PlanError> {
 
 fn definition(out: &mut Out, item: &Item) -> Result<(), PlanError> {
     if item.change_type != "Create" {
-        let effect = if item.change_type == "Delete" { Effect::None } else { Effect::MayAdd };
+        let effect = if item.change_type == "Delete" {
+            Effect::None
+        } else {
+            Effect::MayAdd
+        };
         item.pending(
             out,
             "changes a custom role definition",
@@ -391,8 +441,14 @@ fn definition(out: &mut Out, item: &Item) -> Result<(), PlanError> {
         return Ok(());
     }
     let props = Item::props(item.after);
-    let Some(name) = props.and_then(|p| p.get("roleName")).and_then(Value::as_str) else {
-        return Err(PlanError::new(format!("{}.after.properties.roleName", item.path), "missing"));
+    let Some(name) = props
+        .and_then(|p| p.get("roleName"))
+        .and_then(Value::as_str)
+    else {
+        return Err(PlanError::new(
+            format!("{}.after.properties.roleName", item.path),
+            "missing",
+        ));
     };
     let permissions = props
         .and_then(|p| p.get("permissions"))
@@ -407,15 +463,17 @@ fn definition(out: &mut Out, item: &Item) -> Result<(), PlanError> {
             condition: None,
         })
         .collect();
-    out.definitions.push(item.planned(Change::AddRoleDefinition {
-        id: Some(item.id.to_string()),
-        role_name: name.to_string(),
-        description: props
-            .and_then(|p| p.get("description"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        assignable_scopes: strs(props.and_then(|p| p.get("assignableScopes"))),
-        permissions,
-    }));
+    out.definitions.push(
+        item.planned(Change::AddRoleDefinition {
+            id: Some(item.id.to_string()),
+            role_name: name.to_string(),
+            description: props
+                .and_then(|p| p.get("description"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            assignable_scopes: strs(props.and_then(|p| p.get("assignableScopes"))),
+            permissions,
+        }),
+    );
     Ok(())
 }

@@ -19,6 +19,9 @@ pub struct PlannedChange {
     pub address: String,
     /// Where the resource is in the plan file (`resource_changes[3]`).
     pub path: String,
+    /// What the plan does to the resource: `create`, `update`, `delete`, `replace` (Terraform) or
+    /// `create`, `modify`, `deploy`, `delete` (ARM).
+    pub action: String,
 }
 
 /// Whether a change that cannot be evaluated could give someone data-plane access.
@@ -112,7 +115,7 @@ impl Plan {
                 pending.push(Pending {
                     address: c.address.clone(),
                     path: c.path.clone(),
-                    action: c.change.kind().to_string(),
+                    action: c.action.clone(),
                     what: describe(&c.change),
                     reason: format!("the snapshot cannot take this change: {reason}"),
                     effect: effect_of(&c.change),

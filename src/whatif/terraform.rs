@@ -25,7 +25,10 @@ pub fn read_terraform_plan(text: &str) -> Result<Plan, PlanError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let plan: Value = serde_json::from_str(text).map_err(|e| PlanError::syntax(&e))?;
     let Value::Object(top) = &plan else {
-        return Err(PlanError::new("$", "expected a JSON object (terraform show -json)"));
+        return Err(PlanError::new(
+            "$",
+            "expected a JSON object (terraform show -json)",
+        ));
     };
     match top.get("format_version").and_then(Value::as_str) {
         Some(v) if v.split('.').next() == Some("1") => {}
@@ -35,7 +38,12 @@ pub fn read_terraform_plan(text: &str) -> Result<Plan, PlanError> {
                 format!("'{v}': only format 1.x is understood"),
             ));
         }
-        None => return Err(PlanError::new("format_version", "missing: is this `terraform show -json` output?")),
+        None => {
+            return Err(PlanError::new(
+                "format_version",
+                "missing: is this `terraform show -json` output?",
+            ));
+        }
     }
     let changes = match top.get("resource_changes") {
         Some(Value::Array(a)) => a.as_slice(),
@@ -137,6 +145,7 @@ impl Ctx<'_, '_> {
             change,
             address: self.inst.address.to_string(),
             path: self.inst.path.clone(),
+            action: self.inst.action.as_str().to_string(),
         }
     }
 

@@ -9,9 +9,7 @@ use super::values::{Action, Field, strings};
 use super::{Ctx, unresolved_reason};
 
 /// Known values, or the reasons some are not.
-fn all_known<const N: usize>(
-    values: [(&str, Resolved); N],
-) -> Result<[String; N], String> {
+fn all_known<const N: usize>(values: [(&str, Resolved); N]) -> Result<[String; N], String> {
     let reasons: Vec<String> = values
         .iter()
         .filter(|(_, r)| !matches!(r, Resolved::Known(_)))
@@ -40,8 +38,9 @@ fn role(ctx: &Ctx) -> Result<Resolved, PlanError> {
         return Ok(Resolved::Known(name.clone()));
     }
     match ctx.id("role_definition_id")? {
-        Resolved::New(address) => Ok(defined_role_name(ctx, &address)
-            .map_or(Resolved::New(address), Resolved::Known)),
+        Resolved::New(address) => {
+            Ok(defined_role_name(ctx, &address).map_or(Resolved::New(address), Resolved::Known))
+        }
         other => Ok(other),
     }
 }
@@ -173,7 +172,10 @@ pub(super) fn role_definition(ctx: &mut Ctx) -> Result<(), PlanError> {
 pub(super) fn group_member(ctx: &mut Ctx) -> Result<(), PlanError> {
     let inst = ctx.inst;
     if inst.action.removes() {
-        match (inst.before_str("group_object_id"), inst.before_str("member_object_id")) {
+        match (
+            inst.before_str("group_object_id"),
+            inst.before_str("member_object_id"),
+        ) {
             (Some(group), Some(member)) => ctx.removal(Change::RemoveGroupMember {
                 group: group.to_string(),
                 member: member.to_string(),

@@ -62,7 +62,8 @@ impl<'p> Resolver<'p> {
                 .into_iter()
                 .flatten()
             {
-                if let (Some(a), Some(v)) = (r.get("address").and_then(Value::as_str), r.get("values"))
+                if let (Some(a), Some(v)) =
+                    (r.get("address").and_then(Value::as_str), r.get("values"))
                 {
                     state.insert(a, v);
                 }
@@ -142,7 +143,10 @@ impl<'p> Resolver<'p> {
             return Resolved::Unknown("computed from an expression without references".into());
         };
         if refs.iter().any(|r| !first.starts_with(r)) {
-            return Resolved::Unknown(format!("computed from several values ({})", refs.join(", ")));
+            return Resolved::Unknown(format!(
+                "computed from several values ({})",
+                refs.join(", ")
+            ));
         }
         if hops > MAX_HOPS {
             return Resolved::Unknown(format!("{first}: references nest too deeply"));
@@ -152,9 +156,12 @@ impl<'p> Resolver<'p> {
             Some(Step::Name(n)) if n == "var" => self.variable(place, &s, first, hops),
             Some(Step::Name(n)) if n == "module" => self.output(place, &s, first, hops),
             Some(Step::Name(n))
-                if ["local", "each", "count", "path", "terraform", "self"].contains(&n.as_str()) =>
+                if ["local", "each", "count", "path", "terraform", "self"]
+                    .contains(&n.as_str()) =>
             {
-                Resolved::Unknown(format!("depends on {first}, which the plan does not resolve"))
+                Resolved::Unknown(format!(
+                    "depends on {first}, which the plan does not resolve"
+                ))
             }
             _ => self.attribute(place, &s, first),
         }
@@ -175,7 +182,9 @@ impl<'p> Resolver<'p> {
             .and_then(|m| m.pointer(&format!("/module_calls/{call}/expressions/{var}")))
         {
             Some(e) => self.follow(&parent, e, hops + 1),
-            None => Resolved::Unknown(format!("depends on {text}, which module.{call} leaves unset")),
+            None => Resolved::Unknown(format!(
+                "depends on {text}, which module.{call} leaves unset"
+            )),
         }
     }
 
@@ -200,7 +209,9 @@ impl<'p> Resolver<'p> {
             .and_then(|c| c.pointer(&format!("/outputs/{out}/expression")))
         {
             Some(e) => self.follow(&inner, e, hops + 1),
-            None => Resolved::Unknown(format!("depends on {text}, an output the plan does not show")),
+            None => Resolved::Unknown(format!(
+                "depends on {text}, an output the plan does not show"
+            )),
         }
     }
 
@@ -222,7 +233,10 @@ impl<'p> Resolver<'p> {
             attr = &attr[1..];
         }
         let address = join(&full);
-        let found = self.changes.get(address.as_str()).map(|rc| (address.clone(), *rc));
+        let found = self
+            .changes
+            .get(address.as_str())
+            .map(|rc| (address.clone(), *rc));
         let found = found.or_else(|| {
             // `azurerm_x.y.id` for a resource with one instance under count/for_each.
             let prefix = format!("{address}[");
@@ -233,7 +247,11 @@ impl<'p> Resolver<'p> {
             }
         });
         let Some((address, rc)) = found else {
-            return match self.state.get(address.as_str()).and_then(|v| value_at(v, attr)) {
+            return match self
+                .state
+                .get(address.as_str())
+                .and_then(|v| value_at(v, attr))
+            {
                 Some(Value::String(v)) => Resolved::Known(v.clone()),
                 _ => Resolved::Unknown(format!("depends on {text}, which the plan does not show")),
             };
@@ -256,10 +274,13 @@ impl<'p> Resolver<'p> {
         };
         match (unknown, creates) {
             (true, true) => Resolved::New(address),
-            (true, false) => Resolved::Unknown(format!("depends on {text}, known only after apply")),
-            (false, _) => read("after")
-                .or_else(|| read("before"))
-                .map_or_else(|| Resolved::Unknown(format!("{text} is not set")), Resolved::Known),
+            (true, false) => {
+                Resolved::Unknown(format!("depends on {text}, known only after apply"))
+            }
+            (false, _) => read("after").or_else(|| read("before")).map_or_else(
+                || Resolved::Unknown(format!("{text} is not set")),
+                Resolved::Known,
+            ),
         }
     }
 }
@@ -302,7 +323,12 @@ fn module_name(prefix: &[Step]) -> Option<&str> {
 fn instance_len(prefix: &[Step]) -> usize {
     match prefix {
         [.., Step::Name(m), Step::Name(_)] if m == "module" => 2,
-        [.., Step::Name(m), Step::Name(_), Step::Key(_) | Step::Index(_)] if m == "module" => 3,
+        [
+            ..,
+            Step::Name(m),
+            Step::Name(_),
+            Step::Key(_) | Step::Index(_),
+        ] if m == "module" => 3,
         _ => 0,
     }
 }

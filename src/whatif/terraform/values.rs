@@ -103,9 +103,7 @@ impl<'p> Instance<'p> {
         let actions: Vec<&str> = change
             .get("actions")
             .and_then(Value::as_array)
-            .ok_or_else(|| {
-                PlanError::new(format!("{path}.change.actions"), "missing (an array)")
-            })?
+            .ok_or_else(|| PlanError::new(format!("{path}.change.actions"), "missing (an array)"))?
             .iter()
             .map(|a| a.as_str().unwrap_or("?"))
             .collect();
@@ -154,7 +152,11 @@ impl<'p> Instance<'p> {
 
     /// The planned value of a top-level attribute.
     pub fn field(&self, name: &str) -> Field<'p> {
-        if self.unknown.and_then(|u| u.get(name)).is_some_and(any_unknown) {
+        if self
+            .unknown
+            .and_then(|u| u.get(name))
+            .is_some_and(any_unknown)
+        {
             return Field::Unknown;
         }
         match self.after.and_then(|a| a.get(name)) {

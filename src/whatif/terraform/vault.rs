@@ -26,7 +26,10 @@ fn permissions(block: &Map<String, Value>, path: &str) -> Result<PolicyPermissio
 }
 
 fn grants_any(p: &PolicyPermissions) -> bool {
-    !(p.keys.is_empty() && p.secrets.is_empty() && p.certificates.is_empty() && p.storage.is_empty())
+    !(p.keys.is_empty()
+        && p.secrets.is_empty()
+        && p.certificates.is_empty()
+        && p.storage.is_empty())
 }
 
 fn summary(p: &PolicyPermissions) -> String {
@@ -77,14 +80,8 @@ impl Entry {
 
     fn same_identity(&self, other: &Self) -> bool {
         self.object_id.eq_ignore_ascii_case(&other.object_id)
-            && self
-                .application_id
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                == other
-                    .application_id
-                    .as_deref()
-                    .map(str::to_ascii_lowercase)
+            && self.application_id.as_deref().map(str::to_ascii_lowercase)
+                == other.application_id.as_deref().map(str::to_ascii_lowercase)
     }
 
     fn add(&self, vault: &str) -> Change {
@@ -113,14 +110,21 @@ pub(super) fn access_policy(ctx: &mut Ctx) -> Result<(), PlanError> {
     if inst.action.removes()
         && let Some(before) = inst.before
     {
-        let (vault, object) = (inst.before_str("key_vault_id"), inst.before_str("object_id"));
+        let (vault, object) = (
+            inst.before_str("key_vault_id"),
+            inst.before_str("object_id"),
+        );
         let (Some(vault), Some(object)) = (vault, object) else {
             return Err(PlanError::new(
                 format!("{}.change.before", inst.path),
                 "key_vault_id and object_id must be known before a change",
             ));
         };
-        let entry = Entry::read(before, object.to_string(), &format!("{}.change.before", inst.path))?;
+        let entry = Entry::read(
+            before,
+            object.to_string(),
+            &format!("{}.change.before", inst.path),
+        )?;
         ctx.removal(entry.remove(vault));
     }
     let Some(after) = inst.after.filter(|_| inst.action.adds()) else {
@@ -215,7 +219,10 @@ fn new_vault(ctx: &mut Ctx) -> Result<(), PlanError> {
         for (k, b) in blocks.iter().enumerate() {
             if let Value::Object(b) = b {
                 let p = permissions(b, &format!("{}.change.after.access_policy[{k}]", inst.path))?;
-                let who = b.get("object_id").and_then(Value::as_str).unwrap_or("(known after apply)");
+                let who = b
+                    .get("object_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(known after apply)");
                 if grants_any(&p) {
                     grants.push(format!("{who} ({})", summary(&p)));
                 }
@@ -231,7 +238,10 @@ fn new_vault(ctx: &mut Ctx) -> Result<(), PlanError> {
         (format!("creates the vault '{name}'"), Effect::MayAdd)
     } else {
         (
-            format!("creates the vault '{name}' with access-policy entries for {}", grants.join(", ")),
+            format!(
+                "creates the vault '{name}' with access-policy entries for {}",
+                grants.join(", ")
+            ),
             Effect::Adds,
         )
     };
@@ -262,12 +272,25 @@ fn inline_policies(ctx: &mut Ctx, vault: &str) -> Result<(), PlanError> {
     };
     let before_path = format!("{}.change.before.access_policy", inst.path);
     let mut before = Vec::new();
-    for (k, b) in blocks(inst.before_value("access_policy")).iter().enumerate() {
-        let object = b.get("object_id").and_then(Value::as_str).unwrap_or_default();
-        before.push(Entry::read(b, object.to_string(), &format!("{before_path}[{k}]"))?);
+    for (k, b) in blocks(inst.before_value("access_policy"))
+        .iter()
+        .enumerate()
+    {
+        let object = b
+            .get("object_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        before.push(Entry::read(
+            b,
+            object.to_string(),
+            &format!("{before_path}[{k}]"),
+        )?);
     }
     let mut after = Vec::new();
-    for (k, b) in blocks(inst.after.and_then(|a| a.get("access_policy"))).iter().enumerate() {
+    for (k, b) in blocks(inst.after.and_then(|a| a.get("access_policy")))
+        .iter()
+        .enumerate()
+    {
         let attr = [
             Step::Name("access_policy".into()),
             Step::Index(k),
@@ -287,7 +310,11 @@ fn inline_policies(ctx: &mut Ctx, vault: &str) -> Result<(), PlanError> {
             Resolved::Known(object) => after.push(Entry::read(b, object, &path)?),
             other => {
                 let p = permissions(b, &path)?;
-                let effect = if grants_any(&p) { Effect::Adds } else { Effect::None };
+                let effect = if grants_any(&p) {
+                    Effect::Adds
+                } else {
+                    Effect::None
+                };
                 ctx.pending(
                     format!("an inline access-policy entry granting {}", summary(&p)),
                     unresolved_reason(&format!("access_policy[{k}].object_id"), &other),
@@ -376,7 +403,8 @@ fn network_acls(ctx: &mut Ctx, vault: &str) -> Result<(), PlanError> {
         Field::Unknown => {
             ctx.pending(
                 "changes the vault's firewall".into(),
-                "network_acls has values known only after apply (a subnet created in this plan?)".into(),
+                "network_acls has values known only after apply (a subnet created in this plan?)"
+                    .into(),
                 Effect::MayAdd,
             );
             return Ok(());
