@@ -21,6 +21,7 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod fetch;
+pub mod gate;
 pub mod model;
 pub mod query;
 pub mod sanitize;
