@@ -294,11 +294,14 @@ fn markdown(report: &Report, diff: Option<&Diff>, plan: Option<&PlanReport>) -> 
     }
     writeln!(o, "| rule | kind | line | result |\n|---|---|---|---|")?;
     for r in &report.rules {
-        let result = if r.holds() {
+        let mut result = if r.holds() {
             "holds".to_string()
         } else {
             format!("**fails** ({})", r.violations.len())
         };
+        if !r.excepted.is_empty() {
+            result.push_str(&format!(", {} excepted", r.excepted.len()));
+        }
         writeln!(
             o,
             "| `{}` | {} | {} | {result} |",

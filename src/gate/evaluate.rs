@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::{self, Action, Plane};
-use crate::eval::{Engine, GrantKind, PrincipalRef};
+use crate::eval::{Engine, Grant, GrantKind, PrincipalRef};
 use crate::model::{PolicyKind, PublicNetworkAccess, Scope, ScopeKind, Vault};
 use crate::query::{self, escalations_for_vault, who_can};
-use crate::whatif::{CellChange, Change, Diff, Pending};
+use crate::whatif::{Change, Diff, Pending};
 
 use super::rules::{Exception, Kind, Rule, glob};
 use super::{Excepted, Report, RuleResult, Violation};
@@ -66,6 +66,13 @@ pub fn evaluate(
                 new_access(&vaults, change)
             }
         };
+        let mut found = found;
+        if let Some(change) = change {
+            // Evidence that a plan change put there names the plan resource.
+            for x in found.iter_mut().filter(|x| x.addresses.is_empty()) {
+                x.addresses = addresses(change, &x.grants, x.vault.as_deref());
+            }
+        }
         results.push(apply_exceptions(engine, rule, vaults.len(), found, today));
     }
     Ok(Report {
@@ -394,11 +401,11 @@ fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
         if let Some(x) = same {
             x.operations.push(cell.action.clone());
             for g in &cell.grants {
-                if !x.grants.contains(g) {
+                if !x.grants.iter().any(|have| have.id == g.id) {
                     x.grants.push(g.clone());
                 }
             }
-            for a in addresses(change, cell) {
+            for a in addresses(change, &cell.grants, x.vault.as_deref()) {
                 if !x.addresses.contains(&a) {
                     x.addresses.push(a);
                 }
@@ -412,7 +419,7 @@ fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
         x.decision = Some(cell.after);
         x.grants = cell.grants.clone();
         x.unknown_because = cell.unknown_because.clone();
-        x.addresses = addresses(change, cell);
+        x.addresses = addresses(change, &cell.grants, x.vault.as_deref());
         out.push(x);
     }
     for x in &mut out {
@@ -440,36 +447,31 @@ fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
     out
 }
 
-/// The plan resources whose changes a gained cell's evidence points at.
-fn addresses(change: &ChangeInput, cell: &CellChange) -> Vec<String> {
+/// The plan resources whose changes a violation's evidence (grants at a vault) points at.
+fn addresses(change: &ChangeInput, grants: &[Grant], vault: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let vault = cell
-        .vault()
-        .map(|v| v.key().to_string())
-        .unwrap_or_default();
+    let vault = vault.unwrap_or_default();
     for (c, address) in change.applied {
         let hit = match c {
             Change::AddRoleAssignment { id: Some(id), .. } => {
-                cell.grants.iter().any(|g| g.id.eq_ignore_ascii_case(id))
+                grants.iter().any(|g| g.id.eq_ignore_ascii_case(id))
             }
             Change::AddAccessPolicy {
                 vault: v,
                 object_id,
                 ..
-            } => cell.grants.iter().any(|g| {
+            } => grants.iter().any(|g| {
                 g.kind == GrantKind::AccessPolicy
                     && g.principal_id.eq_ignore_ascii_case(object_id)
                     && v.eq_ignore_ascii_case(&vault)
             }),
-            Change::AddGroupMember { group, .. } => cell
-                .grants
+            Change::AddGroupMember { group, .. } => grants
                 .iter()
                 .any(|g| g.via_groups.iter().any(|x| x.eq_ignore_ascii_case(group))),
             Change::SetPermissionModel { vault: v, .. }
             | Change::SetNetworkAcls { vault: v, .. }
             | Change::SetPublicNetworkAccess { vault: v, .. } => v.eq_ignore_ascii_case(&vault),
-            Change::AddRoleDefinition { role_name, .. } => cell
-                .grants
+            Change::AddRoleDefinition { role_name, .. } => grants
                 .iter()
                 .any(|g| g.role_name.as_deref() == Some(role_name.as_str())),
             _ => false,

@@ -83,10 +83,16 @@ pub(super) fn role_assignment(ctx: &mut Ctx) -> Result<(), PlanError> {
         ("role_definition_name", role(ctx)?),
         ("scope", ctx.id("scope")?),
     ];
-    let role_text = match &values[1].1 {
-        Resolved::Known(r) => format!("'{r}'"),
-        _ => "a role".to_string(),
+    let known = |r: &Resolved, unknown: &str| match r {
+        Resolved::Known(v) => v.clone(),
+        _ => unknown.to_string(),
     };
+    let role_text = format!(
+        "'{}' at {} to {}",
+        known(&values[1].1, "(a role known after apply)"),
+        known(&values[2].1, "(a scope known after apply)"),
+        known(&values[0].1, "(a principal known after apply)")
+    );
     match all_known(values) {
         Ok([principal, role, scope]) => {
             // An update keeps the assignment's name; a new one takes the name the plan gives, if known.

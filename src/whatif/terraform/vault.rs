@@ -150,8 +150,17 @@ pub(super) fn access_policy(ctx: &mut Ctx) -> Result<(), PlanError> {
             } else {
                 Effect::None
             };
+            let known = |r: &Resolved, unknown: &str| match r {
+                Resolved::Known(v) => v.clone(),
+                _ => unknown.to_string(),
+            };
             ctx.pending(
-                format!("an access-policy entry granting {}", summary(&permissions)),
+                format!(
+                    "an access-policy entry for {} on {} granting {}",
+                    known(&object, "(a principal known after apply)"),
+                    known(&vault, "(a vault known after apply)"),
+                    summary(&permissions)
+                ),
                 reason,
                 effect,
             );
