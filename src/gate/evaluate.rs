@@ -463,14 +463,14 @@ fn addresses(change: &ChangeInput, grants: &[Grant], vault: Option<&str>) -> Vec
             } => grants.iter().any(|g| {
                 g.kind == GrantKind::AccessPolicy
                     && g.principal_id.eq_ignore_ascii_case(object_id)
-                    && v.eq_ignore_ascii_case(&vault)
+                    && v.eq_ignore_ascii_case(vault)
             }),
             Change::AddGroupMember { group, .. } => grants
                 .iter()
                 .any(|g| g.via_groups.iter().any(|x| x.eq_ignore_ascii_case(group))),
             Change::SetPermissionModel { vault: v, .. }
             | Change::SetNetworkAcls { vault: v, .. }
-            | Change::SetPublicNetworkAccess { vault: v, .. } => v.eq_ignore_ascii_case(&vault),
+            | Change::SetPublicNetworkAccess { vault: v, .. } => v.eq_ignore_ascii_case(vault),
             Change::AddRoleDefinition { role_name, .. } => grants
                 .iter()
                 .any(|g| g.role_name.as_deref() == Some(role_name.as_str())),
