@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::eval::{Decision, Grant, PrincipalRef};
 
-pub use evaluate::{ChangeInput, VaultTags, evaluate};
+pub use evaluate::{ChangeInput, GateError, VaultTags, evaluate, evaluate_changes};
 pub use rules::{Exception, Kind, Rule, RuleError, Selector, glob, parse_rules};
 
 /// One way a rule does not hold.

@@ -9,7 +9,9 @@ use clap::Parser;
 use kvaccess::cli::Cli;
 
 fn example(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/examples")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -73,7 +75,11 @@ fn check(name: &str, top_level: &[&str], at_least: usize) {
         assert_eq!(indent % 2, 0, "{name}:{}: odd indentation", i + 1);
         if l.trim_end().ends_with('|') {
             let next = lines.get(i + 1).copied().unwrap_or("");
-            assert!(next.len() - next.trim_start().len() > indent, "{name}:{}: empty block", i + 1);
+            assert!(
+                next.len() - next.trim_start().len() > indent,
+                "{name}:{}: empty block",
+                i + 1
+            );
         }
     }
     let cmds = commands(&yaml);
@@ -88,12 +94,20 @@ fn check(name: &str, top_level: &[&str], at_least: usize) {
 
 #[test]
 fn the_github_actions_example_runs_valid_commands() {
-    check("github-actions.yml", &["name", "on", "permissions", "jobs"], 4);
+    check(
+        "github-actions.yml",
+        &["name", "on", "permissions", "jobs"],
+        4,
+    );
 }
 
 #[test]
 fn the_azure_pipelines_example_runs_valid_commands() {
-    check("azure-pipelines.yml", &["trigger", "pr", "pool", "steps"], 3);
+    check(
+        "azure-pipelines.yml",
+        &["trigger", "pr", "pool", "steps"],
+        3,
+    );
 }
 
 #[test]
@@ -107,5 +121,8 @@ fn the_example_rule_file_is_valid_and_every_kind_is_in_it() {
 #[test]
 fn the_word_splitter_stops_at_redirections() {
     assert_eq!(words(r#"kvaccess a "b c" > x"#), ["kvaccess", "a", "b c"]);
-    assert_eq!(words("kvaccess fetch -o s.json || test $? -eq 3"), ["kvaccess", "fetch", "-o", "s.json"]);
+    assert_eq!(
+        words("kvaccess fetch -o s.json || test $? -eq 3"),
+        ["kvaccess", "fetch", "-o", "s.json"]
+    );
 }

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use super::changes::{self, ChangeSource, Loaded, PlanReport};
 use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
-use crate::gate::{self, ChangeInput, Report, VaultTags};
+use crate::gate::{self, Report, VaultTags};
 use crate::model::Snapshot;
 use crate::sanitize::clean;
 use crate::whatif::{self, Diff};
@@ -111,41 +111,26 @@ pub fn run(a: &AssertArgs) -> Result<u8> {
             plan,
             path,
         }) => {
-            let outcome = scenario
-                .apply(&snapshot)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let (before, after) = std::thread::scope(|s| {
-                let before = s.spawn(|| Engine::new(&snapshot));
-                let after = Engine::new(&outcome.snapshot);
-                match before.join() {
-                    Ok(b) => (b, after),
-                    Err(e) => std::panic::resume_unwind(e),
-                }
-            });
-            let mut diff = whatif::diff_engines(&before, &after, None);
-            diff.changes = outcome.applied.len();
-            let applied: Vec<_> = outcome
-                .applied
-                .iter()
-                .map(|x| {
-                    let address = plan
-                        .as_ref()
-                        .and_then(|p| p.changes.get(x.index))
-                        .map_or_else(|| format!("changes[{}]", x.index), |c| c.address.clone());
-                    (x.change.clone(), address)
-                })
-                .collect();
-            let pending = plan.as_ref().map_or(&[][..], |p| p.pending.as_slice());
-            let input = ChangeInput {
-                diff: &diff,
-                pending,
-                applied: &applied,
+            let address = |i: usize| {
+                plan.as_ref()
+                    .and_then(|p| p.changes.get(i))
+                    .map_or_else(|| format!("changes[{i}]"), |c| c.address.clone())
             };
-            let report = gate::evaluate(&after, &rules, &tags, Some(&input), &today, &rules_file)
-                .map_err(|m| anyhow::anyhow!("{}: {m}", a.rules.display()))?;
-            // The process ends soon: the engines and snapshots are not freed (see `whatif`).
-            std::mem::forget((before, after));
-            std::mem::forget(outcome);
+            let pending = plan.as_ref().map_or(&[][..], |p| p.pending.as_slice());
+            let (report, diff) = gate::evaluate_changes(
+                &snapshot,
+                &scenario,
+                address,
+                pending,
+                &rules,
+                &tags,
+                &today,
+                &rules_file,
+            )
+            .map_err(|e| match e {
+                gate::GateError::Changes(m) => anyhow::anyhow!("{}: {m}", path.display()),
+                gate::GateError::Rules(m) => anyhow::anyhow!("{}: {m}", a.rules.display()),
+            })?;
             (report, plan, Some(diff))
         }
     };

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::{self, Action, Plane};
 use crate::eval::{Engine, Grant, GrantKind, PrincipalRef};
-use crate::model::{PolicyKind, PublicNetworkAccess, Scope, ScopeKind, Vault};
+use crate::model::{PolicyKind, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::{self, escalations_for_vault, who_can};
-use crate::whatif::{Change, Diff, Pending};
+use crate::whatif::{Change, Diff, Pending, Scenario, diff_engines};
 
 use super::rules::{Exception, Kind, Rule, glob};
 use super::{Excepted, Report, RuleResult, Violation};
@@ -22,6 +22,58 @@ pub struct ChangeInput<'a> {
     pub pending: &'a [Pending],
     /// Each applied change in canonical form (ids filled in), with the plan address it came from.
     pub applied: &'a [(Change, String)],
+}
+
+/// Why a change list could not be gated: the changes do not apply, or a rule cannot be decided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateError {
+    #[error("{0}")]
+    Changes(String),
+    #[error("{0}")]
+    Rules(String),
+}
+
+/// Applies a change list (from a plan, or written by hand) to a copy of `snapshot` and checks the rules
+/// against the state it leaves, `no-new-access` against the difference. `address` names the plan resource
+/// of the change at a position of the scenario; `pending` are the plan's changes that could not be
+/// evaluated. `Err` is apply's or a rule's problem, in words.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_changes(
+    snapshot: &Snapshot,
+    scenario: &Scenario,
+    address: impl Fn(usize) -> String,
+    pending: &[Pending],
+    rules: &[Rule],
+    tags: &VaultTags,
+    today: &str,
+    rules_file: &str,
+) -> Result<(Report, Diff), GateError> {
+    let outcome = scenario
+        .apply(snapshot)
+        .map_err(|e| GateError::Changes(e.to_string()))?;
+    let (before, after) = std::thread::scope(|s| {
+        let before = s.spawn(|| Engine::new(snapshot));
+        let after = Engine::new(&outcome.snapshot);
+        match before.join() {
+            Ok(b) => (b, after),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    });
+    let mut diff = diff_engines(&before, &after, None);
+    diff.changes = outcome.applied.len();
+    let applied: Vec<(Change, String)> = outcome
+        .applied
+        .iter()
+        .map(|x| (x.change.clone(), address(x.index)))
+        .collect();
+    let input = ChangeInput {
+        diff: &diff,
+        pending,
+        applied: &applied,
+    };
+    let report =
+        evaluate(&after, rules, tags, Some(&input), today, rules_file).map_err(GateError::Rules)?;
+    Ok((report, diff))
 }
 
 /// Default operations for `no-wide-data-roles`: reading each kind of object.
