@@ -90,6 +90,7 @@ pub fn evaluate(
     rules_file: &str,
 ) -> Result<Report, String> {
     let mut results = Vec::with_capacity(rules.len());
+    let sources = change.map(Sources::new);
     for rule in rules {
         let fail = |m: String| format!("rule '{}' (line {}): {m}", rule.id, rule.line);
         let vaults = select(engine, rule, tags).map_err(fail)?;
@@ -119,10 +120,10 @@ pub fn evaluate(
             }
         };
         let mut found = found;
-        if let Some(change) = change {
+        if let Some(sources) = &sources {
             // Evidence that a plan change put there names the plan resource.
             for x in found.iter_mut().filter(|x| x.addresses.is_empty()) {
-                x.addresses = addresses(change, &x.grants, x.vault.as_deref());
+                x.addresses = sources.addresses(&x.grants, x.vault.as_deref());
             }
         }
         results.push(apply_exceptions(engine, rule, vaults.len(), found, today));
@@ -226,25 +227,31 @@ fn holders(
 ) -> Vec<Violation> {
     let mut out: Vec<Violation> = Vec::new();
     for v in vaults {
-        let at = out.len();
+        // The violation of each (principal, app) at this vault, by position: one per distinct verdict.
+        let mut at: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
         for action in actions {
             let Ok(answer) = who_can(engine, &v.scope, action) else {
                 continue;
             };
             for e in answer.principals {
-                if !flag(&(e.id.clone(), e.via_app.clone())) {
+                let key = (e.id.clone(), e.via_app.clone());
+                if !flag(&key) {
                     continue;
                 }
-                let same = out[at..].iter_mut().find(|x| {
-                    x.principal.as_ref().is_some_and(|p| p.id == e.id)
-                        && x.via_app == e.via_app
-                        && x.decision == Some(e.decision)
-                        && x.grants == e.grants
+                let slots = at.entry(key).or_default();
+                let same = slots.iter().copied().find(|&i| {
+                    out[i].decision == Some(e.decision)
+                        && out[i]
+                            .grants
+                            .iter()
+                            .map(|g| &g.id)
+                            .eq(e.grants.iter().map(|g| &g.id))
                 });
-                if let Some(x) = same {
-                    x.operations.push(action.label.clone());
+                if let Some(i) = same {
+                    out[i].operations.push(action.label.clone());
                     continue;
                 }
+                slots.push(out.len());
                 let mut x = base(
                     format!(
                         "{} ({}) is {} {} on {}",
@@ -437,33 +444,30 @@ fn wide(engine: &Engine, vaults: &[&Vault], actions: &[Action]) -> Vec<Violation
 /// Every cell where someone gains data access, one violation per (principal, app, vault); and every
 /// change not evaluated that may add access.
 fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
+    let by_key: HashMap<&str, &Vault> = vaults.iter().map(|v| (v.scope.key(), *v)).collect();
+    let mut at: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
     let mut out: Vec<Violation> = Vec::new();
     for cell in change.diff.gained.iter().filter(|c| c.gains_data_access()) {
         let Some(vault) = cell.vault() else { continue };
-        let Some(v) = vaults.iter().find(|v| v.scope.key() == vault.key()) else {
+        let Some(v) = by_key.get(vault.key()) else {
             continue;
         };
-        let same = out.iter_mut().find(|x| {
-            x.principal
-                .as_ref()
-                .is_some_and(|p| p.id == cell.principal.id)
-                && x.via_app == cell.via_app
-                && x.vault.as_deref() == Some(v.scope.id())
-        });
-        if let Some(x) = same {
+        let key = (
+            cell.principal.id.as_str(),
+            cell.via_app.as_deref(),
+            v.scope.key(),
+        );
+        if let Some(&i) = at.get(&key) {
+            let x = &mut out[i];
             x.operations.push(cell.action.clone());
             for g in &cell.grants {
                 if !x.grants.iter().any(|have| have.id == g.id) {
                     x.grants.push(g.clone());
                 }
             }
-            for a in addresses(change, &cell.grants, x.vault.as_deref()) {
-                if !x.addresses.contains(&a) {
-                    x.addresses.push(a);
-                }
-            }
             continue;
         }
+        at.insert(key, out.len());
         let mut x = base(String::new(), v);
         x.principal = Some(cell.principal.clone());
         x.via_app = cell.via_app.clone();
@@ -471,7 +475,6 @@ fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
         x.decision = Some(cell.after);
         x.grants = cell.grants.clone();
         x.unknown_because = cell.unknown_because.clone();
-        x.addresses = addresses(change, &cell.grants, x.vault.as_deref());
         out.push(x);
     }
     for x in &mut out {
@@ -499,40 +502,76 @@ fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
     out
 }
 
-/// The plan resources whose changes a violation's evidence (grants at a vault) points at.
-fn addresses(change: &ChangeInput, grants: &[Grant], vault: Option<&str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let vault = vault.unwrap_or_default();
-    for (c, address) in change.applied {
-        let hit = match c {
-            Change::AddRoleAssignment { id: Some(id), .. } => {
-                grants.iter().any(|g| g.id.eq_ignore_ascii_case(id))
-            }
-            Change::AddAccessPolicy {
-                vault: v,
-                object_id,
-                ..
-            } => grants.iter().any(|g| {
-                g.kind == GrantKind::AccessPolicy
-                    && g.principal_id.eq_ignore_ascii_case(object_id)
-                    && v.eq_ignore_ascii_case(vault)
-            }),
-            Change::AddGroupMember { group, .. } => grants
-                .iter()
-                .any(|g| g.via_groups.iter().any(|x| x.eq_ignore_ascii_case(group))),
-            Change::SetPermissionModel { vault: v, .. }
-            | Change::SetNetworkAcls { vault: v, .. }
-            | Change::SetPublicNetworkAccess { vault: v, .. } => v.eq_ignore_ascii_case(vault),
-            Change::AddRoleDefinition { role_name, .. } => grants
-                .iter()
-                .any(|g| g.role_name.as_deref() == Some(role_name.as_str())),
-            _ => false,
-        };
-        if hit && !out.contains(address) {
-            out.push(address.clone());
+/// The applied changes by what a grant can point at, to name the plan resources behind a violation.
+#[derive(Default)]
+struct Sources {
+    /// Role-assignment id → address.
+    assignments: HashMap<String, Vec<String>>,
+    /// (vault id, object id) → address.
+    entries: HashMap<(String, String), Vec<String>>,
+    /// Group id → address (a new member).
+    groups: HashMap<String, Vec<String>>,
+    /// Vault id → address (a setting).
+    vaults: HashMap<String, Vec<String>>,
+    /// Role name → address (a new definition).
+    roles: HashMap<String, Vec<String>>,
+}
+
+impl Sources {
+    fn new(change: &ChangeInput) -> Self {
+        let mut s = Self::default();
+        for (c, address) in change.applied {
+            let low = |t: &str| t.to_ascii_lowercase();
+            let slot = match c {
+                Change::AddRoleAssignment { id: Some(id), .. } => s.assignments.entry(low(id)),
+                Change::AddAccessPolicy {
+                    vault, object_id, ..
+                } => {
+                    s.entries
+                        .entry((low(vault), low(object_id)))
+                        .or_default()
+                        .push(address.clone());
+                    continue;
+                }
+                Change::AddGroupMember { group, .. } => s.groups.entry(low(group)),
+                Change::SetPermissionModel { vault, .. }
+                | Change::SetNetworkAcls { vault, .. }
+                | Change::SetPublicNetworkAccess { vault, .. } => s.vaults.entry(low(vault)),
+                Change::AddRoleDefinition { role_name, .. } => s.roles.entry(role_name.clone()),
+                _ => continue,
+            };
+            slot.or_default().push(address.clone());
         }
+        s
     }
-    out
+
+    /// The plan resources a violation's evidence (grants at a vault) points at.
+    fn addresses(&self, grants: &[Grant], vault: Option<&str>) -> Vec<String> {
+        let vault = vault.unwrap_or_default().to_ascii_lowercase();
+        let mut out: Vec<String> = Vec::new();
+        let none = Vec::new();
+        let get = |m: &HashMap<String, Vec<String>>, k: &str| m.get(k).unwrap_or(&none).clone();
+        for g in grants {
+            let mut found = get(&self.assignments, &g.id.to_ascii_lowercase());
+            if g.kind == GrantKind::AccessPolicy {
+                let key = (vault.clone(), g.principal_id.to_ascii_lowercase());
+                found.extend(self.entries.get(&key).cloned().unwrap_or_default());
+            }
+            for group in &g.via_groups {
+                found.extend(get(&self.groups, &group.to_ascii_lowercase()));
+            }
+            if let Some(r) = &g.role_name {
+                found.extend(get(&self.roles, r));
+            }
+            found.extend(get(&self.vaults, &vault));
+            for a in found {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Takes out what a current exception covers; lists exceptions past their date.

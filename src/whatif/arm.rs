@@ -477,3 +477,6 @@ fn definition(out: &mut Out, item: &Item) -> Result<(), PlanError> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
