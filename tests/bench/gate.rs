@@ -3,7 +3,7 @@
 //! the rules `no-new-access`, `no-self-grant` (vaults matching one name pattern), `vault-posture` and
 //! `no-all-permission`.
 //!
-//! - `small`: `SynthSpec::new(2_000, 100, 4_000, 7)`.
+//! - `small`: `SynthSpec::new(1_000, 50, 2_000, 7)`.
 //! - `large` (set `KVACCESS_BENCH_LARGE=1`): `SynthSpec::large(1)` (100k principals, 10k vaults); the issue's
 //!   target is 10 s for this one.
 
@@ -129,7 +129,7 @@ fn case(spec: &SynthSpec) -> Case {
     }
 }
 
-static SMALL: LazyLock<Case> = LazyLock::new(|| case(&SynthSpec::new(2_000, 100, 4_000, 7)));
+static SMALL: LazyLock<Case> = LazyLock::new(|| case(&SynthSpec::new(1_000, 50, 2_000, 7)));
 static LARGE: LazyLock<Case> = LazyLock::new(|| case(&SynthSpec::large(1)));
 
 /// What `kvaccess assert rules.toml --terraform-plan plan.json` does after reading its files.
