@@ -7,6 +7,7 @@
 //! `check` gives); exceptions listed in the rule file take violations out until they expire, and expired
 //! ones are reported.
 
+mod changes;
 mod evaluate;
 pub mod junit;
 mod rules;
@@ -16,7 +17,8 @@ use serde::Serialize;
 
 use crate::eval::{Decision, Grant, PrincipalRef};
 
-pub use evaluate::{ChangeInput, GateError, VaultTags, evaluate, evaluate_changes};
+pub use changes::{ChangeInput, GateError, evaluate_changes};
+pub use evaluate::{VaultTags, evaluate};
 pub use rules::{Exception, Kind, Rule, RuleError, Selector, glob, parse_rules};
 
 /// One way a rule does not hold.
