@@ -308,3 +308,23 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     let t: Vec<char> = text.to_lowercase().chars().collect();
     go(&p, &t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_names_in_any_case() {
+        assert!(glob("kv-*-prod", "KV-app-PROD"));
+        assert!(glob("kv-?", "kv-1"));
+        assert!(!glob("kv-?", "kv-12"));
+        assert!(!glob("kv-*", "my-kv-app"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn places_count_lines_and_columns_from_one() {
+        assert_eq!(place("a\nbc", 3), (2, 2));
+        assert_eq!(place("abc", 0), (1, 1));
+    }
+}
