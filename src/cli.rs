@@ -1,6 +1,8 @@
 //! The command line: clap definitions and one function per subcommand, each a thin layer over the library.
 
 mod activity;
+mod assert;
+mod changes;
 mod check;
 mod escalations;
 mod fetch;
@@ -57,6 +59,8 @@ pub enum Command {
     Escalations(escalations::EscalationsArgs),
     /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
     Whatif(whatif::WhatIfArgs),
+    /// Check access rules (TOML) against the snapshot, or the state a plan leaves. Exit 0 all hold, 1 a violation, 2 bad rules.
+    Assert(assert::AssertArgs),
     /// Compare two snapshots: every decision that differs, with the evidence after.
     Diff(whatif::DiffArgs),
     /// Propose RBAC role assignments reproducing an access-policy vault, as a what-if change list.
@@ -152,6 +156,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Escalations(a)) => escalations::run(&a),
         Some(Command::Whatif(a)) => whatif::run(&a),
         Some(Command::Diff(a)) => whatif::run_diff(&a),
+        Some(Command::Assert(a)) => assert::run(&a),
         Some(Command::Migrate(a)) => migrate::run(&a),
         Some(Command::Validate(a)) => misc::validate(&a),
         Some(Command::Demo) => misc::demo(),

@@ -24,6 +24,7 @@ pub mod error;
 pub mod eval;
 pub mod fetch;
 pub mod files;
+pub mod gate;
 pub mod model;
 pub mod query;
 pub mod sanitize;

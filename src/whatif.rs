@@ -32,26 +32,32 @@
 //! User'?)`) and the whole list is rejected.
 
 mod apply;
+mod arm;
 mod change;
 mod delta;
 mod diff;
 mod emit;
 mod migrate;
 mod parse;
+mod plan;
 mod resolve;
 mod scenario;
+mod terraform;
 
 use std::fmt;
 
 use thiserror::Error;
 
 pub use apply::{Applied, Outcome, apply, apply_detailed};
+pub use arm::read_arm_whatif;
 pub use change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
 pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
 pub use emit::az_commands;
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};
+pub use plan::{Effect, Pending, Plan, PlanError, PlannedChange, Skipped};
 pub use scenario::{Scenario, ScenarioEntry, summary, summary_lines};
+pub use terraform::read_terraform_plan;
 
 /// One problem with one change: `changes[3].role: no role definition named …`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,18 +2,19 @@
 //! who loses what, with the evidence after.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
+use super::changes::{self, ChangeSource, Loaded, PlanReport};
 use super::{Format, SnapshotArg, exit, output};
 use crate::catalog;
 use crate::eval::{Decision, Engine};
 use crate::query::{self, Finding};
 use crate::sanitize::clean;
 use crate::snapshot;
-use crate::whatif::{self, Applied, CellChange, Diff, Scenario};
+use crate::whatif::{self, Applied, CellChange, Diff};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Emit {
@@ -25,9 +26,8 @@ pub enum Emit {
 pub struct WhatIfArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
-    /// The change list: a JSON array of changes (see the README for the format).
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub changes: PathBuf,
+    #[command(flatten)]
+    pub source: ChangeSource,
     /// Only vaults at or below this scope (a key, secret or certificate selects its vault).
     #[arg(long)]
     pub scope: Option<String>,
@@ -57,18 +57,19 @@ pub struct DiffArgs {
     pub fail_on_gain: bool,
 }
 
-fn read_changes(path: &Path) -> Result<Scenario> {
-    let text = crate::files::read_text(path)
-        .with_context(|| format!("{}: cannot read the change list", path.display()))?;
-    Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
 pub fn run(a: &WhatIfArgs) -> Result<u8> {
     if a.output == Format::Csv {
         anyhow::bail!("whatif prints text, json or markdown");
     }
     let snapshot = a.snapshot.load()?;
-    let scenario = read_changes(&a.changes)?;
+    let Some(Loaded {
+        scenario,
+        plan,
+        path,
+    }) = a.source.load(&snapshot)?
+    else {
+        anyhow::bail!("give the changes: --changes, --terraform-plan or --arm-whatif");
+    };
     let scope = a
         .scope
         .as_deref()
@@ -77,7 +78,7 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     if a.emit == Some(Emit::Az) && !a.fail_on_gain {
         let outcome = scenario
             .apply(&snapshot)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
@@ -85,14 +86,24 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     // the end of this function).
     let (engine, outcome, diff) = scenario
         .diff_from_then(&snapshot, scope.as_ref(), |after| std::mem::forget(after))
-        .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
-    match (a.emit, a.output) {
-        (Some(Emit::Az), _) => print_commands(&snapshot, &outcome.applied)?,
-        (None, Format::Json) => output::print_json(&diff)?,
-        (None, Format::Markdown) => markdown(&engine, &diff, &outcome.applied)?,
-        (None, _) => text(&engine, &diff, &outcome.applied, "What-if")?,
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match (a.emit, a.output, &plan) {
+        (Some(Emit::Az), ..) => print_commands(&snapshot, &outcome.applied)?,
+        (None, Format::Json, None) => output::print_json(&diff)?,
+        (None, Format::Json, Some(plan)) => output::print_json(&with_plan(&diff, plan)?)?,
+        (None, Format::Markdown, _) => {
+            markdown(&engine, &diff, &outcome.applied)?;
+            plan.iter()
+                .try_for_each(|p| changes::plan_markdown(&mut std::io::stdout().lock(), p))?;
+        }
+        (None, ..) => {
+            text(&engine, &diff, &outcome.applied, "What-if")?;
+            plan.iter()
+                .try_for_each(|p| changes::plan_text(&mut output::out(), p))?;
+        }
     }
-    let code = if a.fail_on_gain && diff.gains_data_access() {
+    let unknown_gain = plan.as_ref().is_some_and(PlanReport::may_add_access);
+    let code = if a.fail_on_gain && (diff.gains_data_access() || unknown_gain) {
         exit::GAINED
     } else {
         exit::OK
@@ -137,6 +148,15 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
     std::mem::forget((eb, ea));
     std::mem::forget((before, after));
     Ok(code)
+}
+
+/// The diff's JSON with the plan report under `plan`.
+fn with_plan(diff: &Diff, plan: &PlanReport) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(diff)?;
+    if let serde_json::Value::Object(o) = &mut v {
+        o.insert("plan".into(), serde_json::to_value(plan)?);
+    }
+    Ok(v)
 }
 
 fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {

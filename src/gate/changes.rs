@@ -1,0 +1,206 @@
+//! Rules against a change list: the state it leaves, and `no-new-access` against its difference, with
+//! each violation traced to the plan resources behind it.
+
+use std::collections::HashMap;
+
+use crate::eval::{Engine, Grant, GrantKind};
+use crate::model::{Snapshot, Vault};
+use crate::whatif::{Change, Diff, Pending, Scenario, diff_engines};
+
+use super::evaluate::{VaultTags, base, evaluate};
+use super::rules::Rule;
+use super::{Report, Violation};
+
+/// What a change list or plan did, for `no-new-access`.
+pub struct ChangeInput<'a> {
+    pub diff: &'a Diff,
+    /// Plan changes that could not be evaluated.
+    pub pending: &'a [Pending],
+    /// Each applied change in canonical form (ids filled in), with the plan address it came from.
+    pub applied: &'a [(Change, String)],
+}
+
+/// Why a change list could not be gated: the changes do not apply, or a rule cannot be decided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateError {
+    #[error("{0}")]
+    Changes(String),
+    #[error("{0}")]
+    Rules(String),
+}
+
+/// Applies a change list (from a plan, or written by hand) to a copy of `snapshot` and checks the rules
+/// against the state it leaves, `no-new-access` against the difference. `address` names the plan resource
+/// of the change at a position of the scenario; `pending` are the plan's changes that could not be
+/// evaluated. `Err` is apply's or a rule's problem, in words.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_changes(
+    snapshot: &Snapshot,
+    scenario: &Scenario,
+    address: impl Fn(usize) -> String,
+    pending: &[Pending],
+    rules: &[Rule],
+    tags: &VaultTags,
+    today: &str,
+    rules_file: &str,
+) -> Result<(Report, Diff), GateError> {
+    let outcome = scenario
+        .apply(snapshot)
+        .map_err(|e| GateError::Changes(e.to_string()))?;
+    let (before, after) = std::thread::scope(|s| {
+        let before = s.spawn(|| Engine::new(snapshot));
+        let after = Engine::new(&outcome.snapshot);
+        match before.join() {
+            Ok(b) => (b, after),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    });
+    let mut diff = diff_engines(&before, &after, None);
+    diff.changes = outcome.applied.len();
+    let applied: Vec<(Change, String)> = outcome
+        .applied
+        .iter()
+        .map(|x| (x.change.clone(), address(x.index)))
+        .collect();
+    let input = ChangeInput {
+        diff: &diff,
+        pending,
+        applied: &applied,
+    };
+    let report =
+        evaluate(&after, rules, tags, Some(&input), today, rules_file).map_err(GateError::Rules)?;
+    Ok((report, diff))
+}
+
+/// Every cell where someone gains data access, one violation per (principal, app, vault); and every
+/// change not evaluated that may add access.
+pub(super) fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
+    let by_key: HashMap<&str, &Vault> = vaults.iter().map(|v| (v.scope.key(), *v)).collect();
+    let mut at: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    let mut out: Vec<Violation> = Vec::new();
+    for cell in change.diff.gained.iter().filter(|c| c.gains_data_access()) {
+        let Some(vault) = cell.vault() else { continue };
+        let Some(v) = by_key.get(vault.key()) else {
+            continue;
+        };
+        let key = (
+            cell.principal.id.as_str(),
+            cell.via_app.as_deref(),
+            v.scope.key(),
+        );
+        if let Some(&i) = at.get(&key) {
+            let x = &mut out[i];
+            x.operations.push(cell.action.clone());
+            for g in &cell.grants {
+                if !x.grants.iter().any(|have| have.id == g.id) {
+                    x.grants.push(g.clone());
+                }
+            }
+            continue;
+        }
+        at.insert(key, out.len());
+        let mut x = base(String::new(), v);
+        x.principal = Some(cell.principal.clone());
+        x.via_app = cell.via_app.clone();
+        x.operations.push(cell.action.clone());
+        x.decision = Some(cell.after);
+        x.grants = cell.grants.clone();
+        x.unknown_because = cell.unknown_because.clone();
+        out.push(x);
+    }
+    for x in &mut out {
+        let who = x
+            .principal
+            .as_ref()
+            .map_or(String::new(), |p| p.display_name.clone());
+        let name = x.vault.as_deref().map(super::short).unwrap_or_default();
+        x.message = format!("{who} gains {} on {name}", x.operations.join(", "));
+    }
+    for p in change.pending.iter().filter(|p| p.effect.may_add()) {
+        out.push(Violation {
+            message: format!("{} {} (not evaluated: {})", p.address, p.what, p.reason),
+            principal: None,
+            via_app: None,
+            vault: None,
+            operations: Vec::new(),
+            decision: Some(crate::eval::Decision::Unknown),
+            grants: Vec::new(),
+            evidence: Vec::new(),
+            unknown_because: vec![p.reason.clone()],
+            addresses: vec![p.address.clone()],
+        });
+    }
+    out
+}
+
+/// The applied changes by what a grant can point at, to name the plan resources behind a violation.
+#[derive(Default)]
+pub(super) struct Sources {
+    /// Role-assignment id → address.
+    assignments: HashMap<String, Vec<String>>,
+    /// (vault id, object id) → address.
+    entries: HashMap<(String, String), Vec<String>>,
+    /// Group id → address (a new member).
+    groups: HashMap<String, Vec<String>>,
+    /// Vault id → address (a setting).
+    vaults: HashMap<String, Vec<String>>,
+    /// Role name → address (a new definition).
+    roles: HashMap<String, Vec<String>>,
+}
+
+impl Sources {
+    pub(super) fn new(change: &ChangeInput) -> Self {
+        let mut s = Self::default();
+        for (c, address) in change.applied {
+            let low = |t: &str| t.to_ascii_lowercase();
+            let slot = match c {
+                Change::AddRoleAssignment { id: Some(id), .. } => s.assignments.entry(low(id)),
+                Change::AddAccessPolicy {
+                    vault, object_id, ..
+                } => {
+                    s.entries
+                        .entry((low(vault), low(object_id)))
+                        .or_default()
+                        .push(address.clone());
+                    continue;
+                }
+                Change::AddGroupMember { group, .. } => s.groups.entry(low(group)),
+                Change::SetPermissionModel { vault, .. }
+                | Change::SetNetworkAcls { vault, .. }
+                | Change::SetPublicNetworkAccess { vault, .. } => s.vaults.entry(low(vault)),
+                Change::AddRoleDefinition { role_name, .. } => s.roles.entry(role_name.clone()),
+                _ => continue,
+            };
+            slot.or_default().push(address.clone());
+        }
+        s
+    }
+
+    /// The plan resources a violation's evidence (grants at a vault) points at.
+    pub(super) fn addresses(&self, grants: &[Grant], vault: Option<&str>) -> Vec<String> {
+        let vault = vault.unwrap_or_default().to_ascii_lowercase();
+        let mut out: Vec<String> = Vec::new();
+        let none = Vec::new();
+        let get = |m: &HashMap<String, Vec<String>>, k: &str| m.get(k).unwrap_or(&none).clone();
+        for g in grants {
+            let mut found = get(&self.assignments, &g.id.to_ascii_lowercase());
+            if g.kind == GrantKind::AccessPolicy {
+                let key = (vault.clone(), g.principal_id.to_ascii_lowercase());
+                found.extend(self.entries.get(&key).cloned().unwrap_or_default());
+            }
+            for group in &g.via_groups {
+                found.extend(get(&self.groups, &group.to_ascii_lowercase()));
+            }
+            if let Some(r) = &g.role_name {
+                found.extend(get(&self.roles, r));
+            }
+            found.extend(get(&self.vaults, &vault));
+            for a in found {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        out
+    }
+}
