@@ -1,7 +1,9 @@
 //! The questions people ask, shared by the CLI and the TUI: resolve a principal by any of its names, check
 //! one question, list who can do something, lay out a matrix, and find self-escalation paths.
 
+mod classes;
 mod escalation;
+pub mod grouped;
 mod halves;
 mod matrix;
 mod principal;

@@ -151,17 +151,28 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
         let (write, policies, assign, deploy) = (0, 1, 2, 3);
         let unrestricted = v[assign].decision == Decision::Allowed;
         let mut push = |technique: Technique, via: &Verdict| {
+            // The lowest grant id, unconditional grants first: a choice independent of lookup order.
             let grant = via
                 .grants
                 .iter()
-                .find(|g| g.condition.is_none())
-                .or_else(|| via.grants.first());
+                .filter(|g| g.condition.is_none())
+                .min_by(|a, b| a.id.cmp(&b.id))
+                .or_else(|| via.grants.iter().min_by(|a, b| a.id.cmp(&b.id)));
+            let mut unknown_because = if via.decision == Decision::Unknown {
+                via.unknown_because.clone()
+            } else {
+                Vec::new()
+            };
+            unknown_because.sort();
+            unknown_because.dedup();
             out.push(Finding {
                 principal: via.principal.clone(),
                 vault_id: vault.scope.id().to_string(),
                 technique,
                 grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
                 role_name: grant.and_then(|g| g.role_name.clone()),
+                holder: grant.map(|g| g.principal_id.clone()),
+                grant_scope: grant.map(|g| g.scope.clone()),
                 decision: via.decision,
                 condition: grant.and_then(|g| g.condition.clone()),
                 // What each technique can gain: its own rule, so this reference states it independently.
@@ -170,11 +181,7 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
                 } else {
                     lacks.clone()
                 },
-                unknown_because: if via.decision == Decision::Unknown {
-                    via.unknown_because.clone()
-                } else {
-                    Vec::new()
-                },
+                unknown_because,
             });
         };
         if vault.rbac_authorization {
@@ -622,4 +629,132 @@ fn bulk_queries_match_the_reference_when_group_members_share_rows() {
         }
     }
     assert!(assert_everything(&s) > 500);
+}
+
+/// A finding without who and where: what a group of the grouped answer says.
+fn group_key(f: &Finding) -> String {
+    let mut v = json(f);
+    for k in ["principal", "vaultId"] {
+        v.as_object_mut().unwrap().remove(k);
+    }
+    v["gains"] = v["lacks"].take();
+    v.as_object_mut().unwrap().remove("lacks");
+    v.to_string()
+}
+
+/// The grouped escalations, expanded group by group and streamed row by row, against the flat answer (which
+/// the other tests hold to `check`): the same facts, and every count right. Returns the findings compared.
+fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
+    use kvaccess::query::grouped::escalations::{
+        each_escalation, escalation_groups, expand_groups,
+    };
+    let s = engine.snapshot;
+    let in_scope: Vec<&Vault> = s
+        .vaults
+        .iter()
+        .filter(|v| scope.is_none_or(|sc| engine.index.ancestry(&v.scope).contains(sc.key())))
+        .collect();
+    let flat: Vec<Finding> = in_scope
+        .iter()
+        .flat_map(|v| query::escalations_for_vault(engine, v))
+        .collect();
+    let mut expected: Vec<String> = flat.iter().map(|f| json(f).to_string()).collect();
+    expected.sort();
+    let mut streamed: Vec<String> = Vec::new();
+    each_escalation(engine, scope, |f| {
+        streamed.push(json(f).to_string());
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    streamed.sort();
+    if streamed != expected {
+        let brief = |x: &String| {
+            let v: Value = serde_json::from_str(x).unwrap();
+            format!(
+                "{} {} {} {}",
+                v["principal"]["id"], v["vaultId"], v["technique"], v["unknownBecause"]
+            )
+        };
+        let extra: Vec<String> = streamed
+            .iter()
+            .filter(|x| !expected.contains(x))
+            .map(brief)
+            .take(3)
+            .collect();
+        let missing: Vec<String> = expected
+            .iter()
+            .filter(|x| !streamed.contains(x))
+            .map(brief)
+            .take(3)
+            .collect();
+        panic!(
+            "streamed {} rows, flat {}\nextra {extra:#?}\nmissing {missing:#?}",
+            streamed.len(),
+            expected.len()
+        );
+    }
+    let answer = escalation_groups(engine, scope);
+    assert_eq!(answer.findings, flat.len());
+    assert_eq!(answer.vaults_examined, in_scope.len());
+    let mut by_key: HashMap<String, Vec<&Finding>> = HashMap::new();
+    for f in &flat {
+        let mut v: Value = serde_json::from_str(&group_key(f)).unwrap();
+        v.as_object_mut().unwrap().retain(|_, x| !x.is_null());
+        by_key.entry(v.to_string()).or_default().push(f);
+    }
+    let dir = Directory::new(s);
+    let mut keys = HashSet::new();
+    let all: Vec<_> = answer.groups.iter().collect();
+    let expansions = expand_groups(engine, &answer, &all);
+    for (group, expanded) in answer.groups.iter().zip(expansions) {
+        let mut key = json(group);
+        for k in ["holder", "vaults", "findings", "covers"] {
+            key.as_object_mut().unwrap().remove(k);
+        }
+        if let Some(h) = group.holder.as_ref() {
+            key["holder"] = Value::String(h.id.clone());
+        }
+        let members = by_key.get(&key.to_string()).cloned().unwrap_or_default();
+        assert!(keys.insert(key.to_string()), "one group per key: {key}");
+        assert_eq!(group.findings, members.len(), "{key}");
+        let vaults: BTreeSet<&str> = members.iter().map(|f| f.vault_id.as_str()).collect();
+        assert_eq!(group.vaults, vaults.len(), "{key}");
+        assert_eq!(
+            group.covers.iter().map(|c| c.vaults).sum::<usize>(),
+            vaults.len()
+        );
+        let mut per_identity: HashMap<&str, usize> = HashMap::new();
+        for f in &members {
+            *per_identity.entry(&f.principal.id).or_default() += 1;
+        }
+        assert_eq!(expanded.len(), per_identity.len(), "{key}");
+        for (p, n) in &expanded {
+            assert_eq!(per_identity.get(p.id.as_str()), Some(n), "{key}: {}", p.id);
+        }
+        if let Some(h) = &group.holder {
+            assert_eq!(h.identities, dir.expand(&h.id).len().max(1), "{}", h.id);
+        }
+    }
+    assert_eq!(keys.len(), by_key.len(), "every flat finding is in a group");
+    flat.len()
+}
+
+#[test]
+fn grouped_escalations_expand_to_the_flat_answer() {
+    let mut compared = assert_grouped_escalations(&Engine::new(&kvaccess::snapshot::demo()), None);
+    let demo = kvaccess::snapshot::demo();
+    let engine = Engine::new(&demo);
+    for sub in &demo.subscriptions {
+        compared += assert_grouped_escalations(&engine, Some(&sub.scope));
+    }
+    for (_, s) in scenarios::snapshots() {
+        compared += assert_grouped_escalations(&Engine::new(&s), None);
+    }
+    let shared = shared_rows_tenant();
+    compared += assert_grouped_escalations(&Engine::new(&shared), None);
+    for (seed, errors) in [(1, 0), (7, 0), (5, 3)] {
+        let s = synth(seed, errors);
+        compared += assert_grouped_escalations(&Engine::new(&s), None);
+    }
+    assert!(compared > 1000, "only {compared} findings compared");
 }
