@@ -637,7 +637,6 @@ fn group_key(f: &Finding) -> String {
     for k in ["principal", "vaultId"] {
         v.as_object_mut().unwrap().remove(k);
     }
-    v["gains"] = v["lacks"].take();
     v.as_object_mut().unwrap().remove("lacks");
     v.to_string()
 }
@@ -708,7 +707,15 @@ fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
     let expansions = expand_groups(engine, &answer, &all);
     for (group, expanded) in answer.groups.iter().zip(expansions) {
         let mut key = json(group);
-        for k in ["holder", "vaults", "findings", "covers"] {
+        for k in [
+            "holder",
+            "vaults",
+            "findings",
+            "covers",
+            "gains",
+            "gainsVary",
+            "identitiesPerVault",
+        ] {
             key.as_object_mut().unwrap().remove(k);
         }
         if let Some(h) = group.holder.as_ref() {
@@ -716,6 +723,17 @@ fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
         }
         let members = by_key.get(&key.to_string()).cloned().unwrap_or_default();
         assert!(keys.insert(key.to_string()), "one group per key: {key}");
+        let gains: BTreeSet<&str> = members
+            .iter()
+            .flat_map(|f| f.lacks.iter().copied())
+            .collect();
+        assert_eq!(
+            group.gains.iter().copied().collect::<BTreeSet<_>>(),
+            gains,
+            "{key}"
+        );
+        let vary = members.iter().any(|f| f.lacks.len() != gains.len());
+        assert_eq!(group.gains_vary, vary, "{key}");
         assert_eq!(group.findings, members.len(), "{key}");
         let vaults: BTreeSet<&str> = members.iter().map(|f| f.vault_id.as_str()).collect();
         assert_eq!(group.vaults, vaults.len(), "{key}");
@@ -723,6 +741,13 @@ fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
             group.covers.iter().map(|c| c.vaults).sum::<usize>(),
             vaults.len()
         );
+        let mut per_vault: HashMap<&str, u32> = HashMap::new();
+        for f in &members {
+            *per_vault.entry(&f.vault_id).or_default() += 1;
+        }
+        let min = per_vault.values().min().copied().unwrap_or(0);
+        let max = per_vault.values().max().copied().unwrap_or(0);
+        assert_eq!(group.identities_per_vault, (min, max), "{key}");
         let mut per_identity: HashMap<&str, usize> = HashMap::new();
         for f in &members {
             *per_identity.entry(&f.principal.id).or_default() += 1;

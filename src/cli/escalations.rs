@@ -133,8 +133,7 @@ fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
 
 /// How many identities each vault of the group counts.
 fn identities_words(g: &EscalationGroup) -> String {
-    let min = g.covers.iter().map(|c| c.identities).min().unwrap_or(0);
-    let max = g.covers.iter().map(|c| c.identities).max().unwrap_or(0);
+    let (min, max) = g.identities_per_vault;
     let each = if g.vaults > 1 { " at each vault" } else { "" };
     if min == max {
         format!("{max} {}{each}", plural(max as usize))
@@ -177,10 +176,10 @@ fn text(
             Decision::Allowed => String::new(),
             d => format!(" [{}]", d.as_str()),
         };
-        let who = g.holder.as_ref().map_or_else(
-            || "(no grant known)".to_string(),
-            holder_words,
-        );
+        let who = g
+            .holder
+            .as_ref()
+            .map_or_else(|| "(no grant known)".to_string(), holder_words);
         writeln!(
             o,
             "{} {who} {} on {}{flag}",

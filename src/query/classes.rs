@@ -19,9 +19,11 @@ pub(crate) type Class = u32;
 
 /// Which holders a level counts.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Counted<R> {
+pub(crate) struct Counted<R, L> {
     /// Whether an assignment of this role definition (`None`: definition missing) can change the answer.
     pub role_matters: R,
+    /// Whether it can open the answer at all: classes that no such holder reaches are left out.
+    pub role_opens: L,
 }
 
 /// One level's classes: the identities whose class was set at this level, and the size of every class.
@@ -30,12 +32,14 @@ struct Level {
     key: String,
     class_of: FxHashMap<Ident, Class>,
     counts: FxHashMap<Class, u32>,
+    /// Holders whose grants at this level open the answer.
+    opening: Vec<u32>,
 }
 
 /// The classes of identities at the vaults of one run, one subscription and resource group at a time.
-pub(crate) struct Classes<'e, 'a, R> {
+pub(crate) struct Classes<'e, 'a, R, L> {
     engine: &'e Engine<'a>,
-    counted: Counted<R>,
+    counted: Counted<R, L>,
     /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
     node_ident: Vec<Option<Ident>>,
     holder: FxHashMap<&'a str, u32>,
@@ -50,11 +54,23 @@ pub(crate) struct Classes<'e, 'a, R> {
     vault: Level,
 }
 
-/// A vault's classes: (class, size, one member), largest first.
-pub(crate) type VaultClasses = Vec<(Class, u32, Ident)>;
+/// One class at a vault.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AtVault {
+    pub class: Class,
+    pub size: u32,
+    /// One member.
+    pub member: Ident,
+    /// Whether holders at the vault itself reach it (else its members hold nothing at the vault itself).
+    pub touched_here: bool,
+}
 
-impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
-    pub fn new(engine: &'e Engine<'a>, counted: Counted<R>) -> Self {
+impl<'e, 'a, R, L> Classes<'e, 'a, R, L>
+where
+    R: Fn(Option<usize>) -> bool,
+    L: Fn(Option<usize>) -> bool,
+{
+    pub fn new(engine: &'e Engine<'a>, counted: Counted<R, L>) -> Self {
         let graph = engine.index.memberships();
         let node_ident = graph
             .ids()
@@ -134,7 +150,12 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
 
     /// The holders named at `scope` (role assignments that count, deny assignments; the vault's access-policy
     /// entries when it is one), interned.
-    fn holders_at(&mut self, scope: &Scope, vault: Option<&'a Vault>) -> Vec<(u32, &'a str)> {
+    fn holders_at(
+        &mut self,
+        scope: &Scope,
+        vault: Option<&'a Vault>,
+        opening: &mut Vec<u32>,
+    ) -> Vec<(u32, &'a str)> {
         let engine = self.engine;
         let mut named: Vec<&'a str> = Vec::new();
         for (_, a) in engine.assignments_at(scope) {
@@ -145,6 +166,10 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
                 .copied();
             if (self.counted.role_matters)(role) {
                 named.push(&a.principal_id);
+            }
+            if (self.counted.role_opens)(role) {
+                let h = self.intern_holder(&a.principal_id);
+                opening.push(h);
             }
         }
         for (_, d) in engine.denies_at(scope) {
@@ -190,12 +215,14 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
     fn enter_subscription(&mut self, sub: &Scope) {
         let ancestry = self.engine.index.ancestry(sub);
         let mut holders = Vec::new();
+        let mut opening = Vec::new();
         for scope in &ancestry.scopes {
-            holders.extend(self.holders_at(scope, None));
+            holders.extend(self.holders_at(scope, None, &mut opening));
         }
         let touched = self.touched(&holders);
         let mut level = Level {
             key: sub.key().to_string(),
+            opening,
             ..Level::default()
         };
         let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
@@ -214,10 +241,12 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
 
     /// A level below `parent`, refined by the holders at `scope`.
     fn below(&mut self, scope: &Scope, vault: Option<&'a Vault>, parent: Parent) -> Level {
-        let holders = self.holders_at(scope, vault);
+        let mut opening = Vec::new();
+        let holders = self.holders_at(scope, vault, &mut opening);
         let touched = self.touched(&holders);
         let mut level = Level {
             key: scope.key().to_string(),
+            opening,
             class_of: FxHashMap::default(),
             counts: match parent {
                 Parent::Subscription => self.subscription.counts.clone(),
@@ -249,9 +278,9 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
             .copied()
     }
 
-    /// The classes at `vault` (every identity some counted holder at or above it reaches). `None` when the
-    /// vault is not under a resource group and subscription.
-    pub fn at(&mut self, vault: &'a Vault) -> Option<VaultClasses> {
+    /// The classes at `vault` that a holder opening the answer reaches. `None` when the vault is not under
+    /// a resource group and subscription.
+    pub fn at(&mut self, vault: &'a Vault) -> Option<Vec<AtVault>> {
         let group = vault.scope.structural_parent()?;
         let sub = group.structural_parent()?;
         if self.subscription.key != sub.key() {
@@ -261,7 +290,17 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
             self.group = self.below(&group, None, Parent::Subscription);
         }
         self.vault = self.below(&vault.scope, Some(vault), Parent::Group);
-        let mut out: VaultClasses = Vec::new();
+        let mut opening: Vec<u32> = [&self.subscription, &self.group, &self.vault]
+            .iter()
+            .flat_map(|l| l.opening.iter().copied())
+            .collect();
+        opening.sort_unstable();
+        opening.dedup();
+        let opens = |c: Class| {
+            self.set_of
+                .get(c as usize)
+                .is_some_and(|set| set.iter().any(|h| opening.binary_search(h).is_ok()))
+        };
         let mut reps: FxHashMap<Class, Ident> = FxHashMap::default();
         for (&i, &c) in self.vault.class_of.iter().chain(self.group.class_of.iter()) {
             if self.class_here(i) == Some(c) {
@@ -269,7 +308,12 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
                 *rep = (*rep).min(i);
             }
         }
+        let here: rustc_hash::FxHashSet<Class> = self.vault.class_of.values().copied().collect();
+        let mut out = Vec::new();
         for (&c, &n) in &self.vault.counts {
+            if !opens(c) {
+                continue;
+            }
             let rep = reps.get(&c).copied().or_else(|| {
                 self.members
                     .get(&c)?
@@ -277,12 +321,23 @@ impl<'e, 'a, R: Fn(Option<usize>) -> bool> Classes<'e, 'a, R> {
                     .copied()
                     .find(|&i| self.class_here(i) == Some(c))
             });
-            if let Some(rep) = rep {
-                out.push((c, n, rep));
+            if let Some(member) = rep {
+                out.push(AtVault {
+                    class: c,
+                    size: n,
+                    member,
+                    touched_here: here.contains(&c),
+                });
             }
         }
-        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+        out.sort_unstable_by(|a, b| b.size.cmp(&a.size).then(a.member.cmp(&b.member)));
         Some(out)
+    }
+
+    /// The resource group the current vault is in (its key): classes untouched at their vault mean the same
+    /// at every vault of it.
+    pub fn group_key(&self) -> &str {
+        &self.group.key
     }
 
     /// The class of `i` at the current vault.

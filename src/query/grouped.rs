@@ -43,15 +43,13 @@ impl Holder {
 }
 
 /// Vaults a group covers, written compactly: a resource group, a subscription or the whole range asked
-/// about when the group covers every vault there with the same number of identities, else one vault.
+/// about when the group covers every vault there, else one vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cover {
     /// A vault id, or the resource group, subscription or scope under which it covers every vault.
     pub scope: String,
     pub vaults: usize,
-    /// Identities with the answer at each of those vaults.
-    pub identities: u32,
 }
 
 /// Where each vault of a run sits, to write covers compactly.
@@ -104,7 +102,7 @@ impl Layout {
         }
     }
 
-    /// `entries` (vault position, identities) as covers.
+    /// The vaults of `entries` (vault position, identities) as covers.
     pub fn covers(&self, vaults: &[&Vault], entries: &[(u32, u32)]) -> Vec<Cover> {
         let mut sorted: Vec<(u32, u32, u32, u32)> = entries
             .iter()
@@ -117,55 +115,38 @@ impl Layout {
                 .map(|e| e.0.clone())
                 .unwrap_or_default()
         };
-        let same = |part: &[(u32, u32, u32, u32)]| {
-            let n = part.first().map_or(0, |e| e.3);
-            part.iter().all(|e| e.3 == n).then_some(n)
-        };
-        if sorted.len() > 1
-            && sorted.len() as u32 == self.all
-            && let Some(n) = same(&sorted)
-        {
+        if sorted.len() > 1 && sorted.len() as u32 == self.all {
             return vec![Cover {
                 scope: self.range.clone(),
                 vaults: sorted.len(),
-                identities: n,
             }];
         }
         let mut out = Vec::new();
         for sub in sorted.chunk_by(|a, b| a.0 == b.0) {
             let s = sub.first().map_or(0, |e| e.0);
-            if sub.len() > 1
-                && sub.len() as u32 == total(&self.subscriptions, s)
-                && let Some(n) = same(sub)
-            {
+            if sub.len() > 1 && sub.len() as u32 == total(&self.subscriptions, s) {
                 out.push(Cover {
                     scope: name(&self.subscriptions, s),
                     vaults: sub.len(),
-                    identities: n,
                 });
                 continue;
             }
             for group in sub.chunk_by(|a, b| a.1 == b.1) {
                 let g = group.first().map_or(0, |e| e.1);
-                if group.len() > 1
-                    && group.len() as u32 == total(&self.groups, g)
-                    && let Some(n) = same(group)
-                {
+                if group.len() > 1 && group.len() as u32 == total(&self.groups, g) {
                     out.push(Cover {
                         scope: name(&self.groups, g),
                         vaults: group.len(),
-                        identities: n,
                     });
                     continue;
                 }
-                for &(_, _, v, n) in group {
+                for &(_, _, v, _) in group {
                     out.push(Cover {
                         scope: vaults
                             .get(v as usize)
                             .map(|v| v.scope.id().to_string())
                             .unwrap_or_default(),
                         vaults: 1,
-                        identities: n,
                     });
                 }
             }

@@ -22,7 +22,6 @@ struct Key {
     holder: Option<String>,
     decision: Decision,
     condition: Option<String>,
-    lacks: Vec<&'static str>,
     unknown_because: Vec<String>,
 }
 
@@ -34,7 +33,6 @@ impl Key {
             holder: f.holder.clone(),
             decision: f.decision,
             condition: f.condition.clone(),
-            lacks: f.lacks.clone(),
             unknown_because: f.unknown_because.clone(),
         }
     }
@@ -57,12 +55,17 @@ pub struct EscalationGroup {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
-    /// The data operations each of them stands to gain.
+    /// The data operations they stand to gain (each what it lacks now; see `gainsVary`).
     pub gains: Vec<&'static str>,
+    /// Some identities of the group stand to gain less than `gains` (they hold part of it already).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gains_vary: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<String>,
     /// Vaults covered.
     pub vaults: usize,
+    /// The fewest and the most identities with the finding at one of those vaults.
+    pub identities_per_vault: (u32, u32),
     /// (identity, vault) pairs: the findings of the flat answer this group stands for.
     pub findings: usize,
     pub covers: Vec<Cover>,
@@ -106,16 +109,48 @@ fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
     })
 }
 
-/// One finding as the walk reports it: the finding of one identity (`members` 1) or of a class's
-/// representative, standing for `count` identities listed by `members`.
+/// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
+/// `count` identities.
 struct Seen<'f> {
     at: u32,
     finding: &'f Finding,
     count: u32,
 }
 
-/// Visits the findings at every vault of `vaults` (or only at positions in `only`), class by class.
-/// `visit` gets the finding, and a function listing the identities it stands for.
+/// Ids that grants name but the directory lacks, each with the groups the memberships list it in: their
+/// memberships are unknown, so they are asked on their own wherever a role assignment names them or one of
+/// those groups (as the flat answer asks them).
+fn dangling(engine: &Engine) -> Vec<(String, Vec<String>)> {
+    let mut ids: Vec<(String, Vec<String>)> = engine
+        .index
+        .referenced_ids
+        .iter()
+        .filter(|id| !engine.is_group(id))
+        .map(|id| {
+            let set = engine.index.principal_set(id);
+            (id.clone(), set.ids().map(String::from).collect())
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Whether a role assignment at or above the target names one of `ids`.
+fn named_at(engine: &Engine, target: &crate::eval::Target, ids: &[String]) -> bool {
+    ids.iter().any(|id| {
+        engine
+            .index
+            .assignments_of
+            .get(id.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+            .any(|a| target.ancestry.contains(a.scope.key()))
+    })
+}
+
+/// Visits the findings at every vault of `vaults` (or only at positions in `only`, ascending), class by
+/// class. `visit` gets the finding, and a function listing the identities it stands for.
 fn walk<'a>(
     engine: &Engine<'a>,
     vaults: &[&'a Vault],
@@ -124,32 +159,17 @@ fn walk<'a>(
 ) {
     let counted = Counted {
         role_matters: |role| role_matters(engine, role),
+        role_opens: |role: Option<usize>| {
+            role.is_none_or(|r| levers().iter().any(|a| engine.role_may_grant(r, a)))
+        },
     };
     let mut classes = Classes::new(engine, counted);
-    // Ids that grants name but the directory lacks: their memberships are unknown, so they are asked on their
-    // own wherever a role assignment names them or a group they are listed in.
-    let dangling: Vec<(String, Vec<String>)> = {
-        let mut ids: Vec<(String, Vec<String>)> = engine
-            .index
-            .referenced_ids
-            .iter()
-            .filter(|id| !engine.is_group(id))
-            .map(|id| {
-                (
-                    id.clone(),
-                    engine
-                        .index
-                        .principal_set(id)
-                        .ids()
-                        .map(String::from)
-                        .collect(),
-                )
-            })
-            .collect();
-        ids.sort_unstable();
-        ids
-    };
+    let dangling = dangling(engine);
     let directory_gaps = engine.directory_gaps();
+    // Findings of classes untouched at their vault, by (class, vault flags): the same at every vault of a
+    // resource group but for the vault.
+    let mut cache: FxHashMap<(u32, [bool; 3]), Vec<Finding>> = FxHashMap::default();
+    let mut cache_group = String::new();
     for (at, vault) in (0u32..).zip(vaults.iter().copied()) {
         if only.is_some_and(|o| o.binary_search(&at).is_err()) {
             continue;
@@ -163,67 +183,87 @@ fn walk<'a>(
         let Some(by_class) = by_class else {
             for f in findings_for_vault(engine, vault, PARALLEL_FROM) {
                 let id = f.principal.id.clone();
-                visit(
-                    Seen {
-                        at,
-                        finding: &f,
-                        count: 1,
-                    },
-                    &mut || vec![id.clone()],
-                );
+                let seen = Seen {
+                    at,
+                    finding: &f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
             }
             continue;
         };
-        let mut class_of: FxHashMap<&str, (u32, u32)> = FxHashMap::default();
-        let mut asked: Vec<String> = Vec::with_capacity(by_class.len() + dangling.len());
-        for &(c, n, rep) in &by_class {
-            let id = classes.id(rep);
-            class_of.insert(id, (c, n));
-            asked.push(id.to_string());
+        if cache_group != classes.group_key() {
+            cache.clear();
+            cache_group = classes.group_key().to_string();
         }
-        let named_here = |ids: &[String]| {
-            ids.iter().any(|id| {
-                engine
-                    .index
-                    .assignments_of
-                    .get(id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|&i| engine.snapshot.role_assignments.get(i))
-                    .any(|a| target.ancestry.contains(a.scope.key()))
-            })
-        };
+        let flags = [
+            vault.rbac_authorization,
+            vault.enabled_for_template_deployment,
+            vault.purge_protection,
+        ];
+        let cacheable = engine.denies_at(&vault.scope).next().is_none()
+            && !engine.index.errors_at.contains_key(vault.scope.key());
+        let mut asked: Vec<String> = Vec::new();
+        for c in &by_class {
+            if !(cacheable && !c.touched_here && cache.contains_key(&(c.class, flags))) {
+                asked.push(classes.id(c.member).to_string());
+            }
+        }
         asked.extend(
             dangling
                 .iter()
-                .filter(|(_, ids)| named_here(ids))
+                .filter(|(_, ids)| named_at(engine, &target, ids))
                 .map(|(id, _)| id.clone()),
         );
-        let found = findings_among(engine, vault, &target, asked.into_iter());
-        for f in &found {
-            match class_of.get(f.principal.id.as_str()) {
-                Some(&(c, n)) => visit(
-                    Seen {
-                        at,
-                        finding: f,
-                        count: n,
-                    },
-                    &mut || {
-                        classes
-                            .members_here(c)
-                            .into_iter()
-                            .map(|i| classes.id(i).to_string())
-                            .collect()
-                    },
-                ),
-                None => visit(
-                    Seen {
-                        at,
-                        finding: f,
-                        count: 1,
-                    },
-                    &mut || vec![f.principal.id.clone()],
-                ),
+        let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
+        for f in findings_among(engine, vault, &target, asked.into_iter()) {
+            found.entry(f.principal.id.clone()).or_default().push(f);
+        }
+        for c in &by_class {
+            let id = classes.id(c.member);
+            let key = (c.class, flags);
+            let list = match found.remove(id) {
+                Some(list) => list,
+                None if cacheable && !c.touched_here => match cache.get(&key) {
+                    Some(list) => list
+                        .iter()
+                        .map(|f| {
+                            let mut f = f.clone();
+                            f.vault_id = vault.scope.id().to_string();
+                            f
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            for f in &list {
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: c.size,
+                };
+                visit(seen, &mut || {
+                    classes
+                        .members_here(c.class)
+                        .into_iter()
+                        .map(|i| classes.id(i).to_string())
+                        .collect()
+                });
+            }
+            if cacheable && !c.touched_here && !cache.contains_key(&key) {
+                cache.insert(key, list);
+            }
+        }
+        for list in found.values() {
+            for f in list {
+                let id = f.principal.id.clone();
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
             }
         }
     }
@@ -249,8 +289,10 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
                 decision: f.decision,
                 condition: f.condition.clone(),
                 gains: f.lacks.clone(),
+                gains_vary: false,
                 unknown_because: f.unknown_because.clone(),
                 vaults: 0,
+                identities_per_vault: (0, 0),
                 findings: 0,
                 covers: Vec::new(),
                 key,
@@ -259,6 +301,16 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
             counts.push(Vec::new());
             groups.len() - 1
         });
+        if let Some(group) = groups.get_mut(g)
+            && group.gains != f.lacks
+        {
+            group.gains_vary = true;
+            for op in &f.lacks {
+                if !group.gains.contains(op) {
+                    group.gains.push(op);
+                }
+            }
+        }
         if let Some(list) = counts.get_mut(g) {
             match list.last_mut() {
                 Some(last) if last.0 == seen.at => last.1 += seen.count,
@@ -270,8 +322,21 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
     let layout = Layout::new(&vaults, range);
     let mut reach: FxHashMap<String, usize> = FxHashMap::default();
     let mut total = 0;
+    let order = |op: &str| {
+        crate::catalog::operations()
+            .iter()
+            .position(|o| o.name == op)
+            .unwrap_or(usize::MAX)
+    };
     for (group, list) in groups.iter_mut().zip(&counts) {
+        if group.gains_vary {
+            group.gains.sort_by_key(|op| order(op));
+        }
         group.vaults = list.len();
+        group.identities_per_vault = (
+            list.iter().map(|&(_, n)| n).min().unwrap_or(0),
+            list.iter().map(|&(_, n)| n).max().unwrap_or(0),
+        );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
         group.covers = layout.covers(&vaults, list);
         group.at = list.iter().map(|&(v, _)| v).collect();
