@@ -66,6 +66,7 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         Vec::new()
     };
     match a.output {
+        EscalationsFormat::Json if !a.expand => output::print_json_sized(&answer, answer.groups.len())?,
         EscalationsFormat::Json => {
             let mut v = serde_json::to_value(&answer)?;
             if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
@@ -77,7 +78,7 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
                     );
                 }
             }
-            output::print_json(&v)?;
+            output::print_json_sized(&v, answer.groups.len())?;
         }
         EscalationsFormat::Markdown => markdown(&engine, &answer, &expanded)?,
         _ => text(&engine, &answer, &expanded)?,

@@ -133,7 +133,7 @@ fn finding(
 }
 
 /// The data operations (other than purge) an escalation can gain, resolved once.
-fn gainable() -> &'static [(&'static str, catalog::Action)] {
+pub(crate) fn gainable() -> &'static [(&'static str, catalog::Action)] {
     static OPS: std::sync::OnceLock<Vec<(&'static str, catalog::Action)>> =
         std::sync::OnceLock::new();
     OPS.get_or_init(|| {

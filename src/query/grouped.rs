@@ -52,6 +52,35 @@ pub struct Cover {
     pub vaults: usize,
 }
 
+/// Data operations by object kind, `"all"` standing for every operation of a kind an escalation can gain:
+/// `{"secrets": "all", "keys": ["get", "decrypt"]}`. A tenant-wide answer has tens of thousands of groups,
+/// most of which gain everything.
+pub(crate) fn by_kind<S: serde::Serializer>(ops: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let all = crate::query::escalation::gainable();
+    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for op in ops {
+        let (kind, name) = op.split_once('/').unwrap_or(("", op));
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, list)) => list.push(name),
+            None => kinds.push((kind, vec![name])),
+        }
+    }
+    let mut map = s.serialize_map(Some(kinds.len()))?;
+    for (kind, names) in &kinds {
+        let of_kind = all
+            .iter()
+            .filter(|(n, _)| n.split_once('/').is_some_and(|(k, _)| k == *kind))
+            .count();
+        if names.len() == of_kind {
+            map.serialize_entry(kind, "all")?;
+        } else {
+            map.serialize_entry(kind, names)?;
+        }
+    }
+    map.end()
+}
+
 /// Where each vault of a run sits, to write covers compactly.
 pub(crate) struct Layout {
     /// For each vault of the run, by position: (resource group, subscription) positions.

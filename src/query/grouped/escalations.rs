@@ -11,7 +11,7 @@ use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::model::{Scope, Vault};
 use crate::query::classes::{Classes, Counted};
 use crate::query::escalation::{
-    Finding, PARALLEL_FROM, Technique, findings_among, findings_for_vault, levers,
+    Finding, PARALLEL_FROM, Technique, findings_among, findings_for_vault, gainable, levers,
 };
 
 /// Everything a finding says but who and where: findings with equal keys form one group.
@@ -55,7 +55,9 @@ pub struct EscalationGroup {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
-    /// The data operations they stand to gain (each what it lacks now; see `gainsVary`).
+    /// The data operations they stand to gain (each what it lacks now; see `gainsVary`), by object kind:
+    /// `"all"` for every operation of the kind, else the list.
+    #[serde(serialize_with = "super::by_kind")]
     pub gains: Vec<&'static str>,
     /// Some identities of the group stand to gain less than `gains` (they hold part of it already).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -269,17 +271,67 @@ fn walk<'a>(
     }
 }
 
+/// The position of each gainable operation (by the address of its catalog name: findings name operations
+/// as the catalog's own strings), for sets of operations as bit masks.
+fn gain_bits() -> &'static FxHashMap<usize, u64> {
+    static BITS: std::sync::OnceLock<FxHashMap<usize, u64>> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        gainable()
+            .iter()
+            .zip(0u32..64)
+            .map(|((name, _), i)| (name.as_ptr() as usize, 1u64 << i))
+            .collect()
+    })
+}
+
+fn mask(ops: &[&'static str]) -> Option<u64> {
+    let bits = gain_bits();
+    ops.iter()
+        .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
+        .try_fold(0u64, |m, b| Some(m | b?))
+}
+
+/// A hash of a finding's key, computed without copying it.
+fn key_hash(f: &Finding) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    f.technique.as_str().hash(&mut h);
+    f.grant.hash(&mut h);
+    f.holder.hash(&mut h);
+    f.decision.hash(&mut h);
+    f.condition.hash(&mut h);
+    f.unknown_because.hash(&mut h);
+    h.finish()
+}
+
+impl Key {
+    fn is_of(&self, f: &Finding) -> bool {
+        self.technique == f.technique.as_str()
+            && self.grant == f.grant
+            && self.holder == f.holder
+            && self.decision == f.decision
+            && self.condition == f.condition
+            && self.unknown_because == f.unknown_because
+    }
+}
+
 /// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
 /// and technique that open them.
 pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
     let vaults = vaults_in(engine, scope);
-    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
+    let mut index: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
     let mut groups: Vec<EscalationGroup> = Vec::new();
+    // Per group: (vault, identities) and the gains seen, as bit masks when every operation has a bit.
     let mut counts: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut masks: Vec<(Option<u64>, bool)> = Vec::new();
     walk(engine, &vaults, None, |seen, _| {
         let f = seen.finding;
-        let key = Key::of(f);
-        let g = *index.entry(key.clone()).or_insert_with(|| {
+        let slot = index.entry(key_hash(f)).or_default();
+        let found = slot
+            .iter()
+            .copied()
+            .find(|&g| groups.get(g).is_some_and(|x| x.key.is_of(f)));
+        let g = found.unwrap_or_else(|| {
             groups.push(EscalationGroup {
                 technique: f.technique,
                 holder: None,
@@ -295,21 +347,34 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
                 identities_per_vault: (0, 0),
                 findings: 0,
                 covers: Vec::new(),
-                key,
+                key: Key::of(f),
                 at: Vec::new(),
             });
             counts.push(Vec::new());
+            masks.push((mask(&f.lacks), false));
+            slot.push(groups.len() - 1);
             groups.len() - 1
         });
-        if let Some(group) = groups.get_mut(g)
-            && group.gains != f.lacks
-        {
-            group.gains_vary = true;
-            for op in &f.lacks {
-                if !group.gains.contains(op) {
-                    group.gains.push(op);
-                }
+        match (masks.get_mut(g), mask(&f.lacks)) {
+            (Some((Some(m), vary)), Some(b)) => {
+                *vary |= *m != b;
+                *m |= b;
             }
+            (Some(entry), _) => {
+                // An operation without a bit (never for catalog operations): compare the lists.
+                if let Some(group) = groups.get_mut(g)
+                    && group.gains != f.lacks
+                {
+                    entry.1 = true;
+                    for op in &f.lacks {
+                        if !group.gains.contains(op) {
+                            group.gains.push(op);
+                        }
+                    }
+                }
+                entry.0 = None;
+            }
+            _ => {}
         }
         if let Some(list) = counts.get_mut(g) {
             match list.last_mut() {
@@ -328,9 +393,18 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
             .position(|o| o.name == op)
             .unwrap_or(usize::MAX)
     };
-    for (group, list) in groups.iter_mut().zip(&counts) {
-        if group.gains_vary {
+    for ((group, list), (m, vary)) in groups.iter_mut().zip(&counts).zip(&masks) {
+        if let Some(m) = m {
+            group.gains = gainable()
+                .iter()
+                .zip(0u32..)
+                .filter(|(_, i)| m & (1u64 << (*i).min(63)) != 0)
+                .map(|((name, _), _)| *name)
+                .collect();
+            group.gains_vary = *vary;
+        } else {
             group.gains.sort_by_key(|op| order(op));
+            group.gains_vary = true;
         }
         group.vaults = list.len();
         group.identities_per_vault = (
