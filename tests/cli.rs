@@ -955,14 +955,25 @@ fn escalations_text() {
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
     for expected in [
-        "! Carol (user) can add an access-policy entry for itself on kv-app-prod\n    through role 'Contributor'",
-        "ci-deployer (servicePrincipal) can assign itself a Key Vault data role on kv-app-rbac",
+        "26 self-escalation paths",
+        "! Carol (user) can add an access-policy entry for itself on kv-app-prod\n    through role 'Contributor' at resource group rg-app-prod",
+        "! Developers and operators (group, 3 identities) can add an access-policy entry for itself on kv-app-dev",
+        "ci-deployer (servicePrincipal) can assign itself a Key Vault data role on 2 vaults: kv-app-rbac, kv-private-prod",
+        "Oscar (user) can switch the vault's permission model on 3 vaults under subscription Prod",
         "on kv-app-rbac [unknown]",
         "    would gain: ",
         "(including secrets/get",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
+    let expanded = stdout(&run("escalations --expand"));
+    assert!(
+        expanded.contains("      - Dana (user) 11111111-0000-0000-0000-000000000004"),
+        "{expanded}"
+    );
+    let md = stdout(&run("escalations -o markdown --expand"));
+    assert!(md.starts_with("| holder | identities | grant |"), "{md}");
+    assert!(md.contains("| Carol (user) | 1 identity: Carol | Contributor at resource group rg-app-prod | accessPolicySelfGrant |"), "{md}");
 }
 
 #[test]
@@ -970,44 +981,88 @@ fn escalations_json() {
     let out = run("escalations -o json");
     assert_eq!(code(&out), 0);
     let v = json_out(&out);
-    let findings = v["findings"].as_array().unwrap();
-    let carol = findings.iter().find(|f| {
-        f["principal"]["id"] == CAROL
-            && f["vaultId"] == KV_PROD
-            && f["technique"] == "accessPolicySelfGrant"
-    });
+    assert_eq!(v["findings"], 26);
+    let groups = v["groups"].as_array().unwrap();
+    let carol = groups
+        .iter()
+        .find(|g| g["holder"]["id"] == CAROL && g["technique"] == "accessPolicySelfGrant");
     let carol = carol.unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(carol["roleName"], "Contributor");
     assert_eq!(carol["decision"], "allowed");
+    assert_eq!(carol["covers"][0]["scope"], KV_PROD);
+    assert_eq!(carol["gains"]["secrets"], "all");
+    let developers = groups
+        .iter()
+        .find(|g| {
+            g["holder"]["displayName"] == "Developers and operators"
+                && g["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap();
+    assert_eq!(developers["holder"]["identities"], 3);
+    assert_eq!(developers["findings"], 3);
+    assert!(groups.iter().any(|g| g["holder"]["id"] == CI_DEPLOYER
+        && g["technique"] == "roleAssignmentSelfGrant"
+        && g["vaults"] == 2));
+    for g in groups
+        .iter()
+        .filter(|g| g["technique"] == "templateDeployment")
+    {
+        assert_eq!(
+            g["gains"],
+            json!({"secrets": ["get"]}),
+            "a deployment only reads secrets: {g:#}"
+        );
+    }
+    // --expand names each group's identities; jsonl is the flat answer, one finding per line.
+    let v = json_out(&run("escalations -o json --expand"));
+    let names: Vec<&str> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["holder"]["displayName"] == "Developers and operators"
+                && g["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap()["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dana", "Erin", "Hank"]);
+    let lines = stdout(&run("escalations -o jsonl"));
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 26);
+    let carol = rows
+        .iter()
+        .find(|f| {
+            f["principal"]["id"] == CAROL
+                && f["vaultId"] == KV_PROD
+                && f["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap();
     assert!(
         carol["lacks"]
             .as_array()
             .unwrap()
             .contains(&json!("secrets/get"))
     );
-    assert!(findings.iter().any(|f| f["principal"]["id"] == CI_DEPLOYER
-        && f["vaultId"] == KV_RBAC
-        && f["technique"] == "roleAssignmentSelfGrant"));
-    let deployments: Vec<&Value> = findings
-        .iter()
-        .filter(|f| f["technique"] == "templateDeployment")
-        .collect();
-    assert!(!deployments.is_empty());
-    for f in deployments {
-        assert_eq!(
-            f["lacks"],
-            json!(["secrets/get"]),
-            "a deployment only reads secrets: {f:#}"
-        );
-    }
 }
 
 #[test]
 fn escalations_scope_filter_and_bad_input() {
     let v = json_out(&run(&format!("escalations --scope {SUB_DEV} -o json")));
-    let findings = v["findings"].as_array().unwrap();
-    assert!(!findings.is_empty());
-    assert!(findings.iter().all(|f| f["vaultId"] == KV_DEV), "{v:#}");
+    let groups = v["groups"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["covers"] == json!([{"scope": KV_DEV, "vaults": 1}])),
+        "{v:#}"
+    );
     cmd("escalations --scope nope")
         .assert()
         .code(2)
@@ -1015,7 +1070,7 @@ fn escalations_scope_filter_and_bad_input() {
     cmd("escalations -o csv")
         .assert()
         .code(2)
-        .stderr(contains("escalations prints text or json"));
+        .stderr(contains("possible values: text, json, markdown, jsonl"));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -66,7 +66,9 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         Vec::new()
     };
     match a.output {
-        EscalationsFormat::Json if !a.expand => output::print_json_sized(&answer, answer.groups.len())?,
+        EscalationsFormat::Json if !a.expand => {
+            output::print_json_sized(&answer, answer.groups.len())?
+        }
         EscalationsFormat::Json => {
             let mut v = serde_json::to_value(&answer)?;
             if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
