@@ -126,6 +126,32 @@ pub enum Format {
     Markdown,
 }
 
+/// `--output` of the commands that print text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TextOrJson {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `--output` of the commands that print a report (what-if, diff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+/// `--output` of the commands that print a list (who-can, actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Text,
+    Json,
+    Csv,
+}
+
 /// Runs a command and returns the process exit code. Errors propagate to `main`, which prints them and
 /// exits with `exit::BAD_INPUT`.
 pub fn run(cli: Cli) -> Result<u8> {

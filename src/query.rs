@@ -13,6 +13,7 @@ mod who_can;
 
 pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
+    self_grants,
 };
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
@@ -57,6 +58,15 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
         via_app.as_deref(),
         q.origin.as_ref(),
     )
+}
+
+/// [`check`]'s question, resolved: the self-grant paths to the operation it asks about (see
+/// [`self_grants`]).
+pub fn check_self_grants(engine: &Engine, q: &Question) -> Result<Vec<Finding>, QueryError> {
+    let principal = resolve_principal(engine, &q.principal)?;
+    let scope = resolve_scope(engine.snapshot, &q.scope)?;
+    let action = catalog::resolve(&q.action)?;
+    Ok(self_grants(engine, &principal, &scope, &action))
 }
 
 pub fn parse_scope(text: &str) -> Result<Scope, QueryError> {

@@ -631,7 +631,7 @@ fn check_refuses_csv_and_markdown() {
         .assert()
         .code(2)
         .stdout(is_empty())
-        .stderr(contains("check prints text or json"));
+        .stderr(contains("possible values: text, json"));
     }
 }
 
@@ -773,7 +773,7 @@ fn who_can_refuses_markdown_and_unknown_actions() {
     ))
     .assert()
     .code(2)
-    .stderr(contains("who-can prints text, json or csv"));
+    .stderr(contains("possible values: text, json, csv"));
     cmd(&format!("who-can --scope {KV_PROD} -a secrets/fly"))
         .assert()
         .code(2)
@@ -2227,4 +2227,41 @@ fn scopes_can_be_given_as_vault_names_urls_and_item_paths() {
         .assert()
         .code(2)
         .stderr(contains("not an Azure scope"));
+}
+
+#[test]
+fn check_reports_self_grant_paths_without_changing_the_exit_code() {
+    let out = run(&format!("check -p Carol --scope {KV_PROD} -a secrets/get"));
+    assert_eq!(code(&out), 1, "still denied");
+    let text = stdout(&out);
+    assert!(
+        text.contains("⇑ can grant  can add an access-policy entry for itself through role 'Contributor' at resource group rg-app-prod"),
+        "{text}"
+    );
+    let (rc, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a secrets/get"));
+    assert_eq!(rc, 1);
+    let techniques: Vec<&str> = v["selfGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["technique"].as_str().unwrap())
+        .collect();
+    assert_eq!(techniques, ["accessPolicySelfGrant", "templateDeployment"]);
+    assert_eq!(v["selfGrants"][0]["roleName"], "Contributor");
+    assert!(
+        v["selfGrants"][0]["lacks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("secrets/get"))
+    );
+    // Allowed: nothing to grant oneself. A management action: no data to gain.
+    let (rc, v) = check_json(&format!(
+        "-p bob@contoso.com --scope {KV_PROD} -a secrets/get"
+    ));
+    assert_eq!((rc, v["selfGrants"].clone()), (0, json!([])));
+    let (_, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a vaults/write"));
+    assert_eq!(v["selfGrants"], json!([]));
+    // Template deployments read secrets only: a key operation has one path, not two.
+    let (_, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a keys/decrypt"));
+    assert_eq!(v["selfGrants"].as_array().unwrap().len(), 1);
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{ReportFormat as Format, SnapshotArg, exit, output};
 use crate::catalog;
 use crate::eval::{Decision, Engine};
 use crate::query::{self, Finding};
@@ -64,9 +64,6 @@ fn read_changes(path: &Path) -> Result<Scenario> {
 }
 
 pub fn run(a: &WhatIfArgs) -> Result<u8> {
-    if a.output == Format::Csv {
-        anyhow::bail!("whatif prints text, json or markdown");
-    }
     let snapshot = a.snapshot.load()?;
     let scenario = read_changes(&a.changes)?;
     let scope = a
@@ -105,9 +102,6 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
 }
 
 pub fn run_diff(a: &DiffArgs) -> Result<u8> {
-    if a.output == Format::Csv {
-        anyhow::bail!("diff prints text, json or markdown");
-    }
     let before = snapshot::load_file(&a.before)?;
     let after = snapshot::load_file(&a.after)?;
     let scope = a

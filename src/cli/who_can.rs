@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{ListFormat as Format, SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::query;
 use crate::sanitize::clean;
@@ -71,7 +71,6 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             }
             w.flush()?;
         }
-        Format::Markdown => anyhow::bail!("who-can prints text, json or csv"),
         Format::Text => {
             let mut o = output::out();
             writeln!(

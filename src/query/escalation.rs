@@ -393,6 +393,36 @@ fn push_findings(
     }
 }
 
+/// The self-grant paths that would give `principal_id` a data operation it lacks at `scope` (a vault or an
+/// item in it): what `check` reports beside a decision that is not "allowed". Management actions and scopes
+/// outside vaults have none.
+pub fn self_grants(
+    engine: &Engine,
+    principal_id: &str,
+    scope: &Scope,
+    action: &catalog::Action,
+) -> Vec<Finding> {
+    if action.plane != Plane::Data {
+        return Vec::new();
+    }
+    let Some(vault) = scope
+        .vault()
+        .and_then(|v| engine.index.vault.get(v.key()))
+        .and_then(|&i| engine.snapshot.vaults.get(i))
+    else {
+        return Vec::new();
+    };
+    let candidates = BTreeSet::from([principal_id.to_ascii_lowercase()]);
+    escalations_for_vault_among(engine, vault, &candidates)
+        .into_iter()
+        .filter(|f| {
+            f.lacks
+                .iter()
+                .any(|op| op.eq_ignore_ascii_case(&action.label))
+        })
+        .collect()
+}
+
 /// Findings for every vault at or below `scope` (all vaults when `None`).
 pub fn escalations(engine: &Engine, scope: Option<&Scope>) -> Vec<Finding> {
     engine
