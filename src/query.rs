@@ -18,7 +18,7 @@ pub use escalation::{
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
 pub use scope::resolve_scope;
-pub use who_can::{WhoCan, WhoCanEntry, who_can};
+pub use who_can::{EligibleEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;

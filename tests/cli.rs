@@ -2265,3 +2265,58 @@ fn check_reports_self_grant_paths_without_changing_the_exit_code() {
     let (_, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a keys/decrypt"));
     assert_eq!(v["selfGrants"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_location() {
+    let text = stdout(&run(&format!("who-can --scope {KV_RBAC} -a secrets/get")));
+    let eligible = text
+        .split("eligible (PIM: could after activating, not allowed now):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no eligible section in\n{text}"));
+    assert!(eligible.contains("Pat"), "{text}");
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    let pat = &v["eligible"][0];
+    assert_eq!(pat["displayName"], "Pat");
+    assert_eq!(pat["decision"], "denied");
+    assert!(
+        v["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["displayName"] != "Pat")
+    );
+    let csv = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o csv"
+    )));
+    assert!(
+        csv.lines().any(|l| l.contains(",Pat,user,eligible,")),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l
+            .contains(",ci-deployer,servicePrincipal,canGrantThemselves:roleAssignmentSelfGrant,")),
+        "{csv}"
+    );
+    // The caller's location is applied as check applies it: outside the firewall nobody can.
+    let allowed = |line: &str| {
+        json_out(&run(line))["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["decision"] == "allowed")
+            .count()
+    };
+    let base = format!("who-can --scope {KV_PROD} -a secrets/get -o json");
+    assert!(allowed(&base) > 0);
+    assert_eq!(allowed(&format!("{base} --from-ip 8.8.8.8")), 0);
+    assert_eq!(
+        allowed(&format!("{base} --from-ip 203.0.113.20")),
+        allowed(&base)
+    );
+    let (rc, _) = check_json(&format!(
+        "-p bob@contoso.com --scope {KV_PROD} -a secrets/get --from-ip 8.8.8.8"
+    ));
+    assert_eq!(rc, 1, "check agrees: denied by the firewall");
+}

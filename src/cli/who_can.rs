@@ -19,6 +19,8 @@ pub struct WhoCanArgs {
     pub scope: String,
     #[arg(long, short = 'a')]
     pub action: String,
+    #[command(flatten)]
+    pub from: super::check::FromArgs,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -28,7 +30,8 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let engine = Engine::new(&snapshot);
     let scope = query::resolve_scope(&snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
-    let result = query::who_can(&engine, &scope, &action)?;
+    let origin = a.from.origin();
+    let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
     match a.output {
         Format::Json => output::print_json(&result)?,
         Format::Csv => {
@@ -66,6 +69,40 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                             .map(|g| g.id.clone())
                             .collect::<Vec<_>>()
                             .join("; "),
+                    ],
+                )?;
+            }
+            // Those who could: after activating a PIM eligibility, or by granting it to themselves.
+            for p in &result.eligible {
+                let ids: Vec<String> = p.eligible.iter().map(|g| g.id.clone()).collect();
+                output::csv_row(
+                    &mut w,
+                    &[
+                        p.id.clone(),
+                        p.display_name.clone(),
+                        p.kind.as_str().to_string(),
+                        "eligible".to_string(),
+                        String::new(),
+                        String::new(),
+                        ids.join("; "),
+                    ],
+                )?;
+            }
+            for f in &result.can_grant_themselves {
+                output::csv_row(
+                    &mut w,
+                    &[
+                        f.principal.id.clone(),
+                        f.principal.display_name.clone(),
+                        f.principal.kind.as_str().to_string(),
+                        format!("canGrantThemselves:{}", f.technique.as_str()),
+                        String::new(),
+                        f.holder
+                            .as_deref()
+                            .filter(|h| *h != f.principal.id)
+                            .map(|h| output::name_of(&engine, h))
+                            .unwrap_or_default(),
+                        f.grant.clone(),
                     ],
                 )?;
             }
@@ -114,6 +151,23 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 }
                 for r in &p.unknown_because {
                     writeln!(o, "      unknown: {}", clean(r))?;
+                }
+            }
+            if !result.eligible.is_empty() {
+                writeln!(
+                    o,
+                    "\neligible (PIM: could after activating, not allowed now):"
+                )?;
+                for p in &result.eligible {
+                    writeln!(
+                        o,
+                        "  {:<width$}  {}",
+                        clean(&p.display_name),
+                        p.kind.as_str()
+                    )?;
+                    for g in &p.eligible {
+                        writeln!(o, "      via {}", output::grant_line(&engine, g))?;
+                    }
                 }
             }
             if !result.can_grant_themselves.is_empty() {

@@ -7,11 +7,13 @@ use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::eval::bulk::TargetRows;
 use crate::eval::fast::RowKey;
-use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
-use crate::model::{AccessPolicy, PrincipalKind, Scope};
+use crate::eval::{
+    Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
+};
+use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault};
 use crate::query::halves::in_halves;
-use crate::query::reach::{Grants, holders, reached};
+use crate::query::reach::{Grants, holders, identities, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +97,22 @@ pub struct WhoCan {
     pub principals: Vec<WhoCanEntry>,
     /// Identities that cannot do it now but can grant it to themselves.
     pub can_grant_themselves: Vec<Finding>,
+    /// Identities that cannot do it now but hold a PIM eligibility that would grant it once activated
+    /// (decision as it stands, with the eligibilities in `eligible`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eligible: Vec<EligibleEntry>,
+}
+
+/// An identity that could do it after activating a PIM eligibility.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EligibleEntry {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub decision: Decision,
+    pub eligible: Vec<Grant>,
 }
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
@@ -128,6 +146,16 @@ pub(crate) fn grant_holders(
 }
 
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
+    who_can_from(engine, scope, action, None)
+}
+
+/// [`who_can`] for calls from `origin`: data-plane answers pass the vault's network rules, as `check`'s do.
+pub fn who_can_from(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+) -> Result<WhoCan, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
     let vault = match (action.plane, target.vault) {
@@ -143,7 +171,11 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
             .unwrap_or_default();
         (principals, findings)
     });
-    let principals = principals?;
+    let mut principals = principals?;
+    if let (Some(origin), Some(vault)) = (origin, vault) {
+        through_network(&mut principals, vault, origin);
+    }
+    let eligible = eligible_entries(engine, &target, action, &principals);
     let allowed: FxHashSet<&str> = principals
         .iter()
         .filter(|p| p.decision == Decision::Allowed)
@@ -159,7 +191,66 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
         operation: action.label.clone(),
         principals,
         can_grant_themselves,
+        eligible,
     })
+}
+
+/// The vault's network rules applied to every entry, as `check` applies them to one verdict: a blocked call
+/// is denied (and leaves the list), an undecidable one makes a grant "unknown".
+fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Origin) {
+    let net = network::admits(&vault.network, origin);
+    match net.allowed {
+        Some(false) => principals.clear(),
+        None => {
+            for p in principals.iter_mut() {
+                if p.decision.grants_something() {
+                    p.unknown_because.push(format!("network: {}", net.reason));
+                    p.decision = Decision::Unknown;
+                }
+            }
+        }
+        Some(true) => {}
+    }
+}
+
+/// Identities reached by a PIM eligibility at or above the target, not listed as able to do it, whose
+/// eligibility would grant it once activated.
+fn eligible_entries(
+    engine: &Engine,
+    target: &Target,
+    action: &Action,
+    listed: &[WhoCanEntry],
+) -> Vec<EligibleEntry> {
+    let holders: Vec<(String, Option<String>)> = target
+        .ancestry
+        .scopes
+        .iter()
+        .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
+        .flatten()
+        .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
+        .map(|e| (e.principal_id.clone(), None))
+        .collect();
+    if holders.is_empty() {
+        return Vec::new();
+    }
+    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
+    let mut out: Vec<EligibleEntry> = identities(engine, &holders)
+        .into_iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .filter_map(|(id, _)| {
+            let subject = engine.subject(&id);
+            let v = engine.check(&subject, target, action, None, None).ok()?;
+            (!v.eligible.is_empty()).then(|| EligibleEntry {
+                id: v.principal.id,
+                display_name: v.principal.display_name,
+                kind: v.principal.kind,
+                decision: v.decision,
+                eligible: v.eligible,
+            })
+        })
+        .collect();
+    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
+    out
 }
 
 /// Every identity whose decision is not "denied", with its verdict, sorted by name. From `parallel_from`
