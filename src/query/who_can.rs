@@ -240,7 +240,7 @@ fn eligible_entries(
         .filter_map(|(id, _)| {
             let subject = engine.subject(&id);
             let v = engine.check(&subject, target, action, None, None).ok()?;
-            (!v.eligible.is_empty()).then(|| EligibleEntry {
+            (!v.eligible.is_empty()).then_some(EligibleEntry {
                 id: v.principal.id,
                 display_name: v.principal.display_name,
                 kind: v.principal.kind,
