@@ -7,6 +7,7 @@ mod matrix;
 mod migrate;
 mod misc;
 mod output;
+mod reach;
 mod whatif;
 mod who_can;
 
@@ -52,6 +53,9 @@ pub enum Command {
     WhoCan(who_can::WhoCanArgs),
     /// Operation groups × principals for a vault, or × vaults for a principal.
     Matrix(matrix::MatrixArgs),
+    /// Everything a principal can reach: every vault (and item) where it holds any data operation, by
+    /// operation group, with the grants, eligibilities and self-grant paths.
+    Reach(reach::ReachArgs),
     /// Principals who cannot use a vault's data now but can grant it to themselves.
     Escalations(escalations::EscalationsArgs),
     /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
@@ -171,6 +175,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::WhoCan(a)) => who_can::run(&a),
         Some(Command::Matrix(a)) => matrix::run(&a),
         Some(Command::Escalations(a)) => escalations::run(&a),
+        Some(Command::Reach(a)) => reach::run(&a),
         Some(Command::Whatif(a)) => whatif::run(&a),
         Some(Command::Diff(a)) => whatif::run_diff(&a),
         Some(Command::Migrate(a)) => migrate::run(&a),

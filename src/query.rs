@@ -7,6 +7,7 @@ pub mod grouped;
 mod halves;
 mod matrix;
 mod principal;
+mod principal_reach;
 mod reach;
 mod scope;
 mod who_can;
@@ -17,6 +18,7 @@ pub use escalation::{
 };
 pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
 pub use principal::resolve_principal;
+pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
 pub use scope::resolve_scope;
 pub use who_can::{EligibleEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 

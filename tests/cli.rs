@@ -2320,3 +2320,39 @@ fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_loc
     ));
     assert_eq!(rc, 1, "check agrees: denied by the firewall");
 }
+
+#[test]
+fn reach_lists_what_a_principal_can_reach() {
+    let text = stdout(&run("reach -p Erin"));
+    assert!(
+        text.starts_with("Erin (user 11111111-0000-0000-0000-000000000005) reaches 3 of 4 vaults"),
+        "{text}"
+    );
+    assert!(
+        text.contains("item  storage-account-key: secrets/get, secrets/list"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "⇑ can grant can add an access-policy entry for itself — through role 'Contributor'"
+        ),
+        "{text}"
+    );
+    let v = json_out(&run("reach -p Pat -o json"));
+    assert_eq!(v["vaults"][0]["name"], "kv-app-rbac");
+    assert!(
+        v["vaults"][0]["eligible"][0]
+            .as_str()
+            .unwrap()
+            .contains("Key Vault Administrator")
+    );
+    assert!(
+        v["vaults"][0].get("groups").is_none(),
+        "eligible, not allowed: {v:#}"
+    );
+    let v = json_out(&run("reach -p Gina -o json"));
+    assert_eq!(v["vaults"][0]["groups"][0]["summary"], "cond");
+    let v = json_out(&run(&format!("reach -p Erin --scope {SUB_DEV} -o json")));
+    assert_eq!(v["vaultsExamined"], 1);
+    cmd("reach -p Erin -o csv").assert().code(2);
+}

@@ -783,3 +783,58 @@ fn grouped_escalations_expand_to_the_flat_answer() {
     }
     assert!(compared > 1000, "only {compared} findings compared");
 }
+
+/// `reach` against `check`: every (vault, data operation) whose decision is not "denied" is listed with
+/// that decision, and nothing else; items through item-scoped grants likewise.
+fn assert_reach(s: &Snapshot) -> usize {
+    let engine = Engine::new(s);
+    let data: Vec<(&'static catalog::Operation, Action)> = operations()
+        .into_iter()
+        .filter(|(op, _)| op.plane == Plane::Data)
+        .collect();
+    let mut compared = 0;
+    for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+        let reach = query::principal_reach(&engine, &p.id, None);
+        let listed: BTreeSet<(String, &str, Decision)> = reach
+            .vaults
+            .iter()
+            .flat_map(|v| {
+                v.groups.iter().flat_map(|g| {
+                    g.operations
+                        .iter()
+                        .map(|&(op, d)| (v.vault_id.clone(), op, d))
+                })
+            })
+            .collect();
+        let mut expected = BTreeSet::new();
+        for vault in &s.vaults {
+            for (op, action) in &data {
+                let v = ask(&engine, &p.id, &vault.scope, action, None);
+                if v.decision != Decision::Denied {
+                    expected.insert((vault.scope.id().to_string(), op.name, v.decision));
+                }
+                compared += 1;
+            }
+        }
+        assert_eq!(listed, expected, "{}", p.display_name);
+        for v in &reach.vaults {
+            for item in &v.items {
+                let scope = Scope::parse(&item.scope).unwrap();
+                for &(op, d) in &item.operations {
+                    let action = catalog::resolve(op).unwrap();
+                    assert_eq!(ask(&engine, &p.id, &scope, &action, None).decision, d);
+                }
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+fn reach_matches_check_on_the_demo_and_fixtures() {
+    let mut compared = assert_reach(&kvaccess::snapshot::demo());
+    for (_, s) in scenarios::snapshots() {
+        compared += assert_reach(&s);
+    }
+    assert!(compared > 1000, "only {compared} compared");
+}
