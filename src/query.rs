@@ -16,7 +16,9 @@ pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
     self_grants,
 };
-pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
+pub use matrix::{
+    Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault, through_network,
+};
 pub use principal::resolve_principal;
 pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
 pub use scope::resolve_scope;

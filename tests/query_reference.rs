@@ -838,3 +838,70 @@ fn reach_matches_check_on_the_demo_and_fixtures() {
     }
     assert!(compared > 1000, "only {compared} compared");
 }
+
+/// The principal matrix and who-can from a caller location against `check` from the same location.
+#[test]
+fn matrix_and_who_can_from_a_location_match_check() {
+    use kvaccess::eval::Origin;
+    let s = kvaccess::snapshot::demo();
+    let engine = Engine::new(&s);
+    let origins = [
+        Origin::Ip("8.8.8.8".parse().unwrap()),
+        Origin::Ip("203.0.113.20".parse().unwrap()),
+        Origin::TrustedService,
+        Origin::PrivateEndpoint(None),
+    ];
+    let mut compared = 0;
+    for origin in &origins {
+        for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+            let mut m = query::matrix_for_principal(&engine, &p.id, None);
+            query::through_network(&engine, &mut m, origin);
+            for row in &m.rows {
+                let scope = Scope::parse(&row.id).unwrap();
+                for (op, d) in row.cells.iter().flat_map(|c| c.decisions.iter()) {
+                    let action = catalog::resolve(op).unwrap();
+                    let target = engine.target(&scope);
+                    let v = engine
+                        .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                        .unwrap();
+                    assert_eq!(
+                        *d, v.decision,
+                        "{} {op} at {} from {origin:?}",
+                        p.display_name, row.id
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        for vault in &s.vaults {
+            let action = catalog::resolve("secrets/get").unwrap();
+            let answer = query::who_can_from(&engine, &vault.scope, &action, Some(origin)).unwrap();
+            for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+                let target = engine.target(&vault.scope);
+                let v = engine
+                    .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                    .unwrap();
+                let listed = answer
+                    .principals
+                    .iter()
+                    .find(|e| e.id == p.id && e.via_app.is_none());
+                match listed {
+                    Some(e) => assert_eq!(
+                        e.decision, v.decision,
+                        "{} at {}",
+                        p.display_name, vault.name
+                    ),
+                    None => assert_eq!(
+                        v.decision,
+                        Decision::Denied,
+                        "{} at {}",
+                        p.display_name,
+                        vault.name
+                    ),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} compared");
+}
