@@ -22,7 +22,7 @@ pub use matrix::{
 pub use principal::resolve_principal;
 pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
 pub use scope::resolve_scope;
-pub use who_can::{EligibleEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
+pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;

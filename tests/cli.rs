@@ -2274,6 +2274,8 @@ fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_loc
         .nth(1)
         .unwrap_or_else(|| panic!("no eligible section in\n{text}"));
     assert!(eligible.contains("Pat"), "{text}");
+    assert!(text.contains("on some items only (grants at the items):\n  Erin"), "{text}");
+    assert!(text.contains("on 1 item: storage-account-key"), "{text}");
     let v = json_out(&run(&format!(
         "who-can --scope {KV_RBAC} -a secrets/get -o json"
     )));

@@ -905,3 +905,60 @@ fn matrix_and_who_can_from_a_location_match_check() {
     }
     assert!(compared > 1000, "only {compared} compared");
 }
+
+/// who-can at a vault lists, besides those who can there, those who can on some of its items only: against
+/// `check` at every item scope that an item-level assignment names.
+#[test]
+fn who_can_on_items_matches_check() {
+    let mut compared = 0;
+    let mut tenants = vec![kvaccess::snapshot::demo()];
+    tenants.extend(scenarios::snapshots().into_iter().map(|(_, s)| s));
+    for s in &tenants {
+        let engine = Engine::new(s);
+        for vault in &s.vaults {
+            let item_scopes: BTreeSet<String> = s
+                .role_assignments
+                .iter()
+                .filter(|a| {
+                    a.scope
+                        .key()
+                        .starts_with(&format!("{}/", vault.scope.key()))
+                })
+                .map(|a| a.scope.id().to_string())
+                .collect();
+            for name in ["secrets/get", "keys/decrypt", "certificates/get"] {
+                let action = catalog::resolve(name).unwrap();
+                let answer = query::who_can(&engine, &vault.scope, &action).unwrap();
+                for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+                    if answer.principals.iter().any(|e| e.id == p.id) {
+                        continue;
+                    }
+                    let expected: Vec<(String, Decision)> = item_scopes
+                        .iter()
+                        .filter_map(|id| {
+                            let scope = Scope::parse(id).unwrap();
+                            let target = engine.target(&scope);
+                            let v = engine
+                                .check(&engine.subject(&p.id), &target, &action, None, None)
+                                .ok()?;
+                            (v.decision != Decision::Denied).then(|| (id.clone(), v.decision))
+                        })
+                        .collect();
+                    let listed = answer
+                        .on_items
+                        .iter()
+                        .find(|e| e.id == p.id)
+                        .map(|e| e.items.clone())
+                        .unwrap_or_default();
+                    assert_eq!(
+                        listed, expected,
+                        "{} {name} at {}",
+                        p.display_name, vault.name
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} compared");
+}

@@ -72,6 +72,24 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                     ],
                 )?;
             }
+            for p in &result.on_items {
+                output::csv_row(
+                    &mut w,
+                    &[
+                        p.id.clone(),
+                        p.display_name.clone(),
+                        p.kind.as_str().to_string(),
+                        format!("onItems:{}", p.items.len()),
+                        String::new(),
+                        String::new(),
+                        p.items
+                            .iter()
+                            .map(|(s, _)| s.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ],
+                )?;
+            }
             // Those who could: after activating a PIM eligibility, or by granting it to themselves.
             for p in &result.eligible {
                 let ids: Vec<String> = p.eligible.iter().map(|g| g.id.clone()).collect();
@@ -151,6 +169,25 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 }
                 for r in &p.unknown_because {
                     writeln!(o, "      unknown: {}", clean(r))?;
+                }
+            }
+            if !result.on_items.is_empty() {
+                writeln!(o, "\non some items only (grants at the items):")?;
+                for p in &result.on_items {
+                    let names: Vec<String> = p
+                        .items
+                        .iter()
+                        .map(|(s, _)| output::short_scope(s))
+                        .collect();
+                    writeln!(
+                        o,
+                        "  {:<width$}  {}  on {} {}: {}",
+                        clean(&p.display_name),
+                        p.kind.as_str(),
+                        p.items.len(),
+                        if p.items.len() == 1 { "item" } else { "items" },
+                        names.join(", ")
+                    )?;
                 }
             }
             if !result.eligible.is_empty() {

@@ -101,6 +101,22 @@ pub struct WhoCan {
     /// (decision as it stands, with the eligibilities in `eligible`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eligible: Vec<EligibleEntry>,
+    /// At a vault: identities not listed above that can do it on some of its items, through grants made at
+    /// the items themselves ("on N items").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_items: Vec<ItemsEntry>,
+}
+
+/// An identity that can do it on some items of the vault only.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsEntry {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    /// The items, with the decision on each.
+    pub items: Vec<(String, Decision)>,
 }
 
 /// An identity that could do it after activating a PIM eligibility.
@@ -176,6 +192,12 @@ pub fn who_can_from(
         through_network(&mut principals, vault, origin);
     }
     let eligible = eligible_entries(engine, &target, action, &principals);
+    let on_items = match (vault, scope.kind()) {
+        (Some(v), crate::model::ScopeKind::Vault) => {
+            item_entries(engine, v, action, &principals, origin)
+        }
+        _ => Vec::new(),
+    };
     let allowed: FxHashSet<&str> = principals
         .iter()
         .filter(|p| p.decision == Decision::Allowed)
@@ -192,7 +214,62 @@ pub fn who_can_from(
         principals,
         can_grant_themselves,
         eligible,
+        on_items,
     })
+}
+
+/// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
+fn item_entries(
+    engine: &Engine,
+    vault: &Vault,
+    action: &Action,
+    listed: &[WhoCanEntry],
+    origin: Option<&Origin>,
+) -> Vec<ItemsEntry> {
+    let prefix = format!("{}/", vault.scope.key());
+    let mut holders: Vec<(String, Option<String>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for (key, list) in &engine.index.assignments_at {
+        if !key.starts_with(&prefix) {
+            continue;
+        }
+        for a in list
+            .iter()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+        {
+            holders.push((a.principal_id.clone(), None));
+            scopes.push(a.scope.clone());
+        }
+    }
+    if holders.is_empty() {
+        return Vec::new();
+    }
+    scopes.sort_by(|a, b| a.key().cmp(b.key()));
+    scopes.dedup();
+    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
+    let mut out: Vec<ItemsEntry> = identities(engine, &holders)
+        .into_iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .filter_map(|(id, _)| {
+            let subject = engine.subject(&id);
+            let items: Vec<(String, Decision)> = scopes
+                .iter()
+                .filter_map(|scope| {
+                    let target = engine.target(scope);
+                    let v = engine.check(&subject, &target, action, None, origin).ok()?;
+                    (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v.decision))
+                })
+                .collect();
+            (!items.is_empty()).then_some(ItemsEntry {
+                id: subject.principal.id.clone(),
+                display_name: subject.principal.display_name.clone(),
+                kind: subject.principal.kind,
+                items,
+            })
+        })
+        .collect();
+    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
+    out
 }
 
 /// The vault's network rules applied to every entry, as `check` applies them to one verdict: a blocked call
