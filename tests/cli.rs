@@ -2274,7 +2274,10 @@ fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_loc
         .nth(1)
         .unwrap_or_else(|| panic!("no eligible section in\n{text}"));
     assert!(eligible.contains("Pat"), "{text}");
-    assert!(text.contains("on some items only (grants at the items):\n  Erin"), "{text}");
+    assert!(
+        text.contains("on some items only (grants at the items):\n  Erin"),
+        "{text}"
+    );
     assert!(text.contains("on 1 item: storage-account-key"), "{text}");
     let v = json_out(&run(&format!(
         "who-can --scope {KV_RBAC} -a secrets/get -o json"
@@ -2357,4 +2360,20 @@ fn reach_lists_what_a_principal_can_reach() {
     let v = json_out(&run(&format!("reach -p Erin --scope {SUB_DEV} -o json")));
     assert_eq!(v["vaultsExamined"], 1);
     cmd("reach -p Erin -o csv").assert().code(2);
+}
+
+#[test]
+fn check_says_when_the_item_named_is_not_in_the_snapshot() {
+    let (_, v) = check_json(&format!(
+        "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
+    ));
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("no such item in the snapshot: kv-app-rbac lists no db-password; answered as if it exists"),
+        "{notes}"
+    );
+    let (_, v) = check_json(&format!(
+        "-p {ALICE} --scope kv-app-rbac/secrets/app-db-password -a secrets/get"
+    ));
+    assert!(!v["notes"].to_string().contains("no such item"), "{v:#}");
 }
