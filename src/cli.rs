@@ -10,6 +10,7 @@ mod matrix;
 mod migrate;
 mod misc;
 mod output;
+mod reach;
 mod whatif;
 mod who_can;
 
@@ -55,6 +56,9 @@ pub enum Command {
     WhoCan(who_can::WhoCanArgs),
     /// Operation groups × principals for a vault, or × vaults for a principal.
     Matrix(matrix::MatrixArgs),
+    /// Everything a principal can reach: every vault (and item) where it holds any data operation, by
+    /// operation group, with the grants, eligibilities and self-grant paths.
+    Reach(reach::ReachArgs),
     /// Principals who cannot use a vault's data now but can grant it to themselves.
     Escalations(escalations::EscalationsArgs),
     /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
@@ -135,6 +139,32 @@ pub enum Format {
     Markdown,
 }
 
+/// `--output` of the commands that print text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TextOrJson {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `--output` of the commands that print a report (what-if, diff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+/// `--output` of the commands that print a list (who-can, actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Text,
+    Json,
+    Csv,
+}
+
 /// Runs a command and returns the process exit code. Errors propagate to `main`, which prints them and
 /// exits with `exit::BAD_INPUT`.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -154,6 +184,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::WhoCan(a)) => who_can::run(&a),
         Some(Command::Matrix(a)) => matrix::run(&a),
         Some(Command::Escalations(a)) => escalations::run(&a),
+        Some(Command::Reach(a)) => reach::run(&a),
         Some(Command::Whatif(a)) => whatif::run(&a),
         Some(Command::Diff(a)) => whatif::run_diff(&a),
         Some(Command::Assert(a)) => assert::run(&a),

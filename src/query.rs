@@ -1,21 +1,28 @@
 //! The questions people ask, shared by the CLI and the TUI: resolve a principal by any of its names, check
 //! one question, list who can do something, lay out a matrix, and find self-escalation paths.
 
+mod classes;
 mod escalation;
+pub mod grouped;
 mod halves;
 mod matrix;
 mod principal;
+mod principal_reach;
 mod reach;
 mod scope;
 mod who_can;
 
 pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
+    self_grants,
 };
-pub use matrix::{Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault};
+pub use matrix::{
+    Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault, through_network,
+};
 pub use principal::resolve_principal;
+pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
 pub use scope::{resolve_scope, unknown_vault};
-pub use who_can::{WhoCan, WhoCanEntry, who_can};
+pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
@@ -48,13 +55,53 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
         .transpose()?;
     let subject = engine.subject(&principal);
     let target = engine.target(&scope);
-    engine.check(
+    let mut verdict = engine.check(
         &subject,
         &target,
         &action,
         via_app.as_deref(),
         q.origin.as_ref(),
-    )
+    )?;
+    if let Some(note) = missing_item(engine, &scope) {
+        verdict.notes.push(note);
+    }
+    Ok(verdict)
+}
+
+/// A note when the question names an item the snapshot does not list: the answer holds for an item of that
+/// name, but nobody should read it as proof that the item exists.
+fn missing_item(engine: &Engine, scope: &Scope) -> Option<String> {
+    let crate::model::ScopeKind::VaultItem(_) = scope.kind() else {
+        return None;
+    };
+    let vault = scope.vault()?;
+    let listed = engine.index.items_of.get(vault.key());
+    let known = listed
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| engine.snapshot.vault_items.get(i))
+        .any(|item| item.scope.key() == scope.key());
+    match (known, listed.is_some()) {
+        (true, _) => None,
+        (false, true) => Some(format!(
+            "no such item in the snapshot: {} lists no {}; answered as if it exists",
+            vault.name(),
+            scope.name()
+        )),
+        (false, false) => Some(
+            "the snapshot lists no items of this vault (collected without --include-items?): answered as if the item exists"
+                .to_string(),
+        ),
+    }
+}
+
+/// [`check`]'s question, resolved: the self-grant paths to the operation it asks about (see
+/// [`self_grants`]).
+pub fn check_self_grants(engine: &Engine, q: &Question) -> Result<Vec<Finding>, QueryError> {
+    let principal = resolve_principal(engine, &q.principal)?;
+    let scope = resolve_scope(engine.snapshot, &q.scope)?;
+    let action = catalog::resolve(&q.action)?;
+    Ok(self_grants(engine, &principal, &scope, &action))
 }
 
 pub fn parse_scope(text: &str) -> Result<Scope, QueryError> {

@@ -634,7 +634,7 @@ fn check_refuses_csv_and_markdown() {
         .assert()
         .code(2)
         .stdout(is_empty())
-        .stderr(contains("check prints text or json"));
+        .stderr(contains("possible values: text, json"));
     }
 }
 
@@ -776,7 +776,7 @@ fn who_can_refuses_markdown_and_unknown_actions() {
     ))
     .assert()
     .code(2)
-    .stderr(contains("who-can prints text, json or csv"));
+    .stderr(contains("possible values: text, json, csv"));
     cmd(&format!("who-can --scope {KV_PROD} -a secrets/fly"))
         .assert()
         .code(2)
@@ -966,14 +966,25 @@ fn escalations_text() {
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
     for expected in [
-        "! Carol (user) can add an access-policy entry for itself on kv-app-prod\n    through role 'Contributor'",
-        "ci-deployer (servicePrincipal) can assign itself a Key Vault data role on kv-app-rbac",
+        "26 self-escalation paths",
+        "! Carol (user) can add an access-policy entry for itself on kv-app-prod\n    through role 'Contributor' at resource group rg-app-prod",
+        "! Developers and operators (group, 3 identities) can add an access-policy entry for itself on kv-app-dev",
+        "ci-deployer (servicePrincipal) can assign itself a Key Vault data role on 2 vaults: kv-app-rbac, kv-private-prod",
+        "Oscar (user) can switch the vault's permission model on 3 vaults under subscription Prod",
         "on kv-app-rbac [unknown]",
         "    would gain: ",
         "(including secrets/get",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
+    let expanded = stdout(&run("escalations --expand"));
+    assert!(
+        expanded.contains("      - Dana (user) 11111111-0000-0000-0000-000000000004"),
+        "{expanded}"
+    );
+    let md = stdout(&run("escalations -o markdown --expand"));
+    assert!(md.starts_with("| holder | identities | grant |"), "{md}");
+    assert!(md.contains("| Carol (user) | 1 identity: Carol | Contributor at resource group rg-app-prod | accessPolicySelfGrant |"), "{md}");
 }
 
 #[test]
@@ -981,44 +992,88 @@ fn escalations_json() {
     let out = run("escalations -o json");
     assert_eq!(code(&out), 0);
     let v = json_out(&out);
-    let findings = v["findings"].as_array().unwrap();
-    let carol = findings.iter().find(|f| {
-        f["principal"]["id"] == CAROL
-            && f["vaultId"] == KV_PROD
-            && f["technique"] == "accessPolicySelfGrant"
-    });
+    assert_eq!(v["findings"], 26);
+    let groups = v["groups"].as_array().unwrap();
+    let carol = groups
+        .iter()
+        .find(|g| g["holder"]["id"] == CAROL && g["technique"] == "accessPolicySelfGrant");
     let carol = carol.unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(carol["roleName"], "Contributor");
     assert_eq!(carol["decision"], "allowed");
+    assert_eq!(carol["covers"][0]["scope"], KV_PROD);
+    assert_eq!(carol["gains"]["secrets"], "all");
+    let developers = groups
+        .iter()
+        .find(|g| {
+            g["holder"]["displayName"] == "Developers and operators"
+                && g["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap();
+    assert_eq!(developers["holder"]["identities"], 3);
+    assert_eq!(developers["findings"], 3);
+    assert!(groups.iter().any(|g| g["holder"]["id"] == CI_DEPLOYER
+        && g["technique"] == "roleAssignmentSelfGrant"
+        && g["vaults"] == 2));
+    for g in groups
+        .iter()
+        .filter(|g| g["technique"] == "templateDeployment")
+    {
+        assert_eq!(
+            g["gains"],
+            json!({"secrets": ["get"]}),
+            "a deployment only reads secrets: {g:#}"
+        );
+    }
+    // --expand names each group's identities; jsonl is the flat answer, one finding per line.
+    let v = json_out(&run("escalations -o json --expand"));
+    let names: Vec<&str> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["holder"]["displayName"] == "Developers and operators"
+                && g["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap()["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dana", "Erin", "Hank"]);
+    let lines = stdout(&run("escalations -o jsonl"));
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 26);
+    let carol = rows
+        .iter()
+        .find(|f| {
+            f["principal"]["id"] == CAROL
+                && f["vaultId"] == KV_PROD
+                && f["technique"] == "accessPolicySelfGrant"
+        })
+        .unwrap();
     assert!(
         carol["lacks"]
             .as_array()
             .unwrap()
             .contains(&json!("secrets/get"))
     );
-    assert!(findings.iter().any(|f| f["principal"]["id"] == CI_DEPLOYER
-        && f["vaultId"] == KV_RBAC
-        && f["technique"] == "roleAssignmentSelfGrant"));
-    let deployments: Vec<&Value> = findings
-        .iter()
-        .filter(|f| f["technique"] == "templateDeployment")
-        .collect();
-    assert!(!deployments.is_empty());
-    for f in deployments {
-        assert_eq!(
-            f["lacks"],
-            json!(["secrets/get"]),
-            "a deployment only reads secrets: {f:#}"
-        );
-    }
 }
 
 #[test]
 fn escalations_scope_filter_and_bad_input() {
     let v = json_out(&run(&format!("escalations --scope {SUB_DEV} -o json")));
-    let findings = v["findings"].as_array().unwrap();
-    assert!(!findings.is_empty());
-    assert!(findings.iter().all(|f| f["vaultId"] == KV_DEV), "{v:#}");
+    let groups = v["groups"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["covers"] == json!([{"scope": KV_DEV, "vaults": 1}])),
+        "{v:#}"
+    );
     cmd("escalations --scope nope")
         .assert()
         .code(2)
@@ -1026,7 +1081,7 @@ fn escalations_scope_filter_and_bad_input() {
     cmd("escalations -o csv")
         .assert()
         .code(2)
-        .stderr(contains("escalations prints text or json"));
+        .stderr(contains("possible values: text, json, markdown, jsonl"));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -2184,4 +2239,153 @@ fn scopes_can_be_given_as_vault_names_urls_and_item_paths() {
         .assert()
         .code(2)
         .stderr(contains("not an Azure scope"));
+}
+
+#[test]
+fn check_reports_self_grant_paths_without_changing_the_exit_code() {
+    let out = run(&format!("check -p Carol --scope {KV_PROD} -a secrets/get"));
+    assert_eq!(code(&out), 1, "still denied");
+    let text = stdout(&out);
+    assert!(
+        text.contains("⇑ can grant  can add an access-policy entry for itself through role 'Contributor' at resource group rg-app-prod"),
+        "{text}"
+    );
+    let (rc, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a secrets/get"));
+    assert_eq!(rc, 1);
+    let techniques: Vec<&str> = v["selfGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["technique"].as_str().unwrap())
+        .collect();
+    assert_eq!(techniques, ["accessPolicySelfGrant", "templateDeployment"]);
+    assert_eq!(v["selfGrants"][0]["roleName"], "Contributor");
+    assert!(
+        v["selfGrants"][0]["lacks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("secrets/get"))
+    );
+    // Allowed: nothing to grant oneself. A management action: no data to gain.
+    let (rc, v) = check_json(&format!(
+        "-p bob@contoso.com --scope {KV_PROD} -a secrets/get"
+    ));
+    assert_eq!((rc, v["selfGrants"].clone()), (0, json!([])));
+    let (_, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a vaults/write"));
+    assert_eq!(v["selfGrants"], json!([]));
+    // Template deployments read secrets only: a key operation has one path, not two.
+    let (_, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a keys/decrypt"));
+    assert_eq!(v["selfGrants"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_location() {
+    let text = stdout(&run(&format!("who-can --scope {KV_RBAC} -a secrets/get")));
+    let eligible = text
+        .split("eligible (PIM: could after activating, not allowed now):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no eligible section in\n{text}"));
+    assert!(eligible.contains("Pat"), "{text}");
+    assert!(
+        text.contains("on some items only (grants at the items):\n  Erin"),
+        "{text}"
+    );
+    assert!(text.contains("on 1 item: storage-account-key"), "{text}");
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    let pat = &v["eligible"][0];
+    assert_eq!(pat["displayName"], "Pat");
+    assert_eq!(pat["decision"], "denied");
+    assert!(
+        v["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["displayName"] != "Pat")
+    );
+    let csv = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o csv"
+    )));
+    assert!(
+        csv.lines().any(|l| l.contains(",Pat,user,eligible,")),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l
+            .contains(",ci-deployer,servicePrincipal,canGrantThemselves:roleAssignmentSelfGrant,")),
+        "{csv}"
+    );
+    // The caller's location is applied as check applies it: outside the firewall nobody can.
+    let allowed = |line: &str| {
+        json_out(&run(line))["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["decision"] == "allowed")
+            .count()
+    };
+    let base = format!("who-can --scope {KV_PROD} -a secrets/get -o json");
+    assert!(allowed(&base) > 0);
+    assert_eq!(allowed(&format!("{base} --from-ip 8.8.8.8")), 0);
+    assert_eq!(
+        allowed(&format!("{base} --from-ip 203.0.113.20")),
+        allowed(&base)
+    );
+    let (rc, _) = check_json(&format!(
+        "-p bob@contoso.com --scope {KV_PROD} -a secrets/get --from-ip 8.8.8.8"
+    ));
+    assert_eq!(rc, 1, "check agrees: denied by the firewall");
+}
+
+#[test]
+fn reach_lists_what_a_principal_can_reach() {
+    let text = stdout(&run("reach -p Erin"));
+    assert!(
+        text.starts_with("Erin (user 11111111-0000-0000-0000-000000000005) reaches 3 of 4 vaults"),
+        "{text}"
+    );
+    assert!(
+        text.contains("item  storage-account-key: secrets/get, secrets/list"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "⇑ can grant can add an access-policy entry for itself — through role 'Contributor'"
+        ),
+        "{text}"
+    );
+    let v = json_out(&run("reach -p Pat -o json"));
+    assert_eq!(v["vaults"][0]["name"], "kv-app-rbac");
+    assert!(
+        v["vaults"][0]["eligible"][0]
+            .as_str()
+            .unwrap()
+            .contains("Key Vault Administrator")
+    );
+    assert!(
+        v["vaults"][0].get("groups").is_none(),
+        "eligible, not allowed: {v:#}"
+    );
+    let v = json_out(&run("reach -p Gina -o json"));
+    assert_eq!(v["vaults"][0]["groups"][0]["summary"], "cond");
+    let v = json_out(&run(&format!("reach -p Erin --scope {SUB_DEV} -o json")));
+    assert_eq!(v["vaultsExamined"], 1);
+    cmd("reach -p Erin -o csv").assert().code(2);
+}
+
+#[test]
+fn check_says_when_the_item_named_is_not_in_the_snapshot() {
+    let (_, v) = check_json(&format!(
+        "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
+    ));
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("no such item in the snapshot: kv-app-rbac lists no db-password; answered as if it exists"),
+        "{notes}"
+    );
+    let (_, v) = check_json(&format!(
+        "-p {ALICE} --scope kv-app-rbac/secrets/app-db-password -a secrets/get"
+    ));
+    assert!(!v["notes"].to_string().contains("no such item"), "{v:#}");
 }

@@ -151,17 +151,28 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
         let (write, policies, assign, deploy) = (0, 1, 2, 3);
         let unrestricted = v[assign].decision == Decision::Allowed;
         let mut push = |technique: Technique, via: &Verdict| {
+            // The lowest grant id, unconditional grants first: a choice independent of lookup order.
             let grant = via
                 .grants
                 .iter()
-                .find(|g| g.condition.is_none())
-                .or_else(|| via.grants.first());
+                .filter(|g| g.condition.is_none())
+                .min_by(|a, b| a.id.cmp(&b.id))
+                .or_else(|| via.grants.iter().min_by(|a, b| a.id.cmp(&b.id)));
+            let mut unknown_because = if via.decision == Decision::Unknown {
+                via.unknown_because.clone()
+            } else {
+                Vec::new()
+            };
+            unknown_because.sort();
+            unknown_because.dedup();
             out.push(Finding {
                 principal: via.principal.clone(),
                 vault_id: vault.scope.id().to_string(),
                 technique,
                 grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
                 role_name: grant.and_then(|g| g.role_name.clone()),
+                holder: grant.map(|g| g.principal_id.clone()),
+                grant_scope: grant.map(|g| g.scope.clone()),
                 decision: via.decision,
                 condition: grant.and_then(|g| g.condition.clone()),
                 // What each technique can gain: its own rule, so this reference states it independently.
@@ -170,11 +181,7 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
                 } else {
                     lacks.clone()
                 },
-                unknown_because: if via.decision == Decision::Unknown {
-                    via.unknown_because.clone()
-                } else {
-                    Vec::new()
-                },
+                unknown_because,
             });
         };
         if vault.rbac_authorization {
@@ -634,4 +641,336 @@ fn bulk_queries_match_the_reference_when_group_members_share_rows() {
         }
     }
     assert!(assert_everything(&s) > 500);
+}
+
+/// A finding without who and where: what a group of the grouped answer says.
+fn group_key(f: &Finding) -> String {
+    let mut v = json(f);
+    for k in ["principal", "vaultId"] {
+        v.as_object_mut().unwrap().remove(k);
+    }
+    v.as_object_mut().unwrap().remove("lacks");
+    v.to_string()
+}
+
+/// The grouped escalations, expanded group by group and streamed row by row, against the flat answer (which
+/// the other tests hold to `check`): the same facts, and every count right. Returns the findings compared.
+fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
+    use kvaccess::query::grouped::escalations::{
+        each_escalation, escalation_groups, expand_groups,
+    };
+    let s = engine.snapshot;
+    let in_scope: Vec<&Vault> = s
+        .vaults
+        .iter()
+        .filter(|v| scope.is_none_or(|sc| engine.index.ancestry(&v.scope).contains(sc.key())))
+        .collect();
+    let flat: Vec<Finding> = in_scope
+        .iter()
+        .flat_map(|v| query::escalations_for_vault(engine, v))
+        .collect();
+    let mut expected: Vec<String> = flat.iter().map(|f| json(f).to_string()).collect();
+    expected.sort();
+    let mut streamed: Vec<String> = Vec::new();
+    each_escalation(engine, scope, |f| {
+        streamed.push(json(f).to_string());
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    streamed.sort();
+    if streamed != expected {
+        let brief = |x: &String| {
+            let v: Value = serde_json::from_str(x).unwrap();
+            format!(
+                "{} {} {} {}",
+                v["principal"]["id"], v["vaultId"], v["technique"], v["unknownBecause"]
+            )
+        };
+        let extra: Vec<String> = streamed
+            .iter()
+            .filter(|x| !expected.contains(x))
+            .map(brief)
+            .take(3)
+            .collect();
+        let missing: Vec<String> = expected
+            .iter()
+            .filter(|x| !streamed.contains(x))
+            .map(brief)
+            .take(3)
+            .collect();
+        panic!(
+            "streamed {} rows, flat {}\nextra {extra:#?}\nmissing {missing:#?}",
+            streamed.len(),
+            expected.len()
+        );
+    }
+    let answer = escalation_groups(engine, scope);
+    assert_eq!(answer.findings, flat.len());
+    assert_eq!(answer.vaults_examined, in_scope.len());
+    let mut by_key: HashMap<String, Vec<&Finding>> = HashMap::new();
+    for f in &flat {
+        let mut v: Value = serde_json::from_str(&group_key(f)).unwrap();
+        v.as_object_mut().unwrap().retain(|_, x| !x.is_null());
+        by_key.entry(v.to_string()).or_default().push(f);
+    }
+    let dir = Directory::new(s);
+    let mut keys = HashSet::new();
+    let all: Vec<_> = answer.groups.iter().collect();
+    let expansions = expand_groups(engine, &answer, &all);
+    for (group, expanded) in answer.groups.iter().zip(expansions) {
+        let mut key = json(group);
+        for k in [
+            "holder",
+            "vaults",
+            "findings",
+            "covers",
+            "gains",
+            "gainsVary",
+            "identitiesPerVault",
+        ] {
+            key.as_object_mut().unwrap().remove(k);
+        }
+        if let Some(h) = group.holder.as_ref() {
+            key["holder"] = Value::String(h.id.clone());
+        }
+        let members = by_key.get(&key.to_string()).cloned().unwrap_or_default();
+        assert!(keys.insert(key.to_string()), "one group per key: {key}");
+        let gains: BTreeSet<&str> = members
+            .iter()
+            .flat_map(|f| f.lacks.iter().copied())
+            .collect();
+        assert_eq!(
+            group.gains.iter().copied().collect::<BTreeSet<_>>(),
+            gains,
+            "{key}"
+        );
+        let vary = members.iter().any(|f| f.lacks.len() != gains.len());
+        assert_eq!(group.gains_vary, vary, "{key}");
+        assert_eq!(group.findings, members.len(), "{key}");
+        let vaults: BTreeSet<&str> = members.iter().map(|f| f.vault_id.as_str()).collect();
+        assert_eq!(group.vaults, vaults.len(), "{key}");
+        assert_eq!(
+            group.covers.iter().map(|c| c.vaults).sum::<usize>(),
+            vaults.len()
+        );
+        let mut per_vault: HashMap<&str, u32> = HashMap::new();
+        for f in &members {
+            *per_vault.entry(&f.vault_id).or_default() += 1;
+        }
+        let min = per_vault.values().min().copied().unwrap_or(0);
+        let max = per_vault.values().max().copied().unwrap_or(0);
+        assert_eq!(group.identities_per_vault, (min, max), "{key}");
+        let mut per_identity: HashMap<&str, usize> = HashMap::new();
+        for f in &members {
+            *per_identity.entry(&f.principal.id).or_default() += 1;
+        }
+        assert_eq!(expanded.len(), per_identity.len(), "{key}");
+        for (p, n) in &expanded {
+            assert_eq!(per_identity.get(p.id.as_str()), Some(n), "{key}: {}", p.id);
+        }
+        if let Some(h) = &group.holder {
+            assert_eq!(h.identities, dir.expand(&h.id).len().max(1), "{}", h.id);
+        }
+    }
+    assert_eq!(keys.len(), by_key.len(), "every flat finding is in a group");
+    flat.len()
+}
+
+#[test]
+fn grouped_escalations_expand_to_the_flat_answer() {
+    let mut compared = assert_grouped_escalations(&Engine::new(&kvaccess::snapshot::demo()), None);
+    let demo = kvaccess::snapshot::demo();
+    let engine = Engine::new(&demo);
+    for sub in &demo.subscriptions {
+        compared += assert_grouped_escalations(&engine, Some(&sub.scope));
+    }
+    for (_, s) in scenarios::snapshots() {
+        compared += assert_grouped_escalations(&Engine::new(&s), None);
+    }
+    let shared = shared_rows_tenant();
+    compared += assert_grouped_escalations(&Engine::new(&shared), None);
+    for (seed, errors) in [(1, 0), (7, 0), (5, 3)] {
+        let s = synth(seed, errors);
+        compared += assert_grouped_escalations(&Engine::new(&s), None);
+    }
+    assert!(compared > 1000, "only {compared} findings compared");
+}
+
+/// `reach` against `check`: every (vault, data operation) whose decision is not "denied" is listed with
+/// that decision, and nothing else; items through item-scoped grants likewise.
+fn assert_reach(s: &Snapshot) -> usize {
+    let engine = Engine::new(s);
+    let data: Vec<(&'static catalog::Operation, Action)> = operations()
+        .into_iter()
+        .filter(|(op, _)| op.plane == Plane::Data)
+        .collect();
+    let mut compared = 0;
+    for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+        let reach = query::principal_reach(&engine, &p.id, None);
+        let listed: BTreeSet<(String, &str, Decision)> = reach
+            .vaults
+            .iter()
+            .flat_map(|v| {
+                v.groups.iter().flat_map(|g| {
+                    g.operations
+                        .iter()
+                        .map(|&(op, d)| (v.vault_id.clone(), op, d))
+                })
+            })
+            .collect();
+        let mut expected = BTreeSet::new();
+        for vault in &s.vaults {
+            for (op, action) in &data {
+                let v = ask(&engine, &p.id, &vault.scope, action, None);
+                if v.decision != Decision::Denied {
+                    expected.insert((vault.scope.id().to_string(), op.name, v.decision));
+                }
+                compared += 1;
+            }
+        }
+        assert_eq!(listed, expected, "{}", p.display_name);
+        for v in &reach.vaults {
+            for item in &v.items {
+                let scope = Scope::parse(&item.scope).unwrap();
+                for &(op, d) in &item.operations {
+                    let action = catalog::resolve(op).unwrap();
+                    assert_eq!(ask(&engine, &p.id, &scope, &action, None).decision, d);
+                }
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+fn reach_matches_check_on_the_demo_and_fixtures() {
+    let mut compared = assert_reach(&kvaccess::snapshot::demo());
+    for (_, s) in scenarios::snapshots() {
+        compared += assert_reach(&s);
+    }
+    assert!(compared > 1000, "only {compared} compared");
+}
+
+/// The principal matrix and who-can from a caller location against `check` from the same location.
+#[test]
+fn matrix_and_who_can_from_a_location_match_check() {
+    use kvaccess::eval::Origin;
+    let s = kvaccess::snapshot::demo();
+    let engine = Engine::new(&s);
+    let origins = [
+        Origin::Ip("8.8.8.8".parse().unwrap()),
+        Origin::Ip("203.0.113.20".parse().unwrap()),
+        Origin::TrustedService,
+        Origin::PrivateEndpoint(None),
+    ];
+    let mut compared = 0;
+    for origin in &origins {
+        for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+            let mut m = query::matrix_for_principal(&engine, &p.id, None);
+            query::through_network(&engine, &mut m, origin);
+            for row in &m.rows {
+                let scope = Scope::parse(&row.id).unwrap();
+                for (op, d) in row.cells.iter().flat_map(|c| c.decisions.iter()) {
+                    let action = catalog::resolve(op).unwrap();
+                    let target = engine.target(&scope);
+                    let v = engine
+                        .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                        .unwrap();
+                    assert_eq!(
+                        *d, v.decision,
+                        "{} {op} at {} from {origin:?}",
+                        p.display_name, row.id
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        for vault in &s.vaults {
+            let action = catalog::resolve("secrets/get").unwrap();
+            let answer = query::who_can_from(&engine, &vault.scope, &action, Some(origin)).unwrap();
+            for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+                let target = engine.target(&vault.scope);
+                let v = engine
+                    .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                    .unwrap();
+                let listed = answer
+                    .principals
+                    .iter()
+                    .find(|e| e.id == p.id && e.via_app.is_none());
+                match listed {
+                    Some(e) => assert_eq!(
+                        e.decision, v.decision,
+                        "{} at {}",
+                        p.display_name, vault.name
+                    ),
+                    None => assert_eq!(
+                        v.decision,
+                        Decision::Denied,
+                        "{} at {}",
+                        p.display_name,
+                        vault.name
+                    ),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} compared");
+}
+
+/// who-can at a vault lists, besides those who can there, those who can on some of its items only: against
+/// `check` at every item scope that an item-level assignment names.
+#[test]
+fn who_can_on_items_matches_check() {
+    let mut compared = 0;
+    let mut tenants = vec![kvaccess::snapshot::demo()];
+    tenants.extend(scenarios::snapshots().into_iter().map(|(_, s)| s));
+    for s in &tenants {
+        let engine = Engine::new(s);
+        for vault in &s.vaults {
+            let item_scopes: BTreeSet<String> = s
+                .role_assignments
+                .iter()
+                .filter(|a| {
+                    a.scope
+                        .key()
+                        .starts_with(&format!("{}/", vault.scope.key()))
+                })
+                .map(|a| a.scope.id().to_string())
+                .collect();
+            for name in ["secrets/get", "keys/decrypt", "certificates/get"] {
+                let action = catalog::resolve(name).unwrap();
+                let answer = query::who_can(&engine, &vault.scope, &action).unwrap();
+                for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
+                    if answer.principals.iter().any(|e| e.id == p.id) {
+                        continue;
+                    }
+                    let expected: Vec<(String, Decision)> = item_scopes
+                        .iter()
+                        .filter_map(|id| {
+                            let scope = Scope::parse(id).unwrap();
+                            let target = engine.target(&scope);
+                            let v = engine
+                                .check(&engine.subject(&p.id), &target, &action, None, None)
+                                .ok()?;
+                            (v.decision != Decision::Denied).then(|| (id.clone(), v.decision))
+                        })
+                        .collect();
+                    let listed = answer
+                        .on_items
+                        .iter()
+                        .find(|e| e.id == p.id)
+                        .map(|e| e.items.clone())
+                        .unwrap_or_default();
+                    assert_eq!(
+                        listed, expected,
+                        "{} {name} at {}",
+                        p.display_name, vault.name
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} compared");
 }

@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{SnapshotArg, TextOrJson as Format, exit, output};
 use crate::eval::{Decision, Engine, Origin};
 use crate::query::{self, Question};
+use crate::sanitize::clean;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -80,9 +81,6 @@ fn caller_address(text: &str) -> Result<Origin, String> {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8> {
-    if matches!(a.output, Format::Csv | Format::Markdown) {
-        anyhow::bail!("check prints text or json");
-    }
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(&snapshot);
     let question = Question {
@@ -93,9 +91,22 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         origin: a.from.origin(),
     };
     let verdict = query::check(&engine, &question)?;
+    // Self-grant paths are reported beside the decision; they never change it (nor the exit code).
+    let self_grants = if verdict.decision == Decision::Allowed {
+        Vec::new()
+    } else {
+        query::check_self_grants(&engine, &question)?
+    };
     match a.output {
-        Format::Json => output::print_json(&verdict)?,
-        _ => output::print_verdict(&engine, &verdict)?,
+        Format::Json => {
+            let mut v = serde_json::to_value(&verdict)?;
+            v["selfGrants"] = serde_json::to_value(&self_grants)?;
+            output::print_json(&v)?;
+        }
+        Format::Text => {
+            output::print_verdict(&engine, &verdict)?;
+            print_self_grants(&engine, &self_grants)?;
+        }
     }
     Ok(match verdict.decision {
         Decision::Allowed => exit::ALLOWED,
@@ -103,4 +114,45 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         Decision::Conditional => exit::CONDITIONAL,
         Decision::Unknown => exit::UNKNOWN,
     })
+}
+
+/// `  can grant  itself …: can add an access-policy entry for itself through role 'Contributor' at …`
+fn print_self_grants(engine: &Engine, findings: &[query::Finding]) -> Result<()> {
+    use std::io::Write;
+    let mut o = output::out();
+    for f in findings {
+        let role = f
+            .role_name
+            .as_deref()
+            .map_or_else(|| "a role".to_string(), |r| format!("role '{}'", clean(r)));
+        let at = f
+            .grant_scope
+            .as_deref()
+            .map(|s| format!(" at {}", output::describe_scope(engine, s)))
+            .unwrap_or_default();
+        let via = match f.holder.as_deref() {
+            Some(h) if h != f.principal.id => format!(" held by {}", output::name_of(engine, h)),
+            _ => String::new(),
+        };
+        let flag = match f.decision {
+            Decision::Allowed => String::new(),
+            d => format!(" [{}]", d.as_str()),
+        };
+        writeln!(
+            o,
+            "  {}  {} through {role}{at}{via} (assignment {}){flag}",
+            output::paint(output::decision_style(Decision::Conditional), "⇑ can grant"),
+            f.technique.describe(),
+            output::short_scope(&f.grant)
+        )?;
+        if let Some(c) = &f.condition {
+            writeln!(o, "        if: {}", clean(c))?;
+        }
+        writeln!(
+            o,
+            "        would gain: {}",
+            super::escalations::summarize(&f.lacks)
+        )?;
+    }
+    Ok(())
 }

@@ -1,15 +1,30 @@
-//! `kvaccess escalations`: who can grant themselves data access.
+//! `kvaccess escalations`: who can grant themselves data access, grouped by the grant that lets them.
 
 use std::io::Write;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{Format, SnapshotArg, exit, output};
-use crate::eval::Engine;
+use super::{SnapshotArg, exit, output};
+use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::query;
+use crate::query::grouped::escalations::{
+    EscalationGroup, EscalationGroups, each_escalation, escalation_groups, expand_groups,
+};
+use crate::query::grouped::{Cover, Holder};
 use crate::sanitize::clean;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum EscalationsFormat {
+    /// One paragraph per grant and technique.
+    #[default]
+    Text,
+    Json,
+    Markdown,
+    /// One JSON object per line and identity, written as computed (any size of answer, bounded memory).
+    Jsonl,
+}
 
 #[derive(Debug, Args)]
 pub struct EscalationsArgs {
@@ -18,8 +33,11 @@ pub struct EscalationsArgs {
     /// Only vaults at or below this scope.
     #[arg(long)]
     pub scope: Option<String>,
+    /// List the identities of every group (text, json, markdown).
+    #[arg(long)]
+    pub expand: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: EscalationsFormat,
 }
 
 pub fn run(a: &EscalationsArgs) -> Result<u8> {
@@ -30,55 +48,240 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         .as_deref()
         .map(|s| query::resolve_scope(&snapshot, s))
         .transpose()?;
-    let findings = query::escalations(&engine, scope.as_ref());
+    if a.output == EscalationsFormat::Jsonl {
+        let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+        each_escalation(&engine, scope.as_ref(), |f| -> Result<()> {
+            serde_json::to_writer(&mut o, f)?;
+            o.write_all(b"\n")?;
+            Ok(())
+        })?;
+        o.flush()?;
+        return Ok(exit::OK);
+    }
+    let answer = escalation_groups(&engine, scope.as_ref());
+    let expanded = if a.expand {
+        let all: Vec<&EscalationGroup> = answer.groups.iter().collect();
+        expand_groups(&engine, &answer, &all)
+    } else {
+        Vec::new()
+    };
     match a.output {
-        Format::Json => output::print_json(&json!({ "findings": findings }))?,
-        Format::Text => {
-            let mut o = output::out();
-            if findings.is_empty() {
-                writeln!(o, "no self-escalation paths found")?;
-            }
-            for f in &findings {
-                let flag = match f.decision {
-                    crate::eval::Decision::Allowed => String::new(),
-                    d => format!(" [{}]", d.as_str()),
-                };
-                writeln!(
-                    o,
-                    "{} {} ({}) {} on {}{flag}",
-                    output::paint(
-                        output::decision_style(crate::eval::Decision::Conditional),
-                        "!"
-                    ),
-                    output::paint(output::bold(), &clean(&f.principal.display_name)),
-                    f.principal.kind.as_str(),
-                    f.technique.describe(),
-                    output::short_scope(&f.vault_id)
-                )?;
-                let role = f
-                    .role_name
-                    .as_deref()
-                    .map(|r| format!("role '{}' — ", clean(r)))
-                    .unwrap_or_default();
-                if !f.grant.is_empty() {
-                    writeln!(o, "    through {role}{}", clean(&f.grant))?;
-                }
-                for reason in &f.unknown_because {
-                    writeln!(o, "    unknown: {}", clean(reason))?;
-                }
-                if let Some(c) = &f.condition {
-                    writeln!(o, "    condition: {}", clean(c))?;
-                }
-                writeln!(o, "    would gain: {}", summarize(&f.lacks))?;
-            }
+        EscalationsFormat::Json if !a.expand => {
+            output::print_json_sized(&answer, answer.groups.len())?
         }
-        Format::Csv | Format::Markdown => anyhow::bail!("escalations prints text or json"),
+        EscalationsFormat::Json => {
+            let mut v = serde_json::to_value(&answer)?;
+            if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
+                for (g, list) in groups.iter_mut().zip(&expanded) {
+                    g["identities"] = json!(
+                        list.iter()
+                            .map(|(p, n)| json!({"id": p.id, "displayName": p.display_name, "type": p.kind, "vaults": n}))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+            output::print_json_sized(&v, answer.groups.len())?;
+        }
+        EscalationsFormat::Markdown => markdown(&engine, &answer, &expanded)?,
+        _ => text(&engine, &answer, &expanded)?,
     }
     Ok(exit::OK)
 }
 
+/// `Carol (user)`, `Developers (group, 12 identities)`.
+fn holder_words(h: &Holder) -> String {
+    if h.kind == crate::model::PrincipalKind::Group {
+        let n = h.identities;
+        format!(
+            "{} (group, {n} {})",
+            output::paint(output::bold(), &clean(&h.display_name)),
+            if n == 1 { "identity" } else { "identities" }
+        )
+    } else {
+        format!(
+            "{} ({})",
+            output::paint(output::bold(), &clean(&h.display_name)),
+            h.kind.as_str()
+        )
+    }
+}
+
+/// `kv-app-prod`, `21 vaults under subscription Prod`, `3 vaults: kv-a, kv-b, kv-c`.
+fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
+    let name = |c: &Cover| {
+        if c.vaults == 1 {
+            output::short_scope(&c.scope)
+        } else if c.scope == "/" {
+            format!("every vault ({})", c.vaults)
+        } else {
+            format!(
+                "{} vaults under {}",
+                c.vaults,
+                output::describe_scope(engine, &c.scope)
+            )
+        }
+    };
+    match g.covers.as_slice() {
+        [one] => name(one),
+        many => {
+            const SHOWN: usize = 4;
+            let mut parts: Vec<String> = many.iter().take(SHOWN).map(name).collect();
+            if many.len() > SHOWN {
+                parts.push(format!("… ({} more)", many.len() - SHOWN));
+            }
+            format!("{} vaults: {}", g.vaults, parts.join(", "))
+        }
+    }
+}
+
+/// How many identities each vault of the group counts.
+fn identities_words(g: &EscalationGroup) -> String {
+    let (min, max) = g.identities_per_vault;
+    let each = if g.vaults > 1 { " at each vault" } else { "" };
+    if min == max {
+        format!("{max} {}{each}", plural(max as usize))
+    } else {
+        format!(
+            "{min} to {max} identities per vault, {} (identity, vault) pairs",
+            g.findings
+        )
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "identity" } else { "identities" }
+}
+
+fn text(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    expanded: &[Vec<(PrincipalRef, usize)>],
+) -> Result<()> {
+    let mut o = output::out();
+    if answer.groups.is_empty() {
+        writeln!(o, "no self-escalation paths found")?;
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "{} self-escalation paths ((identity, vault, technique) findings) in {} grant groups over {} vaults{}",
+        answer.findings,
+        answer.groups.len(),
+        answer.vaults_examined,
+        if expanded.is_empty() {
+            "; --expand lists the identities, --output jsonl one line per finding"
+        } else {
+            ""
+        }
+    )?;
+    for (i, g) in answer.groups.iter().enumerate() {
+        let flag = match g.decision {
+            Decision::Allowed => String::new(),
+            d => format!(" [{}]", d.as_str()),
+        };
+        let who = g
+            .holder
+            .as_ref()
+            .map_or_else(|| "(no grant known)".to_string(), holder_words);
+        writeln!(
+            o,
+            "{} {who} {} on {}{flag}",
+            output::paint(output::decision_style(Decision::Conditional), "!"),
+            g.technique.describe(),
+            covers_words(engine, g),
+        )?;
+        if !g.grant.is_empty() {
+            let role = g
+                .role_name
+                .as_deref()
+                .map(|r| format!("role '{}'", clean(r)))
+                .unwrap_or_else(|| "a role".to_string());
+            let at = g
+                .grant_scope
+                .as_deref()
+                .map(|s| format!(" at {}", output::describe_scope(engine, s)))
+                .unwrap_or_default();
+            writeln!(
+                o,
+                "    through {role}{at} (assignment {})",
+                output::short_scope(&g.grant)
+            )?;
+        }
+        if g.holder.as_ref().is_none_or(|h| h.identities != 1) || g.vaults > 1 {
+            writeln!(o, "    {}", identities_words(g))?;
+        }
+        for reason in &g.unknown_because {
+            writeln!(o, "    unknown: {}", clean(reason))?;
+        }
+        if let Some(c) = &g.condition {
+            writeln!(o, "    condition: {}", clean(c))?;
+        }
+        writeln!(o, "    would gain: {}", summarize(&g.gains))?;
+        for (p, n) in expanded.get(i).into_iter().flatten() {
+            let on = if g.vaults > 1 {
+                format!(" on {n} of the vaults")
+            } else {
+                String::new()
+            };
+            writeln!(
+                o,
+                "      - {} ({}) {}{on}",
+                clean(&p.display_name),
+                p.kind.as_str(),
+                p.id
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn markdown(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    expanded: &[Vec<(PrincipalRef, usize)>],
+) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "| holder | identities | grant | technique | decision | vaults | findings | would gain |"
+    )?;
+    writeln!(o, "|---|---|---|---|---|---|---|---|")?;
+    for (i, g) in answer.groups.iter().enumerate() {
+        let holder = g.holder.as_ref().map_or_else(
+            || "(no grant known)".to_string(),
+            |h| format!("{} ({})", output::md(&h.display_name), h.kind.as_str()),
+        );
+        let grant = match (&g.role_name, &g.grant_scope) {
+            (Some(r), Some(s)) => format!(
+                "{} at {}",
+                output::md(r),
+                output::md(&output::describe_scope(engine, s))
+            ),
+            _ => output::md(&g.grant),
+        };
+        let mut identities = identities_words(g);
+        if let Some(list) = expanded.get(i) {
+            let names: Vec<String> = list
+                .iter()
+                .map(|(p, _)| output::md(&p.display_name))
+                .collect();
+            identities = format!("{identities}: {}", names.join(", "));
+        }
+        writeln!(
+            o,
+            "| {holder} | {identities} | {grant} | {} | {} | {} | {} | {} |",
+            g.technique.as_str(),
+            g.decision.as_str(),
+            output::md(&covers_words(engine, g)),
+            g.findings,
+            output::md(&summarize(&g.gains))
+        )?;
+    }
+    Ok(())
+}
+
 /// `secrets 8, keys 19` with the headline operations named: the full list is in the JSON output.
-fn summarize(ops: &[&str]) -> String {
+pub(crate) fn summarize(ops: &[&str]) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for op in ops {
         let kind = op.split('/').next().unwrap_or("");

@@ -24,6 +24,8 @@ pub struct MatrixArgs {
     /// With --principal: the application it calls through.
     #[arg(long, requires = "principal", conflicts_with = "scope")]
     pub via_app: Option<String>,
+    #[command(flatten)]
+    pub from: super::check::FromArgs,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -31,7 +33,7 @@ pub struct MatrixArgs {
 pub fn run(a: &MatrixArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(&snapshot);
-    let matrix = match (&a.scope, &a.principal) {
+    let mut matrix = match (&a.scope, &a.principal) {
         (Some(scope), _) => {
             query::matrix_for_vault(&engine, &query::resolve_scope(&snapshot, scope)?)?
         }
@@ -46,6 +48,9 @@ pub fn run(a: &MatrixArgs) -> Result<u8> {
         }
         (None, None) => anyhow::bail!("give --scope VAULT_ID or --principal P"),
     };
+    if let Some(origin) = a.from.origin() {
+        query::through_network(&engine, &mut matrix, &origin);
+    }
     match a.output {
         Format::Json => output::print_json(&matrix)?,
         Format::Csv => csv(&matrix)?,

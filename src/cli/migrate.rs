@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::Value;
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{SnapshotArg, TextOrJson as Format, exit, output};
 use crate::eval::{Decision, Engine};
 use crate::sanitize::clean;
 use crate::snapshot;
@@ -28,9 +28,6 @@ pub struct MigrateArgs {
 }
 
 pub fn run(a: &MigrateArgs) -> Result<u8> {
-    if matches!(a.output, Format::Csv | Format::Markdown) {
-        anyhow::bail!("migrate prints text or json");
-    }
     let snapshot = a.snapshot.load()?;
     let plan = whatif::plan_migration(&snapshot, &a.vault)?;
     if let Some(path) = &a.write_changes {

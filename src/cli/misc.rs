@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-use super::{Format, exit, output};
+use super::{ListFormat, TextOrJson, exit, output};
 use crate::catalog::{self, Plane};
 use crate::error::LoadError;
 use crate::sanitize::{cut, message};
@@ -18,13 +18,13 @@ pub struct ValidateArgs {
     /// The snapshot file to check.
     pub file: PathBuf,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: TextOrJson,
 }
 
 pub fn validate(a: &ValidateArgs) -> Result<u8> {
     match snapshot::load_file(&a.file) {
         Ok(s) => {
-            if a.output == Format::Json {
+            if a.output == TextOrJson::Json {
                 output::print_json(&json!({
                     "valid": true,
                     "warnings": s.warnings.iter().map(|w| json!({ "path": w.path, "message": w.message })).collect::<Vec<_>>(),
@@ -54,7 +54,7 @@ pub fn validate(a: &ValidateArgs) -> Result<u8> {
             }
             Ok(exit::OK)
         }
-        Err(e @ LoadError::Invalid { .. }) if a.output == Format::Json => {
+        Err(e @ LoadError::Invalid { .. }) if a.output == TextOrJson::Json => {
             if let LoadError::Invalid { file, problems } = &e {
                 output::print_json(&json!({
                     "valid": false, "file": file,
@@ -76,13 +76,13 @@ pub fn demo() -> Result<u8> {
 #[derive(Debug, Args)]
 pub struct ActionsArgs {
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: ListFormat,
 }
 
 pub fn actions(a: &ActionsArgs) -> Result<u8> {
     let ops = catalog::operations();
     match a.output {
-        Format::Json => output::print_json(
+        ListFormat::Json => output::print_json(
             &ops.iter()
                 .map(|op| {
                     json!({
@@ -92,7 +92,7 @@ pub fn actions(a: &ActionsArgs) -> Result<u8> {
                 })
                 .collect::<Vec<_>>(),
         )?,
-        Format::Csv => {
+        ListFormat::Csv => {
             let mut w = output::csv_out();
             output::csv_row(&mut w, &["name", "plane", "group", "accessPolicy", "actions"].map(String::from))?;
             for op in ops {

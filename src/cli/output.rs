@@ -82,6 +82,19 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Pretty JSON for answers people read; past a thousand entries, compact JSON (a tenant-wide answer is
+/// for tools, and indentation would be most of its size).
+pub fn print_json_sized<T: serde::Serialize>(value: &T, entries: usize) -> anyhow::Result<()> {
+    if entries <= 1000 {
+        return print_json(value);
+    }
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut o, value)?;
+    writeln!(o)?;
+    o.flush()?;
+    Ok(())
+}
+
 /// One verdict as indented text.
 pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
     let mut o = out();

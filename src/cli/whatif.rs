@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::changes::{self, ChangeSource, Loaded, PlanReport};
-use super::{Format, SnapshotArg, exit, output};
+use super::{ReportFormat as Format, SnapshotArg, exit, output};
 use crate::catalog;
 use crate::eval::{Decision, Engine};
 use crate::query::{self, Finding};
@@ -58,9 +58,6 @@ pub struct DiffArgs {
 }
 
 pub fn run(a: &WhatIfArgs) -> Result<u8> {
-    if a.output == Format::Csv {
-        anyhow::bail!("whatif prints text, json or markdown");
-    }
     let snapshot = a.snapshot.load()?;
     let Some(Loaded {
         scenario,
@@ -116,9 +113,6 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
 }
 
 pub fn run_diff(a: &DiffArgs) -> Result<u8> {
-    if a.output == Format::Csv {
-        anyhow::bail!("diff prints text, json or markdown");
-    }
     let before = snapshot::load_file(&a.before)?;
     let after = snapshot::load_file(&a.after)?;
     let scope = a

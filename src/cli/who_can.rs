@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{ListFormat as Format, SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::query;
 use crate::sanitize::clean;
@@ -19,6 +19,8 @@ pub struct WhoCanArgs {
     pub scope: String,
     #[arg(long, short = 'a')]
     pub action: String,
+    #[command(flatten)]
+    pub from: super::check::FromArgs,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -28,7 +30,8 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let engine = Engine::new(&snapshot);
     let scope = query::resolve_scope(&snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
-    let result = query::who_can(&engine, &scope, &action)?;
+    let origin = a.from.origin();
+    let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
     match a.output {
         Format::Json => output::print_json(&result)?,
         Format::Csv => {
@@ -69,9 +72,60 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                     ],
                 )?;
             }
+            for p in &result.on_items {
+                output::csv_row(
+                    &mut w,
+                    &[
+                        p.id.clone(),
+                        p.display_name.clone(),
+                        p.kind.as_str().to_string(),
+                        format!("onItems:{}", p.items.len()),
+                        String::new(),
+                        String::new(),
+                        p.items
+                            .iter()
+                            .map(|(s, _)| s.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ],
+                )?;
+            }
+            // Those who could: after activating a PIM eligibility, or by granting it to themselves.
+            for p in &result.eligible {
+                let ids: Vec<String> = p.eligible.iter().map(|g| g.id.clone()).collect();
+                output::csv_row(
+                    &mut w,
+                    &[
+                        p.id.clone(),
+                        p.display_name.clone(),
+                        p.kind.as_str().to_string(),
+                        "eligible".to_string(),
+                        String::new(),
+                        String::new(),
+                        ids.join("; "),
+                    ],
+                )?;
+            }
+            for f in &result.can_grant_themselves {
+                output::csv_row(
+                    &mut w,
+                    &[
+                        f.principal.id.clone(),
+                        f.principal.display_name.clone(),
+                        f.principal.kind.as_str().to_string(),
+                        format!("canGrantThemselves:{}", f.technique.as_str()),
+                        String::new(),
+                        f.holder
+                            .as_deref()
+                            .filter(|h| *h != f.principal.id)
+                            .map(|h| output::name_of(&engine, h))
+                            .unwrap_or_default(),
+                        f.grant.clone(),
+                    ],
+                )?;
+            }
             w.flush()?;
         }
-        Format::Markdown => anyhow::bail!("who-can prints text, json or csv"),
         Format::Text => {
             let mut o = output::out();
             writeln!(
@@ -118,6 +172,42 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 }
                 for r in &p.unknown_because {
                     writeln!(o, "      unknown: {}", clean(r))?;
+                }
+            }
+            if !result.on_items.is_empty() {
+                writeln!(o, "\non some items only (grants at the items):")?;
+                for p in &result.on_items {
+                    let names: Vec<String> = p
+                        .items
+                        .iter()
+                        .map(|(s, _)| output::short_scope(s))
+                        .collect();
+                    writeln!(
+                        o,
+                        "  {:<width$}  {}  on {} {}: {}",
+                        clean(&p.display_name),
+                        p.kind.as_str(),
+                        p.items.len(),
+                        if p.items.len() == 1 { "item" } else { "items" },
+                        names.join(", ")
+                    )?;
+                }
+            }
+            if !result.eligible.is_empty() {
+                writeln!(
+                    o,
+                    "\neligible (PIM: could after activating, not allowed now):"
+                )?;
+                for p in &result.eligible {
+                    writeln!(
+                        o,
+                        "  {:<width$}  {}",
+                        clean(&p.display_name),
+                        p.kind.as_str()
+                    )?;
+                    for g in &p.eligible {
+                        writeln!(o, "      via {}", output::grant_line(&engine, g))?;
+                    }
                 }
             }
             if !result.can_grant_themselves.is_empty() {

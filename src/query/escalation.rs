@@ -76,6 +76,12 @@ pub struct Finding {
     pub grant: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
+    /// The principal the role assignment names (the identity itself, or a group it is in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// Where the role assignment is made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_scope: Option<String>,
     /// `allowed`, or `conditional` (a delegation condition limits which roles it may assign), or `unknown`.
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,30 +101,39 @@ fn finding(
     via: &Verdict,
     lacks: Vec<&'static str>,
 ) -> Finding {
-    let grant = via
-        .grants
-        .iter()
-        .find(|g| g.condition.is_none())
-        .or_else(|| via.grants.first());
+    // The lowest id among the unconditional grants (else among all): the same whichever way the engine
+    // found them, so that identities with equal grants cite the same one.
+    let lowest = |conditional: bool| {
+        via.grants
+            .iter()
+            .filter(|g| conditional || g.condition.is_none())
+            .min_by(|a, b| a.id.cmp(&b.id))
+    };
+    let grant = lowest(false).or_else(|| lowest(true));
+    let mut unknown_because = if via.decision == Decision::Unknown {
+        via.unknown_because.clone()
+    } else {
+        Vec::new()
+    };
+    unknown_because.sort_unstable();
+    unknown_because.dedup();
     Finding {
         principal: principal.clone(),
         vault_id: vault.scope.id().to_string(),
         technique,
         grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
         role_name: grant.and_then(|g| g.role_name.clone()),
+        holder: grant.map(|g| g.principal_id.clone()),
+        grant_scope: grant.map(|g| g.scope.clone()),
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
         lacks,
-        unknown_because: if via.decision == Decision::Unknown {
-            via.unknown_because.clone()
-        } else {
-            Vec::new()
-        },
+        unknown_because,
     }
 }
 
 /// The data operations (other than purge) an escalation can gain, resolved once.
-fn gainable() -> &'static [(&'static str, catalog::Action)] {
+pub(crate) fn gainable() -> &'static [(&'static str, catalog::Action)] {
     static OPS: std::sync::OnceLock<Vec<(&'static str, catalog::Action)>> =
         std::sync::OnceLock::new();
     OPS.get_or_init(|| {
@@ -216,7 +231,7 @@ const LEVERS: [&str; 4] = [
 ];
 
 /// [`LEVERS`], resolved once.
-fn levers() -> &'static [catalog::Action] {
+pub(crate) fn levers() -> &'static [catalog::Action] {
     static RESOLVED: std::sync::OnceLock<Vec<catalog::Action>> = std::sync::OnceLock::new();
     RESOLVED.get_or_init(|| {
         LEVERS
@@ -232,7 +247,11 @@ pub fn escalations_for_vault(engine: &Engine, vault: &Vault) -> Vec<Finding> {
 }
 
 /// [`escalations_for_vault`], on two threads from `parallel_from` candidates on.
-fn findings_for_vault(engine: &Engine, vault: &Vault, parallel_from: usize) -> Vec<Finding> {
+pub(crate) fn findings_for_vault(
+    engine: &Engine,
+    vault: &Vault,
+    parallel_from: usize,
+) -> Vec<Finding> {
     let target = engine.target(&vault.scope);
     // Only an identity one of whose roles can grant a lever (or might: a missing role definition) can
     // have a finding; the others' lever decisions are all "denied".
@@ -261,7 +280,7 @@ fn findings_for_vault(engine: &Engine, vault: &Vault, parallel_from: usize) -> V
 }
 
 /// The number of candidates from which [`escalations_for_vault`] splits its work between two threads.
-const PARALLEL_FROM: usize = 512;
+pub(crate) const PARALLEL_FROM: usize = 512;
 
 /// [`escalations_for_vault`] restricted to `candidates` (what-if re-examines only the identities whose
 /// decisions can have changed). A candidate counts when it is one of the vault's grant holders or inside
@@ -293,7 +312,7 @@ pub fn escalations_for_vault_among(
     findings_among(engine, vault, &target, ids)
 }
 
-fn findings_among<'a>(
+pub(crate) fn findings_among<'a>(
     engine: &Engine<'a>,
     vault: &Vault,
     target: &Target<'a>,
@@ -372,6 +391,36 @@ fn push_findings(
     {
         push(Technique::TemplateDeployment, v);
     }
+}
+
+/// The self-grant paths that would give `principal_id` a data operation it lacks at `scope` (a vault or an
+/// item in it): what `check` reports beside a decision that is not "allowed". Management actions and scopes
+/// outside vaults have none.
+pub fn self_grants(
+    engine: &Engine,
+    principal_id: &str,
+    scope: &Scope,
+    action: &catalog::Action,
+) -> Vec<Finding> {
+    if action.plane != Plane::Data {
+        return Vec::new();
+    }
+    let Some(vault) = scope
+        .vault()
+        .and_then(|v| engine.index.vault.get(v.key()))
+        .and_then(|&i| engine.snapshot.vaults.get(i))
+    else {
+        return Vec::new();
+    };
+    let candidates = BTreeSet::from([principal_id.to_ascii_lowercase()]);
+    escalations_for_vault_among(engine, vault, &candidates)
+        .into_iter()
+        .filter(|f| {
+            f.lacks
+                .iter()
+                .any(|op| op.eq_ignore_ascii_case(&action.label))
+        })
+        .collect()
 }
 
 /// Findings for every vault at or below `scope` (all vaults when `None`).

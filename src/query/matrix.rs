@@ -211,3 +211,40 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
         rows,
     }
 }
+
+/// The matrix as calls from `origin` see it: data-plane cells pass each vault's network rules as `check`
+/// applies them (a blocked call is denied, an undecidable one makes a grant "unknown"); management cells
+/// never do.
+pub fn through_network(engine: &Engine, m: &mut Matrix, origin: &crate::eval::Origin) {
+    let vault_of = |id: &str| {
+        let scope = Scope::parse(id).ok()?;
+        engine
+            .index
+            .vault
+            .get(scope.key())
+            .and_then(|&i| engine.snapshot.vaults.get(i))
+    };
+    let subject_vault = vault_of(&m.subject);
+    for row in &mut m.rows {
+        let Some(vault) = subject_vault.or_else(|| vault_of(&row.id)) else {
+            continue;
+        };
+        let net = crate::eval::network::admits(&vault.network, origin);
+        for cell in &mut row.cells {
+            for (op, d) in &mut cell.decisions {
+                let data = catalog::operations()
+                    .iter()
+                    .any(|o| o.name == *op && o.plane == Plane::Data);
+                match net.allowed {
+                    Some(false) if data => *d = Decision::Denied,
+                    None if data && d.grants_something() => *d = Decision::Unknown,
+                    _ => {}
+                }
+            }
+            let count = |want: Decision| cell.decisions.iter().filter(|(_, d)| *d == want).count();
+            cell.allowed = count(Decision::Allowed);
+            cell.conditional = count(Decision::Conditional);
+            cell.unknown = count(Decision::Unknown);
+        }
+    }
+}

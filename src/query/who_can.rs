@@ -7,11 +7,13 @@ use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::eval::bulk::TargetRows;
 use crate::eval::fast::RowKey;
-use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
-use crate::model::{AccessPolicy, PrincipalKind, Scope};
+use crate::eval::{
+    Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
+};
+use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault};
 use crate::query::halves::in_halves;
-use crate::query::reach::{Grants, holders, reached};
+use crate::query::reach::{Grants, holders, identities, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]
@@ -102,6 +104,38 @@ pub struct WhoCan {
     /// What the list cannot show: a vault whose properties the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<String>,
+    /// Identities that cannot do it now but hold a PIM eligibility that would grant it once activated
+    /// (decision as it stands, with the eligibilities in `eligible`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eligible: Vec<EligibleEntry>,
+    /// At a vault: identities not listed above that can do it on some of its items, through grants made at
+    /// the items themselves ("on N items").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_items: Vec<ItemsEntry>,
+}
+
+/// An identity that can do it on some items of the vault only.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsEntry {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    /// The items, with the decision on each.
+    pub items: Vec<(String, Decision)>,
+}
+
+/// An identity that could do it after activating a PIM eligibility.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EligibleEntry {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub decision: Decision,
+    pub eligible: Vec<Grant>,
 }
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
@@ -135,6 +169,16 @@ pub(crate) fn grant_holders(
 }
 
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
+    who_can_from(engine, scope, action, None)
+}
+
+/// [`who_can`] for calls from `origin`: data-plane answers pass the vault's network rules, as `check`'s do.
+pub fn who_can_from(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+) -> Result<WhoCan, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
     let vault = match (action.plane, target.vault) {
@@ -150,7 +194,17 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
             .unwrap_or_default();
         (principals, findings)
     });
-    let principals = principals?;
+    let mut principals = principals?;
+    if let (Some(origin), Some(vault)) = (origin, vault) {
+        through_network(&mut principals, vault, origin);
+    }
+    let eligible = eligible_entries(engine, &target, action, &principals);
+    let on_items = match (vault, scope.kind()) {
+        (Some(v), crate::model::ScopeKind::Vault) => {
+            item_entries(engine, v, action, &principals, origin)
+        }
+        _ => Vec::new(),
+    };
     let allowed: FxHashSet<&str> = principals
         .iter()
         .filter(|p| p.decision == Decision::Allowed)
@@ -175,7 +229,121 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
                 )]
             })
             .unwrap_or_default(),
+        eligible,
+        on_items,
     })
+}
+
+/// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
+fn item_entries(
+    engine: &Engine,
+    vault: &Vault,
+    action: &Action,
+    listed: &[WhoCanEntry],
+    origin: Option<&Origin>,
+) -> Vec<ItemsEntry> {
+    let prefix = format!("{}/", vault.scope.key());
+    let mut holders: Vec<(String, Option<String>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for (key, list) in &engine.index.assignments_at {
+        if !key.starts_with(&prefix) {
+            continue;
+        }
+        for a in list
+            .iter()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+        {
+            holders.push((a.principal_id.clone(), None));
+            scopes.push(a.scope.clone());
+        }
+    }
+    if holders.is_empty() {
+        return Vec::new();
+    }
+    scopes.sort_by(|a, b| a.key().cmp(b.key()));
+    scopes.dedup();
+    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
+    let mut out: Vec<ItemsEntry> = identities(engine, &holders)
+        .into_iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .filter_map(|(id, _)| {
+            let subject = engine.subject(&id);
+            let items: Vec<(String, Decision)> = scopes
+                .iter()
+                .filter_map(|scope| {
+                    let target = engine.target(scope);
+                    let v = engine.check(&subject, &target, action, None, origin).ok()?;
+                    (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v.decision))
+                })
+                .collect();
+            (!items.is_empty()).then_some(ItemsEntry {
+                id: subject.principal.id.clone(),
+                display_name: subject.principal.display_name.clone(),
+                kind: subject.principal.kind,
+                items,
+            })
+        })
+        .collect();
+    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
+    out
+}
+
+/// The vault's network rules applied to every entry, as `check` applies them to one verdict: a blocked call
+/// is denied (and leaves the list), an undecidable one makes a grant "unknown".
+fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Origin) {
+    let net = network::admits(&vault.network, origin);
+    match net.allowed {
+        Some(false) => principals.clear(),
+        None => {
+            for p in principals.iter_mut() {
+                if p.decision.grants_something() {
+                    p.unknown_because.push(format!("network: {}", net.reason));
+                    p.decision = Decision::Unknown;
+                }
+            }
+        }
+        Some(true) => {}
+    }
+}
+
+/// Identities reached by a PIM eligibility at or above the target, not listed as able to do it, whose
+/// eligibility would grant it once activated.
+fn eligible_entries(
+    engine: &Engine,
+    target: &Target,
+    action: &Action,
+    listed: &[WhoCanEntry],
+) -> Vec<EligibleEntry> {
+    let holders: Vec<(String, Option<String>)> = target
+        .ancestry
+        .scopes
+        .iter()
+        .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
+        .flatten()
+        .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
+        .map(|e| (e.principal_id.clone(), None))
+        .collect();
+    if holders.is_empty() {
+        return Vec::new();
+    }
+    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
+    let mut out: Vec<EligibleEntry> = identities(engine, &holders)
+        .into_iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .filter_map(|(id, _)| {
+            let subject = engine.subject(&id);
+            let v = engine.check(&subject, target, action, None, None).ok()?;
+            (!v.eligible.is_empty()).then_some(EligibleEntry {
+                id: v.principal.id,
+                display_name: v.principal.display_name,
+                kind: v.principal.kind,
+                decision: v.decision,
+                eligible: v.eligible,
+            })
+        })
+        .collect();
+    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
+    out
 }
 
 /// Every identity whose decision is not "denied", with its verdict, sorted by name. From `parallel_from`

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench --bench engine                          # small tenant: 1k principals, 50 vaults, 2k assignments
 //! KVACCESS_BENCH_LARGE=1 cargo bench --bench engine   # also large: 100k principals, 10k vaults, 200k assignments
+//! KVACCESS_BENCH_LARGE=xl cargo bench --bench engine  # and extra-large (500k, 20k, 1M): load memory, escalations
 //! cargo bench --bench engine -- check                 # divan filters work as usual
 //! ```
 //!
@@ -22,6 +23,7 @@ use std::time::Instant;
 use kvaccess::catalog::{self, Action, Plane};
 use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
+use kvaccess::query::grouped::escalations::escalation_groups;
 use kvaccess::query::{matrix_for_principal, matrix_for_vault, who_can};
 use kvaccess::snapshot;
 use kvaccess::synth::{Rng, SynthSpec, generate};
@@ -316,6 +318,23 @@ fn probe(mode: &str, file: &Path) {
             println!("{base} {peak} {rss}");
             black_box(&value);
         }
+        "escalations" => {
+            // `kvaccess escalations -o json` end to end, the output counted instead of written.
+            let started = Instant::now();
+            let snapshot = snapshot::load_file(file).unwrap_or_default();
+            let engine = Engine::new(&snapshot);
+            let answer = escalation_groups(&engine, None);
+            let mut bytes = Counting(0);
+            let _ = serde_json::to_writer(&mut bytes, &answer);
+            let seconds = started.elapsed().as_secs_f64();
+            let (peak, rss) = memory_kb();
+            println!(
+                "{base} {peak} {rss} {} {seconds} {} {}",
+                bytes.0,
+                answer.groups.len(),
+                answer.findings
+            );
+        }
         _ => {
             let snapshot = snapshot::load_file(file).unwrap_or_default();
             let engine = Engine::new(&snapshot);
@@ -323,6 +342,48 @@ fn probe(mode: &str, file: &Path) {
             println!("{base} {peak} {rss}");
             black_box(&engine);
         }
+    }
+}
+
+/// A writer that only counts.
+struct Counting(usize);
+
+impl std::io::Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Tenant-wide grouped escalations end to end in a child process (time, peak RSS, output size), against
+/// the bare `serde_json::Value` parse of the same file measured just before in this run.
+fn measure_escalations(name: &str, tenant: &Tenant) {
+    let bytes = tenant.text.len() as f64;
+    let started = Instant::now();
+    let value: serde_json::Value = serde_json::from_str(&tenant.text).unwrap_or_default();
+    let parse = started.elapsed().as_secs_f64();
+    drop(value);
+    let exe = std::env::current_exe().unwrap_or_default();
+    let out = Command::new(&exe)
+        .env(PROBE_ENV, format!("escalations:{}", tenant.file.display()))
+        .output();
+    let Ok(out) = out else { return };
+    let fields: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    if let [_, peak, _, size, seconds, groups, findings] = fields[..] {
+        eprintln!(
+            "escalations {name:5} tenant-wide: {seconds:.2} s end to end ({:.2}x the bare Value parse of {parse:.2} s), peak RSS {:.1} MB ({:.2}x the {:.1} MB file), {groups} groups for {findings} findings, JSON {:.1} MB",
+            seconds / parse,
+            peak * 1024.0 / 1e6,
+            peak * 1024.0 / bytes,
+            bytes / 1e6,
+            size / 1e6,
+        );
     }
 }
 
@@ -532,8 +593,16 @@ fn main() {
     }
     if !test_mode {
         measure_memory("small", &SMALL);
+        measure_escalations("small", &SMALL);
         if large {
             measure_memory("large", &LARGE);
+            measure_escalations("large", &LARGE);
+        }
+        if std::env::var(LARGE_ENV).is_ok_and(|v| v == "xl") {
+            // 500k principals, 20k vaults, 1M role assignments: built only on request (a 1 GB file).
+            let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, SEED));
+            measure_memory("xl", &xl);
+            measure_escalations("xl", &xl);
         }
     }
     if std::env::var_os("KVACCESS_BENCH_CPU").is_some_and(|v| v != "0") && !test_mode {
@@ -652,6 +721,12 @@ macro_rules! suite {
             #[divan::bench($($query)*)]
             fn matrix_for_vault_busy() -> usize {
                 matrix_for_vault(&$tenant.engine, &$tenant.busy_vault).map_or(0, |m| m.rows.len())
+            }
+
+            /// Every vault's self-escalation paths, grouped by grant.
+            #[divan::bench($($slow)*)]
+            fn escalations_grouped_tenant_wide() -> usize {
+                escalation_groups(&$tenant.engine, None).groups.len()
             }
 
             /// One user across every vault in the tenant.

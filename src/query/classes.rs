@@ -1,0 +1,375 @@
+//! Identities that the same holders reach at a vault get the same answer there, but for who they are: the
+//! row the engine decides from is made of the grants and deny assignments naming the identity or one of its
+//! groups. So a tenant-wide question need not ask every identity at every vault. Identities are sorted into
+//! classes by the set of holders (principals named by a grant, a deny assignment or an access-policy entry)
+//! that reach them, level by level down the scope tree: once for a subscription (with everything above it),
+//! refined for each resource group and then each vault by the few identities that the holders at that level
+//! reach. One member of each class is asked; its answer stands for the class, with the class's size.
+
+use rustc_hash::FxHashMap;
+
+use crate::eval::Engine;
+use crate::model::{Scope, Vault};
+
+/// An identity: its position in the snapshot's principals.
+pub(crate) type Ident = u32;
+
+/// A class: the sorted holders (interned) that reach its members.
+pub(crate) type Class = u32;
+
+/// Which holders a level counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counted<R, L> {
+    /// Whether an assignment of this role definition (`None`: definition missing) can change the answer.
+    pub role_matters: R,
+    /// Whether it can open the answer at all: classes that no such holder reaches are left out.
+    pub role_opens: L,
+}
+
+/// One level's classes: the identities whose class was set at this level, and the size of every class.
+#[derive(Debug, Default)]
+struct Level {
+    key: String,
+    class_of: FxHashMap<Ident, Class>,
+    counts: FxHashMap<Class, u32>,
+    /// Holders whose grants at this level open the answer.
+    opening: Vec<u32>,
+}
+
+/// The classes of identities at the vaults of one run, one subscription and resource group at a time.
+pub(crate) struct Classes<'e, 'a, R, L> {
+    engine: &'e Engine<'a>,
+    counted: Counted<R, L>,
+    /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
+    node_ident: Vec<Option<Ident>>,
+    holder: FxHashMap<&'a str, u32>,
+    sets: FxHashMap<Box<[u32]>, Class>,
+    set_of: Vec<Box<[u32]>>,
+    seen: Vec<u32>,
+    stamp: u32,
+    subscription: Level,
+    /// The subscription level's members by class.
+    members: FxHashMap<Class, Vec<Ident>>,
+    group: Level,
+    vault: Level,
+}
+
+/// One class at a vault.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AtVault {
+    pub class: Class,
+    pub size: u32,
+    /// One member.
+    pub member: Ident,
+    /// Whether holders at the vault itself reach it (else its members hold nothing at the vault itself).
+    pub touched_here: bool,
+}
+
+impl<'e, 'a, R, L> Classes<'e, 'a, R, L>
+where
+    R: Fn(Option<usize>) -> bool,
+    L: Fn(Option<usize>) -> bool,
+{
+    pub fn new(engine: &'e Engine<'a>, counted: Counted<R, L>) -> Self {
+        let graph = engine.index.memberships();
+        let node_ident = graph
+            .ids()
+            .map(|id| {
+                if engine.is_group(id) {
+                    return None;
+                }
+                engine
+                    .index
+                    .principal
+                    .get(id)
+                    .and_then(|&i| u32::try_from(i).ok())
+            })
+            .collect();
+        Self {
+            engine,
+            counted,
+            node_ident,
+            holder: FxHashMap::default(),
+            sets: FxHashMap::default(),
+            set_of: Vec::new(),
+            seen: Vec::new(),
+            stamp: 0,
+            subscription: Level::default(),
+            members: FxHashMap::default(),
+            group: Level::default(),
+            vault: Level::default(),
+        }
+    }
+
+    /// The principal id of an identity.
+    pub fn id(&self, ident: Ident) -> &'a str {
+        let s: &'a crate::model::Snapshot = self.engine.snapshot;
+        s.principals
+            .get(ident as usize)
+            .map_or("", |p| p.id.as_str())
+    }
+
+    fn intern_holder(&mut self, id: &'a str) -> u32 {
+        let next = self.holder.len() as u32;
+        *self.holder.entry(id).or_insert(next)
+    }
+
+    fn intern_set(&mut self, set: Vec<u32>) -> Class {
+        if let Some(&c) = self.sets.get(set.as_slice()) {
+            return c;
+        }
+        let c = self.set_of.len() as Class;
+        let set: Box<[u32]> = set.into_boxed_slice();
+        self.set_of.push(set.clone());
+        self.sets.insert(set, c);
+        c
+    }
+
+    /// The identities a holder stands for: itself, or everything inside the group (transitively).
+    fn identities_of(&mut self, id: &str, out: &mut Vec<Ident>) {
+        let engine = self.engine;
+        if !engine.is_group(id) {
+            if let Some(&i) = engine.index.principal.get(id)
+                && let Ok(i) = u32::try_from(i)
+            {
+                out.push(i);
+            }
+            return;
+        }
+        let graph = engine.index.memberships();
+        let Some(node) = graph.node(id) else {
+            return;
+        };
+        self.stamp += 1;
+        for m in graph.members_below(&[node], &mut self.seen, self.stamp) {
+            if let Some(Some(i)) = self.node_ident.get(m as usize) {
+                out.push(*i);
+            }
+        }
+    }
+
+    /// The holders named at `scope` (role assignments that count, deny assignments; the vault's access-policy
+    /// entries when it is one), interned.
+    fn holders_at(
+        &mut self,
+        scope: &Scope,
+        vault: Option<&'a Vault>,
+        opening: &mut Vec<u32>,
+    ) -> Vec<(u32, &'a str)> {
+        let engine = self.engine;
+        let mut named: Vec<&'a str> = Vec::new();
+        for (_, a) in engine.assignments_at(scope) {
+            let role = engine
+                .index
+                .role_definition
+                .get(&a.role_definition_guid)
+                .copied();
+            if (self.counted.role_matters)(role) {
+                named.push(&a.principal_id);
+            }
+            if (self.counted.role_opens)(role) {
+                let h = self.intern_holder(&a.principal_id);
+                opening.push(h);
+            }
+        }
+        for (_, d) in engine.denies_at(scope) {
+            named.extend(d.principals.iter().map(String::as_str));
+            named.extend(d.exclude_principals.iter().map(String::as_str));
+        }
+        for e in vault.into_iter().flat_map(|v| &v.access_policies) {
+            named.push(&e.object_id);
+        }
+        named.sort_unstable();
+        named.dedup();
+        named
+            .into_iter()
+            .map(|id| (self.intern_holder(id), id))
+            .collect()
+    }
+
+    /// Which of `holders` reach each identity they reach.
+    fn touched(&mut self, holders: &[(u32, &'a str)]) -> FxHashMap<Ident, Vec<u32>> {
+        let mut touched: FxHashMap<Ident, Vec<u32>> = FxHashMap::default();
+        let mut below = Vec::new();
+        for &(h, id) in holders {
+            below.clear();
+            self.identities_of(id, &mut below);
+            for &i in &below {
+                touched.entry(i).or_default().push(h);
+            }
+        }
+        touched
+    }
+
+    /// The class of `ident` once `added` holders reach it too, from its class `before`.
+    fn refine(&mut self, before: Option<Class>, mut added: Vec<u32>) -> Class {
+        if let Some(b) = before.and_then(|b| self.set_of.get(b as usize)) {
+            added.extend_from_slice(b);
+        }
+        added.sort_unstable();
+        added.dedup();
+        self.intern_set(added)
+    }
+
+    /// Builds the subscription level (the subscription and everything above it).
+    fn enter_subscription(&mut self, sub: &Scope) {
+        let ancestry = self.engine.index.ancestry(sub);
+        let mut holders = Vec::new();
+        let mut opening = Vec::new();
+        for scope in &ancestry.scopes {
+            holders.extend(self.holders_at(scope, None, &mut opening));
+        }
+        let touched = self.touched(&holders);
+        let mut level = Level {
+            key: sub.key().to_string(),
+            opening,
+            ..Level::default()
+        };
+        let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
+        let mut touched: Vec<(Ident, Vec<u32>)> = touched.into_iter().collect();
+        touched.sort_unstable_by_key(|(i, _)| *i);
+        for (i, hs) in touched {
+            let c = self.refine(None, hs);
+            level.class_of.insert(i, c);
+            *level.counts.entry(c).or_default() += 1;
+            members.entry(c).or_default().push(i);
+        }
+        self.subscription = level;
+        self.members = members;
+        self.group = Level::default();
+    }
+
+    /// A level below `parent`, refined by the holders at `scope`.
+    fn below(&mut self, scope: &Scope, vault: Option<&'a Vault>, parent: Parent) -> Level {
+        let mut opening = Vec::new();
+        let holders = self.holders_at(scope, vault, &mut opening);
+        let touched = self.touched(&holders);
+        let mut level = Level {
+            key: scope.key().to_string(),
+            opening,
+            class_of: FxHashMap::default(),
+            counts: match parent {
+                Parent::Subscription => self.subscription.counts.clone(),
+                Parent::Group => self.group.counts.clone(),
+            },
+        };
+        for (i, hs) in touched {
+            let before = self.class_at(i, parent);
+            let c = self.refine(before, hs);
+            if let Some(b) = before
+                && let Some(n) = level.counts.get_mut(&b)
+            {
+                *n -= 1;
+            }
+            *level.counts.entry(c).or_default() += 1;
+            level.class_of.insert(i, c);
+        }
+        level.counts.retain(|_, n| *n > 0);
+        level
+    }
+
+    fn class_at(&self, i: Ident, parent: Parent) -> Option<Class> {
+        let group = match parent {
+            Parent::Group => self.group.class_of.get(&i),
+            Parent::Subscription => None,
+        };
+        group
+            .or_else(|| self.subscription.class_of.get(&i))
+            .copied()
+    }
+
+    /// The classes at `vault` that a holder opening the answer reaches. `None` when the vault is not under
+    /// a resource group and subscription.
+    pub fn at(&mut self, vault: &'a Vault) -> Option<Vec<AtVault>> {
+        let group = vault.scope.structural_parent()?;
+        let sub = group.structural_parent()?;
+        if self.subscription.key != sub.key() {
+            self.enter_subscription(&sub);
+        }
+        if self.group.key != group.key() {
+            self.group = self.below(&group, None, Parent::Subscription);
+        }
+        self.vault = self.below(&vault.scope, Some(vault), Parent::Group);
+        let mut opening: Vec<u32> = [&self.subscription, &self.group, &self.vault]
+            .iter()
+            .flat_map(|l| l.opening.iter().copied())
+            .collect();
+        opening.sort_unstable();
+        opening.dedup();
+        let opens = |c: Class| {
+            self.set_of
+                .get(c as usize)
+                .is_some_and(|set| set.iter().any(|h| opening.binary_search(h).is_ok()))
+        };
+        let mut reps: FxHashMap<Class, Ident> = FxHashMap::default();
+        for (&i, &c) in self.vault.class_of.iter().chain(self.group.class_of.iter()) {
+            if self.class_here(i) == Some(c) {
+                let rep = reps.entry(c).or_insert(i);
+                *rep = (*rep).min(i);
+            }
+        }
+        let here: rustc_hash::FxHashSet<Class> = self.vault.class_of.values().copied().collect();
+        let mut out = Vec::new();
+        for (&c, &n) in &self.vault.counts {
+            if !opens(c) {
+                continue;
+            }
+            let rep = reps.get(&c).copied().or_else(|| {
+                self.members
+                    .get(&c)?
+                    .iter()
+                    .copied()
+                    .find(|&i| self.class_here(i) == Some(c))
+            });
+            if let Some(member) = rep {
+                out.push(AtVault {
+                    class: c,
+                    size: n,
+                    member,
+                    touched_here: here.contains(&c),
+                });
+            }
+        }
+        out.sort_unstable_by(|a, b| b.size.cmp(&a.size).then(a.member.cmp(&b.member)));
+        Some(out)
+    }
+
+    /// The resource group the current vault is in (its key): classes untouched at their vault mean the same
+    /// at every vault of it.
+    pub fn group_key(&self) -> &str {
+        &self.group.key
+    }
+
+    /// The class of `i` at the current vault.
+    fn class_here(&self, i: Ident) -> Option<Class> {
+        self.vault
+            .class_of
+            .get(&i)
+            .or_else(|| self.group.class_of.get(&i))
+            .or_else(|| self.subscription.class_of.get(&i))
+            .copied()
+    }
+
+    /// The members of class `c` at the current vault (the one [`Classes::at`] last answered), ascending.
+    pub fn members_here(&self, c: Class) -> Vec<Ident> {
+        let mut out: Vec<Ident> = self
+            .members
+            .get(&c)
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(self.group.class_of.keys().copied())
+            .chain(self.vault.class_of.keys().copied())
+            .filter(|&i| self.class_here(i) == Some(c))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Parent {
+    Subscription,
+    Group,
+}

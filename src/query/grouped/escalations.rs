@@ -1,0 +1,539 @@
+//! Self-escalation paths grouped by the grant that opens them. Each vault's identities are sorted into
+//! classes (see [`crate::query::classes`]); one member per class is asked, and its findings stand for the
+//! class. Nothing of size identity × vault × technique is held: a run keeps the groups, each with its vaults
+//! and counts, and the classes of one subscription at a time.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::{Cover, Holder, Layout};
+use crate::eval::{Decision, Engine, PrincipalRef};
+use crate::model::{Scope, Vault};
+use crate::query::classes::{Classes, Counted};
+use crate::query::escalation::{
+    Finding, PARALLEL_FROM, Technique, findings_among, findings_for_vault, gainable, levers,
+};
+
+/// Everything a finding says but who and where: findings with equal keys form one group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    technique: &'static str,
+    grant: String,
+    holder: Option<String>,
+    decision: Decision,
+    condition: Option<String>,
+    unknown_because: Vec<String>,
+}
+
+impl Key {
+    fn of(f: &Finding) -> Self {
+        Self {
+            technique: f.technique.as_str(),
+            grant: f.grant.clone(),
+            holder: f.holder.clone(),
+            decision: f.decision,
+            condition: f.condition.clone(),
+            unknown_because: f.unknown_because.clone(),
+        }
+    }
+}
+
+/// Identities that can grant themselves data access through one grant, by one technique.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationGroup {
+    pub technique: Technique,
+    /// The principal the lever grant names; `None` when no grant is known (an unknown finding).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<Holder>,
+    /// The role assignment that opens the path.
+    pub grant: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_scope: Option<String>,
+    pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The data operations they stand to gain (each what it lacks now; see `gainsVary`), by object kind:
+    /// `"all"` for every operation of the kind, else the list.
+    #[serde(serialize_with = "super::by_kind")]
+    pub gains: Vec<&'static str>,
+    /// Some identities of the group stand to gain less than `gains` (they hold part of it already).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gains_vary: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
+    /// Vaults covered.
+    pub vaults: usize,
+    /// The fewest and the most identities with the finding at one of those vaults.
+    pub identities_per_vault: (u32, u32),
+    /// (identity, vault) pairs: the findings of the flat answer this group stands for.
+    pub findings: usize,
+    pub covers: Vec<Cover>,
+    #[serde(skip)]
+    key: Key,
+    /// Positions (in the run's vault list) of the vaults covered.
+    #[serde(skip)]
+    at: Vec<u32>,
+}
+
+/// The grouped answer of `kvaccess escalations`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationGroups {
+    /// The scope asked about (`/`: the whole tenant).
+    pub scope: String,
+    pub vaults_examined: usize,
+    /// Findings of the flat answer, in total.
+    pub findings: usize,
+    pub groups: Vec<EscalationGroup>,
+}
+
+/// The vaults at or below `scope` (all when `None`), in scope order so that a subscription's and a
+/// resource group's vaults come together.
+fn vaults_in<'a>(engine: &Engine<'a>, scope: Option<&Scope>) -> Vec<&'a Vault> {
+    let s: &'a crate::model::Snapshot = engine.snapshot;
+    let mut vaults: Vec<&'a Vault> = s
+        .vaults
+        .iter()
+        .filter(|v| scope.is_none_or(|sc| engine.index.ancestry(&v.scope).contains(sc.key())))
+        .collect();
+    vaults.sort_by(|a, b| a.scope.key().cmp(b.scope.key()));
+    vaults
+}
+
+/// Whether a role definition (`None`: missing) can change a lever's or a data operation's decision.
+fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
+    role.is_none_or(|r| {
+        levers().iter().any(|a| engine.role_may_grant(r, a))
+            || engine.role_grants_any(r, crate::catalog::Plane::Data)
+    })
+}
+
+/// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
+/// `count` identities.
+struct Seen<'f> {
+    at: u32,
+    finding: &'f Finding,
+    count: u32,
+}
+
+/// Ids that grants name but the directory lacks, each with the groups the memberships list it in: their
+/// memberships are unknown, so they are asked on their own wherever a role assignment names them or one of
+/// those groups (as the flat answer asks them).
+fn dangling(engine: &Engine) -> Vec<(String, Vec<String>)> {
+    let mut ids: Vec<(String, Vec<String>)> = engine
+        .index
+        .referenced_ids
+        .iter()
+        .filter(|id| !engine.is_group(id))
+        .map(|id| {
+            let set = engine.index.principal_set(id);
+            (id.clone(), set.ids().map(String::from).collect())
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Whether a role assignment at or above the target names one of `ids`.
+fn named_at(engine: &Engine, target: &crate::eval::Target, ids: &[String]) -> bool {
+    ids.iter().any(|id| {
+        engine
+            .index
+            .assignments_of
+            .get(id.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+            .any(|a| target.ancestry.contains(a.scope.key()))
+    })
+}
+
+/// Visits the findings at every vault of `vaults` (or only at positions in `only`, ascending), class by
+/// class. `visit` gets the finding, and a function listing the identities it stands for.
+fn walk<'a>(
+    engine: &Engine<'a>,
+    vaults: &[&'a Vault],
+    only: Option<&[u32]>,
+    mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
+) {
+    let counted = Counted {
+        role_matters: |role| role_matters(engine, role),
+        role_opens: |role: Option<usize>| {
+            role.is_none_or(|r| levers().iter().any(|a| engine.role_may_grant(r, a)))
+        },
+    };
+    let mut classes = Classes::new(engine, counted);
+    let dangling = dangling(engine);
+    let directory_gaps = engine.directory_gaps();
+    // Findings of classes untouched at their vault, by (class, vault flags): the same at every vault of a
+    // resource group but for the vault.
+    let mut cache: FxHashMap<(u32, [bool; 3]), Vec<Finding>> = FxHashMap::default();
+    let mut cache_group = String::new();
+    for (at, vault) in (0u32..).zip(vaults.iter().copied()) {
+        if only.is_some_and(|o| o.binary_search(&at).is_err()) {
+            continue;
+        }
+        let target = engine.target(&vault.scope);
+        // Where answers may be unknown whatever an identity holds, every identity is asked on its own.
+        let each_alone = directory_gaps
+            || target.ancestry.unplaced_subscription
+            || engine.has_gap(&target.ancestry, "roleassignments");
+        let by_class = if each_alone { None } else { classes.at(vault) };
+        let Some(by_class) = by_class else {
+            for f in findings_for_vault(engine, vault, PARALLEL_FROM) {
+                let id = f.principal.id.clone();
+                let seen = Seen {
+                    at,
+                    finding: &f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
+            }
+            continue;
+        };
+        if cache_group != classes.group_key() {
+            cache.clear();
+            cache_group = classes.group_key().to_string();
+        }
+        let flags = [
+            vault.rbac_authorization,
+            vault.enabled_for_template_deployment,
+            vault.purge_protection,
+        ];
+        let cacheable = engine.denies_at(&vault.scope).next().is_none()
+            && !engine.index.errors_at.contains_key(vault.scope.key());
+        let mut asked: Vec<String> = Vec::new();
+        for c in &by_class {
+            if !(cacheable && !c.touched_here && cache.contains_key(&(c.class, flags))) {
+                asked.push(classes.id(c.member).to_string());
+            }
+        }
+        asked.extend(
+            dangling
+                .iter()
+                .filter(|(_, ids)| named_at(engine, &target, ids))
+                .map(|(id, _)| id.clone()),
+        );
+        let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
+        for f in findings_among(engine, vault, &target, asked.into_iter()) {
+            found.entry(f.principal.id.clone()).or_default().push(f);
+        }
+        for c in &by_class {
+            let id = classes.id(c.member);
+            let key = (c.class, flags);
+            let list = match found.remove(id) {
+                Some(list) => list,
+                None if cacheable && !c.touched_here => match cache.get(&key) {
+                    Some(list) => list
+                        .iter()
+                        .map(|f| {
+                            let mut f = f.clone();
+                            f.vault_id = vault.scope.id().to_string();
+                            f
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            for f in &list {
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: c.size,
+                };
+                visit(seen, &mut || {
+                    classes
+                        .members_here(c.class)
+                        .into_iter()
+                        .map(|i| classes.id(i).to_string())
+                        .collect()
+                });
+            }
+            if cacheable && !c.touched_here && !cache.contains_key(&key) {
+                cache.insert(key, list);
+            }
+        }
+        for list in found.values() {
+            for f in list {
+                let id = f.principal.id.clone();
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
+            }
+        }
+    }
+}
+
+/// The position of each gainable operation (by the address of its catalog name: findings name operations
+/// as the catalog's own strings), for sets of operations as bit masks.
+fn gain_bits() -> &'static FxHashMap<usize, u64> {
+    static BITS: std::sync::OnceLock<FxHashMap<usize, u64>> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        gainable()
+            .iter()
+            .zip(0u32..64)
+            .map(|((name, _), i)| (name.as_ptr() as usize, 1u64 << i))
+            .collect()
+    })
+}
+
+fn mask(ops: &[&'static str]) -> Option<u64> {
+    let bits = gain_bits();
+    ops.iter()
+        .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
+        .try_fold(0u64, |m, b| Some(m | b?))
+}
+
+/// A hash of a finding's key, computed without copying it.
+fn key_hash(f: &Finding) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    f.technique.as_str().hash(&mut h);
+    f.grant.hash(&mut h);
+    f.holder.hash(&mut h);
+    f.decision.hash(&mut h);
+    f.condition.hash(&mut h);
+    f.unknown_because.hash(&mut h);
+    h.finish()
+}
+
+impl Key {
+    fn is_of(&self, f: &Finding) -> bool {
+        self.technique == f.technique.as_str()
+            && self.grant == f.grant
+            && self.holder == f.holder
+            && self.decision == f.decision
+            && self.condition == f.condition
+            && self.unknown_because == f.unknown_because
+    }
+}
+
+/// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
+/// and technique that open them.
+pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
+    let vaults = vaults_in(engine, scope);
+    let mut index: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    let mut groups: Vec<EscalationGroup> = Vec::new();
+    // Per group: (vault, identities) and the gains seen, as bit masks when every operation has a bit.
+    let mut counts: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut masks: Vec<(Option<u64>, bool)> = Vec::new();
+    walk(engine, &vaults, None, |seen, _| {
+        let f = seen.finding;
+        let slot = index.entry(key_hash(f)).or_default();
+        let found = slot
+            .iter()
+            .copied()
+            .find(|&g| groups.get(g).is_some_and(|x| x.key.is_of(f)));
+        let g = found.unwrap_or_else(|| {
+            groups.push(EscalationGroup {
+                technique: f.technique,
+                holder: None,
+                grant: f.grant.clone(),
+                role_name: f.role_name.clone(),
+                grant_scope: f.grant_scope.clone(),
+                decision: f.decision,
+                condition: f.condition.clone(),
+                gains: f.lacks.clone(),
+                gains_vary: false,
+                unknown_because: f.unknown_because.clone(),
+                vaults: 0,
+                identities_per_vault: (0, 0),
+                findings: 0,
+                covers: Vec::new(),
+                key: Key::of(f),
+                at: Vec::new(),
+            });
+            counts.push(Vec::new());
+            masks.push((mask(&f.lacks), false));
+            slot.push(groups.len() - 1);
+            groups.len() - 1
+        });
+        match (masks.get_mut(g), mask(&f.lacks)) {
+            (Some((Some(m), vary)), Some(b)) => {
+                *vary |= *m != b;
+                *m |= b;
+            }
+            (Some(entry), _) => {
+                // An operation without a bit (never for catalog operations): compare the lists.
+                if let Some(group) = groups.get_mut(g)
+                    && group.gains != f.lacks
+                {
+                    entry.1 = true;
+                    for op in &f.lacks {
+                        if !group.gains.contains(op) {
+                            group.gains.push(op);
+                        }
+                    }
+                }
+                entry.0 = None;
+            }
+            _ => {}
+        }
+        if let Some(list) = counts.get_mut(g) {
+            match list.last_mut() {
+                Some(last) if last.0 == seen.at => last.1 += seen.count,
+                _ => list.push((seen.at, seen.count)),
+            }
+        }
+    });
+    let range = scope.map_or("/", |s| s.id());
+    let layout = Layout::new(&vaults, range);
+    let mut reach: FxHashMap<String, usize> = FxHashMap::default();
+    let mut total = 0;
+    let order = |op: &str| {
+        crate::catalog::operations()
+            .iter()
+            .position(|o| o.name == op)
+            .unwrap_or(usize::MAX)
+    };
+    for ((group, list), (m, vary)) in groups.iter_mut().zip(&counts).zip(&masks) {
+        if let Some(m) = m {
+            group.gains = gainable()
+                .iter()
+                .zip(0u32..)
+                .filter(|(_, i)| m & (1u64 << (*i).min(63)) != 0)
+                .map(|((name, _), _)| *name)
+                .collect();
+            group.gains_vary = *vary;
+        } else {
+            group.gains.sort_by_key(|op| order(op));
+            group.gains_vary = true;
+        }
+        group.vaults = list.len();
+        group.identities_per_vault = (
+            list.iter().map(|&(_, n)| n).min().unwrap_or(0),
+            list.iter().map(|&(_, n)| n).max().unwrap_or(0),
+        );
+        group.findings = list.iter().map(|&(_, n)| n as usize).sum();
+        group.covers = layout.covers(&vaults, list);
+        group.at = list.iter().map(|&(v, _)| v).collect();
+        total += group.findings;
+        group.holder = group.key.holder.as_deref().map(|id| {
+            let n = *reach
+                .entry(id.to_string())
+                .or_insert_with(|| identities_behind(engine, id));
+            Holder::new(engine, id, n)
+        });
+    }
+    groups.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(a.technique.as_str().cmp(b.technique.as_str()))
+            .then(a.grant.cmp(&b.grant))
+            .then(a.key.unknown_because.cmp(&b.key.unknown_because))
+    });
+    EscalationGroups {
+        scope: range.to_string(),
+        vaults_examined: vaults.len(),
+        findings: total,
+        groups,
+    }
+}
+
+/// How many identities `id` stands for: itself, or those inside the group.
+fn identities_behind(engine: &Engine, id: &str) -> usize {
+    if !engine.is_group(id) {
+        return 1;
+    }
+    crate::query::reach::identities(engine, &[(id.to_string(), None)]).len()
+}
+
+/// The flat answer, one finding per identity, vault and technique, handed to `row` as it is computed: the
+/// memory held is one subscription's classes, whatever the size of the answer. The order is by vault, then
+/// by class.
+pub fn each_escalation<E>(
+    engine: &Engine,
+    scope: Option<&Scope>,
+    mut row: impl FnMut(&Finding) -> Result<(), E>,
+) -> Result<(), E> {
+    let vaults = vaults_in(engine, scope);
+    let mut result = Ok(());
+    walk(engine, &vaults, None, |seen, members| {
+        if result.is_err() {
+            return;
+        }
+        let mut f = seen.finding.clone();
+        for id in members() {
+            if id != f.principal.id {
+                f.principal = principal_ref(engine, &id);
+            }
+            if let Err(e) = row(&f) {
+                result = Err(e);
+                return;
+            }
+        }
+    });
+    result
+}
+
+/// The principal as a finding names it (what [`Engine::subject`] would say, without its groups).
+fn principal_ref(engine: &Engine, id: &str) -> PrincipalRef {
+    let h = Holder::new(engine, id, 0);
+    PrincipalRef {
+        id: h.id,
+        display_name: h.display_name,
+        kind: h.kind,
+    }
+}
+
+/// The identities of one group, each with the number of its vaults, ascending by id: the group expanded.
+pub fn expand_group(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    group: &EscalationGroup,
+) -> Vec<(PrincipalRef, usize)> {
+    expand_groups(engine, answer, &[group])
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+/// [`expand_group`] for several groups of one answer, in one pass over their vaults.
+pub fn expand_groups(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    groups: &[&EscalationGroup],
+) -> Vec<Vec<(PrincipalRef, usize)>> {
+    let scope = (answer.scope != "/")
+        .then(|| Scope::parse(&answer.scope).ok())
+        .flatten();
+    let vaults = vaults_in(engine, scope.as_ref());
+    let mut at: Vec<u32> = groups.iter().flat_map(|g| g.at.iter().copied()).collect();
+    at.sort_unstable();
+    at.dedup();
+    let wanted: FxHashMap<&Key, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (&g.key, i))
+        .collect();
+    let mut seen: Vec<std::collections::BTreeMap<String, usize>> =
+        vec![Default::default(); groups.len()];
+    walk(engine, &vaults, Some(&at), |s, members| {
+        let Some(&i) = wanted.get(&Key::of(s.finding)) else {
+            return;
+        };
+        if groups
+            .get(i)
+            .is_some_and(|g| g.at.binary_search(&s.at).is_ok())
+            && let Some(seen) = seen.get_mut(i)
+        {
+            for id in members() {
+                *seen.entry(id).or_default() += 1;
+            }
+        }
+    });
+    seen.into_iter()
+        .map(|m| {
+            m.into_iter()
+                .map(|(id, n)| (principal_ref(engine, &id), n))
+                .collect()
+        })
+        .collect()
+}
