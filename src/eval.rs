@@ -14,6 +14,8 @@ pub mod rbac;
 mod subject;
 pub mod verdict;
 
+use std::sync::Arc;
+
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::model::{
@@ -27,9 +29,10 @@ pub use verdict::{
     Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
 };
 
-/// An evaluator over one borrowed snapshot, with its lookups built once.
-pub struct Engine<'a> {
-    pub snapshot: &'a Snapshot,
+/// An evaluator over one snapshot, which it owns (shared: the explorer's worker and a what-if world hold
+/// the same data), with its lookups built once.
+pub struct Engine {
+    pub snapshot: Arc<Snapshot>,
     pub index: Index,
     cache: fast::MatchCache,
 }
@@ -63,57 +66,26 @@ struct Part {
     notes: Vec<String>,
 }
 
-/// The lookups an [`Engine`] builds over a snapshot, owned on their own so they can be built on another
-/// thread (the explorer's worker, during a live fetch) and joined to the snapshot later.
-#[derive(Debug)]
-pub struct Lookups {
-    index: Index,
-    cache: fast::MatchCache,
-}
-
-impl Lookups {
-    pub fn build(snapshot: &Snapshot) -> Self {
+impl Engine {
+    /// Builds the lookups over `snapshot`, which the engine keeps.
+    pub fn new(snapshot: impl Into<Arc<Snapshot>>) -> Self {
+        let snapshot = snapshot.into();
         Self {
-            index: Index::build(snapshot),
-            cache: fast::MatchCache::build(snapshot),
-        }
-    }
-}
-
-impl<'a> Engine<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
-        Self::with_lookups(snapshot, Lookups::build(snapshot))
-    }
-
-    /// An engine from lookups built earlier over this same snapshot.
-    pub fn with_lookups(snapshot: &'a Snapshot, lookups: Lookups) -> Self {
-        Self {
+            index: Index::build(&snapshot),
+            cache: fast::MatchCache::build(&snapshot),
             snapshot,
-            index: lookups.index,
-            cache: lookups.cache,
-        }
-    }
-
-    /// Gives the lookups back, so the snapshot and its lookups can be kept without a borrow.
-    pub fn into_lookups(self) -> Lookups {
-        Lookups {
-            index: self.index,
-            cache: self.cache,
         }
     }
 
     fn rbac(&self) -> Rbac<'_> {
         Rbac {
-            snapshot: self.snapshot,
+            snapshot: &self.snapshot,
             index: &self.index,
         }
     }
 
     /// The role assignments made at exactly `scope` (not above it), with their positions in the snapshot.
-    pub fn assignments_at(
-        &self,
-        scope: &Scope,
-    ) -> impl Iterator<Item = (usize, &'a RoleAssignment)> {
+    pub fn assignments_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &RoleAssignment)> {
         let list = self.snapshot.role_assignments.as_slice();
         let at = self.index.assignments_at.get(scope.key());
         at.into_iter()
@@ -122,7 +94,7 @@ impl<'a> Engine<'a> {
     }
 
     /// The deny assignments made at exactly `scope`, with their positions in the snapshot.
-    pub fn denies_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &'a DenyAssignment)> {
+    pub fn denies_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &DenyAssignment)> {
         let list = self.snapshot.deny_assignments.as_slice();
         let at = self.index.denies_at.get(scope.key());
         at.into_iter()
@@ -130,7 +102,7 @@ impl<'a> Engine<'a> {
             .filter_map(move |&i| list.get(i).map(|d| (i, d)))
     }
 
-    pub fn target(&self, scope: &Scope) -> Target<'a> {
+    pub fn target(&self, scope: &Scope) -> Target<'_> {
         let vault = scope
             .vault()
             .and_then(|v| self.index.vault.get(v.key()))

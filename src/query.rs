@@ -39,7 +39,7 @@ pub struct Question {
 /// Resolves the question's words and decides it.
 pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let principal = resolve_principal(engine, &q.principal)?;
-    let scope = resolve_scope(engine.snapshot, &q.scope)?;
+    let scope = resolve_scope(&engine.snapshot, &q.scope)?;
     let action = catalog::resolve(&q.action)?;
     let via_app = q
         .via_app

@@ -51,7 +51,7 @@ pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
 pub use emit::az_commands;
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};
-pub use scenario::{Scenario, ScenarioEntry, summary, summary_lines};
+pub use scenario::{Evaluated, Scenario, ScenarioEntry, summary, summary_lines};
 
 /// One problem with one change: `changes[3].role: no role definition named …`.
 #[derive(Debug, Clone, PartialEq, Eq)]

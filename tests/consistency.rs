@@ -19,7 +19,7 @@ fn targets(s: &Snapshot) -> Vec<Scope> {
 }
 
 pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let mut ids: Vec<String> = s.principals.iter().map(|p| p.id.clone()).collect();
     ids.extend(engine.index.referenced_ids.iter().cloned());
     let apps: Vec<Option<String>> = std::iter::once(None)

@@ -382,7 +382,7 @@ fn decide(
     scope: &str,
     action: &str,
 ) -> Decision {
-    let engine = Engine::new(snapshot);
+    let engine = Engine::new(snapshot.clone());
     let subject = engine.subject(principal);
     let target = engine.target(&Scope::parse(scope).unwrap());
     let action = kvaccess::catalog::resolve(action).unwrap();

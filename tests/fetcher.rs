@@ -55,7 +55,7 @@ async fn fetch(mock: &MockAzureServer, request: FetchRequest) -> FetchOutcome {
 /// `query::check` for principals the directory data holds; the engine directly for the others (a
 /// principal whose directory object was not collected can still be asked about by object id).
 fn verdict(s: &Snapshot, principal: &str, scope: &str, action: &str) -> Decision {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     if query::resolve_principal(&engine, principal).is_err() {
         let subject = engine.subject(principal);
         let target = engine.target(&Scope::parse(scope).unwrap());

@@ -365,7 +365,7 @@ fn scopes(s: &Snapshot) -> Vec<Scope> {
 /// The whole comparison on a small tenant: every scope × every operation, every vault's matrix, every
 /// identity's matrix (directly and through each application).
 fn assert_everything(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let dir = Directory::new(s);
     let mut compared = 0;
     let mut cache = FindingCache::new();
@@ -418,7 +418,7 @@ fn synth(seed: u64, collection_errors: usize) -> Snapshot {
 
 /// Several vaults (both permission models), a resource group and a subscription, a handful of operations.
 fn assert_synth(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let dir = Directory::new(s);
     let mut compared = 0;
     let names = [
@@ -569,7 +569,7 @@ fn shared_rows_tenant() -> Snapshot {
 #[test]
 fn bulk_queries_match_the_reference_when_group_members_share_rows() {
     let s = shared_rows_tenant();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     // Members 5 and 6 hold exactly what the group holds: the same findings but for who they are.
     let (five, six) = (
         "77777777-0000-0000-0000-100000000005",

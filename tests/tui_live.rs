@@ -171,7 +171,7 @@ fn rebuilds_are_throttled_and_one_at_a_time() {
 fn partial_data_answers_unknown_still_collecting_never_denied() {
     // On the complete tenant, somebody is denied secrets/get on the RBAC vault…
     let complete = snapshot::demo();
-    let engine = Engine::new(&complete);
+    let engine = Arc::new(Engine::new(complete.clone()));
     let vault = complete
         .vaults
         .iter()
@@ -201,7 +201,7 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
     // …but while the same data is still being collected, none of them is: the answer is unknown, and says why.
     let mut partial = snapshot::demo();
     mark_still_collecting(&mut partial);
-    let engine = Engine::new(&partial);
+    let engine = Arc::new(Engine::new(partial.clone()));
     for id in &denied {
         let v = engine
             .check(
@@ -230,7 +230,7 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         let action = action.clone();
         let id = denied[0].clone();
         h.with_app(move |app| {
-            let e = app.engine;
+            let e = &app.engine;
             e.check(&e.subject(&id), &e.target(&vault), &action, None, None)
                 .unwrap()
                 .decision
@@ -436,8 +436,8 @@ fn the_log_view_lists_errors_and_warnings_cleaned() {
 #[test]
 fn r_and_l_outside_a_live_session_say_so() {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
-    let mut app = kvaccess::tui::App::new(&engine, Options::plain("demo"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = kvaccess::tui::App::new(engine.clone(), Options::plain("demo"));
     kvaccess::tui::script::press(&mut app, "r");
     assert!(app.message.as_deref().unwrap().contains("tui --live"));
     kvaccess::tui::script::press(&mut app, "L");
@@ -467,7 +467,7 @@ fn a_new_run_after_a_failed_one_fills_in_from_its_own_data() {
     h.update(section(Section::Vaults));
     h.settle();
     let (subscriptions, vaults) = h.with_app(|app| {
-        let s = app.engine.snapshot;
+        let s = &app.engine.snapshot;
         (s.subscriptions.len(), s.vaults.len())
     });
     assert_eq!(

@@ -73,7 +73,7 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         anyhow::bail!("check prints text or json");
     }
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let question = Question {
         principal: a.principal.clone(),
         via_app: a.via_app.clone(),

@@ -24,11 +24,11 @@ pub struct EscalationsArgs {
 
 pub fn run(a: &EscalationsArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let scope = a
         .scope
         .as_deref()
-        .map(|s| query::resolve_scope(&snapshot, s))
+        .map(|s| query::resolve_scope(&engine.snapshot, s))
         .transpose()?;
     let findings = query::escalations(&engine, scope.as_ref());
     match a.output {

@@ -31,15 +31,15 @@ pub fn run(a: &MigrateArgs) -> Result<u8> {
     if matches!(a.output, Format::Csv | Format::Markdown) {
         anyhow::bail!("migrate prints text or json");
     }
-    let snapshot = a.snapshot.load()?;
-    let plan = whatif::plan_migration(&snapshot, &a.vault)?;
+    let engine = Engine::new(a.snapshot.load()?);
+    let plan = whatif::plan_migration(&engine, &a.vault)?;
     if let Some(path) = &a.write_changes {
         let list = Value::Array(plan.changes.iter().map(whatif::Change::to_json).collect());
         snapshot::write_atomically(path, &list)?;
     }
     match a.output {
         Format::Json => output::print_json(&plan)?,
-        _ => text(&Engine::new(&snapshot), &plan, a.write_changes.as_ref())?,
+        _ => text(&engine, &plan, a.write_changes.as_ref())?,
     }
     Ok(exit::OK)
 }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -81,16 +82,25 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
-    // The process ends soon after: the engine over the hypothetical snapshot is leaked, not freed (see
-    // the end of this function).
-    let (engine, outcome, diff) = scenario
-        .diff_from_then(&snapshot, scope.as_ref(), |after| std::mem::forget(after))
-        .map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
+    // The engine over the snapshot before is built on a second thread while the changes are applied and
+    // the engine after is built.
+    let snapshot = Arc::new(snapshot);
+    let (engine, after) = both(
+        || Engine::new(snapshot.clone()),
+        || {
+            scenario
+                .apply(&snapshot)
+                .map(|o| (o.applied, Engine::new(o.snapshot)))
+        },
+    );
+    let (applied, after) = after.map_err(|e| anyhow::anyhow!("{}: {e}", a.changes.display()))?;
+    let mut diff = whatif::diff_engines(&engine, &after, scope.as_ref());
+    diff.changes = applied.len();
     match (a.emit, a.output) {
-        (Some(Emit::Az), _) => print_commands(&snapshot, &outcome.applied)?,
+        (Some(Emit::Az), _) => print_commands(&snapshot, &applied)?,
         (None, Format::Json) => output::print_json(&diff)?,
-        (None, Format::Markdown) => markdown(&engine, &diff, &outcome.applied)?,
-        (None, _) => text(&engine, &diff, &outcome.applied, "What-if")?,
+        (None, Format::Markdown) => markdown(&engine, &diff, &applied)?,
+        (None, _) => text(&engine, &diff, &applied, "What-if")?,
     }
     let code = if a.fail_on_gain && diff.gains_data_access() {
         exit::GAINED
@@ -99,7 +109,7 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     };
     // The process ends here: freeing millions of small allocations of a large tenant would only delay
     // the exit (by about as long as building the engine took).
-    std::mem::forget((engine, outcome));
+    std::mem::forget((engine, after, applied));
     std::mem::forget(snapshot);
     Ok(code)
 }
@@ -115,14 +125,7 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
         .as_deref()
         .map(|s| query::resolve_scope(&after, s).or_else(|_| query::resolve_scope(&before, s)))
         .transpose()?;
-    let (eb, ea) = std::thread::scope(|s| {
-        let eb = s.spawn(|| Engine::new(&before));
-        let ea = Engine::new(&after);
-        match eb.join() {
-            Ok(eb) => (eb, ea),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    });
+    let (eb, ea) = both(|| Engine::new(before), || Engine::new(after));
     let diff = whatif::diff_engines(&eb, &ea, scope.as_ref());
     match a.output {
         Format::Json => output::print_json(&diff)?,
@@ -135,8 +138,19 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
         exit::OK
     };
     std::mem::forget((eb, ea));
-    std::mem::forget((before, after));
     Ok(code)
+}
+
+/// Runs `first` on a second thread while `second` runs on this one.
+fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(first);
+        let b = second();
+        match a.join() {
+            Ok(a) => (a, b),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    })
 }
 
 fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {

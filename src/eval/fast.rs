@@ -167,7 +167,7 @@ impl Row<'_> {
     }
 }
 
-impl<'a> Engine<'a> {
+impl Engine {
     /// Whether collection errors of `section` sit at or above the target.
     pub(crate) fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
         if self.snapshot.collection_errors.is_empty() {
@@ -185,7 +185,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Gathers what matters for `subject` at `target`, once for all actions.
-    pub fn prepare(
+    pub fn prepare<'a>(
         &self,
         subject: &Subject,
         target: &Target<'a>,
@@ -239,8 +239,8 @@ impl<'a> Engine<'a> {
     fn assignments_to<'s>(
         &'s self,
         subject: &'s Subject,
-    ) -> impl Iterator<Item = (usize, &'a RoleAssignment, Option<usize>)> + 's {
-        let s: &'a Snapshot = self.snapshot;
+    ) -> impl Iterator<Item = (usize, &'s RoleAssignment, Option<usize>)> + 's {
+        let s: &'s Snapshot = &self.snapshot;
         subject
             .set
             .ids()
@@ -252,7 +252,7 @@ impl<'a> Engine<'a> {
             })
     }
 
-    fn prepare_with(
+    fn prepare_with<'a>(
         &self,
         subject: &Subject,
         target: &Target<'a>,
@@ -260,7 +260,7 @@ impl<'a> Engine<'a> {
         assignments: Vec<(usize, Option<usize>)>,
         unattributable: Vec<usize>,
     ) -> Row<'a> {
-        let s = self.snapshot;
+        let s = &*self.snapshot;
         let set = &subject.set;
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {

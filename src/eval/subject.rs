@@ -19,7 +19,7 @@ pub struct Subject {
     pub in_directory: bool,
 }
 
-impl Engine<'_> {
+impl Engine {
     /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
     /// subjects (a deleted principal's assignments remain), but their groups are unknown.
     pub fn subject(&self, principal_id: &str) -> Subject {

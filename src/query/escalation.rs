@@ -294,7 +294,7 @@ pub fn escalations_for_vault_among(
 }
 
 fn findings_among<'a>(
-    engine: &Engine<'a>,
+    engine: &'a Engine,
     vault: &Vault,
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn halves_on_two_threads_give_the_one_thread_findings() {
         let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 11));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         let mut compared = 0;
         for vault in &snapshot.vaults {
             let mut json = |parallel_from| {

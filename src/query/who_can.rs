@@ -213,7 +213,7 @@ const PARALLEL_FROM: usize = 1024;
 
 /// What deciding each identity at one target needs, gathered once.
 struct Each<'e, 'a> {
-    engine: &'e Engine<'a>,
+    engine: &'a Engine,
     target: &'e Target<'a>,
     action: &'e Action,
     rows_at: TargetRows<'e, 'a>,
@@ -224,7 +224,7 @@ struct Each<'e, 'a> {
 }
 
 impl<'e, 'a> Each<'e, 'a> {
-    fn new(engine: &'e Engine<'a>, target: &'e Target<'a>, action: &'e Action) -> Self {
+    fn new(engine: &'a Engine, target: &'e Target<'a>, action: &'e Action) -> Self {
         let eligibilities = target
             .ancestry
             .scopes
@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn halves_on_two_threads_give_the_one_thread_answer() {
         let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 3));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         let mut compared = 0;
         for op in ["secrets/get", "keys/sign", "vaults/write"] {
             let action = crate::catalog::resolve(op).expect("catalog operation");

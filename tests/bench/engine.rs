@@ -42,7 +42,7 @@ struct Question {
 struct Tenant {
     file: PathBuf,
     text: String,
-    engine: Engine<'static>,
+    engine: Engine,
     /// Random identity × random vault × random operation (most answers are "denied").
     random: Vec<Question>,
     /// An identity that some grant at the vault names × a data operation (grant paths get evaluated).
@@ -74,13 +74,11 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
     let saved_in = saved.elapsed();
     drop(generated);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let snapshot: &'static Snapshot = Box::leak(Box::new(
-        snapshot::parse(&text, &file).unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1)
-        }),
-    ));
-    let engine = Engine::new(snapshot);
+    let engine = Engine::new(snapshot::parse(&text, &file).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    }));
+    let snapshot = &*engine.snapshot;
     eprintln!(
         "{name}: generated in {:.2?}, saved in {:.2?}: {} ({:.1} MB), {} principals, {} memberships, {} vaults, {} role assignments, {} access-policy entries",
         generated_in,
@@ -242,7 +240,7 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
 /// How much a who-can at `vault` has to look at: assignments in its ancestry, the principals they (and the
 /// vault's access policies) name, and the identities those expand to.
 fn reach(engine: &Engine, vault: &Scope) -> (usize, usize, usize) {
-    let snapshot = engine.snapshot;
+    let snapshot = &*engine.snapshot;
     let mut named: Vec<&str> = Vec::new();
     for scope in &engine.index.ancestry(vault).scopes {
         for &i in engine
@@ -317,8 +315,7 @@ fn probe(mode: &str, file: &Path) {
             black_box(&value);
         }
         _ => {
-            let snapshot = snapshot::load_file(file).unwrap_or_default();
-            let engine = Engine::new(&snapshot);
+            let engine = Engine::new(snapshot::load_file(file).unwrap_or_default());
             let (peak, rss) = memory_kb();
             println!("{base} {peak} {rss}");
             black_box(&engine);
@@ -460,11 +457,8 @@ fn cpu_summary(name: &str, t: &Tenant, skip_busy_matrix: bool) {
             timed(|| serde_json::from_str::<serde_json::Value>(&t.text).unwrap_or_default());
         drop(v);
         value.push((cpu, wall));
-        let (cpu, wall, loaded) = timed_process(|| {
-            let snapshot = snapshot::parse(&t.text, &t.file).unwrap_or_default();
-            let Engine { index, .. } = Engine::new(&snapshot);
-            (snapshot, index)
-        });
+        let (cpu, wall, loaded) =
+            timed_process(|| Engine::new(snapshot::parse(&t.text, &t.file).unwrap_or_default()));
         drop(loaded);
         load.push((cpu, wall));
     }
@@ -557,10 +551,7 @@ fn ask(engine: &Engine, q: &Question) -> Option<kvaccess::eval::Verdict> {
     engine.check(&subject, &target, &q.action, None, None).ok()
 }
 
-fn prepared<'e>(
-    engine: &'e Engine<'static>,
-    q: &'e Question,
-) -> (Subject, Target<'static>, &'e Action) {
+fn prepared<'e>(engine: &'e Engine, q: &'e Question) -> (Subject, Target<'e>, &'e Action) {
     (
         engine.subject(&q.principal),
         engine.target(&q.vault),
@@ -589,10 +580,8 @@ macro_rules! suite {
 
             /// What the CLI does before any question: typed parse + validation + index.
             #[divan::bench($($load)*)]
-            fn load_2_parse_and_index() -> (Snapshot, kvaccess::eval::closure::Index) {
-                let snapshot = snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default();
-                let Engine { index, .. } = Engine::new(&snapshot);
-                (snapshot, index)
+            fn load_2_parse_and_index() -> Engine {
+                Engine::new(snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default())
             }
 
             #[divan::bench($($load)*)]
@@ -602,7 +591,7 @@ macro_rules! suite {
 
             #[divan::bench($($load)*)]
             fn load_4_index_only() -> kvaccess::eval::closure::Index {
-                Engine::new(black_box($tenant.engine.snapshot)).index
+                Engine::new(black_box($tenant.engine.snapshot.clone())).index
             }
 
             /// subject + target + check for a random identity, vault and operation.

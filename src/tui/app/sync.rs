@@ -10,7 +10,7 @@ use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, TableLine, operations};
 use crate::tui::worker::{Job, JobKind, JobSpec};
 
-impl App<'_> {
+impl App {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
         self.sync_permissions();
         let mut effects = self.sync_whatif();
@@ -45,7 +45,7 @@ impl App<'_> {
             .whatif
             .world
             .is_some()
-            .then(|| permissions::compute(self.engine, &id, &scope, self.origin.as_ref()));
+            .then(|| permissions::compute(&self.engine, &id, &scope, self.origin.as_ref()));
         self.whatif.perms_world = world;
         let line = keep
             .and_then(|name| self.perms.line_of_op(name))
@@ -76,6 +76,7 @@ impl App<'_> {
                         ));
                         out.push(Effect::Run(Job {
                             ticket,
+                            engine: self.engine_ref(),
                             spec: JobSpec::Matrix { vault },
                             world,
                         }));
@@ -94,6 +95,7 @@ impl App<'_> {
                     self.who = Load::Loading(format!("finding who can {}", self.who_op));
                     out.push(Effect::Run(Job {
                         ticket,
+                        engine: self.engine_ref(),
                         spec: JobSpec::WhoCan {
                             scope,
                             operation: self.who_op.clone(),
@@ -108,6 +110,7 @@ impl App<'_> {
                     self.escalations = Load::Loading("looking for self-escalation paths".into());
                     out.push(Effect::Run(Job {
                         ticket,
+                        engine: self.engine_ref(),
                         spec: JobSpec::Escalations,
                         world,
                     }));
