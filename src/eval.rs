@@ -4,6 +4,7 @@
 pub mod access_policy;
 pub mod bulk;
 pub mod closure;
+pub mod combine;
 pub mod condition;
 pub mod fast;
 mod membership;
@@ -182,25 +183,23 @@ impl Engine {
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
         let mut notes = denies.notes;
-        // Something grants (with or without a condition): a deny the snapshot cannot show would turn the answer
-        // into "denied", so missing deny data makes it unknown, ahead of any condition.
-        let (decision, unknown_because) = if !denies.denies.is_empty() {
-            (Decision::Denied, Vec::new())
-        } else if !grants.grants.is_empty() || !grants.conditional.is_empty() {
-            if !denies.conditional.is_empty() {
-                notes.push("a conditional deny assignment may block this".to_string());
-            }
-            if !deny_gaps.is_empty() {
-                (Decision::Unknown, deny_gaps)
-            } else if !grants.grants.is_empty() && denies.conditional.is_empty() {
-                (Decision::Allowed, Vec::new())
-            } else {
-                (Decision::Conditional, Vec::new())
-            }
-        } else if !grant_gaps.is_empty() {
-            (Decision::Unknown, grant_gaps)
-        } else {
-            (Decision::Denied, Vec::new())
+        let found = combine::Found {
+            denied: !denies.denies.is_empty(),
+            denied_if: !denies.conditional.is_empty(),
+            denies_unknown: !deny_gaps.is_empty(),
+            granted: !grants.grants.is_empty(),
+            granted_if: !grants.conditional.is_empty(),
+            grants_unknown: !grant_gaps.is_empty(),
+        };
+        if !found.denied && (found.granted || found.granted_if) && found.denied_if {
+            notes.push("a conditional deny assignment may block this".to_string());
+        }
+        let rbac = combine::combine(found);
+        let decision = rbac.decision();
+        let unknown_because = match rbac {
+            combine::Rbac::UnknownDenies => deny_gaps,
+            combine::Rbac::UnknownGrants => grant_gaps,
+            combine::Rbac::Decided(_) => Vec::new(),
         };
         let mut all_grants = grants.grants;
         all_grants.extend(grants.conditional);

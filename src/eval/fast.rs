@@ -10,6 +10,7 @@
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
 use crate::eval::closure::Ancestry;
+use crate::eval::combine::{Found, combine};
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target, condition};
 use crate::model::{
@@ -395,7 +396,14 @@ impl Engine {
         for &(d, reach) in &row.denies {
             match (self.deny_match(d, action, id, plane), reach) {
                 (Match::No, _) => {}
-                (Match::Yes, DenyReach::Applies) => return Decision::Denied,
+                // A deny decides whatever the grants are: no need to look at them.
+                (Match::Yes, DenyReach::Applies) => {
+                    return combine(Found {
+                        denied: true,
+                        ..Found::default()
+                    })
+                    .decision();
+                }
                 (Match::If, DenyReach::Applies) => conditional_deny = true,
                 (_, DenyReach::Unsure) => unsure_deny = true,
             }
@@ -430,19 +438,15 @@ impl Engine {
             .unattributable
             .iter()
             .any(|&r| self.role_match(r, action, id, plane) != Match::No);
-        if granted || conditional {
-            if unsure_deny || row.deny_gaps {
-                Decision::Unknown
-            } else if granted && !conditional_deny {
-                Decision::Allowed
-            } else {
-                Decision::Conditional
-            }
-        } else if missing || row.grant_gaps || mg_gap {
-            Decision::Unknown
-        } else {
-            Decision::Denied
-        }
+        combine(Found {
+            denied: false,
+            denied_if: conditional_deny,
+            denies_unknown: unsure_deny || row.deny_gaps,
+            granted,
+            granted_if: conditional,
+            grants_unknown: missing || row.grant_gaps || mg_gap,
+        })
+        .decision()
     }
 
     /// The decision `check` would give for `action` with no caller location, without its evidence.
