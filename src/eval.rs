@@ -46,6 +46,39 @@ pub struct Target<'a> {
     pub vault: Option<&'a Vault>,
 }
 
+/// One question for [`Engine::check`]: who, where, what, through which application, from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'r> {
+    pub subject: &'r Subject,
+    pub target: &'r Target<'r>,
+    pub action: &'r Action,
+    /// The appId of the client application a user calls through (compound access-policy entries).
+    pub via_app: Option<&'r str>,
+    /// Where the call comes from; without it the data plane's network rules are described, not applied.
+    pub origin: Option<&'r Origin>,
+}
+
+impl<'r> Request<'r> {
+    /// The question with no client application and no caller location.
+    pub fn new(subject: &'r Subject, target: &'r Target<'r>, action: &'r Action) -> Self {
+        Self {
+            subject,
+            target,
+            action,
+            via_app: None,
+            origin: None,
+        }
+    }
+
+    pub fn via_app(self, via_app: Option<&'r str>) -> Self {
+        Self { via_app, ..self }
+    }
+
+    pub fn from(self, origin: Option<&'r Origin>) -> Self {
+        Self { origin, ..self }
+    }
+}
+
 /// What a bulk query already gathered about one (subject, target) pair, so that
 /// [`Engine::check_gathered`] need not look it up again. The default gathers nothing.
 #[derive(Debug, Default, Clone, Copy)]
@@ -250,35 +283,20 @@ impl Engine {
         Ok(())
     }
 
-    /// Decides one question. `via_app` is the appId of the client application a user calls through.
-    pub fn check(
-        &self,
-        subject: &Subject,
-        target: &Target,
-        action: &Action,
-        via_app: Option<&str>,
-        origin: Option<&Origin>,
-    ) -> Result<Verdict, QueryError> {
-        self.check_gathered(
+    /// Decides one question.
+    pub fn check(&self, q: &Request) -> Result<Verdict, QueryError> {
+        self.check_gathered(q, Gathered::default())
+    }
+
+    /// [`Engine::check`] with what a bulk query already gathered about the pair: the same verdict.
+    pub fn check_gathered(&self, q: &Request, gathered: Gathered) -> Result<Verdict, QueryError> {
+        let Request {
             subject,
             target,
             action,
             via_app,
             origin,
-            Gathered::default(),
-        )
-    }
-
-    /// [`Engine::check`] with what a bulk query already gathered about the pair: the same verdict.
-    pub fn check_gathered(
-        &self,
-        subject: &Subject,
-        target: &Target,
-        action: &Action,
-        via_app: Option<&str>,
-        origin: Option<&Origin>,
-        gathered: Gathered,
-    ) -> Result<Verdict, QueryError> {
+        } = *q;
         self.validate(target, action)?;
         let via_app = via_app.map(str::to_ascii_lowercase);
         let mut v = Verdict {

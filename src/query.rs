@@ -19,6 +19,7 @@ pub use who_can::{WhoCan, WhoCanEntry, who_can};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
+use crate::eval::Request;
 use crate::eval::{Engine, Origin, Verdict};
 use crate::model::Scope;
 
@@ -49,11 +50,9 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let subject = engine.subject(&principal);
     let target = engine.target(&scope);
     engine.check(
-        &subject,
-        &target,
-        &action,
-        via_app.as_deref(),
-        q.origin.as_ref(),
+        &Request::new(&subject, &target, &action)
+            .via_app(via_app.as_deref())
+            .from(q.origin.as_ref()),
     )
 }
 

@@ -7,6 +7,7 @@ mod scenarios;
 
 use kvaccess::catalog;
 use kvaccess::eval::Engine;
+use kvaccess::eval::Request;
 use kvaccess::model::{Scope, Snapshot};
 
 fn targets(s: &Snapshot) -> Vec<Scope> {
@@ -39,8 +40,8 @@ pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
                 let row = engine.prepare(&subject, &target, app.as_deref());
                 for op in catalog::operations() {
                     let action = catalog::resolve(op.name).unwrap();
-                    let Ok(verdict) =
-                        engine.check(&subject, &target, &action, app.as_deref(), None)
+                    let Ok(verdict) = engine
+                        .check(&Request::new(&subject, &target, &action).via_app(app.as_deref()))
                     else {
                         continue;
                     };

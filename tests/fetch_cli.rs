@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::model::Scope;
 use serde_json::{Value, json};
@@ -387,7 +388,7 @@ fn decide(
     let target = engine.target(&Scope::parse(scope).unwrap());
     let action = kvaccess::catalog::resolve(action).unwrap();
     engine
-        .check(&subject, &target, &action, None, None)
+        .check(&Request::new(&subject, &target, &action))
         .unwrap()
         .decision
 }

@@ -8,6 +8,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::fetch::{
     AuthError, Completeness, Credentials, FetchError, FetchOptions, FetchOutcome, FetchRequest,
@@ -61,7 +62,7 @@ fn verdict(s: &Snapshot, principal: &str, scope: &str, action: &str) -> Decision
         let target = engine.target(&Scope::parse(scope).unwrap());
         let action = kvaccess::catalog::resolve(action).unwrap();
         return engine
-            .check(&subject, &target, &action, None, None)
+            .check(&Request::new(&subject, &target, &action))
             .unwrap()
             .decision;
     }

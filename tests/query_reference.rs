@@ -11,6 +11,7 @@ mod scenarios;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use kvaccess::catalog::{self, Action, Plane};
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine, Verdict};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot, Vault};
 use kvaccess::query::{self, Finding, Technique, WhoCanEntry};
@@ -97,7 +98,9 @@ fn reached(
 fn ask(engine: &Engine, id: &str, scope: &Scope, action: &Action, app: Option<&str>) -> Verdict {
     let subject = engine.subject(id);
     let target = engine.target(scope);
-    engine.check(&subject, &target, action, app, None).unwrap()
+    engine
+        .check(&Request::new(&subject, &target, action).via_app(app))
+        .unwrap()
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Value {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kvaccess::eval::Engine;
+use kvaccess::eval::Request;
 use kvaccess::model::{GroupMembership, Principal, PrincipalKind, Snapshot};
 use kvaccess::snapshot;
 use kvaccess::tui::action::{Effect, Msg};
@@ -570,11 +571,8 @@ fn permission_table_agrees_with_the_explained_verdicts() {
                     };
                     let v = engine
                         .check(
-                            &engine.subject(&p.id),
-                            &engine.target(scope),
-                            action,
-                            None,
-                            origin,
+                            &Request::new(&engine.subject(&p.id), &engine.target(scope), action)
+                                .from(origin),
                         )
                         .unwrap();
                     assert_eq!(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kvaccess::catalog;
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
 use kvaccess::model::{Scope, Snapshot};
@@ -186,13 +187,11 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         .map(|p| p.id.clone())
         .filter(|id| {
             let v = engine
-                .check(
+                .check(&Request::new(
                     &engine.subject(id),
                     &engine.target(&vault),
                     &action,
-                    None,
-                    None,
-                )
+                ))
                 .unwrap();
             v.decision == Decision::Denied
         })
@@ -204,13 +203,11 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
     let engine = Arc::new(Engine::new(partial.clone()));
     for id in &denied {
         let v = engine
-            .check(
+            .check(&Request::new(
                 &engine.subject(id),
                 &engine.target(&vault),
                 &action,
-                None,
-                None,
-            )
+            ))
             .unwrap();
         assert_eq!(v.decision, Decision::Unknown, "{id}");
         assert!(
@@ -231,7 +228,7 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         let id = denied[0].clone();
         h.with_app(move |app| {
             let e = &app.engine;
-            e.check(&e.subject(&id), &e.target(&vault), &action, None, None)
+            e.check(&Request::new(&e.subject(&id), &e.target(&vault), &action))
                 .unwrap()
                 .decision
         })

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::catalog::{self, Plane};
+use crate::eval::Request;
 use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
@@ -202,7 +203,7 @@ impl Levers {
         let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
-            .get_or_init(|| engine.check(subject, target, action, None, None).ok())
+            .get_or_init(|| engine.check(&Request::new(subject, target, action)).ok())
             .as_ref()
     }
 }

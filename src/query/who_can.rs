@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
+use crate::eval::Request;
 use crate::eval::bulk::TargetRows;
 use crate::eval::fast::RowKey;
 use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
@@ -287,8 +288,10 @@ impl<'e, 'a> Each<'e, 'a> {
                 entries: Some(&entries),
                 assignments: Some(row.assignments()),
             };
-            let verdict =
-                engine.check_gathered(&subject, target, action, app.as_deref(), None, gathered)?;
+            let verdict = engine.check_gathered(
+                &Request::new(&subject, target, action).via_app(app.as_deref()),
+                gathered,
+            )?;
             let entry = WhoCanEntry::from(verdict);
             if let Some(key) = key {
                 shared.insert(key, entry.clone());

@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use kvaccess::catalog::{self, Action, Plane};
+use kvaccess::eval::Request;
 use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
 use kvaccess::query::{matrix_for_principal, matrix_for_vault, who_can};
@@ -548,7 +549,9 @@ fn next<'t>(list: &'t [Question], at: &mut usize) -> &'t Question {
 fn ask(engine: &Engine, q: &Question) -> Option<kvaccess::eval::Verdict> {
     let subject = engine.subject(&q.principal);
     let target = engine.target(&q.vault);
-    engine.check(&subject, &target, &q.action, None, None).ok()
+    engine
+        .check(&Request::new(&subject, &target, &q.action))
+        .ok()
 }
 
 fn prepared<'e>(engine: &'e Engine, q: &'e Question) -> (Subject, Target<'e>, &'e Action) {
@@ -613,7 +616,7 @@ macro_rules! suite {
             fn check_only_holder(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| prepared(&$tenant.engine, next(&$tenant.holders, &mut at)))
-                    .bench_local_values(|(s, t, a)| $tenant.engine.check(&s, &t, a, None, None).ok());
+                    .bench_local_values(|(s, t, a)| $tenant.engine.check(&Request::new(&s, &t, a)).ok());
             }
 
             /// `engine.subject` alone (the principal's transitive groups).

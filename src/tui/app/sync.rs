@@ -4,6 +4,7 @@
 use super::{App, Focus, Load, View, WhoRow};
 use crate::catalog::Plane;
 use crate::eval::Decision;
+use crate::eval::Request;
 use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
@@ -273,17 +274,23 @@ impl App {
         } else {
             None
         };
-        match engine.check(&subject, &target, action, via_app, origin) {
+        match engine.check(
+            &Request::new(&subject, &target, action)
+                .via_app(via_app)
+                .from(origin),
+        ) {
             Ok(v) => {
                 let esc = escalation.filter(|_| v.decision != Decision::Allowed);
                 let mut doc = explain::cell(engine, &v, esc, from_key);
                 if self.whatif.world.is_some() {
                     let real = self.engine.check(
-                        &self.engine.subject(principal),
-                        &self.engine.target(scope),
-                        action,
-                        via_app,
-                        origin,
+                        &Request::new(
+                            &self.engine.subject(principal),
+                            &self.engine.target(scope),
+                            action,
+                        )
+                        .via_app(via_app)
+                        .from(origin),
                     );
                     let before = real.map_or("unknown", |r| r.decision.as_str());
                     doc.lines.insert(
