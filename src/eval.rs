@@ -3,10 +3,10 @@
 
 pub mod access_policy;
 pub mod bulk;
-pub mod closure;
 pub mod combine;
 pub mod condition;
-pub mod fast;
+pub mod decide;
+pub mod index;
 mod membership;
 pub mod network;
 pub mod pattern;
@@ -22,7 +22,7 @@ use crate::error::QueryError;
 use crate::model::{
     DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
 };
-use closure::{Ancestry, Index};
+use index::{Ancestry, Index};
 pub use network::Origin;
 use rbac::Rbac;
 pub use subject::Subject;
@@ -35,7 +35,7 @@ pub use verdict::{
 pub struct Engine {
     pub snapshot: Arc<Snapshot>,
     pub index: Index,
-    cache: fast::MatchCache,
+    cache: decide::MatchCache,
 }
 
 /// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
@@ -106,7 +106,7 @@ impl Engine {
         let snapshot = snapshot.into();
         Self {
             index: Index::build(&snapshot),
-            cache: fast::MatchCache::build(&snapshot),
+            cache: decide::MatchCache::build(&snapshot),
             snapshot,
         }
     }

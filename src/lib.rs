@@ -18,6 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod catalog;
 pub mod cli;
+pub mod display;
 pub mod error;
 pub mod eval;
 pub mod fetch;
@@ -28,4 +29,3 @@ pub mod snapshot;
 pub mod synth;
 pub mod tui;
 pub mod whatif;
-pub mod words;

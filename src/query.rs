@@ -2,8 +2,8 @@
 //! one question, list who can do something, lay out a matrix, and find self-escalation paths.
 
 mod escalation;
-mod halves;
 mod matrix;
+mod parallel;
 mod principal;
 mod reach;
 mod scope;

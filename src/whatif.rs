@@ -31,9 +31,9 @@
 //! (`changes[3].role: no role definition named 'Key Vault Secret User' (did you mean 'Key Vault Secrets
 //! User'?)`) and the whole list is rejected.
 
+mod affected;
 mod apply;
 mod change;
-mod delta;
 mod diff;
 mod emit;
 mod migrate;

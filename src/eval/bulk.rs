@@ -6,8 +6,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::eval::closure::Ancestry;
-use crate::eval::fast::{DenyReach, Row, deny_reach};
+use crate::eval::decide::{DenyReach, Row, deny_reach};
+use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
 use crate::model::{Scope, ScopeKind, Vault};
 

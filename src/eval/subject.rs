@@ -2,7 +2,7 @@
 //! those are fully known.
 
 use super::Engine;
-use super::closure::PrincipalSet;
+use super::index::PrincipalSet;
 use super::verdict::PrincipalRef;
 use crate::model::PrincipalKind;
 

@@ -10,10 +10,10 @@ use std::collections::{BTreeSet, HashSet};
 use rustc_hash::FxHashMap;
 
 use crate::eval::bulk::TargetRows;
-use crate::eval::fast::RowKey;
+use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
-use crate::query::halves::in_halves;
+use crate::query::parallel::in_halves;
 use crate::query::reach::{Grants, holders, reached};
 use crate::query::who_can::grant_holders;
 
@@ -146,7 +146,7 @@ fn gain_through(technique: Technique, lacks: &[&'static str]) -> Vec<&'static st
 }
 
 /// Data operations (other than purge) the subject cannot perform on the vault now.
-fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<&'static str> {
+fn lacking(engine: &Engine, row: &crate::eval::decide::Row) -> Vec<&'static str> {
     gainable()
         .iter()
         .filter(|(_, a)| engine.decide(row, a) != Decision::Allowed)
@@ -171,7 +171,11 @@ struct Levers {
 impl Levers {
     /// Decides the levers with the fast path (the same decisions as `check`); what the subject lacks only
     /// when one of them is not "denied". Full verdicts are built later, only for the levers a finding cites.
-    fn decide(engine: &Engine, row: &crate::eval::fast::Row, actions: &[catalog::Action]) -> Self {
+    fn decide(
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Self {
         let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
         let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
             Vec::new()

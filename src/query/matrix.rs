@@ -8,7 +8,7 @@ use crate::error::QueryError;
 use rustc_hash::FxHashMap;
 
 use crate::eval::bulk::{TargetRows, VaultRows};
-use crate::eval::fast::{Row, RowKey};
+use crate::eval::decide::{Row, RowKey};
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::model::{AccessPolicy, Scope};
 use crate::query::reach::{Grants, holders, reached};

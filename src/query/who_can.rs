@@ -7,11 +7,11 @@ use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::eval::Request;
 use crate::eval::bulk::TargetRows;
-use crate::eval::fast::RowKey;
+use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, Gathered, Grant, Subject, Target, Verdict, access_policy};
 use crate::model::{AccessPolicy, PrincipalKind, Scope};
 use crate::query::escalation::{Finding, escalations_for_vault};
-use crate::query::halves::in_halves;
+use crate::query::parallel::in_halves;
 use crate::query::reach::{Grants, holders, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.

@@ -4,7 +4,7 @@
 //! Decisions are taken with the fast path (`Engine::prepare` + `Engine::decide`, the same rules as
 //! `check`), without a caller location, for every operation of the catalog: data operations at each vault
 //! (and at each key, secret or certificate that has role or deny assignments of its own), management
-//! operations at each vault. Only the pairs [`delta::plan`] cannot rule out are evaluated; evidence is built
+//! operations at each vault. Only the pairs [`affected::plan`] cannot rule out are evaluated; evidence is built
 //! with `check` for the changed cells only.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,7 +15,7 @@ use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, 
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::Finding;
 
-use super::delta::{self, Work, directory_gaps, identities_of};
+use super::affected::{self, Work, directory_gaps, identities_of};
 use pool::parallel;
 
 mod bystander;
@@ -45,7 +45,7 @@ pub fn diff(
 /// [`diff`] over engines the caller keeps (a front-end re-diffing as changes are toggled builds the
 /// "before" engine once).
 pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
-    let work = delta::plan(eb, ea);
+    let work = affected::plan(eb, ea);
     let none = HashMap::new();
     let keys = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
     let special = if keys.is_empty() {

@@ -593,7 +593,7 @@ macro_rules! suite {
             }
 
             #[divan::bench($($load)*)]
-            fn load_4_index_only() -> kvaccess::eval::closure::Index {
+            fn load_4_index_only() -> kvaccess::eval::index::Index {
                 Engine::new(black_box($tenant.engine.snapshot.clone())).index
             }
 

@@ -9,8 +9,8 @@
 
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
-use crate::eval::closure::Ancestry;
 use crate::eval::combine::{Found, combine};
+use crate::eval::index::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target, condition};
 use crate::model::{
