@@ -9,7 +9,8 @@ pub mod decide;
 pub mod index;
 mod membership;
 pub mod network;
-pub mod pattern;
+/// Action patterns are part of the vocabulary (role definitions hold them); matching lives with them.
+pub use crate::model::pattern;
 mod planes;
 pub mod rbac;
 mod subject;

@@ -1,5 +1,6 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
+pub mod pattern;
 pub mod principal;
 pub mod role;
 pub mod scope;
