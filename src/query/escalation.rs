@@ -14,8 +14,8 @@ use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
 use crate::query::parallel::in_halves;
+use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
-use crate::query::who_can::grant_holders;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

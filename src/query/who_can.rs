@@ -98,36 +98,6 @@ pub struct WhoCan {
     pub can_grant_themselves: Vec<Finding>,
 }
 
-/// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
-pub(crate) fn grant_holders(
-    engine: &Engine,
-    target: &Target,
-    action: &Action,
-) -> Vec<(String, Option<String>)> {
-    let mut named: Vec<(String, Option<String>)> = Vec::new();
-    let rbac_counts = match (action.plane, target.vault) {
-        (Plane::Data, Some(v)) => {
-            if !v.rbac_authorization {
-                for e in &v.access_policies {
-                    named.push((e.object_id.clone(), e.application_id.clone()));
-                }
-            }
-            v.rbac_authorization
-        }
-        _ => true,
-    };
-    if rbac_counts {
-        for scope in &target.ancestry.scopes {
-            for (_, a) in engine.assignments_at(scope) {
-                named.push((a.principal_id.clone(), None));
-            }
-        }
-    }
-    named.sort();
-    named.dedup();
-    named
-}
-
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
