@@ -1,16 +1,16 @@
 //! kvaccess: who can do what on Azure Key Vault, on both planes, and why.
 //!
 //! The library is the whole engine; the `kvaccess` binary is a thin shell over it. Layers, lowest first
-//! (a module imports only from those above it in this list; see `docs/architecture.md`):
+//! (outside tests, a module imports only from those above it in this list; see `docs/architecture.md`):
 //! - [`sanitize`] strips terminal control characters from names that come from Azure;
 //! - [`model`] is the vocabulary, data only: scopes, principals, roles and action patterns, vaults;
 //! - [`error`] holds the library's error types, each naming the file, JSON path or scope at fault;
-//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1), reporting every problem;
 //! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
+//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1), reporting every problem;
 //! - [`eval`] decides one question with its evidence, purely; an [`eval::Engine`] owns its snapshot and index;
+//! - [`display`] puts names and scopes into words, for the CLI and the explorer alike;
 //! - [`query`] asks the questions people ask: who can, what can, who can escalate;
 //! - [`whatif`] applies hypothetical changes to a copy of a snapshot and diffs the decisions;
-//! - [`display`] puts names and scopes into words, for the CLI and the explorer alike;
 //! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
 //! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
 //! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
