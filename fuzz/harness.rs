@@ -18,7 +18,7 @@ pub fn snapshot(data: &[u8]) {
     let Ok(s) = kvaccess::snapshot::parse(&text, Path::new("fuzz.json")) else {
         return;
     };
-    let _engine = Engine::new(&s);
+    let _engine = Engine::new(s.clone());
     let again = kvaccess::snapshot::to_json(&s).to_string();
     if let Err(e) = kvaccess::snapshot::parse(&again, Path::new("saved.json")) {
         panic!("a loaded snapshot does not load again once saved: {e}");

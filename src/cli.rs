@@ -215,7 +215,7 @@ fn tui(a: &TuiArgs) -> Result<u8> {
         Some(p) => p.display().to_string(),
         None => "demo".to_string(),
     };
-    crate::tui::run(&snapshot, tui_options(a, &source))?;
+    crate::tui::run(snapshot, tui_options(a, &source))?;
     Ok(exit::OK)
 }
 

@@ -3,23 +3,27 @@
 
 pub mod access_policy;
 pub mod bulk;
-pub mod closure;
+pub mod combine;
 pub mod condition;
-pub mod fast;
+pub mod decide;
+pub mod index;
 mod membership;
 pub mod network;
-pub mod pattern;
+/// Action patterns are part of the vocabulary (role definitions hold them); matching lives with them.
+pub use crate::model::pattern;
 mod planes;
 pub mod rbac;
 mod subject;
 pub mod verdict;
+
+use std::sync::Arc;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::model::{
     DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
 };
-use closure::{Ancestry, Index};
+use index::{Ancestry, Index};
 pub use network::Origin;
 use rbac::Rbac;
 pub use subject::Subject;
@@ -27,11 +31,12 @@ pub use verdict::{
     Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
 };
 
-/// An evaluator over one borrowed snapshot, with its lookups built once.
-pub struct Engine<'a> {
-    pub snapshot: &'a Snapshot,
+/// An evaluator over one snapshot, which it owns (shared: the explorer's worker and a what-if world hold
+/// the same data), with its lookups built once.
+pub struct Engine {
+    pub snapshot: Arc<Snapshot>,
     pub index: Index,
-    cache: fast::MatchCache,
+    cache: decide::MatchCache,
 }
 
 /// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
@@ -40,6 +45,39 @@ pub struct Target<'a> {
     pub scope: Scope,
     pub ancestry: Ancestry,
     pub vault: Option<&'a Vault>,
+}
+
+/// One question for [`Engine::check`]: who, where, what, through which application, from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'r> {
+    pub subject: &'r Subject,
+    pub target: &'r Target<'r>,
+    pub action: &'r Action,
+    /// The appId of the client application a user calls through (compound access-policy entries).
+    pub via_app: Option<&'r str>,
+    /// Where the call comes from; without it the data plane's network rules are described, not applied.
+    pub origin: Option<&'r Origin>,
+}
+
+impl<'r> Request<'r> {
+    /// The question with no client application and no caller location.
+    pub fn new(subject: &'r Subject, target: &'r Target<'r>, action: &'r Action) -> Self {
+        Self {
+            subject,
+            target,
+            action,
+            via_app: None,
+            origin: None,
+        }
+    }
+
+    pub fn via_app(self, via_app: Option<&'r str>) -> Self {
+        Self { via_app, ..self }
+    }
+
+    pub fn from(self, origin: Option<&'r Origin>) -> Self {
+        Self { origin, ..self }
+    }
 }
 
 /// What a bulk query already gathered about one (subject, target) pair, so that
@@ -63,57 +101,26 @@ struct Part {
     notes: Vec<String>,
 }
 
-/// The lookups an [`Engine`] builds over a snapshot, owned on their own so they can be built on another
-/// thread (the explorer's worker, during a live fetch) and joined to the snapshot later.
-#[derive(Debug)]
-pub struct Lookups {
-    index: Index,
-    cache: fast::MatchCache,
-}
-
-impl Lookups {
-    pub fn build(snapshot: &Snapshot) -> Self {
+impl Engine {
+    /// Builds the lookups over `snapshot`, which the engine keeps.
+    pub fn new(snapshot: impl Into<Arc<Snapshot>>) -> Self {
+        let snapshot = snapshot.into();
         Self {
-            index: Index::build(snapshot),
-            cache: fast::MatchCache::build(snapshot),
-        }
-    }
-}
-
-impl<'a> Engine<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
-        Self::with_lookups(snapshot, Lookups::build(snapshot))
-    }
-
-    /// An engine from lookups built earlier over this same snapshot.
-    pub fn with_lookups(snapshot: &'a Snapshot, lookups: Lookups) -> Self {
-        Self {
+            index: Index::build(&snapshot),
+            cache: decide::MatchCache::build(&snapshot),
             snapshot,
-            index: lookups.index,
-            cache: lookups.cache,
-        }
-    }
-
-    /// Gives the lookups back, so the snapshot and its lookups can be kept without a borrow.
-    pub fn into_lookups(self) -> Lookups {
-        Lookups {
-            index: self.index,
-            cache: self.cache,
         }
     }
 
     fn rbac(&self) -> Rbac<'_> {
         Rbac {
-            snapshot: self.snapshot,
+            snapshot: &self.snapshot,
             index: &self.index,
         }
     }
 
     /// The role assignments made at exactly `scope` (not above it), with their positions in the snapshot.
-    pub fn assignments_at(
-        &self,
-        scope: &Scope,
-    ) -> impl Iterator<Item = (usize, &'a RoleAssignment)> {
+    pub fn assignments_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &RoleAssignment)> {
         let list = self.snapshot.role_assignments.as_slice();
         let at = self.index.assignments_at.get(scope.key());
         at.into_iter()
@@ -122,7 +129,7 @@ impl<'a> Engine<'a> {
     }
 
     /// The deny assignments made at exactly `scope`, with their positions in the snapshot.
-    pub fn denies_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &'a DenyAssignment)> {
+    pub fn denies_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &DenyAssignment)> {
         let list = self.snapshot.deny_assignments.as_slice();
         let at = self.index.denies_at.get(scope.key());
         at.into_iter()
@@ -130,7 +137,7 @@ impl<'a> Engine<'a> {
             .filter_map(move |&i| list.get(i).map(|d| (i, d)))
     }
 
-    pub fn target(&self, scope: &Scope) -> Target<'a> {
+    pub fn target(&self, scope: &Scope) -> Target<'_> {
         let vault = scope
             .vault()
             .and_then(|v| self.index.vault.get(v.key()))
@@ -207,25 +214,23 @@ impl<'a> Engine<'a> {
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
         let mut notes = denies.notes;
-        // Something grants (with or without a condition): a deny the snapshot cannot show would turn the answer
-        // into "denied", so missing deny data makes it unknown, ahead of any condition.
-        let (decision, unknown_because) = if !denies.denies.is_empty() {
-            (Decision::Denied, Vec::new())
-        } else if !grants.grants.is_empty() || !grants.conditional.is_empty() {
-            if !denies.conditional.is_empty() {
-                notes.push("a conditional deny assignment may block this".to_string());
-            }
-            if !deny_gaps.is_empty() {
-                (Decision::Unknown, deny_gaps)
-            } else if !grants.grants.is_empty() && denies.conditional.is_empty() {
-                (Decision::Allowed, Vec::new())
-            } else {
-                (Decision::Conditional, Vec::new())
-            }
-        } else if !grant_gaps.is_empty() {
-            (Decision::Unknown, grant_gaps)
-        } else {
-            (Decision::Denied, Vec::new())
+        let found = combine::Found {
+            denied: !denies.denies.is_empty(),
+            denied_if: !denies.conditional.is_empty(),
+            denies_unknown: !deny_gaps.is_empty(),
+            granted: !grants.grants.is_empty(),
+            granted_if: !grants.conditional.is_empty(),
+            grants_unknown: !grant_gaps.is_empty(),
+        };
+        if !found.denied && (found.granted || found.granted_if) && found.denied_if {
+            notes.push("a conditional deny assignment may block this".to_string());
+        }
+        let rbac = combine::combine(found);
+        let decision = rbac.decision();
+        let unknown_because = match rbac {
+            combine::Rbac::UnknownDenies => deny_gaps,
+            combine::Rbac::UnknownGrants => grant_gaps,
+            combine::Rbac::Decided(_) => Vec::new(),
         };
         let mut all_grants = grants.grants;
         all_grants.extend(grants.conditional);
@@ -258,7 +263,7 @@ impl<'a> Engine<'a> {
         }
         if target.vault.is_none() {
             let vault = target.scope.vault().unwrap_or_else(|| target.scope.clone());
-            return Err(crate::query::unknown_vault(self.snapshot, &vault));
+            return Err(crate::query::unknown_vault(&self.snapshot, &vault));
         }
         if let ScopeKind::VaultItem(item) = target.scope.kind()
             && action.policy_kind().and_then(|k| k.item_kind()) != Some(item)
@@ -271,35 +276,20 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Decides one question. `via_app` is the appId of the client application a user calls through.
-    pub fn check(
-        &self,
-        subject: &Subject,
-        target: &Target,
-        action: &Action,
-        via_app: Option<&str>,
-        origin: Option<&Origin>,
-    ) -> Result<Verdict, QueryError> {
-        self.check_gathered(
+    /// Decides one question.
+    pub fn check(&self, q: &Request) -> Result<Verdict, QueryError> {
+        self.check_gathered(q, Gathered::default())
+    }
+
+    /// [`Engine::check`] with what a bulk query already gathered about the pair: the same verdict.
+    pub fn check_gathered(&self, q: &Request, gathered: Gathered) -> Result<Verdict, QueryError> {
+        let Request {
             subject,
             target,
             action,
             via_app,
             origin,
-            Gathered::default(),
-        )
-    }
-
-    /// [`Engine::check`] with what a bulk query already gathered about the pair: the same verdict.
-    pub fn check_gathered(
-        &self,
-        subject: &Subject,
-        target: &Target,
-        action: &Action,
-        via_app: Option<&str>,
-        origin: Option<&Origin>,
-        gathered: Gathered,
-    ) -> Result<Verdict, QueryError> {
+        } = *q;
         self.validate(target, action)?;
         let via_app = via_app.map(crate::model::guid::canonical);
         let mut v = Verdict {

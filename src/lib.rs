@@ -1,13 +1,35 @@
 //! kvaccess: who can do what on Azure Key Vault, on both planes, and why.
 //!
-//! The library is the whole engine; the `kvaccess` binary is a thin shell over it.
-//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1);
-//! - [`activity`] reads Key Vault's audit logs: who did, beside who could, and the model check;
+//! The library is the whole engine; the `kvaccess` binary is a thin shell over it. Layers, lowest first
+//! (outside tests, a module imports only from those above it in this list; see `docs/architecture.md`):
+//! - [`sanitize`] strips terminal control characters from names that come from Azure, and escapes output;
+//! - [`files`] reads input files (regular files only, bounded) and writes output files atomically;
+//! - [`model`] is the vocabulary, data only: scopes, principals, roles and action patterns, vaults;
+//! - [`error`] holds the library's error types, each naming the file, JSON path or scope at fault;
 //! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
-//! - [`eval`] decides one question with its evidence, purely;
-//! - [`query`] asks the questions people ask: who can, what can, who can escalate;
+//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1), reporting every problem;
+//! - [`eval`] decides one question with its evidence, purely; an [`eval::Engine`] owns its snapshot and index;
+//! - [`display`] puts names and scopes into words, for the CLI and the explorer alike;
+//! - [`suggest`] offers "did you mean" candidates for names that do not resolve;
+//! - [`query`] asks the questions people ask: who can, what can, who can escalate, what can X reach;
+//! - [`whatif`] applies hypothetical changes (change lists, Terraform plans, ARM what-if) to a copy of a
+//!   snapshot and diffs the decisions;
+//! - [`gate`] checks access rules written as code against a snapshot or a plan, for pull requests;
+//! - [`activity`] reads Key Vault's audit logs: who did, beside who could, and the model check;
 //! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
-//! - [`whatif`] applies hypothetical changes to a copy of a snapshot and diffs the decisions.
+//! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
+//! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
+//! - [`tui`] is the explorer: one state, one update, a worker thread for heavy questions.
+//! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
+//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1), reporting every problem;
+//! - [`eval`] decides one question with its evidence, purely; an [`eval::Engine`] owns its snapshot and index;
+//! - [`display`] puts names and scopes into words, for the CLI and the explorer alike;
+//! - [`query`] asks the questions people ask: who can, what can, who can escalate;
+//! - [`whatif`] applies hypothetical changes to a copy of a snapshot and diffs the decisions;
+//! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
+//! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
+//! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
+//! - [`tui`] is the explorer: one state, one update, a worker thread for heavy questions.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -20,6 +42,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod activity;
 pub mod catalog;
 pub mod cli;
+pub mod display;
 pub mod error;
 pub mod eval;
 pub mod fetch;
@@ -33,4 +56,3 @@ pub mod suggest;
 pub mod synth;
 pub mod tui;
 pub mod whatif;
-pub mod words;

@@ -1,6 +1,7 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
 pub mod guid;
+pub mod pattern;
 pub mod perimeter;
 pub mod principal;
 pub mod role;

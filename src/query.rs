@@ -4,8 +4,8 @@
 mod classes;
 mod escalation;
 pub mod grouped;
-mod halves;
 mod matrix;
+mod parallel;
 mod principal;
 mod principal_reach;
 mod reach;
@@ -26,6 +26,7 @@ pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_c
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
+use crate::eval::Request;
 use crate::eval::{Engine, Origin, Verdict};
 use crate::model::Scope;
 
@@ -46,7 +47,7 @@ pub struct Question {
 /// Resolves the question's words and decides it.
 pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let principal = resolve_principal(engine, &q.principal)?;
-    let scope = resolve_scope(engine.snapshot, &q.scope)?;
+    let scope = resolve_scope(&engine.snapshot, &q.scope)?;
     let action = catalog::resolve(&q.action)?;
     let via_app = q
         .via_app
@@ -56,11 +57,9 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
     let subject = engine.subject(&principal);
     let target = engine.target(&scope);
     let mut verdict = engine.check(
-        &subject,
-        &target,
-        &action,
-        via_app.as_deref(),
-        q.origin.as_ref(),
+        &Request::new(&subject, &target, &action)
+            .via_app(via_app.as_deref())
+            .from(q.origin.as_ref()),
     )?;
     if let Some(note) = missing_item(engine, &scope) {
         verdict.notes.push(note);
@@ -99,7 +98,7 @@ fn missing_item(engine: &Engine, scope: &Scope) -> Option<String> {
 /// [`self_grants`]).
 pub fn check_self_grants(engine: &Engine, q: &Question) -> Result<Vec<Finding>, QueryError> {
     let principal = resolve_principal(engine, &q.principal)?;
-    let scope = resolve_scope(engine.snapshot, &q.scope)?;
+    let scope = resolve_scope(&engine.snapshot, &q.scope)?;
     let action = catalog::resolve(&q.action)?;
     Ok(self_grants(engine, &principal, &scope, &action))
 }

@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::eval::pattern::ActionPattern;
+use crate::model::pattern::ActionPattern;
 use crate::model::role::trailing_guid;
 use crate::model::vault::IpRule;
 use crate::model::*;

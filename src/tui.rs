@@ -150,9 +150,9 @@ pub(crate) fn draw_indexing(
 }
 
 /// Opens the explorer on a snapshot until the user quits.
-pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
+pub fn run(snapshot: Snapshot, options: Options) -> Result<()> {
     let (mut terminal, _guard) = init_terminal()?;
-    draw_indexing(&mut terminal, snapshot)?;
+    draw_indexing(&mut terminal, &snapshot)?;
     let engine = Engine::new(snapshot);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -162,11 +162,10 @@ pub fn run(snapshot: &Snapshot, options: Options) -> Result<()> {
         let stop_ref = &stop;
         s.spawn(move || read_input(stop_ref, &input_tx));
         let worker_tx = msg_tx.clone();
-        let engine_ref = &engine;
-        s.spawn(move || worker::serve(engine_ref, job_rx, worker_tx));
+        s.spawn(move || worker::serve(job_rx, worker_tx));
         let _stop = StopOnDrop(&stop);
         let result = (|| -> Result<()> {
-            let mut app = App::new(&engine, options);
+            let mut app = App::new(engine, options);
             let size = terminal.size()?;
             app.resize(size.width, size.height);
             let first = app.handle(Msg::Resize(size.width, size.height));

@@ -31,10 +31,10 @@
 //! (`changes[3].role: no role definition named 'Key Vault Secret User' (did you mean 'Key Vault Secrets
 //! User'?)`) and the whole list is rejected.
 
+mod affected;
 mod apply;
 mod arm;
 mod change;
-mod delta;
 mod diff;
 mod emit;
 mod migrate;
@@ -56,7 +56,7 @@ pub use emit::az_commands;
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};
 pub use plan::{Effect, Pending, Plan, PlanError, PlannedChange, Skipped};
-pub use scenario::{Scenario, ScenarioEntry, summary, summary_lines};
+pub use scenario::{Evaluated, Scenario, ScenarioEntry, summary, summary_lines};
 pub use terraform::read_terraform_plan;
 
 /// One problem with one change: `changes[3].role: no role definition named …`.

@@ -242,7 +242,7 @@ fn demo_reading(name: &str) -> (kvaccess::model::Snapshot, Reading) {
 #[test]
 fn who_did_joins_names_and_the_grant_allowing_it_now() {
     let (s, r) = demo_reading("archive");
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     let w = activity::who_did(&r, Some(&engine), &Filter::default());
     let bob_missing = w
         .entries
@@ -277,7 +277,7 @@ fn who_did_joins_names_and_the_grant_allowing_it_now() {
 #[test]
 fn model_check_on_the_fixtures() {
     let (s, r) = demo_reading("disagreements.jsonl");
-    let m = activity::model_check(&r, &Engine::new(&s), &Filter::default());
+    let m = activity::model_check(&r, &Engine::new(s.clone()), &Filter::default());
     let found: BTreeSet<(Kind, Class, String)> = m
         .disagreements
         .iter()
@@ -323,7 +323,7 @@ fn model_check_on_the_fixtures() {
         "portal-export.csv",
     ] {
         let (s, r) = demo_reading(f);
-        let m = activity::model_check(&r, &Engine::new(&s), &Filter::default());
+        let m = activity::model_check(&r, &Engine::new(s.clone()), &Filter::default());
         assert!(m.disagreements.is_empty(), "{f}: {:?}", m.disagreements);
         assert!(m.agreed > 0, "{f}");
     }
@@ -332,7 +332,7 @@ fn model_check_on_the_fixtures() {
 #[test]
 fn unused_grants_become_a_change_list_whatif_accepts() {
     let (s, r) = demo_reading("archive");
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     let u = activity::unused(&r, &engine, &Filter::default());
     assert_eq!(
         u.vaults.len(),
@@ -351,7 +351,7 @@ fn unused_grants_become_a_change_list_whatif_accepts() {
     );
     assert_eq!(auditors.used_permissions, ["secrets/list"]);
     let after = whatif::apply(&s, &u.changes).unwrap();
-    let after_engine = Engine::new(&after);
+    let after_engine = Engine::new(after.clone());
     let ask = |e: &Engine, who: &str, what: &str| {
         query::check(
             e,
@@ -403,7 +403,7 @@ fn unused_grants_become_a_change_list_whatif_accepts() {
 #[test]
 fn could_vs_did_at_a_vault_counts_item_grants_of_callers() {
     let (s, r) = demo_reading("records-wrapper.json");
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     let scope = Scope::parse(s.vaults[1].scope.id()).unwrap();
     let c = activity::could_vs_did(&r, &engine, &scope, None).unwrap();
     let get = c
@@ -439,7 +439,7 @@ fn synthetic(
     calls: usize,
 ) -> (kvaccess::model::Snapshot, Vec<u8>, activity::synth::Written) {
     let s = synth::generate(&spec);
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     let mut out = Vec::new();
     let written = write_logs(
         &engine,
@@ -474,7 +474,7 @@ fn the_model_check_finds_exactly_the_injected_disagreements() {
         (r.records, r.used, r.malformed),
         (written.records, written.records, 0)
     );
-    let m = activity::model_check(&r, &Engine::new(&s), &Filter::default());
+    let m = activity::model_check(&r, &Engine::new(s.clone()), &Filter::default());
     let found: Vec<activity::synth::Injected> = {
         let mut v: Vec<_> = m
             .disagreements

@@ -7,6 +7,7 @@ mod scenarios;
 
 use kvaccess::catalog;
 use kvaccess::eval::Engine;
+use kvaccess::eval::Request;
 use kvaccess::model::{Scope, Snapshot};
 
 fn targets(s: &Snapshot) -> Vec<Scope> {
@@ -19,7 +20,7 @@ fn targets(s: &Snapshot) -> Vec<Scope> {
 }
 
 pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let mut ids: Vec<String> = s.principals.iter().map(|p| p.id.clone()).collect();
     ids.extend(engine.index.referenced_ids.iter().cloned());
     let apps: Vec<Option<String>> = std::iter::once(None)
@@ -39,8 +40,8 @@ pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
                 let row = engine.prepare(&subject, &target, app.as_deref());
                 for op in catalog::operations() {
                     let action = catalog::resolve(op.name).unwrap();
-                    let Ok(verdict) =
-                        engine.check(&subject, &target, &action, app.as_deref(), None)
+                    let Ok(verdict) = engine
+                        .check(&Request::new(&subject, &target, &action).via_app(app.as_deref()))
                     else {
                         continue;
                     };

@@ -295,7 +295,7 @@ fn scenario_fixtures() {
                 continue;
             }
         };
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         for case in &fixture.cases {
             total += 1;
             if let Err(diff) = run_case(&engine, case) {
@@ -326,7 +326,7 @@ fn demo_tenant_matches_expected() {
         !snapshot.vaults.is_empty(),
         "the embedded demo tenant did not load"
     );
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot.clone());
     let mut report = String::new();
     let mut failed = 0;
     let total = cases.len();

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::model::Scope;
 use serde_json::{Value, json};
@@ -382,12 +383,12 @@ fn decide(
     scope: &str,
     action: &str,
 ) -> Decision {
-    let engine = Engine::new(snapshot);
+    let engine = Engine::new(snapshot.clone());
     let subject = engine.subject(principal);
     let target = engine.target(&Scope::parse(scope).unwrap());
     let action = kvaccess::catalog::resolve(action).unwrap();
     engine
-        .check(&subject, &target, &action, None, None)
+        .check(&Request::new(&subject, &target, &action))
         .unwrap()
         .decision
 }

@@ -8,6 +8,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::fetch::{
     AuthError, Completeness, Credentials, FetchError, FetchOptions, FetchOutcome, FetchRequest,
@@ -55,13 +56,13 @@ async fn fetch(mock: &MockAzureServer, request: FetchRequest) -> FetchOutcome {
 /// `query::check` for principals the directory data holds; the engine directly for the others (a
 /// principal whose directory object was not collected can still be asked about by object id).
 fn verdict(s: &Snapshot, principal: &str, scope: &str, action: &str) -> Decision {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     if query::resolve_principal(&engine, principal).is_err() {
         let subject = engine.subject(principal);
         let target = engine.target(&Scope::parse(scope).unwrap());
         let action = kvaccess::catalog::resolve(action).unwrap();
         return engine
-            .check(&subject, &target, &action, None, None)
+            .check(&Request::new(&subject, &target, &action))
             .unwrap()
             .decision;
     }
@@ -250,7 +251,7 @@ async fn applications_named_only_by_app_id_are_resolved_by_app_id() {
             "{paths:?}"
         );
     }
-    let engine = Engine::new(&out.snapshot);
+    let engine = Engine::new(out.snapshot.clone());
     let ask = |app: &str| {
         query::check(
             &engine,

@@ -752,7 +752,7 @@ fn deny_case() -> impl Strategy<Value = (Spec, DenySpec, Vec<Q>)> {
 }
 
 fn answers(snapshot: &Snapshot, qs: &[Q]) -> Vec<Answer> {
-    let engine = Engine::new(snapshot);
+    let engine = Engine::new(snapshot.clone());
     qs.iter().map(|q| ask(&engine, q)).collect()
 }
 
@@ -1042,7 +1042,7 @@ proptest! {
         let mut recased = shuffled;
         recase_all(&mut recased, &mut mix);
         let snapshot = load(&recased);
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         let sc = scopes();
         for (q, b) in qs.iter().zip(&before) {
             let principal = recase(&principal_id(q.principal), &mut mix);
@@ -1078,7 +1078,7 @@ proptest! {
     fn missing_data_never_gives_an_answer_it_could_overturn((mut base, scope, what, qs) in gap_case()) {
         base.gaps.push((scope, what));
         let snapshot = load(&to_json(&base));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         for q in &qs {
             let v = verdict(&engine, q);
             let (rbac, protected_purge) = plane_of(&base, q);
@@ -1114,7 +1114,7 @@ proptest! {
     #[test]
     fn fast_path_agrees_with_check((spec, qs) in (spec_with(true), questions())) {
         let snapshot = load(&to_json(&spec));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         for q in &qs {
             let v = verdict(&engine, q);
             let subject = engine.subject(&principal_id(q.principal));

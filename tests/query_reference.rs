@@ -11,6 +11,7 @@ mod scenarios;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use kvaccess::catalog::{self, Action, Plane};
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine, Verdict};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot, Vault};
 use kvaccess::query::{self, Finding, Technique, WhoCanEntry};
@@ -97,7 +98,9 @@ fn reached(
 fn ask(engine: &Engine, id: &str, scope: &Scope, action: &Action, app: Option<&str>) -> Verdict {
     let subject = engine.subject(id);
     let target = engine.target(scope);
-    engine.check(&subject, &target, action, app, None).unwrap()
+    engine
+        .check(&Request::new(&subject, &target, action).via_app(app))
+        .unwrap()
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Value {
@@ -384,7 +387,7 @@ fn scopes(s: &Snapshot) -> Vec<Scope> {
 /// The whole comparison on a small tenant: every scope × every operation, every vault's matrix, every
 /// identity's matrix (directly and through each application).
 fn assert_everything(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let dir = Directory::new(s);
     let mut compared = 0;
     let mut cache = FindingCache::new();
@@ -437,7 +440,7 @@ fn synth(seed: u64, collection_errors: usize) -> Snapshot {
 
 /// Several vaults (both permission models), a resource group and a subscription, a handful of operations.
 fn assert_synth(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let dir = Directory::new(s);
     let mut compared = 0;
     let names = [
@@ -588,7 +591,7 @@ fn shared_rows_tenant() -> Snapshot {
 #[test]
 fn bulk_queries_match_the_reference_when_group_members_share_rows() {
     let s = shared_rows_tenant();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     // Members 5 and 6 hold exactly what the group holds: the same findings but for who they are.
     let (five, six) = (
         "77777777-0000-0000-0000-100000000005",
@@ -659,7 +662,7 @@ fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
     use kvaccess::query::grouped::escalations::{
         each_escalation, escalation_groups, expand_groups,
     };
-    let s = engine.snapshot;
+    let s: &Snapshot = &engine.snapshot;
     let in_scope: Vec<&Vault> = s
         .vaults
         .iter()
@@ -778,20 +781,20 @@ fn assert_grouped_escalations(engine: &Engine, scope: Option<&Scope>) -> usize {
 
 #[test]
 fn grouped_escalations_expand_to_the_flat_answer() {
-    let mut compared = assert_grouped_escalations(&Engine::new(&kvaccess::snapshot::demo()), None);
+    let mut compared = assert_grouped_escalations(&Engine::new(kvaccess::snapshot::demo()), None);
     let demo = kvaccess::snapshot::demo();
-    let engine = Engine::new(&demo);
+    let engine = Engine::new(demo.clone());
     for sub in &demo.subscriptions {
         compared += assert_grouped_escalations(&engine, Some(&sub.scope));
     }
     for (_, s) in scenarios::snapshots() {
-        compared += assert_grouped_escalations(&Engine::new(&s), None);
+        compared += assert_grouped_escalations(&Engine::new(s.clone()), None);
     }
     let shared = shared_rows_tenant();
-    compared += assert_grouped_escalations(&Engine::new(&shared), None);
+    compared += assert_grouped_escalations(&Engine::new(shared.clone()), None);
     for (seed, errors) in [(1, 0), (7, 0), (5, 3)] {
         let s = synth(seed, errors);
-        compared += assert_grouped_escalations(&Engine::new(&s), None);
+        compared += assert_grouped_escalations(&Engine::new(s.clone()), None);
     }
     assert!(compared > 1000, "only {compared} findings compared");
 }
@@ -799,7 +802,7 @@ fn grouped_escalations_expand_to_the_flat_answer() {
 /// `reach` against `check`: every (vault, data operation) whose decision is not "denied" is listed with
 /// that decision, and nothing else; items through item-scoped grants likewise.
 fn assert_reach(s: &Snapshot) -> usize {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let data: Vec<(&'static catalog::Operation, Action)> = operations()
         .into_iter()
         .filter(|(op, _)| op.plane == Plane::Data)
@@ -856,7 +859,7 @@ fn reach_matches_check_on_the_demo_and_fixtures() {
 fn matrix_and_who_can_from_a_location_match_check() {
     use kvaccess::eval::Origin;
     let s = kvaccess::snapshot::demo();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     let origins = [
         Origin::Ip("8.8.8.8".parse().unwrap()),
         Origin::Ip("203.0.113.20".parse().unwrap()),
@@ -874,7 +877,10 @@ fn matrix_and_who_can_from_a_location_match_check() {
                     let action = catalog::resolve(op).unwrap();
                     let target = engine.target(&scope);
                     let v = engine
-                        .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                        .check(
+                            &Request::new(&engine.subject(&p.id), &target, &action)
+                                .from(Some(origin)),
+                        )
                         .unwrap();
                     assert_eq!(
                         *d, v.decision,
@@ -891,7 +897,9 @@ fn matrix_and_who_can_from_a_location_match_check() {
             for p in s.principals.iter().filter(|p| p.kind.is_identity()) {
                 let target = engine.target(&vault.scope);
                 let v = engine
-                    .check(&engine.subject(&p.id), &target, &action, None, Some(origin))
+                    .check(
+                        &Request::new(&engine.subject(&p.id), &target, &action).from(Some(origin)),
+                    )
                     .unwrap();
                 let listed = answer
                     .principals
@@ -926,7 +934,7 @@ fn who_can_on_items_matches_check() {
     let mut tenants = vec![kvaccess::snapshot::demo()];
     tenants.extend(scenarios::snapshots().into_iter().map(|(_, s)| s));
     for s in &tenants {
-        let engine = Engine::new(s);
+        let engine = Engine::new(s.clone());
         for vault in &s.vaults {
             let item_scopes: BTreeSet<String> = s
                 .role_assignments
@@ -951,7 +959,7 @@ fn who_can_on_items_matches_check() {
                             let scope = Scope::parse(id).unwrap();
                             let target = engine.target(&scope);
                             let v = engine
-                                .check(&engine.subject(&p.id), &target, &action, None, None)
+                                .check(&Request::new(&engine.subject(&p.id), &target, &action))
                                 .ok()?;
                             (v.decision != Decision::Denied).then(|| (id.clone(), v.decision))
                         })

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use kvaccess::catalog;
-use kvaccess::eval::{Engine, Verdict};
+use kvaccess::eval::{Engine, Request, Verdict};
 use kvaccess::model::{Scope, Snapshot};
 use predicates::str::contains;
 use proptest::prelude::*;
@@ -421,7 +421,7 @@ fn documents() -> Vec<(String, Value)> {
 /// Every answer the snapshot gives for its principals (and the ids its policies and assignments name) at
 /// its vaults, for a few operations on both planes, in a form that must not depend on GUID spelling.
 fn answers(s: &Snapshot) -> Vec<String> {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s.clone());
     let mut ids: Vec<String> = s.principals.iter().map(|p| p.id.clone()).collect();
     ids.extend(s.role_assignments.iter().map(|a| a.principal_id.clone()));
     ids.extend(
@@ -456,8 +456,8 @@ fn answers(s: &Snapshot) -> Vec<String> {
             ] {
                 let action = catalog::resolve(op).unwrap();
                 for app in &apps {
-                    let verdict: Result<Verdict, _> =
-                        engine.check(&subject, &target, &action, app.as_deref(), None);
+                    let verdict: Result<Verdict, _> = engine
+                        .check(&Request::new(&subject, &target, &action).via_app(app.as_deref()));
                     out.push(match verdict {
                         Ok(v) => {
                             let mut grants: Vec<&str> =
@@ -509,7 +509,7 @@ proptest! {
 #[test]
 fn bulk_queries_agree_with_check_on_the_fixture() {
     let s = kvaccess::snapshot::load_file(&fixture()).unwrap();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(s.clone());
     for v in &s.vaults {
         let target = engine.target(&v.scope);
         let matrix = kvaccess::query::matrix_for_vault(&engine, &v.scope).unwrap();
@@ -518,7 +518,9 @@ fn bulk_queries_agree_with_check_on_the_fixture() {
             for (op, decision) in row.cells.iter().flat_map(|c| &c.decisions) {
                 let action = catalog::resolve(op).unwrap();
                 let want = engine
-                    .check(&subject, &target, &action, row.via_app.as_deref(), None)
+                    .check(
+                        &Request::new(&subject, &target, &action).via_app(row.via_app.as_deref()),
+                    )
                     .unwrap();
                 assert_eq!(*decision, want.decision, "{} {op} at {}", row.id, v.name);
             }
@@ -528,11 +530,8 @@ fn bulk_queries_agree_with_check_on_the_fixture() {
         for e in &who.principals {
             let want = engine
                 .check(
-                    &engine.subject(&e.id),
-                    &target,
-                    &action,
-                    e.via_app.as_deref(),
-                    None,
+                    &Request::new(&engine.subject(&e.id), &target, &action)
+                        .via_app(e.via_app.as_deref()),
                 )
                 .unwrap();
             assert_eq!(e.decision, want.decision, "{} at {}", e.id, v.name);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kvaccess::eval::Engine;
+use kvaccess::eval::Request;
 use kvaccess::model::{GroupMembership, Principal, PrincipalKind, Snapshot};
 use kvaccess::snapshot;
 use kvaccess::tui::action::{Effect, Msg};
@@ -14,6 +15,7 @@ use kvaccess::tui::theme::ThemeKind;
 use kvaccess::tui::worker::{self, Job, JobSpec};
 use kvaccess::tui::{Options, keymap};
 use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use std::sync::Arc;
 
 const SOURCE: &str = "demo";
 
@@ -23,8 +25,8 @@ fn with_demo<R>(f: impl FnOnce(&mut App) -> R) -> R {
 }
 
 fn with_snapshot<R>(s: &Snapshot, f: impl FnOnce(&mut App) -> R) -> R {
-    let engine = Engine::new(s);
-    let mut app = App::new(&engine, Options::plain(SOURCE));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain(SOURCE));
     let _ = screen(&mut app, 80, 24);
     f(&mut app)
 }
@@ -99,7 +101,7 @@ fn who_can_with_via_column() {
             .iter()
             .find(|e| e.display_name == "Bob")
             .unwrap();
-        let via = kvaccess::tui::pane::who_can::via_text(app.engine, bob);
+        let via = kvaccess::tui::pane::who_can::via_text(&app.engine, bob);
         assert_eq!(
             via,
             "access policy (Security team) via Security on-call → Security team"
@@ -360,16 +362,16 @@ fn copy_and_export() {
 #[test]
 fn stale_background_results_are_dropped() {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
-    let mut app = App::new(&engine, Options::plain(SOURCE));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain(SOURCE));
     let _ = app.handle(Msg::Resize(80, 24));
     let first = press_collect(&mut app, ":goto kv-app-prod<enter>m");
     let second = press_collect(&mut app, ":goto kv-app-rbac<enter>");
     let (old, new) = (job_of(&first), job_of(&second));
     // The old answer arrives after the new question was asked: it must not show.
-    let _ = app.handle(Msg::Done(worker::compute(&engine, &old)));
+    let _ = app.handle(Msg::Done(worker::compute(&old)));
     assert!(app.matrix.is_loading(), "stale matrix accepted");
-    let _ = app.handle(Msg::Done(worker::compute(&engine, &new)));
+    let _ = app.handle(Msg::Done(worker::compute(&new)));
     let m = app.matrix.ready().unwrap();
     assert!(m.subject.ends_with("kv-app-rbac"));
 }
@@ -400,10 +402,10 @@ fn job_of(effects: &[Effect]) -> Job {
 #[test]
 fn no_color_and_light_theme() {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
+    let engine = Arc::new(Engine::new(s.clone()));
     let mut options = Options::plain(SOURCE);
     options.no_color = true;
-    let mut app = App::new(&engine, options);
+    let mut app = App::new(engine.clone(), options);
     let _ = app.handle(Msg::Resize(80, 24));
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
     terminal
@@ -425,11 +427,11 @@ fn no_color_and_light_theme() {
     );
     let mut light = Options::plain(SOURCE);
     light.theme = ThemeKind::Light;
-    let app = App::new(&engine, light);
+    let app = App::new(engine.clone(), light);
     assert_eq!(app.theme.kind, ThemeKind::Light);
     assert_eq!(
         render(&app, 80, 24),
-        render(&App::new(&engine, Options::plain(SOURCE)), 80, 24)
+        render(&App::new(engine.clone(), Options::plain(SOURCE)), 80, 24)
     );
 }
 
@@ -444,10 +446,10 @@ fn user_keymap_overrides_defaults() {
     .unwrap();
     let map = keymap::load_from(&path);
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
+    let engine = Arc::new(Engine::new(s.clone()));
     let mut options = Options::plain(SOURCE);
     options.keymap = map;
-    let mut app = App::new(&engine, options);
+    let mut app = App::new(engine.clone(), options);
     press(&mut app, "q");
     assert!(!app.quit);
     press(&mut app, "Q");
@@ -535,7 +537,7 @@ fn permission_table_agrees_with_the_explained_verdicts() {
     use kvaccess::eval::Origin;
     use kvaccess::tui::permissions::{compute, operations};
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
+    let engine = Arc::new(Engine::new(s.clone()));
     let origins = [
         None,
         Some(Origin::Ip("192.0.2.55".parse().unwrap())),
@@ -569,11 +571,8 @@ fn permission_table_agrees_with_the_explained_verdicts() {
                     };
                     let v = engine
                         .check(
-                            &engine.subject(&p.id),
-                            &engine.target(scope),
-                            action,
-                            None,
-                            origin,
+                            &Request::new(&engine.subject(&p.id), &engine.target(scope), action)
+                                .from(origin),
                         )
                         .unwrap();
                     assert_eq!(
@@ -618,8 +617,8 @@ fn large_directories_filter_in_the_background() {
             app_id: None,
         });
     }
-    let engine = Engine::new(&s);
-    let mut app = App::new(&engine, Options::plain(SOURCE));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain(SOURCE));
     let _ = app.handle(Msg::Resize(80, 24));
     let first = press_collect(&mut app, "/user 0001");
     assert!(app.filter_pending());
@@ -636,9 +635,9 @@ fn large_directories_filter_in_the_background() {
         .collect();
     assert_eq!(jobs.len(), "user 0001".len(), "one job per keystroke");
     // Deliver an old answer first: ignored. Then the newest: applied.
-    let _ = app.handle(Msg::Done(worker::compute(&engine, &jobs[3])));
+    let _ = app.handle(Msg::Done(worker::compute(&jobs[3])));
     assert_eq!(app.principals.shown.len(), app.principals.all.len());
-    let _ = app.handle(Msg::Done(worker::compute(&engine, jobs.last().unwrap())));
+    let _ = app.handle(Msg::Done(worker::compute(jobs.last().unwrap())));
     assert!(!app.filter_pending());
     let top = &app.principals.all[app.principals.shown[0]];
     assert!(top.name.starts_with("User 0001"), "{}", top.name);
@@ -647,7 +646,7 @@ fn large_directories_filter_in_the_background() {
     press(&mut app, "<esc>");
     for e in late {
         if let Effect::Run(j) = e {
-            let _ = app.handle(Msg::Done(worker::compute(&engine, &j)));
+            let _ = app.handle(Msg::Done(worker::compute(&j)));
         }
     }
     assert_eq!(app.principals.shown.len(), app.principals.all.len());

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kvaccess::catalog;
+use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
 use kvaccess::model::{Scope, Snapshot};
@@ -171,7 +172,7 @@ fn rebuilds_are_throttled_and_one_at_a_time() {
 fn partial_data_answers_unknown_still_collecting_never_denied() {
     // On the complete tenant, somebody is denied secrets/get on the RBAC vault…
     let complete = snapshot::demo();
-    let engine = Engine::new(&complete);
+    let engine = Arc::new(Engine::new(complete.clone()));
     let vault = complete
         .vaults
         .iter()
@@ -186,13 +187,11 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         .map(|p| p.id.clone())
         .filter(|id| {
             let v = engine
-                .check(
+                .check(&Request::new(
                     &engine.subject(id),
                     &engine.target(&vault),
                     &action,
-                    None,
-                    None,
-                )
+                ))
                 .unwrap();
             v.decision == Decision::Denied
         })
@@ -201,16 +200,14 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
     // …but while the same data is still being collected, none of them is: the answer is unknown, and says why.
     let mut partial = snapshot::demo();
     mark_still_collecting(&mut partial);
-    let engine = Engine::new(&partial);
+    let engine = Arc::new(Engine::new(partial.clone()));
     for id in &denied {
         let v = engine
-            .check(
+            .check(&Request::new(
                 &engine.subject(id),
                 &engine.target(&vault),
                 &action,
-                None,
-                None,
-            )
+            ))
             .unwrap();
         assert_eq!(v.decision, Decision::Unknown, "{id}");
         assert!(
@@ -230,8 +227,8 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         let action = action.clone();
         let id = denied[0].clone();
         h.with_app(move |app| {
-            let e = app.engine;
-            e.check(&e.subject(&id), &e.target(&vault), &action, None, None)
+            let e = &app.engine;
+            e.check(&Request::new(&e.subject(&id), &e.target(&vault), &action))
                 .unwrap()
                 .decision
         })
@@ -436,8 +433,8 @@ fn the_log_view_lists_errors_and_warnings_cleaned() {
 #[test]
 fn r_and_l_outside_a_live_session_say_so() {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
-    let mut app = kvaccess::tui::App::new(&engine, Options::plain("demo"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = kvaccess::tui::App::new(engine.clone(), Options::plain("demo"));
     kvaccess::tui::script::press(&mut app, "r");
     assert!(app.message.as_deref().unwrap().contains("tui --live"));
     kvaccess::tui::script::press(&mut app, "L");
@@ -467,7 +464,7 @@ fn a_new_run_after_a_failed_one_fills_in_from_its_own_data() {
     h.update(section(Section::Vaults));
     h.settle();
     let (subscriptions, vaults) = h.with_app(|app| {
-        let s = app.engine.snapshot;
+        let s = &app.engine.snapshot;
         (s.subscriptions.len(), s.vaults.len())
     });
     assert_eq!(

@@ -12,14 +12,15 @@ use kvaccess::tui::script::{press, render, screen};
 use kvaccess::tui::whatif::Status;
 use kvaccess::tui::{Options, worker};
 use kvaccess::whatif::{Change, Scenario};
+use std::sync::Arc;
 
 const W: u16 = 160;
 const H: u16 = 48;
 
 fn with_demo<R>(f: impl FnOnce(&mut App) -> R) -> R {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
-    let mut app = App::new(&engine, Options::plain("demo"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain("demo"));
     let _ = screen(&mut app, W, H);
     f(&mut app)
 }
@@ -291,8 +292,8 @@ fn panel_keys_act_only_while_it_is_focused() {
 #[test]
 fn the_world_is_built_on_the_worker_and_stale_worlds_are_dropped() {
     let s = snapshot::demo();
-    let engine = Engine::new(&s);
-    let mut app = App::new(&engine, Options::plain("demo"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain("demo"));
     let _ = screen(&mut app, W, H);
     press(&mut app, "W");
     // Drive the form by hand so the world job is not settled at once.
@@ -311,9 +312,7 @@ fn the_world_is_built_on_the_worker_and_stale_worlds_are_dropped() {
     for k in kvaccess::tui::script::keys("<space><space>") {
         more.extend(app.handle(kvaccess::tui::action::Msg::Key(k)));
     }
-    let _ = app.handle(kvaccess::tui::action::Msg::Done(worker::compute(
-        &engine, &first,
-    )));
+    let _ = app.handle(kvaccess::tui::action::Msg::Done(worker::compute(&first)));
     assert!(app.whatif.world.is_none(), "a stale world is dropped");
     kvaccess::tui::script::settle(&mut app, more);
     assert_eq!(app.whatif.status, Status::Ready);

@@ -8,24 +8,23 @@ mod common;
 use common::*;
 use kvaccess::catalog::Plane;
 use kvaccess::eval::Decision::{self, Allowed, Conditional, Denied, Unknown};
+use kvaccess::eval::Engine;
 use kvaccess::model::{AccessPolicy, Snapshot};
 use kvaccess::whatif::{self, Change, Diff, Scenario, WhatIfError};
 
 fn run(changes: &str) -> (Snapshot, Diff) {
     let base = demo();
     let scenario = Scenario::from_json(changes).unwrap();
-    let (outcome, diff) = scenario.diff(&base, None).unwrap();
+    let evaluated = scenario.diff(&Engine::new(base.clone()), None).unwrap();
+    let (after, diff) = ((*evaluated.after.snapshot).clone(), evaluated.diff);
     // The pruned diff must list exactly what evaluating everything finds.
     assert_eq!(
         cells(&diff),
-        brute_force(&base, &outcome.snapshot),
+        brute_force(&base, &after),
         "pruned diff differs from brute force for {changes}"
     );
-    assert_eq!(
-        diff_escalations(&diff),
-        brute_escalations(&base, &outcome.snapshot)
-    );
-    (outcome.snapshot, diff)
+    assert_eq!(diff_escalations(&diff), brute_escalations(&base, &after));
+    (after, diff)
 }
 
 fn errors(base: &Snapshot, changes: &str) -> Vec<String> {
@@ -160,9 +159,9 @@ fn add_access_policy_grants_on_access_policy_vaults_and_is_inert_on_rbac_ones() 
         r#"[{"kind":"addAccessPolicy","vault":"kv-app-rbac","objectId":"Oscar","permissions":{"secrets":["get"]}}]"#,
     )
     .unwrap();
-    let (outcome, d) = scenario.diff(&demo(), None).unwrap();
-    assert!(d.gained.is_empty() && d.lost.is_empty());
-    assert!(outcome.applied[0].notes[0].contains("uses Azure RBAC"));
+    let e = scenario.diff(&Engine::new(demo()), None).unwrap();
+    assert!(e.diff.gained.is_empty() && e.diff.lost.is_empty());
+    assert!(e.applied[0].notes[0].contains("uses Azure RBAC"));
 }
 
 #[test]
@@ -537,7 +536,7 @@ fn every_undo_restores_the_original_decisions() {
         .collect();
     let back = whatif::apply(&outcome.snapshot, &undo).unwrap();
     assert!(brute_force(&base, &back).is_empty());
-    let d = whatif::diff(&base, &back, None);
+    let d = whatif::diff(base.clone(), back.clone(), None);
     assert!(d.is_empty(), "{:?}", whatif::summary_lines(&d));
 }
 
@@ -552,7 +551,7 @@ fn scenario_toggles_keep_indices_and_summaries_read_well() {
     let e = s.apply(&demo()).unwrap_err();
     assert_eq!(e.problems()[0].index, 1);
     assert_eq!(s.toggle(1), Some(false));
-    let (_, d) = s.diff(&demo(), None).unwrap();
+    let d = s.diff(&Engine::new(demo()), None).unwrap().diff;
     assert_eq!(d.changes, 2);
     assert!(
         whatif::summary(&d).starts_with("+2 principals can read secrets in kv-app-prod; "),
@@ -574,7 +573,8 @@ fn scope_filter_keeps_the_vaults_below_it() {
         r#"[{"kind":"addRoleAssignment","principal":"Dana","role":"Key Vault Administrator","scope":"/subscriptions/bbbbbbbb-0000-0000-0000-000000000001"}]"#,
     )
     .unwrap();
-    let (_, all) = s.diff(&base, None).unwrap();
+    let before = Engine::new(base);
+    let all = s.diff(&before, None).unwrap().diff;
     let vaults: std::collections::BTreeSet<String> = all
         .gained
         .iter()
@@ -583,7 +583,7 @@ fn scope_filter_keeps_the_vaults_below_it() {
         .collect();
     assert_eq!(vaults.len(), 3, "{vaults:?}");
     let scope = kvaccess::model::Scope::parse(KV_RBAC).unwrap();
-    let (_, one) = s.diff(&base, Some(&scope)).unwrap();
+    let one = s.diff(&before, Some(&scope)).unwrap().diff;
     assert!(!one.gained.is_empty());
     assert!(
         one.gained

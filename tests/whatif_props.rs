@@ -39,7 +39,7 @@ proptest! {
         let copy = base.clone();
         let after = whatif::apply(&base, &changes).unwrap();
         prop_assert_eq!(&base, &copy, "the input snapshot was modified");
-        let d = whatif::diff(&base, &after, None);
+        let d = whatif::diff(base.clone(), after.clone(), None);
         prop_assert_eq!(cells(&d), brute_force(&base, &after), "changes: {:?}", changes);
         prop_assert_eq!(diff_escalations(&d), brute_escalations(&base, &after), "changes: {:?}", changes);
     }
@@ -52,7 +52,7 @@ proptest! {
         let undo: Vec<Change> = outcome.applied.iter().rev().filter_map(|a| a.undo.clone()).collect();
         let back = whatif::apply(&outcome.snapshot, &undo).unwrap();
         prop_assert!(brute_force(&base, &back).is_empty(), "changes: {:?}", changes);
-        let d = whatif::diff(&base, &back, None);
+        let d = whatif::diff(base.clone(), back.clone(), None);
         prop_assert!(d.gained.is_empty() && d.lost.is_empty(), "changes: {:?}", changes);
         prop_assert!(d.escalations_added.is_empty() && d.escalations_removed.is_empty());
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::operations::{self, LogPlane};
 use super::summary::{Key, Store};
+use crate::eval::Request;
 use crate::eval::{Engine, Verdict};
 use crate::model::{PrincipalKind, Scope};
 
@@ -140,6 +141,6 @@ pub fn verdict_for(
         .and_then(|p| p.app_id.as_deref());
     let app = app.filter(|a| !own_app.is_some_and(|o| o.eq_ignore_ascii_case(a)));
     engine
-        .check(&subject, &target, action, app, None)
+        .check(&Request::new(&subject, &target, action).via_app(app))
         .map_err(|e| e.to_string())
 }

@@ -93,12 +93,12 @@ pub fn run(a: &ActivityArgs) -> Result<u8> {
     let window = window(a)?;
     let snapshot: Option<Snapshot> = a.snapshot.as_deref().map(snapshot::load_file).transpose()?;
     let reading = activity::read(&a.logs, window)?;
-    let engine = snapshot.as_ref().map(Engine::new);
+    let engine = snapshot.map(Engine::new);
     let filter = Filter {
         scope: a
             .scope
             .as_deref()
-            .map(|s| resolve_scope(snapshot.as_ref(), &reading, s))
+            .map(|s| resolve_scope(engine.as_ref().map(|e| &*e.snapshot), &reading, s))
             .transpose()?,
         principal: a
             .principal
@@ -292,7 +292,7 @@ pub fn synth_logs(a: &SynthLogsArgs) -> Result<u8> {
         Some(p) => snapshot::load_file(p)?,
         None => snapshot::demo(),
     };
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let dir = match a.out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),

@@ -12,7 +12,6 @@ use super::changes::{self, ChangeSource, Loaded, PlanReport};
 use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::gate::{self, Report, VaultTags};
-use crate::model::Snapshot;
 use crate::sanitize::clean;
 use crate::whatif::{self, Diff};
 
@@ -95,13 +94,13 @@ pub fn run(a: &AssertArgs) -> Result<u8> {
     let rules =
         gate::parse_rules(&source).map_err(|e| anyhow::anyhow!("{}: {e}", a.rules.display()))?;
     let today = today(a.today.as_deref())?;
-    let snapshot = a.snapshot.load()?;
+    let snapshot = std::sync::Arc::new(a.snapshot.load()?);
     let tags = tags_of(a.snapshot.snapshot.as_deref())?;
     let rules_file = a.rules.display().to_string();
     let loaded = a.source.load(&snapshot)?;
     let (report, plan, diff) = match loaded {
         None => {
-            let engine = Engine::new(&snapshot);
+            let engine = Engine::new(snapshot.clone());
             let report = gate::evaluate(&engine, &rules, &tags, None, &today, &rules_file)
                 .map_err(|m| anyhow::anyhow!("{}: {m}", a.rules.display()))?;
             (report, None, None)
@@ -141,7 +140,7 @@ pub fn run(a: &AssertArgs) -> Result<u8> {
         AssertFormat::Markdown => markdown(&report, diff.as_ref(), plan.as_ref())?,
         AssertFormat::Text => text(&report, plan.as_ref())?,
     }
-    std::mem::forget(snapshot as Snapshot);
+    std::mem::forget(snapshot);
     Ok(if report.holds() {
         exit::OK
     } else {

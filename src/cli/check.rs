@@ -82,7 +82,7 @@ fn caller_address(text: &str) -> Result<Origin, String> {
 
 pub fn run(a: &CheckArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let question = Question {
         principal: a.principal.clone(),
         via_app: a.via_app.clone(),

@@ -42,11 +42,11 @@ pub struct EscalationsArgs {
 
 pub fn run(a: &EscalationsArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let scope = a
         .scope
         .as_deref()
-        .map(|s| query::resolve_scope(&snapshot, s))
+        .map(|s| query::resolve_scope(&engine.snapshot, s))
         .transpose()?;
     if a.output == EscalationsFormat::Jsonl {
         let mut o = std::io::BufWriter::new(std::io::stdout().lock());

@@ -32,10 +32,10 @@ pub struct MatrixArgs {
 
 pub fn run(a: &MatrixArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let mut matrix = match (&a.scope, &a.principal) {
         (Some(scope), _) => {
-            query::matrix_for_vault(&engine, &query::resolve_scope(&snapshot, scope)?)?
+            query::matrix_for_vault(&engine, &query::resolve_scope(&engine.snapshot, scope)?)?
         }
         (None, Some(p)) => {
             let id = query::resolve_principal(&engine, p)?;

@@ -28,15 +28,15 @@ pub struct MigrateArgs {
 }
 
 pub fn run(a: &MigrateArgs) -> Result<u8> {
-    let snapshot = a.snapshot.load()?;
-    let plan = whatif::plan_migration(&snapshot, &a.vault)?;
+    let engine = Engine::new(a.snapshot.load()?);
+    let plan = whatif::plan_migration(&engine, &a.vault)?;
     if let Some(path) = &a.write_changes {
         let list = Value::Array(plan.changes.iter().map(whatif::Change::to_json).collect());
         snapshot::write_atomically(path, &list)?;
     }
     match a.output {
         Format::Json => output::print_json(&plan)?,
-        _ => text(&Engine::new(&snapshot), &plan, a.write_changes.as_ref())?,
+        _ => text(&engine, &plan, a.write_changes.as_ref())?,
     }
     Ok(exit::OK)
 }

@@ -5,9 +5,9 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
+pub use crate::display::{app_name, describe_scope, name_of};
 use crate::eval::{Decision, Engine, Grant, GrantKind, Verdict};
 use crate::sanitize::clean;
-pub use crate::words::{app_name, describe_scope, name_of};
 
 pub fn out() -> anstream::AutoStream<std::io::Stdout> {
     anstream::stdout()

@@ -26,12 +26,12 @@ pub struct ReachArgs {
 
 pub fn run(a: &ReachArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let principal = query::resolve_principal(&engine, &a.principal)?;
     let scope = a
         .scope
         .as_deref()
-        .map(|s| query::resolve_scope(&snapshot, s))
+        .map(|s| query::resolve_scope(&engine.snapshot, s))
         .transpose()?;
     let reach = query::principal_reach(&engine, &principal, scope.as_ref());
     if a.output == TextOrJson::Json {

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -79,22 +80,31 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
-    // The process ends soon after: the engine over the hypothetical snapshot is leaked, not freed (see
-    // the end of this function).
-    let (engine, outcome, diff) = scenario
-        .diff_from_then(&snapshot, scope.as_ref(), |after| std::mem::forget(after))
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // The engine over the snapshot before is built on a second thread while the changes are applied and
+    // the engine after is built.
+    let snapshot = Arc::new(snapshot);
+    let (engine, after) = both(
+        || Engine::new(snapshot.clone()),
+        || {
+            scenario
+                .apply(&snapshot)
+                .map(|o| (o.applied, Engine::new(o.snapshot)))
+        },
+    );
+    let (applied, after) = after.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut diff = whatif::diff_engines(&engine, &after, scope.as_ref());
+    diff.changes = applied.len();
     match (a.emit, a.output, &plan) {
-        (Some(Emit::Az), ..) => print_commands(&snapshot, &outcome.applied)?,
+        (Some(Emit::Az), ..) => print_commands(&snapshot, &applied)?,
         (None, Format::Json, None) => output::print_json(&diff)?,
         (None, Format::Json, Some(plan)) => output::print_json(&with_plan(&diff, plan)?)?,
         (None, Format::Markdown, _) => {
-            markdown(&engine, &diff, &outcome.applied)?;
+            markdown(&engine, &diff, &applied)?;
             plan.iter()
                 .try_for_each(|p| changes::plan_markdown(&mut std::io::stdout().lock(), p))?;
         }
         (None, ..) => {
-            text(&engine, &diff, &outcome.applied, "What-if")?;
+            text(&engine, &diff, &applied, "What-if")?;
             plan.iter()
                 .try_for_each(|p| changes::plan_text(&mut output::out(), p))?;
         }
@@ -107,7 +117,7 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     };
     // The process ends here: freeing millions of small allocations of a large tenant would only delay
     // the exit (by about as long as building the engine took).
-    std::mem::forget((engine, outcome));
+    std::mem::forget((engine, after, applied));
     std::mem::forget(snapshot);
     Ok(code)
 }
@@ -120,14 +130,7 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
         .as_deref()
         .map(|s| query::resolve_scope(&after, s).or_else(|_| query::resolve_scope(&before, s)))
         .transpose()?;
-    let (eb, ea) = std::thread::scope(|s| {
-        let eb = s.spawn(|| Engine::new(&before));
-        let ea = Engine::new(&after);
-        match eb.join() {
-            Ok(eb) => (eb, ea),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    });
+    let (eb, ea) = both(|| Engine::new(before), || Engine::new(after));
     let diff = whatif::diff_engines(&eb, &ea, scope.as_ref());
     match a.output {
         Format::Json => output::print_json(&diff)?,
@@ -140,7 +143,6 @@ pub fn run_diff(a: &DiffArgs) -> Result<u8> {
         exit::OK
     };
     std::mem::forget((eb, ea));
-    std::mem::forget((before, after));
     Ok(code)
 }
 
@@ -151,6 +153,18 @@ fn with_plan(diff: &Diff, plan: &PlanReport) -> Result<serde_json::Value> {
         o.insert("plan".into(), serde_json::to_value(plan)?);
     }
     Ok(v)
+}
+
+/// Runs `first` on a second thread while `second` runs on this one.
+fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(first);
+        let b = second();
+        match a.join() {
+            Ok(a) => (a, b),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    })
 }
 
 fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {

@@ -27,8 +27,8 @@ pub struct WhoCanArgs {
 
 pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
-    let engine = Engine::new(&snapshot);
-    let scope = query::resolve_scope(&snapshot, &a.scope)?;
+    let engine = Engine::new(snapshot);
+    let scope = query::resolve_scope(&engine.snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
     let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;

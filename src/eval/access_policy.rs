@@ -1,7 +1,7 @@
 //! The access-policy data plane: vault-wide entries per object id, optionally bound to an application
 //! (compound identity), permission names compared case-insensitively, `all` meaning everything but `purge`.
 
-use crate::eval::closure::{Chain, PrincipalSet};
+use crate::eval::index::{Chain, PrincipalSet};
 use crate::eval::verdict::{Grant, GrantKind};
 use crate::model::{AccessPolicy, PolicyKind, Vault};
 

@@ -6,8 +6,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::eval::closure::Ancestry;
-use crate::eval::fast::{DenyReach, Row, deny_reach};
+use crate::eval::decide::{DenyReach, Row, deny_reach};
+use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
 use crate::model::{Scope, ScopeKind, Vault};
 
@@ -26,7 +26,7 @@ struct Above {
 /// One subject's rows at many vaults. Sibling vaults share everything above them: that part is gathered
 /// once per parent scope, and each vault adds only what sits at the vault itself.
 pub struct VaultRows<'e, 'a> {
-    engine: &'e Engine<'a>,
+    engine: &'a Engine,
     subject: &'e Subject,
     /// The subject and its groups: what the vault's access-policy entries are matched against.
     ids: FxHashSet<&'e str>,
@@ -51,8 +51,8 @@ fn parent_key(scope: &Scope, segments: usize) -> Option<&str> {
 }
 
 impl<'e, 'a> VaultRows<'e, 'a> {
-    pub fn new(engine: &'e Engine<'a>, subject: &'e Subject, via_app: Option<&str>) -> Self {
-        let s = engine.snapshot;
+    pub fn new(engine: &'a Engine, subject: &'e Subject, via_app: Option<&str>) -> Self {
+        let s = &*engine.snapshot;
         let mut assigned: FxHashMap<&'a str, Vec<(usize, Option<usize>)>> = FxHashMap::default();
         let mut at_management_groups = Vec::new();
         for id in subject.set.ids() {
@@ -196,7 +196,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             return Vec::new();
         }
         let rbac = crate::eval::rbac::Rbac {
-            snapshot: self.engine.snapshot,
+            snapshot: &self.engine.snapshot,
             index: &self.engine.index,
         };
         rbac.unattributable_denies(&self.subject.set, ancestry)
@@ -263,7 +263,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
 /// above it are gathered once and indexed by the object id they name, so each row looks up only the
 /// subject's own ids.
 pub struct TargetRows<'e, 'a> {
-    engine: &'e Engine<'a>,
+    engine: &'a Engine,
     target: &'e Target<'a>,
     /// Role assignments at or above the target, in ancestry order: (assignment, definition).
     assignments: Vec<(usize, Option<usize>)>,
@@ -279,7 +279,7 @@ pub struct TargetRows<'e, 'a> {
 }
 
 impl<'e, 'a> TargetRows<'e, 'a> {
-    pub fn new(engine: &'e Engine<'a>, target: &'e Target<'a>) -> Self {
+    pub fn new(engine: &'a Engine, target: &'e Target<'a>) -> Self {
         let mut assignments = Vec::new();
         let mut assignments_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
         let mut denies = Vec::new();

@@ -144,7 +144,7 @@ impl Memberships {
     /// The groups `start` is transitively in, breadth first, each with the position (in the returned list)
     /// of the group through which it was first reached, `None` for a group `start` is directly in. The first
     /// (shortest) way wins on cycles and diamonds, in the order the memberships list them: exactly the
-    /// chains [`Index::principal_set`](crate::eval::closure::Index::principal_set) reports.
+    /// chains [`Index::principal_set`](crate::eval::index::Index::principal_set) reports.
     pub fn groups_above(&self, start: u32) -> Vec<(u32, Option<u32>)> {
         /// Up to this many groups, looking through the list beats hashing.
         const SCAN: usize = 32;

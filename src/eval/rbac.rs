@@ -2,8 +2,8 @@
 //! definition, conditions, and deny assignments.
 
 use crate::catalog::Plane;
-use crate::eval::closure::{Ancestry, Chain, Index, PrincipalSet};
 use crate::eval::condition;
+use crate::eval::index::{Ancestry, Chain, Index, PrincipalSet};
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
 use crate::model::{
     DenyAssignment, EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind,

@@ -2,7 +2,7 @@
 //! those are fully known.
 
 use super::Engine;
-use super::closure::PrincipalSet;
+use super::index::PrincipalSet;
 use super::verdict::PrincipalRef;
 use crate::model::PrincipalKind;
 
@@ -19,7 +19,7 @@ pub struct Subject {
     pub in_directory: bool,
 }
 
-impl Engine<'_> {
+impl Engine {
     /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
     /// subjects (a deleted principal's assignments remain), but their groups are unknown.
     pub fn subject(&self, principal_id: &str) -> Subject {

@@ -2,6 +2,7 @@
 //! each violation traced to the plan resources behind it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::eval::{Engine, Grant, GrantKind};
 use crate::model::{Snapshot, Vault};
@@ -35,7 +36,7 @@ pub enum GateError {
 /// evaluated. `Err` is apply's or a rule's problem, in words.
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate_changes(
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     scenario: &Scenario,
     address: impl Fn(usize) -> String,
     pending: &[Pending],
@@ -48,8 +49,8 @@ pub fn evaluate_changes(
         .apply(snapshot)
         .map_err(|e| GateError::Changes(e.to_string()))?;
     let (before, after) = std::thread::scope(|s| {
-        let before = s.spawn(|| Engine::new(snapshot));
-        let after = Engine::new(&outcome.snapshot);
+        let before = s.spawn(|| Engine::new(snapshot.clone()));
+        let after = Engine::new(outcome.snapshot);
         match before.join() {
             Ok(b) => (b, after),
             Err(e) => std::panic::resume_unwind(e),

@@ -74,11 +74,7 @@ pub fn evaluate(
     })
 }
 
-fn select<'e>(
-    engine: &Engine<'e>,
-    rule: &Rule,
-    tags: &VaultTags,
-) -> Result<Vec<&'e Vault>, String> {
+fn select<'e>(engine: &'e Engine, rule: &Rule, tags: &VaultTags) -> Result<Vec<&'e Vault>, String> {
     let s = &rule.vaults;
     let scope = s
         .scope

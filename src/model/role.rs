@@ -1,6 +1,6 @@
 //! Azure RBAC: role definitions, role assignments and deny assignments.
 
-use crate::eval::pattern::ActionPattern;
+use crate::model::pattern::ActionPattern;
 use crate::model::scope::Scope;
 
 /// One `permissions[]` block of a role definition or deny assignment.

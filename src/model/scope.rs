@@ -2,7 +2,7 @@
 //!
 //! A scope's *structural* parent (item → vault → resource group → subscription) is read off the id itself.
 //! A subscription's parent is a management group, and a management group's parent another one: those links
-//! live in the snapshot, so `eval::closure` resolves them.
+//! live in the snapshot, so `eval::index` resolves them.
 
 use std::fmt;
 use std::sync::Arc;
@@ -181,7 +181,7 @@ impl Scope {
     }
 
     /// Whether `self` is `other` or one of its structural ancestors (path-segment prefix, case-insensitive).
-    /// Management-group ancestry is not visible in ids; see `eval::closure`.
+    /// Management-group ancestry is not visible in ids; see `eval::index`.
     pub fn contains_structurally(&self, other: &Scope) -> bool {
         other.key == self.key
             || (other.key.len() > self.key.len()

@@ -37,8 +37,8 @@ struct Level {
 }
 
 /// The classes of identities at the vaults of one run, one subscription and resource group at a time.
-pub(crate) struct Classes<'e, 'a, R, L> {
-    engine: &'e Engine<'a>,
+pub(crate) struct Classes<'a, R, L> {
+    engine: &'a Engine,
     counted: Counted<R, L>,
     /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
     node_ident: Vec<Option<Ident>>,
@@ -65,12 +65,12 @@ pub(crate) struct AtVault {
     pub touched_here: bool,
 }
 
-impl<'e, 'a, R, L> Classes<'e, 'a, R, L>
+impl<'a, R, L> Classes<'a, R, L>
 where
     R: Fn(Option<usize>) -> bool,
     L: Fn(Option<usize>) -> bool,
 {
-    pub fn new(engine: &'e Engine<'a>, counted: Counted<R, L>) -> Self {
+    pub fn new(engine: &'a Engine, counted: Counted<R, L>) -> Self {
         let graph = engine.index.memberships();
         let node_ident = graph
             .ids()
@@ -103,7 +103,7 @@ where
 
     /// The principal id of an identity.
     pub fn id(&self, ident: Ident) -> &'a str {
-        let s: &'a crate::model::Snapshot = self.engine.snapshot;
+        let s: &'a crate::model::Snapshot = &self.engine.snapshot;
         s.principals
             .get(ident as usize)
             .map_or("", |p| p.id.as_str())

@@ -4,17 +4,18 @@
 use serde::Serialize;
 
 use crate::catalog::{self, Plane};
+use crate::eval::Request;
 use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
 
 use crate::eval::bulk::TargetRows;
-use crate::eval::fast::RowKey;
+use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
-use crate::query::halves::in_halves;
+use crate::query::parallel::in_halves;
+use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
-use crate::query::who_can::grant_holders;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -160,7 +161,7 @@ fn gain_through(technique: Technique, lacks: &[&'static str]) -> Vec<&'static st
 }
 
 /// Data operations (other than purge) the subject cannot perform on the vault now.
-fn lacking(engine: &Engine, row: &crate::eval::fast::Row) -> Vec<&'static str> {
+fn lacking(engine: &Engine, row: &crate::eval::decide::Row) -> Vec<&'static str> {
     gainable()
         .iter()
         .filter(|(_, a)| engine.decide(row, a) != Decision::Allowed)
@@ -185,7 +186,11 @@ struct Levers {
 impl Levers {
     /// Decides the levers with the fast path (the same decisions as `check`); what the subject lacks only
     /// when one of them is not "denied". Full verdicts are built later, only for the levers a finding cites.
-    fn decide(engine: &Engine, row: &crate::eval::fast::Row, actions: &[catalog::Action]) -> Self {
+    fn decide(
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Self {
         let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
         let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
             Vec::new()
@@ -217,7 +222,7 @@ impl Levers {
         let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
-            .get_or_init(|| engine.check(subject, target, action, None, None).ok())
+            .get_or_init(|| engine.check(&Request::new(subject, target, action)).ok())
             .as_ref()
     }
 }
@@ -313,7 +318,7 @@ pub fn escalations_for_vault_among(
 }
 
 pub(crate) fn findings_among<'a>(
-    engine: &Engine<'a>,
+    engine: &'a Engine,
     vault: &Vault,
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
@@ -442,7 +447,7 @@ mod tests {
     #[test]
     fn halves_on_two_threads_give_the_one_thread_findings() {
         let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 11));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         let mut compared = 0;
         for vault in &snapshot.vaults {
             let mut json = |parallel_from| {

@@ -8,7 +8,7 @@ use crate::error::QueryError;
 use rustc_hash::FxHashMap;
 
 use crate::eval::bulk::{TargetRows, VaultRows};
-use crate::eval::fast::{Row, RowKey};
+use crate::eval::decide::{Row, RowKey};
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::model::{AccessPolicy, Scope};
 use crate::query::reach::{Grants, holders, reached};
@@ -119,7 +119,7 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
         .vault
         .get(vault_scope.key())
         .and_then(|&i| engine.snapshot.vaults.get(i))
-        .ok_or_else(|| super::unknown_vault(engine.snapshot, vault_scope))?;
+        .ok_or_else(|| super::unknown_vault(&engine.snapshot, vault_scope))?;
     let target = engine.target(&vault.scope);
     let cols = columns();
     // A row needs some cell that is not "denied": an assignment whose role grants some catalog action (or

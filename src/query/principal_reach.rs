@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::catalog::{self, Action, Plane};
+use crate::eval::Request;
 use crate::eval::bulk::VaultRows;
 use crate::eval::{Decision, Engine, Grant, PrincipalRef};
 use crate::model::{Scope, ScopeKind, Vault};
@@ -91,7 +92,7 @@ pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope
                 Some(g) => g.operations.push((op.name, d)),
                 None => {
                     let grants = engine
-                        .check(&subject, &target, action, None, None)
+                        .check(&Request::new(&subject, &target, action))
                         .map(|v| v.grants)
                         .unwrap_or_default();
                     groups.push(GroupReach {
@@ -178,7 +179,7 @@ fn item_reach(
             let mut operations = Vec::new();
             let mut grants: Vec<Grant> = Vec::new();
             for (op, action) in ops {
-                let Ok(v) = engine.check(subject, &target, action, None, None) else {
+                let Ok(v) = engine.check(&Request::new(subject, &target, action)) else {
                     continue; // an operation on another kind of item
                 };
                 if v.decision != Decision::Denied {

@@ -7,8 +7,39 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::catalog::{Action, Plane};
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
+
+/// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
+pub(crate) fn grant_holders(
+    engine: &Engine,
+    target: &Target,
+    action: &Action,
+) -> Vec<(String, Option<String>)> {
+    let mut named: Vec<(String, Option<String>)> = Vec::new();
+    let rbac_counts = match (action.plane, target.vault) {
+        (Plane::Data, Some(v)) => {
+            if !v.rbac_authorization {
+                for e in &v.access_policies {
+                    named.push((e.object_id.clone(), e.application_id.clone()));
+                }
+            }
+            v.rbac_authorization || v.properties_missing
+        }
+        _ => true,
+    };
+    if rbac_counts {
+        for scope in &target.ancestry.scopes {
+            for (_, a) in engine.assignments_at(scope) {
+                named.push((a.principal_id.clone(), None));
+            }
+        }
+    }
+    named.sort();
+    named.dedup();
+    named
+}
 
 /// The grants at or above a target, as the holders they name.
 pub(crate) struct Holders {

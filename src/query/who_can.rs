@@ -5,14 +5,15 @@ use serde::Serialize;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
+use crate::eval::Request;
 use crate::eval::bulk::TargetRows;
-use crate::eval::fast::RowKey;
+use crate::eval::decide::RowKey;
 use crate::eval::{
     Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
 };
 use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault};
-use crate::query::halves::in_halves;
+use crate::query::parallel::in_halves;
 use crate::query::reach::{Grants, holders, identities, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
@@ -138,36 +139,6 @@ pub struct EligibleEntry {
     pub eligible: Vec<Grant>,
 }
 
-/// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
-pub(crate) fn grant_holders(
-    engine: &Engine,
-    target: &Target,
-    action: &Action,
-) -> Vec<(String, Option<String>)> {
-    let mut named: Vec<(String, Option<String>)> = Vec::new();
-    let rbac_counts = match (action.plane, target.vault) {
-        (Plane::Data, Some(v)) => {
-            if !v.rbac_authorization {
-                for e in &v.access_policies {
-                    named.push((e.object_id.clone(), e.application_id.clone()));
-                }
-            }
-            v.rbac_authorization || v.properties_missing
-        }
-        _ => true,
-    };
-    if rbac_counts {
-        for scope in &target.ancestry.scopes {
-            for (_, a) in engine.assignments_at(scope) {
-                named.push((a.principal_id.clone(), None));
-            }
-        }
-    }
-    named.sort();
-    named.dedup();
-    named
-}
-
 pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan, QueryError> {
     who_can_from(engine, scope, action, None)
 }
@@ -272,7 +243,9 @@ fn item_entries(
                 .iter()
                 .filter_map(|scope| {
                     let target = engine.target(scope);
-                    let v = engine.check(&subject, &target, action, None, origin).ok()?;
+                    let v = engine
+                        .check(&Request::new(&subject, &target, action).from(origin))
+                        .ok()?;
                     (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v.decision))
                 })
                 .collect();
@@ -332,7 +305,7 @@ fn eligible_entries(
         .filter(|(id, _)| !listed.contains(id.as_str()))
         .filter_map(|(id, _)| {
             let subject = engine.subject(&id);
-            let v = engine.check(&subject, target, action, None, None).ok()?;
+            let v = engine.check(&Request::new(&subject, target, action)).ok()?;
             (!v.eligible.is_empty()).then_some(EligibleEntry {
                 id: v.principal.id,
                 display_name: v.principal.display_name,
@@ -399,7 +372,7 @@ const PARALLEL_FROM: usize = 1024;
 
 /// What deciding each identity at one target needs, gathered once.
 struct Each<'e, 'a> {
-    engine: &'e Engine<'a>,
+    engine: &'a Engine,
     target: &'e Target<'a>,
     action: &'e Action,
     rows_at: TargetRows<'e, 'a>,
@@ -410,7 +383,7 @@ struct Each<'e, 'a> {
 }
 
 impl<'e, 'a> Each<'e, 'a> {
-    fn new(engine: &'e Engine<'a>, target: &'e Target<'a>, action: &'e Action) -> Self {
+    fn new(engine: &'a Engine, target: &'e Target<'a>, action: &'e Action) -> Self {
         let eligibilities = target
             .ancestry
             .scopes
@@ -473,8 +446,10 @@ impl<'e, 'a> Each<'e, 'a> {
                 entries: Some(&entries),
                 assignments: Some(row.assignments()),
             };
-            let verdict =
-                engine.check_gathered(&subject, target, action, app.as_deref(), None, gathered)?;
+            let verdict = engine.check_gathered(
+                &Request::new(&subject, target, action).via_app(app.as_deref()),
+                gathered,
+            )?;
             let entry = WhoCanEntry::from(verdict);
             if let Some(key) = key {
                 shared.insert(key, entry.clone());
@@ -493,7 +468,7 @@ mod tests {
     #[test]
     fn halves_on_two_threads_give_the_one_thread_answer() {
         let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 3));
-        let engine = Engine::new(&snapshot);
+        let engine = Engine::new(snapshot.clone());
         let mut compared = 0;
         for op in ["secrets/get", "keys/sign", "vaults/write"] {
             let action = crate::catalog::resolve(op).expect("catalog operation");

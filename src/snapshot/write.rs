@@ -8,7 +8,7 @@ fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
     v.as_ref().map_or(Value::Null, |v| json!(v))
 }
 
-fn patterns(p: &[crate::eval::pattern::ActionPattern]) -> Value {
+fn patterns(p: &[crate::model::pattern::ActionPattern]) -> Value {
     Value::Array(p.iter().map(|p| json!(p.as_str())).collect())
 }
 

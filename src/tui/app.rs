@@ -8,6 +8,7 @@ mod rebase;
 mod sync;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use ratatui::layout::Rect;
 use tui_input::Input;
@@ -24,7 +25,7 @@ use crate::tui::permissions::PermTable;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
-use crate::tui::worker::{JobKind, Output};
+use crate::tui::worker::{EngineRef, JobKind, Output};
 pub use rebase::Derived;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,8 +127,9 @@ pub enum WhoRow {
     Escalation(usize),
 }
 
-pub struct App<'a> {
-    pub engine: &'a Engine<'a>,
+pub struct App {
+    /// The real world (a live refresh replaces it; the what-if world is in `whatif`).
+    pub engine: Arc<Engine>,
     pub source: String,
     pub theme: Theme,
     pub keymap: Keymap,
@@ -190,11 +192,13 @@ fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
 /// Directories at least this large are filtered on the worker thread.
 pub const ASYNC_FILTER_FROM: usize = 20_000;
 
-impl<'a> App<'a> {
-    pub fn new(engine: &'a Engine<'a>, options: Options) -> Self {
+impl App {
+    pub fn new(engine: impl Into<Arc<Engine>>, options: Options) -> Self {
+        let engine = engine.into();
         let theme = Theme::pick(options.theme, options.no_color);
-        let scopes = ScopeTree::build(engine, &theme);
-        let principals = PrincipalList::build(engine);
+        let scopes = ScopeTree::build(&engine, &theme);
+        let principals = PrincipalList::build(&engine);
+        let policy_vaults = policy_vaults(&engine);
         let perms = PermTable::empty(crate::model::Scope::root());
         let message =
             (!options.keymap.warnings.is_empty()).then(|| options.keymap.warnings.join("; "));
@@ -228,7 +232,7 @@ impl<'a> App<'a> {
             overlay: None,
             message,
             quit: false,
-            policy_vaults: policy_vaults(engine),
+            policy_vaults,
             whatif: crate::tui::whatif::Panel::default(),
             live: None,
             next_ticket: 0,
@@ -286,11 +290,16 @@ impl<'a> App<'a> {
     }
 
     /// The engine the panes answer with: the what-if world while changes are on, else the real one.
-    pub fn world(&self) -> &Engine<'_> {
+    pub fn world(&self) -> &Engine {
         self.whatif
             .world
             .as_ref()
-            .map_or(self.engine, |w| w.engine())
+            .map_or(&*self.engine, |w| w.engine())
+    }
+
+    /// The real world, for a job to carry to the worker.
+    pub(crate) fn engine_ref(&self) -> EngineRef {
+        EngineRef(self.engine.clone())
     }
 
     fn on_result(&mut self, kind: JobKind, ticket: u64, output: Output) {
@@ -369,6 +378,7 @@ impl<'a> App<'a> {
         let ticket = self.ticket(JobKind::Filter, query.clone());
         vec![Effect::Run(crate::tui::worker::Job {
             ticket,
+            engine: self.engine_ref(),
             spec: crate::tui::worker::JobSpec::Filter {
                 entries: self.principals.all.clone(),
                 query,

@@ -8,10 +8,10 @@ mod context;
 pub use cell::cell;
 pub use context::{finding, matrix_cell, principal, scope};
 
+pub use crate::display::{describe_scope, name_of};
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
 use crate::sanitize::clean;
-pub use crate::words::{describe_scope, name_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {

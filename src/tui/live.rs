@@ -16,12 +16,11 @@ pub mod run;
 
 pub use log::{LogEntry, LogKind};
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::eval::{Engine, Lookups};
+use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot};
 use crate::tui::action::{Action, Effect};
@@ -214,8 +213,7 @@ fn when(at: Option<&str>) -> String {
 
 /// A parsed, indexed snapshot ready to become the engine's data.
 pub struct Indexed {
-    pub snapshot: Arc<Snapshot>,
-    pub lookups: Lookups,
+    pub engine: Engine,
     pub generation: u64,
     pub collecting: bool,
     /// Items the loader could not read, dropped.
@@ -244,12 +242,10 @@ pub fn index(
     if collecting {
         mark_still_collecting(&mut snapshot);
     }
-    let engine = Engine::new(&snapshot);
+    let engine = Engine::new(snapshot);
     let derived = Derived::build(&engine, &Theme::pick(theme, theme == ThemeKind::Mono));
-    let lookups = engine.into_lookups();
     Indexed {
-        snapshot: Arc::new(snapshot),
-        lookups,
+        engine,
         generation,
         collecting,
         dropped,
@@ -272,7 +268,7 @@ pub fn mark_still_collecting(snapshot: &mut Snapshot) {
     }
 }
 
-impl App<'_> {
+impl App {
     /// Folds a live message into the state; asks for a rebuild when the data moved and the throttle allows.
     pub fn on_live(&mut self, m: LiveMsg) -> Vec<Effect> {
         let Some(live) = self.live.as_mut() else {
@@ -375,6 +371,7 @@ impl App<'_> {
         let ticket = self.ticket(JobKind::Index, generation.to_string());
         vec![Effect::Run(Job {
             ticket,
+            engine: self.engine_ref(),
             spec: JobSpec::Index {
                 doc,
                 collecting,
@@ -398,8 +395,7 @@ impl App<'_> {
         self.live.as_mut().and_then(|l| l.next.take())
     }
 
-    /// Records that the app now runs on `indexed`'s data (called by the loop after the move and
-    /// [`App::refresh_derived_from`]).
+    /// Records that the app now runs on `indexed`'s data (called by [`App::switch_to`]).
     pub fn adopt(&mut self, generation: u64, collecting: bool, dropped: &[String]) {
         if let Some(live) = self.live.as_mut() {
             live.shown_generation = Some(generation);

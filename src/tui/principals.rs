@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn filter_matches_names_upns_app_ids_and_ids() {
         let s = crate::snapshot::demo();
-        let engine = Engine::new(&s);
+        let engine = Engine::new(s.clone());
         let mut l = PrincipalList::build(&engine);
         let names = |l: &PrincipalList| {
             l.shown

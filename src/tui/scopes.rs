@@ -94,14 +94,14 @@ pub fn vault_badges(v: &Vault, errors: bool) -> Vec<Badge> {
     b
 }
 
-struct Builder<'e, 'a> {
-    engine: &'e Engine<'a>,
+struct Builder<'a> {
+    engine: &'a Engine,
     nodes: Vec<ScopeNode>,
     by_key: HashMap<String, usize>,
     parent: HashMap<usize, usize>,
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_> {
     fn node(&mut self, scope: &Scope, label: impl Into<String>) -> usize {
         if let Some(&i) = self.by_key.get(scope.key()) {
             return i;
@@ -155,7 +155,7 @@ impl Builder<'_, '_> {
 
 impl ScopeTree {
     pub fn build(engine: &Engine, theme: &Theme) -> Self {
-        let s = engine.snapshot;
+        let s = &*engine.snapshot;
         let mut b = Builder {
             engine,
             nodes: Vec::new(),

@@ -62,7 +62,7 @@ pub fn settle(app: &mut App, effects: Vec<Effect>) -> Vec<String> {
         for e in queue {
             match e {
                 Effect::Run(job) => {
-                    let result = worker::compute(app.engine, &job);
+                    let result = worker::compute(&job);
                     next.extend(app.handle(Msg::Done(result)));
                 }
                 Effect::Copy(text) => copied.push(text),

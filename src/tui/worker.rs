@@ -70,6 +70,8 @@ pub enum JobSpec {
 pub struct Job {
     pub ticket: u64,
     pub spec: JobSpec,
+    /// The real world the job is answered in: the engine the app was on when it asked.
+    pub engine: EngineRef,
     /// The hypothetical world to answer in (the real one when `None`). Matrix and who-can answers in a
     /// hypothetical world come with the real world's answer, so the panes can mark what differs.
     pub world: Option<WorldRef>,
@@ -86,6 +88,22 @@ impl Job {
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
             JobSpec::Index { .. } => JobKind::Index,
         }
+    }
+}
+
+/// A shared engine; jobs carry it to the worker. Equal when it is the same engine.
+#[derive(Clone)]
+pub struct EngineRef(pub Arc<Engine>);
+
+impl PartialEq for EngineRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for EngineRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Engine({} principals)", self.0.snapshot.principals.len())
     }
 }
 
@@ -119,8 +137,9 @@ pub struct JobResult {
     pub output: Output,
 }
 
-/// Runs a job. `engine` is the real world; a job that carries a hypothetical world is answered there.
-pub fn compute(engine: &Engine, job: &Job) -> JobResult {
+/// Runs a job in its real world, or in the hypothetical world it carries.
+pub fn compute(job: &Job) -> JobResult {
+    let engine = &*job.engine.0;
     let output = match (&job.world, &job.spec) {
         (Some(world), JobSpec::Matrix { .. } | JobSpec::WhoCan { .. } | JobSpec::Escalations) => {
             Output::Compared {
@@ -187,7 +206,7 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
 
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
 /// app hangs up.
-pub fn serve(engine: &Engine, jobs: Receiver<Job>, results: Sender<Msg>) {
+pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         batch.extend(jobs.try_iter());
@@ -200,7 +219,7 @@ pub fn serve(engine: &Engine, jobs: Receiver<Job>, results: Sender<Msg>) {
             }
         }
         for job in newest {
-            if results.send(Msg::Done(compute(engine, &job))).is_err() {
+            if results.send(Msg::Done(compute(&job))).is_err() {
                 return;
             }
         }

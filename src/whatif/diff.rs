@@ -4,17 +4,18 @@
 //! Decisions are taken with the fast path (`Engine::prepare` + `Engine::decide`, the same rules as
 //! `check`), without a caller location, for every operation of the catalog: data operations at each vault
 //! (and at each key, secret or certificate that has role or deny assignments of its own), management
-//! operations at each vault. Only the pairs [`delta::plan`] cannot rule out are evaluated; evidence is built
+//! operations at each vault. Only the pairs [`affected::plan`] cannot rule out are evaluated; evidence is built
 //! with `check` for the changed cells only.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::catalog::{self, Action, Plane};
 use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, network};
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::Finding;
 
-use super::delta::{self, Work, directory_gaps, identities_of};
+use super::affected::{self, Work, directory_gaps, identities_of};
 use pool::parallel;
 
 mod bystander;
@@ -31,7 +32,11 @@ use items::special_items;
 pub use report::{CellChange, Diff, DiffStats, NetworkChange};
 
 /// Compares two snapshots. `scope` keeps only the vaults at or below it (an item selects its vault).
-pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff {
+pub fn diff(
+    before: impl Into<Arc<Snapshot>>,
+    after: impl Into<Arc<Snapshot>>,
+    scope: Option<&Scope>,
+) -> Diff {
     let eb = Engine::new(before);
     let ea = Engine::new(after);
     diff_engines(&eb, &ea, scope)
@@ -40,7 +45,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) -> Diff 
 /// [`diff`] over engines the caller keeps (a front-end re-diffing as changes are toggled builds the
 /// "before" engine once).
 pub fn diff_engines(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> Diff {
-    let work = delta::plan(eb, ea);
+    let work = affected::plan(eb, ea);
     let none = HashMap::new();
     let keys = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
     let special = if keys.is_empty() {
@@ -176,8 +181,8 @@ struct TargetPair<'a> {
 }
 
 struct Run<'e, 'a> {
-    eb: &'e Engine<'a>,
-    ea: &'e Engine<'a>,
+    eb: &'a Engine,
+    ea: &'a Engine,
     filter: Option<&'e Scope>,
     ops: Vec<Op>,
     subjects: HashMap<String, (Subject, Subject)>,
@@ -192,8 +197,8 @@ struct Run<'e, 'a> {
 
 impl<'e, 'a> Run<'e, 'a> {
     fn new(
-        eb: &'e Engine<'a>,
-        ea: &'e Engine<'a>,
+        eb: &'a Engine,
+        ea: &'a Engine,
         filter: Option<&'e Scope>,
         special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     ) -> Self {
@@ -221,7 +226,7 @@ impl<'e, 'a> Run<'e, 'a> {
         }
     }
 
-    fn vault_in(&self, e: &Engine<'a>, key: &str) -> Option<&'a Vault> {
+    fn vault_in(&self, e: &'a Engine, key: &str) -> Option<&'a Vault> {
         e.index
             .vault
             .get(key)
@@ -317,7 +322,7 @@ impl<'e, 'a> Run<'e, 'a> {
                 let mut s = e.subject(id);
                 if !dangling {
                     s.in_directory = true;
-                    s.groups_known = !directory_gaps(e.snapshot);
+                    s.groups_known = !directory_gaps(&e.snapshot);
                 }
                 s
             };
@@ -360,7 +365,7 @@ impl<'e, 'a> Run<'e, 'a> {
             let mg = self.mg_named.get_or_insert_with(|| {
                 let mut out = BTreeSet::new();
                 for e in [eb, ea] {
-                    let s = e.snapshot;
+                    let s = &*e.snapshot;
                     out.extend(
                         s.role_assignments
                             .iter()

@@ -17,15 +17,15 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::catalog::{self, Plane};
-use crate::eval::PrincipalRef;
 use crate::eval::access_policy;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
+use crate::eval::{Engine, PrincipalRef};
 use crate::model::{PrincipalKind, RoleDefinition, Scope, Snapshot, Vault};
 
 use super::WhatIfError;
 use super::apply::apply_detailed;
 use super::change::{Change, PermissionSpec};
-use super::diff::{CellChange, Diff, diff};
+use super::diff::{CellChange, Diff, diff_engines};
 use super::resolve::{self, derived_guid};
 
 /// What the planner proposes for one principal named by the vault's access policies.
@@ -380,7 +380,8 @@ impl<'s> Planner<'s> {
 }
 
 /// Plans the migration of `vault` (id or name) from access policies to Azure RBAC.
-pub fn plan_migration(s: &Snapshot, vault: &str) -> Result<MigrationPlan, MigrateError> {
+pub fn plan_migration(engine: &Engine, vault: &str) -> Result<MigrationPlan, MigrateError> {
+    let s = &*engine.snapshot;
     let v = resolve::vault(s, vault).map_err(MigrateError::Vault)?;
     let Some(vault) = s.vaults.get(v) else {
         return Err(MigrateError::Vault(format!("no vault '{vault}'")));
@@ -458,7 +459,7 @@ pub fn plan_migration(s: &Snapshot, vault: &str) -> Result<MigrationPlan, Migrat
         enable_rbac_authorization: true,
     });
     let outcome = apply_detailed(s, &changes)?;
-    let mut d = diff(s, &outcome.snapshot, Some(&vault.scope));
+    let mut d = diff_engines(engine, &Engine::new(outcome.snapshot), Some(&vault.scope));
     d.changes = changes.len();
     let principals = per_principal(&d);
     Ok(MigrationPlan {

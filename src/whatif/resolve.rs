@@ -200,7 +200,7 @@ pub fn check_scope(s: &Snapshot, scope: &Scope) -> Result<(), String> {
 }
 
 /// The keys of `scope` and every scope above it (management groups from the snapshot's hierarchy), like
-/// `eval::closure::Index::ancestry` but without building the index.
+/// `eval::index::Index::ancestry` but without building the index.
 pub fn ancestor_keys(s: &Snapshot, scope: &Scope) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = Some(scope.clone());

@@ -9,7 +9,7 @@ use crate::eval::Engine;
 use crate::model::{Scope, Snapshot};
 
 use super::WhatIfError;
-use super::apply::{Outcome, apply_indexed};
+use super::apply::{Applied, Outcome, apply_indexed};
 use super::change::Change;
 use super::diff::{Diff, diff_engines};
 use super::parse::parse_changes;
@@ -122,88 +122,27 @@ impl Scenario {
         apply_indexed(base, self.active())
     }
 
-    /// Applies the enabled changes and compares with `base`. The engine over `base` is built on a second
-    /// thread while the changes are applied and the hypothetical snapshot's engine is built.
-    pub fn diff(
-        &self,
-        base: &Snapshot,
-        scope: Option<&Scope>,
-    ) -> Result<(Outcome, Diff), WhatIfError> {
-        std::thread::scope(|s| {
-            let before = s.spawn(|| Engine::new(base));
-            let outcome = self.apply(base);
-            let after = outcome.as_ref().ok().map(|o| Engine::new(&o.snapshot));
-            let before = match before.join() {
-                Ok(engine) => engine,
-                Err(e) => std::panic::resume_unwind(e),
-            };
-            let diff = after.as_ref().map(|a| diff_engines(&before, a, scope));
-            // Freeing the engines over a large tenant takes about as long as building one: their lookups
-            // (owned, unlike the engines) go to a thread of their own instead of being waited for.
-            let lookups = (before.into_lookups(), after.map(Engine::into_lookups));
-            std::thread::spawn(move || drop(lookups));
-            let outcome = outcome?;
-            let mut diff = diff.unwrap_or_default();
-            diff.changes = outcome.applied.len();
-            Ok((outcome, diff))
-        })
-    }
-
-    /// [`diff`](Self::diff), also returning the engine over `base` (a front-end shows names with it). The
-    /// engine over `base` is built on a second thread while the changes are applied and the hypothetical
-    /// snapshot's engine is built.
-    pub fn diff_from<'b>(
-        &self,
-        base: &'b Snapshot,
-        scope: Option<&Scope>,
-    ) -> Result<(Engine<'b>, Outcome, Diff), WhatIfError> {
-        self.diff_from_then(base, scope, |after| drop(after))
-    }
-
-    /// [`diff_from`](Self::diff_from), handing the engine over the hypothetical snapshot to `dispose`
-    /// once the diff is taken: a command about to exit leaks it rather than spend as long freeing it as
-    /// building it took.
-    pub fn diff_from_then<'b>(
-        &self,
-        base: &'b Snapshot,
-        scope: Option<&Scope>,
-        dispose: impl FnOnce(Engine<'_>),
-    ) -> Result<(Engine<'b>, Outcome, Diff), WhatIfError> {
-        std::thread::scope(|s| {
-            let before = s.spawn(|| Engine::new(base));
-            let outcome = self.apply(base);
-            let after = outcome.as_ref().ok().map(|o| Engine::new(&o.snapshot));
-            let before = match before.join() {
-                Ok(engine) => engine,
-                Err(e) => std::panic::resume_unwind(e),
-            };
-            let mut diff = match &after {
-                Some(after) => diff_engines(&before, after, scope),
-                None => Diff::default(),
-            };
-            if let Some(after) = after {
-                dispose(after);
-            }
-            let outcome = outcome?;
-            diff.changes = outcome.applied.len();
-            Ok((before, outcome, diff))
-        })
-    }
-
-    /// [`diff`](Self::diff) with an engine over the base snapshot that the caller keeps between calls.
-    pub fn diff_with(
-        &self,
-        before: &Engine,
-        scope: Option<&Scope>,
-    ) -> Result<(Outcome, Diff), WhatIfError> {
-        let outcome = self.apply(before.snapshot)?;
-        let mut diff = {
-            let after = Engine::new(&outcome.snapshot);
-            diff_engines(before, &after, scope)
-        };
+    /// Applies the enabled changes to the snapshot of `before` and compares the hypothetical world with
+    /// it. A front-end re-diffing as changes are toggled keeps `before` between calls.
+    pub fn diff(&self, before: &Engine, scope: Option<&Scope>) -> Result<Evaluated, WhatIfError> {
+        let outcome = self.apply(&before.snapshot)?;
+        let after = Engine::new(outcome.snapshot);
+        let mut diff = diff_engines(before, &after, scope);
         diff.changes = outcome.applied.len();
-        Ok((outcome, diff))
+        Ok(Evaluated {
+            after,
+            applied: outcome.applied,
+            diff,
+        })
     }
+}
+
+/// A scenario evaluated against the real world: the engine over the hypothetical snapshot, the changes
+/// as applied, and what they change.
+pub struct Evaluated {
+    pub after: Engine,
+    pub applied: Vec<Applied>,
+    pub diff: Diff,
 }
 
 /// What an operation group lets one do, for sentences: (verb phrase, preposition).

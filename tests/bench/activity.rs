@@ -39,7 +39,7 @@ fn tenant() -> &'static Snapshot {
     T.get_or_init(|| synth::generate(&SynthSpec::small(1)))
 }
 
-fn engine() -> &'static Engine<'static> {
+fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| Engine::new(tenant()))
 }

@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use kvaccess::catalog::{self, Action, Plane};
+use kvaccess::eval::Request;
 use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
 use kvaccess::query::grouped::escalations::escalation_groups;
@@ -44,7 +45,7 @@ struct Question {
 struct Tenant {
     file: PathBuf,
     text: String,
-    engine: Engine<'static>,
+    engine: Engine,
     /// Random identity × random vault × random operation (most answers are "denied").
     random: Vec<Question>,
     /// An identity that some grant at the vault names × a data operation (grant paths get evaluated).
@@ -76,13 +77,11 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
     let saved_in = saved.elapsed();
     drop(generated);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let snapshot: &'static Snapshot = Box::leak(Box::new(
-        snapshot::parse(&text, &file).unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1)
-        }),
-    ));
-    let engine = Engine::new(snapshot);
+    let engine = Engine::new(snapshot::parse(&text, &file).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    }));
+    let snapshot = &*engine.snapshot;
     eprintln!(
         "{name}: generated in {:.2?}, saved in {:.2?}: {} ({:.1} MB), {} principals, {} memberships, {} vaults, {} role assignments, {} access-policy entries",
         generated_in,
@@ -244,7 +243,7 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
 /// How much a who-can at `vault` has to look at: assignments in its ancestry, the principals they (and the
 /// vault's access policies) name, and the identities those expand to.
 fn reach(engine: &Engine, vault: &Scope) -> (usize, usize, usize) {
-    let snapshot = engine.snapshot;
+    let snapshot = &*engine.snapshot;
     let mut named: Vec<&str> = Vec::new();
     for scope in &engine.index.ancestry(vault).scopes {
         for &i in engine
@@ -322,7 +321,7 @@ fn probe(mode: &str, file: &Path) {
             // `kvaccess escalations -o json` end to end, the output counted instead of written.
             let started = Instant::now();
             let snapshot = snapshot::load_file(file).unwrap_or_default();
-            let engine = Engine::new(&snapshot);
+            let engine = Engine::new(snapshot.clone());
             let answer = escalation_groups(&engine, None);
             let mut bytes = Counting(0);
             let _ = serde_json::to_writer(&mut bytes, &answer);
@@ -336,8 +335,7 @@ fn probe(mode: &str, file: &Path) {
             );
         }
         _ => {
-            let snapshot = snapshot::load_file(file).unwrap_or_default();
-            let engine = Engine::new(&snapshot);
+            let engine = Engine::new(snapshot::load_file(file).unwrap_or_default());
             let (peak, rss) = memory_kb();
             println!("{base} {peak} {rss}");
             black_box(&engine);
@@ -521,11 +519,8 @@ fn cpu_summary(name: &str, t: &Tenant, skip_busy_matrix: bool) {
             timed(|| serde_json::from_str::<serde_json::Value>(&t.text).unwrap_or_default());
         drop(v);
         value.push((cpu, wall));
-        let (cpu, wall, loaded) = timed_process(|| {
-            let snapshot = snapshot::parse(&t.text, &t.file).unwrap_or_default();
-            let Engine { index, .. } = Engine::new(&snapshot);
-            (snapshot, index)
-        });
+        let (cpu, wall, loaded) =
+            timed_process(|| Engine::new(snapshot::parse(&t.text, &t.file).unwrap_or_default()));
         drop(loaded);
         load.push((cpu, wall));
     }
@@ -623,13 +618,12 @@ fn next<'t>(list: &'t [Question], at: &mut usize) -> &'t Question {
 fn ask(engine: &Engine, q: &Question) -> Option<kvaccess::eval::Verdict> {
     let subject = engine.subject(&q.principal);
     let target = engine.target(&q.vault);
-    engine.check(&subject, &target, &q.action, None, None).ok()
+    engine
+        .check(&Request::new(&subject, &target, &q.action))
+        .ok()
 }
 
-fn prepared<'e>(
-    engine: &'e Engine<'static>,
-    q: &'e Question,
-) -> (Subject, Target<'static>, &'e Action) {
+fn prepared<'e>(engine: &'e Engine, q: &'e Question) -> (Subject, Target<'e>, &'e Action) {
     (
         engine.subject(&q.principal),
         engine.target(&q.vault),
@@ -658,10 +652,8 @@ macro_rules! suite {
 
             /// What the CLI does before any question: typed parse + validation + index.
             #[divan::bench($($load)*)]
-            fn load_2_parse_and_index() -> (Snapshot, kvaccess::eval::closure::Index) {
-                let snapshot = snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default();
-                let Engine { index, .. } = Engine::new(&snapshot);
-                (snapshot, index)
+            fn load_2_parse_and_index() -> Engine {
+                Engine::new(snapshot::parse(black_box(&$tenant.text), &$tenant.file).unwrap_or_default())
             }
 
             #[divan::bench($($load)*)]
@@ -670,8 +662,8 @@ macro_rules! suite {
             }
 
             #[divan::bench($($load)*)]
-            fn load_4_index_only() -> kvaccess::eval::closure::Index {
-                Engine::new(black_box($tenant.engine.snapshot)).index
+            fn load_4_index_only() -> kvaccess::eval::index::Index {
+                Engine::new(black_box($tenant.engine.snapshot.clone())).index
             }
 
             /// subject + target + check for a random identity, vault and operation.
@@ -693,7 +685,7 @@ macro_rules! suite {
             fn check_only_holder(b: divan::Bencher) {
                 let mut at = 0;
                 b.with_inputs(|| prepared(&$tenant.engine, next(&$tenant.holders, &mut at)))
-                    .bench_local_values(|(s, t, a)| $tenant.engine.check(&s, &t, a, None, None).ok());
+                    .bench_local_values(|(s, t, a)| $tenant.engine.check(&Request::new(&s, &t, a)).ok());
             }
 
             /// `engine.subject` alone (the principal's transitive groups).

@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use divan::Bencher;
@@ -68,19 +69,17 @@ fn large() -> &'static Tenant {
 /// The UI thread's share: the data taken out of the store, the app moved onto the engine with the derived
 /// state the worker built, then brought in line with the selection (what the next frame needs).
 fn ui_share(b: Bencher, t: &'static Tenant) {
-    let engine = Engine::new(&t.snapshot);
-    let mut app = App::new(&engine, Options::plain("bench"));
+    let engine = Arc::new(Engine::new(t.snapshot.clone()));
+    let mut app = App::new(engine.clone(), Options::plain("bench"));
     app.live = Some(live::LiveState::new(t.snapshot.cloud, None));
     let _ = app.handle(Msg::Resize(160, 48));
     let theme = app.theme;
-    let mut parked = Some(app.park());
     b.with_inputs(|| Derived::build(&engine, &theme))
         .bench_local_values(|derived| {
             let doc = t.store.collected();
-            let mut app = parked.take().unwrap().rebase(&engine);
+            app.engine = engine.clone();
             app.refresh_derived_from(derived);
             let effects = app.handle(Msg::Resize(160, 48));
-            parked = Some(app.park());
             (doc, effects)
         });
 }

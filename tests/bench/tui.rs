@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use divan::Bencher;
@@ -159,8 +160,8 @@ fn terminal() -> Terminal<TestBackend> {
 
 fn first_frame(b: Bencher, s: &'static Snapshot) {
     b.bench_local(|| {
-        let engine = Engine::new(s);
-        let mut app = App::new(&engine, Options::plain("bench"));
+        let engine = Arc::new(Engine::new(s.clone()));
+        let mut app = App::new(engine.clone(), Options::plain("bench"));
         let effects = app.handle(Msg::Resize(W, H));
         settle(&mut app, effects);
         let mut t = terminal();
@@ -169,8 +170,8 @@ fn first_frame(b: Bencher, s: &'static Snapshot) {
 }
 
 fn redraw(b: Bencher, s: &'static Snapshot) {
-    let engine = Engine::new(s);
-    let mut app = App::new(&engine, Options::plain("bench"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain("bench"));
     let _ = app.handle(Msg::Resize(W, H));
     let mut t = terminal();
     b.bench_local(|| {
@@ -188,8 +189,8 @@ fn keypress(b: Bencher, s: &'static Snapshot, setup: &str, pair: &str) {
 /// Like [`keypress`], but background jobs are left to the worker, as in the real loop: this is the UI
 /// thread's share of a keystroke.
 fn keypress_with(b: Bencher, s: &'static Snapshot, setup: &str, pair: &str, run_jobs: bool) {
-    let engine = Engine::new(s);
-    let mut app = App::new(&engine, Options::plain("bench"));
+    let engine = Arc::new(Engine::new(s.clone()));
+    let mut app = App::new(engine.clone(), Options::plain("bench"));
     let _ = app.handle(Msg::Resize(W, H));
     kvaccess::tui::script::press(&mut app, setup);
     let pair = keys(pair);
@@ -247,13 +248,13 @@ mod large_tenant {
     #[divan::bench(sample_count = 5, sample_size = 1)]
     fn engine_build_only(b: Bencher) {
         let s = large();
-        b.bench_local(|| Engine::new(s));
+        b.bench_local(|| Engine::new(s.clone()));
     }
 
     /// The two things a principal change recomputes: its permission table and its description.
     #[divan::bench(sample_count = 50)]
     fn permissions_table_only(b: Bencher) {
-        let engine = Engine::new(large());
+        let engine = Arc::new(Engine::new(large().clone()));
         let scope = large().vaults[0].scope.clone();
         let id = large().principals[0].id.clone();
         b.bench_local(|| kvaccess::tui::permissions::compute(&engine, &id, &scope, None));
@@ -261,7 +262,7 @@ mod large_tenant {
 
     #[divan::bench(sample_count = 50)]
     fn principal_description_only(b: Bencher) {
-        let engine = Engine::new(large());
+        let engine = Arc::new(Engine::new(large().clone()));
         let id = large().principals[0].id.clone();
         b.bench_local(|| kvaccess::tui::explain::principal(&engine, &id, 1));
     }
@@ -297,8 +298,8 @@ mod large_tenant {
     /// matches): how long until the list updates.
     #[divan::bench(sample_count = 20, sample_size = 1)]
     fn filter_job_third_char(b: Bencher) {
-        let engine = Engine::new(large());
-        let app = App::new(&engine, Options::plain("bench"));
+        let engine = Arc::new(Engine::new(large().clone()));
+        let app = App::new(engine.clone(), Options::plain("bench"));
         let all = app.principals.all.clone();
         let pool = kvaccess::tui::principals::matches(&all, "us", (0..all.len()).collect());
         b.bench_local(|| kvaccess::tui::principals::matches(&all, "use", pool.clone()));

@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use kvaccess::eval::Engine;
 use kvaccess::model::role::trailing_guid;
@@ -445,7 +445,7 @@ pub fn ten_changes(s: &Snapshot) -> Vec<Change> {
 }
 
 struct Case {
-    snapshot: Snapshot,
+    snapshot: Arc<Snapshot>,
     scenario: Scenario,
 }
 
@@ -468,21 +468,22 @@ fn cpu() -> std::time::Duration {
 
 fn case(name: &str, make: impl FnOnce() -> Snapshot) -> Case {
     let t = std::time::Instant::now();
-    let snapshot = make();
+    let snapshot = Arc::new(make());
     let generated = t.elapsed();
     let scenario = Scenario::from_changes(ten_changes(&snapshot));
     let clock = || (std::time::Instant::now(), cpu());
     let t0 = clock();
-    let before = Engine::new(&snapshot);
+    let before = Engine::new(snapshot.clone());
     let t1 = clock();
     let outcome = scenario.apply(&snapshot).unwrap();
     let t2 = clock();
-    let after = Engine::new(&outcome.snapshot);
+    let applied = outcome.applied;
+    let after = Engine::new(outcome.snapshot);
     let t3 = clock();
     let _diff = whatif::diff_engines(&before, &after, None);
     let t4 = clock();
     drop(after);
-    drop(outcome);
+    drop(applied);
     drop(before);
     let t5 = clock();
     let phase = |a: (std::time::Instant, std::time::Duration),
@@ -499,31 +500,16 @@ fn case(name: &str, make: impl FnOnce() -> Snapshot) -> Case {
         phase(t0, t5)
     );
     let t = clock();
-    let (_, diff) = scenario.diff(&snapshot, None).unwrap();
+    let (before, after, diff) = full_diff(&snapshot, &scenario);
     eprintln!(
-        "{name}: Scenario::diff (engines built in parallel, apply, diff, free) {}; load average {}",
+        "{name}: what `kvaccess whatif` does (engines built in parallel, apply, diff) {}; load average {}",
         phase(t, clock()),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
     );
-    // What `kvaccess whatif` does: the engine over the snapshot after is freed (`diff_from`, as before)
-    // or leaked (`diff_from_then`, as the command does now, since it exits right after printing).
-    for (how, leak) in [("freed", false), ("leaked", true)] {
-        let t = clock();
-        let (engine, outcome, _) = if leak {
-            scenario.diff_from_then(&snapshot, None, |after| std::mem::forget(after))
-        } else {
-            scenario.diff_from(&snapshot, None)
-        }
-        .unwrap();
-        eprintln!(
-            "{name}: CLI diff_from, the engine after {how} {}",
-            phase(t, clock())
-        );
-        // Outside the timed region: the command leaks these too.
-        drop((engine, outcome));
-    }
+    // Outside the timed region: the command leaks these.
+    drop((before, after));
     eprintln!(
         "{name}: {} principals, {} vaults, {} role assignments, {} memberships (generated in {generated:.1?}); \
          {} changes → {} gained, {} lost, escalations +{} -{}; evaluated {} vaults ({} wide), {} pairs, {} cells, {} bystanders",
@@ -546,7 +532,7 @@ fn case(name: &str, make: impl FnOnce() -> Snapshot) -> Case {
         for (i, e) in scenario.entries.iter().enumerate() {
             let one = Scenario::from_changes([e.change.clone()]);
             let t = clock();
-            let (_, d) = one.diff(&snapshot, None).unwrap();
+            let (_, _, d) = full_diff(&snapshot, &one);
             eprintln!(
                 "{name}: change {i} {}: {}; {} gained, {} lost, escalations +{} -{}; {} vaults ({} wide), {} pairs",
                 e.change.kind(),
@@ -588,11 +574,22 @@ fn large() -> Option<&'static Case> {
     }))
 }
 
+/// What `kvaccess whatif` does: the engine over the snapshot before is built on a second thread while the
+/// changes are applied and the engine after is built; then the diff.
+fn full_diff(snapshot: &Arc<Snapshot>, scenario: &Scenario) -> (Engine, Engine, whatif::Diff) {
+    let (before, after) = std::thread::scope(|s| {
+        let before = s.spawn(|| Engine::new(snapshot.clone()));
+        let after = Engine::new(scenario.apply(snapshot).unwrap().snapshot);
+        (before.join().unwrap(), after)
+    });
+    let diff = whatif::diff_engines(&before, &after, None);
+    (before, after, diff)
+}
+
 fn full(c: &Case) {
-    let (outcome, diff) = c.scenario.diff(&c.snapshot, None).unwrap();
-    // As `Scenario::diff` does with the engines and the explorer with a world it replaces: the
-    // hypothetical snapshot is freed on a thread of its own.
-    std::thread::spawn(move || drop(outcome));
+    let (before, after, diff) = full_diff(&c.snapshot, &c.scenario);
+    // As the explorer does with a world it replaces: the engines are freed on a thread of their own.
+    std::thread::spawn(move || drop((before, after)));
     divan::black_box(diff);
 }
 
@@ -604,8 +601,8 @@ fn mid_full() {
 #[divan::bench(sample_count = 10)]
 fn mid_cached_before(bencher: divan::Bencher) {
     let c = mid();
-    let before = Engine::new(&c.snapshot);
-    bencher.bench_local(|| divan::black_box(c.scenario.diff_with(&before, None).unwrap()));
+    let before = Engine::new(c.snapshot.clone());
+    bencher.bench_local(|| divan::black_box(c.scenario.diff(&before, None).unwrap().diff));
 }
 
 #[divan::bench(sample_count = 5)]
@@ -621,8 +618,8 @@ fn large_cached_before(bencher: divan::Bencher) {
     let Some(c) = large() else {
         return;
     };
-    let before = Engine::new(&c.snapshot);
-    bencher.bench_local(|| divan::black_box(c.scenario.diff_with(&before, None).unwrap()));
+    let before = Engine::new(c.snapshot.clone());
+    bencher.bench_local(|| divan::black_box(c.scenario.diff(&before, None).unwrap().diff));
 }
 
 /// The explorer's what-if panel: the world a toggle asks the worker for, then freed as the next one
@@ -635,7 +632,7 @@ fn tui_world(c: &Case, before: &Engine) {
 #[divan::bench(sample_count = 10)]
 fn mid_tui_world(bencher: divan::Bencher) {
     let c = mid();
-    let before = Engine::new(&c.snapshot);
+    let before = Engine::new(c.snapshot.clone());
     bencher.bench_local(|| tui_world(c, &before));
 }
 
@@ -644,7 +641,7 @@ fn large_tui_world(bencher: divan::Bencher) {
     let Some(c) = large() else {
         return;
     };
-    let before = Engine::new(&c.snapshot);
+    let before = Engine::new(c.snapshot.clone());
     let t = std::time::Instant::now();
     let world = World::build(&before, &c.scenario, 1).unwrap();
     eprintln!(

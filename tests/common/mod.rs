@@ -57,8 +57,8 @@ fn is_group(e: &Engine, id: &str) -> bool {
 /// same presentation rules as the diff (an item is listed when its change differs from its vault's, an
 /// application when its change differs from the direct call's).
 pub fn brute_force(before: &Snapshot, after: &Snapshot) -> BTreeSet<Cell> {
-    let eb = Engine::new(before);
-    let ea = Engine::new(after);
+    let eb = Engine::new(before.clone());
+    let ea = Engine::new(after.clone());
     let engines = [&eb, &ea];
     let mut ids: BTreeSet<String> = BTreeSet::new();
     for e in engines {
@@ -70,7 +70,7 @@ pub fn brute_force(before: &Snapshot, after: &Snapshot) -> BTreeSet<Cell> {
     let mut items: BTreeMap<String, BTreeMap<String, Scope>> = BTreeMap::new();
     let mut apps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in engines {
-        let s = e.snapshot;
+        let s = &*e.snapshot;
         for v in &s.vaults {
             vaults.insert(v.scope.key().to_string(), v.scope.clone());
             for p in &v.access_policies {
@@ -177,7 +177,7 @@ pub fn brute_escalations(
         )
     };
     let all = |s: &Snapshot| -> HashSet<String> {
-        let e = Engine::new(s);
+        let e = Engine::new(s.clone());
         query::escalations(&e, None).iter().map(key).collect()
     };
     let (b, a) = (all(before), all(after));

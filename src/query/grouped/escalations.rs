@@ -92,8 +92,8 @@ pub struct EscalationGroups {
 
 /// The vaults at or below `scope` (all when `None`), in scope order so that a subscription's and a
 /// resource group's vaults come together.
-fn vaults_in<'a>(engine: &Engine<'a>, scope: Option<&Scope>) -> Vec<&'a Vault> {
-    let s: &'a crate::model::Snapshot = engine.snapshot;
+fn vaults_in<'a>(engine: &'a Engine, scope: Option<&Scope>) -> Vec<&'a Vault> {
+    let s: &'a crate::model::Snapshot = &engine.snapshot;
     let mut vaults: Vec<&'a Vault> = s
         .vaults
         .iter()
@@ -154,7 +154,7 @@ fn named_at(engine: &Engine, target: &crate::eval::Target, ids: &[String]) -> bo
 /// Visits the findings at every vault of `vaults` (or only at positions in `only`, ascending), class by
 /// class. `visit` gets the finding, and a function listing the identities it stands for.
 fn walk<'a>(
-    engine: &Engine<'a>,
+    engine: &'a Engine,
     vaults: &[&'a Vault],
     only: Option<&[u32]>,
     mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),

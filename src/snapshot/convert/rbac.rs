@@ -4,7 +4,7 @@ use rustc_hash::FxHashSet;
 
 use super::seen::SeenIds;
 use super::{At, Ctx, guid_id};
-use crate::eval::pattern::ActionPattern;
+use crate::model::pattern::ActionPattern;
 use crate::model::role::trailing_guid;
 use crate::model::*;
 use crate::snapshot::raw::*;

@@ -76,7 +76,7 @@ pub struct PaletteEntry {
     pub run: PaletteRun,
 }
 
-impl App<'_> {
+impl App {
     /// The palette's entries for what has been typed, best first.
     pub fn palette_entries(&self, typed: &str) -> Vec<PaletteEntry> {
         let typed = typed.trim();
@@ -225,7 +225,7 @@ impl App<'_> {
     }
 
     fn principal_named(&mut self, name: &str) {
-        let id = crate::query::resolve_principal(self.engine, name)
+        let id = crate::query::resolve_principal(&self.engine, name)
             .ok()
             .or_else(|| {
                 let all = &self.principals.all;

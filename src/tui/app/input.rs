@@ -9,7 +9,7 @@ use super::{App, Overlay, PromptKind};
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
 
-impl App<'_> {
+impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;

@@ -7,7 +7,7 @@ use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
 
-impl App<'_> {
+impl App {
     /// Applies a bound action.
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         let page = self.pane_height(self.focus) as isize;

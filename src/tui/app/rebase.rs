@@ -1,19 +1,27 @@
-//! Moving the explorer onto another engine. A live fetch replaces the snapshot while the user works; the
-//! app borrows its engine, so it is moved field by field onto the new one, and what was derived from the
-//! old data (tree, directory, tables, background views) is rebuilt with the selection kept by id.
+//! Moving the explorer onto another engine. A live fetch replaces the snapshot while the user works; what
+//! was derived from the old data (tree, directory, tables, background views) is rebuilt with the selection
+//! kept by id.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::Arc;
 
 use super::{App, Load};
 use crate::eval::Engine;
-use crate::model::Snapshot;
+use crate::tui::live::Indexed;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
 
-static EMPTY_SNAPSHOT: LazyLock<Snapshot> = LazyLock::new(Snapshot::default);
-static EMPTY_ENGINE: LazyLock<Engine<'static>> = LazyLock::new(|| Engine::new(&EMPTY_SNAPSHOT));
+/// Lets go of an engine without making the UI wait: freeing a large tenant's takes about as long as
+/// building it, so the last reference is dropped on a short-lived thread of its own.
+pub(crate) fn release(engine: Arc<Engine>) {
+    if Arc::strong_count(&engine) == 1 {
+        // Should no thread start, the closure is dropped here, and the engine with it.
+        let _ = std::thread::Builder::new()
+            .name("kvaccess-free-data".into())
+            .spawn(move || drop(engine));
+    }
+}
 
 /// What the panes derive from an engine's data before the selection is carried over: built on the worker
 /// for a live rebuild, so the UI thread only moves it in.
@@ -45,52 +53,20 @@ impl std::fmt::Debug for Derived {
     }
 }
 
-impl App<'_> {
-    /// The same state over `engine`. Nothing is recomputed: call [`App::refresh_derived`] when the engine's
-    /// data differs from the one the state was derived from.
-    pub fn rebase<'b>(self, engine: &'b Engine<'b>) -> App<'b> {
-        App {
+impl App {
+    /// Moves the explorer onto the engine a live refresh indexed: what was derived from the old data is
+    /// replaced by what the worker derived from the new, with the selection kept.
+    pub fn switch_to(&mut self, indexed: Indexed) {
+        let Indexed {
             engine,
-            source: self.source,
-            theme: self.theme,
-            keymap: self.keymap,
-            size: self.size,
-            focus: self.focus,
-            view: self.view,
-            zoom: self.zoom,
-            scopes: self.scopes,
-            principals: self.principals,
-            filtering: self.filtering,
-            filter: self.filter,
-            perms: self.perms,
-            perm_cursor: self.perm_cursor,
-            matrix: self.matrix,
-            matrix_cursor: self.matrix_cursor,
-            matrix_col: self.matrix_col,
-            who: self.who,
-            who_op: self.who_op,
-            who_cursor: self.who_cursor,
-            escalations: self.escalations,
-            esc_cursor: self.esc_cursor,
-            explain: self.explain,
-            explain_scroll: self.explain_scroll,
-            explain_key: self.explain_key,
-            origin: self.origin,
-            overlay: self.overlay,
-            message: self.message,
-            quit: self.quit,
-            policy_vaults: self.policy_vaults,
-            whatif: self.whatif,
-            live: self.live,
-            next_ticket: self.next_ticket,
-            pending: self.pending,
-        }
-    }
-
-    /// Parks the state on an empty engine that lives for the whole program, so it can outlive the engine
-    /// it was using while the next one is assembled.
-    pub fn park(self) -> App<'static> {
-        self.rebase(&EMPTY_ENGINE)
+            generation,
+            collecting,
+            dropped,
+            derived,
+        } = indexed;
+        release(std::mem::replace(&mut self.engine, Arc::new(engine)));
+        self.refresh_derived_from(derived);
+        self.adopt(generation, collecting, &dropped);
     }
 
     /// Rebuilds everything derived from the engine's data, keeping the selected scope and principal (by
@@ -98,7 +74,7 @@ impl App<'_> {
     /// computed in the background are asked for again; answers to the old data are dropped (their tickets
     /// are no longer pending).
     pub fn refresh_derived(&mut self) {
-        let derived = Derived::build(self.engine, &self.theme);
+        let derived = Derived::build(&self.engine, &self.theme);
         self.refresh_derived_from(derived);
     }
 
@@ -156,8 +132,8 @@ mod tests {
     #[test]
     fn a_tree_built_in_another_palette_is_restyled_on_adoption() {
         let snapshot = crate::snapshot::demo();
-        let engine = Engine::new(&snapshot);
-        let mut app = App::new(&engine, Options::plain("demo"));
+        let engine = Arc::new(Engine::new(snapshot));
+        let mut app = App::new(engine.clone(), Options::plain("demo"));
         assert_eq!(app.theme.kind, ThemeKind::Dark);
         let wanted = format!("{:?}", ScopeTree::build(&engine, &app.theme).items);
         // The user switched to the light palette while the worker built the tree in the dark one.

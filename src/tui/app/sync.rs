@@ -4,13 +4,14 @@
 use super::{App, Focus, Load, View, WhoRow};
 use crate::catalog::Plane;
 use crate::eval::Decision;
+use crate::eval::Request;
 use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, TableLine, operations};
 use crate::tui::worker::{Job, JobKind, JobSpec};
 
-impl App<'_> {
+impl App {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
         self.sync_permissions();
         let mut effects = self.sync_whatif();
@@ -45,7 +46,7 @@ impl App<'_> {
             .whatif
             .world
             .is_some()
-            .then(|| permissions::compute(self.engine, &id, &scope, self.origin.as_ref()));
+            .then(|| permissions::compute(&self.engine, &id, &scope, self.origin.as_ref()));
         self.whatif.perms_world = world;
         let line = keep
             .and_then(|name| self.perms.line_of_op(name))
@@ -76,6 +77,7 @@ impl App<'_> {
                         ));
                         out.push(Effect::Run(Job {
                             ticket,
+                            engine: self.engine_ref(),
                             spec: JobSpec::Matrix { vault },
                             world,
                         }));
@@ -94,6 +96,7 @@ impl App<'_> {
                     self.who = Load::Loading(format!("finding who can {}", self.who_op));
                     out.push(Effect::Run(Job {
                         ticket,
+                        engine: self.engine_ref(),
                         spec: JobSpec::WhoCan {
                             scope,
                             operation: self.who_op.clone(),
@@ -108,6 +111,7 @@ impl App<'_> {
                     self.escalations = Load::Loading("looking for self-escalation paths".into());
                     out.push(Effect::Run(Job {
                         ticket,
+                        engine: self.engine_ref(),
                         spec: JobSpec::Escalations,
                         world,
                     }));
@@ -270,17 +274,23 @@ impl App<'_> {
         } else {
             None
         };
-        match engine.check(&subject, &target, action, via_app, origin) {
+        match engine.check(
+            &Request::new(&subject, &target, action)
+                .via_app(via_app)
+                .from(origin),
+        ) {
             Ok(v) => {
                 let esc = escalation.filter(|_| v.decision != Decision::Allowed);
                 let mut doc = explain::cell(engine, &v, esc, from_key);
                 if self.whatif.world.is_some() {
                     let real = self.engine.check(
-                        &self.engine.subject(principal),
-                        &self.engine.target(scope),
-                        action,
-                        via_app,
-                        origin,
+                        &Request::new(
+                            &self.engine.subject(principal),
+                            &self.engine.target(scope),
+                            action,
+                        )
+                        .via_app(via_app)
+                        .from(origin),
                     );
                     let before = real.map_or("unknown", |r| r.decision.as_str());
                     doc.lines.insert(

@@ -2,6 +2,7 @@
 //! matrix cell.
 
 use super::{Doc, Tone, ancestry_words, chain_words, describe_scope, name_of, short_id};
+use crate::display::app_name;
 use crate::eval::{Decision, Engine, network};
 use crate::model::{PrincipalKind, Scope, ScopeKind};
 use crate::query::{Finding, MatrixRow};
@@ -9,7 +10,6 @@ use crate::sanitize::clean;
 use crate::tui::principals::kind_word;
 use crate::tui::scopes::vault_badges;
 use crate::tui::theme::decision_symbol;
-use crate::words::app_name;
 
 const LIST_LIMIT: usize = 40;
 

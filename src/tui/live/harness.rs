@@ -2,24 +2,18 @@
 //! fake clock, press keys and render screens. Jobs (index builds included) run inline on the calling
 //! thread, and the harness moves the app onto each newly indexed engine as the real loop does.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{LiveEvent, LiveMsg, LiveState};
-use crate::eval::{Engine, Lookups};
+use crate::eval::Engine;
 use crate::fetch::FetchUpdate;
 use crate::model::{Cloud, Snapshot};
 use crate::tui::action::{Effect, Msg};
 use crate::tui::app::{App, Options};
 use crate::tui::script;
 
-/// One thing done to the app; boxed so a step can start another (the move onto a new engine).
-type Step<'f> = Box<dyn FnOnce(&mut App) -> Vec<Effect> + 'f>;
-
 pub struct Harness {
-    snapshot: Arc<Snapshot>,
-    lookups: Option<Lookups>,
-    app: Option<App<'static>>,
+    app: App,
     /// The fake monotonic clock the throttle reads.
     pub now: Instant,
     /// The fake wall clock (RFC 3339).
@@ -34,17 +28,10 @@ impl Harness {
     /// A session opened on `snapshot` (`cached`: `Some(collectedAt)` when it came from the cache), sized
     /// 120×30, with the first run started as the real loop does.
     pub fn new(snapshot: Snapshot, cached: Option<Option<String>>, options: Options) -> Self {
-        let lookups = Lookups::build(&snapshot);
-        let snapshot = Arc::new(snapshot);
-        let engine = Engine::with_lookups(&snapshot, lookups);
-        let mut app = App::new(&engine, options);
+        let mut app = App::new(Engine::new(snapshot), options);
         app.live = Some(LiveState::new(Cloud::AzureCloud, cached));
-        let parked = app.park();
-        let lookups = engine.into_lookups();
         let mut h = Self {
-            snapshot,
-            lookups: Some(lookups),
-            app: Some(parked),
+            app,
             now: Instant::now(),
             clock: "2026-11-29T08:00:00Z".into(),
             refreshes: 0,
@@ -66,54 +53,27 @@ impl Harness {
         })
     }
 
-    /// Runs `f` on the app over the current engine and carries out what it asks for.
+    /// Runs `f` on the app and carries out what it asks for; moves the app onto newly indexed data as the
+    /// real loop does.
     fn step(&mut self, f: impl FnOnce(&mut App) -> Vec<Effect>) {
-        self.step_boxed(Box::new(f));
-    }
-
-    fn step_boxed(&mut self, f: Step<'_>) {
-        let Some(parked) = self.app.take() else {
-            return;
-        };
-        let snapshot = self.snapshot.clone();
-        let lookups = self
-            .lookups
-            .take()
-            .unwrap_or_else(|| Lookups::build(&snapshot));
-        let engine = Engine::with_lookups(&snapshot, lookups);
-        let mut app = parked.rebase(&engine);
-        let mut queue = f(&mut app);
-        while !queue.is_empty() {
-            let (refresh, rest): (Vec<Effect>, Vec<Effect>) =
-                queue.into_iter().partition(|e| *e == Effect::Refresh);
-            script::settle(&mut app, rest);
-            queue = Vec::new();
-            for _ in refresh {
-                self.refreshes += 1;
-                queue.extend(app.handle(self.msg(LiveEvent::Begun)));
+        let mut queue = f(&mut self.app);
+        loop {
+            while !queue.is_empty() {
+                let (refresh, rest): (Vec<Effect>, Vec<Effect>) =
+                    queue.into_iter().partition(|e| *e == Effect::Refresh);
+                script::settle(&mut self.app, rest);
+                queue = Vec::new();
+                for _ in refresh {
+                    self.refreshes += 1;
+                    queue.extend(self.app.handle(self.msg(LiveEvent::Begun)));
+                }
             }
-        }
-        let next = app.take_next();
-        self.app = Some(app.park());
-        self.lookups = Some(engine.into_lookups());
-        if let Some(next) = next {
-            let super::Indexed {
-                snapshot,
-                lookups,
-                generation,
-                collecting,
-                dropped,
-                derived,
-            } = *next;
+            let Some(next) = self.app.take_next() else {
+                return;
+            };
             self.switches += 1;
-            self.snapshot = snapshot;
-            self.lookups = Some(lookups);
-            let tick = self.msg(LiveEvent::Tick);
-            self.step_boxed(Box::new(move |app: &mut App| {
-                app.refresh_derived_from(derived);
-                app.adopt(generation, collecting, &dropped);
-                app.handle(tick)
-            }));
+            self.app.switch_to(*next);
+            queue = self.app.handle(self.msg(LiveEvent::Tick));
         }
     }
 
@@ -138,17 +98,11 @@ impl Harness {
         }
     }
 
-    /// Reads the app over the current engine.
+    /// Reads the app over the current engine (and moves it onto data indexed meanwhile, as a step does).
     pub fn with_app<R>(&mut self, f: impl FnOnce(&mut App) -> R) -> R {
-        let mut out = None;
-        self.step(|app| {
-            out = Some(f(app));
-            Vec::new()
-        });
-        match out {
-            Some(r) => r,
-            None => unreachable_app(),
-        }
+        let r = f(&mut self.app);
+        self.step(|_| Vec::new());
+        r
     }
 
     /// The screen at `w`×`h`.
@@ -174,12 +128,4 @@ impl Harness {
     pub fn settle(&mut self) {
         self.advance(super::REBUILD_EVERY + Duration::from_millis(1));
     }
-}
-
-#[expect(
-    clippy::panic,
-    reason = "the harness always holds an app between steps"
-)]
-fn unreachable_app() -> ! {
-    panic!("the harness lost its app")
 }

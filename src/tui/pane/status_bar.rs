@@ -12,7 +12,7 @@ use crate::tui::app::App;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let s = app.engine.snapshot;
+    let s = &*app.engine.snapshot;
     let hints = format!(
         " {} help  {} commands  {} quit ",
         app.keymap.hint(Action::Help),

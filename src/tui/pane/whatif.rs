@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             t.dim,
         )));
     }
-    let engine = app.engine;
+    let engine = &*app.engine;
     let n = p.scenario.entries.len();
     for (i, e) in p
         .scenario

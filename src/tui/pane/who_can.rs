@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit, selection};
+use crate::display::app_name;
 use crate::eval::{Decision, Engine, GrantKind};
 use crate::query::WhoCanEntry;
 use crate::sanitize::clean;
@@ -14,7 +15,6 @@ use crate::tui::explain::{describe_scope, name_of};
 use crate::tui::principals::icon;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 use crate::tui::whatif::marks::{self, Mark};
-use crate::words::app_name;
 
 /// How an identity gets the operation: each grant, its scope, and the group chain.
 pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {

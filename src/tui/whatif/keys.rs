@@ -21,7 +21,7 @@ pub const DEFAULT_FILE: &str = "whatif.json";
 /// near the top rows, which is what a short list needs).
 pub const LIST_ROWS: usize = 8;
 
-impl App<'_> {
+impl App {
     /// `W`: opens the panel and focuses it; again closes it (the changes stay on).
     pub fn toggle_whatif(&mut self) {
         let p = &mut self.whatif;
@@ -240,6 +240,7 @@ impl App<'_> {
         self.whatif.message = Some(format!("loading {}…", crate::sanitize::clean(path)));
         vec![Effect::Run(Job {
             ticket,
+            engine: self.engine_ref(),
             spec: JobSpec::LoadScenario { path: path.into() },
             world: None,
         })]
@@ -255,6 +256,7 @@ impl App<'_> {
         self.whatif.status = Status::Computing;
         vec![Effect::Run(Job {
             ticket,
+            engine: self.engine_ref(),
             spec: JobSpec::WhatIf {
                 scenario: self.whatif.scenario.clone(),
                 generation,

@@ -5,7 +5,7 @@ use crate::query::MatrixRow;
 use crate::tui::app::App;
 use crate::tui::explain::{Doc, Tone};
 
-impl App<'_> {
+impl App {
     /// Puts "what-if: before X, after Y" on top of a matrix cell's explanation (operations of the group
     /// whose decision changes are named).
     pub(crate) fn whatif_matrix_note(&self, doc: &mut Doc, row: &MatrixRow) {

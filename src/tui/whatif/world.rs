@@ -1,23 +1,16 @@
 //! The hypothetical world the panes show while what-if changes are on: the changed snapshot, an engine
 //! over it, and the diff against the real world. It is built on the worker thread and shared by the UI
-//! and the worker through an `Arc`; the engine borrows the snapshot it owns (a yoke, so no unsafe code).
+//! and the worker through an `Arc`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use yoke::{Yoke, Yokeable};
-
 use crate::eval::Engine;
-use crate::model::Snapshot;
-use crate::whatif::{Diff, Scenario, WhatIfError, diff_engines, summary_lines};
-
-/// An engine as a yoke payload.
-#[derive(Yokeable)]
-pub struct WorldEngine<'a>(pub Engine<'a>);
+use crate::whatif::{Diff, Scenario, WhatIfError, summary_lines};
 
 /// One hypothetical world, for one version of the change list.
 pub struct World {
-    engine: Yoke<WorldEngine<'static>, Arc<Snapshot>>,
+    engine: Engine,
     /// The change list version it was built from (the panel bumps it on every edit).
     pub generation: u64,
     /// Enabled changes applied.
@@ -32,17 +25,14 @@ pub struct World {
 impl World {
     /// Applies the enabled changes of `scenario` to the real world and diffs every vault and principal.
     pub fn build(real: &Engine, scenario: &Scenario, generation: u64) -> Result<Self, WhatIfError> {
-        let outcome = scenario.apply(real.snapshot)?;
-        let notes = outcome
+        let evaluated = scenario.diff(real, None)?;
+        let notes = evaluated
             .applied
             .iter()
             .flat_map(|a| a.notes.iter().map(move |n| (a.index, n.clone())))
             .collect();
-        let changes = outcome.applied.len();
-        let engine: Yoke<WorldEngine<'static>, Arc<Snapshot>> =
-            Yoke::attach_to_cart(Arc::new(outcome.snapshot), |s| WorldEngine(Engine::new(s)));
-        let mut diff = diff_engines(real, &engine.get().0, None);
-        diff.changes = changes;
+        let changes = evaluated.applied.len();
+        let (engine, diff) = (evaluated.after, evaluated.diff);
         let summary = summary_lines(&diff);
         Ok(Self {
             engine,
@@ -54,8 +44,8 @@ impl World {
         })
     }
 
-    pub fn engine(&self) -> &Engine<'_> {
-        &self.engine.get().0
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 }
 

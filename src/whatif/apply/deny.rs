@@ -1,7 +1,7 @@
 //! Deny assignments, added and removed in the hypothetical world (in Azure itself only platform features such
 //! as Blueprints, managed applications and deployment stacks create them).
 
-use crate::eval::pattern::ActionPattern;
+use crate::model::pattern::ActionPattern;
 use crate::model::{DenyAssignment, EVERYONE, Permission, Snapshot};
 use crate::sanitize::cut;
 

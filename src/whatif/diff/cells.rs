@@ -2,6 +2,7 @@
 //! the snapshot after; a bystander's is its representative's, computed once).
 
 use super::*;
+use crate::eval::Request;
 
 /// A changed decision before its evidence is attached.
 pub(super) struct Raw {
@@ -41,7 +42,9 @@ impl Run<'_, '_> {
                     .or_insert_with(|| ea.target(&r.scope));
                 let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
                     self.ea
-                        .check(&pair.1, target, &action, r.via_app.as_deref(), None)
+                        .check(
+                            &Request::new(&pair.1, target, &action).via_app(r.via_app.as_deref()),
+                        )
                         .ok()
                 });
                 let e: Evidence = verdict

@@ -8,7 +8,7 @@ use super::*;
 pub(super) fn special_items(eb: &Engine, ea: &Engine) -> HashMap<String, BTreeMap<String, Scope>> {
     let mut map: HashMap<String, BTreeMap<String, Scope>> = HashMap::new();
     for e in [eb, ea] {
-        let s = e.snapshot;
+        let s = &*e.snapshot;
         // One scope per distinct assignment scope (the index groups them), not per assignment.
         let scopes = e
             .index

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::super::{ImportError, import_az_dir};
-use crate::eval::{Decision, Engine};
+use crate::eval::{Decision, Engine, Request};
 use crate::model::{Cloud, Scope};
 
 const SUB: &str = "291bba3f-e0a5-47bc-a099-3bdcb2a50a05";
@@ -69,12 +69,12 @@ fn export(dir: &Path, with_deny: bool) {
 
 fn bob_reads_secrets(dir: &Path) -> Decision {
     let out = import_az_dir(dir, Cloud::AzureCloud, None).unwrap();
-    let engine = Engine::new(&out.snapshot);
+    let engine = Engine::new(out.snapshot);
     let subject = engine.subject(BOB);
     let target = engine.target(&Scope::parse(&vault_id()).unwrap());
     let action = crate::catalog::resolve("secrets/get").unwrap();
     let v = engine
-        .check(&subject, &target, &action, None, None)
+        .check(&Request::new(&subject, &target, &action))
         .unwrap();
     v.decision
 }

@@ -140,14 +140,14 @@ pub fn identities_of(engines: [&Engine; 2], id: &str) -> BTreeSet<String> {
 
 /// Vaults below scopes, in either snapshot.
 struct Coverage<'e> {
-    engines: [&'e Engine<'e>; 2],
+    engines: [&'e Engine; 2],
     below: Option<HashMap<String, Vec<String>>>,
     unplaced: Vec<String>,
     vaults: HashSet<String>,
 }
 
 impl<'e> Coverage<'e> {
-    fn new(engines: [&'e Engine<'e>; 2]) -> Self {
+    fn new(engines: [&'e Engine; 2]) -> Self {
         let vaults = engines
             .iter()
             .flat_map(|e| e.snapshot.vaults.iter().map(|v| v.scope.key().to_string()))
@@ -279,7 +279,7 @@ impl<'e> Coverage<'e> {
     }
 }
 
-fn vault_of<'s>(e: &Engine<'s>, key: &str) -> Option<&'s Vault> {
+fn vault_of<'s>(e: &'s Engine, key: &str) -> Option<&'s Vault> {
     e.index
         .vault
         .get(key)
@@ -287,7 +287,7 @@ fn vault_of<'s>(e: &Engine<'s>, key: &str) -> Option<&'s Vault> {
 }
 
 struct Planner<'e> {
-    engines: [&'e Engine<'e>; 2],
+    engines: [&'e Engine; 2],
     cover: Coverage<'e>,
     work: Work,
     /// (named id, vault keys) pairs to expand into identities.
@@ -308,7 +308,7 @@ impl<'e> Planner<'e> {
     }
 
     fn assignments(&mut self) {
-        let [b, a] = self.engines.map(|e| e.snapshot);
+        let [b, a] = self.engines.map(|e| &*e.snapshot);
         let defs = touched(&b.role_definitions, &a.role_definitions, |d| {
             d.guid.as_str()
         });
@@ -334,7 +334,7 @@ impl<'e> Planner<'e> {
     }
 
     fn denies(&mut self) {
-        let [b, a] = self.engines.map(|e| e.snapshot);
+        let [b, a] = self.engines.map(|e| &*e.snapshot);
         let list = touched(&b.deny_assignments, &a.deny_assignments, |d| d.id.as_str());
         self.work.structural += count_keys(&list, |d| d.id.to_ascii_lowercase());
         for d in list {
@@ -464,7 +464,7 @@ impl<'e> Planner<'e> {
     /// Hierarchy and collection errors: vaults whose ancestry or gaps differ are wide.
     fn hierarchy(&mut self) {
         let [eb, ea] = self.engines;
-        let (b, a) = (eb.snapshot, ea.snapshot);
+        let (b, a) = (&*eb.snapshot, &*ea.snapshot);
         if directory_gaps(b) != directory_gaps(a) {
             self.work.global = true;
         }

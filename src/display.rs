@@ -83,7 +83,7 @@ mod tests {
         s.principals[0].display_name = "Eve\u{1b}[2J".into();
         let first = s.principals[0].id.clone();
         let sub = s.subscriptions[0].scope.id().to_string();
-        let engine = Engine::new(&s);
+        let engine = Engine::new(s.clone());
         assert!(!name_of(&engine, &first).contains('\u{1b}'));
         let words = describe_scope(&engine, &sub);
         assert!(words.starts_with("subscription Prod"), "{words}");

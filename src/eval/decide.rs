@@ -9,7 +9,8 @@
 
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
-use crate::eval::closure::Ancestry;
+use crate::eval::combine::{Found, combine};
+use crate::eval::index::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target, condition};
 use crate::model::{
@@ -168,7 +169,7 @@ impl Row<'_> {
     }
 }
 
-impl<'a> Engine<'a> {
+impl Engine {
     /// Whether collection errors of `section` sit at or above the target.
     pub(crate) fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
         if self.snapshot.collection_errors.is_empty() {
@@ -186,7 +187,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Gathers what matters for `subject` at `target`, once for all actions.
-    pub fn prepare(
+    pub fn prepare<'a>(
         &self,
         subject: &Subject,
         target: &Target<'a>,
@@ -240,8 +241,8 @@ impl<'a> Engine<'a> {
     fn assignments_to<'s>(
         &'s self,
         subject: &'s Subject,
-    ) -> impl Iterator<Item = (usize, &'a RoleAssignment, Option<usize>)> + 's {
-        let s: &'a Snapshot = self.snapshot;
+    ) -> impl Iterator<Item = (usize, &'s RoleAssignment, Option<usize>)> + 's {
+        let s: &'s Snapshot = &self.snapshot;
         subject
             .set
             .ids()
@@ -253,7 +254,7 @@ impl<'a> Engine<'a> {
             })
     }
 
-    fn prepare_with(
+    fn prepare_with<'a>(
         &self,
         subject: &Subject,
         target: &Target<'a>,
@@ -261,7 +262,7 @@ impl<'a> Engine<'a> {
         assignments: Vec<(usize, Option<usize>)>,
         unattributable: Vec<usize>,
     ) -> Row<'a> {
-        let s = self.snapshot;
+        let s = &*self.snapshot;
         let set = &subject.set;
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {
@@ -396,7 +397,14 @@ impl<'a> Engine<'a> {
         for &(d, reach) in &row.denies {
             match (self.deny_match(d, action, id, plane), reach) {
                 (Match::No, _) => {}
-                (Match::Yes, DenyReach::Applies) => return Decision::Denied,
+                // A deny decides whatever the grants are: no need to look at them.
+                (Match::Yes, DenyReach::Applies) => {
+                    return combine(Found {
+                        denied: true,
+                        ..Found::default()
+                    })
+                    .decision();
+                }
                 (Match::If, DenyReach::Applies) => conditional_deny = true,
                 (_, DenyReach::Unsure) => unsure_deny = true,
             }
@@ -431,19 +439,15 @@ impl<'a> Engine<'a> {
             .unattributable
             .iter()
             .any(|&r| self.role_match(r, action, id, plane) != Match::No);
-        if granted || conditional {
-            if unsure_deny || row.deny_gaps {
-                Decision::Unknown
-            } else if granted && !conditional_deny {
-                Decision::Allowed
-            } else {
-                Decision::Conditional
-            }
-        } else if missing || row.grant_gaps || mg_gap {
-            Decision::Unknown
-        } else {
-            Decision::Denied
-        }
+        combine(Found {
+            denied: false,
+            denied_if: conditional_deny,
+            denies_unknown: unsure_deny || row.deny_gaps,
+            granted,
+            granted_if: conditional,
+            grants_unknown: missing || row.grant_gaps || mg_gap,
+        })
+        .decision()
     }
 
     /// The decision `check` would give for `action` with no caller location, without its evidence.
