@@ -219,7 +219,7 @@ fn a_pull_request_plan_against_no_new_access_and_wide_roles() {
         "{md}"
     );
     assert!(
-        md.contains("module.platform.azurerm_role_assignment.dana_everywhere"),
+        md.contains(r"module.platform.azurerm\_role\_assignment.dana\_everywhere"),
         "{md}"
     );
     assert!(md.contains("#### Not evaluated (unknown)"), "{md}");
