@@ -1,10 +1,15 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
+pub mod hops;
 pub mod principal;
 pub mod role;
 pub mod scope;
 pub mod vault;
 
+pub use hops::{
+    AppRoleAssignment, Application, DirectoryRoleAssignment, FederatedCredential, Hops,
+    IdentityResource, Owner, UserAssigned,
+};
 pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
 pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
@@ -176,4 +181,6 @@ pub struct Snapshot {
     pub vault_items: Vec<VaultItem>,
     pub collection_errors: Vec<CollectionError>,
     pub warnings: Vec<Warning>,
+    /// The optional sections the attack-path hops read.
+    pub hops: Hops,
 }

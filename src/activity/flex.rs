@@ -113,4 +113,3 @@ impl<'de: 'a, 'a> Visitor<'de> for FlexVisitor<'a> {
         Ok(Flex::Other)
     }
 }
-

@@ -9,6 +9,7 @@
 
 mod assignments;
 mod directory;
+mod hops;
 mod rbac;
 mod seen;
 mod vault;
@@ -290,8 +291,22 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         group_memberships: raw_group_memberships,
         vault_items: raw_vault_items,
         collection_errors: raw_collection_errors,
+        identity_resources,
+        directory_role_assignments,
+        directory_role_eligibilities,
+        owners,
+        app_role_assignments,
+        applications,
         ..
     } = raw;
+    let raw_hops = hops::RawHops {
+        resources: identity_resources,
+        directory_roles: directory_role_assignments,
+        directory_eligibilities: directory_role_eligibilities,
+        owners,
+        app_role_assignments,
+        applications,
+    };
     // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
     // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
     let top = At::Top("roleAssignments");
@@ -324,6 +339,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         snapshot.vaults = vault::vaults(raw_vaults, ctx);
         snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
         snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+        snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
         let second = second
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));

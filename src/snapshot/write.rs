@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+mod hops;
+
 use crate::model::*;
 
 fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
@@ -107,7 +109,7 @@ fn vault(v: &Vault) -> Value {
 
 /// The whole snapshot as format-1 JSON. Loading the result gives back an equal snapshot (minus warnings).
 pub fn to_json(s: &Snapshot) -> Value {
-    json!({
+    let mut out = json!({
         "kvaccessSnapshot": 1,
         "cloud": s.cloud.as_str(),
         "tenantId": opt(&s.tenant_id),
@@ -149,5 +151,7 @@ pub fn to_json(s: &Snapshot) -> Value {
         "collectionErrors": s.collection_errors.iter().map(|e| json!({
             "scope": e.scope.id(), "what": e.what, "status": opt(&e.status), "message": e.message,
         })).collect::<Vec<_>>(),
-    })
+    });
+    hops::add(&s.hops, &mut out);
+    out
 }

@@ -52,9 +52,19 @@ fn logs(n: usize) -> (PathBuf, u64) {
     files
         .entry(n)
         .or_insert_with(|| {
-            let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("activity-bench-{n}.jsonl"));
+            let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("activity-bench-{n}.jsonl"));
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&path).unwrap());
-            write_logs(engine(), &LogSpec { calls: n, days: 30, seed: 9 }, &mut out).unwrap();
+            write_logs(
+                engine(),
+                &LogSpec {
+                    calls: n,
+                    days: 30,
+                    seed: 9,
+                },
+                &mut out,
+            )
+            .unwrap();
             drop(out);
             let bytes = std::fs::metadata(&path).unwrap().len();
             (path, bytes)
@@ -87,7 +97,10 @@ fn main() {
         logs(n);
     }
     engine();
-    eprintln!("peak RSS with the tenant built and the logs written: {:.0} MB", peak_rss_mb());
+    eprintln!(
+        "peak RSS with the tenant built and the logs written: {:.0} MB",
+        peak_rss_mb()
+    );
     for &n in &sizes {
         let (_, bytes) = logs(n);
         let start = Instant::now();
@@ -101,7 +114,11 @@ fn main() {
             reading.store.summaries.len(),
             peak_rss_mb()
         );
-        assert_eq!((reading.used, reading.malformed), (reading.records, 0), "every generated record is used");
+        assert_eq!(
+            (reading.used, reading.malformed),
+            (reading.records, 0),
+            "every generated record is used"
+        );
     }
     divan::main();
     for &n in &sizes {
