@@ -25,6 +25,7 @@ pub mod eval;
 pub mod fetch;
 pub mod files;
 pub mod model;
+pub mod paths;
 pub mod query;
 pub mod sanitize;
 pub mod snapshot;
