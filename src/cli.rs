@@ -8,6 +8,7 @@ mod matrix;
 mod migrate;
 mod misc;
 mod output;
+mod paths;
 mod whatif;
 mod who_can;
 
@@ -55,6 +56,8 @@ pub enum Command {
     Matrix(matrix::MatrixArgs),
     /// Principals who cannot use a vault's data now but can grant it to themselves.
     Escalations(escalations::EscalationsArgs),
+    /// Attack paths: who can become someone who can use a vault's data (--to), or what a principal can become (--from).
+    Paths(paths::PathsArgs),
     /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
     Whatif(whatif::WhatIfArgs),
     /// Compare two snapshots: every decision that differs, with the evidence after.
@@ -150,6 +153,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::WhoCan(a)) => who_can::run(&a),
         Some(Command::Matrix(a)) => matrix::run(&a),
         Some(Command::Escalations(a)) => escalations::run(&a),
+        Some(Command::Paths(a)) => paths::run(&a),
         Some(Command::Whatif(a)) => whatif::run(&a),
         Some(Command::Diff(a)) => whatif::run_diff(&a),
         Some(Command::Migrate(a)) => migrate::run(&a),

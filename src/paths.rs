@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use export::{to_dot, to_mermaid, to_text};
 pub use graph::{HopGraph, external_id};
-pub use search::{paths_from, paths_to};
+pub use search::{node_ref, paths_from, paths_to};
 
 use crate::eval::Decision;
 use crate::model::PrincipalKind;

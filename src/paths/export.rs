@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Hop, PathsTo};
+use crate::sanitize::clean;
 
 /// The plain-text report: groups by grant, shortest paths first, each hop with its explanation.
 pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
@@ -17,7 +18,7 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
         let _ = writeln!(out, "  no path found");
     }
     for g in &p.groups {
-        let _ = writeln!(out, "\n{}", g.grant);
+        let _ = writeln!(out, "\n{}", clean(&g.grant));
         for path in &g.paths {
             let activation = if path.needs_activation {
                 ", needs PIM activation"
@@ -27,7 +28,7 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
             let _ = writeln!(
                 out,
                 "  {} ({}) — {} hop(s), {}{activation}",
-                path.start.display_name,
+                clean(&path.start.display_name),
                 path.start.kind,
                 path.hops.len(),
                 path.decision.as_str()
@@ -36,14 +37,14 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
                 let _ = writeln!(
                     out,
                     "    {} {} {} [{}]: {}",
-                    name(&h.from),
+                    clean(&name(&h.from)),
                     h.kind.as_str(),
-                    name(&h.to),
+                    clean(&name(&h.to)),
                     h.decision.as_str(),
-                    h.explanation
+                    clean(&h.explanation)
                 );
                 for e in &h.evidence {
-                    let _ = writeln!(out, "      evidence: {e}");
+                    let _ = writeln!(out, "      evidence: {}", clean(e));
                 }
             }
         }
@@ -51,7 +52,12 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     if !p.tenant_admins.is_empty() {
         let _ = writeln!(out, "\nTenant-wide (tier 0, can reach every vault):");
         for a in &p.tenant_admins {
-            let _ = writeln!(out, "  {}: {}", name(&a.principal_id), a.explanation);
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                clean(&name(&a.principal_id)),
+                clean(&a.explanation)
+            );
         }
     }
     if !p.unknown_because.is_empty() {
@@ -89,7 +95,7 @@ fn ids<'h>(hops: &[&'h Hop]) -> Vec<&'h str> {
 
 fn quoted(text: &str, extra: &[(char, &str)]) -> String {
     let mut out = String::new();
-    for c in crate::sanitize::clean(text).chars() {
+    for c in clean(text).chars() {
         match extra.iter().find(|(x, _)| *x == c) {
             Some((_, rep)) => out.push_str(rep),
             None => out.push(c),

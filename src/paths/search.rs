@@ -54,7 +54,7 @@ pub fn paths_to(
         let Some(last) = hops.last() else {
             continue;
         };
-        let key = grant_key(engine, last);
+        let key = grant_key(last);
         groups
             .entry(key)
             .or_default()
@@ -116,13 +116,8 @@ fn weakest(hops: &[Hop]) -> Decision {
         .fold(Decision::Allowed, Decision::and)
 }
 
-fn grant_key(engine: &Engine, last: &Hop) -> String {
-    format!(
-        "{} {} — {}",
-        node_ref(engine, &last.from).display_name,
-        last.kind.as_str(),
-        last.evidence.join("; ")
-    )
+fn grant_key(last: &Hop) -> String {
+    format!("{}: {}", last.kind.as_str(), last.evidence.join("; "))
 }
 
 /// The node in words; the names come from Azure, so control characters are stripped.
@@ -168,7 +163,14 @@ fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>
             decision: e.decision,
             eligible: false,
             evidence: e.grants.iter().map(grant_words).collect(),
-            explanation: holds_words(e.decision, &answer.operation, &e.unknown_because),
+            explanation: match &e.via_app {
+                // A compound-identity entry grants only through that application.
+                Some(app) => format!(
+                    "{}, only when calling through application {app}",
+                    holds_words(e.decision, &answer.operation, &e.unknown_because)
+                ),
+                None => holds_words(e.decision, &answer.operation, &e.unknown_because),
+            },
         });
     }
     groups.extend(named_groups(engine, scope, action));
