@@ -174,6 +174,7 @@ fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>
         });
     }
     groups.extend(named_groups(engine, scope, action));
+    groups_below(engine, &mut groups);
     let target = engine.target(scope);
     let mut groups: Vec<String> = groups.into_iter().collect();
     groups.sort();
@@ -228,6 +229,22 @@ fn holds_words(decision: Decision, operation: &str, unknown_because: &[String]) 
             "might {operation} (kvaccess: unknown: {})",
             unknown_because.join("; ")
         ),
+    }
+}
+
+/// Adds every group nested (at any depth) inside one of `groups`: its members hold what the outer group
+/// holds, so joining it is as good as joining the outer one, whether or not it has members yet.
+fn groups_below(engine: &Engine, groups: &mut FxHashSet<String>) {
+    loop {
+        let before = groups.len();
+        for m in &engine.snapshot.group_memberships {
+            if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
+                groups.insert(m.member_id.clone());
+            }
+        }
+        if groups.len() == before {
+            return;
+        }
     }
 }
 
