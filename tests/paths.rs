@@ -591,3 +591,99 @@ fn the_engine_agrees_with_a_naive_breadth_first_search_on_generated_tenants() {
     }
     assert!(compared > 100, "only {compared} starts compared");
 }
+
+// ---- the built binary on the demo tenant ----
+
+fn kvaccess(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kvaccess"))
+        .args(args)
+        .env_remove("KVACCESS_SNAPSHOT")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn cli_paths_to_on_the_demo_shows_each_hop_kind_with_evidence() {
+    let (code, text, err) = kvaccess(&["paths", "--to", "kv-app-prod"]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "Gina joins Security on-call [allowed]: owns the group",
+        "Pat adds credential to ci-deployer [allowed]",
+        "repo:contoso/infra:ref:refs/heads/main (external) — 2 hop(s), allowed",
+        "Frank (user) — 2 hop(s), conditional, needs PIM activation",
+        "only when calling through application 77777777-0000-0000-0000-000000000001",
+        "Tenant-wide (tier 0, can reach every vault):",
+        "Oscar: holds Global Administrator",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    assert!(
+        !text.contains("Unknown (paths"),
+        "the demo has every hop section:\n{text}"
+    );
+    // Oscar, a tenant admin, has a real one-hop path too (Owner), but no per-vault tenant-admin noise.
+    assert_eq!(text.matches("Global Administrator").count(), 1);
+}
+
+#[test]
+fn cli_paths_from_follows_run_command_to_the_managed_identity() {
+    let (code, text, err) = kvaccess(&["paths", "--from", "Carol"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("Carol runs as app-web-mi: can run code on virtual machine vm-web-01"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reaches kv-app-prod: secrets/get (all)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cli_paths_json_mermaid_and_dot_agree_on_the_hops() {
+    let (_, json_text, _) = kvaccess(&["paths", "--to", "kv-app-prod", "-o", "json"]);
+    let v: Value = serde_json::from_str(&json_text).unwrap();
+    let hops: BTreeSet<(String, String)> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["paths"].as_array().unwrap())
+        .flat_map(|p| p["hops"].as_array().unwrap())
+        .map(|h| {
+            (
+                h["from"].as_str().unwrap().to_string(),
+                h["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let (_, mermaid, _) = kvaccess(&["paths", "--to", "kv-app-prod", "-o", "mermaid"]);
+    let (_, dot, _) = kvaccess(&["paths", "--to", "kv-app-prod", "-o", "dot"]);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert!(dot.starts_with("digraph paths {") && dot.trim_end().ends_with('}'));
+    assert_eq!(
+        mermaid.matches("-->").count(),
+        dot.matches("->").count() - dot.matches("-->").count()
+    );
+    // Every distinct (from, kind) pair draws at least one edge.
+    assert!(mermaid.matches("-->").count() >= hops.len(), "{mermaid}");
+    assert!(mermaid.contains("\"joins (allowed)\""), "{mermaid}");
+}
+
+#[test]
+fn cli_paths_refuses_bad_requests_clearly() {
+    let (code, _, err) = kvaccess(&["paths", "--to", "kv-app-prod", "--max-hops", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--max-hops"), "{err}");
+    let (code, _, err) = kvaccess(&["paths", "--from", "Carol", "-o", "dot"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--from prints text or json"), "{err}");
+    let (code, _, _) = kvaccess(&["paths"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = kvaccess(&["paths", "--to", "no-such-vault"]);
+    assert_eq!(code, 2, "{err}");
+}
