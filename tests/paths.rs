@@ -687,3 +687,40 @@ fn cli_paths_refuses_bad_requests_clearly() {
     let (code, _, err) = kvaccess(&["paths", "--to", "no-such-vault"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn unreadable_role_assignments_above_a_host_are_stated() {
+    let mut doc = tenant(
+        vec![policy(30)],
+        vec![user(10), sp(30, true)],
+        with(
+            all_sections_empty(),
+            json!({"identityResources": [vm("vm-a", Some(30), None)]}),
+        ),
+    );
+    doc["collectionErrors"] =
+        json!([{"scope": rg(), "what": "roleAssignments", "status": 403, "message": "denied"}]);
+    let p = to(&load(&doc), 4);
+    assert!(
+        p.unknown_because
+            .iter()
+            .any(|u| u.contains("vm-a") && u.contains("403")),
+        "{:?}",
+        p.unknown_because
+    );
+}
+
+#[test]
+fn only_a_user_owner_of_a_group_is_certain_to_join_it() {
+    let doc = tenant(
+        vec![policy(40)],
+        vec![user(10), sp(20, false), group(40)],
+        with(
+            all_sections_empty(),
+            json!({"owners": [{"objectId": id(40), "value": [{"id": id(10)}, {"id": id(20)}]}]}),
+        ),
+    );
+    let s = starts(&to(&load(&doc), 4));
+    assert_eq!(s[&id(10)].1, Decision::Allowed);
+    assert_eq!(s[&id(20)].1, Decision::Conditional);
+}

@@ -158,14 +158,23 @@ impl HopGraph {
                 (Decision::Allowed, "")
             };
             if engine.is_group(&o.object_id) {
+                // A user owner manages the group's members itself; an application acts through Graph
+                // permissions, which the owner record alone does not show.
+                let (decision, note) = match owner_kind {
+                    Some(PrincipalKind::User) => (Decision::Allowed, ""),
+                    _ => (
+                        Decision::Conditional,
+                        " (an owner that is not a user acts through Microsoft Graph permissions the owner record does not show)",
+                    ),
+                };
                 self.push(Hop {
                     kind: HopKind::JoinsGroup,
                     from: o.owner_id.clone(),
                     to: o.object_id.clone(),
-                    decision: Decision::Allowed,
+                    decision,
                     eligible: false,
                     evidence,
-                    explanation: "owns the group, so can add itself as a member".into(),
+                    explanation: format!("owns the group, so can add itself as a member{note}"),
                 });
             } else if let Some(app_id) = apps.get(o.object_id.as_str()) {
                 for sp in service_principals_of(s, app_id) {
@@ -386,6 +395,20 @@ impl HopGraph {
                 .collect();
             if identities.is_empty() {
                 continue;
+            }
+            // Unreadable role assignments above the resource hide who controls it.
+            let ancestry = engine.index.ancestry(&r.scope);
+            if let Some(e) = s
+                .collection_errors
+                .iter()
+                .find(|e| e.is_about("roleassignments") && ancestry.contains(e.scope.key()))
+            {
+                self.gaps.push(format!(
+                    "who can run code on {} {} is not fully known: {}",
+                    host.noun,
+                    r.name,
+                    e.describe(e.scope.id())
+                ));
             }
             for (controller, decision, evidence) in controllers(engine, &r.scope, host.actions) {
                 for mi in &identities {
