@@ -61,7 +61,8 @@ pub fn az_import(data: &[u8]) {
             std::fs::write(dir.path().join(name), chunk).unwrap();
         }
     }
-    if let Ok(out) = kvaccess::fetch::az_import::import_az_dir(dir.path(), Cloud::AzureCloud) {
+    if let Ok(out) = kvaccess::fetch::az_import::import_az_dir(dir.path(), Cloud::AzureCloud, None)
+    {
         let text = out.json.to_string();
         if let Err(e) = kvaccess::snapshot::parse(&text, Path::new("imported.json")) {
             panic!("an import's document does not load: {e}");

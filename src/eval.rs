@@ -202,10 +202,7 @@ impl<'a> Engine<'a> {
         let mut grant_gaps = grants.missing;
         grant_gaps.extend(self.gaps(target, "roleassignments"));
         if !subject.groups_known {
-            grant_gaps.push(format!(
-                "the group memberships of {} are not in the snapshot",
-                subject.principal.id
-            ));
+            grant_gaps.extend(self.groups_unknown_because(subject));
         }
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
@@ -309,10 +306,11 @@ impl<'a> Engine<'a> {
         gathered: Gathered,
     ) -> Result<Verdict, QueryError> {
         self.validate(target, action)?;
-        let via_app = via_app.map(str::to_ascii_lowercase);
+        let via_app = via_app.map(crate::model::guid::canonical);
         let mut v = Verdict {
             decision: Decision::Denied,
             principal: subject.principal.clone(),
+            via_app_name: via_app.as_deref().and_then(|a| self.app_name(a)),
             via_app: via_app.clone(),
             scope: target.scope.id().to_string(),
             action: action.canonical.clone(),
@@ -339,6 +337,13 @@ impl<'a> Engine<'a> {
             );
         }
         match (action.plane, target.vault) {
+            (Plane::Data, Some(vault)) if vault.properties_missing => {
+                v.decision = Decision::Unknown;
+                v.unknown_because.push(format!(
+                    "the snapshot lists vault {} without its properties: its permission model, access policies and network rules are unknown (export it with `az keyvault show`)",
+                    vault.name
+                ));
+            }
             (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(
                 subject,
                 target,
@@ -360,7 +365,12 @@ impl<'a> Engine<'a> {
         if action.plane == Plane::Data
             && let Some(vault) = target.vault
         {
-            apply_network(vault, origin, &mut v);
+            if vault.properties_missing {
+                v.network.reason =
+                    "not known: the vault's network rules are not in the snapshot".into();
+            } else {
+                apply_network(vault, origin, &mut v);
+            }
         }
         if !subject.in_directory && v.decision.grants_something() {
             v.unknown_because.push(format!(

@@ -1,6 +1,8 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
+pub mod guid;
 pub mod hops;
+pub mod perimeter;
 pub mod principal;
 pub mod role;
 pub mod scope;
@@ -133,8 +135,29 @@ impl CollectionError {
         self.status.is_none() && self.message == STILL_COLLECTING
     }
 
+    /// A section the snapshot file does not have at all (`key` as the format spells it): absent is not
+    /// empty, so answers that depend on it are "unknown", as for a section that could not be read.
+    pub fn absent_section(key: &str) -> Self {
+        Self {
+            scope: Scope::root(),
+            what: key.to_ascii_lowercase(),
+            status: None,
+            message: format!(
+                "{ABSENT_SECTION} \"{key}\": absent is not empty (write \"{key}\": [] when there are none)"
+            ),
+        }
+    }
+
+    /// Whether this marks a section absent from the snapshot file.
+    pub fn is_absent_section(&self) -> bool {
+        self.status.is_none() && self.message.starts_with(ABSENT_SECTION)
+    }
+
     /// The gap in words for an explanation: "still collecting …" or "… could not be read (HTTP 403)".
     pub fn describe(&self, scope: &str) -> String {
+        if self.is_absent_section() {
+            return self.message.clone();
+        }
         if self.is_pending() {
             return format!(
                 "still collecting {} (the live fetch has not finished)",
@@ -151,6 +174,9 @@ impl CollectionError {
         )
     }
 }
+
+/// How the message of a [`CollectionError::absent_section`] marker starts.
+pub const ABSENT_SECTION: &str = "the snapshot file has no section";
 
 /// The message of a [`CollectionError::still_collecting`] placeholder.
 pub const STILL_COLLECTING: &str = "still collecting (the live fetch has not finished)";
@@ -180,6 +206,9 @@ pub struct Snapshot {
     pub group_memberships: Vec<GroupMembership>,
     pub vault_items: Vec<VaultItem>,
     pub collection_errors: Vec<CollectionError>,
+    /// The optional `networkSecurityPerimeters` section; `None` when the file does not have it. Each vault's
+    /// [`NetworkRules::perimeter`] is resolved from it when the snapshot is loaded.
+    pub perimeters: Option<Vec<perimeter::NetworkSecurityPerimeter>>,
     pub warnings: Vec<Warning>,
     /// The optional sections the attack-path hops read.
     pub hops: Hops,

@@ -514,3 +514,39 @@ fn state_does_not_grow_with_the_number_of_records() {
         assert!(s.ips.values.len() <= 8);
     }
 }
+
+#[test]
+fn lines_straddling_buffer_reads_are_read_whole() {
+    let path = fixture("malformed.jsonl");
+    let whole = read("malformed.jsonl");
+    for capacity in [1, 7, 64, 333] {
+        let mut r = Reading::new(Window::default());
+        let file = std::fs::File::open(&path).unwrap();
+        r.read(BufReader::with_capacity(capacity, file), "small-buffer")
+            .unwrap();
+        assert_eq!(
+            (r.records, r.used, r.malformed, r.bytes),
+            (whole.records, whole.used, whole.malformed, whole.bytes),
+            "capacity {capacity}"
+        );
+        let lines: Vec<u64> = r.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 4], "capacity {capacity}");
+    }
+    assert_eq!(whole.bytes, std::fs::metadata(&path).unwrap().len());
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_named_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let good = std::fs::read(fixture("malformed.jsonl")).unwrap();
+    let mut bytes = b"{\"operationName\":\"Secret\xff\"}\n".to_vec();
+    bytes.extend_from_slice(&good);
+    std::fs::write(&path, bytes).unwrap();
+    let r = activity::read(&[path], Window::default()).unwrap();
+    assert_eq!((r.used, r.malformed), (2, 4));
+    assert_eq!(
+        (r.problems[0].line, r.problems[0].message.as_str()),
+        (1, "not UTF-8 at byte 25")
+    );
+}

@@ -147,11 +147,14 @@ fn demo_path() -> PathBuf {
 const SMALL_VAULT: &str = "/subscriptions/cccccccc-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-small";
 const SAM: &str = "dddddddd-0000-0000-0000-000000000001";
 
-/// A small valid snapshot: one access-policy vault and one user, Sam, who may read its secrets.
+/// A small valid snapshot: one access-policy vault and one user, Sam, who may read its secrets. Every
+/// section the answers depend on is present (empty where there is nothing), as absent is not empty.
 fn small_snapshot() -> Value {
     json!({
         "kvaccessSnapshot": 1,
         "tenantId": "aaaaaaaa-0000-0000-0000-000000000000",
+        "managementGroups": [], "roleDefinitions": [], "roleAssignments": [], "denyAssignments": [],
+        "groupMemberships": [],
         "vaults": [{
             "id": SMALL_VAULT,
             "name": "kv-small",
@@ -796,12 +799,20 @@ fn matrix_for_a_vault_text() {
         lines[1].contains(" secrets/get ") && lines[1].ends_with("roles/assign"),
         "{text}"
     );
-    for name in ["Alice", "Bob", "Carol", "app-web-mi", "Ivan"] {
+    // Ivan's access-policy entry is compound: his row names the application he must call through.
+    for name in [
+        "Alice",
+        "Bob",
+        "Carol",
+        "app-web-mi",
+        "Ivan through app contoso-portal",
+    ] {
         let row = lines
             .iter()
             .find(|l| l.starts_with(&format!("{name} ")))
             .unwrap();
-        assert_eq!(row.split_whitespace().count(), columns + 1, "{row}");
+        let words = name.split_whitespace().count();
+        assert_eq!(row.split_whitespace().count(), columns + words, "{row}");
     }
     assert!(
         lines
@@ -1662,7 +1673,8 @@ fn evil_snapshot() -> Value {
             { "@odata.type": "#microsoft.graph.user", "id": EVIL_USER, "displayName": EVIL_NAME, "userPrincipalName": "evil@contoso.com" },
             { "@odata.type": "#microsoft.graph.group", "id": EVIL_GROUP, "displayName": "Team\u{1b}[8m hidden\u{9b}2J\u{202e}" }
         ],
-        "groupMemberships": [{ "groupId": EVIL_GROUP, "memberId": EVIL_USER }]
+        "groupMemberships": [{ "groupId": EVIL_GROUP, "memberId": EVIL_USER }],
+        "denyAssignments": []
     })
 }
 

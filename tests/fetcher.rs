@@ -198,6 +198,81 @@ async fn happy_path_gives_the_expected_snapshot() {
     assert_eq!(last.0, last.1, "progress ends complete: {last:?}");
 }
 
+/// A compound access-policy entry names its application only by `applicationId`: the fetcher looks the
+/// service principal up by appId, so every answer can name the application; an application without a
+/// service principal in the tenant (404) keeps its appId as its name and is no collection error.
+#[tokio::test]
+async fn applications_named_only_by_app_id_are_resolved_by_app_id() {
+    const APP: &str = "7777aaaa-0000-4000-8000-000000000001";
+    const APP_SP: &str = "7777bbbb-0000-4000-8000-000000000002";
+    const GONE_APP: &str = "7777cccc-0000-4000-8000-000000000003";
+    let mock = MockAzureServer::start(|base| {
+        let mut t = Tenant::realistic(base);
+        let policies = &mut t.subs.get_mut(SUB_A).unwrap().vaults[0]["properties"]["accessPolicies"];
+        for app in [APP, GONE_APP] {
+            policies.as_array_mut().unwrap().push(json!({
+                "tenantId": "00000000-0000-0000-0000-000000000000", "objectId": DAVE, "applicationId": app,
+                "permissions": { "secrets": ["get"] } }));
+        }
+        t.directory.push(json!({ "@odata.type": "#microsoft.graph.servicePrincipal", "id": APP_SP,
+            "appId": APP, "displayName": "payroll-api", "servicePrincipalType": "Application" }));
+        t
+    })
+    .await;
+    let out = fetch(&mock, FetchRequest::default()).await;
+    assert_eq!(
+        out.completeness(),
+        Completeness::Complete,
+        "{:?}",
+        out.errors
+    );
+    let sp = out
+        .snapshot
+        .principals
+        .iter()
+        .find(|p| p.id == APP_SP)
+        .expect("service principal read by appId");
+    assert_eq!(
+        (sp.display_name.as_str(), sp.app_id.as_deref()),
+        ("payroll-api", Some(APP))
+    );
+    let paths: Vec<String> = mock
+        .requests()
+        .await
+        .iter()
+        .map(|r| r.url.path().to_ascii_lowercase())
+        .collect();
+    for app in [APP, GONE_APP] {
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.ends_with(&format!("/serviceprincipals(appid='{app}')"))),
+            "{paths:?}"
+        );
+    }
+    let engine = Engine::new(&out.snapshot);
+    let ask = |app: &str| {
+        query::check(
+            &engine,
+            &Question {
+                principal: DAVE.into(),
+                via_app: Some(app.into()),
+                scope: vault_id(SUB_A, "kv-policies"),
+                action: "secrets/get".into(),
+                origin: None,
+            },
+        )
+        .unwrap()
+    };
+    let named = ask(APP);
+    assert_eq!(named.via_app_name.as_deref(), Some("payroll-api"));
+    let unnamed = ask(GONE_APP);
+    assert_eq!(
+        (unnamed.via_app.as_deref(), unnamed.via_app_name),
+        (Some(GONE_APP), None)
+    );
+}
+
 #[tokio::test]
 async fn vault_items_are_listed_without_values_and_a_firewall_is_recorded() {
     let mock = MockAzureServer::start(Tenant::realistic).await;

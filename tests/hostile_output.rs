@@ -78,6 +78,7 @@ fn snapshot() -> Value {
         "roleDefinitions": [{ "id": role, "properties": { "roleName": "@Writer\u{1b}[5m|`x`", "type": "CustomRole",
             "permissions": [{ "actions": ["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/read"] }] } }],
         "roleAssignments": assignments,
+        "denyAssignments": [],
         "principals": principals,
         "groupMemberships": memberships
     })

@@ -313,7 +313,19 @@ fn assert_vault_matrix(engine: &Engine, dir: &Directory, vault: &Vault) -> usize
                 })
             })
             .map(|(id, app)| {
-                let label = engine.subject(&id).principal.display_name;
+                let mut label = engine.subject(&id).principal.display_name;
+                // A compound entry's row names the application, by its service principal when known.
+                if let Some(app) = &app {
+                    let sp = engine
+                        .snapshot
+                        .principals
+                        .iter()
+                        .find(|p| p.app_id.as_ref() == Some(app));
+                    label = format!(
+                        "{label} through app {}",
+                        sp.map_or(app.as_str(), |p| p.display_name.as_str())
+                    );
+                }
                 (label, id, app)
             })
             .collect();

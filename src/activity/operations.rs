@@ -2,7 +2,6 @@
 //! access-policy permission and the RBAC action. The table is data, `assets/kv-log-operations.csv`, whose
 //! header comments cite its sources; it is embedded so the binary needs no file beside it.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -68,7 +67,7 @@ pub fn all() -> &'static [LoggedOperation] {
 
 struct Table {
     ops: Vec<LoggedOperation>,
-    by_name: HashMap<String, usize>,
+    by_name: rustc_hash::FxHashMap<String, usize>,
 }
 
 fn table() -> &'static Table {
@@ -110,7 +109,7 @@ fn parse(text: &str) -> Table {
         .collect();
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let mut ops = Vec::new();
-    let mut by_name = HashMap::new();
+    let mut by_name = rustc_hash::FxHashMap::default();
     for row in reader.records().flatten() {
         let cell = |i: usize| row.get(i).unwrap_or("").trim();
         let names: Vec<&str> = cell(0).split(" / ").map(str::trim).collect();

@@ -136,7 +136,7 @@ impl Reading {
                         })
                     }
                 }
-                if super::operations::lookup(&call.operation).is_none() {
+                if !call.mapped {
                     let known = self.unmapped.len();
                     match self.unmapped.get_mut(call.operation.as_ref()) {
                         Some(n) => *n += 1,
@@ -164,25 +164,60 @@ impl Reading {
         }
     }
 
+    /// JSON Lines, parsed in place in the reader's buffer; only a line that straddles two reads is copied.
     fn read_lines<R: Read>(&mut self, mut reader: BufReader<R>, name: &str) -> std::io::Result<()> {
-        let mut buf = Vec::with_capacity(4096);
+        let mut carry: Vec<u8> = Vec::new();
         let mut line = 0u64;
         loop {
-            buf.clear();
-            let n = reader.read_until(b'\n', &mut buf)?;
+            let buf = reader.fill_buf()?;
+            let n = buf.len();
             if n == 0 {
+                if !carry.is_empty() {
+                    line += 1;
+                    self.line(&carry, name, line);
+                }
                 return Ok(());
             }
             self.bytes += n as u64;
-            line += 1;
-            let text = buf.trim_ascii();
-            if text.is_empty() {
-                continue;
+            if carry.is_empty() {
+                let mut start = 0;
+                for end in memchr::memchr_iter(b'\n', buf) {
+                    line += 1;
+                    self.line(&buf[start..end], name, line);
+                    start = end + 1;
+                }
+                carry.extend_from_slice(&buf[start..]);
+                reader.consume(n);
+            } else if let Some(end) = memchr::memchr(b'\n', buf) {
+                carry.extend_from_slice(&buf[..end]);
+                line += 1;
+                self.line(&carry, name, line);
+                carry.clear();
+                self.bytes -= (n - end - 1) as u64;
+                reader.consume(end + 1);
+            } else {
+                carry.extend_from_slice(buf);
+                reader.consume(n);
             }
-            match serde_json::from_slice::<Row>(text) {
-                Ok(row) => self.row(row),
-                Err(e) => self.problem(name, line, json_message(&e)),
+        }
+    }
+
+    fn line(&mut self, bytes: &[u8], name: &str, line: u64) {
+        let text = bytes.trim_ascii();
+        if text.is_empty() {
+            return;
+        }
+        // Validated once per line: serde_json then reads strings without checking each one again.
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.valid_up_to() + 1;
+                return self.problem(name, line, format!("not UTF-8 at byte {at}"));
             }
+        };
+        match serde_json::from_str::<Row>(text) {
+            Ok(row) => self.row(row),
+            Err(e) => self.problem(name, line, json_message(&e)),
         }
     }
 

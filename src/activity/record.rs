@@ -279,6 +279,8 @@ pub struct Call<'a> {
     /// UPN or name claim (for callers the snapshot does not know).
     pub caller_name: Option<Cow<'a, str>>,
     pub operation: Cow<'a, str>,
+    /// Whether the operation is in the mapping ([`super::operations`]).
+    pub mapped: bool,
     pub status: Option<u16>,
     pub ip: Option<Cow<'a, str>>,
     pub policy_match: Option<bool>,
@@ -305,8 +307,6 @@ impl Window {
         self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u)
     }
 }
-
-const VAULT_MARK: &str = "/providers/microsoft.keyvault/vaults/";
 
 impl<'a> Row<'a> {
     pub fn normalise(self, window: &Window) -> Result<Call<'a>, Skip> {
@@ -358,9 +358,13 @@ impl<'a> Row<'a> {
         {
             None
         } else {
-            id.as_deref()
-                .and_then(item_of)
-                .map(|(kind, name)| (kind, Cow::Owned(name)))
+            match id {
+                Some(Cow::Borrowed(url)) => item_of(url),
+                Some(Cow::Owned(url)) => {
+                    item_of(&url).map(|(kind, name)| (kind, Cow::Owned(name.into_owned())))
+                }
+                None => None,
+            }
         };
         let address_authorized =
             first([p.is_address_authorized, self.ad_addr_ok, Flex::Null]).boolean();
@@ -377,6 +381,7 @@ impl<'a> Row<'a> {
             app,
             caller_name,
             operation,
+            mapped: known.is_some(),
             status,
             ip: self.caller_ip.into_text(),
             policy_match: first([p.is_access_policy_match, self.ad_ap_match, Flex::Null]).boolean(),
@@ -387,7 +392,9 @@ impl<'a> Row<'a> {
             path: first([p.addr_auth_type, self.ad_addr_type, Flex::Null]).into_text(),
             address_authorized,
             network_denial,
-            deny_assignment: deny_assignment_in(description),
+            deny_assignment: (status == Some(403) && !description.is_empty())
+                .then(|| deny_assignment_in(description))
+                .flatten(),
         })
     }
 }
@@ -400,14 +407,23 @@ fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
+/// `/subscriptions/S/resourceGroups/R/providers/Microsoft.KeyVault/vaults/N`, any letter case, without
+/// allocating (it runs once per record).
 fn is_vault_id(id: &str) -> bool {
-    let lower = id.to_ascii_lowercase();
-    lower.starts_with("/subscriptions/")
-        && lower.find(VAULT_MARK).is_some_and(|i| {
-            !lower[i + VAULT_MARK.len()..]
-                .trim_matches('/')
-                .contains('/')
-        })
+    let mut s = id.trim_end_matches('/').split('/');
+    let mut next = || s.next().unwrap_or("");
+    let shape = [
+        next().is_empty(),
+        next().eq_ignore_ascii_case("subscriptions"),
+        !next().is_empty(),
+        next().eq_ignore_ascii_case("resourcegroups"),
+        !next().is_empty(),
+        next().eq_ignore_ascii_case("providers"),
+        next().eq_ignore_ascii_case("microsoft.keyvault"),
+        next().eq_ignore_ascii_case("vaults"),
+        !next().is_empty(),
+    ];
+    shape.iter().all(|ok| *ok) && s.next().is_none()
 }
 
 fn status_from_signature(sig: &str) -> Option<u16> {
@@ -428,19 +444,20 @@ fn status_from_signature(sig: &str) -> Option<u16> {
 
 /// `https://v.vault.azure.net/secrets/name/version` → (`secrets`, `name`); deleted objects count as the
 /// object (`deletedsecrets/name`); a collection URL (`…/secrets`) is vault-level.
-pub fn item_of(url: &str) -> Option<(&'static str, String)> {
+pub fn item_of(url: &str) -> Option<(&'static str, Cow<'_, str>)> {
     let path = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path = path.split(['?', '#']).next().unwrap_or("");
     let mut segments = path.split('/').skip(1).filter(|s| !s.is_empty());
-    let kind = segments.next()?.to_ascii_lowercase();
+    let kind = segments.next()?;
     let name = segments.next()?;
-    let kind = match kind.strip_prefix("deleted").unwrap_or(&kind) {
-        "keys" => "keys",
-        "secrets" => "secrets",
-        "certificates" => "certificates",
-        _ => return None,
+    let kind = match kind.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("deleted") => &kind[7..],
+        _ => kind,
     };
-    Some((kind, name.to_ascii_lowercase()))
+    let kind = ["keys", "secrets", "certificates"]
+        .into_iter()
+        .find(|k| k.eq_ignore_ascii_case(kind))?;
+    Some((kind, lower(Cow::Borrowed(name))))
 }
 
 /// `DenyAssignmentId: <id>` in an RBAC denial's text (`null` when none fired).

@@ -36,9 +36,9 @@ pub struct CheckArgs {
 #[derive(Debug, Args, Default)]
 #[group(multiple = false)]
 pub struct FromArgs {
-    /// The caller's public IP address.
-    #[arg(long, value_name = "IP")]
-    pub from_ip: Option<IpAddr>,
+    /// The caller's IP address, or `internet`: somewhere on the public internet, address not given.
+    #[arg(long, value_name = "IP|internet", value_parser = caller_address)]
+    pub from_ip: Option<Origin>,
     /// The caller's subnet resource id (virtual network service endpoint).
     #[arg(long, value_name = "SUBNET_ID")]
     pub from_subnet: Option<String>,
@@ -52,8 +52,8 @@ pub struct FromArgs {
 
 impl FromArgs {
     pub fn origin(&self) -> Option<Origin> {
-        if let Some(ip) = self.from_ip {
-            Some(Origin::Ip(ip))
+        if let Some(origin) = &self.from_ip {
+            Some(origin.clone())
         } else if let Some(s) = &self.from_subnet {
             Some(Origin::Subnet(s.clone()))
         } else if let Some(pe) = &self.private_endpoint {
@@ -66,6 +66,17 @@ impl FromArgs {
             None
         }
     }
+}
+
+/// `--from-ip`: an IP address or the word `internet`.
+fn caller_address(text: &str) -> Result<Origin, String> {
+    if text.trim().eq_ignore_ascii_case("internet") {
+        return Ok(Origin::Internet);
+    }
+    text.trim()
+        .parse::<IpAddr>()
+        .map(Origin::Ip)
+        .map_err(|_| format!("'{text}' is neither an IP address nor 'internet'"))
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8> {

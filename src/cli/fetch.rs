@@ -183,6 +183,11 @@ pub struct ImportArgs {
     /// The cloud the outputs come from.
     #[arg(long, value_enum, default_value_t, ignore_case = true)]
     pub cloud: CloudArg,
+    /// The tenant to import when account.json lists several (a snapshot holds one tenant; the others'
+    /// subscriptions are named as left out). Default: the only one, the management-group tree's, the
+    /// default account's, else the one with most subscriptions.
+    #[arg(long, value_name = "TENANT_ID")]
+    pub tenant: Option<String>,
 }
 
 const IMPORT_HELP: &str = "\
@@ -372,7 +377,7 @@ fn finish(
 
 pub fn run_import(a: &ImportArgs) -> Result<u8> {
     check_output(&a.output)?;
-    let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into())?;
+    let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into(), a.tenant.as_deref())?;
     for w in &outcome.warnings {
         eprintln!("warning: {}", message(w));
     }

@@ -119,13 +119,14 @@ fn markdown(m: &Matrix) -> Result<()> {
 fn text(m: &Matrix) -> Result<()> {
     let mut o = output::out();
     writeln!(o, "{}", output::paint(output::bold(), &clean(&m.title)))?;
+    // Wide enough for an object id, which names a principal missing from the directory data.
     let width = m
         .rows
         .iter()
         .map(|r| clean(&r.label).chars().count())
         .max()
         .unwrap_or(8)
-        .clamp(8, 32);
+        .clamp(8, 40);
     let col = |name: &str| name.chars().count().max(5);
     write!(o, "{:<width$}", "")?;
     for c in &m.columns {

@@ -80,6 +80,9 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 output::paint(output::bold(), &clean(&result.operation)),
                 clean(&result.scope)
             )?;
+            for r in &result.unknown_because {
+                writeln!(o, "  unknown: {}", clean(r))?;
+            }
             if result.principals.is_empty() {
                 writeln!(o, "  nobody")?;
             }
@@ -120,10 +123,14 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             if !result.can_grant_themselves.is_empty() {
                 writeln!(o, "\ncan grant it to themselves:")?;
                 for f in &result.can_grant_themselves {
-                    let through = f.role_name.as_deref().map_or_else(
-                        || clean(&f.grant).into_owned(),
-                        |r| format!("role '{}'", clean(r)),
-                    );
+                    let through = match (&f.role_name, f.grant.is_empty()) {
+                        (Some(r), _) => format!("role '{}'", clean(r)),
+                        (None, false) => clean(&f.grant).into_owned(),
+                        // Unknown with no grant to show: say why rather than end the line on nothing.
+                        (None, true) => {
+                            format!("no grant shown ({})", clean(&f.unknown_because.join("; ")))
+                        }
+                    };
                     writeln!(
                         o,
                         "  {:<width$}  {} — through {through}",

@@ -79,7 +79,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             ids: subject.set.ids().collect(),
             assigned,
             at_management_groups,
-            via_app: via_app.map(str::to_ascii_lowercase),
+            via_app: via_app.map(crate::model::guid::canonical),
             above: FxHashMap::default(),
         }
     }
@@ -351,7 +351,7 @@ impl<'e, 'a> TargetRows<'e, 'a> {
                 deny_reach(d, |p| set.reach(p).is_some(), subject.groups_known).map(|r| (i, r))
             })
             .collect();
-        let via_app = via_app.map(str::to_ascii_lowercase);
+        let via_app = via_app.map(crate::model::guid::canonical);
         let entries = match target.vault {
             Some(vault) => {
                 self.entries_naming(subject)

@@ -131,8 +131,8 @@ pub struct RowKey {
     /// The vault whose entries `entries` points into (its address); 0 when there are none.
     entries_of: usize,
     /// grant, deny and policy gaps, groups known, in directory, data capable, has a vault, RBAC vault,
-    /// purge protection.
-    flags: [bool; 9],
+    /// purge protection, vault properties missing.
+    flags: [bool; 10],
 }
 
 impl Row<'_> {
@@ -162,6 +162,7 @@ impl Row<'_> {
                 self.vault.is_some(),
                 self.vault.is_some_and(|v| v.rbac_authorization),
                 self.vault.is_some_and(|v| v.purge_protection),
+                self.vault.is_some_and(|v| v.properties_missing),
             ],
         }
     }
@@ -283,7 +284,7 @@ impl<'a> Engine<'a> {
                     .map(|(i, _)| (i, DenyReach::Unsure)),
             );
         }
-        let via_app = via_app.map(str::to_ascii_lowercase);
+        let via_app = via_app.map(crate::model::guid::canonical);
         let entries = target
             .vault
             .map(|v| {
@@ -451,6 +452,7 @@ impl<'a> Engine<'a> {
         let mut decision = match (action.plane, row.vault) {
             (Plane::Data, _) if !row.target_is_data_capable => return Decision::Denied,
             (Plane::Data, None) => return Decision::Denied,
+            (Plane::Data, Some(vault)) if vault.properties_missing => return Decision::Unknown,
             (Plane::Data, Some(vault)) if !vault.rbac_authorization => {
                 let held = !action.policy.is_empty()
                     && action.policy.iter().all(|(k, p)| {

@@ -1,9 +1,11 @@
 //! The data-plane network gate: `publicNetworkAccess`, the vault firewall (`networkAcls`) and private
 //! endpoints. The management plane never passes through it (KV-VNET).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
+
+mod perimeter;
 
 use crate::eval::verdict::NetworkVerdict;
 use crate::model::{NetworkRules, PublicNetworkAccess};
@@ -12,8 +14,12 @@ use crate::model::{NetworkRules, PublicNetworkAccess};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Origin {
-    /// A public IP address.
+    /// An IP address. Key Vault's firewall sees public addresses only: a private one (RFC 1918, CGNAT,
+    /// loopback, link-local, IPv6 unique-local) reaches a vault through a service endpoint, a private
+    /// endpoint or NAT under a public address, never as itself.
     Ip(IpAddr),
+    /// Somewhere on the public internet, address not given.
+    Internet,
     /// A virtual-network subnet with a Key Vault service endpoint (its resource id).
     Subnet(String),
     /// A private endpoint connection; `None` means "any approved one".
@@ -30,11 +36,18 @@ fn verdict(allowed: Option<bool>, reason: impl Into<String>) -> NetworkVerdict {
     }
 }
 
-/// Whether the vault's network rules admit a call from `origin`.
+/// Whether the vault's network rules admit a call from `origin`. Private endpoints are never filtered by a
+/// perimeter or the firewall; other calls by the perimeter the vault is associated with (see
+/// [`perimeter::decide`]) or by the vault's own settings.
 pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
     if let Origin::PrivateEndpoint(which) = origin {
         return private_endpoint(rules, which.as_deref());
     }
+    perimeter::decide(rules, origin).unwrap_or_else(|| firewall(rules, origin))
+}
+
+/// The vault's own settings: `publicNetworkAccess`, then the firewall (`networkAcls`).
+fn firewall(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
     let bypass = rules.acls.as_ref().is_none_or(|a| a.bypass_azure_services);
     match &rules.public_network_access {
         PublicNetworkAccess::Disabled => {
@@ -82,6 +95,34 @@ pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
             Some(false),
             "default action Deny and bypass None: trusted services are not admitted",
         ),
+        Origin::Ip(ip) if is_private(ip) => verdict(
+            Some(false),
+            format!(
+                "{ip} is a private address, which Key Vault's IP firewall never sees (IP rules match public addresses only) and the default action is Deny: from a private network the call gets in only through a subnet with a service endpoint (--from-subnet), a private endpoint (--private-endpoint), or NAT under a public address (--from-ip with that address)"
+            ),
+        ),
+        Origin::Internet => {
+            let rules: Vec<&str> = acls
+                .ip_rules
+                .iter()
+                .filter(|r| r.net.is_some())
+                .map(|r| r.text.as_str())
+                .collect();
+            if rules.is_empty() {
+                verdict(
+                    Some(false),
+                    "the default action is Deny and no IP rule admits any internet address",
+                )
+            } else {
+                verdict(
+                    None,
+                    format!(
+                        "depends on the caller's address: the default action is Deny and IP rules admit {} (give --from-ip)",
+                        rules.join(", ")
+                    ),
+                )
+            }
+        }
         Origin::Ip(ip) => match acls
             .ip_rules
             .iter()
@@ -117,6 +158,36 @@ pub fn admits(rules: &NetworkRules, origin: &Origin) -> NetworkVerdict {
         }
         Origin::PrivateEndpoint(_) => verdict(Some(false), "unreachable"),
     }
+}
+
+/// Whether `ip` is an address Key Vault's firewall can never see as the caller's: RFC 1918, shared address
+/// space (RFC 6598, carrier-grade NAT), loopback, link-local, unspecified, and IPv6 unique-local,
+/// link-local and loopback (an IPv4-mapped IPv6 address as its IPv4 address).
+pub fn is_private(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => private_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => private_v4(&v4),
+            None => private_v6(v6),
+        },
+    }
+}
+
+fn private_v4(ip: &Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || (a == 100 && (64..128).contains(&b))
+}
+
+fn private_v6(ip: &Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
 }
 
 fn private_endpoint(rules: &NetworkRules, which: Option<&str>) -> NetworkVerdict {
@@ -161,6 +232,13 @@ fn private_endpoint(rules: &NetworkRules, which: Option<&str>) -> NetworkVerdict
 
 /// What the firewall admits, in words, for explanations when no location is given.
 pub fn describe(rules: &NetworkRules) -> String {
+    match perimeter::describe(rules) {
+        Some(p) => format!("{p}; {}", describe_vault(rules)),
+        None => describe_vault(rules),
+    }
+}
+
+fn describe_vault(rules: &NetworkRules) -> String {
     let approved = rules
         .private_endpoints
         .iter()
@@ -219,6 +297,7 @@ mod tests {
 
     fn rules(public: PublicNetworkAccess, deny: bool, bypass: bool) -> NetworkRules {
         NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: public,
             acls: Some(NetworkAcls {
                 default_deny: deny,
@@ -336,5 +415,72 @@ mod tests {
             admits(&r, &Origin::PrivateEndpoint(None)).allowed,
             Some(false)
         );
+    }
+
+    #[test]
+    fn private_addresses_never_match_an_ip_rule() {
+        let mut r = rules(PublicNetworkAccess::Enabled, true, true);
+        if let Some(a) = r.acls.as_mut() {
+            a.ip_rules.push(IpRule {
+                text: "0.0.0.0/2".into(),
+                net: parse_ip_rule("0.0.0.0/2"),
+            });
+        }
+        for private in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "fd00::1",
+            "fe80::1",
+            "::1",
+            "::ffff:10.0.0.1",
+        ] {
+            let v = admits(&r, &ip(private));
+            assert_eq!(v.allowed, Some(false), "{private}");
+            assert!(
+                v.reason.contains("private address"),
+                "{private}: {}",
+                v.reason
+            );
+            assert!(v.reason.contains("service endpoint"), "{}", v.reason);
+        }
+        for public in ["203.0.113.5", "100.128.0.1", "11.0.0.1"] {
+            assert!(!is_private(&public.parse().unwrap()), "{public}");
+        }
+        assert_eq!(
+            admits(&r, &ip("11.0.0.1")).allowed,
+            Some(true),
+            "0.0.0.0/2 admits a public address"
+        );
+        let open = rules(PublicNetworkAccess::Enabled, false, true);
+        assert_eq!(
+            admits(&open, &ip("10.1.2.3")).allowed,
+            Some(true),
+            "no firewall: any path gets in"
+        );
+    }
+
+    #[test]
+    fn internet_caller_without_an_address() {
+        let r = rules(PublicNetworkAccess::Enabled, true, true);
+        let v = admits(&r, &Origin::Internet);
+        assert_eq!(v.allowed, None);
+        assert!(
+            v.reason.contains("203.0.113.0/24") && v.reason.contains("--from-ip"),
+            "{}",
+            v.reason
+        );
+        let mut none = r.clone();
+        if let Some(a) = none.acls.as_mut() {
+            a.ip_rules.retain(|rule| rule.net.is_none());
+        }
+        assert_eq!(admits(&none, &Origin::Internet).allowed, Some(false));
+        let open = rules(PublicNetworkAccess::Enabled, false, true);
+        assert_eq!(admits(&open, &Origin::Internet).allowed, Some(true));
+        let closed = rules(PublicNetworkAccess::Disabled, false, true);
+        assert_eq!(admits(&closed, &Origin::Internet).allowed, Some(false));
     }
 }

@@ -93,10 +93,8 @@ impl Engine<'_> {
         } else if !gaps.is_empty() || !subject.groups_known {
             v.unknown_because.extend(gaps);
             if !subject.groups_known {
-                v.unknown_because.push(format!(
-                    "the group memberships of {} are not in the snapshot",
-                    subject.principal.id
-                ));
+                v.unknown_because
+                    .extend(self.groups_unknown_because(subject));
             }
             Decision::Unknown
         } else {

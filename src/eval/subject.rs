@@ -23,7 +23,7 @@ impl Engine<'_> {
     /// The subject for an object id (lower-cased). Ids absent from the directory data are still valid
     /// subjects (a deleted principal's assignments remain), but their groups are unknown.
     pub fn subject(&self, principal_id: &str) -> Subject {
-        let id = principal_id.to_ascii_lowercase();
+        let id = crate::model::guid::canonical(principal_id);
         let principal = self
             .index
             .principal
@@ -34,7 +34,7 @@ impl Engine<'_> {
             principal: PrincipalRef {
                 id: id.clone(),
                 display_name: principal.map_or_else(
-                    || "(not in directory data)".to_string(),
+                    || crate::model::principal::not_in_directory(&id),
                     |p| p.display_name.clone(),
                 ),
                 kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),
@@ -51,6 +51,33 @@ impl Engine<'_> {
             .collection_errors
             .iter()
             .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
+    }
+
+    /// The display name of the service principal of application `app_id` (compound identities), when the
+    /// directory data has it.
+    pub fn app_name(&self, app_id: &str) -> Option<String> {
+        self.index
+            .principal_by_app
+            .get(&crate::model::guid::canonical(app_id))
+            .and_then(|&i| self.snapshot.principals.get(i))
+            .map(|p| p.display_name.clone())
+    }
+
+    /// Why the subject's groups are not fully known, in words: the principal, and a membership section the
+    /// snapshot file lacks altogether.
+    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<String> {
+        let mut out = vec![format!(
+            "the group memberships of {} are not in the snapshot",
+            subject.principal.id
+        )];
+        out.extend(
+            self.snapshot
+                .collection_errors
+                .iter()
+                .filter(|e| e.is_absent_section() && e.is_about("groupmemberships"))
+                .map(|e| e.describe("/")),
+        );
+        out
     }
 
     /// Whether `id` stands for a group (never an identity that signs in): listed as one in the directory

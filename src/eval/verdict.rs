@@ -125,6 +125,9 @@ pub struct Verdict {
     pub principal: PrincipalRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_app: Option<String>,
+    /// The display name of the `via_app` application's service principal, when the directory has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app_name: Option<String>,
     pub scope: String,
     /// The canonical full action string.
     pub action: String,

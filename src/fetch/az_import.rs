@@ -184,9 +184,13 @@ fn is_group(o: &Value) -> bool {
     }
 }
 
-/// Builds the snapshot from `dir`. A file that is not JSON is an error (nothing is written); a file that
-/// is missing becomes collection errors.
-pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportError> {
+/// Builds the snapshot of one tenant (`tenant`, or the one [`tenant::choose`] picks) from `dir`. A file
+/// that is not JSON is an error (nothing is written); a file that is missing becomes collection errors.
+pub fn import_az_dir(
+    dir: &Path,
+    cloud: Cloud,
+    tenant: Option<&str>,
+) -> Result<ImportOutcome, ImportError> {
     let root = Folder::open(dir)?;
     let mut store = StateStore::new(cloud);
     let mut warnings = Vec::new();
@@ -231,6 +235,24 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         file: accounts_path.clone(),
         message,
     })?;
+    let mg_path = dir.join("management-groups.json");
+    let mut tree = if root.exists(&mg_path)? {
+        root.read(&mg_path)?
+    } else {
+        None
+    };
+    let choice = tenant::choose(&accounts, tree.as_ref(), tenant);
+    let chosen = choice.tenant.as_deref();
+    if tree
+        .as_ref()
+        .is_some_and(|t| tenant::tree_is_foreign(t, chosen))
+    {
+        warnings.push(format!(
+            "management-groups.json shows another tenant's tree than {}: left out",
+            chosen.unwrap_or("?")
+        ));
+        tree = None;
+    }
     let mut subscriptions = Vec::new();
     for (i, a) in accounts.iter().enumerate() {
         let Some(sub) = subscription(a) else {
@@ -241,6 +263,16 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             continue;
         };
         let id = s(&sub, "subscriptionId").unwrap_or("").to_ascii_lowercase();
+        if let (Some(want), Some(other)) = (chosen, tenant::of_account(a))
+            && other != want
+        {
+            warnings.push(format!(
+                "subscription {id} ({}) is in tenant {other}, not in {want} ({}): left out, as a snapshot holds one tenant (import it with --tenant {other})",
+                s(&sub, "displayName").unwrap_or(""),
+                choice.why
+            ));
+            continue;
+        }
         let mut folder = None;
         for candidate in [dir.join(&id), dir.join(id.to_ascii_uppercase())] {
             if root.is_dir(&candidate)? {
@@ -257,15 +289,19 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             )),
         }
     }
-    let mg_path = dir.join("management-groups.json");
-    if root.exists(&mg_path)? {
-        let groups = items(
-            &mut store,
-            &mg_path,
-            Shape::ListOrOne,
-            "/",
-            Section::ManagementGroups,
-        )?;
+    if let Some(mg) = tree {
+        let groups = match objects(mg, Shape::ListOrOne) {
+            Ok(groups) => Some(groups),
+            Err(m) => {
+                error(
+                    &mut store,
+                    "/",
+                    Section::ManagementGroups,
+                    misshapen(&mg_path, &m),
+                );
+                None
+            }
+        };
         let mut out = Vec::new();
         for g in groups.unwrap_or_default() {
             management_groups(&g, None, &mut out);
@@ -425,6 +461,8 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
                         continue;
                     }
                     let name = s(&v, "name").unwrap_or("?");
+                    // Kept without properties: its data-plane questions then answer "unknown", naming it.
+                    shown.insert(vid.to_ascii_lowercase(), v.clone());
                     let at = crate::model::Scope::parse(vid)
                         .map(|s| s.id().to_string())
                         .unwrap_or_else(|_| scope.clone());
@@ -538,6 +576,22 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
             ),
         );
     }
+    let lacking = coverage::lacking_principals(&store);
+    if !lacking.is_empty() {
+        warnings.push(format!(
+            "principals.json lacks {} object id(s) that assignments, access policies or memberships name (answers about them are unknown; collect them with directoryObjects/getByIds, see docs/import-az.md): {}",
+            lacking.len(),
+            lacking.join(", ")
+        ));
+    }
+    let apps = coverage::unnamed_apps(&store);
+    if !apps.is_empty() {
+        warnings.push(format!(
+            "no service principal for {} application(s) that access policies name by applicationId (they are shown by appId; collect them with servicePrincipals(appId='…'), see docs/import-az.md): {}",
+            apps.len(),
+            apps.join(", ")
+        ));
+    }
     let errors = store.errors().to_vec();
     let (json, snapshot, more) = store.into_parts();
     warnings.extend(more);
@@ -548,6 +602,9 @@ pub fn import_az_dir(dir: &Path, cloud: Cloud) -> Result<ImportOutcome, ImportEr
         errors,
     })
 }
+
+mod coverage;
+mod tenant;
 
 #[cfg(test)]
 mod tests;

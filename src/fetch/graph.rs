@@ -1,5 +1,7 @@
 //! Microsoft Graph: every principal the collected objects name (`directoryObjects/getByIds`, 1000 ids a
-//! call) and the direct members of every group among them, transitively (`groups/{id}/members`, paged).
+//! call), the service principal of every application an access policy names only by its `applicationId`
+//! (`servicePrincipals(appId='…')`), and the direct members of every group among them, transitively
+//! (`groups/{id}/members`, paged).
 
 use std::collections::BTreeSet;
 
@@ -56,6 +58,74 @@ fn referenced_ids(ctx: &Ctx<'_>) -> BTreeSet<String> {
         }
         ids
     })
+}
+
+/// Application ids that compound access-policy entries name (`applicationId`), whose service principals
+/// the directory data does not have yet: only their names are missing, the answers do not depend on them.
+fn unnamed_apps(ctx: &Ctx<'_>) -> BTreeSet<String> {
+    ctx.with_store(|store| {
+        let known: BTreeSet<String> = store
+            .items(Section::Principals)
+            .filter_map(|p| p.get("appId").and_then(Value::as_str).and_then(guid))
+            .collect();
+        store
+            .items(Section::Vaults)
+            .filter_map(|v| {
+                v.pointer("/properties/accessPolicies")
+                    .and_then(Value::as_array)
+            })
+            .flatten()
+            .filter_map(|p| {
+                p.get("applicationId")
+                    .and_then(Value::as_str)
+                    .and_then(guid)
+            })
+            .filter(|app| !known.contains(app))
+            .collect()
+    })
+}
+
+/// Looks up the service principal of each application in `apps` by its appId. Not found (HTTP 404: the
+/// application has no service principal in this tenant) or unreadable leaves the appId as its name.
+async fn app_principals(
+    ctx: &Ctx<'_>,
+    graph: &reqwest::Url,
+    apps: BTreeSet<String>,
+    depth: u32,
+) -> Result<(), FetchError> {
+    ctx.plan(apps.len());
+    futures::future::try_join_all(apps.into_iter().map(|app| async move {
+        let path = format!("v1.0/servicePrincipals(appId='{app}')");
+        let url = match url_at(graph, &path, None, &[("$select", MEMBER_FIELDS)]) {
+            Ok(u) => u,
+            Err(f) => {
+                ctx.done(format!("application {app}: {}", f.message));
+                return Ok(());
+            }
+        };
+        match ctx
+            .client
+            .send(Plane::Graph, Method::GET, &url, None, depth)
+            .await
+        {
+            Ok(sp) if object_id(&sp).is_some() => {
+                ctx.done(format!("application {app}: service principal found"));
+                ctx.section(Section::Principals, "/", vec![sp]);
+            }
+            Ok(_) => ctx.done(format!(
+                "application {app}: the response is not a service principal"
+            )),
+            Err(CallError::Failed(f)) => ctx.done(format!(
+                "application {app}: no service principal read ({}); it is named by its appId",
+                f.status
+                    .map_or_else(|| f.message.clone(), |s| format!("HTTP {s}"))
+            )),
+            Err(CallError::Fatal(e)) => return Err(e),
+        }
+        Ok::<_, FetchError>(())
+    }))
+    .await?;
+    Ok(())
 }
 
 /// Whether a directory object is a group: by `@odata.type`, or (member lists sometimes omit it) by the
@@ -138,6 +208,10 @@ pub(crate) async fn directory(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchErro
         }
     }))
     .await?;
+    let apps = unnamed_apps(ctx);
+    if !apps.is_empty() {
+        app_principals(ctx, &graph, apps, depth + 2).await?;
+    }
     // Groups among them (those typed in ARM are already being walked).
     ctx.found_groups(
         found

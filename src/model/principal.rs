@@ -58,5 +58,11 @@ pub struct GroupMembership {
     pub member_id: String,
 }
 
+/// The name shown for an object id the directory data lacks: the id itself, so that two such principals
+/// can be told apart in every row, title and finding.
+pub fn not_in_directory(id: &str) -> String {
+    format!("{id} (not in directory data)")
+}
+
 /// The principal id Azure uses for "all principals" in deny assignments.
 pub const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";

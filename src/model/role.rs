@@ -59,9 +59,5 @@ pub struct DenyAssignment {
 
 /// The last path segment of an id, lower-cased.
 pub fn trailing_guid(id: &str) -> String {
-    id.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    super::guid::canonical(id.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
 }

@@ -18,6 +18,9 @@ pub struct Vault {
     pub soft_delete: bool,
     pub purge_protection: bool,
     pub enabled_for_template_deployment: bool,
+    /// Listed without its `properties` (as `az keyvault list` prints vaults): its permission model, access
+    /// policies and network rules are unknown, so every data-plane question about it is "unknown".
+    pub properties_missing: bool,
 }
 
 /// The four permission lists of an access-policy entry.
@@ -93,7 +96,7 @@ impl AccessPolicy {
 pub enum PublicNetworkAccess {
     Enabled,
     Disabled,
-    /// Network Security Perimeter decides; its rules are not in the snapshot.
+    /// Only a Network Security Perimeter's rules admit public calls.
     SecuredByPerimeter,
     Other(String),
 }
@@ -103,6 +106,7 @@ pub struct NetworkRules {
     pub public_network_access: PublicNetworkAccess,
     pub acls: Option<NetworkAcls>,
     pub private_endpoints: Vec<PrivateEndpoint>,
+    pub perimeter: crate::model::perimeter::PerimeterLink,
 }
 
 impl Default for NetworkRules {
@@ -111,6 +115,7 @@ impl Default for NetworkRules {
             public_network_access: PublicNetworkAccess::Enabled,
             acls: None,
             private_endpoints: Vec::new(),
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct MatrixRow {
     pub principal: Option<PrincipalRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app_name: Option<String>,
     pub cells: Vec<Cell>,
 }
 
@@ -125,9 +127,11 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     let grants = Grants {
         rbac: true,
         policies: !vault.rbac_authorization,
+        // A vault without its properties may use either model: its data roles count (their cells are unknown).
         role_matters: |role| {
             engine.role_grants_any(role, Plane::Management)
-                || (vault.rbac_authorization && engine.role_grants_any(role, Plane::Data))
+                || ((vault.rbac_authorization || vault.properties_missing)
+                    && engine.role_grants_any(role, Plane::Data))
         },
         entry_matters: |_: &AccessPolicy| true,
     };
@@ -143,11 +147,22 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
             .or_insert_with(|| row_cells(engine, &row, &cols));
         if cells.iter().any(Cell::any) {
             let cells = cells.clone();
+            let via_app_name = app.as_deref().and_then(|a| engine.app_name(a));
+            // A compound entry is a row of its own: the label names the application, so that the rows of
+            // one principal with and without it can be told apart.
+            let label = match (&app, &via_app_name) {
+                (Some(_), Some(name)) => {
+                    format!("{} through app {name}", subject.principal.display_name)
+                }
+                (Some(a), None) => format!("{} through app {a}", subject.principal.display_name),
+                (None, _) => subject.principal.display_name.clone(),
+            };
             rows.push(MatrixRow {
                 id: id.clone(),
-                label: subject.principal.display_name.clone(),
+                label,
                 principal: Some(subject.principal.clone()),
                 via_app: app,
+                via_app_name,
                 cells,
             });
         }
@@ -183,6 +198,7 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
                 label: vault.name.clone(),
                 principal: None,
                 via_app: None,
+                via_app_name: None,
                 cells,
             }
         })

@@ -9,7 +9,7 @@ use crate::sanitize::clean;
 /// resolve too: they are the deleted principals an auditor asks about.
 pub fn resolve_principal(engine: &Engine, text: &str) -> Result<String, QueryError> {
     let query = text.trim();
-    let lower = query.to_ascii_lowercase();
+    let lower = crate::model::guid::canonical(query);
     if engine.index.principal.contains_key(&lower) || engine.index.referenced_ids.contains(&lower) {
         return Ok(lower);
     }

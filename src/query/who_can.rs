@@ -24,6 +24,8 @@ pub struct WhoCanEntry {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app_name: Option<String>,
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<String>,
@@ -39,6 +41,7 @@ impl From<Verdict> for WhoCanEntry {
             kind: v.principal.kind,
             decision: v.decision,
             via_app: v.via_app,
+            via_app_name: v.via_app_name,
             grants: v.grants,
             unknown_because: v.unknown_because,
             notes: v.notes,
@@ -77,6 +80,7 @@ impl WhoCanEntry {
             kind: subject.principal.kind,
             decision: self.decision,
             via_app: self.via_app.clone(),
+            via_app_name: self.via_app_name.clone(),
             grants,
             unknown_because: self.unknown_because.clone(),
             notes: self.notes.clone(),
@@ -95,6 +99,9 @@ pub struct WhoCan {
     pub principals: Vec<WhoCanEntry>,
     /// Identities that cannot do it now but can grant it to themselves.
     pub can_grant_themselves: Vec<Finding>,
+    /// What the list cannot show: a vault whose properties the snapshot lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_because: Vec<String>,
 }
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
@@ -111,7 +118,7 @@ pub(crate) fn grant_holders(
                     named.push((e.object_id.clone(), e.application_id.clone()));
                 }
             }
-            v.rbac_authorization
+            v.rbac_authorization || v.properties_missing
         }
         _ => true,
     };
@@ -159,6 +166,15 @@ pub fn who_can(engine: &Engine, scope: &Scope, action: &Action) -> Result<WhoCan
         operation: action.label.clone(),
         principals,
         can_grant_themselves,
+        unknown_because: vault
+            .filter(|v| v.properties_missing)
+            .map(|v| {
+                vec![format!(
+                    "the snapshot lists vault {} without its properties: anyone may hold an access policy or a role there; only those holding a role at or above it are listed",
+                    v.name
+                )]
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -171,6 +187,8 @@ fn entries(
     parallel_from: usize,
 ) -> Result<Vec<WhoCanEntry>, QueryError> {
     let (rbac, policies) = match (action.plane, target.vault) {
+        // Unknown permission model: the role holders are candidates (each answers unknown).
+        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
         (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
         _ => (true, false),
     };

@@ -9,7 +9,9 @@
 
 mod assignments;
 mod directory;
+mod hierarchy;
 mod hops;
+mod perimeter;
 mod rbac;
 mod seen;
 mod vault;
@@ -20,6 +22,7 @@ use super::lenient::Field;
 use super::path::At;
 use super::raw::*;
 use crate::error::Problem;
+use crate::model::guid;
 use crate::model::*;
 
 pub use vault::parse_ip_rule;
@@ -170,8 +173,8 @@ impl Ctx {
 
     /// A GUID, lower-cased in place.
     fn guid(&mut self, text: String, path: &At) -> Option<String> {
-        if uuid::Uuid::try_parse(&text).is_ok() {
-            Some(lower(text))
+        if guid::is_guid(&text) {
+            Some(guid_id(text))
         } else {
             self.problem(path, format!("not a GUID: '{text}'"));
             None
@@ -228,6 +231,12 @@ fn trimmed_or_empty(s: String) -> String {
     trimmed(s).unwrap_or_default()
 }
 
+/// A GUID-valued id field in its one spelling ([`guid::canonical_owned`]): no answer may depend on how
+/// Azure spelled it.
+fn guid_id(s: String) -> String {
+    guid::canonical_owned(s)
+}
+
 /// Ids are compared case-insensitively: lower-cased in place, without a copy.
 fn lower(mut s: String) -> String {
     s.make_ascii_lowercase();
@@ -261,6 +270,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             "missing: a kvaccess snapshot starts with \"kvaccessSnapshot\": 1",
         ),
     }
+    let absent = absent_sections(&raw, ctx);
     let cloud_at = At::Top("cloud");
     let cloud = match ctx.opt_text(raw.cloud, &cloud_at) {
         None => Cloud::AzureCloud,
@@ -274,7 +284,9 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     };
     let mut snapshot = Snapshot {
         cloud,
-        tenant_id: ctx.opt_text(raw.tenant_id, &At::Top("tenantId")).map(lower),
+        tenant_id: ctx
+            .opt_text(raw.tenant_id, &At::Top("tenantId"))
+            .map(guid_id),
         collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
@@ -291,6 +303,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         group_memberships: raw_group_memberships,
         vault_items: raw_vault_items,
         collection_errors: raw_collection_errors,
+        network_security_perimeters: raw_perimeters,
         identity_resources,
         directory_role_assignments,
         directory_role_eligibilities,
@@ -333,7 +346,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             half
         });
         let first = assignments::half(first_raw, 0, total, &top);
-        snapshot.management_groups = management_groups(raw_management_groups, ctx);
+        snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
         snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
         snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
         snapshot.vaults = vault::vaults(raw_vaults, ctx);
@@ -351,95 +364,70 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     ctx.append(after);
     ctx.append(items_ctx);
     ctx.append(last);
+    snapshot.collection_errors.extend(absent);
+    snapshot.perimeters = perimeter::perimeters(raw_perimeters, ctx);
+    perimeter::link(&mut snapshot);
     snapshot
 }
 
-fn management_groups(list: List<RawManagementGroup>, ctx: &mut Ctx) -> Vec<ManagementGroup> {
-    let mut groups: Vec<ManagementGroup> = Vec::new();
-    let mut child_links: Vec<(Scope, Scope, String)> = Vec::new();
-    let top = At::Top("managementGroups");
-    for (i, mg) in ctx.items(list, &top, "an object") {
-        let path = top.index(i);
-        let props = ctx.opt(mg.properties, &path.key("properties"), "an object");
-        let id = ctx.opt_text(mg.id, &path.key("id")).or_else(|| {
-            ctx.opt_text(mg.name, &path.key("name"))
-                .map(|n| format!("/providers/Microsoft.Management/managementGroups/{n}"))
-        });
-        let Some(id) = id else {
-            ctx.problem(&path.key("id"), "missing");
-            continue;
-        };
-        let Some(scope) = ctx.scope(&id, &path.key("id"), &[ScopeKind::ManagementGroup]) else {
-            continue;
-        };
-        let mut display_name = ctx.opt_text(mg.display_name, &path.key("displayName"));
-        let mut parent_id = ctx.opt_text(mg.parent_id, &path.key("parentId"));
-        let mut subscription_ids: Vec<String> = ctx
-            .strings(mg.subscription_ids, &path.key("subscriptionIds"))
-            .into_iter()
-            .map(lower)
-            .collect();
-        if let Some(props) = props {
-            let ppath = path.key("properties");
-            display_name = display_name
-                .or_else(|| ctx.opt_text(props.display_name, &ppath.key("displayName")));
-            let dpath = ppath.key("details");
-            if let Some(details) = ctx.opt(props.details, &dpath, "an object")
-                && let Some(parent) = ctx.opt(details.parent, &dpath.key("parent"), "an object")
-            {
-                parent_id = parent_id.or_else(|| ctx.opt_text(parent.id, &dpath.key("parent.id")));
-            }
-            let cpaths = ppath.key("children");
-            for (c, child) in ctx.items(props.children, &cpaths, "an object") {
-                let cpath = cpaths.index(c);
-                let Some(cid) = ctx.opt_text(child.id, &cpath.key("id")) else {
-                    continue;
-                };
-                match Scope::parse(&cid) {
-                    Ok(c) if c.kind() == ScopeKind::Subscription => {
-                        subscription_ids.push(c.subscription().unwrap_or_default().to_string());
-                    }
-                    Ok(c) if c.kind() == ScopeKind::ManagementGroup => {
-                        let name = ctx.opt_text(child.display_name, &cpath.key("displayName"));
-                        child_links.push((
-                            c.clone(),
-                            scope.clone(),
-                            name.unwrap_or_else(|| c.name().to_string()),
-                        ));
-                    }
-                    _ => ctx.warn(
-                        &cpath.key("id"),
-                        format!(
-                            "'{cid}' is neither a management group nor a subscription; ignored"
-                        ),
-                    ),
-                }
-            }
-        }
-        let parent = parent_id
-            .and_then(|p| ctx.scope(&p, &path.key("parentId"), &[ScopeKind::ManagementGroup]));
-        let display_name = display_name.unwrap_or_else(|| scope.name().to_string());
-        groups.push(ManagementGroup {
-            scope,
-            display_name,
-            parent,
-            subscription_ids,
-        });
-    }
-    // ARM's `$expand=children` names child groups; those not listed themselves still belong in the tree.
-    for (child, parent, name) in child_links {
-        match groups.iter_mut().find(|g| g.scope == child) {
-            Some(g) if g.parent.is_none() => g.parent = Some(parent),
-            Some(_) => {}
-            None => groups.push(ManagementGroup {
-                scope: child,
-                display_name: name,
-                parent: Some(parent),
-                subscription_ids: Vec::new(),
-            }),
+/// Sections whose absence the answers cannot ignore. A missing `roleAssignments`, `denyAssignments` or
+/// `groupMemberships` becomes an [`CollectionError::absent_section`] marker, so that a grant, a deny or a
+/// group the file does not show turns an answer into "unknown" instead of a wrong "denied" or "allowed".
+/// The others are warned of: their absence already reads as unknown (principals not in the directory,
+/// role definitions not found, subscriptions placed under no management group) or as no such vault.
+fn absent_sections(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<CollectionError> {
+    let gaps = [
+        (
+            "roleAssignments",
+            raw.role_assignments.get().is_none() && raw.role_assignments.wrong().is_none(),
+        ),
+        (
+            "denyAssignments",
+            raw.deny_assignments.get().is_none() && raw.deny_assignments.wrong().is_none(),
+        ),
+        (
+            "groupMemberships",
+            raw.group_memberships.get().is_none() && raw.group_memberships.wrong().is_none(),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (key, absent) in gaps {
+        if absent {
+            ctx.warn(
+                &At::Top(key),
+                "absent: answers that depend on it are unknown (absent is not empty; write [] when there are none)",
+            );
+            out.push(CollectionError::absent_section(key));
         }
     }
-    groups
+    let noted = [
+        (
+            "managementGroups",
+            matches!(raw.management_groups, Field::Absent | Field::Null),
+            "subscriptions are placed under no management group, so grants and denies there read as unknown",
+        ),
+        (
+            "vaults",
+            matches!(raw.vaults, Field::Absent | Field::Null),
+            "no vault is known, so no data-plane question can be asked",
+        ),
+        (
+            "roleDefinitions",
+            matches!(raw.role_definitions, Field::Absent | Field::Null),
+            "role assignments name roles the file does not define, so what they grant is unknown",
+        ),
+        (
+            "principals",
+            matches!(raw.principals, Field::Absent | Field::Null),
+            "no principal is in the directory data, so grants read as unknown and names as ids",
+        ),
+    ];
+    for (key, absent, consequence) in noted {
+        if absent {
+            ctx.warn(&At::Top(key), format!("absent: {consequence}"));
+        }
+    }
+    out
 }
 
 fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
@@ -464,7 +452,9 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
             display_name: ctx
                 .opt_text(s.display_name, &path.key("displayName"))
                 .unwrap_or_else(|| scope.name().to_string()),
-            tenant_id: ctx.opt_text(s.tenant_id, &path.key("tenantId")).map(lower),
+            tenant_id: ctx
+                .opt_text(s.tenant_id, &path.key("tenantId"))
+                .map(guid_id),
             state: ctx.opt_text(s.state, &path.key("state")),
             scope,
         });

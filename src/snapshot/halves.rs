@@ -9,7 +9,7 @@ use super::raw::{List, RawSnapshot};
 use super::split::{self, Section};
 
 /// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
-const KNOWN: [&str; 22] = [
+const KNOWN: [&str; 23] = [
     "kvaccessSnapshot",
     "cloud",
     "tenantId",
@@ -26,6 +26,7 @@ const KNOWN: [&str; 22] = [
     "groupMemberships",
     "vaultItems",
     "collectionErrors",
+    "networkSecurityPerimeters",
     "identityResources",
     "directoryRoleAssignments",
     "directoryRoleEligibilities",
@@ -78,6 +79,7 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
         group_memberships: list(find("groupMemberships"), half)?,
         vault_items: list(find("vaultItems"), half)?,
         collection_errors: list(find("collectionErrors"), half)?,
+        network_security_perimeters: whole(find("networkSecurityPerimeters"), half)?,
         // The hop sections are small beside role assignments: the first half parses them whole.
         identity_resources: whole(find("identityResources"), half)?,
         directory_role_assignments: whole(find("directoryRoleAssignments"), half)?,

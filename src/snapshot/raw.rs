@@ -30,6 +30,7 @@ pub struct RawSnapshot {
     pub group_memberships: List<RawGroupMembership>,
     pub vault_items: List<RawVaultItem>,
     pub collection_errors: List<RawCollectionError>,
+    pub network_security_perimeters: List<RawPerimeter>,
     pub identity_resources: List<RawIdentityResource>,
     pub directory_role_assignments: List<RawDirectoryRole>,
     pub directory_role_eligibilities: List<RawDirectoryRole>,
@@ -73,6 +74,8 @@ pub struct RawManagementGroupChild {
     pub kind: Text,
     pub name: Text,
     pub display_name: Text,
+    /// With `$recurse=true`, each child group lists its own children, to any depth.
+    pub children: List<RawManagementGroupChild>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,9 +164,13 @@ pub struct RawIpRule {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+/// The REST shape (`properties.privateEndpoint`, …) or the one `az keyvault show` prints, with the
+/// properties flattened onto the item.
 pub struct RawPrivateEndpointConnection {
     pub id: Text,
     pub properties: Field<RawPrivateEndpointConnectionProperties>,
+    pub private_endpoint: Field<RawIdRef>,
+    pub private_link_service_connection_state: Field<RawConnectionState>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -302,6 +309,65 @@ pub struct RawCollectionError {
     pub status: Field<i64>,
     pub message: Text,
 }
+
+/// A Network Security Perimeter (ARM `Microsoft.Network/networkSecurityPerimeters`) with its profiles
+/// (each with its access rules, as `…/profiles/{p}/accessRules` lists them) and its resource associations
+/// (as `…/resourceAssociations` lists them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawPerimeter {
+    pub id: Text,
+    pub name: Text,
+    pub profiles: List<RawPerimeterProfile>,
+    pub resource_associations: List<RawPerimeterAssociation>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawPerimeterProfile {
+    pub id: Text,
+    pub name: Text,
+    pub access_rules: List<RawAccessRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawAccessRule {
+    pub name: Text,
+    pub properties: Field<RawAccessRuleProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawAccessRuleProperties {
+    pub direction: Text,
+    pub address_prefixes: List<String>,
+    pub subscriptions: List<RawIdRef>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawPerimeterAssociation {
+    pub name: Text,
+    pub properties: Field<RawPerimeterAssociationProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawPerimeterAssociationProperties {
+    pub private_link_resource: Field<RawIdRef>,
+    pub profile: Field<RawIdRef>,
+    pub access_mode: Text,
+}
+
+expect_object!(
+    RawPerimeter,
+    RawPerimeterProfile,
+    RawAccessRule,
+    RawAccessRuleProperties,
+    RawPerimeterAssociation,
+    RawPerimeterAssociationProperties,
+);
 
 expect_object!(
     RawSnapshot,

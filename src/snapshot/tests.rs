@@ -95,6 +95,8 @@ fn warnings_name_the_entry_and_the_first_one_listed() {
     let upper = SAM.to_ascii_uppercase();
     let doc = json!({
         "kvaccessSnapshot": 1,
+        "managementGroups": [], "roleDefinitions": [], "roleAssignments": [], "denyAssignments": [],
+        "groupMemberships": [],
         "vaults": [
             { "id": VAULT, "properties": { "accessPolicies": [
                 { "objectId": SAM, "permissions": { "keys": ["get", "Fly"] } }

@@ -68,6 +68,9 @@ fn principal(p: &Principal) -> Value {
 }
 
 fn vault(v: &Vault) -> Value {
+    if v.properties_missing {
+        return json!({ "id": v.scope.id(), "name": v.name, "type": "Microsoft.KeyVault/vaults", "location": v.location });
+    }
     let policies: Vec<Value> = v
         .access_policies
         .iter()
@@ -107,9 +110,33 @@ fn vault(v: &Vault) -> Value {
     json!({ "id": v.scope.id(), "name": v.name, "type": "Microsoft.KeyVault/vaults", "location": v.location, "properties": props })
 }
 
+/// The optional `networkSecurityPerimeters` section, in the shape it is read.
+fn perimeters(list: &[crate::model::perimeter::NetworkSecurityPerimeter]) -> Value {
+    list.iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "name": p.name,
+                "profiles": p.profiles.iter().map(|f| json!({
+                    "id": f.id, "name": f.name,
+                    "accessRules": f.inbound.iter().map(|r| json!({ "name": r.name, "properties": {
+                        "direction": "Inbound",
+                        "addressPrefixes": r.address_prefixes.iter().map(|a| &a.text).collect::<Vec<_>>(),
+                        "subscriptions": r.subscriptions.iter().map(|s| json!({ "id": format!("/subscriptions/{s}") })).collect::<Vec<_>>(),
+                    } })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "resourceAssociations": p.associations.iter().map(|a| json!({ "name": a.name, "properties": {
+                    "privateLinkResource": { "id": a.resource_id },
+                    "profile": a.profile_id.as_ref().map(|id| json!({ "id": id })),
+                    "accessMode": a.access_mode.as_str(),
+                } })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
 /// The whole snapshot as format-1 JSON. Loading the result gives back an equal snapshot (minus warnings).
 pub fn to_json(s: &Snapshot) -> Value {
-    let mut out = json!({
+    let mut doc = json!({
         "kvaccessSnapshot": 1,
         "cloud": s.cloud.as_str(),
         "tenantId": opt(&s.tenant_id),
@@ -152,6 +179,9 @@ pub fn to_json(s: &Snapshot) -> Value {
             "scope": e.scope.id(), "what": e.what, "status": opt(&e.status), "message": e.message,
         })).collect::<Vec<_>>(),
     });
-    hops::add(&s.hops, &mut out);
-    out
+    if let Some(list) = &s.perimeters {
+        doc["networkSecurityPerimeters"] = perimeters(list);
+    }
+    hops::add(&s.hops, &mut doc);
+    doc
 }

@@ -33,6 +33,7 @@ impl Gen<'_> {
                 soft_delete: true,
                 purge_protection: rng.chance(60),
                 enabled_for_template_deployment: rng.chance(10),
+                properties_missing: false,
                 name,
             };
             self.snapshot.vaults.push(vault);
@@ -95,6 +96,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
     };
     match rng.below(100) {
         0..50 => NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: PublicNetworkAccess::Enabled,
             acls: rng.chance(50).then(|| NetworkAcls {
                 default_deny: false,
@@ -136,6 +138,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
                 subnets.push(format!("/subscriptions/{sub_id}/resourcegroups/rg-network-{sub:04}/providers/microsoft.network/virtualnetworks/vnet-{sub:04}/subnets/snet-app"));
             }
             NetworkRules {
+                perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
                 public_network_access: PublicNetworkAccess::Enabled,
                 acls: Some(NetworkAcls {
                     default_deny: true,
@@ -156,6 +159,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
                 private_endpoints.push(endpoint(1, "Pending"));
             }
             NetworkRules {
+                perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
                 public_network_access: PublicNetworkAccess::Disabled,
                 acls: rng.chance(50).then(|| NetworkAcls {
                     default_deny: true,
@@ -167,6 +171,7 @@ pub(super) fn network(rng: &mut Rng, sub_id: &str, sub: usize, vault: &str) -> N
             }
         }
         _ => NetworkRules {
+            perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
             public_network_access: PublicNetworkAccess::Enabled,
             acls: Some(NetworkAcls {
                 default_deny: true,

@@ -422,6 +422,7 @@ impl<'a> App<'a> {
             }
             Origin::PrivateEndpoint(None) => "a private endpoint".into(),
             Origin::TrustedService => "a trusted Azure service".into(),
+            Origin::Internet => "the internet (address not given)".into(),
         })
     }
 }

@@ -150,8 +150,8 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
 
 /// An object id as given when it is a GUID (so that dangling ids can be named), else a resolved principal.
 pub(super) fn object_id(s: &Snapshot, text: &str) -> std::result::Result<String, String> {
-    let lower = text.trim().to_ascii_lowercase();
-    if uuid::Uuid::try_parse(&lower).is_ok() {
+    let lower = crate::model::guid::canonical(text.trim());
+    if crate::model::guid::is_guid(&lower) {
         return Ok(lower);
     }
     resolve::principal(s, text).map(|p| p.id.clone())

@@ -296,7 +296,7 @@ impl<'s> Planner<'s> {
             principal: PrincipalRef {
                 id: object_id.to_string(),
                 display_name: principal.map_or_else(
-                    || "(not in directory data)".into(),
+                    || crate::model::principal::not_in_directory(object_id),
                     |p| p.display_name.clone(),
                 ),
                 kind: principal.map_or(PrincipalKind::Unknown, |p| p.kind),

@@ -64,7 +64,7 @@ fn hint(suggestion: Option<String>) -> String {
 
 /// A principal by object id, appId, UPN or unambiguous display name.
 pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, String> {
-    let lower = text.trim().to_ascii_lowercase();
+    let lower = crate::model::guid::canonical(text.trim());
     if let Some(p) = s.principals.iter().find(|p| p.id == lower) {
         return Ok(p);
     }

@@ -687,6 +687,19 @@ impl MockAzure {
                 ResponseTemplate::new(200).set_body_json(json!({
                     "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": found }))
             }
+            // `GET /servicePrincipals(appId='{appId}')`: one object, or 404 when the application has no
+            // service principal in the tenant.
+            [one] if one.starts_with("serviceprincipals(appid='") => {
+                let app = one
+                    .trim_start_matches("serviceprincipals(appid='")
+                    .trim_end_matches("')");
+                match t.directory.iter().find(|o| {
+                    o["appId"].as_str().is_some_and(|a| a.eq_ignore_ascii_case(app))
+                }) {
+                    Some(sp) => ResponseTemplate::new(200).set_body_json(sp),
+                    None => ResponseTemplate::new(404).set_body_json(json!({ "error": { "code": "Request_ResourceNotFound", "message": "no such service principal" } })),
+                }
+            }
             ["groups", id, "members"] => match t.members.get(*id) {
                 Some(m) => self.page(m, r, "@odata.nextLink"),
                 None => ResponseTemplate::new(404).set_body_json(json!({ "error": { "code": "Request_ResourceNotFound", "message": "no such group" } })),

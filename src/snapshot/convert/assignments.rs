@@ -106,7 +106,7 @@ fn element(
     let hash = id_hash(&id);
     let assignment = RoleAssignment {
         role_definition_guid: trailing_guid(&role),
-        role_definition_id: role,
+        role_definition_id: crate::model::guid::canonical_tail(role),
         principal_id,
         principal_type: ctx
             .opt_text(p.principal_type, &ppath.key("principalType"))

@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{At, Ctx, lower};
+use super::{At, Ctx, guid_id};
 use crate::model::*;
 use crate::snapshot::raw::*;
 
@@ -74,7 +74,7 @@ pub(super) fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Princip
         ctx.opt_text(odata_type, &path.key("@odata.type"));
         let display_name = ctx.opt_text(display_name, &path.key("displayName"));
         let upn = ctx.opt_text(user_principal_name, &path.key("userPrincipalName"));
-        let app_id = ctx.opt_text(app_id, &path.key("appId")).map(lower);
+        let app_id = ctx.opt_text(app_id, &path.key("appId")).map(guid_id);
         ctx.opt_text(mail, &path.key("mail"));
         ctx.opt_text(service_principal_type, &path.key("servicePrincipalType"));
         ctx.opt_bool(security_enabled, &path.key("securityEnabled"));
@@ -85,7 +85,7 @@ pub(super) fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Princip
             }
             continue;
         };
-        let id = lower(id);
+        let id = guid_id(id);
         if let Some(&first) = seen.get(&id) {
             ctx.warn(
                 &path.key("id"),
@@ -124,8 +124,8 @@ pub(super) fn group_memberships(
         let member = ctx.req_text(m.member_id, &path.key("memberId"));
         if let (Some(g), Some(m)) = (group, member) {
             out.push(GroupMembership {
-                group_id: lower(g),
-                member_id: lower(m),
+                group_id: guid_id(g),
+                member_id: guid_id(m),
             });
         }
     }

@@ -3,7 +3,7 @@
 use rustc_hash::FxHashSet;
 
 use super::seen::SeenIds;
-use super::{At, Ctx, lower};
+use super::{At, Ctx, guid_id};
 use crate::eval::pattern::ActionPattern;
 use crate::model::role::trailing_guid;
 use crate::model::*;
@@ -159,13 +159,13 @@ fn deny_principals(list: List<RawDenyPrincipal>, path: &At, ctx: &mut Ctx) -> Ve
         let ppath = path.index(i);
         ctx.opt_text(p.kind, &ppath.key("type"));
         if let Some(id) = ctx.req_text(p.id, &ppath.key("id")) {
-            if uuid::Uuid::try_parse(&id).is_err() {
+            if !crate::model::guid::is_guid(&id) {
                 ctx.warn(
                     &ppath.key("id"),
                     format!("'{id}' is not a GUID; it can only match an object with that exact id"),
                 );
             }
-            out.push(lower(id));
+            out.push(guid_id(id));
         }
     }
     out

@@ -2,7 +2,7 @@
 
 use ipnet::{IpNet, Ipv4Net};
 
-use super::{At, Ctx, lower};
+use super::{At, Ctx, guid_id, lower};
 use crate::model::*;
 use crate::snapshot::lenient::Field;
 use crate::snapshot::raw::*;
@@ -21,14 +21,16 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
             continue;
         };
         let ppath = path.key("properties");
-        let Some(p) = ctx.required(
-            v.properties,
-            &ppath,
-            "an object",
-            "missing: a vault without properties says nothing about its access",
-        ) else {
-            continue;
-        };
+        let properties_missing = matches!(v.properties, Field::Absent | Field::Null);
+        if properties_missing {
+            ctx.warn(
+                &ppath,
+                "missing (a vault as `az keyvault list` prints it): its permission model, access policies and network rules are unknown, so data-plane questions about it answer unknown; export it with `az keyvault show`",
+            );
+        }
+        let p = ctx
+            .opt(v.properties, &ppath, "an object")
+            .unwrap_or_default();
         let access_policies = access_policies(p.access_policies, &ppath.key("accessPolicies"), ctx);
         let network = network_rules(
             p.public_network_access,
@@ -44,7 +46,9 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
             location: ctx
                 .opt_text(v.location, &path.key("location"))
                 .unwrap_or_default(),
-            tenant_id: ctx.opt_text(p.tenant_id, &ppath.key("tenantId")).map(lower),
+            tenant_id: ctx
+                .opt_text(p.tenant_id, &ppath.key("tenantId"))
+                .map(guid_id),
             vault_uri: ctx.opt_text(p.vault_uri, &ppath.key("vaultUri")),
             rbac_authorization: ctx
                 .opt_bool(
@@ -69,6 +73,7 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
                     &ppath.key("enabledForTemplateDeployment"),
                 )
                 .unwrap_or(false),
+            properties_missing,
             scope,
         };
         ctx.opt(
@@ -107,11 +112,13 @@ fn access_policies(list: List<RawAccessPolicy>, path: &At, ctx: &mut Ctx) -> Vec
             continue;
         };
         let mut entry = AccessPolicy {
-            tenant_id: ctx.opt_text(e.tenant_id, &epath.key("tenantId")).map(lower),
-            object_id: lower(object_id),
+            tenant_id: ctx
+                .opt_text(e.tenant_id, &epath.key("tenantId"))
+                .map(guid_id),
+            object_id: guid_id(object_id),
             application_id: ctx
                 .opt_text(e.application_id, &epath.key("applicationId"))
-                .map(lower),
+                .map(guid_id),
             ..AccessPolicy::default()
         };
         let ppath = epath.key("permissions");
@@ -188,44 +195,65 @@ fn network_rules(
     let mut private_endpoints = Vec::new();
     let cpaths = ppath.key("privateEndpointConnections");
     for (i, c) in ctx.items(private_endpoint_connections, &cpaths, "an object") {
-        let cpath = cpaths.index(i);
-        let props = ctx.opt(c.properties, &cpath.key("properties"), "an object");
-        let (endpoint, state) = match props {
-            Some(p) => (
-                Some(p.private_endpoint),
-                Some(p.private_link_service_connection_state),
-            ),
-            None => (None, None),
-        };
-        let endpoint = endpoint
-            .and_then(|e| ctx.opt(e, &cpath.key("properties.privateEndpoint"), "an object"))
-            .and_then(|e| ctx.opt_text(e.id, &cpath.key("properties.privateEndpoint.id")));
-        let status = state
-            .and_then(|s| {
-                ctx.opt(
-                    s,
-                    &cpath.key("properties.privateLinkServiceConnectionState"),
-                    "an object",
-                )
-            })
-            .and_then(|s| {
-                ctx.opt_text(
-                    s.status,
-                    &cpath.key("properties.privateLinkServiceConnectionState.status"),
-                )
-            });
-        let id = endpoint
-            .or_else(|| ctx.opt_text(c.id, &cpath.key("id")))
-            .unwrap_or_default();
-        private_endpoints.push(PrivateEndpoint {
-            id,
-            status: status.unwrap_or_else(|| "Unknown".into()),
-        });
+        private_endpoints.push(private_endpoint(c, &cpaths.index(i), ctx));
     }
     NetworkRules {
         public_network_access,
         acls,
         private_endpoints,
+        perimeter: crate::model::perimeter::PerimeterLink::NotCollected,
+    }
+}
+
+/// One private endpoint connection, in the REST shape or flattened as `az keyvault show` prints it.
+fn private_endpoint(c: RawPrivateEndpointConnection, cpath: &At, ctx: &mut Ctx) -> PrivateEndpoint {
+    let props = ctx.opt(c.properties, &cpath.key("properties"), "an object");
+    // The REST shape wins; the flattened fields are read when it names no endpoint.
+    let nested = match &props {
+        Some(p) => p.private_endpoint.get().is_some() || c.private_endpoint.get().is_none(),
+        None => false,
+    };
+    let (endpoint, state, keys) = match props {
+        Some(p) if nested => (
+            p.private_endpoint,
+            p.private_link_service_connection_state,
+            (
+                "properties.privateEndpoint",
+                "properties.privateLinkServiceConnectionState",
+            ),
+        ),
+        _ => (
+            c.private_endpoint,
+            c.private_link_service_connection_state,
+            ("privateEndpoint", "privateLinkServiceConnectionState"),
+        ),
+    };
+    let epath = cpath.key(keys.0);
+    let endpoint = ctx
+        .opt(endpoint, &epath, "an object")
+        .and_then(|e| ctx.opt_text(e.id, &epath.key("id")));
+    let spath = cpath.key(keys.1);
+    let status = ctx
+        .opt(state, &spath, "an object")
+        .and_then(|s| ctx.opt_text(s.status, &spath.key("status")));
+    if endpoint.is_none() {
+        ctx.warn(
+            cpath,
+            "names no private endpoint (neither properties.privateEndpoint.id as ARM returns it nor privateEndpoint.id as `az keyvault show` prints it)",
+        );
+    }
+    if status.is_none() {
+        ctx.warn(
+            cpath,
+            "has no connection state (properties.privateLinkServiceConnectionState.status or privateLinkServiceConnectionState.status): it admits nothing",
+        );
+    }
+    let id = endpoint
+        .or_else(|| ctx.opt_text(c.id, &cpath.key("id")))
+        .unwrap_or_default();
+    PrivateEndpoint {
+        id,
+        status: status.unwrap_or_else(|| "Unknown".into()),
     }
 }
 

@@ -241,7 +241,8 @@ impl App<'_> {
         }
     }
 
-    /// Parses a caller location: an IP, `subnet <id>` (or a subnet id), `pe [id]`, `trusted`, or nothing.
+    /// Parses a caller location: an IP, `internet`, `subnet <id>` (or a subnet id), `pe [id]`, `trusted`, or
+    /// nothing.
     pub fn set_origin(&mut self, text: &str) {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
@@ -251,6 +252,7 @@ impl App<'_> {
         let origin = match word {
             "" | "none" | "anywhere" | "-" => Ok(None),
             "trusted" | "trusted-service" => Ok(Some(Origin::TrustedService)),
+            "internet" => Ok(Some(Origin::Internet)),
             "pe" | "private" | "private-endpoint" => {
                 let id = t
                     .split_once(' ')
@@ -262,7 +264,7 @@ impl App<'_> {
             _ if t.starts_with('/') => Ok(Some(Origin::Subnet(t.to_string()))),
             _ => t.parse().map(|ip| Some(Origin::Ip(ip))).map_err(|_| {
                 format!(
-                    "'{}' is not an IP address, 'subnet <id>', 'pe', 'trusted' or 'none'",
+                    "'{}' is not an IP address, 'internet', 'subnet <id>', 'pe', 'trusted' or 'none'",
                     clean(t)
                 )
             }),
@@ -289,6 +291,7 @@ impl App<'_> {
             Some(Origin::PrivateEndpoint(Some(p))) => format!("pe {p}"),
             Some(Origin::PrivateEndpoint(None)) => "pe".into(),
             Some(Origin::TrustedService) => "trusted".into(),
+            Some(Origin::Internet) => "internet".into(),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::sanitize::clean;
 use crate::tui::principals::kind_word;
 use crate::tui::scopes::vault_badges;
 use crate::tui::theme::decision_symbol;
+use crate::words::app_name;
 
 const LIST_LIMIT: usize = 40;
 
@@ -63,7 +64,7 @@ pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
                     let app = e
                         .application_id
                         .as_ref()
-                        .map(|a| format!(" (only through app {})", name_of(engine, a)))
+                        .map(|a| format!(" (only through app {})", app_name(engine, a)))
                         .unwrap_or_default();
                     doc.text(format!(
                         "  • {}{app} — {}",
@@ -271,7 +272,7 @@ pub fn matrix_cell(engine: &Engine, vault: &str, row: &MatrixRow, column: usize)
     if let Some(app) = &row.via_app {
         doc.text(format!(
             "Only when calling through application {} (compound identity).",
-            name_of(engine, app)
+            app_name(engine, app)
         ));
     }
     doc.styled(

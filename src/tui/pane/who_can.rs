@@ -14,6 +14,7 @@ use crate::tui::explain::{describe_scope, name_of};
 use crate::tui::principals::icon;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 use crate::tui::whatif::marks::{self, Mark};
+use crate::words::app_name;
 
 /// How an identity gets the operation: each grant, its scope, and the group chain.
 pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
@@ -41,7 +42,7 @@ pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
         })
         .collect();
     if let Some(app) = &e.via_app {
-        parts.push(format!("through app {}", name_of(engine, app)));
+        parts.push(format!("through app {}", app_name(engine, app)));
     }
     if parts.is_empty()
         && let Some(r) = e.unknown_because.first()

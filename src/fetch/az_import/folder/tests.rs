@@ -68,7 +68,7 @@ fn export(dir: &Path, with_deny: bool) {
 }
 
 fn bob_reads_secrets(dir: &Path) -> Decision {
-    let out = import_az_dir(dir, Cloud::AzureCloud).unwrap();
+    let out = import_az_dir(dir, Cloud::AzureCloud, None).unwrap();
     let engine = Engine::new(&out.snapshot);
     let subject = engine.subject(BOB);
     let target = engine.target(&Scope::parse(&vault_id()).unwrap());
@@ -80,7 +80,7 @@ fn bob_reads_secrets(dir: &Path) -> Decision {
 }
 
 fn errors(dir: &Path) -> Vec<String> {
-    import_az_dir(dir, Cloud::AzureCloud)
+    import_az_dir(dir, Cloud::AzureCloud, None)
         .unwrap()
         .errors
         .iter()
@@ -123,7 +123,7 @@ fn a_section_file_of_the_wrong_shape_makes_its_answers_unknown() {
         "{e:?}"
     );
     write(&dir.path().join("account.json"), &json!("not a list"));
-    let e = import_az_dir(dir.path(), Cloud::AzureCloud).unwrap_err();
+    let e = import_az_dir(dir.path(), Cloud::AzureCloud, None).unwrap_err();
     assert!(matches!(e, ImportError::Shape { .. }), "{e}");
     assert!(
         e.to_string()
@@ -146,7 +146,7 @@ fn links_and_ids_that_leave_the_folder_are_refused() {
     export(dir.path(), false);
     std::fs::remove_file(dir.path().join("principals.json")).unwrap();
     symlink(&secret, dir.path().join("principals.json")).unwrap();
-    let e = import_az_dir(dir.path(), Cloud::AzureCloud).unwrap_err();
+    let e = import_az_dir(dir.path(), Cloud::AzureCloud, None).unwrap_err();
     assert!(matches!(e, ImportError::Outside { .. }), "{e}");
     assert!(e.to_string().contains("outside the folder"), "{e}");
     std::fs::remove_file(dir.path().join("principals.json")).unwrap();
@@ -161,7 +161,7 @@ fn links_and_ids_that_leave_the_folder_are_refused() {
         dir.path().join(SUB).join("groups.json"),
     )
     .unwrap();
-    assert!(import_az_dir(dir.path(), Cloud::AzureCloud).is_ok());
+    assert!(import_az_dir(dir.path(), Cloud::AzureCloud, None).is_ok());
     // A subscription folder that is a link out, and a subscription id that is a path.
     let elsewhere = tempfile::tempdir().unwrap();
     export(elsewhere.path(), false);
@@ -169,12 +169,12 @@ fn links_and_ids_that_leave_the_folder_are_refused() {
     symlink(elsewhere.path().join(SUB), dir.path().join(other)).unwrap();
     let mut accounts = json!([{ "id": SUB, "name": "Prod" }, { "id": other, "name": "Linked" }]);
     write(&dir.path().join("account.json"), &accounts);
-    let e = import_az_dir(dir.path(), Cloud::AzureCloud).unwrap_err();
+    let e = import_az_dir(dir.path(), Cloud::AzureCloud, None).unwrap_err();
     assert!(matches!(e, ImportError::Outside { .. }), "{e}");
     std::fs::remove_file(dir.path().join(other)).unwrap();
     accounts[1] = json!({ "id": "/subscriptions/x", "subscriptionId": format!("../{}", SUB), "displayName": "Escape" });
     write(&dir.path().join("account.json"), &accounts);
-    let out = import_az_dir(dir.path(), Cloud::AzureCloud).unwrap();
+    let out = import_az_dir(dir.path(), Cloud::AzureCloud, None).unwrap();
     assert_eq!(out.snapshot.subscriptions.len(), 1);
 }
 
@@ -191,7 +191,7 @@ fn only_the_fields_the_format_defines_are_copied() {
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&vault).unwrap()).unwrap();
     v["accessToken"] = json!("eyJhbGciOi.leaked.sig");
     write(&vault, &v);
-    let out = import_az_dir(dir.path(), Cloud::AzureCloud).unwrap();
+    let out = import_az_dir(dir.path(), Cloud::AzureCloud, None).unwrap();
     let text = out.json.to_string();
     for leaked in ["refresh_token", "hunter2", "accessToken", "leaked"] {
         assert!(!text.contains(leaked), "{leaked} copied");
