@@ -10,6 +10,7 @@ mod matrix;
 mod migrate;
 mod misc;
 mod output;
+mod paths;
 mod reach;
 mod whatif;
 mod who_can;
@@ -61,6 +62,8 @@ pub enum Command {
     Reach(reach::ReachArgs),
     /// Principals who cannot use a vault's data now but can grant it to themselves.
     Escalations(escalations::EscalationsArgs),
+    /// Attack paths: who can become someone who can use a vault's data (--to), or what a principal can become (--from).
+    Paths(paths::PathsArgs),
     /// Apply hypothetical changes to a copy of the snapshot: who gains and who loses what, and why.
     Whatif(whatif::WhatIfArgs),
     /// Check access rules (TOML) against the snapshot, or the state a plan leaves. Exit 0 all hold, 1 a violation, 2 bad rules.
@@ -185,6 +188,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Matrix(a)) => matrix::run(&a),
         Some(Command::Escalations(a)) => escalations::run(&a),
         Some(Command::Reach(a)) => reach::run(&a),
+        Some(Command::Paths(a)) => paths::run(&a),
         Some(Command::Whatif(a)) => whatif::run(&a),
         Some(Command::Diff(a)) => whatif::run_diff(&a),
         Some(Command::Assert(a)) => assert::run(&a),

@@ -49,6 +49,7 @@ pub mod fetch;
 pub mod files;
 pub mod gate;
 pub mod model;
+pub mod paths;
 pub mod query;
 pub mod sanitize;
 pub mod snapshot;

@@ -1,6 +1,7 @@
 //! The domain vocabulary: data only. Parsing lives in `snapshot`, decisions in `eval`.
 
 pub mod guid;
+pub mod hops;
 pub mod pattern;
 pub mod perimeter;
 pub mod principal;
@@ -8,6 +9,10 @@ pub mod role;
 pub mod scope;
 pub mod vault;
 
+pub use hops::{
+    AppRoleAssignment, Application, DirectoryRoleAssignment, FederatedCredential, Hops,
+    IdentityResource, Owner, UserAssigned,
+};
 pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
 pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
@@ -206,4 +211,6 @@ pub struct Snapshot {
     /// [`NetworkRules::perimeter`] is resolved from it when the snapshot is loaded.
     pub perimeters: Option<Vec<perimeter::NetworkSecurityPerimeter>>,
     pub warnings: Vec<Warning>,
+    /// The optional sections the attack-path hops read.
+    pub hops: Hops,
 }

@@ -10,6 +10,7 @@
 mod assignments;
 mod directory;
 mod hierarchy;
+mod hops;
 mod perimeter;
 mod rbac;
 mod seen;
@@ -303,8 +304,22 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         vault_items: raw_vault_items,
         collection_errors: raw_collection_errors,
         network_security_perimeters: raw_perimeters,
+        identity_resources,
+        directory_role_assignments,
+        directory_role_eligibilities,
+        owners,
+        app_role_assignments,
+        applications,
         ..
     } = raw;
+    let raw_hops = hops::RawHops {
+        resources: identity_resources,
+        directory_roles: directory_role_assignments,
+        directory_eligibilities: directory_role_eligibilities,
+        owners,
+        app_role_assignments,
+        applications,
+    };
     // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
     // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
     let top = At::Top("roleAssignments");
@@ -337,6 +352,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         snapshot.vaults = vault::vaults(raw_vaults, ctx);
         snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
         snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+        snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
         let second = second
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));

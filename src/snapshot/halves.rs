@@ -9,7 +9,7 @@ use super::raw::{List, RawSnapshot};
 use super::split::{self, Section};
 
 /// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
-const KNOWN: [&str; 17] = [
+const KNOWN: [&str; 23] = [
     "kvaccessSnapshot",
     "cloud",
     "tenantId",
@@ -27,6 +27,12 @@ const KNOWN: [&str; 17] = [
     "vaultItems",
     "collectionErrors",
     "networkSecurityPerimeters",
+    "identityResources",
+    "directoryRoleAssignments",
+    "directoryRoleEligibilities",
+    "owners",
+    "appRoleAssignments",
+    "applications",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -74,6 +80,13 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
         vault_items: list(find("vaultItems"), half)?,
         collection_errors: list(find("collectionErrors"), half)?,
         network_security_perimeters: whole(find("networkSecurityPerimeters"), half)?,
+        // The hop sections are small beside role assignments: the first half parses them whole.
+        identity_resources: whole(find("identityResources"), half)?,
+        directory_role_assignments: whole(find("directoryRoleAssignments"), half)?,
+        directory_role_eligibilities: whole(find("directoryRoleEligibilities"), half)?,
+        owners: whole(find("owners"), half)?,
+        app_role_assignments: whole(find("appRoleAssignments"), half)?,
+        applications: whole(find("applications"), half)?,
     })
 }
 

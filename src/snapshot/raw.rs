@@ -5,6 +5,9 @@ use serde::Deserialize;
 
 use super::lenient::{Field, expect_object};
 
+mod hops;
+pub use hops::*;
+
 pub type Text = Field<String>;
 pub type List<T> = Field<Vec<Field<T>>>;
 
@@ -28,6 +31,12 @@ pub struct RawSnapshot {
     pub vault_items: List<RawVaultItem>,
     pub collection_errors: List<RawCollectionError>,
     pub network_security_perimeters: List<RawPerimeter>,
+    pub identity_resources: List<RawIdentityResource>,
+    pub directory_role_assignments: List<RawDirectoryRole>,
+    pub directory_role_eligibilities: List<RawDirectoryRole>,
+    pub owners: List<RawOwner>,
+    pub app_role_assignments: List<RawAppRoleAssignment>,
+    pub applications: List<RawApplication>,
 }
 
 /// kvaccess's own small shape, or the ARM `Microsoft.Management/managementGroups` object

@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+mod hops;
+
 use crate::model::*;
 
 fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
@@ -180,5 +182,6 @@ pub fn to_json(s: &Snapshot) -> Value {
     if let Some(list) = &s.perimeters {
         doc["networkSecurityPerimeters"] = perimeters(list);
     }
+    hops::add(&s.hops, &mut doc);
     doc
 }

@@ -1,0 +1,130 @@
+//! `kvaccess paths`: who can *become* someone who can use a vault's data, or what a principal can become.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+
+use super::{SnapshotArg, exit, output};
+use crate::eval::Engine;
+use crate::paths::{self, HopGraph};
+use crate::query;
+use crate::sanitize::clean;
+
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// A vault (name, id or URL) or an item (`vault/secrets/name`): who can reach it.
+    #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+    pub to: Option<String>,
+    /// A principal (object id, UPN, appId or name): what it can become and reach.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The operation at the last hop (with --to).
+    #[arg(long, default_value = "secrets/get")]
+    pub action: String,
+    /// Longest path considered, in hops (the last hop, the grant, counts as one).
+    #[arg(long, default_value_t = 4)]
+    pub max_hops: usize,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: PathsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PathsFormat {
+    #[default]
+    Text,
+    Json,
+    Mermaid,
+    Dot,
+}
+
+pub fn run(a: &PathsArgs) -> Result<u8> {
+    if a.max_hops == 0 {
+        anyhow::bail!("--max-hops must be at least 1");
+    }
+    let snapshot = a.snapshot.load()?;
+    let engine = Engine::new(snapshot);
+    let graph = HopGraph::build(&engine);
+    let name = |id: &str| {
+        if id.starts_with('/') {
+            output::short_scope(id).to_string()
+        } else {
+            paths::node_ref(&engine, id).display_name
+        }
+    };
+    if let Some(from) = &a.from {
+        let id = query::resolve_principal(&engine, from)?;
+        let answer = paths::paths_from(&engine, &graph, &id, a.max_hops);
+        match a.output {
+            PathsFormat::Json => output::print_json(&answer)?,
+            PathsFormat::Text => print_from(&answer, &name)?,
+            PathsFormat::Mermaid | PathsFormat::Dot => {
+                anyhow::bail!("--from prints text or json; Mermaid and DOT draw --to answers")
+            }
+        }
+        return Ok(exit::OK);
+    }
+    let target = a.to.as_deref().unwrap_or_default();
+    let scope = query::resolve_scope(&engine.snapshot, target)?;
+    let action = query::resolve_action(&a.action)?;
+    let answer = paths::paths_to(&engine, &graph, &scope, &action, a.max_hops)?;
+    let text = match a.output {
+        PathsFormat::Json => return output::print_json(&answer).map(|()| exit::OK),
+        PathsFormat::Text => paths::to_text(&answer, &name),
+        PathsFormat::Mermaid => paths::to_mermaid(&answer, &name),
+        PathsFormat::Dot => paths::to_dot(&answer, &name),
+    };
+    write!(output::out(), "{text}")?;
+    Ok(exit::OK)
+}
+
+fn print_from(p: &paths::PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()> {
+    let mut o = output::out();
+    writeln!(
+        o,
+        "From {} ({}), at most {} hops",
+        clean(&p.start.display_name),
+        p.start.kind,
+        p.max_hops
+    )?;
+    for r in &p.reached {
+        writeln!(
+            o,
+            "\n{} ({}) — {} hop(s), {}",
+            clean(&r.node.display_name),
+            r.node.kind,
+            r.hops.len(),
+            r.decision.as_str()
+        )?;
+        for h in &r.hops {
+            writeln!(
+                o,
+                "    {} {} {}: {}",
+                clean(&name(&h.from)),
+                h.kind.as_str(),
+                clean(&name(&h.to)),
+                clean(&h.explanation)
+            )?;
+        }
+        if r.vault_access.is_empty() {
+            writeln!(o, "  no vault data")?;
+        }
+        for v in &r.vault_access {
+            writeln!(o, "  reaches {}", clean(v))?;
+        }
+    }
+    for a in &p.tenant_admins {
+        writeln!(
+            o,
+            "\ntenant-wide: {}: {}",
+            clean(&name(&a.principal_id)),
+            clean(&a.explanation)
+        )?;
+    }
+    for u in &p.unknown_because {
+        writeln!(o, "unknown: {}", clean(u))?;
+    }
+    Ok(())
+}

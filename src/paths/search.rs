@@ -1,0 +1,348 @@
+//! Breadth-first searches over the hop graph: backwards from a target's holders (`paths --to`) and
+//! forwards from one principal (`paths --from`). Breadth-first, so every path found is a shortest one.
+
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::graph::{HopGraph, kind_of};
+use super::{Hop, HopKind, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
+use crate::catalog::{Action, Plane};
+use crate::error::QueryError;
+use crate::eval::Request;
+use crate::eval::{Decision, Engine};
+use crate::model::Scope;
+use crate::query::{escalations, matrix_for_principal, who_can};
+
+/// Every identity or external subject that can reach `action` at `scope` in at most `max_hops` hops.
+pub fn paths_to(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+) -> Result<PathsTo, QueryError> {
+    let sinks = last_hops(engine, scope, action)?;
+    // node → (distance, the hop it takes towards the target)
+    let mut best: FxHashMap<String, (usize, Hop)> = FxHashMap::default();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    for hop in sinks {
+        if !best.contains_key(&hop.from) {
+            queue.push_back(hop.from.clone());
+            best.insert(hop.from.clone(), (1, hop));
+        }
+    }
+    while let Some(node) = queue.pop_front() {
+        let Some(&(dist, _)) = best.get(&node) else {
+            continue;
+        };
+        if dist >= max_hops {
+            continue;
+        }
+        for hop in graph.into(&node) {
+            if !best.contains_key(&hop.from) {
+                queue.push_back(hop.from.clone());
+                best.insert(hop.from.clone(), (dist + 1, hop.clone()));
+            }
+        }
+    }
+    let mut groups: FxHashMap<String, Vec<Path>> = FxHashMap::default();
+    for start in best.keys() {
+        if engine.is_group(start) {
+            continue; // groups are stepping stones, not attackers
+        }
+        let hops = chain(&best, start);
+        let Some(last) = hops.last() else {
+            continue;
+        };
+        let key = grant_key(last);
+        groups
+            .entry(key)
+            .or_default()
+            .push(path(engine, start, hops));
+    }
+    let mut groups: Vec<PathGroup> = groups
+        .into_iter()
+        .map(|(grant, mut paths)| {
+            paths.sort_by(|a, b| {
+                (a.hops.len(), &a.start.display_name, &a.start.id).cmp(&(
+                    b.hops.len(),
+                    &b.start.display_name,
+                    &b.start.id,
+                ))
+            });
+            PathGroup { grant, paths }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        let len = |g: &PathGroup| g.paths.first().map_or(0, |p| p.hops.len());
+        (len(a), &a.grant).cmp(&(len(b), &b.grant))
+    });
+    Ok(PathsTo {
+        scope: scope.id().to_string(),
+        action: action.label.clone(),
+        max_hops,
+        groups,
+        tenant_admins: graph.tenant_admins.clone(),
+        unknown_because: graph.gaps.clone(),
+    })
+}
+
+/// The hops from `start` to the target, following each node's best hop.
+fn chain(best: &FxHashMap<String, (usize, Hop)>, start: &str) -> Vec<Hop> {
+    let mut hops = Vec::new();
+    let mut node = start.to_string();
+    while let Some((_, hop)) = best.get(&node) {
+        hops.push(hop.clone());
+        if matches!(hop.kind, HopKind::Holds | HopKind::GrantsItself) {
+            break;
+        }
+        node = hop.to.clone();
+    }
+    hops
+}
+
+fn path(engine: &Engine, start: &str, hops: Vec<Hop>) -> Path {
+    Path {
+        start: node_ref(engine, start),
+        decision: weakest(&hops),
+        needs_activation: hops.iter().any(|h| h.eligible),
+        hops,
+    }
+}
+
+fn weakest(hops: &[Hop]) -> Decision {
+    hops.iter()
+        .map(|h| h.decision)
+        .fold(Decision::Allowed, Decision::and)
+}
+
+fn grant_key(last: &Hop) -> String {
+    format!("{}: {}", last.kind.as_str(), last.evidence.join("; "))
+}
+
+/// The node in words; the names come from Azure, so control characters are stripped.
+pub fn node_ref(engine: &Engine, id: &str) -> NodeRef {
+    if let Some(rest) = id.strip_prefix("external:") {
+        let subject = rest.rsplit('#').next().unwrap_or(rest);
+        return NodeRef {
+            id: crate::sanitize::clean(id).into_owned(),
+            display_name: crate::sanitize::clean(subject).into_owned(),
+            kind: "external".into(),
+        };
+    }
+    let name = engine
+        .index
+        .principal
+        .get(id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+        .map_or(id, |p| p.display_name.as_str());
+    NodeRef {
+        id: id.to_string(),
+        display_name: crate::sanitize::clean(name).into_owned(),
+        kind: kind_word(kind_of(engine, id)),
+    }
+}
+
+/// The last hops: kvaccess's own answer for every identity and every group that holds the operation
+/// (or might: `unknown`), and the one-hop self-grants.
+fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>, QueryError> {
+    let answer = who_can(engine, scope, action)?;
+    let mut hops = Vec::new();
+    let mut groups: FxHashSet<String> = FxHashSet::default();
+    for e in &answer.principals {
+        for g in &e.grants {
+            groups.extend(g.via_groups.iter().cloned());
+            if g.principal_id != e.id {
+                groups.insert(g.principal_id.clone());
+            }
+        }
+        hops.push(Hop {
+            kind: HopKind::Holds,
+            from: e.id.clone(),
+            to: scope.id().to_string(),
+            decision: e.decision,
+            eligible: false,
+            evidence: e.grants.iter().map(grant_words).collect(),
+            explanation: match &e.via_app {
+                // A compound-identity entry grants only through that application.
+                Some(app) => format!(
+                    "{}, only when calling through application {app}",
+                    holds_words(e.decision, &answer.operation, &e.unknown_because)
+                ),
+                None => holds_words(e.decision, &answer.operation, &e.unknown_because),
+            },
+        });
+    }
+    groups.extend(named_groups(engine, scope, action));
+    groups_below(engine, &mut groups);
+    let target = engine.target(scope);
+    let mut groups: Vec<String> = groups.into_iter().collect();
+    groups.sort();
+    for g in groups {
+        let v = engine.check(&Request::new(&engine.subject(&g), &target, action))?;
+        if v.decision == Decision::Denied {
+            continue;
+        }
+        hops.push(Hop {
+            kind: HopKind::Holds,
+            from: g,
+            to: scope.id().to_string(),
+            decision: v.decision,
+            eligible: false,
+            evidence: v.grants.iter().map(grant_words).collect(),
+            explanation: format!(
+                "its members {}",
+                holds_words(v.decision, &answer.operation, &v.unknown_because)
+            ),
+        });
+    }
+    for f in answer.can_grant_themselves {
+        hops.push(Hop {
+            kind: HopKind::GrantsItself,
+            from: f.principal.id.clone(),
+            to: scope.id().to_string(),
+            decision: f.decision,
+            eligible: false,
+            evidence: vec![format!(
+                "{} ({})",
+                f.grant,
+                f.role_name.as_deref().unwrap_or("role")
+            )],
+            explanation: f.technique.describe().to_string(),
+        });
+    }
+    Ok(hops)
+}
+
+fn grant_words(g: &crate::eval::Grant) -> String {
+    let what = g.role_name.as_deref().unwrap_or("access policy");
+    format!("{} ({what}, at {})", g.id, g.scope)
+}
+
+fn holds_words(decision: Decision, operation: &str, unknown_because: &[String]) -> String {
+    match decision {
+        Decision::Allowed => format!("can {operation} (kvaccess: allowed)"),
+        Decision::Conditional => {
+            format!("can {operation} if a condition holds (kvaccess: conditional)")
+        }
+        _ => format!(
+            "might {operation} (kvaccess: unknown: {})",
+            unknown_because.join("; ")
+        ),
+    }
+}
+
+/// Adds every group nested (at any depth) inside one of `groups`: its members hold what the outer group
+/// holds, so joining it is as good as joining the outer one, whether or not it has members yet.
+fn groups_below(engine: &Engine, groups: &mut FxHashSet<String>) {
+    loop {
+        let before = groups.len();
+        for m in &engine.snapshot.group_memberships {
+            if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
+                groups.insert(m.member_id.clone());
+            }
+        }
+        if groups.len() == before {
+            return;
+        }
+    }
+}
+
+/// Groups that grants at or above the target name, even when they have no members yet: joining an empty
+/// group that holds a data role is an attack too.
+fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> {
+    let target = engine.target(scope);
+    let mut out = Vec::new();
+    if action.plane == Plane::Data
+        && let Some(v) = target.vault
+        && !v.rbac_authorization
+    {
+        out.extend(v.access_policies.iter().map(|e| e.object_id.clone()));
+    }
+    for s in &target.ancestry.scopes {
+        out.extend(
+            engine
+                .assignments_at(s)
+                .map(|(_, a)| a.principal_id.clone()),
+        );
+    }
+    out.retain(|id| engine.is_group(id));
+    out
+}
+
+/// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
+pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
+    let mut best: FxHashMap<String, (usize, Option<Hop>)> = FxHashMap::default();
+    best.insert(start.to_string(), (0, None));
+    let mut order = vec![start.to_string()];
+    let mut queue = VecDeque::from([start.to_string()]);
+    while let Some(node) = queue.pop_front() {
+        let dist = best.get(&node).map_or(0, |b| b.0);
+        if dist >= max_hops {
+            continue;
+        }
+        for hop in graph.out_of(&node) {
+            if !best.contains_key(&hop.to) {
+                best.insert(hop.to.clone(), (dist + 1, Some(hop.clone())));
+                queue.push_back(hop.to.clone());
+                order.push(hop.to.clone());
+            }
+        }
+    }
+    let self_grants = escalations(engine, None);
+    let reached = order
+        .iter()
+        .map(|id| {
+            let mut hops = Vec::new();
+            let mut node = id.clone();
+            while let Some((_, Some(hop))) = best.get(&node) {
+                hops.push(hop.clone());
+                node = hop.from.clone();
+            }
+            hops.reverse();
+            let mut vault_access = vault_access(engine, id);
+            vault_access.extend(
+                self_grants
+                    .iter()
+                    .filter(|f| &f.principal.id == id)
+                    .map(|f| format!("{}: {}", f.vault_id, f.technique.describe())),
+            );
+            Reached {
+                node: node_ref(engine, id),
+                decision: weakest(&hops),
+                hops,
+                vault_access,
+            }
+        })
+        .collect();
+    PathsFrom {
+        start: node_ref(engine, start),
+        max_hops,
+        reached,
+        tenant_admins: graph.tenant_admins.clone(),
+        unknown_because: graph.gaps.clone(),
+    }
+}
+
+/// `vault: group(summary), …` for every vault where `id` can use some data operation.
+fn vault_access(engine: &Engine, id: &str) -> Vec<String> {
+    if id.starts_with("external:") {
+        return Vec::new();
+    }
+    let matrix = matrix_for_principal(engine, id, None);
+    matrix
+        .rows
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| c.any()))
+        .map(|r| {
+            let cells: Vec<String> = r
+                .cells
+                .iter()
+                .filter(|c| c.any())
+                .map(|c| format!("{} ({})", c.group, c.summary()))
+                .collect();
+            format!("{}: {}", r.label, cells.join(", "))
+        })
+        .collect()
+}
