@@ -510,7 +510,7 @@ pub fn kind_of(engine: &Engine, id: &str) -> Option<PrincipalKind> {
 }
 
 /// Every group of the directory data.
-fn groups<'s>(engine: &'s Engine) -> impl Iterator<Item = &'s str> {
+fn groups(engine: &Engine) -> impl Iterator<Item = &str> {
     engine
         .snapshot
         .principals
@@ -521,7 +521,7 @@ fn groups<'s>(engine: &'s Engine) -> impl Iterator<Item = &'s str> {
 
 /// Service principals that can be given credentials (never managed identities: Azure manages theirs), with
 /// the object id of their application when the snapshot has it.
-fn credential_targets<'s>(engine: &'s Engine) -> Vec<(&'s str, Option<&'s str>)> {
+fn credential_targets(engine: &Engine) -> Vec<(&str, Option<&str>)> {
     let s: &Snapshot = &engine.snapshot;
     let apps: FxHashMap<&str, &str> = s
         .hops

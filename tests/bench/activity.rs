@@ -41,7 +41,7 @@ fn tenant() -> &'static Snapshot {
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::new(tenant()))
+    E.get_or_init(|| Engine::new(tenant().clone()))
 }
 
 /// The log file for `n` records and its size in bytes, written once per run.
