@@ -9,7 +9,8 @@
 //!
 //! Measured 2026-12-06 on the shared 2-core machine: small median 2.57 s (3 samples); large 1.50 min for
 //! one sample that includes generating the tenant (under `ulimit -v 12000000`) — far from the 10 s
-//! target; most of it is the what-if diff of a plan whose group-member changes widen it to every vault.
+//! target. Stack samples of a debug run showed the time in the what-if diff (group-member changes widen
+//! it to every vault); not profiled further.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
