@@ -46,7 +46,7 @@ kind = "no-all-permission"
 "#;
 
 struct Case {
-    snapshot: Snapshot,
+    snapshot: std::sync::Arc<Snapshot>,
     plan: String,
     rules: Vec<Rule>,
 }
@@ -128,7 +128,7 @@ fn case(spec: &SynthSpec) -> Case {
     let snapshot = generate(spec);
     let plan = plan(&snapshot);
     Case {
-        snapshot,
+        snapshot: std::sync::Arc::new(snapshot),
         plan,
         rules: gate::parse_rules(RULES).unwrap(),
     }
