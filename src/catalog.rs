@@ -3,7 +3,7 @@
 //!
 //! Data operations are listed at access-policy granularity (`keys/get` and `keys/list` are two operations)
 //! because that is the finer of the two vocabularies: RBAC's `keys/read` covers both. The data-action map is
-//! Microsoft's compare tool's (reference §c), including `secrets/set` needing `setSecret/action` *and*
+//! Microsoft's compare tool's (`docs/semantics.md` D4), including `secrets/set` needing `setSecret/action` *and*
 //! `update/action`.
 
 use serde::Serialize;

@@ -61,7 +61,7 @@ use client::Client;
 /// Requests in flight at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
-/// API versions used (reference §g).
+/// API versions used (`docs/input-shapes.md`).
 pub mod api {
     pub const SUBSCRIPTIONS: &str = "2022-12-01";
     pub const RESOURCE_GROUPS: &str = "2021-04-01";

@@ -21,7 +21,7 @@ impl PolicyScan {
 }
 
 /// Whether an entry's list holds a permission. `all` covers every permission of that kind except `purge`
-/// (reference decision 2: Microsoft left `purge` out of `all` on purpose).
+/// (`docs/semantics.md` D2: Microsoft left `purge` out of `all` on purpose).
 pub fn holds(entry: &AccessPolicy, kind: PolicyKind, permission: &str) -> Option<String> {
     let list = entry.permissions(kind);
     if list.iter().any(|p| p == permission) {

@@ -85,7 +85,7 @@ fn url(text: &'static str) -> Url {
 }
 
 impl CloudConfig {
-    /// The built-in endpoints and audiences of a public or sovereign cloud (reference §g.5, §g.6).
+    /// The built-in endpoints and audiences of a public or sovereign cloud (`docs/collection.md`, "Clouds and audiences").
     pub fn builtin(cloud: Cloud) -> Self {
         let (arm, graph, login, suffix) = match cloud {
             Cloud::AzureCloud => (

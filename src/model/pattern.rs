@@ -2,8 +2,8 @@
 //!
 //! Azure compares permission strings case-insensitively and lets `*` stand for any run of characters,
 //! `/` included (`*/read` reads everything). Matching is anchored at both ends, so
-//! `Microsoft.KeyVault/vaults/*/read` does not match `Microsoft.KeyVault/vaults/read` (decision 6 in the
-//! reference).
+//! `Microsoft.KeyVault/vaults/*/read` does not match `Microsoft.KeyVault/vaults/read` (`docs/semantics.md`
+//! D6).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! Self-escalation: principals who cannot use a vault's data now but can grant it to themselves through
-//! the management plane (reference §b.4, §b.5 and decision 1).
+//! the management plane (`docs/semantics.md` §7 and D1).
 
 use serde::Serialize;
 
