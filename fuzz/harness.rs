@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets, shared by cargo-fuzz (fuzz_targets/) and by the proptest runs inside
-//! `cargo test` (tests/fuzz_targets.rs). Each takes arbitrary bytes and must return without panicking, in
+//! `cargo test` (tests/it/fuzz_targets.rs). Each takes arbitrary bytes and must return without panicking, in
 //! time proportional to the input; the properties checked beyond that are the ones kvaccess promises.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]

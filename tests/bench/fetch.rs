@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../support/mod.rs"]
+#[path = "../it/support.rs"]
 mod support;
 
 use std::sync::OnceLock;

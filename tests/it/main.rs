@@ -1,0 +1,36 @@
+//! The integration tests, one crate (as ripgrep does): one build and one link instead of one per file.
+//! Each module is one subject; `support` (the mock Azure), `common` (what-if helpers), `scenarios` (the
+//! scenario fixtures) and `tmux` (the terminal driver) are shared helpers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod activity;
+mod activity_cli;
+mod cli;
+mod common;
+mod consistency;
+mod evaluator;
+mod fetch_cli;
+mod fetcher;
+mod fuzz_targets;
+mod gate_assert;
+mod gate_docs;
+mod gate_whatif;
+mod hostile_fetch;
+mod hostile_output;
+mod paths;
+mod properties;
+mod query_reference;
+mod real_data;
+mod scenarios;
+mod suggestions;
+mod support;
+mod tmux;
+mod tui;
+mod tui_live;
+mod tui_live_pty;
+mod tui_pty;
+mod tui_whatif;
+mod whatif;
+mod whatif_cli;
+mod whatif_props;
