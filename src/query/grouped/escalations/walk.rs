@@ -1,0 +1,192 @@
+//! The walk under the grouped escalations: every vault's identities in classes, one member per class asked,
+//! and each finding handed on with the number of identities it stands for.
+
+use rustc_hash::FxHashMap;
+
+use crate::eval::Engine;
+use crate::model::{Scope, Vault};
+use crate::query::classes::{Classes, Counted};
+use crate::query::escalation::{
+    Finding, PARALLEL_FROM, findings_among, findings_for_vault, levers,
+};
+
+/// The vaults at or below `scope` (all when `None`), in scope order so that a subscription's and a
+/// resource group's vaults come together.
+pub(super) fn vaults_in<'a>(engine: &'a Engine, scope: Option<&Scope>) -> Vec<&'a Vault> {
+    let s: &'a crate::model::Snapshot = &engine.snapshot;
+    let mut vaults: Vec<&'a Vault> = s
+        .vaults
+        .iter()
+        .filter(|v| scope.is_none_or(|sc| engine.index.ancestry(&v.scope).contains(sc.key())))
+        .collect();
+    vaults.sort_by(|a, b| a.scope.key().cmp(b.scope.key()));
+    vaults
+}
+
+/// Whether a role definition (`None`: missing) can change a lever's or a data operation's decision.
+fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
+    role.is_none_or(|r| {
+        levers().iter().any(|a| engine.role_may_grant(r, a))
+            || engine.role_grants_any(r, crate::catalog::Plane::Data)
+    })
+}
+
+/// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
+/// `count` identities.
+pub(super) struct Seen<'f> {
+    pub at: u32,
+    pub finding: &'f Finding,
+    pub count: u32,
+}
+
+/// Ids that grants name but the directory lacks, each with the groups the memberships list it in: their
+/// memberships are unknown, so they are asked on their own wherever a role assignment names them or one of
+/// those groups (as the flat answer asks them).
+fn dangling(engine: &Engine) -> Vec<(String, Vec<String>)> {
+    let mut ids: Vec<(String, Vec<String>)> = engine
+        .index
+        .referenced_ids
+        .iter()
+        .filter(|id| !engine.is_group(id))
+        .map(|id| {
+            let set = engine.index.principal_set(id);
+            (id.clone(), set.ids().map(String::from).collect())
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Whether a role assignment at or above the target names one of `ids`.
+fn named_at(engine: &Engine, target: &crate::eval::Target, ids: &[String]) -> bool {
+    ids.iter().any(|id| {
+        engine
+            .index
+            .assignments_of
+            .get(id.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+            .any(|a| target.ancestry.contains(a.scope.key()))
+    })
+}
+
+/// Visits the findings at every vault of `vaults` (or only at positions in `only`, ascending), class by
+/// class. `visit` gets the finding, and a function listing the identities it stands for.
+pub(super) fn walk<'a>(
+    engine: &'a Engine,
+    vaults: &[&'a Vault],
+    only: Option<&[u32]>,
+    mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
+) {
+    let counted = Counted {
+        role_matters: |role| role_matters(engine, role),
+        role_opens: |role: Option<usize>| {
+            role.is_none_or(|r| levers().iter().any(|a| engine.role_may_grant(r, a)))
+        },
+    };
+    let mut classes = Classes::new(engine, counted);
+    let dangling = dangling(engine);
+    let directory_gaps = engine.directory_gaps();
+    // Findings of classes untouched at their vault, by (class, vault flags): the same at every vault of a
+    // resource group but for the vault.
+    let mut cache: FxHashMap<(u32, [bool; 3]), Vec<Finding>> = FxHashMap::default();
+    let mut cache_group = String::new();
+    for (at, vault) in (0u32..).zip(vaults.iter().copied()) {
+        if only.is_some_and(|o| o.binary_search(&at).is_err()) {
+            continue;
+        }
+        let target = engine.target(&vault.scope);
+        // Where answers may be unknown whatever an identity holds, every identity is asked on its own.
+        let each_alone = directory_gaps
+            || target.ancestry.unplaced_subscription
+            || engine.has_gap(&target.ancestry, "roleassignments");
+        let by_class = if each_alone { None } else { classes.at(vault) };
+        let Some(by_class) = by_class else {
+            for f in findings_for_vault(engine, vault, PARALLEL_FROM) {
+                let id = f.principal.id.clone();
+                let seen = Seen {
+                    at,
+                    finding: &f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
+            }
+            continue;
+        };
+        if cache_group != classes.group_key() {
+            cache.clear();
+            cache_group = classes.group_key().to_string();
+        }
+        let flags = [
+            vault.rbac_authorization,
+            vault.enabled_for_template_deployment,
+            vault.purge_protection,
+        ];
+        let cacheable = engine.denies_at(&vault.scope).next().is_none()
+            && !engine.index.errors_at.contains_key(vault.scope.key());
+        let mut asked: Vec<String> = Vec::new();
+        for c in &by_class {
+            if !(cacheable && !c.touched_here && cache.contains_key(&(c.class, flags))) {
+                asked.push(classes.id(c.member).to_string());
+            }
+        }
+        asked.extend(
+            dangling
+                .iter()
+                .filter(|(_, ids)| named_at(engine, &target, ids))
+                .map(|(id, _)| id.clone()),
+        );
+        let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
+        for f in findings_among(engine, vault, &target, asked.into_iter()) {
+            found.entry(f.principal.id.clone()).or_default().push(f);
+        }
+        for c in &by_class {
+            let id = classes.id(c.member);
+            let key = (c.class, flags);
+            let list = match found.remove(id) {
+                Some(list) => list,
+                None if cacheable && !c.touched_here => match cache.get(&key) {
+                    Some(list) => list
+                        .iter()
+                        .map(|f| {
+                            let mut f = f.clone();
+                            f.vault_id = vault.scope.id().to_string();
+                            f
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            for f in &list {
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: c.size,
+                };
+                visit(seen, &mut || {
+                    classes
+                        .members_here(c.class)
+                        .into_iter()
+                        .map(|i| classes.id(i).to_string())
+                        .collect()
+                });
+            }
+            if cacheable && !c.touched_here && !cache.contains_key(&key) {
+                cache.insert(key, list);
+            }
+        }
+        for list in found.values() {
+            for f in list {
+                let id = f.principal.id.clone();
+                let seen = Seen {
+                    at,
+                    finding: f,
+                    count: 1,
+                };
+                visit(seen, &mut || vec![id.clone()]);
+            }
+        }
+    }
+}
