@@ -7,6 +7,7 @@
 //! The raw snapshot is consumed: its strings move into the model instead of being copied, and JSON paths
 //! are only rendered for the fields a problem or warning names (see [`At`]).
 
+mod absent;
 mod assignments;
 mod directory;
 mod hierarchy;
@@ -25,6 +26,7 @@ use crate::error::Problem;
 use crate::model::guid;
 use crate::model::*;
 
+use absent::absent_sections;
 pub use vault::parse_ip_rule;
 
 #[derive(Default)]
@@ -368,66 +370,6 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     snapshot.perimeters = perimeter::perimeters(raw_perimeters, ctx);
     perimeter::link(&mut snapshot);
     snapshot
-}
-
-/// Sections whose absence the answers cannot ignore. A missing `roleAssignments`, `denyAssignments` or
-/// `groupMemberships` becomes an [`CollectionError::absent_section`] marker, so that a grant, a deny or a
-/// group the file does not show turns an answer into "unknown" instead of a wrong "denied" or "allowed".
-/// The others are warned of: their absence already reads as unknown (principals not in the directory,
-/// role definitions not found, subscriptions placed under no management group) or as no such vault.
-fn absent_sections(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<CollectionError> {
-    let gaps = [
-        (
-            "roleAssignments",
-            raw.role_assignments.get().is_none() && raw.role_assignments.wrong().is_none(),
-        ),
-        (
-            "denyAssignments",
-            raw.deny_assignments.get().is_none() && raw.deny_assignments.wrong().is_none(),
-        ),
-        (
-            "groupMemberships",
-            raw.group_memberships.get().is_none() && raw.group_memberships.wrong().is_none(),
-        ),
-    ];
-    let mut out = Vec::new();
-    for (key, absent) in gaps {
-        if absent {
-            ctx.warn(
-                &At::Top(key),
-                "absent: answers that depend on it are unknown (absent is not empty; write [] when there are none)",
-            );
-            out.push(CollectionError::absent_section(key));
-        }
-    }
-    let noted = [
-        (
-            "managementGroups",
-            matches!(raw.management_groups, Field::Absent | Field::Null),
-            "subscriptions are placed under no management group, so grants and denies there read as unknown",
-        ),
-        (
-            "vaults",
-            matches!(raw.vaults, Field::Absent | Field::Null),
-            "no vault is known, so no data-plane question can be asked",
-        ),
-        (
-            "roleDefinitions",
-            matches!(raw.role_definitions, Field::Absent | Field::Null),
-            "role assignments name roles the file does not define, so what they grant is unknown",
-        ),
-        (
-            "principals",
-            matches!(raw.principals, Field::Absent | Field::Null),
-            "no principal is in the directory data, so grants read as unknown and names as ids",
-        ),
-    ];
-    for (key, absent, consequence) in noted {
-        if absent {
-            ctx.warn(&At::Top(key), format!("absent: {consequence}"));
-        }
-    }
-    out
 }
 
 fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
