@@ -6,7 +6,7 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use serde::Deserialize;
 
-use crate::tui::worker::{Job, JobResult};
+use crate::tui::worker::{Job, JobKind, JobResult};
 
 /// User-bindable actions. The snake_case names are the keymap file's `run` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -170,6 +170,13 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Done(JobResult),
+    /// How far a long job is.
+    Progress {
+        kind: JobKind,
+        ticket: u64,
+        done: usize,
+        total: usize,
+    },
     /// The outcome of an export the loop carried out.
     Exported(Result<String, String>),
     /// News from a live fetch (`tui --live`), or the loop's periodic tick while one is open.

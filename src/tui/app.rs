@@ -25,7 +25,9 @@ use crate::tui::permissions::PermTable;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
-use crate::tui::worker::{EngineRef, JobKind, Output};
+use crate::tui::view::escalations::Escalations;
+use crate::tui::whatif::world::WorldRef;
+use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
 pub use rebase::Derived;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,8 +153,7 @@ pub struct App {
     pub who: Load<WhoCan>,
     pub who_op: String,
     pub who_cursor: Cursor,
-    pub escalations: Load<Vec<Finding>>,
-    pub esc_cursor: Cursor,
+    pub escalations: Escalations,
     pub explain: Doc,
     pub explain_scroll: usize,
     explain_key: String,
@@ -170,6 +171,8 @@ pub struct App {
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
     pub(crate) pending: HashMap<JobKind, (u64, String)>,
+    /// The cancel flag of the latest job of each kind.
+    cancels: HashMap<JobKind, Cancel>,
 }
 
 fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
@@ -223,8 +226,7 @@ impl App {
             who: Load::Idle,
             who_op: "secrets/get".into(),
             who_cursor: Cursor::default(),
-            escalations: Load::Idle,
-            esc_cursor: Cursor::default(),
+            escalations: Escalations::default(),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_key: String::new(),
@@ -237,6 +239,7 @@ impl App {
             live: None,
             next_ticket: 0,
             pending: HashMap::new(),
+            cancels: HashMap::new(),
         };
         let _ = app.sync();
         app
@@ -255,6 +258,18 @@ impl App {
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => self.resize(w, h),
             Msg::Done(result) => self.on_result(result.kind, result.ticket, result.output),
+            Msg::Progress {
+                kind,
+                ticket,
+                done,
+                total,
+            } => {
+                if self.pending.get(&kind).map(|p| p.0) == Some(ticket)
+                    && kind == JobKind::Escalations
+                {
+                    self.escalations.on_progress(done, total);
+                }
+            }
             Msg::Exported(r) if self.whatif.on_written(&r) => {}
             Msg::Exported(r) => {
                 self.message = Some(match r {
@@ -266,6 +281,13 @@ impl App {
         }
         effects.extend(self.sync());
         effects
+    }
+
+    /// When the loop must wake the app though nothing arrived (live data held back by the throttle).
+    pub fn wake_at(&self) -> Option<std::time::Instant> {
+        self.live
+            .as_ref()
+            .and_then(crate::tui::live::LiveState::wake_at)
     }
 
     pub fn resize(&mut self, w: u16, h: u16) {
@@ -317,7 +339,7 @@ impl App {
             }
         };
         match output {
-            Output::Compared { .. } => {}
+            Output::Compared { .. } | Output::Cancelled => {}
             Output::WhatIf(r) => self.whatif.on_world(*r),
             Output::ScenarioLoaded { path, result } => {
                 self.pending.remove(&JobKind::LoadScenario);
@@ -337,10 +359,7 @@ impl App {
                 };
                 self.who_cursor = Cursor::default();
             }
-            Output::Escalations(f) => {
-                self.escalations = Load::Ready(f);
-                self.esc_cursor = Cursor::default();
-            }
+            Output::Escalations(f) => self.escalations.on_answer(f),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,
@@ -361,6 +380,43 @@ impl App {
         self.next_ticket
     }
 
+    /// Asks for a job (`what` it is for names it among jobs of its kind): the previous job of the kind is
+    /// cancelled, since its answer would be dropped anyway.
+    pub(crate) fn job(
+        &mut self,
+        kind: JobKind,
+        what: String,
+        spec: JobSpec,
+        world: Option<WorldRef>,
+    ) -> Effect {
+        let ticket = self.ticket(kind, what);
+        let cancel = Cancel::default();
+        if let Some(old) = self.cancels.insert(kind, cancel.clone()) {
+            old.cancel();
+        }
+        Effect::Run(Job {
+            ticket,
+            spec,
+            cancel,
+            engine: self.engine_ref(),
+            world,
+        })
+    }
+
+    /// Stops the latest job of `kind`: its answer is no longer wanted.
+    pub(crate) fn cancel_job(&mut self, kind: JobKind) {
+        if let Some(c) = self.cancels.remove(&kind) {
+            c.cancel();
+        }
+    }
+
+    /// Stops every job still running (the explorer is closing).
+    pub fn cancel_background(&self) {
+        for c in self.cancels.values() {
+            c.cancel();
+        }
+    }
+
     /// A filter is being computed in the background (the list shows the previous matches meanwhile).
     pub fn filter_pending(&self) -> bool {
         self.pending.contains_key(&JobKind::Filter)
@@ -375,18 +431,13 @@ impl App {
             return Vec::new();
         }
         let pool = self.principals.pool_for(&query);
-        let ticket = self.ticket(JobKind::Filter, query.clone());
-        vec![Effect::Run(crate::tui::worker::Job {
-            ticket,
-            engine: self.engine_ref(),
-            spec: crate::tui::worker::JobSpec::Filter {
-                entries: self.principals.all.clone(),
-                query,
-                pool,
-                generation: self.principals.generation,
-            },
-            world: None,
-        })]
+        let spec = JobSpec::Filter {
+            entries: self.principals.all.clone(),
+            query: query.clone(),
+            pool,
+            generation: self.principals.generation,
+        };
+        vec![self.job(JobKind::Filter, query, spec, None)]
     }
 
     fn pending_for(&self, kind: JobKind) -> Option<&str> {

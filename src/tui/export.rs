@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::sanitize::{csv_row, json, markdown as md};
 use crate::tui::app::{App, Focus, View};
 use crate::tui::explain::Doc;
+use crate::tui::view::Table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -26,13 +27,6 @@ impl Format {
             _ => None,
         }
     }
-}
-
-/// A table: column names and rows of cells, the common shape of every view.
-struct Table {
-    title: String,
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
 }
 
 pub fn render(app: &App, format: Format) -> Result<String, String> {
@@ -257,38 +251,7 @@ fn table(app: &App) -> Result<Table, String> {
                 rows,
             })
         }
-        View::Escalations => {
-            let f = app
-                .escalations
-                .ready()
-                .ok_or("the escalations are not ready yet")?;
-            Ok(Table {
-                title: "Escalations".into(),
-                columns: vec![
-                    s("principal"),
-                    s("id"),
-                    s("vault"),
-                    s("technique"),
-                    s("decision"),
-                    s("role"),
-                    s("grant"),
-                ],
-                rows: f
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            f.principal.display_name.clone(),
-                            f.principal.id.clone(),
-                            f.vault_id.clone(),
-                            f.technique.as_str().to_string(),
-                            f.decision.as_str().to_string(),
-                            f.role_name.clone().unwrap_or_default(),
-                            f.grant.clone(),
-                        ]
-                    })
-                    .collect(),
-            })
-        }
+        View::Escalations => app.escalations.table(),
     }
 }
 

@@ -26,7 +26,7 @@ use crate::model::{Cloud, CollectionError, Snapshot};
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::{App, Derived, Overlay};
 use crate::tui::theme::{Theme, ThemeKind};
-use crate::tui::worker::{Job, JobKind, JobSpec};
+use crate::tui::worker::{JobKind, JobSpec};
 
 /// The engine is rebuilt from partial data at most this often…
 pub const REBUILD_EVERY: Duration = Duration::from_millis(400);
@@ -120,6 +120,33 @@ impl LiveState {
             rebuild_cost: Duration::ZERO,
             next: None,
         }
+    }
+
+    /// Whether the run in progress has read data that is not on screen yet and may be shown: something was
+    /// read (a run that has read nothing has nothing to show), nothing complete is on screen, and no
+    /// indexing is under way.
+    fn partial_to_index(&self) -> bool {
+        let collected = !self.store.errors().is_empty()
+            || Section::ALL.iter().any(|s| self.store.count(*s) > 0);
+        collected
+            && self.running
+            && self.progressive()
+            && self.requested.is_none()
+            && self.shown_generation != Some(self.store.generation())
+    }
+
+    /// How long partial data waits between two indexings.
+    fn index_wait(&self) -> Duration {
+        REBUILD_EVERY.max(self.rebuild_cost * REBUILD_COST_FACTOR)
+    }
+
+    /// When the loop must wake the app even if nothing arrives: partial data held back by the throttle
+    /// becomes due then.
+    pub fn wake_at(&self) -> Option<Instant> {
+        if !self.partial_to_index() {
+            return None;
+        }
+        self.last_index.map(|t| t + self.index_wait())
     }
 
     /// Partial data may replace what is on screen only when nothing complete is there.
@@ -345,22 +372,11 @@ impl App {
             return Vec::new();
         };
         let generation = live.store.generation();
-        let collected = !live.store.errors().is_empty()
-            || Section::ALL.iter().any(|s| live.store.count(*s) > 0);
-        if !finished && !collected {
-            return Vec::new(); // a run that has read nothing yet has nothing to show
-        }
         if !finished {
-            let wait = REBUILD_EVERY.max(live.rebuild_cost * REBUILD_COST_FACTOR);
             let due = live
                 .last_index
-                .is_none_or(|t| now.saturating_duration_since(t) >= wait);
-            if !live.running
-                || !live.progressive()
-                || live.requested.is_some()
-                || live.shown_generation == Some(generation)
-                || !due
-            {
+                .is_none_or(|t| now.saturating_duration_since(t) >= live.index_wait());
+            if !live.partial_to_index() || !due {
                 return Vec::new();
             }
         }
@@ -368,18 +384,13 @@ impl App {
         live.requested = Some((generation, collecting));
         live.last_index = Some(now);
         let doc = live.store.collected();
-        let ticket = self.ticket(JobKind::Index, generation.to_string());
-        vec![Effect::Run(Job {
-            ticket,
-            engine: self.engine_ref(),
-            spec: JobSpec::Index {
-                doc,
-                collecting,
-                generation,
-                theme: self.theme.kind,
-            },
-            world: None,
-        })]
+        let spec = JobSpec::Index {
+            doc,
+            collecting,
+            generation,
+            theme: self.theme.kind,
+        };
+        vec![self.job(JobKind::Index, generation.to_string(), spec, None)]
     }
 
     pub(crate) fn on_indexed(&mut self, indexed: Box<Indexed>) {

@@ -1,6 +1,5 @@
 //! Drawing: one function over `&App`. Each pane reads the state it shows and never changes it.
 
-pub mod escalations;
 pub mod explain;
 pub mod header;
 pub mod help;
@@ -39,7 +38,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Permissions => permissions::draw(frame, app, r),
             View::Matrix => matrix::draw(frame, app, r),
             View::WhoCan => who_can::draw(frame, app, r),
-            View::Escalations => escalations::draw(frame, app, r),
+            View::Escalations => app.escalations.draw(
+                frame,
+                r,
+                &main_ctx(app),
+                app.whatif.escalations_before.as_deref(),
+            ),
         }
     }
     if let Some(r) = areas.explain {
@@ -62,6 +66,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(form) = &app.whatif.form {
         whatif::draw_form(frame, app, form);
+    }
+}
+
+/// What the view in the main pane needs from around it to draw itself.
+fn main_ctx(app: &App) -> crate::tui::view::Ctx<'_> {
+    crate::tui::view::Ctx {
+        theme: &app.theme,
+        focused: app.focus == Focus::Main,
+        hypothetical: app.whatif.world.is_some(),
+        block: Box::new(|title| block(app, Focus::Main, title)),
     }
 }
 

@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use crate::catalog;
 use crate::eval::Engine;
@@ -14,6 +16,7 @@ use crate::model::Scope;
 use crate::query::{self, Finding, Matrix, WhoCan};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
+use crate::tui::view::escalations;
 use crate::tui::whatif::world::{World, WorldRef};
 use crate::whatif::{Scenario, WhatIfError};
 
@@ -47,7 +50,11 @@ pub enum JobSpec {
         scope: Scope,
         operation: String,
     },
-    Escalations,
+    /// The escalations at these vaults (positions in the snapshot): computed on a thread of its own, vault
+    /// by vault, with progress, stopping when cancelled.
+    Escalations {
+        vaults: Vec<usize>,
+    },
     WhatIf {
         scenario: Scenario,
         generation: u64,
@@ -70,6 +77,8 @@ pub enum JobSpec {
 pub struct Job {
     pub ticket: u64,
     pub spec: JobSpec,
+    /// Set when the app no longer wants the answer: long jobs stop at their next step.
+    pub cancel: Cancel,
     /// The real world the job is answered in: the engine the app was on when it asked.
     pub engine: EngineRef,
     /// The hypothetical world to answer in (the real one when `None`). Matrix and who-can answers in a
@@ -82,12 +91,32 @@ impl Job {
         match self.spec {
             JobSpec::Matrix { .. } => JobKind::Matrix,
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
-            JobSpec::Escalations => JobKind::Escalations,
+            JobSpec::Escalations { .. } => JobKind::Escalations,
             JobSpec::Filter { .. } => JobKind::Filter,
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
             JobSpec::Index { .. } => JobKind::Index,
         }
+    }
+}
+
+/// A job's cancel flag, shared by the app and the thread running it. Equal when it is the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -112,6 +141,8 @@ pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<WhoCan, String>),
     Escalations(Vec<Finding>),
+    /// The job was cancelled before it finished.
+    Cancelled,
     Indexed(Box<crate::tui::live::Indexed>),
     Filter {
         query: String,
@@ -139,16 +170,35 @@ pub struct JobResult {
 
 /// Runs a job in its real world, or in the hypothetical world it carries.
 pub fn compute(job: &Job) -> JobResult {
+    compute_with(job, &mut |_, _| {})
+}
+
+/// [`compute`], telling `progress(done, total)` how far a long job is.
+pub fn compute_with(job: &Job, progress: &mut dyn FnMut(usize, usize)) -> JobResult {
     let engine = &*job.engine.0;
+    let cancel = &job.cancel;
     let output = match (&job.world, &job.spec) {
-        (Some(world), JobSpec::Matrix { .. } | JobSpec::WhoCan { .. } | JobSpec::Escalations) => {
-            Output::Compared {
-                after: Box::new(answer(world.engine(), &job.spec)),
-                before: Box::new(answer(engine, &job.spec)),
+        (
+            Some(world),
+            JobSpec::Matrix { .. } | JobSpec::WhoCan { .. } | JobSpec::Escalations { .. },
+        ) => {
+            // Two answers, one after the other: progress counts both.
+            let after = answer(world.engine(), &job.spec, cancel, &mut |d, t| {
+                progress(d, 2 * t)
+            });
+            let before = answer(engine, &job.spec, cancel, &mut |d, t| {
+                progress(t + d, 2 * t)
+            });
+            match (after, before) {
+                (Output::Cancelled, _) | (_, Output::Cancelled) => Output::Cancelled,
+                (after, before) => Output::Compared {
+                    after: Box::new(after),
+                    before: Box::new(before),
+                },
             }
         }
-        (Some(world), _) => answer(world.engine(), &job.spec),
-        (None, _) => answer(engine, &job.spec),
+        (Some(world), _) => answer(world.engine(), &job.spec, cancel, progress),
+        (None, _) => answer(engine, &job.spec, cancel, progress),
     };
     JobResult {
         ticket: job.ticket,
@@ -157,7 +207,12 @@ pub fn compute(job: &Job) -> JobResult {
     }
 }
 
-fn answer(engine: &Engine, spec: &JobSpec) -> Output {
+fn answer(
+    engine: &Engine,
+    spec: &JobSpec,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Output {
     match spec {
         JobSpec::Matrix { vault } => {
             Output::Matrix(query::matrix_for_vault(engine, vault).map_err(|e| e.to_string()))
@@ -167,7 +222,8 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
                 .and_then(|a| query::who_can(engine, scope, &a))
                 .map_err(|e| e.to_string()),
         ),
-        JobSpec::Escalations => Output::Escalations(query::escalations(engine, None)),
+        JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)
+            .map_or(Output::Cancelled, Output::Escalations),
         JobSpec::Index {
             doc,
             collecting,
@@ -204,8 +260,43 @@ fn answer(engine: &Engine, spec: &JobSpec) -> Output {
     }
 }
 
+/// How often a long job reports its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Runs a long job on a thread of its own, so that it holds up no other view, reporting its progress at
+/// most every [`PROGRESS_EVERY`]. A cancelled job sends nothing.
+fn run_alone(job: Job, results: Sender<Msg>) {
+    let inline = (job.clone(), results.clone());
+    let spawned = std::thread::Builder::new()
+        .name("kvaccess-long-job".into())
+        .spawn(move || {
+            let mut last = Instant::now();
+            let (kind, ticket) = (job.kind(), job.ticket);
+            let tx = results.clone();
+            let result = compute_with(&job, &mut |done, total| {
+                if last.elapsed() >= PROGRESS_EVERY {
+                    last = Instant::now();
+                    let _ = tx.send(Msg::Progress {
+                        kind,
+                        ticket,
+                        done,
+                        total,
+                    });
+                }
+            });
+            if !matches!(result.output, Output::Cancelled) {
+                let _ = results.send(Msg::Done(result));
+            }
+        });
+    if spawned.is_err() {
+        // No thread to spare: answer here, holding up the other views rather than never answering.
+        let (job, results) = inline;
+        let _ = results.send(Msg::Done(compute(&job)));
+    }
+}
+
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
-/// app hangs up.
+/// app hangs up. Escalations, which can take long, each run on a thread of their own.
 pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -219,6 +310,13 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             }
         }
         for job in newest {
+            if job.cancel.is_cancelled() {
+                continue;
+            }
+            if job.kind() == JobKind::Escalations {
+                run_alone(job, results.clone());
+                continue;
+            }
             if results.send(Msg::Done(compute(&job))).is_err() {
                 return;
             }

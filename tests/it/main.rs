@@ -27,6 +27,7 @@ mod suggestions;
 mod support;
 mod tmux;
 mod tui;
+mod tui_escalations;
 mod tui_live;
 mod tui_live_pty;
 mod tui_pty;

@@ -526,3 +526,24 @@ fn a_refresh_rebuilds_the_what_if_world_over_the_new_data() {
     let s = h.screen(160, 48);
     assert!(s.contains("what-if: 1 change"), "{s}");
 }
+
+/// The loop sleeps until something arrives; data the throttle holds back tells it when to wake instead of
+/// the loop polling.
+#[test]
+fn held_back_data_tells_the_loop_when_to_wake() {
+    let mut h = empty_session();
+    let start = h.now;
+    h.update(section(Section::Subscriptions));
+    assert_eq!(h.with_app(|app| app.wake_at()), None, "shown at once");
+    h.update(section(Section::Vaults));
+    assert_eq!(
+        h.with_app(|app| app.wake_at()),
+        Some(start + kvaccess::tui::live::REBUILD_EVERY),
+        "held back until the throttle allows"
+    );
+    h.advance(kvaccess::tui::live::REBUILD_EVERY);
+    assert_eq!(h.switches, 2);
+    assert_eq!(h.with_app(|app| app.wake_at()), None, "nothing held back");
+    h.update(finished());
+    assert_eq!(h.with_app(|app| app.wake_at()), None);
+}

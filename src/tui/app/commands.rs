@@ -332,11 +332,9 @@ impl App {
                         .map(|f| f.principal.id.clone()),
                 }
             }
-            (Focus::Main, View::Escalations) => self
-                .escalations
-                .ready()?
-                .get(self.esc_cursor.selected)
-                .map(|f| f.principal.id.clone()),
+            (Focus::Main, View::Escalations) => {
+                self.escalations.selected().map(|f| f.principal.id.clone())
+            }
         }
     }
 

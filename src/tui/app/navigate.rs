@@ -2,10 +2,11 @@
 
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::{App, Focus, Load, Overlay, PromptKind, View, WhoRow};
+use super::{App, Focus, Overlay, PromptKind, View, WhoRow};
 use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
+use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
@@ -46,7 +47,14 @@ impl App {
                 self.set_view(v);
             }
             Action::ViewWhoCan => self.open_who_can(),
-            Action::ViewEscalations => self.set_view(View::Escalations),
+            Action::ViewEscalations => {
+                if self.escalations.is_cancelled() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::Escalations);
+                    self.escalations = Default::default();
+                }
+                self.set_view(View::Escalations);
+            }
             Action::Zoom => self.zoom = !self.zoom,
             Action::From => self.open_prompt(PromptKind::From, self.origin_text()),
             Action::Export => {
@@ -84,6 +92,8 @@ impl App {
     fn back(&mut self) {
         if self.overlay.is_some() {
             self.overlay = None;
+        } else if self.view == View::Escalations && self.escalations.cancel() {
+            self.cancel_job(JobKind::Escalations);
         } else if self.zoom {
             self.zoom = false;
         } else if !self.principals.query.is_empty() || self.filter_pending() {
@@ -146,10 +156,7 @@ impl App {
                 let n = self.who_rows().len();
                 self.who_cursor.move_by(delta, n);
             }
-            View::Escalations => {
-                let n = self.escalations.ready().map_or(0, Vec::len);
-                self.esc_cursor.move_by(delta, n);
-            }
+            View::Escalations => self.escalations.move_by(delta),
         }
     }
 
@@ -240,12 +247,7 @@ impl App {
     }
 
     fn jump_to_finding(&mut self) {
-        let Some(f) = self
-            .escalations
-            .ready()
-            .and_then(|f| f.get(self.esc_cursor.selected))
-            .cloned()
-        else {
+        let Some(f) = self.escalations.selected().cloned() else {
             return;
         };
         self.principals.select_id(&f.principal.id);
@@ -318,6 +320,7 @@ impl App {
                     self.principals.cursor.set(i, n);
                 }
             }
+            Focus::Main if self.view == View::Escalations => self.escalations.click(row),
             Focus::Main => {
                 let who_rows = self.who_rows().len();
                 let (cursor, n, skip) = match self.view {
@@ -328,11 +331,7 @@ impl App {
                         2,
                     ),
                     View::WhoCan => (&mut self.who_cursor, who_rows, 1),
-                    View::Escalations => (
-                        &mut self.esc_cursor,
-                        self.escalations.ready().map_or(0, Vec::len),
-                        1,
-                    ),
+                    View::Escalations => return,
                 };
                 let Some(i) = (cursor.offset + row).checked_sub(skip) else {
                     return;
@@ -346,11 +345,5 @@ impl App {
             }
             Focus::Explain => {}
         }
-    }
-}
-
-impl<T> Load<T> {
-    pub fn is_loading(&self) -> bool {
-        matches!(self, Self::Loading(_))
     }
 }

@@ -116,7 +116,7 @@ impl App {
         self.perms.principal.clear();
         self.matrix = Load::Idle;
         self.who = Load::Idle;
-        self.escalations = Load::Idle;
+        self.escalations = Default::default();
         self.pending.clear();
         self.explain_key.clear();
         self.policy_vaults = policy_vaults;

@@ -9,7 +9,8 @@ use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, TableLine, operations};
-use crate::tui::worker::{Job, JobKind, JobSpec};
+use crate::tui::view::escalations;
+use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
@@ -70,17 +71,12 @@ impl App {
                 Some(vault) => {
                     let what = vault.key().to_string() + &in_world;
                     if self.pending_for(JobKind::Matrix) != Some(what.as_str()) {
-                        let ticket = self.ticket(JobKind::Matrix, what);
                         self.matrix = Load::Loading(format!(
                             "evaluating every principal on {}",
                             crate::sanitize::clean(vault.name())
                         ));
-                        out.push(Effect::Run(Job {
-                            ticket,
-                            engine: self.engine_ref(),
-                            spec: JobSpec::Matrix { vault },
-                            world,
-                        }));
+                        let spec = JobSpec::Matrix { vault };
+                        out.push(self.job(JobKind::Matrix, what, spec, world));
                     }
                 }
                 None => {
@@ -92,29 +88,23 @@ impl App {
             View::WhoCan => {
                 let what = format!("{}|{}{in_world}", scope.key(), self.who_op);
                 if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
-                    let ticket = self.ticket(JobKind::WhoCan, what);
                     self.who = Load::Loading(format!("finding who can {}", self.who_op));
-                    out.push(Effect::Run(Job {
-                        ticket,
-                        engine: self.engine_ref(),
-                        spec: JobSpec::WhoCan {
-                            scope,
-                            operation: self.who_op.clone(),
-                        },
-                        world,
-                    }));
+                    let spec = JobSpec::WhoCan {
+                        scope,
+                        operation: self.who_op.clone(),
+                    };
+                    out.push(self.job(JobKind::WhoCan, what, spec, world));
                 }
             }
             View::Escalations => {
-                if self.pending_for(JobKind::Escalations) != Some(in_world.as_str()) {
-                    let ticket = self.ticket(JobKind::Escalations, in_world.clone());
-                    self.escalations = Load::Loading("looking for self-escalation paths".into());
-                    out.push(Effect::Run(Job {
-                        ticket,
-                        engine: self.engine_ref(),
-                        spec: JobSpec::Escalations,
-                        world,
-                    }));
+                // The answer follows the selected scope. A cancelled job stays pending, so it is not asked
+                // for again until the scope changes or the user presses the view's key.
+                let what = format!("{}{in_world}", scope.key());
+                if self.pending_for(JobKind::Escalations) != Some(what.as_str()) {
+                    self.escalations.asked(&self.scope_label());
+                    let vaults = escalations::vaults_under(&self.scopes, &self.engine, &scope);
+                    let spec = JobSpec::Escalations { vaults };
+                    out.push(self.job(JobKind::Escalations, what, spec, world));
                 }
             }
             View::Permissions => {}
@@ -141,7 +131,7 @@ impl App {
             sel(&self.matrix_cursor),
             self.matrix_col,
             sel(&self.who_cursor),
-            sel(&self.esc_cursor),
+            sel(&self.escalations.cursor),
             self.origin,
             self.pending
                 .values()
@@ -248,8 +238,7 @@ impl App {
             }
             View::Escalations => self
                 .escalations
-                .ready()
-                .and_then(|f| f.get(self.esc_cursor.selected))
+                .selected()
                 .map_or_else(|| Doc::new("Escalations"), |f| explain::finding(engine, f)),
         }
     }
@@ -337,7 +326,6 @@ impl App {
         self.matrix_cursor.keep_visible(h, n);
         let n = self.who_rows().len();
         self.who_cursor.keep_visible(h, n);
-        let n = self.escalations.ready().map_or(0, Vec::len);
-        self.esc_cursor.keep_visible(h, n);
+        self.escalations.keep_visible(h);
     }
 }

@@ -1,30 +1,30 @@
 //! The background side of a live session: a tokio runtime (with its own worker threads) running the
-//! fetcher, and the channels the loop drains each tick. Cancelling aborts the task at its next await, so a
+//! fetcher, whose news reaches the loop's one channel as it happens. Cancelling aborts the task at its next await, so a
 //! cancelled run saves nothing; a finished run is saved to the per-tenant cache (atomically, mode 0600) only
 //! when something could be read, so a failed run never replaces a good cached snapshot.
 
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
-use tokio::sync::mpsc::{UnboundedReceiver, error::TryRecvError};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::LiveEvent;
+use super::run::live_msg;
 use crate::fetch::{Completeness, FetchRequest, FetchStats, FetchUpdate, Fetcher, cache};
+use crate::tui::action::Msg;
+
+/// How often a run's counters (requests, throttling) are sent while it goes on.
+const STATS_EVERY: Duration = Duration::from_millis(250);
 
 pub struct Feed {
     runtime: Option<tokio::runtime::Runtime>,
     /// The fetcher, or why none could be set up (credentials missing, a bad cloud file).
     fetcher: Result<Arc<Fetcher>, String>,
     request: FetchRequest,
-    task: Option<tokio::task::JoinHandle<()>>,
-    updates: Option<UnboundedReceiver<FetchUpdate>>,
-    /// Whether the current run has said how it ended (finished or failed).
-    ended: bool,
-    saved_tx: mpsc::Sender<Result<String, String>>,
-    saved_rx: mpsc::Receiver<Result<String, String>>,
-    /// The fetcher's counters when the current run began (they add up over runs).
-    base: FetchStats,
+    /// The current run and the task forwarding its news.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Feed {
@@ -40,40 +40,33 @@ impl Feed {
             Ok((f, r)) => (Ok(Arc::new(f)), r),
             Err(e) => (Err(e), FetchRequest::default()),
         };
-        let (saved_tx, saved_rx) = mpsc::channel();
         Ok(Self {
             runtime: Some(runtime),
             fetcher,
             request,
-            task: None,
-            updates: None,
-            ended: true,
-            saved_tx,
-            saved_rx,
-            base: FetchStats::default(),
+            tasks: Vec::new(),
         })
     }
 
-    /// Starts a run (the app has checked none is going). A fetcher that could not be set up ends the run
-    /// at once with its reason.
-    pub fn start(&mut self) -> Vec<LiveEvent> {
+    /// Starts a run (the app has checked none is going); its news reaches the loop on `out` as it happens.
+    /// A fetcher that could not be set up ends the run at once with its reason.
+    pub fn start(&mut self, out: &mpsc::Sender<Msg>) -> Vec<LiveEvent> {
         self.cancel();
-        let mut out = vec![LiveEvent::Begun];
+        let mut events = vec![LiveEvent::Begun];
         let (fetcher, runtime) = match (&self.fetcher, &self.runtime) {
             (Ok(f), Some(rt)) => (f.clone(), rt),
             (Err(e), _) => {
-                out.push(LiveEvent::Update(FetchUpdate::Failed(e.clone())));
-                return out;
+                events.push(LiveEvent::Update(FetchUpdate::Failed(e.clone())));
+                return events;
             }
-            (_, None) => return out,
+            (_, None) => return events,
         };
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (saved_tx, saved_rx) = tokio::sync::oneshot::channel();
         let request = self.request.clone();
-        let saved = self.saved_tx.clone();
-        self.base = fetcher.stats();
-        self.ended = false;
-        self.updates = Some(rx);
-        self.task = Some(runtime.spawn(async move {
+        let base = fetcher.stats();
+        let counters = fetcher.clone();
+        self.tasks.push(runtime.spawn(async move {
             let cloud = fetcher.cloud().cloud;
             let Ok(outcome) = fetcher.run(&request, tx).await else {
                 return; // the run reported its failure; nothing is saved
@@ -88,54 +81,19 @@ impl Feed {
                     None => Err("the tenant id is unknown".to_string()),
                 }
             };
-            let _ = saved.send(result);
+            let _ = saved_tx.send(result);
         }));
-        out
-    }
-
-    /// Everything that arrived since the last call, then the run's counters while it goes on.
-    pub fn drain(&mut self) -> Vec<LiveEvent> {
-        let mut out = Vec::new();
-        if let Some(rx) = self.updates.as_mut() {
-            loop {
-                match rx.try_recv() {
-                    Ok(u) => {
-                        if matches!(u, FetchUpdate::Finished(_) | FetchUpdate::Failed(_)) {
-                            self.ended = true;
-                        }
-                        out.push(LiveEvent::Update(u));
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.updates = None;
-                        if !self.ended {
-                            // the task stopped without saying why (it panicked)
-                            self.ended = true;
-                            out.push(LiveEvent::Update(FetchUpdate::Failed(
-                                "the fetch stopped unexpectedly".into(),
-                            )));
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        if !self.ended
-            && let Ok(f) = &self.fetcher
-        {
-            out.push(LiveEvent::Stats(since(self.base, f.stats())));
-        }
-        out.extend(self.saved_rx.try_iter().map(LiveEvent::Saved));
-        out
+        // The run is a task of its own, so that its panic still closes the update channel and is reported.
+        self.tasks
+            .push(runtime.spawn(forward(rx, saved_rx, out.clone(), counters, base)));
+        events
     }
 
     /// Stops the run in progress, if any: nothing of it is saved.
     pub fn cancel(&mut self) {
-        if let Some(task) = self.task.take() {
+        for task in self.tasks.drain(..) {
             task.abort();
         }
-        self.updates = None;
-        self.ended = true;
     }
 }
 
@@ -145,6 +103,44 @@ impl Drop for Feed {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+/// Sends a run's updates to the loop as they arrive and its counters every [`STATS_EVERY`] until it ends,
+/// then where it was cached. A run that stops without saying how it ended (it panicked) is reported failed.
+async fn forward(
+    mut updates: UnboundedReceiver<FetchUpdate>,
+    saved: tokio::sync::oneshot::Receiver<Result<String, String>>,
+    out: mpsc::Sender<Msg>,
+    fetcher: Arc<Fetcher>,
+    base: FetchStats,
+) {
+    let send = |event| out.send(live_msg(event)).is_ok();
+    let mut ticker = tokio::time::interval(STATS_EVERY);
+    loop {
+        tokio::select! {
+            biased;
+            u = updates.recv() => {
+                let u = u.unwrap_or_else(|| {
+                    FetchUpdate::Failed("the fetch stopped unexpectedly".into())
+                });
+                let ended = matches!(u, FetchUpdate::Finished(_) | FetchUpdate::Failed(_));
+                if !send(LiveEvent::Update(u)) {
+                    return;
+                }
+                if ended {
+                    break;
+                }
+            }
+            _ = ticker.tick() => {
+                if !send(LiveEvent::Stats(since(base, fetcher.stats()))) {
+                    return;
+                }
+            }
+        }
+    }
+    if let Ok(r) = saved.await {
+        send(LiveEvent::Saved(r));
     }
 }
 

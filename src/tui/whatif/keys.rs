@@ -12,7 +12,7 @@ use super::form::{Form, Step};
 use super::{PathFor, Status};
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::App;
-use crate::tui::worker::{Job, JobKind, JobSpec};
+use crate::tui::worker::{JobKind, JobSpec};
 
 /// The file a change list is saved to unless the user names another.
 pub const DEFAULT_FILE: &str = "whatif.json";
@@ -236,14 +236,9 @@ impl App {
 
     /// Reads a change list on the worker thread; it replaces the current one when it parses.
     pub fn load_scenario(&mut self, path: &str) -> Vec<Effect> {
-        let ticket = self.ticket(JobKind::LoadScenario, path.to_string());
         self.whatif.message = Some(format!("loading {}…", crate::sanitize::clean(path)));
-        vec![Effect::Run(Job {
-            ticket,
-            engine: self.engine_ref(),
-            spec: JobSpec::LoadScenario { path: path.into() },
-            world: None,
-        })]
+        let spec = JobSpec::LoadScenario { path: path.into() };
+        vec![self.job(JobKind::LoadScenario, path.to_string(), spec, None)]
     }
 
     /// Asks the worker for the world of the current list when it changed.
@@ -252,17 +247,12 @@ impl App {
             return Vec::new();
         }
         let generation = self.whatif.generation;
-        let ticket = self.ticket(JobKind::WhatIf, generation.to_string());
         self.whatif.status = Status::Computing;
-        vec![Effect::Run(Job {
-            ticket,
-            engine: self.engine_ref(),
-            spec: JobSpec::WhatIf {
-                scenario: self.whatif.scenario.clone(),
-                generation,
-            },
-            world: None,
-        })]
+        let spec = JobSpec::WhatIf {
+            scenario: self.whatif.scenario.clone(),
+            generation,
+        };
+        vec![self.job(JobKind::WhatIf, generation.to_string(), spec, None)]
     }
 }
 

@@ -1,0 +1,69 @@
+//! The explorer's views, one module each: what a view shows (its answer), where its cursor is, what its
+//! keys do, how it draws and what it exports. The app routes keys and answers to the view on screen and
+//! asks the view for its table; a view knows nothing of the app.
+
+pub mod escalations;
+
+use ratatui::text::Span;
+use ratatui::widgets::Block;
+
+use crate::tui::app::Load;
+use crate::tui::theme::Theme;
+
+/// What a view needs from around it to draw itself.
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    /// The view's pane has the keys: its selected row is drawn strong.
+    pub focused: bool,
+    /// A what-if world is on screen: rows carry gained / lost marks.
+    pub hypothetical: bool,
+    /// The pane's frame, given the view's title.
+    pub block: Box<dyn Fn(Vec<Span<'static>>) -> Block<'static> + 'a>,
+}
+
+/// The table an export writes: column names and rows of cells, the common shape of every view.
+pub struct Table {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A job's progress, as a view shows it while it waits: "312 of 2 000 vaults".
+pub fn progress(what: &str, done: usize, total: usize, unit: &str) -> String {
+    format!("{what}: {} of {} {unit}", thousands(done), thousands(total))
+}
+
+/// `2000` as `2 000`: counts the eye takes in at once.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl<T> Load<T> {
+    /// Whether a background answer is being computed.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Self::Loading(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::thousands(7), "7");
+        assert_eq!(super::thousands(312), "312");
+        assert_eq!(super::thousands(2000), "2 000");
+        assert_eq!(super::thousands(1_234_567), "1 234 567");
+        assert_eq!(
+            super::progress("looking", 312, 2000, "vaults"),
+            "looking: 312 of 2 000 vaults"
+        );
+    }
+}
