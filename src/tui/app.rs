@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::eval::{Engine, Origin};
-use crate::query::{Finding, Matrix, WhoCan};
+use crate::query::{Finding, WhoCan};
 use crate::tui::action::{Effect, Msg};
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::Doc;
@@ -25,7 +25,8 @@ use crate::tui::permissions::PermTable;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
-use crate::tui::view::escalations::Escalations;
+use crate::tui::view::escalations::EscalationsView;
+use crate::tui::view::matrix::MatrixView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
 pub use rebase::Derived;
@@ -147,13 +148,11 @@ pub struct App {
     pub perms: PermTable,
     /// Line of `perms.lines` (always an operation line when there is one).
     pub perm_cursor: Cursor,
-    pub matrix: Load<Matrix>,
-    pub matrix_cursor: Cursor,
-    pub matrix_col: usize,
+    pub matrix: MatrixView,
     pub who: Load<WhoCan>,
     pub who_op: String,
     pub who_cursor: Cursor,
-    pub escalations: Escalations,
+    pub escalations: EscalationsView,
     pub explain: Doc,
     pub explain_scroll: usize,
     explain_key: String,
@@ -220,13 +219,11 @@ impl App {
             filter: Input::default(),
             perms,
             perm_cursor: Cursor::default(),
-            matrix: Load::Idle,
-            matrix_cursor: Cursor::default(),
-            matrix_col: 0,
+            matrix: MatrixView::default(),
             who: Load::Idle,
             who_op: "secrets/get".into(),
             who_cursor: Cursor::default(),
-            escalations: Escalations::default(),
+            escalations: EscalationsView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_key: String::new(),
@@ -345,13 +342,7 @@ impl App {
                 self.pending.remove(&JobKind::LoadScenario);
                 self.whatif.on_loaded(&path, result);
             }
-            Output::Matrix(r) => {
-                self.matrix = match r {
-                    Ok(m) => Load::Ready(m),
-                    Err(e) => Load::Failed(e),
-                };
-                self.matrix_cursor = Cursor::default();
-            }
+            Output::Matrix(r) => self.matrix.on_answer(r),
             Output::WhoCan(r) => {
                 self.who = match r {
                     Ok(w) => Load::Ready(w),

@@ -191,32 +191,7 @@ fn table(app: &App) -> Result<Table, String> {
                 })
                 .collect(),
         }),
-        View::Matrix => {
-            let m = app.matrix.ready().ok_or("the matrix is not ready yet")?;
-            let mut columns = vec![s("principal"), s("id"), s("viaApp")];
-            columns.extend(m.columns.iter().map(|c| c.to_string()));
-            Ok(Table {
-                title: format!("Matrix of {}", m.subject),
-                columns,
-                rows: m
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        let mut row = vec![
-                            r.label.clone(),
-                            r.id.clone(),
-                            r.via_app.clone().unwrap_or_default(),
-                        ];
-                        row.extend(
-                            r.cells
-                                .iter()
-                                .map(|c| format!("{} ({}/{})", c.summary(), c.allowed, c.total)),
-                        );
-                        row
-                    })
-                    .collect(),
-            })
-        }
+        View::Matrix => app.matrix.table(),
         View::WhoCan => {
             let w = app.who.ready().ok_or("the who-can list is not ready yet")?;
             let mut rows: Vec<Vec<String>> = w

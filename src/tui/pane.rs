@@ -4,7 +4,6 @@ pub mod explain;
 pub mod header;
 pub mod help;
 pub mod log;
-pub mod matrix;
 pub mod palette;
 pub mod permissions;
 pub mod principals;
@@ -36,7 +35,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = areas.main {
         match app.view {
             View::Permissions => permissions::draw(frame, app, r),
-            View::Matrix => matrix::draw(frame, app, r),
+            View::Matrix => app.matrix.draw(
+                frame,
+                r,
+                &main_ctx(app),
+                app.scopes
+                    .selected_scope()
+                    .and_then(|s| s.vault())
+                    .map(|v| crate::sanitize::clean(v.name()).into_owned()),
+                app.whatif.matrix_before.as_ref(),
+            ),
             View::WhoCan => who_can::draw(frame, app, r),
             View::Escalations => app.escalations.draw(
                 frame,

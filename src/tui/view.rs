@@ -3,6 +3,7 @@
 //! asks the view for its table; a view knows nothing of the app.
 
 pub mod escalations;
+pub mod matrix;
 
 use ratatui::text::Span;
 use ratatui::widgets::Block;

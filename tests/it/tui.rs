@@ -9,7 +9,7 @@ use kvaccess::eval::Request;
 use kvaccess::model::{GroupMembership, Principal, PrincipalKind, Snapshot};
 use kvaccess::snapshot;
 use kvaccess::tui::action::{Effect, Msg};
-use kvaccess::tui::app::{App, Focus, Load, View};
+use kvaccess::tui::app::{App, Focus, View};
 use kvaccess::tui::script::{press, render, screen, settle};
 use kvaccess::tui::theme::ThemeKind;
 use kvaccess::tui::worker::{self, Job, JobSpec};
@@ -81,7 +81,7 @@ fn permissions_pane_for_a_cell() {
 fn matrix_of_a_vault() {
     with_demo(|app| {
         press(app, ":goto kv-app-rbac<enter>m");
-        assert!(matches!(app.matrix, Load::Ready(_)));
+        assert!(app.matrix.ready().is_some());
         both_sizes(app, "matrix_kv_app_rbac");
         press(app, "m");
         assert_eq!(app.view, View::Permissions, "m toggles back");

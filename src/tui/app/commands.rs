@@ -317,11 +317,7 @@ impl App {
         match (self.focus, self.view) {
             (Focus::Scopes | Focus::Explain, _) | (Focus::Main, View::Permissions) => scope(),
             (Focus::Principals, _) => principal(),
-            (Focus::Main, View::Matrix) => self
-                .matrix
-                .ready()
-                .and_then(|m| m.rows.get(self.matrix_cursor.selected))
-                .map(|r| r.id.clone()),
+            (Focus::Main, View::Matrix) => self.matrix.selected().map(|r| r.id.clone()),
             (Focus::Main, View::WhoCan) => {
                 let w = self.who.ready()?;
                 match self.who_rows().get(self.who_cursor.selected)? {

@@ -148,10 +148,7 @@ impl App {
                     .unwrap_or(0);
                 self.perm_cursor.selected = line;
             }
-            View::Matrix => {
-                let n = self.matrix.ready().map_or(0, |m| m.rows.len());
-                self.matrix_cursor.move_by(delta, n);
-            }
+            View::Matrix => self.matrix.move_by(delta),
             View::WhoCan => {
                 let n = self.who_rows().len();
                 self.who_cursor.move_by(delta, n);
@@ -166,7 +163,7 @@ impl App {
             (Focus::Scopes, _) => {
                 self.scopes.collapse(h);
             }
-            (Focus::Main, View::Matrix) => self.matrix_col = self.matrix_col.saturating_sub(1),
+            (Focus::Main, View::Matrix) => self.matrix.left(),
             _ => self.set_focus(self.focus.next(-1)),
         }
     }
@@ -176,10 +173,7 @@ impl App {
             (Focus::Scopes, _) => {
                 self.scopes.expand();
             }
-            (Focus::Main, View::Matrix) => {
-                let cols = self.matrix.ready().map_or(0, |m| m.columns.len());
-                self.matrix_col = (self.matrix_col + 1).min(cols.saturating_sub(1));
-            }
+            (Focus::Main, View::Matrix) => self.matrix.right(),
             _ => self.set_focus(self.focus.next(1)),
         }
     }
@@ -205,11 +199,7 @@ impl App {
             Focus::Main => match self.view {
                 View::Permissions => self.set_focus(Focus::Explain),
                 View::Matrix => {
-                    let id = self
-                        .matrix
-                        .ready()
-                        .and_then(|m| m.rows.get(self.matrix_cursor.selected))
-                        .map(|r| r.id.clone());
+                    let id = self.matrix.selected().map(|r| r.id.clone());
                     if let Some(id) = id {
                         self.principals.select_id(&id);
                         self.view = View::Permissions;
@@ -321,17 +311,13 @@ impl App {
                 }
             }
             Focus::Main if self.view == View::Escalations => self.escalations.click(row),
+            Focus::Main if self.view == View::Matrix => self.matrix.click(row),
             Focus::Main => {
                 let who_rows = self.who_rows().len();
                 let (cursor, n, skip) = match self.view {
                     View::Permissions => (&mut self.perm_cursor, self.perms.lines.len(), 0),
-                    View::Matrix => (
-                        &mut self.matrix_cursor,
-                        self.matrix.ready().map_or(0, |m| m.rows.len()),
-                        2,
-                    ),
                     View::WhoCan => (&mut self.who_cursor, who_rows, 1),
-                    View::Escalations => return,
+                    View::Matrix | View::Escalations => return,
                 };
                 let Some(i) = (cursor.offset + row).checked_sub(skip) else {
                     return;

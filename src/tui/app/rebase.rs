@@ -114,7 +114,7 @@ impl App {
         // A different principal id forces the permissions table to be recomputed; the old lines stay so
         // the selected operation is found again.
         self.perms.principal.clear();
-        self.matrix = Load::Idle;
+        self.matrix = Default::default();
         self.who = Load::Idle;
         self.escalations = Default::default();
         self.pending.clear();

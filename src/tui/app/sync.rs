@@ -71,7 +71,7 @@ impl App {
                 Some(vault) => {
                     let what = vault.key().to_string() + &in_world;
                     if self.pending_for(JobKind::Matrix) != Some(what.as_str()) {
-                        self.matrix = Load::Loading(format!(
+                        self.matrix.loading(format!(
                             "evaluating every principal on {}",
                             crate::sanitize::clean(vault.name())
                         ));
@@ -81,7 +81,7 @@ impl App {
                 }
                 None => {
                     self.pending.remove(&JobKind::Matrix);
-                    self.matrix =
+                    self.matrix.answer =
                         Load::Failed("select a vault (or an item in one) to see its matrix".into());
                 }
             },
@@ -128,8 +128,8 @@ impl App {
                 .map(|p| p.id.clone())
                 .unwrap_or_default(),
             sel(&self.perm_cursor),
-            sel(&self.matrix_cursor),
-            self.matrix_col,
+            sel(&self.matrix.cursor),
+            self.matrix.col,
             sel(&self.who_cursor),
             sel(&self.escalations.cursor),
             self.origin,
@@ -201,10 +201,10 @@ impl App {
                 self.matrix.ready(),
                 self.scopes.selected_scope().and_then(|s| s.vault()),
             ) {
-                (Some(m), Some(v)) => m.rows.get(self.matrix_cursor.selected).map_or_else(
+                (Some(m), Some(v)) => m.rows.get(self.matrix.cursor.selected).map_or_else(
                     || Doc::new("No principal has access"),
                     |r| {
-                        let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix_col);
+                        let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix.col);
                         self.whatif_matrix_note(&mut d, r);
                         d
                     },
@@ -322,8 +322,7 @@ impl App {
                 c.offset -= 1;
             }
         }
-        let n = self.matrix.ready().map_or(0, |m| m.rows.len());
-        self.matrix_cursor.keep_visible(h, n);
+        self.matrix.keep_visible(h);
         let n = self.who_rows().len();
         self.who_cursor.keep_visible(h, n);
         self.escalations.keep_visible(h);

@@ -27,7 +27,7 @@ use crate::tui::worker::Cancel;
 const LOOKING: &str = "looking for self-escalation paths";
 
 #[derive(Debug, Default)]
-pub struct Escalations {
+pub struct EscalationsView {
     pub answer: Load<Vec<Finding>>,
     pub cursor: Cursor,
     /// The selected scope's name, for the progress line.
@@ -36,7 +36,7 @@ pub struct Escalations {
     cancelled: bool,
 }
 
-impl Escalations {
+impl EscalationsView {
     pub fn ready(&self) -> Option<&Vec<Finding>> {
         self.answer.ready()
     }

@@ -12,7 +12,7 @@ impl App {
         if self.whatif.world.is_none() {
             return;
         }
-        let col = self.matrix_col;
+        let col = self.matrix.col;
         let Some(after) = row.cells.get(col) else {
             return;
         };
