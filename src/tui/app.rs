@@ -14,7 +14,6 @@ use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::eval::{Engine, Origin};
-use crate::query::{Finding, WhoCan};
 use crate::tui::action::{Effect, Msg};
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::Doc;
@@ -27,6 +26,7 @@ use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
+use crate::tui::view::who_can::WhoCanView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
 pub use rebase::Derived;
@@ -123,13 +123,6 @@ impl Options {
     }
 }
 
-/// Selected rows in the who-can view: identities first, then those who can grant themselves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WhoRow {
-    Entry(usize),
-    Escalation(usize),
-}
-
 pub struct App {
     /// The real world (a live refresh replaces it; the what-if world is in `whatif`).
     pub engine: Arc<Engine>,
@@ -149,9 +142,7 @@ pub struct App {
     /// Line of `perms.lines` (always an operation line when there is one).
     pub perm_cursor: Cursor,
     pub matrix: MatrixView,
-    pub who: Load<WhoCan>,
-    pub who_op: String,
-    pub who_cursor: Cursor,
+    pub who: WhoCanView,
     pub escalations: EscalationsView,
     pub explain: Doc,
     pub explain_scroll: usize,
@@ -220,9 +211,7 @@ impl App {
             perms,
             perm_cursor: Cursor::default(),
             matrix: MatrixView::default(),
-            who: Load::Idle,
-            who_op: "secrets/get".into(),
-            who_cursor: Cursor::default(),
+            who: WhoCanView::default(),
             escalations: EscalationsView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
@@ -343,13 +332,7 @@ impl App {
                 self.whatif.on_loaded(&path, result);
             }
             Output::Matrix(r) => self.matrix.on_answer(r),
-            Output::WhoCan(r) => {
-                self.who = match r {
-                    Ok(w) => Load::Ready(w),
-                    Err(e) => Load::Failed(e),
-                };
-                self.who_cursor = Cursor::default();
-            }
+            Output::WhoCan(r) => self.who.on_answer(r),
             Output::Escalations(f) => self.escalations.on_answer(f),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
@@ -433,28 +416,6 @@ impl App {
 
     fn pending_for(&self, kind: JobKind) -> Option<&str> {
         self.pending.get(&kind).map(|p| p.1.as_str())
-    }
-
-    /// Who-can rows in display order. Self-grant findings are kept only when they would give this very
-    /// operation: a template deployment reads secrets, so it is no path to `keys/sign`.
-    pub fn who_rows(&self) -> Vec<WhoRow> {
-        self.who.ready().map_or_else(Vec::new, |w| {
-            let relevant = |f: &Finding| {
-                f.lacks.contains(&w.operation.as_str())
-                    && (f.technique != crate::query::Technique::TemplateDeployment
-                        || w.operation == "secrets/get")
-            };
-            (0..w.principals.len())
-                .map(WhoRow::Entry)
-                .chain(
-                    w.can_grant_themselves
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| relevant(f))
-                        .map(|(i, _)| WhoRow::Escalation(i)),
-                )
-                .collect()
-        })
     }
 
     /// The selected scope as the tree names it (a subscription's display name, not its GUID).

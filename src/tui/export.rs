@@ -192,40 +192,7 @@ fn table(app: &App) -> Result<Table, String> {
                 .collect(),
         }),
         View::Matrix => app.matrix.table(),
-        View::WhoCan => {
-            let w = app.who.ready().ok_or("the who-can list is not ready yet")?;
-            let mut rows: Vec<Vec<String>> = w
-                .principals
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.display_name.clone(),
-                        e.id.clone(),
-                        e.kind.as_str().to_string(),
-                        e.decision.as_str().to_string(),
-                        crate::tui::pane::who_can::via_text(app.world(), e),
-                    ]
-                })
-                .collect();
-            let findings = app.who_rows().into_iter().filter_map(|r| match r {
-                crate::tui::app::WhoRow::Escalation(i) => w.can_grant_themselves.get(i),
-                crate::tui::app::WhoRow::Entry(_) => None,
-            });
-            rows.extend(findings.map(|f| {
-                vec![
-                    f.principal.display_name.clone(),
-                    f.principal.id.clone(),
-                    f.principal.kind.as_str().to_string(),
-                    "canGrantItself".into(),
-                    f.technique.describe().to_string(),
-                ]
-            }));
-            Ok(Table {
-                title: format!("Who can {} at {}", w.operation, w.scope),
-                columns: vec![s("principal"), s("id"), s("type"), s("decision"), s("via")],
-                rows,
-            })
-        }
+        View::WhoCan => app.who.table(app.world()),
         View::Escalations => app.escalations.table(),
     }
 }

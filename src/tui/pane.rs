@@ -10,7 +10,10 @@ pub mod principals;
 pub mod scopes;
 pub mod status_bar;
 pub mod whatif;
-pub mod who_can;
+/// The who-can view's VIA text, where it has always been found.
+pub mod who_can {
+    pub use crate::tui::view::who_can::via_text;
+}
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -45,7 +48,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
                     .map(|v| crate::sanitize::clean(v.name()).into_owned()),
                 app.whatif.matrix_before.as_ref(),
             ),
-            View::WhoCan => who_can::draw(frame, app, r),
+            View::WhoCan => app.who.draw(
+                frame,
+                r,
+                &main_ctx(app),
+                &app.scope_label(),
+                app.world(),
+                app.whatif.who_before.as_ref(),
+            ),
             View::Escalations => app.escalations.draw(
                 frame,
                 r,

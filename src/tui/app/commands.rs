@@ -161,7 +161,7 @@ impl App {
                 .find(|(o, _)| o.name.eq_ignore_ascii_case(arg))
             {
                 Some((op, _)) => {
-                    self.who_op = op.name.to_string();
+                    self.who.op = op.name.to_string();
                     self.view = View::WhoCan;
                     self.focus = Focus::Main;
                 }
@@ -319,14 +319,7 @@ impl App {
             (Focus::Principals, _) => principal(),
             (Focus::Main, View::Matrix) => self.matrix.selected().map(|r| r.id.clone()),
             (Focus::Main, View::WhoCan) => {
-                let w = self.who.ready()?;
-                match self.who_rows().get(self.who_cursor.selected)? {
-                    super::WhoRow::Entry(i) => w.principals.get(*i).map(|e| e.id.clone()),
-                    super::WhoRow::Escalation(i) => w
-                        .can_grant_themselves
-                        .get(*i)
-                        .map(|f| f.principal.id.clone()),
-                }
+                self.who.selected().map(|p| p.principal_id().to_string())
             }
             (Focus::Main, View::Escalations) => {
                 self.escalations.selected().map(|f| f.principal.id.clone())

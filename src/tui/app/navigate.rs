@@ -2,7 +2,7 @@
 
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::{App, Focus, Overlay, PromptKind, View, WhoRow};
+use super::{App, Focus, Overlay, PromptKind, View};
 use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
@@ -111,7 +111,7 @@ impl App {
         if self.view == View::Permissions
             && let Some(row) = self.perms.row_at_line(self.perm_cursor.selected)
         {
-            self.who_op = row.op.name.to_string();
+            self.who.op = row.op.name.to_string();
         }
         self.set_view(View::WhoCan);
     }
@@ -149,10 +149,7 @@ impl App {
                 self.perm_cursor.selected = line;
             }
             View::Matrix => self.matrix.move_by(delta),
-            View::WhoCan => {
-                let n = self.who_rows().len();
-                self.who_cursor.move_by(delta, n);
-            }
+            View::WhoCan => self.who.move_by(delta),
             View::Escalations => self.escalations.move_by(delta),
         }
     }
@@ -213,17 +210,9 @@ impl App {
     }
 
     fn jump_from_who_can(&mut self) {
-        let Some(w) = self.who.ready() else { return };
-        let id = match self.who_rows().get(self.who_cursor.selected) {
-            Some(WhoRow::Entry(i)) => w.principals.get(*i).map(|e| e.id.clone()),
-            Some(WhoRow::Escalation(i)) => w
-                .can_grant_themselves
-                .get(*i)
-                .map(|f| f.principal.id.clone()),
-            None => None,
-        };
+        let id = self.who.selected().map(|p| p.principal_id().to_string());
         if let Some(id) = id {
-            let op = self.who_op.clone();
+            let op = self.who.op.clone();
             self.principals.select_id(&id);
             self.view = View::Permissions;
             self.sync_permissions_now();
@@ -312,22 +301,14 @@ impl App {
             }
             Focus::Main if self.view == View::Escalations => self.escalations.click(row),
             Focus::Main if self.view == View::Matrix => self.matrix.click(row),
+            Focus::Main if self.view == View::WhoCan => self.who.click(row),
             Focus::Main => {
-                let who_rows = self.who_rows().len();
-                let (cursor, n, skip) = match self.view {
-                    View::Permissions => (&mut self.perm_cursor, self.perms.lines.len(), 0),
-                    View::WhoCan => (&mut self.who_cursor, who_rows, 1),
-                    View::Matrix | View::Escalations => return,
-                };
-                let Some(i) = (cursor.offset + row).checked_sub(skip) else {
-                    return;
-                };
+                let (cursor, n) = (&mut self.perm_cursor, self.perms.lines.len());
+                let i = cursor.offset + row;
                 if i < n {
                     cursor.selected = i;
                 }
-                if self.view == View::Permissions {
-                    self.move_main(0);
-                }
+                self.move_main(0);
             }
             Focus::Explain => {}
         }

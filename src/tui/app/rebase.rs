@@ -115,7 +115,7 @@ impl App {
         // the selected operation is found again.
         self.perms.principal.clear();
         self.matrix = Default::default();
-        self.who = Load::Idle;
+        self.who.answer = Load::Idle;
         self.escalations = Default::default();
         self.pending.clear();
         self.explain_key.clear();

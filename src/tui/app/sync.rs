@@ -1,7 +1,7 @@
 //! Derived state: after every message the permissions table, the explanation and the background views are
 //! brought in line with the selection. Cheap things are computed here; heavy ones become jobs.
 
-use super::{App, Focus, Load, View, WhoRow};
+use super::{App, Focus, Load, View};
 use crate::catalog::Plane;
 use crate::eval::Decision;
 use crate::eval::Request;
@@ -10,6 +10,7 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, TableLine, operations};
 use crate::tui::view::escalations;
+use crate::tui::view::who_can::Picked;
 use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
@@ -86,12 +87,12 @@ impl App {
                 }
             },
             View::WhoCan => {
-                let what = format!("{}|{}{in_world}", scope.key(), self.who_op);
+                let what = format!("{}|{}{in_world}", scope.key(), self.who.op);
                 if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
-                    self.who = Load::Loading(format!("finding who can {}", self.who_op));
+                    self.who.loading();
                     let spec = JobSpec::WhoCan {
                         scope,
-                        operation: self.who_op.clone(),
+                        operation: self.who.op.clone(),
                     };
                     out.push(self.job(JobKind::WhoCan, what, spec, world));
                 }
@@ -130,7 +131,7 @@ impl App {
             sel(&self.perm_cursor),
             sel(&self.matrix.cursor),
             self.matrix.col,
-            sel(&self.who_cursor),
+            sel(&self.who.cursor),
             sel(&self.escalations.cursor),
             self.origin,
             self.pending
@@ -212,28 +213,23 @@ impl App {
                 _ => Doc::new("Matrix"),
             },
             View::WhoCan => {
-                let Some(w) = self.who.ready() else {
+                if self.who.ready().is_none() {
                     return Doc::new("Who can");
-                };
+                }
                 let Some(scope) = self.scopes.selected_scope() else {
                     return Doc::default();
                 };
-                match self.who_rows().get(self.who_cursor.selected) {
-                    Some(WhoRow::Entry(i)) => w.principals.get(*i).map_or_else(Doc::default, |e| {
-                        self.verdict_doc(
-                            &e.id,
-                            e.via_app.as_deref(),
-                            scope,
-                            &self.who_op,
-                            None,
-                            &from_key,
-                        )
-                    }),
-                    Some(WhoRow::Escalation(i)) => w
-                        .can_grant_themselves
-                        .get(*i)
-                        .map_or_else(Doc::default, |f| explain::finding(engine, f)),
-                    None => Doc::new(format!("Nobody can {}", self.who_op)),
+                match self.who.selected() {
+                    Some(Picked::Entry(e)) => self.verdict_doc(
+                        &e.id,
+                        e.via_app.as_deref(),
+                        scope,
+                        &self.who.op,
+                        None,
+                        &from_key,
+                    ),
+                    Some(Picked::Escalation(f)) => explain::finding(engine, f),
+                    None => Doc::new(format!("Nobody can {}", self.who.op)),
                 }
             }
             View::Escalations => self
@@ -323,8 +319,7 @@ impl App {
             }
         }
         self.matrix.keep_visible(h);
-        let n = self.who_rows().len();
-        self.who_cursor.keep_visible(h, n);
+        self.who.keep_visible(h);
         self.escalations.keep_visible(h);
     }
 }
