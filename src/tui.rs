@@ -9,6 +9,7 @@ pub mod clipboard;
 pub mod cursor;
 pub mod explain;
 pub mod export;
+pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod live;

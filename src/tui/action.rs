@@ -14,6 +14,8 @@ use crate::tui::worker::{Job, JobKind, JobResult};
 pub enum Action {
     Quit,
     Back,
+    /// Back to the place before the last jump.
+    HistoryBack,
     Help,
     Palette,
     FocusNext,
@@ -33,6 +35,7 @@ pub enum Action {
     Select,
     Filter,
     ViewPermissions,
+    ViewMatrix,
     ToggleMatrix,
     ViewWhoCan,
     ViewEscalations,
@@ -78,8 +81,9 @@ impl Action {
 
 impl Action {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 39] = [
         Self::ViewPermissions,
+        Self::ViewMatrix,
         Self::ToggleMatrix,
         Self::ViewWhoCan,
         Self::ViewEscalations,
@@ -114,6 +118,7 @@ impl Action {
         Self::Top,
         Self::Bottom,
         Self::Back,
+        Self::HistoryBack,
         Self::Palette,
         Self::Quit,
     ];
@@ -123,6 +128,7 @@ impl Action {
         match self {
             Self::Quit => "quit",
             Self::Back => "back",
+            Self::HistoryBack => "history_back",
             Self::Help => "help",
             Self::Palette => "palette",
             Self::FocusNext => "focus_next",
@@ -142,6 +148,7 @@ impl Action {
             Self::Select => "select",
             Self::Filter => "filter",
             Self::ViewPermissions => "view_permissions",
+            Self::ViewMatrix => "view_matrix",
             Self::ToggleMatrix => "toggle_matrix",
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",

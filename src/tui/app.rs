@@ -86,7 +86,7 @@ impl PromptKind {
     pub fn title(self) -> &'static str {
         match self {
             Self::From => {
-                "Calls come from (IP, 'subnet <id>', 'pe', 'trusted', or empty for anywhere)"
+                "Calls come from (IP, 'subnet <id>', 'pe', 'trusted', 'internet'; empty = not evaluated)"
             }
             Self::Export => "Export this view to (.json, .csv or .md)",
         }
@@ -152,6 +152,8 @@ pub struct App {
     /// One line for the status bar until the next key.
     pub message: Option<String>,
     pub quit: bool,
+    /// Places left by jumps, for `esc` / `[`.
+    pub history: crate::tui::history::History,
     /// How many vaults' access policies name each object id.
     pub policy_vaults: HashMap<String, usize>,
     /// The what-if panel and the hypothetical world it makes.
@@ -220,6 +222,7 @@ impl App {
             overlay: None,
             message,
             quit: false,
+            history: Default::default(),
             policy_vaults,
             whatif: crate::tui::whatif::Panel::default(),
             live: None,

@@ -52,7 +52,9 @@ impl Command {
         match self {
             Self::From => "from <ip> | subnet <id> | pe | trusted | none — where calls come from",
             Self::Export => "export <file.json|.csv|.md> — write the current view",
-            Self::Goto => "goto <scope name> — select a vault, group or subscription",
+            Self::Goto => {
+                "goto <name, id or URL> — select a scope: what --scope takes, or a group or subscription name"
+            }
             Self::Principal => "principal <name, UPN, appId or id> — select a principal",
             Self::WhoCan => "who-can <operation> — e.g. who-can secrets/get",
             Self::Op => {
@@ -154,8 +156,16 @@ impl App {
         match c {
             Command::From => self.set_origin(arg),
             Command::Export => return self.export(arg),
-            Command::Goto => self.goto_named(arg),
-            Command::Principal => self.principal_named(arg),
+            Command::Goto => {
+                let before = self.place();
+                self.goto_named(arg);
+                self.remember_if_moved(before);
+            }
+            Command::Principal => {
+                let before = self.place();
+                self.principal_named(arg);
+                self.remember_if_moved(before);
+            }
             Command::WhoCan => match operations()
                 .iter()
                 .find(|(o, _)| o.name.eq_ignore_ascii_case(arg))
@@ -199,7 +209,19 @@ impl App {
         Vec::new()
     }
 
+    /// `goto`: what `--scope` takes (a full id, a vault's name, a vault or item URL, with or without a
+    /// version) lands on that scope; anything else is looked for among the tree's names.
     fn goto_named(&mut self, name: &str) {
+        let text = name.trim();
+        let literal = text.starts_with('/') || text.contains("://");
+        match crate::query::resolve_scope(&self.engine.snapshot, text) {
+            Ok(scope) => return self.goto_resolved(&scope),
+            Err(e) if literal => {
+                self.message = Some(clean(&e.to_string()).into_owned());
+                return;
+            }
+            Err(_) => {}
+        }
         let pattern = Pattern::parse(name, CaseMatching::Ignore, Normalization::Smart);
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
@@ -222,6 +244,27 @@ impl App {
             }
             None => self.message = Some(format!("no scope matches '{}'", clean(name))),
         }
+    }
+
+    /// Selects `scope`, or the nearest scope above it the tree shows (saying so): an item or a scope the
+    /// snapshot does not hold has no node of its own.
+    fn goto_resolved(&mut self, scope: &crate::model::Scope) {
+        let mut at = Some(scope.clone());
+        while let Some(s) = at {
+            if self.goto_scope(s.key()) {
+                if s.key() != scope.key() {
+                    self.message = Some(format!(
+                        "{} is not in the snapshot: showing {}",
+                        clean(scope.id()),
+                        clean(s.id())
+                    ));
+                }
+                self.focus = Focus::Main;
+                return;
+            }
+            at = s.structural_parent();
+        }
+        self.message = Some(format!("{} is not in the snapshot", clean(scope.id())));
     }
 
     fn principal_named(&mut self, name: &str) {
@@ -280,18 +323,6 @@ impl App {
                 });
             }
             Err(e) => self.message = Some(e),
-        }
-    }
-
-    pub(super) fn origin_text(&self) -> String {
-        match &self.origin {
-            None => String::new(),
-            Some(Origin::Ip(ip)) => ip.to_string(),
-            Some(Origin::Subnet(s)) => format!("subnet {s}"),
-            Some(Origin::PrivateEndpoint(Some(p))) => format!("pe {p}"),
-            Some(Origin::PrivateEndpoint(None)) => "pe".into(),
-            Some(Origin::TrustedService) => "trusted".into(),
-            Some(Origin::Internet) => "internet".into(),
         }
     }
 

@@ -6,6 +6,7 @@ use super::{App, Focus, Overlay, PromptKind, View};
 use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
 use crate::tui::cursor::Cursor;
+use crate::tui::history::Place;
 use crate::tui::worker::JobKind;
 
 impl App {
@@ -15,6 +16,7 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Back => self.back(),
+            Action::HistoryBack => self.history_back(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Palette => self.open_palette(),
             Action::FocusNext => self.set_focus(self.focus.next(1)),
@@ -38,6 +40,7 @@ impl App {
                 self.filter = tui_input::Input::new(self.principals.query.clone());
             }
             Action::ViewPermissions => self.set_view(View::Permissions),
+            Action::ViewMatrix => self.set_view(View::Matrix),
             Action::ToggleMatrix => {
                 let v = if self.view == View::Matrix {
                     View::Permissions
@@ -56,7 +59,13 @@ impl App {
                 self.set_view(View::Escalations);
             }
             Action::Zoom => self.zoom = !self.zoom,
-            Action::From => self.open_prompt(PromptKind::From, self.origin_text()),
+            Action::From => {
+                // Empty, so that what is typed replaces the location rather than running into it.
+                self.open_prompt(PromptKind::From, String::new());
+                if let Some(now) = self.origin_label() {
+                    self.message = Some(format!("calls now come from {now}"));
+                }
+            }
             Action::Export => {
                 let default = format!(
                     "kvaccess-{}.json",
@@ -99,6 +108,8 @@ impl App {
         } else if !self.principals.query.is_empty() || self.filter_pending() {
             self.filter = tui_input::Input::default();
             let _ = self.request_filter(String::new());
+        } else if !self.history.is_empty() {
+            self.go_back();
         } else if self.view != View::Permissions {
             self.view = View::Permissions;
         } else if self.focus == Focus::Explain {
@@ -106,9 +117,73 @@ impl App {
         }
     }
 
+    /// Where the user is now, to come back to after a jump.
+    pub(super) fn place(&self) -> Place {
+        Place {
+            scope: self.scopes.selected_scope().map(|s| s.key().to_string()),
+            principal: self.principals.selected().map(|p| p.id.clone()),
+            view: self.view,
+            focus: self.focus,
+            operation: self.who.op.clone(),
+            cursors: [
+                self.perm_cursor,
+                self.matrix.cursor,
+                self.who.cursor,
+                self.escalations.cursor,
+            ],
+        }
+    }
+
+    /// Remembers where the user is before a jump takes them elsewhere.
+    pub(super) fn remember(&mut self) {
+        let here = self.place();
+        self.history.push(here);
+    }
+
+    /// Remembers `before` when a command moved the user away from it.
+    pub(super) fn remember_if_moved(&mut self, before: Place) {
+        if self.place() != before {
+            self.history.push(before);
+        }
+    }
+
+    /// `[`: back to the place before the last jump, or a word that there is none.
+    fn history_back(&mut self) {
+        if !self.go_back() {
+            self.message = Some("nowhere to go back to: no jump yet".into());
+        }
+    }
+
+    /// Returns to the place before the last jump; false when there is none.
+    fn go_back(&mut self) -> bool {
+        let Some(p) = self.history.pop() else {
+            return false;
+        };
+        if let Some(key) = &p.scope {
+            self.goto_scope(key);
+        }
+        if let Some(id) = &p.principal {
+            self.principals.select_id(id);
+        }
+        self.view = p.view;
+        self.focus = p.focus;
+        self.who.op = p.operation;
+        // The views' answers for that place are asked for again if they changed; the rows come back.
+        self.sync_permissions_now();
+        let [perm, matrix, who, esc] = p.cursors;
+        self.perm_cursor = perm;
+        self.matrix.cursor = matrix;
+        self.who.cursor = who;
+        self.escalations.cursor = esc;
+        true
+    }
+
     /// Who can do the operation selected in the permissions table at the selected scope.
+    /// Only an operation the user is looking at (the permissions table focused) is taken; otherwise the
+    /// view keeps its own, `secrets/get` at first, which ← → change.
     pub fn open_who_can(&mut self) {
         if self.view == View::Permissions
+            && self.focus == Focus::Main
             && let Some(row) = self.perms.row_at_line(self.perm_cursor.selected)
         {
             self.who.op = row.op.name.to_string();
@@ -161,6 +236,7 @@ impl App {
                 self.scopes.collapse(h);
             }
             (Focus::Main, View::Matrix) => self.matrix.left(),
+            (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
             _ => self.set_focus(self.focus.next(-1)),
         }
     }
@@ -171,6 +247,7 @@ impl App {
                 self.scopes.expand();
             }
             (Focus::Main, View::Matrix) => self.matrix.right(),
+            (Focus::Main, View::WhoCan) => self.who.next_operation(1),
             _ => self.set_focus(self.focus.next(1)),
         }
     }
@@ -198,6 +275,7 @@ impl App {
                 View::Matrix => {
                     let id = self.matrix.selected().map(|r| r.id.clone());
                     if let Some(id) = id {
+                        self.remember();
                         self.principals.select_id(&id);
                         self.view = View::Permissions;
                     }
@@ -212,6 +290,7 @@ impl App {
     fn jump_from_who_can(&mut self) {
         let id = self.who.selected().map(|p| p.principal_id().to_string());
         if let Some(id) = id {
+            self.remember();
             let op = self.who.op.clone();
             self.principals.select_id(&id);
             self.view = View::Permissions;
@@ -229,9 +308,33 @@ impl App {
         let Some(f) = self.escalations.selected().cloned() else {
             return;
         };
+        self.remember();
         self.principals.select_id(&f.principal.id);
         self.goto_scope(&f.vault_id);
         self.view = View::Permissions;
+        self.focus = Focus::Main;
+        self.sync_permissions_now();
+        // Land on an operation the path would give, marked as one it can grant itself (the table's
+        // `⇑ can grant`), so that the explanation tells how; secrets/get first, the question most asked.
+        // The table marks each row with one technique: this finding's where it can, another's else.
+        let marked = |op: &str, exact: bool| {
+            self.perms.rows.iter().any(|r| {
+                r.op.name == op && r.escalation.is_some_and(|t| !exact || t == f.technique)
+            })
+        };
+        let candidates = || {
+            ["secrets/get"]
+                .into_iter()
+                .chain(f.lacks.iter().copied())
+                .filter(|op| f.lacks.contains(op))
+        };
+        let op = candidates()
+            .find(|op| marked(op, true))
+            .or_else(|| candidates().find(|op| marked(op, false)))
+            .or_else(|| f.lacks.first().copied());
+        if let Some(line) = op.and_then(|op| self.perms.line_of_op(op)) {
+            self.perm_cursor.selected = line;
+        }
     }
 
     pub(super) fn goto_scope(&mut self, id: &str) -> bool {

@@ -101,6 +101,17 @@ impl WhoCanView {
         self.answer.ready()
     }
 
+    /// ← →: the previous or next operation of the catalog (the answer is asked for anew).
+    pub fn next_operation(&mut self, step: isize) {
+        let ops = crate::tui::permissions::operations();
+        let at = ops.iter().position(|(o, _)| o.name == self.op).unwrap_or(0);
+        let n = ops.len() as isize;
+        let next = (at as isize + step).rem_euclid(n.max(1)) as usize;
+        if let Some((o, _)) = ops.get(next) {
+            self.op = o.name.to_string();
+        }
+    }
+
     pub fn loading(&mut self) {
         self.answer = Load::Loading(format!("finding who can {}", self.op));
     }

@@ -1,0 +1,166 @@
+//! Keys and commands of the explorer doing what the help says (issue 14), each checked on the demo tenant
+//! through `TestBackend`-driven key presses.
+
+use kvaccess::eval::Engine;
+use kvaccess::snapshot;
+use kvaccess::tui::Options;
+use kvaccess::tui::app::{App, Focus, View};
+use kvaccess::tui::script::{press, render, screen};
+
+const PROD: &str = "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-prod";
+const RBAC: &str = "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-rbac";
+
+fn demo() -> App {
+    let mut app = App::new(Engine::new(snapshot::demo()), Options::plain("demo"));
+    let _ = screen(&mut app, 120, 40);
+    app
+}
+
+fn selected(app: &App) -> String {
+    app.scopes.selected_scope().unwrap().key().to_string()
+}
+
+#[test]
+fn goto_takes_what_scope_takes_and_lands_on_that_scope() {
+    let mut app = demo();
+    press(&mut app, "S:goto rg-app-dev<enter>");
+    assert!(selected(&app).ends_with("/resourcegroups/rg-app-dev"));
+    press(&mut app, &format!(":goto {PROD}<enter>"));
+    assert_eq!(
+        selected(&app),
+        PROD.to_ascii_lowercase(),
+        "the vault, not an item in it"
+    );
+    press(&mut app, ":goto https://kv-app-rbac.vault.azure.net<enter>");
+    assert_eq!(selected(&app), RBAC.to_ascii_lowercase());
+    press(&mut app, ":goto kv-app-prod<enter>");
+    let secret = format!("{}/secrets/app-db-password", RBAC.to_ascii_lowercase());
+    press(
+        &mut app,
+        ":goto https://kv-app-rbac.vault.azure.net/secrets/app-db-password<enter>",
+    );
+    assert_eq!(selected(&app), secret);
+    press(&mut app, ":goto kv-app-prod<enter>");
+    press(
+        &mut app,
+        ":goto https://kv-app-rbac.vault.azure.net/secrets/app-db-password/0123456789abcdef<enter>",
+    );
+    assert_eq!(selected(&app), secret, "the version is ignored");
+    // An item the snapshot does not list: its vault, and a word saying so.
+    press(
+        &mut app,
+        ":goto https://kv-app-rbac.vault.azure.net/secrets/db-password<enter>",
+    );
+    assert_eq!(selected(&app), RBAC.to_ascii_lowercase());
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("not in the snapshot"),
+        "{:?}",
+        app.message
+    );
+    // A URL naming no vault says why, as the CLI does, and moves nothing.
+    press(&mut app, ":goto https://kv-nope.vault.azure.net<enter>");
+    assert_eq!(selected(&app), RBAC.to_ascii_lowercase());
+    assert!(app.message.is_some());
+    assert_eq!(app.focus, Focus::Main);
+    let _ = render(&app, 120, 40);
+}
+
+#[test]
+fn two_selects_the_matrix_and_m_toggles_it() {
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-rbac<enter>2");
+    assert_eq!(app.view, View::Matrix);
+    press(&mut app, "2");
+    assert_eq!(app.view, View::Matrix, "2 selects, it does not toggle off");
+    press(&mut app, "m");
+    assert_eq!(app.view, View::Permissions, "m toggles");
+}
+
+#[test]
+fn the_from_prompt_starts_empty_and_says_what_empty_means() {
+    let mut app = demo();
+    press(&mut app, "f");
+    let s = render(&app, 120, 40);
+    assert!(s.contains("empty = not evaluated"), "{s}");
+    press(&mut app, "203.0.113.20<enter>");
+    assert_eq!(app.origin_label().as_deref(), Some("203.0.113.20"));
+    // Typing replaces the location; it does not run into the old one.
+    press(&mut app, "f8.8.8.8<enter>");
+    assert_eq!(app.origin_label().as_deref(), Some("8.8.8.8"));
+    press(&mut app, "f<enter>");
+    assert_eq!(app.origin_label(), None, "empty: not evaluated");
+}
+
+#[test]
+fn esc_and_bracket_go_back_after_a_jump() {
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-prod<enter>:principal Alice<enter>3");
+    assert_eq!(app.view, View::WhoCan);
+    press(&mut app, "jj");
+    let row = app.who.cursor.selected;
+    let picked = app.who.selected().unwrap().principal_id().to_string();
+    press(&mut app, "<enter>");
+    assert_eq!(app.view, View::Permissions);
+    assert_eq!(app.principals.selected().unwrap().id, picked);
+    press(&mut app, "<esc>");
+    assert_eq!(app.view, View::WhoCan, "esc goes back to the who-can list");
+    assert_eq!(app.who.cursor.selected, row, "on the same row");
+    assert_eq!(app.principals.selected().unwrap().name, "Alice");
+    // `[` too, after a jump from the escalations.
+    press(&mut app, "4<enter>");
+    assert_eq!(app.view, View::Permissions);
+    press(&mut app, "[");
+    assert_eq!(app.view, View::Escalations);
+    // And back over the goto.
+    press(&mut app, ":goto kv-app-rbac<enter>[");
+    assert_eq!(selected(&app), PROD.to_ascii_lowercase());
+}
+
+#[test]
+fn enter_on_an_escalation_lands_on_an_operation_it_can_grant() {
+    let mut app = demo();
+    press(&mut app, "4");
+    let n = app.escalations.ready().unwrap().len();
+    for i in 0..n {
+        press(&mut app, "4");
+        app.escalations.cursor.selected = i;
+        let f = app.escalations.selected().unwrap().clone();
+        press(&mut app, "<enter>");
+        let row = app.perms.row_at_line(app.perm_cursor.selected).unwrap();
+        assert!(
+            f.lacks.contains(&row.op.name),
+            "{} {:?}: landed on {}",
+            f.principal.display_name,
+            f.technique,
+            row.op.name
+        );
+        assert!(
+            row.escalation.is_some(),
+            "{} is marked ⇑ can grant",
+            row.op.name
+        );
+        let text = app.explain.plain();
+        assert!(text.contains("Can grant itself"), "{text}");
+        press(&mut app, "[");
+    }
+}
+
+#[test]
+fn three_asks_about_secrets_get_unless_an_operation_is_being_looked_at() {
+    let mut app = demo();
+    // A fresh vault: the permissions cursor is on its first operation, which nobody chose.
+    press(&mut app, "3");
+    assert_eq!(app.who.op, "secrets/get");
+    press(&mut app, "<right>");
+    assert_ne!(app.who.op, "secrets/get", "→ picks the next operation");
+    let next = app.who.op.clone();
+    assert_eq!(app.who.ready().unwrap().operation, next, "answered anew");
+    press(&mut app, "<left>");
+    assert_eq!(app.who.op, "secrets/get");
+    // Looking at an operation in the permissions table: that one.
+    press(&mut app, ":principal Bob<enter>:op keys/sign<enter>3");
+    assert_eq!(app.who.op, "keys/sign");
+}
