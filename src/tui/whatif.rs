@@ -70,6 +70,10 @@ pub struct Panel {
     pub error_rows: BTreeSet<usize>,
     /// The last thing the panel did (saved, loaded, …).
     pub message: Option<String>,
+    /// `z`: the panel fills the screen.
+    pub zoomed: bool,
+    /// Lines of the world's summary scrolled past (page up / page down).
+    pub summary_scroll: usize,
     pub form: Option<Form>,
     pub prompt: Option<(PathFor, Input)>,
     /// The real world's answers to the questions the panes show, to mark what differs.
@@ -90,6 +94,8 @@ impl Default for Panel {
         Self {
             open: false,
             focused: false,
+            zoomed: false,
+            summary_scroll: 0,
             scenario: Scenario::new(),
             cursor: Cursor::default(),
             generation: 0,
@@ -185,6 +191,7 @@ impl Panel {
             Ok(w) if w.generation == self.generation => {
                 world::release(self.world.replace(w));
                 self.status = Status::Ready;
+                self.summary_scroll = 0;
                 self.errors.clear();
                 self.error_rows.clear();
             }

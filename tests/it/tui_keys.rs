@@ -164,3 +164,52 @@ fn three_asks_about_secrets_get_unless_an_operation_is_being_looked_at() {
     press(&mut app, ":principal Bob<enter>:op keys/sign<enter>3");
     assert_eq!(app.who.op, "keys/sign");
 }
+
+/// At 80×24 the what-if panel shows three lines of its summary: `z` zooms it, page down scrolls the rest
+/// (the escalation deltas at the end) into view.
+#[test]
+fn z_zooms_the_what_if_panel_and_its_summary_scrolls() {
+    let mut app = demo();
+    let _ = screen(&mut app, 80, 24);
+    press(&mut app, "W");
+    press(
+        &mut app,
+        "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
+    );
+    let last = app
+        .whatif
+        .world
+        .as_ref()
+        .unwrap()
+        .summary
+        .last()
+        .unwrap()
+        .clone();
+    assert!(last.starts_with("escalation paths"), "{last}");
+    let small = render(&app, 80, 24);
+    assert!(!small.contains("escalation paths"), "{small}");
+    // Page down brings the end of the summary into the small panel.
+    let mut pages = 0;
+    while !render(&app, 80, 24).contains("escalation paths") {
+        assert!(pages < 5, "{}", render(&app, 80, 24));
+        press(&mut app, "<pgdn>");
+        pages += 1;
+    }
+    assert!(render(&app, 80, 24).contains("more line(s) above"));
+    press(&mut app, "<pgup><pgup><pgup><pgup><pgup>");
+    assert!(!render(&app, 80, 24).contains("escalation paths"));
+    // Zoomed, the panel fills the body and shows the whole summary.
+    press(&mut app, "z");
+    let zoomed = render(&app, 80, 24);
+    assert!(
+        !zoomed.contains("Scopes"),
+        "the panel fills the body:\n{zoomed}"
+    );
+    assert!(zoomed.contains("escalation paths"), "{zoomed}");
+    press(&mut app, "<esc>");
+    assert!(
+        app.whatif.focused && !app.whatif.zoomed,
+        "esc unzooms first"
+    );
+    assert!(render(&app, 80, 24).contains("Scopes"));
+}

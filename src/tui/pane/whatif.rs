@@ -22,6 +22,18 @@ pub fn carve(app: &App, mut areas: Areas) -> (Areas, Option<Rect>) {
     if !app.whatif.open {
         return (areas, None);
     }
+    if app.whatif.zoomed && app.whatif.focused {
+        // `z` in the panel: it takes the whole body.
+        let body = [areas.scopes, areas.principals, areas.main, areas.explain]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| a.union(b));
+        areas.scopes = None;
+        areas.principals = None;
+        areas.main = None;
+        areas.explain = None;
+        return (areas, body);
+    }
     if areas.single {
         if !app.whatif.focused {
             return (areas, None);
@@ -137,6 +149,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 if w.summary.is_empty() {
                     lines.push(Line::from(Span::styled("no change in access", t.dim)));
                 }
+                let mut summary: Vec<Line> = Vec::new();
                 for s in &w.summary {
                     let style = if s.starts_with('+') {
                         t.decision(crate::eval::Decision::Allowed)
@@ -145,14 +158,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     } else {
                         t.base
                     };
-                    lines.push(Line::from(Span::styled(clean(s).into_owned(), style)));
+                    summary.push(Line::from(Span::styled(clean(s).into_owned(), style)));
                 }
                 for (i, n) in &w.notes {
-                    lines.push(Line::from(Span::styled(
+                    summary.push(Line::from(Span::styled(
                         format!("changes[{i}]: {}", clean(n)),
                         t.dim,
                     )));
                 }
+                // Page up / page down scroll the summary: the deltas and notes below the fold.
+                let skip = p.summary_scroll.min(summary.len().saturating_sub(1));
+                if skip > 0 {
+                    lines.push(Line::from(Span::styled(
+                        format!("↑ {skip} more line(s) above ({})", hint(Action::PageUp)),
+                        t.dim,
+                    )));
+                }
+                lines.extend(summary.into_iter().skip(skip));
             }
         }
         Status::Invalid | Status::Real => {}

@@ -20,6 +20,8 @@ pub const DEFAULT_FILE: &str = "whatif.json";
 /// Rows the panel's list scrolls within (the panel is redrawn at its own size; this keeps the cursor
 /// near the top rows, which is what a short list needs).
 pub const LIST_ROWS: usize = 8;
+/// Lines of the world's summary one page key scrolls.
+const SUMMARY_PAGE: usize = 5;
 
 impl App {
     /// `W`: opens the panel and focuses it; again closes it (the changes stay on).
@@ -129,9 +131,30 @@ impl App {
             | Action::Up
             | Action::Down
             | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown => Some(self.whatif_action(action)),
+            | Action::Bottom => Some(self.whatif_action(action)),
+            // The summary of the world, which can be long, scrolls by pages.
+            Action::PageDown => {
+                let p = &mut self.whatif;
+                let lines = p
+                    .world
+                    .as_ref()
+                    .map_or(0, |w| w.summary.len() + w.notes.len());
+                p.summary_scroll = (p.summary_scroll + SUMMARY_PAGE).min(lines.saturating_sub(1));
+                Some(Vec::new())
+            }
+            Action::PageUp => {
+                let p = &mut self.whatif;
+                p.summary_scroll = p.summary_scroll.saturating_sub(SUMMARY_PAGE);
+                Some(Vec::new())
+            }
+            Action::Zoom => {
+                self.whatif.zoomed = !self.whatif.zoomed;
+                Some(Vec::new())
+            }
+            Action::Back if self.whatif.zoomed => {
+                self.whatif.zoomed = false;
+                Some(Vec::new())
+            }
             Action::Back => {
                 self.whatif.focused = false;
                 Some(Vec::new())
