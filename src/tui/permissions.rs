@@ -26,6 +26,9 @@ pub struct PermRow {
     pub decision: Decision,
     /// Not allowed now, but the principal can grant it to itself this way.
     pub escalation: Option<Technique>,
+    /// Denied by the vault's network rules although the grants would let it through (or might): the
+    /// network gate said no, not the permissions.
+    pub network_denied: bool,
 }
 
 /// A table line: a plane or object-kind heading, or an operation (index into `rows`).
@@ -177,7 +180,8 @@ pub fn compute(
                 .push(TableLine::Kind(kind_heading(kind).to_string()));
         }
         table.lines.push(TableLine::Op(table.rows.len()));
-        let mut decision = engine.decide(&row, action);
+        let granted = engine.decide(&row, action);
+        let mut decision = granted;
         if op.plane == Plane::Data {
             decision = match gate {
                 Some(false) => Decision::Denied,
@@ -189,6 +193,9 @@ pub fn compute(
             op,
             decision,
             escalation: None,
+            network_denied: op.plane == Plane::Data
+                && gate == Some(false)
+                && granted != Decision::Denied,
         });
     }
     if gate != Some(false) {

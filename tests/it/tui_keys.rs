@@ -213,3 +213,37 @@ fn z_zooms_the_what_if_panel_and_its_summary_scrolls() {
     );
     assert!(render(&app, 80, 24).contains("Scopes"));
 }
+
+/// With a caller location the vault's firewall rejects, an operation Bob's grants allow is denied by the
+/// network, and the table says so; one he has no grant for is denied without that mark.
+#[test]
+fn a_network_denial_is_marked_apart_from_a_missing_grant() {
+    let mut app = demo();
+    press(
+        &mut app,
+        ":goto kv-app-prod<enter>:principal Bob<enter>:op secrets/get<enter>",
+    );
+    let row = |app: &App, op: &str| {
+        let line = app.perms.line_of_op(op).unwrap();
+        app.perms.row_at_line(line).unwrap().clone()
+    };
+    assert!(
+        !row(&app, "secrets/get").network_denied,
+        "no location: not evaluated"
+    );
+    press(&mut app, "f8.8.8.8<enter>");
+    let get = row(&app, "secrets/get");
+    assert_eq!(get.decision, kvaccess::eval::Decision::Denied);
+    assert!(get.network_denied, "the firewall said no");
+    let purge = row(&app, "secrets/purge");
+    assert_eq!(purge.decision, kvaccess::eval::Decision::Denied);
+    assert!(!purge.network_denied, "no grant: the permissions said no");
+    let s = render(&app, 160, 48);
+    let line = s.lines().find(|l| l.contains("✘ secrets/get")).unwrap();
+    assert!(line.contains("⊘ network"), "{line}");
+    let line = s.lines().find(|l| l.contains("✘ secrets/purge")).unwrap();
+    assert!(!line.contains("⊘ network"), "{line}");
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("✘ secrets/get")).expect(&s);
+    assert!(line.contains("⊘ network"), "uncut at 80×24: {line}");
+}

@@ -75,6 +75,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 if show_word {
                     spans.push(Span::styled(format!(" {:<10}", d.as_str()), word_style));
                 }
+                if row.network_denied {
+                    // Which gate said no: the firewall, not a missing grant.
+                    spans.push(Span::styled(" ⊘ network", t.warning));
+                }
                 if row.escalation.is_some() {
                     spans.push(Span::styled(
                         format!(" {ESCALATION_SYMBOL} can grant"),
