@@ -28,6 +28,7 @@ mod support;
 mod tmux;
 mod tui;
 mod tui_escalations;
+mod tui_keymap;
 mod tui_keys;
 mod tui_live;
 mod tui_live_pty;

@@ -1,0 +1,274 @@
+//! Every key the help lists does what its line says. The help overlay is generated from the keymap; this
+//! walks the same keymap, presses each key of each binding in a fresh explorer on the demo tenant (set up
+//! where the action means something), and checks the action's effect — so a binding, a description and a
+//! behaviour cannot drift apart unnoticed.
+
+use kvaccess::eval::Engine;
+use kvaccess::snapshot;
+use kvaccess::tui::Options;
+use kvaccess::tui::action::{Action, Effect, Msg};
+use kvaccess::tui::app::{App, Focus, Overlay, View};
+use kvaccess::tui::keymap::{Chord, Keymap};
+use kvaccess::tui::script::{press, render, screen, settle};
+use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+
+fn demo() -> App {
+    let mut app = App::new(Engine::new(snapshot::demo()), Options::plain("demo"));
+    let _ = screen(&mut app, 120, 40);
+    app
+}
+
+fn event(c: &Chord) -> KeyEvent {
+    let mut mods = KeyModifiers::NONE;
+    if c.ctrl {
+        mods |= KeyModifiers::CONTROL;
+    }
+    if c.alt {
+        mods |= KeyModifiers::ALT;
+    }
+    if let ratatui::crossterm::event::KeyCode::Char(ch) = c.code
+        && ch.is_ascii_uppercase()
+    {
+        mods |= KeyModifiers::SHIFT;
+    }
+    KeyEvent::new(c.code, mods)
+}
+
+/// Presses `key`, carrying out its effects; returns them (the copy, the export, …) as they were asked.
+fn hit(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let effects = app.handle(Msg::Key(key));
+    settle(app, effects.clone());
+    effects
+}
+
+/// Where the action is tried, and what must hold after the key.
+fn check(action: Action, label: &str, key: KeyEvent) {
+    let mut app = demo();
+    let what = format!("{label} ({})", action.name());
+    match action {
+        Action::Quit => {
+            hit(&mut app, key);
+            assert!(app.quit, "{what}");
+        }
+        Action::Back => {
+            press(&mut app, "z");
+            hit(&mut app, key);
+            assert!(!app.zoom, "{what} leaves the zoom");
+        }
+        Action::HistoryBack => {
+            press(&mut app, ":goto kv-app-rbac<enter>");
+            hit(&mut app, key);
+            assert!(
+                app.scopes
+                    .selected_scope()
+                    .unwrap()
+                    .key()
+                    .ends_with("kv-app-prod"),
+                "{what}"
+            );
+        }
+        Action::Help => {
+            hit(&mut app, key);
+            assert!(matches!(app.overlay, Some(Overlay::Help { .. })), "{what}");
+        }
+        Action::Palette => {
+            hit(&mut app, key);
+            assert!(
+                matches!(app.overlay, Some(Overlay::Palette { .. })),
+                "{what}"
+            );
+        }
+        Action::FocusNext => {
+            hit(&mut app, key);
+            assert_eq!(app.focus, Focus::Principals, "{what}");
+        }
+        Action::FocusPrev => {
+            hit(&mut app, key);
+            assert_eq!(app.focus, Focus::Explain, "{what}");
+        }
+        Action::FocusScopes
+        | Action::FocusPrincipals
+        | Action::FocusMain
+        | Action::FocusExplain => {
+            press(&mut app, "P");
+            if action == Action::FocusPrincipals {
+                press(&mut app, "S");
+            }
+            hit(&mut app, key);
+            let want = match action {
+                Action::FocusScopes => Focus::Scopes,
+                Action::FocusPrincipals => Focus::Principals,
+                Action::FocusMain => Focus::Main,
+                _ => Focus::Explain,
+            };
+            assert_eq!(app.focus, want, "{what}");
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            press(&mut app, "P");
+            let n = app.principals.shown.len();
+            let start = if matches!(action, Action::Up | Action::PageUp | Action::Top) {
+                press(&mut app, "G");
+                n - 1
+            } else {
+                0
+            };
+            assert_eq!(app.principals.cursor.selected, start);
+            hit(&mut app, key);
+            let at = app.principals.cursor.selected;
+            match action {
+                Action::Up => assert_eq!(at, n - 2, "{what}"),
+                Action::Down => assert_eq!(at, 1, "{what}"),
+                Action::Top => assert_eq!(at, 0, "{what}"),
+                Action::Bottom => assert_eq!(at, n - 1, "{what}"),
+                Action::PageUp => assert!(at < n - 2, "{what}: {at}"),
+                _ => assert!(at > 1, "{what}: {at}"),
+            }
+        }
+        Action::Left | Action::Right => {
+            // On the first screen the selected vault is closed: → opens it, ← closes it again.
+            let opened = |app: &App| app.scopes.state.opened().len();
+            let before = opened(&app);
+            if action == Action::Left {
+                press(&mut app, "<right>");
+                assert_eq!(opened(&app), before + 1);
+                hit(&mut app, key);
+                assert_eq!(opened(&app), before, "{what} collapses");
+            } else {
+                hit(&mut app, key);
+                assert_eq!(opened(&app), before + 1, "{what} expands");
+            }
+        }
+        Action::Select => {
+            // On a vault, the next step is picking a principal.
+            hit(&mut app, key);
+            assert_eq!(app.focus, Focus::Principals, "{what}");
+        }
+        Action::Filter => {
+            hit(&mut app, key);
+            assert!(app.filtering, "{what}");
+        }
+        Action::ViewPermissions
+        | Action::ViewMatrix
+        | Action::ViewWhoCan
+        | Action::ViewEscalations => {
+            press(&mut app, "x");
+            if action == Action::ViewEscalations {
+                press(&mut app, "1");
+            }
+            hit(&mut app, key);
+            let want = match action {
+                Action::ViewPermissions => View::Permissions,
+                Action::ViewMatrix => View::Matrix,
+                Action::ViewWhoCan => View::WhoCan,
+                _ => View::Escalations,
+            };
+            assert_eq!(app.view, want, "{what}");
+        }
+        Action::ToggleMatrix => {
+            hit(&mut app, key);
+            assert_eq!(app.view, View::Matrix, "{what}");
+            hit(&mut app, key);
+            assert_eq!(app.view, View::Permissions, "{what} toggles back");
+        }
+        Action::Zoom => {
+            hit(&mut app, key);
+            assert!(app.zoom, "{what}");
+        }
+        Action::From | Action::Export => {
+            hit(&mut app, key);
+            let Some(Overlay::Prompt { kind, .. }) = &app.overlay else {
+                panic!("{what}: no prompt");
+            };
+            assert_eq!(
+                kind.title().starts_with("Calls"),
+                action == Action::From,
+                "{what}"
+            );
+        }
+        Action::Copy => {
+            let effects = hit(&mut app, key);
+            assert!(
+                effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::Copy(id) if id.ends_with("kv-app-prod"))),
+                "{what}: {effects:?}"
+            );
+        }
+        Action::ToggleTheme => {
+            let before = app.theme.kind;
+            hit(&mut app, key);
+            assert_ne!(app.theme.kind, before, "{what}");
+        }
+        Action::WhatIf => {
+            hit(&mut app, key);
+            assert!(app.whatif.open && app.whatif.focused, "{what}");
+        }
+        Action::WhatIfAdd
+        | Action::WhatIfToggle
+        | Action::WhatIfDelete
+        | Action::WhatIfSave
+        | Action::WhatIfLoad => {
+            press(&mut app, "W");
+            if action != Action::WhatIfAdd {
+                press(
+                    &mut app,
+                    "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
+                );
+                assert_eq!(app.whatif.scenario.entries.len(), 1);
+            }
+            hit(&mut app, key);
+            let p = &app.whatif;
+            match action {
+                Action::WhatIfAdd => assert!(p.form.is_some(), "{what}"),
+                Action::WhatIfToggle => assert!(!p.scenario.entries[0].enabled, "{what}"),
+                Action::WhatIfDelete => assert!(p.scenario.entries.is_empty(), "{what}"),
+                _ => assert!(p.prompt.is_some(), "{what}"),
+            }
+        }
+        Action::Refresh | Action::ShowLog => {
+            hit(&mut app, key);
+            let m = app.message.clone().unwrap_or_default();
+            assert!(
+                m.contains("live session") || m.contains("tui --live"),
+                "{what}: {m}"
+            );
+        }
+        Action::None => {}
+    }
+    let _ = render(&app, 120, 40);
+}
+
+#[test]
+fn every_documented_key_does_what_the_help_says() {
+    let keymap = Keymap::defaults();
+    let mut checked = 0;
+    for b in &keymap.bindings {
+        assert!(
+            !b.desc.trim().is_empty(),
+            "{:?} has no description",
+            b.action
+        );
+        for chord in &b.keys {
+            let key = event(chord);
+            assert_eq!(keymap.action_for(&key), Some(b.action), "{}", chord.label());
+            check(b.action, &chord.label(), key);
+            checked += 1;
+        }
+    }
+    // Every bindable action is documented in the help, hence checked here.
+    for a in Action::ALL {
+        assert!(
+            keymap
+                .bindings
+                .iter()
+                .any(|b| b.action == a && !b.keys.is_empty()),
+            "{a:?} is in no help line"
+        );
+    }
+    assert!(checked >= Action::ALL.len(), "{checked}");
+}
