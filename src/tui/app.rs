@@ -20,12 +20,12 @@ use crate::tui::explain::Doc;
 use crate::tui::keymap::Keymap;
 pub use crate::tui::layout::Focus;
 use crate::tui::layout::{self, Areas};
-use crate::tui::permissions::PermTable;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
+use crate::tui::view::permissions::PermissionsView;
 use crate::tui::view::who_can::WhoCanView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
@@ -138,9 +138,7 @@ pub struct App {
     /// The filter box is taking keystrokes.
     pub filtering: bool,
     pub filter: Input,
-    pub perms: PermTable,
-    /// Line of `perms.lines` (always an operation line when there is one).
-    pub perm_cursor: Cursor,
+    pub perms: PermissionsView,
     pub matrix: MatrixView,
     pub who: WhoCanView,
     pub escalations: EscalationsView,
@@ -194,7 +192,6 @@ impl App {
         let scopes = ScopeTree::build(&engine, &theme);
         let principals = PrincipalList::build(&engine);
         let policy_vaults = policy_vaults(&engine);
-        let perms = PermTable::empty(crate::model::Scope::root());
         let message =
             (!options.keymap.warnings.is_empty()).then(|| options.keymap.warnings.join("; "));
         let mut app = Self {
@@ -210,8 +207,7 @@ impl App {
             principals,
             filtering: false,
             filter: Input::default(),
-            perms,
-            perm_cursor: Cursor::default(),
+            perms: PermissionsView::default(),
             matrix: MatrixView::default(),
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),

@@ -163,34 +163,8 @@ fn table(app: &App) -> Result<Table, String> {
         .selected()
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let s = |x: &str| x.to_string();
     match app.view {
-        View::Permissions => Ok(Table {
-            title: format!("Effective permissions of {principal} at {scope}"),
-            columns: vec![
-                s("operation"),
-                s("plane"),
-                s("group"),
-                s("decision"),
-                s("canGrantItself"),
-            ],
-            rows: app
-                .perms
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.op.name.to_string(),
-                        r.op.plane.as_str().to_string(),
-                        r.op.group.to_string(),
-                        r.decision.as_str().to_string(),
-                        r.escalation
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        }),
+        View::Permissions => Ok(app.perms.export(&principal, &scope)),
         View::Matrix => app.matrix.table(),
         View::WhoCan => app.who.table(app.world()),
         View::Escalations => app.escalations.table(),

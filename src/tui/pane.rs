@@ -5,7 +5,6 @@ pub mod header;
 pub mod help;
 pub mod log;
 pub mod palette;
-pub mod permissions;
 pub mod principals;
 pub mod scopes;
 pub mod status_bar;
@@ -37,7 +36,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(r) = areas.main {
         match app.view {
-            View::Permissions => permissions::draw(frame, app, r),
+            View::Permissions => {
+                let who = app.principals.selected().map(|p| p.name.clone());
+                app.perms.draw(
+                    frame,
+                    r,
+                    &main_ctx(app),
+                    (&who.unwrap_or_default(), &app.scope_label()),
+                    app.whatif.perms_before.as_ref().map(|b| b.rows.as_slice()),
+                )
+            }
             View::Matrix => app.matrix.draw(
                 frame,
                 r,

@@ -4,6 +4,7 @@
 
 pub mod escalations;
 pub mod matrix;
+pub mod permissions;
 pub mod who_can;
 
 use ratatui::text::Span;

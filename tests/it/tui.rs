@@ -289,7 +289,7 @@ fn driving_keys_from_the_first_screen_to_who_can() {
         assert!(s.contains("Permissions Erin @ kv-app-rbac"), "{s}");
         // Down to secrets/get, explain it.
         let target = app.perms.line_of_op("secrets/get").unwrap();
-        while app.perm_cursor.selected < target {
+        while app.perms.cursor.selected < target {
             press(app, "j");
         }
         press(app, "<enter>");

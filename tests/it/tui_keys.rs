@@ -129,7 +129,7 @@ fn enter_on_an_escalation_lands_on_an_operation_it_can_grant() {
         app.escalations.cursor.selected = i;
         let f = app.escalations.selected().unwrap().clone();
         press(&mut app, "<enter>");
-        let row = app.perms.row_at_line(app.perm_cursor.selected).unwrap();
+        let row = app.perms.row_at_line(app.perms.cursor.selected).unwrap();
         assert!(
             f.lacks.contains(&row.op.name),
             "{} {:?}: landed on {}",

@@ -186,14 +186,11 @@ impl App {
                 self.view = View::Permissions;
                 self.focus = Focus::Main;
                 let _ = self.sync();
-                match self.perms.line_of_op(arg.trim()) {
-                    Some(line) => self.perm_cursor.selected = line,
-                    None => {
-                        self.message = Some(format!(
-                            "'{}' is not an operation at this scope",
-                            clean(arg)
-                        ))
-                    }
+                if !self.perms.select_op(arg.trim()) {
+                    self.message = Some(format!(
+                        "'{}' is not an operation at this scope",
+                        clean(arg)
+                    ));
                 }
             }
             Command::Theme => {

@@ -5,7 +5,6 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::model::ScopeKind;
 use crate::tui::action::{Action, Effect};
-use crate::tui::cursor::Cursor;
 use crate::tui::history::Place;
 use crate::tui::worker::JobKind;
 
@@ -126,7 +125,7 @@ impl App {
             focus: self.focus,
             operation: self.who.op.clone(),
             cursors: [
-                self.perm_cursor,
+                self.perms.cursor,
                 self.matrix.cursor,
                 self.who.cursor,
                 self.escalations.cursor,
@@ -171,7 +170,7 @@ impl App {
         // The views' answers for that place are asked for again if they changed; the rows come back.
         self.sync_permissions_now();
         let [perm, matrix, who, esc] = p.cursors;
-        self.perm_cursor = perm;
+        self.perms.cursor = perm;
         self.matrix.cursor = matrix;
         self.who.cursor = who;
         self.escalations.cursor = esc;
@@ -184,7 +183,7 @@ impl App {
     pub fn open_who_can(&mut self) {
         if self.view == View::Permissions
             && self.focus == Focus::Main
-            && let Some(row) = self.perms.row_at_line(self.perm_cursor.selected)
+            && let Some(row) = self.perms.selected()
         {
             self.who.op = row.op.name.to_string();
         }
@@ -211,18 +210,7 @@ impl App {
 
     fn move_main(&mut self, delta: isize) {
         match self.view {
-            View::Permissions => {
-                let lines = self.perms.lines.len();
-                let mut c = self.perm_cursor;
-                c.move_by(delta, lines);
-                let dir = if delta < 0 { -1 } else { 1 };
-                let line = self
-                    .perms
-                    .op_line_near(c.selected, dir)
-                    .or_else(|| self.perms.op_line_near(c.selected, -dir))
-                    .unwrap_or(0);
-                self.perm_cursor.selected = line;
-            }
+            View::Permissions => self.perms.move_by(delta),
             View::Matrix => self.matrix.move_by(delta),
             View::WhoCan => self.who.move_by(delta),
             View::Escalations => self.escalations.move_by(delta),
@@ -295,12 +283,7 @@ impl App {
             self.principals.select_id(&id);
             self.view = View::Permissions;
             self.sync_permissions_now();
-            if let Some(line) = self.perms.line_of_op(&op) {
-                self.perm_cursor = Cursor {
-                    selected: line,
-                    offset: self.perm_cursor.offset,
-                };
-            }
+            self.perms.select_op(&op);
         }
     }
 
@@ -318,7 +301,7 @@ impl App {
         // `⇑ can grant`), so that the explanation tells how; secrets/get first, the question most asked.
         // The table marks each row with one technique: this finding's where it can, another's else.
         let marked = |op: &str, exact: bool| {
-            self.perms.rows.iter().any(|r| {
+            self.perms.table.rows.iter().any(|r| {
                 r.op.name == op && r.escalation.is_some_and(|t| !exact || t == f.technique)
             })
         };
@@ -332,8 +315,8 @@ impl App {
             .find(|op| marked(op, true))
             .or_else(|| candidates().find(|op| marked(op, false)))
             .or_else(|| f.lacks.first().copied());
-        if let Some(line) = op.and_then(|op| self.perms.line_of_op(op)) {
-            self.perm_cursor.selected = line;
+        if let Some(op) = op {
+            self.perms.select_op(op);
         }
     }
 
@@ -405,14 +388,7 @@ impl App {
             Focus::Main if self.view == View::Escalations => self.escalations.click(row),
             Focus::Main if self.view == View::Matrix => self.matrix.click(row),
             Focus::Main if self.view == View::WhoCan => self.who.click(row),
-            Focus::Main => {
-                let (cursor, n) = (&mut self.perm_cursor, self.perms.lines.len());
-                let i = cursor.offset + row;
-                if i < n {
-                    cursor.selected = i;
-                }
-                self.move_main(0);
-            }
+            Focus::Main => self.perms.click(row),
             Focus::Explain => {}
         }
     }

@@ -113,7 +113,7 @@ impl App {
 
         // A different principal id forces the permissions table to be recomputed; the old lines stay so
         // the selected operation is found again.
-        self.perms.principal.clear();
+        self.perms.table.principal.clear();
         self.matrix = Default::default();
         self.who.answer = Load::Idle;
         self.escalations = Default::default();

@@ -8,7 +8,7 @@ use crate::eval::Request;
 use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
-use crate::tui::permissions::{self, TableLine, operations};
+use crate::tui::permissions::{self, operations};
 use crate::tui::view::escalations;
 use crate::tui::view::who_can::Picked;
 use crate::tui::worker::{JobKind, JobSpec};
@@ -31,33 +31,23 @@ impl App {
             return;
         };
         let world = self.whatif.world_generation();
-        if self.perms.scope == scope
-            && self.perms.principal == p.id
-            && self.perms.origin == self.origin
+        let t = &self.perms.table;
+        if t.scope == scope
+            && t.principal == p.id
+            && t.origin == self.origin
             && self.whatif.perms_world == world
         {
             return;
         }
-        let keep = self
-            .perms
-            .row_at_line(self.perm_cursor.selected)
-            .map(|r| r.op.name);
         let id = p.id.clone();
-        self.perms = permissions::compute(self.world(), &id, &scope, self.origin.as_ref());
+        let table = permissions::compute(self.world(), &id, &scope, self.origin.as_ref());
+        self.perms.replace(table);
         self.whatif.perms_before = self
             .whatif
             .world
             .is_some()
             .then(|| permissions::compute(&self.engine, &id, &scope, self.origin.as_ref()));
         self.whatif.perms_world = world;
-        let line = keep
-            .and_then(|name| self.perms.line_of_op(name))
-            .or_else(|| self.perms.op_line_near(0, 1))
-            .unwrap_or(0);
-        self.perm_cursor = Cursor {
-            selected: line,
-            offset: 0,
-        };
     }
 
     fn sync_jobs(&mut self) -> Vec<Effect> {
@@ -128,7 +118,7 @@ impl App {
                 .selected()
                 .map(|p| p.id.clone())
                 .unwrap_or_default(),
-            sel(&self.perm_cursor),
+            sel(&self.perms.cursor),
             sel(&self.matrix.cursor),
             self.matrix.col,
             sel(&self.who.cursor),
@@ -183,16 +173,14 @@ impl App {
         let from_key = self.keymap.hint(crate::tui::action::Action::From);
         match self.view {
             View::Permissions => {
-                let (Some(row), Some(p)) = (
-                    self.perms.row_at_line(self.perm_cursor.selected),
-                    self.principals.selected(),
-                ) else {
+                let (Some(row), Some(p)) = (self.perms.selected(), self.principals.selected())
+                else {
                     return Doc::new("Nothing selected");
                 };
                 self.verdict_doc(
                     &p.id,
                     None,
-                    &self.perms.scope,
+                    &self.perms.table.scope,
                     row.op.name,
                     row.escalation,
                     &from_key,
@@ -303,21 +291,7 @@ impl App {
         let n = self.principals.shown.len();
         self.principals.cursor.keep_visible(h, n);
         let h = self.pane_height(Focus::Main);
-        let n = self.perms.lines.len();
-        self.perm_cursor.keep_visible(h, n);
-        let c = &mut self.perm_cursor;
-        if c.selected == c.offset {
-            // show the plane and kind headings above the first visible operation when they fit
-            while c.offset > 0
-                && c.selected - (c.offset - 1) < h
-                && matches!(
-                    self.perms.lines.get(c.offset - 1),
-                    Some(TableLine::Plane(_) | TableLine::Kind(_))
-                )
-            {
-                c.offset -= 1;
-            }
-        }
+        self.perms.keep_visible(h);
         self.matrix.keep_visible(h);
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);

@@ -1,0 +1,236 @@
+//! The permissions view (key 1): every operation at the selected scope for the selected principal, grouped
+//! by plane and object kind, each with its decision symbol. The cursor stays on operation lines; the plane
+//! and kind headings above the first visible operation are kept in view when they fit.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Ctx, Table};
+use crate::eval::Decision;
+use crate::model::Scope;
+use crate::tui::cursor::Cursor;
+use crate::tui::pane::{fit, placeholder, selection};
+use crate::tui::permissions::{PermRow, PermTable, TableLine};
+use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::whatif::marks::{self, Mark};
+
+#[derive(Debug)]
+pub struct PermissionsView {
+    pub table: PermTable,
+    /// A line of `table.lines` (always an operation line when there is one).
+    pub cursor: Cursor,
+}
+
+impl Default for PermissionsView {
+    fn default() -> Self {
+        Self {
+            table: PermTable::empty(Scope::root()),
+            cursor: Cursor::default(),
+        }
+    }
+}
+
+impl PermissionsView {
+    pub fn line_of_op(&self, name: &str) -> Option<usize> {
+        self.table.line_of_op(name)
+    }
+
+    pub fn row_at_line(&self, line: usize) -> Option<&PermRow> {
+        self.table.row_at_line(line)
+    }
+
+    pub fn selected(&self) -> Option<&PermRow> {
+        self.table.row_at_line(self.cursor.selected)
+    }
+
+    /// Puts the cursor on `op`; false when the table has no such operation.
+    pub fn select_op(&mut self, op: &str) -> bool {
+        match self.table.line_of_op(op) {
+            Some(line) => {
+                self.cursor.selected = line;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A newly computed table: the cursor stays on the operation it was on, else the first one.
+    pub fn replace(&mut self, table: PermTable) {
+        let keep = self.selected().map(|r| r.op.name);
+        self.table = table;
+        let line = keep
+            .and_then(|name| self.table.line_of_op(name))
+            .or_else(|| self.table.op_line_near(0, 1))
+            .unwrap_or(0);
+        self.cursor = Cursor {
+            selected: line,
+            offset: 0,
+        };
+    }
+
+    /// Moves by `delta` lines, landing on the nearest operation line in the direction of travel.
+    pub fn move_by(&mut self, delta: isize) {
+        let lines = self.table.lines.len();
+        let mut c = self.cursor;
+        c.move_by(delta, lines);
+        let dir = if delta < 0 { -1 } else { 1 };
+        self.cursor.selected = self
+            .table
+            .op_line_near(c.selected, dir)
+            .or_else(|| self.table.op_line_near(c.selected, -dir))
+            .unwrap_or(0);
+    }
+
+    pub fn keep_visible(&mut self, h: usize) {
+        let n = self.table.lines.len();
+        self.cursor.keep_visible(h, n);
+        let c = &mut self.cursor;
+        if c.selected == c.offset {
+            // show the plane and kind headings above the first visible operation when they fit
+            while c.offset > 0
+                && c.selected - (c.offset - 1) < h
+                && matches!(
+                    self.table.lines.get(c.offset - 1),
+                    Some(TableLine::Plane(_) | TableLine::Kind(_))
+                )
+            {
+                c.offset -= 1;
+            }
+        }
+    }
+
+    /// A click on the `row`th line of the pane.
+    pub fn click(&mut self, row: usize) {
+        let i = self.cursor.offset + row;
+        if i < self.table.lines.len() {
+            self.cursor.selected = i;
+        }
+        self.move_by(0);
+    }
+
+    /// Draws the table of `who` at `at`; `before`: the real world's rows while a what-if is on.
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &Ctx,
+        (who, at): (&str, &str),
+        before: Option<&[PermRow]>,
+    ) {
+        let t = ctx.theme;
+        let p = &self.table;
+        let focused = ctx.focused;
+        let mut title = vec![
+            Span::raw("Permissions "),
+            Span::styled(format!("{who} @ {at} "), t.heading),
+        ];
+        for d in [Decision::Allowed, Decision::Conditional, Decision::Unknown] {
+            let n = p.count(d);
+            if n > 0 {
+                title.push(Span::styled(
+                    format!("{}{n} ", decision_symbol(d)),
+                    t.decision(d),
+                ));
+            }
+        }
+        let b = (ctx.block)(title);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        if p.lines.is_empty() {
+            placeholder(
+                frame,
+                inner,
+                t.dim,
+                p.note
+                    .as_deref()
+                    .unwrap_or("select a scope and a principal"),
+            );
+            return;
+        }
+        let height = inner.height as usize;
+        let width = inner.width as usize;
+        let show_word = width >= 4 + 16 + 11 + 11;
+        let name_w = width
+            .saturating_sub(4 + 11 + if show_word { 11 } else { 0 })
+            .clamp(10, 34);
+        let mut lines = Vec::new();
+        for i in self.cursor.window(height, p.lines.len()) {
+            let line = match p.lines.get(i) {
+                Some(TableLine::Plane(text)) => Line::from(Span::styled(text.clone(), t.heading)),
+                Some(TableLine::Kind(text)) => {
+                    Line::from(Span::styled(format!(" {text}"), t.title))
+                }
+                Some(TableLine::Op(r)) => {
+                    let Some(row) = p.rows.get(*r) else { continue };
+                    let d = row.decision;
+                    let mark = marks::perm_row(before, row);
+                    let word_style = mark.map_or(t.decision(d), |m| m.style(t));
+                    let mut spans = vec![
+                        Span::styled(mark.map_or(" ", Mark::symbol), word_style),
+                        Span::styled(format!(" {} ", decision_symbol(d)), t.decision(d)),
+                        Span::raw(fit(row.op.name, name_w)),
+                    ];
+                    if show_word {
+                        spans.push(Span::styled(format!(" {:<10}", d.as_str()), word_style));
+                    }
+                    if row.network_denied {
+                        // Which gate said no: the firewall, not a missing grant.
+                        spans.push(Span::styled(" ⊘ network", t.warning));
+                    }
+                    if row.escalation.is_some() {
+                        spans.push(Span::styled(
+                            format!(" {ESCALATION_SYMBOL} can grant"),
+                            t.escalation,
+                        ));
+                    }
+                    let mut l = Line::from(spans);
+                    if i == self.cursor.selected {
+                        l = l.style(selection(t, focused));
+                    }
+                    l
+                }
+                None => continue,
+            };
+            lines.push(line);
+        }
+        if let Some(note) = &p.note
+            && lines.len() < height
+        {
+            lines.push(Line::from(Span::styled(note.clone(), t.dim)));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The export table of `principal` (a name) at `scope` (an id).
+    pub fn export(&self, principal: &str, scope: &str) -> Table {
+        let s = |x: &str| x.to_string();
+        Table {
+            title: format!("Effective permissions of {principal} at {scope}"),
+            columns: vec![
+                s("operation"),
+                s("plane"),
+                s("group"),
+                s("decision"),
+                s("canGrantItself"),
+            ],
+            rows: self
+                .table
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.op.name.to_string(),
+                        r.op.plane.as_str().to_string(),
+                        r.op.group.to_string(),
+                        r.decision.as_str().to_string(),
+                        r.escalation
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
