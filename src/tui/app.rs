@@ -226,7 +226,7 @@ impl App {
             pending: HashMap::new(),
             cancels: HashMap::new(),
         };
-        let _ = app.sync();
+        app.sync_in_place();
         app
     }
 

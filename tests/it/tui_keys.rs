@@ -247,3 +247,21 @@ fn a_network_denial_is_marked_apart_from_a_missing_grant() {
     let line = s.lines().find(|l| l.contains("✘ secrets/get")).expect(&s);
     assert!(line.contains("⊘ network"), "uncut at 80×24: {line}");
 }
+
+/// Going back to a view at another scope asks for that view's answer again, and it arrives: the jump back
+/// must not bring views in line in a way that drops the jobs it asks for (the view would wait forever).
+#[test]
+fn going_back_to_a_view_at_another_scope_gets_its_answer() {
+    let mut app = demo();
+    press(
+        &mut app,
+        ":goto kv-app-prod<enter>:principal Alice<enter>3<enter>",
+    );
+    assert_eq!(app.view, View::Permissions);
+    press(&mut app, ":goto kv-app-rbac<enter>3");
+    assert!(app.who.ready().unwrap().scope.ends_with("kv-app-rbac"));
+    press(&mut app, "[[");
+    assert_eq!(app.view, View::WhoCan);
+    let w = app.who.ready().expect("answered, not left loading");
+    assert!(w.scope.ends_with("kv-app-prod"), "{}", w.scope);
+}

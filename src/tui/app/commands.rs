@@ -185,7 +185,7 @@ impl App {
             Command::Op => {
                 self.view = View::Permissions;
                 self.focus = Focus::Main;
-                let _ = self.sync();
+                self.sync_permissions();
                 if !self.perms.select_op(arg.trim()) {
                     self.message = Some(format!(
                         "'{}' is not an operation at this scope",

@@ -14,7 +14,7 @@ impl App {
         let page = self.pane_height(self.focus) as isize;
         match action {
             Action::Quit => self.quit = true,
-            Action::Back => self.back(),
+            Action::Back => return self.back(),
             Action::HistoryBack => self.history_back(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Palette => self.open_palette(),
@@ -97,7 +97,7 @@ impl App {
         self.focus = Focus::Main;
     }
 
-    fn back(&mut self) {
+    fn back(&mut self) -> Vec<Effect> {
         if self.overlay.is_some() {
             self.overlay = None;
         } else if self.view == View::Escalations && self.escalations.cancel() {
@@ -106,7 +106,7 @@ impl App {
             self.zoom = false;
         } else if !self.principals.query.is_empty() || self.filter_pending() {
             self.filter = tui_input::Input::default();
-            let _ = self.request_filter(String::new());
+            return self.request_filter(String::new());
         } else if !self.history.is_empty() {
             self.go_back();
         } else if self.view != View::Permissions {
@@ -114,6 +114,7 @@ impl App {
         } else if self.focus == Focus::Explain {
             self.focus = Focus::Main;
         }
+        Vec::new()
     }
 
     /// Where the user is now, to come back to after a jump.
@@ -333,7 +334,7 @@ impl App {
     }
 
     fn sync_permissions_now(&mut self) {
-        let _ = self.sync();
+        self.sync_permissions();
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {

@@ -23,7 +23,16 @@ impl App {
         effects
     }
 
-    fn sync_permissions(&mut self) {
+    /// What [`App::sync`] brings in line without background work: the permissions table (computed here),
+    /// the explanation, the scroll positions. Jobs are asked for by the next message's `sync`, whose
+    /// effects reach the loop; nothing is asked for here, so nothing can be dropped.
+    pub(super) fn sync_in_place(&mut self) {
+        self.sync_permissions();
+        self.sync_explain();
+        self.keep_all_visible();
+    }
+
+    pub(super) fn sync_permissions(&mut self) {
         let (Some(scope), Some(p)) = (
             self.scopes.selected_scope().cloned(),
             self.principals.selected(),
