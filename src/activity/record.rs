@@ -106,13 +106,7 @@ fn claims_from_text(text: &str) -> Claims<'static> {
     let Ok(obj) = serde_json::from_str::<IdentityObject>(text) else {
         return Claims::default();
     };
-    let own = |f: Flex| match f {
-        Flex::Str(s) => Flex::Str(Cow::Owned(s.into_owned())),
-        Flex::Null => Flex::Null,
-        Flex::Bool(b) => Flex::Bool(b),
-        Flex::Num(n) => Flex::Num(n),
-        Flex::Other => Flex::Other,
-    };
+    let own = Flex::into_owned;
     let c = obj.claim;
     Claims {
         oid: own(c.oid),
@@ -224,17 +218,16 @@ pub struct Row<'a> {
     pub ad_addr_type: Flex<'a>,
     #[serde(borrow, alias = "isAddressAuthorized_b", alias = "IsAddressAuthorized")]
     pub ad_addr_ok: Flex<'a>,
+    /// `AzureDiagnostics`' overflow column: past 500 columns a workspace puts the rest here.
+    #[serde(rename = "AdditionalFields")]
+    pub additional: overflow::Additional,
 }
 
 /// The first of several spellings that is present.
 fn first<'a>(candidates: [Flex<'a>; 3]) -> Flex<'a> {
     candidates
         .into_iter()
-        .find(|f| match f {
-            Flex::Str(_) => f.text().is_some(),
-            Flex::Bool(_) | Flex::Num(_) => true,
-            Flex::Null | Flex::Other => false,
-        })
+        .find(Flex::is_present)
         .unwrap_or_default()
 }
 
@@ -309,7 +302,10 @@ impl Window {
 }
 
 impl<'a> Row<'a> {
-    pub fn normalise(self, window: &Window) -> Result<Call<'a>, Skip> {
+    pub fn normalise(mut self, window: &Window) -> Result<Call<'a>, Skip> {
+        if let Some(extra) = self.additional.0.take() {
+            self = self.filled_from(&extra);
+        }
         if let Some(c) = self.category.text()
             && !c.eq_ignore_ascii_case("AuditEvent")
         {
@@ -470,5 +466,6 @@ fn deny_assignment_in(description: &str) -> Option<String> {
     (!id.is_empty() && !id.eq_ignore_ascii_case("null")).then(|| id.to_ascii_lowercase())
 }
 
+mod overflow;
 #[cfg(test)]
 mod tests;
