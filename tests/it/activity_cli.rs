@@ -354,7 +354,9 @@ fn a_query_api_response_that_says_it_is_partial_is_reported_incomplete() {
         .assert()
         .success()
         .stdout(contains("4 records in 1 files"))
-        .stdout(contains("table \"PrimaryResult\", row 3: 5 values for 13 columns"))
+        .stdout(contains(
+            "table \"PrimaryResult\", row 3: 5 values for 13 columns",
+        ))
         .stdout(contains("incomplete: "))
         .stdout(contains("PartialError"));
     let v = json(activity(&["-o", "json", "--logs"]).arg(&file));
