@@ -40,6 +40,25 @@ impl<'a> Flex<'a> {
         }
     }
 
+    /// Whether a value is there: text that is not `"None"`/empty, a boolean or a number.
+    pub fn is_present(&self) -> bool {
+        match self {
+            Flex::Str(_) => self.text().is_some(),
+            Flex::Bool(_) | Flex::Num(_) => true,
+            Flex::Null | Flex::Other => false,
+        }
+    }
+
+    pub fn into_owned(self) -> Flex<'static> {
+        match self {
+            Flex::Str(s) => Flex::Str(Cow::Owned(s.into_owned())),
+            Flex::Null => Flex::Null,
+            Flex::Bool(b) => Flex::Bool(b),
+            Flex::Num(n) => Flex::Num(n),
+            Flex::Other => Flex::Other,
+        }
+    }
+
     pub fn boolean(&self) -> Option<bool> {
         match self {
             Flex::Bool(b) => Some(*b),

@@ -2,6 +2,7 @@
 //! the next is read, so memory does not grow with the file. The form is told from the first bytes:
 //! - `[` — a bare JSON array (`az monitor log-analytics query -o json`, or an archive written as one);
 //! - `{"records": [` — the older storage-account blob and Event Hub batches;
+//! - `{"tables": [` — the Log Analytics query API's response ([`tables`]);
 //! - any other `{` — JSON Lines, one record per line (storage-account archives since 2018);
 //! - otherwise — CSV with a header row (the portal's "Export to CSV").
 //!
@@ -20,6 +21,8 @@ use thiserror::Error;
 
 use super::record::{Row, Skip, Window};
 use super::summary::{Span, Store};
+
+mod tables;
 
 #[derive(Debug, Error)]
 pub enum ReadError {
@@ -54,6 +57,8 @@ pub struct Reading {
     pub malformed: u64,
     /// The first [`Reading::PROBLEMS_KEPT`] malformed records.
     pub problems: Vec<Problem>,
+    /// Sources that say themselves that they are incomplete (a Log Analytics `PartialError`).
+    pub incomplete: Vec<Problem>,
     /// Operation names not in the mapping (still summarised; their permission is unknown).
     pub unmapped: BTreeMap<String, u64>,
     /// The time of the first and last record used.
@@ -235,7 +240,11 @@ impl Reading {
         let result = if array {
             RecordsSeed(self).deserialize(&mut de)
         } else {
-            WrapperSeed(self).deserialize(&mut de)
+            WrapperSeed {
+                reading: self,
+                file: name,
+            }
+            .deserialize(&mut de)
         }
         .and_then(|()| de.end());
         drop(de);
@@ -353,8 +362,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// `{"records": [...]}`: the array is walked by [`RecordsSeed`]; other keys are skipped unread.
-struct WrapperSeed<'r>(&'r mut Reading);
+/// `{"records": [...]}` or `{"tables": [...]}`: the array is walked as it is read; other keys are skipped
+/// unread, except the query API's `error`.
+struct WrapperSeed<'r> {
+    reading: &'r mut Reading,
+    file: &'r str,
+}
 
 impl<'de> DeserializeSeed<'de> for WrapperSeed<'_> {
     type Value = ();
@@ -366,16 +379,22 @@ impl<'de> DeserializeSeed<'de> for WrapperSeed<'_> {
 impl<'de> Visitor<'de> for WrapperSeed<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object with a \"records\" array")
+        f.write_str("an object with a \"records\" or \"tables\" array")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
             match key.as_ref() {
-                "records" => map.next_value_seed(RecordsSeed(&mut *self.0))?,
-                "tables" => {
-                    return Err(serde::de::Error::custom(
-                        "a Log Analytics REST response ({\"tables\": …}) is not read: export with `az monitor log-analytics query -o json` or the portal's CSV",
-                    ));
+                "records" => map.next_value_seed(RecordsSeed(&mut *self.reading))?,
+                "tables" => map.next_value_seed(tables::TablesSeed {
+                    reading: &mut *self.reading,
+                    file: self.file,
+                })?,
+                "error" => {
+                    let error: serde_json::Value = map.next_value()?;
+                    if !error.is_null() {
+                        let note = tables::incomplete(self.file, &error);
+                        self.reading.incomplete.push(note);
+                    }
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;

@@ -106,13 +106,7 @@ fn claims_from_text(text: &str) -> Claims<'static> {
     let Ok(obj) = serde_json::from_str::<IdentityObject>(text) else {
         return Claims::default();
     };
-    let own = |f: Flex| match f {
-        Flex::Str(s) => Flex::Str(Cow::Owned(s.into_owned())),
-        Flex::Null => Flex::Null,
-        Flex::Bool(b) => Flex::Bool(b),
-        Flex::Num(n) => Flex::Num(n),
-        Flex::Other => Flex::Other,
-    };
+    let own = Flex::into_owned;
     let c = obj.claim;
     Claims {
         oid: own(c.oid),
@@ -224,18 +218,23 @@ pub struct Row<'a> {
     pub ad_addr_type: Flex<'a>,
     #[serde(borrow, alias = "isAddressAuthorized_b", alias = "IsAddressAuthorized")]
     pub ad_addr_ok: Flex<'a>,
+    /// `AzureDiagnostics`' overflow column: past 500 columns a workspace puts the rest here.
+    #[serde(rename = "AdditionalFields")]
+    pub additional: overflow::Additional,
 }
 
-/// The first of several spellings that is present.
-fn first<'a>(candidates: [Flex<'a>; 3]) -> Flex<'a> {
-    candidates
-        .into_iter()
-        .find(|f| match f {
-            Flex::Str(_) => f.text().is_some(),
-            Flex::Bool(_) | Flex::Num(_) => true,
-            Flex::Null | Flex::Other => false,
-        })
-        .unwrap_or_default()
+/// The first of several spellings that is present (by value, without an array: this runs a dozen times
+/// per record).
+fn first<'a>(a: Flex<'a>, b: Flex<'a>, c: Flex<'a>) -> Flex<'a> {
+    if a.is_present() {
+        a
+    } else if b.is_present() {
+        b
+    } else if c.is_present() {
+        c
+    } else {
+        Flex::Null
+    }
 }
 
 /// Why a record could not be used (counted, never silently dropped).
@@ -309,7 +308,10 @@ impl Window {
 }
 
 impl<'a> Row<'a> {
-    pub fn normalise(self, window: &Window) -> Result<Call<'a>, Skip> {
+    pub fn normalise(mut self, window: &Window) -> Result<Call<'a>, Skip> {
+        if let Some(extra) = self.additional.0.take() {
+            self = self.filled_from(&extra);
+        }
         if let Some(c) = self.category.text()
             && !c.eq_ignore_ascii_case("AuditEvent")
         {
@@ -323,7 +325,7 @@ impl<'a> Row<'a> {
         if !window.contains(time) {
             return Err(Skip::OutsideWindow);
         }
-        let vault = first([self.resource_id, self.resource_id_la, Flex::Null])
+        let vault = first(self.resource_id, self.resource_id_la, Flex::Null)
             .into_text()
             .filter(|r| is_vault_id(r))
             .ok_or(Skip::NotAVault)?;
@@ -333,25 +335,25 @@ impl<'a> Row<'a> {
             return Err(Skip::ServiceEmitted);
         }
         let claims = self.identity.0;
-        let caller = first([claims.oid, claims.oid_uri, self.ad_oid])
+        let caller = first(claims.oid, claims.oid_uri, self.ad_oid)
             .into_text()
             .or_else(|| self.ad_oid_uri.into_text())
             .ok_or(Skip::NoCaller)?;
         let caller = lower(caller);
-        let app = first([claims.appid, self.ad_appid, Flex::Null])
+        let app = first(claims.appid, self.ad_appid, Flex::Null)
             .into_text()
             .map(lower);
-        let caller_name = first([claims.upn, claims.upn_uri, claims.unique_name])
+        let caller_name = first(claims.upn, claims.upn_uri, claims.unique_name)
             .into_text()
-            .or_else(|| first([claims.name_uri, self.ad_upn, self.ad_upn_uri]).into_text())
+            .or_else(|| first(claims.name_uri, self.ad_upn, self.ad_upn_uri).into_text())
             .or_else(|| self.ad_unique_name.into_text());
         let p = self.properties;
-        let status = first([p.http_status_code, self.ad_status, Flex::Null])
+        let status = first(p.http_status_code, self.ad_status, Flex::Null)
             .number()
             .filter(|n| (100.0..600.0).contains(n))
             .map(|n| n as u16)
             .or_else(|| status_from_signature(self.result_signature.text()?));
-        let id = first([p.id, self.ad_id, p.request_uri]).into_text();
+        let id = first(p.id, self.ad_id, p.request_uri).into_text();
         let id = id.or_else(|| self.ad_request_uri.into_text());
         let item = if operation.starts_with("CertificateContacts")
             || operation.starts_with("CertificateIssuer")
@@ -367,7 +369,7 @@ impl<'a> Row<'a> {
             }
         };
         let address_authorized =
-            first([p.is_address_authorized, self.ad_addr_ok, Flex::Null]).boolean();
+            first(p.is_address_authorized, self.ad_addr_ok, Flex::Null).boolean();
         let description = self.result_description.text().unwrap_or("");
         let network_denial = status == Some(403)
             && (address_authorized == Some(false)
@@ -384,12 +386,12 @@ impl<'a> Row<'a> {
             mapped: known.is_some(),
             status,
             ip: self.caller_ip.into_text(),
-            policy_match: first([p.is_access_policy_match, self.ad_ap_match, Flex::Null]).boolean(),
-            rbac_authorized: first([p.is_rbac_authorized, self.ad_rbac, Flex::Null]).boolean(),
-            applied_assignment: first([p.applied_assignment_id, self.ad_assignment, Flex::Null])
+            policy_match: first(p.is_access_policy_match, self.ad_ap_match, Flex::Null).boolean(),
+            rbac_authorized: first(p.is_rbac_authorized, self.ad_rbac, Flex::Null).boolean(),
+            applied_assignment: first(p.applied_assignment_id, self.ad_assignment, Flex::Null)
                 .into_text()
                 .map(lower),
-            path: first([p.addr_auth_type, self.ad_addr_type, Flex::Null]).into_text(),
+            path: first(p.addr_auth_type, self.ad_addr_type, Flex::Null).into_text(),
             address_authorized,
             network_denial,
             deny_assignment: (status == Some(403) && !description.is_empty())
@@ -408,22 +410,32 @@ fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// `/subscriptions/S/resourceGroups/R/providers/Microsoft.KeyVault/vaults/N`, any letter case, without
-/// allocating (it runs once per record).
+/// allocating (it runs once per record): exactly eight slashes, found with memchr.
 fn is_vault_id(id: &str) -> bool {
-    let mut s = id.trim_end_matches('/').split('/');
-    let mut next = || s.next().unwrap_or("");
-    let shape = [
-        next().is_empty(),
-        next().eq_ignore_ascii_case("subscriptions"),
-        !next().is_empty(),
-        next().eq_ignore_ascii_case("resourcegroups"),
-        !next().is_empty(),
-        next().eq_ignore_ascii_case("providers"),
-        next().eq_ignore_ascii_case("microsoft.keyvault"),
-        next().eq_ignore_ascii_case("vaults"),
-        !next().is_empty(),
-    ];
-    shape.iter().all(|ok| *ok) && s.next().is_none()
+    let b = id.trim_end_matches('/').as_bytes();
+    let mut at = [0usize; 9];
+    let mut n = 0;
+    for i in memchr::memchr_iter(b'/', b) {
+        if n == at.len() {
+            return false;
+        }
+        at[n] = i;
+        n += 1;
+    }
+    if n != 8 || at[0] != 0 {
+        return false;
+    }
+    at[8] = b.len();
+    let segment = |k: usize| &b[at[k] + 1..at[k + 1]];
+    let named = |k: usize, name: &str| segment(k).eq_ignore_ascii_case(name.as_bytes());
+    named(0, "subscriptions")
+        && !segment(1).is_empty()
+        && named(2, "resourcegroups")
+        && !segment(3).is_empty()
+        && named(4, "providers")
+        && named(5, "microsoft.keyvault")
+        && named(6, "vaults")
+        && !segment(7).is_empty()
 }
 
 fn status_from_signature(sig: &str) -> Option<u16> {
@@ -445,8 +457,11 @@ fn status_from_signature(sig: &str) -> Option<u16> {
 /// `https://v.vault.azure.net/secrets/name/version` → (`secrets`, `name`); deleted objects count as the
 /// object (`deletedsecrets/name`); a collection URL (`…/secrets`) is vault-level.
 pub fn item_of(url: &str) -> Option<(&'static str, Cow<'_, str>)> {
-    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = match url.strip_prefix("https://") {
+        Some(rest) => rest,
+        None => url.split_once("://").map_or(url, |(_, rest)| rest),
+    };
+    let path = memchr::memchr2(b'?', b'#', path.as_bytes()).map_or(path, |end| &path[..end]);
     let mut segments = path.split('/').skip(1).filter(|s| !s.is_empty());
     let kind = segments.next()?;
     let name = segments.next()?;
@@ -470,5 +485,6 @@ fn deny_assignment_in(description: &str) -> Option<String> {
     (!id.is_empty() && !id.eq_ignore_ascii_case("null")).then(|| id.to_ascii_lowercase())
 }
 
+mod overflow;
 #[cfg(test)]
 mod tests;

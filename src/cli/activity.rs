@@ -262,6 +262,7 @@ pub(super) fn reading_json(r: &Reading) -> serde_json::Value {
         "skipped": r.skipped.iter().map(|(k, n)| json!({"reason": k.as_str(), "count": n})).collect::<Vec<_>>(),
         "malformed": r.malformed,
         "problems": r.problems,
+        "incomplete": r.incomplete,
         "unmappedOperations": r.unmapped,
     })
 }

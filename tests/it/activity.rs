@@ -182,6 +182,60 @@ fn log_analytics_exports_with_stringified_values() {
     );
 }
 
+/// The Log Analytics query API's own response: rows read against their columns with the API's types,
+/// `AdditionalFields` filling what the columns lack (never overriding them), a short row named, and the
+/// response's `PartialError` reported as incomplete rather than passed over.
+#[test]
+fn log_analytics_query_api_tables_and_additional_fields() {
+    let r = activity::read(
+        &[fixture("../activity-rest/query-api.json")],
+        Window::default(),
+    )
+    .unwrap();
+    assert_eq!((r.records, r.used, r.malformed), (4, 3, 1));
+    assert!(has(
+        &r,
+        "SecretGet",
+        "secrets/db-password",
+        WEB_MI,
+        [1, 0, 0, 0]
+    ));
+    assert!(
+        has(&r, "VaultGet", "", BOB, [1, 0, 0, 0]),
+        "the caller came from AdditionalFields: {:?}",
+        counts(&r)
+    );
+    assert!(
+        has(&r, "SecretList", "", DANA, [0, 0, 1, 0]),
+        "the column's caller wins; status and firewall verdict from AdditionalFields: {:?}",
+        counts(&r)
+    );
+    assert_eq!(r.problems.len(), 1);
+    assert!(
+        r.problems[0]
+            .message
+            .contains("row 3: 5 values for 13 columns"),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(r.incomplete.len(), 1);
+    assert!(r.incomplete[0].message.contains("PartialError"));
+    assert!(r.incomplete[0].message.contains("may be incomplete"));
+
+    // Rows before columns cannot be named: the file is reported, not guessed at.
+    let bad =
+        br#"{"tables": [{"name": "PrimaryResult", "rows": [["x"]], "columns": [{"name": "a"}]}]}"#;
+    let r = read_bytes(bad);
+    assert_eq!(r.used, 0);
+    assert!(
+        r.problems[0]
+            .message
+            .contains("\"rows\" comes before \"columns\""),
+        "{:?}",
+        r.problems
+    );
+}
+
 #[test]
 fn malformed_lines_are_named_and_reading_goes_on() {
     let r = read("malformed.jsonl");

@@ -345,3 +345,21 @@ fn synth_logs_and_the_model_check_agree_on_the_injected_set() {
         );
     }
 }
+
+#[test]
+fn a_query_api_response_that_says_it_is_partial_is_reported_incomplete() {
+    let file = fixture("../activity-rest/query-api.json");
+    activity(&["--logs"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("4 records in 1 files"))
+        .stdout(contains(
+            "table \"PrimaryResult\", row 3: 5 values for 13 columns",
+        ))
+        .stdout(contains("incomplete: "))
+        .stdout(contains("PartialError"));
+    let v = json(activity(&["-o", "json", "--logs"]).arg(&file));
+    assert_eq!(v["logs"]["incomplete"].as_array().unwrap().len(), 1);
+    assert_eq!(v["logs"]["malformed"], 1);
+}

@@ -104,3 +104,24 @@ fn deny_assignment_and_items() {
         Some(("certificates", "contacts".into()))
     );
 }
+
+#[test]
+fn vault_ids_in_any_case_and_nothing_else() {
+    let ok = "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV";
+    assert!(is_vault_id(ok));
+    assert!(is_vault_id(&format!("{ok}/")));
+    assert!(is_vault_id(&ok.to_ascii_lowercase()));
+    for bad in [
+        "",
+        "/",
+        "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/MANAGEDHSMS/H",
+        "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS",
+        "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV/SECRETS/X",
+        "/SUBSCRIPTIONS//RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV",
+        "SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV/X",
+        "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.STORAGE/VAULTS/KV",
+        "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS//",
+    ] {
+        assert!(!is_vault_id(bad), "{bad}");
+    }
+}

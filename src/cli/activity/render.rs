@@ -12,7 +12,7 @@ use super::{reading_json, table};
 use crate::activity::compare::CouldVsDid;
 use crate::activity::join::CallerRef;
 use crate::activity::unused::Unused;
-use crate::activity::{ModelCheck, Reading, WhoDid, time};
+use crate::activity::{ModelCheck, Problem, Reading, WhoDid, time};
 use crate::eval::{Decision, Engine};
 use crate::sanitize::clean;
 
@@ -34,12 +34,7 @@ fn account(r: &Reading) -> Vec<String> {
     if r.malformed > 0 {
         lines.push(format!("  malformed {}:", r.malformed));
         for p in &r.problems {
-            lines.push(format!(
-                "    {}:{}: {}",
-                clean(&p.file),
-                p.line,
-                clean(&p.message)
-            ));
+            lines.push(format!("    {}", place(p)));
         }
         if r.malformed > r.problems.len() as u64 {
             lines.push(format!(
@@ -48,6 +43,9 @@ fn account(r: &Reading) -> Vec<String> {
             ));
         }
     }
+    for p in &r.incomplete {
+        lines.push(format!("  incomplete: {}", place(p)));
+    }
     for (op, n) in &r.unmapped {
         lines.push(format!(
             "  {n} calls of {}: operation not in the mapping (permission unknown)",
@@ -55,6 +53,15 @@ fn account(r: &Reading) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// `file:line: message`, or `file: message` where the form has no lines (a query API response names the
+/// table and row in the message).
+fn place(p: &Problem) -> String {
+    match p.line {
+        0 => format!("{}: {}", clean(&p.file), clean(&p.message)),
+        line => format!("{}:{line}: {}", clean(&p.file), clean(&p.message)),
+    }
 }
 
 fn print_account(r: &Reading, to_stderr: bool) -> Result<()> {
