@@ -53,6 +53,7 @@ pub struct Collected {
     tenant_id: Option<String>,
     collected_at: Option<String>,
     sections: Vec<(Section, Vec<Arc<Vec<Value>>>)>,
+    present: BTreeSet<Section>,
     errors: Vec<CollectionErrorRecord>,
 }
 
@@ -61,12 +62,24 @@ impl Collected {
     pub fn to_json(&self) -> Value {
         let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
         for (section, chunks) in &self.sections {
-            let items = chunks.iter().flat_map(|c| c.iter()).cloned().collect();
-            doc[section.key()] = Value::Array(items);
+            if written(*section, &self.present, &self.errors) {
+                let items = chunks.iter().flat_map(|c| c.iter()).cloned().collect();
+                doc[section.key()] = Value::Array(items);
+            }
         }
         doc["collectionErrors"] = errors_json(&self.errors);
         doc
     }
+}
+
+/// Whether a section goes into the document: the core ones always (empty is "none"); an optional one once
+/// it has been read, and an attack-path one only when nothing of it failed (absent = missing data).
+fn written(section: Section, present: &BTreeSet<Section>, errors: &[CollectionErrorRecord]) -> bool {
+    if !section.is_optional() {
+        return true;
+    }
+    present.contains(&section)
+        && !(section.missing_when_incomplete() && errors.iter().any(|e| e.section == section))
 }
 
 fn header(cloud: Cloud, tenant_id: &Option<String>, collected_at: &Option<String>) -> Value {
@@ -90,6 +103,8 @@ pub struct StateStore {
     tenant_id: Option<String>,
     collected_at: Option<String>,
     sections: BTreeMap<Section, SectionData>,
+    /// Sections the run has read (possibly empty): an optional section is written only then.
+    present: BTreeSet<Section>,
     errors: Vec<CollectionErrorRecord>,
     warnings: Vec<String>,
     progress: Progress,
@@ -208,18 +223,35 @@ impl StateStore {
         }
     }
 
-    /// Adds items of a section (moved in), skipping those already held. Returns whether any was new.
+    /// Adds items of a section (moved in), skipping those already held. Returns whether any was new. Marks
+    /// the section as read, even with no items.
     pub fn add(&mut self, section: Section, items: impl IntoIterator<Item = Value>) -> bool {
+        let first = self.mark_present(section);
         let data = self.sections.entry(section).or_default();
         let fresh: Vec<Value> = items
             .into_iter()
             .filter(|item| is_new(data, section, item))
             .collect();
-        self.push_chunk(section, Arc::new(fresh))
+        self.push_chunk(section, Arc::new(fresh)) || first
+    }
+
+    /// Records that `section` was read; true the first time.
+    fn mark_present(&mut self, section: Section) -> bool {
+        let first = self.present.insert(section);
+        if first {
+            self.generation += 1;
+        }
+        first
+    }
+
+    /// Whether the run has read `section` (even if it held nothing).
+    pub fn has_read(&self, section: Section) -> bool {
+        self.present.contains(&section)
     }
 
     /// [`add`](Self::add) for a fetcher's page: shared as it is when every item is new, which is the rule.
     fn add_shared(&mut self, section: Section, items: &Arc<Vec<Value>>) -> bool {
+        let first = self.mark_present(section);
         let data = self.sections.entry(section).or_default();
         let new: Vec<bool> = items.iter().map(|i| is_new(data, section, i)).collect();
         let chunk = if new.iter().all(|n| *n) {
@@ -228,7 +260,7 @@ impl StateStore {
             let fresh = items.iter().zip(&new).filter(|(_, n)| **n);
             Arc::new(fresh.map(|(item, _)| item.clone()).collect())
         };
-        self.push_chunk(section, chunk)
+        self.push_chunk(section, chunk) || first
     }
 
     fn push_chunk(&mut self, section: Section, chunk: Arc<Vec<Value>>) -> bool {
@@ -258,6 +290,7 @@ impl StateStore {
                     (*s, chunks.unwrap_or_default())
                 })
                 .collect(),
+            present: self.present.clone(),
             errors: self.errors.clone(),
         }
     }
@@ -302,6 +335,9 @@ impl StateStore {
     pub fn into_parts(mut self) -> (Value, Snapshot, Vec<String>) {
         let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
         for section in Section::ALL {
+            if !written(section, &self.present, &self.errors) {
+                continue;
+            }
             let mut items = Vec::new();
             for chunk in self
                 .sections
@@ -359,6 +395,11 @@ pub(crate) fn item_key(section: Section, v: &Value) -> Option<String> {
             "{}|{}",
             lower(v.get("groupId"))?,
             lower(v.get("memberId"))?
+        )),
+        Section::Owners => Some(format!(
+            "{}|{}",
+            lower(v.get("objectId"))?,
+            lower(v.get("ownerId"))?
         )),
         Section::VaultItems => Some(format!(
             "{}|{}|{}",
@@ -446,6 +487,26 @@ fn build(mut doc: Value) -> (Snapshot, Value, Vec<String>) {
                 let mut new_errors = Vec::new();
                 for (key, indices) in &remove {
                     let section = Section::from_key(key);
+                    // An attack-path section with an unreadable item is incomplete: missing, as a whole.
+                    if let Some(s) = section.filter(|s| s.missing_when_incomplete())
+                        && let Some(obj) = doc.as_object_mut()
+                    {
+                        obj.remove(key.as_str());
+                        dropped.push(format!(
+                            "{key}: an item could not be read ({}); the section is left out, so paths through it are unknown",
+                            reasons.get(&(key.clone(), indices.first().copied().unwrap_or(0))).cloned().unwrap_or_default()
+                        ));
+                        new_errors.push(
+                            CollectionErrorRecord {
+                                scope: "/".into(),
+                                section: s,
+                                status: None,
+                                message: "an item could not be read; the section is left out".into(),
+                            }
+                            .to_json(),
+                        );
+                        continue;
+                    }
                     let Some(list) = doc.get_mut(key.as_str()).and_then(Value::as_array_mut) else {
                         continue;
                     };
