@@ -34,6 +34,7 @@ pub(crate) mod client;
 pub mod cloud;
 pub mod events;
 mod graph;
+mod perimeters;
 pub mod store;
 mod vault_items;
 
@@ -70,6 +71,7 @@ pub mod api {
     pub const PIM: &str = "2020-10-01";
     pub const MANAGEMENT_GROUPS: &str = "2021-04-01";
     pub const KEY_VAULT_DATA: &str = "7.6";
+    pub const NETWORK_SECURITY_PERIMETERS: &str = "2024-07-01";
 }
 
 #[derive(Debug, Error)]
@@ -225,6 +227,19 @@ impl<'a> Ctx<'a> {
             });
         } else {
             lock(&self.store).add(section, items);
+        }
+    }
+
+    /// Marks an optional section as being read (it is then written even if it stays empty).
+    pub fn read(&self, section: Section) {
+        if self.stream_sections {
+            self.emit(FetchUpdate::Section {
+                section,
+                scope: "/".to_string(),
+                items: std::sync::Arc::new(Vec::new()),
+            });
+        } else {
+            lock(&self.store).add(section, Vec::new());
         }
     }
 

@@ -74,7 +74,11 @@ impl Collected {
 
 /// Whether a section goes into the document: the core ones always (empty is "none"); an optional one once
 /// it has been read, and an attack-path one only when nothing of it failed (absent = missing data).
-fn written(section: Section, present: &BTreeSet<Section>, errors: &[CollectionErrorRecord]) -> bool {
+fn written(
+    section: Section,
+    present: &BTreeSet<Section>,
+    errors: &[CollectionErrorRecord],
+) -> bool {
     if !section.is_optional() {
         return true;
     }
@@ -501,7 +505,8 @@ fn build(mut doc: Value) -> (Snapshot, Value, Vec<String>) {
                                 scope: "/".into(),
                                 section: s,
                                 status: None,
-                                message: "an item could not be read; the section is left out".into(),
+                                message: "an item could not be read; the section is left out"
+                                    .into(),
                             }
                             .to_json(),
                         );

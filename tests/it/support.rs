@@ -69,6 +69,13 @@ pub struct SubData {
     pub role_assignments: Vec<Value>,
     pub deny_assignments: Vec<Value>,
     pub eligibilities: Vec<Value>,
+    /// Network Security Perimeters, each with its `profiles` (each with `accessRules`) and
+    /// `resourceAssociations` inside, as the snapshot holds them; the mock serves them as ARM's lists.
+    pub perimeters: Vec<Value>,
+    /// ARM resources with identities, as the generic resource list returns them.
+    pub resources: Vec<Value>,
+    /// User-assigned identities, as `userAssignedIdentities` lists them.
+    pub identities: Vec<Value>,
 }
 
 /// The tenant the mock serves.
@@ -109,6 +116,17 @@ pub fn assignment(
     a["properties"]["principalId"] = json!(principal);
     a["properties"]["principalType"] = json!(principal_type);
     a
+}
+
+/// `v` without the keys `drop` (a child collection ARM lists on its own).
+fn without(v: &Value, drop: &[&str]) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in drop {
+            o.remove(*k);
+        }
+    }
+    v
 }
 
 fn rewrite_subscription(v: &Value, from: &str, to: &str) -> Value {
@@ -246,6 +264,7 @@ impl Tenant {
                     .unwrap()
                     .clone(),
                 eligibilities: vec![pim],
+                ..Default::default()
             },
         );
 
@@ -636,6 +655,65 @@ impl MockAzure {
                             }
                         };
                         self.page(items, r, "nextLink")
+                    }
+                    [
+                        "providers",
+                        "microsoft.network",
+                        "networksecurityperimeters",
+                    ] => {
+                        let list: Vec<Value> = d
+                            .perimeters
+                            .iter()
+                            .map(|p| without(p, &["profiles", "resourceAssociations"]))
+                            .collect();
+                        self.page(&list, r, "nextLink")
+                    }
+                    [
+                        "resourcegroups",
+                        _,
+                        "providers",
+                        "microsoft.network",
+                        "networksecurityperimeters",
+                        name,
+                        tail @ ..,
+                    ] => {
+                        let Some(p) = d.perimeters.iter().find(|p| {
+                            p["name"]
+                                .as_str()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                        }) else {
+                            return arm_error(404, "ResourceNotFound", "no such perimeter");
+                        };
+                        let profiles = p["profiles"].as_array().cloned().unwrap_or_default();
+                        match tail {
+                            ["profiles"] => {
+                                let list: Vec<Value> = profiles
+                                    .iter()
+                                    .map(|x| without(x, &["accessRules"]))
+                                    .collect();
+                                self.page(&list, r, "nextLink")
+                            }
+                            ["profiles", profile, "accessrules"] => {
+                                match profiles.iter().find(|x| {
+                                    x["name"]
+                                        .as_str()
+                                        .is_some_and(|n| n.eq_ignore_ascii_case(profile))
+                                }) {
+                                    Some(x) => self.page(
+                                        x["accessRules"].as_array().map_or(&[][..], |a| a),
+                                        r,
+                                        "nextLink",
+                                    ),
+                                    None => arm_error(404, "ResourceNotFound", "no such profile"),
+                                }
+                            }
+                            ["resourceassociations"] => self.page(
+                                p["resourceAssociations"].as_array().map_or(&[][..], |a| a),
+                                r,
+                                "nextLink",
+                            ),
+                            _ => arm_error(404, "NotFound", "no such ARM path in the mock"),
+                        }
                     }
                     _ => arm_error(404, "NotFound", "no such ARM path in the mock"),
                 }

@@ -191,9 +191,7 @@ pub(super) fn describe(rules: &NetworkRules) -> Option<String> {
             "associated with network security perimeter {perimeter} (access mode {})",
             mode.as_str()
         )),
-        PerimeterLink::Unreadable(why) => Some(format!(
-            "perimeter association unknown ({why})"
-        )),
+        PerimeterLink::Unreadable(why) => Some(format!("perimeter association unknown ({why})")),
         _ => None,
     }
 }
