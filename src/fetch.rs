@@ -24,7 +24,8 @@
 //! assignments, deny assignments and PIM eligibilities; then the directory objects every collected object
 //! names (`directoryObjects/getByIds`, 1000 ids a call) and the group memberships below them, level by
 //! level; with `--include-items`, each vault's keys, secrets and certificates as soon as its subscription's
-//! vault list is in.
+//! vault list is in; per subscription, perimeters and resources with identities; last, once the principals
+//! are known, the Entra data the attack-path hops need (`entra`).
 
 mod arm;
 pub mod auth;
@@ -32,8 +33,10 @@ pub mod az_import;
 pub mod cache;
 pub(crate) mod client;
 pub mod cloud;
+mod entra;
 pub mod events;
 mod graph;
+mod identities;
 mod perimeters;
 pub mod store;
 mod vault_items;
@@ -72,6 +75,8 @@ pub mod api {
     pub const MANAGEMENT_GROUPS: &str = "2021-04-01";
     pub const KEY_VAULT_DATA: &str = "7.6";
     pub const NETWORK_SECURITY_PERIMETERS: &str = "2024-07-01";
+    pub const RESOURCES: &str = "2021-04-01";
+    pub const MANAGED_IDENTITY: &str = "2023-01-31";
 }
 
 #[derive(Debug, Error)]
@@ -430,7 +435,7 @@ impl Fetcher {
             // The directory waits for every object that names principals: the deepest ARM chain.
             let result = graph::directory(ctx, d1.max(d2)).await;
             ctx.close_groups();
-            result
+            result.map(|()| d1.max(d2) + 2)
         };
         let groups = async {
             use futures::{StreamExt, TryStreamExt};
@@ -448,7 +453,9 @@ impl Fetcher {
                 })
                 .await
         };
-        futures::try_join!(management, groups, items).map(|_| ())
+        let (depth, (), ()) = futures::try_join!(management, groups, items)?;
+        // The attack-path sections need every principal and group the access data names.
+        entra::collect(ctx, depth).await
     }
 }
 

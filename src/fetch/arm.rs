@@ -225,7 +225,7 @@ pub(crate) async fn subscription_contents(
         Ok::<u32, FetchError>(listing.depth)
     };
     let authz = |kind: &str| format!("{scope}/providers/Microsoft.Authorization/{kind}");
-    let (a, b, c, d, e, f, g) = futures::try_join!(
+    let (a, b, c, d, e, f, g, h) = futures::try_join!(
         simple(
             Section::ResourceGroups,
             format!("{scope}/resourcegroups"),
@@ -263,8 +263,9 @@ pub(crate) async fn subscription_contents(
             "PIM eligibility instance(s)"
         ),
         super::perimeters::collect(ctx, sub, depth),
+        super::identities::collect(ctx, sub, depth),
     )?;
-    Ok(a.max(b).max(c).max(d).max(e).max(f).max(g))
+    Ok([b, c, d, e, f, g, h].into_iter().fold(a, u32::max))
 }
 
 fn is_vault(v: &Value) -> bool {
