@@ -11,6 +11,7 @@ mod common;
 mod consistency;
 mod evaluator;
 mod fetch_cli;
+mod fetch_hops;
 mod fetch_perimeters;
 mod fetcher;
 mod fuzz_targets;

@@ -145,12 +145,12 @@ fn rewrite_subscription(v: &Value, from: &str, to: &str) -> Value {
     serde_json::from_str(&v.to_string().replace(from, to)).unwrap()
 }
 
-fn user(id: &str, name: &str) -> Value {
+pub fn user(id: &str, name: &str) -> Value {
     json!({ "@odata.type": "#microsoft.graph.user", "id": id, "displayName": name,
             "userPrincipalName": format!("{}@contoso.com", name.to_ascii_lowercase()) })
 }
 
-fn group(id: &str, name: &str) -> Value {
+pub fn group(id: &str, name: &str) -> Value {
     json!({ "@odata.type": "#microsoft.graph.group", "id": id, "displayName": name, "securityEnabled": true, "groupTypes": [] })
 }
 
