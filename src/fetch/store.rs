@@ -236,16 +236,22 @@ impl StateStore {
             .into_iter()
             .filter(|item| is_new(data, section, item))
             .collect();
-        self.push_chunk(section, Arc::new(fresh)) || first
+        let pushed = self.push_chunk(section, Arc::new(fresh));
+        self.changed(first, pushed)
     }
 
     /// Records that `section` was read; true the first time.
     fn mark_present(&mut self, section: Section) -> bool {
-        let first = self.present.insert(section);
-        if first {
+        self.present.insert(section)
+    }
+
+    /// The result of an update that marked `section` read (`first`) and pushed a chunk or not (`pushed`):
+    /// a section newly read without items is a change too.
+    fn changed(&mut self, first: bool, pushed: bool) -> bool {
+        if first && !pushed {
             self.generation += 1;
         }
-        first
+        first || pushed
     }
 
     /// Whether the run has read `section` (even if it held nothing).
@@ -264,7 +270,8 @@ impl StateStore {
             let fresh = items.iter().zip(&new).filter(|(_, n)| **n);
             Arc::new(fresh.map(|(item, _)| item.clone()).collect())
         };
-        self.push_chunk(section, chunk) || first
+        let pushed = self.push_chunk(section, chunk);
+        self.changed(first, pushed)
     }
 
     fn push_chunk(&mut self, section: Section, chunk: Arc<Vec<Value>>) -> bool {
