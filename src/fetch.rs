@@ -179,6 +179,8 @@ pub(crate) struct Ctx<'a> {
     /// directory lookup.
     groups: Mutex<Option<futures::channel::mpsc::UnboundedSender<(String, u32)>>>,
     visited_groups: Mutex<HashSet<String>>,
+    /// Items of optional sections that appear only once whole (see [`Ctx::complete`]).
+    held: Mutex<HashMap<Section, Vec<Value>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -235,8 +237,25 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Marks an optional section as being read (it is then written even if it stays empty).
-    pub fn read(&self, section: Section) {
+    /// Keeps items of an optional section until [`complete`](Self::complete): a section shown before it is
+    /// whole would read as "nothing else there" while the rest is still being collected.
+    pub fn hold(&self, section: Section, items: Vec<Value>) {
+        lock(&self.held).entry(section).or_default().extend(items);
+    }
+
+    /// An optional section is read: its held items and `items` appear at once (written even if empty).
+    pub fn complete(&self, section: Section, items: Vec<Value>) {
+        let mut all = lock(&self.held).remove(&section).unwrap_or_default();
+        all.extend(items);
+        if all.is_empty() {
+            self.read(section);
+        } else {
+            self.section(section, "/", all);
+        }
+    }
+
+    /// Marks an optional section as read (it is then written even if it stays empty).
+    fn read(&self, section: Section) {
         if self.stream_sections {
             self.emit(FetchUpdate::Section {
                 section,
@@ -336,6 +355,7 @@ impl Fetcher {
             names: Mutex::new(HashMap::new()),
             groups: Mutex::new(None),
             visited_groups: Mutex::new(HashSet::new()),
+            held: Mutex::new(HashMap::new()),
         };
         ctx.emit(FetchUpdate::Started {
             cloud: self.client.cloud().name.clone(),
@@ -431,6 +451,9 @@ impl Fetcher {
                 Ok::<u32, FetchError>(all.into_iter().fold(d, u32::max))
             };
             let (d1, d2) = futures::try_join!(arm::management_groups(ctx), subscriptions)?;
+            // Every subscription's perimeters and identities are in: the sections are whole.
+            ctx.complete(Section::NetworkSecurityPerimeters, Vec::new());
+            ctx.complete(Section::IdentityResources, Vec::new());
             drop(vault_tx);
             // The directory waits for every object that names principals: the deepest ARM chain.
             let result = graph::directory(ctx, d1.max(d2)).await;

@@ -73,11 +73,9 @@ async fn list(
     Ok((listing.items, listing.depth, ok))
 }
 
-/// Reads every hop section. Without a Graph credential each is recorded as not read (so left out).
+/// Reads every hop section, each shown once whole. Without a Graph credential each is recorded as not read
+/// (so left out).
 pub(crate) async fn collect(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchError> {
-    for s in SECTIONS {
-        ctx.read(s);
-    }
     if !ctx.client.credentials().has(Plane::Graph) {
         for s in SECTIONS {
             let f = Failure::new(None, "no Microsoft Graph credential: not read");
@@ -95,7 +93,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchError>
             depth,
         )
         .await?;
-        ctx.section(Section::DirectoryRoleAssignments, "/", items.clone());
+        ctx.complete(Section::DirectoryRoleAssignments, items.clone());
         Ok::<_, FetchError>((items, d))
     };
     let eligible = async {
@@ -108,7 +106,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchError>
             depth,
         )
         .await?;
-        ctx.section(Section::DirectoryRoleEligibilities, "/", items.clone());
+        ctx.complete(Section::DirectoryRoleEligibilities, items.clone());
         Ok::<_, FetchError>((items, d))
     };
     let (((roles, d1), (eligible, d2)), (grants, d3), (apps, d4)) = futures::try_join!(
@@ -171,7 +169,7 @@ async fn app_role_assignments(ctx: &Ctx<'_>, depth: u32) -> Result<(Vec<Value>, 
         depth + 1,
     )
     .await?;
-    ctx.section(section, "/", items.clone());
+    ctx.complete(section, items.clone());
     Ok((items, d))
 }
 
@@ -209,7 +207,7 @@ async fn applications(ctx: &Ctx<'_>, depth: u32) -> Result<(Vec<Value>, u32), Fe
         .await?;
     let depth = with_credentials.iter().map(|(_, d)| *d).fold(d, u32::max);
     let apps: Vec<Value> = with_credentials.into_iter().map(|(a, _)| a).collect();
-    ctx.section(section, "/", apps.clone());
+    ctx.complete(section, apps.clone());
     Ok((apps, depth))
 }
 
@@ -292,7 +290,7 @@ async fn owners(ctx: &Ctx<'_>, apps: &[Value], depth: u32) -> Result<(), FetchEr
                 .filter_map(|o| id_of(o, "id"))
                 .map(|owner| json!({ "objectId": id, "ownerId": owner }))
                 .collect();
-            ctx.section(section, "/", edges);
+            ctx.hold(section, edges);
             ctx.section(Section::Principals, "/", found.clone());
             Ok::<_, FetchError>((found, d))
         }))
@@ -304,5 +302,6 @@ async fn owners(ctx: &Ctx<'_>, apps: &[Value], depth: u32) -> Result<(), FetchEr
             }
         }
     }
+    ctx.complete(section, Vec::new());
     Ok(())
 }

@@ -38,7 +38,6 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, sub: &str, depth: u32) -> Result<u32,
     let scope = format!("/subscriptions/{sub}");
     let scope = scope.as_str();
     let section = Section::IdentityResources;
-    ctx.read(section);
     ctx.plan(2);
     let hosts = async {
         let listing = read_list(
@@ -57,7 +56,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, sub: &str, depth: u32) -> Result<u32,
             ctx.name_of(sub),
             kept.len()
         ));
-        ctx.section(section, scope, kept);
+        ctx.hold(section, kept);
         Ok::<u32, FetchError>(listing.depth)
     };
     let assigned = async {
@@ -81,7 +80,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, sub: &str, depth: u32) -> Result<u32,
             ctx.name_of(sub),
             kept.len()
         ));
-        ctx.section(section, scope, kept);
+        ctx.hold(section, kept);
         Ok::<u32, FetchError>(listing.depth)
     };
     let (a, b) = futures::try_join!(hosts, assigned)?;

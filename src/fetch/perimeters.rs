@@ -32,7 +32,6 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, sub: &str, depth: u32) -> Result<u32,
     let scope = format!("/subscriptions/{sub}");
     let scope = scope.as_str();
     let section = Section::NetworkSecurityPerimeters;
-    ctx.read(section);
     ctx.plan(1);
     let listing = read_list(
         ctx,
@@ -74,20 +73,14 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, sub: &str, depth: u32) -> Result<u32,
     let read = futures::future::try_join_all(
         perimeters
             .into_iter()
-            .map(|(id, p)| perimeter(ctx, scope, id, p, at)),
+            .map(|(id, p)| perimeter(ctx, id, p, at)),
     )
     .await?;
     Ok(read.into_iter().fold(at, u32::max))
 }
 
 /// One perimeter: its profiles (with their rules) and associations, read in parallel.
-async fn perimeter(
-    ctx: &Ctx<'_>,
-    scope: &str,
-    id: String,
-    mut p: Value,
-    depth: u32,
-) -> Result<u32, FetchError> {
+async fn perimeter(ctx: &Ctx<'_>, id: String, mut p: Value, depth: u32) -> Result<u32, FetchError> {
     let section = Section::NetworkSecurityPerimeters;
     ctx.plan(2);
     let name = id.rsplit('/').next().unwrap_or_default().to_string();
@@ -138,7 +131,7 @@ async fn perimeter(
     let ((profiles, d1), (associations, d2)) = futures::try_join!(profiles, associations)?;
     p["profiles"] = Value::Array(profiles);
     p["resourceAssociations"] = Value::Array(associations);
-    ctx.section(section, scope, vec![p]);
+    ctx.hold(section, vec![p]);
     Ok(d1.max(d2))
 }
 

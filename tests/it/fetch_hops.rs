@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use kvaccess::fetch::{
-    Completeness, Credentials, FetchRequest, Fetcher, FixedTokenCredential, Section,
+    Completeness, Credentials, FetchRequest, FetchUpdate, Fetcher, FixedTokenCredential, Section,
 };
 use kvaccess::model::Snapshot;
 use serde_json::json;
@@ -192,6 +192,35 @@ async fn every_hop_section_is_collected() {
             .unwrap()
             .contains_key("passwordCredentials")
     );
+}
+
+#[tokio::test]
+async fn each_optional_section_reaches_a_live_explorer_once_whole() {
+    // A section shown in part would read as "no such hop" for what is still being collected.
+    let mock = MockAzureServer::start(with_hops).await;
+    let (out, updates) = crate::fetcher::fetch_with(
+        &mock,
+        FetchRequest::default(),
+        crate::fetcher::options(),
+        Credentials::fixed("t"),
+    )
+    .await;
+    assert_eq!(out.unwrap().completeness(), Completeness::Complete);
+    for section in [
+        Section::NetworkSecurityPerimeters,
+        Section::IdentityResources,
+        Section::DirectoryRoleAssignments,
+        Section::DirectoryRoleEligibilities,
+        Section::AppRoleAssignments,
+        Section::Applications,
+        Section::Owners,
+    ] {
+        let chunks = updates
+            .iter()
+            .filter(|u| matches!(u, FetchUpdate::Section { section: s, .. } if *s == section))
+            .count();
+        assert_eq!(chunks, 1, "{section:?} arrived in {chunks} pieces");
+    }
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ pub(crate) fn options() -> FetchOptions {
     o
 }
 
-async fn fetch_with(
+pub(crate) async fn fetch_with(
     mock: &MockAzureServer,
     request: FetchRequest,
     opts: FetchOptions,
