@@ -1,4 +1,8 @@
+use std::path::Path;
+
+use super::build::split_path;
 use super::*;
+use crate::snapshot;
 
 fn section(section: Section, items: Vec<Value>) -> FetchUpdate {
     FetchUpdate::Section {
