@@ -24,7 +24,8 @@
 //! assignments, deny assignments and PIM eligibilities; then the directory objects every collected object
 //! names (`directoryObjects/getByIds`, 1000 ids a call) and the group memberships below them, level by
 //! level; with `--include-items`, each vault's keys, secrets and certificates as soon as its subscription's
-//! vault list is in.
+//! vault list is in; per subscription, perimeters and resources with identities; last, once the principals
+//! are known, the Entra data the attack-path hops need (`entra`).
 
 mod arm;
 pub mod auth;
@@ -32,9 +33,13 @@ pub mod az_import;
 pub mod cache;
 pub(crate) mod client;
 pub mod cloud;
+mod entra;
 pub mod events;
 mod graph;
+mod identities;
+mod perimeters;
 pub mod store;
+mod url;
 mod vault_items;
 
 use std::collections::{HashMap, HashSet};
@@ -57,6 +62,7 @@ pub use store::{Collected, Progress, RunState, StateStore};
 
 use crate::model::Snapshot;
 use client::Client;
+pub(crate) use url::url_at;
 
 /// Requests in flight at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -70,6 +76,9 @@ pub mod api {
     pub const PIM: &str = "2020-10-01";
     pub const MANAGEMENT_GROUPS: &str = "2021-04-01";
     pub const KEY_VAULT_DATA: &str = "7.6";
+    pub const NETWORK_SECURITY_PERIMETERS: &str = "2024-07-01";
+    pub const RESOURCES: &str = "2021-04-01";
+    pub const MANAGED_IDENTITY: &str = "2023-01-31";
 }
 
 #[derive(Debug, Error)]
@@ -172,6 +181,8 @@ pub(crate) struct Ctx<'a> {
     /// directory lookup.
     groups: Mutex<Option<futures::channel::mpsc::UnboundedSender<(String, u32)>>>,
     visited_groups: Mutex<HashSet<String>>,
+    /// Items of optional sections that appear only once whole (see [`Ctx::complete`]).
+    held: Mutex<HashMap<Section, Vec<Value>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -225,6 +236,36 @@ impl<'a> Ctx<'a> {
             });
         } else {
             lock(&self.store).add(section, items);
+        }
+    }
+
+    /// Keeps items of an optional section until [`complete`](Self::complete): a section shown before it is
+    /// whole would read as "nothing else there" while the rest is still being collected.
+    pub fn hold(&self, section: Section, items: Vec<Value>) {
+        lock(&self.held).entry(section).or_default().extend(items);
+    }
+
+    /// An optional section is read: its held items and `items` appear at once (written even if empty).
+    pub fn complete(&self, section: Section, items: Vec<Value>) {
+        let mut all = lock(&self.held).remove(&section).unwrap_or_default();
+        all.extend(items);
+        if all.is_empty() {
+            self.read(section);
+        } else {
+            self.section(section, "/", all);
+        }
+    }
+
+    /// Marks an optional section as read (it is then written even if it stays empty).
+    fn read(&self, section: Section) {
+        if self.stream_sections {
+            self.emit(FetchUpdate::Section {
+                section,
+                scope: "/".to_string(),
+                items: std::sync::Arc::new(Vec::new()),
+            });
+        } else {
+            lock(&self.store).add(section, Vec::new());
         }
     }
 
@@ -316,6 +357,7 @@ impl Fetcher {
             names: Mutex::new(HashMap::new()),
             groups: Mutex::new(None),
             visited_groups: Mutex::new(HashSet::new()),
+            held: Mutex::new(HashMap::new()),
         };
         ctx.emit(FetchUpdate::Started {
             cloud: self.client.cloud().name.clone(),
@@ -411,11 +453,14 @@ impl Fetcher {
                 Ok::<u32, FetchError>(all.into_iter().fold(d, u32::max))
             };
             let (d1, d2) = futures::try_join!(arm::management_groups(ctx), subscriptions)?;
+            // Every subscription's perimeters and identities are in: the sections are whole.
+            ctx.complete(Section::NetworkSecurityPerimeters, Vec::new());
+            ctx.complete(Section::IdentityResources, Vec::new());
             drop(vault_tx);
             // The directory waits for every object that names principals: the deepest ARM chain.
             let result = graph::directory(ctx, d1.max(d2)).await;
             ctx.close_groups();
-            result
+            result.map(|()| d1.max(d2) + 2)
         };
         let groups = async {
             use futures::{StreamExt, TryStreamExt};
@@ -433,53 +478,10 @@ impl Fetcher {
                 })
                 .await
         };
-        futures::try_join!(management, groups, items).map(|_| ())
+        let (depth, (), ()) = futures::try_join!(management, groups, items)?;
+        // The attack-path sections need every principal and group the access data names.
+        entra::collect(ctx, depth).await
     }
-}
-
-/// Percent-encodes a query component, leaving `$`, parentheses, commas and quotes as Azure's own
-/// examples write them (`$filter=atScopeAndBelow()`, `$select=id,displayName`).
-fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~$(),'".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Joins a path below an endpoint and adds the api-version and other query parameters.
-pub(crate) fn url_at(
-    base: &reqwest::Url,
-    path: &str,
-    api_version: Option<&str>,
-    extra: &[(&str, &str)],
-) -> Result<reqwest::Url, Failure> {
-    let mut u = base
-        .join(path.trim_start_matches('/'))
-        .map_err(|e| Failure {
-            status: None,
-            message: format!("cannot form a URL from '{path}': {e}"),
-        })?;
-    let mut query: Vec<String> = u
-        .query()
-        .filter(|q| !q.is_empty())
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    if let Some(v) = api_version {
-        query.push(format!("api-version={}", query_escape(v)));
-    }
-    for (k, v) in extra {
-        query.push(format!("{}={}", query_escape(k), query_escape(v)));
-    }
-    if !query.is_empty() {
-        u.set_query(Some(&query.join("&")));
-    }
-    Ok(u)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::client::{CallError, Failure, Listing};
 use super::{Ctx, FetchError, Plane, Section, api, url_at};
 use crate::model::{Scope, ScopeKind};
 
-fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+pub(crate) fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key)
         .and_then(Value::as_str)
         .map(str::trim)
@@ -19,7 +19,7 @@ fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 }
 
 /// One ARM list: errors are recorded for `scope`/`section`, the items returned.
-async fn read_list(
+pub(crate) async fn read_list(
     ctx: &Ctx<'_>,
     section: Section,
     scope: &str,
@@ -225,7 +225,7 @@ pub(crate) async fn subscription_contents(
         Ok::<u32, FetchError>(listing.depth)
     };
     let authz = |kind: &str| format!("{scope}/providers/Microsoft.Authorization/{kind}");
-    let (a, b, c, d, e, f) = futures::try_join!(
+    let (a, b, c, d, e, f, g, h) = futures::try_join!(
         simple(
             Section::ResourceGroups,
             format!("{scope}/resourcegroups"),
@@ -262,8 +262,10 @@ pub(crate) async fn subscription_contents(
             None,
             "PIM eligibility instance(s)"
         ),
+        super::perimeters::collect(ctx, sub, depth),
+        super::identities::collect(ctx, sub, depth),
     )?;
-    Ok(a.max(b).max(c).max(d).max(e).max(f))
+    Ok([b, c, d, e, f, g, h].into_iter().fold(a, u32::max))
 }
 
 fn is_vault(v: &Value) -> bool {

@@ -12,6 +12,8 @@
 //! DIR/<subscription id>/role-definitions.json az role definition list --subscription <id> -o json
 //! DIR/<subscription id>/role-assignments.json az role assignment list --all --include-inherited --subscription <id> -o json
 //! DIR/<subscription id>/deny-assignments.json az rest --method get --url "<arm>/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01"
+//! DIR/<subscription id>/network-perimeters.json and nsp-<name>-{profiles,associations,rules-<profile>}.json
+//!                                           az rest … networkSecurityPerimeters (docs/import-az.md)
 //! DIR/<subscription id>/eligibilities.json  optional  az rest --method get --url "<arm>/subscriptions/<id>/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01"
 //! ```
 //!
@@ -66,6 +68,25 @@ pub struct ImportOutcome {
     pub warnings: Vec<String>,
     pub errors: Vec<CollectionErrorRecord>,
 }
+fn add(store: &mut StateStore, section: Section, scope: &str, items: Vec<Value>) {
+    if !items.is_empty() {
+        store.apply(&FetchUpdate::Section {
+            section,
+            scope: scope.to_string(),
+            items: std::sync::Arc::new(items),
+        });
+    }
+}
+
+fn error(store: &mut StateStore, scope: &str, section: Section, message: String) {
+    store.apply(&FetchUpdate::Error(CollectionErrorRecord {
+        scope: scope.to_string(),
+        section,
+        status: None,
+        message,
+    }));
+}
+
 /// Builds the snapshot of one tenant (`tenant`, or the one [`tenant::choose`] picks) from `dir`. A file
 /// that is not JSON is an error (nothing is written); a file that is missing becomes collection errors.
 pub fn import_az_dir(
@@ -76,23 +97,6 @@ pub fn import_az_dir(
     let root = Folder::open(dir)?;
     let mut store = StateStore::new(cloud);
     let mut warnings = Vec::new();
-    let add = |store: &mut StateStore, section: Section, scope: &str, items: Vec<Value>| {
-        if !items.is_empty() {
-            store.apply(&FetchUpdate::Section {
-                section,
-                scope: scope.to_string(),
-                items: std::sync::Arc::new(items),
-            });
-        }
-    };
-    let error = |store: &mut StateStore, scope: &str, section: Section, message: String| {
-        store.apply(&FetchUpdate::Error(CollectionErrorRecord {
-            scope: scope.to_string(),
-            section,
-            status: None,
-            message,
-        }));
-    };
     // A file's objects; one of the wrong shape is a collection error for `section` at `scope` (then `None`).
     let items = |store: &mut StateStore,
                  path: &Path,
@@ -292,6 +296,7 @@ pub fn import_az_dir(
             let el = el.iter().map(arm_object).collect();
             add(&mut store, Section::RoleEligibilities, &scope, el);
         }
+        perimeters::import(&root, &mut store, folder, &scope)?;
         // Vaults: `az keyvault show` files carry the properties; `az keyvault list` names the vaults to expect.
         let mut shown: BTreeMap<String, Value> = BTreeMap::new();
         let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -486,6 +491,7 @@ pub fn import_az_dir(
 }
 
 mod coverage;
+mod perimeters;
 mod tenant;
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: Option<u16>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: Option<u16>, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),

@@ -19,10 +19,17 @@ pub enum Section {
     Principals,
     GroupMemberships,
     VaultItems,
+    NetworkSecurityPerimeters,
+    IdentityResources,
+    DirectoryRoleAssignments,
+    DirectoryRoleEligibilities,
+    Owners,
+    AppRoleAssignments,
+    Applications,
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 18] = [
         Self::ManagementGroups,
         Self::Subscriptions,
         Self::ResourceGroups,
@@ -34,6 +41,13 @@ impl Section {
         Self::Principals,
         Self::GroupMemberships,
         Self::VaultItems,
+        Self::NetworkSecurityPerimeters,
+        Self::IdentityResources,
+        Self::DirectoryRoleAssignments,
+        Self::DirectoryRoleEligibilities,
+        Self::Owners,
+        Self::AppRoleAssignments,
+        Self::Applications,
     ];
 
     /// The key in the snapshot file, also the `what` of a collection error.
@@ -50,7 +64,27 @@ impl Section {
             Self::Principals => "principals",
             Self::GroupMemberships => "groupMemberships",
             Self::VaultItems => "vaultItems",
+            Self::NetworkSecurityPerimeters => "networkSecurityPerimeters",
+            Self::IdentityResources => "identityResources",
+            Self::DirectoryRoleAssignments => "directoryRoleAssignments",
+            Self::DirectoryRoleEligibilities => "directoryRoleEligibilities",
+            Self::Owners => "owners",
+            Self::AppRoleAssignments => "appRoleAssignments",
+            Self::Applications => "applications",
         }
+    }
+
+    /// Sections the snapshot format lets a file leave out, where absent means "not collected" (answers that
+    /// need them are unknown): written only once the run has read them.
+    pub fn is_optional(self) -> bool {
+        self >= Self::NetworkSecurityPerimeters
+    }
+
+    /// The attack-path sections: one that could not be read in full is left out of the document (missing,
+    /// so paths through it are unknown), not written short. Perimeters stay, with their collection errors,
+    /// because the loader makes the vaults they may cover unknown one by one.
+    pub fn missing_when_incomplete(self) -> bool {
+        self.is_optional() && self != Self::NetworkSecurityPerimeters
     }
 
     pub fn from_key(key: &str) -> Option<Self> {

@@ -130,7 +130,7 @@ async fn app_principals(
 
 /// Whether a directory object is a group: by `@odata.type`, or (member lists sometimes omit it) by the
 /// fields only groups have.
-fn is_group(o: &Value) -> bool {
+pub(crate) fn is_group(o: &Value) -> bool {
     match o.get("@odata.type").and_then(Value::as_str) {
         Some(t) => t
             .trim_start_matches('#')
@@ -159,6 +159,22 @@ pub(crate) async fn directory(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchErro
         ctx.error("/", Section::Principals, &f);
         return Ok(());
     }
+    let graph = ctx.client.cloud().microsoft_graph.clone();
+    let found = get_by_ids(ctx, &ids, depth).await?;
+    let apps = unnamed_apps(ctx);
+    if !apps.is_empty() {
+        app_principals(ctx, &graph, apps, depth + 2).await?;
+    }
+    // Groups among them (those typed in ARM are already being walked).
+    ctx.found_groups(
+        found.iter().filter(|o| is_group(o)).filter_map(object_id),
+        depth + 1,
+    );
+    Ok(())
+}
+
+/// The directory objects of `ids`, 1000 a call, added to the principals; unreadable batches are recorded.
+async fn get_by_ids(ctx: &Ctx<'_>, ids: &[String], depth: u32) -> Result<Vec<Value>, FetchError> {
     let graph = ctx.client.cloud().microsoft_graph.clone();
     let batches: Vec<&[String]> = ids.chunks(BATCH).collect();
     ctx.plan(batches.len());
@@ -208,20 +224,35 @@ pub(crate) async fn directory(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchErro
         }
     }))
     .await?;
-    let apps = unnamed_apps(ctx);
-    if !apps.is_empty() {
-        app_principals(ctx, &graph, apps, depth + 2).await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// Looks up those of `ids` the directory data lacks (named by Entra role lists), and walks the members of
+/// the groups among them. Returns the depth reached.
+pub(crate) async fn describe(
+    ctx: &Ctx<'_>,
+    ids: BTreeSet<String>,
+    depth: u32,
+) -> Result<u32, FetchError> {
+    let known: BTreeSet<String> =
+        ctx.with_store(|s| s.items(Section::Principals).filter_map(object_id).collect());
+    let missing: Vec<String> = ids
+        .into_iter()
+        .filter_map(|i| guid(&i))
+        .filter(|i| !known.contains(i))
+        .collect();
+    if missing.is_empty() {
+        return Ok(depth);
     }
-    // Groups among them (those typed in ARM are already being walked).
-    ctx.found_groups(
-        found
-            .iter()
-            .flatten()
-            .filter(|o| is_group(o))
-            .filter_map(object_id),
-        depth + 1,
-    );
-    Ok(())
+    let found = get_by_ids(ctx, &missing, depth).await?;
+    let groups: Vec<String> = found
+        .iter()
+        .filter(|o| is_group(o))
+        .filter_map(object_id)
+        .filter(|g| ctx.first_visit(g))
+        .collect();
+    futures::future::try_join_all(groups.into_iter().map(|g| walk(ctx, g, depth + 1))).await?;
+    Ok(depth + 2)
 }
 
 /// Group ids that ARM objects name with their type (`principalType: Group`, deny principals of type

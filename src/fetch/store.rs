@@ -2,15 +2,12 @@
 //! so a TUI can redraw panes as data arrives and rebuild its engine only when the generation moved.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::events::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
-use crate::error::LoadError;
-use crate::model::{Cloud, Scope, Snapshot};
-use crate::snapshot;
+use crate::model::{Cloud, Snapshot};
 
 /// Where a run is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,6 +50,7 @@ pub struct Collected {
     tenant_id: Option<String>,
     collected_at: Option<String>,
     sections: Vec<(Section, Vec<Arc<Vec<Value>>>)>,
+    present: BTreeSet<Section>,
     errors: Vec<CollectionErrorRecord>,
 }
 
@@ -61,12 +59,28 @@ impl Collected {
     pub fn to_json(&self) -> Value {
         let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
         for (section, chunks) in &self.sections {
-            let items = chunks.iter().flat_map(|c| c.iter()).cloned().collect();
-            doc[section.key()] = Value::Array(items);
+            if written(*section, &self.present, &self.errors) {
+                let items = chunks.iter().flat_map(|c| c.iter()).cloned().collect();
+                doc[section.key()] = Value::Array(items);
+            }
         }
         doc["collectionErrors"] = errors_json(&self.errors);
         doc
     }
+}
+
+/// Whether a section goes into the document: the core ones always (empty is "none"); an optional one once
+/// it has been read, and an attack-path one only when nothing of it failed (absent = missing data).
+fn written(
+    section: Section,
+    present: &BTreeSet<Section>,
+    errors: &[CollectionErrorRecord],
+) -> bool {
+    if !section.is_optional() {
+        return true;
+    }
+    present.contains(&section)
+        && !(section.missing_when_incomplete() && errors.iter().any(|e| e.section == section))
 }
 
 fn header(cloud: Cloud, tenant_id: &Option<String>, collected_at: &Option<String>) -> Value {
@@ -90,6 +104,8 @@ pub struct StateStore {
     tenant_id: Option<String>,
     collected_at: Option<String>,
     sections: BTreeMap<Section, SectionData>,
+    /// Sections the run has read (possibly empty): an optional section is written only then.
+    present: BTreeSet<Section>,
     errors: Vec<CollectionErrorRecord>,
     warnings: Vec<String>,
     progress: Progress,
@@ -208,18 +224,41 @@ impl StateStore {
         }
     }
 
-    /// Adds items of a section (moved in), skipping those already held. Returns whether any was new.
+    /// Adds items of a section (moved in), skipping those already held. Returns whether any was new. Marks
+    /// the section as read, even with no items.
     pub fn add(&mut self, section: Section, items: impl IntoIterator<Item = Value>) -> bool {
+        let first = self.mark_present(section);
         let data = self.sections.entry(section).or_default();
         let fresh: Vec<Value> = items
             .into_iter()
             .filter(|item| is_new(data, section, item))
             .collect();
-        self.push_chunk(section, Arc::new(fresh))
+        let pushed = self.push_chunk(section, Arc::new(fresh));
+        self.changed(first, pushed)
+    }
+
+    /// Records that `section` was read; true the first time.
+    fn mark_present(&mut self, section: Section) -> bool {
+        self.present.insert(section)
+    }
+
+    /// The result of an update that marked `section` read (`first`) and pushed a chunk or not (`pushed`):
+    /// a section newly read without items is a change too.
+    fn changed(&mut self, first: bool, pushed: bool) -> bool {
+        if first && !pushed {
+            self.generation += 1;
+        }
+        first || pushed
+    }
+
+    /// Whether the run has read `section` (even if it held nothing).
+    pub fn has_read(&self, section: Section) -> bool {
+        self.present.contains(&section)
     }
 
     /// [`add`](Self::add) for a fetcher's page: shared as it is when every item is new, which is the rule.
     fn add_shared(&mut self, section: Section, items: &Arc<Vec<Value>>) -> bool {
+        let first = self.mark_present(section);
         let data = self.sections.entry(section).or_default();
         let new: Vec<bool> = items.iter().map(|i| is_new(data, section, i)).collect();
         let chunk = if new.iter().all(|n| *n) {
@@ -228,7 +267,8 @@ impl StateStore {
             let fresh = items.iter().zip(&new).filter(|(_, n)| **n);
             Arc::new(fresh.map(|(item, _)| item.clone()).collect())
         };
-        self.push_chunk(section, chunk)
+        let pushed = self.push_chunk(section, chunk);
+        self.changed(first, pushed)
     }
 
     fn push_chunk(&mut self, section: Section, chunk: Arc<Vec<Value>>) -> bool {
@@ -258,6 +298,7 @@ impl StateStore {
                     (*s, chunks.unwrap_or_default())
                 })
                 .collect(),
+            present: self.present.clone(),
             errors: self.errors.clone(),
         }
     }
@@ -302,6 +343,9 @@ impl StateStore {
     pub fn into_parts(mut self) -> (Value, Snapshot, Vec<String>) {
         let mut doc = header(self.cloud, &self.tenant_id, &self.collected_at);
         for section in Section::ALL {
+            if !written(section, &self.present, &self.errors) {
+                continue;
+            }
             let mut items = Vec::new();
             for chunk in self
                 .sections
@@ -360,6 +404,11 @@ pub(crate) fn item_key(section: Section, v: &Value) -> Option<String> {
             lower(v.get("groupId"))?,
             lower(v.get("memberId"))?
         )),
+        Section::Owners => Some(format!(
+            "{}|{}",
+            lower(v.get("objectId"))?,
+            lower(v.get("ownerId"))?
+        )),
         Section::VaultItems => Some(format!(
             "{}|{}|{}",
             lower(v.get("vaultId"))?,
@@ -398,112 +447,9 @@ fn is_new(data: &mut SectionData, section: Section, item: &Value) -> bool {
     item_key(section, item).is_none_or(|key| data.keys.insert(key))
 }
 
-/// The scope an unreadable item is recorded at: its own scope when it names a readable one, else the root.
-fn item_scope(section: Section, v: &Value) -> String {
-    let candidates = [
-        v.pointer("/properties/scope").and_then(Value::as_str),
-        v.get("id").and_then(Value::as_str),
-    ];
-    for c in candidates.into_iter().flatten() {
-        let c = match section {
-            Section::RoleAssignments | Section::DenyAssignments | Section::RoleEligibilities => {
-                let lower = c.to_ascii_lowercase();
-                match lower.rfind("/providers/microsoft.authorization/") {
-                    Some(0) => "/",
-                    Some(at) => &c[..at],
-                    None => c,
-                }
-            }
-            _ => c,
-        };
-        if let Ok(s) = Scope::parse(c) {
-            return s.id().to_string();
-        }
-    }
-    "/".to_string()
-}
+mod build;
 
-/// Parses the document; items that the loader rejects are removed (and recorded) until it loads.
-fn build(mut doc: Value) -> (Snapshot, Value, Vec<String>) {
-    let mut dropped = Vec::new();
-    for _ in 0..8 {
-        match snapshot::parse_value(&doc, Path::new("<fetched data>")) {
-            Ok(s) => return (s, doc, dropped),
-            Err(LoadError::Invalid { problems, .. }) => {
-                let mut remove: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-                let mut reasons: HashMap<(String, usize), String> = HashMap::new();
-                for p in &problems {
-                    if let Some((section, index)) = split_path(&p.path) {
-                        remove.entry(section.clone()).or_default().insert(index);
-                        reasons
-                            .entry((section, index))
-                            .or_insert_with(|| format!("{}: {}", p.path, p.message));
-                    }
-                }
-                if remove.is_empty() {
-                    break;
-                }
-                let mut new_errors = Vec::new();
-                for (key, indices) in &remove {
-                    let section = Section::from_key(key);
-                    let Some(list) = doc.get_mut(key.as_str()).and_then(Value::as_array_mut) else {
-                        continue;
-                    };
-                    for &i in indices.iter().rev() {
-                        if i >= list.len() {
-                            continue;
-                        }
-                        let item = list.remove(i);
-                        let reason = reasons.get(&(key.clone(), i)).cloned().unwrap_or_default();
-                        dropped.push(format!(
-                            "dropped an item Azure returned that kvaccess cannot read: {reason}"
-                        ));
-                        // A directory object or item that cannot be read is simply absent (the evaluator
-                        // already says "unknown" for principals it does not know); an ARM object makes its
-                        // scope unknown for that section.
-                        match section {
-                            Some(
-                                Section::Principals
-                                | Section::GroupMemberships
-                                | Section::VaultItems,
-                            )
-                            | None => {}
-                            Some(s) => new_errors.push(
-                                CollectionErrorRecord {
-                                    scope: item_scope(s, &item),
-                                    section: s,
-                                    status: None,
-                                    message: format!(
-                                        "an item could not be read and was left out ({reason})"
-                                    ),
-                                }
-                                .to_json(),
-                            ),
-                        }
-                    }
-                }
-                if let Some(errors) = doc
-                    .get_mut("collectionErrors")
-                    .and_then(Value::as_array_mut)
-                {
-                    errors.extend(new_errors);
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    dropped.push("the collected data could not be turned into a snapshot".to_string());
-    (Snapshot::default(), doc, dropped)
-}
-
-/// `roleAssignments[12].properties.principalId` → (`roleAssignments`, 12).
-fn split_path(path: &str) -> Option<(String, usize)> {
-    let open = path.find('[')?;
-    let close = path[open..].find(']')? + open;
-    let index = path[open + 1..close].parse().ok()?;
-    let section = &path[..open];
-    (!section.contains('.')).then(|| (section.to_string(), index))
-}
+use build::build;
 
 #[cfg(test)]
 mod tests;

@@ -84,6 +84,9 @@ pub enum PerimeterLink {
     NotCollected,
     /// The section is there and no association names this vault.
     None,
+    /// No association read names this vault, but part of the perimeters could not be read (the reason):
+    /// the vault may be associated with one of those.
+    Unreadable(String),
     /// Associated with `perimeter` in `mode`; `profile` is `None` when the snapshot lacks the profile.
     Associated {
         perimeter: String,

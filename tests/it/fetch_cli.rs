@@ -304,10 +304,6 @@ fn az_assignment(
 
 /// What the `az` commands print for subscription A of the realistic tenant.
 fn az_export(dir: &Path, with_members: bool, with_deny: bool) {
-    let write = |p: PathBuf, v: Value| {
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    };
     let tenant = "31c75423-32d6-4322-88b7-c478bdde4858";
     write(
         dir.join("account.json"),
@@ -368,6 +364,7 @@ fn az_export(dir: &Path, with_members: bool, with_deny: bool) {
     );
     if with_deny {
         write(sub.join("deny-assignments.json"), json!({ "value": [] }));
+        write(sub.join("network-perimeters.json"), json!({ "value": [] }));
     }
     if with_members {
         write(
@@ -435,6 +432,90 @@ fn import_from_az_outputs() {
     assert_eq!(decide(&s, BOB, &kv, "secrets/set"), Decision::Denied);
 }
 
+fn write(p: PathBuf, v: Value) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// The `az rest` files of one perimeter (docs/import-az.md) associating kv-rbac, Enforced, admitting
+/// 203.0.113.0/24; `rules` false leaves the profile's rules file out.
+fn az_perimeter(sub: &Path, rules: bool) {
+    let id = format!(
+        "/subscriptions/{SUB_A}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/nsp-corp"
+    );
+    let profile = format!("{id}/profiles/default");
+    write(
+        sub.join("network-perimeters.json"),
+        json!({ "value": [ { "id": id, "name": "nsp-corp", "type": "Microsoft.Network/networkSecurityPerimeters",
+                              "location": "westus", "properties": { "provisioningState": "Succeeded" } } ] }),
+    );
+    write(
+        sub.join("nsp-nsp-corp-profiles.json"),
+        json!({ "value": [ { "id": profile, "name": "default", "properties": { "accessRulesVersion": 1 } } ] }),
+    );
+    if rules {
+        write(
+            sub.join("nsp-nsp-corp-rules-default.json"),
+            json!({ "value": [ { "id": format!("{profile}/accessRules/office"), "name": "office",
+                                  "properties": { "direction": "Inbound", "addressPrefixes": ["203.0.113.0/24"] } } ] }),
+        );
+    }
+    write(
+        sub.join("nsp-nsp-corp-associations.json"),
+        json!({ "value": [ { "id": format!("{id}/resourceAssociations/kv"), "name": "kv",
+                              "properties": { "accessMode": "Enforced", "privateLinkResource": { "id": vault_id(SUB_A, "kv-rbac") },
+                                              "profile": { "id": profile } } } ] }),
+    );
+}
+
+fn public_access(snapshot: &kvaccess::model::Snapshot, ip: &str) -> Option<bool> {
+    let v = &snapshot.vaults[0];
+    kvaccess::eval::network::admits(&v.network, &kvaccess::eval::Origin::Ip(ip.parse().unwrap()))
+        .allowed
+}
+
+#[test]
+fn import_reads_network_security_perimeters() {
+    let dir = tempfile::tempdir().unwrap();
+    az_export(dir.path(), true, true);
+    let sub = dir.path().join(SUB_A);
+    az_perimeter(&sub, true);
+    let out = dir.path().join("imported.json");
+    let import = |out: &Path| {
+        kvaccess()
+            .args(["import", "--az"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = import(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = kvaccess::snapshot::load_file(&out).unwrap();
+    assert_eq!(s.perimeters.as_ref().map(Vec::len), Some(1));
+    // Enforced: the perimeter's rule alone decides public access.
+    assert_eq!(public_access(&s, "203.0.113.7"), Some(true));
+    assert_eq!(public_access(&s, "198.51.100.7"), Some(false));
+    // Without the rules file the profile is unknown, not "no rule admits".
+    std::fs::remove_file(sub.join("nsp-nsp-corp-rules-default.json")).unwrap();
+    let o = import(&out);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("nsp-nsp-corp-rules-default.json was not exported"),
+        "{}",
+        text(&o)
+    );
+    let s = kvaccess::snapshot::load_file(&out).unwrap();
+    assert_eq!(public_access(&s, "198.51.100.7"), None);
+    // Without the perimeter list, every vault's public access is unknown, saying why.
+    std::fs::remove_file(sub.join("network-perimeters.json")).unwrap();
+    let o = import(&out);
+    assert_eq!(o.status.code(), Some(3));
+    let s = kvaccess::snapshot::load_file(&out).unwrap();
+    assert_eq!(public_access(&s, "203.0.113.7"), None);
+}
+
 #[test]
 fn import_records_what_was_not_exported() {
     let dir = tempfile::tempdir().unwrap();
@@ -464,7 +545,14 @@ fn import_records_what_was_not_exported() {
         .map(|e| e.what.as_str())
         .collect();
     what.sort();
-    assert_eq!(what, ["denyassignments", "groupmemberships"]);
+    assert_eq!(
+        what,
+        [
+            "denyassignments",
+            "groupmemberships",
+            "networksecurityperimeters"
+        ]
+    );
     // Nothing is silently denied or allowed for lack of data.
     let kv = vault_id(SUB_A, "kv-rbac");
     assert_eq!(decide(&s, BOB, &kv, "secrets/get"), Decision::Unknown);

@@ -14,7 +14,7 @@ use kvaccess::fetch::{
     AuthError, Completeness, Credentials, FetchError, FetchOptions, FetchOutcome, FetchRequest,
     FetchUpdate, Fetcher, FixedTokenCredential, Section, StateStore,
 };
-use kvaccess::model::{Cloud, Scope, Snapshot};
+use kvaccess::model::{Cloud, PrincipalKind, Scope, Snapshot};
 use kvaccess::query::{self, Question};
 use serde_json::json;
 use support::*;
@@ -22,7 +22,7 @@ use wiremock::ResponseTemplate;
 
 const TOKEN: &str = "test-token-7d41c0ffee";
 
-fn options() -> FetchOptions {
+pub(crate) fn options() -> FetchOptions {
     let mut o = FetchOptions::default().with_concurrency(8);
     o.http.backoff_base = Duration::from_millis(10);
     o.http.backoff_max = Duration::from_millis(40);
@@ -32,7 +32,7 @@ fn options() -> FetchOptions {
     o
 }
 
-async fn fetch_with(
+pub(crate) async fn fetch_with(
     mock: &MockAzureServer,
     request: FetchRequest,
     opts: FetchOptions,
@@ -48,7 +48,7 @@ async fn fetch_with(
     (result, updates)
 }
 
-async fn fetch(mock: &MockAzureServer, request: FetchRequest) -> FetchOutcome {
+pub(crate) async fn fetch(mock: &MockAzureServer, request: FetchRequest) -> FetchOutcome {
     let (r, _) = fetch_with(mock, request, options(), Credentials::fixed(TOKEN)).await;
     r.unwrap()
 }
@@ -167,8 +167,23 @@ async fn happy_path_gives_the_expected_snapshot() {
         |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
             == Some(&format!("Bearer {TOKEN}")[..])
     ));
-    // 3 (subscriptions, groups list, group) + 6 per subscription + getByIds + 2 member lists.
-    assert_eq!(requests.len(), 3 + 12 + 1 + 2);
+    // 3 (subscriptions, groups list, group) + 9 per subscription (the 6 lists, the perimeters, resources
+    // and user-assigned identities) + getByIds + 2 member lists + 5 Entra lists (role assignments,
+    // eligibilities, Graph's service principal and its app role assignments, applications) + one owner
+    // list per group and (not managed-identity) service principal.
+    let owned = out
+        .snapshot
+        .principals
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PrincipalKind::Group | PrincipalKind::ServicePrincipal
+            )
+        })
+        .count();
+    assert!(owned >= 2);
+    assert_eq!(requests.len(), 3 + 18 + 1 + 2 + 5 + owned);
     // Vault items were not asked for.
     assert!(!requests.iter().any(|r| r.url.path().starts_with("/kv/")));
     // The channel told the story: started, progress, sections, finished.

@@ -324,3 +324,60 @@ async fn another_loopback_address_never_receives_the_vault_token() {
         "a refused vault was contacted (port {port})"
     );
 }
+
+/// Ids in Azure's answers become request paths for child lists (a perimeter's profiles, an object's
+/// owners): one that would lead elsewhere (another host, `..`, a query) is never requested.
+#[tokio::test]
+async fn ids_that_would_lead_elsewhere_are_not_followed() {
+    let mock = MockAzureServer::start(|base| {
+        let mut t = Tenant::realistic(base);
+        t.subs.get_mut(SUB_A).unwrap().perimeters = vec![
+            json!({ "id": "http://127.0.0.2:9/steal", "name": "evil", "profiles": [], "resourceAssociations": [] }),
+            json!({ "id": format!("/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/x/../../../../graph/v1.0/users"),
+                    "name": "dots", "profiles": [], "resourceAssociations": [] }),
+        ];
+        t.owners.insert(
+            SECOPS.into(),
+            vec![json!({ "@odata.type": "#microsoft.graph.servicePrincipal", "id": "../../users?x=", "appId": "a" })],
+        );
+        t
+    })
+    .await;
+    let fetcher = Fetcher::new(
+        mock.cloud(),
+        Credentials::fixed("t"),
+        FetchOptions::default().with_concurrency(4),
+    )
+    .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = fetcher.run(&FetchRequest::default(), tx).await.unwrap();
+    let paths: Vec<String> = mock
+        .requests()
+        .await
+        .iter()
+        .map(|r| r.url.path().to_ascii_lowercase())
+        .collect();
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("steal") || p.contains("/users") || p.contains("..")),
+        "{paths:?}"
+    );
+    // The unusable perimeters are recorded, so unassociated vaults are unknown rather than decided.
+    assert!(
+        out.errors
+            .iter()
+            .any(|e| e.section == kvaccess::fetch::Section::NetworkSecurityPerimeters)
+    );
+    let v = out
+        .snapshot
+        .vaults
+        .iter()
+        .find(|v| v.name == "kv-rbac")
+        .unwrap();
+    let origin = kvaccess::eval::Origin::Ip("198.51.100.7".parse().unwrap());
+    assert_eq!(
+        kvaccess::eval::network::admits(&v.network, &origin).allowed,
+        None
+    );
+}

@@ -11,6 +11,8 @@ mod common;
 mod consistency;
 mod evaluator;
 mod fetch_cli;
+mod fetch_hops;
+mod fetch_perimeters;
 mod fetcher;
 mod fuzz_targets;
 mod gate_assert;

@@ -69,6 +69,13 @@ pub struct SubData {
     pub role_assignments: Vec<Value>,
     pub deny_assignments: Vec<Value>,
     pub eligibilities: Vec<Value>,
+    /// Network Security Perimeters, each with its `profiles` (each with `accessRules`) and
+    /// `resourceAssociations` inside, as the snapshot holds them; the mock serves them as ARM's lists.
+    pub perimeters: Vec<Value>,
+    /// ARM resources with identities, as the generic resource list returns them.
+    pub resources: Vec<Value>,
+    /// User-assigned identities, as `userAssignedIdentities` lists them.
+    pub identities: Vec<Value>,
 }
 
 /// The tenant the mock serves.
@@ -86,7 +93,19 @@ pub struct Tenant {
     pub items: HashMap<String, HashMap<String, Vec<Value>>>,
     /// Vaults whose data plane refuses every caller (firewall).
     pub firewalled: HashSet<String>,
+    /// Graph `roleManagement/directory/roleAssignments` and `roleEligibilitySchedules`.
+    pub directory_roles: Vec<Value>,
+    pub directory_eligibilities: Vec<Value>,
+    /// Assignments of Microsoft Graph's app roles (`appRoleAssignedTo` of Graph's service principal).
+    pub graph_app_roles: Vec<Value>,
+    /// Applications, each with its `federatedIdentityCredentials` inside (served as a list of its own).
+    pub applications: Vec<Value>,
+    /// Object id → owner objects (any id not here has no owners).
+    pub owners: HashMap<String, Vec<Value>>,
 }
+
+/// The object id the mock gives Microsoft Graph's own service principal.
+pub const GRAPH_SP: &str = "9a3c0000-0000-4000-8000-00000000a001";
 
 /// A role assignment in the shape of `RoleAssignments_ListForSubscription`.
 pub fn assignment(
@@ -111,16 +130,27 @@ pub fn assignment(
     a
 }
 
+/// `v` without the keys `drop` (a child collection ARM lists on its own).
+fn without(v: &Value, drop: &[&str]) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in drop {
+            o.remove(*k);
+        }
+    }
+    v
+}
+
 fn rewrite_subscription(v: &Value, from: &str, to: &str) -> Value {
     serde_json::from_str(&v.to_string().replace(from, to)).unwrap()
 }
 
-fn user(id: &str, name: &str) -> Value {
+pub fn user(id: &str, name: &str) -> Value {
     json!({ "@odata.type": "#microsoft.graph.user", "id": id, "displayName": name,
             "userPrincipalName": format!("{}@contoso.com", name.to_ascii_lowercase()) })
 }
 
-fn group(id: &str, name: &str) -> Value {
+pub fn group(id: &str, name: &str) -> Value {
     json!({ "@odata.type": "#microsoft.graph.group", "id": id, "displayName": name, "securityEnabled": true, "groupTypes": [] })
 }
 
@@ -246,6 +276,7 @@ impl Tenant {
                     .unwrap()
                     .clone(),
                 eligibilities: vec![pim],
+                ..Default::default()
             },
         );
 
@@ -599,13 +630,19 @@ impl MockAzure {
                     }
                     // Generic resource list (where the vault list's nextLink may lead): no properties.
                     ["resources"] => {
-                        let generic: Vec<Value> = d
+                        let mut generic: Vec<Value> = d
                             .vaults
                             .iter()
                             .map(|v| json!({ "id": v["id"], "name": v["name"], "type": v["type"], "location": v["location"], "tags": {} }))
                             .collect();
+                        generic.extend(d.resources.iter().cloned());
                         self.page(&generic, r, "nextLink")
                     }
+                    [
+                        "providers",
+                        "microsoft.managedidentity",
+                        "userassignedidentities",
+                    ] => self.page(&d.identities, r, "nextLink"),
                     [
                         "resourcegroups",
                         _,
@@ -636,6 +673,65 @@ impl MockAzure {
                             }
                         };
                         self.page(items, r, "nextLink")
+                    }
+                    [
+                        "providers",
+                        "microsoft.network",
+                        "networksecurityperimeters",
+                    ] => {
+                        let list: Vec<Value> = d
+                            .perimeters
+                            .iter()
+                            .map(|p| without(p, &["profiles", "resourceAssociations"]))
+                            .collect();
+                        self.page(&list, r, "nextLink")
+                    }
+                    [
+                        "resourcegroups",
+                        _,
+                        "providers",
+                        "microsoft.network",
+                        "networksecurityperimeters",
+                        name,
+                        tail @ ..,
+                    ] => {
+                        let Some(p) = d.perimeters.iter().find(|p| {
+                            p["name"]
+                                .as_str()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                        }) else {
+                            return arm_error(404, "ResourceNotFound", "no such perimeter");
+                        };
+                        let profiles = p["profiles"].as_array().cloned().unwrap_or_default();
+                        match tail {
+                            ["profiles"] => {
+                                let list: Vec<Value> = profiles
+                                    .iter()
+                                    .map(|x| without(x, &["accessRules"]))
+                                    .collect();
+                                self.page(&list, r, "nextLink")
+                            }
+                            ["profiles", profile, "accessrules"] => {
+                                match profiles.iter().find(|x| {
+                                    x["name"]
+                                        .as_str()
+                                        .is_some_and(|n| n.eq_ignore_ascii_case(profile))
+                                }) {
+                                    Some(x) => self.page(
+                                        x["accessRules"].as_array().map_or(&[][..], |a| a),
+                                        r,
+                                        "nextLink",
+                                    ),
+                                    None => arm_error(404, "ResourceNotFound", "no such profile"),
+                                }
+                            }
+                            ["resourceassociations"] => self.page(
+                                p["resourceAssociations"].as_array().map_or(&[][..], |a| a),
+                                r,
+                                "nextLink",
+                            ),
+                            _ => arm_error(404, "NotFound", "no such ARM path in the mock"),
+                        }
                     }
                     _ => arm_error(404, "NotFound", "no such ARM path in the mock"),
                 }
@@ -686,6 +782,40 @@ impl MockAzure {
                     .collect();
                 ResponseTemplate::new(200).set_body_json(json!({
                     "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": found }))
+            }
+            ["rolemanagement", "directory", "roleassignments"] => {
+                self.page(&t.directory_roles, r, "@odata.nextLink")
+            }
+            ["rolemanagement", "directory", "roleeligibilityschedules"] => {
+                self.page(&t.directory_eligibilities, r, "@odata.nextLink")
+            }
+            [one] if *one == "serviceprincipals(appid='00000003-0000-0000-c000-000000000000')" => {
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "id": GRAPH_SP, "appId": "00000003-0000-0000-c000-000000000000", "displayName": "Microsoft Graph" }))
+            }
+            ["serviceprincipals", sp, "approleassignedto"] if *sp == GRAPH_SP => {
+                self.page(&t.graph_app_roles, r, "@odata.nextLink")
+            }
+            ["applications"] => {
+                let list: Vec<Value> = t
+                    .applications
+                    .iter()
+                    .map(|a| without(a, &["federatedIdentityCredentials"]))
+                    .collect();
+                self.page(&list, r, "@odata.nextLink")
+            }
+            ["applications", id, "federatedidentitycredentials"] => {
+                match t.applications.iter().find(|a| a["id"].as_str() == Some(*id)) {
+                    Some(a) => self.page(
+                        a["federatedIdentityCredentials"].as_array().map_or(&[][..], |f| f),
+                        r,
+                        "@odata.nextLink",
+                    ),
+                    None => ResponseTemplate::new(404).set_body_json(json!({ "error": { "code": "Request_ResourceNotFound", "message": "no such application" } })),
+                }
+            }
+            [_, id, "owners"] => {
+                self.page(t.owners.get(*id).map_or(&[][..], |o| o), r, "@odata.nextLink")
             }
             // `GET /servicePrincipals(appId='{appId}')`: one object, or 404 when the application has no
             // service principal in the tenant.

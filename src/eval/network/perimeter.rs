@@ -31,6 +31,14 @@ pub(super) fn decide(rules: &NetworkRules, origin: &Origin) -> Option<NetworkVer
             ));
         }
         PerimeterLink::None => return None,
+        PerimeterLink::Unreadable(why) => {
+            return Some(verdict(
+                None,
+                format!(
+                    "whether a network security perimeter decides public access to the vault is not known: {why}"
+                ),
+            ));
+        }
         PerimeterLink::Associated {
             perimeter,
             mode,
@@ -183,6 +191,7 @@ pub(super) fn describe(rules: &NetworkRules) -> Option<String> {
             "associated with network security perimeter {perimeter} (access mode {})",
             mode.as_str()
         )),
+        PerimeterLink::Unreadable(why) => Some(format!("perimeter association unknown ({why})")),
         _ => None,
     }
 }

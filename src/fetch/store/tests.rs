@@ -1,4 +1,8 @@
+use std::path::Path;
+
+use super::build::split_path;
 use super::*;
+use crate::snapshot;
 
 fn section(section: Section, items: Vec<Value>) -> FetchUpdate {
     FetchUpdate::Section {
@@ -144,4 +148,35 @@ fn paths_split() {
     );
     assert_eq!(split_path("vaults[0]"), Some(("vaults".into(), 0)));
     assert_eq!(split_path("kvaccessSnapshot"), None);
+}
+
+#[test]
+fn optional_sections_are_written_once_read_and_attack_path_ones_only_when_whole() {
+    let mut s = StateStore::new(Cloud::AzureCloud);
+    let doc = s.raw_json();
+    assert!(doc.get("roleAssignments").is_some(), "core sections always");
+    assert!(doc.get("owners").is_none() && doc.get("networkSecurityPerimeters").is_none());
+    // Read, nothing there: written empty ("none"), and that is a change.
+    let g = s.generation();
+    assert!(s.apply(&section(Section::Owners, Vec::new())));
+    assert!(s.generation() > g);
+    assert!(s.apply(&section(Section::NetworkSecurityPerimeters, Vec::new())));
+    assert_eq!(s.raw_json()["owners"], json!([]));
+    assert_eq!(s.raw_json()["networkSecurityPerimeters"], json!([]));
+    // A failure: the attack-path section goes (missing), the perimeters stay with their error.
+    for section in [Section::Owners, Section::NetworkSecurityPerimeters] {
+        s.apply(&FetchUpdate::Error(CollectionErrorRecord {
+            scope: "/".into(),
+            section,
+            status: Some(403),
+            message: "denied".into(),
+        }));
+    }
+    let doc = s.raw_json();
+    assert!(doc.get("owners").is_none());
+    assert_eq!(doc["networkSecurityPerimeters"], json!([]));
+    let (doc, snapshot, _) = s.into_parts();
+    assert!(doc.get("owners").is_none());
+    assert!(snapshot.hops.owners.is_none());
+    assert_eq!(snapshot.perimeters, Some(Vec::new()));
 }

@@ -143,9 +143,21 @@ fn association(
     })
 }
 
-/// Sets each vault's [`PerimeterLink`] from the perimeters' associations.
+/// Sets each vault's [`PerimeterLink`] from the perimeters' associations. A vault that no association read
+/// names is unknown, not "none", while a `networkSecurityPerimeters` collection error stands: a perimeter in
+/// a subscription that could not be listed may cover a vault in any subscription.
 pub(super) fn link(snapshot: &mut Snapshot) {
+    let gap = snapshot
+        .collection_errors
+        .iter()
+        .find(|e| e.is_about("networksecurityperimeters"))
+        .map(|e| e.describe(e.scope.id()));
     let Some(perimeters) = &snapshot.perimeters else {
+        if let Some(why) = gap {
+            for vault in &mut snapshot.vaults {
+                vault.network.perimeter = PerimeterLink::Unreadable(why.clone());
+            }
+        }
         return;
     };
     for vault in &mut snapshot.vaults {
@@ -157,7 +169,10 @@ pub(super) fn link(snapshot: &mut Snapshot) {
                 .map(|a| (p, a))
         });
         vault.network.perimeter = match found {
-            None => PerimeterLink::None,
+            None => match &gap {
+                Some(why) => PerimeterLink::Unreadable(why.clone()),
+                None => PerimeterLink::None,
+            },
             Some((p, a)) => PerimeterLink::Associated {
                 perimeter: p.name.clone(),
                 mode: a.access_mode.clone(),
