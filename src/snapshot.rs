@@ -10,7 +10,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use convert::parse_ip_rule;
+pub use convert::{parse_ip_rule, relink_perimeters};
 pub use write::to_json;
 
 use crate::error::{LoadError, SaveError};

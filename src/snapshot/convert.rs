@@ -29,6 +29,12 @@ use crate::model::*;
 use absent::absent_sections;
 pub use vault::parse_ip_rule;
 
+/// Sets each vault's perimeter association again after collection errors were added to a converted
+/// snapshot (a live run marks sections still being read; a vault then waits on the perimeters too).
+pub fn relink_perimeters(snapshot: &mut Snapshot) {
+    perimeter::link(snapshot);
+}
+
 #[derive(Default)]
 pub struct Ctx {
     pub problems: Vec<Problem>,

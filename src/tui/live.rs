@@ -293,6 +293,7 @@ pub fn mark_still_collecting(snapshot: &mut Snapshot) {
             .collection_errors
             .push(CollectionError::still_collecting(what));
     }
+    crate::snapshot::relink_perimeters(snapshot);
 }
 
 impl App {

@@ -547,3 +547,23 @@ fn held_back_data_tells_the_loop_when_to_wake() {
     h.update(finished());
     assert_eq!(h.with_app(|app| app.wake_at()), None);
 }
+
+/// While a live run reads, the perimeters may still name any vault: its public-network answer waits on them
+/// (unknown, "still collecting"), instead of being judged by the vault's own firewall alone.
+#[test]
+fn while_collecting_a_vaults_perimeter_is_not_assumed_absent() {
+    use kvaccess::model::perimeter::PerimeterLink;
+    let mut s = snapshot::demo();
+    assert!(
+        s.vaults
+            .iter()
+            .all(|v| !matches!(v.network.perimeter, PerimeterLink::Unreadable(_)))
+    );
+    mark_still_collecting(&mut s);
+    for v in &s.vaults {
+        match &v.network.perimeter {
+            PerimeterLink::Unreadable(why) => assert!(why.contains("still collecting"), "{why}"),
+            other => panic!("{}: {other:?}", v.name),
+        }
+    }
+}
