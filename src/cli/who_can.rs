@@ -32,6 +32,9 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
     let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
+    for note in &result.notes {
+        eprintln!("warning: {}", clean(note));
+    }
     match a.output {
         Format::Json => output::print_json(&result)?,
         Format::Csv => {

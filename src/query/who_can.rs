@@ -113,6 +113,9 @@ pub struct WhoCan {
     /// the items themselves ("on N items").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_items: Vec<ItemsEntry>,
+    /// What the reader should know about the question itself: an item the snapshot does not list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An identity that can do it on some items of the vault only.
@@ -202,6 +205,9 @@ pub fn who_can_from(
             .unwrap_or_default(),
         eligible,
         on_items,
+        notes: super::item_not_in_snapshot(engine, scope)
+            .into_iter()
+            .collect(),
     })
 }
 

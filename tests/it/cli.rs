@@ -2383,11 +2383,51 @@ fn check_says_when_the_item_named_is_not_in_the_snapshot() {
     ));
     let notes = v["notes"].to_string();
     assert!(
-        notes.contains("no such item in the snapshot: kv-app-rbac lists no db-password; answered as if it exists"),
+        notes.contains("kv-app-rbac/secrets/db-password is not in the snapshot (did you mean 'app-db-password'?): the answer holds for an item of that name"),
         "{notes}"
+    );
+    assert_eq!(v["decision"], "allowed", "the verdict logic is unchanged");
+    // On stderr too, in every format, with the did-you-mean.
+    for format in ["text", "json"] {
+        let out = cmd(&format!(
+            "check -p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get -o {format}"
+        ))
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("warning: kv-app-rbac/secrets/db-password is not in the snapshot (did you mean 'app-db-password'?)"),
+            "{stderr}"
+        );
+    }
+    let out = cmd("who-can --scope kv-app-rbac/secrets/db-password -a secrets/get -o json")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: kv-app-rbac/secrets/db-password is not in the snapshot")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("did you mean 'app-db-password'"),
+        "{v:#}"
+    );
+    let out = cmd("who-can --scope kv-app-rbac/secrets/app-db-password -a secrets/get -o json")
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let (_, v) = check_json(&format!(
         "-p {ALICE} --scope kv-app-rbac/secrets/app-db-password -a secrets/get"
     ));
-    assert!(!v["notes"].to_string().contains("no such item"), "{v:#}");
+    assert!(
+        !v["notes"].to_string().contains("not in the snapshot"),
+        "{v:#}"
+    );
 }
