@@ -4,6 +4,7 @@
 mod classes;
 mod escalation;
 pub mod grouped;
+mod items;
 mod matrix;
 mod parallel;
 mod principal;
@@ -17,7 +18,7 @@ pub use escalation::{
     self_grants,
 };
 pub use matrix::{
-    Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault, through_network,
+    Cell, Matrix, MatrixRow, OnItems, matrix_for_principal, matrix_for_vault, through_network,
 };
 pub use principal::resolve_principal;
 pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};

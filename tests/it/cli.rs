@@ -2377,6 +2377,41 @@ fn reach_lists_what_a_principal_can_reach() {
 }
 
 #[test]
+fn matrix_for_a_principal_shows_operations_held_only_on_items() {
+    // Erin reads one secret of kv-app-rbac through a grant at the secret: not "-" but "1 item", everywhere.
+    let text = stdout(&run("matrix -p Erin"));
+    let line = text.lines().find(|l| l.starts_with("kv-app-rbac")).unwrap();
+    assert!(line.contains("1 item"), "{text}");
+    let md = stdout(&run("matrix -p Erin -o markdown"));
+    assert!(
+        md.contains("| kv-app-rbac | - | - | - | - | - | 1 item |"),
+        "{md}"
+    );
+    let rows = csv_records(&stdout(&run("matrix -p Erin -o csv")));
+    let header = &rows[0];
+    let get = header.iter().position(|h| h == "secrets/get").unwrap();
+    let rbac = rows.iter().find(|r| r[1] == "kv-app-rbac").unwrap();
+    assert_eq!(rbac[get], "onItems:1");
+    let prod = rows.iter().find(|r| r[1] == "kv-app-prod").unwrap();
+    assert_eq!(prod[get], "denied");
+    let v = json_out(&run("matrix -p Erin -o json"));
+    let row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "kv-app-rbac")
+        .unwrap();
+    let cell = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["group"] == "secrets/get")
+        .unwrap();
+    assert_eq!(cell["onItems"]["items"], 1, "{cell:#}");
+    assert_eq!(cell["onItems"]["operations"][0][0], "secrets/get");
+}
+
+#[test]
 fn check_says_when_the_item_named_is_not_in_the_snapshot() {
     let (_, v) = check_json(&format!(
         "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
