@@ -56,7 +56,7 @@ pub(crate) fn on_item(
             let v = engine
                 .check(&Request::new(subject, &target, action).from(origin))
                 .ok()?;
-            (v.decision != Decision::Denied).then(|| OnItem {
+            (v.decision != Decision::Denied).then_some(OnItem {
                 operation: op.name,
                 decision: v.decision,
                 grants: v.grants,

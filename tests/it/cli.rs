@@ -2411,6 +2411,60 @@ fn matrix_for_a_principal_shows_operations_held_only_on_items() {
     assert_eq!(cell["onItems"]["operations"][0][0], "secrets/get");
 }
 
+/// Gina holds Key Vault Secrets User at kv-app-rbac under the condition KV-ABAC documents:
+/// `!(ActionMatches{'…/secrets/getSecret/action'}) OR @Resource[…/secrets:name] StringStartsWith 'app-'`.
+#[test]
+fn a_condition_on_the_secret_name_is_decided_when_the_request_names_the_secret() {
+    let (rc, v) = check_json("-p Gina --scope kv-app-rbac/secrets/app-db-password -a secrets/get");
+    assert_eq!((rc, v["decision"].as_str()), (0, Some("allowed")), "{v:#}");
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("on the secret's name holds for 'app-db-password'")
+    );
+    let (rc, v) =
+        check_json("-p Gina --scope kv-app-rbac/secrets/storage-account-key -a secrets/get");
+    assert_eq!((rc, v["decision"].as_str()), (1, Some("denied")), "{v:#}");
+    assert!(
+        v["notes"].to_string().contains(
+            "does not apply: its condition on the secret's name excludes 'storage-account-key'"
+        ),
+        "{v:#}"
+    );
+    // Operations the condition does not name stay granted (readMetadata is not guarded).
+    let (rc, _) =
+        check_json("-p Gina --scope kv-app-rbac/secrets/storage-account-key -a secrets/list");
+    assert_eq!(rc, 0);
+    // At the vault no secret is named: conditional, saying on which items it holds.
+    let (rc, v) = check_json(&format!("-p Gina --scope {KV_RBAC} -a secrets/get"));
+    assert_eq!(rc, 3);
+    assert!(
+        v["notes"].to_string().contains(
+            "it holds on secrets whose name starts with 'app-' (ask about one to decide)"
+        ),
+        "{v:#}"
+    );
+    // The string operators are case-sensitive, but a request may spell the name in another case: a name
+    // that fails only by case stays conditional.
+    let (rc, _) = check_json("-p Gina --scope kv-app-rbac/secrets/APP-db-password -a secrets/get");
+    assert_eq!(rc, 3);
+    // who-can at a secret answers the same way.
+    let v = json_out(&run(
+        "who-can --scope kv-app-rbac/secrets/app-db-password -a secrets/get -o json",
+    ));
+    let gina: Vec<&Value> = v["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == GINA)
+        .collect();
+    assert_eq!(gina[0]["decision"], "allowed", "{v:#}");
+    let v = json_out(&run(
+        "who-can --scope kv-app-rbac/secrets/storage-account-key -a secrets/get -o json",
+    ));
+    assert!(!v["principals"].to_string().contains(GINA), "{v:#}");
+}
+
 #[test]
 fn check_says_when_the_item_named_is_not_in_the_snapshot() {
     let (_, v) = check_json(&format!(

@@ -418,7 +418,7 @@ fn assert_on_items(
                 want_items.extend(held.iter().map(|s| s.key().to_string()));
             }
         }
-        let want = (!want_items.is_empty()).then(|| query::OnItems {
+        let want = (!want_items.is_empty()).then_some(query::OnItems {
             items: want_items.len(),
             operations: want_ops,
         });
