@@ -172,28 +172,18 @@ pub fn who_can_from(
     if let (Some(origin), Some(vault)) = (origin, vault) {
         through_network(&mut principals, vault, origin);
     }
-    let eligible = eligible_entries(engine, &target, action, &principals);
-    let on_items = match (vault, scope.kind()) {
-        (Some(v), crate::model::ScopeKind::Vault) => {
-            item_entries(engine, v, action, &principals, origin)
-        }
-        _ => Vec::new(),
-    };
+    let listed: FxHashSet<&str> = principals.iter().map(|p| p.id.as_str()).collect();
     let allowed: FxHashSet<&str> = principals
         .iter()
         .filter(|p| p.decision == Decision::Allowed)
         .map(|p| p.id.as_str())
         .collect();
-    let can_grant_themselves = findings
-        .into_iter()
-        .filter(|f| !allowed.contains(f.principal.id.as_str()))
-        .collect();
+    let besides = besides(engine, scope, action, origin, &listed, &allowed, findings);
     Ok(WhoCan {
         scope: scope.id().to_string(),
         action: action.canonical.clone(),
         operation: action.label.clone(),
-        principals,
-        can_grant_themselves,
+        can_grant_themselves: besides.can_grant_themselves,
         unknown_because: vault
             .filter(|v| v.properties_missing)
             .map(|v| {
@@ -203,12 +193,76 @@ pub fn who_can_from(
                 )]
             })
             .unwrap_or_default(),
-        eligible,
-        on_items,
+        eligible: besides.eligible,
+        on_items: besides.on_items,
+        principals,
         notes: super::item_not_in_snapshot(engine, scope)
             .into_iter()
             .collect(),
     })
+}
+
+/// What who-can says besides the identities that can: who can on items only, who could after activating
+/// an eligibility, who can grant it to themselves.
+pub struct Besides {
+    pub on_items: Vec<ItemsEntry>,
+    pub eligible: Vec<EligibleEntry>,
+    pub can_grant_themselves: Vec<Finding>,
+}
+
+/// [`Besides`] for the identities `listed` as able to do it (`allowed`: those allowed outright).
+/// `findings`: the vault's self-escalation findings, when already computed.
+fn besides(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    listed: &FxHashSet<&str>,
+    allowed: &FxHashSet<&str>,
+    findings: Vec<Finding>,
+) -> Besides {
+    let target = engine.target(scope);
+    let vault = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => Some(vault),
+        _ => None,
+    };
+    let eligible = eligible_entries(engine, &target, action, listed);
+    let on_items = match (vault, scope.kind()) {
+        (Some(v), crate::model::ScopeKind::Vault) => {
+            item_entries(engine, v, action, listed, origin)
+        }
+        _ => Vec::new(),
+    };
+    let can_grant_themselves = findings
+        .into_iter()
+        .filter(|f| !allowed.contains(f.principal.id.as_str()))
+        .collect();
+    Besides {
+        on_items,
+        eligible,
+        can_grant_themselves,
+    }
+}
+
+/// [`Besides`] for a streamed answer ([`each_who_can`]) that listed the identities `listed`, `allowed` of
+/// them allowed outright.
+pub fn who_can_besides(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    listed: &FxHashSet<&str>,
+    allowed: &FxHashSet<&str>,
+) -> Result<Besides, QueryError> {
+    let target = engine.target(scope);
+    engine.validate(&target, action)?;
+    let findings = match (action.plane, target.vault) {
+        (Plane::Data, Some(v)) => escalations_for_vault(engine, v),
+        _ => Vec::new(),
+    };
+    Ok(besides(
+        engine, scope, action, origin, listed, allowed, findings,
+    ))
 }
 
 /// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
@@ -216,7 +270,7 @@ fn item_entries(
     engine: &Engine,
     vault: &Vault,
     action: &Action,
-    listed: &[WhoCanEntry],
+    listed: &FxHashSet<&str>,
     origin: Option<&Origin>,
 ) -> Vec<ItemsEntry> {
     let prefix = format!("{}/", vault.scope.key());
@@ -239,7 +293,6 @@ fn item_entries(
     }
     scopes.sort_by(|a, b| a.key().cmp(b.key()));
     scopes.dedup();
-    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
     let mut out: Vec<ItemsEntry> = identities(engine, &holders)
         .into_iter()
         .filter(|(id, _)| !listed.contains(id.as_str()))
@@ -291,7 +344,7 @@ fn eligible_entries(
     engine: &Engine,
     target: &Target,
     action: &Action,
-    listed: &[WhoCanEntry],
+    listed: &FxHashSet<&str>,
 ) -> Vec<EligibleEntry> {
     let holders: Vec<(String, Option<String>)> = target
         .ancestry
@@ -305,7 +358,6 @@ fn eligible_entries(
     if holders.is_empty() {
         return Vec::new();
     }
-    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
     let mut out: Vec<EligibleEntry> = identities(engine, &holders)
         .into_iter()
         .filter(|(id, _)| !listed.contains(id.as_str()))
@@ -333,24 +385,7 @@ fn entries(
     action: &Action,
     parallel_from: usize,
 ) -> Result<Vec<WhoCanEntry>, QueryError> {
-    let (rbac, policies) = match (action.plane, target.vault) {
-        // Unknown permission model: the role holders are candidates (each answers unknown).
-        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
-        (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
-        _ => (true, false),
-    };
-    let grants = Grants {
-        rbac,
-        policies,
-        role_matters: |role| engine.role_may_grant(role, action),
-        entry_matters: |e: &AccessPolicy| {
-            action
-                .policy
-                .iter()
-                .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
-        },
-    };
-    let ids = reached(engine, &holders(engine, target, grants));
+    let ids = candidates(engine, target, action);
     let each = Each::new(engine, target, action);
     // A vault that thousands of identities can use: both cores (the entries are sorted afterwards).
     let mut principals = in_halves(
@@ -371,6 +406,61 @@ fn entries(
         )
     });
     Ok(principals)
+}
+
+/// The flat answer's identities handed to `row` as they are decided, in the order the grants reach them
+/// (not sorted): the memory held is one chunk of entries, whatever the size of the answer. Calls from
+/// `origin` pass the vault's network rules, as in [`who_can_from`].
+pub fn each_who_can<E: From<QueryError>>(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    mut row: impl FnMut(&WhoCanEntry) -> Result<(), E>,
+) -> Result<(), E> {
+    let target = engine.target(scope);
+    engine.validate(&target, action)?;
+    let vault = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => Some(vault),
+        _ => None,
+    };
+    let ids = candidates(engine, &target, action);
+    let each = Each::new(engine, &target, action);
+    for chunk in ids.chunks(CHUNK) {
+        let mut entries = each.decide(chunk)?;
+        if let (Some(origin), Some(vault)) = (origin, vault) {
+            through_network(&mut entries, vault, origin);
+        }
+        for e in &entries {
+            row(e)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many identities [`each_who_can`] decides before handing them on.
+const CHUNK: usize = 1024;
+
+/// The identities the grants at or above the target that can matter to `action` reach.
+fn candidates(engine: &Engine, target: &Target, action: &Action) -> Vec<(String, Option<String>)> {
+    let (rbac, policies) = match (action.plane, target.vault) {
+        // Unknown permission model: the role holders are candidates (each answers unknown).
+        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
+        (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
+        _ => (true, false),
+    };
+    let grants = Grants {
+        rbac,
+        policies,
+        role_matters: |role| engine.role_may_grant(role, action),
+        entry_matters: |e: &AccessPolicy| {
+            action
+                .policy
+                .iter()
+                .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
+        },
+    };
+    reached(engine, &holders(engine, target, grants))
 }
 
 /// The number of identities from which [`entries`] splits its work between two threads.

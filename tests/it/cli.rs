@@ -2466,6 +2466,85 @@ fn a_condition_on_the_secret_name_is_decided_when_the_request_names_the_secret()
 }
 
 #[test]
+fn who_can_grouped_expanded_and_streamed() {
+    // Alice and Bob read kv-app-rbac through one grant: Key Vault Administrator of the group Security team.
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o json"
+    )));
+    let team = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["roleName"] == "Key Vault Administrator")
+        .unwrap();
+    assert_eq!(team["holder"]["displayName"], "Security team", "{team:#}");
+    assert_eq!(team["identities"], 2);
+    assert_eq!(team["decides"], "roleAssignment");
+    assert!(team.get("members").is_none(), "members only with --expand");
+    assert_eq!(v["eligible"][0]["decides"], "eligibility");
+    assert_eq!(v["onItems"][0]["decides"], "itemAssignment");
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --expand -o json"
+    )));
+    let flat = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    assert_eq!(
+        v["identities"],
+        flat["principals"].as_array().unwrap().len()
+    );
+    let team = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["roleName"] == "Key Vault Administrator")
+        .unwrap();
+    let names: Vec<&str> = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Alice", "Bob"]);
+    let text = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --expand"
+    )));
+    assert!(
+        text.contains(
+            "through Security team (group, 2 identities): role 'Key Vault Administrator'"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Bob  user  via Security on-call"), "{text}");
+    // jsonl: one line per identity that can, then the other rows; the same identities as the flat answer.
+    let out = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o jsonl"
+    )));
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut streamed: Vec<&str> = rows.iter().filter_map(|r| r["id"].as_str()).collect();
+    let mut want = ids(&flat["principals"]);
+    streamed.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(streamed, want);
+    assert!(rows.iter().any(|r| r["onItems"]["displayName"] == "Erin"));
+    assert!(rows.iter().any(|r| r["eligible"]["displayName"] == "Pat"));
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.get("canGrantThemselves").is_some())
+            .count(),
+        flat["canGrantThemselves"].as_array().unwrap().len()
+    );
+    cmd(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o csv"
+    ))
+    .assert()
+    .code(2);
+}
+
+#[test]
 fn check_says_when_the_item_named_is_not_in_the_snapshot() {
     let (_, v) = check_json(&format!(
         "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
