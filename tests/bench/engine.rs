@@ -6,6 +6,7 @@
 //! KVACCESS_BENCH_LARGE=xl cargo bench --bench engine  # and extra-large (500k, 20k, 1M): load memory, escalations
 //! cargo bench --bench engine -- check                 # divan filters work as usual
 //! KVACCESS_BENCH_SKIP_PREAMBLE=1 …                    # skip the memory and escalation measurements
+//! KVACCESS_BENCH_SEED=1 …                             # another generator seed (default 42)
 //! ```
 //!
 //! Each tenant is generated once ([`kvaccess::synth`]), written to a temporary file with
@@ -34,7 +35,13 @@ use kvaccess::synth::{Rng, SynthSpec, generate};
 const LARGE_ENV: &str = "KVACCESS_BENCH_LARGE";
 /// Set by the parent for the memory probe child: `<mode>:<file>`.
 const PROBE_ENV: &str = "KVACCESS_BENCH_MEMORY_PROBE";
-const SEED: u64 = 42;
+/// The generator's seed: 42, or `KVACCESS_BENCH_SEED`.
+static SEED: LazyLock<u64> = LazyLock::new(|| {
+    std::env::var("KVACCESS_BENCH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(42)
+});
 const QUESTIONS: usize = 4096;
 
 /// One question, already resolved to ids.
@@ -100,7 +107,7 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
             .map(|v| v.access_policies.len())
             .sum::<usize>(),
     );
-    let mut rng = Rng::new(SEED);
+    let mut rng = Rng::new(*SEED);
     let identities: Vec<&str> = snapshot
         .principals
         .iter()
@@ -289,8 +296,8 @@ fn reach(engine: &Engine, vault: &Scope) -> (usize, usize, usize) {
     (assignments, named.len(), identities.len())
 }
 
-static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(SEED)));
-static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &SynthSpec::large(SEED)));
+static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(*SEED)));
+static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &SynthSpec::large(*SEED)));
 
 /// Peak memory of this process so far, and now, in kB (Linux).
 fn memory_kb() -> (u64, u64) {
@@ -607,7 +614,7 @@ fn main() {
         }
         if std::env::var(LARGE_ENV).is_ok_and(|v| v == "xl") {
             // 500k principals, 20k vaults, 1M role assignments: built only on request (a 1 GB file).
-            let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, SEED));
+            let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, *SEED));
             measure_memory("xl", &xl);
             measure_escalations("xl", &xl);
         }
