@@ -85,6 +85,13 @@ pub fn effect(condition: &str, action_lower: &str, secret: Option<&str>) -> Effe
     effect
 }
 
+/// Whether the condition tests the secret's name anywhere: its answer can then differ from secret to secret.
+pub fn names_the_secret(condition: &str) -> bool {
+    condition
+        .to_ascii_lowercase()
+        .contains("microsoft.keyvault/vaults/secrets:name")
+}
+
 /// For a vault-level answer: the condition in words when every clause that bites on `action` only compares
 /// the secret's name — `secrets whose name starts with 'app-'` — else `None`.
 pub fn on_items_named(condition: &str, action_lower: &str) -> Option<String> {
