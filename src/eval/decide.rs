@@ -424,28 +424,23 @@ impl Engine {
                 missing = true;
                 continue;
             };
-            match self.role_match(role, action, id, plane) {
-                Match::No => {}
-                Match::If => conditional = true,
-                Match::Yes => {
-                    let effect = self
-                        .snapshot
-                        .role_assignments
-                        .get(a)
-                        .and_then(|x| x.condition.as_ref())
-                        .map_or(Effect::Holds, |c| {
-                            condition::effect(
-                                c,
-                                &action.to_ascii_lowercase(),
-                                row.secret.as_deref(),
-                            )
-                        });
-                    match effect {
-                        Effect::Holds => granted = true,
-                        Effect::Restricts => conditional = true,
-                        Effect::Fails => {}
-                    }
-                }
+            let matched = self.role_match(role, action, id, plane);
+            if matched == Match::No {
+                continue;
+            }
+            // The assignment's own condition, decided where it tests the secret the row is about (D10).
+            let effect = self
+                .snapshot
+                .role_assignments
+                .get(a)
+                .and_then(|x| x.condition.as_ref())
+                .map_or(Effect::Holds, |c| {
+                    condition::effect(c, &action.to_ascii_lowercase(), row.secret.as_deref())
+                });
+            match (matched, effect) {
+                (_, Effect::Fails) => {}
+                (Match::Yes, Effect::Holds) => granted = true,
+                _ => conditional = true,
             }
         }
         let mg_gap = row

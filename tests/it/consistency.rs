@@ -195,3 +195,44 @@ fn who_can_flat_grouped_and_streamed_agree_on_synthetic_tenants() {
     let compared = assert_who_can_agrees(&s);
     assert!(compared > 500, "only {compared} identities compared");
 }
+
+/// Gina's assignment tests the secret's name (decided at a secret, D10); here her role's permission block
+/// carries a condition of its own too. Where the name fails, the grant does not apply, whatever the role's
+/// condition: the fast path must say so as `check` does.
+#[test]
+fn fast_path_agrees_when_a_role_condition_meets_a_decided_name_condition() {
+    let mut s = kvaccess::snapshot::demo();
+    let role = s
+        .role_definitions
+        .iter_mut()
+        .find(|d| d.role_name == "Key Vault Secrets User")
+        .unwrap();
+    for block in &mut role.permissions {
+        block.condition = Some(
+            "((!(ActionMatches{'Microsoft.KeyVault/vaults/secrets/getSecret/action'})) OR (@Resource[Microsoft.KeyVault/vaults:name] StringEquals 'kv-app-rbac'))"
+                .to_string(),
+        );
+    }
+    assert!(assert_fast_path_agrees(&s) > 10_000);
+    let engine = Engine::new(s);
+    let gina = engine.subject("11111111-0000-0000-0000-000000000007");
+    let action = catalog::resolve("secrets/get").unwrap();
+    let decide = |item: &str| {
+        let scope = kvaccess::query::resolve_scope(&engine.snapshot, item).unwrap();
+        let target = engine.target(&scope);
+        engine
+            .check(&Request::new(&gina, &target, &action))
+            .unwrap()
+            .decision
+    };
+    use kvaccess::eval::Decision;
+    // The name fails: not applicable. The name holds: the role's own condition still leaves it open.
+    assert_eq!(
+        decide("kv-app-rbac/secrets/storage-account-key"),
+        Decision::Denied
+    );
+    assert_eq!(
+        decide("kv-app-rbac/secrets/app-db-password"),
+        Decision::Conditional
+    );
+}
