@@ -116,6 +116,15 @@ impl Engine {
         Rbac {
             snapshot: &self.snapshot,
             index: &self.index,
+            secret: None,
+        }
+    }
+
+    /// [`Engine::rbac`] for a request at `target`: conditions on the name of the secret it names decide.
+    fn rbac_at<'s>(&'s self, target: &'s Target<'_>) -> Rbac<'s> {
+        Rbac {
+            secret: rbac::secret_of(&target.scope),
+            ..self.rbac()
         }
     }
 
@@ -196,7 +205,7 @@ impl Engine {
         found: Option<&[(usize, Option<usize>)]>,
     ) -> Part {
         let lower = action.to_ascii_lowercase();
-        let rbac = self.rbac();
+        let rbac = self.rbac_at(target);
         let grants = rbac.scan_grants(&subject.set, &target.ancestry, &lower, plane, false, found);
         let denies = rbac.scan_denies(
             &subject.set,
@@ -214,6 +223,7 @@ impl Engine {
         let mut deny_gaps = denies.missing;
         deny_gaps.extend(self.gaps(target, "denyassignments"));
         let mut notes = denies.notes;
+        notes.extend(grants.notes);
         let found = combine::Found {
             denied: !denies.denies.is_empty(),
             denied_if: !denies.conditional.is_empty(),
@@ -412,7 +422,7 @@ impl Engine {
             (plane, _) => plane,
         };
         for a in &action.rbac_actions {
-            let scan = self.rbac().scan_grants(
+            let scan = self.rbac_at(target).scan_grants(
                 &subject.set,
                 &target.ancestry,
                 &a.to_ascii_lowercase(),

@@ -4,6 +4,7 @@
 mod classes;
 mod escalation;
 pub mod grouped;
+mod items;
 mod matrix;
 mod parallel;
 mod principal;
@@ -17,12 +18,15 @@ pub use escalation::{
     self_grants,
 };
 pub use matrix::{
-    Cell, Matrix, MatrixRow, matrix_for_principal, matrix_for_vault, through_network,
+    Cell, Matrix, MatrixRow, OnItems, matrix_for_principal, matrix_for_vault, through_network,
 };
 pub use principal::resolve_principal;
 pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
-pub use scope::{resolve_scope, unknown_vault};
-pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
+pub use scope::{item_not_in_snapshot, resolve_scope, unknown_vault};
+pub use who_can::{
+    Besides, EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, each_who_can, who_can,
+    who_can_besides, who_can_from,
+};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
@@ -61,37 +65,10 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
             .via_app(via_app.as_deref())
             .from(q.origin.as_ref()),
     )?;
-    if let Some(note) = missing_item(engine, &scope) {
+    if let Some(note) = item_not_in_snapshot(engine, &scope) {
         verdict.notes.push(note);
     }
     Ok(verdict)
-}
-
-/// A note when the question names an item the snapshot does not list: the answer holds for an item of that
-/// name, but nobody should read it as proof that the item exists.
-fn missing_item(engine: &Engine, scope: &Scope) -> Option<String> {
-    let crate::model::ScopeKind::VaultItem(_) = scope.kind() else {
-        return None;
-    };
-    let vault = scope.vault()?;
-    let listed = engine.index.items_of.get(vault.key());
-    let known = listed
-        .into_iter()
-        .flatten()
-        .filter_map(|&i| engine.snapshot.vault_items.get(i))
-        .any(|item| item.scope.key() == scope.key());
-    match (known, listed.is_some()) {
-        (true, _) => None,
-        (false, true) => Some(format!(
-            "no such item in the snapshot: {} lists no {}; answered as if it exists",
-            vault.name(),
-            scope.name()
-        )),
-        (false, false) => Some(
-            "the snapshot lists no items of this vault (collected without --include-items?): answered as if the item exists"
-                .to_string(),
-        ),
-    }
 }
 
 /// [`check`]'s question, resolved: the self-grant paths to the operation it asks about (see

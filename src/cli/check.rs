@@ -91,6 +91,11 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         origin: a.from.origin(),
     };
     let verdict = query::check(&engine, &question)?;
+    // Also on stderr, whatever the format: a mistyped item name must not pass as an answer about it.
+    let scope = query::resolve_scope(&engine.snapshot, &question.scope)?;
+    if let Some(note) = query::item_not_in_snapshot(&engine, &scope) {
+        eprintln!("warning: {}", clean(&note));
+    }
     // Self-grant paths are reported beside the decision; they never change it (nor the exit code).
     let self_grants = if verdict.decision == Decision::Allowed {
         Vec::new()

@@ -93,7 +93,7 @@ fn csv(m: &Matrix) -> Result<()> {
         row.extend(
             r.cells
                 .iter()
-                .flat_map(|c| c.decisions.iter().map(|(_, d)| d.as_str().to_string())),
+                .flat_map(|c| c.decisions.iter().map(|(op, d)| c.cell_text(op, *d))),
         );
         output::csv_row(&mut w, &row)?;
     }
@@ -115,7 +115,7 @@ fn markdown(m: &Matrix) -> Result<()> {
     )?;
     writeln!(o, "|---|{}", "---|".repeat(m.columns.len()))?;
     for r in &m.rows {
-        let cells: Vec<&str> = r.cells.iter().map(|c| c.summary()).collect();
+        let cells: Vec<_> = r.cells.iter().map(|c| c.label()).collect();
         writeln!(o, "| {} | {} |", output::md(&r.label), cells.join(" | "))?;
     }
     Ok(())
@@ -144,6 +144,7 @@ fn text(m: &Matrix) -> Result<()> {
         for (cell, name) in r.cells.iter().zip(&m.columns) {
             let style = match cell.summary() {
                 "all" | "some" => output::decision_style(Decision::Allowed),
+                "-" if cell.on_items.is_some() => output::decision_style(Decision::Allowed),
                 "cond" => output::decision_style(Decision::Conditional),
                 "?" => output::decision_style(Decision::Unknown),
                 _ => output::dim(),
@@ -151,7 +152,7 @@ fn text(m: &Matrix) -> Result<()> {
             write!(
                 o,
                 " {}",
-                output::paint(style, &format!("{:>w$}", cell.summary(), w = col(name)))
+                output::paint(style, &format!("{:>w$}", cell.label(), w = col(name)))
             )?;
         }
         writeln!(o)?;
@@ -164,7 +165,7 @@ fn text(m: &Matrix) -> Result<()> {
         "{}",
         output::paint(
             output::dim(),
-            "all = every operation in the group, some = part of it, cond = conditional, ? = unknown, - = none"
+            "all = every operation in the group, some = part of it, cond = conditional, ? = unknown, - = none, N items = on some items only (grants at the items)"
         )
     )?;
     Ok(())

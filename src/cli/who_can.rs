@@ -5,10 +5,25 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Args;
 
-use super::{ListFormat as Format, SnapshotArg, exit, output};
+use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::query;
+use crate::query::grouped::who_can::group_who_can;
 use crate::sanitize::clean;
+
+mod grouped;
+
+/// `--output` of who-can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Csv,
+    /// One JSON object per line and identity that can, written as decided (any size of answer, bounded
+    /// memory); then the on-items, eligible and can-grant-themselves rows.
+    Jsonl,
+}
 
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -21,6 +36,12 @@ pub struct WhoCanArgs {
     pub action: String,
     #[command(flatten)]
     pub from: super::check::FromArgs,
+    /// Group the answer by what decides it: holder, grant and scope, with identity counts (text, json).
+    #[arg(long)]
+    pub grouped: bool,
+    /// Grouped, with every group's identities listed (text, json).
+    #[arg(long)]
+    pub expand: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -31,8 +52,26 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let scope = query::resolve_scope(&engine.snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
+    if a.output == Format::Jsonl {
+        return jsonl(&engine, &scope, &action, origin.as_ref());
+    }
     let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
+    for note in &result.notes {
+        eprintln!("warning: {}", clean(note));
+    }
+    if a.grouped || a.expand {
+        let groups = group_who_can(&engine, &result, a.expand);
+        match a.output {
+            Format::Json => output::print_json(&groups)?,
+            Format::Text => grouped::text(&engine, &groups)?,
+            Format::Csv | Format::Jsonl => {
+                anyhow::bail!("--grouped and --expand print text or json; csv and jsonl are flat")
+            }
+        }
+        return Ok(exit::OK);
+    }
     match a.output {
+        Format::Jsonl => unreachable!("handled above"),
         Format::Json => output::print_json(&result)?,
         Format::Csv => {
             let mut w = output::csv_out();
@@ -231,5 +270,47 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             }
         }
     }
+    Ok(exit::OK)
+}
+
+/// The flat answer streamed: one line per identity that can, as each is decided; then the rows of those who
+/// can on items only, could after activating an eligibility, or could grant it to themselves.
+fn jsonl(
+    engine: &Engine,
+    scope: &crate::model::Scope,
+    action: &crate::catalog::Action,
+    origin: Option<&crate::eval::Origin>,
+) -> Result<u8> {
+    if let Some(note) = query::item_not_in_snapshot(engine, scope) {
+        eprintln!("warning: {}", clean(&note));
+    }
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    // The ids seen, for the rows after: who can on items only or could, among those not listed.
+    let (mut listed, mut allowed) = (Vec::new(), Vec::new());
+    query::each_who_can(engine, scope, action, origin, |e| -> Result<()> {
+        serde_json::to_writer(&mut o, e)?;
+        o.write_all(b"\n")?;
+        if e.decision == crate::eval::Decision::Allowed {
+            allowed.push(e.id.clone());
+        }
+        listed.push(e.id.clone());
+        Ok(())
+    })?;
+    let listed = listed.iter().map(String::as_str).collect();
+    let allowed = allowed.iter().map(String::as_str).collect();
+    let rest = query::who_can_besides(engine, scope, action, origin, &listed, &allowed)?;
+    for p in &rest.on_items {
+        serde_json::to_writer(&mut o, &serde_json::json!({"onItems": p}))?;
+        o.write_all(b"\n")?;
+    }
+    for p in &rest.eligible {
+        serde_json::to_writer(&mut o, &serde_json::json!({"eligible": p}))?;
+        o.write_all(b"\n")?;
+    }
+    for f in &rest.can_grant_themselves {
+        serde_json::to_writer(&mut o, &serde_json::json!({"canGrantThemselves": f}))?;
+        o.write_all(b"\n")?;
+    }
+    o.flush()?;
     Ok(exit::OK)
 }

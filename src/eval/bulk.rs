@@ -198,6 +198,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
         let rbac = crate::eval::rbac::Rbac {
             snapshot: &self.engine.snapshot,
             index: &self.engine.index,
+            secret: None,
         };
         rbac.unattributable_denies(&self.subject.set, ancestry)
             .map(|(i, _)| (i, DenyReach::Unsure))
@@ -255,6 +256,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             groups_known: self.subject.groups_known,
             in_directory: self.subject.in_directory,
             target_is_data_capable: true,
+            secret: None,
         }
     }
 }
@@ -377,6 +379,7 @@ impl<'e, 'a> TargetRows<'e, 'a> {
             groups_known: subject.groups_known,
             in_directory: subject.in_directory,
             target_is_data_capable: target.scope.vault().is_some(),
+            secret: crate::eval::rbac::secret_of(&target.scope).map(str::to_string),
         }
     }
 

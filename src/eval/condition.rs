@@ -1,16 +1,20 @@
-//! Which actions an ABAC condition restricts.
+//! Which actions an ABAC condition restricts, and what it decides when the request names a secret.
 //!
 //! Azure's conditions follow a documented pattern: `(!(ActionMatches{'X'}) OR <test>)`, possibly several
 //! such clauses joined by `AND`. A clause only bites when the requested action matches one of its `X`s; for
-//! every other action it is vacuously true. kvaccess does not evaluate `<test>` (it depends on request
-//! attributes), so a biting condition makes the grant *conditional* — never a silent allow. Anything not in
-//! that shape is treated as biting on every action.
+//! every other action it is vacuously true. A `<test>` that only compares the secret's name is decided when
+//! the request names a secret ([`attribute`], docs/semantics.md D10); any other test depends on request
+//! attributes kvaccess does not know, so a biting condition makes the grant *conditional* — never a silent
+//! allow. Anything not in that shape is treated as biting on every action.
 //!
 //! Conditions come from the snapshot, so they may be hostile: every step here is linear in the condition's
 //! length (no recursion, no rescanning per nesting level), and a condition nested deeper than [`MAX_DEPTH`]
 //! is not analysed at all: it bites on every action, and `validate` reports it ([`check`]).
 
+mod attribute;
+
 use crate::eval::pattern::ActionPattern;
+use attribute::Truth;
 
 /// The deepest nesting of parentheses and braces analysed. Azure's own conditions nest a handful of levels.
 pub const MAX_DEPTH: usize = 64;
@@ -44,45 +48,106 @@ fn max_depth(s: &str) -> usize {
     max
 }
 
-/// Whether the condition can restrict `action` (lower-cased).
-pub fn restricts(condition: &str, action_lower: &str) -> bool {
-    if max_depth(condition) > MAX_DEPTH {
-        return true;
-    }
-    let Some(clauses) = split_top_level(strip_parens(condition.trim()), "and") else {
-        return true;
-    };
-    clauses
-        .iter()
-        .any(|clause| clause_restricts(clause, action_lower))
+/// What a condition does to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// It does not restrict the action, or its test holds: the grant applies.
+    Holds,
+    /// Its test fails for the secret named: the grant does not apply.
+    Fails,
+    /// It restricts the action and kvaccess cannot decide it: the grant is conditional.
+    Restricts,
 }
 
-fn clause_restricts(clause: &str, action_lower: &str) -> bool {
-    let Some(parts) = split_top_level(strip_parens(clause.trim()), "or") else {
-        return true;
+/// Whether the condition can restrict `action` (lower-cased) when no secret is named.
+pub fn restricts(condition: &str, action_lower: &str) -> bool {
+    effect(condition, action_lower, None) != Effect::Holds
+}
+
+/// The condition's effect on `action` (lower-cased) for a request about the secret named `secret` (`None`:
+/// a vault, or another kind of item): clauses whose guard matches the action are decided where their test
+/// only compares the secret's name (docs/semantics.md D10).
+pub fn effect(condition: &str, action_lower: &str, secret: Option<&str>) -> Effect {
+    if max_depth(condition) > MAX_DEPTH {
+        return Effect::Restricts;
+    }
+    let Some(clauses) = split_top_level(strip_parens(condition.trim()), "and") else {
+        return Effect::Restricts;
     };
-    let Some(first) = parts.first() else {
-        return true;
-    };
-    let guard = strip_parens(first.trim());
-    let Some(negated) = guard.strip_prefix('!') else {
-        return true;
-    };
-    let negated = strip_parens(negated.trim());
-    let Some(actions) = split_top_level(negated, "or") else {
-        return true;
-    };
-    let mut patterns = Vec::new();
-    for a in actions {
-        match action_matches_argument(strip_parens(a.trim())) {
-            Some(p) => patterns.push(p),
-            None => return true,
+    let mut effect = Effect::Holds;
+    for clause in clauses {
+        match clause_truth(clause, action_lower, secret) {
+            Truth::True => {}
+            Truth::False => return Effect::Fails,
+            Truth::Unknown => effect = Effect::Restricts,
         }
     }
-    parts.len() < 2
-        || patterns
-            .iter()
-            .any(|p| ActionPattern::new(p).matches_lower(action_lower))
+    effect
+}
+
+/// Whether the condition tests the secret's name anywhere: its answer can then differ from secret to secret.
+pub fn names_the_secret(condition: &str) -> bool {
+    condition
+        .to_ascii_lowercase()
+        .contains("microsoft.keyvault/vaults/secrets:name")
+}
+
+/// For a vault-level answer: the condition in words when every clause that bites on `action` only compares
+/// the secret's name — `secrets whose name starts with 'app-'` — else `None`.
+pub fn on_items_named(condition: &str, action_lower: &str) -> Option<String> {
+    if max_depth(condition) > MAX_DEPTH {
+        return None;
+    }
+    let clauses = split_top_level(strip_parens(condition.trim()), "and")?;
+    let mut words = Vec::new();
+    for clause in clauses {
+        let (guard_matches, tests) = guarded(clause, action_lower)?;
+        if !guard_matches {
+            continue;
+        }
+        let [test] = tests.as_slice() else {
+            return None;
+        };
+        words.push(attribute::comparison(strip_parens(test))?.describe());
+    }
+    (!words.is_empty()).then(|| format!("secrets {}", words.join(" and ")))
+}
+
+/// A clause `(!(ActionMatches{…})) OR <test> OR …` for `action`: true when the guard does not match or a
+/// test holds for the secret named.
+fn clause_truth(clause: &str, action_lower: &str, secret: Option<&str>) -> Truth {
+    match guarded(clause, action_lower) {
+        // A guard alone is not the documented shape: it restricts whatever the action.
+        None => Truth::Unknown,
+        Some((_, tests)) if tests.is_empty() => Truth::Unknown,
+        Some((false, _)) => Truth::True,
+        Some((true, tests)) => {
+            let truths: Vec<Truth> = tests.iter().map(|t| attribute::truth(t, secret)).collect();
+            if truths.contains(&Truth::True) {
+                Truth::True
+            } else if truths.contains(&Truth::Unknown) {
+                Truth::Unknown
+            } else {
+                Truth::False
+            }
+        }
+    }
+}
+
+/// A clause split into whether its `!(ActionMatches…)` guard matches `action`, and the tests ORed after
+/// it; `None` when the clause is not in that shape.
+fn guarded<'c>(clause: &'c str, action_lower: &str) -> Option<(bool, Vec<&'c str>)> {
+    let parts = split_top_level(strip_parens(clause.trim()), "or")?;
+    let (first, tests) = parts.split_first()?;
+    let guard = strip_parens(first.trim());
+    let negated = strip_parens(guard.strip_prefix('!')?.trim());
+    let actions = split_top_level(negated, "or")?;
+    let mut matches = false;
+    for a in actions {
+        let p = action_matches_argument(strip_parens(a.trim()))?;
+        matches |= ActionPattern::new(p).matches_lower(action_lower);
+    }
+    Some((matches, tests.to_vec()))
 }
 
 /// `ActionMatches{'X'}` or `SubOperationMatches{'X'}` → `X`.

@@ -10,9 +10,10 @@
 use crate::catalog::{self, Action, Plane};
 use crate::eval::access_policy;
 use crate::eval::combine::{Found, combine};
+use crate::eval::condition::{self, Effect};
 use crate::eval::index::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
-use crate::eval::{Decision, Engine, Subject, Target, condition};
+use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::{
     DenyAssignment, EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault,
 };
@@ -119,6 +120,8 @@ pub struct Row<'a> {
     pub(super) groups_known: bool,
     pub(super) in_directory: bool,
     pub(super) target_is_data_capable: bool,
+    /// The secret the target is, when it is one: conditions on its name are decided (docs/semantics.md D10).
+    pub(super) secret: Option<String>,
 }
 
 /// Everything [`Engine::decide`] reads from a [`Row`]: rows with equal keys get equal decisions for every
@@ -134,6 +137,7 @@ pub struct RowKey {
     /// grant, deny and policy gaps, groups known, in directory, data capable, has a vault, RBAC vault,
     /// purge protection, vault properties missing.
     flags: [bool; 10],
+    secret: Option<String>,
 }
 
 impl Row<'_> {
@@ -165,6 +169,7 @@ impl Row<'_> {
                 self.vault.is_some_and(|v| v.purge_protection),
                 self.vault.is_some_and(|v| v.properties_missing),
             ],
+            secret: self.secret.clone(),
         }
     }
 }
@@ -279,6 +284,7 @@ impl Engine {
             let rbac = crate::eval::rbac::Rbac {
                 snapshot: s,
                 index: &self.index,
+                secret: None,
             };
             denies.extend(
                 rbac.unattributable_denies(set, &target.ancestry)
@@ -310,6 +316,7 @@ impl Engine {
             groups_known: subject.groups_known,
             in_directory: subject.in_directory,
             target_is_data_capable: target.scope.vault().is_some(),
+            secret: crate::eval::rbac::secret_of(&target.scope).map(str::to_string),
         }
     }
 
@@ -417,22 +424,23 @@ impl Engine {
                 missing = true;
                 continue;
             };
-            match self.role_match(role, action, id, plane) {
-                Match::No => {}
-                Match::If => conditional = true,
-                Match::Yes => {
-                    let restricted = self
-                        .snapshot
-                        .role_assignments
-                        .get(a)
-                        .and_then(|x| x.condition.as_ref())
-                        .is_some_and(|c| condition::restricts(c, &action.to_ascii_lowercase()));
-                    if restricted {
-                        conditional = true
-                    } else {
-                        granted = true
-                    }
-                }
+            let matched = self.role_match(role, action, id, plane);
+            if matched == Match::No {
+                continue;
+            }
+            // The assignment's own condition, decided where it tests the secret the row is about (D10).
+            let effect = self
+                .snapshot
+                .role_assignments
+                .get(a)
+                .and_then(|x| x.condition.as_ref())
+                .map_or(Effect::Holds, |c| {
+                    condition::effect(c, &action.to_ascii_lowercase(), row.secret.as_deref())
+                });
+            match (matched, effect) {
+                (_, Effect::Fails) => {}
+                (Match::Yes, Effect::Holds) => granted = true,
+                _ => conditional = true,
             }
         }
         let mg_gap = row

@@ -2,7 +2,7 @@
 //! definition, conditions, and deny assignments.
 
 use crate::catalog::Plane;
-use crate::eval::condition;
+use crate::eval::condition::{self, Effect};
 use crate::eval::index::{Ancestry, Chain, Index, PrincipalSet};
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
 use crate::model::{
@@ -65,6 +65,8 @@ pub struct GrantScan {
     /// Candidate grants: assignments to the principal (or its groups) whose role definition is not in the
     /// snapshot, so whether they grant the action is unknown.
     pub unresolved: Vec<Grant>,
+    /// What the conditions on the item's name decided, or leave open at a vault.
+    pub notes: Vec<String>,
 }
 
 /// What the deny assignments say about one action.
@@ -79,6 +81,14 @@ pub struct DenyScan {
 pub struct Rbac<'a> {
     pub snapshot: &'a Snapshot,
     pub index: &'a Index,
+    /// The secret the request is about, when it names one: conditions on its name are decided
+    /// (docs/semantics.md D10).
+    pub secret: Option<&'a str>,
+}
+
+/// The secret a request at `scope` is about: its name when `scope` is a secret.
+pub fn secret_of(scope: &Scope) -> Option<&str> {
+    (scope.kind() == ScopeKind::VaultItem(crate::model::ItemKind::Secrets)).then(|| scope.name())
 }
 
 impl Rbac<'_> {
@@ -132,11 +142,40 @@ impl Rbac<'_> {
             ));
             return;
         };
-        let assignment_condition = a
-            .condition
-            .as_ref()
-            .filter(|c| condition::restricts(c, action_lower));
-        match blocks_allow(&def.permissions, action_lower, plane) {
+        let matched = blocks_allow(&def.permissions, action_lower, plane);
+        if matched == BlockMatch::No {
+            return;
+        }
+        let mut assignment_condition = None;
+        if let Some(c) = &a.condition {
+            let role = format!("role '{}' (assignment {})", def.role_name, a.id);
+            match (condition::effect(c, action_lower, self.secret), self.secret) {
+                (Effect::Holds, Some(name)) if condition::restricts(c, action_lower) => {
+                    scan.notes.push(format!(
+                        "the condition of {role} on the secret's name holds for '{name}'"
+                    ));
+                }
+                (Effect::Holds, _) => {}
+                (Effect::Fails, name) => {
+                    scan.notes.push(format!(
+                        "{role} does not apply: its condition on the secret's name excludes '{}'",
+                        name.unwrap_or_default()
+                    ));
+                    return;
+                }
+                (Effect::Restricts, secret) => {
+                    if let (None, Some(words)) =
+                        (secret, condition::on_items_named(c, action_lower))
+                    {
+                        scan.notes.push(format!(
+                            "{role} is conditional on the item: it holds on {words} (ask about one to decide)"
+                        ));
+                    }
+                    assignment_condition = Some(c);
+                }
+            }
+        }
+        match matched {
             BlockMatch::No => {}
             BlockMatch::Yes(p) => match assignment_condition {
                 None => scan.grants.push(self.grant(a, via, p, None)),

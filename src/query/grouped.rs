@@ -5,6 +5,7 @@
 //! the identities themselves are listed on demand.
 
 pub mod escalations;
+pub mod who_can;
 
 use serde::Serialize;
 

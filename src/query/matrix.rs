@@ -11,6 +11,7 @@ use crate::eval::bulk::{TargetRows, VaultRows};
 use crate::eval::decide::{Row, RowKey};
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::model::{AccessPolicy, Scope};
+use crate::query::items;
 use crate::query::reach::{Grants, holders, reached};
 
 /// One operation group for one row.
@@ -24,6 +25,20 @@ pub struct Cell {
     pub total: usize,
     /// The decision of each operation in the group, in catalog order.
     pub decisions: Vec<(&'static str, Decision)>,
+    /// Principal matrix: operations of the group held on some items of the vault through grants at the items
+    /// (docs/semantics.md D5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_items: Option<OnItems>,
+}
+
+/// Items of a vault on which a principal holds operations of a group through grants made at the items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnItems {
+    /// Items on which some operation of the group is not denied.
+    pub items: usize,
+    /// Per operation not denied on some item: on how many items.
+    pub operations: Vec<(&'static str, usize)>,
 }
 
 impl Cell {
@@ -35,6 +50,30 @@ impl Cell {
             (_, 0, 0) => "some",
             (_, c, _) if c > 0 => "cond",
             _ => "?",
+        }
+    }
+
+    /// The summary, or "on N items" where nothing is held vault-wide but something is on items.
+    pub fn label(&self) -> std::borrow::Cow<'static, str> {
+        match (self.summary(), &self.on_items) {
+            ("-", Some(on)) if on.items == 1 => "1 item".into(),
+            ("-", Some(on)) => format!("{} items", on.items).into(),
+            (s, _) => s.into(),
+        }
+    }
+
+    /// The decision of one operation as a CSV cell: the vault-wide decision, or `onItems:N` when it is
+    /// denied vault-wide but held on N items.
+    pub fn cell_text(&self, operation: &str, decision: Decision) -> String {
+        let on = self.on_items.as_ref().and_then(|on| {
+            on.operations
+                .iter()
+                .find(|(op, _)| *op == operation)
+                .map(|(_, n)| *n)
+        });
+        match (decision, on) {
+            (Decision::Denied, Some(n)) => format!("onItems:{n}"),
+            _ => decision.as_str().to_string(),
         }
     }
 
@@ -107,6 +146,7 @@ fn row_cells(engine: &Engine, row: &Row, cols: &[Column]) -> Vec<Cell> {
                 unknown: count(Decision::Unknown),
                 total: decisions.len(),
                 decisions,
+                on_items: None,
             }
         })
         .collect()
@@ -183,16 +223,20 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
     let cols = columns();
     let mut rows_at = VaultRows::new(engine, &subject, via_app);
     let mut decided: FxHashMap<RowKey, Vec<Cell>> = FxHashMap::default();
+    let item_scopes = items::item_scopes(engine, &subject);
     let rows = engine
         .snapshot
         .vaults
         .iter()
         .map(|vault| {
             let row = rows_at.row(vault);
-            let cells = decided
+            let mut cells = decided
                 .entry(row.key())
                 .or_insert_with(|| row_cells(engine, &row, &cols))
                 .clone();
+            if let Some(scopes) = item_scopes.get(vault.scope.key()) {
+                add_items(engine, &subject, scopes, &cols, &mut cells);
+            }
             MatrixRow {
                 id: vault.scope.id().to_string(),
                 label: vault.name.clone(),
@@ -209,6 +253,51 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
         title: format!("{} ({} {})", p.display_name, p.kind.as_str(), p.id),
         columns: cols.iter().map(|c| c.group).collect(),
         rows,
+    }
+}
+
+/// Each cell's data operations denied vault-wide but held on the items at `scopes` (grants at the items),
+/// decided as `check` decides.
+fn add_items(
+    engine: &Engine,
+    subject: &crate::eval::Subject,
+    scopes: &[Scope],
+    cols: &[Column],
+    cells: &mut [Cell],
+) {
+    for (col, cell) in cols.iter().zip(cells.iter_mut()) {
+        // Only what the vault-wide answer denies: the rest is already in the cell.
+        let denied: Vec<(&'static Operation, Action)> = col
+            .ops
+            .iter()
+            .filter(|(op, _)| op.plane == Plane::Data)
+            .filter(|(op, _)| {
+                cell.decisions
+                    .iter()
+                    .any(|(name, d)| name == &op.name && *d == Decision::Denied)
+            })
+            .cloned()
+            .collect();
+        if denied.is_empty() {
+            continue;
+        }
+        let mut on = OnItems {
+            items: 0,
+            operations: Vec::new(),
+        };
+        for scope in scopes {
+            let held = items::on_item(engine, subject, scope, &denied, None);
+            on.items += usize::from(!held.is_empty());
+            for h in held {
+                match on.operations.iter_mut().find(|(op, _)| *op == h.operation) {
+                    Some((_, n)) => *n += 1,
+                    None => on.operations.push((h.operation, 1)),
+                }
+            }
+        }
+        if on.items > 0 {
+            cell.on_items = Some(on);
+        }
     }
 }
 
@@ -240,6 +329,10 @@ pub fn through_network(engine: &Engine, m: &mut Matrix, origin: &crate::eval::Or
                     None if data && d.grants_something() => *d = Decision::Unknown,
                     _ => {}
                 }
+            }
+            // Grants at items are data-plane grants: a blocked call uses none of them.
+            if net.allowed == Some(false) {
+                cell.on_items = None;
             }
             let count = |want: Decision| cell.decisions.iter().filter(|(_, d)| *d == want).count();
             cell.allowed = count(Decision::Allowed);

@@ -9,8 +9,9 @@ use crate::catalog::{self, Action, Plane};
 use crate::eval::Request;
 use crate::eval::bulk::VaultRows;
 use crate::eval::{Decision, Engine, Grant, PrincipalRef};
-use crate::model::{Scope, ScopeKind, Vault};
+use crate::model::{Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault_among, levers};
+use crate::query::items;
 use crate::query::matrix::Cell;
 
 /// One operation group at one vault that is not plainly denied.
@@ -78,6 +79,7 @@ pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope
         .iter()
         .filter(|v| scope.is_none_or(|s| engine.index.ancestry(&v.scope).contains(s.key())))
         .collect();
+    let item_scopes = items::item_scopes(engine, &subject);
     let mut out = Vec::new();
     for vault in &vaults {
         let row = rows.row(vault);
@@ -107,7 +109,12 @@ pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope
         for g in &mut groups {
             g.summary = summary(g, &data_ops);
         }
-        let items = item_reach(engine, &subject, vault, &data_ops);
+        let items = item_reach(
+            engine,
+            item_scopes.get(vault.scope.key()),
+            &subject,
+            &data_ops,
+        );
         let eligible = eligibilities(engine, &subject, vault);
         let may_grant = levers()
             .iter()
@@ -150,6 +157,7 @@ fn summary(g: &GroupReach, ops: &[(&'static catalog::Operation, Action)]) -> &'s
         unknown: count(Decision::Unknown),
         total,
         decisions: Vec::new(),
+        on_items: None,
     }
     .summary()
 }
@@ -157,37 +165,21 @@ fn summary(g: &GroupReach, ops: &[(&'static catalog::Operation, Action)]) -> &'s
 /// Operations on items of `vault` through role assignments made at the items themselves.
 fn item_reach(
     engine: &Engine,
+    scopes: Option<&Vec<Scope>>,
     subject: &crate::eval::Subject,
-    vault: &Vault,
     ops: &[(&'static catalog::Operation, Action)],
 ) -> Vec<ItemReach> {
-    let mut scopes: Vec<Scope> = subject
-        .set
-        .ids()
-        .flat_map(|id| engine.index.assignments_of.get(id).into_iter().flatten())
-        .filter_map(|&i| engine.snapshot.role_assignments.get(i))
-        .map(|a| a.scope.clone())
-        .filter(|s| matches!(s.kind(), ScopeKind::VaultItem(_)))
-        .filter(|s| s.vault().is_some_and(|v| v == vault.scope))
-        .collect();
-    scopes.sort_by(|a, b| a.key().cmp(b.key()));
-    scopes.dedup();
     scopes
         .into_iter()
+        .flatten()
         .filter_map(|scope| {
-            let target = engine.target(&scope);
             let mut operations = Vec::new();
             let mut grants: Vec<Grant> = Vec::new();
-            for (op, action) in ops {
-                let Ok(v) = engine.check(&Request::new(subject, &target, action)) else {
-                    continue; // an operation on another kind of item
-                };
-                if v.decision != Decision::Denied {
-                    operations.push((op.name, v.decision));
-                    for g in v.grants {
-                        if !grants.iter().any(|x| x.id == g.id) {
-                            grants.push(g);
-                        }
+            for o in items::on_item(engine, subject, scope, ops, None) {
+                operations.push((o.operation, o.decision));
+                for g in o.grants {
+                    if !grants.iter().any(|x| x.id == g.id) {
+                        grants.push(g);
                     }
                 }
             }

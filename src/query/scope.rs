@@ -3,7 +3,8 @@
 //! name or the URL, rarely the resource id.
 
 use crate::error::QueryError;
-use crate::model::{Scope, Snapshot, Vault};
+use crate::eval::Engine;
+use crate::model::{Scope, ScopeKind, Snapshot, Vault};
 use crate::sanitize::{clean, cut};
 use crate::suggest;
 
@@ -87,6 +88,42 @@ pub fn unknown_vault(snapshot: &Snapshot, vault: &Scope) -> QueryError {
     )
 }
 
+/// A note when `scope` names an item the snapshot does not list, with the listed items of that kind it may
+/// have meant. The snapshot's item list may be incomplete (items are collected on request, and may have been
+/// created since), so the note says "not in the snapshot", never "does not exist", and the answer stands for
+/// an item of that name.
+pub fn item_not_in_snapshot(engine: &Engine, scope: &Scope) -> Option<String> {
+    let ScopeKind::VaultItem(kind) = scope.kind() else {
+        return None;
+    };
+    let vault = scope.vault()?;
+    let Some(listed) = engine.index.items_of.get(vault.key()) else {
+        return Some(format!(
+            "the snapshot lists no items of {} (collected without --include-items?): the answer holds for an item named {}, whether or not it exists",
+            clean(vault.name()),
+            clean(scope.name())
+        ));
+    };
+    let items: Vec<&crate::model::VaultItem> = listed
+        .iter()
+        .filter_map(|&i| engine.snapshot.vault_items.get(i))
+        .collect();
+    if items.iter().any(|item| item.scope.key() == scope.key()) {
+        return None;
+    }
+    let same_kind = items
+        .iter()
+        .filter(|item| item.scope.kind() == ScopeKind::VaultItem(kind))
+        .map(|item| item.name.as_str());
+    Some(format!(
+        "{}/{}/{} is not in the snapshot{}: the answer holds for an item of that name",
+        clean(vault.name()),
+        kind.as_str(),
+        clean(scope.name()),
+        suggest::hint(&suggest::names(same_kind, scope.name()))
+    ))
+}
+
 fn bad(text: &str) -> QueryError {
     QueryError::BadScope(clean(text).into_owned())
 }
@@ -162,5 +199,34 @@ mod tests {
             Err(QueryError::AmbiguousScope { candidates, .. }) => assert_eq!(candidates.len(), 2),
             other => panic!("expected ambiguity, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_item_not_in_the_snapshot_is_said_to_be_so_never_to_not_exist() {
+        let s = demo();
+        let engine = Engine::new(s.clone());
+        let note = |text: &str, engine: &Engine| {
+            item_not_in_snapshot(engine, &resolve_scope(&engine.snapshot, text).unwrap())
+        };
+        assert_eq!(note("kv-app-rbac/secrets/app-db-password", &engine), None);
+        assert_eq!(note("kv-app-rbac", &engine), None);
+        let missing = note("kv-app-rbac/secrets/db-password", &engine).unwrap();
+        assert!(
+            missing.contains("is not in the snapshot (did you mean 'app-db-password'?)"),
+            "{missing}"
+        );
+        assert!(!missing.contains("exist"), "{missing}");
+        // Items of another kind are not offered.
+        let key = note("kv-app-rbac/keys/app-db-password", &engine).unwrap();
+        assert!(!key.contains("did you mean"), "{key}");
+        // No items collected for the vault: the answer holds whether or not the item exists.
+        let mut bare = s;
+        bare.vault_items.clear();
+        let engine = Engine::new(bare);
+        let none = note("kv-app-rbac/secrets/db-password", &engine).unwrap();
+        assert!(
+            none.starts_with("the snapshot lists no items of kv-app-rbac"),
+            "{none}"
+        );
     }
 }

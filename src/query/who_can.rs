@@ -14,7 +14,11 @@ use crate::eval::{
 use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault};
 use crate::query::parallel::in_halves;
-use crate::query::reach::{Grants, holders, identities, reached};
+use crate::query::reach::{Grants, holders, reached};
+
+mod besides;
+use besides::besides;
+pub use besides::{Besides, who_can_besides};
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +117,9 @@ pub struct WhoCan {
     /// the items themselves ("on N items").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_items: Vec<ItemsEntry>,
+    /// What the reader should know about the question itself: an item the snapshot does not list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An identity that can do it on some items of the vault only.
@@ -169,28 +176,18 @@ pub fn who_can_from(
     if let (Some(origin), Some(vault)) = (origin, vault) {
         through_network(&mut principals, vault, origin);
     }
-    let eligible = eligible_entries(engine, &target, action, &principals);
-    let on_items = match (vault, scope.kind()) {
-        (Some(v), crate::model::ScopeKind::Vault) => {
-            item_entries(engine, v, action, &principals, origin)
-        }
-        _ => Vec::new(),
-    };
+    let listed: FxHashSet<&str> = principals.iter().map(|p| p.id.as_str()).collect();
     let allowed: FxHashSet<&str> = principals
         .iter()
         .filter(|p| p.decision == Decision::Allowed)
         .map(|p| p.id.as_str())
         .collect();
-    let can_grant_themselves = findings
-        .into_iter()
-        .filter(|f| !allowed.contains(f.principal.id.as_str()))
-        .collect();
+    let besides = besides(engine, scope, action, origin, &listed, &allowed, findings);
     Ok(WhoCan {
         scope: scope.id().to_string(),
         action: action.canonical.clone(),
         operation: action.label.clone(),
-        principals,
-        can_grant_themselves,
+        can_grant_themselves: besides.can_grant_themselves,
         unknown_because: vault
             .filter(|v| v.properties_missing)
             .map(|v| {
@@ -200,65 +197,13 @@ pub fn who_can_from(
                 )]
             })
             .unwrap_or_default(),
-        eligible,
-        on_items,
+        eligible: besides.eligible,
+        on_items: besides.on_items,
+        principals,
+        notes: super::item_not_in_snapshot(engine, scope)
+            .into_iter()
+            .collect(),
     })
-}
-
-/// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
-fn item_entries(
-    engine: &Engine,
-    vault: &Vault,
-    action: &Action,
-    listed: &[WhoCanEntry],
-    origin: Option<&Origin>,
-) -> Vec<ItemsEntry> {
-    let prefix = format!("{}/", vault.scope.key());
-    let mut holders: Vec<(String, Option<String>)> = Vec::new();
-    let mut scopes: Vec<Scope> = Vec::new();
-    for (key, list) in &engine.index.assignments_at {
-        if !key.starts_with(&prefix) {
-            continue;
-        }
-        for a in list
-            .iter()
-            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
-        {
-            holders.push((a.principal_id.clone(), None));
-            scopes.push(a.scope.clone());
-        }
-    }
-    if holders.is_empty() {
-        return Vec::new();
-    }
-    scopes.sort_by(|a, b| a.key().cmp(b.key()));
-    scopes.dedup();
-    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
-    let mut out: Vec<ItemsEntry> = identities(engine, &holders)
-        .into_iter()
-        .filter(|(id, _)| !listed.contains(id.as_str()))
-        .filter_map(|(id, _)| {
-            let subject = engine.subject(&id);
-            let items: Vec<(String, Decision)> = scopes
-                .iter()
-                .filter_map(|scope| {
-                    let target = engine.target(scope);
-                    let v = engine
-                        .check(&Request::new(&subject, &target, action).from(origin))
-                        .ok()?;
-                    (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v.decision))
-                })
-                .collect();
-            (!items.is_empty()).then_some(ItemsEntry {
-                id: subject.principal.id.clone(),
-                display_name: subject.principal.display_name.clone(),
-                kind: subject.principal.kind,
-                items,
-            })
-        })
-        .collect();
-    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
-    out
 }
 
 /// The vault's network rules applied to every entry, as `check` applies them to one verdict: a blocked call
@@ -279,46 +224,6 @@ fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Or
     }
 }
 
-/// Identities reached by a PIM eligibility at or above the target, not listed as able to do it, whose
-/// eligibility would grant it once activated.
-fn eligible_entries(
-    engine: &Engine,
-    target: &Target,
-    action: &Action,
-    listed: &[WhoCanEntry],
-) -> Vec<EligibleEntry> {
-    let holders: Vec<(String, Option<String>)> = target
-        .ancestry
-        .scopes
-        .iter()
-        .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
-        .flatten()
-        .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
-        .map(|e| (e.principal_id.clone(), None))
-        .collect();
-    if holders.is_empty() {
-        return Vec::new();
-    }
-    let listed: FxHashSet<&str> = listed.iter().map(|p| p.id.as_str()).collect();
-    let mut out: Vec<EligibleEntry> = identities(engine, &holders)
-        .into_iter()
-        .filter(|(id, _)| !listed.contains(id.as_str()))
-        .filter_map(|(id, _)| {
-            let subject = engine.subject(&id);
-            let v = engine.check(&Request::new(&subject, target, action)).ok()?;
-            (!v.eligible.is_empty()).then_some(EligibleEntry {
-                id: v.principal.id,
-                display_name: v.principal.display_name,
-                kind: v.principal.kind,
-                decision: v.decision,
-                eligible: v.eligible,
-            })
-        })
-        .collect();
-    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
-    out
-}
-
 /// Every identity whose decision is not "denied", with its verdict, sorted by name. From `parallel_from`
 /// identities on, two threads share the work.
 fn entries(
@@ -327,24 +232,7 @@ fn entries(
     action: &Action,
     parallel_from: usize,
 ) -> Result<Vec<WhoCanEntry>, QueryError> {
-    let (rbac, policies) = match (action.plane, target.vault) {
-        // Unknown permission model: the role holders are candidates (each answers unknown).
-        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
-        (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
-        _ => (true, false),
-    };
-    let grants = Grants {
-        rbac,
-        policies,
-        role_matters: |role| engine.role_may_grant(role, action),
-        entry_matters: |e: &AccessPolicy| {
-            action
-                .policy
-                .iter()
-                .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
-        },
-    };
-    let ids = reached(engine, &holders(engine, target, grants));
+    let ids = candidates(engine, target, action);
     let each = Each::new(engine, target, action);
     // A vault that thousands of identities can use: both cores (the entries are sorted afterwards).
     let mut principals = in_halves(
@@ -365,6 +253,61 @@ fn entries(
         )
     });
     Ok(principals)
+}
+
+/// The flat answer's identities handed to `row` as they are decided, in the order the grants reach them
+/// (not sorted): the memory held is one chunk of entries, whatever the size of the answer. Calls from
+/// `origin` pass the vault's network rules, as in [`who_can_from`].
+pub fn each_who_can<E: From<QueryError>>(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    mut row: impl FnMut(&WhoCanEntry) -> Result<(), E>,
+) -> Result<(), E> {
+    let target = engine.target(scope);
+    engine.validate(&target, action)?;
+    let vault = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => Some(vault),
+        _ => None,
+    };
+    let ids = candidates(engine, &target, action);
+    let each = Each::new(engine, &target, action);
+    for chunk in ids.chunks(CHUNK) {
+        let mut entries = each.decide(chunk)?;
+        if let (Some(origin), Some(vault)) = (origin, vault) {
+            through_network(&mut entries, vault, origin);
+        }
+        for e in &entries {
+            row(e)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many identities [`each_who_can`] decides before handing them on.
+const CHUNK: usize = 1024;
+
+/// The identities the grants at or above the target that can matter to `action` reach.
+fn candidates(engine: &Engine, target: &Target, action: &Action) -> Vec<(String, Option<String>)> {
+    let (rbac, policies) = match (action.plane, target.vault) {
+        // Unknown permission model: the role holders are candidates (each answers unknown).
+        (Plane::Data, Some(v)) if v.properties_missing => (true, false),
+        (Plane::Data, Some(v)) => (v.rbac_authorization, !v.rbac_authorization),
+        _ => (true, false),
+    };
+    let grants = Grants {
+        rbac,
+        policies,
+        role_matters: |role| engine.role_may_grant(role, action),
+        entry_matters: |e: &AccessPolicy| {
+            action
+                .policy
+                .iter()
+                .any(|(k, p)| access_policy::holds(e, *k, p).is_some())
+        },
+    };
+    reached(engine, &holders(engine, target, grants))
 }
 
 /// The number of identities from which [`entries`] splits its work between two threads.

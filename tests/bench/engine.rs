@@ -5,6 +5,8 @@
 //! KVACCESS_BENCH_LARGE=1 cargo bench --bench engine   # also large: 100k principals, 10k vaults, 200k assignments
 //! KVACCESS_BENCH_LARGE=xl cargo bench --bench engine  # and extra-large (500k, 20k, 1M): load memory, escalations
 //! cargo bench --bench engine -- check                 # divan filters work as usual
+//! KVACCESS_BENCH_SKIP_PREAMBLE=1 …                    # skip the memory and escalation measurements
+//! KVACCESS_BENCH_SEED=1 …                             # another generator seed (default 42)
 //! ```
 //!
 //! Each tenant is generated once ([`kvaccess::synth`]), written to a temporary file with
@@ -25,14 +27,21 @@ use kvaccess::eval::Request;
 use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
 use kvaccess::query::grouped::escalations::escalation_groups;
-use kvaccess::query::{matrix_for_principal, matrix_for_vault, who_can};
+use kvaccess::query::grouped::who_can::group_who_can;
+use kvaccess::query::{each_who_can, matrix_for_principal, matrix_for_vault, who_can};
 use kvaccess::snapshot;
 use kvaccess::synth::{Rng, SynthSpec, generate};
 
 const LARGE_ENV: &str = "KVACCESS_BENCH_LARGE";
 /// Set by the parent for the memory probe child: `<mode>:<file>`.
 const PROBE_ENV: &str = "KVACCESS_BENCH_MEMORY_PROBE";
-const SEED: u64 = 42;
+/// The generator's seed: 42, or `KVACCESS_BENCH_SEED`.
+static SEED: LazyLock<u64> = LazyLock::new(|| {
+    std::env::var("KVACCESS_BENCH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(42)
+});
 const QUESTIONS: usize = 4096;
 
 /// One question, already resolved to ids.
@@ -98,7 +107,7 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
             .map(|v| v.access_policies.len())
             .sum::<usize>(),
     );
-    let mut rng = Rng::new(SEED);
+    let mut rng = Rng::new(*SEED);
     let identities: Vec<&str> = snapshot
         .principals
         .iter()
@@ -287,8 +296,8 @@ fn reach(engine: &Engine, vault: &Scope) -> (usize, usize, usize) {
     (assignments, named.len(), identities.len())
 }
 
-static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(SEED)));
-static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &SynthSpec::large(SEED)));
+static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &SynthSpec::small(*SEED)));
+static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &SynthSpec::large(*SEED)));
 
 /// Peak memory of this process so far, and now, in kB (Linux).
 fn memory_kb() -> (u64, u64) {
@@ -560,6 +569,15 @@ fn cpu_summary(name: &str, t: &Tenant, skip_busy_matrix: bool) {
         let (cpu, wall, n) =
             timed(|| who_can(engine, vault, &action).map_or(0, |w| w.principals.len()));
         report(&format!("who-can {label} ({n} rows)"), cpu, wall);
+        let (cpu, wall, n) = timed(|| grouped_who_can(engine, vault, &action));
+        report(&format!("who-can {label} grouped ({n} groups)"), cpu, wall);
+        let (cpu, wall, n) = timed(|| who_can_jsonl(engine, vault, &action));
+        report(&format!("who-can {label} jsonl ({n} rows)"), cpu, wall);
+        eprintln!(
+            "cpu {name:5} who-can {label} jsonl rows/s        cpu {:.0}   wall {:.0}",
+            n as f64 / cpu,
+            n as f64 / wall
+        );
         if label == "busy" && skip_busy_matrix {
             continue;
         }
@@ -586,7 +604,8 @@ fn main() {
     if large {
         LazyLock::force(&LARGE);
     }
-    if !test_mode {
+    let preamble = std::env::var_os("KVACCESS_BENCH_SKIP_PREAMBLE").is_none_or(|v| v == "0");
+    if !test_mode && preamble {
         measure_memory("small", &SMALL);
         measure_escalations("small", &SMALL);
         if large {
@@ -595,7 +614,7 @@ fn main() {
         }
         if std::env::var(LARGE_ENV).is_ok_and(|v| v == "xl") {
             // 500k principals, 20k vaults, 1M role assignments: built only on request (a 1 GB file).
-            let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, SEED));
+            let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, *SEED));
             measure_memory("xl", &xl);
             measure_escalations("xl", &xl);
         }
@@ -629,6 +648,29 @@ fn prepared<'e>(engine: &'e Engine, q: &'e Question) -> (Subject, Target<'e>, &'
         engine.target(&q.vault),
         &q.action,
     )
+}
+
+/// who-can grouped by deciding grant (not expanded): the number of groups.
+fn grouped_who_can(engine: &Engine, vault: &Scope, action: &Action) -> usize {
+    who_can(engine, vault, action).map_or(0, |w| group_who_can(engine, &w, false).groups.len())
+}
+
+/// who-can's flat answer streamed as JSON lines to a sink (what `--output jsonl > /dev/null` does, without
+/// the rows after the identities): the number of rows.
+fn who_can_jsonl(engine: &Engine, vault: &Scope, action: &Action) -> usize {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::sink());
+    let mut rows = 0;
+    let written = each_who_can(engine, vault, action, None, |e| -> anyhow::Result<()> {
+        serde_json::to_writer(&mut out, e)?;
+        out.write_all(b"\n")?;
+        rows += 1;
+        Ok(())
+    });
+    if written.is_err() {
+        return 0;
+    }
+    rows
 }
 
 fn secrets_get() -> Action {
@@ -703,6 +745,21 @@ macro_rules! suite {
             #[divan::bench($($query)*)]
             fn who_can_busy_vault() -> usize {
                 who_can(&$tenant.engine, &$tenant.busy_vault, &secrets_get()).map_or(0, |w| w.principals.len())
+            }
+
+            /// who-can on the busiest vault, grouped by deciding grant: compare with `who_can_busy_vault`
+            /// (the flat answer it is built from) in the same run.
+            #[divan::bench($($query)*)]
+            fn who_can_grouped_busy_vault() -> usize {
+                grouped_who_can(&$tenant.engine, &$tenant.busy_vault, &secrets_get())
+            }
+
+            /// who-can on the busiest vault streamed as JSON lines to a sink; divan reports rows per second.
+            #[divan::bench($($query)*)]
+            fn who_can_jsonl_busy_vault(b: divan::Bencher) {
+                let rows = who_can_jsonl(&$tenant.engine, &$tenant.busy_vault, &secrets_get());
+                b.counter(divan::counter::ItemsCount::new(rows))
+                    .bench(|| who_can_jsonl(&$tenant.engine, &$tenant.busy_vault, &secrets_get()));
             }
 
             #[divan::bench($($query)*)]

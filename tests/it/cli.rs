@@ -2377,17 +2377,225 @@ fn reach_lists_what_a_principal_can_reach() {
 }
 
 #[test]
+fn matrix_for_a_principal_shows_operations_held_only_on_items() {
+    // Erin reads one secret of kv-app-rbac through a grant at the secret: not "-" but "1 item", everywhere.
+    let text = stdout(&run("matrix -p Erin"));
+    let line = text.lines().find(|l| l.starts_with("kv-app-rbac")).unwrap();
+    assert!(line.contains("1 item"), "{text}");
+    let md = stdout(&run("matrix -p Erin -o markdown"));
+    assert!(
+        md.contains("| kv-app-rbac | - | - | - | - | - | 1 item |"),
+        "{md}"
+    );
+    let rows = csv_records(&stdout(&run("matrix -p Erin -o csv")));
+    let header = &rows[0];
+    let get = header.iter().position(|h| h == "secrets/get").unwrap();
+    let rbac = rows.iter().find(|r| r[1] == "kv-app-rbac").unwrap();
+    assert_eq!(rbac[get], "onItems:1");
+    let prod = rows.iter().find(|r| r[1] == "kv-app-prod").unwrap();
+    assert_eq!(prod[get], "denied");
+    let v = json_out(&run("matrix -p Erin -o json"));
+    let row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "kv-app-rbac")
+        .unwrap();
+    let cell = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["group"] == "secrets/get")
+        .unwrap();
+    assert_eq!(cell["onItems"]["items"], 1, "{cell:#}");
+    assert_eq!(cell["onItems"]["operations"][0][0], "secrets/get");
+}
+
+/// Gina holds Key Vault Secrets User at kv-app-rbac under the condition KV-ABAC documents:
+/// `!(ActionMatches{'…/secrets/getSecret/action'}) OR @Resource[…/secrets:name] StringStartsWith 'app-'`.
+#[test]
+fn a_condition_on_the_secret_name_is_decided_when_the_request_names_the_secret() {
+    let (rc, v) = check_json("-p Gina --scope kv-app-rbac/secrets/app-db-password -a secrets/get");
+    assert_eq!((rc, v["decision"].as_str()), (0, Some("allowed")), "{v:#}");
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("on the secret's name holds for 'app-db-password'")
+    );
+    let (rc, v) =
+        check_json("-p Gina --scope kv-app-rbac/secrets/storage-account-key -a secrets/get");
+    assert_eq!((rc, v["decision"].as_str()), (1, Some("denied")), "{v:#}");
+    assert!(
+        v["notes"].to_string().contains(
+            "does not apply: its condition on the secret's name excludes 'storage-account-key'"
+        ),
+        "{v:#}"
+    );
+    // Operations the condition does not name stay granted (readMetadata is not guarded).
+    let (rc, _) =
+        check_json("-p Gina --scope kv-app-rbac/secrets/storage-account-key -a secrets/list");
+    assert_eq!(rc, 0);
+    // At the vault no secret is named: conditional, saying on which items it holds.
+    let (rc, v) = check_json(&format!("-p Gina --scope {KV_RBAC} -a secrets/get"));
+    assert_eq!(rc, 3);
+    assert!(
+        v["notes"].to_string().contains(
+            "it holds on secrets whose name starts with 'app-' (ask about one to decide)"
+        ),
+        "{v:#}"
+    );
+    // The string operators are case-sensitive, but a request may spell the name in another case: a name
+    // that fails only by case stays conditional.
+    let (rc, _) = check_json("-p Gina --scope kv-app-rbac/secrets/APP-db-password -a secrets/get");
+    assert_eq!(rc, 3);
+    // who-can at a secret answers the same way.
+    let v = json_out(&run(
+        "who-can --scope kv-app-rbac/secrets/app-db-password -a secrets/get -o json",
+    ));
+    let gina: Vec<&Value> = v["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == GINA)
+        .collect();
+    assert_eq!(gina[0]["decision"], "allowed", "{v:#}");
+    let v = json_out(&run(
+        "who-can --scope kv-app-rbac/secrets/storage-account-key -a secrets/get -o json",
+    ));
+    assert!(!v["principals"].to_string().contains(GINA), "{v:#}");
+}
+
+#[test]
+fn who_can_grouped_expanded_and_streamed() {
+    // Alice and Bob read kv-app-rbac through one grant: Key Vault Administrator of the group Security team.
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o json"
+    )));
+    let team = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["roleName"] == "Key Vault Administrator")
+        .unwrap();
+    assert_eq!(team["holder"]["displayName"], "Security team", "{team:#}");
+    assert_eq!(team["identities"], 2);
+    assert_eq!(team["decides"], "roleAssignment");
+    assert!(team.get("members").is_none(), "members only with --expand");
+    assert_eq!(v["eligible"][0]["decides"], "eligibility");
+    assert_eq!(v["onItems"][0]["decides"], "itemAssignment");
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --expand -o json"
+    )));
+    let flat = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    assert_eq!(
+        v["identities"],
+        flat["principals"].as_array().unwrap().len()
+    );
+    let team = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["roleName"] == "Key Vault Administrator")
+        .unwrap();
+    let names: Vec<&str> = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Alice", "Bob"]);
+    let text = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --expand"
+    )));
+    assert!(
+        text.contains(
+            "through Security team (group, 2 identities): role 'Key Vault Administrator'"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Bob  user  via Security on-call"), "{text}");
+    // jsonl: one line per identity that can, then the other rows; the same identities as the flat answer.
+    let out = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o jsonl"
+    )));
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut streamed: Vec<&str> = rows.iter().filter_map(|r| r["id"].as_str()).collect();
+    let mut want = ids(&flat["principals"]);
+    streamed.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(streamed, want);
+    assert!(rows.iter().any(|r| r["onItems"]["displayName"] == "Erin"));
+    assert!(rows.iter().any(|r| r["eligible"]["displayName"] == "Pat"));
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.get("canGrantThemselves").is_some())
+            .count(),
+        flat["canGrantThemselves"].as_array().unwrap().len()
+    );
+    cmd(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o csv"
+    ))
+    .assert()
+    .code(2);
+}
+
+#[test]
 fn check_says_when_the_item_named_is_not_in_the_snapshot() {
     let (_, v) = check_json(&format!(
         "-p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get"
     ));
     let notes = v["notes"].to_string();
     assert!(
-        notes.contains("no such item in the snapshot: kv-app-rbac lists no db-password; answered as if it exists"),
+        notes.contains("kv-app-rbac/secrets/db-password is not in the snapshot (did you mean 'app-db-password'?): the answer holds for an item of that name"),
         "{notes}"
+    );
+    assert_eq!(v["decision"], "allowed", "the verdict logic is unchanged");
+    // On stderr too, in every format, with the did-you-mean.
+    for format in ["text", "json"] {
+        let out = cmd(&format!(
+            "check -p {ALICE} --scope kv-app-rbac/secrets/db-password -a secrets/get -o {format}"
+        ))
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("warning: kv-app-rbac/secrets/db-password is not in the snapshot (did you mean 'app-db-password'?)"),
+            "{stderr}"
+        );
+    }
+    let out = cmd("who-can --scope kv-app-rbac/secrets/db-password -a secrets/get -o json")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: kv-app-rbac/secrets/db-password is not in the snapshot")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("did you mean 'app-db-password'"),
+        "{v:#}"
+    );
+    let out = cmd("who-can --scope kv-app-rbac/secrets/app-db-password -a secrets/get -o json")
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let (_, v) = check_json(&format!(
         "-p {ALICE} --scope kv-app-rbac/secrets/app-db-password -a secrets/get"
     ));
-    assert!(!v["notes"].to_string().contains("no such item"), "{v:#}");
+    assert!(
+        !v["notes"].to_string().contains("not in the snapshot"),
+        "{v:#}"
+    );
 }

@@ -371,8 +371,63 @@ fn assert_principal_matrix(engine: &Engine, id: &str, app: Option<&str>) -> usiz
     for (row, vault) in got.rows.iter().zip(&engine.snapshot.vaults) {
         assert_eq!(row.label, vault.name);
         assert_cells(engine, row, id, &vault.scope, app);
+        assert_on_items(engine, row, id, vault, app);
     }
     got.rows.len()
+}
+
+/// A principal-matrix row's "on N items" against `check` at every item some role assignment is made at:
+/// per data operation denied vault-wide, the items where it is not denied.
+fn assert_on_items(
+    engine: &Engine,
+    row: &query::MatrixRow,
+    id: &str,
+    vault: &Vault,
+    app: Option<&str>,
+) {
+    let mut items: Vec<Scope> = engine
+        .snapshot
+        .role_assignments
+        .iter()
+        .map(|a| a.scope.clone())
+        .filter(|s| s.vault().is_some_and(|v| v.key() == vault.scope.key()) && *s != vault.scope)
+        .collect();
+    items.sort_by(|a, b| a.key().cmp(b.key()));
+    items.dedup();
+    let ops = operations();
+    for cell in &row.cells {
+        let mut want_items = BTreeSet::new();
+        let mut want_ops = Vec::new();
+        for &(name, decision) in &cell.decisions {
+            let (op, action) = ops.iter().find(|(op, _)| op.name == name).unwrap();
+            if decision != Decision::Denied || op.plane != Plane::Data {
+                continue;
+            }
+            let held: Vec<&Scope> = items
+                .iter()
+                .filter(|item| {
+                    let target = engine.target(item);
+                    let subject = engine.subject(id);
+                    engine
+                        .check(&Request::new(&subject, &target, action).via_app(app))
+                        .is_ok_and(|v| v.decision != Decision::Denied)
+                })
+                .collect();
+            if !held.is_empty() {
+                want_ops.push((name, held.len()));
+                want_items.extend(held.iter().map(|s| s.key().to_string()));
+            }
+        }
+        let want = (!want_items.is_empty()).then_some(query::OnItems {
+            items: want_items.len(),
+            operations: want_ops,
+        });
+        assert_eq!(
+            cell.on_items, want,
+            "on items, {} for {id} {app:?} at {}",
+            cell.group, vault.name
+        );
+    }
 }
 
 /// Scopes worth asking who-can about: every vault, the scopes above them, and the items.

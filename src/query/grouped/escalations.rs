@@ -257,7 +257,7 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
 }
 
 /// How many identities `id` stands for: itself, or those inside the group.
-fn identities_behind(engine: &Engine, id: &str) -> usize {
+pub(super) fn identities_behind(engine: &Engine, id: &str) -> usize {
     if !engine.is_group(id) {
         return 1;
     }

@@ -1,0 +1,142 @@
+//! `kvaccess who-can --grouped` / `--expand`: the answer by deciding grant, in text.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::output;
+use crate::eval::Engine;
+use crate::query::grouped::who_can::{Decides, WhoCanGroup, WhoCanGroups};
+use crate::sanitize::clean;
+
+pub fn text(engine: &Engine, w: &WhoCanGroups) -> Result<()> {
+    let mut o = output::out();
+    writeln!(
+        o,
+        "{} at {}",
+        output::paint(output::bold(), &clean(&w.operation)),
+        clean(&w.scope)
+    )?;
+    for r in &w.unknown_because {
+        writeln!(o, "  unknown: {}", clean(r))?;
+    }
+    writeln!(
+        o,
+        "  {} {} (allowed, conditional or unknown), by the grant that decides",
+        w.identities,
+        if w.identities == 1 {
+            "identity"
+        } else {
+            "identities"
+        }
+    )?;
+    section(&mut o, engine, &w.groups)?;
+    for (title, list) in [
+        ("on some items only (grants at the items):", &w.on_items),
+        (
+            "eligible (PIM: could after activating, not allowed now):",
+            &w.eligible,
+        ),
+        ("can grant it to themselves:", &w.can_grant_themselves),
+    ] {
+        if !list.is_empty() {
+            writeln!(o, "\n{title}")?;
+            section(&mut o, engine, list)?;
+        }
+    }
+    Ok(())
+}
+
+fn section(o: &mut impl Write, engine: &Engine, groups: &[WhoCanGroup]) -> Result<()> {
+    for g in groups {
+        let decision = format!("{:<11}", g.decision.as_str());
+        writeln!(
+            o,
+            "  {} {:>7}  {}",
+            output::paint(output::decision_style(g.decision), &decision),
+            g.identities,
+            describe(engine, g)
+        )?;
+        if let Some(c) = &g.condition {
+            writeln!(o, "        if: {}", clean(c))?;
+        }
+        for r in &g.unknown_because {
+            writeln!(o, "        unknown: {}", clean(r))?;
+        }
+        for m in g.members.iter().flatten() {
+            let via = if m.via_groups.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = m
+                    .via_groups
+                    .iter()
+                    .map(|id| output::name_of(engine, id))
+                    .collect();
+                format!("  via {}", names.join(" → "))
+            };
+            writeln!(
+                o,
+                "        {}  {}{via}",
+                clean(&m.display_name),
+                m.kind.as_str()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `through group Security team (2 identities): role 'Key Vault Administrator' at vault kv-app-rbac (assignment 4444…5)`
+fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
+    let holder = g
+        .holder
+        .as_ref()
+        .map(|h| {
+            let n = if h.identities == 1 {
+                String::new()
+            } else {
+                format!(", {} identities", h.identities)
+            };
+            format!(
+                "through {} ({}{n}): ",
+                clean(&h.display_name),
+                h.kind.as_str()
+            )
+        })
+        .unwrap_or_default();
+    let role = g
+        .role_name
+        .as_deref()
+        .map(|r| format!("role '{}' ", clean(r)))
+        .unwrap_or_default();
+    let at = g
+        .grant_scope
+        .as_deref()
+        .map(|s| format!("at {} ", output::describe_scope(engine, s)))
+        .unwrap_or_default();
+    let app = g
+        .via_app
+        .as_deref()
+        .map(|a| format!(" through app {}", output::app_name(engine, a)))
+        .unwrap_or_default();
+    let what = match g.decides {
+        Decides::RoleAssignment => {
+            format!("{role}{at}(assignment {})", output::short_scope(&g.grant))
+        }
+        Decides::AccessPolicy => format!("access-policy entry {}", clean(&g.grant)),
+        Decides::Eligibility => {
+            format!("{role}{at}(eligibility {})", output::short_scope(&g.grant))
+        }
+        Decides::ItemAssignment => format!("on item {}", clean(&g.grant)),
+        Decides::SelfGrant if g.grant.is_empty() => format!(
+            "{} — no grant shown",
+            g.technique.map_or("", |t| t.describe())
+        ),
+        Decides::SelfGrant => format!(
+            "{} — {role}{at}({})",
+            g.technique.map_or("", |t| t.describe()),
+            clean(&g.grant)
+        ),
+        Decides::Nothing => "no grant shown".to_string(),
+    };
+    format!("{holder}{what}{app}")
+}
