@@ -2,6 +2,7 @@
 //! No IO, no clock, no terminal: everything it knows is in the [`Snapshot`].
 
 pub mod access_policy;
+pub mod builtin_roles;
 pub mod bulk;
 pub mod combine;
 pub mod condition;
@@ -104,7 +105,8 @@ struct Part {
 impl Engine {
     /// Builds the lookups over `snapshot`, which the engine keeps.
     pub fn new(snapshot: impl Into<Arc<Snapshot>>) -> Self {
-        let snapshot = snapshot.into();
+        let mut snapshot = snapshot.into();
+        builtin_roles::complete(&mut snapshot);
         Self {
             index: Index::build(&snapshot),
             cache: decide::MatchCache::build(&snapshot),

@@ -3,7 +3,7 @@
 //! [`generate`] turns a [`SynthSpec`] into a [`Snapshot`] with the shape of a real enterprise tenant: a
 //! management-group tree over subscriptions and resource groups; vaults split between Azure RBAC and access
 //! policies, some behind firewalls and some private-only; mostly users, with groups (Zipf-sized, nested, a few
-//! cycles), service principals and managed identities; the 17 built-in Key Vault-relevant roles plus a few
+//! cycles), service principals and managed identities; the built-in roles kvaccess embeds (Key Vault-relevant and the ones attack-path hops name) plus a few
 //! custom ones; role assignments mostly at vault and resource-group scope; access-policy entries (at most
 //! 1024 per vault, as Azure allows); a few deny assignments and PIM eligibilities; item metadata.
 //!
@@ -21,8 +21,6 @@ use crate::model::vault::IpRule;
 use crate::model::*;
 use crate::snapshot;
 
-/// The built-in role definitions kvaccess ships (ARM `roleDefinitions` objects).
-pub const BUILTIN_ROLES_JSON: &str = include_str!("../assets/builtin-roles.json");
 
 /// Azure's limit on access-policy entries per vault.
 pub const MAX_ACCESS_POLICIES_PER_VAULT: usize = 1024;
@@ -56,7 +54,7 @@ pub struct SynthSpec {
     /// At least one per subscription.
     pub resource_groups: usize,
     pub deny_assignments: usize,
-    /// Custom role definitions, added to the 17 built-in ones.
+    /// Custom role definitions, added to the embedded built-in ones.
     pub custom_roles: usize,
     /// Secret, key and certificate metadata entries, spread over the vaults.
     pub vault_items: usize,

@@ -59,8 +59,8 @@ fn small_preset_loads_back_equal_with_the_right_counts() {
             .count(),
         900
     );
-    assert_eq!(s.role_definitions.len(), 17 + 4);
-    assert_eq!(s.role_definitions.iter().filter(|d| d.built_in).count(), 17);
+    assert_eq!(s.role_definitions.len(), 30 + 4);
+    assert_eq!(s.role_definitions.iter().filter(|d| d.built_in).count(), 30);
     assert_eq!(s.subscriptions.len(), spec.subscriptions);
     assert_eq!(s.management_groups.len(), spec.management_groups);
     assert_eq!(s.resource_groups.len(), spec.resource_groups);
