@@ -8,6 +8,7 @@ use super::{Hop, HopKind, TenantAdmin};
 use crate::eval::{Decision, Engine};
 use crate::model::{PrincipalKind, Snapshot};
 
+mod identities;
 mod runs_as;
 
 /// The edges, indexed both ways, and what the snapshot could not show.
@@ -38,6 +39,7 @@ impl HopGraph {
         g.graph_permissions(engine);
         g.federated(engine);
         g.managed_identities(engine);
+        g.user_assigned_identities(engine);
         for (i, h) in g.hops.iter().enumerate() {
             g.into.entry(h.to.clone()).or_default().push(i);
             g.out.entry(h.from.clone()).or_default().push(i);
