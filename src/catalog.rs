@@ -165,6 +165,16 @@ impl Action {
         )
     }
 
+    /// A data action of another provider than Key Vault (signing in to a VM): decided by Azure RBAC alone,
+    /// at any scope.
+    pub fn is_foreign_data(&self) -> bool {
+        self.plane == Plane::Data
+            && !self
+                .canonical
+                .to_ascii_lowercase()
+                .starts_with("microsoft.keyvault/")
+    }
+
     /// The vault object kind a data action is about.
     pub fn policy_kind(&self) -> Option<PolicyKind> {
         self.policy.first().map(|(k, _)| *k)

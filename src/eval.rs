@@ -254,7 +254,9 @@ impl Engine {
 
     /// Checks the action makes sense at the target before evaluating it.
     pub fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
-        if action.plane == Plane::Management {
+        if action.plane == Plane::Management
+            || (action.is_foreign_data() && target.scope.vault().is_none())
+        {
             return Ok(());
         }
         if target.scope.vault().is_none() {
@@ -347,6 +349,13 @@ impl Engine {
                 (via_app.as_deref(), gathered),
                 &mut v,
             ),
+            (Plane::Data, None) => {
+                // Another provider's data action (VM sign-in): role assignments and deny assignments only.
+                let parts = self
+                    .rbac_parts(subject, target, (action, Plane::Data), gathered.assignments)
+                    .collect();
+                self.absorb(&mut v, parts);
+            }
             _ => self.management(subject, target, action, origin, &mut v),
         }
         if action.plane == Plane::Data

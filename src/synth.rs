@@ -21,7 +21,6 @@ use crate::model::vault::IpRule;
 use crate::model::*;
 use crate::snapshot;
 
-
 /// Azure's limit on access-policy entries per vault.
 pub const MAX_ACCESS_POLICIES_PER_VAULT: usize = 1024;
 

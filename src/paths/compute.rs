@@ -130,7 +130,9 @@ pub const HOSTS: &[Host] = &[
                 unless: None,
             },
             Way {
-                actions: &["Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action"],
+                actions: &[
+                    "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
+                ],
                 data: false,
                 how: "the cluster-admin kubeconfig lets it schedule a pod on a node, which asks the node's instance metadata endpoint for the kubelet identity's token",
                 unless: Some(
@@ -161,7 +163,8 @@ pub const HOSTS: &[Host] = &[
 pub const USER_ASSIGNED_KIND: &str = "microsoft.managedidentity/userassignedidentities";
 
 /// Attaching a user-assigned identity to a resource (checked at the identity).
-pub const ASSIGN_IDENTITY: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action";
+pub const ASSIGN_IDENTITY: &str =
+    "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action";
 
 /// Adding a federated identity credential to a user-assigned identity.
 pub const WRITE_FEDERATED: &str =

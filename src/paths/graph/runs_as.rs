@@ -198,7 +198,12 @@ pub(super) fn controllers(
     out
 }
 
-fn controller(id: &str, decision: Decision, mut evidence: Vec<String>, eligible: bool) -> Controller {
+fn controller(
+    id: &str,
+    decision: Decision,
+    mut evidence: Vec<String>,
+    eligible: bool,
+) -> Controller {
     evidence.sort();
     evidence.dedup();
     Controller {

@@ -111,7 +111,8 @@ fn resource(r: RawIdentityResource, path: &At, ctx: &mut Ctx) -> Option<Identity
     for (i, f) in ctx.items(r.federated_identity_credentials, &fpath, "an object") {
         let at = fpath.index(i);
         let name = ctx.opt_text(f.name, &at.key("name")).unwrap_or_default();
-        let (issuer, subject, at) = match ctx.opt(f.properties, &at.key("properties"), "an object") {
+        let (issuer, subject, at) = match ctx.opt(f.properties, &at.key("properties"), "an object")
+        {
             Some(p) => (p.issuer, p.subject, at.key("properties")),
             None => (f.issuer, f.subject, at),
         };

@@ -63,7 +63,8 @@ fn resource(r: &IdentityResource) -> Value {
             .collect();
         identity.insert("userAssignedIdentities".into(), Value::Object(map));
     }
-    let mut out = json!({ "id": r.scope.id(), "name": r.name, "type": r.kind, "identity": identity });
+    let mut out =
+        json!({ "id": r.scope.id(), "name": r.name, "type": r.kind, "identity": identity });
     if let Some(k) = &r.kubelet {
         out["properties"] = json!({ "identityProfile": { "kubeletidentity": {
             "resourceId": k.resource_id, "objectId": k.principal_id,
