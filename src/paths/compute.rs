@@ -159,6 +159,9 @@ pub const HOSTS: &[Host] = &[
     },
 ];
 
+/// ARM type of a virtual machine, lower-cased.
+pub const VIRTUAL_MACHINE_KIND: &str = "microsoft.compute/virtualmachines";
+
 /// ARM type of a user-assigned identity, lower-cased.
 pub const USER_ASSIGNED_KIND: &str = "microsoft.managedidentity/userassignedidentities";
 

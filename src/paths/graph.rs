@@ -10,6 +10,9 @@ use crate::model::{PrincipalKind, Snapshot};
 
 mod identities;
 mod runs_as;
+mod vm_secrets;
+
+pub use vm_secrets::VaultHop;
 
 /// The edges, indexed both ways, and what the snapshot could not show.
 #[derive(Debug, Default)]
@@ -21,6 +24,8 @@ pub struct HopGraph {
     pub gaps: Vec<String>,
     /// Tier-0 holders, stated once.
     pub tenant_admins: Vec<TenantAdmin>,
+    /// Last hops that vault flags give for some operations (`enabledForDeployment`, …).
+    pub vault_hops: Vec<VaultHop>,
 }
 
 /// Shown for every join-a-group hop a role or Graph permission gives: the snapshot has no
@@ -40,6 +45,7 @@ impl HopGraph {
         g.federated(engine);
         g.managed_identities(engine);
         g.user_assigned_identities(engine);
+        g.vm_secrets(engine);
         for (i, h) in g.hops.iter().enumerate() {
             g.into.entry(h.to.clone()).or_default().push(i);
             g.out.entry(h.from.clone()).or_default().push(i);

@@ -311,3 +311,65 @@ fn an_application_administrator_gets_no_credential_hop_onto_a_managed_identity()
         "{hops:?}"
     );
 }
+
+/// A custom role holding only `Microsoft.KeyVault/vaults/deploy/action`, assigned at the vault.
+fn deployer(d: &mut Value, principal: u32) {
+    let role = "77777777-0000-0000-0000-000000000001";
+    d["roleDefinitions"].as_array_mut().unwrap().push(json!({
+        "id": format!("{SUB}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+        "properties": {
+            "roleName": "Deployer", "type": "CustomRole", "assignableScopes": [SUB],
+            "permissions": [{"actions": ["Microsoft.KeyVault/vaults/deploy/action"], "notActions": [], "dataActions": [], "notDataActions": []}],
+        }
+    }));
+    let scope = super::paths::vault_id();
+    d["roleAssignments"]
+        .as_array_mut()
+        .unwrap()
+        .push(builtin_at(principal, &scope, role, 50));
+}
+
+#[test]
+fn enabled_for_deployment_is_a_conditional_last_hop_from_a_vm_controller_with_deploy() {
+    // user10: deploy/action on the vault + VM Contributor on vm-b; user11: VM Contributor only;
+    // user12: deploy/action only.
+    let mut d = doc(
+        vec![],
+        vec![user(10), user(11), user(12)],
+        json!([vm("vm-b", None, None)]),
+        json!([
+            builtin_at(10, &vm_id("vm-b"), VM_CONTRIBUTOR, 1),
+            builtin_at(11, &vm_id("vm-b"), VM_CONTRIBUTOR, 2),
+        ]),
+    );
+    deployer(&mut d, 10);
+    deployer(&mut d, 12);
+    d["vaults"][0]["properties"]["enabledForDeployment"] = json!(true);
+    let p = to(&load(&d), 4);
+    let s = starts(&p);
+    assert_eq!(
+        s[&id(10)],
+        (vec![HopKind::GrantsItself], Decision::Conditional)
+    );
+    assert!(!s.contains_key(&id(11)), "{s:?}");
+    assert!(!s.contains_key(&id(12)), "{s:?}");
+    // Without the flag, no such hop.
+    d["vaults"][0]["properties"]["enabledForDeployment"] = json!(false);
+    assert!(!starts(&to(&load(&d), 4)).contains_key(&id(10)));
+}
+
+#[test]
+fn enabled_for_disk_encryption_is_a_conditional_last_hop_from_any_vm_controller() {
+    let mut d = doc(
+        vec![],
+        vec![user(11)],
+        json!([vm("vm-b", None, None)]),
+        json!([builtin_at(11, &vm_id("vm-b"), VM_CONTRIBUTOR, 2)]),
+    );
+    d["vaults"][0]["properties"]["enabledForDiskEncryption"] = json!(true);
+    let p = to(&load(&d), 4);
+    assert_eq!(
+        starts(&p)[&id(11)],
+        (vec![HopKind::GrantsItself], Decision::Conditional)
+    );
+}

@@ -29,10 +29,10 @@ struct UserAssignedIdentity<'s> {
 }
 
 /// Where a controller can run code after attaching an identity: the first such resource.
-struct Foothold {
-    what: String,
-    decision: Decision,
-    evidence: Vec<String>,
+pub(super) struct Foothold {
+    pub what: String,
+    pub decision: Decision,
+    pub evidence: Vec<String>,
 }
 
 impl HopGraph {
@@ -79,7 +79,7 @@ impl HopGraph {
             if holders.is_empty() {
                 continue;
             }
-            let footholds = footholds.get_or_insert_with(|| compute_footholds(engine));
+            let footholds = footholds.get_or_insert_with(|| compute_footholds(engine, false));
             for c in holders {
                 let Some(f) = footholds.get(&c.id) else {
                     continue;
@@ -112,13 +112,16 @@ fn attach_hop(c: &Controller, f: &Foothold, uai: &UserAssignedIdentity) -> Hop {
 }
 
 /// For every principal that can update a compute resource and run code on it (without a PIM activation),
-/// the first such resource.
-fn compute_footholds(engine: &Engine) -> FxHashMap<String, Foothold> {
+/// the first such resource; only virtual machines when `vms_only`.
+pub(super) fn compute_footholds(engine: &Engine, vms_only: bool) -> FxHashMap<String, Foothold> {
     let mut out: FxHashMap<String, Foothold> = FxHashMap::default();
     for r in engine.snapshot.hops.resources.iter().flatten() {
         let Some(host) = compute::host(&r.kind) else {
             continue;
         };
+        if vms_only && host.kind != compute::VIRTUAL_MACHINE_KIND {
+            continue;
+        }
         for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
             let mut actions = vec![Action::arm(host.write, Plane::Management)];
             actions.extend(way_actions(way));
