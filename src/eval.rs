@@ -377,6 +377,12 @@ impl Engine {
         }
         self.purge_protection(target, action, &mut v);
         self.eligibilities(subject, target, action, &mut v);
+        if v.decision.grants_something() && !self.snapshot.assumptions.is_empty() {
+            v.notes.push(format!(
+                "assumed by the snapshot's source: {}",
+                self.snapshot.assumptions.join("; ")
+            ));
+        }
         Ok(v)
     }
 

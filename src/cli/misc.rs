@@ -51,6 +51,9 @@ pub fn validate(a: &ValidateArgs) -> Result<u8> {
                 for w in &s.warnings {
                     writeln!(o, "  warning: {}: {}", cut(&w.path), message(&w.message))?;
                 }
+                for a in &s.assumptions {
+                    writeln!(o, "  assumed: {}", message(a))?;
+                }
             }
             Ok(exit::OK)
         }

@@ -242,7 +242,10 @@ fn flag_hops<'g>(
 }
 
 fn grant_words(g: &crate::eval::Grant) -> String {
-    let what = g.role_name.as_deref().unwrap_or("access policy");
+    let what = g.role_name.as_deref().unwrap_or(match g.kind {
+        crate::eval::GrantKind::RoleAssignment => "role definition not in the snapshot",
+        crate::eval::GrantKind::AccessPolicy => "access policy",
+    });
     format!("{} ({what}, at {})", g.id, g.scope)
 }
 

@@ -190,5 +190,8 @@ pub fn to_json(s: &Snapshot) -> Value {
         doc["networkSecurityPerimeters"] = perimeters(list);
     }
     hops::add(&s.hops, &mut doc);
+    if !s.assumptions.is_empty() {
+        doc["assumptions"] = json!(s.assumptions);
+    }
     doc
 }

@@ -6,6 +6,7 @@
 
 mod activity;
 mod activity_cli;
+mod azurehound;
 mod cli;
 mod common;
 mod consistency;
