@@ -59,6 +59,13 @@ pub struct SynthSpec {
     pub vault_items: usize,
     /// `collectionErrors` entries (403 on role assignments of a subscription); 0 by default.
     pub collection_errors: usize,
+    /// Compute resources with managed identities (VMs, apps, automation accounts, logic apps, AKS
+    /// clusters, registries), each with a control role assignment; 0 by default. With this or
+    /// `applications` above 0 the snapshot has every attack-path hop section.
+    pub compute_resources: usize,
+    /// Application objects (one per service principal, up to their number) with owners and some federated
+    /// credentials; 0 by default.
+    pub applications: usize,
     pub seed: u64,
 }
 
@@ -94,6 +101,8 @@ impl SynthSpec {
             custom_roles: 4,
             vault_items: vaults * 4,
             collection_errors: 0,
+            compute_resources: 0,
+            applications: 0,
             seed,
         }
     }
@@ -140,6 +149,10 @@ enum Tag {
     Items,
     Denies,
     Errors,
+    // Added later, after the others so that their values (and so every stream above) stay as they were.
+    Hops,
+    Application,
+    HopAssignment,
 }
 
 /// A version-4-looking GUID derived from (seed, tag, index) alone.
@@ -179,6 +192,7 @@ use tables::*;
 
 mod directory;
 mod grants;
+mod hops;
 mod vaults;
 
 use directory::Directory;
@@ -228,6 +242,7 @@ pub fn generate(spec: &SynthSpec) -> Snapshot {
     g.access_policies();
     g.denies();
     g.errors();
+    g.hops();
     g.snapshot
 }
 
