@@ -43,9 +43,11 @@ impl HopGraph {
         g.directory_roles(engine);
         g.graph_permissions(engine);
         g.federated(engine);
-        g.managed_identities(engine);
-        g.user_assigned_identities(engine);
-        g.vm_secrets(engine);
+        // Answers asked while building, shared by the hops that ask the same question.
+        let asked = runs_as::Asked::default();
+        g.managed_identities(engine, &asked);
+        g.user_assigned_identities(engine, &asked);
+        g.vm_secrets(engine, &asked);
         for (i, h) in g.hops.iter().enumerate() {
             g.into.entry(h.to.clone()).or_default().push(i);
             g.out.entry(h.from.clone()).or_default().push(i);

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
 use super::super::{Hop, HopKind};
-use super::runs_as::{Controller, controllers, eligible_words, way_actions};
+use super::runs_as::{Asked, Controller, controllers, eligible_words, way_actions};
 use super::{HopGraph, external_id};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Engine};
@@ -36,7 +36,7 @@ pub(super) struct Foothold {
 }
 
 impl HopGraph {
-    pub(super) fn user_assigned_identities(&mut self, engine: &Engine) {
+    pub(super) fn user_assigned_identities(&mut self, engine: &Engine, asked: &Asked) {
         let identities = user_assigned(engine);
         let mut footholds: Option<FxHashMap<String, Foothold>> = None;
         let assign = [Action::arm(ASSIGN_IDENTITY, Plane::Management)];
@@ -60,7 +60,7 @@ impl HopGraph {
                     ),
                 });
             }
-            for c in controllers(engine, &uai.scope, &write_fic) {
+            for c in controllers(engine, asked, &uai.scope, &write_fic) {
                 self.push(Hop {
                     kind: HopKind::AddsCredential,
                     from: c.id.clone(),
@@ -75,11 +75,12 @@ impl HopGraph {
                     ),
                 });
             }
-            let holders = controllers(engine, &uai.scope, &assign);
+            let holders = controllers(engine, asked, &uai.scope, &assign);
             if holders.is_empty() {
                 continue;
             }
-            let footholds = footholds.get_or_insert_with(|| compute_footholds(engine, false));
+            let footholds =
+                footholds.get_or_insert_with(|| compute_footholds(engine, asked, false));
             for c in holders {
                 let Some(f) = footholds.get(&c.id) else {
                     continue;
@@ -113,7 +114,11 @@ fn attach_hop(c: &Controller, f: &Foothold, uai: &UserAssignedIdentity) -> Hop {
 
 /// For every principal that can update a compute resource and run code on it (without a PIM activation),
 /// the first such resource; only virtual machines when `vms_only`.
-pub(super) fn compute_footholds(engine: &Engine, vms_only: bool) -> FxHashMap<String, Foothold> {
+pub(super) fn compute_footholds(
+    engine: &Engine,
+    asked: &Asked,
+    vms_only: bool,
+) -> FxHashMap<String, Foothold> {
     let mut out: FxHashMap<String, Foothold> = FxHashMap::default();
     for r in engine.snapshot.hops.resources.iter().flatten() {
         let Some(host) = compute::host(&r.kind) else {
@@ -125,7 +130,7 @@ pub(super) fn compute_footholds(engine: &Engine, vms_only: bool) -> FxHashMap<St
         for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
             let mut actions = vec![Action::arm(host.write, Plane::Management)];
             actions.extend(way_actions(way));
-            for c in controllers(engine, &r.scope, &actions) {
+            for c in controllers(engine, asked, &r.scope, &actions) {
                 if c.eligible || out.contains_key(&c.id) {
                     continue;
                 }

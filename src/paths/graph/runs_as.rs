@@ -1,6 +1,9 @@
 //! "Runs as a managed identity" hops: whoever can run code on a resource (a VM, an app, an automation
 //! account …) can act as the identities attached to it; on an AKS cluster, as its kubelet identity.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use rustc_hash::FxHashMap;
 
 use super::super::compute::{self, Reach, Way};
@@ -13,7 +16,7 @@ use crate::model::hops::IdentityResource;
 use crate::query::who_can;
 
 impl HopGraph {
-    pub(super) fn managed_identities(&mut self, engine: &Engine) {
+    pub(super) fn managed_identities(&mut self, engine: &Engine, asked: &Asked) {
         let s: &Snapshot = &engine.snapshot;
         for r in s.hops.resources.iter().flatten() {
             let Some(host) = compute::host(&r.kind) else {
@@ -25,7 +28,7 @@ impl HopGraph {
             }
             self.note_unreadable_assignments(engine, r, host.noun);
             for way in host.ways {
-                for c in controllers(engine, &r.scope, &way_actions(way)) {
+                for c in controllers(engine, asked, &r.scope, &way_actions(way)) {
                     for mi in &identities {
                         self.push(Hop {
                             kind: HopKind::RunsAs,
@@ -138,48 +141,27 @@ pub(super) struct Controller {
 /// activating an Azure RBAC PIM eligibility.
 pub(super) fn controllers(
     engine: &Engine,
+    asked: &Asked,
     scope: &crate::model::Scope,
     actions: &[Action],
 ) -> Vec<Controller> {
     let mut active: Option<Found> = None;
     let mut eligible: Option<Found> = None;
     for action in actions {
-        let Ok(answer) = who_can(engine, scope, action) else {
-            return Vec::new();
-        };
-        let a = &action.label;
-        let mut found: Found = FxHashMap::default();
-        for e in answer.principals {
-            let evidence: Vec<String> = e.grants.iter().map(|g| cited(g, a)).collect();
-            for g in &e.grants {
-                if g.principal_id != e.id && engine.is_group(&g.principal_id) {
-                    let slot = found
-                        .entry(g.principal_id.clone())
-                        .or_insert((e.decision, Vec::new()));
-                    slot.0 = slot.0.max(e.decision);
-                    slot.1.push(cited(g, a));
-                }
+        let key = (scope.key().to_string(), action.label.to_ascii_lowercase());
+        let known = asked.0.borrow().get(&key).cloned();
+        let answer = match known {
+            Some(a) => a,
+            None => {
+                let Some(a) = holders(engine, scope, action) else {
+                    return Vec::new();
+                };
+                let a = Rc::new(a);
+                asked.0.borrow_mut().insert(key, Rc::clone(&a));
+                a
             }
-            found.insert(e.id, (e.decision, evidence));
-        }
-        let mut pim: Found = FxHashMap::default();
-        for e in answer.eligible {
-            let conditional = e.eligible.iter().any(|g| g.condition.is_some());
-            let decision = if conditional {
-                Decision::Conditional
-            } else {
-                Decision::Allowed
-            };
-            let evidence = e
-                .eligible
-                .iter()
-                .map(|g| format!("eligibility {}", cited(g, a)))
-                .collect();
-            pim.insert(e.id, (decision, evidence));
-        }
-        // Held now for this action counts towards an eligible holder's set too.
-        let mut pim_or_active = found.clone();
-        pim_or_active.extend(pim);
+        };
+        let (found, pim_or_active) = (answer.0.clone(), answer.1.clone());
         active = Some(intersect(active, found));
         eligible = Some(intersect(eligible, pim_or_active));
     }
@@ -196,6 +178,60 @@ pub(super) fn controllers(
     out.retain(|c| c.decision != Decision::Denied);
     out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
     out
+}
+
+/// `who_can` answers already asked while the graph is built, by scope and action: the footholds and the
+/// vault-flag hops ask again what the runs-as hops asked.
+#[derive(Default)]
+pub(super) struct Asked(RefCell<FxHashMap<(String, String), Rc<(Found, Found)>>>);
+
+impl std::fmt::Debug for Asked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Asked({})", self.0.borrow().len())
+    }
+}
+
+/// Who holds `action` at `scope` now, and who does now or after a PIM activation, with evidence.
+fn holders(
+    engine: &Engine,
+    scope: &crate::model::Scope,
+    action: &Action,
+) -> Option<(Found, Found)> {
+    let answer = who_can(engine, scope, action).ok()?;
+    let a = &action.label;
+    let mut found: Found = FxHashMap::default();
+    for e in answer.principals {
+        let evidence: Vec<String> = e.grants.iter().map(|g| cited(g, a)).collect();
+        for g in &e.grants {
+            if g.principal_id != e.id && engine.is_group(&g.principal_id) {
+                let slot = found
+                    .entry(g.principal_id.clone())
+                    .or_insert((e.decision, Vec::new()));
+                slot.0 = slot.0.max(e.decision);
+                slot.1.push(cited(g, a));
+            }
+        }
+        found.insert(e.id, (e.decision, evidence));
+    }
+    let mut pim: Found = FxHashMap::default();
+    for e in answer.eligible {
+        let conditional = e.eligible.iter().any(|g| g.condition.is_some());
+        let decision = if conditional {
+            Decision::Conditional
+        } else {
+            Decision::Allowed
+        };
+        let evidence = e
+            .eligible
+            .iter()
+            .map(|g| format!("eligibility {}", cited(g, a)))
+            .collect();
+        pim.insert(e.id, (decision, evidence));
+    }
+    // Held now for this action counts towards an eligible holder's set too.
+    let mut pim_or_active = found.clone();
+    pim_or_active.extend(pim);
+    Some((found, pim_or_active))
 }
 
 fn controller(

@@ -29,7 +29,7 @@ pub struct VaultHop {
 }
 
 impl HopGraph {
-    pub(super) fn vm_secrets(&mut self, engine: &Engine) {
+    pub(super) fn vm_secrets(&mut self, engine: &Engine, asked: &super::runs_as::Asked) {
         let vaults: Vec<_> = engine
             .snapshot
             .vaults
@@ -39,11 +39,11 @@ impl HopGraph {
         if vaults.is_empty() {
             return;
         }
-        let footholds = compute_footholds(engine, true);
+        let footholds = compute_footholds(engine, asked, true);
         let deploy = [Action::arm(DEPLOY, Plane::Management)];
         for v in vaults {
             if v.enabled_for_deployment {
-                for c in controllers(engine, &v.scope, &deploy) {
+                for c in controllers(engine, asked, &v.scope, &deploy) {
                     let Some(f) = footholds.get(&c.id) else {
                         continue;
                     };
