@@ -183,7 +183,10 @@ pub(super) fn controllers(
 /// `who_can` answers already asked while the graph is built, by scope and action: the footholds and the
 /// vault-flag hops ask again what the runs-as hops asked.
 #[derive(Default)]
-pub(super) struct Asked(RefCell<FxHashMap<(String, String), Rc<(Found, Found)>>>);
+pub(super) struct Asked(RefCell<FxHashMap<(String, String), Rc<Answer>>>);
+
+/// The holders now, and the holders now or after a PIM activation.
+type Answer = (Found, Found);
 
 impl std::fmt::Debug for Asked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
