@@ -151,6 +151,30 @@ impl Action {
         )
     }
 
+    /// An ARM action outside Key Vault's catalog, taken as written: a management action, or a data action
+    /// of another provider (`Microsoft.Compute/virtualMachines/login/action`). A `*` in it is part of the
+    /// name (`Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action` is itself an action).
+    pub fn arm(text: &str, plane: Plane) -> Self {
+        Self::new(
+            text.to_string(),
+            text.to_string(),
+            plane,
+            vec![text.to_string()],
+            Vec::new(),
+            false,
+        )
+    }
+
+    /// A data action of another provider than Key Vault (signing in to a VM): decided by Azure RBAC alone,
+    /// at any scope.
+    pub fn is_foreign_data(&self) -> bool {
+        self.plane == Plane::Data
+            && !self
+                .canonical
+                .to_ascii_lowercase()
+                .starts_with("microsoft.keyvault/")
+    }
+
     /// The vault object kind a data action is about.
     pub fn policy_kind(&self) -> Option<PolicyKind> {
         self.policy.first().map(|(k, _)| *k)

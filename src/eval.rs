@@ -2,6 +2,7 @@
 //! No IO, no clock, no terminal: everything it knows is in the [`Snapshot`].
 
 pub mod access_policy;
+pub mod builtin_roles;
 pub mod bulk;
 pub mod combine;
 pub mod condition;
@@ -104,7 +105,8 @@ struct Part {
 impl Engine {
     /// Builds the lookups over `snapshot`, which the engine keeps.
     pub fn new(snapshot: impl Into<Arc<Snapshot>>) -> Self {
-        let snapshot = snapshot.into();
+        let mut snapshot = snapshot.into();
+        builtin_roles::complete(&mut snapshot);
         Self {
             index: Index::build(&snapshot),
             cache: decide::MatchCache::build(&snapshot),
@@ -262,7 +264,9 @@ impl Engine {
 
     /// Checks the action makes sense at the target before evaluating it.
     pub fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
-        if action.plane == Plane::Management {
+        if action.plane == Plane::Management
+            || (action.is_foreign_data() && target.scope.vault().is_none())
+        {
             return Ok(());
         }
         if target.scope.vault().is_none() {
@@ -355,6 +359,13 @@ impl Engine {
                 (via_app.as_deref(), gathered),
                 &mut v,
             ),
+            (Plane::Data, None) => {
+                // Another provider's data action (VM sign-in): role assignments and deny assignments only.
+                let parts = self
+                    .rbac_parts(subject, target, (action, Plane::Data), gathered.assignments)
+                    .collect();
+                self.absorb(&mut v, parts);
+            }
             _ => self.management(subject, target, action, origin, &mut v),
         }
         if action.plane == Plane::Data
@@ -376,6 +387,12 @@ impl Engine {
         }
         self.purge_protection(target, action, &mut v);
         self.eligibilities(subject, target, action, &mut v);
+        if v.decision.grants_something() && !self.snapshot.assumptions.is_empty() {
+            v.notes.push(format!(
+                "assumed by the snapshot's source: {}",
+                self.snapshot.assumptions.join("; ")
+            ));
+        }
         Ok(v)
     }
 

@@ -40,6 +40,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod activity;
+pub mod azurehound;
 pub mod catalog;
 pub mod cli;
 pub mod display;

@@ -213,4 +213,6 @@ pub struct Snapshot {
     pub warnings: Vec<Warning>,
     /// The optional sections the attack-path hops read.
     pub hops: Hops,
+    /// What the source could not collect and kvaccess assumes, each said once (`assumptions`).
+    pub assumptions: Vec<String>,
 }

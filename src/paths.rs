@@ -14,6 +14,7 @@ mod search;
 
 use serde::Serialize;
 
+pub use compute::USER_ASSIGNED_KIND;
 pub use export::{to_dot, to_mermaid, to_text};
 pub use graph::{HopGraph, external_id};
 pub use search::{node_ref, paths_from, paths_to};

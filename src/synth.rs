@@ -3,7 +3,7 @@
 //! [`generate`] turns a [`SynthSpec`] into a [`Snapshot`] with the shape of a real enterprise tenant: a
 //! management-group tree over subscriptions and resource groups; vaults split between Azure RBAC and access
 //! policies, some behind firewalls and some private-only; mostly users, with groups (Zipf-sized, nested, a few
-//! cycles), service principals and managed identities; the 17 built-in Key Vault-relevant roles plus a few
+//! cycles), service principals and managed identities; the built-in roles kvaccess embeds (Key Vault-relevant and the ones attack-path hops name) plus a few
 //! custom ones; role assignments mostly at vault and resource-group scope; access-policy entries (at most
 //! 1024 per vault, as Azure allows); a few deny assignments and PIM eligibilities; item metadata.
 //!
@@ -20,9 +20,6 @@ use crate::model::role::trailing_guid;
 use crate::model::vault::IpRule;
 use crate::model::*;
 use crate::snapshot;
-
-/// The built-in role definitions kvaccess ships (ARM `roleDefinitions` objects).
-pub const BUILTIN_ROLES_JSON: &str = include_str!("../assets/builtin-roles.json");
 
 /// Azure's limit on access-policy entries per vault.
 pub const MAX_ACCESS_POLICIES_PER_VAULT: usize = 1024;
@@ -56,12 +53,19 @@ pub struct SynthSpec {
     /// At least one per subscription.
     pub resource_groups: usize,
     pub deny_assignments: usize,
-    /// Custom role definitions, added to the 17 built-in ones.
+    /// Custom role definitions, added to the embedded built-in ones.
     pub custom_roles: usize,
     /// Secret, key and certificate metadata entries, spread over the vaults.
     pub vault_items: usize,
     /// `collectionErrors` entries (403 on role assignments of a subscription); 0 by default.
     pub collection_errors: usize,
+    /// Compute resources with managed identities (VMs, apps, automation accounts, logic apps, AKS
+    /// clusters, registries), each with a control role assignment; 0 by default. With this or
+    /// `applications` above 0 the snapshot has every attack-path hop section.
+    pub compute_resources: usize,
+    /// Application objects (one per service principal, up to their number) with owners and some federated
+    /// credentials; 0 by default.
+    pub applications: usize,
     pub seed: u64,
 }
 
@@ -97,6 +101,8 @@ impl SynthSpec {
             custom_roles: 4,
             vault_items: vaults * 4,
             collection_errors: 0,
+            compute_resources: 0,
+            applications: 0,
             seed,
         }
     }
@@ -143,6 +149,10 @@ enum Tag {
     Items,
     Denies,
     Errors,
+    // Added later, after the others so that their values (and so every stream above) stay as they were.
+    Hops,
+    Application,
+    HopAssignment,
 }
 
 /// A version-4-looking GUID derived from (seed, tag, index) alone.
@@ -182,6 +192,7 @@ use tables::*;
 
 mod directory;
 mod grants;
+mod hops;
 mod vaults;
 
 use directory::Directory;
@@ -231,6 +242,7 @@ pub fn generate(spec: &SynthSpec) -> Snapshot {
     g.access_policies();
     g.denies();
     g.errors();
+    g.hops();
     g.snapshot
 }
 

@@ -175,8 +175,16 @@ fn parse_guid(s: &str) -> Result<String, String> {
 #[command(after_long_help = IMPORT_HELP)]
 pub struct ImportArgs {
     /// The folder holding the `az` outputs (layout below).
-    #[arg(long, value_name = "DIR")]
-    pub az: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "azurehound",
+        conflicts_with = "azurehound"
+    )]
+    pub az: Option<PathBuf>,
+    /// An AzureHound collection (`azurehound list … -o FILE`), read as a stream (docs/import-azurehound.md).
+    #[arg(long, value_name = "FILE")]
+    pub azurehound: Option<PathBuf>,
     /// Where to write the snapshot (atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
@@ -377,7 +385,10 @@ fn finish(
 
 pub fn run_import(a: &ImportArgs) -> Result<u8> {
     check_output(&a.output)?;
-    let outcome = fetch::az_import::import_az_dir(&a.az, a.cloud.into(), a.tenant.as_deref())?;
+    let Some(dir) = &a.az else {
+        return run_import_azurehound(a);
+    };
+    let outcome = fetch::az_import::import_az_dir(dir, a.cloud.into(), a.tenant.as_deref())?;
     for w in &outcome.warnings {
         eprintln!("warning: {}", message(w));
     }
@@ -394,6 +405,44 @@ pub fn run_import(a: &ImportArgs) -> Result<u8> {
         &outcome.snapshot,
         completeness,
         &outcome.errors,
+        None,
+    )
+}
+
+/// `import --azurehound FILE`: what the file cannot hold is printed once and kept in the snapshot.
+fn run_import_azurehound(a: &ImportArgs) -> Result<u8> {
+    let Some(file) = &a.azurehound else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let imported = crate::azurehound::import(file)?;
+    eprintln!("read {} AzureHound record(s)", imported.records);
+    for (kind, n) in &imported.skipped {
+        eprintln!("  not used: {n} {} record(s)", message(kind));
+    }
+    // Every vault's publicNetworkAccess is "not collected": said once among the assumptions below.
+    let each_vault = |m: &str| m.contains(crate::azurehound::NETWORK_NOT_COLLECTED);
+    for w in imported
+        .snapshot
+        .warnings
+        .iter()
+        .filter(|w| !each_vault(&w.message))
+    {
+        eprintln!("warning: {}: {}", message(&w.path), message(&w.message));
+    }
+    for n in &imported.snapshot.assumptions {
+        eprintln!("assumed: {}", message(n));
+    }
+    let completeness = if imported.snapshot.subscriptions.is_empty() {
+        Completeness::NothingReadable
+    } else {
+        Completeness::Complete
+    };
+    finish(
+        &a.output,
+        &imported.json,
+        &imported.snapshot,
+        completeness,
+        &[],
         None,
     )
 }

@@ -51,6 +51,9 @@ pub fn validate(a: &ValidateArgs) -> Result<u8> {
                 for w in &s.warnings {
                     writeln!(o, "  warning: {}: {}", cut(&w.path), message(&w.message))?;
                 }
+                for a in &s.assumptions {
+                    writeln!(o, "  assumed: {}", message(a))?;
+                }
             }
             Ok(exit::OK)
         }
@@ -124,13 +127,23 @@ pub struct SynthArgs {
     pub role_assignments: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Compute resources with managed identities and control role assignments (attack-path hop data).
+    #[arg(long, default_value_t = 0)]
+    pub compute_resources: usize,
+    /// Applications with owners and federated credentials (attack-path hop data).
+    #[arg(long, default_value_t = 0)]
+    pub applications: usize,
     /// Output file (written atomically).
     #[arg(long, short = 'o')]
     pub out: PathBuf,
 }
 
 pub fn synth(a: &SynthArgs) -> Result<u8> {
-    let spec = synth::SynthSpec::new(a.principals, a.vaults, a.role_assignments, a.seed);
+    let spec = synth::SynthSpec {
+        compute_resources: a.compute_resources,
+        applications: a.applications,
+        ..synth::SynthSpec::new(a.principals, a.vaults, a.role_assignments, a.seed)
+    };
     let tenant = synth::generate(&spec);
     snapshot::save(&tenant, &a.out)?;
     eprintln!(

@@ -462,8 +462,10 @@ impl Engine {
     /// Questions `check` rejects (a data action outside a vault) are `Denied` here.
     pub fn decide(&self, row: &Row, action: &Action) -> Decision {
         let mut decision = match (action.plane, row.vault) {
-            (Plane::Data, _) if !row.target_is_data_capable => return Decision::Denied,
-            (Plane::Data, None) => return Decision::Denied,
+            (Plane::Data, _) if !row.target_is_data_capable && !action.is_foreign_data() => {
+                return Decision::Denied;
+            }
+            (Plane::Data, None) if !action.is_foreign_data() => return Decision::Denied,
             (Plane::Data, Some(vault)) if vault.properties_missing => return Decision::Unknown,
             (Plane::Data, Some(vault)) if !vault.rbac_authorization => {
                 let held = !action.policy.is_empty()

@@ -41,6 +41,11 @@ pub struct IdentityResource {
     pub principal_id: Option<String>,
     /// The user-assigned identities attached to it.
     pub user_assigned: Vec<UserAssigned>,
+    /// An AKS cluster's kubelet identity (`properties.identityProfile.kubeletidentity`): the user-assigned
+    /// identity its nodes run as.
+    pub kubelet: Option<UserAssigned>,
+    /// A user-assigned identity's federated identity credentials: external subjects that sign in as it.
+    pub federated_credentials: Vec<FederatedCredential>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,10 @@ pub struct Vault {
     pub soft_delete: bool,
     pub purge_protection: bool,
     pub enabled_for_template_deployment: bool,
+    /// `enabledForDeployment`: virtual machines may retrieve certificates stored as secrets.
+    pub enabled_for_deployment: bool,
+    /// `enabledForDiskEncryption`: Azure Disk Encryption may retrieve secrets and unwrap keys.
+    pub enabled_for_disk_encryption: bool,
     /// Listed without its `properties` (as `az keyvault list` prints vaults): its permission model, access
     /// policies and network rules are unknown, so every data-plane question about it is "unknown".
     pub properties_missing: bool,

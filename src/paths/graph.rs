@@ -8,7 +8,11 @@ use super::{Hop, HopKind, TenantAdmin};
 use crate::eval::{Decision, Engine};
 use crate::model::{PrincipalKind, Snapshot};
 
+mod identities;
 mod runs_as;
+mod vm_secrets;
+
+pub use vm_secrets::VaultHop;
 
 /// The edges, indexed both ways, and what the snapshot could not show.
 #[derive(Debug, Default)]
@@ -20,6 +24,8 @@ pub struct HopGraph {
     pub gaps: Vec<String>,
     /// Tier-0 holders, stated once.
     pub tenant_admins: Vec<TenantAdmin>,
+    /// Last hops that vault flags give for some operations (`enabledForDeployment`, …).
+    pub vault_hops: Vec<VaultHop>,
 }
 
 /// Shown for every join-a-group hop a role or Graph permission gives: the snapshot has no
@@ -37,7 +43,11 @@ impl HopGraph {
         g.directory_roles(engine);
         g.graph_permissions(engine);
         g.federated(engine);
-        g.managed_identities(engine);
+        // Answers asked while building, shared by the hops that ask the same question.
+        let asked = runs_as::Asked::default();
+        g.managed_identities(engine, &asked);
+        g.user_assigned_identities(engine, &asked);
+        g.vm_secrets(engine, &asked);
         for (i, h) in g.hops.iter().enumerate() {
             g.into.entry(h.to.clone()).or_default().push(i);
             g.out.entry(h.from.clone()).or_default().push(i);

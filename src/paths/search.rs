@@ -22,7 +22,8 @@ pub fn paths_to(
     action: &Action,
     max_hops: usize,
 ) -> Result<PathsTo, QueryError> {
-    let sinks = last_hops(engine, scope, action)?;
+    let mut sinks = last_hops(engine, scope, action)?;
+    sinks.extend(flag_hops(graph, scope, action));
     // node → (distance, the hop it takes towards the target)
     let mut best: FxHashMap<String, (usize, Hop)> = FxHashMap::default();
     let mut queue: VecDeque<String> = VecDeque::new();
@@ -215,8 +216,36 @@ fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>
     Ok(hops)
 }
 
+/// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
+fn flag_hops<'g>(
+    graph: &'g HopGraph,
+    scope: &Scope,
+    action: &'g Action,
+) -> impl Iterator<Item = Hop> + 'g {
+    let vault = scope.vault().map(|v| v.key().to_string());
+    let at = scope.id().to_string();
+    graph
+        .vault_hops
+        .iter()
+        .filter(move |v| {
+            vault
+                .as_deref()
+                .is_some_and(|k| Scope::parse(&v.hop.to).is_ok_and(|s| s.key() == k))
+                && v.operations
+                    .iter()
+                    .any(|o| o.eq_ignore_ascii_case(&action.label))
+        })
+        .map(move |v| Hop {
+            to: at.clone(),
+            ..v.hop.clone()
+        })
+}
+
 fn grant_words(g: &crate::eval::Grant) -> String {
-    let what = g.role_name.as_deref().unwrap_or("access policy");
+    let what = g.role_name.as_deref().unwrap_or(match g.kind {
+        crate::eval::GrantKind::RoleAssignment => "role definition not in the snapshot",
+        crate::eval::GrantKind::AccessPolicy => "access policy",
+    });
     format!("{} ({what}, at {})", g.id, g.scope)
 }
 
@@ -302,6 +331,13 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
             }
             hops.reverse();
             let mut vault_access = vault_access(engine, id);
+            vault_access.extend(
+                graph
+                    .vault_hops
+                    .iter()
+                    .filter(|v| &v.hop.from == id)
+                    .map(|v| format!("{}: {}", v.hop.to, v.hop.explanation)),
+            );
             vault_access.extend(
                 self_grants
                     .iter()

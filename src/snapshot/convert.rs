@@ -258,7 +258,7 @@ fn kinds(want: &[ScopeKind]) -> String {
         .join(" or ")
 }
 
-pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
+pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let version = At::Top("kvaccessSnapshot");
     match &raw.kvaccess_snapshot {
         Field::Value(1) => {}
@@ -298,6 +298,11 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
         collected_at: ctx.opt_text(raw.collected_at, &At::Top("collectedAt")),
         ..Snapshot::default()
     };
+    let top = At::Top("assumptions");
+    snapshot.assumptions = ctx
+        .items(std::mem::take(&mut raw.assumptions), &top, "a string")
+        .map(|(_, a)| a)
+        .collect();
     let RawSnapshot {
         management_groups: raw_management_groups,
         subscriptions: raw_subscriptions,

@@ -9,7 +9,7 @@ use super::raw::{List, RawSnapshot};
 use super::split::{self, Section};
 
 /// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
-const KNOWN: [&str; 23] = [
+const KNOWN: [&str; 24] = [
     "kvaccessSnapshot",
     "cloud",
     "tenantId",
@@ -33,6 +33,7 @@ const KNOWN: [&str; 23] = [
     "owners",
     "appRoleAssignments",
     "applications",
+    "assumptions",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,7 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
         owners: whole(find("owners"), half)?,
         app_role_assignments: whole(find("appRoleAssignments"), half)?,
         applications: whole(find("applications"), half)?,
+        assumptions: whole(find("assumptions"), half)?,
     })
 }
 

@@ -37,6 +37,9 @@ pub struct RawSnapshot {
     pub owners: List<RawOwner>,
     pub app_role_assignments: List<RawAppRoleAssignment>,
     pub applications: List<RawApplication>,
+    /// What the source could not collect and kvaccess assumes (an AzureHound import's "deny assignments:
+    /// not collected, assumed none"), stated once.
+    pub assumptions: List<String>,
 }
 
 /// kvaccess's own small shape, or the ARM `Microsoft.Management/managementGroups` object

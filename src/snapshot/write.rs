@@ -99,6 +99,13 @@ fn vault(v: &Vault) -> Value {
             "properties": { "privateEndpoint": { "id": p.id }, "privateLinkServiceConnectionState": { "status": p.status } }
         })).collect::<Vec<_>>(),
     });
+    // Written only when set, so files from before these flags were read stay byte-identical.
+    if v.enabled_for_deployment {
+        props["enabledForDeployment"] = json!(true);
+    }
+    if v.enabled_for_disk_encryption {
+        props["enabledForDiskEncryption"] = json!(true);
+    }
     if let Some(a) = &v.network.acls {
         props["networkAcls"] = json!({
             "defaultAction": if a.default_deny { "Deny" } else { "Allow" },
@@ -183,5 +190,8 @@ pub fn to_json(s: &Snapshot) -> Value {
         doc["networkSecurityPerimeters"] = perimeters(list);
     }
     hops::add(&s.hops, &mut doc);
+    if !s.assumptions.is_empty() {
+        doc["assumptions"] = json!(s.assumptions);
+    }
     doc
 }

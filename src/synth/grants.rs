@@ -6,10 +6,7 @@ impl Gen<'_> {
     /// The built-in roles (through the snapshot loader, so they are exactly what a real file gives) and
     /// the custom ones.
     pub(super) fn roles(&mut self) {
-        let text = format!("{{\"kvaccessSnapshot\":1,\"roleDefinitions\":{BUILTIN_ROLES_JSON}}}");
-        let builtins = snapshot::parse(&text, Path::new("<builtin roles>"))
-            .map(|s| s.role_definitions)
-            .unwrap_or_default();
+        let builtins = crate::eval::builtin_roles::definitions().to_vec();
         self.builtin = ROLE_NAMES
             .iter()
             .map(|n| builtins.iter().position(|d| d.role_name == *n).unwrap_or(0))

@@ -59,8 +59,8 @@ fn small_preset_loads_back_equal_with_the_right_counts() {
             .count(),
         900
     );
-    assert_eq!(s.role_definitions.len(), 17 + 4);
-    assert_eq!(s.role_definitions.iter().filter(|d| d.built_in).count(), 17);
+    assert_eq!(s.role_definitions.len(), 30 + 4);
+    assert_eq!(s.role_definitions.iter().filter(|d| d.built_in).count(), 30);
     assert_eq!(s.subscriptions.len(), spec.subscriptions);
     assert_eq!(s.management_groups.len(), spec.management_groups);
     assert_eq!(s.resource_groups.len(), spec.resource_groups);
@@ -246,4 +246,44 @@ fn access_policies_respect_the_per_vault_limit() {
             .collect();
         assert_eq!(unique.len(), v.access_policies.len());
     }
+}
+
+#[test]
+fn hop_data_only_when_asked_and_it_round_trips() {
+    let plain = generate(&SynthSpec::new(300, 10, 300, 5));
+    assert!(plain.hops.is_empty());
+    let spec = SynthSpec {
+        compute_resources: 100,
+        applications: 20,
+        ..SynthSpec::new(300, 10, 300, 5)
+    };
+    let s = generate(&spec);
+    let resources = s.hops.resources.as_ref().unwrap();
+    assert_eq!(resources.len(), 100 + 100 / 20);
+    assert!(
+        resources
+            .iter()
+            .any(|r| r.kubelet.is_some() || r.kind.contains("virtualmachines"))
+    );
+    let sps = s
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::ServicePrincipal)
+        .count();
+    assert!(sps > 0);
+    assert_eq!(s.hops.applications.as_ref().unwrap().len(), 20.min(sps));
+    assert!(!s.hops.owners.as_ref().unwrap().is_empty());
+    // The tenant without hop data is unchanged by asking for it (its own streams are untouched).
+    assert_eq!(s.vaults, plain.vaults);
+    assert_eq!(s.principals, plain.principals);
+    assert_eq!(round_trip(&s), s);
+    // Every compute resource has a control assignment that the hop graph turns into a `runs as` hop.
+    let engine = crate::eval::Engine::new(s.clone());
+    let graph = crate::paths::HopGraph::build(&engine);
+    assert!(
+        graph
+            .hops
+            .iter()
+            .any(|h| h.kind == crate::paths::HopKind::RunsAs)
+    );
 }

@@ -33,6 +33,8 @@ impl Gen<'_> {
                 soft_delete: true,
                 purge_protection: rng.chance(60),
                 enabled_for_template_deployment: rng.chance(10),
+                enabled_for_deployment: false,
+                enabled_for_disk_encryption: false,
                 properties_missing: false,
                 name,
             };

@@ -202,6 +202,8 @@ pub fn tenant(principals: usize, vaults: usize, assignments: usize, seed: u64) -
             soft_delete: true,
             purge_protection: n % 3 == 0,
             enabled_for_template_deployment: n % 7 == 0,
+            enabled_for_deployment: false,
+            enabled_for_disk_encryption: false,
             properties_missing: false,
             scope,
         });

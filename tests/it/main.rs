@@ -6,6 +6,7 @@
 
 mod activity;
 mod activity_cli;
+mod azurehound;
 mod cli;
 mod common;
 mod consistency;
@@ -21,6 +22,7 @@ mod gate_whatif;
 mod hostile_fetch;
 mod hostile_output;
 mod paths;
+mod paths_identities;
 mod properties;
 mod query_reference;
 mod real_data;

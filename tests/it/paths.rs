@@ -12,37 +12,37 @@ use kvaccess::model::{Scope, Snapshot};
 use kvaccess::paths::{HopGraph, HopKind, PathsTo, paths_from, paths_to};
 use serde_json::{Value, json};
 
-const SUB: &str = "/subscriptions/bbbbbbbb-0000-0000-0000-0000000000aa";
+pub(crate) const SUB: &str = "/subscriptions/bbbbbbbb-0000-0000-0000-0000000000aa";
 const RUNNER: &str = "99999999-0000-0000-0000-000000000001";
 
-fn id(n: u32) -> String {
+pub(crate) fn id(n: u32) -> String {
     format!("00000000-0000-0000-0000-{n:012}")
 }
 
-fn rg() -> String {
+pub(crate) fn rg() -> String {
     format!("{SUB}/resourceGroups/rg")
 }
 
-fn vault_id() -> String {
+pub(crate) fn vault_id() -> String {
     format!("{}/providers/Microsoft.KeyVault/vaults/kv", rg())
 }
 
-fn vm_id(name: &str) -> String {
+pub(crate) fn vm_id(name: &str) -> String {
     format!(
         "{}/providers/Microsoft.Compute/virtualMachines/{name}",
         rg()
     )
 }
 
-fn user(n: u32) -> Value {
+pub(crate) fn user(n: u32) -> Value {
     json!({"@odata.type": "#microsoft.graph.user", "id": id(n), "displayName": format!("user{n}")})
 }
 
-fn group(n: u32) -> Value {
+pub(crate) fn group(n: u32) -> Value {
     json!({"@odata.type": "#microsoft.graph.group", "id": id(n), "displayName": format!("group{n}")})
 }
 
-fn sp(n: u32, managed: bool) -> Value {
+pub(crate) fn sp(n: u32, managed: bool) -> Value {
     json!({
         "@odata.type": "#microsoft.graph.servicePrincipal", "id": id(n), "displayName": format!("sp{n}"),
         "appId": id(n + 5000),
@@ -50,7 +50,7 @@ fn sp(n: u32, managed: bool) -> Value {
     })
 }
 
-fn policy(object: u32) -> Value {
+pub(crate) fn policy(object: u32) -> Value {
     json!({"tenantId": id(1), "objectId": id(object), "permissions": {"secrets": ["get"]}})
 }
 
@@ -65,7 +65,7 @@ fn runner_at(principal: u32, vm: &str, n: u32) -> Value {
     })
 }
 
-fn vm(name: &str, system: Option<u32>, user_assigned: Option<u32>) -> Value {
+pub(crate) fn vm(name: &str, system: Option<u32>, user_assigned: Option<u32>) -> Value {
     let mut identity = json!({"type": "SystemAssigned"});
     if let Some(p) = system {
         identity["principalId"] = json!(id(p));
@@ -82,7 +82,7 @@ fn vm(name: &str, system: Option<u32>, user_assigned: Option<u32>) -> Value {
 }
 
 /// An access-policy vault open to every network, with the given policies, principals and extra sections.
-fn tenant(policies: Vec<Value>, principals: Vec<Value>, extra: Value) -> Value {
+pub(crate) fn tenant(policies: Vec<Value>, principals: Vec<Value>, extra: Value) -> Value {
     let mut doc = json!({
         "kvaccessSnapshot": 1,
         "tenantId": id(1),
@@ -115,11 +115,11 @@ fn tenant(policies: Vec<Value>, principals: Vec<Value>, extra: Value) -> Value {
     doc
 }
 
-fn load(doc: &Value) -> Snapshot {
+pub(crate) fn load(doc: &Value) -> Snapshot {
     kvaccess::snapshot::parse(&doc.to_string(), FsPath::new("paths-fixture.json")).unwrap()
 }
 
-fn to(snapshot: &Snapshot, max_hops: usize) -> PathsTo {
+pub(crate) fn to(snapshot: &Snapshot, max_hops: usize) -> PathsTo {
     let engine = Engine::new(snapshot.clone());
     let graph = HopGraph::build(&engine);
     let scope = Scope::parse(&vault_id()).unwrap();
@@ -128,7 +128,7 @@ fn to(snapshot: &Snapshot, max_hops: usize) -> PathsTo {
 }
 
 /// start id → (hop kinds, decision)
-fn starts(p: &PathsTo) -> BTreeMap<String, (Vec<HopKind>, Decision)> {
+pub(crate) fn starts(p: &PathsTo) -> BTreeMap<String, (Vec<HopKind>, Decision)> {
     p.groups
         .iter()
         .flat_map(|g| &g.paths)
@@ -139,14 +139,14 @@ fn starts(p: &PathsTo) -> BTreeMap<String, (Vec<HopKind>, Decision)> {
         .collect()
 }
 
-fn all_sections_empty() -> Value {
+pub(crate) fn all_sections_empty() -> Value {
     json!({
         "identityResources": [], "owners": [], "directoryRoleAssignments": [], "directoryRoleEligibilities": [],
         "appRoleAssignments": [], "applications": [],
     })
 }
 
-fn with(mut base: Value, extra: Value) -> Value {
+pub(crate) fn with(mut base: Value, extra: Value) -> Value {
     for (k, v) in extra.as_object().unwrap() {
         base[k] = v.clone();
     }

@@ -97,11 +97,28 @@ fn resource(r: RawIdentityResource, path: &At, ctx: &mut Ctx) -> Option<Identity
         }
     }
     let ppath = path.key("properties");
-    if let Some(props) = ctx.opt(r.properties, &ppath, "an object")
-        && principal_id.is_none()
-        && let Some(p) = ctx.opt_text(props.principal_id, &ppath.key("principalId"))
-    {
-        principal_id = ctx.guid(p, &ppath.key("principalId"));
+    let mut kubelet = None;
+    if let Some(props) = ctx.opt(r.properties, &ppath, "an object") {
+        if principal_id.is_none()
+            && let Some(p) = ctx.opt_text(props.principal_id, &ppath.key("principalId"))
+        {
+            principal_id = ctx.guid(p, &ppath.key("principalId"));
+        }
+        kubelet = kubelet_identity(props.identity_profile, &ppath.key("identityProfile"), ctx);
+    }
+    let fpath = path.key("federatedIdentityCredentials");
+    let mut federated_credentials = Vec::new();
+    for (i, f) in ctx.items(r.federated_identity_credentials, &fpath, "an object") {
+        let at = fpath.index(i);
+        let name = ctx.opt_text(f.name, &at.key("name")).unwrap_or_default();
+        let (issuer, subject, at) = match ctx.opt(f.properties, &at.key("properties"), "an object")
+        {
+            Some(p) => (p.issuer, p.subject, at.key("properties")),
+            None => (f.issuer, f.subject, at),
+        };
+        if let Some(fc) = federated_credential(name, issuer, subject, &at, ctx) {
+            federated_credentials.push(fc);
+        }
     }
     Some(IdentityResource {
         scope,
@@ -109,6 +126,43 @@ fn resource(r: RawIdentityResource, path: &At, ctx: &mut Ctx) -> Option<Identity
         name,
         principal_id,
         user_assigned,
+        kubelet,
+        federated_credentials,
+    })
+}
+
+fn kubelet_identity(
+    profile: Field<RawIdentityProfile>,
+    path: &At,
+    ctx: &mut Ctx,
+) -> Option<UserAssigned> {
+    let profile = ctx.opt(profile, path, "an object")?;
+    let kpath = path.key("kubeletidentity");
+    let k = ctx.opt(profile.kubeletidentity, &kpath, "an object")?;
+    let principal_id = ctx
+        .opt_text(k.object_id, &kpath.key("objectId"))
+        .and_then(|p| ctx.guid(p, &kpath.key("objectId")));
+    Some(UserAssigned {
+        resource_id: ctx
+            .opt_text(k.resource_id, &kpath.key("resourceId"))
+            .unwrap_or_default(),
+        principal_id,
+    })
+}
+
+fn federated_credential(
+    name: String,
+    issuer: Text,
+    subject: Text,
+    at: &At,
+    ctx: &mut Ctx,
+) -> Option<FederatedCredential> {
+    let issuer = ctx.req_text(issuer, &at.key("issuer"));
+    let subject = ctx.req_text(subject, &at.key("subject"));
+    Some(FederatedCredential {
+        name,
+        issuer: issuer?,
+        subject: subject?,
     })
 }
 
@@ -184,16 +238,8 @@ fn application(r: RawApplication, path: &At, ctx: &mut Ctx) -> Option<Applicatio
     let mut federated_credentials = Vec::new();
     for (i, f) in ctx.items(r.federated_identity_credentials, &fpath, "an object") {
         let at = fpath.index(i);
-        let issuer = ctx.req_text(f.issuer, &at.key("issuer"));
-        let subject = ctx.req_text(f.subject, &at.key("subject"));
         let name = ctx.opt_text(f.name, &at.key("name")).unwrap_or_default();
-        if let (Some(issuer), Some(subject)) = (issuer, subject) {
-            federated_credentials.push(FederatedCredential {
-                name,
-                issuer,
-                subject,
-            });
-        }
+        federated_credentials.extend(federated_credential(name, f.issuer, f.subject, &at, ctx));
     }
     Some(Application {
         id: id_?,

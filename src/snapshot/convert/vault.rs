@@ -73,6 +73,15 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
                     &ppath.key("enabledForTemplateDeployment"),
                 )
                 .unwrap_or(false),
+            enabled_for_deployment: ctx
+                .opt_bool(p.enabled_for_deployment, &ppath.key("enabledForDeployment"))
+                .unwrap_or(false),
+            enabled_for_disk_encryption: ctx
+                .opt_bool(
+                    p.enabled_for_disk_encryption,
+                    &ppath.key("enabledForDiskEncryption"),
+                )
+                .unwrap_or(false),
             properties_missing,
             scope,
         };
@@ -80,11 +89,6 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
             p.soft_delete_retention_in_days,
             &ppath.key("softDeleteRetentionInDays"),
             "a whole number",
-        );
-        ctx.opt_bool(p.enabled_for_deployment, &ppath.key("enabledForDeployment"));
-        ctx.opt_bool(
-            p.enabled_for_disk_encryption,
-            &ppath.key("enabledForDiskEncryption"),
         );
         // The same vault returned by two calls (list by subscription and by resource group, or a create
         // response next to a get): one vault, so one row in every matrix and one set of findings.

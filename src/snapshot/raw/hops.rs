@@ -22,6 +22,18 @@ pub struct RawIdentityResource {
     pub kind: Text,
     pub identity: Field<RawIdentity>,
     pub properties: Field<RawIdentityProperties>,
+    /// A user-assigned identity's `…/federatedIdentityCredentials` (ARM shape: issuer and subject under
+    /// `properties`, or flat as for applications).
+    pub federated_identity_credentials: List<RawArmFederatedCredential>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawArmFederatedCredential {
+    pub name: Text,
+    pub issuer: Text,
+    pub subject: Text,
+    pub properties: Field<RawFederatedCredential>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +56,21 @@ pub struct RawUserAssigned {
 #[serde(default, rename_all = "camelCase")]
 pub struct RawIdentityProperties {
     pub principal_id: Text,
+    pub identity_profile: Field<RawIdentityProfile>,
+}
+
+/// A managed cluster's `identityProfile`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawIdentityProfile {
+    pub kubeletidentity: Field<RawKubeletIdentity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawKubeletIdentity {
+    pub resource_id: Text,
+    pub object_id: Text,
 }
 
 /// Graph `unifiedRoleAssignment` / `unifiedRoleEligibilitySchedule`.
@@ -107,6 +134,9 @@ expect_object!(
     RawIdentity,
     RawUserAssigned,
     RawIdentityProperties,
+    RawIdentityProfile,
+    RawKubeletIdentity,
+    RawArmFederatedCredential,
     RawDirectoryRole,
     RawOwner,
     RawDirectoryObject,

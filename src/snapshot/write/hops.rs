@@ -63,7 +63,21 @@ fn resource(r: &IdentityResource) -> Value {
             .collect();
         identity.insert("userAssignedIdentities".into(), Value::Object(map));
     }
-    json!({ "id": r.scope.id(), "name": r.name, "type": r.kind, "identity": identity })
+    let mut out =
+        json!({ "id": r.scope.id(), "name": r.name, "type": r.kind, "identity": identity });
+    if let Some(k) = &r.kubelet {
+        out["properties"] = json!({ "identityProfile": { "kubeletidentity": {
+            "resourceId": k.resource_id, "objectId": k.principal_id,
+        } } });
+    }
+    if !r.federated_credentials.is_empty() {
+        out["federatedIdentityCredentials"] = r
+            .federated_credentials
+            .iter()
+            .map(|f| json!({ "name": f.name, "issuer": f.issuer, "subject": f.subject }))
+            .collect();
+    }
+    out
 }
 
 fn role(a: &DirectoryRoleAssignment) -> Value {
