@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
+use crate::model::Topic;
 use crate::model::{
     DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
 };
@@ -150,7 +151,7 @@ impl Engine {
     }
 
     /// Collection errors of `section` at the target or above it.
-    fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
+    fn gaps(&self, target: &Target, section: &Topic) -> Vec<String> {
         let mut out = Vec::new();
         if self.snapshot.collection_errors.is_empty() {
             return out;
@@ -207,12 +208,12 @@ impl Engine {
             plane,
         );
         let mut grant_gaps = grants.missing;
-        grant_gaps.extend(self.gaps(target, "roleassignments"));
+        grant_gaps.extend(self.gaps(target, &Topic::ROLE_ASSIGNMENTS));
         if !subject.groups_known {
             grant_gaps.extend(self.groups_unknown_because(subject));
         }
         let mut deny_gaps = denies.missing;
-        deny_gaps.extend(self.gaps(target, "denyassignments"));
+        deny_gaps.extend(self.gaps(target, &Topic::DENY_ASSIGNMENTS));
         let mut notes = denies.notes;
         let found = combine::Found {
             denied: !denies.denies.is_empty(),

@@ -87,7 +87,7 @@ impl Engine {
             &action.policy,
             gathered.entries,
         );
-        let gaps = self.gaps(target, "accesspolicies");
+        let gaps = self.gaps(target, &Topic::AccessPolicies);
         v.decision = if scan.allowed() && !action.policy.is_empty() {
             Decision::Allowed
         } else if !gaps.is_empty() || !subject.groups_known {

@@ -5,6 +5,7 @@ use super::Engine;
 use super::index::PrincipalSet;
 use super::verdict::PrincipalRef;
 use crate::model::PrincipalKind;
+use crate::model::Topic;
 
 /// Who is asking: the principal, its groups, and whether those are fully known.
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ impl Engine {
         self.snapshot
             .collection_errors
             .iter()
-            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
+            .any(|e| e.is_about(&Topic::GROUP_MEMBERSHIPS) || e.is_about(&Topic::PRINCIPALS))
     }
 
     /// The display name of the service principal of application `app_id` (compound identities), when the
@@ -74,7 +75,7 @@ impl Engine {
             self.snapshot
                 .collection_errors
                 .iter()
-                .filter(|e| e.is_absent_section() && e.is_about("groupmemberships"))
+                .filter(|e| e.is_absent_section() && e.is_about(&Topic::GROUP_MEMBERSHIPS))
                 .map(|e| e.describe("/")),
         );
         out

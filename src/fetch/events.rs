@@ -5,60 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-/// A section of the snapshot format, named as in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Section {
-    ManagementGroups,
-    Subscriptions,
-    ResourceGroups,
-    Vaults,
-    RoleDefinitions,
-    RoleAssignments,
-    RoleEligibilities,
-    DenyAssignments,
-    Principals,
-    GroupMemberships,
-    VaultItems,
-}
-
-impl Section {
-    pub const ALL: [Section; 11] = [
-        Self::ManagementGroups,
-        Self::Subscriptions,
-        Self::ResourceGroups,
-        Self::Vaults,
-        Self::RoleDefinitions,
-        Self::RoleAssignments,
-        Self::RoleEligibilities,
-        Self::DenyAssignments,
-        Self::Principals,
-        Self::GroupMemberships,
-        Self::VaultItems,
-    ];
-
-    /// The key in the snapshot file, also the `what` of a collection error.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::ManagementGroups => "managementGroups",
-            Self::Subscriptions => "subscriptions",
-            Self::ResourceGroups => "resourceGroups",
-            Self::Vaults => "vaults",
-            Self::RoleDefinitions => "roleDefinitions",
-            Self::RoleAssignments => "roleAssignments",
-            Self::RoleEligibilities => "roleEligibilities",
-            Self::DenyAssignments => "denyAssignments",
-            Self::Principals => "principals",
-            Self::GroupMemberships => "groupMemberships",
-            Self::VaultItems => "vaultItems",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.key().eq_ignore_ascii_case(key))
-    }
-}
+pub use crate::model::Section;
 
 /// Something that could not be read: the evaluator answers "unknown" where it matters.
 #[derive(Debug, Clone, PartialEq, Eq)]

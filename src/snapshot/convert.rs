@@ -449,12 +449,12 @@ fn collection_errors(list: List<RawCollectionError>, ctx: &mut Ctx) -> Vec<Colle
         let Some(scope) = ctx.scope(&scope, &path.key("scope"), &[]) else {
             continue;
         };
-        out.push(CollectionError {
+        out.push(CollectionError::read(
             scope,
-            what: lower(what),
+            Topic::parse(&what),
             status,
             message,
-        });
+        ));
     }
     out
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
-use kvaccess::model::Scope;
+use kvaccess::model::{Scope, Topic};
 use serde_json::{Value, json};
 use support::*;
 use wiremock::ResponseTemplate;
@@ -458,13 +458,9 @@ fn import_records_what_was_not_exported() {
         "{all}"
     );
     let s = kvaccess::snapshot::load_file(&out).unwrap();
-    let mut what: Vec<&str> = s
-        .collection_errors
-        .iter()
-        .map(|e| e.what.as_str())
-        .collect();
+    let mut what: Vec<&Topic> = s.collection_errors.iter().map(|e| &e.about).collect();
     what.sort();
-    assert_eq!(what, ["denyassignments", "groupmemberships"]);
+    assert_eq!(what, [&Topic::DENY_ASSIGNMENTS, &Topic::GROUP_MEMBERSHIPS]);
     // Nothing is silently denied or allowed for lack of data.
     let kv = vault_id(SUB_A, "kv-rbac");
     assert_eq!(decide(&s, BOB, &kv, "secrets/get"), Decision::Unknown);

@@ -11,7 +11,7 @@ use kvaccess::catalog;
 use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
-use kvaccess::model::{Scope, Snapshot};
+use kvaccess::model::{Cause, Scope, Snapshot};
 use kvaccess::snapshot;
 use kvaccess::tui::Options;
 use kvaccess::tui::app::Overlay;
@@ -445,7 +445,11 @@ fn r_and_l_outside_a_live_session_say_so() {
 fn still_collecting_is_not_a_collection_error_in_words() {
     let mut s = Snapshot::default();
     mark_still_collecting(&mut s);
-    assert!(s.collection_errors.iter().all(|e| e.is_pending()));
+    assert!(
+        s.collection_errors
+            .iter()
+            .all(|e| e.cause == Cause::StillCollecting)
+    );
     assert!(s.collection_errors.iter().all(|e| e.scope == Scope::root()));
     let e = &s.collection_errors[0];
     assert!(e.describe("/").starts_with("still collecting"));

@@ -9,6 +9,7 @@ use super::HopGraph;
 use crate::catalog;
 use crate::eval::{Decision, Engine, Grant};
 use crate::model::Snapshot;
+use crate::model::Topic;
 use crate::query::who_can;
 
 impl HopGraph {
@@ -36,7 +37,7 @@ impl HopGraph {
             if let Some(e) = s
                 .collection_errors
                 .iter()
-                .find(|e| e.is_about("roleassignments") && ancestry.contains(e.scope.key()))
+                .find(|e| e.is_about(&Topic::ROLE_ASSIGNMENTS) && ancestry.contains(e.scope.key()))
             {
                 self.gaps.push(format!(
                     "who can run code on {} {} is not fully known: {}",
