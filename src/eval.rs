@@ -13,6 +13,7 @@ pub mod network;
 pub use crate::model::pattern;
 mod planes;
 pub mod rbac;
+pub mod reason;
 mod subject;
 pub mod verdict;
 
@@ -27,6 +28,7 @@ use crate::model::{
 use index::{Ancestry, Index};
 pub use network::Origin;
 use rbac::Rbac;
+pub use reason::{Note, UnknownBecause};
 pub use subject::Subject;
 pub use verdict::{
     Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
@@ -98,8 +100,8 @@ struct Part {
     decision: Decision,
     grants: Vec<Grant>,
     denies: Vec<Deny>,
-    unknown_because: Vec<String>,
-    notes: Vec<String>,
+    unknown_because: Vec<UnknownBecause>,
+    notes: Vec<Note>,
 }
 
 impl Engine {
@@ -151,7 +153,7 @@ impl Engine {
     }
 
     /// Collection errors of `section` at the target or above it.
-    fn gaps(&self, target: &Target, section: &Topic) -> Vec<String> {
+    fn gaps(&self, target: &Target, section: &Topic) -> Vec<UnknownBecause> {
         let mut out = Vec::new();
         if self.snapshot.collection_errors.is_empty() {
             return out;
@@ -166,7 +168,7 @@ impl Engine {
                 .filter_map(|&i| self.snapshot.collection_errors.get(i))
             {
                 if e.is_about(section) {
-                    out.push(e.describe(&e.scope.to_string()));
+                    out.push(UnknownBecause::from_error(e, e.scope.to_string()));
                 }
             }
         }
@@ -224,7 +226,7 @@ impl Engine {
             grants_unknown: !grant_gaps.is_empty(),
         };
         if !found.denied && (found.granted || found.granted_if) && found.denied_if {
-            notes.push("a conditional deny assignment may block this".to_string());
+            notes.push(Note::ConditionalDenyMayBlock);
         }
         let rbac = combine::combine(found);
         let decision = rbac.decision();
@@ -317,18 +319,15 @@ impl Engine {
             notes: Vec::new(),
         };
         if subject.principal.kind == PrincipalKind::Group {
-            v.notes.push(
-                "a group never signs in itself: this is what membership of the group grants"
-                    .to_string(),
-            );
+            v.notes.push(Note::GroupNeverSignsIn);
         }
         match (action.plane, target.vault) {
             (Plane::Data, Some(vault)) if vault.properties_missing => {
                 v.decision = Decision::Unknown;
-                v.unknown_because.push(format!(
-                    "the snapshot lists vault {} without its properties: its permission model, access policies and network rules are unknown (export it with `az keyvault show`)",
-                    vault.name
-                ));
+                v.unknown_because
+                    .push(UnknownBecause::VaultWithoutProperties {
+                        vault: vault.name.clone(),
+                    });
             }
             (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(
                 subject,
@@ -359,10 +358,9 @@ impl Engine {
             }
         }
         if !subject.in_directory && v.decision.grants_something() {
-            v.unknown_because.push(format!(
-                "{} is not in the directory data: it may have been deleted (its assignments then grant nothing) or was not collected",
-                subject.principal.id
-            ));
+            v.unknown_because.push(UnknownBecause::NotInDirectory {
+                principal: subject.principal.id.clone(),
+            });
             v.decision = Decision::Unknown;
         }
         self.purge_protection(target, action, &mut v);
@@ -403,7 +401,7 @@ impl Engine {
         if action.purge && target.vault.is_some_and(|vault| vault.purge_protection) {
             v.decision = Decision::Denied;
             v.unknown_because.clear();
-            v.notes.push("purge protection is on: nothing can be purged until its retention period ends, whatever the grants".into());
+            v.notes.push(Note::PurgeProtection);
         }
     }
 
@@ -423,11 +421,10 @@ impl Engine {
             );
             for g in scan.grants.into_iter().chain(scan.conditional) {
                 if !v.eligible.iter().any(|x| x.id == g.id) {
-                    v.notes.push(format!(
-                        "eligible, not active: PIM eligibility {} ({}) would grant this once activated",
-                        g.id,
-                        g.role_name.as_deref().unwrap_or("unknown role")
-                    ));
+                    v.notes.push(Note::Eligible {
+                        id: g.id.clone(),
+                        role: g.role_name.clone(),
+                    });
                     v.eligible.push(g);
                 }
             }
@@ -448,17 +445,16 @@ fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
     match v.network.allowed {
         Some(false) => {
             if v.decision != Decision::Denied {
-                v.notes.push(format!(
-                    "authorization alone would be {}, but the network blocks the call",
-                    v.decision.as_str()
-                ));
+                v.notes.push(Note::NetworkBlocks {
+                    authorization: v.decision,
+                });
             }
             v.decision = Decision::Denied;
             v.unknown_because.clear();
         }
         None if v.decision.grants_something() => {
             v.unknown_because
-                .push(format!("network: {}", v.network.reason));
+                .push(UnknownBecause::Network(v.network.reason.clone()));
             v.decision = Decision::Unknown;
         }
         _ => {}

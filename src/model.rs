@@ -187,28 +187,10 @@ impl CollectionError {
             cause,
         }
     }
-
-    /// The gap in words for an explanation: "still collecting …" or "… could not be read (HTTP 403)".
-    pub fn describe(&self, scope: &str) -> String {
-        match self.cause {
-            Cause::Absent => absent_message(&self.about),
-            Cause::StillCollecting => format!(
-                "still collecting {} (the live fetch has not finished)",
-                self.about.words()
-            ),
-            Cause::Failed { status, .. } => {
-                let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
-                format!(
-                    "{} at {scope} could not be read{status}",
-                    self.about.words()
-                )
-            }
-        }
-    }
 }
 
-/// The sentence an absent-section marker stands for.
-fn absent_message(about: &Topic) -> String {
+/// The sentence an absent-section marker stands for (in explanations, and as the marker's message in a file).
+pub fn absent_message(about: &Topic) -> String {
     let key = match about {
         Topic::Section(s) => s.key().to_string(),
         other => other.key(),

@@ -27,7 +27,7 @@ pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_c
 use crate::catalog::{self, Action};
 use crate::error::QueryError;
 use crate::eval::Request;
-use crate::eval::{Engine, Origin, Verdict};
+use crate::eval::{Engine, Note, Origin, Verdict};
 use crate::model::Scope;
 
 /// One question in the user's words.
@@ -69,7 +69,7 @@ pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
 
 /// A note when the question names an item the snapshot does not list: the answer holds for an item of that
 /// name, but nobody should read it as proof that the item exists.
-fn missing_item(engine: &Engine, scope: &Scope) -> Option<String> {
+fn missing_item(engine: &Engine, scope: &Scope) -> Option<Note> {
     let crate::model::ScopeKind::VaultItem(_) = scope.kind() else {
         return None;
     };
@@ -80,18 +80,11 @@ fn missing_item(engine: &Engine, scope: &Scope) -> Option<String> {
         .flatten()
         .filter_map(|&i| engine.snapshot.vault_items.get(i))
         .any(|item| item.scope.key() == scope.key());
-    match (known, listed.is_some()) {
-        (true, _) => None,
-        (false, true) => Some(format!(
-            "no such item in the snapshot: {} lists no {}; answered as if it exists",
-            vault.name(),
-            scope.name()
-        )),
-        (false, false) => Some(
-            "the snapshot lists no items of this vault (collected without --include-items?): answered as if the item exists"
-                .to_string(),
-        ),
-    }
+    (!known).then(|| Note::ItemNotListed {
+        vault: vault.name().to_string(),
+        item: scope.name().to_string(),
+        items_listed: listed.is_some(),
+    })
 }
 
 /// [`check`]'s question, resolved: the self-grant paths to the operation it asks about (see

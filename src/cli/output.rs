@@ -171,11 +171,11 @@ pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
             o,
             "  {}  {}",
             paint(decision_style(Decision::Unknown), "unknown"),
-            clean(reason)
+            clean(&reason.to_string())
         )?;
     }
     for note in &v.notes {
-        writeln!(o, "  note     {}", clean(note))?;
+        writeln!(o, "  note     {}", clean(&note.to_string()))?;
     }
     Ok(())
 }

@@ -242,7 +242,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
         let app = first
             .via_app
             .as_ref()
-            .map(|a| format!(" through app {}", output::name_of(engine, a)))
+            .map(|a| format!(" through app {}", output::app_name(engine, a)))
             .unwrap_or_default();
         writeln!(
             o,
@@ -343,7 +343,7 @@ fn evidence_lines(engine: &Engine, c: &CellChange) -> Vec<String> {
     lines.extend(
         c.unknown_because
             .iter()
-            .map(|r| format!("unknown: {}", clean(r))),
+            .map(|r| format!("unknown: {}", clean(&r.to_string()))),
     );
     lines
 }
@@ -426,7 +426,7 @@ fn markdown(engine: &Engine, diff: &Diff, applied: &[Applied]) -> Result<()> {
             let app = c
                 .via_app
                 .as_ref()
-                .map(|a| format!(" via app {}", output::name_of(engine, a)))
+                .map(|a| format!(" via app {}", output::app_name(engine, a)))
                 .unwrap_or_default();
             writeln!(
                 o,

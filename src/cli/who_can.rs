@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{ListFormat as Format, SnapshotArg, exit, output};
+use crate::display::in_words;
 use crate::eval::Engine;
 use crate::query;
 use crate::sanitize::clean;
@@ -135,7 +136,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 clean(&result.scope)
             )?;
             for r in &result.unknown_because {
-                writeln!(o, "  unknown: {}", clean(r))?;
+                writeln!(o, "  unknown: {}", clean(&r.to_string()))?;
             }
             if result.principals.is_empty() {
                 writeln!(o, "  nobody")?;
@@ -171,7 +172,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                     writeln!(o, "      via {}", output::grant_line(&engine, g))?;
                 }
                 for r in &p.unknown_because {
-                    writeln!(o, "      unknown: {}", clean(r))?;
+                    writeln!(o, "      unknown: {}", clean(&r.to_string()))?;
                 }
             }
             if !result.on_items.is_empty() {
@@ -218,7 +219,10 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                         (None, false) => clean(&f.grant).into_owned(),
                         // Unknown with no grant to show: say why rather than end the line on nothing.
                         (None, true) => {
-                            format!("no grant shown ({})", clean(&f.unknown_because.join("; ")))
+                            format!(
+                                "no grant shown ({})",
+                                clean(&in_words(&f.unknown_because).join("; "))
+                            )
                         }
                     };
                     writeln!(

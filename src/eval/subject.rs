@@ -4,6 +4,7 @@
 use super::Engine;
 use super::index::PrincipalSet;
 use super::verdict::PrincipalRef;
+use crate::eval::reason::UnknownBecause;
 use crate::model::PrincipalKind;
 use crate::model::Topic;
 
@@ -66,17 +67,16 @@ impl Engine {
 
     /// Why the subject's groups are not fully known, in words: the principal, and a membership section the
     /// snapshot file lacks altogether.
-    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<String> {
-        let mut out = vec![format!(
-            "the group memberships of {} are not in the snapshot",
-            subject.principal.id
-        )];
+    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<UnknownBecause> {
+        let mut out = vec![UnknownBecause::GroupsUnknown {
+            principal: subject.principal.id.clone(),
+        }];
         out.extend(
             self.snapshot
                 .collection_errors
                 .iter()
                 .filter(|e| e.is_absent_section() && e.is_about(&Topic::GROUP_MEMBERSHIPS))
-                .map(|e| e.describe("/")),
+                .map(|e| UnknownBecause::from_error(e, "/".into())),
         );
         out
     }

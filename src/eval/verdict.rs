@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::catalog::Plane;
+use crate::eval::reason::{Note, UnknownBecause};
 use crate::model::PrincipalKind;
 
 /// The answer to "may P do X at S?". `Unknown` is a real answer: the snapshot lacks data the answer depends
@@ -145,6 +146,6 @@ pub struct Verdict {
     /// PIM eligibilities that would grant this once activated (they grant nothing now).
     pub eligible: Vec<Grant>,
     /// Why the decision is `unknown` (or would be, absent a certain deny).
-    pub unknown_because: Vec<String>,
-    pub notes: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
+    pub notes: Vec<Note>,
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::display::in_words;
 use crate::eval::{Engine, Grant, GrantKind};
 use crate::model::{Snapshot, Vault};
 use crate::whatif::{Change, Diff, Pending, Scenario, diff_engines};
@@ -106,7 +107,7 @@ pub(super) fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violati
         x.operations.push(cell.action.clone());
         x.decision = Some(cell.after);
         x.grants = cell.grants.clone();
-        x.unknown_because = cell.unknown_because.clone();
+        x.unknown_because = in_words(&cell.unknown_because);
         out.push(x);
     }
     for x in &mut out {

@@ -8,6 +8,7 @@ use crate::error::QueryError;
 use crate::eval::Request;
 use crate::eval::bulk::TargetRows;
 use crate::eval::decide::RowKey;
+use crate::eval::reason::{Note, UnknownBecause};
 use crate::eval::{
     Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
 };
@@ -31,9 +32,9 @@ pub struct WhoCanEntry {
     pub via_app_name: Option<String>,
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl From<Verdict> for WhoCanEntry {
@@ -104,7 +105,7 @@ pub struct WhoCan {
     pub can_grant_themselves: Vec<Finding>,
     /// What the list cannot show: a vault whose properties the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     /// Identities that cannot do it now but hold a PIM eligibility that would grant it once activated
     /// (decision as it stands, with the eligibilities in `eligible`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -194,10 +195,9 @@ pub fn who_can_from(
         unknown_because: vault
             .filter(|v| v.properties_missing)
             .map(|v| {
-                vec![format!(
-                    "the snapshot lists vault {} without its properties: anyone may hold an access policy or a role there; only those holding a role at or above it are listed",
-                    v.name
-                )]
+                vec![UnknownBecause::VaultListIncomplete {
+                    vault: v.name.clone(),
+                }]
             })
             .unwrap_or_default(),
         eligible,
@@ -270,7 +270,8 @@ fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Or
         None => {
             for p in principals.iter_mut() {
                 if p.decision.grants_something() {
-                    p.unknown_because.push(format!("network: {}", net.reason));
+                    p.unknown_because
+                        .push(UnknownBecause::Network(net.reason.clone()));
                     p.decision = Decision::Unknown;
                 }
             }

@@ -22,6 +22,7 @@ mod paths;
 mod properties;
 mod query_reference;
 mod real_data;
+mod reasons;
 mod scenarios;
 mod suggestions;
 mod support;

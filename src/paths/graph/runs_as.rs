@@ -7,7 +7,7 @@ use super::super::compute;
 use super::super::{Hop, HopKind};
 use super::HopGraph;
 use crate::catalog;
-use crate::eval::{Decision, Engine, Grant};
+use crate::eval::{Decision, Engine, Grant, UnknownBecause};
 use crate::model::Snapshot;
 use crate::model::Topic;
 use crate::query::who_can;
@@ -43,7 +43,7 @@ impl HopGraph {
                     "who can run code on {} {} is not fully known: {}",
                     host.noun,
                     r.name,
-                    e.describe(e.scope.id())
+                    UnknownBecause::from_error(e, e.scope.id().to_string())
                 ));
             }
             for (controller, decision, evidence) in controllers(engine, &r.scope, host.actions) {

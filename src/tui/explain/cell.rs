@@ -27,7 +27,7 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
         for r in &v.unknown_because {
             doc.styled(
                 Tone::Decision(Decision::Unknown),
-                format!("  ? {}", clean(r)),
+                format!("  ? {}", clean(&r.to_string())),
             );
         }
     }
@@ -53,11 +53,10 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
         );
         doc.text("Treat such a principal as having this access: one management-plane call away. The escalations view (x) lists every such path.");
     }
-    let notes: Vec<&String> = v.notes.iter().collect();
-    if !notes.is_empty() {
+    if !v.notes.is_empty() {
         doc.heading("Also worth knowing");
-        for n in notes {
-            doc.text(format!("  • {}", clean(n)));
+        for n in &v.notes {
+            doc.text(format!("  • {}", clean(&n.to_string())));
         }
     }
     doc
