@@ -309,11 +309,7 @@ impl Engine {
             endpoint: self.endpoint(target, action.plane),
             grants: Vec::new(),
             denies: Vec::new(),
-            network: NetworkVerdict {
-                evaluated: false,
-                allowed: None,
-                reason: String::new(),
-            },
+            network: NetworkVerdict::default(),
             eligible: Vec::new(),
             unknown_because: Vec::new(),
             notes: Vec::new(),
@@ -351,8 +347,9 @@ impl Engine {
             && let Some(vault) = target.vault
         {
             if vault.properties_missing {
-                v.network.reason =
-                    "not known: the vault's network rules are not in the snapshot".into();
+                v.network = NetworkVerdict::NotEvaluated(
+                    "not known: the vault's network rules are not in the snapshot".into(),
+                );
             } else {
                 apply_network(vault, origin, &mut v);
             }
@@ -435,15 +432,15 @@ impl Engine {
 /// Applies the firewall to a data-plane verdict, or describes it when no location was given.
 fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
     let Some(origin) = origin else {
-        v.network.reason = format!(
+        v.network = NetworkVerdict::NotEvaluated(format!(
             "not evaluated (no caller location given); {}",
             network::describe(&vault.network)
-        );
+        ));
         return;
     };
     v.network = network::admits(&vault.network, origin);
-    match v.network.allowed {
-        Some(false) => {
+    match v.network {
+        NetworkVerdict::Blocked(_) => {
             if v.decision != Decision::Denied {
                 v.notes.push(Note::NetworkBlocks {
                     authorization: v.decision,
@@ -452,9 +449,9 @@ fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
             v.decision = Decision::Denied;
             v.unknown_because.clear();
         }
-        None if v.decision.grants_something() => {
+        NetworkVerdict::Undecided(ref reason) if v.decision.grants_something() => {
             v.unknown_because
-                .push(UnknownBecause::Network(v.network.reason.clone()));
+                .push(UnknownBecause::Network(reason.clone()));
             v.decision = Decision::Unknown;
         }
         _ => {}

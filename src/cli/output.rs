@@ -163,8 +163,8 @@ pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
             describe_scope(engine, &deny.scope)
         )?;
     }
-    if !v.network.reason.is_empty() {
-        writeln!(o, "  network  {}", clean(&v.network.reason))?;
+    if !v.network.reason().is_empty() {
+        writeln!(o, "  network  {}", clean(v.network.reason()))?;
     }
     for reason in &v.unknown_because {
         writeln!(

@@ -18,7 +18,7 @@ impl Engine {
             .collect();
         self.absorb(v, parts);
         if origin.is_some() {
-            v.network.reason = "network rules apply only to the data plane: management calls are not filtered by the vault firewall".into();
+            v.network = NetworkVerdict::NotEvaluated("network rules apply only to the data plane: management calls are not filtered by the vault firewall".into());
         }
         if let ScopeKind::Vault | ScopeKind::VaultItem(_) = target.scope.kind()
             && target.vault.is_none()

@@ -235,7 +235,7 @@ pub fn through_network(engine: &Engine, m: &mut Matrix, origin: &crate::eval::Or
                 let data = catalog::operations()
                     .iter()
                     .any(|o| o.name == *op && o.plane == Plane::Data);
-                match net.allowed {
+                match net.allowed() {
                     Some(false) if data => *d = Decision::Denied,
                     None if data && d.grants_something() => *d = Decision::Unknown,
                     _ => {}

@@ -265,13 +265,13 @@ fn item_entries(
 /// is denied (and leaves the list), an undecidable one makes a grant "unknown".
 fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Origin) {
     let net = network::admits(&vault.network, origin);
-    match net.allowed {
+    match net.allowed() {
         Some(false) => principals.clear(),
         None => {
             for p in principals.iter_mut() {
                 if p.decision.grants_something() {
                     p.unknown_because
-                        .push(UnknownBecause::Network(net.reason.clone()));
+                        .push(UnknownBecause::Network(net.reason().to_string()));
                     p.decision = Decision::Unknown;
                 }
             }

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kvaccess::eval::{Decision, Engine, Note, UnknownBecause, Verdict};
+use kvaccess::eval::{Decision, Engine, NetworkVerdict, Note, Origin, UnknownBecause, Verdict};
 use kvaccess::model::{Cause, CollectionError, Scope, Snapshot, Topic};
 use kvaccess::query::{Question, check};
 use kvaccess::tui::live::mark_still_collecting;
@@ -128,4 +128,33 @@ fn a_principal_missing_from_the_directory_is_unknown_by_name() {
         "{:?}",
         v.unknown_because
     );
+}
+
+#[test]
+fn the_network_verdict_is_a_value_and_keeps_its_json_shape() {
+    let engine = Engine::new(demo());
+    let q = Question {
+        principal: "alice".into(),
+        via_app: None,
+        scope: KV_PROD.into(),
+        action: "secrets/set".into(),
+        origin: Some(Origin::Ip("10.1.2.3".parse().unwrap())),
+    };
+    let v = check(&engine, &q).unwrap();
+    assert!(
+        matches!(v.network, NetworkVerdict::Blocked(_)),
+        "{:?}",
+        v.network
+    );
+    assert_eq!(v.decision, Decision::Denied);
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["network"]["evaluated"], true);
+    assert_eq!(json["network"]["allowed"], false);
+    assert_eq!(json["network"]["reason"], v.network.reason());
+
+    let no_origin = check(&engine, &Question { origin: None, ..q }).unwrap();
+    assert!(matches!(no_origin.network, NetworkVerdict::NotEvaluated(_)));
+    let json = serde_json::to_value(&no_origin).unwrap();
+    assert_eq!(json["network"]["evaluated"], false);
+    assert!(json["network"]["allowed"].is_null());
 }

@@ -230,7 +230,7 @@ fn grant(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, g: &Grant) {
 }
 
 fn blocks(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
-    let blocked_by_network = v.network.allowed == Some(false);
+    let blocked_by_network = v.network.allowed() == Some(false);
     if v.denies.is_empty() && !blocked_by_network {
         return;
     }
@@ -241,7 +241,7 @@ fn blocks(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
     if blocked_by_network {
         doc.styled(
             Tone::Decision(Decision::Denied),
-            format!("✘ the vault's network rules: {}", clean(&v.network.reason)),
+            format!("✘ the vault's network rules: {}", clean(v.network.reason())),
         );
         doc.text("    the firewall is checked after authorization and only on the data plane: even a valid grant cannot get through it.");
     }
@@ -281,14 +281,14 @@ fn network(doc: &mut Doc, v: &Verdict, from_key: &str) {
         return;
     }
     doc.heading("Network");
-    let tone = match v.network.allowed {
+    let tone = match v.network.allowed() {
         Some(true) => Tone::Decision(Decision::Allowed),
         Some(false) => Tone::Decision(Decision::Denied),
-        None if v.network.evaluated => Tone::Decision(Decision::Unknown),
+        None if v.network.evaluated() => Tone::Decision(Decision::Unknown),
         None => Tone::Plain,
     };
-    doc.styled(tone, clean(&v.network.reason).into_owned());
-    if !v.network.evaluated {
+    doc.styled(tone, clean(v.network.reason()).into_owned());
+    if !v.network.evaluated() {
         doc.styled(
             Tone::Dim,
             format!("Press {from_key} to say where the call comes from (an IP, a subnet, a private endpoint or a trusted service): the firewall is then applied."),
