@@ -189,7 +189,7 @@ impl App {
 
     fn explain_main(&self) -> Doc {
         let engine = self.world();
-        let from_key = self.keymap.hint(crate::tui::action::Action::From);
+        let from_key = self.keymap.hint(crate::tui::action::UserAction::From);
         match self.view {
             View::Permissions => {
                 let (Some(row), Some(p)) = (
