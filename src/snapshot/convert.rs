@@ -324,7 +324,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     };
     // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
     // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
-    let top = At::Top("roleAssignments");
+    let top = At::Top(Section::RoleAssignments.key());
     let mut assignments_ctx = Ctx::default();
     let mut raw_assignments = assignments_ctx.checked(raw_role_assignments, &top, "an object");
     let total = raw_assignments.len();
@@ -338,7 +338,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             let ctx = &mut after;
             snapshot.role_eligibilities = assignments::role_assignments(
                 raw_role_eligibilities,
-                &At::Top("roleEligibilities"),
+                &At::Top(Section::RoleEligibilities.key()),
                 ctx,
             );
             snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
@@ -374,7 +374,7 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
 
 fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
     let mut out = Vec::new();
-    let top = At::Top("subscriptions");
+    let top = At::Top(Section::Subscriptions.key());
     for (i, s) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let id = ctx.opt_text(s.id, &path.key("id"));
@@ -407,7 +407,7 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
 fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
     let mut seen = FxHashSet::default();
-    let top = At::Top("resourceGroups");
+    let top = At::Top(Section::ResourceGroups.key());
     for (i, rg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let Some(id) = ctx.req_text(rg.id, &path.key("id")) else {
