@@ -5,7 +5,6 @@ mod classes;
 mod escalation;
 pub mod grouped;
 mod matrix;
-mod parallel;
 mod principal;
 mod principal_reach;
 mod reach;

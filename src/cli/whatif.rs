@@ -12,6 +12,7 @@ use super::changes::{self, ChangeSource, Loaded, PlanReport};
 use super::{ReportFormat as Format, SnapshotArg, exit, output};
 use crate::catalog;
 use crate::eval::{Decision, Engine};
+use crate::parallel::both;
 use crate::query::{self, Finding};
 use crate::sanitize::clean;
 use crate::snapshot;
@@ -153,18 +154,6 @@ fn with_plan(diff: &Diff, plan: &PlanReport) -> Result<serde_json::Value> {
         o.insert("plan".into(), serde_json::to_value(plan)?);
     }
     Ok(v)
-}
-
-/// Runs `first` on a second thread while `second` runs on this one.
-fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
-    std::thread::scope(|s| {
-        let a = s.spawn(first);
-        let b = second();
-        match a.join() {
-            Ok(a) => (a, b),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    })
 }
 
 fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {

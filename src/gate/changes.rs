@@ -49,14 +49,10 @@ pub fn evaluate_changes(
     let outcome = scenario
         .apply(snapshot)
         .map_err(|e| GateError::Changes(e.to_string()))?;
-    let (before, after) = std::thread::scope(|s| {
-        let before = s.spawn(|| Engine::new(snapshot.clone()));
-        let after = Engine::new(outcome.snapshot);
-        match before.join() {
-            Ok(b) => (b, after),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    });
+    let (before, after) = crate::parallel::both(
+        || Engine::new(snapshot.clone()),
+        || Engine::new(outcome.snapshot),
+    );
     let mut diff = diff_engines(&before, &after, None);
     diff.changes = outcome.applied.len();
     let applied: Vec<(Change, String)> = outcome

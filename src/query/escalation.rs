@@ -14,7 +14,7 @@ use crate::eval::bulk::TargetRows;
 use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
-use crate::query::parallel::in_halves;
+use crate::parallel::in_halves;
 use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
 

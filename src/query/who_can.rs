@@ -13,8 +13,8 @@ use crate::eval::{
     Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
 };
 use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
+use crate::parallel::{both, in_halves};
 use crate::query::escalation::{Finding, escalations_for_vault};
-use crate::query::parallel::in_halves;
 use crate::query::reach::{Grants, holders, identities, reached};
 
 /// One identity that can (or might) do it, with the paths that give it.
@@ -158,14 +158,13 @@ pub fn who_can_from(
         _ => None,
     };
     // The self-escalation analysis does not depend on who can already: it runs beside the main loop.
-    let (principals, findings) = std::thread::scope(|threads| {
-        let findings = vault.map(|v| threads.spawn(move || escalations_for_vault(engine, v)));
-        let principals = entries(engine, &target, action, PARALLEL_FROM);
-        let findings = findings
-            .map(|f| f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .unwrap_or_default();
-        (principals, findings)
-    });
+    let (findings, principals) = match vault {
+        Some(v) => both(
+            || escalations_for_vault(engine, v),
+            || entries(engine, &target, action, PARALLEL_FROM),
+        ),
+        None => (Vec::new(), entries(engine, &target, action, PARALLEL_FROM)),
+    };
     let mut principals = principals?;
     if let (Some(origin), Some(vault)) = (origin, vault) {
         through_network(&mut principals, vault, origin);

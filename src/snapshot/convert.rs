@@ -332,8 +332,8 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let (first_raw, second_raw) = raw_assignments.split_at_mut(mid);
     // The other sections by the thread that has less to do, each run of them with problems of its own.
     let (mut after, mut items_ctx, mut last) = (Ctx::default(), Ctx::default(), Ctx::default());
-    let halves = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
+    let (second, first) = crate::parallel::both(
+        || {
             let half = assignments::half(second_raw, mid, 0, &top);
             let ctx = &mut after;
             snapshot.role_eligibilities = assignments::role_assignments(
@@ -346,20 +346,20 @@ pub fn convert(raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             snapshot.group_memberships = directory::group_memberships(raw_group_memberships, ctx);
             snapshot.collection_errors = collection_errors(raw_collection_errors, &mut last);
             half
-        });
-        let first = assignments::half(first_raw, 0, total, &top);
-        snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
-        snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
-        snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
-        snapshot.vaults = vault::vaults(raw_vaults, ctx);
-        snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
-        snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
-        snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
-        let second = second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        vec![first, second]
-    });
+        },
+        || {
+            let first = assignments::half(first_raw, 0, total, &top);
+            snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
+            snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
+            snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
+            snapshot.vaults = vault::vaults(raw_vaults, ctx);
+            snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
+            snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+            snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
+            first
+        },
+    );
+    let halves = vec![first, second];
     drop(raw_assignments);
     snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
     ctx.append(assignments_ctx);

@@ -46,14 +46,10 @@ enum Half {
 /// The raw snapshot, or `None` when the text needs the single-threaded parse (which also reports errors).
 pub fn read(text: &str) -> Option<RawSnapshot> {
     let sections = split::sections(text)?;
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| part(&sections, Half::Second));
-        let first = part(&sections, Half::First);
-        let second = second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (first, second)
-    });
+    let (second, first) = crate::parallel::both(
+        || part(&sections, Half::Second),
+        || part(&sections, Half::First),
+    );
     Some(join(first?, second?))
 }
 
