@@ -1,6 +1,10 @@
 //! Names and scopes in words for people, shared by the CLI and the explorer. Every name here came from Azure
 //! (display names are attacker-controlled), so each is cleaned of control characters before it is returned.
 
+mod reasons;
+
+pub use reasons::in_words;
+
 use crate::eval::Engine;
 use crate::model::{Scope, ScopeKind};
 use crate::sanitize::clean;

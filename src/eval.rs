@@ -14,6 +14,7 @@ pub mod network;
 pub use crate::model::pattern;
 mod planes;
 pub mod rbac;
+pub mod reason;
 mod subject;
 pub mod verdict;
 
@@ -21,12 +22,14 @@ use std::sync::Arc;
 
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
+use crate::model::Topic;
 use crate::model::{
     DenyAssignment, PrincipalKind, RoleAssignment, Scope, ScopeKind, Snapshot, Vault,
 };
 use index::{Ancestry, Index};
 pub use network::Origin;
 use rbac::Rbac;
+pub use reason::{Note, UnknownBecause};
 pub use subject::Subject;
 pub use verdict::{
     Decision, Deny, Grant, GrantKind, NetworkVerdict, PermissionModel, PrincipalRef, Verdict,
@@ -98,8 +101,8 @@ struct Part {
     decision: Decision,
     grants: Vec<Grant>,
     denies: Vec<Deny>,
-    unknown_because: Vec<String>,
-    notes: Vec<String>,
+    unknown_because: Vec<UnknownBecause>,
+    notes: Vec<Note>,
 }
 
 impl Engine {
@@ -161,7 +164,7 @@ impl Engine {
     }
 
     /// Collection errors of `section` at the target or above it.
-    fn gaps(&self, target: &Target, section: &str) -> Vec<String> {
+    fn gaps(&self, target: &Target, section: &Topic) -> Vec<UnknownBecause> {
         let mut out = Vec::new();
         if self.snapshot.collection_errors.is_empty() {
             return out;
@@ -176,7 +179,7 @@ impl Engine {
                 .filter_map(|&i| self.snapshot.collection_errors.get(i))
             {
                 if e.is_about(section) {
-                    out.push(e.describe(&e.scope.to_string()));
+                    out.push(UnknownBecause::from_error(e, e.scope.to_string()));
                 }
             }
         }
@@ -218,12 +221,12 @@ impl Engine {
             plane,
         );
         let mut grant_gaps = grants.missing;
-        grant_gaps.extend(self.gaps(target, "roleassignments"));
+        grant_gaps.extend(self.gaps(target, &Topic::ROLE_ASSIGNMENTS));
         if !subject.groups_known {
             grant_gaps.extend(self.groups_unknown_because(subject));
         }
         let mut deny_gaps = denies.missing;
-        deny_gaps.extend(self.gaps(target, "denyassignments"));
+        deny_gaps.extend(self.gaps(target, &Topic::DENY_ASSIGNMENTS));
         let mut notes = denies.notes;
         notes.extend(grants.notes);
         let found = combine::Found {
@@ -235,7 +238,7 @@ impl Engine {
             grants_unknown: !grant_gaps.is_empty(),
         };
         if !found.denied && (found.granted || found.granted_if) && found.denied_if {
-            notes.push("a conditional deny assignment may block this".to_string());
+            notes.push(Note::ConditionalDenyMayBlock);
         }
         let rbac = combine::combine(found);
         let decision = rbac.decision();
@@ -320,28 +323,21 @@ impl Engine {
             endpoint: self.endpoint(target, action.plane),
             grants: Vec::new(),
             denies: Vec::new(),
-            network: NetworkVerdict {
-                evaluated: false,
-                allowed: None,
-                reason: String::new(),
-            },
+            network: NetworkVerdict::default(),
             eligible: Vec::new(),
             unknown_because: Vec::new(),
             notes: Vec::new(),
         };
         if subject.principal.kind == PrincipalKind::Group {
-            v.notes.push(
-                "a group never signs in itself: this is what membership of the group grants"
-                    .to_string(),
-            );
+            v.notes.push(Note::GroupNeverSignsIn);
         }
         match (action.plane, target.vault) {
             (Plane::Data, Some(vault)) if vault.properties_missing => {
                 v.decision = Decision::Unknown;
-                v.unknown_because.push(format!(
-                    "the snapshot lists vault {} without its properties: its permission model, access policies and network rules are unknown (export it with `az keyvault show`)",
-                    vault.name
-                ));
+                v.unknown_because
+                    .push(UnknownBecause::VaultWithoutProperties {
+                        vault: vault.name.clone(),
+                    });
             }
             (Plane::Data, Some(vault)) if vault.rbac_authorization => self.data_rbac(
                 subject,
@@ -372,26 +368,25 @@ impl Engine {
             && let Some(vault) = target.vault
         {
             if vault.properties_missing {
-                v.network.reason =
-                    "not known: the vault's network rules are not in the snapshot".into();
+                v.network = NetworkVerdict::NotEvaluated(
+                    "not known: the vault's network rules are not in the snapshot".into(),
+                );
             } else {
                 apply_network(vault, origin, &mut v);
             }
         }
         if !subject.in_directory && v.decision.grants_something() {
-            v.unknown_because.push(format!(
-                "{} is not in the directory data: it may have been deleted (its assignments then grant nothing) or was not collected",
-                subject.principal.id
-            ));
+            v.unknown_because.push(UnknownBecause::NotInDirectory {
+                principal: subject.principal.id.clone(),
+            });
             v.decision = Decision::Unknown;
         }
         self.purge_protection(target, action, &mut v);
         self.eligibilities(subject, target, action, &mut v);
         if v.decision.grants_something() && !self.snapshot.assumptions.is_empty() {
-            v.notes.push(format!(
-                "assumed by the snapshot's source: {}",
-                self.snapshot.assumptions.join("; ")
-            ));
+            v.notes.push(Note::Assumed {
+                assumptions: self.snapshot.assumptions.clone(),
+            });
         }
         Ok(v)
     }
@@ -429,7 +424,7 @@ impl Engine {
         if action.purge && target.vault.is_some_and(|vault| vault.purge_protection) {
             v.decision = Decision::Denied;
             v.unknown_because.clear();
-            v.notes.push("purge protection is on: nothing can be purged until its retention period ends, whatever the grants".into());
+            v.notes.push(Note::PurgeProtection);
         }
     }
 
@@ -449,11 +444,10 @@ impl Engine {
             );
             for g in scan.grants.into_iter().chain(scan.conditional) {
                 if !v.eligible.iter().any(|x| x.id == g.id) {
-                    v.notes.push(format!(
-                        "eligible, not active: PIM eligibility {} ({}) would grant this once activated",
-                        g.id,
-                        g.role_name.as_deref().unwrap_or("unknown role")
-                    ));
+                    v.notes.push(Note::Eligible {
+                        id: g.id.clone(),
+                        role: g.role_name.clone(),
+                    });
                     v.eligible.push(g);
                 }
             }
@@ -464,27 +458,26 @@ impl Engine {
 /// Applies the firewall to a data-plane verdict, or describes it when no location was given.
 fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
     let Some(origin) = origin else {
-        v.network.reason = format!(
+        v.network = NetworkVerdict::NotEvaluated(format!(
             "not evaluated (no caller location given); {}",
             network::describe(&vault.network)
-        );
+        ));
         return;
     };
     v.network = network::admits(&vault.network, origin);
-    match v.network.allowed {
-        Some(false) => {
+    match v.network {
+        NetworkVerdict::Blocked(_) => {
             if v.decision != Decision::Denied {
-                v.notes.push(format!(
-                    "authorization alone would be {}, but the network blocks the call",
-                    v.decision.as_str()
-                ));
+                v.notes.push(Note::NetworkBlocks {
+                    authorization: v.decision,
+                });
             }
             v.decision = Decision::Denied;
             v.unknown_because.clear();
         }
-        None if v.decision.grants_something() => {
+        NetworkVerdict::Undecided(ref reason) if v.decision.grants_something() => {
             v.unknown_because
-                .push(format!("network: {}", v.network.reason));
+                .push(UnknownBecause::Network(reason.clone()));
             v.decision = Decision::Unknown;
         }
         _ => {}

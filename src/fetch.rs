@@ -56,7 +56,7 @@ pub use auth::{
     FixedTokenCredential,
 };
 pub use client::{Failure, HttpOptions};
-pub use cloud::{CloudConfig, CloudConfigError, Plane};
+pub use cloud::{CloudConfig, CloudConfigError, Endpoint};
 pub use events::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
 pub use store::{Collected, Progress, RunState, StateStore};
 
@@ -197,7 +197,7 @@ impl<'a> Ctx<'a> {
 
     /// Hands groups to the walker; each is walked once. Ignored without a Graph credential.
     pub fn found_groups(&self, ids: impl IntoIterator<Item = String>, depth: u32) {
-        if !self.client.credentials().has(Plane::Graph) {
+        if !self.client.credentials().has(Endpoint::Graph) {
             return;
         }
         let tx = lock(&self.groups);
@@ -417,7 +417,7 @@ impl Fetcher {
         // Fail fast, and clearly, when no ARM token can be had at all.
         ctx.client
             .credentials()
-            .token(Plane::Arm, ctx.client.cloud().scope(Plane::Arm))
+            .token(Endpoint::Arm, ctx.client.cloud().scope(Endpoint::Arm))
             .await?;
         let (vault_tx, vault_rx) = futures::channel::mpsc::unbounded::<(Value, u32)>();
         let (group_tx, group_rx) = futures::channel::mpsc::unbounded::<(String, u32)>();

@@ -4,6 +4,7 @@
 //! (outside tests, a module imports only from those above it in this list; see `docs/architecture.md`):
 //! - [`sanitize`] strips terminal control characters from names that come from Azure, and escapes output;
 //! - [`files`] reads input files (regular files only, bounded) and writes output files atomically;
+//! - [`parallel`] spreads independent work over the cores (two tasks, two halves, a small pool), one-thread results;
 //! - [`model`] is the vocabulary, data only: scopes, principals, roles and action patterns, vaults;
 //! - [`error`] holds the library's error types, each naming the file, JSON path or scope at fault;
 //! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
@@ -50,6 +51,7 @@ pub mod fetch;
 pub mod files;
 pub mod gate;
 pub mod model;
+pub mod parallel;
 pub mod paths;
 pub mod query;
 pub mod sanitize;

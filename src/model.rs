@@ -7,6 +7,7 @@ pub mod perimeter;
 pub mod principal;
 pub mod role;
 pub mod scope;
+pub mod section;
 pub mod vault;
 
 pub use hops::{
@@ -16,6 +17,7 @@ pub use hops::{
 pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
 pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
+pub use section::{Section, Topic};
 pub use vault::{
     AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess,
     Vault, VaultItem,
@@ -96,91 +98,110 @@ pub struct ResourceGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionError {
     pub scope: Scope,
-    /// Lower-cased section name: `roleassignments`, `accesspolicies`, `denyassignments`, …
-    pub what: String,
-    pub status: Option<i64>,
-    pub message: String,
+    /// What could not be read.
+    pub about: Topic,
+    pub cause: Cause,
+}
+
+/// Why a part of the tenant is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// Reading it failed (the HTTP status, when there was one, and Azure's message).
+    Failed {
+        status: Option<i64>,
+        message: String,
+    },
+    /// A live fetch has not finished reading it: answers that depend on it are "unknown (still
+    /// collecting …)" rather than a "denied" that only reflects data not yet arrived.
+    StillCollecting,
+    /// The snapshot file has no such section at all: absent is not empty.
+    Absent,
 }
 
 impl CollectionError {
-    /// The section in words, for explanations.
-    pub fn section_name(&self) -> &str {
-        match self.what.as_str() {
-            "roleassignments" => "role assignments",
-            "denyassignments" => "deny assignments",
-            "accesspolicies" => "access policies",
-            "roledefinitions" => "role definitions",
-            "groupmemberships" => "group memberships",
-            "roleeligibilities" => "PIM eligibilities",
-            other => other,
-        }
-    }
-
-    pub fn is_about(&self, section: &str) -> bool {
-        self.what == section || self.what == "*" || self.what == "all"
-    }
-
-    /// A placeholder for a section a live fetch has not finished reading: answers that depend on it are
-    /// "unknown (still collecting …)" rather than a "denied" that only reflects data not yet arrived.
-    pub fn still_collecting(what: &str) -> Self {
+    /// A placeholder for a section a live fetch has not finished reading.
+    pub fn still_collecting(about: Topic) -> Self {
         Self {
             scope: Scope::root(),
-            what: what.to_ascii_lowercase(),
-            status: None,
-            message: STILL_COLLECTING.to_string(),
+            about,
+            cause: Cause::StillCollecting,
         }
+    }
+
+    /// A section the snapshot file does not have at all.
+    pub fn absent_section(section: Section) -> Self {
+        Self {
+            scope: Scope::root(),
+            about: Topic::Section(section),
+            cause: Cause::Absent,
+        }
+    }
+
+    /// Whether this error covers `asked` (an error about everything covers every topic).
+    pub fn is_about(&self, asked: &Topic) -> bool {
+        self.about == *asked || self.about == Topic::Everything
     }
 
     /// Whether this marks data still being collected rather than data that could not be read.
     pub fn is_pending(&self) -> bool {
-        self.status.is_none() && self.message == STILL_COLLECTING
-    }
-
-    /// A section the snapshot file does not have at all (`key` as the format spells it): absent is not
-    /// empty, so answers that depend on it are "unknown", as for a section that could not be read.
-    pub fn absent_section(key: &str) -> Self {
-        Self {
-            scope: Scope::root(),
-            what: key.to_ascii_lowercase(),
-            status: None,
-            message: format!(
-                "{ABSENT_SECTION} \"{key}\": absent is not empty (write \"{key}\": [] when there are none)"
-            ),
-        }
+        self.cause == Cause::StillCollecting
     }
 
     /// Whether this marks a section absent from the snapshot file.
     pub fn is_absent_section(&self) -> bool {
-        self.status.is_none() && self.message.starts_with(ABSENT_SECTION)
+        self.cause == Cause::Absent
     }
 
-    /// The gap in words for an explanation: "still collecting …" or "… could not be read (HTTP 403)".
-    pub fn describe(&self, scope: &str) -> String {
-        if self.is_absent_section() {
-            return self.message.clone();
+    /// The HTTP status of a failed read.
+    pub fn status(&self) -> Option<i64> {
+        match self.cause {
+            Cause::Failed { status, .. } => status,
+            _ => None,
         }
-        if self.is_pending() {
-            return format!(
-                "still collecting {} (the live fetch has not finished)",
-                self.section_name()
-            );
+    }
+
+    /// The message as the snapshot file holds it: Azure's for a failed read, a fixed sentence for the
+    /// markers (which a file written from this snapshot keeps, and which loading reads back as markers).
+    pub fn message(&self) -> String {
+        match &self.cause {
+            Cause::Failed { message, .. } => message.clone(),
+            Cause::StillCollecting => STILL_COLLECTING.to_string(),
+            Cause::Absent => absent_message(&self.about),
         }
-        let status = self
-            .status
-            .map(|s| format!(" (HTTP {s})"))
-            .unwrap_or_default();
-        format!(
-            "{} at {scope} could not be read{status}",
-            self.section_name()
-        )
+    }
+
+    /// Reads a collection error as a file holds it; a marker this crate wrote comes back as that marker.
+    pub fn read(scope: Scope, about: Topic, status: Option<i64>, message: String) -> Self {
+        let cause = if status.is_some() {
+            Cause::Failed { status, message }
+        } else if message == STILL_COLLECTING {
+            Cause::StillCollecting
+        } else if message == absent_message(&about) {
+            Cause::Absent
+        } else {
+            Cause::Failed { status, message }
+        };
+        Self {
+            scope,
+            about,
+            cause,
+        }
     }
 }
 
-/// How the message of a [`CollectionError::absent_section`] marker starts.
-pub const ABSENT_SECTION: &str = "the snapshot file has no section";
+/// The sentence an absent-section marker stands for (in explanations, and as the marker's message in a file).
+pub fn absent_message(about: &Topic) -> String {
+    let key = match about {
+        Topic::Section(s) => s.key().to_string(),
+        other => other.key(),
+    };
+    format!(
+        "the snapshot file has no section \"{key}\": absent is not empty (write \"{key}\": [] when there are none)"
+    )
+}
 
 /// The message of a [`CollectionError::still_collecting`] placeholder.
-pub const STILL_COLLECTING: &str = "still collecting (the live fetch has not finished)";
+const STILL_COLLECTING: &str = "still collecting (the live fetch has not finished)";
 
 /// A problem found while loading that did not stop the load (Azure's own quirks, kept visible).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,6 @@ mod escalation;
 pub mod grouped;
 mod items;
 mod matrix;
-mod parallel;
 mod principal;
 mod principal_reach;
 mod reach;

@@ -50,7 +50,9 @@ use thiserror::Error;
 
 pub use apply::{Applied, Outcome, apply, apply_detailed};
 pub use arm::read_arm_whatif;
-pub use change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
+pub use change::{
+    Change, ChangeKind, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions,
+};
 pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
 pub use emit::az_commands;
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};

@@ -228,7 +228,7 @@ fn firewall_admits_all(engine: &Engine, store: &Store, k: &Key, s: &Summary) -> 
     !ips.is_empty()
         && ips
             .iter()
-            .all(|ip| network::admits(&vault.network, &Origin::Ip(*ip)).allowed == Some(true))
+            .all(|ip| network::admits(&vault.network, &Origin::Ip(*ip)).allowed() == Some(true))
 }
 
 /// The successful vault-configuration changes logged per vault (times), for [`Class::ChangedSince`].

@@ -268,7 +268,7 @@ fn candidates<'s>(engine: &'s Engine, rng: &mut Rng) -> Vec<Candidate<'s>> {
 
 fn blocks(vault: &Vault, ip: &str) -> bool {
     ip.parse()
-        .is_ok_and(|ip| network::admits(&vault.network, &Origin::Ip(ip)).allowed == Some(false))
+        .is_ok_and(|ip| network::admits(&vault.network, &Origin::Ip(ip)).allowed() == Some(false))
 }
 
 /// Writes `spec.calls` consistent calls and the injected disagreements as JSON Lines.
@@ -388,7 +388,7 @@ fn inject(
                 Kind::LoggedFirewallDeniedKvaccessAdmits => {
                     !blocks(c.vault, "10.1.2.3")
                         && network::admits(&c.vault.network, &Origin::Ip([10, 1, 2, 3].into()))
-                            .allowed
+                            .allowed()
                             == Some(true)
                 }
                 Kind::AssignmentNotAmongGrants => c.vault.rbac_authorization,

@@ -94,7 +94,7 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
     // Also on stderr, whatever the format: a mistyped item name must not pass as an answer about it.
     let scope = query::resolve_scope(&engine.snapshot, &question.scope)?;
     if let Some(note) = query::item_not_in_snapshot(&engine, &scope) {
-        eprintln!("warning: {}", clean(&note));
+        eprintln!("warning: {}", clean(&note.to_string()));
     }
     // Self-grant paths are reported beside the decision; they never change it (nor the exit code).
     let self_grants = if verdict.decision == Decision::Allowed {

@@ -211,7 +211,7 @@ fn text(
             writeln!(o, "    {}", identities_words(g))?;
         }
         for reason in &g.unknown_because {
-            writeln!(o, "    unknown: {}", clean(reason))?;
+            writeln!(o, "    unknown: {}", clean(&reason.to_string()))?;
         }
         if let Some(c) = &g.condition {
             writeln!(o, "    condition: {}", clean(c))?;

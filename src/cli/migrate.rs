@@ -11,7 +11,7 @@ use super::{SnapshotArg, TextOrJson as Format, exit, output};
 use crate::eval::{Decision, Engine};
 use crate::sanitize::clean;
 use crate::snapshot;
-use crate::whatif::{self, CellChange, MigrationPlan};
+use crate::whatif::{self, CellChange, ChangeKind, MigrationPlan};
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -163,7 +163,7 @@ fn text(engine: &Engine, plan: &MigrationPlan, written: Option<&PathBuf>) -> Res
             f.technique.describe()
         )?;
     }
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    let mut kinds: Vec<(ChangeKind, usize)> = Vec::new();
     for c in &plan.changes {
         match kinds.iter_mut().find(|(k, _)| *k == c.kind()) {
             Some((_, n)) => *n += 1,

@@ -163,19 +163,19 @@ pub fn print_verdict(engine: &Engine, v: &Verdict) -> anyhow::Result<()> {
             describe_scope(engine, &deny.scope)
         )?;
     }
-    if !v.network.reason.is_empty() {
-        writeln!(o, "  network  {}", clean(&v.network.reason))?;
+    if !v.network.reason().is_empty() {
+        writeln!(o, "  network  {}", clean(v.network.reason()))?;
     }
     for reason in &v.unknown_because {
         writeln!(
             o,
             "  {}  {}",
             paint(decision_style(Decision::Unknown), "unknown"),
-            clean(reason)
+            clean(&reason.to_string())
         )?;
     }
     for note in &v.notes {
-        writeln!(o, "  note     {}", clean(note))?;
+        writeln!(o, "  note     {}", clean(&note.to_string()))?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use super::changes::{self, ChangeSource, Loaded, PlanReport};
 use super::{ReportFormat as Format, SnapshotArg, exit, output};
 use crate::catalog;
 use crate::eval::{Decision, Engine};
+use crate::parallel::both;
 use crate::query::{self, Finding};
 use crate::sanitize::clean;
 use crate::snapshot;
@@ -155,18 +156,6 @@ fn with_plan(diff: &Diff, plan: &PlanReport) -> Result<serde_json::Value> {
     Ok(v)
 }
 
-/// Runs `first` on a second thread while `second` runs on this one.
-fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
-    std::thread::scope(|s| {
-        let a = s.spawn(first);
-        let b = second();
-        match a.join() {
-            Ok(a) => (a, b),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    })
-}
-
 fn print_commands(snapshot: &crate::model::Snapshot, applied: &[Applied]) -> Result<()> {
     let mut o = std::io::stdout().lock();
     for line in whatif::az_commands(snapshot, applied) {
@@ -242,7 +231,7 @@ fn text(engine: &Engine, diff: &Diff, applied: &[Applied], title: &str) -> Resul
         let app = first
             .via_app
             .as_ref()
-            .map(|a| format!(" through app {}", output::name_of(engine, a)))
+            .map(|a| format!(" through app {}", output::app_name(engine, a)))
             .unwrap_or_default();
         writeln!(
             o,
@@ -343,7 +332,7 @@ fn evidence_lines(engine: &Engine, c: &CellChange) -> Vec<String> {
     lines.extend(
         c.unknown_because
             .iter()
-            .map(|r| format!("unknown: {}", clean(r))),
+            .map(|r| format!("unknown: {}", clean(&r.to_string()))),
     );
     lines
 }
@@ -426,7 +415,7 @@ fn markdown(engine: &Engine, diff: &Diff, applied: &[Applied]) -> Result<()> {
             let app = c
                 .via_app
                 .as_ref()
-                .map(|a| format!(" via app {}", output::name_of(engine, a)))
+                .map(|a| format!(" via app {}", output::app_name(engine, a)))
                 .unwrap_or_default();
             writeln!(
                 o,

@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{SnapshotArg, exit, output};
+use crate::display::in_words;
 use crate::eval::Engine;
 use crate::query;
 use crate::query::grouped::who_can::group_who_can;
@@ -174,7 +175,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                 clean(&result.scope)
             )?;
             for r in &result.unknown_because {
-                writeln!(o, "  unknown: {}", clean(r))?;
+                writeln!(o, "  unknown: {}", clean(&r.to_string()))?;
             }
             if result.principals.is_empty() {
                 writeln!(o, "  nobody")?;
@@ -210,7 +211,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                     writeln!(o, "      via {}", output::grant_line(&engine, g))?;
                 }
                 for r in &p.unknown_because {
-                    writeln!(o, "      unknown: {}", clean(r))?;
+                    writeln!(o, "      unknown: {}", clean(&r.to_string()))?;
                 }
             }
             if !result.on_items.is_empty() {
@@ -257,7 +258,10 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                         (None, false) => clean(&f.grant).into_owned(),
                         // Unknown with no grant to show: say why rather than end the line on nothing.
                         (None, true) => {
-                            format!("no grant shown ({})", clean(&f.unknown_because.join("; ")))
+                            format!(
+                                "no grant shown ({})",
+                                clean(&in_words(&f.unknown_because).join("; "))
+                            )
                         }
                     };
                     writeln!(
@@ -282,7 +286,7 @@ fn jsonl(
     origin: Option<&crate::eval::Origin>,
 ) -> Result<u8> {
     if let Some(note) = query::item_not_in_snapshot(engine, scope) {
-        eprintln!("warning: {}", clean(&note));
+        eprintln!("warning: {}", clean(&note.to_string()));
     }
     let mut o = std::io::BufWriter::new(std::io::stdout().lock());
     // The ids seen, for the rows after: who can on items only or could, among those not listed.

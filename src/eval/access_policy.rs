@@ -2,6 +2,7 @@
 //! (compound identity), permission names compared case-insensitively, `all` meaning everything but `purge`.
 
 use crate::eval::index::{Chain, PrincipalSet};
+use crate::eval::reason::Note;
 use crate::eval::verdict::{Grant, GrantKind};
 use crate::model::{AccessPolicy, PolicyKind, Vault};
 
@@ -11,7 +12,7 @@ pub struct PolicyScan {
     pub grants: Vec<Grant>,
     /// Required permissions that no applicable entry holds.
     pub lacking: Vec<(PolicyKind, String)>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl PolicyScan {
@@ -78,11 +79,12 @@ pub fn scan_among(
         if let Some(app) = &entry.application_id
             && via_app != Some(app.as_str())
         {
-            out.notes.push(format!(
-                "access-policy entry for {} is bound to application {app} (compound identity): it grants {} only when the call goes through that application",
-                entry.object_id,
-                matched.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(", ")
-            ));
+            out.notes.push(Note::BoundToApp {
+                object_id: entry.object_id.clone(),
+                app_id: app.clone(),
+                app_name: None,
+                matched: matched.iter().map(|(_, m)| m.clone()).collect(),
+            });
             continue;
         }
         for (i, _) in &matched {
@@ -116,8 +118,7 @@ pub fn scan_among(
         })
         && !out.allowed()
     {
-        out.notes
-            .push("'all' in an access policy does not include purge".to_string());
+        out.notes.push(Note::AllExcludesPurge);
     }
     out
 }

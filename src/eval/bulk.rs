@@ -9,6 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::eval::decide::{DenyReach, Row, deny_reach};
 use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
+use crate::model::Topic;
 use crate::model::{Scope, ScopeKind, Vault};
 
 /// What the scopes above a vault (its resource group and everything up to the root) hold for one subject.
@@ -122,7 +123,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
         let engine = self.engine;
         let mut denies = Vec::new();
         self.denies_at(scope, above, &mut denies);
-        let gap = |section: &str| {
+        let gap = |section: &Topic| {
             !engine.snapshot.collection_errors.is_empty()
                 && engine
                     .index
@@ -137,9 +138,9 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             assignments: self.assigned.get(scope.key()).cloned().unwrap_or_default(),
             unattributable: Vec::new(),
             denies,
-            grant_gap: gap("roleassignments"),
-            deny_gap: gap("denyassignments"),
-            policy_gap: gap("accesspolicies"),
+            grant_gap: gap(&Topic::ROLE_ASSIGNMENTS),
+            deny_gap: gap(&Topic::DENY_ASSIGNMENTS),
+            policy_gap: gap(&Topic::AccessPolicies),
         }
     }
 
@@ -173,9 +174,9 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             assignments,
             unattributable,
             denies,
-            grant_gap: engine.has_gap(&ancestry, "roleassignments"),
-            deny_gap: engine.has_gap(&ancestry, "denyassignments"),
-            policy_gap: engine.has_gap(&ancestry, "accesspolicies"),
+            grant_gap: engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS),
+            deny_gap: engine.has_gap(&ancestry, &Topic::DENY_ASSIGNMENTS),
+            policy_gap: engine.has_gap(&ancestry, &Topic::AccessPolicies),
         }
     }
 
@@ -319,9 +320,9 @@ impl<'e, 'a> TargetRows<'e, 'a> {
             assignments_of,
             denies,
             entries_of,
-            grant_gap: engine.has_gap(&target.ancestry, "roleassignments"),
-            deny_gap: engine.has_gap(&target.ancestry, "denyassignments"),
-            policy_gap: engine.has_gap(&target.ancestry, "accesspolicies"),
+            grant_gap: engine.has_gap(&target.ancestry, &Topic::ROLE_ASSIGNMENTS),
+            deny_gap: engine.has_gap(&target.ancestry, &Topic::DENY_ASSIGNMENTS),
+            policy_gap: engine.has_gap(&target.ancestry, &Topic::AccessPolicies),
         }
     }
 

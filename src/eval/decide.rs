@@ -14,6 +14,7 @@ use crate::eval::condition::{self, Effect};
 use crate::eval::index::Ancestry;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::{Decision, Engine, Subject, Target};
+use crate::model::Topic;
 use crate::model::{
     DenyAssignment, EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault,
 };
@@ -176,7 +177,7 @@ impl Row<'_> {
 
 impl Engine {
     /// Whether collection errors of `section` sit at or above the target.
-    pub(crate) fn has_gap(&self, ancestry: &Ancestry, section: &str) -> bool {
+    pub(crate) fn has_gap(&self, ancestry: &Ancestry, section: &Topic) -> bool {
         if self.snapshot.collection_errors.is_empty() {
             return false;
         }
@@ -308,10 +309,11 @@ impl Engine {
             assignments,
             unattributable,
             denies,
-            grant_gaps: !subject.groups_known || self.has_gap(&target.ancestry, "roleassignments"),
-            deny_gaps: self.has_gap(&target.ancestry, "denyassignments"),
+            grant_gaps: !subject.groups_known
+                || self.has_gap(&target.ancestry, &Topic::ROLE_ASSIGNMENTS),
+            deny_gaps: self.has_gap(&target.ancestry, &Topic::DENY_ASSIGNMENTS),
             entries,
-            policy_gaps: self.has_gap(&target.ancestry, "accesspolicies"),
+            policy_gaps: self.has_gap(&target.ancestry, &Topic::AccessPolicies),
             vault: target.vault,
             groups_known: subject.groups_known,
             in_directory: subject.in_directory,

@@ -296,15 +296,10 @@ impl Index {
         for (i, p) in s.principals.iter().enumerate() {
             principal.insert(p.id.clone(), i);
         }
-        let (directory, placement) = std::thread::scope(|scope| {
-            let principal = &principal;
-            let placement = scope.spawn(move || Placement::build(s, principal));
-            let directory = Directory::build(s, principal);
-            let placement = placement
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (directory, placement)
-        });
+        let (placement, directory) = crate::parallel::both(
+            || Placement::build(s, &principal),
+            || Directory::build(s, &principal),
+        );
         let (mut referenced, more) = if directory.unknown.len() >= placement.unknown.len() {
             (directory.unknown, placement.unknown)
         } else {

@@ -29,11 +29,7 @@ pub enum Origin {
 }
 
 fn verdict(allowed: Option<bool>, reason: impl Into<String>) -> NetworkVerdict {
-    NetworkVerdict {
-        evaluated: true,
-        allowed,
-        reason: reason.into(),
-    }
+    NetworkVerdict::decided(allowed, reason)
 }
 
 /// Whether the vault's network rules admit a call from `origin`. Private endpoints are never filtered by a
@@ -322,31 +318,31 @@ mod tests {
     #[test]
     fn firewall_deny_admits_listed_ranges_subnets_and_trusted() {
         let r = rules(PublicNetworkAccess::Enabled, true, true);
-        assert_eq!(admits(&r, &ip("203.0.113.50")).allowed, Some(true));
-        assert_eq!(admits(&r, &ip("198.51.100.7")).allowed, Some(true));
-        assert_eq!(admits(&r, &ip("198.51.100.8")).allowed, Some(false));
+        assert_eq!(admits(&r, &ip("203.0.113.50")).allowed(), Some(true));
+        assert_eq!(admits(&r, &ip("198.51.100.7")).allowed(), Some(true));
+        assert_eq!(admits(&r, &ip("198.51.100.8")).allowed(), Some(false));
         assert_eq!(
-            admits(&r, &ip("10.91.4.1")).allowed,
+            admits(&r, &ip("10.91.4.1")).allowed(),
             Some(false),
             "a quoted rule admits nothing"
         );
-        assert_eq!(admits(&r, &ip("2001:db8::1")).allowed, Some(false));
+        assert_eq!(admits(&r, &ip("2001:db8::1")).allowed(), Some(false));
         let subnet = "/subscriptions/S/resourceGroups/N/providers/Microsoft.Network/virtualNetworks/V/subnets/app";
         assert_eq!(
-            admits(&r, &Origin::Subnet(subnet.into())).allowed,
+            admits(&r, &Origin::Subnet(subnet.into())).allowed(),
             Some(true)
         );
         assert_eq!(
-            admits(&r, &Origin::Subnet(format!("{subnet}x"))).allowed,
+            admits(&r, &Origin::Subnet(format!("{subnet}x"))).allowed(),
             Some(false)
         );
-        assert_eq!(admits(&r, &Origin::TrustedService).allowed, Some(true));
+        assert_eq!(admits(&r, &Origin::TrustedService).allowed(), Some(true));
         assert_eq!(
             admits(
                 &rules(PublicNetworkAccess::Enabled, true, false),
                 &Origin::TrustedService
             )
-            .allowed,
+            .allowed(),
             Some(false)
         );
     }
@@ -354,9 +350,9 @@ mod tests {
     #[test]
     fn default_allow_admits_everyone() {
         let r = rules(PublicNetworkAccess::Enabled, false, false);
-        assert_eq!(admits(&r, &ip("192.0.2.1")).allowed, Some(true));
+        assert_eq!(admits(&r, &ip("192.0.2.1")).allowed(), Some(true));
         assert_eq!(
-            admits(&NetworkRules::default(), &ip("192.0.2.1")).allowed,
+            admits(&NetworkRules::default(), &ip("192.0.2.1")).allowed(),
             Some(true)
         );
     }
@@ -365,29 +361,29 @@ mod tests {
     fn private_only_vault() {
         let r = rules(PublicNetworkAccess::Disabled, false, true);
         assert_eq!(
-            admits(&r, &ip("203.0.113.50")).allowed,
+            admits(&r, &ip("203.0.113.50")).allowed(),
             Some(false),
             "public disabled overrides IP rules"
         );
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed(),
             Some(true)
         );
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(Some("PE-OK".into()))).allowed,
+            admits(&r, &Origin::PrivateEndpoint(Some("PE-OK".into()))).allowed(),
             Some(true)
         );
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(Some("pe-wait".into()))).allowed,
+            admits(&r, &Origin::PrivateEndpoint(Some("pe-wait".into()))).allowed(),
             Some(false)
         );
-        assert_eq!(admits(&r, &Origin::TrustedService).allowed, Some(true));
+        assert_eq!(admits(&r, &Origin::TrustedService).allowed(), Some(true));
         assert_eq!(
             admits(
                 &rules(PublicNetworkAccess::Disabled, false, false),
                 &Origin::TrustedService
             )
-            .allowed,
+            .allowed(),
             Some(false)
         );
         assert_eq!(
@@ -395,7 +391,7 @@ mod tests {
                 &rules(PublicNetworkAccess::SecuredByPerimeter, false, true),
                 &ip("1.2.3.4")
             )
-            .allowed,
+            .allowed(),
             None
         );
     }
@@ -404,7 +400,7 @@ mod tests {
     fn no_approved_endpoint() {
         let mut r = NetworkRules::default();
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed(),
             Some(false)
         );
         r.private_endpoints.push(PrivateEndpoint {
@@ -412,7 +408,7 @@ mod tests {
             status: "Rejected".into(),
         });
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed(),
             Some(false)
         );
     }
@@ -439,25 +435,25 @@ mod tests {
             "::ffff:10.0.0.1",
         ] {
             let v = admits(&r, &ip(private));
-            assert_eq!(v.allowed, Some(false), "{private}");
+            assert_eq!(v.allowed(), Some(false), "{private}");
             assert!(
-                v.reason.contains("private address"),
+                v.reason().contains("private address"),
                 "{private}: {}",
-                v.reason
+                v.reason()
             );
-            assert!(v.reason.contains("service endpoint"), "{}", v.reason);
+            assert!(v.reason().contains("service endpoint"), "{}", v.reason());
         }
         for public in ["203.0.113.5", "100.128.0.1", "11.0.0.1"] {
             assert!(!is_private(&public.parse().unwrap()), "{public}");
         }
         assert_eq!(
-            admits(&r, &ip("11.0.0.1")).allowed,
+            admits(&r, &ip("11.0.0.1")).allowed(),
             Some(true),
             "0.0.0.0/2 admits a public address"
         );
         let open = rules(PublicNetworkAccess::Enabled, false, true);
         assert_eq!(
-            admits(&open, &ip("10.1.2.3")).allowed,
+            admits(&open, &ip("10.1.2.3")).allowed(),
             Some(true),
             "no firewall: any path gets in"
         );
@@ -467,20 +463,20 @@ mod tests {
     fn internet_caller_without_an_address() {
         let r = rules(PublicNetworkAccess::Enabled, true, true);
         let v = admits(&r, &Origin::Internet);
-        assert_eq!(v.allowed, None);
+        assert_eq!(v.allowed(), None);
         assert!(
-            v.reason.contains("203.0.113.0/24") && v.reason.contains("--from-ip"),
+            v.reason().contains("203.0.113.0/24") && v.reason().contains("--from-ip"),
             "{}",
-            v.reason
+            v.reason()
         );
         let mut none = r.clone();
         if let Some(a) = none.acls.as_mut() {
             a.ip_rules.retain(|rule| rule.net.is_none());
         }
-        assert_eq!(admits(&none, &Origin::Internet).allowed, Some(false));
+        assert_eq!(admits(&none, &Origin::Internet).allowed(), Some(false));
         let open = rules(PublicNetworkAccess::Enabled, false, true);
-        assert_eq!(admits(&open, &Origin::Internet).allowed, Some(true));
+        assert_eq!(admits(&open, &Origin::Internet).allowed(), Some(true));
         let closed = rules(PublicNetworkAccess::Disabled, false, true);
-        assert_eq!(admits(&closed, &Origin::Internet).allowed, Some(false));
+        assert_eq!(admits(&closed, &Origin::Internet).allowed(), Some(false));
     }
 }

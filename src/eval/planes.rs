@@ -18,14 +18,12 @@ impl Engine {
             .collect();
         self.absorb(v, parts);
         if origin.is_some() {
-            v.network.reason = "network rules apply only to the data plane: management calls are not filtered by the vault firewall".into();
+            v.network = NetworkVerdict::NotEvaluated("network rules apply only to the data plane: management calls are not filtered by the vault firewall".into());
         }
         if let ScopeKind::Vault | ScopeKind::VaultItem(_) = target.scope.kind()
             && target.vault.is_none()
         {
-            v.notes.push(
-                "this vault is not in the snapshot; only role assignments were consulted".into(),
-            );
+            v.notes.push(Note::VaultNotInSnapshot);
         }
     }
 
@@ -50,23 +48,17 @@ impl Engine {
             &action.policy,
             gathered.entries,
         );
-        let mut note = "access policies are inactive: this vault uses Azure RBAC (enableRbacAuthorization is true)".to_string();
-        if let Some(g) = ignored.grants.first() {
-            note.push_str(&format!(
-                "; the access-policy entry {} would otherwise grant this",
-                g.id
-            ));
-        }
-        v.notes.push(note);
+        v.notes.push(Note::AccessPoliciesInactive {
+            would_grant: ignored.grants.first().map(|g| g.id.clone()),
+        });
         if via_app.is_some() {
-            v.notes.push("compound identity (user through an application) exists only for access policies: RBAC evaluates the signed-in principal".into());
+            v.notes.push(Note::CompoundIgnoredByRbac);
         }
         if action.rbac_actions.len() > 1 {
-            v.notes.push(format!(
-                "{} needs every one of: {}",
-                action.label,
-                action.rbac_actions.join(", ")
-            ));
+            v.notes.push(Note::NeedsEvery {
+                operation: action.label.clone(),
+                actions: action.rbac_actions.clone(),
+            });
         }
     }
 
@@ -87,7 +79,7 @@ impl Engine {
             &action.policy,
             gathered.entries,
         );
-        let gaps = self.gaps(target, "accesspolicies");
+        let gaps = self.gaps(target, &Topic::AccessPolicies);
         v.decision = if scan.allowed() && !action.policy.is_empty() {
             Decision::Allowed
         } else if !gaps.is_empty() || !subject.groups_known {
@@ -106,14 +98,11 @@ impl Engine {
                 .iter()
                 .map(|(k, p)| format!("{}/{p}", k.as_str()))
                 .collect();
-            v.notes.push(format!(
-                "partly granted: {} is still missing",
-                lacking.join(", ")
-            ));
+            v.notes.push(Note::PartlyGranted { lacking });
         }
         v.grants = scan.grants;
-        v.notes.extend(scan.notes);
-        let mut note = "Azure RBAC data roles and deny assignments do not apply: this vault uses access policies (enableRbacAuthorization is false)".to_string();
+        v.notes
+            .extend(scan.notes.into_iter().map(|n| self.with_app_name(n)));
         // Only an assignment whose role grants the action can make the note; most subjects have none, and
         // a full scan (with its evidence) is worth it only when one does.
         let may_grant = match gathered.assignments {
@@ -129,15 +118,35 @@ impl Engine {
         } else {
             None
         };
-        if let Some(g) = rbac.as_ref().and_then(|p| p.grants.first()) {
-            note.push_str(&format!(
-                "; role assignment {} would grant this on an RBAC vault",
-                g.id
-            ));
-        }
-        v.notes.push(note);
+        v.notes.push(Note::RbacInactive {
+            would_grant: rbac
+                .as_ref()
+                .and_then(|p| p.grants.first())
+                .map(|g| g.id.clone()),
+        });
         if let ScopeKind::VaultItem(kind) = target.scope.kind() {
-            v.notes.push(format!("access policies are vault-wide: this answer holds for every item in {} of the vault", kind.as_str()));
+            v.notes.push(Note::VaultWide {
+                kind: kind.as_str(),
+            });
+        }
+    }
+
+    /// A note naming a compound identity's application gets the application's name, when the directory
+    /// has it (the scan sees only the vault).
+    fn with_app_name(&self, note: Note) -> Note {
+        match note {
+            Note::BoundToApp {
+                object_id,
+                app_id,
+                app_name: None,
+                matched,
+            } => Note::BoundToApp {
+                app_name: self.app_name(&app_id),
+                object_id,
+                app_id,
+                matched,
+            },
+            other => other,
         }
     }
 }

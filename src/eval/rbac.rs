@@ -4,6 +4,7 @@
 use crate::catalog::Plane;
 use crate::eval::condition::{self, Effect};
 use crate::eval::index::{Ancestry, Chain, Index, PrincipalSet};
+use crate::eval::reason::{Note, UnknownBecause};
 use crate::eval::verdict::{Deny, DenyKind, Grant, GrantKind};
 use crate::model::{
     DenyAssignment, EVERYONE, Permission, RoleAssignment, RoleDefinition, Scope, ScopeKind,
@@ -61,12 +62,12 @@ pub struct GrantScan {
     /// Grants that hold only under a condition.
     pub conditional: Vec<Grant>,
     /// Reasons a grant may exist that the snapshot cannot show.
-    pub missing: Vec<String>,
+    pub missing: Vec<UnknownBecause>,
     /// Candidate grants: assignments to the principal (or its groups) whose role definition is not in the
     /// snapshot, so whether they grant the action is unknown.
     pub unresolved: Vec<Grant>,
     /// What the conditions on the item's name decided, or leave open at a vault.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// What the deny assignments say about one action.
@@ -74,8 +75,8 @@ pub struct GrantScan {
 pub struct DenyScan {
     pub denies: Vec<Deny>,
     pub conditional: Vec<Deny>,
-    pub missing: Vec<String>,
-    pub notes: Vec<String>,
+    pub missing: Vec<UnknownBecause>,
+    pub notes: Vec<Note>,
 }
 
 pub struct Rbac<'a> {
@@ -130,10 +131,11 @@ impl Rbac<'_> {
         scan: &mut GrantScan,
     ) {
         let Some(def) = self.definition(a) else {
-            scan.missing.push(format!(
-                "role assignment {} at {} uses role definition {} which is not in the snapshot",
-                a.id, a.scope, a.role_definition_id
-            ));
+            scan.missing.push(UnknownBecause::RoleDefinitionMissing {
+                assignment: a.id.clone(),
+                scope: a.scope.to_string(),
+                role_definition: a.role_definition_id.clone(),
+            });
             scan.unresolved.push(self.grant(
                 a,
                 via,
@@ -151,25 +153,25 @@ impl Rbac<'_> {
             let role = format!("role '{}' (assignment {})", def.role_name, a.id);
             match (condition::effect(c, action_lower, self.secret), self.secret) {
                 (Effect::Holds, Some(name)) if condition::restricts(c, action_lower) => {
-                    scan.notes.push(format!(
-                        "the condition of {role} on the secret's name holds for '{name}'"
-                    ));
+                    scan.notes.push(Note::NameConditionHolds {
+                        role,
+                        name: name.to_string(),
+                    });
                 }
                 (Effect::Holds, _) => {}
                 (Effect::Fails, name) => {
-                    scan.notes.push(format!(
-                        "{role} does not apply: its condition on the secret's name excludes '{}'",
-                        name.unwrap_or_default()
-                    ));
+                    scan.notes.push(Note::NameConditionExcludes {
+                        role,
+                        name: name.unwrap_or_default().to_string(),
+                    });
                     return;
                 }
                 (Effect::Restricts, secret) => {
                     if let (None, Some(words)) =
                         (secret, condition::on_items_named(c, action_lower))
                     {
-                        scan.notes.push(format!(
-                            "{role} is conditional on the item: it holds on {words} (ask about one to decide)"
-                        ));
+                        scan.notes
+                            .push(Note::ConditionalOnItems { role, items: words });
                     }
                     assignment_condition = Some(c);
                 }
@@ -298,10 +300,10 @@ impl Rbac<'_> {
                 let mut probe = GrantScan::default();
                 self.examine(a, via, action_lower, plane, &mut probe);
                 if !probe.grants.is_empty() || !probe.conditional.is_empty() {
-                    scan.missing.push(format!(
-                        "role assignment {} at management group {} would grant this, but the snapshot does not say whether the target's subscription is below that group",
-                        a.id, a.scope
-                    ));
+                    scan.missing.push(UnknownBecause::GrantAboveUnplaced {
+                        assignment: a.id.clone(),
+                        management_group: a.scope.to_string(),
+                    });
                 }
             }
         }
@@ -338,7 +340,9 @@ impl Rbac<'_> {
                 let via = d.principals.iter().find_map(|p| who.reach(p));
                 if !everyone && via.is_none() {
                     if !groups_known && !d.principals.is_empty() {
-                        scan.missing.push(format!("deny assignment {} names groups the principal may belong to (its memberships are not known)", d.name));
+                        scan.missing.push(UnknownBecause::DenyMayName {
+                            deny: d.name.clone(),
+                        });
                     }
                     continue;
                 }
@@ -346,14 +350,15 @@ impl Rbac<'_> {
                     continue;
                 }
                 if d.audit_only {
-                    scan.notes.push(format!("deny assignment '{}' is in audit mode: it logs this action without blocking it", d.name));
+                    scan.notes.push(Note::DenyAuditOnly {
+                        deny: d.name.clone(),
+                    });
                     continue;
                 }
                 if !groups_known && !d.exclude_principals.is_empty() {
-                    scan.missing.push(format!(
-                        "deny assignment '{}' excludes principals the caller may belong to (its memberships are not known)",
-                        d.name
-                    ));
+                    scan.missing.push(UnknownBecause::DenyMayExclude {
+                        deny: d.name.clone(),
+                    });
                     continue;
                 }
                 let deny = Deny {
@@ -378,10 +383,10 @@ impl Rbac<'_> {
         if ancestry.unplaced_subscription {
             for (_, d) in self.unattributable_denies(who, ancestry) {
                 if blocks_allow(&d.permissions, action_lower, plane) != BlockMatch::No {
-                    scan.missing.push(format!(
-                        "deny assignment '{}' at management group {} may apply: the snapshot does not say whether the target's subscription is below that group",
-                        d.name, d.scope
-                    ));
+                    scan.missing.push(UnknownBecause::DenyAboveUnplaced {
+                        deny: d.name.clone(),
+                        management_group: d.scope.to_string(),
+                    });
                 }
             }
         }

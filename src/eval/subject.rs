@@ -4,7 +4,9 @@
 use super::Engine;
 use super::index::PrincipalSet;
 use super::verdict::PrincipalRef;
+use crate::eval::reason::UnknownBecause;
 use crate::model::PrincipalKind;
+use crate::model::Topic;
 
 /// Who is asking: the principal, its groups, and whether those are fully known.
 #[derive(Debug, Clone)]
@@ -50,7 +52,7 @@ impl Engine {
         self.snapshot
             .collection_errors
             .iter()
-            .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
+            .any(|e| e.is_about(&Topic::GROUP_MEMBERSHIPS) || e.is_about(&Topic::PRINCIPALS))
     }
 
     /// The display name of the service principal of application `app_id` (compound identities), when the
@@ -65,17 +67,16 @@ impl Engine {
 
     /// Why the subject's groups are not fully known, in words: the principal, and a membership section the
     /// snapshot file lacks altogether.
-    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<String> {
-        let mut out = vec![format!(
-            "the group memberships of {} are not in the snapshot",
-            subject.principal.id
-        )];
+    pub(crate) fn groups_unknown_because(&self, subject: &Subject) -> Vec<UnknownBecause> {
+        let mut out = vec![UnknownBecause::GroupsUnknown {
+            principal: subject.principal.id.clone(),
+        }];
         out.extend(
             self.snapshot
                 .collection_errors
                 .iter()
-                .filter(|e| e.is_absent_section() && e.is_about("groupmemberships"))
-                .map(|e| e.describe("/")),
+                .filter(|e| e.is_absent_section() && e.is_about(&Topic::GROUP_MEMBERSHIPS))
+                .map(|e| UnknownBecause::from_error(e, "/".into())),
         );
         out
     }

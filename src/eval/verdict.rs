@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::catalog::Plane;
+use crate::eval::reason::{Note, UnknownBecause};
 use crate::model::PrincipalKind;
 
 /// The answer to "may P do X at S?". `Unknown` is a real answer: the snapshot lacks data the answer depends
@@ -97,15 +98,68 @@ pub struct Deny {
     pub condition: Option<String>,
 }
 
-/// The firewall's answer for the caller's network location (data plane only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NetworkVerdict {
+/// The firewall's answer for the caller's network location (data plane only), with its reason in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkVerdict {
+    /// Not applied: no caller location was given, the plane is management, or the rules are not in the
+    /// snapshot. The reason describes what would apply (empty when there is nothing to say).
+    NotEvaluated(String),
+    /// The rules admit the call.
+    Admitted(String),
+    /// The rules block the call.
+    Blocked(String),
+    /// The rules were applied but the snapshot cannot decide them.
+    Undecided(String),
+}
+
+impl Default for NetworkVerdict {
+    fn default() -> Self {
+        Self::NotEvaluated(String::new())
+    }
+}
+
+impl NetworkVerdict {
+    /// An applied verdict: `Some(true)` admitted, `Some(false)` blocked, `None` undecidable.
+    pub fn decided(allowed: Option<bool>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        match allowed {
+            Some(true) => Self::Admitted(reason),
+            Some(false) => Self::Blocked(reason),
+            None => Self::Undecided(reason),
+        }
+    }
+
     /// False when no location was given or the plane is management.
-    pub evaluated: bool,
-    /// `None` when evaluated but undecidable from the snapshot.
-    pub allowed: Option<bool>,
-    pub reason: String,
+    pub fn evaluated(&self) -> bool {
+        !matches!(self, Self::NotEvaluated(_))
+    }
+
+    /// `None` when not evaluated or undecidable from the snapshot.
+    pub fn allowed(&self) -> Option<bool> {
+        match self {
+            Self::Admitted(_) => Some(true),
+            Self::Blocked(_) => Some(false),
+            Self::NotEvaluated(_) | Self::Undecided(_) => None,
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::NotEvaluated(r) | Self::Admitted(r) | Self::Blocked(r) | Self::Undecided(r) => r,
+        }
+    }
+}
+
+/// JSON keeps its documented shape: `{"evaluated", "allowed", "reason"}`.
+impl Serialize for NetworkVerdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("NetworkVerdict", 3)?;
+        st.serialize_field("evaluated", &self.evaluated())?;
+        st.serialize_field("allowed", &self.allowed())?;
+        st.serialize_field("reason", self.reason())?;
+        st.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -145,6 +199,6 @@ pub struct Verdict {
     /// PIM eligibilities that would grant this once activated (they grant nothing now).
     pub eligible: Vec<Grant>,
     /// Why the decision is `unknown` (or would be, absent a certain deny).
-    pub unknown_because: Vec<String>,
-    pub notes: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
+    pub notes: Vec<Note>,
 }

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::client::{CallError, Failure, Listing};
-use super::{Ctx, FetchError, Plane, Section, api, url_at};
+use super::{Ctx, Endpoint, FetchError, Section, api, url_at};
 use crate::model::{Scope, ScopeKind};
 
 pub(crate) fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -43,7 +43,7 @@ pub(crate) async fn read_list(
             });
         }
     };
-    let listing = ctx.client.list(Plane::Arm, url, depth).await?;
+    let listing = ctx.client.list(Endpoint::Arm, url, depth).await?;
     if let Some(f) = &listing.error {
         ctx.error(scope, section, f);
     }
@@ -69,7 +69,7 @@ async fn read_one(
     };
     match ctx
         .client
-        .send(Plane::Arm, Method::GET, &url, None, depth)
+        .send(Endpoint::Arm, Method::GET, &url, None, depth)
         .await
     {
         Ok(v) if v.is_object() => Ok(Ok(v)),

@@ -17,7 +17,7 @@ use azure_core::http::{ClientOptions, RetryOptions};
 use azure_core::time::OffsetDateTime;
 use thiserror::Error;
 
-use super::cloud::{CloudConfig, Plane};
+use super::cloud::{CloudConfig, Endpoint};
 
 /// How to obtain tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -338,27 +338,27 @@ impl Credentials {
         self.method
     }
 
-    pub fn has(&self, plane: Plane) -> bool {
+    pub fn has(&self, plane: Endpoint) -> bool {
         self.credential(plane).is_some()
     }
 
-    fn credential(&self, plane: Plane) -> Option<&Arc<dyn TokenCredential>> {
+    fn credential(&self, plane: Endpoint) -> Option<&Arc<dyn TokenCredential>> {
         match plane {
-            Plane::Arm => self.arm.as_ref(),
-            Plane::Graph => self.graph.as_ref(),
-            Plane::Vault => self.vault.as_ref(),
+            Endpoint::Arm => self.arm.as_ref(),
+            Endpoint::Graph => self.graph.as_ref(),
+            Endpoint::Vault => self.vault.as_ref(),
         }
     }
 
     /// A token for `plane`, requested with `scope`.
-    pub async fn token(&self, plane: Plane, scope: &str) -> Result<Secret, AuthError> {
+    pub async fn token(&self, plane: Endpoint, scope: &str) -> Result<Secret, AuthError> {
         let Some(cred) = self.credential(plane) else {
             return Err(AuthError::Missing {
                 plane: plane.as_str(),
                 hint: match plane {
-                    Plane::Arm => "set KVACCESS_ARM_TOKEN".to_string(),
-                    Plane::Graph => "set KVACCESS_GRAPH_TOKEN (e.g. `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)".to_string(),
-                    Plane::Vault => "set KVACCESS_VAULT_TOKEN (e.g. `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv`)".to_string(),
+                    Endpoint::Arm => "set KVACCESS_ARM_TOKEN".to_string(),
+                    Endpoint::Graph => "set KVACCESS_GRAPH_TOKEN (e.g. `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)".to_string(),
+                    Endpoint::Vault => "set KVACCESS_VAULT_TOKEN (e.g. `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv`)".to_string(),
                 },
             });
         };

@@ -23,7 +23,7 @@ use messages::{
 
 use super::FetchError;
 use super::auth::Credentials;
-use super::cloud::{CloudConfig, Plane, check_scheme};
+use super::cloud::{CloudConfig, Endpoint, check_scheme};
 use super::events::FetchStats;
 
 /// Knobs of the HTTP layer. The defaults suit a real tenant; tests shrink the times.
@@ -289,12 +289,12 @@ impl Client {
     }
 
     /// Whether a token for this plane may be sent to `url`.
-    fn check_url(&self, plane: Plane, url: &Url) -> Result<(), Failure> {
+    fn check_url(&self, plane: Endpoint, url: &Url) -> Result<(), Failure> {
         check_scheme(url, "request").map_err(|e| Failure::new(None, e.to_string()))?;
         let allowed = match plane {
-            Plane::Arm => origin(url) == origin(&self.cloud.resource_manager),
-            Plane::Graph => origin(url) == origin(&self.cloud.microsoft_graph),
-            Plane::Vault => self.cloud.vault_uri_allowed(url).is_ok(),
+            Endpoint::Arm => origin(url) == origin(&self.cloud.resource_manager),
+            Endpoint::Graph => origin(url) == origin(&self.cloud.microsoft_graph),
+            Endpoint::Vault => self.cloud.vault_uri_allowed(url).is_ok(),
         };
         if allowed {
             Ok(())
@@ -312,7 +312,7 @@ impl Client {
     /// One request with retries. The token is scrubbed from every message that could carry it.
     pub async fn send(
         &self,
-        plane: Plane,
+        plane: Endpoint,
         method: Method,
         url: &Url,
         body: Option<&Value>,
@@ -463,7 +463,12 @@ impl Client {
 
     /// Follows `nextLink` / `@odata.nextLink` to the end. A link that does not parse, repeats, or leaves
     /// the first page's origin ends the listing with a failure (the items read so far are kept).
-    pub async fn list(&self, plane: Plane, first: Url, depth: u32) -> Result<Listing, FetchError> {
+    pub async fn list(
+        &self,
+        plane: Endpoint,
+        first: Url,
+        depth: u32,
+    ) -> Result<Listing, FetchError> {
         let mut out = Listing {
             depth,
             ..Listing::default()

@@ -13,9 +13,10 @@ use thiserror::Error;
 
 use crate::model::Cloud;
 
-/// The three planes kvaccess reads, each with its own endpoint and token audience.
+/// The three services kvaccess reads (not to be confused with `catalog::Plane`, the management or data plane of
+/// an action), each with its own endpoint and token audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Plane {
+pub enum Endpoint {
     /// Azure Resource Manager (management plane).
     Arm,
     /// Microsoft Graph (directory objects and group memberships).
@@ -24,7 +25,7 @@ pub enum Plane {
     Vault,
 }
 
-impl Plane {
+impl Endpoint {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Arm => "Azure Resource Manager",
@@ -141,11 +142,11 @@ impl CloudConfig {
     }
 
     /// The scope (`<audience>/.default`) a token for `plane` is requested with.
-    pub fn scope(&self, plane: Plane) -> &str {
+    pub fn scope(&self, plane: Endpoint) -> &str {
         match plane {
-            Plane::Arm => &self.arm_scope,
-            Plane::Graph => &self.graph_scope,
-            Plane::Vault => &self.vault_scope,
+            Endpoint::Arm => &self.arm_scope,
+            Endpoint::Graph => &self.graph_scope,
+            Endpoint::Vault => &self.vault_scope,
         }
     }
 

@@ -21,7 +21,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::client::{CallError, Failure};
-use super::{Ctx, FetchError, Plane, Section, url_at};
+use super::{Ctx, Endpoint, FetchError, Section, url_at};
 
 /// Microsoft Graph's application id, the same in every tenant and cloud.
 const MICROSOFT_GRAPH_APP: &str = "00000003-0000-0000-c000-000000000000";
@@ -63,7 +63,7 @@ async fn list(
         }
     };
     ctx.plan(1);
-    let listing = ctx.client.list(Plane::Graph, url, depth).await?;
+    let listing = ctx.client.list(Endpoint::Graph, url, depth).await?;
     let ok = listing.error.is_none();
     if let Some(f) = &listing.error {
         let message = format!("{what}: {}", f.message);
@@ -76,7 +76,7 @@ async fn list(
 /// Reads every hop section, each shown once whole. Without a Graph credential each is recorded as not read
 /// (so left out).
 pub(crate) async fn collect(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchError> {
-    if !ctx.client.credentials().has(Plane::Graph) {
+    if !ctx.client.credentials().has(Endpoint::Graph) {
         for s in SECTIONS {
             let f = Failure::new(None, "no Microsoft Graph credential: not read");
             ctx.error("/", s, &f);
@@ -140,7 +140,7 @@ async fn app_role_assignments(ctx: &Ctx<'_>, depth: u32) -> Result<(Vec<Value>, 
     ctx.plan(1);
     let sp = match ctx
         .client
-        .send(Plane::Graph, Method::GET, &url, None, depth + 1)
+        .send(Endpoint::Graph, Method::GET, &url, None, depth + 1)
         .await
     {
         Ok(sp) => id_of(&sp, "id"),

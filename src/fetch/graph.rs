@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::client::{CallError, Failure};
-use super::{Ctx, FetchError, Plane, Section, url_at};
+use super::{Ctx, Endpoint, FetchError, Section, url_at};
 use crate::model::EVERYONE;
 
 const BATCH: usize = 1000;
@@ -105,7 +105,7 @@ async fn app_principals(
         };
         match ctx
             .client
-            .send(Plane::Graph, Method::GET, &url, None, depth)
+            .send(Endpoint::Graph, Method::GET, &url, None, depth)
             .await
         {
             Ok(sp) if object_id(&sp).is_some() => {
@@ -151,7 +151,7 @@ pub(crate) async fn directory(ctx: &Ctx<'_>, depth: u32) -> Result<(), FetchErro
     if ids.is_empty() {
         return Ok(());
     }
-    if !ctx.client.credentials().has(Plane::Graph) {
+    if !ctx.client.credentials().has(Endpoint::Graph) {
         let f = Failure {
             status: None,
             message: "no Microsoft Graph credential (set KVACCESS_GRAPH_TOKEN): principals and group memberships were not read".into(),
@@ -191,7 +191,7 @@ async fn get_by_ids(ctx: &Ctx<'_>, ids: &[String], depth: u32) -> Result<Vec<Val
             let body = json!({ "ids": batch, "types": ["user", "group", "servicePrincipal"] });
             let objects = match ctx
                 .client
-                .send(Plane::Graph, Method::POST, &url, Some(&body), depth + 1)
+                .send(Endpoint::Graph, Method::POST, &url, Some(&body), depth + 1)
                 .await
             {
                 Ok(v) => match v.get("value").and_then(Value::as_array) {
@@ -338,7 +338,7 @@ async fn group_members(
             return Ok((Vec::new(), depth));
         }
     };
-    let listing = ctx.client.list(Plane::Graph, url, depth).await?;
+    let listing = ctx.client.list(Endpoint::Graph, url, depth).await?;
     if let Some(f) = &listing.error {
         ctx.error(
             "/",

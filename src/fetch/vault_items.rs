@@ -6,7 +6,7 @@ use reqwest::Url;
 use serde_json::{Value, json};
 
 use super::client::Failure;
-use super::{Ctx, FetchError, Plane, Section, api, url_at};
+use super::{Ctx, Endpoint, FetchError, Section, api, url_at};
 use crate::model::{Scope, ScopeKind};
 
 const KINDS: [&str; 3] = ["keys", "secrets", "certificates"];
@@ -31,7 +31,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, vault: &Value, depth: u32) -> Result<
             },
         );
     };
-    if !ctx.client.credentials().has(Plane::Vault) {
+    if !ctx.client.credentials().has(Endpoint::Vault) {
         fail("no Key Vault credential (set KVACCESS_VAULT_TOKEN): items not listed".into());
         return Ok(());
     }
@@ -76,7 +76,7 @@ pub(crate) async fn collect(ctx: &Ctx<'_>, vault: &Value, depth: u32) -> Result<
                     return Ok(());
                 }
             };
-            let listing = ctx.client.list(Plane::Vault, url, depth).await?;
+            let listing = ctx.client.list(Endpoint::Vault, url, depth).await?;
             if let Some(f) = &listing.error {
                 ctx.error(
                     &vault_id,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::display::in_words;
 use crate::eval::{Engine, Grant, GrantKind};
 use crate::model::{Snapshot, Vault};
 use crate::whatif::{Change, Diff, Pending, Scenario, diff_engines};
@@ -48,14 +49,10 @@ pub fn evaluate_changes(
     let outcome = scenario
         .apply(snapshot)
         .map_err(|e| GateError::Changes(e.to_string()))?;
-    let (before, after) = std::thread::scope(|s| {
-        let before = s.spawn(|| Engine::new(snapshot.clone()));
-        let after = Engine::new(outcome.snapshot);
-        match before.join() {
-            Ok(b) => (b, after),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    });
+    let (before, after) = crate::parallel::both(
+        || Engine::new(snapshot.clone()),
+        || Engine::new(outcome.snapshot),
+    );
     let mut diff = diff_engines(&before, &after, None);
     diff.changes = outcome.applied.len();
     let applied: Vec<(Change, String)> = outcome
@@ -106,7 +103,7 @@ pub(super) fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violati
         x.operations.push(cell.action.clone());
         x.decision = Some(cell.after);
         x.grants = cell.grants.clone();
-        x.unknown_because = cell.unknown_because.clone();
+        x.unknown_because = in_words(&cell.unknown_because);
         out.push(x);
     }
     for x in &mut out {

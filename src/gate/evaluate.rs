@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::{self, Action, Plane};
+use crate::display::in_words;
 use crate::eval::{Engine, GrantKind, PrincipalRef};
 use crate::model::{PolicyKind, PublicNetworkAccess, Scope, ScopeKind, Vault};
 use crate::query::{self, escalations_for_vault, who_can};
@@ -207,7 +208,7 @@ fn holders(
                 x.operations.push(action.label.clone());
                 x.decision = Some(e.decision);
                 x.grants = e.grants;
-                x.unknown_because = e.unknown_because;
+                x.unknown_because = in_words(&e.unknown_because);
                 out.push(x);
             }
         }
@@ -255,7 +256,7 @@ fn self_grants(engine: &Engine, vaults: &[&Vault], allowed: &Allowed) -> Vec<Vio
             if let Some(c) = &f.condition {
                 x.evidence.push(format!("if: {c}"));
             }
-            x.unknown_because = f.unknown_because;
+            x.unknown_because = in_words(&f.unknown_because);
             x.principal = Some(f.principal);
             out.push(x);
         }

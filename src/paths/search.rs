@@ -8,8 +8,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::graph::{HopGraph, kind_of};
 use super::{Hop, HopKind, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
 use crate::catalog::{Action, Plane};
+use crate::display::in_words;
 use crate::error::QueryError;
 use crate::eval::Request;
+use crate::eval::UnknownBecause;
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
 use crate::query::{escalations, matrix_for_principal, who_can};
@@ -166,10 +168,15 @@ fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>
             eligible: false,
             evidence: e.grants.iter().map(grant_words).collect(),
             explanation: match &e.via_app {
-                // A compound-identity entry grants only through that application.
+                // A compound-identity entry grants only through that application (named when the
+                // directory names it).
                 Some(app) => format!(
-                    "{}, only when calling through application {app}",
-                    holds_words(e.decision, &answer.operation, &e.unknown_because)
+                    "{}, only when calling through application {}",
+                    holds_words(e.decision, &answer.operation, &e.unknown_because),
+                    match &e.via_app_name {
+                        Some(name) => format!("{name} ({app})"),
+                        None => app.clone(),
+                    }
                 ),
                 None => holds_words(e.decision, &answer.operation, &e.unknown_because),
             },
@@ -249,7 +256,7 @@ fn grant_words(g: &crate::eval::Grant) -> String {
     format!("{} ({what}, at {})", g.id, g.scope)
 }
 
-fn holds_words(decision: Decision, operation: &str, unknown_because: &[String]) -> String {
+fn holds_words(decision: Decision, operation: &str, unknown_because: &[UnknownBecause]) -> String {
     match decision {
         Decision::Allowed => format!("can {operation} (kvaccess: allowed)"),
         Decision::Conditional => {
@@ -257,7 +264,7 @@ fn holds_words(decision: Decision, operation: &str, unknown_because: &[String]) 
         }
         _ => format!(
             "might {operation} (kvaccess: unknown: {})",
-            unknown_because.join("; ")
+            in_words(unknown_because).join("; ")
         ),
     }
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, Plane};
 use crate::eval::Request;
+use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
@@ -13,7 +14,7 @@ use crate::eval::bulk::TargetRows;
 use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
-use crate::query::parallel::in_halves;
+use crate::parallel::in_halves;
 use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
 
@@ -92,7 +93,7 @@ pub struct Finding {
     pub lacks: Vec<&'static str>,
     /// For an `unknown` finding: the data the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
 }
 
 fn finding(

@@ -324,14 +324,14 @@ pub fn through_network(engine: &Engine, m: &mut Matrix, origin: &crate::eval::Or
                 let data = catalog::operations()
                     .iter()
                     .any(|o| o.name == *op && o.plane == Plane::Data);
-                match net.allowed {
+                match net.allowed() {
                     Some(false) if data => *d = Decision::Denied,
                     None if data && d.grants_something() => *d = Decision::Unknown,
                     _ => {}
                 }
             }
             // Grants at items are data-plane grants: a blocked call uses none of them.
-            if net.allowed == Some(false) {
+            if net.allowed() == Some(false) {
                 cell.on_items = None;
             }
             let count = |want: Decision| cell.decisions.iter().filter(|(_, d)| *d == want).count();

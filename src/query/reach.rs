@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::catalog::{Action, Plane};
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
+use crate::model::Topic;
 
 /// Object ids that some grant at or above the target names, with the app a compound entry binds them to.
 pub(crate) fn grant_holders(
@@ -96,8 +97,9 @@ where
     let ancestry = &target.ancestry;
     let exhaustive = engine.directory_gaps()
         || (grants.rbac
-            && (ancestry.unplaced_subscription || engine.has_gap(ancestry, "roleassignments")))
-        || (grants.policies && engine.has_gap(ancestry, "accesspolicies"));
+            && (ancestry.unplaced_subscription
+                || engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS)))
+        || (grants.policies && engine.has_gap(ancestry, &Topic::AccessPolicies));
     all.sort();
     all.dedup();
     relevant.sort();

@@ -3,7 +3,7 @@
 //! name or the URL, rarely the resource id.
 
 use crate::error::QueryError;
-use crate::eval::Engine;
+use crate::eval::{Engine, Note};
 use crate::model::{Scope, ScopeKind, Snapshot, Vault};
 use crate::sanitize::{clean, cut};
 use crate::suggest;
@@ -92,17 +92,20 @@ pub fn unknown_vault(snapshot: &Snapshot, vault: &Scope) -> QueryError {
 /// have meant. The snapshot's item list may be incomplete (items are collected on request, and may have been
 /// created since), so the note says "not in the snapshot", never "does not exist", and the answer stands for
 /// an item of that name.
-pub fn item_not_in_snapshot(engine: &Engine, scope: &Scope) -> Option<String> {
+pub fn item_not_in_snapshot(engine: &Engine, scope: &Scope) -> Option<Note> {
     let ScopeKind::VaultItem(kind) = scope.kind() else {
         return None;
     };
     let vault = scope.vault()?;
+    let missing = |items_listed, hint| Note::ItemNotListed {
+        vault: vault.name().to_string(),
+        kind: kind.as_str(),
+        item: scope.name().to_string(),
+        items_listed,
+        hint,
+    };
     let Some(listed) = engine.index.items_of.get(vault.key()) else {
-        return Some(format!(
-            "the snapshot lists no items of {} (collected without --include-items?): the answer holds for an item named {}, whether or not it exists",
-            clean(vault.name()),
-            clean(scope.name())
-        ));
+        return Some(missing(false, String::new()));
     };
     let items: Vec<&crate::model::VaultItem> = listed
         .iter()
@@ -115,12 +118,9 @@ pub fn item_not_in_snapshot(engine: &Engine, scope: &Scope) -> Option<String> {
         .iter()
         .filter(|item| item.scope.kind() == ScopeKind::VaultItem(kind))
         .map(|item| item.name.as_str());
-    Some(format!(
-        "{}/{}/{} is not in the snapshot{}: the answer holds for an item of that name",
-        clean(vault.name()),
-        kind.as_str(),
-        clean(scope.name()),
-        suggest::hint(&suggest::names(same_kind, scope.name()))
+    Some(missing(
+        true,
+        suggest::hint(&suggest::names(same_kind, scope.name())),
     ))
 }
 
@@ -207,6 +207,7 @@ mod tests {
         let engine = Engine::new(s.clone());
         let note = |text: &str, engine: &Engine| {
             item_not_in_snapshot(engine, &resolve_scope(&engine.snapshot, text).unwrap())
+                .map(|n| n.to_string())
         };
         assert_eq!(note("kv-app-rbac/secrets/app-db-password", &engine), None);
         assert_eq!(note("kv-app-rbac", &engine), None);

@@ -8,12 +8,13 @@ use crate::error::QueryError;
 use crate::eval::Request;
 use crate::eval::bulk::TargetRows;
 use crate::eval::decide::RowKey;
+use crate::eval::reason::{Note, UnknownBecause};
 use crate::eval::{
     Decision, Engine, Gathered, Grant, Origin, Subject, Target, Verdict, access_policy, network,
 };
 use crate::model::{AccessPolicy, PrincipalKind, Scope, Vault};
+use crate::parallel::{both, in_halves};
 use crate::query::escalation::{Finding, escalations_for_vault};
-use crate::query::parallel::in_halves;
 use crate::query::reach::{Grants, holders, reached};
 
 mod besides;
@@ -35,9 +36,9 @@ pub struct WhoCanEntry {
     pub via_app_name: Option<String>,
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl From<Verdict> for WhoCanEntry {
@@ -108,7 +109,7 @@ pub struct WhoCan {
     pub can_grant_themselves: Vec<Finding>,
     /// What the list cannot show: a vault whose properties the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     /// Identities that cannot do it now but hold a PIM eligibility that would grant it once activated
     /// (decision as it stands, with the eligibilities in `eligible`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -164,14 +165,13 @@ pub fn who_can_from(
         _ => None,
     };
     // The self-escalation analysis does not depend on who can already: it runs beside the main loop.
-    let (principals, findings) = std::thread::scope(|threads| {
-        let findings = vault.map(|v| threads.spawn(move || escalations_for_vault(engine, v)));
-        let principals = entries(engine, &target, action, PARALLEL_FROM);
-        let findings = findings
-            .map(|f| f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .unwrap_or_default();
-        (principals, findings)
-    });
+    let (findings, principals) = match vault {
+        Some(v) => both(
+            || escalations_for_vault(engine, v),
+            || entries(engine, &target, action, PARALLEL_FROM),
+        ),
+        None => (Vec::new(), entries(engine, &target, action, PARALLEL_FROM)),
+    };
     let mut principals = principals?;
     if let (Some(origin), Some(vault)) = (origin, vault) {
         through_network(&mut principals, vault, origin);
@@ -191,17 +191,17 @@ pub fn who_can_from(
         unknown_because: vault
             .filter(|v| v.properties_missing)
             .map(|v| {
-                vec![format!(
-                    "the snapshot lists vault {} without its properties: anyone may hold an access policy or a role there; only those holding a role at or above it are listed",
-                    v.name
-                )]
+                vec![UnknownBecause::VaultListIncomplete {
+                    vault: v.name.clone(),
+                }]
             })
             .unwrap_or_default(),
         eligible: besides.eligible,
         on_items: besides.on_items,
         principals,
         notes: super::item_not_in_snapshot(engine, scope)
-            .into_iter()
+            .iter()
+            .map(ToString::to_string)
             .collect(),
     })
 }
@@ -210,12 +210,13 @@ pub fn who_can_from(
 /// is denied (and leaves the list), an undecidable one makes a grant "unknown".
 fn through_network(principals: &mut Vec<WhoCanEntry>, vault: &Vault, origin: &Origin) {
     let net = network::admits(&vault.network, origin);
-    match net.allowed {
+    match net.allowed() {
         Some(false) => principals.clear(),
         None => {
             for p in principals.iter_mut() {
                 if p.decision.grants_something() {
-                    p.unknown_because.push(format!("network: {}", net.reason));
+                    p.unknown_because
+                        .push(UnknownBecause::Network(net.reason().to_string()));
                     p.decision = Decision::Unknown;
                 }
             }

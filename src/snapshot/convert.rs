@@ -335,7 +335,7 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     };
     // Role assignments are most of a large tenant: each of two threads converts half of them and half of the
     // other sections. Every part keeps its own problems; they are joined afterwards in file-format order.
-    let top = At::Top("roleAssignments");
+    let top = At::Top(Section::RoleAssignments.key());
     let mut assignments_ctx = Ctx::default();
     let mut raw_assignments = assignments_ctx.checked(raw_role_assignments, &top, "an object");
     let total = raw_assignments.len();
@@ -343,13 +343,13 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
     let (first_raw, second_raw) = raw_assignments.split_at_mut(mid);
     // The other sections by the thread that has less to do, each run of them with problems of its own.
     let (mut after, mut items_ctx, mut last) = (Ctx::default(), Ctx::default(), Ctx::default());
-    let halves = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
+    let (second, first) = crate::parallel::both(
+        || {
             let half = assignments::half(second_raw, mid, 0, &top);
             let ctx = &mut after;
             snapshot.role_eligibilities = assignments::role_assignments(
                 raw_role_eligibilities,
-                &At::Top("roleEligibilities"),
+                &At::Top(Section::RoleEligibilities.key()),
                 ctx,
             );
             snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
@@ -357,20 +357,20 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             snapshot.group_memberships = directory::group_memberships(raw_group_memberships, ctx);
             snapshot.collection_errors = collection_errors(raw_collection_errors, &mut last);
             half
-        });
-        let first = assignments::half(first_raw, 0, total, &top);
-        snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
-        snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
-        snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
-        snapshot.vaults = vault::vaults(raw_vaults, ctx);
-        snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
-        snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
-        snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
-        let second = second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        vec![first, second]
-    });
+        },
+        || {
+            let first = assignments::half(first_raw, 0, total, &top);
+            snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
+            snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
+            snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
+            snapshot.vaults = vault::vaults(raw_vaults, ctx);
+            snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
+            snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+            snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
+            first
+        },
+    );
+    let halves = vec![first, second];
     drop(raw_assignments);
     snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
     ctx.append(assignments_ctx);
@@ -385,7 +385,7 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
 
 fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription> {
     let mut out = Vec::new();
-    let top = At::Top("subscriptions");
+    let top = At::Top(Section::Subscriptions.key());
     for (i, s) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let id = ctx.opt_text(s.id, &path.key("id"));
@@ -418,7 +418,7 @@ fn subscriptions(list: List<RawSubscription>, ctx: &mut Ctx) -> Vec<Subscription
 fn resource_groups(list: List<RawResourceGroup>, ctx: &mut Ctx) -> Vec<ResourceGroup> {
     let mut out = Vec::new();
     let mut seen = FxHashSet::default();
-    let top = At::Top("resourceGroups");
+    let top = At::Top(Section::ResourceGroups.key());
     for (i, rg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let Some(id) = ctx.req_text(rg.id, &path.key("id")) else {
@@ -460,12 +460,12 @@ fn collection_errors(list: List<RawCollectionError>, ctx: &mut Ctx) -> Vec<Colle
         let Some(scope) = ctx.scope(&scope, &path.key("scope"), &[]) else {
             continue;
         };
-        out.push(CollectionError {
+        out.push(CollectionError::read(
             scope,
-            what: lower(what),
+            Topic::parse(&what),
             status,
             message,
-        });
+        ));
     }
     out
 }

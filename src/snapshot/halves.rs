@@ -6,9 +6,11 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 
 use super::lenient::{Expected, Field};
 use super::raw::{List, RawSnapshot};
-use super::split::{self, Section};
+use super::split::{self, Member};
+use crate::model::Section;
 
-/// The top-level keys [`RawSnapshot`] reads; every other key is only checked to be well-formed JSON.
+/// The top-level keys [`RawSnapshot`] reads (the [`Section`]s among them); every other key is only checked to
+/// be well-formed JSON.
 const KNOWN: [&str; 24] = [
     "kvaccessSnapshot",
     "cloud",
@@ -45,18 +47,14 @@ enum Half {
 /// The raw snapshot, or `None` when the text needs the single-threaded parse (which also reports errors).
 pub fn read(text: &str) -> Option<RawSnapshot> {
     let sections = split::sections(text)?;
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| part(&sections, Half::Second));
-        let first = part(&sections, Half::First);
-        let second = second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (first, second)
-    });
+    let (second, first) = crate::parallel::both(
+        || part(&sections, Half::Second),
+        || part(&sections, Half::First),
+    );
     Some(join(first?, second?))
 }
 
-fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
+fn part(sections: &[Member], half: Half) -> Option<RawSnapshot> {
     let find = |key: &str| sections.iter().find(|s| s.key == key);
     if half == Half::First {
         for s in sections.iter().filter(|s| !KNOWN.contains(&s.key)) {
@@ -68,17 +66,17 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
         cloud: whole(find("cloud"), half)?,
         tenant_id: whole(find("tenantId"), half)?,
         collected_at: whole(find("collectedAt"), half)?,
-        management_groups: list(find("managementGroups"), half)?,
-        subscriptions: list(find("subscriptions"), half)?,
-        resource_groups: list(find("resourceGroups"), half)?,
-        vaults: list(find("vaults"), half)?,
-        role_definitions: list(find("roleDefinitions"), half)?,
-        role_assignments: list(find("roleAssignments"), half)?,
-        role_eligibilities: list(find("roleEligibilities"), half)?,
-        deny_assignments: list(find("denyAssignments"), half)?,
-        principals: list(find("principals"), half)?,
-        group_memberships: list(find("groupMemberships"), half)?,
-        vault_items: list(find("vaultItems"), half)?,
+        management_groups: list(find(Section::ManagementGroups.key()), half)?,
+        subscriptions: list(find(Section::Subscriptions.key()), half)?,
+        resource_groups: list(find(Section::ResourceGroups.key()), half)?,
+        vaults: list(find(Section::Vaults.key()), half)?,
+        role_definitions: list(find(Section::RoleDefinitions.key()), half)?,
+        role_assignments: list(find(Section::RoleAssignments.key()), half)?,
+        role_eligibilities: list(find(Section::RoleEligibilities.key()), half)?,
+        deny_assignments: list(find(Section::DenyAssignments.key()), half)?,
+        principals: list(find(Section::Principals.key()), half)?,
+        group_memberships: list(find(Section::GroupMemberships.key()), half)?,
+        vault_items: list(find(Section::VaultItems.key()), half)?,
         collection_errors: list(find("collectionErrors"), half)?,
         network_security_perimeters: whole(find("networkSecurityPerimeters"), half)?,
         // The hop sections are small beside role assignments: the first half parses them whole.
@@ -93,10 +91,7 @@ fn part(sections: &[Section], half: Half) -> Option<RawSnapshot> {
 }
 
 /// A section parsed whole, by the first half only.
-fn whole<T: DeserializeOwned + Expected>(
-    section: Option<&Section>,
-    half: Half,
-) -> Option<Field<T>> {
+fn whole<T: DeserializeOwned + Expected>(section: Option<&Member>, half: Half) -> Option<Field<T>> {
     match section {
         Some(s) if half == Half::First => serde_json::from_str(s.value).ok(),
         _ => Some(Field::Absent),
@@ -104,7 +99,7 @@ fn whole<T: DeserializeOwned + Expected>(
 }
 
 /// This half's elements of an array section; a section that is not an array is parsed whole.
-fn list<T: DeserializeOwned + Expected>(section: Option<&Section>, half: Half) -> Option<List<T>> {
+fn list<T: DeserializeOwned + Expected>(section: Option<&Member>, half: Half) -> Option<List<T>> {
     let Some(elements) = section.and_then(|s| s.elements.as_deref()) else {
         return whole(section, half);
     };

@@ -6,9 +6,9 @@
 //! the caller parses the whole text as before, which reports the error exactly. Every slice it hands out is
 //! parsed strictly by serde_json afterwards, so a malformed value inside a slice is caught there.
 
-/// One top-level `"key": value`.
+/// One top-level `"key": value` (a member of the JSON object).
 #[derive(Debug)]
-pub struct Section<'t> {
+pub struct Member<'t> {
     pub key: &'t str,
     pub value: &'t str,
     /// The element texts when `value` is an array.
@@ -20,12 +20,12 @@ const MAX_DEPTH: usize = 100;
 
 /// The sections of a JSON object text, in file order; `None` when the text is not a plain object of
 /// distinct, unescaped keys.
-pub fn sections(text: &str) -> Option<Vec<Section<'_>>> {
+pub fn sections(text: &str) -> Option<Vec<Member<'_>>> {
     let mut s = Scanner {
         bytes: text.as_bytes(),
         at: 0,
     };
-    let mut out: Vec<Section> = Vec::new();
+    let mut out: Vec<Member> = Vec::new();
     s.ws();
     s.expect(b'{')?;
     s.ws();
@@ -48,7 +48,7 @@ pub fn sections(text: &str) -> Option<Vec<Section<'_>>> {
                 s.value(0)?;
                 None
             };
-            out.push(Section {
+            out.push(Member {
                 key,
                 value: text.get(start..s.at)?,
                 elements,

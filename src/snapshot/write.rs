@@ -183,7 +183,7 @@ pub fn to_json(s: &Snapshot) -> Value {
             "vaultId": i.vault.id(), "kind": i.kind.as_str(), "name": i.name, "enabled": opt(&i.enabled), "expires": opt(&i.expires),
         })).collect::<Vec<_>>(),
         "collectionErrors": s.collection_errors.iter().map(|e| json!({
-            "scope": e.scope.id(), "what": e.what, "status": opt(&e.status), "message": e.message,
+            "scope": e.scope.id(), "what": e.about.key(), "status": opt(&e.status()), "message": e.message(),
         })).collect::<Vec<_>>(),
     });
     if let Some(list) = &s.perimeters {

@@ -395,9 +395,11 @@ impl Gen<'_> {
             };
             self.snapshot.collection_errors.push(CollectionError {
                 scope: s.scope.clone(),
-                what: "roleassignments".to_string(),
+                about: Topic::ROLE_ASSIGNMENTS,
+                cause: Cause::Failed {
                 status: Some(403),
                 message: "AuthorizationFailed: the client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'".to_string(),
+                },
             });
         }
     }

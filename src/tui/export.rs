@@ -12,13 +12,13 @@ use crate::tui::explain::Doc;
 use crate::tui::view::Table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum FileFormat {
     Json,
     Csv,
     Markdown,
 }
 
-impl Format {
+impl FileFormat {
     pub fn from_path(p: &Path) -> Option<Self> {
         match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Self::Json),
@@ -29,7 +29,7 @@ impl Format {
     }
 }
 
-pub fn render(app: &App, format: Format) -> Result<String, String> {
+pub fn render(app: &App, format: FileFormat) -> Result<String, String> {
     if app.focus == Focus::Explain {
         return Ok(explanation(&app.explain, format));
     }
@@ -39,7 +39,7 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
     let hypothetical = hypothetical(app);
     if let Some(h) = &hypothetical {
         table.title = format!("{} ({h})", table.title);
-        if format == Format::Csv {
+        if format == FileFormat::Csv {
             table.columns.insert(0, "world".into());
             for r in &mut table.rows {
                 r.insert(0, h.clone());
@@ -47,7 +47,7 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
         }
     }
     Ok(match format {
-        Format::Json => {
+        FileFormat::Json => {
             let rows: Vec<Value> = table
                 .rows
                 .iter()
@@ -73,7 +73,7 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
             }
             json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n"
         }
-        Format::Csv => {
+        FileFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             csv_row(&mut w, &table.columns).map_err(|e| e.to_string())?;
             for r in &table.rows {
@@ -82,7 +82,7 @@ pub fn render(app: &App, format: Format) -> Result<String, String> {
             String::from_utf8(w.into_inner().map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?
         }
-        Format::Markdown => {
+        FileFormat::Markdown => {
             let mut out = format!(
                 "# {}\n\n| {} |\n|{}\n",
                 md(&table.title),
@@ -113,9 +113,9 @@ fn hypothetical(app: &App) -> Option<String> {
     Some(format!("what-if: {n} change{plural}, hypothetical"))
 }
 
-fn explanation(doc: &Doc, format: Format) -> String {
+fn explanation(doc: &Doc, format: FileFormat) -> String {
     match format {
-        Format::Json => {
+        FileFormat::Json => {
             let lines: Vec<String> = doc
                 .lines
                 .iter()
@@ -125,7 +125,7 @@ fn explanation(doc: &Doc, format: Format) -> String {
                 .unwrap_or_default()
                 + "\n"
         }
-        Format::Csv => {
+        FileFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let lines = doc
                 .lines
@@ -138,7 +138,7 @@ fn explanation(doc: &Doc, format: Format) -> String {
                 _ => String::new(),
             }
         }
-        Format::Markdown => {
+        FileFormat::Markdown => {
             let mut out = format!("# {}\n", md(&doc.title));
             for l in &doc.lines {
                 let text: String = l.iter().map(|(_, t)| t.as_str()).collect();

@@ -22,7 +22,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
-use crate::model::{Cloud, CollectionError, Snapshot};
+use crate::model::{Cloud, CollectionError, Snapshot, Topic};
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::{App, Derived, Overlay};
 use crate::tui::theme::{Theme, ThemeKind};
@@ -285,13 +285,13 @@ pub fn index(
 pub fn mark_still_collecting(snapshot: &mut Snapshot) {
     // Access policies arrive with their vaults but are asked about as a section of their own.
     let sections = Section::ALL
-        .iter()
-        .map(|s| s.key())
-        .chain(["accesspolicies"]);
-    for what in sections {
+        .into_iter()
+        .map(Topic::Section)
+        .chain([Topic::AccessPolicies]);
+    for about in sections {
         snapshot
             .collection_errors
-            .push(CollectionError::still_collecting(what));
+            .push(CollectionError::still_collecting(about));
     }
     crate::snapshot::relink_perimeters(snapshot);
 }

@@ -120,7 +120,7 @@ pub fn compute(
     table.principal = principal_id.to_string();
     table.origin = origin.cloned();
     let gate = match (target.vault, origin) {
-        (Some(v), Some(o)) => network::admits(&v.network, o).allowed,
+        (Some(v), Some(o)) => network::admits(&v.network, o).allowed(),
         _ => Some(true),
     };
     let data_here = target.vault.is_some();

@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::eval::Engine;
+use crate::model::Topic;
 use crate::model::{EVERYONE, Scope, ScopeKind, Snapshot, Vault};
 
 /// What to evaluate.
@@ -115,7 +116,7 @@ fn count_keys<'x, T, K: Eq + Hash>(items: &[&'x T], key: impl Fn(&'x T) -> K) ->
 pub fn directory_gaps(s: &Snapshot) -> bool {
     s.collection_errors
         .iter()
-        .any(|e| e.is_about("groupmemberships") || e.is_about("principals"))
+        .any(|e| e.is_about(&Topic::GROUP_MEMBERSHIPS) || e.is_about(&Topic::PRINCIPALS))
 }
 
 /// The identities an id reaches: itself, or a group's transitive non-group members, in both snapshots.
@@ -469,7 +470,7 @@ impl<'e> Planner<'e> {
             self.work.global = true;
         }
         let errors = touched(&b.collection_errors, &a.collection_errors, |e| {
-            (e.scope.key(), e.what.as_str())
+            (e.scope.key(), &e.about)
         });
         self.work.structural += errors.len();
         for e in errors {

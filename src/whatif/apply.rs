@@ -6,10 +6,13 @@ mod deny;
 mod rbac;
 mod vault;
 
-use crate::model::{GroupMembership, PrincipalKind, Snapshot};
+use crate::model::pattern::ActionPattern;
+use crate::model::role::trailing_guid;
+use crate::model::{GroupMembership, Permission, PrincipalKind, Scope, Snapshot};
+use crate::sanitize::cut;
 
-use super::change::Change;
-use super::resolve;
+use super::change::{Change, PermissionSpec};
+use super::resolve::{self, derived_guid};
 use super::{ChangeError, WhatIfError};
 
 /// One applied change: its canonical form (every name resolved to an id, generated ids filled in), the
@@ -249,4 +252,84 @@ fn remove_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Resul
         undo,
         notes: Vec::new(),
     })
+}
+
+// Helpers shared by the role-assignment and deny-assignment changes: ids, scopes, permission blocks.
+
+/// `<scope>/providers/Microsoft.Authorization/<kind>/<guid>`, with the root written as the empty prefix.
+pub(super) fn child_id(scope: &Scope, kind: &str, guid: &str) -> String {
+    let prefix = if scope.id() == "/" { "" } else { scope.id() };
+    format!("{prefix}/providers/Microsoft.Authorization/{kind}/{guid}")
+}
+
+/// An id given by the user (a GUID, or a full id of that kind) or derived from `parts`.
+pub(super) fn object_id_for(
+    i: usize,
+    given: Option<&str>,
+    scope: &Scope,
+    kind: &str,
+    parts: &[&str],
+) -> std::result::Result<String, ChangeError> {
+    match given {
+        None => Ok(child_id(scope, kind, &derived_guid(parts))),
+        Some(text) if uuid::Uuid::try_parse(text).is_ok() => {
+            Ok(child_id(scope, kind, &text.to_ascii_lowercase()))
+        }
+        Some(text)
+            if text.to_ascii_lowercase().contains(&format!(
+                "/providers/microsoft.authorization/{}/",
+                kind.to_ascii_lowercase()
+            )) && uuid::Uuid::try_parse(&trailing_guid(text)).is_ok() =>
+        {
+            Ok(text.to_string())
+        }
+        Some(text) => Err(err(
+            i,
+            "id",
+            format!("'{}' is neither a GUID nor a {kind} id", cut(text)),
+        )),
+    }
+}
+
+/// A scope as the CLI takes it: a full id, or a vault's name or URL (resolved against the snapshot, so the
+/// applied change and the `az` commands carry the full id).
+pub(super) fn parse_scope(
+    s: &Snapshot,
+    i: usize,
+    field: &str,
+    text: &str,
+) -> std::result::Result<Scope, ChangeError> {
+    crate::query::resolve_scope(s, text).map_err(|e| err(i, field, e.to_string()))
+}
+
+pub(super) fn known_scope(
+    s: &Snapshot,
+    i: usize,
+    field: &str,
+    text: &str,
+) -> std::result::Result<Scope, ChangeError> {
+    let scope = parse_scope(s, i, field, text)?;
+    resolve::check_scope(s, &scope).map_err(|m| err(i, field, m))?;
+    Ok(scope)
+}
+
+pub(super) fn matches_id(actual: &str, given: &str) -> bool {
+    if given.contains('/') {
+        actual
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(given.trim().trim_end_matches('/'))
+    } else {
+        trailing_guid(actual) == given.trim().to_ascii_lowercase()
+    }
+}
+
+pub(super) fn to_permission(spec: &PermissionSpec) -> Permission {
+    let patterns = |l: &[String]| l.iter().map(|a| ActionPattern::new(a)).collect();
+    Permission {
+        actions: patterns(&spec.actions),
+        not_actions: patterns(&spec.not_actions),
+        data_actions: patterns(&spec.data_actions),
+        not_data_actions: patterns(&spec.not_data_actions),
+        condition: spec.condition.clone(),
+    }
 }

@@ -144,40 +144,94 @@ pub enum Change {
     },
 }
 
-impl Change {
-    /// Every kind, as the JSON spells it.
-    pub const KINDS: [&'static str; 13] = [
-        "addRoleAssignment",
-        "removeRoleAssignment",
-        "addAccessPolicy",
-        "removeAccessPolicy",
-        "setPermissionModel",
-        "addGroupMember",
-        "removeGroupMember",
-        "setNetworkAcls",
-        "setPublicNetworkAccess",
-        "addDenyAssignment",
-        "removeDenyAssignment",
-        "activateEligibility",
-        "addRoleDefinition",
+/// The kind of a change: the `kind` tag of its JSON, spelled here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChangeKind {
+    AddRoleAssignment,
+    RemoveRoleAssignment,
+    AddAccessPolicy,
+    RemoveAccessPolicy,
+    SetPermissionModel,
+    AddGroupMember,
+    RemoveGroupMember,
+    SetNetworkAcls,
+    SetPublicNetworkAccess,
+    AddDenyAssignment,
+    RemoveDenyAssignment,
+    ActivateEligibility,
+    AddRoleDefinition,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 13] = [
+        Self::AddRoleAssignment,
+        Self::RemoveRoleAssignment,
+        Self::AddAccessPolicy,
+        Self::RemoveAccessPolicy,
+        Self::SetPermissionModel,
+        Self::AddGroupMember,
+        Self::RemoveGroupMember,
+        Self::SetNetworkAcls,
+        Self::SetPublicNetworkAccess,
+        Self::AddDenyAssignment,
+        Self::RemoveDenyAssignment,
+        Self::ActivateEligibility,
+        Self::AddRoleDefinition,
     ];
 
-    /// The `kind` tag.
-    pub fn kind(&self) -> &'static str {
+    /// The `kind` tag as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::AddRoleAssignment { .. } => "addRoleAssignment",
-            Self::RemoveRoleAssignment { .. } => "removeRoleAssignment",
-            Self::AddAccessPolicy { .. } => "addAccessPolicy",
-            Self::RemoveAccessPolicy { .. } => "removeAccessPolicy",
-            Self::SetPermissionModel { .. } => "setPermissionModel",
-            Self::AddGroupMember { .. } => "addGroupMember",
-            Self::RemoveGroupMember { .. } => "removeGroupMember",
-            Self::SetNetworkAcls { .. } => "setNetworkAcls",
-            Self::SetPublicNetworkAccess { .. } => "setPublicNetworkAccess",
-            Self::AddDenyAssignment { .. } => "addDenyAssignment",
-            Self::RemoveDenyAssignment { .. } => "removeDenyAssignment",
-            Self::ActivateEligibility { .. } => "activateEligibility",
-            Self::AddRoleDefinition { .. } => "addRoleDefinition",
+            Self::AddRoleAssignment => "addRoleAssignment",
+            Self::RemoveRoleAssignment => "removeRoleAssignment",
+            Self::AddAccessPolicy => "addAccessPolicy",
+            Self::RemoveAccessPolicy => "removeAccessPolicy",
+            Self::SetPermissionModel => "setPermissionModel",
+            Self::AddGroupMember => "addGroupMember",
+            Self::RemoveGroupMember => "removeGroupMember",
+            Self::SetNetworkAcls => "setNetworkAcls",
+            Self::SetPublicNetworkAccess => "setPublicNetworkAccess",
+            Self::AddDenyAssignment => "addDenyAssignment",
+            Self::RemoveDenyAssignment => "removeDenyAssignment",
+            Self::ActivateEligibility => "activateEligibility",
+            Self::AddRoleDefinition => "addRoleDefinition",
+        }
+    }
+
+    /// The kind a `kind` tag names (exactly as spelled).
+    pub fn parse(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == tag)
+    }
+
+    /// Every tag, for messages: `addRoleAssignment, removeRoleAssignment, …`.
+    pub fn list() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Change {
+    /// The kind of change (its `kind` tag).
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Self::AddRoleAssignment { .. } => ChangeKind::AddRoleAssignment,
+            Self::RemoveRoleAssignment { .. } => ChangeKind::RemoveRoleAssignment,
+            Self::AddAccessPolicy { .. } => ChangeKind::AddAccessPolicy,
+            Self::RemoveAccessPolicy { .. } => ChangeKind::RemoveAccessPolicy,
+            Self::SetPermissionModel { .. } => ChangeKind::SetPermissionModel,
+            Self::AddGroupMember { .. } => ChangeKind::AddGroupMember,
+            Self::RemoveGroupMember { .. } => ChangeKind::RemoveGroupMember,
+            Self::SetNetworkAcls { .. } => ChangeKind::SetNetworkAcls,
+            Self::SetPublicNetworkAccess { .. } => ChangeKind::SetPublicNetworkAccess,
+            Self::AddDenyAssignment { .. } => ChangeKind::AddDenyAssignment,
+            Self::RemoveDenyAssignment { .. } => ChangeKind::RemoveDenyAssignment,
+            Self::ActivateEligibility { .. } => ChangeKind::ActivateEligibility,
+            Self::AddRoleDefinition { .. } => ChangeKind::AddRoleDefinition,
         }
     }
 

@@ -16,13 +16,12 @@ use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Va
 use crate::query::Finding;
 
 use super::affected::{self, Work, directory_gaps, identities_of};
-use pool::parallel;
+use crate::parallel::over_pool as parallel;
 
 mod bystander;
 mod cells;
 mod escalate;
 mod items;
-mod pool;
 mod report;
 
 use bystander::{REP_DANGLING, REP_DIRECTORY};

@@ -323,9 +323,25 @@ impl<'s> Planner<'s> {
             return (plan, Vec::new());
         }
         if !plan.application_ids.is_empty() {
+            // Applications by name where the directory names them, always with the appId.
+            let apps: Vec<String> = plan
+                .application_ids
+                .iter()
+                .map(|a| {
+                    let sp = self.s.principals.iter().find(|p| {
+                        p.app_id
+                            .as_deref()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(a))
+                    });
+                    match sp {
+                        Some(p) => format!("{} ({a})", p.display_name),
+                        None => a.clone(),
+                    }
+                })
+                .collect();
             plan.notes.push(format!(
                 "compound identity (through application {}) has no RBAC equivalent: the role goes to the principal itself, which can then call without the application",
-                plan.application_ids.join(", ")
+                apps.join(", ")
             ));
         }
         let inherent = self.ops.closure(&wanted);

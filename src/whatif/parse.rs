@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions};
+use super::change::{
+    Change, ChangeKind, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions,
+};
 use super::{ChangeError, WhatIfError};
 use crate::suggest::did_you_mean;
 
@@ -437,7 +439,7 @@ pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<C
             return Err(vec![ChangeError::new(
                 index,
                 Some("kind"),
-                format!("missing (one of {})", Change::KINDS.join(", ")),
+                format!("missing (one of {})", ChangeKind::list()),
             )]);
         }
     };
@@ -449,8 +451,21 @@ pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<C
     };
     let enabled = f.opt_bool("enabled").unwrap_or(true);
     f.used.clear();
-    let change = match kind.as_str() {
-        "addRoleAssignment" => Change::AddRoleAssignment {
+    let Some(tag) = ChangeKind::parse(&kind) else {
+        let hint = did_you_mean(&kind, ChangeKind::ALL.map(ChangeKind::as_str).into_iter())
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        return Err(vec![ChangeError::new(
+            index,
+            Some("kind"),
+            format!(
+                "unknown kind '{kind}'{hint}; expected one of {}",
+                ChangeKind::list()
+            ),
+        )]);
+    };
+    let change = match tag {
+        ChangeKind::AddRoleAssignment => Change::AddRoleAssignment {
             principal: f.req_str("principal"),
             role: f.req_str("role"),
             scope: f.req_str("scope"),
@@ -458,7 +473,7 @@ pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<C
             condition_version: f.opt_str("conditionVersion"),
             id: f.opt_str("id"),
         },
-        "removeRoleAssignment" => {
+        ChangeKind::RemoveRoleAssignment => {
             let c = Change::RemoveRoleAssignment {
                 id: f.opt_str("id"),
                 principal: f.opt_str("principal"),
@@ -481,39 +496,39 @@ pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<C
             }
             c
         }
-        "addAccessPolicy" => Change::AddAccessPolicy {
+        ChangeKind::AddAccessPolicy => Change::AddAccessPolicy {
             vault: f.req_str("vault"),
             object_id: f.req_str("objectId"),
             application_id: f.opt_str("applicationId"),
             tenant_id: f.opt_str("tenantId"),
             permissions: f.policy_permissions("permissions"),
         },
-        "removeAccessPolicy" => Change::RemoveAccessPolicy {
+        ChangeKind::RemoveAccessPolicy => Change::RemoveAccessPolicy {
             vault: f.req_str("vault"),
             object_id: f.req_str("objectId"),
             application_id: f.opt_str("applicationId"),
         },
-        "setPermissionModel" => Change::SetPermissionModel {
+        ChangeKind::SetPermissionModel => Change::SetPermissionModel {
             vault: f.req_str("vault"),
             enable_rbac_authorization: f.req_bool("enableRbacAuthorization"),
         },
-        "addGroupMember" => Change::AddGroupMember {
+        ChangeKind::AddGroupMember => Change::AddGroupMember {
             group: f.req_str("group"),
             member: f.req_str("member"),
         },
-        "removeGroupMember" => Change::RemoveGroupMember {
+        ChangeKind::RemoveGroupMember => Change::RemoveGroupMember {
             group: f.req_str("group"),
             member: f.req_str("member"),
         },
-        "setNetworkAcls" => Change::SetNetworkAcls {
+        ChangeKind::SetNetworkAcls => Change::SetNetworkAcls {
             vault: f.req_str("vault"),
             network_acls: f.network_acls("networkAcls"),
         },
-        "setPublicNetworkAccess" => Change::SetPublicNetworkAccess {
+        ChangeKind::SetPublicNetworkAccess => Change::SetPublicNetworkAccess {
             vault: f.req_str("vault"),
             value: f.req_str("value"),
         },
-        "addDenyAssignment" => Change::AddDenyAssignment {
+        ChangeKind::AddDenyAssignment => Change::AddDenyAssignment {
             id: f.opt_str("id"),
             deny_assignment_name: f.opt_str("denyAssignmentName"),
             scope: f.req_str("scope"),
@@ -530,32 +545,19 @@ pub fn parse_change(index: usize, value: &Value) -> Result<(Change, bool), Vec<C
                 .collect(),
             do_not_apply_to_child_scopes: f.opt_bool("doNotApplyToChildScopes").unwrap_or(false),
         },
-        "removeDenyAssignment" => Change::RemoveDenyAssignment {
+        ChangeKind::RemoveDenyAssignment => Change::RemoveDenyAssignment {
             id: f.req_str("id"),
         },
-        "activateEligibility" => Change::ActivateEligibility {
+        ChangeKind::ActivateEligibility => Change::ActivateEligibility {
             id: f.req_str("id"),
         },
-        "addRoleDefinition" => Change::AddRoleDefinition {
+        ChangeKind::AddRoleDefinition => Change::AddRoleDefinition {
             id: f.opt_str("id"),
             role_name: f.req_str("roleName"),
             description: f.opt_str("description"),
             assignable_scopes: f.strings("assignableScopes"),
             permissions: f.permissions("permissions"),
         },
-        other => {
-            let hint = did_you_mean(other, Change::KINDS.iter().copied())
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
-            return Err(vec![ChangeError::new(
-                index,
-                Some("kind"),
-                format!(
-                    "unknown kind '{other}'{hint}; expected one of {}",
-                    Change::KINDS.join(", ")
-                ),
-            )]);
-        }
     };
     let errors = f.finish(&kind);
     if errors.is_empty() {

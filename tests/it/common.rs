@@ -393,10 +393,9 @@ pub fn changes_from(base: &Snapshot, seeds: &[(u8, u32, u32, u32, u32)]) -> Vec<
         let Ok(outcome) = whatif::apply_detailed(&current, std::slice::from_ref(&c)) else {
             continue;
         };
-        let undoable = outcome
-            .applied
-            .iter()
-            .all(|a| a.undo.is_some() || a.change.kind() == "addRoleDefinition");
+        let undoable = outcome.applied.iter().all(|a| {
+            a.undo.is_some() || a.change.kind() == kvaccess::whatif::ChangeKind::AddRoleDefinition
+        });
         if !undoable {
             continue;
         }

@@ -206,8 +206,8 @@ fn compare(case: &Case, v: &Verdict) -> Result<(), String> {
     if let Some(from) = &case.from {
         let _ = writeln!(diff, "    from: {from:?}");
     }
-    if !v.network.reason.is_empty() {
-        let _ = writeln!(diff, "    network: {}", v.network.reason);
+    if !v.network.reason().is_empty() {
+        let _ = writeln!(diff, "    network: {}", v.network.reason());
     }
     for u in &v.unknown_because {
         let _ = writeln!(diff, "    unknown because: {u}");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use kvaccess::eval::Request;
 use kvaccess::eval::{Decision, Engine};
-use kvaccess::model::Scope;
+use kvaccess::model::{Scope, Topic};
 use serde_json::{Value, json};
 use support::*;
 use wiremock::ResponseTemplate;
@@ -471,7 +471,7 @@ fn az_perimeter(sub: &Path, rules: bool) {
 fn public_access(snapshot: &kvaccess::model::Snapshot, ip: &str) -> Option<bool> {
     let v = &snapshot.vaults[0];
     kvaccess::eval::network::admits(&v.network, &kvaccess::eval::Origin::Ip(ip.parse().unwrap()))
-        .allowed
+        .allowed()
 }
 
 #[test]
@@ -539,18 +539,14 @@ fn import_records_what_was_not_exported() {
         "{all}"
     );
     let s = kvaccess::snapshot::load_file(&out).unwrap();
-    let mut what: Vec<&str> = s
-        .collection_errors
-        .iter()
-        .map(|e| e.what.as_str())
-        .collect();
+    let mut what: Vec<&Topic> = s.collection_errors.iter().map(|e| &e.about).collect();
     what.sort();
     assert_eq!(
         what,
         [
-            "denyassignments",
-            "groupmemberships",
-            "networksecurityperimeters"
+            &Topic::DENY_ASSIGNMENTS,
+            &Topic::GROUP_MEMBERSHIPS,
+            &Topic::Section(kvaccess::model::Section::NetworkSecurityPerimeters)
         ]
     );
     // Nothing is silently denied or allowed for lack of data.

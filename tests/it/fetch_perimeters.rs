@@ -56,7 +56,7 @@ fn perimeter(sub: &str, name: &str, mode: &str, vaults: &[&str], prefixes: &[&st
 
 fn public(s: &Snapshot, vault: &str, ip: &str) -> Option<bool> {
     let v = s.vaults.iter().find(|v| v.name == vault).unwrap();
-    admits(&v.network, &Origin::Ip(ip.parse().unwrap())).allowed
+    admits(&v.network, &Origin::Ip(ip.parse().unwrap())).allowed()
 }
 
 fn with_perimeter(mode: &'static str) -> impl FnOnce(&str) -> Tenant {
@@ -120,8 +120,12 @@ async fn a_learning_perimeter_adds_to_the_vault_firewall() {
     let s = &out.snapshot;
     let v = s.vaults.iter().find(|v| v.name == "kv-firewall").unwrap();
     let verdict = admits(&v.network, &Origin::Ip("203.0.113.9".parse().unwrap()));
-    assert_eq!(verdict.allowed, Some(true), "{}", verdict.reason);
-    assert!(verdict.reason.contains("Learning"), "{}", verdict.reason);
+    assert_eq!(verdict.allowed(), Some(true), "{}", verdict.reason());
+    assert!(
+        verdict.reason().contains("Learning"),
+        "{}",
+        verdict.reason()
+    );
     assert_eq!(public(s, "kv-firewall", "198.51.100.7"), Some(false));
 }
 
@@ -188,12 +192,16 @@ async fn an_unreadable_perimeter_list_makes_unassociated_vaults_unknown() {
     // A perimeter in the unreadable subscription may cover any other vault: unknown, saying why.
     let v = s.vaults.iter().find(|v| v.name == "kv-rbac").unwrap();
     let verdict = admits(&v.network, &Origin::Ip("198.51.100.7".parse().unwrap()));
-    assert_eq!(verdict.allowed, None, "{}", verdict.reason);
-    assert!(verdict.reason.contains("HTTP 403"), "{}", verdict.reason);
+    assert_eq!(verdict.allowed(), None, "{}", verdict.reason());
+    assert!(
+        verdict.reason().contains("HTTP 403"),
+        "{}",
+        verdict.reason()
+    );
     // Private endpoints are never decided by a perimeter.
     assert_ne!(
-        admits(&v.network, &Origin::PrivateEndpoint(None)).reason,
-        verdict.reason
+        admits(&v.network, &Origin::PrivateEndpoint(None)).reason(),
+        verdict.reason()
     );
     // And so after a reload of the saved file.
     let reloaded = kvaccess::snapshot::parse(&out.json.to_string(), Path::new("fetched")).unwrap();

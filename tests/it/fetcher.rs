@@ -14,7 +14,7 @@ use kvaccess::fetch::{
     AuthError, Completeness, Credentials, FetchError, FetchOptions, FetchOutcome, FetchRequest,
     FetchUpdate, Fetcher, FixedTokenCredential, Section, StateStore,
 };
-use kvaccess::model::{Cloud, PrincipalKind, Scope, Snapshot};
+use kvaccess::model::{Cloud, PrincipalKind, Scope, Snapshot, Topic};
 use kvaccess::query::{self, Question};
 use serde_json::json;
 use support::*;
@@ -336,9 +336,13 @@ async fn vault_items_are_listed_without_values_and_a_firewall_is_recorded() {
     assert_eq!(s.collection_errors.len(), 3, "{:?}", s.collection_errors);
     for e in &s.collection_errors {
         assert_eq!(e.scope.id(), firewalled);
-        assert_eq!(e.what, "vaultitems");
-        assert_eq!(e.status, Some(403));
-        assert!(e.message.contains("ForbiddenByFirewall"), "{}", e.message);
+        assert_eq!(e.about, Topic::Section(Section::VaultItems));
+        assert_eq!(e.status(), Some(403));
+        assert!(
+            e.message().contains("ForbiddenByFirewall"),
+            "{}",
+            e.message()
+        );
     }
     assert_realistic(s);
 }
@@ -472,12 +476,12 @@ async fn throttling_past_the_budget_is_recorded_for_that_section() {
     let errors = &out.snapshot.collection_errors;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].scope.id(), sub_scope(SUB_B));
-    assert_eq!(errors[0].what, "denyassignments");
-    assert_eq!(errors[0].status, Some(429));
+    assert_eq!(errors[0].about, Topic::DENY_ASSIGNMENTS);
+    assert_eq!(errors[0].status(), Some(429));
     assert!(
-        errors[0].message.contains("throttled"),
+        errors[0].message().contains("throttled"),
         "{}",
-        errors[0].message
+        errors[0].message()
     );
     // Deny assignments unknown at B: an allow there becomes unknown, never a silent allow.
     assert_eq!(
@@ -535,13 +539,17 @@ async fn server_errors_past_the_budget_are_recorded() {
     let e = &out.snapshot.collection_errors;
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(
-        (e[0].scope.id(), e[0].what.as_str(), e[0].status),
-        (&*sub_scope(SUB_A), "resourcegroups", Some(502))
+        (e[0].scope.id(), &e[0].about, e[0].status()),
+        (
+            &*sub_scope(SUB_A),
+            &Topic::Section(Section::ResourceGroups),
+            Some(502)
+        )
     );
     assert!(
-        e[0].message.contains("gave up after 4 attempt(s)"),
+        e[0].message().contains("gave up after 4 attempt(s)"),
         "{}",
-        e[0].message
+        e[0].message()
     );
     assert_eq!(out.stats.retries, 3);
 }
@@ -595,12 +603,12 @@ async fn a_timeout_is_retried_and_a_persistent_one_recorded() {
     let e = &out.snapshot.collection_errors;
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0].scope.id(), sub_scope(SUB_B));
-    assert_eq!(e[0].what, "resourcegroups");
-    assert_eq!(e[0].status, None);
+    assert_eq!(e[0].about, Topic::Section(Section::ResourceGroups));
+    assert_eq!(e[0].status(), None);
     assert!(
-        e[0].message.contains("no answer within 0.3 s"),
+        e[0].message().contains("no answer within 0.3 s"),
         "{}",
-        e[0].message
+        e[0].message()
     );
 }
 
@@ -615,9 +623,9 @@ async fn forbidden_role_assignments_make_that_subscription_unknown() {
     let e = &out.snapshot.collection_errors;
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0].scope.id(), sub_scope(SUB_B));
-    assert_eq!(e[0].what, "roleassignments");
-    assert_eq!(e[0].status, Some(403));
-    assert!(e[0].message.contains("AuthorizationFailed"));
+    assert_eq!(e[0].about, Topic::ROLE_ASSIGNMENTS);
+    assert_eq!(e[0].status(), Some(403));
+    assert!(e[0].message().contains("AuthorizationFailed"));
     let s = &out.snapshot;
     // Trevor's Reader assignment at B could not be read: unknown, not denied.
     assert_eq!(
@@ -706,7 +714,7 @@ async fn broken_pagination_is_recorded_not_followed_forever() {
         .snapshot
         .collection_errors
         .iter()
-        .map(|e| (e.what.clone(), e.message.clone()))
+        .map(|e| (e.about.key(), e.message()))
         .collect();
     found.sort();
     assert_eq!(found.len(), 3, "{found:?}");
@@ -1027,11 +1035,11 @@ async fn vault_uris_outside_the_cloud_are_never_contacted() {
         },
     )
     .await;
-    let messages: Vec<&str> = out
+    let messages: Vec<String> = out
         .snapshot
         .collection_errors
         .iter()
-        .map(|e| e.message.as_str())
+        .map(|e| e.message())
         .collect();
     assert!(
         messages

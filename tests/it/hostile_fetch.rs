@@ -377,7 +377,7 @@ async fn ids_that_would_lead_elsewhere_are_not_followed() {
         .unwrap();
     let origin = kvaccess::eval::Origin::Ip("198.51.100.7".parse().unwrap());
     assert_eq!(
-        kvaccess::eval::network::admits(&v.network, &origin).allowed,
+        kvaccess::eval::network::admits(&v.network, &origin).allowed(),
         None
     );
 }

@@ -26,6 +26,7 @@ mod paths_identities;
 mod properties;
 mod query_reference;
 mod real_data;
+mod reasons;
 mod scenarios;
 mod suggestions;
 mod support;

@@ -616,7 +616,7 @@ fn cli_paths_to_on_the_demo_shows_each_hop_kind_with_evidence() {
         "Pat adds credential to ci-deployer [allowed]",
         "repo:contoso/infra:ref:refs/heads/main (external) — 2 hop(s), allowed",
         "Frank (user) — 2 hop(s), conditional, needs PIM activation",
-        "only when calling through application 77777777-0000-0000-0000-000000000001",
+        "only when calling through application contoso-portal (77777777-0000-0000-0000-000000000001)",
         "Tenant-wide (tier 0, can reach every vault):",
         "Oscar: holds Global Administrator",
     ] {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use kvaccess::catalog;
 use kvaccess::eval::{Engine, Request, Verdict};
-use kvaccess::model::{Scope, Snapshot};
+use kvaccess::model::{Scope, Snapshot, Topic};
 use predicates::str::contains;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -572,6 +572,6 @@ fn saving_keeps_what_was_read() {
         again
             .collection_errors
             .iter()
-            .any(|e| e.is_absent_section() && e.what == "roleassignments")
+            .any(|e| e.is_absent_section() && e.about == Topic::ROLE_ASSIGNMENTS)
     );
 }

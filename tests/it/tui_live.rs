@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use kvaccess::catalog;
 use kvaccess::eval::Request;
-use kvaccess::eval::{Decision, Engine};
+use kvaccess::eval::{Decision, Engine, UnknownBecause};
 use kvaccess::fetch::{CollectionErrorRecord, FetchStats, FetchUpdate, Section};
-use kvaccess::model::{Scope, Snapshot};
+use kvaccess::model::{Cause, Scope, Snapshot};
 use kvaccess::snapshot;
 use kvaccess::tui::Options;
 use kvaccess::tui::app::Overlay;
@@ -213,7 +213,7 @@ fn partial_data_answers_unknown_still_collecting_never_denied() {
         assert!(
             v.unknown_because
                 .iter()
-                .any(|r| r.contains("still collecting")),
+                .any(|r| matches!(r, UnknownBecause::StillCollecting(_))),
             "{:?}",
             v.unknown_because
         );
@@ -445,10 +445,15 @@ fn r_and_l_outside_a_live_session_say_so() {
 fn still_collecting_is_not_a_collection_error_in_words() {
     let mut s = Snapshot::default();
     mark_still_collecting(&mut s);
-    assert!(s.collection_errors.iter().all(|e| e.is_pending()));
+    assert!(
+        s.collection_errors
+            .iter()
+            .all(|e| e.cause == Cause::StillCollecting)
+    );
     assert!(s.collection_errors.iter().all(|e| e.scope == Scope::root()));
     let e = &s.collection_errors[0];
-    assert!(e.describe("/").starts_with("still collecting"));
+    let words = UnknownBecause::from_error(e, "/".into()).to_string();
+    assert!(words.starts_with("still collecting"), "{words}");
 }
 
 #[test]

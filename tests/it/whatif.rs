@@ -561,7 +561,10 @@ fn scenario_toggles_keep_indices_and_summaries_read_well() {
     let saved = s.to_json().to_string();
     assert!(saved.contains(r#""enabled":false"#));
     assert_eq!(Scenario::from_json(&saved).unwrap(), s);
-    assert_eq!(s.remove(1).map(|c| c.kind()), Some("addRoleAssignment"));
+    assert_eq!(
+        s.remove(1).map(|c| c.kind()),
+        Some(kvaccess::whatif::ChangeKind::AddRoleAssignment)
+    );
     assert_eq!(s.active_count(), 2);
     assert_eq!(whatif::summary(&Diff::default()), "no change in access");
 }

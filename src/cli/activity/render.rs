@@ -246,8 +246,10 @@ pub fn model_check(format: Format, engine: &Engine, r: &Reading, m: &ModelCheck)
                 for g in &d.kvaccess.grants {
                     writeln!(o, "    + {}", output::grant_line(engine, g))?;
                 }
-                for n in d.kvaccess.notes.iter().chain(&d.kvaccess.unknown_because) {
-                    writeln!(o, "    note {}", clean(n))?;
+                let notes = d.kvaccess.notes.iter().map(ToString::to_string);
+                let unknown = d.kvaccess.unknown_because.iter().map(ToString::to_string);
+                for n in notes.chain(unknown) {
+                    writeln!(o, "    note {}", clean(&n))?;
                 }
                 writeln!(o, "  because   {}", clean(&d.because))?;
             }

@@ -18,7 +18,7 @@ pub fn text(engine: &Engine, w: &WhoCanGroups) -> Result<()> {
         clean(&w.scope)
     )?;
     for r in &w.unknown_because {
-        writeln!(o, "  unknown: {}", clean(r))?;
+        writeln!(o, "  unknown: {}", clean(&r.to_string()))?;
     }
     writeln!(
         o,
@@ -61,7 +61,7 @@ fn section(o: &mut impl Write, engine: &Engine, groups: &[WhoCanGroup]) -> Resul
             writeln!(o, "        if: {}", clean(c))?;
         }
         for r in &g.unknown_because {
-            writeln!(o, "        unknown: {}", clean(r))?;
+            writeln!(o, "        unknown: {}", clean(&r.to_string()))?;
         }
         for m in g.members.iter().flatten() {
             let via = if m.via_groups.is_empty() {

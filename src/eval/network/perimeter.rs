@@ -76,18 +76,18 @@ pub(super) fn decide(rules: &NetworkRules, origin: &Origin) -> Option<NetworkVer
         Regime::Perimeter(name, mode, profile) => {
             let v = inbound(name, profile, origin);
             verdict(
-                v.allowed,
+                v.allowed(),
                 format!(
                     "perimeter {name} ({}) decides public access alone: {}",
                     mode.as_str(),
-                    v.reason
+                    v.reason()
                 ),
             )
         }
         Regime::Either(name, profile) => {
             let nsp = inbound(name, profile, origin);
             let own = firewall(rules, origin);
-            let allowed = match (nsp.allowed, own.allowed) {
+            let allowed = match (nsp.allowed(), own.allowed()) {
                 (Some(true), _) | (_, Some(true)) => Some(true),
                 (Some(false), Some(false)) => Some(false),
                 _ => None,
@@ -96,7 +96,8 @@ pub(super) fn decide(rules: &NetworkRules, origin: &Origin) -> Option<NetworkVer
                 allowed,
                 format!(
                     "perimeter {name} (Learning/Transition mode) or the vault's firewall may admit: {}; {}",
-                    nsp.reason, own.reason
+                    nsp.reason(),
+                    own.reason()
                 ),
             )
         }
@@ -251,17 +252,17 @@ mod tests {
             PublicNetworkAccess::Enabled,
             associated(AccessMode::Enforced, Vec::new()),
         );
-        assert_eq!(admits(&r, &ip("203.0.113.9")).allowed, Some(true));
+        assert_eq!(admits(&r, &ip("203.0.113.9")).allowed(), Some(true));
         let v = admits(&r, &ip("198.51.100.9"));
         assert_eq!(
-            v.allowed,
+            v.allowed(),
             Some(false),
             "the vault's own IP rule no longer admits: {}",
-            v.reason
+            v.reason()
         );
-        assert!(v.reason.contains("nsp-corp"), "{}", v.reason);
+        assert!(v.reason().contains("nsp-corp"), "{}", v.reason());
         assert_eq!(
-            admits(&r, &Origin::PrivateEndpoint(None)).allowed,
+            admits(&r, &Origin::PrivateEndpoint(None)).allowed(),
             Some(false),
             "no approved endpoint"
         );
@@ -270,7 +271,7 @@ mod tests {
             associated(AccessMode::Enforced, vec!["s".into()]),
         );
         assert_eq!(
-            admits(&subs, &ip("192.0.2.1")).allowed,
+            admits(&subs, &ip("192.0.2.1")).allowed(),
             None,
             "a subscription rule may admit the caller"
         );
@@ -284,7 +285,7 @@ mod tests {
                 &rules(PublicNetworkAccess::Enabled, unknown_rules),
                 &ip("203.0.113.9")
             )
-            .allowed,
+            .allowed(),
             None
         );
     }
@@ -296,28 +297,31 @@ mod tests {
             associated(AccessMode::Learning, Vec::new()),
         );
         assert_eq!(
-            admits(&r, &ip("203.0.113.9")).allowed,
+            admits(&r, &ip("203.0.113.9")).allowed(),
             Some(true),
             "perimeter rule"
         );
         assert_eq!(
-            admits(&r, &ip("198.51.100.9")).allowed,
+            admits(&r, &ip("198.51.100.9")).allowed(),
             Some(true),
             "vault rule"
         );
-        assert_eq!(admits(&r, &ip("192.0.2.1")).allowed, Some(false));
+        assert_eq!(admits(&r, &ip("192.0.2.1")).allowed(), Some(false));
         let disabled = rules(
             PublicNetworkAccess::Disabled,
             associated(AccessMode::Learning, Vec::new()),
         );
         assert_eq!(
-            admits(&disabled, &ip("203.0.113.9")).allowed,
+            admits(&disabled, &ip("203.0.113.9")).allowed(),
             Some(true),
             "perimeter rules admit even with public access disabled"
         );
-        assert_eq!(admits(&disabled, &ip("198.51.100.9")).allowed, Some(false));
         assert_eq!(
-            admits(&disabled, &Origin::TrustedService).allowed,
+            admits(&disabled, &ip("198.51.100.9")).allowed(),
+            Some(false)
+        );
+        assert_eq!(
+            admits(&disabled, &Origin::TrustedService).allowed(),
             Some(true)
         );
     }
@@ -325,14 +329,14 @@ mod tests {
     #[test]
     fn secured_by_perimeter_without_association_is_locked_down() {
         let r = rules(PublicNetworkAccess::SecuredByPerimeter, PerimeterLink::None);
-        assert_eq!(admits(&r, &ip("198.51.100.9")).allowed, Some(false));
-        assert_eq!(admits(&r, &Origin::TrustedService).allowed, Some(false));
+        assert_eq!(admits(&r, &ip("198.51.100.9")).allowed(), Some(false));
+        assert_eq!(admits(&r, &Origin::TrustedService).allowed(), Some(false));
         let not_collected = rules(
             PublicNetworkAccess::SecuredByPerimeter,
             PerimeterLink::NotCollected,
         );
-        assert_eq!(admits(&not_collected, &ip("198.51.100.9")).allowed, None);
+        assert_eq!(admits(&not_collected, &ip("198.51.100.9")).allowed(), None);
         let plain = rules(PublicNetworkAccess::Enabled, PerimeterLink::None);
-        assert_eq!(admits(&plain, &ip("198.51.100.9")).allowed, Some(true));
+        assert_eq!(admits(&plain, &ip("198.51.100.9")).allowed(), Some(true));
     }
 }

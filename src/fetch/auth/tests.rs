@@ -118,10 +118,13 @@ async fn pre_issued_tokens_per_plane() {
         ]),
     )
     .unwrap();
-    assert!(c.has(Plane::Arm) && c.has(Plane::Vault) && !c.has(Plane::Graph));
-    let t = c.token(Plane::Arm, &cloud.arm_scope).await.unwrap();
+    assert!(c.has(Endpoint::Arm) && c.has(Endpoint::Vault) && !c.has(Endpoint::Graph));
+    let t = c.token(Endpoint::Arm, &cloud.arm_scope).await.unwrap();
     assert_eq!(t.secret(), "arm-secret-1");
-    let e = c.token(Plane::Graph, &cloud.graph_scope).await.unwrap_err();
+    let e = c
+        .token(Endpoint::Graph, &cloud.graph_scope)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("KVACCESS_GRAPH_TOKEN"), "{e}");
     let debug = format!("{c:?}");
     assert!(

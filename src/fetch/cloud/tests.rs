@@ -6,12 +6,15 @@ fn public_cloud_endpoints_and_audiences() {
     assert_eq!(c.resource_manager.as_str(), "https://management.azure.com/");
     assert_eq!(c.microsoft_graph.as_str(), "https://graph.microsoft.com/");
     assert_eq!(c.login.as_str(), "https://login.microsoftonline.com/");
-    assert_eq!(c.scope(Plane::Arm), "https://management.azure.com/.default");
     assert_eq!(
-        c.scope(Plane::Graph),
+        c.scope(Endpoint::Arm),
+        "https://management.azure.com/.default"
+    );
+    assert_eq!(
+        c.scope(Endpoint::Graph),
         "https://graph.microsoft.com/.default"
     );
-    assert_eq!(c.scope(Plane::Vault), "https://vault.azure.net/.default");
+    assert_eq!(c.scope(Endpoint::Vault), "https://vault.azure.net/.default");
     assert_eq!(c.vault_dns_suffix, "vault.azure.net");
     assert!(matches!(
         c.credential_cloud(),
@@ -32,14 +35,14 @@ fn china_cloud_endpoints_and_audiences() {
     );
     assert_eq!(c.login.as_str(), "https://login.chinacloudapi.cn/");
     assert_eq!(
-        c.scope(Plane::Arm),
+        c.scope(Endpoint::Arm),
         "https://management.chinacloudapi.cn/.default"
     );
     assert_eq!(
-        c.scope(Plane::Graph),
+        c.scope(Endpoint::Graph),
         "https://microsoftgraph.chinacloudapi.cn/.default"
     );
-    assert_eq!(c.scope(Plane::Vault), "https://vault.azure.cn/.default");
+    assert_eq!(c.scope(Endpoint::Vault), "https://vault.azure.cn/.default");
     assert!(matches!(
         c.credential_cloud(),
         azure_core::cloud::CloudConfiguration::AzureChina
@@ -56,12 +59,15 @@ fn us_government_endpoints_and_audiences() {
     assert_eq!(c.microsoft_graph.as_str(), "https://graph.microsoft.us/");
     assert_eq!(c.login.as_str(), "https://login.microsoftonline.us/");
     assert_eq!(
-        c.scope(Plane::Arm),
+        c.scope(Endpoint::Arm),
         "https://management.usgovcloudapi.net/.default"
     );
-    assert_eq!(c.scope(Plane::Graph), "https://graph.microsoft.us/.default");
     assert_eq!(
-        c.scope(Plane::Vault),
+        c.scope(Endpoint::Graph),
+        "https://graph.microsoft.us/.default"
+    );
+    assert_eq!(
+        c.scope(Endpoint::Vault),
         "https://vault.usgovcloudapi.net/.default"
     );
     assert!(matches!(
@@ -114,13 +120,13 @@ fn custom_config_with_defaults() {
     assert_eq!(c.resource_manager.as_str(), "http://127.0.0.1:9999/arm/");
     assert_eq!(c.microsoft_graph.as_str(), "http://localhost:9999/graph/");
     assert_eq!(c.vault_dns_suffix, "vault.local.azurestack.external");
-    assert_eq!(c.scope(Plane::Arm), "http://127.0.0.1:9999/arm/.default");
+    assert_eq!(c.scope(Endpoint::Arm), "http://127.0.0.1:9999/arm/.default");
     assert_eq!(
-        c.scope(Plane::Graph),
+        c.scope(Endpoint::Graph),
         "http://localhost:9999/graph/.default"
     );
     assert_eq!(
-        c.scope(Plane::Vault),
+        c.scope(Endpoint::Vault),
         "https://vault.local.azurestack.external/.default"
     );
     assert_eq!(c.cloud, Cloud::AzureCloud);
@@ -145,15 +151,15 @@ fn custom_config_with_audiences_and_login() {
     assert_eq!(c.name, "stack");
     assert_eq!(c.cloud, Cloud::AzureUsGovernment);
     assert_eq!(
-        c.scope(Plane::Arm),
+        c.scope(Endpoint::Arm),
         "https://management.adfs.azurestack.local/abc/.default"
     );
     assert_eq!(
-        c.scope(Plane::Graph),
+        c.scope(Endpoint::Graph),
         "https://graph.local.azurestack.external/.default"
     );
     assert_eq!(
-        c.scope(Plane::Vault),
+        c.scope(Endpoint::Vault),
         "https://management.core.windows.net//.default"
     );
     match c.credential_cloud() {

@@ -130,7 +130,10 @@ fn unreadable_items_are_dropped_and_recorded() {
     assert_eq!(snap.role_assignments.len(), 1);
     assert_eq!(snap.collection_errors.len(), 1);
     assert_eq!(snap.collection_errors[0].scope.id(), "/subscriptions/s1");
-    assert_eq!(snap.collection_errors[0].what, "roleassignments");
+    assert_eq!(
+        snap.collection_errors[0].about,
+        crate::model::Topic::ROLE_ASSIGNMENTS
+    );
     assert!(s.warnings().iter().any(|w| w.contains("not a GUID")));
     let doc = s.to_json();
     assert!(snapshot::parse(&doc.to_string(), Path::new("x")).is_ok());

@@ -10,9 +10,9 @@ use super::super::compute::{self, Reach, Way};
 use super::super::{Hop, HopKind};
 use super::HopGraph;
 use crate::catalog::{Action, Plane};
-use crate::eval::{Decision, Engine, Grant};
-use crate::model::Snapshot;
+use crate::eval::{Decision, Engine, Grant, UnknownBecause};
 use crate::model::hops::IdentityResource;
+use crate::model::{Snapshot, Topic};
 use crate::query::who_can;
 
 impl HopGraph {
@@ -65,12 +65,12 @@ impl HopGraph {
             .snapshot
             .collection_errors
             .iter()
-            .find(|e| e.is_about("roleassignments") && ancestry.contains(e.scope.key()))
+            .find(|e| e.is_about(&Topic::ROLE_ASSIGNMENTS) && ancestry.contains(e.scope.key()))
         {
             self.gaps.push(format!(
                 "who controls {noun} {} is not fully known: {}",
                 r.name,
-                e.describe(e.scope.id())
+                UnknownBecause::from_error(e, e.scope.id().to_string())
             ));
         }
     }

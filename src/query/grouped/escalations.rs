@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Cover, Holder, Layout};
-use crate::eval::{Decision, Engine, PrincipalRef};
+use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
 use walk::{vaults_in, walk};
@@ -22,7 +22,7 @@ struct Key {
     holder: Option<String>,
     decision: Decision,
     condition: Option<String>,
-    unknown_because: Vec<String>,
+    unknown_because: Vec<UnknownBecause>,
 }
 
 impl Key {
@@ -63,7 +63,7 @@ pub struct EscalationGroup {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub gains_vary: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     /// Vaults covered.
     pub vaults: usize,
     /// The fewest and the most identities with the finding at one of those vaults.

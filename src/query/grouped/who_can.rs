@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::Holder;
-use crate::eval::{Decision, Engine, Grant, GrantKind};
+use crate::eval::{Decision, Engine, Grant, GrantKind, UnknownBecause};
 use crate::model::PrincipalKind;
 use crate::query::escalation::{Finding, Technique};
 use crate::query::who_can::WhoCan;
@@ -53,7 +53,7 @@ pub struct WhoCanGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technique: Option<Technique>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     /// Identities in the group.
     pub identities: usize,
     /// The identities, with `--expand`.
@@ -95,7 +95,7 @@ pub struct WhoCanGroups {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub can_grant_themselves: Vec<WhoCanGroup>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }

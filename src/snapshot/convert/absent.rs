@@ -2,7 +2,7 @@
 //! a warning for the others (`docs/input-shapes.md`).
 
 use super::Ctx;
-use crate::model::CollectionError;
+use crate::model::{CollectionError, Section};
 use crate::snapshot::lenient::Field;
 use crate::snapshot::path::At;
 use crate::snapshot::raw::RawSnapshot;
@@ -15,53 +15,53 @@ use crate::snapshot::raw::RawSnapshot;
 pub(super) fn absent_sections(raw: &RawSnapshot, ctx: &mut Ctx) -> Vec<CollectionError> {
     let gaps = [
         (
-            "roleAssignments",
+            Section::RoleAssignments,
             raw.role_assignments.get().is_none() && raw.role_assignments.wrong().is_none(),
         ),
         (
-            "denyAssignments",
+            Section::DenyAssignments,
             raw.deny_assignments.get().is_none() && raw.deny_assignments.wrong().is_none(),
         ),
         (
-            "groupMemberships",
+            Section::GroupMemberships,
             raw.group_memberships.get().is_none() && raw.group_memberships.wrong().is_none(),
         ),
     ];
     let mut out = Vec::new();
-    for (key, absent) in gaps {
+    for (section, absent) in gaps {
         if absent {
             ctx.warn(
-                &At::Top(key),
+                &At::Top(section.key()),
                 "absent: answers that depend on it are unknown (absent is not empty; write [] when there are none)",
             );
-            out.push(CollectionError::absent_section(key));
+            out.push(CollectionError::absent_section(section));
         }
     }
     let noted = [
         (
-            "managementGroups",
+            Section::ManagementGroups,
             matches!(raw.management_groups, Field::Absent | Field::Null),
             "subscriptions are placed under no management group, so grants and denies there read as unknown",
         ),
         (
-            "vaults",
+            Section::Vaults,
             matches!(raw.vaults, Field::Absent | Field::Null),
             "no vault is known, so no data-plane question can be asked",
         ),
         (
-            "roleDefinitions",
+            Section::RoleDefinitions,
             matches!(raw.role_definitions, Field::Absent | Field::Null),
             "role assignments name roles the file does not define, so what they grant is unknown",
         ),
         (
-            "principals",
+            Section::Principals,
             matches!(raw.principals, Field::Absent | Field::Null),
             "no principal is in the directory data, so grants read as unknown and names as ids",
         ),
     ];
-    for (key, absent, consequence) in noted {
+    for (section, absent, consequence) in noted {
         if absent {
-            ctx.warn(&At::Top(key), format!("absent: {consequence}"));
+            ctx.warn(&At::Top(section.key()), format!("absent: {consequence}"));
         }
     }
     out

@@ -47,7 +47,7 @@ pub(super) fn principals(list: List<RawPrincipal>, ctx: &mut Ctx) -> Vec<Princip
     let mut out: Vec<Principal> = Vec::new();
     // Lower-cased id → index in `list`, for the duplicate warning.
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
-    let top = At::Top("principals");
+    let top = At::Top(Section::Principals.key());
     let items = ctx.items(list, &top, "an object");
     out.reserve(items.len());
     seen.reserve(items.len());
@@ -115,7 +115,7 @@ pub(super) fn group_memberships(
     ctx: &mut Ctx,
 ) -> Vec<GroupMembership> {
     let mut out = Vec::new();
-    let top = At::Top("groupMemberships");
+    let top = At::Top(Section::GroupMemberships.key());
     let items = ctx.items(list, &top, "an object");
     out.reserve(items.len());
     for (i, m) in items {

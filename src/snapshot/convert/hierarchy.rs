@@ -11,7 +11,7 @@ pub(super) fn management_groups(
 ) -> Vec<ManagementGroup> {
     let mut groups: Vec<ManagementGroup> = Vec::new();
     let mut child_links: Vec<ChildGroup> = Vec::new();
-    let top = At::Top("managementGroups");
+    let top = At::Top(Section::ManagementGroups.key());
     for (i, mg) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let props = ctx.opt(mg.properties, &path.key("properties"), "an object");

@@ -3,9 +3,10 @@
 use ipnet::IpNet;
 
 use super::{At, Ctx, guid_id, lower};
-use crate::model::Snapshot;
+use crate::eval::UnknownBecause;
 use crate::model::perimeter::*;
 use crate::model::vault::IpRule;
+use crate::model::{Section, Snapshot, Topic};
 use crate::snapshot::lenient::Field;
 use crate::snapshot::raw::*;
 
@@ -150,8 +151,8 @@ pub(super) fn link(snapshot: &mut Snapshot) {
     let gap = snapshot
         .collection_errors
         .iter()
-        .find(|e| e.is_about("networksecurityperimeters"))
-        .map(|e| e.describe(e.scope.id()));
+        .find(|e| e.is_about(&Topic::Section(Section::NetworkSecurityPerimeters)))
+        .map(|e| UnknownBecause::from_error(e, e.scope.id().to_string()).to_string());
     let Some(perimeters) = &snapshot.perimeters else {
         if let Some(why) = gap {
             for vault in &mut snapshot.vaults {

@@ -15,7 +15,7 @@ pub(super) fn role_definitions(
 ) -> Vec<RoleDefinition> {
     let mut out = Vec::new();
     let mut seen = FxHashSet::default();
-    let top = At::Top("roleDefinitions");
+    let top = At::Top(Section::RoleDefinitions.key());
     for (i, d) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let id = ctx.opt_text(d.id, &path.key("id"));
@@ -95,7 +95,7 @@ pub(super) fn deny_assignments(
 ) -> Vec<DenyAssignment> {
     let mut out: Vec<DenyAssignment> = Vec::new();
     let mut seen = SeenIds::default();
-    let top = At::Top("denyAssignments");
+    let top = At::Top(Section::DenyAssignments.key());
     for (i, d) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let Some(id) = ctx.req_text(d.id, &path.key("id")) else {

@@ -11,7 +11,7 @@ pub(super) fn vaults(list: List<RawVault>, ctx: &mut Ctx) -> Vec<Vault> {
     let mut out = Vec::new();
     // Vault → index in `list` of the entry kept, for the duplicate warning.
     let mut seen: rustc_hash::FxHashMap<Scope, usize> = rustc_hash::FxHashMap::default();
-    let top = At::Top("vaults");
+    let top = At::Top(Section::Vaults.key());
     for (i, v) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let Some(id) = ctx.req_text(v.id, &path.key("id")) else {
@@ -321,7 +321,7 @@ pub fn parse_ip_rule(text: &str) -> Option<IpNet> {
 
 pub(super) fn vault_items(list: List<RawVaultItem>, ctx: &mut Ctx) -> Vec<VaultItem> {
     let mut out = Vec::new();
-    let top = At::Top("vaultItems");
+    let top = At::Top(Section::VaultItems.key());
     for (i, item) in ctx.items(list, &top, "an object") {
         let path = top.index(i);
         let vault = ctx.req_text(item.vault_id, &path.key("vaultId"));

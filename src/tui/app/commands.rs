@@ -10,7 +10,7 @@ use super::{App, Focus, View};
 use crate::eval::Origin;
 use crate::sanitize::clean;
 use crate::tui::action::{Action, Effect};
-use crate::tui::export::{self, Format};
+use crate::tui::export::{self, FileFormat};
 use crate::tui::permissions::operations;
 use crate::tui::theme::{Theme, ThemeKind};
 
@@ -325,7 +325,7 @@ impl App {
 
     pub(super) fn export(&mut self, path: &str) -> Vec<Effect> {
         let path = PathBuf::from(path);
-        let Some(format) = Format::from_path(&path) else {
+        let Some(format) = FileFormat::from_path(&path) else {
             self.message = Some("export: the file name must end in .json, .csv or .md".into());
             return Vec::new();
         };

@@ -78,7 +78,9 @@ impl App {
                     Some(Action::PageDown) => scroll + 10,
                     Some(Action::PageUp) => scroll.saturating_sub(10),
                     Some(Action::Top) => 0,
-                    Some(Action::Quit | Action::Back | Action::Help) => return Vec::new(),
+                    Some(Action::Quit | Action::Back | Action::Help) => {
+                        return Vec::new();
+                    }
                     _ => scroll,
                 };
                 let max = self.keymap.bindings.len() + 8;

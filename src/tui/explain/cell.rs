@@ -27,7 +27,7 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
         for r in &v.unknown_because {
             doc.styled(
                 Tone::Decision(Decision::Unknown),
-                format!("  ? {}", clean(r)),
+                format!("  ? {}", clean(&r.to_string())),
             );
         }
     }
@@ -53,11 +53,10 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
         );
         doc.text("Treat such a principal as having this access: one management-plane call away. The escalations view (x) lists every such path.");
     }
-    let notes: Vec<&String> = v.notes.iter().collect();
-    if !notes.is_empty() {
+    if !v.notes.is_empty() {
         doc.heading("Also worth knowing");
-        for n in notes {
-            doc.text(format!("  • {}", clean(n)));
+        for n in &v.notes {
+            doc.text(format!("  • {}", clean(&n.to_string())));
         }
     }
     doc
@@ -231,7 +230,7 @@ fn grant(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, g: &Grant) {
 }
 
 fn blocks(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
-    let blocked_by_network = v.network.allowed == Some(false);
+    let blocked_by_network = v.network.allowed() == Some(false);
     if v.denies.is_empty() && !blocked_by_network {
         return;
     }
@@ -242,7 +241,7 @@ fn blocks(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
     if blocked_by_network {
         doc.styled(
             Tone::Decision(Decision::Denied),
-            format!("✘ the vault's network rules: {}", clean(&v.network.reason)),
+            format!("✘ the vault's network rules: {}", clean(v.network.reason())),
         );
         doc.text("    the firewall is checked after authorization and only on the data plane: even a valid grant cannot get through it.");
     }
@@ -282,14 +281,14 @@ fn network(doc: &mut Doc, v: &Verdict, from_key: &str) {
         return;
     }
     doc.heading("Network");
-    let tone = match v.network.allowed {
+    let tone = match v.network.allowed() {
         Some(true) => Tone::Decision(Decision::Allowed),
         Some(false) => Tone::Decision(Decision::Denied),
-        None if v.network.evaluated => Tone::Decision(Decision::Unknown),
+        None if v.network.evaluated() => Tone::Decision(Decision::Unknown),
         None => Tone::Plain,
     };
-    doc.styled(tone, clean(&v.network.reason).into_owned());
-    if !v.network.evaluated {
+    doc.styled(tone, clean(v.network.reason()).into_owned());
+    if !v.network.evaluated() {
         doc.styled(
             Tone::Dim,
             format!("Press {from_key} to say where the call comes from (an IP, a subnet, a private endpoint or a trusted service): the firewall is then applied."),

@@ -119,9 +119,11 @@ pub fn scope(engine: &Engine, scope: &Scope) -> Doc {
         .map(|e| {
             format!(
                 "{} at {} could not be read{}",
-                clean(&e.what),
+                clean(&e.about.key()),
                 describe_scope(engine, e.scope.id()),
-                e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+                e.status()
+                    .map(|s| format!(" (HTTP {s})"))
+                    .unwrap_or_default()
             )
         })
         .collect();

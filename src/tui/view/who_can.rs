@@ -50,7 +50,7 @@ pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
     if parts.is_empty()
         && let Some(r) = e.unknown_because.first()
     {
-        parts.push(format!("unknown: {}", clean(r)));
+        parts.push(format!("unknown: {}", clean(&r.to_string())));
     }
     parts.join("; ")
 }

@@ -12,33 +12,45 @@ use crate::eval::Engine;
 use crate::model::PrincipalKind;
 use crate::tui::cursor::Cursor;
 use crate::tui::scopes::ScopeTree;
-use crate::whatif::{Change, PolicyPermissions};
+use crate::whatif::{Change, ChangeKind, PolicyPermissions};
 
 /// The kinds the form can build; the others (firewall rules, deny assignments, custom roles) come in a
 /// loaded change list.
-pub const FORM_KINDS: [(&str, &str); 10] = [
+pub const FORM_KINDS: [(ChangeKind, &str); 10] = [
     (
-        "addRoleAssignment",
+        ChangeKind::AddRoleAssignment,
         "assign a role to a principal at a scope",
     ),
-    ("removeRoleAssignment", "remove an existing role assignment"),
-    ("addAccessPolicy", "add an access-policy entry to a vault"),
-    ("removeAccessPolicy", "remove an access-policy entry"),
     (
-        "setPermissionModel",
+        ChangeKind::RemoveRoleAssignment,
+        "remove an existing role assignment",
+    ),
+    (
+        ChangeKind::AddAccessPolicy,
+        "add an access-policy entry to a vault",
+    ),
+    (
+        ChangeKind::RemoveAccessPolicy,
+        "remove an access-policy entry",
+    ),
+    (
+        ChangeKind::SetPermissionModel,
         "switch a vault between access policies and Azure RBAC",
     ),
-    ("addGroupMember", "add a member to a group"),
-    ("removeGroupMember", "remove a member from a group"),
+    (ChangeKind::AddGroupMember, "add a member to a group"),
     (
-        "setPublicNetworkAccess",
+        ChangeKind::RemoveGroupMember,
+        "remove a member from a group",
+    ),
+    (
+        ChangeKind::SetPublicNetworkAccess,
         "enable or disable a vault's public network access",
     ),
     (
-        "activateEligibility",
+        ChangeKind::ActivateEligibility,
         "activate a PIM eligibility (it becomes an active assignment)",
     ),
-    ("removeDenyAssignment", "remove a deny assignment"),
+    (ChangeKind::RemoveDenyAssignment, "remove a deny assignment"),
 ];
 
 /// One field being asked for.
@@ -78,7 +90,7 @@ impl Form {
             .iter()
             .map(|(k, d)| Choice {
                 label: format!("{k} — {d}"),
-                value: (*k).to_string(),
+                value: k.as_str().to_string(),
             })
             .collect();
         let mut f = Self {
@@ -102,11 +114,11 @@ impl Form {
     }
 
     /// The kind picked, once it is.
-    pub fn kind(&self) -> Option<&str> {
+    pub fn kind(&self) -> Option<ChangeKind> {
         self.values
             .first()
             .and_then(|v| v.first())
-            .map(String::as_str)
+            .and_then(|k| ChangeKind::parse(k))
     }
 
     /// Recomputes the shown choices for the typed text.
@@ -179,30 +191,32 @@ impl Form {
         };
         let n = self.values.len();
         let field = match (self.kind()?, n) {
-            ("addRoleAssignment", 1) => one("principal", choices::principals(engine, None)),
-            ("addRoleAssignment", 2) => one("role", choices::roles(engine)),
-            ("addRoleAssignment", 3) => one("scope", choices::scopes(tree)),
-            ("removeRoleAssignment", 1) => {
+            (ChangeKind::AddRoleAssignment, 1) => {
+                one("principal", choices::principals(engine, None))
+            }
+            (ChangeKind::AddRoleAssignment, 2) => one("role", choices::roles(engine)),
+            (ChangeKind::AddRoleAssignment, 3) => one("scope", choices::scopes(tree)),
+            (ChangeKind::RemoveRoleAssignment, 1) => {
                 one("role assignment", choices::role_assignments(engine))
             }
-            ("addAccessPolicy", 1) => one("vault", choices::vaults(engine)),
-            ("addAccessPolicy", 2) => one("principal", choices::principals(engine, None)),
-            ("addAccessPolicy", 3) => Field {
+            (ChangeKind::AddAccessPolicy, 1) => one("vault", choices::vaults(engine)),
+            (ChangeKind::AddAccessPolicy, 2) => one("principal", choices::principals(engine, None)),
+            (ChangeKind::AddAccessPolicy, 3) => Field {
                 name: "permissions (space marks, enter takes the marked)",
                 choices: choices::policy_permissions(),
                 many: true,
             },
-            ("removeAccessPolicy", 1) => {
+            (ChangeKind::RemoveAccessPolicy, 1) => {
                 one("access-policy entry", choices::policy_entries(engine))
             }
-            ("setPermissionModel", 1) | ("setPublicNetworkAccess", 1) => {
+            (ChangeKind::SetPermissionModel, 1) | (ChangeKind::SetPublicNetworkAccess, 1) => {
                 one("vault", choices::vaults(engine))
             }
-            ("setPermissionModel", 2) => one(
+            (ChangeKind::SetPermissionModel, 2) => one(
                 "permission model",
                 choices::words(&[("Azure RBAC", "true"), ("access policies", "false")]),
             ),
-            ("setPublicNetworkAccess", 2) => one(
+            (ChangeKind::SetPublicNetworkAccess, 2) => one(
                 "public network access",
                 choices::words(&[
                     ("Disabled", "Disabled"),
@@ -210,14 +224,16 @@ impl Form {
                     ("SecuredByPerimeter", "SecuredByPerimeter"),
                 ]),
             ),
-            ("addGroupMember", 1) => one(
+            (ChangeKind::AddGroupMember, 1) => one(
                 "group",
                 choices::principals(engine, Some(PrincipalKind::Group)),
             ),
-            ("addGroupMember", 2) => one("member", choices::principals(engine, None)),
-            ("removeGroupMember", 1) => one("membership", choices::memberships(engine)),
-            ("activateEligibility", 1) => one("eligibility", choices::eligibilities(engine)),
-            ("removeDenyAssignment", 1) => {
+            (ChangeKind::AddGroupMember, 2) => one("member", choices::principals(engine, None)),
+            (ChangeKind::RemoveGroupMember, 1) => one("membership", choices::memberships(engine)),
+            (ChangeKind::ActivateEligibility, 1) => {
+                one("eligibility", choices::eligibilities(engine))
+            }
+            (ChangeKind::RemoveDenyAssignment, 1) => {
                 one("deny assignment", choices::deny_assignments(engine))
             }
             _ => return None,
@@ -238,8 +254,11 @@ impl Form {
         let split = |i| -> Result<Vec<String>, String> {
             Ok(self.value(i)?.split(SEP).map(str::to_string).collect())
         };
-        let change = match self.kind().unwrap_or_default() {
-            "addRoleAssignment" => Change::AddRoleAssignment {
+        let Some(kind) = self.kind() else {
+            return Err("no kind picked".to_string());
+        };
+        let change = match kind {
+            ChangeKind::AddRoleAssignment => Change::AddRoleAssignment {
                 principal: v(1)?,
                 role: v(2)?,
                 scope: v(3)?,
@@ -247,20 +266,20 @@ impl Form {
                 condition_version: None,
                 id: None,
             },
-            "removeRoleAssignment" => Change::RemoveRoleAssignment {
+            ChangeKind::RemoveRoleAssignment => Change::RemoveRoleAssignment {
                 id: Some(v(1)?),
                 principal: None,
                 role: None,
                 scope: None,
             },
-            "addAccessPolicy" => Change::AddAccessPolicy {
+            ChangeKind::AddAccessPolicy => Change::AddAccessPolicy {
                 vault: v(1)?,
                 object_id: v(2)?,
                 application_id: None,
                 tenant_id: None,
                 permissions: permissions(self.values.get(3).map_or(&[][..], Vec::as_slice)),
             },
-            "removeAccessPolicy" => {
+            ChangeKind::RemoveAccessPolicy => {
                 let parts = split(1)?;
                 Change::RemoveAccessPolicy {
                     vault: parts.first().cloned().unwrap_or_default(),
@@ -268,27 +287,27 @@ impl Form {
                     application_id: parts.get(2).cloned(),
                 }
             }
-            "setPermissionModel" => Change::SetPermissionModel {
+            ChangeKind::SetPermissionModel => Change::SetPermissionModel {
                 vault: v(1)?,
                 enable_rbac_authorization: v(2)? == "true",
             },
-            "setPublicNetworkAccess" => Change::SetPublicNetworkAccess {
+            ChangeKind::SetPublicNetworkAccess => Change::SetPublicNetworkAccess {
                 vault: v(1)?,
                 value: v(2)?,
             },
-            "addGroupMember" => Change::AddGroupMember {
+            ChangeKind::AddGroupMember => Change::AddGroupMember {
                 group: v(1)?,
                 member: v(2)?,
             },
-            "removeGroupMember" => {
+            ChangeKind::RemoveGroupMember => {
                 let parts = split(1)?;
                 Change::RemoveGroupMember {
                     group: parts.first().cloned().unwrap_or_default(),
                     member: parts.get(1).cloned().unwrap_or_default(),
                 }
             }
-            "activateEligibility" => Change::ActivateEligibility { id: v(1)? },
-            "removeDenyAssignment" => Change::RemoveDenyAssignment { id: v(1)? },
+            ChangeKind::ActivateEligibility => Change::ActivateEligibility { id: v(1)? },
+            ChangeKind::RemoveDenyAssignment => Change::RemoveDenyAssignment { id: v(1)? },
             other => return Err(format!("the form cannot build a {other} change")),
         };
         Ok(change)

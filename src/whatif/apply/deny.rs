@@ -7,19 +7,10 @@ use crate::sanitize::cut;
 
 use super::super::change::{Change, IdRef, PermissionSpec};
 use super::super::resolve::{self};
-use super::rbac::{known_scope, matches_id, object_id_for};
-use super::{Applied, Result, err, in_directory, whole};
-
-pub(super) fn to_permission(spec: &PermissionSpec) -> Permission {
-    let patterns = |l: &[String]| l.iter().map(|a| ActionPattern::new(a)).collect();
-    Permission {
-        actions: patterns(&spec.actions),
-        not_actions: patterns(&spec.not_actions),
-        data_actions: patterns(&spec.data_actions),
-        not_data_actions: patterns(&spec.not_data_actions),
-        condition: spec.condition.clone(),
-    }
-}
+use super::{
+    Applied, Result, err, in_directory, known_scope, matches_id, object_id_for, to_permission,
+    whole,
+};
 
 fn to_spec(p: &Permission) -> PermissionSpec {
     let texts = |l: &[ActionPattern]| l.iter().map(|a| a.as_str().to_string()).collect();

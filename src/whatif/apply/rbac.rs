@@ -6,8 +6,10 @@ use crate::sanitize::cut;
 
 use super::super::change::Change;
 use super::super::resolve::{self, derived_guid};
-use super::deny::to_permission;
-use super::{Applied, Result, err, in_directory, object_id, whole};
+use super::{
+    Applied, Result, child_id, err, in_directory, known_scope, matches_id, object_id,
+    object_id_for, parse_scope, to_permission, whole,
+};
 
 pub(super) struct NewAssignment<'a> {
     pub principal: &'a str,
@@ -16,63 +18,6 @@ pub(super) struct NewAssignment<'a> {
     pub condition: Option<&'a str>,
     pub condition_version: Option<&'a str>,
     pub id: Option<&'a str>,
-}
-
-/// `<scope>/providers/Microsoft.Authorization/<kind>/<guid>`, with the root written as the empty prefix.
-fn child_id(scope: &Scope, kind: &str, guid: &str) -> String {
-    let prefix = if scope.id() == "/" { "" } else { scope.id() };
-    format!("{prefix}/providers/Microsoft.Authorization/{kind}/{guid}")
-}
-
-/// An id given by the user (a GUID, or a full id of that kind) or derived from `parts`.
-pub(super) fn object_id_for(
-    i: usize,
-    given: Option<&str>,
-    scope: &Scope,
-    kind: &str,
-    parts: &[&str],
-) -> std::result::Result<String, super::ChangeError> {
-    match given {
-        None => Ok(child_id(scope, kind, &derived_guid(parts))),
-        Some(text) if uuid::Uuid::try_parse(text).is_ok() => {
-            Ok(child_id(scope, kind, &text.to_ascii_lowercase()))
-        }
-        Some(text)
-            if text.to_ascii_lowercase().contains(&format!(
-                "/providers/microsoft.authorization/{}/",
-                kind.to_ascii_lowercase()
-            )) && uuid::Uuid::try_parse(&trailing_guid(text)).is_ok() =>
-        {
-            Ok(text.to_string())
-        }
-        Some(text) => Err(err(
-            i,
-            "id",
-            format!("'{}' is neither a GUID nor a {kind} id", cut(text)),
-        )),
-    }
-}
-
-/// A scope as the CLI takes it: a full id, or a vault's name or URL (resolved against the snapshot, so the
-/// applied change and the `az` commands carry the full id).
-fn parse_scope(
-    s: &Snapshot,
-    i: usize,
-    field: &str,
-    text: &str,
-) -> std::result::Result<Scope, super::ChangeError> {
-    crate::query::resolve_scope(s, text).map_err(|e| err(i, field, e.to_string()))
-}
-
-pub(super) fn known_scope(
-    s: &Snapshot,
-    i: usize,
-    field: &str,
-    text: &str,
-) -> std::result::Result<Scope, super::ChangeError> {
-    let scope = parse_scope(s, i, field, text)?;
-    resolve::check_scope(s, &scope).map_err(|m| err(i, field, m))?;
-    Ok(scope)
 }
 
 fn has_data_actions(d: &RoleDefinition) -> bool {
@@ -197,16 +142,6 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
         }),
         notes: Vec::new(),
     })
-}
-
-pub(super) fn matches_id(actual: &str, given: &str) -> bool {
-    if given.contains('/') {
-        actual
-            .trim_end_matches('/')
-            .eq_ignore_ascii_case(given.trim().trim_end_matches('/'))
-    } else {
-        trailing_guid(actual) == given.trim().to_ascii_lowercase()
-    }
 }
 
 pub(super) fn remove_assignment(

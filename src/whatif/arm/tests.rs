@@ -20,7 +20,11 @@ fn access_policy_children_add_and_remove_entries() {
         {"resourceId": format!("{KV}/accessPolicies/remove"), "changeType": "Create",
          "after": {"properties": {"accessPolicies": [entry]}}}
     ]));
-    let kinds: Vec<&str> = plan.changes.iter().map(|c| c.change.kind()).collect();
+    let kinds: Vec<&str> = plan
+        .changes
+        .iter()
+        .map(|c| c.change.kind().as_str())
+        .collect();
     assert_eq!(kinds, ["removeAccessPolicy", "addAccessPolicy"]);
     assert_eq!(plan.changes[0].path, "properties.changes[1]");
     assert!(matches!(&plan.changes[1].change,

@@ -2,7 +2,7 @@
 //! the snapshot after; a bystander's is its representative's, computed once).
 
 use super::*;
-use crate::eval::Request;
+use crate::eval::{Request, UnknownBecause};
 
 /// A changed decision before its evidence is attached.
 pub(super) struct Raw {
@@ -17,7 +17,7 @@ pub(super) struct Raw {
 }
 
 /// Grants, denies and reasons for unknown, as `check` gives them.
-pub(super) type Evidence = (Vec<Grant>, Vec<Deny>, Vec<String>);
+pub(super) type Evidence = (Vec<Grant>, Vec<Deny>, Vec<UnknownBecause>);
 
 impl Run<'_, '_> {
     /// One changed cell with the evidence after (a bystander's is its representative's).

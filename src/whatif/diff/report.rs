@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::catalog::Plane;
-use crate::eval::{Decision, Deny, Grant, PrincipalRef};
+use crate::eval::{Decision, Deny, Grant, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::Finding;
 
@@ -28,7 +28,7 @@ pub struct CellChange {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub denies: Vec<Deny>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
 }
 
 impl CellChange {

@@ -28,9 +28,13 @@ fn every_kind_round_trips_through_json() {
     ]"#;
     let parsed = parse_changes(text).unwrap();
     assert_eq!(parsed.len(), 15);
-    let kinds: Vec<&str> = parsed.iter().map(|(c, _)| c.kind()).collect();
-    for k in Change::KINDS {
+    let kinds: Vec<ChangeKind> = parsed.iter().map(|(c, _)| c.kind()).collect();
+    for k in ChangeKind::ALL {
         assert!(kinds.contains(&k), "{k} not covered");
+    }
+    // The tag serde writes is the one spelling ChangeKind holds.
+    for (c, _) in &parsed {
+        assert_eq!(c.to_json()["kind"], c.kind().as_str());
     }
     let again = serde_json::to_string(&parsed.iter().map(|(c, _)| c.to_json()).collect::<Vec<_>>())
         .unwrap();

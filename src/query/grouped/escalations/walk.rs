@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
+use crate::model::Topic;
 use crate::model::{Scope, Vault};
 use crate::query::classes::{Classes, Counted};
 use crate::query::escalation::{
@@ -100,7 +101,7 @@ pub(super) fn walk<'a>(
         // Where answers may be unknown whatever an identity holds, every identity is asked on its own.
         let each_alone = directory_gaps
             || target.ancestry.unplaced_subscription
-            || engine.has_gap(&target.ancestry, "roleassignments");
+            || engine.has_gap(&target.ancestry, &Topic::ROLE_ASSIGNMENTS);
         let by_class = if each_alone { None } else { classes.at(vault) };
         let Some(by_class) = by_class else {
             for f in findings_for_vault(engine, vault, PARALLEL_FROM) {

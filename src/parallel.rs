@@ -1,8 +1,45 @@
-//! Spreading independent work over the available cores.
+//! Spreading independent work over the cores, in one place: two tasks at once ([`both`]), a list cut in two
+//! halves ([`in_halves`], for bulk queries over thousands of identities), or a list spread over a small pool
+//! of threads ([`over_pool`], for the what-if diff). Each gives the one-thread result, in the same order.
+
+/// Runs `first` on a second thread while `second` runs on this one.
+pub fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(first);
+        let b = second();
+        match a.join() {
+            Ok(a) => (a, b),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    })
+}
+
+/// `work` over `items`; from `from` items on, over two halves on two threads, their outputs joined by `join`
+/// (first half first).
+pub fn in_halves<T: Sync, O: Send>(
+    items: &[T],
+    from: usize,
+    work: impl Fn(&[T]) -> O + Sync,
+    join: impl FnOnce(O, O) -> O,
+) -> O {
+    if items.len() < from.max(2) {
+        return work(items);
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|threads| {
+        let work = &work;
+        let later = threads.spawn(move || work(second));
+        let early = work(first);
+        let later = later
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        join(early, later)
+    })
+}
 
 /// `f` over `items` on up to four threads (one per available core), results in the items' order, with
 /// the per-thread states returned for merging. Scheduling does not change the result.
-pub(super) fn parallel<T: Sync, S: Send, R: Send>(
+pub fn over_pool<T: Sync, S: Send, R: Send>(
     items: &[T],
     state: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, &T) -> R + Sync,
