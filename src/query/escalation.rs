@@ -190,7 +190,10 @@ struct Levers {
 /// Lever verdicts by lever and [`RbacKey`]: a walk over many vaults builds each once. Only the parts a
 /// finding cites are read from them (decision, grants, reasons), which do not depend on the vault.
 #[derive(Default)]
-pub(crate) struct LeverVerdicts(RefCell<FxHashMap<(usize, RbacKey), Option<Rc<Verdict>>>>);
+pub(crate) struct LeverVerdicts(RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>);
+
+/// A lever verdict (`None`: the check failed), shared by the rows that cite it.
+type SharedVerdict = Option<Rc<Verdict>>;
 
 impl LeverVerdicts {
     pub(crate) fn clear(&self) {

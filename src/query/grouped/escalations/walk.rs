@@ -168,7 +168,7 @@ pub(super) fn walk<'a>(
         let sub_key = group.as_ref().and_then(|g| g.structural_parent());
         let new_subscription = sub_cache.enter(
             sub_key.as_ref().map_or("", |s| s.key()),
-            quiet(&vault.scope) && group.as_ref().is_some_and(|g| quiet(g)),
+            quiet(&vault.scope) && group.as_ref().is_some_and(quiet),
         );
         if new_subscription {
             // Memory holds one subscription's verdicts, as it holds one subscription's classes.
