@@ -9,8 +9,10 @@ use serde_json::json;
 use super::{SnapshotArg, exit, output};
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::query;
+use crate::query::grouped::escalations::by_grant::GrantGroups;
 use crate::query::grouped::escalations::{
     EscalationGroup, EscalationGroups, each_escalation, escalation_groups, expand_groups,
+    group_vaults,
 };
 use crate::query::grouped::{Cover, Holder};
 use crate::sanitize::clean;
@@ -66,26 +68,61 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         Vec::new()
     };
     match a.output {
-        EscalationsFormat::Json if !a.expand => {
-            output::print_json_sized(&answer, answer.groups.len())?
-        }
         EscalationsFormat::Json => {
-            let mut v = serde_json::to_value(&answer)?;
-            if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
-                for (g, list) in groups.iter_mut().zip(&expanded) {
-                    g["identities"] = json!(
-                        list.iter()
-                            .map(|(p, n)| json!({"id": p.id, "displayName": p.display_name, "type": p.kind, "vaults": n}))
-                            .collect::<Vec<_>>()
-                    );
-                }
+            let by_grant = GrantGroups::of(&engine, &answer);
+            if a.expand {
+                let v = expanded_json(&engine, &answer, &by_grant, &expanded)?;
+                output::print_json_sized(&v, by_grant.grants)?;
+            } else {
+                output::print_json_sized(&by_grant, by_grant.grants)?;
             }
-            output::print_json_sized(&v, answer.groups.len())?;
         }
         EscalationsFormat::Markdown => markdown(&engine, &answer, &expanded)?,
         _ => text(&engine, &answer, &expanded)?,
     }
     Ok(exit::OK)
+}
+
+/// The JSON answer with each grant's assignment id, and each technique's vaults and identities.
+fn expanded_json(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    by_grant: &GrantGroups,
+    expanded: &[Vec<(PrincipalRef, usize)>],
+) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(by_grant)?;
+    let Some(scopes) = v.get_mut("scopes").and_then(|s| s.as_array_mut()) else {
+        return Ok(v);
+    };
+    for (sv, s) in scopes.iter_mut().zip(&by_grant.scopes) {
+        let Some(grants) = sv.get_mut("grants").and_then(|g| g.as_array_mut()) else {
+            continue;
+        };
+        for (gv, g) in grants.iter_mut().zip(&s.grants) {
+            gv["assignment"] = json!(g.grant);
+            for t in &g.techniques {
+                let Some(group) = answer.groups.get(t.group) else {
+                    continue;
+                };
+                let name = json!(t.technique);
+                let name = name.as_str().unwrap_or_default();
+                let entry = &mut gv["techniques"][name];
+                if !entry.is_object() {
+                    *entry = json!({"vaults": t.vaults});
+                }
+                entry["vaultIds"] = json!(group_vaults(engine, answer, group));
+                entry["identities"] = json!(
+                    expanded
+                        .get(t.group)
+                        .into_iter()
+                        .flatten()
+                        .map(|(p, n)| json!({"id": p.id, "displayName": p.display_name, "type": p.kind, "vaults": n}))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    Ok(v)
 }
 
 /// `Carol (user)`, `Developers (group, 12 identities)`.

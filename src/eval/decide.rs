@@ -141,7 +141,36 @@ pub struct RowKey {
     secret: Option<String>,
 }
 
+/// What a management-plane verdict reads from a [`Row`] that has no condition, gap or unknown membership:
+/// rows with equal keys at any vaults get the same verdicts for a management action but for the target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RbacKey {
+    assignments: Vec<(usize, Option<usize>)>,
+    denies: Vec<(usize, DenyReach)>,
+}
+
 impl Row<'_> {
+    /// The row's [`RbacKey`]; `None` when a verdict may depend on more (a condition, a gap, unknown
+    /// memberships, a principal missing from the directory, grants that cannot be placed).
+    pub fn rbac_key(&self, snapshot: &crate::model::Snapshot) -> Option<RbacKey> {
+        let plain = self.groups_known
+            && self.in_directory
+            && !self.grant_gaps
+            && !self.deny_gaps
+            && self.unattributable.is_empty()
+            && self.assignments.iter().all(|&(i, role)| {
+                role.is_some()
+                    && snapshot
+                        .role_assignments
+                        .get(i)
+                        .is_some_and(|a| a.condition.is_none())
+            });
+        plain.then(|| RbacKey {
+            assignments: self.assignments.clone(),
+            denies: self.denies.clone(),
+        })
+    }
+
     /// The role assignments naming the subject or its groups at or above the target: (assignment, role
     /// definition).
     pub fn assignments(&self) -> &[(usize, Option<usize>)] {

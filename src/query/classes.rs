@@ -34,6 +34,8 @@ struct Level {
     counts: FxHashMap<Class, u32>,
     /// Holders whose grants at this level open the answer.
     opening: Vec<u32>,
+    /// Every holder named at this level, ascending.
+    named: Vec<u32>,
 }
 
 /// The classes of identities at the vaults of one run, one subscription and resource group at a time.
@@ -63,6 +65,9 @@ pub(crate) struct AtVault {
     pub member: Ident,
     /// Whether holders at the vault itself reach it (else its members hold nothing at the vault itself).
     pub touched_here: bool,
+    /// Whether holders at the vault's resource group reach it (else what its members hold comes from the
+    /// subscription and above, or the vault itself).
+    pub touched_in_group: bool,
 }
 
 impl<'a, R, L> Classes<'a, R, L>
@@ -244,9 +249,12 @@ where
         let mut opening = Vec::new();
         let holders = self.holders_at(scope, vault, &mut opening);
         let touched = self.touched(&holders);
+        let mut named: Vec<u32> = holders.iter().map(|&(h, _)| h).collect();
+        named.sort_unstable();
         let mut level = Level {
             key: scope.key().to_string(),
             opening,
+            named,
             class_of: FxHashMap::default(),
             counts: match parent {
                 Parent::Subscription => self.subscription.counts.clone(),
@@ -309,6 +317,12 @@ where
             }
         }
         let here: rustc_hash::FxHashSet<Class> = self.vault.class_of.values().copied().collect();
+        let group_named = &self.group.named;
+        let in_group = |c: Class| {
+            self.set_of
+                .get(c as usize)
+                .is_some_and(|set| set.iter().any(|h| group_named.binary_search(h).is_ok()))
+        };
         let mut out = Vec::new();
         for (&c, &n) in &self.vault.counts {
             if !opens(c) {
@@ -327,6 +341,7 @@ where
                     size: n,
                     member,
                     touched_here: here.contains(&c),
+                    touched_in_group: in_group(c),
                 });
             }
         }

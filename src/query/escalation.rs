@@ -11,12 +11,14 @@ use std::collections::{BTreeSet, HashSet};
 use rustc_hash::FxHashMap;
 
 use crate::eval::bulk::TargetRows;
-use crate::eval::decide::RowKey;
-use crate::eval::{Decision, Engine, PrincipalRef, Subject, Target, Verdict};
+use crate::eval::decide::{RbacKey, RowKey};
+use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target, Verdict};
 use crate::model::{AccessPolicy, Scope, Vault};
 use crate::parallel::in_halves;
 use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -181,7 +183,23 @@ const DEPLOY: usize = 3;
 struct Levers {
     decisions: Vec<Decision>,
     lacks: Vec<&'static str>,
-    verdicts: [std::cell::OnceCell<Option<Verdict>>; 4],
+    verdicts: [std::cell::OnceCell<Option<Rc<Verdict>>>; 4],
+    /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
+    rbac: Option<RbacKey>,
+}
+
+/// Lever verdicts by lever and [`RbacKey`]: a walk over many vaults builds each once. Only the parts a
+/// finding cites are read from them (decision, grants, reasons), which do not depend on the vault.
+#[derive(Default)]
+pub(crate) struct LeverVerdicts(RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>);
+
+/// A lever verdict (`None`: the check failed), shared by the rows that cite it.
+type SharedVerdict = Option<Rc<Verdict>>;
+
+impl LeverVerdicts {
+    pub(crate) fn clear(&self) {
+        self.0.borrow_mut().clear();
+    }
 }
 
 impl Levers {
@@ -193,7 +211,8 @@ impl Levers {
         actions: &[catalog::Action],
     ) -> Self {
         let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
-        let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
+        let denied = decisions.iter().all(|d| *d == Decision::Denied);
+        let lacks = if denied {
             Vec::new()
         } else {
             lacking(engine, row)
@@ -202,6 +221,7 @@ impl Levers {
             decisions,
             lacks,
             verdicts: Default::default(),
+            rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
     }
 
@@ -216,6 +236,8 @@ impl Levers {
         subject: &Subject,
         target: &Target,
         lever: usize,
+        gathered: Gathered,
+        shared: &LeverVerdicts,
     ) -> Option<&Verdict> {
         if self.decision(lever)? == Decision::Denied {
             return None;
@@ -223,8 +245,21 @@ impl Levers {
         let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
-            .get_or_init(|| engine.check(&Request::new(subject, target, action)).ok())
-            .as_ref()
+            .get_or_init(|| {
+                let key = self.rbac.clone().map(|k| (lever, k));
+                if let Some(found) = key.as_ref().and_then(|k| shared.0.borrow().get(k).cloned()) {
+                    return found;
+                }
+                let verdict = engine
+                    .check_gathered(&Request::new(subject, target, action), gathered)
+                    .ok()
+                    .map(Rc::new);
+                if let Some(key) = key {
+                    shared.0.borrow_mut().insert(key, verdict.clone());
+                }
+                verdict
+            })
+            .as_deref()
     }
 }
 
@@ -324,6 +359,17 @@ pub(crate) fn findings_among<'a>(
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
 ) -> Vec<Finding> {
+    findings_sharing(engine, vault, target, ids, &LeverVerdicts::default())
+}
+
+/// [`findings_among`], with lever verdicts shared with other vaults through `verdicts`.
+pub(crate) fn findings_sharing<'a>(
+    engine: &'a Engine,
+    vault: &Vault,
+    target: &Target<'a>,
+    ids: impl Iterator<Item = String>,
+    verdicts: &LeverVerdicts,
+) -> Vec<Finding> {
     let lever_actions = levers();
     let rows_at = TargetRows::new(engine, target);
     // Members of the same groups usually have the same row, and then the same findings but for who they
@@ -348,9 +394,26 @@ pub(crate) fn findings_among<'a>(
         if l.decisions.iter().all(|d| *d == Decision::Denied) {
             continue;
         }
-        push_findings(engine, vault, target, &subject, l, &mut out);
+        // The full verdicts start from what the row already gathered (the same verdicts as `check`).
+        let entries = rows_at.entries_naming(&subject);
+        let gathered = Gathered {
+            entries: Some(&entries),
+            assignments: Some(row.assignments()),
+        };
+        let ask = Ask {
+            gathered,
+            shared: verdicts,
+        };
+        push_findings(engine, vault, target, &subject, l, ask, &mut out);
     }
     out
+}
+
+/// How a subject's lever verdicts are built: from what its row gathered, or shared with other vaults.
+#[derive(Clone, Copy)]
+struct Ask<'g> {
+    gathered: Gathered<'g>,
+    shared: &'g LeverVerdicts,
 }
 
 /// The findings of one subject, from its lever decisions.
@@ -360,13 +423,14 @@ fn push_findings(
     target: &Target,
     subject: &Subject,
     l: &Levers,
+    ask: Ask,
     out: &mut Vec<Finding>,
 ) {
     let lacks = &l.lacks;
     if lacks.is_empty() {
         return;
     }
-    let possible = |lever| l.possible(engine, subject, target, lever);
+    let possible = |lever| l.possible(engine, subject, target, lever, ask.gathered, ask.shared);
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
     let mut push = |technique, v: &Verdict| {
         let gain = gain_through(technique, lacks);

@@ -26,6 +26,7 @@ use kvaccess::catalog::{self, Action, Plane};
 use kvaccess::eval::Request;
 use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
+use kvaccess::query::grouped::escalations::by_grant::GrantGroups;
 use kvaccess::query::grouped::escalations::escalation_groups;
 use kvaccess::query::grouped::who_can::group_who_can;
 use kvaccess::query::{each_who_can, matrix_for_principal, matrix_for_vault, who_can};
@@ -332,15 +333,14 @@ fn probe(mode: &str, file: &Path) {
             let snapshot = snapshot::load_file(file).unwrap_or_default();
             let engine = Engine::new(snapshot.clone());
             let answer = escalation_groups(&engine, None);
+            let by_grant = GrantGroups::of(&engine, &answer);
             let mut bytes = Counting(0);
-            let _ = serde_json::to_writer(&mut bytes, &answer);
+            let _ = serde_json::to_writer(&mut bytes, &by_grant);
             let seconds = started.elapsed().as_secs_f64();
             let (peak, rss) = memory_kb();
             println!(
                 "{base} {peak} {rss} {} {seconds} {} {}",
-                bytes.0,
-                answer.groups.len(),
-                answer.findings
+                bytes.0, by_grant.grants, answer.findings
             );
         }
         _ => {
@@ -384,7 +384,7 @@ fn measure_escalations(name: &str, tenant: &Tenant) {
         .collect();
     if let [_, peak, _, size, seconds, groups, findings] = fields[..] {
         eprintln!(
-            "escalations {name:5} tenant-wide: {seconds:.2} s end to end ({:.2}x the bare Value parse of {parse:.2} s), peak RSS {:.1} MB ({:.2}x the {:.1} MB file), {groups} groups for {findings} findings, JSON {:.1} MB",
+            "escalations {name:5} tenant-wide: {seconds:.2} s end to end ({:.2}x the bare Value parse of {parse:.2} s), peak RSS {:.1} MB ({:.2}x the {:.1} MB file), {groups} grants for {findings} findings, JSON {:.1} MB",
             seconds / parse,
             peak * 1024.0 / 1e6,
             peak * 1024.0 / bytes,

@@ -994,54 +994,83 @@ fn escalations_json() {
     assert_eq!(code(&out), 0);
     let v = json_out(&out);
     assert_eq!(v["findings"], 26);
-    let groups = v["groups"].as_array().unwrap();
-    let carol = groups
+    // One entry per grant, under the scope of its role assignment, with the techniques it opens.
+    let grants = |v: &Value| -> Vec<(String, Value)> {
+        v["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                let scope = s["scope"].as_str().unwrap().to_string();
+                s["grants"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |g| (scope.clone(), g.clone()))
+            })
+            .collect()
+    };
+    let all = grants(&v);
+    assert_eq!(v["grants"], all.len());
+    let (carol_scope, carol) = all
         .iter()
-        .find(|g| g["holder"]["id"] == CAROL && g["technique"] == "accessPolicySelfGrant");
-    let carol = carol.unwrap_or_else(|| panic!("{v:#}"));
-    assert_eq!(carol["roleName"], "Contributor");
-    assert_eq!(carol["decision"], "allowed");
-    assert_eq!(carol["covers"][0]["scope"], KV_PROD);
-    assert_eq!(carol["gains"]["secrets"], "all");
-    let developers = groups
+        .find(|(_, g)| g["holder"]["id"] == CAROL && g["role"] == "Contributor")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert!(KV_PROD.starts_with(carol_scope.as_str()), "{carol_scope}");
+    // A plain technique is its vault count: allowed, every identity of the holder, everything it can gain.
+    assert_eq!(carol["techniques"]["accessPolicySelfGrant"], 1);
+    assert!(carol["holder"].get("identities").is_none(), "{carol}");
+    let (_, developers) = all
         .iter()
-        .find(|g| {
-            g["holder"]["displayName"] == "Developers and operators"
-                && g["technique"] == "accessPolicySelfGrant"
+        .find(|(_, g)| {
+            g["holder"]["displayName"] == "Developers and operators" && g["role"] == "Contributor"
         })
         .unwrap();
     assert_eq!(developers["holder"]["identities"], 3);
+    // Some members can already use certificates and storage: only those are not gained by everyone.
+    assert_eq!(
+        developers["techniques"]["accessPolicySelfGrant"]["gains"],
+        json!({"certificates": "all", "storage": "all"})
+    );
     assert_eq!(developers["findings"], 3);
-    assert!(groups.iter().any(|g| g["holder"]["id"] == CI_DEPLOYER
-        && g["technique"] == "roleAssignmentSelfGrant"
-        && g["vaults"] == 2));
-    for g in groups
+    assert!(all.iter().any(|(_, g)| g["holder"]["id"] == CI_DEPLOYER
+        && g["techniques"]["roleAssignmentSelfGrant"] == 2));
+    let sum: u64 = all
         .iter()
-        .filter(|g| g["technique"] == "templateDeployment")
-    {
-        assert_eq!(
-            g["gains"],
-            json!({"secrets": ["get"]}),
-            "a deployment only reads secrets: {g:#}"
-        );
+        .map(|(_, g)| g["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, 26);
+    for (_, g) in &all {
+        if let Some(t) = g["techniques"].get("templateDeployment")
+            && let Some(gains) = t.get("gains")
+        {
+            assert_eq!(gains, &json!({"secrets": ["get"]}), "{g:#}");
+        }
     }
-    // --expand names each group's identities; jsonl is the flat answer, one finding per line.
+    // --expand names each technique's vaults and identities, and the grant's assignment id.
     let v = json_out(&run("escalations -o json --expand"));
-    let names: Vec<&str> = v["groups"]
-        .as_array()
-        .unwrap()
+    let all = grants(&v);
+    let (_, developers) = all
         .iter()
-        .find(|g| {
-            g["holder"]["displayName"] == "Developers and operators"
-                && g["technique"] == "accessPolicySelfGrant"
+        .find(|(_, g)| {
+            g["holder"]["displayName"] == "Developers and operators" && g["role"] == "Contributor"
         })
-        .unwrap()["identities"]
+        .unwrap();
+    let technique = &developers["techniques"]["accessPolicySelfGrant"];
+    let names: Vec<&str> = technique["identities"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["displayName"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Dana", "Erin", "Hank"]);
+    assert_eq!(technique["vaultIds"].as_array().unwrap().len(), 1);
+    assert!(
+        developers["assignment"]
+            .as_str()
+            .unwrap()
+            .contains("/roleAssignments/")
+    );
     let lines = stdout(&run("escalations -o jsonl"));
     let rows: Vec<Value> = lines
         .lines()
@@ -1067,14 +1096,20 @@ fn escalations_json() {
 #[test]
 fn escalations_scope_filter_and_bad_input() {
     let v = json_out(&run(&format!("escalations --scope {SUB_DEV} -o json")));
-    let groups = v["groups"].as_array().unwrap();
-    assert!(!groups.is_empty());
-    assert!(
-        groups
-            .iter()
-            .all(|g| g["covers"] == json!([{"scope": KV_DEV, "vaults": 1}])),
-        "{v:#}"
-    );
+    let scopes = v["scopes"].as_array().unwrap();
+    assert!(!scopes.is_empty());
+    assert_eq!(v["vaultsExamined"], 1);
+    for s in scopes {
+        assert_eq!(s["vaults"], 1, "one vault under the subscription: {v:#}");
+    }
+    let v = json_out(&run(&format!(
+        "escalations --scope {SUB_DEV} -o json --expand"
+    )));
+    for g in v["scopes"][0]["grants"].as_array().unwrap() {
+        for (_, t) in g["techniques"].as_object().unwrap() {
+            assert_eq!(t["vaultIds"], json!([KV_DEV]), "{v:#}");
+        }
+    }
     cmd("escalations --scope nope")
         .assert()
         .code(2)

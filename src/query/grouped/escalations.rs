@@ -10,8 +10,9 @@ use super::{Cover, Holder, Layout};
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
-use walk::{vaults_in, walk};
+use walk::{Seen, split_point, vaults_in, walk};
 
+pub mod by_grant;
 mod walk;
 
 /// Everything a finding says but who and where: findings with equal keys form one group.
@@ -112,14 +113,44 @@ fn mask(ops: &[&'static str]) -> Option<u64> {
 
 /// A hash of a finding's key, computed without copying it.
 fn key_hash(f: &Finding) -> u64 {
+    hash_parts(
+        f.technique.as_str(),
+        &f.grant,
+        &f.holder,
+        f.decision,
+        &f.condition,
+        &f.unknown_because,
+    )
+}
+
+/// [`key_hash`] of a group's key.
+fn key_hash_of(k: &Key) -> u64 {
+    hash_parts(
+        k.technique,
+        &k.grant,
+        &k.holder,
+        k.decision,
+        &k.condition,
+        &k.unknown_because,
+    )
+}
+
+fn hash_parts(
+    technique: &str,
+    grant: &String,
+    holder: &Option<String>,
+    decision: Decision,
+    condition: &Option<String>,
+    unknown_because: &Vec<String>,
+) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
-    f.technique.as_str().hash(&mut h);
-    f.grant.hash(&mut h);
-    f.holder.hash(&mut h);
-    f.decision.hash(&mut h);
-    f.condition.hash(&mut h);
-    f.unknown_because.hash(&mut h);
+    technique.hash(&mut h);
+    grant.hash(&mut h);
+    holder.hash(&mut h);
+    decision.hash(&mut h);
+    condition.hash(&mut h);
+    unknown_because.hash(&mut h);
     h.finish()
 }
 
@@ -134,58 +165,78 @@ impl Key {
     }
 }
 
-/// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
-/// and technique that open them.
-pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
-    let vaults = vaults_in(engine, scope);
-    let mut index: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
-    let mut groups: Vec<EscalationGroup> = Vec::new();
-    // Per group: (vault, identities) and the gains seen, as bit masks when every operation has a bit.
-    let mut counts: Vec<Vec<(u32, u32)>> = Vec::new();
-    let mut masks: Vec<(Option<u64>, bool)> = Vec::new();
-    walk(engine, &vaults, None, |seen, _| {
-        let f = seen.finding;
-        let slot = index.entry(key_hash(f)).or_default();
-        let found = slot
+/// The groups of a run as the walk finds them: per group, (vault, identities) and the gains seen, as bit masks
+/// when every operation has a bit.
+#[derive(Default)]
+struct Gathering {
+    index: FxHashMap<u64, Vec<usize>>,
+    groups: Vec<EscalationGroup>,
+    counts: Vec<Vec<(u32, u32)>>,
+    masks: Vec<(Option<u64>, bool)>,
+}
+
+impl Gathering {
+    /// The group of `f`, made when it is the first of its kind.
+    fn group_of(&mut self, f: &Finding, hash: u64) -> usize {
+        let slot = self.index.entry(hash).or_default();
+        let groups = &self.groups;
+        if let Some(g) = slot
             .iter()
             .copied()
-            .find(|&g| groups.get(g).is_some_and(|x| x.key.is_of(f)));
-        let g = found.unwrap_or_else(|| {
-            groups.push(EscalationGroup {
-                technique: f.technique,
-                holder: None,
-                grant: f.grant.clone(),
-                role_name: f.role_name.clone(),
-                grant_scope: f.grant_scope.clone(),
-                decision: f.decision,
-                condition: f.condition.clone(),
-                gains: f.lacks.clone(),
-                gains_vary: false,
-                unknown_because: f.unknown_because.clone(),
-                vaults: 0,
-                identities_per_vault: (0, 0),
-                findings: 0,
-                covers: Vec::new(),
-                key: Key::of(f),
-                at: Vec::new(),
-            });
-            counts.push(Vec::new());
-            masks.push((mask(&f.lacks), false));
-            slot.push(groups.len() - 1);
-            groups.len() - 1
+            .find(|&g| groups.get(g).is_some_and(|x| x.key.is_of(f)))
+        {
+            return g;
+        }
+        self.groups.push(EscalationGroup {
+            technique: f.technique,
+            holder: None,
+            grant: f.grant.clone(),
+            role_name: f.role_name.clone(),
+            grant_scope: f.grant_scope.clone(),
+            decision: f.decision,
+            condition: f.condition.clone(),
+            gains: f.lacks.clone(),
+            gains_vary: false,
+            unknown_because: f.unknown_because.clone(),
+            vaults: 0,
+            identities_per_vault: (0, 0),
+            findings: 0,
+            covers: Vec::new(),
+            key: Key::of(f),
+            at: Vec::new(),
         });
-        match (masks.get_mut(g), mask(&f.lacks)) {
-            (Some((Some(m), vary)), Some(b)) => {
-                *vary |= *m != b;
+        self.counts.push(Vec::new());
+        self.masks.push((mask(&f.lacks), false));
+        slot.push(self.groups.len() - 1);
+        self.groups.len() - 1
+    }
+
+    fn add(&mut self, seen: &Seen) {
+        let f = seen.finding;
+        let g = self.group_of(f, key_hash(f));
+        self.gains(g, mask(&f.lacks), false, &f.lacks);
+        if let Some(list) = self.counts.get_mut(g) {
+            match list.last_mut() {
+                Some(last) if last.0 == seen.at => last.1 += seen.count,
+                _ => list.push((seen.at, seen.count)),
+            }
+        }
+    }
+
+    /// Adds gains (`bits`, else the list `ops`) to group `g`; `vary` when they already varied.
+    fn gains(&mut self, g: usize, bits: Option<u64>, vary: bool, ops: &[&'static str]) {
+        match (self.masks.get_mut(g), bits) {
+            (Some((Some(m), v)), Some(b)) => {
+                *v |= vary || *m != b;
                 *m |= b;
             }
             (Some(entry), _) => {
                 // An operation without a bit (never for catalog operations): compare the lists.
-                if let Some(group) = groups.get_mut(g)
-                    && group.gains != f.lacks
+                if let Some(group) = self.groups.get_mut(g)
+                    && (vary || group.gains != ops)
                 {
                     entry.1 = true;
-                    for op in &f.lacks {
+                    for op in ops {
                         if !group.gains.contains(op) {
                             group.gains.push(op);
                         }
@@ -195,13 +246,71 @@ pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGr
             }
             _ => {}
         }
-        if let Some(list) = counts.get_mut(g) {
-            match list.last_mut() {
-                Some(last) if last.0 == seen.at => last.1 += seen.count,
-                _ => list.push((seen.at, seen.count)),
+    }
+
+    /// `later`, gathered over the vaults after this one's, added: the groups in the order of their first
+    /// finding, as one walk over all the vaults gives them.
+    fn join(mut self, later: Gathering) -> Gathering {
+        let parts = later.groups.into_iter().zip(later.counts).zip(later.masks);
+        for ((group, counts), (bits, vary)) in parts {
+            let hash = key_hash_of(&group.key);
+            let slot = self.index.entry(hash).or_default();
+            let found = slot
+                .iter()
+                .copied()
+                .find(|&g| self.groups.get(g).is_some_and(|x| x.key == group.key));
+            let Some(g) = found else {
+                slot.push(self.groups.len());
+                self.groups.push(group);
+                self.counts.push(counts);
+                self.masks.push((bits, vary));
+                continue;
+            };
+            self.gains(g, bits, vary, &group.gains);
+            if let Some(list) = self.counts.get_mut(g) {
+                list.extend(counts);
             }
         }
-    });
+        self
+    }
+}
+
+/// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
+/// and technique that open them.
+pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
+    escalation_groups_from(engine, scope, PARALLEL_FROM_VAULTS)
+}
+
+/// From this many vaults on, two threads share the walk, each over whole subscriptions.
+const PARALLEL_FROM_VAULTS: usize = 64;
+
+fn escalation_groups_from(
+    engine: &Engine,
+    scope: Option<&Scope>,
+    parallel_from: usize,
+) -> EscalationGroups {
+    let vaults = vaults_in(engine, scope);
+    let gather = |range: std::ops::Range<usize>| {
+        let mut gathering = Gathering::default();
+        walk(engine, &vaults, range, None, |seen, _| gathering.add(&seen));
+        gathering
+    };
+    let Gathering {
+        mut groups,
+        counts,
+        masks,
+        ..
+    } = match split_point(&vaults) {
+        Some(half) if vaults.len() >= parallel_from.max(2) => std::thread::scope(|threads| {
+            let later = threads.spawn(|| gather(half..vaults.len()));
+            let early = gather(0..half);
+            let later = later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            early.join(later)
+        }),
+        _ => gather(0..vaults.len()),
+    };
     let range = scope.map_or("/", |s| s.id());
     let layout = Layout::new(&vaults, range);
     let mut reach: FxHashMap<String, usize> = FxHashMap::default();
@@ -274,7 +383,7 @@ pub fn each_escalation<E>(
 ) -> Result<(), E> {
     let vaults = vaults_in(engine, scope);
     let mut result = Ok(());
-    walk(engine, &vaults, None, |seen, members| {
+    walk(engine, &vaults, 0..vaults.len(), None, |seen, members| {
         if result.is_err() {
             return;
         }
@@ -300,6 +409,24 @@ fn principal_ref(engine: &Engine, id: &str) -> PrincipalRef {
         display_name: h.display_name,
         kind: h.kind,
     }
+}
+
+/// The vaults a group covers (their ids, in the answer's vault order): the covers expanded.
+pub fn group_vaults(
+    engine: &Engine,
+    answer: &EscalationGroups,
+    group: &EscalationGroup,
+) -> Vec<String> {
+    let scope = (answer.scope != "/")
+        .then(|| Scope::parse(&answer.scope).ok())
+        .flatten();
+    let vaults = vaults_in(engine, scope.as_ref());
+    group
+        .at
+        .iter()
+        .filter_map(|&i| vaults.get(i as usize))
+        .map(|v| v.scope.id().to_string())
+        .collect()
 }
 
 /// The identities of one group, each with the number of its vaults, ascending by id: the group expanded.
@@ -334,7 +461,7 @@ pub fn expand_groups(
         .collect();
     let mut seen: Vec<std::collections::BTreeMap<String, usize>> =
         vec![Default::default(); groups.len()];
-    walk(engine, &vaults, Some(&at), |s, members| {
+    walk(engine, &vaults, 0..vaults.len(), Some(&at), |s, members| {
         let Some(&i) = wanted.get(&Key::of(s.finding)) else {
             return;
         };
@@ -355,4 +482,52 @@ pub fn expand_groups(
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(answer: &EscalationGroups) -> String {
+        let groups: Vec<(String, &Vec<u32>)> = answer
+            .groups
+            .iter()
+            .map(|g| (serde_json::to_string(g).unwrap_or_default(), &g.at))
+            .collect();
+        format!("{} {groups:?}", answer.findings)
+    }
+
+    /// The two-thread walk (each thread over whole subscriptions) gives the one-thread answer, in the same
+    /// order; and the answer by grant accounts for every finding and group.
+    #[test]
+    fn two_threads_give_the_one_thread_groups() {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(400, 90, 900, 3));
+        let engine = Engine::new(snapshot);
+        let one = escalation_groups_from(&engine, None, usize::MAX);
+        let two = escalation_groups_from(&engine, None, 0);
+        assert!(one.findings > 100, "only {} findings", one.findings);
+        assert_eq!(json(&one), json(&two));
+        let by_grant = by_grant::GrantGroups::of(&engine, &one);
+        let entries: Vec<&by_grant::GrantEntry> =
+            by_grant.scopes.iter().flat_map(|s| &s.grants).collect();
+        assert_eq!(by_grant.grants, entries.len());
+        let findings: usize = entries.iter().map(|g| g.findings).sum();
+        assert_eq!(findings, one.findings);
+        let mut groups: Vec<usize> = entries
+            .iter()
+            .flat_map(|g| g.techniques.iter().map(|t| t.group))
+            .collect();
+        groups.sort_unstable();
+        assert_eq!(groups, (0..one.groups.len()).collect::<Vec<_>>());
+        for s in &by_grant.scopes {
+            for g in &s.grants {
+                for t in &g.techniques {
+                    let group = &one.groups[t.group];
+                    assert!(t.vaults <= s.vaults, "{} {}", s.scope, g.grant);
+                    assert_eq!(group.grant, g.grant);
+                    assert_eq!(group.vaults, t.vaults);
+                }
+            }
+        }
+    }
 }

@@ -6,9 +6,9 @@ use rustc_hash::FxHashMap;
 use crate::eval::Engine;
 use crate::model::Topic;
 use crate::model::{Scope, Vault};
-use crate::query::classes::{Classes, Counted};
+use crate::query::classes::{AtVault, Classes, Counted};
 use crate::query::escalation::{
-    Finding, PARALLEL_FROM, findings_among, findings_for_vault, levers,
+    Finding, LeverVerdicts, PARALLEL_FROM, findings_for_vault, findings_sharing, levers,
 };
 
 /// The vaults at or below `scope` (all when `None`), in scope order so that a subscription's and a
@@ -34,7 +34,7 @@ fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
 
 /// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
 /// `count` identities.
-pub(super) struct Seen<'f> {
+pub(crate) struct Seen<'f> {
     pub at: u32,
     pub finding: &'f Finding,
     pub count: u32,
@@ -72,11 +72,52 @@ fn named_at(engine: &Engine, target: &crate::eval::Target, ids: &[String]) -> bo
     })
 }
 
-/// Visits the findings at every vault of `vaults` (or only at positions in `only`, ascending), class by
-/// class. `visit` gets the finding, and a function listing the identities it stands for.
+/// A class and the vault flags its findings depend on besides its grants.
+type CacheKey = (crate::query::classes::Class, [bool; 4]);
+
+/// Findings kept for the other vaults of one resource group or subscription.
+#[derive(Default)]
+struct Cache {
+    key: String,
+    /// Whether the current vault may use it (no deny assignment or collection error in between).
+    usable: bool,
+    found: FxHashMap<CacheKey, Vec<Finding>>,
+}
+
+impl Cache {
+    /// Moves to the vault's resource group or subscription (`key`); whether it is a new one.
+    fn enter(&mut self, key: &str, usable: bool) -> bool {
+        self.usable = usable;
+        if self.key == key {
+            return false;
+        }
+        self.found.clear();
+        self.key = key.to_string();
+        true
+    }
+}
+
+/// Where two threads can share a walk over `vaults`: the first vault of a subscription near the middle.
+pub(super) fn split_point(vaults: &[&Vault]) -> Option<usize> {
+    let subscription = |v: &Vault| {
+        v.scope
+            .structural_parent()
+            .and_then(|g| g.structural_parent())
+            .map(|s| s.key().to_string())
+    };
+    let middle = vaults.len() / 2;
+    let at = |i: usize| vaults.get(i).copied().and_then(subscription);
+    (middle..vaults.len())
+        .chain((1..middle).rev())
+        .find(|&i| i > 0 && at(i).is_some() && at(i) != at(i - 1))
+}
+
+/// Visits the findings at the vaults of `vaults` in `range` (or only at positions in `only`, ascending),
+/// class by class. `visit` gets the finding, and a function listing the identities it stands for.
 pub(super) fn walk<'a>(
     engine: &'a Engine,
     vaults: &[&'a Vault],
+    range: std::ops::Range<usize>,
     only: Option<&[u32]>,
     mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
 ) {
@@ -90,10 +131,14 @@ pub(super) fn walk<'a>(
     let dangling = dangling(engine);
     let directory_gaps = engine.directory_gaps();
     // Findings of classes untouched at their vault, by (class, vault flags): the same at every vault of a
-    // resource group but for the vault.
-    let mut cache: FxHashMap<(u32, [bool; 3]), Vec<Finding>> = FxHashMap::default();
-    let mut cache_group = String::new();
-    for (at, vault) in (0u32..).zip(vaults.iter().copied()) {
+    // resource group but for the vault; and of classes untouched at their vault and resource group: the same
+    // at every vault of a subscription.
+    let mut cache = Cache::default();
+    let verdicts = LeverVerdicts::default();
+    let mut sub_cache = Cache::default();
+    let start = range.start;
+    let within = vaults.get(range).unwrap_or_default();
+    for (at, vault) in (start as u32..).zip(within.iter().copied()) {
         if only.is_some_and(|o| o.binary_search(&at).is_err()) {
             continue;
         }
@@ -115,20 +160,36 @@ pub(super) fn walk<'a>(
             }
             continue;
         };
-        if cache_group != classes.group_key() {
-            cache.clear();
-            cache_group = classes.group_key().to_string();
+        let quiet = |scope: &crate::model::Scope| {
+            engine.denies_at(scope).next().is_none()
+                && !engine.index.errors_at.contains_key(scope.key())
+        };
+        let group = vault.scope.structural_parent();
+        cache.enter(classes.group_key(), quiet(&vault.scope));
+        let sub_key = group.as_ref().and_then(|g| g.structural_parent());
+        let new_subscription = sub_cache.enter(
+            sub_key.as_ref().map_or("", |s| s.key()),
+            quiet(&vault.scope) && group.as_ref().is_some_and(quiet),
+        );
+        if new_subscription {
+            // Memory holds one subscription's verdicts, as it holds one subscription's classes.
+            verdicts.clear();
         }
         let flags = [
             vault.rbac_authorization,
             vault.enabled_for_template_deployment,
             vault.purge_protection,
+            vault.properties_missing,
         ];
-        let cacheable = engine.denies_at(&vault.scope).next().is_none()
-            && !engine.index.errors_at.contains_key(vault.scope.key());
+        // Where a class's findings may be reused from (or kept for) another vault.
+        let level = |c: &AtVault| match (c.touched_here, c.touched_in_group) {
+            (false, false) if sub_cache.usable => Some(&sub_cache),
+            (false, _) if cache.usable => Some(&cache),
+            _ => None,
+        };
         let mut asked: Vec<String> = Vec::new();
         for c in &by_class {
-            if !(cacheable && !c.touched_here && cache.contains_key(&(c.class, flags))) {
+            if level(c).is_none_or(|l| !l.found.contains_key(&(c.class, flags))) {
                 asked.push(classes.id(c.member).to_string());
             }
         }
@@ -139,15 +200,16 @@ pub(super) fn walk<'a>(
                 .map(|(id, _)| id.clone()),
         );
         let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
-        for f in findings_among(engine, vault, &target, asked.into_iter()) {
+        for f in findings_sharing(engine, vault, &target, asked.into_iter(), &verdicts) {
             found.entry(f.principal.id.clone()).or_default().push(f);
         }
+        let mut keep: Vec<(bool, CacheKey, Vec<Finding>)> = Vec::new();
         for c in &by_class {
             let id = classes.id(c.member);
             let key = (c.class, flags);
             let list = match found.remove(id) {
                 Some(list) => list,
-                None if cacheable && !c.touched_here => match cache.get(&key) {
+                None => match level(c).and_then(|l| l.found.get(&key)) {
                     Some(list) => list
                         .iter()
                         .map(|f| {
@@ -158,7 +220,6 @@ pub(super) fn walk<'a>(
                         .collect(),
                     None => Vec::new(),
                 },
-                None => Vec::new(),
             };
             for f in &list {
                 let seen = Seen {
@@ -174,9 +235,19 @@ pub(super) fn walk<'a>(
                         .collect()
                 });
             }
-            if cacheable && !c.touched_here && !cache.contains_key(&key) {
-                cache.insert(key, list);
+            if let Some(l) = level(c)
+                && !l.found.contains_key(&key)
+            {
+                keep.push((std::ptr::eq(l, &sub_cache), key, list));
             }
+        }
+        for (in_subscription, key, list) in keep {
+            let cache = if in_subscription {
+                &mut sub_cache
+            } else {
+                &mut cache
+            };
+            cache.found.insert(key, list);
         }
         for list in found.values() {
             for f in list {

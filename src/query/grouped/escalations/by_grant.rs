@@ -1,0 +1,268 @@
+//! The grouped escalations as JSON writes them: one entry per grant (holder, role, scope), under its scope,
+//! with every technique it opens. A large tenant has tens of thousands of grants that open a path; written one
+//! object per (grant, technique) with every vault listed, its answer took 133 MB. Here each scope is written
+//! once, each technique is a vault count (an object only where something differs from the usual), and the
+//! vault and identity lists are left to `--expand`.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::{EscalationGroup, EscalationGroups};
+use crate::eval::{Decision, Engine};
+use crate::model::{PrincipalKind, Scope};
+use crate::query::escalation::{Technique, gainable};
+use crate::query::grouped::Holder;
+
+/// The grouped answer by grant.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantGroups {
+    /// The scope asked about (`/`: the whole tenant).
+    pub scope: String,
+    pub vaults_examined: usize,
+    /// Findings of the flat answer, in total.
+    pub findings: usize,
+    /// Grants that open a path (entries under `scopes`).
+    pub grants: usize,
+    /// The conditions of conditional grants, each once: techniques name them by position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// Where the grants are made, most findings first.
+    pub scopes: Vec<AtScope>,
+}
+
+/// The grants made at one scope.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtScope {
+    /// The scope of the role assignments (the scope asked about for findings without a known grant).
+    pub scope: String,
+    /// Vaults at or below it among those examined: a technique on as many vaults covers all of them.
+    pub vaults: usize,
+    pub findings: usize,
+    pub grants: Vec<GrantEntry>,
+}
+
+/// One grant and the techniques it opens.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The principal the role assignment names (`None`: no grant known, for unknown findings).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "holder_compact"
+    )]
+    pub holder: Option<Holder>,
+    pub findings: usize,
+    #[serde(serialize_with = "techniques_by_name")]
+    pub techniques: Vec<TechniqueEntry>,
+    /// The role assignment's id (in `--expand` and the flat answer).
+    #[serde(skip)]
+    pub grant: String,
+}
+
+/// What one grant opens by one technique.
+#[derive(Debug, Clone)]
+pub struct TechniqueEntry {
+    pub technique: Technique,
+    /// The fewest and most identities at one vault, when not every identity of the holder.
+    pub identities_per_vault: Option<(u32, u32)>,
+    /// What they stand to gain, when less than everything the technique can give.
+    pub gains: Option<Vec<&'static str>>,
+    pub gains_vary: bool,
+    /// The decision, when not "allowed".
+    pub decision: Option<Decision>,
+    /// Position in [`GrantGroups::conditions`].
+    pub condition: Option<usize>,
+    pub unknown_because: Vec<String>,
+    /// The group of the answer it stands for (its position in [`EscalationGroups::groups`]).
+    pub group: usize,
+    pub vaults: usize,
+}
+
+impl TechniqueEntry {
+    fn is_plain(&self) -> bool {
+        self.identities_per_vault.is_none()
+            && self.gains.is_none()
+            && !self.gains_vary
+            && self.decision.is_none()
+            && self.condition.is_none()
+            && self.unknown_because.is_empty()
+    }
+}
+
+/// `{"id", "displayName", "type"}`, with `identities` for a group.
+fn holder_compact<S: Serializer>(h: &Option<Holder>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(h) = h else {
+        return s.serialize_none();
+    };
+    let group = h.kind == PrincipalKind::Group;
+    let mut map = s.serialize_map(Some(if group { 4 } else { 3 }))?;
+    map.serialize_entry("id", &h.id)?;
+    map.serialize_entry("displayName", &h.display_name)?;
+    map.serialize_entry("type", &h.kind)?;
+    if group {
+        map.serialize_entry("identities", &h.identities)?;
+    }
+    map.end()
+}
+
+/// Technique name to its vault count, or to an object when more is to be said.
+fn techniques_by_name<S: Serializer>(list: &[TechniqueEntry], s: S) -> Result<S::Ok, S::Error> {
+    struct Gains<'a>(&'a [&'static str]);
+    impl Serialize for Gains<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            crate::query::grouped::by_kind(self.0, s)
+        }
+    }
+    struct Detail<'a>(&'a TechniqueEntry);
+    impl Serialize for Detail<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let t = self.0;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("vaults", &t.vaults)?;
+            if let Some(n) = &t.identities_per_vault {
+                map.serialize_entry("identitiesPerVault", n)?;
+            }
+            if let Some(d) = &t.decision {
+                map.serialize_entry("decision", d)?;
+            }
+            if let Some(c) = &t.condition {
+                map.serialize_entry("condition", c)?;
+            }
+            if let Some(g) = &t.gains {
+                map.serialize_entry("gains", &Gains(g))?;
+            }
+            if t.gains_vary {
+                map.serialize_entry("gainsVary", &true)?;
+            }
+            if !t.unknown_because.is_empty() {
+                map.serialize_entry("unknownBecause", &t.unknown_because)?;
+            }
+            map.end()
+        }
+    }
+    let mut map = s.serialize_map(Some(list.len()))?;
+    for t in list {
+        if t.is_plain() {
+            map.serialize_entry(&t.technique, &t.vaults)?;
+        } else {
+            map.serialize_entry(&t.technique, &Detail(t))?;
+        }
+    }
+    map.end()
+}
+
+/// Everything `technique` can gain (what a group gaining it all need not list).
+fn all_gains(technique: Technique) -> Vec<&'static str> {
+    let all: Vec<&'static str> = gainable().iter().map(|(name, _)| *name).collect();
+    match technique {
+        Technique::TemplateDeployment => vec!["secrets/get"],
+        _ => all,
+    }
+}
+
+impl GrantGroups {
+    /// `answer` by grant.
+    pub fn of(engine: &Engine, answer: &EscalationGroups) -> Self {
+        let range = answer.scope.as_str();
+        let under = vaults_under(engine, answer);
+        let mut conditions: Vec<String> = Vec::new();
+        let mut at: FxHashMap<(String, String, Option<String>), usize> = FxHashMap::default();
+        let mut scopes: Vec<AtScope> = Vec::new();
+        let mut where_scope: FxHashMap<String, usize> = FxHashMap::default();
+        for (i, g) in answer.groups.iter().enumerate() {
+            let scope = g.grant_scope.clone().unwrap_or_else(|| range.to_string());
+            let s = *where_scope.entry(scope.clone()).or_insert_with(|| {
+                let key = Scope::parse(&scope).map(|s| s.key().to_string());
+                scopes.push(AtScope {
+                    vaults: key
+                        .ok()
+                        .and_then(|k| under.get(&k).copied())
+                        .unwrap_or(answer.vaults_examined),
+                    scope: scope.clone(),
+                    findings: 0,
+                    grants: Vec::new(),
+                });
+                scopes.len() - 1
+            });
+            let Some(here) = scopes.get_mut(s) else {
+                continue;
+            };
+            let holder_id = g.holder.as_ref().map(|h| h.id.clone());
+            let e = *at
+                .entry((scope, g.grant.clone(), holder_id))
+                .or_insert_with(|| {
+                    here.grants.push(GrantEntry {
+                        role: g.role_name.clone(),
+                        holder: g.holder.clone(),
+                        findings: 0,
+                        techniques: Vec::new(),
+                        grant: g.grant.clone(),
+                    });
+                    here.grants.len() - 1
+                });
+            let condition = g.condition.as_ref().map(|c| {
+                conditions.iter().position(|x| x == c).unwrap_or_else(|| {
+                    conditions.push(c.clone());
+                    conditions.len() - 1
+                })
+            });
+            here.findings += g.findings;
+            if let Some(entry) = here.grants.get_mut(e) {
+                entry.findings += g.findings;
+                entry.techniques.push(technique_entry(i, g, condition));
+            }
+        }
+        for s in &mut scopes {
+            s.grants.sort_by(|a, b| {
+                b.findings
+                    .cmp(&a.findings)
+                    .then_with(|| a.grant.cmp(&b.grant))
+            });
+        }
+        scopes.sort_by(|a, b| b.findings.cmp(&a.findings).then(a.scope.cmp(&b.scope)));
+        Self {
+            scope: answer.scope.clone(),
+            vaults_examined: answer.vaults_examined,
+            findings: answer.findings,
+            grants: scopes.iter().map(|s| s.grants.len()).sum(),
+            conditions,
+            scopes,
+        }
+    }
+}
+
+fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> TechniqueEntry {
+    let every = g.holder.as_ref().map(|h| h.identities as u32);
+    let (min, max) = g.identities_per_vault;
+    TechniqueEntry {
+        technique: g.technique,
+        identities_per_vault: (every != Some(min) || every != Some(max))
+            .then_some(g.identities_per_vault),
+        gains: (g.gains != all_gains(g.technique)).then(|| g.gains.clone()),
+        gains_vary: g.gains_vary,
+        decision: (g.decision != Decision::Allowed).then_some(g.decision),
+        condition,
+        unknown_because: g.unknown_because.clone(),
+        group: i,
+        vaults: g.vaults,
+    }
+}
+
+/// How many of the vaults examined lie at or below each scope above one of them, by scope key.
+fn vaults_under(engine: &Engine, answer: &EscalationGroups) -> FxHashMap<String, usize> {
+    let scope = (answer.scope != "/")
+        .then(|| Scope::parse(&answer.scope).ok())
+        .flatten();
+    let mut under: FxHashMap<String, usize> = FxHashMap::default();
+    for v in super::walk::vaults_in(engine, scope.as_ref()) {
+        for s in &engine.index.ancestry(&v.scope).scopes {
+            *under.entry(s.key().to_string()).or_default() += 1;
+        }
+    }
+    under
+}
