@@ -141,7 +141,7 @@ fn hash_parts(
     holder: &Option<String>,
     decision: Decision,
     condition: &Option<String>,
-    unknown_because: &Vec<String>,
+    unknown_because: &Vec<UnknownBecause>,
 ) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();

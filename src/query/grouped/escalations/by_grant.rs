@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{EscalationGroup, EscalationGroups};
-use crate::eval::{Decision, Engine};
+use crate::eval::{Decision, Engine, UnknownBecause};
 use crate::model::{PrincipalKind, Scope};
 use crate::query::escalation::{Technique, gainable};
 use crate::query::grouped::Holder;
@@ -77,7 +77,7 @@ pub struct TechniqueEntry {
     pub decision: Option<Decision>,
     /// Position in [`GrantGroups::conditions`].
     pub condition: Option<usize>,
-    pub unknown_because: Vec<String>,
+    pub unknown_because: Vec<UnknownBecause>,
     /// The group of the answer it stands for (its position in [`EscalationGroups::groups`]).
     pub group: usize,
     pub vaults: usize,
