@@ -56,6 +56,7 @@ pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines, d
 pub use emit::az_commands;
 pub use grouped::{
     ChangeGroup, DenyRef, EscalationChange, FlatCell, FlatEscalation, GrantRef, GroupedDiff,
+    principal_ref,
 };
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};

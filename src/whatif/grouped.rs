@@ -181,6 +181,58 @@ impl GroupedDiff {
         self.groups.iter().any(ChangeGroup::gains_data_access)
     }
 
+    /// Distinct identities in the groups that `keep` keeps.
+    pub fn identities_in(&self, keep: impl Fn(&ChangeGroup) -> bool) -> usize {
+        let mut seen = FxHashSet::default();
+        for g in self.groups.iter().filter(|g| keep(g)) {
+            seen.extend(distinct(&g.entries));
+        }
+        seen.len()
+    }
+
+    /// One sentence per group, in the groups' order (most cells first): who, what, where, through what.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let last = |s: &str| {
+            s.rsplit('/')
+                .find(|p| !p.is_empty())
+                .unwrap_or("/")
+                .to_string()
+        };
+        self.groups
+            .iter()
+            .map(|g| {
+                let ops = if g.operations.len() > 3 {
+                    format!("{} operations", g.operations.len())
+                } else {
+                    g.operations.join(", ")
+                };
+                let place = match g.covers.as_slice() {
+                    [one] if one.vaults == 1 => last(&one.scope),
+                    _ => format!("{} vaults", g.vaults),
+                };
+                let by = g
+                    .grants
+                    .iter()
+                    .chain(&g.grants_before)
+                    .next()
+                    .map(|x| {
+                        let what = x.role_name.as_deref().unwrap_or("an access-policy entry");
+                        format!(" ({what}, held by {})", x.holder.display_name)
+                    })
+                    .unwrap_or_default();
+                let text = format!(
+                    "{}{} identit{}: {} → {} {ops} on {place}{by}",
+                    if g.gained { "+" } else { "-" },
+                    g.identities,
+                    if g.identities == 1 { "y" } else { "ies" },
+                    g.before.as_str(),
+                    g.after.as_str(),
+                );
+                crate::sanitize::clean(&text).into_owned()
+            })
+            .collect()
+    }
+
     /// Lists every group's identities.
     pub fn expand(&mut self, eb: &Engine, ea: &Engine) {
         for g in &mut self.groups {
@@ -288,7 +340,7 @@ pub(super) fn distinct(entries: &[(String, Arc<Vec<String>>)]) -> FxHashSet<&str
 }
 
 /// The principal as the snapshot after names it (else before).
-pub(crate) fn principal_ref(eb: &Engine, ea: &Engine, id: &str) -> PrincipalRef {
+pub fn principal_ref(eb: &Engine, ea: &Engine, id: &str) -> PrincipalRef {
     let known = |e: &Engine| {
         e.index
             .principal
