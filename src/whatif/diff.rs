@@ -193,7 +193,8 @@ struct Run<'e, 'a> {
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
     after_targets: HashMap<String, Target<'a>>,
-    mg_named: Option<BTreeSet<String>>,
+    /// Principals named at management-group scopes (for vaults of unplaced subscriptions).
+    mg_named: Option<Vec<&'a str>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
     stats: DiffStats,
 }
@@ -343,7 +344,7 @@ impl<'e, 'a> Run<'e, 'a> {
         let (eb, ea) = (self.eb, self.ea);
         let mut out = BTreeSet::new();
         for id in self.named_at(vault, targets) {
-            out.extend(identities_of([eb, ea], &id));
+            out.extend(identities_of([eb, ea], id));
         }
         out
     }
