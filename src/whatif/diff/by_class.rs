@@ -221,18 +221,22 @@ struct EscalationKey {
     lacks: Vec<&'static str>,
 }
 
+/// The changed cells of one class at one scope with equal evidence: their operations, one of the cells
+/// and the grants before.
+type Pending = (
+    (Members, String, Evidence),
+    Vec<&'static str>,
+    CellChange,
+    Vec<Grant>,
+);
+
 /// Builds the groups from the representatives' changed cells, one (class, scope) at a time.
 struct Grouper<'e> {
     eb: &'e Engine,
     ea: &'e Engine,
     range: String,
     /// (class, scope, evidence) → operations and the grants themselves.
-    pending: Vec<(
-        (Members, String, Evidence),
-        Vec<&'static str>,
-        CellChange,
-        Vec<Grant>,
-    )>,
+    pending: Vec<Pending>,
     pending_at: FxHashMap<(usize, String, Evidence), usize>,
     escalations: Vec<EscalationChange>,
     escalation_at: FxHashMap<EscalationKey, usize>,
