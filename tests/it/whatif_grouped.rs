@@ -118,7 +118,7 @@ fn a_big_group_at_a_subscription_is_a_few_groups() {
         g.gained
     );
     // One member per class was compared: fewer (identity, vault) pairs than the identities reached.
-    let vaults = g.groups[0].vaults;
+    let vaults = g.stats.vaults;
     assert!(
         g.stats.classes > 0 && g.stats.pairs < members * vaults,
         "{:?}",
