@@ -285,12 +285,14 @@ impl<'e> Grouper<'e> {
         }
     }
 
+    /// The principal a grant names, with the identities it stands for in the snapshot after (counted on the
+    /// membership graph, once per holder).
     fn holder(&mut self, id: &str) -> Holder {
-        let (eb, ea) = (self.eb, self.ea);
+        let ea = self.ea;
         let n = *self
             .holders
             .entry(id.to_string())
-            .or_insert_with(|| identities_of([eb, ea], id).len());
+            .or_insert_with(|| identities_under(ea, id));
         Holder::new(ea, id, n)
     }
 
@@ -458,4 +460,30 @@ impl<'e> Grouper<'e> {
         out.escalations = self.escalations;
         out
     }
+}
+
+/// How many identities (non-groups) `id` stands for: itself, or a group's transitive members.
+fn identities_under(e: &Engine, id: &str) -> usize {
+    if !e.is_group(id) {
+        return 1;
+    }
+    let graph = e.index.memberships();
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    seen.insert(id);
+    let mut stack = vec![id];
+    let mut n = 0;
+    while let Some(g) = stack.pop() {
+        for m in graph.members_of(g) {
+            if !seen.insert(m) {
+                continue;
+            }
+            if graph.has_members(m) {
+                stack.push(m);
+            }
+            if !e.is_group(m) {
+                n += 1;
+            }
+        }
+    }
+    n
 }
