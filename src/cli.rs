@@ -153,10 +153,14 @@ pub enum TextOrJson {
 /// `--output` of the commands that print a report (what-if, diff).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ReportFormat {
+    /// Grouped by what decides each change.
     #[default]
     Text,
     Json,
     Markdown,
+    /// One JSON object per line and (identity, scope, operation), then per escalation path, written as
+    /// computed (any size of answer, bounded memory).
+    Jsonl,
 }
 
 /// `--output` of the commands that print a list (who-can, actions).

@@ -37,6 +37,7 @@ mod arm;
 mod change;
 mod diff;
 mod emit;
+mod grouped;
 mod migrate;
 mod parse;
 mod plan;
@@ -53,8 +54,12 @@ pub use arm::read_arm_whatif;
 pub use change::{
     Change, ChangeKind, IdRef, IpRuleRef, NetworkAclsSpec, PermissionSpec, PolicyPermissions,
 };
-pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines};
+pub use diff::{CellChange, Diff, DiffStats, NetworkChange, diff, diff_engines, diff_grouped};
 pub use emit::az_commands;
+pub use grouped::{
+    ChangeGroup, DenyRef, EscalationChange, FlatCell, FlatEscalation, GrantRef, GroupedDiff,
+    principal_ref,
+};
 pub use migrate::{EntryPlan, MigrateError, MigrationPlan, PrincipalDelta, plan_migration};
 pub use parse::{parse_change, parse_changes};
 pub use plan::{Effect, Pending, Plan, PlanError, PlannedChange, Skipped};

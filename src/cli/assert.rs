@@ -13,7 +13,7 @@ use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::gate::{self, Report, VaultTags};
 use crate::sanitize::clean;
-use crate::whatif::{self, Diff};
+use crate::whatif::GroupedDiff;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum AssertFormat {
@@ -244,7 +244,7 @@ fn text(report: &Report, plan: Option<&PlanReport>) -> Result<()> {
 /// Rows shown per failing rule in a pull-request comment (the JSON and SARIF outputs carry them all).
 const MD_ROWS: usize = 50;
 
-fn markdown(report: &Report, diff: Option<&Diff>, plan: Option<&PlanReport>) -> Result<()> {
+fn markdown(report: &Report, diff: Option<&GroupedDiff>, plan: Option<&PlanReport>) -> Result<()> {
     let mut o = std::io::stdout().lock();
     let failed = report.rules.iter().filter(|r| !r.holds()).count();
     let verdict = if failed == 0 {
@@ -254,25 +254,20 @@ fn markdown(report: &Report, diff: Option<&Diff>, plan: Option<&PlanReport>) -> 
     };
     writeln!(o, "### kvaccess gate: {verdict}\n")?;
     if let Some(diff) = diff {
-        let gainers: std::collections::BTreeSet<&str> = diff
-            .gained
-            .iter()
-            .filter(|c| c.gains_data_access())
-            .map(|c| c.principal.id.as_str())
-            .collect();
-        let losers: std::collections::BTreeSet<&str> =
-            diff.lost.iter().map(|c| c.principal.id.as_str()).collect();
         writeln!(
             o,
             "**What changes:** {} change(s); {} principal(s) gain data access, {} lose access; escalation paths +{} −{}\n",
             diff.changes,
-            gainers.len(),
-            losers.len(),
-            diff.escalations_added.len(),
-            diff.escalations_removed.len()
+            diff.identities_in(|g| g.gains_data_access()),
+            diff.identities_in(|g| !g.gained),
+            diff.escalations_added,
+            diff.escalations_removed
         )?;
-        for line in whatif::summary_lines(diff).iter().take(MD_ROWS) {
+        for line in diff.summary_lines().iter().take(MD_ROWS) {
             writeln!(o, "- {}", output::md(line))?;
+        }
+        if diff.groups.len() > MD_ROWS {
+            writeln!(o, "- …and {} more groups", diff.groups.len() - MD_ROWS)?;
         }
         writeln!(o)?;
     }

@@ -126,7 +126,7 @@ fn expanded_json(
 }
 
 /// `Carol (user)`, `Developers (group, 12 identities)`.
-fn holder_words(h: &Holder) -> String {
+pub(crate) fn holder_words(h: &Holder) -> String {
     if h.kind == crate::model::PrincipalKind::Group {
         let n = h.identities;
         format!(
@@ -145,6 +145,11 @@ fn holder_words(h: &Holder) -> String {
 
 /// `kv-app-prod`, `21 vaults under subscription Prod`, `3 vaults: kv-a, kv-b, kv-c`.
 fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
+    cover_words(engine, g.vaults, &g.covers)
+}
+
+/// [`covers_words`] of any grouped answer.
+pub(crate) fn cover_words(engine: &Engine, vaults: usize, covers: &[Cover]) -> String {
     let name = |c: &Cover| {
         if c.vaults == 1 {
             output::short_scope(&c.scope)
@@ -158,7 +163,7 @@ fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
             )
         }
     };
-    match g.covers.as_slice() {
+    match covers {
         [one] => name(one),
         many => {
             const SHOWN: usize = 4;
@@ -166,7 +171,7 @@ fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
             if many.len() > SHOWN {
                 parts.push(format!("… ({} more)", many.len() - SHOWN));
             }
-            format!("{} vaults: {}", g.vaults, parts.join(", "))
+            format!("{vaults} vaults: {}", parts.join(", "))
         }
     }
 }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::display::in_words;
-use crate::eval::{Engine, Grant, GrantKind};
+use crate::eval::{Engine, Grant, GrantKind, PrincipalRef};
 use crate::model::{Snapshot, Vault};
-use crate::whatif::{Change, Diff, Pending, Scenario, diff_engines};
+use crate::whatif::{Change, GrantRef, GroupedDiff, Pending, Scenario, diff_grouped};
 
 use super::evaluate::{VaultTags, base, evaluate};
 use super::rules::Rule;
@@ -15,7 +15,7 @@ use super::{Report, Violation};
 
 /// What a change list or plan did, for `no-new-access`.
 pub struct ChangeInput<'a> {
-    pub diff: &'a Diff,
+    pub diff: &'a GroupedDiff,
     /// Plan changes that could not be evaluated.
     pub pending: &'a [Pending],
     /// Each applied change in canonical form (ids filled in), with the plan address it came from.
@@ -45,7 +45,7 @@ pub fn evaluate_changes(
     tags: &VaultTags,
     today: &str,
     rules_file: &str,
-) -> Result<(Report, Diff), GateError> {
+) -> Result<(Report, GroupedDiff), GateError> {
     let outcome = scenario
         .apply(snapshot)
         .map_err(|e| GateError::Changes(e.to_string()))?;
@@ -53,7 +53,7 @@ pub fn evaluate_changes(
         || Engine::new(snapshot.clone()),
         || Engine::new(outcome.snapshot),
     );
-    let mut diff = diff_engines(&before, &after, None);
+    let mut diff = diff_grouped(&before, &after, None);
     diff.changes = outcome.applied.len();
     let applied: Vec<(Change, String)> = outcome
         .applied
@@ -70,49 +70,70 @@ pub fn evaluate_changes(
     Ok((report, diff))
 }
 
-/// Every cell where someone gains data access, one violation per (principal, app, vault); and every
-/// change not evaluated that may add access.
-pub(super) fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violation> {
+/// Every group of the difference where someone gains data access, one violation per (group, vault): the
+/// identity when one gains it there, else the holder of the grant that decides it with how many identities
+/// it reaches; and every change not evaluated that may add access.
+pub(super) fn new_access(
+    engine: &Engine,
+    vaults: &[&Vault],
+    change: &ChangeInput,
+) -> Vec<Violation> {
     let by_key: HashMap<&str, &Vault> = vaults.iter().map(|v| (v.scope.key(), *v)).collect();
-    let mut at: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
     let mut out: Vec<Violation> = Vec::new();
-    for cell in change.diff.gained.iter().filter(|c| c.gains_data_access()) {
-        let Some(vault) = cell.vault() else { continue };
-        let Some(v) = by_key.get(vault.key()) else {
-            continue;
-        };
-        let key = (
-            cell.principal.id.as_str(),
-            cell.via_app.as_deref(),
-            v.scope.key(),
-        );
-        if let Some(&i) = at.get(&key) {
-            let x = &mut out[i];
-            x.operations.push(cell.action.clone());
-            for g in &cell.grants {
-                if !x.grants.iter().any(|have| have.id == g.id) {
-                    x.grants.push(g.clone());
+    for g in change.diff.groups.iter().filter(|g| g.gains_data_access()) {
+        let mut at: Vec<(&Vault, Vec<&str>)> = Vec::new();
+        for (scope, members) in g.entries() {
+            let Some(vault) = crate::model::Scope::parse(scope)
+                .ok()
+                .and_then(|s| s.vault())
+            else {
+                continue;
+            };
+            let Some(v) = by_key.get(vault.key()) else {
+                continue;
+            };
+            match at.iter_mut().find(|(x, _)| x.scope == v.scope) {
+                Some((_, ids)) => ids.extend(members.iter().map(String::as_str)),
+                None => at.push((v, members.iter().map(String::as_str).collect())),
+            }
+        }
+        for (v, mut ids) in at {
+            ids.sort_unstable();
+            ids.dedup();
+            let mut x = base(String::new(), v);
+            let name = super::short(v.scope.id());
+            let ops = g.operations.join(", ");
+            match ids.as_slice() {
+                [one] => {
+                    let p = crate::whatif::principal_ref(engine, engine, one);
+                    x.message = format!("{} gains {ops} on {name}", p.display_name);
+                    x.principal = Some(p);
+                }
+                many => {
+                    let holder = g.grants.first().map(|h| &h.holder);
+                    x.message = match holder {
+                        Some(h) => format!(
+                            "{} identities gain {ops} on {name} through {} ({} identities)",
+                            many.len(),
+                            h.display_name,
+                            h.identities
+                        ),
+                        None => format!("{} identities gain {ops} on {name}", many.len()),
+                    };
+                    x.principal = holder.map(|h| PrincipalRef {
+                        id: h.id.clone(),
+                        display_name: h.display_name.clone(),
+                        kind: h.kind,
+                    });
                 }
             }
-            continue;
+            x.via_app = g.via_app.clone();
+            x.operations = g.operations.iter().map(|o| o.to_string()).collect();
+            x.decision = Some(g.after);
+            x.grants = g.grants.iter().map(grant).collect();
+            x.unknown_because = in_words(&g.unknown_because);
+            out.push(x);
         }
-        at.insert(key, out.len());
-        let mut x = base(String::new(), v);
-        x.principal = Some(cell.principal.clone());
-        x.via_app = cell.via_app.clone();
-        x.operations.push(cell.action.clone());
-        x.decision = Some(cell.after);
-        x.grants = cell.grants.clone();
-        x.unknown_because = in_words(&cell.unknown_because);
-        out.push(x);
-    }
-    for x in &mut out {
-        let who = x
-            .principal
-            .as_ref()
-            .map_or(String::new(), |p| p.display_name.clone());
-        let name = x.vault.as_deref().map(super::short).unwrap_or_default();
-        x.message = format!("{who} gains {} on {name}", x.operations.join(", "));
     }
     for p in change.pending.iter().filter(|p| p.effect.may_add()) {
         out.push(Violation {
@@ -129,6 +150,22 @@ pub(super) fn new_access(vaults: &[&Vault], change: &ChangeInput) -> Vec<Violati
         });
     }
     out
+}
+
+/// A group's grant as a violation cites it (without a group chain: its identities reach it through
+/// different ones; the holder is the principal the grant names).
+fn grant(g: &GrantRef) -> Grant {
+    Grant {
+        kind: g.kind,
+        id: g.id.clone(),
+        role_name: g.role_name.clone(),
+        role_definition_id: None,
+        scope: g.scope.clone(),
+        principal_id: g.holder.id.clone(),
+        via_groups: Vec::new(),
+        condition: g.condition.clone(),
+        matched: Vec::new(),
+    }
 }
 
 /// The applied changes by what a grant can point at, to name the plan resources behind a violation.
@@ -186,7 +223,7 @@ impl Sources {
                 let key = (vault.clone(), g.principal_id.to_ascii_lowercase());
                 found.extend(self.entries.get(&key).cloned().unwrap_or_default());
             }
-            for group in &g.via_groups {
+            for group in g.via_groups.iter().chain([&g.principal_id]) {
                 found.extend(get(&self.groups, &group.to_ascii_lowercase()));
             }
             if let Some(r) = &g.role_name {

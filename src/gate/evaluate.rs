@@ -56,7 +56,7 @@ pub fn evaluate(
                 let change = change.ok_or_else(|| {
                     fail("no-new-access needs the changes: --terraform-plan, --arm-whatif or --changes".into())
                 })?;
-                new_access(&vaults, change)
+                new_access(engine, &vaults, change)
             }
         };
         let mut found = found;

@@ -18,8 +18,10 @@ use crate::query::Finding;
 use super::affected::{self, Work, directory_gaps, identities_of};
 use crate::parallel::over_pool as parallel;
 
+mod by_class;
 mod bystander;
 mod cells;
+mod classes;
 mod escalate;
 mod items;
 mod report;
@@ -28,6 +30,7 @@ use bystander::{REP_DANGLING, REP_DIRECTORY};
 use cells::{Evidence, Raw, raw, split};
 use items::special_items;
 
+pub use by_class::diff_grouped;
 pub use report::{CellChange, Diff, DiffStats, NetworkChange};
 
 /// Compares two snapshots. `scope` keeps only the vaults at or below it (an item selects its vault).
@@ -189,7 +192,8 @@ struct Run<'e, 'a> {
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
     after_targets: HashMap<String, Target<'a>>,
-    mg_named: Option<BTreeSet<String>>,
+    /// Principals named at management-group scopes (for vaults of unplaced subscriptions).
+    mg_named: Option<Vec<&'a str>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
     stats: DiffStats,
 }
@@ -337,56 +341,9 @@ impl<'e, 'a> Run<'e, 'a> {
     /// assignments) in either snapshot.
     fn involved(&mut self, vault: &Scope, targets: &[TargetPair]) -> BTreeSet<String> {
         let (eb, ea) = (self.eb, self.ea);
-        let mut ids: BTreeSet<String> = BTreeSet::new();
-        let mut unplaced = false;
-        for e in [eb, ea] {
-            for t in targets {
-                let ancestry = e.index.ancestry(&t.scope);
-                unplaced |= ancestry.unplaced_subscription;
-                for sc in &ancestry.scopes {
-                    for &i in e.index.assignments_at.get(sc.key()).into_iter().flatten() {
-                        if let Some(a) = e.snapshot.role_assignments.get(i) {
-                            ids.insert(a.principal_id.clone());
-                        }
-                    }
-                    for &i in e.index.denies_at.get(sc.key()).into_iter().flatten() {
-                        if let Some(d) = e.snapshot.deny_assignments.get(i) {
-                            ids.extend(d.principals.iter().chain(&d.exclude_principals).cloned());
-                        }
-                    }
-                }
-            }
-            if let Some(v) = self.vault_in(e, vault.key()) {
-                ids.extend(v.access_policies.iter().map(|p| p.object_id.clone()));
-            }
-        }
-        if unplaced {
-            let mg = self.mg_named.get_or_insert_with(|| {
-                let mut out = BTreeSet::new();
-                for e in [eb, ea] {
-                    let s = &*e.snapshot;
-                    out.extend(
-                        s.role_assignments
-                            .iter()
-                            .filter(|a| a.scope.kind() == ScopeKind::ManagementGroup)
-                            .map(|a| a.principal_id.clone()),
-                    );
-                    for d in s
-                        .deny_assignments
-                        .iter()
-                        .filter(|d| d.scope.kind() == ScopeKind::ManagementGroup)
-                    {
-                        out.extend(d.principals.iter().chain(&d.exclude_principals).cloned());
-                    }
-                }
-                out
-            });
-            ids.extend(mg.iter().cloned());
-        }
-        ids.remove(EVERYONE);
         let mut out = BTreeSet::new();
-        for id in ids {
-            out.extend(identities_of([eb, ea], &id));
+        for id in self.named_at(vault, targets) {
+            out.extend(identities_of([eb, ea], id));
         }
         out
     }

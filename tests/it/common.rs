@@ -404,3 +404,152 @@ pub fn changes_from(base: &Snapshot, seeds: &[(u8, u32, u32, u32, u32)]) -> Vec<
     }
     out
 }
+
+/// One row of a diff's flat answer with the ids of its evidence: (principal, via app, scope key,
+/// operation, before, after, grant ids, deny ids, unknown reasons).
+pub type Fact = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Decision,
+    Decision,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+/// (added, principal, vault key, technique, grant, holder, decision, lacks)
+pub type EscalationFact = (
+    bool,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Decision,
+    Vec<String>,
+);
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The flat diff's rows, as computed identity by identity.
+pub fn flat_facts(d: &Diff) -> (BTreeSet<Fact>, BTreeSet<EscalationFact>) {
+    let cells = d
+        .gained
+        .iter()
+        .chain(&d.lost)
+        .map(|c| {
+            (
+                c.principal.id.clone(),
+                c.via_app.clone(),
+                c.scope.to_ascii_lowercase(),
+                c.action.clone(),
+                c.before,
+                c.after,
+                sorted(c.grants.iter().map(|g| g.id.clone()).collect()),
+                sorted(c.denies.iter().map(|g| g.id.clone()).collect()),
+                c.unknown_because.iter().map(|r| r.to_string()).collect(),
+            )
+        })
+        .collect();
+    let escalations = [
+        (true, &d.escalations_added),
+        (false, &d.escalations_removed),
+    ]
+    .into_iter()
+    .flat_map(|(added, list)| {
+        list.iter().map(move |f| {
+            (
+                added,
+                f.principal.id.clone(),
+                f.vault_id.to_ascii_lowercase(),
+                f.technique.as_str().to_string(),
+                f.grant.clone(),
+                f.holder.clone(),
+                f.decision,
+                f.lacks.iter().map(|s| s.to_string()).collect(),
+            )
+        })
+    })
+    .collect();
+    (cells, escalations)
+}
+
+/// Every group of a grouped diff expanded into rows; no row may come twice and the counts must add up.
+pub fn grouped_facts(
+    g: &whatif::GroupedDiff,
+    eb: &Engine,
+    ea: &Engine,
+) -> (BTreeSet<Fact>, BTreeSet<EscalationFact>) {
+    let mut cells = BTreeSet::new();
+    let mut rows = 0;
+    g.each_cell(eb, ea, |c| {
+        rows += 1;
+        cells.insert((
+            c.principal.id.clone(),
+            c.via_app.map(str::to_string),
+            c.scope.to_ascii_lowercase(),
+            c.action.to_string(),
+            c.before,
+            c.after,
+            sorted(c.grants.iter().map(|s| s.to_string()).collect()),
+            sorted(c.denies.iter().map(|s| s.to_string()).collect()),
+            c.unknown_because.iter().map(|r| r.to_string()).collect(),
+        ));
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    assert_eq!(rows, cells.len(), "a row is listed twice");
+    assert_eq!(rows, g.gained + g.lost, "the groups' counts do not add up");
+    let mut escalations = BTreeSet::new();
+    let mut findings = 0;
+    g.each_escalation(eb, ea, |f| {
+        findings += 1;
+        escalations.insert((
+            f.added,
+            f.principal.id.clone(),
+            f.vault.to_ascii_lowercase(),
+            f.technique.as_str().to_string(),
+            f.grant.to_string(),
+            f.holder.map(str::to_string),
+            f.decision,
+            f.lacks.iter().map(|s| s.to_string()).collect(),
+        ));
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    assert_eq!(findings, escalations.len(), "a finding is listed twice");
+    assert_eq!(findings, g.escalations_added + g.escalations_removed);
+    (cells, escalations)
+}
+
+/// The grouped diff of two snapshots, every group expanded, equals the flat diff computed identity by
+/// identity; and `--expand` lists exactly the identities of the rows.
+pub fn assert_grouped_matches_flat(before: &Snapshot, after: &Snapshot, scope: Option<&Scope>) {
+    let eb = Engine::new(before.clone());
+    let ea = Engine::new(after.clone());
+    let flat = whatif::diff_engines(&eb, &ea, scope);
+    let mut grouped = whatif::diff_grouped(&eb, &ea, scope);
+    let (want_cells, want_escalations) = flat_facts(&flat);
+    let (cells, escalations) = grouped_facts(&grouped, &eb, &ea);
+    assert_eq!(cells, want_cells, "grouped cells differ from the flat diff");
+    assert_eq!(escalations, want_escalations, "grouped escalations differ");
+    assert_eq!(grouped.network, flat.network);
+    assert_eq!(grouped.gains_data_access(), flat.gains_data_access());
+    grouped.expand(&eb, &ea);
+    let listed: BTreeSet<String> = grouped
+        .groups
+        .iter()
+        .flat_map(|g| g.expanded.iter().flatten().map(|p| p.id.clone()))
+        .collect();
+    let want: BTreeSet<String> = want_cells.iter().map(|c| c.0.clone()).collect();
+    assert_eq!(
+        listed, want,
+        "--expand lists other identities than the rows"
+    );
+    assert_eq!(grouped.identities, want.len());
+}

@@ -199,7 +199,7 @@ fn an_arm_whatif_gives_the_output_of_its_change_list_written_by_hand() {
     let c: Value = serde_json::from_str(&out_c).unwrap();
     let report = p.as_object_mut().unwrap().remove("plan").unwrap();
     assert_eq!(p, c);
-    assert!(c["gained"].as_array().unwrap().len() > 1);
+    assert!(c["gained"].as_u64().unwrap() > 1);
     let pending: Vec<&str> = report["pending"]
         .as_array()
         .unwrap()

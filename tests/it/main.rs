@@ -41,4 +41,5 @@ mod tui_pty;
 mod tui_whatif;
 mod whatif;
 mod whatif_cli;
+mod whatif_grouped;
 mod whatif_props;

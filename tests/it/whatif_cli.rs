@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -38,41 +39,45 @@ fn whatif_json_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
     let changes = write(dir.path(), "c.json", GAIN);
     let out = kvaccess()
-        .args(["whatif", "--changes"])
+        .args(["whatif", "--expand", "--changes"])
         .arg(&changes)
         .args(["--output", "json"])
         .assert()
         .success();
     let v = json(&out.get_output().stdout);
     assert_eq!(v["changes"], 2);
-    for key in [
-        "gained",
-        "lost",
-        "escalationsAdded",
-        "escalationsRemoved",
-        "network",
-    ] {
+    assert_eq!(v["gained"], 4);
+    assert_eq!(v["lost"], 0);
+    assert_eq!(v["identities"], 2);
+    for key in ["groups", "escalations", "network"] {
         assert!(v[key].is_array(), "{key} missing");
     }
-    let dana = v["gained"]
-        .as_array()
-        .unwrap()
+    let groups = v["groups"].as_array().unwrap();
+    let dana = groups
         .iter()
-        .find(|c| c["principal"]["displayName"] == "Dana" && c["action"] == "secrets/get")
+        .find(|g| g["grants"][0]["holder"]["displayName"] == "Dana")
         .unwrap();
     assert_eq!(dana["before"], "unknown");
     assert_eq!(dana["after"], "allowed");
-    assert_eq!(dana["scope"], KV_RBAC);
+    assert_eq!(
+        dana["operations"],
+        serde_json::json!(["secrets/get", "secrets/list"])
+    );
+    assert_eq!(dana["covers"][0]["scope"], KV_RBAC);
     assert_eq!(dana["grants"][0]["roleName"], "Key Vault Secrets User");
-    assert_eq!(dana["principal"]["type"], "user");
-    let oscar: Vec<&Value> = v["gained"]
-        .as_array()
-        .unwrap()
+    assert_eq!(dana["grants"][0]["holder"]["identities"], 1);
+    assert_eq!(dana["expanded"][0]["type"], "user");
+    assert_eq!(
+        (dana["identities"].clone(), dana["cells"].clone()),
+        (1.into(), 2.into())
+    );
+    let oscar = groups
         .iter()
-        .filter(|c| c["principal"]["displayName"] == "Oscar")
-        .collect();
-    assert_eq!(oscar.len(), 2);
-    assert_eq!(oscar[0]["grants"][0]["kind"], "accessPolicy");
+        .find(|g| g["expanded"][0]["displayName"] == "Oscar")
+        .unwrap();
+    assert_eq!(oscar["grants"][0]["kind"], "accessPolicy");
+    assert_eq!(oscar["cells"], 2);
+    assert_eq!(v["escalations"][0]["added"], false);
 }
 
 #[test]
@@ -178,10 +183,10 @@ fn text_and_markdown_group_by_principal_and_vault() {
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.starts_with("What-if: 2 change(s): "), "{text}");
     assert!(
-        text.contains("\n  +1 principal can read secrets in kv-app-prod\n"),
+        text.contains("4 cell(s) gained, 0 lost, 2 identities in 2 group(s)"),
         "{text}"
     );
-    assert!(text.contains("\nDana (user 11111111-0000-0000-0000-000000000004)\n  vault kv-app-rbac\n    + unknown → allowed  secrets/get, secrets/list\n        via role 'Key Vault Secrets User' at vault kv-app-rbac"), "{text}");
+    assert!(text.contains("\n+ unknown → allowed  secrets/get, secrets/list (data)\n    1 identity on kv-app-rbac (2 cell(s))\n    via role 'Key Vault Secrets User' at vault kv-app-rbac, held by Dana (user)\n"), "{text}");
     let out = kvaccess()
         .args(["whatif", "--output", "markdown", "--changes"])
         .arg(&changes)
@@ -189,11 +194,11 @@ fn text_and_markdown_group_by_principal_and_vault() {
         .success();
     let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
-        md.contains("| | principal | scope | operation | before | after | evidence after |"),
+        md.contains("| | before → after | operations | decided by | identities | where | cells |"),
         "{md}"
     );
     assert!(
-        md.contains("| + | Oscar (user) | vault kv-app-prod | `secrets/get` | denied | allowed |"),
+        md.contains("| + | denied → allowed | secrets/get, secrets/list | access-policy entry on kv-app-prod, held by Oscar (user) | 1 | kv-app-prod | 2 |"),
         "{md}"
     );
     kvaccess()
@@ -269,7 +274,7 @@ fn diff_of_two_snapshots_matches_whatif() {
         .assert()
         .success();
     let (w, d) = (json(&w.get_output().stdout), json(&d.get_output().stdout));
-    for key in ["gained", "lost", "escalationsAdded", "escalationsRemoved"] {
+    for key in ["gained", "lost", "identities", "groups", "escalations"] {
         assert_eq!(w[key], d[key], "{key}");
     }
     assert_eq!(
@@ -328,27 +333,22 @@ fn migrate_reports_exactly_what_whatif_shows() {
     let on_disk: Value =
         serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
     assert_eq!(&on_disk, &plan["changes"]);
-    let w = kvaccess()
-        .args(["whatif", "--output", "json", "--changes"])
-        .arg(&plan_file)
-        .assert()
-        .success();
-    let w = json(&w.get_output().stdout);
-    for key in ["gained", "lost", "escalationsAdded", "escalationsRemoved"] {
-        assert_eq!(w[key], plan["diff"][key], "{key}");
-    }
+    let (cells, escalations) = whatif_rows(&plan_file);
+    assert_eq!(cells, migrate_rows(&plan["diff"]), "cells");
+    assert_eq!(
+        escalations,
+        migrate_escalations(&plan["diff"]),
+        "escalations"
+    );
     let flattened: Vec<Value> = plan["principals"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|p| p["overGrant"].as_array().unwrap().iter().cloned())
         .collect();
-    let mut gained = w["gained"].as_array().unwrap().clone();
-    let key = |v: &Value| format!("{}{}{}", v["principal"]["id"], v["scope"], v["action"]);
-    gained.sort_by_key(key);
-    let mut flattened = flattened;
-    flattened.sort_by_key(key);
-    assert_eq!(gained, flattened);
+    let gained: BTreeSet<Row> = cells.into_iter().filter(|r| r.0).collect();
+    let over: BTreeSet<Row> = flattened.iter().map(|c| row(c, true)).collect();
+    assert_eq!(gained, over);
     // Frank (Auditors: list only) gets keys/get and certificates/get too: RBAC has one action for both.
     let frank = plan["principals"]
         .as_array()
@@ -399,15 +399,96 @@ fn migrating_the_dev_vault_round_trips_too() {
         .assert()
         .success();
     let plan = json(&out.get_output().stdout);
-    let w = kvaccess()
-        .args(["whatif", "--output", "json", "--changes"])
-        .arg(&plan_file)
+    let (cells, escalations) = whatif_rows(&plan_file);
+    assert_eq!(cells, migrate_rows(&plan["diff"]));
+    assert_eq!(escalations, migrate_escalations(&plan["diff"]));
+}
+
+/// (gained, principal, scope, operation, before, after, grant ids)
+type Row = (bool, String, String, String, String, String, Vec<String>);
+
+fn row(c: &Value, gained: bool) -> Row {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut grants: Vec<String> = c["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| s(if g.is_string() { g } else { &g["id"] }))
+        .collect();
+    grants.sort();
+    (
+        gained,
+        s(&c["principal"]["id"]),
+        s(&c["scope"]).to_ascii_lowercase(),
+        s(&c["action"]),
+        s(&c["before"]),
+        s(&c["after"]),
+        grants,
+    )
+}
+
+/// (added, principal, vault, technique)
+type EscalationRow = (bool, String, String, String);
+
+/// The flat rows of `whatif --output jsonl`: cells, then escalation paths (which name a technique).
+fn whatif_rows(changes: &Path) -> (BTreeSet<Row>, BTreeSet<EscalationRow>) {
+    let out = kvaccess()
+        .args(["whatif", "--output", "jsonl", "--changes"])
+        .arg(changes)
         .assert()
         .success();
-    let w = json(&w.get_output().stdout);
-    for key in ["gained", "lost", "escalationsAdded", "escalationsRemoved"] {
-        assert_eq!(w[key], plan["diff"][key], "{key}");
+    let mut cells = BTreeSet::new();
+    let mut escalations = BTreeSet::new();
+    for line in String::from_utf8_lossy(&out.get_output().stdout).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v.get("technique").is_some() {
+            escalations.insert((
+                v["added"].as_bool().unwrap(),
+                v["principal"]["id"].as_str().unwrap().to_string(),
+                v["vault"].as_str().unwrap().to_ascii_lowercase(),
+                v["technique"].as_str().unwrap().to_string(),
+            ));
+        } else {
+            let rank = |d: &Value| {
+                ["denied", "unknown", "conditional", "allowed"]
+                    .iter()
+                    .position(|x| d == x)
+                    .unwrap()
+            };
+            let gained = rank(&v["after"]) > rank(&v["before"]);
+            assert!(cells.insert(row(&v, gained)), "a row twice: {line}");
+        }
     }
+    (cells, escalations)
+}
+
+fn migrate_rows(diff: &Value) -> BTreeSet<Row> {
+    [("gained", true), ("lost", false)]
+        .iter()
+        .flat_map(|(key, gained)| {
+            diff[*key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| row(c, *gained))
+        })
+        .collect()
+}
+
+fn migrate_escalations(diff: &Value) -> BTreeSet<EscalationRow> {
+    [("escalationsAdded", true), ("escalationsRemoved", false)]
+        .iter()
+        .flat_map(|(key, added)| {
+            diff[*key].as_array().unwrap().iter().map(|f| {
+                (
+                    *added,
+                    f["principal"]["id"].as_str().unwrap().to_string(),
+                    f["vaultId"].as_str().unwrap().to_ascii_lowercase(),
+                    f["technique"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect()
 }
 
 #[test]

@@ -45,6 +45,14 @@ proptest! {
     }
 
     #[test]
+    fn grouped_diff_expands_to_the_flat_diff(seeds in seeds()) {
+        let base = demo();
+        let changes = changes_from(&base, &seeds);
+        let after = whatif::apply(&base, &changes).unwrap();
+        assert_grouped_matches_flat(&base, &after, None);
+    }
+
+    #[test]
     fn applying_then_reverting_gives_back_the_original_decisions(seeds in seeds()) {
         let base = demo();
         let changes = changes_from(&base, &seeds);

@@ -1,6 +1,9 @@
 //! Bystanders: identities that no grant, deny or membership in a wide vault names decide by class (in the
 //! directory in both snapshots, or in neither), so one representative per class is evaluated for them all.
 
+use std::sync::Arc;
+
+use super::classes::Members;
 use super::*;
 
 /// Marker ids of the bystander representatives (never valid object ids).
@@ -17,6 +20,26 @@ impl<'a> Run<'_, 'a> {
         named: &[String],
         out: &mut Vec<Raw>,
     ) {
+        for (members, cells) in self.bystander_classes(vault, targets, named) {
+            for m in members.iter() {
+                out.extend(cells.iter().map(|c| Raw {
+                    principal: m.clone(),
+                    from_rep: c.from_rep,
+                    ..raw(m, None, &c.scope, c.op, c.before, c.after)
+                }));
+            }
+        }
+    }
+
+    /// The bystander classes whose representative's decisions change, each with the representative's
+    /// changed cells.
+    pub(super) fn bystander_classes(
+        &mut self,
+        vault: &Scope,
+        targets: &[TargetPair<'a>],
+        named: &[String],
+    ) -> Vec<(Members, Vec<Raw>)> {
+        let mut out = Vec::new();
         for (rep, dangling) in [(REP_DIRECTORY, false), (REP_DANGLING, true)] {
             let mut cells = Vec::new();
             self.principal(rep, vault, targets, &mut cells);
@@ -26,16 +49,12 @@ impl<'a> Run<'_, 'a> {
             }
             let members = self.class(dangling, named);
             self.stats.bystanders += members.len();
-            for m in members {
-                for c in &cells {
-                    out.push(Raw {
-                        principal: m.clone(),
-                        from_rep: Some(rep),
-                        ..raw(&m, None, &c.scope, c.op, c.before, c.after)
-                    });
-                }
+            for c in &mut cells {
+                c.from_rep = Some(rep);
             }
+            out.push((Arc::new(members), cells));
         }
+        out
     }
 
     /// The identities of a class (in the directory in both snapshots, or in neither) not in `named`.

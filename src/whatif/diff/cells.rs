@@ -74,20 +74,7 @@ impl Run<'_, '_> {
     }
 
     pub(super) fn principal_ref(&self, id: &str) -> PrincipalRef {
-        let known = |e: &Engine| {
-            e.index
-                .principal
-                .get(id)
-                .and_then(|&i| e.snapshot.principals.get(i))
-                .map(|p| PrincipalRef {
-                    id: p.id.clone(),
-                    display_name: p.display_name.clone(),
-                    kind: p.kind,
-                })
-        };
-        known(self.ea)
-            .or_else(|| known(self.eb))
-            .unwrap_or_else(|| self.ea.subject(id).principal)
+        crate::whatif::grouped::principal_ref(self.eb, self.ea, id)
     }
 }
 

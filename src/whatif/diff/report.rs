@@ -73,6 +73,8 @@ pub struct DiffStats {
     pub cells: usize,
     /// Identities whose change was inferred from a bystander representative.
     pub bystanders: usize,
+    /// Classes of identities compared through one member (grouped diff).
+    pub classes: usize,
     pub global: bool,
 }
 
@@ -130,5 +132,6 @@ impl DiffStats {
         self.pairs += other.pairs;
         self.cells += other.cells;
         self.bystanders += other.bystanders;
+        self.classes += other.classes;
     }
 }

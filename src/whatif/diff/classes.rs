@@ -1,0 +1,132 @@
+//! Identities that the same holders reach at a vault decide the same there, in both snapshots: a decision
+//! is made from the grants, deny assignments and access-policy entries naming the identity or one of its
+//! groups (see `affected`). So the identities compared at a vault are sorted into classes by the set of
+//! named ids (holders) that reach them before and after, and one member per class is compared. An identity
+//! whose groups are not known in either snapshot is a class of its own (its answer names it).
+
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::*;
+use crate::model::PrincipalKind;
+
+/// The identities of one class at one vault, sorted; the first is the one compared.
+pub(super) type Members = Arc<Vec<String>>;
+
+/// Below this many identities at a vault, each is its own class: sorting them would cost more than it saves.
+const MIN_CLASSED: usize = 8;
+
+impl<'a> Run<'_, 'a> {
+    /// The ids (principals and groups, not expanded) named at the vault: by role and deny assignments at
+    /// its scopes and items and above, and by its access-policy entries, in either snapshot.
+    pub(super) fn named_at(&mut self, vault: &Scope, targets: &[TargetPair]) -> FxHashSet<&'a str> {
+        let (eb, ea) = (self.eb, self.ea);
+        let mut ids: FxHashSet<&'a str> = FxHashSet::default();
+        let mut unplaced = false;
+        for e in [eb, ea] {
+            let s: &'a Snapshot = &e.snapshot;
+            for t in targets {
+                let ancestry = e.index.ancestry(&t.scope);
+                unplaced |= ancestry.unplaced_subscription;
+                for sc in &ancestry.scopes {
+                    for &i in e.index.assignments_at.get(sc.key()).into_iter().flatten() {
+                        if let Some(a) = s.role_assignments.get(i) {
+                            ids.insert(&a.principal_id);
+                        }
+                    }
+                    for &i in e.index.denies_at.get(sc.key()).into_iter().flatten() {
+                        if let Some(d) = s.deny_assignments.get(i) {
+                            ids.extend(
+                                d.principals
+                                    .iter()
+                                    .chain(&d.exclude_principals)
+                                    .map(String::as_str),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(v) = self.vault_in(e, vault.key()) {
+                ids.extend(v.access_policies.iter().map(|p| p.object_id.as_str()));
+            }
+        }
+        if unplaced {
+            let mg = self.mg_named.get_or_insert_with(|| {
+                let mut out = Vec::new();
+                for e in [eb, ea] {
+                    let s: &'a Snapshot = &e.snapshot;
+                    out.extend(
+                        s.role_assignments
+                            .iter()
+                            .filter(|a| a.scope.kind() == ScopeKind::ManagementGroup)
+                            .map(|a| a.principal_id.as_str()),
+                    );
+                    for d in s
+                        .deny_assignments
+                        .iter()
+                        .filter(|d| d.scope.kind() == ScopeKind::ManagementGroup)
+                    {
+                        out.extend(
+                            d.principals
+                                .iter()
+                                .chain(&d.exclude_principals)
+                                .map(String::as_str),
+                        );
+                    }
+                }
+                out
+            });
+            ids.extend(mg.iter().copied());
+        }
+        ids.remove(EVERYONE);
+        ids
+    }
+
+    /// The plan's identities sorted into classes, each sorted, the classes in the order of their first
+    /// member.
+    pub(super) fn classes(&mut self, plan: &VaultPlan<'a>) -> Vec<Members> {
+        if plan.ids.len() < MIN_CLASSED {
+            return plan
+                .ids
+                .iter()
+                .map(|id| Arc::new(vec![id.clone()]))
+                .collect();
+        }
+        let named = self.named_at(&plan.scope, &plan.targets);
+        type Key<'n> = (Vec<&'n str>, usize, [PrincipalKind; 2]);
+        let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for id in &plan.ids {
+            self.subject_pair(id);
+            let Some((b, a)) = self.subjects.get(id.as_str()) else {
+                continue;
+            };
+            // Without known groups, the answer names the identity (`unknown` because of its memberships).
+            if !(b.groups_known && a.groups_known && b.in_directory && a.in_directory) {
+                out.push(vec![id.clone()]);
+                continue;
+            }
+            let mut reached: Vec<&'a str> =
+                b.set.ids().filter_map(|x| named.get(x).copied()).collect();
+            let split = reached.len();
+            reached.extend(a.set.ids().filter_map(|x| named.get(x).copied()));
+            reached[..split].sort_unstable();
+            reached[split..].sort_unstable();
+            let key = (reached, split, [b.principal.kind, a.principal.kind]);
+            match by_key.get(&key) {
+                Some(&at) => {
+                    if let Some(c) = out.get_mut(at) {
+                        c.push(id.clone());
+                    }
+                }
+                None => {
+                    by_key.insert(key, out.len());
+                    out.push(vec![id.clone()]);
+                }
+            }
+        }
+        self.stats.classes += out.len();
+        out.into_iter().map(Arc::new).collect()
+    }
+}
