@@ -15,20 +15,13 @@
 //! - [`query`] asks the questions people ask: who can, what can, who can escalate, what can X reach;
 //! - [`whatif`] applies hypothetical changes (change lists, Terraform plans, ARM what-if) to a copy of a
 //!   snapshot and diffs the decisions;
+//! - [`paths`] finds attack paths: who can *become* someone with access (run code as a managed identity,
+//!   join a group, add a credential), each hop with its evidence;
 //! - [`gate`] checks access rules written as code against a snapshot or a plan, for pull requests;
 //! - [`activity`] reads Key Vault's audit logs: who did, beside who could, and the model check;
 //! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
 //! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
-//! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
-//! - [`tui`] is the explorer: one state, one update, a worker thread for heavy questions.
-//! - [`catalog`] knows the operations and resolves both vocabularies (access-policy words, action strings);
-//! - [`snapshot`] loads and saves the tenant snapshot file (format version 1), reporting every problem;
-//! - [`eval`] decides one question with its evidence, purely; an [`eval::Engine`] owns its snapshot and index;
-//! - [`display`] puts names and scopes into words, for the CLI and the explorer alike;
-//! - [`query`] asks the questions people ask: who can, what can, who can escalate;
-//! - [`whatif`] applies hypothetical changes to a copy of a snapshot and diffs the decisions;
-//! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
-//! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
+//! - [`azurehound`] reads an AzureHound collection into a snapshot, recording what such a file cannot hold;
 //! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
 //! - [`tui`] is the explorer: one state, one update, a worker thread for heavy questions.
 
