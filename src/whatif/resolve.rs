@@ -64,6 +64,18 @@ pub fn label(s: &Snapshot, id: &str) -> String {
     }
 }
 
+/// An application by its service principal's name when the directory has it, always with its appId.
+pub fn app_label(s: &Snapshot, app_id: &str) -> String {
+    match s.principals.iter().find(|p| {
+        p.app_id
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
+    }) {
+        Some(p) => format!("{} (appId {app_id})", cut(&p.display_name)),
+        None => app_id.to_string(),
+    }
+}
+
 /// `principalType` of a role assignment for a principal kind.
 pub fn principal_type(kind: PrincipalKind) -> &'static str {
     match kind {

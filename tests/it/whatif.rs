@@ -455,6 +455,21 @@ fn invalid_changes_are_named_by_index_and_field() {
     );
 }
 
+/// A compound entry is named by its application's name (and appId) in errors, as everywhere else.
+#[test]
+fn errors_about_compound_entries_name_the_application() {
+    let e = errors(
+        &demo(),
+        r#"[{"kind":"removeAccessPolicy","vault":"kv-app-prod","objectId":"Dana","applicationId":"contoso-portal"}]"#,
+    );
+    assert_eq!(
+        e,
+        vec![
+            "changes[0]: vault kv-app-prod has no access-policy entry for Dana (11111111-0000-0000-0000-000000000004) through application contoso-portal (appId 77777777-0000-0000-0000-000000000001)"
+        ]
+    );
+}
+
 #[test]
 fn the_1025th_access_policy_entry_is_rejected() {
     let mut base = demo();

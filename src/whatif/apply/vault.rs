@@ -124,6 +124,11 @@ pub(super) fn add_policy(
     };
     let tenant_id = tenant.map(str::to_ascii_lowercase);
     let who = resolve::label(s, &p);
+    // Named before the vault is borrowed for writing: the message names the application by its name.
+    let through = app
+        .as_deref()
+        .map(|a| format!(" through application {}", resolve::app_label(s, a)))
+        .unwrap_or_default();
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
     };
@@ -132,10 +137,6 @@ pub(super) fn add_policy(
         .iter()
         .any(|e| e.object_id == p && e.application_id == app)
     {
-        let through = app
-            .as_deref()
-            .map(|a| format!(" through application {a}"))
-            .unwrap_or_default();
         return Err(vec![whole(
             i,
             format!(
@@ -219,6 +220,11 @@ pub(super) fn remove_policy(
     };
     let restorable = in_directory(s, &p);
     let who = resolve::label(s, &p);
+    // Named before the vault is borrowed for writing: the message names the application by its name.
+    let through = app
+        .as_deref()
+        .map(|a| format!(" through application {}", resolve::app_label(s, a)))
+        .unwrap_or_default();
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
     };
@@ -227,10 +233,6 @@ pub(super) fn remove_policy(
         .iter()
         .position(|e| e.object_id == p && e.application_id == app)
     else {
-        let through = app
-            .as_deref()
-            .map(|a| format!(" through application {a}"))
-            .unwrap_or_default();
         return Err(vec![whole(
             i,
             format!(
