@@ -1,4 +1,4 @@
-//! The one message vocabulary of the explorer. [`Action`]s are what a user can bind to keys (they appear in
+//! The one message vocabulary of the explorer. [`UserAction`]s are what a user can bind to keys (they appear in
 //! the keymap file, the help overlay and the command palette); [`Msg`]s are everything that reaches the loop
 //! (terminal events, background results); [`Effect`]s are what `update` asks the loop to do, since `update`
 //! itself does no IO.
@@ -11,7 +11,7 @@ use crate::tui::worker::{Job, JobKind, JobResult};
 /// User-bindable actions. The snake_case names are the keymap file's `run` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub enum UserAction {
     Quit,
     Back,
     /// Back to the place before the last jump.
@@ -65,7 +65,7 @@ pub enum Action {
     None,
 }
 
-impl Action {
+impl UserAction {
     /// Actions of the what-if panel: their keys act only while the panel is focused.
     pub fn is_whatif_panel(self) -> bool {
         matches!(
@@ -79,9 +79,9 @@ impl Action {
     }
 }
 
-impl Action {
+impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [UserAction; 39] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,

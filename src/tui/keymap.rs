@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-use crate::tui::action::Action;
+use crate::tui::action::UserAction;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
@@ -121,7 +121,7 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct Entry {
     on: Vec<String>,
-    run: Action,
+    run: UserAction,
     #[serde(default)]
     desc: Option<String>,
     #[serde(default)]
@@ -131,7 +131,7 @@ struct Entry {
 /// One line of the help overlay: an action, every key bound to it, what it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
-    pub action: Action,
+    pub action: UserAction,
     pub keys: Vec<Chord>,
     pub desc: String,
     pub section: String,
@@ -139,7 +139,7 @@ pub struct Binding {
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    by_chord: HashMap<Chord, Action>,
+    by_chord: HashMap<Chord, UserAction>,
     /// In file order; the help overlay lists them so.
     pub bindings: Vec<Binding>,
     /// Problems met reading the user's file (shown in the status bar, never fatal).
@@ -190,7 +190,7 @@ impl Keymap {
                     b.keys.retain(|k| k != c);
                 }
             }
-            if entry.run == Action::None {
+            if entry.run == UserAction::None {
                 continue;
             }
             for c in &chords {
@@ -216,22 +216,22 @@ impl Keymap {
         Ok(())
     }
 
-    pub fn action_for(&self, key: &KeyEvent) -> Option<Action> {
+    pub fn action_for(&self, key: &KeyEvent) -> Option<UserAction> {
         self.by_chord.get(&Chord::from_event(key)).copied()
     }
 
-    pub fn binding(&self, action: Action) -> Option<&Binding> {
+    pub fn binding(&self, action: UserAction) -> Option<&Binding> {
         self.bindings.iter().find(|b| b.action == action)
     }
 
     /// The first key bound to an action, for hints (`?` for help).
-    pub fn hint(&self, action: Action) -> String {
+    pub fn hint(&self, action: UserAction) -> String {
         self.binding(action)
             .and_then(|b| b.keys.first())
             .map_or_else(|| format!(":{}", action.name()), Chord::label)
     }
 
-    pub fn describe(&self, action: Action) -> String {
+    pub fn describe(&self, action: UserAction) -> String {
         self.binding(action)
             .map_or_else(|| action.name().replace('_', " "), |b| b.desc.clone())
     }
@@ -279,7 +279,7 @@ mod tests {
     fn defaults_bind_every_action_and_user_files_override_per_key() {
         let mut map = Keymap::defaults();
         assert!(map.warnings.is_empty(), "{:?}", map.warnings);
-        for a in Action::ALL {
+        for a in UserAction::ALL {
             assert!(
                 map.binding(a).is_some_and(|b| !b.keys.is_empty()),
                 "{a:?} unbound"
@@ -293,9 +293,9 @@ mod tests {
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(map.action_for(&q), None);
         let big_q = KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::SHIFT);
-        assert_eq!(map.action_for(&big_q), Some(Action::Quit));
+        assert_eq!(map.action_for(&big_q), Some(UserAction::Quit));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(map.action_for(&ctrl_c), Some(Action::Quit));
+        assert_eq!(map.action_for(&ctrl_c), Some(UserAction::Quit));
         assert!(
             map.merge("[[keys]]\non=[\"x\"]\nrun=\"fly\"\n", "bad")
                 .is_err()

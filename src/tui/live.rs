@@ -23,7 +23,7 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot, Topic};
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Effect, UserAction};
 use crate::tui::app::{App, Derived, Overlay};
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::worker::{JobKind, JobSpec};
@@ -455,13 +455,13 @@ impl App {
     pub(crate) fn log_key(&mut self, key: KeyEvent, scroll: usize) -> Vec<Effect> {
         let lines = self.live.as_ref().map_or(0, |l| l.log.len());
         let scroll = match self.keymap.action_for(&key) {
-            Some(Action::Down) => scroll + 1,
-            Some(Action::Up) => scroll.saturating_sub(1),
-            Some(Action::PageDown) => scroll + 10,
-            Some(Action::PageUp) => scroll.saturating_sub(10),
-            Some(Action::Top) => 0,
-            Some(Action::Bottom) => lines,
-            Some(Action::Quit | Action::Back | Action::ShowLog) => return Vec::new(),
+            Some(UserAction::Down) => scroll + 1,
+            Some(UserAction::Up) => scroll.saturating_sub(1),
+            Some(UserAction::PageDown) => scroll + 10,
+            Some(UserAction::PageUp) => scroll.saturating_sub(10),
+            Some(UserAction::Top) => 0,
+            Some(UserAction::Bottom) => lines,
+            Some(UserAction::Quit | UserAction::Back | UserAction::ShowLog) => return Vec::new(),
             _ => scroll,
         };
         self.overlay = Some(Overlay::Log {

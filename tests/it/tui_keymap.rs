@@ -6,7 +6,7 @@
 use kvaccess::eval::Engine;
 use kvaccess::snapshot;
 use kvaccess::tui::Options;
-use kvaccess::tui::action::{Action, Effect, Msg};
+use kvaccess::tui::action::{Effect, Msg, UserAction};
 use kvaccess::tui::app::{App, Focus, Overlay, View};
 use kvaccess::tui::keymap::{Chord, Keymap};
 use kvaccess::tui::script::{press, render, screen, settle};
@@ -42,20 +42,20 @@ fn hit(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Where the action is tried, and what must hold after the key.
-fn check(action: Action, label: &str, key: KeyEvent) {
+fn check(action: UserAction, label: &str, key: KeyEvent) {
     let mut app = demo();
     let what = format!("{label} ({})", action.name());
     match action {
-        Action::Quit => {
+        UserAction::Quit => {
             hit(&mut app, key);
             assert!(app.quit, "{what}");
         }
-        Action::Back => {
+        UserAction::Back => {
             press(&mut app, "z");
             hit(&mut app, key);
             assert!(!app.zoom, "{what} leaves the zoom");
         }
-        Action::HistoryBack => {
+        UserAction::HistoryBack => {
             press(&mut app, ":goto kv-app-rbac<enter>");
             hit(&mut app, key);
             assert!(
@@ -67,51 +67,54 @@ fn check(action: Action, label: &str, key: KeyEvent) {
                 "{what}"
             );
         }
-        Action::Help => {
+        UserAction::Help => {
             hit(&mut app, key);
             assert!(matches!(app.overlay, Some(Overlay::Help { .. })), "{what}");
         }
-        Action::Palette => {
+        UserAction::Palette => {
             hit(&mut app, key);
             assert!(
                 matches!(app.overlay, Some(Overlay::Palette { .. })),
                 "{what}"
             );
         }
-        Action::FocusNext => {
+        UserAction::FocusNext => {
             hit(&mut app, key);
             assert_eq!(app.focus, Focus::Principals, "{what}");
         }
-        Action::FocusPrev => {
+        UserAction::FocusPrev => {
             hit(&mut app, key);
             assert_eq!(app.focus, Focus::Explain, "{what}");
         }
-        Action::FocusScopes
-        | Action::FocusPrincipals
-        | Action::FocusMain
-        | Action::FocusExplain => {
+        UserAction::FocusScopes
+        | UserAction::FocusPrincipals
+        | UserAction::FocusMain
+        | UserAction::FocusExplain => {
             press(&mut app, "P");
-            if action == Action::FocusPrincipals {
+            if action == UserAction::FocusPrincipals {
                 press(&mut app, "S");
             }
             hit(&mut app, key);
             let want = match action {
-                Action::FocusScopes => Focus::Scopes,
-                Action::FocusPrincipals => Focus::Principals,
-                Action::FocusMain => Focus::Main,
+                UserAction::FocusScopes => Focus::Scopes,
+                UserAction::FocusPrincipals => Focus::Principals,
+                UserAction::FocusMain => Focus::Main,
                 _ => Focus::Explain,
             };
             assert_eq!(app.focus, want, "{what}");
         }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
+        UserAction::Up
+        | UserAction::Down
+        | UserAction::PageUp
+        | UserAction::PageDown
+        | UserAction::Top
+        | UserAction::Bottom => {
             press(&mut app, "P");
             let n = app.principals.shown.len();
-            let start = if matches!(action, Action::Up | Action::PageUp | Action::Top) {
+            let start = if matches!(
+                action,
+                UserAction::Up | UserAction::PageUp | UserAction::Top
+            ) {
                 press(&mut app, "G");
                 n - 1
             } else {
@@ -121,19 +124,19 @@ fn check(action: Action, label: &str, key: KeyEvent) {
             hit(&mut app, key);
             let at = app.principals.cursor.selected;
             match action {
-                Action::Up => assert_eq!(at, n - 2, "{what}"),
-                Action::Down => assert_eq!(at, 1, "{what}"),
-                Action::Top => assert_eq!(at, 0, "{what}"),
-                Action::Bottom => assert_eq!(at, n - 1, "{what}"),
-                Action::PageUp => assert!(at < n - 2, "{what}: {at}"),
+                UserAction::Up => assert_eq!(at, n - 2, "{what}"),
+                UserAction::Down => assert_eq!(at, 1, "{what}"),
+                UserAction::Top => assert_eq!(at, 0, "{what}"),
+                UserAction::Bottom => assert_eq!(at, n - 1, "{what}"),
+                UserAction::PageUp => assert!(at < n - 2, "{what}: {at}"),
                 _ => assert!(at > 1, "{what}: {at}"),
             }
         }
-        Action::Left | Action::Right => {
+        UserAction::Left | UserAction::Right => {
             // On the first screen the selected vault is closed: → opens it, ← closes it again.
             let opened = |app: &App| app.scopes.state.opened().len();
             let before = opened(&app);
-            if action == Action::Left {
+            if action == UserAction::Left {
                 press(&mut app, "<right>");
                 assert_eq!(opened(&app), before + 1);
                 hit(&mut app, key);
@@ -143,54 +146,54 @@ fn check(action: Action, label: &str, key: KeyEvent) {
                 assert_eq!(opened(&app), before + 1, "{what} expands");
             }
         }
-        Action::Select => {
+        UserAction::Select => {
             // On a vault, the next step is picking a principal.
             hit(&mut app, key);
             assert_eq!(app.focus, Focus::Principals, "{what}");
         }
-        Action::Filter => {
+        UserAction::Filter => {
             hit(&mut app, key);
             assert!(app.filtering, "{what}");
         }
-        Action::ViewPermissions
-        | Action::ViewMatrix
-        | Action::ViewWhoCan
-        | Action::ViewEscalations => {
+        UserAction::ViewPermissions
+        | UserAction::ViewMatrix
+        | UserAction::ViewWhoCan
+        | UserAction::ViewEscalations => {
             press(&mut app, "x");
-            if action == Action::ViewEscalations {
+            if action == UserAction::ViewEscalations {
                 press(&mut app, "1");
             }
             hit(&mut app, key);
             let want = match action {
-                Action::ViewPermissions => View::Permissions,
-                Action::ViewMatrix => View::Matrix,
-                Action::ViewWhoCan => View::WhoCan,
+                UserAction::ViewPermissions => View::Permissions,
+                UserAction::ViewMatrix => View::Matrix,
+                UserAction::ViewWhoCan => View::WhoCan,
                 _ => View::Escalations,
             };
             assert_eq!(app.view, want, "{what}");
         }
-        Action::ToggleMatrix => {
+        UserAction::ToggleMatrix => {
             hit(&mut app, key);
             assert_eq!(app.view, View::Matrix, "{what}");
             hit(&mut app, key);
             assert_eq!(app.view, View::Permissions, "{what} toggles back");
         }
-        Action::Zoom => {
+        UserAction::Zoom => {
             hit(&mut app, key);
             assert!(app.zoom, "{what}");
         }
-        Action::From | Action::Export => {
+        UserAction::From | UserAction::Export => {
             hit(&mut app, key);
             let Some(Overlay::Prompt { kind, .. }) = &app.overlay else {
                 panic!("{what}: no prompt");
             };
             assert_eq!(
                 kind.title().starts_with("Calls"),
-                action == Action::From,
+                action == UserAction::From,
                 "{what}"
             );
         }
-        Action::Copy => {
+        UserAction::Copy => {
             let effects = hit(&mut app, key);
             assert!(
                 effects
@@ -199,22 +202,22 @@ fn check(action: Action, label: &str, key: KeyEvent) {
                 "{what}: {effects:?}"
             );
         }
-        Action::ToggleTheme => {
+        UserAction::ToggleTheme => {
             let before = app.theme.kind;
             hit(&mut app, key);
             assert_ne!(app.theme.kind, before, "{what}");
         }
-        Action::WhatIf => {
+        UserAction::WhatIf => {
             hit(&mut app, key);
             assert!(app.whatif.open && app.whatif.focused, "{what}");
         }
-        Action::WhatIfAdd
-        | Action::WhatIfToggle
-        | Action::WhatIfDelete
-        | Action::WhatIfSave
-        | Action::WhatIfLoad => {
+        UserAction::WhatIfAdd
+        | UserAction::WhatIfToggle
+        | UserAction::WhatIfDelete
+        | UserAction::WhatIfSave
+        | UserAction::WhatIfLoad => {
             press(&mut app, "W");
-            if action != Action::WhatIfAdd {
+            if action != UserAction::WhatIfAdd {
                 press(
                     &mut app,
                     "asetPermissionModel<enter>kv-app-prod<enter>Azure RBAC<enter>",
@@ -224,13 +227,13 @@ fn check(action: Action, label: &str, key: KeyEvent) {
             hit(&mut app, key);
             let p = &app.whatif;
             match action {
-                Action::WhatIfAdd => assert!(p.form.is_some(), "{what}"),
-                Action::WhatIfToggle => assert!(!p.scenario.entries[0].enabled, "{what}"),
-                Action::WhatIfDelete => assert!(p.scenario.entries.is_empty(), "{what}"),
+                UserAction::WhatIfAdd => assert!(p.form.is_some(), "{what}"),
+                UserAction::WhatIfToggle => assert!(!p.scenario.entries[0].enabled, "{what}"),
+                UserAction::WhatIfDelete => assert!(p.scenario.entries.is_empty(), "{what}"),
                 _ => assert!(p.prompt.is_some(), "{what}"),
             }
         }
-        Action::Refresh | Action::ShowLog => {
+        UserAction::Refresh | UserAction::ShowLog => {
             hit(&mut app, key);
             let m = app.message.clone().unwrap_or_default();
             assert!(
@@ -238,7 +241,7 @@ fn check(action: Action, label: &str, key: KeyEvent) {
                 "{what}: {m}"
             );
         }
-        Action::None => {}
+        UserAction::None => {}
     }
     let _ = render(&app, 120, 40);
 }
@@ -261,7 +264,7 @@ fn every_documented_key_does_what_the_help_says() {
         }
     }
     // Every bindable action is documented in the help, hence checked here.
-    for a in Action::ALL {
+    for a in UserAction::ALL {
         assert!(
             keymap
                 .bindings
@@ -270,5 +273,5 @@ fn every_documented_key_does_what_the_help_says() {
             "{a:?} is in no help line"
         );
     }
-    assert!(checked >= Action::ALL.len(), "{checked}");
+    assert!(checked >= UserAction::ALL.len(), "{checked}");
 }

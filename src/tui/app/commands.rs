@@ -9,7 +9,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use super::{App, Focus, View};
 use crate::eval::Origin;
 use crate::sanitize::clean;
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Effect, UserAction};
 use crate::tui::export::{self, FileFormat};
 use crate::tui::permissions::operations;
 use crate::tui::theme::{Theme, ThemeKind};
@@ -67,7 +67,7 @@ impl Command {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteRun {
-    Action(Action),
+    UserAction(UserAction),
     Command(Command, String),
 }
 
@@ -106,10 +106,10 @@ impl App {
                 run: PaletteRun::Command(c, String::new()),
             })
             .collect();
-        all.extend(Action::ALL.into_iter().map(|a| PaletteEntry {
+        all.extend(UserAction::ALL.into_iter().map(|a| PaletteEntry {
             name: a.name().replace('_', "-"),
             desc: format!("{} [{}]", self.keymap.describe(a), self.keymap.hint(a)),
-            run: PaletteRun::Action(a),
+            run: PaletteRun::UserAction(a),
         }));
         if typed.is_empty() {
             return all;
@@ -133,11 +133,11 @@ impl App {
 
     pub(super) fn run_palette(&mut self, e: &PaletteEntry) -> Vec<Effect> {
         match &e.run {
-            PaletteRun::Action(a) => self.apply(*a),
+            PaletteRun::UserAction(a) => self.apply(*a),
             PaletteRun::Command(c, arg) if arg.is_empty() => {
                 match c {
-                    Command::From => return self.apply(Action::From),
-                    Command::Export => return self.apply(Action::Export),
+                    Command::From => return self.apply(UserAction::From),
+                    Command::Export => return self.apply(UserAction::Export),
                     _ => {
                         self.open_palette();
                         if let Some(super::Overlay::Palette { input, .. }) = &mut self.overlay {

@@ -6,7 +6,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::{App, Overlay, PromptKind};
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Effect, UserAction};
 use crate::tui::cursor::Cursor;
 
 impl App {
@@ -30,7 +30,7 @@ impl App {
             Some(action) if action.is_whatif_panel() => {
                 self.message = Some(format!(
                     "that key works in the what-if panel: open it with {}",
-                    self.keymap.hint(Action::WhatIf)
+                    self.keymap.hint(UserAction::WhatIf)
                 ));
                 Vec::new()
             }
@@ -73,12 +73,12 @@ impl App {
             Overlay::Help { scroll } => {
                 let action = self.keymap.action_for(&key);
                 let scroll = match action {
-                    Some(Action::Down) => scroll + 1,
-                    Some(Action::Up) => scroll.saturating_sub(1),
-                    Some(Action::PageDown) => scroll + 10,
-                    Some(Action::PageUp) => scroll.saturating_sub(10),
-                    Some(Action::Top) => 0,
-                    Some(Action::Quit | Action::Back | Action::Help) => {
+                    Some(UserAction::Down) => scroll + 1,
+                    Some(UserAction::Up) => scroll.saturating_sub(1),
+                    Some(UserAction::PageDown) => scroll + 10,
+                    Some(UserAction::PageUp) => scroll.saturating_sub(10),
+                    Some(UserAction::Top) => 0,
+                    Some(UserAction::Quit | UserAction::Back | UserAction::Help) => {
                         return Vec::new();
                     }
                     _ => scroll,

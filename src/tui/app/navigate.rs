@@ -4,43 +4,43 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::model::ScopeKind;
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
 use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
-    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+    pub fn apply(&mut self, action: UserAction) -> Vec<Effect> {
         let page = self.pane_height(self.focus) as isize;
         match action {
-            Action::Quit => self.quit = true,
-            Action::Back => return self.back(),
-            Action::HistoryBack => self.history_back(),
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::Palette => self.open_palette(),
-            Action::FocusNext => self.set_focus(self.focus.next(1)),
-            Action::FocusPrev => self.set_focus(self.focus.next(-1)),
-            Action::FocusScopes => self.set_focus(Focus::Scopes),
-            Action::FocusPrincipals => self.set_focus(Focus::Principals),
-            Action::FocusMain => self.set_focus(Focus::Main),
-            Action::FocusExplain => self.set_focus(Focus::Explain),
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::Left => self.left(),
-            Action::Right => self.right(),
-            Action::Select => return self.select(),
-            Action::Filter => {
+            UserAction::Quit => self.quit = true,
+            UserAction::Back => return self.back(),
+            UserAction::HistoryBack => self.history_back(),
+            UserAction::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            UserAction::Palette => self.open_palette(),
+            UserAction::FocusNext => self.set_focus(self.focus.next(1)),
+            UserAction::FocusPrev => self.set_focus(self.focus.next(-1)),
+            UserAction::FocusScopes => self.set_focus(Focus::Scopes),
+            UserAction::FocusPrincipals => self.set_focus(Focus::Principals),
+            UserAction::FocusMain => self.set_focus(Focus::Main),
+            UserAction::FocusExplain => self.set_focus(Focus::Explain),
+            UserAction::Up => self.move_by(-1),
+            UserAction::Down => self.move_by(1),
+            UserAction::PageUp => self.move_by(-page),
+            UserAction::PageDown => self.move_by(page),
+            UserAction::Top => self.move_by(isize::MIN / 2),
+            UserAction::Bottom => self.move_by(isize::MAX / 2),
+            UserAction::Left => self.left(),
+            UserAction::Right => self.right(),
+            UserAction::Select => return self.select(),
+            UserAction::Filter => {
                 self.set_focus(Focus::Principals);
                 self.filtering = true;
                 self.filter = tui_input::Input::new(self.principals.query.clone());
             }
-            Action::ViewPermissions => self.set_view(View::Permissions),
-            Action::ViewMatrix => self.set_view(View::Matrix),
-            Action::ToggleMatrix => {
+            UserAction::ViewPermissions => self.set_view(View::Permissions),
+            UserAction::ViewMatrix => self.set_view(View::Matrix),
+            UserAction::ToggleMatrix => {
                 let v = if self.view == View::Matrix {
                     View::Permissions
                 } else {
@@ -48,8 +48,8 @@ impl App {
                 };
                 self.set_view(v);
             }
-            Action::ViewWhoCan => self.open_who_can(),
-            Action::ViewEscalations => {
+            UserAction::ViewWhoCan => self.open_who_can(),
+            UserAction::ViewEscalations => {
                 if self.escalations.is_cancelled() {
                     // asked again after a cancel: compute anew
                     self.pending.remove(&JobKind::Escalations);
@@ -57,32 +57,32 @@ impl App {
                 }
                 self.set_view(View::Escalations);
             }
-            Action::Zoom => self.zoom = !self.zoom,
-            Action::From => {
+            UserAction::Zoom => self.zoom = !self.zoom,
+            UserAction::From => {
                 // Empty, so that what is typed replaces the location rather than running into it.
                 self.open_prompt(PromptKind::From, String::new());
                 if let Some(now) = self.origin_label() {
                     self.message = Some(format!("calls now come from {now}"));
                 }
             }
-            Action::Export => {
+            UserAction::Export => {
                 let default = format!(
                     "kvaccess-{}.json",
                     self.view.title().to_lowercase().replace(' ', "-")
                 );
                 self.open_prompt(PromptKind::Export, default);
             }
-            Action::Copy => return self.copy(),
-            Action::ToggleTheme => {
+            UserAction::Copy => return self.copy(),
+            UserAction::ToggleTheme => {
                 self.theme = self.theme.toggled();
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
-            Action::WhatIf => self.toggle_whatif(),
+            UserAction::WhatIf => self.toggle_whatif(),
             a if a.is_whatif_panel() => return self.whatif_action(a),
-            Action::Refresh => return self.refresh(),
-            Action::ShowLog => self.open_log(),
-            Action::None => {}
+            UserAction::Refresh => return self.refresh(),
+            UserAction::ShowLog => self.open_log(),
+            UserAction::None => {}
             _ => {}
         }
         Vec::new()

@@ -179,7 +179,7 @@ impl App {
 
     fn explain_main(&self) -> Doc {
         let engine = self.world();
-        let from_key = self.keymap.hint(crate::tui::action::Action::From);
+        let from_key = self.keymap.hint(crate::tui::action::UserAction::From);
         match self.view {
             View::Permissions => {
                 let (Some(row), Some(p)) = (self.perms.selected(), self.principals.selected())

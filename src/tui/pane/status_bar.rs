@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::sanitize::clean;
-use crate::tui::action::Action;
+use crate::tui::action::UserAction;
 use crate::tui::app::App;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -15,9 +15,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let s = &*app.engine.snapshot;
     let hints = format!(
         " {} help  {} commands  {} quit ",
-        app.keymap.hint(Action::Help),
-        app.keymap.hint(Action::Palette),
-        app.keymap.hint(Action::Quit)
+        app.keymap.hint(UserAction::Help),
+        app.keymap.hint(UserAction::Palette),
+        app.keymap.hint(UserAction::Quit)
     );
     let hint_w = hints.chars().count() as u16;
     let left_w = area.width.saturating_sub(hint_w) as usize;

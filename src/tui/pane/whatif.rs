@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::{fit, selection};
 use crate::sanitize::clean;
-use crate::tui::action::Action;
+use crate::tui::action::UserAction;
 use crate::tui::app::App;
 use crate::tui::layout::Areas;
 use crate::tui::whatif::describe::describe;
@@ -88,13 +88,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let hint = |a: Action| app.keymap.hint(a);
+    let hint = |a: UserAction| app.keymap.hint(a);
     if p.scenario.entries.is_empty() {
         lines.push(Line::from(Span::styled(
             format!(
                 "no changes: {} adds one, {} loads a change list",
-                hint(Action::WhatIfAdd),
-                hint(Action::WhatIfLoad)
+                hint(UserAction::WhatIfAdd),
+                hint(UserAction::WhatIfLoad)
             ),
             t.dim,
         )));
@@ -170,7 +170,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 let skip = p.summary_scroll.min(summary.len().saturating_sub(1));
                 if skip > 0 {
                     lines.push(Line::from(Span::styled(
-                        format!("↑ {skip} more line(s) above ({})", hint(Action::PageUp)),
+                        format!("↑ {skip} more line(s) above ({})", hint(UserAction::PageUp)),
                         t.dim,
                     )));
                 }
@@ -200,14 +200,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(Span::styled(
             format!(
                 "{} add · {} on/off · {} delete · {} save · {} load · esc leave",
-                hint(Action::WhatIfAdd),
+                hint(UserAction::WhatIfAdd),
                 app.keymap
-                    .binding(Action::Select)
+                    .binding(UserAction::Select)
                     .and_then(|b| b.keys.get(1).or(b.keys.first()))
-                    .map_or_else(|| hint(Action::WhatIfToggle), |k| k.label()),
-                hint(Action::WhatIfDelete),
-                hint(Action::WhatIfSave),
-                hint(Action::WhatIfLoad),
+                    .map_or_else(|| hint(UserAction::WhatIfToggle), |k| k.label()),
+                hint(UserAction::WhatIfDelete),
+                hint(UserAction::WhatIfSave),
+                hint(UserAction::WhatIfLoad),
             ),
             t.key,
         )));

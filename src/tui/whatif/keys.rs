@@ -10,7 +10,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::form::{Form, Step};
 use super::{PathFor, Status};
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Effect, UserAction};
 use crate::tui::app::App;
 use crate::tui::worker::{JobKind, JobSpec};
 
@@ -37,16 +37,16 @@ impl App {
     }
 
     /// Panel-only actions from the palette open and focus the panel first.
-    pub fn whatif_action(&mut self, action: Action) -> Vec<Effect> {
+    pub fn whatif_action(&mut self, action: UserAction) -> Vec<Effect> {
         self.whatif.open = true;
         self.whatif.focused = true;
         let n = self.whatif.scenario.entries.len();
         let p = &mut self.whatif;
         match action {
-            Action::WhatIfAdd => {
+            UserAction::WhatIfAdd => {
                 p.form = Some(Form::new());
             }
-            Action::WhatIfToggle | Action::Select => {
+            UserAction::WhatIfToggle | UserAction::Select => {
                 if let Some(on) = p.scenario.toggle(p.cursor.selected) {
                     p.message = Some(format!(
                         "change {} {}",
@@ -56,27 +56,27 @@ impl App {
                     p.edited();
                 }
             }
-            Action::WhatIfDelete if p.scenario.remove(p.cursor.selected).is_some() => {
+            UserAction::WhatIfDelete if p.scenario.remove(p.cursor.selected).is_some() => {
                 p.message = Some(format!("change {} removed", p.cursor.selected));
                 p.cursor.set(p.cursor.selected, n.saturating_sub(1));
                 p.edited();
             }
-            Action::WhatIfSave => {
+            UserAction::WhatIfSave => {
                 p.prompt = Some((PathFor::Save, Input::new(DEFAULT_FILE.into())));
             }
-            Action::WhatIfLoad => {
+            UserAction::WhatIfLoad => {
                 p.prompt = Some((PathFor::Load, Input::new(DEFAULT_FILE.into())));
             }
-            Action::Up => {
+            UserAction::Up => {
                 p.cursor.move_by(-1, n);
             }
-            Action::Down => {
+            UserAction::Down => {
                 p.cursor.move_by(1, n);
             }
-            Action::Top | Action::PageUp => {
+            UserAction::Top | UserAction::PageUp => {
                 p.cursor.set(0, n);
             }
-            Action::Bottom | Action::PageDown => {
+            UserAction::Bottom | UserAction::PageDown => {
                 p.cursor.set(n.saturating_sub(1), n);
             }
             _ => {}
@@ -122,18 +122,18 @@ impl App {
         }
         let action = self.keymap.action_for(&key)?;
         match action {
-            Action::WhatIfAdd
-            | Action::WhatIfToggle
-            | Action::WhatIfDelete
-            | Action::WhatIfSave
-            | Action::WhatIfLoad
-            | Action::Select
-            | Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom => Some(self.whatif_action(action)),
+            UserAction::WhatIfAdd
+            | UserAction::WhatIfToggle
+            | UserAction::WhatIfDelete
+            | UserAction::WhatIfSave
+            | UserAction::WhatIfLoad
+            | UserAction::Select
+            | UserAction::Up
+            | UserAction::Down
+            | UserAction::Top
+            | UserAction::Bottom => Some(self.whatif_action(action)),
             // The summary of the world, which can be long, scrolls by pages.
-            Action::PageDown => {
+            UserAction::PageDown => {
                 let p = &mut self.whatif;
                 let lines = p
                     .world
@@ -142,24 +142,24 @@ impl App {
                 p.summary_scroll = (p.summary_scroll + SUMMARY_PAGE).min(lines.saturating_sub(1));
                 Some(Vec::new())
             }
-            Action::PageUp => {
+            UserAction::PageUp => {
                 let p = &mut self.whatif;
                 p.summary_scroll = p.summary_scroll.saturating_sub(SUMMARY_PAGE);
                 Some(Vec::new())
             }
-            Action::Zoom => {
+            UserAction::Zoom => {
                 self.whatif.zoomed = !self.whatif.zoomed;
                 Some(Vec::new())
             }
-            Action::Back if self.whatif.zoomed => {
+            UserAction::Back if self.whatif.zoomed => {
                 self.whatif.zoomed = false;
                 Some(Vec::new())
             }
-            Action::Back => {
+            UserAction::Back => {
                 self.whatif.focused = false;
                 Some(Vec::new())
             }
-            Action::WhatIf => {
+            UserAction::WhatIf => {
                 self.toggle_whatif();
                 Some(Vec::new())
             }
