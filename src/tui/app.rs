@@ -258,7 +258,7 @@ impl App {
             Msg::Exported(r) if self.whatif.on_written(&r) => {}
             Msg::Exported(r) => {
                 self.message = Some(match r {
-                    Ok(path) => format!("exported to {path}"),
+                    Ok(path) => format!("exported to {}", crate::sanitize::clean(&path)),
                     Err(e) => format!("export failed: {e}"),
                 });
             }

@@ -144,8 +144,14 @@ impl<'f> Session<'f> {
                 Vec::new()
             }
             Effect::Write { path, content } => {
+                // Said back in full: a relative name lands wherever the explorer was started.
                 let r = export::write_atomically(&path, &content)
-                    .map(|()| path.display().to_string())
+                    .map(|()| {
+                        std::path::absolute(&path)
+                            .unwrap_or_else(|_| path.clone())
+                            .display()
+                            .to_string()
+                    })
                     .map_err(|e| format!("{}: {e}", path.display()));
                 vec![Msg::Exported(r)]
             }

@@ -651,3 +651,35 @@ fn large_directories_filter_in_the_background() {
     }
     assert_eq!(app.principals.shown.len(), app.principals.all.len());
 }
+
+/// The export prompt suggests a name from the view, the scope and (who-can) the operation, so that two
+/// answers do not overwrite each other; the message after writing gives the full path.
+#[test]
+fn export_names_the_file_after_the_answer_and_says_where_it_went() {
+    use kvaccess::tui::app::Overlay;
+    with_demo(|app| {
+        let suggested = |app: &mut App| {
+            press(app, "e");
+            let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+                panic!("no export prompt: {:?}", app.overlay);
+            };
+            let name = input.value().to_string();
+            press(app, "<esc>");
+            name
+        };
+        cell(app, "kv-app-prod", "Bob", "secrets/get");
+        assert_eq!(suggested(app), "kvaccess-permissions-kv-app-prod.json");
+        press(app, "3");
+        assert_eq!(
+            suggested(app),
+            "kvaccess-who-can-kv-app-prod-secrets-get.json"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("who.json");
+        press(app, &format!("e<c-u>{}<enter>", path.display()));
+        assert_eq!(
+            app.message.as_deref(),
+            Some(format!("exported to {}", path.display()).as_str())
+        );
+    });
+}

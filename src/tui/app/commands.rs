@@ -323,6 +323,20 @@ impl App {
         }
     }
 
+    /// The export file's suggested name: the view, the scope and (who-can) the operation, so that two
+    /// exports of different answers do not overwrite each other.
+    pub(super) fn export_name(&self) -> String {
+        let mut parts = vec![self.view.title().to_string()];
+        if let Some(scope) = self.scopes.selected_scope() {
+            parts.push(scope.name().to_string());
+        }
+        if self.view == View::WhoCan {
+            parts.push(self.who.op.clone());
+        }
+        let words: Vec<String> = parts.iter().map(|p| file_safe(p)).collect();
+        format!("kvaccess-{}.json", words.join("-"))
+    }
+
     pub(super) fn export(&mut self, path: &str) -> Vec<Effect> {
         let path = PathBuf::from(path);
         let Some(format) = FileFormat::from_path(&path) else {
@@ -368,4 +382,19 @@ impl App {
             }
         }
     }
+}
+
+/// A name part a file name can hold anywhere: letters, digits, `.` and `_` kept (lower case), anything
+/// else one `-`; never empty, never `.` or `..`.
+fn file_safe(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches(['-', '.']).to_string();
+    if out.is_empty() { "all".into() } else { out }
 }

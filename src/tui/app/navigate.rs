@@ -66,10 +66,7 @@ impl App {
                 }
             }
             UserAction::Export => {
-                let default = format!(
-                    "kvaccess-{}.json",
-                    self.view.title().to_lowercase().replace(' ', "-")
-                );
+                let default = self.export_name();
                 self.open_prompt(PromptKind::Export, default);
             }
             UserAction::Copy => return self.copy(),
