@@ -176,6 +176,21 @@ fn command_palette_matches_fuzzily() {
     });
 }
 
+/// A typed argument makes a palette row's name long; it must not run into the description.
+#[test]
+fn palette_rows_keep_the_argument_apart_from_the_description() {
+    with_demo(|app| {
+        press(app, ":who-can secrets/get");
+        let screen = render(app, 120, 30);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("who-can secrets/get") && !l.contains(": who-can"))
+            .unwrap_or_else(|| panic!("no who-can row:\n{screen}"));
+        assert!(row.contains("who-can secrets/get "), "{row}");
+        assert!(!row.contains("secrets/getwho-can"), "{row}");
+    });
+}
+
 #[test]
 fn narrow_terminals_collapse_to_the_focused_pane() {
     with_demo(|app| {

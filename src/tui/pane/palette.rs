@@ -49,7 +49,8 @@ pub fn draw_palette(frame: &mut Frame, app: &App, input: &Input, cursor: &Cursor
     for i in cursor.window(rows, entries.len()) {
         let Some(e) = entries.get(i) else { continue };
         let line = Line::from(vec![
-            Span::styled(format!(" {:<18}", e.name), app.theme.key),
+            // At least one space after the name, however long the typed argument makes it.
+            Span::styled(format!(" {:<17} ", e.name), app.theme.key),
             Span::raw(e.desc.clone()),
         ]);
         lines.push(if i == cursor.selected {
