@@ -191,6 +191,23 @@ fn palette_rows_keep_the_argument_apart_from_the_description() {
     });
 }
 
+/// Who-can at a subscription explains itself in the explorer's words, not the CLI's flags.
+#[test]
+fn who_can_above_a_vault_says_what_to_select() {
+    with_demo(|app| {
+        press(
+            app,
+            ":goto /subscriptions/bbbbbbbb-0000-0000-0000-000000000001<enter>:who-can secrets/get<enter>",
+        );
+        let screen = render(app, 160, 40);
+        assert!(
+            screen.contains("secrets/get is a data-plane operation: select a vault"),
+            "{screen}"
+        );
+        assert!(!screen.contains("give a vault"), "{screen}");
+    });
+}
+
 #[test]
 fn narrow_terminals_collapse_to_the_focused_pane() {
     with_demo(|app| {

@@ -87,7 +87,16 @@ impl App {
             },
             View::WhoCan => {
                 let what = format!("{}|{}{in_world}", scope.key(), self.who.op);
-                if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
+                let data_plane =
+                    crate::catalog::resolve(&self.who.op).is_ok_and(|a| a.plane == Plane::Data);
+                if data_plane && scope.vault().is_none() {
+                    // Said in the explorer's words, not the CLI's ("give a … scope").
+                    self.pending.remove(&JobKind::WhoCan);
+                    self.who.answer = Load::Failed(format!(
+                        "{} is a data-plane operation: select a vault (or a key, secret or certificate in one) to see who can do it, or ←→ for a management operation",
+                        self.who.op
+                    ));
+                } else if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
                     self.who.loading();
                     let spec = JobSpec::WhoCan {
                         scope,
