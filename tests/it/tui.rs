@@ -208,6 +208,22 @@ fn who_can_above_a_vault_says_what_to_select() {
     });
 }
 
+/// The principals pane and the status bar count the same principals (the demo names one that the
+/// directory lacks: both count it).
+#[test]
+fn the_principal_counts_agree() {
+    with_demo(|app| {
+        let n = app.principals.all.len();
+        assert!(
+            n > app.engine.snapshot.principals.len(),
+            "the demo has one not in the directory"
+        );
+        let screen = render(app, 160, 48);
+        assert!(screen.contains(&format!("Principals {n}")), "{screen}");
+        assert!(screen.contains(&format!(" {n} principals ")), "{screen}");
+    });
+}
+
 #[test]
 fn narrow_terminals_collapse_to_the_focused_pane() {
     with_demo(|app| {

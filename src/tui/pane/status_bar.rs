@@ -58,7 +58,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             format!(
                 " · {} vaults {} principals {} assignments",
                 s.vaults.len(),
-                s.principals.len(),
+                // As the principals pane counts them: those the assignments name but the directory
+                // lacks are listed there too ("(not in directory)").
+                app.principals.all.len(),
                 s.role_assignments.len()
             ),
             t.dim,
