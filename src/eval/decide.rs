@@ -7,75 +7,19 @@
 //! and deny lookups. It implements the same rules as `check`; the test suite compares the two on every
 //! fixture and on generated tenants.
 
-use crate::catalog::{self, Action, Plane};
+use crate::catalog::{Action, Plane};
 use crate::eval::access_policy;
 use crate::eval::combine::{Found, combine};
 use crate::eval::condition::{self, Effect};
 use crate::eval::index::Ancestry;
-use crate::eval::rbac::{BlockMatch, blocks_allow};
+use crate::eval::rbac::blocks_allow;
 use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::Topic;
-use crate::model::{
-    DenyAssignment, EVERYONE, Permission, RoleAssignment, ScopeKind, Snapshot, Vault,
-};
+use crate::model::{DenyAssignment, EVERYONE, RoleAssignment, ScopeKind, Snapshot, Vault};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Match {
-    No,
-    Yes,
-    If,
-}
-
-impl From<&BlockMatch> for Match {
-    fn from(m: &BlockMatch) -> Self {
-        match m {
-            BlockMatch::No => Match::No,
-            BlockMatch::Yes(_) => Match::Yes,
-            BlockMatch::If { .. } => Match::If,
-        }
-    }
-}
-
-/// What every role definition and deny assignment says about every catalog action, on both planes.
-#[derive(Debug, Default)]
-pub struct MatchCache {
-    roles: Vec<[Vec<Match>; 2]>,
-    denies: Vec<[Vec<Match>; 2]>,
-}
-
-fn plane_slot(plane: Plane) -> usize {
-    match plane {
-        Plane::Management => 0,
-        Plane::Data => 1,
-    }
-}
-
-fn table_for(blocks: &[Permission]) -> [Vec<Match>; 2] {
-    let table = catalog::rbac_action_table();
-    [Plane::Management, Plane::Data].map(|plane| {
-        table
-            .iter()
-            .map(|a| Match::from(&blocks_allow(blocks, a, plane)))
-            .collect()
-    })
-}
-
-impl MatchCache {
-    pub fn build(s: &Snapshot) -> Self {
-        Self {
-            roles: s
-                .role_definitions
-                .iter()
-                .map(|d| table_for(&d.permissions))
-                .collect(),
-            denies: s
-                .deny_assignments
-                .iter()
-                .map(|d| table_for(&d.permissions))
-                .collect(),
-        }
-    }
-}
+mod match_cache;
+pub use match_cache::MatchCache;
+use match_cache::{Match, plane_slot};
 
 /// How a deny assignment relates to the subject, whatever the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

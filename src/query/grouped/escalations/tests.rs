@@ -1,0 +1,45 @@
+//! The two-thread walk gives the one-thread answer.
+use super::*;
+
+fn json(answer: &EscalationGroups) -> String {
+    let groups: Vec<(String, &Vec<u32>)> = answer
+        .groups
+        .iter()
+        .map(|g| (serde_json::to_string(g).unwrap_or_default(), &g.at))
+        .collect();
+    format!("{} {groups:?}", answer.findings)
+}
+
+/// The two-thread walk (each thread over whole subscriptions) gives the one-thread answer, in the same
+/// order; and the answer by grant accounts for every finding and group.
+#[test]
+fn two_threads_give_the_one_thread_groups() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(400, 90, 900, 3));
+    let engine = Engine::new(snapshot);
+    let one = escalation_groups_from(&engine, None, usize::MAX);
+    let two = escalation_groups_from(&engine, None, 0);
+    assert!(one.findings > 100, "only {} findings", one.findings);
+    assert_eq!(json(&one), json(&two));
+    let by_grant = by_grant::GrantGroups::of(&engine, &one);
+    let entries: Vec<&by_grant::GrantEntry> =
+        by_grant.scopes.iter().flat_map(|s| &s.grants).collect();
+    assert_eq!(by_grant.grants, entries.len());
+    let findings: usize = entries.iter().map(|g| g.findings).sum();
+    assert_eq!(findings, one.findings);
+    let mut groups: Vec<usize> = entries
+        .iter()
+        .flat_map(|g| g.techniques.iter().map(|t| t.group))
+        .collect();
+    groups.sort_unstable();
+    assert_eq!(groups, (0..one.groups.len()).collect::<Vec<_>>());
+    for s in &by_grant.scopes {
+        for g in &s.grants {
+            for t in &g.techniques {
+                let group = &one.groups[t.group];
+                assert!(t.vaults <= s.vaults, "{} {}", s.scope, g.grant);
+                assert_eq!(group.grant, g.grant);
+                assert_eq!(group.vaults, t.vaults);
+            }
+        }
+    }
+}
