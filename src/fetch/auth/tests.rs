@@ -1,5 +1,9 @@
 use super::*;
 use crate::model::Cloud;
+use azure_core::credentials::{AccessToken, TokenRequestOptions};
+use azure_core::error::ErrorKind;
+use azure_core::time::OffsetDateTime;
+use std::sync::atomic::Ordering;
 
 #[derive(Debug)]
 struct Failing(&'static str);
