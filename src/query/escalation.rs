@@ -20,55 +20,8 @@ use crate::query::reach::{Grants, holders, reached};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Technique {
-    /// Access-policy vault: `vaults/write` or `vaults/accessPolicies/write` lets one add an entry for oneself.
-    AccessPolicySelfGrant,
-    /// RBAC vault: `roleAssignments/write` lets one assign oneself a data role.
-    RoleAssignmentSelfGrant,
-    /// Access-policy vault: unrestricted `roleAssignments/write` lets one first assign oneself a role with
-    /// `vaults/write`, then add an access policy.
-    RoleAssignmentThenAccessPolicy,
-    /// Unrestricted `roleAssignments/write` plus `vaults/write`: the permission model itself can be switched.
-    SwitchPermissionModel,
-    /// `vaults/write` alone on an RBAC vault: per Microsoft's 2026-04 default-access article the model switch
-    /// (back to access policies) may need only this; other articles require `roleAssignments/write` too.
-    SwitchPermissionModelPossible,
-    /// `vaults/deploy/action` on a vault enabled for template deployment: ARM deployments can resolve its
-    /// secrets into deployed resources.
-    TemplateDeployment,
-}
-
-impl Technique {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AccessPolicySelfGrant => "accessPolicySelfGrant",
-            Self::RoleAssignmentSelfGrant => "roleAssignmentSelfGrant",
-            Self::RoleAssignmentThenAccessPolicy => "roleAssignmentThenAccessPolicy",
-            Self::SwitchPermissionModel => "switchPermissionModel",
-            Self::SwitchPermissionModelPossible => "switchPermissionModelPossible",
-            Self::TemplateDeployment => "templateDeployment",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::AccessPolicySelfGrant => "can add an access-policy entry for itself",
-            Self::RoleAssignmentSelfGrant => "can assign itself a Key Vault data role",
-            Self::RoleAssignmentThenAccessPolicy => {
-                "can assign itself a role with vaults/write, then add an access policy"
-            }
-            Self::SwitchPermissionModel => "can switch the vault's permission model",
-            Self::SwitchPermissionModelPossible => {
-                "may be able to switch the vault back to access policies (vaults/write only; Microsoft's articles disagree)"
-            }
-            Self::TemplateDeployment => {
-                "can have ARM template deployments read the vault's secrets"
-            }
-        }
-    }
-}
+mod technique;
+pub use technique::Technique;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -505,24 +458,4 @@ pub fn escalations(engine: &Engine, scope: Option<&Scope>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The two-thread path must give exactly the one-thread findings, in the same order.
-    #[test]
-    fn halves_on_two_threads_give_the_one_thread_findings() {
-        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 8, 600, 11));
-        let engine = Engine::new(snapshot.clone());
-        let mut compared = 0;
-        for vault in &snapshot.vaults {
-            let mut json = |parallel_from| {
-                let found = findings_for_vault(&engine, vault, parallel_from);
-                compared += found.len();
-                serde_json::to_string(&found).expect("findings serialize")
-            };
-            let (one, two) = (json(usize::MAX), json(0));
-            assert_eq!(one, two, "{}", vault.name);
-        }
-        assert!(compared > 100, "only {compared} findings compared");
-    }
-}
+mod tests;
