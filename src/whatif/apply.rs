@@ -3,6 +3,7 @@
 //! changes are still checked so that every problem is reported at once.
 
 mod deny;
+mod lookup;
 mod rbac;
 mod vault;
 
@@ -11,8 +12,9 @@ use crate::model::role::trailing_guid;
 use crate::model::{GroupMembership, Permission, PrincipalKind, Scope, Snapshot};
 use crate::sanitize::cut;
 
+use self::lookup::Lookup;
 use super::change::{Change, PermissionSpec};
-use super::resolve::{self, derived_guid};
+use super::resolve::derived_guid;
 use super::{ChangeError, WhatIfError};
 
 /// One applied change: its canonical form (every name resolved to an id, generated ids filled in), the
@@ -64,14 +66,16 @@ pub(crate) fn apply_indexed<'c>(
     changes: impl Iterator<Item = (usize, &'c Change)>,
 ) -> std::result::Result<Outcome, WhatIfError> {
     let mut snapshot = before.clone();
+    let mut lookup = Lookup::default();
     let mut applied = Vec::new();
     let mut errors = Vec::new();
     for (index, change) in changes {
-        match apply_one(&mut snapshot, index, change) {
+        match apply_one(&mut snapshot, &mut lookup, index, change) {
             Ok(a) => applied.push(a),
             Err(e) => errors.extend(e),
         }
     }
+    lookup.finish(&mut snapshot);
     if errors.is_empty() {
         Ok(Outcome { snapshot, applied })
     } else {
@@ -79,7 +83,7 @@ pub(crate) fn apply_indexed<'c>(
     }
 }
 
-fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
+fn apply_one(s: &mut Snapshot, lk: &mut Lookup, i: usize, change: &Change) -> Result<Applied> {
     match change {
         Change::AddRoleAssignment {
             principal,
@@ -90,6 +94,7 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
             id,
         } => rbac::add_assignment(
             s,
+            lk,
             i,
             rbac::NewAssignment {
                 principal,
@@ -107,6 +112,7 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
             scope,
         } => rbac::remove_assignment(
             s,
+            lk,
             i,
             id.as_deref(),
             (principal.as_deref(), role.as_deref(), scope.as_deref()),
@@ -119,6 +125,7 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
             permissions,
         } => vault::add_policy(
             s,
+            lk,
             i,
             vault,
             object_id,
@@ -130,43 +137,36 @@ fn apply_one(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
             vault,
             object_id,
             application_id,
-        } => vault::remove_policy(s, i, vault, object_id, application_id.as_deref()),
+        } => vault::remove_policy(s, lk, i, vault, object_id, application_id.as_deref()),
         Change::SetPermissionModel {
             vault,
             enable_rbac_authorization,
-        } => vault::set_model(s, i, vault, *enable_rbac_authorization),
+        } => vault::set_model(s, lk, i, vault, *enable_rbac_authorization),
         Change::SetNetworkAcls {
             vault,
             network_acls,
-        } => vault::set_network_acls(s, i, vault, network_acls.as_ref()),
+        } => vault::set_network_acls(s, lk, i, vault, network_acls.as_ref()),
         Change::SetPublicNetworkAccess { vault, value } => {
-            vault::set_public_access(s, i, vault, value)
+            vault::set_public_access(s, lk, i, vault, value)
         }
-        Change::AddGroupMember { group, member } => add_member(s, i, group, member),
-        Change::RemoveGroupMember { group, member } => remove_member(s, i, group, member),
-        Change::AddDenyAssignment { .. } => deny::add_deny(s, i, change),
-        Change::RemoveDenyAssignment { id } => deny::remove_deny(s, i, id),
-        Change::ActivateEligibility { id } => rbac::activate(s, i, id),
-        Change::AddRoleDefinition { .. } => rbac::add_definition(s, i, change),
+        Change::AddGroupMember { group, member } => add_member(s, lk, i, group, member),
+        Change::RemoveGroupMember { group, member } => remove_member(s, lk, i, group, member),
+        Change::AddDenyAssignment { .. } => deny::add_deny(s, lk, i, change),
+        Change::RemoveDenyAssignment { id } => deny::remove_deny(s, lk, i, id),
+        Change::ActivateEligibility { id } => rbac::activate(s, lk, i, id),
+        Change::AddRoleDefinition { .. } => rbac::add_definition(s, lk, i, change),
     }
 }
 
-/// An object id as given when it is a GUID (so that dangling ids can be named), else a resolved principal.
-pub(super) fn object_id(s: &Snapshot, text: &str) -> std::result::Result<String, String> {
-    let lower = crate::model::guid::canonical(text.trim());
-    if crate::model::guid::is_guid(&lower) {
-        return Ok(lower);
-    }
-    resolve::principal(s, text).map(|p| p.id.clone())
-}
-
-pub(super) fn in_directory(s: &Snapshot, id: &str) -> bool {
-    s.principals.iter().any(|p| p.id == id)
-}
-
-fn add_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<Applied> {
-    let g = resolve::principal(s, group).map_err(|m| err(i, "group", m));
-    let m = resolve::principal(s, member).map_err(|m| err(i, "member", m));
+fn add_member(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    group: &str,
+    member: &str,
+) -> Result<Applied> {
+    let g = lk.principal(s, group).map_err(|m| err(i, "group", m));
+    let m = lk.principal(s, member).map_err(|m| err(i, "member", m));
     let (g, m) = match (g, m) {
         (Ok(g), Ok(m)) => (g, m),
         (g, m) => return Err(g.err().into_iter().chain(m.err()).collect()),
@@ -186,23 +186,23 @@ fn add_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<A
         )]);
     }
     let (gid, mid) = (g.id.clone(), m.id.clone());
-    if s.group_memberships
-        .iter()
-        .any(|e| e.group_id == gid && e.member_id == mid)
-    {
+    if lk.membership(s, &gid, &mid).is_some() {
         return Err(vec![whole(
             i,
             format!(
                 "{} is already a direct member of group {}",
-                resolve::label(s, &mid),
-                resolve::label(s, &gid)
+                lk.label(s, &mid),
+                lk.label(s, &gid)
             ),
         )]);
     }
-    s.group_memberships.push(GroupMembership {
-        group_id: gid.clone(),
-        member_id: mid.clone(),
-    });
+    lk.add_membership(
+        s,
+        GroupMembership {
+            group_id: gid.clone(),
+            member_id: mid.clone(),
+        },
+    );
     Ok(Applied {
         index: i,
         change: Change::AddGroupMember {
@@ -217,32 +217,35 @@ fn add_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<A
     })
 }
 
-fn remove_member(s: &mut Snapshot, i: usize, group: &str, member: &str) -> Result<Applied> {
-    let g = object_id(s, group).map_err(|m| err(i, "group", m));
-    let m = object_id(s, member).map_err(|m| err(i, "member", m));
+fn remove_member(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    group: &str,
+    member: &str,
+) -> Result<Applied> {
+    let g = lk.object_id(s, group).map_err(|m| err(i, "group", m));
+    let m = lk.object_id(s, member).map_err(|m| err(i, "member", m));
     let (gid, mid) = match (g, m) {
         (Ok(g), Ok(m)) => (g, m),
         (g, m) => return Err(g.err().into_iter().chain(m.err()).collect()),
     };
-    let Some(at) = s
-        .group_memberships
-        .iter()
-        .position(|e| e.group_id == gid && e.member_id == mid)
-    else {
+    let Some(at) = lk.membership(s, &gid, &mid) else {
         return Err(vec![whole(
             i,
             format!(
                 "{} is not a direct member of group {} in the snapshot",
-                resolve::label(s, &mid),
-                resolve::label(s, &gid)
+                lk.label(s, &mid),
+                lk.label(s, &gid)
             ),
         )]);
     };
-    s.group_memberships.remove(at);
-    let undo = (in_directory(s, &gid) && in_directory(s, &mid)).then(|| Change::AddGroupMember {
-        group: gid.clone(),
-        member: mid.clone(),
-    });
+    lk.remove_membership(s, at);
+    let undo =
+        (lk.in_directory(s, &gid) && lk.in_directory(s, &mid)).then(|| Change::AddGroupMember {
+            group: gid.clone(),
+            member: mid.clone(),
+        });
     Ok(Applied {
         index: i,
         change: Change::RemoveGroupMember {
@@ -302,14 +305,15 @@ pub(super) fn parse_scope(
     crate::query::resolve_scope(s, text).map_err(|e| err(i, field, e.to_string()))
 }
 
-pub(super) fn known_scope(
+fn known_scope(
     s: &Snapshot,
+    lk: &mut Lookup,
     i: usize,
     field: &str,
     text: &str,
 ) -> std::result::Result<Scope, ChangeError> {
     let scope = parse_scope(s, i, field, text)?;
-    resolve::check_scope(s, &scope).map_err(|m| err(i, field, m))?;
+    lk.check_scope(s, &scope).map_err(|m| err(i, field, m))?;
     Ok(scope)
 }
 

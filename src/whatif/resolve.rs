@@ -56,21 +56,17 @@ pub fn principal<'s>(s: &'s Snapshot, text: &str) -> Result<&'s Principal, Strin
     }
 }
 
-/// `Name (id)` for messages, or the id alone when the directory data lacks it.
-pub fn label(s: &Snapshot, id: &str) -> String {
-    match s.principals.iter().find(|p| p.id == id) {
+/// `Name (id)` for messages (given the principal found for `id`, if any), or the id alone.
+pub fn label_of(p: Option<&Principal>, id: &str) -> String {
+    match p {
         Some(p) => format!("{} ({id})", cut(&p.display_name)),
         None => id.to_string(),
     }
 }
 
-/// An application by its service principal's name when the directory has it, always with its appId.
-pub fn app_label(s: &Snapshot, app_id: &str) -> String {
-    match s.principals.iter().find(|p| {
-        p.app_id
-            .as_deref()
-            .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
-    }) {
+/// An application by its service principal's name (given the one found, if any), always with its appId.
+pub fn app_label_of(p: Option<&Principal>, app_id: &str) -> String {
+    match p {
         Some(p) => format!("{} (appId {app_id})", cut(&p.display_name)),
         None => app_id.to_string(),
     }

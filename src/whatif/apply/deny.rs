@@ -6,11 +6,8 @@ use crate::model::{DenyAssignment, EVERYONE, Permission, Snapshot};
 use crate::sanitize::cut;
 
 use super::super::change::{Change, IdRef, PermissionSpec};
-use super::super::resolve::{self};
-use super::{
-    Applied, Result, err, in_directory, known_scope, matches_id, object_id_for, to_permission,
-    whole,
-};
+use super::lookup::Lookup;
+use super::{Applied, Result, err, known_scope, matches_id, object_id_for, to_permission, whole};
 
 fn to_spec(p: &Permission) -> PermissionSpec {
     let texts = |l: &[ActionPattern]| l.iter().map(|a| a.as_str().to_string()).collect();
@@ -26,6 +23,7 @@ fn to_spec(p: &Permission) -> PermissionSpec {
 /// Deny-assignment principals: `Everyone` (or the all-zero id) or principals of the snapshot.
 fn deny_principals(
     s: &Snapshot,
+    lk: &mut Lookup,
     i: usize,
     field: &str,
     refs: &[IdRef],
@@ -43,7 +41,7 @@ fn deny_principals(
             }
             continue;
         }
-        match resolve::principal(s, &r.id) {
+        match lk.principal(s, &r.id) {
             Ok(p) => out.push(p.id.clone()),
             Err(m) => errors.push(err(i, &path, m)),
         }
@@ -55,7 +53,12 @@ fn deny_principals(
     }
 }
 
-pub(super) fn add_deny(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
+pub(super) fn add_deny(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    change: &Change,
+) -> Result<Applied> {
     let Change::AddDenyAssignment {
         id,
         deny_assignment_name,
@@ -68,9 +71,9 @@ pub(super) fn add_deny(s: &mut Snapshot, i: usize, change: &Change) -> Result<Ap
     else {
         return Err(vec![whole(i, "not a deny assignment")]);
     };
-    let sc = known_scope(s, i, "scope", scope);
-    let who = deny_principals(s, i, "principals", principals, true);
-    let excluded = deny_principals(s, i, "excludePrincipals", exclude_principals, false);
+    let sc = known_scope(s, lk, i, "scope", scope);
+    let who = deny_principals(s, lk, i, "principals", principals, true);
+    let excluded = deny_principals(s, lk, i, "excludePrincipals", exclude_principals, false);
     let (sc, who, excluded) = match (sc, who, excluded) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (a, b, c) => {
@@ -145,7 +148,12 @@ pub(super) fn add_deny(s: &mut Snapshot, i: usize, change: &Change) -> Result<Ap
     })
 }
 
-pub(super) fn remove_deny(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> {
+pub(super) fn remove_deny(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    id: &str,
+) -> Result<Applied> {
     let Some(at) = s
         .deny_assignments
         .iter()
@@ -169,7 +177,7 @@ pub(super) fn remove_deny(s: &mut Snapshot, i: usize, id: &str) -> Result<Applie
         .principals
         .iter()
         .chain(&d.exclude_principals)
-        .all(|p| p == EVERYONE || in_directory(s, p))
+        .all(|p| p == EVERYONE || lk.in_directory(s, p))
         && !d.audit_only)
         .then(|| Change::AddDenyAssignment {
             id: Some(d.id.clone()),

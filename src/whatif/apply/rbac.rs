@@ -6,9 +6,10 @@ use crate::sanitize::cut;
 
 use super::super::change::Change;
 use super::super::resolve::{self, derived_guid};
+use super::lookup::Lookup;
 use super::{
-    Applied, Result, child_id, err, in_directory, known_scope, matches_id, object_id,
-    object_id_for, parse_scope, to_permission, whole,
+    Applied, Result, child_id, err, known_scope, matches_id, object_id_for, parse_scope,
+    to_permission, whole,
 };
 
 pub(super) struct NewAssignment<'a> {
@@ -63,10 +64,17 @@ fn assignable(s: &Snapshot, d: &RoleDefinition, scope: &Scope, i: usize) -> Resu
     }
 }
 
-pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> Result<Applied> {
-    let p = resolve::principal(s, new.principal).map_err(|m| err(i, "principal", m));
+pub(super) fn add_assignment(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    new: NewAssignment,
+) -> Result<Applied> {
+    let p = lk
+        .principal(s, new.principal)
+        .map_err(|m| err(i, "principal", m));
     let r = resolve::role(s, new.role).map_err(|m| err(i, "role", m));
-    let sc = known_scope(s, i, "scope", new.scope);
+    let sc = known_scope(s, lk, i, "scope", new.scope);
     let (p, r, sc) = match (p, r, sc) {
         (Ok(p), Ok(r), Ok(sc)) => (p, r, sc),
         (p, r, sc) => {
@@ -74,10 +82,9 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
         }
     };
     assignable(s, r, &sc, i)?;
-    if let Some(a) = s
-        .role_assignments
-        .iter()
-        .find(|a| a.principal_id == p.id && a.role_definition_guid == r.guid && a.scope == sc)
+    if let Some(a) = lk
+        .assignment(s, &p.id, &r.guid, &sc)
+        .and_then(|at| s.role_assignments.get(at))
     {
         return Err(vec![whole(
             i,
@@ -98,10 +105,7 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
         &["roleAssignment", &p.id, &r.guid, sc.key()],
     )
     .map_err(|e| vec![e])?;
-    if s.role_assignments
-        .iter()
-        .any(|a| a.id.eq_ignore_ascii_case(&id))
-    {
+    if lk.assignment_with_id(s, &id).is_some() {
         return Err(vec![err(
             i,
             "id",
@@ -130,7 +134,7 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
         condition_version,
         id: Some(id.clone()),
     };
-    s.role_assignments.push(assignment);
+    lk.add_assignment(s, assignment);
     Ok(Applied {
         index: i,
         change,
@@ -146,24 +150,23 @@ pub(super) fn add_assignment(s: &mut Snapshot, i: usize, new: NewAssignment) -> 
 
 pub(super) fn remove_assignment(
     s: &mut Snapshot,
+    lk: &mut Lookup,
     i: usize,
     id: Option<&str>,
     by: (Option<&str>, Option<&str>, Option<&str>),
 ) -> Result<Applied> {
     let at = match (id, by) {
-        (Some(id), _) => s
-            .role_assignments
-            .iter()
-            .position(|a| matches_id(&a.id, id))
-            .ok_or_else(|| {
-                vec![err(
-                    i,
-                    "id",
-                    format!("no role assignment '{}' in the snapshot", cut(id)),
-                )]
-            })?,
+        (Some(id), _) => lk.assignment_matching(s, id).ok_or_else(|| {
+            vec![err(
+                i,
+                "id",
+                format!("no role assignment '{}' in the snapshot", cut(id)),
+            )]
+        })?,
         (None, (Some(principal), Some(role), Some(scope))) => {
-            let p = object_id(s, principal).map_err(|m| err(i, "principal", m));
+            let p = lk
+                .object_id(s, principal)
+                .map_err(|m| err(i, "principal", m));
             let r = resolve::role(s, role)
                 .map(|d| d.guid.clone())
                 .or_else(|m| {
@@ -178,19 +181,16 @@ pub(super) fn remove_assignment(
                     return Err(p.err().into_iter().chain(r.err()).chain(sc.err()).collect());
                 }
             };
-            s.role_assignments
-                .iter()
-                .position(|a| a.principal_id == p && a.role_definition_guid == r && a.scope == sc)
-                .ok_or_else(|| {
-                    vec![whole(
-                        i,
-                        format!(
-                            "no assignment of role '{}' to {p} at {} in the snapshot",
-                            cut(role),
-                            cut(sc.id())
-                        ),
-                    )]
-                })?
+            lk.assignment(s, &p, &r, &sc).ok_or_else(|| {
+                vec![whole(
+                    i,
+                    format!(
+                        "no assignment of role '{}' to {p} at {} in the snapshot",
+                        cut(role),
+                        cut(sc.id())
+                    ),
+                )]
+            })?
         }
         _ => {
             return Err(vec![whole(
@@ -199,8 +199,10 @@ pub(super) fn remove_assignment(
             )]);
         }
     };
-    let a = s.role_assignments.remove(at);
-    let restorable = in_directory(s, &a.principal_id)
+    let Some(a) = lk.remove_assignment(s, at) else {
+        return Err(vec![whole(i, "the role assignment was removed already")]);
+    };
+    let restorable = lk.in_directory(s, &a.principal_id)
         && s.role_definitions
             .iter()
             .any(|d| d.guid == a.role_definition_guid);
@@ -225,7 +227,7 @@ pub(super) fn remove_assignment(
     })
 }
 
-pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> {
+pub(super) fn activate(s: &mut Snapshot, lk: &mut Lookup, i: usize, id: &str) -> Result<Applied> {
     let Some(e) = s
         .role_eligibilities
         .iter()
@@ -238,11 +240,10 @@ pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> 
             format!("no PIM eligibility '{}' in the snapshot", cut(id)),
         )]);
     };
-    if let Some(a) = s.role_assignments.iter().find(|a| {
-        a.principal_id == e.principal_id
-            && a.role_definition_guid == e.role_definition_guid
-            && a.scope == e.scope
-    }) {
+    if let Some(a) = lk
+        .assignment(s, &e.principal_id, &e.role_definition_guid, &e.scope)
+        .and_then(|at| s.role_assignments.get(at))
+    {
         return Err(vec![whole(
             i,
             format!(
@@ -257,10 +258,13 @@ pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> 
         "roleAssignments",
         &derived_guid(&["activation", &e.id]),
     );
-    s.role_assignments.push(RoleAssignment {
-        id: new_id.clone(),
-        ..e.clone()
-    });
+    lk.add_assignment(
+        s,
+        RoleAssignment {
+            id: new_id.clone(),
+            ..e.clone()
+        },
+    );
     Ok(Applied {
         index: i,
         change: Change::ActivateEligibility { id: e.id.clone() },
@@ -277,7 +281,12 @@ pub(super) fn activate(s: &mut Snapshot, i: usize, id: &str) -> Result<Applied> 
     })
 }
 
-pub(super) fn add_definition(s: &mut Snapshot, i: usize, change: &Change) -> Result<Applied> {
+pub(super) fn add_definition(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    change: &Change,
+) -> Result<Applied> {
     let Change::AddRoleDefinition {
         id,
         role_name,
@@ -305,7 +314,7 @@ pub(super) fn add_definition(s: &mut Snapshot, i: usize, change: &Change) -> Res
     }
     let mut scopes = Vec::new();
     for (n, text) in assignable_scopes.iter().enumerate() {
-        match known_scope(s, i, &format!("assignableScopes[{n}]"), text) {
+        match known_scope(s, lk, i, &format!("assignableScopes[{n}]"), text) {
             Ok(sc) => scopes.push(sc),
             Err(e) => errors.push(e),
         }

@@ -7,8 +7,8 @@ use crate::sanitize::cut;
 use crate::snapshot::parse_ip_rule;
 
 use super::super::change::{Change, IdRef, IpRuleRef, NetworkAclsSpec, PolicyPermissions};
-use super::super::resolve;
-use super::{Applied, Result, err, in_directory, object_id, whole};
+use super::lookup::Lookup;
+use super::{Applied, Result, err, whole};
 use crate::suggest::did_you_mean;
 
 /// Key Vault's limit on access-policy entries (SPEC-KVM: "An array of 0 to 1024 identities").
@@ -17,23 +17,21 @@ pub const MAX_ACCESS_POLICIES: usize = 1024;
 const MAX_IP_RULES: usize = 1000;
 const MAX_VNET_RULES: usize = 200;
 
-fn vault_index(s: &Snapshot, i: usize, vault: &str) -> Result<usize> {
-    resolve::vault(s, vault).map_err(|m| vec![err(i, "vault", m)])
+fn vault_index(s: &Snapshot, lk: &mut Lookup, i: usize, vault: &str) -> Result<usize> {
+    lk.vault(s, vault).map_err(|m| vec![err(i, "vault", m)])
 }
 
 /// An application given by appId or by the name of its service principal.
-fn app_id(s: &Snapshot, text: &str) -> std::result::Result<String, String> {
+fn app_id(s: &Snapshot, lk: &mut Lookup, text: &str) -> std::result::Result<String, String> {
     let lower = text.trim().to_ascii_lowercase();
     if uuid::Uuid::try_parse(&lower).is_ok() {
         // An object id of a service principal stands for its application.
-        return Ok(s
-            .principals
-            .iter()
-            .find(|p| p.id == lower)
+        return Ok(lk
+            .principal_with_id(s, &lower)
             .and_then(|p| p.app_id.clone())
             .unwrap_or(lower));
     }
-    let p = resolve::principal(s, text)?;
+    let p = lk.principal(s, text)?;
     p.app_id.clone().ok_or_else(|| {
         format!(
             "'{}' is a {}, not an application",
@@ -96,8 +94,10 @@ fn permissions_of(e: &AccessPolicy) -> PolicyPermissions {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn add_policy(
     s: &mut Snapshot,
+    lk: &mut Lookup,
     i: usize,
     vault: &str,
     object: &str,
@@ -105,10 +105,12 @@ pub(super) fn add_policy(
     tenant: Option<&str>,
     permissions: &PolicyPermissions,
 ) -> Result<Applied> {
-    let v = vault_index(s, i, vault);
-    let p = resolve::principal(s, object).map_err(|m| vec![err(i, "objectId", m)]);
+    let v = vault_index(s, lk, i, vault);
+    let p = lk
+        .principal(s, object)
+        .map_err(|m| vec![err(i, "objectId", m)]);
     let app = application
-        .map(|a| app_id(s, a))
+        .map(|a| app_id(s, lk, a))
         .transpose()
         .map_err(|m| vec![err(i, "applicationId", m)]);
     let lists = permission_lists(i, permissions);
@@ -123,11 +125,11 @@ pub(super) fn add_policy(
         }
     };
     let tenant_id = tenant.map(str::to_ascii_lowercase);
-    let who = resolve::label(s, &p);
+    let who = lk.label(s, &p);
     // Named before the vault is borrowed for writing: the message names the application by its name.
     let through = app
         .as_deref()
-        .map(|a| format!(" through application {}", resolve::app_label(s, a)))
+        .map(|a| format!(" through application {}", lk.app_label(s, a)))
         .unwrap_or_default();
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
@@ -197,15 +199,18 @@ pub(super) fn add_policy(
 
 pub(super) fn remove_policy(
     s: &mut Snapshot,
+    lk: &mut Lookup,
     i: usize,
     vault: &str,
     object: &str,
     application: Option<&str>,
 ) -> Result<Applied> {
-    let v = vault_index(s, i, vault);
-    let p = object_id(s, object).map_err(|m| vec![err(i, "objectId", m)]);
+    let v = vault_index(s, lk, i, vault);
+    let p = lk
+        .object_id(s, object)
+        .map_err(|m| vec![err(i, "objectId", m)]);
     let app = application
-        .map(|a| app_id(s, a))
+        .map(|a| app_id(s, lk, a))
         .transpose()
         .map_err(|m| vec![err(i, "applicationId", m)]);
     let (v, p, app) = match (v, p, app) {
@@ -218,12 +223,12 @@ pub(super) fn remove_policy(
                 .collect());
         }
     };
-    let restorable = in_directory(s, &p);
-    let who = resolve::label(s, &p);
+    let restorable = lk.in_directory(s, &p);
+    let who = lk.label(s, &p);
     // Named before the vault is borrowed for writing: the message names the application by its name.
     let through = app
         .as_deref()
-        .map(|a| format!(" through application {}", resolve::app_label(s, a)))
+        .map(|a| format!(" through application {}", lk.app_label(s, a)))
         .unwrap_or_default();
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
@@ -261,8 +266,14 @@ pub(super) fn remove_policy(
     })
 }
 
-pub(super) fn set_model(s: &mut Snapshot, i: usize, vault: &str, rbac: bool) -> Result<Applied> {
-    let v = vault_index(s, i, vault)?;
+pub(super) fn set_model(
+    s: &mut Snapshot,
+    lk: &mut Lookup,
+    i: usize,
+    vault: &str,
+    rbac: bool,
+) -> Result<Applied> {
+    let v = vault_index(s, lk, i, vault)?;
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
     };
@@ -403,11 +414,12 @@ fn to_acls(i: usize, spec: &NetworkAclsSpec) -> Result<NetworkAcls> {
 
 pub(super) fn set_network_acls(
     s: &mut Snapshot,
+    lk: &mut Lookup,
     i: usize,
     vault: &str,
     spec: Option<&NetworkAclsSpec>,
 ) -> Result<Applied> {
-    let v = vault_index(s, i, vault)?;
+    let v = vault_index(s, lk, i, vault)?;
     let acls = spec.map(|sp| to_acls(i, sp)).transpose()?;
     let Some(target) = s.vaults.get_mut(v) else {
         return Err(vec![err(i, "vault", "vault disappeared")]);
@@ -447,11 +459,12 @@ pub(crate) fn access_text(p: &PublicNetworkAccess) -> String {
 
 pub(super) fn set_public_access(
     s: &mut Snapshot,
+    lk: &mut Lookup,
     i: usize,
     vault: &str,
     value: &str,
 ) -> Result<Applied> {
-    let v = vault_index(s, i, vault)?;
+    let v = vault_index(s, lk, i, vault)?;
     let new = match value.to_ascii_lowercase().as_str() {
         "enabled" => PublicNetworkAccess::Enabled,
         "disabled" => PublicNetworkAccess::Disabled,
