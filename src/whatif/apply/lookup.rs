@@ -435,9 +435,9 @@ mod tests {
                 )
             })
             .collect();
-        for n in 0..6 {
+        for (n, user) in users.iter().take(6).enumerate() {
             grants.push((
-                users[n].to_string(),
+                user.to_string(),
                 role("Key Vault Secrets User"),
                 s.vaults[n % s.vaults.len()].scope.id().to_string(),
             ));
@@ -484,13 +484,12 @@ mod tests {
         }
     }
 
+    type Grant = (String, String, String);
+    type Member = (String, String);
+
     /// The tables as plain lists, edited the obvious way: a scan to find, `Vec::remove`, `push`. `None` when
     /// an edit cannot apply (adding what exists, removing what does not).
-    fn naive(
-        s: &Snapshot,
-        p: &Pools,
-        edits: &[Edit],
-    ) -> Option<(Vec<(String, String, String)>, Vec<(String, String)>)> {
+    fn naive(s: &Snapshot, p: &Pools, edits: &[Edit]) -> Option<(Vec<Grant>, Vec<Member>)> {
         let mut grants: Vec<(String, String, String)> = s
             .role_assignments
             .iter()
