@@ -192,6 +192,11 @@ struct Run<'e, 'a> {
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
     after_targets: HashMap<String, Target<'a>>,
+    /// Targets in the snapshot before, for the grants a lost cell had.
+    before_targets: HashMap<String, Target<'a>>,
+    /// The role assignments of the last (subject, scope) whose evidence was taken, before and after: a
+    /// pair's changed cells come one after another, and each would otherwise gather them again.
+    gathered: [cells::Gathering; 2],
     /// Principals named at management-group scopes (for vaults of unplaced subscriptions).
     mg_named: Option<Vec<&'a str>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
@@ -223,6 +228,8 @@ impl<'e, 'a> Run<'e, 'a> {
             subjects: HashMap::new(),
             special_items,
             after_targets: HashMap::new(),
+            before_targets: HashMap::new(),
+            gathered: Default::default(),
             mg_named: None,
             rep_evidence: HashMap::new(),
             stats: DiffStats::default(),

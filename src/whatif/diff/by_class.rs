@@ -182,13 +182,16 @@ impl Run<'_, '_> {
             return Vec::new();
         };
         self.subject_pair(&id);
-        let target = self.eb.target(&r.scope);
+        let eb = self.eb;
+        let target = self
+            .before_targets
+            .entry(r.scope.key().to_string())
+            .or_insert_with(|| eb.target(&r.scope));
         self.subjects
             .get(&id)
             .and_then(|pair| {
-                self.eb
-                    .check(&Request::new(&pair.0, &target, &action).via_app(r.via_app.as_deref()))
-                    .ok()
+                let request = Request::new(&pair.0, target, &action).via_app(r.via_app.as_deref());
+                self.gathered[0].check(eb, &request, &id)
             })
             .map(|v| v.grants)
             .unwrap_or_default()

@@ -2,7 +2,39 @@
 //! the snapshot after; a bystander's is its representative's, computed once).
 
 use super::*;
-use crate::eval::{Request, UnknownBecause};
+use crate::eval::{Gathered, Request, UnknownBecause};
+
+/// The role assignments [`Engine::prepare`] found for one (subject, scope), kept for the next cell.
+#[derive(Default)]
+pub(super) struct Gathering {
+    key: Option<(String, String)>,
+    assignments: Vec<(usize, Option<usize>)>,
+}
+
+impl Gathering {
+    /// `check`, reusing the assignments gathered for the same subject and scope by the call before.
+    pub(super) fn check(
+        &mut self,
+        engine: &Engine,
+        request: &Request,
+        subject_id: &str,
+    ) -> Option<crate::eval::Verdict> {
+        let key = (
+            subject_id.to_string(),
+            request.target.scope.key().to_string(),
+        );
+        if self.key.as_ref() != Some(&key) {
+            let row = engine.prepare(request.subject, request.target, None);
+            self.assignments = row.assignments().to_vec();
+            self.key = Some(key);
+        }
+        let gathered = Gathered {
+            entries: None,
+            assignments: Some(&self.assignments),
+        };
+        engine.check_gathered(request, gathered).ok()
+    }
+}
 
 /// A changed decision before its evidence is attached.
 pub(super) struct Raw {
@@ -41,11 +73,9 @@ impl Run<'_, '_> {
                     .entry(r.scope.key().to_string())
                     .or_insert_with(|| ea.target(&r.scope));
                 let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
-                    self.ea
-                        .check(
-                            &Request::new(&pair.1, target, &action).via_app(r.via_app.as_deref()),
-                        )
-                        .ok()
+                    let request =
+                        Request::new(&pair.1, target, &action).via_app(r.via_app.as_deref());
+                    self.gathered[1].check(ea, &request, &evidence_id)
                 });
                 let e: Evidence = verdict
                     .map(|v| (v.grants, v.denies, v.unknown_because))
