@@ -2,8 +2,10 @@
 //! (display names are attacker-controlled), so each is cleaned of control characters before it is returned.
 
 mod reasons;
+mod self_grant;
 
 pub use reasons::in_words;
+pub use self_grant::{SelfGrantWords, claim as self_grant_claim, self_grant};
 
 use crate::eval::Engine;
 use crate::model::{Scope, ScopeKind};
