@@ -38,6 +38,7 @@ mod tui_keys;
 mod tui_live;
 mod tui_live_pty;
 mod tui_pty;
+mod tui_triage;
 mod tui_whatif;
 mod whatif;
 mod whatif_cli;

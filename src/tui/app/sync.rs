@@ -271,8 +271,13 @@ impl App {
                 .from(origin),
         ) {
             Ok(v) => {
-                let esc = escalation.filter(|_| v.decision != Decision::Allowed);
-                let mut doc = explain::cell(engine, &v, esc, from_key);
+                // Every path, as `check` lists them, where the table marks one.
+                let paths = if escalation.is_some() && v.decision != Decision::Allowed {
+                    crate::query::self_grants(engine, principal, scope, action)
+                } else {
+                    Vec::new()
+                };
+                let mut doc = explain::cell(engine, &v, &paths, from_key);
                 if self.whatif.world.is_some() {
                     let real = self.engine.check(
                         &Request::new(
