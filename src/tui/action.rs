@@ -42,6 +42,12 @@ pub enum UserAction {
     Zoom,
     From,
     Copy,
+    /// Copy the explanation as text.
+    CopyExplanation,
+    /// Copy the verdict and the lines that decide it.
+    CopyVerdict,
+    /// The guided tour of the demo tenant's story.
+    Tour,
     Export,
     ToggleTheme,
     /// Open / focus the what-if panel.
@@ -81,7 +87,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 39] = [
+    pub const ALL: [UserAction; 42] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -91,6 +97,8 @@ impl UserAction {
         Self::Filter,
         Self::From,
         Self::Copy,
+        Self::CopyVerdict,
+        Self::CopyExplanation,
         Self::Export,
         Self::WhatIf,
         Self::WhatIfAdd,
@@ -103,6 +111,7 @@ impl UserAction {
         Self::Refresh,
         Self::ShowLog,
         Self::Help,
+        Self::Tour,
         Self::FocusScopes,
         Self::FocusPrincipals,
         Self::FocusMain,
@@ -155,6 +164,9 @@ impl UserAction {
             Self::Zoom => "zoom",
             Self::From => "from",
             Self::Copy => "copy",
+            Self::CopyExplanation => "copy_explanation",
+            Self::CopyVerdict => "copy_verdict",
+            Self::Tour => "tour",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
             Self::WhatIf => "whatif",

@@ -31,6 +31,7 @@ mod scenarios;
 mod suggestions;
 mod support;
 mod tmux;
+mod tour;
 mod tui;
 mod tui_escalations;
 mod tui_keymap;

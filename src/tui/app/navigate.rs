@@ -70,6 +70,15 @@ impl App {
                 self.open_prompt(PromptKind::Export, default);
             }
             UserAction::Copy => return self.copy(),
+            UserAction::CopyExplanation => {
+                let text = crate::tui::clipboard::explanation_text(&self.explain);
+                return self.copy_text(text, "the explanation");
+            }
+            UserAction::CopyVerdict => {
+                let text = crate::tui::clipboard::verdict_text(&self.explain);
+                return self.copy_text(text, "the verdict");
+            }
+            UserAction::Tour => return crate::tui::tour::open(self),
             UserAction::ToggleTheme => {
                 self.theme = self.theme.toggled();
                 self.scopes.rebuild_items(&self.theme);

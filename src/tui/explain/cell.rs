@@ -19,7 +19,7 @@ pub fn cell(engine: &Engine, v: &Verdict, self_grants: &[Finding], from_key: &st
     let at = describe_scope(engine, &v.scope);
     let mut doc = Doc::new(format!("{who} · {op} · {at}"));
     verdict_line(&mut doc, v, &who, &op, &at);
-    decided_by(&mut doc, engine, v, &who);
+    decided_by(&mut doc, engine, v);
     if let Some(first) = self_grants.first() {
         let more = match self_grants.len() {
             1 => String::new(),
@@ -87,89 +87,17 @@ fn verdict_line(doc: &mut Doc, v: &Verdict, who: &str, op: &str, at: &str) {
     ]);
 }
 
-/// One line naming the gate that decided: the grant that allows it, the deny assignment, the firewall or
-/// the missing grant that says no, the condition it hangs on, or the data the snapshot lacks.
-fn decided_by(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
+/// One line naming the gate that decided it.
+fn decided_by(doc: &mut Doc, engine: &Engine, v: &Verdict) {
     let d = v.decision;
-    let more = |n: usize, what: &str| match n {
-        0 | 1 => String::new(),
-        n => format!(" (+{} more {what} below)", n - 1),
-    };
-    let line = match d {
-        Decision::Allowed | Decision::Conditional => match v.grants.first() {
-            Some(g) => {
-                let verb = if d == Decision::Allowed {
-                    "granted by"
-                } else {
-                    "only if the condition holds, of"
-                };
-                format!(
-                    "{verb} {}{}",
-                    grant_words(engine, who, g),
-                    more(v.grants.len(), "grants")
-                )
-            }
-            None => "granted".to_string(),
-        },
-        Decision::Denied => {
-            let nothing = if v.grants.is_empty() {
-                " (and nothing grants it either)"
-            } else {
-                " (the grants alone would let it through)"
-            };
-            if v.network.allowed() == Some(false) {
-                format!(
-                    "said no: the vault's firewall — {}{nothing}",
-                    clean(v.network.reason())
-                )
-            } else if let Some(deny) = v.denies.first() {
-                format!(
-                    "said no: deny assignment '{}' at {}{nothing}",
-                    clean(&deny.name),
-                    describe_scope(engine, &deny.scope)
-                )
-            } else {
-                match v.permission_model {
-                    Some(PermissionModel::AccessPolicy) => format!(
-                        "said no: the access policies — no entry names {who} or a group of {who}'s with this permission"
-                    ),
-                    _ => format!(
-                        "said no: Azure RBAC — no role assignment to {who} or a group of {who}'s, here or above, includes this action"
-                    ),
-                }
-            }
-        }
-        Decision::Unknown => match v.unknown_because.first() {
-            Some(r) => format!(
-                "cannot tell: {}{}",
-                clean(&r.to_string()),
-                more(v.unknown_because.len(), "reasons")
-            ),
-            None => "cannot tell from the snapshot".to_string(),
-        },
-    };
-    doc.styled(Tone::Decision(d), format!("{} {line}", decision_symbol(d)));
-}
-
-/// `role 'Key Vault Secrets User' at vault kv-app-rbac, through group Auditors`.
-fn grant_words(engine: &Engine, who: &str, g: &Grant) -> String {
-    let what = match g.kind {
-        GrantKind::RoleAssignment => format!(
-            "role '{}' at {}",
-            clean(g.role_name.as_deref().unwrap_or("(definition missing)")),
-            describe_scope(engine, &g.scope)
+    doc.styled(
+        Tone::Decision(d),
+        format!(
+            "{} {}",
+            decision_symbol(d),
+            crate::display::decided_by(engine, v)
         ),
-        GrantKind::AccessPolicy => format!(
-            "the access-policy entry for {} [{}]",
-            name_of(engine, &g.principal_id),
-            clean(&g.matched.join(", "))
-        ),
-    };
-    if g.via_groups.is_empty() {
-        format!("{what}, to {who} directly")
-    } else {
-        format!("{what}, through group {}", name_of(engine, &g.principal_id))
-    }
+    );
 }
 
 /// Every way the principal could grant itself the operation, each with what it goes through.

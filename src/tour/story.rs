@@ -1,0 +1,445 @@
+//! The steps of the tour, in the order the story is told. Each asks the engine (through [`Ask`]) and puts
+//! its answers into sentences; only the questions — who, where, which operation, from where — are chosen
+//! here, from the demo tenant's cast.
+
+use super::ask::{Ask, Question};
+use super::{Claim, Show, Step};
+use crate::catalog;
+use crate::display::self_grant;
+use crate::eval::{Decision, Engine, Origin, network};
+use crate::model::Scope;
+use crate::query;
+use crate::sanitize::clean;
+use crate::whatif::{self, Change};
+
+pub(super) fn all(a: &Ask) -> Vec<Step> {
+    vec![
+        two_planes(a),
+        contributor_role(a),
+        auditors(a),
+        managed_identity(a),
+        self_grant_step(a),
+        switch_to_rbac(a),
+        compound_identity(a),
+        firewall(a),
+        private_endpoint(a),
+    ]
+}
+
+/// `allowed — granted by role 'Owner' at subscription Prod, to Oscar directly`.
+fn said(c: &Claim) -> String {
+    format!("{} — {}", c.decision.as_str(), c.because)
+}
+
+fn two_planes(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Oscar");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let mgmt = a.claim(&Question::new(w, s, "vaults/write"));
+    let data = a.claim(&Question::new(w, s, "secrets/get"));
+    let name = w.map_or_else(|| "Oscar".into(), |w| a.name(w));
+    let mut text = vec![
+        "Key Vault has two doors: the management plane (Azure Resource Manager) configures the vault; the data plane (the vault's own endpoint) reads and uses its keys, secrets and certificates.".to_string(),
+        format!("{name} changing the vault (vaults/write): {}.", said(&mgmt)),
+        format!("{name} reading a secret (secrets/get): {}.", said(&data)),
+    ];
+    if mgmt.decision == Decision::Allowed && data.decision != Decision::Allowed {
+        text.push("Power on one plane is not access on the other.".into());
+    }
+    Step {
+        title: "Two planes",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("vaults/write"),
+        from: None,
+        text,
+        claims: vec![mgmt, data],
+        try_this: "1 — the permissions view lists both planes, each under its own heading".into(),
+    }
+}
+
+fn contributor_role(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Alice");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let mgmt = a.claim(&Question::new(w, s, "vaults/write"));
+    let read = a.claim(&Question::new(w, s, "secrets/get"));
+    let storage = a.claim(&Question::new(w, s, "storage/get"));
+    let name = w.map_or_else(|| "Alice".into(), |w| a.name(w));
+    let mut text = vec![
+        format!(
+            "{name} (the security lead) managing the vault: {}.",
+            said(&mgmt)
+        ),
+        format!(
+            "That is a management role, not a data role: what {name} reads here comes from the vault's access policies (secrets/get: {}); storage/get, which no entry gives, is {}.",
+            said(&read),
+            storage.decision.as_str()
+        ),
+    ];
+    if let Some(f) = a.self_grants(w, s, "storage/get").first() {
+        let words = self_grant(a.engine, f);
+        text.push(format!(
+            "Yet on an access-policy vault the role writes the policies themselves: {name} {} — {}.",
+            words.claim, words.how
+        ));
+    }
+    Step {
+        title: "The security team's Key Vault Contributor",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("storage/get"),
+        from: None,
+        text,
+        claims: vec![mgmt, read, storage],
+        try_this: "4 — the escalations view lists this path with every other one on the vault"
+            .into(),
+    }
+}
+
+fn auditors(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Frank");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let list = a.claim(&Question::new(w, s, "secrets/list"));
+    let get = a.claim(&Question::new(w, s, "secrets/get"));
+    let read = a.claim(&Question::new(w, s, "vaults/read"));
+    let name = w.map_or_else(|| "Frank".into(), |w| a.name(w));
+    let text = vec![
+        format!(
+            "{name} is an auditor. Listing secrets (their names, never their values): {}.",
+            said(&list)
+        ),
+        format!("Reading one (secrets/get): {}.", said(&get)),
+        format!(
+            "Seeing the vault's configuration (vaults/read, management plane): {}.",
+            said(&read)
+        ),
+    ];
+    Step {
+        title: "The auditors' list rights",
+        scope,
+        principal: who,
+        show: Show::WhoCan,
+        operation: Some("secrets/list"),
+        from: None,
+        text,
+        claims: vec![list, get, read],
+        try_this: "3 — who can secrets/list here; ← → ask about the previous or next operation"
+            .into(),
+    }
+}
+
+fn managed_identity(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-rbac");
+    let who = a.principal("app-web-mi");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let get = a.claim(&Question::new(w, s, "secrets/get"));
+    let set = a.claim(&Question::new(w, s, "secrets/set"));
+    let name = w.map_or_else(|| "app-web-mi".into(), |w| a.name(w));
+    let kind = w
+        .map(|w| crate::display::kind_word(a.engine.subject(w).principal.kind))
+        .unwrap_or("principal");
+    let mut text = vec![
+        format!(
+            "{name} is the web application's identity, a {kind}: Azure keeps its credentials, so the application holds no secret to reach its secrets."
+        ),
+        format!("Reading secrets on this RBAC vault: {}.", said(&get)),
+        format!("Writing them (secrets/set): {}.", said(&set)),
+    ];
+    if get.decision == Decision::Allowed && set.decision == Decision::Denied {
+        text.push("Least privilege: it reads what it needs and can change nothing.".into());
+    }
+    Step {
+        title: "The application's managed identity",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("secrets/get"),
+        from: None,
+        text,
+        claims: vec![get, set],
+        try_this: "2 — the matrix shows every identity of the vault, operation group by group"
+            .into(),
+    }
+}
+
+fn self_grant_step(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Carol");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let get = a.claim(&Question::new(w, s, "secrets/get"));
+    let name = w.map_or_else(|| "Carol".into(), |w| a.name(w));
+    let paths = a.self_grants(w, s, "secrets/get");
+    let mut text = vec![format!("{name} reading a secret: {}.", said(&get))];
+    match paths.first() {
+        Some(f) => {
+            let words = self_grant(a.engine, f);
+            text.push(format!(
+                "But {name} {} — {}: one management-plane call adds an entry for {name}, and then the data plane says yes.",
+                words.claim, words.how
+            ));
+            text.push(format!(
+                "{} path(s) in all. kvaccess marks such cells ⇑ can grant: count them as access.",
+                paths.len()
+            ));
+        }
+        None => text.push(format!("{name} has no way to grant it to itself here.")),
+    }
+    Step {
+        title: "A Contributor granting itself an access policy",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("secrets/get"),
+        from: None,
+        text,
+        claims: vec![get],
+        try_this: "E — the explanation lists every path and what it goes through".into(),
+    }
+}
+
+fn switch_to_rbac(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let mut step = Step {
+        title: "What switching to RBAC changes",
+        scope: scope.clone(),
+        principal: None,
+        show: Show::WhoCan,
+        operation: Some("secrets/get"),
+        from: None,
+        text: vec!["kv-app-prod is not in this snapshot.".into()],
+        claims: Vec::new(),
+        try_this:
+            "W then a — make the change yourself in the what-if panel; who-can marks every loss"
+                .into(),
+    };
+    let Some(scope) = scope else { return step };
+    let change = Change::SetPermissionModel {
+        vault: scope.id().to_string(),
+        enable_rbac_authorization: true,
+    };
+    let after = match whatif::apply(&a.engine.snapshot, &[change]) {
+        Ok(s) => Engine::new(s),
+        Err(e) => {
+            step.text = vec![format!(
+                "The what-if engine refused the switch: {}",
+                clean(&e.to_string())
+            )];
+            return step;
+        }
+    };
+    let before_can = can(a.engine, &scope, "secrets/get");
+    let after_can = can(&after, &scope, "secrets/get");
+    let lost: Vec<&String> = before_can
+        .iter()
+        .filter(|id| !after_can.contains(id))
+        .collect();
+    let gained: Vec<&String> = after_can
+        .iter()
+        .filter(|id| !before_can.contains(id))
+        .collect();
+    let names = |ids: &[&String]| {
+        ids.iter()
+            .map(|id| a.name(id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let after_ask = Ask::new(&after);
+    step.claims = lost
+        .iter()
+        .take(3)
+        .map(|id| {
+            let mut c = after_ask.claim(&Question::new(Some(id), Some(&scope), "secrets/get"));
+            c.question = format!("after the switch: {}", c.question);
+            c
+        })
+        .collect();
+    let mut text = vec![
+        format!(
+            "The what-if engine switches {} to Azure RBAC on a copy of the snapshot and asks again who can secrets/get.",
+            crate::display::describe_scope(a.engine, scope.id())
+        ),
+        format!(
+            "{} identities can now, {} after the switch.",
+            before_can.len(),
+            after_can.len()
+        ),
+    ];
+    if !lost.is_empty() {
+        text.push(format!(
+            "Losing it: {} — their access-policy entries are ignored once RBAC decides.",
+            names(&lost)
+        ));
+    }
+    if !gained.is_empty() {
+        text.push(format!(
+            "Gaining it: {} — through RBAC roles the access policies had kept out.",
+            names(&gained)
+        ));
+    }
+    text.push(
+        "`kvaccess migrate` proposes the role assignments that would keep everyone's access."
+            .into(),
+    );
+    step.text = text;
+    step
+}
+
+/// The identities whose answer is "allowed".
+fn can(engine: &Engine, scope: &Scope, op: &str) -> Vec<String> {
+    let Ok(action) = catalog::resolve(op) else {
+        return Vec::new();
+    };
+    query::who_can(engine, scope, &action)
+        .map(|w| {
+            w.principals
+                .into_iter()
+                .filter(|e| e.decision == Decision::Allowed && e.via_app.is_none())
+                .map(|e| e.id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn compound_identity(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Ivan");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    // The application the vault pairs with Ivan, read from its access policies.
+    let app = s.and_then(|s| a.engine.target(s).vault).and_then(|v| {
+        v.access_policies
+            .iter()
+            .find(|e| w.is_some_and(|w| e.object_id.eq_ignore_ascii_case(w)))
+            .and_then(|e| e.application_id.clone())
+    });
+    let alone = a.claim(&Question::new(w, s, "secrets/get"));
+    let name = w.map_or_else(|| "Ivan".into(), |w| a.name(w));
+    let mut text = vec![
+        "An access-policy entry can name a user together with an application: it grants only when the user calls through that application — a compound identity.".to_string(),
+        format!("{name} alone: {}.", said(&alone)),
+    ];
+    let mut claims = vec![alone];
+    if let Some(app) = &app {
+        let mut q = Question::new(w, s, "secrets/get");
+        q.via_app = Some(app);
+        let through = a.claim(&q);
+        text.push(format!(
+            "{name} through {}: {}.",
+            crate::display::app_name(a.engine, app),
+            said(&through)
+        ));
+        claims.push(through);
+    }
+    Step {
+        title: "A compound identity",
+        scope,
+        principal: who,
+        show: Show::Matrix,
+        operation: None,
+        from: None,
+        text,
+        claims,
+        try_this: "2 — the matrix has a row for the user through the application".into(),
+    }
+}
+
+fn firewall(a: &Ask) -> Step {
+    let scope = a.scope("kv-app-prod");
+    let who = a.principal("Bob");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let from = |text: &'static str| -> Option<(&'static str, Origin)> {
+        text.parse().ok().map(|ip| (text, Origin::Ip(ip)))
+    };
+    let mut outside = Question::new(w, s, "secrets/get");
+    outside.from = from("192.0.2.55");
+    let mut office = Question::new(w, s, "secrets/get");
+    office.from = from("203.0.113.20");
+    let (outside, office) = (a.claim(&outside), a.claim(&office));
+    let rules = s
+        .and_then(|s| a.engine.target(s).vault)
+        .map(|v| network::describe(&v.network))
+        .unwrap_or_else(|| "not in this snapshot".into());
+    let name = w.map_or_else(|| "Bob".into(), |w| a.name(w));
+    Step {
+        title: "The firewall",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("secrets/get"),
+        from: Some("192.0.2.55".into()),
+        text: vec![
+            format!("The vault's network rules: {}.", clean(&rules)),
+            format!(
+                "{name} reading a secret from 192.0.2.55: {}.",
+                said(&outside)
+            ),
+            format!(
+                "From 203.0.113.20: {}. The firewall filters the data plane only, after the grants: management calls never pass it.",
+                said(&office)
+            ),
+        ],
+        claims: vec![outside, office],
+        try_this: "f — say another address (203.0.113.20) and watch the ⊘ network marks".into(),
+    }
+}
+
+fn private_endpoint(a: &Ask) -> Step {
+    let scope = a.scope("kv-private-prod");
+    let who = a.principal("Alice");
+    let (w, s) = (who.as_deref(), scope.as_ref());
+    let vault = s.and_then(|s| a.engine.target(s).vault);
+    let endpoints = vault
+        .map(|v| v.network.private_endpoints.clone())
+        .unwrap_or_default();
+    let approved = endpoints
+        .iter()
+        .find(|p| p.approved())
+        .map(|p| p.id.clone());
+    let pending = endpoints
+        .iter()
+        .find(|p| !p.approved())
+        .map(|p| p.id.clone());
+    let mut internet = Question::new(w, s, "secrets/get");
+    internet.from = Some(("internet", Origin::Internet));
+    let internet = a.claim(&internet);
+    let name = w.map_or_else(|| "Alice".into(), |w| a.name(w));
+    let rules = vault.map_or_else(
+        || "not in this snapshot".into(),
+        |v| network::describe(&v.network),
+    );
+    let mut text = vec![
+        format!("This vault's network rules: {}.", clean(&rules)),
+        format!("{name} from the internet: {}.", said(&internet)),
+    ];
+    let mut claims = vec![internet];
+    let typed: Vec<String> = [&approved, &pending]
+        .into_iter()
+        .flatten()
+        .map(|id| format!("pe {id}"))
+        .collect();
+    for (id, typed) in [&approved, &pending].into_iter().flatten().zip(&typed) {
+        let mut q = Question::new(w, s, "secrets/get");
+        q.from = Some((typed.as_str(), Origin::PrivateEndpoint(Some(id.clone()))));
+        let c = a.claim(&q);
+        text.push(format!(
+            "Through private endpoint {}: {}.",
+            clean(id.rsplit('/').next().unwrap_or(id)),
+            said(&c)
+        ));
+        claims.push(c);
+    }
+    Step {
+        title: "A private endpoint",
+        scope,
+        principal: who,
+        show: Show::Permissions,
+        operation: Some("secrets/get"),
+        from: typed.first().cloned().or(Some("internet".into())),
+        text,
+        claims,
+        try_this: "f — try 'internet' or 'pe' (any approved endpoint) and compare".into(),
+    }
+}
