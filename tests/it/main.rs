@@ -36,6 +36,7 @@ mod tui;
 mod tui_escalations;
 mod tui_keymap;
 mod tui_keys;
+mod tui_layout;
 mod tui_live;
 mod tui_live_pty;
 mod tui_pty;

@@ -208,7 +208,13 @@ impl App {
                 self.principals.cursor.move_by(delta, n);
             }
             Focus::Explain => {
-                let max = self.explain.lines.len().saturating_sub(1);
+                // Rows as drawn (long lines wrap), so the end of a long explanation can be reached.
+                let width = self
+                    .areas()
+                    .explain
+                    .map_or(80, |r| r.width.saturating_sub(2));
+                let max = crate::tui::pane::explain::rows(&self.explain, usize::from(width))
+                    .saturating_sub(1);
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
             }
             Focus::Main => self.move_main(delta),

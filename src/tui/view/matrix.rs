@@ -15,7 +15,32 @@ use crate::tui::cursor::Cursor;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::whatif::marks::{self, Mark};
 
-const COL_W: usize = 6;
+/// The narrowest column: a cell's text with a what-if mark (`+some`) and a space.
+const MIN_COL_W: usize = 6;
+
+/// A column as wide as its header's longer word (`certificates`, `configure`) and a space: a header is
+/// never cut; a narrow pane shows fewer columns and scrolls to the selected one.
+fn col_width(name: &str) -> usize {
+    let (kind, verb) = name.split_once('/').unwrap_or((name, ""));
+    (kind.chars().count().max(verb.chars().count()) + 1).max(MIN_COL_W)
+}
+
+/// The columns shown when `selected` must be and `room` cells are free: as many to its left as fit,
+/// then to its right.
+fn visible(widths: &[usize], selected: usize, room: usize) -> std::ops::Range<usize> {
+    let selected = selected.min(widths.len().saturating_sub(1));
+    let (mut first, mut end) = (selected, selected + 1);
+    let mut used = widths.get(selected).copied().unwrap_or(0);
+    while first > 0 && used + widths[first - 1] <= room {
+        first -= 1;
+        used += widths[first];
+    }
+    while end < widths.len() && used + widths[end] <= room {
+        used += widths[end];
+        end += 1;
+    }
+    first..end.min(widths.len())
+}
 
 fn cell_text(c: &Cell) -> (&'static str, Decision) {
     match c.summary() {
@@ -128,9 +153,9 @@ impl MatrixView {
             );
         }
         let label_w = (inner.width as usize / 4).clamp(8, 24);
-        let fit_cols = ((inner.width as usize).saturating_sub(label_w) / COL_W).max(1);
-        let first = self.col.saturating_sub(fit_cols - 1);
-        let cols = first..(first + fit_cols).min(m.columns.len());
+        let widths: Vec<usize> = m.columns.iter().map(|c| col_width(c)).collect();
+        let room = (inner.width as usize).saturating_sub(label_w);
+        let cols = visible(&widths, self.col, room);
         let focused = ctx.focused;
         let mut top = vec![Span::raw(" ".repeat(label_w))];
         let mut bottom = vec![Span::styled(
@@ -141,14 +166,9 @@ impl MatrixView {
             let name = m.columns.get(c).copied().unwrap_or("");
             let (kind, verb) = name.split_once('/').unwrap_or((name, ""));
             let style = if c == self.col { t.key } else { t.title };
-            top.push(Span::styled(
-                fit(&kind.chars().take(COL_W - 1).collect::<String>(), COL_W),
-                style,
-            ));
-            bottom.push(Span::styled(
-                fit(&verb.chars().take(COL_W - 1).collect::<String>(), COL_W),
-                style,
-            ));
+            let w = widths.get(c).copied().unwrap_or(MIN_COL_W);
+            top.push(Span::styled(fit(kind, w), style));
+            bottom.push(Span::styled(fit(verb, w), style));
         }
         let mut lines = vec![Line::from(top), Line::from(bottom)];
         let height = (inner.height as usize).saturating_sub(2);
@@ -178,7 +198,8 @@ impl MatrixView {
                 if i == self.cursor.selected && c == self.col && focused {
                     style = t.selected;
                 }
-                spans.push(Span::styled(fit(&text, COL_W), style));
+                let w = widths.get(c).copied().unwrap_or(MIN_COL_W);
+                spans.push(Span::styled(fit(&text, w), style));
             }
             let mut line = Line::from(spans);
             if i == self.cursor.selected {
