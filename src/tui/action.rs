@@ -37,6 +37,8 @@ pub enum UserAction {
     ViewPermissions,
     ViewMatrix,
     ToggleMatrix,
+    /// Matrix rows: the next order (name, operations, kind).
+    MatrixSort,
     ViewWhoCan,
     ViewEscalations,
     Zoom,
@@ -87,10 +89,11 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 42] = [
+    pub const ALL: [UserAction; 43] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
+        Self::MatrixSort,
         Self::ViewWhoCan,
         Self::ViewEscalations,
         Self::Select,
@@ -159,6 +162,7 @@ impl UserAction {
             Self::ViewPermissions => "view_permissions",
             Self::ViewMatrix => "view_matrix",
             Self::ToggleMatrix => "toggle_matrix",
+            Self::MatrixSort => "matrix_sort",
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
             Self::Zoom => "zoom",

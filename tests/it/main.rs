@@ -39,6 +39,7 @@ mod tui_keys;
 mod tui_layout;
 mod tui_live;
 mod tui_live_pty;
+mod tui_matrix;
 mod tui_pty;
 mod tui_triage;
 mod tui_whatif;

@@ -226,6 +226,12 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 "{what}: {text}"
             );
         }
+        UserAction::MatrixSort => {
+            press(&mut app, "2");
+            assert_eq!(app.matrix.order.words(), "by name", "{what}");
+            hit(&mut app, key);
+            assert_eq!(app.matrix.order.words(), "by operations", "{what}");
+        }
         UserAction::Tour => {
             hit(&mut app, key);
             assert_eq!(app.tour.as_ref().map(|t| t.at), Some(0), "{what}");

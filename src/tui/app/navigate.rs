@@ -48,6 +48,10 @@ impl App {
                 };
                 self.set_view(v);
             }
+            UserAction::MatrixSort => {
+                self.matrix.cycle_order();
+                self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
+            }
             UserAction::ViewWhoCan => self.open_who_can(),
             UserAction::ViewEscalations => {
                 if self.escalations.is_cancelled() {

@@ -124,7 +124,7 @@ impl App {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
@@ -138,6 +138,11 @@ impl App {
                 .unwrap_or_default(),
             sel(&self.perms.cursor),
             sel(&self.matrix.cursor),
+            // The row, not only its position: sorting and filtering move rows under the cursor.
+            self.matrix
+                .selected()
+                .map(|r| format!("{}>{}", r.id, r.via_app.as_deref().unwrap_or("")))
+                .unwrap_or_default(),
             self.matrix.col,
             sel(&self.who.cursor),
             sel(&self.escalations.cursor),
@@ -208,7 +213,7 @@ impl App {
                 self.matrix.ready(),
                 self.scopes.selected_scope().and_then(|s| s.vault()),
             ) {
-                (Some(m), Some(v)) => m.rows.get(self.matrix.cursor.selected).map_or_else(
+                (Some(_), Some(v)) => self.matrix.selected().map_or_else(
                     || Doc::new("No principal has access"),
                     |r| {
                         let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix.col);
