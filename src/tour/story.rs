@@ -31,13 +31,54 @@ fn said(c: &Claim) -> String {
     format!("{} — {}", c.decision.as_str(), c.because)
 }
 
+/// Who and where a step looks, found by the names the story uses (the name itself when missing).
+struct Cast {
+    scope: Option<Scope>,
+    who: Option<String>,
+    name: String,
+}
+
+impl Cast {
+    fn new(a: &Ask, scope: &str, who: &str) -> Self {
+        let id = a.principal(who);
+        Self {
+            scope: a.scope(scope),
+            name: id
+                .as_deref()
+                .map_or_else(|| who.to_string(), |id| a.name(id)),
+            who: id,
+        }
+    }
+
+    fn question<'q>(&'q self, op: &'q str) -> Question<'q> {
+        Question::new(self.who.as_deref(), self.scope.as_ref(), op)
+    }
+
+    fn ask(&self, a: &Ask, op: &str) -> Claim {
+        a.claim(&self.question(op))
+    }
+
+    /// The step showing this cast in `show`, on `operation`.
+    fn step(self, title: &'static str, show: Show, operation: Option<&'static str>) -> Step {
+        Step {
+            title,
+            scope: self.scope,
+            principal: self.who,
+            show,
+            operation,
+            from: None,
+            text: Vec::new(),
+            claims: Vec::new(),
+            try_this: String::new(),
+        }
+    }
+}
+
 fn two_planes(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Oscar");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let mgmt = a.claim(&Question::new(w, s, "vaults/write"));
-    let data = a.claim(&Question::new(w, s, "secrets/get"));
-    let name = w.map_or_else(|| "Oscar".into(), |w| a.name(w));
+    let c = Cast::new(a, "kv-app-prod", "Oscar");
+    let mgmt = c.ask(a, "vaults/write");
+    let data = c.ask(a, "secrets/get");
+    let name = c.name.clone();
     let mut text = vec![
         "Key Vault has two doors: the management plane (Azure Resource Manager) configures the vault; the data plane (the vault's own endpoint) reads and uses its keys, secrets and certificates.".to_string(),
         format!("{name} changing the vault (vaults/write): {}.", said(&mgmt)),
@@ -47,26 +88,19 @@ fn two_planes(a: &Ask) -> Step {
         text.push("Power on one plane is not access on the other.".into());
     }
     Step {
-        title: "Two planes",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("vaults/write"),
-        from: None,
         text,
         claims: vec![mgmt, data],
         try_this: "1 — the permissions view lists both planes, each under its own heading".into(),
+        ..c.step("Two planes", Show::Permissions, Some("vaults/write"))
     }
 }
 
 fn contributor_role(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Alice");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let mgmt = a.claim(&Question::new(w, s, "vaults/write"));
-    let read = a.claim(&Question::new(w, s, "secrets/get"));
-    let storage = a.claim(&Question::new(w, s, "storage/get"));
-    let name = w.map_or_else(|| "Alice".into(), |w| a.name(w));
+    let c = Cast::new(a, "kv-app-prod", "Alice");
+    let mgmt = c.ask(a, "vaults/write");
+    let read = c.ask(a, "secrets/get");
+    let storage = c.ask(a, "storage/get");
+    let name = c.name.clone();
     let mut text = vec![
         format!(
             "{name} (the security lead) managing the vault: {}.",
@@ -78,7 +112,10 @@ fn contributor_role(a: &Ask) -> Step {
             storage.decision.as_str()
         ),
     ];
-    if let Some(f) = a.self_grants(w, s, "storage/get").first() {
+    if let Some(f) = a
+        .self_grants(c.who.as_deref(), c.scope.as_ref(), "storage/get")
+        .first()
+    {
         let words = self_grant(a.engine, f);
         text.push(format!(
             "Yet on an access-policy vault the role writes the policies themselves: {name} {} — {}.",
@@ -86,30 +123,27 @@ fn contributor_role(a: &Ask) -> Step {
         ));
     }
     Step {
-        title: "The security team's Key Vault Contributor",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("storage/get"),
-        from: None,
         text,
         claims: vec![mgmt, read, storage],
         try_this: "4 — the escalations view lists this path with every other one on the vault"
             .into(),
+        ..c.step(
+            "The security team's Key Vault Contributor",
+            Show::Permissions,
+            Some("storage/get"),
+        )
     }
 }
 
 fn auditors(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Frank");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let list = a.claim(&Question::new(w, s, "secrets/list"));
-    let get = a.claim(&Question::new(w, s, "secrets/get"));
-    let read = a.claim(&Question::new(w, s, "vaults/read"));
-    let name = w.map_or_else(|| "Frank".into(), |w| a.name(w));
+    let c = Cast::new(a, "kv-app-prod", "Frank");
+    let list = c.ask(a, "secrets/list");
+    let get = c.ask(a, "secrets/get");
+    let read = c.ask(a, "vaults/read");
     let text = vec![
         format!(
-            "{name} is an auditor. Listing secrets (their names, never their values): {}.",
+            "{} is an auditor. Listing secrets (their names, never their values): {}.",
+            c.name,
             said(&list)
         ),
         format!("Reading one (secrets/get): {}.", said(&get)),
@@ -119,32 +153,31 @@ fn auditors(a: &Ask) -> Step {
         ),
     ];
     Step {
-        title: "The auditors' list rights",
-        scope,
-        principal: who,
-        show: Show::WhoCan,
-        operation: Some("secrets/list"),
-        from: None,
         text,
         claims: vec![list, get, read],
         try_this: "3 — who can secrets/list here; ← → ask about the previous or next operation"
             .into(),
+        ..c.step(
+            "The auditors' list rights",
+            Show::WhoCan,
+            Some("secrets/list"),
+        )
     }
 }
 
 fn managed_identity(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-rbac");
-    let who = a.principal("app-web-mi");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let get = a.claim(&Question::new(w, s, "secrets/get"));
-    let set = a.claim(&Question::new(w, s, "secrets/set"));
-    let name = w.map_or_else(|| "app-web-mi".into(), |w| a.name(w));
-    let kind = w
+    let c = Cast::new(a, "kv-app-rbac", "app-web-mi");
+    let get = c.ask(a, "secrets/get");
+    let set = c.ask(a, "secrets/set");
+    let kind = c
+        .who
+        .as_deref()
         .map(|w| crate::display::kind_word(a.engine.subject(w).principal.kind))
         .unwrap_or("principal");
     let mut text = vec![
         format!(
-            "{name} is the web application's identity, a {kind}: Azure keeps its credentials, so the application holds no secret to reach its secrets."
+            "{} is the web application's identity, a {kind}: Azure keeps its credentials, so the application holds no secret to reach its secrets.",
+            c.name
         ),
         format!("Reading secrets on this RBAC vault: {}.", said(&get)),
         format!("Writing them (secrets/set): {}.", said(&set)),
@@ -153,26 +186,23 @@ fn managed_identity(a: &Ask) -> Step {
         text.push("Least privilege: it reads what it needs and can change nothing.".into());
     }
     Step {
-        title: "The application's managed identity",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("secrets/get"),
-        from: None,
         text,
         claims: vec![get, set],
         try_this: "2 — the matrix shows every identity of the vault, operation group by group"
             .into(),
+        ..c.step(
+            "The application's managed identity",
+            Show::Permissions,
+            Some("secrets/get"),
+        )
     }
 }
 
 fn self_grant_step(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Carol");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let get = a.claim(&Question::new(w, s, "secrets/get"));
-    let name = w.map_or_else(|| "Carol".into(), |w| a.name(w));
-    let paths = a.self_grants(w, s, "secrets/get");
+    let c = Cast::new(a, "kv-app-prod", "Carol");
+    let get = c.ask(a, "secrets/get");
+    let name = c.name.clone();
+    let paths = a.self_grants(c.who.as_deref(), c.scope.as_ref(), "secrets/get");
     let mut text = vec![format!("{name} reading a secret: {}.", said(&get))];
     match paths.first() {
         Some(f) => {
@@ -189,15 +219,14 @@ fn self_grant_step(a: &Ask) -> Step {
         None => text.push(format!("{name} has no way to grant it to itself here.")),
     }
     Step {
-        title: "A Contributor granting itself an access policy",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("secrets/get"),
-        from: None,
         text,
         claims: vec![get],
         try_this: "E — the explanation lists every path and what it goes through".into(),
+        ..c.step(
+            "A Contributor granting itself an access policy",
+            Show::Permissions,
+            Some("secrets/get"),
+        )
     }
 }
 
@@ -305,93 +334,94 @@ fn can(engine: &Engine, scope: &Scope, op: &str) -> Vec<String> {
 }
 
 fn compound_identity(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Ivan");
-    let (w, s) = (who.as_deref(), scope.as_ref());
+    let c = Cast::new(a, "kv-app-prod", "Ivan");
     // The application the vault pairs with Ivan, read from its access policies.
-    let app = s.and_then(|s| a.engine.target(s).vault).and_then(|v| {
-        v.access_policies
-            .iter()
-            .find(|e| w.is_some_and(|w| e.object_id.eq_ignore_ascii_case(w)))
-            .and_then(|e| e.application_id.clone())
-    });
-    let alone = a.claim(&Question::new(w, s, "secrets/get"));
-    let name = w.map_or_else(|| "Ivan".into(), |w| a.name(w));
+    let app = c
+        .scope
+        .as_ref()
+        .and_then(|s| a.engine.target(s).vault)
+        .and_then(|v| {
+            v.access_policies
+                .iter()
+                .find(|e| {
+                    c.who
+                        .as_deref()
+                        .is_some_and(|w| e.object_id.eq_ignore_ascii_case(w))
+                })
+                .and_then(|e| e.application_id.clone())
+        });
+    let alone = c.ask(a, "secrets/get");
     let mut text = vec![
         "An access-policy entry can name a user together with an application: it grants only when the user calls through that application — a compound identity.".to_string(),
-        format!("{name} alone: {}.", said(&alone)),
+        format!("{} alone: {}.", c.name, said(&alone)),
     ];
     let mut claims = vec![alone];
     if let Some(app) = &app {
-        let mut q = Question::new(w, s, "secrets/get");
+        let mut q = c.question("secrets/get");
         q.via_app = Some(app);
         let through = a.claim(&q);
         text.push(format!(
-            "{name} through {}: {}.",
+            "{} through {}: {}.",
+            c.name,
             crate::display::app_name(a.engine, app),
             said(&through)
         ));
         claims.push(through);
     }
     Step {
-        title: "A compound identity",
-        scope,
-        principal: who,
-        show: Show::Matrix,
-        operation: None,
-        from: None,
         text,
         claims,
         try_this: "2 — the matrix has a row for the user through the application".into(),
+        ..c.step("A compound identity", Show::Matrix, None)
     }
 }
 
 fn firewall(a: &Ask) -> Step {
-    let scope = a.scope("kv-app-prod");
-    let who = a.principal("Bob");
-    let (w, s) = (who.as_deref(), scope.as_ref());
+    let c = Cast::new(a, "kv-app-prod", "Bob");
     let from = |text: &'static str| -> Option<(&'static str, Origin)> {
         text.parse().ok().map(|ip| (text, Origin::Ip(ip)))
     };
-    let mut outside = Question::new(w, s, "secrets/get");
+    let mut outside = c.question("secrets/get");
     outside.from = from("192.0.2.55");
-    let mut office = Question::new(w, s, "secrets/get");
+    let mut office = c.question("secrets/get");
     office.from = from("203.0.113.20");
     let (outside, office) = (a.claim(&outside), a.claim(&office));
-    let rules = s
-        .and_then(|s| a.engine.target(s).vault)
-        .map(|v| network::describe(&v.network))
-        .unwrap_or_else(|| "not in this snapshot".into());
-    let name = w.map_or_else(|| "Bob".into(), |w| a.name(w));
+    let rules = rules_of(a, c.scope.as_ref());
+    let text = vec![
+        format!("The vault's network rules: {rules}."),
+        format!(
+            "{} reading a secret from 192.0.2.55: {}.",
+            c.name,
+            said(&outside)
+        ),
+        format!(
+            "From 203.0.113.20: {}. The firewall filters the data plane only, after the grants: management calls never pass it.",
+            said(&office)
+        ),
+    ];
     Step {
-        title: "The firewall",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("secrets/get"),
         from: Some("192.0.2.55".into()),
-        text: vec![
-            format!("The vault's network rules: {}.", clean(&rules)),
-            format!(
-                "{name} reading a secret from 192.0.2.55: {}.",
-                said(&outside)
-            ),
-            format!(
-                "From 203.0.113.20: {}. The firewall filters the data plane only, after the grants: management calls never pass it.",
-                said(&office)
-            ),
-        ],
+        text,
         claims: vec![outside, office],
         try_this: "f — say another address (203.0.113.20) and watch the ⊘ network marks".into(),
+        ..c.step("The firewall", Show::Permissions, Some("secrets/get"))
     }
 }
 
+/// A vault's network rules in words (cleaned).
+fn rules_of(a: &Ask, scope: Option<&Scope>) -> String {
+    scope.and_then(|s| a.engine.target(s).vault).map_or_else(
+        || "not in this snapshot".into(),
+        |v| clean(&network::describe(&v.network)).into_owned(),
+    )
+}
+
 fn private_endpoint(a: &Ask) -> Step {
-    let scope = a.scope("kv-private-prod");
-    let who = a.principal("Alice");
-    let (w, s) = (who.as_deref(), scope.as_ref());
-    let vault = s.and_then(|s| a.engine.target(s).vault);
-    let endpoints = vault
+    let c = Cast::new(a, "kv-private-prod", "Alice");
+    let endpoints = c
+        .scope
+        .as_ref()
+        .and_then(|s| a.engine.target(s).vault)
         .map(|v| v.network.private_endpoints.clone())
         .unwrap_or_default();
     let approved = endpoints
@@ -402,17 +432,15 @@ fn private_endpoint(a: &Ask) -> Step {
         .iter()
         .find(|p| !p.approved())
         .map(|p| p.id.clone());
-    let mut internet = Question::new(w, s, "secrets/get");
+    let mut internet = c.question("secrets/get");
     internet.from = Some(("internet", Origin::Internet));
     let internet = a.claim(&internet);
-    let name = w.map_or_else(|| "Alice".into(), |w| a.name(w));
-    let rules = vault.map_or_else(
-        || "not in this snapshot".into(),
-        |v| network::describe(&v.network),
-    );
     let mut text = vec![
-        format!("This vault's network rules: {}.", clean(&rules)),
-        format!("{name} from the internet: {}.", said(&internet)),
+        format!(
+            "This vault's network rules: {}.",
+            rules_of(a, c.scope.as_ref())
+        ),
+        format!("{} from the internet: {}.", c.name, said(&internet)),
     ];
     let mut claims = vec![internet];
     let typed: Vec<String> = [&approved, &pending]
@@ -421,25 +449,21 @@ fn private_endpoint(a: &Ask) -> Step {
         .map(|id| format!("pe {id}"))
         .collect();
     for (id, typed) in [&approved, &pending].into_iter().flatten().zip(&typed) {
-        let mut q = Question::new(w, s, "secrets/get");
+        let mut q = c.question("secrets/get");
         q.from = Some((typed.as_str(), Origin::PrivateEndpoint(Some(id.clone()))));
-        let c = a.claim(&q);
+        let claim = a.claim(&q);
         text.push(format!(
             "Through private endpoint {}: {}.",
             clean(id.rsplit('/').next().unwrap_or(id)),
-            said(&c)
+            said(&claim)
         ));
-        claims.push(c);
+        claims.push(claim);
     }
     Step {
-        title: "A private endpoint",
-        scope,
-        principal: who,
-        show: Show::Permissions,
-        operation: Some("secrets/get"),
         from: typed.first().cloned().or(Some("internet".into())),
         text,
         claims,
         try_this: "f — try 'internet' or 'pe' (any approved endpoint) and compare".into(),
+        ..c.step("A private endpoint", Show::Permissions, Some("secrets/get"))
     }
 }

@@ -46,7 +46,7 @@ const DELETE_SECRET: &str = "Microsoft.KeyVault/vaults/secrets/delete";
 // ---------------------------------------------------------------------------------------------------------
 
 /// The binary, with no snapshot or colour settings inherited from the developer's environment.
-fn kv() -> Command {
+pub(crate) fn kv() -> Command {
     let mut cmd = Command::cargo_bin("kvaccess").unwrap();
     for var in [
         "KVACCESS_SNAPSHOT",

@@ -2,27 +2,13 @@
 //! built binary agrees with each one, and a changed snapshot changes what the tour says; the explorer's
 //! tour overlay steps with n / p and selects each step's scope, principal and view.
 
-use assert_cmd::Command;
+use crate::cli::kv;
 use kvaccess::eval::{Decision, Engine};
 use kvaccess::snapshot;
 use kvaccess::tour::{self, Show};
 use kvaccess::tui::Options;
 use kvaccess::tui::app::{App, View};
 use kvaccess::tui::script::{press, screen};
-
-fn kv() -> Command {
-    let mut cmd = Command::cargo_bin("kvaccess").unwrap();
-    for var in [
-        "KVACCESS_SNAPSHOT",
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "TERM",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 /// Splits a command line the way a shell would for the tour's questions (words, 'quoted words').
 fn words(line: &str) -> Vec<String> {
