@@ -22,7 +22,7 @@ pub fn decided_by(engine: &Engine, v: &Verdict) -> String {
                 let verb = if d == Decision::Allowed {
                     "granted by"
                 } else {
-                    "only if the condition holds, of"
+                    "depends on the condition of"
                 };
                 format!(
                     "{verb} {}{}",

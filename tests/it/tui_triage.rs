@@ -74,7 +74,7 @@ fn at_80x24_the_verdict_and_the_gate_that_decided_are_on_screen() {
             "Gina",
             "secrets/get",
             None,
-            "only if the condition holds",
+            "depends on the condition of role 'Key Vault Secrets User'",
         ),
     ];
     for (scope, who, op, from, gate) in cases {
