@@ -21,6 +21,8 @@ pub(super) struct Question<'q> {
     pub via_app: Option<&'q str>,
     /// The location as the explorer and the CLI take it, and parsed.
     pub from: Option<(&'q str, Origin)>,
+    /// The principal and the scope as the story names them, for the command when the snapshot lacks them.
+    pub named: Option<(&'q str, &'q str)>,
 }
 
 impl<'q> Question<'q> {
@@ -31,6 +33,7 @@ impl<'q> Question<'q> {
             op,
             via_app: None,
             from: None,
+            named: None,
         }
     }
 }
@@ -87,9 +90,10 @@ impl<'e> Ask<'e> {
     }
 
     fn command(&self, q: &Question) -> String {
-        let who = q.who.map_or_else(|| "?".into(), |w| self.name(w));
+        let (who_named, scope_named) = q.named.unwrap_or(("?", "?"));
+        let who = q.who.map_or_else(|| who_named.into(), |w| self.name(w));
         let scope = q.scope.map_or_else(
-            || "?".into(),
+            || scope_named.into(),
             |s| crate::sanitize::clean(s.name()).into_owned(),
         );
         let mut out = format!("check -p '{who}' --scope {scope} -a {}", q.op);

@@ -36,10 +36,14 @@ struct Cast {
     scope: Option<Scope>,
     who: Option<String>,
     name: String,
+    /// The scope as the story names it.
+    place: &'static str,
+    /// The principal as the story names it.
+    named: &'static str,
 }
 
 impl Cast {
-    fn new(a: &Ask, scope: &str, who: &str) -> Self {
+    fn new(a: &Ask, scope: &'static str, who: &'static str) -> Self {
         let id = a.principal(who);
         Self {
             scope: a.scope(scope),
@@ -47,11 +51,15 @@ impl Cast {
                 .as_deref()
                 .map_or_else(|| who.to_string(), |id| a.name(id)),
             who: id,
+            place: scope,
+            named: who,
         }
     }
 
     fn question<'q>(&'q self, op: &'q str) -> Question<'q> {
-        Question::new(self.who.as_deref(), self.scope.as_ref(), op)
+        let mut q = Question::new(self.who.as_deref(), self.scope.as_ref(), op);
+        q.named = Some((self.named, self.place));
+        q
     }
 
     fn ask(&self, a: &Ask, op: &str) -> Claim {
