@@ -12,6 +12,7 @@ mod misc;
 mod output;
 mod paths;
 mod reach;
+mod tour;
 mod whatif;
 mod who_can;
 
@@ -90,6 +91,9 @@ pub enum Command {
     SynthLogs(activity::SynthLogsArgs),
     /// Open the explorer (terminal UI); `kvaccess` alone does this on the demo tenant.
     Tui(TuiArgs),
+    /// A guided tour of the demo tenant's story, step by step, every claim asked of the engine (the
+    /// explorer's `i` key walks the same steps).
+    Tour(tour::TourArgs),
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +210,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Activity(a)) => activity::run(&a),
         Some(Command::SynthLogs(a)) => activity::synth_logs(&a),
         Some(Command::Tui(a)) => tui(&a),
+        Some(Command::Tour(a)) => tour::run(&a),
     }
 }
 

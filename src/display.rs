@@ -2,8 +2,12 @@
 //! (display names are attacker-controlled), so each is cleaned of control characters before it is returned.
 
 mod reasons;
+mod self_grant;
+mod verdict;
 
 pub use reasons::in_words;
+pub use self_grant::{SelfGrantWords, claim as self_grant_claim, self_grant};
+pub use verdict::{decided_by, grant_words};
 
 use crate::eval::Engine;
 use crate::model::{Scope, ScopeKind};
@@ -18,6 +22,18 @@ pub fn name_of(engine: &Engine, id: &str) -> String {
         .and_then(|&i| engine.snapshot.principals.get(i))
         .map(|p| p.display_name.as_str());
     clean(name.unwrap_or(id)).into_owned()
+}
+
+/// A principal's kind in words: `user`, `managed identity`…
+pub fn kind_word(kind: crate::model::PrincipalKind) -> &'static str {
+    use crate::model::PrincipalKind;
+    match kind {
+        PrincipalKind::User => "user",
+        PrincipalKind::Group => "group",
+        PrincipalKind::ServicePrincipal => "service principal",
+        PrincipalKind::ManagedIdentity => "managed identity",
+        PrincipalKind::Unknown => "unknown object",
+    }
 }
 
 /// The service principal's display name for an appId (compound identity), or the appId itself.

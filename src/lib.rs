@@ -51,5 +51,6 @@ pub mod sanitize;
 pub mod snapshot;
 pub mod suggest;
 pub mod synth;
+pub mod tour;
 pub mod tui;
 pub mod whatif;

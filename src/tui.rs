@@ -20,6 +20,7 @@ pub mod scopes;
 pub mod script;
 pub mod session;
 pub mod theme;
+pub mod tour;
 pub mod view;
 pub mod whatif;
 pub mod worker;

@@ -121,35 +121,19 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
     })
 }
 
-/// `  can grant  itself …: can add an access-policy entry for itself through role 'Contributor' at …`
+/// `  ⇑ can grant  can add an access-policy entry for itself`, then through what (or, unknown, why).
 fn print_self_grants(engine: &Engine, findings: &[query::Finding]) -> Result<()> {
     use std::io::Write;
     let mut o = output::out();
     for f in findings {
-        let role = f
-            .role_name
-            .as_deref()
-            .map_or_else(|| "a role".to_string(), |r| format!("role '{}'", clean(r)));
-        let at = f
-            .grant_scope
-            .as_deref()
-            .map(|s| format!(" at {}", output::describe_scope(engine, s)))
-            .unwrap_or_default();
-        let via = match f.holder.as_deref() {
-            Some(h) if h != f.principal.id => format!(" held by {}", output::name_of(engine, h)),
-            _ => String::new(),
-        };
-        let flag = match f.decision {
-            Decision::Allowed => String::new(),
-            d => format!(" [{}]", d.as_str()),
-        };
+        let words = crate::display::self_grant(engine, f);
         writeln!(
             o,
-            "  {}  {} through {role}{at}{via} (assignment {}){flag}",
-            output::paint(output::decision_style(Decision::Conditional), "⇑ can grant"),
-            f.technique.describe(),
-            output::short_scope(&f.grant)
+            "  {}  {}",
+            output::paint(output::decision_style(Decision::Conditional), words.label),
+            words.claim
         )?;
+        writeln!(o, "        {}", words.how)?;
         if let Some(c) = &f.condition {
             writeln!(o, "        if: {}", clean(c))?;
         }

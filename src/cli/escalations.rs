@@ -229,9 +229,17 @@ fn text(
             o,
             "{} {who} {} on {}{flag}",
             output::paint(output::decision_style(Decision::Conditional), "!"),
-            g.technique.describe(),
+            crate::display::self_grant_claim(g.technique, g.decision),
             covers_words(engine, g),
         )?;
+        if g.grant.is_empty() {
+            // Nothing to cite: the reasons below are the whole of why it is listed.
+            writeln!(
+                o,
+                "    no role assignment known to give it {}; listed only because of what the snapshot lacks (below)",
+                g.technique.lever()
+            )?;
+        }
         if !g.grant.is_empty() {
             let role = g
                 .role_name

@@ -108,15 +108,12 @@ pub fn run(a: &ReachArgs) -> Result<u8> {
             writeln!(o, "  eligible (PIM, not active): {}", clean(e))?;
         }
         for f in &v.self_grants {
-            let role = f.role_name.as_deref().map_or_else(
-                || clean(&f.grant).into_owned(),
-                |r| format!("role '{}'", clean(r)),
-            );
+            let words = crate::display::self_grant(&engine, f);
             writeln!(
                 o,
-                "  {} {} — through {role}",
-                output::paint(output::decision_style(Decision::Conditional), "⇑ can grant"),
-                f.technique.describe()
+                "  {} {}",
+                output::paint(output::decision_style(Decision::Conditional), words.label),
+                words.line()
             )?;
         }
     }

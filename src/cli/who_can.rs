@@ -6,7 +6,6 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{SnapshotArg, exit, output};
-use crate::display::in_words;
 use crate::eval::Engine;
 use crate::query;
 use crate::query::grouped::who_can::group_who_can;
@@ -253,22 +252,11 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             if !result.can_grant_themselves.is_empty() {
                 writeln!(o, "\ncan grant it to themselves:")?;
                 for f in &result.can_grant_themselves {
-                    let through = match (&f.role_name, f.grant.is_empty()) {
-                        (Some(r), _) => format!("role '{}'", clean(r)),
-                        (None, false) => clean(&f.grant).into_owned(),
-                        // Unknown with no grant to show: say why rather than end the line on nothing.
-                        (None, true) => {
-                            format!(
-                                "no grant shown ({})",
-                                clean(&in_words(&f.unknown_because).join("; "))
-                            )
-                        }
-                    };
                     writeln!(
                         o,
-                        "  {:<width$}  {} — through {through}",
+                        "  {:<width$}  {}",
                         clean(&f.principal.display_name),
-                        f.technique.describe()
+                        crate::display::self_grant(&engine, f).line()
                     )?;
                 }
             }

@@ -37,11 +37,19 @@ pub enum UserAction {
     ViewPermissions,
     ViewMatrix,
     ToggleMatrix,
+    /// Matrix rows: the next order (name, operations, kind).
+    MatrixSort,
     ViewWhoCan,
     ViewEscalations,
     Zoom,
     From,
     Copy,
+    /// Copy the explanation as text.
+    CopyExplanation,
+    /// Copy the verdict and the lines that decide it.
+    CopyVerdict,
+    /// The guided tour of the demo tenant's story.
+    Tour,
     Export,
     ToggleTheme,
     /// Open / focus the what-if panel.
@@ -81,16 +89,19 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 39] = [
+    pub const ALL: [UserAction; 43] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
+        Self::MatrixSort,
         Self::ViewWhoCan,
         Self::ViewEscalations,
         Self::Select,
         Self::Filter,
         Self::From,
         Self::Copy,
+        Self::CopyVerdict,
+        Self::CopyExplanation,
         Self::Export,
         Self::WhatIf,
         Self::WhatIfAdd,
@@ -103,6 +114,7 @@ impl UserAction {
         Self::Refresh,
         Self::ShowLog,
         Self::Help,
+        Self::Tour,
         Self::FocusScopes,
         Self::FocusPrincipals,
         Self::FocusMain,
@@ -150,11 +162,15 @@ impl UserAction {
             Self::ViewPermissions => "view_permissions",
             Self::ViewMatrix => "view_matrix",
             Self::ToggleMatrix => "toggle_matrix",
+            Self::MatrixSort => "matrix_sort",
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
             Self::Zoom => "zoom",
             Self::From => "from",
             Self::Copy => "copy",
+            Self::CopyExplanation => "copy_explanation",
+            Self::CopyVerdict => "copy_verdict",
+            Self::Tour => "tour",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
             Self::WhatIf => "whatif",

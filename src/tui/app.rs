@@ -29,6 +29,7 @@ use crate::tui::view::permissions::PermissionsView;
 use crate::tui::view::who_can::WhoCanView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
+pub use commands::Command;
 pub use rebase::Derived;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,6 +159,8 @@ pub struct App {
     pub whatif: crate::tui::whatif::Panel,
     /// The live fetch, when the explorer was opened with `--live`.
     pub live: Option<crate::tui::live::LiveState>,
+    /// The guided tour, while it is open.
+    pub tour: Option<crate::tui::tour::TourState>,
     next_ticket: u64,
     /// The latest ticket asked for per job kind, and what it was for; anything else is stale.
     pub(crate) pending: HashMap<JobKind, (u64, String)>,
@@ -222,6 +225,7 @@ impl App {
             policy_vaults,
             whatif: crate::tui::whatif::Panel::default(),
             live: None,
+            tour: None,
             next_ticket: 0,
             pending: HashMap::new(),
             cancels: HashMap::new(),

@@ -4,6 +4,7 @@
 
 mod cell;
 mod context;
+pub mod lesson;
 
 pub use cell::cell;
 pub use context::{finding, matrix_cell, principal, scope};

@@ -79,6 +79,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         whatif::draw(frame, app, r);
     }
     status_bar::draw(frame, app, areas.status);
+    if let Some(t) = &app.tour {
+        crate::tui::tour::draw(frame, app, t);
+    }
     match &app.overlay {
         Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
         Some(crate::tui::app::Overlay::Palette { input, cursor }) => {
@@ -150,4 +153,29 @@ pub fn fit(text: &str, width: usize) -> String {
     } else {
         format!("{text}{}", " ".repeat(width - n))
     }
+}
+
+/// How many rows `text` takes when wrapped at word boundaries to `width` cells (as `Paragraph` with `Wrap`
+/// does; a word longer than the width is broken). For sizing a box so that nothing in it is cut.
+pub fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let mut n = word.chars().count();
+        let gap = usize::from(used > 0);
+        if used + gap + n <= width {
+            used += gap + n;
+            continue;
+        }
+        if used > 0 {
+            rows += 1;
+        }
+        while n > width {
+            n -= width;
+            rows += 1;
+        }
+        used = n;
+    }
+    rows
 }

@@ -44,15 +44,7 @@ pub fn icon(kind: PrincipalKind) -> &'static str {
     }
 }
 
-pub fn kind_word(kind: PrincipalKind) -> &'static str {
-    match kind {
-        PrincipalKind::User => "user",
-        PrincipalKind::Group => "group",
-        PrincipalKind::ServicePrincipal => "service principal",
-        PrincipalKind::ManagedIdentity => "managed identity",
-        PrincipalKind::Unknown => "unknown object",
-    }
-}
+pub use crate::display::kind_word;
 
 impl PrincipalList {
     pub fn build(engine: &Engine) -> Self {

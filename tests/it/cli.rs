@@ -46,7 +46,7 @@ const DELETE_SECRET: &str = "Microsoft.KeyVault/vaults/secrets/delete";
 // ---------------------------------------------------------------------------------------------------------
 
 /// The binary, with no snapshot or colour settings inherited from the developer's environment.
-fn kv() -> Command {
+pub(crate) fn kv() -> Command {
     let mut cmd = Command::cargo_bin("kvaccess").unwrap();
     for var in [
         "KVACCESS_SNAPSHOT",
@@ -2284,7 +2284,7 @@ fn check_reports_self_grant_paths_without_changing_the_exit_code() {
     assert_eq!(code(&out), 1, "still denied");
     let text = stdout(&out);
     assert!(
-        text.contains("⇑ can grant  can add an access-policy entry for itself through role 'Contributor' at resource group rg-app-prod"),
+        text.contains("⇑ can grant  can add an access-policy entry for itself\n        through role 'Contributor' at resource group rg-app-prod (Microsoft.KeyVault/vaults/accessPolicies/write (or vaults/write); assignment 44444444-0000-0000-0000-000000000003)"),
         "{text}"
     );
     let (rc, v) = check_json(&format!("-p Carol --scope {KV_PROD} -a secrets/get"));
@@ -2373,6 +2373,46 @@ fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_loc
         "-p bob@contoso.com --scope {KV_PROD} -a secrets/get --from-ip 8.8.8.8"
     ));
     assert_eq!(rc, 1, "check agrees: denied by the firewall");
+}
+
+/// A principal missing from the directory has self-grant findings only because its memberships are
+/// unknown: every command says "unknown" and why, never "through" nothing.
+#[test]
+fn a_self_grant_with_no_grant_known_says_unknown_and_why() {
+    const MISSING: &str = "11111111-0000-0000-0000-000000000099";
+    let check = stdout(&run(&format!(
+        "check -p {MISSING} --scope {KV_RBAC} -a secrets/get"
+    )));
+    let who = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} --action secrets/get"
+    )));
+    let esc = stdout(&run(&format!("escalations --scope {KV_RBAC}")));
+    for text in [&check, &who, &esc] {
+        assert!(
+            text.contains("unknown whether it can assign itself a Key Vault data role"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "no role assignment known to give it Microsoft.Authorization/roleAssignments/write"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("(assignment /)") && !text.contains("through a role (assignment"),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(!line.trim_end().ends_with("through"), "{line:?}");
+        }
+    }
+    assert!(check.contains("⇑ may grant"), "{check}");
+    assert!(
+        check.contains(&format!(
+            "listed only because the group memberships of {MISSING} are not in the snapshot"
+        )),
+        "{check}"
+    );
 }
 
 #[test]

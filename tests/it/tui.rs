@@ -343,7 +343,7 @@ fn driving_keys_from_the_first_screen_to_who_can() {
         press(app, "<enter>");
         assert_eq!(app.focus, Focus::Explain);
         let s = render(app, 160, 48);
-        assert!(s.contains("Explain Erin · secrets/get"), "{s}");
+        assert!(s.contains("Erin · secrets/get · vault kv-app-rbac"), "{s}");
         // The reverse question for the same operation.
         press(app, "<esc>w");
         assert_eq!(app.view, View::WhoCan);

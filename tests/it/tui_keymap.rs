@@ -202,6 +202,40 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 "{what}: {effects:?}"
             );
         }
+        UserAction::CopyExplanation | UserAction::CopyVerdict => {
+            press(&mut app, ":principal Carol<enter>:op secrets/get<enter>");
+            let effects = hit(&mut app, key);
+            let copied: Vec<&String> = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Copy(text) => Some(text),
+                    _ => None,
+                })
+                .collect();
+            let [text] = copied.as_slice() else {
+                panic!("{what}: {effects:?}")
+            };
+            assert!(text.starts_with("Carol · secrets/get"), "{what}: {text}");
+            assert!(
+                text.contains("said no: the access policies"),
+                "{what}: {text}"
+            );
+            assert_eq!(
+                text.contains("## The lesson"),
+                action == UserAction::CopyExplanation,
+                "{what}: {text}"
+            );
+        }
+        UserAction::MatrixSort => {
+            press(&mut app, "2");
+            assert_eq!(app.matrix.order.words(), "by name", "{what}");
+            hit(&mut app, key);
+            assert_eq!(app.matrix.order.words(), "by operations", "{what}");
+        }
+        UserAction::Tour => {
+            hit(&mut app, key);
+            assert_eq!(app.tour.as_ref().map(|t| t.at), Some(0), "{what}");
+        }
         UserAction::ToggleTheme => {
             let before = app.theme.kind;
             hit(&mut app, key);

@@ -34,6 +34,24 @@ impl Technique {
         }
     }
 
+    /// The management action(s) the technique rests on: what the grant it cites must allow.
+    pub fn lever(self) -> &'static str {
+        match self {
+            Self::AccessPolicySelfGrant => {
+                "Microsoft.KeyVault/vaults/accessPolicies/write (or vaults/write)"
+            }
+            Self::RoleAssignmentSelfGrant => "Microsoft.Authorization/roleAssignments/write",
+            Self::RoleAssignmentThenAccessPolicy => {
+                "Microsoft.Authorization/roleAssignments/write, unrestricted"
+            }
+            Self::SwitchPermissionModel => {
+                "Microsoft.KeyVault/vaults/write with unrestricted roleAssignments/write"
+            }
+            Self::SwitchPermissionModelPossible => "Microsoft.KeyVault/vaults/write",
+            Self::TemplateDeployment => "Microsoft.KeyVault/vaults/deploy/action",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Self::AccessPolicySelfGrant => "can add an access-policy entry for itself",

@@ -369,6 +369,16 @@ impl App {
         }
     }
 
+    /// Copies text already cleaned (an explanation, a verdict), saying what and how long.
+    pub(super) fn copy_text(&mut self, text: String, what: &str) -> Vec<Effect> {
+        if self.explain.lines.is_empty() {
+            self.message = Some("nothing explained to copy".into());
+            return Vec::new();
+        }
+        self.message = Some(format!("copied {what} ({} lines)", text.lines().count()));
+        vec![Effect::Copy(text)]
+    }
+
     pub(super) fn copy(&mut self) -> Vec<Effect> {
         match self.selected_id() {
             Some(id) => {

@@ -21,6 +21,9 @@ impl App {
         if self.filtering {
             return self.filter_key(key);
         }
+        if let Some(effects) = crate::tui::tour::key(self, key) {
+            return effects;
+        }
         if self.whatif.focused
             && let Some(effects) = self.whatif_key(key)
         {

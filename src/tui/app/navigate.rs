@@ -48,6 +48,10 @@ impl App {
                 };
                 self.set_view(v);
             }
+            UserAction::MatrixSort => {
+                self.matrix.cycle_order();
+                self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
+            }
             UserAction::ViewWhoCan => self.open_who_can(),
             UserAction::ViewEscalations => {
                 if self.escalations.is_cancelled() {
@@ -70,6 +74,15 @@ impl App {
                 self.open_prompt(PromptKind::Export, default);
             }
             UserAction::Copy => return self.copy(),
+            UserAction::CopyExplanation => {
+                let text = crate::tui::clipboard::explanation_text(&self.explain);
+                return self.copy_text(text, "the explanation");
+            }
+            UserAction::CopyVerdict => {
+                let text = crate::tui::clipboard::verdict_text(&self.explain);
+                return self.copy_text(text, "the verdict");
+            }
+            UserAction::Tour => return crate::tui::tour::open(self),
             UserAction::ToggleTheme => {
                 self.theme = self.theme.toggled();
                 self.scopes.rebuild_items(&self.theme);
@@ -199,7 +212,13 @@ impl App {
                 self.principals.cursor.move_by(delta, n);
             }
             Focus::Explain => {
-                let max = self.explain.lines.len().saturating_sub(1);
+                // Rows as drawn (long lines wrap), so the end of a long explanation can be reached.
+                let width = self
+                    .areas()
+                    .explain
+                    .map_or(80, |r| r.width.saturating_sub(2));
+                let max = crate::tui::pane::explain::rows(&self.explain, usize::from(width))
+                    .saturating_sub(1);
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
             }
             Focus::Main => self.move_main(delta),

@@ -124,7 +124,7 @@ impl App {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
@@ -138,6 +138,11 @@ impl App {
                 .unwrap_or_default(),
             sel(&self.perms.cursor),
             sel(&self.matrix.cursor),
+            // The row, not only its position: sorting and filtering move rows under the cursor.
+            self.matrix
+                .selected()
+                .map(|r| format!("{}>{}", r.id, r.via_app.as_deref().unwrap_or("")))
+                .unwrap_or_default(),
             self.matrix.col,
             sel(&self.who.cursor),
             sel(&self.escalations.cursor),
@@ -208,7 +213,7 @@ impl App {
                 self.matrix.ready(),
                 self.scopes.selected_scope().and_then(|s| s.vault()),
             ) {
-                (Some(m), Some(v)) => m.rows.get(self.matrix.cursor.selected).map_or_else(
+                (Some(_), Some(v)) => self.matrix.selected().map_or_else(
                     || Doc::new("No principal has access"),
                     |r| {
                         let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix.col);
@@ -271,8 +276,13 @@ impl App {
                 .from(origin),
         ) {
             Ok(v) => {
-                let esc = escalation.filter(|_| v.decision != Decision::Allowed);
-                let mut doc = explain::cell(engine, &v, esc, from_key);
+                // Every path, as `check` lists them, where the table marks one.
+                let paths = if escalation.is_some() && v.decision != Decision::Allowed {
+                    crate::query::self_grants(engine, principal, scope, action)
+                } else {
+                    Vec::new()
+                };
+                let mut doc = explain::cell(engine, &v, &paths, from_key);
                 if self.whatif.world.is_some() {
                     let real = self.engine.check(
                         &Request::new(

@@ -1,26 +1,41 @@
 //! Why one principal may or may not perform one operation at one scope: the decision path in words.
 
-use super::{Doc, Tone, ancestry_words, chain_words, describe_scope, name_of, short_id};
+use super::{Doc, Tone, chain_words, describe_scope, lesson, name_of, short_id};
 use crate::catalog::Plane;
+use crate::display::self_grant;
 use crate::eval::{Decision, Deny, Engine, Grant, GrantKind, PermissionModel, Verdict};
 use crate::model::Scope;
-use crate::query::Technique;
+use crate::query::Finding;
 use crate::sanitize::clean;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 
-/// The explanation of a verdict. `escalation` is how the principal could grant itself the operation;
-/// `from_key` names the key that sets a caller location (for the network hint).
-pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_key: &str) -> Doc {
+/// The explanation of a verdict, decisive lines first: the verdict, which gate decided it, the evidence
+/// (grants, blocks, missing data, every self-grant path), and only then the general lesson.
+/// `self_grants` are the ways the principal could grant itself the operation; `from_key` names the key
+/// that sets a caller location (for the network hint).
+pub fn cell(engine: &Engine, v: &Verdict, self_grants: &[Finding], from_key: &str) -> Doc {
     let who = clean(&v.principal.display_name).into_owned();
     let op = clean(&v.operation).into_owned();
     let at = describe_scope(engine, &v.scope);
     let mut doc = Doc::new(format!("{who} · {op} · {at}"));
     verdict_line(&mut doc, v, &who, &op, &at);
-    plane(&mut doc, engine, v, &op);
-    mechanism(&mut doc, engine, v);
+    decided_by(&mut doc, engine, v);
+    if let Some(first) = self_grants.first() {
+        let more = match self_grants.len() {
+            1 => String::new(),
+            n => format!(" ({n} paths below)"),
+        };
+        doc.styled(
+            Tone::Escalation,
+            format!(
+                "{ESCALATION_SYMBOL} but {who} {}{more}",
+                self_grant(engine, first).claim
+            ),
+        );
+    }
     grants(&mut doc, engine, v, &who);
     blocks(&mut doc, engine, v, &who);
-    network(&mut doc, v, from_key);
+    network(&mut doc, v);
     if !v.unknown_because.is_empty() {
         doc.heading("Why the answer is unknown");
         doc.text("kvaccess answers \"unknown\" instead of guessing: this answer depends on data the snapshot lacks.");
@@ -31,6 +46,7 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
             );
         }
     }
+    self_grant_paths(&mut doc, engine, &who, self_grants);
     if !v.eligible.is_empty() {
         doc.heading("Eligible, not active (PIM)");
         doc.text("A Privileged Identity Management eligibility grants nothing until it is activated; once activated it becomes an ordinary role assignment for a limited time.");
@@ -42,23 +58,13 @@ pub fn cell(engine: &Engine, v: &Verdict, escalation: Option<Technique>, from_ke
             ));
         }
     }
-    if let Some(t) = escalation {
-        doc.heading("Can grant itself");
-        doc.styled(
-            Tone::Escalation,
-            format!(
-                "{ESCALATION_SYMBOL} {who} cannot do this now, but {}.",
-                t.describe()
-            ),
-        );
-        doc.text("Treat such a principal as having this access: one management-plane call away. The escalations view (x) lists every such path.");
-    }
     if !v.notes.is_empty() {
         doc.heading("Also worth knowing");
         for n in &v.notes {
             doc.text(format!("  • {}", clean(&n.to_string())));
         }
     }
+    lesson::append(&mut doc, engine, v, &op, from_key);
     doc
 }
 
@@ -81,67 +87,43 @@ fn verdict_line(doc: &mut Doc, v: &Verdict, who: &str, op: &str, at: &str) {
     ]);
 }
 
-fn plane(doc: &mut Doc, engine: &Engine, v: &Verdict, op: &str) {
-    doc.heading("Plane and endpoint");
-    let endpoint = clean(&v.endpoint);
-    let actions = v
-        .required_actions
-        .iter()
-        .map(|a| clean(a).into_owned())
-        .collect::<Vec<_>>();
-    match v.plane {
-        Plane::Data => {
-            doc.text(format!(
-                "{op} is a DATA-PLANE operation: the client calls the vault itself at https://{endpoint}, not Azure Resource Manager ({}).",
-                engine.snapshot.cloud.management_endpoint()
-            ));
-            let needs = if actions.len() > 1 {
-                format!("every one of the data actions {}", actions.join(" AND "))
-            } else {
-                format!("the data action {}", actions.join(""))
-            };
-            doc.text(format!(
-                "In access-policy words it needs the permission {op}; in Azure RBAC words, {needs}."
-            ));
-        }
-        Plane::Management => {
-            doc.text(format!(
-                "{op} is a MANAGEMENT-PLANE operation: it goes through Azure Resource Manager at https://{endpoint}. Only Azure RBAC role assignments decide it: access policies never apply to the management plane, and the vault firewall does not filter it."
-            ));
-            doc.text(format!("It needs the action {}.", actions.join(" AND ")));
-        }
-    }
+/// One line naming the gate that decided it.
+fn decided_by(doc: &mut Doc, engine: &Engine, v: &Verdict) {
+    let d = v.decision;
+    doc.styled(
+        Tone::Decision(d),
+        format!(
+            "{} {}",
+            decision_symbol(d),
+            crate::display::decided_by(engine, v)
+        ),
+    );
 }
 
-fn mechanism(doc: &mut Doc, engine: &Engine, v: &Verdict) {
-    doc.heading("Who decides");
-    let vault = Scope::parse(&v.scope)
-        .ok()
-        .and_then(|s| s.vault())
-        .map(|s| clean(s.name()).into_owned())
-        .unwrap_or_default();
-    match v.permission_model {
-        Some(PermissionModel::AccessPolicy) => {
-            doc.text(format!(
-                "{vault} uses ACCESS POLICIES (enableRbacAuthorization is false). The vault keeps its own list of entries; each names one object id (a user, group or application) and the key, secret and certificate permissions it gets, vault-wide. Azure RBAC data roles and deny assignments are not consulted for this vault's data."
-            ));
-        }
-        Some(PermissionModel::Rbac) => {
-            doc.text(format!(
-                "{vault} uses AZURE RBAC (enableRbacAuthorization is true). Role assignments whose role includes the data action decide; a deny assignment overrides them; the vault's access policies are ignored."
-            ));
-        }
-        None => doc.text("Azure RBAC: role assignments whose role includes the action, minus its NotActions, decide; deny assignments override them."),
+/// Every way the principal could grant itself the operation, each with what it goes through.
+fn self_grant_paths(doc: &mut Doc, engine: &Engine, who: &str, findings: &[Finding]) {
+    if findings.is_empty() {
+        return;
     }
-    if v.permission_model != Some(PermissionModel::AccessPolicy)
-        && let Ok(s) = Scope::parse(&v.scope)
-    {
-        doc.text("An assignment applies at its scope and everything below it. Scopes consulted, from here up:");
-        doc.styled(Tone::Dim, format!("  {}", ancestry_words(engine, &s)));
+    doc.heading(&format!("Can grant itself ({} paths)", findings.len()));
+    doc.text(format!("{who} cannot do this now, but one management-plane call could change that. Treat it as having this access; the escalations view (x) lists every such path."));
+    for f in findings {
+        let w = self_grant(engine, f);
+        doc.styled(Tone::Escalation, format!("{ESCALATION_SYMBOL} {}", w.claim));
+        doc.text(format!("    {}", w.how));
+        if let Some(c) = &f.condition {
+            doc.styled(
+                Tone::Decision(Decision::Conditional),
+                format!("    only if: {}", clean(c)),
+            );
+        }
     }
 }
 
 fn grants(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
+    if v.grants.is_empty() && v.decision == Decision::Denied {
+        return; // the gate line above says so
+    }
     doc.heading("What grants it");
     if v.grants.is_empty() {
         let text = match v.permission_model {
@@ -276,7 +258,7 @@ fn deny(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, d: &Deny) {
     doc.styled(Tone::Id, format!("    {}", short_id(&d.id)));
 }
 
-fn network(doc: &mut Doc, v: &Verdict, from_key: &str) {
+fn network(doc: &mut Doc, v: &Verdict) {
     if v.plane != Plane::Data {
         return;
     }
@@ -288,10 +270,4 @@ fn network(doc: &mut Doc, v: &Verdict, from_key: &str) {
         None => Tone::Plain,
     };
     doc.styled(tone, clean(v.network.reason()).into_owned());
-    if !v.network.evaluated() {
-        doc.styled(
-            Tone::Dim,
-            format!("Press {from_key} to say where the call comes from (an IP, a subnet, a private endpoint or a trusted service): the firewall is then applied."),
-        );
-    }
 }

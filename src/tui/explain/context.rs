@@ -2,14 +2,14 @@
 //! matrix cell.
 
 use super::{Doc, Tone, ancestry_words, chain_words, describe_scope, name_of, short_id};
-use crate::display::app_name;
+use crate::display::{app_name, self_grant};
 use crate::eval::{Decision, Engine, network};
 use crate::model::{PrincipalKind, Scope, ScopeKind};
 use crate::query::{Finding, MatrixRow};
 use crate::sanitize::clean;
 use crate::tui::principals::kind_word;
 use crate::tui::scopes::vault_badges;
-use crate::tui::theme::decision_symbol;
+use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 
 const LIST_LIMIT: usize = 40;
 
@@ -207,45 +207,71 @@ pub fn principal(engine: &Engine, id: &str, policy_vaults: usize) -> Doc {
     doc
 }
 
+/// A self-grant finding: what the principal could do and through what, first; then every other path it has
+/// at the same vault, and what it stands to gain.
 pub fn finding(engine: &Engine, f: &Finding) -> Doc {
     let who = clean(&f.principal.display_name).into_owned();
     let vault = describe_scope(engine, &f.vault_id);
     let mut doc = Doc::new(format!("{who} · can grant itself · {vault}"));
+    let words = self_grant(engine, f);
     doc.line(vec![
         (Tone::Escalation, "⇑ ESCALATION".to_string()),
-        (
-            Tone::Plain,
-            format!("  {who} {} on {vault}.", f.technique.describe()),
-        ),
+        (Tone::Plain, format!("  {who}: {} on {vault}.", words.claim)),
     ]);
-    doc.heading("How");
-    let role = f
-        .role_name
-        .as_deref()
-        .map(|r| format!("role '{}'", clean(r)))
-        .unwrap_or_else(|| "a role".into());
-    doc.text(format!("Through {role}: a management-plane right (https://{}) that writes the very rules the data plane obeys.", engine.snapshot.cloud.management_endpoint()));
-    doc.styled(Tone::Id, format!("  {}", clean(&f.grant)));
-    doc.line(vec![
-        (Tone::Plain, "Decision for that right: ".into()),
-        (
-            Tone::Decision(f.decision),
-            format!("{} {}", decision_symbol(f.decision), f.decision.as_str()),
-        ),
-    ]);
+    doc.styled(
+        Tone::Decision(f.decision),
+        format!("{} {}", decision_symbol(f.decision), words.how),
+    );
     if let Some(c) = &f.condition {
         doc.styled(
             Tone::Decision(Decision::Conditional),
             format!("  only if: {}", clean(c)),
         );
     }
+    // With no grant, the reasons are already the whole of the line above.
+    for r in f.unknown_because.iter().filter(|_| !f.grant.is_empty()) {
+        doc.styled(
+            Tone::Decision(Decision::Unknown),
+            format!("  ? {}", clean(&r.to_string())),
+        );
+    }
+    let others = other_paths(engine, f);
+    if !others.is_empty() {
+        doc.heading(&format!("Its other paths at this vault ({})", others.len()));
+        for o in &others {
+            let w = self_grant(engine, o);
+            doc.styled(Tone::Escalation, format!("{ESCALATION_SYMBOL} {}", w.claim));
+            doc.text(format!("    {}", w.how));
+        }
+    }
     doc.heading(&format!(
         "What it stands to gain ({} data operations it cannot do now)",
         f.lacks.len()
     ));
     doc.text(format!("  {}", clean(&f.lacks.join(", "))));
+    doc.heading("How");
+    doc.text(format!("A management-plane right (https://{}) writes the very rules the data plane obeys: whoever holds it is one call away from the data.", engine.snapshot.cloud.management_endpoint()));
+    if !f.grant.is_empty() {
+        doc.styled(Tone::Id, format!("  {}", clean(&f.grant)));
+    }
     doc.styled(Tone::Dim, "Enter jumps to this principal and vault.");
     doc
+}
+
+/// The principal's other self-grant paths at the finding's vault, as the escalations query finds them.
+fn other_paths(engine: &Engine, f: &Finding) -> Vec<Finding> {
+    let Some(vault) = Scope::parse(&f.vault_id)
+        .ok()
+        .and_then(|s| engine.index.vault.get(s.key()).copied())
+        .and_then(|i| engine.snapshot.vaults.get(i))
+    else {
+        return Vec::new();
+    };
+    let me = std::collections::BTreeSet::from([f.principal.id.to_ascii_lowercase()]);
+    crate::query::escalations_for_vault_among(engine, vault, &me)
+        .into_iter()
+        .filter(|o| o.technique != f.technique)
+        .collect()
 }
 
 pub fn matrix_cell(engine: &Engine, vault: &str, row: &MatrixRow, column: usize) -> Doc {

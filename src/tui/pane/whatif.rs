@@ -86,7 +86,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .title(Line::from(title).style(if p.focused { t.title } else { t.base }));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     let hint = |a: UserAction| app.keymap.hint(a);
     if p.scenario.entries.is_empty() {
@@ -116,8 +115,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if bad { "!" } else { " " },
             describe(engine, &e.change)
         );
+        // Not cut to the width: the paragraph wraps a long change onto the next rows.
         let mut line = Line::from(Span::styled(
-            fit(&text, width),
+            text,
             if bad {
                 t.warning
             } else if e.enabled {

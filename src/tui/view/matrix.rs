@@ -1,6 +1,8 @@
 //! The matrix view (key 2): the selected vault's identities with any access as rows, operation groups as
 //! columns. The selected column scrolls horizontally when the pane is narrower than the table. Enter opens
-//! the selected identity's permissions.
+//! the selected identity's permissions. Rows sort by name, by how many operations they hold or by kind
+//! (`O` cycles), and [`MatrixView::filter`] keeps those whose name, id, kind or application match: a vault
+//! of a large tenant has thousands of rows.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,7 +17,32 @@ use crate::tui::cursor::Cursor;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::whatif::marks::{self, Mark};
 
-const COL_W: usize = 6;
+/// The narrowest column: a cell's text with a what-if mark (`+some`) and a space.
+const MIN_COL_W: usize = 6;
+
+/// A column as wide as its header's longer word (`certificates`, `configure`) and a space: a header is
+/// never cut; a narrow pane shows fewer columns and scrolls to the selected one.
+fn col_width(name: &str) -> usize {
+    let (kind, verb) = name.split_once('/').unwrap_or((name, ""));
+    (kind.chars().count().max(verb.chars().count()) + 1).max(MIN_COL_W)
+}
+
+/// The columns shown when `selected` must be and `room` cells are free: as many to its left as fit,
+/// then to its right.
+fn visible(widths: &[usize], selected: usize, room: usize) -> std::ops::Range<usize> {
+    let selected = selected.min(widths.len().saturating_sub(1));
+    let (mut first, mut end) = (selected, selected + 1);
+    let mut used = widths.get(selected).copied().unwrap_or(0);
+    while first > 0 && used + widths[first - 1] <= room {
+        first -= 1;
+        used += widths[first];
+    }
+    while end < widths.len() && used + widths[end] <= room {
+        used += widths[end];
+        end += 1;
+    }
+    first..end.min(widths.len())
+}
 
 fn cell_text(c: &Cell) -> (&'static str, Decision) {
     match c.summary() {
@@ -27,13 +54,86 @@ fn cell_text(c: &Cell) -> (&'static str, Decision) {
     }
 }
 
+/// The order of the matrix's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowOrder {
+    /// By display name (then id).
+    #[default]
+    Name,
+    /// Most operations allowed first.
+    Operations,
+    /// Users, groups, service principals, managed identities; by name within each.
+    Kind,
+}
+
+impl RowOrder {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Name => Self::Operations,
+            Self::Operations => Self::Kind,
+            Self::Kind => Self::Name,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Name => "by name",
+            Self::Operations => "by operations",
+            Self::Kind => "by kind",
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct MatrixView {
     pub answer: Load<Matrix>,
-    /// The selected row.
+    /// The selected row (a position in `shown`).
     pub cursor: Cursor,
     /// The selected column (operation group).
     pub col: usize,
+    pub order: RowOrder,
+    /// What the rows are filtered on (empty: all).
+    pub query: String,
+    /// The rows shown, as indices into the answer's rows, in order.
+    shown: Vec<usize>,
+}
+
+/// Operations a row is allowed (conditional ones counted too: they may be).
+fn operations(r: &MatrixRow) -> usize {
+    r.cells.iter().map(|c| c.allowed + c.conditional).sum()
+}
+
+fn kind_rank(r: &MatrixRow) -> (u8, &'static str) {
+    use crate::model::PrincipalKind;
+    let kind = r
+        .principal
+        .as_ref()
+        .map_or(PrincipalKind::Unknown, |p| p.kind);
+    let rank = match kind {
+        PrincipalKind::User => 0,
+        PrincipalKind::Group => 1,
+        PrincipalKind::ServicePrincipal => 2,
+        PrincipalKind::ManagedIdentity => 3,
+        PrincipalKind::Unknown => 4,
+    };
+    (rank, crate::display::kind_word(kind))
+}
+
+/// Whether every word of `query` is in the row's name, id, kind or application.
+fn matches(r: &MatrixRow, query: &str) -> bool {
+    let hay = format!(
+        "{} {} {} {} {}",
+        r.label,
+        r.id,
+        kind_rank(r).1,
+        r.via_app.as_deref().unwrap_or(""),
+        r.via_app_name.as_deref().unwrap_or("")
+    )
+    .to_lowercase();
+    query
+        .to_lowercase()
+        .split_whitespace()
+        .all(|w| hay.contains(w))
 }
 
 impl MatrixView {
@@ -46,11 +146,62 @@ impl MatrixView {
     }
 
     pub fn selected(&self) -> Option<&MatrixRow> {
-        self.ready()?.rows.get(self.cursor.selected)
+        self.row(self.cursor.selected)
     }
 
-    fn len(&self) -> usize {
-        self.ready().map_or(0, |m| m.rows.len())
+    /// The `i`th row shown.
+    fn row(&self, i: usize) -> Option<&MatrixRow> {
+        self.ready()?.rows.get(*self.shown.get(i)?)
+    }
+
+    /// How many rows are shown (after the filter).
+    pub fn len(&self) -> usize {
+        self.shown.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
+    /// Keeps the rows whose name, id, kind or application contain every word of `query` (empty: all);
+    /// the selection stays on its row when that row is still shown.
+    pub fn filter(&mut self, query: &str) {
+        self.query = query.trim().to_string();
+        self.arrange();
+    }
+
+    /// The next order: name, operations, kind.
+    pub fn cycle_order(&mut self) {
+        self.order = self.order.next();
+        self.arrange();
+    }
+
+    /// Recomputes the rows shown for the order and the filter, keeping the selected row selected.
+    fn arrange(&mut self) {
+        let keep = self.selected().map(|r| (r.id.clone(), r.via_app.clone()));
+        let Some(m) = self.answer.ready() else {
+            self.shown.clear();
+            return;
+        };
+        let mut shown: Vec<usize> = (0..m.rows.len())
+            .filter(|&i| self.query.is_empty() || matches(&m.rows[i], &self.query))
+            .collect();
+        let name = |i: &usize| (m.rows[*i].label.to_lowercase(), m.rows[*i].id.clone());
+        match self.order {
+            RowOrder::Name => shown.sort_by_cached_key(name),
+            RowOrder::Operations => {
+                shown.sort_by_cached_key(|i| (std::cmp::Reverse(operations(&m.rows[*i])), name(i)))
+            }
+            RowOrder::Kind => shown.sort_by_cached_key(|i| (kind_rank(&m.rows[*i]).0, name(i))),
+        }
+        let at = keep.and_then(|k| {
+            shown
+                .iter()
+                .position(|&i| (m.rows[i].id.clone(), m.rows[i].via_app.clone()) == k)
+        });
+        self.shown = shown;
+        self.cursor.selected = at.unwrap_or(0);
+        self.cursor.offset = self.cursor.offset.min(self.cursor.selected);
     }
 
     pub fn loading(&mut self, what: String) {
@@ -63,6 +214,8 @@ impl MatrixView {
             Err(e) => Load::Failed(e),
         };
         self.cursor = Cursor::default();
+        self.shown.clear();
+        self.arrange();
     }
 
     pub fn move_by(&mut self, delta: isize) {
@@ -104,10 +257,25 @@ impl MatrixView {
         before: Option<&Matrix>,
     ) {
         let t = ctx.theme;
-        let title = vec![
+        let mut title = vec![
             Span::raw("Matrix "),
             Span::styled(vault.unwrap_or_default(), t.heading),
+            Span::styled(format!(" {}", self.order.words()), t.dim),
         ];
+        if let Some(m) = self.ready() {
+            let count = if self.shown.len() == m.rows.len() {
+                format!(" · {} rows", m.rows.len())
+            } else {
+                format!(" · {} of {} rows", self.shown.len(), m.rows.len())
+            };
+            title.push(Span::styled(count, t.dim));
+        }
+        if !self.query.is_empty() {
+            title.push(Span::styled(
+                format!(" /{}", crate::sanitize::clean(&self.query)),
+                t.key,
+            ));
+        }
         let b = (ctx.block)(title);
         let inner = b.inner(area);
         frame.render_widget(b, area);
@@ -127,33 +295,36 @@ impl MatrixView {
                 "no principal has any access to this vault",
             );
         }
+        if self.shown.is_empty() {
+            return placeholder(
+                frame,
+                inner,
+                t.dim,
+                &format!(
+                    "no row matches '{}' (esc clears the filter)",
+                    crate::sanitize::clean(&self.query)
+                ),
+            );
+        }
         let label_w = (inner.width as usize / 4).clamp(8, 24);
-        let fit_cols = ((inner.width as usize).saturating_sub(label_w) / COL_W).max(1);
-        let first = self.col.saturating_sub(fit_cols - 1);
-        let cols = first..(first + fit_cols).min(m.columns.len());
+        let widths: Vec<usize> = m.columns.iter().map(|c| col_width(c)).collect();
+        let room = (inner.width as usize).saturating_sub(label_w);
+        let cols = visible(&widths, self.col, room);
         let focused = ctx.focused;
         let mut top = vec![Span::raw(" ".repeat(label_w))];
-        let mut bottom = vec![Span::styled(
-            fit(&format!("{} rows", m.rows.len()), label_w),
-            t.dim,
-        )];
+        let mut bottom = vec![Span::raw(" ".repeat(label_w))];
         for c in cols.clone() {
             let name = m.columns.get(c).copied().unwrap_or("");
             let (kind, verb) = name.split_once('/').unwrap_or((name, ""));
             let style = if c == self.col { t.key } else { t.title };
-            top.push(Span::styled(
-                fit(&kind.chars().take(COL_W - 1).collect::<String>(), COL_W),
-                style,
-            ));
-            bottom.push(Span::styled(
-                fit(&verb.chars().take(COL_W - 1).collect::<String>(), COL_W),
-                style,
-            ));
+            let w = widths.get(c).copied().unwrap_or(MIN_COL_W);
+            top.push(Span::styled(fit(kind, w), style));
+            bottom.push(Span::styled(fit(verb, w), style));
         }
         let mut lines = vec![Line::from(top), Line::from(bottom)];
         let height = (inner.height as usize).saturating_sub(2);
-        for i in self.cursor.window(height, m.rows.len()) {
-            let Some(r) = m.rows.get(i) else { continue };
+        for i in self.cursor.window(height, self.shown.len()) {
+            let Some(r) = self.row(i) else { continue };
             let icon = r
                 .principal
                 .as_ref()
@@ -178,7 +349,8 @@ impl MatrixView {
                 if i == self.cursor.selected && c == self.col && focused {
                     style = t.selected;
                 }
-                spans.push(Span::styled(fit(&text, COL_W), style));
+                let w = widths.get(c).copied().unwrap_or(MIN_COL_W);
+                spans.push(Span::styled(fit(&text, w), style));
             }
             let mut line = Line::from(spans);
             if i == self.cursor.selected {
@@ -207,9 +379,8 @@ impl MatrixView {
         Ok(Table {
             title: format!("Matrix of {}", m.subject),
             columns,
-            rows: m
-                .rows
-                .iter()
+            rows: (0..self.shown.len())
+                .filter_map(|i| self.row(i))
                 .map(|r| {
                     let mut row = vec![
                         r.label.clone(),

@@ -151,14 +151,38 @@ impl PermissionsView {
         }
         let height = inner.height as usize;
         let width = inner.width as usize;
-        let show_word = width >= 4 + 16 + 11 + 11;
-        let name_w = width
-            .saturating_sub(4 + 11 + if show_word { 11 } else { 0 })
-            .clamp(10, 34);
+        // Operation names are never cut while the pane can hold them: the decision word goes first, then
+        // the marks' words (their symbols stay).
+        let longest = p
+            .rows
+            .iter()
+            .map(|r| r.op.name.chars().count())
+            .max()
+            .unwrap_or(10);
+        // Room for the marks' words only when a row has one: " ⇑ can grant", " ⊘ network".
+        let mark = if p.rows.iter().any(|r| r.escalation.is_some()) {
+            12
+        } else if p.rows.iter().any(|r| r.network_denied) {
+            10
+        } else {
+            0
+        };
+        // The name column leaves room for the decision word and a mark's words when it can stay 20 wide;
+        // a longer name runs on, whole, without the word (its symbol says it) and with its mark a symbol.
+        let with_word = width.saturating_sub(4 + 11 + mark);
+        let show_word = with_word >= 20;
+        let column = if show_word {
+            longest.min(with_word)
+        } else {
+            longest.min(width.saturating_sub(4 + mark)).max(10)
+        };
+        let whole = width.saturating_sub(4 + 2).max(1);
         let mut lines = Vec::new();
         for i in self.cursor.window(height, p.lines.len()) {
             let line = match p.lines.get(i) {
-                Some(TableLine::Plane(text)) => Line::from(Span::styled(text.clone(), t.heading)),
+                Some(TableLine::Plane(text)) => {
+                    Line::from(Span::styled(whole_parts(text, width), t.heading))
+                }
                 Some(TableLine::Kind(text)) => {
                     Line::from(Span::styled(format!(" {text}"), t.title))
                 }
@@ -167,23 +191,33 @@ impl PermissionsView {
                     let d = row.decision;
                     let mark = marks::perm_row(before, row);
                     let word_style = mark.map_or(t.decision(d), |m| m.style(t));
+                    let n = row.op.name.chars().count();
+                    let mark_words = n <= column;
+                    let name = if mark_words {
+                        fit(row.op.name, column)
+                    } else {
+                        fit(row.op.name, n.min(whole))
+                    };
                     let mut spans = vec![
                         Span::styled(mark.map_or(" ", Mark::symbol), word_style),
                         Span::styled(format!(" {} ", decision_symbol(d)), t.decision(d)),
-                        Span::raw(fit(row.op.name, name_w)),
+                        Span::raw(name),
                     ];
-                    if show_word {
+                    if show_word && mark_words {
                         spans.push(Span::styled(format!(" {:<10}", d.as_str()), word_style));
                     }
                     if row.network_denied {
                         // Which gate said no: the firewall, not a missing grant.
-                        spans.push(Span::styled(" ⊘ network", t.warning));
+                        let text = if mark_words { " ⊘ network" } else { " ⊘" };
+                        spans.push(Span::styled(text, t.warning));
                     }
                     if row.escalation.is_some() {
-                        spans.push(Span::styled(
-                            format!(" {ESCALATION_SYMBOL} can grant"),
-                            t.escalation,
-                        ));
+                        let text = if mark_words {
+                            format!(" {ESCALATION_SYMBOL} can grant")
+                        } else {
+                            format!(" {ESCALATION_SYMBOL}")
+                        };
+                        spans.push(Span::styled(text, t.escalation));
                     }
                     let mut l = Line::from(spans);
                     if i == self.cursor.selected {
@@ -195,12 +229,21 @@ impl PermissionsView {
             };
             lines.push(line);
         }
-        if let Some(note) = &p.note
-            && lines.len() < height
-        {
-            lines.push(Line::from(Span::styled(note.clone(), t.dim)));
-        }
+        let used = u16::try_from(lines.len()).unwrap_or(u16::MAX);
         frame.render_widget(Paragraph::new(lines), inner);
+        // The note wraps in the rows left under the table: it is a sentence, not a cell.
+        if let Some(note) = &p.note
+            && used < inner.height
+        {
+            let rest = Rect {
+                y: inner.y + used,
+                height: inner.height - used,
+                ..inner
+            };
+            let para = Paragraph::new(Span::styled(note.clone(), t.dim))
+                .wrap(ratatui::widgets::Wrap { trim: true });
+            frame.render_widget(para, rest);
+        }
     }
 
     /// The export table of `principal` (a name) at `scope` (an id).
@@ -233,4 +276,14 @@ impl PermissionsView {
                 .collect(),
         }
     }
+}
+
+/// A heading of ` · `-separated parts with the parts that do not fit dropped from the right, whole: a
+/// heading is never cut inside a word (the explanation names what is left out, e.g. the endpoint).
+fn whole_parts(text: &str, width: usize) -> String {
+    let mut parts: Vec<&str> = text.split(" · ").collect();
+    while parts.len() > 1 && parts.join(" · ").chars().count() > width {
+        parts.pop();
+    }
+    parts.join(" · ")
 }

@@ -1,0 +1,109 @@
+//! Matrix rows (issue 14): sorted by name, by number of operations or by kind (`O` cycles), and filtered
+//! through the view's `filter` (what the explorer's shared `/` filter calls); the selection, the
+//! explanation and the export follow the rows shown.
+
+use kvaccess::eval::Engine;
+use kvaccess::query::MatrixRow;
+use kvaccess::snapshot;
+use kvaccess::tui::Options;
+use kvaccess::tui::app::App;
+use kvaccess::tui::script::{press, render, screen};
+
+fn matrix_of(vault: &str) -> App {
+    let mut app = App::new(Engine::new(snapshot::demo()), Options::plain("demo"));
+    let _ = screen(&mut app, 120, 40);
+    press(&mut app, &format!(":goto {vault}<enter>2"));
+    assert!(app.matrix.ready().is_some());
+    app
+}
+
+fn shown(app: &mut App) -> Vec<MatrixRow> {
+    let n = app.matrix.len();
+    let mut out = Vec::new();
+    for i in 0..n {
+        app.matrix.cursor.selected = i;
+        out.push(app.matrix.selected().unwrap().clone());
+    }
+    app.matrix.cursor.selected = 0;
+    out
+}
+
+fn ops(r: &MatrixRow) -> usize {
+    r.cells.iter().map(|c| c.allowed + c.conditional).sum()
+}
+
+#[test]
+fn rows_sort_by_name_then_operations_then_kind() {
+    let mut app = matrix_of("kv-app-rbac");
+    let by_name = shown(&mut app);
+    assert!(by_name.len() > 5);
+    let names: Vec<String> = by_name.iter().map(|r| r.label.to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+
+    press(&mut app, "O");
+    let by_ops = shown(&mut app);
+    let counts: Vec<usize> = by_ops.iter().map(ops).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    assert!(counts.first() > counts.last(), "{counts:?}");
+    let s = render(&app, 120, 40);
+    assert!(s.contains("by operations"), "{s}");
+
+    press(&mut app, "O");
+    let by_kind = shown(&mut app);
+    let kinds: Vec<u8> = by_kind
+        .iter()
+        .map(|r| match r.principal.as_ref().map(|p| p.kind.as_str()) {
+            Some("user") => 0,
+            Some("group") => 1,
+            Some("servicePrincipal") => 2,
+            Some("managedIdentity") => 3,
+            _ => 4,
+        })
+        .collect();
+    assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
+    assert_eq!(by_kind.len(), by_name.len(), "sorting keeps every row");
+    press(&mut app, "O");
+    assert_eq!(app.matrix.order.words(), "by name");
+}
+
+#[test]
+fn the_filter_keeps_matching_rows_and_the_selection_explanation_and_export_follow() {
+    let mut app = matrix_of("kv-app-rbac");
+    let all = app.matrix.len();
+    app.matrix.filter("managed identity");
+    press(&mut app, "M");
+    let rows = shown(&mut app);
+    assert!(
+        !rows.is_empty() && rows.len() < all,
+        "{} of {all}",
+        rows.len()
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.principal.as_ref().unwrap().kind.as_str() == "managedIdentity")
+    );
+    let s = render(&app, 120, 40);
+    assert!(s.contains(&format!("{} of {all} rows", rows.len())), "{s}");
+    assert!(
+        app.explain.title.starts_with(&rows[0].label),
+        "{}",
+        app.explain.title
+    );
+    let table = app.matrix.table().unwrap();
+    assert_eq!(table.rows.len(), rows.len(), "the export is what is shown");
+
+    app.matrix.filter("nobody-has-this-name");
+    assert_eq!(app.matrix.len(), 0);
+    assert!(render(&app, 120, 40).contains("no row matches 'nobody-has-this-name'"));
+    app.matrix.filter("");
+    assert_eq!(app.matrix.len(), all);
+}
+
+#[test]
+fn the_selection_stays_on_its_row_when_the_order_changes() {
+    let mut app = matrix_of("kv-app-rbac");
+    press(&mut app, "jjj");
+    let before = app.matrix.selected().unwrap().id.clone();
+    press(&mut app, "O");
+    assert_eq!(app.matrix.selected().unwrap().id, before);
+}
