@@ -13,6 +13,7 @@ pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod live;
+pub mod overlay;
 pub mod pane;
 pub mod permissions;
 pub mod principals;

@@ -15,11 +15,11 @@ use tui_input::Input;
 
 use crate::eval::{Engine, Origin};
 use crate::tui::action::{Effect, Msg};
-use crate::tui::cursor::Cursor;
 use crate::tui::explain::Doc;
 use crate::tui::keymap::Keymap;
 pub use crate::tui::layout::Focus;
 use crate::tui::layout::{self, Areas};
+pub use crate::tui::overlay::{Overlay, PromptKind};
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
@@ -74,31 +74,6 @@ impl<T> Load<T> {
             _ => None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    From,
-    Export,
-}
-
-impl PromptKind {
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::From => {
-                "Calls come from (IP, 'subnet <id>', 'pe', 'trusted', 'internet'; empty = not evaluated)"
-            }
-            Self::Export => "Export this view to (.json, .csv or .md)",
-        }
-    }
-}
-
-#[derive(Debug)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Palette { input: Input, cursor: Cursor },
-    Prompt { kind: PromptKind, input: Input },
-    Log { scroll: usize },
 }
 
 /// How the explorer starts.

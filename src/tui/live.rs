@@ -18,12 +18,10 @@ pub use log::{LogEntry, LogKind};
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::KeyEvent;
-
 use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot, Topic};
-use crate::tui::action::{Effect, UserAction};
+use crate::tui::action::Effect;
 use crate::tui::app::{App, Derived, Overlay};
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::worker::{JobKind, JobSpec};
@@ -446,27 +444,9 @@ impl App {
     /// `L`: the fetch log.
     pub fn open_log(&mut self) {
         if self.live.is_some() {
-            self.overlay = Some(Overlay::Log { scroll: 0 });
+            self.overlay = Some(Overlay::Log(Default::default()));
         } else {
             self.message = Some("the fetch log belongs to a live session (tui --live)".into());
         }
-    }
-
-    pub(crate) fn log_key(&mut self, key: KeyEvent, scroll: usize) -> Vec<Effect> {
-        let lines = self.live.as_ref().map_or(0, |l| l.log.len());
-        let scroll = match self.keymap.action_for(&key) {
-            Some(UserAction::Down) => scroll + 1,
-            Some(UserAction::Up) => scroll.saturating_sub(1),
-            Some(UserAction::PageDown) => scroll + 10,
-            Some(UserAction::PageUp) => scroll.saturating_sub(10),
-            Some(UserAction::Top) => 0,
-            Some(UserAction::Bottom) => lines,
-            Some(UserAction::Quit | UserAction::Back | UserAction::ShowLog) => return Vec::new(),
-            _ => scroll,
-        };
-        self.overlay = Some(Overlay::Log {
-            scroll: scroll.min(lines.saturating_sub(1)),
-        });
-        Vec::new()
     }
 }

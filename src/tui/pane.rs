@@ -2,9 +2,6 @@
 
 pub mod explain;
 pub mod header;
-pub mod help;
-pub mod log;
-pub mod palette;
 pub mod principals;
 pub mod scopes;
 pub mod status_bar;
@@ -79,16 +76,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         whatif::draw(frame, app, r);
     }
     status_bar::draw(frame, app, areas.status);
-    match &app.overlay {
-        Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
-        Some(crate::tui::app::Overlay::Palette { input, cursor }) => {
-            palette::draw_palette(frame, app, input, cursor)
-        }
-        Some(crate::tui::app::Overlay::Prompt { kind, input }) => {
-            palette::draw_prompt(frame, app, *kind, input)
-        }
-        Some(crate::tui::app::Overlay::Log { scroll }) => log::draw(frame, app, *scroll),
-        None => {}
+    if let Some(o) = &app.overlay {
+        let ctx = crate::tui::overlay::Ctx {
+            keymap: &app.keymap,
+            theme: &app.theme,
+            live: app.live.as_ref(),
+        };
+        o.draw(frame, &ctx);
     }
     if let Some(form) = &app.whatif.form {
         whatif::draw_form(frame, app, form);

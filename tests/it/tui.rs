@@ -708,10 +708,10 @@ fn export_names_the_file_after_the_answer_and_says_where_it_went() {
     with_demo(|app| {
         let suggested = |app: &mut App| {
             press(app, "e");
-            let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+            let Some(Overlay::Prompt(prompt)) = &app.overlay else {
                 panic!("no export prompt: {:?}", app.overlay);
             };
-            let name = input.value().to_string();
+            let name = prompt.input.value().to_string();
             press(app, "<esc>");
             name
         };

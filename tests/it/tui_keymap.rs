@@ -184,11 +184,11 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         }
         UserAction::From | UserAction::Export => {
             hit(&mut app, key);
-            let Some(Overlay::Prompt { kind, .. }) = &app.overlay else {
+            let Some(Overlay::Prompt(prompt)) = &app.overlay else {
                 panic!("{what}: no prompt");
             };
             assert_eq!(
-                kind.title().starts_with("Calls"),
+                prompt.kind.title().starts_with("Calls"),
                 action == UserAction::From,
                 "{what}"
             );

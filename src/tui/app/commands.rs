@@ -1,4 +1,4 @@
-//! The command palette's entries and the commands that take an argument (`from`, `export`, `goto`,
+//! What the palette's entries do: the commands that take an argument (`from`, `export`, `goto`,
 //! `principal`, `who-can`, `theme`), plus copy and export requests.
 
 use std::path::PathBuf;
@@ -6,148 +6,34 @@ use std::path::PathBuf;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::{App, Focus, View};
+use super::{App, Focus, Overlay, View};
 use crate::eval::Origin;
 use crate::sanitize::clean;
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::export::{self, FileFormat};
+pub use crate::tui::overlay::palette::Command;
+use crate::tui::overlay::palette::{Entry, Palette, Run};
 use crate::tui::permissions::operations;
 use crate::tui::theme::{Theme, ThemeKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    From,
-    Export,
-    Goto,
-    Principal,
-    WhoCan,
-    Op,
-    Theme,
-}
-
-impl Command {
-    const ALL: [Command; 7] = [
-        Self::WhoCan,
-        Self::Op,
-        Self::Goto,
-        Self::Principal,
-        Self::From,
-        Self::Export,
-        Self::Theme,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::From => "from",
-            Self::Export => "export",
-            Self::Goto => "goto",
-            Self::Principal => "principal",
-            Self::WhoCan => "who-can",
-            Self::Op => "op",
-            Self::Theme => "theme",
-        }
-    }
-
-    fn usage(self) -> &'static str {
-        match self {
-            Self::From => "from <ip> | subnet <id> | pe | trusted | none — where calls come from",
-            Self::Export => "export <file.json|.csv|.md> — write the current view",
-            Self::Goto => {
-                "goto <name, id or URL> — select a scope: what --scope takes, or a group or subscription name"
-            }
-            Self::Principal => "principal <name, UPN, appId or id> — select a principal",
-            Self::WhoCan => "who-can <operation> — e.g. who-can secrets/get",
-            Self::Op => {
-                "op <operation> — select an operation in the permissions table and explain it"
-            }
-            Self::Theme => "theme dark | light",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PaletteRun {
-    UserAction(UserAction),
-    Command(Command, String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaletteEntry {
-    pub name: String,
-    pub desc: String,
-    pub run: PaletteRun,
-}
-
 impl App {
-    /// The palette's entries for what has been typed, best first.
-    pub fn palette_entries(&self, typed: &str) -> Vec<PaletteEntry> {
-        let typed = typed.trim();
-        let (word, arg) = typed
-            .split_once(' ')
-            .map_or((typed, ""), |(w, a)| (w, a.trim()));
-        let mut out = Vec::new();
-        if let Some(cmd) = Command::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(word))
-            && !arg.is_empty()
-        {
-            out.push(PaletteEntry {
-                name: format!("{} {}", cmd.name(), clean(arg)),
-                desc: cmd.usage().to_string(),
-                run: PaletteRun::Command(cmd, arg.to_string()),
-            });
-            return out;
-        }
-        let mut all: Vec<PaletteEntry> = Command::ALL
-            .into_iter()
-            .map(|c| PaletteEntry {
-                name: c.name().to_string(),
-                desc: c.usage().to_string(),
-                run: PaletteRun::Command(c, String::new()),
-            })
-            .collect();
-        all.extend(UserAction::ALL.into_iter().map(|a| PaletteEntry {
-            name: a.name().replace('_', "-"),
-            desc: format!("{} [{}]", self.keymap.describe(a), self.keymap.hint(a)),
-            run: PaletteRun::UserAction(a),
-        }));
-        if typed.is_empty() {
-            return all;
-        }
-        let pattern = Pattern::parse(typed, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize, PaletteEntry)> = all
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let hay = format!("{} {}", e.name, e.desc);
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (s, i, e))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, _, e)| e).collect()
-    }
-
-    pub(super) fn run_palette(&mut self, e: &PaletteEntry) -> Vec<Effect> {
+    /// Runs the palette entry the user chose.
+    pub(super) fn run_palette(&mut self, e: &Entry) -> Vec<Effect> {
         match &e.run {
-            PaletteRun::UserAction(a) => self.apply(*a),
-            PaletteRun::Command(c, arg) if arg.is_empty() => {
+            Run::UserAction(a) => self.apply(*a),
+            Run::Command(c, arg) if arg.is_empty() => {
                 match c {
                     Command::From => return self.apply(UserAction::From),
                     Command::Export => return self.apply(UserAction::Export),
+                    // The palette again, the command's name typed, waiting for its argument.
                     _ => {
-                        self.open_palette();
-                        if let Some(super::Overlay::Palette { input, .. }) = &mut self.overlay {
-                            *input = tui_input::Input::new(format!("{} ", c.name()));
-                        }
+                        self.overlay =
+                            Some(Overlay::Palette(Palette::typed(format!("{} ", c.name()))))
                     }
                 }
                 Vec::new()
             }
-            PaletteRun::Command(c, arg) => self.run_command(*c, arg),
+            Run::Command(c, arg) => self.run_command(*c, arg),
         }
     }
 

@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::{App, Overlay, PromptKind};
 use crate::tui::action::{Effect, UserAction};
-use crate::tui::cursor::Cursor;
+use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -65,97 +65,33 @@ impl App {
         Vec::new()
     }
 
+    /// An open overlay takes every key; what it asks for beyond itself is done here.
     fn overlay_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(overlay) = self.overlay.take() else {
+        let Some(mut overlay) = self.overlay.take() else {
             return Vec::new();
         };
-        match overlay {
-            Overlay::Help { scroll } => {
-                let action = self.keymap.action_for(&key);
-                let scroll = match action {
-                    Some(UserAction::Down) => scroll + 1,
-                    Some(UserAction::Up) => scroll.saturating_sub(1),
-                    Some(UserAction::PageDown) => scroll + 10,
-                    Some(UserAction::PageUp) => scroll.saturating_sub(10),
-                    Some(UserAction::Top) => 0,
-                    Some(UserAction::Quit | UserAction::Back | UserAction::Help) => {
-                        return Vec::new();
-                    }
-                    _ => scroll,
-                };
-                let max = self.keymap.bindings.len() + 8;
-                self.overlay = Some(Overlay::Help {
-                    scroll: scroll.min(max),
-                });
+        let ctx = overlay::Ctx {
+            keymap: &self.keymap,
+            theme: &self.theme,
+            live: self.live.as_ref(),
+        };
+        match overlay.key(&key, &ctx) {
+            Reply::Keep => {
+                self.overlay = Some(overlay);
                 Vec::new()
             }
-            Overlay::Log { scroll } => self.log_key(key, scroll),
-            Overlay::Palette {
-                mut input,
-                mut cursor,
-            } => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => {
-                    let entries = self.palette_entries(input.value());
-                    match entries.get(cursor.selected).cloned() {
-                        Some(e) => self.run_palette(&e),
-                        None => {
-                            self.message = Some(format!(
-                                "no command matches '{}'",
-                                crate::sanitize::clean(input.value())
-                            ));
-                            Vec::new()
-                        }
-                    }
-                }
-                KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
-                    let n = self.palette_entries(input.value()).len();
-                    let d = if matches!(key.code, KeyCode::Up | KeyCode::BackTab) {
-                        -1
-                    } else {
-                        1
-                    };
-                    cursor.move_by(d, n);
-                    cursor.keep_visible(10, n);
-                    self.overlay = Some(Overlay::Palette { input, cursor });
-                    Vec::new()
-                }
-                _ => {
-                    if let Some(req) = to_input_request(&Event::Key(key))
-                        && input.handle(req).is_some_and(|c| c.value)
-                    {
-                        cursor = Cursor::default();
-                    }
-                    self.overlay = Some(Overlay::Palette { input, cursor });
-                    Vec::new()
-                }
-            },
-            Overlay::Prompt { kind, mut input } => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => self.submit_prompt(kind, input.value().trim().to_string()),
-                _ => {
-                    if let Some(req) = to_input_request(&Event::Key(key)) {
-                        input.handle(req);
-                    }
-                    self.overlay = Some(Overlay::Prompt { kind, input });
-                    Vec::new()
-                }
-            },
+            Reply::Close => Vec::new(),
+            Reply::Then(Intent::Run(entry)) => self.run_palette(&entry),
+            Reply::Then(Intent::Submit(kind, value)) => self.submit_prompt(kind, value),
+            Reply::Then(Intent::Say(text)) => {
+                self.message = Some(text);
+                Vec::new()
+            }
         }
     }
 
-    pub(super) fn open_palette(&mut self) {
-        self.overlay = Some(Overlay::Palette {
-            input: Input::default(),
-            cursor: Cursor::default(),
-        });
-    }
-
     pub(super) fn open_prompt(&mut self, kind: PromptKind, value: String) {
-        self.overlay = Some(Overlay::Prompt {
-            kind,
-            input: Input::new(value),
-        });
+        self.overlay = Some(Overlay::Prompt(Prompt::new(kind, value)));
     }
 
     fn submit_prompt(&mut self, kind: PromptKind, value: String) -> Vec<Effect> {
