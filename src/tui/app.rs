@@ -11,17 +11,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ratatui::layout::Rect;
-use tui_input::Input;
 
 use crate::eval::{Engine, Origin};
 use crate::tui::action::{Effect, Msg};
 use crate::tui::explain::Doc;
+use crate::tui::filter::FilterBox;
 use crate::tui::keymap::Keymap;
 pub use crate::tui::layout::Focus;
 use crate::tui::layout::{self, Areas};
+use crate::tui::nav::Nav;
 pub use crate::tui::overlay::{Overlay, PromptKind};
-use crate::tui::principals::PrincipalList;
-use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
@@ -108,11 +107,10 @@ pub struct App {
     pub focus: Focus,
     pub view: View,
     pub zoom: bool,
-    pub scopes: ScopeTree,
-    pub principals: PrincipalList,
-    /// The filter box is taking keystrokes.
-    pub filtering: bool,
-    pub filter: Input,
+    /// The scope tree, the principal list and the history of jumps.
+    pub nav: Nav,
+    /// The `/` box.
+    pub filter: FilterBox,
     pub perms: PermissionsView,
     pub matrix: MatrixView,
     pub who: WhoCanView,
@@ -125,8 +123,6 @@ pub struct App {
     /// One line for the status bar until the next key.
     pub message: Option<String>,
     pub quit: bool,
-    /// Places left by jumps, for `esc` / `[`.
-    pub history: crate::tui::history::History,
     /// How many vaults' access policies name each object id.
     pub policy_vaults: HashMap<String, usize>,
     /// The what-if panel and the hypothetical world it makes.
@@ -164,8 +160,7 @@ impl App {
     pub fn new(engine: impl Into<Arc<Engine>>, options: Options) -> Self {
         let engine = engine.into();
         let theme = Theme::pick(options.theme, options.no_color);
-        let scopes = ScopeTree::build(&engine, &theme);
-        let principals = PrincipalList::build(&engine);
+        let nav = Nav::build(&engine, &theme);
         let policy_vaults = policy_vaults(&engine);
         let message =
             (!options.keymap.warnings.is_empty()).then(|| options.keymap.warnings.join("; "));
@@ -178,10 +173,8 @@ impl App {
             focus: Focus::Scopes,
             view: View::Permissions,
             zoom: false,
-            scopes,
-            principals,
-            filtering: false,
-            filter: Input::default(),
+            nav,
+            filter: FilterBox::default(),
             perms: PermissionsView::default(),
             matrix: MatrixView::default(),
             who: WhoCanView::default(),
@@ -193,7 +186,6 @@ impl App {
             overlay: None,
             message,
             quit: false,
-            history: Default::default(),
             policy_vaults,
             whatif: crate::tui::whatif::Panel::default(),
             live: None,
@@ -315,8 +307,8 @@ impl App {
                 generation,
             } => {
                 self.pending.remove(&JobKind::Filter);
-                if generation == self.principals.generation {
-                    self.principals.apply(&query, Some(shown));
+                if generation == self.nav.principals.generation {
+                    self.nav.principals.apply(&query, Some(shown));
                 }
             }
         }
@@ -373,17 +365,17 @@ impl App {
     /// Filters the principal list for `query`: at once on small directories, as a background job on
     /// large ones, where scoring every name would hold a keystroke for longer than a frame.
     pub(crate) fn request_filter(&mut self, query: String) -> Vec<Effect> {
-        if self.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
+        if self.nav.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
             self.pending.remove(&JobKind::Filter);
-            self.principals.set_query(&query);
+            self.nav.principals.set_query(&query);
             return Vec::new();
         }
-        let pool = self.principals.pool_for(&query);
+        let pool = self.nav.principals.pool_for(&query);
         let spec = JobSpec::Filter {
-            entries: self.principals.all.clone(),
+            entries: self.nav.principals.all.clone(),
             query: query.clone(),
             pool,
-            generation: self.principals.generation,
+            generation: self.nav.principals.generation,
         };
         vec![self.job(JobKind::Filter, query, spec, None)]
     }
@@ -394,10 +386,7 @@ impl App {
 
     /// The selected scope as the tree names it (a subscription's display name, not its GUID).
     pub fn scope_label(&self) -> String {
-        self.scopes
-            .selected_node()
-            .map(|n| n.label.clone())
-            .unwrap_or_default()
+        self.nav.scope_label()
     }
 
     pub fn origin_label(&self) -> Option<String> {

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = areas.main {
         match app.view {
             View::Permissions => {
-                let who = app.principals.selected().map(|p| p.name.clone());
+                let who = app.nav.principals.selected().map(|p| p.name.clone());
                 app.perms.draw(
                     frame,
                     r,
@@ -47,7 +47,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 frame,
                 r,
                 &main_ctx(app),
-                app.scopes
+                app.nav
+                    .scopes
                     .selected_scope()
                     .and_then(|s| s.vault())
                     .map(|v| crate::sanitize::clean(v.name()).into_owned()),

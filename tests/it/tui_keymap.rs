@@ -59,7 +59,8 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             press(&mut app, ":goto kv-app-rbac<enter>");
             hit(&mut app, key);
             assert!(
-                app.scopes
+                app.nav
+                    .scopes
                     .selected_scope()
                     .unwrap()
                     .key()
@@ -110,7 +111,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         | UserAction::Top
         | UserAction::Bottom => {
             press(&mut app, "P");
-            let n = app.principals.shown.len();
+            let n = app.nav.principals.shown.len();
             let start = if matches!(
                 action,
                 UserAction::Up | UserAction::PageUp | UserAction::Top
@@ -120,9 +121,9 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             } else {
                 0
             };
-            assert_eq!(app.principals.cursor.selected, start);
+            assert_eq!(app.nav.principals.cursor.selected, start);
             hit(&mut app, key);
-            let at = app.principals.cursor.selected;
+            let at = app.nav.principals.cursor.selected;
             match action {
                 UserAction::Up => assert_eq!(at, n - 2, "{what}"),
                 UserAction::Down => assert_eq!(at, 1, "{what}"),
@@ -134,7 +135,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         }
         UserAction::Left | UserAction::Right => {
             // On the first screen the selected vault is closed: → opens it, ← closes it again.
-            let opened = |app: &App| app.scopes.state.opened().len();
+            let opened = |app: &App| app.nav.scopes.state.opened().len();
             let before = opened(&app);
             if action == UserAction::Left {
                 press(&mut app, "<right>");
@@ -153,7 +154,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         }
         UserAction::Filter => {
             hit(&mut app, key);
-            assert!(app.filtering, "{what}");
+            assert!(app.filter.active, "{what}");
         }
         UserAction::ViewPermissions
         | UserAction::ViewMatrix

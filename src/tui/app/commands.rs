@@ -3,9 +3,6 @@
 
 use std::path::PathBuf;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
-
 use super::{App, Focus, Overlay, View};
 use crate::eval::Origin;
 use crate::sanitize::clean;
@@ -86,84 +83,29 @@ impl App {
                     ThemeKind::Dark
                 };
                 self.theme = Theme::pick(want, self.theme.kind == ThemeKind::Mono);
-                self.scopes.rebuild_items(&self.theme);
+                self.nav.scopes.rebuild_items(&self.theme);
             }
         }
         Vec::new()
     }
 
-    /// `goto`: what `--scope` takes (a full id, a vault's name, a vault or item URL, with or without a
-    /// version) lands on that scope; anything else is looked for among the tree's names.
+    /// `goto`: lands on the scope named, with the main pane focused.
     fn goto_named(&mut self, name: &str) {
-        let text = name.trim();
-        let literal = text.starts_with('/') || text.contains("://");
-        match crate::query::resolve_scope(&self.engine.snapshot, text) {
-            Ok(scope) => return self.goto_resolved(&scope),
-            Err(e) if literal => {
-                self.message = Some(clean(&e.to_string()).into_owned());
-                return;
-            }
-            Err(_) => {}
-        }
-        let pattern = Pattern::parse(name, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let best = self
-            .scopes
-            .nodes
-            .iter()
-            .filter_map(|n| {
-                let hay = format!("{} {}", n.label, n.scope.id());
-                let exact = n.label.eq_ignore_ascii_case(name);
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (exact, s, n.scope.id().to_string()))
-            })
-            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        match best {
-            Some((_, _, id)) => {
-                self.goto_scope(&id);
+        let height = self.pane_height(Focus::Scopes);
+        match self.nav.goto_named(&self.engine, name, height) {
+            Ok(note) => {
                 self.focus = Focus::Main;
-            }
-            None => self.message = Some(format!("no scope matches '{}'", clean(name))),
-        }
-    }
-
-    /// Selects `scope`, or the nearest scope above it the tree shows (saying so): an item or a scope the
-    /// snapshot does not hold has no node of its own.
-    fn goto_resolved(&mut self, scope: &crate::model::Scope) {
-        let mut at = Some(scope.clone());
-        while let Some(s) = at {
-            if self.goto_scope(s.key()) {
-                if s.key() != scope.key() {
-                    self.message = Some(format!(
-                        "{} is not in the snapshot: showing {}",
-                        clean(scope.id()),
-                        clean(s.id())
-                    ));
+                if note.is_some() {
+                    self.message = note;
                 }
-                self.focus = Focus::Main;
-                return;
             }
-            at = s.structural_parent();
+            Err(e) => self.message = Some(e),
         }
-        self.message = Some(format!("{} is not in the snapshot", clean(scope.id())));
     }
 
     fn principal_named(&mut self, name: &str) {
-        let id = crate::query::resolve_principal(&self.engine, name)
-            .ok()
-            .or_else(|| {
-                let all = &self.principals.all;
-                let best =
-                    crate::tui::principals::matches(all, name.trim(), (0..all.len()).collect());
-                best.first().and_then(|&i| all.get(i)).map(|p| p.id.clone())
-            });
-        match id {
-            Some(id) => {
-                self.principals.select_id(&id);
-            }
-            None => self.message = Some(format!("no principal matches '{}'", clean(name))),
+        if let Err(e) = self.nav.principal_named(&self.engine, name) {
+            self.message = Some(e);
         }
     }
 
@@ -213,7 +155,7 @@ impl App {
     /// exports of different answers do not overwrite each other.
     pub(super) fn export_name(&self) -> String {
         let mut parts = vec![self.view.title().to_string()];
-        if let Some(scope) = self.scopes.selected_scope() {
+        if let Some(scope) = self.nav.scopes.selected_scope() {
             parts.push(scope.name().to_string());
         }
         if self.view == View::WhoCan {
@@ -240,8 +182,8 @@ impl App {
 
     /// The id of what is selected: a scope, or a principal's object id.
     pub fn selected_id(&self) -> Option<String> {
-        let scope = || self.scopes.selected_scope().map(|s| s.id().to_string());
-        let principal = || self.principals.selected().map(|p| p.id.clone());
+        let scope = || self.nav.scopes.selected_scope().map(|s| s.id().to_string());
+        let principal = || self.nav.principals.selected().map(|p| p.id.clone());
         match (self.focus, self.view) {
             (Focus::Scopes | Focus::Explain, _) | (Focus::Main, View::Permissions) => scope(),
             (Focus::Principals, _) => principal(),

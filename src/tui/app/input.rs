@@ -1,12 +1,11 @@
 //! Keys: overlays and text boxes take them first (so `q` can be typed), then the keymap turns the rest
 //! into actions.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::Input;
-use tui_input::backend::crossterm::to_input_request;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Overlay, PromptKind};
 use crate::tui::action::{Effect, UserAction};
+use crate::tui::filter::Typed;
 use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
 impl App {
@@ -18,7 +17,7 @@ impl App {
         if self.overlay.is_some() {
             return self.overlay_key(key);
         }
-        if self.filtering {
+        if self.filter.active {
             return self.filter_key(key);
         }
         if self.whatif.focused
@@ -39,30 +38,17 @@ impl App {
         }
     }
 
+    /// The `/` box has the keys: what is typed narrows the principal list.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Esc => {
-                self.filtering = false;
-                self.filter = Input::default();
-                return self.request_filter(String::new());
+        match self.filter.key(&key) {
+            Typed::Query(q) => self.request_filter(q),
+            Typed::Cleared => self.request_filter(String::new()),
+            Typed::Move(d) => {
+                self.nav.move_principals(d);
+                Vec::new()
             }
-            KeyCode::Up | KeyCode::Down => {
-                let n = self.principals.shown.len();
-                self.principals
-                    .cursor
-                    .move_by(if key.code == KeyCode::Up { -1 } else { 1 }, n);
-            }
-            _ => {
-                if let Some(req) = to_input_request(&Event::Key(key))
-                    && self.filter.handle(req).is_some_and(|c| c.value)
-                {
-                    let q = self.filter.value().to_string();
-                    return self.request_filter(q);
-                }
-            }
+            Typed::Keep | Typed::Done => Vec::new(),
         }
-        Vec::new()
     }
 
     /// An open overlay takes every key; what it asks for beyond itself is done here.

@@ -3,9 +3,9 @@
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::{App, Focus, Overlay, PromptKind, View};
-use crate::model::ScopeKind;
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
+use crate::tui::nav::Entered;
 use crate::tui::worker::JobKind;
 
 impl App {
@@ -35,8 +35,7 @@ impl App {
             UserAction::Select => return self.select(),
             UserAction::Filter => {
                 self.set_focus(Focus::Principals);
-                self.filtering = true;
-                self.filter = tui_input::Input::new(self.principals.query.clone());
+                self.filter.open(&self.nav.principals.query);
             }
             UserAction::ViewPermissions => self.set_view(View::Permissions),
             UserAction::ViewMatrix => self.set_view(View::Matrix),
@@ -72,7 +71,7 @@ impl App {
             UserAction::Copy => return self.copy(),
             UserAction::ToggleTheme => {
                 self.theme = self.theme.toggled();
-                self.scopes.rebuild_items(&self.theme);
+                self.nav.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
             UserAction::WhatIf => self.toggle_whatif(),
@@ -101,10 +100,10 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.zoom {
             self.zoom = false;
-        } else if !self.principals.query.is_empty() || self.filter_pending() {
-            self.filter = tui_input::Input::default();
+        } else if !self.nav.principals.query.is_empty() || self.filter_pending() {
+            self.filter.clear();
             return self.request_filter(String::new());
-        } else if !self.history.is_empty() {
+        } else if !self.nav.history.is_empty() {
             self.go_back();
         } else if self.view != View::Permissions {
             self.view = View::Permissions;
@@ -117,8 +116,12 @@ impl App {
     /// Where the user is now, to come back to after a jump.
     pub(super) fn place(&self) -> Place {
         Place {
-            scope: self.scopes.selected_scope().map(|s| s.key().to_string()),
-            principal: self.principals.selected().map(|p| p.id.clone()),
+            scope: self
+                .nav
+                .scopes
+                .selected_scope()
+                .map(|s| s.key().to_string()),
+            principal: self.nav.principals.selected().map(|p| p.id.clone()),
             view: self.view,
             focus: self.focus,
             operation: self.who.op.clone(),
@@ -134,13 +137,13 @@ impl App {
     /// Remembers where the user is before a jump takes them elsewhere.
     pub(super) fn remember(&mut self) {
         let here = self.place();
-        self.history.push(here);
+        self.nav.history.push(here);
     }
 
     /// Remembers `before` when a command moved the user away from it.
     pub(super) fn remember_if_moved(&mut self, before: Place) {
         if self.place() != before {
-            self.history.push(before);
+            self.nav.history.push(before);
         }
     }
 
@@ -153,14 +156,14 @@ impl App {
 
     /// Returns to the place before the last jump; false when there is none.
     fn go_back(&mut self) -> bool {
-        let Some(p) = self.history.pop() else {
+        let Some(p) = self.nav.history.pop() else {
             return false;
         };
         if let Some(key) = &p.scope {
             self.goto_scope(key);
         }
         if let Some(id) = &p.principal {
-            self.principals.select_id(id);
+            self.nav.principals.select_id(id);
         }
         self.view = p.view;
         self.focus = p.focus;
@@ -191,13 +194,8 @@ impl App {
     fn move_by(&mut self, delta: isize) {
         let h = self.pane_height(self.focus);
         match self.focus {
-            Focus::Scopes => {
-                self.scopes.move_by(delta, h);
-            }
-            Focus::Principals => {
-                let n = self.principals.shown.len();
-                self.principals.cursor.move_by(delta, n);
-            }
+            Focus::Scopes => self.nav.move_scopes(delta, h),
+            Focus::Principals => self.nav.move_principals(delta),
             Focus::Explain => {
                 let max = self.explain.lines.len().saturating_sub(1);
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
@@ -219,7 +217,7 @@ impl App {
         let h = self.pane_height(Focus::Scopes);
         match (self.focus, self.view) {
             (Focus::Scopes, _) => {
-                self.scopes.collapse(h);
+                self.nav.scopes.collapse(h);
             }
             (Focus::Main, View::Matrix) => self.matrix.left(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
@@ -230,7 +228,7 @@ impl App {
     fn right(&mut self) {
         match (self.focus, self.view) {
             (Focus::Scopes, _) => {
-                self.scopes.expand();
+                self.nav.scopes.expand();
             }
             (Focus::Main, View::Matrix) => self.matrix.right(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(1),
@@ -243,14 +241,7 @@ impl App {
         let h = self.pane_height(Focus::Scopes);
         match self.focus {
             Focus::Scopes => {
-                // Containers open and close; on a vault or an item the next step is picking a principal
-                // (→ or l expands a vault's items).
-                let container = self.scopes.selected_node().is_some_and(|n| {
-                    !n.children.is_empty() && !matches!(n.scope.kind(), ScopeKind::Vault)
-                });
-                if container {
-                    self.scopes.toggle(h);
-                } else {
+                if self.nav.enter_scope(h) == Entered::Leaf {
                     self.set_focus(Focus::Principals);
                 }
             }
@@ -262,7 +253,7 @@ impl App {
                     let id = self.matrix.selected().map(|r| r.id.clone());
                     if let Some(id) = id {
                         self.remember();
-                        self.principals.select_id(&id);
+                        self.nav.principals.select_id(&id);
                         self.view = View::Permissions;
                     }
                 }
@@ -278,7 +269,7 @@ impl App {
         if let Some(id) = id {
             self.remember();
             let op = self.who.op.clone();
-            self.principals.select_id(&id);
+            self.nav.principals.select_id(&id);
             self.view = View::Permissions;
             self.sync_permissions_now();
             self.perms.select_op(&op);
@@ -290,7 +281,7 @@ impl App {
             return;
         };
         self.remember();
-        self.principals.select_id(&f.principal.id);
+        self.nav.principals.select_id(&f.principal.id);
         self.goto_scope(&f.vault_id);
         self.view = View::Permissions;
         self.focus = Focus::Main;
@@ -319,15 +310,8 @@ impl App {
     }
 
     pub(super) fn goto_scope(&mut self, id: &str) -> bool {
-        let key = id.to_ascii_lowercase();
         let h = self.pane_height(Focus::Scopes);
-        match self.scopes.path_to(&key) {
-            Some(path) => {
-                self.scopes.select_path(path, h);
-                true
-            }
-            None => false,
-        }
+        self.nav.goto_scope(id, h)
     }
 
     fn sync_permissions_now(&mut self) {
@@ -366,23 +350,10 @@ impl App {
     fn click_row(&mut self, pane: Focus, row: usize) {
         match pane {
             Focus::Scopes => {
-                let visible = self.scopes.visible();
-                if let Some(path) = visible.get(self.scopes.offset + row).cloned() {
-                    let h = self.pane_height(Focus::Scopes);
-                    if self.scopes.state.selected() == path.as_slice() {
-                        self.scopes.toggle(h);
-                    } else {
-                        self.scopes.select_path(path, h);
-                    }
-                }
+                let h = self.pane_height(Focus::Scopes);
+                self.nav.click_scope(row, h);
             }
-            Focus::Principals => {
-                let i = self.principals.cursor.offset + row;
-                let n = self.principals.shown.len();
-                if i < n {
-                    self.principals.cursor.set(i, n);
-                }
-            }
+            Focus::Principals => self.nav.click_principal(row),
             Focus::Main if self.view == View::Escalations => self.escalations.click(row),
             Focus::Main if self.view == View::Matrix => self.matrix.click(row),
             Focus::Main if self.view == View::WhoCan => self.who.click(row),

@@ -34,8 +34,8 @@ impl App {
 
     pub(super) fn sync_permissions(&mut self) {
         let (Some(scope), Some(p)) = (
-            self.scopes.selected_scope().cloned(),
-            self.principals.selected(),
+            self.nav.scopes.selected_scope().cloned(),
+            self.nav.principals.selected(),
         ) else {
             return;
         };
@@ -60,7 +60,7 @@ impl App {
     }
 
     fn sync_jobs(&mut self) -> Vec<Effect> {
-        let Some(scope) = self.scopes.selected_scope().cloned() else {
+        let Some(scope) = self.nav.scopes.selected_scope().cloned() else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -111,7 +111,7 @@ impl App {
                 let what = format!("{}{in_world}", scope.key());
                 if self.pending_for(JobKind::Escalations) != Some(what.as_str()) {
                     self.escalations.asked(&self.scope_label());
-                    let vaults = escalations::vaults_under(&self.scopes, &self.engine, &scope);
+                    let vaults = escalations::vaults_under(&self.nav.scopes, &self.engine, &scope);
                     let spec = JobSpec::Escalations { vaults };
                     out.push(self.job(JobKind::Escalations, what, spec, world));
                 }
@@ -128,11 +128,13 @@ impl App {
             self.whatif.world_generation(),
             self.focus,
             self.view,
-            self.scopes
+            self.nav
+                .scopes
                 .selected_scope()
                 .map(|s| s.key().to_string())
                 .unwrap_or_default(),
-            self.principals
+            self.nav
+                .principals
                 .selected()
                 .map(|p| p.id.clone())
                 .unwrap_or_default(),
@@ -175,13 +177,18 @@ impl App {
         let engine = self.world();
         match self.focus {
             Focus::Scopes => self
+                .nav
                 .scopes
                 .selected_scope()
                 .map_or_else(Doc::default, |s| explain::scope(engine, s)),
-            Focus::Principals => self.principals.selected().map_or_else(Doc::default, |p| {
-                let n = self.policy_vaults.get(&p.id).copied().unwrap_or(0);
-                explain::principal(engine, &p.id, n)
-            }),
+            Focus::Principals => self
+                .nav
+                .principals
+                .selected()
+                .map_or_else(Doc::default, |p| {
+                    let n = self.policy_vaults.get(&p.id).copied().unwrap_or(0);
+                    explain::principal(engine, &p.id, n)
+                }),
             Focus::Main | Focus::Explain => self.explain_main(),
         }
     }
@@ -191,7 +198,7 @@ impl App {
         let from_key = self.keymap.hint(crate::tui::action::UserAction::From);
         match self.view {
             View::Permissions => {
-                let (Some(row), Some(p)) = (self.perms.selected(), self.principals.selected())
+                let (Some(row), Some(p)) = (self.perms.selected(), self.nav.principals.selected())
                 else {
                     return Doc::new("Nothing selected");
                 };
@@ -206,7 +213,7 @@ impl App {
             }
             View::Matrix => match (
                 self.matrix.ready(),
-                self.scopes.selected_scope().and_then(|s| s.vault()),
+                self.nav.scopes.selected_scope().and_then(|s| s.vault()),
             ) {
                 (Some(m), Some(v)) => m.rows.get(self.matrix.cursor.selected).map_or_else(
                     || Doc::new("No principal has access"),
@@ -222,7 +229,7 @@ impl App {
                 if self.who.ready().is_none() {
                     return Doc::new("Who can");
                 }
-                let Some(scope) = self.scopes.selected_scope() else {
+                let Some(scope) = self.nav.scopes.selected_scope() else {
                     return Doc::default();
                 };
                 match self.who.selected() {
@@ -303,11 +310,9 @@ impl App {
     }
 
     pub(super) fn keep_all_visible(&mut self) {
-        let h = self.pane_height(Focus::Scopes);
-        self.scopes.keep_visible(h);
-        let h = self.pane_height(Focus::Principals);
-        let n = self.principals.shown.len();
-        self.principals.cursor.keep_visible(h, n);
+        let scopes = self.pane_height(Focus::Scopes);
+        let principals = self.pane_height(Focus::Principals);
+        self.nav.keep_visible(scopes, principals);
         let h = self.pane_height(Focus::Main);
         self.perms.keep_visible(h);
         self.matrix.keep_visible(h);

@@ -11,7 +11,7 @@ use crate::tui::principals::icon;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let list = &app.principals;
+    let list = &app.nav.principals;
     let focused = app.focus == Focus::Principals;
     let mut count = if list.query.is_empty() {
         format!("{}", list.all.len())
@@ -29,16 +29,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let mut body = inner;
-    if app.filtering || !list.query.is_empty() {
-        let cursor = if app.filtering { "▏" } else { "" };
-        let line = Line::from(vec![
-            Span::styled("/", t.key),
-            Span::styled(
-                crate::sanitize::clean(app.filter.value()).into_owned(),
-                t.match_hl,
-            ),
-            Span::styled(cursor, t.key),
-        ]);
+    if app.filter.active || !list.query.is_empty() {
+        let line = app.filter.line(t);
         frame.render_widget(
             Paragraph::new(line),
             Rect {

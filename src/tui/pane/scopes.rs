@@ -14,7 +14,7 @@ use crate::tui::app::{App, Focus};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let tree = &app.scopes;
+    let tree = &app.nav.scopes;
     let title = vec![
         Span::raw("Scopes "),
         Span::styled(format!("{} vaults", tree.vault_count()), t.dim),

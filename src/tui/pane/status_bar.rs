@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 s.vaults.len(),
                 // As the principals pane counts them: those the assignments name but the directory
                 // lacks are listed there too ("(not in directory)").
-                app.principals.all.len(),
+                app.nav.principals.all.len(),
                 s.role_assignments.len()
             ),
             t.dim,

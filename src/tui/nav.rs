@@ -1,0 +1,216 @@
+//! Navigation: the scope tree and the principal list (what every view answers for), and the history of
+//! places a jump left. It owns their state and their movement; the app decides which pane has the keys
+//! and applies a jump to the views.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::eval::Engine;
+use crate::model::{Scope, ScopeKind};
+use crate::sanitize::clean;
+use crate::tui::history::History;
+use crate::tui::principals::PrincipalList;
+use crate::tui::scopes::ScopeTree;
+use crate::tui::theme::Theme;
+
+pub struct Nav {
+    pub scopes: ScopeTree,
+    pub principals: PrincipalList,
+    /// Places left by jumps, for `esc` / `[`.
+    pub history: History,
+}
+
+/// What Enter on the scope tree did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entered {
+    /// A node opened or closed.
+    Toggled,
+    /// Nothing to open here: the next step is picking a principal.
+    Leaf,
+}
+
+impl Nav {
+    pub fn build(engine: &Engine, theme: &Theme) -> Self {
+        Self {
+            scopes: ScopeTree::build(engine, theme),
+            principals: PrincipalList::build(engine),
+            history: History::default(),
+        }
+    }
+
+    /// The selected scope as the tree names it (a subscription's display name, not its GUID).
+    pub fn scope_label(&self) -> String {
+        self.scopes
+            .selected_node()
+            .map(|n| n.label.clone())
+            .unwrap_or_default()
+    }
+
+    /// Moves the tree's selection (`height`: the pane's rows).
+    pub fn move_scopes(&mut self, delta: isize, height: usize) {
+        self.scopes.move_by(delta, height);
+    }
+
+    pub fn move_principals(&mut self, delta: isize) {
+        let n = self.principals.shown.len();
+        self.principals.cursor.move_by(delta, n);
+    }
+
+    /// Enter on the tree: containers open and close; on a vault or an item the next step is picking a
+    /// principal (→ or l expands a vault's items).
+    pub fn enter_scope(&mut self, height: usize) -> Entered {
+        let container = self
+            .scopes
+            .selected_node()
+            .is_some_and(|n| !n.children.is_empty() && !matches!(n.scope.kind(), ScopeKind::Vault));
+        if container {
+            self.scopes.toggle(height);
+            Entered::Toggled
+        } else {
+            Entered::Leaf
+        }
+    }
+
+    /// A click on the tree's `row` (from the top of what is shown): selects it, or opens / closes it when
+    /// it is already selected.
+    pub fn click_scope(&mut self, row: usize, height: usize) {
+        let visible = self.scopes.visible();
+        if let Some(path) = visible.get(self.scopes.offset + row).cloned() {
+            if self.scopes.state.selected() == path.as_slice() {
+                self.scopes.toggle(height);
+            } else {
+                self.scopes.select_path(path, height);
+            }
+        }
+    }
+
+    pub fn click_principal(&mut self, row: usize) {
+        let i = self.principals.cursor.offset + row;
+        let n = self.principals.shown.len();
+        if i < n {
+            self.principals.cursor.set(i, n);
+        }
+    }
+
+    /// Selects the scope whose key (or id) is `id`; false when the tree has no such node.
+    pub fn goto_scope(&mut self, id: &str, height: usize) -> bool {
+        let key = id.to_ascii_lowercase();
+        match self.scopes.path_to(&key) {
+            Some(path) => {
+                self.scopes.select_path(path, height);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `goto`: what `--scope` takes (a full id, a vault's name, a vault or item URL, with or without a
+    /// version) lands on that scope; anything else is looked for among the tree's names. `Ok` when it
+    /// landed, with a note when only somewhere near; `Err` says why not.
+    pub fn goto_named(
+        &mut self,
+        engine: &Engine,
+        name: &str,
+        height: usize,
+    ) -> Result<Option<String>, String> {
+        let text = name.trim();
+        let literal = text.starts_with('/') || text.contains("://");
+        match crate::query::resolve_scope(&engine.snapshot, text) {
+            Ok(scope) => return self.goto_resolved(&scope, height),
+            Err(e) if literal => return Err(clean(&e.to_string()).into_owned()),
+            Err(_) => {}
+        }
+        let pattern = Pattern::parse(name, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        let best = self
+            .scopes
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                let hay = format!("{} {}", n.label, n.scope.id());
+                let exact = n.label.eq_ignore_ascii_case(name);
+                pattern
+                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                    .map(|s| (exact, s, n.scope.id().to_string()))
+            })
+            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        match best {
+            Some((_, _, id)) => {
+                self.goto_scope(&id, height);
+                Ok(None)
+            }
+            None => Err(format!("no scope matches '{}'", clean(name))),
+        }
+    }
+
+    /// Selects `scope`, or the nearest scope above it the tree shows (saying so): an item or a scope the
+    /// snapshot does not hold has no node of its own.
+    fn goto_resolved(&mut self, scope: &Scope, height: usize) -> Result<Option<String>, String> {
+        let mut at = Some(scope.clone());
+        while let Some(s) = at {
+            if self.goto_scope(s.key(), height) {
+                return Ok((s.key() != scope.key()).then(|| {
+                    format!(
+                        "{} is not in the snapshot: showing {}",
+                        clean(scope.id()),
+                        clean(s.id())
+                    )
+                }));
+            }
+            at = s.structural_parent();
+        }
+        Err(format!("{} is not in the snapshot", clean(scope.id())))
+    }
+
+    /// `principal`: a name, UPN, appId or object id as the CLI takes it, else the list's best fuzzy match.
+    pub fn principal_named(&mut self, engine: &Engine, name: &str) -> Result<(), String> {
+        let id = crate::query::resolve_principal(engine, name)
+            .ok()
+            .or_else(|| {
+                let all = &self.principals.all;
+                let best =
+                    crate::tui::principals::matches(all, name.trim(), (0..all.len()).collect());
+                best.first().and_then(|&i| all.get(i)).map(|p| p.id.clone())
+            });
+        match id {
+            Some(id) => {
+                self.principals.select_id(&id);
+                Ok(())
+            }
+            None => Err(format!("no principal matches '{}'", clean(name))),
+        }
+    }
+
+    /// Moves onto a tree and a list rebuilt from new data, keeping the opened nodes, the selected scope and
+    /// principal (by id, when they still exist), the filter and the scroll positions.
+    pub fn adopt(&mut self, mut scopes: ScopeTree, mut principals: PrincipalList, height: usize) {
+        let old_selected = self.scopes.state.selected().last().cloned();
+        for path in self.scopes.state.opened().iter().cloned() {
+            if path.iter().all(|k| scopes.by_key.contains_key(k)) {
+                scopes.state.open(path);
+            }
+        }
+        if let Some(path) = old_selected.and_then(|k| scopes.path_to(&k)) {
+            scopes.select_path(path, height);
+        }
+        scopes.offset = self.scopes.offset;
+        self.scopes = scopes;
+
+        let old_principal = self.principals.selected().map(|p| p.id.clone());
+        principals.generation = self.principals.generation + 1;
+        principals.set_query(&self.principals.query);
+        if let Some(id) = old_principal {
+            principals.select_id(&id);
+        }
+        principals.cursor.offset = self.principals.cursor.offset;
+        self.principals = principals;
+    }
+
+    /// Scrolls both panes so their selections are in view.
+    pub fn keep_visible(&mut self, scopes_height: usize, principals_height: usize) {
+        self.scopes.keep_visible(scopes_height);
+        let n = self.principals.shown.len();
+        self.principals.cursor.keep_visible(principals_height, n);
+    }
+}
