@@ -6,12 +6,15 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::eval::Engine;
-use crate::model::{Scope, ScopeKind};
+use crate::model::Scope;
 use crate::sanitize::clean;
 use crate::tui::history::History;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::Theme;
+
+/// How far down the list the first screen looks for someone holding something.
+const HOLDER_SEARCH: usize = 2_000;
 
 pub struct Nav {
     pub scopes: ScopeTree,
@@ -31,10 +34,59 @@ pub enum Entered {
 
 impl Nav {
     pub fn build(engine: &Engine, theme: &Theme) -> Self {
-        Self {
+        let mut nav = Self {
             scopes: ScopeTree::build(engine, theme),
             principals: PrincipalList::build(engine),
             history: History::default(),
+        };
+        nav.select_first_holder(engine);
+        nav
+    }
+
+    /// The first screen shows someone who holds something where the tree opens (the first vault): the
+    /// first identity in the list that a role assignment at or above the scope, or an access-policy entry
+    /// of the vault, names (itself or through its groups); the list's first when none of the first
+    /// [`HOLDER_SEARCH`] does. A large tenant's list starts with groups (`group-00000`), whose answers say
+    /// little.
+    fn select_first_holder(&mut self, engine: &Engine) {
+        let Some(scope) = self.scopes.selected_scope() else {
+            return;
+        };
+        let s = &*engine.snapshot;
+        let mut named: std::collections::HashSet<&str> = engine
+            .index
+            .ancestry(scope)
+            .scopes
+            .iter()
+            .filter_map(|at| engine.index.assignments_at.get(at.key()))
+            .flatten()
+            .filter_map(|&i| s.role_assignments.get(i))
+            .map(|a| a.principal_id.as_str())
+            .collect();
+        if let Some(v) = scope
+            .vault()
+            .and_then(|v| engine.index.vault.get(v.key()))
+            .and_then(|&i| s.vaults.get(i))
+        {
+            named.extend(v.access_policies.iter().map(|e| e.object_id.as_str()));
+        }
+        let list = &self.principals;
+        let holds = |id: &str| {
+            named.contains(id)
+                || engine
+                    .index
+                    .principal_set(id)
+                    .ids()
+                    .any(|g| named.contains(g))
+        };
+        let first = list.shown.iter().take(HOLDER_SEARCH).position(|&i| {
+            list.all
+                .get(i)
+                .is_some_and(|p| p.kind.is_identity() && holds(&p.id))
+        });
+        if let Some(pos) = first {
+            let n = list.shown.len();
+            self.principals.cursor.set(pos, n);
         }
     }
 
@@ -56,13 +108,13 @@ impl Nav {
         self.principals.cursor.move_by(delta, n);
     }
 
-    /// Enter on the tree: containers open and close; on a vault or an item the next step is picking a
-    /// principal (→ or l expands a vault's items).
+    /// Enter on the tree: whatever has children opens and closes (a vault shows its items), as the help
+    /// says; on an item, or a vault with none, the next step is picking a principal.
     pub fn enter_scope(&mut self, height: usize) -> Entered {
         let container = self
             .scopes
             .selected_node()
-            .is_some_and(|n| !n.children.is_empty() && !matches!(n.scope.kind(), ScopeKind::Vault));
+            .is_some_and(|n| !n.children.is_empty());
         if container {
             self.scopes.toggle(height);
             Entered::Toggled

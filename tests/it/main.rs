@@ -37,6 +37,7 @@ mod tui_keymap;
 mod tui_keys;
 mod tui_live;
 mod tui_live_pty;
+mod tui_nav;
 mod tui_pty;
 mod tui_whatif;
 mod whatif;

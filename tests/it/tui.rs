@@ -329,7 +329,8 @@ fn explain_management_plane_names_the_arm_endpoint() {
 #[test]
 fn driving_keys_from_the_first_screen_to_who_can() {
     with_demo(|app| {
-        // Scope tree: move down to kv-app-rbac (the row after kv-app-prod) and pick it.
+        // Scope tree: move down to kv-app-rbac (the row after kv-app-prod), open it, close it, go on to
+        // the principals.
         let start = app.nav.scopes.selected_scope().unwrap().name().to_string();
         assert_eq!(start, "kv-app-prod");
         press(app, "j<enter>");
@@ -337,6 +338,8 @@ fn driving_keys_from_the_first_screen_to_who_can() {
             app.nav.scopes.selected_scope().unwrap().name(),
             "kv-app-rbac"
         );
+        assert_eq!(app.focus, Focus::Scopes, "Enter opens the vault");
+        press(app, "<enter><tab>");
         assert_eq!(app.focus, Focus::Principals);
         // Principal: filter to Erin and take her.
         press(app, "/erin<enter><enter>");

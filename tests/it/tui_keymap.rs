@@ -148,9 +148,13 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             }
         }
         UserAction::Select => {
-            // On a vault, the next step is picking a principal.
+            // On a vault with items, Enter opens it (the help's "expand a scope"); again closes it.
+            let vault = app.nav.scopes.state.selected().to_vec();
             hit(&mut app, key);
-            assert_eq!(app.focus, Focus::Principals, "{what}");
+            assert_eq!(app.focus, Focus::Scopes, "{what}");
+            assert!(app.nav.scopes.state.opened().contains(&vault), "{what}");
+            hit(&mut app, key);
+            assert!(!app.nav.scopes.state.opened().contains(&vault), "{what}");
         }
         UserAction::Filter => {
             hit(&mut app, key);
