@@ -39,6 +39,8 @@ pub enum UserAction {
     ToggleMatrix,
     ViewWhoCan,
     ViewEscalations,
+    /// What the selected principal can reach.
+    ViewReach,
     Zoom,
     From,
     Copy,
@@ -81,12 +83,13 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 39] = [
+    pub const ALL: [UserAction; 40] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
         Self::ViewWhoCan,
         Self::ViewEscalations,
+        Self::ViewReach,
         Self::Select,
         Self::Filter,
         Self::From,
@@ -152,6 +155,7 @@ impl UserAction {
             Self::ToggleMatrix => "toggle_matrix",
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
+            Self::ViewReach => "view_reach",
             Self::Zoom => "zoom",
             Self::From => "from",
             Self::Copy => "copy",

@@ -25,6 +25,7 @@ use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
 use crate::tui::view::permissions::PermissionsView;
+use crate::tui::view::reach::ReachView;
 use crate::tui::view::who_can::WhoCanView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
@@ -36,14 +37,16 @@ pub enum View {
     Matrix,
     WhoCan,
     Escalations,
+    Reach,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [
+    pub const ALL: [View; 5] = [
         Self::Permissions,
         Self::Matrix,
         Self::WhoCan,
         Self::Escalations,
+        Self::Reach,
     ];
 
     pub fn title(self) -> &'static str {
@@ -52,6 +55,7 @@ impl View {
             Self::Matrix => "Matrix",
             Self::WhoCan => "Who can",
             Self::Escalations => "Escalations",
+            Self::Reach => "Reach",
         }
     }
 }
@@ -115,6 +119,7 @@ pub struct App {
     pub matrix: MatrixView,
     pub who: WhoCanView,
     pub escalations: EscalationsView,
+    pub reach: ReachView,
     pub explain: Doc,
     pub explain_scroll: usize,
     explain_key: String,
@@ -179,6 +184,7 @@ impl App {
             matrix: MatrixView::default(),
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),
+            reach: ReachView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_key: String::new(),
@@ -216,10 +222,12 @@ impl App {
                 done,
                 total,
             } => {
-                if self.pending.get(&kind).map(|p| p.0) == Some(ticket)
-                    && kind == JobKind::Escalations
-                {
-                    self.escalations.on_progress(done, total);
+                if self.pending.get(&kind).map(|p| p.0) == Some(ticket) {
+                    match kind {
+                        JobKind::Escalations => self.escalations.on_progress(done, total),
+                        JobKind::Reach => self.reach.on_progress(done, total),
+                        _ => {}
+                    }
                 }
             }
             Msg::Exported(r) if self.whatif.on_written(&r) => {}
@@ -257,7 +265,7 @@ impl App {
         let h = layout::inner_height(areas.of(f));
         let headers = match (f, self.view) {
             (Focus::Main, View::Matrix) => 2,
-            (Focus::Main, View::WhoCan | View::Escalations) => 1,
+            (Focus::Main, View::WhoCan | View::Escalations | View::Reach) => 1,
             _ => 0,
         };
         h.saturating_sub(headers).max(1)
@@ -300,6 +308,7 @@ impl App {
             Output::Matrix(r) => self.matrix.on_answer(r),
             Output::WhoCan(r) => self.who.on_answer(r),
             Output::Escalations(f) => self.escalations.on_answer(f),
+            Output::Reach(r) => self.reach.on_answer(*r),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,

@@ -170,6 +170,7 @@ fn table(app: &App) -> Result<Table, String> {
         View::Matrix => app.matrix.table(),
         View::WhoCan => app.who.table(app.world()),
         View::Escalations => app.escalations.table(),
+        View::Reach => app.reach.table(app.world()),
     }
 }
 

@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &main_ctx(app),
                 app.whatif.escalations_before.as_deref(),
             ),
+            View::Reach => app.reach.draw(frame, r, &main_ctx(app), app.world()),
         }
     }
     if let Some(r) = areas.explain {

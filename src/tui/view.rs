@@ -5,6 +5,7 @@
 pub mod escalations;
 pub mod matrix;
 pub mod permissions;
+pub mod reach;
 pub mod who_can;
 
 use ratatui::text::Span;

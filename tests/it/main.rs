@@ -39,6 +39,7 @@ mod tui_live;
 mod tui_live_pty;
 mod tui_nav;
 mod tui_pty;
+mod tui_reach;
 mod tui_whatif;
 mod whatif;
 mod whatif_cli;

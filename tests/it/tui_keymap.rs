@@ -163,7 +163,8 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         UserAction::ViewPermissions
         | UserAction::ViewMatrix
         | UserAction::ViewWhoCan
-        | UserAction::ViewEscalations => {
+        | UserAction::ViewEscalations
+        | UserAction::ViewReach => {
             press(&mut app, "x");
             if action == UserAction::ViewEscalations {
                 press(&mut app, "1");
@@ -173,6 +174,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 UserAction::ViewPermissions => View::Permissions,
                 UserAction::ViewMatrix => View::Matrix,
                 UserAction::ViewWhoCan => View::WhoCan,
+                UserAction::ViewReach => View::Reach,
                 _ => View::Escalations,
             };
             assert_eq!(app.view, want, "{what}");

@@ -50,6 +50,7 @@ fn focus_main_is_not_one_shift_away_from_a_view_key() {
         UserAction::ToggleMatrix,
         UserAction::ViewWhoCan,
         UserAction::ViewEscalations,
+        UserAction::ViewReach,
     ];
     let main = keymap
         .binding(UserAction::FocusMain)

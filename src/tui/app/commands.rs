@@ -155,7 +155,12 @@ impl App {
     /// exports of different answers do not overwrite each other.
     pub(super) fn export_name(&self) -> String {
         let mut parts = vec![self.view.title().to_string()];
-        if let Some(scope) = self.nav.scopes.selected_scope() {
+        if self.view == View::Reach {
+            // The reach answers for a principal, not for the selected scope.
+            if let Some(p) = self.nav.principals.selected() {
+                parts.push(p.name.clone());
+            }
+        } else if let Some(scope) = self.nav.scopes.selected_scope() {
             parts.push(scope.name().to_string());
         }
         if self.view == View::WhoCan {
@@ -194,6 +199,7 @@ impl App {
             (Focus::Main, View::Escalations) => {
                 self.escalations.selected().map(|f| f.principal.id.clone())
             }
+            (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
         }
     }
 

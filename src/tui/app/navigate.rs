@@ -56,6 +56,14 @@ impl App {
                 }
                 self.set_view(View::Escalations);
             }
+            UserAction::ViewReach => {
+                if self.reach.is_cancelled() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::Reach);
+                    self.reach = Default::default();
+                }
+                self.set_view(View::Reach);
+            }
             UserAction::Zoom => self.zoom = !self.zoom,
             UserAction::From => {
                 // Empty, so that what is typed replaces the location rather than running into it.
@@ -98,6 +106,8 @@ impl App {
             self.overlay = None;
         } else if self.view == View::Escalations && self.escalations.cancel() {
             self.cancel_job(JobKind::Escalations);
+        } else if self.view == View::Reach && self.reach.cancel() {
+            self.cancel_job(JobKind::Reach);
         } else if self.zoom {
             self.zoom = false;
         } else if !self.nav.principals.query.is_empty() || self.filter_pending() {
@@ -130,6 +140,7 @@ impl App {
                 self.matrix.cursor,
                 self.who.cursor,
                 self.escalations.cursor,
+                self.reach.cursor,
             ],
         }
     }
@@ -170,11 +181,12 @@ impl App {
         self.who.op = p.operation;
         // The views' answers for that place are asked for again if they changed; the rows come back.
         self.sync_permissions_now();
-        let [perm, matrix, who, esc] = p.cursors;
+        let [perm, matrix, who, esc, reach] = p.cursors;
         self.perms.cursor = perm;
         self.matrix.cursor = matrix;
         self.who.cursor = who;
         self.escalations.cursor = esc;
+        self.reach.cursor = reach;
         true
     }
 
@@ -210,6 +222,7 @@ impl App {
             View::Matrix => self.matrix.move_by(delta),
             View::WhoCan => self.who.move_by(delta),
             View::Escalations => self.escalations.move_by(delta),
+            View::Reach => self.reach.move_by(delta),
         }
     }
 
@@ -259,6 +272,7 @@ impl App {
                 }
                 View::WhoCan => self.jump_from_who_can(),
                 View::Escalations => self.jump_to_finding(),
+                View::Reach => self.jump_from_reach(),
             },
         }
         Vec::new()
@@ -273,6 +287,22 @@ impl App {
             self.view = View::Permissions;
             self.sync_permissions_now();
             self.perms.select_op(&op);
+        }
+    }
+
+    /// Enter on a reach row: the permissions of the principal at the row's vault (or item), on the row's
+    /// operation.
+    fn jump_from_reach(&mut self) {
+        let Some(target) = self.reach.target() else {
+            return;
+        };
+        self.remember();
+        self.goto_scope(&target.scope);
+        self.view = View::Permissions;
+        self.focus = Focus::Main;
+        self.sync_permissions_now();
+        if let Some(op) = target.operation {
+            self.perms.select_op(op);
         }
     }
 
@@ -357,6 +387,7 @@ impl App {
             Focus::Main if self.view == View::Escalations => self.escalations.click(row),
             Focus::Main if self.view == View::Matrix => self.matrix.click(row),
             Focus::Main if self.view == View::WhoCan => self.who.click(row),
+            Focus::Main if self.view == View::Reach => self.reach.click(row),
             Focus::Main => self.perms.click(row),
             Focus::Explain => {}
         }

@@ -10,6 +10,7 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, operations};
 use crate::tui::view::escalations;
+use crate::tui::view::reach::Row;
 use crate::tui::view::who_can::Picked;
 use crate::tui::worker::{JobKind, JobSpec};
 
@@ -116,6 +117,20 @@ impl App {
                     out.push(self.job(JobKind::Escalations, what, spec, world));
                 }
             }
+            View::Reach => {
+                // The answer follows the selected principal (the whole tenant: the first question of an
+                // incident is everything it can reach). A cancelled job stays pending, as above.
+                let Some(p) = self.nav.principals.selected() else {
+                    return out;
+                };
+                let (id, name) = (p.id.clone(), p.name.clone());
+                let what = format!("{id}{in_world}");
+                if self.pending_for(JobKind::Reach) != Some(what.as_str()) {
+                    self.reach.asked(&name);
+                    let spec = JobSpec::Reach { principal: id };
+                    out.push(self.job(JobKind::Reach, what, spec, world));
+                }
+            }
             View::Permissions => {}
         }
         out
@@ -160,6 +175,15 @@ impl App {
                 } else {
                     ""
                 }
+                + &format!(
+                    "|r{}{}",
+                    sel(&self.reach.cursor),
+                    if self.reach.ready().is_some() {
+                        "r"
+                    } else {
+                        ""
+                    }
+                )
         )
     }
 
@@ -249,6 +273,45 @@ impl App {
                 .escalations
                 .selected()
                 .map_or_else(|| Doc::new("Escalations"), |f| explain::finding(engine, f)),
+            View::Reach => self.explain_reach(&from_key),
+        }
+    }
+
+    /// A reach row explained: the verdict at its vault (or item) for its first operation, a self-grant
+    /// path in full, an eligibility or a vault as what it is.
+    fn explain_reach(&self, from_key: &str) -> Doc {
+        let engine = self.world();
+        let (Some(row), Some(p)) = (self.reach.selected(), self.nav.principals.selected()) else {
+            return Doc::new("Reach");
+        };
+        if let Some(f) = self.reach.selected_finding() {
+            return explain::finding(engine, f);
+        }
+        let Some(target) = self.reach.target() else {
+            return Doc::new("Reach");
+        };
+        let Ok(scope) = crate::model::Scope::parse(&target.scope) else {
+            return Doc::new("Reach");
+        };
+        match (row, target.operation) {
+            (_, Some(op)) => self.verdict_doc(&p.id, None, &scope, op, None, from_key),
+            (Row::Eligible(v, e), None) => {
+                let mut d = Doc::new("Eligible (PIM), not active");
+                if let Some(text) = self
+                    .reach
+                    .ready()
+                    .and_then(|r| r.vaults.get(v))
+                    .and_then(|v| v.eligible.get(e))
+                {
+                    d.text(format!(
+                        "{} could activate {} and then hold what it gives; until then it gives nothing.",
+                        p.name,
+                        crate::sanitize::clean(text)
+                    ));
+                }
+                d
+            }
+            _ => explain::scope(engine, &scope),
         }
     }
 
@@ -318,5 +381,6 @@ impl App {
         self.matrix.keep_visible(h);
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);
+        self.reach.keep_visible(h);
     }
 }
