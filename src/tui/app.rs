@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use crate::eval::{Engine, Origin};
 use crate::tui::action::{Effect, Msg};
 use crate::tui::explain::Doc;
-use crate::tui::filter::FilterBox;
+use crate::tui::filter::{FilterBox, Tables};
 use crate::tui::keymap::Keymap;
 pub use crate::tui::layout::Focus;
 use crate::tui::layout::{self, Areas};
@@ -77,6 +77,13 @@ impl<T> Load<T> {
             _ => None,
         }
     }
+
+    pub fn ready_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Self::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// How the explorer starts.
@@ -115,6 +122,8 @@ pub struct App {
     pub nav: Nav,
     /// The `/` box.
     pub filter: FilterBox,
+    /// The views' tables as `/` narrows them.
+    pub tables: Tables,
     pub perms: PermissionsView,
     pub matrix: MatrixView,
     pub who: WhoCanView,
@@ -180,6 +189,7 @@ impl App {
             zoom: false,
             nav,
             filter: FilterBox::default(),
+            tables: Tables::default(),
             perms: PermissionsView::default(),
             matrix: MatrixView::default(),
             who: WhoCanView::default(),
@@ -305,9 +315,27 @@ impl App {
                 self.pending.remove(&JobKind::LoadScenario);
                 self.whatif.on_loaded(&path, result);
             }
-            Output::Matrix(r) => self.matrix.on_answer(r),
-            Output::WhoCan(r) => self.who.on_answer(r),
-            Output::Escalations(f) => self.escalations.on_answer(f),
+            Output::Matrix(r) => {
+                self.matrix.on_answer(r);
+                let shown = self.matrix.answer.ready_mut();
+                self.tables
+                    .matrix
+                    .on_answer(shown, &mut self.whatif.matrix_before);
+            }
+            Output::WhoCan(r) => {
+                self.who.on_answer(r);
+                let shown = self.who.answer.ready_mut();
+                self.tables
+                    .who
+                    .on_answer(shown, &mut self.whatif.who_before);
+            }
+            Output::Escalations(f) => {
+                self.escalations.on_answer(f);
+                let shown = self.escalations.answer.ready_mut();
+                self.tables
+                    .escalations
+                    .on_answer(shown, &mut self.whatif.escalations_before);
+            }
             Output::Reach(r) => self.reach.on_answer(*r),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {

@@ -70,6 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             ),
             View::Reach => app.reach.draw(frame, r, &main_ctx(app), app.world()),
         }
+        table_filter(frame, app, r);
     }
     if let Some(r) = areas.explain {
         explain::draw(frame, app, r);
@@ -89,6 +90,51 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(form) = &app.whatif.form {
         whatif::draw_form(frame, app, form);
     }
+}
+
+/// The `/` filter of the view's table, on the main pane's bottom border: the text, and how many rows of
+/// the whole answer it keeps.
+fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
+    let Some(query) = app.tables.query(app.view) else {
+        return;
+    };
+    let typing = app.filter.typing_for(app.view);
+    if !typing && query.is_empty() {
+        return;
+    }
+    let text = if typing {
+        app.filter.input.value()
+    } else {
+        query
+    };
+    let t = &app.theme;
+    let (shown, whole) = match app.view {
+        View::Matrix => (
+            app.matrix.ready().map(|m| m.rows.len()),
+            app.tables.matrix.whole_len(|m| m.rows.len()),
+        ),
+        View::WhoCan => (
+            app.who.ready().map(|w| w.principals.len()),
+            app.tables.who.whole_len(|w| w.principals.len()),
+        ),
+        _ => (
+            app.escalations.ready().map(Vec::len),
+            app.tables.escalations.whole_len(Vec::len),
+        ),
+    };
+    let mut line = crate::tui::filter::query_line(t, text, typing);
+    if let (Some(shown), Some(whole)) = (shown, whole) {
+        line.spans
+            .push(Span::styled(format!(" {shown} kept of {whole} "), t.dim));
+    }
+    let width = (line.width() as u16).min(r.width.saturating_sub(4));
+    let area = Rect {
+        x: r.x + 2,
+        y: r.y + r.height.saturating_sub(1),
+        width,
+        height: 1.min(r.height),
+    };
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 /// What the view in the main pane needs from around it to draw itself.

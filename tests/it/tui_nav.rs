@@ -149,3 +149,84 @@ fn quit_does_not_wait_for_background_work() {
     );
     t.assert_restored();
 }
+
+/// The names a view's table shows, as the test reads them.
+fn names(app: &App) -> Vec<String> {
+    match app.view {
+        View::Matrix => app
+            .matrix
+            .ready()
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.label.clone())
+            .collect(),
+        View::WhoCan => app
+            .who
+            .ready()
+            .unwrap()
+            .principals
+            .iter()
+            .map(|e| e.display_name.clone())
+            .collect(),
+        _ => app
+            .escalations
+            .ready()
+            .unwrap()
+            .iter()
+            .map(|f| f.principal.display_name.clone())
+            .collect(),
+    }
+}
+
+#[test]
+fn slash_narrows_the_table_of_the_view_on_screen() {
+    for (key, view, word) in [
+        ("2", View::Matrix, "bob"),
+        ("3", View::WhoCan, "bob"),
+        ("4", View::Escalations, "carol"),
+    ] {
+        let mut app = demo();
+        press(&mut app, key);
+        assert_eq!((app.view, app.focus), (view, Focus::Main));
+        let all = names(&app);
+        press(&mut app, &format!("/{word}"));
+        assert!(app.filter.active, "{view:?}");
+        assert_eq!(app.focus, Focus::Main, "{view:?}: the table keeps the keys");
+        assert!(
+            app.nav.principals.query.is_empty(),
+            "{view:?}: the principal list is untouched"
+        );
+        let kept = names(&app);
+        assert!(
+            !kept.is_empty() && kept.len() < all.len(),
+            "{view:?}: {kept:?} of {all:?}"
+        );
+        assert!(
+            kept.iter().all(|n| n.to_lowercase().contains(word)),
+            "{view:?}: {kept:?}"
+        );
+        let s = render(&app, 120, 40);
+        assert!(s.contains(&format!("/{word}▏")), "{view:?}:\n{s}");
+        // Enter closes the box, the table stays narrowed; esc gives the whole table back.
+        press(&mut app, "<enter>");
+        assert!(!app.filter.active);
+        assert_eq!(names(&app), kept, "{view:?}");
+        let s = render(&app, 120, 40);
+        assert!(
+            s.contains(&format!("/{word} {} kept of", kept.len())),
+            "{view:?}:\n{s}"
+        );
+        press(&mut app, "<esc>");
+        assert_eq!(names(&app), all, "{view:?}");
+        assert_eq!(
+            app.view, view,
+            "esc cleared the filter, it did not leave the view"
+        );
+    }
+    // Elsewhere, `/` filters the principal list as before.
+    let mut app = demo();
+    press(&mut app, "/bob");
+    assert_eq!(app.focus, Focus::Principals);
+    assert_eq!(app.nav.principals.selected().unwrap().name, "Bob");
+}

@@ -3,8 +3,9 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Overlay, PromptKind};
+use super::{App, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
+use crate::tui::cursor::Cursor;
 use crate::tui::filter::Typed;
 use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
@@ -38,9 +39,19 @@ impl App {
         }
     }
 
-    /// The `/` box has the keys: what is typed narrows the principal list.
+    /// The `/` box has the keys: what is typed narrows the principal list, or the table of the view.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match self.filter.key(&key) {
+        let typed = self.filter.key(&key);
+        if let Some(view) = self.filter.view {
+            match typed {
+                Typed::Query(q) => self.narrow(view, &q),
+                Typed::Cleared => self.narrow(view, ""),
+                Typed::Move(d) => self.move_by(d),
+                Typed::Keep | Typed::Done => {}
+            }
+            return Vec::new();
+        }
+        match typed {
             Typed::Query(q) => self.request_filter(q),
             Typed::Cleared => self.request_filter(String::new()),
             Typed::Move(d) => {
@@ -48,6 +59,35 @@ impl App {
                 Vec::new()
             }
             Typed::Keep | Typed::Done => Vec::new(),
+        }
+    }
+
+    /// Narrows `view`'s table (and the real world's beside it) to what `query` keeps; the cursor goes
+    /// to the first row kept.
+    pub(super) fn narrow(&mut self, view: View, query: &str) {
+        match view {
+            View::Matrix => {
+                let shown = self.matrix.answer.ready_mut();
+                let before = &mut self.whatif.matrix_before;
+                self.tables.matrix.set_query(query, shown, before);
+                self.matrix.cursor = Cursor::default();
+            }
+            View::WhoCan => {
+                let shown = self.who.answer.ready_mut();
+                let before = &mut self.whatif.who_before;
+                self.tables.who.set_query(query, shown, before);
+                self.who.cursor = Cursor::default();
+            }
+            View::Escalations => {
+                let shown = self.escalations.answer.ready_mut();
+                let before = &mut self.whatif.escalations_before;
+                self.tables.escalations.set_query(query, shown, before);
+                self.escalations.cursor = Cursor::default();
+            }
+            View::Permissions | View::Reach => {}
+        }
+        if query.is_empty() && self.filter.view == Some(view) {
+            self.filter.clear();
         }
     }
 

@@ -34,8 +34,21 @@ impl App {
             UserAction::Right => self.right(),
             UserAction::Select => return self.select(),
             UserAction::Filter => {
-                self.set_focus(Focus::Principals);
-                self.filter.open(&self.nav.principals.query);
+                // The table in the main pane when it has the keys, else the principal list.
+                match self
+                    .tables
+                    .query(self.view)
+                    .filter(|_| self.focus == Focus::Main)
+                {
+                    Some(q) => {
+                        let q = q.to_string();
+                        self.filter.open(Some(self.view), &q);
+                    }
+                    None => {
+                        self.set_focus(Focus::Principals);
+                        self.filter.open(None, &self.nav.principals.query);
+                    }
+                }
             }
             UserAction::ViewPermissions => self.set_view(View::Permissions),
             UserAction::ViewMatrix => self.set_view(View::Matrix),
@@ -110,6 +123,10 @@ impl App {
             self.cancel_job(JobKind::Reach);
         } else if self.zoom {
             self.zoom = false;
+        } else if self.focus == Focus::Main
+            && self.tables.query(self.view).is_some_and(|q| !q.is_empty())
+        {
+            self.narrow(self.view, "");
         } else if !self.nav.principals.query.is_empty() || self.filter_pending() {
             self.filter.clear();
             return self.request_filter(String::new());
@@ -203,7 +220,7 @@ impl App {
         self.set_view(View::WhoCan);
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         let h = self.pane_height(self.focus);
         match self.focus {
             Focus::Scopes => self.nav.move_scopes(delta, h),

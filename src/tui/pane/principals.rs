@@ -29,8 +29,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let mut body = inner;
-    if app.filter.active || !list.query.is_empty() {
-        let line = app.filter.line(t);
+    let typing = app.filter.active && app.filter.view.is_none();
+    if typing || !list.query.is_empty() {
+        let line = if typing {
+            app.filter.line(t)
+        } else {
+            crate::tui::filter::query_line(t, &list.query, false)
+        };
         frame.render_widget(
             Paragraph::new(line),
             Rect {
