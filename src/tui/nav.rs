@@ -1,6 +1,8 @@
 //! Navigation: the scope tree and the principal list (what every view answers for), and the history of
-//! places a jump left. It owns their state and their movement; the app decides which pane has the keys
-//! and applies a jump to the views.
+//! places a jump left. It owns their state, their keys ([`Nav::act`]) and their drawing (`panes`); the
+//! app decides which pane has the keys and applies a jump to the views.
+
+mod panes;
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -8,7 +10,9 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::sanitize::clean;
+use crate::tui::action::UserAction;
 use crate::tui::history::History;
+use crate::tui::layout::Focus;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::Theme;
@@ -96,6 +100,64 @@ impl Nav {
             .selected_node()
             .map(|n| n.label.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether [`Nav::act`] takes `action` in the tree or the list.
+    pub fn acts_on(action: UserAction) -> bool {
+        use UserAction as A;
+        matches!(
+            action,
+            A::Up
+                | A::Down
+                | A::PageUp
+                | A::PageDown
+                | A::Top
+                | A::Bottom
+                | A::Left
+                | A::Right
+                | A::Select
+        )
+    }
+
+    /// A bound action in the tree (`pane` is [`Focus::Scopes`]) or the list ([`Focus::Principals`]), whose
+    /// pane shows `height` rows: moves, opens or closes within it. Returns the pane to focus when the
+    /// action leads out of it (Enter on a leaf of the tree, on a principal; ← → in the list).
+    pub fn act(&mut self, pane: Focus, action: UserAction, height: usize) -> Option<Focus> {
+        use UserAction as A;
+        let page = height as isize;
+        let delta = match action {
+            A::Up => -1,
+            A::Down => 1,
+            A::PageUp => -page,
+            A::PageDown => page,
+            A::Top => isize::MIN / 2,
+            A::Bottom => isize::MAX / 2,
+            _ => 0,
+        };
+        match (pane, action) {
+            (Focus::Scopes, A::Left) => {
+                self.scopes.collapse(height);
+                None
+            }
+            (Focus::Scopes, A::Right) => {
+                self.scopes.expand();
+                None
+            }
+            (Focus::Scopes, A::Select) => {
+                (self.enter_scope(height) == Entered::Leaf).then_some(Focus::Principals)
+            }
+            (_, A::Left) => Some(pane.next(-1)),
+            (_, A::Right) => Some(pane.next(1)),
+            (_, A::Select) => Some(Focus::Main),
+            (Focus::Scopes, _) => {
+                self.move_scopes(delta, height);
+                None
+            }
+            _ => {
+                self.move_principals(delta);
+                None
+            }
+        }
     }
 
     /// Moves the tree's selection (`height`: the pane's rows).

@@ -2,8 +2,6 @@
 
 pub mod explain;
 pub mod header;
-pub mod principals;
-pub mod scopes;
 pub mod status_bar;
 pub mod whatif;
 /// The who-can view's VIA text, where it has always been found.
@@ -26,10 +24,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let (areas, panel) = whatif::carve(app, areas);
     header::draw(frame, app, areas.header, areas.single);
     if let Some(r) = areas.scopes {
-        scopes::draw(frame, app, r);
+        app.nav.draw_scopes(frame, r, &pane_ctx(app, Focus::Scopes));
     }
     if let Some(r) = areas.principals {
-        principals::draw(frame, app, r);
+        let typing = app.filter.active && app.filter.view.is_none();
+        let query = &app.nav.principals.query;
+        let filter = if typing {
+            Some(app.filter.line(&app.theme))
+        } else {
+            (!query.is_empty()).then(|| crate::tui::filter::query_line(&app.theme, query, false))
+        };
+        let ctx = pane_ctx(app, Focus::Principals);
+        app.nav
+            .draw_principals(frame, r, &ctx, filter, app.filter_pending());
     }
     if let Some(r) = areas.main {
         match app.view {
@@ -139,11 +146,16 @@ fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
 
 /// What the view in the main pane needs from around it to draw itself.
 fn main_ctx(app: &App) -> crate::tui::view::Ctx<'_> {
+    pane_ctx(app, Focus::Main)
+}
+
+/// What a pane needs from around it to draw itself.
+fn pane_ctx(app: &App, pane: Focus) -> crate::tui::view::Ctx<'_> {
     crate::tui::view::Ctx {
         theme: &app.theme,
-        focused: app.focus == Focus::Main,
+        focused: app.focus == pane,
         hypothetical: app.whatif.world.is_some(),
-        block: Box::new(|title| block(app, Focus::Main, title)),
+        block: Box::new(move |title| block(app, pane, title)),
     }
 }
 

@@ -5,13 +5,19 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
-use crate::tui::nav::Entered;
+use crate::tui::nav::Nav;
 use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
     pub fn apply(&mut self, action: UserAction) -> Vec<Effect> {
         let page = self.pane_height(self.focus) as isize;
+        if matches!(self.focus, Focus::Scopes | Focus::Principals) && Nav::acts_on(action) {
+            if let Some(f) = self.nav.act(self.focus, action, page.unsigned_abs()) {
+                self.set_focus(f);
+            }
+            return Vec::new();
+        }
         match action {
             UserAction::Quit => self.quit = true,
             UserAction::Back => return self.back(),
@@ -244,11 +250,7 @@ impl App {
     }
 
     fn left(&mut self) {
-        let h = self.pane_height(Focus::Scopes);
         match (self.focus, self.view) {
-            (Focus::Scopes, _) => {
-                self.nav.scopes.collapse(h);
-            }
             (Focus::Main, View::Matrix) => self.matrix.left(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
             _ => self.set_focus(self.focus.next(-1)),
@@ -257,9 +259,6 @@ impl App {
 
     fn right(&mut self) {
         match (self.focus, self.view) {
-            (Focus::Scopes, _) => {
-                self.nav.scopes.expand();
-            }
             (Focus::Main, View::Matrix) => self.matrix.right(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(1),
             _ => self.set_focus(self.focus.next(1)),
@@ -268,14 +267,9 @@ impl App {
 
     /// Enter: the natural next step from where the user is.
     fn select(&mut self) -> Vec<Effect> {
-        let h = self.pane_height(Focus::Scopes);
         match self.focus {
-            Focus::Scopes => {
-                if self.nav.enter_scope(h) == Entered::Leaf {
-                    self.set_focus(Focus::Principals);
-                }
-            }
-            Focus::Principals => self.set_focus(Focus::Main),
+            // The tree's and the list's Enter is the navigation's own (`Nav::act`).
+            Focus::Scopes | Focus::Principals => {}
             Focus::Explain => self.set_focus(Focus::Main),
             Focus::Main => match self.view {
                 View::Permissions => self.set_focus(Focus::Explain),
