@@ -11,6 +11,7 @@ pub mod explain;
 pub mod export;
 pub mod filter;
 pub mod history;
+pub mod jump;
 pub mod keymap;
 pub mod layout;
 pub mod live;

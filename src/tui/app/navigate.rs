@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
+use crate::tui::jump::{Jump, Land};
 use crate::tui::nav::Nav;
 use crate::tui::worker::JobKind;
 
@@ -203,7 +204,7 @@ impl App {
         self.focus = p.focus;
         self.who.op = p.operation;
         // The views' answers for that place are asked for again if they changed; the rows come back.
-        self.sync_permissions_now();
+        self.sync_permissions();
         let [perm, matrix, who, esc, reach] = p.cursors;
         self.perms.cursor = perm;
         self.matrix.cursor = matrix;
@@ -271,92 +272,69 @@ impl App {
             // The tree's and the list's Enter is the navigation's own (`Nav::act`).
             Focus::Scopes | Focus::Principals => {}
             Focus::Explain => self.set_focus(Focus::Main),
-            Focus::Main => match self.view {
-                View::Permissions => self.set_focus(Focus::Explain),
-                View::Matrix => {
-                    let id = self.matrix.selected().map(|r| r.id.clone());
-                    if let Some(id) = id {
-                        self.remember();
-                        self.nav.principals.select_id(&id);
-                        self.view = View::Permissions;
-                    }
+            Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
+            Focus::Main => {
+                if let Some(j) = self.jump() {
+                    self.go(j);
                 }
-                View::WhoCan => self.jump_from_who_can(),
-                View::Escalations => self.jump_to_finding(),
-                View::Reach => self.jump_from_reach(),
-            },
+            }
         }
         Vec::new()
     }
 
-    fn jump_from_who_can(&mut self) {
-        let id = self.who.selected().map(|p| p.principal_id().to_string());
-        if let Some(id) = id {
-            self.remember();
-            let op = self.who.op.clone();
-            self.nav.principals.select_id(&id);
-            self.view = View::Permissions;
-            self.sync_permissions_now();
+    /// Where Enter on the selected row of the view takes the user.
+    fn jump(&self) -> Option<Jump> {
+        let to = |principal: Option<String>, scope: Option<String>, land| Jump {
+            principal,
+            scope,
+            land,
+        };
+        match self.view {
+            View::Permissions => None,
+            View::Matrix => {
+                let id = self.matrix.selected()?.id.clone();
+                Some(to(Some(id), None, Land::Anywhere))
+            }
+            View::WhoCan => {
+                let id = self.who.selected()?.principal_id().to_string();
+                Some(to(Some(id), None, Land::Op(self.who.op.clone())))
+            }
+            View::Escalations => {
+                let f = self.escalations.selected()?.clone();
+                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
+                Some(to(Some(id), Some(vault), Land::GrantedBy(Box::new(f))))
+            }
+            View::Reach => {
+                // The reach is the selected principal's: the row says where, and on what.
+                let t = self.reach.target()?;
+                let land = t
+                    .operation
+                    .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
+                Some(to(None, Some(t.scope), land))
+            }
+        }
+    }
+
+    /// Goes where a row said, remembering the place left: the permissions view, on the operation.
+    fn go(&mut self, jump: Jump) {
+        self.remember();
+        if let Some(id) = &jump.principal {
+            self.nav.principals.select_id(id);
+        }
+        if let Some(scope) = &jump.scope {
+            self.goto_scope(scope);
+        }
+        self.view = View::Permissions;
+        self.focus = Focus::Main;
+        self.sync_permissions();
+        if let Some(op) = jump.land.op(&self.perms.table.rows).map(str::to_string) {
             self.perms.select_op(&op);
-        }
-    }
-
-    /// Enter on a reach row: the permissions of the principal at the row's vault (or item), on the row's
-    /// operation.
-    fn jump_from_reach(&mut self) {
-        let Some(target) = self.reach.target() else {
-            return;
-        };
-        self.remember();
-        self.goto_scope(&target.scope);
-        self.view = View::Permissions;
-        self.focus = Focus::Main;
-        self.sync_permissions_now();
-        if let Some(op) = target.operation {
-            self.perms.select_op(op);
-        }
-    }
-
-    fn jump_to_finding(&mut self) {
-        let Some(f) = self.escalations.selected().cloned() else {
-            return;
-        };
-        self.remember();
-        self.nav.principals.select_id(&f.principal.id);
-        self.goto_scope(&f.vault_id);
-        self.view = View::Permissions;
-        self.focus = Focus::Main;
-        self.sync_permissions_now();
-        // Land on an operation the path would give, marked as one it can grant itself (the table's
-        // `⇑ can grant`), so that the explanation tells how; secrets/get first, the question most asked.
-        // The table marks each row with one technique: this finding's where it can, another's else.
-        let marked = |op: &str, exact: bool| {
-            self.perms.table.rows.iter().any(|r| {
-                r.op.name == op && r.escalation.is_some_and(|t| !exact || t == f.technique)
-            })
-        };
-        let candidates = || {
-            ["secrets/get"]
-                .into_iter()
-                .chain(f.lacks.iter().copied())
-                .filter(|op| f.lacks.contains(op))
-        };
-        let op = candidates()
-            .find(|op| marked(op, true))
-            .or_else(|| candidates().find(|op| marked(op, false)))
-            .or_else(|| f.lacks.first().copied());
-        if let Some(op) = op {
-            self.perms.select_op(op);
         }
     }
 
     pub(super) fn goto_scope(&mut self, id: &str) -> bool {
         let h = self.pane_height(Focus::Scopes);
         self.nav.goto_scope(id, h)
-    }
-
-    fn sync_permissions_now(&mut self) {
-        self.sync_permissions();
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {
