@@ -16,6 +16,7 @@ pub mod keymap;
 pub mod layout;
 pub mod live;
 pub mod nav;
+pub mod origin;
 pub mod overlay;
 pub mod pane;
 pub mod permissions;

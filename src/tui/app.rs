@@ -427,15 +427,6 @@ impl App {
     }
 
     pub fn origin_label(&self) -> Option<String> {
-        self.origin.as_ref().map(|o| match o {
-            Origin::Ip(ip) => ip.to_string(),
-            Origin::Subnet(s) => format!("subnet {}", crate::tui::explain::short_id(s)),
-            Origin::PrivateEndpoint(Some(p)) => {
-                format!("private endpoint {}", crate::tui::explain::short_id(p))
-            }
-            Origin::PrivateEndpoint(None) => "a private endpoint".into(),
-            Origin::TrustedService => "a trusted Azure service".into(),
-            Origin::Internet => "the internet (address not given)".into(),
-        })
+        self.origin.as_ref().map(crate::tui::origin::label)
     }
 }

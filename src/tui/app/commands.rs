@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use super::{App, Focus, Overlay, View};
-use crate::eval::Origin;
 use crate::sanitize::clean;
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::export::{self, FileFormat};
+use crate::tui::origin;
 pub use crate::tui::overlay::palette::Command;
 use crate::tui::overlay::palette::{Entry, Palette, Run};
 use crate::tui::permissions::operations;
@@ -109,35 +109,9 @@ impl App {
         }
     }
 
-    /// Parses a caller location: an IP, `internet`, `subnet <id>` (or a subnet id), `pe [id]`, `trusted`, or
-    /// nothing.
+    /// Sets where calls come from, from what the user typed (see [`origin::parse`]).
     pub fn set_origin(&mut self, text: &str) {
-        let t = text.trim();
-        let lower = t.to_ascii_lowercase();
-        let (word, rest) = lower
-            .split_once(' ')
-            .map_or((lower.as_str(), ""), |(w, r)| (w, r.trim()));
-        let origin = match word {
-            "" | "none" | "anywhere" | "-" => Ok(None),
-            "trusted" | "trusted-service" => Ok(Some(Origin::TrustedService)),
-            "internet" => Ok(Some(Origin::Internet)),
-            "pe" | "private" | "private-endpoint" => {
-                let id = t
-                    .split_once(' ')
-                    .map(|(_, r)| r.trim().to_string())
-                    .filter(|r| !r.is_empty());
-                Ok(Some(Origin::PrivateEndpoint(id)))
-            }
-            "subnet" if !rest.is_empty() => Ok(Some(Origin::Subnet(t[7..].trim().to_string()))),
-            _ if t.starts_with('/') => Ok(Some(Origin::Subnet(t.to_string()))),
-            _ => t.parse().map(|ip| Some(Origin::Ip(ip))).map_err(|_| {
-                format!(
-                    "'{}' is not an IP address, 'internet', 'subnet <id>', 'pe', 'trusted' or 'none'",
-                    clean(t)
-                )
-            }),
-        };
-        match origin {
+        match origin::parse(text) {
             Ok(o) => {
                 self.origin = o;
                 self.message = Some(match self.origin_label() {
