@@ -167,8 +167,7 @@ fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
     out
 }
 
-/// Directories at least this large are filtered on the worker thread.
-pub const ASYNC_FILTER_FROM: usize = 20_000;
+pub use crate::tui::nav::ASYNC_FILTER_FROM;
 
 impl App {
     pub fn new(engine: impl Into<Arc<Engine>>, options: Options) -> Self {
@@ -399,22 +398,15 @@ impl App {
         self.pending.contains_key(&JobKind::Filter)
     }
 
-    /// Filters the principal list for `query`: at once on small directories, as a background job on
-    /// large ones, where scoring every name would hold a keystroke for longer than a frame.
+    /// Filters the principal list for `query` (see [`Nav::filter`]), asking for the job it may need.
     pub(crate) fn request_filter(&mut self, query: String) -> Vec<Effect> {
-        if self.nav.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
-            self.pending.remove(&JobKind::Filter);
-            self.nav.principals.set_query(&query);
-            return Vec::new();
+        match self.nav.filter(&query) {
+            Some(spec) => vec![self.job(JobKind::Filter, query, spec, None)],
+            None => {
+                self.pending.remove(&JobKind::Filter);
+                Vec::new()
+            }
         }
-        let pool = self.nav.principals.pool_for(&query);
-        let spec = JobSpec::Filter {
-            entries: self.nav.principals.all.clone(),
-            query: query.clone(),
-            pool,
-            generation: self.nav.principals.generation,
-        };
-        vec![self.job(JobKind::Filter, query, spec, None)]
     }
 
     fn pending_for(&self, kind: JobKind) -> Option<&str> {

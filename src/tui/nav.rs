@@ -16,6 +16,10 @@ use crate::tui::layout::Focus;
 use crate::tui::principals::PrincipalList;
 use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::Theme;
+use crate::tui::worker::JobSpec;
+
+/// Directories at least this large are filtered on the worker thread.
+pub const ASYNC_FILTER_FROM: usize = 20_000;
 
 /// How far down the list the first screen looks for someone holding something.
 const HOLDER_SEARCH: usize = 2_000;
@@ -158,6 +162,21 @@ impl Nav {
                 None
             }
         }
+    }
+
+    /// Filters the principal list for `query`: at once on small directories; on large ones, where scoring
+    /// every name would hold a keystroke for longer than a frame, the job to run in the background.
+    pub fn filter(&mut self, query: &str) -> Option<JobSpec> {
+        if self.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
+            self.principals.set_query(query);
+            return None;
+        }
+        Some(JobSpec::Filter {
+            entries: self.principals.all.clone(),
+            query: query.to_string(),
+            pool: self.principals.pool_for(query),
+            generation: self.principals.generation,
+        })
     }
 
     /// Moves the tree's selection (`height`: the pane's rows).

@@ -66,6 +66,9 @@ mod tests {
             Ok(Some(Origin::Subnet("/subscriptions/s/x/subnets/a".into())))
         );
         let e = parse("203.0.113.208.8.8.8").unwrap_err();
-        assert!(e.contains("'203.0.113.208.8.8.8' is not an IP address"), "{e}");
+        assert!(
+            e.contains("'203.0.113.208.8.8.8' is not an IP address"),
+            "{e}"
+        );
     }
 }

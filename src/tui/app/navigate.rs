@@ -7,6 +7,7 @@ use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
 use crate::tui::jump::{Jump, Land};
 use crate::tui::nav::Nav;
+use crate::tui::view::Rows;
 use crate::tui::worker::JobKind;
 
 impl App {
@@ -241,12 +242,17 @@ impl App {
     }
 
     fn move_main(&mut self, delta: isize) {
+        self.on_screen().move_by(delta);
+    }
+
+    /// The view in the main pane.
+    fn on_screen(&mut self) -> &mut dyn Rows {
         match self.view {
-            View::Permissions => self.perms.move_by(delta),
-            View::Matrix => self.matrix.move_by(delta),
-            View::WhoCan => self.who.move_by(delta),
-            View::Escalations => self.escalations.move_by(delta),
-            View::Reach => self.reach.move_by(delta),
+            View::Permissions => &mut self.perms,
+            View::Matrix => &mut self.matrix,
+            View::WhoCan => &mut self.who,
+            View::Escalations => &mut self.escalations,
+            View::Reach => &mut self.reach,
         }
     }
 
@@ -373,11 +379,7 @@ impl App {
                 self.nav.click_scope(row, h);
             }
             Focus::Principals => self.nav.click_principal(row),
-            Focus::Main if self.view == View::Escalations => self.escalations.click(row),
-            Focus::Main if self.view == View::Matrix => self.matrix.click(row),
-            Focus::Main if self.view == View::WhoCan => self.who.click(row),
-            Focus::Main if self.view == View::Reach => self.reach.click(row),
-            Focus::Main => self.perms.click(row),
+            Focus::Main => self.on_screen().click(row),
             Focus::Explain => {}
         }
     }
