@@ -54,7 +54,7 @@ impl Nav {
     /// The first screen shows someone who holds something where the tree opens (the first vault): the
     /// first identity in the list that a role assignment at or above the scope, or an access-policy entry
     /// of the vault, names (itself or through its groups); the list's first when none of the first
-    /// [`HOLDER_SEARCH`] does. A large tenant's list starts with groups (`group-00000`), whose answers say
+    /// [`HOLDER_SEARCH`] identities does. A large tenant's list starts with groups (`group-00000`), whose answers say
     /// little.
     fn select_first_holder(&mut self, engine: &Engine) {
         let Some(scope) = self.scopes.selected_scope() else {
@@ -87,11 +87,15 @@ impl Nav {
                     .ids()
                     .any(|g| named.contains(g))
         };
-        let first = list.shown.iter().take(HOLDER_SEARCH).position(|&i| {
-            list.all
-                .get(i)
-                .is_some_and(|p| p.kind.is_identity() && holds(&p.id))
-        });
+        // Groups come first in the list (`group-…`) and are skipped without counting.
+        let first = list
+            .shown
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| list.all.get(**i).is_some_and(|p| p.kind.is_identity()))
+            .take(HOLDER_SEARCH)
+            .find(|(_, i)| list.all.get(**i).is_some_and(|p| holds(&p.id)))
+            .map(|(pos, _)| pos);
         if let Some(pos) = first {
             let n = list.shown.len();
             self.principals.cursor.set(pos, n);
