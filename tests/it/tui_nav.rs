@@ -208,6 +208,9 @@ fn slash_narrows_the_table_of_the_view_on_screen() {
         );
         let s = render(&app, 120, 40);
         assert!(s.contains(&format!("/{word}▏")), "{view:?}:\n{s}");
+        // The explanation follows the row now under the cursor.
+        let explained = app.explain.plain();
+        assert!(explained.contains(&kept[0]), "{view:?}: {explained}");
         // Enter closes the box, the table stays narrowed; esc gives the whole table back.
         press(&mut app, "<enter>");
         assert!(!app.filter.active);

@@ -139,7 +139,7 @@ impl App {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{:?}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
@@ -183,7 +183,9 @@ impl App {
                     } else {
                         ""
                     }
-                )
+                ),
+            // A `/` filter changes which row the cursor is on.
+            View::ALL.map(|v| self.tables.query(v))
         )
     }
 
