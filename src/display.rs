@@ -9,7 +9,7 @@ pub use reasons::in_words;
 pub use self_grant::{SelfGrantWords, claim as self_grant_claim, self_grant};
 pub use verdict::{decided_by, grant_words};
 
-use crate::eval::Engine;
+use crate::eval::{Engine, Grant, GrantKind};
 use crate::model::{Scope, ScopeKind};
 use crate::sanitize::clean;
 
@@ -89,6 +89,46 @@ pub fn describe_scope(engine: &Engine, scope: &str) -> String {
         }
         ScopeKind::Resource => format!("resource {name}"),
     }
+}
+
+/// The short name of a scope for text output: the last segment, or `/`.
+pub fn short_scope(scope: &str) -> String {
+    clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
+}
+
+/// `Key Vault Secrets User at kv-app-rbac (role assignment 4444…) via Auditors → Security team`
+pub fn grant_line(engine: &Engine, g: &Grant) -> String {
+    let what = match g.kind {
+        GrantKind::RoleAssignment => format!(
+            "role '{}' at {} (assignment {})",
+            clean(g.role_name.as_deref().unwrap_or("(definition missing)")),
+            describe_scope(engine, &g.scope),
+            short_scope(&g.id)
+        ),
+        GrantKind::AccessPolicy => format!(
+            "access-policy entry for {} [{}]",
+            name_of(engine, &g.principal_id),
+            clean(&g.matched.join(", "))
+        ),
+    };
+    let via = if g.via_groups.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " via group {}",
+            g.via_groups
+                .iter()
+                .map(|id| name_of(engine, id))
+                .collect::<Vec<_>>()
+                .join(" → ")
+        )
+    };
+    let condition = g
+        .condition
+        .as_ref()
+        .map(|c| format!("\n        if: {}", clean(c)))
+        .unwrap_or_default();
+    format!("{what}{via}{condition}")
 }
 
 #[cfg(test)]

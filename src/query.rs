@@ -20,7 +20,9 @@ pub use matrix::{
     Cell, Matrix, MatrixRow, OnItems, matrix_for_principal, matrix_for_vault, through_network,
 };
 pub use principal::resolve_principal;
-pub use principal_reach::{GroupReach, ItemReach, Reach, VaultReach, principal_reach};
+pub use principal_reach::{
+    GroupReach, ItemReach, Reach, VaultReach, principal_reach, principal_reach_with,
+};
 pub use scope::{item_not_in_snapshot, resolve_scope, unknown_vault};
 pub use who_can::{
     Besides, EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, each_who_can, who_can,

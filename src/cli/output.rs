@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
-pub use crate::display::{app_name, describe_scope, name_of};
-use crate::eval::{Decision, Engine, Grant, GrantKind, Verdict};
+pub use crate::display::{app_name, describe_scope, grant_line, name_of, short_scope};
+use crate::eval::{Decision, Engine, Verdict};
 use crate::sanitize::clean;
 
 pub fn out() -> anstream::AutoStream<std::io::Stdout> {
@@ -33,46 +33,6 @@ pub fn dim() -> Style {
 
 pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
-}
-
-/// The short name of a scope for text output: the last segment, or `/`.
-pub fn short_scope(scope: &str) -> String {
-    clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
-}
-
-/// `Key Vault Secrets User at kv-app-rbac (role assignment 4444…) via Auditors → Security team`
-pub fn grant_line(engine: &Engine, g: &Grant) -> String {
-    let what = match g.kind {
-        GrantKind::RoleAssignment => format!(
-            "role '{}' at {} (assignment {})",
-            clean(g.role_name.as_deref().unwrap_or("(definition missing)")),
-            describe_scope(engine, &g.scope),
-            short_scope(&g.id)
-        ),
-        GrantKind::AccessPolicy => format!(
-            "access-policy entry for {} [{}]",
-            name_of(engine, &g.principal_id),
-            clean(&g.matched.join(", "))
-        ),
-    };
-    let via = if g.via_groups.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " via group {}",
-            g.via_groups
-                .iter()
-                .map(|id| name_of(engine, id))
-                .collect::<Vec<_>>()
-                .join(" → ")
-        )
-    };
-    let condition = g
-        .condition
-        .as_ref()
-        .map(|c| format!("\n        if: {}", clean(c)))
-        .unwrap_or_default();
-    format!("{what}{via}{condition}")
 }
 
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

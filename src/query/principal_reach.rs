@@ -66,6 +66,17 @@ pub struct Reach {
 
 /// Everything `principal_id` can reach at the vaults at or below `scope` (all vaults when `None`).
 pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope>) -> Reach {
+    principal_reach_with(engine, principal_id, scope, &mut |_, _| true).0
+}
+
+/// [`principal_reach`] vault by vault, for the explorer: `go_on(done, total)` is asked before each vault;
+/// when it says no, the vaults examined so far come back, with `false` (the answer is not complete).
+pub fn principal_reach_with(
+    engine: &Engine,
+    principal_id: &str,
+    scope: Option<&Scope>,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (Reach, bool) {
     let subject = engine.subject(principal_id);
     let mut rows = VaultRows::new(engine, &subject, None);
     let data_ops: Vec<(&'static catalog::Operation, Action)> = catalog::operations()
@@ -81,7 +92,12 @@ pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope
         .collect();
     let item_scopes = items::item_scopes(engine, &subject);
     let mut out = Vec::new();
+    let mut examined = 0;
     for vault in &vaults {
+        if !go_on(examined, vaults.len()) {
+            break;
+        }
+        examined += 1;
         let row = rows.row(vault);
         let target = engine.target(&vault.scope);
         let mut groups: Vec<GroupReach> = Vec::new();
@@ -138,12 +154,13 @@ pub fn principal_reach(engine: &Engine, principal_id: &str, scope: Option<&Scope
             self_grants,
         });
     }
-    Reach {
+    let reach = Reach {
         principal: subject.principal.clone(),
         scope: scope.map_or("/", |s| s.id()).to_string(),
-        vaults_examined: vaults.len(),
+        vaults_examined: examined,
         vaults: out,
-    }
+    };
+    (reach, examined == vaults.len())
 }
 
 /// The group's summary as the matrix writes it.

@@ -41,6 +41,8 @@ pub enum UserAction {
     MatrixSort,
     ViewWhoCan,
     ViewEscalations,
+    /// What the selected principal can reach.
+    ViewReach,
     Zoom,
     From,
     Copy,
@@ -89,13 +91,14 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 43] = [
+    pub const ALL: [UserAction; 44] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
         Self::MatrixSort,
         Self::ViewWhoCan,
         Self::ViewEscalations,
+        Self::ViewReach,
         Self::Select,
         Self::Filter,
         Self::From,
@@ -165,6 +168,7 @@ impl UserAction {
             Self::MatrixSort => "matrix_sort",
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
+            Self::ViewReach => "view_reach",
             Self::Zoom => "zoom",
             Self::From => "from",
             Self::Copy => "copy",

@@ -11,21 +11,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ratatui::layout::Rect;
-use tui_input::Input;
 
 use crate::eval::{Engine, Origin};
 use crate::tui::action::{Effect, Msg};
-use crate::tui::cursor::Cursor;
 use crate::tui::explain::Doc;
+use crate::tui::filter::{FilterBox, Tables};
 use crate::tui::keymap::Keymap;
 pub use crate::tui::layout::Focus;
 use crate::tui::layout::{self, Areas};
-use crate::tui::principals::PrincipalList;
-use crate::tui::scopes::ScopeTree;
+use crate::tui::nav::Nav;
+pub use crate::tui::overlay::{Overlay, PromptKind};
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
 use crate::tui::view::permissions::PermissionsView;
+use crate::tui::view::reach::ReachView;
 use crate::tui::view::who_can::WhoCanView;
 use crate::tui::whatif::world::WorldRef;
 use crate::tui::worker::{Cancel, EngineRef, Job, JobKind, JobSpec, Output};
@@ -38,14 +38,16 @@ pub enum View {
     Matrix,
     WhoCan,
     Escalations,
+    Reach,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [
+    pub const ALL: [View; 5] = [
         Self::Permissions,
         Self::Matrix,
         Self::WhoCan,
         Self::Escalations,
+        Self::Reach,
     ];
 
     pub fn title(self) -> &'static str {
@@ -54,6 +56,7 @@ impl View {
             Self::Matrix => "Matrix",
             Self::WhoCan => "Who can",
             Self::Escalations => "Escalations",
+            Self::Reach => "Reach",
         }
     }
 }
@@ -75,31 +78,13 @@ impl<T> Load<T> {
             _ => None,
         }
     }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    From,
-    Export,
-}
-
-impl PromptKind {
-    pub fn title(self) -> &'static str {
+    pub fn ready_mut(&mut self) -> Option<&mut T> {
         match self {
-            Self::From => {
-                "Calls come from (IP, 'subnet <id>', 'pe', 'trusted', 'internet'; empty = not evaluated)"
-            }
-            Self::Export => "Export this view to (.json, .csv or .md)",
+            Self::Ready(t) => Some(t),
+            _ => None,
         }
     }
-}
-
-#[derive(Debug)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Palette { input: Input, cursor: Cursor },
-    Prompt { kind: PromptKind, input: Input },
-    Log { scroll: usize },
 }
 
 /// How the explorer starts.
@@ -134,15 +119,17 @@ pub struct App {
     pub focus: Focus,
     pub view: View,
     pub zoom: bool,
-    pub scopes: ScopeTree,
-    pub principals: PrincipalList,
-    /// The filter box is taking keystrokes.
-    pub filtering: bool,
-    pub filter: Input,
+    /// The scope tree, the principal list and the history of jumps.
+    pub nav: Nav,
+    /// The `/` box.
+    pub filter: FilterBox,
+    /// The views' tables as `/` narrows them.
+    pub tables: Tables,
     pub perms: PermissionsView,
     pub matrix: MatrixView,
     pub who: WhoCanView,
     pub escalations: EscalationsView,
+    pub reach: ReachView,
     pub explain: Doc,
     pub explain_scroll: usize,
     explain_key: String,
@@ -151,8 +138,6 @@ pub struct App {
     /// One line for the status bar until the next key.
     pub message: Option<String>,
     pub quit: bool,
-    /// Places left by jumps, for `esc` / `[`.
-    pub history: crate::tui::history::History,
     /// How many vaults' access policies name each object id.
     pub policy_vaults: HashMap<String, usize>,
     /// The what-if panel and the hypothetical world it makes.
@@ -185,15 +170,13 @@ fn policy_vaults(engine: &Engine) -> HashMap<String, usize> {
     out
 }
 
-/// Directories at least this large are filtered on the worker thread.
-pub const ASYNC_FILTER_FROM: usize = 20_000;
+pub use crate::tui::nav::ASYNC_FILTER_FROM;
 
 impl App {
     pub fn new(engine: impl Into<Arc<Engine>>, options: Options) -> Self {
         let engine = engine.into();
         let theme = Theme::pick(options.theme, options.no_color);
-        let scopes = ScopeTree::build(&engine, &theme);
-        let principals = PrincipalList::build(&engine);
+        let nav = Nav::build(&engine, &theme);
         let policy_vaults = policy_vaults(&engine);
         let message =
             (!options.keymap.warnings.is_empty()).then(|| options.keymap.warnings.join("; "));
@@ -206,14 +189,14 @@ impl App {
             focus: Focus::Scopes,
             view: View::Permissions,
             zoom: false,
-            scopes,
-            principals,
-            filtering: false,
-            filter: Input::default(),
+            nav,
+            filter: FilterBox::default(),
+            tables: Tables::default(),
             perms: PermissionsView::default(),
             matrix: MatrixView::default(),
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),
+            reach: ReachView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_key: String::new(),
@@ -221,7 +204,6 @@ impl App {
             overlay: None,
             message,
             quit: false,
-            history: Default::default(),
             policy_vaults,
             whatif: crate::tui::whatif::Panel::default(),
             live: None,
@@ -253,10 +235,12 @@ impl App {
                 done,
                 total,
             } => {
-                if self.pending.get(&kind).map(|p| p.0) == Some(ticket)
-                    && kind == JobKind::Escalations
-                {
-                    self.escalations.on_progress(done, total);
+                if self.pending.get(&kind).map(|p| p.0) == Some(ticket) {
+                    match kind {
+                        JobKind::Escalations => self.escalations.on_progress(done, total),
+                        JobKind::Reach => self.reach.on_progress(done, total),
+                        _ => {}
+                    }
                 }
             }
             Msg::Exported(r) if self.whatif.on_written(&r) => {}
@@ -294,7 +278,7 @@ impl App {
         let h = layout::inner_height(areas.of(f));
         let headers = match (f, self.view) {
             (Focus::Main, View::Matrix) => 2,
-            (Focus::Main, View::WhoCan | View::Escalations) => 1,
+            (Focus::Main, View::WhoCan | View::Escalations | View::Reach) => 1,
             _ => 0,
         };
         h.saturating_sub(headers).max(1)
@@ -334,9 +318,28 @@ impl App {
                 self.pending.remove(&JobKind::LoadScenario);
                 self.whatif.on_loaded(&path, result);
             }
-            Output::Matrix(r) => self.matrix.on_answer(r),
-            Output::WhoCan(r) => self.who.on_answer(r),
-            Output::Escalations(f) => self.escalations.on_answer(f),
+            Output::Matrix(r) => {
+                self.matrix.on_answer(r);
+                let shown = self.matrix.answer.ready_mut();
+                self.tables
+                    .matrix
+                    .on_answer(shown, &mut self.whatif.matrix_before);
+            }
+            Output::WhoCan(r) => {
+                self.who.on_answer(r);
+                let shown = self.who.answer.ready_mut();
+                self.tables
+                    .who
+                    .on_answer(shown, &mut self.whatif.who_before);
+            }
+            Output::Escalations(f) => {
+                self.escalations.on_answer(f);
+                let shown = self.escalations.answer.ready_mut();
+                self.tables
+                    .escalations
+                    .on_answer(shown, &mut self.whatif.escalations_before);
+            }
+            Output::Reach(r) => self.reach.on_answer(*r),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,
@@ -344,8 +347,8 @@ impl App {
                 generation,
             } => {
                 self.pending.remove(&JobKind::Filter);
-                if generation == self.principals.generation {
-                    self.principals.apply(&query, Some(shown));
+                if generation == self.nav.principals.generation {
+                    self.nav.principals.apply(&query, Some(shown));
                 }
             }
         }
@@ -399,22 +402,15 @@ impl App {
         self.pending.contains_key(&JobKind::Filter)
     }
 
-    /// Filters the principal list for `query`: at once on small directories, as a background job on
-    /// large ones, where scoring every name would hold a keystroke for longer than a frame.
+    /// Filters the principal list for `query` (see [`Nav::filter`]), asking for the job it may need.
     pub(crate) fn request_filter(&mut self, query: String) -> Vec<Effect> {
-        if self.principals.all.len() < ASYNC_FILTER_FROM || query.trim().is_empty() {
-            self.pending.remove(&JobKind::Filter);
-            self.principals.set_query(&query);
-            return Vec::new();
+        match self.nav.filter(&query) {
+            Some(spec) => vec![self.job(JobKind::Filter, query, spec, None)],
+            None => {
+                self.pending.remove(&JobKind::Filter);
+                Vec::new()
+            }
         }
-        let pool = self.principals.pool_for(&query);
-        let spec = JobSpec::Filter {
-            entries: self.principals.all.clone(),
-            query: query.clone(),
-            pool,
-            generation: self.principals.generation,
-        };
-        vec![self.job(JobKind::Filter, query, spec, None)]
     }
 
     fn pending_for(&self, kind: JobKind) -> Option<&str> {
@@ -423,22 +419,10 @@ impl App {
 
     /// The selected scope as the tree names it (a subscription's display name, not its GUID).
     pub fn scope_label(&self) -> String {
-        self.scopes
-            .selected_node()
-            .map(|n| n.label.clone())
-            .unwrap_or_default()
+        self.nav.scope_label()
     }
 
     pub fn origin_label(&self) -> Option<String> {
-        self.origin.as_ref().map(|o| match o {
-            Origin::Ip(ip) => ip.to_string(),
-            Origin::Subnet(s) => format!("subnet {}", crate::tui::explain::short_id(s)),
-            Origin::PrivateEndpoint(Some(p)) => {
-                format!("private endpoint {}", crate::tui::explain::short_id(p))
-            }
-            Origin::PrivateEndpoint(None) => "a private endpoint".into(),
-            Origin::TrustedService => "a trusted Azure service".into(),
-            Origin::Internet => "the internet (address not given)".into(),
-        })
+        self.origin.as_ref().map(crate::tui::origin::label)
     }
 }

@@ -154,11 +154,13 @@ fn explanation(doc: &Doc, format: FileFormat) -> String {
 
 fn table(app: &App) -> Result<Table, String> {
     let scope = app
+        .nav
         .scopes
         .selected_scope()
         .map(|s| s.id().to_string())
         .unwrap_or_default();
     let principal = app
+        .nav
         .principals
         .selected()
         .map(|p| p.name.clone())
@@ -168,6 +170,7 @@ fn table(app: &App) -> Result<Table, String> {
         View::Matrix => app.matrix.table(),
         View::WhoCan => app.who.table(app.world()),
         View::Escalations => app.escalations.table(),
+        View::Reach => app.reach.table(app.world()),
     }
 }
 

@@ -18,8 +18,8 @@ pub struct Place {
     pub focus: Focus,
     /// The who-can view's operation.
     pub operation: String,
-    /// The permissions table's, matrix's, who-can's and escalations' cursors.
-    pub cursors: [Cursor; 4],
+    /// The permissions table's, matrix's, who-can's, escalations' and reach's cursors.
+    pub cursors: [Cursor; 5],
 }
 
 #[derive(Debug, Default)]

@@ -18,12 +18,10 @@ pub use log::{LogEntry, LogKind};
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::KeyEvent;
-
 use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot, Topic};
-use crate::tui::action::{Effect, UserAction};
+use crate::tui::action::Effect;
 use crate::tui::app::{App, Derived, Overlay};
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::worker::{JobKind, JobSpec};
@@ -296,102 +294,118 @@ pub fn mark_still_collecting(snapshot: &mut Snapshot) {
     crate::snapshot::relink_perimeters(snapshot);
 }
 
-impl App {
-    /// Folds a live message into the state; asks for a rebuild when the data moved and the throttle allows.
-    pub fn on_live(&mut self, m: LiveMsg) -> Vec<Effect> {
-        let Some(live) = self.live.as_mut() else {
-            return Vec::new();
-        };
-        let mut final_index = false;
-        match m.event {
+impl LiveState {
+    /// Folds a live event in (`clock`: when it arrived, in words). Returns whether the run finished, so
+    /// that its data is indexed at once, and a failed run's message.
+    fn fold(&mut self, event: LiveEvent, clock: &str) -> (bool, Option<String>) {
+        match event {
             LiveEvent::Begun => {
-                live.store = StateStore::new(live.cloud);
-                live.store.set_collected_at(m.clock.clone());
-                live.running = true;
-                live.stats = FetchStats::default();
-                live.ended = None;
-                live.saved = None;
+                self.store = StateStore::new(self.cloud);
+                self.store.set_collected_at(clock.to_string());
+                self.running = true;
+                self.stats = FetchStats::default();
+                self.ended = None;
+                self.saved = None;
                 // The new store counts generations from zero: nothing of it is on screen or being indexed.
-                live.shown_generation = None;
-                live.requested = None;
-                live.log = vec![LogEntry::note(
+                self.shown_generation = None;
+                self.requested = None;
+                self.log = vec![LogEntry::note(
                     LogKind::Note,
-                    format!("run started at {}", when(Some(&m.clock))),
+                    format!("run started at {}", when(Some(clock))),
                 )];
             }
             LiveEvent::Update(u) => {
-                live.store.apply(&u);
+                self.store.apply(&u);
                 match u {
-                    FetchUpdate::Started { cloud, credential } => live.log.push(LogEntry::note(
+                    FetchUpdate::Started { cloud, credential } => self.log.push(LogEntry::note(
                         LogKind::Note,
                         format!("reading {cloud} with {credential}"),
                     )),
-                    FetchUpdate::Error(e) => live.log.push(LogEntry::error(&e)),
-                    FetchUpdate::Warning(w) => live.log.push(LogEntry::note(LogKind::Warning, w)),
+                    FetchUpdate::Error(e) => self.log.push(LogEntry::error(&e)),
+                    FetchUpdate::Warning(w) => self.log.push(LogEntry::note(LogKind::Warning, w)),
                     FetchUpdate::Finished(stats) => {
-                        live.running = false;
-                        live.ended = Some(Ended::Finished {
-                            at: m.clock.clone(),
-                            errors: live.store.errors().len(),
+                        self.running = false;
+                        self.ended = Some(Ended::Finished {
+                            at: clock.to_string(),
+                            errors: self.store.errors().len(),
                             stats,
                         });
-                        final_index = true;
+                        return (true, None);
                     }
                     FetchUpdate::Failed(msg) => {
-                        live.running = false;
-                        live.log.push(LogEntry::note(LogKind::Failure, msg.clone()));
-                        self.message = Some(format!(
-                            "live fetch failed: {} (L shows the log)",
-                            msg.lines().next().unwrap_or_default()
-                        ));
-                        live.ended = Some(Ended::Failed(msg));
+                        self.running = false;
+                        self.log.push(LogEntry::note(LogKind::Failure, msg.clone()));
+                        self.ended = Some(Ended::Failed(msg.clone()));
+                        return (false, Some(msg));
                     }
                     FetchUpdate::Progress { .. } | FetchUpdate::Section { .. } => {}
                 }
             }
             LiveEvent::Stats(s) => {
-                if live.running {
-                    live.stats = s;
+                if self.running {
+                    self.stats = s;
                 }
             }
             LiveEvent::Saved(r) => {
-                live.log.push(match &r {
+                self.log.push(match &r {
                     Ok(path) => LogEntry::note(LogKind::Note, format!("cached as {path}")),
                     Err(e) => LogEntry::note(LogKind::Warning, format!("not cached: {e}")),
                 });
-                live.saved = Some(r);
+                self.saved = Some(r);
             }
             LiveEvent::Tick => {}
         }
-        self.request_index(m.now, final_index)
+        (false, None)
     }
 
-    /// Asks the worker to index the store's data when it changed since what is on screen: throttled and
-    /// one at a time while partial, at once for a finished run.
-    fn request_index(&mut self, now: Instant, finished: bool) -> Vec<Effect> {
-        let Some(live) = self.live.as_mut() else {
-            return Vec::new();
-        };
-        let generation = live.store.generation();
+    /// The indexing the store's data needs now, when it changed since what is on screen: throttled and
+    /// one at a time while partial, at once for a finished run. Returns what it is for and the job.
+    fn index_job(
+        &mut self,
+        now: Instant,
+        finished: bool,
+        theme: ThemeKind,
+    ) -> Option<(String, JobSpec)> {
+        let generation = self.store.generation();
         if !finished {
-            let due = live
+            let due = self
                 .last_index
-                .is_none_or(|t| now.saturating_duration_since(t) >= live.index_wait());
-            if !live.partial_to_index() || !due {
-                return Vec::new();
+                .is_none_or(|t| now.saturating_duration_since(t) >= self.index_wait());
+            if !self.partial_to_index() || !due {
+                return None;
             }
         }
         let collecting = !finished;
-        live.requested = Some((generation, collecting));
-        live.last_index = Some(now);
-        let doc = live.store.collected();
+        self.requested = Some((generation, collecting));
+        self.last_index = Some(now);
         let spec = JobSpec::Index {
-            doc,
+            doc: self.store.collected(),
             collecting,
             generation,
-            theme: self.theme.kind,
+            theme,
         };
-        vec![self.job(JobKind::Index, generation.to_string(), spec, None)]
+        Some((generation.to_string(), spec))
+    }
+}
+
+impl App {
+    /// Folds a live message into the state; asks for a rebuild when the data moved and the throttle allows.
+    pub fn on_live(&mut self, m: LiveMsg) -> Vec<Effect> {
+        let theme = self.theme.kind;
+        let Some(live) = self.live.as_mut() else {
+            return Vec::new();
+        };
+        let (finished, failed) = live.fold(m.event, &m.clock);
+        let job = live.index_job(m.now, finished, theme);
+        if let Some(msg) = failed {
+            self.message = Some(format!(
+                "live fetch failed: {} (L shows the log)",
+                msg.lines().next().unwrap_or_default()
+            ));
+        }
+        job.map(|(what, spec)| self.job(JobKind::Index, what, spec, None))
+            .into_iter()
+            .collect()
     }
 
     pub(crate) fn on_indexed(&mut self, indexed: Box<Indexed>) {
@@ -446,27 +460,9 @@ impl App {
     /// `L`: the fetch log.
     pub fn open_log(&mut self) {
         if self.live.is_some() {
-            self.overlay = Some(Overlay::Log { scroll: 0 });
+            self.overlay = Some(Overlay::Log(Default::default()));
         } else {
             self.message = Some("the fetch log belongs to a live session (tui --live)".into());
         }
-    }
-
-    pub(crate) fn log_key(&mut self, key: KeyEvent, scroll: usize) -> Vec<Effect> {
-        let lines = self.live.as_ref().map_or(0, |l| l.log.len());
-        let scroll = match self.keymap.action_for(&key) {
-            Some(UserAction::Down) => scroll + 1,
-            Some(UserAction::Up) => scroll.saturating_sub(1),
-            Some(UserAction::PageDown) => scroll + 10,
-            Some(UserAction::PageUp) => scroll.saturating_sub(10),
-            Some(UserAction::Top) => 0,
-            Some(UserAction::Bottom) => lines,
-            Some(UserAction::Quit | UserAction::Back | UserAction::ShowLog) => return Vec::new(),
-            _ => scroll,
-        };
-        self.overlay = Some(Overlay::Log {
-            scroll: scroll.min(lines.saturating_sub(1)),
-        });
-        Vec::new()
     }
 }

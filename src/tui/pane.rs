@@ -2,11 +2,6 @@
 
 pub mod explain;
 pub mod header;
-pub mod help;
-pub mod log;
-pub mod palette;
-pub mod principals;
-pub mod scopes;
 pub mod status_bar;
 pub mod whatif;
 /// The who-can view's VIA text, where it has always been found.
@@ -29,15 +24,24 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let (areas, panel) = whatif::carve(app, areas);
     header::draw(frame, app, areas.header, areas.single);
     if let Some(r) = areas.scopes {
-        scopes::draw(frame, app, r);
+        app.nav.draw_scopes(frame, r, &pane_ctx(app, Focus::Scopes));
     }
     if let Some(r) = areas.principals {
-        principals::draw(frame, app, r);
+        let typing = app.filter.active && app.filter.view.is_none();
+        let query = &app.nav.principals.query;
+        let filter = if typing {
+            Some(app.filter.line(&app.theme))
+        } else {
+            (!query.is_empty()).then(|| crate::tui::filter::query_line(&app.theme, query, false))
+        };
+        let ctx = pane_ctx(app, Focus::Principals);
+        app.nav
+            .draw_principals(frame, r, &ctx, filter, app.filter_pending());
     }
     if let Some(r) = areas.main {
         match app.view {
             View::Permissions => {
-                let who = app.principals.selected().map(|p| p.name.clone());
+                let who = app.nav.principals.selected().map(|p| p.name.clone());
                 app.perms.draw(
                     frame,
                     r,
@@ -50,7 +54,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 frame,
                 r,
                 &main_ctx(app),
-                app.scopes
+                app.nav
+                    .scopes
                     .selected_scope()
                     .and_then(|s| s.vault())
                     .map(|v| crate::sanitize::clean(v.name()).into_owned()),
@@ -70,7 +75,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &main_ctx(app),
                 app.whatif.escalations_before.as_deref(),
             ),
+            View::Reach => app.reach.draw(frame, r, &main_ctx(app), app.world()),
         }
+        table_filter(frame, app, r);
     }
     if let Some(r) = areas.explain {
         explain::draw(frame, app, r);
@@ -82,29 +89,76 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(t) = &app.tour {
         crate::tui::tour::draw(frame, app, t);
     }
-    match &app.overlay {
-        Some(crate::tui::app::Overlay::Help { scroll }) => help::draw(frame, app, *scroll),
-        Some(crate::tui::app::Overlay::Palette { input, cursor }) => {
-            palette::draw_palette(frame, app, input, cursor)
-        }
-        Some(crate::tui::app::Overlay::Prompt { kind, input }) => {
-            palette::draw_prompt(frame, app, *kind, input)
-        }
-        Some(crate::tui::app::Overlay::Log { scroll }) => log::draw(frame, app, *scroll),
-        None => {}
+    if let Some(o) = &app.overlay {
+        let ctx = crate::tui::overlay::Ctx {
+            keymap: &app.keymap,
+            theme: &app.theme,
+            live: app.live.as_ref(),
+        };
+        o.draw(frame, &ctx);
     }
     if let Some(form) = &app.whatif.form {
         whatif::draw_form(frame, app, form);
     }
 }
 
+/// The `/` filter of the view's table, on the main pane's bottom border: the text, and how many rows of
+/// the whole answer it keeps.
+fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
+    let Some(query) = app.tables.query(app.view) else {
+        return;
+    };
+    let typing = app.filter.typing_for(app.view);
+    if !typing && query.is_empty() {
+        return;
+    }
+    let text = if typing {
+        app.filter.input.value()
+    } else {
+        query
+    };
+    let t = &app.theme;
+    let (shown, whole) = match app.view {
+        View::Matrix => (
+            app.matrix.ready().map(|m| m.rows.len()),
+            app.tables.matrix.whole_len(|m| m.rows.len()),
+        ),
+        View::WhoCan => (
+            app.who.ready().map(|w| w.principals.len()),
+            app.tables.who.whole_len(|w| w.principals.len()),
+        ),
+        _ => (
+            app.escalations.ready().map(Vec::len),
+            app.tables.escalations.whole_len(Vec::len),
+        ),
+    };
+    let mut line = crate::tui::filter::query_line(t, text, typing);
+    if let (Some(shown), Some(whole)) = (shown, whole) {
+        line.spans
+            .push(Span::styled(format!(" {shown} kept of {whole} "), t.dim));
+    }
+    let width = (line.width() as u16).min(r.width.saturating_sub(4));
+    let area = Rect {
+        x: r.x + 2,
+        y: r.y + r.height.saturating_sub(1),
+        width,
+        height: 1.min(r.height),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 /// What the view in the main pane needs from around it to draw itself.
 fn main_ctx(app: &App) -> crate::tui::view::Ctx<'_> {
+    pane_ctx(app, Focus::Main)
+}
+
+/// What a pane needs from around it to draw itself.
+fn pane_ctx(app: &App, pane: Focus) -> crate::tui::view::Ctx<'_> {
     crate::tui::view::Ctx {
         theme: &app.theme,
-        focused: app.focus == Focus::Main,
+        focused: app.focus == pane,
         hypothetical: app.whatif.world.is_some(),
-        block: Box::new(|title| block(app, Focus::Main, title)),
+        block: Box::new(move |title| block(app, pane, title)),
     }
 }
 

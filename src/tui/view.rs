@@ -5,6 +5,7 @@
 pub mod escalations;
 pub mod matrix;
 pub mod permissions;
+pub mod reach;
 pub mod who_can;
 
 use ratatui::text::Span;
@@ -23,6 +24,39 @@ pub struct Ctx<'a> {
     /// The pane's frame, given the view's title.
     pub block: Box<dyn Fn(Vec<Span<'static>>) -> Block<'static> + 'a>,
 }
+
+/// What the app asks of the view on screen, whichever it is: move its cursor, keep it in view, take a
+/// click on a line of its pane.
+pub trait Rows {
+    fn move_by(&mut self, delta: isize);
+    fn keep_visible(&mut self, height: usize);
+    fn click(&mut self, row: usize);
+}
+
+/// Each view's own methods, as [`Rows`].
+macro_rules! rows {
+    ($($view:ty),*) => {$(
+        impl Rows for $view {
+            fn move_by(&mut self, delta: isize) {
+                <$view>::move_by(self, delta);
+            }
+            fn keep_visible(&mut self, height: usize) {
+                <$view>::keep_visible(self, height);
+            }
+            fn click(&mut self, row: usize) {
+                <$view>::click(self, row);
+            }
+        }
+    )*};
+}
+
+rows!(
+    permissions::PermissionsView,
+    matrix::MatrixView,
+    who_can::WhoCanView,
+    escalations::EscalationsView,
+    reach::ReachView
+);
 
 /// The table an export writes: column names and rows of cells, the common shape of every view.
 pub struct Table {

@@ -25,6 +25,8 @@ pub enum JobKind {
     Matrix,
     WhoCan,
     Escalations,
+    /// What the selected principal can reach, vault by vault.
+    Reach,
     Filter,
     /// Build the hypothetical world of the what-if panel.
     WhatIf,
@@ -54,6 +56,11 @@ pub enum JobSpec {
     /// by vault, with progress, stopping when cancelled.
     Escalations {
         vaults: Vec<usize>,
+    },
+    /// Every vault and item the principal holds, may hold or could grant itself something at (the CLI's
+    /// `reach`): on a thread of its own, vault by vault, with progress, stopping when cancelled.
+    Reach {
+        principal: String,
     },
     WhatIf {
         scenario: Scenario,
@@ -92,6 +99,7 @@ impl Job {
             JobSpec::Matrix { .. } => JobKind::Matrix,
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations { .. } => JobKind::Escalations,
+            JobSpec::Reach { .. } => JobKind::Reach,
             JobSpec::Filter { .. } => JobKind::Filter,
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
@@ -141,6 +149,7 @@ pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<WhoCan, String>),
     Escalations(Vec<Finding>),
+    Reach(Box<query::Reach>),
     /// The job was cancelled before it finished.
     Cancelled,
     Indexed(Box<crate::tui::live::Indexed>),
@@ -224,6 +233,18 @@ fn answer(
         ),
         JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)
             .map_or(Output::Cancelled, Output::Escalations),
+        JobSpec::Reach { principal } => {
+            let (reach, complete) =
+                query::principal_reach_with(engine, principal, None, &mut |done, total| {
+                    progress(done, total);
+                    !cancel.is_cancelled()
+                });
+            if complete {
+                Output::Reach(Box::new(reach))
+            } else {
+                Output::Cancelled
+            }
+        }
         JobSpec::Index {
             doc,
             collecting,
@@ -296,7 +317,7 @@ fn run_alone(job: Job, results: Sender<Msg>) {
 }
 
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
-/// app hangs up. Escalations, which can take long, each run on a thread of their own.
+/// app hangs up. Escalations and reach, which can take long, each run on a thread of their own.
 pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -313,7 +334,7 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             if job.cancel.is_cancelled() {
                 continue;
             }
-            if job.kind() == JobKind::Escalations {
+            if matches!(job.kind(), JobKind::Escalations | JobKind::Reach) {
                 run_alone(job, results.clone());
                 continue;
             }

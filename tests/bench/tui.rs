@@ -300,7 +300,7 @@ mod large_tenant {
     fn filter_job_third_char(b: Bencher) {
         let engine = Arc::new(Engine::new(large().clone()));
         let app = App::new(engine.clone(), Options::plain("bench"));
-        let all = app.principals.all.clone();
+        let all = app.nav.principals.all.clone();
         let pool = kvaccess::tui::principals::matches(&all, "us", (0..all.len()).collect());
         b.bench_local(|| kvaccess::tui::principals::matches(&all, "use", pool.clone()));
     }

@@ -164,13 +164,18 @@ fn the_explorer_tour_steps_with_n_and_p_and_selects_what_each_step_shows() {
         let t = app.tour.as_ref().unwrap();
         assert_eq!(t.at, i);
         assert_eq!(
-            app.scopes.selected_scope().map(|s| s.key().to_string()),
+            app.nav.scopes.selected_scope().map(|s| s.key().to_string()),
             step.scope.as_ref().map(|s| s.key().to_string()),
             "{}",
             step.title
         );
         if let Some(p) = &step.principal {
-            assert_eq!(&app.principals.selected().unwrap().id, p, "{}", step.title);
+            assert_eq!(
+                &app.nav.principals.selected().unwrap().id,
+                p,
+                "{}",
+                step.title
+            );
         }
         let view = match step.show {
             Show::Permissions => View::Permissions,

@@ -117,8 +117,14 @@ fn escalations_list_and_jump() {
         let finding = app.escalations.ready().unwrap().first().unwrap().clone();
         press(app, "<enter>");
         assert_eq!(app.view, View::Permissions);
-        assert_eq!(app.principals.selected().unwrap().id, finding.principal.id);
-        assert_eq!(app.scopes.selected_scope().unwrap().id(), finding.vault_id);
+        assert_eq!(
+            app.nav.principals.selected().unwrap().id,
+            finding.principal.id
+        );
+        assert_eq!(
+            app.nav.scopes.selected_scope().unwrap().id(),
+            finding.vault_id
+        );
     });
 }
 
@@ -157,12 +163,12 @@ fn help_overlay_lists_every_binding() {
 fn fuzzy_filter_over_names_upns_and_ids() {
     with_demo(|app| {
         press(app, "/bo");
-        assert!(app.filtering);
+        assert!(app.filter.active);
         insta::assert_snapshot!("filter_bo_80x24", render(app, 80, 24));
         press(app, "<bs><bs>77777777-0000-0000-0000-000000000004<enter>");
-        assert_eq!(app.principals.selected().unwrap().name, "ci-deployer");
+        assert_eq!(app.nav.principals.selected().unwrap().name, "ci-deployer");
         press(app, "<esc>");
-        assert_eq!(app.principals.shown.len(), app.principals.all.len());
+        assert_eq!(app.nav.principals.shown.len(), app.nav.principals.all.len());
     });
 }
 
@@ -213,7 +219,7 @@ fn who_can_above_a_vault_says_what_to_select() {
 #[test]
 fn the_principal_counts_agree() {
     with_demo(|app| {
-        let n = app.principals.all.len();
+        let n = app.nav.principals.all.len();
         assert!(
             n > app.engine.snapshot.principals.len(),
             "the demo has one not in the directory"
@@ -323,15 +329,21 @@ fn explain_management_plane_names_the_arm_endpoint() {
 #[test]
 fn driving_keys_from_the_first_screen_to_who_can() {
     with_demo(|app| {
-        // Scope tree: move down to kv-app-rbac (the row after kv-app-prod) and pick it.
-        let start = app.scopes.selected_scope().unwrap().name().to_string();
+        // Scope tree: move down to kv-app-rbac (the row after kv-app-prod), open it, close it, go on to
+        // the principals.
+        let start = app.nav.scopes.selected_scope().unwrap().name().to_string();
         assert_eq!(start, "kv-app-prod");
         press(app, "j<enter>");
-        assert_eq!(app.scopes.selected_scope().unwrap().name(), "kv-app-rbac");
+        assert_eq!(
+            app.nav.scopes.selected_scope().unwrap().name(),
+            "kv-app-rbac"
+        );
+        assert_eq!(app.focus, Focus::Scopes, "Enter opens the vault");
+        press(app, "<enter><tab>");
         assert_eq!(app.focus, Focus::Principals);
         // Principal: filter to Erin and take her.
         press(app, "/erin<enter><enter>");
-        assert_eq!(app.principals.selected().unwrap().name, "Erin");
+        assert_eq!(app.nav.principals.selected().unwrap().name, "Erin");
         assert_eq!(app.focus, Focus::Main);
         let s = render(app, 80, 24);
         assert!(s.contains("Permissions Erin @ kv-app-rbac"), "{s}");
@@ -368,13 +380,13 @@ fn mouse_click_selects_and_wheel_scrolls() {
         };
         let _ = app.handle(Msg::Mouse(click));
         assert_eq!(app.focus, Focus::Principals);
-        assert_eq!(app.principals.cursor.selected, 3);
+        assert_eq!(app.nav.principals.cursor.selected, 3);
         let wheel = MouseEvent {
             kind: MouseEventKind::ScrollDown,
             ..click
         };
         let _ = app.handle(Msg::Mouse(wheel));
-        assert_eq!(app.principals.cursor.selected, 6);
+        assert_eq!(app.nav.principals.cursor.selected, 6);
     });
 }
 
@@ -382,7 +394,10 @@ fn mouse_click_selects_and_wheel_scrolls() {
 fn copy_and_export() {
     with_demo(|app| {
         let copied = press(app, "Py");
-        assert_eq!(copied, vec![app.principals.selected().unwrap().id.clone()]);
+        assert_eq!(
+            copied,
+            vec![app.nav.principals.selected().unwrap().id.clone()]
+        );
         let dir = tempfile::tempdir().unwrap();
         cell(app, "kv-app-prod", "Bob", "secrets/get");
         for ext in ["json", "csv", "md"] {
@@ -684,10 +699,10 @@ fn large_directories_filter_in_the_background() {
     assert_eq!(jobs.len(), "user 0001".len(), "one job per keystroke");
     // Deliver an old answer first: ignored. Then the newest: applied.
     let _ = app.handle(Msg::Done(worker::compute(&jobs[3])));
-    assert_eq!(app.principals.shown.len(), app.principals.all.len());
+    assert_eq!(app.nav.principals.shown.len(), app.nav.principals.all.len());
     let _ = app.handle(Msg::Done(worker::compute(jobs.last().unwrap())));
     assert!(!app.filter_pending());
-    let top = &app.principals.all[app.principals.shown[0]];
+    let top = &app.nav.principals.all[app.nav.principals.shown[0]];
     assert!(top.name.starts_with("User 0001"), "{}", top.name);
     // Esc clears at once, and a late answer cannot bring the filter back.
     let late = press_collect(&mut app, "2");
@@ -697,7 +712,7 @@ fn large_directories_filter_in_the_background() {
             let _ = app.handle(Msg::Done(worker::compute(&j)));
         }
     }
-    assert_eq!(app.principals.shown.len(), app.principals.all.len());
+    assert_eq!(app.nav.principals.shown.len(), app.nav.principals.all.len());
 }
 
 /// The export prompt suggests a name from the view, the scope and (who-can) the operation, so that two
@@ -708,10 +723,10 @@ fn export_names_the_file_after_the_answer_and_says_where_it_went() {
     with_demo(|app| {
         let suggested = |app: &mut App| {
             press(app, "e");
-            let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+            let Some(Overlay::Prompt(prompt)) = &app.overlay else {
                 panic!("no export prompt: {:?}", app.overlay);
             };
-            let name = input.value().to_string();
+            let name = prompt.input.value().to_string();
             press(app, "<esc>");
             name
         };

@@ -27,8 +27,12 @@ fn app_on(s: &Snapshot) -> App {
 
 /// Selects `scope` in the tree, as moving the cursor there would.
 fn select(app: &mut App, scope: &Scope) {
-    let path = app.scopes.path_to(scope.key()).expect("scope in the tree");
-    app.scopes.select_path(path, 20);
+    let path = app
+        .nav
+        .scopes
+        .path_to(scope.key())
+        .expect("scope in the tree");
+    app.nav.scopes.select_path(path, 20);
     let fx = app.handle(Msg::Resize(120, 40));
     settle(app, fx);
 }
@@ -219,18 +223,19 @@ fn the_vaults_under_a_scope_are_the_trees() {
     let app = app_on(&s);
     let engine = &app.engine;
     let all: usize = app
+        .nav
         .scopes
         .roots
         .iter()
         .map(|&r| {
-            let scope = &app.scopes.nodes[r].scope;
-            view::escalations::vaults_under(&app.scopes, engine, scope).len()
+            let scope = &app.nav.scopes.nodes[r].scope;
+            view::escalations::vaults_under(&app.nav.scopes, engine, scope).len()
         })
         .sum();
     assert_eq!(all, s.vaults.len(), "the roots cover every vault once");
     let vault = &s.vaults[3];
     assert_eq!(
-        view::escalations::vaults_under(&app.scopes, engine, &vault.scope),
+        view::escalations::vaults_under(&app.nav.scopes, engine, &vault.scope),
         vec![3]
     );
 }

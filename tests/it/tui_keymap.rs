@@ -59,7 +59,8 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             press(&mut app, ":goto kv-app-rbac<enter>");
             hit(&mut app, key);
             assert!(
-                app.scopes
+                app.nav
+                    .scopes
                     .selected_scope()
                     .unwrap()
                     .key()
@@ -110,7 +111,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         | UserAction::Top
         | UserAction::Bottom => {
             press(&mut app, "P");
-            let n = app.principals.shown.len();
+            let n = app.nav.principals.shown.len();
             let start = if matches!(
                 action,
                 UserAction::Up | UserAction::PageUp | UserAction::Top
@@ -120,9 +121,9 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             } else {
                 0
             };
-            assert_eq!(app.principals.cursor.selected, start);
+            assert_eq!(app.nav.principals.cursor.selected, start);
             hit(&mut app, key);
-            let at = app.principals.cursor.selected;
+            let at = app.nav.principals.cursor.selected;
             match action {
                 UserAction::Up => assert_eq!(at, n - 2, "{what}"),
                 UserAction::Down => assert_eq!(at, 1, "{what}"),
@@ -134,7 +135,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         }
         UserAction::Left | UserAction::Right => {
             // On the first screen the selected vault is closed: → opens it, ← closes it again.
-            let opened = |app: &App| app.scopes.state.opened().len();
+            let opened = |app: &App| app.nav.scopes.state.opened().len();
             let before = opened(&app);
             if action == UserAction::Left {
                 press(&mut app, "<right>");
@@ -147,18 +148,23 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             }
         }
         UserAction::Select => {
-            // On a vault, the next step is picking a principal.
+            // On a vault with items, Enter opens it (the help's "expand a scope"); again closes it.
+            let vault = app.nav.scopes.state.selected().to_vec();
             hit(&mut app, key);
-            assert_eq!(app.focus, Focus::Principals, "{what}");
+            assert_eq!(app.focus, Focus::Scopes, "{what}");
+            assert!(app.nav.scopes.state.opened().contains(&vault), "{what}");
+            hit(&mut app, key);
+            assert!(!app.nav.scopes.state.opened().contains(&vault), "{what}");
         }
         UserAction::Filter => {
             hit(&mut app, key);
-            assert!(app.filtering, "{what}");
+            assert!(app.filter.active, "{what}");
         }
         UserAction::ViewPermissions
         | UserAction::ViewMatrix
         | UserAction::ViewWhoCan
-        | UserAction::ViewEscalations => {
+        | UserAction::ViewEscalations
+        | UserAction::ViewReach => {
             press(&mut app, "x");
             if action == UserAction::ViewEscalations {
                 press(&mut app, "1");
@@ -168,6 +174,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 UserAction::ViewPermissions => View::Permissions,
                 UserAction::ViewMatrix => View::Matrix,
                 UserAction::ViewWhoCan => View::WhoCan,
+                UserAction::ViewReach => View::Reach,
                 _ => View::Escalations,
             };
             assert_eq!(app.view, want, "{what}");
@@ -184,11 +191,11 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         }
         UserAction::From | UserAction::Export => {
             hit(&mut app, key);
-            let Some(Overlay::Prompt { kind, .. }) = &app.overlay else {
+            let Some(Overlay::Prompt(prompt)) = &app.overlay else {
                 panic!("{what}: no prompt");
             };
             assert_eq!(
-                kind.title().starts_with("Calls"),
+                prompt.kind.title().starts_with("Calls"),
                 action == UserAction::From,
                 "{what}"
             );

@@ -17,7 +17,7 @@ fn demo() -> App {
 }
 
 fn selected(app: &App) -> String {
-    app.scopes.selected_scope().unwrap().key().to_string()
+    app.nav.scopes.selected_scope().unwrap().key().to_string()
 }
 
 #[test]
@@ -104,11 +104,11 @@ fn esc_and_bracket_go_back_after_a_jump() {
     let picked = app.who.selected().unwrap().principal_id().to_string();
     press(&mut app, "<enter>");
     assert_eq!(app.view, View::Permissions);
-    assert_eq!(app.principals.selected().unwrap().id, picked);
+    assert_eq!(app.nav.principals.selected().unwrap().id, picked);
     press(&mut app, "<esc>");
     assert_eq!(app.view, View::WhoCan, "esc goes back to the who-can list");
     assert_eq!(app.who.cursor.selected, row, "on the same row");
-    assert_eq!(app.principals.selected().unwrap().name, "Alice");
+    assert_eq!(app.nav.principals.selected().unwrap().name, "Alice");
     // `[` too, after a jump from the escalations.
     press(&mut app, "4<enter>");
     assert_eq!(app.view, View::Permissions);

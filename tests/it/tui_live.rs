@@ -261,12 +261,12 @@ fn the_selection_is_kept_by_id_across_rebuilds() {
     h.press(":goto kv-app-rbac<enter>:principal Hank<enter>");
     let (scope, principal) = h.with_app(|app| {
         (
-            app.scopes.selected_scope().cloned().unwrap(),
-            app.principals.selected().unwrap().id.clone(),
+            app.nav.scopes.selected_scope().cloned().unwrap(),
+            app.nav.principals.selected().unwrap().id.clone(),
         )
     });
     assert!(scope.id().ends_with("/kv-app-rbac"), "{scope}");
-    let position = h.with_app(|app| app.principals.cursor.selected);
+    let position = h.with_app(|app| app.nav.principals.cursor.selected);
     let switches = h.switches;
     h.update(FetchUpdate::Section {
         section: Section::Principals,
@@ -278,10 +278,10 @@ fn the_selection_is_kept_by_id_across_rebuilds() {
     assert_eq!(h.switches, switches + 1);
     let (scope_now, principal_now, position_now, total) = h.with_app(|app| {
         (
-            app.scopes.selected_scope().cloned().unwrap(),
-            app.principals.selected().unwrap().id.clone(),
-            app.principals.cursor.selected,
-            app.principals.all.len(),
+            app.nav.scopes.selected_scope().cloned().unwrap(),
+            app.nav.principals.selected().unwrap().id.clone(),
+            app.nav.principals.cursor.selected,
+            app.nav.principals.all.len(),
         )
     });
     assert_eq!(scope_now, scope);

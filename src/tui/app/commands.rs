@@ -1,153 +1,36 @@
-//! The command palette's entries and the commands that take an argument (`from`, `export`, `goto`,
+//! What the palette's entries do: the commands that take an argument (`from`, `export`, `goto`,
 //! `principal`, `who-can`, `theme`), plus copy and export requests.
 
 use std::path::PathBuf;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
-
-use super::{App, Focus, View};
-use crate::eval::Origin;
+use super::{App, Focus, Overlay, View};
 use crate::sanitize::clean;
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::export::{self, FileFormat};
+use crate::tui::origin;
+pub use crate::tui::overlay::palette::Command;
+use crate::tui::overlay::palette::{Entry, Palette, Run};
 use crate::tui::permissions::operations;
 use crate::tui::theme::{Theme, ThemeKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    From,
-    Export,
-    Goto,
-    Principal,
-    WhoCan,
-    Op,
-    Theme,
-}
-
-impl Command {
-    const ALL: [Command; 7] = [
-        Self::WhoCan,
-        Self::Op,
-        Self::Goto,
-        Self::Principal,
-        Self::From,
-        Self::Export,
-        Self::Theme,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::From => "from",
-            Self::Export => "export",
-            Self::Goto => "goto",
-            Self::Principal => "principal",
-            Self::WhoCan => "who-can",
-            Self::Op => "op",
-            Self::Theme => "theme",
-        }
-    }
-
-    fn usage(self) -> &'static str {
-        match self {
-            Self::From => "from <ip> | subnet <id> | pe | trusted | none — where calls come from",
-            Self::Export => "export <file.json|.csv|.md> — write the current view",
-            Self::Goto => {
-                "goto <name, id or URL> — select a scope: what --scope takes, or a group or subscription name"
-            }
-            Self::Principal => "principal <name, UPN, appId or id> — select a principal",
-            Self::WhoCan => "who-can <operation> — e.g. who-can secrets/get",
-            Self::Op => {
-                "op <operation> — select an operation in the permissions table and explain it"
-            }
-            Self::Theme => "theme dark | light",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PaletteRun {
-    UserAction(UserAction),
-    Command(Command, String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaletteEntry {
-    pub name: String,
-    pub desc: String,
-    pub run: PaletteRun,
-}
-
 impl App {
-    /// The palette's entries for what has been typed, best first.
-    pub fn palette_entries(&self, typed: &str) -> Vec<PaletteEntry> {
-        let typed = typed.trim();
-        let (word, arg) = typed
-            .split_once(' ')
-            .map_or((typed, ""), |(w, a)| (w, a.trim()));
-        let mut out = Vec::new();
-        if let Some(cmd) = Command::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(word))
-            && !arg.is_empty()
-        {
-            out.push(PaletteEntry {
-                name: format!("{} {}", cmd.name(), clean(arg)),
-                desc: cmd.usage().to_string(),
-                run: PaletteRun::Command(cmd, arg.to_string()),
-            });
-            return out;
-        }
-        let mut all: Vec<PaletteEntry> = Command::ALL
-            .into_iter()
-            .map(|c| PaletteEntry {
-                name: c.name().to_string(),
-                desc: c.usage().to_string(),
-                run: PaletteRun::Command(c, String::new()),
-            })
-            .collect();
-        all.extend(UserAction::ALL.into_iter().map(|a| PaletteEntry {
-            name: a.name().replace('_', "-"),
-            desc: format!("{} [{}]", self.keymap.describe(a), self.keymap.hint(a)),
-            run: PaletteRun::UserAction(a),
-        }));
-        if typed.is_empty() {
-            return all;
-        }
-        let pattern = Pattern::parse(typed, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize, PaletteEntry)> = all
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let hay = format!("{} {}", e.name, e.desc);
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (s, i, e))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, _, e)| e).collect()
-    }
-
-    pub(super) fn run_palette(&mut self, e: &PaletteEntry) -> Vec<Effect> {
+    /// Runs the palette entry the user chose.
+    pub(super) fn run_palette(&mut self, e: &Entry) -> Vec<Effect> {
         match &e.run {
-            PaletteRun::UserAction(a) => self.apply(*a),
-            PaletteRun::Command(c, arg) if arg.is_empty() => {
+            Run::UserAction(a) => self.apply(*a),
+            Run::Command(c, arg) if arg.is_empty() => {
                 match c {
                     Command::From => return self.apply(UserAction::From),
                     Command::Export => return self.apply(UserAction::Export),
+                    // The palette again, the command's name typed, waiting for its argument.
                     _ => {
-                        self.open_palette();
-                        if let Some(super::Overlay::Palette { input, .. }) = &mut self.overlay {
-                            *input = tui_input::Input::new(format!("{} ", c.name()));
-                        }
+                        self.overlay =
+                            Some(Overlay::Palette(Palette::typed(format!("{} ", c.name()))))
                     }
                 }
                 Vec::new()
             }
-            PaletteRun::Command(c, arg) => self.run_command(*c, arg),
+            Run::Command(c, arg) => self.run_command(*c, arg),
         }
     }
 
@@ -200,116 +83,35 @@ impl App {
                     ThemeKind::Dark
                 };
                 self.theme = Theme::pick(want, self.theme.kind == ThemeKind::Mono);
-                self.scopes.rebuild_items(&self.theme);
+                self.nav.scopes.rebuild_items(&self.theme);
             }
         }
         Vec::new()
     }
 
-    /// `goto`: what `--scope` takes (a full id, a vault's name, a vault or item URL, with or without a
-    /// version) lands on that scope; anything else is looked for among the tree's names.
+    /// `goto`: lands on the scope named, with the main pane focused.
     fn goto_named(&mut self, name: &str) {
-        let text = name.trim();
-        let literal = text.starts_with('/') || text.contains("://");
-        match crate::query::resolve_scope(&self.engine.snapshot, text) {
-            Ok(scope) => return self.goto_resolved(&scope),
-            Err(e) if literal => {
-                self.message = Some(clean(&e.to_string()).into_owned());
-                return;
-            }
-            Err(_) => {}
-        }
-        let pattern = Pattern::parse(name, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let best = self
-            .scopes
-            .nodes
-            .iter()
-            .filter_map(|n| {
-                let hay = format!("{} {}", n.label, n.scope.id());
-                let exact = n.label.eq_ignore_ascii_case(name);
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (exact, s, n.scope.id().to_string()))
-            })
-            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        match best {
-            Some((_, _, id)) => {
-                self.goto_scope(&id);
+        let height = self.pane_height(Focus::Scopes);
+        match self.nav.goto_named(&self.engine, name, height) {
+            Ok(note) => {
                 self.focus = Focus::Main;
-            }
-            None => self.message = Some(format!("no scope matches '{}'", clean(name))),
-        }
-    }
-
-    /// Selects `scope`, or the nearest scope above it the tree shows (saying so): an item or a scope the
-    /// snapshot does not hold has no node of its own.
-    fn goto_resolved(&mut self, scope: &crate::model::Scope) {
-        let mut at = Some(scope.clone());
-        while let Some(s) = at {
-            if self.goto_scope(s.key()) {
-                if s.key() != scope.key() {
-                    self.message = Some(format!(
-                        "{} is not in the snapshot: showing {}",
-                        clean(scope.id()),
-                        clean(s.id())
-                    ));
+                if note.is_some() {
+                    self.message = note;
                 }
-                self.focus = Focus::Main;
-                return;
             }
-            at = s.structural_parent();
+            Err(e) => self.message = Some(e),
         }
-        self.message = Some(format!("{} is not in the snapshot", clean(scope.id())));
     }
 
     fn principal_named(&mut self, name: &str) {
-        let id = crate::query::resolve_principal(&self.engine, name)
-            .ok()
-            .or_else(|| {
-                let all = &self.principals.all;
-                let best =
-                    crate::tui::principals::matches(all, name.trim(), (0..all.len()).collect());
-                best.first().and_then(|&i| all.get(i)).map(|p| p.id.clone())
-            });
-        match id {
-            Some(id) => {
-                self.principals.select_id(&id);
-            }
-            None => self.message = Some(format!("no principal matches '{}'", clean(name))),
+        if let Err(e) = self.nav.principal_named(&self.engine, name) {
+            self.message = Some(e);
         }
     }
 
-    /// Parses a caller location: an IP, `internet`, `subnet <id>` (or a subnet id), `pe [id]`, `trusted`, or
-    /// nothing.
+    /// Sets where calls come from, from what the user typed (see [`origin::parse`]).
     pub fn set_origin(&mut self, text: &str) {
-        let t = text.trim();
-        let lower = t.to_ascii_lowercase();
-        let (word, rest) = lower
-            .split_once(' ')
-            .map_or((lower.as_str(), ""), |(w, r)| (w, r.trim()));
-        let origin = match word {
-            "" | "none" | "anywhere" | "-" => Ok(None),
-            "trusted" | "trusted-service" => Ok(Some(Origin::TrustedService)),
-            "internet" => Ok(Some(Origin::Internet)),
-            "pe" | "private" | "private-endpoint" => {
-                let id = t
-                    .split_once(' ')
-                    .map(|(_, r)| r.trim().to_string())
-                    .filter(|r| !r.is_empty());
-                Ok(Some(Origin::PrivateEndpoint(id)))
-            }
-            "subnet" if !rest.is_empty() => Ok(Some(Origin::Subnet(t[7..].trim().to_string()))),
-            _ if t.starts_with('/') => Ok(Some(Origin::Subnet(t.to_string()))),
-            _ => t.parse().map(|ip| Some(Origin::Ip(ip))).map_err(|_| {
-                format!(
-                    "'{}' is not an IP address, 'internet', 'subnet <id>', 'pe', 'trusted' or 'none'",
-                    clean(t)
-                )
-            }),
-        };
-        match origin {
+        match origin::parse(text) {
             Ok(o) => {
                 self.origin = o;
                 self.message = Some(match self.origin_label() {
@@ -327,7 +129,12 @@ impl App {
     /// exports of different answers do not overwrite each other.
     pub(super) fn export_name(&self) -> String {
         let mut parts = vec![self.view.title().to_string()];
-        if let Some(scope) = self.scopes.selected_scope() {
+        if self.view == View::Reach {
+            // The reach answers for a principal, not for the selected scope.
+            if let Some(p) = self.nav.principals.selected() {
+                parts.push(p.name.clone());
+            }
+        } else if let Some(scope) = self.nav.scopes.selected_scope() {
             parts.push(scope.name().to_string());
         }
         if self.view == View::WhoCan {
@@ -354,8 +161,8 @@ impl App {
 
     /// The id of what is selected: a scope, or a principal's object id.
     pub fn selected_id(&self) -> Option<String> {
-        let scope = || self.scopes.selected_scope().map(|s| s.id().to_string());
-        let principal = || self.principals.selected().map(|p| p.id.clone());
+        let scope = || self.nav.scopes.selected_scope().map(|s| s.id().to_string());
+        let principal = || self.nav.principals.selected().map(|p| p.id.clone());
         match (self.focus, self.view) {
             (Focus::Scopes | Focus::Explain, _) | (Focus::Main, View::Permissions) => scope(),
             (Focus::Principals, _) => principal(),
@@ -366,6 +173,7 @@ impl App {
             (Focus::Main, View::Escalations) => {
                 self.escalations.selected().map(|f| f.principal.id.clone())
             }
+            (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
         }
     }
 

@@ -1,13 +1,13 @@
 //! Keys: overlays and text boxes take them first (so `q` can be typed), then the keymap turns the rest
 //! into actions.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::Input;
-use tui_input::backend::crossterm::to_input_request;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Overlay, PromptKind};
+use super::{App, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::cursor::Cursor;
+use crate::tui::filter::Typed;
+use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -18,7 +18,7 @@ impl App {
         if self.overlay.is_some() {
             return self.overlay_key(key);
         }
-        if self.filtering {
+        if self.filter.active {
             return self.filter_key(key);
         }
         if let Some(effects) = crate::tui::tour::key(self, key) {
@@ -42,123 +42,85 @@ impl App {
         }
     }
 
+    /// The `/` box has the keys: what is typed narrows the principal list, or the table of the view.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Esc => {
-                self.filtering = false;
-                self.filter = Input::default();
-                return self.request_filter(String::new());
+        let typed = self.filter.key(&key);
+        if let Some(view) = self.filter.view {
+            match typed {
+                Typed::Query(q) => self.narrow(view, &q),
+                Typed::Cleared => self.narrow(view, ""),
+                Typed::Move(d) => self.move_by(d),
+                Typed::Keep | Typed::Done => {}
             }
-            KeyCode::Up | KeyCode::Down => {
-                let n = self.principals.shown.len();
-                self.principals
-                    .cursor
-                    .move_by(if key.code == KeyCode::Up { -1 } else { 1 }, n);
-            }
-            _ => {
-                if let Some(req) = to_input_request(&Event::Key(key))
-                    && self.filter.handle(req).is_some_and(|c| c.value)
-                {
-                    let q = self.filter.value().to_string();
-                    return self.request_filter(q);
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    fn overlay_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(overlay) = self.overlay.take() else {
             return Vec::new();
-        };
-        match overlay {
-            Overlay::Help { scroll } => {
-                let action = self.keymap.action_for(&key);
-                let scroll = match action {
-                    Some(UserAction::Down) => scroll + 1,
-                    Some(UserAction::Up) => scroll.saturating_sub(1),
-                    Some(UserAction::PageDown) => scroll + 10,
-                    Some(UserAction::PageUp) => scroll.saturating_sub(10),
-                    Some(UserAction::Top) => 0,
-                    Some(UserAction::Quit | UserAction::Back | UserAction::Help) => {
-                        return Vec::new();
-                    }
-                    _ => scroll,
-                };
-                let max = self.keymap.bindings.len() + 8;
-                self.overlay = Some(Overlay::Help {
-                    scroll: scroll.min(max),
-                });
+        }
+        match typed {
+            Typed::Query(q) => self.request_filter(q),
+            Typed::Cleared => self.request_filter(String::new()),
+            Typed::Move(d) => {
+                self.nav.move_principals(d);
                 Vec::new()
             }
-            Overlay::Log { scroll } => self.log_key(key, scroll),
-            Overlay::Palette {
-                mut input,
-                mut cursor,
-            } => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => {
-                    let entries = self.palette_entries(input.value());
-                    match entries.get(cursor.selected).cloned() {
-                        Some(e) => self.run_palette(&e),
-                        None => {
-                            self.message = Some(format!(
-                                "no command matches '{}'",
-                                crate::sanitize::clean(input.value())
-                            ));
-                            Vec::new()
-                        }
-                    }
-                }
-                KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
-                    let n = self.palette_entries(input.value()).len();
-                    let d = if matches!(key.code, KeyCode::Up | KeyCode::BackTab) {
-                        -1
-                    } else {
-                        1
-                    };
-                    cursor.move_by(d, n);
-                    cursor.keep_visible(10, n);
-                    self.overlay = Some(Overlay::Palette { input, cursor });
-                    Vec::new()
-                }
-                _ => {
-                    if let Some(req) = to_input_request(&Event::Key(key))
-                        && input.handle(req).is_some_and(|c| c.value)
-                    {
-                        cursor = Cursor::default();
-                    }
-                    self.overlay = Some(Overlay::Palette { input, cursor });
-                    Vec::new()
-                }
-            },
-            Overlay::Prompt { kind, mut input } => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => self.submit_prompt(kind, input.value().trim().to_string()),
-                _ => {
-                    if let Some(req) = to_input_request(&Event::Key(key)) {
-                        input.handle(req);
-                    }
-                    self.overlay = Some(Overlay::Prompt { kind, input });
-                    Vec::new()
-                }
-            },
+            Typed::Keep | Typed::Done => Vec::new(),
         }
     }
 
-    pub(super) fn open_palette(&mut self) {
-        self.overlay = Some(Overlay::Palette {
-            input: Input::default(),
-            cursor: Cursor::default(),
-        });
+    /// Narrows `view`'s table (and the real world's beside it) to what `query` keeps; the cursor goes
+    /// to the first row kept.
+    pub(super) fn narrow(&mut self, view: View, query: &str) {
+        match view {
+            View::Matrix => {
+                let shown = self.matrix.answer.ready_mut();
+                let before = &mut self.whatif.matrix_before;
+                self.tables.matrix.set_query(query, shown, before);
+                self.matrix.cursor = Cursor::default();
+            }
+            View::WhoCan => {
+                let shown = self.who.answer.ready_mut();
+                let before = &mut self.whatif.who_before;
+                self.tables.who.set_query(query, shown, before);
+                self.who.cursor = Cursor::default();
+            }
+            View::Escalations => {
+                let shown = self.escalations.answer.ready_mut();
+                let before = &mut self.whatif.escalations_before;
+                self.tables.escalations.set_query(query, shown, before);
+                self.escalations.cursor = Cursor::default();
+            }
+            View::Permissions | View::Reach => {}
+        }
+        if query.is_empty() && self.filter.view == Some(view) {
+            self.filter.clear();
+        }
+    }
+
+    /// An open overlay takes every key; what it asks for beyond itself is done here.
+    fn overlay_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(mut overlay) = self.overlay.take() else {
+            return Vec::new();
+        };
+        let ctx = overlay::Ctx {
+            keymap: &self.keymap,
+            theme: &self.theme,
+            live: self.live.as_ref(),
+        };
+        match overlay.key(&key, &ctx) {
+            Reply::Keep => {
+                self.overlay = Some(overlay);
+                Vec::new()
+            }
+            Reply::Close => Vec::new(),
+            Reply::Then(Intent::Run(entry)) => self.run_palette(&entry),
+            Reply::Then(Intent::Submit(kind, value)) => self.submit_prompt(kind, value),
+            Reply::Then(Intent::Say(text)) => {
+                self.message = Some(text);
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind, value: String) {
-        self.overlay = Some(Overlay::Prompt {
-            kind,
-            input: Input::new(value),
-        });
+        self.overlay = Some(Overlay::Prompt(Prompt::new(kind, value)));
     }
 
     fn submit_prompt(&mut self, kind: PromptKind, value: String) -> Vec<Effect> {

@@ -3,21 +3,29 @@
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::{App, Focus, Overlay, PromptKind, View};
-use crate::model::ScopeKind;
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::history::Place;
+use crate::tui::jump::{Jump, Land};
+use crate::tui::nav::Nav;
+use crate::tui::view::Rows;
 use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
     pub fn apply(&mut self, action: UserAction) -> Vec<Effect> {
         let page = self.pane_height(self.focus) as isize;
+        if matches!(self.focus, Focus::Scopes | Focus::Principals) && Nav::acts_on(action) {
+            if let Some(f) = self.nav.act(self.focus, action, page.unsigned_abs()) {
+                self.set_focus(f);
+            }
+            return Vec::new();
+        }
         match action {
             UserAction::Quit => self.quit = true,
             UserAction::Back => return self.back(),
             UserAction::HistoryBack => self.history_back(),
-            UserAction::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            UserAction::Palette => self.open_palette(),
+            UserAction::Help => self.overlay = Some(Overlay::Help(Default::default())),
+            UserAction::Palette => self.overlay = Some(Overlay::Palette(Default::default())),
             UserAction::FocusNext => self.set_focus(self.focus.next(1)),
             UserAction::FocusPrev => self.set_focus(self.focus.next(-1)),
             UserAction::FocusScopes => self.set_focus(Focus::Scopes),
@@ -34,9 +42,21 @@ impl App {
             UserAction::Right => self.right(),
             UserAction::Select => return self.select(),
             UserAction::Filter => {
-                self.set_focus(Focus::Principals);
-                self.filtering = true;
-                self.filter = tui_input::Input::new(self.principals.query.clone());
+                // The table in the main pane when it has the keys, else the principal list.
+                match self
+                    .tables
+                    .query(self.view)
+                    .filter(|_| self.focus == Focus::Main)
+                {
+                    Some(q) => {
+                        let q = q.to_string();
+                        self.filter.open(Some(self.view), &q);
+                    }
+                    None => {
+                        self.set_focus(Focus::Principals);
+                        self.filter.open(None, &self.nav.principals.query);
+                    }
+                }
             }
             UserAction::ViewPermissions => self.set_view(View::Permissions),
             UserAction::ViewMatrix => self.set_view(View::Matrix),
@@ -60,6 +80,14 @@ impl App {
                     self.escalations = Default::default();
                 }
                 self.set_view(View::Escalations);
+            }
+            UserAction::ViewReach => {
+                if self.reach.is_cancelled() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::Reach);
+                    self.reach = Default::default();
+                }
+                self.set_view(View::Reach);
             }
             UserAction::Zoom => self.zoom = !self.zoom,
             UserAction::From => {
@@ -85,7 +113,7 @@ impl App {
             UserAction::Tour => return crate::tui::tour::open(self),
             UserAction::ToggleTheme => {
                 self.theme = self.theme.toggled();
-                self.scopes.rebuild_items(&self.theme);
+                self.nav.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
             UserAction::WhatIf => self.toggle_whatif(),
@@ -112,12 +140,18 @@ impl App {
             self.overlay = None;
         } else if self.view == View::Escalations && self.escalations.cancel() {
             self.cancel_job(JobKind::Escalations);
+        } else if self.view == View::Reach && self.reach.cancel() {
+            self.cancel_job(JobKind::Reach);
         } else if self.zoom {
             self.zoom = false;
-        } else if !self.principals.query.is_empty() || self.filter_pending() {
-            self.filter = tui_input::Input::default();
+        } else if self.focus == Focus::Main
+            && self.tables.query(self.view).is_some_and(|q| !q.is_empty())
+        {
+            self.narrow(self.view, "");
+        } else if !self.nav.principals.query.is_empty() || self.filter_pending() {
+            self.filter.clear();
             return self.request_filter(String::new());
-        } else if !self.history.is_empty() {
+        } else if !self.nav.history.is_empty() {
             self.go_back();
         } else if self.view != View::Permissions {
             self.view = View::Permissions;
@@ -130,8 +164,12 @@ impl App {
     /// Where the user is now, to come back to after a jump.
     pub(super) fn place(&self) -> Place {
         Place {
-            scope: self.scopes.selected_scope().map(|s| s.key().to_string()),
-            principal: self.principals.selected().map(|p| p.id.clone()),
+            scope: self
+                .nav
+                .scopes
+                .selected_scope()
+                .map(|s| s.key().to_string()),
+            principal: self.nav.principals.selected().map(|p| p.id.clone()),
             view: self.view,
             focus: self.focus,
             operation: self.who.op.clone(),
@@ -140,6 +178,7 @@ impl App {
                 self.matrix.cursor,
                 self.who.cursor,
                 self.escalations.cursor,
+                self.reach.cursor,
             ],
         }
     }
@@ -147,13 +186,13 @@ impl App {
     /// Remembers where the user is before a jump takes them elsewhere.
     pub(super) fn remember(&mut self) {
         let here = self.place();
-        self.history.push(here);
+        self.nav.history.push(here);
     }
 
     /// Remembers `before` when a command moved the user away from it.
     pub(super) fn remember_if_moved(&mut self, before: Place) {
         if self.place() != before {
-            self.history.push(before);
+            self.nav.history.push(before);
         }
     }
 
@@ -166,25 +205,26 @@ impl App {
 
     /// Returns to the place before the last jump; false when there is none.
     fn go_back(&mut self) -> bool {
-        let Some(p) = self.history.pop() else {
+        let Some(p) = self.nav.history.pop() else {
             return false;
         };
         if let Some(key) = &p.scope {
             self.goto_scope(key);
         }
         if let Some(id) = &p.principal {
-            self.principals.select_id(id);
+            self.nav.principals.select_id(id);
         }
         self.view = p.view;
         self.focus = p.focus;
         self.who.op = p.operation;
         // The views' answers for that place are asked for again if they changed; the rows come back.
-        self.sync_permissions_now();
-        let [perm, matrix, who, esc] = p.cursors;
+        self.sync_permissions();
+        let [perm, matrix, who, esc, reach] = p.cursors;
         self.perms.cursor = perm;
         self.matrix.cursor = matrix;
         self.who.cursor = who;
         self.escalations.cursor = esc;
+        self.reach.cursor = reach;
         true
     }
 
@@ -201,16 +241,11 @@ impl App {
         self.set_view(View::WhoCan);
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         let h = self.pane_height(self.focus);
         match self.focus {
-            Focus::Scopes => {
-                self.scopes.move_by(delta, h);
-            }
-            Focus::Principals => {
-                let n = self.principals.shown.len();
-                self.principals.cursor.move_by(delta, n);
-            }
+            Focus::Scopes => self.nav.move_scopes(delta, h),
+            Focus::Principals => self.nav.move_principals(delta),
             Focus::Explain => {
                 // Rows as drawn (long lines wrap), so the end of a long explanation can be reached.
                 let width = self
@@ -226,20 +261,22 @@ impl App {
     }
 
     fn move_main(&mut self, delta: isize) {
+        self.on_screen().move_by(delta);
+    }
+
+    /// The view in the main pane.
+    fn on_screen(&mut self) -> &mut dyn Rows {
         match self.view {
-            View::Permissions => self.perms.move_by(delta),
-            View::Matrix => self.matrix.move_by(delta),
-            View::WhoCan => self.who.move_by(delta),
-            View::Escalations => self.escalations.move_by(delta),
+            View::Permissions => &mut self.perms,
+            View::Matrix => &mut self.matrix,
+            View::WhoCan => &mut self.who,
+            View::Escalations => &mut self.escalations,
+            View::Reach => &mut self.reach,
         }
     }
 
     fn left(&mut self) {
-        let h = self.pane_height(Focus::Scopes);
         match (self.focus, self.view) {
-            (Focus::Scopes, _) => {
-                self.scopes.collapse(h);
-            }
             (Focus::Main, View::Matrix) => self.matrix.left(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
             _ => self.set_focus(self.focus.next(-1)),
@@ -248,9 +285,6 @@ impl App {
 
     fn right(&mut self) {
         match (self.focus, self.view) {
-            (Focus::Scopes, _) => {
-                self.scopes.expand();
-            }
             (Focus::Main, View::Matrix) => self.matrix.right(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(1),
             _ => self.set_focus(self.focus.next(1)),
@@ -259,98 +293,73 @@ impl App {
 
     /// Enter: the natural next step from where the user is.
     fn select(&mut self) -> Vec<Effect> {
-        let h = self.pane_height(Focus::Scopes);
         match self.focus {
-            Focus::Scopes => {
-                // Containers open and close; on a vault or an item the next step is picking a principal
-                // (→ or l expands a vault's items).
-                let container = self.scopes.selected_node().is_some_and(|n| {
-                    !n.children.is_empty() && !matches!(n.scope.kind(), ScopeKind::Vault)
-                });
-                if container {
-                    self.scopes.toggle(h);
-                } else {
-                    self.set_focus(Focus::Principals);
+            // The tree's and the list's Enter is the navigation's own (`Nav::act`).
+            Focus::Scopes | Focus::Principals => {}
+            Focus::Explain => self.set_focus(Focus::Main),
+            Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
+            Focus::Main => {
+                if let Some(j) = self.jump() {
+                    self.go(j);
                 }
             }
-            Focus::Principals => self.set_focus(Focus::Main),
-            Focus::Explain => self.set_focus(Focus::Main),
-            Focus::Main => match self.view {
-                View::Permissions => self.set_focus(Focus::Explain),
-                View::Matrix => {
-                    let id = self.matrix.selected().map(|r| r.id.clone());
-                    if let Some(id) = id {
-                        self.remember();
-                        self.principals.select_id(&id);
-                        self.view = View::Permissions;
-                    }
-                }
-                View::WhoCan => self.jump_from_who_can(),
-                View::Escalations => self.jump_to_finding(),
-            },
         }
         Vec::new()
     }
 
-    fn jump_from_who_can(&mut self) {
-        let id = self.who.selected().map(|p| p.principal_id().to_string());
-        if let Some(id) = id {
-            self.remember();
-            let op = self.who.op.clone();
-            self.principals.select_id(&id);
-            self.view = View::Permissions;
-            self.sync_permissions_now();
+    /// Where Enter on the selected row of the view takes the user.
+    fn jump(&self) -> Option<Jump> {
+        let to = |principal: Option<String>, scope: Option<String>, land| Jump {
+            principal,
+            scope,
+            land,
+        };
+        match self.view {
+            View::Permissions => None,
+            View::Matrix => {
+                let id = self.matrix.selected()?.id.clone();
+                Some(to(Some(id), None, Land::Anywhere))
+            }
+            View::WhoCan => {
+                let id = self.who.selected()?.principal_id().to_string();
+                Some(to(Some(id), None, Land::Op(self.who.op.clone())))
+            }
+            View::Escalations => {
+                let f = self.escalations.selected()?.clone();
+                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
+                Some(to(Some(id), Some(vault), Land::GrantedBy(Box::new(f))))
+            }
+            View::Reach => {
+                // The reach is the selected principal's: the row says where, and on what.
+                let t = self.reach.target()?;
+                let land = t
+                    .operation
+                    .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
+                Some(to(None, Some(t.scope), land))
+            }
+        }
+    }
+
+    /// Goes where a row said, remembering the place left: the permissions view, on the operation.
+    fn go(&mut self, jump: Jump) {
+        self.remember();
+        if let Some(id) = &jump.principal {
+            self.nav.principals.select_id(id);
+        }
+        if let Some(scope) = &jump.scope {
+            self.goto_scope(scope);
+        }
+        self.view = View::Permissions;
+        self.focus = Focus::Main;
+        self.sync_permissions();
+        if let Some(op) = jump.land.op(&self.perms.table.rows).map(str::to_string) {
             self.perms.select_op(&op);
         }
     }
 
-    fn jump_to_finding(&mut self) {
-        let Some(f) = self.escalations.selected().cloned() else {
-            return;
-        };
-        self.remember();
-        self.principals.select_id(&f.principal.id);
-        self.goto_scope(&f.vault_id);
-        self.view = View::Permissions;
-        self.focus = Focus::Main;
-        self.sync_permissions_now();
-        // Land on an operation the path would give, marked as one it can grant itself (the table's
-        // `⇑ can grant`), so that the explanation tells how; secrets/get first, the question most asked.
-        // The table marks each row with one technique: this finding's where it can, another's else.
-        let marked = |op: &str, exact: bool| {
-            self.perms.table.rows.iter().any(|r| {
-                r.op.name == op && r.escalation.is_some_and(|t| !exact || t == f.technique)
-            })
-        };
-        let candidates = || {
-            ["secrets/get"]
-                .into_iter()
-                .chain(f.lacks.iter().copied())
-                .filter(|op| f.lacks.contains(op))
-        };
-        let op = candidates()
-            .find(|op| marked(op, true))
-            .or_else(|| candidates().find(|op| marked(op, false)))
-            .or_else(|| f.lacks.first().copied());
-        if let Some(op) = op {
-            self.perms.select_op(op);
-        }
-    }
-
     pub(super) fn goto_scope(&mut self, id: &str) -> bool {
-        let key = id.to_ascii_lowercase();
         let h = self.pane_height(Focus::Scopes);
-        match self.scopes.path_to(&key) {
-            Some(path) => {
-                self.scopes.select_path(path, h);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn sync_permissions_now(&mut self) {
-        self.sync_permissions();
+        self.nav.goto_scope(id, h)
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {
@@ -385,27 +394,11 @@ impl App {
     fn click_row(&mut self, pane: Focus, row: usize) {
         match pane {
             Focus::Scopes => {
-                let visible = self.scopes.visible();
-                if let Some(path) = visible.get(self.scopes.offset + row).cloned() {
-                    let h = self.pane_height(Focus::Scopes);
-                    if self.scopes.state.selected() == path.as_slice() {
-                        self.scopes.toggle(h);
-                    } else {
-                        self.scopes.select_path(path, h);
-                    }
-                }
+                let h = self.pane_height(Focus::Scopes);
+                self.nav.click_scope(row, h);
             }
-            Focus::Principals => {
-                let i = self.principals.cursor.offset + row;
-                let n = self.principals.shown.len();
-                if i < n {
-                    self.principals.cursor.set(i, n);
-                }
-            }
-            Focus::Main if self.view == View::Escalations => self.escalations.click(row),
-            Focus::Main if self.view == View::Matrix => self.matrix.click(row),
-            Focus::Main if self.view == View::WhoCan => self.who.click(row),
-            Focus::Main => self.perms.click(row),
+            Focus::Principals => self.nav.click_principal(row),
+            Focus::Main => self.on_screen().click(row),
             Focus::Explain => {}
         }
     }

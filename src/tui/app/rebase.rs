@@ -82,34 +82,15 @@ impl App {
     pub fn refresh_derived_from(&mut self, derived: Derived) {
         let Derived {
             mut scopes,
-            mut principals,
+            principals,
             policy_vaults,
             theme,
         } = derived;
         if theme != self.theme.kind {
             scopes.rebuild_items(&self.theme);
         }
-        let old_selected = self.scopes.state.selected().last().cloned();
-        for path in self.scopes.state.opened().iter().cloned() {
-            if path.iter().all(|k| scopes.by_key.contains_key(k)) {
-                scopes.state.open(path);
-            }
-        }
         let height = self.pane_height(super::Focus::Scopes);
-        if let Some(path) = old_selected.and_then(|k| scopes.path_to(&k)) {
-            scopes.select_path(path, height);
-        }
-        scopes.offset = self.scopes.offset;
-        self.scopes = scopes;
-
-        let old_principal = self.principals.selected().map(|p| p.id.clone());
-        principals.generation = self.principals.generation + 1;
-        principals.set_query(&self.principals.query);
-        if let Some(id) = old_principal {
-            principals.select_id(&id);
-        }
-        principals.cursor.offset = self.principals.cursor.offset;
-        self.principals = principals;
+        self.nav.adopt(scopes, principals, height);
 
         // A different principal id forces the permissions table to be recomputed; the old lines stay so
         // the selected operation is found again.
@@ -141,9 +122,9 @@ mod tests {
         app.theme = light;
         app.refresh_derived_from(Derived::build(&engine, &Theme::dark()));
         assert_eq!(
-            format!("{:?}", app.scopes.items),
+            format!("{:?}", app.nav.scopes.items),
             format!("{:?}", ScopeTree::build(&engine, &light).items)
         );
-        assert_ne!(format!("{:?}", app.scopes.items), wanted);
+        assert_ne!(format!("{:?}", app.nav.scopes.items), wanted);
     }
 }

@@ -10,6 +10,7 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, operations};
 use crate::tui::view::escalations;
+use crate::tui::view::reach::Row;
 use crate::tui::view::who_can::Picked;
 use crate::tui::worker::{JobKind, JobSpec};
 
@@ -34,8 +35,8 @@ impl App {
 
     pub(super) fn sync_permissions(&mut self) {
         let (Some(scope), Some(p)) = (
-            self.scopes.selected_scope().cloned(),
-            self.principals.selected(),
+            self.nav.scopes.selected_scope().cloned(),
+            self.nav.principals.selected(),
         ) else {
             return;
         };
@@ -60,7 +61,7 @@ impl App {
     }
 
     fn sync_jobs(&mut self) -> Vec<Effect> {
-        let Some(scope) = self.scopes.selected_scope().cloned() else {
+        let Some(scope) = self.nav.scopes.selected_scope().cloned() else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -111,9 +112,23 @@ impl App {
                 let what = format!("{}{in_world}", scope.key());
                 if self.pending_for(JobKind::Escalations) != Some(what.as_str()) {
                     self.escalations.asked(&self.scope_label());
-                    let vaults = escalations::vaults_under(&self.scopes, &self.engine, &scope);
+                    let vaults = escalations::vaults_under(&self.nav.scopes, &self.engine, &scope);
                     let spec = JobSpec::Escalations { vaults };
                     out.push(self.job(JobKind::Escalations, what, spec, world));
+                }
+            }
+            View::Reach => {
+                // The answer follows the selected principal (the whole tenant: the first question of an
+                // incident is everything it can reach). A cancelled job stays pending, as above.
+                let Some(p) = self.nav.principals.selected() else {
+                    return out;
+                };
+                let (id, name) = (p.id.clone(), p.name.clone());
+                let what = format!("{id}{in_world}");
+                if self.pending_for(JobKind::Reach) != Some(what.as_str()) {
+                    self.reach.asked(&name);
+                    let spec = JobSpec::Reach { principal: id };
+                    out.push(self.job(JobKind::Reach, what, spec, world));
                 }
             }
             View::Permissions => {}
@@ -124,15 +139,17 @@ impl App {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}|{:?}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
-            self.scopes
+            self.nav
+                .scopes
                 .selected_scope()
                 .map(|s| s.key().to_string())
                 .unwrap_or_default(),
-            self.principals
+            self.nav
+                .principals
                 .selected()
                 .map(|p| p.id.clone())
                 .unwrap_or_default(),
@@ -163,6 +180,17 @@ impl App {
                 } else {
                     ""
                 }
+                + &format!(
+                    "|r{}{}",
+                    sel(&self.reach.cursor),
+                    if self.reach.ready().is_some() {
+                        "r"
+                    } else {
+                        ""
+                    }
+                ),
+            // A `/` filter changes which row the cursor is on.
+            View::ALL.map(|v| self.tables.query(v))
         )
     }
 
@@ -180,13 +208,18 @@ impl App {
         let engine = self.world();
         match self.focus {
             Focus::Scopes => self
+                .nav
                 .scopes
                 .selected_scope()
                 .map_or_else(Doc::default, |s| explain::scope(engine, s)),
-            Focus::Principals => self.principals.selected().map_or_else(Doc::default, |p| {
-                let n = self.policy_vaults.get(&p.id).copied().unwrap_or(0);
-                explain::principal(engine, &p.id, n)
-            }),
+            Focus::Principals => self
+                .nav
+                .principals
+                .selected()
+                .map_or_else(Doc::default, |p| {
+                    let n = self.policy_vaults.get(&p.id).copied().unwrap_or(0);
+                    explain::principal(engine, &p.id, n)
+                }),
             Focus::Main | Focus::Explain => self.explain_main(),
         }
     }
@@ -196,7 +229,7 @@ impl App {
         let from_key = self.keymap.hint(crate::tui::action::UserAction::From);
         match self.view {
             View::Permissions => {
-                let (Some(row), Some(p)) = (self.perms.selected(), self.principals.selected())
+                let (Some(row), Some(p)) = (self.perms.selected(), self.nav.principals.selected())
                 else {
                     return Doc::new("Nothing selected");
                 };
@@ -211,7 +244,7 @@ impl App {
             }
             View::Matrix => match (
                 self.matrix.ready(),
-                self.scopes.selected_scope().and_then(|s| s.vault()),
+                self.nav.scopes.selected_scope().and_then(|s| s.vault()),
             ) {
                 (Some(_), Some(v)) => self.matrix.selected().map_or_else(
                     || Doc::new("No principal has access"),
@@ -227,7 +260,7 @@ impl App {
                 if self.who.ready().is_none() {
                     return Doc::new("Who can");
                 }
-                let Some(scope) = self.scopes.selected_scope() else {
+                let Some(scope) = self.nav.scopes.selected_scope() else {
                     return Doc::default();
                 };
                 match self.who.selected() {
@@ -247,6 +280,45 @@ impl App {
                 .escalations
                 .selected()
                 .map_or_else(|| Doc::new("Escalations"), |f| explain::finding(engine, f)),
+            View::Reach => self.explain_reach(&from_key),
+        }
+    }
+
+    /// A reach row explained: the verdict at its vault (or item) for its first operation, a self-grant
+    /// path in full, an eligibility or a vault as what it is.
+    fn explain_reach(&self, from_key: &str) -> Doc {
+        let engine = self.world();
+        let (Some(row), Some(p)) = (self.reach.selected(), self.nav.principals.selected()) else {
+            return Doc::new("Reach");
+        };
+        if let Some(f) = self.reach.selected_finding() {
+            return explain::finding(engine, f);
+        }
+        let Some(target) = self.reach.target() else {
+            return Doc::new("Reach");
+        };
+        let Ok(scope) = crate::model::Scope::parse(&target.scope) else {
+            return Doc::new("Reach");
+        };
+        match (row, target.operation) {
+            (_, Some(op)) => self.verdict_doc(&p.id, None, &scope, op, None, from_key),
+            (Row::Eligible(v, e), None) => {
+                let mut d = Doc::new("Eligible (PIM), not active");
+                if let Some(text) = self
+                    .reach
+                    .ready()
+                    .and_then(|r| r.vaults.get(v))
+                    .and_then(|v| v.eligible.get(e))
+                {
+                    d.text(format!(
+                        "{} could activate {} and then hold what it gives; until then it gives nothing.",
+                        p.name,
+                        crate::sanitize::clean(text)
+                    ));
+                }
+                d
+            }
+            _ => explain::scope(engine, &scope),
         }
     }
 
@@ -313,15 +385,14 @@ impl App {
     }
 
     pub(super) fn keep_all_visible(&mut self) {
-        let h = self.pane_height(Focus::Scopes);
-        self.scopes.keep_visible(h);
-        let h = self.pane_height(Focus::Principals);
-        let n = self.principals.shown.len();
-        self.principals.cursor.keep_visible(h, n);
+        let scopes = self.pane_height(Focus::Scopes);
+        let principals = self.pane_height(Focus::Principals);
+        self.nav.keep_visible(scopes, principals);
         let h = self.pane_height(Focus::Main);
         self.perms.keep_visible(h);
         self.matrix.keep_visible(h);
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);
+        self.reach.keep_visible(h);
     }
 }

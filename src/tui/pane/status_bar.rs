@@ -1,14 +1,17 @@
 //! The bottom line: where the snapshot came from, the tenant, when it was collected, counts, collection
-//! warnings, and the key hints (or the last message).
+//! warnings, and the key hints (or the last message); in a live session, the fetch's progress instead.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::sanitize::clean;
 use crate::tui::action::UserAction;
 use crate::tui::app::App;
+use crate::tui::live::{Ended, LiveState};
+use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
@@ -28,7 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         used = text.chars().count();
         fitted.push(Span::styled(text, t.heading));
     } else if let Some(live) = &app.live {
-        let span = crate::tui::pane::log::progress_span(live, t, left_w);
+        let span = progress_span(live, t, left_w);
         used = span.content.chars().count();
         fitted.push(span);
     } else {
@@ -60,7 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 s.vaults.len(),
                 // As the principals pane counts them: those the assignments name but the directory
                 // lacks are listed there too ("(not in directory)").
-                app.principals.all.len(),
+                app.nav.principals.all.len(),
                 s.role_assignments.len()
             ),
             t.dim,
@@ -86,4 +89,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         fitted.push(Span::styled(hints, t.key));
     }
     frame.render_widget(Paragraph::new(Line::from(fitted)), area);
+}
+
+/// The status bar's left part in a live session: the progress line, cut to `width`.
+fn progress_span(live: &LiveState, t: &Theme, width: usize) -> Span<'static> {
+    let style: Style = match &live.ended {
+        _ if live.running => t.heading,
+        Some(Ended::Failed(_)) => t.denied,
+        Some(Ended::Finished { errors, .. }) if *errors > 0 => t.warning,
+        _ => t.dim,
+    };
+    let text: String = format!(" {}", clean(&live.progress_line()))
+        .chars()
+        .take(width)
+        .collect();
+    Span::styled(text, style)
 }

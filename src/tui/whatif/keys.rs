@@ -186,7 +186,7 @@ impl App {
             KeyCode::Char(' ') if form.field().is_some_and(|f| f.many) => form.toggle_mark(),
             KeyCode::Enter => {
                 let engine = self.world();
-                match form.accept(engine, &self.scopes) {
+                match form.accept(engine, &self.nav.scopes) {
                     Ok(Step::More) => {}
                     Ok(Step::Done(change)) => {
                         let p = &mut self.whatif;

@@ -1,17 +1,55 @@
-//! The live session's text: the `L` log overlay (every collection error with its scope, section and HTTP
-//! status, warnings, how the run ended) and the progress line the status bar shows instead of the
-//! snapshot's counts. Everything here came from Azure or the network, so it is cleaned before drawing.
+//! The live session's `L` overlay: every collection error with its scope, section and HTTP status,
+//! warnings, how the run ended. Everything here came from Azure or the network, so it is cleaned before
+//! drawing.
 
 use ratatui::Frame;
-use ratatui::style::Style;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::{Ctx, Reply, centered, frame_block, scroll_key};
 use crate::sanitize::clean;
-use crate::tui::app::App;
-use crate::tui::live::{Ended, LiveState, LogKind};
-use crate::tui::pane::help::centered;
+use crate::tui::action::UserAction;
+use crate::tui::live::{LiveState, LogKind};
 use crate::tui::theme::Theme;
+
+#[derive(Debug, Default)]
+pub struct Log {
+    pub scroll: usize,
+}
+
+impl Log {
+    pub fn key(&mut self, key: &KeyEvent, ctx: &Ctx) -> Reply {
+        let lines = ctx.live.map_or(0, |l| l.log.len());
+        match scroll_key(
+            key,
+            ctx.keymap,
+            self.scroll,
+            UserAction::ShowLog,
+            Some(lines),
+        ) {
+            Some(scroll) => {
+                self.scroll = scroll.min(lines.saturating_sub(1));
+                Reply::Keep
+            }
+            None => Reply::Close,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, ctx: &Ctx) {
+        let Some(live) = ctx.live else {
+            return;
+        };
+        let area = centered(frame.area(), 90, 40, 10);
+        frame.render_widget(Clear, area);
+        let block = frame_block(ctx.theme, "Fetch log — Esc closes, j/k scroll");
+        let p = Paragraph::new(lines(live, ctx.theme))
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((u16::try_from(self.scroll).unwrap_or(u16::MAX), 0));
+        frame.render_widget(p, area);
+    }
+}
 
 /// The log as lines: a summary, then one line per entry.
 pub fn lines(live: &LiveState, t: &Theme) -> Vec<Line<'static>> {
@@ -64,39 +102,4 @@ pub fn lines(live: &LiveState, t: &Theme) -> Vec<Line<'static>> {
         out.push(Line::from(Span::styled("nothing logged yet", t.dim)));
     }
     out
-}
-
-pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
-    let Some(live) = &app.live else {
-        return;
-    };
-    let area = centered(frame.area(), 90, 40, 10);
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(app.theme.border_focused)
-        .title(Line::from(Span::styled(
-            " Fetch log — Esc closes, j/k scroll ",
-            app.theme.title,
-        )));
-    let p = Paragraph::new(lines(live, &app.theme))
-        .block(block)
-        .wrap(ratatui::widgets::Wrap { trim: false })
-        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
-    frame.render_widget(p, area);
-}
-
-/// The status bar's left part in a live session: the progress line, cut to `width`.
-pub fn progress_span(live: &LiveState, t: &Theme, width: usize) -> Span<'static> {
-    let style: Style = match &live.ended {
-        _ if live.running => t.heading,
-        Some(Ended::Failed(_)) => t.denied,
-        Some(Ended::Finished { errors, .. }) if *errors > 0 => t.warning,
-        _ => t.dim,
-    };
-    let text: String = format!(" {}", clean(&live.progress_line()))
-        .chars()
-        .take(width)
-        .collect();
-    Span::styled(text, style)
 }

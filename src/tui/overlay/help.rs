@@ -2,34 +2,50 @@
 //! legend of symbols and badges.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::{Ctx, Reply, centered, frame_block, scroll_key};
 use crate::eval::Decision;
-use crate::tui::app::App;
-use crate::tui::keymap::Chord;
+use crate::tui::action::UserAction;
+use crate::tui::keymap::{Chord, Keymap};
 use crate::tui::scopes::Badge;
-use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::theme::{ESCALATION_SYMBOL, Theme, decision_symbol};
 
-/// A centred rectangle taking `pct` percent of each dimension, at least `min_w`×`min_h` when there is room.
-pub fn centered(area: Rect, pct: u16, min_w: u16, min_h: u16) -> Rect {
-    let w = (area.width * pct / 100).max(min_w).min(area.width);
-    let h = (area.height * pct / 100).max(min_h).min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
+#[derive(Debug, Default)]
+pub struct Help {
+    pub scroll: usize,
+}
+
+impl Help {
+    pub fn key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Reply {
+        match scroll_key(key, keymap, self.scroll, UserAction::Help, None) {
+            Some(scroll) => {
+                self.scroll = scroll.min(keymap.bindings.len() + 8);
+                Reply::Keep
+            }
+            None => Reply::Close,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, ctx: &Ctx) {
+        let area = centered(frame.area(), 90, 40, 10);
+        frame.render_widget(Clear, area);
+        let block = frame_block(ctx.theme, "Help — Esc closes, j/k scroll");
+        let p = Paragraph::new(lines(ctx.keymap, ctx.theme))
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((u16::try_from(self.scroll).unwrap_or(u16::MAX), 0));
+        frame.render_widget(p, area);
     }
 }
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
-    let t = &app.theme;
+pub fn lines(keymap: &Keymap, t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let mut section = String::new();
     let key_w = 18;
-    for b in &app.keymap.bindings {
+    for b in &keymap.bindings {
         if b.keys.is_empty() {
             continue;
         }
@@ -88,21 +104,4 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         ]));
     }
     out
-}
-
-pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
-    let area = centered(frame.area(), 90, 40, 10);
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(app.theme.border_focused)
-        .title(Line::from(Span::styled(
-            " Help — Esc closes, j/k scroll ",
-            app.theme.title,
-        )));
-    let p = Paragraph::new(lines(app))
-        .block(block)
-        .wrap(ratatui::widgets::Wrap { trim: false })
-        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
-    frame.render_widget(p, area);
 }

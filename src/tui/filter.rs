@@ -1,0 +1,226 @@
+//! The `/` filter: the box where the text is typed (its keys and its line), and the narrowing of a view's
+//! table to the rows the text keeps. The app gives each change of the text to the list the box is for: the
+//! principal list, or the table of the view on screen.
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::text::{Line, Span};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+use crate::query::{Finding, Matrix, WhoCan};
+use crate::sanitize::clean;
+use crate::tui::app::View;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Default)]
+pub struct FilterBox {
+    /// The box is taking keystrokes.
+    pub active: bool,
+    pub input: Input,
+    /// The view whose table the box narrows; `None`: the principal list.
+    pub view: Option<View>,
+}
+
+/// What a key in the box did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// Nothing the list needs to know.
+    Keep,
+    /// The text changed to this.
+    Query(String),
+    /// Enter: the box stops taking keys, the filter stays.
+    Done,
+    /// Esc: the box closes and the filter is cleared.
+    Cleared,
+    /// ↑ or ↓: the list's selection moves.
+    Move(isize),
+}
+
+impl FilterBox {
+    /// Starts taking keys for `view`'s table (`None`: the principal list), with its current filter in
+    /// the box.
+    pub fn open(&mut self, view: Option<View>, query: &str) {
+        self.active = true;
+        self.view = view;
+        self.input = Input::new(query.to_string());
+    }
+
+    /// Empties the box (the list's filter is cleared by its owner).
+    pub fn clear(&mut self) {
+        self.input = Input::default();
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Typed {
+        match key.code {
+            KeyCode::Enter => {
+                self.active = false;
+                Typed::Done
+            }
+            KeyCode::Esc => {
+                self.active = false;
+                self.clear();
+                Typed::Cleared
+            }
+            KeyCode::Up => Typed::Move(-1),
+            KeyCode::Down => Typed::Move(1),
+            _ => match to_input_request(&Event::Key(*key)) {
+                Some(req) if self.input.handle(req).is_some_and(|c| c.value) => {
+                    Typed::Query(self.input.value().to_string())
+                }
+                _ => Typed::Keep,
+            },
+        }
+    }
+
+    /// The box as a line: `/`, the text, a caret while it takes keys.
+    pub fn line(&self, t: &Theme) -> Line<'static> {
+        query_line(t, self.input.value(), self.active)
+    }
+
+    /// Whether the box is taking keys for `view`'s table.
+    pub fn typing_for(&self, view: View) -> bool {
+        self.active && self.view == Some(view)
+    }
+}
+
+/// A filter as a line: `/`, the text, a caret while it is being typed.
+pub fn query_line(t: &Theme, query: &str, typing: bool) -> Line<'static> {
+    let cursor = if typing { "▏" } else { "" };
+    Line::from(vec![
+        Span::styled("/", t.key),
+        Span::styled(clean(query).into_owned(), t.match_hl),
+        Span::styled(cursor, t.key),
+    ])
+}
+
+/// The views' tables a `/` filter narrows.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub matrix: Narrowed<Matrix>,
+    pub who: Narrowed<WhoCan>,
+    pub escalations: Narrowed<Vec<Finding>>,
+}
+
+impl Tables {
+    /// The filter of `view`'s table; `None` for a view without one.
+    pub fn query(&self, view: View) -> Option<&str> {
+        match view {
+            View::Matrix => Some(&self.matrix.query),
+            View::WhoCan => Some(&self.who.query),
+            View::Escalations => Some(&self.escalations.query),
+            View::Permissions | View::Reach => None,
+        }
+    }
+}
+
+/// Whether a row whose words are `text` is kept by `query`: every word of the query appears in it, case
+/// aside. (The principal list matches fuzzily; a table's rows are matched by words, which reads plainly
+/// over ids and operation names.)
+pub fn keeps(query: &str, text: &str) -> bool {
+    let text = text.to_lowercase();
+    query
+        .split_whitespace()
+        .all(|w| text.contains(&w.to_lowercase()))
+}
+
+/// An answer whose rows a query can narrow.
+pub trait Narrow: Clone {
+    fn narrow(&mut self, query: &str);
+}
+
+impl Narrow for Matrix {
+    fn narrow(&mut self, query: &str) {
+        self.rows.retain(|r| {
+            let app = r.via_app_name.as_deref().unwrap_or_default();
+            keeps(query, &format!("{} {} {app}", r.label, r.id))
+        });
+    }
+}
+
+impl Narrow for WhoCan {
+    fn narrow(&mut self, query: &str) {
+        self.principals.retain(|e| {
+            let app = e.via_app_name.as_deref().unwrap_or_default();
+            keeps(query, &format!("{} {} {app}", e.display_name, e.id))
+        });
+        self.can_grant_themselves.retain(|f| finding_kept(query, f));
+    }
+}
+
+impl Narrow for Vec<Finding> {
+    fn narrow(&mut self, query: &str) {
+        self.retain(|f| finding_kept(query, f));
+    }
+}
+
+fn finding_kept(query: &str, f: &Finding) -> bool {
+    let vault = f.vault_id.rsplit('/').next().unwrap_or_default();
+    let role = f.role_name.as_deref().unwrap_or_default();
+    keeps(
+        query,
+        &format!(
+            "{} {} {vault} {} {role}",
+            f.principal.display_name,
+            f.principal.id,
+            f.technique.describe()
+        ),
+    )
+}
+
+/// A view's table narrowed by a query: while the query is set, the whole answer (and, in a what-if world,
+/// the real world's answer beside it) is kept here and the view shows what the query keeps.
+#[derive(Debug)]
+pub struct Narrowed<T> {
+    pub query: String,
+    whole: Option<(T, Option<T>)>,
+}
+
+impl<T> Default for Narrowed<T> {
+    fn default() -> Self {
+        Self {
+            query: String::new(),
+            whole: None,
+        }
+    }
+}
+
+impl<T: Narrow> Narrowed<T> {
+    /// The query changed: `shown` (the view's answer, when it has one) and `before` (the real world's)
+    /// become what it keeps of the whole answers, or the whole answers again when it is empty.
+    pub fn set_query(&mut self, query: &str, shown: Option<&mut T>, before: &mut Option<T>) {
+        self.query = query.trim().to_string();
+        let Some(shown) = shown else {
+            // Nothing on screen yet: the next answer is narrowed when it arrives.
+            self.whole = None;
+            return;
+        };
+        let (all, all_before) = self
+            .whole
+            .get_or_insert_with(|| (shown.clone(), before.clone()));
+        let (mut now, mut now_before) = (all.clone(), all_before.clone());
+        if self.query.is_empty() {
+            self.whole = None;
+        } else {
+            now.narrow(&self.query);
+            if let Some(b) = &mut now_before {
+                b.narrow(&self.query);
+            }
+        }
+        *shown = now;
+        *before = now_before;
+    }
+
+    /// A new answer is on screen: kept whole, and narrowed in place while a query is set.
+    pub fn on_answer(&mut self, shown: Option<&mut T>, before: &mut Option<T>) {
+        self.whole = None;
+        if !self.query.is_empty() {
+            let query = self.query.clone();
+            self.set_query(&query, shown, before);
+        }
+    }
+
+    /// How many rows the whole answer has, by `count`, when a query narrows it.
+    pub fn whole_len(&self, count: impl Fn(&T) -> usize) -> Option<usize> {
+        self.whole.as_ref().map(|(all, _)| count(all))
+    }
+}
