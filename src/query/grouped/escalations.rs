@@ -10,7 +10,8 @@ use super::{Cover, Holder, Layout};
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
-use walk::{Seen, split_point, vaults_in, walk};
+pub(super) use walk::walk;
+use walk::{Seen, split_point, vaults_in};
 
 pub mod by_grant;
 mod walk;

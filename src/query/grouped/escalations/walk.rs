@@ -114,7 +114,7 @@ pub(super) fn split_point(vaults: &[&Vault]) -> Option<usize> {
 
 /// Visits the findings at the vaults of `vaults` in `range` (or only at positions in `only`, ascending),
 /// class by class. `visit` gets the finding, and a function listing the identities it stands for.
-pub(super) fn walk<'a>(
+pub(in crate::query::grouped) fn walk<'a>(
     engine: &'a Engine,
     vaults: &[&'a Vault],
     range: std::ops::Range<usize>,
