@@ -365,20 +365,26 @@ where
             .copied()
     }
 
-    /// The members of class `c` at the current vault (the one [`Classes::at`] last answered), ascending.
-    pub fn members_here(&self, c: Class) -> Vec<Ident> {
-        let mut out: Vec<Ident> = self
+    /// The members of every class at the current vault (the one [`Classes::at`] last answered), each list
+    /// ascending, in one pass over the identities.
+    pub fn members_by_class(&self) -> FxHashMap<Class, Vec<Ident>> {
+        let mut out: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
+        let idents = self
             .members
-            .get(&c)
-            .into_iter()
+            .values()
             .flatten()
             .copied()
             .chain(self.group.class_of.keys().copied())
-            .chain(self.vault.class_of.keys().copied())
-            .filter(|&i| self.class_here(i) == Some(c))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
+            .chain(self.vault.class_of.keys().copied());
+        for i in idents {
+            if let Some(c) = self.class_here(i) {
+                out.entry(c).or_default().push(i);
+            }
+        }
+        for list in out.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
         out
     }
 }
