@@ -43,6 +43,9 @@ pub struct WhoCanArgs {
     /// Grouped, with every group's identities listed (text, json).
     #[arg(long)]
     pub expand: bool,
+    /// Leave out the self-grant techniques Microsoft's articles disagree on (marked `disputed` otherwise).
+    #[arg(long)]
+    pub hide_disputed: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -54,10 +57,13 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
     if a.output == Format::Jsonl {
-        return jsonl(&engine, &scope, &action, origin.as_ref());
+        return jsonl(&engine, &scope, &action, origin.as_ref(), a.hide_disputed);
     }
     if a.output == Format::Text || (a.output == Format::Json && (a.grouped || a.expand)) {
-        let grouped = grouped_who_can(&engine, &scope, &action, origin.as_ref())?;
+        let mut grouped = grouped_who_can(&engine, &scope, &action, origin.as_ref())?;
+        if a.hide_disputed {
+            grouped.hide_disputed();
+        }
         for note in &grouped.answer.notes {
             eprintln!("warning: {}", clean(note));
         }
@@ -76,7 +82,10 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     if a.grouped || a.expand {
         anyhow::bail!("--grouped and --expand print text or json; csv and jsonl are flat");
     }
-    let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
+    let mut result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
+    if a.hide_disputed {
+        result.can_grant_themselves.retain(|f| !f.disputed);
+    }
     for note in &result.notes {
         eprintln!("warning: {}", clean(note));
     }
@@ -161,7 +170,11 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                         f.principal.id.clone(),
                         f.principal.display_name.clone(),
                         f.principal.kind.as_str().to_string(),
-                        format!("canGrantThemselves:{}", f.technique.as_str()),
+                        format!(
+                            "canGrantThemselves:{}{}",
+                            f.technique.as_str(),
+                            if f.disputed { " (disputed)" } else { "" }
+                        ),
                         String::new(),
                         f.holder
                             .as_deref()
@@ -186,8 +199,12 @@ fn jsonl(
     scope: &crate::model::Scope,
     action: &crate::catalog::Action,
     origin: Option<&crate::eval::Origin>,
+    hide_disputed: bool,
 ) -> Result<u8> {
-    let grouped = grouped_who_can(engine, scope, action, origin)?;
+    let mut grouped = grouped_who_can(engine, scope, action, origin)?;
+    if hide_disputed {
+        grouped.hide_disputed();
+    }
     for note in &grouped.answer.notes {
         eprintln!("warning: {}", clean(note));
     }

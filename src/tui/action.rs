@@ -44,6 +44,8 @@ pub enum UserAction {
     Copy,
     Export,
     ToggleTheme,
+    /// Hide or show the self-grant technique Microsoft's articles disagree on (who-can, escalations).
+    ToggleDisputed,
     /// Open / focus the what-if panel.
     #[serde(rename = "whatif")]
     WhatIf,
@@ -81,7 +83,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 39] = [
+    pub const ALL: [UserAction; 40] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -100,6 +102,7 @@ impl UserAction {
         Self::WhatIfLoad,
         Self::Zoom,
         Self::ToggleTheme,
+        Self::ToggleDisputed,
         Self::Refresh,
         Self::ShowLog,
         Self::Help,
@@ -157,6 +160,7 @@ impl UserAction {
             Self::Copy => "copy",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
+            Self::ToggleDisputed => "toggle_disputed",
             Self::WhatIf => "whatif",
             Self::WhatIfAdd => "whatif_add",
             Self::WhatIfToggle => "whatif_toggle",

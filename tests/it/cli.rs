@@ -2676,3 +2676,55 @@ fn check_says_when_the_item_named_is_not_in_the_snapshot() {
         "{v:#}"
     );
 }
+
+/// The disputed technique (vaults/write alone switching an RBAC vault back) is marked in every output and
+/// `--hide-disputed` leaves it out (issue 14).
+#[test]
+fn the_disputed_technique_is_marked_and_can_be_hidden() {
+    let text = stdout(&run(&format!("who-can --scope {KV_RBAC} -a secrets/get")));
+    assert!(
+        text.contains("disputed: may be able to switch the vault back"),
+        "{text}"
+    );
+    let text = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --hide-disputed"
+    )));
+    assert!(!text.contains("disputed"), "{text}");
+    assert!(
+        text.contains("can assign itself a Key Vault data role"),
+        "{text}"
+    );
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o json"
+    )));
+    assert!(
+        v["canGrantThemselves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["technique"] == "switchPermissionModelPossible" && g["disputed"] == true),
+        "{v:#}"
+    );
+    let flat = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    assert!(
+        flat["canGrantThemselves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| (f["technique"] == "switchPermissionModelPossible") == (f["disputed"] == true)),
+        "{flat:#}"
+    );
+    let v = json_out(&run("escalations -o json"));
+    assert_eq!(
+        v["disputed"],
+        json!(["switchPermissionModelPossible"]),
+        "{v:#}"
+    );
+    let hidden = run("escalations -o json --hide-disputed");
+    assert!(!stdout(&hidden).contains("switchPermissionModelPossible"));
+    assert!(json_out(&hidden)["findings"].as_u64().unwrap() < v["findings"].as_u64().unwrap());
+    let rows = stdout(&run("escalations -o jsonl --hide-disputed"));
+    assert!(!rows.is_empty() && !rows.contains("switchPermissionModelPossible"));
+}

@@ -731,3 +731,25 @@ fn export_names_the_file_after_the_answer_and_says_where_it_went() {
         );
     });
 }
+
+/// The disputed self-grant path (issue 14) is kept and marked in who-can and escalations; `D` hides it
+/// in both views and shows it again.
+#[test]
+fn the_disputed_self_grant_path_is_marked_and_d_hides_it() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-rbac<enter>:who-can secrets/get<enter>");
+        let s = render(app, 200, 60);
+        assert!(s.contains("disputed: may be able to switch"), "{s}");
+        press(app, "D");
+        let s = render(app, 200, 60);
+        assert!(!s.contains("disputed: may be able"), "{s}");
+        assert!(s.contains("can assign itself a Key Vault data role"), "{s}");
+        press(app, "4");
+        let s = render(app, 200, 60);
+        assert!(s.contains("(disputed hidden: D)"), "{s}");
+        assert!(!s.contains("disputed: may be able"), "{s}");
+        press(app, "D");
+        let s = render(app, 200, 60);
+        assert!(s.contains("disputed: may be able to switch"), "{s}");
+    });
+}

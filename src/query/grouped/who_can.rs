@@ -68,6 +68,9 @@ pub struct WhoCanGroup {
     pub via_app: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technique: Option<Technique>,
+    /// The technique is one Microsoft's articles disagree on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
     /// Deny assignments that may block the group's identities (conditional ones): why a grant is only
     /// `conditional`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -367,6 +370,7 @@ fn blank(decides: Decides, grant: String, decision: Decision) -> WhoCanGroup {
         condition: None,
         via_app: None,
         technique: None,
+        disputed: false,
         denies: Vec::new(),
         unknown_because: Vec::new(),
         identities: 0,
@@ -390,6 +394,7 @@ fn self_grant(f: &Finding) -> WhoCanGroup {
         grant_scope: f.grant_scope.clone(),
         condition: f.condition.clone(),
         technique: Some(f.technique),
+        disputed: f.technique.disputed(),
         unknown_because: f.unknown_because.clone(),
         ..blank(Decides::SelfGrant, f.grant.clone(), f.decision)
     }

@@ -75,6 +75,16 @@ impl App {
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            UserAction::ToggleDisputed => {
+                self.escalations.toggle_disputed();
+                self.who.hide_disputed = self.escalations.hide_disputed;
+                self.who.cursor = crate::tui::cursor::Cursor::default();
+                self.message = Some(if self.escalations.hide_disputed {
+                    "disputed self-grant paths hidden (D shows them)".to_string()
+                } else {
+                    "disputed self-grant paths shown".to_string()
+                });
+            }
             UserAction::WhatIf => self.toggle_whatif(),
             a if a.is_whatif_panel() => return self.whatif_action(a),
             UserAction::Refresh => return self.refresh(),

@@ -84,6 +84,8 @@ pub struct WhoCanView {
     /// The operation asked about.
     pub op: String,
     pub cursor: Cursor,
+    /// Leave out the self-grant technique Microsoft's articles disagree on (`D`).
+    pub hide_disputed: bool,
 }
 
 impl Default for WhoCanView {
@@ -92,6 +94,7 @@ impl Default for WhoCanView {
             answer: Load::Idle,
             op: "secrets/get".into(),
             cursor: Cursor::default(),
+            hide_disputed: false,
         }
     }
 }
@@ -130,7 +133,8 @@ impl WhoCanView {
     pub fn rows(&self) -> Vec<WhoRow> {
         self.ready().map_or_else(Vec::new, |w| {
             let relevant = |f: &Finding| {
-                f.lacks.contains(&w.operation.as_str())
+                !(self.hide_disputed && f.disputed)
+                    && f.lacks.contains(&w.operation.as_str())
                     && (f.technique != Technique::TemplateDeployment
                         || w.operation == "secrets/get")
             };

@@ -44,9 +44,17 @@ pub struct Row<'r> {
     pub section: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technique: Option<&'static str>,
+    /// The technique is one Microsoft's articles disagree on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
 }
 
 impl GroupedWhoCan {
+    /// Leaves out the self-grant groups of techniques Microsoft's articles disagree on.
+    pub fn hide_disputed(&mut self) {
+        self.answer.can_grant_themselves.retain(|g| !g.disputed);
+    }
+
     /// The identities of `group` (one of this answer's), by name, those in `range` of that order, each with
     /// the groups between it and the holder.
     pub fn members(
@@ -144,6 +152,7 @@ impl GroupedWhoCan {
                     grants,
                     section: None,
                     technique: None,
+                    disputed: false,
                 })?;
             }
         }
@@ -166,6 +175,7 @@ impl GroupedWhoCan {
                         grants: &grants,
                         section: Some(section),
                         technique: g.technique.map(|t| t.as_str()),
+                        disputed: g.disputed,
                     })?;
                 }
             }
