@@ -11,7 +11,7 @@ pub mod status_bar;
 pub mod whatif;
 /// The who-can view's VIA text, where it has always been found.
 pub mod who_can {
-    pub use crate::tui::view::who_can::via_text;
+    pub use crate::tui::view::who_can::describe;
 }
 
 use ratatui::Frame;
@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &main_ctx(app),
                 &app.scope_label(),
                 app.world(),
-                app.whatif.who_before.as_ref(),
+                app.whatif.who_before.as_deref(),
             ),
             View::Escalations => app.escalations.draw(
                 frame,

@@ -95,17 +95,32 @@ fn who_can_with_via_column() {
         press(app, "w");
         assert_eq!(app.view, View::WhoCan);
         both_sizes(app, "who_can_secrets_get_kv_app_prod");
+        // Grouped by the grant that decides: the Security team's access policy, reaching 2 identities.
         let w = app.who.ready().unwrap();
-        let bob = w
-            .principals
+        let team = w
+            .groups
             .iter()
-            .find(|e| e.display_name == "Bob")
+            .find(|g| {
+                g.holder
+                    .as_ref()
+                    .is_some_and(|h| h.display_name == "Security team")
+            })
             .unwrap();
-        let via = kvaccess::tui::pane::who_can::via_text(&app.engine, bob);
-        assert_eq!(
-            via,
-            "access policy (Security team) via Security on-call → Security team"
-        );
+        assert_eq!(team.identities, 2);
+        let how = kvaccess::tui::pane::who_can::describe(&app.engine, team);
+        assert_eq!(how, "Security team (2 identities): access policy");
+        // Enter lists the group's identities, with the groups between each and the holder.
+        let at = app
+            .who
+            .rows()
+            .iter()
+            .position(|r| matches!(r, kvaccess::tui::view::who_can::WhoRow::Group(_, 0)))
+            .unwrap();
+        app.who.cursor.selected = at;
+        press(app, "<enter>");
+        let s = render(app, 160, 48);
+        assert!(s.contains("U Bob  via Security on-call"), "{s}");
+        assert_eq!(app.view, View::WhoCan, "a group opens in place");
     });
 }
 
@@ -349,7 +364,10 @@ fn driving_keys_from_the_first_screen_to_who_can() {
         assert_eq!(app.view, View::WhoCan);
         let s = render(app, 160, 48);
         assert!(s.contains("Who can secrets/get @ kv-app-rbac"), "{s}");
-        assert!(s.contains("Alice") && s.contains("VIA"), "{s}");
+        assert!(
+            s.contains("Security team") && s.contains("IDENTITIES"),
+            "{s}"
+        );
         press(app, "q");
         assert!(app.quit);
     });

@@ -77,8 +77,7 @@ impl App {
             }
             UserAction::ToggleDisputed => {
                 self.escalations.toggle_disputed();
-                self.who.hide_disputed = self.escalations.hide_disputed;
-                self.who.cursor = crate::tui::cursor::Cursor::default();
+                self.who.toggle_disputed(self.escalations.hide_disputed);
                 self.message = Some(if self.escalations.hide_disputed {
                     "disputed self-grant paths hidden (D shows them)".to_string()
                 } else {
@@ -283,9 +282,17 @@ impl App {
         Vec::new()
     }
 
+    /// Enter in who-can: a group opens (or closes, or lists its next page); an identity opens its
+    /// permissions.
     fn jump_from_who_can(&mut self) {
-        let id = self.who.selected().map(|p| p.principal_id().to_string());
-        if let Some(id) = id {
+        // The world's engine, borrowed field by field beside the view (as `App::world` gives it).
+        let engine = self
+            .whatif
+            .world
+            .as_ref()
+            .map_or(&*self.engine, |w| w.engine());
+        let entered = self.who.enter(engine);
+        if let crate::tui::view::who_can::Entered::Identity(id) = entered {
             self.remember();
             let op = self.who.op.clone();
             self.principals.select_id(&id);

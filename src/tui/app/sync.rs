@@ -226,15 +226,17 @@ impl App {
                     return Doc::default();
                 };
                 match self.who.selected() {
-                    Some(Picked::Entry(e)) => self.verdict_doc(
-                        &e.id,
-                        e.via_app.as_deref(),
+                    Some(Picked::Member(g, m)) => self.verdict_doc(
+                        &m.id,
+                        g.via_app.as_deref(),
                         scope,
                         &self.who.op,
-                        None,
+                        g.technique,
                         &from_key,
                     ),
-                    Some(Picked::Escalation(f)) => explain::finding(engine, f),
+                    Some(Picked::Group(g)) => {
+                        crate::tui::view::who_can::WhoCanView::group_doc(self.world(), g)
+                    }
                     None => Doc::new(format!("Nobody can {}", self.who.op)),
                 }
             }
