@@ -46,6 +46,8 @@ pub enum UserAction {
     ToggleTheme,
     /// Hide or show the self-grant technique Microsoft's articles disagree on (who-can, escalations).
     ToggleDisputed,
+    /// Choose the operation who-can asks about, from a list.
+    PickOperation,
     /// Open / focus the what-if panel.
     #[serde(rename = "whatif")]
     WhatIf,
@@ -83,7 +85,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 40] = [
+    pub const ALL: [UserAction; 41] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -103,6 +105,7 @@ impl UserAction {
         Self::Zoom,
         Self::ToggleTheme,
         Self::ToggleDisputed,
+        Self::PickOperation,
         Self::Refresh,
         Self::ShowLog,
         Self::Help,
@@ -161,6 +164,7 @@ impl UserAction {
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
             Self::ToggleDisputed => "toggle_disputed",
+            Self::PickOperation => "pick_operation",
             Self::WhatIf => "whatif",
             Self::WhatIfAdd => "whatif_add",
             Self::WhatIfToggle => "whatif_toggle",

@@ -771,3 +771,37 @@ fn the_disputed_self_grant_path_is_marked_and_d_hides_it() {
         assert!(s.contains("disputed: may be able to switch"), "{s}");
     });
 }
+
+/// Issue 14: who-can offers an operation picker (`O`), on secrets/get at first; Esc keeps the operation,
+/// Enter asks who can do the one picked.
+#[test]
+fn who_can_picks_its_operation_from_a_list() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-rbac<enter>:who-can secrets/get<enter>");
+        assert_eq!(app.who.op, "secrets/get");
+        press(app, "O");
+        let s = render(app, 120, 40);
+        assert!(s.contains("Choose the operation"), "{s}");
+        assert!(s.contains("• secrets/get"), "{s}");
+        press(app, "<esc>");
+        assert!(app.who.picker.is_none());
+        assert_eq!(app.who.op, "secrets/get");
+        press(app, "O");
+        let ops = kvaccess::tui::permissions::operations();
+        let at = ops
+            .iter()
+            .position(|(o, _)| o.name == "secrets/get")
+            .unwrap();
+        let target = ops.iter().position(|(o, _)| o.name == "keys/sign").unwrap();
+        let moves = target as isize - at as isize;
+        let key = if moves > 0 { "j" } else { "k" };
+        press(app, &key.repeat(moves.unsigned_abs()));
+        press(app, "<enter>");
+        assert_eq!(app.who.op, "keys/sign");
+        assert!(app.who.picker.is_none());
+        let w = app.who.ready().expect("answered anew");
+        assert_eq!(w.operation, "keys/sign");
+        let s = render(app, 120, 40);
+        assert!(s.contains("Who can keys/sign @ kv-app-rbac"), "{s}");
+    });
+}

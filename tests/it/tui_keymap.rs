@@ -207,6 +207,11 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             hit(&mut app, key);
             assert_ne!(app.theme.kind, before, "{what}");
         }
+        UserAction::PickOperation => {
+            hit(&mut app, key);
+            assert_eq!(app.view, View::WhoCan, "{what}");
+            assert!(app.who.picker.is_some(), "{what}");
+        }
         UserAction::ToggleDisputed => {
             let before = app.escalations.hide_disputed;
             hit(&mut app, key);

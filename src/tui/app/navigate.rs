@@ -75,6 +75,13 @@ impl App {
                 self.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            UserAction::PickOperation => {
+                if self.view != View::WhoCan {
+                    self.open_who_can();
+                }
+                self.focus = Focus::Main;
+                self.who.open_picker();
+            }
             UserAction::ToggleDisputed => {
                 self.escalations.toggle_disputed();
                 self.who.toggle_disputed(self.escalations.hide_disputed);
@@ -108,6 +115,7 @@ impl App {
             self.overlay = None;
         } else if self.view == View::Escalations && self.escalations.cancel() {
             self.cancel_job(JobKind::Escalations);
+        } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;
         } else if !self.principals.query.is_empty() || self.filter_pending() {

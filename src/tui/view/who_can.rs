@@ -92,6 +92,8 @@ impl Picked<'_> {
 
 /// What Enter did in the view.
 pub enum Entered {
+    /// An operation was picked: the answer is asked for anew.
+    Operation,
     /// A group was opened or closed, or its next page listed.
     Toggled,
     /// An identity: open its permissions.
@@ -109,6 +111,8 @@ pub struct WhoCanView {
     pub hide_disputed: bool,
     /// Opened groups, with the identities listed so far (a page at a time).
     open: Vec<((Section, usize), Vec<Member>)>,
+    /// The operation picker (`O`), when open: its cursor over the catalog's operations.
+    pub picker: Option<Cursor>,
 }
 
 impl Default for WhoCanView {
@@ -119,6 +123,7 @@ impl Default for WhoCanView {
             cursor: Cursor::default(),
             hide_disputed: false,
             open: Vec::new(),
+            picker: None,
         }
     }
 }
@@ -138,6 +143,21 @@ impl WhoCanView {
         if let Some((o, _)) = ops.get(next) {
             self.op = o.name.to_string();
         }
+    }
+
+    /// `O`: opens the operation picker on the operation asked about.
+    pub fn open_picker(&mut self) {
+        let ops = crate::tui::permissions::operations();
+        let at = ops.iter().position(|(o, _)| o.name == self.op).unwrap_or(0);
+        self.picker = Some(Cursor {
+            selected: at,
+            ..Cursor::default()
+        });
+    }
+
+    /// Esc in the picker: closes it, keeping the operation. Whether it was open.
+    pub fn close_picker(&mut self) -> bool {
+        self.picker.take().is_some()
     }
 
     pub fn loading(&mut self) {
@@ -211,6 +231,12 @@ impl WhoCanView {
 
     /// Enter: opens (or closes) the selected group, lists its next page, or names the identity selected.
     pub fn enter(&mut self, engine: &Engine) -> Entered {
+        if let Some(p) = self.picker.take() {
+            if let Some((o, _)) = crate::tui::permissions::operations().get(p.selected) {
+                self.op = o.name.to_string();
+            }
+            return Entered::Operation;
+        }
         let Some(&row) = self.rows().get(self.cursor.selected) else {
             return Entered::Nothing;
         };
@@ -248,13 +274,50 @@ impl WhoCanView {
     }
 
     pub fn move_by(&mut self, delta: isize) {
+        if let Some(p) = &mut self.picker {
+            p.move_by(delta, crate::tui::permissions::operations().len());
+            return;
+        }
         let n = self.rows().len();
         self.cursor.move_by(delta, n);
     }
 
     pub fn keep_visible(&mut self, height: usize) {
+        if let Some(p) = &mut self.picker {
+            p.keep_visible(height, crate::tui::permissions::operations().len());
+            return;
+        }
         let n = self.rows().len();
         self.cursor.keep_visible(height, n);
+    }
+
+    /// The operation picker: the catalog's operations, the one asked about marked.
+    fn draw_picker(&self, frame: &mut Frame, inner: Rect, ctx: &Ctx, p: &Cursor) {
+        let t = ctx.theme;
+        let ops = crate::tui::permissions::operations();
+        let mut lines = vec![Line::from(Span::styled(
+            "Choose the operation (Enter asks who can, Esc keeps the current one)",
+            t.title,
+        ))];
+        let height = (inner.height as usize).saturating_sub(1);
+        for i in p.window(height, ops.len()) {
+            let Some((o, _)) = ops.get(i) else { continue };
+            let current = if o.name == self.op { "• " } else { "  " };
+            let plane = match o.plane {
+                crate::catalog::Plane::Data => "data",
+                crate::catalog::Plane::Management => "management",
+            };
+            let line = Line::from(vec![
+                Span::raw(format!("{current}{}", fit(o.name, 40))),
+                Span::styled(plane, t.dim),
+            ]);
+            lines.push(if i == p.selected {
+                line.style(selection(t, ctx.focused))
+            } else {
+                line
+            });
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
     }
 
     /// A click on the `row`th line of the pane (the first is the column header).
@@ -292,6 +355,9 @@ impl WhoCanView {
         let b = (ctx.block)(title);
         let inner = b.inner(area);
         frame.render_widget(b, area);
+        if let Some(p) = &self.picker {
+            return self.draw_picker(frame, inner, ctx, p);
+        }
         let w = match &self.answer {
             Load::Ready(w) => &w.answer,
             Load::Loading(what) => {
