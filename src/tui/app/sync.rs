@@ -234,9 +234,7 @@ impl App {
                         g.technique,
                         &from_key,
                     ),
-                    Some(Picked::Group(g)) => {
-                        crate::tui::view::who_can::WhoCanView::group_doc(self.world(), g)
-                    }
+                    Some(Picked::Group(g)) => crate::tui::view::who_can::group_doc(self.world(), g),
                     None => Doc::new(format!("Nobody can {}", self.who.op)),
                 }
             }
