@@ -149,14 +149,19 @@ pub fn grouped_who_can(
         .map(|(o, v)| network::admits(&v.network, o))
         .filter(|n| n.allowed() != Some(true));
     let sorted = classes::sort(engine, &target, action);
+    let behind: FxHashMap<String, usize> = sorted
+        .behind
+        .iter()
+        .map(|(id, n)| ((*id).to_string(), *n))
+        .collect();
     let mut b = Build {
         engine,
         target: &target,
         action,
         net: net.as_ref(),
-        groups: Groups::new(engine),
-        denied: Groups::new(engine),
-        eligible: Groups::new(engine),
+        groups: Groups::new(engine, &behind),
+        denied: Groups::new(engine, &behind),
+        eligible: Groups::new(engine, &behind),
         parts: Vec::new(),
         rows: Vec::new(),
         listed: Vec::new(),
@@ -410,12 +415,13 @@ struct Groups<'e> {
 }
 
 impl<'e> Groups<'e> {
-    fn new(engine: &'e Engine) -> Self {
+    /// `behind`: the identities inside the groups already counted.
+    fn new(engine: &'e Engine, behind: &FxHashMap<String, usize>) -> Self {
         Self {
             engine,
             list: Vec::new(),
             at: FxHashMap::default(),
-            behind: FxHashMap::default(),
+            behind: behind.clone(),
         }
     }
 

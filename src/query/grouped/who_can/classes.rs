@@ -81,6 +81,8 @@ pub(super) struct Sorted<'a> {
     /// absent from the directory data is paired as the flat answer pairs it).
     pub alone: Vec<(Ident, Vec<Option<&'a str>>, bool)>,
     pub idents: Idents,
+    /// The identities inside each named group (all of them, not only those the target's grants reach).
+    pub behind: FxHashMap<&'a str, usize>,
 }
 
 impl Sorted<'_> {
@@ -178,6 +180,10 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
     // (identity, named position) for every identity each named principal reaches, absent ids apart.
     let mut reached: Vec<(Ident, u32)> = Vec::new();
     let mut seen = Vec::new();
+    // What each graph node is, decided once (large groups are reached by many holders): 1 an identity in
+    // the directory, 2 an id the directory lacks (asked on its own), 3 a group.
+    let mut what: Vec<u8> = Vec::new();
+    let mut behind: FxHashMap<&'a str, usize> = FxHashMap::default();
     for (n, x) in (0u32..).zip(&named) {
         if !engine.is_group(x.id) {
             if !referenced(x.id) {
@@ -188,12 +194,30 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
         let Some(node) = graph.node(x.id) else {
             continue;
         };
+        let mut count = 0;
         for m in graph.members_below(&[node], &mut seen, n + 1) {
-            let id = graph.name(m);
-            if !graph.node_has_members(m) && !engine.is_group(id) && !referenced(id) {
+            if what.len() <= m as usize {
+                what.resize(seen.len().max(m as usize + 1), 0);
+            }
+            let Some(slot) = what.get_mut(m as usize) else {
+                continue;
+            };
+            if *slot == 0 {
+                let id = graph.name(m);
+                *slot = if graph.node_has_members(m) || engine.is_group(id) {
+                    3
+                } else if referenced(id) {
+                    2
+                } else {
+                    1
+                };
+            }
+            count += usize::from(*slot != 3);
+            if *slot == 1 {
                 reached.push((m, n));
             }
         }
+        behind.insert(x.id, count);
     }
     reached.sort_unstable();
     reached.dedup();
@@ -253,6 +277,7 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
         classes,
         alone,
         idents,
+        behind,
     }
 }
 

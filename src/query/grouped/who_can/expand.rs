@@ -165,11 +165,19 @@ impl GroupedWhoCan {
         ] {
             for g in list {
                 let grants = [g.grant.clone()];
-                for m in self.members(engine, g, 0..usize::MAX) {
+                // As the classes' rows: unsorted, without the group chains (a line names the grant).
+                let ids = g
+                    .parts
+                    .iter()
+                    .filter_map(|&p| self.parts.get(p as usize))
+                    .flatten();
+                for &i in ids {
+                    let id = self.idents.name(engine, i);
+                    let (display_name, kind) = principal_of(engine, id);
                     row(&Row {
-                        id: &m.id,
-                        display_name: &m.display_name,
-                        kind: m.kind,
+                        id,
+                        display_name: &display_name,
+                        kind,
                         decision: g.decision,
                         via_app: g.via_app.as_deref(),
                         grants: &grants,
