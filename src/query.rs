@@ -24,10 +24,7 @@ pub use principal_reach::{
     GroupReach, ItemReach, Reach, VaultReach, principal_reach, principal_reach_with,
 };
 pub use scope::{item_not_in_snapshot, resolve_scope, unknown_vault};
-pub use who_can::{
-    Besides, EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, each_who_can, who_can,
-    who_can_besides, who_can_from,
-};
+pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 
 use crate::catalog::{self, Action};
 use crate::error::QueryError;

@@ -38,6 +38,9 @@ pub struct EscalationsArgs {
     /// List the identities of every group (text, json, markdown).
     #[arg(long)]
     pub expand: bool,
+    /// Leave out the techniques Microsoft's articles disagree on (marked `disputed` otherwise).
+    #[arg(long)]
+    pub hide_disputed: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: EscalationsFormat,
 }
@@ -53,6 +56,9 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
     if a.output == EscalationsFormat::Jsonl {
         let mut o = std::io::BufWriter::new(std::io::stdout().lock());
         each_escalation(&engine, scope.as_ref(), |f| -> Result<()> {
+            if a.hide_disputed && f.disputed {
+                return Ok(());
+            }
             serde_json::to_writer(&mut o, f)?;
             o.write_all(b"\n")?;
             Ok(())
@@ -60,7 +66,11 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         o.flush()?;
         return Ok(exit::OK);
     }
-    let answer = escalation_groups(&engine, scope.as_ref());
+    let mut answer = escalation_groups(&engine, scope.as_ref());
+    if a.hide_disputed {
+        answer.groups.retain(|g| !g.disputed);
+        answer.findings = answer.groups.iter().map(|g| g.findings).sum();
+    }
     let expanded = if a.expand {
         let all: Vec<&EscalationGroup> = answer.groups.iter().collect();
         expand_groups(&engine, &answer, &all)

@@ -8,7 +8,7 @@ use clap::Args;
 use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::query;
-use crate::query::grouped::who_can::group_who_can;
+use crate::query::grouped::who_can::grouped_who_can;
 use crate::sanitize::clean;
 
 mod grouped;
@@ -20,8 +20,8 @@ pub enum Format {
     Text,
     Json,
     Csv,
-    /// One JSON object per line and identity that can, written as decided (any size of answer, bounded
-    /// memory); then the on-items, eligible and can-grant-themselves rows.
+    /// One JSON object per line and identity that can, with the grants that decide it, streamed from the
+    /// grouped answer; then the denied, on-items, eligible and can-grant-themselves rows.
     Jsonl,
 }
 
@@ -36,12 +36,16 @@ pub struct WhoCanArgs {
     pub action: String,
     #[command(flatten)]
     pub from: super::check::FromArgs,
-    /// Group the answer by what decides it: holder, grant and scope, with identity counts (text, json).
+    /// JSON grouped by what decides it: holder, grant and scope, with identity counts (text is always
+    /// grouped).
     #[arg(long)]
     pub grouped: bool,
     /// Grouped, with every group's identities listed (text, json).
     #[arg(long)]
     pub expand: bool,
+    /// Leave out the self-grant techniques Microsoft's articles disagree on (marked `disputed` otherwise).
+    #[arg(long)]
+    pub hide_disputed: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: Format,
 }
@@ -53,25 +57,39 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
     if a.output == Format::Jsonl {
-        return jsonl(&engine, &scope, &action, origin.as_ref());
+        return jsonl(&engine, &scope, &action, origin.as_ref(), a.hide_disputed);
     }
-    let result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
-    for note in &result.notes {
-        eprintln!("warning: {}", clean(note));
-    }
-    if a.grouped || a.expand {
-        let groups = group_who_can(&engine, &result, a.expand);
-        match a.output {
-            Format::Json => output::print_json(&groups)?,
-            Format::Text => grouped::text(&engine, &groups)?,
-            Format::Csv | Format::Jsonl => {
-                anyhow::bail!("--grouped and --expand print text or json; csv and jsonl are flat")
-            }
+    if a.output == Format::Text || (a.output == Format::Json && (a.grouped || a.expand)) {
+        let mut grouped = grouped_who_can(&engine, &scope, &action, origin.as_ref())?;
+        if a.hide_disputed {
+            grouped.hide_disputed();
+        }
+        for note in &grouped.answer.notes {
+            eprintln!("warning: {}", clean(note));
+        }
+        let answer = if a.expand {
+            grouped.expanded(&engine)
+        } else {
+            grouped.answer
+        };
+        if a.output == Format::Json {
+            output::print_json(&answer)?;
+        } else {
+            grouped::text(&engine, &answer)?;
         }
         return Ok(exit::OK);
     }
+    if a.grouped || a.expand {
+        anyhow::bail!("--grouped and --expand print text or json; csv and jsonl are flat");
+    }
+    let mut result = query::who_can_from(&engine, &scope, &action, origin.as_ref())?;
+    if a.hide_disputed {
+        result.can_grant_themselves.retain(|f| !f.disputed);
+    }
+    for note in &result.notes {
+        eprintln!("warning: {}", clean(note));
+    }
     match a.output {
-        Format::Jsonl => unreachable!("handled above"),
         Format::Json => output::print_json(&result)?,
         Format::Csv => {
             let mut w = output::csv_out();
@@ -152,7 +170,11 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
                         f.principal.id.clone(),
                         f.principal.display_name.clone(),
                         f.principal.kind.as_str().to_string(),
-                        format!("canGrantThemselves:{}", f.technique.as_str()),
+                        format!(
+                            "canGrantThemselves:{}{}",
+                            f.technique.as_str(),
+                            if f.disputed { " (disputed)" } else { "" }
+                        ),
                         String::new(),
                         f.holder
                             .as_deref()
@@ -165,144 +187,33 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             }
             w.flush()?;
         }
-        Format::Text => {
-            let mut o = output::out();
-            writeln!(
-                o,
-                "{} at {}",
-                output::paint(output::bold(), &clean(&result.operation)),
-                clean(&result.scope)
-            )?;
-            for r in &result.unknown_because {
-                writeln!(o, "  unknown: {}", clean(&r.to_string()))?;
-            }
-            if result.principals.is_empty() {
-                writeln!(o, "  nobody")?;
-            }
-            let width = result
-                .principals
-                .iter()
-                .map(|p| clean(&p.display_name).chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(40);
-            for p in &result.principals {
-                let name = clean(&p.display_name);
-                let app = p
-                    .via_app
-                    .as_ref()
-                    .map(|a| format!(" (through app {})", output::app_name(&engine, a)))
-                    .unwrap_or_default();
-                // Padded before painting: escape codes have no width on screen.
-                let decision = format!("{:<11}", p.decision.as_str());
-                let kind = if app.is_empty() {
-                    p.kind.as_str().to_string()
-                } else {
-                    format!("{:<16}{app}", p.kind.as_str())
-                };
-                writeln!(
-                    o,
-                    "  {} {:<width$}  {kind}",
-                    output::paint(output::decision_style(p.decision), &decision),
-                    name,
-                )?;
-                for g in &p.grants {
-                    writeln!(o, "      via {}", output::grant_line(&engine, g))?;
-                }
-                for r in &p.unknown_because {
-                    writeln!(o, "      unknown: {}", clean(&r.to_string()))?;
-                }
-            }
-            if !result.on_items.is_empty() {
-                writeln!(o, "\non some items only (grants at the items):")?;
-                for p in &result.on_items {
-                    let names: Vec<String> = p
-                        .items
-                        .iter()
-                        .map(|(s, _)| output::short_scope(s))
-                        .collect();
-                    writeln!(
-                        o,
-                        "  {:<width$}  {}  on {} {}: {}",
-                        clean(&p.display_name),
-                        p.kind.as_str(),
-                        p.items.len(),
-                        if p.items.len() == 1 { "item" } else { "items" },
-                        names.join(", ")
-                    )?;
-                }
-            }
-            if !result.eligible.is_empty() {
-                writeln!(
-                    o,
-                    "\neligible (PIM: could after activating, not allowed now):"
-                )?;
-                for p in &result.eligible {
-                    writeln!(
-                        o,
-                        "  {:<width$}  {}",
-                        clean(&p.display_name),
-                        p.kind.as_str()
-                    )?;
-                    for g in &p.eligible {
-                        writeln!(o, "      via {}", output::grant_line(&engine, g))?;
-                    }
-                }
-            }
-            if !result.can_grant_themselves.is_empty() {
-                writeln!(o, "\ncan grant it to themselves:")?;
-                for f in &result.can_grant_themselves {
-                    writeln!(
-                        o,
-                        "  {:<width$}  {}",
-                        clean(&f.principal.display_name),
-                        crate::display::self_grant(&engine, f).line()
-                    )?;
-                }
-            }
-        }
+        Format::Text | Format::Jsonl => unreachable!("answered grouped above"),
     }
     Ok(exit::OK)
 }
 
-/// The flat answer streamed: one line per identity that can, as each is decided; then the rows of those who
-/// can on items only, could after activating an eligibility, or could grant it to themselves.
+/// The flat answer streamed from the grouped one: one line per identity that can (and application it calls
+/// through), with the grants that decide it; then a line per identity of each group of the other sections.
 fn jsonl(
     engine: &Engine,
     scope: &crate::model::Scope,
     action: &crate::catalog::Action,
     origin: Option<&crate::eval::Origin>,
+    hide_disputed: bool,
 ) -> Result<u8> {
-    if let Some(note) = query::item_not_in_snapshot(engine, scope) {
-        eprintln!("warning: {}", clean(&note.to_string()));
+    let mut grouped = grouped_who_can(engine, scope, action, origin)?;
+    if hide_disputed {
+        grouped.hide_disputed();
+    }
+    for note in &grouped.answer.notes {
+        eprintln!("warning: {}", clean(note));
     }
     let mut o = std::io::BufWriter::new(std::io::stdout().lock());
-    // The ids seen, for the rows after: who can on items only or could, among those not listed.
-    let (mut listed, mut allowed) = (Vec::new(), Vec::new());
-    query::each_who_can(engine, scope, action, origin, |e| -> Result<()> {
-        serde_json::to_writer(&mut o, e)?;
+    grouped.each_row(engine, |row| -> Result<()> {
+        serde_json::to_writer(&mut o, row)?;
         o.write_all(b"\n")?;
-        if e.decision == crate::eval::Decision::Allowed {
-            allowed.push(e.id.clone());
-        }
-        listed.push(e.id.clone());
         Ok(())
     })?;
-    let listed = listed.iter().map(String::as_str).collect();
-    let allowed = allowed.iter().map(String::as_str).collect();
-    let rest = query::who_can_besides(engine, scope, action, origin, &listed, &allowed)?;
-    for p in &rest.on_items {
-        serde_json::to_writer(&mut o, &serde_json::json!({"onItems": p}))?;
-        o.write_all(b"\n")?;
-    }
-    for p in &rest.eligible {
-        serde_json::to_writer(&mut o, &serde_json::json!({"eligible": p}))?;
-        o.write_all(b"\n")?;
-    }
-    for f in &rest.can_grant_themselves {
-        serde_json::to_writer(&mut o, &serde_json::json!({"canGrantThemselves": f}))?;
-        o.write_all(b"\n")?;
-    }
     o.flush()?;
     Ok(exit::OK)
 }

@@ -32,7 +32,11 @@ impl SelfGrantWords {
 pub fn claim(technique: Technique, decision: Decision) -> String {
     let what = technique.describe();
     match decision {
-        Decision::Unknown => format!("unknown whether it {what}"),
+        // The disputed mark leads the line, whatever follows.
+        Decision::Unknown => match what.strip_prefix("disputed: ") {
+            Some(rest) => format!("disputed: unknown whether it {rest}"),
+            None => format!("unknown whether it {what}"),
+        },
         Decision::Conditional => format!("{what}, if a condition allows"),
         _ => what.to_string(),
     }

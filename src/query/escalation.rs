@@ -49,6 +49,9 @@ pub struct Finding {
     /// For an `unknown` finding: the data the snapshot lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<UnknownBecause>,
+    /// The technique is one Microsoft's articles disagree on ([`Technique::disputed`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
 }
 
 fn finding(
@@ -86,6 +89,7 @@ fn finding(
         condition: grant.and_then(|g| g.condition.clone()),
         lacks,
         unknown_because,
+        disputed: technique.disputed(),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::query::reach::{Grants, holders, reached};
 
 mod besides;
 use besides::besides;
-pub use besides::{Besides, who_can_besides};
+pub(crate) use besides::item_entries;
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]
@@ -255,39 +255,6 @@ fn entries(
     });
     Ok(principals)
 }
-
-/// The flat answer's identities handed to `row` as they are decided, in the order the grants reach them
-/// (not sorted): the memory held is one chunk of entries, whatever the size of the answer. Calls from
-/// `origin` pass the vault's network rules, as in [`who_can_from`].
-pub fn each_who_can<E: From<QueryError>>(
-    engine: &Engine,
-    scope: &Scope,
-    action: &Action,
-    origin: Option<&Origin>,
-    mut row: impl FnMut(&WhoCanEntry) -> Result<(), E>,
-) -> Result<(), E> {
-    let target = engine.target(scope);
-    engine.validate(&target, action)?;
-    let vault = match (action.plane, target.vault) {
-        (Plane::Data, Some(vault)) => Some(vault),
-        _ => None,
-    };
-    let ids = candidates(engine, &target, action);
-    let each = Each::new(engine, &target, action);
-    for chunk in ids.chunks(CHUNK) {
-        let mut entries = each.decide(chunk)?;
-        if let (Some(origin), Some(vault)) = (origin, vault) {
-            through_network(&mut entries, vault, origin);
-        }
-        for e in &entries {
-            row(e)?;
-        }
-    }
-    Ok(())
-}
-
-/// How many identities [`each_who_can`] decides before handing them on.
-const CHUNK: usize = 1024;
 
 /// The identities the grants at or above the target that can matter to `action` reach.
 fn candidates(engine: &Engine, target: &Target, action: &Action) -> Vec<(String, Option<String>)> {

@@ -54,6 +54,10 @@ pub enum UserAction {
     Tour,
     Export,
     ToggleTheme,
+    /// Hide or show the self-grant technique Microsoft's articles disagree on (who-can, escalations).
+    ToggleDisputed,
+    /// Choose the operation who-can asks about, from a list.
+    PickOperation,
     /// Open / focus the what-if panel.
     #[serde(rename = "whatif")]
     WhatIf,
@@ -91,7 +95,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 44] = [
+    pub const ALL: [UserAction; 46] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -114,6 +118,8 @@ impl UserAction {
         Self::WhatIfLoad,
         Self::Zoom,
         Self::ToggleTheme,
+        Self::ToggleDisputed,
+        Self::PickOperation,
         Self::Refresh,
         Self::ShowLog,
         Self::Help,
@@ -177,6 +183,8 @@ impl UserAction {
             Self::Tour => "tour",
             Self::Export => "export",
             Self::ToggleTheme => "toggle_theme",
+            Self::ToggleDisputed => "toggle_disputed",
+            Self::PickOperation => "pick_operation",
             Self::WhatIf => "whatif",
             Self::WhatIfAdd => "whatif_add",
             Self::WhatIfToggle => "whatif_toggle",

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-use crate::query::{Finding, Matrix, WhoCan};
+use crate::query::grouped::who_can::{GroupedWhoCan, WhoCanGroup, WhoCanGroups};
+use crate::query::{Finding, Matrix};
 use crate::sanitize::clean;
 use crate::tui::app::View;
 use crate::tui::theme::Theme;
@@ -97,7 +98,7 @@ pub fn query_line(t: &Theme, query: &str, typing: bool) -> Line<'static> {
 #[derive(Debug, Default)]
 pub struct Tables {
     pub matrix: Narrowed<Matrix>,
-    pub who: Narrowed<WhoCan>,
+    pub who: Narrowed<Box<GroupedWhoCan>>,
     pub escalations: Narrowed<Vec<Finding>>,
 }
 
@@ -137,14 +138,47 @@ impl Narrow for Matrix {
     }
 }
 
-impl Narrow for WhoCan {
+impl Narrow for Box<GroupedWhoCan> {
+    /// Keeps the groups whose holder, grant, role, scope or technique has every word.
     fn narrow(&mut self, query: &str) {
-        self.principals.retain(|e| {
-            let app = e.via_app_name.as_deref().unwrap_or_default();
-            keeps(query, &format!("{} {} {app}", e.display_name, e.id))
-        });
-        self.can_grant_themselves.retain(|f| finding_kept(query, f));
+        let a = &mut self.answer;
+        for list in [
+            &mut a.groups,
+            &mut a.denied,
+            &mut a.on_items,
+            &mut a.eligible,
+            &mut a.can_grant_themselves,
+        ] {
+            list.retain(|g| group_kept(query, g));
+        }
     }
+}
+
+fn group_kept(query: &str, g: &WhoCanGroup) -> bool {
+    let (name, id) = g
+        .holder
+        .as_ref()
+        .map_or(("", ""), |h| (h.display_name.as_str(), h.id.as_str()));
+    let technique = g.technique.map(|t| t.describe()).unwrap_or_default();
+    keeps(
+        query,
+        &format!(
+            "{name} {id} {} {} {} {technique} {}",
+            g.grant,
+            g.role_name.as_deref().unwrap_or_default(),
+            g.grant_scope.as_deref().unwrap_or_default(),
+            g.via_app.as_deref().unwrap_or_default()
+        ),
+    )
+}
+
+/// The rows of a grouped who-can answer: its groups in every section.
+pub fn who_groups(w: &WhoCanGroups) -> usize {
+    w.groups.len()
+        + w.denied.len()
+        + w.on_items.len()
+        + w.eligible.len()
+        + w.can_grant_themselves.len()
 }
 
 impl Narrow for Vec<Finding> {

@@ -6,7 +6,7 @@ pub mod status_bar;
 pub mod whatif;
 /// The who-can view's VIA text, where it has always been found.
 pub mod who_can {
-    pub use crate::tui::view::who_can::via_text;
+    pub use crate::tui::view::who_can::describe;
 }
 
 use ratatui::Frame;
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &main_ctx(app),
                 &app.scope_label(),
                 app.world(),
-                app.whatif.who_before.as_ref(),
+                app.whatif.who_before.as_deref(),
             ),
             View::Escalations => app.escalations.draw(
                 frame,
@@ -124,8 +124,10 @@ fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
             app.tables.matrix.whole_len(|m| m.rows.len()),
         ),
         View::WhoCan => (
-            app.who.ready().map(|w| w.principals.len()),
-            app.tables.who.whole_len(|w| w.principals.len()),
+            app.who.ready().map(crate::tui::filter::who_groups),
+            app.tables
+                .who
+                .whole_len(|w| crate::tui::filter::who_groups(&w.answer)),
         ),
         _ => (
             app.escalations.ready().map(Vec::len),

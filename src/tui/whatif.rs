@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 
 use tui_input::Input;
 
-use crate::query::{Finding, Matrix, WhoCan};
+use crate::query::grouped::who_can::GroupedWhoCan;
+use crate::query::{Finding, Matrix};
 use crate::tui::cursor::Cursor;
 use crate::tui::permissions::PermTable;
 use crate::tui::worker::{JobKind, Output};
@@ -78,7 +79,7 @@ pub struct Panel {
     pub prompt: Option<(PathFor, Input)>,
     /// The real world's answers to the questions the panes show, to mark what differs.
     pub matrix_before: Option<Matrix>,
-    pub who_before: Option<WhoCan>,
+    pub who_before: Option<Box<GroupedWhoCan>>,
     pub escalations_before: Option<Vec<Finding>>,
     pub perms_before: Option<PermTable>,
     /// The world generation the permissions table was computed in.

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use crate::catalog;
 use crate::eval::Engine;
 use crate::model::Scope;
-use crate::query::{self, Finding, Matrix, WhoCan};
+use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
+use crate::query::{self, Finding, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
 use crate::tui::view::escalations;
@@ -147,7 +148,7 @@ impl std::fmt::Debug for EngineRef {
 #[derive(Debug)]
 pub enum Output {
     Matrix(Result<Matrix, String>),
-    WhoCan(Result<WhoCan, String>),
+    WhoCan(Result<Box<GroupedWhoCan>, String>),
     Escalations(Vec<Finding>),
     Reach(Box<query::Reach>),
     /// The job was cancelled before it finished.
@@ -228,7 +229,7 @@ fn answer(
         }
         JobSpec::WhoCan { scope, operation } => Output::WhoCan(
             catalog::resolve(operation)
-                .and_then(|a| query::who_can(engine, scope, &a))
+                .and_then(|a| grouped_who_can(engine, scope, &a, None).map(Box::new))
                 .map_err(|e| e.to_string()),
         ),
         JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)

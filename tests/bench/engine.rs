@@ -28,8 +28,8 @@ use kvaccess::eval::{Engine, Subject, Target};
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
 use kvaccess::query::grouped::escalations::by_grant::GrantGroups;
 use kvaccess::query::grouped::escalations::escalation_groups;
-use kvaccess::query::grouped::who_can::group_who_can;
-use kvaccess::query::{each_who_can, matrix_for_principal, matrix_for_vault, who_can};
+use kvaccess::query::grouped::who_can::grouped_who_can;
+use kvaccess::query::{matrix_for_principal, matrix_for_vault, who_can};
 use kvaccess::snapshot;
 use kvaccess::synth::{Rng, SynthSpec, generate};
 
@@ -569,7 +569,7 @@ fn cpu_summary(name: &str, t: &Tenant, skip_busy_matrix: bool) {
         let (cpu, wall, n) =
             timed(|| who_can(engine, vault, &action).map_or(0, |w| w.principals.len()));
         report(&format!("who-can {label} ({n} rows)"), cpu, wall);
-        let (cpu, wall, n) = timed(|| grouped_who_can(engine, vault, &action));
+        let (cpu, wall, n) = timed(|| who_can_grouped(engine, vault, &action));
         report(&format!("who-can {label} grouped ({n} groups)"), cpu, wall);
         let (cpu, wall, n) = timed(|| who_can_jsonl(engine, vault, &action));
         report(&format!("who-can {label} jsonl ({n} rows)"), cpu, wall);
@@ -651,17 +651,20 @@ fn prepared<'e>(engine: &'e Engine, q: &'e Question) -> (Subject, Target<'e>, &'
 }
 
 /// who-can grouped by deciding grant (not expanded): the number of groups.
-fn grouped_who_can(engine: &Engine, vault: &Scope, action: &Action) -> usize {
-    who_can(engine, vault, action).map_or(0, |w| group_who_can(engine, &w, false).groups.len())
+fn who_can_grouped(engine: &Engine, vault: &Scope, action: &Action) -> usize {
+    grouped_who_can(engine, vault, action, None).map_or(0, |w| w.answer.groups.len())
 }
 
-/// who-can's flat answer streamed as JSON lines to a sink (what `--output jsonl > /dev/null` does, without
-/// the rows after the identities): the number of rows.
+/// who-can's flat answer streamed as JSON lines from the grouped answer to a sink (what `--output jsonl >
+/// /dev/null` does): the number of rows.
 fn who_can_jsonl(engine: &Engine, vault: &Scope, action: &Action) -> usize {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::io::sink());
     let mut rows = 0;
-    let written = each_who_can(engine, vault, action, None, |e| -> anyhow::Result<()> {
+    let Ok(grouped) = grouped_who_can(engine, vault, action, None) else {
+        return 0;
+    };
+    let written = grouped.each_row(engine, |e| -> anyhow::Result<()> {
         serde_json::to_writer(&mut out, e)?;
         out.write_all(b"\n")?;
         rows += 1;
@@ -747,19 +750,40 @@ macro_rules! suite {
                 who_can(&$tenant.engine, &$tenant.busy_vault, &secrets_get()).map_or(0, |w| w.principals.len())
             }
 
-            /// who-can on the busiest vault, grouped by deciding grant: compare with `who_can_busy_vault`
-            /// (the flat answer it is built from) in the same run.
+            /// who-can on the busiest vault, grouped by deciding grant, built from the grants: compare with
+            /// `who_can_busy_vault` (the flat answer) in the same run.
             #[divan::bench($($query)*)]
             fn who_can_grouped_busy_vault() -> usize {
-                grouped_who_can(&$tenant.engine, &$tenant.busy_vault, &secrets_get())
+                who_can_grouped(&$tenant.engine, &$tenant.busy_vault, &secrets_get())
             }
 
-            /// who-can on the busiest vault streamed as JSON lines to a sink; divan reports rows per second.
+            /// who-can on the busiest vault streamed as JSON lines to a sink, the grouped answer built in
+            /// each run; divan reports rows per second.
             #[divan::bench($($query)*)]
             fn who_can_jsonl_busy_vault(b: divan::Bencher) {
                 let rows = who_can_jsonl(&$tenant.engine, &$tenant.busy_vault, &secrets_get());
                 b.counter(divan::counter::ItemsCount::new(rows))
                     .bench(|| who_can_jsonl(&$tenant.engine, &$tenant.busy_vault, &secrets_get()));
+            }
+
+            /// The rows alone: the busiest vault's grouped answer (built once) streamed as JSON lines.
+            #[divan::bench($($query)*)]
+            fn who_can_jsonl_rows_busy_vault(b: divan::Bencher) {
+                use std::io::Write;
+                let engine = &$tenant.engine;
+                let Ok(grouped) = grouped_who_can(engine, &$tenant.busy_vault, &secrets_get(), None) else {
+                    return;
+                };
+                let mut rows = 0usize;
+                let _ = grouped.each_row(engine, |_| -> Result<(), ()> { rows += 1; Ok(()) });
+                b.counter(divan::counter::ItemsCount::new(rows)).bench(|| {
+                    let mut out = std::io::BufWriter::new(std::io::sink());
+                    grouped.each_row(engine, |e| -> anyhow::Result<()> {
+                        serde_json::to_writer(&mut out, e)?;
+                        out.write_all(b"\n")?;
+                        Ok(())
+                    })
+                });
             }
 
             #[divan::bench($($query)*)]

@@ -645,6 +645,7 @@ fn check_refuses_csv_and_markdown() {
 
 #[test]
 fn who_can_text() {
+    // Text is grouped: one line per deciding grant (decision, identities reached, holder, grant, scope).
     let out = run(&format!("who-can --scope {KV_RBAC} --action secrets/get"));
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
@@ -653,8 +654,7 @@ fn who_can_text() {
         "{text}"
     );
     for expected in [
-        "via role 'Key Vault Administrator' at vault kv-app-rbac",
-        "via group Security on-call → Security team",
+        "through Security team (group, 2 identities): role 'Key Vault Administrator' at vault kv-app-rbac",
         "if: ((!(ActionMatches",
         "unknown: ",
         "\ncan grant it to themselves:\n",
@@ -662,7 +662,6 @@ fn who_can_text() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
-    // One line per identity: decision, name and type in aligned columns.
     let decisions = ["allowed ", "denied ", "conditional ", "unknown "];
     let rows: Vec<&str> = text
         .lines()
@@ -672,23 +671,38 @@ fn who_can_text() {
         })
         .collect();
     assert!(rows.len() >= 7, "{text}");
+    // Aligned columns: the decision, the number of identities (right-aligned), the grant.
     for row in &rows {
         assert!(
-            row[2..14].ends_with(' ') && !row[14..].starts_with(' '),
+            row[2..14].ends_with(' ') && row[14..21].trim_start().parse::<usize>().is_ok(),
+            "misaligned: {row:?}"
+        );
+        assert!(
+            row[21..].starts_with("  ") && !row[23..].starts_with(' '),
             "misaligned: {row:?}"
         );
         assert_eq!(row.trim_end(), *row, "trailing spaces: {row:?}");
     }
-    let decision_of = |name: &str| -> &str {
-        let row = rows.iter().find(|l| l[14..].starts_with(name));
-        row.unwrap_or_else(|| panic!("no row for {name} in\n{text}"))[2..14].trim()
+    let decision_of = |holder: &str| -> &str {
+        let row = rows
+            .iter()
+            .find(|l| l.contains(&format!("through {holder} (")));
+        row.unwrap_or_else(|| panic!("no group of {holder} in\n{text}"))[2..14].trim()
     };
-    assert_eq!(decision_of("Alice"), "allowed");
-    assert_eq!(decision_of("Bob"), "allowed");
+    assert_eq!(decision_of("Security team"), "allowed");
     assert_eq!(decision_of("Gina"), "conditional");
     assert_eq!(decision_of("Dana"), "unknown");
+    // --expand lists each group's identities, with the groups between them and the holder.
+    let text = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} --action secrets/get --expand"
+    )));
+    assert!(text.contains("        Alice  user\n"), "{text}");
     assert!(
-        rows.iter().all(|r| !r[14..].starts_with("Security")),
+        text.contains("        Bob  user  via Security on-call\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("        Security team  group"),
         "groups are not identities"
     );
 }
@@ -1778,12 +1792,16 @@ fn evil_commands(file: &Path, format: &str) -> Vec<String> {
         format!("check -s {f} -p {EVIL_USER} --scope {EVIL_VAULT} -a vaults/write"),
         format!("who-can -s {f} --scope {EVIL_VAULT} -a secrets/get"),
         format!("who-can -s {f} --scope {EVIL_VAULT} -a vaults/write"),
+        format!("who-can -s {f} --scope {EVIL_VAULT} -a secrets/get --expand"),
         format!("matrix -s {f} --scope {EVIL_VAULT}"),
         format!("matrix -s {f} -p {EVIL_USER}"),
         format!("escalations -s {f}"),
     ];
     let offers = |line: &String| match format {
-        "csv" => line.starts_with("who-can") || line.starts_with("matrix"),
+        "csv" => {
+            (line.starts_with("who-can") && !line.contains("--expand"))
+                || line.starts_with("matrix")
+        }
         "markdown" => line.starts_with("matrix"),
         _ => true,
     };
@@ -1793,9 +1811,14 @@ fn evil_commands(file: &Path, format: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every evil command but `matrix --principal`, whose rows are vaults, shows the user's name.
+/// Every evil command but `matrix --principal`, whose rows are vaults, and grouped who-can text without
+/// `--expand` (a line per grant: the holder may be a group), shows the user's name.
 fn names_the_user(line: &str) -> bool {
-    !(line.starts_with("matrix") && line.contains(" -p "))
+    let vaults = line.starts_with("matrix") && line.contains(" -p ");
+    let grants = line.starts_with("who-can")
+        && line.ends_with("--output text")
+        && !line.contains("--expand");
+    !(vaults || grants)
 }
 
 fn assert_no_terminal_controls(line: &str, bytes: &[u8]) {
@@ -2324,10 +2347,10 @@ fn who_can_lists_eligible_identities_and_can_grant_rows_and_takes_the_caller_loc
         .unwrap_or_else(|| panic!("no eligible section in\n{text}"));
     assert!(eligible.contains("Pat"), "{text}");
     assert!(
-        text.contains("on some items only (grants at the items):\n  Erin"),
+        text.contains("on some items only (grants at the items):\n  allowed           1  on item "),
         "{text}"
     );
-    assert!(text.contains("on 1 item: storage-account-key"), "{text}");
+    assert!(text.contains("/secrets/storage-account-key\n"), "{text}");
     let v = json_out(&run(&format!(
         "who-can --scope {KV_RBAC} -a secrets/get -o json"
     )));
@@ -2591,7 +2614,8 @@ fn who_can_grouped_expanded_and_streamed() {
         "{text}"
     );
     assert!(text.contains("Bob  user  via Security on-call"), "{text}");
-    // jsonl: one line per identity that can, then the other rows; the same identities as the flat answer.
+    // jsonl: one line per identity that can, with its grants, then the other rows marked with what they are;
+    // the same identities as the flat answer.
     let out = stdout(&run(&format!(
         "who-can --scope {KV_RBAC} -a secrets/get -o jsonl"
     )));
@@ -2599,16 +2623,34 @@ fn who_can_grouped_expanded_and_streamed() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let mut streamed: Vec<&str> = rows.iter().filter_map(|r| r["id"].as_str()).collect();
+    let mut streamed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.get("as").is_none())
+        .filter_map(|r| r["id"].as_str())
+        .collect();
     let mut want = ids(&flat["principals"]);
     streamed.sort_unstable();
     want.sort_unstable();
     assert_eq!(streamed, want);
-    assert!(rows.iter().any(|r| r["onItems"]["displayName"] == "Erin"));
-    assert!(rows.iter().any(|r| r["eligible"]["displayName"] == "Pat"));
+    let alice = rows.iter().find(|r| r["displayName"] == "Alice").unwrap();
+    assert_eq!(alice["decision"], "allowed");
+    assert!(
+        alice["grants"][0]
+            .as_str()
+            .unwrap()
+            .contains("roleAssignments/")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["as"] == "onItems" && r["displayName"] == "Erin")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["as"] == "eligible" && r["displayName"] == "Pat")
+    );
     assert_eq!(
         rows.iter()
-            .filter(|r| r.get("canGrantThemselves").is_some())
+            .filter(|r| r["as"] == "canGrantThemselves")
             .count(),
         flat["canGrantThemselves"].as_array().unwrap().len()
     );
@@ -2673,4 +2715,56 @@ fn check_says_when_the_item_named_is_not_in_the_snapshot() {
         !v["notes"].to_string().contains("not in the snapshot"),
         "{v:#}"
     );
+}
+
+/// The disputed technique (vaults/write alone switching an RBAC vault back) is marked in every output and
+/// `--hide-disputed` leaves it out (issue 14).
+#[test]
+fn the_disputed_technique_is_marked_and_can_be_hidden() {
+    let text = stdout(&run(&format!("who-can --scope {KV_RBAC} -a secrets/get")));
+    assert!(
+        text.contains("disputed: may be able to switch the vault back"),
+        "{text}"
+    );
+    let text = stdout(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --hide-disputed"
+    )));
+    assert!(!text.contains("disputed"), "{text}");
+    assert!(
+        text.contains("can assign itself a Key Vault data role"),
+        "{text}"
+    );
+    let v = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get --grouped -o json"
+    )));
+    assert!(
+        v["canGrantThemselves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["technique"] == "switchPermissionModelPossible" && g["disputed"] == true),
+        "{v:#}"
+    );
+    let flat = json_out(&run(&format!(
+        "who-can --scope {KV_RBAC} -a secrets/get -o json"
+    )));
+    assert!(
+        flat["canGrantThemselves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| (f["technique"] == "switchPermissionModelPossible") == (f["disputed"] == true)),
+        "{flat:#}"
+    );
+    let v = json_out(&run("escalations -o json"));
+    assert_eq!(
+        v["disputed"],
+        json!(["switchPermissionModelPossible"]),
+        "{v:#}"
+    );
+    let hidden = run("escalations -o json --hide-disputed");
+    assert!(!stdout(&hidden).contains("switchPermissionModelPossible"));
+    assert!(json_out(&hidden)["findings"].as_u64().unwrap() < v["findings"].as_u64().unwrap());
+    let rows = stdout(&run("escalations -o jsonl --hide-disputed"));
+    assert!(!rows.is_empty() && !rows.contains("switchPermissionModelPossible"));
 }

@@ -185,6 +185,8 @@ fn reference_findings(engine: &Engine, dir: &Directory, vault: &Vault) -> Vec<Fi
                     lacks.clone()
                 },
                 unknown_because,
+                // Microsoft's articles disagree on the vaults/write-only switch.
+                disputed: technique == Technique::SwitchPermissionModelPossible,
             });
         };
         if vault.rbac_authorization {

@@ -95,17 +95,32 @@ fn who_can_with_via_column() {
         press(app, "w");
         assert_eq!(app.view, View::WhoCan);
         both_sizes(app, "who_can_secrets_get_kv_app_prod");
+        // Grouped by the grant that decides: the Security team's access policy, reaching 2 identities.
         let w = app.who.ready().unwrap();
-        let bob = w
-            .principals
+        let team = w
+            .groups
             .iter()
-            .find(|e| e.display_name == "Bob")
+            .find(|g| {
+                g.holder
+                    .as_ref()
+                    .is_some_and(|h| h.display_name == "Security team")
+            })
             .unwrap();
-        let via = kvaccess::tui::pane::who_can::via_text(&app.engine, bob);
-        assert_eq!(
-            via,
-            "access policy (Security team) via Security on-call → Security team"
-        );
+        assert_eq!(team.identities, 2);
+        let how = kvaccess::tui::pane::who_can::describe(&app.engine, team);
+        assert_eq!(how, "Security team (2 identities): access policy");
+        // Enter lists the group's identities, with the groups between each and the holder.
+        let at = app
+            .who
+            .rows()
+            .iter()
+            .position(|r| matches!(r, kvaccess::tui::view::who_can::WhoRow::Group(_, 0)))
+            .unwrap();
+        app.who.cursor.selected = at;
+        press(app, "<enter>");
+        let s = render(app, 160, 48);
+        assert!(s.contains("U Bob  via Security on-call"), "{s}");
+        assert_eq!(app.view, View::WhoCan, "a group opens in place");
     });
 }
 
@@ -361,7 +376,10 @@ fn driving_keys_from_the_first_screen_to_who_can() {
         assert_eq!(app.view, View::WhoCan);
         let s = render(app, 160, 48);
         assert!(s.contains("Who can secrets/get @ kv-app-rbac"), "{s}");
-        assert!(s.contains("Alice") && s.contains("VIA"), "{s}");
+        assert!(
+            s.contains("Security team") && s.contains("IDENTITIES"),
+            "{s}"
+        );
         press(app, "q");
         assert!(app.quit);
     });
@@ -744,5 +762,61 @@ fn export_names_the_file_after_the_answer_and_says_where_it_went() {
             app.message.as_deref(),
             Some(format!("exported to {}", path.display()).as_str())
         );
+    });
+}
+
+/// The disputed self-grant path (issue 14) is kept and marked in who-can and escalations; `D` hides it
+/// in both views and shows it again.
+#[test]
+fn the_disputed_self_grant_path_is_marked_and_d_hides_it() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-rbac<enter>:who-can secrets/get<enter>");
+        let s = render(app, 200, 60);
+        assert!(s.contains("disputed: may be able to switch"), "{s}");
+        press(app, "D");
+        let s = render(app, 200, 60);
+        assert!(!s.contains("disputed: may be able"), "{s}");
+        assert!(s.contains("can assign itself a Key Vault data role"), "{s}");
+        press(app, "4");
+        let s = render(app, 200, 60);
+        assert!(s.contains("(disputed hidden: D)"), "{s}");
+        assert!(!s.contains("disputed: may be able"), "{s}");
+        press(app, "D");
+        let s = render(app, 200, 60);
+        assert!(s.contains("disputed: may be able to switch"), "{s}");
+    });
+}
+
+/// Issue 14: who-can offers an operation picker (`O`), on secrets/get at first; Esc keeps the operation,
+/// Enter asks who can do the one picked.
+#[test]
+fn who_can_picks_its_operation_from_a_list() {
+    with_demo(|app| {
+        press(app, ":goto kv-app-rbac<enter>:who-can secrets/get<enter>");
+        assert_eq!(app.who.op, "secrets/get");
+        press(app, "O");
+        let s = render(app, 120, 40);
+        assert!(s.contains("Choose the operation"), "{s}");
+        assert!(s.contains("• secrets/get"), "{s}");
+        press(app, "<esc>");
+        assert!(app.who.picker.is_none());
+        assert_eq!(app.who.op, "secrets/get");
+        press(app, "O");
+        let ops = kvaccess::tui::permissions::operations();
+        let at = ops
+            .iter()
+            .position(|(o, _)| o.name == "secrets/get")
+            .unwrap();
+        let target = ops.iter().position(|(o, _)| o.name == "keys/sign").unwrap();
+        let moves = target as isize - at as isize;
+        let key = if moves > 0 { "j" } else { "k" };
+        press(app, &key.repeat(moves.unsigned_abs()));
+        press(app, "<enter>");
+        assert_eq!(app.who.op, "keys/sign");
+        assert!(app.who.picker.is_none());
+        let w = app.who.ready().expect("answered anew");
+        assert_eq!(w.operation, "keys/sign");
+        let s = render(app, 120, 40);
+        assert!(s.contains("Who can keys/sign @ kv-app-rbac"), "{s}");
     });
 }

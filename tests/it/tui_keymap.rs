@@ -248,6 +248,20 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
             hit(&mut app, key);
             assert_ne!(app.theme.kind, before, "{what}");
         }
+        UserAction::PickOperation => {
+            hit(&mut app, key);
+            assert_eq!(app.view, View::WhoCan, "{what}");
+            assert!(app.who.picker.is_some(), "{what}");
+        }
+        UserAction::ToggleDisputed => {
+            let before = app.escalations.hide_disputed;
+            hit(&mut app, key);
+            assert_ne!(app.escalations.hide_disputed, before, "{what}");
+            assert_eq!(
+                app.who.hide_disputed, app.escalations.hide_disputed,
+                "{what}"
+            );
+        }
         UserAction::WhatIf => {
             hit(&mut app, key);
             assert!(app.whatif.open && app.whatif.focused, "{what}");

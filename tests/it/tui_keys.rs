@@ -99,7 +99,8 @@ fn esc_and_bracket_go_back_after_a_jump() {
     let mut app = demo();
     press(&mut app, ":goto kv-app-prod<enter>:principal Alice<enter>3");
     assert_eq!(app.view, View::WhoCan);
-    press(&mut app, "jj");
+    // The first group opened, its first identity selected.
+    press(&mut app, "<enter>j");
     let row = app.who.cursor.selected;
     let picked = app.who.selected().unwrap().principal_id().to_string();
     press(&mut app, "<enter>");
@@ -255,7 +256,7 @@ fn going_back_to_a_view_at_another_scope_gets_its_answer() {
     let mut app = demo();
     press(
         &mut app,
-        ":goto kv-app-prod<enter>:principal Alice<enter>3<enter>",
+        ":goto kv-app-prod<enter>:principal Alice<enter>3<enter>j<enter>",
     );
     assert_eq!(app.view, View::Permissions);
     press(&mut app, ":goto kv-app-rbac<enter>3");

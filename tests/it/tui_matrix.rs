@@ -40,7 +40,7 @@ fn rows_sort_by_name_then_operations_then_kind() {
     let names: Vec<String> = by_name.iter().map(|r| r.label.to_lowercase()).collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
 
-    press(&mut app, "O");
+    press(&mut app, "#");
     let by_ops = shown(&mut app);
     let counts: Vec<usize> = by_ops.iter().map(ops).collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
@@ -48,7 +48,7 @@ fn rows_sort_by_name_then_operations_then_kind() {
     let s = render(&app, 120, 40);
     assert!(s.contains("by operations"), "{s}");
 
-    press(&mut app, "O");
+    press(&mut app, "#");
     let by_kind = shown(&mut app);
     let kinds: Vec<u8> = by_kind
         .iter()
@@ -62,7 +62,7 @@ fn rows_sort_by_name_then_operations_then_kind() {
         .collect();
     assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
     assert_eq!(by_kind.len(), by_name.len(), "sorting keeps every row");
-    press(&mut app, "O");
+    press(&mut app, "#");
     assert_eq!(app.matrix.order.words(), "by name");
 }
 
@@ -104,6 +104,6 @@ fn the_selection_stays_on_its_row_when_the_order_changes() {
     let mut app = matrix_of("kv-app-rbac");
     press(&mut app, "jjj");
     let before = app.matrix.selected().unwrap().id.clone();
-    press(&mut app, "O");
+    press(&mut app, "#");
     assert_eq!(app.matrix.selected().unwrap().id, before);
 }

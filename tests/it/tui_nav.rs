@@ -161,14 +161,25 @@ fn names(app: &App) -> Vec<String> {
             .iter()
             .map(|r| r.label.clone())
             .collect(),
-        View::WhoCan => app
-            .who
-            .ready()
-            .unwrap()
-            .principals
-            .iter()
-            .map(|e| e.display_name.clone())
-            .collect(),
+        // Who-can is grouped: a row per deciding grant, named by its holder.
+        View::WhoCan => {
+            let w = app.who.ready().unwrap();
+            [
+                &w.groups,
+                &w.denied,
+                &w.on_items,
+                &w.eligible,
+                &w.can_grant_themselves,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|g| {
+                g.holder
+                    .as_ref()
+                    .map_or_else(|| g.grant.clone(), |h| h.display_name.clone())
+            })
+            .collect()
+        }
         _ => app
             .escalations
             .ready()
@@ -183,7 +194,7 @@ fn names(app: &App) -> Vec<String> {
 fn slash_narrows_the_table_of_the_view_on_screen() {
     for (key, view, word) in [
         ("2", View::Matrix, "bob"),
-        ("3", View::WhoCan, "bob"),
+        ("3", View::WhoCan, "oscar"),
         ("4", View::Escalations, "carol"),
     ] {
         let mut app = demo();

@@ -20,6 +20,9 @@ pub fn text(engine: &Engine, w: &WhoCanGroups) -> Result<()> {
     for r in &w.unknown_because {
         writeln!(o, "  unknown: {}", clean(&r.to_string()))?;
     }
+    if let Some(n) = &w.network {
+        writeln!(o, "  network (from the location given): {}", clean(n))?;
+    }
     writeln!(
         o,
         "  {} {} (allowed, conditional or unknown), by the grant that decides",
@@ -32,6 +35,10 @@ pub fn text(engine: &Engine, w: &WhoCanGroups) -> Result<()> {
     )?;
     section(&mut o, engine, &w.groups)?;
     for (title, list) in [
+        (
+            "stopped by a deny assignment (a grant would let them):",
+            &w.denied,
+        ),
         ("on some items only (grants at the items):", &w.on_items),
         (
             "eligible (PIM: could after activating, not allowed now):",
@@ -59,6 +66,13 @@ fn section(o: &mut impl Write, engine: &Engine, groups: &[WhoCanGroup]) -> Resul
         )?;
         if let Some(c) = &g.condition {
             writeln!(o, "        if: {}", clean(c))?;
+        }
+        for d in &g.denies {
+            writeln!(
+                o,
+                "        unless deny assignment {} applies",
+                output::short_scope(d)
+            )?;
         }
         for r in &g.unknown_because {
             writeln!(o, "        unknown: {}", clean(&r.to_string()))?;
@@ -106,6 +120,7 @@ fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
     let role = g
         .role_name
         .as_deref()
+        .filter(|_| g.decides != Decides::Deny)
         .map(|r| format!("role '{}' ", clean(r)))
         .unwrap_or_default();
     let at = g
@@ -135,6 +150,11 @@ fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
             "{} — {role}{at}({})",
             g.technique.map_or("", |t| t.describe()),
             clean(&g.grant)
+        ),
+        Decides::Deny => format!(
+            "deny assignment '{}' {at}({})",
+            clean(g.role_name.as_deref().unwrap_or_default()),
+            output::short_scope(&g.grant)
         ),
         Decides::Nothing => "no grant shown".to_string(),
     };

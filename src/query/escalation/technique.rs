@@ -52,6 +52,12 @@ impl Technique {
         }
     }
 
+    /// Microsoft's own articles disagree on whether this path exists (docs/semantics.md): every output marks
+    /// it, and `--hide-disputed` (a key in the explorer) leaves it out.
+    pub fn disputed(self) -> bool {
+        self == Self::SwitchPermissionModelPossible
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Self::AccessPolicySelfGrant => "can add an access-policy entry for itself",
@@ -61,7 +67,7 @@ impl Technique {
             }
             Self::SwitchPermissionModel => "can switch the vault's permission model",
             Self::SwitchPermissionModelPossible => {
-                "may be able to switch the vault back to access policies (vaults/write only; Microsoft's articles disagree)"
+                "disputed: may be able to switch the vault back to access policies (vaults/write only; Microsoft's articles disagree)"
             }
             Self::TemplateDeployment => {
                 "can have ARM template deployments read the vault's secrets"

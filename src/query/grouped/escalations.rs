@@ -10,7 +10,8 @@ use super::{Cover, Holder, Layout};
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
-use walk::{Seen, split_point, vaults_in, walk};
+pub(super) use walk::walk;
+use walk::{Seen, split_point, vaults_in};
 
 pub mod by_grant;
 mod walk;
@@ -65,6 +66,9 @@ pub struct EscalationGroup {
     pub gains_vary: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<UnknownBecause>,
+    /// The technique is one Microsoft's articles disagree on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
     /// Vaults covered.
     pub vaults: usize,
     /// The fewest and the most identities with the finding at one of those vaults.
@@ -198,6 +202,7 @@ impl Gathering {
             gains: f.lacks.clone(),
             gains_vary: false,
             unknown_because: f.unknown_because.clone(),
+            disputed: f.technique.disputed(),
             vaults: 0,
             identities_per_vault: (0, 0),
             findings: 0,

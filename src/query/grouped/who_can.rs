@@ -1,17 +1,28 @@
 //! `who-can` grouped by what decides it: the holder (the principal a grant names, often a group), the
-//! grant (role assignment, access-policy entry, PIM eligibility, or the role assignment a self-grant path
-//! goes through) and its scope, with the decision and how many identities each group stands for. The
-//! identities are listed on demand (`--expand`); the flat answer ([`crate::query::who_can`]) is the same set
-//! of facts, one identity at a time.
+//! grant (role assignment, access-policy entry, PIM eligibility, deny assignment, or the role assignment a
+//! self-grant path goes through) and its scope, with the decision and how many identities each group
+//! reaches. It is built from the grants: the identities are sorted into classes by the grants that reach
+//! them ([`classes`]), one member per class is asked, and the class stands for its members. The identities
+//! are listed on demand ([`GroupedWhoCan::members`], `--expand`); the flat answer
+//! ([`crate::query::who_can`]) is the same set of facts, one identity at a time.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::Holder;
-use crate::eval::{Decision, Engine, Grant, GrantKind, UnknownBecause};
-use crate::model::PrincipalKind;
+use crate::catalog::{Action, Plane};
+use crate::error::QueryError;
+use crate::eval::{
+    Decision, Engine, Grant, GrantKind, NetworkVerdict, Origin, Request, Subject, Target,
+    UnknownBecause, Verdict, network,
+};
+use crate::model::{PrincipalKind, Scope};
 use crate::query::escalation::{Finding, Technique};
-use crate::query::who_can::WhoCan;
+use classes::{Ident, Idents};
+
+mod classes;
+mod expand;
+pub use expand::{Member, Row};
 
 /// What kind of grant decides a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -25,6 +36,8 @@ pub enum Decides {
     ItemAssignment,
     /// A role assignment through which the identities can grant it to themselves.
     SelfGrant,
+    /// A deny assignment that removes identities a grant would otherwise let do it.
+    Deny,
     /// No grant shown: the decision is unknown for a reason the group states.
     Nothing,
 }
@@ -34,17 +47,20 @@ pub enum Decides {
 #[serde(rename_all = "camelCase")]
 pub struct WhoCanGroup {
     pub decides: Decides,
-    /// The principal the grant names; `None` when no grant is shown.
+    /// The principal the grant names; `None` when no grant is shown (or a deny names everyone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder: Option<Holder>,
-    /// The role assignment, access-policy entry or eligibility id (for `itemAssignment`: the item).
+    /// The role assignment, access-policy entry, eligibility or deny assignment id (for `itemAssignment`:
+    /// the item).
     pub grant: String,
+    /// The role's name; for a deny assignment, the deny assignment's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// Where the grant is made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_scope: Option<String>,
-    /// `allowed`, `conditional` or `unknown`; for eligibilities the decision as it stands (not allowed).
+    /// `allowed`, `conditional` or `unknown`; for eligibilities the decision as it stands (not allowed); for
+    /// a deny `denied`.
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
@@ -52,6 +68,13 @@ pub struct WhoCanGroup {
     pub via_app: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technique: Option<Technique>,
+    /// The technique is one Microsoft's articles disagree on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
+    /// Deny assignments that may block the group's identities (conditional ones): why a grant is only
+    /// `conditional`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub denies: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<UnknownBecause>,
     /// Identities in the group.
@@ -59,19 +82,9 @@ pub struct WhoCanGroup {
     /// The identities, with `--expand`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<Member>>,
-}
-
-/// One identity of an expanded group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Member {
-    pub id: String,
-    pub display_name: String,
-    #[serde(rename = "type")]
-    pub kind: PrincipalKind,
-    /// The groups between the identity and the holder, as the grant's path names them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub via_groups: Vec<String>,
+    /// The member lists (positions in [`GroupedWhoCan`]'s parts) the group's identities are in.
+    #[serde(skip)]
+    parts: Vec<u32>,
 }
 
 /// The grouped answer of `kvaccess who-can`.
@@ -85,6 +98,9 @@ pub struct WhoCanGroups {
     pub identities: usize,
     /// Who can (allowed, conditional, unknown), by deciding grant.
     pub groups: Vec<WhoCanGroup>,
+    /// Who a grant would let do it but a deny assignment stops, by deny assignment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub denied: Vec<WhoCanGroup>,
     /// Who can on some items only, by item.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_items: Vec<WhoCanGroup>,
@@ -94,98 +110,258 @@ pub struct WhoCanGroups {
     /// Who can grant it to themselves, by lever grant and technique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub can_grant_themselves: Vec<WhoCanGroup>,
+    /// The vault's network rules for the caller location asked about, when they block calls or cannot be
+    /// decided (then every grant above is `unknown` for that reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_because: Vec<UnknownBecause>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
-/// [`WhoCan`] grouped by what decides each identity's answer; with `expand`, each group lists its identities.
-pub fn group_who_can(engine: &Engine, w: &WhoCan, expand: bool) -> WhoCanGroups {
-    let mut groups = Groups::new(engine, expand);
-    for p in &w.principals {
-        let who = || member(&p.id, &p.display_name, p.kind, &[]);
-        if p.grants.is_empty() {
-            let mut g = blank(Decides::Nothing, String::new(), p.decision);
-            g.unknown_because = p.unknown_because.clone();
-            groups.add(g, None, who());
+/// The grouped answer with what listing a group's identities needs: the member lists the groups point to.
+#[derive(Debug, Clone)]
+pub struct GroupedWhoCan {
+    pub answer: WhoCanGroups,
+    parts: Vec<Vec<Ident>>,
+    idents: Idents,
+    /// The flat answer's rows, a class at a time: (part, application, decision, deciding grants).
+    rows: Vec<(u32, Option<String>, Decision, Vec<String>)>,
+}
+
+/// [`GroupedWhoCan`] for `action` at `scope`, asked from `origin` (data-plane answers then pass the vault's
+/// network rules, as `check`'s do).
+pub fn grouped_who_can(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+) -> Result<GroupedWhoCan, QueryError> {
+    let target = engine.target(scope);
+    engine.validate(&target, action)?;
+    let vault = match (action.plane, target.vault) {
+        (Plane::Data, Some(vault)) => Some(vault),
+        _ => None,
+    };
+    let net = origin
+        .zip(vault)
+        .map(|(o, v)| network::admits(&v.network, o))
+        .filter(|n| n.allowed() != Some(true));
+    let sorted = classes::sort(engine, &target, action);
+    let behind: FxHashMap<String, usize> = sorted
+        .behind
+        .iter()
+        .map(|(id, n)| ((*id).to_string(), *n))
+        .collect();
+    let mut b = Build {
+        engine,
+        target: &target,
+        action,
+        net: net.as_ref(),
+        groups: Groups::new(engine, &behind),
+        denied: Groups::new(engine, &behind),
+        eligible: Groups::new(engine, &behind),
+        parts: Vec::new(),
+        rows: Vec::new(),
+        listed: Vec::new(),
+        allowed: Vec::new(),
+    };
+    for class in &sorted.classes {
+        let (apps, eligible) = sorted.pairs(&class.holders);
+        let Some(&rep) = class.members.first() else {
+            continue;
+        };
+        let subject = engine.subject(sorted.idents.name(engine, rep));
+        b.class(&subject, class.members.clone(), &apps, eligible)?;
+    }
+    for (ident, apps, eligible) in &sorted.alone {
+        let subject = engine.subject(sorted.idents.name(engine, *ident));
+        b.class(&subject, vec![*ident], apps, *eligible)?;
+    }
+    let mut idents = sorted.idents;
+    let mut on_items = Vec::new();
+    let mut can_grant_themselves = Vec::new();
+    if let Some(v) = vault {
+        let name = |i: &Ident| idents.name(engine, *i);
+        let ids = |list: &[u32]| -> FxHashSet<&str> {
+            list.iter()
+                .filter_map(|&p| b.parts.get(p as usize))
+                .flatten()
+                .map(name)
+                .collect()
+        };
+        let (listed, allowed) = (ids(&b.listed), ids(&b.allowed));
+        let items = expand::on_items(engine, v, scope, action, origin, &listed);
+        let levers = expand::self_grants(engine, v, &allowed);
+        drop((listed, allowed));
+        for (list, found) in [(&mut on_items, items), (&mut can_grant_themselves, levers)] {
+            for (mut group, members) in found {
+                group.parts = vec![b.parts.len() as u32];
+                b.parts
+                    .push(members.iter().map(|id| idents.of(engine, id)).collect());
+                list.push(group);
+            }
         }
-        for grant in &p.grants {
-            let decides = match grant.kind {
-                GrantKind::RoleAssignment => Decides::RoleAssignment,
-                GrantKind::AccessPolicy => Decides::AccessPolicy,
+    }
+    let identities = b
+        .listed
+        .iter()
+        .filter_map(|&p| b.parts.get(p as usize))
+        .map(Vec::len)
+        .sum();
+    let answer = WhoCanGroups {
+        scope: scope.id().to_string(),
+        action: action.canonical.clone(),
+        operation: action.label.clone(),
+        identities,
+        groups: b.groups.done(),
+        denied: b.denied.done(),
+        on_items,
+        eligible: b.eligible.done(),
+        can_grant_themselves,
+        network: net.as_ref().map(|n| n.reason().to_string()),
+        unknown_because: vault
+            .filter(|v| v.properties_missing)
+            .map(|v| {
+                vec![UnknownBecause::VaultListIncomplete {
+                    vault: v.name.clone(),
+                }]
+            })
+            .unwrap_or_default(),
+        notes: crate::query::item_not_in_snapshot(engine, scope)
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    };
+    Ok(GroupedWhoCan {
+        answer,
+        parts: b.parts,
+        idents,
+        rows: b.rows,
+    })
+}
+
+/// The grouped answer being built, class by class.
+struct Build<'b, 'a> {
+    engine: &'a Engine,
+    target: &'b Target<'a>,
+    action: &'b Action,
+    net: Option<&'b NetworkVerdict>,
+    groups: Groups<'a>,
+    denied: Groups<'a>,
+    eligible: Groups<'a>,
+    parts: Vec<Vec<Ident>>,
+    rows: Vec<(u32, Option<String>, Decision, Vec<String>)>,
+    /// Parts whose identities are listed (some application's decision is not "denied"), and allowed.
+    listed: Vec<u32>,
+    allowed: Vec<u32>,
+}
+
+impl Build<'_, '_> {
+    /// Asks `subject`, one member of a class, through each of `apps`; its verdicts stand for the class's
+    /// `members`. `eligible`: an eligibility reaches them.
+    fn class(
+        &mut self,
+        subject: &Subject,
+        members: Vec<Ident>,
+        apps: &[Option<&str>],
+        eligible: bool,
+    ) -> Result<(), QueryError> {
+        let part = self.parts.len() as u32;
+        let size = members.len();
+        self.parts.push(members);
+        let (mut listed, mut allowed) = (false, false);
+        let mut plain: Option<Verdict> = None;
+        for app in apps {
+            let request = Request::new(subject, self.target, self.action).via_app(*app);
+            let v = self.engine.check(&request)?;
+            let (decision, unknown_because) = through_network(&v, self.net);
+            if decision == Decision::Denied {
+                if v.decision == Decision::Denied && !v.grants.is_empty() {
+                    for d in v.denies.iter().filter(|d| d.condition.is_none()) {
+                        let holder = (!d.everyone).then(|| {
+                            d.via_groups
+                                .last()
+                                .cloned()
+                                .unwrap_or_else(|| subject.principal.id.clone())
+                        });
+                        let g = WhoCanGroup {
+                            role_name: Some(d.name.clone()),
+                            grant_scope: Some(d.scope.clone()),
+                            via_app: v.via_app.clone(),
+                            ..blank(Decides::Deny, d.id.clone(), Decision::Denied)
+                        };
+                        self.denied.add(g, holder.as_deref(), part, size);
+                    }
+                }
+            } else {
+                listed = true;
+                allowed |= decision == Decision::Allowed;
+                let denies: Vec<String> = v.denies.iter().map(|d| d.id.clone()).collect();
+                let mut grants = Vec::new();
+                if v.grants.is_empty() {
+                    let mut g = blank(Decides::Nothing, String::new(), decision);
+                    g.unknown_because.clone_from(&unknown_because);
+                    g.via_app.clone_from(&v.via_app);
+                    g.denies.clone_from(&denies);
+                    self.groups.add(g, None, part, size);
+                }
+                for grant in &v.grants {
+                    let decides = match grant.kind {
+                        GrantKind::RoleAssignment => Decides::RoleAssignment,
+                        GrantKind::AccessPolicy => Decides::AccessPolicy,
+                    };
+                    let mut g = from_grant(decides, grant, decision);
+                    g.via_app.clone_from(&v.via_app);
+                    g.unknown_because.clone_from(&unknown_because);
+                    g.denies.clone_from(&denies);
+                    self.groups.add(g, Some(&grant.principal_id), part, size);
+                    grants.push(grant.id.clone());
+                }
+                self.rows.push((part, v.via_app.clone(), decision, grants));
+            }
+            if app.is_none() {
+                plain = Some(v);
+            }
+        }
+        if listed {
+            self.listed.push(part);
+        }
+        if allowed {
+            self.allowed.push(part);
+        }
+        if eligible && !listed {
+            // As the flat answer: the verdict without application or caller location.
+            let v = match plain {
+                Some(v) => v,
+                None => self
+                    .engine
+                    .check(&Request::new(subject, self.target, self.action))?,
             };
-            let mut g = from_grant(decides, grant, p.decision);
-            g.via_app = p.via_app.clone();
-            g.unknown_because = p.unknown_because.clone();
-            let via = between(&grant.via_groups, &grant.principal_id);
-            groups.add(
-                g,
-                Some(&grant.principal_id),
-                member(&p.id, &p.display_name, p.kind, &via),
-            );
+            for grant in &v.eligible {
+                let g = from_grant(Decides::Eligibility, grant, v.decision);
+                self.eligible.add(g, Some(&grant.principal_id), part, size);
+            }
         }
-    }
-    let principals = groups.done();
-    let mut items = Groups::new(engine, expand);
-    for p in &w.on_items {
-        for (scope, decision) in &p.items {
-            let g = blank(Decides::ItemAssignment, scope.clone(), *decision);
-            items.add(g, None, member(&p.id, &p.display_name, p.kind, &[]));
-        }
-    }
-    let mut eligible = Groups::new(engine, expand);
-    for p in &w.eligible {
-        for grant in &p.eligible {
-            let g = from_grant(Decides::Eligibility, grant, p.decision);
-            let via = between(&grant.via_groups, &grant.principal_id);
-            let m = member(&p.id, &p.display_name, p.kind, &via);
-            eligible.add(g, Some(&grant.principal_id), m);
-        }
-    }
-    let mut levers = Groups::new(engine, expand);
-    for f in &w.can_grant_themselves {
-        levers.add(
-            self_grant(f),
-            f.holder.as_deref(),
-            member(
-                &f.principal.id,
-                &f.principal.display_name,
-                f.principal.kind,
-                &[],
-            ),
-        );
-    }
-    let mut ids: Vec<&str> = w.principals.iter().map(|p| p.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    WhoCanGroups {
-        scope: w.scope.clone(),
-        action: w.action.clone(),
-        operation: w.operation.clone(),
-        identities: ids.len(),
-        groups: principals,
-        on_items: items.done(),
-        eligible: eligible.done(),
-        can_grant_themselves: levers.done(),
-        unknown_because: w.unknown_because.clone(),
-        notes: w.notes.clone(),
+        Ok(())
     }
 }
 
-/// An identity of a group, with the groups between it and the holder (the grant's chain, minus both ends).
-fn member(id: &str, name: &str, kind: PrincipalKind, via: &[String]) -> Member {
-    Member {
-        id: id.to_string(),
-        display_name: name.to_string(),
-        kind,
-        via_groups: via.to_vec(),
+/// The vault's network rules applied to a verdict asked without a caller location, as `check` applies them:
+/// a blocked call is denied, an undecidable one makes a grant "unknown".
+fn through_network(v: &Verdict, net: Option<&NetworkVerdict>) -> (Decision, Vec<UnknownBecause>) {
+    match net.map(NetworkVerdict::allowed) {
+        Some(Some(false)) => (Decision::Denied, v.unknown_because.clone()),
+        Some(None) if v.decision.grants_something() => {
+            let mut because = v.unknown_because.clone();
+            if let Some(n) = net {
+                because.push(UnknownBecause::Network(n.reason().to_string()));
+            }
+            (Decision::Unknown, because)
+        }
+        _ => (v.decision, v.unknown_because.clone()),
     }
-}
-
-/// A grant's group chain without the holder itself.
-fn between(chain: &[String], holder: &str) -> Vec<String> {
-    chain.iter().filter(|g| *g != holder).cloned().collect()
 }
 
 fn blank(decides: Decides, grant: String, decision: Decision) -> WhoCanGroup {
@@ -199,9 +375,12 @@ fn blank(decides: Decides, grant: String, decision: Decision) -> WhoCanGroup {
         condition: None,
         via_app: None,
         technique: None,
+        disputed: false,
+        denies: Vec::new(),
         unknown_because: Vec::new(),
         identities: 0,
         members: None,
+        parts: Vec::new(),
     }
 }
 
@@ -220,6 +399,7 @@ fn self_grant(f: &Finding) -> WhoCanGroup {
         grant_scope: f.grant_scope.clone(),
         condition: f.condition.clone(),
         technique: Some(f.technique),
+        disputed: f.technique.disputed(),
         unknown_because: f.unknown_because.clone(),
         ..blank(Decides::SelfGrant, f.grant.clone(), f.decision)
     }
@@ -228,27 +408,27 @@ fn self_grant(f: &Finding) -> WhoCanGroup {
 /// Groups being gathered: equal groups (all but the count and members) are one.
 struct Groups<'e> {
     engine: &'e Engine,
-    expand: bool,
-    list: Vec<(WhoCanGroup, Vec<Member>)>,
+    list: Vec<WhoCanGroup>,
     at: FxHashMap<String, usize>,
     /// Identities behind each holder, counted once per holder.
     behind: FxHashMap<String, usize>,
 }
 
 impl<'e> Groups<'e> {
-    fn new(engine: &'e Engine, expand: bool) -> Self {
+    /// `behind`: the identities inside the groups already counted.
+    fn new(engine: &'e Engine, behind: &FxHashMap<String, usize>) -> Self {
         Self {
             engine,
-            expand,
             list: Vec::new(),
             at: FxHashMap::default(),
-            behind: FxHashMap::default(),
+            behind: behind.clone(),
         }
     }
 
-    fn add(&mut self, group: WhoCanGroup, holder: Option<&str>, m: Member) {
+    /// Adds the `size` identities of part `part` to `group`.
+    fn add(&mut self, group: WhoCanGroup, holder: Option<&str>, part: u32, size: usize) {
         let key = format!(
-            "{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
+            "{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
             group.decides,
             group.grant,
             holder,
@@ -256,6 +436,7 @@ impl<'e> Groups<'e> {
             group.condition,
             group.via_app,
             group.technique.map(Technique::as_str),
+            group.denies,
             group.unknown_because
         );
         let i = match self.at.get(&key) {
@@ -270,44 +451,54 @@ impl<'e> Groups<'e> {
                         .or_insert_with(|| super::escalations::identities_behind(engine, h));
                     group.holder = Some(Holder::new(engine, h, n));
                 }
-                self.list.push((group, Vec::new()));
+                self.list.push(group);
                 self.at.insert(key, self.list.len() - 1);
                 self.list.len() - 1
             }
         };
-        if let Some((g, members)) = self.list.get_mut(i) {
-            g.identities += 1;
-            if self.expand {
-                members.push(m);
+        if let Some(g) = self.list.get_mut(i) {
+            g.identities += size;
+            if g.parts.last() != Some(&part) {
+                g.parts.push(part);
             }
         }
     }
 
     /// The groups, most identities first, then by holder and grant.
     fn done(self) -> Vec<WhoCanGroup> {
-        let expand = self.expand;
-        let mut out: Vec<WhoCanGroup> = self
-            .list
-            .into_iter()
-            .map(|(mut g, mut members)| {
-                if expand {
-                    members.sort_by_cached_key(|m| (m.display_name.to_lowercase(), m.id.clone()));
-                    g.members = Some(members);
-                }
-                g
-            })
-            .collect();
-        out.sort_by_cached_key(|g| {
-            (
-                std::cmp::Reverse(g.identities),
-                g.holder
-                    .as_ref()
-                    .map(|h| h.display_name.to_lowercase())
-                    .unwrap_or_default(),
-                g.grant.clone(),
-                g.decision.as_str(),
-            )
-        });
+        let mut out = self.list;
+        out.sort_by_cached_key(order);
         out
+    }
+}
+
+/// The order of groups in an answer: most identities first, then by holder, grant, decision and technique.
+fn order(g: &WhoCanGroup) -> impl Ord + use<> {
+    (
+        std::cmp::Reverse(g.identities),
+        g.holder
+            .as_ref()
+            .map(|h| h.display_name.to_lowercase())
+            .unwrap_or_default(),
+        g.grant.clone(),
+        g.decision.as_str(),
+        g.technique.map(Technique::as_str),
+        g.via_app.clone(),
+    )
+}
+
+/// The principal as the answer names it (what [`Engine::subject`] would say, without its groups).
+fn principal_of(engine: &Engine, id: &str) -> (String, PrincipalKind) {
+    match engine
+        .index
+        .principal
+        .get(id)
+        .and_then(|&i| engine.snapshot.principals.get(i))
+    {
+        Some(p) => (p.display_name.clone(), p.kind),
+        None => (
+            crate::model::principal::not_in_directory(id),
+            PrincipalKind::Unknown,
+        ),
     }
 }

@@ -5,15 +5,14 @@ use rustc_hash::FxHashSet;
 
 use super::{EligibleEntry, ItemsEntry};
 use crate::catalog::{Action, Plane};
-use crate::error::QueryError;
 use crate::eval::{Decision, Engine, Origin, Request, Target};
 use crate::model::{Scope, Vault};
-use crate::query::escalation::{Finding, escalations_for_vault};
+use crate::query::escalation::Finding;
 use crate::query::reach::identities;
 
 /// What who-can says besides the identities that can: who can on items only, who could after activating
 /// an eligibility, who can grant it to themselves.
-pub struct Besides {
+pub(super) struct Besides {
     pub on_items: Vec<ItemsEntry>,
     pub eligible: Vec<EligibleEntry>,
     pub can_grant_themselves: Vec<Finding>,
@@ -53,29 +52,8 @@ pub(super) fn besides(
     }
 }
 
-/// [`Besides`] for a streamed answer ([`each_who_can`]) that listed the identities `listed`, `allowed` of
-/// them allowed outright.
-pub fn who_can_besides(
-    engine: &Engine,
-    scope: &Scope,
-    action: &Action,
-    origin: Option<&Origin>,
-    listed: &FxHashSet<&str>,
-    allowed: &FxHashSet<&str>,
-) -> Result<Besides, QueryError> {
-    let target = engine.target(scope);
-    engine.validate(&target, action)?;
-    let findings = match (action.plane, target.vault) {
-        (Plane::Data, Some(v)) => escalations_for_vault(engine, v),
-        _ => Vec::new(),
-    };
-    Ok(besides(
-        engine, scope, action, origin, listed, allowed, findings,
-    ))
-}
-
 /// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
-fn item_entries(
+pub(crate) fn item_entries(
     engine: &Engine,
     vault: &Vault,
     action: &Action,

@@ -79,7 +79,7 @@ impl App {
                 let shown = self.who.answer.ready_mut();
                 let before = &mut self.whatif.who_before;
                 self.tables.who.set_query(query, shown, before);
-                self.who.cursor = Cursor::default();
+                self.who.narrowed();
             }
             View::Escalations => {
                 let shown = self.escalations.answer.ready_mut();

@@ -116,6 +116,22 @@ impl App {
                 self.nav.scopes.rebuild_items(&self.theme);
                 self.message = Some(format!("theme: {}", self.theme.kind.as_str()));
             }
+            UserAction::PickOperation => {
+                if self.view != View::WhoCan {
+                    self.open_who_can();
+                }
+                self.focus = Focus::Main;
+                self.who.open_picker();
+            }
+            UserAction::ToggleDisputed => {
+                self.escalations.toggle_disputed();
+                self.who.toggle_disputed(self.escalations.hide_disputed);
+                self.message = Some(if self.escalations.hide_disputed {
+                    "disputed self-grant paths hidden (D shows them)".to_string()
+                } else {
+                    "disputed self-grant paths shown".to_string()
+                });
+            }
             UserAction::WhatIf => self.toggle_whatif(),
             a if a.is_whatif_panel() => return self.whatif_action(a),
             UserAction::Refresh => return self.refresh(),
@@ -142,6 +158,7 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
+        } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;
         } else if self.focus == Focus::Main
@@ -298,6 +315,7 @@ impl App {
             Focus::Scopes | Focus::Principals => {}
             Focus::Explain => self.set_focus(Focus::Main),
             Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
+            Focus::Main if self.view == View::WhoCan => self.enter_who_can(),
             Focus::Main => {
                 if let Some(j) = self.jump() {
                     self.go(j);
@@ -320,10 +338,8 @@ impl App {
                 let id = self.matrix.selected()?.id.clone();
                 Some(to(Some(id), None, Land::Anywhere))
             }
-            View::WhoCan => {
-                let id = self.who.selected()?.principal_id().to_string();
-                Some(to(Some(id), None, Land::Op(self.who.op.clone())))
-            }
+            // Enter on a group opens it (`enter_who_can`); only an identity's row goes somewhere.
+            View::WhoCan => None,
             View::Escalations => {
                 let f = self.escalations.selected()?.clone();
                 let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
@@ -337,6 +353,25 @@ impl App {
                     .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
                 Some(to(None, Some(t.scope), land))
             }
+        }
+    }
+
+    /// Enter in who-can: a group opens (or closes, or lists its next page); an identity opens its
+    /// permissions on the operation asked about.
+    fn enter_who_can(&mut self) {
+        // The world's engine, borrowed field by field beside the view (as `App::world` gives it).
+        let engine = self
+            .whatif
+            .world
+            .as_ref()
+            .map_or(&*self.engine, |w| w.engine());
+        if let crate::tui::view::who_can::Entered::Identity(id) = self.who.enter(engine) {
+            let land = Land::Op(self.who.op.clone());
+            self.go(Jump {
+                principal: Some(id),
+                scope: None,
+                land,
+            });
         }
     }
 

@@ -139,7 +139,7 @@ impl App {
     fn explain_context(&self) -> String {
         let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}|{:?}",
+            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}|{:?}|{}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
@@ -190,7 +190,8 @@ impl App {
                     }
                 ),
             // A `/` filter changes which row the cursor is on.
-            View::ALL.map(|v| self.tables.query(v))
+            View::ALL.map(|v| self.tables.query(v)),
+            self.escalations.hide_disputed
         )
     }
 
@@ -264,22 +265,22 @@ impl App {
                     return Doc::default();
                 };
                 match self.who.selected() {
-                    Some(Picked::Entry(e)) => self.verdict_doc(
-                        &e.id,
-                        e.via_app.as_deref(),
+                    Some(Picked::Member(g, m)) => self.verdict_doc(
+                        &m.id,
+                        g.via_app.as_deref(),
                         scope,
                         &self.who.op,
-                        None,
+                        g.technique,
                         &from_key,
                     ),
-                    Some(Picked::Escalation(f)) => explain::finding(engine, f),
+                    Some(Picked::Group(g)) => crate::tui::view::who_can::group_doc(self.world(), g),
                     None => Doc::new(format!("Nobody can {}", self.who.op)),
                 }
             }
-            View::Escalations => self
-                .escalations
-                .selected()
-                .map_or_else(|| Doc::new("Escalations"), |f| explain::finding(engine, f)),
+            View::Escalations => self.escalations.selected().map_or_else(
+                || Doc::new("Escalations"),
+                |f| explain::finding(engine, f, self.escalations.hide_disputed),
+            ),
             View::Reach => self.explain_reach(&from_key),
         }
     }
@@ -292,7 +293,7 @@ impl App {
             return Doc::new("Reach");
         };
         if let Some(f) = self.reach.selected_finding() {
-            return explain::finding(engine, f);
+            return explain::finding(engine, f, self.escalations.hide_disputed);
         }
         let Some(target) = self.reach.target() else {
             return Doc::new("Reach");

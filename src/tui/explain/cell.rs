@@ -20,17 +20,24 @@ pub fn cell(engine: &Engine, v: &Verdict, self_grants: &[Finding], from_key: &st
     let mut doc = Doc::new(format!("{who} · {op} · {at}"));
     verdict_line(&mut doc, v, &who, &op, &at);
     decided_by(&mut doc, engine, v);
-    if let Some(first) = self_grants.first() {
+    // The path to lead with: one Microsoft's articles agree on, when there is one.
+    let lead = self_grants
+        .iter()
+        .find(|f| !f.technique.disputed())
+        .or(self_grants.first());
+    if let Some(first) = lead {
         let more = match self_grants.len() {
             1 => String::new(),
             n => format!(" ({n} paths below)"),
         };
+        let claim = self_grant(engine, first).claim;
+        let claim = match claim.strip_prefix("disputed: ") {
+            Some(rest) => format!("{rest} (disputed)"),
+            None => claim,
+        };
         doc.styled(
             Tone::Escalation,
-            format!(
-                "{ESCALATION_SYMBOL} but {who} {}{more}",
-                self_grant(engine, first).claim
-            ),
+            format!("{ESCALATION_SYMBOL} but {who} {claim}{more}"),
         );
     }
     grants(&mut doc, engine, v, &who);

@@ -208,8 +208,9 @@ pub fn principal(engine: &Engine, id: &str, policy_vaults: usize) -> Doc {
 }
 
 /// A self-grant finding: what the principal could do and through what, first; then every other path it has
-/// at the same vault, and what it stands to gain.
-pub fn finding(engine: &Engine, f: &Finding) -> Doc {
+/// at the same vault (without the disputed one when `hide_disputed`, as the views hide it), and what it
+/// stands to gain.
+pub fn finding(engine: &Engine, f: &Finding, hide_disputed: bool) -> Doc {
     let who = clean(&f.principal.display_name).into_owned();
     let vault = describe_scope(engine, &f.vault_id);
     let mut doc = Doc::new(format!("{who} · can grant itself · {vault}"));
@@ -235,7 +236,8 @@ pub fn finding(engine: &Engine, f: &Finding) -> Doc {
             format!("  ? {}", clean(&r.to_string())),
         );
     }
-    let others = other_paths(engine, f);
+    let mut others = other_paths(engine, f);
+    others.retain(|o| !(hide_disputed && o.technique.disputed()));
     if !others.is_empty() {
         doc.heading(&format!("Its other paths at this vault ({})", others.len()));
         for o in &others {

@@ -34,6 +34,8 @@ pub struct EscalationsView {
     under: String,
     /// The user cancelled the computation: it is not asked for again until they press the view's key.
     cancelled: bool,
+    /// Leave out the technique Microsoft's articles disagree on (`D`).
+    pub hide_disputed: bool,
 }
 
 impl EscalationsView {
@@ -42,11 +44,26 @@ impl EscalationsView {
     }
 
     pub fn selected(&self) -> Option<&Finding> {
-        self.ready()?.get(self.cursor.selected)
+        self.shown().get(self.cursor.selected).copied()
+    }
+
+    /// The findings shown: all of them, or those of undisputed techniques.
+    fn shown(&self) -> Vec<&Finding> {
+        self.ready().map_or_else(Vec::new, |f| {
+            f.iter()
+                .filter(|f| !(self.hide_disputed && f.disputed))
+                .collect()
+        })
     }
 
     fn len(&self) -> usize {
-        self.ready().map_or(0, Vec::len)
+        self.shown().len()
+    }
+
+    /// `D`: hides the disputed technique's findings, or shows them again.
+    pub fn toggle_disputed(&mut self) {
+        self.hide_disputed = !self.hide_disputed;
+        self.cursor = Cursor::default();
     }
 
     /// A computation for the vaults under `under` has started: the old answer is let go of.
@@ -109,14 +126,19 @@ impl EscalationsView {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, before: Option<&[Finding]>) {
         let t = ctx.theme;
+        let hidden = if self.hide_disputed {
+            " (disputed hidden: D)"
+        } else {
+            ""
+        };
         let count = self
             .ready()
-            .map(|f| format!("{} findings", f.len()))
+            .map(|_| format!("{} findings{hidden}", self.len()))
             .unwrap_or_default();
         let b = (ctx.block)(vec![Span::raw("Escalations "), Span::styled(count, t.dim)]);
         let inner = b.inner(area);
         frame.render_widget(b, area);
-        let findings = match &self.answer {
+        let all = match &self.answer {
             Load::Ready(f) => f,
             Load::Loading(what) => {
                 return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
@@ -124,6 +146,10 @@ impl EscalationsView {
             Load::Failed(e) => return placeholder(frame, inner, t.warning, e),
             Load::Idle => return,
         };
+        let findings = self.shown();
+        if findings.is_empty() && !all.is_empty() {
+            return placeholder(frame, inner, t.dim, "only disputed findings: D shows them");
+        }
         if findings.is_empty() {
             return placeholder(
                 frame,
@@ -146,7 +172,7 @@ impl EscalationsView {
         ])];
         let height = (inner.height as usize).saturating_sub(1);
         for i in self.cursor.window(height, findings.len()) {
-            let Some(f) = findings.get(i) else { continue };
+            let Some(&f) = findings.get(i) else { continue };
             let mark = marks::finding(before, f);
             let line = Line::from(vec![
                 Span::styled(
@@ -168,7 +194,7 @@ impl EscalationsView {
                 line
             });
         }
-        for f in marks::findings_lost(before, findings) {
+        for f in marks::findings_lost(before, all) {
             if lines.len() >= inner.height as usize {
                 break;
             }
@@ -185,7 +211,8 @@ impl EscalationsView {
     }
 
     pub fn table(&self) -> Result<Table, String> {
-        let f = self.ready().ok_or("the escalations are not ready yet")?;
+        self.ready().ok_or("the escalations are not ready yet")?;
+        let f = self.shown();
         let s = |x: &str| x.to_string();
         Ok(Table {
             title: "Escalations".into(),

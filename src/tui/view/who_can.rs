@@ -1,5 +1,8 @@
-//! The who-can view (key 3): every identity that can perform an operation at the selected scope, and how
-//! (VIA), then those who can grant it to themselves. Enter opens the selected identity's permissions.
+//! The who-can view (key 3): who can perform an operation at the selected scope, grouped by the grant that
+//! decides it (holder, grant, scope), each group with the number of identities it reaches; then whom a deny
+//! assignment stops, who can on items only, who is eligible, who can grant it to themselves. Enter on a
+//! group lists its identities, a page at a time; Enter on an identity opens its permissions. The answer is
+//! computed on the worker thread ([`crate::query::grouped::who_can`]), so a busy vault never blocks a key.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,83 +10,111 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Ctx, Table};
-use crate::display::app_name;
-use crate::eval::{Decision, Engine, GrantKind};
-use crate::query::{Finding, Technique, WhoCan, WhoCanEntry};
+use crate::eval::Engine;
+use crate::query::grouped::who_can::{GroupedWhoCan, Member, WhoCanGroup, WhoCanGroups};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
-use crate::tui::explain::{describe_scope, name_of};
+use crate::tui::explain::name_of;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::principals::icon;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 use crate::tui::whatif::marks::{self, Mark};
 
-/// How an identity gets the operation: each grant, its scope, and the group chain.
-pub fn via_text(engine: &Engine, e: &WhoCanEntry) -> String {
-    let mut parts: Vec<String> = e
-        .grants
-        .iter()
-        .map(|g| {
-            let what = match g.kind {
-                GrantKind::RoleAssignment => format!(
-                    "{} @ {}",
-                    clean(g.role_name.as_deref().unwrap_or("role?")),
-                    describe_scope(engine, &g.scope)
-                ),
-                GrantKind::AccessPolicy => {
-                    format!("access policy ({})", name_of(engine, &g.principal_id))
-                }
-            };
-            if g.via_groups.is_empty() {
-                what
-            } else {
-                let chain: Vec<String> =
-                    g.via_groups.iter().map(|id| name_of(engine, id)).collect();
-                format!("{what} via {}", chain.join(" → "))
-            }
-        })
-        .collect();
-    if let Some(app) = &e.via_app {
-        parts.push(format!("through app {}", app_name(engine, app)));
-    }
-    if parts.is_empty()
-        && let Some(r) = e.unknown_because.first()
-    {
-        parts.push(format!("unknown: {}", clean(&r.to_string())));
-    }
-    parts.join("; ")
+mod words;
+pub use words::{describe, group_doc};
+
+/// Identities listed per page of an opened group.
+pub const PAGE: usize = 200;
+
+/// The sections of the answer, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    Can,
+    Denied,
+    OnItems,
+    Eligible,
+    CanGrant,
 }
 
-/// A row of the view: an identity of the answer, or one who can grant the operation to itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WhoRow {
-    Entry(usize),
-    Escalation(usize),
-}
+impl Section {
+    const ALL: [Section; 5] = [
+        Self::Can,
+        Self::Denied,
+        Self::OnItems,
+        Self::Eligible,
+        Self::CanGrant,
+    ];
 
-/// The selected row's content.
-pub enum Picked<'a> {
-    Entry(&'a WhoCanEntry),
-    Escalation(&'a Finding),
-}
-
-impl Picked<'_> {
-    /// The principal the row is about.
-    pub fn principal_id(&self) -> &str {
+    pub fn of(self, w: &WhoCanGroups) -> &[WhoCanGroup] {
         match self {
-            Self::Entry(e) => &e.id,
-            Self::Escalation(f) => &f.principal.id,
+            Self::Can => &w.groups,
+            Self::Denied => &w.denied,
+            Self::OnItems => &w.on_items,
+            Self::Eligible => &w.eligible,
+            Self::CanGrant => &w.can_grant_themselves,
+        }
+    }
+
+    /// The decision column's word for a group of this section.
+    fn word(self, g: &WhoCanGroup) -> &'static str {
+        match self {
+            Self::Can | Self::Denied => g.decision.as_str(),
+            Self::OnItems => "on items",
+            Self::Eligible => "eligible",
+            Self::CanGrant => "can grant",
         }
     }
 }
 
+/// A row of the view: a group, one of its listed identities, or the line that lists the next page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhoRow {
+    Group(Section, usize),
+    Member(Section, usize, usize),
+    More(Section, usize),
+}
+
+/// The selected row's content.
+pub enum Picked<'a> {
+    Group(&'a WhoCanGroup),
+    /// An identity of a group, with the application the group's grant is used through.
+    Member(&'a WhoCanGroup, &'a Member),
+}
+
+impl Picked<'_> {
+    /// The principal the row is about: the identity, or the group's holder.
+    pub fn principal_id(&self) -> &str {
+        match self {
+            Self::Member(_, m) => &m.id,
+            Self::Group(g) => g.holder.as_ref().map_or("", |h| h.id.as_str()),
+        }
+    }
+}
+
+/// What Enter did in the view.
+pub enum Entered {
+    /// An operation was picked: the answer is asked for anew.
+    Operation,
+    /// A group was opened or closed, or its next page listed.
+    Toggled,
+    /// An identity: open its permissions.
+    Identity(String),
+    Nothing,
+}
+
 #[derive(Debug)]
 pub struct WhoCanView {
-    pub answer: Load<WhoCan>,
+    pub answer: Load<Box<GroupedWhoCan>>,
     /// The operation asked about.
     pub op: String,
     pub cursor: Cursor,
+    /// Leave out the self-grant technique Microsoft's articles disagree on (`D`).
+    pub hide_disputed: bool,
+    /// Opened groups, with the identities listed so far (a page at a time).
+    open: Vec<((Section, usize), Vec<Member>)>,
+    /// The operation picker (`O`), when open: its cursor over the catalog's operations.
+    pub picker: Option<Cursor>,
 }
 
 impl Default for WhoCanView {
@@ -92,13 +123,17 @@ impl Default for WhoCanView {
             answer: Load::Idle,
             op: "secrets/get".into(),
             cursor: Cursor::default(),
+            hide_disputed: false,
+            open: Vec::new(),
+            picker: None,
         }
     }
 }
 
 impl WhoCanView {
-    pub fn ready(&self) -> Option<&WhoCan> {
-        self.answer.ready()
+    /// The grouped answer, once computed.
+    pub fn ready(&self) -> Option<&WhoCanGroups> {
+        self.answer.ready().map(|g| &g.answer)
     }
 
     /// ← →: the previous or next operation of the catalog (the answer is asked for anew).
@@ -112,57 +147,186 @@ impl WhoCanView {
         }
     }
 
+    /// `O`: opens the operation picker on the operation asked about.
+    pub fn open_picker(&mut self) {
+        let ops = crate::tui::permissions::operations();
+        let at = ops.iter().position(|(o, _)| o.name == self.op).unwrap_or(0);
+        self.picker = Some(Cursor {
+            selected: at,
+            ..Cursor::default()
+        });
+    }
+
+    /// Esc in the picker: closes it, keeping the operation. Whether it was open.
+    pub fn close_picker(&mut self) -> bool {
+        self.picker.take().is_some()
+    }
+
     pub fn loading(&mut self) {
         self.answer = Load::Loading(format!("finding who can {}", self.op));
     }
 
-    pub fn on_answer(&mut self, r: Result<WhoCan, String>) {
+    pub fn on_answer(&mut self, r: Result<Box<GroupedWhoCan>, String>) {
         self.answer = match r {
             Ok(w) => Load::Ready(w),
             Err(e) => Load::Failed(e),
         };
         self.cursor = Cursor::default();
+        self.open.clear();
     }
 
-    /// Rows in display order: identities first, then those who can grant themselves. Self-grant findings
-    /// are kept only when they would give this very operation: a template deployment reads secrets, so it
-    /// is no path to `keys/sign`.
+    /// The `/` filter changed the groups shown: opened groups are closed (their positions moved), the
+    /// cursor goes to the first row.
+    pub fn narrowed(&mut self) {
+        self.cursor = Cursor::default();
+        self.open.clear();
+    }
+
+    /// `D`: hides the disputed self-grant groups, or shows them again.
+    pub fn toggle_disputed(&mut self, hide: bool) {
+        self.hide_disputed = hide;
+        self.cursor = Cursor::default();
+        self.open.clear();
+    }
+
+    /// Whether a group is shown: a self-grant group is kept only when it would give this very operation
+    /// (a template deployment reads secrets, so it is no path to `keys/sign`), and not disputed when those
+    /// are hidden.
+    fn shown(&self, w: &WhoCanGroups, section: Section, g: &WhoCanGroup) -> bool {
+        if section != Section::CanGrant {
+            return true;
+        }
+        let template = g.technique == Some(crate::query::Technique::TemplateDeployment);
+        !(self.hide_disputed && g.disputed) && (!template || w.operation == "secrets/get")
+    }
+
+    fn listed(&self, key: (Section, usize)) -> Option<&Vec<Member>> {
+        self.open.iter().find(|(k, _)| *k == key).map(|(_, m)| m)
+    }
+
+    /// Rows in display order: each section's groups, an opened group followed by its listed identities.
     pub fn rows(&self) -> Vec<WhoRow> {
-        self.ready().map_or_else(Vec::new, |w| {
-            let relevant = |f: &Finding| {
-                f.lacks.contains(&w.operation.as_str())
-                    && (f.technique != Technique::TemplateDeployment
-                        || w.operation == "secrets/get")
-            };
-            (0..w.principals.len())
-                .map(WhoRow::Entry)
-                .chain(
-                    w.can_grant_themselves
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| relevant(f))
-                        .map(|(i, _)| WhoRow::Escalation(i)),
-                )
-                .collect()
-        })
+        let Some(w) = self.ready() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for section in Section::ALL {
+            for (i, g) in section.of(w).iter().enumerate() {
+                if !self.shown(w, section, g) {
+                    continue;
+                }
+                out.push(WhoRow::Group(section, i));
+                if let Some(members) = self.listed((section, i)) {
+                    out.extend((0..members.len()).map(|m| WhoRow::Member(section, i, m)));
+                    if members.len() < g.identities {
+                        out.push(WhoRow::More(section, i));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn selected(&self) -> Option<Picked<'_>> {
         let w = self.ready()?;
-        match self.rows().get(self.cursor.selected)? {
-            WhoRow::Entry(i) => w.principals.get(*i).map(Picked::Entry),
-            WhoRow::Escalation(i) => w.can_grant_themselves.get(*i).map(Picked::Escalation),
+        match *self.rows().get(self.cursor.selected)? {
+            WhoRow::Group(s, i) | WhoRow::More(s, i) => s.of(w).get(i).map(Picked::Group),
+            WhoRow::Member(s, i, m) => {
+                let g = s.of(w).get(i)?;
+                Some(Picked::Member(g, self.listed((s, i))?.get(m)?))
+            }
+        }
+    }
+
+    /// Enter: opens (or closes) the selected group, lists its next page, or names the identity selected.
+    pub fn enter(&mut self, engine: &Engine) -> Entered {
+        if let Some(p) = self.picker.take() {
+            if let Some((o, _)) = crate::tui::permissions::operations().get(p.selected) {
+                self.op = o.name.to_string();
+            }
+            return Entered::Operation;
+        }
+        let Some(&row) = self.rows().get(self.cursor.selected) else {
+            return Entered::Nothing;
+        };
+        let Load::Ready(grouped) = &self.answer else {
+            return Entered::Nothing;
+        };
+        match row {
+            WhoRow::Member(..) => self.selected().map_or(Entered::Nothing, |p| {
+                Entered::Identity(p.principal_id().to_string())
+            }),
+            WhoRow::Group(s, i) if self.listed((s, i)).is_some() => {
+                self.open.retain(|(k, _)| *k != (s, i));
+                Entered::Toggled
+            }
+            WhoRow::Group(s, i) => {
+                let Some(g) = s.of(&grouped.answer).get(i) else {
+                    return Entered::Nothing;
+                };
+                let first = grouped.members(engine, g, 0..PAGE);
+                self.open.push(((s, i), first));
+                Entered::Toggled
+            }
+            WhoRow::More(s, i) => {
+                let Some(g) = s.of(&grouped.answer).get(i) else {
+                    return Entered::Nothing;
+                };
+                let from = self.listed((s, i)).map_or(0, Vec::len);
+                let next = grouped.members(engine, g, from..from + PAGE);
+                if let Some((_, list)) = self.open.iter_mut().find(|(k, _)| *k == (s, i)) {
+                    list.extend(next);
+                }
+                Entered::Toggled
+            }
         }
     }
 
     pub fn move_by(&mut self, delta: isize) {
+        if let Some(p) = &mut self.picker {
+            p.move_by(delta, crate::tui::permissions::operations().len());
+            return;
+        }
         let n = self.rows().len();
         self.cursor.move_by(delta, n);
     }
 
     pub fn keep_visible(&mut self, height: usize) {
+        if let Some(p) = &mut self.picker {
+            p.keep_visible(height, crate::tui::permissions::operations().len());
+            return;
+        }
         let n = self.rows().len();
         self.cursor.keep_visible(height, n);
+    }
+
+    /// The operation picker: the catalog's operations, the one asked about marked.
+    fn draw_picker(&self, frame: &mut Frame, inner: Rect, ctx: &Ctx, p: &Cursor) {
+        let t = ctx.theme;
+        let ops = crate::tui::permissions::operations();
+        let mut lines = vec![Line::from(Span::styled(
+            "Choose the operation (Enter asks who can, Esc keeps the current one)",
+            t.title,
+        ))];
+        let height = (inner.height as usize).saturating_sub(1);
+        for i in p.window(height, ops.len()) {
+            let Some((o, _)) = ops.get(i) else { continue };
+            let current = if o.name == self.op { "• " } else { "  " };
+            let plane = match o.plane {
+                crate::catalog::Plane::Data => "data",
+                crate::catalog::Plane::Management => "management",
+            };
+            let line = Line::from(vec![
+                Span::raw(format!("{current}{}", fit(o.name, 40))),
+                Span::styled(plane, t.dim),
+            ]);
+            lines.push(if i == p.selected {
+                line.style(selection(t, ctx.focused))
+            } else {
+                line
+            });
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
     }
 
     /// A click on the `row`th line of the pane (the first is the column header).
@@ -184,18 +348,27 @@ impl WhoCanView {
         ctx: &Ctx,
         at: &str,
         engine: &Engine,
-        before: Option<&WhoCan>,
+        before: Option<&GroupedWhoCan>,
     ) {
         let t = ctx.theme;
-        let title = vec![
+        let mut title = vec![
             Span::raw("Who can "),
             Span::styled(format!("{} @ {at}", self.op), t.heading),
         ];
+        if let Some(w) = self.ready() {
+            title.push(Span::styled(
+                format!("  {} identities", w.identities),
+                t.dim,
+            ));
+        }
         let b = (ctx.block)(title);
         let inner = b.inner(area);
         frame.render_widget(b, area);
+        if let Some(p) = &self.picker {
+            return self.draw_picker(frame, inner, ctx, p);
+        }
         let w = match &self.answer {
-            Load::Ready(w) => w,
+            Load::Ready(w) => &w.answer,
             Load::Loading(what) => {
                 return placeholder(frame, inner, t.dim, &format!("⟳ {what}…"));
             }
@@ -211,93 +384,104 @@ impl WhoCanView {
                 "nobody: no identity can do this here, and none can grant it to itself",
             );
         }
-        let name_w = (inner.width as usize / 4).clamp(10, 22);
-        let focused = ctx.focused;
+        let before = before.map(|b| &b.answer);
         let mut lines = vec![Line::from(vec![
-            Span::styled(fit("    IDENTITY", name_w + 5), t.title),
-            Span::styled(fit("DECISION", 12), t.title),
-            Span::styled("VIA", t.title),
+            Span::styled(fit("    DECISION", 16), t.title),
+            Span::styled(fit("IDENTITIES", 11), t.title),
+            Span::styled("GRANT (Enter lists the identities)", t.title),
         ])];
         let height = (inner.height as usize).saturating_sub(1);
         // A column for the gained / lost marks while a what-if world is shown.
         let pad = if ctx.hypothetical { " " } else { "" };
         for i in self.cursor.window(height, rows.len()) {
             let line = match rows.get(i) {
-                Some(WhoRow::Entry(k)) => {
-                    let Some(e) = w.principals.get(*k) else {
-                        continue;
+                Some(&WhoRow::Group(s, k)) => {
+                    let Some(g) = s.of(w).get(k) else { continue };
+                    let mark = before.and_then(|b| marks::who_group(s.of(b), g));
+                    let open = if self.listed((s, k)).is_some() {
+                        "▾"
+                    } else {
+                        "▸"
                     };
-                    let d = e.decision;
-                    let mark = marks::who_entry(before, e);
-                    let word = mark.map_or(t.decision(d), |m| m.style(t));
-                    Line::from(vec![
-                        Span::styled(mark.map_or(pad, Mark::symbol), word),
-                        Span::styled(format!("{} ", decision_symbol(d)), t.decision(d)),
-                        Span::raw(format!("{} ", icon(e.kind))),
-                        Span::raw(fit(&clean(&e.display_name), name_w) + " "),
-                        Span::styled(fit(d.as_str(), 12), word),
-                        Span::raw(via_text(engine, e)),
-                    ])
-                }
-                Some(WhoRow::Escalation(k)) => {
-                    let Some(f) = w.can_grant_themselves.get(*k) else {
-                        continue;
+                    let symbol = if s == Section::CanGrant {
+                        ESCALATION_SYMBOL
+                    } else {
+                        decision_symbol(g.decision)
                     };
-                    let findings_before = before.map(|b| b.can_grant_themselves.as_slice());
-                    let mark = marks::finding(findings_before, f);
+                    let style = if s == Section::CanGrant {
+                        t.escalation
+                    } else {
+                        t.decision(g.decision)
+                    };
                     Line::from(vec![
                         Span::styled(
                             mark.map_or(pad, Mark::symbol),
-                            mark.map_or(t.escalation, |m| m.style(t)),
+                            mark.map_or(style, |m| m.style(t)),
                         ),
-                        Span::styled(format!("{ESCALATION_SYMBOL} "), t.escalation),
-                        Span::raw(format!("{} ", icon(f.principal.kind))),
-                        Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
-                        Span::styled(fit("can grant", 12), t.escalation),
-                        Span::raw(f.technique.describe()),
+                        Span::raw(format!("{open} ")),
+                        Span::styled(format!("{symbol} "), style),
+                        Span::styled(fit(s.word(g), 11), style),
+                        Span::raw(format!("{:>9}  ", g.identities)),
+                        Span::raw(describe(engine, g)),
                     ])
+                }
+                Some(&WhoRow::Member(s, k, m)) => {
+                    let Some(member) = self.listed((s, k)).and_then(|l| l.get(m)) else {
+                        continue;
+                    };
+                    let via = if member.via_groups.is_empty() {
+                        String::new()
+                    } else {
+                        let chain: Vec<String> = member
+                            .via_groups
+                            .iter()
+                            .map(|id| name_of(engine, id))
+                            .collect();
+                        format!("  via {}", chain.join(" → "))
+                    };
+                    Line::from(vec![
+                        Span::raw(format!("{pad}      {} ", icon(member.kind))),
+                        Span::raw(clean(&member.display_name).into_owned()),
+                        Span::styled(via, t.dim),
+                    ])
+                }
+                Some(&WhoRow::More(s, k)) => {
+                    let listed = self.listed((s, k)).map_or(0, Vec::len);
+                    let total = s.of(w).get(k).map_or(0, |g| g.identities);
+                    Line::from(Span::styled(
+                        format!(
+                            "{pad}      … {} more (Enter lists the next {PAGE})",
+                            total.saturating_sub(listed)
+                        ),
+                        t.dim,
+                    ))
                 }
                 None => continue,
             };
             lines.push(if i == self.cursor.selected {
-                line.style(selection(t, focused))
+                line.style(selection(t, ctx.focused))
             } else {
                 line
             });
         }
-        for e in marks::who_lost(before, w) {
-            if lines.len() >= inner.height as usize {
-                break;
+        for section in Section::ALL {
+            for g in marks::who_groups_lost(before.map(|b| section.of(b)), section.of(w)) {
+                if lines.len() >= inner.height as usize {
+                    break;
+                }
+                let style = Mark::Lost.style(t);
+                let (symbol, word) = if section == Section::CanGrant {
+                    (ESCALATION_SYMBOL, "closed")
+                } else {
+                    (decision_symbol(g.decision), "lost")
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("-  {symbol} "), style),
+                    Span::styled(fit(word, 11), style),
+                    Span::styled(format!("{:>9}  ", g.identities), style),
+                    Span::styled(describe(engine, g), style),
+                ]));
             }
-            let style = Mark::Lost.style(t);
-            lines.push(Line::from(vec![
-                Span::styled(format!("-{} ", decision_symbol(e.decision)), style),
-                Span::raw(format!("{} ", icon(e.kind))),
-                Span::styled(fit(&clean(&e.display_name), name_w) + " ", style),
-                Span::styled(fit("denied", 12), style),
-                Span::styled(format!("was {}", e.decision.as_str()), style),
-            ]));
-        }
-        let findings_before = before.map(|b| b.can_grant_themselves.as_slice());
-        for f in marks::findings_lost(findings_before, &w.can_grant_themselves) {
-            // A path that is gone because the identity now holds the operation shows as its gain above.
-            if w.principals
-                .iter()
-                .any(|e| e.id == f.principal.id && e.decision == Decision::Allowed)
-            {
-                continue;
-            }
-            if lines.len() >= inner.height as usize {
-                break;
-            }
-            let style = Mark::Lost.style(t);
-            lines.push(Line::from(vec![
-                Span::styled(format!("-{ESCALATION_SYMBOL} "), style),
-                Span::raw(format!("{} ", icon(f.principal.kind))),
-                Span::styled(fit(&clean(&f.principal.display_name), name_w) + " ", style),
-                Span::styled(fit("can't grant", 12), style),
-                Span::styled(format!("closed: {}", f.technique.describe()), style),
-            ]));
         }
         frame.render_widget(Paragraph::new(lines), inner);
     }
@@ -305,35 +489,30 @@ impl WhoCanView {
     pub fn table(&self, engine: &Engine) -> Result<Table, String> {
         let w = self.ready().ok_or("the who-can list is not ready yet")?;
         let s = |x: &str| x.to_string();
-        let mut rows: Vec<Vec<String>> = w
-            .principals
-            .iter()
-            .map(|e| {
-                vec![
-                    e.display_name.clone(),
-                    e.id.clone(),
-                    e.kind.as_str().to_string(),
-                    e.decision.as_str().to_string(),
-                    via_text(engine, e),
-                ]
-            })
-            .collect();
-        let findings = self.rows().into_iter().filter_map(|r| match r {
-            WhoRow::Escalation(i) => w.can_grant_themselves.get(i),
-            WhoRow::Entry(_) => None,
-        });
-        rows.extend(findings.map(|f| {
-            vec![
-                f.principal.display_name.clone(),
-                f.principal.id.clone(),
-                f.principal.kind.as_str().to_string(),
-                "canGrantItself".into(),
-                f.technique.describe().to_string(),
-            ]
-        }));
+        let mut rows = Vec::new();
+        for section in Section::ALL {
+            for g in section.of(w).iter().filter(|g| self.shown(w, section, g)) {
+                rows.push(vec![
+                    section.word(g).to_string(),
+                    g.identities.to_string(),
+                    g.holder
+                        .as_ref()
+                        .map(|h| h.display_name.clone())
+                        .unwrap_or_default(),
+                    g.grant.clone(),
+                    describe(engine, g),
+                ]);
+            }
+        }
         Ok(Table {
             title: format!("Who can {} at {}", w.operation, w.scope),
-            columns: vec![s("principal"), s("id"), s("type"), s("decision"), s("via")],
+            columns: vec![
+                s("decision"),
+                s("identities"),
+                s("holder"),
+                s("grant"),
+                s("how"),
+            ],
             rows,
         })
     }

@@ -5,7 +5,8 @@
 use ratatui::style::{Modifier, Style};
 
 use crate::eval::Decision;
-use crate::query::{Finding, Matrix, MatrixRow, WhoCan, WhoCanEntry};
+use crate::query::grouped::who_can::WhoCanGroup;
+use crate::query::{Finding, Matrix, MatrixRow};
 use crate::tui::permissions::PermRow;
 use crate::tui::theme::Theme;
 
@@ -112,27 +113,39 @@ pub fn matrix_lost_rows<'m>(before: Option<&'m Matrix>, after: &Matrix) -> Vec<&
     })
 }
 
-fn same_entry(a: &WhoCanEntry, b: &WhoCanEntry) -> bool {
-    a.id == b.id && a.via_app == b.via_app
+/// One who-can group, as two answers to the same question share it: the grant, who it names, and how.
+fn same_group(a: &WhoCanGroup, b: &WhoCanGroup) -> bool {
+    a.decides == b.decides
+        && a.grant == b.grant
+        && a.holder.as_ref().map(|h| &h.id) == b.holder.as_ref().map(|h| &h.id)
+        && a.via_app == b.via_app
+        && a.technique == b.technique
 }
 
-/// A who-can entry against the real world's list (absent there: it was denied).
-pub fn who_entry(before: Option<&WhoCan>, e: &WhoCanEntry) -> Option<Mark> {
-    let before = before?;
-    let d = before
-        .principals
-        .iter()
-        .find(|b| same_entry(b, e))
-        .map_or(Decision::Denied, |b| b.decision);
-    Mark::of(d, e.decision)
+/// A who-can group against the real world's groups of its section: new there (gained), its decision
+/// changed, or reaching more (gained) or fewer (lost) identities.
+pub fn who_group(before: &[WhoCanGroup], g: &WhoCanGroup) -> Option<Mark> {
+    let Some(b) = before.iter().find(|b| same_group(b, g)) else {
+        return Some(Mark::Gained);
+    };
+    if b.decision != g.decision {
+        return Mark::of(b.decision, g.decision);
+    }
+    match g.identities.cmp(&b.identities) {
+        std::cmp::Ordering::Greater => Some(Mark::Gained),
+        std::cmp::Ordering::Less => Some(Mark::Lost),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
-/// Who could in the real world and cannot in the hypothetical one at all.
-pub fn who_lost<'w>(before: Option<&'w WhoCan>, after: &WhoCan) -> Vec<&'w WhoCanEntry> {
+/// Who-can groups of the real world that the hypothetical answer no longer has.
+pub fn who_groups_lost<'w>(
+    before: Option<&'w [WhoCanGroup]>,
+    after: &[WhoCanGroup],
+) -> Vec<&'w WhoCanGroup> {
     before.map_or_else(Vec::new, |b| {
-        b.principals
-            .iter()
-            .filter(|e| !after.principals.iter().any(|a| same_entry(a, e)))
+        b.iter()
+            .filter(|g| !after.iter().any(|a| same_group(a, g)))
             .collect()
     })
 }

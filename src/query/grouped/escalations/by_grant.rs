@@ -28,6 +28,9 @@ pub struct GrantGroups {
     /// The conditions of conditional grants, each once: techniques name them by position.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<String>,
+    /// The techniques below that Microsoft's articles disagree on (`--hide-disputed` leaves them out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disputed: Vec<crate::query::escalation::Technique>,
     /// Where the grants are made, most findings first.
     pub scopes: Vec<AtScope>,
 }
@@ -231,6 +234,15 @@ impl GrantGroups {
             findings: answer.findings,
             grants: scopes.iter().map(|s| s.grants.len()).sum(),
             conditions,
+            disputed: answer.groups.iter().filter(|g| g.disputed).fold(
+                Vec::new(),
+                |mut list, g| {
+                    if !list.contains(&g.technique) {
+                        list.push(g.technique);
+                    }
+                    list
+                },
+            ),
             scopes,
         }
     }

@@ -114,7 +114,7 @@ pub(super) fn split_point(vaults: &[&Vault]) -> Option<usize> {
 
 /// Visits the findings at the vaults of `vaults` in `range` (or only at positions in `only`, ascending),
 /// class by class. `visit` gets the finding, and a function listing the identities it stands for.
-pub(super) fn walk<'a>(
+pub(in crate::query::grouped) fn walk<'a>(
     engine: &'a Engine,
     vaults: &[&'a Vault],
     range: std::ops::Range<usize>,
@@ -204,6 +204,9 @@ pub(super) fn walk<'a>(
             found.entry(f.principal.id.clone()).or_default().push(f);
         }
         let mut keep: Vec<(bool, CacheKey, Vec<Finding>)> = Vec::new();
+        // Listing one class's members goes over the vault's identities: listed once for all classes, when
+        // first asked.
+        let mut members_of: Option<FxHashMap<crate::query::classes::Class, Vec<u32>>> = None;
         for c in &by_class {
             let id = classes.id(c.member);
             let key = (c.class, flags);
@@ -228,10 +231,12 @@ pub(super) fn walk<'a>(
                     count: c.size,
                 };
                 visit(seen, &mut || {
-                    classes
-                        .members_here(c.class)
+                    members_of
+                        .get_or_insert_with(|| classes.members_by_class())
+                        .get(&c.class)
                         .into_iter()
-                        .map(|i| classes.id(i).to_string())
+                        .flatten()
+                        .map(|&i| classes.id(i).to_string())
                         .collect()
                 });
             }

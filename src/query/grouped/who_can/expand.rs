@@ -1,0 +1,275 @@
+//! Listing a grouped who-can answer's identities, on demand: a group's members (paged, with the groups
+//! between each identity and the holder), the whole answer expanded, and the flat rows streamed from the
+//! classes. Also the sections built identity by identity from their few holders: who can on items only,
+//! and who can grant it to themselves (from the grouped escalations' walk, a class at a time).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+use super::{Decides, GroupedWhoCan, Holder, WhoCanGroup, WhoCanGroups, blank, principal_of};
+use crate::catalog::Action;
+use crate::eval::{Decision, Engine, Origin};
+use crate::model::{PrincipalKind, Scope, ScopeKind, Vault};
+use crate::query::grouped::escalations::{identities_behind, walk};
+
+/// One identity of an expanded group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub id: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    /// The groups between the identity and the holder, as the grant's path names them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via_groups: Vec<String>,
+}
+
+/// One line of the streamed answer: an identity, its decision and the grants that decide it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row<'r> {
+    pub id: &'r str,
+    pub display_name: &'r str,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_app: Option<&'r str>,
+    /// The grant ids (as the groups name them) that decide it.
+    pub grants: &'r [String],
+    /// For the rows after those who can: `denied` (a deny assignment stops a grant), `onItems`,
+    /// `eligible` or `canGrantThemselves`.
+    #[serde(rename = "as", skip_serializing_if = "Option::is_none")]
+    pub section: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technique: Option<&'static str>,
+    /// The technique is one Microsoft's articles disagree on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
+}
+
+impl GroupedWhoCan {
+    /// Leaves out the self-grant groups of techniques Microsoft's articles disagree on.
+    pub fn hide_disputed(&mut self) {
+        self.answer.can_grant_themselves.retain(|g| !g.disputed);
+    }
+
+    /// The identities of `group` (one of this answer's), by name, those in `range` of that order, each with
+    /// the groups between it and the holder.
+    pub fn members(
+        &self,
+        engine: &Engine,
+        group: &WhoCanGroup,
+        range: std::ops::Range<usize>,
+    ) -> Vec<Member> {
+        let mut ids: Vec<(String, &str)> = group
+            .parts
+            .iter()
+            .filter_map(|&p| self.parts.get(p as usize))
+            .flatten()
+            .map(|&i| {
+                let id = self.idents.name(engine, i);
+                (principal_of(engine, id).0.to_lowercase(), id)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let end = range.end.min(ids.len());
+        let holder = match group.decides {
+            Decides::SelfGrant | Decides::ItemAssignment | Decides::Nothing => None,
+            _ => group.holder.as_ref().map(|h| h.id.as_str()),
+        };
+        ids.get(range.start.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|&(_, id)| {
+                let (display_name, kind) = principal_of(engine, id);
+                let via_groups = holder
+                    .map(|h| {
+                        let set = engine.index.principal_set(id);
+                        let chain = set.reach(h).map(|c| c.ids()).unwrap_or_default();
+                        chain.into_iter().filter(|g| g != h).collect()
+                    })
+                    .unwrap_or_default();
+                Member {
+                    id: id.to_string(),
+                    display_name,
+                    kind,
+                    via_groups,
+                }
+            })
+            .collect()
+    }
+
+    /// The answer with every group's identities listed.
+    pub fn expanded(&self, engine: &Engine) -> WhoCanGroups {
+        let mut out = self.answer.clone();
+        for list in [
+            &mut out.groups,
+            &mut out.denied,
+            &mut out.on_items,
+            &mut out.eligible,
+            &mut out.can_grant_themselves,
+        ] {
+            for g in list.iter_mut() {
+                g.members = Some(self.members(engine, g, 0..usize::MAX));
+            }
+        }
+        out
+    }
+
+    /// The flat answer, one row per identity that can (and application it calls through), walked from the
+    /// classes: an identity is in one class, so no row repeats and nothing but the classes is held. Then a
+    /// row per identity of each group of the other sections.
+    pub fn each_row<E>(
+        &self,
+        engine: &Engine,
+        mut row: impl FnMut(&Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for (part, app, decision, grants) in &self.rows {
+            for &i in self.parts.get(*part as usize).into_iter().flatten() {
+                let id = self.idents.name(engine, i);
+                let p = engine
+                    .index
+                    .principal
+                    .get(id)
+                    .and_then(|&i| engine.snapshot.principals.get(i));
+                let absent;
+                let (display_name, kind) = match p {
+                    Some(p) => (p.display_name.as_str(), p.kind),
+                    None => {
+                        absent = crate::model::principal::not_in_directory(id);
+                        (absent.as_str(), PrincipalKind::Unknown)
+                    }
+                };
+                row(&Row {
+                    id,
+                    display_name,
+                    kind,
+                    decision: *decision,
+                    via_app: app.as_deref(),
+                    grants,
+                    section: None,
+                    technique: None,
+                    disputed: false,
+                })?;
+            }
+        }
+        let a = &self.answer;
+        for (section, list) in [
+            ("denied", &a.denied),
+            ("onItems", &a.on_items),
+            ("eligible", &a.eligible),
+            ("canGrantThemselves", &a.can_grant_themselves),
+        ] {
+            for g in list {
+                let grants = [g.grant.clone()];
+                // As the classes' rows: unsorted, without the group chains (a line names the grant).
+                let ids = g
+                    .parts
+                    .iter()
+                    .filter_map(|&p| self.parts.get(p as usize))
+                    .flatten();
+                for &i in ids {
+                    let id = self.idents.name(engine, i);
+                    let (display_name, kind) = principal_of(engine, id);
+                    row(&Row {
+                        id,
+                        display_name: &display_name,
+                        kind,
+                        decision: g.decision,
+                        via_app: g.via_app.as_deref(),
+                        grants: &grants,
+                        section: Some(section),
+                        technique: g.technique.map(|t| t.as_str()),
+                        disputed: g.disputed,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Who can on some items of `vault` only (grants at the items), by item: the groups with their identities.
+pub(super) fn on_items(
+    engine: &Engine,
+    vault: &Vault,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    listed: &FxHashSet<&str>,
+) -> Vec<(WhoCanGroup, Vec<String>)> {
+    if scope.kind() != ScopeKind::Vault {
+        return Vec::new();
+    }
+    let entries = crate::query::who_can::item_entries(engine, vault, action, listed, origin);
+    let mut out: Vec<(WhoCanGroup, Vec<String>)> = Vec::new();
+    let mut at: FxHashMap<(String, Decision), usize> = FxHashMap::default();
+    for p in entries {
+        for (item, decision) in p.items {
+            let i = *at.entry((item.clone(), decision)).or_insert_with(|| {
+                out.push((blank(Decides::ItemAssignment, item, decision), Vec::new()));
+                out.len() - 1
+            });
+            if let Some((g, members)) = out.get_mut(i) {
+                g.identities += 1;
+                members.push(p.id.clone());
+            }
+        }
+    }
+    sorted(out)
+}
+
+/// Who can grant it to themselves at `vault` (those not `allowed` already), by lever grant and technique.
+pub(super) fn self_grants(
+    engine: &Engine,
+    vault: &Vault,
+    allowed: &FxHashSet<&str>,
+) -> Vec<(WhoCanGroup, Vec<String>)> {
+    let mut out: Vec<(WhoCanGroup, Vec<String>)> = Vec::new();
+    let mut at: FxHashMap<String, usize> = FxHashMap::default();
+    let mut behind: FxHashMap<String, usize> = FxHashMap::default();
+    walk(engine, &[vault], 0..1, None, |seen, members| {
+        let f = seen.finding;
+        let ids: Vec<String> = members()
+            .into_iter()
+            .filter(|id| !allowed.contains(id.as_str()))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let key = format!(
+            "{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
+            f.technique.as_str(),
+            f.grant,
+            f.holder,
+            f.decision,
+            f.condition,
+            f.unknown_because
+        );
+        let i = *at.entry(key).or_insert_with(|| {
+            let mut g = super::self_grant(f);
+            g.holder = f.holder.as_deref().map(|h| {
+                let n = *behind
+                    .entry(h.to_string())
+                    .or_insert_with(|| identities_behind(engine, h));
+                Holder::new(engine, h, n)
+            });
+            out.push((g, Vec::new()));
+            out.len() - 1
+        });
+        if let Some((g, members)) = out.get_mut(i) {
+            g.identities += ids.len();
+            members.extend(ids);
+        }
+    });
+    sorted(out)
+}
+
+/// Groups in the answer's order: most identities first, then by holder, grant and technique.
+fn sorted(mut list: Vec<(WhoCanGroup, Vec<String>)>) -> Vec<(WhoCanGroup, Vec<String>)> {
+    list.sort_by_cached_key(|(g, _)| super::order(g));
+    list
+}

@@ -1,0 +1,74 @@
+//! A who-can group in words: the line the view shows for it and the explanation when it is selected.
+
+use crate::display::app_name;
+use crate::eval::Engine;
+use crate::query::grouped::who_can::{Decides, WhoCanGroup};
+use crate::sanitize::clean;
+use crate::tui::explain::{Doc, describe_scope};
+
+/// The explanation of a selected group: what decides it and for how many.
+pub fn group_doc(engine: &Engine, g: &WhoCanGroup) -> Doc {
+    let mut d = Doc::new(describe(engine, g));
+    d.text(format!(
+        "{} identities: {} (Enter lists them)",
+        g.identities,
+        g.decision.as_str()
+    ));
+    if let Some(c) = &g.condition {
+        d.text(format!("if: {}", clean(c)));
+    }
+    for deny in &g.denies {
+        d.text(format!("unless deny assignment {deny} applies"));
+    }
+    for r in &g.unknown_because {
+        d.text(format!("unknown: {}", clean(&r.to_string())));
+    }
+    if g.disputed {
+        d.text("disputed: Microsoft's articles disagree on this path (D hides it)");
+    }
+    d
+}
+
+/// A group in words: the holder, then the grant and where it is made.
+pub fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
+    let holder = g.holder.as_ref().map(|h| {
+        if h.identities > 1 {
+            format!("{} ({} identities)", clean(&h.display_name), h.identities)
+        } else {
+            clean(&h.display_name).into_owned()
+        }
+    });
+    let at = g
+        .grant_scope
+        .as_deref()
+        .map(|s| format!(" @ {}", describe_scope(engine, s)))
+        .unwrap_or_default();
+    let role = clean(g.role_name.as_deref().unwrap_or("role?")).into_owned();
+    let what = match g.decides {
+        Decides::RoleAssignment | Decides::Eligibility => format!("{role}{at}"),
+        Decides::AccessPolicy => "access policy".to_string(),
+        Decides::ItemAssignment => format!("on item {}", describe_scope(engine, &g.grant)),
+        Decides::Deny => format!("deny '{role}'{at}"),
+        Decides::SelfGrant => format!(
+            "{}{}",
+            g.technique.map_or("", |t| t.describe()),
+            g.role_name
+                .as_deref()
+                .map(|r| format!(" — {}{at}", clean(r)))
+                .unwrap_or_default()
+        ),
+        Decides::Nothing => g
+            .unknown_because
+            .first()
+            .map_or_else(|| "no grant shown".to_string(), |r| format!("unknown: {r}")),
+    };
+    let app = g
+        .via_app
+        .as_deref()
+        .map(|a| format!(" through app {}", app_name(engine, a)))
+        .unwrap_or_default();
+    match holder {
+        Some(h) => format!("{h}: {what}{app}"),
+        None => format!("{what}{app}"),
+    }
+}
