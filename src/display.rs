@@ -6,7 +6,9 @@ mod self_grant;
 mod verdict;
 
 pub use reasons::in_words;
-pub use self_grant::{SelfGrantWords, claim as self_grant_claim, self_grant};
+pub use self_grant::{
+    SelfGrantWords, claim as self_grant_claim, no_grant as self_grant_without_grant, self_grant,
+};
 pub use verdict::{decided_by, grant_words};
 
 use crate::eval::{Engine, Grant, GrantKind};

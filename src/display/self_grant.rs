@@ -4,7 +4,7 @@
 //! claiming a path through nothing: with no grant known it exists only because of missing data.
 
 use crate::display::{describe_scope, name_of};
-use crate::eval::{Decision, Engine};
+use crate::eval::{Decision, Engine, UnknownBecause};
 use crate::query::{Finding, Technique};
 use crate::sanitize::clean;
 
@@ -54,16 +54,22 @@ pub fn self_grant(engine: &Engine, f: &Finding) -> SelfGrantWords {
     }
 }
 
+/// A self-grant path with no grant behind it: the lever no known assignment gives, and why it is listed.
+pub fn no_grant(technique: Technique, unknown_because: &[UnknownBecause]) -> String {
+    let lever = technique.lever();
+    let why = if unknown_because.is_empty() {
+        "the snapshot lacks data it would need".to_string()
+    } else {
+        clean(&crate::display::in_words(unknown_because).join("; ")).into_owned()
+    };
+    format!("no role assignment known to give it {lever}; listed only because {why}")
+}
+
 fn how(engine: &Engine, f: &Finding) -> String {
-    let lever = f.technique.lever();
     if f.grant.is_empty() {
-        let why = if f.unknown_because.is_empty() {
-            "the snapshot lacks data it would need".to_string()
-        } else {
-            clean(&crate::display::in_words(&f.unknown_because).join("; ")).into_owned()
-        };
-        return format!("no role assignment known to give it {lever}; listed only because {why}");
+        return no_grant(f.technique, &f.unknown_because);
     }
+    let lever = f.technique.lever();
     let role = match f.role_name.as_deref() {
         Some(r) => format!("role '{}'", clean(r)),
         None => "a role whose definition is not in the snapshot".to_string(),

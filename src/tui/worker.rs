@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use crate::catalog;
-use crate::eval::Engine;
+use crate::eval::{Engine, Origin};
 use crate::model::Scope;
 use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
 use crate::query::{self, Finding, Matrix};
@@ -46,12 +46,16 @@ pub enum JobSpec {
         pool: Vec<usize>,
         generation: u64,
     },
+    /// A vault's matrix; data-plane cells pass the vault's network rules when a caller location is set.
     Matrix {
         vault: Scope,
+        origin: Option<Origin>,
     },
+    /// Who can do `operation` at `scope`, asked from the caller location when one is set (as `check`).
     WhoCan {
         scope: Scope,
         operation: String,
+        origin: Option<Origin>,
     },
     /// The escalations at these vaults (positions in the snapshot): computed on a thread of its own, vault
     /// by vault, with progress, stopping when cancelled.
@@ -224,12 +228,23 @@ fn answer(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Output {
     match spec {
-        JobSpec::Matrix { vault } => {
-            Output::Matrix(query::matrix_for_vault(engine, vault).map_err(|e| e.to_string()))
-        }
-        JobSpec::WhoCan { scope, operation } => Output::WhoCan(
+        JobSpec::Matrix { vault, origin } => Output::Matrix(
+            query::matrix_for_vault(engine, vault)
+                .map(|mut m| {
+                    if let Some(o) = origin {
+                        query::through_network(engine, &mut m, o);
+                    }
+                    m
+                })
+                .map_err(|e| e.to_string()),
+        ),
+        JobSpec::WhoCan {
+            scope,
+            operation,
+            origin,
+        } => Output::WhoCan(
             catalog::resolve(operation)
-                .and_then(|a| grouped_who_can(engine, scope, &a, None).map(Box::new))
+                .and_then(|a| grouped_who_can(engine, scope, &a, origin.as_ref()).map(Box::new))
                 .map_err(|e| e.to_string()),
         ),
         JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)

@@ -184,7 +184,10 @@ fn a_long_escalations_job_holds_up_no_other_view() {
     jobs_tx
         .send(Job {
             ticket: 2,
-            spec: JobSpec::Matrix { vault },
+            spec: JobSpec::Matrix {
+                vault,
+                origin: None,
+            },
             cancel: Default::default(),
             engine: worker::EngineRef(engine),
             world: None,

@@ -266,3 +266,60 @@ fn going_back_to_a_view_at_another_scope_gets_its_answer() {
     let w = app.who.ready().expect("answered, not left loading");
     assert!(w.scope.ends_with("kv-app-prod"), "{}", w.scope);
 }
+
+/// Issue 13: the caller location applies in every view. From 8.8.8.8 the firewall of kv-app-prod says no,
+/// so who-can and the matrix say what `check` says from there (and change back when it is cleared).
+#[test]
+fn who_can_and_the_matrix_answer_from_the_caller_location() {
+    use kvaccess::eval::{Decision, Origin};
+    use kvaccess::query::grouped::who_can::grouped_who_can;
+    let mut app = demo();
+    press(
+        &mut app,
+        ":goto kv-app-prod<enter>:who-can secrets/get<enter>",
+    );
+    let allowed = |app: &App| {
+        app.who
+            .ready()
+            .unwrap()
+            .groups
+            .iter()
+            .filter(|g| g.decision == Decision::Allowed)
+            .count()
+    };
+    assert!(allowed(&app) > 0, "from nowhere in particular, some can");
+    press(&mut app, "f8.8.8.8<enter>");
+    let shown = app.who.ready().unwrap();
+    assert_eq!(
+        allowed(&app),
+        0,
+        "the firewall stops every caller from 8.8.8.8"
+    );
+    assert!(
+        shown.network.is_some(),
+        "the answer says the network decided"
+    );
+    let scope = kvaccess::model::Scope::parse(&shown.scope).unwrap();
+    let action = kvaccess::catalog::resolve("secrets/get").unwrap();
+    let origin = Origin::Ip("8.8.8.8".parse().unwrap());
+    let library = grouped_who_can(&app.engine, &scope, &action, Some(&origin)).unwrap();
+    let decisions = |w: &kvaccess::query::grouped::who_can::WhoCanGroups| {
+        w.groups
+            .iter()
+            .map(|g| (g.grant.clone(), g.decision))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(decisions(shown), decisions(&library.answer));
+    press(&mut app, "2");
+    let m = app.matrix.ready().unwrap();
+    let row = m.rows.iter().find(|r| r.label == "Bob").unwrap();
+    let get = row
+        .cells
+        .iter()
+        .flat_map(|c| &c.decisions)
+        .find(|(op, _)| *op == "secrets/get")
+        .map(|(_, d)| *d);
+    assert_eq!(get, Some(Decision::Denied), "the matrix agrees");
+    press(&mut app, "f<enter>3");
+    assert!(allowed(&app) > 0, "cleared: not evaluated again");
+}

@@ -142,15 +142,20 @@ fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
             format!("{role}{at}(eligibility {})", output::short_scope(&g.grant))
         }
         Decides::ItemAssignment => format!("on item {}", clean(&g.grant)),
-        Decides::SelfGrant if g.grant.is_empty() => format!(
-            "{} — no grant shown",
-            g.technique.map_or("", |t| t.describe())
-        ),
-        Decides::SelfGrant => format!(
-            "{} — {role}{at}({})",
-            g.technique.map_or("", |t| t.describe()),
-            clean(&g.grant)
-        ),
+        // The same words as `check` and `escalations` (display::self_grant).
+        Decides::SelfGrant => match g.technique {
+            Some(t) if g.grant.is_empty() => format!(
+                "{} — {}",
+                crate::display::self_grant_claim(t, g.decision),
+                crate::display::self_grant_without_grant(t, &g.unknown_because)
+            ),
+            Some(t) => format!(
+                "{} — {role}{at}({})",
+                crate::display::self_grant_claim(t, g.decision),
+                clean(&g.grant)
+            ),
+            None => format!("{role}{at}({})", clean(&g.grant)),
+        },
         Decides::Deny => format!(
             "deny assignment '{}' {at}({})",
             clean(g.role_name.as_deref().unwrap_or_default()),

@@ -70,13 +70,16 @@ impl App {
         match self.view {
             View::Matrix => match scope.vault() {
                 Some(vault) => {
-                    let what = vault.key().to_string() + &in_world;
+                    let what = format!("{}|{:?}{in_world}", vault.key(), self.origin);
                     if self.pending_for(JobKind::Matrix) != Some(what.as_str()) {
                         self.matrix.loading(format!(
                             "evaluating every principal on {}",
                             crate::sanitize::clean(vault.name())
                         ));
-                        let spec = JobSpec::Matrix { vault };
+                        let spec = JobSpec::Matrix {
+                            vault,
+                            origin: self.origin.clone(),
+                        };
                         out.push(self.job(JobKind::Matrix, what, spec, world));
                     }
                 }
@@ -87,7 +90,12 @@ impl App {
                 }
             },
             View::WhoCan => {
-                let what = format!("{}|{}{in_world}", scope.key(), self.who.op);
+                let what = format!(
+                    "{}|{}|{:?}{in_world}",
+                    scope.key(),
+                    self.who.op,
+                    self.origin
+                );
                 let data_plane =
                     crate::catalog::resolve(&self.who.op).is_ok_and(|a| a.plane == Plane::Data);
                 if data_plane && scope.vault().is_none() {
@@ -102,6 +110,7 @@ impl App {
                     let spec = JobSpec::WhoCan {
                         scope,
                         operation: self.who.op.clone(),
+                        origin: self.origin.clone(),
                     };
                     out.push(self.job(JobKind::WhoCan, what, spec, world));
                 }

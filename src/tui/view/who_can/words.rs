@@ -49,14 +49,20 @@ pub fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
         Decides::AccessPolicy => "access policy".to_string(),
         Decides::ItemAssignment => format!("on item {}", describe_scope(engine, &g.grant)),
         Decides::Deny => format!("deny '{role}'{at}"),
-        Decides::SelfGrant => format!(
-            "{}{}",
-            g.technique.map_or("", |t| t.describe()),
-            g.role_name
-                .as_deref()
-                .map(|r| format!(" — {}{at}", clean(r)))
-                .unwrap_or_default()
-        ),
+        Decides::SelfGrant => {
+            let claim = g
+                .technique
+                .map(|t| crate::display::self_grant_claim(t, g.decision))
+                .unwrap_or_default();
+            match (g.role_name.as_deref(), g.technique) {
+                (Some(r), _) => format!("{claim} — {}{at}", clean(r)),
+                (None, Some(t)) if g.grant.is_empty() => format!(
+                    "{claim} — {}",
+                    crate::display::self_grant_without_grant(t, &g.unknown_because)
+                ),
+                (None, _) => claim,
+            }
+        }
         Decides::Nothing => g
             .unknown_because
             .first()
