@@ -464,10 +464,10 @@ impl Rng {
 
 /// A generated tenant: the document, its explicit edges (controller → controlled), the nodes holding the
 /// secret at distance 1, and the groups.
-type Generated = (Value, Vec<(u32, u32)>, BTreeSet<u32>, BTreeSet<u32>);
+pub(crate) type Generated = (Value, Vec<(u32, u32)>, BTreeSet<u32>, BTreeSet<u32>);
 
 /// Users 100.., groups 200.., applications' SPs 300.., managed identities 400..; VMs hosting MIs.
-fn generated(seed: u64) -> Generated {
+pub(crate) fn generated(seed: u64) -> Generated {
     let mut r = Rng(seed);
     let (users, groups, sps, mis) = (12, 6, 5, 5);
     let mut principals = Vec::new();
