@@ -82,10 +82,9 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
     let graph = HopGraph::build(&engine);
     let hops = started.elapsed().as_secs_f64();
     eprintln!(
-        "paths {name:5}: file {:.1} MB; bare Value parse {parse:.2} s; load_file + Engine::new {load:.2} s; HopGraph::build {hops:.2} s ({:.2}x the parse) for {} hops",
+        "paths {name:5}: file {:.1} MB; bare Value parse {parse:.2} s; load_file + Engine::new {load:.2} s; HopGraph::build {hops:.3} s ({:.3}x the parse)",
         bytes / 1e6,
         hops / parse,
-        graph.hops.len()
     );
     measure_memory(name, &file, bytes);
     let (vault, user) = targets(&engine, &graph);
@@ -103,11 +102,12 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
 
 /// The first user with a `runs as` hop, and the vault most managed identities hold something on.
 fn targets(engine: &Engine, graph: &HopGraph) -> (Scope, String) {
-    let user = graph
-        .hops
-        .iter()
+    let identities = engine.snapshot.hops.resources.iter().flatten();
+    let user = identities
+        .filter_map(|r| r.principal_id.as_deref())
+        .flat_map(|mi| graph.edges_into(engine, mi))
         .filter(|h| h.kind == HopKind::RunsAs)
-        .map(|h| h.from.clone())
+        .map(|h| h.from)
         .find(|id| {
             engine
                 .index
