@@ -724,3 +724,38 @@ fn only_a_user_owner_of_a_group_is_certain_to_join_it() {
     assert_eq!(s[&id(10)].1, Decision::Allowed);
     assert_eq!(s[&id(20)].1, Decision::Conditional);
 }
+
+#[test]
+fn an_empty_group_that_can_run_code_on_a_vm_is_a_way_in() {
+    // group40 has no members yet but holds VM Runner on vm-a, whose identity 30 reads the secret; user10
+    // owns group40, so it can join it and run code on vm-a. (Before the group-level graph a group counted
+    // as a holder only through members who held through it, and this path was missed.)
+    let mut doc = tenant(
+        vec![policy(30)],
+        vec![user(10), group(40), sp(30, true)],
+        with(
+            all_sections_empty(),
+            json!({
+                "identityResources": [vm("vm-a", Some(30), None)],
+                "owners": [{"objectId": id(40), "ownerId": id(10)}],
+            }),
+        ),
+    );
+    doc["roleAssignments"] = json!([runner_at(40, &vm_id("vm-a"), 1)]);
+    let snapshot = load(&doc);
+    let s = starts(&to(&snapshot, 4));
+    assert_eq!(
+        s[&id(10)],
+        (
+            vec![HopKind::JoinsGroup, HopKind::RunsAs, HopKind::Holds],
+            Decision::Allowed
+        )
+    );
+    let engine = Engine::new(snapshot.clone());
+    let graph = HopGraph::build(&engine);
+    let p = paths_from(&engine, &graph, &id(10), 4);
+    let mi = p.reached.iter().find(|r| r.node.id == id(30)).unwrap();
+    assert_eq!(mi.hops.len(), 2);
+    assert_eq!(mi.hops[1].from, id(40));
+    assert!(mi.hops[1].evidence.iter().any(|e| e.contains(&id(7001))));
+}
