@@ -111,7 +111,7 @@ impl HopGraph {
     /// Every edge into `node`, in words (a walk of one step).
     pub fn edges_into(&self, engine: &Engine, node: &str) -> Vec<Hop> {
         let walk = Walk::new(engine, self);
-        let steps = walk.edges_into(node);
+        let steps = walk.edges_into(node, &|_| false);
         steps.iter().map(|s| walk.render(s)).collect()
     }
 

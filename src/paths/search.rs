@@ -43,7 +43,7 @@ pub fn paths_to(
         if dist >= max_hops {
             continue;
         }
-        for step in walk.edges_into(&node) {
+        for step in walk.edges_into(&node, &|id| best.contains_key(id)) {
             if !best.contains_key(&step.from) {
                 queue.push_back(step.from.clone());
                 best.insert(step.from.clone(), (dist + 1, Via::Step(step)));

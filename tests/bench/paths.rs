@@ -137,13 +137,14 @@ fn measure_memory(name: &str, file: &Path, bytes: f64) {
         .split_whitespace()
         .filter_map(|n| n.parse().ok())
         .collect();
-    if let [base, peak] = fields[..] {
+    if let [base, engine, peak] = fields[..] {
         let mb = |kb: f64| kb * 1024.0 / 1e6;
         eprintln!(
-            "paths {name:5}: peak RSS of load_file + Engine::new + HopGraph::build {:.1} MB ({:.2}x the {:.1} MB file; process baseline {:.1} MB)",
+            "paths {name:5}: peak RSS of load_file + Engine::new + HopGraph::build {:.1} MB ({:.2}x the {:.1} MB file; load_file + Engine::new alone {:.1} MB; process baseline {:.1} MB)",
             mb(peak),
             mb(peak) * 1e6 / bytes,
             bytes / 1e6,
+            mb(engine),
             mb(base)
         );
     }
@@ -165,9 +166,10 @@ fn memory_kb() -> (u64, u64) {
 fn probe(file: &Path) {
     let (base, _) = memory_kb();
     let engine = Engine::new(snapshot::load_file(file).unwrap_or_default());
+    let (_, loaded) = memory_kb();
     let graph = HopGraph::build(&engine);
     let (_, peak) = memory_kb();
-    println!("{base} {peak}");
+    println!("{base} {loaded} {peak}");
     black_box((&engine, &graph));
 }
 

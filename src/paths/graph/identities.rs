@@ -101,7 +101,12 @@ impl HopGraph {
 impl Walk<'_> {
     /// Edges into a user-assigned identity: its federated credentials' subjects, who may write them, who
     /// may attach it to a resource it controls.
-    pub(super) fn identity_into(&self, node: &str, out: &mut Vec<Step>) {
+    pub(super) fn identity_into(
+        &self,
+        node: &str,
+        skip: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Step>,
+    ) {
         let Some(&at) = self.graph.uai_of.get(node) else {
             return;
         };
@@ -118,10 +123,10 @@ impl Walk<'_> {
                 why: Why::UaiFederated { uai: at, fic: f },
             });
         }
-        for c in self.controllers(&uai.scope, &write_federated()) {
+        for c in self.controllers(&uai.scope, &write_federated(), skip) {
             out.push(writes_step(c, node, at));
         }
-        for c in self.controllers(&uai.scope, &assign()) {
+        for c in self.controllers(&uai.scope, &assign(), skip) {
             if let Some(f) = self.foothold(&c.id, false) {
                 out.push(attach_step(c, f, node, at));
             }
@@ -204,7 +209,7 @@ impl Walk<'_> {
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
         for (r, host, way, actions) in self.foothold_ways(true) {
-            for c in self.controllers(&r.scope, &actions) {
+            for c in self.controllers(&r.scope, &actions, &|_| false) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
                 }

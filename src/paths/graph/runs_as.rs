@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
@@ -17,17 +17,22 @@ use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
 use crate::model::{Scope, Topic};
-use crate::query::who_can;
+use crate::query::reach::{Grants, holders, identities, reached};
 
 impl Walk<'_> {
     /// Runs-as edges into a managed identity: the controllers of every resource whose code obtains it.
-    pub(super) fn runs_as_into(&self, node: &str, out: &mut Vec<Step>) {
+    pub(super) fn runs_as_into(
+        &self,
+        node: &str,
+        skip: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Step>,
+    ) {
         for &i in self.graph.hosts_of.get(node).into_iter().flatten() {
             let Some((r, host)) = self.host(i) else {
                 continue;
             };
             for (w, way) in host.ways.iter().enumerate() {
-                for c in self.controllers(&r.scope, &way_actions(way)) {
+                for c in self.controllers(&r.scope, &way_actions(way), skip) {
                     out.push(runs_as_step(c, node, i, w, way));
                 }
             }
@@ -60,36 +65,69 @@ impl Walk<'_> {
     }
 
     /// Who holds all of `actions` at `scope` (identities, and the groups a grant names), with the weakest
-    /// decision over the actions and the grants as evidence; then, apart, who would hold them after
-    /// activating an Azure RBAC PIM eligibility. Sorted by (eligible, id).
-    pub(super) fn controllers(&self, scope: &Scope, actions: &[Action]) -> Vec<Controller> {
-        let mut active: Option<Found> = None;
-        let mut eligible: Option<Found> = None;
-        for action in actions {
-            let Some(answer) = self.identities_holding(scope, action) else {
-                return Vec::new();
-            };
-            active = Some(intersect(active, answer.0.clone()));
-            eligible = Some(intersect(eligible, answer.1.clone()));
-        }
-        let active = active.unwrap_or_default();
+    /// decision over the actions and the grants as evidence, or would after activating an Azure RBAC PIM
+    /// eligibility (`eligible`); sorted by (eligible, id). Those `skip` says a walk has already reached are
+    /// not asked.
+    pub(super) fn controllers(
+        &self,
+        scope: &Scope,
+        actions: &[Action],
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Vec<Controller> {
+        let Some(first) = actions.first() else {
+            return Vec::new();
+        };
         let mut out: Vec<Controller> = Vec::new();
-        for (id, (d, ev)) in &active {
-            out.push(controller(id, *d, ev.clone(), false));
-        }
-        for (id, (d, ev)) in eligible.unwrap_or_default() {
-            if !active.contains_key(&id) && ev.iter().any(|e| e.starts_with(ELIGIBILITY)) {
-                out.push(controller(&id, d, ev, true));
-            }
-        }
-        for g in self.named_groups(scope) {
-            if let Some(c) = self.group_controller(&g, scope, actions) {
+        let candidates = self.candidates(scope, first);
+        let groups = self.named_groups(scope);
+        for id in candidates.iter().chain(&groups) {
+            if !skip(id)
+                && let Some(c) = self.controller(id, scope, actions)
+            {
                 out.push(c);
             }
         }
-        out.retain(|c| c.decision != Decision::Denied);
         out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
         out
+    }
+
+    /// The identities `who-can` would examine for `action` at `scope` (everyone a grant that can matter
+    /// reaches, and everyone a PIM eligibility there reaches), once per walk.
+    fn candidates(&self, scope: &Scope, action: &Action) -> Rc<Vec<String>> {
+        let key = (scope.key().to_string(), action.label.to_ascii_lowercase());
+        if let Some(known) = self.cache.candidates.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let engine = self.engine;
+        let target = self.target(scope);
+        let grants = Grants {
+            rbac: true,
+            policies: false,
+            role_matters: |role| engine.role_may_grant(role, action),
+            entry_matters: |_: &crate::model::AccessPolicy| false,
+        };
+        let mut ids: Vec<String> = reached(engine, &holders(engine, &target, grants))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let eligible: Vec<(String, Option<String>)> = target
+            .ancestry
+            .scopes
+            .iter()
+            .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
+            .flatten()
+            .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
+            .map(|e| (e.principal_id.clone(), None))
+            .collect();
+        ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = Rc::new(ids);
+        self.cache
+            .candidates
+            .borrow_mut()
+            .insert(key, Rc::clone(&ids));
+        ids
     }
 
     /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else.
@@ -278,52 +316,17 @@ impl Walk<'_> {
         out.dedup();
         out
     }
-
-    /// `who-can`'s identities for `action` at `scope`, now and now-or-after-activation, with evidence;
-    /// asked once per walk. `None` when the question cannot be asked there.
-    fn identities_holding(&self, scope: &Scope, action: &Action) -> Option<Rc<Answer>> {
-        let key = (scope.key().to_string(), action.label.to_ascii_lowercase());
-        if let Some(known) = self.cache.asked.borrow().get(&key) {
-            return known.clone();
-        }
-        let answer = who_can(self.engine, scope, action).ok().map(|answer| {
-            let a = &action.label;
-            let mut found: Found = FxHashMap::default();
-            for e in answer.principals {
-                let evidence: Vec<String> = e.grants.iter().map(|g| cited(g, a)).collect();
-                found.insert(e.id, (e.decision, evidence));
-            }
-            // Held now for this action counts towards an eligible holder's set too.
-            let mut pim_or_active = found.clone();
-            for e in answer.eligible {
-                let evidence = e
-                    .eligible
-                    .iter()
-                    .map(|g| format!("{ELIGIBILITY}{}", cited(g, a)))
-                    .collect();
-                pim_or_active.insert(e.id, (eligibility_decision(&e.eligible), evidence));
-            }
-            Rc::new((found, pim_or_active))
-        });
-        self.cache.asked.borrow_mut().insert(key, answer.clone());
-        answer
-    }
 }
 
 /// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
-    asked: Memo<(String, String), Option<Rc<Answer>>>,
+    candidates: Memo<(String, String), Rc<Vec<String>>>,
     groups: Memo<(String, String, String), Option<Held>>,
     named: Memo<(String, bool), Rc<FxHashSet<String>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
 }
-
-/// The holders now, and the holders now or after a PIM activation.
-type Answer = (Found, Found);
-
-type Found = FxHashMap<String, Held>;
 
 /// A decision and the grants cited for it.
 type Held = (Decision, Vec<String>);
@@ -368,21 +371,6 @@ fn controller(
         decision,
         evidence,
         eligible,
-    }
-}
-
-/// Holders of every action so far: the ones in both, with the weaker decision and both evidences.
-fn intersect(prev: Option<Found>, next: Found) -> Found {
-    match prev {
-        None => next,
-        Some(prev) => prev
-            .into_iter()
-            .filter_map(|(id, (d, mut ev))| {
-                let (d2, ev2) = next.get(&id)?;
-                ev.extend(ev2.iter().cloned());
-                Some((id, (d.and(*d2), ev)))
-            })
-            .collect(),
     }
 }
 

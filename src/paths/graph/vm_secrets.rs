@@ -30,7 +30,7 @@ impl Walk<'_> {
         let gives = |ops: &[&str]| ops.iter().any(|o| o.eq_ignore_ascii_case(operation));
         let mut out = Vec::new();
         if vault.enabled_for_deployment && gives(DEPLOYMENT_OPERATIONS) {
-            for c in self.controllers(&vault.scope, &deploy()) {
+            for c in self.controllers(&vault.scope, &deploy(), &|_| false) {
                 if let Some(f) = self.foothold(&c.id, true) {
                     out.push(deployment_hop(vault, &c, &f));
                 }

@@ -51,12 +51,13 @@ impl<'e> Walk<'e> {
         }
     }
 
-    /// Every edge that ends at `node`, in the graph's order.
-    pub fn edges_into(&self, node: &str) -> Vec<Step> {
+    /// Every edge that ends at `node`, in the graph's order, but those from a node `skip` says the walk
+    /// has already reached (asking who controls a resource is the costly part).
+    pub fn edges_into(&self, node: &str, skip: &dyn Fn(&str) -> bool) -> Vec<Step> {
         let mut out = Vec::new();
         self.graph.directory_into(self.engine, node, &mut out);
-        self.runs_as_into(node, &mut out);
-        self.identity_into(node, &mut out);
+        self.runs_as_into(node, skip, &mut out);
+        self.identity_into(node, skip, &mut out);
         out
     }
 
