@@ -85,10 +85,11 @@ pub struct HopGraph {
     app_federated_from: FxHashMap<String, Vec<(usize, usize)>>,
     /// Compute resources by the identity code run in them obtains (once per time it is reachable).
     hosts_of: FxHashMap<String, Vec<usize>>,
-    /// Compute resources with identities, in order.
-    hosts: Vec<usize>,
-    /// User-assigned identities, and the position of each by object id.
+    /// Compute resources (with identities or not) by the scopes at and above them.
+    compute: Placed,
+    /// User-assigned identities, and the position of each by object id, and by the scopes above it.
     uais: Vec<identities::UserAssignedIdentity>,
+    uais_placed: Placed,
     uai_of: FxHashMap<String, usize>,
     /// User-assigned identity federated credentials (uai, fic) by the external node.
     uai_federated_from: FxHashMap<String, Vec<(usize, usize)>>,
@@ -168,6 +169,7 @@ impl HopGraph {
             let Some(host) = super::compute::host(&r.kind) else {
                 continue;
             };
+            self.compute.add(engine, i, &r.scope);
             let identities = runs_as::reachable(r, host.reach);
             if identities.is_empty() {
                 continue;
@@ -175,7 +177,6 @@ impl HopGraph {
             if errors {
                 self.note_unreadable_assignments(engine, r, host.noun);
             }
-            self.hosts.push(i);
             for mi in identities {
                 let list = self.hosts_of.entry(mi.to_string()).or_default();
                 if list.last() != Some(&i) {
@@ -247,6 +248,50 @@ impl HopGraph {
                 });
             }
         }
+    }
+}
+
+/// Positions of resources by every scope at or above them, so that a walk finds the resources a principal's
+/// grants can reach without asking about every resource.
+#[derive(Debug, Default)]
+pub(super) struct Placed {
+    under: FxHashMap<String, Vec<usize>>,
+    /// Where anyone's answer may be "unknown" whatever they hold (role assignments not read above it, a
+    /// subscription placed in no known management group): always asked.
+    always: Vec<usize>,
+    pub all: Vec<usize>,
+}
+
+impl Placed {
+    pub(super) fn add(&mut self, engine: &Engine, at: usize, scope: &crate::model::Scope) {
+        let ancestry = engine.index.ancestry(scope);
+        if ancestry.unplaced_subscription || engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS) {
+            self.always.push(at);
+        }
+        for s in &ancestry.scopes {
+            match self.under.get_mut(s.key()) {
+                Some(list) => list.push(at),
+                None => {
+                    self.under.insert(s.key().to_string(), vec![at]);
+                }
+            }
+        }
+        self.all.push(at);
+    }
+
+    /// The positions, ascending, that a grant at one of `scopes` reaches, and those always asked; all of
+    /// them when `scopes` is `None` (the principal's groups are not known).
+    pub(super) fn reached_from(&self, scopes: Option<&FxHashSet<String>>) -> Vec<usize> {
+        let Some(scopes) = scopes else {
+            return self.all.clone();
+        };
+        let mut out = self.always.clone();
+        for s in scopes {
+            out.extend(self.under.get(s).into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

@@ -57,6 +57,7 @@ impl HopGraph {
             {
                 let at = self.uais.len();
                 self.uai_of.insert(p.to_string(), at);
+                self.uais_placed.add(engine, at, &r.scope);
                 for (f, fic) in r.federated_credentials.iter().enumerate() {
                     self.uai_federated_from
                         .entry(external_id(&fic.issuer, &fic.subject))
@@ -83,6 +84,7 @@ impl HopGraph {
                     continue;
                 };
                 self.uai_of.insert(p.to_string(), self.uais.len());
+                self.uais_placed.add(engine, self.uais.len(), &scope);
                 self.uais.push(UserAssignedIdentity {
                     name: scope.name().to_string(),
                     scope,
@@ -157,7 +159,11 @@ impl Walk<'_> {
             }
             return;
         }
-        for (at, uai) in self.graph.uais.iter().enumerate() {
+        let scopes = self.reach_of(node);
+        for at in self.graph.uais_placed.reached_from(scopes.as_deref()) {
+            let Some(uai) = self.graph.uai(at) else {
+                continue;
+            };
             if let Some(c) = self.controller(node, &uai.scope, &write_federated()) {
                 out.push(writes_step(c, &uai.principal_id, at));
             }
@@ -192,7 +198,9 @@ impl Walk<'_> {
     }
 
     fn find_foothold(&self, id: &str, vms_only: bool) -> Option<Rc<Foothold>> {
-        for (r, host, way, actions) in self.foothold_ways(vms_only) {
+        let scopes = self.reach_of(id);
+        let places = self.graph.compute.reached_from(scopes.as_deref());
+        for (r, host, way, actions) in self.foothold_ways(&places, vms_only) {
             if let Some(c) = self.controller(id, &r.scope, &actions)
                 && !c.eligible
             {
@@ -208,7 +216,7 @@ impl Walk<'_> {
             return Rc::clone(known);
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
-        for (r, host, way, actions) in self.foothold_ways(true) {
+        for (r, host, way, actions) in self.foothold_ways(&self.graph.compute.all, true) {
             for c in self.controllers(&r.scope, &actions, &|_| false) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
@@ -228,6 +236,7 @@ impl Walk<'_> {
     #[allow(clippy::type_complexity)]
     fn foothold_ways(
         &self,
+        places: &[usize],
         vms_only: bool,
     ) -> Vec<(
         &crate::model::hops::IdentityResource,
@@ -236,7 +245,14 @@ impl Walk<'_> {
         Vec<Action>,
     )> {
         let mut out = Vec::new();
-        for r in self.engine.snapshot.hops.resources.iter().flatten() {
+        let resources = self
+            .engine
+            .snapshot
+            .hops
+            .resources
+            .as_deref()
+            .unwrap_or_default();
+        for r in places.iter().filter_map(|&i| resources.get(i)) {
             let Some(host) = compute::host(&r.kind) else {
                 continue;
             };

@@ -2,8 +2,9 @@
 //! account …) can act as the identities attached to it; on an AKS cluster, as its kubelet identity.
 //!
 //! Who controls a resource is the evaluator's answer, asked only when a walk reaches the resource: going
-//! backwards, every holder of the control actions (the identities `who-can` lists, and the groups a grant
-//! names that hold them for their members); going forwards, whether the one principal reached does.
+//! backwards, each identity `who-can` would examine there (and each group a grant names, which holds the
+//! actions for its members) that the walk has not reached yet; going forwards, whether the one principal
+//! reached does. Both ask [`Walk::controller`], so the two directions agree.
 
 use std::rc::Rc;
 
@@ -44,10 +45,14 @@ impl Walk<'_> {
         if node.starts_with("external:") {
             return;
         }
-        for &i in &self.graph.hosts {
+        let scopes = self.reach_of(node);
+        for i in self.graph.compute.reached_from(scopes.as_deref()) {
             let Some((r, host)) = self.host(i) else {
                 continue;
             };
+            if reachable(r, host.reach).is_empty() {
+                continue;
+            }
             for (w, way) in host.ways.iter().enumerate() {
                 let Some(c) = self.controller(node, &r.scope, &way_actions(way)) else {
                     continue;
@@ -142,7 +147,6 @@ impl Walk<'_> {
         }
         let mut decision = Decision::Allowed;
         let mut evidence = Vec::new();
-        let mut any_eligibility = false;
         let mut all_active = true;
         for action in actions {
             match self.identity_holds(id, scope, action)? {
@@ -152,14 +156,10 @@ impl Walk<'_> {
                 }
                 Holding::Eligible(d, ev) => {
                     all_active = false;
-                    any_eligibility = true;
                     decision = decision.and(d);
                     evidence.extend(ev);
                 }
             }
-        }
-        if !all_active && !any_eligibility {
-            return None;
         }
         let c = controller(id, decision, evidence, !all_active);
         (c.decision != Decision::Denied).then_some(c)
@@ -258,6 +258,15 @@ impl Walk<'_> {
         }
         let scopes = self.named_scopes(subject, only_itself);
         ancestry.scopes.iter().any(|s| scopes.contains(s.key()))
+    }
+
+    /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);
+    /// `None` when its groups are not known, so any grant might.
+    pub(super) fn reach_of(&self, node: &str) -> Option<Rc<FxHashSet<String>>> {
+        let subject = self.subject(node);
+        subject
+            .groups_known
+            .then(|| self.named_scopes(&subject, self.engine.is_group(node)))
     }
 
     /// The scopes of the role assignments and eligibilities naming the subject (or its groups).
