@@ -93,6 +93,8 @@ pub struct HopGraph {
     uai_of: FxHashMap<String, usize>,
     /// User-assigned identity federated credentials (uai, fic) by the external node.
     uai_federated_from: FxHashMap<String, Vec<(usize, usize)>>,
+    /// Vaults by the scopes at and above them (for a reached principal's one-hop self-grants).
+    pub(super) vaults: Placed,
     /// Owners of service principals that hold `Application.ReadWrite.OwnedBy`.
     owned_by: FxHashSet<String>,
 }
@@ -106,6 +108,9 @@ impl HopGraph {
         g.index_hosts(engine);
         g.index_identities(engine);
         g.tenant_admins(engine);
+        for (i, v) in s.vaults.iter().enumerate() {
+            g.vaults.add(engine, i, &v.scope);
+        }
         g
     }
 

@@ -1,7 +1,7 @@
 //! Breadth-first searches over the hop graph: backwards from a target's holders (`paths --to`) and
 //! forwards from one principal (`paths --from`). Breadth-first, so every path found is a shortest one.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -333,7 +333,7 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
             }
         }
     }
-    let mut self_grants = self_grants_of(engine, &order);
+    let mut self_grants = self_grants_of(&walk, &order);
     let reached = order
         .iter()
         .map(|id| {
@@ -368,16 +368,26 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
     }
 }
 
-/// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`.
-fn self_grants_of(engine: &Engine, ids: &[String]) -> FxHashMap<String, Vec<String>> {
-    let candidates: BTreeSet<String> = ids
-        .iter()
-        .filter(|id| !id.starts_with("external:"))
-        .cloned()
-        .collect();
+/// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`. Each vault is
+/// asked about the ids a grant at or above it can name (the others have none there).
+fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>> {
+    let engine = walk.engine;
+    let mut at: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for id in ids {
+        if id.starts_with("external:") || engine.is_group(id) {
+            continue;
+        }
+        let scopes = walk.reach_of(id);
+        for v in walk.graph.vaults.reached_from(scopes.as_deref()) {
+            at.entry(v).or_default().insert(id.clone());
+        }
+    }
     let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
-    for v in &engine.snapshot.vaults {
-        for f in escalations_for_vault_among(engine, v, &candidates) {
+    for (v, candidates) in at {
+        let Some(vault) = engine.snapshot.vaults.get(v) else {
+            continue;
+        };
+        for f in escalations_for_vault_among(engine, vault, &candidates) {
             out.entry(f.principal.id.clone()).or_default().push(format!(
                 "{}: {}",
                 f.vault_id,

@@ -262,7 +262,7 @@ impl Walk<'_> {
 
     /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);
     /// `None` when its groups are not known, so any grant might.
-    pub(super) fn reach_of(&self, node: &str) -> Option<Rc<FxHashSet<String>>> {
+    pub(crate) fn reach_of(&self, node: &str) -> Option<Rc<FxHashSet<String>>> {
         let subject = self.subject(node);
         subject
             .groups_known
