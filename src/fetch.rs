@@ -79,6 +79,7 @@ pub mod api {
     pub const NETWORK_SECURITY_PERIMETERS: &str = "2024-07-01";
     pub const RESOURCES: &str = "2021-04-01";
     pub const MANAGED_IDENTITY: &str = "2023-01-31";
+    pub const MANAGED_CLUSTERS: &str = "2024-08-01";
 }
 
 #[derive(Debug, Error)]

@@ -8,7 +8,7 @@ mod items;
 mod matrix;
 mod principal;
 mod principal_reach;
-mod reach;
+pub(crate) mod reach;
 mod scope;
 mod who_can;
 

@@ -1,76 +1,131 @@
-//! The hop graph: every "controller can become / join / act as controlled" edge the snapshot shows, each
-//! with its evidence. Built once per snapshot; the searches only read it.
+//! The hop graph at group level: the snapshot's hop sections indexed by the node they start from and the
+//! node they end at, each edge's evidence a typed reference into the snapshot ([`Why`]), rendered to words
+//! only for the paths shown. Nothing is expanded to identities when the graph is built: a grant's holder is
+//! the principal it names (a group is a node of its own), and who holds a control action on a resource is
+//! asked only when a walk ([`Walk`]) reaches that resource's identity — through the index's membership
+//! graph and the evaluator, as `who-can` asks it.
+//!
+//! The walks list a node's edges in one fixed order (memberships, owners, directory roles, Graph
+//! permissions, federated credentials, runs-as, user-assigned identities; within each, the snapshot's
+//! order), so the breadth-first searches find the same shortest path whichever way they run.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::entra::{self, Power};
-use super::{Hop, HopKind, TenantAdmin};
-use crate::eval::{Decision, Engine};
-use crate::model::{PrincipalKind, Snapshot};
+use super::{Hop, TenantAdmin};
+use crate::eval::{Engine, UnknownBecause};
+use crate::model::{PrincipalKind, Snapshot, Topic};
 
+mod directory;
 mod identities;
+mod render;
 mod runs_as;
 mod vm_secrets;
+mod walk;
 
-pub use vm_secrets::VaultHop;
+pub(crate) use walk::{Step, Walk};
 
-/// The edges, indexed both ways, and what the snapshot could not show.
+/// What one edge rests on: positions in the snapshot's sections, and for hops the evaluator decides, the
+/// grants it cited. [`Walk::render`] puts it into words.
+#[derive(Debug, Clone)]
+pub(crate) enum Why {
+    /// `groupMemberships[i]`: a group inside another.
+    Member(usize),
+    /// `owners[i]`.
+    Owner(usize),
+    /// `directoryRoleAssignments[i]` (or `directoryRoleEligibilities[i]` when eligible).
+    DirectoryRole { at: usize, eligible: bool },
+    /// `appRoleAssignments[i]`: a Microsoft Graph application permission.
+    GraphPermission(usize),
+    /// `applications[app].federatedIdentityCredentials[fic]`.
+    AppFederated { app: usize, fic: usize },
+    /// Runs code on `identityResources[resource]` the `way`-th way.
+    RunsAs {
+        resource: usize,
+        way: usize,
+        grants: Vec<String>,
+    },
+    /// The `uai`-th user-assigned identity's federated credential `fic`.
+    UaiFederated { uai: usize, fic: usize },
+    /// May write the `uai`-th user-assigned identity's federated credentials.
+    WritesFederated { uai: usize, grants: Vec<String> },
+    /// May assign the `uai`-th user-assigned identity and run code on `foothold`.
+    Attaches {
+        uai: usize,
+        grants: Vec<String>,
+        foothold: std::rc::Rc<identities::Foothold>,
+    },
+}
+
+/// The hop sections indexed both ways, and what the snapshot could not show.
 #[derive(Debug, Default)]
 pub struct HopGraph {
-    pub hops: Vec<Hop>,
-    into: FxHashMap<String, Vec<usize>>,
-    out: FxHashMap<String, Vec<usize>>,
     /// Sections absent from the snapshot, in words: paths through them are unknown.
     pub gaps: Vec<String>,
     /// Tier-0 holders, stated once.
     pub tenant_admins: Vec<TenantAdmin>,
-    /// Last hops that vault flags give for some operations (`enabledForDeployment`, …).
-    pub vault_hops: Vec<VaultHop>,
+    /// Group-in-group memberships by the outer group, and by the inner one.
+    members_in: FxHashMap<String, Vec<usize>>,
+    member_of: FxHashMap<String, Vec<usize>>,
+    /// Owner records by the node they give control of, and by the owner.
+    owners_into: FxHashMap<String, Vec<usize>>,
+    owners_of: FxHashMap<String, Vec<usize>>,
+    /// Directory role assignments that add members or credentials, in order (active first).
+    directory_powers: Vec<(usize, bool)>,
+    /// App role assignments that add members or credentials, in order.
+    graph_powers: Vec<usize>,
+    /// Service principals (not managed identities) by appId, in directory order.
+    sps_by_app: FxHashMap<String, Vec<usize>>,
+    /// Application objects: appId → object id (the last one listed), object id → appId.
+    app_object: FxHashMap<String, String>,
+    app_id_of: FxHashMap<String, String>,
+    /// Applications by appId, in order (their federated credentials lead to the service principals).
+    apps_by_app_id: FxHashMap<String, Vec<usize>>,
+    /// Application federated credentials (app, fic) by the external node.
+    app_federated_from: FxHashMap<String, Vec<(usize, usize)>>,
+    /// Compute resources by the identity code run in them obtains (once per time it is reachable).
+    hosts_of: FxHashMap<String, Vec<usize>>,
+    /// Compute resources (with identities or not) by the scopes at and above them.
+    compute: Placed,
+    /// User-assigned identities, and the position of each by object id, and by the scopes above it.
+    uais: Vec<identities::UserAssignedIdentity>,
+    uais_placed: Placed,
+    uai_of: FxHashMap<String, usize>,
+    /// User-assigned identity federated credentials (uai, fic) by the external node.
+    uai_federated_from: FxHashMap<String, Vec<(usize, usize)>>,
+    /// Vaults by the scopes at and above them (for a reached principal's one-hop self-grants).
+    pub(super) vaults: Placed,
+    /// Owners of service principals that hold `Application.ReadWrite.OwnedBy`.
+    owned_by: FxHashSet<String>,
 }
-
-/// Shown for every join-a-group hop a role or Graph permission gives: the snapshot has no
-/// `isAssignableToRole`, and those powers stop at role-assignable groups.
-const NOT_ROLE_ASSIGNABLE: &str =
-    "only if the group is not role-assignable (the snapshot does not record isAssignableToRole)";
 
 impl HopGraph {
     pub fn build(engine: &Engine) -> Self {
         let s: &Snapshot = &engine.snapshot;
         let mut g = HopGraph::default();
         g.note_gaps(s);
-        g.nested_groups(engine);
-        g.owners(engine);
-        g.directory_roles(engine);
-        g.graph_permissions(engine);
-        g.federated(engine);
-        // Answers asked while building, shared by the hops that ask the same question.
-        let asked = runs_as::Asked::default();
-        g.managed_identities(engine, &asked);
-        g.user_assigned_identities(engine, &asked);
-        g.vm_secrets(engine, &asked);
-        for (i, h) in g.hops.iter().enumerate() {
-            g.into.entry(h.to.clone()).or_default().push(i);
-            g.out.entry(h.from.clone()).or_default().push(i);
+        g.index_directory(engine);
+        g.index_hosts(engine);
+        g.index_identities(engine);
+        g.tenant_admins(engine);
+        for (i, v) in s.vaults.iter().enumerate() {
+            g.vaults.add(engine, i, &v.scope);
         }
         g
     }
 
-    /// Hops that end at `node`.
-    pub fn into(&self, node: &str) -> impl Iterator<Item = &Hop> {
-        self.into
-            .get(node)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.hops.get(i))
+    /// Every edge into `node`, in words (a walk of one step).
+    pub fn edges_into(&self, engine: &Engine, node: &str) -> Vec<Hop> {
+        let walk = Walk::new(engine, self);
+        let steps = walk.edges_into(node, &|_| false);
+        steps.iter().map(|s| walk.render(s)).collect()
     }
 
-    /// Hops that start at `node`.
-    pub fn out_of(&self, node: &str) -> impl Iterator<Item = &Hop> {
-        self.out
-            .get(node)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.hops.get(i))
+    /// Every edge out of `node`, in words (a walk of one step).
+    pub fn edges_out_of(&self, engine: &Engine, node: &str) -> Vec<Hop> {
+        let walk = Walk::new(engine, self);
+        let steps = walk.edges_out_of(node);
+        steps.iter().map(|s| walk.render(s)).collect()
     }
 
     fn note_gaps(&mut self, s: &Snapshot) {
@@ -106,331 +161,182 @@ impl HopGraph {
         );
     }
 
-    fn push(&mut self, hop: Hop) {
-        self.hops.push(hop);
-    }
-
-    /// A group inside another group passes the outer group's grants to its members.
-    fn nested_groups(&mut self, engine: &Engine) {
-        for m in &engine.snapshot.group_memberships {
-            if engine.is_group(&m.member_id) {
-                self.push(Hop {
-                    kind: HopKind::MemberOf,
-                    from: m.member_id.clone(),
-                    to: m.group_id.clone(),
-                    decision: Decision::Allowed,
-                    eligible: false,
-                    evidence: vec![format!(
-                        "groupMemberships: {} in {}",
-                        m.member_id, m.group_id
-                    )],
-                    explanation: "members of this group are members of the outer group".into(),
-                });
-            }
-        }
-    }
-
-    fn owners(&mut self, engine: &Engine) {
-        let s: &Snapshot = &engine.snapshot;
-        let Some(owners) = &s.hops.owners else {
-            return;
-        };
-        let apps: FxHashMap<&str, &str> = s
-            .hops
-            .applications
+    /// Compute resources with identities, each indexed by the identities code run in it obtains; and,
+    /// when role assignments above one could not be read, a gap saying who controls it is not known.
+    fn index_hosts(&mut self, engine: &Engine) {
+        let resources = engine.snapshot.hops.resources.iter().flatten();
+        let errors = engine
+            .snapshot
+            .collection_errors
             .iter()
-            .flatten()
-            .map(|a| (a.id.as_str(), a.app_id.as_str()))
-            .collect();
-        let owned_by: FxHashSet<&str> = s
-            .hops
-            .app_role_assignments
-            .iter()
-            .flatten()
-            .filter(|a| a.app_role_id == entra::OWNED_BY)
-            .map(|a| a.principal_id.as_str())
-            .collect();
-        for o in owners {
-            let evidence = vec![format!("owners: {} owns {}", o.owner_id, o.object_id)];
-            let owner_kind = kind_of(engine, &o.owner_id);
-            // A service principal uses its ownership only with Application.ReadWrite.OwnedBy.
-            let (decision, sp_note) = if matches!(
-                owner_kind,
-                Some(PrincipalKind::ServicePrincipal | PrincipalKind::ManagedIdentity)
-            ) && !owned_by.contains(o.owner_id.as_str())
-            {
-                (
-                    Decision::Conditional,
-                    " (a service principal owner also needs Application.ReadWrite.OwnedBy, which the snapshot does not show it holding)",
-                )
-            } else {
-                (Decision::Allowed, "")
+            .any(|e| e.is_about(&Topic::ROLE_ASSIGNMENTS));
+        for (i, r) in resources.enumerate() {
+            let Some(host) = super::compute::host(&r.kind) else {
+                continue;
             };
-            if engine.is_group(&o.object_id) {
-                // A user owner manages the group's members itself; an application acts through Graph
-                // permissions, which the owner record alone does not show.
-                let (decision, note) = match owner_kind {
-                    Some(PrincipalKind::User) => (Decision::Allowed, ""),
-                    _ => (
-                        Decision::Conditional,
-                        " (an owner that is not a user acts through Microsoft Graph permissions the owner record does not show)",
-                    ),
-                };
-                self.push(Hop {
-                    kind: HopKind::JoinsGroup,
-                    from: o.owner_id.clone(),
-                    to: o.object_id.clone(),
-                    decision,
-                    eligible: false,
-                    evidence,
-                    explanation: format!("owns the group, so can add itself as a member{note}"),
-                });
-            } else if let Some(app_id) = apps.get(o.object_id.as_str()) {
-                for sp in service_principals_of(s, app_id) {
-                    self.push(Hop {
-                        kind: HopKind::AddsCredential,
-                        from: o.owner_id.clone(),
-                        to: sp.to_string(),
-                        decision,
-                        eligible: false,
-                        evidence: evidence.clone(),
-                        explanation: format!(
-                            "owns the application, so can add a secret or certificate and sign in as its service principal{sp_note}"
-                        ),
-                    });
+            self.compute.add(engine, i, &r.scope);
+            let identities = runs_as::reachable(r, host.reach);
+            if identities.is_empty() {
+                continue;
+            }
+            if errors {
+                self.note_unreadable_assignments(engine, r, host.noun);
+            }
+            for mi in identities {
+                let list = self.hosts_of.entry(mi.to_string()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
                 }
-            } else if kind_of(engine, &o.object_id) == Some(PrincipalKind::ServicePrincipal) {
-                self.push(Hop {
-                    kind: HopKind::AddsCredential,
-                    from: o.owner_id.clone(),
-                    to: o.object_id.clone(),
-                    decision,
-                    eligible: false,
-                    evidence,
-                    explanation: format!(
-                        "owns the service principal, so can add a credential to it and sign in as it{sp_note}"
-                    ),
-                });
             }
         }
     }
 
-    fn directory_roles(&mut self, engine: &Engine) {
-        let h = &engine.snapshot.hops;
-        let active = h.directory_roles.iter().flatten().map(|a| (a, false));
-        let eligible = h
-            .directory_eligibilities
+    /// Unreadable role assignments above a resource hide who controls it.
+    fn note_unreadable_assignments(
+        &mut self,
+        engine: &Engine,
+        r: &crate::model::hops::IdentityResource,
+        noun: &str,
+    ) {
+        let ancestry = engine.index.ancestry(&r.scope);
+        if let Some(e) = engine
+            .snapshot
+            .collection_errors
             .iter()
-            .flatten()
-            .map(|a| (a, true));
-        let all: Vec<_> = active.chain(eligible).collect();
-        for (a, is_eligible) in all {
+            .find(|e| e.is_about(&Topic::ROLE_ASSIGNMENTS) && ancestry.contains(e.scope.key()))
+        {
+            self.gaps.push(format!(
+                "who controls {noun} {} is not fully known: {}",
+                r.name,
+                UnknownBecause::from_error(e, e.scope.id().to_string())
+            ));
+        }
+    }
+
+    /// Tier-0 holders: directory roles (active, then eligible), then Graph permissions.
+    fn tenant_admins(&mut self, engine: &Engine) {
+        let h = &engine.snapshot.hops;
+        for (a, eligible) in directory_assignments(&engine.snapshot) {
             let Some(role) = entra::directory_role(&a.role_definition_id) else {
                 continue;
             };
-            let how = if is_eligible {
+            if role.power != Power::TenantAdmin {
+                continue;
+            }
+            let how = if eligible {
                 "eligible (PIM) for"
             } else {
                 "holds"
             };
-            let evidence = vec![format!(
-                "{} {}: {} at directory scope {}",
-                if is_eligible {
-                    "directoryRoleEligibilities"
-                } else {
-                    "directoryRoleAssignments"
-                },
-                a.id,
-                role.name,
-                a.directory_scope_id
-            )];
-            let activation = if is_eligible {
-                "; it must first activate the role (activation may need approval)"
-            } else {
-                ""
-            };
-            match role.power {
-                Power::TenantAdmin => self.tenant_admins.push(TenantAdmin {
-                    principal_id: a.principal_id.clone(),
-                    role: role.name.to_string(),
-                    eligible: is_eligible,
-                    evidence: evidence[0].clone(),
-                    explanation: format!("{how} {}: {}", role.name, role.why),
-                }),
-                Power::AddMembers => {
-                    for group in groups(engine) {
-                        let Some(covers) = entra::scope_covers(&a.directory_scope_id, group) else {
-                            continue;
-                        };
-                        if covers {
-                            self.push(Hop {
-                                kind: HopKind::JoinsGroup,
-                                from: a.principal_id.clone(),
-                                to: group.to_string(),
-                                decision: Decision::Conditional,
-                                eligible: is_eligible,
-                                evidence: evidence.clone(),
-                                explanation: format!(
-                                    "{how} {}, which can add members to groups, {NOT_ROLE_ASSIGNABLE}{activation}",
-                                    role.name
-                                ),
-                            });
-                        }
-                    }
-                }
-                Power::AddCredentials => {
-                    for (sp, app) in credential_targets(engine) {
-                        let covers = [Some(sp), app]
-                            .into_iter()
-                            .flatten()
-                            .any(|id| entra::scope_covers(&a.directory_scope_id, id) == Some(true));
-                        if covers {
-                            self.push(Hop {
-                                kind: HopKind::AddsCredential,
-                                from: a.principal_id.clone(),
-                                to: sp.to_string(),
-                                decision: Decision::Allowed,
-                                eligible: is_eligible,
-                                evidence: evidence.clone(),
-                                explanation: format!(
-                                    "{how} {}, which can add credentials to applications and service principals{activation}",
-                                    role.name
-                                ),
-                            });
-                        }
-                    }
-                }
-            }
+            self.tenant_admins.push(TenantAdmin {
+                principal_id: a.principal_id.clone(),
+                role: role.name.to_string(),
+                eligible,
+                evidence: render::directory_evidence(a, role.name, eligible),
+                explanation: format!("{how} {}: {}", role.name, role.why),
+            });
         }
-    }
-
-    fn graph_permissions(&mut self, engine: &Engine) {
-        let list = engine.snapshot.hops.app_role_assignments.iter().flatten();
-        let held: Vec<_> = list
-            .filter_map(|a| entra::graph_permission(&a.app_role_id).map(|p| (a, p)))
-            .collect();
-        for (a, p) in held {
-            let evidence = vec![format!(
-                "appRoleAssignments {}: Microsoft Graph {} (application permission)",
-                a.id, p.name
-            )];
-            match p.power {
-                Power::TenantAdmin => self.tenant_admins.push(TenantAdmin {
+        for a in h.app_role_assignments.iter().flatten() {
+            let Some(p) = entra::graph_permission(&a.app_role_id) else {
+                continue;
+            };
+            if p.power == Power::TenantAdmin {
+                self.tenant_admins.push(TenantAdmin {
                     principal_id: a.principal_id.clone(),
                     role: p.name.to_string(),
                     eligible: false,
-                    evidence: evidence[0].clone(),
+                    evidence: render::graph_evidence(a, p.name),
                     explanation: format!(
                         "holds Microsoft Graph {}: can assign itself any Entra role",
                         p.name
                     ),
-                }),
-                Power::AddMembers => {
-                    for group in groups(engine) {
-                        self.push(Hop {
-                            kind: HopKind::JoinsGroup,
-                            from: a.principal_id.clone(),
-                            to: group.to_string(),
-                            decision: Decision::Conditional,
-                            eligible: false,
-                            evidence: evidence.clone(),
-                            explanation: format!(
-                                "holds Graph {}, which can add members to any group, {NOT_ROLE_ASSIGNABLE}",
-                                p.name
-                            ),
-                        });
-                    }
-                }
-                Power::AddCredentials => {
-                    for (sp, _) in credential_targets(engine) {
-                        self.push(Hop {
-                            kind: HopKind::AddsCredential,
-                            from: a.principal_id.clone(),
-                            to: sp.to_string(),
-                            decision: Decision::Allowed,
-                            eligible: false,
-                            evidence: evidence.clone(),
-                            explanation: format!(
-                                "holds Graph {}, which can add credentials to any application",
-                                p.name
-                            ),
-                        });
-                    }
+                });
+            }
+        }
+    }
+}
+
+/// Positions of resources by every scope at or above them, so that a walk finds the resources a principal's
+/// grants can reach without asking about every resource.
+#[derive(Debug, Default)]
+pub(super) struct Placed {
+    under: FxHashMap<String, Vec<usize>>,
+    /// Where anyone's answer may be "unknown" whatever they hold (role assignments not read above it, a
+    /// subscription placed in no known management group): always asked.
+    always: Vec<usize>,
+    pub all: Vec<usize>,
+}
+
+impl Placed {
+    pub(super) fn add(&mut self, engine: &Engine, at: usize, scope: &crate::model::Scope) {
+        let ancestry = engine.index.ancestry(scope);
+        if ancestry.unplaced_subscription || engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS) {
+            self.always.push(at);
+        }
+        for s in &ancestry.scopes {
+            match self.under.get_mut(s.key()) {
+                Some(list) => list.push(at),
+                None => {
+                    self.under.insert(s.key().to_string(), vec![at]);
                 }
             }
         }
+        self.all.push(at);
     }
 
-    fn federated(&mut self, engine: &Engine) {
-        let s: &Snapshot = &engine.snapshot;
-        for app in s.hops.applications.iter().flatten() {
-            for f in &app.federated_credentials {
-                for sp in service_principals_of(s, &app.app_id) {
-                    self.push(Hop {
-                        kind: HopKind::FederatedCredential,
-                        from: external_id(&f.issuer, &f.subject),
-                        to: sp.to_string(),
-                        decision: Decision::Allowed,
-                        eligible: false,
-                        evidence: vec![format!(
-                            "applications {}: federatedIdentityCredentials '{}'",
-                            app.id, f.name
-                        )],
-                        explanation: format!(
-                            "whoever controls subject '{}' at issuer {} gets tokens for the application",
-                            f.subject, f.issuer
-                        ),
-                    });
-                }
-            }
+    /// The positions, ascending, that a grant at one of `scopes` reaches, and those always asked; all of
+    /// them when `scopes` is `None` (the principal's groups are not known).
+    pub(super) fn reached_from(&self, scopes: Option<&FxHashSet<String>>) -> Vec<usize> {
+        let Some(scopes) = scopes else {
+            return self.all.clone();
+        };
+        let mut out = self.always.clone();
+        for s in scopes {
+            out.extend(self.under.get(s).into_iter().flatten());
         }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
+}
+
+/// Directory role assignments, then eligibilities, with whether each is an eligibility.
+pub(super) fn directory_assignments(
+    s: &Snapshot,
+) -> impl Iterator<Item = (&crate::model::hops::DirectoryRoleAssignment, bool)> {
+    let active = s.hops.directory_roles.iter().flatten().map(|a| (a, false));
+    let eligible = s
+        .hops
+        .directory_eligibilities
+        .iter()
+        .flatten()
+        .map(|a| (a, true));
+    active.chain(eligible)
+}
+
+/// The `at`-th of [`directory_assignments`].
+pub(super) fn directory_at(
+    s: &Snapshot,
+    at: usize,
+) -> Option<&crate::model::hops::DirectoryRoleAssignment> {
+    let active = s.hops.directory_roles.as_deref().unwrap_or_default();
+    match at.checked_sub(active.len()) {
+        None => active.get(at),
+        Some(i) => s.hops.directory_eligibilities.as_deref()?.get(i),
+    }
+}
+
+pub(super) fn owner_at(s: &Snapshot, i: usize) -> Option<&crate::model::hops::Owner> {
+    s.hops.owners.as_deref()?.get(i)
+}
+
+pub(super) fn application_at(s: &Snapshot, i: usize) -> Option<&crate::model::hops::Application> {
+    s.hops.applications.as_deref()?.get(i)
 }
 
 pub fn kind_of(engine: &Engine, id: &str) -> Option<PrincipalKind> {
     let &i = engine.index.principal.get(id)?;
     engine.snapshot.principals.get(i).map(|p| p.kind)
-}
-
-/// Every group of the directory data.
-fn groups(engine: &Engine) -> impl Iterator<Item = &str> {
-    engine
-        .snapshot
-        .principals
-        .iter()
-        .filter(|p| p.kind == PrincipalKind::Group)
-        .map(|p| p.id.as_str())
-}
-
-/// Service principals that can be given credentials (never managed identities: Azure manages theirs), with
-/// the object id of their application when the snapshot has it.
-fn credential_targets(engine: &Engine) -> Vec<(&str, Option<&str>)> {
-    let s: &Snapshot = &engine.snapshot;
-    let apps: FxHashMap<&str, &str> = s
-        .hops
-        .applications
-        .iter()
-        .flatten()
-        .map(|a| (a.app_id.as_str(), a.id.as_str()))
-        .collect();
-    s.principals
-        .iter()
-        .filter(|p| p.kind == PrincipalKind::ServicePrincipal)
-        .map(|p| {
-            let app = p.app_id.as_deref().and_then(|a| apps.get(a).copied());
-            (p.id.as_str(), app)
-        })
-        .collect()
-}
-
-/// The service principals (not managed identities) of an appId.
-fn service_principals_of<'s>(s: &'s Snapshot, app_id: &'s str) -> impl Iterator<Item = &'s str> {
-    s.principals
-        .iter()
-        .filter(move |p| {
-            p.kind == PrincipalKind::ServicePrincipal && p.app_id.as_deref() == Some(app_id)
-        })
-        .map(|p| p.id.as_str())
 }
 
 /// The node id of an external subject (a federated credential's issuer and subject).

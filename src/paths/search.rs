@@ -1,11 +1,11 @@
 //! Breadth-first searches over the hop graph: backwards from a target's holders (`paths --to`) and
 //! forwards from one principal (`paths --from`). Breadth-first, so every path found is a shortest one.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::graph::{HopGraph, kind_of};
+use super::graph::{HopGraph, Step, Walk, kind_of};
 use super::{Hop, HopKind, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
 use crate::catalog::{Action, Plane};
 use crate::display::in_words;
@@ -14,7 +14,7 @@ use crate::eval::Request;
 use crate::eval::UnknownBecause;
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
-use crate::query::{escalations, matrix_for_principal, who_can};
+use crate::query::{escalations_for_vault_among, matrix_for_principal, who_can};
 
 /// Every identity or external subject that can reach `action` at `scope` in at most `max_hops` hops.
 pub fn paths_to(
@@ -24,15 +24,16 @@ pub fn paths_to(
     action: &Action,
     max_hops: usize,
 ) -> Result<PathsTo, QueryError> {
+    let walk = Walk::new(engine, graph);
     let mut sinks = last_hops(engine, scope, action)?;
-    sinks.extend(flag_hops(graph, scope, action));
-    // node → (distance, the hop it takes towards the target)
-    let mut best: FxHashMap<String, (usize, Hop)> = FxHashMap::default();
+    sinks.extend(flag_hops(&walk, scope, action));
+    // node → (distance, the edge it takes towards the target)
+    let mut best: FxHashMap<String, (usize, Via)> = FxHashMap::default();
     let mut queue: VecDeque<String> = VecDeque::new();
     for hop in sinks {
         if !best.contains_key(&hop.from) {
             queue.push_back(hop.from.clone());
-            best.insert(hop.from.clone(), (1, hop));
+            best.insert(hop.from.clone(), (1, Via::Last(hop)));
         }
     }
     while let Some(node) = queue.pop_front() {
@@ -42,10 +43,10 @@ pub fn paths_to(
         if dist >= max_hops {
             continue;
         }
-        for hop in graph.into(&node) {
-            if !best.contains_key(&hop.from) {
-                queue.push_back(hop.from.clone());
-                best.insert(hop.from.clone(), (dist + 1, hop.clone()));
+        for step in walk.edges_into(&node, &|id| best.contains_key(id)) {
+            if !best.contains_key(&step.from) {
+                queue.push_back(step.from.clone());
+                best.insert(step.from.clone(), (dist + 1, Via::Step(step)));
             }
         }
     }
@@ -54,7 +55,7 @@ pub fn paths_to(
         if engine.is_group(start) {
             continue; // groups are stepping stones, not attackers
         }
-        let hops = chain(&best, start);
+        let hops = chain(&walk, &best, start);
         let Some(last) = hops.last() else {
             continue;
         };
@@ -91,16 +92,27 @@ pub fn paths_to(
     })
 }
 
-/// The hops from `start` to the target, following each node's best hop.
-fn chain(best: &FxHashMap<String, (usize, Hop)>, start: &str) -> Vec<Hop> {
+/// How a node reached by `paths --to` goes on towards the target: an edge of the graph, or the last hop.
+enum Via {
+    Step(Step),
+    Last(Hop),
+}
+
+/// The hops from `start` to the target, following each node's best edge, in words.
+fn chain(walk: &Walk, best: &FxHashMap<String, (usize, Via)>, start: &str) -> Vec<Hop> {
     let mut hops = Vec::new();
     let mut node = start.to_string();
-    while let Some((_, hop)) = best.get(&node) {
-        hops.push(hop.clone());
-        if matches!(hop.kind, HopKind::Holds | HopKind::GrantsItself) {
-            break;
+    while let Some((_, via)) = best.get(&node) {
+        match via {
+            Via::Last(hop) => {
+                hops.push(hop.clone());
+                break;
+            }
+            Via::Step(step) => {
+                hops.push(walk.render(step));
+                node = step.to.clone();
+            }
         }
-        node = hop.to.clone();
     }
     hops
 }
@@ -224,28 +236,22 @@ fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>
 }
 
 /// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
-fn flag_hops<'g>(
-    graph: &'g HopGraph,
-    scope: &Scope,
-    action: &'g Action,
-) -> impl Iterator<Item = Hop> + 'g {
-    let vault = scope.vault().map(|v| v.key().to_string());
-    let at = scope.id().to_string();
-    graph
-        .vault_hops
-        .iter()
-        .filter(move |v| {
-            vault
-                .as_deref()
-                .is_some_and(|k| Scope::parse(&v.hop.to).is_ok_and(|s| s.key() == k))
-                && v.operations
-                    .iter()
-                    .any(|o| o.eq_ignore_ascii_case(&action.label))
+fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<Hop> {
+    let engine = walk.engine;
+    let Some(vault) = scope
+        .vault()
+        .and_then(|v| engine.index.vault.get(v.key()))
+        .and_then(|&i| engine.snapshot.vaults.get(i))
+    else {
+        return Vec::new();
+    };
+    walk.vault_hops_into(vault, &action.label)
+        .into_iter()
+        .map(|h| Hop {
+            to: scope.id().to_string(),
+            ..h
         })
-        .map(move |v| Hop {
-            to: at.clone(),
-            ..v.hop.clone()
-        })
+        .collect()
 }
 
 fn grant_words(g: &crate::eval::Grant) -> String {
@@ -309,7 +315,8 @@ fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> 
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
-    let mut best: FxHashMap<String, (usize, Option<Hop>)> = FxHashMap::default();
+    let walk = Walk::new(engine, graph);
+    let mut best: FxHashMap<String, (usize, Option<Step>)> = FxHashMap::default();
     best.insert(start.to_string(), (0, None));
     let mut order = vec![start.to_string()];
     let mut queue = VecDeque::from([start.to_string()]);
@@ -318,39 +325,32 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
         if dist >= max_hops {
             continue;
         }
-        for hop in graph.out_of(&node) {
-            if !best.contains_key(&hop.to) {
-                best.insert(hop.to.clone(), (dist + 1, Some(hop.clone())));
-                queue.push_back(hop.to.clone());
-                order.push(hop.to.clone());
+        for step in walk.edges_out_of(&node) {
+            if !best.contains_key(&step.to) {
+                queue.push_back(step.to.clone());
+                order.push(step.to.clone());
+                best.insert(step.to.clone(), (dist + 1, Some(step)));
             }
         }
     }
-    let self_grants = escalations(engine, None);
+    let mut self_grants = self_grants_of(&walk, &order);
     let reached = order
         .iter()
         .map(|id| {
             let mut hops = Vec::new();
             let mut node = id.clone();
-            while let Some((_, Some(hop))) = best.get(&node) {
-                hops.push(hop.clone());
-                node = hop.from.clone();
+            while let Some((_, Some(step))) = best.get(&node) {
+                hops.push(walk.render(step));
+                node = step.from.clone();
             }
             hops.reverse();
             let mut vault_access = vault_access(engine, id);
             vault_access.extend(
-                graph
-                    .vault_hops
-                    .iter()
-                    .filter(|v| &v.hop.from == id)
-                    .map(|v| format!("{}: {}", v.hop.to, v.hop.explanation)),
+                walk.vault_hops_from(id)
+                    .into_iter()
+                    .map(|h| format!("{}: {}", h.to, h.explanation)),
             );
-            vault_access.extend(
-                self_grants
-                    .iter()
-                    .filter(|f| &f.principal.id == id)
-                    .map(|f| format!("{}: {}", f.vault_id, f.technique.describe())),
-            );
+            vault_access.extend(self_grants.remove(id).unwrap_or_default());
             Reached {
                 node: node_ref(engine, id),
                 decision: weakest(&hops),
@@ -366,6 +366,36 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
     }
+}
+
+/// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`. Each vault is
+/// asked about the ids a grant at or above it can name (the others have none there).
+fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>> {
+    let engine = walk.engine;
+    let mut at: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for id in ids {
+        if id.starts_with("external:") || engine.is_group(id) {
+            continue;
+        }
+        let scopes = walk.reach_of(id);
+        for v in walk.graph.vaults.reached_from(scopes.as_deref()) {
+            at.entry(v).or_default().insert(id.clone());
+        }
+    }
+    let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
+    for (v, candidates) in at {
+        let Some(vault) = engine.snapshot.vaults.get(v) else {
+            continue;
+        };
+        for f in escalations_for_vault_among(engine, vault, &candidates) {
+            out.entry(f.principal.id.clone()).or_default().push(format!(
+                "{}: {}",
+                f.vault_id,
+                f.technique.describe()
+            ));
+        }
+    }
+    out
 }
 
 /// `vault: group(summary), …` for every vault where `id` can use some data operation.

@@ -280,10 +280,13 @@ fn hop_data_only_when_asked_and_it_round_trips() {
     // Every compute resource has a control assignment that the hop graph turns into a `runs as` hop.
     let engine = crate::eval::Engine::new(s.clone());
     let graph = crate::paths::HopGraph::build(&engine);
+    let identities = s.hops.resources.iter().flatten();
     assert!(
-        graph
-            .hops
-            .iter()
-            .any(|h| h.kind == crate::paths::HopKind::RunsAs)
+        identities
+            .filter_map(|r| r.principal_id.as_deref())
+            .any(|mi| graph
+                .edges_into(&engine, mi)
+                .iter()
+                .any(|h| h.kind == crate::paths::HopKind::RunsAs))
     );
 }

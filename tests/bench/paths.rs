@@ -82,10 +82,9 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
     let graph = HopGraph::build(&engine);
     let hops = started.elapsed().as_secs_f64();
     eprintln!(
-        "paths {name:5}: file {:.1} MB; bare Value parse {parse:.2} s; load_file + Engine::new {load:.2} s; HopGraph::build {hops:.2} s ({:.2}x the parse) for {} hops",
+        "paths {name:5}: file {:.1} MB; bare Value parse {parse:.2} s; load_file + Engine::new {load:.2} s; HopGraph::build {hops:.3} s ({:.3}x the parse)",
         bytes / 1e6,
         hops / parse,
-        graph.hops.len()
     );
     measure_memory(name, &file, bytes);
     let (vault, user) = targets(&engine, &graph);
@@ -103,11 +102,12 @@ fn build(name: &str, spec: &SynthSpec) -> Tenant {
 
 /// The first user with a `runs as` hop, and the vault most managed identities hold something on.
 fn targets(engine: &Engine, graph: &HopGraph) -> (Scope, String) {
-    let user = graph
-        .hops
-        .iter()
+    let identities = engine.snapshot.hops.resources.iter().flatten();
+    let user = identities
+        .filter_map(|r| r.principal_id.as_deref())
+        .flat_map(|mi| graph.edges_into(engine, mi))
         .filter(|h| h.kind == HopKind::RunsAs)
-        .map(|h| h.from.clone())
+        .map(|h| h.from)
         .find(|id| {
             engine
                 .index
@@ -137,13 +137,14 @@ fn measure_memory(name: &str, file: &Path, bytes: f64) {
         .split_whitespace()
         .filter_map(|n| n.parse().ok())
         .collect();
-    if let [base, peak] = fields[..] {
+    if let [base, engine, peak] = fields[..] {
         let mb = |kb: f64| kb * 1024.0 / 1e6;
         eprintln!(
-            "paths {name:5}: peak RSS of load_file + Engine::new + HopGraph::build {:.1} MB ({:.2}x the {:.1} MB file; process baseline {:.1} MB)",
+            "paths {name:5}: peak RSS of load_file + Engine::new + HopGraph::build {:.1} MB ({:.2}x the {:.1} MB file; load_file + Engine::new alone {:.1} MB; process baseline {:.1} MB)",
             mb(peak),
             mb(peak) * 1e6 / bytes,
             bytes / 1e6,
+            mb(engine),
             mb(base)
         );
     }
@@ -165,9 +166,10 @@ fn memory_kb() -> (u64, u64) {
 fn probe(file: &Path) {
     let (base, _) = memory_kb();
     let engine = Engine::new(snapshot::load_file(file).unwrap_or_default());
+    let (_, loaded) = memory_kb();
     let graph = HopGraph::build(&engine);
     let (_, peak) = memory_kb();
-    println!("{base} {peak}");
+    println!("{base} {loaded} {peak}");
     black_box((&engine, &graph));
 }
 

@@ -25,6 +25,8 @@ const ADMIN: &str = "7f000000-0000-4000-8000-0000000000b6";
 const OWNER_1: &str = "7f000000-0000-4000-8000-0000000000b7";
 const OWNER_2: &str = "7f000000-0000-4000-8000-0000000000b8";
 const HELPDESK: &str = "7f000000-0000-4000-8000-0000000000b9";
+const AKS_MI: &str = "7f000000-0000-4000-8000-0000000000e1";
+const KUBELET_MI: &str = "7f000000-0000-4000-8000-0000000000e2";
 /// Entra role templates: Groups Administrator, Application Administrator.
 const GROUPS_ADMIN: &str = "fdd7a751-b60b-444a-984c-02652fe8fa1c";
 const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
@@ -35,6 +37,27 @@ fn uai_id() -> String {
     format!(
         "/subscriptions/{SUB_A}/resourceGroups/rg-app/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-web"
     )
+}
+
+fn aks_id(name: &str) -> String {
+    format!(
+        "/subscriptions/{SUB_A}/resourceGroups/rg-app/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+}
+
+fn kubelet_id() -> String {
+    format!(
+        "/subscriptions/{SUB_A}/resourceGroups/mc_rg-app_aks-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-prod-agentpool"
+    )
+}
+
+/// An AKS cluster as `managedClusters` lists it: its kubelet identity, and properties the hops do not need.
+fn cluster(name: &str, kubelet: &str) -> serde_json::Value {
+    json!({ "id": aks_id(name), "name": name, "type": "Microsoft.ContainerService/ManagedClusters", "location": "westeurope",
+            "identity": { "type": "SystemAssigned", "principalId": AKS_MI },
+            "properties": { "kubernetesVersion": "1.30.3", "dnsPrefix": name,
+                "linuxProfile": { "adminUsername": "azureuser", "ssh": { "publicKeys": [{ "keyData": "ssh-rsa AAAA" }] } },
+                "identityProfile": { "kubeletidentity": { "resourceId": kubelet_id(), "clientId": "7f000000-0000-4000-8000-0000000000e3", "objectId": kubelet } } } })
 }
 
 /// The realistic tenant plus one of everything a hop reads, with two of each list's items so that a page
@@ -57,7 +80,27 @@ fn with_hops(base: &str) -> Tenant {
         json!({ "id": format!("/subscriptions/{SUB_A}/resourceGroups/rg-app/providers/Microsoft.Web/sites/func-ci"),
                 "name": "func-ci", "type": "Microsoft.Web/sites", "kind": "functionapp", "location": "westeurope",
                 "identity": { "type": "SystemAssigned", "principalId": "7f000000-0000-4000-8000-0000000000c3" } }),
+        // The generic list has no properties: the kubelet identity comes from the cluster list.
+        json!({ "id": aks_id("aks-prod"), "name": "aks-prod", "type": "Microsoft.ContainerService/managedClusters",
+                "location": "westeurope", "identity": { "type": "SystemAssigned", "principalId": AKS_MI } }),
     ];
+    a.clusters = vec![
+        cluster("aks-prod", KUBELET_MI),
+        cluster("aks-other", "7f000000-0000-4000-8000-0000000000e4"),
+    ];
+    let fic = |name: &str, subject: &str| {
+        json!({ "id": format!("{}/federatedIdentityCredentials/{name}", uai_id()), "name": name,
+                "type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+                "properties": { "issuer": "https://oidc.prod-aks.azure.com/tenant/cluster/", "subject": subject,
+                                "audiences": ["api://AzureADTokenExchange"] } })
+    };
+    a.federated.insert(
+        "id-web".into(),
+        vec![
+            fic("k8s-web", "system:serviceaccount:web:default"),
+            fic("k8s-jobs", "system:serviceaccount:jobs:runner"),
+        ],
+    );
     a.identities = vec![json!({ "id": uai_id(), "name": "id-web",
         "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": "westeurope",
         "properties": { "principalId": UAI_MI, "clientId": "7f000000-0000-4000-8000-0000000000c1", "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47" } })];
@@ -117,12 +160,29 @@ fn assert_all_hops(s: &Snapshot) {
     let resources = h.resources.as_ref().expect("identityResources collected");
     let mut names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
     names.sort();
-    assert_eq!(names, ["func-ci", "id-web", "vm-web-01"]);
+    assert_eq!(names, ["aks-prod", "func-ci", "id-web", "vm-web-01"]);
     let vm = resources.iter().find(|r| r.name == "vm-web-01").unwrap();
     assert_eq!(vm.principal_id.as_deref(), Some(VM_MI));
     assert_eq!(vm.user_assigned[0].principal_id.as_deref(), Some(UAI_MI));
     let uai = resources.iter().find(|r| r.name == "id-web").unwrap();
     assert_eq!(uai.principal_id.as_deref(), Some(UAI_MI));
+    let subjects: Vec<&str> = uai
+        .federated_credentials
+        .iter()
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "system:serviceaccount:web:default",
+            "system:serviceaccount:jobs:runner"
+        ]
+    );
+    // The cluster's kubelet identity, from the cluster list (the generic list has no properties).
+    let aks = resources.iter().find(|r| r.name == "aks-prod").unwrap();
+    let kubelet = aks.kubelet.as_ref().expect("kubelet identity");
+    assert_eq!(kubelet.principal_id.as_deref(), Some(KUBELET_MI));
+    assert_eq!(kubelet.resource_id, kubelet_id());
     assert_eq!(h.directory_roles.as_ref().unwrap().len(), 2);
     assert_eq!(h.directory_eligibilities.as_ref().unwrap().len(), 2);
     let grants = h.app_role_assignments.as_ref().unwrap();
@@ -192,6 +252,24 @@ async fn every_hop_section_is_collected() {
             .unwrap()
             .contains_key("passwordCredentials")
     );
+    // Of the cluster's properties only the kubelet identity is kept.
+    let aks = out.json["identityResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "aks-prod")
+        .unwrap();
+    let props = aks["properties"].as_object().unwrap();
+    assert_eq!(props.keys().collect::<Vec<_>>(), ["identityProfile"]);
+    // The federated credentials make the identity reachable from the Kubernetes service account.
+    let engine = kvaccess::eval::Engine::new(out.snapshot.clone());
+    let graph = kvaccess::paths::HopGraph::build(&engine);
+    let into = graph.edges_into(&engine, UAI_MI);
+    assert!(
+        into.iter()
+            .any(|h| h.from.ends_with("#system:serviceaccount:web:default")),
+        "{into:?}"
+    );
 }
 
 #[tokio::test]
@@ -244,6 +322,8 @@ async fn every_hop_list_is_followed_across_pages() {
         "/approleassignedto",
         "/v1.0/applications",
         "/federatedidentitycredentials",
+        "/userassignedidentities/id-web/federatedidentitycredentials",
+        "/managedclusters",
         "/owners",
     ] {
         assert!(
@@ -336,6 +416,25 @@ async fn a_forbidden_resource_list_in_one_subscription_leaves_identity_resources
     assert!(s.hops.resources.is_none());
     let s = forbidden("/userAssignedIdentities", Section::IdentityResources).await;
     assert!(s.hops.resources.is_none());
+}
+
+#[tokio::test]
+async fn a_forbidden_cluster_or_identity_credential_list_leaves_identity_resources_missing() {
+    // Without the kubelet identity or the federated credentials, a path through them cannot be seen:
+    // the section is missing (unknown), not written without them.
+    let s = forbidden("/managedClusters", Section::IdentityResources).await;
+    assert!(s.hops.resources.is_none());
+    assert!(s.hops.applications.is_some());
+    let s = forbidden(
+        "/userAssignedIdentities/id-web/federatedIdentityCredentials",
+        Section::IdentityResources,
+    )
+    .await;
+    assert!(s.hops.resources.is_none());
+    assert!(
+        s.hops.applications.is_some(),
+        "the applications' own list is read"
+    );
 }
 
 #[tokio::test]

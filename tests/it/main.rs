@@ -22,6 +22,7 @@ mod gate_whatif;
 mod hostile_fetch;
 mod hostile_output;
 mod paths;
+mod paths_golden;
 mod paths_identities;
 mod properties;
 mod query_reference;

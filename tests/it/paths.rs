@@ -268,9 +268,9 @@ fn credentials_go_to_applications_and_service_principals_never_to_managed_identi
     let graph = HopGraph::build(&engine);
     assert!(
         graph
-            .hops
+            .edges_into(&engine, &id(30))
             .iter()
-            .all(|h| !(h.kind == HopKind::AddsCredential && h.to == id(30))),
+            .all(|h| h.kind != HopKind::AddsCredential),
         "BloodHound #943: no AddsCredential edge into a managed identity"
     );
 }
@@ -464,10 +464,10 @@ impl Rng {
 
 /// A generated tenant: the document, its explicit edges (controller → controlled), the nodes holding the
 /// secret at distance 1, and the groups.
-type Generated = (Value, Vec<(u32, u32)>, BTreeSet<u32>, BTreeSet<u32>);
+pub(crate) type Generated = (Value, Vec<(u32, u32)>, BTreeSet<u32>, BTreeSet<u32>);
 
 /// Users 100.., groups 200.., applications' SPs 300.., managed identities 400..; VMs hosting MIs.
-fn generated(seed: u64) -> Generated {
+pub(crate) fn generated(seed: u64) -> Generated {
     let mut r = Rng(seed);
     let (users, groups, sps, mis) = (12, 6, 5, 5);
     let mut principals = Vec::new();
@@ -723,4 +723,39 @@ fn only_a_user_owner_of_a_group_is_certain_to_join_it() {
     let s = starts(&to(&load(&doc), 4));
     assert_eq!(s[&id(10)].1, Decision::Allowed);
     assert_eq!(s[&id(20)].1, Decision::Conditional);
+}
+
+#[test]
+fn an_empty_group_that_can_run_code_on_a_vm_is_a_way_in() {
+    // group40 has no members yet but holds VM Runner on vm-a, whose identity 30 reads the secret; user10
+    // owns group40, so it can join it and run code on vm-a. (Before the group-level graph a group counted
+    // as a holder only through members who held through it, and this path was missed.)
+    let mut doc = tenant(
+        vec![policy(30)],
+        vec![user(10), group(40), sp(30, true)],
+        with(
+            all_sections_empty(),
+            json!({
+                "identityResources": [vm("vm-a", Some(30), None)],
+                "owners": [{"objectId": id(40), "ownerId": id(10)}],
+            }),
+        ),
+    );
+    doc["roleAssignments"] = json!([runner_at(40, &vm_id("vm-a"), 1)]);
+    let snapshot = load(&doc);
+    let s = starts(&to(&snapshot, 4));
+    assert_eq!(
+        s[&id(10)],
+        (
+            vec![HopKind::JoinsGroup, HopKind::RunsAs, HopKind::Holds],
+            Decision::Allowed
+        )
+    );
+    let engine = Engine::new(snapshot.clone());
+    let graph = HopGraph::build(&engine);
+    let p = paths_from(&engine, &graph, &id(10), 4);
+    let mi = p.reached.iter().find(|r| r.node.id == id(30)).unwrap();
+    assert_eq!(mi.hops.len(), 2);
+    assert_eq!(mi.hops[1].from, id(40));
+    assert!(mi.hops[1].evidence.iter().any(|e| e.contains(&id(7001))));
 }

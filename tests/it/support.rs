@@ -76,6 +76,10 @@ pub struct SubData {
     pub resources: Vec<Value>,
     /// User-assigned identities, as `userAssignedIdentities` lists them.
     pub identities: Vec<Value>,
+    /// AKS clusters with their properties, as `managedClusters` lists them.
+    pub clusters: Vec<Value>,
+    /// User-assigned identity name (lower-cased) → its federated identity credentials.
+    pub federated: HashMap<String, Vec<Value>>,
 }
 
 /// The tenant the mock serves.
@@ -643,6 +647,21 @@ impl MockAzure {
                         "microsoft.managedidentity",
                         "userassignedidentities",
                     ] => self.page(&d.identities, r, "nextLink"),
+                    ["providers", "microsoft.containerservice", "managedclusters"] => {
+                        self.page(&d.clusters, r, "nextLink")
+                    }
+                    [
+                        "resourcegroups",
+                        _,
+                        "providers",
+                        "microsoft.managedidentity",
+                        "userassignedidentities",
+                        name,
+                        "federatedidentitycredentials",
+                    ] => {
+                        let list = d.federated.get(*name).cloned().unwrap_or_default();
+                        self.page(&list, r, "nextLink")
+                    }
                     [
                         "resourcegroups",
                         _,

@@ -1,4 +1,4 @@
-//! Hops onto user-assigned managed identities that do not need code already running as them:
+//! Edges onto user-assigned managed identities that do not need code already running as them:
 //!
 //! * **attach**: whoever may assign the identity (`…/userAssignedIdentities/*/assign/action`, held by
 //!   Managed Identity Operator) and may update and run code on some compute resource attaches the identity
@@ -9,191 +9,323 @@
 //!   943), but a user-assigned identity's federated credentials are ordinary ARM sub-resources;
 //! * **existing federated credentials** of a user-assigned identity: the external subject signs in as it.
 
+use std::rc::Rc;
+
 use rustc_hash::FxHashMap;
 
+use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
-use super::super::{Hop, HopKind};
-use super::runs_as::{Asked, Controller, controllers, eligible_words, way_actions};
-use super::{HopGraph, external_id};
+use super::runs_as::{Controller, way_actions};
+use super::walk::{Footholds, Step, Walk};
+use super::{HopGraph, Why, external_id};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
-use crate::model::hops::FederatedCredential;
 
-/// A user-assigned identity the snapshot shows: its resource and object id.
-struct UserAssignedIdentity<'s> {
-    scope: Scope,
-    name: String,
-    principal_id: &'s str,
-    federated: &'s [FederatedCredential],
+/// A user-assigned identity the snapshot shows: its resource, name and object id, and the identity
+/// resource record holding its federated credentials (when it is listed itself).
+#[derive(Debug)]
+pub(super) struct UserAssignedIdentity {
+    pub scope: Scope,
+    pub name: String,
+    pub principal_id: String,
+    pub record: Option<usize>,
 }
 
 /// Where a controller can run code after attaching an identity: the first such resource.
-pub(super) struct Foothold {
+#[derive(Debug)]
+pub(crate) struct Foothold {
     pub what: String,
     pub decision: Decision,
     pub evidence: Vec<String>,
 }
 
 impl HopGraph {
-    pub(super) fn user_assigned_identities(&mut self, engine: &Engine, asked: &Asked) {
-        let identities = user_assigned(engine);
-        let mut footholds: Option<FxHashMap<String, Foothold>> = None;
-        let assign = [Action::arm(ASSIGN_IDENTITY, Plane::Management)];
-        let write_fic = [Action::arm(WRITE_FEDERATED, Plane::Management)];
-        for uai in &identities {
-            for f in uai.federated {
-                self.push(Hop {
-                    kind: HopKind::FederatedCredential,
-                    from: external_id(&f.issuer, &f.subject),
-                    to: uai.principal_id.to_string(),
-                    decision: Decision::Allowed,
-                    eligible: false,
-                    evidence: vec![format!(
-                        "identityResources {}: federatedIdentityCredentials '{}'",
-                        uai.scope.id(),
-                        f.name
-                    )],
-                    explanation: format!(
-                        "whoever controls subject '{}' at issuer {} gets tokens for user-assigned identity {}",
-                        f.subject, f.issuer, uai.name
-                    ),
+    /// Every user-assigned identity with an object id: the identity resources themselves, and the ones
+    /// attached to compute resources (by resource id), each once.
+    pub(super) fn index_identities(&mut self, engine: &Engine) {
+        let resources = engine
+            .snapshot
+            .hops
+            .resources
+            .as_deref()
+            .unwrap_or_default();
+        for (i, r) in resources.iter().enumerate() {
+            if r.kind == USER_ASSIGNED_KIND
+                && let Some(p) = r.principal_id.as_deref()
+                && !self.uai_of.contains_key(p)
+            {
+                let at = self.uais.len();
+                self.uai_of.insert(p.to_string(), at);
+                self.uais_placed.add(engine, at, &r.scope);
+                for (f, fic) in r.federated_credentials.iter().enumerate() {
+                    self.uai_federated_from
+                        .entry(external_id(&fic.issuer, &fic.subject))
+                        .or_default()
+                        .push((at, f));
+                }
+                self.uais.push(UserAssignedIdentity {
+                    scope: r.scope.clone(),
+                    name: r.name.clone(),
+                    principal_id: p.to_string(),
+                    record: Some(i),
                 });
             }
-            for c in controllers(engine, asked, &uai.scope, &write_fic) {
-                self.push(Hop {
-                    kind: HopKind::AddsCredential,
-                    from: c.id.clone(),
-                    to: uai.principal_id.to_string(),
-                    decision: c.decision,
-                    eligible: c.eligible,
-                    evidence: c.evidence.clone(),
-                    explanation: format!(
-                        "{}can add a federated identity credential to user-assigned identity {} ({WRITE_FEDERATED}) trusting an issuer it controls, then sign in as it",
-                        eligible_words(c.eligible),
-                        uai.name
-                    ),
-                });
-            }
-            let holders = controllers(engine, asked, &uai.scope, &assign);
-            if holders.is_empty() {
-                continue;
-            }
-            let footholds =
-                footholds.get_or_insert_with(|| compute_footholds(engine, asked, false));
-            for c in holders {
-                let Some(f) = footholds.get(&c.id) else {
+        }
+        for r in resources {
+            for u in r.user_assigned.iter().chain(&r.kubelet) {
+                let Some(p) = u.principal_id.as_deref() else {
                     continue;
                 };
-                self.push(attach_hop(&c, f, uai));
-            }
-        }
-    }
-}
-
-fn attach_hop(c: &Controller, f: &Foothold, uai: &UserAssignedIdentity) -> Hop {
-    let mut evidence = c.evidence.clone();
-    evidence.extend(f.evidence.iter().cloned());
-    evidence.sort();
-    evidence.dedup();
-    Hop {
-        kind: HopKind::RunsAs,
-        from: c.id.clone(),
-        to: uai.principal_id.to_string(),
-        decision: c.decision.and(f.decision),
-        eligible: c.eligible,
-        evidence,
-        explanation: format!(
-            "{}can attach user-assigned identity {} ({ASSIGN_IDENTITY}) to {}, then run code there as it",
-            eligible_words(c.eligible),
-            uai.name,
-            f.what
-        ),
-    }
-}
-
-/// For every principal that can update a compute resource and run code on it (without a PIM activation),
-/// the first such resource; only virtual machines when `vms_only`.
-pub(super) fn compute_footholds(
-    engine: &Engine,
-    asked: &Asked,
-    vms_only: bool,
-) -> FxHashMap<String, Foothold> {
-    let mut out: FxHashMap<String, Foothold> = FxHashMap::default();
-    for r in engine.snapshot.hops.resources.iter().flatten() {
-        let Some(host) = compute::host(&r.kind) else {
-            continue;
-        };
-        if vms_only && host.kind != compute::VIRTUAL_MACHINE_KIND {
-            continue;
-        }
-        for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
-            let mut actions = vec![Action::arm(host.write, Plane::Management)];
-            actions.extend(way_actions(way));
-            for c in controllers(engine, asked, &r.scope, &actions) {
-                if c.eligible || out.contains_key(&c.id) {
+                if self.uai_of.contains_key(p) {
                     continue;
                 }
-                out.insert(
-                    c.id,
-                    Foothold {
-                        what: format!(
-                            "{} {}, which it can update ({}) and run code on ({}: {})",
-                            host.noun,
-                            r.name,
-                            host.write,
-                            way.actions.join(" + "),
-                            way.how
-                        ),
-                        decision: c.decision,
-                        evidence: c.evidence,
-                    },
-                );
+                let Ok(scope) = Scope::parse(&u.resource_id) else {
+                    continue;
+                };
+                self.uai_of.insert(p.to_string(), self.uais.len());
+                self.uais_placed.add(engine, self.uais.len(), &scope);
+                self.uais.push(UserAssignedIdentity {
+                    name: scope.name().to_string(),
+                    scope,
+                    principal_id: p.to_string(),
+                    record: None,
+                });
             }
         }
     }
-    out
+
+    pub(super) fn uai(&self, at: usize) -> Option<&UserAssignedIdentity> {
+        self.uais.get(at)
+    }
 }
 
-/// Every user-assigned identity with an object id: the identity resources themselves, and the ones
-/// attached to compute resources (by resource id), each once.
-fn user_assigned(engine: &Engine) -> Vec<UserAssignedIdentity<'_>> {
-    let mut out: Vec<UserAssignedIdentity> = Vec::new();
-    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
-    let resources = engine.snapshot.hops.resources.iter().flatten();
-    for r in resources.clone() {
-        if r.kind == USER_ASSIGNED_KIND
-            && let Some(p) = r.principal_id.as_deref()
-            && !seen.contains_key(p)
-        {
-            seen.insert(p, out.len());
-            out.push(UserAssignedIdentity {
-                scope: r.scope.clone(),
-                name: r.name.clone(),
-                principal_id: p,
-                federated: &r.federated_credentials,
+impl Walk<'_> {
+    /// Edges into a user-assigned identity: its federated credentials' subjects, who may write them, who
+    /// may attach it to a resource it controls.
+    pub(super) fn identity_into(
+        &self,
+        node: &str,
+        skip: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Step>,
+    ) {
+        let Some(&at) = self.graph.uai_of.get(node) else {
+            return;
+        };
+        let Some(uai) = self.graph.uai(at) else {
+            return;
+        };
+        for (f, fic) in self.federated(uai).iter().enumerate() {
+            out.push(Step {
+                kind: HopKind::FederatedCredential,
+                from: external_id(&fic.issuer, &fic.subject),
+                to: node.to_string(),
+                decision: Decision::Allowed,
+                eligible: false,
+                why: Why::UaiFederated { uai: at, fic: f },
             });
         }
+        for c in self.controllers(&uai.scope, &write_federated(), skip) {
+            out.push(writes_step(c, node, at));
+        }
+        for c in self.controllers(&uai.scope, &assign(), skip) {
+            if let Some(f) = self.foothold(&c.id, false) {
+                out.push(attach_step(c, f, node, at));
+            }
+        }
     }
-    for r in resources {
-        for u in r.user_assigned.iter().chain(&r.kubelet) {
-            let Some(p) = u.principal_id.as_deref() else {
+
+    /// Edges out of a principal onto user-assigned identities (or, from an external subject, its
+    /// federated credentials').
+    pub(super) fn identity_out(&self, node: &str, out: &mut Vec<Step>) {
+        if node.starts_with("external:") {
+            for &(at, f) in self
+                .graph
+                .uai_federated_from
+                .get(node)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(uai) = self.graph.uai(at) {
+                    out.push(Step {
+                        kind: HopKind::FederatedCredential,
+                        from: node.to_string(),
+                        to: uai.principal_id.clone(),
+                        decision: Decision::Allowed,
+                        eligible: false,
+                        why: Why::UaiFederated { uai: at, fic: f },
+                    });
+                }
+            }
+            return;
+        }
+        let scopes = self.reach_of(node);
+        for at in self.graph.uais_placed.reached_from(scopes.as_deref()) {
+            let Some(uai) = self.graph.uai(at) else {
                 continue;
             };
-            if seen.contains_key(p) {
+            if let Some(c) = self.controller(node, &uai.scope, &write_federated()) {
+                out.push(writes_step(c, &uai.principal_id, at));
+            }
+            if let Some(c) = self.controller(node, &uai.scope, &assign())
+                && let Some(f) = self.foothold(node, false)
+            {
+                out.push(attach_step(c, f, &uai.principal_id, at));
+            }
+        }
+    }
+
+    pub(super) fn federated(
+        &self,
+        uai: &UserAssignedIdentity,
+    ) -> &[crate::model::hops::FederatedCredential] {
+        let resources = self.engine.snapshot.hops.resources.as_deref();
+        uai.record
+            .and_then(|i| resources?.get(i))
+            .map_or(&[], |r| r.federated_credentials.as_slice())
+    }
+
+    /// The first compute resource (only virtual machines when `vms_only`) that `id` can update and run
+    /// code on without a PIM activation.
+    pub(super) fn foothold(&self, id: &str, vms_only: bool) -> Option<Rc<Foothold>> {
+        let key = (id.to_string(), vms_only);
+        if let Some(known) = self.footholds.borrow().get(&key) {
+            return known.clone();
+        }
+        let found = self.find_foothold(id, vms_only);
+        self.footholds.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn find_foothold(&self, id: &str, vms_only: bool) -> Option<Rc<Foothold>> {
+        let scopes = self.reach_of(id);
+        let places = self.graph.compute.reached_from(scopes.as_deref());
+        for (r, host, way, actions) in self.foothold_ways(&places, vms_only) {
+            if let Some(c) = self.controller(id, &r.scope, &actions)
+                && !c.eligible
+            {
+                return Some(Rc::new(foothold(r, host, way, c)));
+            }
+        }
+        None
+    }
+
+    /// Every principal with a foothold on a virtual machine, sorted by id (asked once per walk).
+    pub(super) fn vm_footholds(&self) -> Footholds {
+        if let Some(known) = self.vm_footholds.borrow().as_ref() {
+            return Rc::clone(known);
+        }
+        let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
+        for (r, host, way, actions) in self.foothold_ways(&self.graph.compute.all, true) {
+            for c in self.controllers(&r.scope, &actions, &|_| false) {
+                if c.eligible || first.contains_key(&c.id) {
+                    continue;
+                }
+                first.insert(c.id.clone(), Rc::new(foothold(r, host, way, c)));
+            }
+        }
+        let mut all: Vec<(String, Rc<Foothold>)> = first.into_iter().collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let all = Rc::new(all);
+        *self.vm_footholds.borrow_mut() = Some(Rc::clone(&all));
+        all
+    }
+
+    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order, with
+    /// the actions each needs.
+    #[allow(clippy::type_complexity)]
+    fn foothold_ways(
+        &self,
+        places: &[usize],
+        vms_only: bool,
+    ) -> Vec<(
+        &crate::model::hops::IdentityResource,
+        &'static compute::Host,
+        &'static compute::Way,
+        Vec<Action>,
+    )> {
+        let mut out = Vec::new();
+        let resources = self
+            .engine
+            .snapshot
+            .hops
+            .resources
+            .as_deref()
+            .unwrap_or_default();
+        for r in places.iter().filter_map(|&i| resources.get(i)) {
+            let Some(host) = compute::host(&r.kind) else {
+                continue;
+            };
+            if vms_only && host.kind != compute::VIRTUAL_MACHINE_KIND {
                 continue;
             }
-            let Ok(scope) = Scope::parse(&u.resource_id) else {
-                continue;
-            };
-            seen.insert(p, out.len());
-            out.push(UserAssignedIdentity {
-                name: scope.name().to_string(),
-                scope,
-                principal_id: p,
-                federated: &[],
-            });
+            for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
+                let mut actions = vec![Action::arm(host.write, Plane::Management)];
+                actions.extend(way_actions(way));
+                out.push((r, host, way, actions));
+            }
         }
+        out
     }
-    out
+}
+
+fn foothold(
+    r: &crate::model::hops::IdentityResource,
+    host: &compute::Host,
+    way: &compute::Way,
+    c: Controller,
+) -> Foothold {
+    Foothold {
+        what: format!(
+            "{} {}, which it can update ({}) and run code on ({}: {})",
+            host.noun,
+            r.name,
+            host.write,
+            way.actions.join(" + "),
+            way.how
+        ),
+        decision: c.decision,
+        evidence: c.evidence,
+    }
+}
+
+fn write_federated() -> [Action; 1] {
+    [Action::arm(WRITE_FEDERATED, Plane::Management)]
+}
+
+fn assign() -> [Action; 1] {
+    [Action::arm(ASSIGN_IDENTITY, Plane::Management)]
+}
+
+fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
+    Step {
+        kind: HopKind::AddsCredential,
+        from: c.id,
+        to: to.to_string(),
+        decision: c.decision,
+        eligible: c.eligible,
+        why: Why::WritesFederated {
+            uai,
+            grants: c.evidence,
+        },
+    }
+}
+
+fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
+    let mut grants = c.evidence;
+    grants.extend(f.evidence.iter().cloned());
+    grants.sort();
+    grants.dedup();
+    Step {
+        kind: HopKind::RunsAs,
+        from: c.id,
+        to: to.to_string(),
+        decision: c.decision.and(f.decision),
+        eligible: c.eligible,
+        why: Why::Attaches {
+            uai,
+            grants,
+            foothold: f,
+        },
+    }
 }

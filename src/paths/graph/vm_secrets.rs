@@ -11,82 +11,91 @@
 //! snapshot does not mark: the hops are `conditional`.
 
 use super::super::{Hop, HopKind};
-use super::HopGraph;
-use super::identities::compute_footholds;
-use super::runs_as::controllers;
+use super::identities::Foothold;
+use super::runs_as::Controller;
+use super::walk::Walk;
 use crate::catalog::{Action, Plane};
-use crate::eval::{Decision, Engine};
+use crate::eval::Decision;
+use crate::model::Vault;
 
 /// Needed to name a vault's secrets in a deployment.
 const DEPLOY: &str = "Microsoft.KeyVault/vaults/deploy/action";
 
-/// A last hop that holds only for some operations on one vault.
-#[derive(Debug, Clone)]
-pub struct VaultHop {
-    pub hop: Hop,
-    /// The operations (`secrets/get`, …) it gives.
-    pub operations: &'static [&'static str],
+const DEPLOYMENT_OPERATIONS: &[&str] = &["secrets/get"];
+const DISK_OPERATIONS: &[&str] = &["secrets/get", "keys/unwrapKey"];
+
+impl Walk<'_> {
+    /// The flag hops into `vault` that give `operation`: deployment first, then disk encryption.
+    pub(crate) fn vault_hops_into(&self, vault: &Vault, operation: &str) -> Vec<Hop> {
+        let gives = |ops: &[&str]| ops.iter().any(|o| o.eq_ignore_ascii_case(operation));
+        let mut out = Vec::new();
+        if vault.enabled_for_deployment && gives(DEPLOYMENT_OPERATIONS) {
+            for c in self.controllers(&vault.scope, &deploy(), &|_| false) {
+                if let Some(f) = self.foothold(&c.id, true) {
+                    out.push(deployment_hop(vault, &c, &f));
+                }
+            }
+        }
+        if vault.enabled_for_disk_encryption && gives(DISK_OPERATIONS) {
+            for (id, f) in self.vm_footholds().iter() {
+                out.push(disk_hop(vault, id, f));
+            }
+        }
+        out
+    }
+
+    /// The flag hops `id` has onto any vault, in vault order.
+    pub(crate) fn vault_hops_from(&self, id: &str) -> Vec<Hop> {
+        let mut out = Vec::new();
+        for v in &self.engine.snapshot.vaults {
+            if v.enabled_for_deployment
+                && let Some(c) = self.controller(id, &v.scope, &deploy())
+                && let Some(f) = self.foothold(id, true)
+            {
+                out.push(deployment_hop(v, &c, &f));
+            }
+            if v.enabled_for_disk_encryption
+                && let Some(f) = self.foothold(id, true)
+            {
+                out.push(disk_hop(v, id, &f));
+            }
+        }
+        out
+    }
 }
 
-impl HopGraph {
-    pub(super) fn vm_secrets(&mut self, engine: &Engine, asked: &super::runs_as::Asked) {
-        let vaults: Vec<_> = engine
-            .snapshot
-            .vaults
-            .iter()
-            .filter(|v| v.enabled_for_deployment || v.enabled_for_disk_encryption)
-            .collect();
-        if vaults.is_empty() {
-            return;
-        }
-        let footholds = compute_footholds(engine, asked, true);
-        let deploy = [Action::arm(DEPLOY, Plane::Management)];
-        for v in vaults {
-            if v.enabled_for_deployment {
-                for c in controllers(engine, asked, &v.scope, &deploy) {
-                    let Some(f) = footholds.get(&c.id) else {
-                        continue;
-                    };
-                    let mut evidence = c.evidence.clone();
-                    evidence.extend(f.evidence.iter().cloned());
-                    self.vault_hops.push(VaultHop {
-                        hop: Hop {
-                            kind: HopKind::GrantsItself,
-                            from: c.id.clone(),
-                            to: v.scope.id().to_string(),
-                            decision: c.decision.and(f.decision).and(Decision::Conditional),
-                            eligible: c.eligible,
-                            evidence,
-                            explanation: format!(
-                                "enabledForDeployment: can name this vault's certificates in the osProfile.secrets of {} ({DEPLOY} held), where the platform installs them; only secrets that hold certificates",
-                                f.what
-                            ),
-                        },
-                        operations: &["secrets/get"],
-                    });
-                }
-            }
-            if v.enabled_for_disk_encryption {
-                let mut holders: Vec<_> = footholds.iter().collect();
-                holders.sort_by(|a, b| a.0.cmp(b.0));
-                for (id, f) in holders {
-                    self.vault_hops.push(VaultHop {
-                        hop: Hop {
-                            kind: HopKind::GrantsItself,
-                            from: id.clone(),
-                            to: v.scope.id().to_string(),
-                            decision: f.decision.and(Decision::Conditional),
-                            eligible: false,
-                            evidence: f.evidence.clone(),
-                            explanation: format!(
-                                "enabledForDiskEncryption: Azure Disk Encryption retrieves this vault's disk-encryption secrets and unwraps its keys for VMs whose disks reference them; controls {}; only such secrets and keys, which the snapshot does not mark",
-                                f.what
-                            ),
-                        },
-                        operations: &["secrets/get", "keys/unwrapKey"],
-                    });
-                }
-            }
-        }
+fn deploy() -> [Action; 1] {
+    [Action::arm(DEPLOY, Plane::Management)]
+}
+
+fn deployment_hop(v: &Vault, c: &Controller, f: &Foothold) -> Hop {
+    let mut evidence = c.evidence.clone();
+    evidence.extend(f.evidence.iter().cloned());
+    Hop {
+        kind: HopKind::GrantsItself,
+        from: c.id.clone(),
+        to: v.scope.id().to_string(),
+        decision: c.decision.and(f.decision).and(Decision::Conditional),
+        eligible: c.eligible,
+        evidence,
+        explanation: format!(
+            "enabledForDeployment: can name this vault's certificates in the osProfile.secrets of {} ({DEPLOY} held), where the platform installs them; only secrets that hold certificates",
+            f.what
+        ),
+    }
+}
+
+fn disk_hop(v: &Vault, id: &str, f: &Foothold) -> Hop {
+    Hop {
+        kind: HopKind::GrantsItself,
+        from: id.to_string(),
+        to: v.scope.id().to_string(),
+        decision: f.decision.and(Decision::Conditional),
+        eligible: false,
+        evidence: f.evidence.clone(),
+        explanation: format!(
+            "enabledForDiskEncryption: Azure Disk Encryption retrieves this vault's disk-encryption secrets and unwraps its keys for VMs whose disks reference them; controls {}; only such secrets and keys, which the snapshot does not mark",
+            f.what
+        ),
     }
 }

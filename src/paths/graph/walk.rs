@@ -1,0 +1,110 @@
+//! One question's walk over the hop graph: a node's edges are listed when the search reaches it, and the
+//! evaluator's answers a walk needs (who holds a control action on a resource, whether one principal does)
+//! are kept for the rest of that walk only, so memory follows what the walk visits.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use super::super::{Hop, HopKind};
+use super::identities::Foothold;
+use super::{HopGraph, Why};
+use crate::eval::{Decision, Engine, Subject, Target};
+use crate::model::Scope;
+
+/// An edge found by a walk: its ends, decision and what it rests on (put into words by [`Walk::render`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub kind: HopKind,
+    pub from: String,
+    pub to: String,
+    pub decision: Decision,
+    pub eligible: bool,
+    pub why: Why,
+}
+
+/// Answers kept for the rest of a walk.
+pub(super) type Memo<K, V> = RefCell<FxHashMap<K, V>>;
+
+/// Principals with a foothold, sorted by id.
+pub(super) type Footholds = Rc<Vec<(String, Rc<Foothold>)>>;
+
+/// The graph, the engine, and what this walk has asked so far.
+pub(crate) struct Walk<'e> {
+    pub engine: &'e Engine,
+    pub graph: &'e HopGraph,
+    pub(super) cache: super::runs_as::Asked<'e>,
+    pub(super) footholds: Memo<(String, bool), Option<Rc<Foothold>>>,
+    /// Every principal with a foothold on a virtual machine (enabledForDiskEncryption), once asked.
+    pub(super) vm_footholds: RefCell<Option<Footholds>>,
+}
+
+impl<'e> Walk<'e> {
+    pub fn new(engine: &'e Engine, graph: &'e HopGraph) -> Self {
+        Self {
+            engine,
+            graph,
+            cache: super::runs_as::Asked::default(),
+            footholds: RefCell::default(),
+            vm_footholds: RefCell::default(),
+        }
+    }
+
+    /// Every edge that ends at `node`, in the graph's order, but those from a node `skip` says the walk
+    /// has already reached (asking who controls a resource is the costly part).
+    pub fn edges_into(&self, node: &str, skip: &dyn Fn(&str) -> bool) -> Vec<Step> {
+        let mut out = Vec::new();
+        self.graph.directory_into(self.engine, node, &mut out);
+        self.runs_as_into(node, skip, &mut out);
+        self.identity_into(node, skip, &mut out);
+        out
+    }
+
+    /// Every edge that starts at `node`, in the graph's order.
+    pub fn edges_out_of(&self, node: &str) -> Vec<Step> {
+        let mut out = Vec::new();
+        self.graph.directory_out(self.engine, node, &mut out);
+        self.runs_as_out(node, &mut out);
+        self.identity_out(node, &mut out);
+        out
+    }
+
+    pub(super) fn subject(&self, id: &str) -> Rc<Subject> {
+        if let Some(s) = self.cache.subjects.borrow().get(id) {
+            return Rc::clone(s);
+        }
+        let s = Rc::new(self.engine.subject(id));
+        self.cache
+            .subjects
+            .borrow_mut()
+            .insert(id.to_string(), Rc::clone(&s));
+        s
+    }
+
+    pub(super) fn target(&self, scope: &Scope) -> Rc<Target<'e>> {
+        if let Some(t) = self.cache.targets.borrow().get(scope.key()) {
+            return Rc::clone(t);
+        }
+        let t = Rc::new(self.engine.target(scope));
+        self.cache
+            .targets
+            .borrow_mut()
+            .insert(scope.key().to_string(), Rc::clone(&t));
+        t
+    }
+
+    /// The edge in words: evidence and explanation as `paths` prints them.
+    pub fn render(&self, step: &Step) -> Hop {
+        let (evidence, explanation) = super::render::words(self, step);
+        Hop {
+            kind: step.kind,
+            from: step.from.clone(),
+            to: step.to.clone(),
+            decision: step.decision,
+            eligible: step.eligible,
+            evidence,
+            explanation,
+        }
+    }
+}
