@@ -132,6 +132,8 @@ pub struct App {
     pub reach: ReachView,
     pub explain: Doc,
     pub explain_scroll: usize,
+    /// The `/` search in the explanation: only its lines with every word are shown (empty: all).
+    pub explain_query: String,
     explain_key: String,
     pub origin: Option<Origin>,
     pub overlay: Option<Overlay>,
@@ -199,6 +201,7 @@ impl App {
             reach: ReachView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
+            explain_query: String::new(),
             explain_key: String::new(),
             origin: None,
             overlay: None,

@@ -18,8 +18,20 @@ pub struct FilterBox {
     /// The box is taking keystrokes.
     pub active: bool,
     pub input: Input,
-    /// The view whose table the box narrows; `None`: the principal list.
-    pub view: Option<View>,
+    /// What the box narrows.
+    pub target: Target,
+}
+
+/// What a `/` filter narrows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Target {
+    /// The principal list (fuzzy).
+    #[default]
+    Principals,
+    /// The table of a view, by words.
+    Table(View),
+    /// The explanation's lines, by words.
+    Explain,
 }
 
 /// What a key in the box did.
@@ -38,11 +50,10 @@ pub enum Typed {
 }
 
 impl FilterBox {
-    /// Starts taking keys for `view`'s table (`None`: the principal list), with its current filter in
-    /// the box.
-    pub fn open(&mut self, view: Option<View>, query: &str) {
+    /// Starts taking keys for `target`, with its current filter in the box.
+    pub fn open(&mut self, target: Target, query: &str) {
         self.active = true;
-        self.view = view;
+        self.target = target;
         self.input = Input::new(query.to_string());
     }
 
@@ -80,7 +91,12 @@ impl FilterBox {
 
     /// Whether the box is taking keys for `view`'s table.
     pub fn typing_for(&self, view: View) -> bool {
-        self.active && self.view == Some(view)
+        self.typing(Target::Table(view))
+    }
+
+    /// Whether the box is taking keys for `target`.
+    pub fn typing(&self, target: Target) -> bool {
+        self.active && self.target == target
     }
 }
 

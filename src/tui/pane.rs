@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.nav.draw_scopes(frame, r, &pane_ctx(app, Focus::Scopes));
     }
     if let Some(r) = areas.principals {
-        let typing = app.filter.active && app.filter.view.is_none();
+        let typing = app.filter.typing(crate::tui::filter::Target::Principals);
         let query = &app.nav.principals.query;
         let filter = if typing {
             Some(app.filter.line(&app.theme))

@@ -323,3 +323,45 @@ fn who_can_and_the_matrix_answer_from_the_caller_location() {
     press(&mut app, "f<enter>3");
     assert!(allowed(&app) > 0, "cleared: not evaluated again");
 }
+
+/// Issue 14: `/` searches the explanation when it has the focus: only its lines with every word are shown,
+/// the border says how many, and esc gives the whole explanation back.
+#[test]
+fn slash_searches_the_explanation() {
+    let mut app = demo();
+    press(
+        &mut app,
+        ":goto kv-app-prod<enter>:principal Carol<enter>:op secrets/get<enter>E",
+    );
+    assert_eq!(app.focus, Focus::Explain);
+    let all = app.explain.lines.len();
+    let with = |word: &str| {
+        app.explain
+            .lines
+            .iter()
+            .filter(|l| {
+                l.iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<String>()
+                    .to_lowercase()
+                    .contains(word)
+            })
+            .count()
+    };
+    let kept = with("contributor");
+    assert!(kept > 0 && kept < all, "{kept} of {all}");
+    press(&mut app, "/contributor");
+    assert!(app.filter.active);
+    assert_eq!(app.explain_query, "contributor");
+    let shown = kvaccess::tui::pane::explain::shown(&app).len();
+    assert_eq!(shown, kept);
+    let s = render(&app, 160, 48);
+    assert!(
+        s.contains(&format!("/contributor▏ {kept} of {all} lines")),
+        "{s}"
+    );
+    press(&mut app, "<enter><esc>");
+    assert!(app.explain_query.is_empty());
+    assert_eq!(kvaccess::tui::pane::explain::shown(&app).len(), all);
+    assert_eq!(app.focus, Focus::Explain, "esc cleared the search first");
+}

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::cursor::Cursor;
-use crate::tui::filter::Typed;
+use crate::tui::filter::{Target, Typed};
 use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
 impl App {
@@ -45,14 +45,26 @@ impl App {
     /// The `/` box has the keys: what is typed narrows the principal list, or the table of the view.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let typed = self.filter.key(&key);
-        if let Some(view) = self.filter.view {
-            match typed {
-                Typed::Query(q) => self.narrow(view, &q),
-                Typed::Cleared => self.narrow(view, ""),
-                Typed::Move(d) => self.move_by(d),
-                Typed::Keep | Typed::Done => {}
+        match self.filter.target {
+            Target::Table(view) => {
+                match typed {
+                    Typed::Query(q) => self.narrow(view, &q),
+                    Typed::Cleared => self.narrow(view, ""),
+                    Typed::Move(d) => self.move_by(d),
+                    Typed::Keep | Typed::Done => {}
+                }
+                return Vec::new();
             }
-            return Vec::new();
+            Target::Explain => {
+                match typed {
+                    Typed::Query(q) => self.search_explanation(&q),
+                    Typed::Cleared => self.search_explanation(""),
+                    Typed::Move(d) => self.move_by(d),
+                    Typed::Keep | Typed::Done => {}
+                }
+                return Vec::new();
+            }
+            Target::Principals => {}
         }
         match typed {
             Typed::Query(q) => self.request_filter(q),
@@ -89,7 +101,16 @@ impl App {
             }
             View::Permissions | View::Reach => {}
         }
-        if query.is_empty() && self.filter.view == Some(view) {
+        if query.is_empty() && self.filter.target == Target::Table(view) {
+            self.filter.clear();
+        }
+    }
+
+    /// Keeps the explanation's lines that have every word of `query` (empty: all of them), from the top.
+    pub(super) fn search_explanation(&mut self, query: &str) {
+        self.explain_query = query.trim().to_string();
+        self.explain_scroll = 0;
+        if query.is_empty() && self.filter.target == Target::Explain {
             self.filter.clear();
         }
     }

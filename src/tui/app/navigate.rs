@@ -4,6 +4,7 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
+use crate::tui::filter::Target;
 use crate::tui::history::Place;
 use crate::tui::jump::{Jump, Land};
 use crate::tui::nav::Nav;
@@ -42,19 +43,25 @@ impl App {
             UserAction::Right => self.right(),
             UserAction::Select => return self.select(),
             UserAction::Filter => {
-                // The table in the main pane when it has the keys, else the principal list.
+                // The explanation or the table in the main pane when it has the keys, else the
+                // principal list.
                 match self
                     .tables
                     .query(self.view)
                     .filter(|_| self.focus == Focus::Main)
                 {
+                    _ if self.focus == Focus::Explain => {
+                        self.filter
+                            .open(Target::Explain, &self.explain_query.clone());
+                    }
                     Some(q) => {
                         let q = q.to_string();
-                        self.filter.open(Some(self.view), &q);
+                        self.filter.open(Target::Table(self.view), &q);
                     }
                     None => {
                         self.set_focus(Focus::Principals);
-                        self.filter.open(None, &self.nav.principals.query);
+                        self.filter
+                            .open(Target::Principals, &self.nav.principals.query);
                     }
                 }
             }
@@ -165,6 +172,8 @@ impl App {
             && self.tables.query(self.view).is_some_and(|q| !q.is_empty())
         {
             self.narrow(self.view, "");
+        } else if self.focus == Focus::Explain && !self.explain_query.is_empty() {
+            self.search_explanation("");
         } else if !self.nav.principals.query.is_empty() || self.filter_pending() {
             self.filter.clear();
             return self.request_filter(String::new());
@@ -269,8 +278,8 @@ impl App {
                     .areas()
                     .explain
                     .map_or(80, |r| r.width.saturating_sub(2));
-                let max = crate::tui::pane::explain::rows(&self.explain, usize::from(width))
-                    .saturating_sub(1);
+                let max =
+                    crate::tui::pane::explain::rows(self, usize::from(width)).saturating_sub(1);
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
             }
             Focus::Main => self.move_main(delta),

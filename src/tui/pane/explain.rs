@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::block;
 use crate::tui::app::{App, Focus};
 use crate::tui::explain::Tone;
+use crate::tui::filter::{Target, keeps};
 use crate::tui::theme::Theme;
 
 fn style(t: &Theme, tone: Tone) -> ratatui::style::Style {
@@ -24,12 +25,27 @@ fn style(t: &Theme, tone: Tone) -> ratatui::style::Style {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let doc = &app.explain;
+    let shown = shown(app);
+    let mut b = block(app, Focus::Explain, vec![Span::raw("Explain")]);
+    let typing = app.filter.typing(Target::Explain);
+    if typing || !app.explain_query.is_empty() {
+        let query = if typing {
+            app.filter.input.value()
+        } else {
+            app.explain_query.as_str()
+        };
+        let mut line = crate::tui::filter::query_line(t, query, typing);
+        line.spans.push(Span::styled(
+            format!(" {} of {} lines ", shown.len(), doc.lines.len()),
+            t.dim,
+        ));
+        b = b.title_bottom(line);
+    }
     // The title is the paragraph's first line, wrapped like the rest: a border would cut it.
-    let b = block(app, Focus::Explain, vec![Span::raw("Explain")]);
     let title = (!doc.title.is_empty()).then(|| Line::styled(doc.title.clone(), t.heading));
     let lines: Vec<Line> = title
         .into_iter()
-        .chain(doc.lines.iter().map(|l| {
+        .chain(shown.iter().map(|l| {
             Line::from(
                 l.iter()
                     .map(|(tone, text)| Span::styled(text.clone(), style(t, *tone)))
@@ -45,11 +61,28 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(p, area);
 }
 
-/// How many rows the document takes in a pane `width` cells wide: its title and every line, wrapped.
-pub fn rows(doc: &crate::tui::explain::Doc, width: usize) -> usize {
-    let line_rows = doc.lines.iter().map(|l| {
+/// The explanation's lines the `/` search keeps: those with every word (all of them without a search).
+pub fn shown(app: &App) -> Vec<&Vec<(Tone, String)>> {
+    let query = &app.explain_query;
+    app.explain
+        .lines
+        .iter()
+        .filter(|l| {
+            query.is_empty()
+                || keeps(
+                    query,
+                    &l.iter().map(|(_, t)| t.as_str()).collect::<String>(),
+                )
+        })
+        .collect()
+}
+
+/// How many rows the explanation on screen takes in a pane `width` cells wide: its title and every line
+/// the search keeps, wrapped.
+pub fn rows(app: &App, width: usize) -> usize {
+    let line_rows = shown(app).into_iter().map(|l| {
         let text: String = l.iter().map(|(_, t)| t.as_str()).collect();
         super::wrapped_rows(&text, width)
     });
-    super::wrapped_rows(&doc.title, width) + line_rows.sum::<usize>()
+    super::wrapped_rows(&app.explain.title, width) + line_rows.sum::<usize>()
 }
