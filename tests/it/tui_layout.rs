@@ -186,3 +186,33 @@ fn explanation_titles_and_what_if_changes_wrap_whole() {
         );
     }
 }
+
+/// The escalations table's HOW column: each technique in full when it fits, else in its few words, never
+/// cut (the explanation has it in full).
+#[test]
+fn escalation_techniques_are_whole_in_their_column_at_every_size() {
+    use kvaccess::query::Technique;
+    const ALL: [Technique; 6] = [
+        Technique::AccessPolicySelfGrant,
+        Technique::RoleAssignmentSelfGrant,
+        Technique::RoleAssignmentThenAccessPolicy,
+        Technique::SwitchPermissionModel,
+        Technique::SwitchPermissionModelPossible,
+        Technique::TemplateDeployment,
+    ];
+    for (w, h) in SIZES {
+        let mut app = demo(w, h);
+        press(&mut app, "4");
+        let shown = rows(&mut app, w, h, Pane::Of(Focus::Main));
+        let findings: Vec<&String> = shown.iter().filter(|r| r.contains(" kv-")).collect();
+        assert!(!findings.is_empty(), "{w}x{h}: {shown:#?}");
+        for row in findings {
+            let row = row.trim_end_matches(['│', '┃', ' ']);
+            assert!(
+                ALL.iter()
+                    .any(|t| row.ends_with(t.describe()) || row.ends_with(t.short())),
+                "{w}x{h}: a technique is cut: {row:?}"
+            );
+        }
+    }
+}

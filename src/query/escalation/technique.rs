@@ -52,6 +52,28 @@ impl Technique {
         }
     }
 
+    /// The technique in a few words, for a table column too narrow for [`Technique::describe`].
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::AccessPolicySelfGrant => "adds access policy",
+            Self::RoleAssignmentSelfGrant => "assigns data role",
+            Self::RoleAssignmentThenAccessPolicy => "role, then policy",
+            Self::SwitchPermissionModel => "switches model",
+            Self::SwitchPermissionModelPossible => "disputed: switch",
+            Self::TemplateDeployment => "template deploy",
+        }
+    }
+
+    /// The technique as a column `width` cells wide shows it: in full when it fits, else in a few words
+    /// (the explanation has it in full), never cut.
+    pub fn in_column(self, width: usize) -> &'static str {
+        if self.describe().chars().count() <= width {
+            self.describe()
+        } else {
+            self.short()
+        }
+    }
+
     /// Microsoft's own articles disagree on whether this path exists (docs/semantics.md): every output marks
     /// it, and `--hide-disputed` (a key in the explorer) leaves it out.
     pub fn disputed(self) -> bool {

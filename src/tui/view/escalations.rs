@@ -170,6 +170,8 @@ impl EscalationsView {
             Span::styled(fit("VAULT", vault_w + 1), t.title),
             Span::styled("HOW", t.title),
         ])];
+        // What is left of the row for HOW: the technique in full when it fits, else in a few words.
+        let how_w = (inner.width as usize).saturating_sub(name_w + 4 + pad.len() + vault_w + 1);
         let height = (inner.height as usize).saturating_sub(1);
         for i in self.cursor.window(height, findings.len()) {
             let Some(&f) = findings.get(i) else { continue };
@@ -186,7 +188,7 @@ impl EscalationsView {
                 Span::raw(format!("{} ", icon(f.principal.kind))),
                 Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
                 Span::styled(fit(&short_id(&f.vault_id), vault_w) + " ", t.heading),
-                Span::raw(f.technique.describe()),
+                Span::raw(f.technique.in_column(how_w)),
             ]);
             lines.push(if i == self.cursor.selected {
                 line.style(selection(t, ctx.focused))
@@ -204,7 +206,10 @@ impl EscalationsView {
                 Span::raw(format!("{} ", icon(f.principal.kind))),
                 Span::styled(fit(&clean(&f.principal.display_name), name_w) + " ", style),
                 Span::styled(fit(&short_id(&f.vault_id), vault_w) + " ", style),
-                Span::styled(format!("closed: {}", f.technique.describe()), style),
+                Span::styled(
+                    format!("closed: {}", f.technique.in_column(how_w.saturating_sub(8))),
+                    style,
+                ),
             ]));
         }
         frame.render_widget(Paragraph::new(lines), inner);
