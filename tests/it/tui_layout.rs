@@ -216,3 +216,53 @@ fn escalation_techniques_are_whole_in_their_column_at_every_size() {
         }
     }
 }
+
+/// The who-can view's group rows: a group in full when it fits, else its holder and grant in a few words,
+/// the grant never cut (the selected group is in full in the explanation).
+#[test]
+fn who_can_groups_keep_their_grant_whole_at_every_size() {
+    use kvaccess::query::grouped::who_can::{Decides, WhoCanGroup};
+    for (w, h) in SIZES {
+        let mut app = demo(w, h);
+        press(&mut app, ":goto kv-app-prod<enter>3");
+        let groups: Vec<WhoCanGroup> = {
+            let a = app.who.ready().unwrap();
+            [&a.groups, &a.on_items, &a.eligible, &a.can_grant_themselves]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        let endings: Vec<String> = groups
+            .iter()
+            .flat_map(|g| {
+                let grant = match g.decides {
+                    Decides::RoleAssignment | Decides::Eligibility => {
+                        g.role_name.clone().unwrap_or_default()
+                    }
+                    Decides::AccessPolicy => "access policy".into(),
+                    Decides::SelfGrant => g
+                        .technique
+                        .map(|t| t.short().to_string())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                [
+                    kvaccess::tui::view::who_can::describe(&app.engine, g),
+                    grant,
+                ]
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        let shown = rows(&mut app, w, h, Pane::Of(Focus::Main));
+        let group_rows: Vec<&String> = shown.iter().filter(|r| r.contains('▸')).collect();
+        assert!(!group_rows.is_empty(), "{w}x{h}: {shown:#?}");
+        for row in group_rows {
+            let row = row.trim_end_matches(['│', '┃', ' ']);
+            assert!(
+                endings.iter().any(|e| row.ends_with(e.as_str())),
+                "{w}x{h}: a grant is cut: {row:?}"
+            );
+        }
+    }
+}

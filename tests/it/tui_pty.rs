@@ -33,7 +33,7 @@ fn explorer_runs_in_a_real_terminal_and_restores_it_on_quit() {
     t.wait_for("Bob can"); // the explanation leads with the verdict
     t.escape();
     t.keys(&["w"]);
-    t.wait_for("IDENTITIES");
+    t.wait_for("GRANT");
     t.keys(&["?"]);
     t.wait_for("Help — Esc closes");
     t.escape();

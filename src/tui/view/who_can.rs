@@ -22,7 +22,7 @@ use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 use crate::tui::whatif::marks::{self, Mark};
 
 mod words;
-pub use words::{describe, group_doc};
+pub use words::{describe, group_doc, in_row};
 
 /// Identities listed per page of an opened group.
 pub const PAGE: usize = 200;
@@ -385,14 +385,27 @@ impl WhoCanView {
             );
         }
         let before = before.map(|b| &b.answer);
-        let mut lines = vec![Line::from(vec![
-            Span::styled(fit("    DECISION", 16), t.title),
-            Span::styled(fit("IDENTITIES", 11), t.title),
-            Span::styled("GRANT (Enter lists the identities)", t.title),
-        ])];
-        let height = (inner.height as usize).saturating_sub(1);
         // A column for the gained / lost marks while a what-if world is shown.
         let pad = if ctx.hypothetical { " " } else { "" };
+        // What is left of a row for the grant, after the marks, the decision and the count.
+        // A narrow pane gives the count less room, so that the holder's name stays readable.
+        let (count_head, count_w) = if inner.width < 60 {
+            ("IDS", 4)
+        } else {
+            ("IDENTITIES", 9)
+        };
+        let grant_w = (inner.width as usize).saturating_sub(18 + count_w + pad.len());
+        let grant_head = if grant_w >= 34 {
+            "GRANT (Enter lists the identities)"
+        } else {
+            "GRANT"
+        };
+        let mut lines = vec![Line::from(vec![
+            Span::styled(fit("    DECISION", 16), t.title),
+            Span::styled(fit(count_head, count_w + 2), t.title),
+            Span::styled(grant_head, t.title),
+        ])];
+        let height = (inner.height as usize).saturating_sub(1);
         for i in self.cursor.window(height, rows.len()) {
             let line = match rows.get(i) {
                 Some(&WhoRow::Group(s, k)) => {
@@ -421,8 +434,8 @@ impl WhoCanView {
                         Span::raw(format!("{open} ")),
                         Span::styled(format!("{symbol} "), style),
                         Span::styled(fit(s.word(g), 11), style),
-                        Span::raw(format!("{:>9}  ", g.identities)),
-                        Span::raw(describe(engine, g)),
+                        Span::raw(format!("{:>count_w$}  ", g.identities)),
+                        Span::raw(in_row(engine, g, grant_w)),
                     ])
                 }
                 Some(&WhoRow::Member(s, k, m)) => {
@@ -478,8 +491,8 @@ impl WhoCanView {
                 lines.push(Line::from(vec![
                     Span::styled(format!("-  {symbol} "), style),
                     Span::styled(fit(word, 11), style),
-                    Span::styled(format!("{:>9}  ", g.identities), style),
-                    Span::styled(describe(engine, g), style),
+                    Span::styled(format!("{:>count_w$}  ", g.identities), style),
+                    Span::styled(in_row(engine, g, grant_w), style),
                 ]));
             }
         }

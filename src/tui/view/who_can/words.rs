@@ -29,6 +29,50 @@ pub fn group_doc(engine: &Engine, g: &WhoCanGroup) -> Doc {
     d
 }
 
+/// A group as a row `width` cells wide shows it: in full when it fits; else the holder and the grant in a
+/// few words (the role, "access policy", the technique's short form), the holder's name shortened first
+/// so that the grant stays whole. The selected group is in full in the explanation.
+pub fn in_row(engine: &Engine, g: &WhoCanGroup, width: usize) -> String {
+    let full = describe(engine, g);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let grant = match g.decides {
+        Decides::RoleAssignment | Decides::Eligibility => {
+            clean(g.role_name.as_deref().unwrap_or("role?")).into_owned()
+        }
+        Decides::AccessPolicy => "access policy".to_string(),
+        Decides::ItemAssignment => "on an item".to_string(),
+        Decides::Deny => format!(
+            "deny '{}'",
+            clean(g.role_name.as_deref().unwrap_or_default())
+        ),
+        Decides::SelfGrant => {
+            let short = g.technique.map_or("", |t| t.short());
+            if g.decision == crate::eval::Decision::Unknown {
+                format!("unknown: {short}")
+            } else {
+                short.to_string()
+            }
+        }
+        Decides::Nothing => "unknown".to_string(),
+    };
+    let Some(h) = &g.holder else {
+        return grant;
+    };
+    let room = width.saturating_sub(grant.chars().count() + 2);
+    if room < 4 {
+        return grant;
+    }
+    let name = clean(&h.display_name);
+    let name = if name.chars().count() > room {
+        crate::tui::pane::fit(&name, room)
+    } else {
+        name.into_owned()
+    };
+    format!("{name}: {grant}")
+}
+
 /// A group in words: the holder, then the grant and where it is made.
 pub fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
     let holder = g.holder.as_ref().map(|h| {
