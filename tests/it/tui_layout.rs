@@ -247,6 +247,11 @@ fn who_can_groups_keep_their_grant_whole_at_every_size() {
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
+                let grant = if g.via_app.is_some() && !grant.is_empty() {
+                    format!("{grant} via app")
+                } else {
+                    grant
+                };
                 [
                     kvaccess::tui::view::who_can::describe(&app.engine, g),
                     grant,

@@ -57,6 +57,12 @@ pub fn in_row(engine: &Engine, g: &WhoCanGroup, width: usize) -> String {
         }
         Decides::Nothing => "unknown".to_string(),
     };
+    // A compound identity's grant holds only through its application: that stays said.
+    let grant = if g.via_app.is_some() {
+        format!("{grant} via app")
+    } else {
+        grant
+    };
     let Some(h) = &g.holder else {
         return grant;
     };
