@@ -187,8 +187,8 @@ fn explanation_titles_and_what_if_changes_wrap_whole() {
     }
 }
 
-/// The escalations table's HOW column: each technique in full when it fits, else in its few words, never
-/// cut (the explanation has it in full).
+/// The escalations table: vault names whole, and each technique in full when it fits, else in its few
+/// words, never cut (the explanation has it in full).
 #[test]
 fn escalation_techniques_are_whole_in_their_column_at_every_size() {
     use kvaccess::query::Technique;
@@ -206,12 +206,23 @@ fn escalation_techniques_are_whole_in_their_column_at_every_size() {
         let shown = rows(&mut app, w, h, Pane::Of(Focus::Main));
         let findings: Vec<&String> = shown.iter().filter(|r| r.contains(" kv-")).collect();
         assert!(!findings.is_empty(), "{w}x{h}: {shown:#?}");
+        let vaults: Vec<String> = app
+            .engine
+            .snapshot
+            .vaults
+            .iter()
+            .map(|v| format!(" {} ", v.name))
+            .collect();
         for row in findings {
             let row = row.trim_end_matches(['│', '┃', ' ']);
             assert!(
                 ALL.iter()
                     .any(|t| row.ends_with(t.describe()) || row.ends_with(t.short())),
                 "{w}x{h}: a technique is cut: {row:?}"
+            );
+            assert!(
+                vaults.iter().any(|v| row.contains(v.as_str())),
+                "{w}x{h}: a vault name is cut: {row:?}"
             );
         }
     }

@@ -455,7 +455,7 @@ fn escalation_paths_opened_and_closed_are_marked() {
         press(app, "<esc>x");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_escalations_marked", s);
-        let closed = row(&s, "Alice            kv-app-prod   closed:");
+        let closed = row(&s, "Alice            kv-app-prod closed:");
         assert!(closed.contains("-✔ U Alice"), "{closed}");
         let summary = &app.whatif.world.as_ref().unwrap().summary;
         let lost = s.lines().filter(|l| l.contains("closed:")).count();

@@ -159,7 +159,14 @@ impl EscalationsView {
             );
         }
         let name_w = (inner.width as usize / 4).clamp(8, 24);
-        let vault_w = (inner.width as usize / 5).clamp(8, 22);
+        // Vault names whole where the row allows: HOW can fall back to its few words (at most 18 cells).
+        let longest = findings
+            .iter()
+            .map(|f| short_id(&f.vault_id).chars().count())
+            .max()
+            .unwrap_or(8);
+        let room = (inner.width as usize).saturating_sub(name_w + 5 + 18 + 1);
+        let vault_w = longest.min(room.max(8)).max(5);
         // A column for the opened / closed marks while a what-if world is shown.
         let pad = if ctx.hypothetical { " " } else { "" };
         let mut lines = vec![Line::from(vec![
@@ -171,7 +178,7 @@ impl EscalationsView {
             Span::styled("HOW", t.title),
         ])];
         // What is left of the row for HOW: the technique in full when it fits, else in a few words.
-        let how_w = (inner.width as usize).saturating_sub(name_w + 4 + pad.len() + vault_w + 1);
+        let how_w = (inner.width as usize).saturating_sub(name_w + 6 + pad.len() + vault_w);
         let height = (inner.height as usize).saturating_sub(1);
         for i in self.cursor.window(height, findings.len()) {
             let Some(&f) = findings.get(i) else { continue };
