@@ -88,6 +88,16 @@ impl<T> Load<T> {
     pub fn is_loading(&self) -> bool {
         matches!(self, Self::Loading(_))
     }
+
+    /// Esc while the answer is computed: the view stops waiting for it and says `why` instead. Whether
+    /// there was one to cancel.
+    pub fn cancel(&mut self, why: String) -> bool {
+        if !self.is_loading() {
+            return false;
+        }
+        *self = Self::Failed(why);
+        true
+    }
 }
 
 #[cfg(test)]

@@ -88,15 +88,13 @@ impl EscalationsView {
 
     /// Esc while the answer is computed: stops waiting for it. Returns whether there was one to cancel.
     pub fn cancel(&mut self) -> bool {
-        if !self.answer.is_loading() {
-            return false;
-        }
-        self.cancelled = true;
-        self.answer = Load::Failed(format!(
+        let why = format!(
             "cancelled: the escalations under {} were not computed (press the view's key to start again)",
             self.under
-        ));
-        true
+        );
+        let cancelled = self.answer.cancel(why);
+        self.cancelled |= cancelled;
+        cancelled
     }
 
     /// Whether the user cancelled the last computation (and has not asked again).

@@ -109,15 +109,13 @@ impl ReachView {
 
     /// Esc while the answer is computed: stops waiting for it. Returns whether there was one to cancel.
     pub fn cancel(&mut self) -> bool {
-        if !self.answer.is_loading() {
-            return false;
-        }
-        self.cancelled = true;
-        self.answer = Load::Failed(format!(
+        let why = format!(
             "cancelled: what {} can reach was not computed (press the view's key to start again)",
             self.whose
-        ));
-        true
+        );
+        let cancelled = self.answer.cancel(why);
+        self.cancelled |= cancelled;
+        cancelled
     }
 
     pub fn is_cancelled(&self) -> bool {

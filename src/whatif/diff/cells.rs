@@ -19,14 +19,15 @@ impl Gathering {
         request: &Request,
         subject_id: &str,
     ) -> Option<crate::eval::Verdict> {
-        let key = (
-            subject_id.to_string(),
-            request.target.scope.key().to_string(),
-        );
-        if self.key.as_ref() != Some(&key) {
+        let scope = request.target.scope.key();
+        let same = self
+            .key
+            .as_ref()
+            .is_some_and(|(s, k)| s == subject_id && k == scope);
+        if !same {
             let row = engine.prepare(request.subject, request.target, None);
             self.assignments = row.assignments().to_vec();
-            self.key = Some(key);
+            self.key = Some((subject_id.to_string(), scope.to_string()));
         }
         let gathered = Gathered {
             entries: None,
