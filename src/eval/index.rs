@@ -137,6 +137,45 @@ pub struct Index {
     pub items_of: FxHashMap<String, Vec<usize>>,
     /// Object ids named anywhere (assignments, policies, memberships) but absent from `principals`.
     pub referenced_ids: FxHashSet<String>,
+    /// What each membership-graph node stands for, by node.
+    node_kinds: Vec<NodeKind>,
+}
+
+/// What a membership-graph node stands for. Decided once when the index is built: bulk queries classify
+/// tens of thousands of nodes per question, and each decision took three lookups of the id's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeKind {
+    /// A group: it has members, or the directory lists it as one.
+    Group,
+    /// An id that grants or memberships name but the directory lacks.
+    Absent,
+    /// An identity, with its position in the principals when the directory holds it (the first entry of an
+    /// id listed twice).
+    Identity(Option<u32>),
+}
+
+fn node_kinds(
+    s: &Snapshot,
+    memberships: &Memberships,
+    principal: &FxHashMap<String, usize>,
+    referenced: &FxHashSet<String>,
+) -> Vec<NodeKind> {
+    (0u32..)
+        .zip(memberships.ids())
+        .map(|(n, id)| {
+            let listed = principal.get(id).copied();
+            let listed_group = listed
+                .and_then(|i| s.principals.get(i))
+                .is_some_and(|p| p.kind == crate::model::PrincipalKind::Group);
+            if memberships.node_has_members(n) || listed_group {
+                NodeKind::Group
+            } else if listed.is_none() && referenced.contains(id) {
+                NodeKind::Absent
+            } else {
+                NodeKind::Identity(listed.and_then(|i| u32::try_from(i).ok()))
+            }
+        })
+        .collect()
 }
 
 fn push(map: &mut FxHashMap<String, Vec<usize>>, key: &str, i: usize) {
@@ -306,6 +345,7 @@ impl Index {
             (placement.unknown, directory.unknown)
         };
         referenced.extend(more);
+        let node_kinds = node_kinds(s, &directory.memberships, &principal, &referenced);
         Index {
             principal,
             principal_by_app: directory.principal_by_app,
@@ -327,7 +367,16 @@ impl Index {
             errors_at: directory.errors_at,
             items_of: directory.items_of,
             referenced_ids: referenced,
+            node_kinds,
         }
+    }
+
+    /// What membership-graph node `node` stands for.
+    pub(crate) fn node_kind(&self, node: u32) -> NodeKind {
+        self.node_kinds
+            .get(node as usize)
+            .copied()
+            .unwrap_or(NodeKind::Identity(None))
     }
 
     /// The principal and its transitive groups, breadth first so each chain is a shortest one.

@@ -9,6 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
+use crate::eval::index::NodeKind;
 use crate::model::{Scope, Vault};
 
 /// An identity: its position in the snapshot's principals.
@@ -77,22 +78,12 @@ where
 {
     pub fn new(engine: &'a Engine, counted: Counted<R, L>) -> Self {
         let graph = engine.index.memberships();
-        // From the principals' side: one lookup per principal, where going over the graph's ids took three
-        // string lookups per node (a who-can question builds this for one vault).
-        let mut node_ident: Vec<Option<Ident>> = vec![None; graph.ids().count()];
-        for (i, p) in engine.snapshot.principals.iter().enumerate() {
-            if p.kind == crate::model::PrincipalKind::Group
-                || engine.index.principal.get(&p.id) != Some(&i)
-            {
-                continue;
-            }
-            if let Some(n) = graph.node(&p.id)
-                && !graph.node_has_members(n)
-                && let Some(slot) = node_ident.get_mut(n as usize)
-            {
-                *slot = u32::try_from(i).ok();
-            }
-        }
+        let node_ident: Vec<Option<Ident>> = (0..graph.ids().count() as u32)
+            .map(|n| match engine.index.node_kind(n) {
+                NodeKind::Identity(i) => i,
+                NodeKind::Group | NodeKind::Absent => None,
+            })
+            .collect();
         Self {
             engine,
             counted,

@@ -8,6 +8,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::catalog::{Action, Plane};
+use crate::eval::index::NodeKind;
 use crate::eval::{Engine, Target, access_policy};
 use crate::model::Topic;
 
@@ -62,6 +63,8 @@ pub(super) struct Named<'a> {
     pub relevant: bool,
     /// A PIM eligibility that could grant the operation names it.
     pub eligible: bool,
+    /// The vault's access-policy entries that name it (positions), when entries decide the operation.
+    pub entries: Vec<usize>,
 }
 
 /// Identities that the same named principals reach.
@@ -83,12 +86,30 @@ pub(super) struct Sorted<'a> {
     pub idents: Idents,
     /// The identities inside each named group (all of them, not only those the target's grants reach).
     pub behind: FxHashMap<&'a str, usize>,
+    /// Whether the vault's access-policy entries decide the operation (then every entry's principal is named).
+    policies: bool,
 }
 
 impl Sorted<'_> {
     /// The applications a class's members are asked through, and whether an eligibility reaches them.
     pub fn pairs(&self, holders: &[u32]) -> (Vec<Option<&str>>, bool) {
         pairs_of(&self.named, holders)
+    }
+
+    /// The access-policy entries that name a class's holders, ascending: every entry that can name one of its
+    /// members, since every entry's principal is named. `None` when entries do not decide the operation.
+    pub fn entries(&self, holders: &[u32]) -> Option<Vec<usize>> {
+        if !self.policies {
+            return None;
+        }
+        let mut entries: Vec<usize> = holders
+            .iter()
+            .filter_map(|&h| self.named.get(h as usize))
+            .flat_map(|n| n.entries.iter().copied())
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        Some(entries)
     }
 }
 
@@ -160,7 +181,7 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
         }
     }
     if policies && let Some(vault) = target.vault {
-        for e in &vault.access_policies {
+        for (i, e) in vault.access_policies.iter().enumerate() {
             let relevant = action
                 .policy
                 .iter()
@@ -171,6 +192,7 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
             if let Some(x) = named.get_mut(n) {
                 x.relevant |= relevant || exhaustive;
                 x.apps.push(e.application_id.as_deref());
+                x.entries.push(i);
             }
         }
     }
@@ -180,9 +202,6 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
     // (identity, named position) for every identity each named principal reaches, absent ids apart.
     let mut reached: Vec<(Ident, u32)> = Vec::new();
     let mut seen = Vec::new();
-    // What each graph node is, decided once (large groups are reached by many holders): 1 an identity in
-    // the directory, 2 an id the directory lacks (asked on its own), 3 a group.
-    let mut what: Vec<u8> = Vec::new();
     let mut behind: FxHashMap<&'a str, usize> = FxHashMap::default();
     for (n, x) in (0u32..).zip(&named) {
         if !engine.is_group(x.id) {
@@ -196,25 +215,13 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
         };
         let mut count = 0;
         for m in graph.members_below(&[node], &mut seen, n + 1) {
-            if what.len() <= m as usize {
-                what.resize(seen.len().max(m as usize + 1), 0);
-            }
-            let Some(slot) = what.get_mut(m as usize) else {
-                continue;
-            };
-            if *slot == 0 {
-                let id = graph.name(m);
-                *slot = if graph.node_has_members(m) || engine.is_group(id) {
-                    3
-                } else if referenced(id) {
-                    2
-                } else {
-                    1
-                };
-            }
-            count += usize::from(*slot != 3);
-            if *slot == 1 {
-                reached.push((m, n));
+            match engine.index.node_kind(m) {
+                NodeKind::Group => {}
+                NodeKind::Absent => count += 1,
+                NodeKind::Identity(_) => {
+                    count += 1;
+                    reached.push((m, n));
+                }
             }
         }
         behind.insert(x.id, count);
@@ -278,6 +285,7 @@ pub(super) fn sort<'a>(engine: &'a Engine, target: &Target<'a>, action: &Action)
         alone,
         idents,
         behind,
+        policies: policies && target.vault.is_some(),
     }
 }
 
