@@ -7,6 +7,12 @@
 //! JSON at all is a fatal [`super::FetchError::Malformed`]: the run stops and nothing is written.
 
 mod messages;
+mod pacing;
+mod pages;
+
+#[cfg(test)]
+use pacing::spacing_for;
+use pages::origin;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -17,9 +23,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use messages::{
-    error_message, malformed_message, retry_after, scrub, short, wait_words, without_url,
-};
+use messages::{error_message, malformed_message, retry_after, scrub, wait_words, without_url};
 
 use super::FetchError;
 use super::auth::Credentials;
@@ -99,20 +103,13 @@ pub(crate) struct Listing {
     pub depth: u32,
 }
 
-#[derive(Debug)]
-struct HostPace {
-    paused_until: Option<Instant>,
-    spacing: Duration,
-    next_slot: Instant,
-}
-
 pub(crate) struct Client {
     http: reqwest::Client,
     creds: Credentials,
     cloud: CloudConfig,
     opts: HttpOptions,
     permits: Semaphore,
-    pace: Mutex<HashMap<String, HostPace>>,
+    pace: Mutex<HashMap<String, pacing::HostPace>>,
     seen: Mutex<HashSet<String>>,
     requests: AtomicU64,
     retries: AtomicU64,
@@ -132,19 +129,8 @@ impl std::fmt::Debug for Client {
     }
 }
 
-const PAGE_LIMIT: usize = 10_000;
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn origin(u: &Url) -> String {
-    format!(
-        "{}://{}:{}",
-        u.scheme(),
-        u.host_str().unwrap_or("").to_ascii_lowercase(),
-        u.port_or_known_default().unwrap_or(0)
-    )
 }
 
 impl Client {
@@ -210,82 +196,6 @@ impl Client {
 
     fn note_depth(&self, depth: u32) {
         self.depth.fetch_max(depth, Ordering::Relaxed);
-    }
-
-    /// How long to wait before the next request to `host` may start.
-    fn reserve(&self, host: &str) -> Duration {
-        let mut pace = lock(&self.pace);
-        let now = Instant::now();
-        let p = pace.entry(host.to_string()).or_insert(HostPace {
-            paused_until: None,
-            spacing: Duration::ZERO,
-            next_slot: now,
-        });
-        let mut start = now;
-        if let Some(until) = p.paused_until
-            && until > start
-        {
-            start = until;
-        }
-        if !p.spacing.is_zero() {
-            if p.next_slot > start {
-                start = p.next_slot;
-            }
-            p.next_slot = start + p.spacing;
-        }
-        start - now
-    }
-
-    fn pause(&self, host: &str, for_: Duration) {
-        let mut pace = lock(&self.pace);
-        let until = Instant::now()
-            .checked_add(for_)
-            .unwrap_or_else(Instant::now);
-        let p = pace.entry(host.to_string()).or_insert(HostPace {
-            paused_until: None,
-            spacing: Duration::ZERO,
-            next_slot: Instant::now(),
-        });
-        if p.paused_until.is_none_or(|u| u < until) {
-            p.paused_until = Some(until);
-        }
-    }
-
-    /// ARM tells how many reads are left in the caller's bucket; slow down before being throttled.
-    fn observe_remaining(&self, host: &str, headers: &reqwest::header::HeaderMap) {
-        let remaining = headers
-            .iter()
-            .filter(|(name, _)| name.as_str().starts_with("x-ms-ratelimit-remaining-"))
-            .filter_map(|(_, v)| v.to_str().ok()?.trim().parse::<u64>().ok())
-            .min();
-        let Some(remaining) = remaining else {
-            return;
-        };
-        let spacing = spacing_for(remaining, self.opts.low_remaining);
-        let mut pace = lock(&self.pace);
-        if let Some(p) = pace.get_mut(host) {
-            p.spacing = spacing;
-        }
-    }
-
-    async fn sleep(&self, d: Duration) {
-        if d.is_zero() {
-            return;
-        }
-        self.waited_ms
-            .fetch_add(d.as_millis() as u64, Ordering::Relaxed);
-        tokio::time::sleep(d).await;
-    }
-
-    fn backoff(&self, retry: u32) -> Duration {
-        let cap = self
-            .opts
-            .backoff_base
-            .saturating_mul(1u32 << retry.min(16))
-            .min(self.opts.backoff_max);
-        // Equal jitter: half fixed, half random, so concurrent retries spread out but never retry at once.
-        let half = cap / 2;
-        half + half.mul_f64(fastrand::f64())
     }
 
     /// Whether a token for this plane may be sent to `url`.
@@ -459,115 +369,6 @@ impl Client {
                 }
             }
         }
-    }
-
-    /// Follows `nextLink` / `@odata.nextLink` to the end. A link that does not parse, repeats, or leaves
-    /// the first page's origin ends the listing with a failure (the items read so far are kept).
-    pub async fn list(
-        &self,
-        plane: Endpoint,
-        first: Url,
-        depth: u32,
-    ) -> Result<Listing, FetchError> {
-        let mut out = Listing {
-            depth,
-            ..Listing::default()
-        };
-        let start_origin = origin(&first);
-        let mut visited: HashSet<String> = HashSet::new();
-        let mut url = first;
-        loop {
-            visited.insert(url.to_string());
-            out.depth += 1;
-            let page = match self.send(plane, Method::GET, &url, None, out.depth).await {
-                Ok(v) => v,
-                Err(CallError::Fatal(e)) => return Err(e),
-                Err(CallError::Failed(f)) => {
-                    out.error = Some(f);
-                    return Ok(out);
-                }
-            };
-            let mut page = page;
-            let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
-                out.error = Some(Failure::new(
-                    None,
-                    format!("{url}: the response has no `value` array"),
-                ));
-                return Ok(out);
-            };
-            out.items.extend(values);
-            let next = page
-                .get("nextLink")
-                .filter(|v| !v.is_null())
-                .or_else(|| page.get("@odata.nextLink").filter(|v| !v.is_null()));
-            let next = match next {
-                None => return Ok(out),
-                Some(Value::String(s)) if s.trim().is_empty() => return Ok(out),
-                Some(Value::String(s)) => s.trim().to_string(),
-                Some(other) => {
-                    out.error = Some(Failure::new(
-                        None,
-                        format!("broken pagination: nextLink is not a string ({other})"),
-                    ));
-                    return Ok(out);
-                }
-            };
-            let parsed = match Url::parse(&next) {
-                Ok(u) if u.host().is_some() => u,
-                _ => {
-                    out.error = Some(Failure::new(
-                        None,
-                        format!(
-                            "broken pagination: nextLink '{}' is not a URL",
-                            short(&scrub(&next, None))
-                        ),
-                    ));
-                    return Ok(out);
-                }
-            };
-            if origin(&parsed) != start_origin {
-                out.error = Some(Failure::new(
-                    None,
-                    format!(
-                        "broken pagination: nextLink '{}' leaves {start_origin}; not followed",
-                        short(&scrub(&next, None))
-                    ),
-                ));
-                return Ok(out);
-            }
-            if visited.contains(parsed.as_str()) {
-                out.error = Some(Failure::new(
-                    None,
-                    format!(
-                        "broken pagination: nextLink '{}' repeats a page already read",
-                        short(&scrub(&next, None))
-                    ),
-                ));
-                return Ok(out);
-            }
-            if visited.len() >= PAGE_LIMIT {
-                out.error = Some(Failure::new(
-                    None,
-                    format!("stopped after {PAGE_LIMIT} pages"),
-                ));
-                return Ok(out);
-            }
-            url = parsed;
-        }
-    }
-}
-
-/// Request spacing for a number of remaining reads: none while plenty remain, about the refill rate of
-/// ARM's bucket (25/s) when low, and much slower when nearly empty.
-pub(crate) fn spacing_for(remaining: u64, low: u64) -> Duration {
-    if remaining >= low {
-        Duration::ZERO
-    } else if remaining >= low / 4 {
-        Duration::from_millis(40)
-    } else if remaining > 0 {
-        Duration::from_millis(250)
-    } else {
-        Duration::from_secs(1)
     }
 }
 
