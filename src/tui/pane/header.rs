@@ -18,11 +18,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
             t.badge.add_modifier(Modifier::REVERSED),
         ));
     }
-    for (i, v) in View::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, v.title());
+    for v in View::ALL {
+        let label = format!(" {} {} ", v.digit(), v.title());
         spans.push(Span::styled(
             label,
-            if *v == app.view { t.selected } else { t.dim },
+            if v == app.view { t.selected } else { t.dim },
         ));
     }
     if single {
