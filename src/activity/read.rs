@@ -22,6 +22,7 @@ use thiserror::Error;
 use super::record::{Row, Skip, Window};
 use super::summary::{Span, Store};
 
+mod fast;
 mod tables;
 
 #[derive(Debug, Error)]
@@ -266,6 +267,9 @@ impl Reading {
                 return self.problem(name, line, format!("not UTF-8 at byte {at}"));
             }
         };
+        if let Some(row) = fast::row(text) {
+            return self.row(row);
+        }
         match serde_json::from_str::<Row>(text) {
             Ok(row) => self.row(row),
             Err(e) => self.problem(name, line, json_message(&e)),
