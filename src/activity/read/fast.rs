@@ -95,14 +95,18 @@ impl<'a> Parser<'a> {
         (self.peek()? == c).then(|| self.at += 1)
     }
 
-    /// A string with no escape and no control character, borrowed.
+    /// A string with no escape and no control character, borrowed. A plain loop: the strings of a record
+    /// are short, and one pass finds the end and checks every byte.
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let rest = self.bytes.get(start..)?;
-        let end = start + memchr::memchr2(b'"', b'\\', rest)?;
-        if self.bytes.get(end) != Some(&b'"') || self.bytes[start..end].iter().any(|&b| b < 0x20) {
-            return None;
+        let mut end = start;
+        loop {
+            match *self.bytes.get(end)? {
+                b'"' => break,
+                b'\\' | 0..0x20 => return None,
+                _ => end += 1,
+            }
         }
         self.at = end + 1;
         self.text.get(start..end)
