@@ -13,9 +13,11 @@
 //! Logs never carry secret values; request bodies are not read; every string from a log is cleaned of
 //! control characters before it is printed (by the CLI, like names from the snapshot).
 
+pub mod account;
 pub mod compare;
 pub mod flex;
 pub mod join;
+pub mod last_used;
 pub mod model_check;
 pub mod operations;
 pub mod read;
@@ -29,6 +31,7 @@ pub mod who_did;
 use std::path::PathBuf;
 
 pub use compare::{CouldVsDid, could_vs_did};
+pub use last_used::LastUsed;
 pub use model_check::{Disagreement, ModelCheck, model_check};
 pub use read::{Problem, ReadError, Reading};
 pub use record::{Skip, Window};

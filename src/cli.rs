@@ -112,6 +112,10 @@ pub struct TuiArgs {
     pub tenant: Option<String>,
     #[command(flatten)]
     pub collect: fetch::CollectArgs,
+    /// Key Vault audit logs (files or directories, as `kvaccess activity --logs`), read in the background:
+    /// the activity view (7) and "last used" beside each grant in the explanation.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub logs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,6 +190,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             live: false,
             tenant: None,
             collect: fetch::CollectArgs::default(),
+            logs: Vec::new(),
         }),
         None => {
             misc::print_welcome();
@@ -254,5 +259,6 @@ fn tui_options(a: &TuiArgs, source: &str) -> crate::tui::Options {
         },
         no_color: crate::tui::theme::Theme::no_color_from_env(),
         keymap: crate::tui::keymap::Keymap::load(),
+        logs: a.logs.clone(),
     }
 }

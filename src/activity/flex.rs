@@ -24,7 +24,7 @@ impl<'a> Flex<'a> {
     pub fn text(&self) -> Option<&str> {
         match self {
             Flex::Str(s) => {
-                let t = s.trim();
+                let t = trim(s);
                 (!t.is_empty() && t != "None" && t != "null").then_some(t)
             }
             _ => None,
@@ -34,8 +34,8 @@ impl<'a> Flex<'a> {
     pub fn into_text(self) -> Option<Cow<'a, str>> {
         self.text()?;
         match self {
-            Flex::Str(Cow::Borrowed(s)) => Some(Cow::Borrowed(s.trim())),
-            Flex::Str(Cow::Owned(s)) => Some(Cow::Owned(s.trim().to_string())),
+            Flex::Str(Cow::Borrowed(s)) => Some(Cow::Borrowed(trim(s))),
+            Flex::Str(Cow::Owned(s)) => Some(Cow::Owned(trim(&s).to_string())),
             _ => None,
         }
     }
@@ -77,6 +77,15 @@ impl<'a> Flex<'a> {
             Flex::Str(_) => self.text()?.parse().ok(),
             _ => None,
         }
+    }
+}
+
+/// `str::trim`, answered at once when both ends are visible ASCII (almost every value; this runs for
+/// every field of every record).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 

@@ -22,6 +22,7 @@ use thiserror::Error;
 use super::record::{Row, Skip, Window};
 use super::summary::{Span, Store};
 
+mod fast;
 mod tables;
 
 #[derive(Debug, Error)]
@@ -70,6 +71,11 @@ impl Reading {
     pub const PROBLEMS_KEPT: usize = 50;
     const UNMAPPED_KEPT: usize = 100;
 
+    /// What was read and what was not used, as text lines ([`super::account`]).
+    pub fn account(&self) -> Vec<String> {
+        super::account::lines(self)
+    }
+
     pub fn new(window: Window) -> Self {
         Self {
             window,
@@ -79,28 +85,69 @@ impl Reading {
 
     /// Reads files or directory trees, in name order.
     pub fn read_paths(&mut self, paths: &[PathBuf]) -> Result<(), ReadError> {
+        self.read_paths_watched(paths, &mut |_, _| true).map(|_| ())
+    }
+
+    /// [`Reading::read_paths`], telling `watch(bytes read, bytes in all files)` how far it is as it reads;
+    /// `watch` returning false stops the reading (the explorer's Esc). Whether it read everything.
+    pub fn read_paths_watched(
+        &mut self,
+        paths: &[PathBuf],
+        watch: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<bool, ReadError> {
+        let mut files = Vec::new();
         for path in paths {
-            let mut files = Vec::new();
+            let before = files.len();
             collect(path, &mut files)?;
-            if files.is_empty() {
+            if files.len() == before {
                 return Err(ReadError::NoFiles(path.clone()));
             }
-            for f in files {
-                self.read_file(&f)?;
-            }
         }
-        Ok(())
+        let total = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        let mut done = 0;
+        let mut stopped = false;
+        for f in files {
+            let mut w = |d: u64| {
+                let go = watch(d, total);
+                stopped |= !go;
+                go
+            };
+            let read = self.read_watched(&f, &mut done, &mut w);
+            if stopped {
+                return Ok(false);
+            }
+            read?;
+        }
+        Ok(true)
     }
 
     pub fn read_file(&mut self, path: &Path) -> Result<(), ReadError> {
+        self.read_watched(path, &mut 0, &mut |_| true)
+    }
+
+    fn read_watched(
+        &mut self,
+        path: &Path,
+        done: &mut u64,
+        watch: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), ReadError> {
         let io = |source| ReadError::Io {
             file: path.to_path_buf(),
             source,
         };
         let file = File::open(path).map_err(io)?;
         self.files += 1;
+        let watched = Watched {
+            inner: file,
+            done,
+            watch,
+        };
         self.read(
-            BufReader::with_capacity(1 << 20, file),
+            BufReader::with_capacity(1 << 20, watched),
             &path.display().to_string(),
         )
         .map_err(io)
@@ -220,6 +267,9 @@ impl Reading {
                 return self.problem(name, line, format!("not UTF-8 at byte {at}"));
             }
         };
+        if let Some(row) = fast::row(text) {
+            return self.row(row);
+        }
         match serde_json::from_str::<Row>(text) {
             Ok(row) => self.row(row),
             Err(e) => self.problem(name, line, json_message(&e)),
@@ -326,6 +376,26 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+/// A file as it is read, telling the watcher how many bytes have been read so far; an error once the
+/// watcher says stop.
+struct Watched<'w, R> {
+    inner: R,
+    done: &'w mut u64,
+    watch: &'w mut dyn FnMut(u64) -> bool,
+}
+
+impl<R: Read> Read for Watched<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        *self.done += n as u64;
+        if (self.watch)(*self.done) {
+            Ok(n)
+        } else {
+            Err(std::io::Error::other("stopped"))
+        }
     }
 }
 

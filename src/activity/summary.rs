@@ -131,6 +131,9 @@ pub struct Store {
     /// A name the token gave for each caller (UPN or name claim), for callers the snapshot lacks.
     pub caller_names: FxHashMap<u32, u32>,
     scratch: String,
+    /// The last vault id as logged and its interned id: an archive file holds one vault's records, so
+    /// most records skip lower-casing and hashing it.
+    last_vault: Option<(Box<str>, u32)>,
 }
 
 impl Store {
@@ -145,7 +148,15 @@ impl Store {
     }
 
     pub fn add(&mut self, c: &Call) {
-        let vault = self.lower_id(c.vault.trim_end_matches('/'));
+        let logged = c.vault.trim_end_matches('/');
+        let vault = match &self.last_vault {
+            Some((last, id)) if **last == *logged => *id,
+            _ => {
+                let id = self.lower_id(logged);
+                self.last_vault = Some((logged.into(), id));
+                id
+            }
+        };
         let item = match &c.item {
             Some((kind, name)) => {
                 self.scratch.clear();

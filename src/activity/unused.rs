@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::join::{self, Filter};
 use super::read::Reading;
+use super::summary::{Key, Summary};
 use super::time;
-use crate::eval::{Decision, Engine, GrantKind};
+use crate::eval::{Decision, Engine, Grant, GrantKind};
 use crate::model::{AccessPolicy, PolicyKind, RoleAssignment, Vault};
 use crate::sanitize::clean;
 use crate::whatif::{Change, PolicyPermissions};
@@ -78,24 +79,9 @@ pub fn unused(reading: &Reading, engine: &Engine, filter: &Filter) -> Unused {
     };
     let mut needed = Needed::default();
     let mut logged_vaults = BTreeSet::new();
-    for (k, s) in &store.summaries {
-        if !scope_only.admits(store, k) {
-            continue;
-        }
+    needing(reading, engine, &scope_only, |k, _, grants| {
         logged_vaults.insert(store.strings.get(k.vault).to_string());
-        if s.successes == 0 {
-            continue;
-        }
-        let Ok(v) = join::verdict(engine, store, k) else {
-            continue;
-        };
-        if !matches!(
-            v.decision,
-            Decision::Allowed | Decision::Conditional | Decision::Unknown
-        ) {
-            continue;
-        }
-        for g in v.grants {
+        for g in grants {
             if g.kind == GrantKind::AccessPolicy {
                 needed
                     .permissions
@@ -105,7 +91,7 @@ pub fn unused(reading: &Reading, engine: &Engine, filter: &Filter) -> Unused {
             }
             needed.grants.insert(g.id.to_ascii_lowercase());
         }
-    }
+    });
     let mut out = Unused {
         first: reading.span.map(|s| time::format(s.first)),
         last: reading.span.map(|s| time::format(s.last)),
@@ -167,6 +153,35 @@ pub fn unused(reading: &Reading, engine: &Engine, filter: &Filter) -> Unused {
         }
     }
     out
+}
+
+/// Calls `f` for every summary the filter admits, with the grants the evaluator names as allowing its
+/// successful calls (none when it had no success, or the evaluator does not allow it now): what a call
+/// "needed".
+pub fn needing(
+    reading: &Reading,
+    engine: &Engine,
+    filter: &Filter,
+    mut f: impl FnMut(&Key, &Summary, Vec<Grant>),
+) {
+    let store = &reading.store;
+    for (k, s) in &store.summaries {
+        if !filter.admits(store, k) {
+            continue;
+        }
+        let grants = (s.successes > 0)
+            .then(|| join::verdict(engine, store, k).ok())
+            .flatten()
+            .filter(|v| {
+                matches!(
+                    v.decision,
+                    Decision::Allowed | Decision::Conditional | Decision::Unknown
+                )
+            })
+            .map(|v| v.grants)
+            .unwrap_or_default();
+        f(k, s, grants);
+    }
 }
 
 /// The role's name when it grants any data action (the assignments this answer judges).

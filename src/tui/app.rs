@@ -22,6 +22,7 @@ use crate::tui::layout::{self, Areas};
 use crate::tui::nav::Nav;
 pub use crate::tui::overlay::{Overlay, PromptKind};
 use crate::tui::theme::{Theme, ThemeKind};
+use crate::tui::view::activity::ActivityView;
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
 use crate::tui::view::permissions::PermissionsView;
@@ -39,15 +40,17 @@ pub enum View {
     WhoCan,
     Escalations,
     Reach,
+    Activity,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         Self::Permissions,
         Self::Matrix,
         Self::WhoCan,
         Self::Escalations,
         Self::Reach,
+        Self::Activity,
     ];
 
     pub fn title(self) -> &'static str {
@@ -57,6 +60,19 @@ impl View {
             Self::WhoCan => "Who can",
             Self::Escalations => "Escalations",
             Self::Reach => "Reach",
+            Self::Activity => "Activity",
+        }
+    }
+
+    /// The digit that opens the view (its tab's number; 6 is the paths view's).
+    pub fn digit(self) -> u8 {
+        match self {
+            Self::Permissions => 1,
+            Self::Matrix => 2,
+            Self::WhoCan => 3,
+            Self::Escalations => 4,
+            Self::Reach => 5,
+            Self::Activity => 7,
         }
     }
 }
@@ -95,6 +111,8 @@ pub struct Options {
     pub theme: ThemeKind,
     pub no_color: bool,
     pub keymap: Keymap,
+    /// Audit logs to read for the activity view and "last used" (`--logs`).
+    pub logs: Vec<std::path::PathBuf>,
 }
 
 impl Options {
@@ -105,6 +123,7 @@ impl Options {
             theme: ThemeKind::Dark,
             no_color: false,
             keymap: Keymap::defaults(),
+            logs: Vec::new(),
         }
     }
 }
@@ -130,6 +149,7 @@ pub struct App {
     pub who: WhoCanView,
     pub escalations: EscalationsView,
     pub reach: ReachView,
+    pub activity: ActivityView,
     pub explain: Doc,
     pub explain_scroll: usize,
     /// The `/` search in the explanation: only its lines with every word are shown (empty: all).
@@ -199,6 +219,7 @@ impl App {
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),
             reach: ReachView::default(),
+            activity: ActivityView::with_paths(options.logs),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_query: String::new(),
@@ -242,6 +263,7 @@ impl App {
                     match kind {
                         JobKind::Escalations => self.escalations.on_progress(done, total),
                         JobKind::Reach => self.reach.on_progress(done, total),
+                        JobKind::ReadLogs => self.activity.on_logs_progress(done, total),
                         _ => {}
                     }
                 }
@@ -343,6 +365,13 @@ impl App {
                     .on_answer(shown, &mut self.whatif.escalations_before);
             }
             Output::Reach(r) => self.reach.on_answer(*r),
+            Output::Logs(r) => {
+                if let Err(e) = &r {
+                    self.message = Some(format!("logs: {}", crate::sanitize::clean(e)));
+                }
+                self.activity.on_logs(r);
+            }
+            Output::Activity(a) => self.activity.on_answer(*a),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,

@@ -2,6 +2,7 @@
 //! keys do, how it draws and what it exports. The app routes keys and answers to the view on screen and
 //! asks the view for its table; a view knows nothing of the app.
 
+pub mod activity;
 pub mod escalations;
 pub mod matrix;
 pub mod permissions;
@@ -55,7 +56,8 @@ rows!(
     matrix::MatrixView,
     who_can::WhoCanView,
     escalations::EscalationsView,
-    reach::ReachView
+    reach::ReachView,
+    activity::ActivityView
 );
 
 /// The table an export writes: column names and rows of cells, the common shape of every view.

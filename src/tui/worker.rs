@@ -17,7 +17,7 @@ use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
 use crate::query::{self, Finding, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
-use crate::tui::view::escalations;
+use crate::tui::view::{activity, escalations};
 use crate::tui::whatif::world::{World, WorldRef};
 use crate::whatif::{Scenario, WhatIfError};
 
@@ -35,6 +35,10 @@ pub enum JobKind {
     LoadScenario,
     /// A new snapshot from a live fetch, parsed and indexed for the next engine.
     Index,
+    /// Read the audit logs given with `--logs` (once, with progress).
+    ReadLogs,
+    /// What the logs say of the selected vault, item or principal.
+    Activity,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +87,16 @@ pub enum JobSpec {
         /// The palette the directory tree is styled with.
         theme: crate::tui::theme::ThemeKind,
     },
+    /// Read audit logs (files or directories): on a thread of its own, with progress in bytes, stopping
+    /// when cancelled; then the last use of every grant.
+    ReadLogs {
+        paths: Vec<PathBuf>,
+    },
+    /// The activity view's answer for a vault, item or principal, from logs already read.
+    Activity {
+        logs: activity::LogsRef,
+        subject: activity::Subject,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +123,8 @@ impl Job {
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
             JobSpec::Index { .. } => JobKind::Index,
+            JobSpec::ReadLogs { .. } => JobKind::ReadLogs,
+            JobSpec::Activity { .. } => JobKind::Activity,
         }
     }
 }
@@ -173,6 +189,8 @@ pub enum Output {
         path: String,
         result: Result<Scenario, String>,
     },
+    Logs(Result<activity::LogsRef, String>),
+    Activity(Box<activity::Answer>),
 }
 
 #[derive(Debug)]
@@ -261,6 +279,22 @@ fn answer(
                 Output::Cancelled
             }
         }
+        JobSpec::ReadLogs { paths } => {
+            let mut watch = |done: u64, total: u64| {
+                progress(
+                    usize::try_from(done).unwrap_or(usize::MAX),
+                    usize::try_from(total).unwrap_or(usize::MAX),
+                );
+                !cancel.is_cancelled()
+            };
+            match activity::read(paths, engine, &mut watch) {
+                Some(r) => Output::Logs(r.map(|l| activity::LogsRef(Arc::new(l)))),
+                None => Output::Cancelled,
+            }
+        }
+        JobSpec::Activity { logs, subject } => {
+            Output::Activity(Box::new(activity::answer(engine, &logs.0, subject)))
+        }
         JobSpec::Index {
             doc,
             collecting,
@@ -333,7 +367,7 @@ fn run_alone(job: Job, results: Sender<Msg>) {
 }
 
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
-/// app hangs up. Escalations and reach, which can take long, each run on a thread of their own.
+/// app hangs up. Escalations, reach, reading logs and activity answers, which can take long, each run on a thread of their own.
 pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -350,7 +384,10 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             if job.cancel.is_cancelled() {
                 continue;
             }
-            if matches!(job.kind(), JobKind::Escalations | JobKind::Reach) {
+            if matches!(
+                job.kind(),
+                JobKind::Escalations | JobKind::Reach | JobKind::ReadLogs | JobKind::Activity
+            ) {
                 run_alone(job, results.clone());
                 continue;
             }

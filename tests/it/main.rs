@@ -34,6 +34,7 @@ mod support;
 mod tmux;
 mod tour;
 mod tui;
+mod tui_activity;
 mod tui_escalations;
 mod tui_keymap;
 mod tui_keys;

@@ -164,7 +164,8 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
         | UserAction::ViewMatrix
         | UserAction::ViewWhoCan
         | UserAction::ViewEscalations
-        | UserAction::ViewReach => {
+        | UserAction::ViewReach
+        | UserAction::ViewActivity => {
             press(&mut app, "x");
             if action == UserAction::ViewEscalations {
                 press(&mut app, "1");
@@ -175,6 +176,7 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 UserAction::ViewMatrix => View::Matrix,
                 UserAction::ViewWhoCan => View::WhoCan,
                 UserAction::ViewReach => View::Reach,
+                UserAction::ViewActivity => View::Activity,
                 _ => View::Escalations,
             };
             assert_eq!(app.view, want, "{what}");

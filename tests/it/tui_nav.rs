@@ -51,6 +51,7 @@ fn focus_main_is_not_one_shift_away_from_a_view_key() {
         UserAction::ViewWhoCan,
         UserAction::ViewEscalations,
         UserAction::ViewReach,
+        UserAction::ViewActivity,
     ];
     let main = keymap
         .binding(UserAction::FocusMain)

@@ -12,68 +12,20 @@ use super::{reading_json, table};
 use crate::activity::compare::CouldVsDid;
 use crate::activity::join::CallerRef;
 use crate::activity::unused::Unused;
-use crate::activity::{ModelCheck, Problem, Reading, WhoDid, time};
+use crate::activity::{ModelCheck, Reading, WhoDid};
 use crate::eval::{Decision, Engine};
 use crate::sanitize::clean;
 
-/// What was read and what was not used, as text lines.
-fn account(r: &Reading) -> Vec<String> {
-    let mut lines = vec![format!(
-        "logs: {} records in {} files ({:.1} MB){}; {} used",
-        r.records,
-        r.files,
-        r.bytes as f64 / 1e6,
-        r.span
-            .map(|s| format!(", {} → {}", time::format(s.first), time::format(s.last)))
-            .unwrap_or_default(),
-        r.used
-    )];
-    for (skip, n) in &r.skipped {
-        lines.push(format!("  skipped {n}: {}", skip.as_str()));
-    }
-    if r.malformed > 0 {
-        lines.push(format!("  malformed {}:", r.malformed));
-        for p in &r.problems {
-            lines.push(format!("    {}", place(p)));
-        }
-        if r.malformed > r.problems.len() as u64 {
-            lines.push(format!(
-                "    … and {} more",
-                r.malformed - r.problems.len() as u64
-            ));
-        }
-    }
-    for p in &r.incomplete {
-        lines.push(format!("  incomplete: {}", place(p)));
-    }
-    for (op, n) in &r.unmapped {
-        lines.push(format!(
-            "  {n} calls of {}: operation not in the mapping (permission unknown)",
-            clean(op)
-        ));
-    }
-    lines
-}
-
-/// `file:line: message`, or `file: message` where the form has no lines (a query API response names the
-/// table and row in the message).
-fn place(p: &Problem) -> String {
-    match p.line {
-        0 => format!("{}: {}", clean(&p.file), clean(&p.message)),
-        line => format!("{}:{line}: {}", clean(&p.file), clean(&p.message)),
-    }
-}
-
 fn print_account(r: &Reading, to_stderr: bool) -> Result<()> {
     if to_stderr {
-        for l in account(r) {
+        for l in r.account() {
             eprintln!("{l}");
         }
         return Ok(());
     }
     let mut o = output::out();
     writeln!(o)?;
-    for l in account(r) {
+    for l in r.account() {
         writeln!(o, "{}", output::paint(output::dim(), &l))?;
     }
     Ok(())

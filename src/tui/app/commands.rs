@@ -129,7 +129,8 @@ impl App {
     /// exports of different answers do not overwrite each other.
     pub(super) fn export_name(&self) -> String {
         let mut parts = vec![self.view.title().to_string()];
-        if self.view == View::Reach {
+        let of_principal = self.activity.follow == crate::tui::view::activity::Follow::Principal;
+        if self.view == View::Reach || (self.view == View::Activity && of_principal) {
             // The reach answers for a principal, not for the selected scope.
             if let Some(p) = self.nav.principals.selected() {
                 parts.push(p.name.clone());
@@ -174,6 +175,7 @@ impl App {
                 self.escalations.selected().map(|f| f.principal.id.clone())
             }
             (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
+            (Focus::Main, View::Activity) => self.activity.target().map(|t| t.principal),
         }
     }
 

@@ -96,6 +96,20 @@ impl App {
                 }
                 self.set_view(View::Reach);
             }
+            UserAction::ViewActivity => {
+                // It follows the pane the user comes from: a principal's activity from the list.
+                self.activity.follow = match self.focus {
+                    Focus::Principals => crate::tui::view::activity::Follow::Principal,
+                    Focus::Scopes => crate::tui::view::activity::Follow::Scope,
+                    _ => self.activity.follow,
+                };
+                if self.activity.restart() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::ReadLogs);
+                    self.pending.remove(&JobKind::Activity);
+                }
+                self.set_view(View::Activity);
+            }
             UserAction::Zoom => self.zoom = !self.zoom,
             UserAction::From => {
                 // Empty, so that what is typed replaces the location rather than running into it.
@@ -165,6 +179,12 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
+        } else if self.view == View::Activity && self.activity.cancel_logs() {
+            // A reading that finishes all the same is dropped: the user said stop.
+            self.cancel_job(JobKind::ReadLogs);
+            self.pending.remove(&JobKind::ReadLogs);
+        } else if self.view == View::Activity && self.activity.cancel_answer() {
+            self.cancel_job(JobKind::Activity);
         } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;
@@ -298,6 +318,7 @@ impl App {
             View::WhoCan => &mut self.who,
             View::Escalations => &mut self.escalations,
             View::Reach => &mut self.reach,
+            View::Activity => &mut self.activity,
         }
     }
 
@@ -361,6 +382,11 @@ impl App {
                     .operation
                     .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
                 Some(to(None, Some(t.scope), land))
+            }
+            View::Activity => {
+                let t = self.activity.target()?;
+                let land = t.operation.map_or(Land::Anywhere, Land::Op);
+                Some(to(Some(t.principal), Some(t.scope), land))
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, operations};
+use crate::tui::view::activity::{Follow, Subject};
 use crate::tui::view::escalations;
 use crate::tui::view::reach::Row;
 use crate::tui::view::who_can::Picked;
@@ -18,6 +19,7 @@ impl App {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
         self.sync_permissions();
         let mut effects = self.sync_whatif();
+        effects.extend(self.sync_logs());
         effects.extend(self.sync_jobs());
         self.sync_explain();
         self.keep_all_visible();
@@ -140,9 +142,47 @@ impl App {
                     out.push(self.job(JobKind::Reach, what, spec, world));
                 }
             }
+            View::Activity => {
+                match self.focus {
+                    Focus::Scopes => self.activity.follow = Follow::Scope,
+                    Focus::Principals => self.activity.follow = Follow::Principal,
+                    _ => {}
+                }
+                let Some(logs) = self.activity.logs.ready().cloned() else {
+                    return out;
+                };
+                let subject = match (self.activity.follow, self.nav.principals.selected()) {
+                    (Follow::Scope, _) => Subject::Scope(scope),
+                    (Follow::Principal, Some(p)) => Subject::Principal {
+                        id: p.id.clone(),
+                        name: p.name.clone(),
+                    },
+                    (Follow::Principal, None) => return out,
+                };
+                // A cancelled job stays pending, as above.
+                let what = format!("{}{in_world}", subject.key());
+                if self.pending_for(JobKind::Activity) != Some(what.as_str()) {
+                    self.activity.asked(&subject);
+                    let spec = JobSpec::Activity { logs, subject };
+                    out.push(self.job(JobKind::Activity, what, spec, world));
+                }
+            }
             View::Permissions => {}
         }
         out
+    }
+
+    /// The logs given with `--logs`, read once in the background (again after a cancel and the view's
+    /// key), whatever the view: the explanation's "last used" needs them too.
+    fn sync_logs(&mut self) -> Option<Effect> {
+        if !self.activity.wants_logs() {
+            return None;
+        }
+        self.activity.reading_logs();
+        let spec = JobSpec::ReadLogs {
+            paths: self.activity.paths.clone(),
+        };
+        Some(self.job(JobKind::ReadLogs, "logs".into(), spec, None))
     }
 
     fn explain_context(&self) -> String {
@@ -197,6 +237,13 @@ impl App {
                     } else {
                         ""
                     }
+                )
+                // The activity view's row; logs read change the explanation's "last used".
+                + &format!(
+                    "|a{}{}{}",
+                    sel(&self.activity.cursor),
+                    u8::from(self.activity.ready().is_some()),
+                    u8::from(self.activity.last_used().is_some())
                 ),
             // A `/` filter changes which row the cursor is on.
             View::ALL.map(|v| self.tables.query(v)),
@@ -291,6 +338,7 @@ impl App {
                 |f| explain::finding(engine, f, self.escalations.hide_disputed),
             ),
             View::Reach => self.explain_reach(&from_key),
+            View::Activity => self.activity.explain(engine),
         }
     }
 
@@ -364,7 +412,8 @@ impl App {
                 } else {
                     Vec::new()
                 };
-                let mut doc = explain::cell(engine, &v, &paths, from_key);
+                let used = self.activity.last_used();
+                let mut doc = explain::cell(engine, &v, &paths, from_key, used);
                 if self.whatif.world.is_some() {
                     let real = self.engine.check(
                         &Request::new(
@@ -404,5 +453,6 @@ impl App {
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);
         self.reach.keep_visible(h);
+        self.activity.keep_visible(h);
     }
 }

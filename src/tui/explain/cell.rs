@@ -1,6 +1,7 @@
 //! Why one principal may or may not perform one operation at one scope: the decision path in words.
 
 use super::{Doc, Tone, chain_words, describe_scope, lesson, name_of, short_id};
+use crate::activity::LastUsed;
 use crate::catalog::Plane;
 use crate::display::self_grant;
 use crate::eval::{Decision, Deny, Engine, Grant, GrantKind, PermissionModel, Verdict};
@@ -12,8 +13,15 @@ use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 /// The explanation of a verdict, decisive lines first: the verdict, which gate decided it, the evidence
 /// (grants, blocks, missing data, every self-grant path), and only then the general lesson.
 /// `self_grants` are the ways the principal could grant itself the operation; `from_key` names the key
-/// that sets a caller location (for the network hint).
-pub fn cell(engine: &Engine, v: &Verdict, self_grants: &[Finding], from_key: &str) -> Doc {
+/// that sets a caller location (for the network hint); with `last_used` (audit logs loaded), each grant
+/// says beside it when a logged call last needed it.
+pub fn cell(
+    engine: &Engine,
+    v: &Verdict,
+    self_grants: &[Finding],
+    from_key: &str,
+    last_used: Option<&LastUsed>,
+) -> Doc {
     let who = clean(&v.principal.display_name).into_owned();
     let op = clean(&v.operation).into_owned();
     let at = describe_scope(engine, &v.scope);
@@ -40,7 +48,7 @@ pub fn cell(engine: &Engine, v: &Verdict, self_grants: &[Finding], from_key: &st
             format!("{ESCALATION_SYMBOL} but {who} {claim}{more}"),
         );
     }
-    grants(&mut doc, engine, v, &who);
+    grants(&mut doc, engine, v, &who, last_used);
     blocks(&mut doc, engine, v, &who);
     network(&mut doc, v);
     if !v.unknown_because.is_empty() {
@@ -127,7 +135,7 @@ fn self_grant_paths(doc: &mut Doc, engine: &Engine, who: &str, findings: &[Findi
     }
 }
 
-fn grants(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
+fn grants(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str, used: Option<&LastUsed>) {
     if v.grants.is_empty() && v.decision == Decision::Denied {
         return; // the gate line above says so
     }
@@ -145,7 +153,12 @@ fn grants(doc: &mut Doc, engine: &Engine, v: &Verdict, who: &str) {
         return;
     }
     for g in &v.grants {
+        let head = doc.lines.len();
         grant(doc, engine, v, who, g);
+        // Beside the grant's first line: when a logged call last needed it.
+        if let (Some(u), Some(line)) = (used, doc.lines.get_mut(head)) {
+            line.push((Tone::Dim, format!("  · {}", u.words(g, &v.scope))));
+        }
     }
 }
 

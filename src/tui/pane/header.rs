@@ -18,27 +18,45 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
             t.badge.add_modifier(Modifier::REVERSED),
         ));
     }
-    for (i, v) in View::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, v.title());
-        spans.push(Span::styled(
-            label,
-            if *v == app.view { t.selected } else { t.dim },
-        ));
-    }
+    let mut rest = Vec::new();
     if single {
-        spans.push(Span::styled(
+        rest.push(Span::styled(
             format!("  [{}]", app.focus.title()),
             t.heading,
         ));
     }
     if let Some(live) = &app.live {
-        spans.push(Span::styled(
+        rest.push(Span::styled(
             format!("  {}", crate::sanitize::clean(&live.headline())),
             t.heading,
         ));
     }
     if let Some(o) = app.origin_label() {
-        spans.push(Span::styled(format!("  from {o}"), t.badge));
+        rest.push(Span::styled(format!("  from {o}"), t.badge));
     }
+    // Where the whole line does not fit, the other views' tabs give up their names (the digits stay) so
+    // that what follows them — the live fetch's state, the caller location — is not cut.
+    let tabs = |short: bool| -> Vec<Span<'static>> {
+        View::ALL
+            .into_iter()
+            .map(|v| {
+                let (label, style) = match (v == app.view, short) {
+                    (true, _) => (format!(" {} {} ", v.digit(), v.title()), t.selected),
+                    (false, false) => (format!(" {} {} ", v.digit(), v.title()), t.dim),
+                    (false, true) => (format!(" {} ", v.digit()), t.dim),
+                };
+                Span::styled(label, style)
+            })
+            .collect()
+    };
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let full = tabs(false);
+    let fits = width(&spans) + width(&full) + width(&rest) <= usize::from(area.width);
+    spans.extend(if fits || rest.is_empty() {
+        full
+    } else {
+        tabs(true)
+    });
+    spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
