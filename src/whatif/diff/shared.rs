@@ -94,19 +94,32 @@ impl<'a> Run<'_, 'a> {
         let findings = if everyone {
             Vec::new()
         } else {
-            let among = [rep.to_string()];
-            let [before, after] = [self.eb, self.ea].map(|e| {
-                self.vault_in(e, &plan.key)
-                    .map(|v| escalate::findings(e, v, Some(&among)))
-                    .unwrap_or_default()
-            });
-            let (added, removed) = escalate::compare(&[(before, after)]);
-            let added = added.into_iter().map(|f| (true, f));
-            added
-                .chain(removed.into_iter().map(|f| (false, f)))
-                .collect()
+            self.own_findings(plan, rep)
         };
         Answer { entries, findings }
+    }
+
+    /// The escalation findings of `rep` that appear or disappear at the plan's vault (what the vault's
+    /// findings among its compared identities give for it).
+    fn own_findings(&mut self, plan: &VaultPlan<'a>, rep: &str) -> Vec<(bool, Finding)> {
+        self.subject_pair(rep);
+        let Some(pair) = self.subjects.get(rep) else {
+            return Vec::new();
+        };
+        let side = |e: &Engine, subject: &Subject| {
+            let Some(vault) = self.vault_in(e, &plan.key) else {
+                return Vec::new();
+            };
+            let target = e.target(&vault.scope);
+            let row = e.prepare(subject, &target, None);
+            crate::query::findings_of_row(e, vault, &target, subject, &row)
+        };
+        let (before, after) = (side(self.eb, &pair.0), side(self.ea, &pair.1));
+        let (added, removed) = escalate::compare(&[(before, after)]);
+        let added = added.into_iter().map(|f| (true, f));
+        added
+            .chain(removed.into_iter().map(|f| (false, f)))
+            .collect()
     }
 
     /// Changed cells with their evidence, joined by scope and evidence in the order they come.
