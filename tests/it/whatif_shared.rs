@@ -57,6 +57,26 @@ fn differences(base: &Snapshot, vaults: &[Scope], members: &[String], picks: &[u
     let vault = |k: usize| &vaults[pick(k) % vaults.len()];
     let member = |k: usize| members[pick(k) / 7 % members.len()].clone();
     let mut s = base.clone();
+    // First the subscription's vaults are made alike: the same settings, no grants below the subscription,
+    // no access-policy entries; then each gets its difference.
+    let sub = format!("/subscriptions/{}/", vaults[0].subscription().unwrap());
+    s.role_assignments
+        .retain(|a| !a.scope.key().starts_with(&sub));
+    s.deny_assignments
+        .retain(|d| !d.scope.key().starts_with(&sub));
+    let like = s
+        .vaults
+        .iter()
+        .find(|v| v.scope == vaults[0])
+        .unwrap()
+        .clone();
+    for v in s.vaults.iter_mut().filter(|v| vaults.contains(&v.scope)) {
+        v.access_policies.clear();
+        v.rbac_authorization = like.rbac_authorization;
+        v.purge_protection = like.purge_protection;
+        v.enabled_for_template_deployment = like.enabled_for_template_deployment;
+        v.network = like.network.clone();
+    }
     let item = Scope::parse(&format!("{}/secrets/shared-test", vault(0).id())).unwrap();
     s.vault_items.push(VaultItem {
         scope: item.clone(),
