@@ -12,6 +12,7 @@ pub(crate) mod reach;
 mod scope;
 mod who_can;
 
+pub(crate) use escalation::findings_of_row;
 pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
     self_grants,

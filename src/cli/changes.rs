@@ -52,6 +52,8 @@ impl PlanReport {
 /// The changes to evaluate, and the plan report when they came from a plan.
 pub struct Loaded {
     pub scenario: Scenario,
+    /// The scenario applied, when reading it did that already (a plan).
+    pub applied: Option<whatif::Outcome>,
     pub plan: Option<PlanReport>,
     /// The file, for messages.
     pub path: PathBuf,
@@ -70,6 +72,7 @@ impl ChangeSource {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             return Ok(Some(Loaded {
                 scenario,
+                applied: None,
                 plan: None,
                 path: path.clone(),
             }));
@@ -83,7 +86,7 @@ impl ChangeSource {
             (None, None) => return Ok(None),
         };
         let plan: Plan = plan.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let (scenario, pending) = plan.against(snapshot);
+        let (scenario, pending, outcome) = plan.against_applied(snapshot);
         let kept: Vec<_> = scenario.entries.iter().map(|e| &e.change).collect();
         let mut changes = Vec::with_capacity(kept.len());
         let mut next = plan.changes.iter();
@@ -93,6 +96,7 @@ impl ChangeSource {
         }
         Ok(Some(Loaded {
             scenario,
+            applied: Some(outcome),
             plan: Some(PlanReport {
                 source: path.display().to_string(),
                 changes,

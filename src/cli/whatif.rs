@@ -67,6 +67,7 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let Some(Loaded {
         scenario,
+        applied,
         plan,
         path,
     }) = a.source.load(&snapshot)?
@@ -78,10 +79,14 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
         .as_deref()
         .map(|s| query::resolve_scope(&snapshot, s))
         .transpose()?;
+    let apply = |snapshot: &crate::model::Snapshot| match applied {
+        Some(outcome) => Ok(outcome),
+        None => scenario
+            .apply(snapshot)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+    };
     if a.emit == Some(Emit::Az) && !a.fail_on_gain {
-        let outcome = scenario
-            .apply(&snapshot)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let outcome = apply(&snapshot)?;
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
@@ -90,13 +95,9 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
     let snapshot = Arc::new(snapshot);
     let (engine, after) = both(
         || Engine::new(snapshot.clone()),
-        || {
-            scenario
-                .apply(&snapshot)
-                .map(|o| (o.applied, Engine::new(o.snapshot)))
-        },
+        || apply(&snapshot).map(|o| (o.applied, Engine::new(o.snapshot))),
     );
-    let (applied, after) = after.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (applied, after) = after?;
     let mut diff = whatif::diff_grouped(&engine, &after, scope.as_ref());
     diff.changes = applied.len();
     let shown = Shown {

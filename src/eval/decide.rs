@@ -121,6 +121,25 @@ impl Row<'_> {
         &self.assignments
     }
 
+    /// The row's [`RowKey`] when a verdict built from it names nothing of the vault itself: memberships
+    /// known, the principal in the directory, no collection gaps, no access-policy entry (entries belong to
+    /// their vault), no grant that cannot be placed, the vault's properties known, not an item. Rows with
+    /// equal such keys at different vaults get the same decisions and the same evidence (grants, denies,
+    /// reasons) for every action; `None` otherwise.
+    pub fn key_across_vaults(&self) -> Option<RowKey> {
+        let plain = self.groups_known
+            && self.in_directory
+            && !self.grant_gaps
+            && !self.deny_gaps
+            && !self.policy_gaps
+            && self.unattributable.is_empty()
+            && self.entries.is_empty()
+            && self.secret.is_none()
+            && self.target_is_data_capable
+            && self.vault.is_some_and(|v| !v.properties_missing);
+        plain.then(|| self.key())
+    }
+
     pub fn key(&self) -> RowKey {
         RowKey {
             assignments: self.assignments.clone(),

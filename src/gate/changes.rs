@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::display::in_words;
 use crate::eval::{Engine, Grant, GrantKind, PrincipalRef};
 use crate::model::{Snapshot, Vault};
-use crate::whatif::{Change, GrantRef, GroupedDiff, Pending, Scenario, diff_grouped};
+use crate::whatif::{Change, GrantRef, GroupedDiff, Outcome, Pending, Scenario, diff_grouped};
 
 use super::evaluate::{VaultTags, base, evaluate};
 use super::rules::Rule;
@@ -49,6 +49,23 @@ pub fn evaluate_changes(
     let outcome = scenario
         .apply(snapshot)
         .map_err(|e| GateError::Changes(e.to_string()))?;
+    evaluate_outcome(
+        snapshot, outcome, address, pending, rules, tags, today, rules_file,
+    )
+}
+
+/// [`evaluate_changes`] of a change list already applied (`Plan::against_applied`).
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_outcome(
+    snapshot: &Arc<Snapshot>,
+    outcome: Outcome,
+    address: impl Fn(usize) -> String,
+    pending: &[Pending],
+    rules: &[Rule],
+    tags: &VaultTags,
+    today: &str,
+    rules_file: &str,
+) -> Result<(Report, GroupedDiff), GateError> {
     let (before, after) = crate::parallel::both(
         || Engine::new(snapshot.clone()),
         || Engine::new(outcome.snapshot),

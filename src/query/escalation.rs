@@ -366,6 +366,44 @@ pub(crate) fn findings_sharing<'a>(
     out
 }
 
+/// The findings of one identity at a vault from its row there ([`crate::eval::Engine::prepare`] without
+/// an application): what [`escalations_for_vault_among`] gives for it alone, without gathering everyone's
+/// grants at the vault (what-if asks one identity per class).
+pub(crate) fn findings_of_row(
+    engine: &Engine,
+    vault: &Vault,
+    target: &Target,
+    subject: &Subject,
+    row: &crate::eval::decide::Row,
+) -> Vec<Finding> {
+    // `escalations_for_vault_among` counts an identity only when a role assignment at or above the vault
+    // names it or one of its groups: exactly when its row has one.
+    if engine.is_group(&subject.principal.id) || row.assignments().is_empty() {
+        return Vec::new();
+    }
+    let l = Levers::decide(engine, row, levers());
+    let mut out = Vec::new();
+    if l.decisions.iter().all(|d| *d == Decision::Denied) {
+        return out;
+    }
+    let entries: Vec<usize> = vault
+        .access_policies
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| subject.set.reach(&e.object_id).is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let ask = Ask {
+        gathered: Gathered {
+            entries: Some(&entries),
+            assignments: Some(row.assignments()),
+        },
+        shared: &LeverVerdicts::default(),
+    };
+    push_findings(engine, vault, target, subject, &l, ask, &mut out);
+    out
+}
+
 /// How a subject's lever verdicts are built: from what its row gathered, or shared with other vaults.
 #[derive(Clone, Copy)]
 struct Ask<'g> {

@@ -65,6 +65,21 @@ pub(crate) fn apply_indexed<'c>(
     before: &Snapshot,
     changes: impl Iterator<Item = (usize, &'c Change)>,
 ) -> std::result::Result<Outcome, WhatIfError> {
+    let (outcome, errors) = apply_what_applies(before, changes);
+    if errors.is_empty() {
+        Ok(outcome)
+    } else {
+        Err(WhatIfError::Invalid(errors))
+    }
+}
+
+/// Applies every change that validates and lists the problems of the others. A change that fails leaves
+/// the state as it was, so the outcome is the one the list without the failing changes gives (their
+/// positions still count in `Applied::index`).
+pub(crate) fn apply_what_applies<'c>(
+    before: &Snapshot,
+    changes: impl Iterator<Item = (usize, &'c Change)>,
+) -> (Outcome, Vec<ChangeError>) {
     let mut snapshot = before.clone();
     let mut lookup = Lookup::default();
     let mut applied = Vec::new();
@@ -76,11 +91,7 @@ pub(crate) fn apply_indexed<'c>(
         }
     }
     lookup.finish(&mut snapshot);
-    if errors.is_empty() {
-        Ok(Outcome { snapshot, applied })
-    } else {
-        Err(WhatIfError::Invalid(errors))
-    }
+    (Outcome { snapshot, applied }, errors)
 }
 
 fn apply_one(s: &mut Snapshot, lk: &mut Lookup, i: usize, change: &Change) -> Result<Applied> {

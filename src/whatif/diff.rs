@@ -23,8 +23,10 @@ mod bystander;
 mod cells;
 mod classes;
 mod escalate;
+mod grouper;
 mod items;
 mod report;
+mod shared;
 
 use bystander::{REP_DANGLING, REP_DIRECTORY};
 use cells::{Evidence, Raw, raw, split};

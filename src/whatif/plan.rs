@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::model::Snapshot;
 
-use super::WhatIfError;
+use super::apply::{Outcome, apply_what_applies};
 use super::change::Change;
 use super::scenario::Scenario;
 
@@ -89,39 +89,54 @@ impl Plan {
     /// rest is still evaluated. A hand-written change list would be rejected instead; a plan is read as far
     /// as it can be.
     pub fn against(&self, snapshot: &Snapshot) -> (Scenario, Vec<Pending>) {
-        let mut kept: Vec<&PlannedChange> = self.changes.iter().collect();
+        let (scenario, pending, _) = self.against_applied(snapshot);
+        (scenario, pending)
+    }
+
+    /// [`Plan::against`], with the scenario applied to a copy of `snapshot` (what applying the scenario
+    /// gives; the changes are applied once).
+    pub fn against_applied(&self, snapshot: &Snapshot) -> (Scenario, Vec<Pending>, Outcome) {
+        let (mut outcome, errors) =
+            apply_what_applies(snapshot, self.changes.iter().map(|c| &c.change).enumerate());
         let mut pending = self.pending.clone();
-        // Each round drops the changes apply rejects; a change can fail only because of one dropped
-        // before it, so this ends within as many rounds as there are changes (usually one or two).
-        loop {
-            let scenario = Scenario::from_changes(kept.iter().map(|c| c.change.clone()));
-            let Err(WhatIfError::Invalid(errors)) = scenario.apply(snapshot).map(|_| ()) else {
-                return (scenario, pending);
+        let mut failed: Vec<usize> = errors.iter().map(|e| e.index).collect();
+        failed.sort_unstable();
+        failed.dedup();
+        // Listed last first, as they always were.
+        for &i in failed.iter().rev() {
+            let Some(c) = self.changes.get(i) else {
+                continue;
             };
-            let mut failed: Vec<usize> = errors.iter().map(|e| e.index).collect();
-            failed.sort_unstable();
-            failed.dedup();
-            for &i in failed.iter().rev() {
-                let c = kept.remove(i);
-                let reason = errors
-                    .iter()
-                    .filter(|e| e.index == i)
-                    .map(|e| match &e.field {
-                        Some(f) => format!("{f}: {}", e.message),
-                        None => e.message.clone(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                pending.push(Pending {
-                    address: c.address.clone(),
-                    path: c.path.clone(),
-                    action: c.action.clone(),
-                    what: describe(&c.change),
-                    reason: format!("the snapshot cannot take this change: {reason}"),
-                    effect: effect_of(&c.change),
-                });
-            }
+            let reason = errors
+                .iter()
+                .filter(|e| e.index == i)
+                .map(|e| match &e.field {
+                    Some(f) => format!("{f}: {}", e.message),
+                    None => e.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            pending.push(Pending {
+                address: c.address.clone(),
+                path: c.path.clone(),
+                action: c.action.clone(),
+                what: describe(&c.change),
+                reason: format!("the snapshot cannot take this change: {reason}"),
+                effect: effect_of(&c.change),
+            });
         }
+        // A failed change left the state as it was: the outcome is the kept changes', numbered in the
+        // scenario of the kept changes.
+        for a in &mut outcome.applied {
+            a.index -= failed.partition_point(|&f| f < a.index);
+        }
+        let kept = self
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| failed.binary_search(i).is_err())
+            .map(|(_, c)| c.change.clone());
+        (Scenario::from_changes(kept), pending, outcome)
     }
 }
 

@@ -138,10 +138,10 @@ static LARGE: LazyLock<Case> = LazyLock::new(|| case(&SynthSpec::large(1)));
 /// What `kvaccess assert rules.toml --terraform-plan plan.json` does after reading its files.
 fn gate_plan(c: &Case) -> usize {
     let plan = read_terraform_plan(&c.plan).unwrap();
-    let (scenario, pending) = plan.against(&c.snapshot);
-    let (report, _) = gate::evaluate_changes(
+    let (_, pending, outcome) = plan.against_applied(&c.snapshot);
+    let (report, _) = gate::evaluate_outcome(
         &c.snapshot,
-        &scenario,
+        outcome,
         |i| {
             plan.changes
                 .get(i)

@@ -51,3 +51,4 @@ mod whatif;
 mod whatif_cli;
 mod whatif_grouped;
 mod whatif_props;
+mod whatif_shared;

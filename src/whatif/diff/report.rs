@@ -75,6 +75,8 @@ pub struct DiffStats {
     pub bystanders: usize,
     /// Classes of identities compared through one member (grouped diff).
     pub classes: usize,
+    /// Classes answered by an equal class at another vault (grouped diff).
+    pub shared: usize,
     pub global: bool,
 }
 
@@ -133,5 +135,6 @@ impl DiffStats {
         self.cells += other.cells;
         self.bystanders += other.bystanders;
         self.classes += other.classes;
+        self.shared += other.shared;
     }
 }
