@@ -3,8 +3,37 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use super::{Hop, PathsTo};
+use crate::eval::Engine;
 use crate::sanitize::clean;
+
+/// A node as the outputs name it: a scope by its short form, a principal or external subject by its name.
+pub fn node_name(engine: &Engine, id: &str) -> String {
+    if id.starts_with('/') {
+        crate::display::short_scope(id).to_string()
+    } else {
+        super::node_ref(engine, id).display_name
+    }
+}
+
+/// One hop in words, as the text output writes it: `from kind to [decision]: explanation`.
+pub fn hop_line(h: &Hop, name: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "{} {} {} [{}]: {}",
+        clean(&name(&h.from)),
+        h.kind.as_str(),
+        clean(&name(&h.to)),
+        h.decision.as_str(),
+        clean(&h.explanation)
+    )
+}
+
+/// An answer (`paths --to` or `--from`) as JSON, as `--output json` prints it.
+pub fn to_json<T: Serialize>(answer: &T) -> serde_json::Result<String> {
+    crate::sanitize::json::to_string_pretty(answer).map(|s| s + "\n")
+}
 
 /// The plain-text report: groups by grant, shortest paths first, each hop with its explanation.
 pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
@@ -34,15 +63,7 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
                 path.decision.as_str()
             );
             for h in &path.hops {
-                let _ = writeln!(
-                    out,
-                    "    {} {} {} [{}]: {}",
-                    clean(&name(&h.from)),
-                    h.kind.as_str(),
-                    clean(&name(&h.to)),
-                    h.decision.as_str(),
-                    clean(&h.explanation)
-                );
+                let _ = writeln!(out, "    {}", hop_line(h, name));
                 for e in &h.evidence {
                     let _ = writeln!(out, "      evidence: {}", clean(e));
                 }

@@ -43,6 +43,8 @@ pub enum UserAction {
     ViewEscalations,
     /// What the selected principal can reach.
     ViewReach,
+    /// Attack paths to the selected vault or from the selected principal.
+    ViewPaths,
     Zoom,
     From,
     Copy,
@@ -95,7 +97,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 46] = [
+    pub const ALL: [UserAction; 47] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -103,6 +105,7 @@ impl UserAction {
         Self::ViewWhoCan,
         Self::ViewEscalations,
         Self::ViewReach,
+        Self::ViewPaths,
         Self::Select,
         Self::Filter,
         Self::From,
@@ -175,6 +178,7 @@ impl UserAction {
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
             Self::ViewReach => "view_reach",
+            Self::ViewPaths => "view_paths",
             Self::Zoom => "zoom",
             Self::From => "from",
             Self::Copy => "copy",

@@ -4,6 +4,7 @@
 mod commands;
 mod input;
 mod navigate;
+mod paths;
 mod rebase;
 mod sync;
 
@@ -24,6 +25,7 @@ pub use crate::tui::overlay::{Overlay, PromptKind};
 use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
+use crate::tui::view::paths::PathsView;
 use crate::tui::view::permissions::PermissionsView;
 use crate::tui::view::reach::ReachView;
 use crate::tui::view::who_can::WhoCanView;
@@ -39,15 +41,17 @@ pub enum View {
     WhoCan,
     Escalations,
     Reach,
+    Paths,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         Self::Permissions,
         Self::Matrix,
         Self::WhoCan,
         Self::Escalations,
         Self::Reach,
+        Self::Paths,
     ];
 
     pub fn title(self) -> &'static str {
@@ -57,6 +61,7 @@ impl View {
             Self::WhoCan => "Who can",
             Self::Escalations => "Escalations",
             Self::Reach => "Reach",
+            Self::Paths => "Paths",
         }
     }
 }
@@ -130,6 +135,7 @@ pub struct App {
     pub who: WhoCanView,
     pub escalations: EscalationsView,
     pub reach: ReachView,
+    pub paths: PathsView,
     pub explain: Doc,
     pub explain_scroll: usize,
     /// The `/` search in the explanation: only its lines with every word are shown (empty: all).
@@ -199,6 +205,7 @@ impl App {
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),
             reach: ReachView::default(),
+            paths: PathsView::default(),
             explain: Doc::default(),
             explain_scroll: 0,
             explain_query: String::new(),
@@ -343,6 +350,7 @@ impl App {
                     .on_answer(shown, &mut self.whatif.escalations_before);
             }
             Output::Reach(r) => self.reach.on_answer(*r),
+            Output::Paths(r) => self.paths.on_answer(*r),
             Output::Indexed(indexed) => self.on_indexed(indexed),
             Output::Filter {
                 query,

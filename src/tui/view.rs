@@ -4,6 +4,7 @@
 
 pub mod escalations;
 pub mod matrix;
+pub mod paths;
 pub mod permissions;
 pub mod reach;
 pub mod who_can;
@@ -55,7 +56,8 @@ rows!(
     matrix::MatrixView,
     who_can::WhoCanView,
     escalations::EscalationsView,
-    reach::ReachView
+    reach::ReachView,
+    paths::PathsView
 );
 
 /// The table an export writes: column names and rows of cells, the common shape of every view.

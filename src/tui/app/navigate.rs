@@ -96,6 +96,7 @@ impl App {
                 }
                 self.set_view(View::Reach);
             }
+            UserAction::ViewPaths => self.open_paths(),
             UserAction::Zoom => self.zoom = !self.zoom,
             UserAction::From => {
                 // Empty, so that what is typed replaces the location rather than running into it.
@@ -165,6 +166,8 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
+        } else if self.view == View::Paths && self.paths.cancel() {
+            self.cancel_job(JobKind::Paths);
         } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;
@@ -298,12 +301,14 @@ impl App {
             View::WhoCan => &mut self.who,
             View::Escalations => &mut self.escalations,
             View::Reach => &mut self.reach,
+            View::Paths => &mut self.paths,
         }
     }
 
     fn left(&mut self) {
         match (self.focus, self.view) {
             (Focus::Main, View::Matrix) => self.matrix.left(),
+            (Focus::Main, View::Paths) => self.paths.collapse(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
             _ => self.set_focus(self.focus.next(-1)),
         }
@@ -312,6 +317,7 @@ impl App {
     fn right(&mut self) {
         match (self.focus, self.view) {
             (Focus::Main, View::Matrix) => self.matrix.right(),
+            (Focus::Main, View::Paths) => self.paths.expand(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(1),
             _ => self.set_focus(self.focus.next(1)),
         }
@@ -325,6 +331,12 @@ impl App {
             Focus::Explain => self.set_focus(Focus::Main),
             Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
             Focus::Main if self.view == View::WhoCan => self.enter_who_can(),
+            // A node opens (or shows its next page); a hop or a line is explained in full.
+            Focus::Main if self.view == View::Paths => {
+                if self.paths.enter() {
+                    self.set_focus(Focus::Explain);
+                }
+            }
             Focus::Main => {
                 if let Some(j) = self.jump() {
                     self.go(j);
@@ -342,7 +354,7 @@ impl App {
             land,
         };
         match self.view {
-            View::Permissions => None,
+            View::Permissions | View::Paths => None,
             View::Matrix => {
                 let id = self.matrix.selected()?.id.clone();
                 Some(to(Some(id), None, Land::Anywhere))

@@ -140,6 +140,7 @@ impl App {
                     out.push(self.job(JobKind::Reach, what, spec, world));
                 }
             }
+            View::Paths => out.extend(self.paths_job(&scope, world, &in_world)),
             View::Permissions => {}
         }
         out
@@ -205,7 +206,7 @@ impl App {
     }
 
     fn sync_explain(&mut self) {
-        let key = self.explain_context();
+        let key = self.explain_context() + &self.paths.explain_key();
         if key == self.explain_key {
             return;
         }
@@ -291,6 +292,7 @@ impl App {
                 |f| explain::finding(engine, f, self.escalations.hide_disputed),
             ),
             View::Reach => self.explain_reach(&from_key),
+            View::Paths => self.paths.explain(engine),
         }
     }
 
@@ -404,5 +406,6 @@ impl App {
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);
         self.reach.keep_visible(h);
+        self.paths.keep_visible(h);
     }
 }
