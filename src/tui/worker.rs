@@ -357,7 +357,10 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             if job.cancel.is_cancelled() {
                 continue;
             }
-            if matches!(job.kind(), JobKind::Escalations | JobKind::Reach | JobKind::Paths) {
+            if matches!(
+                job.kind(),
+                JobKind::Escalations | JobKind::Reach | JobKind::Paths
+            ) {
                 run_alone(job, results.clone());
                 continue;
             }

@@ -19,7 +19,9 @@ use tui_tree_widget::{Tree, TreeItem, TreeState};
 use super::Ctx;
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
-use crate::paths::{self, Hop, HopGraph, Path, PathGroup, PathsFrom, PathsTo, Reached, TenantAdmin};
+use crate::paths::{
+    self, Hop, HopGraph, Path, PathGroup, PathsFrom, PathsTo, Reached, TenantAdmin,
+};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::explain::{Doc, Tone};
@@ -443,7 +445,12 @@ impl PathsView {
             Load::Idle => {
                 let inner = b.inner(area);
                 frame.render_widget(b, area);
-                return placeholder(frame, inner, t.dim, "select a vault, an item or a principal");
+                return placeholder(
+                    frame,
+                    inner,
+                    t.dim,
+                    "select a vault, an item or a principal",
+                );
             }
         }
         let name = |id: &str| paths::node_name(engine, id);
@@ -566,7 +573,10 @@ impl PathsView {
 /// A hop as the explanation tells it: the CLI's line, each piece of evidence, and for an unknown hop why.
 fn hop_doc(d: &mut Doc, h: &Hop, name: &dyn Fn(&str) -> String) {
     d.line(vec![
-        (Tone::Decision(h.decision), format!("{} ", decision_symbol(h.decision))),
+        (
+            Tone::Decision(h.decision),
+            format!("{} ", decision_symbol(h.decision)),
+        ),
         (Tone::Plain, paths::hop_line(h, name)),
     ]);
     if h.eligible {

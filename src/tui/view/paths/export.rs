@@ -36,8 +36,8 @@ pub fn render(engine: &Engine, answer: &Answer, format: Format) -> Result<String
         (Answer::From(p), Format::Json) => paths::to_json(p).map_err(|e| e.to_string()),
         (Answer::To(p), Format::Mermaid) => Ok(paths::to_mermaid(p, &name)),
         (Answer::To(p), Format::Dot) => Ok(paths::to_dot(p, &name)),
-        (Answer::From(_), _) => {
-            Err("paths from a principal export as .json; Mermaid and DOT draw paths to a vault".into())
-        }
+        (Answer::From(_), _) => Err(
+            "paths from a principal export as .json; Mermaid and DOT draw paths to a vault".into(),
+        ),
     }
 }
