@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Hop, PathsTo};
@@ -101,17 +102,20 @@ fn all_hops(p: &PathsTo) -> Vec<&Hop> {
     hops
 }
 
-/// Node ids in both formats: `n0`, `n1`… in order of first appearance.
-fn ids<'h>(hops: &[&'h Hop]) -> Vec<&'h str> {
+/// Node ids in both formats: `n0`, `n1`… in order of first appearance, and each node's number (a map:
+/// a busy vault's answer has tens of thousands of nodes).
+fn ids<'h>(hops: &[&'h Hop]) -> (Vec<&'h str>, FxHashMap<&'h str, usize>) {
     let mut seen: Vec<&str> = Vec::new();
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
     for h in hops {
         for n in [h.from.as_str(), h.to.as_str()] {
-            if !seen.contains(&n) {
+            at.entry(n).or_insert_with(|| {
                 seen.push(n);
-            }
+                seen.len() - 1
+            });
         }
     }
-    seen
+    (seen, at)
 }
 
 fn quoted(text: &str, extra: &[(char, &str)]) -> String {
@@ -127,13 +131,13 @@ fn quoted(text: &str, extra: &[(char, &str)]) -> String {
 
 pub fn to_mermaid(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     let hops = all_hops(p);
-    let nodes = ids(&hops);
+    let (nodes, at) = ids(&hops);
     let esc = |t: &str| quoted(t, &[('"', "#quot;"), ('\n', " ")]);
     let mut out = String::from("flowchart LR\n");
     for (i, n) in nodes.iter().enumerate() {
         let _ = writeln!(out, "  n{i}[\"{}\"]", esc(&name(n)));
     }
-    let at = |id: &str| nodes.iter().position(|n| *n == id).unwrap_or(0);
+    let at = |id: &str| at.get(id).copied().unwrap_or(0);
     for h in hops {
         let _ = writeln!(
             out,
@@ -149,13 +153,13 @@ pub fn to_mermaid(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
 
 pub fn to_dot(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     let hops = all_hops(p);
-    let nodes = ids(&hops);
+    let (nodes, at) = ids(&hops);
     let esc = |t: &str| quoted(t, &[('"', "\\\""), ('\\', "\\\\"), ('\n', " ")]);
     let mut out = String::from("digraph paths {\n  rankdir=LR;\n");
     for (i, n) in nodes.iter().enumerate() {
         let _ = writeln!(out, "  n{i} [label=\"{}\"];", esc(&name(n)));
     }
-    let at = |id: &str| nodes.iter().position(|n| *n == id).unwrap_or(0);
+    let at = |id: &str| at.get(id).copied().unwrap_or(0);
     for h in hops {
         let _ = writeln!(
             out,
