@@ -349,9 +349,12 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
         }
     }
     let mut self_grants = self_grants_of(&walk, &order);
+    // Each node's vault access is a whole matrix over the vaults, independent of the others': on every core.
+    let (access, _) = crate::parallel::over_pool(&order, || (), |(), id| vault_access(engine, id));
     let reached = order
         .iter()
-        .map(|id| {
+        .zip(access)
+        .map(|(id, mut vault_access)| {
             let mut hops = Vec::new();
             let mut node = id.clone();
             while let Some((_, Some(step))) = best.get(&node) {
@@ -359,7 +362,6 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
                 node = step.from.clone();
             }
             hops.reverse();
-            let mut vault_access = vault_access(engine, id);
             vault_access.extend(
                 walk.vault_hops_from(id)
                     .into_iter()
