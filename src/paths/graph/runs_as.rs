@@ -345,15 +345,12 @@ impl Walk<'_> {
 pub(crate) struct Asked<'e> {
     candidates: Memo<(String, String), Rc<Vec<String>>>,
     /// The identities a set of holders (and eligible principals) reaches.
-    expanded: Memo<Expansion, Rc<Vec<String>>>,
+    expanded: Memo<(Holders, Vec<(String, Option<String>)>), Rc<Vec<String>>>,
     groups: Memo<(String, String, String), Option<Held>>,
     named: Memo<(String, bool), Rc<FxHashSet<String>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
 }
-
-/// The holders of a grant at a resource and the principals eligible there: what its candidates come from.
-type Expansion = (Holders, Vec<(String, Option<String>)>);
 
 /// A decision and the grants cited for it.
 type Held = (Decision, Vec<String>);
