@@ -43,7 +43,6 @@ pub(crate) fn grant_holders(
 }
 
 /// The grants at or above a target, as the holders they name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Holders {
     /// Every object id named, with the application a compound access-policy entry binds it to.
     all: Vec<(String, Option<String>)>,

@@ -18,7 +18,7 @@ use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
 use crate::model::{Scope, Topic};
-use crate::query::reach::{Grants, Holders, holders, identities, reached};
+use crate::query::reach::{Grants, holders, identities, reached};
 
 impl Walk<'_> {
     /// Runs-as edges into a managed identity: the controllers of every resource whose code obtains it.
@@ -111,7 +111,10 @@ impl Walk<'_> {
             role_matters: |role| engine.role_may_grant(role, action),
             entry_matters: |_: &crate::model::AccessPolicy| false,
         };
-        let holders = holders(engine, &target, grants);
+        let mut ids: Vec<String> = reached(engine, &holders(engine, &target, grants))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let eligible: Vec<(String, Option<String>)> = target
             .ancestry
             .scopes
@@ -121,26 +124,10 @@ impl Walk<'_> {
             .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
             .map(|e| (e.principal_id.clone(), None))
             .collect();
-        // Resources under one resource group mostly have the same holders (those of the scopes above):
-        // the expansion to identities, the costly part, is done once per set of holders.
-        let expansion = (holders, eligible);
-        let known = self.cache.expanded.borrow().get(&expansion).cloned();
-        let ids = known.unwrap_or_else(|| {
-            let (holders, eligible) = &expansion;
-            let mut ids: Vec<String> = reached(engine, holders)
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
-            ids.extend(identities(engine, eligible).into_iter().map(|(id, _)| id));
-            ids.sort_unstable();
-            ids.dedup();
-            let ids = Rc::new(ids);
-            self.cache
-                .expanded
-                .borrow_mut()
-                .insert(expansion, Rc::clone(&ids));
-            ids
-        });
+        ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = Rc::new(ids);
         self.cache
             .candidates
             .borrow_mut()
@@ -344,8 +331,6 @@ impl Walk<'_> {
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
     candidates: Memo<(String, String), Rc<Vec<String>>>,
-    /// The identities a set of holders (and eligible principals) reaches.
-    expanded: Memo<(Holders, Vec<(String, Option<String>)>), Rc<Vec<String>>>,
     groups: Memo<(String, String, String), Option<Held>>,
     named: Memo<(String, bool), Rc<FxHashSet<String>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
