@@ -15,12 +15,15 @@ mod search;
 use serde::Serialize;
 
 pub use compute::USER_ASSIGNED_KIND;
-pub use export::{to_dot, to_mermaid, to_text};
+pub use export::{hop_line, node_name, to_dot, to_json, to_mermaid, to_text};
 pub use graph::{HopGraph, external_id};
 pub use search::{node_ref, paths_from, paths_to};
 
 use crate::eval::Decision;
 use crate::model::PrincipalKind;
+
+/// The longest path `kvaccess paths` considers unless told otherwise, in hops.
+pub const DEFAULT_MAX_HOPS: usize = 4;
 
 /// What a hop lets its `from` node do to its `to` node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -25,7 +25,7 @@ pub struct PathsArgs {
     #[arg(long, default_value = "secrets/get")]
     pub action: String,
     /// Longest path considered, in hops (the last hop, the grant, counts as one).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = paths::DEFAULT_MAX_HOPS)]
     pub max_hops: usize,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: PathsFormat,
@@ -47,13 +47,7 @@ pub fn run(a: &PathsArgs) -> Result<u8> {
     let snapshot = a.snapshot.load()?;
     let engine = Engine::new(snapshot);
     let graph = HopGraph::build(&engine);
-    let name = |id: &str| {
-        if id.starts_with('/') {
-            output::short_scope(id).to_string()
-        } else {
-            paths::node_ref(&engine, id).display_name
-        }
-    };
+    let name = |id: &str| paths::node_name(&engine, id);
     if let Some(from) = &a.from {
         let id = query::resolve_principal(&engine, from)?;
         let answer = paths::paths_from(&engine, &graph, &id, a.max_hops);

@@ -3,8 +3,38 @@
 
 use std::fmt::Write as _;
 
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
 use super::{Hop, PathsTo};
+use crate::eval::Engine;
 use crate::sanitize::clean;
+
+/// A node as the outputs name it: a scope by its short form, a principal or external subject by its name.
+pub fn node_name(engine: &Engine, id: &str) -> String {
+    if id.starts_with('/') {
+        crate::display::short_scope(id).to_string()
+    } else {
+        super::node_ref(engine, id).display_name
+    }
+}
+
+/// One hop in words, as the text output writes it: `from kind to [decision]: explanation`.
+pub fn hop_line(h: &Hop, name: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "{} {} {} [{}]: {}",
+        clean(&name(&h.from)),
+        h.kind.as_str(),
+        clean(&name(&h.to)),
+        h.decision.as_str(),
+        clean(&h.explanation)
+    )
+}
+
+/// An answer (`paths --to` or `--from`) as JSON, as `--output json` prints it.
+pub fn to_json<T: Serialize>(answer: &T) -> serde_json::Result<String> {
+    crate::sanitize::json::to_string_pretty(answer).map(|s| s + "\n")
+}
 
 /// The plain-text report: groups by grant, shortest paths first, each hop with its explanation.
 pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
@@ -34,15 +64,7 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
                 path.decision.as_str()
             );
             for h in &path.hops {
-                let _ = writeln!(
-                    out,
-                    "    {} {} {} [{}]: {}",
-                    clean(&name(&h.from)),
-                    h.kind.as_str(),
-                    clean(&name(&h.to)),
-                    h.decision.as_str(),
-                    clean(&h.explanation)
-                );
+                let _ = writeln!(out, "    {}", hop_line(h, name));
                 for e in &h.evidence {
                     let _ = writeln!(out, "      evidence: {}", clean(e));
                 }
@@ -80,17 +102,20 @@ fn all_hops(p: &PathsTo) -> Vec<&Hop> {
     hops
 }
 
-/// Node ids in both formats: `n0`, `n1`… in order of first appearance.
-fn ids<'h>(hops: &[&'h Hop]) -> Vec<&'h str> {
+/// Node ids in both formats: `n0`, `n1`… in order of first appearance, and each node's number (a map:
+/// a busy vault's answer has tens of thousands of nodes).
+fn ids<'h>(hops: &[&'h Hop]) -> (Vec<&'h str>, FxHashMap<&'h str, usize>) {
     let mut seen: Vec<&str> = Vec::new();
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
     for h in hops {
         for n in [h.from.as_str(), h.to.as_str()] {
-            if !seen.contains(&n) {
+            at.entry(n).or_insert_with(|| {
                 seen.push(n);
-            }
+                seen.len() - 1
+            });
         }
     }
-    seen
+    (seen, at)
 }
 
 fn quoted(text: &str, extra: &[(char, &str)]) -> String {
@@ -106,13 +131,13 @@ fn quoted(text: &str, extra: &[(char, &str)]) -> String {
 
 pub fn to_mermaid(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     let hops = all_hops(p);
-    let nodes = ids(&hops);
+    let (nodes, at) = ids(&hops);
     let esc = |t: &str| quoted(t, &[('"', "#quot;"), ('\n', " ")]);
     let mut out = String::from("flowchart LR\n");
     for (i, n) in nodes.iter().enumerate() {
         let _ = writeln!(out, "  n{i}[\"{}\"]", esc(&name(n)));
     }
-    let at = |id: &str| nodes.iter().position(|n| *n == id).unwrap_or(0);
+    let at = |id: &str| at.get(id).copied().unwrap_or(0);
     for h in hops {
         let _ = writeln!(
             out,
@@ -128,13 +153,13 @@ pub fn to_mermaid(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
 
 pub fn to_dot(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     let hops = all_hops(p);
-    let nodes = ids(&hops);
+    let (nodes, at) = ids(&hops);
     let esc = |t: &str| quoted(t, &[('"', "\\\""), ('\\', "\\\\"), ('\n', " ")]);
     let mut out = String::from("digraph paths {\n  rankdir=LR;\n");
     for (i, n) in nodes.iter().enumerate() {
         let _ = writeln!(out, "  n{i} [label=\"{}\"];", esc(&name(n)));
     }
-    let at = |id: &str| nodes.iter().position(|n| *n == id).unwrap_or(0);
+    let at = |id: &str| at.get(id).copied().unwrap_or(0);
     for h in hops {
         let _ = writeln!(
             out,

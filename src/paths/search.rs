@@ -50,16 +50,23 @@ pub fn paths_to(
             }
         }
     }
-    let mut groups: FxHashMap<String, Vec<Path>> = FxHashMap::default();
+    // Many starts share the rest of their way (every member of a group goes on through the group): each
+    // node's hop is put into words once, and each grant's key once.
+    let mut said: FxHashMap<&str, Hop> = FxHashMap::default();
+    let mut keys: FxHashMap<&str, std::rc::Rc<str>> = FxHashMap::default();
+    let mut groups: FxHashMap<std::rc::Rc<str>, Vec<Path>> = FxHashMap::default();
     for start in best.keys() {
         if engine.is_group(start) {
             continue; // groups are stepping stones, not attackers
         }
-        let hops = chain(&walk, &best, start);
+        let (hops, sink) = chain(&walk, &best, start, &mut said);
         let Some(last) = hops.last() else {
             continue;
         };
-        let key = grant_key(last);
+        let key = keys
+            .entry(sink)
+            .or_insert_with(|| grant_key(last).into())
+            .clone();
         groups
             .entry(key)
             .or_default()
@@ -75,7 +82,10 @@ pub fn paths_to(
                     &b.start.id,
                 ))
             });
-            PathGroup { grant, paths }
+            PathGroup {
+                grant: grant.to_string(),
+                paths,
+            }
         })
         .collect();
     groups.sort_by(|a, b| {
@@ -98,23 +108,28 @@ enum Via {
     Last(Hop),
 }
 
-/// The hops from `start` to the target, following each node's best edge, in words.
-fn chain(walk: &Walk, best: &FxHashMap<String, (usize, Via)>, start: &str) -> Vec<Hop> {
+/// The hops from `start` to the target, following each node's best edge, in words (each node's hop put
+/// into words once, in `said`), and the node whose hop is the last.
+fn chain<'b>(
+    walk: &Walk,
+    best: &'b FxHashMap<String, (usize, Via)>,
+    start: &'b str,
+    said: &mut FxHashMap<&'b str, Hop>,
+) -> (Vec<Hop>, &'b str) {
     let mut hops = Vec::new();
-    let mut node = start.to_string();
-    while let Some((_, via)) = best.get(&node) {
+    let mut node = start;
+    while let Some((key, (_, via))) = best.get_key_value(node) {
+        let hop = said.entry(key.as_str()).or_insert_with(|| match via {
+            Via::Last(hop) => hop.clone(),
+            Via::Step(step) => walk.render(step),
+        });
+        hops.push(hop.clone());
         match via {
-            Via::Last(hop) => {
-                hops.push(hop.clone());
-                break;
-            }
-            Via::Step(step) => {
-                hops.push(walk.render(step));
-                node = step.to.clone();
-            }
+            Via::Last(_) => return (hops, key.as_str()),
+            Via::Step(step) => node = step.to.as_str(),
         }
     }
-    hops
+    (hops, node)
 }
 
 fn path(engine: &Engine, start: &str, hops: Vec<Hop>) -> Path {
@@ -334,9 +349,12 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
         }
     }
     let mut self_grants = self_grants_of(&walk, &order);
+    // Each node's vault access is a whole matrix over the vaults, independent of the others': on every core.
+    let (access, _) = crate::parallel::over_pool(&order, || (), |(), id| vault_access(engine, id));
     let reached = order
         .iter()
-        .map(|id| {
+        .zip(access)
+        .map(|(id, mut vault_access)| {
             let mut hops = Vec::new();
             let mut node = id.clone();
             while let Some((_, Some(step))) = best.get(&node) {
@@ -344,7 +362,6 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
                 node = step.from.clone();
             }
             hops.reverse();
-            let mut vault_access = vault_access(engine, id);
             vault_access.extend(
                 walk.vault_hops_from(id)
                     .into_iter()

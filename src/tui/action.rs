@@ -43,6 +43,8 @@ pub enum UserAction {
     ViewEscalations,
     /// What the selected principal can reach.
     ViewReach,
+    /// Attack paths to the selected vault or from the selected principal.
+    ViewPaths,
     /// Who did what: the audit logs for the selected vault, item or principal.
     ViewActivity,
     Zoom,
@@ -97,7 +99,7 @@ impl UserAction {
 
 impl UserAction {
     /// Every bindable action, in the order the palette lists them.
-    pub const ALL: [UserAction; 47] = [
+    pub const ALL: [UserAction; 48] = [
         Self::ViewPermissions,
         Self::ViewMatrix,
         Self::ToggleMatrix,
@@ -105,6 +107,7 @@ impl UserAction {
         Self::ViewWhoCan,
         Self::ViewEscalations,
         Self::ViewReach,
+        Self::ViewPaths,
         Self::ViewActivity,
         Self::Select,
         Self::Filter,
@@ -178,6 +181,7 @@ impl UserAction {
             Self::ViewWhoCan => "view_who_can",
             Self::ViewEscalations => "view_escalations",
             Self::ViewReach => "view_reach",
+            Self::ViewPaths => "view_paths",
             Self::ViewActivity => "view_activity",
             Self::Zoom => "zoom",
             Self::From => "from",

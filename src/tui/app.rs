@@ -4,6 +4,7 @@
 mod commands;
 mod input;
 mod navigate;
+mod paths;
 mod rebase;
 mod sync;
 
@@ -25,6 +26,7 @@ use crate::tui::theme::{Theme, ThemeKind};
 use crate::tui::view::activity::ActivityView;
 use crate::tui::view::escalations::EscalationsView;
 use crate::tui::view::matrix::MatrixView;
+use crate::tui::view::paths::PathsView;
 use crate::tui::view::permissions::PermissionsView;
 use crate::tui::view::reach::ReachView;
 use crate::tui::view::who_can::WhoCanView;
@@ -40,16 +42,18 @@ pub enum View {
     WhoCan,
     Escalations,
     Reach,
+    Paths,
     Activity,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         Self::Permissions,
         Self::Matrix,
         Self::WhoCan,
         Self::Escalations,
         Self::Reach,
+        Self::Paths,
         Self::Activity,
     ];
 
@@ -60,11 +64,12 @@ impl View {
             Self::WhoCan => "Who can",
             Self::Escalations => "Escalations",
             Self::Reach => "Reach",
+            Self::Paths => "Paths",
             Self::Activity => "Activity",
         }
     }
 
-    /// The digit that opens the view (its tab's number; 6 is the paths view's).
+    /// The digit that opens the view (its tab's number).
     pub fn digit(self) -> u8 {
         match self {
             Self::Permissions => 1,
@@ -72,6 +77,7 @@ impl View {
             Self::WhoCan => 3,
             Self::Escalations => 4,
             Self::Reach => 5,
+            Self::Paths => 6,
             Self::Activity => 7,
         }
     }
@@ -149,6 +155,7 @@ pub struct App {
     pub who: WhoCanView,
     pub escalations: EscalationsView,
     pub reach: ReachView,
+    pub paths: PathsView,
     pub activity: ActivityView,
     pub explain: Doc,
     pub explain_scroll: usize,
@@ -219,6 +226,7 @@ impl App {
             who: WhoCanView::default(),
             escalations: EscalationsView::default(),
             reach: ReachView::default(),
+            paths: PathsView::default(),
             activity: ActivityView::with_paths(options.logs),
             explain: Doc::default(),
             explain_scroll: 0,
@@ -365,6 +373,7 @@ impl App {
                     .on_answer(shown, &mut self.whatif.escalations_before);
             }
             Output::Reach(r) => self.reach.on_answer(*r),
+            Output::Paths(r) => self.paths.on_answer(*r),
             Output::Logs(r) => {
                 if let Err(e) = &r {
                     self.message = Some(format!("logs: {}", crate::sanitize::clean(e)));

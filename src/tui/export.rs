@@ -171,6 +171,10 @@ fn table(app: &App) -> Result<Table, String> {
         View::WhoCan => app.who.table(app.world()),
         View::Escalations => app.escalations.table(),
         View::Reach => app.reach.table(app.world()),
+        View::Paths => Err(format!(
+            "paths are exported as {}",
+            crate::tui::view::paths::EXTENSIONS
+        )),
         View::Activity => app.activity.table(),
     }
 }

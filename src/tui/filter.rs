@@ -125,7 +125,7 @@ impl Tables {
             View::Matrix => Some(&self.matrix.query),
             View::WhoCan => Some(&self.who.query),
             View::Escalations => Some(&self.escalations.query),
-            View::Permissions | View::Reach | View::Activity => None,
+            View::Permissions | View::Reach | View::Paths | View::Activity => None,
         }
     }
 }

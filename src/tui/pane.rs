@@ -76,6 +76,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 app.whatif.escalations_before.as_deref(),
             ),
             View::Reach => app.reach.draw(frame, r, &main_ctx(app), app.world()),
+            View::Paths => app.paths.draw(frame, r, &main_ctx(app), app.world()),
             View::Activity => app.activity.draw(frame, r, &main_ctx(app)),
         }
         table_filter(frame, app, r);

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod escalations;
 pub mod matrix;
+pub mod paths;
 pub mod permissions;
 pub mod reach;
 pub mod who_can;
@@ -57,6 +58,7 @@ rows!(
     who_can::WhoCanView,
     escalations::EscalationsView,
     reach::ReachView,
+    paths::PathsView,
     activity::ActivityView
 );
 

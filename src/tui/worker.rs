@@ -17,7 +17,7 @@ use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
 use crate::query::{self, Finding, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
-use crate::tui::view::{activity, escalations};
+use crate::tui::view::{activity, escalations, paths};
 use crate::tui::whatif::world::{World, WorldRef};
 use crate::whatif::{Scenario, WhatIfError};
 
@@ -28,6 +28,8 @@ pub enum JobKind {
     Escalations,
     /// What the selected principal can reach, vault by vault.
     Reach,
+    /// Attack paths to the selected vault or from the selected principal.
+    Paths,
     Filter,
     /// Build the hypothetical world of the what-if panel.
     WhatIf,
@@ -71,6 +73,8 @@ pub enum JobSpec {
     Reach {
         principal: String,
     },
+    /// `kvaccess paths --to` or `--from` (the paths view): on a thread of its own.
+    Paths(paths::Question),
     WhatIf {
         scenario: Scenario,
         generation: u64,
@@ -119,6 +123,7 @@ impl Job {
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations { .. } => JobKind::Escalations,
             JobSpec::Reach { .. } => JobKind::Reach,
+            JobSpec::Paths(_) => JobKind::Paths,
             JobSpec::Filter { .. } => JobKind::Filter,
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
             JobSpec::LoadScenario { .. } => JobKind::LoadScenario,
@@ -171,6 +176,7 @@ pub enum Output {
     WhoCan(Result<Box<GroupedWhoCan>, String>),
     Escalations(Vec<Finding>),
     Reach(Box<query::Reach>),
+    Paths(Box<Result<paths::Answer, String>>),
     /// The job was cancelled before it finished.
     Cancelled,
     Indexed(Box<crate::tui::live::Indexed>),
@@ -279,6 +285,7 @@ fn answer(
                 Output::Cancelled
             }
         }
+        JobSpec::Paths(q) => Output::Paths(Box::new(paths::compute(engine, q))),
         JobSpec::ReadLogs { paths } => {
             let mut watch = |done: u64, total: u64| {
                 progress(
@@ -386,7 +393,11 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             }
             if matches!(
                 job.kind(),
-                JobKind::Escalations | JobKind::Reach | JobKind::ReadLogs | JobKind::Activity
+                JobKind::Escalations
+                    | JobKind::Reach
+                    | JobKind::Paths
+                    | JobKind::ReadLogs
+                    | JobKind::Activity
             ) {
                 run_alone(job, results.clone());
                 continue;

@@ -43,6 +43,7 @@ mod tui_live;
 mod tui_live_pty;
 mod tui_matrix;
 mod tui_nav;
+mod tui_paths;
 mod tui_pty;
 mod tui_reach;
 mod tui_triage;

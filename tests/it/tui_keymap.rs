@@ -10,6 +10,7 @@ use kvaccess::tui::action::{Effect, Msg, UserAction};
 use kvaccess::tui::app::{App, Focus, Overlay, View};
 use kvaccess::tui::keymap::{Chord, Keymap};
 use kvaccess::tui::script::{press, render, screen, settle};
+use kvaccess::tui::view::paths::Direction;
 use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
 
 fn demo() -> App {
@@ -180,6 +181,24 @@ fn check(action: UserAction, label: &str, key: KeyEvent) {
                 _ => View::Escalations,
             };
             assert_eq!(app.view, want, "{what}");
+        }
+        UserAction::ViewPaths => {
+            // On a vault: the paths to it; pressed again, the paths from the selected principal.
+            hit(&mut app, key);
+            assert_eq!(app.view, View::Paths, "{what}");
+            assert_eq!(app.paths.direction, Direction::To, "{what}");
+            assert!(app.paths.ready().is_some(), "{what}: answered");
+            hit(&mut app, key);
+            assert_eq!(app.paths.direction, Direction::From, "{what} again");
+            // From the principal list: the paths from the principal.
+            let mut app = demo();
+            press(&mut app, "P");
+            hit(&mut app, key);
+            assert_eq!(
+                (app.view, app.paths.direction),
+                (View::Paths, Direction::From),
+                "{what} from the principals"
+            );
         }
         UserAction::ToggleMatrix => {
             hit(&mut app, key);

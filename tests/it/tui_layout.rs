@@ -282,3 +282,24 @@ fn who_can_groups_keep_their_grant_whole_at_every_size() {
         }
     }
 }
+
+#[test]
+fn paths_rows_keep_their_counts_and_the_explanation_its_hop_whole() {
+    for (w, h) in SIZES {
+        let mut app = demo(w, h);
+        press(&mut app, ":goto kv-app-prod<enter>S6");
+        let main = rows(&mut app, w, h, Pane::Of(Focus::Main));
+        let groups: Vec<&String> = main.iter().filter(|r| r.contains("▸ ✔")).collect();
+        assert!(!groups.is_empty(), "{w}×{h}:\n{}", main.join("\n"));
+        for r in groups {
+            assert!(r.contains(" path(s) · "), "{w}×{h}: count cut: {r:?}");
+        }
+        // A hop's line is whole in the explanation, wrapped if need be.
+        press(&mut app, "<right>j<right>j");
+        let explain = flowing(&rows(&mut app, w, h, Pane::Of(Focus::Explain)));
+        assert!(
+            explain.contains("Oscar can grant itself kv-app-prod [allowed]: can add an access-policy entry for itself"),
+            "{w}×{h}: {explain}"
+        );
+    }
+}

@@ -130,7 +130,10 @@ impl App {
     pub(super) fn export_name(&self) -> String {
         let mut parts = vec![self.view.title().to_string()];
         let of_principal = self.activity.follow == crate::tui::view::activity::Follow::Principal;
-        if self.view == View::Reach || (self.view == View::Activity && of_principal) {
+        if self.view == View::Reach
+            || self.paths_from_principal()
+            || (self.view == View::Activity && of_principal)
+        {
             // The reach answers for a principal, not for the selected scope.
             if let Some(p) = self.nav.principals.selected() {
                 parts.push(p.name.clone());
@@ -147,6 +150,9 @@ impl App {
 
     pub(super) fn export(&mut self, path: &str) -> Vec<Effect> {
         let path = PathBuf::from(path);
+        if self.view == View::Paths && self.focus != Focus::Explain {
+            return self.export_paths(path);
+        }
         let Some(format) = FileFormat::from_path(&path) else {
             self.message = Some("export: the file name must end in .json, .csv or .md".into());
             return Vec::new();
@@ -175,6 +181,7 @@ impl App {
                 self.escalations.selected().map(|f| f.principal.id.clone())
             }
             (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
+            (Focus::Main, View::Paths) => self.paths.selected_id(),
             (Focus::Main, View::Activity) => self.activity.target().map(|t| t.principal),
         }
     }

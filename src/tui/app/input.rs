@@ -99,7 +99,7 @@ impl App {
                 self.tables.escalations.set_query(query, shown, before);
                 self.escalations.cursor = Cursor::default();
             }
-            View::Permissions | View::Reach | View::Activity => {}
+            View::Permissions | View::Reach | View::Paths | View::Activity => {}
         }
         if query.is_empty() && self.filter.target == Target::Table(view) {
             self.filter.clear();

@@ -96,6 +96,7 @@ impl App {
                 }
                 self.set_view(View::Reach);
             }
+            UserAction::ViewPaths => self.open_paths(),
             UserAction::ViewActivity => {
                 // It follows the pane the user comes from: a principal's activity from the list.
                 self.activity.follow = match self.focus {
@@ -179,6 +180,8 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
+        } else if self.view == View::Paths && self.paths.cancel() {
+            self.cancel_job(JobKind::Paths);
         } else if self.view == View::Activity && self.activity.cancel_logs() {
             // A reading that finishes all the same is dropped: the user said stop.
             self.cancel_job(JobKind::ReadLogs);
@@ -318,6 +321,7 @@ impl App {
             View::WhoCan => &mut self.who,
             View::Escalations => &mut self.escalations,
             View::Reach => &mut self.reach,
+            View::Paths => &mut self.paths,
             View::Activity => &mut self.activity,
         }
     }
@@ -325,6 +329,7 @@ impl App {
     fn left(&mut self) {
         match (self.focus, self.view) {
             (Focus::Main, View::Matrix) => self.matrix.left(),
+            (Focus::Main, View::Paths) => self.paths.collapse(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
             _ => self.set_focus(self.focus.next(-1)),
         }
@@ -333,6 +338,7 @@ impl App {
     fn right(&mut self) {
         match (self.focus, self.view) {
             (Focus::Main, View::Matrix) => self.matrix.right(),
+            (Focus::Main, View::Paths) => self.paths.expand(),
             (Focus::Main, View::WhoCan) => self.who.next_operation(1),
             _ => self.set_focus(self.focus.next(1)),
         }
@@ -346,6 +352,12 @@ impl App {
             Focus::Explain => self.set_focus(Focus::Main),
             Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
             Focus::Main if self.view == View::WhoCan => self.enter_who_can(),
+            // A node opens (or shows its next page); a hop or a line is explained in full.
+            Focus::Main if self.view == View::Paths => {
+                if self.paths.enter() {
+                    self.set_focus(Focus::Explain);
+                }
+            }
             Focus::Main => {
                 if let Some(j) = self.jump() {
                     self.go(j);
@@ -363,7 +375,7 @@ impl App {
             land,
         };
         match self.view {
-            View::Permissions => None,
+            View::Permissions | View::Paths => None,
             View::Matrix => {
                 let id = self.matrix.selected()?.id.clone();
                 Some(to(Some(id), None, Land::Anywhere))

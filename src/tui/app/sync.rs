@@ -142,6 +142,7 @@ impl App {
                     out.push(self.job(JobKind::Reach, what, spec, world));
                 }
             }
+            View::Paths => out.extend(self.paths_job(&scope, world, &in_world)),
             View::Activity => {
                 match self.focus {
                     Focus::Scopes => self.activity.follow = Follow::Scope,
@@ -252,7 +253,7 @@ impl App {
     }
 
     fn sync_explain(&mut self) {
-        let key = self.explain_context();
+        let key = self.explain_context() + &self.paths.explain_key();
         if key == self.explain_key {
             return;
         }
@@ -338,6 +339,7 @@ impl App {
                 |f| explain::finding(engine, f, self.escalations.hide_disputed),
             ),
             View::Reach => self.explain_reach(&from_key),
+            View::Paths => self.paths.explain(engine),
             View::Activity => self.activity.explain(engine),
         }
     }
@@ -453,6 +455,7 @@ impl App {
         self.who.keep_visible(h);
         self.escalations.keep_visible(h);
         self.reach.keep_visible(h);
+        self.paths.keep_visible(h);
         self.activity.keep_visible(h);
     }
 }

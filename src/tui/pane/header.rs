@@ -35,7 +35,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
         rest.push(Span::styled(format!("  from {o}"), t.badge));
     }
     // Where the whole line does not fit, the other views' tabs give up their names (the digits stay) so
-    // that what follows them — the live fetch's state, the caller location — is not cut.
+    // that every view's key stays on screen and what follows the tabs — the live fetch's state, the caller
+    // location — is not cut.
     let tabs = |short: bool| -> Vec<Span<'static>> {
         View::ALL
             .into_iter()
@@ -52,11 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, single: bool) {
     let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
     let full = tabs(false);
     let fits = width(&spans) + width(&full) + width(&rest) <= usize::from(area.width);
-    spans.extend(if fits || rest.is_empty() {
-        full
-    } else {
-        tabs(true)
-    });
+    spans.extend(if fits { full } else { tabs(true) });
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

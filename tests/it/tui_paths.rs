@@ -1,0 +1,294 @@
+//! The paths view (key 6): the CLI's `kvaccess paths` in the explorer, drawn as a tree. Its answers are
+//! the CLI's (compared with the built binary's JSON for every demo vault and identity), its exports are the
+//! CLI's JSON, Mermaid and DOT byte for byte, a large answer is shown a page at a time, unknown hop data
+//! says so, and the job runs in the background where Esc cancels it.
+
+use std::process::Command;
+
+use kvaccess::eval::Engine;
+use kvaccess::model::PrincipalKind;
+use kvaccess::paths::{Hop, HopKind, NodeRef, Path, PathGroup, PathsTo};
+use kvaccess::snapshot;
+use kvaccess::tui::Options;
+use kvaccess::tui::action::{Effect, Msg};
+use kvaccess::tui::app::{App, Focus, View};
+use kvaccess::tui::script::{keys, press, render, screen};
+use kvaccess::tui::view::paths::{Answer, Direction, Key, PAGE, PathsView, Picked};
+use kvaccess::tui::worker::{JobKind, JobSpec};
+use serde_json::Value;
+
+fn demo() -> App {
+    let mut app = App::new(Engine::new(snapshot::demo()), Options::plain("demo"));
+    let _ = screen(&mut app, 120, 40);
+    app
+}
+
+fn cli(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_kvaccess"))
+        .arg("paths")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    out.stdout
+}
+
+fn shown(app: &App) -> Value {
+    match app.paths.ready().expect("answered") {
+        Answer::To(p) => serde_json::to_value(p).unwrap(),
+        Answer::From(p) => serde_json::to_value(p).unwrap(),
+    }
+}
+
+#[test]
+fn the_view_answers_as_the_cli_does_for_every_demo_vault_and_identity() {
+    let mut app = demo();
+    let vaults: Vec<(String, String)> = app
+        .engine
+        .snapshot
+        .vaults
+        .iter()
+        .map(|v| (v.scope.id().to_string(), v.name.clone()))
+        .collect();
+    let mut paths = 0;
+    for (id, name) in &vaults {
+        // The view's key from the scope tree, on a vault: the paths to it for who-can's operation.
+        press(&mut app, &format!("1:goto {name}<enter>S6"));
+        assert_eq!(
+            (app.view, app.paths.direction),
+            (View::Paths, Direction::To)
+        );
+        let want: Value = serde_json::from_slice(&cli(&["--to", id, "-o", "json"])).unwrap();
+        assert_eq!(shown(&app), want, "--to {name}");
+        paths += want["groups"].as_array().unwrap().len();
+        // One top-level row per grant (a page at most), then the tenant-wide and unknown notes.
+        let top = app.paths.visible().iter().filter(|p| p.len() == 1).count();
+        let notes = usize::from(!want["tenantAdmins"].as_array().unwrap().is_empty())
+            + usize::from(!want["unknownBecause"].as_array().unwrap().is_empty());
+        let groups = want["groups"].as_array().unwrap().len();
+        assert_eq!(top, groups.min(PAGE) + notes, "--to {name}");
+    }
+    assert!(paths > 0, "the demo has paths");
+    let identities: Vec<String> = app
+        .nav
+        .principals
+        .all
+        .iter()
+        .filter(|p| p.in_directory && p.kind.is_identity())
+        .map(|p| p.id.clone())
+        .collect();
+    assert!(identities.len() >= 10);
+    let mut reached = 0;
+    for id in identities {
+        // From the principal list: the paths from the principal.
+        press(&mut app, &format!("1:principal {id}<enter>P6"));
+        assert_eq!(app.paths.direction, Direction::From);
+        let want: Value = serde_json::from_slice(&cli(&["--from", &id, "-o", "json"])).unwrap();
+        assert_eq!(shown(&app), want, "--from {id}");
+        reached += want["reached"].as_array().unwrap().len();
+    }
+    assert!(reached > 10, "some identities become others");
+}
+
+#[test]
+fn the_tree_opens_to_hops_and_a_hop_is_explained_with_its_evidence() {
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-prod<enter>S6");
+    insta::assert_snapshot!("paths_to_kv_app_prod_80x24", screen(&mut app, 80, 24));
+    // Open the first grant, its first path, and go to its first hop.
+    press(&mut app, "<right>j<right>j");
+    let Some(Picked::Hop(hop)) = app.paths.selected() else {
+        panic!("not on a hop: {:?}", app.paths.selected_path())
+    };
+    let hop = hop.clone();
+    let s = screen(&mut app, 120, 40);
+    insta::assert_snapshot!("paths_to_kv_app_prod_hop_120x40", s);
+    // The explanation is the CLI's text output for that hop: its line and each piece of evidence.
+    let text = kvaccess::paths::to_text(
+        match app.paths.ready().unwrap() {
+            Answer::To(p) => p,
+            Answer::From(_) => unreachable!(),
+        },
+        &|id| kvaccess::paths::node_name(&app.engine, id),
+    );
+    let line = kvaccess::paths::hop_line(&hop, &|id| kvaccess::paths::node_name(&app.engine, id));
+    assert!(text.contains(&line), "{line} not in the CLI's text");
+    let plain = app.explain.plain();
+    assert!(plain.contains(&line), "{plain}");
+    for e in &hop.evidence {
+        assert!(text.contains(&format!("evidence: {e}")));
+        assert!(plain.contains(&format!("evidence: {e}")), "{plain}");
+    }
+    // Enter on a hop takes the keys to the explanation.
+    press(&mut app, "<enter>");
+    assert_eq!(app.focus, Focus::Explain);
+    // ← closes a node, or goes up to its parent.
+    press(&mut app, "<enter>h");
+    assert_eq!(app.paths.selected_path().len(), 2);
+}
+
+#[test]
+fn paths_from_a_principal_on_screen() {
+    let mut app = demo();
+    press(&mut app, ":principal Dana<enter>P6<right>");
+    assert_eq!(app.paths.direction, Direction::From);
+    insta::assert_snapshot!("paths_from_dana_120x40", screen(&mut app, 120, 40));
+    insta::assert_snapshot!("paths_from_dana_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn exports_are_the_clis_json_mermaid_and_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-prod<enter>S6");
+    let vault = app.nav.scopes.selected_scope().unwrap().id().to_string();
+    for (ext, format) in [("json", "json"), ("mmd", "mermaid"), ("dot", "dot")] {
+        let path = dir.path().join(format!("paths.{ext}"));
+        press(&mut app, &format!("e<c-u>{}<enter>", path.display()));
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(written, cli(&["--to", &vault, "-o", format]), "{ext}");
+    }
+    // From a principal: JSON, as the CLI's; Mermaid and DOT draw paths to a vault only.
+    press(&mut app, "6");
+    assert_eq!(app.paths.direction, Direction::From);
+    let id = app.nav.principals.selected().unwrap().id.clone();
+    let path = dir.path().join("from.json");
+    press(&mut app, &format!("e<c-u>{}<enter>", path.display()));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        cli(&["--from", &id, "-o", "json"])
+    );
+    let path = dir.path().join("from.dot");
+    press(&mut app, &format!("e<c-u>{}<enter>", path.display()));
+    assert!(!path.exists());
+    assert!(
+        app.message.as_deref().unwrap().contains("export"),
+        "{:?}",
+        app.message
+    );
+    press(
+        &mut app,
+        &format!("e<c-u>{}<enter>", dir.path().join("x.csv").display()),
+    );
+    assert!(
+        app.message.as_deref().unwrap().contains(".mmd"),
+        "{:?}",
+        app.message
+    );
+}
+
+fn hop(from: &str, kind: HopKind) -> Hop {
+    Hop {
+        kind,
+        from: from.into(),
+        to: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv".into(),
+        decision: kvaccess::eval::Decision::Allowed,
+        eligible: false,
+        evidence: vec![format!("grant of {from}")],
+        explanation: "can get secrets".into(),
+    }
+}
+
+fn path(start: &str) -> Path {
+    Path {
+        start: NodeRef {
+            id: start.into(),
+            display_name: start.into(),
+            kind: PrincipalKind::User.as_str().into(),
+        },
+        decision: kvaccess::eval::Decision::Allowed,
+        needs_activation: false,
+        hops: vec![hop(start, HopKind::Holds)],
+    }
+}
+
+#[test]
+fn a_large_answer_is_shown_a_page_at_a_time() {
+    // 250 grants, the first with 1 000 paths: the tree holds a page of each level until asked for more.
+    let mut groups: Vec<PathGroup> = (0..250)
+        .map(|g| PathGroup {
+            grant: format!("holds: grant {g}"),
+            paths: vec![path(&format!("u{g}"))],
+        })
+        .collect();
+    groups[0].paths = (0..1000).map(|i| path(&format!("p{i}"))).collect();
+    let answer = PathsTo {
+        scope: "/subscriptions/s".into(),
+        action: "secrets/get".into(),
+        max_hops: 4,
+        groups,
+        tenant_admins: Vec::new(),
+        unknown_because: Vec::new(),
+    };
+    let mut view = PathsView::default();
+    view.on_answer(Ok(Answer::To(answer)));
+    assert_eq!(
+        view.visible().len(),
+        PAGE + 1,
+        "a page of grants and '… more'"
+    );
+    assert_eq!(view.visible().last().unwrap(), &vec![Key::More]);
+    view.move_by(isize::MAX);
+    assert!(matches!(view.selected(), Some(Picked::More)));
+    view.enter();
+    assert_eq!(view.visible().len(), 2 * PAGE + 1);
+    view.move_by(isize::MIN);
+    view.enter(); // the first grant opens: a page of its 1 000 paths
+    assert_eq!(view.visible().len(), 2 * PAGE + 1 + PAGE + 1);
+    view.move_by(1);
+    view.expand();
+    assert_eq!(
+        view.visible().len(),
+        2 * PAGE + 1 + PAGE + 1 + 1,
+        "the path's hop"
+    );
+}
+
+#[test]
+fn missing_hop_data_is_unknown_with_the_reason() {
+    use super::paths::{load, policy, sp, tenant};
+    let doc = tenant(vec![policy(30)], vec![sp(30, true)], serde_json::json!({}));
+    let mut app = App::new(Engine::new(load(&doc)), Options::plain("fixture"));
+    let _ = screen(&mut app, 120, 40);
+    press(&mut app, ":goto kv<enter>S6");
+    let Some(Answer::To(p)) = app.paths.ready() else {
+        panic!("{:?}", app.paths.answer)
+    };
+    let gaps = p.unknown_because.clone();
+    assert!(!gaps.is_empty());
+    press(&mut app, "G<right>j");
+    let Some(Picked::Gap(g)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    assert_eq!(g, gaps[0]);
+    let s = render(&app, 120, 40);
+    assert!(
+        s.contains("Unknown (paths through these cannot be seen)"),
+        "{s}"
+    );
+    assert!(app.explain.plain().contains(&gaps[0]));
+}
+
+#[test]
+fn computed_in_the_background_and_esc_cancels() {
+    let mut app = demo();
+    let effects = app.handle(Msg::Key(keys("6").remove(0)));
+    let job = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Run(j) if j.kind() == JobKind::Paths => Some(j.clone()),
+            _ => None,
+        })
+        .expect("a paths job");
+    assert!(matches!(job.spec, JobSpec::Paths(_)));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Esc cancels"), "{s}");
+    press(&mut app, "<esc>");
+    assert!(job.cancel.is_cancelled(), "Esc cancels the job");
+    assert!(render(&app, 120, 40).contains("cancelled"));
+    // The view's key starts it again (the same question: cancelled answers are asked anew).
+    let again = app.handle(Msg::Key(keys("6").remove(0)));
+    assert!(again.iter().any(
+        |e| matches!(e, Effect::Run(j) if j.kind() == JobKind::Paths && j.ticket > job.ticket)
+    ));
+}
