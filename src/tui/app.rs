@@ -242,6 +242,7 @@ impl App {
                     match kind {
                         JobKind::Escalations => self.escalations.on_progress(done, total),
                         JobKind::Reach => self.reach.on_progress(done, total),
+                        JobKind::WhoCan => self.who.on_progress(done, total),
                         _ => {}
                     }
                 }
@@ -327,6 +328,7 @@ impl App {
                 self.tables
                     .matrix
                     .on_answer(shown, &mut self.whatif.matrix_before);
+                self.matrix.narrowed(&self.tables.matrix.query);
             }
             Output::WhoCan(r) => {
                 self.who.on_answer(r);

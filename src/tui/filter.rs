@@ -146,10 +146,24 @@ pub trait Narrow: Clone {
 }
 
 impl Narrow for Matrix {
+    /// Keeps the rows whose name, id, kind or application (its id or name) has every word.
     fn narrow(&mut self, query: &str) {
         self.rows.retain(|r| {
-            let app = r.via_app_name.as_deref().unwrap_or_default();
-            keeps(query, &format!("{} {} {app}", r.label, r.id))
+            let kind = r
+                .principal
+                .as_ref()
+                .map_or(crate::model::PrincipalKind::Unknown, |p| p.kind);
+            keeps(
+                query,
+                &format!(
+                    "{} {} {} {} {}",
+                    r.label,
+                    r.id,
+                    crate::display::kind_word(kind),
+                    r.via_app.as_deref().unwrap_or_default(),
+                    r.via_app_name.as_deref().unwrap_or_default()
+                ),
+            )
         });
     }
 }

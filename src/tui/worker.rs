@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::catalog;
 use crate::eval::{Engine, Origin};
 use crate::model::Scope;
-use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
+use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can_with};
 use crate::query::{self, Finding, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
@@ -51,7 +51,8 @@ pub enum JobSpec {
         vault: Scope,
         origin: Option<Origin>,
     },
-    /// Who can do `operation` at `scope`, asked from the caller location when one is set (as `check`).
+    /// Who can do `operation` at `scope`, asked from the caller location when one is set (as `check`): on a
+    /// thread of its own, class by class, with progress, stopping when cancelled.
     WhoCan {
         scope: Scope,
         operation: String,
@@ -242,11 +243,19 @@ fn answer(
             scope,
             operation,
             origin,
-        } => Output::WhoCan(
-            catalog::resolve(operation)
-                .and_then(|a| grouped_who_can(engine, scope, &a, origin.as_ref()).map(Box::new))
-                .map_err(|e| e.to_string()),
-        ),
+        } => {
+            let mut go_on = |done, total| {
+                progress(done, total);
+                !cancel.is_cancelled()
+            };
+            match catalog::resolve(operation)
+                .and_then(|a| grouped_who_can_with(engine, scope, &a, origin.as_ref(), &mut go_on))
+            {
+                Ok(Some(w)) => Output::WhoCan(Ok(Box::new(w))),
+                Ok(None) => Output::Cancelled,
+                Err(e) => Output::WhoCan(Err(e.to_string())),
+            }
+        }
         JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)
             .map_or(Output::Cancelled, Output::Escalations),
         JobSpec::Reach { principal } => {
@@ -333,7 +342,7 @@ fn run_alone(job: Job, results: Sender<Msg>) {
 }
 
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
-/// app hangs up. Escalations and reach, which can take long, each run on a thread of their own.
+/// app hangs up. Who-can, escalations and reach, which can take long, each run on a thread of their own.
 pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -350,7 +359,10 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             if job.cancel.is_cancelled() {
                 continue;
             }
-            if matches!(job.kind(), JobKind::Escalations | JobKind::Reach) {
+            if matches!(
+                job.kind(),
+                JobKind::Escalations | JobKind::Reach | JobKind::WhoCan
+            ) {
                 run_alone(job, results.clone());
                 continue;
             }

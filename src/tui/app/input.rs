@@ -85,7 +85,7 @@ impl App {
                 let shown = self.matrix.answer.ready_mut();
                 let before = &mut self.whatif.matrix_before;
                 self.tables.matrix.set_query(query, shown, before);
-                self.matrix.cursor = Cursor::default();
+                self.matrix.narrowed(query);
             }
             View::WhoCan => {
                 let shown = self.who.answer.ready_mut();

@@ -79,7 +79,13 @@ impl App {
                 self.matrix.cycle_order();
                 self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
             }
-            UserAction::ViewWhoCan => self.open_who_can(),
+            UserAction::ViewWhoCan => {
+                if self.who.is_cancelled() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::WhoCan);
+                }
+                self.open_who_can();
+            }
             UserAction::ViewEscalations => {
                 if self.escalations.is_cancelled() {
                     // asked again after a cancel: compute anew
@@ -165,6 +171,8 @@ impl App {
             self.cancel_job(JobKind::Escalations);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
+        } else if self.view == View::WhoCan && self.who.picker.is_none() && self.who.cancel() {
+            self.cancel_job(JobKind::WhoCan);
         } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;

@@ -116,6 +116,9 @@ pub struct WhoCanView {
     open: Vec<((Section, usize), Vec<Member>)>,
     /// The operation picker (`O`), when open: its cursor over the catalog's operations.
     pub picker: Option<Cursor>,
+    /// The user cancelled the computation: it is not asked for again until the scope or the operation
+    /// changes or they press the view's key.
+    cancelled: bool,
 }
 
 impl Default for WhoCanView {
@@ -127,6 +130,7 @@ impl Default for WhoCanView {
             hide_disputed: false,
             open: Vec::new(),
             picker: None,
+            cancelled: false,
         }
     }
 }
@@ -139,6 +143,30 @@ impl WhoCanView {
 
     pub fn loading(&mut self) {
         self.answer = Load::Loading(format!("finding who can {}", self.op));
+        self.cancelled = false;
+    }
+
+    pub fn on_progress(&mut self, done: usize, total: usize) {
+        if self.answer.is_loading() {
+            let what = format!("finding who can {}", self.op);
+            self.answer = Load::Loading(super::progress(&what, done, total, "identity classes"));
+        }
+    }
+
+    /// Esc while the answer is computed: stops waiting for it. Returns whether there was one to cancel.
+    pub fn cancel(&mut self) -> bool {
+        let why = format!(
+            "cancelled: who can {} was not computed (press the view's key to start again)",
+            self.op
+        );
+        let cancelled = self.answer.cancel(why);
+        self.cancelled |= cancelled;
+        cancelled
+    }
+
+    /// Whether the user cancelled the last computation (and has not asked again).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
     }
 
     pub fn on_answer(&mut self, r: Result<Box<GroupedWhoCan>, String>) {
@@ -316,7 +344,7 @@ impl WhoCanView {
         let w = match &self.answer {
             Load::Ready(w) => &w.answer,
             Load::Loading(what) => {
-                return placeholder(frame, inner, t.dim, &format!("⟳ {what}…"));
+                return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
             }
             Load::Failed(e) => return placeholder(frame, inner, t.warning, &clean(e)),
             Load::Idle => return,
