@@ -243,6 +243,9 @@ impl App {
                         JobKind::Escalations => self.escalations.on_progress(done, total),
                         JobKind::Reach => self.reach.on_progress(done, total),
                         JobKind::WhoCan => self.who.on_progress(done, total),
+                        JobKind::EscalationMembers => {
+                            self.escalations.on_listing_progress(done, total);
+                        }
                         _ => {}
                     }
                 }
@@ -337,6 +340,7 @@ impl App {
                     .who
                     .on_answer(shown, &mut self.whatif.who_before);
             }
+            Output::EscalationMembers(m) => self.escalations.on_members(m),
             Output::Escalations(f) => {
                 self.escalations.on_answer(f);
                 let shown = self.escalations.answer.ready_mut();

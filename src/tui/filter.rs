@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use crate::query::Matrix;
+use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups};
 use crate::query::grouped::who_can::{GroupedWhoCan, WhoCanGroup, WhoCanGroups};
-use crate::query::{Finding, Matrix};
 use crate::sanitize::clean;
 use crate::tui::app::View;
 use crate::tui::theme::Theme;
@@ -115,7 +116,7 @@ pub fn query_line(t: &Theme, query: &str, typing: bool) -> Line<'static> {
 pub struct Tables {
     pub matrix: Narrowed<Matrix>,
     pub who: Narrowed<Box<GroupedWhoCan>>,
-    pub escalations: Narrowed<Vec<Finding>>,
+    pub escalations: Narrowed<Box<EscalationGroups>>,
 }
 
 impl Tables {
@@ -211,22 +212,33 @@ pub fn who_groups(w: &WhoCanGroups) -> usize {
         + w.can_grant_themselves.len()
 }
 
-impl Narrow for Vec<Finding> {
+impl Narrow for Box<EscalationGroups> {
+    /// Keeps the groups whose holder, grant, role, scope, technique or vaults have every word.
     fn narrow(&mut self, query: &str) {
-        self.retain(|f| finding_kept(query, f));
+        self.groups.retain(|g| escalation_kept(query, g));
+        self.findings = self.groups.iter().map(|g| g.findings).sum();
     }
 }
 
-fn finding_kept(query: &str, f: &Finding) -> bool {
-    let vault = f.vault_id.rsplit('/').next().unwrap_or_default();
-    let role = f.role_name.as_deref().unwrap_or_default();
+fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
+    let (name, id) = g
+        .holder
+        .as_ref()
+        .map_or(("", ""), |h| (h.display_name.as_str(), h.id.as_str()));
+    let covers: Vec<&str> = g
+        .covers
+        .iter()
+        .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
+        .collect();
     keeps(
         query,
         &format!(
-            "{} {} {vault} {} {role}",
-            f.principal.display_name,
-            f.principal.id,
-            f.technique.describe()
+            "{name} {id} {} {} {} {} {}",
+            g.grant,
+            g.role_name.as_deref().unwrap_or_default(),
+            g.grant_scope.as_deref().unwrap_or_default(),
+            g.technique.describe(),
+            covers.join(" ")
         ),
     )
 }

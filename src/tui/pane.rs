@@ -130,8 +130,8 @@ fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
                 .whole_len(|w| crate::tui::filter::who_groups(&w.answer)),
         ),
         _ => (
-            app.escalations.ready().map(Vec::len),
-            app.tables.escalations.whole_len(Vec::len),
+            app.escalations.ready().map(|a| a.groups.len()),
+            app.tables.escalations.whole_len(|a| a.groups.len()),
         ),
     };
     let mut line = crate::tui::filter::query_line(t, text, typing);

@@ -4,6 +4,7 @@
 
 pub mod escalations;
 pub mod matrix;
+pub mod pages;
 pub mod permissions;
 pub mod reach;
 pub mod who_can;

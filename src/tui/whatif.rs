@@ -14,8 +14,9 @@ use std::collections::BTreeSet;
 
 use tui_input::Input;
 
+use crate::query::Matrix;
+use crate::query::grouped::escalations::EscalationGroups;
 use crate::query::grouped::who_can::GroupedWhoCan;
-use crate::query::{Finding, Matrix};
 use crate::tui::cursor::Cursor;
 use crate::tui::permissions::PermTable;
 use crate::tui::worker::{JobKind, Output};
@@ -80,7 +81,7 @@ pub struct Panel {
     /// The real world's answers to the questions the panes show, to mark what differs.
     pub matrix_before: Option<Matrix>,
     pub who_before: Option<Box<GroupedWhoCan>>,
-    pub escalations_before: Option<Vec<Finding>>,
+    pub escalations_before: Option<Box<EscalationGroups>>,
     pub perms_before: Option<PermTable>,
     /// The world generation the permissions table was computed in.
     pub perms_world: u64,

@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 use crate::catalog;
 use crate::eval::{Engine, Origin};
 use crate::model::Scope;
+use crate::query::grouped::escalations::{
+    EscalationGroup, EscalationGroups, GroupMember, escalation_groups_with, group_members_with,
+};
 use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can_with};
-use crate::query::{self, Finding, Matrix};
+use crate::query::{self, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
-use crate::tui::view::escalations;
 use crate::tui::whatif::world::{World, WorldRef};
 use crate::whatif::{Scenario, WhatIfError};
 
@@ -26,6 +28,8 @@ pub enum JobKind {
     Matrix,
     WhoCan,
     Escalations,
+    /// The identities of one escalation group.
+    EscalationMembers,
     /// What the selected principal can reach, vault by vault.
     Reach,
     Filter,
@@ -58,10 +62,16 @@ pub enum JobSpec {
         operation: String,
         origin: Option<Origin>,
     },
-    /// The escalations at these vaults (positions in the snapshot): computed on a thread of its own, vault
-    /// by vault, with progress, stopping when cancelled.
+    /// The escalations at the vaults at or below `scope` (`None`: every vault), grouped as the CLI groups
+    /// them: computed on a thread of its own, vault by vault, with progress, stopping when cancelled.
     Escalations {
-        vaults: Vec<usize>,
+        scope: Option<Scope>,
+    },
+    /// The identities of `group`, of the escalations asked at `scope` (the answer's): on a thread of its
+    /// own, vault by vault, with progress, stopping when cancelled.
+    EscalationMembers {
+        scope: String,
+        group: Box<EscalationGroup>,
     },
     /// Every vault and item the principal holds, may hold or could grant itself something at (the CLI's
     /// `reach`): on a thread of its own, vault by vault, with progress, stopping when cancelled.
@@ -105,6 +115,7 @@ impl Job {
             JobSpec::Matrix { .. } => JobKind::Matrix,
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations { .. } => JobKind::Escalations,
+            JobSpec::EscalationMembers { .. } => JobKind::EscalationMembers,
             JobSpec::Reach { .. } => JobKind::Reach,
             JobSpec::Filter { .. } => JobKind::Filter,
             JobSpec::WhatIf { .. } => JobKind::WhatIf,
@@ -154,7 +165,8 @@ impl std::fmt::Debug for EngineRef {
 pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<Box<GroupedWhoCan>, String>),
-    Escalations(Vec<Finding>),
+    Escalations(Box<EscalationGroups>),
+    EscalationMembers(Vec<GroupMember>),
     Reach(Box<query::Reach>),
     /// The job was cancelled before it finished.
     Cancelled,
@@ -256,8 +268,25 @@ fn answer(
                 Err(e) => Output::WhoCan(Err(e.to_string())),
             }
         }
-        JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)
-            .map_or(Output::Cancelled, Output::Escalations),
+        JobSpec::Escalations { scope } => {
+            let (groups, complete) =
+                escalation_groups_with(engine, scope.as_ref(), &mut |done, total| {
+                    progress(done, total);
+                    !cancel.is_cancelled()
+                });
+            if complete {
+                Output::Escalations(Box::new(groups))
+            } else {
+                Output::Cancelled
+            }
+        }
+        JobSpec::EscalationMembers { scope, group } => {
+            group_members_with(engine, scope, group, &mut |done, total| {
+                progress(done, total);
+                !cancel.is_cancelled()
+            })
+            .map_or(Output::Cancelled, Output::EscalationMembers)
+        }
         JobSpec::Reach { principal } => {
             let (reach, complete) =
                 query::principal_reach_with(engine, principal, None, &mut |done, total| {
@@ -361,7 +390,10 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             }
             if matches!(
                 job.kind(),
-                JobKind::Escalations | JobKind::Reach | JobKind::WhoCan
+                JobKind::Escalations
+                    | JobKind::EscalationMembers
+                    | JobKind::Reach
+                    | JobKind::WhoCan
             ) {
                 run_alone(job, results.clone());
                 continue;

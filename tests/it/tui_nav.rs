@@ -180,12 +180,18 @@ fn names(app: &App) -> Vec<String> {
             })
             .collect()
         }
+        // Escalations too: a row per lever grant and technique, named by its holder.
         _ => app
             .escalations
             .ready()
             .unwrap()
+            .groups
             .iter()
-            .map(|f| f.principal.display_name.clone())
+            .map(|g| {
+                g.holder
+                    .as_ref()
+                    .map_or_else(|| g.grant.clone(), |h| h.display_name.clone())
+            })
             .collect(),
     }
 }
