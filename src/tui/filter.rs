@@ -8,11 +8,12 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use crate::query::Matrix;
-use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups};
+use crate::query::grouped::escalations::EscalationGroup;
 use crate::query::grouped::who_can::{GroupedWhoCan, WhoCanGroup, WhoCanGroups};
 use crate::sanitize::clean;
 use crate::tui::app::View;
 use crate::tui::theme::Theme;
+use crate::tui::view::escalations::Shown;
 
 #[derive(Debug, Default)]
 pub struct FilterBox {
@@ -116,7 +117,7 @@ pub fn query_line(t: &Theme, query: &str, typing: bool) -> Line<'static> {
 pub struct Tables {
     pub matrix: Narrowed<Matrix>,
     pub who: Narrowed<Box<GroupedWhoCan>>,
-    pub escalations: Narrowed<Box<EscalationGroups>>,
+    pub escalations: Narrowed<Shown>,
 }
 
 impl Tables {
@@ -212,11 +213,14 @@ pub fn who_groups(w: &WhoCanGroups) -> usize {
         + w.can_grant_themselves.len()
 }
 
-impl Narrow for Box<EscalationGroups> {
+impl Narrow for Shown {
     /// Keeps the groups whose holder, grant, role, scope, technique or vaults have every word.
     fn narrow(&mut self, query: &str) {
-        self.groups.retain(|g| escalation_kept(query, g));
-        self.findings = self.groups.iter().map(|g| g.findings).sum();
+        let all = &self.all.groups;
+        let kept = (0..all.len())
+            .filter(|&i| all.get(i).is_some_and(|g| escalation_kept(query, g)))
+            .collect();
+        self.kept = Some(std::sync::Arc::new(kept));
     }
 }
 

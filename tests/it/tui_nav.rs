@@ -183,10 +183,8 @@ fn names(app: &App) -> Vec<String> {
         // Escalations too: a row per lever grant and technique, named by its holder.
         _ => app
             .escalations
-            .ready()
-            .unwrap()
-            .groups
-            .iter()
+            .kept()
+            .into_iter()
             .map(|g| {
                 g.holder
                     .as_ref()

@@ -462,12 +462,10 @@ fn escalation_paths_opened_and_closed_are_marked() {
         );
         assert!(closed.contains("-  ✔ G Security team"), "{closed}");
         let summary = &app.whatif.world.as_ref().unwrap().summary;
+        let before = app.whatif.escalations_before.as_ref().unwrap().groups();
         let lost: usize = kvaccess::tui::whatif::marks::escalation_groups_lost(
-            app.whatif
-                .escalations_before
-                .as_deref()
-                .map(|b| b.groups.as_slice()),
-            &app.escalations.ready().unwrap().groups,
+            Some(&before),
+            &app.escalations.kept(),
         )
         .iter()
         .map(|g| g.findings)

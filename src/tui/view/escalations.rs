@@ -12,6 +12,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use std::sync::Arc;
+
 use super::pages::{Pages, Row, more_line};
 use super::{Ctx, Table};
 use crate::display::{cover_words, describe_scope, self_grant, short_scope};
@@ -52,9 +54,54 @@ pub enum Entered {
     Nothing,
 }
 
+/// The escalations on screen: the whole answer, shared, and the groups a `/` filter keeps of it (their
+/// positions). A tenant-wide answer has tens of thousands of groups: narrowing it copies positions, not
+/// groups, so that a keystroke in the filter box stays quick.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub all: Arc<EscalationGroups>,
+    pub kept: Option<Arc<Vec<usize>>>,
+}
+
+impl Shown {
+    pub fn new(all: EscalationGroups) -> Self {
+        Self {
+            all: Arc::new(all),
+            kept: None,
+        }
+    }
+
+    /// The positions of the groups kept.
+    fn positions(&self) -> Vec<usize> {
+        self.kept
+            .as_ref()
+            .map_or_else(|| (0..self.all.groups.len()).collect(), |k| k.to_vec())
+    }
+
+    /// The groups kept.
+    pub fn groups(&self) -> Vec<&EscalationGroup> {
+        self.positions()
+            .into_iter()
+            .filter_map(|i| self.all.groups.get(i))
+            .collect()
+    }
+
+    /// Lets go of the answer without making the UI wait when it is the last holder of a large one: freeing
+    /// tens of thousands of groups takes longer than a keystroke may.
+    fn release(self) {
+        const LARGE: usize = 1_000;
+        if self.all.groups.len() >= LARGE && Arc::strong_count(&self.all) == 1 {
+            // Should no thread start, the closure is dropped here, and the answer with it.
+            let _ = std::thread::Builder::new()
+                .name("kvaccess-free-answer".into())
+                .spawn(move || drop(self));
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct EscalationsView {
-    pub answer: Load<Box<EscalationGroups>>,
+    pub answer: Load<Shown>,
     pub cursor: Cursor,
     /// The selected scope's name, for the progress line.
     under: String,
@@ -71,17 +118,33 @@ pub struct EscalationsView {
 }
 
 impl EscalationsView {
+    /// The whole answer (whatever a `/` filter keeps of it), once computed.
     pub fn ready(&self) -> Option<&EscalationGroups> {
-        self.answer.ready().map(|a| &**a)
+        self.answer.ready().map(|s| &*s.all)
     }
 
-    /// The groups shown, by position in the answer: all of them, or those of undisputed techniques.
+    /// The groups a `/` filter keeps (all of them without one), disputed ones included.
+    pub fn kept(&self) -> Vec<&EscalationGroup> {
+        self.answer.ready().map_or_else(Vec::new, Shown::groups)
+    }
+
+    /// The groups shown, by position in the answer: those the filter keeps, of undisputed techniques when
+    /// the disputed one is hidden.
     fn shown(&self) -> Vec<usize> {
-        self.ready().map_or_else(Vec::new, |a| {
-            (0..a.groups.len())
-                .filter(|&i| !(self.hide_disputed && a.groups.get(i).is_some_and(|g| g.disputed)))
-                .collect()
-        })
+        let Some(s) = self.answer.ready() else {
+            return Vec::new();
+        };
+        s.positions()
+            .into_iter()
+            .filter(|&i| !(self.hide_disputed && s.all.groups.get(i).is_some_and(|g| g.disputed)))
+            .collect()
+    }
+
+    /// Replaces the answer on screen, letting go of the old one off the UI thread when it is large.
+    fn replace(&mut self, next: Load<Shown>) {
+        if let Load::Ready(old) = std::mem::replace(&mut self.answer, next) {
+            old.release();
+        }
     }
 
     fn found(&self, group: usize) -> Option<&[GroupMember]> {
@@ -131,7 +194,7 @@ impl EscalationsView {
     /// A computation for the vaults under `under` has started: the old answer is let go of.
     pub fn asked(&mut self, under: &str) {
         self.under = clean(under).into_owned();
-        self.answer = Load::Loading(format!("{LOOKING} under {}", self.under));
+        self.replace(Load::Loading(format!("{LOOKING} under {}", self.under)));
         self.cancelled = false;
         self.closed();
     }
@@ -144,7 +207,7 @@ impl EscalationsView {
     }
 
     pub fn on_answer(&mut self, groups: Box<EscalationGroups>) {
-        self.answer = Load::Ready(groups);
+        self.replace(Load::Ready(Shown::new(*groups)));
         self.cancelled = false;
         self.cursor = Cursor::default();
         self.closed();
@@ -259,13 +322,7 @@ impl EscalationsView {
     }
 
     /// Draws the groups; `before`: the real world's answer while a what-if is on.
-    pub fn draw(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        ctx: &Ctx,
-        before: Option<&EscalationGroups>,
-    ) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, before: Option<&Shown>) {
         let t = ctx.theme;
         let hidden = if self.hide_disputed {
             " (disputed hidden: D)"
@@ -288,14 +345,14 @@ impl EscalationsView {
         let inner = b.inner(area);
         frame.render_widget(b, area);
         let all = match &self.answer {
-            Load::Ready(a) => a,
+            Load::Ready(s) => &s.all,
             Load::Loading(what) => {
                 return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
             }
             Load::Failed(e) => return placeholder(frame, inner, t.warning, e),
             Load::Idle => return,
         };
-        if shown.is_empty() && !all.groups.is_empty() {
+        if shown.is_empty() && !self.kept().is_empty() {
             return placeholder(frame, inner, t.dim, "only disputed findings: D shows them");
         }
         if shown.is_empty() {
@@ -306,7 +363,8 @@ impl EscalationsView {
                 "no principal can grant itself data access",
             );
         }
-        let before = before.map(|b| b.groups.as_slice());
+        let before = before.map(Shown::groups);
+        let before = before.as_deref();
         let groups = || shown.iter().filter_map(|&i| all.groups.get(i));
         // The technique whole first (its few words take at most 18 cells), then the vault names whole, then
         // the holder's name in what is left (within limits).
@@ -399,7 +457,8 @@ impl EscalationsView {
                 line
             });
         }
-        for g in marks::escalation_groups_lost(before, &all.groups) {
+        let after = self.kept();
+        for g in marks::escalation_groups_lost(before, &after) {
             if lines.len() >= inner.height as usize {
                 break;
             }

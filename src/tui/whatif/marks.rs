@@ -163,7 +163,7 @@ fn same_escalation(a: &EscalationGroup, b: &EscalationGroup) -> bool {
 
 /// An escalation group against the real world's: new there (the change opens it), or with more (gained) or
 /// fewer (lost) findings.
-pub fn escalation_group(before: &[EscalationGroup], g: &EscalationGroup) -> Option<Mark> {
+pub fn escalation_group(before: &[&EscalationGroup], g: &EscalationGroup) -> Option<Mark> {
     let Some(b) = before.iter().find(|b| same_escalation(b, g)) else {
         return Some(Mark::Gained);
     };
@@ -176,11 +176,12 @@ pub fn escalation_group(before: &[EscalationGroup], g: &EscalationGroup) -> Opti
 
 /// Escalation groups of the real world that the hypothetical one closes.
 pub fn escalation_groups_lost<'g>(
-    before: Option<&'g [EscalationGroup]>,
-    after: &[EscalationGroup],
+    before: Option<&[&'g EscalationGroup]>,
+    after: &[&EscalationGroup],
 ) -> Vec<&'g EscalationGroup> {
     before.map_or_else(Vec::new, |b| {
         b.iter()
+            .copied()
             .filter(|g| !after.iter().any(|a| same_escalation(a, g)))
             .collect()
     })
