@@ -342,7 +342,7 @@ impl App {
             }
             Output::EscalationMembers(m) => self.escalations.on_members(m),
             Output::Escalations(f) => {
-                self.escalations.on_answer(f);
+                self.escalations.on_answer(*f);
                 let shown = self.escalations.answer.ready_mut();
                 self.tables
                     .escalations

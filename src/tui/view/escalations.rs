@@ -206,8 +206,8 @@ impl EscalationsView {
         }
     }
 
-    pub fn on_answer(&mut self, groups: Box<EscalationGroups>) {
-        self.replace(Load::Ready(Shown::new(*groups)));
+    pub fn on_answer(&mut self, groups: EscalationGroups) {
+        self.replace(Load::Ready(Shown::new(groups)));
         self.cancelled = false;
         self.cursor = Cursor::default();
         self.closed();
