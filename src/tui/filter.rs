@@ -224,27 +224,40 @@ impl Narrow for Shown {
     }
 }
 
+/// Whether every word of `query` is in the group's holder, grant, role, scope, technique or vaults (as
+/// [`keeps`] decides, field by field: a tenant-wide answer has tens of thousands of groups, so nothing is
+/// copied per group).
 fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
     let (name, id) = g
         .holder
         .as_ref()
         .map_or(("", ""), |h| (h.display_name.as_str(), h.id.as_str()));
-    let covers: Vec<&str> = g
-        .covers
-        .iter()
-        .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
-        .collect();
-    keeps(
-        query,
-        &format!(
-            "{name} {id} {} {} {} {} {}",
-            g.grant,
-            g.role_name.as_deref().unwrap_or_default(),
-            g.grant_scope.as_deref().unwrap_or_default(),
-            g.technique.describe(),
-            covers.join(" ")
-        ),
-    )
+    let fields = [
+        name,
+        id,
+        g.grant.as_str(),
+        g.role_name.as_deref().unwrap_or_default(),
+        g.grant_scope.as_deref().unwrap_or_default(),
+        g.technique.describe(),
+    ];
+    let vaults = || {
+        g.covers
+            .iter()
+            .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
+    };
+    query.split_whitespace().all(|w| {
+        let w = w.to_lowercase();
+        fields.into_iter().chain(vaults()).any(|f| has_word(f, &w))
+    })
+}
+
+/// Whether `text` contains `word` (lowercase), case aside.
+fn has_word(text: &str, word: &str) -> bool {
+    if text.is_ascii() && word.is_ascii() {
+        let (t, w) = (text.as_bytes(), word.as_bytes());
+        return w.is_empty() || t.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    }
+    text.to_lowercase().contains(word)
 }
 
 /// A view's table narrowed by a query: while the query is set, the whole answer (and, in a what-if world,
@@ -302,5 +315,54 @@ impl<T: Narrow> Narrowed<T> {
     /// How many rows the whole answer has, by `count`, when a query narrows it.
     pub fn whole_len(&self, count: impl Fn(&T) -> usize) -> Option<usize> {
         self.whole.as_ref().map(|(all, _)| count(all))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The group filter decides as [`keeps`] does over the group's words joined, without copying them.
+    #[test]
+    fn a_group_is_kept_as_its_words_joined_would_be() {
+        let engine = crate::eval::Engine::new(crate::snapshot::demo());
+        let answer = crate::query::grouped::escalations::escalation_groups(&engine, None);
+        assert!(!answer.groups.is_empty());
+        for query in [
+            "carol",
+            "CAROL template",
+            "kv-app-prod",
+            "policy security",
+            "É",
+            "zz-none",
+            "",
+        ] {
+            for g in &answer.groups {
+                let holder = g
+                    .holder
+                    .as_ref()
+                    .map(|h| format!("{} {}", h.display_name, h.id))
+                    .unwrap_or_else(|| " ".into());
+                let vaults: Vec<&str> = g
+                    .covers
+                    .iter()
+                    .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
+                    .collect();
+                let joined = format!(
+                    "{holder} {} {} {} {} {}",
+                    g.grant,
+                    g.role_name.as_deref().unwrap_or_default(),
+                    g.grant_scope.as_deref().unwrap_or_default(),
+                    g.technique.describe(),
+                    vaults.join(" ")
+                );
+                assert_eq!(
+                    escalation_kept(query, g),
+                    keeps(query, &joined),
+                    "{query:?} {joined}"
+                );
+            }
+        }
+        assert!(has_word("Écoute", "éc") && has_word("ABC", "bc") && !has_word("abc", "cd"));
     }
 }

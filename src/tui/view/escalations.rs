@@ -365,7 +365,21 @@ impl EscalationsView {
         }
         let before = before.map(Shown::groups);
         let before = before.as_deref();
-        let groups = || shown.iter().filter_map(|&i| all.groups.get(i));
+        let rows = self.rows();
+        let height = (inner.height as usize).saturating_sub(1);
+        let window = self.cursor.window(height, rows.len());
+        // The columns fit the groups on screen: a tenant-wide answer has tens of thousands, and measuring
+        // them all on every keystroke took longer than the keystroke may.
+        let visible: Vec<&EscalationGroup> = rows
+            .get(window.clone())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| match r {
+                Row::Group(k) => all.groups.get(*k),
+                _ => None,
+            })
+            .collect();
+        let groups = || visible.iter().copied();
         // The technique whole first (its few words take at most 18 cells), then the vault names whole, then
         // the holder's name in what is left (within limits).
         let ids_w = groups()
@@ -399,9 +413,7 @@ impl EscalationsView {
             Span::styled(fit("VAULTS", vault_w + 1), t.title),
             Span::styled("HOW", t.title),
         ])];
-        let rows = self.rows();
-        let height = (inner.height as usize).saturating_sub(1);
-        for i in self.cursor.window(height, rows.len()) {
+        for i in window {
             let line = match rows.get(i) {
                 Some(&Row::Group(k)) => {
                     let Some(g) = all.groups.get(k) else { continue };
