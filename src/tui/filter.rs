@@ -224,9 +224,9 @@ impl Narrow for Shown {
     }
 }
 
-/// Whether every word of `query` is in the group's holder, grant, role, scope, technique or vaults (as
-/// [`keeps`] decides, field by field: a tenant-wide answer has tens of thousands of groups, so nothing is
-/// copied per group).
+/// Whether every word of `query` is in the group's holder, grant, role, scope, technique or the vaults its
+/// explanation names (four at most), as [`keeps`] decides, field by field: a tenant-wide answer has tens of
+/// thousands of groups, some covering thousands of vaults, so nothing is copied and no long list is read.
 fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
     let (name, id) = g
         .holder
@@ -243,6 +243,7 @@ fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
     let vaults = || {
         g.covers
             .iter()
+            .take(NAMED_COVERS)
             .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
     };
     query.split_whitespace().all(|w| {
@@ -250,6 +251,9 @@ fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
         fields.into_iter().chain(vaults()).any(|f| has_word(f, &w))
     })
 }
+
+/// The covers an escalation group's explanation names ([`crate::display::cover_words`]).
+const NAMED_COVERS: usize = 4;
 
 /// Whether `text` contains `word` (lowercase), case aside.
 fn has_word(text: &str, word: &str) -> bool {
@@ -346,6 +350,7 @@ mod tests {
                 let vaults: Vec<&str> = g
                     .covers
                     .iter()
+                    .take(NAMED_COVERS)
                     .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
                     .collect();
                 let joined = format!(
