@@ -12,23 +12,25 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use std::sync::Arc;
-
 use super::pages::{Pages, Row, more_line};
 use super::{Ctx, Table};
-use crate::display::{cover_words, describe_scope, self_grant, short_scope};
-use crate::eval::{Engine, PrincipalRef};
+use crate::display::short_scope;
+use crate::eval::Engine;
 use crate::model::Scope;
 use crate::query::Finding;
 use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, GroupMember};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
-use crate::tui::explain::{Doc, Tone};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::principals::icon;
-use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::theme::decision_symbol;
 use crate::tui::whatif::marks::{self, Mark};
+
+mod shown;
+mod words;
+pub use shown::Shown;
+pub use words::{finding_of, group_doc};
 
 /// What the header says while the answer is computed.
 const LOOKING: &str = "looking for self-escalation paths";
@@ -52,51 +54,6 @@ pub enum Entered {
     /// An identity: jump to it at this finding's vault.
     Identity(Box<Finding>),
     Nothing,
-}
-
-/// The escalations on screen: the whole answer, shared, and the groups a `/` filter keeps of it (their
-/// positions). A tenant-wide answer has tens of thousands of groups: narrowing it copies positions, not
-/// groups, so that a keystroke in the filter box stays quick.
-#[derive(Debug, Clone)]
-pub struct Shown {
-    pub all: Arc<EscalationGroups>,
-    pub kept: Option<Arc<Vec<usize>>>,
-}
-
-impl Shown {
-    pub fn new(all: EscalationGroups) -> Self {
-        Self {
-            all: Arc::new(all),
-            kept: None,
-        }
-    }
-
-    /// The positions of the groups kept.
-    fn positions(&self) -> Vec<usize> {
-        self.kept
-            .as_ref()
-            .map_or_else(|| (0..self.all.groups.len()).collect(), |k| k.to_vec())
-    }
-
-    /// The groups kept.
-    pub fn groups(&self) -> Vec<&EscalationGroup> {
-        self.positions()
-            .into_iter()
-            .filter_map(|i| self.all.groups.get(i))
-            .collect()
-    }
-
-    /// Lets go of the answer without making the UI wait when it is the last holder of a large one: freeing
-    /// tens of thousands of groups takes longer than a keystroke may.
-    fn release(self) {
-        const LARGE: usize = 1_000;
-        if self.all.groups.len() >= LARGE && Arc::strong_count(&self.all) == 1 {
-            // Should no thread start, the closure is dropped here, and the answer with it.
-            let _ = std::thread::Builder::new()
-                .name("kvaccess-free-answer".into())
-                .spawn(move || drop(self));
-        }
-    }
 }
 
 #[derive(Debug, Default)]
@@ -566,125 +523,5 @@ pub fn asked_scope(scope: &Scope) -> Option<Scope> {
     match scope.kind() {
         crate::model::ScopeKind::Root => None,
         _ => Some(scope.vault().unwrap_or_else(|| scope.clone())),
-    }
-}
-
-/// The finding of `m`, an identity of group `g`, at the first of the group's vaults it has it at.
-pub fn finding_of(engine: &Engine, g: &EscalationGroup, m: &GroupMember) -> Option<Finding> {
-    let vault = Scope::parse(&m.first_vault)
-        .ok()
-        .and_then(|s| engine.index.vault.get(s.key()).copied())
-        .and_then(|i| engine.snapshot.vaults.get(i))?;
-    let me = std::collections::BTreeSet::from([m.principal.id.to_ascii_lowercase()]);
-    crate::query::escalations_for_vault_among(engine, vault, &me)
-        .into_iter()
-        .find(|f| g.has(f))
-}
-
-/// A group explained: who holds the lever grant, what it lets its identities do where, through what, and
-/// what they stand to gain.
-pub fn group_doc(engine: &Engine, g: &EscalationGroup) -> Doc {
-    let covers = cover_words(engine, g.vaults, &g.covers);
-    let holder = g.holder.as_ref().map_or_else(
-        || "(no grant known)".to_string(),
-        |h| clean(&h.display_name).into_owned(),
-    );
-    let mut doc = Doc::new(format!("{holder} · can grant itself · {covers}"));
-    // The group's finding as its holder would have it: the words every view uses for a path.
-    let words = self_grant(engine, &as_finding(g));
-    let who = match &g.holder {
-        Some(h) if h.kind == crate::model::PrincipalKind::Group => {
-            format!("the members of {holder}")
-        }
-        _ => holder.clone(),
-    };
-    doc.line(vec![
-        (Tone::Escalation, format!("{ESCALATION_SYMBOL} ESCALATION")),
-        (
-            Tone::Plain,
-            format!("  {who}: {} on {covers}.", words.claim),
-        ),
-    ]);
-    doc.styled(
-        Tone::Decision(g.decision),
-        format!("{} {}", decision_symbol(g.decision), words.how),
-    );
-    if let Some(c) = &g.condition {
-        doc.styled(
-            Tone::Decision(crate::eval::Decision::Conditional),
-            format!("  only if: {}", clean(c)),
-        );
-    }
-    for r in g.unknown_because.iter().filter(|_| !g.grant.is_empty()) {
-        doc.styled(
-            Tone::Decision(crate::eval::Decision::Unknown),
-            format!("  ? {}", clean(&r.to_string())),
-        );
-    }
-    let (min, max) = g.identities_per_vault;
-    let per_vault = if min == max {
-        format!("{max}")
-    } else {
-        format!("{min} to {max}")
-    };
-    let each = if g.vaults > 1 { " at each vault" } else { "" };
-    doc.text(format!(
-        "{per_vault} identities{each}; {} (identity, vault) findings in all.",
-        g.findings
-    ));
-    let vary = if g.gains_vary {
-        " (some already hold part of it)"
-    } else {
-        ""
-    };
-    doc.heading(&format!(
-        "What they stand to gain ({} data operations){vary}",
-        g.gains.len()
-    ));
-    doc.text(format!("  {}", clean(&g.gains.join(", "))));
-    if let Some(s) = &g.grant_scope {
-        doc.text(format!("Granted at {}.", describe_scope(engine, s)));
-    }
-    if !g.grant.is_empty() {
-        doc.styled(Tone::Id, format!("  {}", clean(&g.grant)));
-    }
-    doc.styled(
-        Tone::Dim,
-        "Enter lists its identities; Enter on one jumps to it and its vault.",
-    );
-    doc
-}
-
-/// A group's finding as its holder would have it, at the first vault it covers.
-fn as_finding(g: &EscalationGroup) -> Finding {
-    let principal = g.holder.as_ref().map_or_else(
-        || PrincipalRef {
-            id: String::new(),
-            display_name: "(no grant known)".into(),
-            kind: crate::model::PrincipalKind::Unknown,
-        },
-        |h| PrincipalRef {
-            id: h.id.clone(),
-            display_name: h.display_name.clone(),
-            kind: h.kind,
-        },
-    );
-    Finding {
-        principal,
-        vault_id: g
-            .covers
-            .first()
-            .map(|c| c.scope.clone())
-            .unwrap_or_default(),
-        technique: g.technique,
-        grant: g.grant.clone(),
-        role_name: g.role_name.clone(),
-        holder: g.holder.as_ref().map(|h| h.id.clone()),
-        grant_scope: g.grant_scope.clone(),
-        decision: g.decision,
-        condition: g.condition.clone(),
-        lacks: g.gains.clone(),
-        unknown_because: g.unknown_because.clone(),
-        disputed: g.disputed,
     }
 }
