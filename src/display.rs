@@ -13,6 +13,7 @@ pub use verdict::{decided_by, grant_words};
 
 use crate::eval::{Engine, Grant, GrantKind};
 use crate::model::{Scope, ScopeKind};
+use crate::query::grouped::Cover;
 use crate::sanitize::clean;
 
 /// A principal's display name (cleaned), or its id when the directory data lacks it.
@@ -96,6 +97,35 @@ pub fn describe_scope(engine: &Engine, scope: &str) -> String {
 /// The short name of a scope for text output: the last segment, or `/`.
 pub fn short_scope(scope: &str) -> String {
     clean(scope.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/")).into_owned()
+}
+
+/// The vaults a grouped answer's row covers, in words: `kv-app-prod`, `21 vaults under subscription Prod`,
+/// `3 vaults: kv-a, kv-b, kv-c` (four named at most).
+pub fn cover_words(engine: &Engine, vaults: usize, covers: &[Cover]) -> String {
+    let name = |c: &Cover| {
+        if c.vaults == 1 {
+            short_scope(&c.scope)
+        } else if c.scope == "/" {
+            format!("every vault ({})", c.vaults)
+        } else {
+            format!(
+                "{} vaults under {}",
+                c.vaults,
+                describe_scope(engine, &c.scope)
+            )
+        }
+    };
+    match covers {
+        [one] => name(one),
+        many => {
+            const SHOWN: usize = 4;
+            let mut parts: Vec<String> = many.iter().take(SHOWN).map(name).collect();
+            if many.len() > SHOWN {
+                parts.push(format!("… ({} more)", many.len() - SHOWN));
+            }
+            format!("{vaults} vaults: {}", parts.join(", "))
+        }
+    }
 }
 
 /// `Key Vault Secrets User at kv-app-rbac (role assignment 4444…) via Auditors → Security team`

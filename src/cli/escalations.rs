@@ -7,14 +7,15 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::{SnapshotArg, exit, output};
+pub(crate) use crate::display::cover_words;
 use crate::eval::{Decision, Engine, PrincipalRef};
 use crate::query;
+use crate::query::grouped::Holder;
 use crate::query::grouped::escalations::by_grant::GrantGroups;
 use crate::query::grouped::escalations::{
     EscalationGroup, EscalationGroups, each_escalation, escalation_groups, expand_groups,
     group_vaults,
 };
-use crate::query::grouped::{Cover, Holder};
 use crate::sanitize::clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -156,34 +157,6 @@ pub(crate) fn holder_words(h: &Holder) -> String {
 /// `kv-app-prod`, `21 vaults under subscription Prod`, `3 vaults: kv-a, kv-b, kv-c`.
 fn covers_words(engine: &Engine, g: &EscalationGroup) -> String {
     cover_words(engine, g.vaults, &g.covers)
-}
-
-/// [`covers_words`] of any grouped answer.
-pub(crate) fn cover_words(engine: &Engine, vaults: usize, covers: &[Cover]) -> String {
-    let name = |c: &Cover| {
-        if c.vaults == 1 {
-            output::short_scope(&c.scope)
-        } else if c.scope == "/" {
-            format!("every vault ({})", c.vaults)
-        } else {
-            format!(
-                "{} vaults under {}",
-                c.vaults,
-                output::describe_scope(engine, &c.scope)
-            )
-        }
-    };
-    match covers {
-        [one] => name(one),
-        many => {
-            const SHOWN: usize = 4;
-            let mut parts: Vec<String> = many.iter().take(SHOWN).map(name).collect();
-            if many.len() > SHOWN {
-                parts.push(format!("… ({} more)", many.len() - SHOWN));
-            }
-            format!("{vaults} vaults: {}", parts.join(", "))
-        }
-    }
 }
 
 /// How many identities each vault of the group counts.

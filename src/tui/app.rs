@@ -272,6 +272,10 @@ impl App {
                         JobKind::Escalations => self.escalations.on_progress(done, total),
                         JobKind::Reach => self.reach.on_progress(done, total),
                         JobKind::ReadLogs => self.activity.on_logs_progress(done, total),
+                        JobKind::WhoCan => self.who.on_progress(done, total),
+                        JobKind::EscalationMembers => {
+                            self.escalations.on_listing_progress(done, total);
+                        }
                         _ => {}
                     }
                 }
@@ -357,6 +361,7 @@ impl App {
                 self.tables
                     .matrix
                     .on_answer(shown, &mut self.whatif.matrix_before);
+                self.matrix.narrowed(&self.tables.matrix.query);
             }
             Output::WhoCan(r) => {
                 self.who.on_answer(r);
@@ -365,8 +370,9 @@ impl App {
                     .who
                     .on_answer(shown, &mut self.whatif.who_before);
             }
+            Output::EscalationMembers(m) => self.escalations.on_members(m),
             Output::Escalations(f) => {
-                self.escalations.on_answer(f);
+                self.escalations.on_answer(*f);
                 let shown = self.escalations.answer.ready_mut();
                 self.tables
                     .escalations

@@ -7,11 +7,13 @@ use ratatui::text::{Line, Span};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use crate::query::Matrix;
+use crate::query::grouped::escalations::EscalationGroup;
 use crate::query::grouped::who_can::{GroupedWhoCan, WhoCanGroup, WhoCanGroups};
-use crate::query::{Finding, Matrix};
 use crate::sanitize::clean;
 use crate::tui::app::View;
 use crate::tui::theme::Theme;
+use crate::tui::view::escalations::Shown;
 
 #[derive(Debug, Default)]
 pub struct FilterBox {
@@ -115,7 +117,7 @@ pub fn query_line(t: &Theme, query: &str, typing: bool) -> Line<'static> {
 pub struct Tables {
     pub matrix: Narrowed<Matrix>,
     pub who: Narrowed<Box<GroupedWhoCan>>,
-    pub escalations: Narrowed<Vec<Finding>>,
+    pub escalations: Narrowed<Shown>,
 }
 
 impl Tables {
@@ -146,10 +148,24 @@ pub trait Narrow: Clone {
 }
 
 impl Narrow for Matrix {
+    /// Keeps the rows whose name, id, kind or application (its id or name) has every word.
     fn narrow(&mut self, query: &str) {
         self.rows.retain(|r| {
-            let app = r.via_app_name.as_deref().unwrap_or_default();
-            keeps(query, &format!("{} {} {app}", r.label, r.id))
+            let kind = r
+                .principal
+                .as_ref()
+                .map_or(crate::model::PrincipalKind::Unknown, |p| p.kind);
+            keeps(
+                query,
+                &format!(
+                    "{} {} {} {} {}",
+                    r.label,
+                    r.id,
+                    crate::display::kind_word(kind),
+                    r.via_app.as_deref().unwrap_or_default(),
+                    r.via_app_name.as_deref().unwrap_or_default()
+                ),
+            )
         });
     }
 }
@@ -197,24 +213,55 @@ pub fn who_groups(w: &WhoCanGroups) -> usize {
         + w.can_grant_themselves.len()
 }
 
-impl Narrow for Vec<Finding> {
+impl Narrow for Shown {
+    /// Keeps the groups whose holder, grant, role, scope, technique or vaults have every word.
     fn narrow(&mut self, query: &str) {
-        self.retain(|f| finding_kept(query, f));
+        let all = &self.all.groups;
+        let kept = (0..all.len())
+            .filter(|&i| all.get(i).is_some_and(|g| escalation_kept(query, g)))
+            .collect();
+        self.kept = Some(std::sync::Arc::new(kept));
     }
 }
 
-fn finding_kept(query: &str, f: &Finding) -> bool {
-    let vault = f.vault_id.rsplit('/').next().unwrap_or_default();
-    let role = f.role_name.as_deref().unwrap_or_default();
-    keeps(
-        query,
-        &format!(
-            "{} {} {vault} {} {role}",
-            f.principal.display_name,
-            f.principal.id,
-            f.technique.describe()
-        ),
-    )
+/// Whether every word of `query` is in the group's holder, grant, role, scope, technique or the vaults its
+/// explanation names (four at most), as [`keeps`] decides, field by field: a tenant-wide answer has tens of
+/// thousands of groups, some covering thousands of vaults, so nothing is copied and no long list is read.
+fn escalation_kept(query: &str, g: &EscalationGroup) -> bool {
+    let (name, id) = g
+        .holder
+        .as_ref()
+        .map_or(("", ""), |h| (h.display_name.as_str(), h.id.as_str()));
+    let fields = [
+        name,
+        id,
+        g.grant.as_str(),
+        g.role_name.as_deref().unwrap_or_default(),
+        g.grant_scope.as_deref().unwrap_or_default(),
+        g.technique.describe(),
+    ];
+    let vaults = || {
+        g.covers
+            .iter()
+            .take(NAMED_COVERS)
+            .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
+    };
+    query.split_whitespace().all(|w| {
+        let w = w.to_lowercase();
+        fields.into_iter().chain(vaults()).any(|f| has_word(f, &w))
+    })
+}
+
+/// The covers an escalation group's explanation names ([`crate::display::cover_words`]).
+const NAMED_COVERS: usize = 4;
+
+/// Whether `text` contains `word` (lowercase), case aside.
+fn has_word(text: &str, word: &str) -> bool {
+    if text.is_ascii() && word.is_ascii() {
+        let (t, w) = (text.as_bytes(), word.as_bytes());
+        return w.is_empty() || t.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    }
+    text.to_lowercase().contains(word)
 }
 
 /// A view's table narrowed by a query: while the query is set, the whole answer (and, in a what-if world,
@@ -272,5 +319,55 @@ impl<T: Narrow> Narrowed<T> {
     /// How many rows the whole answer has, by `count`, when a query narrows it.
     pub fn whole_len(&self, count: impl Fn(&T) -> usize) -> Option<usize> {
         self.whole.as_ref().map(|(all, _)| count(all))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The group filter decides as [`keeps`] does over the group's words joined, without copying them.
+    #[test]
+    fn a_group_is_kept_as_its_words_joined_would_be() {
+        let engine = crate::eval::Engine::new(crate::snapshot::demo());
+        let answer = crate::query::grouped::escalations::escalation_groups(&engine, None);
+        assert!(!answer.groups.is_empty());
+        for query in [
+            "carol",
+            "CAROL template",
+            "kv-app-prod",
+            "policy security",
+            "É",
+            "zz-none",
+            "",
+        ] {
+            for g in &answer.groups {
+                let holder = g
+                    .holder
+                    .as_ref()
+                    .map(|h| format!("{} {}", h.display_name, h.id))
+                    .unwrap_or_else(|| " ".into());
+                let vaults: Vec<&str> = g
+                    .covers
+                    .iter()
+                    .take(NAMED_COVERS)
+                    .map(|c| c.scope.rsplit('/').next().unwrap_or_default())
+                    .collect();
+                let joined = format!(
+                    "{holder} {} {} {} {} {}",
+                    g.grant,
+                    g.role_name.as_deref().unwrap_or_default(),
+                    g.grant_scope.as_deref().unwrap_or_default(),
+                    g.technique.describe(),
+                    vaults.join(" ")
+                );
+                assert_eq!(
+                    escalation_kept(query, g),
+                    keeps(query, &joined),
+                    "{query:?} {joined}"
+                );
+            }
+        }
+        assert!(has_word("Écoute", "éc") && has_word("ABC", "bc") && !has_word("abc", "cd"));
     }
 }

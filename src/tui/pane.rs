@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 frame,
                 r,
                 &main_ctx(app),
-                app.whatif.escalations_before.as_deref(),
+                app.whatif.escalations_before.as_ref(),
             ),
             View::Reach => app.reach.draw(frame, r, &main_ctx(app), app.world()),
             View::Paths => app.paths.draw(frame, r, &main_ctx(app), app.world()),
@@ -132,8 +132,10 @@ fn table_filter(frame: &mut Frame, app: &App, r: Rect) {
                 .whole_len(|w| crate::tui::filter::who_groups(&w.answer)),
         ),
         _ => (
-            app.escalations.ready().map(Vec::len),
-            app.tables.escalations.whole_len(Vec::len),
+            app.escalations
+                .ready()
+                .map(|_| app.escalations.kept().len()),
+            app.tables.escalations.whole_len(|s| s.all.groups.len()),
         ),
     };
     let mut line = crate::tui::filter::query_line(t, text, typing);

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod escalations;
 pub mod matrix;
+pub mod pages;
 pub mod paths;
 pub mod permissions;
 pub mod reach;

@@ -14,10 +14,11 @@ use std::collections::BTreeSet;
 
 use tui_input::Input;
 
+use crate::query::Matrix;
 use crate::query::grouped::who_can::GroupedWhoCan;
-use crate::query::{Finding, Matrix};
 use crate::tui::cursor::Cursor;
 use crate::tui::permissions::PermTable;
+use crate::tui::view::escalations::Shown;
 use crate::tui::worker::{JobKind, Output};
 use crate::whatif::{Scenario, WhatIfError};
 use form::Form;
@@ -80,7 +81,7 @@ pub struct Panel {
     /// The real world's answers to the questions the panes show, to mark what differs.
     pub matrix_before: Option<Matrix>,
     pub who_before: Option<Box<GroupedWhoCan>>,
-    pub escalations_before: Option<Vec<Finding>>,
+    pub escalations_before: Option<Shown>,
     pub perms_before: Option<PermTable>,
     /// The world generation the permissions table was computed in.
     pub perms_world: u64,
@@ -233,7 +234,7 @@ impl Panel {
             (JobKind::WhoCan, Some(Output::WhoCan(r))) => self.who_before = r.ok(),
             (JobKind::WhoCan, _) => self.who_before = None,
             (JobKind::Escalations, Some(Output::Escalations(f))) => {
-                self.escalations_before = Some(f);
+                self.escalations_before = Some(Shown::new(*f));
             }
             (JobKind::Escalations, _) => self.escalations_before = None,
             _ => {}

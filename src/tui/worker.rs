@@ -13,11 +13,14 @@ use std::time::{Duration, Instant};
 use crate::catalog;
 use crate::eval::{Engine, Origin};
 use crate::model::Scope;
-use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can};
-use crate::query::{self, Finding, Matrix};
+use crate::query::grouped::escalations::{
+    EscalationGroup, EscalationGroups, GroupMember, escalation_groups_with, group_members_with,
+};
+use crate::query::grouped::who_can::{GroupedWhoCan, grouped_who_can_with};
+use crate::query::{self, Matrix};
 use crate::tui::action::Msg;
 use crate::tui::principals::{PrincipalEntry, matches};
-use crate::tui::view::{activity, escalations, paths};
+use crate::tui::view::{activity, paths};
 use crate::tui::whatif::world::{World, WorldRef};
 use crate::whatif::{Scenario, WhatIfError};
 
@@ -26,6 +29,8 @@ pub enum JobKind {
     Matrix,
     WhoCan,
     Escalations,
+    /// The identities of one escalation group.
+    EscalationMembers,
     /// What the selected principal can reach, vault by vault.
     Reach,
     /// Attack paths to the selected vault or from the selected principal.
@@ -57,16 +62,23 @@ pub enum JobSpec {
         vault: Scope,
         origin: Option<Origin>,
     },
-    /// Who can do `operation` at `scope`, asked from the caller location when one is set (as `check`).
+    /// Who can do `operation` at `scope`, asked from the caller location when one is set (as `check`): on a
+    /// thread of its own, class by class, with progress, stopping when cancelled.
     WhoCan {
         scope: Scope,
         operation: String,
         origin: Option<Origin>,
     },
-    /// The escalations at these vaults (positions in the snapshot): computed on a thread of its own, vault
-    /// by vault, with progress, stopping when cancelled.
+    /// The escalations at the vaults at or below `scope` (`None`: every vault), grouped as the CLI groups
+    /// them: computed on a thread of its own, vault by vault, with progress, stopping when cancelled.
     Escalations {
-        vaults: Vec<usize>,
+        scope: Option<Scope>,
+    },
+    /// The identities of `group`, of the escalations asked at `scope` (the answer's): on a thread of its
+    /// own, vault by vault, with progress, stopping when cancelled.
+    EscalationMembers {
+        scope: String,
+        group: Box<EscalationGroup>,
     },
     /// Every vault and item the principal holds, may hold or could grant itself something at (the CLI's
     /// `reach`): on a thread of its own, vault by vault, with progress, stopping when cancelled.
@@ -122,6 +134,7 @@ impl Job {
             JobSpec::Matrix { .. } => JobKind::Matrix,
             JobSpec::WhoCan { .. } => JobKind::WhoCan,
             JobSpec::Escalations { .. } => JobKind::Escalations,
+            JobSpec::EscalationMembers { .. } => JobKind::EscalationMembers,
             JobSpec::Reach { .. } => JobKind::Reach,
             JobSpec::Paths(_) => JobKind::Paths,
             JobSpec::Filter { .. } => JobKind::Filter,
@@ -174,7 +187,8 @@ impl std::fmt::Debug for EngineRef {
 pub enum Output {
     Matrix(Result<Matrix, String>),
     WhoCan(Result<Box<GroupedWhoCan>, String>),
-    Escalations(Vec<Finding>),
+    Escalations(Box<EscalationGroups>),
+    EscalationMembers(Vec<GroupMember>),
     Reach(Box<query::Reach>),
     Paths(Box<Result<paths::Answer, String>>),
     /// The job was cancelled before it finished.
@@ -266,13 +280,38 @@ fn answer(
             scope,
             operation,
             origin,
-        } => Output::WhoCan(
-            catalog::resolve(operation)
-                .and_then(|a| grouped_who_can(engine, scope, &a, origin.as_ref()).map(Box::new))
-                .map_err(|e| e.to_string()),
-        ),
-        JobSpec::Escalations { vaults } => escalations::compute(engine, vaults, cancel, progress)
-            .map_or(Output::Cancelled, Output::Escalations),
+        } => {
+            let mut go_on = |done, total| {
+                progress(done, total);
+                !cancel.is_cancelled()
+            };
+            match catalog::resolve(operation)
+                .and_then(|a| grouped_who_can_with(engine, scope, &a, origin.as_ref(), &mut go_on))
+            {
+                Ok(Some(w)) => Output::WhoCan(Ok(Box::new(w))),
+                Ok(None) => Output::Cancelled,
+                Err(e) => Output::WhoCan(Err(e.to_string())),
+            }
+        }
+        JobSpec::Escalations { scope } => {
+            let (groups, complete) =
+                escalation_groups_with(engine, scope.as_ref(), &mut |done, total| {
+                    progress(done, total);
+                    !cancel.is_cancelled()
+                });
+            if complete {
+                Output::Escalations(Box::new(groups))
+            } else {
+                Output::Cancelled
+            }
+        }
+        JobSpec::EscalationMembers { scope, group } => {
+            group_members_with(engine, scope, group, &mut |done, total| {
+                progress(done, total);
+                !cancel.is_cancelled()
+            })
+            .map_or(Output::Cancelled, Output::EscalationMembers)
+        }
         JobSpec::Reach { principal } => {
             let (reach, complete) =
                 query::principal_reach_with(engine, principal, None, &mut |done, total| {
@@ -374,7 +413,8 @@ fn run_alone(job: Job, results: Sender<Msg>) {
 }
 
 /// The worker loop: takes every queued job, keeps the newest of each kind, runs those, repeats until the
-/// app hangs up. Escalations, reach, reading logs and activity answers, which can take long, each run on a thread of their own.
+/// app hangs up. Who-can, escalations, reach, paths, reading logs and activity answers, which can take long,
+/// each run on a thread of their own.
 pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -394,7 +434,9 @@ pub fn serve(jobs: Receiver<Job>, results: Sender<Msg>) {
             if matches!(
                 job.kind(),
                 JobKind::Escalations
+                    | JobKind::EscalationMembers
                     | JobKind::Reach
+                    | JobKind::WhoCan
                     | JobKind::Paths
                     | JobKind::ReadLogs
                     | JobKind::Activity

@@ -287,6 +287,41 @@ mod large_tenant {
         keypress(b, large(), "PM", "jk");
     }
 
+    /// The views' keys `1`-`5` in turn on the UI thread (issue 13: every key within 100 ms): each view
+    /// asks the worker for its answer and draws its waiting line, it does not wait for it.
+    #[divan::bench(sample_count = 50)]
+    fn key_switch_views_1_to_5_ui(b: Bencher) {
+        keypress_with(b, large(), "", "12345", false);
+    }
+
+    /// Down, up in each view with its answer on screen (computed in the setup), on the UI thread: the
+    /// selection, the explanation of the row and the redrawn frame.
+    #[divan::bench(sample_count = 50)]
+    fn key_matrix_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), "2", "jk", false);
+    }
+
+    #[divan::bench(sample_count = 50)]
+    fn key_who_can_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), "3", "jk", false);
+    }
+
+    #[divan::bench(sample_count = 50)]
+    fn key_escalations_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), "4", "jk", false);
+    }
+
+    /// Down, up over a group's listed identities: each row's explanation is its own finding at its vault.
+    #[divan::bench(sample_count = 50)]
+    fn key_escalation_identities_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), "4<enter>j", "jk", false);
+    }
+
+    #[divan::bench(sample_count = 50)]
+    fn key_reach_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), "5", "jk", false);
+    }
+
     /// Typing in the filter on the UI thread: the keystroke is drawn at once, the matching runs on the
     /// worker (next bench).
     #[divan::bench(sample_count = 50)]

@@ -140,7 +140,7 @@ fn write_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn demo_path() -> PathBuf {
+pub(crate) fn demo_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-tenant.json")
 }
 

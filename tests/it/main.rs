@@ -48,6 +48,7 @@ mod tui_pty;
 mod tui_reach;
 mod tui_triage;
 mod tui_whatif;
+mod tui_who_can;
 mod whatif;
 mod whatif_cli;
 mod whatif_grouped;

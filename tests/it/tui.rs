@@ -114,7 +114,7 @@ fn who_can_with_via_column() {
             .who
             .rows()
             .iter()
-            .position(|r| matches!(r, kvaccess::tui::view::who_can::WhoRow::Group(_, 0)))
+            .position(|r| matches!(r, kvaccess::tui::view::pages::Row::Group((_, 0))))
             .unwrap();
         app.who.cursor.selected = at;
         press(app, "<enter>");
@@ -129,17 +129,19 @@ fn escalations_list_and_jump() {
     with_demo(|app| {
         press(app, "x");
         both_sizes(app, "escalations");
-        let finding = app.escalations.ready().unwrap().first().unwrap().clone();
+        // Enter opens the first group; its first identity jumps to its permissions at the vault.
+        press(app, "<enter>j");
+        assert_eq!(app.view, View::Escalations, "a group opens in place");
+        let Some(kvaccess::tui::view::escalations::Picked::Member(_, m)) =
+            app.escalations.selected()
+        else {
+            panic!("an identity is selected")
+        };
+        let m = m.clone();
         press(app, "<enter>");
         assert_eq!(app.view, View::Permissions);
-        assert_eq!(
-            app.nav.principals.selected().unwrap().id,
-            finding.principal.id
-        );
-        assert_eq!(
-            app.nav.scopes.selected_scope().unwrap().id(),
-            finding.vault_id
-        );
+        assert_eq!(app.nav.principals.selected().unwrap().id, m.principal.id);
+        assert_eq!(app.nav.scopes.selected_scope().unwrap().id(), m.first_vault);
     });
 }
 

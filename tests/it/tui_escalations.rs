@@ -1,19 +1,27 @@
 //! The escalations view (key 4) at scale: it answers for the selected scope (a vault's own escalations at a
-//! vault, a subscription's at a subscription), in the background with its progress on screen, cancellable
-//! with Esc, and a long computation holds up no other view. Synthetic tenants are kept small.
+//! vault, a subscription's at a subscription), grouped by the grant that opens each path as `kvaccess
+//! escalations` groups them, in the background with its progress on screen, cancellable with Esc; a long
+//! computation holds up no other view; a group's identities are listed on Enter. Synthetic tenants are kept
+//! small.
 
+use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use kvaccess::eval::Engine;
 use kvaccess::model::{Scope, ScopeKind, Snapshot};
 use kvaccess::query;
+use kvaccess::query::grouped::escalations::by_grant::GrantGroups;
+use kvaccess::query::grouped::escalations::{EscalationGroups, escalation_groups};
 use kvaccess::synth::{SynthSpec, generate};
 use kvaccess::tui::action::{Effect, Msg};
 use kvaccess::tui::app::{App, View};
 use kvaccess::tui::script::{keys, press, render, screen, settle};
+use kvaccess::tui::view::escalations::asked_scope;
+use kvaccess::tui::view::pages::Row;
 use kvaccess::tui::worker::{self, Job, JobKind, JobSpec, Output};
 use kvaccess::tui::{Options, view};
+use serde_json::Value;
 
 fn synthetic() -> Snapshot {
     generate(&SynthSpec::new(300, 30, 600, 11))
@@ -37,27 +45,122 @@ fn select(app: &mut App, scope: &Scope) {
     settle(app, fx);
 }
 
-fn ids(findings: &[query::Finding]) -> Vec<(String, String, &'static str)> {
-    findings
-        .iter()
-        .map(|f| {
-            (
-                f.principal.id.clone(),
-                f.vault_id.clone(),
-                f.technique.as_str(),
-            )
-        })
-        .collect()
+/// An answer as `kvaccess escalations --output json` prints it: by grant.
+fn by_grant(engine: &Engine, answer: &EscalationGroups) -> Value {
+    serde_json::to_value(GrantGroups::of(engine, answer)).unwrap()
 }
 
-fn escalations_job(effects: &[Effect]) -> Job {
+fn job_of(effects: &[Effect], kind: JobKind) -> Job {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::Run(j) if j.kind() == JobKind::Escalations => Some(j.clone()),
+            Effect::Run(j) if j.kind() == kind => Some(j.clone()),
             _ => None,
         })
-        .expect("an escalations job")
+        .expect("a job of the kind")
+}
+
+/// Opens group `i` with Enter and lists every page of it; its identities with their vault counts.
+fn expand(app: &mut App, i: usize) -> BTreeMap<String, usize> {
+    let at = |app: &App, row: Row<usize>| app.escalations.rows().iter().position(|r| *r == row);
+    app.escalations.cursor.selected = at(app, Row::Group(i)).unwrap();
+    press(app, "<enter>");
+    while let Some(more) = at(app, Row::More(i)) {
+        app.escalations.cursor.selected = more;
+        press(app, "<enter>");
+    }
+    let rows = app.escalations.rows();
+    let mut out = BTreeMap::new();
+    for (n, r) in rows.iter().enumerate() {
+        if matches!(r, Row::Member(g, _) if *g == i) {
+            app.escalations.cursor.selected = n;
+            let Some(view::escalations::Picked::Member(_, m)) = app.escalations.selected() else {
+                panic!("row {n} is an identity")
+            };
+            out.insert(m.principal.id.clone(), m.vaults);
+        }
+    }
+    // Closed again: the rows are the groups'.
+    app.escalations.cursor.selected = at(app, Row::Group(i)).unwrap();
+    press(app, "<enter>");
+    out
+}
+
+/// One question, one answer: at every scope of the demo's tree, the view's groups are what `kvaccess
+/// escalations --scope S --output json` prints (the built binary), and every group expanded in the view
+/// lists exactly the identities of the flat answer's findings it stands for, each at as many vaults.
+#[test]
+fn the_views_groups_are_the_clis_at_every_scope_and_expand_to_the_flat_findings() {
+    let mut app = App::new(
+        Engine::new(kvaccess::snapshot::demo()),
+        Options::plain("demo"),
+    );
+    let _ = screen(&mut app, 120, 40);
+    press(&mut app, "4");
+    let scopes: Vec<Scope> = app
+        .nav
+        .scopes
+        .nodes
+        .iter()
+        .map(|n| n.scope.clone())
+        .collect();
+    assert!(
+        scopes
+            .iter()
+            .any(|s| matches!(s.kind(), ScopeKind::VaultItem(_)))
+    );
+    let mut cli: BTreeMap<String, Value> = BTreeMap::new();
+    let mut expanded = 0;
+    for scope in &scopes {
+        select(&mut app, scope);
+        let answer = app.escalations.ready().expect("answered").clone();
+        let engine = app.engine.clone();
+        let asked = asked_scope(scope);
+        let key = asked
+            .as_ref()
+            .map_or("/".to_string(), |s| s.id().to_string());
+        let printed = cli.entry(key.clone()).or_insert_with(|| {
+            let mut cmd = crate::cli::kv();
+            cmd.arg("escalations")
+                .arg("-s")
+                .arg(crate::cli::demo_path())
+                .args(["--output", "json"]);
+            if let Some(s) = &asked {
+                cmd.args(["--scope", s.id()]);
+            }
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        });
+        assert_eq!(&by_grant(&engine, &answer), printed, "at {}", scope.id());
+        if matches!(scope.kind(), ScopeKind::Vault | ScopeKind::VaultItem(_)) {
+            assert_eq!(answer.vaults_examined, 1, "an item's are its vault's");
+        }
+        // Expanded, once per scope asked: the flat answer, group by group.
+        if cli.len() == expanded {
+            continue;
+        }
+        expanded = cli.len();
+        let flat = query::escalations(&engine, asked.as_ref());
+        assert_eq!(
+            answer.groups.iter().map(|g| g.findings).sum::<usize>(),
+            flat.len(),
+            "at {key}"
+        );
+        for (i, g) in answer.groups.iter().enumerate() {
+            let mut want: BTreeMap<String, usize> = BTreeMap::new();
+            for f in flat.iter().filter(|f| g.has(f)) {
+                *want.entry(f.principal.id.clone()).or_default() += 1;
+            }
+            assert!(!want.is_empty(), "{key}: group {i} stands for no finding");
+            assert_eq!(expand(&mut app, i), want, "{key}: group {i} ({})", g.grant);
+        }
+    }
+    assert!(cli.len() >= 6, "{:?}", cli.keys());
 }
 
 #[test]
@@ -74,10 +177,9 @@ fn key_4_answers_for_the_selected_vault_and_subscription() {
     press(&mut app, "4");
     assert_eq!(app.view, View::Escalations);
     let at_vault = app.escalations.ready().expect("answered").clone();
-    assert_eq!(
-        ids(&at_vault),
-        ids(&query::escalations_for_vault(&engine, vault))
-    );
+    let expected = escalation_groups(&engine, Some(&vault.scope));
+    assert_eq!(by_grant(&engine, &at_vault), by_grant(&engine, &expected));
+    assert_eq!(at_vault.vaults_examined, 1);
     // The subscription above it: every vault of that subscription, and no other.
     let sub = engine
         .index
@@ -89,21 +191,28 @@ fn key_4_answers_for_the_selected_vault_and_subscription() {
         .expect("a subscription");
     select(&mut app, &sub);
     let at_sub = app.escalations.ready().expect("answered").clone();
-    let expected = query::escalations(&engine, Some(&sub));
-    assert_eq!(ids(&at_sub), ids(&expected));
+    let expected = escalation_groups(&engine, Some(&sub));
+    assert_eq!(by_grant(&engine, &at_sub), by_grant(&engine, &expected));
     assert!(
-        at_sub.len() > at_vault.len(),
+        at_sub.vaults_examined > 1 && at_sub.findings > at_vault.findings,
         "the subscription has more vaults"
     );
-    assert!(
-        at_sub
-            .iter()
-            .all(|f| f.vault_id.to_ascii_lowercase().starts_with(sub.key())),
+    let under_sub = s
+        .vaults
+        .iter()
+        .filter(|v| v.scope.key().starts_with(sub.key()))
+        .count();
+    assert_eq!(
+        at_sub.vaults_examined, under_sub,
         "only the subscription's vaults"
     );
     let screen = render(&app, 120, 40);
     assert!(
-        screen.contains(&format!("Escalations {} findings", at_sub.len())),
+        screen.contains(&format!(
+            "Escalations {} groups · {} findings",
+            at_sub.groups.len(),
+            at_sub.findings
+        )),
         "{screen}"
     );
 }
@@ -112,13 +221,20 @@ fn key_4_answers_for_the_selected_vault_and_subscription() {
 fn progress_shows_while_it_computes_and_esc_cancels() {
     let s = synthetic();
     let mut app = app_on(&s);
+    let selected = app.nav.scopes.selected_scope().unwrap().clone();
     // Not settled: the job is out, the view waits for it.
-    let k = keys("4").remove(0);
-    let job = escalations_job(&app.handle(Msg::Key(k)));
-    let JobSpec::Escalations { vaults } = &job.spec else {
+    let job = job_of(
+        &app.handle(Msg::Key(keys("4").remove(0))),
+        JobKind::Escalations,
+    );
+    let JobSpec::Escalations { scope } = &job.spec else {
         panic!("not an escalations job")
     };
-    assert_eq!(vaults.len(), 1, "the first screen selects one vault");
+    assert_eq!(
+        scope.as_ref(),
+        Some(&selected),
+        "the first screen selects one vault"
+    );
     let waiting = render(&app, 120, 40);
     assert!(
         waiting.contains("looking for self-escalation paths under"),
@@ -153,27 +269,65 @@ fn progress_shows_while_it_computes_and_esc_cancels() {
     assert!(!fx.iter().any(|e| matches!(e, Effect::Run(_))), "{fx:?}");
     press(&mut app, "4");
     assert!(app.escalations.ready().is_some(), "asked again, answered");
-    // A second Esc, with nothing to cancel, goes back as before.
+
+    // A group's identities are listed in the background too: progress, and Esc stops the listing.
+    let sub = app
+        .engine
+        .index
+        .ancestry(&selected)
+        .scopes
+        .iter()
+        .find(|x| x.kind() == ScopeKind::Subscription)
+        .cloned()
+        .unwrap();
+    select(&mut app, &sub);
+    assert!(!app.escalations.ready().unwrap().groups.is_empty());
+    let listing = job_of(
+        &app.handle(Msg::Key(keys("<enter>").remove(0))),
+        JobKind::EscalationMembers,
+    );
+    let _ = app.handle(Msg::Progress {
+        kind: JobKind::EscalationMembers,
+        ticket: listing.ticket,
+        done: 2,
+        total: 7,
+    });
+    let s = render(&app, 120, 40);
+    assert!(
+        s.contains("listing its identities: 2 of 7 vaults… (Esc cancels)"),
+        "{s}"
+    );
     press(&mut app, "<esc>");
-    assert_eq!(app.view, View::Permissions);
+    assert!(listing.cancel.is_cancelled());
+    assert_eq!(app.view, View::Escalations);
+    assert!(!render(&app, 120, 40).contains("listing its identities"));
+    let _ = app.handle(Msg::Done(worker::compute(&listing)));
+    assert_eq!(
+        app.escalations.rows().len(),
+        app.escalations.ready().unwrap().groups.len()
+    );
+    // Asked again, it opens.
+    press(&mut app, "<enter>");
+    assert!(matches!(
+        app.escalations.rows().get(1),
+        Some(Row::Member(0, 0))
+    ));
 }
 
 /// A long escalations job runs on a thread of its own: a matrix asked after it is answered while it runs,
 /// it reports its progress, and once cancelled it sends no answer.
 #[test]
 fn a_long_escalations_job_holds_up_no_other_view() {
-    let s = synthetic();
+    // Every vault of a tenant far larger than the others here: far longer than the matrix takes.
+    let s = generate(&SynthSpec::new(3000, 400, 9000, 3));
     let app = app_on(&s);
     let engine = app.engine.clone();
     let (jobs_tx, jobs_rx) = mpsc::channel();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || worker::serve(jobs_rx, tx));
-    // The same vaults over and over: far longer than the test waits.
     let long = Job {
         ticket: 1,
-        spec: JobSpec::Escalations {
-            vaults: vec![0; 1_000_000],
-        },
+        spec: JobSpec::Escalations { scope: None },
         cancel: Default::default(),
         engine: worker::EngineRef(engine.clone()),
         world: None,
@@ -204,8 +358,9 @@ fn a_long_escalations_job_holds_up_no_other_view() {
     assert_eq!(matrix.kind, JobKind::Matrix, "the matrix is answered first");
     // Progress keeps coming while it runs (every 100 ms at most).
     while progress < 2 {
-        if let Msg::Progress { ticket: 1, .. } = rx.recv_timeout(Duration::from_secs(60)).unwrap() {
-            progress += 1;
+        match rx.recv_timeout(Duration::from_secs(60)).unwrap() {
+            Msg::Progress { ticket: 1, .. } => progress += 1,
+            m => panic!("the long job ended before it was cancelled: {m:?}"),
         }
     }
     long.cancel.cancel();
@@ -218,27 +373,4 @@ fn a_long_escalations_job_holds_up_no_other_view() {
         );
     }
     drop(jobs_tx);
-}
-
-#[test]
-fn the_vaults_under_a_scope_are_the_trees() {
-    let s = synthetic();
-    let app = app_on(&s);
-    let engine = &app.engine;
-    let all: usize = app
-        .nav
-        .scopes
-        .roots
-        .iter()
-        .map(|&r| {
-            let scope = &app.nav.scopes.nodes[r].scope;
-            view::escalations::vaults_under(&app.nav.scopes, engine, scope).len()
-        })
-        .sum();
-    assert_eq!(all, s.vaults.len(), "the roots cover every vault once");
-    let vault = &s.vaults[3];
-    assert_eq!(
-        view::escalations::vaults_under(&app.nav.scopes, engine, &vault.scope),
-        vec![3]
-    );
 }

@@ -111,7 +111,7 @@ fn esc_and_bracket_go_back_after_a_jump() {
     assert_eq!(app.who.cursor.selected, row, "on the same row");
     assert_eq!(app.nav.principals.selected().unwrap().name, "Alice");
     // `[` too, after a jump from the escalations.
-    press(&mut app, "4<enter>");
+    press(&mut app, "4<enter>j<enter>");
     assert_eq!(app.view, View::Permissions);
     press(&mut app, "[");
     assert_eq!(app.view, View::Escalations);
@@ -122,31 +122,51 @@ fn esc_and_bracket_go_back_after_a_jump() {
 
 #[test]
 fn enter_on_an_escalation_lands_on_an_operation_it_can_grant() {
+    use kvaccess::tui::view::escalations::{Picked, finding_of};
+    use kvaccess::tui::view::pages::Row;
     let mut app = demo();
     press(&mut app, "4");
-    let n = app.escalations.ready().unwrap().len();
+    let n = app.escalations.ready().unwrap().groups.len();
+    let at = |app: &App, row: Row<usize>| app.escalations.rows().iter().position(|r| *r == row);
+    let mut landed = 0;
     for i in 0..n {
         press(&mut app, "4");
-        app.escalations.cursor.selected = i;
-        let f = app.escalations.selected().unwrap().clone();
+        app.escalations.cursor.selected = at(&app, Row::Group(i)).unwrap();
         press(&mut app, "<enter>");
-        let row = app.perms.row_at_line(app.perms.cursor.selected).unwrap();
-        assert!(
-            f.lacks.contains(&row.op.name),
-            "{} {:?}: landed on {}",
-            f.principal.display_name,
-            f.technique,
-            row.op.name
-        );
-        assert!(
-            row.escalation.is_some(),
-            "{} is marked ⇑ can grant",
-            row.op.name
-        );
-        let text = app.explain.plain();
-        assert!(text.contains("Can grant itself"), "{text}");
-        press(&mut app, "[");
+        let mut m = 0;
+        while let Some(row) = at(&app, Row::Member(i, m)) {
+            app.escalations.cursor.selected = row;
+            let Some(Picked::Member(g, member)) = app.escalations.selected() else {
+                panic!("an identity")
+            };
+            let f = finding_of(&app.engine, g, member).expect("its finding at its first vault");
+            press(&mut app, "<enter>");
+            assert_eq!(app.view, View::Permissions);
+            let row = app.perms.row_at_line(app.perms.cursor.selected).unwrap();
+            assert!(
+                f.lacks.contains(&row.op.name),
+                "{} {:?}: landed on {}",
+                f.principal.display_name,
+                f.technique,
+                row.op.name
+            );
+            assert!(
+                row.escalation.is_some(),
+                "{} is marked ⇑ can grant",
+                row.op.name
+            );
+            let text = app.explain.plain();
+            assert!(text.contains("Can grant itself"), "{text}");
+            press(&mut app, "[");
+            assert_eq!(app.view, View::Escalations);
+            landed += 1;
+            m += 1;
+        }
+        assert!(m > 0, "group {i} lists identities");
+        app.escalations.cursor.selected = at(&app, Row::Group(i)).unwrap();
+        press(&mut app, "<enter>");
     }
+    assert!(landed >= n);
 }
 
 #[test]

@@ -187,7 +187,7 @@ fn explanation_titles_and_what_if_changes_wrap_whole() {
     }
 }
 
-/// The escalations table: vault names whole, and each technique in full when it fits, else in its few
+/// The escalations groups: vault names whole, and each technique in full when it fits, else in its few
 /// words, never cut (the explanation has it in full).
 #[test]
 fn escalation_techniques_are_whole_in_their_column_at_every_size() {
@@ -204,16 +204,18 @@ fn escalation_techniques_are_whole_in_their_column_at_every_size() {
         let mut app = demo(w, h);
         press(&mut app, "4");
         let shown = rows(&mut app, w, h, Pane::Of(Focus::Main));
-        let findings: Vec<&String> = shown.iter().filter(|r| r.contains(" kv-")).collect();
-        assert!(!findings.is_empty(), "{w}x{h}: {shown:#?}");
+        let groups: Vec<&String> = shown.iter().filter(|r| r.contains("▸ ")).collect();
+        assert!(!groups.is_empty(), "{w}x{h}: {shown:#?}");
+        // A one-vault group names its vault; a group over more says how many.
         let vaults: Vec<String> = app
             .engine
             .snapshot
             .vaults
             .iter()
             .map(|v| format!(" {} ", v.name))
+            .chain((2..=4).map(|n| format!(" {n} vaults ")))
             .collect();
-        for row in findings {
+        for row in groups {
             let row = row.trim_end_matches(['│', '┃', ' ']);
             assert!(
                 ALL.iter()

@@ -1,6 +1,5 @@
-//! Matrix rows (issue 14): sorted by name, by number of operations or by kind (`O` cycles), and filtered
-//! through the view's `filter` (what the explorer's shared `/` filter calls); the selection, the
-//! explanation and the export follow the rows shown.
+//! Matrix rows (issue 14): sorted by name, by number of operations or by kind (`O` cycles), and narrowed by
+//! the explorer's `/` filter; the selection, the explanation and the export follow the rows shown.
 
 use kvaccess::eval::Engine;
 use kvaccess::query::MatrixRow;
@@ -70,8 +69,8 @@ fn rows_sort_by_name_then_operations_then_kind() {
 fn the_filter_keeps_matching_rows_and_the_selection_explanation_and_export_follow() {
     let mut app = matrix_of("kv-app-rbac");
     let all = app.matrix.len();
-    app.matrix.filter("managed identity");
-    press(&mut app, "M");
+    // Down a few rows first: the narrowed rows start from the first again.
+    press(&mut app, "jjj/managed identity<enter>");
     let rows = shown(&mut app);
     assert!(
         !rows.is_empty() && rows.len() < all,
@@ -82,8 +81,10 @@ fn the_filter_keeps_matching_rows_and_the_selection_explanation_and_export_follo
         rows.iter()
             .all(|r| r.principal.as_ref().unwrap().kind.as_str() == "managedIdentity")
     );
+    assert_eq!(app.matrix.cursor.selected, 0);
     let s = render(&app, 120, 40);
-    assert!(s.contains(&format!("{} of {all} rows", rows.len())), "{s}");
+    assert!(s.contains(&format!("{} kept of {all}", rows.len())), "{s}");
+    assert!(s.contains(&format!("{} rows", rows.len())), "{s}");
     assert!(
         app.explain.title.starts_with(&rows[0].label),
         "{}",
@@ -91,12 +92,26 @@ fn the_filter_keeps_matching_rows_and_the_selection_explanation_and_export_follo
     );
     let table = app.matrix.table().unwrap();
     assert_eq!(table.rows.len(), rows.len(), "the export is what is shown");
+    // Every row drawn is a kept one (the rows shown are the narrowed answer's, not stale positions).
+    for r in &rows {
+        assert!(
+            s.contains(&r.label[..r.label.len().min(12)]),
+            "{} not drawn\n{s}",
+            r.label
+        );
+    }
 
-    app.matrix.filter("nobody-has-this-name");
+    press(&mut app, "/<c-u>nobody-has-this-name<enter>");
     assert_eq!(app.matrix.len(), 0);
     assert!(render(&app, 120, 40).contains("no row matches 'nobody-has-this-name'"));
-    app.matrix.filter("");
+    press(&mut app, "<esc>");
     assert_eq!(app.matrix.len(), all);
+    // A new answer (another vault, and back) while the filter is set is narrowed, and its rows arranged.
+    press(
+        &mut app,
+        "/managed identity<enter>:goto kv-app-prod<enter>:goto kv-app-rbac<enter>2",
+    );
+    assert_eq!(shown(&mut app).len(), rows.len());
 }
 
 #[test]

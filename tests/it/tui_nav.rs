@@ -181,12 +181,16 @@ fn names(app: &App) -> Vec<String> {
             })
             .collect()
         }
+        // Escalations too: a row per lever grant and technique, named by its holder.
         _ => app
             .escalations
-            .ready()
-            .unwrap()
-            .iter()
-            .map(|f| f.principal.display_name.clone())
+            .kept()
+            .into_iter()
+            .map(|g| {
+                g.holder
+                    .as_ref()
+                    .map_or_else(|| g.grant.clone(), |h| h.display_name.clone())
+            })
             .collect(),
     }
 }

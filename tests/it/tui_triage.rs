@@ -127,12 +127,24 @@ fn a_self_grant_says_through_what_and_lists_every_path() {
 fn a_finding_with_no_grant_known_says_unknown_and_why() {
     let mut app = demo();
     press(&mut app, ":goto kv-app-rbac<enter>4");
-    let n = app.escalations.ready().unwrap().len();
-    let i = (0..n)
-        .find(|&i| app.escalations.ready().unwrap()[i].grant.is_empty())
+    let groups = &app.escalations.ready().unwrap().groups;
+    let i = (0..groups.len())
+        .find(|&i| groups[i].grant.is_empty())
         .expect("the directory lacks one principal that has findings");
-    app.escalations.cursor.selected = i;
+    use kvaccess::tui::view::pages::Row;
+    let row = |app: &App, r: Row<usize>| app.escalations.rows().iter().position(|x| *x == r);
+    app.escalations.cursor.selected = row(&app, Row::Group(i)).unwrap();
     press(&mut app, "M"); // any key: the explanation follows the selection
+    let group = app.explain.plain();
+    assert!(
+        group.contains("unknown whether it can assign itself"),
+        "{group}"
+    );
+    assert!(group.contains("listed only because"), "{group}");
+    // Its identity, in the words of its own finding.
+    press(&mut app, "<enter>");
+    app.escalations.cursor.selected = row(&app, Row::Member(i, 0)).unwrap();
+    press(&mut app, "M");
     let text = app.explain.plain();
     assert!(
         text.contains("unknown whether it can assign itself"),

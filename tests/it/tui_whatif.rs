@@ -455,13 +455,29 @@ fn escalation_paths_opened_and_closed_are_marked() {
         press(app, "<esc>x");
         let s = render(app, W, H);
         insta::assert_snapshot!("whatif_escalations_marked", s);
-        let closed = row(&s, "Alice            kv-app-prod closed:");
-        assert!(closed.contains("-✔ U Alice"), "{closed}");
+        // Alice and Bob's path through the Security team's grant closes: one group of two.
+        let closed = row(
+            &s,
+            "Security team   2 kv-app-prod closed: adds access policy",
+        );
+        assert!(closed.contains("-  ✔ G Security team"), "{closed}");
         let summary = &app.whatif.world.as_ref().unwrap().summary;
-        let lost = s.lines().filter(|l| l.contains("closed:")).count();
+        let before = app.whatif.escalations_before.as_ref().unwrap().groups();
+        let lost: usize = kvaccess::tui::whatif::marks::escalation_groups_lost(
+            Some(&before),
+            &app.escalations.kept(),
+        )
+        .iter()
+        .map(|g| g.findings)
+        .sum();
+        assert_eq!(
+            s.lines().filter(|l| l.contains("closed:")).count(),
+            4,
+            "a row per closed group"
+        );
         assert!(
             summary.iter().any(|l| l.contains(&format!("-{lost}"))),
-            "as many closed rows ({lost}) as the summary counts: {summary:?}"
+            "as many closed findings ({lost}) as the summary counts: {summary:?}"
         );
         let opened: Vec<&str> = s
             .lines()

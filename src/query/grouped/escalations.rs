@@ -11,7 +11,7 @@ use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
 pub(super) use walk::walk;
-use walk::{Seen, split_point, vaults_in};
+use walk::{Seen, split_point, vaults_in, walk_until};
 
 pub mod by_grant;
 mod walk;
@@ -41,7 +41,7 @@ impl Key {
 }
 
 /// Identities that can grant themselves data access through one grant, by one technique.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EscalationGroup {
     pub technique: Technique,
@@ -283,7 +283,18 @@ impl Gathering {
 /// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
 /// and technique that open them.
 pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
-    escalation_groups_from(engine, scope, PARALLEL_FROM_VAULTS)
+    escalation_groups_from(engine, scope, PARALLEL_FROM_VAULTS, &mut |_, _| true).0
+}
+
+/// [`escalation_groups`] for the explorer: `go_on(done, total)` is asked as the vaults are walked; when it
+/// says no, the walk stops, and the groups of the vaults walked so far come back with `false` (the answer is
+/// not complete).
+pub fn escalation_groups_with(
+    engine: &Engine,
+    scope: Option<&Scope>,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (EscalationGroups, bool) {
+    escalation_groups_from(engine, scope, PARALLEL_FROM_VAULTS, go_on)
 }
 
 /// From this many vaults on, two threads share the walk, each over whole subscriptions.
@@ -293,12 +304,26 @@ fn escalation_groups_from(
     engine: &Engine,
     scope: Option<&Scope>,
     parallel_from: usize,
-) -> EscalationGroups {
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (EscalationGroups, bool) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let vaults = vaults_in(engine, scope);
-    let gather = |range: std::ops::Range<usize>| {
+    let total = vaults.len();
+    // Vaults begun on either thread, and whether the caller said stop: the thread that can ask `go_on`
+    // (this one) asks it for both.
+    let (begun, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let gather = |range: std::ops::Range<usize>, step: &mut dyn FnMut() -> bool| {
         let mut gathering = Gathering::default();
-        walk(engine, &vaults, range, None, |seen, _| gathering.add(&seen));
+        walk_until(engine, &vaults, range, None, step, |seen, _| {
+            gathering.add(&seen);
+        });
         gathering
+    };
+    let ask = |go_on: &mut dyn FnMut(usize, usize) -> bool| {
+        if !go_on(begun.load(Ordering::Relaxed), total) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        !stop.load(Ordering::Relaxed)
     };
     let Gathering {
         mut groups,
@@ -307,19 +332,38 @@ fn escalation_groups_from(
         ..
     } = match split_point(&vaults) {
         Some(half) if vaults.len() >= parallel_from.max(2) => std::thread::scope(|threads| {
-            let later = threads.spawn(|| gather(half..vaults.len()));
-            let early = gather(0..half);
+            let later = threads.spawn(|| {
+                gather(half..vaults.len(), &mut || {
+                    begun.fetch_add(1, Ordering::Relaxed);
+                    !stop.load(Ordering::Relaxed)
+                })
+            });
+            let early = gather(0..half, &mut || {
+                let go = ask(go_on);
+                begun.fetch_add(1, Ordering::Relaxed);
+                go
+            });
+            // The later half may still be walking: its progress is told from here.
+            while !later.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                ask(go_on);
+            }
             let later = later
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             early.join(later)
         }),
-        _ => gather(0..vaults.len()),
+        _ => gather(0..vaults.len(), &mut || {
+            let go = ask(go_on);
+            begun.fetch_add(1, Ordering::Relaxed);
+            go
+        }),
     };
+    let complete = !stop.load(Ordering::Relaxed);
     let range = scope.map_or("/", |s| s.id());
     let layout = Layout::new(&vaults, range);
     let mut reach: FxHashMap<String, usize> = FxHashMap::default();
-    let mut total = 0;
+    let mut findings = 0;
     let order = |op: &str| {
         crate::catalog::operations()
             .iter()
@@ -347,7 +391,7 @@ fn escalation_groups_from(
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
         group.covers = layout.covers(&vaults, list);
         group.at = list.iter().map(|&(v, _)| v).collect();
-        total += group.findings;
+        findings += group.findings;
         group.holder = group.key.holder.as_deref().map(|id| {
             let n = *reach
                 .entry(id.to_string())
@@ -362,12 +406,13 @@ fn escalation_groups_from(
             .then(a.grant.cmp(&b.grant))
             .then(a.key.unknown_because.cmp(&b.key.unknown_because))
     });
-    EscalationGroups {
+    let answer = EscalationGroups {
         scope: range.to_string(),
         vaults_examined: vaults.len(),
-        findings: total,
+        findings,
         groups,
-    }
+    };
+    (answer, complete)
 }
 
 /// How many identities `id` stands for: itself, or those inside the group.
@@ -452,10 +497,72 @@ pub fn expand_groups(
     answer: &EscalationGroups,
     groups: &[&EscalationGroup],
 ) -> Vec<Vec<(PrincipalRef, usize)>> {
-    let scope = (answer.scope != "/")
-        .then(|| Scope::parse(&answer.scope).ok())
-        .flatten();
-    let vaults = vaults_in(engine, scope.as_ref());
+    let (seen, _) = expanded(engine, &answer.scope, groups, &mut |_, _| true);
+    seen.into_iter()
+        .map(|m| {
+            m.into_iter()
+                .map(|(id, (n, _))| (principal_ref(engine, &id), n))
+                .collect()
+        })
+        .collect()
+}
+
+/// One identity of an expanded group.
+#[derive(Debug, Clone)]
+pub struct GroupMember {
+    pub principal: PrincipalRef,
+    /// At how many of the group's vaults it has the finding.
+    pub vaults: usize,
+    /// The first of those vaults, in the answer's vault order.
+    pub first_vault: String,
+}
+
+/// [`expand_group`] for the explorer, with the first vault of each identity: `go_on(done, total)` is asked
+/// before each of the group's vaults; `None` when it says no. `scope` is the answer's.
+pub fn group_members_with(
+    engine: &Engine,
+    scope: &str,
+    group: &EscalationGroup,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Option<Vec<GroupMember>> {
+    let vaults = answer_vaults(engine, scope);
+    let (seen, complete) = expanded(engine, scope, &[group], go_on);
+    if !complete {
+        return None;
+    }
+    let members = seen.into_iter().next().unwrap_or_default();
+    Some(
+        members
+            .into_iter()
+            .map(|(id, (n, first))| GroupMember {
+                principal: principal_ref(engine, &id),
+                vaults: n,
+                first_vault: vaults
+                    .get(first as usize)
+                    .map(|v| v.scope.id().to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    )
+}
+
+/// The vaults of an answer asked about `scope` (`/`: all), in the answer's order.
+fn answer_vaults<'e>(engine: &'e Engine, scope: &str) -> Vec<&'e crate::model::Vault> {
+    let scope = (scope != "/").then(|| Scope::parse(scope).ok()).flatten();
+    vaults_in(engine, scope.as_ref())
+}
+
+/// Each group's identities by id, with the number of the group's vaults it has the finding at and the
+/// first of them (a position in the answer's vaults); and whether `go_on` let the walk finish.
+type Listed = std::collections::BTreeMap<String, (usize, u32)>;
+
+fn expanded(
+    engine: &Engine,
+    scope: &str,
+    groups: &[&EscalationGroup],
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (Vec<Listed>, bool) {
+    let vaults = answer_vaults(engine, scope);
     let mut at: Vec<u32> = groups.iter().flat_map(|g| g.at.iter().copied()).collect();
     at.sort_unstable();
     at.dedup();
@@ -464,29 +571,42 @@ pub fn expand_groups(
         .enumerate()
         .map(|(i, g)| (&g.key, i))
         .collect();
-    let mut seen: Vec<std::collections::BTreeMap<String, usize>> =
-        vec![Default::default(); groups.len()];
-    walk(engine, &vaults, 0..vaults.len(), Some(&at), |s, members| {
-        let Some(&i) = wanted.get(&Key::of(s.finding)) else {
-            return;
-        };
-        if groups
-            .get(i)
-            .is_some_and(|g| g.at.binary_search(&s.at).is_ok())
-            && let Some(seen) = seen.get_mut(i)
-        {
-            for id in members() {
-                *seen.entry(id).or_default() += 1;
+    let mut seen: Vec<Listed> = vec![Default::default(); groups.len()];
+    let (mut done, mut complete) = (0, true);
+    let mut step = || {
+        complete &= go_on(done, at.len());
+        done += 1;
+        complete
+    };
+    walk_until(
+        engine,
+        &vaults,
+        0..vaults.len(),
+        Some(&at),
+        &mut step,
+        |s, members| {
+            let Some(&i) = wanted.get(&Key::of(s.finding)) else {
+                return;
+            };
+            if groups
+                .get(i)
+                .is_some_and(|g| g.at.binary_search(&s.at).is_ok())
+                && let Some(seen) = seen.get_mut(i)
+            {
+                for id in members() {
+                    seen.entry(id).or_insert((0, s.at)).0 += 1;
+                }
             }
-        }
-    });
-    seen.into_iter()
-        .map(|m| {
-            m.into_iter()
-                .map(|(id, n)| (principal_ref(engine, &id), n))
-                .collect()
-        })
-        .collect()
+        },
+    );
+    (seen, complete)
+}
+
+impl EscalationGroup {
+    /// Whether `f` is one of the group's findings (but for who and where).
+    pub fn has(&self, f: &Finding) -> bool {
+        self.key.is_of(f)
+    }
 }
 
 #[cfg(test)]

@@ -138,6 +138,34 @@ pub fn grouped_who_can(
     action: &Action,
     origin: Option<&Origin>,
 ) -> Result<GroupedWhoCan, QueryError> {
+    let mut never = |_, _| Ok::<(), std::convert::Infallible>(());
+    match build(engine, scope, action, origin, &mut never)? {
+        Ok(answer) => Ok(answer),
+        Err(never) => match never {},
+    }
+}
+
+/// [`grouped_who_can`] for the explorer: `go_on(done, total)` is asked before each class of identities (and
+/// before the item and self-grant sections); when it says no, the work stops and `None` comes back.
+pub fn grouped_who_can_with(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Option<GroupedWhoCan>, QueryError> {
+    let mut step = |done, total| if go_on(done, total) { Ok(()) } else { Err(()) };
+    Ok(build(engine, scope, action, origin, &mut step)?.ok())
+}
+
+/// The answer, asking `step(done, total)` before each step: its error stops the work and comes back.
+fn build<S>(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+    origin: Option<&Origin>,
+    step: &mut dyn FnMut(usize, usize) -> Result<(), S>,
+) -> Result<Result<GroupedWhoCan, S>, QueryError> {
     let target = engine.target(scope);
     engine.validate(&target, action)?;
     let vault = match (action.plane, target.vault) {
@@ -149,6 +177,11 @@ pub fn grouped_who_can(
         .map(|(o, v)| network::admits(&v.network, o))
         .filter(|n| n.allowed() != Some(true));
     let sorted = classes::sort(engine, &target, action);
+    // The classes, those asked alone, and the item and self-grant sections: the steps of the progress.
+    let steps = sorted.classes.len() + sorted.alone.len() + 1;
+    if let Err(stop) = step(0, steps) {
+        return Ok(Err(stop));
+    }
     let behind: FxHashMap<String, usize> = sorted
         .behind
         .iter()
@@ -167,7 +200,10 @@ pub fn grouped_who_can(
         listed: Vec::new(),
         allowed: Vec::new(),
     };
-    for class in &sorted.classes {
+    for (done, class) in sorted.classes.iter().enumerate() {
+        if let Err(stop) = step(done, steps) {
+            return Ok(Err(stop));
+        }
         let (apps, eligible) = sorted.pairs(&class.holders);
         let Some(&rep) = class.members.first() else {
             continue;
@@ -180,7 +216,10 @@ pub fn grouped_who_can(
         };
         b.class(&subject, class.members.clone(), (&apps, eligible), gathered)?;
     }
-    for (ident, apps, eligible) in &sorted.alone {
+    for (done, (ident, apps, eligible)) in sorted.alone.iter().enumerate() {
+        if let Err(stop) = step(sorted.classes.len() + done, steps) {
+            return Ok(Err(stop));
+        }
         let subject = engine.subject(sorted.idents.name(engine, *ident));
         b.class(
             &subject,
@@ -192,6 +231,9 @@ pub fn grouped_who_can(
     let mut idents = sorted.idents;
     let mut on_items = Vec::new();
     let mut can_grant_themselves = Vec::new();
+    if let Err(stop) = step(steps - 1, steps) {
+        return Ok(Err(stop));
+    }
     if let Some(v) = vault {
         let name = |i: &Ident| idents.name(engine, *i);
         let ids = |list: &[u32]| -> FxHashSet<&str> {
@@ -244,12 +286,12 @@ pub fn grouped_who_can(
             .map(ToString::to_string)
             .collect(),
     };
-    Ok(GroupedWhoCan {
+    Ok(Ok(GroupedWhoCan {
         answer,
         parts: b.parts,
         idents,
         rows: b.rows,
-    })
+    }))
 }
 
 /// The grouped answer being built, class by class.

@@ -177,9 +177,7 @@ impl App {
             (Focus::Main, View::WhoCan) => {
                 self.who.selected().map(|p| p.principal_id().to_string())
             }
-            (Focus::Main, View::Escalations) => {
-                self.escalations.selected().map(|f| f.principal.id.clone())
-            }
+            (Focus::Main, View::Escalations) => self.escalations.selected_principal(),
             (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
             (Focus::Main, View::Paths) => self.paths.selected_id(),
             (Focus::Main, View::Activity) => self.activity.target().map(|t| t.principal),

@@ -5,7 +5,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
-use crate::tui::cursor::Cursor;
 use crate::tui::filter::{Target, Typed};
 use crate::tui::overlay::{self, Intent, Prompt, Reply};
 
@@ -85,7 +84,7 @@ impl App {
                 let shown = self.matrix.answer.ready_mut();
                 let before = &mut self.whatif.matrix_before;
                 self.tables.matrix.set_query(query, shown, before);
-                self.matrix.cursor = Cursor::default();
+                self.matrix.narrowed(query);
             }
             View::WhoCan => {
                 let shown = self.who.answer.ready_mut();
@@ -97,7 +96,7 @@ impl App {
                 let shown = self.escalations.answer.ready_mut();
                 let before = &mut self.whatif.escalations_before;
                 self.tables.escalations.set_query(query, shown, before);
-                self.escalations.cursor = Cursor::default();
+                self.escalations.narrowed();
             }
             View::Permissions | View::Reach | View::Paths | View::Activity => {}
         }

@@ -9,7 +9,8 @@ use crate::tui::history::Place;
 use crate::tui::jump::{Jump, Land};
 use crate::tui::nav::Nav;
 use crate::tui::view::Rows;
-use crate::tui::worker::JobKind;
+use crate::tui::view::escalations::Entered;
+use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
     /// Applies a bound action.
@@ -79,7 +80,13 @@ impl App {
                 self.matrix.cycle_order();
                 self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
             }
-            UserAction::ViewWhoCan => self.open_who_can(),
+            UserAction::ViewWhoCan => {
+                if self.who.is_cancelled() {
+                    // asked again after a cancel: compute anew
+                    self.pending.remove(&JobKind::WhoCan);
+                }
+                self.open_who_can();
+            }
             UserAction::ViewEscalations => {
                 if self.escalations.is_cancelled() {
                     // asked again after a cancel: compute anew
@@ -178,6 +185,8 @@ impl App {
             self.overlay = None;
         } else if self.view == View::Escalations && self.escalations.cancel() {
             self.cancel_job(JobKind::Escalations);
+        } else if self.view == View::Escalations && self.escalations.cancel_listing() {
+            self.cancel_job(JobKind::EscalationMembers);
         } else if self.view == View::Reach && self.reach.cancel() {
             self.cancel_job(JobKind::Reach);
         } else if self.view == View::Paths && self.paths.cancel() {
@@ -188,6 +197,8 @@ impl App {
             self.pending.remove(&JobKind::ReadLogs);
         } else if self.view == View::Activity && self.activity.cancel_answer() {
             self.cancel_job(JobKind::Activity);
+        } else if self.view == View::WhoCan && self.who.picker.is_none() && self.who.cancel() {
+            self.cancel_job(JobKind::WhoCan);
         } else if self.view == View::WhoCan && self.who.close_picker() {
         } else if self.zoom {
             self.zoom = false;
@@ -358,6 +369,7 @@ impl App {
                     self.set_focus(Focus::Explain);
                 }
             }
+            Focus::Main if self.view == View::Escalations => return self.enter_escalations(),
             Focus::Main => {
                 if let Some(j) = self.jump() {
                     self.go(j);
@@ -382,11 +394,8 @@ impl App {
             }
             // Enter on a group opens it (`enter_who_can`); only an identity's row goes somewhere.
             View::WhoCan => None,
-            View::Escalations => {
-                let f = self.escalations.selected()?.clone();
-                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
-                Some(to(Some(id), Some(vault), Land::GrantedBy(Box::new(f))))
-            }
+            // Enter on a group opens it (`enter_escalations`); only an identity's row goes somewhere.
+            View::Escalations => None,
             View::Reach => {
                 // The reach is the selected principal's: the row says where, and on what.
                 let t = self.reach.target()?;
@@ -419,6 +428,39 @@ impl App {
                 scope: None,
                 land,
             });
+        }
+    }
+
+    /// Enter in escalations: a group opens (its identities listed in the background the first time), closes
+    /// or lists its next page; an identity jumps to its permissions at the vault, on what it could gain.
+    fn enter_escalations(&mut self) -> Vec<Effect> {
+        let engine = self
+            .whatif
+            .world
+            .as_ref()
+            .map_or(&*self.engine, |w| w.engine());
+        match self.escalations.enter(engine) {
+            Entered::Identity(f) => {
+                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
+                self.go(Jump {
+                    principal: Some(id),
+                    scope: Some(vault),
+                    land: Land::GrantedBy(f),
+                });
+                Vec::new()
+            }
+            Entered::List(group) => {
+                let scope = self
+                    .escalations
+                    .ready()
+                    .map(|a| a.scope.clone())
+                    .unwrap_or_default();
+                let what = format!("{scope}|{}|{}", group.grant, group.technique.as_str());
+                let spec = JobSpec::EscalationMembers { scope, group };
+                let world = self.whatif.world.clone();
+                vec![self.job(JobKind::EscalationMembers, what, spec, world)]
+            }
+            Entered::Toggled | Entered::Nothing => Vec::new(),
         }
     }
 

@@ -10,9 +10,9 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, operations};
 use crate::tui::view::activity::{Follow, Subject};
-use crate::tui::view::escalations;
+use crate::tui::view::escalations::{self, Picked};
 use crate::tui::view::reach::Row;
-use crate::tui::view::who_can::Picked;
+use crate::tui::view::who_can::Picked as WhoPicked;
 use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
@@ -120,11 +120,11 @@ impl App {
             View::Escalations => {
                 // The answer follows the selected scope. A cancelled job stays pending, so it is not asked
                 // for again until the scope changes or the user presses the view's key.
-                let what = format!("{}{in_world}", scope.key());
+                let at = escalations::asked_scope(&scope);
+                let what = format!("{}{in_world}", at.as_ref().map_or("/", |s| s.key()));
                 if self.pending_for(JobKind::Escalations) != Some(what.as_str()) {
                     self.escalations.asked(&self.scope_label());
-                    let vaults = escalations::vaults_under(&self.nav.scopes, &self.engine, &scope);
-                    let spec = JobSpec::Escalations { vaults };
+                    let spec = JobSpec::Escalations { scope: at };
                     out.push(self.job(JobKind::Escalations, what, spec, world));
                 }
             }
@@ -322,7 +322,7 @@ impl App {
                     return Doc::default();
                 };
                 match self.who.selected() {
-                    Some(Picked::Member(g, m)) => self.verdict_doc(
+                    Some(WhoPicked::Member(g, m)) => self.verdict_doc(
                         &m.id,
                         g.via_app.as_deref(),
                         scope,
@@ -330,14 +330,20 @@ impl App {
                         g.technique,
                         &from_key,
                     ),
-                    Some(Picked::Group(g)) => crate::tui::view::who_can::group_doc(self.world(), g),
+                    Some(WhoPicked::Group(g)) => {
+                        crate::tui::view::who_can::group_doc(self.world(), g)
+                    }
                     None => Doc::new(format!("Nobody can {}", self.who.op)),
                 }
             }
-            View::Escalations => self.escalations.selected().map_or_else(
-                || Doc::new("Escalations"),
-                |f| explain::finding(engine, f, self.escalations.hide_disputed),
-            ),
+            View::Escalations => match self.escalations.selected() {
+                Some(Picked::Member(g, m)) => escalations::finding_of(engine, g, m).map_or_else(
+                    || escalations::group_doc(engine, g),
+                    |f| explain::finding(engine, &f, self.escalations.hide_disputed),
+                ),
+                Some(Picked::Group(g)) => escalations::group_doc(engine, g),
+                None => Doc::new("Escalations"),
+            },
             View::Reach => self.explain_reach(&from_key),
             View::Paths => self.paths.explain(engine),
             View::Activity => self.activity.explain(engine),

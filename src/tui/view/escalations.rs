@@ -1,34 +1,64 @@
 //! The escalations view (key 4): who cannot use a vault's data now but can grant it to themselves, at every
-//! vault under the selected scope — a vault's own at a vault, a subscription's at a subscription. The answer
-//! is computed vault by vault on a thread of its own, with its progress on screen; Esc cancels it, and a new
-//! scope's answer replaces (and frees) the old one. Enter jumps to the principal and the vault.
+//! vault under the selected scope — a vault's own at a vault (an item's vault at an item), a subscription's
+//! at a subscription — grouped by the grant that opens the path, as `kvaccess escalations` groups them
+//! ([`crate::query::grouped::escalations`]): a row is a holder, its lever grant and scope, the technique, how
+//! many identities at each vault and which vaults. The answer is computed on a thread of its own, with its
+//! progress on screen; Esc cancels it, and a new scope's answer replaces (and frees) the old one. Enter on a
+//! group lists its identities (in the background, then a page at a time); Enter on an identity jumps to its
+//! permissions at the first of the group's vaults it has the path at.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::pages::{Pages, Row, more_line};
 use super::{Ctx, Table};
+use crate::display::short_scope;
 use crate::eval::Engine;
-use crate::model::{Scope, ScopeKind};
-use crate::query::{Finding, escalations_for_vault};
+use crate::model::Scope;
+use crate::query::Finding;
+use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, GroupMember};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
-use crate::tui::explain::short_id;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::principals::icon;
-use crate::tui::scopes::ScopeTree;
 use crate::tui::theme::decision_symbol;
 use crate::tui::whatif::marks::{self, Mark};
-use crate::tui::worker::Cancel;
+
+mod shown;
+mod words;
+pub use shown::Shown;
+pub use words::{finding_of, group_doc};
 
 /// What the header says while the answer is computed.
 const LOOKING: &str = "looking for self-escalation paths";
 
+/// A row of the view: a group (its position in the answer), one of its listed identities, or the line that
+/// lists the next page (or says the identities are being listed).
+pub type EscRow = Row<usize>;
+
+/// The selected row's content.
+pub enum Picked<'a> {
+    Group(&'a EscalationGroup),
+    Member(&'a EscalationGroup, &'a GroupMember),
+}
+
+/// What Enter did in the view.
+pub enum Entered {
+    /// A group was opened or closed, or its next page listed.
+    Toggled,
+    /// A group's identities must be listed: ask for them in the background.
+    List(Box<EscalationGroup>),
+    /// An identity: jump to it at this finding's vault.
+    Identity(Box<Finding>),
+    Nothing,
+}
+
 #[derive(Debug, Default)]
 pub struct EscalationsView {
-    pub answer: Load<Vec<Finding>>,
+    pub answer: Load<Shown>,
     pub cursor: Cursor,
     /// The selected scope's name, for the progress line.
     under: String,
@@ -36,31 +66,83 @@ pub struct EscalationsView {
     cancelled: bool,
     /// Leave out the technique Microsoft's articles disagree on (`D`).
     pub hide_disputed: bool,
+    /// Opened groups, with their identities listed so far (a page at a time, from `found`).
+    open: Pages<usize, GroupMember>,
+    /// The identities of each opened group, as the background listing found them.
+    found: Vec<(usize, Vec<GroupMember>)>,
+    /// The group whose identities are being listed, and how far the listing is.
+    listing: Option<(usize, String)>,
 }
 
 impl EscalationsView {
-    pub fn ready(&self) -> Option<&Vec<Finding>> {
-        self.answer.ready()
+    /// The whole answer (whatever a `/` filter keeps of it), once computed.
+    pub fn ready(&self) -> Option<&EscalationGroups> {
+        self.answer.ready().map(|s| &*s.all)
     }
 
-    pub fn selected(&self) -> Option<&Finding> {
-        self.shown().get(self.cursor.selected).copied()
+    /// The groups a `/` filter keeps (all of them without one), disputed ones included.
+    pub fn kept(&self) -> Vec<&EscalationGroup> {
+        self.answer.ready().map_or_else(Vec::new, Shown::groups)
     }
 
-    /// The findings shown: all of them, or those of undisputed techniques.
-    fn shown(&self) -> Vec<&Finding> {
-        self.ready().map_or_else(Vec::new, |f| {
-            f.iter()
-                .filter(|f| !(self.hide_disputed && f.disputed))
-                .collect()
-        })
+    /// The groups shown, by position in the answer: those the filter keeps, of undisputed techniques when
+    /// the disputed one is hidden.
+    fn shown(&self) -> Vec<usize> {
+        let Some(s) = self.answer.ready() else {
+            return Vec::new();
+        };
+        s.positions()
+            .into_iter()
+            .filter(|&i| !(self.hide_disputed && s.all.groups.get(i).is_some_and(|g| g.disputed)))
+            .collect()
     }
 
-    fn len(&self) -> usize {
-        self.shown().len()
+    /// Replaces the answer on screen, letting go of the old one off the UI thread when it is large.
+    fn replace(&mut self, next: Load<Shown>) {
+        if let Load::Ready(old) = std::mem::replace(&mut self.answer, next) {
+            old.release();
+        }
     }
 
-    /// `D`: hides the disputed technique's findings, or shows them again.
+    fn found(&self, group: usize) -> Option<&[GroupMember]> {
+        self.found
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, m)| m.as_slice())
+    }
+
+    /// Rows in display order: each group, an opened one followed by its listed identities.
+    pub fn rows(&self) -> Vec<EscRow> {
+        let mut out = Vec::new();
+        for i in self.shown() {
+            if self.listing.as_ref().is_some_and(|(g, _)| *g == i) {
+                out.push(Row::Group(i));
+                out.push(Row::More(i));
+                continue;
+            }
+            self.open
+                .rows(i, self.found(i).map_or(0, <[GroupMember]>::len), &mut out);
+        }
+        out
+    }
+
+    pub fn selected(&self) -> Option<Picked<'_>> {
+        let a = self.ready()?;
+        match *self.rows().get(self.cursor.selected)? {
+            Row::Group(i) | Row::More(i) => a.groups.get(i).map(Picked::Group),
+            Row::Member(i, m) => Some(Picked::Member(a.groups.get(i)?, self.open.member(i, m)?)),
+        }
+    }
+
+    /// The principal the selected row is about: the identity, or the group's holder.
+    pub fn selected_principal(&self) -> Option<String> {
+        match self.selected()? {
+            Picked::Member(_, m) => Some(m.principal.id.clone()),
+            Picked::Group(g) => g.holder.as_ref().map(|h| h.id.clone()),
+        }
+    }
+
+    /// `D`: hides the disputed technique's groups, or shows them again.
     pub fn toggle_disputed(&mut self) {
         self.hide_disputed = !self.hide_disputed;
         self.cursor = Cursor::default();
@@ -69,8 +151,9 @@ impl EscalationsView {
     /// A computation for the vaults under `under` has started: the old answer is let go of.
     pub fn asked(&mut self, under: &str) {
         self.under = clean(under).into_owned();
-        self.answer = Load::Loading(format!("{LOOKING} under {}", self.under));
+        self.replace(Load::Loading(format!("{LOOKING} under {}", self.under)));
         self.cancelled = false;
+        self.closed();
     }
 
     pub fn on_progress(&mut self, done: usize, total: usize) {
@@ -80,10 +163,24 @@ impl EscalationsView {
         }
     }
 
-    pub fn on_answer(&mut self, findings: Vec<Finding>) {
-        self.answer = Load::Ready(findings);
+    pub fn on_answer(&mut self, groups: EscalationGroups) {
+        self.replace(Load::Ready(Shown::new(groups)));
         self.cancelled = false;
         self.cursor = Cursor::default();
+        self.closed();
+    }
+
+    /// The `/` filter changed the groups shown: opened groups are closed (their positions moved).
+    pub fn narrowed(&mut self) {
+        self.cursor = Cursor::default();
+        self.closed();
+    }
+
+    /// Every group closed, its identities let go of.
+    fn closed(&mut self) {
+        self.open.clear();
+        self.found.clear();
+        self.listing = None;
     }
 
     /// Esc while the answer is computed: stops waiting for it. Returns whether there was one to cancel.
@@ -97,24 +194,83 @@ impl EscalationsView {
         cancelled
     }
 
+    /// Esc while a group's identities are listed: stops waiting for them. Whether there was a listing.
+    pub fn cancel_listing(&mut self) -> bool {
+        self.listing.take().is_some()
+    }
+
     /// Whether the user cancelled the last computation (and has not asked again).
     pub fn is_cancelled(&self) -> bool {
         self.cancelled
     }
 
+    pub fn on_listing_progress(&mut self, done: usize, total: usize) {
+        if let Some((_, what)) = &mut self.listing {
+            *what = super::progress("listing its identities", done, total, "vaults");
+        }
+    }
+
+    /// The identities of the group being listed arrived: it opens on its first page.
+    pub fn on_members(&mut self, members: Vec<GroupMember>) {
+        let Some((group, _)) = self.listing.take() else {
+            return; // the groups changed since it was asked for
+        };
+        self.open.open(
+            group,
+            members.iter().take(super::pages::PAGE).cloned().collect(),
+        );
+        self.found.push((group, members));
+    }
+
+    /// Enter: opens (or closes) the selected group, lists its next page, or names the identity's finding.
+    pub fn enter(&mut self, engine: &Engine) -> Entered {
+        let Some(&row) = self.rows().get(self.cursor.selected) else {
+            return Entered::Nothing;
+        };
+        match row {
+            Row::Member(..) => match self.selected() {
+                Some(Picked::Member(g, m)) => finding_of(engine, g, m)
+                    .map_or(Entered::Nothing, |f| Entered::Identity(Box::new(f))),
+                _ => Entered::Nothing,
+            },
+            Row::Group(i) if self.open.is_open(i) => {
+                self.open.close(i);
+                self.found.retain(|(g, _)| *g != i);
+                Entered::Toggled
+            }
+            Row::Group(i) | Row::More(i) if self.listing.is_none() => {
+                if let Some(all) = self.found(i) {
+                    let page = self.open.next_page(i);
+                    let next: Vec<GroupMember> = all
+                        .get(page.start.min(all.len())..page.end.min(all.len()))
+                        .unwrap_or_default()
+                        .to_vec();
+                    self.open.extend(i, next);
+                    return Entered::Toggled;
+                }
+                let Some(g) = self.ready().and_then(|a| a.groups.get(i)).cloned() else {
+                    return Entered::Nothing;
+                };
+                self.listing = Some((i, "listing its identities".into()));
+                Entered::List(Box::new(g))
+            }
+            Row::Group(_) | Row::More(_) => Entered::Nothing,
+        }
+    }
+
     pub fn move_by(&mut self, delta: isize) {
-        let n = self.len();
+        let n = self.rows().len();
         self.cursor.move_by(delta, n);
     }
 
     pub fn keep_visible(&mut self, height: usize) {
-        let n = self.len();
+        let n = self.rows().len();
         self.cursor.keep_visible(height, n);
     }
 
     /// A click on the `row`th line of the pane (the first is the column header).
     pub fn click(&mut self, row: usize) {
-        let n = self.len();
+        let n = self.rows().len();
         if let Some(i) = (self.cursor.offset + row).checked_sub(1)
             && i < n
         {
@@ -122,33 +278,41 @@ impl EscalationsView {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, before: Option<&[Finding]>) {
+    /// Draws the groups; `before`: the real world's answer while a what-if is on.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, before: Option<&Shown>) {
         let t = ctx.theme;
         let hidden = if self.hide_disputed {
             " (disputed hidden: D)"
         } else {
             ""
         };
+        let shown = self.shown();
         let count = self
             .ready()
-            .map(|_| format!("{} findings{hidden}", self.len()))
+            .map(|a| {
+                let findings: usize = shown
+                    .iter()
+                    .filter_map(|&i| a.groups.get(i))
+                    .map(|g| g.findings)
+                    .sum();
+                format!("{} groups · {findings} findings{hidden}", shown.len())
+            })
             .unwrap_or_default();
         let b = (ctx.block)(vec![Span::raw("Escalations "), Span::styled(count, t.dim)]);
         let inner = b.inner(area);
         frame.render_widget(b, area);
         let all = match &self.answer {
-            Load::Ready(f) => f,
+            Load::Ready(s) => &s.all,
             Load::Loading(what) => {
                 return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
             }
             Load::Failed(e) => return placeholder(frame, inner, t.warning, e),
             Load::Idle => return,
         };
-        let findings = self.shown();
-        if findings.is_empty() && !all.is_empty() {
+        if shown.is_empty() && !self.kept().is_empty() {
             return placeholder(frame, inner, t.dim, "only disputed findings: D shows them");
         }
-        if findings.is_empty() {
+        if shown.is_empty() {
             return placeholder(
                 frame,
                 inner,
@@ -156,63 +320,125 @@ impl EscalationsView {
                 "no principal can grant itself data access",
             );
         }
-        let name_w = (inner.width as usize / 4).clamp(8, 24);
-        // Vault names whole where the row allows: HOW can fall back to its few words (at most 18 cells).
-        let longest = findings
+        let before = before.map(Shown::groups);
+        let before = before.as_deref();
+        let rows = self.rows();
+        let height = (inner.height as usize).saturating_sub(1);
+        let window = self.cursor.window(height, rows.len());
+        // The columns fit the groups on screen: a tenant-wide answer has tens of thousands, and measuring
+        // them all on every keystroke took longer than the keystroke may.
+        let visible: Vec<&EscalationGroup> = rows
+            .get(window.clone())
+            .unwrap_or_default()
             .iter()
-            .map(|f| short_id(&f.vault_id).chars().count())
+            .filter_map(|r| match r {
+                Row::Group(k) => all.groups.get(*k),
+                _ => None,
+            })
+            .collect();
+        let groups = || visible.iter().copied();
+        // The technique whole first (its few words take at most 18 cells), then the vault names whole, then
+        // the holder's name in what is left (within limits).
+        let ids_w = groups()
+            .map(|g| ids_label(g).len())
+            .max()
+            .unwrap_or(1)
+            .max(3)
+            + 1;
+        let longest = groups()
+            .map(|g| vaults_label(g).chars().count())
             .max()
             .unwrap_or(8);
-        let room = (inner.width as usize).saturating_sub(name_w + 5 + 18 + 1);
-        let vault_w = longest.min(room.max(8)).max(5);
         // A column for the opened / closed marks while a what-if world is shown.
         let pad = if ctx.hypothetical { " " } else { "" };
+        let width = inner.width as usize;
+        let fixed = pad.len() + 6 + 1 + ids_w + 1;
+        let name_w = (width / 5)
+            .clamp(8, 24)
+            .min(width.saturating_sub(fixed + longest + 18))
+            .max(6);
+        let vault_w = longest
+            .min(width.saturating_sub(fixed + name_w + 18))
+            .max(6);
+        let how_w = width.saturating_sub(fixed + name_w + vault_w);
         let mut lines = vec![Line::from(vec![
             Span::styled(
-                fit(&format!("{pad}   PRINCIPAL"), name_w + 4 + pad.len()),
+                fit(&format!("{pad}      HOLDER"), pad.len() + 7 + name_w),
                 t.title,
             ),
-            Span::styled(fit("VAULT", vault_w + 1), t.title),
+            Span::styled(fit("IDS", ids_w), t.title),
+            Span::styled(fit("VAULTS", vault_w + 1), t.title),
             Span::styled("HOW", t.title),
         ])];
-        // What is left of the row for HOW: the technique in full when it fits, else in a few words.
-        let how_w = (inner.width as usize).saturating_sub(name_w + 6 + pad.len() + vault_w);
-        let height = (inner.height as usize).saturating_sub(1);
-        for i in self.cursor.window(height, findings.len()) {
-            let Some(&f) = findings.get(i) else { continue };
-            let mark = marks::finding(before, f);
-            let line = Line::from(vec![
-                Span::styled(
-                    mark.map_or(pad, Mark::symbol),
-                    mark.map_or(t.escalation, |m| m.style(t)),
-                ),
-                Span::styled(
-                    format!("{} ", decision_symbol(f.decision)),
-                    t.decision(f.decision),
-                ),
-                Span::raw(format!("{} ", icon(f.principal.kind))),
-                Span::raw(fit(&clean(&f.principal.display_name), name_w) + " "),
-                Span::styled(fit(&short_id(&f.vault_id), vault_w) + " ", t.heading),
-                Span::raw(f.technique.in_column(how_w)),
-            ]);
+        for i in window {
+            let line = match rows.get(i) {
+                Some(&Row::Group(k)) => {
+                    let Some(g) = all.groups.get(k) else { continue };
+                    let mark = before.and_then(|b| marks::escalation_group(b, g));
+                    let open = if self.open.is_open(k) { "▾" } else { "▸" };
+                    Line::from(vec![
+                        Span::styled(
+                            mark.map_or(pad, Mark::symbol),
+                            mark.map_or(t.escalation, |m| m.style(t)),
+                        ),
+                        Span::raw(format!("{open} ")),
+                        Span::styled(
+                            format!("{} ", decision_symbol(g.decision)),
+                            t.decision(g.decision),
+                        ),
+                        Span::raw(holder_cell(g, name_w)),
+                        Span::raw(format!("{:>w$} ", ids_label(g), w = ids_w - 1)),
+                        Span::styled(fit(&vaults_label(g), vault_w) + " ", t.heading),
+                        Span::raw(g.technique.in_column(how_w)),
+                    ])
+                }
+                Some(&Row::Member(k, m)) => {
+                    let (Some(g), Some(member)) = (all.groups.get(k), self.open.member(k, m))
+                    else {
+                        continue;
+                    };
+                    let on = if g.vaults > 1 {
+                        format!("  at {} of its vaults", member.vaults)
+                    } else {
+                        String::new()
+                    };
+                    Line::from(vec![
+                        Span::raw(format!("{pad}      {} ", icon(member.principal.kind))),
+                        Span::raw(clean(&member.principal.display_name).into_owned()),
+                        Span::styled(on, t.dim),
+                    ])
+                }
+                Some(&Row::More(k)) => {
+                    let text = match &self.listing {
+                        Some((g, what)) if *g == k => format!("⟳ {what}… (Esc cancels)"),
+                        _ => more_line(
+                            self.found(k).map_or(0, <[GroupMember]>::len),
+                            self.open.listed(k).map_or(0, <[GroupMember]>::len),
+                        ),
+                    };
+                    Line::from(Span::styled(format!("{pad}      {text}"), t.dim))
+                }
+                None => continue,
+            };
             lines.push(if i == self.cursor.selected {
                 line.style(selection(t, ctx.focused))
             } else {
                 line
             });
         }
-        for f in marks::findings_lost(before, all) {
+        let after = self.kept();
+        for g in marks::escalation_groups_lost(before, &after) {
             if lines.len() >= inner.height as usize {
                 break;
             }
             let style = Mark::Lost.style(t);
             lines.push(Line::from(vec![
-                Span::styled(format!("-{} ", decision_symbol(f.decision)), style),
-                Span::raw(format!("{} ", icon(f.principal.kind))),
-                Span::styled(fit(&clean(&f.principal.display_name), name_w) + " ", style),
-                Span::styled(fit(&short_id(&f.vault_id), vault_w) + " ", style),
+                Span::styled(format!("-  {} ", decision_symbol(g.decision)), style),
+                Span::styled(holder_cell(g, name_w), style),
+                Span::styled(format!("{:>w$} ", ids_label(g), w = ids_w - 1), style),
+                Span::styled(fit(&vaults_label(g), vault_w) + " ", style),
                 Span::styled(
-                    format!("closed: {}", f.technique.in_column(how_w.saturating_sub(8))),
+                    format!("closed: {}", g.technique.in_column(how_w.saturating_sub(8))),
                     style,
                 ),
             ]));
@@ -221,78 +447,81 @@ impl EscalationsView {
     }
 
     pub fn table(&self) -> Result<Table, String> {
-        self.ready().ok_or("the escalations are not ready yet")?;
-        let f = self.shown();
+        let a = self.ready().ok_or("the escalations are not ready yet")?;
         let s = |x: &str| x.to_string();
+        let rows = self
+            .shown()
+            .into_iter()
+            .filter_map(|i| a.groups.get(i))
+            .map(|g| {
+                let (name, id) = g
+                    .holder
+                    .as_ref()
+                    .map_or((String::new(), String::new()), |h| {
+                        (h.display_name.clone(), h.id.clone())
+                    });
+                vec![
+                    name,
+                    id,
+                    ids_label(g),
+                    g.technique.as_str().to_string(),
+                    g.decision.as_str().to_string(),
+                    g.role_name.clone().unwrap_or_default(),
+                    g.grant_scope.clone().unwrap_or_default(),
+                    g.grant.clone(),
+                    g.vaults.to_string(),
+                    g.findings.to_string(),
+                ]
+            })
+            .collect();
         Ok(Table {
-            title: "Escalations".into(),
+            title: format!("Escalations under {}", a.scope),
             columns: vec![
-                s("principal"),
-                s("id"),
-                s("vault"),
+                s("holder"),
+                s("holder id"),
+                s("identities per vault"),
                 s("technique"),
                 s("decision"),
                 s("role"),
+                s("grant scope"),
                 s("grant"),
+                s("vaults"),
+                s("findings"),
             ],
-            rows: f
-                .iter()
-                .map(|f| {
-                    vec![
-                        f.principal.display_name.clone(),
-                        f.principal.id.clone(),
-                        f.vault_id.clone(),
-                        f.technique.as_str().to_string(),
-                        f.decision.as_str().to_string(),
-                        f.role_name.clone().unwrap_or_default(),
-                        f.grant.clone(),
-                    ]
-                })
-                .collect(),
+            rows,
         })
     }
 }
 
-/// The vaults under `scope` as the tree shows them (an item's vault for an item), as positions in the
-/// snapshot, in its order.
-pub fn vaults_under(tree: &ScopeTree, engine: &Engine, scope: &Scope) -> Vec<usize> {
-    let vault_scope = scope.vault().filter(|_| scope.kind() != ScopeKind::Vault);
-    let start = vault_scope.as_ref().unwrap_or(scope);
-    let mut keys = Vec::new();
-    let mut stack: Vec<usize> = tree.by_key.get(start.key()).copied().into_iter().collect();
-    while let Some(i) = stack.pop() {
-        let Some(n) = tree.nodes.get(i) else { continue };
-        if n.scope.kind() == ScopeKind::Vault {
-            keys.push(n.scope.key().to_string());
-        } else {
-            stack.extend(n.children.iter().copied());
-        }
+/// The holder as a row shows it: its kind's icon and its name, `name_w` cells wide and a space.
+fn holder_cell(g: &EscalationGroup, name_w: usize) -> String {
+    match &g.holder {
+        Some(h) => format!("{} {} ", icon(h.kind), fit(&clean(&h.display_name), name_w)),
+        None => format!("  {} ", fit("(no grant known)", name_w)),
     }
-    let mut at: Vec<usize> = keys
-        .iter()
-        .filter_map(|k| engine.index.vault.get(k.as_str()).copied())
-        .collect();
-    at.sort_unstable();
-    at
 }
 
-/// The findings at `vaults` (positions in the snapshot), vault by vault: `progress(done, total)` after each.
-/// `None` when cancelled (it stops at the next vault).
-pub fn compute(
-    engine: &Engine,
-    vaults: &[usize],
-    cancel: &Cancel,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Option<Vec<Finding>> {
-    let mut out = Vec::new();
-    for (done, &at) in vaults.iter().enumerate() {
-        if cancel.is_cancelled() {
-            return None;
-        }
-        if let Some(v) = engine.snapshot.vaults.get(at) {
-            out.extend(escalations_for_vault(engine, v));
-        }
-        progress(done + 1, vaults.len());
+/// How many identities the group counts at each of its vaults: `12`, or `3-12` when it varies.
+fn ids_label(g: &EscalationGroup) -> String {
+    match g.identities_per_vault {
+        (min, max) if min == max => max.to_string(),
+        (min, max) => format!("{min}-{max}"),
     }
-    Some(out)
+}
+
+/// The vault a one-vault group is at, else how many vaults it covers.
+fn vaults_label(g: &EscalationGroup) -> String {
+    match g.covers.as_slice() {
+        [one] if g.vaults == 1 => short_scope(&one.scope),
+        _ => format!("{} vaults", g.vaults),
+    }
+}
+
+/// The scope the escalations are asked at when `scope` is selected (`None`: the whole tenant, at its root):
+/// an item's are its vault's, since paths are opened at vaults.
+pub fn asked_scope(scope: &Scope) -> Option<Scope> {
+    match scope.kind() {
+        crate::model::ScopeKind::Root => None,
+        _ => Some(scope.vault().unwrap_or_else(|| scope.clone())),
+    }
 }

@@ -1,8 +1,8 @@
 //! The matrix view (key 2): the selected vault's identities with any access as rows, operation groups as
 //! columns. The selected column scrolls horizontally when the pane is narrower than the table. Enter opens
 //! the selected identity's permissions. Rows sort by name, by how many operations they hold or by kind
-//! (`O` cycles), and [`MatrixView::filter`] keeps those whose name, id, kind or application match: a vault
-//! of a large tenant has thousands of rows.
+//! (`O` cycles), and the `/` filter ([`crate::tui::filter`]) keeps those whose name, id, kind or application
+//! match: a vault of a large tenant has thousands of rows.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -92,7 +92,7 @@ pub struct MatrixView {
     /// The selected column (operation group).
     pub col: usize,
     pub order: RowOrder,
-    /// What the rows are filtered on (empty: all).
+    /// The `/` filter that narrowed the answer (empty: none), for the pane to say so.
     pub query: String,
     /// The rows shown, as indices into the answer's rows, in order.
     shown: Vec<usize>,
@@ -119,23 +119,6 @@ fn kind_rank(r: &MatrixRow) -> (u8, &'static str) {
     (rank, crate::display::kind_word(kind))
 }
 
-/// Whether every word of `query` is in the row's name, id, kind or application.
-fn matches(r: &MatrixRow, query: &str) -> bool {
-    let hay = format!(
-        "{} {} {} {} {}",
-        r.label,
-        r.id,
-        kind_rank(r).1,
-        r.via_app.as_deref().unwrap_or(""),
-        r.via_app_name.as_deref().unwrap_or("")
-    )
-    .to_lowercase();
-    query
-        .to_lowercase()
-        .split_whitespace()
-        .all(|w| hay.contains(w))
-}
-
 impl MatrixView {
     pub fn ready(&self) -> Option<&Matrix> {
         self.answer.ready()
@@ -154,7 +137,7 @@ impl MatrixView {
         self.ready()?.rows.get(*self.shown.get(i)?)
     }
 
-    /// How many rows are shown (after the filter).
+    /// How many rows are shown.
     pub fn len(&self) -> usize {
         self.shown.len()
     }
@@ -163,10 +146,12 @@ impl MatrixView {
         self.shown.is_empty()
     }
 
-    /// Keeps the rows whose name, id, kind or application contain every word of `query` (empty: all);
-    /// the selection stays on its row when that row is still shown.
-    pub fn filter(&mut self, query: &str) {
+    /// The `/` filter narrowed the answer to what `query` keeps: the rows are arranged anew, the cursor on
+    /// the first.
+    pub fn narrowed(&mut self, query: &str) {
         self.query = query.trim().to_string();
+        self.cursor = Cursor::default();
+        self.shown.clear();
         self.arrange();
     }
 
@@ -176,16 +161,14 @@ impl MatrixView {
         self.arrange();
     }
 
-    /// Recomputes the rows shown for the order and the filter, keeping the selected row selected.
+    /// Recomputes the rows shown for the order, keeping the selected row selected.
     fn arrange(&mut self) {
         let keep = self.selected().map(|r| (r.id.clone(), r.via_app.clone()));
         let Some(m) = self.answer.ready() else {
             self.shown.clear();
             return;
         };
-        let mut shown: Vec<usize> = (0..m.rows.len())
-            .filter(|&i| self.query.is_empty() || matches(&m.rows[i], &self.query))
-            .collect();
+        let mut shown: Vec<usize> = (0..m.rows.len()).collect();
         let name = |i: &usize| (m.rows[*i].label.to_lowercase(), m.rows[*i].id.clone());
         match self.order {
             RowOrder::Name => shown.sort_by_cached_key(name),
@@ -263,12 +246,7 @@ impl MatrixView {
             Span::styled(format!(" {}", self.order.words()), t.dim),
         ];
         if let Some(m) = self.ready() {
-            let count = if self.shown.len() == m.rows.len() {
-                format!(" · {} rows", m.rows.len())
-            } else {
-                format!(" · {} of {} rows", self.shown.len(), m.rows.len())
-            };
-            title.push(Span::styled(count, t.dim));
+            title.push(Span::styled(format!(" · {} rows", m.rows.len()), t.dim));
         }
         if !self.query.is_empty() {
             title.push(Span::styled(
@@ -287,7 +265,7 @@ impl MatrixView {
             Load::Failed(e) => return placeholder(frame, inner, t.warning, e),
             Load::Idle => return,
         };
-        if m.rows.is_empty() {
+        if m.rows.is_empty() && self.query.is_empty() {
             return placeholder(
                 frame,
                 inner,

@@ -23,10 +23,9 @@ use crate::tui::whatif::marks::{self, Mark};
 
 mod picker;
 mod words;
+pub use super::pages::PAGE;
+use super::pages::{Pages, Row, more_line};
 pub use words::{describe, group_doc, in_row};
-
-/// Identities listed per page of an opened group.
-pub const PAGE: usize = 200;
 
 /// The sections of the answer, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,13 +67,9 @@ impl Section {
     }
 }
 
-/// A row of the view: a group, one of its listed identities, or the line that lists the next page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhoRow {
-    Group(Section, usize),
-    Member(Section, usize, usize),
-    More(Section, usize),
-}
+/// A row of the view: a group (by section and position), one of its listed identities, or the line that
+/// lists the next page.
+pub type WhoRow = Row<(Section, usize)>;
 
 /// The selected row's content.
 pub enum Picked<'a> {
@@ -113,9 +108,12 @@ pub struct WhoCanView {
     /// Leave out the self-grant technique Microsoft's articles disagree on (`D`).
     pub hide_disputed: bool,
     /// Opened groups, with the identities listed so far (a page at a time).
-    open: Vec<((Section, usize), Vec<Member>)>,
+    open: Pages<(Section, usize), Member>,
     /// The operation picker (`O`), when open: its cursor over the catalog's operations.
     pub picker: Option<Cursor>,
+    /// The user cancelled the computation: it is not asked for again until the scope or the operation
+    /// changes or they press the view's key.
+    cancelled: bool,
 }
 
 impl Default for WhoCanView {
@@ -125,8 +123,9 @@ impl Default for WhoCanView {
             op: "secrets/get".into(),
             cursor: Cursor::default(),
             hide_disputed: false,
-            open: Vec::new(),
+            open: Pages::default(),
             picker: None,
+            cancelled: false,
         }
     }
 }
@@ -139,6 +138,30 @@ impl WhoCanView {
 
     pub fn loading(&mut self) {
         self.answer = Load::Loading(format!("finding who can {}", self.op));
+        self.cancelled = false;
+    }
+
+    pub fn on_progress(&mut self, done: usize, total: usize) {
+        if self.answer.is_loading() {
+            let what = format!("finding who can {}", self.op);
+            self.answer = Load::Loading(super::progress(&what, done, total, "identity classes"));
+        }
+    }
+
+    /// Esc while the answer is computed: stops waiting for it. Returns whether there was one to cancel.
+    pub fn cancel(&mut self) -> bool {
+        let why = format!(
+            "cancelled: who can {} was not computed (press the view's key to start again)",
+            self.op
+        );
+        let cancelled = self.answer.cancel(why);
+        self.cancelled |= cancelled;
+        cancelled
+    }
+
+    /// Whether the user cancelled the last computation (and has not asked again).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
     }
 
     pub fn on_answer(&mut self, r: Result<Box<GroupedWhoCan>, String>) {
@@ -175,10 +198,6 @@ impl WhoCanView {
         !(self.hide_disputed && g.disputed) && (!template || w.operation == "secrets/get")
     }
 
-    fn listed(&self, key: (Section, usize)) -> Option<&Vec<Member>> {
-        self.open.iter().find(|(k, _)| *k == key).map(|(_, m)| m)
-    }
-
     /// Rows in display order: each section's groups, an opened group followed by its listed identities.
     pub fn rows(&self) -> Vec<WhoRow> {
         let Some(w) = self.ready() else {
@@ -187,15 +206,8 @@ impl WhoCanView {
         let mut out = Vec::new();
         for section in Section::ALL {
             for (i, g) in section.of(w).iter().enumerate() {
-                if !self.shown(w, section, g) {
-                    continue;
-                }
-                out.push(WhoRow::Group(section, i));
-                if let Some(members) = self.listed((section, i)) {
-                    out.extend((0..members.len()).map(|m| WhoRow::Member(section, i, m)));
-                    if members.len() < g.identities {
-                        out.push(WhoRow::More(section, i));
-                    }
+                if self.shown(w, section, g) {
+                    self.open.rows((section, i), g.identities, &mut out);
                 }
             }
         }
@@ -205,10 +217,10 @@ impl WhoCanView {
     pub fn selected(&self) -> Option<Picked<'_>> {
         let w = self.ready()?;
         match *self.rows().get(self.cursor.selected)? {
-            WhoRow::Group(s, i) | WhoRow::More(s, i) => s.of(w).get(i).map(Picked::Group),
-            WhoRow::Member(s, i, m) => {
+            Row::Group((s, i)) | Row::More((s, i)) => s.of(w).get(i).map(Picked::Group),
+            Row::Member((s, i), m) => {
                 let g = s.of(w).get(i)?;
-                Some(Picked::Member(g, self.listed((s, i))?.get(m)?))
+                Some(Picked::Member(g, self.open.member((s, i), m)?))
             }
         }
     }
@@ -228,29 +240,23 @@ impl WhoCanView {
             return Entered::Nothing;
         };
         match row {
-            WhoRow::Member(..) => self.selected().map_or(Entered::Nothing, |p| {
+            Row::Member(..) => self.selected().map_or(Entered::Nothing, |p| {
                 Entered::Identity(p.principal_id().to_string())
             }),
-            WhoRow::Group(s, i) if self.listed((s, i)).is_some() => {
-                self.open.retain(|(k, _)| *k != (s, i));
+            Row::Group(key) if self.open.is_open(key) => {
+                self.open.close(key);
                 Entered::Toggled
             }
-            WhoRow::Group(s, i) => {
+            Row::Group(key @ (s, i)) | Row::More(key @ (s, i)) => {
                 let Some(g) = s.of(&grouped.answer).get(i) else {
                     return Entered::Nothing;
                 };
-                let first = grouped.members(engine, g, 0..PAGE);
-                self.open.push(((s, i), first));
-                Entered::Toggled
-            }
-            WhoRow::More(s, i) => {
-                let Some(g) = s.of(&grouped.answer).get(i) else {
-                    return Entered::Nothing;
-                };
-                let from = self.listed((s, i)).map_or(0, Vec::len);
-                let next = grouped.members(engine, g, from..from + PAGE);
-                if let Some((_, list)) = self.open.iter_mut().find(|(k, _)| *k == (s, i)) {
-                    list.extend(next);
+                let page = self.open.next_page(key);
+                let next = grouped.members(engine, g, page);
+                if self.open.is_open(key) {
+                    self.open.extend(key, next);
+                } else {
+                    self.open.open(key, next);
                 }
                 Entered::Toggled
             }
@@ -316,7 +322,7 @@ impl WhoCanView {
         let w = match &self.answer {
             Load::Ready(w) => &w.answer,
             Load::Loading(what) => {
-                return placeholder(frame, inner, t.dim, &format!("⟳ {what}…"));
+                return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
             }
             Load::Failed(e) => return placeholder(frame, inner, t.warning, &clean(e)),
             Load::Idle => return,
@@ -354,10 +360,10 @@ impl WhoCanView {
         let height = (inner.height as usize).saturating_sub(1);
         for i in self.cursor.window(height, rows.len()) {
             let line = match rows.get(i) {
-                Some(&WhoRow::Group(s, k)) => {
+                Some(&Row::Group((s, k))) => {
                     let Some(g) = s.of(w).get(k) else { continue };
                     let mark = before.and_then(|b| marks::who_group(s.of(b), g));
-                    let open = if self.listed((s, k)).is_some() {
+                    let open = if self.open.is_open((s, k)) {
                         "▾"
                     } else {
                         "▸"
@@ -384,8 +390,8 @@ impl WhoCanView {
                         Span::raw(in_row(engine, g, grant_w)),
                     ])
                 }
-                Some(&WhoRow::Member(s, k, m)) => {
-                    let Some(member) = self.listed((s, k)).and_then(|l| l.get(m)) else {
+                Some(&Row::Member((s, k), m)) => {
+                    let Some(member) = self.open.member((s, k), m) else {
                         continue;
                     };
                     let via = if member.via_groups.is_empty() {
@@ -404,14 +410,11 @@ impl WhoCanView {
                         Span::styled(via, t.dim),
                     ])
                 }
-                Some(&WhoRow::More(s, k)) => {
-                    let listed = self.listed((s, k)).map_or(0, Vec::len);
+                Some(&Row::More((s, k))) => {
+                    let listed = self.open.listed((s, k)).map_or(0, <[Member]>::len);
                     let total = s.of(w).get(k).map_or(0, |g| g.identities);
                     Line::from(Span::styled(
-                        format!(
-                            "{pad}      … {} more (Enter lists the next {PAGE})",
-                            total.saturating_sub(listed)
-                        ),
+                        format!("{pad}      {}", more_line(total, listed)),
                         t.dim,
                     ))
                 }

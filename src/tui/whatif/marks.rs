@@ -5,8 +5,9 @@
 use ratatui::style::{Modifier, Style};
 
 use crate::eval::Decision;
+use crate::query::grouped::escalations::EscalationGroup;
 use crate::query::grouped::who_can::WhoCanGroup;
-use crate::query::{Finding, Matrix, MatrixRow};
+use crate::query::{Matrix, MatrixRow};
 use crate::tui::permissions::PermRow;
 use crate::tui::theme::Theme;
 
@@ -150,25 +151,38 @@ pub fn who_groups_lost<'w>(
     })
 }
 
-/// One escalation path, as the what-if diff counts them: who, where, how, and how sure.
-fn same_finding(a: &Finding, b: &Finding) -> bool {
-    a.principal.id == b.principal.id
-        && a.vault_id.eq_ignore_ascii_case(&b.vault_id)
-        && a.technique == b.technique
+/// One escalation group, as two answers to the same question share it: the lever grant, who holds it, the
+/// technique, and how sure.
+fn same_escalation(a: &EscalationGroup, b: &EscalationGroup) -> bool {
+    a.technique == b.technique
+        && a.grant == b.grant
+        && a.holder.as_ref().map(|h| &h.id) == b.holder.as_ref().map(|h| &h.id)
         && a.decision == b.decision
+        && a.condition == b.condition
 }
 
-/// An escalation finding against the real world's (absent there: the change opens it).
-pub fn finding(before: Option<&[Finding]>, f: &Finding) -> Option<Mark> {
-    let before = before?;
-    (!before.iter().any(|b| same_finding(b, f))).then_some(Mark::Gained)
+/// An escalation group against the real world's: new there (the change opens it), or with more (gained) or
+/// fewer (lost) findings.
+pub fn escalation_group(before: &[&EscalationGroup], g: &EscalationGroup) -> Option<Mark> {
+    let Some(b) = before.iter().find(|b| same_escalation(b, g)) else {
+        return Some(Mark::Gained);
+    };
+    match g.findings.cmp(&b.findings) {
+        std::cmp::Ordering::Greater => Some(Mark::Gained),
+        std::cmp::Ordering::Less => Some(Mark::Lost),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
-/// Escalation paths of the real world that the hypothetical one closes.
-pub fn findings_lost<'f>(before: Option<&'f [Finding]>, after: &[Finding]) -> Vec<&'f Finding> {
+/// Escalation groups of the real world that the hypothetical one closes.
+pub fn escalation_groups_lost<'g>(
+    before: Option<&[&'g EscalationGroup]>,
+    after: &[&EscalationGroup],
+) -> Vec<&'g EscalationGroup> {
     before.map_or_else(Vec::new, |b| {
         b.iter()
-            .filter(|f| !after.iter().any(|a| same_finding(a, f)))
+            .copied()
+            .filter(|g| !after.iter().any(|a| same_escalation(a, g)))
             .collect()
     })
 }

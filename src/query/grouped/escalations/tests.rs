@@ -16,8 +16,9 @@ fn json(answer: &EscalationGroups) -> String {
 fn two_threads_give_the_one_thread_groups() {
     let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(400, 90, 900, 3));
     let engine = Engine::new(snapshot);
-    let one = escalation_groups_from(&engine, None, usize::MAX);
-    let two = escalation_groups_from(&engine, None, 0);
+    let (one, whole) = escalation_groups_from(&engine, None, usize::MAX, &mut |_, _| true);
+    let (two, _) = escalation_groups_from(&engine, None, 0, &mut |_, _| true);
+    assert!(whole);
     assert!(one.findings > 100, "only {} findings", one.findings);
     assert_eq!(json(&one), json(&two));
     let by_grant = by_grant::GrantGroups::of(&engine, &one);
@@ -41,5 +42,29 @@ fn two_threads_give_the_one_thread_groups() {
                 assert_eq!(group.vaults, t.vaults);
             }
         }
+    }
+}
+
+/// Told to stop, the walk stops (on one thread or two) and says the answer is not complete; told nothing,
+/// it reports its progress up to every vault.
+#[test]
+fn a_stop_stops_the_walk_on_either_thread() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(200, 90, 400, 5));
+    let engine = Engine::new(snapshot);
+    for parallel_from in [usize::MAX, 0] {
+        let mut asked = 0;
+        let (_, complete) = escalation_groups_from(&engine, None, parallel_from, &mut |_, _| {
+            asked += 1;
+            asked < 3
+        });
+        assert!(!complete, "{parallel_from}");
+        let mut last = (0, 0);
+        let (_, complete) = escalation_groups_from(&engine, None, parallel_from, &mut |d, t| {
+            last = (last.0.max(d), t);
+            true
+        });
+        assert!(complete);
+        assert_eq!(last.1, engine.snapshot.vaults.len());
+        assert!(last.0 + 1 >= last.1 / 2, "{last:?}");
     }
 }

@@ -119,6 +119,18 @@ pub(in crate::query::grouped) fn walk<'a>(
     vaults: &[&'a Vault],
     range: std::ops::Range<usize>,
     only: Option<&[u32]>,
+    visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
+) {
+    walk_until(engine, vaults, range, only, &mut || true, visit);
+}
+
+/// [`walk`], asking `go_on()` before each vault it visits: when it says no, the walk stops there.
+pub(in crate::query::grouped) fn walk_until<'a>(
+    engine: &'a Engine,
+    vaults: &[&'a Vault],
+    range: std::ops::Range<usize>,
+    only: Option<&[u32]>,
+    go_on: &mut dyn FnMut() -> bool,
     mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
 ) {
     let counted = Counted {
@@ -141,6 +153,9 @@ pub(in crate::query::grouped) fn walk<'a>(
     for (at, vault) in (start as u32..).zip(within.iter().copied()) {
         if only.is_some_and(|o| o.binary_search(&at).is_err()) {
             continue;
+        }
+        if !go_on() {
+            return;
         }
         let target = engine.target(&vault.scope);
         // Where answers may be unknown whatever an identity holds, every identity is asked on its own.
