@@ -11,24 +11,23 @@ use std::collections::HashMap;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::StatefulWidget;
-use tui_tree_widget::{Tree, TreeItem, TreeState};
+use tui_tree_widget::{Tree, TreeState};
 
 use super::Ctx;
-use crate::eval::{Decision, Engine};
+use crate::eval::Engine;
 use crate::model::Scope;
 use crate::paths::{
     self, Hop, HopGraph, Path, PathGroup, PathsFrom, PathsTo, Reached, TenantAdmin,
 };
 use crate::sanitize::clean;
 use crate::tui::app::Load;
-use crate::tui::explain::{Doc, Tone};
 use crate::tui::pane::{placeholder, selection};
-use crate::tui::theme::{Theme, decision_symbol};
 
+mod explain;
 mod export;
+mod tree;
 
 pub use export::{EXTENSIONS, Format, render as export};
 
@@ -303,110 +302,6 @@ impl PathsView {
         })
     }
 
-    /// The tree of what is open: each level a page at a time. Closed nodes get one placeholder child, so
-    /// the tree marks them as openable without building what they hold.
-    fn items(
-        &self,
-        theme: Option<&Theme>,
-        name: &dyn Fn(&str) -> String,
-    ) -> Vec<TreeItem<'static, Key>> {
-        let mut out = Vec::new();
-        let Some(a) = self.ready() else { return out };
-        let entries = match a {
-            Answer::To(t) => t.groups.len(),
-            Answer::From(f) => f.reached.len(),
-        };
-        self.page(&[], entries, &mut out, theme, name);
-        let (admins, gaps) = match a {
-            Answer::To(t) => (t.tenant_admins.len(), t.unknown_because.len()),
-            Answer::From(f) => (f.tenant_admins.len(), f.unknown_because.len()),
-        };
-        if admins > 0 {
-            let kids = (0..admins).map(Key::Admin).collect();
-            out.push(self.node(vec![Key::Admins], kids, theme, name));
-        }
-        if gaps > 0 {
-            let kids = (0..gaps).map(Key::Gap).collect();
-            out.push(self.node(vec![Key::Unknown], kids, theme, name));
-        }
-        out
-    }
-
-    /// `n` entries under `parent`, as many as are shown, then "… more" when some are not.
-    fn page(
-        &self,
-        parent: &[Key],
-        n: usize,
-        out: &mut Vec<TreeItem<'static, Key>>,
-        theme: Option<&Theme>,
-        name: &dyn Fn(&str) -> String,
-    ) {
-        let limit = self.limit(parent);
-        for i in 0..n.min(limit) {
-            let mut path = parent.to_vec();
-            path.push(Key::Entry(i));
-            let kids = self.children_of(&path);
-            out.push(self.node(path, kids, theme, name));
-        }
-        if n > limit {
-            let mut path = parent.to_vec();
-            path.push(Key::More);
-            let line = Line::styled(
-                format!("… {} more (Enter shows {PAGE} more)", n - limit),
-                theme.map_or(Style::default(), |t| t.dim),
-            );
-            out.push(TreeItem::new_leaf(Key::More, line));
-        }
-    }
-
-    /// The children's keys of an entry (none for a leaf).
-    fn children_of(&self, path: &[Key]) -> Vec<Key> {
-        let hops = |n: usize| (0..n).map(Key::Entry).collect::<Vec<_>>();
-        match (self.ready(), self.pick(path)) {
-            (_, Some(Picked::Path(p))) => hops(p.hops.len()),
-            (_, Some(Picked::Reached(r))) => {
-                let mut k = hops(r.hops.len());
-                k.extend((0..r.vault_access.len()).map(Key::Access));
-                k
-            }
-            (Some(Answer::To(_)), Some(Picked::Group(g))) => hops(g.paths.len()),
-            _ => Vec::new(),
-        }
-    }
-
-    /// One node: its line, and its children if it is open (paged when they are entries).
-    fn node(
-        &self,
-        path: Vec<Key>,
-        kids: Vec<Key>,
-        theme: Option<&Theme>,
-        name: &dyn Fn(&str) -> String,
-    ) -> TreeItem<'static, Key> {
-        let key = path.last().copied().unwrap_or(Key::More);
-        let line = self
-            .pick(&path)
-            .map(|p| row_line(p, theme, name))
-            .unwrap_or_default();
-        if kids.is_empty() {
-            return TreeItem::new_leaf(key, line);
-        }
-        let open = self.state.opened().contains(&path);
-        let mut children = Vec::new();
-        if !open {
-            children.push(TreeItem::new_leaf(Key::More, ""));
-        } else if matches!(self.pick(&path), Some(Picked::Group(_))) {
-            self.page(&path, kids.len(), &mut children, theme, name);
-        } else {
-            for k in kids {
-                let mut p = path.clone();
-                p.push(k);
-                let kids = self.children_of(&p);
-                children.push(self.node(p, kids, theme, name));
-            }
-        }
-        TreeItem::new(key, line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(key, line))
-    }
-
     pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, engine: &Engine) {
         let t = ctx.theme;
         let (title, count) = match self.ready() {
@@ -481,222 +376,5 @@ impl PathsView {
         state.scroll_down(self.offset);
         state.select(self.state.selected().to_vec());
         frame.render_stateful_widget(widget, area, &mut state);
-    }
-
-    /// The selected row explained: a hop with its evidence (the CLI's words), a path or a group with its
-    /// hops, a reached node with what it holds.
-    pub fn explain(&self, engine: &Engine) -> Doc {
-        let name = |id: &str| paths::node_name(engine, id);
-        let Some(picked) = self.selected() else {
-            return Doc::new("Paths");
-        };
-        let mut d;
-        match picked {
-            Picked::Hop(h) => {
-                d = Doc::new(format!(
-                    "{} {} {}",
-                    clean(&name(&h.from)),
-                    h.kind.as_str(),
-                    clean(&name(&h.to))
-                ));
-                hop_doc(&mut d, h, &name);
-            }
-            Picked::Path(p) => {
-                d = Doc::new(path_words(p));
-                for h in &p.hops {
-                    hop_doc(&mut d, h, &name);
-                }
-            }
-            Picked::Reached(r) => {
-                d = Doc::new(reached_words(r));
-                for h in &r.hops {
-                    hop_doc(&mut d, h, &name);
-                }
-                d.heading("Vault data it can use");
-                if r.vault_access.is_empty() {
-                    d.text("no vault data");
-                }
-                for v in &r.vault_access {
-                    d.text(format!("reaches {}", clean(v)));
-                }
-            }
-            Picked::Group(g) => {
-                d = Doc::new(clean(&g.grant).into_owned());
-                d.text(format!(
-                    "{} path(s) end with this grant at the last hop; open the group to see them.",
-                    g.paths.len()
-                ));
-                if let Some(h) = g.paths.first().and_then(|p| p.hops.last()) {
-                    hop_doc(&mut d, h, &name);
-                }
-            }
-            Picked::Access(v) => {
-                d = Doc::new("Vault data");
-                d.text(format!("reaches {}", clean(v)));
-            }
-            Picked::Admins | Picked::Admin(_) => {
-                d = Doc::new("Tenant-wide (tier 0, can reach every vault)");
-                if let Picked::Admin(a) = picked {
-                    d.text(format!(
-                        "{}: {}",
-                        clean(&name(&a.principal_id)),
-                        clean(&a.explanation)
-                    ));
-                    d.styled(Tone::Dim, format!("evidence: {}", clean(&a.evidence)));
-                }
-            }
-            Picked::Unknown | Picked::Gap(_) => {
-                d = Doc::new("Unknown (paths through these cannot be seen)");
-                if let Picked::Gap(g) = picked {
-                    d.text(clean(g).into_owned());
-                }
-            }
-            Picked::More => {
-                d = Doc::new("More");
-                d.text("Enter shows the next page of this level.");
-            }
-        }
-        d
-    }
-
-    /// Changes to the selection or the answer that change the explanation.
-    pub fn explain_key(&self) -> String {
-        format!(
-            "{:?}{:?}{}",
-            self.state.selected(),
-            self.direction,
-            self.ready().is_some()
-        )
-    }
-}
-
-/// A hop as the explanation tells it: the CLI's line, each piece of evidence, and for an unknown hop why.
-fn hop_doc(d: &mut Doc, h: &Hop, name: &dyn Fn(&str) -> String) {
-    d.line(vec![
-        (
-            Tone::Decision(h.decision),
-            format!("{} ", decision_symbol(h.decision)),
-        ),
-        (Tone::Plain, paths::hop_line(h, name)),
-    ]);
-    if h.eligible {
-        d.styled(
-            Tone::Dim,
-            "  needs a PIM activation first (activation may need approval)",
-        );
-    }
-    if h.evidence.is_empty() {
-        d.styled(Tone::Dim, "  evidence: none recorded");
-    }
-    for e in &h.evidence {
-        d.styled(Tone::Id, format!("  evidence: {}", clean(e)));
-    }
-    if h.decision == Decision::Unknown {
-        d.styled(
-            Tone::Decision(Decision::Unknown),
-            format!(
-                "  unknown: the snapshot cannot show whether this hop works: {}",
-                clean(&h.explanation)
-            ),
-        );
-    }
-}
-
-/// A group's row: how many paths, then the grant in few words (its role and where; the ids are in the
-/// explanation), so that a narrow pane cuts the words, not the count.
-fn group_words(g: &PathGroup, name: &dyn Fn(&str) -> String) -> String {
-    let Some(last) = g.paths.first().and_then(|p| p.hops.last()) else {
-        return clean(&g.grant).into_owned();
-    };
-    let evidence: Vec<String> = last.evidence.iter().map(|e| short_evidence(e)).collect();
-    format!(
-        "{} path(s) · {} {} {}",
-        g.paths.len(),
-        clean(&name(&last.from)),
-        last.kind.as_str(),
-        evidence.join("; ")
-    )
-}
-
-/// `id (role, at scope)` as `role at short-scope`; other evidence by the last segment of its id.
-fn short_evidence(e: &str) -> String {
-    let inner = e
-        .split_once(" (")
-        .and_then(|(_, rest)| rest.strip_suffix(')'));
-    match inner {
-        Some(inner) => match inner.split_once(", at ") {
-            Some((what, at)) => format!(
-                "{} at {}",
-                clean(what),
-                clean(&crate::display::short_scope(at))
-            ),
-            None => clean(inner).into_owned(),
-        },
-        None => crate::tui::explain::short_id(e),
-    }
-}
-
-fn path_words(p: &Path) -> String {
-    let activation = if p.needs_activation {
-        ", needs PIM activation"
-    } else {
-        ""
-    };
-    format!(
-        "{} ({}) — {} hop(s), {}{activation}",
-        clean(&p.start.display_name),
-        p.start.kind,
-        p.hops.len(),
-        p.decision.as_str()
-    )
-}
-
-fn reached_words(r: &Reached) -> String {
-    format!(
-        "{} ({}) — {} hop(s), {}",
-        clean(&r.node.display_name),
-        r.node.kind,
-        r.hops.len(),
-        r.decision.as_str()
-    )
-}
-
-/// A row's line: a decision mark where the row has one, then its words.
-fn row_line(p: Picked, theme: Option<&Theme>, name: &dyn Fn(&str) -> String) -> Line<'static> {
-    let style = |d: Decision| theme.map_or(Style::default(), |t| t.decision(d));
-    let dim = theme.map_or(Style::default(), |t| t.dim);
-    let marked = |d: Decision, text: String| {
-        Line::from(vec![
-            Span::styled(format!("{} ", decision_symbol(d)), style(d)),
-            Span::raw(text),
-        ])
-    };
-    match p {
-        Picked::Group(g) => {
-            let d = g.paths.first().map_or(Decision::Unknown, |p| p.decision);
-            marked(d, group_words(g, name))
-        }
-        Picked::Path(p) => marked(p.decision, path_words(p)),
-        Picked::Reached(r) => marked(r.decision, reached_words(r)),
-        Picked::Hop(h) => marked(
-            h.decision,
-            format!(
-                "{} {} {} [{}]",
-                clean(&name(&h.from)),
-                h.kind.as_str(),
-                clean(&name(&h.to)),
-                h.decision.as_str()
-            ),
-        ),
-        Picked::Access(v) => Line::raw(format!("reaches {}", clean(v))),
-        Picked::Admins => Line::styled("Tenant-wide (tier 0, can reach every vault)", dim),
-        Picked::Admin(a) => Line::raw(format!(
-            "{}: {}",
-            clean(&name(&a.principal_id)),
-            clean(&a.explanation)
-        )),
-        Picked::Unknown => Line::styled("Unknown (paths through these cannot be seen)", dim),
-        Picked::Gap(g) => Line::raw(clean(g).into_owned()),
-        Picked::More => Line::raw("…"),
     }
 }

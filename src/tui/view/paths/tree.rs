@@ -1,0 +1,161 @@
+//! The paths view's tree: only what is open is built, each level a page at a time.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use tui_tree_widget::TreeItem;
+
+use super::explain::{group_words, path_words, reached_words};
+use super::{Answer, Key, PAGE, PathsView, Picked};
+use crate::eval::Decision;
+use crate::sanitize::clean;
+use crate::tui::theme::{Theme, decision_symbol};
+
+impl PathsView {
+    /// The tree of what is open: each level a page at a time. Closed nodes get one placeholder child, so
+    /// the tree marks them as openable without building what they hold.
+    pub(super) fn items(
+        &self,
+        theme: Option<&Theme>,
+        name: &dyn Fn(&str) -> String,
+    ) -> Vec<TreeItem<'static, Key>> {
+        let mut out = Vec::new();
+        let Some(a) = self.ready() else { return out };
+        let entries = match a {
+            Answer::To(t) => t.groups.len(),
+            Answer::From(f) => f.reached.len(),
+        };
+        self.page(&[], entries, &mut out, theme, name);
+        let (admins, gaps) = match a {
+            Answer::To(t) => (t.tenant_admins.len(), t.unknown_because.len()),
+            Answer::From(f) => (f.tenant_admins.len(), f.unknown_because.len()),
+        };
+        if admins > 0 {
+            let kids = (0..admins).map(Key::Admin).collect();
+            out.push(self.node(vec![Key::Admins], kids, theme, name));
+        }
+        if gaps > 0 {
+            let kids = (0..gaps).map(Key::Gap).collect();
+            out.push(self.node(vec![Key::Unknown], kids, theme, name));
+        }
+        out
+    }
+
+    /// `n` entries under `parent`, as many as are shown, then "… more" when some are not.
+    pub(super) fn page(
+        &self,
+        parent: &[Key],
+        n: usize,
+        out: &mut Vec<TreeItem<'static, Key>>,
+        theme: Option<&Theme>,
+        name: &dyn Fn(&str) -> String,
+    ) {
+        let limit = self.limit(parent);
+        for i in 0..n.min(limit) {
+            let mut path = parent.to_vec();
+            path.push(Key::Entry(i));
+            let kids = self.children_of(&path);
+            out.push(self.node(path, kids, theme, name));
+        }
+        if n > limit {
+            let mut path = parent.to_vec();
+            path.push(Key::More);
+            let line = Line::styled(
+                format!("… {} more (Enter shows {PAGE} more)", n - limit),
+                theme.map_or(Style::default(), |t| t.dim),
+            );
+            out.push(TreeItem::new_leaf(Key::More, line));
+        }
+    }
+
+    /// The children's keys of an entry (none for a leaf).
+    pub(super) fn children_of(&self, path: &[Key]) -> Vec<Key> {
+        let hops = |n: usize| (0..n).map(Key::Entry).collect::<Vec<_>>();
+        match (self.ready(), self.pick(path)) {
+            (_, Some(Picked::Path(p))) => hops(p.hops.len()),
+            (_, Some(Picked::Reached(r))) => {
+                let mut k = hops(r.hops.len());
+                k.extend((0..r.vault_access.len()).map(Key::Access));
+                k
+            }
+            (Some(Answer::To(_)), Some(Picked::Group(g))) => hops(g.paths.len()),
+            _ => Vec::new(),
+        }
+    }
+
+    /// One node: its line, and its children if it is open (paged when they are entries).
+    pub(super) fn node(
+        &self,
+        path: Vec<Key>,
+        kids: Vec<Key>,
+        theme: Option<&Theme>,
+        name: &dyn Fn(&str) -> String,
+    ) -> TreeItem<'static, Key> {
+        let key = path.last().copied().unwrap_or(Key::More);
+        let line = self
+            .pick(&path)
+            .map(|p| row_line(p, theme, name))
+            .unwrap_or_default();
+        if kids.is_empty() {
+            return TreeItem::new_leaf(key, line);
+        }
+        let open = self.state.opened().contains(&path);
+        let mut children = Vec::new();
+        if !open {
+            children.push(TreeItem::new_leaf(Key::More, ""));
+        } else if matches!(self.pick(&path), Some(Picked::Group(_))) {
+            self.page(&path, kids.len(), &mut children, theme, name);
+        } else {
+            for k in kids {
+                let mut p = path.clone();
+                p.push(k);
+                let kids = self.children_of(&p);
+                children.push(self.node(p, kids, theme, name));
+            }
+        }
+        TreeItem::new(key, line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(key, line))
+    }
+}
+
+/// A row's line: a decision mark where the row has one, then its words.
+pub(super) fn row_line(
+    p: Picked,
+    theme: Option<&Theme>,
+    name: &dyn Fn(&str) -> String,
+) -> Line<'static> {
+    let style = |d: Decision| theme.map_or(Style::default(), |t| t.decision(d));
+    let dim = theme.map_or(Style::default(), |t| t.dim);
+    let marked = |d: Decision, text: String| {
+        Line::from(vec![
+            Span::styled(format!("{} ", decision_symbol(d)), style(d)),
+            Span::raw(text),
+        ])
+    };
+    match p {
+        Picked::Group(g) => {
+            let d = g.paths.first().map_or(Decision::Unknown, |p| p.decision);
+            marked(d, group_words(g, name))
+        }
+        Picked::Path(p) => marked(p.decision, path_words(p)),
+        Picked::Reached(r) => marked(r.decision, reached_words(r)),
+        Picked::Hop(h) => marked(
+            h.decision,
+            format!(
+                "{} {} {} [{}]",
+                clean(&name(&h.from)),
+                h.kind.as_str(),
+                clean(&name(&h.to)),
+                h.decision.as_str()
+            ),
+        ),
+        Picked::Access(v) => Line::raw(format!("reaches {}", clean(v))),
+        Picked::Admins => Line::styled("Tenant-wide (tier 0, can reach every vault)", dim),
+        Picked::Admin(a) => Line::raw(format!(
+            "{}: {}",
+            clean(&name(&a.principal_id)),
+            clean(&a.explanation)
+        )),
+        Picked::Unknown => Line::styled("Unknown (paths through these cannot be seen)", dim),
+        Picked::Gap(g) => Line::raw(clean(g).into_owned()),
+        Picked::More => Line::raw("…"),
+    }
+}
