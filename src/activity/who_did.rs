@@ -38,6 +38,25 @@ pub struct DidEntry {
     pub now: Option<Now>,
 }
 
+impl DidEntry {
+    /// `SecretGet on secrets/db-password (needs secrets/get)`: the call in words, names from the logs cleaned
+    /// of control characters.
+    pub fn call_words(&self) -> String {
+        let clean = crate::sanitize::clean;
+        let on = self
+            .item
+            .as_deref()
+            .map(|i| format!(" on {}", clean(i)))
+            .unwrap_or_default();
+        let needs = self
+            .permission
+            .as_deref()
+            .map(|p| format!(" (needs {})", clean(p)))
+            .unwrap_or_default();
+        format!("{}{on}{needs}", clean(&self.operation))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Now {

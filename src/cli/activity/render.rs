@@ -71,17 +71,7 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
                 }
                 let what = format!("{}/{}", e.operation, e.item.as_deref().unwrap_or(""));
                 if heading.0 != e.vault || heading.1 != what {
-                    let on = e
-                        .item
-                        .as_deref()
-                        .map(|i| format!(" on {}", clean(i)))
-                        .unwrap_or_default();
-                    let needs = e
-                        .permission
-                        .as_deref()
-                        .map(|p| format!(" (needs {})", clean(p)))
-                        .unwrap_or_default();
-                    writeln!(o, "  {}{on}{needs}", clean(&e.operation))?;
+                    writeln!(o, "  {}", e.call_words())?;
                 }
                 heading = (e.vault.clone(), what);
                 let app = match (&e.app, engine) {

@@ -68,21 +68,7 @@ fn did_line(e: &DidEntry) -> String {
 
 /// `kv-app-prod · SecretGet on secrets/db-password (needs secrets/get)`.
 pub fn did_heading(e: &DidEntry) -> String {
-    let on = e
-        .item
-        .as_deref()
-        .map(|i| format!(" on {}", clean(i)))
-        .unwrap_or_default();
-    let needs = e
-        .permission
-        .as_deref()
-        .map(|p| format!(" (needs {})", clean(p)))
-        .unwrap_or_default();
-    format!(
-        "{} · {}{on}{needs}",
-        clean(&short_scope(&e.vault)),
-        clean(&e.operation)
-    )
+    format!("{} · {}", clean(&short_scope(&e.vault)), e.call_words())
 }
 
 fn compare_line(r: &CompareRow) -> String {
