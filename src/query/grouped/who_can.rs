@@ -13,13 +13,14 @@ use super::Holder;
 use crate::catalog::{Action, Plane};
 use crate::error::QueryError;
 use crate::eval::{
-    Decision, Engine, Gathered, Grant, GrantKind, NetworkVerdict, Origin, Request, Subject, Target,
-    UnknownBecause, Verdict, network,
+    Decision, Engine, Gathered, Grant, NetworkVerdict, Origin, UnknownBecause, Verdict, network,
 };
 use crate::model::{PrincipalKind, Scope};
 use crate::query::escalation::{Finding, Technique};
+use build::{Build, Groups};
 use classes::{Ident, Idents};
 
+mod build;
 mod classes;
 mod expand;
 pub use expand::{Member, Row};
@@ -294,113 +295,6 @@ fn build<S>(
     }))
 }
 
-/// The grouped answer being built, class by class.
-struct Build<'b, 'a> {
-    engine: &'a Engine,
-    target: &'b Target<'a>,
-    action: &'b Action,
-    net: Option<&'b NetworkVerdict>,
-    groups: Groups<'a>,
-    denied: Groups<'a>,
-    eligible: Groups<'a>,
-    parts: Vec<Vec<Ident>>,
-    rows: Vec<(u32, Option<String>, Decision, Vec<String>)>,
-    /// Parts whose identities are listed (some application's decision is not "denied"), and allowed.
-    listed: Vec<u32>,
-    allowed: Vec<u32>,
-}
-
-impl Build<'_, '_> {
-    /// Asks `subject`, one member of a class, through each of `apps`; its verdicts stand for the class's
-    /// `members`. `eligible`: an eligibility reaches them. `gathered`: what the sorting already knows of the
-    /// subject's access-policy entries (a busy vault holds hundreds, scanned for every class otherwise).
-    fn class(
-        &mut self,
-        subject: &Subject,
-        members: Vec<Ident>,
-        (apps, eligible): (&[Option<&str>], bool),
-        gathered: Gathered,
-    ) -> Result<(), QueryError> {
-        let part = self.parts.len() as u32;
-        let size = members.len();
-        self.parts.push(members);
-        let (mut listed, mut allowed) = (false, false);
-        let mut plain: Option<Verdict> = None;
-        for app in apps {
-            let request = Request::new(subject, self.target, self.action).via_app(*app);
-            let v = self.engine.check_gathered(&request, gathered)?;
-            let (decision, unknown_because) = through_network(&v, self.net);
-            if decision == Decision::Denied {
-                if v.decision == Decision::Denied && !v.grants.is_empty() {
-                    for d in v.denies.iter().filter(|d| d.condition.is_none()) {
-                        let holder = (!d.everyone).then(|| {
-                            d.via_groups
-                                .last()
-                                .cloned()
-                                .unwrap_or_else(|| subject.principal.id.clone())
-                        });
-                        let g = WhoCanGroup {
-                            role_name: Some(d.name.clone()),
-                            grant_scope: Some(d.scope.clone()),
-                            via_app: v.via_app.clone(),
-                            ..blank(Decides::Deny, d.id.clone(), Decision::Denied)
-                        };
-                        self.denied.add(g, holder.as_deref(), part, size);
-                    }
-                }
-            } else {
-                listed = true;
-                allowed |= decision == Decision::Allowed;
-                let denies: Vec<String> = v.denies.iter().map(|d| d.id.clone()).collect();
-                let mut grants = Vec::new();
-                if v.grants.is_empty() {
-                    let mut g = blank(Decides::Nothing, String::new(), decision);
-                    g.unknown_because.clone_from(&unknown_because);
-                    g.via_app.clone_from(&v.via_app);
-                    g.denies.clone_from(&denies);
-                    self.groups.add(g, None, part, size);
-                }
-                for grant in &v.grants {
-                    let decides = match grant.kind {
-                        GrantKind::RoleAssignment => Decides::RoleAssignment,
-                        GrantKind::AccessPolicy => Decides::AccessPolicy,
-                    };
-                    let mut g = from_grant(decides, grant, decision);
-                    g.via_app.clone_from(&v.via_app);
-                    g.unknown_because.clone_from(&unknown_because);
-                    g.denies.clone_from(&denies);
-                    self.groups.add(g, Some(&grant.principal_id), part, size);
-                    grants.push(grant.id.clone());
-                }
-                self.rows.push((part, v.via_app.clone(), decision, grants));
-            }
-            if app.is_none() {
-                plain = Some(v);
-            }
-        }
-        if listed {
-            self.listed.push(part);
-        }
-        if allowed {
-            self.allowed.push(part);
-        }
-        if eligible && !listed {
-            // As the flat answer: the verdict without application or caller location.
-            let v = match plain {
-                Some(v) => v,
-                None => self
-                    .engine
-                    .check(&Request::new(subject, self.target, self.action))?,
-            };
-            for grant in &v.eligible {
-                let g = from_grant(Decides::Eligibility, grant, v.decision);
-                self.eligible.add(g, Some(&grant.principal_id), part, size);
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The vault's network rules applied to a verdict asked without a caller location, as `check` applies them:
 /// a blocked call is denied, an undecidable one makes a grant "unknown".
 fn through_network(v: &Verdict, net: Option<&NetworkVerdict>) -> (Decision, Vec<UnknownBecause>) {
@@ -455,73 +349,6 @@ fn self_grant(f: &Finding) -> WhoCanGroup {
         disputed: f.technique.disputed(),
         unknown_because: f.unknown_because.clone(),
         ..blank(Decides::SelfGrant, f.grant.clone(), f.decision)
-    }
-}
-
-/// Groups being gathered: equal groups (all but the count and members) are one.
-struct Groups<'e> {
-    engine: &'e Engine,
-    list: Vec<WhoCanGroup>,
-    at: FxHashMap<String, usize>,
-    /// Identities behind each holder, counted once per holder.
-    behind: FxHashMap<String, usize>,
-}
-
-impl<'e> Groups<'e> {
-    /// `behind`: the identities inside the groups already counted.
-    fn new(engine: &'e Engine, behind: &FxHashMap<String, usize>) -> Self {
-        Self {
-            engine,
-            list: Vec::new(),
-            at: FxHashMap::default(),
-            behind: behind.clone(),
-        }
-    }
-
-    /// Adds the `size` identities of part `part` to `group`.
-    fn add(&mut self, group: WhoCanGroup, holder: Option<&str>, part: u32, size: usize) {
-        let key = format!(
-            "{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
-            group.decides,
-            group.grant,
-            holder,
-            group.decision,
-            group.condition,
-            group.via_app,
-            group.technique.map(Technique::as_str),
-            group.denies,
-            group.unknown_because
-        );
-        let i = match self.at.get(&key) {
-            Some(&i) => i,
-            None => {
-                let mut group = group;
-                if let Some(h) = holder {
-                    let engine = self.engine;
-                    let n = *self
-                        .behind
-                        .entry(h.to_string())
-                        .or_insert_with(|| super::escalations::identities_behind(engine, h));
-                    group.holder = Some(Holder::new(engine, h, n));
-                }
-                self.list.push(group);
-                self.at.insert(key, self.list.len() - 1);
-                self.list.len() - 1
-            }
-        };
-        if let Some(g) = self.list.get_mut(i) {
-            g.identities += size;
-            if g.parts.last() != Some(&part) {
-                g.parts.push(part);
-            }
-        }
-    }
-
-    /// The groups, most identities first, then by holder and grant.
-    fn done(self) -> Vec<WhoCanGroup> {
-        let mut out = self.list;
-        out.sort_by_cached_key(order);
-        out
     }
 }
 
