@@ -149,8 +149,8 @@ pub(crate) enum NodeKind {
     Group,
     /// An id that grants or memberships name but the directory lacks.
     Absent,
-    /// An identity, with its position in the principals when the directory holds it (the first entry of an
-    /// id listed twice).
+    /// An identity, with its position in the principals when the directory holds it (for an id listed twice,
+    /// the position [`Index::principal`] holds).
     Identity(Option<u32>),
 }
 
