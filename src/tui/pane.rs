@@ -10,10 +10,12 @@ pub mod who_can {
 }
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType, Paragraph, StatefulWidget};
+use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use crate::tui::app::{App, Focus, View};
 use crate::tui::theme::Theme;
@@ -193,6 +195,42 @@ pub fn selection(t: &Theme, focused: bool) -> Style {
     } else {
         t.selected_unfocused
     }
+}
+
+/// Draws `items` as a tree in `block`, with the explorer's symbols, opened as `state` says and scrolled
+/// to `offset`. The widget wants `&mut TreeState` and drawing only reads, so it gets a throw-away state; a
+/// first render into a one-cell scratch buffer teaches that state how many rows there are, so the scroll
+/// offset can be restored before the real render.
+pub fn tree<K>(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block,
+    items: &[TreeItem<K>],
+    highlight: Style,
+    (state, offset): (&TreeState<K>, usize),
+) where
+    K: Clone + PartialEq + Eq + std::hash::Hash,
+{
+    let Ok(widget) = Tree::new(items) else {
+        return frame.render_widget(block, area);
+    };
+    let widget = widget
+        .block(block)
+        .highlight_style(highlight)
+        .node_closed_symbol("▸ ")
+        .node_open_symbol("▾ ")
+        .node_no_children_symbol("  ");
+    let mut shown = TreeState::default();
+    for path in state.opened() {
+        shown.open(path.clone());
+    }
+    let mut scratch = Buffer::empty(Rect::new(0, 0, 1, 1));
+    widget
+        .clone()
+        .render(Rect::new(0, 0, 1, 1), &mut scratch, &mut shown);
+    shown.scroll_down(offset);
+    shown.select(state.selected().to_vec());
+    frame.render_stateful_widget(widget, area, &mut shown);
 }
 
 /// A message in the middle of an empty pane (loading, nothing to show).

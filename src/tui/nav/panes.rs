@@ -1,16 +1,13 @@
-//! The scope tree's and the principal list's panes. The tree widget wants `&mut TreeState` to render, and
-//! drawing only reads, so each frame renders from a throw-away state rebuilt from the tree's (opened nodes,
-//! selection, scroll offset): cheap, and the state changes only in `update`.
+//! The scope tree's and the principal list's panes. Drawing only reads: the tree is drawn from its state
+//! (opened nodes, selection, scroll offset) by [`pane::tree`], and the state changes only in `update`.
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, StatefulWidget};
-use tui_tree_widget::{Tree, TreeState};
+use ratatui::widgets::Paragraph;
 
 use super::Nav;
-use crate::tui::pane::{placeholder, selection};
+use crate::tui::pane::{self, placeholder, selection};
 use crate::tui::principals::icon;
 use crate::tui::view::Ctx;
 
@@ -23,29 +20,15 @@ impl Nav {
             Span::styled(format!("{} vaults", tree.vault_count()), t.dim),
         ];
         let b = (ctx.block)(title);
-        let Ok(widget) = Tree::new(&tree.items) else {
-            frame.render_widget(b, area);
-            return;
-        };
-        let widget = widget
-            .block(b)
-            .highlight_style(selection(t, ctx.focused))
-            .node_closed_symbol("▸ ")
-            .node_open_symbol("▾ ")
-            .node_no_children_symbol("  ");
-        let mut state = TreeState::default();
-        for path in tree.state.opened() {
-            state.open(path.clone());
-        }
-        // A first render into a one-cell scratch buffer teaches the state how many rows there are, so the
-        // scroll offset can be restored before the real render.
-        let mut scratch = Buffer::empty(Rect::new(0, 0, 1, 1));
-        widget
-            .clone()
-            .render(Rect::new(0, 0, 1, 1), &mut scratch, &mut state);
-        state.scroll_down(tree.offset);
-        state.select(tree.state.selected().to_vec());
-        frame.render_stateful_widget(widget, area, &mut state);
+        let highlight = selection(t, ctx.focused);
+        pane::tree(
+            frame,
+            area,
+            b,
+            &tree.items,
+            highlight,
+            (&tree.state, tree.offset),
+        );
     }
 
     /// The list: type icon, name (and UPN when there is room); `filter`: the `/` line to show above it;

@@ -9,11 +9,9 @@
 use std::collections::HashMap;
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::StatefulWidget;
-use tui_tree_widget::{Tree, TreeState};
+use tui_tree_widget::TreeState;
 
 use super::Ctx;
 use crate::eval::Engine;
@@ -23,7 +21,7 @@ use crate::paths::{
 };
 use crate::sanitize::clean;
 use crate::tui::app::Load;
-use crate::tui::pane::{placeholder, selection};
+use crate::tui::pane::{self, placeholder, selection};
 
 mod explain;
 mod export;
@@ -355,26 +353,14 @@ impl PathsView {
             frame.render_widget(b, area);
             return placeholder(frame, inner, t.dim, "no path found");
         }
-        let Ok(widget) = Tree::new(&items) else {
-            return frame.render_widget(b, area);
-        };
-        let widget = widget
-            .block(b)
-            .highlight_style(selection(t, ctx.focused))
-            .node_closed_symbol("▸ ")
-            .node_open_symbol("▾ ")
-            .node_no_children_symbol("  ");
-        // As the scope tree: a throw-away state, taught the row count by a scratch render, then scrolled.
-        let mut state = TreeState::default();
-        for path in self.state.opened() {
-            state.open(path.clone());
-        }
-        let mut scratch = Buffer::empty(Rect::new(0, 0, 1, 1));
-        widget
-            .clone()
-            .render(Rect::new(0, 0, 1, 1), &mut scratch, &mut state);
-        state.scroll_down(self.offset);
-        state.select(self.state.selected().to_vec());
-        frame.render_stateful_widget(widget, area, &mut state);
+        let highlight = selection(t, ctx.focused);
+        pane::tree(
+            frame,
+            area,
+            b,
+            &items,
+            highlight,
+            (&self.state, self.offset),
+        );
     }
 }
