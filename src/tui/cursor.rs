@@ -32,6 +32,16 @@ impl Cursor {
         self.offset = self.offset.min(len.saturating_sub(height));
     }
 
+    /// A click on the `line`th line of a pane whose first `header` lines are not rows: selects the row
+    /// under it, if any.
+    pub fn click(&mut self, line: usize, header: usize, len: usize) {
+        if let Some(i) = (self.offset + line).checked_sub(header)
+            && i < len
+        {
+            self.selected = i;
+        }
+    }
+
     /// The visible index range for a window of `height` rows.
     pub fn window(&self, height: usize, len: usize) -> std::ops::Range<usize> {
         let start = self.offset.min(len);
@@ -56,5 +66,19 @@ mod tests {
         c.keep_visible(4, 10);
         assert_eq!(c.offset, 0);
         assert_eq!(Cursor::default().window(4, 0), 0..0);
+    }
+
+    #[test]
+    fn a_click_selects_the_row_under_it_past_the_header() {
+        let mut c = Cursor {
+            selected: 0,
+            offset: 3,
+        };
+        c.click(2, 1, 10);
+        assert_eq!(c.selected, 4);
+        c.click(0, 4, 10);
+        assert_eq!(c.selected, 4, "a header line selects nothing");
+        c.click(9, 0, 10);
+        assert_eq!(c.selected, 4, "below the last row selects nothing");
     }
 }

@@ -215,10 +215,7 @@ impl ActivityView {
 
     pub fn click(&mut self, row: usize) {
         let n = self.rows.len();
-        let i = self.cursor.offset + row;
-        if i < n {
-            self.cursor.selected = i;
-        }
+        self.cursor.click(row, 0, n);
     }
 
     /// Where Enter on the selected row goes (a caller the snapshot does not know goes nowhere).

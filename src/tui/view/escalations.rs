@@ -271,11 +271,7 @@ impl EscalationsView {
     /// A click on the `row`th line of the pane (the first is the column header).
     pub fn click(&mut self, row: usize) {
         let n = self.rows().len();
-        if let Some(i) = (self.cursor.offset + row).checked_sub(1)
-            && i < n
-        {
-            self.cursor.selected = i;
-        }
+        self.cursor.click(row, 1, n);
     }
 
     /// Draws the groups; `before`: the real world's answer while a what-if is on.

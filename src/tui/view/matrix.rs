@@ -223,11 +223,7 @@ impl MatrixView {
     /// A click on the `row`th line of the pane (the first two are the column headers).
     pub fn click(&mut self, row: usize) {
         let n = self.len();
-        if let Some(i) = (self.cursor.offset + row).checked_sub(2)
-            && i < n
-        {
-            self.cursor.selected = i;
-        }
+        self.cursor.click(row, 2, n);
     }
 
     /// Draws the matrix of `vault` (its name); `before`: the real world's matrix while a what-if is on.

@@ -135,11 +135,7 @@ impl ReachView {
     /// A click on the `row`th line of the pane (the first is the column header).
     pub fn click(&mut self, row: usize) {
         let n = self.rows.len();
-        if let Some(i) = (self.cursor.offset + row).checked_sub(1)
-            && i < n
-        {
-            self.cursor.selected = i;
-        }
+        self.cursor.click(row, 1, n);
     }
 
     /// Where Enter on the selected row goes: its vault (an item row: its item), on the row's first

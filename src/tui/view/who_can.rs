@@ -284,11 +284,7 @@ impl WhoCanView {
     /// A click on the `row`th line of the pane (the first is the column header).
     pub fn click(&mut self, row: usize) {
         let n = self.rows().len();
-        if let Some(i) = (self.cursor.offset + row).checked_sub(1)
-            && i < n
-        {
-            self.cursor.selected = i;
-        }
+        self.cursor.click(row, 1, n);
     }
 
     /// Draws the answer at `at` (the scope's name); `engine` names the grants; `before`: the real world's
