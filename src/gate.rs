@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::eval::{Decision, Grant, PrincipalRef};
 
-pub use changes::{ChangeInput, GateError, evaluate_changes, evaluate_outcome};
+pub use changes::{ChangeInput, GateError, evaluate_outcome};
 pub use evaluate::{VaultTags, evaluate};
 pub use rules::{Exception, Kind, Rule, RuleError, Selector, glob, parse_rules};
 

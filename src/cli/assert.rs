@@ -117,32 +117,23 @@ pub fn run(a: &AssertArgs) -> Result<u8> {
                     .map_or_else(|| format!("changes[{i}]"), |c| c.address.clone())
             };
             let pending = plan.as_ref().map_or(&[][..], |p| p.pending.as_slice());
-            let (report, diff) = match applied {
-                Some(outcome) => gate::evaluate_outcome(
-                    &snapshot,
-                    outcome,
-                    address,
-                    pending,
-                    &rules,
-                    &tags,
-                    &today,
-                    &rules_file,
-                ),
-                None => gate::evaluate_changes(
-                    &snapshot,
-                    &scenario,
-                    address,
-                    pending,
-                    &rules,
-                    &tags,
-                    &today,
-                    &rules_file,
-                ),
-            }
-            .map_err(|e| match e {
-                gate::GateError::Changes(m) => anyhow::anyhow!("{}: {m}", path.display()),
-                gate::GateError::Rules(m) => anyhow::anyhow!("{}: {m}", a.rules.display()),
-            })?;
+            let outcome = match applied {
+                Some(outcome) => outcome,
+                None => scenario
+                    .apply(&snapshot)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            };
+            let (report, diff) = gate::evaluate_outcome(
+                &snapshot,
+                outcome,
+                address,
+                pending,
+                &rules,
+                &tags,
+                &today,
+                &rules_file,
+            )
+            .map_err(|gate::GateError::Rules(m)| anyhow::anyhow!("{}: {m}", a.rules.display()))?;
             (report, plan, Some(diff))
         }
     };

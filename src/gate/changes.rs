@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::display::in_words;
 use crate::eval::{Engine, Grant, GrantKind, PrincipalRef};
 use crate::model::{Snapshot, Vault};
-use crate::whatif::{Change, GrantRef, GroupedDiff, Outcome, Pending, Scenario, diff_grouped};
+use crate::whatif::{Change, GrantRef, GroupedDiff, Outcome, Pending, diff_grouped};
 
 use super::evaluate::{VaultTags, base, evaluate};
 use super::rules::Rule;
@@ -22,39 +22,17 @@ pub struct ChangeInput<'a> {
     pub applied: &'a [(Change, String)],
 }
 
-/// Why a change list could not be gated: the changes do not apply, or a rule cannot be decided.
+/// Why a change list could not be gated: a rule cannot be decided (the changes applied already).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GateError {
-    #[error("{0}")]
-    Changes(String),
     #[error("{0}")]
     Rules(String),
 }
 
-/// Applies a change list (from a plan, or written by hand) to a copy of `snapshot` and checks the rules
-/// against the state it leaves, `no-new-access` against the difference. `address` names the plan resource
-/// of the change at a position of the scenario; `pending` are the plan's changes that could not be
-/// evaluated. `Err` is apply's or a rule's problem, in words.
-#[allow(clippy::too_many_arguments)]
-pub fn evaluate_changes(
-    snapshot: &Arc<Snapshot>,
-    scenario: &Scenario,
-    address: impl Fn(usize) -> String,
-    pending: &[Pending],
-    rules: &[Rule],
-    tags: &VaultTags,
-    today: &str,
-    rules_file: &str,
-) -> Result<(Report, GroupedDiff), GateError> {
-    let outcome = scenario
-        .apply(snapshot)
-        .map_err(|e| GateError::Changes(e.to_string()))?;
-    evaluate_outcome(
-        snapshot, outcome, address, pending, rules, tags, today, rules_file,
-    )
-}
-
-/// [`evaluate_changes`] of a change list already applied (`Plan::against_applied`).
+/// Checks the rules against the state an applied change list (from a plan, or written by hand) leaves, and
+/// `no-new-access` against the difference. `address` names the plan resource of the change at a position
+/// of the scenario; `pending` are the plan's changes that could not be evaluated. `Err` is a rule's problem,
+/// in words.
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate_outcome(
     snapshot: &Arc<Snapshot>,
