@@ -1,8 +1,7 @@
 //! `cargo bench --bench whatif`: a 10-change what-if (apply + full diff across every vault and identity).
 //!
 //! - `mid`: a tenant generated here (10k principals, 1k vaults, 20k role assignments).
-//! - `large` (set `KVACCESS_BENCH_LARGE=1`): `kvaccess::synth::generate(100_000, 10_000, 200_000, 1)`; while
-//!   `synth` is still a stub (it returns an empty tenant) the generator below builds the same size instead.
+//! - `large` (set `KVACCESS_BENCH_LARGE=1`): `kvaccess::synth::generate(100_000, 10_000, 200_000, 1)`.
 //!
 //! Each size is measured three times: `full` is what the CLI does (engines for both snapshots, apply,
 //! diff), `cached_before` is what a front-end re-diffing a toggled scenario does (the "before" engine is
@@ -564,14 +563,9 @@ fn large() -> Option<&'static Case> {
     static CASE: OnceLock<Case> = OnceLock::new();
     Some(CASE.get_or_init(|| {
         case("large", || {
-            let spec = kvaccess::synth::SynthSpec::new(100_000, 10_000, 200_000, 1);
-            let synth = kvaccess::synth::generate(&spec);
-            if synth.vaults.is_empty() {
-                eprintln!("kvaccess::synth is still a stub: using the bench's own generator at the same size");
-                tenant(100_000, 10_000, 200_000, 1)
-            } else {
-                synth
-            }
+            kvaccess::synth::generate(&kvaccess::synth::SynthSpec::new(
+                100_000, 10_000, 200_000, 1,
+            ))
         })
     }))
 }
