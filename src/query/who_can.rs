@@ -19,7 +19,7 @@ use crate::query::reach::{Grants, holders, reached};
 
 mod besides;
 use besides::besides;
-pub(crate) use besides::item_entries;
+pub(crate) use besides::item_verdicts;
 
 /// One identity that can (or might) do it, with the paths that give it.
 #[derive(Debug, Clone, Serialize)]

@@ -213,7 +213,7 @@ pub fn assert_who_can_agrees(s: &Snapshot) -> usize {
                     }
                 }
                 // The other sections: the flat lists' facts, in the groups.
-                let facts = |groups: &[WhoCanGroup]| {
+                let facts_at = |groups: &[WhoCanGroup], at: fn(&WhoCanGroup) -> String| {
                     let mut out: Vec<(String, String)> = groups
                         .iter()
                         .flat_map(|g| {
@@ -221,19 +221,45 @@ pub fn assert_who_can_agrees(s: &Snapshot) -> usize {
                                 .as_ref()
                                 .unwrap()
                                 .iter()
-                                .map(|m| (m.id.clone(), g.grant.clone()))
+                                .map(move |m| (m.id.clone(), at(g)))
                         })
                         .collect();
                     out.sort();
+                    out.dedup();
                     out
                 };
+                let facts = |groups: &[WhoCanGroup]| facts_at(groups, |g| g.grant.clone());
                 let mut items: Vec<(String, String)> = flat
                     .on_items
                     .iter()
                     .flat_map(|p| p.items.iter().map(|(s, _)| (p.id.clone(), s.clone())))
                     .collect();
                 items.sort();
-                assert_eq!(facts(&expanded.on_items), items, "{label}: on items");
+                // An item's group is the assignment made there, and `check` at the item names it.
+                for g in &expanded.on_items {
+                    let item = Scope::parse(g.grant_scope.as_deref().unwrap()).unwrap();
+                    let at_item = engine.target(&item);
+                    for m in g.members.as_ref().unwrap() {
+                        let subject = engine.subject(&m.id);
+                        let v = engine
+                            .check(&Request::new(&subject, &at_item, &action).from(origin.as_ref()))
+                            .unwrap();
+                        assert_eq!(v.decision, g.decision, "{label}: {} at {}", m.id, item.id());
+                        assert!(
+                            g.holder.is_none() || v.grants.iter().any(|x| x.id == g.grant),
+                            "{label}: {} not granted by {} at the item",
+                            m.id,
+                            g.grant
+                        );
+                    }
+                }
+                // Its scope is the item.
+                let item_of = |g: &WhoCanGroup| g.grant_scope.clone().unwrap_or_default();
+                assert_eq!(
+                    facts_at(&expanded.on_items, item_of),
+                    items,
+                    "{label}: on items"
+                );
                 let mut eligible: Vec<(String, String)> = flat
                     .eligible
                     .iter()

@@ -141,6 +141,9 @@ fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
         Decides::Eligibility => {
             format!("{role}{at}(eligibility {})", output::short_scope(&g.grant))
         }
+        Decides::ItemAssignment if g.holder.is_some() => {
+            format!("{role}{at}(assignment {})", output::short_scope(&g.grant))
+        }
         Decides::ItemAssignment => format!("on item {}", clean(&g.grant)),
         // The same words as `check` and `escalations` (display::self_grant).
         Decides::SelfGrant => match g.technique {

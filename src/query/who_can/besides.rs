@@ -5,7 +5,7 @@ use rustc_hash::FxHashSet;
 
 use super::{EligibleEntry, ItemsEntry};
 use crate::catalog::{Action, Plane};
-use crate::eval::{Decision, Engine, Origin, Request, Target};
+use crate::eval::{Decision, Engine, Origin, PrincipalRef, Request, Target, Verdict};
 use crate::model::{Scope, Vault};
 use crate::query::escalation::Finding;
 use crate::query::reach::identities;
@@ -53,13 +53,36 @@ pub(super) fn besides(
 }
 
 /// Identities not in `listed` that can do it on items of `vault` through role assignments made at the items.
-pub(crate) fn item_entries(
+fn item_entries(
     engine: &Engine,
     vault: &Vault,
     action: &Action,
     listed: &FxHashSet<&str>,
     origin: Option<&Origin>,
 ) -> Vec<ItemsEntry> {
+    item_verdicts(engine, vault, action, listed, origin)
+        .into_iter()
+        .map(|(principal, items)| ItemsEntry {
+            id: principal.id,
+            display_name: principal.display_name,
+            kind: principal.kind,
+            items: items
+                .into_iter()
+                .map(|(item, v)| (item, v.decision))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The verdicts behind [`item_entries`]: per identity (by name), each item where it is not denied, with the
+/// verdict there, whose grants say which assignment at the item decides it.
+pub(crate) fn item_verdicts(
+    engine: &Engine,
+    vault: &Vault,
+    action: &Action,
+    listed: &FxHashSet<&str>,
+    origin: Option<&Origin>,
+) -> Vec<(PrincipalRef, Vec<(String, Verdict)>)> {
     let prefix = format!("{}/", vault.scope.key());
     let mut holders: Vec<(String, Option<String>)> = Vec::new();
     let mut scopes: Vec<Scope> = Vec::new();
@@ -80,30 +103,26 @@ pub(crate) fn item_entries(
     }
     scopes.sort_by(|a, b| a.key().cmp(b.key()));
     scopes.dedup();
-    let mut out: Vec<ItemsEntry> = identities(engine, &holders)
+    let mut out: Vec<(PrincipalRef, Vec<(String, Verdict)>)> = identities(engine, &holders)
         .into_iter()
         .filter(|(id, _)| !listed.contains(id.as_str()))
         .filter_map(|(id, _)| {
             let subject = engine.subject(&id);
-            let items: Vec<(String, Decision)> = scopes
+            let items: Vec<(String, Verdict)> = scopes
                 .iter()
                 .filter_map(|scope| {
                     let target = engine.target(scope);
                     let v = engine
                         .check(&Request::new(&subject, &target, action).from(origin))
                         .ok()?;
-                    (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v.decision))
+                    (v.decision != Decision::Denied).then(|| (scope.id().to_string(), v))
                 })
                 .collect();
-            (!items.is_empty()).then_some(ItemsEntry {
-                id: subject.principal.id.clone(),
-                display_name: subject.principal.display_name.clone(),
-                kind: subject.principal.kind,
-                items,
-            })
+            let principal = items.first().map(|(_, v)| v.principal.clone())?;
+            Some((principal, items))
         })
         .collect();
-    out.sort_by_cached_key(|p| (p.display_name.to_lowercase(), p.id.clone()));
+    out.sort_by_cached_key(|(p, _)| (p.display_name.to_lowercase(), p.id.clone()));
     out
 }
 

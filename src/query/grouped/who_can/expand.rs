@@ -77,7 +77,7 @@ impl GroupedWhoCan {
         ids.dedup();
         let end = range.end.min(ids.len());
         let holder = match group.decides {
-            Decides::SelfGrant | Decides::ItemAssignment | Decides::Nothing => None,
+            Decides::SelfGrant | Decides::Nothing => None,
             _ => group.holder.as_ref().map(|h| h.id.as_str()),
         };
         ids.get(range.start.min(end)..end)
@@ -192,7 +192,8 @@ impl GroupedWhoCan {
     }
 }
 
-/// Who can on some items of `vault` only (grants at the items), by item: the groups with their identities.
+/// Who can on some items of `vault` only, by the role assignment made at an item that decides it (an identity
+/// with two such grants is in two groups); an item where no grant decides (an unknown) is its own group.
 pub(super) fn on_items(
     engine: &Engine,
     vault: &Vault,
@@ -204,18 +205,38 @@ pub(super) fn on_items(
     if scope.kind() != ScopeKind::Vault {
         return Vec::new();
     }
-    let entries = crate::query::who_can::item_entries(engine, vault, action, listed, origin);
+    let verdicts = crate::query::who_can::item_verdicts(engine, vault, action, listed, origin);
     let mut out: Vec<(WhoCanGroup, Vec<String>)> = Vec::new();
     let mut at: FxHashMap<(String, Decision), usize> = FxHashMap::default();
-    for p in entries {
-        for (item, decision) in p.items {
-            let i = *at.entry((item.clone(), decision)).or_insert_with(|| {
-                out.push((blank(Decides::ItemAssignment, item, decision), Vec::new()));
-                out.len() - 1
-            });
-            if let Some((g, members)) = out.get_mut(i) {
-                g.identities += 1;
-                members.push(p.id.clone());
+    let mut behind: FxHashMap<String, usize> = FxHashMap::default();
+    for (principal, items) in verdicts {
+        for (item, v) in items {
+            let mut decided = |group: WhoCanGroup| {
+                let i = *at
+                    .entry((group.grant.clone(), v.decision))
+                    .or_insert_with(|| {
+                        out.push((group, Vec::new()));
+                        out.len() - 1
+                    });
+                if let Some((g, members)) = out.get_mut(i) {
+                    g.identities += 1;
+                    members.push(principal.id.clone());
+                }
+            };
+            if v.grants.is_empty() {
+                let mut g = blank(Decides::ItemAssignment, item, v.decision);
+                g.grant_scope = Some(g.grant.clone());
+                g.unknown_because = v.unknown_because.clone();
+                decided(g);
+                continue;
+            }
+            for grant in &v.grants {
+                let mut g = super::from_grant(Decides::ItemAssignment, grant, v.decision);
+                let n = *behind
+                    .entry(grant.principal_id.clone())
+                    .or_insert_with(|| identities_behind(engine, &grant.principal_id));
+                g.holder = Some(Holder::new(engine, &grant.principal_id, n));
+                decided(g);
             }
         }
     }

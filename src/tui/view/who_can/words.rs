@@ -42,7 +42,10 @@ pub fn in_row(engine: &Engine, g: &WhoCanGroup, width: usize) -> String {
             clean(g.role_name.as_deref().unwrap_or("role?")).into_owned()
         }
         Decides::AccessPolicy => "access policy".to_string(),
-        Decides::ItemAssignment => "on an item".to_string(),
+        Decides::ItemAssignment => match g.role_name.as_deref() {
+            Some(role) => format!("{} on an item", clean(role)),
+            None => "on an item".to_string(),
+        },
         Decides::Deny => format!(
             "deny '{}'",
             clean(g.role_name.as_deref().unwrap_or_default())
@@ -97,6 +100,7 @@ pub fn describe(engine: &Engine, g: &WhoCanGroup) -> String {
     let what = match g.decides {
         Decides::RoleAssignment | Decides::Eligibility => format!("{role}{at}"),
         Decides::AccessPolicy => "access policy".to_string(),
+        Decides::ItemAssignment if g.holder.is_some() => format!("{role}{at}"),
         Decides::ItemAssignment => format!("on item {}", describe_scope(engine, &g.grant)),
         Decides::Deny => format!("deny '{role}'{at}"),
         Decides::SelfGrant => {
