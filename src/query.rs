@@ -17,6 +17,7 @@ pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
     self_grants,
 };
+pub use items::ItemAnswer;
 pub use matrix::{
     Cell, Matrix, MatrixRow, OnItems, matrix_for_principal, matrix_for_vault, through_network,
 };
@@ -49,25 +50,46 @@ pub struct Question {
 
 /// Resolves the question's words and decides it.
 pub fn check(engine: &Engine, q: &Question) -> Result<Verdict, QueryError> {
-    let principal = resolve_principal(engine, &q.principal)?;
-    let scope = resolve_scope(&engine.snapshot, &q.scope)?;
-    let action = catalog::resolve(&q.action)?;
-    let via_app = q
-        .via_app
-        .as_deref()
-        .map(|a| resolve_app(engine, a))
-        .transpose()?;
-    let subject = engine.subject(&principal);
-    let target = engine.target(&scope);
-    let mut verdict = engine.check(
-        &Request::new(&subject, &target, &action)
-            .via_app(via_app.as_deref())
-            .from(q.origin.as_ref()),
-    )?;
-    if let Some(note) = item_not_in_snapshot(engine, &scope) {
+    let r = Resolved::new(engine, q)?;
+    let target = engine.target(&r.scope);
+    let mut verdict = engine.check(&r.request(&target, q))?;
+    if let Some(note) = item_not_in_snapshot(engine, &r.scope) {
         verdict.notes.push(note);
     }
     Ok(verdict)
+}
+
+/// A question's words resolved to the principal's subject, the scope, the action and the application.
+struct Resolved {
+    subject: crate::eval::Subject,
+    scope: Scope,
+    action: Action,
+    via_app: Option<String>,
+}
+
+impl Resolved {
+    fn new(engine: &Engine, q: &Question) -> Result<Self, QueryError> {
+        let principal = resolve_principal(engine, &q.principal)?;
+        let scope = resolve_scope(&engine.snapshot, &q.scope)?;
+        let action = catalog::resolve(&q.action)?;
+        let via_app = q
+            .via_app
+            .as_deref()
+            .map(|a| resolve_app(engine, a))
+            .transpose()?;
+        Ok(Self {
+            subject: engine.subject(&principal),
+            scope,
+            action,
+            via_app,
+        })
+    }
+
+    fn request<'r>(&'r self, target: &'r crate::eval::Target<'r>, q: &'r Question) -> Request<'r> {
+        Request::new(&self.subject, target, &self.action)
+            .via_app(self.via_app.as_deref())
+            .from(q.origin.as_ref())
+    }
 }
 
 /// [`check`]'s question, resolved: the self-grant paths to the operation it asks about (see
@@ -77,6 +99,18 @@ pub fn check_self_grants(engine: &Engine, q: &Question) -> Result<Vec<Finding>, 
     let scope = resolve_scope(&engine.snapshot, &q.scope)?;
     let action = catalog::resolve(&q.action)?;
     Ok(self_grants(engine, &principal, &scope, &action))
+}
+
+/// [`check`]'s question, resolved: at a vault, the items where the principal may do it through grants made
+/// at the items, when the vault-level answer is not `allowed` (see [`items::beside_vault`]).
+pub fn check_on_items(engine: &Engine, q: &Question) -> Result<Vec<ItemAnswer>, QueryError> {
+    let r = Resolved::new(engine, q)?;
+    let target = engine.target(&r.scope);
+    Ok(items::beside_vault(
+        engine,
+        &r.request(&target, q),
+        &r.scope,
+    ))
 }
 
 pub fn parse_scope(text: &str) -> Result<Scope, QueryError> {

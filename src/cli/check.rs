@@ -102,14 +102,23 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
     } else {
         query::check_self_grants(&engine, &question)?
     };
+    // So are the items of a vault the principal may use through grants made at them (docs/semantics.md D5):
+    // "denied" on the vault must not read as "no secret of it".
+    let on_items = if verdict.decision == Decision::Allowed {
+        Vec::new()
+    } else {
+        query::check_on_items(&engine, &question)?
+    };
     match a.output {
         Format::Json => {
             let mut v = serde_json::to_value(&verdict)?;
             v["selfGrants"] = serde_json::to_value(&self_grants)?;
+            v["onItems"] = serde_json::to_value(&on_items)?;
             output::print_json(&v)?;
         }
         Format::Text => {
             output::print_verdict(&engine, &verdict)?;
+            print_on_items(&engine, &on_items)?;
             print_self_grants(&engine, &self_grants)?;
         }
     }
@@ -119,6 +128,34 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         Decision::Conditional => exit::CONDITIONAL,
         Decision::Unknown => exit::UNKNOWN,
     })
+}
+
+/// `  on items  1 item of the vault, through grants made there:`, then each item with its decision and grants.
+fn print_on_items(engine: &Engine, items: &[query::ItemAnswer]) -> Result<()> {
+    use std::io::Write;
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut o = output::out();
+    let n = if items.len() == 1 { "item" } else { "items" };
+    writeln!(
+        o,
+        "  {}  {} {n} of the vault, through grants made there:",
+        output::paint(output::decision_style(Decision::Allowed), "on items"),
+        items.len()
+    )?;
+    for i in items {
+        writeln!(
+            o,
+            "        {} {}",
+            output::paint(output::decision_style(i.decision), i.decision.as_str()),
+            output::describe_scope(engine, &i.item)
+        )?;
+        for g in &i.grants {
+            writeln!(o, "          + {}", crate::display::grant_line(engine, g))?;
+        }
+    }
+    Ok(())
 }
 
 /// `  ⇑ can grant  can add an access-policy entry for itself`, then through what (or, unknown, why).

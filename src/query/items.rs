@@ -3,6 +3,7 @@
 //! someone who can read a secret; reach, the principal matrix and who-can show them as "on N items".
 
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 
 use crate::catalog::{Action, Operation};
 use crate::eval::{Decision, Engine, Grant, Origin, Request, Subject};
@@ -58,6 +59,45 @@ pub(crate) fn on_item(
                 .ok()?;
             (v.decision != Decision::Denied).then_some(OnItem {
                 operation: op.name,
+                decision: v.decision,
+                grants: v.grants,
+            })
+        })
+        .collect()
+}
+
+/// What a vault-level `check` says about the items of the vault: an item the subject may act on through a
+/// grant made at the item, with the decision there and the grants that decide it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemAnswer {
+    pub item: String,
+    pub decision: Decision,
+    pub grants: Vec<Grant>,
+}
+
+/// The items of the vault at `scope` where the subject may do `action` although the vault-level answer is
+/// not `allowed`, each decided as `check` decides it at the item. Empty unless `scope` is a vault and the
+/// action is on the data plane (items exist only there).
+pub(crate) fn beside_vault(engine: &Engine, request: &Request, scope: &Scope) -> Vec<ItemAnswer> {
+    if scope.kind() != ScopeKind::Vault || request.action.plane != crate::catalog::Plane::Data {
+        return Vec::new();
+    }
+    let mut items = item_scopes(engine, request.subject);
+    let Some(list) = items.remove(scope.key()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|item| {
+            let target = engine.target(item);
+            let v = engine
+                .check(&Request {
+                    target: &target,
+                    ..*request
+                })
+                .ok()?;
+            (v.decision != Decision::Denied).then(|| ItemAnswer {
+                item: item.id().to_string(),
                 decision: v.decision,
                 grants: v.grants,
             })

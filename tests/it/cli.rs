@@ -2301,6 +2301,44 @@ fn scopes_can_be_given_as_vault_names_urls_and_item_paths() {
         .stderr(contains("not an Azure scope"));
 }
 
+/// Erin holds `Key Vault Secrets User` on one secret only: denied on the vault, and the answer says where she
+/// can read, with the grant made there; the exit code stays the vault's.
+#[test]
+fn check_at_a_vault_names_the_items_granted_there_without_changing_the_exit_code() {
+    let out = run(&format!("check -p Erin --scope {KV_RBAC} -a secrets/get"));
+    assert_eq!(code(&out), 1, "still denied on the vault");
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "on items  1 item of the vault, through grants made there:\n        allowed secret \
+             storage-account-key in vault kv-app-rbac\n          + role 'Key Vault Secrets User' at secret \
+             storage-account-key"
+        ),
+        "{text}"
+    );
+    let (rc, v) = check_json(&format!("-p Erin --scope {KV_RBAC} -a secrets/get"));
+    assert_eq!(rc, 1);
+    let items = v["onItems"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v:#}");
+    assert!(
+        items[0]["item"]
+            .as_str()
+            .unwrap()
+            .ends_with("/secrets/storage-account-key")
+    );
+    assert_eq!(items[0]["decision"], "allowed");
+    assert_eq!(items[0]["grants"][0]["roleName"], "Key Vault Secrets User");
+    // Nothing to add where the vault answer is already "allowed", nor for an operation no item grant gives.
+    let (rc, v) = check_json(&format!("-p Bob --scope {KV_RBAC} -a secrets/get"));
+    assert_eq!(
+        (rc, v["onItems"].as_array().unwrap().len()),
+        (0, 0),
+        "{v:#}"
+    );
+    let (_, v) = check_json(&format!("-p Erin --scope {KV_RBAC} -a secrets/set"));
+    assert_eq!(v["onItems"], serde_json::json!([]), "{v:#}");
+}
+
 #[test]
 fn check_reports_self_grant_paths_without_changing_the_exit_code() {
     let out = run(&format!("check -p Carol --scope {KV_PROD} -a secrets/get"));

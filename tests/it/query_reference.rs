@@ -1032,6 +1032,32 @@ fn who_can_on_items_matches_check() {
                         "{} {name} at {}",
                         p.display_name, vault.name
                     );
+                    // `check` at the vault names the same items, with the grants made there.
+                    let question = query::Question {
+                        principal: p.id.clone(),
+                        scope: vault.scope.id().to_string(),
+                        action: name.to_string(),
+                        ..Default::default()
+                    };
+                    let beside = query::check_on_items(&engine, &question).unwrap();
+                    let mut said: Vec<(String, Decision)> = beside
+                        .iter()
+                        .map(|i| (i.item.clone(), i.decision))
+                        .collect();
+                    said.sort();
+                    assert_eq!(
+                        said, expected,
+                        "check: {} {name} at {}",
+                        p.display_name, vault.name
+                    );
+                    for i in beside.iter().filter(|i| i.decision == Decision::Allowed) {
+                        assert!(
+                            i.grants.iter().any(|g| g.scope == i.item),
+                            "{}: no grant made at {}",
+                            p.display_name,
+                            i.item
+                        );
+                    }
                     compared += 1;
                 }
             }
