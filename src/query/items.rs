@@ -35,6 +35,41 @@ pub(crate) fn item_scopes(engine: &Engine, subject: &Subject) -> FxHashMap<Strin
     by_vault
 }
 
+/// The items of a vault that role assignments are made at, and the identities those assignments reach.
+pub(crate) struct VaultItems {
+    /// Sorted, without repeats.
+    pub scopes: Vec<Scope>,
+    /// By name, with the application they call through (always none: items are granted by RBAC).
+    pub identities: Vec<(String, Option<String>)>,
+}
+
+/// [`VaultItems`] of the vault at `vault`.
+pub(crate) fn of_vault(engine: &Engine, vault: &Scope) -> VaultItems {
+    let prefix = format!("{}/", vault.key());
+    let mut holders: Vec<(String, Option<String>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for (key, list) in &engine.index.assignments_at {
+        if !key.starts_with(&prefix) {
+            continue;
+        }
+        for a in list
+            .iter()
+            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+        {
+            holders.push((a.principal_id.clone(), None));
+            scopes.push(a.scope.clone());
+        }
+    }
+    scopes.sort_by(|a, b| a.key().cmp(b.key()));
+    scopes.dedup();
+    let identities = if holders.is_empty() {
+        Vec::new()
+    } else {
+        crate::query::reach::identities(engine, &holders)
+    };
+    VaultItems { scopes, identities }
+}
+
 /// One operation on one item that is not plainly denied.
 pub(crate) struct OnItem {
     pub operation: &'static str,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, Action, Operation, Plane};
 use crate::error::QueryError;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::eval::bulk::{TargetRows, VaultRows};
 use crate::eval::decide::{Row, RowKey};
@@ -179,14 +179,40 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
     // Identities reached through the same groups get the same row: each distinct row is decided once.
     let mut decided: FxHashMap<RowKey, Vec<Cell>> = FxHashMap::default();
     let mut rows = Vec::new();
-    for (id, app) in reached(engine, &holders(engine, &target, grants)) {
+    // Grants made at the items make "on N items" cells (docs/semantics.md D5), and rows of identities
+    // that hold nothing vault-wide.
+    let at_items = items::of_vault(engine, &vault.scope);
+    let on_items: FxHashSet<&str> = at_items
+        .identities
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let mut reached_ids = reached(engine, &holders(engine, &target, grants));
+    let plain: FxHashSet<String> = reached_ids
+        .iter()
+        .filter(|(_, app)| app.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    reached_ids.extend(
+        at_items
+            .identities
+            .iter()
+            .filter(|(id, _)| !plain.contains(id))
+            .cloned(),
+    );
+    for (id, app) in reached_ids {
         let subject = engine.subject(&id);
         let row = rows_at.row(&subject, app.as_deref());
-        let cells = decided
+        let mut cells = decided
             .entry(row.key())
-            .or_insert_with(|| row_cells(engine, &row, &cols));
-        if cells.iter().any(Cell::any) {
-            let cells = cells.clone();
+            .or_insert_with(|| row_cells(engine, &row, &cols))
+            .clone();
+        if on_items.contains(id.as_str())
+            && let Some(scopes) = items::item_scopes(engine, &subject).get(vault.scope.key())
+        {
+            add_items(engine, &subject, scopes, &cols, &mut cells);
+        }
+        if cells.iter().any(|c| c.any() || c.on_items.is_some()) {
             let via_app_name = app.as_deref().and_then(|a| engine.app_name(a));
             // A compound entry is a row of its own: the label names the application, so that the rows of
             // one principal with and without it can be told apart.

@@ -341,6 +341,32 @@ fn assert_vault_matrix(engine: &Engine, dir: &Directory, vault: &Vault) -> usize
                 (label, id, app)
             })
             .collect();
+    // And identities that hold nothing vault-wide but some data operation on an item (grants at items).
+    let items: Vec<Scope> = item_scopes_of(engine, vault);
+    for p in engine
+        .snapshot
+        .principals
+        .iter()
+        .filter(|p| p.kind.is_identity())
+    {
+        if want.iter().any(|(_, id, app)| *id == p.id && app.is_none()) {
+            continue;
+        }
+        let held = operations().iter().any(|(op, a)| {
+            op.plane == Plane::Data
+                && ask(engine, &p.id, &vault.scope, a, None).decision == Decision::Denied
+                && items.iter().any(|item| {
+                    // An operation on another kind of item does not apply there.
+                    let (subject, target) = (engine.subject(&p.id), engine.target(item));
+                    engine
+                        .check(&Request::new(&subject, &target, a))
+                        .is_ok_and(|v| v.decision != Decision::Denied)
+                })
+        });
+        if held {
+            want.push((p.display_name.clone(), p.id.clone(), None));
+        }
+    }
     want.sort_by(|a, b| (a.0.to_lowercase(), &a.1).cmp(&(b.0.to_lowercase(), &b.1)));
     let rows: Vec<(String, String, Option<String>)> = got
         .rows
@@ -350,7 +376,14 @@ fn assert_vault_matrix(engine: &Engine, dir: &Directory, vault: &Vault) -> usize
     assert_eq!(rows, want, "matrix rows of {}", vault.scope.id());
     for r in &got.rows {
         let any = assert_cells(engine, r, &r.id, &vault.scope, r.via_app.as_deref());
-        assert!(any, "row {} of {} has no access", r.id, vault.scope.id());
+        assert_on_items(engine, r, &r.id, vault, r.via_app.as_deref());
+        let on_items = r.cells.iter().any(|c| c.on_items.is_some());
+        assert!(
+            any || on_items,
+            "row {} of {} has no access",
+            r.id,
+            vault.scope.id()
+        );
         let p = r.principal.as_ref().unwrap();
         assert_eq!(json(p), json(&engine.subject(&r.id).principal));
     }
@@ -378,15 +411,8 @@ fn assert_principal_matrix(engine: &Engine, id: &str, app: Option<&str>) -> usiz
     got.rows.len()
 }
 
-/// A principal-matrix row's "on N items" against `check` at every item some role assignment is made at:
-/// per data operation denied vault-wide, the items where it is not denied.
-fn assert_on_items(
-    engine: &Engine,
-    row: &query::MatrixRow,
-    id: &str,
-    vault: &Vault,
-    app: Option<&str>,
-) {
+/// The scopes below `vault` that some role assignment is made at.
+fn item_scopes_of(engine: &Engine, vault: &Vault) -> Vec<Scope> {
     let mut items: Vec<Scope> = engine
         .snapshot
         .role_assignments
@@ -396,6 +422,19 @@ fn assert_on_items(
         .collect();
     items.sort_by(|a, b| a.key().cmp(b.key()));
     items.dedup();
+    items
+}
+
+/// A matrix row's "on N items" against `check` at every item some role assignment is made at:
+/// per data operation denied vault-wide, the items where it is not denied.
+fn assert_on_items(
+    engine: &Engine,
+    row: &query::MatrixRow,
+    id: &str,
+    vault: &Vault,
+    app: Option<&str>,
+) {
+    let items = item_scopes_of(engine, vault);
     let ops = operations();
     for cell in &row.cells {
         let mut want_items = BTreeSet::new();

@@ -83,32 +83,15 @@ pub(crate) fn item_verdicts(
     listed: &FxHashSet<&str>,
     origin: Option<&Origin>,
 ) -> Vec<(PrincipalRef, Vec<(String, Verdict)>)> {
-    let prefix = format!("{}/", vault.scope.key());
-    let mut holders: Vec<(String, Option<String>)> = Vec::new();
-    let mut scopes: Vec<Scope> = Vec::new();
-    for (key, list) in &engine.index.assignments_at {
-        if !key.starts_with(&prefix) {
-            continue;
-        }
-        for a in list
-            .iter()
-            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
-        {
-            holders.push((a.principal_id.clone(), None));
-            scopes.push(a.scope.clone());
-        }
-    }
-    if holders.is_empty() {
-        return Vec::new();
-    }
-    scopes.sort_by(|a, b| a.key().cmp(b.key()));
-    scopes.dedup();
-    let mut out: Vec<(PrincipalRef, Vec<(String, Verdict)>)> = identities(engine, &holders)
+    let granted = crate::query::items::of_vault(engine, &vault.scope);
+    let mut out: Vec<(PrincipalRef, Vec<(String, Verdict)>)> = granted
+        .identities
         .into_iter()
         .filter(|(id, _)| !listed.contains(id.as_str()))
         .filter_map(|(id, _)| {
             let subject = engine.subject(&id);
-            let items: Vec<(String, Verdict)> = scopes
+            let items: Vec<(String, Verdict)> = granted
+                .scopes
                 .iter()
                 .filter_map(|scope| {
                     let target = engine.target(scope);
