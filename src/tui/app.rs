@@ -4,7 +4,6 @@
 mod commands;
 mod input;
 mod navigate;
-mod paths;
 mod rebase;
 mod sync;
 

@@ -14,8 +14,13 @@ pub mod who_can;
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 
+use crate::eval::Origin;
+use crate::model::Scope;
 use crate::tui::app::Load;
+use crate::tui::layout::Focus;
+use crate::tui::principals::PrincipalEntry;
 use crate::tui::theme::Theme;
+use crate::tui::worker::JobSpec;
 
 /// What a view needs from around it to draw itself.
 pub struct Ctx<'a> {
@@ -26,6 +31,28 @@ pub struct Ctx<'a> {
     pub hypothetical: bool,
     /// The pane's frame, given the view's title.
     pub block: Box<dyn Fn(Vec<Span<'static>>) -> Block<'static> + 'a>,
+}
+
+/// What is selected around the views, for the one on screen to ask its question of.
+pub struct Selection<'a> {
+    pub scope: &'a Scope,
+    /// The scope as the tree names it (a subscription's display name, not its GUID).
+    pub scope_label: String,
+    pub principal: Option<&'a PrincipalEntry>,
+    pub origin: Option<&'a Origin>,
+    pub focus: Focus,
+    /// The hypothetical world's generation as job keys carry it (`|w3`), so a new world asks anew.
+    pub in_world: String,
+}
+
+/// What a view wants done about its background answer; the app carries it out.
+pub enum Ask {
+    /// Nothing: the answer stands, or is being computed.
+    Keep,
+    /// The selection cannot be answered (the view says why): the latest job of its kind is forgotten.
+    Forget,
+    /// A job, named by `what` among the jobs of its kind.
+    Run { what: String, spec: JobSpec },
 }
 
 /// What the app asks of the view on screen, whichever it is: move its cursor, keep it in view, take a

@@ -103,7 +103,21 @@ impl App {
                 }
                 self.set_view(View::Reach);
             }
-            UserAction::ViewPaths => self.open_paths(),
+            UserAction::ViewPaths => {
+                let on_vault = self
+                    .nav
+                    .scopes
+                    .selected_scope()
+                    .is_some_and(|s| s.vault().is_some());
+                let in_view = self.view == View::Paths;
+                if self
+                    .paths
+                    .open(in_view, self.focus == Focus::Principals, on_vault)
+                {
+                    self.pending.remove(&JobKind::Paths);
+                }
+                self.set_view(View::Paths);
+            }
             UserAction::ViewActivity => {
                 // It follows the pane the user comes from: a principal's activity from the list.
                 self.activity.follow = match self.focus {

@@ -13,6 +13,7 @@ use crate::tui::view::activity::{Follow, Subject};
 use crate::tui::view::escalations::{self, Picked};
 use crate::tui::view::reach::Row;
 use crate::tui::view::who_can::Picked as WhoPicked;
+use crate::tui::view::{Ask, Selection};
 use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
@@ -142,7 +143,19 @@ impl App {
                     out.push(self.job(JobKind::Reach, what, spec, world));
                 }
             }
-            View::Paths => out.extend(self.paths_job(&scope, world, &in_world)),
+            View::Paths => {
+                let sel = Selection {
+                    scope: &scope,
+                    scope_label: self.scope_label(),
+                    principal: self.nav.principals.selected(),
+                    origin: self.origin.as_ref(),
+                    focus: self.focus,
+                    in_world: in_world.clone(),
+                };
+                let pending = self.pending.get(&JobKind::Paths).map(|p| p.1.as_str());
+                let ask = self.paths.ask(&sel, &self.who.op, pending);
+                out.extend(self.carry(JobKind::Paths, ask, world));
+            }
             View::Activity => {
                 match self.focus {
                     Focus::Scopes => self.activity.follow = Follow::Scope,
@@ -171,6 +184,23 @@ impl App {
             View::Permissions => {}
         }
         out
+    }
+
+    /// Carries out what a view asked about its background answer.
+    fn carry(
+        &mut self,
+        kind: JobKind,
+        ask: Ask,
+        world: Option<crate::tui::whatif::world::WorldRef>,
+    ) -> Option<Effect> {
+        match ask {
+            Ask::Keep => None,
+            Ask::Forget => {
+                self.pending.remove(&kind);
+                None
+            }
+            Ask::Run { what, spec } => Some(self.job(kind, what, spec, world)),
+        }
     }
 
     /// The logs given with `--logs`, read once in the background (again after a cancel and the view's

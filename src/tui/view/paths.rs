@@ -23,6 +23,7 @@ use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::pane::{self, placeholder, selection};
 
+mod ask;
 mod explain;
 mod export;
 mod tree;
