@@ -459,10 +459,6 @@ impl App {
         }
     }
 
-    fn pending_for(&self, kind: JobKind) -> Option<&str> {
-        self.pending.get(&kind).map(|p| p.1.as_str())
-    }
-
     /// The selected scope as the tree names it (a subscription's display name, not its GUID).
     pub fn scope_label(&self) -> String {
         self.nav.scope_label()

@@ -1,7 +1,7 @@
 //! Derived state: after every message the permissions table, the explanation and the background views are
 //! brought in line with the selection. Cheap things are computed here; heavy ones become jobs.
 
-use super::{App, Focus, Load, View};
+use super::{App, Focus, View};
 use crate::catalog::Plane;
 use crate::eval::Decision;
 use crate::eval::Request;
@@ -9,7 +9,6 @@ use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::permissions::{self, operations};
-use crate::tui::view::activity::{Follow, Subject};
 use crate::tui::view::escalations::{self, Picked};
 use crate::tui::view::reach::Row;
 use crate::tui::view::who_can::Picked as WhoPicked;
@@ -63,127 +62,34 @@ impl App {
         self.whatif.perms_world = world;
     }
 
+    /// The view on screen asks its question of the selection; what it asks for is carried out.
     fn sync_jobs(&mut self) -> Vec<Effect> {
         let Some(scope) = self.nav.scopes.selected_scope().cloned() else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let Some(kind) = job_of(self.view) else {
+            return Vec::new();
+        };
+        let sel = Selection {
+            scope: &scope,
+            scope_label: self.scope_label(),
+            principal: self.nav.principals.selected(),
+            origin: self.origin.as_ref(),
+            focus: self.focus,
+            in_world: format!("|w{}", self.whatif.world_generation()),
+        };
+        let pending = self.pending.get(&kind).map(|p| p.1.as_str());
+        let ask = match self.view {
+            View::Matrix => self.matrix.ask(&sel, pending),
+            View::WhoCan => self.who.ask(&sel, pending),
+            View::Escalations => self.escalations.ask(&sel, pending),
+            View::Reach => self.reach.ask(&sel, pending),
+            View::Paths => self.paths.ask(&sel, &self.who.op, pending),
+            View::Activity => self.activity.ask(&sel, pending),
+            View::Permissions => Ask::Keep,
+        };
         let world = self.whatif.world.clone();
-        let in_world = format!("|w{}", self.whatif.world_generation());
-        match self.view {
-            View::Matrix => match scope.vault() {
-                Some(vault) => {
-                    let what = format!("{}|{:?}{in_world}", vault.key(), self.origin);
-                    if self.pending_for(JobKind::Matrix) != Some(what.as_str()) {
-                        self.matrix.loading(format!(
-                            "evaluating every principal on {}",
-                            crate::sanitize::clean(vault.name())
-                        ));
-                        let spec = JobSpec::Matrix {
-                            vault,
-                            origin: self.origin.clone(),
-                        };
-                        out.push(self.job(JobKind::Matrix, what, spec, world));
-                    }
-                }
-                None => {
-                    self.pending.remove(&JobKind::Matrix);
-                    self.matrix.answer =
-                        Load::Failed("select a vault (or an item in one) to see its matrix".into());
-                }
-            },
-            View::WhoCan => {
-                let what = format!(
-                    "{}|{}|{:?}{in_world}",
-                    scope.key(),
-                    self.who.op,
-                    self.origin
-                );
-                let data_plane =
-                    crate::catalog::resolve(&self.who.op).is_ok_and(|a| a.plane == Plane::Data);
-                if data_plane && scope.vault().is_none() {
-                    // Said in the explorer's words, not the CLI's ("give a … scope").
-                    self.pending.remove(&JobKind::WhoCan);
-                    self.who.answer = Load::Failed(format!(
-                        "{} is a data-plane operation: select a vault (or a key, secret or certificate in one) to see who can do it, or ←→ for a management operation",
-                        self.who.op
-                    ));
-                } else if self.pending_for(JobKind::WhoCan) != Some(what.as_str()) {
-                    self.who.loading();
-                    let spec = JobSpec::WhoCan {
-                        scope,
-                        operation: self.who.op.clone(),
-                        origin: self.origin.clone(),
-                    };
-                    out.push(self.job(JobKind::WhoCan, what, spec, world));
-                }
-            }
-            View::Escalations => {
-                // The answer follows the selected scope. A cancelled job stays pending, so it is not asked
-                // for again until the scope changes or the user presses the view's key.
-                let at = escalations::asked_scope(&scope);
-                let what = format!("{}{in_world}", at.as_ref().map_or("/", |s| s.key()));
-                if self.pending_for(JobKind::Escalations) != Some(what.as_str()) {
-                    self.escalations.asked(&self.scope_label());
-                    let spec = JobSpec::Escalations { scope: at };
-                    out.push(self.job(JobKind::Escalations, what, spec, world));
-                }
-            }
-            View::Reach => {
-                // The answer follows the selected principal (the whole tenant: the first question of an
-                // incident is everything it can reach). A cancelled job stays pending, as above.
-                let Some(p) = self.nav.principals.selected() else {
-                    return out;
-                };
-                let (id, name) = (p.id.clone(), p.name.clone());
-                let what = format!("{id}{in_world}");
-                if self.pending_for(JobKind::Reach) != Some(what.as_str()) {
-                    self.reach.asked(&name);
-                    let spec = JobSpec::Reach { principal: id };
-                    out.push(self.job(JobKind::Reach, what, spec, world));
-                }
-            }
-            View::Paths => {
-                let sel = Selection {
-                    scope: &scope,
-                    scope_label: self.scope_label(),
-                    principal: self.nav.principals.selected(),
-                    origin: self.origin.as_ref(),
-                    focus: self.focus,
-                    in_world: in_world.clone(),
-                };
-                let pending = self.pending.get(&JobKind::Paths).map(|p| p.1.as_str());
-                let ask = self.paths.ask(&sel, &self.who.op, pending);
-                out.extend(self.carry(JobKind::Paths, ask, world));
-            }
-            View::Activity => {
-                match self.focus {
-                    Focus::Scopes => self.activity.follow = Follow::Scope,
-                    Focus::Principals => self.activity.follow = Follow::Principal,
-                    _ => {}
-                }
-                let Some(logs) = self.activity.logs.ready().cloned() else {
-                    return out;
-                };
-                let subject = match (self.activity.follow, self.nav.principals.selected()) {
-                    (Follow::Scope, _) => Subject::Scope(scope),
-                    (Follow::Principal, Some(p)) => Subject::Principal {
-                        id: p.id.clone(),
-                        name: p.name.clone(),
-                    },
-                    (Follow::Principal, None) => return out,
-                };
-                // A cancelled job stays pending, as above.
-                let what = format!("{}{in_world}", subject.key());
-                if self.pending_for(JobKind::Activity) != Some(what.as_str()) {
-                    self.activity.asked(&subject);
-                    let spec = JobSpec::Activity { logs, subject };
-                    out.push(self.job(JobKind::Activity, what, spec, world));
-                }
-            }
-            View::Permissions => {}
-        }
-        out
+        self.carry(kind, ask, world).into_iter().collect()
     }
 
     /// Carries out what a view asked about its background answer.
@@ -494,4 +400,17 @@ impl App {
         self.paths.keep_visible(h);
         self.activity.keep_visible(h);
     }
+}
+
+/// The kind of job that answers `view` in the background (the permissions table is computed in place).
+fn job_of(view: View) -> Option<JobKind> {
+    Some(match view {
+        View::Matrix => JobKind::Matrix,
+        View::WhoCan => JobKind::WhoCan,
+        View::Escalations => JobKind::Escalations,
+        View::Reach => JobKind::Reach,
+        View::Paths => JobKind::Paths,
+        View::Activity => JobKind::Activity,
+        View::Permissions => return None,
+    })
 }

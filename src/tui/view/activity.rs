@@ -10,6 +10,7 @@
 //! load them.
 
 mod answer;
+mod ask;
 mod cells;
 
 use std::path::PathBuf;

@@ -7,8 +7,8 @@
 //! group lists its identities (in the background, then a page at a time); Enter on an identity jumps to its
 //! permissions at the first of the group's vaults it has the path at.
 
-use super::Table;
 use super::pages::{Pages, Row};
+use super::{Ask, Selection, Table};
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::query::Finding;
@@ -16,6 +16,7 @@ use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, Grou
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::worker::JobSpec;
 
 mod draw;
 mod shown;
@@ -137,6 +138,22 @@ impl EscalationsView {
     pub fn toggle_disputed(&mut self) {
         self.hide_disputed = !self.hide_disputed;
         self.cursor = Cursor::default();
+    }
+
+    /// The job for the escalations under the selected scope, unless it is being (or has been) computed. A
+    /// cancelled job stays pending, so it is not asked for again until the scope changes or the user presses
+    /// the view's key.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let at = asked_scope(sel.scope);
+        let what = format!("{}{}", at.as_ref().map_or("/", |s| s.key()), sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.asked(&sel.scope_label);
+        Ask::Run {
+            what,
+            spec: JobSpec::Escalations { scope: at },
+        }
     }
 
     /// A computation for the vaults under `under` has started: the old answer is let go of.

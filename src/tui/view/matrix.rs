@@ -9,13 +9,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, Table};
+use super::{Ask, Ctx, Selection, Table};
 use crate::eval::Decision;
 use crate::query::{Cell, Matrix, MatrixRow};
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::whatif::marks::{self, Mark};
+use crate::tui::worker::JobSpec;
 
 /// The narrowest column: a cell's text with a what-if mark (`+some`) and a space.
 const MIN_COL_W: usize = 6;
@@ -189,6 +190,29 @@ impl MatrixView {
 
     pub fn loading(&mut self, what: String) {
         self.answer = Load::Loading(what);
+    }
+
+    /// The job for the selected vault's matrix, unless it is being (or has been) computed: `pending` is
+    /// what the latest matrix job was asked for.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let Some(vault) = sel.scope.vault() else {
+            self.answer =
+                Load::Failed("select a vault (or an item in one) to see its matrix".into());
+            return Ask::Forget;
+        };
+        let what = format!("{}|{:?}{}", vault.key(), sel.origin, sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.loading(format!(
+            "evaluating every principal on {}",
+            crate::sanitize::clean(vault.name())
+        ));
+        let spec = JobSpec::Matrix {
+            vault,
+            origin: sel.origin.cloned(),
+        };
+        Ask::Run { what, spec }
     }
 
     pub fn on_answer(&mut self, r: Result<Matrix, String>) {

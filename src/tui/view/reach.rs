@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, Table};
+use super::{Ask, Ctx, Selection, Table};
 use crate::display::{grant_line, in_words, short_scope};
 use crate::eval::{Decision, Engine, Grant};
 use crate::query::{Finding, Reach, VaultReach};
@@ -18,6 +18,7 @@ use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::worker::JobSpec;
 
 /// What the header says while the answer is computed.
 const LOOKING: &str = "looking at what";
@@ -83,6 +84,24 @@ impl ReachView {
     /// The vault a row belongs to.
     pub fn vault_of(&self, row: Row) -> Option<&VaultReach> {
         self.ready()?.vaults.get(row.vault())
+    }
+
+    /// The job for the selected principal's reach (the whole tenant: the first question of an incident is
+    /// everything it can reach), unless it is being (or has been) computed. A cancelled job stays pending,
+    /// so it is not asked for again until the principal changes or the user presses the view's key.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let Some(p) = sel.principal else {
+            return Ask::Keep;
+        };
+        let what = format!("{}{}", p.id, sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.asked(&p.name);
+        let spec = JobSpec::Reach {
+            principal: p.id.clone(),
+        };
+        Ask::Run { what, spec }
     }
 
     /// A computation for `whose` reach has started: the old answer is let go of.

@@ -21,6 +21,7 @@ use crate::tui::principals::icon;
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 use crate::tui::whatif::marks::{self, Mark};
 
+mod ask;
 mod picker;
 mod words;
 pub use super::pages::PAGE;
