@@ -14,13 +14,14 @@ pub mod who_can;
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 
-use crate::eval::Origin;
+use crate::eval::{Engine, Origin};
 use crate::model::Scope;
 use crate::tui::app::Load;
+use crate::tui::jump::Jump;
 use crate::tui::layout::Focus;
 use crate::tui::principals::PrincipalEntry;
 use crate::tui::theme::Theme;
-use crate::tui::worker::JobSpec;
+use crate::tui::worker::{JobKind, JobSpec};
 
 /// What a view needs from around it to draw itself.
 pub struct Ctx<'a> {
@@ -89,6 +90,51 @@ rows!(
     paths::PathsView,
     activity::ActivityView
 );
+
+/// What a key did in the view on screen; the app carries out what lies beyond the view.
+pub enum Outcome {
+    /// Not the view's key here: the app does what the key does elsewhere (← → move the focus, Esc goes
+    /// on to close or go back).
+    Ignored,
+    /// Done within the view.
+    Done,
+    /// The explanation pane takes the keys: it tells the selected row in full.
+    Explain,
+    /// Go where the row says, remembering the place left.
+    Jump(Jump),
+    /// Stop the latest job of the kind: its answer is no longer wanted.
+    Cancel(JobKind),
+    /// Stop it, and drop its answer should it arrive all the same.
+    Drop(JobKind),
+    /// A job, in the world on screen.
+    Run {
+        kind: JobKind,
+        what: String,
+        spec: JobSpec,
+    },
+}
+
+/// The keys each view answers in its own way: ← →, Enter and Esc, and the id `y` copies of its row.
+pub trait Keys: Rows {
+    fn on_left(&mut self) -> Outcome {
+        Outcome::Ignored
+    }
+    fn on_right(&mut self) -> Outcome {
+        Outcome::Ignored
+    }
+    /// Enter on the selected row; `engine` is the world on screen.
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        Outcome::Ignored
+    }
+    /// Esc: stops what the view is computing, or closes what it has open.
+    fn on_esc(&mut self) -> Outcome {
+        Outcome::Ignored
+    }
+    /// The id of the selected row's principal or scope.
+    fn selected_id(&self) -> Option<String> {
+        None
+    }
+}
 
 /// The table an export writes: column names and rows of cells, the common shape of every view.
 pub struct Table {

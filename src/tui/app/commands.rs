@@ -180,14 +180,7 @@ impl App {
         match (self.focus, self.view) {
             (Focus::Scopes | Focus::Explain, _) | (Focus::Main, View::Permissions) => scope(),
             (Focus::Principals, _) => principal(),
-            (Focus::Main, View::Matrix) => self.matrix.selected().map(|r| r.id.clone()),
-            (Focus::Main, View::WhoCan) => {
-                self.who.selected().map(|p| p.principal_id().to_string())
-            }
-            (Focus::Main, View::Escalations) => self.escalations.selected_principal(),
-            (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
-            (Focus::Main, View::Paths) => self.paths.selected_id(),
-            (Focus::Main, View::Activity) => self.activity.target().map(|t| t.principal),
+            (Focus::Main, _) => self.shown().selected_id(),
         }
     }
 

@@ -6,11 +6,10 @@ use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::filter::Target;
 use crate::tui::history::Place;
-use crate::tui::jump::{Jump, Land};
+use crate::tui::jump::Jump;
 use crate::tui::nav::Nav;
-use crate::tui::view::Rows;
-use crate::tui::view::escalations::Entered;
-use crate::tui::worker::{JobKind, JobSpec};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
@@ -40,8 +39,8 @@ impl App {
             UserAction::PageDown => self.move_by(page),
             UserAction::Top => self.move_by(isize::MIN / 2),
             UserAction::Bottom => self.move_by(isize::MAX / 2),
-            UserAction::Left => self.left(),
-            UserAction::Right => self.right(),
+            UserAction::Left => return self.left(),
+            UserAction::Right => return self.right(),
             UserAction::Select => return self.select(),
             UserAction::Filter => {
                 // The explanation or the table in the main pane when it has the keys, else the
@@ -80,26 +79,22 @@ impl App {
                 self.matrix.cycle_order();
                 self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
             }
+            // The view's key after a cancel asks again: the cancelled job is forgotten.
             UserAction::ViewWhoCan => {
                 if self.who.is_cancelled() {
-                    // asked again after a cancel: compute anew
                     self.pending.remove(&JobKind::WhoCan);
                 }
                 self.open_who_can();
             }
             UserAction::ViewEscalations => {
-                if self.escalations.is_cancelled() {
-                    // asked again after a cancel: compute anew
+                if self.escalations.reopen() {
                     self.pending.remove(&JobKind::Escalations);
-                    self.escalations = Default::default();
                 }
                 self.set_view(View::Escalations);
             }
             UserAction::ViewReach => {
-                if self.reach.is_cancelled() {
-                    // asked again after a cancel: compute anew
+                if self.reach.reopen() {
                     self.pending.remove(&JobKind::Reach);
-                    self.reach = Default::default();
                 }
                 self.set_view(View::Reach);
             }
@@ -194,27 +189,18 @@ impl App {
         self.focus = Focus::Main;
     }
 
+    /// Esc: closes the overlay, else the view on screen stops what it computes (or closes what it has
+    /// open), else the zoom, a filter, a jump or the view is undone, in that order.
     fn back(&mut self) -> Vec<Effect> {
         if self.overlay.is_some() {
             self.overlay = None;
-        } else if self.view == View::Escalations && self.escalations.cancel() {
-            self.cancel_job(JobKind::Escalations);
-        } else if self.view == View::Escalations && self.escalations.cancel_listing() {
-            self.cancel_job(JobKind::EscalationMembers);
-        } else if self.view == View::Reach && self.reach.cancel() {
-            self.cancel_job(JobKind::Reach);
-        } else if self.view == View::Paths && self.paths.cancel() {
-            self.cancel_job(JobKind::Paths);
-        } else if self.view == View::Activity && self.activity.cancel_logs() {
-            // A reading that finishes all the same is dropped: the user said stop.
-            self.cancel_job(JobKind::ReadLogs);
-            self.pending.remove(&JobKind::ReadLogs);
-        } else if self.view == View::Activity && self.activity.cancel_answer() {
-            self.cancel_job(JobKind::Activity);
-        } else if self.view == View::WhoCan && self.who.picker.is_none() && self.who.cancel() {
-            self.cancel_job(JobKind::WhoCan);
-        } else if self.view == View::WhoCan && self.who.close_picker() {
-        } else if self.zoom {
+            return Vec::new();
+        }
+        let o = self.on_screen().on_esc();
+        if let Some(effects) = self.carry_out(o) {
+            return effects;
+        }
+        if self.zoom {
             self.zoom = false;
         } else if self.focus == Focus::Main
             && self.tables.query(self.view).is_some_and(|q| !q.is_empty())
@@ -339,7 +325,7 @@ impl App {
     }
 
     /// The view in the main pane.
-    fn on_screen(&mut self) -> &mut dyn Rows {
+    fn on_screen(&mut self) -> &mut dyn Keys {
         match self.view {
             View::Permissions => &mut self.perms,
             View::Matrix => &mut self.matrix,
@@ -351,131 +337,81 @@ impl App {
         }
     }
 
-    fn left(&mut self) {
-        match (self.focus, self.view) {
-            (Focus::Main, View::Matrix) => self.matrix.left(),
-            (Focus::Main, View::Paths) => self.paths.collapse(),
-            (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
-            _ => self.set_focus(self.focus.next(-1)),
+    /// The view in the main pane, to read.
+    pub(super) fn shown(&self) -> &dyn Keys {
+        match self.view {
+            View::Permissions => &self.perms,
+            View::Matrix => &self.matrix,
+            View::WhoCan => &self.who,
+            View::Escalations => &self.escalations,
+            View::Reach => &self.reach,
+            View::Paths => &self.paths,
+            View::Activity => &self.activity,
         }
     }
 
-    fn right(&mut self) {
-        match (self.focus, self.view) {
-            (Focus::Main, View::Matrix) => self.matrix.right(),
-            (Focus::Main, View::Paths) => self.paths.expand(),
-            (Focus::Main, View::WhoCan) => self.who.next_operation(1),
-            _ => self.set_focus(self.focus.next(1)),
+    /// ←: the view's own in the main pane, else the focus moves to the pane before.
+    fn left(&mut self) -> Vec<Effect> {
+        if self.focus == Focus::Main {
+            let o = self.on_screen().on_left();
+            if let Some(effects) = self.carry_out(o) {
+                return effects;
+            }
         }
+        self.set_focus(self.focus.next(-1));
+        Vec::new()
+    }
+
+    /// →: the view's own in the main pane, else the focus moves to the pane after.
+    fn right(&mut self) -> Vec<Effect> {
+        if self.focus == Focus::Main {
+            let o = self.on_screen().on_right();
+            if let Some(effects) = self.carry_out(o) {
+                return effects;
+            }
+        }
+        self.set_focus(self.focus.next(1));
+        Vec::new()
     }
 
     /// Enter: the natural next step from where the user is.
     fn select(&mut self) -> Vec<Effect> {
         match self.focus {
             // The tree's and the list's Enter is the navigation's own (`Nav::act`).
-            Focus::Scopes | Focus::Principals => {}
-            Focus::Explain => self.set_focus(Focus::Main),
-            Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
-            Focus::Main if self.view == View::WhoCan => self.enter_who_can(),
-            // A node opens (or shows its next page); a hop or a line is explained in full.
-            Focus::Main if self.view == View::Paths => {
-                if self.paths.enter() {
-                    self.set_focus(Focus::Explain);
-                }
-            }
-            Focus::Main if self.view == View::Escalations => return self.enter_escalations(),
-            Focus::Main => {
-                if let Some(j) = self.jump() {
-                    self.go(j);
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    /// Where Enter on the selected row of the view takes the user.
-    fn jump(&self) -> Option<Jump> {
-        let to = |principal: Option<String>, scope: Option<String>, land| Jump {
-            principal,
-            scope,
-            land,
-        };
-        match self.view {
-            View::Permissions | View::Paths => None,
-            View::Matrix => {
-                let id = self.matrix.selected()?.id.clone();
-                Some(to(Some(id), None, Land::Anywhere))
-            }
-            // Enter on a group opens it (`enter_who_can`); only an identity's row goes somewhere.
-            View::WhoCan => None,
-            // Enter on a group opens it (`enter_escalations`); only an identity's row goes somewhere.
-            View::Escalations => None,
-            View::Reach => {
-                // The reach is the selected principal's: the row says where, and on what.
-                let t = self.reach.target()?;
-                let land = t
-                    .operation
-                    .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
-                Some(to(None, Some(t.scope), land))
-            }
-            View::Activity => {
-                let t = self.activity.target()?;
-                let land = t.operation.map_or(Land::Anywhere, Land::Op);
-                Some(to(Some(t.principal), Some(t.scope), land))
-            }
-        }
-    }
-
-    /// Enter in who-can: a group opens (or closes, or lists its next page); an identity opens its
-    /// permissions on the operation asked about.
-    fn enter_who_can(&mut self) {
-        // The world's engine, borrowed field by field beside the view (as `App::world` gives it).
-        let engine = self
-            .whatif
-            .world
-            .as_ref()
-            .map_or(&*self.engine, |w| w.engine());
-        if let crate::tui::view::who_can::Entered::Identity(id) = self.who.enter(engine) {
-            let land = Land::Op(self.who.op.clone());
-            self.go(Jump {
-                principal: Some(id),
-                scope: None,
-                land,
-            });
-        }
-    }
-
-    /// Enter in escalations: a group opens (its identities listed in the background the first time), closes
-    /// or lists its next page; an identity jumps to its permissions at the vault, on what it could gain.
-    fn enter_escalations(&mut self) -> Vec<Effect> {
-        let engine = self
-            .whatif
-            .world
-            .as_ref()
-            .map_or(&*self.engine, |w| w.engine());
-        match self.escalations.enter(engine) {
-            Entered::Identity(f) => {
-                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
-                self.go(Jump {
-                    principal: Some(id),
-                    scope: Some(vault),
-                    land: Land::GrantedBy(f),
-                });
+            Focus::Scopes | Focus::Principals => Vec::new(),
+            Focus::Explain => {
+                self.set_focus(Focus::Main);
                 Vec::new()
             }
-            Entered::List(group) => {
-                let scope = self
-                    .escalations
-                    .ready()
-                    .map(|a| a.scope.clone())
-                    .unwrap_or_default();
-                let what = format!("{scope}|{}|{}", group.grant, group.technique.as_str());
-                let spec = JobSpec::EscalationMembers { scope, group };
-                let world = self.whatif.world.clone();
-                vec![self.job(JobKind::EscalationMembers, what, spec, world)]
+            Focus::Main => {
+                // The world's engine, held beside the view (as `App::world` gives it).
+                let (real, world) = (self.engine.clone(), self.whatif.world.clone());
+                let engine = world.as_ref().map_or(&*real, |w| w.engine());
+                let o = self.on_screen().on_enter(engine);
+                self.carry_out(o).unwrap_or_default()
             }
-            Entered::Toggled | Entered::Nothing => Vec::new(),
         }
+    }
+
+    /// Carries out what a key did in the view beyond it; `None` when the view did not take the key.
+    fn carry_out(&mut self, o: Outcome) -> Option<Vec<Effect>> {
+        match o {
+            Outcome::Ignored => return None,
+            Outcome::Done => {}
+            Outcome::Explain => self.set_focus(Focus::Explain),
+            Outcome::Jump(j) => self.go(j),
+            Outcome::Cancel(kind) => self.cancel_job(kind),
+            Outcome::Drop(kind) => {
+                // An answer that arrives all the same is dropped: the user said stop.
+                self.cancel_job(kind);
+                self.pending.remove(&kind);
+            }
+            Outcome::Run { kind, what, spec } => {
+                let world = self.whatif.world.clone();
+                return Some(vec![self.job(kind, what, spec, world)]);
+            }
+        }
+        Some(Vec::new())
     }
 
     /// Goes where a row said, remembering the place left: the permissions view, on the operation.

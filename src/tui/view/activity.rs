@@ -26,11 +26,15 @@ pub use cells::{COLUMNS, status_words};
 
 use super::{Ctx, Table};
 use crate::activity::LastUsed;
+use crate::eval::Engine;
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::theme::decision_symbol;
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 
 /// What the view says when the explorer was opened without logs.
 pub const NO_LOGS: &str = "No logs loaded. Open the explorer with `kvaccess tui --logs PATH…` \
@@ -343,6 +347,32 @@ impl ActivityView {
                 .filter_map(|&r| cells::table_row(a, r))
                 .collect(),
         })
+    }
+}
+
+/// Enter opens the caller's permissions where and on what it called; Esc stops reading the logs (an answer
+/// that arrives all the same is dropped), or the computation.
+impl Keys for ActivityView {
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        self.target().map_or(Outcome::Done, |t| {
+            Outcome::Jump(Jump {
+                principal: Some(t.principal),
+                scope: Some(t.scope),
+                land: t.operation.map_or(Land::Anywhere, Land::Op),
+            })
+        })
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.cancel_logs() {
+            Outcome::Drop(JobKind::ReadLogs)
+        } else if self.cancel_answer() {
+            Outcome::Cancel(JobKind::Activity)
+        } else {
+            Outcome::Ignored
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.target().map(|t| t.principal)
     }
 }
 

@@ -16,6 +16,9 @@ use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, Grou
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::jump::{Jump, Land};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 use crate::tui::worker::JobSpec;
 
 mod draw;
@@ -212,6 +215,16 @@ impl EscalationsView {
         self.cancelled
     }
 
+    /// The view's key after a cancel: the cancelled answer is let go of, to be asked for anew. Whether
+    /// there was one.
+    pub fn reopen(&mut self) -> bool {
+        if !self.cancelled {
+            return false;
+        }
+        *self = Self::default();
+        true
+    }
+
     pub fn on_listing_progress(&mut self, done: usize, total: usize) {
         if let Some((_, what)) = &mut self.listing {
             *what = super::progress("listing its identities", done, total, "vaults");
@@ -326,6 +339,43 @@ impl EscalationsView {
             ],
             rows,
         })
+    }
+}
+
+/// Enter opens a group (its identities listed in the background the first time), closes it or lists its
+/// next page; on an identity it jumps to its permissions at the vault, on what it could gain. Esc stops the
+/// computation, or the listing.
+impl Keys for EscalationsView {
+    fn on_enter(&mut self, engine: &Engine) -> Outcome {
+        match self.enter(engine) {
+            Entered::Identity(f) => Outcome::Jump(Jump {
+                principal: Some(f.principal.id.clone()),
+                scope: Some(f.vault_id.clone()),
+                land: Land::GrantedBy(f),
+            }),
+            Entered::List(group) => {
+                let scope = self.ready().map(|a| a.scope.clone()).unwrap_or_default();
+                let what = format!("{scope}|{}|{}", group.grant, group.technique.as_str());
+                Outcome::Run {
+                    kind: JobKind::EscalationMembers,
+                    what,
+                    spec: JobSpec::EscalationMembers { scope, group },
+                }
+            }
+            Entered::Toggled | Entered::Nothing => Outcome::Done,
+        }
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.cancel() {
+            Outcome::Cancel(JobKind::Escalations)
+        } else if self.cancel_listing() {
+            Outcome::Cancel(JobKind::EscalationMembers)
+        } else {
+            Outcome::Ignored
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.selected_principal()
     }
 }
 

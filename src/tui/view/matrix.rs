@@ -11,10 +11,13 @@ use ratatui::widgets::Paragraph;
 
 use super::{Ask, Ctx, Selection, Table};
 use crate::eval::Decision;
+use crate::eval::Engine;
 use crate::query::{Cell, Matrix, MatrixRow};
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
+use crate::tui::view::{Keys, Outcome};
 use crate::tui::whatif::marks::{self, Mark};
 use crate::tui::worker::JobSpec;
 
@@ -394,5 +397,29 @@ impl MatrixView {
                 })
                 .collect(),
         })
+    }
+}
+
+/// ← → choose the column; Enter opens the row's identity's permissions.
+impl Keys for MatrixView {
+    fn on_left(&mut self) -> Outcome {
+        self.left();
+        Outcome::Done
+    }
+    fn on_right(&mut self) -> Outcome {
+        self.right();
+        Outcome::Done
+    }
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        self.selected().map_or(Outcome::Done, |r| {
+            Outcome::Jump(Jump {
+                principal: Some(r.id.clone()),
+                scope: None,
+                land: Land::Anywhere,
+            })
+        })
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|r| r.id.clone())
     }
 }

@@ -22,6 +22,8 @@ use crate::paths::{
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::pane::{self, placeholder, selection};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 
 mod ask;
 mod explain;
@@ -363,5 +365,35 @@ impl PathsView {
             highlight,
             (&self.state, self.offset),
         );
+    }
+}
+
+/// ← → close and open nodes; Enter opens a node (or shows its next page), and on a hop or a line gives the
+/// explanation the keys; Esc stops the computation.
+impl Keys for PathsView {
+    fn on_left(&mut self) -> Outcome {
+        self.collapse();
+        Outcome::Done
+    }
+    fn on_right(&mut self) -> Outcome {
+        self.expand();
+        Outcome::Done
+    }
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        if self.enter() {
+            Outcome::Explain
+        } else {
+            Outcome::Done
+        }
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.cancel() {
+            Outcome::Cancel(JobKind::Paths)
+        } else {
+            Outcome::Ignored
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        PathsView::selected_id(self)
     }
 }

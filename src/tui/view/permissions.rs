@@ -9,11 +9,13 @@ use ratatui::widgets::Paragraph;
 
 use super::{Ctx, Table};
 use crate::eval::Decision;
+use crate::eval::Engine;
 use crate::model::Scope;
 use crate::tui::cursor::Cursor;
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::permissions::{PermRow, PermTable, TableLine};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::view::{Keys, Outcome};
 use crate::tui::whatif::marks::{self, Mark};
 
 #[derive(Debug)]
@@ -275,6 +277,13 @@ impl PermissionsView {
                 })
                 .collect(),
         }
+    }
+}
+
+/// Enter gives the explanation the keys: it tells the selected operation's verdict in full.
+impl Keys for PermissionsView {
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        Outcome::Explain
     }
 }
 

@@ -16,8 +16,11 @@ use crate::query::{Finding, Reach, VaultReach};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 use crate::tui::worker::JobSpec;
 
 /// What the header says while the answer is computed.
@@ -139,6 +142,16 @@ impl ReachView {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled
+    }
+
+    /// The view's key after a cancel: the cancelled answer is let go of, to be asked for anew. Whether
+    /// there was one.
+    pub fn reopen(&mut self) -> bool {
+        if !self.cancelled {
+            return false;
+        }
+        *self = Self::default();
+        true
     }
 
     pub fn move_by(&mut self, delta: isize) {
@@ -288,6 +301,32 @@ impl ReachView {
             ],
             rows,
         })
+    }
+}
+
+/// Enter opens the principal's permissions where the row says, on what; Esc stops the computation.
+impl Keys for ReachView {
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        self.target().map_or(Outcome::Done, |t| {
+            let land = t
+                .operation
+                .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
+            Outcome::Jump(Jump {
+                principal: None,
+                scope: Some(t.scope),
+                land,
+            })
+        })
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.cancel() {
+            Outcome::Cancel(JobKind::Reach)
+        } else {
+            Outcome::Ignored
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.target().map(|t| t.scope)
     }
 }
 

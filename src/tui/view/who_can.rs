@@ -16,6 +16,9 @@ mod picker;
 mod words;
 pub use super::pages::PAGE;
 use super::pages::{Pages, Row};
+use crate::tui::jump::{Jump, Land};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 pub use words::{describe, group_doc, in_row};
 
 /// The sections of the answer, in display order.
@@ -307,5 +310,41 @@ impl WhoCanView {
             ],
             rows,
         })
+    }
+}
+
+/// ← → step through the operations; Enter opens a group (or closes it, or lists its next page), takes the
+/// operation picked, or opens an identity's permissions on the operation; Esc stops the computation, or
+/// closes the picker.
+impl Keys for WhoCanView {
+    fn on_left(&mut self) -> Outcome {
+        self.next_operation(-1);
+        Outcome::Done
+    }
+    fn on_right(&mut self) -> Outcome {
+        self.next_operation(1);
+        Outcome::Done
+    }
+    fn on_enter(&mut self, engine: &Engine) -> Outcome {
+        match self.enter(engine) {
+            Entered::Identity(id) => Outcome::Jump(Jump {
+                principal: Some(id),
+                scope: None,
+                land: Land::Op(self.op.clone()),
+            }),
+            _ => Outcome::Done,
+        }
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.picker.is_none() && self.cancel() {
+            Outcome::Cancel(JobKind::WhoCan)
+        } else if self.close_picker() {
+            Outcome::Done
+        } else {
+            Outcome::Ignored
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|p| p.principal_id().to_string())
     }
 }
