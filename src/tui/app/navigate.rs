@@ -170,8 +170,8 @@ impl App {
                     "disputed self-grant paths shown".to_string()
                 });
             }
-            UserAction::WhatIf => self.toggle_whatif(),
-            a if a.is_whatif_panel() => return self.whatif_action(a),
+            UserAction::WhatIf => self.whatif.toggle(),
+            a if a.is_whatif_panel() => self.whatif.act(a),
             UserAction::Refresh => return self.refresh(),
             UserAction::ShowLog => self.open_log(),
             UserAction::None => {}
@@ -438,7 +438,7 @@ impl App {
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) {
         let (areas, panel) = crate::tui::pane::whatif::carve(self, self.areas());
-        if self.whatif_mouse(m, panel) {
+        if self.whatif.mouse(m, panel) {
             return;
         }
         let Some(pane) = areas.hit(m.column, m.row) else {

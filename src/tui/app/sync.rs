@@ -18,7 +18,10 @@ use crate::tui::worker::{JobKind, JobSpec};
 impl App {
     pub(super) fn sync(&mut self) -> Vec<Effect> {
         self.sync_permissions();
-        let mut effects = self.sync_whatif();
+        let mut effects: Vec<Effect> = (self.whatif.world_job())
+            .map(|(what, spec)| self.job(JobKind::WhatIf, what, spec, None))
+            .into_iter()
+            .collect();
         effects.extend(self.sync_logs());
         effects.extend(self.sync_jobs());
         self.sync_explain();
@@ -244,7 +247,7 @@ impl App {
                     || Doc::new("No principal has access"),
                     |r| {
                         let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix.col);
-                        self.whatif_matrix_note(&mut d, r);
+                        self.whatif.matrix_note(&mut d, r, self.matrix.col);
                         d
                     },
                 ),
