@@ -3,8 +3,11 @@
 
 mod commands;
 mod input;
+mod mouse;
 mod navigate;
+mod places;
 mod rebase;
+mod screen;
 mod sync;
 
 use std::collections::HashMap;

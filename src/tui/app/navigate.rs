@@ -1,14 +1,9 @@
 //! Bound actions: focus, movement in the focused pane, view switches, jumps; and the mouse.
 
-use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::filter::Target;
-use crate::tui::history::Place;
-use crate::tui::jump::Jump;
 use crate::tui::nav::Nav;
-use crate::tui::view::{Keys, Outcome};
 use crate::tui::worker::JobKind;
 
 impl App {
@@ -180,11 +175,11 @@ impl App {
         Vec::new()
     }
 
-    fn set_focus(&mut self, f: Focus) {
+    pub(super) fn set_focus(&mut self, f: Focus) {
         self.focus = f;
     }
 
-    fn set_view(&mut self, v: View) {
+    pub(super) fn set_view(&mut self, v: View) {
         self.view = v;
         self.focus = Focus::Main;
     }
@@ -221,73 +216,6 @@ impl App {
         Vec::new()
     }
 
-    /// Where the user is now, to come back to after a jump.
-    pub(super) fn place(&self) -> Place {
-        Place {
-            scope: self
-                .nav
-                .scopes
-                .selected_scope()
-                .map(|s| s.key().to_string()),
-            principal: self.nav.principals.selected().map(|p| p.id.clone()),
-            view: self.view,
-            focus: self.focus,
-            operation: self.who.op.clone(),
-            cursors: [
-                self.perms.cursor,
-                self.matrix.cursor,
-                self.who.cursor,
-                self.escalations.cursor,
-                self.reach.cursor,
-            ],
-        }
-    }
-
-    /// Remembers where the user is before a jump takes them elsewhere.
-    pub(super) fn remember(&mut self) {
-        let here = self.place();
-        self.nav.history.push(here);
-    }
-
-    /// Remembers `before` when a command moved the user away from it.
-    pub(super) fn remember_if_moved(&mut self, before: Place) {
-        if self.place() != before {
-            self.nav.history.push(before);
-        }
-    }
-
-    /// `[`: back to the place before the last jump, or a word that there is none.
-    fn history_back(&mut self) {
-        if !self.go_back() {
-            self.message = Some("nowhere to go back to: no jump yet".into());
-        }
-    }
-
-    /// Returns to the place before the last jump; false when there is none.
-    fn go_back(&mut self) -> bool {
-        let Some(p) = self.nav.history.pop() else {
-            return false;
-        };
-        if let Some(key) = &p.scope {
-            self.goto_scope(key);
-        }
-        if let Some(id) = &p.principal {
-            self.nav.principals.select_id(id);
-        }
-        self.view = p.view;
-        self.focus = p.focus;
-        self.who.op = p.operation;
-        // The views' answers for that place are asked for again if they changed; the rows come back.
-        self.sync_permissions();
-        let [perm, matrix, who, esc, reach] = p.cursors;
-        self.perms.cursor = perm;
-        self.matrix.cursor = matrix;
-        self.who.cursor = who;
-        self.escalations.cursor = esc;
-        self.reach.cursor = reach;
-        true
-    }
-
     /// Who can do the operation selected in the permissions table at the selected scope.
     /// Only an operation the user is looking at (the permissions table focused) is taken; otherwise the
     /// view keeps its own, `secrets/get` at first, which ← → change.
@@ -317,163 +245,6 @@ impl App {
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
             }
             Focus::Main => self.move_main(delta),
-        }
-    }
-
-    fn move_main(&mut self, delta: isize) {
-        self.on_screen().move_by(delta);
-    }
-
-    /// The view in the main pane.
-    fn on_screen(&mut self) -> &mut dyn Keys {
-        match self.view {
-            View::Permissions => &mut self.perms,
-            View::Matrix => &mut self.matrix,
-            View::WhoCan => &mut self.who,
-            View::Escalations => &mut self.escalations,
-            View::Reach => &mut self.reach,
-            View::Paths => &mut self.paths,
-            View::Activity => &mut self.activity,
-        }
-    }
-
-    /// The view in the main pane, to read.
-    pub(super) fn shown(&self) -> &dyn Keys {
-        match self.view {
-            View::Permissions => &self.perms,
-            View::Matrix => &self.matrix,
-            View::WhoCan => &self.who,
-            View::Escalations => &self.escalations,
-            View::Reach => &self.reach,
-            View::Paths => &self.paths,
-            View::Activity => &self.activity,
-        }
-    }
-
-    /// ←: the view's own in the main pane, else the focus moves to the pane before.
-    fn left(&mut self) -> Vec<Effect> {
-        if self.focus == Focus::Main {
-            let o = self.on_screen().on_left();
-            if let Some(effects) = self.carry_out(o) {
-                return effects;
-            }
-        }
-        self.set_focus(self.focus.next(-1));
-        Vec::new()
-    }
-
-    /// →: the view's own in the main pane, else the focus moves to the pane after.
-    fn right(&mut self) -> Vec<Effect> {
-        if self.focus == Focus::Main {
-            let o = self.on_screen().on_right();
-            if let Some(effects) = self.carry_out(o) {
-                return effects;
-            }
-        }
-        self.set_focus(self.focus.next(1));
-        Vec::new()
-    }
-
-    /// Enter: the natural next step from where the user is.
-    fn select(&mut self) -> Vec<Effect> {
-        match self.focus {
-            // The tree's and the list's Enter is the navigation's own (`Nav::act`).
-            Focus::Scopes | Focus::Principals => Vec::new(),
-            Focus::Explain => {
-                self.set_focus(Focus::Main);
-                Vec::new()
-            }
-            Focus::Main => {
-                // The world's engine, held beside the view (as `App::world` gives it).
-                let (real, world) = (self.engine.clone(), self.whatif.world.clone());
-                let engine = world.as_ref().map_or(&*real, |w| w.engine());
-                let o = self.on_screen().on_enter(engine);
-                self.carry_out(o).unwrap_or_default()
-            }
-        }
-    }
-
-    /// Carries out what a key did in the view beyond it; `None` when the view did not take the key.
-    fn carry_out(&mut self, o: Outcome) -> Option<Vec<Effect>> {
-        match o {
-            Outcome::Ignored => return None,
-            Outcome::Done => {}
-            Outcome::Explain => self.set_focus(Focus::Explain),
-            Outcome::Jump(j) => self.go(j),
-            Outcome::Cancel(kind) => self.cancel_job(kind),
-            Outcome::Drop(kind) => {
-                // An answer that arrives all the same is dropped: the user said stop.
-                self.cancel_job(kind);
-                self.pending.remove(&kind);
-            }
-            Outcome::Run { kind, what, spec } => {
-                let world = self.whatif.world.clone();
-                return Some(vec![self.job(kind, what, spec, world)]);
-            }
-        }
-        Some(Vec::new())
-    }
-
-    /// Goes where a row said, remembering the place left: the permissions view, on the operation.
-    fn go(&mut self, jump: Jump) {
-        self.remember();
-        if let Some(id) = &jump.principal {
-            self.nav.principals.select_id(id);
-        }
-        if let Some(scope) = &jump.scope {
-            self.goto_scope(scope);
-        }
-        self.view = View::Permissions;
-        self.focus = Focus::Main;
-        self.sync_permissions();
-        if let Some(op) = jump.land.op(&self.perms.table.rows).map(str::to_string) {
-            self.perms.select_op(&op);
-        }
-    }
-
-    pub(super) fn goto_scope(&mut self, id: &str) -> bool {
-        let h = self.pane_height(Focus::Scopes);
-        self.nav.goto_scope(id, h)
-    }
-
-    pub(super) fn on_mouse(&mut self, m: MouseEvent) {
-        let (areas, panel) = crate::tui::pane::whatif::carve(self, self.areas());
-        if self.whatif.mouse(m, panel) {
-            return;
-        }
-        let Some(pane) = areas.hit(m.column, m.row) else {
-            return;
-        };
-        match m.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let before = self.focus;
-                self.focus = pane;
-                self.move_by(if m.kind == MouseEventKind::ScrollDown {
-                    3
-                } else {
-                    -3
-                });
-                self.focus = before;
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                self.focus = pane;
-                let Some(r) = areas.of(pane) else { return };
-                let row = m.row.saturating_sub(r.y + 1) as usize;
-                self.click_row(pane, row);
-            }
-            _ => {}
-        }
-    }
-
-    fn click_row(&mut self, pane: Focus, row: usize) {
-        match pane {
-            Focus::Scopes => {
-                let h = self.pane_height(Focus::Scopes);
-                self.nav.click_scope(row, h);
-            }
-            Focus::Principals => self.nav.click_principal(row),
-            Focus::Main => self.on_screen().click(row),
-            Focus::Explain => {}
         }
     }
 }
