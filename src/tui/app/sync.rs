@@ -2,16 +2,10 @@
 //! brought in line with the selection. Cheap things are computed here; heavy ones become jobs.
 
 use super::{App, Focus, View};
-use crate::catalog::Plane;
-use crate::eval::Decision;
-use crate::eval::Request;
 use crate::tui::action::Effect;
 use crate::tui::cursor::Cursor;
-use crate::tui::explain::{self, Doc};
-use crate::tui::permissions::{self, operations};
-use crate::tui::view::escalations::{self, Picked};
-use crate::tui::view::reach::Row;
-use crate::tui::view::who_can::Picked as WhoPicked;
+use crate::tui::explain::{self, Doc, Verdicts};
+use crate::tui::permissions::{self};
 use crate::tui::view::{Ask, Selection};
 use crate::tui::worker::{JobKind, JobSpec};
 
@@ -221,172 +215,35 @@ impl App {
         }
     }
 
+    /// The main pane's selected row, as the view on screen explains it.
     fn explain_main(&self) -> Doc {
         let engine = self.world();
-        let from_key = self.keymap.hint(crate::tui::action::UserAction::From);
+        let verdicts = Verdicts {
+            world: engine,
+            real: self.whatif.world.is_some().then_some(&*self.engine),
+            origin: self.origin.as_ref(),
+            last_used: self.activity.last_used(),
+            from_key: self.keymap.hint(crate::tui::action::UserAction::From),
+        };
+        let scope = self.nav.scopes.selected_scope();
+        let principal = self.nav.principals.selected();
         match self.view {
-            View::Permissions => {
-                let (Some(row), Some(p)) = (self.perms.selected(), self.nav.principals.selected())
-                else {
-                    return Doc::new("Nothing selected");
-                };
-                self.verdict_doc(
-                    &p.id,
-                    None,
-                    &self.perms.table.scope,
-                    row.op.name,
-                    row.escalation,
-                    &from_key,
-                )
+            View::Permissions => self
+                .perms
+                .explain(&verdicts, principal.map(|p| p.id.as_str())),
+            View::Matrix => {
+                let vault = scope.and_then(|s| s.vault());
+                let vault = vault.as_ref().map(|v| v.id());
+                self.matrix.explain(engine, vault, &self.whatif)
             }
-            View::Matrix => match (
-                self.matrix.ready(),
-                self.nav.scopes.selected_scope().and_then(|s| s.vault()),
-            ) {
-                (Some(_), Some(v)) => self.matrix.selected().map_or_else(
-                    || Doc::new("No principal has access"),
-                    |r| {
-                        let mut d = explain::matrix_cell(engine, v.id(), r, self.matrix.col);
-                        self.whatif.matrix_note(&mut d, r, self.matrix.col);
-                        d
-                    },
-                ),
-                _ => Doc::new("Matrix"),
-            },
-            View::WhoCan => {
-                if self.who.ready().is_none() {
-                    return Doc::new("Who can");
-                }
-                let Some(scope) = self.nav.scopes.selected_scope() else {
-                    return Doc::default();
-                };
-                match self.who.selected() {
-                    Some(WhoPicked::Member(g, m)) => self.verdict_doc(
-                        &m.id,
-                        g.via_app.as_deref(),
-                        scope,
-                        &self.who.op,
-                        g.technique,
-                        &from_key,
-                    ),
-                    Some(WhoPicked::Group(g)) => {
-                        crate::tui::view::who_can::group_doc(self.world(), g)
-                    }
-                    None => Doc::new(format!("Nobody can {}", self.who.op)),
-                }
+            View::WhoCan => self.who.explain(&verdicts, scope),
+            View::Escalations => self.escalations.explain(engine),
+            View::Reach => {
+                let hide_disputed = self.escalations.hide_disputed;
+                self.reach.explain(&verdicts, principal, hide_disputed)
             }
-            View::Escalations => match self.escalations.selected() {
-                Some(Picked::Member(g, m)) => escalations::finding_of(engine, g, m).map_or_else(
-                    || escalations::group_doc(engine, g),
-                    |f| explain::finding(engine, &f, self.escalations.hide_disputed),
-                ),
-                Some(Picked::Group(g)) => escalations::group_doc(engine, g),
-                None => Doc::new("Escalations"),
-            },
-            View::Reach => self.explain_reach(&from_key),
             View::Paths => self.paths.explain(engine),
             View::Activity => self.activity.explain(engine),
-        }
-    }
-
-    /// A reach row explained: the verdict at its vault (or item) for its first operation, a self-grant
-    /// path in full, an eligibility or a vault as what it is.
-    fn explain_reach(&self, from_key: &str) -> Doc {
-        let engine = self.world();
-        let (Some(row), Some(p)) = (self.reach.selected(), self.nav.principals.selected()) else {
-            return Doc::new("Reach");
-        };
-        if let Some(f) = self.reach.selected_finding() {
-            return explain::finding(engine, f, self.escalations.hide_disputed);
-        }
-        let Some(target) = self.reach.target() else {
-            return Doc::new("Reach");
-        };
-        let Ok(scope) = crate::model::Scope::parse(&target.scope) else {
-            return Doc::new("Reach");
-        };
-        match (row, target.operation) {
-            (_, Some(op)) => self.verdict_doc(&p.id, None, &scope, op, None, from_key),
-            (Row::Eligible(v, e), None) => {
-                let mut d = Doc::new("Eligible (PIM), not active");
-                if let Some(text) = self
-                    .reach
-                    .ready()
-                    .and_then(|r| r.vaults.get(v))
-                    .and_then(|v| v.eligible.get(e))
-                {
-                    d.text(format!(
-                        "{} could activate {} and then hold what it gives; until then it gives nothing.",
-                        p.name,
-                        crate::sanitize::clean(text)
-                    ));
-                }
-                d
-            }
-            _ => explain::scope(engine, &scope),
-        }
-    }
-
-    fn verdict_doc(
-        &self,
-        principal: &str,
-        via_app: Option<&str>,
-        scope: &crate::model::Scope,
-        op: &str,
-        escalation: Option<crate::query::Technique>,
-        from_key: &str,
-    ) -> Doc {
-        let engine = self.world();
-        let Some((_, action)) = operations().iter().find(|(o, _)| o.name == op) else {
-            return Doc::new(format!("unknown operation {op}"));
-        };
-        let subject = engine.subject(principal);
-        let target = engine.target(scope);
-        let origin = if action.plane == Plane::Data {
-            self.origin.as_ref()
-        } else {
-            None
-        };
-        match engine.check(
-            &Request::new(&subject, &target, action)
-                .via_app(via_app)
-                .from(origin),
-        ) {
-            Ok(v) => {
-                // Every path, as `check` lists them, where the table marks one.
-                let paths = if escalation.is_some() && v.decision != Decision::Allowed {
-                    crate::query::self_grants(engine, principal, scope, action)
-                } else {
-                    Vec::new()
-                };
-                let used = self.activity.last_used();
-                let mut doc = explain::cell(engine, &v, &paths, from_key, used);
-                if self.whatif.world.is_some() {
-                    let real = self.engine.check(
-                        &Request::new(
-                            &self.engine.subject(principal),
-                            &self.engine.target(scope),
-                            action,
-                        )
-                        .via_app(via_app)
-                        .from(origin),
-                    );
-                    let before = real.map_or("unknown", |r| r.decision.as_str());
-                    doc.lines.insert(
-                        0,
-                        vec![(
-                            explain::Tone::Heading,
-                            format!("what-if: before {before}, after {}", v.decision.as_str()),
-                        )],
-                    );
-                }
-                doc
-            }
-            Err(e) => {
-                let mut d = Doc::new(op.to_string());
-                d.text(crate::sanitize::clean(&e.to_string()).into_owned());
-                d
-            }
         }
     }
 

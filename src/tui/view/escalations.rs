@@ -16,6 +16,7 @@ use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, Grou
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::explain::{self, Doc};
 use crate::tui::jump::{Jump, Land};
 use crate::tui::view::{Keys, Outcome};
 use crate::tui::worker::JobKind;
@@ -339,6 +340,18 @@ impl EscalationsView {
             ],
             rows,
         })
+    }
+
+    /// The selected row explained: an identity's self-grant path at its vault, or its group.
+    pub fn explain(&self, engine: &Engine) -> Doc {
+        match self.selected() {
+            Some(Picked::Member(g, m)) => finding_of(engine, g, m).map_or_else(
+                || group_doc(engine, g),
+                |f| explain::finding(engine, &f, self.hide_disputed),
+            ),
+            Some(Picked::Group(g)) => group_doc(engine, g),
+            None => Doc::new("Escalations"),
+        }
     }
 }
 

@@ -15,9 +15,11 @@ use crate::eval::Engine;
 use crate::query::{Cell, Matrix, MatrixRow};
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::explain::{self, Doc};
 use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::view::{Keys, Outcome};
+use crate::tui::whatif::Panel;
 use crate::tui::whatif::marks::{self, Mark};
 use crate::tui::worker::JobSpec;
 
@@ -397,6 +399,22 @@ impl MatrixView {
                 })
                 .collect(),
         })
+    }
+
+    /// The selected cell explained at `vault` (the selected one, by id); in a hypothetical world the
+    /// `whatif` panel puts the decision before and after on top.
+    pub fn explain(&self, engine: &Engine, vault: Option<&str>, whatif: &Panel) -> Doc {
+        match (self.ready(), vault) {
+            (Some(_), Some(v)) => self.selected().map_or_else(
+                || Doc::new("No principal has access"),
+                |r| {
+                    let mut d = explain::matrix_cell(engine, v, r, self.col);
+                    whatif.matrix_note(&mut d, r, self.col);
+                    d
+                },
+            ),
+            _ => Doc::new("Matrix"),
+        }
     }
 }
 

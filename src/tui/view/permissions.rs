@@ -12,6 +12,7 @@ use crate::eval::Decision;
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::tui::cursor::Cursor;
+use crate::tui::explain::{Doc, Verdicts};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::permissions::{PermRow, PermTable, TableLine};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
@@ -277,6 +278,14 @@ impl PermissionsView {
                 })
                 .collect(),
         }
+    }
+
+    /// The selected operation's verdict for `principal` at the table's scope.
+    pub fn explain(&self, verdicts: &Verdicts, principal: Option<&str>) -> Doc {
+        let (Some(row), Some(p)) = (self.selected(), principal) else {
+            return Doc::new("Nothing selected");
+        };
+        verdicts.doc(p, None, &self.table.scope, row.op.name, row.escalation)
     }
 }
 

@@ -4,6 +4,8 @@
 //! grant that decides each. The answer is computed vault by vault on a thread of its own, with its
 //! progress on screen; Esc cancels it. Enter jumps to the permissions at the row's vault (or item).
 
+mod explain;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -16,6 +16,8 @@ mod picker;
 mod words;
 pub use super::pages::PAGE;
 use super::pages::{Pages, Row};
+use crate::model::Scope;
+use crate::tui::explain::{Doc, Verdicts};
 use crate::tui::jump::{Jump, Land};
 use crate::tui::view::{Keys, Outcome};
 use crate::tui::worker::JobKind;
@@ -310,6 +312,23 @@ impl WhoCanView {
             ],
             rows,
         })
+    }
+
+    /// The selected row explained at `scope`: an identity's verdict on the operation, or its group.
+    pub fn explain(&self, verdicts: &Verdicts, scope: Option<&Scope>) -> Doc {
+        if self.ready().is_none() {
+            return Doc::new("Who can");
+        }
+        let Some(scope) = scope else {
+            return Doc::default();
+        };
+        match self.selected() {
+            Some(Picked::Member(g, m)) => {
+                verdicts.doc(&m.id, g.via_app.as_deref(), scope, &self.op, g.technique)
+            }
+            Some(Picked::Group(g)) => group_doc(verdicts.world, g),
+            None => Doc::new(format!("Nobody can {}", self.op)),
+        }
     }
 }
 
