@@ -3,6 +3,7 @@
 
 mod commands;
 mod input;
+mod live;
 mod mouse;
 mod navigate;
 mod places;
