@@ -1,6 +1,7 @@
 //! The explorer's views, one module each: what a view shows (its answer), where its cursor is, what its
-//! keys do, how it draws and what it exports. The app routes keys and answers to the view on screen and
-//! asks the view for its table; a view knows nothing of the app.
+//! keys do, how it draws, explains and exports. The app routes keys and answers to the view on screen; a
+//! view is handed what it needs ([`Selection`], [`Ctx`]) and answers with a value the app carries out
+//! ([`Ask`], [`Outcome`]): a view knows nothing of the app.
 
 pub mod activity;
 pub mod escalations;
