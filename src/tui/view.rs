@@ -115,6 +115,17 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Esc's outcome: `Cancel(kind)` when the view stopped waiting for its answer, else not the view's.
+    pub fn cancelled(stopped: bool, kind: JobKind) -> Self {
+        if stopped {
+            Self::Cancel(kind)
+        } else {
+            Self::Ignored
+        }
+    }
+}
+
 /// The keys each view answers in its own way: ← →, Enter and Esc, and the id `y` copies of its row.
 pub trait Keys: Rows {
     fn on_left(&mut self) -> Outcome {

@@ -365,10 +365,8 @@ impl Keys for ActivityView {
     fn on_esc(&mut self) -> Outcome {
         if self.cancel_logs() {
             Outcome::Drop(JobKind::ReadLogs)
-        } else if self.cancel_answer() {
-            Outcome::Cancel(JobKind::Activity)
         } else {
-            Outcome::Ignored
+            Outcome::cancelled(self.cancel_answer(), JobKind::Activity)
         }
     }
     fn selected_id(&self) -> Option<String> {

@@ -381,10 +381,8 @@ impl Keys for EscalationsView {
     fn on_esc(&mut self) -> Outcome {
         if self.cancel() {
             Outcome::Cancel(JobKind::Escalations)
-        } else if self.cancel_listing() {
-            Outcome::Cancel(JobKind::EscalationMembers)
         } else {
-            Outcome::Ignored
+            Outcome::cancelled(self.cancel_listing(), JobKind::EscalationMembers)
         }
     }
     fn selected_id(&self) -> Option<String> {

@@ -387,11 +387,7 @@ impl Keys for PathsView {
         }
     }
     fn on_esc(&mut self) -> Outcome {
-        if self.cancel() {
-            Outcome::Cancel(JobKind::Paths)
-        } else {
-            Outcome::Ignored
-        }
+        Outcome::cancelled(self.cancel(), JobKind::Paths)
     }
     fn selected_id(&self) -> Option<String> {
         PathsView::selected_id(self)

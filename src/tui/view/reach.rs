@@ -321,11 +321,7 @@ impl Keys for ReachView {
         })
     }
     fn on_esc(&mut self) -> Outcome {
-        if self.cancel() {
-            Outcome::Cancel(JobKind::Reach)
-        } else {
-            Outcome::Ignored
-        }
+        Outcome::cancelled(self.cancel(), JobKind::Reach)
     }
     fn selected_id(&self) -> Option<String> {
         self.target().map(|t| t.scope)
