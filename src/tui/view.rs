@@ -63,6 +63,8 @@ pub trait Rows {
     fn move_by(&mut self, delta: isize);
     fn keep_visible(&mut self, height: usize);
     fn click(&mut self, row: usize);
+    /// What the view's explanation depends on: when it changes, the explanation is built again.
+    fn explain_key(&self) -> String;
 }
 
 /// Each view's own methods, as [`Rows`].
@@ -77,6 +79,9 @@ macro_rules! rows {
             }
             fn click(&mut self, row: usize) {
                 <$view>::click(self, row);
+            }
+            fn explain_key(&self) -> String {
+                <$view>::explain_key(self)
             }
         }
     )*};

@@ -21,7 +21,12 @@ impl App {
 
     /// The view in the main pane, to read.
     pub(super) fn shown(&self) -> &dyn Keys {
-        match self.view {
+        self.view_of(self.view)
+    }
+
+    /// One of the views, to read.
+    pub(super) fn view_of(&self, view: View) -> &dyn Keys {
+        match view {
             View::Permissions => &self.perms,
             View::Matrix => &self.matrix,
             View::WhoCan => &self.who,

@@ -3,7 +3,6 @@
 
 use super::{App, Focus, View};
 use crate::tui::action::Effect;
-use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc, Verdicts};
 use crate::tui::permissions::{self};
 use crate::tui::view::{Ask, Selection};
@@ -119,10 +118,11 @@ impl App {
         Some(self.job(JobKind::ReadLogs, "logs".into(), spec, None))
     }
 
+    /// What the explanation depends on: the selection, the world, the origin, the jobs' tickets, the `/`
+    /// filters (they change which row a cursor is on) and each view's own.
     fn explain_context(&self) -> String {
-        let sel = |c: &Cursor| c.selected;
         format!(
-            "{}|{:?}|{:?}|{}|{}|{}|{}{}|{}|{}|{}|{:?}|{}|{:?}|{}",
+            "{}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{}",
             self.whatif.world_generation(),
             self.focus,
             self.view,
@@ -136,57 +136,19 @@ impl App {
                 .selected()
                 .map(|p| p.id.clone())
                 .unwrap_or_default(),
-            sel(&self.perms.cursor),
-            sel(&self.matrix.cursor),
-            // The row, not only its position: sorting and filtering move rows under the cursor.
-            self.matrix
-                .selected()
-                .map(|r| format!("{}>{}", r.id, r.via_app.as_deref().unwrap_or("")))
-                .unwrap_or_default(),
-            self.matrix.col,
-            sel(&self.who.cursor),
-            sel(&self.escalations.cursor),
             self.origin,
             self.pending
                 .values()
                 .map(|p| p.0.to_string())
                 .collect::<Vec<_>>()
-                .join(",")
-                + if self.matrix.ready().is_some() {
-                    "m"
-                } else {
-                    ""
-                }
-                + if self.who.ready().is_some() { "w" } else { "" }
-                + if self.escalations.ready().is_some() {
-                    "e"
-                } else {
-                    ""
-                }
-                + &format!(
-                    "|r{}{}",
-                    sel(&self.reach.cursor),
-                    if self.reach.ready().is_some() {
-                        "r"
-                    } else {
-                        ""
-                    }
-                )
-                // The activity view's row; logs read change the explanation's "last used".
-                + &format!(
-                    "|a{}{}{}",
-                    sel(&self.activity.cursor),
-                    u8::from(self.activity.ready().is_some()),
-                    u8::from(self.activity.last_used().is_some())
-                ),
-            // A `/` filter changes which row the cursor is on.
+                .join(","),
             View::ALL.map(|v| self.tables.query(v)),
-            self.escalations.hide_disputed
+            View::ALL.map(|v| self.view_of(v).explain_key()).join("/"),
         )
     }
 
     fn sync_explain(&mut self) {
-        let key = self.explain_context() + &self.paths.explain_key();
+        let key = self.explain_context();
         if key == self.explain_key {
             return;
         }

@@ -342,6 +342,15 @@ impl EscalationsView {
         })
     }
 
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.cursor.selected,
+            u8::from(self.ready().is_some()),
+            self.hide_disputed
+        )
+    }
+
     /// The selected row explained: an identity's self-grant path at its vault, or its group.
     pub fn explain(&self, engine: &Engine) -> Doc {
         match self.selected() {

@@ -401,6 +401,19 @@ impl MatrixView {
         })
     }
 
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.cursor.selected,
+            // The row, not only its position: sorting and filtering move rows under the cursor.
+            self.selected()
+                .map(|r| format!("{}>{}", r.id, r.via_app.as_deref().unwrap_or("")))
+                .unwrap_or_default(),
+            self.col,
+            u8::from(self.ready().is_some())
+        )
+    }
+
     /// The selected cell explained at `vault` (the selected one, by id); in a hypothetical world the
     /// `whatif` panel puts the decision before and after on top.
     pub fn explain(&self, engine: &Engine, vault: Option<&str>, whatif: &Panel) -> Doc {

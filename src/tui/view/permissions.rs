@@ -280,6 +280,10 @@ impl PermissionsView {
         }
     }
 
+    pub fn explain_key(&self) -> String {
+        self.cursor.selected.to_string()
+    }
+
     /// The selected operation's verdict for `principal` at the table's scope.
     pub fn explain(&self, verdicts: &Verdicts, principal: Option<&str>) -> Doc {
         let (Some(row), Some(p)) = (self.selected(), principal) else {

@@ -314,6 +314,14 @@ impl WhoCanView {
         })
     }
 
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.cursor.selected,
+            u8::from(self.ready().is_some())
+        )
+    }
+
     /// The selected row explained at `scope`: an identity's verdict on the operation, or its group.
     pub fn explain(&self, verdicts: &Verdicts, scope: Option<&Scope>) -> Doc {
         if self.ready().is_none() {

@@ -8,6 +8,16 @@ use crate::sanitize::clean;
 use crate::tui::explain::{Doc, Tone};
 
 impl ActivityView {
+    /// Logs read change the explanation's "last used" too.
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.cursor.selected,
+            u8::from(self.ready().is_some()),
+            u8::from(self.last_used().is_some())
+        )
+    }
+
     /// The selected row explained: a caller's calls in full with the grants that allow them now (and when
     /// each was last used), a could-vs-did line with its grants, or the logs' account.
     pub fn explain(&self, engine: &Engine) -> Doc {

@@ -7,6 +7,14 @@ use crate::tui::explain::{self, Doc, Verdicts};
 use crate::tui::principals::PrincipalEntry;
 
 impl ReachView {
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.cursor.selected,
+            u8::from(self.ready().is_some())
+        )
+    }
+
     /// The selected row of `principal`'s reach explained; `hide_disputed`: the disputed technique is left
     /// out of a self-grant path's telling.
     pub fn explain(
