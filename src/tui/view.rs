@@ -57,8 +57,8 @@ pub enum Ask {
     Run { what: String, spec: JobSpec },
 }
 
-/// What the app asks of the view on screen, whichever it is: move its cursor, keep it in view, take a
-/// click on a line of its pane.
+/// What the app asks of a view, whichever it is: move its cursor, keep it in view, take a click on a line
+/// of its pane, say what its explanation depends on.
 pub trait Rows {
     fn move_by(&mut self, delta: isize);
     fn keep_visible(&mut self, height: usize);
