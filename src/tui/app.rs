@@ -3,9 +3,12 @@
 
 mod commands;
 mod input;
+mod live;
+mod mouse;
 mod navigate;
-mod paths;
+mod places;
 mod rebase;
+mod screen;
 mod sync;
 
 use std::collections::HashMap;
@@ -458,10 +461,6 @@ impl App {
                 Vec::new()
             }
         }
-    }
-
-    fn pending_for(&self, kind: JobKind) -> Option<&str> {
-        self.pending.get(&kind).map(|p| p.1.as_str())
     }
 
     /// The selected scope as the tree names it (a subscription's display name, not its GUID).

@@ -5,9 +5,11 @@
 mod cell;
 mod context;
 pub mod lesson;
+mod verdict;
 
 pub use cell::cell;
 pub use context::{finding, matrix_cell, principal, scope};
+pub use verdict::Verdicts;
 
 pub use crate::display::{describe_scope, name_of};
 use crate::eval::{Decision, Engine};

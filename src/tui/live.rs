@@ -21,10 +21,9 @@ use std::time::{Duration, Instant};
 use crate::eval::Engine;
 use crate::fetch::{Collected, FetchStats, FetchUpdate, Section, StateStore};
 use crate::model::{Cloud, CollectionError, Snapshot, Topic};
-use crate::tui::action::Effect;
-use crate::tui::app::{App, Derived, Overlay};
+use crate::tui::app::Derived;
 use crate::tui::theme::{Theme, ThemeKind};
-use crate::tui::worker::{JobKind, JobSpec};
+use crate::tui::worker::JobSpec;
 
 /// The engine is rebuilt from partial data at most this often…
 pub const REBUILD_EVERY: Duration = Duration::from_millis(400);
@@ -388,81 +387,48 @@ impl LiveState {
     }
 }
 
-impl App {
-    /// Folds a live message into the state; asks for a rebuild when the data moved and the throttle allows.
-    pub fn on_live(&mut self, m: LiveMsg) -> Vec<Effect> {
-        let theme = self.theme.kind;
-        let Some(live) = self.live.as_mut() else {
-            return Vec::new();
-        };
-        let (finished, failed) = live.fold(m.event, &m.clock);
-        let job = live.index_job(m.now, finished, theme);
-        if let Some(msg) = failed {
-            self.message = Some(format!(
-                "live fetch failed: {} (L shows the log)",
-                msg.lines().next().unwrap_or_default()
-            ));
-        }
-        job.map(|(what, spec)| self.job(JobKind::Index, what, spec, None))
-            .into_iter()
-            .collect()
+impl LiveState {
+    /// Folds a live message in: the rebuild to ask for, when the data moved and the throttle allows (what
+    /// it is for and the job), and a failed run's message.
+    pub fn on_msg(
+        &mut self,
+        m: LiveMsg,
+        theme: ThemeKind,
+    ) -> (Option<(String, JobSpec)>, Option<String>) {
+        let (finished, failed) = self.fold(m.event, &m.clock);
+        (self.index_job(m.now, finished, theme), failed)
     }
 
-    pub(crate) fn on_indexed(&mut self, indexed: Box<Indexed>) {
-        self.pending.remove(&JobKind::Index);
-        if let Some(live) = self.live.as_mut() {
-            live.requested = None;
-            live.next = Some(indexed);
-        }
+    /// The worker indexed the data: it waits for the loop to move the app onto it.
+    pub fn on_indexed(&mut self, indexed: Box<Indexed>) {
+        self.requested = None;
+        self.next = Some(indexed);
     }
 
     /// Indexed data the loop should move the app onto, if any.
     pub fn take_next(&mut self) -> Option<Box<Indexed>> {
-        self.live.as_mut().and_then(|l| l.next.take())
+        self.next.take()
     }
 
-    /// Records that the app now runs on `indexed`'s data (called by [`App::switch_to`]).
-    pub fn adopt(&mut self, generation: u64, collecting: bool, dropped: &[String]) {
-        if let Some(live) = self.live.as_mut() {
-            live.shown_generation = Some(generation);
-            live.showing = if collecting {
-                Showing::Partial
-            } else {
-                Showing::Fresh(self.engine.snapshot.collected_at.clone())
-            };
-            live.log.extend(
-                dropped
-                    .iter()
-                    .map(|d| LogEntry::note(LogKind::Warning, d.clone())),
-            );
-        }
-    }
-
-    /// `r`: starts a run unless one is going (or this is not a live session).
-    pub fn refresh(&mut self) -> Vec<Effect> {
-        match self.live.as_mut() {
-            None => {
-                self.message =
-                    Some("refresh needs a live session: start with kvaccess tui --live".into());
-                Vec::new()
-            }
-            Some(live) if live.running => {
-                self.message = Some("a refresh is already running".into());
-                Vec::new()
-            }
-            Some(live) => {
-                live.running = true;
-                vec![Effect::Refresh]
-            }
-        }
-    }
-
-    /// `L`: the fetch log.
-    pub fn open_log(&mut self) {
-        if self.live.is_some() {
-            self.overlay = Some(Overlay::Log(Default::default()));
+    /// Records that the app now shows `generation` (still `collecting`, or as collected at `collected_at`),
+    /// and logs what the indexing had to drop.
+    pub fn adopt(
+        &mut self,
+        generation: u64,
+        collecting: bool,
+        collected_at: Option<&str>,
+        dropped: &[String],
+    ) {
+        self.shown_generation = Some(generation);
+        self.showing = if collecting {
+            Showing::Partial
         } else {
-            self.message = Some("the fetch log belongs to a live session (tui --live)".into());
-        }
+            Showing::Fresh(collected_at.map(str::to_string))
+        };
+        self.log.extend(
+            dropped
+                .iter()
+                .map(|d| LogEntry::note(LogKind::Warning, d.clone())),
+        );
     }
 }

@@ -131,7 +131,7 @@ impl App {
         let mut parts = vec![self.view.title().to_string()];
         let of_principal = self.activity.follow == crate::tui::view::activity::Follow::Principal;
         if self.view == View::Reach
-            || self.paths_from_principal()
+            || (self.view == View::Paths && self.paths.from_principal())
             || (self.view == View::Activity && of_principal)
         {
             // The reach answers for a principal, not for the selected scope.
@@ -151,7 +151,14 @@ impl App {
     pub(super) fn export(&mut self, path: &str) -> Vec<Effect> {
         let path = PathBuf::from(path);
         if self.view == View::Paths && self.focus != Focus::Explain {
-            return self.export_paths(path);
+            let hypothetical = self.whatif.world.is_some();
+            return match self.paths.export_file(&self.engine, &path, hypothetical) {
+                Ok(content) => vec![Effect::Write { path, content }],
+                Err(e) => {
+                    self.message = Some(e);
+                    Vec::new()
+                }
+            };
         }
         let Some(format) = FileFormat::from_path(&path) else {
             self.message = Some("export: the file name must end in .json, .csv or .md".into());
@@ -173,14 +180,7 @@ impl App {
         match (self.focus, self.view) {
             (Focus::Scopes | Focus::Explain, _) | (Focus::Main, View::Permissions) => scope(),
             (Focus::Principals, _) => principal(),
-            (Focus::Main, View::Matrix) => self.matrix.selected().map(|r| r.id.clone()),
-            (Focus::Main, View::WhoCan) => {
-                self.who.selected().map(|p| p.principal_id().to_string())
-            }
-            (Focus::Main, View::Escalations) => self.escalations.selected_principal(),
-            (Focus::Main, View::Reach) => self.reach.target().map(|t| t.scope),
-            (Focus::Main, View::Paths) => self.paths.selected_id(),
-            (Focus::Main, View::Activity) => self.activity.target().map(|t| t.principal),
+            (Focus::Main, _) => self.shown().selected_id(),
         }
     }
 

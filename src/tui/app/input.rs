@@ -6,7 +6,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::filter::{Target, Typed};
-use crate::tui::overlay::{self, Intent, Prompt, Reply};
+use crate::tui::overlay::{self, Intent, Prompt, Reply as OverlayReply};
+use crate::tui::whatif::keys::Reply;
+use crate::tui::worker::{JobKind, JobSpec};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -24,9 +26,11 @@ impl App {
             return effects;
         }
         if self.whatif.focused
-            && let Some(effects) = self.whatif_key(key)
+            && let Some(reply) = self
+                .whatif
+                .key(key, &self.keymap, &self.engine, &self.nav.scopes)
         {
-            return effects;
+            return self.on_panel(reply);
         }
         match self.keymap.action_for(&key) {
             Some(action) if action.is_whatif_panel() => {
@@ -38,6 +42,19 @@ impl App {
             }
             Some(action) => self.apply(action),
             None => Vec::new(),
+        }
+    }
+
+    /// Carries out what the what-if panel asked beyond itself.
+    fn on_panel(&mut self, reply: Reply) -> Vec<Effect> {
+        match reply {
+            Reply::Effects(effects) => effects,
+            Reply::Load(path) => {
+                let spec = JobSpec::LoadScenario {
+                    path: path.clone().into(),
+                };
+                vec![self.job(JobKind::LoadScenario, path, spec, None)]
+            }
         }
     }
 
@@ -125,14 +142,14 @@ impl App {
             live: self.live.as_ref(),
         };
         match overlay.key(&key, &ctx) {
-            Reply::Keep => {
+            OverlayReply::Keep => {
                 self.overlay = Some(overlay);
                 Vec::new()
             }
-            Reply::Close => Vec::new(),
-            Reply::Then(Intent::Run(entry)) => self.run_palette(&entry),
-            Reply::Then(Intent::Submit(kind, value)) => self.submit_prompt(kind, value),
-            Reply::Then(Intent::Say(text)) => {
+            OverlayReply::Close => Vec::new(),
+            OverlayReply::Then(Intent::Run(entry)) => self.run_palette(&entry),
+            OverlayReply::Then(Intent::Submit(kind, value)) => self.submit_prompt(kind, value),
+            OverlayReply::Then(Intent::Say(text)) => {
                 self.message = Some(text);
                 Vec::new()
             }

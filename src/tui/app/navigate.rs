@@ -1,16 +1,10 @@
 //! Bound actions: focus, movement in the focused pane, view switches, jumps; and the mouse.
 
-use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-
 use super::{App, Focus, Overlay, PromptKind, View};
 use crate::tui::action::{Effect, UserAction};
 use crate::tui::filter::Target;
-use crate::tui::history::Place;
-use crate::tui::jump::{Jump, Land};
 use crate::tui::nav::Nav;
-use crate::tui::view::Rows;
-use crate::tui::view::escalations::Entered;
-use crate::tui::worker::{JobKind, JobSpec};
+use crate::tui::worker::JobKind;
 
 impl App {
     /// Applies a bound action.
@@ -40,8 +34,8 @@ impl App {
             UserAction::PageDown => self.move_by(page),
             UserAction::Top => self.move_by(isize::MIN / 2),
             UserAction::Bottom => self.move_by(isize::MAX / 2),
-            UserAction::Left => self.left(),
-            UserAction::Right => self.right(),
+            UserAction::Left => return self.left(),
+            UserAction::Right => return self.right(),
             UserAction::Select => return self.select(),
             UserAction::Filter => {
                 // The explanation or the table in the main pane when it has the keys, else the
@@ -80,30 +74,40 @@ impl App {
                 self.matrix.cycle_order();
                 self.message = Some(format!("matrix rows {}", self.matrix.order.words()));
             }
+            // The view's key after a cancel asks again: the cancelled job is forgotten.
             UserAction::ViewWhoCan => {
                 if self.who.is_cancelled() {
-                    // asked again after a cancel: compute anew
                     self.pending.remove(&JobKind::WhoCan);
                 }
                 self.open_who_can();
             }
             UserAction::ViewEscalations => {
-                if self.escalations.is_cancelled() {
-                    // asked again after a cancel: compute anew
+                if self.escalations.reopen() {
                     self.pending.remove(&JobKind::Escalations);
-                    self.escalations = Default::default();
                 }
                 self.set_view(View::Escalations);
             }
             UserAction::ViewReach => {
-                if self.reach.is_cancelled() {
-                    // asked again after a cancel: compute anew
+                if self.reach.reopen() {
                     self.pending.remove(&JobKind::Reach);
-                    self.reach = Default::default();
                 }
                 self.set_view(View::Reach);
             }
-            UserAction::ViewPaths => self.open_paths(),
+            UserAction::ViewPaths => {
+                let on_vault = self
+                    .nav
+                    .scopes
+                    .selected_scope()
+                    .is_some_and(|s| s.vault().is_some());
+                let in_view = self.view == View::Paths;
+                if self
+                    .paths
+                    .open(in_view, self.focus == Focus::Principals, on_vault)
+                {
+                    self.pending.remove(&JobKind::Paths);
+                }
+                self.set_view(View::Paths);
+            }
             UserAction::ViewActivity => {
                 // It follows the pane the user comes from: a principal's activity from the list.
                 self.activity.follow = match self.focus {
@@ -161,8 +165,8 @@ impl App {
                     "disputed self-grant paths shown".to_string()
                 });
             }
-            UserAction::WhatIf => self.toggle_whatif(),
-            a if a.is_whatif_panel() => return self.whatif_action(a),
+            UserAction::WhatIf => self.whatif.toggle(),
+            a if a.is_whatif_panel() => self.whatif.act(a),
             UserAction::Refresh => return self.refresh(),
             UserAction::ShowLog => self.open_log(),
             UserAction::None => {}
@@ -171,36 +175,27 @@ impl App {
         Vec::new()
     }
 
-    fn set_focus(&mut self, f: Focus) {
+    pub(super) fn set_focus(&mut self, f: Focus) {
         self.focus = f;
     }
 
-    fn set_view(&mut self, v: View) {
+    pub(super) fn set_view(&mut self, v: View) {
         self.view = v;
         self.focus = Focus::Main;
     }
 
+    /// Esc: closes the overlay, else the view on screen stops what it computes (or closes what it has
+    /// open), else the zoom, a filter, a jump or the view is undone, in that order.
     fn back(&mut self) -> Vec<Effect> {
         if self.overlay.is_some() {
             self.overlay = None;
-        } else if self.view == View::Escalations && self.escalations.cancel() {
-            self.cancel_job(JobKind::Escalations);
-        } else if self.view == View::Escalations && self.escalations.cancel_listing() {
-            self.cancel_job(JobKind::EscalationMembers);
-        } else if self.view == View::Reach && self.reach.cancel() {
-            self.cancel_job(JobKind::Reach);
-        } else if self.view == View::Paths && self.paths.cancel() {
-            self.cancel_job(JobKind::Paths);
-        } else if self.view == View::Activity && self.activity.cancel_logs() {
-            // A reading that finishes all the same is dropped: the user said stop.
-            self.cancel_job(JobKind::ReadLogs);
-            self.pending.remove(&JobKind::ReadLogs);
-        } else if self.view == View::Activity && self.activity.cancel_answer() {
-            self.cancel_job(JobKind::Activity);
-        } else if self.view == View::WhoCan && self.who.picker.is_none() && self.who.cancel() {
-            self.cancel_job(JobKind::WhoCan);
-        } else if self.view == View::WhoCan && self.who.close_picker() {
-        } else if self.zoom {
+            return Vec::new();
+        }
+        let o = self.on_screen().on_esc();
+        if let Some(effects) = self.carry_out(o) {
+            return effects;
+        }
+        if self.zoom {
             self.zoom = false;
         } else if self.focus == Focus::Main
             && self.tables.query(self.view).is_some_and(|q| !q.is_empty())
@@ -219,73 +214,6 @@ impl App {
             self.focus = Focus::Main;
         }
         Vec::new()
-    }
-
-    /// Where the user is now, to come back to after a jump.
-    pub(super) fn place(&self) -> Place {
-        Place {
-            scope: self
-                .nav
-                .scopes
-                .selected_scope()
-                .map(|s| s.key().to_string()),
-            principal: self.nav.principals.selected().map(|p| p.id.clone()),
-            view: self.view,
-            focus: self.focus,
-            operation: self.who.op.clone(),
-            cursors: [
-                self.perms.cursor,
-                self.matrix.cursor,
-                self.who.cursor,
-                self.escalations.cursor,
-                self.reach.cursor,
-            ],
-        }
-    }
-
-    /// Remembers where the user is before a jump takes them elsewhere.
-    pub(super) fn remember(&mut self) {
-        let here = self.place();
-        self.nav.history.push(here);
-    }
-
-    /// Remembers `before` when a command moved the user away from it.
-    pub(super) fn remember_if_moved(&mut self, before: Place) {
-        if self.place() != before {
-            self.nav.history.push(before);
-        }
-    }
-
-    /// `[`: back to the place before the last jump, or a word that there is none.
-    fn history_back(&mut self) {
-        if !self.go_back() {
-            self.message = Some("nowhere to go back to: no jump yet".into());
-        }
-    }
-
-    /// Returns to the place before the last jump; false when there is none.
-    fn go_back(&mut self) -> bool {
-        let Some(p) = self.nav.history.pop() else {
-            return false;
-        };
-        if let Some(key) = &p.scope {
-            self.goto_scope(key);
-        }
-        if let Some(id) = &p.principal {
-            self.nav.principals.select_id(id);
-        }
-        self.view = p.view;
-        self.focus = p.focus;
-        self.who.op = p.operation;
-        // The views' answers for that place are asked for again if they changed; the rows come back.
-        self.sync_permissions();
-        let [perm, matrix, who, esc, reach] = p.cursors;
-        self.perms.cursor = perm;
-        self.matrix.cursor = matrix;
-        self.who.cursor = who;
-        self.escalations.cursor = esc;
-        self.reach.cursor = reach;
-        true
     }
 
     /// Who can do the operation selected in the permissions table at the selected scope.
@@ -317,213 +245,6 @@ impl App {
                 self.explain_scroll = self.explain_scroll.saturating_add_signed(delta).min(max);
             }
             Focus::Main => self.move_main(delta),
-        }
-    }
-
-    fn move_main(&mut self, delta: isize) {
-        self.on_screen().move_by(delta);
-    }
-
-    /// The view in the main pane.
-    fn on_screen(&mut self) -> &mut dyn Rows {
-        match self.view {
-            View::Permissions => &mut self.perms,
-            View::Matrix => &mut self.matrix,
-            View::WhoCan => &mut self.who,
-            View::Escalations => &mut self.escalations,
-            View::Reach => &mut self.reach,
-            View::Paths => &mut self.paths,
-            View::Activity => &mut self.activity,
-        }
-    }
-
-    fn left(&mut self) {
-        match (self.focus, self.view) {
-            (Focus::Main, View::Matrix) => self.matrix.left(),
-            (Focus::Main, View::Paths) => self.paths.collapse(),
-            (Focus::Main, View::WhoCan) => self.who.next_operation(-1),
-            _ => self.set_focus(self.focus.next(-1)),
-        }
-    }
-
-    fn right(&mut self) {
-        match (self.focus, self.view) {
-            (Focus::Main, View::Matrix) => self.matrix.right(),
-            (Focus::Main, View::Paths) => self.paths.expand(),
-            (Focus::Main, View::WhoCan) => self.who.next_operation(1),
-            _ => self.set_focus(self.focus.next(1)),
-        }
-    }
-
-    /// Enter: the natural next step from where the user is.
-    fn select(&mut self) -> Vec<Effect> {
-        match self.focus {
-            // The tree's and the list's Enter is the navigation's own (`Nav::act`).
-            Focus::Scopes | Focus::Principals => {}
-            Focus::Explain => self.set_focus(Focus::Main),
-            Focus::Main if self.view == View::Permissions => self.set_focus(Focus::Explain),
-            Focus::Main if self.view == View::WhoCan => self.enter_who_can(),
-            // A node opens (or shows its next page); a hop or a line is explained in full.
-            Focus::Main if self.view == View::Paths => {
-                if self.paths.enter() {
-                    self.set_focus(Focus::Explain);
-                }
-            }
-            Focus::Main if self.view == View::Escalations => return self.enter_escalations(),
-            Focus::Main => {
-                if let Some(j) = self.jump() {
-                    self.go(j);
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    /// Where Enter on the selected row of the view takes the user.
-    fn jump(&self) -> Option<Jump> {
-        let to = |principal: Option<String>, scope: Option<String>, land| Jump {
-            principal,
-            scope,
-            land,
-        };
-        match self.view {
-            View::Permissions | View::Paths => None,
-            View::Matrix => {
-                let id = self.matrix.selected()?.id.clone();
-                Some(to(Some(id), None, Land::Anywhere))
-            }
-            // Enter on a group opens it (`enter_who_can`); only an identity's row goes somewhere.
-            View::WhoCan => None,
-            // Enter on a group opens it (`enter_escalations`); only an identity's row goes somewhere.
-            View::Escalations => None,
-            View::Reach => {
-                // The reach is the selected principal's: the row says where, and on what.
-                let t = self.reach.target()?;
-                let land = t
-                    .operation
-                    .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
-                Some(to(None, Some(t.scope), land))
-            }
-            View::Activity => {
-                let t = self.activity.target()?;
-                let land = t.operation.map_or(Land::Anywhere, Land::Op);
-                Some(to(Some(t.principal), Some(t.scope), land))
-            }
-        }
-    }
-
-    /// Enter in who-can: a group opens (or closes, or lists its next page); an identity opens its
-    /// permissions on the operation asked about.
-    fn enter_who_can(&mut self) {
-        // The world's engine, borrowed field by field beside the view (as `App::world` gives it).
-        let engine = self
-            .whatif
-            .world
-            .as_ref()
-            .map_or(&*self.engine, |w| w.engine());
-        if let crate::tui::view::who_can::Entered::Identity(id) = self.who.enter(engine) {
-            let land = Land::Op(self.who.op.clone());
-            self.go(Jump {
-                principal: Some(id),
-                scope: None,
-                land,
-            });
-        }
-    }
-
-    /// Enter in escalations: a group opens (its identities listed in the background the first time), closes
-    /// or lists its next page; an identity jumps to its permissions at the vault, on what it could gain.
-    fn enter_escalations(&mut self) -> Vec<Effect> {
-        let engine = self
-            .whatif
-            .world
-            .as_ref()
-            .map_or(&*self.engine, |w| w.engine());
-        match self.escalations.enter(engine) {
-            Entered::Identity(f) => {
-                let (id, vault) = (f.principal.id.clone(), f.vault_id.clone());
-                self.go(Jump {
-                    principal: Some(id),
-                    scope: Some(vault),
-                    land: Land::GrantedBy(f),
-                });
-                Vec::new()
-            }
-            Entered::List(group) => {
-                let scope = self
-                    .escalations
-                    .ready()
-                    .map(|a| a.scope.clone())
-                    .unwrap_or_default();
-                let what = format!("{scope}|{}|{}", group.grant, group.technique.as_str());
-                let spec = JobSpec::EscalationMembers { scope, group };
-                let world = self.whatif.world.clone();
-                vec![self.job(JobKind::EscalationMembers, what, spec, world)]
-            }
-            Entered::Toggled | Entered::Nothing => Vec::new(),
-        }
-    }
-
-    /// Goes where a row said, remembering the place left: the permissions view, on the operation.
-    fn go(&mut self, jump: Jump) {
-        self.remember();
-        if let Some(id) = &jump.principal {
-            self.nav.principals.select_id(id);
-        }
-        if let Some(scope) = &jump.scope {
-            self.goto_scope(scope);
-        }
-        self.view = View::Permissions;
-        self.focus = Focus::Main;
-        self.sync_permissions();
-        if let Some(op) = jump.land.op(&self.perms.table.rows).map(str::to_string) {
-            self.perms.select_op(&op);
-        }
-    }
-
-    pub(super) fn goto_scope(&mut self, id: &str) -> bool {
-        let h = self.pane_height(Focus::Scopes);
-        self.nav.goto_scope(id, h)
-    }
-
-    pub(super) fn on_mouse(&mut self, m: MouseEvent) {
-        let (areas, panel) = crate::tui::pane::whatif::carve(self, self.areas());
-        if self.whatif_mouse(m, panel) {
-            return;
-        }
-        let Some(pane) = areas.hit(m.column, m.row) else {
-            return;
-        };
-        match m.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let before = self.focus;
-                self.focus = pane;
-                self.move_by(if m.kind == MouseEventKind::ScrollDown {
-                    3
-                } else {
-                    -3
-                });
-                self.focus = before;
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                self.focus = pane;
-                let Some(r) = areas.of(pane) else { return };
-                let row = m.row.saturating_sub(r.y + 1) as usize;
-                self.click_row(pane, row);
-            }
-            _ => {}
-        }
-    }
-
-    fn click_row(&mut self, pane: Focus, row: usize) {
-        match pane {
-            Focus::Scopes => {
-                let h = self.pane_height(Focus::Scopes);
-                self.nav.click_scope(row, h);
-            }
-            Focus::Principals => self.nav.click_principal(row),
-            Focus::Main => self.on_screen().click(row),
-            Focus::Explain => {}
         }
     }
 }

@@ -7,14 +7,8 @@
 //! group lists its identities (in the background, then a page at a time); Enter on an identity jumps to its
 //! permissions at the first of the group's vaults it has the path at.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-
-use super::pages::{Pages, Row, more_line};
-use super::{Ctx, Table};
-use crate::display::short_scope;
+use super::pages::{Pages, Row};
+use super::{Ask, Selection, Table};
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::query::Finding;
@@ -22,11 +16,13 @@ use crate::query::grouped::escalations::{EscalationGroup, EscalationGroups, Grou
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
-use crate::tui::pane::{fit, placeholder, selection};
-use crate::tui::principals::icon;
-use crate::tui::theme::decision_symbol;
-use crate::tui::whatif::marks::{self, Mark};
+use crate::tui::explain::{self, Doc};
+use crate::tui::jump::{Jump, Land};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
+use crate::tui::worker::JobSpec;
 
+mod draw;
 mod shown;
 mod words;
 pub use shown::Shown;
@@ -148,6 +144,22 @@ impl EscalationsView {
         self.cursor = Cursor::default();
     }
 
+    /// The job for the escalations under the selected scope, unless it is being (or has been) computed. A
+    /// cancelled job stays pending, so it is not asked for again until the scope changes or the user presses
+    /// the view's key.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let at = asked_scope(sel.scope);
+        let what = format!("{}{}", at.as_ref().map_or("/", |s| s.key()), sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.asked(&sel.scope_label);
+        Ask::Run {
+            what,
+            spec: JobSpec::Escalations { scope: at },
+        }
+    }
+
     /// A computation for the vaults under `under` has started: the old answer is let go of.
     pub fn asked(&mut self, under: &str) {
         self.under = clean(under).into_owned();
@@ -202,6 +214,16 @@ impl EscalationsView {
     /// Whether the user cancelled the last computation (and has not asked again).
     pub fn is_cancelled(&self) -> bool {
         self.cancelled
+    }
+
+    /// The view's key after a cancel: the cancelled answer is let go of, to be asked for anew. Whether
+    /// there was one.
+    pub fn reopen(&mut self) -> bool {
+        if !self.cancelled {
+            return false;
+        }
+        *self = Self::default();
+        true
     }
 
     pub fn on_listing_progress(&mut self, done: usize, total: usize) {
@@ -274,174 +296,6 @@ impl EscalationsView {
         self.cursor.click(row, 1, n);
     }
 
-    /// Draws the groups; `before`: the real world's answer while a what-if is on.
-    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, before: Option<&Shown>) {
-        let t = ctx.theme;
-        let hidden = if self.hide_disputed {
-            " (disputed hidden: D)"
-        } else {
-            ""
-        };
-        let shown = self.shown();
-        let count = self
-            .ready()
-            .map(|a| {
-                let findings: usize = shown
-                    .iter()
-                    .filter_map(|&i| a.groups.get(i))
-                    .map(|g| g.findings)
-                    .sum();
-                format!("{} groups · {findings} findings{hidden}", shown.len())
-            })
-            .unwrap_or_default();
-        let b = (ctx.block)(vec![Span::raw("Escalations "), Span::styled(count, t.dim)]);
-        let inner = b.inner(area);
-        frame.render_widget(b, area);
-        let all = match &self.answer {
-            Load::Ready(s) => &s.all,
-            Load::Loading(what) => {
-                return placeholder(frame, inner, t.dim, &format!("⟳ {what}… (Esc cancels)"));
-            }
-            Load::Failed(e) => return placeholder(frame, inner, t.warning, e),
-            Load::Idle => return,
-        };
-        if shown.is_empty() && !self.kept().is_empty() {
-            return placeholder(frame, inner, t.dim, "only disputed findings: D shows them");
-        }
-        if shown.is_empty() {
-            return placeholder(
-                frame,
-                inner,
-                t.dim,
-                "no principal can grant itself data access",
-            );
-        }
-        let before = before.map(Shown::groups);
-        let before = before.as_deref();
-        let rows = self.rows();
-        let height = (inner.height as usize).saturating_sub(1);
-        let window = self.cursor.window(height, rows.len());
-        // The columns fit the groups on screen: a tenant-wide answer has tens of thousands, and measuring
-        // them all on every keystroke took longer than the keystroke may.
-        let visible: Vec<&EscalationGroup> = rows
-            .get(window.clone())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|r| match r {
-                Row::Group(k) => all.groups.get(*k),
-                _ => None,
-            })
-            .collect();
-        let groups = || visible.iter().copied();
-        // The technique whole first (its few words take at most 18 cells), then the vault names whole, then
-        // the holder's name in what is left (within limits).
-        let ids_w = groups()
-            .map(|g| ids_label(g).len())
-            .max()
-            .unwrap_or(1)
-            .max(3)
-            + 1;
-        let longest = groups()
-            .map(|g| vaults_label(g).chars().count())
-            .max()
-            .unwrap_or(8);
-        // A column for the opened / closed marks while a what-if world is shown.
-        let pad = if ctx.hypothetical { " " } else { "" };
-        let width = inner.width as usize;
-        let fixed = pad.len() + 6 + 1 + ids_w + 1;
-        let name_w = (width / 5)
-            .clamp(8, 24)
-            .min(width.saturating_sub(fixed + longest + 18))
-            .max(6);
-        let vault_w = longest
-            .min(width.saturating_sub(fixed + name_w + 18))
-            .max(6);
-        let how_w = width.saturating_sub(fixed + name_w + vault_w);
-        let mut lines = vec![Line::from(vec![
-            Span::styled(
-                fit(&format!("{pad}      HOLDER"), pad.len() + 7 + name_w),
-                t.title,
-            ),
-            Span::styled(fit("IDS", ids_w), t.title),
-            Span::styled(fit("VAULTS", vault_w + 1), t.title),
-            Span::styled("HOW", t.title),
-        ])];
-        for i in window {
-            let line = match rows.get(i) {
-                Some(&Row::Group(k)) => {
-                    let Some(g) = all.groups.get(k) else { continue };
-                    let mark = before.and_then(|b| marks::escalation_group(b, g));
-                    let open = if self.open.is_open(k) { "▾" } else { "▸" };
-                    Line::from(vec![
-                        Span::styled(
-                            mark.map_or(pad, Mark::symbol),
-                            mark.map_or(t.escalation, |m| m.style(t)),
-                        ),
-                        Span::raw(format!("{open} ")),
-                        Span::styled(
-                            format!("{} ", decision_symbol(g.decision)),
-                            t.decision(g.decision),
-                        ),
-                        Span::raw(holder_cell(g, name_w)),
-                        Span::raw(format!("{:>w$} ", ids_label(g), w = ids_w - 1)),
-                        Span::styled(fit(&vaults_label(g), vault_w) + " ", t.heading),
-                        Span::raw(g.technique.in_column(how_w)),
-                    ])
-                }
-                Some(&Row::Member(k, m)) => {
-                    let (Some(g), Some(member)) = (all.groups.get(k), self.open.member(k, m))
-                    else {
-                        continue;
-                    };
-                    let on = if g.vaults > 1 {
-                        format!("  at {} of its vaults", member.vaults)
-                    } else {
-                        String::new()
-                    };
-                    Line::from(vec![
-                        Span::raw(format!("{pad}      {} ", icon(member.principal.kind))),
-                        Span::raw(clean(&member.principal.display_name).into_owned()),
-                        Span::styled(on, t.dim),
-                    ])
-                }
-                Some(&Row::More(k)) => {
-                    let text = match &self.listing {
-                        Some((g, what)) if *g == k => format!("⟳ {what}… (Esc cancels)"),
-                        _ => more_line(
-                            self.found(k).map_or(0, <[GroupMember]>::len),
-                            self.open.listed(k).map_or(0, <[GroupMember]>::len),
-                        ),
-                    };
-                    Line::from(Span::styled(format!("{pad}      {text}"), t.dim))
-                }
-                None => continue,
-            };
-            lines.push(if i == self.cursor.selected {
-                line.style(selection(t, ctx.focused))
-            } else {
-                line
-            });
-        }
-        let after = self.kept();
-        for g in marks::escalation_groups_lost(before, &after) {
-            if lines.len() >= inner.height as usize {
-                break;
-            }
-            let style = Mark::Lost.style(t);
-            lines.push(Line::from(vec![
-                Span::styled(format!("-  {} ", decision_symbol(g.decision)), style),
-                Span::styled(holder_cell(g, name_w), style),
-                Span::styled(format!("{:>w$} ", ids_label(g), w = ids_w - 1), style),
-                Span::styled(fit(&vaults_label(g), vault_w) + " ", style),
-                Span::styled(
-                    format!("closed: {}", g.technique.in_column(how_w.saturating_sub(8))),
-                    style,
-                ),
-            ]));
-        }
-        frame.render_widget(Paragraph::new(lines), inner);
-    }
-
     pub fn table(&self) -> Result<Table, String> {
         let a = self.ready().ok_or("the escalations are not ready yet")?;
         let s = |x: &str| x.to_string();
@@ -487,13 +341,61 @@ impl EscalationsView {
             rows,
         })
     }
+
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.cursor.selected,
+            u8::from(self.ready().is_some()),
+            self.hide_disputed
+        )
+    }
+
+    /// The selected row explained: an identity's self-grant path at its vault, or its group.
+    pub fn explain(&self, engine: &Engine) -> Doc {
+        match self.selected() {
+            Some(Picked::Member(g, m)) => finding_of(engine, g, m).map_or_else(
+                || group_doc(engine, g),
+                |f| explain::finding(engine, &f, self.hide_disputed),
+            ),
+            Some(Picked::Group(g)) => group_doc(engine, g),
+            None => Doc::new("Escalations"),
+        }
+    }
 }
 
-/// The holder as a row shows it: its kind's icon and its name, `name_w` cells wide and a space.
-fn holder_cell(g: &EscalationGroup, name_w: usize) -> String {
-    match &g.holder {
-        Some(h) => format!("{} {} ", icon(h.kind), fit(&clean(&h.display_name), name_w)),
-        None => format!("  {} ", fit("(no grant known)", name_w)),
+/// Enter opens a group (its identities listed in the background the first time), closes it or lists its
+/// next page; on an identity it jumps to its permissions at the vault, on what it could gain. Esc stops the
+/// computation, or the listing.
+impl Keys for EscalationsView {
+    fn on_enter(&mut self, engine: &Engine) -> Outcome {
+        match self.enter(engine) {
+            Entered::Identity(f) => Outcome::Jump(Jump {
+                principal: Some(f.principal.id.clone()),
+                scope: Some(f.vault_id.clone()),
+                land: Land::GrantedBy(f),
+            }),
+            Entered::List(group) => {
+                let scope = self.ready().map(|a| a.scope.clone()).unwrap_or_default();
+                let what = format!("{scope}|{}|{}", group.grant, group.technique.as_str());
+                Outcome::Run {
+                    kind: JobKind::EscalationMembers,
+                    what,
+                    spec: JobSpec::EscalationMembers { scope, group },
+                }
+            }
+            Entered::Toggled | Entered::Nothing => Outcome::Done,
+        }
+    }
+    fn on_esc(&mut self) -> Outcome {
+        if self.cancel() {
+            Outcome::Cancel(JobKind::Escalations)
+        } else {
+            Outcome::cancelled(self.cancel_listing(), JobKind::EscalationMembers)
+        }
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.selected_principal()
     }
 }
 
@@ -502,14 +404,6 @@ fn ids_label(g: &EscalationGroup) -> String {
     match g.identities_per_vault {
         (min, max) if min == max => max.to_string(),
         (min, max) => format!("{min}-{max}"),
-    }
-}
-
-/// The vault a one-vault group is at, else how many vaults it covers.
-fn vaults_label(g: &EscalationGroup) -> String {
-    match g.covers.as_slice() {
-        [one] if g.vaults == 1 => short_scope(&one.scope),
-        _ => format!("{} vaults", g.vaults),
     }
 }
 

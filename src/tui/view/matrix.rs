@@ -9,13 +9,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, Table};
+use super::{Ask, Ctx, Selection, Table};
 use crate::eval::Decision;
+use crate::eval::Engine;
 use crate::query::{Cell, Matrix, MatrixRow};
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::explain::{self, Doc};
+use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::whatif::Panel;
 use crate::tui::whatif::marks::{self, Mark};
+use crate::tui::worker::JobSpec;
 
 /// The narrowest column: a cell's text with a what-if mark (`+some`) and a space.
 const MIN_COL_W: usize = 6;
@@ -189,6 +195,29 @@ impl MatrixView {
 
     pub fn loading(&mut self, what: String) {
         self.answer = Load::Loading(what);
+    }
+
+    /// The job for the selected vault's matrix, unless it is being (or has been) computed: `pending` is
+    /// what the latest matrix job was asked for.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let Some(vault) = sel.scope.vault() else {
+            self.answer =
+                Load::Failed("select a vault (or an item in one) to see its matrix".into());
+            return Ask::Forget;
+        };
+        let what = format!("{}|{:?}{}", vault.key(), sel.origin, sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.loading(format!(
+            "evaluating every principal on {}",
+            crate::sanitize::clean(vault.name())
+        ));
+        let spec = JobSpec::Matrix {
+            vault,
+            origin: sel.origin.cloned(),
+        };
+        Ask::Run { what, spec }
     }
 
     pub fn on_answer(&mut self, r: Result<Matrix, String>) {
@@ -370,5 +399,58 @@ impl MatrixView {
                 })
                 .collect(),
         })
+    }
+
+    pub fn explain_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.cursor.selected,
+            // The row, not only its position: sorting and filtering move rows under the cursor.
+            self.selected()
+                .map(|r| format!("{}>{}", r.id, r.via_app.as_deref().unwrap_or("")))
+                .unwrap_or_default(),
+            self.col,
+            u8::from(self.ready().is_some())
+        )
+    }
+
+    /// The selected cell explained at `vault` (the selected one, by id); in a hypothetical world the
+    /// `whatif` panel puts the decision before and after on top.
+    pub fn explain(&self, engine: &Engine, vault: Option<&str>, whatif: &Panel) -> Doc {
+        match (self.ready(), vault) {
+            (Some(_), Some(v)) => self.selected().map_or_else(
+                || Doc::new("No principal has access"),
+                |r| {
+                    let mut d = explain::matrix_cell(engine, v, r, self.col);
+                    whatif.matrix_note(&mut d, r, self.col);
+                    d
+                },
+            ),
+            _ => Doc::new("Matrix"),
+        }
+    }
+}
+
+/// ← → choose the column; Enter opens the row's identity's permissions.
+impl Keys for MatrixView {
+    fn on_left(&mut self) -> Outcome {
+        self.left();
+        Outcome::Done
+    }
+    fn on_right(&mut self) -> Outcome {
+        self.right();
+        Outcome::Done
+    }
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        self.selected().map_or(Outcome::Done, |r| {
+            Outcome::Jump(Jump {
+                principal: Some(r.id.clone()),
+                scope: None,
+                land: Land::Anywhere,
+            })
+        })
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|r| r.id.clone())
     }
 }

@@ -22,7 +22,10 @@ use crate::paths::{
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::pane::{self, placeholder, selection};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
 
+mod ask;
 mod explain;
 mod export;
 mod tree;
@@ -362,5 +365,31 @@ impl PathsView {
             highlight,
             (&self.state, self.offset),
         );
+    }
+}
+
+/// ← → close and open nodes; Enter opens a node (or shows its next page), and on a hop or a line gives the
+/// explanation the keys; Esc stops the computation.
+impl Keys for PathsView {
+    fn on_left(&mut self) -> Outcome {
+        self.collapse();
+        Outcome::Done
+    }
+    fn on_right(&mut self) -> Outcome {
+        self.expand();
+        Outcome::Done
+    }
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        if self.enter() {
+            Outcome::Explain
+        } else {
+            Outcome::Done
+        }
+    }
+    fn on_esc(&mut self) -> Outcome {
+        Outcome::cancelled(self.cancel(), JobKind::Paths)
+    }
+    fn selected_id(&self) -> Option<String> {
+        PathsView::selected_id(self)
     }
 }

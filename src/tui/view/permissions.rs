@@ -9,11 +9,14 @@ use ratatui::widgets::Paragraph;
 
 use super::{Ctx, Table};
 use crate::eval::Decision;
+use crate::eval::Engine;
 use crate::model::Scope;
 use crate::tui::cursor::Cursor;
+use crate::tui::explain::{Doc, Verdicts};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::permissions::{PermRow, PermTable, TableLine};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::view::{Keys, Outcome};
 use crate::tui::whatif::marks::{self, Mark};
 
 #[derive(Debug)]
@@ -275,6 +278,25 @@ impl PermissionsView {
                 })
                 .collect(),
         }
+    }
+
+    pub fn explain_key(&self) -> String {
+        self.cursor.selected.to_string()
+    }
+
+    /// The selected operation's verdict for `principal` at the table's scope.
+    pub fn explain(&self, verdicts: &Verdicts, principal: Option<&str>) -> Doc {
+        let (Some(row), Some(p)) = (self.selected(), principal) else {
+            return Doc::new("Nothing selected");
+        };
+        verdicts.doc(p, None, &self.table.scope, row.op.name, row.escalation)
+    }
+}
+
+/// Enter gives the explanation the keys: it tells the selected operation's verdict in full.
+impl Keys for PermissionsView {
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        Outcome::Explain
     }
 }
 

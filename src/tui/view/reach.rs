@@ -4,20 +4,26 @@
 //! grant that decides each. The answer is computed vault by vault on a thread of its own, with its
 //! progress on screen; Esc cancels it. Enter jumps to the permissions at the row's vault (or item).
 
+mod explain;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, Table};
+use super::{Ask, Ctx, Selection, Table};
 use crate::display::{grant_line, in_words, short_scope};
 use crate::eval::{Decision, Engine, Grant};
 use crate::query::{Finding, Reach, VaultReach};
 use crate::sanitize::clean;
 use crate::tui::app::Load;
 use crate::tui::cursor::Cursor;
+use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::view::{Keys, Outcome};
+use crate::tui::worker::JobKind;
+use crate::tui::worker::JobSpec;
 
 /// What the header says while the answer is computed.
 const LOOKING: &str = "looking at what";
@@ -85,6 +91,24 @@ impl ReachView {
         self.ready()?.vaults.get(row.vault())
     }
 
+    /// The job for the selected principal's reach (the whole tenant: the first question of an incident is
+    /// everything it can reach), unless it is being (or has been) computed. A cancelled job stays pending,
+    /// so it is not asked for again until the principal changes or the user presses the view's key.
+    pub fn ask(&mut self, sel: &Selection, pending: Option<&str>) -> Ask {
+        let Some(p) = sel.principal else {
+            return Ask::Keep;
+        };
+        let what = format!("{}{}", p.id, sel.in_world);
+        if pending == Some(what.as_str()) {
+            return Ask::Keep;
+        }
+        self.asked(&p.name);
+        let spec = JobSpec::Reach {
+            principal: p.id.clone(),
+        };
+        Ask::Run { what, spec }
+    }
+
     /// A computation for `whose` reach has started: the old answer is let go of.
     pub fn asked(&mut self, whose: &str) {
         self.whose = clean(whose).into_owned();
@@ -120,6 +144,16 @@ impl ReachView {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled
+    }
+
+    /// The view's key after a cancel: the cancelled answer is let go of, to be asked for anew. Whether
+    /// there was one.
+    pub fn reopen(&mut self) -> bool {
+        if !self.cancelled {
+            return false;
+        }
+        *self = Self::default();
+        true
     }
 
     pub fn move_by(&mut self, delta: isize) {
@@ -269,6 +303,28 @@ impl ReachView {
             ],
             rows,
         })
+    }
+}
+
+/// Enter opens the principal's permissions where the row says, on what; Esc stops the computation.
+impl Keys for ReachView {
+    fn on_enter(&mut self, _engine: &Engine) -> Outcome {
+        self.target().map_or(Outcome::Done, |t| {
+            let land = t
+                .operation
+                .map_or(Land::Anywhere, |op| Land::Op(op.to_string()));
+            Outcome::Jump(Jump {
+                principal: None,
+                scope: Some(t.scope),
+                land,
+            })
+        })
+    }
+    fn on_esc(&mut self) -> Outcome {
+        Outcome::cancelled(self.cancel(), JobKind::Reach)
+    }
+    fn selected_id(&self) -> Option<String> {
+        self.target().map(|t| t.scope)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The panel's keys and requests: open and focus it, move, toggle, delete, the add form, the save and
 //! load prompts. Keys reach the panel only while it is focused; other actions leave it and run as usual.
+//! The panel answers with a [`Reply`] the app carries out (a write, a job).
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
@@ -8,11 +9,14 @@ use ratatui::layout::{Position, Rect};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use super::Panel;
 use super::form::{Form, Step};
 use super::{PathFor, Status};
+use crate::eval::Engine;
 use crate::tui::action::{Effect, UserAction};
-use crate::tui::app::App;
-use crate::tui::worker::{JobKind, JobSpec};
+use crate::tui::keymap::Keymap;
+use crate::tui::scopes::ScopeTree;
+use crate::tui::worker::JobSpec;
 
 /// The file a change list is saved to unless the user names another.
 pub const DEFAULT_FILE: &str = "whatif.json";
@@ -23,10 +27,18 @@ pub const LIST_ROWS: usize = 8;
 /// Lines of the world's summary one page key scrolls.
 const SUMMARY_PAGE: usize = 5;
 
-impl App {
+/// What the panel asks of the app beyond itself.
+pub enum Reply {
+    /// Effects for the loop (a save's write); often none.
+    Effects(Vec<Effect>),
+    /// Read a change list from this path on the worker; it replaces the current one when it parses.
+    Load(String),
+}
+
+impl Panel {
     /// `W`: opens the panel and focuses it; again closes it (the changes stay on).
-    pub fn toggle_whatif(&mut self) {
-        let p = &mut self.whatif;
+    pub fn toggle(&mut self) {
+        let p = self;
         if p.focused {
             p.focused = false;
             p.open = false;
@@ -37,11 +49,11 @@ impl App {
     }
 
     /// Panel-only actions from the palette open and focus the panel first.
-    pub fn whatif_action(&mut self, action: UserAction) -> Vec<Effect> {
-        self.whatif.open = true;
-        self.whatif.focused = true;
-        let n = self.whatif.scenario.entries.len();
-        let p = &mut self.whatif;
+    pub fn act(&mut self, action: UserAction) {
+        self.open = true;
+        self.focused = true;
+        let n = self.scenario.entries.len();
+        let p = &mut *self;
         match action {
             UserAction::WhatIfAdd => {
                 p.form = Some(Form::new());
@@ -81,16 +93,15 @@ impl App {
             }
             _ => {}
         }
-        self.whatif.cursor.keep_visible(LIST_ROWS, n);
-        Vec::new()
+        self.cursor.keep_visible(LIST_ROWS, n);
     }
 
     /// A click or wheel over the panel focuses it and moves its selection; a click elsewhere leaves it.
     /// Returns whether the panel took the event.
-    pub(crate) fn whatif_mouse(&mut self, m: MouseEvent, panel: Option<Rect>) -> bool {
+    pub fn mouse(&mut self, m: MouseEvent, panel: Option<Rect>) -> bool {
         let inside = panel.is_some_and(|r| r.contains(Position::new(m.column, m.row)));
-        let n = self.whatif.scenario.entries.len();
-        let p = &mut self.whatif;
+        let n = self.scenario.entries.len();
+        let p = self;
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) if inside => {
                 p.focused = true;
@@ -112,15 +123,24 @@ impl App {
         inside
     }
 
-    /// A key while the panel is focused. `None`: not the panel's, run it as usual.
-    pub(crate) fn whatif_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        if self.whatif.form.is_some() {
-            return Some(self.form_key(key));
+    /// A key while the panel is focused: `keymap` names it; `real` is the real world's engine and `scopes`
+    /// the tree, which the add form picks from. `None`: not the panel's, run it as usual.
+    pub fn key(
+        &mut self,
+        key: KeyEvent,
+        keymap: &Keymap,
+        real: &Engine,
+        scopes: &ScopeTree,
+    ) -> Option<Reply> {
+        if self.form.is_some() {
+            self.form_key(key, real, scopes);
+            return Some(Reply::Effects(Vec::new()));
         }
-        if self.whatif.prompt.is_some() {
+        if self.prompt.is_some() {
             return Some(self.path_key(key));
         }
-        let action = self.keymap.action_for(&key)?;
+        let done = Some(Reply::Effects(Vec::new()));
+        let action = keymap.action_for(&key)?;
         match action {
             UserAction::WhatIfAdd
             | UserAction::WhatIfToggle
@@ -131,53 +151,56 @@ impl App {
             | UserAction::Up
             | UserAction::Down
             | UserAction::Top
-            | UserAction::Bottom => Some(self.whatif_action(action)),
+            | UserAction::Bottom => {
+                self.act(action);
+                done
+            }
             // The summary of the world, which can be long, scrolls by pages.
             UserAction::PageDown => {
-                let p = &mut self.whatif;
-                let lines = p
+                let lines = self
                     .world
                     .as_ref()
                     .map_or(0, |w| w.summary.len() + w.notes.len());
-                p.summary_scroll = (p.summary_scroll + SUMMARY_PAGE).min(lines.saturating_sub(1));
-                Some(Vec::new())
+                self.summary_scroll =
+                    (self.summary_scroll + SUMMARY_PAGE).min(lines.saturating_sub(1));
+                done
             }
             UserAction::PageUp => {
-                let p = &mut self.whatif;
-                p.summary_scroll = p.summary_scroll.saturating_sub(SUMMARY_PAGE);
-                Some(Vec::new())
+                self.summary_scroll = self.summary_scroll.saturating_sub(SUMMARY_PAGE);
+                done
             }
             UserAction::Zoom => {
-                self.whatif.zoomed = !self.whatif.zoomed;
-                Some(Vec::new())
+                self.zoomed = !self.zoomed;
+                done
             }
-            UserAction::Back if self.whatif.zoomed => {
-                self.whatif.zoomed = false;
-                Some(Vec::new())
+            UserAction::Back if self.zoomed => {
+                self.zoomed = false;
+                done
             }
             UserAction::Back => {
-                self.whatif.focused = false;
-                Some(Vec::new())
+                self.focused = false;
+                done
             }
             UserAction::WhatIf => {
-                self.toggle_whatif();
-                Some(Vec::new())
+                self.toggle();
+                done
             }
             _ => {
-                self.whatif.focused = false;
+                self.focused = false;
                 None
             }
         }
     }
 
-    fn form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(mut form) = self.whatif.form.take() else {
-            return Vec::new();
+    /// A key in the add form; Enter on its last field adds the change.
+    fn form_key(&mut self, key: KeyEvent, real: &Engine, scopes: &ScopeTree) {
+        let Some(mut form) = self.form.take() else {
+            return;
         };
         match key.code {
             KeyCode::Esc => {
-                self.whatif.message = Some("add cancelled".into());
-                return Vec::new();
+                self.message = Some("add cancelled".into());
+                return;
             }
             KeyCode::Up | KeyCode::BackTab => form.move_by(-1),
             KeyCode::Down | KeyCode::Tab => form.move_by(1),
@@ -185,20 +208,20 @@ impl App {
             KeyCode::PageDown => form.move_by(10),
             KeyCode::Char(' ') if form.field().is_some_and(|f| f.many) => form.toggle_mark(),
             KeyCode::Enter => {
-                let engine = self.world();
-                match form.accept(engine, &self.nav.scopes) {
+                // The world on screen, as `App::world` gives it.
+                let engine = self.world.as_ref().map_or(real, |w| w.engine());
+                match form.accept(engine, scopes) {
                     Ok(Step::More) => {}
                     Ok(Step::Done(change)) => {
-                        let p = &mut self.whatif;
-                        p.scenario.push(change);
-                        let n = p.scenario.entries.len();
-                        p.cursor.set(n - 1, n);
-                        p.cursor.keep_visible(LIST_ROWS, n);
-                        p.message = Some(format!("change {} added", n - 1));
-                        p.edited();
-                        return Vec::new();
+                        self.scenario.push(change);
+                        let n = self.scenario.entries.len();
+                        self.cursor.set(n - 1, n);
+                        self.cursor.keep_visible(LIST_ROWS, n);
+                        self.message = Some(format!("change {} added", n - 1));
+                        self.edited();
+                        return;
                     }
-                    Err(e) => self.whatif.message = Some(e),
+                    Err(e) => self.message = Some(e),
                 }
             }
             _ => {
@@ -210,72 +233,68 @@ impl App {
             }
         }
         form.cursor.keep_visible(FORM_ROWS, form.shown.len());
-        self.whatif.form = Some(form);
-        Vec::new()
+        self.form = Some(form);
     }
 
-    fn path_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some((what, mut input)) = self.whatif.prompt.take() else {
-            return Vec::new();
+    /// A key in the save or load prompt; Enter saves, or asks for the list to be read.
+    fn path_key(&mut self, key: KeyEvent) -> Reply {
+        let none = Reply::Effects(Vec::new());
+        let Some((what, mut input)) = self.prompt.take() else {
+            return none;
         };
         match key.code {
-            KeyCode::Esc => Vec::new(),
+            KeyCode::Esc => none,
             KeyCode::Enter => {
                 let path = input.value().trim().to_string();
                 if path.is_empty() {
-                    return Vec::new();
+                    return none;
                 }
                 match what {
-                    PathFor::Save => self.save_scenario(&path),
-                    PathFor::Load => self.load_scenario(&path),
+                    PathFor::Save => Reply::Effects(self.save(&path)),
+                    PathFor::Load => {
+                        self.message = Some(format!("loading {}…", crate::sanitize::clean(&path)));
+                        Reply::Load(path)
+                    }
                 }
             }
             _ => {
                 if let Some(req) = to_input_request(&Event::Key(key)) {
                     input.handle(req);
                 }
-                self.whatif.prompt = Some((what, input));
-                Vec::new()
+                self.prompt = Some((what, input));
+                none
             }
         }
     }
 
     /// Writes the change list (toggles included) to `path`, atomically, as the loop does for exports.
-    pub fn save_scenario(&mut self, path: &str) -> Vec<Effect> {
-        let content = match crate::sanitize::json::to_string_pretty(&self.whatif.scenario.to_json())
-        {
+    pub fn save(&mut self, path: &str) -> Vec<Effect> {
+        let content = match crate::sanitize::json::to_string_pretty(&self.scenario.to_json()) {
             Ok(c) => c + "\n",
             Err(e) => {
-                self.whatif.message = Some(format!("save failed: {e}"));
+                self.message = Some(format!("save failed: {e}"));
                 return Vec::new();
             }
         };
-        self.whatif.start_save(path.to_string());
+        self.start_save(path.to_string());
         vec![Effect::Write {
             path: path.into(),
             content,
         }]
     }
 
-    /// Reads a change list on the worker thread; it replaces the current one when it parses.
-    pub fn load_scenario(&mut self, path: &str) -> Vec<Effect> {
-        self.whatif.message = Some(format!("loading {}…", crate::sanitize::clean(path)));
-        let spec = JobSpec::LoadScenario { path: path.into() };
-        vec![self.job(JobKind::LoadScenario, path.to_string(), spec, None)]
-    }
-
-    /// Asks the worker for the world of the current list when it changed.
-    pub(crate) fn sync_whatif(&mut self) -> Vec<Effect> {
-        if !self.whatif.take_dirty() {
-            return Vec::new();
+    /// The job that builds the world of the current list when it changed, named by its generation.
+    pub fn world_job(&mut self) -> Option<(String, JobSpec)> {
+        if !self.take_dirty() {
+            return None;
         }
-        let generation = self.whatif.generation;
-        self.whatif.status = Status::Computing;
+        let generation = self.generation;
+        self.status = Status::Computing;
         let spec = JobSpec::WhatIf {
-            scenario: self.whatif.scenario.clone(),
+            scenario: self.scenario.clone(),
             generation,
         };
-        vec![self.job(JobKind::WhatIf, generation.to_string(), spec, None)]
+        Some((generation.to_string(), spec))
     }
 }
 

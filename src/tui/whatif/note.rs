@@ -1,22 +1,20 @@
 //! The explanation pane's first line in a hypothetical world: the decision before and after.
 
-use super::marks;
+use super::{Panel, marks};
 use crate::query::MatrixRow;
-use crate::tui::app::App;
 use crate::tui::explain::{Doc, Tone};
 
-impl App {
+impl Panel {
     /// Puts "what-if: before X, after Y" on top of a matrix cell's explanation (operations of the group
-    /// whose decision changes are named).
-    pub(crate) fn whatif_matrix_note(&self, doc: &mut Doc, row: &MatrixRow) {
-        if self.whatif.world.is_none() {
+    /// whose decision changes are named); `col` is the matrix's selected column.
+    pub fn matrix_note(&self, doc: &mut Doc, row: &MatrixRow, col: usize) {
+        if self.world.is_none() {
             return;
         }
-        let col = self.matrix.col;
         let Some(after) = row.cells.get(col) else {
             return;
         };
-        let before_row = self.whatif.matrix_before.as_ref().and_then(|m| {
+        let before_row = self.matrix_before.as_ref().and_then(|m| {
             m.rows
                 .iter()
                 .find(|r| r.id == row.id && r.via_app == row.via_app)
