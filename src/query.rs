@@ -18,6 +18,7 @@ pub use escalation::{
     self_grants,
 };
 pub use items::ItemAnswer;
+pub(crate) use items::{beside_vault, held, item_scopes};
 pub use matrix::{
     Cell, Matrix, MatrixRow, OnItems, matrix_for_principal, matrix_for_vault, through_network,
 };

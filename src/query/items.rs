@@ -139,3 +139,27 @@ pub(crate) fn beside_vault(engine: &Engine, request: &Request, scope: &Scope) ->
         })
         .collect()
 }
+
+/// On how many of the item `scopes` the subject may do some of `ops`, and each operation on how many, decided
+/// as `check` decides at each item; operations with no item left out.
+pub(crate) fn held(
+    engine: &Engine,
+    subject: &Subject,
+    scopes: &[Scope],
+    ops: &[(&'static Operation, Action)],
+    origin: Option<&Origin>,
+) -> (usize, Vec<(&'static str, usize)>) {
+    let mut items = 0;
+    let mut operations: Vec<(&'static str, usize)> = Vec::new();
+    for scope in scopes {
+        let on = on_item(engine, subject, scope, ops, origin);
+        items += usize::from(!on.is_empty());
+        for h in on {
+            match operations.iter_mut().find(|(op, _)| *op == h.operation) {
+                Some((_, n)) => *n += 1,
+                None => operations.push((h.operation, 1)),
+            }
+        }
+    }
+    (items, operations)
+}

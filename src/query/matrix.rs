@@ -307,20 +307,8 @@ fn add_items(
         if denied.is_empty() {
             continue;
         }
-        let mut on = OnItems {
-            items: 0,
-            operations: Vec::new(),
-        };
-        for scope in scopes {
-            let held = items::on_item(engine, subject, scope, &denied, None);
-            on.items += usize::from(!held.is_empty());
-            for h in held {
-                match on.operations.iter_mut().find(|(op, _)| *op == h.operation) {
-                    Some((_, n)) => *n += 1,
-                    None => on.operations.push((h.operation, 1)),
-                }
-            }
-        }
+        let (items, operations) = items::held(engine, subject, scopes, &denied, None);
+        let on = OnItems { items, operations };
         if on.items > 0 {
             cell.on_items = Some(on);
         }

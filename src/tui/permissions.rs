@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use crate::catalog::{self, Action, Operation, Plane};
-use crate::eval::{Decision, Engine, Origin, network};
+use crate::eval::{Decision, Engine, Origin, Subject, network};
 use crate::model::{PolicyKind, Scope, ScopeKind};
 use crate::query::Technique;
 
@@ -29,6 +29,8 @@ pub struct PermRow {
     /// Denied by the vault's network rules although the grants would let it through (or might): the
     /// network gate said no, not the permissions.
     pub network_denied: bool,
+    /// Denied on the vault, but held on this many of its items through grants made at them.
+    pub on_items: usize,
 }
 
 /// A table line: a plane or object-kind heading, or an operation (index into `rows`).
@@ -196,13 +198,48 @@ pub fn compute(
             network_denied: op.plane == Plane::Data
                 && gate == Some(false)
                 && granted != Decision::Denied,
+            on_items: 0,
         });
+    }
+    if gate != Some(false) && scope.kind() == ScopeKind::Vault {
+        mark_items(engine, &subject, scope, origin, &mut table);
     }
     if gate != Some(false) {
         // granting oneself access does not get a call through a firewall that blocks it
         mark_escalations(engine, principal_id, scope, &mut table);
     }
     table
+}
+
+/// The data operations denied on the vault that the subject holds on some of its items (grants made at the
+/// items), as the principal matrix counts them.
+fn mark_items(
+    engine: &Engine,
+    subject: &Subject,
+    scope: &Scope,
+    origin: Option<&Origin>,
+    table: &mut PermTable,
+) {
+    let Some(items) = crate::query::item_scopes(engine, subject).remove(scope.key()) else {
+        return;
+    };
+    let denied: Vec<(&'static Operation, Action)> = table
+        .rows
+        .iter()
+        .filter(|r| r.op.plane == Plane::Data && r.decision == Decision::Denied)
+        .filter_map(|r| {
+            operations()
+                .iter()
+                .find(|(op, _)| op.name == r.op.name)
+                .cloned()
+        })
+        .collect();
+    let (_, held) = crate::query::held(engine, subject, &items, &denied, origin);
+    for r in &mut table.rows {
+        if let Some((_, n)) = held.iter().find(|(op, _)| *op == r.op.name) {
+            r.on_items = *n;
+        }
+    }
 }
 
 /// The management decisions that let a principal grant itself data access, read at the vault.

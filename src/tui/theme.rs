@@ -181,3 +181,5 @@ pub fn decision_symbol(d: Decision) -> &'static str {
 }
 
 pub const ESCALATION_SYMBOL: &str = "⇑";
+/// Held on some items of a vault only (grants made at the items).
+pub const ITEMS_SYMBOL: &str = "◑";

@@ -122,3 +122,50 @@ fn the_selection_stays_on_its_row_when_the_order_changes() {
     press(&mut app, "#");
     assert_eq!(app.matrix.selected().unwrap().id, before);
 }
+
+/// Erin holds `Key Vault Secrets User` on one secret of kv-app-rbac only: the explorer says so where the
+/// CLI does (`matrix` "1 item", `check`'s items), in the matrix cell, the permission row and both
+/// explanations, never a bare "denied".
+#[test]
+fn grants_made_at_items_show_in_the_matrix_and_the_permissions() {
+    let mut app = matrix_of("kv-app-rbac");
+    let erin = (0..app.matrix.len())
+        .find(|&i| {
+            app.matrix.cursor.selected = i;
+            app.matrix.selected().is_some_and(|r| r.label == "Erin")
+        })
+        .expect("Erin is a row of the vault's matrix");
+    app.matrix.cursor.selected = erin;
+    let get = app
+        .matrix
+        .ready()
+        .unwrap()
+        .columns
+        .iter()
+        .position(|c| *c == "secrets/get")
+        .unwrap();
+    while app.matrix.col < get {
+        press(&mut app, "l");
+    }
+    let s = render(&app, 120, 40);
+    let row = s.lines().find(|l| l.contains("U Erin")).unwrap();
+    assert!(row.contains("◑1"), "{row}");
+    assert!(
+        s.contains("◑ Denied on the vault, but held on 1 of its items through grants made there:"),
+        "{s}"
+    );
+
+    press(&mut app, ":principal Erin<enter>1:op secrets/get<enter>");
+    let s = render(&app, 120, 40);
+    let row = s.lines().find(|l| l.contains("secrets/get ")).unwrap();
+    assert!(row.contains("denied") && row.contains("◑ 1 item"), "{row}");
+    assert!(
+        s.contains("◑ but on 1 item of this vault, through grants made there:"),
+        "{s}"
+    );
+    assert!(s.contains("secret storage-account-key"), "{s}");
+    // Not at another vault, where she holds nothing on items.
+    press(&mut app, ":goto kv-app-prod<enter>:op secrets/get<enter>");
+    let s = render(&app, 120, 40);
+    assert!(!s.contains("◑"), "{s}");
+}

@@ -9,7 +9,7 @@ use crate::query::{Finding, MatrixRow};
 use crate::sanitize::clean;
 use crate::tui::principals::kind_word;
 use crate::tui::scopes::vault_badges;
-use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::theme::{ESCALATION_SYMBOL, ITEMS_SYMBOL, decision_symbol};
 
 const LIST_LIMIT: usize = 40;
 
@@ -298,6 +298,21 @@ pub fn matrix_cell(engine: &Engine, vault: &str, row: &MatrixRow, column: usize)
             ),
             (Tone::Plain, (*op).to_string()),
         ]);
+    }
+    if let Some(on) = &cell.on_items {
+        let ops: Vec<String> = on
+            .operations
+            .iter()
+            .map(|(op, n)| format!("{op} on {n}"))
+            .collect();
+        doc.styled(
+            Tone::Decision(Decision::Allowed),
+            format!(
+                "{ITEMS_SYMBOL} Denied on the vault, but held on {} of its items through grants made there: {}.",
+                on.items,
+                ops.join(", ")
+            ),
+        );
     }
     if let Some(app) = &row.via_app {
         doc.text(format!(

@@ -2,13 +2,14 @@
 //! principal, an operation and a scope, with every self-grant path where the table marks one, the logs'
 //! "last used", and in a hypothetical world the decision before and after.
 
-use super::{Doc, Tone, cell};
+use super::{Doc, Tone, cell, describe_scope};
 use crate::activity::LastUsed;
 use crate::catalog::Plane;
 use crate::eval::{Decision, Engine, Origin, Request};
 use crate::model::Scope;
 use crate::query::Technique;
 use crate::tui::permissions::operations;
+use crate::tui::theme::{ITEMS_SYMBOL, decision_symbol};
 
 /// What a verdict's explanation needs from around the views.
 pub struct Verdicts<'a> {
@@ -46,11 +47,10 @@ impl Verdicts<'_> {
         } else {
             None
         };
-        match engine.check(
-            &Request::new(&subject, &target, action)
-                .via_app(via_app)
-                .from(origin),
-        ) {
+        let request = Request::new(&subject, &target, action)
+            .via_app(via_app)
+            .from(origin);
+        match engine.check(&request) {
             Ok(v) => {
                 // Every path, as `check` lists them, where the table marks one.
                 let paths = if escalation.is_some() && v.decision != Decision::Allowed {
@@ -59,6 +59,13 @@ impl Verdicts<'_> {
                     Vec::new()
                 };
                 let mut doc = cell(engine, &v, &paths, &self.from_key, self.last_used);
+                if v.decision != Decision::Allowed {
+                    on_items(
+                        &mut doc,
+                        engine,
+                        &crate::query::beside_vault(engine, &request, scope),
+                    );
+                }
                 if let Some(real_engine) = self.real {
                     let real = real_engine.check(
                         &Request::new(
@@ -87,4 +94,40 @@ impl Verdicts<'_> {
             }
         }
     }
+}
+
+/// The items of the vault where the principal may do it through grants made there, as `check` lists them:
+/// "denied" on the vault is not "no secret of it" (docs/semantics.md D5).
+fn on_items(doc: &mut Doc, engine: &Engine, items: &[crate::query::ItemAnswer]) {
+    if items.is_empty() {
+        return;
+    }
+    // Right after the verdict line and the gate that decided it: this qualifies the answer itself.
+    let at = doc.lines.len().min(2);
+    let n = items.len();
+    let words = if n == 1 { "item" } else { "items" };
+    let mut lines = vec![vec![(
+        Tone::Decision(Decision::Allowed),
+        format!("{ITEMS_SYMBOL} but on {n} {words} of this vault, through grants made there:"),
+    )]];
+    for i in items {
+        lines.push(vec![
+            (
+                Tone::Decision(i.decision),
+                format!(
+                    "  {} {:<12}",
+                    decision_symbol(i.decision),
+                    i.decision.as_str()
+                ),
+            ),
+            (Tone::Plain, describe_scope(engine, &i.item)),
+        ]);
+        for g in &i.grants {
+            lines.push(vec![(
+                Tone::Dim,
+                format!("      {}", crate::display::grant_line(engine, g)),
+            )]);
+        }
+    }
+    doc.lines.splice(at..at, lines);
 }

@@ -11,7 +11,7 @@ use crate::eval::Decision;
 use crate::tui::action::UserAction;
 use crate::tui::keymap::{Chord, Keymap};
 use crate::tui::scopes::Badge;
-use crate::tui::theme::{ESCALATION_SYMBOL, Theme, decision_symbol};
+use crate::tui::theme::{ESCALATION_SYMBOL, ITEMS_SYMBOL, Theme, decision_symbol};
 
 #[derive(Debug, Default)]
 pub struct Help {
@@ -85,8 +85,12 @@ pub fn lines(keymap: &Keymap, t: &Theme) -> Vec<Line<'static>> {
         ));
     }
     legend.push(Span::styled(
-        format!("{ESCALATION_SYMBOL} can grant itself"),
+        format!("{ESCALATION_SYMBOL} can grant itself  "),
         t.escalation,
+    ));
+    legend.push(Span::styled(
+        format!("{ITEMS_SYMBOL} on some items only"),
+        t.decision(Decision::Allowed),
     ));
     out.push(Line::from(legend));
     out.push(Line::from("  principals: U user  G group  S service principal  M managed identity  ? not in directory"));

@@ -18,6 +18,7 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{self, Doc};
 use crate::tui::jump::{Jump, Land};
 use crate::tui::pane::{fit, placeholder, selection};
+use crate::tui::theme::ITEMS_SYMBOL;
 use crate::tui::view::{Keys, Outcome};
 use crate::tui::whatif::Panel;
 use crate::tui::whatif::marks::{self, Mark};
@@ -50,13 +51,20 @@ fn visible(widths: &[usize], selected: usize, room: usize) -> std::ops::Range<us
     first..end.min(widths.len())
 }
 
-fn cell_text(c: &Cell) -> (&'static str, Decision) {
+fn cell_text(c: &Cell) -> (std::borrow::Cow<'static, str>, Decision) {
     match c.summary() {
-        "all" => ("all", Decision::Allowed),
-        "some" => ("some", Decision::Allowed),
-        "cond" => ("cond", Decision::Conditional),
-        "?" => ("?", Decision::Unknown),
-        _ => ("·", Decision::Denied),
+        "all" => ("all".into(), Decision::Allowed),
+        "some" => ("some".into(), Decision::Allowed),
+        "cond" => ("cond".into(), Decision::Conditional),
+        "?" => ("?".into(), Decision::Unknown),
+        // Nothing vault-wide, something on items (grants made at them): as the CLI's "N items".
+        _ => match &c.on_items {
+            Some(on) => (
+                format!("{ITEMS_SYMBOL}{}", on.items).into(),
+                Decision::Allowed,
+            ),
+            None => ("·".into(), Decision::Denied),
+        },
     }
 }
 

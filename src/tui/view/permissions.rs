@@ -15,7 +15,7 @@ use crate::tui::cursor::Cursor;
 use crate::tui::explain::{Doc, Verdicts};
 use crate::tui::pane::{fit, placeholder, selection};
 use crate::tui::permissions::{PermRow, PermTable, TableLine};
-use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
+use crate::tui::theme::{ESCALATION_SYMBOL, ITEMS_SYMBOL, decision_symbol};
 use crate::tui::view::{Keys, Outcome};
 use crate::tui::whatif::marks::{self, Mark};
 
@@ -162,14 +162,21 @@ impl PermissionsView {
             .map(|r| r.op.name.chars().count())
             .max()
             .unwrap_or(10);
-        // Room for the marks' words only when a row has one: " ⇑ can grant", " ⊘ network".
+        // Room for the marks' words only when a row has one: " ⇑ can grant", " ⊘ network", " ◑ 3 items".
+        let items = p
+            .rows
+            .iter()
+            .map(|r| items_words(r.on_items).len())
+            .max()
+            .unwrap_or(0);
         let mark = if p.rows.iter().any(|r| r.escalation.is_some()) {
             12
         } else if p.rows.iter().any(|r| r.network_denied) {
             10
         } else {
             0
-        };
+        }
+        .max(items);
         // The name column leaves room for the decision word and a mark's words when it can stay 20 wide;
         // a longer name runs on, whole, without the word (its symbol says it) and with its mark a symbol.
         let with_word = width.saturating_sub(4 + 11 + mark);
@@ -213,6 +220,15 @@ impl PermissionsView {
                         // Which gate said no: the firewall, not a missing grant.
                         let text = if mark_words { " ⊘ network" } else { " ⊘" };
                         spans.push(Span::styled(text, t.warning));
+                    }
+                    if row.on_items > 0 {
+                        // Denied on the vault, held on some of its items: not "nothing here".
+                        let text = if mark_words {
+                            items_words(row.on_items)
+                        } else {
+                            format!(" {ITEMS_SYMBOL}")
+                        };
+                        spans.push(Span::styled(text, t.decision(Decision::Allowed)));
                     }
                     if row.escalation.is_some() {
                         let text = if mark_words {
@@ -297,6 +313,15 @@ impl PermissionsView {
 impl Keys for PermissionsView {
     fn on_enter(&mut self, _engine: &Engine) -> Outcome {
         Outcome::Explain
+    }
+}
+
+/// ` ◑ 1 item`, ` ◑ 3 items`; nothing for none.
+fn items_words(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => format!(" {ITEMS_SYMBOL} 1 item"),
+        n => format!(" {ITEMS_SYMBOL} {n} items"),
     }
 }
 
