@@ -220,6 +220,10 @@ where
 
     /// Builds the subscription level (the subscription and everything above it).
     fn enter_subscription(&mut self, sub: &Scope) {
+        // Classes are asked about within one subscription (the walk's caches are too): the sets of the
+        // last one go, so that memory holds one subscription's.
+        self.sets.clear();
+        self.set_of.clear();
         let ancestry = self.engine.index.ancestry(sub);
         let mut holders = Vec::new();
         let mut opening = Vec::new();
