@@ -401,7 +401,7 @@ fn escalation_groups_from(
             list.iter().map(|&(_, n)| n).max().unwrap_or(0),
         );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
-        group.covers = layout.covers(&vaults, list);
+        group.covers = layout.covers(list);
         group.at = list.iter().map(|&(v, _)| v).collect();
         findings += group.findings;
         group.holder = group.key.holder.as_deref().map(|id| {
