@@ -105,7 +105,7 @@ pub fn cover_words(engine: &Engine, vaults: usize, covers: &[Cover]) -> String {
     let name = |c: &Cover| {
         if c.vaults == 1 {
             short_scope(&c.scope)
-        } else if c.scope == "/" {
+        } else if &*c.scope == "/" {
             format!("every vault ({})", c.vaults)
         } else {
             format!(

@@ -362,7 +362,7 @@ impl Engine {
                     .collect();
                 self.absorb(&mut v, parts);
             }
-            _ => self.management(subject, target, action, origin, &mut v),
+            _ => self.management(subject, target, action, (origin, gathered), &mut v),
         }
         if action.plane == Plane::Data
             && let Some(vault) = target.vault

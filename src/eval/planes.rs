@@ -10,11 +10,18 @@ impl Engine {
         subject: &Subject,
         target: &Target,
         action: &Action,
-        origin: Option<&Origin>,
+        (origin, gathered): (Option<&Origin>, Gathered),
         v: &mut Verdict,
     ) {
+        // The role assignments a bulk query gathered (escalations' lever checks) are the ones a scan of
+        // the scopes would find.
         let parts = self
-            .rbac_parts(subject, target, (action, Plane::Management), None)
+            .rbac_parts(
+                subject,
+                target,
+                (action, Plane::Management),
+                gathered.assignments,
+            )
             .collect();
         self.absorb(v, parts);
         if origin.is_some() {

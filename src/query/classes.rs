@@ -50,6 +50,8 @@ pub(crate) struct Classes<'a, R, L> {
     set_of: Vec<Box<[u32]>>,
     seen: Vec<u32>,
     stamp: u32,
+    /// A class's holders while it is refined (one buffer for the run).
+    scratch: Vec<u32>,
     subscription: Level,
     /// The subscription level's members by class.
     members: FxHashMap<Class, Vec<Ident>>,
@@ -93,6 +95,7 @@ where
             set_of: Vec::new(),
             seen: Vec::new(),
             stamp: 0,
+            scratch: Vec::new(),
             subscription: Level::default(),
             members: FxHashMap::default(),
             group: Level::default(),
@@ -113,12 +116,12 @@ where
         *self.holder.entry(id).or_insert(next)
     }
 
-    fn intern_set(&mut self, set: Vec<u32>) -> Class {
-        if let Some(&c) = self.sets.get(set.as_slice()) {
+    fn intern_set(&mut self, set: &[u32]) -> Class {
+        if let Some(&c) = self.sets.get(set) {
             return c;
         }
         let c = self.set_of.len() as Class;
-        let set: Box<[u32]> = set.into_boxed_slice();
+        let set: Box<[u32]> = set.into();
         self.set_of.push(set.clone());
         self.sets.insert(set, c);
         c
@@ -186,32 +189,41 @@ where
             .collect()
     }
 
-    /// Which of `holders` reach each identity they reach.
-    fn touched(&mut self, holders: &[(u32, &'a str)]) -> FxHashMap<Ident, Vec<u32>> {
-        let mut touched: FxHashMap<Ident, Vec<u32>> = FxHashMap::default();
+    /// Which of `holders` reach each identity they reach: (identity, holder) pairs, ascending (one list,
+    /// not a list per identity: a level touches thousands of identities).
+    fn touched(&mut self, holders: &[(u32, &'a str)]) -> Vec<(Ident, u32)> {
+        let mut touched = Vec::new();
         let mut below = Vec::new();
         for &(h, id) in holders {
             below.clear();
             self.identities_of(id, &mut below);
-            for &i in &below {
-                touched.entry(i).or_default().push(h);
-            }
+            touched.extend(below.iter().map(|&i| (i, h)));
         }
+        touched.sort_unstable();
         touched
     }
 
-    /// The class of `ident` once `added` holders reach it too, from its class `before`.
-    fn refine(&mut self, before: Option<Class>, mut added: Vec<u32>) -> Class {
+    /// The class of an identity once the holders `added` reach it too, from its class `before`.
+    fn refine(&mut self, before: Option<Class>, added: &[(Ident, u32)]) -> Class {
+        let mut set = std::mem::take(&mut self.scratch);
+        set.clear();
+        set.extend(added.iter().map(|&(_, h)| h));
         if let Some(b) = before.and_then(|b| self.set_of.get(b as usize)) {
-            added.extend_from_slice(b);
+            set.extend_from_slice(b);
         }
-        added.sort_unstable();
-        added.dedup();
-        self.intern_set(added)
+        set.sort_unstable();
+        set.dedup();
+        let c = self.intern_set(&set);
+        self.scratch = set;
+        c
     }
 
     /// Builds the subscription level (the subscription and everything above it).
     fn enter_subscription(&mut self, sub: &Scope) {
+        // Classes are asked about within one subscription (the walk's caches are too): the sets of the
+        // last one go, so that memory holds one subscription's.
+        self.sets.clear();
+        self.set_of.clear();
         let ancestry = self.engine.index.ancestry(sub);
         let mut holders = Vec::new();
         let mut opening = Vec::new();
@@ -225,9 +237,8 @@ where
             ..Level::default()
         };
         let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
-        let mut touched: Vec<(Ident, Vec<u32>)> = touched.into_iter().collect();
-        touched.sort_unstable_by_key(|(i, _)| *i);
-        for (i, hs) in touched {
+        for hs in touched.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(i, _)) = hs.first() else { continue };
             let c = self.refine(None, hs);
             level.class_of.insert(i, c);
             *level.counts.entry(c).or_default() += 1;
@@ -255,7 +266,8 @@ where
                 Parent::Group => self.group.counts.clone(),
             },
         };
-        for (i, hs) in touched {
+        for hs in touched.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(i, _)) = hs.first() else { continue };
             let before = self.class_at(i, parent);
             let c = self.refine(before, hs);
             if let Some(b) = before

@@ -7,6 +7,8 @@
 pub mod escalations;
 pub mod who_can;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::eval::Engine;
@@ -48,9 +50,15 @@ impl Holder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cover {
-    /// A vault id, or the resource group, subscription or scope under which it covers every vault.
-    pub scope: String,
+    /// A vault id, or the resource group, subscription or scope under which it covers every vault. Shared:
+    /// a tenant-wide answer has millions of covers naming the same ten thousand vaults.
+    #[serde(serialize_with = "shared_str")]
+    pub scope: Arc<str>,
     pub vaults: usize,
+}
+
+fn shared_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
 }
 
 /// Data operations by object kind, `"all"` standing for every operation of a kind an escalation can gain:
@@ -86,20 +94,23 @@ pub(crate) fn by_kind<S: serde::Serializer>(ops: &[&'static str], s: S) -> Resul
 pub(crate) struct Layout {
     /// For each vault of the run, by position: (resource group, subscription) positions.
     place: Vec<(u32, u32)>,
-    groups: Vec<(String, u32)>,
-    subscriptions: Vec<(String, u32)>,
-    range: String,
+    /// Each vault's id, shared by the covers that name it.
+    ids: Vec<Arc<str>>,
+    groups: Vec<(Arc<str>, u32)>,
+    subscriptions: Vec<(Arc<str>, u32)>,
+    range: Arc<str>,
     all: u32,
 }
 
 impl Layout {
     /// The vaults of a run; `range` names the scope asked about (`/` for the whole tenant).
     pub fn new(vaults: &[&Vault], range: &str) -> Self {
-        let mut groups: Vec<(String, u32)> = Vec::new();
-        let mut subscriptions: Vec<(String, u32)> = Vec::new();
+        let mut groups: Vec<(Arc<str>, u32)> = Vec::new();
+        let mut subscriptions: Vec<(Arc<str>, u32)> = Vec::new();
         let mut group_at = rustc_hash::FxHashMap::default();
         let mut sub_at = rustc_hash::FxHashMap::default();
         let mut place = Vec::with_capacity(vaults.len());
+        let mut ids = Vec::with_capacity(vaults.len());
         for v in vaults {
             let group = v.scope.structural_parent();
             let sub = group.as_ref().and_then(|g| g.structural_parent());
@@ -107,11 +118,11 @@ impl Layout {
                 (Some(g), Some(s)) => (g.id().to_string(), s.id().to_string()),
                 _ => (v.scope.id().to_string(), v.scope.id().to_string()),
             };
-            let slot = |list: &mut Vec<(String, u32)>,
+            let slot = |list: &mut Vec<(Arc<str>, u32)>,
                         at: &mut rustc_hash::FxHashMap<String, u32>,
                         id: String| {
                 let n = *at.entry(id.clone()).or_insert_with(|| {
-                    list.push((id, 0));
+                    list.push((id.into(), 0));
                     list.len() as u32 - 1
                 });
                 if let Some(e) = list.get_mut(n as usize) {
@@ -122,28 +133,29 @@ impl Layout {
             let g = slot(&mut groups, &mut group_at, g_id);
             let s = slot(&mut subscriptions, &mut sub_at, s_id);
             place.push((g, s));
+            ids.push(Arc::from(v.scope.id()));
         }
         Self {
             place,
+            ids,
             groups,
             subscriptions,
-            range: range.to_string(),
+            range: range.into(),
             all: vaults.len() as u32,
         }
     }
 
     /// The vaults of `entries` (vault position, identities) as covers.
-    pub fn covers(&self, vaults: &[&Vault], entries: &[(u32, u32)]) -> Vec<Cover> {
+    pub fn covers(&self, entries: &[(u32, u32)]) -> Vec<Cover> {
         let mut sorted: Vec<(u32, u32, u32, u32)> = entries
             .iter()
             .filter_map(|&(v, n)| self.place.get(v as usize).map(|&(g, s)| (s, g, v, n)))
             .collect();
         sorted.sort_unstable();
-        let total = |list: &[(String, u32)], i: u32| list.get(i as usize).map_or(0, |e| e.1);
-        let name = |list: &[(String, u32)], i: u32| {
+        let total = |list: &[(Arc<str>, u32)], i: u32| list.get(i as usize).map_or(0, |e| e.1);
+        let name = |list: &[(Arc<str>, u32)], i: u32| {
             list.get(i as usize)
-                .map(|e| e.0.clone())
-                .unwrap_or_default()
+                .map_or_else(|| Arc::from(""), |e| e.0.clone())
         };
         if sorted.len() > 1 && sorted.len() as u32 == self.all {
             return vec![Cover {
@@ -172,10 +184,10 @@ impl Layout {
                 }
                 for &(_, _, v, _) in group {
                     out.push(Cover {
-                        scope: vaults
+                        scope: self
+                            .ids
                             .get(v as usize)
-                            .map(|v| v.scope.id().to_string())
-                            .unwrap_or_default(),
+                            .map_or_else(|| Arc::from(""), Arc::clone),
                         vaults: 1,
                     });
                 }

@@ -112,6 +112,15 @@ fn gain_bits() -> &'static FxHashMap<usize, u64> {
 }
 
 fn mask(ops: &[&'static str]) -> Option<u64> {
+    // Findings list their operations in the catalog's order: one pass over it, without hashing.
+    let mut all = gainable().iter().zip(0u32..64);
+    let in_order = ops.iter().try_fold(0u64, |m, op| {
+        all.find(|((name, _), _)| name.as_ptr() == op.as_ptr() && name.len() == op.len())
+            .map(|(_, i)| m | (1u64 << i))
+    });
+    if in_order.is_some() {
+        return in_order;
+    }
     let bits = gain_bits();
     ops.iter()
         .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
@@ -392,7 +401,7 @@ fn escalation_groups_from(
             list.iter().map(|&(_, n)| n).max().unwrap_or(0),
         );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
-        group.covers = layout.covers(&vaults, list);
+        group.covers = layout.covers(list);
         group.at = list.iter().map(|&(v, _)| v).collect();
         findings += group.findings;
         group.holder = group.key.holder.as_deref().map(|id| {
@@ -441,6 +450,11 @@ pub fn each_escalation<E>(
             return;
         }
         let mut f = seen.finding.clone();
+        if let Some(v) = vaults.get(seen.at as usize)
+            && f.vault_id != v.scope.id()
+        {
+            f.vault_id = v.scope.id().to_string();
+        }
         for id in members() {
             if id != f.principal.id {
                 f.principal = principal_ref(engine, &id);

@@ -225,7 +225,7 @@ impl<'e> Grouper<'e> {
             at.dedup_by_key(|e| e.0);
             items.sort();
             items.dedup();
-            (at.len(), layout.covers(&vaults, &at))
+            (at.len(), layout.covers(&at))
         };
         let mut out = GroupedDiff::default();
         let mut everyone = rustc_hash::FxHashSet::default();

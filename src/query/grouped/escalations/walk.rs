@@ -1,6 +1,8 @@
 //! The walk under the grouped escalations: every vault's identities in classes, one member per class asked,
 //! and each finding handed on with the number of identities it stands for.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
@@ -35,6 +37,8 @@ fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
 /// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
 /// `count` identities.
 pub(crate) struct Seen<'f> {
+    /// The vault's position in the walk's list. The finding's own `vault_id` may name another vault of
+    /// the same resource group or subscription, where it was found for the same class.
     pub at: u32,
     pub finding: &'f Finding,
     pub count: u32,
@@ -225,21 +229,16 @@ pub(in crate::query::grouped) fn walk_until<'a>(
         for c in &by_class {
             let id = classes.id(c.member);
             let key = (c.class, flags);
-            let list = match found.remove(id) {
-                Some(list) => list,
+            // Findings kept from another vault are handed on as they are (their `vault_id` names that
+            // vault: `Seen::at` says where).
+            let list: Cow<[Finding]> = match found.remove(id) {
+                Some(list) => Cow::Owned(list),
                 None => match level(c).and_then(|l| l.found.get(&key)) {
-                    Some(list) => list
-                        .iter()
-                        .map(|f| {
-                            let mut f = f.clone();
-                            f.vault_id = vault.scope.id().to_string();
-                            f
-                        })
-                        .collect(),
-                    None => Vec::new(),
+                    Some(list) => Cow::Borrowed(list.as_slice()),
+                    None => Cow::Owned(Vec::new()),
                 },
             };
-            for f in &list {
+            for f in list.iter() {
                 let seen = Seen {
                     at,
                     finding: f,
@@ -258,7 +257,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
             if let Some(l) = level(c)
                 && !l.found.contains_key(&key)
             {
-                keep.push((std::ptr::eq(l, &sub_cache), key, list));
+                keep.push((std::ptr::eq(l, &sub_cache), key, list.into_owned()));
             }
         }
         for (in_subscription, key, list) in keep {

@@ -116,7 +116,7 @@ fn as_finding(g: &EscalationGroup) -> Finding {
         vault_id: g
             .covers
             .first()
-            .map(|c| c.scope.clone())
+            .map(|c| c.scope.to_string())
             .unwrap_or_default(),
         technique: g.technique,
         grant: g.grant.clone(),
