@@ -6,7 +6,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::catalog::{Action, Operation};
-use crate::eval::{Decision, Engine, Grant, Origin, Request, Subject};
+use crate::eval::bulk::TargetRows;
+use crate::eval::decide::RowKey;
+use crate::eval::{Decision, Engine, Grant, Origin, Request, Subject, Target};
 use crate::model::{Scope, ScopeKind};
 
 /// The item scopes at which role assignments name the subject or one of its groups, by vault key, each
@@ -162,4 +164,79 @@ pub(crate) fn held(
         }
     }
     (items, operations)
+}
+
+/// [`held`] for many identities at the items of one vault: an identity's row at an item is built from the
+/// item's gathered grants, and identities whose rows are equal share the decisions there, as the vault's
+/// rows do (each distinct row is asked once, with `check`).
+pub(crate) struct ItemRows<'e, 'a> {
+    engine: &'a Engine,
+    at: FxHashMap<String, usize>,
+    targets: &'e [Target<'a>],
+    rows: Vec<TargetRows<'e, 'a>>,
+    decided: Vec<FxHashMap<RowKey, Vec<(&'static str, Decision)>>>,
+}
+
+impl<'e, 'a> ItemRows<'e, 'a> {
+    pub(crate) fn new(engine: &'a Engine, targets: &'e [Target<'a>]) -> Self {
+        Self {
+            engine,
+            at: targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.scope.key().to_string(), i))
+                .collect(),
+            targets,
+            rows: targets.iter().map(|t| TargetRows::new(engine, t)).collect(),
+            decided: targets.iter().map(|_| FxHashMap::default()).collect(),
+        }
+    }
+
+    /// [`held`] of the subject on `scopes` (items of this vault), without a caller location.
+    pub(crate) fn held(
+        &mut self,
+        subject: &Subject,
+        scopes: &[Scope],
+        ops: &[(&'static Operation, Action)],
+    ) -> (usize, Vec<(&'static str, usize)>) {
+        let mut items = 0;
+        let mut operations: Vec<(&'static str, usize)> = Vec::new();
+        for scope in scopes {
+            let Some(&i) = self.at.get(scope.key()) else {
+                continue;
+            };
+            let (Some(rows), Some(target), Some(decided)) = (
+                self.rows.get(i),
+                self.targets.get(i),
+                self.decided.get_mut(i),
+            ) else {
+                continue;
+            };
+            let known = decided.entry(rows.row(subject, None).key()).or_default();
+            let mut any = false;
+            for (op, action) in ops {
+                let d = match known.iter().find(|(name, _)| *name == op.name) {
+                    Some(&(_, d)) => d,
+                    None => {
+                        // An operation on another kind of item is not one of this item's.
+                        let d = self
+                            .engine
+                            .check(&Request::new(subject, target, action))
+                            .map_or(Decision::Denied, |v| v.decision);
+                        known.push((op.name, d));
+                        d
+                    }
+                };
+                if d != Decision::Denied {
+                    any = true;
+                    match operations.iter_mut().find(|(name, _)| *name == op.name) {
+                        Some((_, n)) => *n += 1,
+                        None => operations.push((op.name, 1)),
+                    }
+                }
+            }
+            items += usize::from(any);
+        }
+        (items, operations)
+    }
 }

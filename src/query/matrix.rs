@@ -200,6 +200,8 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
             .filter(|(id, _)| !plain.contains(id))
             .cloned(),
     );
+    let item_targets: Vec<_> = at_items.scopes.iter().map(|s| engine.target(s)).collect();
+    let mut item_rows = items::ItemRows::new(engine, &item_targets);
     for (id, app) in reached_ids {
         let subject = engine.subject(&id);
         let row = rows_at.row(&subject, app.as_deref());
@@ -210,7 +212,9 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
         if on_items.contains(id.as_str())
             && let Some(scopes) = items::item_scopes(engine, &subject).get(vault.scope.key())
         {
-            add_items(engine, &subject, scopes, &cols, &mut cells);
+            add_items(&cols, &mut cells, |ops| {
+                item_rows.held(&subject, scopes, ops)
+            });
         }
         if cells.iter().any(|c| c.any() || c.on_items.is_some()) {
             let via_app_name = app.as_deref().and_then(|a| engine.app_name(a));
@@ -261,7 +265,9 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
                 .or_insert_with(|| row_cells(engine, &row, &cols))
                 .clone();
             if let Some(scopes) = item_scopes.get(vault.scope.key()) {
-                add_items(engine, &subject, scopes, &cols, &mut cells);
+                add_items(&cols, &mut cells, |ops| {
+                    items::held(engine, &subject, scopes, ops, None)
+                });
             }
             MatrixRow {
                 id: vault.scope.id().to_string(),
@@ -282,14 +288,12 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
     }
 }
 
-/// Each cell's data operations denied vault-wide but held on the items at `scopes` (grants at the items),
-/// decided as `check` decides.
+/// Each cell's data operations denied vault-wide but held on items (grants at the items), as `held` says:
+/// on how many items some of the operations it is given, and each on how many.
 fn add_items(
-    engine: &Engine,
-    subject: &crate::eval::Subject,
-    scopes: &[Scope],
     cols: &[Column],
     cells: &mut [Cell],
+    mut held: impl FnMut(&[(&'static Operation, Action)]) -> (usize, Vec<(&'static str, usize)>),
 ) {
     for (col, cell) in cols.iter().zip(cells.iter_mut()) {
         // Only what the vault-wide answer denies: the rest is already in the cell.
@@ -307,10 +311,9 @@ fn add_items(
         if denied.is_empty() {
             continue;
         }
-        let (items, operations) = items::held(engine, subject, scopes, &denied, None);
-        let on = OnItems { items, operations };
-        if on.items > 0 {
-            cell.on_items = Some(on);
+        let (items, operations) = held(&denied);
+        if items > 0 {
+            cell.on_items = Some(OnItems { items, operations });
         }
     }
 }

@@ -684,6 +684,89 @@ fn shared_rows_tenant() -> Snapshot {
     kvaccess::snapshot::parse(&text, std::path::Path::new("shared-rows")).unwrap()
 }
 
+/// The demo with grants made at one secret of kv-app-rbac: a group of four holds Key Vault Secrets User there,
+/// one member also Key Vault Secrets Officer, an outsider only Reader. Members whose rows agree at the
+/// vault but not at the item must not share the item's answers.
+fn items_tenant() -> Snapshot {
+    let mut s: Value = serde_json::from_str(kvaccess::snapshot::DEMO_JSON).unwrap();
+    let sub = "/subscriptions/bbbbbbbb-0000-0000-0000-000000000001";
+    let item = format!(
+        "{sub}/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-app-rbac/secrets/storage-account-key"
+    );
+    let group = "78787878-0000-0000-0000-000000000001";
+    let member = |n: u32| format!("78787878-0000-0000-0000-1000000000{n:02}");
+    let push = |s: &mut Value, key: &str, v: Value| s[key].as_array_mut().unwrap().push(v);
+    push(
+        &mut s,
+        "principals",
+        serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": group, "displayName": "Item readers"}),
+    );
+    for n in 1..=5 {
+        push(
+            &mut s,
+            "principals",
+            serde_json::json!({"@odata.type": "#microsoft.graph.user", "id": member(n), "displayName": format!("Reader {n}")}),
+        );
+        if n <= 4 {
+            push(
+                &mut s,
+                "groupMemberships",
+                serde_json::json!({"groupId": group, "memberId": member(n)}),
+            );
+        }
+    }
+    let roles = [
+        (
+            "4633458b-17de-408a-b874-0445c86b69e6",
+            group.to_string(),
+            "Group",
+        ),
+        ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", member(2), "User"),
+        ("acdd72a7-3385-48ef-bd42-f606fba81ae7", member(5), "User"),
+    ];
+    for (n, (role, who, kind)) in roles.iter().enumerate() {
+        let name = format!("78787878-0000-0000-0000-2000000000{n:02}");
+        push(
+            &mut s,
+            "roleAssignments",
+            serde_json::json!({
+                "id": format!("{item}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+                "name": name,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {
+                    "scope": item,
+                    "roleDefinitionId": format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+                    "principalId": who,
+                    "principalType": kind,
+                }
+            }),
+        );
+    }
+    let text = serde_json::to_string(&s).unwrap();
+    kvaccess::snapshot::parse(&text, std::path::Path::new("items")).unwrap()
+}
+
+#[test]
+fn bulk_queries_match_the_reference_with_grants_made_at_items() {
+    let s = items_tenant();
+    assert!(assert_everything(&s) > 500);
+    let engine = Engine::new(s.clone());
+    let vault = s.vaults.iter().find(|v| v.name == "kv-app-rbac").unwrap();
+    let m = query::matrix_for_vault(&engine, &vault.scope).unwrap();
+    let on = |label: &str, group: &str| {
+        m.rows
+            .iter()
+            .find(|r| r.label == label)
+            .and_then(|r| r.cells.iter().find(|c| c.group == group))
+            .and_then(|c| c.on_items.clone())
+    };
+    // The officer sets the secret, the other members only read it; the outsider with Reader has no row.
+    assert!(on("Reader 2", "secrets/set").is_some());
+    assert!(on("Reader 1", "secrets/set").is_none());
+    assert!(on("Reader 1", "secrets/get").is_some());
+    assert!(m.rows.iter().all(|r| r.label != "Reader 5"));
+}
+
 #[test]
 fn bulk_queries_match_the_reference_when_group_members_share_rows() {
     let s = shared_rows_tenant();
