@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::catalog::{Action, Plane};
+use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
 use crate::model::Topic;
@@ -96,9 +97,7 @@ where
     }
     let ancestry = &target.ancestry;
     let exhaustive = engine.directory_gaps()
-        || (grants.rbac
-            && (ancestry.unplaced_subscription
-                || engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS)))
+        || (grants.rbac && assignments_unsure(engine, ancestry))
         || (grants.policies && engine.has_gap(ancestry, &Topic::AccessPolicies));
     all.sort();
     all.dedup();
@@ -109,6 +108,12 @@ where
         relevant,
         exhaustive,
     }
+}
+
+/// Role assignments at or above the target may be missing or unattributable (not read there, or the
+/// subscription is in no known management group): anyone's answer may be "unknown" whatever they hold.
+pub(crate) fn assignments_unsure(engine: &Engine, ancestry: &Ancestry) -> bool {
+    ancestry.unplaced_subscription || engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS)
 }
 
 /// The (identity, application) pairs the full expansion of every holder would list, in the same order,
