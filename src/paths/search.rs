@@ -2,6 +2,7 @@
 //! forwards from one principal (`paths --from`). Breadth-first, so every path found is a shortest one.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::convert::Infallible;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -24,6 +25,41 @@ pub fn paths_to(
     action: &Action,
     max_hops: usize,
 ) -> Result<PathsTo, QueryError> {
+    let mut never = |_, _| Ok::<(), Infallible>(());
+    match search_to(engine, graph, scope, action, max_hops, &mut never)? {
+        Ok(answer) => Ok(answer),
+        Err(never) => match never {},
+    }
+}
+
+/// [`paths_to`], telling `go_on` how far the search is (nodes searched, nodes found so far) and stopping
+/// with `None` as soon as it returns `false`.
+pub fn paths_to_with(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Option<PathsTo>, QueryError> {
+    let mut progress = |done, total| go_on(done, total).then_some(()).ok_or(Stopped);
+    Ok(search_to(engine, graph, scope, action, max_hops, &mut progress)?.ok())
+}
+
+/// The caller stopped the search.
+struct Stopped;
+
+/// Reports (done, total) and may stop the search with `E`.
+type Progress<'p, E> = dyn FnMut(usize, usize) -> Result<(), E> + 'p;
+
+fn search_to<E>(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<Result<PathsTo, E>, QueryError> {
     let walk = Walk::new(engine, graph);
     let mut sinks = last_hops(engine, scope, action)?;
     sinks.extend(flag_hops(&walk, scope, action));
@@ -36,7 +72,12 @@ pub fn paths_to(
             best.insert(hop.from.clone(), (1, Via::Last(hop)));
         }
     }
+    let mut searched = 0;
     while let Some(node) = queue.pop_front() {
+        if let Err(stop) = progress(searched, best.len()) {
+            return Ok(Err(stop));
+        }
+        searched += 1;
         let Some(&(dist, _)) = best.get(&node) else {
             continue;
         };
@@ -92,14 +133,14 @@ pub fn paths_to(
         let len = |g: &PathGroup| g.paths.first().map_or(0, |p| p.hops.len());
         (len(a), &a.grant).cmp(&(len(b), &b.grant))
     });
-    Ok(PathsTo {
+    Ok(Ok(PathsTo {
         scope: scope.id().to_string(),
         action: action.label.clone(),
         max_hops,
         groups,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
-    })
+    }))
 }
 
 /// How a node reached by `paths --to` goes on towards the target: an edge of the graph, or the last hop.
@@ -330,12 +371,45 @@ fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> 
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
+    let mut never = |_, _| Ok::<(), Infallible>(());
+    match search_from(engine, graph, start, max_hops, &mut never) {
+        Ok(answer) => answer,
+        Err(never) => match never {},
+    }
+}
+
+/// [`paths_from`], telling `go_on` how far it is (nodes searched, then nodes whose vault data is known, of
+/// those found) and stopping with `None` as soon as it returns `false`.
+pub fn paths_from_with(
+    engine: &Engine,
+    graph: &HopGraph,
+    start: &str,
+    max_hops: usize,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Option<PathsFrom> {
+    let mut progress = |done, total| go_on(done, total).then_some(()).ok_or(Stopped);
+    search_from(engine, graph, start, max_hops, &mut progress).ok()
+}
+
+/// Reached nodes whose vault data is computed (on every core) between two reports of progress.
+const ACCESS_CHUNK: usize = 64;
+
+fn search_from<E>(
+    engine: &Engine,
+    graph: &HopGraph,
+    start: &str,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<PathsFrom, E> {
     let walk = Walk::new(engine, graph);
     let mut best: FxHashMap<String, (usize, Option<Step>)> = FxHashMap::default();
     best.insert(start.to_string(), (0, None));
     let mut order = vec![start.to_string()];
     let mut queue = VecDeque::from([start.to_string()]);
+    let mut searched = 0;
     while let Some(node) = queue.pop_front() {
+        progress(searched, best.len())?;
+        searched += 1;
         let dist = best.get(&node).map_or(0, |b| b.0);
         if dist >= max_hops {
             continue;
@@ -350,7 +424,12 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
     }
     let mut self_grants = self_grants_of(&walk, &order);
     // Each node's vault access is a whole matrix over the vaults, independent of the others': on every core.
-    let (access, _) = crate::parallel::over_pool(&order, || (), |(), id| vault_access(engine, id));
+    let mut access = Vec::with_capacity(order.len());
+    for chunk in order.chunks(ACCESS_CHUNK) {
+        progress(access.len(), order.len())?;
+        let (done, _) = crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, id));
+        access.extend(done);
+    }
     let reached = order
         .iter()
         .zip(access)
@@ -376,13 +455,13 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
             }
         })
         .collect();
-    PathsFrom {
+    Ok(PathsFrom {
         start: node_ref(engine, start),
         max_hops,
         reached,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
-    }
+    })
 }
 
 /// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`. Each vault is
