@@ -16,7 +16,9 @@ use rustc_hash::FxHashMap;
 use super::walk::{Memo, Walk};
 use crate::catalog::Action;
 use crate::model::Scope;
-use crate::query::reach::{Grants, assignments_unsure, holders, identities, reached};
+use crate::query::reach::{
+    Grants, Marks, assignments_unsure, holders, identities, identities_marking, reached,
+};
 
 /// Per-walk answers about the scopes above resources.
 #[derive(Default)]
@@ -30,6 +32,7 @@ pub(crate) struct ByScope {
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
     absent_below: std::cell::OnceCell<FxHashMap<String, Vec<String>>>,
+    marks: std::cell::RefCell<Marks>,
 }
 
 impl Walk<'_> {
@@ -125,14 +128,16 @@ impl Walk<'_> {
         }
         relevant.sort();
         relevant.dedup();
+        let marks = &mut *self.cache.by_scope.marks.borrow_mut();
         ids.extend(
-            identities(engine, &relevant)
+            identities_marking(engine, &relevant, marks)
                 .into_iter()
                 .map(|(id, _)| id)
                 .filter(|id| !absent.contains(id)),
         );
         let eligible: Vec<(String, Option<String>)> = self.eligible_at(level).collect();
-        ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
+        let eligible = identities_marking(engine, &eligible, marks);
+        ids.extend(eligible.into_iter().map(|(id, _)| id));
         ids.sort_unstable();
         ids.dedup();
         let ids = Rc::new(ids);

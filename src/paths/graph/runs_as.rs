@@ -219,8 +219,16 @@ impl Walk<'_> {
         {
             return true;
         }
-        let scopes = self.named_scopes(subject, only_itself);
-        ancestry.scopes.iter().any(|s| scopes.contains(s.key()))
+        // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
+        let named: Vec<Rc<FxHashSet<String>>> = if only_itself {
+            vec![self.named_by(&subject.principal.id)]
+        } else {
+            subject.set.ids().map(|id| self.named_by(id)).collect()
+        };
+        ancestry
+            .scopes
+            .iter()
+            .any(|s| named.iter().any(|n| n.contains(s.key())))
     }
 
     /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);
@@ -234,31 +242,40 @@ impl Walk<'_> {
 
     /// The scopes of the role assignments and eligibilities naming the subject (or its groups).
     fn named_scopes(&self, subject: &Subject, only_itself: bool) -> Rc<FxHashSet<String>> {
+        if only_itself {
+            return self.named_by(&subject.principal.id);
+        }
         let id = subject.principal.id.as_str();
-        let memo = &self.cache.named[usize::from(only_itself)];
-        if let Some(s) = memo.borrow().get(id) {
+        if let Some(s) = self.cache.named.borrow().get(id) {
+            return Rc::clone(s);
+        }
+        let mut scopes = FxHashSet::default();
+        for named in subject.set.ids() {
+            scopes.extend(self.named_by(named).iter().cloned());
+        }
+        let scopes = Rc::new(scopes);
+        let mut memo = self.cache.named.borrow_mut();
+        memo.insert(id.to_string(), Rc::clone(&scopes));
+        scopes
+    }
+
+    /// The scopes of the role assignments and eligibilities naming `id` itself, once per walk.
+    fn named_by(&self, id: &str) -> Rc<FxHashSet<String>> {
+        if let Some(s) = self.cache.named_by.borrow().get(id) {
             return Rc::clone(s);
         }
         let s = &self.engine.snapshot;
-        let ids: Vec<&str> = if only_itself {
-            vec![id]
-        } else {
-            subject.set.ids().collect()
-        };
-        let eligibilities = self.eligibilities_of();
-        let mut scopes = FxHashSet::default();
-        for named in &ids {
-            let assigned = self.engine.index.assignments_of.get(*named).into_iter();
-            let assigned = assigned
-                .flatten()
-                .filter_map(|&i| s.role_assignments.get(i));
-            scopes.extend(assigned.map(|a| a.scope.key().to_string()));
-            let eligible = eligibilities.get(*named).into_iter().flatten();
-            let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
-            scopes.extend(eligible.map(|e| e.scope.key().to_string()));
-        }
+        let assigned = self.engine.index.assignments_of.get(id).into_iter();
+        let assigned = assigned
+            .flatten()
+            .filter_map(|&i| s.role_assignments.get(i));
+        let mut scopes: FxHashSet<String> = assigned.map(|a| a.scope.key().to_string()).collect();
+        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
+        scopes.extend(eligible.map(|e| e.scope.key().to_string()));
         let scopes = Rc::new(scopes);
-        memo.borrow_mut().insert(id.to_string(), Rc::clone(&scopes));
+        let mut memo = self.cache.named_by.borrow_mut();
+        memo.insert(id.to_string(), Rc::clone(&scopes));
         scopes
     }
 
@@ -280,7 +297,8 @@ pub(crate) struct Asked<'e> {
     pub(super) by_scope: super::candidates::ByScope,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
-    named: [Memo<String, Rc<FxHashSet<String>>>; 2],
+    named: Memo<String, Rc<FxHashSet<String>>>,
+    named_by: Memo<String, Rc<FxHashSet<String>>>,
     eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
