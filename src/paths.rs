@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use compute::USER_ASSIGNED_KIND;
 pub use export::{hop_line, node_name, to_dot, to_json, to_mermaid, to_text};
 pub use graph::{HopGraph, external_id};
-pub use search::{node_ref, paths_from, paths_to};
+pub use search::{node_ref, paths_from, paths_from_with, paths_to, paths_to_with};
 
 use crate::eval::Decision;
 use crate::model::PrincipalKind;

@@ -16,6 +16,7 @@ use super::{Hop, TenantAdmin};
 use crate::eval::{Engine, UnknownBecause};
 use crate::model::{PrincipalKind, Snapshot, Topic};
 
+mod candidates;
 mod directory;
 mod identities;
 mod render;

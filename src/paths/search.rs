@@ -2,19 +2,21 @@
 //! forwards from one principal (`paths --from`). Breadth-first, so every path found is a shortest one.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::convert::Infallible;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::graph::{HopGraph, Step, Walk, kind_of};
-use super::{Hop, HopKind, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
-use crate::catalog::{Action, Plane};
-use crate::display::in_words;
+use super::{Hop, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
+use crate::catalog::Action;
 use crate::error::QueryError;
-use crate::eval::Request;
-use crate::eval::UnknownBecause;
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
-use crate::query::{escalations_for_vault_among, matrix_for_principal, who_can};
+use crate::query::{escalations_for_vault_among, matrix_for_principal};
+
+mod last_hops;
+
+use last_hops::{flag_hops, last_hops};
 
 /// Every identity or external subject that can reach `action` at `scope` in at most `max_hops` hops.
 pub fn paths_to(
@@ -24,6 +26,41 @@ pub fn paths_to(
     action: &Action,
     max_hops: usize,
 ) -> Result<PathsTo, QueryError> {
+    let mut never = |_, _| Ok::<(), Infallible>(());
+    match search_to(engine, graph, scope, action, max_hops, &mut never)? {
+        Ok(answer) => Ok(answer),
+        Err(never) => match never {},
+    }
+}
+
+/// [`paths_to`], telling `go_on` how far the search is (nodes searched, nodes found so far) and stopping
+/// with `None` as soon as it returns `false`.
+pub fn paths_to_with(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Option<PathsTo>, QueryError> {
+    let mut progress = |done, total| go_on(done, total).then_some(()).ok_or(Stopped);
+    Ok(search_to(engine, graph, scope, action, max_hops, &mut progress)?.ok())
+}
+
+/// The caller stopped the search.
+struct Stopped;
+
+/// Reports (done, total) and may stop the search with `E`.
+type Progress<'p, E> = dyn FnMut(usize, usize) -> Result<(), E> + 'p;
+
+fn search_to<E>(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<Result<PathsTo, E>, QueryError> {
     let walk = Walk::new(engine, graph);
     let mut sinks = last_hops(engine, scope, action)?;
     sinks.extend(flag_hops(&walk, scope, action));
@@ -36,7 +73,12 @@ pub fn paths_to(
             best.insert(hop.from.clone(), (1, Via::Last(hop)));
         }
     }
+    let mut searched = 0;
     while let Some(node) = queue.pop_front() {
+        if let Err(stop) = progress(searched, best.len()) {
+            return Ok(Err(stop));
+        }
+        searched += 1;
         let Some(&(dist, _)) = best.get(&node) else {
             continue;
         };
@@ -92,14 +134,14 @@ pub fn paths_to(
         let len = |g: &PathGroup| g.paths.first().map_or(0, |p| p.hops.len());
         (len(a), &a.grant).cmp(&(len(b), &b.grant))
     });
-    Ok(PathsTo {
+    Ok(Ok(PathsTo {
         scope: scope.id().to_string(),
         action: action.label.clone(),
         max_hops,
         groups,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
-    })
+    }))
 }
 
 /// How a node reached by `paths --to` goes on towards the target: an edge of the graph, or the last hop.
@@ -174,168 +216,47 @@ pub fn node_ref(engine: &Engine, id: &str) -> NodeRef {
     }
 }
 
-/// The last hops: kvaccess's own answer for every identity and every group that holds the operation
-/// (or might: `unknown`), and the one-hop self-grants.
-fn last_hops(engine: &Engine, scope: &Scope, action: &Action) -> Result<Vec<Hop>, QueryError> {
-    let answer = who_can(engine, scope, action)?;
-    let mut hops = Vec::new();
-    let mut groups: FxHashSet<String> = FxHashSet::default();
-    for e in &answer.principals {
-        for g in &e.grants {
-            groups.extend(g.via_groups.iter().cloned());
-            if g.principal_id != e.id {
-                groups.insert(g.principal_id.clone());
-            }
-        }
-        hops.push(Hop {
-            kind: HopKind::Holds,
-            from: e.id.clone(),
-            to: scope.id().to_string(),
-            decision: e.decision,
-            eligible: false,
-            evidence: e.grants.iter().map(grant_words).collect(),
-            explanation: match &e.via_app {
-                // A compound-identity entry grants only through that application (named when the
-                // directory names it).
-                Some(app) => format!(
-                    "{}, only when calling through application {}",
-                    holds_words(e.decision, &answer.operation, &e.unknown_because),
-                    match &e.via_app_name {
-                        Some(name) => format!("{name} ({app})"),
-                        None => app.clone(),
-                    }
-                ),
-                None => holds_words(e.decision, &answer.operation, &e.unknown_because),
-            },
-        });
-    }
-    groups.extend(named_groups(engine, scope, action));
-    groups_below(engine, &mut groups);
-    let target = engine.target(scope);
-    let mut groups: Vec<String> = groups.into_iter().collect();
-    groups.sort();
-    for g in groups {
-        let v = engine.check(&Request::new(&engine.subject(&g), &target, action))?;
-        if v.decision == Decision::Denied {
-            continue;
-        }
-        hops.push(Hop {
-            kind: HopKind::Holds,
-            from: g,
-            to: scope.id().to_string(),
-            decision: v.decision,
-            eligible: false,
-            evidence: v.grants.iter().map(grant_words).collect(),
-            explanation: format!(
-                "its members {}",
-                holds_words(v.decision, &answer.operation, &v.unknown_because)
-            ),
-        });
-    }
-    for f in answer.can_grant_themselves {
-        hops.push(Hop {
-            kind: HopKind::GrantsItself,
-            from: f.principal.id.clone(),
-            to: scope.id().to_string(),
-            decision: f.decision,
-            eligible: false,
-            evidence: vec![format!(
-                "{} ({})",
-                f.grant,
-                f.role_name.as_deref().unwrap_or("role")
-            )],
-            explanation: f.technique.describe().to_string(),
-        });
-    }
-    Ok(hops)
-}
-
-/// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
-fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<Hop> {
-    let engine = walk.engine;
-    let Some(vault) = scope
-        .vault()
-        .and_then(|v| engine.index.vault.get(v.key()))
-        .and_then(|&i| engine.snapshot.vaults.get(i))
-    else {
-        return Vec::new();
-    };
-    walk.vault_hops_into(vault, &action.label)
-        .into_iter()
-        .map(|h| Hop {
-            to: scope.id().to_string(),
-            ..h
-        })
-        .collect()
-}
-
-fn grant_words(g: &crate::eval::Grant) -> String {
-    let what = g.role_name.as_deref().unwrap_or(match g.kind {
-        crate::eval::GrantKind::RoleAssignment => "role definition not in the snapshot",
-        crate::eval::GrantKind::AccessPolicy => "access policy",
-    });
-    format!("{} ({what}, at {})", g.id, g.scope)
-}
-
-fn holds_words(decision: Decision, operation: &str, unknown_because: &[UnknownBecause]) -> String {
-    match decision {
-        Decision::Allowed => format!("can {operation} (kvaccess: allowed)"),
-        Decision::Conditional => {
-            format!("can {operation} if a condition holds (kvaccess: conditional)")
-        }
-        _ => format!(
-            "might {operation} (kvaccess: unknown: {})",
-            in_words(unknown_because).join("; ")
-        ),
-    }
-}
-
-/// Adds every group nested (at any depth) inside one of `groups`: its members hold what the outer group
-/// holds, so joining it is as good as joining the outer one, whether or not it has members yet.
-fn groups_below(engine: &Engine, groups: &mut FxHashSet<String>) {
-    loop {
-        let before = groups.len();
-        for m in &engine.snapshot.group_memberships {
-            if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
-                groups.insert(m.member_id.clone());
-            }
-        }
-        if groups.len() == before {
-            return;
-        }
-    }
-}
-
-/// Groups that grants at or above the target name, even when they have no members yet: joining an empty
-/// group that holds a data role is an attack too.
-fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> {
-    let target = engine.target(scope);
-    let mut out = Vec::new();
-    if action.plane == Plane::Data
-        && let Some(v) = target.vault
-        && !v.rbac_authorization
-    {
-        out.extend(v.access_policies.iter().map(|e| e.object_id.clone()));
-    }
-    for s in &target.ancestry.scopes {
-        out.extend(
-            engine
-                .assignments_at(s)
-                .map(|(_, a)| a.principal_id.clone()),
-        );
-    }
-    out.retain(|id| engine.is_group(id));
-    out
-}
-
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
+    let mut never = |_, _| Ok::<(), Infallible>(());
+    match search_from(engine, graph, start, max_hops, &mut never) {
+        Ok(answer) => answer,
+        Err(never) => match never {},
+    }
+}
+
+/// [`paths_from`], telling `go_on` how far it is (nodes searched, then nodes whose vault data is known, of
+/// those found) and stopping with `None` as soon as it returns `false`.
+pub fn paths_from_with(
+    engine: &Engine,
+    graph: &HopGraph,
+    start: &str,
+    max_hops: usize,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Option<PathsFrom> {
+    let mut progress = |done, total| go_on(done, total).then_some(()).ok_or(Stopped);
+    search_from(engine, graph, start, max_hops, &mut progress).ok()
+}
+
+/// Reached nodes whose vault data is computed (on every core) between two reports of progress.
+const ACCESS_CHUNK: usize = 64;
+
+fn search_from<E>(
+    engine: &Engine,
+    graph: &HopGraph,
+    start: &str,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<PathsFrom, E> {
     let walk = Walk::new(engine, graph);
     let mut best: FxHashMap<String, (usize, Option<Step>)> = FxHashMap::default();
     best.insert(start.to_string(), (0, None));
     let mut order = vec![start.to_string()];
     let mut queue = VecDeque::from([start.to_string()]);
+    let mut searched = 0;
     while let Some(node) = queue.pop_front() {
+        progress(searched, best.len())?;
+        searched += 1;
         let dist = best.get(&node).map_or(0, |b| b.0);
         if dist >= max_hops {
             continue;
@@ -350,7 +271,12 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
     }
     let mut self_grants = self_grants_of(&walk, &order);
     // Each node's vault access is a whole matrix over the vaults, independent of the others': on every core.
-    let (access, _) = crate::parallel::over_pool(&order, || (), |(), id| vault_access(engine, id));
+    let mut access = Vec::with_capacity(order.len());
+    for chunk in order.chunks(ACCESS_CHUNK) {
+        progress(access.len(), order.len())?;
+        let (done, _) = crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, id));
+        access.extend(done);
+    }
     let reached = order
         .iter()
         .zip(access)
@@ -376,13 +302,13 @@ pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usiz
             }
         })
         .collect();
-    PathsFrom {
+    Ok(PathsFrom {
         start: node_ref(engine, start),
         max_hops,
         reached,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
-    }
+    })
 }
 
 /// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`. Each vault is

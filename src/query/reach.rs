@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::catalog::{Action, Plane};
+use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Target};
 use crate::model::AccessPolicy;
 use crate::model::Topic;
@@ -96,9 +97,7 @@ where
     }
     let ancestry = &target.ancestry;
     let exhaustive = engine.directory_gaps()
-        || (grants.rbac
-            && (ancestry.unplaced_subscription
-                || engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS)))
+        || (grants.rbac && assignments_unsure(engine, ancestry))
         || (grants.policies && engine.has_gap(ancestry, &Topic::AccessPolicies));
     all.sort();
     all.dedup();
@@ -109,6 +108,12 @@ where
         relevant,
         exhaustive,
     }
+}
+
+/// Role assignments at or above the target may be missing or unattributable (not read there, or the
+/// subscription is in no known management group): anyone's answer may be "unknown" whatever they hold.
+pub(crate) fn assignments_unsure(engine: &Engine, ancestry: &Ancestry) -> bool {
+    ancestry.unplaced_subscription || engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS)
 }
 
 /// The (identity, application) pairs the full expansion of every holder would list, in the same order,
@@ -176,6 +181,35 @@ pub(crate) fn identities(
     engine: &Engine,
     holders: &[(String, Option<String>)],
 ) -> Vec<(String, Option<String>)> {
+    identities_marking(engine, holders, &mut Marks::default())
+}
+
+/// Marks of the membership nodes an expansion has listed, kept between expansions: a fresh mark per
+/// expansion instead of a fresh buffer as large as the membership graph (walks expand thousands of small
+/// grants).
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    seen: Vec<u32>,
+    stamp: u32,
+}
+
+impl Marks {
+    fn next(&mut self) -> u32 {
+        if self.stamp == u32::MAX {
+            self.seen.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        self.stamp
+    }
+}
+
+/// [`identities`], with marks kept by the caller.
+pub(crate) fn identities_marking(
+    engine: &Engine,
+    holders: &[(String, Option<String>)],
+    marks: &mut Marks,
+) -> Vec<(String, Option<String>)> {
     let graph = engine.index.memberships();
     let mut out: Vec<(&str, Option<&str>)> = Vec::new();
     let mut groups_by_app: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
@@ -188,9 +222,9 @@ pub(crate) fn identities(
             out.push((id, app.as_deref()));
         }
     }
-    let mut seen = Vec::new();
-    for (stamp, (app, groups)) in (1u32..).zip(groups_by_app) {
-        for member in graph.members_below(&groups, &mut seen, stamp) {
+    for (app, groups) in groups_by_app {
+        let stamp = marks.next();
+        for member in graph.members_below(&groups, &mut marks.seen, stamp) {
             let id = graph.name(member);
             if !graph.node_has_members(member) && !engine.is_group(id) {
                 out.push((id, app));

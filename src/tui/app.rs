@@ -276,6 +276,7 @@ impl App {
                         JobKind::Reach => self.reach.on_progress(done, total),
                         JobKind::ReadLogs => self.activity.on_logs_progress(done, total),
                         JobKind::WhoCan => self.who.on_progress(done, total),
+                        JobKind::Paths => self.paths.on_progress(done, total),
                         JobKind::EscalationMembers => {
                             self.escalations.on_listing_progress(done, total);
                         }

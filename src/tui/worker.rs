@@ -85,7 +85,8 @@ pub enum JobSpec {
     Reach {
         principal: String,
     },
-    /// `kvaccess paths --to` or `--from` (the paths view): on a thread of its own.
+    /// `kvaccess paths --to` or `--from` (the paths view): on a thread of its own, with progress, stopping
+    /// when cancelled.
     Paths(paths::Question),
     WhatIf {
         scenario: Scenario,
@@ -324,7 +325,14 @@ fn answer(
                 Output::Cancelled
             }
         }
-        JobSpec::Paths(q) => Output::Paths(Box::new(paths::compute(engine, q))),
+        JobSpec::Paths(q) => {
+            let mut go_on = |done, total| {
+                progress(done, total);
+                !cancel.is_cancelled()
+            };
+            paths::compute(engine, q, &mut go_on)
+                .map_or(Output::Cancelled, |a| Output::Paths(Box::new(a)))
+        }
         JobSpec::ReadLogs { paths } => {
             let mut watch = |done: u64, total: u64| {
                 progress(

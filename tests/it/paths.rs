@@ -592,6 +592,55 @@ fn the_engine_agrees_with_a_naive_breadth_first_search_on_generated_tenants() {
     assert!(compared > 100, "only {compared} starts compared");
 }
 
+#[test]
+fn a_search_told_to_stop_stops_and_one_never_told_answers_as_without_the_hook() {
+    let engine = Engine::new(kvaccess::synth::generate(&kvaccess::synth::SynthSpec {
+        compute_resources: 60,
+        applications: 20,
+        ..kvaccess::synth::SynthSpec::new(300, 10, 600, 5)
+    }));
+    let graph = HopGraph::build(&engine);
+    let action = catalog::resolve("secrets/get").unwrap();
+    let vault = engine.snapshot.vaults[0].scope.clone();
+    let mut asked = 0;
+    let stopped =
+        kvaccess::paths::paths_to_with(&engine, &graph, &vault, &action, 4, &mut |_, _| {
+            asked += 1;
+            false
+        });
+    assert!(stopped.unwrap().is_none());
+    assert_eq!(asked, 1, "stops at the first step");
+    let mut steps = Vec::new();
+    let whole = kvaccess::paths::paths_to_with(&engine, &graph, &vault, &action, 4, &mut |d, t| {
+        steps.push((d, t));
+        true
+    })
+    .unwrap()
+    .expect("not stopped");
+    assert!(
+        steps.len() > 2 && steps.iter().all(|&(d, t)| d < t),
+        "{steps:?}"
+    );
+    let plain = paths_to(&engine, &graph, &vault, &action, 4).unwrap();
+    assert_eq!(
+        serde_json::to_string(&whole).unwrap(),
+        serde_json::to_string(&plain).unwrap()
+    );
+    let start = engine.snapshot.principals[0].id.clone();
+    let mut asked = 0;
+    let stopped = kvaccess::paths::paths_from_with(&engine, &graph, &start, 4, &mut |_, _| {
+        asked += 1;
+        false
+    });
+    assert!(stopped.is_none() && asked == 1);
+    let whole = kvaccess::paths::paths_from_with(&engine, &graph, &start, 4, &mut |_, _| true)
+        .expect("not stopped");
+    assert_eq!(
+        serde_json::to_string(&whole).unwrap(),
+        serde_json::to_string(&paths_from(&engine, &graph, &start, 4)).unwrap()
+    );
+}
+
 // ---- the built binary on the demo tenant ----
 
 fn kvaccess(args: &[&str]) -> (i32, String, String) {

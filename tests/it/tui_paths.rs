@@ -14,7 +14,7 @@ use kvaccess::tui::action::{Effect, Msg};
 use kvaccess::tui::app::{App, Focus, View};
 use kvaccess::tui::script::{keys, press, render, screen};
 use kvaccess::tui::view::paths::{Answer, Direction, Key, PAGE, PathsView, Picked};
-use kvaccess::tui::worker::{JobKind, JobSpec};
+use kvaccess::tui::worker::{self, JobKind, JobSpec, Output};
 use serde_json::Value;
 
 fn demo() -> App {
@@ -281,11 +281,20 @@ fn computed_in_the_background_and_esc_cancels() {
         })
         .expect("a paths job");
     assert!(matches!(job.spec, JobSpec::Paths(_)));
+    let _ = app.handle(Msg::Progress {
+        kind: JobKind::Paths,
+        ticket: job.ticket,
+        done: 12,
+        total: 2_000,
+    });
     let s = render(&app, 120, 40);
+    assert!(s.contains("12 of 2 000 nodes"), "{s}");
     assert!(s.contains("Esc cancels"), "{s}");
     press(&mut app, "<esc>");
     assert!(job.cancel.is_cancelled(), "Esc cancels the job");
     assert!(render(&app, 120, 40).contains("cancelled"));
+    // The job itself stops at its next step and answers nothing.
+    assert!(matches!(worker::compute(&job).output, Output::Cancelled));
     // The view's key starts it again (the same question: cancelled answers are asked anew).
     let again = app.handle(Msg::Key(keys("6").remove(0)));
     assert!(again.iter().any(

@@ -232,19 +232,19 @@ impl Walk<'_> {
     }
 
     /// Each compute resource's ways to update it and run code without an unrecorded fact, in order, with
-    /// the actions each needs.
-    #[allow(clippy::type_complexity)]
-    fn foothold_ways(
-        &self,
-        places: &[usize],
+    /// the actions each needs (listed as asked: a foothold search stops at the first).
+    fn foothold_ways<'w>(
+        &'w self,
+        places: &'w [usize],
         vms_only: bool,
-    ) -> Vec<(
-        &crate::model::hops::IdentityResource,
-        &'static compute::Host,
-        &'static compute::Way,
-        Vec<Action>,
-    )> {
-        let mut out = Vec::new();
+    ) -> impl Iterator<
+        Item = (
+            &'w crate::model::hops::IdentityResource,
+            &'static compute::Host,
+            &'static compute::Way,
+            Vec<Action>,
+        ),
+    > + 'w {
         let resources = self
             .engine
             .snapshot
@@ -252,20 +252,19 @@ impl Walk<'_> {
             .resources
             .as_deref()
             .unwrap_or_default();
-        for r in places.iter().filter_map(|&i| resources.get(i)) {
-            let Some(host) = compute::host(&r.kind) else {
-                continue;
-            };
-            if vms_only && host.kind != compute::VIRTUAL_MACHINE_KIND {
-                continue;
-            }
-            for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
-                let mut actions = vec![Action::arm(host.write, Plane::Management)];
-                actions.extend(way_actions(way));
-                out.push((r, host, way, actions));
-            }
-        }
-        out
+        places
+            .iter()
+            .filter_map(|&i| resources.get(i))
+            .filter_map(|r| Some((r, compute::host(&r.kind)?)))
+            .filter(move |(_, host)| !vms_only || host.kind == compute::VIRTUAL_MACHINE_KIND)
+            .flat_map(|(r, host)| {
+                let ways = host.ways.iter().filter(|w| w.unless.is_none() && !w.data);
+                ways.map(move |way| {
+                    let mut actions = vec![Action::arm(host.write, Plane::Management)];
+                    actions.extend(way_actions(way));
+                    (r, host, way, actions)
+                })
+            })
     }
 }
 

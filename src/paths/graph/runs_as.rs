@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
@@ -18,7 +18,6 @@ use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
 use crate::model::{Scope, Topic};
-use crate::query::reach::{Grants, holders, identities, reached};
 
 impl Walk<'_> {
     /// Runs-as edges into a managed identity: the controllers of every resource whose code obtains it.
@@ -83,10 +82,13 @@ impl Walk<'_> {
             return Vec::new();
         };
         let mut out: Vec<Controller> = Vec::new();
-        let candidates = self.candidates(scope, first);
+        let lists = self.candidates(scope, first);
         let groups = self.named_groups(scope);
-        for id in candidates.iter().chain(&groups) {
+        // The lists overlap (a group granted at the subscription and at the resource): each id asked once.
+        let mut asked: FxHashSet<&str> = FxHashSet::default();
+        for id in lists.iter().chain(&groups).flat_map(|l| l.iter()) {
             if !skip(id)
+                && asked.insert(id)
                 && let Some(c) = self.controller(id, scope, actions)
             {
                 out.push(c);
@@ -94,45 +96,6 @@ impl Walk<'_> {
         }
         out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
         out
-    }
-
-    /// The identities `who-can` would examine for `action` at `scope` (everyone a grant that can matter
-    /// reaches, and everyone a PIM eligibility there reaches), once per walk.
-    fn candidates(&self, scope: &Scope, action: &Action) -> Rc<Vec<String>> {
-        let key = (scope.key().to_string(), action.label.to_ascii_lowercase());
-        if let Some(known) = self.cache.candidates.borrow().get(&key) {
-            return Rc::clone(known);
-        }
-        let engine = self.engine;
-        let target = self.target(scope);
-        let grants = Grants {
-            rbac: true,
-            policies: false,
-            role_matters: |role| engine.role_may_grant(role, action),
-            entry_matters: |_: &crate::model::AccessPolicy| false,
-        };
-        let mut ids: Vec<String> = reached(engine, &holders(engine, &target, grants))
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        let eligible: Vec<(String, Option<String>)> = target
-            .ancestry
-            .scopes
-            .iter()
-            .filter_map(|s| engine.index.eligibilities_at.get(s.key()))
-            .flatten()
-            .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
-            .map(|e| (e.principal_id.clone(), None))
-            .collect();
-        ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
-        ids.sort_unstable();
-        ids.dedup();
-        let ids = Rc::new(ids);
-        self.cache
-            .candidates
-            .borrow_mut()
-            .insert(key, Rc::clone(&ids));
-        ids
     }
 
     /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else.
@@ -256,8 +219,16 @@ impl Walk<'_> {
         {
             return true;
         }
-        let scopes = self.named_scopes(subject, only_itself);
-        ancestry.scopes.iter().any(|s| scopes.contains(s.key()))
+        // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
+        let named: Vec<Rc<FxHashSet<String>>> = if only_itself {
+            vec![self.named_by(&subject.principal.id)]
+        } else {
+            subject.set.ids().map(|id| self.named_by(id)).collect()
+        };
+        ancestry
+            .scopes
+            .iter()
+            .any(|s| named.iter().any(|n| n.contains(s.key())))
     }
 
     /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);
@@ -271,68 +242,64 @@ impl Walk<'_> {
 
     /// The scopes of the role assignments and eligibilities naming the subject (or its groups).
     fn named_scopes(&self, subject: &Subject, only_itself: bool) -> Rc<FxHashSet<String>> {
-        let key = (subject.principal.id.clone(), only_itself);
-        if let Some(s) = self.cache.named.borrow().get(&key) {
+        if only_itself {
+            return self.named_by(&subject.principal.id);
+        }
+        let id = subject.principal.id.as_str();
+        if let Some(s) = self.cache.named.borrow().get(id) {
             return Rc::clone(s);
         }
-        let s = &self.engine.snapshot;
-        let ids: Vec<&str> = if only_itself {
-            vec![subject.principal.id.as_str()]
-        } else {
-            subject.set.ids().collect()
-        };
         let mut scopes = FxHashSet::default();
-        for id in &ids {
-            for &i in self
-                .engine
-                .index
-                .assignments_of
-                .get(*id)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(a) = s.role_assignments.get(i) {
-                    scopes.insert(a.scope.key().to_string());
-                }
-            }
-        }
-        let ids: FxHashSet<&str> = ids.into_iter().collect();
-        for e in &s.role_eligibilities {
-            if ids.contains(e.principal_id.as_str()) {
-                scopes.insert(e.scope.key().to_string());
-            }
+        for named in subject.set.ids() {
+            scopes.extend(self.named_by(named).iter().cloned());
         }
         let scopes = Rc::new(scopes);
-        self.cache
-            .named
-            .borrow_mut()
-            .insert(key, Rc::clone(&scopes));
+        let mut memo = self.cache.named.borrow_mut();
+        memo.insert(id.to_string(), Rc::clone(&scopes));
         scopes
     }
 
-    /// Groups a role assignment at or above `scope` names.
-    fn named_groups(&self, scope: &Scope) -> Vec<String> {
-        let target = self.target(scope);
-        let mut out: Vec<String> = target
-            .ancestry
-            .scopes
-            .iter()
-            .flat_map(|s| self.engine.assignments_at(s))
-            .map(|(_, a)| a.principal_id.clone())
-            .filter(|id| self.engine.is_group(id))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+    /// The scopes of the role assignments and eligibilities naming `id` itself, once per walk.
+    fn named_by(&self, id: &str) -> Rc<FxHashSet<String>> {
+        if let Some(s) = self.cache.named_by.borrow().get(id) {
+            return Rc::clone(s);
+        }
+        let s = &self.engine.snapshot;
+        let assigned = self.engine.index.assignments_of.get(id).into_iter();
+        let assigned = assigned
+            .flatten()
+            .filter_map(|&i| s.role_assignments.get(i));
+        let mut scopes: FxHashSet<String> = assigned.map(|a| a.scope.key().to_string()).collect();
+        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
+        scopes.extend(eligible.map(|e| e.scope.key().to_string()));
+        let scopes = Rc::new(scopes);
+        let mut memo = self.cache.named_by.borrow_mut();
+        memo.insert(id.to_string(), Rc::clone(&scopes));
+        scopes
+    }
+
+    /// Role eligibilities by the principal they name, once per walk.
+    fn eligibilities_of(&self) -> &FxHashMap<String, Vec<usize>> {
+        self.cache.eligibilities_of.get_or_init(|| {
+            let mut by: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+            for (i, e) in self.engine.snapshot.role_eligibilities.iter().enumerate() {
+                by.entry(e.principal_id.clone()).or_default().push(i);
+            }
+            by
+        })
     }
 }
 
 /// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
-    candidates: Memo<(String, String), Rc<Vec<String>>>,
+    pub(super) by_scope: super::candidates::ByScope,
     groups: Memo<(String, String, String), Option<Held>>,
-    named: Memo<(String, bool), Rc<FxHashSet<String>>>,
+    /// By principal: the scopes naming it or its groups, and those naming only itself.
+    named: Memo<String, Rc<FxHashSet<String>>>,
+    named_by: Memo<String, Rc<FxHashSet<String>>>,
+    eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
 }

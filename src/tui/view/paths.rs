@@ -59,22 +59,30 @@ pub enum Direction {
     From,
 }
 
-/// The answer, as `kvaccess paths` computes it (the CLI's default of hops).
-pub fn compute(engine: &Engine, q: &Question) -> Result<Answer, String> {
+/// The answer, as `kvaccess paths` computes it (the CLI's default of hops), telling `go_on` how far it is;
+/// `None` when `go_on` stopped it.
+pub fn compute(
+    engine: &Engine,
+    q: &Question,
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> Option<Result<Answer, String>> {
     let graph = HopGraph::build(engine);
+    let hops = paths::DEFAULT_MAX_HOPS;
     match q {
         Question::To { scope, operation } => {
-            let action = crate::catalog::resolve(operation).map_err(|e| e.to_string())?;
-            paths::paths_to(engine, &graph, scope, &action, paths::DEFAULT_MAX_HOPS)
-                .map(Answer::To)
-                .map_err(|e| e.to_string())
+            let action = match crate::catalog::resolve(operation) {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e.to_string())),
+            };
+            match paths::paths_to_with(engine, &graph, scope, &action, hops, go_on) {
+                Ok(answer) => answer.map(|a| Ok(Answer::To(a))),
+                Err(e) => Some(Err(e.to_string())),
+            }
         }
-        Question::From { principal } => Ok(Answer::From(paths::paths_from(
-            engine,
-            &graph,
-            principal,
-            paths::DEFAULT_MAX_HOPS,
-        ))),
+        Question::From { principal } => {
+            paths::paths_from_with(engine, &graph, principal, hops, go_on)
+                .map(|a| Ok(Answer::From(a)))
+        }
     }
 }
 
@@ -149,7 +157,14 @@ impl PathsView {
         }
     }
 
-    /// Esc while the answer is computed: stops waiting for it. Whether there was one to cancel.
+    pub fn on_progress(&mut self, done: usize, total: usize) {
+        if self.answer.is_loading() {
+            let what = format!("finding {}", self.asking);
+            self.answer = Load::Loading(super::progress(&what, done, total, "nodes searched"));
+        }
+    }
+
+    /// Esc while the answer is computed: stops it. Whether there was one to cancel.
     pub fn cancel(&mut self) -> bool {
         let why = format!(
             "cancelled: {} were not computed (press the view's key to start again)",

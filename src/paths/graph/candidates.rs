@@ -1,0 +1,214 @@
+//! Whom a walk asks about control of a resource: the identities `who-can` would examine for a control action
+//! there (everyone a grant that can matter reaches, and everyone a PIM eligibility there reaches), and the
+//! groups a grant names.
+//!
+//! Every synthetic or real compute resource has grants of its own, so expanding all the grants at and above
+//! each resource (the subscription's groups again and again) was most of a `paths --to` walk. The candidates
+//! at a resource are the union, over the scopes at and above it, of those a grant at that one scope reaches:
+//! each scope's share is expanded once per walk and shared by every resource beneath it. Where every identity
+//! must be examined whatever it holds (memberships or role assignments not fully collected, a subscription
+//! placed in no known management group), the resource's candidates are expanded whole, as `who-can` does.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use super::walk::{Memo, Walk};
+use crate::catalog::Action;
+use crate::model::Scope;
+use crate::query::reach::{
+    Grants, Marks, assignments_unsure, holders, identities, identities_marking, reached,
+};
+
+/// Per-walk answers about the scopes above resources.
+#[derive(Default)]
+pub(crate) struct ByScope {
+    /// A resource's whole candidates (where each must be examined), by (scope, action).
+    whole: Memo<(String, String), Rc<Vec<String>>>,
+    /// One scope's share of the candidates, by (scope, action).
+    at: Memo<(String, String), Rc<Vec<String>>>,
+    /// The groups a role assignment at one scope names, by scope.
+    groups_at: Memo<String, Rc<Vec<String>>>,
+    /// Identities absent from the directory data, by each holder that reaches them (themselves and the
+    /// groups above them).
+    absent_below: std::cell::OnceCell<FxHashMap<String, Vec<String>>>,
+    marks: std::cell::RefCell<Marks>,
+}
+
+impl Walk<'_> {
+    /// The identities `who-can` would examine for `action` at `scope`, as lists whose union they are (sorted
+    /// each; the lists may overlap).
+    pub(super) fn candidates(&self, scope: &Scope, action: &Action) -> Vec<Rc<Vec<String>>> {
+        let engine = self.engine;
+        let target = self.target(scope);
+        if engine.directory_gaps() || assignments_unsure(engine, &target.ancestry) {
+            return vec![self.whole_candidates(scope, action)];
+        }
+        target
+            .ancestry
+            .scopes
+            .iter()
+            .map(|s| self.candidates_at(s, action))
+            .collect()
+    }
+
+    /// The groups a role assignment at or above `scope` names, as lists (sorted each) whose union they are.
+    pub(super) fn named_groups(&self, scope: &Scope) -> Vec<Rc<Vec<String>>> {
+        let target = self.target(scope);
+        target
+            .ancestry
+            .scopes
+            .iter()
+            .map(|s| self.groups_at(s))
+            .collect()
+    }
+
+    /// `who-can`'s expansion of every grant at and above `scope`, once per walk and resource.
+    pub(super) fn whole_candidates(&self, scope: &Scope, action: &Action) -> Rc<Vec<String>> {
+        let key = (scope.key().to_string(), action.label.to_ascii_lowercase());
+        if let Some(known) = self.cache.by_scope.whole.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let engine = self.engine;
+        let target = self.target(scope);
+        let grants = Grants {
+            rbac: true,
+            policies: false,
+            role_matters: |role| engine.role_may_grant(role, action),
+            entry_matters: |_: &crate::model::AccessPolicy| false,
+        };
+        let mut ids: Vec<String> = reached(engine, &holders(engine, &target, grants))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let eligible: Vec<(String, Option<String>)> = target
+            .ancestry
+            .scopes
+            .iter()
+            .flat_map(|s| self.eligible_at(s))
+            .collect();
+        ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = Rc::new(ids);
+        self.cache
+            .by_scope
+            .whole
+            .borrow_mut()
+            .insert(key, Rc::clone(&ids));
+        ids
+    }
+
+    /// One scope's share of the candidates, once per walk: the identities in the directory that a grant
+    /// there that can matter reaches (groups expanded), the identities absent from the directory that any
+    /// grant there reaches (their memberships are unknown, so whatever they hold may matter: as
+    /// `query::reach::reached` keeps them), and the identities a PIM eligibility there reaches.
+    fn candidates_at(&self, level: &Scope, action: &Action) -> Rc<Vec<String>> {
+        let key = (level.key().to_string(), action.label.to_ascii_lowercase());
+        if let Some(known) = self.cache.by_scope.at.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let engine = self.engine;
+        let absent = &engine.index.referenced_ids;
+        let mut relevant: Vec<(String, Option<String>)> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        let absent_below = self.absent_below();
+        for (_, a) in engine.assignments_at(level) {
+            let role = engine.index.role_definition.get(&a.role_definition_guid);
+            if role.is_none_or(|&r| engine.role_may_grant(r, action)) {
+                relevant.push((a.principal_id.clone(), None));
+            }
+            ids.extend(
+                absent_below
+                    .get(&a.principal_id)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+        }
+        relevant.sort();
+        relevant.dedup();
+        let marks = &mut *self.cache.by_scope.marks.borrow_mut();
+        ids.extend(
+            identities_marking(engine, &relevant, marks)
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| !absent.contains(id)),
+        );
+        let eligible: Vec<(String, Option<String>)> = self.eligible_at(level).collect();
+        let eligible = identities_marking(engine, &eligible, marks);
+        ids.extend(eligible.into_iter().map(|(id, _)| id));
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = Rc::new(ids);
+        self.cache
+            .by_scope
+            .at
+            .borrow_mut()
+            .insert(key, Rc::clone(&ids));
+        ids
+    }
+
+    fn eligible_at(&self, level: &Scope) -> impl Iterator<Item = (String, Option<String>)> {
+        let engine = self.engine;
+        engine
+            .index
+            .eligibilities_at
+            .get(level.key())
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
+            .map(|e| (e.principal_id.clone(), None))
+    }
+
+    /// Each identity absent from the directory data (not a group), listed under itself and every group
+    /// above it: a grant naming any of those reaches it.
+    fn absent_below(&self) -> &FxHashMap<String, Vec<String>> {
+        self.cache.by_scope.absent_below.get_or_init(|| {
+            let engine = self.engine;
+            let graph = engine.index.memberships();
+            let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
+            for id in &engine.index.referenced_ids {
+                if engine.is_group(id) {
+                    continue;
+                }
+                out.entry(id.clone()).or_default().push(id.clone());
+                let above = graph
+                    .node(id)
+                    .map(|n| graph.groups_above(n))
+                    .unwrap_or_default();
+                for (g, _) in above {
+                    out.entry(graph.name(g).to_string())
+                        .or_default()
+                        .push(id.clone());
+                }
+            }
+            out
+        })
+    }
+
+    /// The groups a role assignment at `level` names, once per walk.
+    fn groups_at(&self, level: &Scope) -> Rc<Vec<String>> {
+        if let Some(known) = self.cache.by_scope.groups_at.borrow().get(level.key()) {
+            return Rc::clone(known);
+        }
+        let mut out: Vec<String> = self
+            .engine
+            .assignments_at(level)
+            .map(|(_, a)| a.principal_id.clone())
+            .filter(|id| self.engine.is_group(id))
+            .collect();
+        out.sort();
+        out.dedup();
+        let out = Rc::new(out);
+        self.cache
+            .by_scope
+            .groups_at
+            .borrow_mut()
+            .insert(level.key().to_string(), Rc::clone(&out));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! The last hop of `paths --to`: kvaccess's own answer at the target for every identity and every group
+//! that holds the operation, the one-hop self-grants, and the vault-flag hops (VM certificates, disk
+//! encryption).
+
+use rustc_hash::FxHashSet;
+
+use super::super::graph::Walk;
+use super::super::{Hop, HopKind};
+use crate::catalog::{Action, Plane};
+use crate::display::in_words;
+use crate::error::QueryError;
+use crate::eval::{Decision, Engine, Request, UnknownBecause};
+use crate::model::Scope;
+use crate::query::who_can;
+
+/// The last hops: kvaccess's own answer for every identity and every group that holds the operation
+/// (or might: `unknown`), and the one-hop self-grants.
+pub(super) fn last_hops(
+    engine: &Engine,
+    scope: &Scope,
+    action: &Action,
+) -> Result<Vec<Hop>, QueryError> {
+    let answer = who_can(engine, scope, action)?;
+    let mut hops = Vec::new();
+    let mut groups: FxHashSet<String> = FxHashSet::default();
+    for e in &answer.principals {
+        for g in &e.grants {
+            groups.extend(g.via_groups.iter().cloned());
+            if g.principal_id != e.id {
+                groups.insert(g.principal_id.clone());
+            }
+        }
+        hops.push(Hop {
+            kind: HopKind::Holds,
+            from: e.id.clone(),
+            to: scope.id().to_string(),
+            decision: e.decision,
+            eligible: false,
+            evidence: e.grants.iter().map(grant_words).collect(),
+            explanation: match &e.via_app {
+                // A compound-identity entry grants only through that application (named when the
+                // directory names it).
+                Some(app) => format!(
+                    "{}, only when calling through application {}",
+                    holds_words(e.decision, &answer.operation, &e.unknown_because),
+                    match &e.via_app_name {
+                        Some(name) => format!("{name} ({app})"),
+                        None => app.clone(),
+                    }
+                ),
+                None => holds_words(e.decision, &answer.operation, &e.unknown_because),
+            },
+        });
+    }
+    groups.extend(named_groups(engine, scope, action));
+    groups_below(engine, &mut groups);
+    let target = engine.target(scope);
+    let mut groups: Vec<String> = groups.into_iter().collect();
+    groups.sort();
+    for g in groups {
+        let v = engine.check(&Request::new(&engine.subject(&g), &target, action))?;
+        if v.decision == Decision::Denied {
+            continue;
+        }
+        hops.push(Hop {
+            kind: HopKind::Holds,
+            from: g,
+            to: scope.id().to_string(),
+            decision: v.decision,
+            eligible: false,
+            evidence: v.grants.iter().map(grant_words).collect(),
+            explanation: format!(
+                "its members {}",
+                holds_words(v.decision, &answer.operation, &v.unknown_because)
+            ),
+        });
+    }
+    for f in answer.can_grant_themselves {
+        hops.push(Hop {
+            kind: HopKind::GrantsItself,
+            from: f.principal.id.clone(),
+            to: scope.id().to_string(),
+            decision: f.decision,
+            eligible: false,
+            evidence: vec![format!(
+                "{} ({})",
+                f.grant,
+                f.role_name.as_deref().unwrap_or("role")
+            )],
+            explanation: f.technique.describe().to_string(),
+        });
+    }
+    Ok(hops)
+}
+
+/// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
+pub(super) fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<Hop> {
+    let engine = walk.engine;
+    let Some(vault) = scope
+        .vault()
+        .and_then(|v| engine.index.vault.get(v.key()))
+        .and_then(|&i| engine.snapshot.vaults.get(i))
+    else {
+        return Vec::new();
+    };
+    walk.vault_hops_into(vault, &action.label)
+        .into_iter()
+        .map(|h| Hop {
+            to: scope.id().to_string(),
+            ..h
+        })
+        .collect()
+}
+
+fn grant_words(g: &crate::eval::Grant) -> String {
+    let what = g.role_name.as_deref().unwrap_or(match g.kind {
+        crate::eval::GrantKind::RoleAssignment => "role definition not in the snapshot",
+        crate::eval::GrantKind::AccessPolicy => "access policy",
+    });
+    format!("{} ({what}, at {})", g.id, g.scope)
+}
+
+fn holds_words(decision: Decision, operation: &str, unknown_because: &[UnknownBecause]) -> String {
+    match decision {
+        Decision::Allowed => format!("can {operation} (kvaccess: allowed)"),
+        Decision::Conditional => {
+            format!("can {operation} if a condition holds (kvaccess: conditional)")
+        }
+        _ => format!(
+            "might {operation} (kvaccess: unknown: {})",
+            in_words(unknown_because).join("; ")
+        ),
+    }
+}
+
+/// Adds every group nested (at any depth) inside one of `groups`: its members hold what the outer group
+/// holds, so joining it is as good as joining the outer one, whether or not it has members yet.
+fn groups_below(engine: &Engine, groups: &mut FxHashSet<String>) {
+    loop {
+        let before = groups.len();
+        for m in &engine.snapshot.group_memberships {
+            if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
+                groups.insert(m.member_id.clone());
+            }
+        }
+        if groups.len() == before {
+            return;
+        }
+    }
+}
+
+/// Groups that grants at or above the target name, even when they have no members yet: joining an empty
+/// group that holds a data role is an attack too.
+fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> {
+    let target = engine.target(scope);
+    let mut out = Vec::new();
+    if action.plane == Plane::Data
+        && let Some(v) = target.vault
+        && !v.rbac_authorization
+    {
+        out.extend(v.access_policies.iter().map(|e| e.object_id.clone()));
+    }
+    for s in &target.ancestry.scopes {
+        out.extend(
+            engine
+                .assignments_at(s)
+                .map(|(_, a)| a.principal_id.clone()),
+        );
+    }
+    out.retain(|id| engine.is_group(id));
+    out
+}
