@@ -152,15 +152,19 @@ impl Engine {
     }
 
     pub fn target(&self, scope: &Scope) -> Target<'_> {
-        let vault = scope
-            .vault()
-            .and_then(|v| self.index.vault.get(v.key()))
-            .and_then(|&i| self.snapshot.vaults.get(i));
         Target {
             scope: scope.clone(),
             ancestry: self.index.ancestry(scope),
-            vault,
+            vault: self.vault_of(scope),
         }
+    }
+
+    /// The vault `scope` is or lies in, when the snapshot has it.
+    pub fn vault_of(&self, scope: &Scope) -> Option<&Vault> {
+        scope
+            .vault()
+            .and_then(|v| self.index.vault.get(v.key()))
+            .and_then(|&i| self.snapshot.vaults.get(i))
     }
 
     /// Collection errors of `section` at the target or above it.

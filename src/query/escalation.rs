@@ -470,11 +470,7 @@ pub fn self_grants(
     if action.plane != Plane::Data {
         return Vec::new();
     }
-    let Some(vault) = scope
-        .vault()
-        .and_then(|v| engine.index.vault.get(v.key()))
-        .and_then(|&i| engine.snapshot.vaults.get(i))
-    else {
+    let Some(vault) = engine.vault_of(scope) else {
         return Vec::new();
     };
     let candidates = BTreeSet::from([principal_id.to_ascii_lowercase()]);

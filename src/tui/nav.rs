@@ -71,11 +71,7 @@ impl Nav {
             .filter_map(|&i| s.role_assignments.get(i))
             .map(|a| a.principal_id.as_str())
             .collect();
-        if let Some(v) = scope
-            .vault()
-            .and_then(|v| engine.index.vault.get(v.key()))
-            .and_then(|&i| s.vaults.get(i))
-        {
+        if let Some(v) = engine.vault_of(scope) {
             named.extend(v.access_policies.iter().map(|e| e.object_id.as_str()));
         }
         let list = &self.principals;

@@ -96,11 +96,7 @@ pub(super) fn last_hops(
 /// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
 pub(super) fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<Hop> {
     let engine = walk.engine;
-    let Some(vault) = scope
-        .vault()
-        .and_then(|v| engine.index.vault.get(v.key()))
-        .and_then(|&i| engine.snapshot.vaults.get(i))
-    else {
+    let Some(vault) = engine.vault_of(scope) else {
         return Vec::new();
     };
     walk.vault_hops_into(vault, &action.label)

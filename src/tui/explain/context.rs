@@ -264,8 +264,7 @@ pub fn finding(engine: &Engine, f: &Finding, hide_disputed: bool) -> Doc {
 fn other_paths(engine: &Engine, f: &Finding) -> Vec<Finding> {
     let Some(vault) = Scope::parse(&f.vault_id)
         .ok()
-        .and_then(|s| engine.index.vault.get(s.key()).copied())
-        .and_then(|i| engine.snapshot.vaults.get(i))
+        .and_then(|s| engine.vault_of(&s))
     else {
         return Vec::new();
     };

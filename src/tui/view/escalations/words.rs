@@ -15,8 +15,7 @@ use crate::tui::theme::{ESCALATION_SYMBOL, decision_symbol};
 pub fn finding_of(engine: &Engine, g: &EscalationGroup, m: &GroupMember) -> Option<Finding> {
     let vault = Scope::parse(&m.first_vault)
         .ok()
-        .and_then(|s| engine.index.vault.get(s.key()).copied())
-        .and_then(|i| engine.snapshot.vaults.get(i))?;
+        .and_then(|s| engine.vault_of(&s))?;
     let me = std::collections::BTreeSet::from([m.principal.id.to_ascii_lowercase()]);
     crate::query::escalations_for_vault_among(engine, vault, &me)
         .into_iter()
