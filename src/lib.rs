@@ -22,6 +22,7 @@
 //! - [`synth`] generates deterministic synthetic tenants for benchmarks and tests;
 //! - [`fetch`] reads a live tenant (ARM, Microsoft Graph, vault items) into a snapshot;
 //! - [`azurehound`] reads an AzureHound collection into a snapshot, recording what such a file cannot hold;
+//! - [`tour`] tells the demo tenant's story step by step, each claim asked of the engine (`kvaccess tour`, key `i`);
 //! - [`cli`] is the command line: clap commands and text/JSON/CSV/Markdown output;
 //! - [`tui`] is the explorer: one state, one update, a worker thread for heavy questions.
 

@@ -21,6 +21,7 @@ mod gate_docs;
 mod gate_whatif;
 mod hostile_fetch;
 mod hostile_output;
+mod module_map;
 mod paths;
 mod paths_golden;
 mod paths_identities;
