@@ -42,7 +42,7 @@ pub const NO_LOGS: &str = "No logs loaded. Open the explorer with `kvaccess tui 
 them) to see who did what here beside who could, and when each grant was last used.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
+pub enum ActivityPart {
     Did,
     Compare,
     Logs,
@@ -51,7 +51,7 @@ pub enum Section {
 /// One line of the view (positions in the answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
-    Section(Section),
+    Part(ActivityPart),
     /// A (vault, item, operation) heading: the first of its entries.
     DidHeading(usize),
     Did(usize),
@@ -377,7 +377,7 @@ impl Keys for ActivityView {
 /// The answer's lines: who did (a heading per vault, item and operation), could vs did (a heading per
 /// operation), then the logs' account.
 fn rows_of(a: &Answer, account: usize) -> Vec<Row> {
-    let mut out = vec![Row::Section(Section::Did)];
+    let mut out = vec![Row::Part(ActivityPart::Did)];
     let mut last: Option<(&str, Option<&str>, &str)> = None;
     for (i, e) in a.did.entries.iter().enumerate() {
         let group = (e.vault.as_str(), e.item.as_deref(), e.operation.as_str());
@@ -388,7 +388,7 @@ fn rows_of(a: &Answer, account: usize) -> Vec<Row> {
         out.push(Row::Did(i));
     }
     if let Some(c) = &a.compare {
-        out.push(Row::Section(Section::Compare));
+        out.push(Row::Part(ActivityPart::Compare));
         if let Ok(c) = c {
             for (o, op) in c.operations.iter().enumerate() {
                 out.push(Row::OpHeading(o));
@@ -396,7 +396,7 @@ fn rows_of(a: &Answer, account: usize) -> Vec<Row> {
             }
         }
     }
-    out.push(Row::Section(Section::Logs));
+    out.push(Row::Part(ActivityPart::Logs));
     out.extend((0..account).map(Row::Account));
     out
 }

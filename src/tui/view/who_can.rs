@@ -25,7 +25,7 @@ pub use words::{describe, group_doc, in_row};
 
 /// The sections of the answer, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Section {
+pub enum WhoCanList {
     Can,
     Denied,
     OnItems,
@@ -33,8 +33,8 @@ pub enum Section {
     CanGrant,
 }
 
-impl Section {
-    const ALL: [Section; 5] = [
+impl WhoCanList {
+    const ALL: [WhoCanList; 5] = [
         Self::Can,
         Self::Denied,
         Self::OnItems,
@@ -65,7 +65,7 @@ impl Section {
 
 /// A row of the view: a group (by section and position), one of its listed identities, or the line that
 /// lists the next page.
-pub type WhoRow = Row<(Section, usize)>;
+pub type WhoRow = Row<(WhoCanList, usize)>;
 
 /// The selected row's content.
 pub enum Picked<'a> {
@@ -104,7 +104,7 @@ pub struct WhoCanView {
     /// Leave out the self-grant technique Microsoft's articles disagree on (`D`).
     pub hide_disputed: bool,
     /// Opened groups, with the identities listed so far (a page at a time).
-    open: Pages<(Section, usize), Member>,
+    open: Pages<(WhoCanList, usize), Member>,
     /// The operation picker (`O`), when open: its cursor over the catalog's operations.
     pub picker: Option<Cursor>,
     /// The user cancelled the computation: it is not asked for again until the scope or the operation
@@ -186,8 +186,8 @@ impl WhoCanView {
     /// Whether a group is shown: a self-grant group is kept only when it would give this very operation
     /// (a template deployment reads secrets, so it is no path to `keys/sign`), and not disputed when those
     /// are hidden.
-    fn shown(&self, w: &WhoCanGroups, section: Section, g: &WhoCanGroup) -> bool {
-        if section != Section::CanGrant {
+    fn shown(&self, w: &WhoCanGroups, section: WhoCanList, g: &WhoCanGroup) -> bool {
+        if section != WhoCanList::CanGrant {
             return true;
         }
         let template = g.technique == Some(crate::query::Technique::TemplateDeployment);
@@ -200,7 +200,7 @@ impl WhoCanView {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for section in Section::ALL {
+        for section in WhoCanList::ALL {
             for (i, g) in section.of(w).iter().enumerate() {
                 if self.shown(w, section, g) {
                     self.open.rows((section, i), g.identities, &mut out);
@@ -287,7 +287,7 @@ impl WhoCanView {
         let w = self.ready().ok_or("the who-can list is not ready yet")?;
         let s = |x: &str| x.to_string();
         let mut rows = Vec::new();
-        for section in Section::ALL {
+        for section in WhoCanList::ALL {
             for g in section.of(w).iter().filter(|g| self.shown(w, section, g)) {
                 rows.push(vec![
                     section.word(g).to_string(),

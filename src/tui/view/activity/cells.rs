@@ -2,7 +2,7 @@
 //! Every string from a log or the snapshot is cleaned of control characters here.
 
 use super::answer::Answer;
-use super::{Row, Section};
+use super::{ActivityPart, Row};
 use crate::activity::compare::{CompareRow, Status};
 use crate::activity::who_did::DidEntry;
 use crate::display::short_scope;
@@ -99,18 +99,20 @@ pub fn cells(a: &Answer, account: &[String], row: Row) -> Cells {
     };
     match row {
         Row::Account(i) => plain(account.get(i).cloned().unwrap_or_default()),
-        Row::Section(Section::Did) => heading(match a.did.entries.len() {
+        Row::Part(ActivityPart::Did) => heading(match a.did.entries.len() {
             0 => "Who did: no logged call".to_string(),
             n => format!("Who did ({n} caller·operation pairs)"),
         }),
-        Row::Section(Section::Compare) => heading(match &a.compare {
+        Row::Part(ActivityPart::Compare) => heading(match &a.compare {
             Some(Err(e)) => format!("Could vs did: {}", clean(e)),
             Some(Ok(c)) if c.operations.is_empty() => {
                 "Could vs did: no logged operation here".to_string()
             }
             _ => "Could vs did (who could, beside who did)".to_string(),
         }),
-        Row::Section(Section::Logs) => heading("Logs: what was read, and what was not used".into()),
+        Row::Part(ActivityPart::Logs) => {
+            heading("Logs: what was read, and what was not used".into())
+        }
         Row::DidHeading(i) => a
             .did
             .entries

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Section, WhoCanView, in_row};
+use super::{WhoCanList, WhoCanView, in_row};
 use crate::eval::Engine;
 use crate::query::grouped::who_can::{GroupedWhoCan, Member};
 use crate::sanitize::clean;
@@ -97,12 +97,12 @@ impl WhoCanView {
                     } else {
                         "▸"
                     };
-                    let symbol = if s == Section::CanGrant {
+                    let symbol = if s == WhoCanList::CanGrant {
                         ESCALATION_SYMBOL
                     } else {
                         decision_symbol(g.decision)
                     };
-                    let style = if s == Section::CanGrant {
+                    let style = if s == WhoCanList::CanGrant {
                         t.escalation
                     } else {
                         t.decision(g.decision)
@@ -155,13 +155,13 @@ impl WhoCanView {
                 line
             });
         }
-        for section in Section::ALL {
+        for section in WhoCanList::ALL {
             for g in marks::who_groups_lost(before.map(|b| section.of(b)), section.of(w)) {
                 if lines.len() >= inner.height as usize {
                     break;
                 }
                 let style = Mark::Lost.style(t);
-                let (symbol, word) = if section == Section::CanGrant {
+                let (symbol, word) = if section == WhoCanList::CanGrant {
                     (ESCALATION_SYMBOL, "closed")
                 } else {
                     (decision_symbol(g.decision), "lost")
