@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::catalog::{self, Action, Plane};
+use crate::eval::decide::Row;
 use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, network};
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::Finding;
@@ -25,6 +26,7 @@ mod classes;
 mod escalate;
 mod grouper;
 mod items;
+mod memo;
 mod report;
 mod shared;
 
@@ -202,6 +204,11 @@ struct Run<'e, 'a> {
     /// Principals named at management-group scopes (for vaults of unplaced subscriptions).
     mg_named: Option<Vec<&'a str>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
+    /// The rows (before, after) of the last principal compared, at its vault, called directly: its
+    /// evidence and escalation findings start from them instead of gathering them again.
+    vault_rows: Option<(String, [Row<'a>; 2])>,
+    /// Evidence shared between the classes compared at different vaults (the grouped diff's).
+    memo: Option<&'e memo::EvidenceMemo>,
     stats: DiffStats,
 }
 
@@ -234,6 +241,8 @@ impl<'e, 'a> Run<'e, 'a> {
             gathered: Default::default(),
             mg_named: None,
             rep_evidence: HashMap::new(),
+            vault_rows: None,
+            memo: None,
             stats: DiffStats::default(),
         }
     }
@@ -357,19 +366,22 @@ impl<'e, 'a> Run<'e, 'a> {
         out
     }
 
-    /// (before, after) for every op of every target.
+    /// (before, after) for every op of every target, and the rows at the first target (the vault).
+    #[allow(clippy::type_complexity)]
     fn decisions(
         &self,
         pair: &(Subject, Subject),
         app: Option<&str>,
         targets: &[TargetPair<'a>],
-    ) -> Vec<Vec<(Decision, Decision)>> {
-        targets
+    ) -> (Vec<Vec<(Decision, Decision)>>, Option<[Row<'a>; 2]>) {
+        let mut first = None;
+        let rows = targets
             .iter()
             .map(|t| {
                 let rb = self.eb.prepare(&pair.0, &t.before, app);
                 let ra = self.ea.prepare(&pair.1, &t.after, app);
-                t.ops
+                let row = t
+                    .ops
                     .iter()
                     .filter_map(|&o| self.ops.get(o))
                     .map(|op| {
@@ -378,9 +390,14 @@ impl<'e, 'a> Run<'e, 'a> {
                             self.ea.decide(&ra, &op.action),
                         )
                     })
-                    .collect()
+                    .collect();
+                if first.is_none() {
+                    first = Some([rb, ra]);
+                }
+                row
             })
-            .collect()
+            .collect();
+        (rows, first)
     }
 
     /// The compound-identity applications through which `pair` may call the vault.
@@ -414,7 +431,7 @@ impl<'e, 'a> Run<'e, 'a> {
             return;
         };
         self.stats.pairs += 1;
-        let direct = self.decisions(pair, None, targets);
+        let (direct, rows) = self.decisions(pair, None, targets);
         self.stats.cells += direct.iter().map(Vec::len).sum::<usize>();
         let vault_row = direct.first().cloned().unwrap_or_default();
         for (t, row) in targets.iter().zip(&direct) {
@@ -430,7 +447,7 @@ impl<'e, 'a> Run<'e, 'a> {
         // when different both from the direct call at that item and from the vault through the same
         // application (either would let a reader infer it).
         for app in self.apps(vault, pair) {
-            let through = self.decisions(pair, Some(&app), targets);
+            let (through, _) = self.decisions(pair, Some(&app), targets);
             self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
             let app_vault_row = through.first().cloned().unwrap_or_default();
             for (n, ((t, row), plain)) in targets.iter().zip(&through).zip(&direct).enumerate() {
@@ -446,6 +463,7 @@ impl<'e, 'a> Run<'e, 'a> {
                 }
             }
         }
+        self.vault_rows = rows.map(|r| (id.to_string(), r));
     }
 
     /// The vault's targets and the identities to compare there.
