@@ -42,7 +42,7 @@ fn varied(base: &Snapshot, picks: &[usize]) -> Snapshot {
     let vault = |k: usize| base.vaults[picks[k] % base.vaults.len()].scope.clone();
     let someone = |k: usize| {
         let n = picks[k] / 3;
-        if n % 2 == 0 || groups.is_empty() {
+        if n.is_multiple_of(2) || groups.is_empty() {
             users[n % users.len()].clone()
         } else {
             groups[n % groups.len()].clone()
