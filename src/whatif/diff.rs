@@ -186,12 +186,18 @@ struct TargetPair<'a> {
     ops: Vec<usize>,
 }
 
+/// The role assignments naming a subject or its groups, before and after: (assignment, definition).
+type Named = [Vec<(usize, Option<usize>)>; 2];
+
 struct Run<'e, 'a> {
     eb: &'a Engine,
     ea: &'a Engine,
     filter: Option<&'e Scope>,
     ops: Vec<Op>,
     subjects: HashMap<String, (Subject, Subject)>,
+    /// The role assignments naming each compared subject or its groups, before and after: listed once,
+    /// not at every vault it is prepared at.
+    named: HashMap<String, Named>,
     /// Item scopes with assignments or denies of their own, per vault key.
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
@@ -235,6 +241,7 @@ impl<'e, 'a> Run<'e, 'a> {
             filter,
             ops,
             subjects: HashMap::new(),
+            named: HashMap::new(),
             special_items,
             after_targets: HashMap::new(),
             before_targets: HashMap::new(),
@@ -355,6 +362,35 @@ impl<'e, 'a> Run<'e, 'a> {
         })
     }
 
+    /// Lists the role assignments naming `id` (its subject pair made first) on both sides, once.
+    fn name(&mut self, id: &str) {
+        if self.named.contains_key(id) {
+            return;
+        }
+        let Some(pair) = self.subjects.get(id) else {
+            return;
+        };
+        let lists = [
+            self.eb.assignments_naming(&pair.0),
+            self.ea.assignments_naming(&pair.1),
+        ];
+        self.named.insert(id.to_string(), lists);
+    }
+
+    /// Both rows of a subject at a target pair, from the assignments naming it.
+    fn rows(
+        &self,
+        pair: &(Subject, Subject),
+        named: &Named,
+        t: &TargetPair<'a>,
+        app: Option<&str>,
+    ) -> [Row<'a>; 2] {
+        [
+            self.eb.prepare_among(&pair.0, &t.before, app, &named[0]),
+            self.ea.prepare_among(&pair.1, &t.after, app, &named[1]),
+        ]
+    }
+
     /// Every identity named at the vault (its scopes above, its items, its access policies, its deny
     /// assignments) in either snapshot.
     fn involved(&mut self, vault: &Scope, targets: &[TargetPair]) -> BTreeSet<String> {
@@ -370,7 +406,7 @@ impl<'e, 'a> Run<'e, 'a> {
     #[allow(clippy::type_complexity)]
     fn decisions(
         &self,
-        pair: &(Subject, Subject),
+        (pair, named): (&(Subject, Subject), &Named),
         app: Option<&str>,
         targets: &[TargetPair<'a>],
     ) -> (Vec<Vec<(Decision, Decision)>>, Option<[Row<'a>; 2]>) {
@@ -378,8 +414,7 @@ impl<'e, 'a> Run<'e, 'a> {
         let rows = targets
             .iter()
             .map(|t| {
-                let rb = self.eb.prepare(&pair.0, &t.before, app);
-                let ra = self.ea.prepare(&pair.1, &t.after, app);
+                let [rb, ra] = self.rows(pair, named, t, app);
                 let row = t
                     .ops
                     .iter()
@@ -427,11 +462,12 @@ impl<'e, 'a> Run<'e, 'a> {
         out: &mut Vec<Raw>,
     ) {
         self.subject_pair(id);
-        let Some(pair) = self.subjects.get(id) else {
+        self.name(id);
+        let (Some(pair), Some(named)) = (self.subjects.get(id), self.named.get(id)) else {
             return;
         };
         self.stats.pairs += 1;
-        let (direct, rows) = self.decisions(pair, None, targets);
+        let (direct, rows) = self.decisions((pair, named), None, targets);
         self.stats.cells += direct.iter().map(Vec::len).sum::<usize>();
         let vault_row = direct.first().cloned().unwrap_or_default();
         for (t, row) in targets.iter().zip(&direct) {
@@ -447,7 +483,7 @@ impl<'e, 'a> Run<'e, 'a> {
         // when different both from the direct call at that item and from the vault through the same
         // application (either would let a reader infer it).
         for app in self.apps(vault, pair) {
-            let (through, _) = self.decisions(pair, Some(&app), targets);
+            let (through, _) = self.decisions((pair, named), Some(&app), targets);
             self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
             let app_vault_row = through.first().cloned().unwrap_or_default();
             for (n, ((t, row), plain)) in targets.iter().zip(&through).zip(&direct).enumerate() {

@@ -72,9 +72,10 @@ impl<'a> Run<'_, 'a> {
             return None;
         };
         self.subject_pair(id);
-        let pair = self.subjects.get(id)?;
-        let before = eb.prepare(&pair.0, &t.before, None).key_across_vaults()?;
-        let after = ea.prepare(&pair.1, &t.after, None).key_across_vaults()?;
+        self.name(id);
+        let (pair, named) = (self.subjects.get(id)?, self.named.get(id)?);
+        let [before, after] = self.rows(pair, named, t, None);
+        let (before, after) = (before.key_across_vaults()?, after.key_across_vaults()?);
         if !self.apps(&plan.scope, pair).is_empty() {
             return None;
         }
