@@ -139,3 +139,37 @@ proptest! {
         assert_grants_before(&Engine::new(base), &Engine::new(after));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
+
+    /// `prepare_among` (the assignments naming the subject listed once) gives `prepare`'s row, at vaults,
+    /// items and scopes above, directly and through an application.
+    #[test]
+    fn prepare_among_is_prepare(seed in 1u64..1_000, picks in prop::collection::vec(0usize..10_000, 12)) {
+        let engine = Engine::new(generate(&SynthSpec::new(200, 20, 600, seed)));
+        let s = &engine.snapshot;
+        let targets: Vec<Scope> = s
+            .vaults
+            .iter()
+            .map(|v| v.scope.clone())
+            .chain(s.vault_items.iter().map(|i| i.scope.clone()))
+            .chain(s.resource_groups.iter().map(|r| r.scope.clone()))
+            .collect();
+        for pick in picks.chunks(2) {
+            let id = &s.principals[pick[0] % s.principals.len()].id;
+            let subject = engine.subject(id);
+            let named = engine.assignments_naming(&subject);
+            let target = engine.target(&targets[pick[1] % targets.len()]);
+            for app in [None, Some("11111111-2222-3333-4444-555555555555")] {
+                prop_assert_eq!(
+                    engine.prepare_among(&subject, &target, app, &named).key(),
+                    engine.prepare(&subject, &target, app).key()
+                );
+            }
+        }
+    }
+}
