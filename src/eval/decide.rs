@@ -191,6 +191,43 @@ impl Engine {
         target: &Target<'a>,
         via_app: Option<&str>,
     ) -> Row<'a> {
+        let by_principal: usize = subject
+            .set
+            .ids()
+            .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
+            .sum();
+        let named = self.assignments_to(subject).map(|(i, _, role)| (i, role));
+        self.prepare_from(subject, target, via_app, by_principal, named)
+    }
+
+    /// The role assignments naming `subject` or one of its groups, with their role definitions, for
+    /// [`Engine::prepare_among`].
+    pub fn assignments_naming(&self, subject: &Subject) -> Vec<(usize, Option<usize>)> {
+        self.assignments_to(subject)
+            .map(|(i, _, role)| (i, role))
+            .collect()
+    }
+
+    /// [`Engine::prepare`] for a subject whose assignments [`Engine::assignments_naming`] listed already (a
+    /// bulk question that prepares one subject at many targets): the same row.
+    pub fn prepare_among<'a>(
+        &self,
+        subject: &Subject,
+        target: &Target<'a>,
+        via_app: Option<&str>,
+        named: &[(usize, Option<usize>)],
+    ) -> Row<'a> {
+        self.prepare_from(subject, target, via_app, named.len(), named.iter().copied())
+    }
+
+    fn prepare_from<'a>(
+        &self,
+        subject: &Subject,
+        target: &Target<'a>,
+        via_app: Option<&str>,
+        by_principal: usize,
+        named: impl Iterator<Item = (usize, Option<usize>)>,
+    ) -> Row<'a> {
         let mut assignments = Vec::new();
         let mut unattributable = Vec::new();
         let ancestry = &target.ancestry;
@@ -203,11 +240,6 @@ impl Engine {
                     .get(scope.key())
                     .map_or(0, Vec::len)
             })
-            .sum();
-        let by_principal: usize = subject
-            .set
-            .ids()
-            .map(|id| self.index.assignments_of.get(id).map_or(0, Vec::len))
             .sum();
         if by_scope < by_principal && !ancestry.unplaced_subscription {
             // Members of large groups: their groups hold many assignments across the tenant, few of them
@@ -222,7 +254,10 @@ impl Engine {
             }
             return self.prepare_with(subject, target, via_app, assignments, unattributable);
         }
-        for (i, a, role) in self.assignments_to(subject) {
+        for (i, role) in named {
+            let Some(a) = self.snapshot.role_assignments.get(i) else {
+                continue;
+            };
             if target.ancestry.contains(a.scope.key()) {
                 assignments.push((i, role));
             } else if target.ancestry.unplaced_subscription

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::catalog::{self, Action, Plane};
+use crate::eval::decide::Row;
 use crate::eval::{Decision, Deny, Engine, Grant, PrincipalRef, Subject, Target, network};
 use crate::model::{EVERYONE, PublicNetworkAccess, Scope, ScopeKind, Snapshot, Vault};
 use crate::query::Finding;
@@ -22,9 +23,11 @@ mod by_class;
 mod bystander;
 mod cells;
 mod classes;
+mod compare;
 mod escalate;
 mod grouper;
 mod items;
+mod memo;
 mod report;
 mod shared;
 
@@ -184,12 +187,18 @@ struct TargetPair<'a> {
     ops: Vec<usize>,
 }
 
+/// The role assignments naming a subject or its groups, before and after: (assignment, definition).
+type Named = [Vec<(usize, Option<usize>)>; 2];
+
 struct Run<'e, 'a> {
     eb: &'a Engine,
     ea: &'a Engine,
     filter: Option<&'e Scope>,
     ops: Vec<Op>,
     subjects: HashMap<String, (Subject, Subject)>,
+    /// The role assignments naming each compared subject or its groups, before and after: listed once,
+    /// not at every vault it is prepared at.
+    named: HashMap<String, Named>,
     /// Item scopes with assignments or denies of their own, per vault key.
     special_items: &'e HashMap<String, BTreeMap<String, Scope>>,
     /// Targets in the snapshot after, for evidence.
@@ -202,6 +211,11 @@ struct Run<'e, 'a> {
     /// Principals named at management-group scopes (for vaults of unplaced subscriptions).
     mg_named: Option<Vec<&'a str>>,
     rep_evidence: HashMap<(String, String, usize), Evidence>,
+    /// The rows (before, after) of the last principal compared, at its vault, called directly: its
+    /// evidence and escalation findings start from them instead of gathering them again.
+    vault_rows: Option<(String, [Row<'a>; 2])>,
+    /// Evidence shared between the classes compared at different vaults (the grouped diff's).
+    memo: Option<&'e memo::EvidenceMemo>,
     stats: DiffStats,
 }
 
@@ -228,12 +242,15 @@ impl<'e, 'a> Run<'e, 'a> {
             filter,
             ops,
             subjects: HashMap::new(),
+            named: HashMap::new(),
             special_items,
             after_targets: HashMap::new(),
             before_targets: HashMap::new(),
             gathered: Default::default(),
             mg_named: None,
             rep_evidence: HashMap::new(),
+            vault_rows: None,
+            memo: None,
             stats: DiffStats::default(),
         }
     }
@@ -355,97 +372,6 @@ impl<'e, 'a> Run<'e, 'a> {
             out.extend(identities_of([eb, ea], id));
         }
         out
-    }
-
-    /// (before, after) for every op of every target.
-    fn decisions(
-        &self,
-        pair: &(Subject, Subject),
-        app: Option<&str>,
-        targets: &[TargetPair<'a>],
-    ) -> Vec<Vec<(Decision, Decision)>> {
-        targets
-            .iter()
-            .map(|t| {
-                let rb = self.eb.prepare(&pair.0, &t.before, app);
-                let ra = self.ea.prepare(&pair.1, &t.after, app);
-                t.ops
-                    .iter()
-                    .filter_map(|&o| self.ops.get(o))
-                    .map(|op| {
-                        (
-                            self.eb.decide(&rb, &op.action),
-                            self.ea.decide(&ra, &op.action),
-                        )
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// The compound-identity applications through which `pair` may call the vault.
-    fn apps(&self, vault: &Scope, pair: &(Subject, Subject)) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for (e, subject) in [(self.eb, &pair.0), (self.ea, &pair.1)] {
-            if let Some(v) = self.vault_in(e, vault.key()) {
-                for p in &v.access_policies {
-                    if let Some(app) = &p.application_id
-                        && (pair.0.set.reach(&p.object_id).is_some()
-                            || subject.set.reach(&p.object_id).is_some())
-                    {
-                        out.insert(app.clone());
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Compares one principal at one vault; changed cells go to `out`.
-    fn principal(
-        &mut self,
-        id: &str,
-        vault: &Scope,
-        targets: &[TargetPair<'a>],
-        out: &mut Vec<Raw>,
-    ) {
-        self.subject_pair(id);
-        let Some(pair) = self.subjects.get(id) else {
-            return;
-        };
-        self.stats.pairs += 1;
-        let direct = self.decisions(pair, None, targets);
-        self.stats.cells += direct.iter().map(Vec::len).sum::<usize>();
-        let vault_row = direct.first().cloned().unwrap_or_default();
-        for (t, row) in targets.iter().zip(&direct) {
-            let is_item = t.scope != *vault;
-            for (&o, &(b, a)) in t.ops.iter().zip(row) {
-                if b == a || (is_item && vault_row.get(o) == Some(&(b, a))) {
-                    continue;
-                }
-                out.push(raw(id, None, &t.scope, o, b, a));
-            }
-        }
-        // Through an application: at the vault, listed when different from the direct call; at an item,
-        // when different both from the direct call at that item and from the vault through the same
-        // application (either would let a reader infer it).
-        for app in self.apps(vault, pair) {
-            let through = self.decisions(pair, Some(&app), targets);
-            self.stats.cells += through.iter().map(Vec::len).sum::<usize>();
-            let app_vault_row = through.first().cloned().unwrap_or_default();
-            for (n, ((t, row), plain)) in targets.iter().zip(&through).zip(&direct).enumerate() {
-                for ((&o, &(b, a)), p) in t.ops.iter().zip(row).zip(plain) {
-                    let implied = if n == 0 {
-                        vault_row.get(o) == Some(&(b, a))
-                    } else {
-                        *p == (b, a) || app_vault_row.get(o) == Some(&(b, a))
-                    };
-                    if b != a && !implied {
-                        out.push(raw(id, Some(app.clone()), &t.scope, o, b, a));
-                    }
-                }
-            }
-        }
     }
 
     /// The vault's targets and the identities to compare there.

@@ -53,5 +53,6 @@ mod tui_who_can;
 mod whatif;
 mod whatif_cli;
 mod whatif_grouped;
+mod whatif_memo;
 mod whatif_props;
 mod whatif_shared;

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::classes::Members;
 use super::grouper::Grouper;
+use super::memo::EvidenceMemo;
 use super::shared::{Answer, Entry, ShareKey};
 use super::*;
 use crate::whatif::grouped::GroupedDiff;
@@ -27,7 +28,11 @@ pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedD
     } else {
         special_items(eb, ea)
     };
-    let new_run = || Run::new(eb, ea, scope, &special);
+    let memo = EvidenceMemo::default();
+    let new_run = || Run {
+        memo: Some(&memo),
+        ..Run::new(eb, ea, scope, &special)
+    };
     let mut stats = DiffStats {
         global: work.global,
         ..DiffStats::default()

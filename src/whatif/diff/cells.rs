@@ -12,6 +12,17 @@ pub(super) struct Gathering {
 }
 
 impl Gathering {
+    /// Takes the assignments of a row already prepared for (subject, scope).
+    pub(super) fn seed(
+        &mut self,
+        subject_id: &str,
+        scope: &str,
+        assignments: &[(usize, Option<usize>)],
+    ) {
+        self.assignments = assignments.to_vec();
+        self.key = Some((subject_id.to_string(), scope.to_string()));
+    }
+
     /// `check`, reusing the assignments gathered for the same subject and scope by the call before.
     pub(super) fn check(
         &mut self,
@@ -55,38 +66,48 @@ pub(super) type Evidence = (Vec<Grant>, Vec<Deny>, Vec<UnknownBecause>);
 impl Run<'_, '_> {
     /// One changed cell with the evidence after (a bystander's is its representative's).
     pub(super) fn cell(&mut self, r: &Raw) -> Option<(usize, CellChange)> {
-        let (name, plane, action) = self
-            .ops
-            .get(r.op)
-            .map(|op| (op.name, op.plane, op.action.clone()))?;
+        let evidence = self.evidence_after(r)?;
+        self.change(r, evidence)
+    }
+
+    /// The evidence after of a changed cell: `check` in the snapshot after (a bystander's is its
+    /// representative's, taken once).
+    pub(super) fn evidence_after(&mut self, r: &Raw) -> Option<Evidence> {
+        let action = self.ops.get(r.op).map(|op| op.action.clone())?;
         let evidence_id = r.from_rep.unwrap_or(r.principal.as_str()).to_string();
         let key = (evidence_id.clone(), r.scope.key().to_string(), r.op);
         let cached = r
             .from_rep
             .and_then(|_| self.rep_evidence.get(&key).cloned());
-        let (grants, denies, unknown_because) = match cached {
-            Some(e) => e,
-            None => {
-                self.subject_pair(&evidence_id);
-                let ea = self.ea;
-                let target = self
-                    .after_targets
-                    .entry(r.scope.key().to_string())
-                    .or_insert_with(|| ea.target(&r.scope));
-                let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
-                    let request =
-                        Request::new(&pair.1, target, &action).via_app(r.via_app.as_deref());
-                    self.gathered[1].check(ea, &request, &evidence_id)
-                });
-                let e: Evidence = verdict
-                    .map(|v| (v.grants, v.denies, v.unknown_because))
-                    .unwrap_or_default();
-                if r.from_rep.is_some() {
-                    self.rep_evidence.insert(key, e.clone());
-                }
-                e
-            }
-        };
+        if cached.is_some() {
+            return cached;
+        }
+        self.subject_pair(&evidence_id);
+        let ea = self.ea;
+        let target = self
+            .after_targets
+            .entry(r.scope.key().to_string())
+            .or_insert_with(|| ea.target(&r.scope));
+        let verdict = self.subjects.get(&evidence_id).and_then(|pair| {
+            let request = Request::new(&pair.1, target, &action).via_app(r.via_app.as_deref());
+            self.gathered[1].check(ea, &request, &evidence_id)
+        });
+        let e: Evidence = verdict
+            .map(|v| (v.grants, v.denies, v.unknown_because))
+            .unwrap_or_default();
+        if r.from_rep.is_some() {
+            self.rep_evidence.insert(key, e.clone());
+        }
+        Some(e)
+    }
+
+    /// A changed cell with its evidence.
+    pub(super) fn change(
+        &self,
+        r: &Raw,
+        (grants, denies, unknown_because): Evidence,
+    ) -> Option<(usize, CellChange)> {
+        let (name, plane) = self.ops.get(r.op).map(|op| (op.name, op.plane))?;
         Some((
             r.op,
             CellChange {

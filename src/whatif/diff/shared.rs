@@ -11,6 +11,7 @@
 
 use super::classes::Members;
 use super::grouper::Evidence;
+use super::memo::Keys;
 use super::*;
 use crate::eval::Request;
 use crate::eval::decide::RowKey;
@@ -71,9 +72,10 @@ impl<'a> Run<'_, 'a> {
             return None;
         };
         self.subject_pair(id);
-        let pair = self.subjects.get(id)?;
-        let before = eb.prepare(&pair.0, &t.before, None).key_across_vaults()?;
-        let after = ea.prepare(&pair.1, &t.after, None).key_across_vaults()?;
+        self.name(id);
+        let (pair, named) = (self.subjects.get(id)?, self.named.get(id)?);
+        let [before, after] = self.rows(pair, named, t, None);
+        let (before, after) = (before.key_across_vaults()?, after.key_across_vaults()?);
         if !self.apps(&plan.scope, pair).is_empty() {
             return None;
         }
@@ -90,31 +92,55 @@ impl<'a> Run<'_, 'a> {
     pub(super) fn answer(&mut self, plan: &VaultPlan<'a>, rep: &str, everyone: bool) -> Answer {
         let mut raw = Vec::new();
         self.principal(rep, &plan.scope, &plan.targets, &mut raw);
-        let entries = self.entries(&raw);
+        // The rows just prepared at the vault serve the evidence and the findings.
+        let rows = self
+            .vault_rows
+            .take()
+            .filter(|(id, _)| id == rep)
+            .map(|(_, rows)| rows);
+        let keys = match &rows {
+            Some(rows) if !raw.is_empty() => {
+                for (gathering, row) in self.gathered.iter_mut().zip(rows) {
+                    gathering.seed(rep, plan.scope.key(), row.assignments());
+                }
+                self.keys(plan, rep, rows)
+            }
+            _ => None,
+        };
+        let entries = self.entries(&raw, keys.as_ref());
         let findings = if everyone {
             Vec::new()
         } else {
-            self.own_findings(plan, rep)
+            self.own_findings(plan, rep, rows)
         };
         Answer { entries, findings }
     }
 
     /// The escalation findings of `rep` that appear or disappear at the plan's vault (what the vault's
-    /// findings among its compared identities give for it).
-    fn own_findings(&mut self, plan: &VaultPlan<'a>, rep: &str) -> Vec<(bool, Finding)> {
+    /// findings among its compared identities give for it); `rows` are its rows there, when prepared.
+    fn own_findings(
+        &mut self,
+        plan: &VaultPlan<'a>,
+        rep: &str,
+        rows: Option<[Row<'a>; 2]>,
+    ) -> Vec<(bool, Finding)> {
         self.subject_pair(rep);
         let Some(pair) = self.subjects.get(rep) else {
             return Vec::new();
         };
-        let side = |e: &Engine, subject: &Subject| {
+        let [before, after] = rows.map_or([None, None], |r| r.map(Some));
+        let side = |e: &Engine, subject: &Subject, row: Option<Row<'a>>| {
             let Some(vault) = self.vault_in(e, &plan.key) else {
                 return Vec::new();
             };
             let target = e.target(&vault.scope);
-            let row = e.prepare(subject, &target, None);
+            let row = row.unwrap_or_else(|| e.prepare(subject, &target, None));
             crate::query::findings_of_row(e, vault, &target, subject, &row)
         };
-        let (before, after) = (side(self.eb, &pair.0), side(self.ea, &pair.1));
+        let (before, after) = (
+            side(self.eb, &pair.0, before),
+            side(self.ea, &pair.1, after),
+        );
         let (added, removed) = escalate::compare(&[(before, after)]);
         let added = added.into_iter().map(|f| (true, f));
         added
@@ -122,16 +148,21 @@ impl<'a> Run<'_, 'a> {
             .collect()
     }
 
-    /// Changed cells with their evidence, joined by scope and evidence in the order they come.
-    pub(super) fn entries(&mut self, raw: &[Raw]) -> Vec<Entry> {
+    /// Changed cells with their evidence, joined by scope and evidence in the order they come; `keys` let
+    /// cells at the vault take evidence already taken for another class.
+    pub(super) fn entries(&mut self, raw: &[Raw], keys: Option<&Keys>) -> Vec<Entry> {
         let mut out: Vec<Entry> = Vec::new();
         for r in raw {
             let before = if r.after < r.before {
-                self.grants_before(r)
+                self.remembered(false, r, keys, |run| (run.grants_before(r), vec![], vec![]))
+                    .0
             } else {
                 Vec::new()
             };
-            let Some((op, cell)) = self.cell(r) else {
+            let after = self.remembered(true, r, keys, |run| {
+                run.evidence_after(r).unwrap_or_default()
+            });
+            let Some((op, cell)) = self.change(r, after) else {
                 continue;
             };
             let name = self.ops.get(op).map_or("", |o| o.name);
@@ -157,7 +188,7 @@ impl<'a> Run<'_, 'a> {
     pub(super) fn bystander_entries(&mut self, plan: &VaultPlan<'a>) -> Vec<(Members, Vec<Entry>)> {
         self.bystander_classes(&plan.scope, &plan.targets, &plan.ids)
             .into_iter()
-            .map(|(members, cells)| (members, self.entries(&cells)))
+            .map(|(members, cells)| (members, self.entries(&cells, None)))
             .collect()
     }
 
