@@ -142,7 +142,7 @@ impl SnapshotArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
+pub enum TableFormat {
     #[default]
     Text,
     Json,

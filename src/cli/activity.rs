@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{Format, exit, output};
+use super::{TableFormat, exit, output};
 use crate::activity::join::Filter;
 use crate::activity::{self, Reading, Window};
 use crate::eval::Engine;
@@ -41,7 +41,7 @@ pub struct ActivityArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: TableFormat,
     /// Who could (the evaluator) beside who did (the logs), per operation, for --scope.
     #[arg(long, group = "mode", requires = "scope")]
     pub could_vs_did: bool,

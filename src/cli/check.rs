@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use anyhow::Result;
 use clap::Args;
 
-use super::{SnapshotArg, TextOrJson as Format, exit, output};
+use super::{SnapshotArg, TextOrJson, exit, output};
 use crate::eval::{Decision, Engine, Origin};
 use crate::query::{self, Question};
 use crate::sanitize::clean;
@@ -30,7 +30,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub from: FromArgs,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: TextOrJson,
 }
 
 /// Where the call comes from (data plane only; at most one).
@@ -110,13 +110,13 @@ pub fn run(a: &CheckArgs) -> Result<u8> {
         query::check_on_items(&engine, &question)?
     };
     match a.output {
-        Format::Json => {
+        TextOrJson::Json => {
             let mut v = serde_json::to_value(&verdict)?;
             v["selfGrants"] = serde_json::to_value(&self_grants)?;
             v["onItems"] = serde_json::to_value(&on_items)?;
             output::print_json(&v)?;
         }
-        Format::Text => {
+        TextOrJson::Text => {
             output::print_verdict(&engine, &verdict)?;
             print_on_items(&engine, &on_items)?;
             print_self_grants(&engine, &self_grants)?;

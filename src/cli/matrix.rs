@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Format, SnapshotArg, exit, output};
+use super::{SnapshotArg, TableFormat, exit, output};
 use crate::eval::{Decision, Engine};
 use crate::query::{self, Matrix};
 use crate::sanitize::clean;
@@ -27,7 +27,7 @@ pub struct MatrixArgs {
     #[command(flatten)]
     pub from: super::check::FromArgs,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: TableFormat,
 }
 
 pub fn run(a: &MatrixArgs) -> Result<u8> {
@@ -52,10 +52,10 @@ pub fn run(a: &MatrixArgs) -> Result<u8> {
         query::through_network(&engine, &mut matrix, &origin);
     }
     match a.output {
-        Format::Json => output::print_json(&matrix)?,
-        Format::Csv => csv(&matrix)?,
-        Format::Markdown => markdown(&matrix)?,
-        Format::Text => text(&matrix)?,
+        TableFormat::Json => output::print_json(&matrix)?,
+        TableFormat::Csv => csv(&matrix)?,
+        TableFormat::Markdown => markdown(&matrix)?,
+        TableFormat::Text => text(&matrix)?,
     }
     Ok(exit::OK)
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::Value;
 
-use super::{SnapshotArg, TextOrJson as Format, exit, output};
+use super::{SnapshotArg, TextOrJson, exit, output};
 use crate::eval::{Decision, Engine};
 use crate::sanitize::clean;
 use crate::snapshot;
@@ -21,7 +21,7 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub vault: String,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: TextOrJson,
     /// Also write the change list to this file (atomically), ready for `kvaccess whatif --changes`.
     #[arg(long, value_name = "FILE")]
     pub write_changes: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub fn run(a: &MigrateArgs) -> Result<u8> {
         snapshot::write_atomically(path, &list)?;
     }
     match a.output {
-        Format::Json => output::print_json(&plan)?,
+        TextOrJson::Json => output::print_json(&plan)?,
         _ => text(&engine, &plan, a.write_changes.as_ref())?,
     }
     Ok(exit::OK)

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::changes::{self, ChangeSource, Loaded, PlanReport};
-use super::{ReportFormat as Format, SnapshotArg, exit, output};
+use super::{ReportFormat, SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::parallel::both;
 use crate::query;
@@ -32,7 +32,7 @@ pub struct WhatIfArgs {
     #[arg(long)]
     pub scope: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: ReportFormat,
     /// List the identities of every group (text, json, markdown).
     #[arg(long)]
     pub expand: bool,
@@ -54,7 +54,7 @@ pub struct DiffArgs {
     #[arg(long)]
     pub scope: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: ReportFormat,
     /// List the identities of every group (text, json, markdown).
     #[arg(long)]
     pub expand: bool,

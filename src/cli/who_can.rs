@@ -15,7 +15,7 @@ mod grouped;
 
 /// `--output` of who-can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum Format {
+pub enum WhoCanFormat {
     #[default]
     Text,
     Json,
@@ -47,7 +47,7 @@ pub struct WhoCanArgs {
     #[arg(long)]
     pub hide_disputed: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
-    pub output: Format,
+    pub output: WhoCanFormat,
 }
 
 pub fn run(a: &WhoCanArgs) -> Result<u8> {
@@ -56,10 +56,11 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
     let scope = query::resolve_scope(&engine.snapshot, &a.scope)?;
     let action = query::resolve_action(&a.action)?;
     let origin = a.from.origin();
-    if a.output == Format::Jsonl {
+    if a.output == WhoCanFormat::Jsonl {
         return jsonl(&engine, &scope, &action, origin.as_ref(), a.hide_disputed);
     }
-    if a.output == Format::Text || (a.output == Format::Json && (a.grouped || a.expand)) {
+    if a.output == WhoCanFormat::Text || (a.output == WhoCanFormat::Json && (a.grouped || a.expand))
+    {
         let mut grouped = grouped_who_can(&engine, &scope, &action, origin.as_ref())?;
         if a.hide_disputed {
             grouped.hide_disputed();
@@ -72,7 +73,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
         } else {
             grouped.answer
         };
-        if a.output == Format::Json {
+        if a.output == WhoCanFormat::Json {
             output::print_json(&answer)?;
         } else {
             grouped::text(&engine, &answer)?;
@@ -90,8 +91,8 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
         eprintln!("warning: {}", clean(note));
     }
     match a.output {
-        Format::Json => output::print_json(&result)?,
-        Format::Csv => {
+        WhoCanFormat::Json => output::print_json(&result)?,
+        WhoCanFormat::Csv => {
             let mut w = output::csv_out();
             output::csv_row(
                 &mut w,
@@ -187,7 +188,7 @@ pub fn run(a: &WhoCanArgs) -> Result<u8> {
             }
             w.flush()?;
         }
-        Format::Text | Format::Jsonl => unreachable!("answered grouped above"),
+        WhoCanFormat::Text | WhoCanFormat::Jsonl => unreachable!("answered grouped above"),
     }
     Ok(exit::OK)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 
-use super::super::{Format, output};
+use super::super::{TableFormat, output};
 use super::{reading_json, table};
 use crate::activity::compare::CouldVsDid;
 use crate::activity::join::CallerRef;
@@ -45,16 +45,23 @@ fn who(c: &CallerRef) -> String {
     )
 }
 
-fn tabular(format: Format, t: &table::Table, r: &Reading) -> Result<()> {
+fn tabular(format: TableFormat, t: &table::Table, r: &Reading) -> Result<()> {
     table::print(format, t)?;
     print_account(r, true)
 }
 
-pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid) -> Result<()> {
+pub fn who_did(
+    format: TableFormat,
+    engine: Option<&Engine>,
+    r: &Reading,
+    w: &WhoDid,
+) -> Result<()> {
     match format {
-        Format::Json => output::print_json(&json!({"logs": reading_json(r), "entries": w.entries})),
-        Format::Csv | Format::Markdown => tabular(format, &table::who_did(engine, w), r),
-        Format::Text => {
+        TableFormat::Json => {
+            output::print_json(&json!({"logs": reading_json(r), "entries": w.entries}))
+        }
+        TableFormat::Csv | TableFormat::Markdown => tabular(format, &table::who_did(engine, w), r),
+        TableFormat::Text => {
             let mut o = output::out();
             let mut heading = (String::new(), String::new());
             if w.entries.is_empty() {
@@ -128,11 +135,18 @@ pub fn who_did(format: Format, engine: Option<&Engine>, r: &Reading, w: &WhoDid)
     }
 }
 
-pub fn model_check(format: Format, engine: &Engine, r: &Reading, m: &ModelCheck) -> Result<()> {
+pub fn model_check(
+    format: TableFormat,
+    engine: &Engine,
+    r: &Reading,
+    m: &ModelCheck,
+) -> Result<()> {
     match format {
-        Format::Json => output::print_json(&json!({"logs": reading_json(r), "modelCheck": m})),
-        Format::Csv | Format::Markdown => tabular(format, &table::model_check(engine, m), r),
-        Format::Text => {
+        TableFormat::Json => output::print_json(&json!({"logs": reading_json(r), "modelCheck": m})),
+        TableFormat::Csv | TableFormat::Markdown => {
+            tabular(format, &table::model_check(engine, m), r)
+        }
+        TableFormat::Text => {
             let mut o = output::out();
             writeln!(
                 o,
@@ -200,11 +214,11 @@ pub fn model_check(format: Format, engine: &Engine, r: &Reading, m: &ModelCheck)
     }
 }
 
-pub fn unused(format: Format, r: &Reading, u: &Unused, written: Option<&Path>) -> Result<()> {
+pub fn unused(format: TableFormat, r: &Reading, u: &Unused, written: Option<&Path>) -> Result<()> {
     match format {
-        Format::Json => output::print_json(&json!({"logs": reading_json(r), "unused": u})),
-        Format::Csv | Format::Markdown => tabular(format, &table::unused(u), r),
-        Format::Text => {
+        TableFormat::Json => output::print_json(&json!({"logs": reading_json(r), "unused": u})),
+        TableFormat::Csv | TableFormat::Markdown => tabular(format, &table::unused(u), r),
+        TableFormat::Text => {
             let mut o = output::out();
             writeln!(
                 o,
@@ -270,11 +284,18 @@ pub fn unused(format: Format, r: &Reading, u: &Unused, written: Option<&Path>) -
     }
 }
 
-pub fn could_vs_did(format: Format, engine: &Engine, r: &Reading, c: &CouldVsDid) -> Result<()> {
+pub fn could_vs_did(
+    format: TableFormat,
+    engine: &Engine,
+    r: &Reading,
+    c: &CouldVsDid,
+) -> Result<()> {
     match format {
-        Format::Json => output::print_json(&json!({"logs": reading_json(r), "couldVsDid": c})),
-        Format::Csv | Format::Markdown => tabular(format, &table::could_vs_did(engine, c), r),
-        Format::Text => {
+        TableFormat::Json => output::print_json(&json!({"logs": reading_json(r), "couldVsDid": c})),
+        TableFormat::Csv | TableFormat::Markdown => {
+            tabular(format, &table::could_vs_did(engine, c), r)
+        }
+        TableFormat::Text => {
             let mut o = output::out();
             writeln!(o, "could vs did at {}", clean(&c.scope))?;
             for op in &c.operations {

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::super::{Format, output};
+use super::super::{TableFormat, output};
 use crate::activity::compare::CouldVsDid;
 use crate::activity::unused::Unused;
 use crate::activity::{ModelCheck, WhoDid};
@@ -15,9 +15,9 @@ pub struct Table {
 }
 
 /// Prints as CSV or as a Markdown table (text and JSON are rendered elsewhere).
-pub fn print(format: Format, t: &Table) -> Result<()> {
+pub fn print(format: TableFormat, t: &Table) -> Result<()> {
     use std::io::Write;
-    if format == Format::Csv {
+    if format == TableFormat::Csv {
         let mut w = output::csv_out();
         output::csv_row(
             &mut w,

@@ -6,12 +6,12 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::super::escalations::{cover_words, holder_words, summarize};
-use super::{Format, PlanReport, Shown, changes, output, with_plan};
+use super::{PlanReport, ReportFormat, Shown, changes, output, with_plan};
 use crate::eval::{Decision, Engine, GrantKind, PrincipalRef};
 use crate::sanitize::clean;
 use crate::whatif::{ChangeGroup, EscalationChange, GrantRef, GroupedDiff};
 
-pub(super) fn print(shown: Shown, format: Format, plan: Option<&PlanReport>) -> Result<()> {
+pub(super) fn print(shown: Shown, format: ReportFormat, plan: Option<&PlanReport>) -> Result<()> {
     let Shown {
         eb,
         ea,
@@ -20,7 +20,7 @@ pub(super) fn print(shown: Shown, format: Format, plan: Option<&PlanReport>) -> 
         title,
         expand,
     } = shown;
-    if format == Format::Jsonl {
+    if format == ReportFormat::Jsonl {
         let mut o = std::io::BufWriter::new(std::io::stdout().lock());
         diff.each_cell(eb, ea, |c| -> Result<()> {
             crate::sanitize::json::to_writer(&mut o, &c)?;
@@ -40,9 +40,11 @@ pub(super) fn print(shown: Shown, format: Format, plan: Option<&PlanReport>) -> 
     }
     let entries = diff.groups.len() + diff.escalations.len();
     match (format, plan) {
-        (Format::Json, None) => output::print_json_sized(&*diff, entries)?,
-        (Format::Json, Some(plan)) => output::print_json_sized(&with_plan(diff, plan)?, entries)?,
-        (Format::Markdown, _) => {
+        (ReportFormat::Json, None) => output::print_json_sized(&*diff, entries)?,
+        (ReportFormat::Json, Some(plan)) => {
+            output::print_json_sized(&with_plan(diff, plan)?, entries)?
+        }
+        (ReportFormat::Markdown, _) => {
             let mut o = std::io::stdout().lock();
             markdown(&mut o, ea, diff)?;
             notes_markdown(&mut o, applied)?;

@@ -30,7 +30,7 @@ mod explain;
 mod export;
 mod tree;
 
-pub use export::{EXTENSIONS, Format, render as export};
+pub use export::{EXTENSIONS, GraphFormat, render as export};
 
 /// Rows of one level shown at first, and added by each "… more".
 pub const PAGE: usize = 100;

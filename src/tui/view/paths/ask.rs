@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Direction, EXTENSIONS, Format, PathsView, Question, export};
+use super::{Direction, EXTENSIONS, GraphFormat, PathsView, Question, export};
 use crate::eval::Engine;
 use crate::tui::app::Load;
 use crate::tui::view::{Ask, Selection};
@@ -89,7 +89,7 @@ impl PathsView {
         path: &Path,
         hypothetical: bool,
     ) -> Result<String, String> {
-        let Some(format) = Format::from_path(path) else {
+        let Some(format) = GraphFormat::from_path(path) else {
             return Err(format!("export: paths are written as {EXTENSIONS}"));
         };
         if hypothetical {
