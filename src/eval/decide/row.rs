@@ -1,0 +1,124 @@
+//! A [`Row`]: what one (subject, target) pair brings to every decision there, gathered once; and its keys,
+//! by which bulk questions decide equal rows once.
+
+use super::DenyReach;
+use crate::model::Vault;
+
+/// Everything about one (subject, target) pair that does not depend on the action.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// Role assignments naming the subject or its groups at the target or above: (assignment, definition).
+    pub(in crate::eval) assignments: Vec<(usize, Option<usize>)>,
+    /// Definitions of assignments at management groups that may or may not contain the target.
+    pub(in crate::eval) unattributable: Vec<usize>,
+    pub(in crate::eval) denies: Vec<(usize, DenyReach)>,
+    pub(in crate::eval) grant_gaps: bool,
+    pub(in crate::eval) deny_gaps: bool,
+    /// Access-policy entries that apply to the subject (compound entries only through their application).
+    pub(in crate::eval) entries: Vec<usize>,
+    pub(in crate::eval) policy_gaps: bool,
+    pub(in crate::eval) vault: Option<&'a Vault>,
+    pub(in crate::eval) groups_known: bool,
+    pub(in crate::eval) in_directory: bool,
+    pub(in crate::eval) target_is_data_capable: bool,
+    /// The secret the target is, when it is one: conditions on its name are decided (docs/semantics.md D10).
+    pub(in crate::eval) secret: Option<String>,
+}
+
+/// Everything [`Engine::decide`] reads from a [`Row`]: rows with equal keys get equal decisions for every
+/// action, so a bulk query decides each distinct key once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    assignments: Vec<(usize, Option<usize>)>,
+    unattributable: Vec<usize>,
+    denies: Vec<(usize, DenyReach)>,
+    entries: Vec<usize>,
+    /// The vault whose entries `entries` points into (its address); 0 when there are none.
+    entries_of: usize,
+    /// grant, deny and policy gaps, groups known, in directory, data capable, has a vault, RBAC vault,
+    /// purge protection, vault properties missing.
+    flags: [bool; 10],
+    secret: Option<String>,
+}
+
+/// What a management-plane verdict reads from a [`Row`] that has no condition, gap or unknown membership:
+/// rows with equal keys at any vaults get the same verdicts for a management action but for the target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RbacKey {
+    assignments: Vec<(usize, Option<usize>)>,
+    denies: Vec<(usize, DenyReach)>,
+}
+
+impl Row<'_> {
+    /// The row's [`RbacKey`]; `None` when a verdict may depend on more (a condition, a gap, unknown
+    /// memberships, a principal missing from the directory, grants that cannot be placed).
+    pub fn rbac_key(&self, snapshot: &crate::model::Snapshot) -> Option<RbacKey> {
+        let plain = self.groups_known
+            && self.in_directory
+            && !self.grant_gaps
+            && !self.deny_gaps
+            && self.unattributable.is_empty()
+            && self.assignments.iter().all(|&(i, role)| {
+                role.is_some()
+                    && snapshot
+                        .role_assignments
+                        .get(i)
+                        .is_some_and(|a| a.condition.is_none())
+            });
+        plain.then(|| RbacKey {
+            assignments: self.assignments.clone(),
+            denies: self.denies.clone(),
+        })
+    }
+
+    /// The role assignments naming the subject or its groups at or above the target: (assignment, role
+    /// definition).
+    pub fn assignments(&self) -> &[(usize, Option<usize>)] {
+        &self.assignments
+    }
+
+    /// The row's [`RowKey`] when a verdict built from it names nothing of the vault itself: memberships
+    /// known, the principal in the directory, no collection gaps, no access-policy entry (entries belong to
+    /// their vault), no grant that cannot be placed, the vault's properties known, not an item. Rows with
+    /// equal such keys at different vaults get the same decisions and the same evidence (grants, denies,
+    /// reasons) for every action; `None` otherwise.
+    pub fn key_across_vaults(&self) -> Option<RowKey> {
+        let plain = self.groups_known
+            && self.in_directory
+            && !self.grant_gaps
+            && !self.deny_gaps
+            && !self.policy_gaps
+            && self.unattributable.is_empty()
+            && self.entries.is_empty()
+            && self.secret.is_none()
+            && self.target_is_data_capable
+            && self.vault.is_some_and(|v| !v.properties_missing);
+        plain.then(|| self.key())
+    }
+
+    pub fn key(&self) -> RowKey {
+        RowKey {
+            assignments: self.assignments.clone(),
+            unattributable: self.unattributable.clone(),
+            denies: self.denies.clone(),
+            entries: self.entries.clone(),
+            entries_of: match self.vault {
+                Some(v) if !self.entries.is_empty() => std::ptr::from_ref(v) as usize,
+                _ => 0,
+            },
+            flags: [
+                self.grant_gaps,
+                self.deny_gaps,
+                self.policy_gaps,
+                self.groups_known,
+                self.in_directory,
+                self.target_is_data_capable,
+                self.vault.is_some(),
+                self.vault.is_some_and(|v| v.rbac_authorization),
+                self.vault.is_some_and(|v| v.purge_protection),
+                self.vault.is_some_and(|v| v.properties_missing),
+            ],
+            secret: self.secret.clone(),
+        }
+    }
+}
