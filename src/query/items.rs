@@ -1,6 +1,7 @@
 //! Grants made at items (docs/semantics.md D5): the items of a vault a subject holds operations on through
 //! role assignments at the items themselves. A vault-level answer that ignored them would say `-` for
-//! someone who can read a secret; reach, the principal matrix and who-can show them as "on N items".
+//! someone who can read a secret; `check` at a vault, reach, both matrices, who-can and the explorer's views
+//! show them ("on N items").
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -157,10 +158,7 @@ pub(crate) fn held(
         let on = on_item(engine, subject, scope, ops, origin);
         items += usize::from(!on.is_empty());
         for h in on {
-            match operations.iter_mut().find(|(op, _)| *op == h.operation) {
-                Some((_, n)) => *n += 1,
-                None => operations.push((h.operation, 1)),
-            }
+            tally(&mut operations, h.operation);
         }
     }
     (items, operations)
@@ -229,14 +227,19 @@ impl<'e, 'a> ItemRows<'e, 'a> {
                 };
                 if d != Decision::Denied {
                     any = true;
-                    match operations.iter_mut().find(|(name, _)| *name == op.name) {
-                        Some((_, n)) => *n += 1,
-                        None => operations.push((op.name, 1)),
-                    }
+                    tally(&mut operations, op.name);
                 }
             }
             items += usize::from(any);
         }
         (items, operations)
+    }
+}
+
+/// One more item for `operation`.
+fn tally(operations: &mut Vec<(&'static str, usize)>, operation: &'static str) {
+    match operations.iter_mut().find(|(op, _)| *op == operation) {
+        Some((_, n)) => *n += 1,
+        None => operations.push((operation, 1)),
     }
 }
