@@ -198,6 +198,12 @@ mod large_tenant {
         keypress_with(b, large(), "4", "jk", false);
     }
 
+    /// The same at the tenant root: the whole tenant's escalation groups on screen.
+    #[divan::bench(sample_count = 50)]
+    fn key_escalations_tenant_wide_down_up_ui(b: Bencher) {
+        keypress_with(b, large(), ":goto Tenant Root Group<enter>4", "jk", false);
+    }
+
     /// Down, up over a group's listed identities: each row's explanation is its own finding at its vault.
     #[divan::bench(sample_count = 50)]
     fn key_escalation_identities_down_up_ui(b: Bencher) {
