@@ -21,7 +21,7 @@ pub use expand::{GroupMember, expand_group, expand_groups, group_members_with, g
 
 /// Everything a finding says but who and where: findings with equal keys form one group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
+pub(crate) struct Key {
     technique: &'static str,
     grant: String,
     holder: Option<String>,
@@ -31,7 +31,7 @@ struct Key {
 }
 
 impl Key {
-    fn of(f: &Finding) -> Self {
+    pub(crate) fn of(f: &Finding) -> Self {
         Self {
             technique: f.technique.as_str(),
             grant: f.grant.clone(),

@@ -43,15 +43,11 @@ impl Evidence {
     }
 }
 
+/// A gained or lost self-grant path: the grouped escalations' key, and what the path would gain.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct EscalationKey {
     added: bool,
-    technique: &'static str,
-    grant: String,
-    holder: Option<String>,
-    decision: Decision,
-    condition: Option<String>,
-    unknown_because: Vec<UnknownBecause>,
+    finding: crate::query::grouped::escalations::Key,
     lacks: Vec<&'static str>,
 }
 
@@ -153,12 +149,7 @@ impl<'e> Grouper<'e> {
     pub(super) fn finding(&mut self, added: bool, f: &Finding, vault_id: &str, members: Members) {
         let key = EscalationKey {
             added,
-            technique: f.technique.as_str(),
-            grant: f.grant.clone(),
-            holder: f.holder.clone(),
-            decision: f.decision,
-            condition: f.condition.clone(),
-            unknown_because: f.unknown_because.clone(),
+            finding: crate::query::grouped::escalations::Key::of(f),
             lacks: f.lacks.clone(),
         };
         let at = match self.escalation_at.get(&key) {
