@@ -84,14 +84,7 @@ fn print_from(p: &paths::PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()>
         p.max_hops
     )?;
     for r in &p.reached {
-        writeln!(
-            o,
-            "\n{} ({}) — {} hop(s), {}",
-            clean(&r.node.display_name),
-            r.node.kind,
-            r.hops.len(),
-            r.decision.as_str()
-        )?;
+        writeln!(o, "\n{}", r.words())?;
         for h in &r.hops {
             writeln!(
                 o,

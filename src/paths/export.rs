@@ -6,9 +6,40 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::{Hop, PathsTo};
+use super::{Hop, Path, PathsTo, Reached};
 use crate::eval::Engine;
 use crate::sanitize::clean;
+
+impl Path {
+    /// `Pat (user) — 2 hop(s), allowed`, as the text output and the explorer head a path.
+    pub fn words(&self) -> String {
+        let activation = if self.needs_activation {
+            ", needs PIM activation"
+        } else {
+            ""
+        };
+        format!(
+            "{} ({}) — {} hop(s), {}{activation}",
+            clean(&self.start.display_name),
+            self.start.kind,
+            self.hops.len(),
+            self.decision.as_str()
+        )
+    }
+}
+
+impl Reached {
+    /// `ci-deployer (servicePrincipal) — 1 hop(s), allowed`, as `--from` heads what a principal reaches.
+    pub fn words(&self) -> String {
+        format!(
+            "{} ({}) — {} hop(s), {}",
+            clean(&self.node.display_name),
+            self.node.kind,
+            self.hops.len(),
+            self.decision.as_str()
+        )
+    }
+}
 
 /// A node as the outputs name it: a scope by its short form, a principal or external subject by its name.
 pub fn node_name(engine: &Engine, id: &str) -> String {
@@ -50,19 +81,7 @@ pub fn to_text(p: &PathsTo, name: &dyn Fn(&str) -> String) -> String {
     for g in &p.groups {
         let _ = writeln!(out, "\n{}", clean(&g.grant));
         for path in &g.paths {
-            let activation = if path.needs_activation {
-                ", needs PIM activation"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "  {} ({}) — {} hop(s), {}{activation}",
-                clean(&path.start.display_name),
-                path.start.kind,
-                path.hops.len(),
-                path.decision.as_str()
-            );
+            let _ = writeln!(out, "  {}", path.words());
             for h in &path.hops {
                 let _ = writeln!(out, "    {}", hop_line(h, name));
                 for e in &h.evidence {

@@ -3,7 +3,7 @@
 
 use super::{PathsView, Picked};
 use crate::eval::{Decision, Engine};
-use crate::paths::{self, Hop, Path, PathGroup, Reached};
+use crate::paths::{self, Hop, PathGroup};
 use crate::sanitize::clean;
 use crate::tui::explain::{Doc, Tone};
 use crate::tui::theme::decision_symbol;
@@ -28,13 +28,13 @@ impl PathsView {
                 hop_doc(&mut d, h, &name);
             }
             Picked::Path(p) => {
-                d = Doc::new(path_words(p));
+                d = Doc::new(p.words());
                 for h in &p.hops {
                     hop_doc(&mut d, h, &name);
                 }
             }
             Picked::Reached(r) => {
-                d = Doc::new(reached_words(r));
+                d = Doc::new(r.words());
                 for h in &r.hops {
                     hop_doc(&mut d, h, &name);
                 }
@@ -160,29 +160,4 @@ fn short_evidence(e: &str) -> String {
         },
         None => crate::tui::explain::short_id(e),
     }
-}
-
-pub(super) fn path_words(p: &Path) -> String {
-    let activation = if p.needs_activation {
-        ", needs PIM activation"
-    } else {
-        ""
-    };
-    format!(
-        "{} ({}) — {} hop(s), {}{activation}",
-        clean(&p.start.display_name),
-        p.start.kind,
-        p.hops.len(),
-        p.decision.as_str()
-    )
-}
-
-pub(super) fn reached_words(r: &Reached) -> String {
-    format!(
-        "{} ({}) — {} hop(s), {}",
-        clean(&r.node.display_name),
-        r.node.kind,
-        r.hops.len(),
-        r.decision.as_str()
-    )
 }

@@ -4,7 +4,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use tui_tree_widget::TreeItem;
 
-use super::explain::{group_words, path_words, reached_words};
+use super::explain::group_words;
 use super::{Answer, Key, PAGE, PathsView, Picked};
 use crate::eval::Decision;
 use crate::sanitize::clean;
@@ -135,8 +135,8 @@ pub(super) fn row_line(
             let d = g.paths.first().map_or(Decision::Unknown, |p| p.decision);
             marked(d, group_words(g, name))
         }
-        Picked::Path(p) => marked(p.decision, path_words(p)),
-        Picked::Reached(r) => marked(r.decision, reached_words(r)),
+        Picked::Path(p) => marked(p.decision, p.words()),
+        Picked::Reached(r) => marked(r.decision, r.words()),
         Picked::Hop(h) => marked(
             h.decision,
             format!(
