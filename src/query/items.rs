@@ -44,33 +44,55 @@ pub(crate) struct VaultItems {
     pub scopes: Vec<Scope>,
     /// By name, with the application they call through (always none: items are granted by RBAC).
     pub identities: Vec<(String, Option<String>)>,
+    /// Each assignment's item and the principal it names.
+    named: Vec<(Scope, String)>,
+}
+
+impl VaultItems {
+    /// The items at which an assignment names the subject or one of its groups: [`item_scopes`] at this
+    /// vault, without walking the subject's assignments across the tenant.
+    pub(crate) fn of_subject(&self, subject: &Subject) -> Vec<Scope> {
+        let mut out: Vec<Scope> = self
+            .named
+            .iter()
+            .filter(|(_, id)| subject.set.reach(id).is_some())
+            .map(|(scope, _)| scope.clone())
+            .collect();
+        out.sort_by(|a, b| a.key().cmp(b.key()));
+        out.dedup();
+        out
+    }
 }
 
 /// [`VaultItems`] of the vault at `vault`.
 pub(crate) fn of_vault(engine: &Engine, vault: &Scope) -> VaultItems {
     let prefix = format!("{}/", vault.key());
-    let mut holders: Vec<(String, Option<String>)> = Vec::new();
-    let mut scopes: Vec<Scope> = Vec::new();
+    let mut named: Vec<(Scope, String)> = Vec::new();
     for (key, list) in &engine.index.assignments_at {
         if !key.starts_with(&prefix) {
             continue;
         }
-        for a in list
-            .iter()
-            .filter_map(|&i| engine.snapshot.role_assignments.get(i))
-        {
-            holders.push((a.principal_id.clone(), None));
-            scopes.push(a.scope.clone());
-        }
+        named.extend(
+            list.iter()
+                .filter_map(|&i| engine.snapshot.role_assignments.get(i))
+                .map(|a| (a.scope.clone(), a.principal_id.clone())),
+        );
     }
+    let mut scopes: Vec<Scope> = named.iter().map(|(s, _)| s.clone()).collect();
     scopes.sort_by(|a, b| a.key().cmp(b.key()));
     scopes.dedup();
-    let identities = if holders.is_empty() {
+    let identities = if named.is_empty() {
         Vec::new()
     } else {
+        let holders: Vec<(String, Option<String>)> =
+            named.iter().map(|(_, id)| (id.clone(), None)).collect();
         crate::query::reach::identities(engine, &holders)
     };
-    VaultItems { scopes, identities }
+    VaultItems {
+        scopes,
+        identities,
+        named,
+    }
 }
 
 /// One operation on one item that is not plainly denied.

@@ -209,11 +209,10 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
             .entry(row.key())
             .or_insert_with(|| row_cells(engine, &row, &cols))
             .clone();
-        if on_items.contains(id.as_str())
-            && let Some(scopes) = items::item_scopes(engine, &subject).get(vault.scope.key())
-        {
+        if on_items.contains(id.as_str()) {
+            let scopes = at_items.of_subject(&subject);
             add_items(&cols, &mut cells, |ops| {
-                item_rows.held(&subject, scopes, ops)
+                item_rows.held(&subject, &scopes, ops)
             });
         }
         if cells.iter().any(|c| c.any() || c.on_items.is_some()) {

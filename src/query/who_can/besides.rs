@@ -84,14 +84,15 @@ pub(crate) fn item_verdicts(
     origin: Option<&Origin>,
 ) -> Vec<(PrincipalRef, Vec<(String, Verdict)>)> {
     let granted = crate::query::items::of_vault(engine, &vault.scope);
+    // Only the items whose grants name the identity: elsewhere it is as denied as on the vault.
     let mut out: Vec<(PrincipalRef, Vec<(String, Verdict)>)> = granted
         .identities
-        .into_iter()
+        .iter()
         .filter(|(id, _)| !listed.contains(id.as_str()))
         .filter_map(|(id, _)| {
-            let subject = engine.subject(&id);
+            let subject = engine.subject(id);
             let items: Vec<(String, Verdict)> = granted
-                .scopes
+                .of_subject(&subject)
                 .iter()
                 .filter_map(|scope| {
                     let target = engine.target(scope);
