@@ -12,7 +12,7 @@ use crate::catalog::Action;
 use crate::error::QueryError;
 use crate::eval::{Decision, Engine};
 use crate::model::Scope;
-use crate::query::{escalations_for_vault_among, matrix_for_principal};
+use crate::query::{NamedVaults, escalations_for_vault_among, vault_wide_access};
 
 mod last_hops;
 
@@ -270,11 +270,14 @@ fn search_from<E>(
         }
     }
     let mut self_grants = self_grants_of(&walk, &order);
-    // Each node's vault access is a whole matrix over the vaults, independent of the others': on every core.
+    // Each node's vault access is independent of the others': on every core, asking only the vaults where
+    // something can name the node.
+    let named = NamedVaults::new(engine);
     let mut access = Vec::with_capacity(order.len());
     for chunk in order.chunks(ACCESS_CHUNK) {
         progress(access.len(), order.len())?;
-        let (done, _) = crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, id));
+        let (done, _) =
+            crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, &named, id));
         access.extend(done);
     }
     let reached = order
@@ -341,24 +344,20 @@ fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>>
     out
 }
 
-/// `vault: group(summary), …` for every vault where `id` can use some data operation.
-fn vault_access(engine: &Engine, id: &str) -> Vec<String> {
+/// `vault: group(summary), …` for every vault where `id` can use some operation.
+fn vault_access(engine: &Engine, named: &NamedVaults, id: &str) -> Vec<String> {
     if id.starts_with("external:") {
         return Vec::new();
     }
-    let matrix = matrix_for_principal(engine, id, None);
-    matrix
-        .rows
-        .iter()
-        .filter(|r| r.cells.iter().any(|c| c.any()))
-        .map(|r| {
-            let cells: Vec<String> = r
-                .cells
+    vault_wide_access(engine, named, id)
+        .into_iter()
+        .map(|(vault, cells)| {
+            let cells: Vec<String> = cells
                 .iter()
                 .filter(|c| c.any())
                 .map(|c| format!("{} ({})", c.group, c.summary()))
                 .collect();
-            format!("{}: {}", r.label, cells.join(", "))
+            format!("{}: {}", vault.name, cells.join(", "))
         })
         .collect()
 }

@@ -14,6 +14,10 @@ use crate::model::{AccessPolicy, Scope};
 use crate::query::items;
 use crate::query::reach::{Grants, holders, reached};
 
+mod named;
+
+pub use named::{NamedVaults, vault_wide_access};
+
 /// One operation group for one row.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -249,22 +253,16 @@ pub fn matrix_for_vault(engine: &Engine, vault_scope: &Scope) -> Result<Matrix, 
 /// at the vault itself, the same grants above it): each distinct row is decided once.
 pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option<&str>) -> Matrix {
     let subject = engine.subject(principal_id);
-    let cols = columns();
-    let mut rows_at = VaultRows::new(engine, &subject, via_app);
-    let mut decided: FxHashMap<RowKey, Vec<Cell>> = FxHashMap::default();
+    let mut cells_at = PrincipalCells::new(engine, &subject, via_app);
     let item_scopes = items::item_scopes(engine, &subject);
     let rows = engine
         .snapshot
         .vaults
         .iter()
         .map(|vault| {
-            let row = rows_at.row(vault);
-            let mut cells = decided
-                .entry(row.key())
-                .or_insert_with(|| row_cells(engine, &row, &cols))
-                .clone();
+            let mut cells = cells_at.at(vault).to_vec();
             if let Some(scopes) = item_scopes.get(vault.scope.key()) {
-                add_items(&cols, &mut cells, |ops| {
+                add_items(&cells_at.cols, &mut cells, |ops| {
                     items::held(engine, &subject, scopes, ops, None)
                 });
             }
@@ -282,8 +280,35 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
     Matrix {
         subject: p.id.clone(),
         title: format!("{} ({} {})", p.display_name, p.kind.as_str(), p.id),
-        columns: cols.iter().map(|c| c.group).collect(),
+        columns: cells_at.cols.iter().map(|c| c.group).collect(),
         rows,
+    }
+}
+
+/// One subject's vault-wide cells, vault after vault; equal rows are decided once.
+struct PrincipalCells<'e, 'a> {
+    engine: &'a Engine,
+    cols: Vec<Column>,
+    rows_at: VaultRows<'e, 'a>,
+    decided: FxHashMap<RowKey, Vec<Cell>>,
+}
+
+impl<'e, 'a> PrincipalCells<'e, 'a> {
+    fn new(engine: &'a Engine, subject: &'e crate::eval::Subject, via_app: Option<&str>) -> Self {
+        Self {
+            engine,
+            cols: columns(),
+            rows_at: VaultRows::new(engine, subject, via_app),
+            decided: FxHashMap::default(),
+        }
+    }
+
+    fn at(&mut self, vault: &'a crate::model::Vault) -> &[Cell] {
+        let row = self.rows_at.row(vault);
+        let (engine, cols) = (self.engine, &self.cols);
+        self.decided
+            .entry(row.key())
+            .or_insert_with(|| row_cells(engine, &row, cols))
     }
 }
 

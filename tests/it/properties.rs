@@ -23,7 +23,9 @@ use std::sync::LazyLock;
 
 use kvaccess::eval::{Decision, Engine, Verdict};
 use kvaccess::model::Snapshot;
-use kvaccess::query::{Question, check};
+use kvaccess::query::{
+    Cell, NamedVaults, Question, check, matrix_for_principal, vault_wide_access,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -1123,6 +1125,50 @@ proptest! {
             let action = kvaccess::catalog::resolve(&q.action).unwrap();
             let row = engine.prepare(&subject, &target, q.via_app.then_some(APPS[0]));
             prop_assert_eq!(engine.decide(&row, &action), v.decision, "{}", describe(q));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// (g) A principal's access across the vaults asked only where something can name it
+    /// (`vault_wide_access`, what `paths --from` lists) is the principal matrix's rows that hold something:
+    /// with gaps, missing role definitions, a vault whose properties are missing, a subscription in no known
+    /// management group, and a principal the directory lacks.
+    #[test]
+    fn vault_wide_access_is_the_matrix_rows_that_hold_something(
+        spec in spec_with(true),
+        bare in prop::option::of(0..VAULT_SCOPES.len()),
+        unplaced in any::<bool>(),
+    ) {
+        let mut doc = to_json(&spec);
+        if let Some(v) = bare {
+            doc["vaults"][v].as_object_mut().unwrap().remove("properties");
+        }
+        if unplaced {
+            doc["managementGroups"][3]["subscriptionIds"] = json!([]);
+        }
+        let engine = Engine::new(load(&doc));
+        let named = NamedVaults::new(&engine);
+        // The last id is in no directory.
+        for id in (0..=PRINCIPALS).map(principal_id) {
+            let fast: Vec<Value> = vault_wide_access(&engine, &named, &id)
+                .into_iter()
+                .map(|(vault, cells)| json!([vault.scope.id(), cells]))
+                .collect();
+            let slow: Vec<Value> = matrix_for_principal(&engine, &id, None)
+                .rows
+                .into_iter()
+                .filter(|r| r.cells.iter().any(Cell::any))
+                .map(|mut r| {
+                    for c in &mut r.cells {
+                        c.on_items = None;
+                    }
+                    json!([r.id, r.cells])
+                })
+                .collect();
+            prop_assert_eq!(fast, slow, "{}", id);
         }
     }
 }

@@ -1,0 +1,97 @@
+//! The vaults where a principal may hold something: those under a scope where a role assignment names it or
+//! one of its groups, those whose access-policy entries name them, and those where an answer may be
+//! "unknown" whatever names it (docs/semantics.md §6). Everywhere else nothing grants, so every operation
+//! is denied (a deny only takes away, §2): a principal's access across many vaults needs only these rows.
+
+use rustc_hash::FxHashMap;
+
+use super::{Cell, PrincipalCells};
+use crate::eval::{Engine, Subject};
+use crate::model::{Topic, Vault};
+
+/// Vaults by what can name a principal there, gathered once for many principals.
+#[derive(Debug, Default)]
+pub struct NamedVaults {
+    /// Vault positions by the key of every scope at or above them.
+    under: FxHashMap<String, Vec<usize>>,
+    /// Vault positions by the object ids their access-policy entries name.
+    entries_of: FxHashMap<String, Vec<usize>>,
+    /// Vaults where the answer may be "unknown" with nothing naming the principal: role assignments or
+    /// access policies not read at or above them, a subscription in no known management group (its
+    /// management groups' grants may reach them), the vault's properties missing.
+    always: Vec<usize>,
+}
+
+impl NamedVaults {
+    pub fn new(engine: &Engine) -> Self {
+        let mut named = Self::default();
+        for (at, vault) in engine.snapshot.vaults.iter().enumerate() {
+            let ancestry = engine.index.ancestry(&vault.scope);
+            if vault.properties_missing
+                || ancestry.unplaced_subscription
+                || engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS)
+                || engine.has_gap(&ancestry, &Topic::AccessPolicies)
+            {
+                named.always.push(at);
+            }
+            for scope in &ancestry.scopes {
+                match named.under.get_mut(scope.key()) {
+                    Some(list) => list.push(at),
+                    None => {
+                        named.under.insert(scope.key().to_string(), vec![at]);
+                    }
+                }
+            }
+            for e in &vault.access_policies {
+                let list = named.entries_of.entry(e.object_id.clone()).or_default();
+                if list.last() != Some(&at) {
+                    list.push(at);
+                }
+            }
+        }
+        named
+    }
+
+    /// The positions, ascending, of the vaults where `subject` may hold something; `None` when that may be
+    /// any vault (its groups are not known, so any grant may name it).
+    pub fn of(&self, engine: &Engine, subject: &Subject) -> Option<Vec<usize>> {
+        if !subject.groups_known {
+            return None;
+        }
+        let s = &engine.snapshot;
+        let mut out = self.always.clone();
+        for id in subject.set.ids() {
+            let assigned = engine.index.assignments_of.get(id).into_iter().flatten();
+            for a in assigned.filter_map(|&i| s.role_assignments.get(i)) {
+                out.extend(self.under.get(a.scope.key()).into_iter().flatten());
+            }
+            out.extend(self.entries_of.get(id).into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+}
+
+/// The vaults, in snapshot order, where `principal_id` (on its own, through no application) may use some
+/// operation, with its vault-wide cells there: the rows of [`super::matrix_for_principal`] with a cell that
+/// is not "denied", without their grants at items. Only the vaults `named` gives are asked.
+pub fn vault_wide_access<'a>(
+    engine: &'a Engine,
+    named: &NamedVaults,
+    principal_id: &str,
+) -> Vec<(&'a Vault, Vec<Cell>)> {
+    let subject = engine.subject(principal_id);
+    let vaults = &engine.snapshot.vaults;
+    let at: Vec<&Vault> = match named.of(engine, &subject) {
+        Some(positions) => positions.iter().filter_map(|&i| vaults.get(i)).collect(),
+        None => vaults.iter().collect(),
+    };
+    let mut cells_at = PrincipalCells::new(engine, &subject, None);
+    at.into_iter()
+        .filter_map(|vault| {
+            let cells = cells_at.at(vault);
+            cells.iter().any(Cell::any).then(|| (vault, cells.to_vec()))
+        })
+        .collect()
+}
