@@ -328,12 +328,19 @@ fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>>
             at.entry(v).or_default().insert(id.clone());
         }
     }
+    // Each vault's self-grants are independent of the others': on every core, in vault order.
+    let at: Vec<(usize, BTreeSet<String>)> = at.into_iter().collect();
+    let (found, _) = crate::parallel::over_pool(
+        &at,
+        || (),
+        |(), (v, candidates)| match engine.snapshot.vaults.get(*v) {
+            Some(vault) => escalations_for_vault_among(engine, vault, candidates),
+            None => Vec::new(),
+        },
+    );
     let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
-    for (v, candidates) in at {
-        let Some(vault) = engine.snapshot.vaults.get(v) else {
-            continue;
-        };
-        for f in escalations_for_vault_among(engine, vault, &candidates) {
+    for findings in found {
+        for f in findings {
             out.entry(f.principal.id.clone()).or_default().push(format!(
                 "{}: {}",
                 f.vault_id,
