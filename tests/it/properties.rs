@@ -1153,24 +1153,59 @@ proptest! {
         let named = NamedVaults::new(&engine);
         // The last id is in no directory.
         for id in (0..=PRINCIPALS).map(principal_id) {
-            let fast: Vec<Value> = vault_wide_access(&engine, &named, &id)
-                .into_iter()
-                .map(|(vault, cells)| json!([vault.scope.id(), cells]))
-                .collect();
-            let slow: Vec<Value> = matrix_for_principal(&engine, &id, None)
-                .rows
-                .into_iter()
-                .filter(|r| r.cells.iter().any(Cell::any))
-                .map(|mut r| {
-                    for c in &mut r.cells {
-                        c.on_items = None;
-                    }
-                    json!([r.id, r.cells])
-                })
-                .collect();
-            prop_assert_eq!(fast, slow, "{}", id);
+            let asked = access_asked_where_named(&engine, &named, &id);
+            prop_assert_eq!(asked, matrix_access(&engine, &id), "{}", id);
         }
     }
+}
+
+/// (g) on a generated tenant with more vaults: every twentieth principal's access asked only where something
+/// can name it is the matrix's, and most principals are asked at fewer vaults than there are.
+#[test]
+fn vault_wide_access_on_a_generated_tenant_asks_fewer_vaults() {
+    let spec = kvaccess::synth::SynthSpec::new(400, 60, 900, 7);
+    let engine = Engine::new(kvaccess::synth::generate(&spec));
+    let named = NamedVaults::new(&engine);
+    let all = engine.snapshot.vaults.len();
+    let (mut asked, mut fewer, mut held) = (0, 0, 0);
+    for p in engine.snapshot.principals.iter().step_by(20) {
+        let access = access_asked_where_named(&engine, &named, &p.id);
+        assert_eq!(access, matrix_access(&engine, &p.id), "{}", p.id);
+        held += access.len();
+        let at = named
+            .of(&engine, &engine.subject(&p.id))
+            .map_or(all, |v| v.len());
+        asked += 1;
+        fewer += usize::from(at < all);
+    }
+    assert!(held > 0, "nobody holds anything: nothing compared");
+    assert!(
+        fewer * 2 > asked,
+        "{fewer} of {asked} asked at fewer vaults"
+    );
+}
+
+/// A principal's vault-wide access as `paths --from` asks it: only where something can name it.
+fn access_asked_where_named(engine: &Engine, named: &NamedVaults, id: &str) -> Vec<Value> {
+    vault_wide_access(engine, named, id)
+        .into_iter()
+        .map(|(vault, cells)| json!([vault.scope.id(), cells]))
+        .collect()
+}
+
+/// The same from the whole principal matrix: its rows that hold something, without grants at items.
+fn matrix_access(engine: &Engine, id: &str) -> Vec<Value> {
+    matrix_for_principal(engine, id, None)
+        .rows
+        .into_iter()
+        .filter(|r| r.cells.iter().any(Cell::any))
+        .map(|mut r| {
+            for c in &mut r.cells {
+                c.on_items = None;
+            }
+            json!([r.id, r.cells])
+        })
+        .collect()
 }
 
 /// The naive matcher itself, on the reference's examples.
