@@ -17,6 +17,7 @@ use crate::eval::{Engine, UnknownBecause};
 use crate::model::{PrincipalKind, Snapshot, Topic};
 
 mod candidates;
+mod decided;
 mod directory;
 mod identities;
 mod render;
