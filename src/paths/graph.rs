@@ -17,6 +17,7 @@ use crate::eval::{Engine, UnknownBecause};
 use crate::model::{PrincipalKind, Snapshot, Topic};
 
 mod candidates;
+mod decided;
 mod directory;
 mod identities;
 mod render;
@@ -24,7 +25,7 @@ mod runs_as;
 mod vm_secrets;
 mod walk;
 
-pub(crate) use walk::{Step, Walk};
+pub(crate) use walk::{Skip, Step, Walk};
 
 /// What one edge rests on: positions in the snapshot's sections, and for hops the evaluator decides, the
 /// grants it cited. [`Walk::render`] puts it into words.
@@ -118,7 +119,7 @@ impl HopGraph {
     /// Every edge into `node`, in words (a walk of one step).
     pub fn edges_into(&self, engine: &Engine, node: &str) -> Vec<Hop> {
         let walk = Walk::new(engine, self);
-        let steps = walk.edges_into(node, &|_| false);
+        let steps = walk.edges_into(node, Skip::Nobody);
         steps.iter().map(|s| walk.render(s)).collect()
     }
 

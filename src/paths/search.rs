@@ -6,7 +6,7 @@ use std::convert::Infallible;
 
 use rustc_hash::FxHashMap;
 
-use super::graph::{HopGraph, Step, Walk, kind_of};
+use super::graph::{HopGraph, Skip, Step, Walk, kind_of};
 use super::{Hop, NodeRef, Path, PathGroup, PathsFrom, PathsTo, Reached, kind_word};
 use crate::catalog::Action;
 use crate::error::QueryError;
@@ -85,7 +85,7 @@ fn search_to<E>(
         if dist >= max_hops {
             continue;
         }
-        for step in walk.edges_into(&node, &|id| best.contains_key(id)) {
+        for step in walk.edges_into(&node, Skip::Reached(&|id| best.contains_key(id))) {
             if !best.contains_key(&step.from) {
                 queue.push_back(step.from.clone());
                 best.insert(step.from.clone(), (dist + 1, Via::Step(step)));

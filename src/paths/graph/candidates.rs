@@ -9,16 +9,21 @@
 //! must be examined whatever it holds (memberships or role assignments not fully collected, a subscription
 //! placed in no known management group), the resource's candidates are expanded whole, as `who-can` does.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use super::walk::{Memo, Walk};
 use crate::catalog::Action;
+use crate::eval::Target;
 use crate::model::Scope;
 use crate::query::reach::{
     Grants, Marks, assignments_unsure, holders, identities, identities_marking, reached,
 };
+
+/// One scope's candidates a search has not reached yet, shrinking as it reaches them.
+pub(super) type Unreached = Rc<RefCell<Vec<Rc<str>>>>;
 
 /// Per-walk answers about the scopes above resources.
 #[derive(Default)]
@@ -29,6 +34,8 @@ pub(crate) struct ByScope {
     at: Memo<(String, String), Rc<Vec<String>>>,
     /// The groups a role assignment at one scope names, by scope.
     groups_at: Memo<String, Rc<Vec<String>>>,
+    /// One scope's candidates and named groups not yet reached by the search, by (scope, action).
+    unreached: Memo<(String, String), Unreached>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
     absent_below: std::cell::OnceCell<FxHashMap<String, Vec<String>>>,
@@ -39,9 +46,8 @@ impl Walk<'_> {
     /// The identities `who-can` would examine for `action` at `scope`, as lists whose union they are (sorted
     /// each; the lists may overlap).
     pub(super) fn candidates(&self, scope: &Scope, action: &Action) -> Vec<Rc<Vec<String>>> {
-        let engine = self.engine;
         let target = self.target(scope);
-        if engine.directory_gaps() || assignments_unsure(engine, &target.ancestry) {
+        if !self.by_scope_alone(&target) {
             return vec![self.whole_candidates(scope, action)];
         }
         target
@@ -50,6 +56,45 @@ impl Walk<'_> {
             .iter()
             .map(|s| self.candidates_at(s, action))
             .collect()
+    }
+
+    /// Whether the candidates at `target` are the union of each scope's share (otherwise every identity
+    /// must be examined whatever it holds).
+    pub(super) fn by_scope_alone(&self, target: &Target) -> bool {
+        !self.engine.directory_gaps() && !assignments_unsure(self.engine, &target.ancestry)
+    }
+
+    /// One scope's share of the candidates for `action` and the groups a grant there that may grant it
+    /// names, less those a search has already reached: [`Walk::controllers`] drops the reached ones from the list as it meets
+    /// them, for good, since a node once reached stays reached for the rest of the walk. Without this,
+    /// a subscription's or management group's candidates were looked at again at every resource beneath.
+    pub(super) fn unreached_at(&self, level: &Scope, action: &Action) -> Unreached {
+        let key = (level.key().to_string(), action.label.to_ascii_lowercase());
+        if let Some(known) = self.cache.by_scope.unreached.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let candidates = self.candidates_at(level, action);
+        // A group holds the actions only through a grant naming it whose role can grant them.
+        let groups = self
+            .engine
+            .assignments_at(level)
+            .filter(|(_, a)| self.engine.is_group(&a.principal_id) && self.may_grant(a, action))
+            .map(|(_, a)| a.principal_id.as_str());
+        let mut ids: Vec<Rc<str>> = candidates
+            .iter()
+            .map(String::as_str)
+            .chain(groups)
+            .map(Rc::from)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = Rc::new(RefCell::new(ids));
+        self.cache
+            .by_scope
+            .unreached
+            .borrow_mut()
+            .insert(key, Rc::clone(&ids));
+        ids
     }
 
     /// The groups a role assignment at or above `scope` names, as lists (sorted each) whose union they are.
@@ -81,12 +126,12 @@ impl Walk<'_> {
             .into_iter()
             .map(|(id, _)| id)
             .collect();
-        let eligible: Vec<(String, Option<String>)> = target
-            .ancestry
-            .scopes
-            .iter()
-            .flat_map(|s| self.eligible_at(s))
-            .collect();
+        // Where the candidates are the union of each scope's share, they are the same as that union.
+        let only_matters = self.by_scope_alone(&target);
+        let mut eligible: Vec<(String, Option<String>)> = Vec::new();
+        for s in &target.ancestry.scopes {
+            eligible.extend(self.eligible_at(s, action, only_matters, &mut ids));
+        }
         ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
         ids.sort_unstable();
         ids.dedup();
@@ -114,8 +159,7 @@ impl Walk<'_> {
         let mut ids: Vec<String> = Vec::new();
         let absent_below = self.absent_below();
         for (_, a) in engine.assignments_at(level) {
-            let role = engine.index.role_definition.get(&a.role_definition_guid);
-            if role.is_none_or(|&r| engine.role_may_grant(r, action)) {
+            if self.may_grant(a, action) {
                 relevant.push((a.principal_id.clone(), None));
             }
             ids.extend(
@@ -135,7 +179,7 @@ impl Walk<'_> {
                 .map(|(id, _)| id)
                 .filter(|id| !absent.contains(id)),
         );
-        let eligible: Vec<(String, Option<String>)> = self.eligible_at(level).collect();
+        let eligible = self.eligible_at(level, action, true, &mut ids);
         let eligible = identities_marking(engine, &eligible, marks);
         ids.extend(eligible.into_iter().map(|(id, _)| id));
         ids.sort_unstable();
@@ -149,16 +193,49 @@ impl Walk<'_> {
         ids
     }
 
-    fn eligible_at(&self, level: &Scope) -> impl Iterator<Item = (String, Option<String>)> {
+    /// The principals a PIM eligibility at `level` names, to be expanded to identities: when `only_matters`,
+    /// those whose eligibility's role may grant `action` (where every other grant is known, one whose role
+    /// cannot makes nobody a holder, even after activation), the others adding to `absent` only the
+    /// identities absent from the directory they reach (their groups are unknown: "unknown" whatever they
+    /// hold, as `query::reach::reached` keeps them).
+    fn eligible_at(
+        &self,
+        level: &Scope,
+        action: &Action,
+        only_matters: bool,
+        absent: &mut Vec<String>,
+    ) -> Vec<(String, Option<String>)> {
         let engine = self.engine;
-        engine
-            .index
-            .eligibilities_at
-            .get(level.key())
+        let mut out = Vec::new();
+        let at = engine.index.eligibilities_at.get(level.key());
+        for e in at
             .into_iter()
             .flatten()
             .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
-            .map(|e| (e.principal_id.clone(), None))
+        {
+            if !only_matters || self.may_grant(e, action) {
+                out.push((e.principal_id.clone(), None));
+            } else {
+                absent.extend(
+                    self.absent_below()
+                        .get(&e.principal_id)
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+            }
+        }
+        out
+    }
+
+    /// Whether the role of `a` (an assignment or an eligibility) may grant `action`, or is not known.
+    fn may_grant(&self, a: &crate::model::RoleAssignment, action: &Action) -> bool {
+        let role = self
+            .engine
+            .index
+            .role_definition
+            .get(&a.role_definition_guid);
+        role.is_none_or(|&r| self.engine.role_may_grant(r, action))
     }
 
     /// Each identity absent from the directory data (not a group), listed under itself and every group

@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
 use super::runs_as::{Controller, way_actions};
-use super::walk::{Footholds, Step, Walk};
+use super::walk::{Footholds, Skip, Step, Walk};
 use super::{HopGraph, Why, external_id};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Engine};
@@ -103,12 +103,7 @@ impl HopGraph {
 impl Walk<'_> {
     /// Edges into a user-assigned identity: its federated credentials' subjects, who may write them, who
     /// may attach it to a resource it controls.
-    pub(super) fn identity_into(
-        &self,
-        node: &str,
-        skip: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Step>,
-    ) {
+    pub(super) fn identity_into(&self, node: &str, skip: Skip, out: &mut Vec<Step>) {
         let Some(&at) = self.graph.uai_of.get(node) else {
             return;
         };
@@ -217,7 +212,7 @@ impl Walk<'_> {
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
         for (r, host, way, actions) in self.foothold_ways(&self.graph.compute.all, true) {
-            for c in self.controllers(&r.scope, &actions, &|_| false) {
+            for c in self.controllers(&r.scope, &actions, Skip::Nobody) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
                 }

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
 use super::Why;
-use super::walk::{Memo, Step, Walk};
+use super::walk::{Memo, Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
@@ -21,12 +21,7 @@ use crate::model::{Scope, Topic};
 
 impl Walk<'_> {
     /// Runs-as edges into a managed identity: the controllers of every resource whose code obtains it.
-    pub(super) fn runs_as_into(
-        &self,
-        node: &str,
-        skip: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Step>,
-    ) {
+    pub(super) fn runs_as_into(&self, node: &str, skip: Skip, out: &mut Vec<Step>) {
         for &i in self.graph.hosts_of.get(node).into_iter().flatten() {
             let Some((r, host)) = self.host(i) else {
                 continue;
@@ -76,30 +71,79 @@ impl Walk<'_> {
         &self,
         scope: &Scope,
         actions: &[Action],
-        skip: &dyn Fn(&str) -> bool,
+        skip: Skip,
     ) -> Vec<Controller> {
         let Some(first) = actions.first() else {
             return Vec::new();
         };
+        let target = self.target(scope);
+        let mut out = match skip {
+            Skip::Reached(reached) if self.by_scope_alone(&target) => {
+                self.controllers_unreached(scope, first, actions, reached)
+            }
+            _ => self.controllers_asked(scope, first, actions, skip),
+        };
+        out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
+        out
+    }
+
+    /// [`Walk::controllers`] not yet reached by a search, from each scope's candidates (see
+    /// [`Walk::unreached_at`]): the same ones as [`Walk::controllers_asked`] finds, without looking again at
+    /// those reached.
+    fn controllers_unreached(
+        &self,
+        scope: &Scope,
+        first: &Action,
+        actions: &[Action],
+        reached: &dyn Fn(&str) -> bool,
+    ) -> Vec<Controller> {
+        let target = self.target(scope);
+        let mut out: Vec<Controller> = Vec::new();
+        let mut asked: FxHashSet<Rc<str>> = FxHashSet::default();
+        for level in &target.ancestry.scopes {
+            let list = self.unreached_at(level, first);
+            list.borrow_mut().retain(|id| {
+                if reached(id) {
+                    return false;
+                }
+                if asked.insert(Rc::clone(id))
+                    && let Some(c) = self.controller(id, scope, actions)
+                {
+                    out.push(c);
+                }
+                true
+            });
+        }
+        out
+    }
+
+    /// [`Walk::controllers`] where anyone's answer may depend on more than the grants naming them: every
+    /// candidate at the resource asked there.
+    fn controllers_asked(
+        &self,
+        scope: &Scope,
+        first: &Action,
+        actions: &[Action],
+        skip: Skip,
+    ) -> Vec<Controller> {
         let mut out: Vec<Controller> = Vec::new();
         let lists = self.candidates(scope, first);
         let groups = self.named_groups(scope);
         // The lists overlap (a group granted at the subscription and at the resource): each id asked once.
         let mut asked: FxHashSet<&str> = FxHashSet::default();
         for id in lists.iter().chain(&groups).flat_map(|l| l.iter()) {
-            if !skip(id)
+            if !skip.skips(id)
                 && asked.insert(id)
                 && let Some(c) = self.controller(id, scope, actions)
             {
                 out.push(c);
             }
         }
-        out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
         out
     }
 
-    /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else.
-    pub(super) fn controller(
+    /// [`Walk::controller`] asked of the evaluator at `scope`.
+    pub(super) fn controller_asked(
         &self,
         id: &str,
         scope: &Scope,
@@ -260,7 +304,7 @@ impl Walk<'_> {
     }
 
     /// The scopes of the role assignments and eligibilities naming `id` itself, once per walk.
-    fn named_by(&self, id: &str) -> Rc<FxHashSet<String>> {
+    pub(super) fn named_by(&self, id: &str) -> Rc<FxHashSet<String>> {
         if let Some(s) = self.cache.named_by.borrow().get(id) {
             return Rc::clone(s);
         }
@@ -295,6 +339,8 @@ impl Walk<'_> {
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
     pub(super) by_scope: super::candidates::ByScope,
+    /// Controllers by (the nearest scope naming them, the actions), then by id (see [`Walk::controller`]).
+    pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
     named: Memo<String, Rc<FxHashSet<String>>>,

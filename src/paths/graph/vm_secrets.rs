@@ -13,7 +13,7 @@
 use super::super::{Hop, HopKind};
 use super::identities::Foothold;
 use super::runs_as::Controller;
-use super::walk::Walk;
+use super::walk::{Skip, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::Decision;
 use crate::model::Vault;
@@ -30,7 +30,7 @@ impl Walk<'_> {
         let gives = |ops: &[&str]| ops.iter().any(|o| o.eq_ignore_ascii_case(operation));
         let mut out = Vec::new();
         if vault.enabled_for_deployment && gives(DEPLOYMENT_OPERATIONS) {
-            for c in self.controllers(&vault.scope, &deploy(), &|_| false) {
+            for c in self.controllers(&vault.scope, &deploy(), Skip::Nobody) {
                 if let Some(f) = self.foothold(&c.id, true) {
                     out.push(deployment_hop(vault, &c, &f));
                 }

@@ -24,6 +24,25 @@ pub(crate) struct Step {
     pub why: Why,
 }
 
+/// Whom a walk does not ask about the control of a resource.
+#[derive(Clone, Copy)]
+pub(crate) enum Skip<'s> {
+    /// Nobody: every controller is listed.
+    Nobody,
+    /// The nodes a search has reached. A node once reached stays reached for the rest of the walk, so the
+    /// walk stops looking at it for good (see `levels`).
+    Reached(&'s dyn Fn(&str) -> bool),
+}
+
+impl Skip<'_> {
+    pub(super) fn skips(&self, id: &str) -> bool {
+        match self {
+            Skip::Nobody => false,
+            Skip::Reached(reached) => reached(id),
+        }
+    }
+}
+
 /// Answers kept for the rest of a walk.
 pub(super) type Memo<K, V> = RefCell<FxHashMap<K, V>>;
 
@@ -53,7 +72,7 @@ impl<'e> Walk<'e> {
 
     /// Every edge that ends at `node`, in the graph's order, but those from a node `skip` says the walk
     /// has already reached (asking who controls a resource is the costly part).
-    pub fn edges_into(&self, node: &str, skip: &dyn Fn(&str) -> bool) -> Vec<Step> {
+    pub fn edges_into(&self, node: &str, skip: Skip) -> Vec<Step> {
         let mut out = Vec::new();
         self.graph.directory_into(self.engine, node, &mut out);
         self.runs_as_into(node, skip, &mut out);

@@ -1,0 +1,114 @@
+//! Answers that rest only on grants: where no deny assignment, collection error, unplaced subscription or
+//! vault lies at or above a resource, whether a principal controls it depends only on the role assignments
+//! and eligibilities naming it or its groups at or above, so it is the same at every resource whose nearest
+//! scope naming them is the same. A walk decides it once per such scope (asking the evaluator at the first
+//! resource) and reuses it beneath; elsewhere each resource is asked.
+
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::runs_as::Controller;
+use super::walk::Walk;
+use crate::catalog::{Action, Plane};
+use crate::eval::Target;
+use crate::model::Scope;
+
+impl Walk<'_> {
+    /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else. Where the answer
+    /// rests only on the grants and eligibilities naming `id` (or its groups), it is the same at every
+    /// resource whose nearest scope naming them is the same: asked once per such scope.
+    pub(super) fn controller(
+        &self,
+        id: &str,
+        scope: &Scope,
+        actions: &[Action],
+    ) -> Option<Controller> {
+        let target = self.target(scope);
+        if !self.decided_above(&target) {
+            return self.controller_asked(id, scope, actions);
+        }
+        match self.nearest_naming(id, &target.ancestry.scopes) {
+            Naming::Unsure => self.controller_asked(id, scope, actions),
+            Naming::Nowhere => None,
+            Naming::At(level) => {
+                let key = decided_key(level, actions);
+                if let Some(known) = self
+                    .cache
+                    .decided
+                    .borrow()
+                    .get(&key)
+                    .and_then(|m| m.get(id))
+                {
+                    return known.clone();
+                }
+                let found = self.controller_asked(id, scope, actions);
+                let mut memo = self.cache.decided.borrow_mut();
+                memo.entry(key)
+                    .or_default()
+                    .insert(id.to_string(), found.clone());
+                found
+            }
+        }
+    }
+
+    /// Whether everyone's answer at `target` rests only on the role assignments and eligibilities naming
+    /// them there (and so is the same wherever the nearest of those is the same): no deny assignment and
+    /// no collection error at or above it, its subscription placed, and no vault (whose own settings and
+    /// item names decide too).
+    pub(super) fn decided_above(&self, target: &Target) -> bool {
+        let index = &self.engine.index;
+        let none_at = |map: &FxHashMap<String, Vec<usize>>, s: &Scope| {
+            map.get(s.key()).is_none_or(Vec::is_empty)
+        };
+        target.vault.is_none()
+            && target.scope.vault().is_none()
+            && !target.ancestry.unplaced_subscription
+            && target
+                .ancestry
+                .scopes
+                .iter()
+                .all(|s| none_at(&index.denies_at, s) && none_at(&index.errors_at, s))
+    }
+
+    /// The nearest of `scopes` (the target's ancestry) where a role assignment or eligibility names `id` or
+    /// one of its groups (a group's answer, too, counts the grants of the groups it is in).
+    pub(super) fn nearest_naming<'s>(&self, id: &str, scopes: &'s [Scope]) -> Naming<'s> {
+        let subject = self.subject(id);
+        if !subject.groups_known {
+            return Naming::Unsure;
+        }
+        // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
+        let named: Vec<Rc<FxHashSet<String>>> =
+            subject.set.ids().map(|id| self.named_by(id)).collect();
+        scopes
+            .iter()
+            .position(|s| named.iter().any(|n| n.contains(s.key())))
+            .map_or(Naming::Nowhere, |at| Naming::At(&scopes[at]))
+    }
+}
+
+/// Where the grants that can decide for a principal at a target are.
+pub(super) enum Naming<'s> {
+    /// Its groups are not known: any grant might name it.
+    Unsure,
+    /// No role assignment or eligibility at or above the target names it (or its groups).
+    Nowhere,
+    /// The nearest scope where one does.
+    At(&'s Scope),
+}
+
+/// The memo key of the controllers decided at `level` for `actions`.
+fn decided_key(level: &Scope, actions: &[Action]) -> String {
+    let mut key = level.key().to_string();
+    for a in actions {
+        key.push('\n');
+        key.push_str(if a.plane == Plane::Data {
+            "data "
+        } else {
+            "arm "
+        });
+        key.push_str(&a.rbac_actions.join(" ").to_ascii_lowercase());
+    }
+    key
+}
