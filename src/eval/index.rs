@@ -112,7 +112,13 @@ impl Ancestry {
 
     /// How far above the target a scope is (0 = the target itself).
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.scopes.iter().position(|s| s.key() == key)
+        // Bulk questions ask this for every assignment naming a subject; keys of one level share long
+        // prefixes and lengths, and differ mostly at the end: the last byte rules most out first.
+        let last = key.as_bytes().last();
+        self.scopes.iter().position(|s| {
+            let k = s.key();
+            k.len() == key.len() && k.as_bytes().last() == last && k == key
+        })
     }
 }
 
