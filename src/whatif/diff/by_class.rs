@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::classes::Members;
+use super::classes::{Interned, Members};
 use super::grouper::Grouper;
 use super::memo::EvidenceMemo;
 use super::shared::{Answer, Entry, ShareKey};
@@ -47,6 +47,7 @@ pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedD
     // Where a vault itself differs, its escalation findings are taken for everyone there.
     let everyone =
         |key: &str| work.global || work.wide.contains(key) || work.escalation_only.contains(key);
+    let interned = Interned::default();
     let (classes, runs) = parallel(&plans, new_run, |run, plan| {
         let all = everyone(&plan.key);
         let mut classes = run.classes(plan);
@@ -55,12 +56,12 @@ pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedD
             .into_iter()
             .map(|c| {
                 let key = c.first().and_then(|rep| run.share_key(rep, plan, all));
-                (c, key)
+                (interned.keep(c), key)
             })
             .collect::<Vec<(Members, Option<ShareKey>)>>()
     });
     runs.iter().for_each(|r| stats.add(&r.stats));
-    drop(runs);
+    drop((runs, interned));
     // The classes hold the identities now; only a wide vault's bystanders are found from the plan's list.
     for plan in plans.iter_mut().filter(|p| !p.wide) {
         plan.ids = Vec::new();
