@@ -8,6 +8,7 @@ pub mod principal;
 pub mod role;
 pub mod scope;
 pub mod section;
+pub mod shared;
 pub mod vault;
 
 pub use hops::{
@@ -18,6 +19,7 @@ pub use principal::{EVERYONE, GroupMembership, Principal, PrincipalKind};
 pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
 pub use section::{Section, Topic};
+pub use shared::Shared;
 pub use vault::{
     AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess,
     Vault, VaultItem,
@@ -219,14 +221,15 @@ pub struct Snapshot {
     pub management_groups: Vec<ManagementGroup>,
     pub subscriptions: Vec<Subscription>,
     pub resource_groups: Vec<ResourceGroup>,
-    pub vaults: Vec<Vault>,
+    /// The large sections are [`Shared`]: a what-if copy holds the ones its changes leave alone.
+    pub vaults: Shared<Vault>,
     pub role_definitions: Vec<RoleDefinition>,
-    pub role_assignments: Vec<RoleAssignment>,
+    pub role_assignments: Shared<RoleAssignment>,
     pub role_eligibilities: Vec<RoleAssignment>,
     pub deny_assignments: Vec<DenyAssignment>,
-    pub principals: Vec<Principal>,
-    pub group_memberships: Vec<GroupMembership>,
-    pub vault_items: Vec<VaultItem>,
+    pub principals: Shared<Principal>,
+    pub group_memberships: Shared<GroupMembership>,
+    pub vault_items: Shared<VaultItem>,
     pub collection_errors: Vec<CollectionError>,
     /// The optional `networkSecurityPerimeters` section; `None` when the file does not have it. Each vault's
     /// [`NetworkRules::perimeter`] is resolved from it when the snapshot is loaded.

@@ -90,14 +90,13 @@ pub fn run(a: &WhatIfArgs) -> Result<u8> {
         print_commands(&snapshot, &outcome.applied)?;
         return Ok(exit::OK);
     }
-    // The engine over the snapshot before is built on a second thread while the changes are applied and
-    // the engine after is built.
+    // The engine over the snapshot before is built on a second thread while the changes are applied; the
+    // engine after takes what the changes left alone from it.
     let snapshot = Arc::new(snapshot);
-    let (engine, after) = both(
-        || Engine::new(snapshot.clone()),
-        || apply(&snapshot).map(|o| (o.applied, Engine::new(o.snapshot))),
-    );
-    let (applied, after) = after?;
+    let (engine, outcome) = both(|| Engine::new(snapshot.clone()), || apply(&snapshot));
+    let outcome = outcome?;
+    let applied = outcome.applied;
+    let after = Engine::after(&engine, outcome.snapshot);
     let mut diff = whatif::diff_grouped(&engine, &after, scope.as_ref());
     diff.changes = applied.len();
     let shown = Shown {

@@ -112,7 +112,13 @@ impl Ancestry {
 
     /// How far above the target a scope is (0 = the target itself).
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.scopes.iter().position(|s| s.key() == key)
+        // Bulk questions ask this for every assignment naming a subject; keys of one level share long
+        // prefixes and lengths, and differ mostly at the end: the last byte rules most out first.
+        let last = key.as_bytes().last();
+        self.scopes.iter().position(|s| {
+            let k = s.key();
+            k.len() == key.len() && k.as_bytes().last() == last && k == key
+        })
     }
 }
 
@@ -121,9 +127,11 @@ impl Ancestry {
 /// large tenant's index.
 #[derive(Debug, Default)]
 pub struct Index {
-    pub principal: FxHashMap<String, usize>,
+    /// Shared with the index of the snapshot a what-if copy was made from when their principals are one
+    /// list (see [`Index::build_beside`]); the same for `memberships`.
+    pub principal: Arc<FxHashMap<String, usize>>,
     pub principal_by_app: FxHashMap<String, usize>,
-    memberships: Memberships,
+    memberships: Arc<Memberships>,
     mg_parent: FxHashMap<String, Scope>,
     subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
@@ -241,7 +249,7 @@ fn unknown<'a>(
 #[derive(Default)]
 struct Directory {
     principal_by_app: FxHashMap<String, usize>,
-    memberships: Memberships,
+    memberships: Arc<Memberships>,
     mg_parent: FxHashMap<String, Scope>,
     subscription_parent: FxHashMap<String, Scope>,
     role_definition: FxHashMap<String, usize>,
@@ -253,14 +261,19 @@ struct Directory {
 }
 
 impl Directory {
-    fn build(s: &Snapshot, principal: &FxHashMap<String, usize>) -> Self {
+    fn build(
+        s: &Snapshot,
+        principal: &FxHashMap<String, usize>,
+        memberships: Option<Arc<Memberships>>,
+    ) -> Self {
         let mut ix = Directory::default();
         for (i, p) in s.principals.iter().enumerate() {
             if let Some(app) = &p.app_id {
                 ix.principal_by_app.entry(app.clone()).or_insert(i);
             }
         }
-        ix.memberships = Memberships::build(&s.group_memberships);
+        ix.memberships =
+            memberships.unwrap_or_else(|| Arc::new(Memberships::build(&s.group_memberships)));
         for g in &s.management_groups {
             if let Some(parent) = &g.parent {
                 ix.mg_parent
@@ -330,14 +343,30 @@ impl Index {
     /// Builds the maps on two threads: apart from the principals, which both use, they are independent of
     /// each other, and loading a large tenant is something users wait for.
     pub fn build(s: &Snapshot) -> Self {
-        let mut principal = FxHashMap::default();
-        principal.reserve(s.principals.len());
-        for (i, p) in s.principals.iter().enumerate() {
-            principal.insert(p.id.clone(), i);
-        }
+        Self::build_beside(s, None)
+    }
+
+    /// [`Index::build`] for `s`, taking from `beside` (another snapshot and its index, the one a what-if
+    /// copy was made from) the lookups over the sections both hold as one list: the principals' and the
+    /// membership graph. The index is the one [`Index::build`] gives.
+    pub fn build_beside(s: &Snapshot, beside: Option<(&Snapshot, &Index)>) -> Self {
+        let principal = match beside {
+            Some((b, ix)) if b.principals.same(&s.principals) => ix.principal.clone(),
+            _ => {
+                let mut principal = FxHashMap::default();
+                principal.reserve(s.principals.len());
+                for (i, p) in s.principals.iter().enumerate() {
+                    principal.insert(p.id.clone(), i);
+                }
+                Arc::new(principal)
+            }
+        };
+        let memberships = beside
+            .filter(|(b, _)| b.group_memberships.same(&s.group_memberships))
+            .map(|(_, ix)| ix.memberships.clone());
         let (placement, directory) = crate::parallel::both(
             || Placement::build(s, &principal),
-            || Directory::build(s, &principal),
+            || Directory::build(s, &principal, memberships),
         );
         let (mut referenced, more) = if directory.unknown.len() >= placement.unknown.len() {
             (directory.unknown, placement.unknown)

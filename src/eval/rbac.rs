@@ -215,7 +215,7 @@ impl Rbac<'_> {
                 &self.index.eligibilities_at,
             )
         } else {
-            (&self.snapshot.role_assignments, &self.index.assignments_at)
+            (&*self.snapshot.role_assignments, &self.index.assignments_at)
         };
         let at_scopes = |scope: &Scope| at.get(scope.key()).map_or(0, Vec::len);
         let by_principal = || -> usize {

@@ -44,10 +44,9 @@ pub fn evaluate_outcome(
     today: &str,
     rules_file: &str,
 ) -> Result<(Report, GroupedDiff), GateError> {
-    let (before, after) = crate::parallel::both(
-        || Engine::new(snapshot.clone()),
-        || Engine::new(outcome.snapshot),
-    );
+    // The engine after takes what the change list left alone from the engine before.
+    let before = Engine::new(snapshot.clone());
+    let after = Engine::after(&before, outcome.snapshot);
     let mut diff = diff_grouped(&before, &after, None);
     diff.changes = outcome.applied.len();
     let applied: Vec<(Change, String)> = outcome

@@ -353,8 +353,9 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
                 ctx,
             );
             snapshot.deny_assignments = rbac::deny_assignments(raw_deny_assignments, ctx);
-            snapshot.principals = directory::principals(raw_principals, ctx);
-            snapshot.group_memberships = directory::group_memberships(raw_group_memberships, ctx);
+            snapshot.principals = directory::principals(raw_principals, ctx).into();
+            snapshot.group_memberships =
+                directory::group_memberships(raw_group_memberships, ctx).into();
             snapshot.collection_errors = collection_errors(raw_collection_errors, &mut last);
             half
         },
@@ -363,16 +364,16 @@ pub fn convert(mut raw: RawSnapshot, ctx: &mut Ctx) -> Snapshot {
             snapshot.management_groups = hierarchy::management_groups(raw_management_groups, ctx);
             snapshot.subscriptions = subscriptions(raw_subscriptions, ctx);
             snapshot.resource_groups = resource_groups(raw_resource_groups, ctx);
-            snapshot.vaults = vault::vaults(raw_vaults, ctx);
+            snapshot.vaults = vault::vaults(raw_vaults, ctx).into();
             snapshot.role_definitions = rbac::role_definitions(raw_role_definitions, ctx);
-            snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx);
+            snapshot.vault_items = vault::vault_items(raw_vault_items, &mut items_ctx).into();
             snapshot.hops = hops::hops(raw_hops, &mut items_ctx);
             first
         },
     );
     let halves = vec![first, second];
     drop(raw_assignments);
-    snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx);
+    snapshot.role_assignments = assignments::join(halves, &mut assignments_ctx).into();
     ctx.append(assignments_ctx);
     ctx.append(after);
     ctx.append(items_ctx);

@@ -173,7 +173,7 @@ impl Gen<'_> {
                 app_id: Some(guid(seed, Tag::AppId, d.sps + i)),
             });
         }
-        self.snapshot.principals = out;
+        self.snapshot.principals = out.into();
     }
 
     /// Users in Zipf-sized groups; groups nested into lower-numbered (larger) groups, plus a few cycles;

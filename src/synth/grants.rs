@@ -193,13 +193,15 @@ impl Gen<'_> {
 
     pub(super) fn assignments(&mut self) {
         let mut rng = stream(self.spec.seed, Tag::Assignments);
-        self.snapshot.role_assignments = self.make_assignments(
-            &mut rng,
-            self.spec.role_assignments,
-            LEVELS,
-            None,
-            Tag::RoleAssignment,
-        );
+        self.snapshot.role_assignments = self
+            .make_assignments(
+                &mut rng,
+                self.spec.role_assignments,
+                LEVELS,
+                None,
+                Tag::RoleAssignment,
+            )
+            .into();
     }
 
     pub(super) fn eligibilities(&mut self) {

@@ -126,7 +126,7 @@ impl Scenario {
     /// it. A front-end re-diffing as changes are toggled keeps `before` between calls.
     pub fn diff(&self, before: &Engine, scope: Option<&Scope>) -> Result<Evaluated, WhatIfError> {
         let outcome = self.apply(&before.snapshot)?;
-        let after = Engine::new(outcome.snapshot);
+        let after = Engine::after(before, outcome.snapshot);
         let mut diff = diff_engines(before, &after, scope);
         diff.changes = outcome.applied.len();
         Ok(Evaluated {

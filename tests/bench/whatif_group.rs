@@ -137,11 +137,12 @@ fn probe(file: &Path, changes: &Path) {
     let started = Instant::now();
     let snapshot = Arc::new(snapshot::load_file(file).unwrap());
     let scenario = Scenario::from_json(&std::fs::read_to_string(changes).unwrap()).unwrap();
-    let (before, after) = std::thread::scope(|s| {
+    let (before, outcome) = std::thread::scope(|s| {
         let before = s.spawn(|| Engine::new(snapshot.clone()));
-        let after = Engine::new(scenario.apply(&snapshot).unwrap().snapshot);
-        (before.join().unwrap(), after)
+        let outcome = scenario.apply(&snapshot).unwrap();
+        (before.join().unwrap(), outcome)
     });
+    let after = Engine::after(&before, outcome.snapshot);
     let diff = whatif::diff_grouped(&before, &after, None);
     let mut bytes = Counting(0);
     serde_json::to_writer(&mut bytes, &diff).unwrap();

@@ -13,7 +13,9 @@ use std::hash::{BuildHasher, Hash};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::model::role::trailing_guid;
-use crate::model::{GroupMembership, Principal, RoleAssignment, Scope, ScopeKind, Snapshot};
+use crate::model::{
+    GroupMembership, Principal, RoleAssignment, Scope, ScopeKind, Shared, Snapshot,
+};
 
 use super::super::resolve;
 
@@ -289,7 +291,7 @@ impl Lookup {
         let t = self.assignments(s);
         t.index(at, &a);
         t.removed.push(false);
-        s.role_assignments.push(a);
+        s.role_assignments.with_room(room(at)).push(a);
     }
 
     /// Marks the assignment at `at` removed and returns a copy of it.
@@ -339,7 +341,7 @@ impl Lookup {
         t.by_pair
             .insert(membership_key(&e.group_id, &e.member_id), at);
         t.removed.push(false);
-        s.group_memberships.push(e);
+        s.group_memberships.with_room(room(at)).push(e);
     }
 
     pub fn remove_membership(&mut self, s: &Snapshot, at: usize) {
@@ -359,7 +361,15 @@ impl Lookup {
     }
 }
 
-fn retain_unmarked<T>(items: &mut Vec<T>, removed: &[bool]) {
+/// Room made in a list of `len` items when a change list first adds to it (a plan adds thousands to a list
+/// of hundreds of thousands; growing by doubling would move it twice).
+fn room(len: usize) -> usize {
+    (len / 32).max(16)
+}
+
+/// Takes out the marked items; a list with none marked stays as it is (shared with the snapshot it was
+/// copied from, when it is).
+fn retain_unmarked<T: Clone>(items: &mut Shared<T>, removed: &[bool]) {
     if !removed.contains(&true) {
         return;
     }

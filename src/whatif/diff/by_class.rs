@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::classes::Members;
+use super::classes::{Interned, Members};
 use super::grouper::Grouper;
 use super::memo::EvidenceMemo;
 use super::shared::{Answer, Entry, ShareKey};
@@ -20,7 +20,7 @@ const LEADERS: usize = 16;
 /// [`diff_engines`], grouped. The flat answer it stands for is the same set of facts (the tests expand
 /// every group and compare).
 pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedDiff {
-    let work = affected::plan(eb, ea);
+    let mut work = affected::plan(eb, ea);
     let none = HashMap::new();
     let keys = Run::new(eb, ea, scope, &none).vaults_to_evaluate(&work);
     let special = if keys.is_empty() {
@@ -39,10 +39,15 @@ pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedD
     };
     let (plans, runs) = parallel(&keys, new_run, |run, key| run.plan_vault(&work, key));
     runs.iter().for_each(|r| stats.add(&r.stats));
-    let plans: Vec<VaultPlan> = plans.into_iter().flatten().collect();
+    drop(runs);
+    let mut plans: Vec<VaultPlan> = plans.into_iter().flatten().collect();
+    // The plans hold whom to compare where now; at a large change (a group of tens of thousands at a
+    // subscription) each of these lists is that many ids per vault, so none is kept longer than needed.
+    work.targeted = BTreeMap::new();
     // Where a vault itself differs, its escalation findings are taken for everyone there.
     let everyone =
         |key: &str| work.global || work.wide.contains(key) || work.escalation_only.contains(key);
+    let interned = Interned::default();
     let (classes, runs) = parallel(&plans, new_run, |run, plan| {
         let all = everyone(&plan.key);
         let mut classes = run.classes(plan);
@@ -51,11 +56,16 @@ pub fn diff_grouped(eb: &Engine, ea: &Engine, scope: Option<&Scope>) -> GroupedD
             .into_iter()
             .map(|c| {
                 let key = c.first().and_then(|rep| run.share_key(rep, plan, all));
-                (c, key)
+                (interned.keep(c), key)
             })
             .collect::<Vec<(Members, Option<ShareKey>)>>()
     });
     runs.iter().for_each(|r| stats.add(&r.stats));
+    drop((runs, interned));
+    // The classes hold the identities now; only a wide vault's bystanders are found from the plan's list.
+    for plan in plans.iter_mut().filter(|p| !p.wide) {
+        plan.ids = Vec::new();
+    }
     let (leaders, led) = leaders(&classes);
     stats.shared += led.iter().map(Vec::len).sum::<usize>() - leaders.len();
     let mut jobs: Vec<Job> = Run::new(eb, ea, scope, &special)

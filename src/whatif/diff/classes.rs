@@ -17,6 +17,33 @@ pub(super) type Members = Arc<Vec<String>>;
 /// Below this many identities at a vault, each is its own class: sorting them would cost more than it saves.
 const MIN_CLASSED: usize = 8;
 
+/// Classes of at least this many identities are held once when equal at several vaults.
+const INTERNED: usize = 64;
+
+/// Equal large classes of different vaults, held once: the members of a group granted a role at a
+/// subscription are one class at each of its vaults (tens of thousands of ids, at each).
+#[derive(Default)]
+pub(super) struct Interned(std::sync::Mutex<FxHashSet<Members>>);
+
+impl Interned {
+    /// `c`, or the equal class kept before it.
+    pub(super) fn keep(&self, c: Members) -> Members {
+        if c.len() < INTERNED {
+            return c;
+        }
+        let Ok(mut kept) = self.0.lock() else {
+            return c;
+        };
+        match kept.get(&c) {
+            Some(earlier) => earlier.clone(),
+            None => {
+                kept.insert(c.clone());
+                c
+            }
+        }
+    }
+}
+
 impl<'a> Run<'_, 'a> {
     /// The ids (principals and groups, not expanded) named at the vault: by role and deny assignments at
     /// its scopes and items and above, and by its access-policy entries, in either snapshot.

@@ -129,17 +129,26 @@ impl<'a> Run<'_, 'a> {
             return Vec::new();
         };
         let [before, after] = rows.map_or([None, None], |r| r.map(Some));
-        let side = |e: &Engine, subject: &Subject, row: Option<Row<'a>>| {
+        let planned = plan.targets.first();
+        let side = |e: &Engine, subject: &Subject, row: Option<Row<'a>>, made: Option<&Target>| {
             let Some(vault) = self.vault_in(e, &plan.key) else {
                 return Vec::new();
             };
-            let target = e.target(&vault.scope);
-            let row = row.unwrap_or_else(|| e.prepare(subject, &target, None));
-            crate::query::findings_of_row(e, vault, &target, subject, &row)
+            // The plan's target at the vault is this one when spelled the same (it names the vault).
+            let own;
+            let target = match made.filter(|t| t.scope.id() == vault.scope.id()) {
+                Some(t) => t,
+                None => {
+                    own = e.target(&vault.scope);
+                    &own
+                }
+            };
+            let row = row.unwrap_or_else(|| e.prepare(subject, target, None));
+            crate::query::findings_of_row(e, vault, target, subject, &row)
         };
         let (before, after) = (
-            side(self.eb, &pair.0, before),
-            side(self.ea, &pair.1, after),
+            side(self.eb, &pair.0, before, planned.map(|t| &t.before)),
+            side(self.ea, &pair.1, after, planned.map(|t| &t.after)),
         );
         let (added, removed) = escalate::compare(&[(before, after)]);
         let added = added.into_iter().map(|f| (true, f));

@@ -2,6 +2,7 @@
 
 use proptest::prelude::*;
 
+use crate::eval::{Engine, Request};
 use crate::model::{PrincipalKind, Snapshot};
 use crate::synth::{SynthSpec, generate};
 use crate::whatif::Change;
@@ -111,6 +112,54 @@ fn change(p: &Pools, e: &Edit) -> Change {
     }
 }
 
+/// The snapshot with every shared section copied: what applying to a snapshot that shares nothing gives.
+fn deep(s: &Snapshot) -> Snapshot {
+    let mut d = s.clone();
+    d.vaults = s.vaults.to_vec().into();
+    d.role_assignments = s.role_assignments.to_vec().into();
+    d.principals = s.principals.to_vec().into();
+    d.group_memberships = s.group_memberships.to_vec().into();
+    d.vault_items = s.vault_items.to_vec().into();
+    assert!(!d.vaults.same(&s.vaults));
+    d
+}
+
+/// A vault's access policy changed: only the vaults are copied.
+#[test]
+fn a_policy_change_copies_the_vaults_only() {
+    let s = generate(&SynthSpec::new(200, 6, 300, 3));
+    let kept = deep(&s);
+    let vault = s
+        .vaults
+        .iter()
+        .find(|v| !v.rbac_authorization)
+        .expect("a policy vault");
+    let user = s
+        .principals
+        .iter()
+        .find(|p| p.kind == PrincipalKind::User)
+        .expect("a user");
+    let json = serde_json::json!([{"kind": "addAccessPolicy", "vault": vault.scope.id(), "objectId": user.id,
+        "permissions": {"secrets": ["get"]}}])
+    .to_string();
+    let changes: Vec<Change> = crate::whatif::parse_changes(&json)
+        .expect("a change list")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let out = crate::whatif::apply::apply(&s, &changes).expect("applies");
+    assert_eq!(s, kept);
+    assert_eq!(
+        out,
+        crate::whatif::apply::apply(&kept, &changes).expect("applies")
+    );
+    assert!(!out.vaults.same(&s.vaults));
+    assert!(out.role_assignments.same(&s.role_assignments));
+    assert!(out.group_memberships.same(&s.group_memberships));
+    assert!(out.principals.same(&s.principals));
+    assert_ne!(out.vaults, s.vaults);
+}
+
 type Grant = (String, String, String);
 type Member = (String, String);
 
@@ -156,6 +205,61 @@ fn naive(s: &Snapshot, p: &Pools, edits: &[Edit]) -> Option<(Vec<Grant>, Vec<Mem
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn a_copy_shares_what_the_changes_leave_alone(edits in prop::collection::vec(edit(), 1..12)) {
+        let s = generate(&SynthSpec::new(200, 6, 300, 3));
+        let kept = deep(&s);
+        let p = pools(&s);
+        let changes: Vec<Change> = edits.iter().map(|e| change(&p, e)).collect();
+        let shared = crate::whatif::apply::apply(&s, &changes);
+        let unshared = crate::whatif::apply::apply(&deep(&s), &changes);
+        // The original is untouched, and the copy is what a copy of every list gives.
+        prop_assert_eq!(&s, &kept);
+        prop_assert_eq!(shared.as_ref().ok(), unshared.as_ref().ok());
+        if let Ok(out) = shared {
+            prop_assert!(out.vaults.same(&s.vaults));
+            prop_assert!(out.principals.same(&s.principals));
+            prop_assert!(out.vault_items.same(&s.vault_items));
+            let grants = edits.iter().any(|e| matches!(e, Edit::AddGrant(_) | Edit::RemoveGrant(_)));
+            let members = edits.iter().any(|e| matches!(e, Edit::AddMember(_) | Edit::RemoveMember(_)));
+            prop_assert_eq!(out.role_assignments.same(&s.role_assignments), !grants);
+            prop_assert_eq!(out.group_memberships.same(&s.group_memberships), !members);
+        }
+    }
+
+    #[test]
+    fn an_engine_after_answers_as_a_fresh_one(edits in prop::collection::vec(edit(), 1..8)) {
+        let s = generate(&SynthSpec::new(120, 4, 200, 5));
+        let before = Engine::new(s);
+        let p = pools(&before.snapshot);
+        let changes: Vec<Change> = edits.iter().map(|e| change(&p, e)).collect();
+        if let Ok(out) = crate::whatif::apply::apply(&before.snapshot, &changes) {
+            let fresh = Engine::new(out.clone());
+            let beside = Engine::after(&before, out);
+            let members = edits.iter().any(|e| matches!(e, Edit::AddMember(_) | Edit::RemoveMember(_)));
+            prop_assert_eq!(beside.index.principal.len(), fresh.index.principal.len());
+            prop_assert!(std::sync::Arc::ptr_eq(&beside.index.principal, &before.index.principal));
+            let ops: Vec<_> = crate::catalog::operations()
+                .iter()
+                .step_by(6)
+                .filter_map(|o| crate::catalog::resolve(o.name).ok())
+                .collect();
+            prop_assert!(ops.len() >= 4);
+            for principal in fresh.snapshot.principals.iter().step_by(3) {
+                let (a, b) = (fresh.subject(&principal.id), beside.subject(&principal.id));
+                prop_assert_eq!(&a.set.groups, &b.set.groups, "{} members changed: {}", principal.id, members);
+                for v in fresh.snapshot.vaults.iter() {
+                    let (ta, tb) = (fresh.target(&v.scope), beside.target(&v.scope));
+                    for op in &ops {
+                        let x = fresh.check(&Request::new(&a, &ta, op)).ok();
+                        let y = beside.check(&Request::new(&b, &tb, op)).ok();
+                        prop_assert_eq!(x, y);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn indexed_apply_matches_scanning_lists(edits in prop::collection::vec(edit(), 1..24)) {
         let s = generate(&SynthSpec::new(200, 6, 300, 3));
