@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, Plane};
 use crate::eval::Request;
+use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
 
@@ -58,25 +59,10 @@ fn finding(
     principal: &PrincipalRef,
     vault: &Vault,
     technique: Technique,
-    via: &Verdict,
+    via: &Cited,
     lacks: Vec<&'static str>,
 ) -> Finding {
-    // The lowest id among the unconditional grants (else among all): the same whichever way the engine
-    // found them, so that identities with equal grants cite the same one.
-    let lowest = |conditional: bool| {
-        via.grants
-            .iter()
-            .filter(|g| conditional || g.condition.is_none())
-            .min_by(|a, b| a.id.cmp(&b.id))
-    };
-    let grant = lowest(false).or_else(|| lowest(true));
-    let mut unknown_because = if via.decision == Decision::Unknown {
-        via.unknown_because.clone()
-    } else {
-        Vec::new()
-    };
-    unknown_because.sort_unstable();
-    unknown_because.dedup();
+    let grant = via.grant.as_ref();
     Finding {
         principal: principal.clone(),
         vault_id: vault.scope.id().to_string(),
@@ -88,8 +74,113 @@ fn finding(
         decision: via.decision,
         condition: grant.and_then(|g| g.condition.clone()),
         lacks,
-        unknown_because,
+        unknown_because: via.unknown_because.clone(),
         disputed: technique.disputed(),
+    }
+}
+
+/// What a finding cites of a lever's verdict: the decision, one grant, and why the answer is unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Cited {
+    decision: Decision,
+    grant: Option<CitedGrant>,
+    /// Sorted, once each; empty unless the decision is "unknown".
+    unknown_because: Vec<UnknownBecause>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct CitedGrant {
+    id: String,
+    role_name: Option<String>,
+    principal_id: String,
+    scope: String,
+    condition: Option<String>,
+}
+
+impl Cited {
+    /// From a full verdict. The grant is the lowest id among the unconditional grants (else among all):
+    /// the same whichever way the engine found them, so that identities with equal grants cite the same one.
+    fn of(via: &Verdict) -> Self {
+        let lowest = |conditional: bool| {
+            via.grants
+                .iter()
+                .filter(|g| conditional || g.condition.is_none())
+                .min_by(|a, b| a.id.cmp(&b.id))
+        };
+        let grant = lowest(false).or_else(|| lowest(true));
+        let mut unknown_because = if via.decision == Decision::Unknown {
+            via.unknown_because.clone()
+        } else {
+            Vec::new()
+        };
+        unknown_because.sort_unstable();
+        unknown_because.dedup();
+        Self {
+            decision: via.decision,
+            grant: grant.map(|g| CitedGrant {
+                id: g.id.clone(),
+                role_name: g.role_name.clone(),
+                principal_id: g.principal_id.clone(),
+                scope: g.scope.clone(),
+                condition: g.condition.clone(),
+            }),
+            unknown_because,
+        }
+    }
+
+    /// [`Cited::of`] the verdict `check` gives, without building it, for a row with an [`RbacKey`] (no
+    /// condition on its assignments, every role definition known, no gap, memberships known) and a
+    /// `decision` (the fast path's) that allows, with or without a condition: then the verdict's grants are
+    /// the row's assignments whose roles match the action (`Rbac::examine`), and nothing is unknown. `None`
+    /// where that does not hold: the full verdict is built.
+    fn from_row(
+        engine: &Engine,
+        assignments: &[(usize, Option<usize>)],
+        action: &catalog::Action,
+        decision: Decision,
+    ) -> Option<Self> {
+        if !matches!(decision, Decision::Allowed | Decision::Conditional) {
+            return None;
+        }
+        let s = &engine.snapshot;
+        // (assignment, condition of the matching block), the first match of an assignment kept.
+        let mut grants: Vec<(&crate::model::RoleAssignment, &str, Option<String>)> = Vec::new();
+        for rbac_action in &action.rbac_actions {
+            let lower = rbac_action.to_ascii_lowercase();
+            for &(i, role) in assignments {
+                let a = s.role_assignments.get(i)?;
+                let def = s.role_definitions.get(role?)?;
+                if a.condition.is_some() {
+                    return None;
+                }
+                let condition = match blocks_allow(&def.permissions, &lower, action.plane) {
+                    BlockMatch::No => continue,
+                    BlockMatch::Yes(_) => None,
+                    BlockMatch::If { condition, .. } => Some(condition),
+                };
+                if !grants.iter().any(|(g, _, _)| g.id == a.id) {
+                    grants.push((a, &def.role_name, condition));
+                }
+            }
+        }
+        let lowest = |conditional: bool| {
+            grants
+                .iter()
+                .filter(|g| conditional || g.2.is_none())
+                .min_by(|a, b| a.0.id.cmp(&b.0.id))
+        };
+        let grant = lowest(false).or_else(|| lowest(true));
+        Some(Self {
+            decision,
+            grant: grant.map(|(a, role, condition)| CitedGrant {
+                id: a.id.clone(),
+                role_name: Some(role.to_string()),
+                principal_id: a.principal_id.clone(),
+                scope: a.scope.id().to_string(),
+                condition: condition.clone(),
+            }),
+            unknown_because: Vec::new(),
+        })
     }
 }
 
@@ -140,22 +231,37 @@ const DEPLOY: usize = 3;
 struct Levers {
     decisions: Vec<Decision>,
     lacks: Vec<&'static str>,
-    verdicts: [std::cell::OnceCell<Option<Rc<Verdict>>>; 4],
+    verdicts: [std::cell::OnceCell<Option<Rc<Cited>>>; 4],
     /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
     rbac: Option<RbacKey>,
 }
 
-/// Lever verdicts by lever and [`RbacKey`]: a walk over many vaults builds each once. Only the parts a
-/// finding cites are read from them (decision, grants, reasons), which do not depend on the vault.
+/// Lever verdicts by lever and [`RbacKey`] (for the lever: without the assignments whose roles cannot grant
+/// it): a walk over many vaults builds each once. Only the parts a finding cites are read from them
+/// (decision, grants, reasons), which do not depend on the vault or on other roles.
 #[derive(Default)]
-pub(crate) struct LeverVerdicts(RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>);
+pub(crate) struct LeverVerdicts {
+    verdicts: RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>,
+    /// The subjects asked, by id: a class's member is asked again at the other vaults that name its class.
+    subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
+}
 
-/// A lever verdict (`None`: the check failed), shared by the rows that cite it.
-type SharedVerdict = Option<Rc<Verdict>>;
+/// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
+type SharedVerdict = Option<Rc<Cited>>;
 
 impl LeverVerdicts {
     pub(crate) fn clear(&self) {
-        self.0.borrow_mut().clear();
+        self.verdicts.borrow_mut().clear();
+        self.subjects.borrow_mut().clear();
+    }
+
+    fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
+        if let Some(s) = self.subjects.borrow().get(&id) {
+            return s.clone();
+        }
+        let subject = Rc::new(engine.subject(&id));
+        self.subjects.borrow_mut().insert(id, subject.clone());
+        subject
     }
 }
 
@@ -195,26 +301,44 @@ impl Levers {
         lever: usize,
         gathered: Gathered,
         shared: &LeverVerdicts,
-    ) -> Option<&Verdict> {
-        if self.decision(lever)? == Decision::Denied {
+    ) -> Option<&Cited> {
+        let decision = self.decision(lever)?;
+        if decision == Decision::Denied {
             return None;
         }
         let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
             .get_or_init(|| {
-                let key = self.rbac.clone().map(|k| (lever, k));
-                if let Some(found) = key.as_ref().and_then(|k| shared.0.borrow().get(k).cloned()) {
+                let key = self.rbac.as_ref().map(|k| {
+                    (
+                        lever,
+                        k.for_action(|role| engine.role_may_grant(role, action)),
+                    )
+                });
+                if let Some(found) = key
+                    .as_ref()
+                    .and_then(|k| shared.verdicts.borrow().get(k).cloned())
+                {
                     return found;
                 }
-                let verdict = engine
-                    .check_gathered(&Request::new(subject, target, action), gathered)
-                    .ok()
-                    .map(Rc::new);
+                let lean = match (&key, gathered.assignments) {
+                    (Some(_), Some(assignments)) if !target.ancestry.unplaced_subscription => {
+                        Cited::from_row(engine, assignments, action, decision)
+                    }
+                    _ => None,
+                };
+                let cited = match lean {
+                    Some(cited) => Some(Rc::new(cited)),
+                    None => engine
+                        .check_gathered(&Request::new(subject, target, action), gathered)
+                        .ok()
+                        .map(|v| Rc::new(Cited::of(&v))),
+                };
                 if let Some(key) = key {
-                    shared.0.borrow_mut().insert(key, verdict.clone());
+                    shared.verdicts.borrow_mut().insert(key, cited.clone());
                 }
-                verdict
+                cited
             })
             .as_deref()
     }
@@ -335,7 +459,7 @@ pub(crate) fn findings_sharing<'a>(
     let mut shared: FxHashMap<RowKey, Levers> = FxHashMap::default();
     let mut out = Vec::new();
     for id in ids {
-        let subject = engine.subject(&id);
+        let subject = verdicts.subject(engine, id);
         let row = rows_at.row(&subject, None);
         let levers_of = || Levers::decide(engine, &row, lever_actions);
         let own;
@@ -427,7 +551,7 @@ fn push_findings(
     }
     let possible = |lever| l.possible(engine, subject, target, lever, ask.gathered, ask.shared);
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
-    let mut push = |technique, v: &Verdict| {
+    let mut push = |technique, v: &Cited| {
         let gain = gain_through(technique, lacks);
         out.push(finding(&subject.principal, vault, technique, v, gain));
     };

@@ -7,11 +7,12 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Cover, Holder, Layout};
+use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
 pub(super) use walk::walk;
-use walk::{Seen, split_point, vaults_in, walk_until};
+use walk::{Seen, pieces, vaults_in, walk_until};
 
 pub mod by_grant;
 mod expand;
@@ -268,6 +269,9 @@ impl Gathering {
     /// `later`, gathered over the vaults after this one's, added: the groups in the order of their first
     /// finding, as one walk over all the vaults gives them.
     fn join(mut self, later: Gathering) -> Gathering {
+        if self.groups.is_empty() {
+            return later;
+        }
         let parts = later.groups.into_iter().zip(later.counts).zip(later.masks);
         for ((group, counts), (bits, vary)) in parts {
             let hash = key_hash_of(&group.key);
@@ -292,6 +296,33 @@ impl Gathering {
     }
 }
 
+/// The runs of a walk, gathered on two threads in any order, joined in the order of the runs as soon as
+/// the ones before are in: the groups come in the order one walk over all the vaults gives, and a group
+/// found in many runs is held once, not once per run.
+#[derive(Default)]
+struct InOrder {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Gathering>,
+    joined: Gathering,
+}
+
+impl InOrder {
+    fn add(&mut self, run: usize, gathering: Gathering) {
+        self.waiting.insert(run, gathering);
+        while let Some(g) = self.waiting.remove(&self.next) {
+            self.joined = std::mem::take(&mut self.joined).join(g);
+            self.next += 1;
+        }
+    }
+
+    /// Everything gathered (runs after one that was never walked, when the walk stopped, in order too).
+    fn finish(self) -> Gathering {
+        self.waiting
+            .into_values()
+            .fold(self.joined, Gathering::join)
+    }
+}
+
 /// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
 /// and technique that open them.
 pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
@@ -312,24 +343,56 @@ pub fn escalation_groups_with(
 /// From this many vaults on, two threads share the walk, each over whole subscriptions.
 const PARALLEL_FROM_VAULTS: usize = 64;
 
+/// How many runs of subscriptions the two threads share: enough that neither waits long for the other at
+/// the end (subscriptions differ in cost), few enough that each run's fresh walk costs nothing to speak of.
+const PIECES: usize = 32;
+
 fn escalation_groups_from(
     engine: &Engine,
     scope: Option<&Scope>,
     parallel_from: usize,
     go_on: &mut dyn FnMut(usize, usize) -> bool,
 ) -> (EscalationGroups, bool) {
+    escalation_groups_in(engine, scope, (parallel_from, PIECES), go_on)
+}
+
+/// [`escalation_groups_from`] with the walk cut in about `pieces` runs when two threads share it.
+fn escalation_groups_in(
+    engine: &Engine,
+    scope: Option<&Scope>,
+    (parallel_from, pieces_wanted): (usize, usize),
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (EscalationGroups, bool) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let vaults = vaults_in(engine, scope);
     let total = vaults.len();
+    let parallel = vaults.len() >= parallel_from.max(2);
+    let runs = if parallel {
+        pieces(&vaults, pieces_wanted)
+    } else {
+        std::iter::once(0..vaults.len()).collect()
+    };
     // Vaults begun on either thread, and whether the caller said stop: the thread that can ask `go_on`
-    // (this one) asks it for both.
-    let (begun, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
-    let gather = |range: std::ops::Range<usize>, step: &mut dyn FnMut() -> bool| {
-        let mut gathering = Gathering::default();
-        walk_until(engine, &vaults, range, None, step, |seen, _| {
-            gathering.add(&seen);
-        });
-        gathering
+    // (this one) asks it for both. Each thread takes the next run until none is left.
+    let (begun, stop, next) = (
+        AtomicUsize::new(0),
+        AtomicBool::new(false),
+        AtomicUsize::new(0),
+    );
+    let joined = std::sync::Mutex::new(InOrder::default());
+    let gather = |step: &mut dyn FnMut() -> bool| {
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = runs.get(i) else { break };
+            let mut gathering = Gathering::default();
+            walk_until(engine, &vaults, range.clone(), None, step, |seen, _| {
+                gathering.add(&seen);
+            });
+            joined
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .add(i, gathering);
+        }
     };
     let ask = |go_on: &mut dyn FnMut(usize, usize) -> bool| {
         if !go_on(begun.load(Ordering::Relaxed), total) {
@@ -337,44 +400,49 @@ fn escalation_groups_from(
         }
         !stop.load(Ordering::Relaxed)
     };
+    if runs.len() > 1 {
+        std::thread::scope(|threads| {
+            let later = threads.spawn(|| {
+                gather(&mut || {
+                    begun.fetch_add(1, Ordering::Relaxed);
+                    !stop.load(Ordering::Relaxed)
+                })
+            });
+            gather(&mut || {
+                let go = ask(go_on);
+                begun.fetch_add(1, Ordering::Relaxed);
+                go
+            });
+            // The other thread may still be walking: its progress is told from here.
+            while !later.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                ask(go_on);
+            }
+            later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
+    } else {
+        gather(&mut || {
+            let go = ask(go_on);
+            begun.fetch_add(1, Ordering::Relaxed);
+            go
+        });
+    }
     let Gathering {
         mut groups,
         counts,
         masks,
         ..
-    } = match split_point(&vaults) {
-        Some(half) if vaults.len() >= parallel_from.max(2) => std::thread::scope(|threads| {
-            let later = threads.spawn(|| {
-                gather(half..vaults.len(), &mut || {
-                    begun.fetch_add(1, Ordering::Relaxed);
-                    !stop.load(Ordering::Relaxed)
-                })
-            });
-            let early = gather(0..half, &mut || {
-                let go = ask(go_on);
-                begun.fetch_add(1, Ordering::Relaxed);
-                go
-            });
-            // The later half may still be walking: its progress is told from here.
-            while !later.is_finished() {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-                ask(go_on);
-            }
-            let later = later
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            early.join(later)
-        }),
-        _ => gather(0..vaults.len(), &mut || {
-            let go = ask(go_on);
-            begun.fetch_add(1, Ordering::Relaxed);
-            go
-        }),
-    };
+    } = joined
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .finish();
     let complete = !stop.load(Ordering::Relaxed);
     let range = scope.map_or("/", |s| s.id());
     let layout = Layout::new(&vaults, range);
     let mut reach: FxHashMap<String, usize> = FxHashMap::default();
+    let mut behind = Behind::default();
     let mut findings = 0;
     let order = |op: &str| {
         crate::catalog::operations()
@@ -382,7 +450,7 @@ fn escalation_groups_from(
             .position(|o| o.name == op)
             .unwrap_or(usize::MAX)
     };
-    for ((group, list), (m, vary)) in groups.iter_mut().zip(&counts).zip(&masks) {
+    for ((group, list), (m, vary)) in groups.iter_mut().zip(counts).zip(&masks) {
         if let Some(m) = m {
             group.gains = gainable()
                 .iter()
@@ -401,23 +469,33 @@ fn escalation_groups_from(
             list.iter().map(|&(_, n)| n).max().unwrap_or(0),
         );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
-        group.covers = layout.covers(list);
+        group.covers = layout.covers(&list);
         group.at = list.iter().map(|&(v, _)| v).collect();
         findings += group.findings;
         group.holder = group.key.holder.as_deref().map(|id| {
             let n = *reach
                 .entry(id.to_string())
-                .or_insert_with(|| identities_behind(engine, id));
+                .or_insert_with(|| behind.count(engine, id));
             Holder::new(engine, id, n)
         });
     }
-    groups.sort_by(|a, b| {
-        b.findings
+    // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
+    // at every step of the sort.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| match (groups.get(a), groups.get(b)) {
+        (Some(a), Some(b)) => b
+            .findings
             .cmp(&a.findings)
             .then(a.technique.as_str().cmp(b.technique.as_str()))
             .then(a.grant.cmp(&b.grant))
-            .then(a.key.unknown_because.cmp(&b.key.unknown_because))
+            .then(a.key.unknown_because.cmp(&b.key.unknown_because)),
+        _ => a.cmp(&b),
     });
+    let mut slots: Vec<Option<EscalationGroup>> = groups.into_iter().map(Some).collect();
+    let groups: Vec<EscalationGroup> = order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect();
     let answer = EscalationGroups {
         scope: range.to_string(),
         vaults_examined: vaults.len(),
@@ -429,10 +507,38 @@ fn escalation_groups_from(
 
 /// How many identities `id` stands for: itself, or those inside the group.
 pub(super) fn identities_behind(engine: &Engine, id: &str) -> usize {
-    if !engine.is_group(id) {
-        return 1;
+    Behind::default().count(engine, id)
+}
+
+/// Counts the identities behind holders, with one scratch buffer for all of them: counted from the
+/// membership graph's nodes, without listing their ids (a large tenant's answer names thousands of holders).
+#[derive(Default)]
+struct Behind {
+    seen: Vec<u32>,
+    stamp: u32,
+}
+
+impl Behind {
+    fn count(&mut self, engine: &Engine, id: &str) -> usize {
+        if !engine.is_group(id) {
+            return 1;
+        }
+        let graph = engine.index.memberships();
+        let Some(node) = graph.node(id) else {
+            return 0;
+        };
+        if self.stamp == u32::MAX {
+            self.seen.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        // A node is a group exactly when `is_group` says so of its id (`Index::node_kind`).
+        graph
+            .members_below(&[node], &mut self.seen, self.stamp)
+            .into_iter()
+            .filter(|&m| engine.index.node_kind(m) != NodeKind::Group)
+            .count()
     }
-    crate::query::reach::identities(engine, &[(id.to_string(), None)]).len()
 }
 
 /// The flat answer, one finding per identity, vault and technique, handed to `row` as it is computed: the
