@@ -10,6 +10,7 @@ use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 use crate::eval::bulk::TargetRows;
 use crate::eval::decide::{RbacKey, RowKey};
@@ -149,9 +150,15 @@ impl Cited {
             let lower = rbac_action.to_ascii_lowercase();
             for &(i, role) in assignments {
                 let a = s.role_assignments.get(i)?;
-                let def = s.role_definitions.get(role?)?;
+                let role = role?;
+                let def = s.role_definitions.get(role)?;
                 if a.condition.is_some() {
                     return None;
+                }
+                // The role's match, known to the engine, passes most assignments over without a look at
+                // their patterns.
+                if !engine.role_may_grant(role, action) {
+                    continue;
                 }
                 let condition = match blocks_allow(&def.permissions, &lower, action.plane) {
                     BlockMatch::No => continue,
@@ -244,6 +251,8 @@ pub(crate) struct LeverVerdicts {
     verdicts: RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>,
     /// The subjects asked, by id: a class's member is asked again at the other vaults that name its class.
     subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
+    /// Rows decided, by key.
+    decided: RefCell<FxHashMap<RowKey, Decided>>,
 }
 
 /// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
@@ -253,6 +262,16 @@ impl LeverVerdicts {
     pub(crate) fn clear(&self) {
         self.verdicts.borrow_mut().clear();
         self.subjects.borrow_mut().clear();
+        self.decided.borrow_mut().clear();
+    }
+
+    fn decided(&self, key: &RowKey, of: impl FnOnce() -> Decided) -> Decided {
+        if let Some(d) = self.decided.borrow().get(key) {
+            return d.clone();
+        }
+        let d = of();
+        self.decided.borrow_mut().insert(key.clone(), d.clone());
+        d
     }
 
     fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
@@ -265,24 +284,43 @@ impl LeverVerdicts {
     }
 }
 
+/// A row's lever decisions (the fast path's: the same as `check`'s) and, when one of them is not "denied",
+/// what it lacks. `Engine::decide` reads nothing of a row but its [`RowKey`], at any vault: a walk decides
+/// each key once per subscription.
+#[derive(Clone)]
+struct Decided {
+    decisions: Vec<Decision>,
+    lacks: Vec<&'static str>,
+}
+
+impl Decided {
+    fn of(engine: &Engine, row: &crate::eval::decide::Row, actions: &[catalog::Action]) -> Self {
+        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
+            Vec::new()
+        } else {
+            lacking(engine, row)
+        };
+        Self { decisions, lacks }
+    }
+}
+
 impl Levers {
-    /// Decides the levers with the fast path (the same decisions as `check`); what the subject lacks only
-    /// when one of them is not "denied". Full verdicts are built later, only for the levers a finding cites.
+    /// Decides the levers with the fast path; full verdicts are built later, only for the levers a finding
+    /// cites.
     fn decide(
         engine: &Engine,
         row: &crate::eval::decide::Row,
         actions: &[catalog::Action],
     ) -> Self {
-        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
-        let denied = decisions.iter().all(|d| *d == Decision::Denied);
-        let lacks = if denied {
-            Vec::new()
-        } else {
-            lacking(engine, row)
-        };
+        Self::of(engine, row, Decided::of(engine, row, actions))
+    }
+
+    fn of(engine: &Engine, row: &crate::eval::decide::Row, decided: Decided) -> Self {
+        let denied = decided.decisions.iter().all(|d| *d == Decision::Denied);
         Self {
-            decisions,
-            lacks,
+            decisions: decided.decisions,
+            lacks: decided.lacks,
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
@@ -467,7 +505,14 @@ pub(crate) fn findings_sharing<'a>(
             && subject.in_directory
             && !target.ancestry.unplaced_subscription
         {
-            shared.entry(row.key()).or_insert_with(levers_of)
+            match shared.entry(row.key()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let decided =
+                        verdicts.decided(e.key(), || Decided::of(engine, &row, lever_actions));
+                    e.insert(Levers::of(engine, &row, decided))
+                }
+            }
         } else {
             own = levers_of();
             &own

@@ -491,11 +491,18 @@ fn escalation_groups_in(
             .then(a.key.unknown_because.cmp(&b.key.unknown_because)),
         _ => a.cmp(&b),
     });
-    let mut slots: Vec<Option<EscalationGroup>> = groups.into_iter().map(Some).collect();
-    let groups: Vec<EscalationGroup> = order
-        .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect();
+    // Each group swapped to its place, in place: a second list of them would add to the run's peak memory.
+    let mut place = vec![0; order.len()];
+    for (to, &from) in order.iter().enumerate() {
+        place[from] = to;
+    }
+    for i in 0..place.len() {
+        while place[i] != i {
+            let to = place[i];
+            groups.swap(i, to);
+            place.swap(i, to);
+        }
+    }
     let answer = EscalationGroups {
         scope: range.to_string(),
         vaults_examined: vaults.len(),
