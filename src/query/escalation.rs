@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::catalog::{self, Plane};
 use crate::eval::Request;
-use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
 
@@ -14,7 +13,7 @@ use std::collections::hash_map::Entry;
 
 use crate::eval::bulk::TargetRows;
 use crate::eval::decide::{RbacKey, RowKey};
-use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target, Verdict};
+use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target};
 use crate::model::{AccessPolicy, Scope, Vault};
 use crate::parallel::in_halves;
 use crate::query::reach::grant_holders;
@@ -22,7 +21,9 @@ use crate::query::reach::{Grants, holders, reached};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod cited;
 mod technique;
+use cited::Cited;
 pub use technique::Technique;
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,141 +55,6 @@ pub struct Finding {
     /// The technique is one Microsoft's articles disagree on ([`Technique::disputed`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disputed: bool,
-}
-
-fn finding(
-    principal: &PrincipalRef,
-    vault: &Vault,
-    technique: Technique,
-    via: &Cited,
-    lacks: Vec<&'static str>,
-) -> Finding {
-    let grant = via.grant.as_ref();
-    Finding {
-        principal: principal.clone(),
-        vault_id: vault.scope.id().to_string(),
-        technique,
-        grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
-        role_name: grant.and_then(|g| g.role_name.clone()),
-        holder: grant.map(|g| g.principal_id.clone()),
-        grant_scope: grant.map(|g| g.scope.clone()),
-        decision: via.decision,
-        condition: grant.and_then(|g| g.condition.clone()),
-        lacks,
-        unknown_because: via.unknown_because.clone(),
-        disputed: technique.disputed(),
-    }
-}
-
-/// What a finding cites of a lever's verdict: the decision, one grant, and why the answer is unknown.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Cited {
-    decision: Decision,
-    grant: Option<CitedGrant>,
-    /// Sorted, once each; empty unless the decision is "unknown".
-    unknown_because: Vec<UnknownBecause>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct CitedGrant {
-    id: String,
-    role_name: Option<String>,
-    principal_id: String,
-    scope: String,
-    condition: Option<String>,
-}
-
-impl Cited {
-    /// From a full verdict. The grant is the lowest id among the unconditional grants (else among all):
-    /// the same whichever way the engine found them, so that identities with equal grants cite the same one.
-    fn of(via: &Verdict) -> Self {
-        let lowest = |conditional: bool| {
-            via.grants
-                .iter()
-                .filter(|g| conditional || g.condition.is_none())
-                .min_by(|a, b| a.id.cmp(&b.id))
-        };
-        let grant = lowest(false).or_else(|| lowest(true));
-        let mut unknown_because = if via.decision == Decision::Unknown {
-            via.unknown_because.clone()
-        } else {
-            Vec::new()
-        };
-        unknown_because.sort_unstable();
-        unknown_because.dedup();
-        Self {
-            decision: via.decision,
-            grant: grant.map(|g| CitedGrant {
-                id: g.id.clone(),
-                role_name: g.role_name.clone(),
-                principal_id: g.principal_id.clone(),
-                scope: g.scope.clone(),
-                condition: g.condition.clone(),
-            }),
-            unknown_because,
-        }
-    }
-
-    /// [`Cited::of`] the verdict `check` gives, without building it, for a row with an [`RbacKey`] (no
-    /// condition on its assignments, every role definition known, no gap, memberships known) and a
-    /// `decision` (the fast path's) that allows, with or without a condition: then the verdict's grants are
-    /// the row's assignments whose roles match the action (`Rbac::examine`), and nothing is unknown. `None`
-    /// where that does not hold: the full verdict is built.
-    fn from_row(
-        engine: &Engine,
-        assignments: &[(usize, Option<usize>)],
-        action: &catalog::Action,
-        decision: Decision,
-    ) -> Option<Self> {
-        if !matches!(decision, Decision::Allowed | Decision::Conditional) {
-            return None;
-        }
-        let s = &engine.snapshot;
-        // (assignment, condition of the matching block), the first match of an assignment kept.
-        let mut grants: Vec<(&crate::model::RoleAssignment, &str, Option<String>)> = Vec::new();
-        for rbac_action in &action.rbac_actions {
-            let lower = rbac_action.to_ascii_lowercase();
-            for &(i, role) in assignments {
-                let a = s.role_assignments.get(i)?;
-                let role = role?;
-                let def = s.role_definitions.get(role)?;
-                if a.condition.is_some() {
-                    return None;
-                }
-                // The role's match, known to the engine, passes most assignments over without a look at
-                // their patterns.
-                if !engine.role_may_grant(role, action) {
-                    continue;
-                }
-                let condition = match blocks_allow(&def.permissions, &lower, action.plane) {
-                    BlockMatch::No => continue,
-                    BlockMatch::Yes(_) => None,
-                    BlockMatch::If { condition, .. } => Some(condition),
-                };
-                if !grants.iter().any(|(g, _, _)| g.id == a.id) {
-                    grants.push((a, &def.role_name, condition));
-                }
-            }
-        }
-        let lowest = |conditional: bool| {
-            grants
-                .iter()
-                .filter(|g| conditional || g.2.is_none())
-                .min_by(|a, b| a.0.id.cmp(&b.0.id))
-        };
-        let grant = lowest(false).or_else(|| lowest(true));
-        Some(Self {
-            decision,
-            grant: grant.map(|(a, role, condition)| CitedGrant {
-                id: a.id.clone(),
-                role_name: Some(role.to_string()),
-                principal_id: a.principal_id.clone(),
-                scope: a.scope.id().to_string(),
-                condition: condition.clone(),
-            }),
-            unknown_because: Vec::new(),
-        })
-    }
 }
 
 /// The data operations (other than purge) an escalation can gain, resolved once.
@@ -598,7 +464,7 @@ fn push_findings(
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
     let mut push = |technique, v: &Cited| {
         let gain = gain_through(technique, lacks);
-        out.push(finding(&subject.principal, vault, technique, v, gain));
+        out.push(v.finding(&subject.principal, vault, technique, gain));
     };
     if vault.rbac_authorization {
         if let Some(v) = possible(ASSIGN) {

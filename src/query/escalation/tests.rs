@@ -1,5 +1,6 @@
 //! The two-thread split of one vault's findings gives the one-thread answer.
 use super::*;
+use crate::eval::Verdict;
 
 /// The two-thread path must give exactly the one-thread findings, in the same order.
 #[test]
