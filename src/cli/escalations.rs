@@ -91,6 +91,9 @@ pub fn run(a: &EscalationsArgs) -> Result<u8> {
         EscalationsFormat::Markdown => markdown(&engine, &answer, &expanded)?,
         _ => text(&engine, &answer, &expanded)?,
     }
+    // The process ends with this answer: freeing the snapshot's and the answer's millions of small
+    // allocations one by one took a tenth of a second on a large tenant, for nothing.
+    std::mem::forget((engine, answer, expanded));
     Ok(exit::OK)
 }
 

@@ -130,17 +130,23 @@ where
     /// The identities a holder stands for: itself, or everything inside the group (transitively).
     fn identities_of(&mut self, id: &str, out: &mut Vec<Ident>) {
         let engine = self.engine;
-        if !engine.is_group(id) {
-            if let Some(&i) = engine.index.principal.get(id)
-                && let Ok(i) = u32::try_from(i)
-            {
-                out.push(i);
-            }
-            return;
-        }
         let graph = engine.index.memberships();
-        let Some(node) = graph.node(id) else {
-            return;
+        // An id with a node: what it is was settled at `Index::build` (one lookup of its text, not three).
+        let node = match graph.node(id) {
+            Some(n) => match engine.index.node_kind(n) {
+                NodeKind::Group => n,
+                NodeKind::Identity(i) => return out.extend(i),
+                NodeKind::Absent => return,
+            },
+            None => {
+                if !engine.is_group(id)
+                    && let Some(&i) = engine.index.principal.get(id)
+                    && let Ok(i) = u32::try_from(i)
+                {
+                    out.push(i);
+                }
+                return;
+            }
         };
         self.stamp += 1;
         for m in graph.members_below(&[node], &mut self.seen, self.stamp) {

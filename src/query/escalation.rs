@@ -9,10 +9,11 @@ use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 use crate::eval::bulk::TargetRows;
 use crate::eval::decide::{RbacKey, RowKey};
-use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target, Verdict};
+use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target};
 use crate::model::{AccessPolicy, Scope, Vault};
 use crate::parallel::in_halves;
 use crate::query::reach::grant_holders;
@@ -20,7 +21,9 @@ use crate::query::reach::{Grants, holders, reached};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod cited;
 mod technique;
+use cited::Cited;
 pub use technique::Technique;
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,45 +55,6 @@ pub struct Finding {
     /// The technique is one Microsoft's articles disagree on ([`Technique::disputed`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disputed: bool,
-}
-
-fn finding(
-    principal: &PrincipalRef,
-    vault: &Vault,
-    technique: Technique,
-    via: &Verdict,
-    lacks: Vec<&'static str>,
-) -> Finding {
-    // The lowest id among the unconditional grants (else among all): the same whichever way the engine
-    // found them, so that identities with equal grants cite the same one.
-    let lowest = |conditional: bool| {
-        via.grants
-            .iter()
-            .filter(|g| conditional || g.condition.is_none())
-            .min_by(|a, b| a.id.cmp(&b.id))
-    };
-    let grant = lowest(false).or_else(|| lowest(true));
-    let mut unknown_because = if via.decision == Decision::Unknown {
-        via.unknown_because.clone()
-    } else {
-        Vec::new()
-    };
-    unknown_because.sort_unstable();
-    unknown_because.dedup();
-    Finding {
-        principal: principal.clone(),
-        vault_id: vault.scope.id().to_string(),
-        technique,
-        grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
-        role_name: grant.and_then(|g| g.role_name.clone()),
-        holder: grant.map(|g| g.principal_id.clone()),
-        grant_scope: grant.map(|g| g.scope.clone()),
-        decision: via.decision,
-        condition: grant.and_then(|g| g.condition.clone()),
-        lacks,
-        unknown_because,
-        disputed: technique.disputed(),
-    }
 }
 
 /// The data operations (other than purge) an escalation can gain, resolved once.
@@ -140,43 +104,89 @@ const DEPLOY: usize = 3;
 struct Levers {
     decisions: Vec<Decision>,
     lacks: Vec<&'static str>,
-    verdicts: [std::cell::OnceCell<Option<Rc<Verdict>>>; 4],
+    verdicts: [std::cell::OnceCell<Option<Rc<Cited>>>; 4],
     /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
     rbac: Option<RbacKey>,
 }
 
-/// Lever verdicts by lever and [`RbacKey`]: a walk over many vaults builds each once. Only the parts a
-/// finding cites are read from them (decision, grants, reasons), which do not depend on the vault.
+/// Lever verdicts by lever and [`RbacKey`] (for the lever: without the assignments whose roles cannot grant
+/// it): a walk over many vaults builds each once. Only the parts a finding cites are read from them
+/// (decision, grants, reasons), which do not depend on the vault or on other roles.
 #[derive(Default)]
-pub(crate) struct LeverVerdicts(RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>);
+pub(crate) struct LeverVerdicts {
+    verdicts: RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>,
+    /// The subjects asked, by id: a class's member is asked again at the other vaults that name its class.
+    subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
+    /// Rows decided, by key.
+    decided: RefCell<FxHashMap<RowKey, Decided>>,
+}
 
-/// A lever verdict (`None`: the check failed), shared by the rows that cite it.
-type SharedVerdict = Option<Rc<Verdict>>;
+/// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
+type SharedVerdict = Option<Rc<Cited>>;
 
 impl LeverVerdicts {
     pub(crate) fn clear(&self) {
-        self.0.borrow_mut().clear();
+        self.verdicts.borrow_mut().clear();
+        self.subjects.borrow_mut().clear();
+        self.decided.borrow_mut().clear();
+    }
+
+    fn decided(&self, key: &RowKey, of: impl FnOnce() -> Decided) -> Decided {
+        if let Some(d) = self.decided.borrow().get(key) {
+            return d.clone();
+        }
+        let d = of();
+        self.decided.borrow_mut().insert(key.clone(), d.clone());
+        d
+    }
+
+    fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
+        if let Some(s) = self.subjects.borrow().get(&id) {
+            return s.clone();
+        }
+        let subject = Rc::new(engine.subject(&id));
+        self.subjects.borrow_mut().insert(id, subject.clone());
+        subject
+    }
+}
+
+/// A row's lever decisions (the fast path's: the same as `check`'s) and, when one of them is not "denied",
+/// what it lacks. `Engine::decide` reads nothing of a row but its [`RowKey`], at any vault: a walk decides
+/// each key once per subscription.
+#[derive(Clone)]
+struct Decided {
+    decisions: Vec<Decision>,
+    lacks: Vec<&'static str>,
+}
+
+impl Decided {
+    fn of(engine: &Engine, row: &crate::eval::decide::Row, actions: &[catalog::Action]) -> Self {
+        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
+            Vec::new()
+        } else {
+            lacking(engine, row)
+        };
+        Self { decisions, lacks }
     }
 }
 
 impl Levers {
-    /// Decides the levers with the fast path (the same decisions as `check`); what the subject lacks only
-    /// when one of them is not "denied". Full verdicts are built later, only for the levers a finding cites.
+    /// Decides the levers with the fast path; full verdicts are built later, only for the levers a finding
+    /// cites.
     fn decide(
         engine: &Engine,
         row: &crate::eval::decide::Row,
         actions: &[catalog::Action],
     ) -> Self {
-        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
-        let denied = decisions.iter().all(|d| *d == Decision::Denied);
-        let lacks = if denied {
-            Vec::new()
-        } else {
-            lacking(engine, row)
-        };
+        Self::of(engine, row, Decided::of(engine, row, actions))
+    }
+
+    fn of(engine: &Engine, row: &crate::eval::decide::Row, decided: Decided) -> Self {
+        let denied = decided.decisions.iter().all(|d| *d == Decision::Denied);
         Self {
-            decisions,
-            lacks,
+            decisions: decided.decisions,
+            lacks: decided.lacks,
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
@@ -195,26 +205,44 @@ impl Levers {
         lever: usize,
         gathered: Gathered,
         shared: &LeverVerdicts,
-    ) -> Option<&Verdict> {
-        if self.decision(lever)? == Decision::Denied {
+    ) -> Option<&Cited> {
+        let decision = self.decision(lever)?;
+        if decision == Decision::Denied {
             return None;
         }
         let action = levers().get(lever)?;
         self.verdicts
             .get(lever)?
             .get_or_init(|| {
-                let key = self.rbac.clone().map(|k| (lever, k));
-                if let Some(found) = key.as_ref().and_then(|k| shared.0.borrow().get(k).cloned()) {
+                let key = self.rbac.as_ref().map(|k| {
+                    (
+                        lever,
+                        k.for_action(|role| engine.role_may_grant(role, action)),
+                    )
+                });
+                if let Some(found) = key
+                    .as_ref()
+                    .and_then(|k| shared.verdicts.borrow().get(k).cloned())
+                {
                     return found;
                 }
-                let verdict = engine
-                    .check_gathered(&Request::new(subject, target, action), gathered)
-                    .ok()
-                    .map(Rc::new);
+                let lean = match (&key, gathered.assignments) {
+                    (Some(_), Some(assignments)) if !target.ancestry.unplaced_subscription => {
+                        Cited::from_row(engine, assignments, action, decision)
+                    }
+                    _ => None,
+                };
+                let cited = match lean {
+                    Some(cited) => Some(Rc::new(cited)),
+                    None => engine
+                        .check_gathered(&Request::new(subject, target, action), gathered)
+                        .ok()
+                        .map(|v| Rc::new(Cited::of(&v))),
+                };
                 if let Some(key) = key {
-                    shared.0.borrow_mut().insert(key, verdict.clone());
+                    shared.verdicts.borrow_mut().insert(key, cited.clone());
                 }
-                verdict
+                cited
             })
             .as_deref()
     }
@@ -335,7 +363,7 @@ pub(crate) fn findings_sharing<'a>(
     let mut shared: FxHashMap<RowKey, Levers> = FxHashMap::default();
     let mut out = Vec::new();
     for id in ids {
-        let subject = engine.subject(&id);
+        let subject = verdicts.subject(engine, id);
         let row = rows_at.row(&subject, None);
         let levers_of = || Levers::decide(engine, &row, lever_actions);
         let own;
@@ -343,7 +371,14 @@ pub(crate) fn findings_sharing<'a>(
             && subject.in_directory
             && !target.ancestry.unplaced_subscription
         {
-            shared.entry(row.key()).or_insert_with(levers_of)
+            match shared.entry(row.key()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let decided =
+                        verdicts.decided(e.key(), || Decided::of(engine, &row, lever_actions));
+                    e.insert(Levers::of(engine, &row, decided))
+                }
+            }
         } else {
             own = levers_of();
             &own
@@ -427,9 +462,9 @@ fn push_findings(
     }
     let possible = |lever| l.possible(engine, subject, target, lever, ask.gathered, ask.shared);
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
-    let mut push = |technique, v: &Verdict| {
+    let mut push = |technique, v: &Cited| {
         let gain = gain_through(technique, lacks);
-        out.push(finding(&subject.principal, vault, technique, v, gain));
+        out.push(v.finding(&subject.principal, vault, technique, gain));
     };
     if vault.rbac_authorization {
         if let Some(v) = possible(ASSIGN) {

@@ -49,6 +49,23 @@ pub struct RbacKey {
     denies: Vec<(usize, DenyReach)>,
 }
 
+impl RbacKey {
+    /// The key for one action, which only the role definitions `may_grant` can grant: an assignment of
+    /// another role is passed over by the scan (`Rbac::examine`), so it adds nothing to that action's
+    /// decision, grants or reasons, and rows that differ only by such assignments share the verdict.
+    pub fn for_action(&self, may_grant: impl Fn(usize) -> bool) -> RbacKey {
+        RbacKey {
+            assignments: self
+                .assignments
+                .iter()
+                .filter(|(_, role)| role.is_none_or(&may_grant))
+                .copied()
+                .collect(),
+            denies: self.denies.clone(),
+        }
+    }
+}
+
 impl Row<'_> {
     /// The row's [`RbacKey`]; `None` when a verdict may depend on more (a condition, a gap, unknown
     /// memberships, a principal missing from the directory, grants that cannot be placed).

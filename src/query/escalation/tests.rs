@@ -1,5 +1,6 @@
 //! The two-thread split of one vault's findings gives the one-thread answer.
 use super::*;
+use crate::eval::Verdict;
 
 /// The two-thread path must give exactly the one-thread findings, in the same order.
 #[test]
@@ -64,4 +65,150 @@ fn lever_verdicts_from_the_gathered_row_are_checks_verdicts() {
         compared > 1000 && granted > 100,
         "{compared} verdicts compared, {granted} with grants"
     );
+}
+
+/// Lever verdicts are shared by rows whose keys for the lever are equal (assignments of roles that cannot
+/// grant it left out): on random tenants, every row with the same key at any vault of a subscription gets
+/// the same parts of `check`'s verdict that a finding cites (decision, reasons, and of the grants their ids,
+/// roles, holders, scopes and conditions; not the membership chain, which is the subject's own).
+#[test]
+fn rows_sharing_a_lever_key_get_the_same_cited_verdict() {
+    type Cited = (Decision, Vec<String>, Vec<UnknownBecause>);
+    let mut shared = 0;
+    let mut keys = 0;
+    for seed in [21, 22] {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 16, 900, seed));
+        let engine = Engine::new(snapshot.clone());
+        let mut seen: FxHashMap<(String, usize, RbacKey), Cited> = FxHashMap::default();
+        for vault in &snapshot.vaults {
+            let target = engine.target(&vault.scope);
+            let subscription = target.ancestry.scopes.get(1).map(|s| s.key().to_string());
+            let rows_at = TargetRows::new(&engine, &target);
+            let grants = Grants {
+                rbac: true,
+                policies: true,
+                role_matters: |_| true,
+                entry_matters: |_: &AccessPolicy| true,
+            };
+            for (id, _) in reached(&engine, &holders(&engine, &target, grants)) {
+                let subject = engine.subject(&id);
+                let row = rows_at.row(&subject, None);
+                let Some(key) = row.rbac_key(&engine.snapshot) else {
+                    continue;
+                };
+                for (lever, action) in levers().iter().enumerate() {
+                    let v = engine
+                        .check(&Request::new(&subject, &target, action))
+                        .expect("the lever is checked");
+                    let mut grants: Vec<String> = v
+                        .grants
+                        .iter()
+                        .map(|g| {
+                            let cited =
+                                (&g.id, &g.role_name, &g.principal_id, &g.scope, &g.condition);
+                            format!("{cited:?}")
+                        })
+                        .collect();
+                    grants.sort();
+                    let mut reasons = v.unknown_because.clone();
+                    reasons.sort_unstable();
+                    let cited = (v.decision, grants, reasons);
+                    let k = key.for_action(|role| engine.role_may_grant(role, action));
+                    let at = (subscription.clone().unwrap_or_default(), lever, k);
+                    match seen.get(&at) {
+                        Some(before) => {
+                            assert_eq!(before, &cited, "{id} at {}", vault.name);
+                            shared += 1;
+                        }
+                        None => {
+                            keys += 1;
+                            seen.insert(at, cited);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(shared > 1000 && keys > 50, "{shared} shared, {keys} keys");
+}
+
+/// What a finding cites of a lever verdict, worked out from the row without building the verdict, is what
+/// it cites of `check`'s own verdict, for every lever of every candidate at every vault of random tenants.
+#[test]
+fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
+    let mut lean = 0;
+    for seed in [31, 32, 33] {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
+        let engine = Engine::new(snapshot.clone());
+        for vault in &snapshot.vaults {
+            let target = engine.target(&vault.scope);
+            let rows_at = TargetRows::new(&engine, &target);
+            let grants = Grants {
+                rbac: true,
+                policies: true,
+                role_matters: |_| true,
+                entry_matters: |_: &AccessPolicy| true,
+            };
+            for (id, _) in reached(&engine, &holders(&engine, &target, grants)) {
+                let subject = engine.subject(&id);
+                let row = rows_at.row(&subject, None);
+                if row.rbac_key(&engine.snapshot).is_none() {
+                    continue;
+                }
+                for action in levers() {
+                    let decision = engine.decide(&row, action);
+                    let Some(cited) = Cited::from_row(&engine, row.assignments(), action, decision)
+                    else {
+                        continue;
+                    };
+                    let v = engine
+                        .check(&Request::new(&subject, &target, action))
+                        .expect("the lever is checked");
+                    assert_eq!(cited, Cited::of(&v), "{id} at {}", vault.name);
+                    lean += 1;
+                }
+            }
+        }
+    }
+    assert!(lean > 500, "only {lean} citations compared");
+}
+
+/// What a walk shares between the vaults of a subscription (lever citations, subjects, rows decided) changes
+/// no finding: each vault's findings with everything shared since the subscription began are its findings
+/// asked alone, in the same order, on random tenants.
+#[test]
+fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
+    let mut compared = 0;
+    for seed in [41, 42] {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 24, 900, seed));
+        let engine = Engine::new(snapshot.clone());
+        let mut vaults: Vec<&Vault> = snapshot.vaults.iter().collect();
+        vaults.sort_by(|a, b| a.scope.key().cmp(b.scope.key()));
+        let shared = LeverVerdicts::default();
+        let mut subscription = None;
+        for vault in vaults {
+            let target = engine.target(&vault.scope);
+            let here = target.ancestry.scopes.get(1).map(|s| s.key().to_string());
+            if here != subscription {
+                shared.clear();
+                subscription = here;
+            }
+            let grants = Grants {
+                rbac: true,
+                policies: true,
+                role_matters: |_| true,
+                entry_matters: |_: &AccessPolicy| true,
+            };
+            let ids: Vec<String> = reached(&engine, &holders(&engine, &target, grants))
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let json = |f: &[Finding]| serde_json::to_string(f).expect("findings serialize");
+            let alone = findings_among(&engine, vault, &target, ids.iter().cloned());
+            let with = findings_sharing(&engine, vault, &target, ids.into_iter(), &shared);
+            assert_eq!(json(&alone), json(&with), "{}", vault.name);
+            compared += alone.len();
+        }
+    }
+    assert!(compared > 300, "only {compared} findings compared");
 }

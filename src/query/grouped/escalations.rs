@@ -7,14 +7,17 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Cover, Holder, Layout};
+use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::escalation::{Finding, Technique, gainable};
+use gathering::{Gathering, InOrder};
 pub(super) use walk::walk;
-use walk::{Seen, split_point, vaults_in, walk_until};
+use walk::{pieces, vaults_in, walk_until};
 
 pub mod by_grant;
 mod expand;
+mod gathering;
 mod walk;
 
 pub use expand::{GroupMember, expand_group, expand_groups, group_members_with, group_vaults};
@@ -98,200 +101,6 @@ pub struct EscalationGroups {
     pub groups: Vec<EscalationGroup>,
 }
 
-/// The position of each gainable operation (by the address of its catalog name: findings name operations
-/// as the catalog's own strings), for sets of operations as bit masks.
-fn gain_bits() -> &'static FxHashMap<usize, u64> {
-    static BITS: std::sync::OnceLock<FxHashMap<usize, u64>> = std::sync::OnceLock::new();
-    BITS.get_or_init(|| {
-        gainable()
-            .iter()
-            .zip(0u32..64)
-            .map(|((name, _), i)| (name.as_ptr() as usize, 1u64 << i))
-            .collect()
-    })
-}
-
-fn mask(ops: &[&'static str]) -> Option<u64> {
-    // Findings list their operations in the catalog's order: one pass over it, without hashing.
-    let mut all = gainable().iter().zip(0u32..64);
-    let in_order = ops.iter().try_fold(0u64, |m, op| {
-        all.find(|((name, _), _)| name.as_ptr() == op.as_ptr() && name.len() == op.len())
-            .map(|(_, i)| m | (1u64 << i))
-    });
-    if in_order.is_some() {
-        return in_order;
-    }
-    let bits = gain_bits();
-    ops.iter()
-        .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
-        .try_fold(0u64, |m, b| Some(m | b?))
-}
-
-/// A hash of a finding's key, computed without copying it.
-fn key_hash(f: &Finding) -> u64 {
-    hash_parts(
-        f.technique.as_str(),
-        &f.grant,
-        &f.holder,
-        f.decision,
-        &f.condition,
-        &f.unknown_because,
-    )
-}
-
-/// [`key_hash`] of a group's key.
-fn key_hash_of(k: &Key) -> u64 {
-    hash_parts(
-        k.technique,
-        &k.grant,
-        &k.holder,
-        k.decision,
-        &k.condition,
-        &k.unknown_because,
-    )
-}
-
-fn hash_parts(
-    technique: &str,
-    grant: &String,
-    holder: &Option<String>,
-    decision: Decision,
-    condition: &Option<String>,
-    unknown_because: &Vec<UnknownBecause>,
-) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    technique.hash(&mut h);
-    grant.hash(&mut h);
-    holder.hash(&mut h);
-    decision.hash(&mut h);
-    condition.hash(&mut h);
-    unknown_because.hash(&mut h);
-    h.finish()
-}
-
-impl Key {
-    fn is_of(&self, f: &Finding) -> bool {
-        self.technique == f.technique.as_str()
-            && self.grant == f.grant
-            && self.holder == f.holder
-            && self.decision == f.decision
-            && self.condition == f.condition
-            && self.unknown_because == f.unknown_because
-    }
-}
-
-/// The groups of a run as the walk finds them: per group, (vault, identities) and the gains seen, as bit masks
-/// when every operation has a bit.
-#[derive(Default)]
-struct Gathering {
-    index: FxHashMap<u64, Vec<usize>>,
-    groups: Vec<EscalationGroup>,
-    counts: Vec<Vec<(u32, u32)>>,
-    masks: Vec<(Option<u64>, bool)>,
-}
-
-impl Gathering {
-    /// The group of `f`, made when it is the first of its kind.
-    fn group_of(&mut self, f: &Finding, hash: u64) -> usize {
-        let slot = self.index.entry(hash).or_default();
-        let groups = &self.groups;
-        if let Some(g) = slot
-            .iter()
-            .copied()
-            .find(|&g| groups.get(g).is_some_and(|x| x.key.is_of(f)))
-        {
-            return g;
-        }
-        self.groups.push(EscalationGroup {
-            technique: f.technique,
-            holder: None,
-            grant: f.grant.clone(),
-            role_name: f.role_name.clone(),
-            grant_scope: f.grant_scope.clone(),
-            decision: f.decision,
-            condition: f.condition.clone(),
-            gains: f.lacks.clone(),
-            gains_vary: false,
-            unknown_because: f.unknown_because.clone(),
-            disputed: f.technique.disputed(),
-            vaults: 0,
-            identities_per_vault: (0, 0),
-            findings: 0,
-            covers: Vec::new(),
-            key: Key::of(f),
-            at: Vec::new(),
-        });
-        self.counts.push(Vec::new());
-        self.masks.push((mask(&f.lacks), false));
-        slot.push(self.groups.len() - 1);
-        self.groups.len() - 1
-    }
-
-    fn add(&mut self, seen: &Seen) {
-        let f = seen.finding;
-        let g = self.group_of(f, key_hash(f));
-        self.gains(g, mask(&f.lacks), false, &f.lacks);
-        if let Some(list) = self.counts.get_mut(g) {
-            match list.last_mut() {
-                Some(last) if last.0 == seen.at => last.1 += seen.count,
-                _ => list.push((seen.at, seen.count)),
-            }
-        }
-    }
-
-    /// Adds gains (`bits`, else the list `ops`) to group `g`; `vary` when they already varied.
-    fn gains(&mut self, g: usize, bits: Option<u64>, vary: bool, ops: &[&'static str]) {
-        match (self.masks.get_mut(g), bits) {
-            (Some((Some(m), v)), Some(b)) => {
-                *v |= vary || *m != b;
-                *m |= b;
-            }
-            (Some(entry), _) => {
-                // An operation without a bit (never for catalog operations): compare the lists.
-                if let Some(group) = self.groups.get_mut(g)
-                    && (vary || group.gains != ops)
-                {
-                    entry.1 = true;
-                    for op in ops {
-                        if !group.gains.contains(op) {
-                            group.gains.push(op);
-                        }
-                    }
-                }
-                entry.0 = None;
-            }
-            _ => {}
-        }
-    }
-
-    /// `later`, gathered over the vaults after this one's, added: the groups in the order of their first
-    /// finding, as one walk over all the vaults gives them.
-    fn join(mut self, later: Gathering) -> Gathering {
-        let parts = later.groups.into_iter().zip(later.counts).zip(later.masks);
-        for ((group, counts), (bits, vary)) in parts {
-            let hash = key_hash_of(&group.key);
-            let slot = self.index.entry(hash).or_default();
-            let found = slot
-                .iter()
-                .copied()
-                .find(|&g| self.groups.get(g).is_some_and(|x| x.key == group.key));
-            let Some(g) = found else {
-                slot.push(self.groups.len());
-                self.groups.push(group);
-                self.counts.push(counts);
-                self.masks.push((bits, vary));
-                continue;
-            };
-            self.gains(g, bits, vary, &group.gains);
-            if let Some(list) = self.counts.get_mut(g) {
-                list.extend(counts);
-            }
-        }
-        self
-    }
-}
-
 /// Self-escalation paths at every vault at or below `scope` (all vaults when `None`), grouped by the grant
 /// and technique that open them.
 pub fn escalation_groups(engine: &Engine, scope: Option<&Scope>) -> EscalationGroups {
@@ -312,24 +121,56 @@ pub fn escalation_groups_with(
 /// From this many vaults on, two threads share the walk, each over whole subscriptions.
 const PARALLEL_FROM_VAULTS: usize = 64;
 
+/// How many runs of subscriptions the two threads share: enough that neither waits long for the other at
+/// the end (subscriptions differ in cost), few enough that each run's fresh walk costs nothing to speak of.
+const PIECES: usize = 32;
+
 fn escalation_groups_from(
     engine: &Engine,
     scope: Option<&Scope>,
     parallel_from: usize,
     go_on: &mut dyn FnMut(usize, usize) -> bool,
 ) -> (EscalationGroups, bool) {
+    escalation_groups_in(engine, scope, (parallel_from, PIECES), go_on)
+}
+
+/// [`escalation_groups_from`] with the walk cut in about `pieces` runs when two threads share it.
+fn escalation_groups_in(
+    engine: &Engine,
+    scope: Option<&Scope>,
+    (parallel_from, pieces_wanted): (usize, usize),
+    go_on: &mut dyn FnMut(usize, usize) -> bool,
+) -> (EscalationGroups, bool) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let vaults = vaults_in(engine, scope);
     let total = vaults.len();
+    let parallel = vaults.len() >= parallel_from.max(2);
+    let runs = if parallel {
+        pieces(&vaults, pieces_wanted)
+    } else {
+        std::iter::once(0..vaults.len()).collect()
+    };
     // Vaults begun on either thread, and whether the caller said stop: the thread that can ask `go_on`
-    // (this one) asks it for both.
-    let (begun, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
-    let gather = |range: std::ops::Range<usize>, step: &mut dyn FnMut() -> bool| {
-        let mut gathering = Gathering::default();
-        walk_until(engine, &vaults, range, None, step, |seen, _| {
-            gathering.add(&seen);
-        });
-        gathering
+    // (this one) asks it for both. Each thread takes the next run until none is left.
+    let (begun, stop, next) = (
+        AtomicUsize::new(0),
+        AtomicBool::new(false),
+        AtomicUsize::new(0),
+    );
+    let joined = std::sync::Mutex::new(InOrder::default());
+    let gather = |step: &mut dyn FnMut() -> bool| {
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = runs.get(i) else { break };
+            let mut gathering = Gathering::default();
+            walk_until(engine, &vaults, range.clone(), None, step, |seen, _| {
+                gathering.add(&seen);
+            });
+            joined
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .add(i, gathering);
+        }
     };
     let ask = |go_on: &mut dyn FnMut(usize, usize) -> bool| {
         if !go_on(begun.load(Ordering::Relaxed), total) {
@@ -337,44 +178,49 @@ fn escalation_groups_from(
         }
         !stop.load(Ordering::Relaxed)
     };
+    if runs.len() > 1 {
+        std::thread::scope(|threads| {
+            let later = threads.spawn(|| {
+                gather(&mut || {
+                    begun.fetch_add(1, Ordering::Relaxed);
+                    !stop.load(Ordering::Relaxed)
+                })
+            });
+            gather(&mut || {
+                let go = ask(go_on);
+                begun.fetch_add(1, Ordering::Relaxed);
+                go
+            });
+            // The other thread may still be walking: its progress is told from here.
+            while !later.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                ask(go_on);
+            }
+            later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
+    } else {
+        gather(&mut || {
+            let go = ask(go_on);
+            begun.fetch_add(1, Ordering::Relaxed);
+            go
+        });
+    }
     let Gathering {
         mut groups,
         counts,
         masks,
         ..
-    } = match split_point(&vaults) {
-        Some(half) if vaults.len() >= parallel_from.max(2) => std::thread::scope(|threads| {
-            let later = threads.spawn(|| {
-                gather(half..vaults.len(), &mut || {
-                    begun.fetch_add(1, Ordering::Relaxed);
-                    !stop.load(Ordering::Relaxed)
-                })
-            });
-            let early = gather(0..half, &mut || {
-                let go = ask(go_on);
-                begun.fetch_add(1, Ordering::Relaxed);
-                go
-            });
-            // The later half may still be walking: its progress is told from here.
-            while !later.is_finished() {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-                ask(go_on);
-            }
-            let later = later
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            early.join(later)
-        }),
-        _ => gather(0..vaults.len(), &mut || {
-            let go = ask(go_on);
-            begun.fetch_add(1, Ordering::Relaxed);
-            go
-        }),
-    };
+    } = joined
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .finish();
     let complete = !stop.load(Ordering::Relaxed);
     let range = scope.map_or("/", |s| s.id());
     let layout = Layout::new(&vaults, range);
     let mut reach: FxHashMap<String, usize> = FxHashMap::default();
+    let mut behind = Behind::default();
     let mut findings = 0;
     let order = |op: &str| {
         crate::catalog::operations()
@@ -382,7 +228,7 @@ fn escalation_groups_from(
             .position(|o| o.name == op)
             .unwrap_or(usize::MAX)
     };
-    for ((group, list), (m, vary)) in groups.iter_mut().zip(&counts).zip(&masks) {
+    for ((group, list), (m, vary)) in groups.iter_mut().zip(counts).zip(&masks) {
         if let Some(m) = m {
             group.gains = gainable()
                 .iter()
@@ -401,23 +247,40 @@ fn escalation_groups_from(
             list.iter().map(|&(_, n)| n).max().unwrap_or(0),
         );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
-        group.covers = layout.covers(list);
+        group.covers = layout.covers(&list);
         group.at = list.iter().map(|&(v, _)| v).collect();
         findings += group.findings;
         group.holder = group.key.holder.as_deref().map(|id| {
             let n = *reach
                 .entry(id.to_string())
-                .or_insert_with(|| identities_behind(engine, id));
+                .or_insert_with(|| behind.count(engine, id));
             Holder::new(engine, id, n)
         });
     }
-    groups.sort_by(|a, b| {
-        b.findings
+    // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
+    // at every step of the sort.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| match (groups.get(a), groups.get(b)) {
+        (Some(a), Some(b)) => b
+            .findings
             .cmp(&a.findings)
             .then(a.technique.as_str().cmp(b.technique.as_str()))
             .then(a.grant.cmp(&b.grant))
-            .then(a.key.unknown_because.cmp(&b.key.unknown_because))
+            .then(a.key.unknown_because.cmp(&b.key.unknown_because)),
+        _ => a.cmp(&b),
     });
+    // Each group swapped to its place, in place: a second list of them would add to the run's peak memory.
+    let mut place = vec![0; order.len()];
+    for (to, &from) in order.iter().enumerate() {
+        place[from] = to;
+    }
+    for i in 0..place.len() {
+        while place[i] != i {
+            let to = place[i];
+            groups.swap(i, to);
+            place.swap(i, to);
+        }
+    }
     let answer = EscalationGroups {
         scope: range.to_string(),
         vaults_examined: vaults.len(),
@@ -429,10 +292,38 @@ fn escalation_groups_from(
 
 /// How many identities `id` stands for: itself, or those inside the group.
 pub(super) fn identities_behind(engine: &Engine, id: &str) -> usize {
-    if !engine.is_group(id) {
-        return 1;
+    Behind::default().count(engine, id)
+}
+
+/// Counts the identities behind holders, with one scratch buffer for all of them: counted from the
+/// membership graph's nodes, without listing their ids (a large tenant's answer names thousands of holders).
+#[derive(Default)]
+struct Behind {
+    seen: Vec<u32>,
+    stamp: u32,
+}
+
+impl Behind {
+    fn count(&mut self, engine: &Engine, id: &str) -> usize {
+        if !engine.is_group(id) {
+            return 1;
+        }
+        let graph = engine.index.memberships();
+        let Some(node) = graph.node(id) else {
+            return 0;
+        };
+        if self.stamp == u32::MAX {
+            self.seen.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        // A node is a group exactly when `is_group` says so of its id (`Index::node_kind`).
+        graph
+            .members_below(&[node], &mut self.seen, self.stamp)
+            .into_iter()
+            .filter(|&m| engine.index.node_kind(m) != NodeKind::Group)
+            .count()
     }
-    crate::query::reach::identities(engine, &[(id.to_string(), None)]).len()
 }
 
 /// The flat answer, one finding per identity, vault and technique, handed to `row` as it is computed: the

@@ -159,12 +159,14 @@ fn techniques_by_name<S: Serializer>(list: &[TechniqueEntry], s: S) -> Result<S:
     map.end()
 }
 
-/// Everything `technique` can gain (what a group gaining it all need not list).
-fn all_gains(technique: Technique) -> Vec<&'static str> {
-    let all: Vec<&'static str> = gainable().iter().map(|(name, _)| *name).collect();
+/// Whether `gains` is everything `technique` can gain (what a group gaining it all need not list).
+fn gains_all(technique: Technique, gains: &[&'static str]) -> bool {
     match technique {
-        Technique::TemplateDeployment => vec!["secrets/get"],
-        _ => all,
+        Technique::TemplateDeployment => gains == ["secrets/get"],
+        _ => gains
+            .iter()
+            .copied()
+            .eq(gainable().iter().map(|(name, _)| *name)),
     }
 }
 
@@ -174,19 +176,20 @@ impl GrantGroups {
         let range = answer.scope.as_str();
         let under = vaults_under(engine, answer);
         let mut conditions: Vec<String> = Vec::new();
-        let mut at: FxHashMap<(String, String, Option<String>), usize> = FxHashMap::default();
+        // Keyed by the answer's own strings: tens of thousands of groups.
+        let mut at: FxHashMap<(&str, &str, Option<&str>), usize> = FxHashMap::default();
         let mut scopes: Vec<AtScope> = Vec::new();
-        let mut where_scope: FxHashMap<String, usize> = FxHashMap::default();
+        let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, g) in answer.groups.iter().enumerate() {
-            let scope = g.grant_scope.clone().unwrap_or_else(|| range.to_string());
-            let s = *where_scope.entry(scope.clone()).or_insert_with(|| {
-                let key = Scope::parse(&scope).map(|s| s.key().to_string());
+            let scope = g.grant_scope.as_deref().unwrap_or(range);
+            let s = *where_scope.entry(scope).or_insert_with(|| {
+                let key = Scope::parse(scope).map(|s| s.key().to_string());
                 scopes.push(AtScope {
                     vaults: key
                         .ok()
                         .and_then(|k| under.get(&k).copied())
                         .unwrap_or(answer.vaults_examined),
-                    scope: scope.clone(),
+                    scope: scope.to_string(),
                     findings: 0,
                     grants: Vec::new(),
                 });
@@ -195,9 +198,9 @@ impl GrantGroups {
             let Some(here) = scopes.get_mut(s) else {
                 continue;
             };
-            let holder_id = g.holder.as_ref().map(|h| h.id.clone());
+            let holder_id = g.holder.as_ref().map(|h| h.id.as_str());
             let e = *at
-                .entry((scope, g.grant.clone(), holder_id))
+                .entry((scope, g.grant.as_str(), holder_id))
                 .or_insert_with(|| {
                     here.grants.push(GrantEntry {
                         role: g.role_name.clone(),
@@ -255,7 +258,7 @@ fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> T
         technique: g.technique,
         identities_per_vault: (every != Some(min) || every != Some(max))
             .then_some(g.identities_per_vault),
-        gains: (g.gains != all_gains(g.technique)).then(|| g.gains.clone()),
+        gains: (!gains_all(g.technique, &g.gains)).then(|| g.gains.clone()),
         gains_vary: g.gains_vary,
         decision: (g.decision != Decision::Allowed).then_some(g.decision),
         condition,

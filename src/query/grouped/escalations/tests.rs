@@ -68,3 +68,37 @@ fn a_stop_stops_the_walk_on_either_thread() {
         assert!(last.0 + 1 >= last.1 / 2, "{last:?}");
     }
 }
+
+/// However the walk is cut into runs of subscriptions for the two threads to take in turn, the answer is
+/// the one-thread answer, in the same order.
+#[test]
+fn any_cut_of_the_walk_gives_the_one_thread_groups() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(400, 120, 900, 8));
+    let engine = Engine::new(snapshot);
+    let (one, _) = escalation_groups_in(&engine, None, (usize::MAX, 1), &mut |_, _| true);
+    assert!(one.findings > 100, "only {} findings", one.findings);
+    let vaults = vaults_in(&engine, None);
+    for n in [2, 3, 7, 40, 120] {
+        let runs = pieces(&vaults, n);
+        assert!(runs.len() > 1, "{n}: {runs:?}");
+        let (cut, whole) = escalation_groups_in(&engine, None, (0, n), &mut |_, _| true);
+        assert!(whole);
+        assert_eq!(json(&one), json(&cut), "{n} pieces");
+    }
+}
+
+/// The identities behind each holder, counted from the membership graph with one buffer for all, are
+/// as many as the expansion lists.
+#[test]
+fn identities_behind_are_those_the_expansion_lists() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(600, 20, 900, 4));
+    let engine = Engine::new(snapshot);
+    let mut behind = Behind::default();
+    let mut groups = 0;
+    for p in &engine.snapshot.principals {
+        let listed = crate::query::reach::identities(&engine, &[(p.id.clone(), None)]).len();
+        assert_eq!(behind.count(&engine, &p.id), listed, "{}", p.id);
+        groups += usize::from(engine.is_group(&p.id) && listed > 1);
+    }
+    assert!(groups > 3, "only {groups} groups with members");
+}

@@ -101,19 +101,30 @@ impl Cache {
     }
 }
 
-/// Where two threads can share a walk over `vaults`: the first vault of a subscription near the middle.
-pub(super) fn split_point(vaults: &[&Vault]) -> Option<usize> {
+/// Runs of whole subscriptions of `vaults`, about `n` of similar vault counts, in order: two threads share a
+/// walk by taking them in turn, so that a thread whose runs cost less than their vault counts say goes on
+/// with the next instead of waiting for the other.
+pub(super) fn pieces(vaults: &[&Vault], n: usize) -> Vec<std::ops::Range<usize>> {
     let subscription = |v: &Vault| {
         v.scope
             .structural_parent()
             .and_then(|g| g.structural_parent())
             .map(|s| s.key().to_string())
     };
-    let middle = vaults.len() / 2;
+    let size = vaults.len().div_ceil(n.max(1)).max(1);
     let at = |i: usize| vaults.get(i).copied().and_then(subscription);
-    (middle..vaults.len())
-        .chain((1..middle).rev())
-        .find(|&i| i > 0 && at(i).is_some() && at(i) != at(i - 1))
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..vaults.len() {
+        if i - start >= size && at(i).is_some() && at(i) != at(i - 1) {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    if start < vaults.len() {
+        out.push(start..vaults.len());
+    }
+    out
 }
 
 /// Visits the findings at the vaults of `vaults` in `range` (or only at positions in `only`, ascending),
