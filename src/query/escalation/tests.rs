@@ -1,6 +1,8 @@
 //! The two-thread split of one vault's findings gives the one-thread answer.
 use super::*;
+use crate::eval::Request;
 use crate::eval::Verdict;
+use crate::eval::decide::RbacKey;
 
 /// The two-thread path must give exactly the one-thread findings, in the same order.
 #[test]

@@ -1,0 +1,185 @@
+//! The levers of a self-escalation: the management operations that open a path, each row's decisions on
+//! them, and the verdicts a finding cites, shared across the vaults of a walk.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use super::cited::Cited;
+use super::lacking;
+use crate::catalog;
+use crate::eval::decide::{RbacKey, RowKey};
+use crate::eval::{Decision, Engine, Gathered, Request, Subject, Target};
+
+/// What decides a principal's findings: its lever decisions, what it lacks, and the lever verdicts,
+/// built on first use.
+pub(super) struct Levers {
+    pub(super) decisions: Vec<Decision>,
+    pub(super) lacks: Vec<&'static str>,
+    verdicts: [std::cell::OnceCell<Option<Rc<Cited>>>; 4],
+    /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
+    rbac: Option<RbacKey>,
+}
+
+/// Lever verdicts by lever and [`RbacKey`] (for the lever: without the assignments whose roles cannot grant
+/// it): a walk over many vaults builds each once. Only the parts a finding cites are read from them
+/// (decision, grants, reasons), which do not depend on the vault or on other roles.
+#[derive(Default)]
+pub(crate) struct LeverVerdicts {
+    verdicts: RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>,
+    /// The subjects asked, by id: a class's member is asked again at the other vaults that name its class.
+    subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
+    /// Rows decided, by key.
+    decided: RefCell<FxHashMap<RowKey, Decided>>,
+}
+
+/// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
+type SharedVerdict = Option<Rc<Cited>>;
+
+impl LeverVerdicts {
+    pub(crate) fn clear(&self) {
+        self.verdicts.borrow_mut().clear();
+        self.subjects.borrow_mut().clear();
+        self.decided.borrow_mut().clear();
+    }
+
+    pub(super) fn decided(&self, key: &RowKey, of: impl FnOnce() -> Decided) -> Decided {
+        if let Some(d) = self.decided.borrow().get(key) {
+            return d.clone();
+        }
+        let d = of();
+        self.decided.borrow_mut().insert(key.clone(), d.clone());
+        d
+    }
+
+    pub(super) fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
+        if let Some(s) = self.subjects.borrow().get(&id) {
+            return s.clone();
+        }
+        let subject = Rc::new(engine.subject(&id));
+        self.subjects.borrow_mut().insert(id, subject.clone());
+        subject
+    }
+}
+
+/// A row's lever decisions (the fast path's: the same as `check`'s) and, when one of them is not "denied",
+/// what it lacks. `Engine::decide` reads nothing of a row but its [`RowKey`], at any vault: a walk decides
+/// each key once per subscription.
+#[derive(Clone)]
+pub(super) struct Decided {
+    decisions: Vec<Decision>,
+    lacks: Vec<&'static str>,
+}
+
+impl Decided {
+    pub(super) fn of(
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Self {
+        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
+            Vec::new()
+        } else {
+            lacking(engine, row)
+        };
+        Self { decisions, lacks }
+    }
+}
+
+impl Levers {
+    /// Decides the levers with the fast path; full verdicts are built later, only for the levers a finding
+    /// cites.
+    pub(super) fn decide(
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Self {
+        Self::of(engine, row, Decided::of(engine, row, actions))
+    }
+
+    pub(super) fn of(engine: &Engine, row: &crate::eval::decide::Row, decided: Decided) -> Self {
+        let denied = decided.decisions.iter().all(|d| *d == Decision::Denied);
+        Self {
+            decisions: decided.decisions,
+            lacks: decided.lacks,
+            verdicts: Default::default(),
+            rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
+        }
+    }
+
+    pub(super) fn decision(&self, lever: usize) -> Option<Decision> {
+        self.decisions.get(lever).copied()
+    }
+
+    /// The lever's verdict for `subject` when its decision is not "denied".
+    pub(super) fn possible(
+        &self,
+        engine: &Engine,
+        subject: &Subject,
+        target: &Target,
+        lever: usize,
+        gathered: Gathered,
+        shared: &LeverVerdicts,
+    ) -> Option<&Cited> {
+        let decision = self.decision(lever)?;
+        if decision == Decision::Denied {
+            return None;
+        }
+        let action = levers().get(lever)?;
+        self.verdicts
+            .get(lever)?
+            .get_or_init(|| {
+                let key = self.rbac.as_ref().map(|k| {
+                    (
+                        lever,
+                        k.for_action(|role| engine.role_may_grant(role, action)),
+                    )
+                });
+                if let Some(found) = key
+                    .as_ref()
+                    .and_then(|k| shared.verdicts.borrow().get(k).cloned())
+                {
+                    return found;
+                }
+                let lean = match (&key, gathered.assignments) {
+                    (Some(_), Some(assignments)) if !target.ancestry.unplaced_subscription => {
+                        Cited::from_row(engine, assignments, action, decision)
+                    }
+                    _ => None,
+                };
+                let cited = match lean {
+                    Some(cited) => Some(Rc::new(cited)),
+                    None => engine
+                        .check_gathered(&Request::new(subject, target, action), gathered)
+                        .ok()
+                        .map(|v| Rc::new(Cited::of(&v))),
+                };
+                if let Some(key) = key {
+                    shared.verdicts.borrow_mut().insert(key, cited.clone());
+                }
+                cited
+            })
+            .as_deref()
+    }
+}
+
+/// The management operations that open a self-escalation path.
+const LEVERS: [&str; 4] = [
+    "vaults/write",
+    "vaults/accessPolicies/write",
+    "roleAssignments/write",
+    "vaults/deploy/action",
+];
+
+/// [`LEVERS`], resolved once.
+pub(crate) fn levers() -> &'static [catalog::Action] {
+    static RESOLVED: std::sync::OnceLock<Vec<catalog::Action>> = std::sync::OnceLock::new();
+    RESOLVED.get_or_init(|| {
+        LEVERS
+            .iter()
+            .filter_map(|a| catalog::resolve(a).ok())
+            .collect()
+    })
+}
