@@ -35,13 +35,7 @@ fn lever_verdicts_from_the_gathered_row_are_checks_verdicts() {
         for vault in &snapshot.vaults {
             let target = engine.target(&vault.scope);
             let rows_at = TargetRows::new(&engine, &target);
-            let grants = Grants {
-                rbac: true,
-                policies: true,
-                role_matters: |_| true,
-                entry_matters: |_: &AccessPolicy| true,
-            };
-            for (id, _) in reached(&engine, &holders(&engine, &target, grants)) {
+            for id in candidates(&engine, &target) {
                 let subject = engine.subject(&id);
                 let row = rows_at.row(&subject, None);
                 let entries = rows_at.entries_naming(&subject);
@@ -86,13 +80,7 @@ fn rows_sharing_a_lever_key_get_the_same_cited_verdict() {
             let target = engine.target(&vault.scope);
             let subscription = target.ancestry.scopes.get(1).map(|s| s.key().to_string());
             let rows_at = TargetRows::new(&engine, &target);
-            let grants = Grants {
-                rbac: true,
-                policies: true,
-                role_matters: |_| true,
-                entry_matters: |_: &AccessPolicy| true,
-            };
-            for (id, _) in reached(&engine, &holders(&engine, &target, grants)) {
+            for id in candidates(&engine, &target) {
                 let subject = engine.subject(&id);
                 let row = rows_at.row(&subject, None);
                 let Some(key) = row.rbac_key(&engine.snapshot) else {
@@ -145,13 +133,7 @@ fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
         for vault in &snapshot.vaults {
             let target = engine.target(&vault.scope);
             let rows_at = TargetRows::new(&engine, &target);
-            let grants = Grants {
-                rbac: true,
-                policies: true,
-                role_matters: |_| true,
-                entry_matters: |_: &AccessPolicy| true,
-            };
-            for (id, _) in reached(&engine, &holders(&engine, &target, grants)) {
+            for id in candidates(&engine, &target) {
                 let subject = engine.subject(&id);
                 let row = rows_at.row(&subject, None);
                 if row.rbac_key(&engine.snapshot).is_none() {
@@ -195,16 +177,7 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
                 shared.clear();
                 subscription = here;
             }
-            let grants = Grants {
-                rbac: true,
-                policies: true,
-                role_matters: |_| true,
-                entry_matters: |_: &AccessPolicy| true,
-            };
-            let ids: Vec<String> = reached(&engine, &holders(&engine, &target, grants))
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
+            let ids = candidates(&engine, &target);
             let json = |f: &[Finding]| serde_json::to_string(f).expect("findings serialize");
             let alone = findings_among(&engine, vault, &target, ids.iter().cloned());
             let with = findings_sharing(&engine, vault, &target, ids.into_iter(), &shared);
@@ -213,4 +186,19 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
         }
     }
     assert!(compared > 300, "only {compared} findings compared");
+}
+
+/// Every identity a role assignment or access-policy entry at or above `target` can name: the candidates a
+/// walk asks at the vault.
+fn candidates(engine: &Engine, target: &Target) -> Vec<String> {
+    let grants = Grants {
+        rbac: true,
+        policies: true,
+        role_matters: |_| true,
+        entry_matters: |_: &AccessPolicy| true,
+    };
+    reached(engine, &holders(engine, target, grants))
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
