@@ -9,6 +9,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
+mod ancestry;
+pub use ancestry::Ancestry;
+
 /// A group the principal belongs to, and how it was first reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
@@ -93,32 +96,6 @@ impl PrincipalSet {
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.principal_id.as_str()).chain(self.groups.iter().map(|g| &*g.group_id))
-    }
-}
-
-/// The scopes that contain a target, the target first, the root last.
-#[derive(Debug, Clone)]
-pub struct Ancestry {
-    pub scopes: Vec<Scope>,
-    /// The target's subscription is not placed in any management group the snapshot lists, so grants at
-    /// management groups other than the tenant root cannot be attributed.
-    pub unplaced_subscription: bool,
-}
-
-impl Ancestry {
-    pub fn contains(&self, key: &str) -> bool {
-        self.position(key).is_some()
-    }
-
-    /// How far above the target a scope is (0 = the target itself).
-    pub fn position(&self, key: &str) -> Option<usize> {
-        // Bulk questions ask this for every assignment naming a subject; keys of one level share long
-        // prefixes and lengths, and differ mostly at the end: the last byte rules most out first.
-        let last = key.as_bytes().last();
-        self.scopes.iter().position(|s| {
-            let k = s.key();
-            k.len() == key.len() && k.as_bytes().last() == last && k == key
-        })
     }
 }
 
