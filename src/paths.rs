@@ -9,6 +9,7 @@
 mod compute;
 mod entra;
 mod export;
+mod from_access;
 mod graph;
 mod search;
 
@@ -16,6 +17,9 @@ use serde::Serialize;
 
 pub use compute::USER_ASSIGNED_KIND;
 pub use export::{hop_line, node_name, to_dot, to_json, to_mermaid, to_text};
+pub use from_access::{
+    AccessGroup, DecidingGrant, FlatRow, GroupSummary, LeverGroup, LeverKind, VerdictVaults,
+};
 pub use graph::{HopGraph, external_id};
 pub use search::{node_ref, paths_from, paths_from_with, paths_to, paths_to_with};
 
@@ -133,13 +137,18 @@ pub struct PathsTo {
     pub unknown_because: Vec<String>,
 }
 
-/// `paths --from`: what a compromised principal can become, and the vault data each of those holds.
+/// `paths --from`: what a compromised principal can become, and the vault data each of those holds,
+/// grouped by what decides it (each group stated once, the nodes pointing at it).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PathsFrom {
     pub start: NodeRef,
     pub max_hops: usize,
     pub reached: Vec<Reached>,
+    /// The grants deciding the reached nodes' vault data.
+    pub access: Vec<AccessGroup>,
+    /// The reached nodes' vault-flag hops and self-grants, by technique and lever grant.
+    pub levers: Vec<LeverGroup>,
     pub tenant_admins: Vec<TenantAdmin>,
     pub unknown_because: Vec<String>,
 }
@@ -151,8 +160,12 @@ pub struct Reached {
     pub node: NodeRef,
     pub decision: Decision,
     pub hops: Vec<Hop>,
-    /// `vault: operation groups` it can use (allowed, conditional or unknown), from the matrix.
-    pub vault_access: Vec<String>,
+    /// How many vaults it can use some operation on, vault-wide (allowed, conditional or unknown).
+    pub vaults: usize,
+    /// What decides its vault data: positions in [`PathsFrom::access`].
+    pub access: Vec<usize>,
+    /// Its vault-flag hops and self-grants: positions in [`PathsFrom::levers`].
+    pub levers: Vec<usize>,
 }
 
 pub(crate) fn kind_word(kind: Option<PrincipalKind>) -> String {

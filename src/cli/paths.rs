@@ -1,5 +1,7 @@
 //! `kvaccess paths`: who can *become* someone who can use a vault's data, or what a principal can become.
 
+mod from;
+
 use std::io::Write;
 
 use anyhow::Result;
@@ -9,7 +11,6 @@ use super::{SnapshotArg, exit, output};
 use crate::eval::Engine;
 use crate::paths::{self, HopGraph};
 use crate::query;
-use crate::sanitize::clean;
 
 #[derive(Debug, Args)]
 pub struct PathsArgs {
@@ -27,6 +28,9 @@ pub struct PathsArgs {
     /// Longest path considered, in hops (the last hop, the grant, counts as one).
     #[arg(long, default_value_t = paths::DEFAULT_MAX_HOPS)]
     pub max_hops: usize,
+    /// List every group's vaults (with --from): the grants' vaults, self-grants and vault flags.
+    #[arg(long)]
+    pub expand: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: PathsFormat,
 }
@@ -38,6 +42,8 @@ pub enum PathsFormat {
     Json,
     Mermaid,
     Dot,
+    /// One JSON object a line (--from): each node's operation group at a vault, and each self-grant.
+    Jsonl,
 }
 
 pub fn run(a: &PathsArgs) -> Result<u8> {
@@ -50,12 +56,18 @@ pub fn run(a: &PathsArgs) -> Result<u8> {
     let name = |id: &str| paths::node_name(&engine, id);
     if let Some(from) = &a.from {
         let id = query::resolve_principal(&engine, from)?;
-        let answer = paths::paths_from(&engine, &graph, &id, a.max_hops);
+        let mut answer = paths::paths_from(&engine, &graph, &id, a.max_hops);
+        if a.expand {
+            answer.expand(&engine);
+        }
         match a.output {
             PathsFormat::Json => output::print_json(&answer)?,
-            PathsFormat::Text => print_from(&answer, &name)?,
+            PathsFormat::Text => from::print(&answer, &name)?,
+            PathsFormat::Jsonl => from::print_jsonl(&engine, &answer)?,
             PathsFormat::Mermaid | PathsFormat::Dot => {
-                anyhow::bail!("--from prints text or json; Mermaid and DOT draw --to answers")
+                anyhow::bail!(
+                    "--from prints text, json or jsonl; Mermaid and DOT draw --to answers"
+                )
             }
         }
         return Ok(exit::OK);
@@ -69,49 +81,8 @@ pub fn run(a: &PathsArgs) -> Result<u8> {
         PathsFormat::Text => paths::to_text(&answer, &name),
         PathsFormat::Mermaid => paths::to_mermaid(&answer, &name),
         PathsFormat::Dot => paths::to_dot(&answer, &name),
+        PathsFormat::Jsonl => anyhow::bail!("jsonl is the flat form of --from answers"),
     };
     write!(output::out(), "{text}")?;
     Ok(exit::OK)
-}
-
-fn print_from(p: &paths::PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()> {
-    let mut o = output::out();
-    writeln!(
-        o,
-        "From {} ({}), at most {} hops",
-        clean(&p.start.display_name),
-        p.start.kind,
-        p.max_hops
-    )?;
-    for r in &p.reached {
-        writeln!(o, "\n{}", r.words())?;
-        for h in &r.hops {
-            writeln!(
-                o,
-                "    {} {} {}: {}",
-                clean(&name(&h.from)),
-                h.kind.as_str(),
-                clean(&name(&h.to)),
-                clean(&h.explanation)
-            )?;
-        }
-        if r.vault_access.is_empty() {
-            writeln!(o, "  no vault data")?;
-        }
-        for v in &r.vault_access {
-            writeln!(o, "  reaches {}", clean(v))?;
-        }
-    }
-    for a in &p.tenant_admins {
-        writeln!(
-            o,
-            "\ntenant-wide: {}: {}",
-            clean(&name(&a.principal_id)),
-            clean(&a.explanation)
-        )?;
-    }
-    for u in &p.unknown_because {
-        writeln!(o, "unknown: {}", clean(u))?;
-    }
-    Ok(())
 }

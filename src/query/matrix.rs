@@ -16,7 +16,7 @@ use crate::query::reach::{Grants, holders, reached};
 
 mod named;
 
-pub use named::{NamedVaults, vault_wide_access};
+pub use named::{NamedVaults, VaultAccess, vault_access_decided, vault_wide_access};
 
 /// One operation group for one row.
 #[derive(Debug, Clone, Serialize)]
@@ -304,11 +304,18 @@ impl<'e, 'a> PrincipalCells<'e, 'a> {
     }
 
     fn at(&mut self, vault: &'a crate::model::Vault) -> &[Cell] {
+        self.row_at(vault).1
+    }
+
+    /// The subject's row at `vault` and its cells.
+    fn row_at(&mut self, vault: &'a crate::model::Vault) -> (Row<'a>, &[Cell]) {
         let row = self.rows_at.row(vault);
         let (engine, cols) = (self.engine, &self.cols);
-        self.decided
+        let cells = self
+            .decided
             .entry(row.key())
-            .or_insert_with(|| row_cells(engine, &row, cols))
+            .or_insert_with(|| row_cells(engine, &row, cols));
+        (row, cells)
     }
 }
 

@@ -23,6 +23,7 @@ mod hostile_fetch;
 mod hostile_output;
 mod module_map;
 mod paths;
+mod paths_from_grouped;
 mod paths_golden;
 mod paths_identities;
 mod properties;

@@ -440,12 +440,12 @@ fn from_a_principal_lists_what_it_becomes_and_reaches() {
         .find(|r| r.node.id == id(30))
         .expect("reaches the identity");
     assert_eq!(mi.hops.len(), 1);
+    let lines = p.vault_lines(&engine, mi);
     assert!(
-        mi.vault_access
+        lines
             .iter()
             .any(|v| v.contains("kv") && v.contains("secrets")),
-        "{:?}",
-        mi.vault_access
+        "{lines:?}"
     );
 }
 
@@ -687,10 +687,12 @@ fn cli_paths_from_follows_run_command_to_the_managed_identity() {
         text.contains("Carol runs as app-web-mi: can run code on virtual machine vm-web-01"),
         "{text}"
     );
+    // Its vault data, by the grant that decides it: the access-policy entry at kv-app-prod.
     assert!(
-        text.contains("reaches kv-app-prod: secrets/get (all)"),
+        text.contains("access-policy entry for app-web-mi at kv-app-prod: 1 vault(s)"),
         "{text}"
     );
+    assert!(text.contains("      secrets/get (all), "), "{text}");
 }
 
 #[test]
@@ -730,7 +732,7 @@ fn cli_paths_refuses_bad_requests_clearly() {
     assert!(err.contains("--max-hops"), "{err}");
     let (code, _, err) = kvaccess(&["paths", "--from", "Carol", "-o", "dot"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--from prints text or json"), "{err}");
+    assert!(err.contains("--from prints text, json or jsonl"), "{err}");
     let (code, _, _) = kvaccess(&["paths"]);
     assert_eq!(code, 2);
     let (code, _, err) = kvaccess(&["paths", "--to", "no-such-vault"]);

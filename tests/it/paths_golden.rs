@@ -1,8 +1,9 @@
 //! The attack-path answers held to recorded ones: `paths --to` every vault and `paths --from` principals on
 //! the demo, the AzureHound fixture, the generated reference tenants and a synthetic tenant with every hop
 //! section. The recordings were taken before the hop graph was redesigned (group-level hops, lazy walks);
-//! a difference fails with the query that changed. `KVACCESS_UPDATE_GOLDEN=1` rewrites them (only for a
-//! deliberate change, explained in the commit).
+//! `paths --from` is held in its flat form (every group expanded, as it was recorded before its vault data
+//! was grouped); a difference fails with the query that changed. `KVACCESS_UPDATE_GOLDEN=1` rewrites them
+//! (only for a deliberate change, explained in the commit).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 use kvaccess::catalog;
 use kvaccess::eval::Engine;
 use kvaccess::model::{PrincipalKind, Scope, Snapshot};
-use kvaccess::paths::{HopGraph, paths_from, paths_to};
+use kvaccess::paths::{HopGraph, PathsFrom, paths_from, paths_to};
 use kvaccess::synth::{SynthSpec, generate};
 
 fn golden(name: &str) -> PathBuf {
@@ -49,9 +50,33 @@ fn answers(snapshot: Snapshot, hops: &[usize], from_every: usize) -> String {
         .collect();
     for id in starts {
         let p = paths_from(&engine, &graph, &id, 3);
-        line(format!("--from {id}"), serde_json::to_value(&p).unwrap());
+        line(format!("--from {id}"), flat_from(&engine, &p));
     }
     out
+}
+
+/// `paths --from` in the shape it was recorded in, before its vault data was grouped by what decides it:
+/// each reached node with its flat `vaultAccess` lines (the groups expanded).
+fn flat_from(engine: &Engine, p: &PathsFrom) -> serde_json::Value {
+    let reached: Vec<serde_json::Value> = p
+        .reached
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "node": r.node,
+                "decision": r.decision,
+                "hops": r.hops,
+                "vaultAccess": p.vault_lines(engine, r),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "start": p.start,
+        "maxHops": p.max_hops,
+        "reached": reached,
+        "tenantAdmins": p.tenant_admins,
+        "unknownBecause": p.unknown_because,
+    })
 }
 
 fn held_to(name: &str, got: &str) {

@@ -83,7 +83,8 @@ fn the_view_answers_as_the_cli_does_for_every_demo_vault_and_identity() {
         // From the principal list: the paths from the principal.
         press(&mut app, &format!("1:principal {id}<enter>P6"));
         assert_eq!(app.paths.direction, Direction::From);
-        let want: Value = serde_json::from_slice(&cli(&["--from", &id, "-o", "json"])).unwrap();
+        let want: Value =
+            serde_json::from_slice(&cli(&["--from", &id, "--expand", "-o", "json"])).unwrap();
         assert_eq!(shown(&app), want, "--from {id}");
         reached += want["reached"].as_array().unwrap().len();
     }
@@ -156,7 +157,7 @@ fn exports_are_the_clis_json_mermaid_and_dot() {
     press(&mut app, &format!("e<c-u>{}<enter>", path.display()));
     assert_eq!(
         std::fs::read(&path).unwrap(),
-        cli(&["--from", &id, "-o", "json"])
+        cli(&["--from", &id, "--expand", "-o", "json"])
     );
     let path = dir.path().join("from.dot");
     press(&mut app, &format!("e<c-u>{}<enter>", path.display()));

@@ -94,6 +94,11 @@ impl Row<'_> {
         &self.assignments
     }
 
+    /// The target vault's access-policy entries that apply to the subject (positions in its list).
+    pub fn entries(&self) -> &[usize] {
+        &self.entries
+    }
+
     /// The row's [`RowKey`] when a verdict built from it names nothing of the vault itself: memberships
     /// known, the principal in the directory, no collection gaps, no access-policy entry (entries belong to
     /// their vault), no grant that cannot be placed, the vault's properties known, not an item. Rows with

@@ -5,11 +5,12 @@ use std::convert::Infallible;
 
 use rustc_hash::FxHashMap;
 
+use super::super::from_access::{Groups, Lever};
 use super::super::graph::{HopGraph, Step, Walk};
-use super::super::{PathsFrom, Reached};
+use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
-use crate::eval::Engine;
-use crate::query::{NamedVaults, escalations_for_vault_among, vault_wide_access};
+use crate::eval::{Engine, GrantKind};
+use crate::query::{NamedVaults, VaultAccess, escalations_for_vault_among, vault_access_decided};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
@@ -68,17 +69,20 @@ fn search_from<E>(
     // Each node's vault access is independent of the others': on every core, asking only the vaults where
     // something can name the node.
     let named = NamedVaults::new(engine);
-    let mut access = Vec::with_capacity(order.len());
+    let mut groups = Groups::default();
+    let position: FxHashMap<&str, usize> = engine
+        .snapshot
+        .vaults
+        .iter()
+        .enumerate()
+        .map(|(at, v)| (v.scope.id(), at))
+        .collect();
+    let mut reached = Vec::with_capacity(order.len());
     for chunk in order.chunks(ACCESS_CHUNK) {
-        progress(access.len(), order.len())?;
+        progress(reached.len(), order.len())?;
         let (done, _) =
             crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, &named, id));
-        access.extend(done);
-    }
-    let reached = order
-        .iter()
-        .zip(access)
-        .map(|(id, mut vault_access)| {
+        for (id, access) in chunk.iter().zip(done) {
             let mut hops = Vec::new();
             let mut node = id.clone();
             while let Some((_, Some(step))) = best.get(&node) {
@@ -86,32 +90,45 @@ fn search_from<E>(
                 node = step.from.clone();
             }
             hops.reverse();
-            vault_access.extend(
-                walk.vault_hops_from(id)
-                    .into_iter()
-                    .map(|h| format!("{}: {}", h.to, h.explanation)),
-            );
-            vault_access.extend(self_grants.remove(id).unwrap_or_default());
-            Reached {
+            let mut levers: Vec<Lever> = walk
+                .vault_hops_from(id)
+                .into_iter()
+                .filter_map(|h| {
+                    Some(Lever {
+                        kind: LeverKind::VaultFlag,
+                        at: *position.get(h.to.as_str())?,
+                        technique: h.explanation,
+                        decision: h.decision,
+                        grant: None,
+                        evidence: h.evidence,
+                    })
+                })
+                .collect();
+            levers.extend(self_grants.remove(id).unwrap_or_default());
+            reached.push(Reached {
                 node: node_ref(engine, id),
                 decision: weakest(&hops),
                 hops,
-                vault_access,
-            }
-        })
-        .collect();
+                vaults: access.len(),
+                access: groups.add_access(engine, &access),
+                levers: groups.add_levers(levers),
+            });
+        }
+    }
     Ok(PathsFrom {
         start: node_ref(engine, start),
         max_hops,
         reached,
+        access: groups.access,
+        levers: groups.levers,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
     })
 }
 
-/// The one-hop self-grants of each of `ids` (identities), vault by vault: `vault: technique`. Each vault is
-/// asked about the ids a grant at or above it can name (the others have none there).
-fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>> {
+/// The one-hop self-grants of each of `ids` (identities), vault by vault. Each vault is asked about the ids a
+/// grant at or above it can name (the others have none there).
+fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<Lever>> {
     let engine = walk.engine;
     let mut at: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for id in ids {
@@ -133,33 +150,32 @@ fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<String>>
             None => Vec::new(),
         },
     );
-    let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
-    for findings in found {
+    let mut out: FxHashMap<String, Vec<Lever>> = FxHashMap::default();
+    for ((at, _), findings) in at.iter().zip(found) {
         for f in findings {
-            out.entry(f.principal.id.clone()).or_default().push(format!(
-                "{}: {}",
-                f.vault_id,
-                f.technique.describe()
-            ));
+            out.entry(f.principal.id.clone()).or_default().push(Lever {
+                kind: LeverKind::SelfGrant,
+                at: *at,
+                technique: f.technique.describe().to_string(),
+                decision: f.decision,
+                grant: Some(DecidingGrant {
+                    kind: GrantKind::RoleAssignment,
+                    id: f.grant.clone(),
+                    holder: f.holder.clone().unwrap_or_else(|| f.principal.id.clone()),
+                    role_name: f.role_name.clone(),
+                    scope: f.grant_scope.clone().unwrap_or_default(),
+                }),
+                evidence: Vec::new(),
+            });
         }
     }
     out
 }
 
-/// `vault: group(summary), …` for every vault where `id` can use some operation.
-fn vault_access(engine: &Engine, named: &NamedVaults, id: &str) -> Vec<String> {
+/// The vaults where `id` can use some operation, with what decides there.
+fn vault_access<'a>(engine: &'a Engine, named: &NamedVaults, id: &str) -> Vec<VaultAccess<'a>> {
     if id.starts_with("external:") {
         return Vec::new();
     }
-    vault_wide_access(engine, named, id)
-        .into_iter()
-        .map(|(vault, cells)| {
-            let cells: Vec<String> = cells
-                .iter()
-                .filter(|c| c.any())
-                .map(|c| format!("{} ({})", c.group, c.summary()))
-                .collect();
-            format!("{}: {}", vault.name, cells.join(", "))
-        })
-        .collect()
+    vault_access_decided(engine, named, id)
 }

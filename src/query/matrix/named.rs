@@ -81,17 +81,51 @@ pub fn vault_wide_access<'a>(
     named: &NamedVaults,
     principal_id: &str,
 ) -> Vec<(&'a Vault, Vec<Cell>)> {
+    vault_access_decided(engine, named, principal_id)
+        .into_iter()
+        .map(|a| (a.vault, a.cells))
+        .collect()
+}
+
+/// One vault of [`vault_access_decided`]: the cells and the grants naming the principal there.
+#[derive(Debug, Clone)]
+pub struct VaultAccess<'a> {
+    /// The vault's position in the snapshot.
+    pub at: usize,
+    pub vault: &'a Vault,
+    pub cells: Vec<Cell>,
+    /// Role assignments naming the principal or its groups at or above the vault (positions).
+    pub assignments: Vec<usize>,
+    /// The vault's access-policy entries that apply to the principal (positions in its list).
+    pub entries: Vec<usize>,
+}
+
+/// [`vault_wide_access`] with what decides each vault: the role assignments and access-policy entries
+/// naming the principal there (the rest of the answer — denies, gaps, conditions, the vault's properties —
+/// shows in the cells).
+pub fn vault_access_decided<'a>(
+    engine: &'a Engine,
+    named: &NamedVaults,
+    principal_id: &str,
+) -> Vec<VaultAccess<'a>> {
     let subject = engine.subject(principal_id);
     let vaults = &engine.snapshot.vaults;
-    let at: Vec<&Vault> = match named.of(engine, &subject) {
-        Some(positions) => positions.iter().filter_map(|&i| vaults.get(i)).collect(),
-        None => vaults.iter().collect(),
+    let at: Vec<usize> = match named.of(engine, &subject) {
+        Some(positions) => positions,
+        None => (0..vaults.len()).collect(),
     };
     let mut cells_at = PrincipalCells::new(engine, &subject, None);
     at.into_iter()
-        .filter_map(|vault| {
-            let cells = cells_at.at(vault);
-            cells.iter().any(Cell::any).then(|| (vault, cells.to_vec()))
+        .filter_map(|at| {
+            let vault = vaults.get(at)?;
+            let (row, cells) = cells_at.row_at(vault);
+            cells.iter().any(Cell::any).then(|| VaultAccess {
+                at,
+                vault,
+                cells: cells.to_vec(),
+                assignments: row.assignments().iter().map(|&(a, _)| a).collect(),
+                entries: row.entries().to_vec(),
+            })
         })
         .collect()
 }

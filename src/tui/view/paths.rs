@@ -17,7 +17,8 @@ use super::Ctx;
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::paths::{
-    self, Hop, HopGraph, Path, PathGroup, PathsFrom, PathsTo, Reached, TenantAdmin,
+    self, AccessGroup, Hop, HopGraph, LeverGroup, Path, PathGroup, PathsFrom, PathsTo, Reached,
+    TenantAdmin, VerdictVaults,
 };
 use crate::sanitize::clean;
 use crate::tui::app::Load;
@@ -80,8 +81,10 @@ pub fn compute(
             }
         }
         Question::From { principal } => {
-            paths::paths_from_with(engine, &graph, principal, hops, go_on)
-                .map(|a| Ok(Answer::From(a)))
+            paths::paths_from_with(engine, &graph, principal, hops, go_on).map(|mut a| {
+                a.expand(engine);
+                Ok(Answer::From(a))
+            })
         }
     }
 }
@@ -91,8 +94,11 @@ pub fn compute(
 pub enum Key {
     /// A grant's group (or a reached node), a path of a group, or a hop: its position in the answer.
     Entry(usize),
-    /// A reached node's `vault: …` line.
+    /// A reached node's access group, its self-grant or vault-flag group (positions among the node's), and
+    /// an access group's verdict.
     Access(usize),
+    Lever(usize),
+    Verdict(usize),
     Admins,
     Admin(usize),
     Unknown,
@@ -108,7 +114,12 @@ pub enum Picked<'a> {
     Path(&'a Path),
     Reached(&'a Reached),
     Hop(&'a Hop),
-    Access(&'a str),
+    /// An access group, with its position in the answer.
+    Access(usize, &'a AccessGroup),
+    Verdict(&'a VerdictVaults),
+    Lever(usize, &'a LeverGroup),
+    /// A vault of a verdict or a lever group.
+    Vault(&'a str),
     Admins,
     Admin(&'a TenantAdmin),
     Unknown,
@@ -296,8 +307,26 @@ impl PathsView {
             (Answer::From(f), [Key::Entry(r), Key::Entry(h)]) => {
                 Picked::Hop(f.reached.get(*r)?.hops.get(*h)?)
             }
-            (Answer::From(f), [Key::Entry(r), Key::Access(i)]) => {
-                Picked::Access(f.reached.get(*r)?.vault_access.get(*i)?)
+            (Answer::From(f), [Key::Entry(r), Key::Access(i), rest @ ..]) => {
+                let g = *f.reached.get(*r)?.access.get(*i)?;
+                let group = f.access.get(g)?;
+                match rest {
+                    [] => Picked::Access(g, group),
+                    [Key::Verdict(v)] => Picked::Verdict(group.verdicts.get(*v)?),
+                    [Key::Verdict(v), Key::Entry(k)] => {
+                        Picked::Vault(group.verdicts.get(*v)?.names.as_ref()?.get(*k)?)
+                    }
+                    _ => return None,
+                }
+            }
+            (Answer::From(f), [Key::Entry(r), Key::Lever(i), rest @ ..]) => {
+                let g = *f.reached.get(*r)?.levers.get(*i)?;
+                let lever = f.levers.get(g)?;
+                match rest {
+                    [] => Picked::Lever(g, lever),
+                    [Key::Entry(k)] => Picked::Vault(lever.names.as_ref()?.get(*k)?),
+                    _ => return None,
+                }
             }
             _ => return None,
         })

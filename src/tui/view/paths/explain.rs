@@ -3,7 +3,7 @@
 
 use super::{PathsView, Picked};
 use crate::eval::{Decision, Engine};
-use crate::paths::{self, Hop, PathGroup};
+use crate::paths::{self, AccessGroup, Hop, LeverKind, PathGroup};
 use crate::sanitize::clean;
 use crate::tui::explain::{Doc, Tone};
 use crate::tui::theme::decision_symbol;
@@ -38,13 +38,74 @@ impl PathsView {
                 for h in &r.hops {
                     hop_doc(&mut d, h, &name);
                 }
-                d.heading("Vault data it can use");
-                if r.vault_access.is_empty() {
+                d.heading("Vault data it can use, by what decides it");
+                d.text(format!("{} vault(s)", r.vaults));
+                if r.access.is_empty() && r.levers.is_empty() {
                     d.text("no vault data");
                 }
-                for v in &r.vault_access {
-                    d.text(format!("reaches {}", clean(v)));
+                let Some(super::Answer::From(f)) = self.ready() else {
+                    return d;
+                };
+                for (n, g) in r.access.iter().filter_map(|&n| Some((n, f.access.get(n)?))) {
+                    d.text(format!(
+                        "[A{}] {} vault(s) · {}",
+                        n + 1,
+                        g.vaults,
+                        clean(&grants_words(g, &name))
+                    ));
                 }
+                for (n, l) in r.levers.iter().filter_map(|&n| Some((n, f.levers.get(n)?))) {
+                    d.text(format!(
+                        "[L{}] {} vault(s) · {}: {}",
+                        n + 1,
+                        l.vaults,
+                        lever_word(l.kind),
+                        clean(&l.technique)
+                    ));
+                }
+                d.styled(
+                    Tone::Dim,
+                    "Enter on a group lists its vaults, a page at a time.",
+                );
+            }
+            Picked::Access(n, g) => {
+                d = Doc::new(format!("[A{}] {} vault(s)", n + 1, g.vaults));
+                d.heading("Decided by");
+                if g.decided_by.is_empty() {
+                    d.text("no grant naming it: missing data decides (unknown)");
+                }
+                for grant in &g.decided_by {
+                    d.text(clean(&grant.words(&name)).into_owned());
+                }
+                d.heading("Vaults by the access held there");
+                for v in &g.verdicts {
+                    d.text(format!("{}: {} vault(s)", v.words(), v.vaults));
+                }
+            }
+            Picked::Verdict(v) => {
+                d = Doc::new(format!("{}: {} vault(s)", v.words(), v.vaults));
+                d.text("Enter lists the vaults, a page at a time.");
+            }
+            Picked::Lever(n, l) => {
+                d = Doc::new(format!("[L{}] {}", n + 1, lever_word(l.kind)));
+                d.line(vec![
+                    (
+                        Tone::Decision(l.decision),
+                        format!("{} ", decision_symbol(l.decision)),
+                    ),
+                    (Tone::Plain, clean(&l.technique).into_owned()),
+                ]);
+                if let Some(grant) = &l.grant {
+                    d.styled(Tone::Id, format!("through {}", clean(&grant.words(&name))));
+                }
+                for e in &l.evidence {
+                    d.styled(Tone::Id, format!("evidence: {}", clean(e)));
+                }
+                d.text(format!("{} vault(s); Enter lists them.", l.vaults));
+            }
+            Picked::Vault(v) => {
+                d = Doc::new("Vault");
+                d.text(clean(v).into_owned());
             }
             Picked::Group(g) => {
                 d = Doc::new(clean(&g.grant).into_owned());
@@ -55,10 +116,6 @@ impl PathsView {
                 if let Some(h) = g.paths.first().and_then(|p| p.hops.last()) {
                     hop_doc(&mut d, h, &name);
                 }
-            }
-            Picked::Access(v) => {
-                d = Doc::new("Vault data");
-                d.text(format!("reaches {}", clean(v)));
             }
             Picked::Admins | Picked::Admin(_) => {
                 d = Doc::new("Tenant-wide (tier 0, can reach every vault)");
@@ -125,6 +182,22 @@ fn hop_doc(d: &mut Doc, h: &Hop, name: &dyn Fn(&str) -> String) {
                 clean(&h.explanation)
             ),
         );
+    }
+}
+
+/// An access group's grants in few words: each role (or access-policy entry) and its holder.
+pub(super) fn grants_words(g: &AccessGroup, name: &dyn Fn(&str) -> String) -> String {
+    if g.decided_by.is_empty() {
+        return "no grant naming it (unknown)".to_string();
+    }
+    let words: Vec<String> = g.decided_by.iter().map(|d| d.words(name)).collect();
+    words.join(" + ")
+}
+
+pub(super) fn lever_word(kind: LeverKind) -> &'static str {
+    match kind {
+        LeverKind::SelfGrant => "can grant itself",
+        LeverKind::VaultFlag => "vault flag",
     }
 }
 

@@ -4,7 +4,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use tui_tree_widget::TreeItem;
 
-use super::explain::group_words;
+use super::explain::{grants_words, group_words, lever_word};
 use super::{Answer, Key, PAGE, PathsView, Picked};
 use crate::eval::Decision;
 use crate::sanitize::clean;
@@ -74,9 +74,13 @@ impl PathsView {
             (_, Some(Picked::Path(p))) => hops(p.hops.len()),
             (_, Some(Picked::Reached(r))) => {
                 let mut k = hops(r.hops.len());
-                k.extend((0..r.vault_access.len()).map(Key::Access));
+                k.extend((0..r.access.len()).map(Key::Access));
+                k.extend((0..r.levers.len()).map(Key::Lever));
                 k
             }
+            (_, Some(Picked::Access(_, g))) => (0..g.verdicts.len()).map(Key::Verdict).collect(),
+            (_, Some(Picked::Verdict(v))) => hops(v.names.as_ref().map_or(0, Vec::len)),
+            (_, Some(Picked::Lever(_, l))) => hops(l.names.as_ref().map_or(0, Vec::len)),
             (Some(Answer::To(_)), Some(Picked::Group(g))) => hops(g.paths.len()),
             _ => Vec::new(),
         }
@@ -102,7 +106,10 @@ impl PathsView {
         let mut children = Vec::new();
         if !open {
             children.push(TreeItem::new_leaf(Key::More, ""));
-        } else if matches!(self.pick(&path), Some(Picked::Group(_))) {
+        } else if matches!(
+            self.pick(&path),
+            Some(Picked::Group(_) | Picked::Verdict(_) | Picked::Lever(..))
+        ) {
             self.page(&path, kids.len(), &mut children, theme, name);
         } else {
             for k in kids {
@@ -147,7 +154,24 @@ pub(super) fn row_line(
                 h.decision.as_str()
             ),
         ),
-        Picked::Access(v) => Line::raw(format!("reaches {}", clean(v))),
+        Picked::Access(n, g) => Line::raw(format!(
+            "[A{}] {} vault(s) · {}",
+            n + 1,
+            g.vaults,
+            clean(&grants_words(g, name))
+        )),
+        Picked::Verdict(v) => Line::raw(format!("{}: {} vault(s)", v.words(), v.vaults)),
+        Picked::Lever(n, l) => marked(
+            l.decision,
+            format!(
+                "[L{}] {} vault(s) · {}: {}",
+                n + 1,
+                l.vaults,
+                lever_word(l.kind),
+                clean(&l.technique)
+            ),
+        ),
+        Picked::Vault(v) => Line::raw(clean(v).into_owned()),
         Picked::Admins => Line::styled("Tenant-wide (tier 0, can reach every vault)", dim),
         Picked::Admin(a) => Line::raw(format!(
             "{}: {}",

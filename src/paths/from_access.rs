@@ -1,0 +1,441 @@
+//! What decides the vault data of the nodes `paths --from` reaches, grouped (issue 13's answer model): each
+//! node points at the grants through which it holds vault data — the role assignments and access-policy
+//! entries naming it or a group it is in — and at its self-grants and vault-flag hops, grouped by lever
+//! grant and technique. A group is stated once, however many nodes it decides for; its vaults are counted
+//! and listed only when expanded. Where a vault's answer is not simply the grants' (a deny, a gap, a
+//! condition, the vault's properties), the group's vaults split by the verdict that differs.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::eval::{Decision, Engine, GrantKind};
+use crate::query::VaultAccess;
+
+/// Grants that together decide a node's vault data at the vaults they cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessGroup {
+    /// The role assignments and access-policy entries naming the node, or a group it is in, there.
+    pub decided_by: Vec<DecidingGrant>,
+    /// How many vaults it covers.
+    pub vaults: usize,
+    /// The vaults by the access held there: one verdict where the grants answer alike everywhere.
+    pub verdicts: Vec<VerdictVaults>,
+}
+
+/// One grant in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecidingGrant {
+    pub kind: GrantKind,
+    /// Role assignment id, or `<vault>/accessPolicies/<objectId>[/<applicationId>]`.
+    pub id: String,
+    /// The principal the grant names: the node itself or a group it is in.
+    pub holder: String,
+    /// The role (role assignments); `None` when its definition is missing from the snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    pub scope: String,
+}
+
+/// Vaults of one group where the access is the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictVaults {
+    /// Each operation group not plainly denied, with its summary (`all`, `some`, `cond`, `?`).
+    pub access: Vec<GroupSummary>,
+    pub vaults: usize,
+    /// The vaults' names, once expanded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    /// The vaults' positions in the snapshot.
+    #[serde(skip)]
+    pub at: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct GroupSummary {
+    pub group: &'static str,
+    pub summary: &'static str,
+}
+
+/// A way to grant itself vault data (or reach it through a vault's flags), at the vaults it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverGroup {
+    pub kind: LeverKind,
+    /// The technique (self-grants) or the hop's explanation (vault flags).
+    pub technique: String,
+    pub decision: Decision,
+    /// The role assignment that enables a self-grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<DecidingGrant>,
+    /// What a vault-flag hop rests on (its evidence).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    pub vaults: usize,
+    /// The vaults' ids, once expanded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    /// (vault position, order among the node's levers of this kind at that vault).
+    #[serde(skip)]
+    pub at: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LeverKind {
+    /// A vault's `enabledForDeployment` / `enabledForDiskEncryption` hop.
+    VaultFlag,
+    /// A one-hop self-grant (access-policy writer, role-assignment writer, model switcher…).
+    SelfGrant,
+}
+
+/// One lever of one node at one vault, before grouping.
+pub(crate) struct Lever {
+    pub kind: LeverKind,
+    pub at: usize,
+    pub technique: String,
+    pub decision: Decision,
+    pub grant: Option<DecidingGrant>,
+    pub evidence: Vec<String>,
+}
+
+type AccessKey = (
+    Vec<usize>,
+    Vec<(usize, usize)>,
+    Vec<(Vec<GroupSummary>, Vec<usize>)>,
+);
+/// Kind, technique, decision, lever grant id, evidence, and the (vault, order) places.
+type LeverKey = (
+    LeverKind,
+    String,
+    Decision,
+    String,
+    Vec<String>,
+    Vec<(usize, usize)>,
+);
+
+/// The groups of every node, each stated once.
+#[derive(Default)]
+pub(crate) struct Groups {
+    pub access: Vec<AccessGroup>,
+    pub levers: Vec<LeverGroup>,
+    access_ids: FxHashMap<AccessKey, usize>,
+    lever_ids: FxHashMap<LeverKey, usize>,
+}
+
+impl Groups {
+    /// One node's vault access, grouped by the grants that decide it: the indices of its groups.
+    pub fn add_access(&mut self, engine: &Engine, access: &[VaultAccess]) -> Vec<usize> {
+        type Grants = (Vec<usize>, Vec<(usize, usize)>);
+        let mut by_grants: Vec<(Grants, Vec<(Vec<GroupSummary>, Vec<usize>)>)> = Vec::new();
+        let mut position: FxHashMap<Grants, usize> = FxHashMap::default();
+        for a in access {
+            let grants = (
+                a.assignments.clone(),
+                a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
+            );
+            let verdict: Vec<GroupSummary> = a
+                .cells
+                .iter()
+                .filter(|c| c.any())
+                .map(|c| GroupSummary {
+                    group: c.group,
+                    summary: c.summary(),
+                })
+                .collect();
+            let at = *position.entry(grants.clone()).or_insert_with(|| {
+                by_grants.push((grants, Vec::new()));
+                by_grants.len() - 1
+            });
+            let verdicts = &mut by_grants[at].1;
+            match verdicts.iter_mut().find(|(v, _)| *v == verdict) {
+                Some((_, vaults)) => vaults.push(a.at),
+                None => verdicts.push((verdict, vec![a.at])),
+            }
+        }
+        by_grants
+            .into_iter()
+            .map(|((assignments, entries), verdicts)| {
+                let key = (assignments, entries, verdicts);
+                if let Some(&id) = self.access_ids.get(&key) {
+                    return id;
+                }
+                let group = access_group(engine, &key);
+                self.access.push(group);
+                self.access_ids.insert(key, self.access.len() - 1);
+                self.access.len() - 1
+            })
+            .collect()
+    }
+
+    /// One node's levers (in the order found), grouped by kind, technique, decision and lever grant.
+    pub fn add_levers(&mut self, levers: Vec<Lever>) -> Vec<usize> {
+        let mut found: Vec<(LeverKey, Option<DecidingGrant>)> = Vec::new();
+        let mut seen: FxHashMap<(LeverKind, usize), usize> = FxHashMap::default();
+        for l in levers {
+            let n = seen.entry((l.kind, l.at)).or_default();
+            let place = (l.at, *n);
+            *n += 1;
+            let grant_id = l.grant.as_ref().map(|g| g.id.clone()).unwrap_or_default();
+            let same = |k: &LeverKey| {
+                (k.0, &k.1, k.2, &k.3, &k.4)
+                    == (l.kind, &l.technique, l.decision, &grant_id, &l.evidence)
+            };
+            match found.iter_mut().find(|(k, _)| same(k)) {
+                Some((k, _)) => k.5.push(place),
+                None => found.push((
+                    (
+                        l.kind,
+                        l.technique,
+                        l.decision,
+                        grant_id,
+                        l.evidence,
+                        vec![place],
+                    ),
+                    l.grant,
+                )),
+            }
+        }
+        found
+            .into_iter()
+            .map(|(key, grant)| {
+                if let Some(&id) = self.lever_ids.get(&key) {
+                    return id;
+                }
+                self.levers.push(LeverGroup {
+                    kind: key.0,
+                    technique: key.1.clone(),
+                    decision: key.2,
+                    grant,
+                    evidence: key.4.clone(),
+                    vaults: key.5.len(),
+                    names: None,
+                    at: key.5.clone(),
+                });
+                self.lever_ids.insert(key, self.levers.len() - 1);
+                self.levers.len() - 1
+            })
+            .collect()
+    }
+}
+
+fn access_group(engine: &Engine, key: &AccessKey) -> AccessGroup {
+    let s = &engine.snapshot;
+    let (assignments, entries, verdicts) = key;
+    let mut decided_by: Vec<DecidingGrant> = assignments
+        .iter()
+        .filter_map(|&i| s.role_assignments.get(i))
+        .map(|a| DecidingGrant {
+            kind: GrantKind::RoleAssignment,
+            id: a.id.clone(),
+            holder: a.principal_id.clone(),
+            role_name: engine
+                .index
+                .role_definition
+                .get(&a.role_definition_guid)
+                .and_then(|&d| s.role_definitions.get(d))
+                .map(|d| d.role_name.clone()),
+            scope: a.scope.id().to_string(),
+        })
+        .collect();
+    decided_by.extend(entries.iter().filter_map(|&(v, e)| {
+        let vault = s.vaults.get(v)?;
+        let entry = vault.access_policies.get(e)?;
+        let mut id = format!("{}/accessPolicies/{}", vault.scope.id(), entry.object_id);
+        if let Some(app) = &entry.application_id {
+            id = format!("{id}/{app}");
+        }
+        Some(DecidingGrant {
+            kind: GrantKind::AccessPolicy,
+            id,
+            holder: entry.object_id.clone(),
+            role_name: None,
+            scope: vault.scope.id().to_string(),
+        })
+    }));
+    AccessGroup {
+        decided_by,
+        vaults: verdicts.iter().map(|(_, at)| at.len()).sum(),
+        verdicts: verdicts
+            .iter()
+            .map(|(access, at)| VerdictVaults {
+                access: access.clone(),
+                vaults: at.len(),
+                names: None,
+                at: at.clone(),
+            })
+            .collect(),
+    }
+}
+
+impl GroupSummary {
+    /// `secrets (all)`, as the matrix writes a cell.
+    pub fn words(&self) -> String {
+        format!("{} ({})", self.group, self.summary)
+    }
+}
+
+impl VerdictVaults {
+    /// `secrets (all), keys (some)`.
+    pub fn words(&self) -> String {
+        let parts: Vec<String> = self.access.iter().map(GroupSummary::words).collect();
+        parts.join(", ")
+    }
+}
+
+impl DecidingGrant {
+    /// `'Key Vault Secrets User' at rg-app-prod to All-Engineers`, the holder named (the ids are in JSON).
+    pub fn words(&self, name: &dyn Fn(&str) -> String) -> String {
+        let scope = crate::display::short_scope(&self.scope);
+        match self.kind {
+            GrantKind::RoleAssignment => format!(
+                "'{}' at {scope} to {}",
+                self.role_name.as_deref().unwrap_or("(definition missing)"),
+                name(&self.holder)
+            ),
+            GrantKind::AccessPolicy => {
+                format!("access-policy entry for {} at {scope}", name(&self.holder))
+            }
+        }
+    }
+}
+
+/// One row of the flat (`-o jsonl`) form of `paths --from`: a node's operation group at one vault, or one
+/// of its self-grants or vault-flag hops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", untagged)]
+pub enum FlatRow<'p> {
+    #[serde(rename_all = "camelCase")]
+    Access {
+        node: &'p str,
+        vault: &'p str,
+        group: &'static str,
+        summary: &'static str,
+        /// The ids of the grants that decide it.
+        decided_by: Vec<&'p str>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Lever {
+        node: &'p str,
+        vault: &'p str,
+        kind: LeverKind,
+        technique: &'p str,
+        decision: Decision,
+        /// The lever grant's id (self-grants).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        grant: Option<&'p str>,
+    },
+}
+
+impl super::PathsFrom {
+    /// The vault lines of a reached node as one flat list: `vault: group (summary), …` in snapshot order,
+    /// then its vault-flag hops and self-grants (`vault id: technique`), vault by vault.
+    pub fn vault_lines(&self, engine: &Engine, r: &super::Reached) -> Vec<String> {
+        let vaults = &engine.snapshot.vaults;
+        let mut access: Vec<(usize, String)> = r
+            .access
+            .iter()
+            .filter_map(|&g| self.access.get(g))
+            .flat_map(|g| &g.verdicts)
+            .flat_map(|v| v.at.iter().map(move |&at| (at, v)))
+            .filter_map(|(at, v)| Some((at, format!("{}: {}", vaults.get(at)?.name, v.words()))))
+            .collect();
+        access.sort_by_key(|(at, _)| *at);
+        let mut out: Vec<String> = access.into_iter().map(|(_, line)| line).collect();
+        for kind in [LeverKind::VaultFlag, LeverKind::SelfGrant] {
+            let mut levers: Vec<((usize, usize), String)> = r
+                .levers
+                .iter()
+                .filter_map(|&g| self.levers.get(g))
+                .filter(|g| g.kind == kind)
+                .flat_map(|g| g.at.iter().map(move |&at| (at, g)))
+                .filter_map(|(at, g)| {
+                    Some((
+                        at,
+                        format!("{}: {}", vaults.get(at.0)?.scope.id(), g.technique),
+                    ))
+                })
+                .collect();
+            levers.sort_by_key(|(at, _)| *at);
+            out.extend(levers.into_iter().map(|(_, line)| line));
+        }
+        out
+    }
+
+    /// Every group's vaults listed (`--expand`): names for access groups, ids for levers.
+    pub fn expand(&mut self, engine: &Engine) {
+        let vaults = &engine.snapshot.vaults;
+        for v in self.access.iter_mut().flat_map(|g| &mut g.verdicts) {
+            v.names = Some(
+                v.at.iter()
+                    .filter_map(|&at| vaults.get(at).map(|x| x.name.clone()))
+                    .collect(),
+            );
+        }
+        for g in &mut self.levers {
+            g.names = Some(
+                g.at.iter()
+                    .filter_map(|&(at, _)| vaults.get(at).map(|x| x.scope.id().to_string()))
+                    .collect(),
+            );
+        }
+    }
+
+    /// The flat rows of every reached node, one at a time (nothing is gathered): operation groups at vaults
+    /// in snapshot order, then vault-flag hops and self-grants.
+    pub fn flat_rows<'p, E>(
+        &'p self,
+        engine: &'p Engine,
+        mut row: impl FnMut(FlatRow<'p>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let vaults = &engine.snapshot.vaults;
+        for r in &self.reached {
+            let node = r.node.id.as_str();
+            let mut access: Vec<(usize, &AccessGroup, &VerdictVaults)> = r
+                .access
+                .iter()
+                .filter_map(|&g| self.access.get(g))
+                .flat_map(|g| g.verdicts.iter().map(move |v| (g, v)))
+                .flat_map(|(g, v)| v.at.iter().map(move |&at| (at, g, v)))
+                .collect();
+            access.sort_by_key(|(at, _, _)| *at);
+            for (at, g, v) in access {
+                let Some(vault) = vaults.get(at) else {
+                    continue;
+                };
+                for s in &v.access {
+                    row(FlatRow::Access {
+                        node,
+                        vault: &vault.name,
+                        group: s.group,
+                        summary: s.summary,
+                        decided_by: g.decided_by.iter().map(|d| d.id.as_str()).collect(),
+                    })?;
+                }
+            }
+            let mut levers: Vec<(LeverKind, (usize, usize), &LeverGroup)> = r
+                .levers
+                .iter()
+                .filter_map(|&g| self.levers.get(g))
+                .flat_map(|g| g.at.iter().map(move |&at| (g.kind, at, g)))
+                .collect();
+            levers.sort_by_key(|(kind, at, _)| (*kind, *at));
+            for (kind, (at, _), g) in levers {
+                let Some(vault) = vaults.get(at) else {
+                    continue;
+                };
+                row(FlatRow::Lever {
+                    node,
+                    vault: vault.scope.id(),
+                    kind,
+                    technique: &g.technique,
+                    decision: g.decision,
+                    grant: g.grant.as_ref().map(|d| d.id.as_str()),
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
