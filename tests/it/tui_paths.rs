@@ -302,3 +302,97 @@ fn computed_in_the_background_and_esc_cancels() {
         |e| matches!(e, Effect::Run(j) if j.kind() == JobKind::Paths && j.ticket > job.ticket)
     ));
 }
+
+/// The demo with 150 more RBAC vaults in rg-app-prod, where Carol holds Contributor.
+fn with_bulk_vaults() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bulk.json");
+    snapshot::save(&snapshot::demo(), &file).unwrap();
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let template = doc["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "kv-app-rbac")
+        .unwrap()
+        .clone();
+    for i in 0..150 {
+        let mut v = template.clone();
+        let name = format!("kv-bulk-{i:03}");
+        let id = template["id"]
+            .as_str()
+            .unwrap()
+            .replace("kv-app-rbac", &name);
+        v["id"] = Value::String(id);
+        v["name"] = Value::String(name.clone());
+        v["properties"]["vaultUri"] = Value::String(format!("https://{name}.vault.azure.net/"));
+        v["properties"]["accessPolicies"] = Value::Array(Vec::new());
+        doc["vaults"].as_array_mut().unwrap().push(v);
+    }
+    let snapshot = snapshot::parse_value(&doc, &file).unwrap();
+    let mut app = App::new(Engine::new(snapshot), Options::plain("bulk"));
+    let _ = screen(&mut app, 120, 40);
+    app
+}
+
+#[test]
+fn from_tree_groups_by_grant_and_enter_lists_a_verdicts_vaults_page_by_page() {
+    let mut app = with_bulk_vaults();
+    press(&mut app, ":principal Carol<enter>P6<right>j");
+    let Some(Picked::Access(_, group)) = app.paths.selected() else {
+        panic!("not on an access group: {:?}", app.paths.selected_path())
+    };
+    // Counts first: the group and its verdicts say how many vaults before anything is listed.
+    let covered = group.vaults;
+    assert!(covered > PAGE, "{covered}");
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains(&format!(
+            "[A1] {covered} vault(s) · 'Contributor' at rg-app-prod to Carol"
+        )),
+        "{s}"
+    );
+    press(&mut app, "<enter>");
+    let mut steps = 0;
+    let verdict = loop {
+        press(&mut app, "j");
+        steps += 1;
+        match app.paths.selected() {
+            Some(Picked::Verdict(v)) if v.vaults > PAGE => break v.clone(),
+            _ if steps > 5 => panic!(
+                "no verdict with more than a page: {:?}",
+                app.paths.selected_path()
+            ),
+            _ => {}
+        }
+    };
+    let at = app.paths.selected_path().to_vec();
+    let under = |app: &App| {
+        app.paths
+            .visible()
+            .into_iter()
+            .filter(|p| p.len() == at.len() + 1 && p.starts_with(&at))
+            .collect::<Vec<_>>()
+    };
+    assert!(under(&app).is_empty(), "closed until Enter");
+    // Enter lists the first page and "… N more".
+    press(&mut app, "<enter>");
+    let shown = under(&app);
+    assert_eq!(shown.len(), PAGE + 1);
+    assert_eq!(shown.last().unwrap().last(), Some(&Key::More));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("        kv-bulk-000 "), "{s}");
+    // Enter on "… more" lists the rest.
+    press(&mut app, &"j".repeat(PAGE + 1));
+    assert_eq!(app.paths.selected_path().last(), Some(&Key::More));
+    press(&mut app, "<enter>");
+    let names: Vec<String> = under(&app)
+        .iter()
+        .map(|p| match app.paths.pick(p) {
+            Some(Picked::Vault(name)) => name.to_string(),
+            other => panic!("not a vault: {other:?}"),
+        })
+        .collect();
+    assert_eq!(Some(&names), verdict.names.as_ref());
+    assert_eq!(names.len(), verdict.vaults);
+}
