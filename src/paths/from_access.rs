@@ -101,11 +101,11 @@ pub(crate) struct Lever {
     pub evidence: Vec<String>,
 }
 
-type AccessKey = (
-    Vec<usize>,
-    Vec<(usize, usize)>,
-    Vec<(Vec<GroupSummary>, Vec<usize>)>,
-);
+/// The grants naming a node at a vault: role assignments, and (vault, entry) access-policy entries.
+type Grants = (Vec<usize>, Vec<(usize, usize)>);
+/// Vault positions by the access held there.
+type Verdicts = Vec<(Vec<GroupSummary>, Vec<usize>)>;
+type AccessKey = (Vec<usize>, Vec<(usize, usize)>, Verdicts);
 /// Kind, technique, decision, lever grant id, evidence, and the (vault, order) places.
 type LeverKey = (
     LeverKind,
@@ -128,8 +128,7 @@ pub(crate) struct Groups {
 impl Groups {
     /// One node's vault access, grouped by the grants that decide it: the indices of its groups.
     pub fn add_access(&mut self, engine: &Engine, access: &[VaultAccess]) -> Vec<usize> {
-        type Grants = (Vec<usize>, Vec<(usize, usize)>);
-        let mut by_grants: Vec<(Grants, Vec<(Vec<GroupSummary>, Vec<usize>)>)> = Vec::new();
+        let mut by_grants: Vec<(Grants, Verdicts)> = Vec::new();
         let mut position: FxHashMap<Grants, usize> = FxHashMap::default();
         for a in access {
             let grants = (
