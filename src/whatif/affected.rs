@@ -79,7 +79,10 @@ fn touched_assignments<'x>(
         return touched(a_base, b_base, id);
     }
     let (a, b): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
-    touched(&a, &b, |x| x.id.as_str()).into_iter().copied().collect()
+    touched(&a, &b, |x| x.id.as_str())
+        .into_iter()
+        .copied()
+        .collect()
 }
 
 fn touched<'x, T: PartialEq, K: Eq + Hash>(
