@@ -69,6 +69,11 @@ impl<T: Clone> Tailed<T> {
         list
     }
 
+    /// Keeps the items `keep` says yes to (through [`Tailed::own`]).
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.own().retain(keep);
+    }
+
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.own().iter_mut()
     }
