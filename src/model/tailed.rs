@@ -112,15 +112,6 @@ impl<'s, T> IntoIterator for &'s Tailed<T> {
     }
 }
 
-impl<T> std::ops::Index<usize> for Tailed<T> {
-    type Output = T;
-    fn index(&self, at: usize) -> &T {
-        let len = self.len();
-        self.get(at)
-            .unwrap_or_else(|| panic!("position {at} in a list of {len}"))
-    }
-}
-
 impl<T: std::fmt::Debug> std::fmt::Debug for Tailed<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()

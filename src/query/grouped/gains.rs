@@ -73,7 +73,8 @@ mod tests {
     fn equal_lists_are_one_in_memory() {
         let mut pool = Pool::default();
         let a = pool.get(&["secrets/get", "keys/get"]);
-        let b = pool.get(&vec!["secrets/get", "keys/get"]);
+        let owned: Vec<&'static str> = ["secrets/get", "keys/get"].into_iter().collect();
+        let b = pool.get(&owned);
         let c = pool.get(&["secrets/get"]);
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_eq!(a, b);
