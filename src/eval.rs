@@ -105,7 +105,7 @@ impl Engine {
 
     /// The role assignments made at exactly `scope` (not above it), with their positions in the snapshot.
     pub fn assignments_at(&self, scope: &Scope) -> impl Iterator<Item = (usize, &RoleAssignment)> {
-        let list = self.snapshot.role_assignments.as_slice();
+        let list = &self.snapshot.role_assignments;
         let at = self.index.assignments_at.get(scope.key());
         at.into_iter()
             .flatten()

@@ -9,6 +9,7 @@ pub mod role;
 pub mod scope;
 pub mod section;
 pub mod shared;
+pub mod tailed;
 pub mod vault;
 
 pub use hops::{
@@ -20,6 +21,7 @@ pub use role::{DenyAssignment, Permission, RoleAssignment, RoleDefinition};
 pub use scope::{ItemKind, Scope, ScopeKind};
 pub use section::{Section, Topic};
 pub use shared::Shared;
+pub use tailed::Tailed;
 pub use vault::{
     AccessPolicy, NetworkAcls, NetworkRules, PolicyKind, PrivateEndpoint, PublicNetworkAccess,
     Vault, VaultItem,
@@ -221,10 +223,11 @@ pub struct Snapshot {
     pub management_groups: Vec<ManagementGroup>,
     pub subscriptions: Vec<Subscription>,
     pub resource_groups: Vec<ResourceGroup>,
-    /// The large sections are [`Shared`]: a what-if copy holds the ones its changes leave alone.
+    /// The large sections are [`Shared`]: a what-if copy holds the ones its changes leave alone; the role
+    /// assignments are [`Tailed`]: the assignments a change adds are kept beside the shared list.
     pub vaults: Shared<Vault>,
     pub role_definitions: Vec<RoleDefinition>,
-    pub role_assignments: Shared<RoleAssignment>,
+    pub role_assignments: Tailed<RoleAssignment>,
     pub role_eligibilities: Vec<RoleAssignment>,
     pub deny_assignments: Vec<DenyAssignment>,
     pub principals: Shared<Principal>,

@@ -209,13 +209,17 @@ impl Rbac<'_> {
         found: Option<&[(usize, Option<usize>)]>,
     ) -> GrantScan {
         let mut scan = GrantScan::default();
-        let (list, at) = if eligible {
-            (
-                &self.snapshot.role_eligibilities,
-                &self.index.eligibilities_at,
-            )
+        let at = if eligible {
+            &self.index.eligibilities_at
         } else {
-            (&*self.snapshot.role_assignments, &self.index.assignments_at)
+            &self.index.assignments_at
+        };
+        let get = |i: usize| {
+            if eligible {
+                self.snapshot.role_eligibilities.get(i)
+            } else {
+                self.snapshot.role_assignments.get(i)
+            }
         };
         let at_scopes = |scope: &Scope| at.get(scope.key()).map_or(0, Vec::len);
         let by_principal = || -> usize {
@@ -224,7 +228,7 @@ impl Rbac<'_> {
                 .sum()
         };
         if let (false, Some(found)) = (eligible, found) {
-            for a in found.iter().filter_map(|&(i, _)| list.get(i)) {
+            for a in found.iter().filter_map(|&(i, _)| get(i)) {
                 if let Some(via) = who.reach(&a.principal_id) {
                     self.examine(a, via, action_lower, plane, &mut scan);
                 }
@@ -235,7 +239,7 @@ impl Rbac<'_> {
             let found = who
                 .ids()
                 .flat_map(|id| self.index.assignments_of.get(id).into_iter().flatten())
-                .filter_map(|&i| list.get(i))
+                .filter_map(|&i| get(i))
                 .filter(|a| ancestry.contains(a.scope.key()));
             for a in found {
                 if let Some(via) = who.reach(&a.principal_id) {
@@ -248,7 +252,7 @@ impl Rbac<'_> {
                     .get(scope.key())
                     .into_iter()
                     .flatten()
-                    .filter_map(|&i| list.get(i))
+                    .filter_map(|&i| get(i))
                 {
                     if let Some(via) = who.reach(&a.principal_id) {
                         self.examine(a, via, action_lower, plane, &mut scan);

@@ -5,6 +5,7 @@
 //! the identities themselves are listed on demand.
 
 pub mod escalations;
+pub mod gains;
 pub mod who_can;
 
 use std::sync::Arc;
@@ -193,6 +194,8 @@ impl Layout {
                 }
             }
         }
+        // Held by every group of an answer the explorer keeps on screen: no room to spare.
+        out.shrink_to_fit();
         out
     }
 }

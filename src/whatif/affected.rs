@@ -33,7 +33,7 @@ use std::hash::Hash;
 
 use crate::eval::Engine;
 use crate::model::Topic;
-use crate::model::{EVERYONE, Scope, Snapshot, Vault};
+use crate::model::{EVERYONE, RoleAssignment, Scope, Snapshot, Tailed, Vault};
 use coverage::Coverage;
 
 /// What to evaluate.
@@ -64,6 +64,27 @@ const WINDOW: usize = 8;
 /// An applied change list leaves almost everything in place: elements are removed from the middle and
 /// appended at the end. So the lists are first walked in step, skipping short runs present on one side
 /// only; what cannot be aligned is then matched by key, so that reordered elements do not count.
+/// [`touched`] for the role assignments: a copy that only appended to the list it shares (see
+/// `model::Tailed`) differs in its own items alone, and only lists of another origin are compared whole.
+fn touched_assignments<'x>(
+    a: &'x Tailed<RoleAssignment>,
+    b: &'x Tailed<RoleAssignment>,
+) -> Vec<&'x RoleAssignment> {
+    let ((a_base, a_tail), (b_base, b_tail)) = (a.parts(), b.parts());
+    let id = |x: &'x RoleAssignment| x.id.as_str();
+    if std::ptr::eq(a_base, b_base) {
+        return touched(a_tail, b_tail, id);
+    }
+    if a_tail.is_empty() && b_tail.is_empty() {
+        return touched(a_base, b_base, id);
+    }
+    let (a, b): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
+    touched(&a, &b, |x| x.id.as_str())
+        .into_iter()
+        .copied()
+        .collect()
+}
+
 fn touched<'x, T: PartialEq, K: Eq + Hash>(
     a: &'x [T],
     b: &'x [T],
@@ -179,7 +200,7 @@ impl<'e> Planner<'e> {
         });
         self.work.structural += count_keys(&defs, |d| d.guid.as_str());
         let changed_roles: HashSet<&str> = defs.iter().map(|d| d.guid.as_str()).collect();
-        let mut list = touched(&b.role_assignments, &a.role_assignments, |x| x.id.as_str());
+        let mut list = touched_assignments(&b.role_assignments, &a.role_assignments);
         self.work.structural += count_keys(&list, |x| x.id.to_ascii_lowercase());
         if !changed_roles.is_empty() {
             list.extend(

@@ -100,8 +100,7 @@ fn plan(s: &Snapshot) -> String {
                 Value::Null,
                 json!({"group_object_id": groups[i % groups.len()], "member_object_id": user}),
             ),
-            4 if i / 5 < s.role_assignments.len() => {
-                let a = &s.role_assignments[i / 5];
+            4 if let Some(a) = s.role_assignments.get(i / 5) => {
                 change(
                     "azurerm_role_assignment",
                     "old",

@@ -249,7 +249,7 @@ fn candidate(s: &Snapshot, seed: (u8, u32, u32, u32, u32)) -> Option<Change> {
             id: None,
         },
         1 => Change::RemoveRoleAssignment {
-            id: Some(pick(&s.role_assignments, a)?.id),
+            id: Some(pick(&s.role_assignments.to_vec(), a)?.id),
             principal: None,
             role: None,
             scope: None,

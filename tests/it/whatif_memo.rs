@@ -123,8 +123,9 @@ proptest! {
                         "scope": format!("/subscriptions/{sub}")}),
             2 => json!({"kind": "addGroupMember", "group": group, "member": user}),
             3 => {
-                let a = &base.role_assignments[picks[8] % base.role_assignments.len()];
-                json!({"kind": "removeRoleAssignment", "id": a.id})
+                let at = picks[8] % base.role_assignments.len();
+                let id = base.role_assignments.get(at).map(|a| a.id.clone());
+                json!({"kind": "removeRoleAssignment", "id": id})
             }
             _ => {
                 let m = &base.group_memberships[picks[8] % base.group_memberships.len()];

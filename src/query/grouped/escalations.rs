@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::gains::{Gains, Pool};
 use super::{Cover, Holder, Layout};
 use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
@@ -66,7 +67,7 @@ pub struct EscalationGroup {
     /// The data operations they stand to gain (each what it lacks now; see `gainsVary`), by object kind:
     /// `"all"` for every operation of the kind, else the list.
     #[serde(serialize_with = "super::by_kind")]
-    pub gains: Vec<&'static str>,
+    pub gains: Gains,
     /// Some identities of the group stand to gain less than `gains` (they hold part of it already).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub gains_vary: bool,
@@ -228,17 +229,28 @@ fn escalation_groups_in(
             .position(|o| o.name == op)
             .unwrap_or(usize::MAX)
     };
+    // Groups gaining the same operations share one list (see `Gains`).
+    let mut pool = Pool::default();
+    let mut by_mask: FxHashMap<u64, Gains> = FxHashMap::default();
     for ((group, list), (m, vary)) in groups.iter_mut().zip(counts).zip(&masks) {
         if let Some(m) = m {
-            group.gains = gainable()
-                .iter()
-                .zip(0u32..)
-                .filter(|(_, i)| m & (1u64 << (*i).min(63)) != 0)
-                .map(|((name, _), _)| *name)
-                .collect();
+            group.gains = by_mask
+                .entry(*m)
+                .or_insert_with(|| {
+                    let ops: Vec<_> = gainable()
+                        .iter()
+                        .zip(0u32..)
+                        .filter(|(_, i)| m & (1u64 << (*i).min(63)) != 0)
+                        .map(|((name, _), _)| *name)
+                        .collect();
+                    pool.get(&ops)
+                })
+                .clone();
             group.gains_vary = *vary;
         } else {
-            group.gains.sort_by_key(|op| order(op));
+            let mut ops = group.gains.to_vec();
+            ops.sort_by_key(|op| order(op));
+            group.gains = pool.get(&ops);
             group.gains_vary = true;
         }
         group.vaults = list.len();

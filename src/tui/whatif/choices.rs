@@ -99,8 +99,11 @@ pub fn vaults(engine: &Engine) -> Vec<Choice> {
         .collect()
 }
 
-fn assignments(engine: &Engine, list: &[RoleAssignment]) -> Vec<Choice> {
-    list.iter()
+fn assignments<'l>(
+    engine: &Engine,
+    list: impl IntoIterator<Item = &'l RoleAssignment>,
+) -> Vec<Choice> {
+    list.into_iter()
         .map(|a| {
             let role = engine
                 .snapshot

@@ -37,9 +37,13 @@ fn place(engine: &Engine, text: &str) -> String {
     }
 }
 
-fn assignment(engine: &Engine, id: &str, pool: &[crate::model::RoleAssignment]) -> String {
+fn assignment<'p>(
+    engine: &Engine,
+    id: &str,
+    pool: impl IntoIterator<Item = &'p crate::model::RoleAssignment>,
+) -> String {
     let guid = id.rsplit('/').next().unwrap_or(id);
-    pool.iter()
+    pool.into_iter()
         .find(|a| a.id.eq_ignore_ascii_case(id) || a.id.rsplit('/').next() == Some(guid))
         .map_or_else(
             || clean(guid).into_owned(),

@@ -14,7 +14,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::model::role::trailing_guid;
 use crate::model::{
-    GroupMembership, Principal, RoleAssignment, Scope, ScopeKind, Shared, Snapshot,
+    GroupMembership, Principal, RoleAssignment, Scope, ScopeKind, Snapshot, Tailed,
 };
 
 use super::super::resolve;
@@ -73,7 +73,7 @@ struct Assignments {
 }
 
 impl Assignments {
-    fn build(all: &[RoleAssignment]) -> Self {
+    fn build(all: &Tailed<RoleAssignment>) -> Self {
         let mut out = Assignments {
             removed: vec![false; all.len()],
             ..Default::default()
@@ -291,7 +291,7 @@ impl Lookup {
         let t = self.assignments(s);
         t.index(at, &a);
         t.removed.push(false);
-        s.role_assignments.with_room(room(at)).push(a);
+        s.role_assignments.push(a);
     }
 
     /// Marks the assignment at `at` removed and returns a copy of it.
@@ -352,10 +352,15 @@ impl Lookup {
 
     /// Drops the removed assignments and memberships, keeping the order of the rest.
     pub fn finish(self, s: &mut Snapshot) {
-        if let Some(t) = self.assignments {
-            retain_unmarked(&mut s.role_assignments, &t.removed);
+        // A list with none marked stays as it is (shared with the snapshot it was copied from, when it is).
+        if let Some(t) = self.assignments
+            && t.removed.contains(&true)
+        {
+            retain_unmarked(s.role_assignments.own(), &t.removed);
         }
-        if let Some(t) = self.memberships {
+        if let Some(t) = self.memberships
+            && t.removed.contains(&true)
+        {
             retain_unmarked(&mut s.group_memberships, &t.removed);
         }
     }
@@ -367,12 +372,8 @@ fn room(len: usize) -> usize {
     (len / 32).max(16)
 }
 
-/// Takes out the marked items; a list with none marked stays as it is (shared with the snapshot it was
-/// copied from, when it is).
-fn retain_unmarked<T: Clone>(items: &mut Shared<T>, removed: &[bool]) {
-    if !removed.contains(&true) {
-        return;
-    }
+/// Takes out the marked items, keeping the order of the rest.
+fn retain_unmarked<T>(items: &mut Vec<T>, removed: &[bool]) {
     let mut at = 0;
     items.retain(|_| {
         let keep = !removed.get(at).copied().unwrap_or(false);

@@ -258,7 +258,7 @@ fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> T
         technique: g.technique,
         identities_per_vault: (every != Some(min) || every != Some(max))
             .then_some(g.identities_per_vault),
-        gains: (!gains_all(g.technique, &g.gains)).then(|| g.gains.clone()),
+        gains: (!gains_all(g.technique, &g.gains)).then(|| g.gains.to_vec()),
         gains_vary: g.gains_vary,
         decision: (g.decision != Decision::Allowed).then_some(g.decision),
         condition,

@@ -7,6 +7,7 @@ use super::walk::Seen;
 use super::{EscalationGroup, Key};
 use crate::eval::{Decision, UnknownBecause};
 use crate::query::escalation::{Finding, gainable};
+use crate::query::grouped::gains::Pool;
 
 /// The position of each gainable operation (by the address of its catalog name: findings name operations
 /// as the catalog's own strings), for sets of operations as bit masks.
@@ -99,6 +100,8 @@ pub(super) struct Gathering {
     pub(super) groups: Vec<EscalationGroup>,
     pub(super) counts: Vec<Vec<(u32, u32)>>,
     pub(super) masks: Vec<(Option<u64>, bool)>,
+    /// The groups' first gains, one list per distinct content.
+    pool: Pool,
 }
 
 impl Gathering {
@@ -121,7 +124,7 @@ impl Gathering {
             grant_scope: f.grant_scope.clone(),
             decision: f.decision,
             condition: f.condition.clone(),
-            gains: f.lacks.clone(),
+            gains: self.pool.get(&f.lacks),
             gains_vary: false,
             unknown_because: f.unknown_because.clone(),
             disputed: f.technique.disputed(),
@@ -164,9 +167,7 @@ impl Gathering {
                 {
                     entry.1 = true;
                     for op in ops {
-                        if !group.gains.contains(op) {
-                            group.gains.push(op);
-                        }
+                        group.gains.add(op);
                     }
                 }
                 entry.0 = None;

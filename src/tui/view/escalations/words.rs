@@ -124,7 +124,7 @@ fn as_finding(g: &EscalationGroup) -> Finding {
         grant_scope: g.grant_scope.clone(),
         decision: g.decision,
         condition: g.condition.clone(),
-        lacks: g.gains.clone(),
+        lacks: g.gains.to_vec(),
         unknown_because: g.unknown_because.clone(),
         disputed: g.disputed,
     }

@@ -224,6 +224,9 @@ proptest! {
             let members = edits.iter().any(|e| matches!(e, Edit::AddMember(_) | Edit::RemoveMember(_)));
             prop_assert_eq!(out.role_assignments.same(&s.role_assignments), !grants);
             prop_assert_eq!(out.group_memberships.same(&s.group_memberships), !members);
+            // Added assignments go after the shared list (`model::Tailed`); only a removal copies it.
+            let removes = edits.iter().any(|e| matches!(e, Edit::RemoveGrant(_)));
+            prop_assert_eq!(out.role_assignments.shares_base(&s.role_assignments), !removes);
         }
     }
 
