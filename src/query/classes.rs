@@ -27,6 +27,20 @@ pub(crate) struct Counted<R, L> {
     pub role_opens: L,
 }
 
+/// The identities inside each group (transitively), listed when a walk first asks and kept for the rest of
+/// it: a group named at many vaults (access-policy entries, vault-level assignments) is gone over once, by
+/// whichever thread asks first, not once per vault.
+/// `Expansions::default()` keeps none (a walk over a few vaults).
+#[derive(Default)]
+pub(crate) struct Expansions(Vec<std::sync::OnceLock<Box<[Ident]>>>);
+
+impl Expansions {
+    pub fn new(engine: &Engine) -> Self {
+        let nodes = engine.index.memberships().ids().count();
+        Self((0..nodes).map(|_| std::sync::OnceLock::new()).collect())
+    }
+}
+
 /// One level's classes: the identities whose class was set at this level, and the size of every class.
 #[derive(Debug, Default)]
 struct Level {
@@ -42,6 +56,7 @@ struct Level {
 /// The classes of identities at the vaults of one run, one subscription and resource group at a time.
 pub(crate) struct Classes<'a, R, L> {
     engine: &'a Engine,
+    expansions: &'a Expansions,
     counted: Counted<R, L>,
     /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
     node_ident: Vec<Option<Ident>>,
@@ -78,7 +93,7 @@ where
     R: Fn(Option<usize>) -> bool,
     L: Fn(Option<usize>) -> bool,
 {
-    pub fn new(engine: &'a Engine, counted: Counted<R, L>) -> Self {
+    pub fn new(engine: &'a Engine, counted: Counted<R, L>, expansions: &'a Expansions) -> Self {
         let graph = engine.index.memberships();
         let node_ident: Vec<Option<Ident>> = (0..graph.ids().count() as u32)
             .map(|n| match engine.index.node_kind(n) {
@@ -88,6 +103,7 @@ where
             .collect();
         Self {
             engine,
+            expansions,
             counted,
             node_ident,
             holder: FxHashMap::default(),
@@ -148,11 +164,18 @@ where
                 return;
             }
         };
-        self.stamp += 1;
-        for m in graph.members_below(&[node], &mut self.seen, self.stamp) {
-            if let Some(Some(i)) = self.node_ident.get(m as usize) {
-                out.push(*i);
-            }
+        let expansions = self.expansions;
+        let mut list = || -> Box<[Ident]> {
+            self.stamp += 1;
+            graph
+                .members_below(&[node], &mut self.seen, self.stamp)
+                .into_iter()
+                .filter_map(|m| self.node_ident.get(m as usize).copied().flatten())
+                .collect()
+        };
+        match expansions.0.get(node as usize) {
+            Some(once) => out.extend_from_slice(once.get_or_init(list)),
+            None => out.extend_from_slice(&list()),
         }
     }
 
