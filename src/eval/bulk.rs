@@ -268,12 +268,11 @@ impl<'e, 'a> VaultRows<'e, 'a> {
 pub struct TargetRows<'e, 'a> {
     engine: &'a Engine,
     target: &'e Target<'a>,
-    /// Role assignments at or above the target, in ancestry order: (assignment, definition).
-    assignments: Vec<(usize, Option<usize>)>,
-    /// Positions in `assignments` by the object id they name.
-    assignments_of: FxHashMap<&'a str, Vec<usize>>,
-    /// Deny assignments at or above the target that apply there.
-    denies: Vec<usize>,
+    /// What the target's own scopes hold (all of its ancestry, or up to its subscription when `above` holds
+    /// the rest).
+    own: Granted<'a>,
+    /// What the scopes from the target's subscription up hold, shared by the subscription's targets.
+    above: std::sync::Arc<Granted<'a>>,
     /// The vault's access-policy entries by object id.
     entries_of: FxHashMap<&'a str, Vec<usize>>,
     grant_gap: bool,
@@ -281,30 +280,99 @@ pub struct TargetRows<'e, 'a> {
     policy_gap: bool,
 }
 
-impl<'e, 'a> TargetRows<'e, 'a> {
-    pub fn new(engine: &'a Engine, target: &'e Target<'a>) -> Self {
-        let mut assignments = Vec::new();
-        let mut assignments_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
-        let mut denies = Vec::new();
-        for scope in &target.ancestry.scopes {
+/// The role assignments and deny assignments at some scopes of an ancestry (in its order), indexed by the
+/// object id they name.
+#[derive(Default)]
+pub struct Granted<'a> {
+    /// The scopes' keys when shared: a target whose ancestry ends with them may share this.
+    keys: Vec<String>,
+    /// (assignment, definition), in ancestry order.
+    assignments: Vec<(usize, Option<usize>)>,
+    /// Positions in `assignments` by the object id they name.
+    assignments_of: FxHashMap<&'a str, Vec<usize>>,
+    /// Deny assignments that apply at the target.
+    denies: Vec<usize>,
+}
+
+impl<'a> Granted<'a> {
+    fn gather(engine: &'a Engine, scopes: &[Scope], target: &Scope) -> Self {
+        let mut g = Granted::default();
+        for scope in scopes {
             for (i, a) in engine.assignments_at(scope) {
                 let role = engine
                     .index
                     .role_definition
                     .get(&a.role_definition_guid)
                     .copied();
-                assignments_of
+                g.assignments_of
                     .entry(a.principal_id.as_str())
                     .or_default()
-                    .push(assignments.len());
-                assignments.push((i, role));
+                    .push(g.assignments.len());
+                g.assignments.push((i, role));
             }
             for (i, d) in engine.denies_at(scope) {
-                if !d.do_not_apply_to_child_scopes || d.scope == target.scope {
-                    denies.push(i);
+                if !d.do_not_apply_to_child_scopes || d.scope == *target {
+                    g.denies.push(i);
                 }
             }
         }
+        g
+    }
+
+    /// The assignments naming one of `ids`, in ancestry order.
+    fn naming<'i>(&self, ids: impl Iterator<Item = &'i str>) -> Vec<(usize, Option<usize>)> {
+        let mut positions: Vec<usize> = ids
+            .filter_map(|id| self.assignments_of.get(id))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions
+            .into_iter()
+            .filter_map(|p| self.assignments.get(p).copied())
+            .collect()
+    }
+}
+
+impl<'e, 'a> TargetRows<'e, 'a> {
+    pub fn new(engine: &'a Engine, target: &'e Target<'a>) -> Self {
+        let own = Granted::gather(engine, &target.ancestry.scopes, &target.scope);
+        Self::of(engine, target, own, std::sync::Arc::default())
+    }
+
+    /// [`TargetRows::new`], sharing what the scopes from the target's subscription up hold with the other
+    /// targets of the subscription through `above` (the last one gathered; replaced at another subscription).
+    pub fn sharing(
+        engine: &'a Engine,
+        target: &'e Target<'a>,
+        above: &mut std::sync::Arc<Granted<'a>>,
+    ) -> Self {
+        let scopes = &target.ancestry.scopes;
+        let Some(cut) = scopes
+            .iter()
+            .position(|s| s.kind() == ScopeKind::Subscription)
+            .filter(|&c| c > 0)
+        else {
+            return Self::new(engine, target);
+        };
+        let (mine, up) = scopes.split_at(cut);
+        let same =
+            above.keys.len() == up.len() && above.keys.iter().zip(up).all(|(k, s)| *k == s.key());
+        if !same {
+            let mut shared = Granted::gather(engine, up, &target.scope);
+            shared.keys = up.iter().map(|s| s.key().to_string()).collect();
+            *above = std::sync::Arc::new(shared);
+        }
+        let own = Granted::gather(engine, mine, &target.scope);
+        Self::of(engine, target, own, above.clone())
+    }
+
+    fn of(
+        engine: &'a Engine,
+        target: &'e Target<'a>,
+        own: Granted<'a>,
+        above: std::sync::Arc<Granted<'a>>,
+    ) -> Self {
         let mut entries_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
         for (i, e) in target
             .vault
@@ -316,9 +384,8 @@ impl<'e, 'a> TargetRows<'e, 'a> {
         Self {
             engine,
             target,
-            assignments,
-            assignments_of,
-            denies,
+            own,
+            above,
             entries_of,
             grant_gap: engine.has_gap(&target.ancestry, &Topic::ROLE_ASSIGNMENTS),
             deny_gap: engine.has_gap(&target.ancestry, &Topic::DENY_ASSIGNMENTS),
@@ -335,20 +402,13 @@ impl<'e, 'a> TargetRows<'e, 'a> {
             return engine.prepare(subject, target, via_app);
         }
         let set = &subject.set;
-        let mut positions: Vec<usize> = set
-            .ids()
-            .filter_map(|id| self.assignments_of.get(id))
-            .flatten()
-            .copied()
-            .collect();
-        positions.sort_unstable();
-        let assignments = positions
-            .into_iter()
-            .filter_map(|p| self.assignments.get(p).copied())
-            .collect();
+        let mut assignments = self.own.naming(set.ids());
+        assignments.extend(self.above.naming(set.ids()));
         let denies = self
+            .own
             .denies
             .iter()
+            .chain(&self.above.denies)
             .filter_map(|&i| {
                 let d = engine.snapshot.deny_assignments.get(i)?;
                 deny_reach(d, |p| set.reach(p).is_some(), subject.groups_known).map(|r| (i, r))
@@ -398,3 +458,6 @@ impl<'e, 'a> TargetRows<'e, 'a> {
         entries
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,6 +27,20 @@ pub(crate) struct Counted<R, L> {
     pub role_opens: L,
 }
 
+/// The identities inside each group (transitively), listed when a walk first asks and kept for the rest of
+/// it: a group named at many vaults (access-policy entries, vault-level assignments) is gone over once, by
+/// whichever thread asks first, not once per vault.
+/// `Expansions::default()` keeps none (a walk over a few vaults).
+#[derive(Default)]
+pub(crate) struct Expansions(Vec<std::sync::OnceLock<Box<[Ident]>>>);
+
+impl Expansions {
+    pub fn new(engine: &Engine) -> Self {
+        let nodes = engine.index.memberships().ids().count();
+        Self((0..nodes).map(|_| std::sync::OnceLock::new()).collect())
+    }
+}
+
 /// One level's classes: the identities whose class was set at this level, and the size of every class.
 #[derive(Debug, Default)]
 struct Level {
@@ -42,10 +56,13 @@ struct Level {
 /// The classes of identities at the vaults of one run, one subscription and resource group at a time.
 pub(crate) struct Classes<'a, R, L> {
     engine: &'a Engine,
+    expansions: &'a Expansions,
     counted: Counted<R, L>,
     /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
     node_ident: Vec<Option<Ident>>,
     holder: FxHashMap<&'a str, u32>,
+    /// What each holder is, by its number, once asked.
+    kinds: Vec<Option<Is>>,
     sets: FxHashMap<Box<[u32]>, Class>,
     set_of: Vec<Box<[u32]>>,
     seen: Vec<u32>,
@@ -78,7 +95,7 @@ where
     R: Fn(Option<usize>) -> bool,
     L: Fn(Option<usize>) -> bool,
 {
-    pub fn new(engine: &'a Engine, counted: Counted<R, L>) -> Self {
+    pub fn new(engine: &'a Engine, counted: Counted<R, L>, expansions: &'a Expansions) -> Self {
         let graph = engine.index.memberships();
         let node_ident: Vec<Option<Ident>> = (0..graph.ids().count() as u32)
             .map(|n| match engine.index.node_kind(n) {
@@ -88,9 +105,11 @@ where
             .collect();
         Self {
             engine,
+            expansions,
             counted,
             node_ident,
             holder: FxHashMap::default(),
+            kinds: Vec::new(),
             sets: FxHashMap::default(),
             set_of: Vec::new(),
             seen: Vec::new(),
@@ -127,37 +146,63 @@ where
         c
     }
 
-    /// The identities a holder stands for: itself, or everything inside the group (transitively).
-    fn identities_of(&mut self, id: &str, out: &mut Vec<Ident>) {
+    /// What a holder is: an identity, a group (its membership-graph node), or nothing the walk counts.
+    fn is(&self, id: &str) -> Is {
         let engine = self.engine;
-        let graph = engine.index.memberships();
         // An id with a node: what it is was settled at `Index::build` (one lookup of its text, not three).
-        let node = match graph.node(id) {
+        match engine.index.memberships().node(id) {
             Some(n) => match engine.index.node_kind(n) {
-                NodeKind::Group => n,
-                NodeKind::Identity(i) => return out.extend(i),
-                NodeKind::Absent => return,
+                NodeKind::Group => Is::Group(n),
+                NodeKind::Identity(Some(i)) => Is::One(i),
+                NodeKind::Identity(None) | NodeKind::Absent => Is::Nothing,
             },
             None => {
                 if !engine.is_group(id)
                     && let Some(&i) = engine.index.principal.get(id)
                     && let Ok(i) = u32::try_from(i)
                 {
-                    out.push(i);
+                    return Is::One(i);
                 }
-                return;
-            }
-        };
-        self.stamp += 1;
-        for m in graph.members_below(&[node], &mut self.seen, self.stamp) {
-            if let Some(Some(i)) = self.node_ident.get(m as usize) {
-                out.push(*i);
+                Is::Nothing
             }
         }
     }
 
+    /// The identities holder `h` (`id`) stands for: itself, or everything inside the group (transitively).
+    fn identities_of(&mut self, h: u32, id: &str, out: &mut Vec<Ident>) {
+        let known = self.kinds.get(h as usize).copied().flatten();
+        let is = known.unwrap_or_else(|| self.is(id));
+        if known.is_none() {
+            if self.kinds.len() <= h as usize {
+                self.kinds.resize(h as usize + 1, None);
+            }
+            if let Some(k) = self.kinds.get_mut(h as usize) {
+                *k = Some(is);
+            }
+        }
+        let node = match is {
+            Is::Group(n) => n,
+            Is::One(i) => return out.push(i),
+            Is::Nothing => return,
+        };
+        let graph = self.engine.index.memberships();
+        let expansions = self.expansions;
+        let mut list = || -> Box<[Ident]> {
+            self.stamp += 1;
+            graph
+                .members_below(&[node], &mut self.seen, self.stamp)
+                .into_iter()
+                .filter_map(|m| self.node_ident.get(m as usize).copied().flatten())
+                .collect()
+        };
+        match expansions.0.get(node as usize) {
+            Some(once) => out.extend_from_slice(once.get_or_init(list)),
+            None => out.extend_from_slice(&list()),
+        }
+    }
+
     /// The holders named at `scope` (role assignments that count, deny assignments; the vault's access-policy
-    /// entries when it is one), interned.
+    /// entries when it is one), interned, by their number.
     fn holders_at(
         &mut self,
         scope: &Scope,
@@ -165,34 +210,38 @@ where
         opening: &mut Vec<u32>,
     ) -> Vec<(u32, &'a str)> {
         let engine = self.engine;
-        let mut named: Vec<&'a str> = Vec::new();
+        let mut named: Vec<(u32, &'a str)> = Vec::new();
         for (_, a) in engine.assignments_at(scope) {
             let role = engine
                 .index
                 .role_definition
                 .get(&a.role_definition_guid)
                 .copied();
-            if (self.counted.role_matters)(role) {
-                named.push(&a.principal_id);
-            }
-            if (self.counted.role_opens)(role) {
+            let matters = (self.counted.role_matters)(role);
+            let opens = (self.counted.role_opens)(role);
+            if matters || opens {
                 let h = self.intern_holder(&a.principal_id);
-                opening.push(h);
+                if matters {
+                    named.push((h, &a.principal_id));
+                }
+                if opens {
+                    opening.push(h);
+                }
             }
         }
-        for (_, d) in engine.denies_at(scope) {
-            named.extend(d.principals.iter().map(String::as_str));
-            named.extend(d.exclude_principals.iter().map(String::as_str));
-        }
-        for e in vault.into_iter().flat_map(|v| &v.access_policies) {
-            named.push(&e.object_id);
-        }
-        named.sort_unstable();
-        named.dedup();
-        named
+        let denied = engine
+            .denies_at(scope)
+            .flat_map(|(_, d)| d.principals.iter().chain(&d.exclude_principals));
+        let entries = vault
             .into_iter()
-            .map(|id| (self.intern_holder(id), id))
-            .collect()
+            .flat_map(|v| &v.access_policies)
+            .map(|e| &e.object_id);
+        for id in denied.chain(entries) {
+            named.push((self.intern_holder(id), id));
+        }
+        named.sort_unstable_by_key(|&(h, _)| h);
+        named.dedup_by_key(|&mut (h, _)| h);
+        named
     }
 
     /// Which of `holders` reach each identity they reach: (identity, holder) pairs, ascending (one list,
@@ -202,7 +251,7 @@ where
         let mut below = Vec::new();
         for &(h, id) in holders {
             below.clear();
-            self.identities_of(id, &mut below);
+            self.identities_of(h, id, &mut below);
             touched.extend(below.iter().map(|&i| (i, h)));
         }
         touched.sort_unstable();
@@ -399,6 +448,14 @@ where
         }
         out
     }
+}
+
+/// What a holder is (see [`Classes::is`]).
+#[derive(Debug, Clone, Copy)]
+enum Is {
+    Nothing,
+    One(Ident),
+    Group(u32),
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
-use crate::eval::bulk::TargetRows;
+use crate::eval::bulk::{Granted, TargetRows};
 use crate::eval::decide::RowKey;
 use crate::eval::{Decision, Engine, Gathered, PrincipalRef, Subject, Target};
 use crate::model::{AccessPolicy, Scope, Vault};
@@ -176,19 +176,29 @@ pub(crate) fn findings_among<'a>(
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
 ) -> Vec<Finding> {
-    findings_sharing(engine, vault, target, ids, &LeverVerdicts::default())
+    let mut above = Default::default();
+    findings_sharing(
+        engine,
+        vault,
+        target,
+        ids,
+        &LeverVerdicts::default(),
+        &mut above,
+    )
 }
 
-/// [`findings_among`], with lever verdicts shared with other vaults through `verdicts`.
+/// [`findings_among`], with lever verdicts shared with other vaults through `verdicts`, and what the scopes
+/// from the subscription up hold with the subscription's other vaults through `above`.
 pub(crate) fn findings_sharing<'a>(
     engine: &'a Engine,
     vault: &Vault,
     target: &Target<'a>,
     ids: impl Iterator<Item = String>,
     verdicts: &LeverVerdicts,
+    above: &mut std::sync::Arc<Granted<'a>>,
 ) -> Vec<Finding> {
     let lever_actions = levers();
-    let rows_at = TargetRows::new(engine, target);
+    let rows_at = TargetRows::sharing(engine, target, above);
     // Members of the same groups usually have the same row, and then the same findings but for who they
     // are: the lever verdicts are built once per row. Only when nothing in a verdict can depend on who
     // asks: memberships known, principal in the directory, every grant attributable to a scope.

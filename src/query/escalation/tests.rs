@@ -169,6 +169,8 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
         let mut vaults: Vec<&Vault> = snapshot.vaults.iter().collect();
         vaults.sort_by(|a, b| a.scope.key().cmp(b.scope.key()));
         let shared = LeverVerdicts::default();
+        // What the subscription and above hold, shared across vaults as a walk shares it.
+        let mut above = Default::default();
         let mut subscription = None;
         for vault in vaults {
             let target = engine.target(&vault.scope);
@@ -180,7 +182,14 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
             let ids = candidates(&engine, &target);
             let json = |f: &[Finding]| serde_json::to_string(f).expect("findings serialize");
             let alone = findings_among(&engine, vault, &target, ids.iter().cloned());
-            let with = findings_sharing(&engine, vault, &target, ids.into_iter(), &shared);
+            let with = findings_sharing(
+                &engine,
+                vault,
+                &target,
+                ids.into_iter(),
+                &shared,
+                &mut above,
+            );
             assert_eq!(json(&alone), json(&with), "{}", vault.name);
             compared += alone.len();
         }

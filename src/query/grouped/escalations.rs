@@ -11,6 +11,7 @@ use super::{Cover, Holder, Layout};
 use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
+use crate::query::classes::Expansions;
 use crate::query::escalation::{Finding, Technique, gainable};
 use gathering::{Gathering, InOrder};
 pub(super) use walk::walk;
@@ -159,14 +160,24 @@ fn escalation_groups_in(
         AtomicUsize::new(0),
     );
     let joined = std::sync::Mutex::new(InOrder::default());
+    // Both threads list a group's identities once for the whole walk.
+    let expansions = Expansions::new(engine);
     let gather = |step: &mut dyn FnMut() -> bool| {
         while !stop.load(Ordering::Relaxed) {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(range) = runs.get(i) else { break };
             let mut gathering = Gathering::default();
-            walk_until(engine, &vaults, range.clone(), None, step, |seen, _| {
-                gathering.add(&seen);
-            });
+            walk_until(
+                engine,
+                &vaults,
+                range.clone(),
+                None,
+                &expansions,
+                step,
+                |seen, _| {
+                    gathering.add(&seen);
+                },
+            );
             joined
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -130,6 +130,7 @@ fn expanded(
         &vaults,
         0..vaults.len(),
         Some(&at),
+        &Default::default(),
         &mut step,
         |s, members| {
             let Some(&i) = wanted.get(&Key::of(s.finding)) else {

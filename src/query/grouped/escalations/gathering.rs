@@ -102,6 +102,9 @@ pub(super) struct Gathering {
     pub(super) masks: Vec<(Option<u64>, bool)>,
     /// The groups' first gains, one list per distinct content.
     pool: Pool,
+    /// The group and gains of each finding the walk keeps, by where it keeps it ([`Seen::kept`]): a kept
+    /// finding comes again at the other vaults of its resource group or subscription, and is placed once.
+    pub(super) placed: FxHashMap<(u32, u32), (usize, Option<u64>)>,
 }
 
 impl Gathering {
@@ -143,8 +146,19 @@ impl Gathering {
 
     pub(super) fn add(&mut self, seen: &Seen) {
         let f = seen.finding;
-        let g = self.group_of(f, key_hash(f));
-        self.gains(g, mask(&f.lacks), false, &f.lacks);
+        let place = |this: &mut Self| (this.group_of(f, key_hash(f)), mask(&f.lacks));
+        let (g, bits) = match seen.kept {
+            Some(at) => match self.placed.get(&at) {
+                Some(&placed) => placed,
+                None => {
+                    let placed = place(self);
+                    self.placed.insert(at, placed);
+                    placed
+                }
+            },
+            None => place(self),
+        };
+        self.gains(g, bits, false, &f.lacks);
         if let Some(list) = self.counts.get_mut(g) {
             match list.last_mut() {
                 Some(last) if last.0 == seen.at => last.1 += seen.count,
@@ -179,8 +193,13 @@ impl Gathering {
     /// `later`, gathered over the vaults after this one's, added: the groups in the order of their first
     /// finding, as one walk over all the vaults gives them.
     pub(super) fn join(mut self, later: Gathering) -> Gathering {
+        // Places are the walk's of one run: the joined groups are never added to.
+        self.placed = FxHashMap::default();
         if self.groups.is_empty() {
-            return later;
+            return Gathering {
+                placed: FxHashMap::default(),
+                ..later
+            };
         }
         let parts = later.groups.into_iter().zip(later.counts).zip(later.masks);
         for ((group, counts), (bits, vary)) in parts {

@@ -102,3 +102,47 @@ fn identities_behind_are_those_the_expansion_lists() {
     }
     assert!(groups > 3, "only {groups} groups with members");
 }
+
+/// What a walk keeps for later vaults changes nothing: with group expansions kept for the whole walk it
+/// sees the findings a walk keeping none sees, in the same order; and its findings gathered with their
+/// places (each kept finding placed in its group once) are the groups gathered finding by finding.
+#[test]
+fn expansions_and_places_kept_for_the_walk_change_no_group() {
+    use super::gathering::Gathering;
+    use crate::query::classes::Expansions;
+    for seed in [12, 13] {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 60, 900, seed));
+        let engine = Engine::new(snapshot);
+        let vaults = vaults_in(&engine, None);
+        let line = |s: &walk::Seen| {
+            let f = serde_json::to_string(s.finding).unwrap_or_default();
+            format!("{} {} {f}", s.at, s.count)
+        };
+        let kept = Expansions::new(&engine);
+        let (mut with, mut again) = (Vec::new(), 0);
+        let (mut placed, mut one_by_one) = (Gathering::default(), Gathering::default());
+        let all = 0..vaults.len();
+        walk_until(
+            &engine,
+            &vaults,
+            all.clone(),
+            None,
+            &kept,
+            &mut || true,
+            |s, _| {
+                with.push(line(&s));
+                again += usize::from(s.kept.is_some_and(|k| placed.placed.contains_key(&k)));
+                placed.add(&s);
+                one_by_one.add(&walk::Seen { kept: None, ..s });
+            },
+        );
+        let mut without = Vec::new();
+        walk(&engine, &vaults, all, None, |s, _| without.push(line(&s)));
+        assert!(with.len() > 200, "only {} findings", with.len());
+        assert!(again > 100, "only {again} findings placed from their place");
+        assert_eq!(with, without);
+        assert_eq!(placed.groups, one_by_one.groups);
+        assert_eq!(placed.counts, one_by_one.counts);
+        assert_eq!(placed.masks, one_by_one.masks);
+    }
+}

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use crate::eval::Engine;
 use crate::model::Topic;
 use crate::model::{Scope, Vault};
-use crate::query::classes::{AtVault, Classes, Counted};
+use crate::query::classes::{AtVault, Classes, Counted, Expansions};
 use crate::query::escalation::{
     Finding, LeverVerdicts, PARALLEL_FROM, findings_for_vault, findings_sharing, levers,
 };
@@ -42,6 +42,9 @@ pub(crate) struct Seen<'f> {
     pub at: u32,
     pub finding: &'f Finding,
     pub count: u32,
+    /// Where the walk keeps the finding for other vaults: (list, position). A list is kept unchanged and
+    /// its number never reused for the rest of the walk, so the same place is the same finding.
+    pub kept: Option<(u32, u32)>,
 }
 
 /// Ids that grants name but the directory lacks, each with the groups the memberships list it in: their
@@ -85,7 +88,8 @@ struct Cache {
     key: String,
     /// Whether the current vault may use it (no deny assignment or collection error in between).
     usable: bool,
-    found: FxHashMap<CacheKey, Vec<Finding>>,
+    /// By class: the number of the kept list (see [`Seen::kept`]) and its findings.
+    found: FxHashMap<CacheKey, (u32, Vec<Finding>)>,
 }
 
 impl Cache {
@@ -136,15 +140,26 @@ pub(in crate::query::grouped) fn walk<'a>(
     only: Option<&[u32]>,
     visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
 ) {
-    walk_until(engine, vaults, range, only, &mut || true, visit);
+    let expansions = Expansions::default();
+    walk_until(
+        engine,
+        vaults,
+        range,
+        only,
+        &expansions,
+        &mut || true,
+        visit,
+    );
 }
 
-/// [`walk`], asking `go_on()` before each vault it visits: when it says no, the walk stops there.
+/// [`walk`], asking `go_on()` before each vault it visits: when it says no, the walk stops there. Groups are
+/// expanded through `expansions` (kept there for other walks when it keeps them).
 pub(in crate::query::grouped) fn walk_until<'a>(
     engine: &'a Engine,
     vaults: &[&'a Vault],
     range: std::ops::Range<usize>,
     only: Option<&[u32]>,
+    expansions: &'a Expansions,
     go_on: &mut dyn FnMut() -> bool,
     mut visit: impl FnMut(Seen, &mut dyn FnMut() -> Vec<String>),
 ) {
@@ -154,7 +169,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
             role.is_none_or(|r| levers().iter().any(|a| engine.role_may_grant(r, a)))
         },
     };
-    let mut classes = Classes::new(engine, counted);
+    let mut classes = Classes::new(engine, counted, expansions);
     let dangling = dangling(engine);
     let directory_gaps = engine.directory_gaps();
     // Findings of classes untouched at their vault, by (class, vault flags): the same at every vault of a
@@ -162,7 +177,10 @@ pub(in crate::query::grouped) fn walk_until<'a>(
     // at every vault of a subscription.
     let mut cache = Cache::default();
     let verdicts = LeverVerdicts::default();
+    let mut above = Default::default();
     let mut sub_cache = Cache::default();
+    // The lists kept so far (their numbers).
+    let mut lists = 0u32;
     let start = range.start;
     let within = vaults.get(range).unwrap_or_default();
     for (at, vault) in (start as u32..).zip(within.iter().copied()) {
@@ -185,6 +203,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                     at,
                     finding: &f,
                     count: 1,
+                    kept: None,
                 };
                 visit(seen, &mut || vec![id.clone()]);
             }
@@ -230,10 +249,17 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                 .map(|(id, _)| id.clone()),
         );
         let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
-        for f in findings_sharing(engine, vault, &target, asked.into_iter(), &verdicts) {
+        for f in findings_sharing(
+            engine,
+            vault,
+            &target,
+            asked.into_iter(),
+            &verdicts,
+            &mut above,
+        ) {
             found.entry(f.principal.id.clone()).or_default().push(f);
         }
-        let mut keep: Vec<(bool, CacheKey, Vec<Finding>)> = Vec::new();
+        let mut keep: Vec<(bool, CacheKey, (u32, Vec<Finding>))> = Vec::new();
         // Listing one class's members goes over the vault's identities: listed once for all classes, when
         // first asked.
         let mut members_of: Option<FxHashMap<crate::query::classes::Class, Vec<u32>>> = None;
@@ -242,18 +268,26 @@ pub(in crate::query::grouped) fn walk_until<'a>(
             let key = (c.class, flags);
             // Findings kept from another vault are handed on as they are (their `vault_id` names that
             // vault: `Seen::at` says where).
-            let list: Cow<[Finding]> = match found.remove(id) {
-                Some(list) => Cow::Owned(list),
+            let (list, kept): (Cow<[Finding]>, Option<u32>) = match found.remove(id) {
+                Some(list) => (Cow::Owned(list), None),
                 None => match level(c).and_then(|l| l.found.get(&key)) {
-                    Some(list) => Cow::Borrowed(list.as_slice()),
-                    None => Cow::Owned(Vec::new()),
+                    Some((n, list)) => (Cow::Borrowed(list.as_slice()), Some(*n)),
+                    None => (Cow::Owned(Vec::new()), None),
                 },
             };
-            for f in list.iter() {
+            let keep_in = level(c).filter(|l| !l.found.contains_key(&key));
+            let kept = kept.or_else(|| {
+                keep_in.map(|_| {
+                    lists += 1;
+                    lists
+                })
+            });
+            for (f, i) in list.iter().zip(0u32..) {
                 let seen = Seen {
                     at,
                     finding: f,
                     count: c.size,
+                    kept: kept.map(|n| (n, i)),
                 };
                 visit(seen, &mut || {
                     members_of
@@ -265,10 +299,8 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                         .collect()
                 });
             }
-            if let Some(l) = level(c)
-                && !l.found.contains_key(&key)
-            {
-                keep.push((std::ptr::eq(l, &sub_cache), key, list.into_owned()));
+            if let (Some(l), Some(n)) = (keep_in, kept) {
+                keep.push((std::ptr::eq(l, &sub_cache), key, (n, list.into_owned())));
             }
         }
         for (in_subscription, key, list) in keep {
@@ -286,6 +318,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                     at,
                     finding: f,
                     count: 1,
+                    kept: None,
                 };
                 visit(seen, &mut || vec![id.clone()]);
             }
