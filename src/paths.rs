@@ -16,9 +16,9 @@ mod search;
 use serde::Serialize;
 
 pub use compute::USER_ASSIGNED_KIND;
-pub use export::{hop_line, node_name, to_dot, to_json, to_mermaid, to_text};
+pub use export::{hop_line, node_name, to_json};
 pub use graph::{HopGraph, external_id};
-pub use grouped::{GrantWays, PathsToGrouped, Starts, Way};
+pub use grouped::{GrantWays, PathsToGrouped, Starts, Way, to_dot, to_mermaid, to_text};
 pub use search::{
     node_ref, paths_from, paths_from_with, paths_to, paths_to_grouped, paths_to_grouped_with,
     paths_to_with,

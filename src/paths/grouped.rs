@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::{Hop, NodeRef, TenantAdmin};
 
 mod expand;
+mod export;
+
+pub use export::{to_dot, to_mermaid, to_text};
 
 /// `paths --to` grouped: every start that can reach the operation, by the grant at the last hop.
 #[derive(Debug, Clone, Serialize)]
@@ -79,12 +82,26 @@ pub struct Starts {
 }
 
 impl Starts {
+    /// Starts taking `hop` (its `from` is ignored); `ids` are sorted here.
+    pub fn new(hop: Hop, mut ids: Vec<String>) -> Self {
+        ids.sort_unstable();
+        Starts {
+            hop: Hop {
+                from: String::new(),
+                ..hop
+            },
+            count: ids.len(),
+            starts: None,
+            ids,
+        }
+    }
+
     /// The start ids, sorted (what `--expand` and Enter list, a page at a time).
     pub fn ids(&self) -> &[String] {
         &self.ids
     }
 
-    /// The hop the `i`-th start takes.
+    /// The hop the start `id` takes.
     pub fn hop_of(&self, id: &str) -> Hop {
         Hop {
             from: id.to_string(),

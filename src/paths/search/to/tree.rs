@@ -177,15 +177,7 @@ impl<'b> Tree<'b> {
         }
         let mut out: Vec<Starts> = by_hop
             .into_iter()
-            .map(|(hop, mut ids)| {
-                ids.sort_unstable();
-                Starts {
-                    hop,
-                    count: ids.len(),
-                    starts: None,
-                    ids,
-                }
-            })
+            .map(|(hop, ids)| Starts::new(hop, ids))
             .collect();
         out.sort_by(|a, b| {
             (b.count, &a.hop.explanation, &a.hop.evidence, &a.ids).cmp(&(
