@@ -24,6 +24,7 @@ mod hostile_output;
 mod module_map;
 mod paths;
 mod paths_golden;
+mod paths_grouped;
 mod paths_identities;
 mod properties;
 mod query_reference;
