@@ -141,16 +141,7 @@ fn grouped_paths_expand_to_the_flat_answer_on_generated_and_synthetic_tenants() 
         let (doc, ..) = super::paths::generated(seed);
         every_vault(super::paths::load(&doc), &[4]);
     }
-    let mut snapshot = generate(&SynthSpec {
-        compute_resources: 30,
-        applications: 15,
-        role_eligibilities: 8,
-        ..SynthSpec::new(120, 4, 200, 7)
-    });
-    for (i, v) in snapshot.vaults.iter_mut().enumerate() {
-        v.enabled_for_deployment = i % 2 == 0;
-        v.enabled_for_disk_encryption = i % 3 == 0;
-    }
+    let snapshot = super::paths_golden::every_hop_section();
     every_vault(snapshot, &[4]);
 }
 
