@@ -332,3 +332,70 @@ fn computed_in_the_background_and_esc_cancels() {
         |e| matches!(e, Effect::Run(j) if j.kind() == JobKind::Paths && j.ticket > job.ticket)
     ));
 }
+
+#[test]
+fn a_holders_members_are_counted_then_listed_on_enter_and_a_start_explains_its_path() {
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-prod<enter>S6");
+    let Some(Answer::To(p)) = app.paths.ready() else {
+        panic!("{:?}", app.paths.answer)
+    };
+    // The grant the Security team group holds (an access-policy entry naming the group).
+    let g = p
+        .groups
+        .iter()
+        .position(|g| {
+            g.grant
+                .contains("accessPolicies/22222222-0000-0000-0000-000000000001")
+        })
+        .expect("the Security team's grant");
+    let flat = p.flat(&app.engine);
+    press(&mut app, &format!("{}<enter>j", "j".repeat(g)));
+    let Some(Picked::Way(w)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    assert_eq!(w.node.display_name, "Security team");
+    // Opened, the holder shows its class of members with their count, listing none yet.
+    press(&mut app, "<enter>j");
+    let Some(Picked::Class(c)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    let count = c.count;
+    assert!(count >= 2, "{count}");
+    let s = render(&app, 120, 40);
+    assert!(
+        s.contains(&format!("{count} start(s) holds kv-app-prod")),
+        "{s}"
+    );
+    let listed = |app: &App| {
+        app.paths
+            .visible()
+            .iter()
+            .filter(|p| matches!(p.last(), Some(Key::Start(_))))
+            .count()
+    };
+    assert_eq!(listed(&app), 0, "members are not listed before Enter");
+    // Enter lists them; a start's explanation is its whole path, as the flat answer has it.
+    press(&mut app, "<enter>j");
+    assert_eq!(listed(&app), count);
+    let Some(Picked::Start(_, id)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    let id = id.to_string();
+    let s = screen(&mut app, 120, 40);
+    insta::assert_snapshot!("paths_to_kv_app_prod_members_120x40", s);
+    let want = flat
+        .groups
+        .iter()
+        .flat_map(|g| &g.paths)
+        .find(|p| p.start.id == id)
+        .expect("the start's flat path");
+    let plain = app.explain.plain();
+    assert!(plain.contains(&want.words()), "{plain}");
+    for h in &want.hops {
+        let line = kvaccess::paths::hop_line(h, &|id| kvaccess::paths::node_name(&app.engine, id));
+        assert!(plain.contains(&line), "{line} in {plain}");
+    }
+    press(&mut app, "<enter>");
+    assert_eq!(app.focus, Focus::Explain);
+}
