@@ -11,17 +11,22 @@ mod entra;
 mod export;
 mod from_access;
 mod graph;
+mod grouped;
 mod search;
 
 use serde::Serialize;
 
 pub use compute::USER_ASSIGNED_KIND;
-pub use export::{hop_line, node_name, to_dot, to_json, to_mermaid, to_text};
+pub use export::{hop_line, node_name, to_json};
 pub use from_access::{
     AccessGroup, DecidingGrant, FlatRow, GroupSummary, LeverGroup, LeverKind, VerdictVaults,
 };
 pub use graph::{HopGraph, external_id};
-pub use search::{node_ref, paths_from, paths_from_with, paths_to, paths_to_with};
+pub use grouped::{GrantWays, PathsToGrouped, Starts, Way, to_dot, to_mermaid, to_text};
+pub use search::{
+    node_ref, paths_from, paths_from_with, paths_to, paths_to_grouped, paths_to_grouped_with,
+    paths_to_with,
+};
 
 use crate::eval::Decision;
 use crate::model::PrincipalKind;
@@ -64,7 +69,7 @@ impl HopKind {
 }
 
 /// One edge: `from` can act as, join or reach `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hop {
     pub kind: HopKind,

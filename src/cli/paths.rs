@@ -28,7 +28,8 @@ pub struct PathsArgs {
     /// Longest path considered, in hops (the last hop, the grant, counts as one).
     #[arg(long, default_value_t = paths::DEFAULT_MAX_HOPS)]
     pub max_hops: usize,
-    /// List every group's vaults (with --from): the grants' vaults, self-grants and vault flags.
+    /// List what each group counts: the starts (with --to) or every group's vaults (with --from); text and
+    /// json.
     #[arg(long)]
     pub expand: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
@@ -42,7 +43,8 @@ pub enum PathsFormat {
     Json,
     Mermaid,
     Dot,
-    /// One JSON object a line (--from): each node's operation group at a vault, and each self-grant.
+    /// One JSON object a line: one path per line, streamed (with --to); each node's operation group at a
+    /// vault, and each self-grant (with --from).
     Jsonl,
 }
 
@@ -75,14 +77,50 @@ pub fn run(a: &PathsArgs) -> Result<u8> {
     let target = a.to.as_deref().unwrap_or_default();
     let scope = query::resolve_scope(&engine.snapshot, target)?;
     let action = query::resolve_action(&a.action)?;
-    let answer = paths::paths_to(&engine, &graph, &scope, &action, a.max_hops)?;
+    let mut answer = paths::paths_to_grouped(&engine, &graph, &scope, &action, a.max_hops)?;
+    if a.expand {
+        if !matches!(a.output, PathsFormat::Text | PathsFormat::Json) {
+            anyhow::bail!("--expand lists starts in text or json; jsonl lists every path already");
+        }
+        answer.expand(&engine);
+    }
     let text = match a.output {
         PathsFormat::Json => return output::print_json(&answer).map(|()| exit::OK),
-        PathsFormat::Text => paths::to_text(&answer, &name),
+        PathsFormat::Jsonl => return jsonl(&engine, &answer).map(|()| exit::OK),
+        PathsFormat::Text => paths::to_text(&answer, &name, a.expand),
         PathsFormat::Mermaid => paths::to_mermaid(&answer, &name),
         PathsFormat::Dot => paths::to_dot(&answer, &name),
-        PathsFormat::Jsonl => anyhow::bail!("jsonl is the flat form of --from answers"),
     };
     write!(output::out(), "{text}")?;
     Ok(exit::OK)
+}
+
+/// One line per path — its grant group's key, start, decision, whether it needs activation, hops — built
+/// and written one at a time from the grouped answer.
+fn jsonl(engine: &Engine, answer: &paths::PathsToGrouped) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        grant: &'a str,
+        #[serde(flatten)]
+        path: &'a paths::Path,
+    }
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed = None;
+    answer.for_each_path(engine, &mut |grant, path| {
+        if failed.is_some() {
+            return;
+        }
+        let line = Line { grant, path: &path };
+        if let Err(e) = crate::sanitize::json::to_writer(&mut o, &line)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| o.write_all(b"\n").map_err(Into::into))
+        {
+            failed = Some(e);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    o.flush()?;
+    Ok(())
 }

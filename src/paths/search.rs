@@ -11,7 +11,7 @@ mod last_hops;
 mod to;
 
 pub use from::{paths_from, paths_from_with};
-pub use to::{paths_to, paths_to_with};
+pub use to::{paths_to, paths_to_grouped, paths_to_grouped_with, paths_to_with};
 
 /// The caller stopped the search.
 pub(super) struct Stopped;
@@ -19,7 +19,7 @@ pub(super) struct Stopped;
 /// Reports (done, total) and may stop the search with `E`.
 pub(super) type Progress<'p, E> = dyn FnMut(usize, usize) -> Result<(), E> + 'p;
 
-pub(super) fn weakest(hops: &[Hop]) -> Decision {
+pub(crate) fn weakest(hops: &[Hop]) -> Decision {
     hops.iter()
         .map(|h| h.decision)
         .fold(Decision::Allowed, Decision::and)

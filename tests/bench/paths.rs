@@ -1,5 +1,5 @@
-//! Attack-path benchmarks (divan): building the hop graph, `paths --to` one vault and `paths --from` one
-//! principal, on a synthetic tenant with hop data.
+//! Attack-path benchmarks (divan): building the hop graph, `paths --to` one vault (the grouped answer, as
+//! the CLI's text and JSON print it) and `paths --from` one principal, on a synthetic tenant with hop data.
 //!
 //! ```text
 //! cargo bench --bench paths                          # small: 1k principals, 50 vaults, 200 compute, 100 apps
@@ -19,7 +19,7 @@ use std::time::Instant;
 use kvaccess::catalog::{self, Action};
 use kvaccess::eval::Engine;
 use kvaccess::model::{PrincipalKind, Scope};
-use kvaccess::paths::{HopGraph, HopKind, paths_from, paths_to};
+use kvaccess::paths::{HopGraph, HopKind, paths_from, paths_to_grouped};
 use kvaccess::snapshot;
 use kvaccess::synth::{SynthSpec, generate};
 
@@ -176,9 +176,9 @@ fn probe(file: &Path) {
 static SMALL: LazyLock<Tenant> = LazyLock::new(|| build("small", &spec(false)));
 static LARGE: LazyLock<Tenant> = LazyLock::new(|| build("large", &spec(true)));
 
+/// The grouped answer (search, last hops, tree of ways in); the starts it counts.
 fn to_one_vault(t: &Tenant) -> usize {
-    paths_to(&t.engine, &t.graph, &t.vault, &t.action, MAX_HOPS)
-        .map_or(0, |p| p.groups.iter().map(|g| g.paths.len()).sum())
+    paths_to_grouped(&t.engine, &t.graph, &t.vault, &t.action, MAX_HOPS).map_or(0, |p| p.starts)
 }
 
 fn from_one_principal(t: &Tenant) -> usize {
@@ -229,14 +229,14 @@ fn main() {
     }
     let small = &*SMALL;
     eprintln!(
-        "paths small: --to {} paths, --from {} reached",
+        "paths small: --to {} starts, --from {} reached",
         to_one_vault(small),
         from_one_principal(small)
     );
     if large {
         let t = &*LARGE;
         eprintln!(
-            "paths large: --to {} paths, --from {} reached",
+            "paths large: --to {} starts, --from {} reached",
             to_one_vault(t),
             from_one_principal(t)
         );

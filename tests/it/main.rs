@@ -25,6 +25,7 @@ mod module_map;
 mod paths;
 mod paths_from_grouped;
 mod paths_golden;
+mod paths_grouped;
 mod paths_identities;
 mod properties;
 mod query_reference;

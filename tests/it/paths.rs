@@ -124,6 +124,8 @@ pub(crate) fn to(snapshot: &Snapshot, max_hops: usize) -> PathsTo {
     let graph = HopGraph::build(&engine);
     let scope = Scope::parse(&vault_id()).unwrap();
     let action = catalog::resolve("secrets/get").unwrap();
+    // Every hand-made fixture's grouped answer is held to its flat one too.
+    super::paths_grouped::agrees(&engine, &graph, &scope, "secrets/get", max_hops);
     paths_to(&engine, &graph, &scope, &action, max_hops).unwrap()
 }
 
@@ -658,13 +660,16 @@ fn kvaccess(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn cli_paths_to_on_the_demo_shows_each_hop_kind_with_evidence() {
-    let (code, text, err) = kvaccess(&["paths", "--to", "kv-app-prod"]);
+    let (code, text, err) = kvaccess(&["paths", "--to", "kv-app-prod", "--expand"]);
     assert_eq!(code, 0, "{err}");
     for want in [
-        "Gina joins Security on-call [allowed]: owns the group",
-        "Pat adds credential to ci-deployer [allowed]",
-        "repo:contoso/infra:ref:refs/heads/main (external) — 2 hop(s), allowed",
-        "Frank (user) — 2 hop(s), conditional, needs PIM activation",
+        "1 start(s) joins Security on-call [allowed]: owns the group",
+        "  - Gina (user)",
+        "1 start(s) adds credential to ci-deployer [allowed]",
+        "  - Pat (user)",
+        "  - repo:contoso/infra:ref:refs/heads/main (external)",
+        "1 start(s) joins Security team [conditional, needs PIM activation]",
+        "  - Frank (user)",
         "only when calling through application contoso-portal (77777777-0000-0000-0000-000000000001)",
         "Tenant-wide (tier 0, can reach every vault):",
         "Oscar: holds Global Administrator",
@@ -697,18 +702,15 @@ fn cli_paths_from_follows_run_command_to_the_managed_identity() {
 
 #[test]
 fn cli_paths_json_mermaid_and_dot_agree_on_the_hops() {
-    let (_, json_text, _) = kvaccess(&["paths", "--to", "kv-app-prod", "-o", "json"]);
-    let v: Value = serde_json::from_str(&json_text).unwrap();
-    let hops: BTreeSet<(String, String)> = v["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["paths"].as_array().unwrap())
-        .flat_map(|p| p["hops"].as_array().unwrap())
+    let (_, jsonl, _) = kvaccess(&["paths", "--to", "kv-app-prod", "-o", "jsonl"]);
+    let hops: BTreeSet<(String, String)> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .flat_map(|p| p["hops"].as_array().unwrap().clone())
         .map(|h| {
             (
-                h["from"].as_str().unwrap().to_string(),
                 h["kind"].as_str().unwrap().to_string(),
+                h["decision"].as_str().unwrap().to_string(),
             )
         })
         .collect();
@@ -720,8 +722,29 @@ fn cli_paths_json_mermaid_and_dot_agree_on_the_hops() {
         mermaid.matches("-->").count(),
         dot.matches("->").count() - dot.matches("-->").count()
     );
-    // Every distinct (from, kind) pair draws at least one edge.
-    assert!(mermaid.matches("-->").count() >= hops.len(), "{mermaid}");
+    // Every kind of hop (with its decision) on a path draws an edge; the graph draws holders, stepping
+    // stones and classes of starts, not one node per start.
+    for (kind, decision) in &hops {
+        let words = [
+            HopKind::RunsAs,
+            HopKind::JoinsGroup,
+            HopKind::MemberOf,
+            HopKind::AddsCredential,
+            HopKind::FederatedCredential,
+            HopKind::Holds,
+            HopKind::GrantsItself,
+        ]
+        .into_iter()
+        .find(|k| json!(k) == json!(kind))
+        .unwrap()
+        .as_str();
+        let label = format!("\"{words} ({decision})\"");
+        assert!(mermaid.contains(&label), "{label} in {mermaid}");
+    }
+    assert!(
+        mermaid.matches("-->").count() < jsonl.lines().count(),
+        "{mermaid}"
+    );
     assert!(mermaid.contains("\"joins (allowed)\""), "{mermaid}");
 }
 

@@ -128,19 +128,25 @@ fn paths_on_the_generated_reference_tenants_are_the_recorded_ones() {
     held_to("generated", &all);
 }
 
-#[test]
-fn paths_on_a_synthetic_tenant_with_every_hop_section_are_the_recorded_ones() {
+/// A synthetic tenant with every hop section, and vault flags that hand secrets to VMs (so their last hops
+/// are held too).
+pub(crate) fn every_hop_section() -> Snapshot {
     let mut snapshot = generate(&SynthSpec {
         compute_resources: 30,
         applications: 15,
         role_eligibilities: 8,
         ..SynthSpec::new(120, 4, 200, 7)
     });
-    // Vault flags that hand secrets to VMs, so their last hops are held too.
     for (i, v) in snapshot.vaults.iter_mut().enumerate() {
         v.enabled_for_deployment = i % 2 == 0;
         v.enabled_for_disk_encryption = i % 3 == 0;
     }
+    snapshot
+}
+
+#[test]
+fn paths_on_a_synthetic_tenant_with_every_hop_section_are_the_recorded_ones() {
+    let snapshot = every_hop_section();
     let scopes: Vec<Scope> = snapshot.vaults.iter().map(|v| v.scope.clone()).collect();
     assert!(!scopes.is_empty());
     held_to("synthetic", &answers(snapshot, &[4], 3));

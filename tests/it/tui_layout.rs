@@ -294,10 +294,10 @@ fn paths_rows_keep_their_counts_and_the_explanation_its_hop_whole() {
         let groups: Vec<&String> = main.iter().filter(|r| r.contains("▸ ✔")).collect();
         assert!(!groups.is_empty(), "{w}×{h}:\n{}", main.join("\n"));
         for r in groups {
-            assert!(r.contains(" path(s) · "), "{w}×{h}: count cut: {r:?}");
+            assert!(r.contains(" start(s) · "), "{w}×{h}: count cut: {r:?}");
         }
         // A hop's line is whole in the explanation, wrapped if need be.
-        press(&mut app, "<right>j<right>j");
+        press(&mut app, "<right>j");
         let explain = flowing(&rows(&mut app, w, h, Pane::Of(Focus::Explain)));
         assert!(
             explain.contains("Oscar can grant itself kv-app-prod [allowed]: can add an access-policy entry for itself"),

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use kvaccess::eval::Engine;
 use kvaccess::model::PrincipalKind;
-use kvaccess::paths::{Hop, HopKind, NodeRef, Path, PathGroup, PathsTo};
+use kvaccess::paths::{GrantWays, Hop, HopKind, NodeRef, PathsToGrouped, Starts, Way};
 use kvaccess::snapshot;
 use kvaccess::tui::Options;
 use kvaccess::tui::action::{Effect, Msg};
@@ -96,12 +96,12 @@ fn the_tree_opens_to_hops_and_a_hop_is_explained_with_its_evidence() {
     let mut app = demo();
     press(&mut app, ":goto kv-app-prod<enter>S6");
     insta::assert_snapshot!("paths_to_kv_app_prod_80x24", screen(&mut app, 80, 24));
-    // Open the first grant, its first path, and go to its first hop.
-    press(&mut app, "<right>j<right>j");
-    let Some(Picked::Hop(hop)) = app.paths.selected() else {
-        panic!("not on a hop: {:?}", app.paths.selected_path())
+    // Open the first grant and go to its first holder: its hop, stated once.
+    press(&mut app, "<right>j");
+    let Some(Picked::Way(way)) = app.paths.selected() else {
+        panic!("not on a holder: {:?}", app.paths.selected_path())
     };
-    let hop = hop.clone();
+    let hop = way.hop.clone().expect("the holder's own hop");
     let s = screen(&mut app, 120, 40);
     insta::assert_snapshot!("paths_to_kv_app_prod_hop_120x40", s);
     // The explanation is the CLI's text output for that hop: its line and each piece of evidence.
@@ -111,6 +111,7 @@ fn the_tree_opens_to_hops_and_a_hop_is_explained_with_its_evidence() {
             Answer::From(_) => unreachable!(),
         },
         &|id| kvaccess::paths::node_name(&app.engine, id),
+        false,
     );
     let line = kvaccess::paths::hop_line(&hop, &|id| kvaccess::paths::node_name(&app.engine, id));
     assert!(text.contains(&line), "{line} not in the CLI's text");
@@ -120,12 +121,12 @@ fn the_tree_opens_to_hops_and_a_hop_is_explained_with_its_evidence() {
         assert!(text.contains(&format!("evidence: {e}")));
         assert!(plain.contains(&format!("evidence: {e}")), "{plain}");
     }
-    // Enter on a hop takes the keys to the explanation.
+    // Enter on a row with nothing beneath takes the keys to the explanation.
     press(&mut app, "<enter>");
     assert_eq!(app.focus, Focus::Explain);
     // ← closes a node, or goes up to its parent.
     press(&mut app, "<enter>h");
-    assert_eq!(app.paths.selected_path().len(), 2);
+    assert_eq!(app.paths.selected_path().len(), 1);
 }
 
 #[test]
@@ -190,33 +191,40 @@ fn hop(from: &str, kind: HopKind) -> Hop {
     }
 }
 
-fn path(start: &str) -> Path {
-    Path {
-        start: NodeRef {
-            id: start.into(),
-            display_name: start.into(),
-            kind: PrincipalKind::User.as_str().into(),
-        },
-        decision: kvaccess::eval::Decision::Allowed,
-        needs_activation: false,
-        hops: vec![hop(start, HopKind::Holds)],
+/// A grant group whose holder `group` holds it for `members` identities.
+fn grant(g: usize, group: &str, members: usize) -> GrantWays {
+    let ids = (0..members).map(|i| format!("{group}-m{i:04}")).collect();
+    GrantWays {
+        grant: format!("holds: grant {g}"),
+        shortest: 1,
+        starts: members,
+        holders: vec![Way {
+            node: NodeRef {
+                id: group.into(),
+                display_name: group.into(),
+                kind: PrincipalKind::Group.as_str().into(),
+            },
+            hop: Some(hop(group, HopKind::Holds)),
+            start: false,
+            starts: members,
+            members: vec![Starts::new(hop("", HopKind::Holds), ids)],
+            leaves: Vec::new(),
+            ways: Vec::new(),
+        }],
     }
 }
 
 #[test]
-fn a_large_answer_is_shown_a_page_at_a_time() {
-    // 250 grants, the first with 1 000 paths: the tree holds a page of each level until asked for more.
-    let mut groups: Vec<PathGroup> = (0..250)
-        .map(|g| PathGroup {
-            grant: format!("holds: grant {g}"),
-            paths: vec![path(&format!("u{g}"))],
-        })
-        .collect();
-    groups[0].paths = (0..1000).map(|i| path(&format!("p{i}"))).collect();
-    let answer = PathsTo {
+fn a_large_answer_is_shown_a_page_at_a_time_and_enter_lists_a_holders_identities() {
+    // 250 grants, the first held by a group for 1 000 identities: the tree holds a page of each level,
+    // counts shown before anything is listed, until asked for more.
+    let mut groups: Vec<GrantWays> = (0..250).map(|g| grant(g, &format!("g{g}"), 1)).collect();
+    groups[0] = grant(0, "big", 1000);
+    let answer = PathsToGrouped {
         scope: "/subscriptions/s".into(),
         action: "secrets/get".into(),
         max_hops: 4,
+        starts: 1249,
         groups,
         tenant_admins: Vec::new(),
         unknown_because: Vec::new(),
@@ -234,15 +242,38 @@ fn a_large_answer_is_shown_a_page_at_a_time() {
     view.enter();
     assert_eq!(view.visible().len(), 2 * PAGE + 1);
     view.move_by(isize::MIN);
-    view.enter(); // the first grant opens: a page of its 1 000 paths
-    assert_eq!(view.visible().len(), 2 * PAGE + 1 + PAGE + 1);
+    view.enter(); // the first grant opens: its holder
+    assert_eq!(view.visible().len(), 2 * PAGE + 2);
     view.move_by(1);
-    view.expand();
-    assert_eq!(
-        view.visible().len(),
-        2 * PAGE + 1 + PAGE + 1 + 1,
-        "the path's hop"
-    );
+    let Some(Picked::Way(w)) = view.selected() else {
+        panic!("{:?}", view.selected_path())
+    };
+    assert_eq!(w.starts, 1000);
+    view.enter(); // the holder opens: one class of 1 000 members, counted, none listed
+    assert_eq!(view.visible().len(), 2 * PAGE + 3);
+    view.move_by(1);
+    let Some(Picked::Class(c)) = view.selected() else {
+        panic!("{:?}", view.selected_path())
+    };
+    assert_eq!(c.count, 1000);
+    view.enter(); // Enter lists the identities: a page, then '… more'
+    assert_eq!(view.visible().len(), 2 * PAGE + 3 + PAGE + 1);
+    view.move_by(1);
+    let Some(Picked::Start(_, first)) = view.selected() else {
+        panic!("{:?}", view.selected_path())
+    };
+    assert_eq!(first, "big-m0000");
+    view.move_by(PAGE as isize);
+    assert!(matches!(view.selected(), Some(Picked::More)));
+    view.enter();
+    assert_eq!(view.visible().len(), 2 * PAGE + 3 + 2 * PAGE + 1);
+    // The selection is on the first row of the new page.
+    let Some(Picked::Start(_, next)) = view.selected() else {
+        panic!("{:?}", view.selected_path())
+    };
+    assert_eq!(next, &format!("big-m{:04}", PAGE));
+    // A start is a leaf: Enter goes to its explanation.
+    assert!(view.enter());
 }
 
 #[test]
@@ -395,4 +426,71 @@ fn from_tree_groups_by_grant_and_enter_lists_a_verdicts_vaults_page_by_page() {
         .collect();
     assert_eq!(Some(&names), verdict.names.as_ref());
     assert_eq!(names.len(), verdict.vaults);
+}
+
+#[test]
+fn a_holders_members_are_counted_then_listed_on_enter_and_a_start_explains_its_path() {
+    let mut app = demo();
+    press(&mut app, ":goto kv-app-prod<enter>S6");
+    let Some(Answer::To(p)) = app.paths.ready() else {
+        panic!("{:?}", app.paths.answer)
+    };
+    // The grant the Security team group holds (an access-policy entry naming the group).
+    let g = p
+        .groups
+        .iter()
+        .position(|g| {
+            g.grant
+                .contains("accessPolicies/22222222-0000-0000-0000-000000000001")
+        })
+        .expect("the Security team's grant");
+    let flat = p.flat(&app.engine);
+    press(&mut app, &format!("{}<enter>j", "j".repeat(g)));
+    let Some(Picked::Way(w)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    assert_eq!(w.node.display_name, "Security team");
+    // Opened, the holder shows its class of members with their count, listing none yet.
+    press(&mut app, "<enter>j");
+    let Some(Picked::Class(c)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    let count = c.count;
+    assert!(count >= 2, "{count}");
+    let s = render(&app, 120, 40);
+    assert!(
+        s.contains(&format!("{count} start(s) holds kv-app-prod")),
+        "{s}"
+    );
+    let listed = |app: &App| {
+        app.paths
+            .visible()
+            .iter()
+            .filter(|p| matches!(p.last(), Some(Key::Start(_))))
+            .count()
+    };
+    assert_eq!(listed(&app), 0, "members are not listed before Enter");
+    // Enter lists them; a start's explanation is its whole path, as the flat answer has it.
+    press(&mut app, "<enter>j");
+    assert_eq!(listed(&app), count);
+    let Some(Picked::Start(_, id)) = app.paths.selected() else {
+        panic!("{:?}", app.paths.selected_path())
+    };
+    let id = id.to_string();
+    let s = screen(&mut app, 120, 40);
+    insta::assert_snapshot!("paths_to_kv_app_prod_members_120x40", s);
+    let want = flat
+        .groups
+        .iter()
+        .flat_map(|g| &g.paths)
+        .find(|p| p.start.id == id)
+        .expect("the start's flat path");
+    let plain = app.explain.plain();
+    assert!(plain.contains(&want.words()), "{plain}");
+    for h in &want.hops {
+        let line = kvaccess::paths::hop_line(h, &|id| kvaccess::paths::node_name(&app.engine, id));
+        assert!(plain.contains(&line), "{line} in {plain}");
+    }
+    press(&mut app, "<enter>");
+    assert_eq!(app.focus, Focus::Explain);
 }

@@ -13,13 +13,20 @@ use crate::eval::{Decision, Engine, Request, UnknownBecause};
 use crate::model::Scope;
 use crate::query::who_can;
 
+/// A last hop, and the group its grants name when they all name one the start is a member of (the start
+/// then holds it as one of that group's members).
+pub(super) struct LastHop {
+    pub hop: Hop,
+    pub holder: Option<String>,
+}
+
 /// The last hops: kvaccess's own answer for every identity and every group that holds the operation
 /// (or might: `unknown`), and the one-hop self-grants.
 pub(super) fn last_hops(
     engine: &Engine,
     scope: &Scope,
     action: &Action,
-) -> Result<Vec<Hop>, QueryError> {
+) -> Result<Vec<LastHop>, QueryError> {
     let answer = who_can(engine, scope, action)?;
     let mut hops = Vec::new();
     let mut groups: FxHashSet<String> = FxHashSet::default();
@@ -30,25 +37,29 @@ pub(super) fn last_hops(
                 groups.insert(g.principal_id.clone());
             }
         }
-        hops.push(Hop {
-            kind: HopKind::Holds,
-            from: e.id.clone(),
-            to: scope.id().to_string(),
-            decision: e.decision,
-            eligible: false,
-            evidence: e.grants.iter().map(grant_words).collect(),
-            explanation: match &e.via_app {
-                // A compound-identity entry grants only through that application (named when the
-                // directory names it).
-                Some(app) => format!(
-                    "{}, only when calling through application {}",
-                    holds_words(e.decision, &answer.operation, &e.unknown_because),
-                    match &e.via_app_name {
-                        Some(name) => format!("{name} ({app})"),
-                        None => app.clone(),
-                    }
-                ),
-                None => holds_words(e.decision, &answer.operation, &e.unknown_because),
+        let holder = one_holder(e.grants.iter().map(|g| g.principal_id.as_str()), &e.id);
+        hops.push(LastHop {
+            holder,
+            hop: Hop {
+                kind: HopKind::Holds,
+                from: e.id.clone(),
+                to: scope.id().to_string(),
+                decision: e.decision,
+                eligible: false,
+                evidence: e.grants.iter().map(grant_words).collect(),
+                explanation: match &e.via_app {
+                    // A compound-identity entry grants only through that application (named when the
+                    // directory names it).
+                    Some(app) => format!(
+                        "{}, only when calling through application {}",
+                        holds_words(e.decision, &answer.operation, &e.unknown_because),
+                        match &e.via_app_name {
+                            Some(name) => format!("{name} ({app})"),
+                            None => app.clone(),
+                        }
+                    ),
+                    None => holds_words(e.decision, &answer.operation, &e.unknown_because),
+                },
             },
         });
     }
@@ -62,48 +73,64 @@ pub(super) fn last_hops(
         if v.decision == Decision::Denied {
             continue;
         }
-        hops.push(Hop {
-            kind: HopKind::Holds,
-            from: g,
-            to: scope.id().to_string(),
-            decision: v.decision,
-            eligible: false,
-            evidence: v.grants.iter().map(grant_words).collect(),
-            explanation: format!(
-                "its members {}",
-                holds_words(v.decision, &answer.operation, &v.unknown_because)
-            ),
+        hops.push(LastHop {
+            holder: None,
+            hop: Hop {
+                kind: HopKind::Holds,
+                from: g,
+                to: scope.id().to_string(),
+                decision: v.decision,
+                eligible: false,
+                evidence: v.grants.iter().map(grant_words).collect(),
+                explanation: format!(
+                    "its members {}",
+                    holds_words(v.decision, &answer.operation, &v.unknown_because)
+                ),
+            },
         });
     }
     for f in answer.can_grant_themselves {
-        hops.push(Hop {
-            kind: HopKind::GrantsItself,
-            from: f.principal.id.clone(),
-            to: scope.id().to_string(),
-            decision: f.decision,
-            eligible: false,
-            evidence: vec![format!(
-                "{} ({})",
-                f.grant,
-                f.role_name.as_deref().unwrap_or("role")
-            )],
-            explanation: f.technique.describe().to_string(),
+        let holder = one_holder(f.holder.as_deref().into_iter(), &f.principal.id);
+        hops.push(LastHop {
+            holder,
+            hop: Hop {
+                kind: HopKind::GrantsItself,
+                from: f.principal.id.clone(),
+                to: scope.id().to_string(),
+                decision: f.decision,
+                eligible: false,
+                evidence: vec![format!(
+                    "{} ({})",
+                    f.grant,
+                    f.role_name.as_deref().unwrap_or("role")
+                )],
+                explanation: f.technique.describe().to_string(),
+            },
         });
     }
     Ok(hops)
 }
 
+/// The one principal all of `named` are, when it is not `start` itself.
+fn one_holder<'n>(mut named: impl Iterator<Item = &'n str>, start: &str) -> Option<String> {
+    let first = named.next()?;
+    (first != start && named.all(|n| n == first)).then(|| first.to_string())
+}
+
 /// The vault-flag last hops that give `action` at `scope` (the vault or an item in it).
-pub(super) fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<Hop> {
+pub(super) fn flag_hops(walk: &Walk, scope: &Scope, action: &Action) -> Vec<LastHop> {
     let engine = walk.engine;
     let Some(vault) = engine.vault_of(scope) else {
         return Vec::new();
     };
     walk.vault_hops_into(vault, &action.label)
         .into_iter()
-        .map(|h| Hop {
-            to: scope.id().to_string(),
-            ..h
+        .map(|h| LastHop {
+            holder: None,
+            hop: Hop {
+                to: scope.id().to_string(),
+                ..h
+            },
         })
         .collect()
 }

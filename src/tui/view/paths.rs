@@ -17,8 +17,8 @@ use super::Ctx;
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::paths::{
-    self, AccessGroup, Hop, HopGraph, LeverGroup, Path, PathGroup, PathsFrom, PathsTo, Reached,
-    TenantAdmin, VerdictVaults,
+    self, AccessGroup, GrantWays, Hop, HopGraph, LeverGroup, PathsFrom, PathsToGrouped, Reached,
+    Starts, TenantAdmin, VerdictVaults, Way,
 };
 use crate::sanitize::clean;
 use crate::tui::app::Load;
@@ -29,6 +29,7 @@ use crate::tui::worker::JobKind;
 mod ask;
 mod explain;
 mod export;
+mod grouped;
 mod tree;
 
 pub use export::{EXTENSIONS, GraphFormat, render as export};
@@ -48,7 +49,7 @@ pub enum Question {
 /// The CLI's answer to the question.
 #[derive(Debug)]
 pub enum Answer {
-    To(PathsTo),
+    To(PathsToGrouped),
     From(PathsFrom),
 }
 
@@ -75,7 +76,7 @@ pub fn compute(
                 Ok(a) => a,
                 Err(e) => return Some(Err(e.to_string())),
             };
-            match paths::paths_to_with(engine, &graph, scope, &action, hops, go_on) {
+            match paths::paths_to_grouped_with(engine, &graph, scope, &action, hops, go_on) {
                 Ok(answer) => answer.map(|a| Ok(Answer::To(a))),
                 Err(e) => Some(Err(e.to_string())),
             }
@@ -99,6 +100,10 @@ pub enum Key {
     Access(usize),
     Lever(usize),
     Verdict(usize),
+    /// A class of starts under a node (`--to`): its members' classes, then its leaves'.
+    Class(usize),
+    /// A start of a class.
+    Start(usize),
     Admins,
     Admin(usize),
     Unknown,
@@ -110,8 +115,11 @@ pub enum Key {
 /// What a row of the tree shows.
 #[derive(Debug, Clone, Copy)]
 pub enum Picked<'a> {
-    Group(&'a PathGroup),
-    Path(&'a Path),
+    /// `--to`: a grant group, a node on the way in, a class of starts, one start.
+    Grant(&'a GrantWays),
+    Way(&'a Way),
+    Class(&'a Starts),
+    Start(&'a Starts, &'a str),
     Reached(&'a Reached),
     Hop(&'a Hop),
     /// An access group, with its position in the answer.
@@ -263,7 +271,20 @@ impl PathsView {
         match sel.split_last() {
             Some((Key::More, parent)) => {
                 let n = self.shown.entry(parent.to_vec()).or_insert(PAGE);
+                let first_new = *n;
                 *n += PAGE;
+                // The selection moves to the first row of the new page.
+                let kids = match parent {
+                    [] => Vec::new(),
+                    _ => self.children_of(parent),
+                };
+                let key = kids
+                    .get(first_new)
+                    .copied()
+                    .unwrap_or(Key::Entry(first_new));
+                let mut at = parent.to_vec();
+                at.push(key);
+                self.state.select(at);
                 false
             }
             Some(_) if self.has_children(&sel) => {
@@ -296,13 +317,7 @@ impl PathsView {
             (_, [Key::Admins, Key::Admin(i)]) => Picked::Admin(admins.get(*i)?),
             (_, [Key::Unknown]) => Picked::Unknown,
             (_, [Key::Unknown, Key::Gap(i)]) => Picked::Gap(gaps.get(*i)?),
-            (Answer::To(t), [Key::Entry(g)]) => Picked::Group(t.groups.get(*g)?),
-            (Answer::To(t), [Key::Entry(g), Key::Entry(p)]) => {
-                Picked::Path(t.groups.get(*g)?.paths.get(*p)?)
-            }
-            (Answer::To(t), [Key::Entry(g), Key::Entry(p), Key::Entry(h)]) => {
-                Picked::Hop(t.groups.get(*g)?.paths.get(*p)?.hops.get(*h)?)
-            }
+            (Answer::To(t), _) => return grouped::pick(t, path),
             (Answer::From(f), [Key::Entry(r)]) => Picked::Reached(f.reached.get(*r)?),
             (Answer::From(f), [Key::Entry(r), Key::Entry(h)]) => {
                 Picked::Hop(f.reached.get(*r)?.hops.get(*h)?)
@@ -339,7 +354,8 @@ impl PathsView {
     /// The id of the selected row's principal: a path's start, a reached node, a hop's start.
     pub fn selected_id(&self) -> Option<String> {
         Some(match self.selected()? {
-            Picked::Path(p) => p.start.id.clone(),
+            Picked::Way(w) => w.node.id.clone(),
+            Picked::Start(_, id) => id.to_string(),
             Picked::Reached(r) => r.node.id.clone(),
             Picked::Hop(h) => h.from.clone(),
             Picked::Admin(a) => a.principal_id.clone(),
@@ -357,8 +373,8 @@ impl PathsView {
                     crate::display::short_scope(&p.scope)
                 ),
                 format!(
-                    "{} paths in {} grants, at most {} hops",
-                    p.groups.iter().map(|g| g.paths.len()).sum::<usize>(),
+                    "{} starts in {} grants, at most {} hops",
+                    p.starts,
                     p.groups.len(),
                     p.max_hops
                 ),

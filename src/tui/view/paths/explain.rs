@@ -1,9 +1,9 @@
 //! The paths view's explanation: the selected hop with its evidence in the CLI's words, a path or a group
 //! with its hops, a reached node with what it holds.
 
-use super::{PathsView, Picked};
+use super::{Answer, PathsView, Picked, grouped};
 use crate::eval::{Decision, Engine};
-use crate::paths::{self, AccessGroup, Hop, LeverKind, PathGroup};
+use crate::paths::{self, AccessGroup, GrantWays, Hop, LeverKind};
 use crate::sanitize::clean;
 use crate::tui::explain::{Doc, Tone};
 use crate::tui::theme::decision_symbol;
@@ -27,11 +27,39 @@ impl PathsView {
                 ));
                 hop_doc(&mut d, h, &name);
             }
-            Picked::Path(p) => {
-                d = Doc::new(p.words());
-                for h in &p.hops {
-                    hop_doc(&mut d, h, &name);
+            Picked::Start(..) | Picked::Way(_) => {
+                let path = match self.ready() {
+                    Some(Answer::To(t)) => grouped::path_of(engine, t, self.state.selected()),
+                    _ => None,
+                };
+                match (path, picked) {
+                    (Some(p), _) => {
+                        d = Doc::new(p.words());
+                        d.text("Its path, each hop with its evidence:");
+                        for h in &p.hops {
+                            hop_doc(&mut d, h, &name);
+                        }
+                    }
+                    (None, Picked::Way(w)) => {
+                        d = Doc::new(w.words());
+                        match &w.hop {
+                            Some(h) => hop_doc(&mut d, h, &name),
+                            None => d.text("It holds the grant only through its members."),
+                        }
+                    }
+                    _ => d = Doc::new("Paths"),
                 }
+                if let Picked::Way(w) = picked {
+                    d.text(format!(
+                        "{} start(s) lie beneath it; open it for the classes of starts and the nodes leading into it.",
+                        w.starts
+                    ));
+                }
+            }
+            Picked::Class(c) => {
+                d = Doc::new(format!("{} start(s) taking one hop", c.count));
+                hop_doc(&mut d, &c.hop_of("each of them"), &name);
+                d.text("Enter lists them, a page at a time; a start explains its whole path.");
             }
             Picked::Reached(r) => {
                 d = Doc::new(r.words());
@@ -107,13 +135,15 @@ impl PathsView {
                 d = Doc::new("Vault");
                 d.text(clean(v).into_owned());
             }
-            Picked::Group(g) => {
+            Picked::Grant(g) => {
                 d = Doc::new(clean(&g.grant).into_owned());
                 d.text(format!(
-                    "{} path(s) end with this grant at the last hop; open the group to see them.",
-                    g.paths.len()
+                    "{} start(s) reach it with this grant at the last hop (shortest path {} hop(s)), through {} holder(s); open the group to see them.",
+                    g.starts,
+                    g.shortest,
+                    g.holders.len()
                 ));
-                if let Some(h) = g.paths.first().and_then(|p| p.hops.last()) {
+                if let Some(h) = first_last_hop(g) {
                     hop_doc(&mut d, h, &name);
                 }
             }
@@ -201,17 +231,32 @@ pub(super) fn lever_word(kind: LeverKind) -> &'static str {
     }
 }
 
-/// A group's row: how many paths, then the grant in few words (its role and where; the ids are in the
-/// explanation), so that a narrow pane cuts the words, not the count.
-pub(super) fn group_words(g: &PathGroup, name: &dyn Fn(&str) -> String) -> String {
-    let Some(last) = g.paths.first().and_then(|p| p.hops.last()) else {
+/// The last hop of a grant group's first holder (or of its first members).
+fn first_last_hop(g: &GrantWays) -> Option<&Hop> {
+    let h = g.holders.first()?;
+    h.hop.as_ref().or_else(|| h.members.first().map(|m| &m.hop))
+}
+
+/// The decision a grant group's row is marked with: its last hop's.
+pub(super) fn grant_decision(g: &GrantWays) -> Decision {
+    first_last_hop(g).map_or(Decision::Unknown, |h| h.decision)
+}
+
+/// A group's row: how many starts, then the grant in few words (its holder, role and where; the ids are in
+/// the explanation), so that a narrow pane cuts the words, not the count.
+pub(super) fn grant_words(g: &GrantWays, name: &dyn Fn(&str) -> String) -> String {
+    let (Some(holder), Some(last)) = (g.holders.first(), first_last_hop(g)) else {
         return clean(&g.grant).into_owned();
     };
     let evidence: Vec<String> = last.evidence.iter().map(|e| short_evidence(e)).collect();
+    let others = match g.holders.len() {
+        1 => String::new(),
+        n => format!(" (+{} holders)", n - 1),
+    };
     format!(
-        "{} path(s) · {} {} {}",
-        g.paths.len(),
-        clean(&name(&last.from)),
+        "{} start(s) · {}{others} {} {}",
+        g.starts,
+        clean(&name(&holder.node.id)),
         last.kind.as_str(),
         evidence.join("; ")
     )

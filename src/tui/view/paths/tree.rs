@@ -4,7 +4,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use tui_tree_widget::TreeItem;
 
-use super::explain::{grants_words, group_words, lever_word};
+use super::explain::{grant_decision, grant_words, grants_words, lever_word};
 use super::{Answer, Key, PAGE, PathsView, Picked};
 use crate::eval::Decision;
 use crate::sanitize::clean;
@@ -57,13 +57,7 @@ impl PathsView {
             out.push(self.node(path, kids, theme, name));
         }
         if n > limit {
-            let mut path = parent.to_vec();
-            path.push(Key::More);
-            let line = Line::styled(
-                format!("… {} more (Enter shows {PAGE} more)", n - limit),
-                theme.map_or(Style::default(), |t| t.dim),
-            );
-            out.push(TreeItem::new_leaf(Key::More, line));
+            out.push(more_line(n - limit, theme));
         }
     }
 
@@ -71,7 +65,6 @@ impl PathsView {
     pub(super) fn children_of(&self, path: &[Key]) -> Vec<Key> {
         let hops = |n: usize| (0..n).map(Key::Entry).collect::<Vec<_>>();
         match (self.ready(), self.pick(path)) {
-            (_, Some(Picked::Path(p))) => hops(p.hops.len()),
             (_, Some(Picked::Reached(r))) => {
                 let mut k = hops(r.hops.len());
                 k.extend((0..r.access.len()).map(Key::Access));
@@ -81,7 +74,7 @@ impl PathsView {
             (_, Some(Picked::Access(_, g))) => (0..g.verdicts.len()).map(Key::Verdict).collect(),
             (_, Some(Picked::Verdict(v))) => hops(v.names.as_ref().map_or(0, Vec::len)),
             (_, Some(Picked::Lever(_, l))) => hops(l.names.as_ref().map_or(0, Vec::len)),
-            (Some(Answer::To(_)), Some(Picked::Group(g))) => hops(g.paths.len()),
+            (Some(Answer::To(_)), picked) => super::grouped::children(picked),
             _ => Vec::new(),
         }
     }
@@ -106,21 +99,30 @@ impl PathsView {
         let mut children = Vec::new();
         if !open {
             children.push(TreeItem::new_leaf(Key::More, ""));
-        } else if matches!(
-            self.pick(&path),
-            Some(Picked::Group(_) | Picked::Verdict(_) | Picked::Lever(..))
-        ) {
-            self.page(&path, kids.len(), &mut children, theme, name);
         } else {
-            for k in kids {
+            let limit = self.limit(&path);
+            let more = kids.len().saturating_sub(limit);
+            for k in kids.into_iter().take(limit) {
                 let mut p = path.clone();
                 p.push(k);
                 let kids = self.children_of(&p);
                 children.push(self.node(p, kids, theme, name));
             }
+            if more > 0 {
+                children.push(more_line(more, theme));
+            }
         }
         TreeItem::new(key, line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(key, line))
     }
+}
+
+/// "… N more": Enter shows the next page.
+fn more_line(n: usize, theme: Option<&Theme>) -> TreeItem<'static, Key> {
+    let line = Line::styled(
+        format!("… {n} more (Enter shows {PAGE} more)"),
+        theme.map_or(Style::default(), |t| t.dim),
+    );
+    TreeItem::new_leaf(Key::More, line)
 }
 
 /// A row's line: a decision mark where the row has one, then its words.
@@ -138,11 +140,22 @@ pub(super) fn row_line(
         ])
     };
     match p {
-        Picked::Group(g) => {
-            let d = g.paths.first().map_or(Decision::Unknown, |p| p.decision);
-            marked(d, group_words(g, name))
-        }
-        Picked::Path(p) => marked(p.decision, p.words()),
+        Picked::Grant(g) => marked(grant_decision(g), grant_words(g, name)),
+        Picked::Way(w) => match &w.hop {
+            Some(h) => marked(h.decision, w.words()),
+            None => Line::raw(format!("{} · holds it through its members", w.words())),
+        },
+        Picked::Class(c) => marked(
+            c.hop.decision,
+            format!(
+                "{} start(s) {} {} [{}]",
+                c.count,
+                c.hop.kind.as_str(),
+                clean(&name(&c.hop.to)),
+                c.hop.decision.as_str()
+            ),
+        ),
+        Picked::Start(_, id) => Line::raw(clean(&name(id)).into_owned()),
         Picked::Reached(r) => marked(r.decision, r.words()),
         Picked::Hop(h) => marked(
             h.decision,
