@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::DecidingGrant;
+use crate::catalog::{Action, Operation};
 use crate::eval::{Decision, Engine, Grant, GrantKind};
 use crate::query::{self, ItemReach, item_scopes};
 
@@ -60,8 +61,13 @@ pub(crate) struct Beside {
 }
 
 /// What `reach` says of `id` beside its vault-wide access, decided as `reach` decides it. `vault_at` finds
-/// a vault's position from its scope key.
-pub(crate) fn beside(engine: &Engine, vault_at: &FxHashMap<&str, usize>, id: &str) -> Beside {
+/// a vault's position from its scope key; `ops` are [`query::data_operations`].
+pub(crate) fn beside(
+    engine: &Engine,
+    vault_at: &FxHashMap<&str, usize>,
+    ops: &[(&'static Operation, Action)],
+    id: &str,
+) -> Beside {
     if id.starts_with("external:") {
         return Beside {
             eligible: Vec::new(),
@@ -69,12 +75,11 @@ pub(crate) fn beside(engine: &Engine, vault_at: &FxHashMap<&str, usize>, id: &st
         };
     }
     let subject = engine.subject(id);
-    let ops = query::data_operations();
     let mut items: Vec<(usize, Vec<ItemReach>)> = item_scopes(engine, &subject)
         .into_iter()
         .filter_map(|(key, scopes)| {
             let at = *vault_at.get(key.as_str())?;
-            let held = query::item_reach(engine, Some(&scopes), &subject, &ops);
+            let held = query::item_reach(engine, Some(&scopes), &subject, ops);
             (!held.is_empty()).then_some((at, held))
         })
         .collect();

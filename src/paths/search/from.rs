@@ -78,6 +78,7 @@ fn search_from<E>(
         .enumerate()
         .map(|(at, v)| (v.scope.id(), at))
         .collect();
+    let ops = crate::query::data_operations();
     let vault_at: FxHashMap<&str, usize> = engine
         .snapshot
         .vaults
@@ -94,7 +95,7 @@ fn search_from<E>(
             |(), id| {
                 (
                     vault_access(engine, &named, id),
-                    beside(engine, &vault_at, id),
+                    beside(engine, &vault_at, &ops, id),
                 )
             },
         );
