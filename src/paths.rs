@@ -19,7 +19,8 @@ use serde::Serialize;
 pub use compute::USER_ASSIGNED_KIND;
 pub use export::{hop_line, node_name, to_json};
 pub use from_access::{
-    AccessGroup, DecidingGrant, FlatRow, GroupSummary, LeverGroup, LeverKind, VerdictVaults,
+    AccessGroup, DecidingGrant, EligibleGroup, FlatRow, GroupSummary, ItemGroup, ItemOperations,
+    LeverGroup, LeverKind, VerdictVaults,
 };
 pub use graph::{HopGraph, external_id};
 pub use grouped::{GrantWays, PathsToGrouped, Starts, Way, to_dot, to_mermaid, to_text};
@@ -154,6 +155,10 @@ pub struct PathsFrom {
     pub access: Vec<AccessGroup>,
     /// The reached nodes' vault-flag hops and self-grants, by technique and lever grant.
     pub levers: Vec<LeverGroup>,
+    /// The items they hold operations on through grants made at the items, by vault and grant.
+    pub items: Vec<ItemGroup>,
+    /// The PIM eligibilities naming them (eligible, not allowed), with the vaults each bears on.
+    pub eligible: Vec<EligibleGroup>,
     pub tenant_admins: Vec<TenantAdmin>,
     pub unknown_because: Vec<String>,
 }
@@ -171,6 +176,10 @@ pub struct Reached {
     pub access: Vec<usize>,
     /// Its vault-flag hops and self-grants: positions in [`PathsFrom::levers`].
     pub levers: Vec<usize>,
+    /// Its items held through grants at them: positions in [`PathsFrom::items`].
+    pub items: Vec<usize>,
+    /// Its PIM eligibilities: positions in [`PathsFrom::eligible`].
+    pub eligible: Vec<usize>,
 }
 
 pub(crate) fn kind_word(kind: Option<PrincipalKind>) -> String {

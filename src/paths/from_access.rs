@@ -5,8 +5,13 @@
 //! and listed only when expanded. Where a vault's answer is not simply the grants' (a deny, a gap, a
 //! condition, the vault's properties), the group's vaults split by the verdict that differs.
 
+mod beside;
+
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+
+pub(crate) use beside::{BesideGroups, beside};
+pub use beside::{EligibleGroup, ItemGroup, ItemOperations};
 
 use crate::eval::{Decision, Engine, GrantKind};
 use crate::query::VaultAccess;
@@ -326,6 +331,24 @@ pub enum FlatRow<'p> {
         #[serde(skip_serializing_if = "Option::is_none")]
         grant: Option<&'p str>,
     },
+    /// One item the node holds operations on through a grant made at the item.
+    #[serde(rename_all = "camelCase")]
+    Item {
+        node: &'p str,
+        vault: &'p str,
+        item: &'p str,
+        operations: &'p [(&'static str, Decision)],
+        decided_by: Vec<&'p str>,
+    },
+    /// A vault a PIM eligibility of the node bears on: eligible, not allowed.
+    #[serde(rename_all = "camelCase")]
+    Eligible {
+        node: &'p str,
+        vault: &'p str,
+        eligible: &'p str,
+        /// The eligibility's id.
+        eligibility: &'p str,
+    },
 }
 
 impl super::PathsFrom {
@@ -380,10 +403,21 @@ impl super::PathsFrom {
                     .collect(),
             );
         }
+        for g in &mut self.items {
+            g.names = Some(g.held.clone());
+        }
+        for g in &mut self.eligible {
+            g.names = Some(
+                g.at.iter()
+                    .filter_map(|&at| vaults.get(at).map(|x| x.name.clone()))
+                    .collect(),
+            );
+        }
     }
 
     /// The flat rows of every reached node, one at a time (nothing is gathered): operation groups at vaults
-    /// in snapshot order, then vault-flag hops and self-grants.
+    /// in snapshot order, then vault-flag hops and self-grants, then items held through grants at them and
+    /// the vaults of PIM eligibilities.
     pub fn flat_rows<'p, E>(
         &'p self,
         engine: &'p Engine,
@@ -433,6 +467,27 @@ impl super::PathsFrom {
                     decision: g.decision,
                     grant: g.grant.as_ref().map(|d| d.id.as_str()),
                 })?;
+            }
+            for g in r.items.iter().filter_map(|&g| self.items.get(g)) {
+                for i in &g.held {
+                    row(FlatRow::Item {
+                        node,
+                        vault: &g.vault,
+                        item: &i.item,
+                        operations: &i.operations,
+                        decided_by: g.decided_by.iter().map(|d| d.id.as_str()).collect(),
+                    })?;
+                }
+            }
+            for g in r.eligible.iter().filter_map(|&g| self.eligible.get(g)) {
+                for vault in g.at.iter().filter_map(|&at| vaults.get(at)) {
+                    row(FlatRow::Eligible {
+                        node,
+                        vault: &vault.name,
+                        eligible: g.eligibility.role_name.as_deref().unwrap_or_default(),
+                        eligibility: &g.eligibility.id,
+                    })?;
+                }
             }
         }
         Ok(())

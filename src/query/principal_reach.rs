@@ -9,7 +9,7 @@ use crate::catalog::{self, Action, Plane};
 use crate::eval::Request;
 use crate::eval::bulk::VaultRows;
 use crate::eval::{Decision, Engine, Grant, PrincipalRef};
-use crate::model::{Scope, Vault};
+use crate::model::{RoleAssignment, Scope, Vault};
 use crate::query::escalation::{Finding, escalations_for_vault_among, levers};
 use crate::query::items;
 use crate::query::matrix::Cell;
@@ -79,11 +79,7 @@ pub fn principal_reach_with(
 ) -> (Reach, bool) {
     let subject = engine.subject(principal_id);
     let mut rows = VaultRows::new(engine, &subject, None);
-    let data_ops: Vec<(&'static catalog::Operation, Action)> = catalog::operations()
-        .iter()
-        .filter(|op| op.plane == Plane::Data)
-        .filter_map(|op| catalog::resolve(op.name).ok().map(|a| (op, a)))
-        .collect();
+    let data_ops = data_operations();
     let vaults: Vec<&Vault> = engine
         .snapshot
         .vaults
@@ -91,6 +87,7 @@ pub fn principal_reach_with(
         .filter(|v| scope.is_none_or(|s| engine.index.ancestry(&v.scope).contains(s.key())))
         .collect();
     let item_scopes = items::item_scopes(engine, &subject);
+    let eligibilities = eligibilities_naming(engine, &subject);
     let mut out = Vec::new();
     let mut examined = 0;
     for vault in &vaults {
@@ -131,7 +128,15 @@ pub fn principal_reach_with(
             &subject,
             &data_ops,
         );
-        let eligible = eligibilities(engine, &subject, vault);
+        let eligible: Vec<String> = eligibilities
+            .iter()
+            .filter_map(|&e| engine.snapshot.role_eligibilities.get(e))
+            .filter(|e| eligibility_covers(engine, e, vault))
+            .map(|e| {
+                let role = eligible_role(engine, e);
+                format!("role '{role}' at {} (eligibility {})", e.scope.id(), e.id)
+            })
+            .collect();
         let may_grant = levers()
             .iter()
             .any(|a| engine.decide(&row, a) != Decision::Denied);
@@ -179,8 +184,17 @@ fn summary(g: &GroupReach, ops: &[(&'static catalog::Operation, Action)]) -> &'s
     .summary()
 }
 
+/// Every data-plane operation with its action.
+pub(crate) fn data_operations() -> Vec<(&'static catalog::Operation, Action)> {
+    catalog::operations()
+        .iter()
+        .filter(|op| op.plane == Plane::Data)
+        .filter_map(|op| catalog::resolve(op.name).ok().map(|a| (op, a)))
+        .collect()
+}
+
 /// Operations on items of `vault` through role assignments made at the items themselves.
-fn item_reach(
+pub(crate) fn item_reach(
     engine: &Engine,
     scopes: Option<&Vec<Scope>>,
     subject: &crate::eval::Subject,
@@ -209,26 +223,30 @@ fn item_reach(
         .collect()
 }
 
-/// PIM eligibilities naming the subject or its groups at or above the vault, or at one of its items:
-/// `role 'Key Vault Administrator' at <scope> (eligibility <id>)`.
-fn eligibilities(engine: &Engine, subject: &crate::eval::Subject, vault: &Vault) -> Vec<String> {
-    let ancestry = engine.index.ancestry(&vault.scope);
+/// The PIM eligibilities naming the subject or one of its groups: positions in the snapshot's list.
+pub(crate) fn eligibilities_naming(engine: &Engine, subject: &crate::eval::Subject) -> Vec<usize> {
     engine
         .snapshot
         .role_eligibilities
         .iter()
-        .filter(|e| subject.set.reach(&e.principal_id).is_some())
-        .filter(|e| {
-            ancestry.contains(e.scope.key()) || e.scope.vault().is_some_and(|v| v == vault.scope)
-        })
-        .map(|e| {
-            let role = engine
-                .index
-                .role_definition
-                .get(&e.role_definition_guid)
-                .and_then(|&i| engine.snapshot.role_definitions.get(i))
-                .map_or("(definition missing)", |d| d.role_name.as_str());
-            format!("role '{role}' at {} (eligibility {})", e.scope.id(), e.id)
-        })
+        .enumerate()
+        .filter(|(_, e)| subject.set.reach(&e.principal_id).is_some())
+        .map(|(i, _)| i)
         .collect()
+}
+
+/// Whether an eligibility bears on the vault: made at or above it, or at one of its items.
+pub(crate) fn eligibility_covers(engine: &Engine, e: &RoleAssignment, vault: &Vault) -> bool {
+    engine.index.ancestry(&vault.scope).contains(e.scope.key())
+        || e.scope.vault().is_some_and(|v| v == vault.scope)
+}
+
+/// The eligible role's name (`(definition missing)` when the snapshot lacks it).
+pub(crate) fn eligible_role<'e>(engine: &'e Engine, e: &RoleAssignment) -> &'e str {
+    engine
+        .index
+        .role_definition
+        .get(&e.role_definition_guid)
+        .and_then(|&i| engine.snapshot.role_definitions.get(i))
+        .map_or("(definition missing)", |d| d.role_name.as_str())
 }

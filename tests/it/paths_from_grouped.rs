@@ -86,6 +86,8 @@ fn lines_of_rows(rows: &[FlatRow]) -> Vec<String> {
             FlatRow::Lever {
                 vault, technique, ..
             } => levers.push(format!("{vault}: {technique}")),
+            // Beside the vault lines: held to `reach` in `the_grouped_access_is_what_reach_says`.
+            FlatRow::Item { .. } | FlatRow::Eligible { .. } => {}
         }
     }
     let mut out: Vec<String> = access
@@ -153,7 +155,10 @@ fn expanding_every_group_gives_the_flat_rows_and_the_matrix_rows() {
             let mut rows: BTreeMap<String, Vec<FlatRow>> = BTreeMap::new();
             p.flat_rows(&engine, |row| {
                 let node = match &row {
-                    FlatRow::Access { node, .. } | FlatRow::Lever { node, .. } => node.to_string(),
+                    FlatRow::Access { node, .. }
+                    | FlatRow::Lever { node, .. }
+                    | FlatRow::Item { node, .. }
+                    | FlatRow::Eligible { node, .. } => node.to_string(),
                 };
                 rows.entry(node).or_default().push(row);
                 Ok::<(), ()>(())
@@ -196,57 +201,131 @@ fn expanding_every_group_gives_the_flat_rows_and_the_matrix_rows() {
     }
 }
 
-/// Each node's operation groups at each vault are `reach`'s (data-plane groups; reach adds the rest).
+/// Each node's operation groups at each vault are `reach`'s (data-plane groups; reach adds the rest), and
+/// so are its items held through grants at them (on N items) and its PIM eligibilities (eligible), grouped
+/// and flat: on the demo (Erin reads one secret of kv-app-rbac, Pat is eligible for Key Vault
+/// Administrator there) and a generated tenant.
 #[test]
 fn the_grouped_access_is_what_reach_says() {
-    let engine = Engine::new(synth(9));
-    let graph = HopGraph::build(&engine);
-    let data_groups: Vec<&str> = kvaccess::catalog::operations()
-        .iter()
-        .filter(|o| o.plane == kvaccess::catalog::Plane::Data)
-        .map(|o| o.group)
-        .collect();
-    let mut compared = 0;
-    for start in engine
-        .snapshot
-        .principals
-        .iter()
-        .step_by(31)
-        .map(|p| p.id.clone())
-    {
-        let p = paths_from(&engine, &graph, &start, 2);
-        for r in p
-            .reached
+    for (tenant, snapshot, every) in [
+        ("demo", kvaccess::snapshot::demo(), 1),
+        ("synth", synth(9), 31),
+    ] {
+        let engine = Engine::new(snapshot);
+        let graph = HopGraph::build(&engine);
+        let data_groups: Vec<&str> = kvaccess::catalog::operations()
             .iter()
-            .filter(|r| !r.node.id.starts_with("external:"))
+            .filter(|o| o.plane == kvaccess::catalog::Plane::Data)
+            .map(|o| o.group)
+            .collect();
+        let (mut compared, mut items, mut eligible) = (0, 0, 0);
+        for start in engine
+            .snapshot
+            .principals
+            .iter()
+            .step_by(every)
+            .map(|p| p.id.clone())
         {
-            let mut ours: Vec<(String, &str, &str)> = Vec::new();
-            for g in r.access.iter().map(|&g| &p.access[g]) {
-                for v in &g.verdicts {
-                    for &at in &v.at {
-                        let name = engine.snapshot.vaults[at].name.clone();
-                        for s in v.access.iter().filter(|s| data_groups.contains(&s.group)) {
-                            ours.push((name.clone(), s.group, s.summary));
+            let mut p = paths_from(&engine, &graph, &start, 2);
+            p.expand(&engine);
+            let mut flat: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            p.flat_rows(&engine, |row| {
+                match row {
+                    FlatRow::Item {
+                        node,
+                        vault,
+                        item,
+                        operations,
+                        ..
+                    } => flat
+                        .entry(node)
+                        .or_default()
+                        .push(format!("{vault} item {item} {operations:?}")),
+                    FlatRow::Eligible {
+                        node,
+                        vault,
+                        eligible,
+                        eligibility,
+                    } => flat
+                        .entry(node)
+                        .or_default()
+                        .push(format!("{vault} eligible {eligible} {eligibility}")),
+                    _ => {}
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            for r in p
+                .reached
+                .iter()
+                .filter(|r| !r.node.id.starts_with("external:"))
+            {
+                let mut ours: Vec<String> = Vec::new();
+                for g in r.access.iter().map(|&g| &p.access[g]) {
+                    for v in &g.verdicts {
+                        for &at in &v.at {
+                            let name = &engine.snapshot.vaults[at].name;
+                            for s in v.access.iter().filter(|s| data_groups.contains(&s.group)) {
+                                ours.push(format!("{name} {} {}", s.group, s.summary));
+                            }
                         }
                     }
                 }
+                let mut beside: Vec<String> = Vec::new();
+                for g in r.items.iter().map(|&g| &p.items[g]) {
+                    let held = g.names.as_ref().expect("expanded");
+                    assert_eq!(held.len(), g.items, "{tenant}: on N items");
+                    for i in held {
+                        let ops: Vec<(&str, _)> = i.operations.clone();
+                        beside.push(format!("{} item {} {ops:?}", g.vault, i.item));
+                    }
+                }
+                for g in r.eligible.iter().map(|&g| &p.eligible[g]) {
+                    let e = &g.eligibility;
+                    let role = e.role_name.as_deref().unwrap();
+                    for name in g.names.as_ref().expect("expanded") {
+                        beside.push(format!("{name} eligible {role} {}", e.id));
+                    }
+                }
+                let mut got_flat = flat.get(r.node.id.as_str()).cloned().unwrap_or_default();
+                got_flat.sort();
+                beside.sort();
+                assert_eq!(got_flat, beside, "{tenant}: --from {start}: flat rows");
+                ours.extend(beside);
+                let mut theirs: Vec<String> = Vec::new();
+                for v in principal_reach(&engine, &r.node.id, None).vaults {
+                    for g in &v.groups {
+                        theirs.push(format!("{} {} {}", v.name, g.group, g.summary));
+                    }
+                    for i in &v.items {
+                        let ops = &i.operations;
+                        theirs.push(format!("{} item {} {ops:?}", v.name, i.scope));
+                        items += 1;
+                    }
+                    for e in &v.eligible {
+                        // `role '<role>' at <scope> (eligibility <id>)`
+                        let role = e.split('\'').nth(1).unwrap();
+                        let id = e
+                            .rsplit("(eligibility ")
+                            .next()
+                            .unwrap()
+                            .trim_end_matches(')');
+                        theirs.push(format!("{} eligible {role} {id}", v.name));
+                        eligible += 1;
+                    }
+                }
+                ours.sort();
+                theirs.sort();
+                assert_eq!(ours, theirs, "{tenant}: --from {start}: {}", r.node.id);
+                compared += ours.len();
             }
-            let mut theirs: Vec<(String, &str, &str)> = principal_reach(&engine, &r.node.id, None)
-                .vaults
-                .iter()
-                .flat_map(|v| {
-                    v.groups
-                        .iter()
-                        .map(|g| (v.name.clone(), g.group, g.summary))
-                })
-                .collect();
-            ours.sort();
-            theirs.sort();
-            assert_eq!(ours, theirs, "--from {start}: {}", r.node.id);
-            compared += ours.len();
         }
+        assert!(compared > 50, "{tenant}: only {compared} rows compared");
+        assert!(
+            items > 0 && eligible > 0,
+            "{tenant}: {items} item rows, {eligible} eligible rows: nothing beside the vault-wide access compared"
+        );
     }
-    assert!(compared > 50, "only {compared} groups compared");
 }
 
 /// A grant that decides for many nodes is one group they all point at, and a vault whose verdict differs
@@ -287,11 +366,39 @@ fn kvaccess(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// The CLI: `--expand -o json` lists every group's vaults, `-o jsonl` is the same facts a row at a time,
-/// and the text states each group in full once.
+/// The CLI: `--expand -o json` lists every group's vaults (and items), `-o jsonl` is the same facts a row at
+/// a time, and the text states each group in full once, items held through grants at them and eligibilities
+/// included.
 #[test]
 fn cli_paths_from_expand_json_and_jsonl_agree() {
-    let (code, json_text, err) = kvaccess(&["paths", "--from", "Carol", "--expand", "-o", "json"]);
+    for who in ["Carol", "Erin", "Pat"] {
+        cli_agrees(who);
+    }
+    let (_, plain, _) = kvaccess(&["paths", "--from", "Carol", "-o", "json"]);
+    let plain: Value = serde_json::from_str(&plain).unwrap();
+    assert!(
+        plain["access"][0]["verdicts"][0].get("names").is_none(),
+        "names only when expanded"
+    );
+    let (_, text, _) = kvaccess(&["paths", "--from", "Carol"]);
+    assert!(text.contains("[A1] "), "{text}");
+    let (_, text, _) = kvaccess(&["paths", "--from", "Erin"]);
+    assert!(
+        text.contains("[I1] on 1 item(s) in kv-app-rbac: secrets/get, secrets/list")
+            && text.contains("through 'Key Vault Secrets User' at storage-account-key to Erin"),
+        "{text}"
+    );
+    let (_, text, _) = kvaccess(&["paths", "--from", "Pat"]);
+    assert!(
+        text.contains(
+            "[E1] eligible (PIM, not active): 'Key Vault Administrator' at kv-app-rbac to Pat, 1 vault(s)"
+        ),
+        "{text}"
+    );
+}
+
+fn cli_agrees(who: &str) {
+    let (code, json_text, err) = kvaccess(&["paths", "--from", who, "--expand", "-o", "json"]);
     assert_eq!(code, Some(0), "{err}");
     let v: Value = serde_json::from_str(&json_text).unwrap();
     let mut expanded = Vec::new();
@@ -322,29 +429,47 @@ fn cli_paths_from_expand_json_and_jsonl_agree() {
                 ));
             }
         }
+        for i in r["items"].as_array().unwrap() {
+            let group = &v["items"][i.as_u64().unwrap() as usize];
+            for item in group["names"].as_array().unwrap() {
+                expanded.push(format!(
+                    "{node} {} item {} {}",
+                    group["vault"].as_str().unwrap(),
+                    item["item"],
+                    item["operations"]
+                ));
+            }
+        }
+        for e in r["eligible"].as_array().unwrap() {
+            let group = &v["eligible"][e.as_u64().unwrap() as usize];
+            for name in group["names"].as_array().unwrap() {
+                expanded.push(format!(
+                    "{node} {} eligible {}",
+                    name.as_str().unwrap(),
+                    group["eligibility"]["id"]
+                ));
+            }
+        }
     }
-    let (code, jsonl, err) = kvaccess(&["paths", "--from", "Carol", "-o", "jsonl"]);
+    let (code, jsonl, err) = kvaccess(&["paths", "--from", who, "-o", "jsonl"]);
     assert_eq!(code, Some(0), "{err}");
     let mut flat = Vec::new();
     for line in jsonl.lines() {
         let row: Value = serde_json::from_str(line).unwrap();
         let node = row["node"].as_str().unwrap();
         let vault = row["vault"].as_str().unwrap();
-        flat.push(match row.get("technique") {
-            Some(t) => format!("{node} {vault} {t}"),
-            None => format!("{node} {vault} {} {}", row["group"], row["summary"]),
+        flat.push(if let Some(t) = row.get("technique") {
+            format!("{node} {vault} {t}")
+        } else if let Some(item) = row.get("item") {
+            format!("{node} {vault} item {item} {}", row["operations"])
+        } else if row.get("eligible").is_some() {
+            format!("{node} {vault} eligible {}", row["eligibility"])
+        } else {
+            format!("{node} {vault} {} {}", row["group"], row["summary"])
         });
     }
     expanded.sort();
     flat.sort();
     assert!(!flat.is_empty());
-    assert_eq!(expanded, flat);
-    let (_, plain, _) = kvaccess(&["paths", "--from", "Carol", "-o", "json"]);
-    let plain: Value = serde_json::from_str(&plain).unwrap();
-    assert!(
-        plain["access"][0]["verdicts"][0].get("names").is_none(),
-        "names only when expanded"
-    );
-    let (_, text, _) = kvaccess(&["paths", "--from", "Carol"]);
-    assert!(text.contains("[A1] "), "{text}");
+    assert_eq!(expanded, flat, "--from {who}");
 }

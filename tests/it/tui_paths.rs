@@ -494,3 +494,62 @@ fn a_holders_members_are_counted_then_listed_on_enter_and_a_start_explains_its_p
     press(&mut app, "<enter>");
     assert_eq!(app.focus, Focus::Explain);
 }
+
+/// Moves down the open tree until `found` says the selected row is the one wanted (at most 20 rows).
+fn down_to(app: &mut App, found: impl Fn(&Picked) -> bool) {
+    for _ in 0..20 {
+        if app.paths.selected().as_ref().is_some_and(&found) {
+            return;
+        }
+        press(app, "j");
+    }
+    panic!("not found: at {:?}", app.paths.selected_path());
+}
+
+/// The --from tree shows what `reach` shows beside the vault-wide access: Erin's secret read through a
+/// grant at the item (on 1 item, Enter lists it) and Pat's eligible Key Vault Administrator (Enter lists
+/// the vault), explained as the CLI says them.
+#[test]
+fn from_tree_shows_items_held_through_grants_at_them_and_eligibilities() {
+    let mut app = demo();
+    press(&mut app, ":principal Erin<enter>P6<right>");
+    down_to(&mut app, |p| matches!(p, Picked::Items(..)));
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("◑ [I1] on 1 item(s) in kv-app-rbac: secrets/get, secrets/list"),
+        "{s}"
+    );
+    let doc = format!("{:?}", app.paths.explain(&app.engine));
+    assert!(
+        doc.contains("'Key Vault Secrets User' at storage-account-key to Erin"),
+        "{doc}"
+    );
+    press(&mut app, "<enter>j");
+    let Some(Picked::Vault(item)) = app.paths.selected() else {
+        panic!("not on the item: {:?}", app.paths.selected_path())
+    };
+    assert!(
+        item.ends_with("/vaults/kv-app-rbac/secrets/storage-account-key"),
+        "{item}"
+    );
+
+    let mut app = demo();
+    press(&mut app, ":principal Pat<enter>P6<right>");
+    down_to(&mut app, |p| matches!(p, Picked::Eligible(..)));
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("[E1] 1 vault(s) · eligible (PIM, not active): 'Key Vault Administrator'"),
+        "{s}"
+    );
+    let doc = format!("{:?}", app.paths.explain(&app.engine));
+    assert!(
+        doc.contains("'Key Vault Administrator' at kv-app-rbac to Pat")
+            && doc.contains("Not allowed until activated"),
+        "{doc}"
+    );
+    press(&mut app, "<enter>j");
+    assert!(matches!(
+        app.paths.selected(),
+        Some(Picked::Vault("kv-app-rbac"))
+    ));
+}

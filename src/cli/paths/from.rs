@@ -21,6 +21,8 @@ pub fn print(p: &PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()> {
     )?;
     let mut told_access = vec![false; p.access.len()];
     let mut told_levers = vec![false; p.levers.len()];
+    let mut told_items = vec![false; p.items.len()];
+    let mut told_eligible = vec![false; p.eligible.len()];
     for r in &p.reached {
         writeln!(o, "\n{}", r.words())?;
         for h in &r.hops {
@@ -33,7 +35,8 @@ pub fn print(p: &PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()> {
                 clean(&h.explanation)
             )?;
         }
-        if r.access.is_empty() && r.levers.is_empty() {
+        if r.access.is_empty() && r.levers.is_empty() && r.items.is_empty() && r.eligible.is_empty()
+        {
             writeln!(o, "  no vault data")?;
         } else if r.vaults > 0 {
             writeln!(o, "  vault data on {} vault(s), decided by:", r.vaults)?;
@@ -96,6 +99,42 @@ pub fn print(p: &PathsFrom, name: &dyn Fn(&str) -> String) -> Result<()> {
                 writeln!(o, "      evidence: {}", clean(e))?;
             }
             for n in l.names.iter().flatten() {
+                writeln!(o, "        {}", clean(n))?;
+            }
+        }
+        for &g in &r.items {
+            let Some(i) = p.items.get(g) else { continue };
+            writeln!(o, "  [I{}] {}", g + 1, clean(&i.words()))?;
+            if told_items
+                .get_mut(g)
+                .is_some_and(|t| std::mem::replace(t, true))
+            {
+                continue;
+            }
+            for d in &i.decided_by {
+                writeln!(o, "      through {}", clean(&d.words(name)))?;
+            }
+            for n in i.names.iter().flatten() {
+                let ops: Vec<&str> = n.operations.iter().map(|(op, _)| *op).collect();
+                writeln!(o, "        {}: {}", clean(&n.item), ops.join(", "))?;
+            }
+        }
+        for &g in &r.eligible {
+            let Some(e) = p.eligible.get(g) else { continue };
+            writeln!(
+                o,
+                "  [E{}] {}, {} vault(s)",
+                g + 1,
+                clean(&e.words(name)),
+                e.vaults
+            )?;
+            if told_eligible
+                .get_mut(g)
+                .is_some_and(|t| std::mem::replace(t, true))
+            {
+                continue;
+            }
+            for n in e.names.iter().flatten() {
                 writeln!(o, "        {}", clean(n))?;
             }
         }

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use rustc_hash::FxHashMap;
 
-use super::super::from_access::{Groups, Lever};
+use super::super::from_access::{BesideGroups, Groups, Lever, beside};
 use super::super::graph::{HopGraph, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
@@ -70,6 +70,7 @@ fn search_from<E>(
     // something can name the node.
     let named = NamedVaults::new(engine);
     let mut groups = Groups::default();
+    let mut besides = BesideGroups::default();
     let position: FxHashMap<&str, usize> = engine
         .snapshot
         .vaults
@@ -77,12 +78,28 @@ fn search_from<E>(
         .enumerate()
         .map(|(at, v)| (v.scope.id(), at))
         .collect();
+    let ops = crate::query::data_operations();
+    let vault_at: FxHashMap<&str, usize> = engine
+        .snapshot
+        .vaults
+        .iter()
+        .enumerate()
+        .map(|(at, v)| (v.scope.key(), at))
+        .collect();
     let mut reached = Vec::with_capacity(order.len());
     for chunk in order.chunks(ACCESS_CHUNK) {
         progress(reached.len(), order.len())?;
-        let (done, _) =
-            crate::parallel::over_pool(chunk, || (), |(), id| vault_access(engine, &named, id));
-        for (id, access) in chunk.iter().zip(done) {
+        let (done, _) = crate::parallel::over_pool(
+            chunk,
+            || (),
+            |(), id| {
+                (
+                    vault_access(engine, &named, id),
+                    beside(engine, &vault_at, &ops, id),
+                )
+            },
+        );
+        for (id, (access, beside)) in chunk.iter().zip(done) {
             let mut hops = Vec::new();
             let mut node = id.clone();
             while let Some((_, Some(step))) = best.get(&node) {
@@ -105,6 +122,7 @@ fn search_from<E>(
                 })
                 .collect();
             levers.extend(self_grants.remove(id).unwrap_or_default());
+            let (eligible, items) = besides.add(engine, beside);
             reached.push(Reached {
                 node: node_ref(engine, id),
                 decision: weakest(&hops),
@@ -112,6 +130,8 @@ fn search_from<E>(
                 vaults: access.len(),
                 access: groups.add_access(engine, &access),
                 levers: groups.add_levers(levers),
+                items,
+                eligible,
             });
         }
     }
@@ -121,6 +141,8 @@ fn search_from<E>(
         reached,
         access: groups.access,
         levers: groups.levers,
+        items: besides.items,
+        eligible: besides.eligible,
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
     })

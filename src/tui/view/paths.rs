@@ -17,8 +17,8 @@ use super::Ctx;
 use crate::eval::Engine;
 use crate::model::Scope;
 use crate::paths::{
-    self, AccessGroup, GrantWays, Hop, HopGraph, LeverGroup, PathsFrom, PathsToGrouped, Reached,
-    Starts, TenantAdmin, VerdictVaults, Way,
+    self, AccessGroup, EligibleGroup, GrantWays, Hop, HopGraph, ItemGroup, LeverGroup, PathsFrom,
+    PathsToGrouped, Reached, Starts, TenantAdmin, VerdictVaults, Way,
 };
 use crate::sanitize::clean;
 use crate::tui::app::Load;
@@ -99,6 +99,9 @@ pub enum Key {
     /// an access group's verdict.
     Access(usize),
     Lever(usize),
+    /// A reached node's items held through grants at them, and its PIM eligibilities.
+    Items(usize),
+    Eligible(usize),
     Verdict(usize),
     /// A class of starts under a node (`--to`): its members' classes, then its leaves'.
     Class(usize),
@@ -126,6 +129,9 @@ pub enum Picked<'a> {
     Access(usize, &'a AccessGroup),
     Verdict(&'a VerdictVaults),
     Lever(usize, &'a LeverGroup),
+    /// Items held through grants at them, and a PIM eligibility, with their positions in the answer.
+    Items(usize, &'a ItemGroup),
+    Eligible(usize, &'a EligibleGroup),
     /// A vault of a verdict or a lever group.
     Vault(&'a str),
     Admins,
@@ -340,6 +346,24 @@ impl PathsView {
                 match rest {
                     [] => Picked::Lever(g, lever),
                     [Key::Entry(k)] => Picked::Vault(lever.names.as_ref()?.get(*k)?),
+                    _ => return None,
+                }
+            }
+            (Answer::From(f), [Key::Entry(r), Key::Items(i), rest @ ..]) => {
+                let g = *f.reached.get(*r)?.items.get(*i)?;
+                let items = f.items.get(g)?;
+                match rest {
+                    [] => Picked::Items(g, items),
+                    [Key::Entry(k)] => Picked::Vault(&items.names.as_ref()?.get(*k)?.item),
+                    _ => return None,
+                }
+            }
+            (Answer::From(f), [Key::Entry(r), Key::Eligible(i), rest @ ..]) => {
+                let g = *f.reached.get(*r)?.eligible.get(*i)?;
+                let eligible = f.eligible.get(g)?;
+                match rest {
+                    [] => Picked::Eligible(g, eligible),
+                    [Key::Entry(k)] => Picked::Vault(eligible.names.as_ref()?.get(*k)?),
                     _ => return None,
                 }
             }

@@ -68,7 +68,11 @@ impl PathsView {
                 }
                 d.heading("Vault data it can use, by what decides it");
                 d.text(format!("{} vault(s)", r.vaults));
-                if r.access.is_empty() && r.levers.is_empty() {
+                if r.access.is_empty()
+                    && r.levers.is_empty()
+                    && r.items.is_empty()
+                    && r.eligible.is_empty()
+                {
                     d.text("no vault data");
                 }
                 let Some(super::Answer::From(f)) = self.ready() else {
@@ -89,6 +93,21 @@ impl PathsView {
                         l.vaults,
                         lever_word(l.kind),
                         clean(&l.technique)
+                    ));
+                }
+                for (n, i) in r.items.iter().filter_map(|&n| Some((n, f.items.get(n)?))) {
+                    d.text(format!("[I{}] {}", n + 1, clean(&i.words())));
+                }
+                for (n, e) in r
+                    .eligible
+                    .iter()
+                    .filter_map(|&n| Some((n, f.eligible.get(n)?)))
+                {
+                    d.text(format!(
+                        "[E{}] {} vault(s) · {}",
+                        n + 1,
+                        e.vaults,
+                        clean(&e.words(&name))
                     ));
                 }
                 d.styled(
@@ -130,6 +149,24 @@ impl PathsView {
                     d.styled(Tone::Id, format!("evidence: {}", clean(e)));
                 }
                 d.text(format!("{} vault(s); Enter lists them.", l.vaults));
+            }
+            Picked::Items(n, i) => {
+                d = Doc::new(format!("[I{}] {}", n + 1, clean(&i.words())));
+                d.heading("Decided by (grants made at the items)");
+                for grant in &i.decided_by {
+                    d.text(clean(&grant.words(&name)).into_owned());
+                }
+                d.text(format!("{} item(s); Enter lists them.", i.items));
+            }
+            Picked::Eligible(n, e) => {
+                d = Doc::new(format!("[E{}] eligible (PIM, not active)", n + 1));
+                d.text(clean(&e.eligibility.words(&name)).into_owned());
+                d.styled(
+                    Tone::Id,
+                    format!("eligibility {}", clean(&e.eligibility.id)),
+                );
+                d.text("Not allowed until activated; once activated, the role's access applies.");
+                d.text(format!("{} vault(s); Enter lists them.", e.vaults));
             }
             Picked::Vault(v) => {
                 d = Doc::new("Vault");

@@ -8,7 +8,7 @@ use super::explain::{grant_decision, grant_words, grants_words, lever_word};
 use super::{Answer, Key, PAGE, PathsView, Picked};
 use crate::eval::Decision;
 use crate::sanitize::clean;
-use crate::tui::theme::{Theme, decision_symbol};
+use crate::tui::theme::{ITEMS_SYMBOL, Theme, decision_symbol};
 
 impl PathsView {
     /// The tree of what is open: each level a page at a time. Closed nodes get one placeholder child, so
@@ -69,11 +69,15 @@ impl PathsView {
                 let mut k = hops(r.hops.len());
                 k.extend((0..r.access.len()).map(Key::Access));
                 k.extend((0..r.levers.len()).map(Key::Lever));
+                k.extend((0..r.items.len()).map(Key::Items));
+                k.extend((0..r.eligible.len()).map(Key::Eligible));
                 k
             }
             (_, Some(Picked::Access(_, g))) => (0..g.verdicts.len()).map(Key::Verdict).collect(),
             (_, Some(Picked::Verdict(v))) => hops(v.names.as_ref().map_or(0, Vec::len)),
             (_, Some(Picked::Lever(_, l))) => hops(l.names.as_ref().map_or(0, Vec::len)),
+            (_, Some(Picked::Items(_, i))) => hops(i.names.as_ref().map_or(0, Vec::len)),
+            (_, Some(Picked::Eligible(_, e))) => hops(e.names.as_ref().map_or(0, Vec::len)),
             (Some(Answer::To(_)), picked) => super::grouped::children(picked),
             _ => Vec::new(),
         }
@@ -184,6 +188,16 @@ pub(super) fn row_line(
                 clean(&l.technique)
             ),
         ),
+        Picked::Items(n, i) => Line::from(vec![
+            Span::styled(format!("{ITEMS_SYMBOL} "), style(Decision::Allowed)),
+            Span::raw(format!("[I{}] {}", n + 1, clean(&i.words()))),
+        ]),
+        Picked::Eligible(n, e) => Line::raw(format!(
+            "[E{}] {} vault(s) · {}",
+            n + 1,
+            e.vaults,
+            clean(&e.words(name))
+        )),
         Picked::Vault(v) => Line::raw(clean(v).into_owned()),
         Picked::Admins => Line::styled("Tenant-wide (tier 0, can reach every vault)", dim),
         Picked::Admin(a) => Line::raw(format!(
