@@ -236,7 +236,7 @@ pub(crate) fn eligibilities_naming(engine: &Engine, subject: &crate::eval::Subje
 }
 
 /// Whether an eligibility bears on the vault: made at or above it, or at one of its items.
-pub(crate) fn eligibility_covers(engine: &Engine, e: &RoleAssignment, vault: &Vault) -> bool {
+pub(super) fn eligibility_covers(engine: &Engine, e: &RoleAssignment, vault: &Vault) -> bool {
     engine.index.ancestry(&vault.scope).contains(e.scope.key())
         || e.scope.vault().is_some_and(|v| v == vault.scope)
 }
