@@ -23,7 +23,9 @@ pub use from_access::{
     LeverGroup, LeverKind, VerdictVaults,
 };
 pub use graph::{HopGraph, external_id};
-pub use grouped::{GrantWays, PathsToGrouped, Starts, Way, to_dot, to_mermaid, to_text};
+pub use grouped::{
+    GrantWays, MEMBERS, PathsToGrouped, STARTS, Starts, Way, to_dot, to_mermaid, to_text,
+};
 pub use search::{
     node_ref, paths_from, paths_from_with, paths_to, paths_to_grouped, paths_to_grouped_with,
     paths_to_with,

@@ -14,6 +14,11 @@ mod export;
 
 pub use export::{to_dot, to_mermaid, to_text};
 
+/// What a class's count is of, in every view: the identities holding the grant as members of the node, or
+/// the starts taking a hop into it.
+pub const MEMBERS: &str = "member(s)";
+pub const STARTS: &str = "start(s)";
+
 /// `paths --to` grouped: every start that can reach the operation, by the grant at the last hop.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -252,7 +252,7 @@ fn a_large_answer_is_shown_a_page_at_a_time_and_enter_lists_a_holders_identities
     view.enter(); // the holder opens: one class of 1 000 members, counted, none listed
     assert_eq!(view.visible().len(), 2 * PAGE + 3);
     view.move_by(1);
-    let Some(Picked::Class(c)) = view.selected() else {
+    let Some(Picked::Class(c, _)) = view.selected() else {
         panic!("{:?}", view.selected_path())
     };
     assert_eq!(c.count, 1000);
@@ -452,14 +452,14 @@ fn a_holders_members_are_counted_then_listed_on_enter_and_a_start_explains_its_p
     assert_eq!(w.node.display_name, "Security team");
     // Opened, the holder shows its class of members with their count, listing none yet.
     press(&mut app, "<enter>j");
-    let Some(Picked::Class(c)) = app.paths.selected() else {
+    let Some(Picked::Class(c, _)) = app.paths.selected() else {
         panic!("{:?}", app.paths.selected_path())
     };
     let count = c.count;
     assert!(count >= 2, "{count}");
     let s = render(&app, 120, 40);
     assert!(
-        s.contains(&format!("{count} start(s) holds kv-app-prod")),
+        s.contains(&format!("{count} member(s) holds kv-app-prod")),
         "{s}"
     );
     let listed = |app: &App| {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
-use super::{PathsToGrouped, Starts, Way};
+use super::{MEMBERS, PathsToGrouped, STARTS, Starts, Way};
 use crate::paths::hop_line;
 use crate::sanitize::clean;
 
@@ -80,7 +80,7 @@ fn way_text(
             let _ = writeln!(out, "{indent}  holds it only through its members");
         }
     }
-    for (what, classes) in [("member(s)", &w.members), ("start(s)", &w.leaves)] {
+    for (what, classes) in [(MEMBERS, &w.members), (STARTS, &w.leaves)] {
         for s in classes {
             starts_text(out, s, what, &format!("{indent}  "), name, expanded);
         }

@@ -121,7 +121,8 @@ pub enum Picked<'a> {
     /// `--to`: a grant group, a node on the way in, a class of starts, one start.
     Grant(&'a GrantWays),
     Way(&'a Way),
-    Class(&'a Starts),
+    /// A class with the CLI's word for it: `member(s)` of the node, or `start(s)` leading into it.
+    Class(&'a Starts, &'static str),
     Start(&'a Starts, &'a str),
     Reached(&'a Reached),
     Hop(&'a Hop),

@@ -56,8 +56,8 @@ impl PathsView {
                     ));
                 }
             }
-            Picked::Class(c) => {
-                d = Doc::new(format!("{} start(s) taking one hop", c.count));
+            Picked::Class(c, word) => {
+                d = Doc::new(format!("{} {word} taking one hop", c.count));
                 hop_doc(&mut d, &c.hop_of("each of them"), &name);
                 d.text("Enter lists them, a page at a time; a start explains its whole path.");
             }

@@ -4,7 +4,7 @@
 
 use super::{Key, Picked};
 use crate::eval::Engine;
-use crate::paths::{Hop, Path, PathsToGrouped, Starts, Way, node_ref};
+use crate::paths::{Hop, MEMBERS, Path, PathsToGrouped, STARTS, Starts, Way, node_ref};
 
 /// The row at `path` (past the root level's tenant-wide and unknown rows).
 pub(super) fn pick<'a>(t: &'a PathsToGrouped, path: &[Key]) -> Option<Picked<'a>> {
@@ -20,9 +20,9 @@ pub(super) fn pick<'a>(t: &'a PathsToGrouped, path: &[Key]) -> Option<Picked<'a>
         match k {
             Key::Entry(i) => way = way.ways.get(*i)?,
             Key::Class(c) => {
-                let class = class_of(way, *c)?;
+                let (class, word) = class_of(way, *c)?;
                 return match keys.next() {
-                    None => Some(Picked::Class(class)),
+                    None => Some(Picked::Class(class, word)),
                     Some(Key::Start(s)) if keys.next().is_none() => {
                         Some(Picked::Start(class, class.ids().get(*s)?))
                     }
@@ -35,9 +35,12 @@ pub(super) fn pick<'a>(t: &'a PathsToGrouped, path: &[Key]) -> Option<Picked<'a>
     Some(Picked::Way(way))
 }
 
-/// The `c`-th class of a node: its members' classes, then its leaves'.
-fn class_of(w: &Way, c: usize) -> Option<&Starts> {
-    w.members.iter().chain(&w.leaves).nth(c)
+/// The `c`-th class of a node (its members' classes, then its leaves'), with the CLI's word for it.
+fn class_of(w: &Way, c: usize) -> Option<(&Starts, &'static str)> {
+    match w.members.get(c) {
+        Some(m) => Some((m, MEMBERS)),
+        None => Some((w.leaves.get(c - w.members.len())?, STARTS)),
+    }
 }
 
 /// The children's keys of a `--to` row.
@@ -48,7 +51,7 @@ pub(super) fn children(picked: Option<Picked>) -> Vec<Key> {
             .map(Key::Class)
             .chain((0..w.ways.len()).map(Key::Entry))
             .collect(),
-        Some(Picked::Class(c)) => (0..c.count).map(Key::Start).collect(),
+        Some(Picked::Class(c, _)) => (0..c.count).map(Key::Start).collect(),
         _ => Vec::new(),
     }
 }
@@ -69,9 +72,8 @@ pub(super) fn path_of(engine: &Engine, t: &PathsToGrouped, path: &[Key]) -> Opti
                 start = way.start.then(|| (way.node.id.clone(), None));
             }
             Key::Class(c) => {
-                let member = *c < way.members.len();
-                let class = class_of(way, *c)?;
-                if member {
+                let (class, word) = class_of(way, *c)?;
+                if word == MEMBERS {
                     chain.clear();
                 }
                 start = Some((String::new(), Some(class)));

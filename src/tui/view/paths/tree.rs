@@ -149,10 +149,10 @@ pub(super) fn row_line(
             Some(h) => marked(h.decision, w.words()),
             None => Line::raw(format!("{} · holds it through its members", w.words())),
         },
-        Picked::Class(c) => marked(
+        Picked::Class(c, word) => marked(
             c.hop.decision,
             format!(
-                "{} start(s) {} {} [{}]",
+                "{} {word} {} {} [{}]",
                 c.count,
                 c.hop.kind.as_str(),
                 clean(&name(&c.hop.to)),
