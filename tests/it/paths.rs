@@ -663,12 +663,12 @@ fn cli_paths_to_on_the_demo_shows_each_hop_kind_with_evidence() {
     let (code, text, err) = kvaccess(&["paths", "--to", "kv-app-prod", "--expand"]);
     assert_eq!(code, 0, "{err}");
     for want in [
-        "1 start(s) joins Security on-call [allowed]: owns the group",
+        "1 start(s): joins Security on-call [allowed]: owns the group",
         "  - Gina (user)",
-        "1 start(s) adds credential to ci-deployer [allowed]",
+        "1 start(s): adds credential to ci-deployer [allowed]",
         "  - Pat (user)",
         "  - repo:contoso/infra:ref:refs/heads/main (external)",
-        "1 start(s) joins Security team [conditional, needs PIM activation]",
+        "1 start(s): joins Security team [conditional, needs PIM activation]",
         "  - Frank (user)",
         "only when calling through application contoso-portal (77777777-0000-0000-0000-000000000001)",
         "Tenant-wide (tier 0, can reach every vault):",

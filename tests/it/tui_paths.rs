@@ -459,7 +459,7 @@ fn a_holders_members_are_counted_then_listed_on_enter_and_a_start_explains_its_p
     assert!(count >= 2, "{count}");
     let s = render(&app, 120, 40);
     assert!(
-        s.contains(&format!("{count} member(s) holds kv-app-prod")),
+        s.contains(&format!("{count} member(s): holds kv-app-prod")),
         "{s}"
     );
     let listed = |app: &App| {

@@ -106,7 +106,7 @@ fn starts_text(
     };
     let _ = writeln!(
         out,
-        "{indent}{} {what} {} {} [{}{activation}]: {}",
+        "{indent}{} {what}: {} {} [{}{activation}]: {}",
         s.count,
         h.kind.as_str(),
         clean(&name(&h.to)),

@@ -152,7 +152,7 @@ pub(super) fn row_line(
         Picked::Class(c, word) => marked(
             c.hop.decision,
             format!(
-                "{} {word} {} {} [{}]",
+                "{} {word}: {} {} [{}]",
                 c.count,
                 c.hop.kind.as_str(),
                 clean(&name(&c.hop.to)),
