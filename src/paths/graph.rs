@@ -286,6 +286,11 @@ impl Placed {
         self.all.push(at);
     }
 
+    /// The positions at or below the scope `key` (the resource's own scope included), in the order added.
+    pub(crate) fn under(&self, key: &str) -> &[usize] {
+        self.under.get(key).map_or(&[], Vec::as_slice)
+    }
+
     /// The positions, ascending, that a grant at one of `scopes` reaches, and those always asked; all of
     /// them when `scopes` is `None` (the principal's groups are not known).
     pub(super) fn reached_from(&self, scopes: Option<&FxHashSet<String>>) -> Vec<usize> {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::DecidingGrant;
 use crate::catalog::{Action, Operation};
 use crate::eval::{Decision, Engine, Grant, GrantKind};
+use crate::paths::graph::Placed;
 use crate::query::{self, ItemReach, item_scopes};
 
 /// A PIM eligibility naming the node or a group it is in, and the vaults it bears on (at or below its
@@ -96,15 +97,18 @@ pub(crate) struct BesideGroups {
     pub eligible: Vec<EligibleGroup>,
     pub items: Vec<ItemGroup>,
     eligible_ids: FxHashMap<usize, Option<usize>>,
-    /// The vaults at or below each scope (by key), made when the first eligibility is grouped: asking every
-    /// vault's ancestry per eligibility was a third of a large tenant's `--from`.
-    under: Option<FxHashMap<String, Vec<usize>>>,
     item_ids: FxHashMap<(usize, Vec<ItemOperations>, Vec<String>), usize>,
 }
 
 impl BesideGroups {
     /// One node's eligibilities (those bearing on some vault) and item groups: their indices.
-    pub fn add(&mut self, engine: &Engine, beside: Beside) -> (Vec<usize>, Vec<usize>) {
+    /// `vaults` places the snapshot's vaults by the scopes above them (the hop graph's).
+    pub fn add(
+        &mut self,
+        engine: &Engine,
+        vaults: &Placed,
+        beside: Beside,
+    ) -> (Vec<usize>, Vec<usize>) {
         let eligible = beside
             .eligible
             .into_iter()
@@ -112,8 +116,7 @@ impl BesideGroups {
                 if let Some(&known) = self.eligible_ids.get(&e) {
                     return known;
                 }
-                let under = self.under.get_or_insert_with(|| vaults_under(engine));
-                let group = eligible_group(engine, under, e).map(|g| push(&mut self.eligible, g));
+                let group = eligible_group(engine, vaults, e).map(|g| push(&mut self.eligible, g));
                 self.eligible_ids.insert(e, group);
                 group
             })
@@ -155,29 +158,13 @@ fn push<T>(list: &mut Vec<T>, item: T) -> usize {
     list.len() - 1
 }
 
-/// The vault positions at or below each scope: every scope of each vault's ancestry, the vault's own
-/// included.
-fn vaults_under(engine: &Engine) -> FxHashMap<String, Vec<usize>> {
-    let mut under: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-    for (i, v) in engine.snapshot.vaults.iter().enumerate() {
-        for s in engine.index.ancestry(&v.scope).scopes {
-            under.entry(s.key().to_string()).or_default().push(i);
-        }
-    }
-    under
-}
-
 /// The eligibility at position `e` with the vaults it bears on, as `reach` decides (`eligibility_covers`)
 /// (at or below its scope, or the vault of the item it is made at); `None` when it bears on none.
-fn eligible_group(
-    engine: &Engine,
-    under: &FxHashMap<String, Vec<usize>>,
-    e: usize,
-) -> Option<EligibleGroup> {
+fn eligible_group(engine: &Engine, vaults: &Placed, e: usize) -> Option<EligibleGroup> {
     let el = engine.snapshot.role_eligibilities.get(e)?;
-    let mut at: Vec<usize> = under.get(el.scope.key()).cloned().unwrap_or_default();
+    let mut at: Vec<usize> = vaults.under(el.scope.key()).to_vec();
     if let Some(vault) = el.scope.vault() {
-        at.extend(under.get(vault.key()).into_iter().flatten());
+        at.extend(vaults.under(vault.key()));
     }
     at.sort_unstable();
     at.dedup();

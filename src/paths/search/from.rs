@@ -122,7 +122,7 @@ fn search_from<E>(
                 })
                 .collect();
             levers.extend(self_grants.remove(id).unwrap_or_default());
-            let (eligible, items) = besides.add(engine, beside);
+            let (eligible, items) = besides.add(engine, &graph.vaults, beside);
             reached.push(Reached {
                 node: node_ref(engine, id),
                 decision: weakest(&hops),
