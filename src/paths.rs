@@ -28,7 +28,6 @@ pub use grouped::{
 };
 pub use search::{
     node_ref, paths_from, paths_from_with, paths_to, paths_to_grouped, paths_to_grouped_with,
-    paths_to_with,
 };
 
 use crate::eval::Decision;

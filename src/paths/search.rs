@@ -11,7 +11,7 @@ mod last_hops;
 mod to;
 
 pub use from::{paths_from, paths_from_with};
-pub use to::{paths_to, paths_to_grouped, paths_to_grouped_with, paths_to_with};
+pub use to::{paths_to, paths_to_grouped, paths_to_grouped_with};
 
 /// The caller stopped the search.
 pub(super) struct Stopped;

@@ -606,24 +606,25 @@ fn a_search_told_to_stop_stops_and_one_never_told_answers_as_without_the_hook() 
     let vault = engine.snapshot.vaults[0].scope.clone();
     let mut asked = 0;
     let stopped =
-        kvaccess::paths::paths_to_with(&engine, &graph, &vault, &action, 4, &mut |_, _| {
+        kvaccess::paths::paths_to_grouped_with(&engine, &graph, &vault, &action, 4, &mut |_, _| {
             asked += 1;
             false
         });
     assert!(stopped.unwrap().is_none());
     assert_eq!(asked, 1, "stops at the first step");
     let mut steps = Vec::new();
-    let whole = kvaccess::paths::paths_to_with(&engine, &graph, &vault, &action, 4, &mut |d, t| {
-        steps.push((d, t));
-        true
-    })
-    .unwrap()
-    .expect("not stopped");
+    let whole =
+        kvaccess::paths::paths_to_grouped_with(&engine, &graph, &vault, &action, 4, &mut |d, t| {
+            steps.push((d, t));
+            true
+        })
+        .unwrap()
+        .expect("not stopped");
     assert!(
         steps.len() > 2 && steps.iter().all(|&(d, t)| d < t),
         "{steps:?}"
     );
-    let plain = paths_to(&engine, &graph, &vault, &action, 4).unwrap();
+    let plain = kvaccess::paths::paths_to_grouped(&engine, &graph, &vault, &action, 4).unwrap();
     assert_eq!(
         serde_json::to_string(&whole).unwrap(),
         serde_json::to_string(&plain).unwrap()

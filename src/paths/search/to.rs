@@ -41,21 +41,8 @@ pub fn paths_to_grouped(
     }
 }
 
-/// [`paths_to`], telling `go_on` how far the search is (nodes searched, nodes found so far) and stopping
-/// with `None` as soon as it returns `false`.
-pub fn paths_to_with(
-    engine: &Engine,
-    graph: &HopGraph,
-    scope: &Scope,
-    action: &Action,
-    max_hops: usize,
-    go_on: &mut dyn FnMut(usize, usize) -> bool,
-) -> Result<Option<PathsTo>, QueryError> {
-    let grouped = paths_to_grouped_with(engine, graph, scope, action, max_hops, go_on)?;
-    Ok(grouped.map(|g| g.flat(engine)))
-}
-
-/// [`paths_to_grouped`] with [`paths_to_with`]'s progress and stop.
+/// [`paths_to_grouped`], telling `go_on` how far the search is (nodes searched, nodes found so far) and
+/// stopping with `None` as soon as it returns `false`.
 pub fn paths_to_grouped_with(
     engine: &Engine,
     graph: &HopGraph,
