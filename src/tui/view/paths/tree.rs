@@ -24,7 +24,13 @@ impl PathsView {
             Answer::To(t) => t.groups.len(),
             Answer::From(f) => f.reached.len(),
         };
-        self.page(&[], entries, &mut out, theme, name);
+        self.page(
+            &[],
+            (0..entries).map(Key::Entry).collect(),
+            &mut out,
+            theme,
+            name,
+        );
         let (admins, gaps) = match a {
             Answer::To(t) => (t.tenant_admins.len(), t.unknown_because.len()),
             Answer::From(f) => (f.tenant_admins.len(), f.unknown_because.len()),
@@ -40,24 +46,25 @@ impl PathsView {
         out
     }
 
-    /// `n` entries under `parent`, as many as are shown, then "… more" when some are not.
+    /// The rows of `kids` under `parent`, as many as are shown, then "… more" when some are not.
     pub(super) fn page(
         &self,
         parent: &[Key],
-        n: usize,
+        kids: Vec<Key>,
         out: &mut Vec<TreeItem<'static, Key>>,
         theme: Option<&Theme>,
         name: &dyn Fn(&str) -> String,
     ) {
         let limit = self.limit(parent);
-        for i in 0..n.min(limit) {
+        let more = kids.len().saturating_sub(limit);
+        for k in kids.into_iter().take(limit) {
             let mut path = parent.to_vec();
-            path.push(Key::Entry(i));
+            path.push(k);
             let kids = self.children_of(&path);
             out.push(self.node(path, kids, theme, name));
         }
-        if n > limit {
-            out.push(more_line(n - limit, theme));
+        if more > 0 {
+            out.push(more_line(more, theme));
         }
     }
 
@@ -83,7 +90,7 @@ impl PathsView {
         }
     }
 
-    /// One node: its line, and its children if it is open (paged when they are entries).
+    /// One node: its line, and its children if it is open, a page at a time.
     pub(super) fn node(
         &self,
         path: Vec<Key>,
@@ -104,17 +111,7 @@ impl PathsView {
         if !open {
             children.push(TreeItem::new_leaf(Key::More, ""));
         } else {
-            let limit = self.limit(&path);
-            let more = kids.len().saturating_sub(limit);
-            for k in kids.into_iter().take(limit) {
-                let mut p = path.clone();
-                p.push(k);
-                let kids = self.children_of(&p);
-                children.push(self.node(p, kids, theme, name));
-            }
-            if more > 0 {
-                children.push(more_line(more, theme));
-            }
+            self.page(&path, kids, &mut children, theme, name);
         }
         TreeItem::new(key, line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(key, line))
     }
