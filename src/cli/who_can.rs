@@ -210,11 +210,7 @@ fn jsonl(
         eprintln!("warning: {}", clean(note));
     }
     let mut o = std::io::BufWriter::new(std::io::stdout().lock());
-    grouped.each_row(engine, |row| -> Result<()> {
-        serde_json::to_writer(&mut o, row)?;
-        o.write_all(b"\n")?;
-        Ok(())
-    })?;
+    grouped.write_jsonl(engine, &mut o)?;
     o.flush()?;
     Ok(exit::OK)
 }

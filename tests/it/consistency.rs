@@ -281,12 +281,13 @@ pub fn assert_who_can_agrees(s: &Snapshot) -> usize {
                 let mut streamed = Vec::new();
                 grouped
                     .each_row(&engine, |r| {
-                        if r.section.is_none() {
+                        let d = &r.decided;
+                        if d.section.is_none() {
                             streamed.push((
                                 r.id.to_string(),
-                                r.via_app.map(str::to_string),
-                                r.decision,
-                                r.grants.to_vec(),
+                                d.via_app.map(str::to_string),
+                                d.decision,
+                                d.grants.to_vec(),
                             ));
                         }
                         Ok::<_, ()>(())
@@ -307,6 +308,23 @@ pub fn assert_who_can_agrees(s: &Snapshot) -> usize {
                 streamed.sort();
                 want.sort();
                 assert_eq!(streamed, want, "{label}: streamed vs flat");
+                // Written as JSON lines (what `--output jsonl` prints): each row as serde_json writes it.
+                let mut lines = Vec::new();
+                grouped
+                    .each_row(&engine, |r| {
+                        serde_json::to_writer(&mut lines, r)?;
+                        lines.push(b'\n');
+                        Ok::<_, serde_json::Error>(())
+                    })
+                    .unwrap();
+                let mut written = Vec::new();
+                let n = grouped.write_jsonl(&engine, &mut written).unwrap();
+                assert_eq!(n, lines.iter().filter(|&&b| b == b'\n').count(), "{label}");
+                assert_eq!(
+                    String::from_utf8_lossy(&written),
+                    String::from_utf8_lossy(&lines),
+                    "{label}: JSON lines"
+                );
                 compared += flat.principals.len();
             }
         }

@@ -6,7 +6,7 @@
 //! are listed on demand ([`GroupedWhoCan::members`], `--expand`); the flat answer
 //! ([`crate::query::who_can`]) is the same set of facts, one identity at a time.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::Holder;
@@ -23,7 +23,9 @@ use classes::{Ident, Idents};
 mod build;
 mod classes;
 mod expand;
-pub use expand::{Member, Row};
+mod rows;
+pub use expand::Member;
+pub use rows::{Decided, Row};
 
 /// What kind of grant decides a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -201,33 +203,13 @@ fn build<S>(
         listed: Vec::new(),
         allowed: Vec::new(),
     };
-    for (done, class) in sorted.classes.iter().enumerate() {
-        if let Err(stop) = step(done, steps) {
-            return Ok(Err(stop));
-        }
-        let (apps, eligible) = sorted.pairs(&class.holders);
-        let Some(&rep) = class.members.first() else {
-            continue;
-        };
-        let subject = engine.subject(sorted.idents.name(engine, rep));
-        let entries = sorted.entries(&class.holders);
-        let gathered = Gathered {
-            entries: entries.as_deref(),
-            assignments: None,
-        };
-        b.class(&subject, class.members.clone(), (&apps, eligible), gathered)?;
-    }
-    for (done, (ident, apps, eligible)) in sorted.alone.iter().enumerate() {
-        if let Err(stop) = step(sorted.classes.len() + done, steps) {
-            return Ok(Err(stop));
-        }
-        let subject = engine.subject(sorted.idents.name(engine, *ident));
-        b.class(
-            &subject,
-            vec![*ident],
-            (apps, *eligible),
-            Gathered::default(),
-        )?;
+    // The self-grant walk needs nothing the classes decide: it runs beside them.
+    let (levers, decided) = crate::parallel::both(
+        || vault.map(|v| expand::levers(engine, v)),
+        || decide(&mut b, &sorted, step, steps),
+    );
+    if let Err(stop) = decided? {
+        return Ok(Err(stop));
     }
     let mut idents = sorted.idents;
     let mut on_items = Vec::new();
@@ -236,17 +218,20 @@ fn build<S>(
         return Ok(Err(stop));
     }
     if let Some(v) = vault {
-        let name = |i: &Ident| idents.name(engine, *i);
-        let ids = |list: &[u32]| -> FxHashSet<&str> {
-            list.iter()
-                .filter_map(|&p| b.parts.get(p as usize))
-                .flatten()
-                .map(name)
-                .collect()
+        let (listed, allowed) = (
+            marks(&b.parts, &b.listed, &idents),
+            marks(&b.parts, &b.allowed, &idents),
+        );
+        let within = |marks: &[bool], id: &str| {
+            idents
+                .find(engine, id)
+                .and_then(|i| marks.get(i as usize))
+                .is_some_and(|&m| m)
         };
-        let (listed, allowed) = (ids(&b.listed), ids(&b.allowed));
-        let items = expand::on_items(engine, v, scope, action, origin, &listed);
-        let levers = expand::self_grants(engine, v, &allowed);
+        let items = expand::on_items(engine, v, scope, action, origin, &|id| within(&listed, id));
+        let levers = expand::self_grants(engine, levers.unwrap_or_default(), &|id| {
+            within(&allowed, id)
+        });
         drop((listed, allowed));
         for (list, found) in [(&mut on_items, items), (&mut can_grant_themselves, levers)] {
             for (mut group, members) in found {
@@ -293,6 +278,56 @@ fn build<S>(
         idents,
         rows: b.rows,
     }))
+}
+
+/// Asks one member of each class, then each identity asked alone, asking `step` before each.
+fn decide<S>(
+    b: &mut Build,
+    sorted: &classes::Sorted,
+    step: &mut dyn FnMut(usize, usize) -> Result<(), S>,
+    steps: usize,
+) -> Result<Result<(), S>, QueryError> {
+    let engine = b.engine;
+    for (done, class) in sorted.classes.iter().enumerate() {
+        if let Err(stop) = step(done, steps) {
+            return Ok(Err(stop));
+        }
+        let (apps, eligible) = sorted.pairs(&class.holders);
+        let Some(&rep) = class.members.first() else {
+            continue;
+        };
+        let subject = engine.subject(sorted.idents.name(engine, rep));
+        let entries = sorted.entries(&class.holders);
+        let gathered = Gathered {
+            entries: entries.as_deref(),
+            assignments: None,
+        };
+        b.class(&subject, class.members.clone(), (&apps, eligible), gathered)?;
+    }
+    for (done, (ident, apps, eligible)) in sorted.alone.iter().enumerate() {
+        if let Err(stop) = step(sorted.classes.len() + done, steps) {
+            return Ok(Err(stop));
+        }
+        let subject = engine.subject(sorted.idents.name(engine, *ident));
+        b.class(
+            &subject,
+            vec![*ident],
+            (apps, *eligible),
+            Gathered::default(),
+        )?;
+    }
+    Ok(Ok(()))
+}
+
+/// Which identities the parts at `list` hold, by [`Ident`]: whom a section leaves out, without hashing names.
+fn marks(parts: &[Vec<Ident>], list: &[u32], idents: &Idents) -> Vec<bool> {
+    let mut marks = vec![false; idents.len()];
+    for &i in list.iter().filter_map(|&p| parts.get(p as usize)).flatten() {
+        if let Some(m) = marks.get_mut(i as usize) {
+            *m = true;
+        }
+    }
+    marks
 }
 
 /// The vault's network rules applied to a verdict asked without a caller location, as `check` applies them:

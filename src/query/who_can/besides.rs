@@ -60,7 +60,7 @@ fn item_entries(
     listed: &FxHashSet<&str>,
     origin: Option<&Origin>,
 ) -> Vec<ItemsEntry> {
-    item_verdicts(engine, vault, action, listed, origin)
+    item_verdicts(engine, vault, action, &|id| listed.contains(id), origin)
         .into_iter()
         .map(|(principal, items)| ItemsEntry {
             id: principal.id,
@@ -80,7 +80,7 @@ pub(crate) fn item_verdicts(
     engine: &Engine,
     vault: &Vault,
     action: &Action,
-    listed: &FxHashSet<&str>,
+    listed: &dyn Fn(&str) -> bool,
     origin: Option<&Origin>,
 ) -> Vec<(PrincipalRef, Vec<(String, Verdict)>)> {
     let granted = crate::query::items::of_vault(engine, &vault.scope);
@@ -88,7 +88,7 @@ pub(crate) fn item_verdicts(
     let mut out: Vec<(PrincipalRef, Vec<(String, Verdict)>)> = granted
         .identities
         .iter()
-        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .filter(|(id, _)| !listed(id))
         .filter_map(|(id, _)| {
             let subject = engine.subject(id);
             let items: Vec<(String, Verdict)> = granted

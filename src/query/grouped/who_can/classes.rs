@@ -44,6 +44,25 @@ impl Idents {
         i
     }
 
+    /// The identity `id` is, if the graph or this list holds it (nothing added).
+    pub fn find(&self, engine: &Engine, id: &str) -> Option<Ident> {
+        engine
+            .index
+            .memberships()
+            .node(id)
+            .or_else(|| self.extra_at.get(id).copied())
+    }
+
+    /// How many identities there can be: the graph's nodes and the ids it lacks.
+    pub fn len(&self) -> usize {
+        self.nodes as usize + self.extra.len()
+    }
+
+    /// The membership-graph node `i` is, unless it is an id the graph lacks.
+    pub fn node(&self, i: Ident) -> Option<u32> {
+        (i < self.nodes).then_some(i)
+    }
+
     pub fn name<'e>(&'e self, engine: &'e Engine, i: Ident) -> &'e str {
         match i.checked_sub(self.nodes) {
             Some(k) => self.extra.get(k as usize).map_or("", String::as_str),

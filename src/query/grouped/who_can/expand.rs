@@ -1,15 +1,15 @@
 //! Listing a grouped who-can answer's identities, on demand: a group's members (paged, with the groups
-//! between each identity and the holder), the whole answer expanded, and the flat rows streamed from the
-//! classes. Also the sections built identity by identity from their few holders: who can on items only,
+//! between each identity and the holder) and the whole answer expanded (the flat rows: [`super::rows`]). Also the sections built identity by identity from their few holders: who can on items only,
 //! and who can grant it to themselves (from the grouped escalations' walk, a class at a time).
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Decides, GroupedWhoCan, Holder, WhoCanGroup, WhoCanGroups, blank, principal_of};
 use crate::catalog::Action;
 use crate::eval::{Decision, Engine, Origin};
 use crate::model::{PrincipalKind, Scope, ScopeKind, Vault};
+use crate::query::escalation::Finding;
 use crate::query::grouped::escalations::{identities_behind, walk};
 
 /// One identity of an expanded group.
@@ -23,30 +23,6 @@ pub struct Member {
     /// The groups between the identity and the holder, as the grant's path names them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via_groups: Vec<String>,
-}
-
-/// One line of the streamed answer: an identity, its decision and the grants that decide it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Row<'r> {
-    pub id: &'r str,
-    pub display_name: &'r str,
-    #[serde(rename = "type")]
-    pub kind: PrincipalKind,
-    pub decision: Decision,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via_app: Option<&'r str>,
-    /// The grant ids (as the groups name them) that decide it.
-    pub grants: &'r [String],
-    /// For the rows after those who can: `denied` (a deny assignment stops a grant), `onItems`,
-    /// `eligible` or `canGrantThemselves`.
-    #[serde(rename = "as", skip_serializing_if = "Option::is_none")]
-    pub section: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub technique: Option<&'static str>,
-    /// The technique is one Microsoft's articles disagree on.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub disputed: bool,
 }
 
 impl GroupedWhoCan {
@@ -118,78 +94,6 @@ impl GroupedWhoCan {
         }
         out
     }
-
-    /// The flat answer, one row per identity that can (and application it calls through), walked from the
-    /// classes: an identity is in one class, so no row repeats and nothing but the classes is held. Then a
-    /// row per identity of each group of the other sections.
-    pub fn each_row<E>(
-        &self,
-        engine: &Engine,
-        mut row: impl FnMut(&Row) -> Result<(), E>,
-    ) -> Result<(), E> {
-        for (part, app, decision, grants) in &self.rows {
-            for &i in self.parts.get(*part as usize).into_iter().flatten() {
-                let id = self.idents.name(engine, i);
-                let p = engine
-                    .index
-                    .principal
-                    .get(id)
-                    .and_then(|&i| engine.snapshot.principals.get(i));
-                let absent;
-                let (display_name, kind) = match p {
-                    Some(p) => (p.display_name.as_str(), p.kind),
-                    None => {
-                        absent = crate::model::principal::not_in_directory(id);
-                        (absent.as_str(), PrincipalKind::Unknown)
-                    }
-                };
-                row(&Row {
-                    id,
-                    display_name,
-                    kind,
-                    decision: *decision,
-                    via_app: app.as_deref(),
-                    grants,
-                    section: None,
-                    technique: None,
-                    disputed: false,
-                })?;
-            }
-        }
-        let a = &self.answer;
-        for (section, list) in [
-            ("denied", &a.denied),
-            ("onItems", &a.on_items),
-            ("eligible", &a.eligible),
-            ("canGrantThemselves", &a.can_grant_themselves),
-        ] {
-            for g in list {
-                let grants = [g.grant.clone()];
-                // As the classes' rows: unsorted, without the group chains (a line names the grant).
-                let ids = g
-                    .parts
-                    .iter()
-                    .filter_map(|&p| self.parts.get(p as usize))
-                    .flatten();
-                for &i in ids {
-                    let id = self.idents.name(engine, i);
-                    let (display_name, kind) = principal_of(engine, id);
-                    row(&Row {
-                        id,
-                        display_name: &display_name,
-                        kind,
-                        decision: g.decision,
-                        via_app: g.via_app.as_deref(),
-                        grants: &grants,
-                        section: Some(section),
-                        technique: g.technique.map(|t| t.as_str()),
-                        disputed: g.disputed,
-                    })?;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Who can on some items of `vault` only, by the role assignment made at an item that decides it (an identity
@@ -200,7 +104,7 @@ pub(super) fn on_items(
     scope: &Scope,
     action: &Action,
     origin: Option<&Origin>,
-    listed: &FxHashSet<&str>,
+    listed: &dyn Fn(&str) -> bool,
 ) -> Vec<(WhoCanGroup, Vec<String>)> {
     if scope.kind() != ScopeKind::Vault {
         return Vec::new();
@@ -243,23 +147,30 @@ pub(super) fn on_items(
     sorted(out)
 }
 
-/// Who can grant it to themselves at `vault` (those not `allowed` already), by lever grant and technique.
+/// The self-grant findings at `vault`, each with the identities it stands for: the walk [`self_grants`]
+/// sorts, apart so that it can run beside the classes (it needs nothing they decide).
+pub(super) fn levers(engine: &Engine, vault: &Vault) -> Vec<(Finding, Vec<String>)> {
+    let mut out = Vec::new();
+    walk(engine, &[vault], 0..1, None, |seen, members| {
+        out.push((seen.finding.clone(), members()));
+    });
+    out
+}
+
+/// Who can grant it to themselves, from the `levers` found at the vault (those not `allowed` already), by
+/// lever grant and technique.
 pub(super) fn self_grants(
     engine: &Engine,
-    vault: &Vault,
-    allowed: &FxHashSet<&str>,
+    levers: Vec<(Finding, Vec<String>)>,
+    allowed: &dyn Fn(&str) -> bool,
 ) -> Vec<(WhoCanGroup, Vec<String>)> {
     let mut out: Vec<(WhoCanGroup, Vec<String>)> = Vec::new();
     let mut at: FxHashMap<String, usize> = FxHashMap::default();
     let mut behind: FxHashMap<String, usize> = FxHashMap::default();
-    walk(engine, &[vault], 0..1, None, |seen, members| {
-        let f = seen.finding;
-        let ids: Vec<String> = members()
-            .into_iter()
-            .filter(|id| !allowed.contains(id.as_str()))
-            .collect();
+    for (f, members) in levers {
+        let ids: Vec<String> = members.into_iter().filter(|id| !allowed(id)).collect();
         if ids.is_empty() {
-            return;
+            continue;
         }
         let key = format!(
             "{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
@@ -271,7 +182,7 @@ pub(super) fn self_grants(
             f.unknown_because
         );
         let i = *at.entry(key).or_insert_with(|| {
-            let mut g = super::self_grant(f);
+            let mut g = super::self_grant(&f);
             g.holder = f.holder.as_deref().map(|h| {
                 let n = *behind
                     .entry(h.to_string())
@@ -285,7 +196,7 @@ pub(super) fn self_grants(
             g.identities += ids.len();
             members.extend(ids);
         }
-    });
+    }
     sorted(out)
 }
 
