@@ -3,7 +3,8 @@
 //! ```text
 //! cargo bench --bench engine                          # small tenant: 1k principals, 50 vaults, 2k assignments
 //! KVACCESS_BENCH_LARGE=1 cargo bench --bench engine   # also large: 100k principals, 10k vaults, 200k assignments
-//! KVACCESS_BENCH_LARGE=xl cargo bench --bench engine  # and extra-large (500k, 20k, 1M): load memory, escalations
+//! KVACCESS_BENCH_LARGE=xl cargo bench --bench engine  # and extra-large (500k, 20k, 1M): load memory, escalations,
+//!                                                      # who-can grouped and jsonl on the busiest vault
 //! cargo bench --bench engine -- check                 # divan filters work as usual
 //! KVACCESS_BENCH_SKIP_PREAMBLE=1 …                    # skip the memory and escalation measurements
 //! KVACCESS_BENCH_SEED=1 …                             # another generator seed (default 42)
@@ -617,6 +618,7 @@ fn main() {
             let xl = build("xl", &SynthSpec::new(500_000, 20_000, 1_000_000, *SEED));
             measure_memory("xl", &xl);
             measure_escalations("xl", &xl);
+            who_can_busy("xl", &xl);
         }
     }
     if std::env::var_os("KVACCESS_BENCH_CPU").is_some_and(|v| v != "0") && !test_mode {
@@ -660,20 +662,38 @@ fn who_can_grouped(engine: &Engine, vault: &Scope, action: &Action) -> usize {
 fn who_can_jsonl(engine: &Engine, vault: &Scope, action: &Action) -> usize {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::io::sink());
-    let mut rows = 0;
     let Ok(grouped) = grouped_who_can(engine, vault, action, None) else {
         return 0;
     };
-    let written = grouped.each_row(engine, |e| -> anyhow::Result<()> {
-        serde_json::to_writer(&mut out, e)?;
-        out.write_all(b"\n")?;
-        rows += 1;
-        Ok(())
-    });
-    if written.is_err() {
-        return 0;
-    }
-    rows
+    grouped
+        .write_jsonl(engine, &mut out)
+        .and_then(|rows| out.flush().map(|()| rows))
+        .unwrap_or(0)
+}
+
+/// who-can on the busiest vault after load, grouped and as JSON lines end to end: the median wall time of 10
+/// runs each (the extra-large tenant has no divan benches).
+fn who_can_busy(name: &str, t: &Tenant) {
+    let action = secrets_get();
+    let median = |f: &dyn Fn() -> usize| {
+        let mut runs: Vec<(f64, usize)> = (0..10)
+            .map(|_| {
+                let (_, wall, n) = timed(f);
+                (wall, n)
+            })
+            .collect();
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        runs.get(runs.len() / 2).copied().unwrap_or_default()
+    };
+    let (grouped, groups) = median(&|| who_can_grouped(&t.engine, &t.busy_vault, &action));
+    let (jsonl, rows) = median(&|| who_can_jsonl(&t.engine, &t.busy_vault, &action));
+    eprintln!(
+        "{name}: who-can busiest vault {}: grouped {} median ({groups} groups); jsonl end to end {} median, {rows} rows: {:.0} rows/s",
+        t.busy_vault.name(),
+        fmt_s(grouped),
+        fmt_s(jsonl),
+        rows as f64 / jsonl
+    );
 }
 
 fn secrets_get() -> Action {
@@ -774,15 +794,10 @@ macro_rules! suite {
                 let Ok(grouped) = grouped_who_can(engine, &$tenant.busy_vault, &secrets_get(), None) else {
                     return;
                 };
-                let mut rows = 0usize;
-                let _ = grouped.each_row(engine, |_| -> Result<(), ()> { rows += 1; Ok(()) });
+                let rows = grouped.write_jsonl(engine, &mut std::io::sink()).unwrap_or(0);
                 b.counter(divan::counter::ItemsCount::new(rows)).bench(|| {
                     let mut out = std::io::BufWriter::new(std::io::sink());
-                    grouped.each_row(engine, |e| -> anyhow::Result<()> {
-                        serde_json::to_writer(&mut out, e)?;
-                        out.write_all(b"\n")?;
-                        Ok(())
-                    })
+                    grouped.write_jsonl(engine, &mut out).and_then(|n| out.flush().map(|()| n))
                 });
             }
 
