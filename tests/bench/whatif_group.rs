@@ -95,7 +95,7 @@ fn write(name: &str, spec: &SynthSpec) -> (PathBuf, Snapshot, String) {
     snapshot::save(&generated, &file).unwrap();
     std::fs::write(dir.join(format!("{name}.changes.json")), &changes).unwrap();
     eprintln!(
-        "{name}: Key Vault Reader for a group of {members} identities at a subscription of {vaults} vaults; file {:.1} MB",
+        "{name}: Key Vault Reader for group {group} ({members} identities) at subscription {sub} ({vaults} vaults); file {:.1} MB",
         std::fs::metadata(&file).map_or(0, |m| m.len()) as f64 / 1e6
     );
     (file, generated, changes)
