@@ -13,8 +13,9 @@ use serde::Serialize;
 pub(crate) use beside::{BesideGroups, beside};
 pub use beside::{EligibleGroup, ItemGroup, ItemOperations};
 
+use crate::eval::decide::Row;
 use crate::eval::{Decision, Engine, GrantKind};
-use crate::query::VaultAccess;
+use crate::query::Cell;
 
 /// Grants that together decide a node's vault data at the vaults they cover.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,6 +107,39 @@ pub(crate) struct Lever {
     pub evidence: Vec<String>,
 }
 
+/// A node's vault data at one vault where it holds some: what decides it and the access held.
+pub(crate) struct HeldAt {
+    /// The vault's position in the snapshot.
+    pub at: usize,
+    /// Role assignments naming the node or its groups at or above the vault (positions).
+    pub assignments: Vec<usize>,
+    /// The vault's access-policy entries that apply to the node (positions in its list).
+    pub entries: Vec<usize>,
+    /// Each operation group not plainly denied, with its summary.
+    pub verdict: Vec<GroupSummary>,
+}
+
+impl HeldAt {
+    /// The node's holding at the vault at `at` from its row there and the row's cells; `None` when every
+    /// cell is "denied".
+    pub fn of(at: usize, row: &Row, cells: &[Cell]) -> Option<Self> {
+        let verdict: Vec<GroupSummary> = cells
+            .iter()
+            .filter(|c| c.any())
+            .map(|c| GroupSummary {
+                group: c.group,
+                summary: c.summary(),
+            })
+            .collect();
+        (!verdict.is_empty()).then(|| HeldAt {
+            at,
+            assignments: row.assignments().iter().map(|&(a, _)| a).collect(),
+            entries: row.entries().to_vec(),
+            verdict,
+        })
+    }
+}
+
 /// The grants naming a node at a vault: role assignments, and (vault, entry) access-policy entries.
 type Grants = (Vec<usize>, Vec<(usize, usize)>);
 /// Vault positions by the access held there.
@@ -132,7 +166,7 @@ pub(crate) struct Groups {
 
 impl Groups {
     /// One node's vault access, grouped by the grants that decide it: the indices of its groups.
-    pub fn add_access(&mut self, engine: &Engine, access: &[VaultAccess]) -> Vec<usize> {
+    pub fn add_access(&mut self, engine: &Engine, access: &[HeldAt]) -> Vec<usize> {
         let mut by_grants: Vec<(Grants, Verdicts)> = Vec::new();
         let mut position: FxHashMap<Grants, usize> = FxHashMap::default();
         for a in access {
@@ -140,15 +174,7 @@ impl Groups {
                 a.assignments.clone(),
                 a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
             );
-            let verdict: Vec<GroupSummary> = a
-                .cells
-                .iter()
-                .filter(|c| c.any())
-                .map(|c| GroupSummary {
-                    group: c.group,
-                    summary: c.summary(),
-                })
-                .collect();
+            let verdict = a.verdict.clone();
             let at = *position.entry(grants.clone()).or_insert_with(|| {
                 by_grants.push((grants, Vec::new()));
                 by_grants.len() - 1

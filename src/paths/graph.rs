@@ -19,6 +19,7 @@ use crate::model::{PrincipalKind, Snapshot, Topic};
 mod candidates;
 mod decided;
 mod directory;
+mod forward;
 mod identities;
 mod render;
 mod runs_as;

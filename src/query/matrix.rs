@@ -16,7 +16,9 @@ use crate::query::reach::{Grants, holders, reached};
 
 mod named;
 
-pub use named::{NamedVaults, VaultAccess, vault_access_decided, vault_wide_access};
+pub use named::{
+    NamedVaults, VaultAccess, each_named_vault, vault_access_decided, vault_wide_access,
+};
 
 /// One operation group for one row.
 #[derive(Debug, Clone, Serialize)]

@@ -34,24 +34,32 @@ impl Walk<'_> {
         }
     }
 
-    /// Runs-as edges out of a principal: the identities of every resource it controls.
-    pub(super) fn runs_as_out(&self, node: &str, out: &mut Vec<Step>) {
+    /// Runs-as edges out of a principal: the identities of every resource it controls, but those `skip`
+    /// says the walk has already reached (a resource whose identities all are is not asked about).
+    pub(super) fn runs_as_out(&self, node: &str, skip: Skip, out: &mut Vec<Step>) {
         if node.starts_with("external:") {
             return;
         }
         let scopes = self.reach_of(node);
+        let mut outward = self.outward(node);
         for i in self.graph.compute.reached_from(scopes.as_deref()) {
             let Some((r, host)) = self.host(i) else {
                 continue;
             };
-            if reachable(r, host.reach).is_empty() {
+            let mut mis = reachable(r, host.reach);
+            mis.retain(|mi| !skip.skips(mi));
+            if mis.is_empty() {
                 continue;
             }
             for (w, way) in host.ways.iter().enumerate() {
-                let Some(c) = self.controller(node, &r.scope, &way_actions(way)) else {
+                // A way's address names its actions (the hosts' ways are static).
+                let named = std::ptr::from_ref(way) as usize;
+                let actions = || way_actions(way);
+                let Some(c) = self.controller_out(&mut outward, node, &r.scope, named, actions)
+                else {
                     continue;
                 };
-                for mi in reachable(r, host.reach) {
+                for mi in &mis {
                     out.push(runs_as_step(c.clone(), mi, i, w, way));
                 }
             }
@@ -285,7 +293,11 @@ impl Walk<'_> {
     }
 
     /// The scopes of the role assignments and eligibilities naming the subject (or its groups).
-    fn named_scopes(&self, subject: &Subject, only_itself: bool) -> Rc<FxHashSet<String>> {
+    pub(super) fn named_scopes(
+        &self,
+        subject: &Subject,
+        only_itself: bool,
+    ) -> Rc<FxHashSet<String>> {
         if only_itself {
             return self.named_by(&subject.principal.id);
         }
@@ -348,6 +360,8 @@ pub(crate) struct Asked<'e> {
     eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
+    /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
+    pub(super) quiet: Memo<String, bool>,
 }
 
 /// A decision and the grants cited for it.

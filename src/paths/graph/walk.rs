@@ -82,9 +82,15 @@ impl<'e> Walk<'e> {
 
     /// Every edge that starts at `node`, in the graph's order.
     pub fn edges_out_of(&self, node: &str) -> Vec<Step> {
+        self.edges_out_of_but(node, Skip::Nobody)
+    }
+
+    /// [`Walk::edges_out_of`], but the runs-as edges into nodes `skip` says the walk has already reached
+    /// (the search would drop them; asking who controls a resource is the costly part).
+    pub fn edges_out_of_but(&self, node: &str, skip: Skip) -> Vec<Step> {
         let mut out = Vec::new();
         self.graph.directory_out(self.engine, node, &mut out);
-        self.runs_as_out(node, &mut out);
+        self.runs_as_out(node, skip, &mut out);
         self.identity_out(node, &mut out);
         out
     }

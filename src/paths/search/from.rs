@@ -1,16 +1,17 @@
 //! `paths --from`: forwards from one principal, and the vault data each node reached holds.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 
-use super::super::from_access::{BesideGroups, Groups, Lever, beside};
-use super::super::graph::{HopGraph, Step, Walk};
+use super::super::from_access::{BesideGroups, Groups, HeldAt, Lever, beside};
+use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
-use crate::eval::{Engine, GrantKind};
-use crate::query::{NamedVaults, VaultAccess, escalations_for_vault_among, vault_access_decided};
+use crate::eval::{Engine, GrantKind, Target};
+use crate::query::{Finding, NamedVaults, each_named_vault, findings_of_row};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
@@ -57,7 +58,9 @@ fn search_from<E>(
         if dist >= max_hops {
             continue;
         }
-        for step in walk.edges_out_of(&node) {
+        let reached = |id: &str| best.contains_key(id);
+        let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
+        for step in steps {
             if !best.contains_key(&step.to) {
                 queue.push_back(step.to.clone());
                 order.push(step.to.clone());
@@ -65,9 +68,9 @@ fn search_from<E>(
             }
         }
     }
-    let mut self_grants = self_grants_of(&walk, &order);
     // Each node's vault access is independent of the others': on every core, asking only the vaults where
-    // something can name the node.
+    // something can name the node. Its self-grants are read from the same rows (a vault where no role
+    // assignment names it or its groups has none), each worker keeping the vaults' targets it asked.
     let named = NamedVaults::new(engine);
     let mut groups = Groups::default();
     let mut besides = BesideGroups::default();
@@ -87,19 +90,21 @@ fn search_from<E>(
         .map(|(at, v)| (v.scope.key(), at))
         .collect();
     let mut reached = Vec::with_capacity(order.len());
+    // Each worker's vault targets, handed on from chunk to chunk.
+    let targets: Mutex<Vec<Targets>> = Mutex::default();
+    let kept = || targets.lock().unwrap_or_else(PoisonError::into_inner);
     for chunk in order.chunks(ACCESS_CHUNK) {
         progress(reached.len(), order.len())?;
-        let (done, _) = crate::parallel::over_pool(
+        let (done, states) = crate::parallel::over_pool(
             chunk,
-            || (),
-            |(), id| {
-                (
-                    vault_access(engine, &named, id),
-                    beside(engine, &vault_at, &ops, id),
-                )
+            || kept().pop().unwrap_or_default(),
+            |targets, id| {
+                let (access, self_grants) = vault_access(engine, &named, targets, id);
+                (access, self_grants, beside(engine, &vault_at, &ops, id))
             },
         );
-        for (id, (access, beside)) in chunk.iter().zip(done) {
+        kept().extend(states);
+        for (id, (access, self_grants, beside)) in chunk.iter().zip(done) {
             let mut hops = Vec::new();
             let mut node = id.clone();
             while let Some((_, Some(step))) = best.get(&node) {
@@ -121,7 +126,7 @@ fn search_from<E>(
                     })
                 })
                 .collect();
-            levers.extend(self_grants.remove(id).unwrap_or_default());
+            levers.extend(self_grants);
             let (eligible, items) = besides.add(engine, &graph.vaults, beside);
             reached.push(Reached {
                 node: node_ref(engine, id),
@@ -148,56 +153,51 @@ fn search_from<E>(
     })
 }
 
-/// The one-hop self-grants of each of `ids` (identities), vault by vault. Each vault is asked about the ids a
-/// grant at or above it can name (the others have none there).
-fn self_grants_of(walk: &Walk, ids: &[String]) -> FxHashMap<String, Vec<Lever>> {
-    let engine = walk.engine;
-    let mut at: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for id in ids {
-        if id.starts_with("external:") || engine.is_group(id) {
-            continue;
-        }
-        let scopes = walk.reach_of(id);
-        for v in walk.graph.vaults.reached_from(scopes.as_deref()) {
-            at.entry(v).or_default().insert(id.clone());
-        }
+/// Vault targets by the vault's position.
+type Targets<'a> = FxHashMap<usize, Target<'a>>;
+
+/// The vaults where `id` can use some operation, with what decides there, and its one-hop self-grants
+/// (vault by vault, from the same rows); `targets` keeps the vaults' targets a worker has asked.
+fn vault_access<'a>(
+    engine: &'a Engine,
+    named: &NamedVaults,
+    targets: &mut Targets<'a>,
+    id: &str,
+) -> (Vec<HeldAt>, Vec<Lever>) {
+    let (mut access, mut levers) = (Vec::new(), Vec::new());
+    if id.starts_with("external:") {
+        return (access, levers);
     }
-    // Each vault's self-grants are independent of the others': on every core, in vault order.
-    let at: Vec<(usize, BTreeSet<String>)> = at.into_iter().collect();
-    let (found, _) = crate::parallel::over_pool(
-        &at,
-        || (),
-        |(), (v, candidates)| match engine.snapshot.vaults.get(*v) {
-            Some(vault) => escalations_for_vault_among(engine, vault, candidates),
-            None => Vec::new(),
-        },
-    );
-    let mut out: FxHashMap<String, Vec<Lever>> = FxHashMap::default();
-    for ((at, _), findings) in at.iter().zip(found) {
-        for f in findings {
-            out.entry(f.principal.id.clone()).or_default().push(Lever {
-                kind: LeverKind::SelfGrant,
-                at: *at,
-                technique: f.technique.describe().to_string(),
-                decision: f.decision,
-                grant: Some(DecidingGrant {
-                    kind: GrantKind::RoleAssignment,
-                    id: f.grant.clone(),
-                    holder: f.holder.clone().unwrap_or_else(|| f.principal.id.clone()),
-                    role_name: f.role_name.clone(),
-                    scope: f.grant_scope.clone().unwrap_or_default(),
-                }),
-                evidence: Vec::new(),
-            });
+    let group = engine.is_group(id);
+    each_named_vault(engine, named, id, |at, vault, subject, row, cells| {
+        access.extend(HeldAt::of(at, row, cells));
+        if group {
+            return;
         }
-    }
-    out
+        let target = targets
+            .entry(at)
+            .or_insert_with(|| engine.target(&vault.scope));
+        for f in findings_of_row(engine, vault, target, subject, row) {
+            levers.push(self_grant(at, f));
+        }
+    });
+    (access, levers)
 }
 
-/// The vaults where `id` can use some operation, with what decides there.
-fn vault_access<'a>(engine: &'a Engine, named: &NamedVaults, id: &str) -> Vec<VaultAccess<'a>> {
-    if id.starts_with("external:") {
-        return Vec::new();
+/// A self-grant finding at the vault at position `at`, as a lever.
+fn self_grant(at: usize, f: Finding) -> Lever {
+    Lever {
+        kind: LeverKind::SelfGrant,
+        at,
+        technique: f.technique.describe().to_string(),
+        decision: f.decision,
+        grant: Some(DecidingGrant {
+            kind: GrantKind::RoleAssignment,
+            holder: f.holder.unwrap_or_else(|| f.principal.id.clone()),
+            id: f.grant,
+            role_name: f.role_name,
+            scope: f.grant_scope.unwrap_or_default(),
+        }),
+        evidence: Vec::new(),
     }
-    vault_access_decided(engine, named, id)
 }

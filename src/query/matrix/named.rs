@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{Cell, PrincipalCells};
+use crate::eval::decide::Row;
 use crate::eval::{Engine, Subject};
 use crate::model::{Topic, Vault};
 
@@ -108,6 +109,30 @@ pub fn vault_access_decided<'a>(
     named: &NamedVaults,
     principal_id: &str,
 ) -> Vec<VaultAccess<'a>> {
+    let mut out = Vec::new();
+    each_named_vault(engine, named, principal_id, |at, vault, _, row, cells| {
+        if cells.iter().any(Cell::any) {
+            out.push(VaultAccess {
+                at,
+                vault,
+                cells: cells.to_vec(),
+                assignments: row.assignments().iter().map(|&(a, _)| a).collect(),
+                entries: row.entries().to_vec(),
+            });
+        }
+    });
+    out
+}
+
+/// Every vault [`vault_access_decided`] asks about `principal_id` (on its own, through no application), in
+/// snapshot order, handed to `each` with the subject, its row there and the row's cells (denied ones too),
+/// for answers read from the same rows (`paths --from`'s vault data and self-grants).
+pub fn each_named_vault<'a>(
+    engine: &'a Engine,
+    named: &NamedVaults,
+    principal_id: &str,
+    mut each: impl FnMut(usize, &'a Vault, &Subject, &Row, &[Cell]),
+) {
     let subject = engine.subject(principal_id);
     let vaults = &engine.snapshot.vaults;
     let at: Vec<usize> = match named.of(engine, &subject) {
@@ -115,17 +140,8 @@ pub fn vault_access_decided<'a>(
         None => (0..vaults.len()).collect(),
     };
     let mut cells_at = PrincipalCells::new(engine, &subject, None);
-    at.into_iter()
-        .filter_map(|at| {
-            let vault = vaults.get(at)?;
-            let (row, cells) = cells_at.row_at(vault);
-            cells.iter().any(Cell::any).then(|| VaultAccess {
-                at,
-                vault,
-                cells: cells.to_vec(),
-                assignments: row.assignments().iter().map(|&(a, _)| a).collect(),
-                entries: row.entries().to_vec(),
-            })
-        })
-        .collect()
+    for (at, vault) in at.into_iter().filter_map(|at| Some((at, vaults.get(at)?))) {
+        let (row, cells) = cells_at.row_at(vault);
+        each(at, vault, &subject, &row, cells);
+    }
 }
