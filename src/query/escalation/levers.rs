@@ -32,6 +32,14 @@ pub(crate) struct LeverVerdicts {
     subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
     /// Rows decided, by key.
     decided: RefCell<FxHashMap<RowKey, Decided>>,
+    /// Rows' levers whose verdicts do not depend on the vault ([`Levers::across_vaults`]), by key: rows
+    /// with an equal key at the subscription's other vaults take them as they are.
+    kept: RefCell<FxHashMap<RowKey, Rc<Levers>>>,
+    /// What rows lack, by [`crate::eval::decide::Row::data_key`]: rows that differ only by grants of
+    /// management roles (most of a vault's classes) lack the same.
+    lacks: RefCell<FxHashMap<RowKey, Vec<&'static str>>>,
+    /// Whether each role definition can match a gainable data operation, by position.
+    grants_data: std::cell::OnceCell<Vec<bool>>,
 }
 
 /// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
@@ -42,15 +50,56 @@ impl LeverVerdicts {
         self.verdicts.borrow_mut().clear();
         self.subjects.borrow_mut().clear();
         self.decided.borrow_mut().clear();
+        self.lacks.borrow_mut().clear();
+        self.kept.borrow_mut().clear();
     }
 
-    pub(super) fn decided(&self, key: &RowKey, of: impl FnOnce() -> Decided) -> Decided {
+    /// The levers kept for rows with key `key`.
+    pub(super) fn kept(&self, key: &RowKey) -> Option<Rc<Levers>> {
+        self.kept.borrow().get(key).cloned()
+    }
+
+    /// Keeps `levers` for rows with key `key` at the subscription's other vaults, when they may be.
+    pub(super) fn keep(&self, key: &RowKey, levers: &Rc<Levers>) {
+        if levers.across_vaults() {
+            self.kept.borrow_mut().insert(key.clone(), levers.clone());
+        }
+    }
+
+    /// [`Decided::of`] the row whose key is `key`, decided once per key, and what it lacks once per data key.
+    pub(super) fn decided(
+        &self,
+        engine: &Engine,
+        key: &RowKey,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Decided {
         if let Some(d) = self.decided.borrow().get(key) {
             return d.clone();
         }
-        let d = of();
+        let d = Decided::with(engine, row, actions, |row| self.lacking(engine, row));
         self.decided.borrow_mut().insert(key.clone(), d.clone());
         d
+    }
+
+    /// [`lacking`], shared by rows with equal data keys.
+    fn lacking(&self, engine: &Engine, row: &crate::eval::decide::Row) -> Vec<&'static str> {
+        let grants_data = self.grants_data.get_or_init(|| {
+            (0..engine.snapshot.role_definitions.len())
+                .map(|r| {
+                    super::gainable()
+                        .iter()
+                        .any(|(_, a)| engine.role_may_grant(r, a))
+                })
+                .collect()
+        });
+        let key = row.data_key(|r| grants_data.get(r).copied().unwrap_or(true));
+        if let Some(l) = self.lacks.borrow().get(&key) {
+            return l.clone();
+        }
+        let l = lacking(engine, row);
+        self.lacks.borrow_mut().insert(key, l.clone());
+        l
     }
 
     pub(super) fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
@@ -78,11 +127,21 @@ impl Decided {
         row: &crate::eval::decide::Row,
         actions: &[catalog::Action],
     ) -> Self {
+        Self::with(engine, row, actions, |row| lacking(engine, row))
+    }
+
+    /// [`Decided::of`], with what the row lacks from `lacks`.
+    fn with(
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+        lacks: impl FnOnce(&crate::eval::decide::Row) -> Vec<&'static str>,
+    ) -> Self {
         let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
         let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
             Vec::new()
         } else {
-            lacking(engine, row)
+            lacks(row)
         };
         Self { decisions, lacks }
     }
@@ -107,6 +166,12 @@ impl Levers {
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
+    }
+
+    /// Whether no verdict of these levers depends on the vault or the subject: every lever denied (none
+    /// is built), or the row's RBAC part keys them ([`LeverVerdicts`] shares them by it).
+    fn across_vaults(&self) -> bool {
+        self.rbac.is_some() || self.decisions.iter().all(|d| *d == Decision::Denied)
     }
 
     pub(super) fn decision(&self, lever: usize) -> Option<Decision> {

@@ -197,6 +197,41 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
     assert!(compared > 300, "only {compared} findings compared");
 }
 
+/// What a walk shares of what rows lack, by data key, is what each row lacks alone: on random tenants, every
+/// candidate's row at every vault lacks what the first row with its data key lacked (rows that differ only
+/// by grants of roles without data operations, or at a vault using access policies only by their grants).
+#[test]
+fn rows_with_equal_data_keys_lack_the_same() {
+    let mut shared = 0;
+    let mut keys = 0;
+    for seed in [51, 52] {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 16, 900, seed));
+        let engine = Engine::new(snapshot.clone());
+        let grants_data = |r| gainable().iter().any(|(_, a)| engine.role_may_grant(r, a));
+        let mut seen: FxHashMap<RowKey, (String, Vec<&str>)> = FxHashMap::default();
+        for vault in &snapshot.vaults {
+            let target = engine.target(&vault.scope);
+            let rows_at = TargetRows::new(&engine, &target);
+            for id in candidates(&engine, &target) {
+                let row = rows_at.row(&engine.subject(&id), None);
+                let lacks = lacking(&engine, &row);
+                match seen.entry(row.data_key(grants_data)) {
+                    Entry::Occupied(e) => {
+                        let (first, before) = e.get();
+                        assert_eq!(before, &lacks, "{id} at {} against {first}", vault.name);
+                        shared += 1;
+                    }
+                    Entry::Vacant(e) => {
+                        keys += 1;
+                        e.insert((format!("{id} at {}", vault.name), lacks));
+                    }
+                }
+            }
+        }
+    }
+    assert!(shared > 1000 && keys > 50, "{shared} shared, {keys} keys");
+}
+
 /// Every identity a role assignment or access-policy entry at or above `target` can name: the candidates a
 /// walk asks at the vault.
 fn candidates(engine: &Engine, target: &Target) -> Vec<String> {
