@@ -145,6 +145,23 @@ impl Row<'_> {
         key
     }
 
+    /// What [`Engine::decide`](crate::eval::Engine::decide) reads of the row for a management operation:
+    /// the key without the access-policy entries (that plane reads none) and without the assignments whose
+    /// roles cannot match the operations asked (`may_match` says which). Rows with equal such keys get equal
+    /// decisions for those operations.
+    pub fn management_key(&self, may_match: impl Fn(usize) -> bool) -> RowKey {
+        let mut key = self.key_with(
+            self.assignments
+                .iter()
+                .filter(|(_, role)| role.is_none_or(&may_match))
+                .copied()
+                .collect(),
+        );
+        key.entries.clear();
+        key.entries_of = 0;
+        key
+    }
+
     pub fn key(&self) -> RowKey {
         self.key_with(self.assignments.clone())
     }
