@@ -264,6 +264,20 @@ impl Engine {
             .any(|(a, id)| self.role_match(role, a, *id, action.plane) != Match::No)
     }
 
+    /// How role definition `role` matches the `k`-th RBAC action of `action`: `Some(true)` without a
+    /// condition, `Some(false)` not at all, `None` only under a condition (the match cache's answer, which
+    /// [`blocks_allow`] gives the condition of).
+    pub(crate) fn role_matches(&self, role: usize, action: &Action, k: usize) -> Option<bool> {
+        let (Some(a), Some(id)) = (action.rbac_actions.get(k), action.rbac_ids.get(k)) else {
+            return Some(false);
+        };
+        match self.role_match(role, a, *id, action.plane) {
+            Match::No => Some(false),
+            Match::Yes => Some(true),
+            Match::If => None,
+        }
+    }
+
     /// Whether an assignment to the subject or its groups at or above the target has a role that can grant
     /// the action.
     pub(crate) fn any_assignment_may_grant(

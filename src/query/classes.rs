@@ -12,6 +12,8 @@ use crate::eval::Engine;
 use crate::eval::index::NodeKind;
 use crate::model::{Scope, Vault};
 
+mod at_vault;
+
 /// An identity: its position in the snapshot's principals.
 pub(crate) type Ident = u32;
 
@@ -73,6 +75,8 @@ pub(crate) struct Classes<'a, R, L> {
     /// The subscription level's members by class.
     members: FxHashMap<Class, Vec<Ident>>,
     group: Level,
+    /// The group level's classes, for its vaults.
+    groups: at_vault::GroupClasses,
     vault: Level,
 }
 
@@ -118,6 +122,7 @@ where
             subscription: Level::default(),
             members: FxHashMap::default(),
             group: Level::default(),
+            groups: Default::default(),
             vault: Level::default(),
         }
     }
@@ -316,21 +321,25 @@ where
             opening,
             named,
             class_of: FxHashMap::default(),
+            // A vault's sizes are worked out from its resource group's ([`Classes::at`]).
             counts: match parent {
                 Parent::Subscription => self.subscription.counts.clone(),
-                Parent::Group => self.group.counts.clone(),
+                Parent::Group => FxHashMap::default(),
             },
         };
+        let counted = matches!(parent, Parent::Subscription);
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let before = self.class_at(i, parent);
             let c = self.refine(before, hs);
-            if let Some(b) = before
-                && let Some(n) = level.counts.get_mut(&b)
-            {
-                *n -= 1;
+            if counted {
+                if let Some(b) = before
+                    && let Some(n) = level.counts.get_mut(&b)
+                {
+                    *n -= 1;
+                }
+                *level.counts.entry(c).or_default() += 1;
             }
-            *level.counts.entry(c).or_default() += 1;
             level.class_of.insert(i, c);
         }
         level.counts.retain(|_, n| *n > 0);
@@ -345,69 +354,6 @@ where
         group
             .or_else(|| self.subscription.class_of.get(&i))
             .copied()
-    }
-
-    /// The classes at `vault` that a holder opening the answer reaches. `None` when the vault is not under
-    /// a resource group and subscription.
-    pub fn at(&mut self, vault: &'a Vault) -> Option<Vec<AtVault>> {
-        let group = vault.scope.structural_parent()?;
-        let sub = group.structural_parent()?;
-        if self.subscription.key != sub.key() {
-            self.enter_subscription(&sub);
-        }
-        if self.group.key != group.key() {
-            self.group = self.below(&group, None, Parent::Subscription);
-        }
-        self.vault = self.below(&vault.scope, Some(vault), Parent::Group);
-        let mut opening: Vec<u32> = [&self.subscription, &self.group, &self.vault]
-            .iter()
-            .flat_map(|l| l.opening.iter().copied())
-            .collect();
-        opening.sort_unstable();
-        opening.dedup();
-        let opens = |c: Class| {
-            self.set_of
-                .get(c as usize)
-                .is_some_and(|set| set.iter().any(|h| opening.binary_search(h).is_ok()))
-        };
-        let mut reps: FxHashMap<Class, Ident> = FxHashMap::default();
-        for (&i, &c) in self.vault.class_of.iter().chain(self.group.class_of.iter()) {
-            if self.class_here(i) == Some(c) {
-                let rep = reps.entry(c).or_insert(i);
-                *rep = (*rep).min(i);
-            }
-        }
-        let here: rustc_hash::FxHashSet<Class> = self.vault.class_of.values().copied().collect();
-        let group_named = &self.group.named;
-        let in_group = |c: Class| {
-            self.set_of
-                .get(c as usize)
-                .is_some_and(|set| set.iter().any(|h| group_named.binary_search(h).is_ok()))
-        };
-        let mut out = Vec::new();
-        for (&c, &n) in &self.vault.counts {
-            if !opens(c) {
-                continue;
-            }
-            let rep = reps.get(&c).copied().or_else(|| {
-                self.members
-                    .get(&c)?
-                    .iter()
-                    .copied()
-                    .find(|&i| self.class_here(i) == Some(c))
-            });
-            if let Some(member) = rep {
-                out.push(AtVault {
-                    class: c,
-                    size: n,
-                    member,
-                    touched_here: here.contains(&c),
-                    touched_in_group: in_group(c),
-                });
-            }
-        }
-        out.sort_unstable_by(|a, b| b.size.cmp(&a.size).then(a.member.cmp(&b.member)));
-        Some(out)
     }
 
     /// The resource group the current vault is in (its key): classes untouched at their vault mean the same

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::catalog::{self, Plane};
 use crate::eval::reason::UnknownBecause;
 use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
@@ -22,7 +23,7 @@ mod cited;
 mod levers;
 mod technique;
 use cited::Cited;
-use levers::{Decided, Levers};
+use levers::Levers;
 pub(crate) use levers::{LeverVerdicts, levers};
 pub use technique::Technique;
 
@@ -202,28 +203,30 @@ pub(crate) fn findings_sharing<'a>(
     // Members of the same groups usually have the same row, and then the same findings but for who they
     // are: the lever verdicts are built once per row. Only when nothing in a verdict can depend on who
     // asks: memberships known, principal in the directory, every grant attributable to a scope.
-    let mut shared: FxHashMap<RowKey, Levers> = FxHashMap::default();
+    let mut shared: FxHashMap<RowKey, Rc<Levers>> = FxHashMap::default();
     let mut out = Vec::new();
     for id in ids {
         let subject = verdicts.subject(engine, id);
         let row = rows_at.row(&subject, None);
-        let levers_of = || Levers::decide(engine, &row, lever_actions);
-        let own;
         let l = if subject.groups_known
             && subject.in_directory
             && !target.ancestry.unplaced_subscription
         {
-            match shared.entry(row.key()) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    let decided =
-                        verdicts.decided(e.key(), || Decided::of(engine, &row, lever_actions));
-                    e.insert(Levers::of(engine, &row, decided))
-                }
+            let key = row.key();
+            match verdicts.kept(&key) {
+                Some(l) => l,
+                None => match shared.entry(key) {
+                    Entry::Occupied(e) => e.get().clone(),
+                    Entry::Vacant(e) => {
+                        let decided = verdicts.decided(engine, e.key(), &row, lever_actions);
+                        let l = Rc::new(Levers::of(engine, &row, decided));
+                        verdicts.keep(e.key(), &l);
+                        e.insert(l).clone()
+                    }
+                },
             }
         } else {
-            own = levers_of();
-            &own
+            Rc::new(Levers::decide(engine, &row, lever_actions))
         };
         if l.decisions.iter().all(|d| *d == Decision::Denied) {
             continue;
@@ -238,7 +241,7 @@ pub(crate) fn findings_sharing<'a>(
             gathered,
             shared: verdicts,
         };
-        push_findings(engine, vault, target, &subject, l, ask, &mut out);
+        push_findings(engine, vault, target, &subject, &l, ask, &mut out);
     }
     out
 }

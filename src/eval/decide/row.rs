@@ -118,9 +118,57 @@ impl Row<'_> {
         plain.then(|| self.key())
     }
 
+    /// What [`Engine::decide`](crate::eval::Engine::decide) reads of the row for a data operation: at a
+    /// vault that uses access policies (its properties known), the entries and flags alone; elsewhere the
+    /// key without the assignments whose roles cannot match a data operation (`grants_data` says which:
+    /// such an assignment is passed over before its condition is read). Rows with equal data keys get
+    /// equal decisions for every data operation.
+    pub fn data_key(&self, grants_data: impl Fn(usize) -> bool) -> RowKey {
+        let by_policy = self.target_is_data_capable
+            && self
+                .vault
+                .is_some_and(|v| !v.rbac_authorization && !v.properties_missing);
+        let mut key = self.key_with(if by_policy {
+            Vec::new()
+        } else {
+            self.assignments
+                .iter()
+                .filter(|(_, role)| role.is_none_or(&grants_data))
+                .copied()
+                .collect()
+        });
+        if by_policy {
+            key.unattributable.clear();
+            key.denies.clear();
+            key.secret = None;
+        }
+        key
+    }
+
+    /// What [`Engine::decide`](crate::eval::Engine::decide) reads of the row for a management operation:
+    /// the key without the access-policy entries (that plane reads none) and without the assignments whose
+    /// roles cannot match the operations asked (`may_match` says which). Rows with equal such keys get equal
+    /// decisions for those operations.
+    pub fn management_key(&self, may_match: impl Fn(usize) -> bool) -> RowKey {
+        let mut key = self.key_with(
+            self.assignments
+                .iter()
+                .filter(|(_, role)| role.is_none_or(&may_match))
+                .copied()
+                .collect(),
+        );
+        key.entries.clear();
+        key.entries_of = 0;
+        key
+    }
+
     pub fn key(&self) -> RowKey {
+        self.key_with(self.assignments.clone())
+    }
+
+    fn key_with(&self, assignments: Vec<(usize, Option<usize>)>) -> RowKey {
         RowKey {
-            assignments: self.assignments.clone(),
+            assignments,
             unattributable: self.unattributable.clone(),
             denies: self.denies.clone(),
             entries: self.entries.clone(),

@@ -99,8 +99,7 @@ impl Cited {
         let s = &engine.snapshot;
         // (assignment, condition of the matching block), the first match of an assignment kept.
         let mut grants: Vec<(&crate::model::RoleAssignment, &str, Option<String>)> = Vec::new();
-        for rbac_action in &action.rbac_actions {
-            let lower = rbac_action.to_ascii_lowercase();
+        for (k, rbac_action) in action.rbac_actions.iter().enumerate() {
             for &(i, role) in assignments {
                 let a = s.role_assignments.get(i)?;
                 let role = role?;
@@ -108,15 +107,20 @@ impl Cited {
                 if a.condition.is_some() {
                     return None;
                 }
-                // The role's match, known to the engine, passes most assignments over without a look at
-                // their patterns.
-                if !engine.role_may_grant(role, action) {
-                    continue;
-                }
-                let condition = match blocks_allow(&def.permissions, &lower, action.plane) {
-                    BlockMatch::No => continue,
-                    BlockMatch::Yes(_) => None,
-                    BlockMatch::If { condition, .. } => Some(condition),
+                // The role's match is known to the engine: only a conditional one needs the patterns, for
+                // the condition.
+                let condition = match engine.role_matches(role, action, k) {
+                    Some(false) => continue,
+                    Some(true) => None,
+                    None => match blocks_allow(
+                        &def.permissions,
+                        &rbac_action.to_ascii_lowercase(),
+                        action.plane,
+                    ) {
+                        BlockMatch::No => continue,
+                        BlockMatch::Yes(_) => None,
+                        BlockMatch::If { condition, .. } => Some(condition),
+                    },
                 };
                 if !grants.iter().any(|(g, _, _)| g.id == a.id) {
                     grants.push((a, &def.role_name, condition));

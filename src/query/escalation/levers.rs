@@ -16,7 +16,7 @@ use crate::eval::{Decision, Engine, Gathered, Request, Subject, Target};
 /// built on first use.
 pub(super) struct Levers {
     pub(super) decisions: Vec<Decision>,
-    pub(super) lacks: Vec<&'static str>,
+    pub(super) lacks: Rc<[&'static str]>,
     verdicts: [std::cell::OnceCell<Option<Rc<Cited>>>; 4],
     /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
     rbac: Option<RbacKey>,
@@ -32,6 +32,19 @@ pub(crate) struct LeverVerdicts {
     subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
     /// Rows decided, by key.
     decided: RefCell<FxHashMap<RowKey, Decided>>,
+    /// Rows' levers whose verdicts do not depend on the vault ([`Levers::across_vaults`]), by key: rows
+    /// with an equal key at the subscription's other vaults take them as they are.
+    kept: RefCell<FxHashMap<RowKey, Rc<Levers>>>,
+    /// What rows lack, by [`crate::eval::decide::Row::data_key`]: rows that differ only by grants of
+    /// management roles (most of a vault's classes) lack the same.
+    lacks: RefCell<FxHashMap<RowKey, Rc<[&'static str]>>>,
+    /// Whether each role definition can match a gainable data operation, by position.
+    grants_data: std::cell::OnceCell<Vec<bool>>,
+    /// Lever decisions, by [`crate::eval::decide::Row::management_key`]: rows that differ only by their
+    /// data roles or access-policy entries decide the levers alike.
+    levers_decided: RefCell<FxHashMap<RowKey, Vec<Decision>>>,
+    /// Whether each role definition can match a lever, by position.
+    grants_lever: std::cell::OnceCell<Vec<bool>>,
 }
 
 /// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
@@ -42,15 +55,76 @@ impl LeverVerdicts {
         self.verdicts.borrow_mut().clear();
         self.subjects.borrow_mut().clear();
         self.decided.borrow_mut().clear();
+        self.lacks.borrow_mut().clear();
+        self.kept.borrow_mut().clear();
+        self.levers_decided.borrow_mut().clear();
     }
 
-    pub(super) fn decided(&self, key: &RowKey, of: impl FnOnce() -> Decided) -> Decided {
+    /// The levers kept for rows with key `key`.
+    pub(super) fn kept(&self, key: &RowKey) -> Option<Rc<Levers>> {
+        self.kept.borrow().get(key).cloned()
+    }
+
+    /// Keeps `levers` for rows with key `key` at the subscription's other vaults, when they may be (their
+    /// decisions then need not be kept on their own).
+    pub(super) fn keep(&self, key: &RowKey, levers: &Rc<Levers>) {
+        if levers.across_vaults() {
+            self.decided.borrow_mut().remove(key);
+            self.kept.borrow_mut().insert(key.clone(), levers.clone());
+        }
+    }
+
+    /// [`Decided::of`] the row whose key is `key`, decided once per key, and what it lacks once per data key.
+    pub(super) fn decided(
+        &self,
+        engine: &Engine,
+        key: &RowKey,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Decided {
         if let Some(d) = self.decided.borrow().get(key) {
             return d.clone();
         }
-        let d = of();
+        let d = Decided::with(
+            |row| self.lever_decisions(engine, row, actions),
+            row,
+            |row| self.lacking(engine, row),
+        );
         self.decided.borrow_mut().insert(key.clone(), d.clone());
         d
+    }
+
+    /// The decisions on `actions` (the levers, in every call), shared by rows with equal management keys.
+    fn lever_decisions(
+        &self,
+        engine: &Engine,
+        row: &crate::eval::decide::Row,
+        actions: &[catalog::Action],
+    ) -> Vec<Decision> {
+        let grants_lever = self
+            .grants_lever
+            .get_or_init(|| matching_roles(engine, actions.iter()));
+        let key = row.management_key(|r| grants_lever.get(r).copied().unwrap_or(true));
+        if let Some(d) = self.levers_decided.borrow().get(&key) {
+            return d.clone();
+        }
+        let d: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        self.levers_decided.borrow_mut().insert(key, d.clone());
+        d
+    }
+
+    /// [`lacking`], shared by rows with equal data keys.
+    fn lacking(&self, engine: &Engine, row: &crate::eval::decide::Row) -> Rc<[&'static str]> {
+        let grants_data = self
+            .grants_data
+            .get_or_init(|| matching_roles(engine, super::gainable().iter().map(|(_, a)| a)));
+        let key = row.data_key(|r| grants_data.get(r).copied().unwrap_or(true));
+        if let Some(l) = self.lacks.borrow().get(&key) {
+            return l.clone();
+        }
+        let l: Rc<[&'static str]> = lacking(engine, row).into();
+        self.lacks.borrow_mut().insert(key, l.clone());
+        l
     }
 
     pub(super) fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
@@ -69,7 +143,8 @@ impl LeverVerdicts {
 #[derive(Clone)]
 pub(super) struct Decided {
     decisions: Vec<Decision>,
-    lacks: Vec<&'static str>,
+    /// One list for every row lacking the same (rows of a subscription hold it).
+    lacks: Rc<[&'static str]>,
 }
 
 impl Decided {
@@ -78,11 +153,24 @@ impl Decided {
         row: &crate::eval::decide::Row,
         actions: &[catalog::Action],
     ) -> Self {
-        let decisions: Vec<Decision> = actions.iter().map(|a| engine.decide(row, a)).collect();
+        Self::with(
+            |row| actions.iter().map(|a| engine.decide(row, a)).collect(),
+            row,
+            |row| lacking(engine, row).into(),
+        )
+    }
+
+    /// [`Decided::of`], with the lever decisions from `decide` and what the row lacks from `lacks`.
+    fn with(
+        decide: impl FnOnce(&crate::eval::decide::Row) -> Vec<Decision>,
+        row: &crate::eval::decide::Row,
+        lacks: impl FnOnce(&crate::eval::decide::Row) -> Rc<[&'static str]>,
+    ) -> Self {
+        let decisions = decide(row);
         let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
-            Vec::new()
+            Rc::from([])
         } else {
-            lacking(engine, row)
+            lacks(row)
         };
         Self { decisions, lacks }
     }
@@ -107,6 +195,12 @@ impl Levers {
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
+    }
+
+    /// Whether no verdict of these levers depends on the vault or the subject: every lever denied (none
+    /// is built), or the row's RBAC part keys them ([`LeverVerdicts`] shares them by it).
+    fn across_vaults(&self) -> bool {
+        self.rbac.is_some() || self.decisions.iter().all(|d| *d == Decision::Denied)
     }
 
     pub(super) fn decision(&self, lever: usize) -> Option<Decision> {
@@ -163,6 +257,16 @@ impl Levers {
             })
             .as_deref()
     }
+}
+
+/// Whether each role definition of the snapshot can match one of `actions`, by position.
+fn matching_roles<'c>(
+    engine: &Engine,
+    actions: impl Iterator<Item = &'c catalog::Action> + Clone,
+) -> Vec<bool> {
+    (0..engine.snapshot.role_definitions.len())
+        .map(|r| actions.clone().any(|a| engine.role_may_grant(r, a)))
+        .collect()
 }
 
 /// The management operations that open a self-escalation path.

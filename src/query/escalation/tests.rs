@@ -197,6 +197,64 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
     assert!(compared > 300, "only {compared} findings compared");
 }
 
+/// What a walk shares of what rows lack, by data key, is what each row lacks alone: on random tenants, every
+/// candidate's row at every vault lacks what the first row with its data key lacked (rows that differ only
+/// by grants of roles without data operations, or at a vault using access policies only by their grants).
+#[test]
+fn rows_with_equal_data_keys_lack_the_same() {
+    rows_with_equal_keys_agree([51, 52], |engine, row| {
+        let grants_data = |r| gainable().iter().any(|(_, a)| engine.role_may_grant(r, a));
+        (row.data_key(grants_data), lacking(engine, row))
+    });
+}
+
+/// Lever decisions shared by management key are each row's own: on random tenants, every candidate's row at
+/// every vault decides the levers as the first row with its management key did (rows that differ only by
+/// data roles or access-policy entries).
+#[test]
+fn rows_with_equal_management_keys_decide_the_levers_alike() {
+    rows_with_equal_keys_agree([53, 54], |engine, row| {
+        let grants_lever = |r| levers().iter().any(|a| engine.role_may_grant(r, a));
+        let decided: Vec<Decision> = levers().iter().map(|a| engine.decide(row, a)).collect();
+        (row.management_key(grants_lever), decided)
+    });
+}
+
+/// Asserts that every candidate's row at every vault of random tenants (one per seed) has the value that the
+/// first row with its key had, given (key, value) by `of`, and that keys are shared.
+fn rows_with_equal_keys_agree<T: PartialEq + std::fmt::Debug>(
+    seeds: [u64; 2],
+    of: impl Fn(&Engine, &crate::eval::decide::Row) -> (RowKey, T),
+) {
+    let mut shared = 0;
+    let mut keys = 0;
+    for seed in seeds {
+        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 16, 900, seed));
+        let engine = Engine::new(snapshot.clone());
+        let mut seen: FxHashMap<RowKey, (String, T)> = FxHashMap::default();
+        for vault in &snapshot.vaults {
+            let target = engine.target(&vault.scope);
+            let rows_at = TargetRows::new(&engine, &target);
+            for id in candidates(&engine, &target) {
+                let row = rows_at.row(&engine.subject(&id), None);
+                let (key, value) = of(&engine, &row);
+                match seen.entry(key) {
+                    Entry::Occupied(e) => {
+                        let (first, before) = e.get();
+                        assert_eq!(before, &value, "{id} at {} against {first}", vault.name);
+                        shared += 1;
+                    }
+                    Entry::Vacant(e) => {
+                        keys += 1;
+                        e.insert((format!("{id} at {}", vault.name), value));
+                    }
+                }
+            }
+        }
+    }
+    assert!(shared > 1000 && keys > 50, "{shared} shared, {keys} keys");
+}
+
 /// Every identity a role assignment or access-policy entry at or above `target` can name: the candidates a
 /// walk asks at the vault.
 fn candidates(engine: &Engine, target: &Target) -> Vec<String> {

@@ -257,7 +257,13 @@ pub(in crate::query::grouped) fn walk_until<'a>(
             &verdicts,
             &mut above,
         ) {
-            found.entry(f.principal.id.clone()).or_default().push(f);
+            // A class's member has several findings: its id is copied once.
+            match found.get_mut(f.principal.id.as_str()) {
+                Some(list) => list.push(f),
+                None => {
+                    found.insert(f.principal.id.clone(), vec![f]);
+                }
+            }
         }
         let mut keep: Vec<(bool, CacheKey, (u32, Vec<Finding>))> = Vec::new();
         // Listing one class's members goes over the vault's identities: listed once for all classes, when
