@@ -31,7 +31,7 @@ impl Walk<'_> {
         match self.nearest_naming(id, &target.ancestry.scopes) {
             Naming::Unsure => self.controller_asked(id, scope, actions),
             Naming::Nowhere => None,
-            Naming::At(level) => {
+            Naming::At(level, class) => {
                 let key = decided_key(level, actions);
                 if let Some(known) = self
                     .cache
@@ -42,7 +42,7 @@ impl Walk<'_> {
                 {
                     return known.clone();
                 }
-                let found = self.controller_asked(id, scope, actions);
+                let found = self.class_controller(id, scope, actions, &key, class);
                 let mut memo = self.cache.decided.borrow_mut();
                 memo.entry(key)
                     .or_default()
@@ -50,6 +50,36 @@ impl Walk<'_> {
                 found
             }
         }
+    }
+
+    /// [`Walk::controller_asked`], shared by the identities of one class at `key`'s scope: those whose
+    /// groups (and themselves) that any grant or eligibility at or above names are the same. Their rows
+    /// there name the same assignments and eligibilities, so they get the same decision and evidence
+    /// (`Row::key`); a group's own answer is asked alone.
+    fn class_controller(
+        &self,
+        id: &str,
+        scope: &Scope,
+        actions: &[Action],
+        key: &str,
+        class: Vec<String>,
+    ) -> Option<Controller> {
+        if self.engine.is_group(id) {
+            return self.controller_asked(id, scope, actions);
+        }
+        let class_key = (key.to_string(), class);
+        if let Some(known) = self.cache.classes.borrow().get(&class_key) {
+            return known.as_ref().map(|c| Controller {
+                id: id.to_string(),
+                ..c.clone()
+            });
+        }
+        let found = self.controller_asked(id, scope, actions);
+        self.cache
+            .classes
+            .borrow_mut()
+            .insert(class_key, found.clone());
+        found
     }
 
     /// Whether everyone's answer at `target` rests only on the role assignments and eligibilities naming
@@ -79,12 +109,25 @@ impl Walk<'_> {
             return Naming::Unsure;
         }
         // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
-        let named: Vec<Rc<FxHashSet<String>>> =
-            subject.set.ids().map(|id| self.named_by(id)).collect();
-        scopes
+        let named: Vec<(&str, Rc<FxHashSet<String>>)> = subject
+            .set
+            .ids()
+            .map(|id| (id, self.named_by(id)))
+            .collect();
+        let Some(at) = scopes
             .iter()
-            .position(|s| named.iter().any(|n| n.contains(s.key())))
-            .map_or(Naming::Nowhere, |at| Naming::At(&scopes[at]))
+            .position(|s| named.iter().any(|(_, n)| n.contains(s.key())))
+        else {
+            return Naming::Nowhere;
+        };
+        // Nothing below `at` names any of them: those named at or above it are those named anywhere.
+        let mut class: Vec<String> = named
+            .iter()
+            .filter(|(_, n)| scopes[at..].iter().any(|s| n.contains(s.key())))
+            .map(|(id, _)| id.to_string())
+            .collect();
+        class.sort_unstable();
+        Naming::At(&scopes[at], class)
     }
 }
 
@@ -94,8 +137,9 @@ pub(super) enum Naming<'s> {
     Unsure,
     /// No role assignment or eligibility at or above the target names it (or its groups).
     Nowhere,
-    /// The nearest scope where one does.
-    At(&'s Scope),
+    /// The nearest scope where one does, and the principal and groups of its that a grant or eligibility at
+    /// or above names, sorted.
+    At(&'s Scope, Vec<String>),
 }
 
 /// The memo key of the controllers decided at `level` for `actions`.

@@ -355,6 +355,9 @@ pub(crate) struct Asked<'e> {
     pub(super) by_scope: super::candidates::ByScope<'e>,
     /// Controllers by (the nearest scope naming them, the actions), then by id (see [`Walk::controller`]).
     pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
+    /// Controllers by (the nearest scope naming them, the actions) and class (see
+    /// [`Walk::controller`]), the id being the first one asked.
+    pub(super) classes: Memo<(String, Vec<String>), Option<Controller>>,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
     named: Memo<String, Rc<FxHashSet<String>>>,
