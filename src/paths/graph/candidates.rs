@@ -42,6 +42,9 @@ pub(crate) struct ByScope<'e> {
     whole: Memo<(String, String), Rc<Vec<String>>>,
     /// One scope's share of the candidates, by (scope, action).
     at: Memo<(String, String), Rc<Vec<u32>>>,
+    /// The groups a role assignment at one scope whose role may grant the action names, numbered, by
+    /// (scope, action): found with the scope's share.
+    granting: Memo<(String, String), Vec<u32>>,
     /// The groups a role assignment at one scope names, by scope.
     groups_at: Memo<String, Rc<Vec<String>>>,
     /// One scope's candidates and named groups not yet reached by the search, by (scope, action).
@@ -98,6 +101,16 @@ impl<'e> Walk<'e> {
         base + n
     }
 
+    /// The number of `id` when the walk has given it one.
+    pub(super) fn numbered(&self, id: &str) -> Option<u32> {
+        let graph = self.engine.index.memberships();
+        let base = graph.node_count() as u32;
+        graph.node(id).or_else(|| {
+            let numbered = self.cache.by_scope.numbered.borrow();
+            numbered.of.get(id).map(|&n| base + n)
+        })
+    }
+
     /// The id numbered `n` by [`Walk::number`].
     pub(super) fn name(&self, n: u32) -> &'e str {
         let engine: &'e crate::eval::Engine = self.engine;
@@ -123,13 +136,10 @@ impl<'e> Walk<'e> {
         if let Some(known) = self.cache.by_scope.unreached.borrow().get(&key) {
             return Rc::clone(known);
         }
-        let engine: &'e crate::eval::Engine = self.engine;
         let candidates = self.candidates_at(level, action);
         // A group holds the actions only through a grant naming it whose role can grant them.
-        let groups = engine
-            .assignments_at(level)
-            .filter(|(_, a)| engine.is_group(&a.principal_id) && self.may_grant(a, action))
-            .map(|(_, a)| self.number(&a.principal_id));
+        let granting = self.cache.by_scope.granting.borrow();
+        let groups = granting.get(&key).into_iter().flatten().copied();
         let mut ids: Vec<u32> = candidates.iter().copied().chain(groups).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -219,10 +229,15 @@ impl<'e> Walk<'e> {
         relevant.sort_unstable();
         relevant.dedup();
         // Those absent from the directory come from `absent_below` above, whatever the grant's role.
-        self.identities_into(&relevant, false, &mut ids);
+        let granting = self.identities_into(&relevant, false, &mut ids);
         let (eligible, absent) = self.eligible_at(level, action, true);
         ids.extend(absent);
         self.identities_into(&eligible, true, &mut ids);
+        self.cache
+            .by_scope
+            .granting
+            .borrow_mut()
+            .insert(key.clone(), granting);
         ids.sort_unstable();
         ids.dedup();
         let ids = Rc::new(ids);
@@ -236,7 +251,8 @@ impl<'e> Walk<'e> {
 
     /// `query::reach::identities` of `holders`, numbered: the identities among them and inside the groups
     /// among them (transitively), those absent from the directory only when `absent` (not deduplicated).
-    fn identities_into(&self, holders: &[&'e str], absent: bool, out: &mut Vec<u32>) {
+    /// Returns the groups among `holders`, numbered.
+    fn identities_into(&self, holders: &[&'e str], absent: bool, out: &mut Vec<u32>) -> Vec<u32> {
         let engine = self.engine;
         let graph = engine.index.memberships();
         let kept = |kind: NodeKind| match kind {
@@ -245,6 +261,8 @@ impl<'e> Walk<'e> {
             NodeKind::Identity(_) => true,
         };
         let mut groups: Vec<u32> = Vec::new();
+        // Groups the directory lists without members: nobody inside.
+        let mut empty: Vec<u32> = Vec::new();
         for &id in holders {
             match graph.node(id) {
                 Some(n) if engine.index.node_kind(n) == NodeKind::Group => groups.push(n),
@@ -253,7 +271,7 @@ impl<'e> Walk<'e> {
                         out.push(n);
                     }
                 }
-                None if engine.is_group(id) => {}
+                None if engine.is_group(id) => empty.push(self.number(id)),
                 None => {
                     if absent || !engine.index.referenced_ids.contains(id) {
                         out.push(self.number(id));
@@ -262,7 +280,7 @@ impl<'e> Walk<'e> {
             }
         }
         if groups.is_empty() {
-            return;
+            return empty;
         }
         let marks = &mut *self.cache.by_scope.marks.borrow_mut();
         let stamp = marks.next();
@@ -272,6 +290,8 @@ impl<'e> Walk<'e> {
                 .into_iter()
                 .filter(|&m| kept(engine.index.node_kind(m))),
         );
+        groups.extend(empty);
+        groups
     }
 
     /// The principals a PIM eligibility at `level` names, to be expanded to identities: when `only_matters`,

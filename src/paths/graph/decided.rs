@@ -12,9 +12,10 @@ use super::runs_as::Controller;
 use super::walk::Walk;
 use crate::catalog::{Action, Plane};
 use crate::eval::Target;
+use crate::eval::index::NodeKind;
 use crate::model::Scope;
 
-impl Walk<'_> {
+impl<'e> Walk<'e> {
     /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else. Where the answer
     /// rests only on the grants and eligibilities naming `id` (or its groups), it is the same at every
     /// resource whose nearest scope naming them is the same: asked once per such scope.
@@ -62,11 +63,11 @@ impl Walk<'_> {
         scope: &Scope,
         actions: &[Action],
         key: &str,
-        class: Vec<String>,
+        class: Option<Vec<u32>>,
     ) -> Option<Controller> {
-        if self.engine.is_group(id) {
+        let Some(class) = class else {
             return self.controller_asked(id, scope, actions);
-        }
+        };
         let class_key = (key.to_string(), class);
         if let Some(known) = self.cache.classes.borrow().get(&class_key) {
             return known.as_ref().map(|c| Controller {
@@ -104,30 +105,86 @@ impl Walk<'_> {
     /// The nearest of `scopes` (the target's ancestry) where a role assignment or eligibility names `id` or
     /// one of its groups (a group's answer, too, counts the grants of the groups it is in).
     pub(super) fn nearest_naming<'s>(&self, id: &str, scopes: &'s [Scope]) -> Naming<'s> {
+        let engine = self.engine;
+        if engine.directory_gaps() || !engine.index.principal.contains_key(id) {
+            return self.nearest_naming_asked(id, scopes);
+        }
+        // Listed under this very id, its memberships known: itself and its groups, numbered.
+        let along = self.named_along(scopes);
+        let graph = engine.index.memberships();
+        let (set, group): (Vec<u32>, bool) = match graph.node(id) {
+            Some(n) => {
+                let above = graph.groups_above(n).into_iter().map(|(g, _)| g);
+                let group = engine.index.node_kind(n) == NodeKind::Group;
+                (std::iter::once(n).chain(above).collect(), group)
+            }
+            // Every principal named along `scopes` is numbered by now: one that is not is named nowhere.
+            None => match self.numbered(id) {
+                Some(n) => (vec![n], engine.is_group(id)),
+                None => return Naming::Nowhere,
+            },
+        };
+        let Some(at) = along
+            .iter()
+            .position(|named| set.iter().any(|p| named.contains(p)))
+        else {
+            return Naming::Nowhere;
+        };
+        // Nothing below `at` names any of them: those named at or above it are those named anywhere.
+        let class = (!group).then(|| {
+            let mut class: Vec<u32> = set
+                .into_iter()
+                .filter(|p| along[at..].iter().any(|named| named.contains(p)))
+                .collect();
+            class.sort_unstable();
+            class
+        });
+        Naming::At(&scopes[at], class)
+    }
+
+    /// [`Walk::nearest_naming`] from the evaluator's subject (its id made canonical, its groups maybe
+    /// unknown); no class.
+    fn nearest_naming_asked<'s>(&self, id: &str, scopes: &'s [Scope]) -> Naming<'s> {
         let subject = self.subject(id);
         if !subject.groups_known {
             return Naming::Unsure;
         }
         // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
-        let named: Vec<(&str, Rc<FxHashSet<String>>)> = subject
-            .set
-            .ids()
-            .map(|id| (id, self.named_by(id)))
-            .collect();
-        let Some(at) = scopes
+        let named: Vec<Rc<FxHashSet<String>>> =
+            subject.set.ids().map(|id| self.named_by(id)).collect();
+        scopes
             .iter()
-            .position(|s| named.iter().any(|(_, n)| n.contains(s.key())))
-        else {
-            return Naming::Nowhere;
-        };
-        // Nothing below `at` names any of them: those named at or above it are those named anywhere.
-        let mut class: Vec<String> = named
+            .position(|s| named.iter().any(|n| n.contains(s.key())))
+            .map_or(Naming::Nowhere, |at| Naming::At(&scopes[at], None))
+    }
+
+    /// The principals a role assignment or eligibility at each of `scopes` names, numbered, once per walk
+    /// and target.
+    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<FxHashSet<u32>>> {
+        let key = scopes.first().map_or("", Scope::key);
+        if let Some(known) = self.cache.named_along.borrow().get(key) {
+            return Rc::clone(known);
+        }
+        let engine: &'e crate::eval::Engine = self.engine;
+        let index = &engine.index;
+        let along: Vec<FxHashSet<u32>> = scopes
             .iter()
-            .filter(|(_, n)| scopes[at..].iter().any(|s| n.contains(s.key())))
-            .map(|(id, _)| id.to_string())
+            .map(|s| {
+                let assigned = engine.assignments_at(s).map(|(_, a)| a);
+                let eligible = index.eligibilities_at.get(s.key()).into_iter().flatten();
+                let eligible = eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i));
+                assigned
+                    .chain(eligible)
+                    .map(|a| self.number(&a.principal_id))
+                    .collect()
+            })
             .collect();
-        class.sort_unstable();
-        Naming::At(&scopes[at], class)
+        let along = Rc::new(along);
+        self.cache
+            .named_along
+            .borrow_mut()
+            .insert(key.to_string(), Rc::clone(&along));
+        along
     }
 }
 
@@ -137,9 +194,9 @@ pub(super) enum Naming<'s> {
     Unsure,
     /// No role assignment or eligibility at or above the target names it (or its groups).
     Nowhere,
-    /// The nearest scope where one does, and the principal and groups of its that a grant or eligibility at
-    /// or above names, sorted.
-    At(&'s Scope, Vec<String>),
+    /// The nearest scope where one does, and (for an identity whose groups the walk has numbered) its class:
+    /// itself and the groups of its that a grant or eligibility at or above names, numbered, sorted.
+    At(&'s Scope, Option<Vec<u32>>),
 }
 
 /// The memo key of the controllers decided at `level` for `actions`.

@@ -357,7 +357,9 @@ pub(crate) struct Asked<'e> {
     pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
     /// Controllers by (the nearest scope naming them, the actions) and class (see
     /// [`Walk::controller`]), the id being the first one asked.
-    pub(super) classes: Memo<(String, Vec<String>), Option<Controller>>,
+    pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
+    /// The principals named at each scope of a target's ancestry, numbered, by the target.
+    pub(super) named_along: Memo<String, Rc<Vec<FxHashSet<u32>>>>,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
     named: Memo<String, Rc<FxHashSet<String>>>,
