@@ -100,6 +100,7 @@ impl Walk<'_> {
         let target = self.target(scope);
         let mut out: Vec<Controller> = Vec::new();
         let mut asked: FxHashSet<u32> = FxHashSet::default();
+        let at = self.deciding(scope);
         for level in &target.ancestry.scopes {
             let list = self.unreached_at(level, first);
             list.borrow_mut().retain(|&n| {
@@ -108,7 +109,7 @@ impl Walk<'_> {
                     return false;
                 }
                 if asked.insert(n)
-                    && let Some(c) = self.controller(id, scope, actions)
+                    && let Some(c) = self.controller_in(id, &at, actions)
                 {
                     out.push(c);
                 }
@@ -145,10 +146,11 @@ impl Walk<'_> {
         let mut out: Vec<Controller> = Vec::new();
         // The lists overlap (a group granted at the subscription and at the resource): each id asked once.
         let mut asked: FxHashSet<&str> = FxHashSet::default();
+        let at = self.deciding(scope);
         for id in numbered.chain(named) {
             if !skip.skips(id)
                 && asked.insert(id)
-                && let Some(c) = self.controller(id, scope, actions)
+                && let Some(c) = self.controller_in(id, &at, actions)
             {
                 out.push(c);
             }
@@ -360,6 +362,9 @@ pub(crate) struct Asked<'e> {
     pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
     /// The principals named at each scope of a target's ancestry, numbered, by the target.
     pub(super) named_along: Memo<String, Rc<Vec<FxHashSet<u32>>>>,
+    /// A membership-graph node and the groups above it, by node.
+    pub(super) sets: Memo<u32, Rc<[u32]>>,
+    pub(super) directory_gaps: std::cell::OnceCell<bool>,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
     named: Memo<String, Rc<FxHashSet<String>>>,
