@@ -193,33 +193,41 @@ impl<'e> Walk<'e> {
             .get_or_init(|| self.engine.directory_gaps())
     }
 
-    /// The principals a role assignment or eligibility at each of `scopes` names, numbered, once per walk
-    /// and target.
-    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<FxHashSet<u32>>> {
+    /// The principals a role assignment or eligibility at each of `scopes` names, numbered: each scope's once
+    /// per walk (a subscription's shared by every resource beneath), their list once per target.
+    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<Rc<FxHashSet<u32>>>> {
         let key = scopes.first().map_or("", Scope::key);
         if let Some(known) = self.cache.named_along.borrow().get(key) {
             return Rc::clone(known);
         }
-        let engine: &'e crate::eval::Engine = self.engine;
-        let index = &engine.index;
-        let along: Vec<FxHashSet<u32>> = scopes
-            .iter()
-            .map(|s| {
-                let assigned = engine.assignments_at(s).map(|(_, a)| a);
-                let eligible = index.eligibilities_at.get(s.key()).into_iter().flatten();
-                let eligible = eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i));
-                assigned
-                    .chain(eligible)
-                    .map(|a| self.number(&a.principal_id))
-                    .collect()
-            })
-            .collect();
-        let along = Rc::new(along);
+        let along = Rc::new(scopes.iter().map(|s| self.named_at(s)).collect());
         self.cache
             .named_along
             .borrow_mut()
             .insert(key.to_string(), Rc::clone(&along));
         along
+    }
+
+    fn named_at(&self, level: &Scope) -> Rc<FxHashSet<u32>> {
+        if let Some(known) = self.cache.named_at.borrow().get(level.key()) {
+            return Rc::clone(known);
+        }
+        let engine: &'e crate::eval::Engine = self.engine;
+        let assigned = engine.assignments_at(level).map(|(_, a)| a);
+        let eligible = engine.index.eligibilities_at.get(level.key());
+        let eligible = eligible.into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i));
+        let named: Rc<FxHashSet<u32>> = Rc::new(
+            assigned
+                .chain(eligible)
+                .map(|a| self.number(&a.principal_id))
+                .collect(),
+        );
+        self.cache
+            .named_at
+            .borrow_mut()
+            .insert(level.key().to_string(), Rc::clone(&named));
+        named
     }
 }
 

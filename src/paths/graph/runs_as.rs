@@ -360,8 +360,10 @@ pub(crate) struct Asked<'e> {
     /// Controllers by (the nearest scope naming them, the actions) and class (see
     /// [`Walk::controller`]), the id being the first one asked.
     pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
-    /// The principals named at each scope of a target's ancestry, numbered, by the target.
-    pub(super) named_along: Memo<String, Rc<Vec<FxHashSet<u32>>>>,
+    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
+    /// by the scope.
+    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
+    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
     /// A membership-graph node and the groups above it, by node.
     pub(super) sets: Memo<u32, Rc<[u32]>>,
     pub(super) directory_gaps: std::cell::OnceCell<bool>,
