@@ -119,6 +119,11 @@ impl Memberships {
         self.ids.iter().map(|id| &**id)
     }
 
+    /// How many ids are interned: the nodes are numbered from 0 below this.
+    pub fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The interned number of `id`, when some membership names it.
     pub fn node(&self, id: &str) -> Option<u32> {
         self.node.get(id).copied()

@@ -189,12 +189,12 @@ pub(crate) fn identities(
 /// grants).
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
-    seen: Vec<u32>,
+    pub(crate) seen: Vec<u32>,
     stamp: u32,
 }
 
 impl Marks {
-    fn next(&mut self) -> u32 {
+    pub(crate) fn next(&mut self) -> u32 {
         if self.stamp == u32::MAX {
             self.seen.fill(0);
             self.stamp = 0;

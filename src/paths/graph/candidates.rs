@@ -17,44 +17,64 @@ use rustc_hash::FxHashMap;
 use super::walk::{Memo, Walk};
 use crate::catalog::Action;
 use crate::eval::Target;
+use crate::eval::index::NodeKind;
 use crate::model::Scope;
-use crate::query::reach::{
-    Grants, Marks, assignments_unsure, holders, identities, identities_marking, reached,
-};
+use crate::query::reach::{Grants, Marks, assignments_unsure, holders, identities, reached};
 
-/// One scope's candidates a search has not reached yet, shrinking as it reaches them.
-pub(super) type Unreached = Rc<RefCell<Vec<Rc<str>>>>;
+/// One scope's candidates a search has not reached yet, shrinking as it reaches them (numbered, see
+/// [`Numbered`]).
+pub(super) type Unreached = Rc<RefCell<Vec<u32>>>;
+
+/// The ids a walk's candidate lists hold, as numbers: the membership graph's nodes keep theirs, the others
+/// are numbered after them as the walk meets them. Lists of numbers are expanded, sorted and compared
+/// without copying or hashing the ids' text (the lists of a large tenant's subscriptions hold tens of
+/// thousands each).
+#[derive(Default)]
+pub(super) struct Numbered<'e> {
+    of: FxHashMap<&'e str, u32>,
+    names: Vec<&'e str>,
+}
 
 /// Per-walk answers about the scopes above resources.
 #[derive(Default)]
-pub(crate) struct ByScope {
+pub(crate) struct ByScope<'e> {
     /// A resource's whole candidates (where each must be examined), by (scope, action).
     whole: Memo<(String, String), Rc<Vec<String>>>,
     /// One scope's share of the candidates, by (scope, action).
-    at: Memo<(String, String), Rc<Vec<String>>>,
+    at: Memo<(String, String), Rc<Vec<u32>>>,
+    /// The groups a role assignment at one scope whose role may grant the action names, numbered, by
+    /// (scope, action): found with the scope's share.
+    granting: Memo<(String, String), Vec<u32>>,
     /// The groups a role assignment at one scope names, by scope.
     groups_at: Memo<String, Rc<Vec<String>>>,
     /// One scope's candidates and named groups not yet reached by the search, by (scope, action).
     unreached: Memo<(String, String), Unreached>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
-    absent_below: std::cell::OnceCell<FxHashMap<String, Vec<String>>>,
-    marks: std::cell::RefCell<Marks>,
+    absent_below: std::cell::OnceCell<FxHashMap<&'e str, Vec<u32>>>,
+    marks: RefCell<Marks>,
+    numbered: RefCell<Numbered<'e>>,
 }
 
-impl Walk<'_> {
+impl<'e> Walk<'e> {
     /// The identities `who-can` would examine for `action` at `scope`, as lists whose union they are (sorted
     /// each; the lists may overlap).
+    #[cfg(test)]
     pub(super) fn candidates(&self, scope: &Scope, action: &Action) -> Vec<Rc<Vec<String>>> {
         let target = self.target(scope);
         if !self.by_scope_alone(&target) {
             return vec![self.whole_candidates(scope, action)];
         }
+        let named = |l: Rc<Vec<u32>>| {
+            let mut ids: Vec<String> = l.iter().map(|&n| self.name(n).to_string()).collect();
+            ids.sort_unstable();
+            Rc::new(ids)
+        };
         target
             .ancestry
             .scopes
             .iter()
-            .map(|s| self.candidates_at(s, action))
+            .map(|s| named(self.candidates_at(s, action)))
             .collect()
     }
 
@@ -62,6 +82,49 @@ impl Walk<'_> {
     /// must be examined whatever it holds).
     pub(super) fn by_scope_alone(&self, target: &Target) -> bool {
         !self.engine.directory_gaps() && !assignments_unsure(self.engine, &target.ancestry)
+    }
+
+    /// The number of `id` in this walk's lists.
+    pub(super) fn number(&self, id: &'e str) -> u32 {
+        let graph = self.engine.index.memberships();
+        if let Some(n) = graph.node(id) {
+            return n;
+        }
+        let base = graph.node_count() as u32;
+        let mut numbered = self.cache.by_scope.numbered.borrow_mut();
+        if let Some(&n) = numbered.of.get(id) {
+            return base + n;
+        }
+        let n = numbered.names.len() as u32;
+        numbered.names.push(id);
+        numbered.of.insert(id, n);
+        base + n
+    }
+
+    /// The number of `id` when the walk has given it one.
+    pub(super) fn numbered(&self, id: &str) -> Option<u32> {
+        let graph = self.engine.index.memberships();
+        let base = graph.node_count() as u32;
+        graph.node(id).or_else(|| {
+            let numbered = self.cache.by_scope.numbered.borrow();
+            numbered.of.get(id).map(|&n| base + n)
+        })
+    }
+
+    /// The id numbered `n` by [`Walk::number`].
+    pub(super) fn name(&self, n: u32) -> &'e str {
+        let engine: &'e crate::eval::Engine = self.engine;
+        let graph = engine.index.memberships();
+        let base = graph.node_count() as u32;
+        if n < base {
+            return graph.name(n);
+        }
+        let numbered = self.cache.by_scope.numbered.borrow();
+        numbered
+            .names
+            .get((n - base) as usize)
+            .copied()
+            .unwrap_or("")
     }
 
     /// One scope's share of the candidates for `action` and the groups a grant there that may grant it
@@ -75,17 +138,9 @@ impl Walk<'_> {
         }
         let candidates = self.candidates_at(level, action);
         // A group holds the actions only through a grant naming it whose role can grant them.
-        let groups = self
-            .engine
-            .assignments_at(level)
-            .filter(|(_, a)| self.engine.is_group(&a.principal_id) && self.may_grant(a, action))
-            .map(|(_, a)| a.principal_id.as_str());
-        let mut ids: Vec<Rc<str>> = candidates
-            .iter()
-            .map(String::as_str)
-            .chain(groups)
-            .map(Rc::from)
-            .collect();
+        let granting = self.cache.by_scope.granting.borrow();
+        let groups = granting.get(&key).into_iter().flatten().copied();
+        let mut ids: Vec<u32> = candidates.iter().copied().chain(groups).collect();
         ids.sort_unstable();
         ids.dedup();
         let ids = Rc::new(RefCell::new(ids));
@@ -130,7 +185,9 @@ impl Walk<'_> {
         let only_matters = self.by_scope_alone(&target);
         let mut eligible: Vec<(String, Option<String>)> = Vec::new();
         for s in &target.ancestry.scopes {
-            eligible.extend(self.eligible_at(s, action, only_matters, &mut ids));
+            let (named, absent) = self.eligible_at(s, action, only_matters);
+            eligible.extend(named.into_iter().map(|id| (id.to_string(), None)));
+            ids.extend(absent.into_iter().map(|n| self.name(n).to_string()));
         }
         ids.extend(identities(engine, &eligible).into_iter().map(|(id, _)| id));
         ids.sort_unstable();
@@ -147,41 +204,40 @@ impl Walk<'_> {
     /// One scope's share of the candidates, once per walk: the identities in the directory that a grant
     /// there that can matter reaches (groups expanded), the identities absent from the directory that any
     /// grant there reaches (their memberships are unknown, so whatever they hold may matter: as
-    /// `query::reach::reached` keeps them), and the identities a PIM eligibility there reaches.
-    fn candidates_at(&self, level: &Scope, action: &Action) -> Rc<Vec<String>> {
+    /// `query::reach::reached` keeps them), and the identities a PIM eligibility there reaches. Numbered
+    /// (see [`Walk::number`]), sorted by number.
+    pub(super) fn candidates_at(&self, level: &Scope, action: &Action) -> Rc<Vec<u32>> {
         let key = (level.key().to_string(), action.label.to_ascii_lowercase());
         if let Some(known) = self.cache.by_scope.at.borrow().get(&key) {
             return Rc::clone(known);
         }
-        let engine = self.engine;
-        let absent = &engine.index.referenced_ids;
-        let mut relevant: Vec<(String, Option<String>)> = Vec::new();
-        let mut ids: Vec<String> = Vec::new();
+        let engine: &'e crate::eval::Engine = self.engine;
+        let mut relevant: Vec<&'e str> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
         let absent_below = self.absent_below();
         for (_, a) in engine.assignments_at(level) {
             if self.may_grant(a, action) {
-                relevant.push((a.principal_id.clone(), None));
+                relevant.push(&a.principal_id);
             }
             ids.extend(
                 absent_below
-                    .get(&a.principal_id)
+                    .get(a.principal_id.as_str())
                     .into_iter()
-                    .flatten()
-                    .cloned(),
+                    .flatten(),
             );
         }
-        relevant.sort();
+        relevant.sort_unstable();
         relevant.dedup();
-        let marks = &mut *self.cache.by_scope.marks.borrow_mut();
-        ids.extend(
-            identities_marking(engine, &relevant, marks)
-                .into_iter()
-                .map(|(id, _)| id)
-                .filter(|id| !absent.contains(id)),
-        );
-        let eligible = self.eligible_at(level, action, true, &mut ids);
-        let eligible = identities_marking(engine, &eligible, marks);
-        ids.extend(eligible.into_iter().map(|(id, _)| id));
+        // Those absent from the directory come from `absent_below` above, whatever the grant's role.
+        let granting = self.identities_into(&relevant, false, &mut ids);
+        let (eligible, absent) = self.eligible_at(level, action, true);
+        ids.extend(absent);
+        self.identities_into(&eligible, true, &mut ids);
+        self.cache
+            .by_scope
+            .granting
+            .borrow_mut()
+            .insert(key.clone(), granting);
         ids.sort_unstable();
         ids.dedup();
         let ids = Rc::new(ids);
@@ -193,20 +249,65 @@ impl Walk<'_> {
         ids
     }
 
+    /// `query::reach::identities` of `holders`, numbered: the identities among them and inside the groups
+    /// among them (transitively), those absent from the directory only when `absent` (not deduplicated).
+    /// Returns the groups among `holders`, numbered.
+    fn identities_into(&self, holders: &[&'e str], absent: bool, out: &mut Vec<u32>) -> Vec<u32> {
+        let engine = self.engine;
+        let graph = engine.index.memberships();
+        let kept = |kind: NodeKind| match kind {
+            NodeKind::Group => false,
+            NodeKind::Absent => absent,
+            NodeKind::Identity(_) => true,
+        };
+        let mut groups: Vec<u32> = Vec::new();
+        // Groups the directory lists without members: nobody inside.
+        let mut empty: Vec<u32> = Vec::new();
+        for &id in holders {
+            match graph.node(id) {
+                Some(n) if engine.index.node_kind(n) == NodeKind::Group => groups.push(n),
+                Some(n) => {
+                    if kept(engine.index.node_kind(n)) {
+                        out.push(n);
+                    }
+                }
+                None if engine.is_group(id) => empty.push(self.number(id)),
+                None => {
+                    if absent || !engine.index.referenced_ids.contains(id) {
+                        out.push(self.number(id));
+                    }
+                }
+            }
+        }
+        if groups.is_empty() {
+            return empty;
+        }
+        let marks = &mut *self.cache.by_scope.marks.borrow_mut();
+        let stamp = marks.next();
+        let below = graph.members_below(&groups, &mut marks.seen, stamp);
+        out.extend(
+            below
+                .into_iter()
+                .filter(|&m| kept(engine.index.node_kind(m))),
+        );
+        groups.extend(empty);
+        groups
+    }
+
     /// The principals a PIM eligibility at `level` names, to be expanded to identities: when `only_matters`,
     /// those whose eligibility's role may grant `action` (where every other grant is known, one whose role
-    /// cannot makes nobody a holder, even after activation), the others adding to `absent` only the
-    /// identities absent from the directory they reach (their groups are unknown: "unknown" whatever they
-    /// hold, as `query::reach::reached` keeps them).
+    /// cannot makes nobody a holder, even after activation); then, numbered, the identities absent from the
+    /// directory that the others reach (their groups are unknown: "unknown" whatever they hold, as
+    /// `query::reach::reached` keeps them).
     fn eligible_at(
         &self,
         level: &Scope,
         action: &Action,
         only_matters: bool,
-        absent: &mut Vec<String>,
-    ) -> Vec<(String, Option<String>)> {
-        let engine = self.engine;
-        let mut out = Vec::new();
+    ) -> (Vec<&'e str>, Vec<u32>) {
+        let engine: &'e crate::eval::Engine = self.engine;
+        let mut named = Vec::new();
+        let mut absent = Vec::new();
         let at = engine.index.eligibilities_at.get(level.key());
         for e in at
             .into_iter()
@@ -214,18 +315,17 @@ impl Walk<'_> {
             .filter_map(|&i| engine.snapshot.role_eligibilities.get(i))
         {
             if !only_matters || self.may_grant(e, action) {
-                out.push((e.principal_id.clone(), None));
+                named.push(e.principal_id.as_str());
             } else {
                 absent.extend(
                     self.absent_below()
-                        .get(&e.principal_id)
+                        .get(e.principal_id.as_str())
                         .into_iter()
-                        .flatten()
-                        .cloned(),
+                        .flatten(),
                 );
             }
         }
-        out
+        (named, absent)
     }
 
     /// Whether the role of `a` (an assignment or an eligibility) may grant `action`, or is not known.
@@ -238,26 +338,25 @@ impl Walk<'_> {
         role.is_none_or(|&r| self.engine.role_may_grant(r, action))
     }
 
-    /// Each identity absent from the directory data (not a group), listed under itself and every group
-    /// above it: a grant naming any of those reaches it.
-    fn absent_below(&self) -> &FxHashMap<String, Vec<String>> {
+    /// Each identity absent from the directory data (not a group), numbered, listed under itself and every
+    /// group above it: a grant naming any of those reaches it.
+    fn absent_below(&self) -> &FxHashMap<&'e str, Vec<u32>> {
         self.cache.by_scope.absent_below.get_or_init(|| {
-            let engine = self.engine;
+            let engine: &'e crate::eval::Engine = self.engine;
             let graph = engine.index.memberships();
-            let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
+            let mut out: FxHashMap<&'e str, Vec<u32>> = FxHashMap::default();
             for id in &engine.index.referenced_ids {
                 if engine.is_group(id) {
                     continue;
                 }
-                out.entry(id.clone()).or_default().push(id.clone());
+                let n = self.number(id);
+                out.entry(id.as_str()).or_default().push(n);
                 let above = graph
                     .node(id)
                     .map(|n| graph.groups_above(n))
                     .unwrap_or_default();
                 for (g, _) in above {
-                    out.entry(graph.name(g).to_string())
-                        .or_default()
-                        .push(id.clone());
+                    out.entry(graph.name(g)).or_default().push(n);
                 }
             }
             out

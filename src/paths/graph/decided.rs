@@ -4,6 +4,7 @@
 //! scope naming them is the same. A walk decides it once per such scope (asking the evaluator at the first
 //! resource) and reuses it beneath; elsewhere each resource is asked.
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -12,9 +13,10 @@ use super::runs_as::Controller;
 use super::walk::Walk;
 use crate::catalog::{Action, Plane};
 use crate::eval::Target;
+use crate::eval::index::NodeKind;
 use crate::model::Scope;
 
-impl Walk<'_> {
+impl<'e> Walk<'e> {
     /// Whether `id` is one of [`Walk::controllers`], without asking about anyone else. Where the answer
     /// rests only on the grants and eligibilities naming `id` (or its groups), it is the same at every
     /// resource whose nearest scope naming them is the same: asked once per such scope.
@@ -24,32 +26,79 @@ impl Walk<'_> {
         scope: &Scope,
         actions: &[Action],
     ) -> Option<Controller> {
+        self.controller_in(id, &self.deciding(scope), actions)
+    }
+
+    /// What [`Walk::controller`] reads of `scope` for every id it asks there.
+    pub(super) fn deciding(&self, scope: &Scope) -> Deciding<'e> {
         let target = self.target(scope);
-        if !self.decided_above(&target) {
+        let keys = target.ancestry.scopes.iter().map(|_| OnceCell::new());
+        Deciding {
+            decided: self.decided_above(&target),
+            keys: keys.collect(),
+            target,
+            scope: scope.clone(),
+        }
+    }
+
+    /// [`Walk::controller`] at the scope `at` describes.
+    pub(super) fn controller_in(
+        &self,
+        id: &str,
+        at: &Deciding<'e>,
+        actions: &[Action],
+    ) -> Option<Controller> {
+        let scope = &at.scope;
+        if !at.decided {
             return self.controller_asked(id, scope, actions);
         }
-        match self.nearest_naming(id, &target.ancestry.scopes) {
+        let scopes = &at.target.ancestry.scopes;
+        match self.nearest_naming(id, scopes) {
             Naming::Unsure => self.controller_asked(id, scope, actions),
             Naming::Nowhere => None,
-            Naming::At(level) => {
-                let key = decided_key(level, actions);
-                if let Some(known) = self
-                    .cache
-                    .decided
-                    .borrow()
-                    .get(&key)
-                    .and_then(|m| m.get(id))
-                {
+            Naming::At(level, class) => {
+                let key = at.keys[level].get_or_init(|| decided_key(&scopes[level], actions));
+                if let Some(known) = self.cache.decided.borrow().get(key).and_then(|m| m.get(id)) {
                     return known.clone();
                 }
-                let found = self.controller_asked(id, scope, actions);
+                let found = self.class_controller(id, scope, actions, key, class);
                 let mut memo = self.cache.decided.borrow_mut();
-                memo.entry(key)
+                memo.entry(key.clone())
                     .or_default()
                     .insert(id.to_string(), found.clone());
                 found
             }
         }
+    }
+
+    /// [`Walk::controller_asked`], shared by the identities of one class at `key`'s scope: those whose
+    /// groups (and themselves) that any grant or eligibility at or above names are the same. Their rows
+    /// there name the same assignments and eligibilities, so they get the same decision and evidence
+    /// (`Row::key`); a group's own answer is asked alone.
+    fn class_controller(
+        &self,
+        id: &str,
+        scope: &Scope,
+        actions: &[Action],
+        key: &str,
+        class: Option<Vec<u32>>,
+    ) -> Option<Controller> {
+        let Some(class) = class else {
+            return self.controller_asked(id, scope, actions);
+        };
+        let class_key = (key.to_string(), class);
+        if let Some(known) = self.cache.classes.borrow().get(&class_key) {
+            return known.as_ref().map(|c| Controller {
+                id: id.to_string(),
+                ..c.clone()
+            });
+        }
+        let found = self.controller_asked(id, scope, actions);
+        self.cache
+            .classes
+            .borrow_mut()
+            .insert(class_key, found.clone());
+        found
     }
 
     /// Whether everyone's answer at `target` rests only on the role assignments and eligibilities naming
@@ -73,7 +122,44 @@ impl Walk<'_> {
 
     /// The nearest of `scopes` (the target's ancestry) where a role assignment or eligibility names `id` or
     /// one of its groups (a group's answer, too, counts the grants of the groups it is in).
-    pub(super) fn nearest_naming<'s>(&self, id: &str, scopes: &'s [Scope]) -> Naming<'s> {
+    pub(super) fn nearest_naming(&self, id: &str, scopes: &[Scope]) -> Naming {
+        let engine = self.engine;
+        if self.directory_gaps() || !engine.index.principal.contains_key(id) {
+            return self.nearest_naming_asked(id, scopes);
+        }
+        // Listed under this very id, its memberships known: itself and its groups, numbered.
+        let along = self.named_along(scopes);
+        let graph = engine.index.memberships();
+        let (set, group): (Rc<[u32]>, bool) = match graph.node(id) {
+            Some(n) => (self.set_of(n), engine.index.node_kind(n) == NodeKind::Group),
+            // Every principal named along `scopes` is numbered by now: one that is not is named nowhere.
+            None => match self.numbered(id) {
+                Some(n) => (Rc::from([n]), engine.is_group(id)),
+                None => return Naming::Nowhere,
+            },
+        };
+        let Some(at) = along
+            .iter()
+            .position(|named| set.iter().any(|p| named.contains(p)))
+        else {
+            return Naming::Nowhere;
+        };
+        // Nothing below `at` names any of them: those named at or above it are those named anywhere.
+        let class = (!group).then(|| {
+            let mut class: Vec<u32> = set
+                .iter()
+                .copied()
+                .filter(|p| along[at..].iter().any(|named| named.contains(p)))
+                .collect();
+            class.sort_unstable();
+            class
+        });
+        Naming::At(at, class)
+    }
+
+    /// [`Walk::nearest_naming`] from the evaluator's subject (its id made canonical, its groups maybe
+    /// unknown); no class.
+    fn nearest_naming_asked(&self, id: &str, scopes: &[Scope]) -> Naming {
         let subject = self.subject(id);
         if !subject.groups_known {
             return Naming::Unsure;
@@ -84,18 +170,86 @@ impl Walk<'_> {
         scopes
             .iter()
             .position(|s| named.iter().any(|n| n.contains(s.key())))
-            .map_or(Naming::Nowhere, |at| Naming::At(&scopes[at]))
+            .map_or(Naming::Nowhere, |at| Naming::At(at, None))
+    }
+
+    /// Membership-graph node `n` and the groups above it, once per walk.
+    fn set_of(&self, n: u32) -> Rc<[u32]> {
+        if let Some(known) = self.cache.sets.borrow().get(&n) {
+            return Rc::clone(known);
+        }
+        let graph = self.engine.index.memberships();
+        let above = graph.groups_above(n).into_iter().map(|(g, _)| g);
+        let set: Rc<[u32]> = std::iter::once(n).chain(above).collect();
+        self.cache.sets.borrow_mut().insert(n, Rc::clone(&set));
+        set
+    }
+
+    /// [`Engine::directory_gaps`](crate::eval::Engine), once per walk.
+    fn directory_gaps(&self) -> bool {
+        *self
+            .cache
+            .directory_gaps
+            .get_or_init(|| self.engine.directory_gaps())
+    }
+
+    /// The principals a role assignment or eligibility at each of `scopes` names, numbered: each scope's once
+    /// per walk (a subscription's shared by every resource beneath), their list once per target.
+    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<Rc<FxHashSet<u32>>>> {
+        let key = scopes.first().map_or("", Scope::key);
+        if let Some(known) = self.cache.named_along.borrow().get(key) {
+            return Rc::clone(known);
+        }
+        let along = Rc::new(scopes.iter().map(|s| self.named_at(s)).collect());
+        self.cache
+            .named_along
+            .borrow_mut()
+            .insert(key.to_string(), Rc::clone(&along));
+        along
+    }
+
+    fn named_at(&self, level: &Scope) -> Rc<FxHashSet<u32>> {
+        if let Some(known) = self.cache.named_at.borrow().get(level.key()) {
+            return Rc::clone(known);
+        }
+        let engine: &'e crate::eval::Engine = self.engine;
+        let assigned = engine.assignments_at(level).map(|(_, a)| a);
+        let eligible = engine.index.eligibilities_at.get(level.key());
+        let eligible = eligible.into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i));
+        let named: Rc<FxHashSet<u32>> = Rc::new(
+            assigned
+                .chain(eligible)
+                .map(|a| self.number(&a.principal_id))
+                .collect(),
+        );
+        self.cache
+            .named_at
+            .borrow_mut()
+            .insert(level.key().to_string(), Rc::clone(&named));
+        named
     }
 }
 
+/// What [`Walk::controller`] reads of a resource once for every id asked there: its target, whether
+/// answers there rest on grants alone, and the memo key of each scope of its ancestry (made when needed).
+pub(super) struct Deciding<'e> {
+    scope: Scope,
+    target: Rc<Target<'e>>,
+    decided: bool,
+    keys: Vec<OnceCell<String>>,
+}
+
 /// Where the grants that can decide for a principal at a target are.
-pub(super) enum Naming<'s> {
+pub(super) enum Naming {
     /// Its groups are not known: any grant might name it.
     Unsure,
     /// No role assignment or eligibility at or above the target names it (or its groups).
     Nowhere,
-    /// The nearest scope where one does.
-    At(&'s Scope),
+    /// The nearest scope where one does (its position in the ancestry), and (for an identity whose groups
+    /// the walk has numbered) its class: itself and the groups of its that a grant or eligibility at or
+    /// above names, numbered, sorted.
+    At(usize, Option<Vec<u32>>),
 }
 
 /// The memo key of the controllers decided at `level` for `actions`.

@@ -107,15 +107,17 @@ impl Walk<'_> {
     ) -> Vec<Controller> {
         let target = self.target(scope);
         let mut out: Vec<Controller> = Vec::new();
-        let mut asked: FxHashSet<Rc<str>> = FxHashSet::default();
+        let mut asked: FxHashSet<u32> = FxHashSet::default();
+        let at = self.deciding(scope);
         for level in &target.ancestry.scopes {
             let list = self.unreached_at(level, first);
-            list.borrow_mut().retain(|id| {
+            list.borrow_mut().retain(|&n| {
+                let id = self.name(n);
                 if reached(id) {
                     return false;
                 }
-                if asked.insert(Rc::clone(id))
-                    && let Some(c) = self.controller(id, scope, actions)
+                if asked.insert(n)
+                    && let Some(c) = self.controller_in(id, &at, actions)
                 {
                     out.push(c);
                 }
@@ -134,15 +136,29 @@ impl Walk<'_> {
         actions: &[Action],
         skip: Skip,
     ) -> Vec<Controller> {
-        let mut out: Vec<Controller> = Vec::new();
-        let lists = self.candidates(scope, first);
+        let target = self.target(scope);
+        let (whole, by_scope) = if self.by_scope_alone(&target) {
+            let lists = target.ancestry.scopes.iter();
+            (None, lists.map(|s| self.candidates_at(s, first)).collect())
+        } else {
+            (Some(self.whole_candidates(scope, first)), Vec::new())
+        };
         let groups = self.named_groups(scope);
+        let numbered = by_scope
+            .iter()
+            .flat_map(|l| l.iter().map(|&n| self.name(n)));
+        let named = whole
+            .iter()
+            .chain(&groups)
+            .flat_map(|l| l.iter().map(String::as_str));
+        let mut out: Vec<Controller> = Vec::new();
         // The lists overlap (a group granted at the subscription and at the resource): each id asked once.
         let mut asked: FxHashSet<&str> = FxHashSet::default();
-        for id in lists.iter().chain(&groups).flat_map(|l| l.iter()) {
+        let at = self.deciding(scope);
+        for id in numbered.chain(named) {
             if !skip.skips(id)
                 && asked.insert(id)
-                && let Some(c) = self.controller(id, scope, actions)
+                && let Some(c) = self.controller_in(id, &at, actions)
             {
                 out.push(c);
             }
@@ -350,9 +366,19 @@ impl Walk<'_> {
 /// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
-    pub(super) by_scope: super::candidates::ByScope,
+    pub(super) by_scope: super::candidates::ByScope<'e>,
     /// Controllers by (the nearest scope naming them, the actions), then by id (see [`Walk::controller`]).
     pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
+    /// Controllers by (the nearest scope naming them, the actions) and class (see
+    /// [`Walk::controller`]), the id being the first one asked.
+    pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
+    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
+    /// by the scope.
+    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
+    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
+    /// A membership-graph node and the groups above it, by node.
+    pub(super) sets: Memo<u32, Rc<[u32]>>,
+    pub(super) directory_gaps: std::cell::OnceCell<bool>,
     groups: Memo<(String, String, String), Option<Held>>,
     /// By principal: the scopes naming it or its groups, and those naming only itself.
     named: Memo<String, Rc<FxHashSet<String>>>,
