@@ -93,7 +93,9 @@ fn search_to<E>(
             }
         }
     }
-    let groups = tree::grouped(engine, &walk, &best);
+    // Putting edges into words asks the evaluator nothing: the search's memos go before the tree is built.
+    drop(walk);
+    let groups = tree::grouped(engine, &Walk::new(engine, graph), &best);
     Ok(Ok(PathsToGrouped {
         scope: scope.id().to_string(),
         action: action.label.clone(),

@@ -15,43 +15,46 @@ use crate::paths::search::node_ref;
 /// node → (distance, the edge it takes towards the target)
 pub(super) type Best = FxHashMap<String, (usize, Via)>;
 
-struct Tree<'b> {
+struct Tree<'b, 'e> {
     engine: &'b Engine,
+    walk: &'b Walk<'e>,
     best: &'b Best,
-    hops: FxHashMap<&'b str, Hop>,
     children: FxHashMap<&'b str, Vec<&'b str>>,
 }
 
 /// The grant groups, shortest first then by grant.
 pub(super) fn grouped(engine: &Engine, walk: &Walk, best: &Best) -> Vec<GrantWays> {
     let mut children: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
-    let mut hops = FxHashMap::default();
     for (node, (_, via)) in best {
-        let hop = match via {
-            Via::Last(last) => last.hop.clone(),
-            Via::Step(step) => {
-                children
-                    .entry(step.to.as_str())
-                    .or_default()
-                    .push(node.as_str());
-                walk.render(step)
-            }
-        };
-        hops.insert(node.as_str(), hop);
+        if let Via::Step(step) = via {
+            children
+                .entry(step.to.as_str())
+                .or_default()
+                .push(node.as_str());
+        }
     }
     for kids in children.values_mut() {
         kids.sort_unstable();
     }
     let tree = Tree {
         engine,
+        walk,
         best,
-        hops,
         children,
     };
     tree.groups()
 }
 
-impl<'b> Tree<'b> {
+impl<'b> Tree<'b, '_> {
+    /// The hop `node` takes towards the target, put into words when asked: each node's hop is asked once,
+    /// and a class keeps one hop for all its starts, so no hop is held per start.
+    fn hop(&self, node: &str) -> Option<Hop> {
+        match &self.best.get(node)?.1 {
+            Via::Last(last) => Some(last.hop.clone()),
+            Via::Step(step) => Some(self.walk.render(step)),
+        }
+    }
+
     fn groups(&self) -> Vec<GrantWays> {
         let mut roots: Vec<&str> = self
             .best
@@ -153,7 +156,7 @@ impl<'b> Tree<'b> {
             + ways.iter().map(|w| w.starts).sum::<usize>();
         Way {
             node: node_ref(self.engine, node),
-            hop: self.hops.get(node).cloned(),
+            hop: self.hop(node),
             start,
             starts,
             members: Vec::new(),
@@ -166,12 +169,12 @@ impl<'b> Tree<'b> {
     fn classes(&self, nodes: &[&str]) -> Vec<Starts> {
         let mut by_hop: FxHashMap<Hop, Vec<String>> = FxHashMap::default();
         for &n in nodes {
-            let Some(hop) = self.hops.get(n) else {
+            let Some(hop) = self.hop(n) else {
                 continue;
             };
             let template = Hop {
                 from: String::new(),
-                ..hop.clone()
+                ..hop
             };
             by_hop.entry(template).or_default().push(n.to_string());
         }
