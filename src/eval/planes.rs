@@ -48,16 +48,18 @@ impl Engine {
             .rbac_parts(subject, target, (action, Plane::Data), gathered.assignments)
             .collect();
         self.absorb(v, parts);
-        let ignored = access_policy::scan_among(
-            vault,
-            &subject.set,
-            via_app,
-            &action.policy,
-            gathered.entries,
-        );
-        v.notes.push(Note::AccessPoliciesInactive {
-            would_grant: ignored.grants.first().map(|g| g.id.clone()),
-        });
+        if !gathered.without_ignored_mechanism {
+            let ignored = access_policy::scan_among(
+                vault,
+                &subject.set,
+                via_app,
+                &action.policy,
+                gathered.entries,
+            );
+            v.notes.push(Note::AccessPoliciesInactive {
+                would_grant: ignored.grants.first().map(|g| g.id.clone()),
+            });
+        }
         if via_app.is_some() {
             v.notes.push(Note::CompoundIgnoredByRbac);
         }
@@ -110,6 +112,26 @@ impl Engine {
         v.grants = scan.grants;
         v.notes
             .extend(scan.notes.into_iter().map(|n| self.with_app_name(n)));
+        if !gathered.without_ignored_mechanism {
+            v.notes
+                .push(self.rbac_inactive(subject, target, action, gathered));
+        }
+        if let ScopeKind::VaultItem(kind) = target.scope.kind() {
+            v.notes.push(Note::VaultWide {
+                kind: kind.as_str(),
+            });
+        }
+    }
+
+    /// The note on an access-policy vault that role assignments do not count, naming one that would grant
+    /// the action.
+    fn rbac_inactive(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        action: &Action,
+        gathered: Gathered,
+    ) -> Note {
         // Only an assignment whose role grants the action can make the note; most subjects have none, and
         // a full scan (with its evidence) is worth it only when one does.
         let may_grant = match gathered.assignments {
@@ -125,16 +147,11 @@ impl Engine {
         } else {
             None
         };
-        v.notes.push(Note::RbacInactive {
+        Note::RbacInactive {
             would_grant: rbac
                 .as_ref()
                 .and_then(|p| p.grants.first())
                 .map(|g| g.id.clone()),
-        });
-        if let ScopeKind::VaultItem(kind) = target.scope.kind() {
-            v.notes.push(Note::VaultWide {
-                kind: kind.as_str(),
-            });
         }
     }
 

@@ -48,4 +48,8 @@ pub struct Gathered<'g> {
     /// The role assignments naming the subject or one of its groups at or above the target, with their
     /// role definitions, as [`Engine::prepare`](super::Engine::prepare) finds them.
     pub assignments: Option<&'g [(usize, Option<usize>)]>,
+    /// The caller reads no note on the mechanism the vault ignores (grouped who-can): leave out the
+    /// notes naming what role assignments would grant on an access-policy vault, or access-policy
+    /// entries on an RBAC one, rather than look it up. Nothing else in the verdict changes.
+    pub without_ignored_mechanism: bool,
 }

@@ -236,6 +236,7 @@ pub(crate) fn findings_sharing<'a>(
         let gathered = Gathered {
             entries: Some(&entries),
             assignments: Some(row.assignments()),
+            without_ignored_mechanism: false,
         };
         let ask = Ask {
             gathered,
@@ -277,6 +278,7 @@ pub(crate) fn findings_of_row(
         gathered: Gathered {
             entries: Some(&entries),
             assignments: Some(row.assignments()),
+            without_ignored_mechanism: false,
         },
         shared: &LeverVerdicts::default(),
     };

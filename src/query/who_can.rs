@@ -356,6 +356,7 @@ impl<'e, 'a> Each<'e, 'a> {
             let gathered = Gathered {
                 entries: Some(&entries),
                 assignments: Some(row.assignments()),
+                without_ignored_mechanism: false,
             };
             let verdict = engine.check_gathered(
                 &Request::new(&subject, target, action).via_app(app.as_deref()),

@@ -348,6 +348,79 @@ fn who_can_flat_grouped_and_streamed_agree_on_synthetic_tenants() {
     assert!(compared > 500, "only {compared} identities compared");
 }
 
+/// A verdict asked `without_ignored_mechanism` (as the grouped who-can asks) is `check`'s verdict less its
+/// notes on the mechanism the vault ignores, for every principal, application, vault and item and data
+/// operation. Returns the verdicts compared, and how many of `check`'s named a grant in such a note.
+fn assert_without_ignored_mechanism_only_drops_its_notes(s: &Snapshot) -> (usize, usize) {
+    use kvaccess::eval::{Gathered, Note};
+    let engine = Engine::new(s.clone());
+    let apps: Vec<Option<String>> = std::iter::once(None)
+        .chain(
+            s.principals
+                .iter()
+                .filter_map(|p| p.app_id.clone())
+                .map(Some),
+        )
+        .collect();
+    let scopes = s.vaults.iter().map(|v| &v.scope);
+    let (mut compared, mut named) = (0, 0);
+    for scope in scopes.chain(s.vault_items.iter().map(|i| &i.scope)) {
+        let target = engine.target(scope);
+        for p in &s.principals {
+            let subject = engine.subject(&p.id);
+            for app in &apps {
+                for op in catalog::operations() {
+                    let action = catalog::resolve(op.name).unwrap();
+                    let request = Request::new(&subject, &target, &action).via_app(app.as_deref());
+                    let Ok(full) = engine.check(&request) else {
+                        continue;
+                    };
+                    let gathered = Gathered {
+                        without_ignored_mechanism: true,
+                        ..Gathered::default()
+                    };
+                    let lean = engine.check_gathered(&request, gathered).unwrap();
+                    let mut expected = full.clone();
+                    expected.notes.retain(|n| {
+                        let ignored = matches!(
+                            n,
+                            Note::RbacInactive { .. } | Note::AccessPoliciesInactive { .. }
+                        );
+                        named += usize::from(matches!(
+                            n,
+                            Note::RbacInactive {
+                                would_grant: Some(_)
+                            } | Note::AccessPoliciesInactive {
+                                would_grant: Some(_)
+                            }
+                        ));
+                        !ignored
+                    });
+                    assert_eq!(lean, expected, "{} {app:?} {} at {scope}", p.id, op.name);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    (compared, named)
+}
+
+#[test]
+fn who_can_grouped_skips_only_the_notes_on_the_ignored_mechanism() {
+    let (mut compared, mut named) =
+        assert_without_ignored_mechanism_only_drops_its_notes(&kvaccess::snapshot::demo());
+    for (_, snapshot) in scenarios::snapshots() {
+        let (c, n) = assert_without_ignored_mechanism_only_drops_its_notes(&snapshot);
+        compared += c;
+        named += n;
+    }
+    assert!(compared > 10_000, "only {compared} verdicts compared");
+    assert!(
+        named > 10,
+        "only {named} notes named a grant the vault ignores"
+    );
+}
+
 /// Gina's assignment tests the secret's name (decided at a secret, D10); here her role's permission block
 /// carries a condition of its own too. Where the name fails, the grant does not apply, whatever the role's
 /// condition: the fast path must say so as `check` does.

@@ -42,6 +42,7 @@ fn lever_verdicts_from_the_gathered_row_are_checks_verdicts() {
                 let gathered = Gathered {
                     entries: Some(&entries),
                     assignments: Some(row.assignments()),
+                    without_ignored_mechanism: false,
                 };
                 for action in levers() {
                     let request = Request::new(&subject, &target, action);

@@ -280,7 +280,8 @@ fn build<S>(
     }))
 }
 
-/// Asks one member of each class, then each identity asked alone, asking `step` before each.
+/// Asks one member of each class, then each identity asked alone, asking `step` before each. The grouped
+/// answer reads no verdict's notes, so none looks up the mechanism the vault ignores.
 fn decide<S>(
     b: &mut Build,
     sorted: &classes::Sorted,
@@ -301,6 +302,7 @@ fn decide<S>(
         let gathered = Gathered {
             entries: entries.as_deref(),
             assignments: None,
+            without_ignored_mechanism: true,
         };
         b.class(&subject, class.members.clone(), (&apps, eligible), gathered)?;
     }
@@ -309,12 +311,11 @@ fn decide<S>(
             return Ok(Err(stop));
         }
         let subject = engine.subject(sorted.idents.name(engine, *ident));
-        b.class(
-            &subject,
-            vec![*ident],
-            (apps, *eligible),
-            Gathered::default(),
-        )?;
+        let gathered = Gathered {
+            without_ignored_mechanism: true,
+            ..Gathered::default()
+        };
+        b.class(&subject, vec![*ident], (apps, *eligible), gathered)?;
     }
     Ok(Ok(()))
 }

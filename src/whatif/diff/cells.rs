@@ -43,6 +43,7 @@ impl Gathering {
         let gathered = Gathered {
             entries: None,
             assignments: Some(&self.assignments),
+            without_ignored_mechanism: false,
         };
         engine.check_gathered(request, gathered).ok()
     }
