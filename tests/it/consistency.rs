@@ -20,18 +20,23 @@ fn targets(s: &Snapshot) -> Vec<Scope> {
     out
 }
 
-pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
-    let engine = Engine::new(s.clone());
-    let mut ids: Vec<String> = s.principals.iter().map(|p| p.id.clone()).collect();
-    ids.extend(engine.index.referenced_ids.iter().cloned());
-    let apps: Vec<Option<String>> = std::iter::once(None)
+/// No application, then each application id the directory holds: the callers a compound identity can use.
+fn apps_and_none(s: &Snapshot) -> Vec<Option<String>> {
+    std::iter::once(None)
         .chain(
             s.principals
                 .iter()
                 .filter_map(|p| p.app_id.clone())
                 .map(Some),
         )
-        .collect();
+        .collect()
+}
+
+pub fn assert_fast_path_agrees(s: &Snapshot) -> usize {
+    let engine = Engine::new(s.clone());
+    let mut ids: Vec<String> = s.principals.iter().map(|p| p.id.clone()).collect();
+    ids.extend(engine.index.referenced_ids.iter().cloned());
+    let apps = apps_and_none(s);
     let mut compared = 0;
     for scope in targets(s) {
         let target = engine.target(&scope);
@@ -354,14 +359,7 @@ fn who_can_flat_grouped_and_streamed_agree_on_synthetic_tenants() {
 fn assert_without_ignored_mechanism_only_drops_its_notes(s: &Snapshot) -> (usize, usize) {
     use kvaccess::eval::{Gathered, Note};
     let engine = Engine::new(s.clone());
-    let apps: Vec<Option<String>> = std::iter::once(None)
-        .chain(
-            s.principals
-                .iter()
-                .filter_map(|p| p.app_id.clone())
-                .map(Some),
-        )
-        .collect();
+    let apps = apps_and_none(s);
     let scopes = s.vaults.iter().map(|v| &v.scope);
     let (mut compared, mut named) = (0, 0);
     for scope in scopes.chain(s.vault_items.iter().map(|i| &i.scope)) {

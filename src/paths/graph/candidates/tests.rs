@@ -9,33 +9,11 @@ use proptest::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::super::runs_as::{Controller, way_actions};
+use super::super::test_tenant::engine;
 use super::super::{HopGraph, Skip, Walk};
 use crate::catalog::Action;
-use crate::eval::Engine;
 use crate::model::Scope;
 use crate::query::reach::identities;
-use crate::synth::{SynthSpec, generate};
-
-/// A generated tenant with every hop section; every `absent`-th principal left out of the directory (its
-/// grants and memberships stay, so it is only named), `errors` subscriptions whose role assignments
-/// could not be read, and `denies` deny assignments.
-fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
-    let spec = SynthSpec {
-        compute_resources: 40,
-        applications: 10,
-        role_eligibilities: 20,
-        collection_errors: errors,
-        deny_assignments: denies,
-        ..SynthSpec::new(200, 10, 400, seed)
-    };
-    let mut s = generate(&spec);
-    let mut i = 0;
-    s.principals.retain(|_| {
-        i += 1;
-        i % absent != 0
-    });
-    Engine::new(s)
-}
 
 /// What [`Walk::controllers`] asked before the index, each of the evaluator at the resource: `who-can`'s
 /// candidates there, whoever a PIM eligibility at or above reaches (whatever its role), and the groups a

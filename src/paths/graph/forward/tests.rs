@@ -8,26 +8,8 @@ use proptest::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::super::runs_as::way_actions;
+use super::super::test_tenant::engine;
 use super::super::{HopGraph, Skip, Step, Walk, Why};
-use crate::eval::Engine;
-use crate::synth::{SynthSpec, generate};
-
-fn engine(seed: u64, errors: usize, denies: usize, absent: usize) -> Engine {
-    let mut s = generate(&SynthSpec {
-        compute_resources: 50,
-        applications: 8,
-        role_eligibilities: 15,
-        collection_errors: errors,
-        deny_assignments: denies,
-        ..SynthSpec::new(150, 8, 350, seed)
-    });
-    let mut i = 0;
-    s.principals.retain(|_| {
-        i += 1;
-        i % absent != 0
-    });
-    Engine::new(s)
-}
 
 /// A runs-as edge onto a resource's identity (attaching a user-assigned identity is one too, listed with
 /// the identities).
@@ -48,7 +30,7 @@ proptest! {
         absent in 3usize..12,
         every in 1usize..5,
     ) {
-        let engine = engine(seed, errors, denies, absent);
+        let engine = engine(seed, absent, errors, denies);
         let graph = HopGraph::build(&engine);
         let walk = Walk::new(&engine, &graph);
         let fresh = Walk::new(&engine, &graph);
@@ -84,7 +66,7 @@ proptest! {
         denies in 0usize..3,
         reached_every in 2usize..7,
     ) {
-        let engine = engine(seed, 0, denies, 50);
+        let engine = engine(seed, 50, 0, denies);
         let graph = HopGraph::build(&engine);
         let whole = Walk::new(&engine, &graph);
         let but = Walk::new(&engine, &graph);
