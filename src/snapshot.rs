@@ -6,6 +6,7 @@ pub mod lenient;
 mod path;
 mod raw;
 mod split;
+mod window;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -109,15 +110,19 @@ fn syntax_message(e: &serde_json::Error) -> String {
     )
 }
 
-/// Reads and parses a snapshot file. The text is dropped as soon as it is parsed, before the model is
-/// built, so that a large tenant's file and its model are not both held at once.
+/// Reads and parses a snapshot file. The file is read in pieces as it is parsed (see [`halves`]), and when
+/// it has to be read whole (to report an error, or a UTF-16 file), the text is dropped as soon as it is
+/// parsed, before the model is built, so that a large tenant's file and its model are not both held at once.
 pub fn load_file(path: &Path) -> Result<Snapshot, LoadError> {
-    let raw = {
-        let text = crate::files::read_text(path).map_err(|source| LoadError::Io {
-            file: path.to_path_buf(),
-            source,
-        })?;
-        read_raw(&text, path)?
+    let raw = match halves::read_file(path) {
+        Some(raw) => raw,
+        None => {
+            let text = crate::files::read_text(path).map_err(|source| LoadError::Io {
+                file: path.to_path_buf(),
+                source,
+            })?;
+            read_raw(&text, path)?
+        }
     };
     validate(raw, path)
 }

@@ -1,42 +1,19 @@
 //! Parsing a snapshot text on two threads: every array section is cut in two halves of about the same size
 //! (see [`split`](super::split)), one thread parses the first halves and another the second, and the halves
 //! are joined in file order. The result is the same [`RawSnapshot`] a single-threaded parse gives.
+//!
+//! A file is not read whole first: it is cut up through a small buffer, and each thread reads its spans from
+//! it again ([`Window`]), so that at the end of the parse the raw structs are in memory without the text.
+
+use std::io::Read;
+use std::path::Path;
 
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use super::lenient::{Expected, Field};
 use super::raw::{List, RawSnapshot};
-use super::split::{self, Member};
-use crate::model::Section;
-
-/// The top-level keys [`RawSnapshot`] reads (the [`Section`]s among them); every other key is only checked to
-/// be well-formed JSON.
-const KNOWN: [&str; 24] = [
-    "kvaccessSnapshot",
-    "cloud",
-    "tenantId",
-    "collectedAt",
-    "managementGroups",
-    "subscriptions",
-    "resourceGroups",
-    "vaults",
-    "roleDefinitions",
-    "roleAssignments",
-    "roleEligibilities",
-    "denyAssignments",
-    "principals",
-    "groupMemberships",
-    "vaultItems",
-    "collectionErrors",
-    "networkSecurityPerimeters",
-    "identityResources",
-    "directoryRoleAssignments",
-    "directoryRoleEligibilities",
-    "owners",
-    "appRoleAssignments",
-    "applications",
-    "assumptions",
-];
+use super::split::{self, Member, Span};
+use super::window::{Source, WINDOW, Window};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Half {
@@ -47,61 +24,114 @@ enum Half {
 /// The raw snapshot, or `None` when the text needs the single-threaded parse (which also reports errors).
 pub fn read(text: &str) -> Option<RawSnapshot> {
     let sections = split::sections(text)?;
+    both(&sections, || Some(text.as_bytes()))
+}
+
+/// The raw snapshot of a file, or `None` when it needs reading whole and the single-threaded parse (which
+/// reports every error: not a regular file, too large, not UTF-8, malformed).
+pub fn read_file(path: &Path) -> Option<RawSnapshot> {
+    read_file_with(path, split::BUFFER, WINDOW)
+}
+
+/// [`read_file`], scanning `buffer` bytes at a time and reading spans again through windows of `window`.
+fn read_file_with(path: &Path, buffer: usize, window: usize) -> Option<RawSnapshot> {
+    // A FIFO would block on opening: only a regular file is opened here.
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > crate::files::MAX_INPUT {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    // Windows tools start UTF-8 files with a byte-order mark; the text starts after it.
+    let mut head = Vec::with_capacity(3);
+    (&file).take(3).read_to_end(&mut head).ok()?;
+    let start = if head == b"\xef\xbb\xbf" { 3 } else { 0 };
+    let text = head
+        .get(start..)?
+        .chain((&file).take(crate::files::MAX_INPUT));
+    let (sections, end) = split::read(text, start, buffer)?;
+    if end as u64 > crate::files::MAX_INPUT {
+        return None;
+    }
+    both(&sections, || {
+        Some(Window::new(file.try_clone().ok()?, window))
+    })
+}
+
+/// Both halves, each read from a source of its own, joined.
+fn both<S: Source>(
+    sections: &[Member],
+    source: impl Fn() -> Option<S> + Sync,
+) -> Option<RawSnapshot> {
     let (second, first) = crate::parallel::both(
-        || part(&sections, Half::Second),
-        || part(&sections, Half::First),
+        || part(sections, Half::Second, &mut source()?),
+        || part(sections, Half::First, &mut source()?),
     );
     Some(join(first?, second?))
 }
 
-fn part(sections: &[Member], half: Half) -> Option<RawSnapshot> {
-    let find = |key: &str| sections.iter().find(|s| s.key == key);
-    if half == Half::First {
-        for s in sections.iter().filter(|s| !KNOWN.contains(&s.key)) {
-            serde_json::from_str::<IgnoredAny>(s.value).ok()?;
+/// One half's share of the sections, read in file order.
+fn part(sections: &[Member], half: Half, src: &mut impl Source) -> Option<RawSnapshot> {
+    let mut raw = RawSnapshot::default();
+    for s in sections {
+        match s.key.as_str() {
+            "kvaccessSnapshot" => raw.kvaccess_snapshot = whole(s, half, src)?,
+            "cloud" => raw.cloud = whole(s, half, src)?,
+            "tenantId" => raw.tenant_id = whole(s, half, src)?,
+            "collectedAt" => raw.collected_at = whole(s, half, src)?,
+            "managementGroups" => raw.management_groups = list(s, half, src)?,
+            "subscriptions" => raw.subscriptions = list(s, half, src)?,
+            "resourceGroups" => raw.resource_groups = list(s, half, src)?,
+            "vaults" => raw.vaults = list(s, half, src)?,
+            "roleDefinitions" => raw.role_definitions = list(s, half, src)?,
+            "roleAssignments" => raw.role_assignments = list(s, half, src)?,
+            "roleEligibilities" => raw.role_eligibilities = list(s, half, src)?,
+            "denyAssignments" => raw.deny_assignments = list(s, half, src)?,
+            "principals" => raw.principals = list(s, half, src)?,
+            "groupMemberships" => raw.group_memberships = list(s, half, src)?,
+            "vaultItems" => raw.vault_items = list(s, half, src)?,
+            "collectionErrors" => raw.collection_errors = list(s, half, src)?,
+            // The hop sections are small beside role assignments: the first half reads them whole.
+            "networkSecurityPerimeters" => raw.network_security_perimeters = all(s, half, src)?,
+            "identityResources" => raw.identity_resources = all(s, half, src)?,
+            "directoryRoleAssignments" => raw.directory_role_assignments = all(s, half, src)?,
+            "directoryRoleEligibilities" => raw.directory_role_eligibilities = all(s, half, src)?,
+            "owners" => raw.owners = all(s, half, src)?,
+            "appRoleAssignments" => raw.app_role_assignments = all(s, half, src)?,
+            "applications" => raw.applications = all(s, half, src)?,
+            "assumptions" => raw.assumptions = all(s, half, src)?,
+            // Any other key is only checked to be well-formed JSON.
+            _ if half == Half::First => {
+                serde_json::from_slice::<IgnoredAny>(src.bytes(s.value)?).ok()?;
+            }
+            _ => {}
         }
     }
-    Some(RawSnapshot {
-        kvaccess_snapshot: whole(find("kvaccessSnapshot"), half)?,
-        cloud: whole(find("cloud"), half)?,
-        tenant_id: whole(find("tenantId"), half)?,
-        collected_at: whole(find("collectedAt"), half)?,
-        management_groups: list(find(Section::ManagementGroups.key()), half)?,
-        subscriptions: list(find(Section::Subscriptions.key()), half)?,
-        resource_groups: list(find(Section::ResourceGroups.key()), half)?,
-        vaults: list(find(Section::Vaults.key()), half)?,
-        role_definitions: list(find(Section::RoleDefinitions.key()), half)?,
-        role_assignments: list(find(Section::RoleAssignments.key()), half)?,
-        role_eligibilities: list(find(Section::RoleEligibilities.key()), half)?,
-        deny_assignments: list(find(Section::DenyAssignments.key()), half)?,
-        principals: list(find(Section::Principals.key()), half)?,
-        group_memberships: list(find(Section::GroupMemberships.key()), half)?,
-        vault_items: list(find(Section::VaultItems.key()), half)?,
-        collection_errors: list(find("collectionErrors"), half)?,
-        network_security_perimeters: whole(find("networkSecurityPerimeters"), half)?,
-        // The hop sections are small beside role assignments: the first half parses them whole.
-        identity_resources: whole(find("identityResources"), half)?,
-        directory_role_assignments: whole(find("directoryRoleAssignments"), half)?,
-        directory_role_eligibilities: whole(find("directoryRoleEligibilities"), half)?,
-        owners: whole(find("owners"), half)?,
-        app_role_assignments: whole(find("appRoleAssignments"), half)?,
-        applications: whole(find("applications"), half)?,
-        assumptions: whole(find("assumptions"), half)?,
-    })
+    Some(raw)
 }
 
 /// A section parsed whole, by the first half only.
-fn whole<T: DeserializeOwned + Expected>(section: Option<&Member>, half: Half) -> Option<Field<T>> {
-    match section {
-        Some(s) if half == Half::First => serde_json::from_str(s.value).ok(),
-        _ => Some(Field::Absent),
+fn whole<T: DeserializeOwned + Expected>(
+    section: &Member,
+    half: Half,
+    src: &mut impl Source,
+) -> Option<Field<T>> {
+    match half {
+        Half::First => serde_json::from_slice(src.bytes(section.value)?).ok(),
+        Half::Second => Some(Field::Absent),
     }
 }
 
 /// This half's elements of an array section; a section that is not an array is parsed whole.
-fn list<T: DeserializeOwned + Expected>(section: Option<&Member>, half: Half) -> Option<List<T>> {
-    let Some(elements) = section.and_then(|s| s.elements.as_deref()) else {
-        return whole(section, half);
+fn list<T: DeserializeOwned + Expected>(
+    section: &Member,
+    half: Half,
+    src: &mut impl Source,
+) -> Option<List<T>> {
+    let Some(elements) = section.elements.as_deref() else {
+        return whole(section, half, src);
     };
     let mid = middle(elements);
     let (mine, capacity) = match half {
@@ -109,23 +139,42 @@ fn list<T: DeserializeOwned + Expected>(section: Option<&Member>, half: Half) ->
         Half::First => (elements.get(..mid)?, elements.len()),
         Half::Second => (elements.get(mid..)?, elements.len() - mid),
     };
+    parse_each(mine, capacity, src)
+}
+
+/// Every element of an array section, by the first half only; a section that is not an array is parsed
+/// whole.
+fn all<T: DeserializeOwned + Expected>(
+    section: &Member,
+    half: Half,
+    src: &mut impl Source,
+) -> Option<List<T>> {
+    match (&section.elements, half) {
+        (Some(elements), Half::First) => parse_each(elements, elements.len(), src),
+        _ => whole(section, half, src),
+    }
+}
+
+fn parse_each<T: DeserializeOwned + Expected>(
+    elements: &[Span],
+    capacity: usize,
+    src: &mut impl Source,
+) -> Option<List<T>> {
     let mut out = Vec::with_capacity(capacity);
-    for text in mine {
-        out.push(serde_json::from_str(text).ok()?);
+    for &span in elements {
+        out.push(serde_json::from_slice(src.bytes(span)?).ok()?);
     }
     Some(Field::Value(out))
 }
 
 /// The index of the first element that starts in the second half of the bytes the elements span.
-fn middle(elements: &[&str]) -> usize {
-    let start = |e: &&str| e.as_ptr() as usize;
+fn middle(elements: &[Span]) -> usize {
     let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
         return 0;
     };
-    let half_way = start(first) + (start(last) + last.len() - start(first)) / 2;
-    elements.partition_point(|e| start(e) < half_way)
+    let half_way = first.start + (last.end - first.start) / 2;
+    elements.partition_point(|e| e.start < half_way)
 }
-
 fn join(first: RawSnapshot, second: RawSnapshot) -> RawSnapshot {
     fn both<T>(a: List<T>, b: List<T>) -> List<T> {
         match (a, b) {
@@ -152,3 +201,6 @@ fn join(first: RawSnapshot, second: RawSnapshot) -> RawSnapshot {
         ..first
     }
 }
+
+#[cfg(test)]
+mod tests;
