@@ -14,8 +14,10 @@ use crate::model::{AccessPolicy, Scope};
 use crate::query::items;
 use crate::query::reach::{Grants, holders, reached};
 
+mod alike;
 mod named;
 
+pub use alike::{FirstOfClass, each_named_vault_alike};
 pub use named::{
     NamedVaults, VaultAccess, each_named_vault, vault_access_decided, vault_wide_access,
 };
