@@ -176,7 +176,8 @@ fn vault_access<'a>(
         if let Some((subject, row, cells)) = first {
             held.classes.push(HeldAt::of(at, row, cells));
             let mut found = Vec::new();
-            if !group {
+            // A row with no role assignment has no self-grant (`findings_of_row`): no target is needed.
+            if !group && !row.assignments().is_empty() {
                 let target = targets
                     .entry(at)
                     .or_insert_with(|| engine.target(&vault.scope));

@@ -53,6 +53,7 @@ pub fn each_named_vault_alike<'a>(
     let mut cells_at = PrincipalCells::new(engine, &subject, None);
     // Class by (signature, vault flags); `None`: its first row cannot be shared, every vault is its own.
     let mut classes: FxHashMap<(Vec<u32>, [bool; 3]), Option<usize>> = FxHashMap::default();
+    let mut rows: FxHashMap<Vec<u32>, Row> = FxHashMap::default();
     let mut count = 0;
     let mut pairs = above.as_slice();
     for (at, vault) in at.into_iter().filter_map(|at| Some((at, vaults.get(at)?))) {
@@ -83,11 +84,23 @@ pub fn each_named_vault_alike<'a>(
         }
         let class = count;
         count += 1;
-        let (row, cells) = cells_at.row_at(vault);
+        // Quiet vaults under the same named scopes hold the same row but for the vault itself.
+        let alike = key
+            .as_ref()
+            .and_then(|(signature, _)| rows.get(signature))
+            .and_then(|row| row.at_alike_vault(vault));
+        let row = match alike {
+            Some(row) => row,
+            None => cells_at.rows_at.row(vault),
+        };
+        let cells = cells_at.cells(&row);
         each(at, vault, class, Some((&subject, &row, cells)));
         if let (Some(key), None) = (key, known) {
             let shared = row.key_across_vaults().is_some().then_some(class);
-            classes.insert(key, shared);
+            classes.insert(key.clone(), shared);
+            if shared.is_some() {
+                rows.entry(key.0).or_insert(row);
+            }
         }
     }
 }
