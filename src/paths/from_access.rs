@@ -100,6 +100,7 @@ pub enum LeverKind {
 }
 
 /// One lever of one node at one vault, before grouping.
+#[derive(Clone)]
 pub(crate) struct Lever {
     pub kind: LeverKind,
     pub at: usize,
@@ -142,6 +143,16 @@ impl HeldAt {
     }
 }
 
+/// A node's vault data, vaults whose rows are alike sharing one holding (a class of
+/// [`crate::query::each_named_vault_alike`]).
+#[derive(Default)]
+pub(crate) struct Held {
+    /// Each class's holding, as at its first vault; `None` where every cell is "denied".
+    pub classes: Vec<Option<HeldAt>>,
+    /// (vault position, class) of each vault where the node holds something, in snapshot order.
+    pub at: Vec<(usize, usize)>,
+}
+
 /// The grants naming a node at a vault: role assignments, and (vault, entry) access-policy entries.
 type Grants = (Vec<usize>, Vec<(usize, usize)>);
 /// Vault positions by the access held there.
@@ -167,24 +178,46 @@ pub(crate) struct Groups {
 }
 
 impl Groups {
-    /// One node's vault access, grouped by the grants that decide it: the indices of its groups.
-    pub fn add_access(&mut self, engine: &Engine, access: &[HeldAt]) -> Vec<usize> {
+    /// One node's vault access, grouped by the grants that decide it: the indices of its groups. Groups
+    /// and their verdicts come in the order of their first vault; each class is placed once.
+    pub fn add_access(&mut self, engine: &Engine, held: &Held) -> Vec<usize> {
         let mut by_grants: Vec<(Grants, Verdicts)> = Vec::new();
         let mut position: FxHashMap<Grants, usize> = FxHashMap::default();
-        for a in access {
-            let grants = (
-                a.assignments.clone(),
-                a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
-            );
-            let verdict = a.verdict.clone();
-            let at = *position.entry(grants.clone()).or_insert_with(|| {
-                by_grants.push((grants, Vec::new()));
-                by_grants.len() - 1
-            });
-            let verdicts = &mut by_grants[at].1;
-            match verdicts.iter_mut().find(|(v, _)| *v == verdict) {
-                Some((_, vaults)) => vaults.push(a.at),
-                None => verdicts.push((verdict, vec![a.at])),
+        // (group, verdict) of each class, once its first vault is placed.
+        let mut placed: Vec<Option<(usize, usize)>> = vec![None; held.classes.len()];
+        for &(at, class) in &held.at {
+            let Some(a) = held.classes.get(class).and_then(Option::as_ref) else {
+                continue;
+            };
+            let (g, v) = match placed.get(class).copied().flatten() {
+                Some(known) => known,
+                None => {
+                    let grants = (
+                        a.assignments.clone(),
+                        a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
+                    );
+                    let g = *position.entry(grants.clone()).or_insert_with(|| {
+                        by_grants.push((grants, Vec::new()));
+                        by_grants.len() - 1
+                    });
+                    let Some((_, verdicts)) = by_grants.get_mut(g) else {
+                        continue;
+                    };
+                    let v = match verdicts.iter().position(|(v, _)| *v == a.verdict) {
+                        Some(v) => v,
+                        None => {
+                            verdicts.push((a.verdict.clone(), Vec::new()));
+                            verdicts.len() - 1
+                        }
+                    };
+                    if let Some(p) = placed.get_mut(class) {
+                        *p = Some((g, v));
+                    }
+                    (g, v)
+                }
+            };
+            if let Some((_, vaults)) = by_grants.get_mut(g).and_then(|(_, vs)| vs.get_mut(v)) {
+                vaults.push(at);
             }
         }
         by_grants

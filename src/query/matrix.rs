@@ -14,8 +14,10 @@ use crate::model::{AccessPolicy, Scope};
 use crate::query::items;
 use crate::query::reach::{Grants, holders, reached};
 
+mod alike;
 mod named;
 
+pub use alike::{FirstOfClass, each_named_vault_alike};
 pub use named::{
     NamedVaults, VaultAccess, each_named_vault, vault_access_decided, vault_wide_access,
 };
@@ -118,6 +120,9 @@ struct Column {
     group: &'static str,
     ops: Vec<(&'static Operation, Action)>,
 }
+
+/// The columns, resolved once per process (a principal's cells are asked for thousands of nodes).
+static COLUMNS: std::sync::LazyLock<Vec<Column>> = std::sync::LazyLock::new(columns);
 
 fn columns() -> Vec<Column> {
     let mut cols: Vec<Column> = Vec::new();
@@ -264,7 +269,7 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
         .map(|vault| {
             let mut cells = cells_at.at(vault).to_vec();
             if let Some(scopes) = item_scopes.get(vault.scope.key()) {
-                add_items(&cells_at.cols, &mut cells, |ops| {
+                add_items(cells_at.cols, &mut cells, |ops| {
                     items::held(engine, &subject, scopes, ops, None)
                 });
             }
@@ -290,7 +295,7 @@ pub fn matrix_for_principal(engine: &Engine, principal_id: &str, via_app: Option
 /// One subject's vault-wide cells, vault after vault; equal rows are decided once.
 struct PrincipalCells<'e, 'a> {
     engine: &'a Engine,
-    cols: Vec<Column>,
+    cols: &'static [Column],
     rows_at: VaultRows<'e, 'a>,
     decided: FxHashMap<RowKey, Vec<Cell>>,
 }
@@ -299,7 +304,7 @@ impl<'e, 'a> PrincipalCells<'e, 'a> {
     fn new(engine: &'a Engine, subject: &'e crate::eval::Subject, via_app: Option<&str>) -> Self {
         Self {
             engine,
-            cols: columns(),
+            cols: &COLUMNS,
             rows_at: VaultRows::new(engine, subject, via_app),
             decided: FxHashMap::default(),
         }
@@ -312,12 +317,16 @@ impl<'e, 'a> PrincipalCells<'e, 'a> {
     /// The subject's row at `vault` and its cells.
     fn row_at(&mut self, vault: &'a crate::model::Vault) -> (Row<'a>, &[Cell]) {
         let row = self.rows_at.row(vault);
-        let (engine, cols) = (self.engine, &self.cols);
-        let cells = self
-            .decided
-            .entry(row.key())
-            .or_insert_with(|| row_cells(engine, &row, cols));
+        let cells = self.cells(&row);
         (row, cells)
+    }
+
+    /// The cells of a row of the subject's.
+    fn cells(&mut self, row: &Row) -> &[Cell] {
+        let (engine, cols) = (self.engine, self.cols);
+        self.decided
+            .entry(row.key())
+            .or_insert_with(|| row_cells(engine, row, cols))
     }
 }
 

@@ -66,7 +66,7 @@ impl RbacKey {
     }
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// The row's [`RbacKey`]; `None` when a verdict may depend on more (a condition, a gap, unknown
     /// memberships, a principal missing from the directory, grants that cannot be placed).
     pub fn rbac_key(&self, snapshot: &crate::model::Snapshot) -> Option<RbacKey> {
@@ -160,6 +160,16 @@ impl Row<'_> {
         key.entries.clear();
         key.entries_of = 0;
         key
+    }
+
+    /// The row at another vault where it holds the same: the subject's grants, denies and gaps there are
+    /// those here (nothing at or above either vault but the same grants naming the subject) and no
+    /// access-policy entry applies to it at either. `None` when one applies here (entries are the vault's).
+    pub fn at_alike_vault(&self, vault: &'a Vault) -> Option<Row<'a>> {
+        self.entries.is_empty().then(|| Row {
+            vault: Some(vault),
+            ..self.clone()
+        })
     }
 
     pub fn key(&self) -> RowKey {

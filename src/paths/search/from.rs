@@ -6,12 +6,12 @@ use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 
-use super::super::from_access::{BesideGroups, Groups, HeldAt, Lever, beside};
+use super::super::from_access::{BesideGroups, Groups, Held, HeldAt, Lever, beside};
 use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
 use crate::eval::{Engine, GrantKind, Target};
-use crate::query::{Finding, NamedVaults, each_named_vault, findings_of_row};
+use crate::query::{Finding, NamedVaults, each_named_vault_alike, findings_of_row};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
@@ -132,7 +132,7 @@ fn search_from<E>(
                 node: node_ref(engine, id),
                 decision: weakest(&hops),
                 hops,
-                vaults: access.len(),
+                vaults: access.at.len(),
                 access: groups.add_access(engine, &access),
                 levers: groups.add_levers(levers),
                 items,
@@ -157,31 +157,46 @@ fn search_from<E>(
 type Targets<'a> = FxHashMap<usize, Target<'a>>;
 
 /// The vaults where `id` can use some operation, with what decides there, and its one-hop self-grants
-/// (vault by vault, from the same rows); `targets` keeps the vaults' targets a worker has asked.
+/// (vault by vault, from the same rows); `targets` keeps the vaults' targets a worker has asked. Vaults
+/// whose rows are alike (one class) are decided once, at the first of them: the holding and the
+/// self-grants (but for the vault they are at) are the class's.
 fn vault_access<'a>(
     engine: &'a Engine,
     named: &NamedVaults,
     targets: &mut Targets<'a>,
     id: &str,
-) -> (Vec<HeldAt>, Vec<Lever>) {
-    let (mut access, mut levers) = (Vec::new(), Vec::new());
+) -> (Held, Vec<Lever>) {
+    let (mut held, mut levers) = (Held::default(), Vec::new());
     if id.starts_with("external:") {
-        return (access, levers);
+        return (held, levers);
     }
     let group = engine.is_group(id);
-    each_named_vault(engine, named, id, |at, vault, subject, row, cells| {
-        access.extend(HeldAt::of(at, row, cells));
-        if group {
-            return;
+    let mut class_levers: Vec<Vec<Lever>> = Vec::new();
+    each_named_vault_alike(engine, named, id, |at, vault, class, first| {
+        if let Some((subject, row, cells)) = first {
+            held.classes.push(HeldAt::of(at, row, cells));
+            let mut found = Vec::new();
+            // A row with no role assignment has no self-grant (`findings_of_row`): no target is needed.
+            if !group && !row.assignments().is_empty() {
+                let target = targets
+                    .entry(at)
+                    .or_insert_with(|| engine.target(&vault.scope));
+                found.extend(
+                    findings_of_row(engine, vault, target, subject, row)
+                        .into_iter()
+                        .map(|f| self_grant(at, f)),
+                );
+            }
+            class_levers.push(found);
         }
-        let target = targets
-            .entry(at)
-            .or_insert_with(|| engine.target(&vault.scope));
-        for f in findings_of_row(engine, vault, target, subject, row) {
-            levers.push(self_grant(at, f));
+        if held.classes.get(class).is_some_and(Option::is_some) {
+            held.at.push((at, class));
+        }
+        for l in class_levers.get(class).into_iter().flatten() {
+            levers.push(Lever { at, ..l.clone() });
         }
     });
-    (access, levers)
+    (held, levers)
 }
 
 /// A self-grant finding at the vault at position `at`, as a lever.

@@ -21,6 +21,9 @@ pub struct NamedVaults {
     /// access policies not read at or above them, a subscription in no known management group (its
     /// management groups' grants may reach them), the vault's properties missing.
     always: Vec<usize>,
+    /// Per vault: no deny assignment, collection error or unplaced subscription at or above it and its
+    /// properties known, so a principal's row there rests only on the grants naming it (see [`super::alike`]).
+    pub(super) quiet: Vec<bool>,
 }
 
 impl NamedVaults {
@@ -28,6 +31,18 @@ impl NamedVaults {
         let mut named = Self::default();
         for (at, vault) in engine.snapshot.vaults.iter().enumerate() {
             let ancestry = engine.index.ancestry(&vault.scope);
+            let none_at = |map: &FxHashMap<String, Vec<usize>>| {
+                ancestry
+                    .scopes
+                    .iter()
+                    .all(|s| map.get(s.key()).is_none_or(Vec::is_empty))
+            };
+            named.quiet.push(
+                !vault.properties_missing
+                    && !ancestry.unplaced_subscription
+                    && none_at(&engine.index.denies_at)
+                    && none_at(&engine.index.errors_at),
+            );
             if vault.properties_missing
                 || ancestry.unplaced_subscription
                 || engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS)
@@ -56,6 +71,18 @@ impl NamedVaults {
     /// The positions, ascending, of the vaults where `subject` may hold something; `None` when that may be
     /// any vault (its groups are not known, so any grant may name it).
     pub fn of(&self, engine: &Engine, subject: &Subject) -> Option<Vec<usize>> {
+        self.of_with(engine, subject, |_, _| {})
+    }
+
+    /// [`NamedVaults::of`], telling `named_at` the key of each scope where an assignment names the subject
+    /// or its groups (once per such assignment) with the vaults under it, and (with `None`) the vaults whose
+    /// access-policy entries name them.
+    pub(super) fn of_with<'e>(
+        &self,
+        engine: &'e Engine,
+        subject: &Subject,
+        mut named_at: impl FnMut(Option<&'e str>, &[usize]),
+    ) -> Option<Vec<usize>> {
         if !subject.groups_known {
             return None;
         }
@@ -64,9 +91,13 @@ impl NamedVaults {
         for id in subject.set.ids() {
             let assigned = engine.index.assignments_of.get(id).into_iter().flatten();
             for a in assigned.filter_map(|&i| s.role_assignments.get(i)) {
-                out.extend(self.under.get(a.scope.key()).into_iter().flatten());
+                let under = self.under.get(a.scope.key()).map_or(&[][..], Vec::as_slice);
+                named_at(Some(a.scope.key()), under);
+                out.extend(under);
             }
-            out.extend(self.entries_of.get(id).into_iter().flatten());
+            let entries = self.entries_of.get(id).map_or(&[][..], Vec::as_slice);
+            named_at(None, entries);
+            out.extend(entries);
         }
         out.sort_unstable();
         out.dedup();

@@ -1,0 +1,109 @@
+//! One principal's rows at many vaults are mostly alike: at a vault with no deny assignment, collection
+//! error or unplaced subscription at or above it (its properties known), the row holds only the role
+//! assignments naming the principal or its groups at the scopes above the vault, so vaults under the same
+//! such scopes, with the same permission model and flags and no access-policy entry naming the principal,
+//! get the same row, the same cells and the same self-grants. Only the first vault of each such class is
+//! asked; the rest take its class.
+
+use rustc_hash::FxHashMap;
+
+use super::{Cell, NamedVaults, PrincipalCells};
+use crate::eval::decide::Row;
+use crate::eval::{Engine, Subject};
+use crate::model::Vault;
+
+/// What a vault of [`each_named_vault_alike`] brings: the subject, its row and the row's cells, for the
+/// first vault of a class only.
+pub type FirstOfClass<'r> = Option<(&'r Subject, &'r Row<'r>, &'r [Cell])>;
+
+/// Marks a vault whose access-policy entries name the principal (its row holds them: no class shared).
+const ENTRIES: u32 = u32::MAX;
+
+/// The vaults [`super::each_named_vault`] asks about `principal_id`, in snapshot order, each handed to
+/// `each` with its position, the vault and its class (numbered from 0 in order of first appearance);
+/// the first vault of a class also gets the row ([`FirstOfClass`]), and every later vault of the class
+/// has the same row key ([`Row::key_across_vaults`]) and the same vault flags read by self-grants.
+pub fn each_named_vault_alike<'a>(
+    engine: &'a Engine,
+    named: &NamedVaults,
+    principal_id: &str,
+    mut each: impl FnMut(usize, &'a Vault, usize, FirstOfClass),
+) {
+    let subject = engine.subject(principal_id);
+    let vaults = &engine.snapshot.vaults;
+    // (vault, scope named above it) pairs: the scopes, numbered, make the vault's signature.
+    let mut above: Vec<(usize, u32)> = Vec::new();
+    let mut scope_number: FxHashMap<&str, u32> = FxHashMap::default();
+    let at: Vec<usize> = match named.of_with(engine, &subject, |key, under| {
+        let n = match key {
+            Some(key) => {
+                let next = u32::try_from(scope_number.len()).unwrap_or(ENTRIES - 1);
+                *scope_number.entry(key).or_insert(next)
+            }
+            None => ENTRIES,
+        };
+        above.extend(under.iter().map(|&v| (v, n)));
+    }) {
+        Some(positions) => positions,
+        None => (0..vaults.len()).collect(),
+    };
+    above.sort_unstable();
+    above.dedup();
+    let shareable = subject.groups_known && subject.in_directory;
+    let mut cells_at = PrincipalCells::new(engine, &subject, None);
+    // Class by (signature, vault flags); `None`: its first row cannot be shared, every vault is its own.
+    let mut classes: FxHashMap<(Vec<u32>, [bool; 3]), Option<usize>> = FxHashMap::default();
+    let mut rows: FxHashMap<Vec<u32>, Row> = FxHashMap::default();
+    let mut count = 0;
+    let mut pairs = above.as_slice();
+    for (at, vault) in at.into_iter().filter_map(|at| Some((at, vaults.get(at)?))) {
+        let start = pairs.partition_point(|&(v, _)| v < at);
+        let end = pairs.partition_point(|&(v, _)| v <= at);
+        let signature: Vec<u32> = pairs
+            .get(start..end)
+            .into_iter()
+            .flatten()
+            .map(|&(_, n)| n)
+            .collect();
+        pairs = pairs.get(end..).unwrap_or_default();
+        let quiet = shareable
+            && named.quiet.get(at).copied().unwrap_or(false)
+            && !signature.contains(&ENTRIES);
+        let key = quiet.then(|| {
+            let flags = [
+                vault.rbac_authorization,
+                vault.purge_protection,
+                vault.enabled_for_template_deployment,
+            ];
+            (signature, flags)
+        });
+        let known = key.as_ref().and_then(|k| classes.get(k)).copied();
+        if let Some(Some(class)) = known {
+            each(at, vault, class, None);
+            continue;
+        }
+        let class = count;
+        count += 1;
+        // Quiet vaults under the same named scopes hold the same row but for the vault itself.
+        let alike = key
+            .as_ref()
+            .and_then(|(signature, _)| rows.get(signature))
+            .and_then(|row| row.at_alike_vault(vault));
+        let row = match alike {
+            Some(row) => row,
+            None => cells_at.rows_at.row(vault),
+        };
+        let cells = cells_at.cells(&row);
+        each(at, vault, class, Some((&subject, &row, cells)));
+        if let (Some(key), None) = (key, known) {
+            let shared = row.key_across_vaults().is_some().then_some(class);
+            classes.insert(key.clone(), shared);
+            if shared.is_some() {
+                rows.entry(key.0).or_insert(row);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
