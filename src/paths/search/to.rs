@@ -63,6 +63,31 @@ fn search_to<E>(
     max_hops: usize,
     progress: &mut Progress<E>,
 ) -> Result<Result<PathsToGrouped, E>, QueryError> {
+    let best = match reach(engine, graph, scope, action, max_hops, progress)? {
+        Ok(best) => best,
+        Err(stop) => return Ok(Err(stop)),
+    };
+    let groups = tree::grouped(engine, &Walk::new(engine, graph), &best);
+    Ok(Ok(PathsToGrouped {
+        scope: scope.id().to_string(),
+        action: action.label.clone(),
+        max_hops,
+        starts: groups.iter().map(|g| g.starts).sum(),
+        groups,
+        tenant_admins: graph.tenant_admins.clone(),
+        unknown_because: graph.gaps.clone(),
+    }))
+}
+
+/// Every node that reaches the target in at most `max_hops` hops, with the edge it takes towards it.
+fn reach<E>(
+    engine: &Engine,
+    graph: &HopGraph,
+    scope: &Scope,
+    action: &Action,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<Result<tree::Best, E>, QueryError> {
     let walk = Walk::new(engine, graph);
     let mut sinks = last_hops(engine, scope, action)?;
     sinks.extend(flag_hops(&walk, scope, action));
@@ -93,18 +118,9 @@ fn search_to<E>(
             }
         }
     }
-    // Putting edges into words asks the evaluator nothing: the search's memos go before the tree is built.
-    drop(walk);
-    let groups = tree::grouped(engine, &Walk::new(engine, graph), &best);
-    Ok(Ok(PathsToGrouped {
-        scope: scope.id().to_string(),
-        action: action.label.clone(),
-        max_hops,
-        starts: groups.iter().map(|g| g.starts).sum(),
-        groups,
-        tenant_admins: graph.tenant_admins.clone(),
-        unknown_because: graph.gaps.clone(),
-    }))
+    // Putting edges into words asks the evaluator nothing: the search's memos go (with `walk`) before the
+    // tree is built.
+    Ok(Ok(best))
 }
 
 /// How a node reached by `paths --to` goes on towards the target: an edge of the graph, or the last hop.

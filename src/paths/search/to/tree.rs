@@ -6,9 +6,10 @@
 use rustc_hash::FxHashMap;
 
 use super::Via;
+use crate::eval::Decision;
 use crate::eval::Engine;
 use crate::paths::Hop;
-use crate::paths::graph::Walk;
+use crate::paths::graph::{Walk, Why};
 use crate::paths::grouped::{GrantWays, Starts, Way};
 use crate::paths::search::node_ref;
 
@@ -167,16 +168,26 @@ impl<'b> Tree<'b, '_> {
 
     /// `nodes` by the hop each takes (its `from` left out), each class's ids sorted.
     fn classes(&self, nodes: &[&str]) -> Vec<Starts> {
+        // A runs-as edge's words rest only on its resource, way, grants and whether it needs a PIM
+        // activation, never on the start: the starts taking the same one are put into words once.
+        let mut same_edge: FxHashMap<RunsAs, Vec<&str>> = FxHashMap::default();
         let mut by_hop: FxHashMap<Hop, Vec<String>> = FxHashMap::default();
         for &n in nodes {
+            if let Some(edge) = self.runs_as(n) {
+                same_edge.entry(edge).or_default().push(n);
+                continue;
+            }
             let Some(hop) = self.hop(n) else {
                 continue;
             };
-            let template = Hop {
-                from: String::new(),
-                ..hop
+            by_hop.entry(template(hop)).or_default().push(n.to_string());
+        }
+        for starts in same_edge.into_values() {
+            let Some(hop) = starts.first().and_then(|&n| self.hop(n)) else {
+                continue;
             };
-            by_hop.entry(template).or_default().push(n.to_string());
+            let ids = by_hop.entry(template(hop)).or_default();
+            ids.extend(starts.iter().map(|&n| n.to_string()));
         }
         let mut out: Vec<Starts> = by_hop
             .into_iter()
@@ -191,6 +202,42 @@ impl<'b> Tree<'b, '_> {
             ))
         });
         out
+    }
+}
+
+impl<'b> Tree<'b, '_> {
+    /// What the runs-as edge `node` takes towards the target is put into words from.
+    fn runs_as(&self, node: &str) -> Option<RunsAs<'b>> {
+        let Some((_, Via::Step(step))) = self.best.get(node) else {
+            return None;
+        };
+        let Why::RunsAs {
+            resource,
+            way,
+            grants,
+        } = &step.why
+        else {
+            return None;
+        };
+        Some((
+            step.to.as_str(),
+            step.decision,
+            step.eligible,
+            *resource,
+            *way,
+            grants,
+        ))
+    }
+}
+
+/// A runs-as edge without its start: (to, decision, eligible, resource, way, grants).
+type RunsAs<'b> = (&'b str, Decision, bool, usize, usize, &'b [String]);
+
+/// `hop` without its start.
+fn template(hop: Hop) -> Hop {
+    Hop {
+        from: String::new(),
+        ..hop
     }
 }
 
@@ -218,4 +265,73 @@ fn shortest(w: &Way, depth: usize) -> Option<usize> {
 
 pub(super) fn grant_key(last: &Hop) -> String {
     format!("{}: {}", last.kind.as_str(), last.evidence.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::super::{Via, reach};
+    use super::{Best, grouped, template};
+    use crate::catalog;
+    use crate::eval::Engine;
+    use crate::paths::graph::{HopGraph, Walk};
+    use crate::paths::grouped::{Starts, Way};
+    use crate::synth::{SynthSpec, generate};
+
+    fn classes_of(w: &Way, out: &mut Vec<Starts>) {
+        out.extend(w.members.iter().chain(&w.leaves).cloned());
+        for child in &w.ways {
+            classes_of(child, out);
+        }
+    }
+
+    /// Each start's own hop, put into words alone, is its class's: the runs-as edges put into words once
+    /// for the starts taking the same one give every one of them its own words.
+    #[test]
+    fn a_class_hop_is_each_of_its_starts_own() {
+        let spec = SynthSpec {
+            compute_resources: 60,
+            applications: 10,
+            ..SynthSpec::new(300, 8, 600, 7)
+        };
+        let engine = Engine::new(generate(&spec));
+        let graph = HopGraph::build(&engine);
+        let action = catalog::resolve("secrets/get").unwrap();
+        let mut runs_as = 0;
+        for v in &engine.snapshot.vaults {
+            let mut never = |_, _| Ok::<(), Infallible>(());
+            let best: Best = match reach(&engine, &graph, &v.scope, &action, 4, &mut never).unwrap()
+            {
+                Ok(best) => best,
+                Err(never) => match never {},
+            };
+            let walk = Walk::new(&engine, &graph);
+            let mut classes = Vec::new();
+            for g in grouped(&engine, &walk, &best) {
+                for h in &g.holders {
+                    classes_of(h, &mut classes);
+                }
+            }
+            for class in classes {
+                for id in class.ids() {
+                    let Some((_, Via::Step(step))) = best.get(id) else {
+                        continue;
+                    };
+                    runs_as +=
+                        usize::from(class.count > 1 && step.kind == crate::paths::HopKind::RunsAs);
+                    assert_eq!(
+                        template(walk.render(step)),
+                        class.hop,
+                        "{id} at {}",
+                        v.scope.id()
+                    );
+                }
+            }
+        }
+        assert!(
+            runs_as > 0,
+            "no class of runs-as starts: the tenant tests nothing"
+        );
+    }
 }
