@@ -28,6 +28,7 @@ mod escalate;
 mod grouper;
 mod items;
 mod memo;
+mod profiles;
 mod report;
 mod shared;
 
@@ -216,6 +217,8 @@ struct Run<'e, 'a> {
     vault_rows: Option<(String, [Row<'a>; 2])>,
     /// Evidence shared between the classes compared at different vaults (the grouped diff's).
     memo: Option<&'e memo::EvidenceMemo>,
+    /// What each identity's class is made from, for the classes of this worker's vaults.
+    profiles: profiles::Profiles,
     stats: DiffStats,
 }
 
@@ -251,6 +254,7 @@ impl<'e, 'a> Run<'e, 'a> {
             rep_evidence: HashMap::new(),
             vault_rows: None,
             memo: None,
+            profiles: Default::default(),
             stats: DiffStats::default(),
         }
     }

@@ -2,9 +2,12 @@
 //! changes against a tenant of hundreds of thousands of objects; without these, every change scanned the
 //! principals, vaults and role assignments (a 5 000-change plan on the large tenant took over a minute).
 //!
-//! Each index is built the first time a change needs it, so a one-change scenario pays one pass. Answers
-//! are the same as the scans they replace: an index maps a hash of the key to candidate positions, each
-//! candidate is checked with the scan's own predicate, and the first position in snapshot order wins.
+//! Each index is built the first time a change needs it, so a one-change scenario pays one pass. The role
+//! assignments are only indexed once a few look-ups have scanned them: a scan compares strings in place,
+//! while indexing a million assignments three ways hashes and allocates for each (a tenth of a one-change
+//! what-if on a tenant that size). Answers are the same either way: an index maps a hash of the key to
+//! candidate positions, each candidate is checked with the scan's own predicate, and the first position in
+//! snapshot order wins.
 //! Removed role assignments and memberships stay in place, marked, until [`Lookup::finish`] drops them in
 //! one pass keeping order, so that positions stay valid (and a removal does not move the whole table).
 
@@ -64,20 +67,19 @@ fn membership_key(group: &str, member: &str) -> u64 {
     hash_of((group, member))
 }
 
+/// Look-ups of role assignments answered by scanning before the assignments are indexed.
+const SCANS: usize = 4;
+
 #[derive(Default)]
-struct Assignments {
+struct AssignmentIndex {
     by_grant: Positions,
     by_id: Positions,
     by_guid: Positions,
-    removed: Vec<bool>,
 }
 
-impl Assignments {
+impl AssignmentIndex {
     fn build(all: &Tailed<RoleAssignment>) -> Self {
-        let mut out = Assignments {
-            removed: vec![false; all.len()],
-            ..Default::default()
-        };
+        let mut out = AssignmentIndex::default();
         for (at, a) in all.iter().enumerate() {
             out.index(at, a);
         }
@@ -91,6 +93,57 @@ impl Assignments {
         );
         self.by_id.insert(id_key(&a.id), at);
         self.by_guid.insert(hash_of(trailing_guid(&a.id)), at);
+    }
+}
+
+/// Which index a look-up would use.
+enum By {
+    Grant,
+    Id,
+    Guid,
+}
+
+#[derive(Default)]
+struct Assignments {
+    /// Built at the look-up after [`SCANS`] scans.
+    index: Option<AssignmentIndex>,
+    scans: usize,
+    removed: Vec<bool>,
+}
+
+impl Assignments {
+    fn new(all: &Tailed<RoleAssignment>) -> Self {
+        Assignments {
+            removed: vec![false; all.len()],
+            ..Default::default()
+        }
+    }
+
+    /// The first live position holding `key` (in the index `by`) that passes `accept`: a scan of every
+    /// position while look-ups are few, the index's candidates after.
+    fn first(
+        &mut self,
+        all: &Tailed<RoleAssignment>,
+        by: By,
+        key: u64,
+        mut accept: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        if self.index.is_none() && self.scans < SCANS {
+            self.scans += 1;
+            let removed = &self.removed;
+            return (0..all.len())
+                .filter(|&p| !removed.get(p).copied().unwrap_or(false))
+                .find(|&p| accept(p));
+        }
+        let index = self
+            .index
+            .get_or_insert_with(|| AssignmentIndex::build(all));
+        let candidates = match by {
+            By::Grant => index.by_grant.candidates(key),
+            By::Id => index.by_id.candidates(key),
+            By::Guid => index.by_guid.candidates(key),
+        };
+        first(candidates, &self.removed, accept)
     }
 }
 
@@ -230,7 +283,7 @@ impl Lookup {
 
     fn assignments(&mut self, s: &Snapshot) -> &mut Assignments {
         self.assignments
-            .get_or_insert_with(|| Assignments::build(&s.role_assignments))
+            .get_or_insert_with(|| Assignments::new(&s.role_assignments))
     }
 
     /// The first assignment of `role_guid` to `principal` at `scope`.
@@ -241,55 +294,48 @@ impl Lookup {
         role_guid: &str,
         scope: &Scope,
     ) -> Option<usize> {
-        let t = self.assignments(s);
-        first(
-            t.by_grant
-                .candidates(grant_key(principal, role_guid, scope)),
-            &t.removed,
-            |p| {
+        let key = grant_key(principal, role_guid, scope);
+        self.assignments(s)
+            .first(&s.role_assignments, By::Grant, key, |p| {
                 s.role_assignments.get(p).is_some_and(|a| {
                     a.principal_id == principal
                         && a.role_definition_guid == role_guid
                         && a.scope == *scope
                 })
-            },
-        )
+            })
     }
 
     /// The first assignment whose id is `id`, ignoring case.
     pub fn assignment_with_id(&mut self, s: &Snapshot, id: &str) -> Option<usize> {
-        let t = self.assignments(s);
-        first(t.by_id.candidates(id_key(id)), &t.removed, |p| {
-            s.role_assignments
-                .get(p)
-                .is_some_and(|a| a.id.eq_ignore_ascii_case(id))
-        })
+        self.assignments(s)
+            .first(&s.role_assignments, By::Id, id_key(id), |p| {
+                s.role_assignments
+                    .get(p)
+                    .is_some_and(|a| a.id.eq_ignore_ascii_case(id))
+            })
     }
 
     /// The first assignment that [`super::matches_id`] `given` (a full id, or a GUID).
     pub fn assignment_matching(&mut self, s: &Snapshot, given: &str) -> Option<usize> {
-        let t = self.assignments(s);
-        let key = if given.contains('/') {
-            id_key(given)
+        let (by, key) = if given.contains('/') {
+            (By::Id, id_key(given))
         } else {
-            hash_of(given.trim().to_ascii_lowercase())
+            (By::Guid, hash_of(given.trim().to_ascii_lowercase()))
         };
-        let candidates = if given.contains('/') {
-            t.by_id.candidates(key)
-        } else {
-            t.by_guid.candidates(key)
-        };
-        first(candidates, &t.removed, |p| {
-            s.role_assignments
-                .get(p)
-                .is_some_and(|a| super::matches_id(&a.id, given))
-        })
+        self.assignments(s)
+            .first(&s.role_assignments, by, key, |p| {
+                s.role_assignments
+                    .get(p)
+                    .is_some_and(|a| super::matches_id(&a.id, given))
+            })
     }
 
     pub fn add_assignment(&mut self, s: &mut Snapshot, a: RoleAssignment) {
         let at = s.role_assignments.len();
         let t = self.assignments(s);
-        t.index(at, &a);
+        if let Some(index) = &mut t.index {
+            index.index(at, &a);
+        }
         t.removed.push(false);
         s.role_assignments.push(a);
     }

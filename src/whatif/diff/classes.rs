@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::profiles::{Num, Of};
 use super::*;
 use crate::model::PrincipalKind;
 
@@ -111,7 +112,7 @@ impl<'a> Run<'_, 'a> {
     }
 
     /// The plan's identities sorted into classes, each sorted, the classes in the order of their first
-    /// member.
+    /// member. The key of a class is worked out once per distinct profile (see `profiles`).
     pub(super) fn classes(&mut self, plan: &VaultPlan<'a>) -> Vec<Members> {
         if plan.ids.len() < MIN_CLASSED {
             return plan
@@ -121,36 +122,64 @@ impl<'a> Run<'_, 'a> {
                 .collect();
         }
         let named = self.named_at(&plan.scope, &plan.targets);
-        type Key<'n> = (Vec<&'n str>, usize, [PrincipalKind; 2]);
-        let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
-        let mut out: Vec<Vec<String>> = Vec::new();
+        let mut standing = Vec::with_capacity(plan.ids.len());
         for id in &plan.ids {
-            self.subject_pair(id);
-            let Some((b, a)) = self.subjects.get(id.as_str()) else {
-                continue;
-            };
-            // Without known groups, the answer names the identity (`unknown` because of its memberships).
-            if !(b.groups_known && a.groups_known && b.in_directory && a.in_directory) {
-                out.push(vec![id.clone()]);
-                continue;
-            }
-            let mut reached: Vec<&'a str> =
-                b.set.ids().filter_map(|x| named.get(x).copied()).collect();
-            let split = reached.len();
-            reached.extend(a.set.ids().filter_map(|x| named.get(x).copied()));
-            reached[..split].sort_unstable();
-            reached[split..].sort_unstable();
-            let key = (reached, split, [b.principal.kind, a.principal.kind]);
-            match by_key.get(&key) {
-                Some(&at) => {
-                    if let Some(c) = out.get_mut(at) {
-                        c.push(id.clone());
-                    }
-                }
+            let of = match self.profiles.get(id) {
+                Some(of) => Some(of),
                 None => {
-                    by_key.insert(key, out.len());
-                    out.push(vec![id.clone()]);
+                    self.subject_pair(id);
+                    self.subjects
+                        .get(id.as_str())
+                        .map(|(b, a)| self.profiles.add(id, b, a))
                 }
+            };
+            standing.push(of);
+        }
+        let mut is_named = vec![false; self.profiles.ids()];
+        for n in named.iter().filter_map(|x| self.profiles.num_of(x)) {
+            if let Some(slot) = is_named.get_mut(n as usize) {
+                *slot = true;
+            }
+        }
+        let named_ = |n: &&Num| is_named.get(**n as usize).copied().unwrap_or(false);
+        type Key = (Vec<Num>, usize, [PrincipalKind; 2]);
+        let mut by_key: FxHashMap<Key, usize> = FxHashMap::default();
+        let mut class_of: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for (id, of) in plan.ids.iter().zip(standing) {
+            let p = match of {
+                None => continue,
+                // Without known groups, the answer names the identity (`unknown` because of its memberships).
+                Some(Of::Alone) => {
+                    out.push(vec![id.clone()]);
+                    continue;
+                }
+                Some(Of::Profile(p)) => p,
+            };
+            let c = match class_of.get(&p) {
+                Some(&c) => c,
+                None => {
+                    let Some(profile) = self.profiles.profile(p) else {
+                        continue;
+                    };
+                    let mut reached: Vec<Num> =
+                        profile.before.iter().filter(named_).copied().collect();
+                    let split = reached.len();
+                    reached.extend(profile.after.iter().filter(named_).copied());
+                    reached[..split].sort_unstable();
+                    reached[split..].sort_unstable();
+                    let key = (reached, split, profile.kinds);
+                    let next = out.len();
+                    let c = *by_key.entry(key).or_insert(next);
+                    if c == next {
+                        out.push(Vec::new());
+                    }
+                    class_of.insert(p, c);
+                    c
+                }
+            };
+            if let Some(members) = out.get_mut(c) {
+                members.push(id.clone());
             }
         }
         self.stats.classes += out.len();

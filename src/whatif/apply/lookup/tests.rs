@@ -289,3 +289,17 @@ proptest! {
         }
     }
 }
+
+/// A grant removed and added back in the first look-ups (answered by scanning, before any index) is not
+/// found as a duplicate of itself.
+#[test]
+fn a_removed_assignment_is_gone_for_the_scanning_look_ups() {
+    let s = generate(&SynthSpec::new(200, 6, 300, 3));
+    let p = pools(&s);
+    let changes = [Edit::RemoveGrant(0), Edit::AddGrant(0)].map(|e| change(&p, &e));
+    let out = crate::whatif::apply::apply(&s, &changes);
+    assert_eq!(
+        out.map(|o| o.role_assignments.len()).ok(),
+        Some(s.role_assignments.len())
+    );
+}

@@ -1,0 +1,94 @@
+//! What an identity's class at a vault is made from, kept per identity for a worker's vaults: the ids
+//! (itself and its groups) of its subjects before and after, numbered, and their principal kinds. A
+//! large change compares the same tens of thousands of identities at each vault of a subscription; sorting
+//! them into classes there took every identity's subjects from a map by id, and hashed and compared each
+//! identity's key of id strings. Identities with equal profiles are in the same class at every vault, so
+//! a vault's classes are worked out once per distinct profile, from numbers.
+
+use rustc_hash::FxHashMap;
+
+use crate::eval::Subject;
+use crate::model::PrincipalKind;
+
+/// The number of an id in [`Profiles`].
+pub(super) type Num = u32;
+
+/// An identity's profile: its subjects' ids (numbered, in the subjects' order) before and after, and
+/// its principal kinds.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) struct Profile {
+    pub(super) before: Box<[Num]>,
+    pub(super) after: Box<[Num]>,
+    pub(super) kinds: [PrincipalKind; 2],
+}
+
+/// Where an identity stands.
+#[derive(Clone, Copy)]
+pub(super) enum Of {
+    /// Its groups are not known in one snapshot or it is not in the directory: a class of its own.
+    Alone,
+    /// The position of its profile.
+    Profile(u32),
+}
+
+/// Profiles by identity, and the ids they name by number, for one worker.
+#[derive(Default)]
+pub(super) struct Profiles {
+    of: FxHashMap<String, Of>,
+    distinct: FxHashMap<Profile, u32>,
+    list: Vec<Profile>,
+    nums: FxHashMap<String, Num>,
+}
+
+impl Profiles {
+    /// Where `id` stands, if known.
+    pub(super) fn get(&self, id: &str) -> Option<Of> {
+        self.of.get(id).copied()
+    }
+
+    /// Records where `id` stands from its subjects before and after.
+    pub(super) fn add(&mut self, id: &str, b: &Subject, a: &Subject) -> Of {
+        let of = if b.groups_known && a.groups_known && b.in_directory && a.in_directory {
+            let profile = Profile {
+                before: b.set.ids().map(|x| self.num(x)).collect(),
+                after: a.set.ids().map(|x| self.num(x)).collect(),
+                kinds: [b.principal.kind, a.principal.kind],
+            };
+            let next = self.list.len() as u32;
+            let at = *self.distinct.entry(profile.clone()).or_insert(next);
+            if at == next {
+                self.list.push(profile);
+            }
+            Of::Profile(at)
+        } else {
+            Of::Alone
+        };
+        self.of.insert(id.to_string(), of);
+        of
+    }
+
+    fn num(&mut self, id: &str) -> Num {
+        let next = self.nums.len() as Num;
+        match self.nums.get(id) {
+            Some(&n) => n,
+            None => {
+                self.nums.insert(id.to_string(), next);
+                next
+            }
+        }
+    }
+
+    /// The number of `id` when a profile names it.
+    pub(super) fn num_of(&self, id: &str) -> Option<Num> {
+        self.nums.get(id).copied()
+    }
+
+    pub(super) fn profile(&self, at: u32) -> Option<&Profile> {
+        self.list.get(at as usize)
+    }
+
+    /// How many ids the profiles name.
+    pub(super) fn ids(&self) -> usize {
+        self.nums.len()
+    }
+}
