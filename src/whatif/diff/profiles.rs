@@ -92,3 +92,87 @@ impl Profiles {
         self.nums.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Engine;
+
+    fn profile_at(of: Of) -> Option<u32> {
+        match of {
+            Of::Profile(p) => Some(p),
+            Of::Alone => None,
+        }
+    }
+
+    #[test]
+    fn equal_subjects_share_a_profile_and_any_difference_parts_them() {
+        let engine = Engine::new(crate::snapshot::demo());
+        let users: Vec<_> = engine
+            .snapshot
+            .principals
+            .iter()
+            .filter(|p| p.kind == PrincipalKind::User)
+            .map(|p| engine.subject(&p.id))
+            .collect();
+        let [a, b, ..] = &users[..] else {
+            panic!("the demo has users");
+        };
+        let mut profiles = Profiles::default();
+        let first = profile_at(profiles.add("x", a, b)).expect("a known user has a profile");
+        assert_eq!(profile_at(profiles.add("y", a, b)), Some(first));
+        assert_eq!(
+            profile_at(profiles.get("y").expect("recorded")),
+            Some(first)
+        );
+        assert_ne!(
+            profile_at(profiles.add("z", b, a)),
+            Some(first),
+            "before and after swapped"
+        );
+        let mut as_sp = b.clone();
+        as_sp.principal.kind = PrincipalKind::ServicePrincipal;
+        assert_ne!(
+            profile_at(profiles.add("w", a, &as_sp)),
+            Some(first),
+            "another kind after"
+        );
+        for id in a.set.ids().chain(b.set.ids()) {
+            assert!(profiles.num_of(id).is_some(), "{id} is numbered");
+        }
+        let profile = profiles.profile(first).expect("listed");
+        let names = |nums: &[Num]| -> Vec<String> {
+            let by_num: FxHashMap<Num, &String> =
+                profiles.nums.iter().map(|(k, &v)| (v, k)).collect();
+            nums.iter().map(|n| by_num[n].clone()).collect()
+        };
+        assert_eq!(
+            names(&profile.before),
+            a.set.ids().map(str::to_string).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            names(&profile.after),
+            b.set.ids().map(str::to_string).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn an_identity_with_unknown_groups_or_outside_the_directory_stands_alone() {
+        let engine = Engine::new(crate::snapshot::demo());
+        let known = engine.subject(&engine.snapshot.principals[0].id);
+        let mut unknown_groups = known.clone();
+        unknown_groups.groups_known = false;
+        let missing = engine.subject("00000000-0000-0000-0000-00000000dead");
+        let mut profiles = Profiles::default();
+        assert!(matches!(
+            profiles.add("a", &known, &unknown_groups),
+            Of::Alone
+        ));
+        assert!(matches!(
+            profiles.add("b", &unknown_groups, &known),
+            Of::Alone
+        ));
+        assert!(matches!(profiles.add("c", &missing, &missing), Of::Alone));
+        assert!(matches!(profiles.add("d", &known, &known), Of::Profile(_)));
+    }
+}
