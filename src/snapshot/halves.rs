@@ -41,7 +41,8 @@ fn read_file_with(path: &Path, buffer: usize, window: usize) -> Option<RawSnapsh
         return None;
     }
     let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    let opened = file.metadata().ok()?;
+    if !opened.is_file() {
         return None;
     }
     // Windows tools start UTF-8 files with a byte-order mark; the text starts after it.
@@ -55,9 +56,12 @@ fn read_file_with(path: &Path, buffer: usize, window: usize) -> Option<RawSnapsh
     if end as u64 > crate::files::MAX_INPUT {
         return None;
     }
-    both(&sections, || {
+    let raw = both(&sections, || {
         Some(Window::new(file.try_clone().ok()?, window))
-    })
+    })?;
+    // The spans were read twice: a file rewritten in place meanwhile is left to the whole read.
+    let now = file.metadata().ok()?;
+    (now.len() == opened.len() && now.modified().ok() == opened.modified().ok()).then_some(raw)
 }
 
 /// Both halves, each read from a source of its own, joined.
