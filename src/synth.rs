@@ -279,4 +279,6 @@ impl Gen<'_> {
 }
 
 #[cfg(test)]
+pub(crate) mod test_tenant;
+#[cfg(test)]
 mod tests;

@@ -23,8 +23,6 @@ mod forward;
 mod identities;
 mod render;
 mod runs_as;
-#[cfg(test)]
-mod test_tenant;
 mod vm_secrets;
 mod walk;
 

@@ -9,11 +9,11 @@ use proptest::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::super::runs_as::{Controller, way_actions};
-use super::super::test_tenant::engine;
 use super::super::{HopGraph, Skip, Walk};
 use crate::catalog::Action;
 use crate::model::Scope;
 use crate::query::reach::identities;
+use crate::synth::test_tenant::engine;
 
 /// What [`Walk::controllers`] asked before the index, each of the evaluator at the resource: `who-can`'s
 /// candidates there, whoever a PIM eligibility at or above reaches (whatever its role), and the groups a

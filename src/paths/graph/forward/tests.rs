@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::super::runs_as::way_actions;
-use super::super::test_tenant::engine;
 use super::super::{HopGraph, Skip, Step, Walk, Why};
+use crate::synth::test_tenant::engine;
 
 /// A runs-as edge onto a resource's identity (attaching a user-assigned identity is one too, listed with
 /// the identities).

@@ -10,7 +10,8 @@ use crate::eval::Engine;
 use crate::eval::decide::Row;
 use crate::model::Vault;
 use crate::query::escalation::findings_of_row;
-use crate::synth::{SynthSpec, generate};
+use crate::synth::SynthSpec;
+use crate::synth::test_tenant::without_every;
 
 fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
     let spec = SynthSpec {
@@ -20,13 +21,7 @@ fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
         deny_assignments: denies,
         ..SynthSpec::new(200, 30, 600, seed)
     };
-    let mut s = generate(&spec);
-    let mut i = 0;
-    s.principals.retain(|_| {
-        i += 1;
-        i % absent != 0
-    });
-    Engine::new(s)
+    without_every(&spec, absent)
 }
 
 /// What a row gives at a vault, but for the vault's own id: its key, cells and self-grants.
