@@ -112,7 +112,8 @@ impl<'a> Run<'_, 'a> {
     }
 
     /// The plan's identities sorted into classes, each sorted, the classes in the order of their first
-    /// member. The key of a class is worked out once per distinct profile (see `profiles`).
+    /// member. The keys are built from each identity's profile of numbered ids (see `profiles`), kept
+    /// across the worker's vaults.
     pub(super) fn classes(&mut self, plan: &VaultPlan<'a>) -> Vec<Members> {
         if plan.ids.len() < MIN_CLASSED {
             return plan
@@ -144,40 +145,32 @@ impl<'a> Run<'_, 'a> {
         let named_ = |n: &&Num| is_named.get(**n as usize).copied().unwrap_or(false);
         type Key = (Vec<Num>, usize, [PrincipalKind; 2]);
         let mut by_key: FxHashMap<Key, usize> = FxHashMap::default();
-        let mut class_of: FxHashMap<u32, usize> = FxHashMap::default();
         let mut out: Vec<Vec<String>> = Vec::new();
         for (id, of) in plan.ids.iter().zip(standing) {
-            let p = match of {
+            let profile = match of {
                 None => continue,
                 // Without known groups, the answer names the identity (`unknown` because of its memberships).
                 Some(Of::Alone) => {
                     out.push(vec![id.clone()]);
                     continue;
                 }
-                Some(Of::Profile(p)) => p,
+                Some(Of::Profile(p)) => match self.profiles.profile(p) {
+                    Some(profile) => profile,
+                    None => continue,
+                },
             };
-            let c = match class_of.get(&p) {
-                Some(&c) => c,
-                None => {
-                    let Some(profile) = self.profiles.profile(p) else {
-                        continue;
-                    };
-                    let mut reached: Vec<Num> =
-                        profile.before.iter().filter(named_).copied().collect();
-                    let split = reached.len();
-                    reached.extend(profile.after.iter().filter(named_).copied());
-                    reached[..split].sort_unstable();
-                    reached[split..].sort_unstable();
-                    let key = (reached, split, profile.kinds);
-                    let next = out.len();
-                    let c = *by_key.entry(key).or_insert(next);
-                    if c == next {
-                        out.push(Vec::new());
-                    }
-                    class_of.insert(p, c);
-                    c
-                }
-            };
+            let mut reached: Vec<Num> = profile.before.iter().filter(named_).copied().collect();
+            let split = reached.len();
+            reached.extend(profile.after.iter().filter(named_).copied());
+            reached[..split].sort_unstable();
+            reached[split..].sort_unstable();
+            let next = out.len();
+            let c = *by_key
+                .entry((reached, split, profile.kinds))
+                .or_insert(next);
+            if c == next {
+                out.push(Vec::new());
+            }
             if let Some(members) = out.get_mut(c) {
                 members.push(id.clone());
             }

@@ -2,8 +2,8 @@
 //! (itself and its groups) of its subjects before and after, numbered, and their principal kinds. A
 //! large change compares the same tens of thousands of identities at each vault of a subscription; sorting
 //! them into classes there took every identity's subjects from a map by id, and hashed and compared each
-//! identity's key of id strings. Identities with equal profiles are in the same class at every vault, so
-//! a vault's classes are worked out once per distinct profile, from numbers.
+//! identity's key of id strings. With the profile made once per identity, a vault's class key is the
+//! profile's numbers that the vault's grants name.
 
 use rustc_hash::FxHashMap;
 
