@@ -168,6 +168,32 @@ type LeverKey = (
     Vec<(usize, usize)>,
 );
 
+/// Where a holding goes among a node's groups: the group of its grants (made if new) and its verdict's place
+/// in it (made if new).
+fn place(
+    by_grants: &mut Vec<(Grants, Verdicts)>,
+    position: &mut FxHashMap<Grants, usize>,
+    a: &HeldAt,
+) -> (usize, usize) {
+    let grants = (
+        a.assignments.clone(),
+        a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
+    );
+    let g = *position.entry(grants.clone()).or_insert_with(|| {
+        by_grants.push((grants, Vec::new()));
+        by_grants.len() - 1
+    });
+    let verdicts = &mut by_grants[g].1;
+    let v = match verdicts.iter().position(|(v, _)| *v == a.verdict) {
+        Some(v) => v,
+        None => {
+            verdicts.push((a.verdict.clone(), Vec::new()));
+            verdicts.len() - 1
+        }
+    };
+    (g, v)
+}
+
 /// The groups of every node, each stated once.
 #[derive(Default)]
 pub(crate) struct Groups {
@@ -186,39 +212,12 @@ impl Groups {
         // (group, verdict) of each class, once its first vault is placed.
         let mut placed: Vec<Option<(usize, usize)>> = vec![None; held.classes.len()];
         for &(at, class) in &held.at {
-            let Some(a) = held.classes.get(class).and_then(Option::as_ref) else {
+            let (Some(Some(a)), Some(slot)) = (held.classes.get(class), placed.get_mut(class))
+            else {
                 continue;
             };
-            let (g, v) = match placed.get(class).copied().flatten() {
-                Some(known) => known,
-                None => {
-                    let grants = (
-                        a.assignments.clone(),
-                        a.entries.iter().map(|&e| (a.at, e)).collect::<Vec<_>>(),
-                    );
-                    let g = *position.entry(grants.clone()).or_insert_with(|| {
-                        by_grants.push((grants, Vec::new()));
-                        by_grants.len() - 1
-                    });
-                    let Some((_, verdicts)) = by_grants.get_mut(g) else {
-                        continue;
-                    };
-                    let v = match verdicts.iter().position(|(v, _)| *v == a.verdict) {
-                        Some(v) => v,
-                        None => {
-                            verdicts.push((a.verdict.clone(), Vec::new()));
-                            verdicts.len() - 1
-                        }
-                    };
-                    if let Some(p) = placed.get_mut(class) {
-                        *p = Some((g, v));
-                    }
-                    (g, v)
-                }
-            };
-            if let Some((_, vaults)) = by_grants.get_mut(g).and_then(|(_, vs)| vs.get_mut(v)) {
-                vaults.push(at);
-            }
+            let (g, v) = *slot.get_or_insert_with(|| place(&mut by_grants, &mut position, a));
+            by_grants[g].1[v].1.push(at);
         }
         by_grants
             .into_iter()
