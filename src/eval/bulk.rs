@@ -299,11 +299,7 @@ impl<'a> Granted<'a> {
         let mut g = Granted::default();
         for scope in scopes {
             for (i, a) in engine.assignments_at(scope) {
-                let role = engine
-                    .index
-                    .role_definition
-                    .get(&a.role_definition_guid)
-                    .copied();
+                let role = engine.index.role_of(i, a);
                 g.assignments_of
                     .entry(a.principal_id.as_str())
                     .or_default()

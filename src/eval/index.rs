@@ -10,6 +10,7 @@ use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
 mod ancestry;
+mod roles;
 pub use ancestry::Ancestry;
 
 /// A group the principal belongs to, and how it was first reached.
@@ -113,6 +114,8 @@ pub struct Index {
     subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
     pub role_definition: FxHashMap<String, usize>,
+    /// [`Index::role_of`] each role assignment, by position.
+    assignment_role: Vec<Option<u32>>,
     pub assignments_at: FxHashMap<String, Vec<usize>>,
     pub assignments_of: FxHashMap<String, Vec<usize>>,
     pub eligibilities_at: FxHashMap<String, Vec<usize>>,
@@ -289,6 +292,7 @@ struct Placement {
     assignments_of: FxHashMap<String, Vec<usize>>,
     eligibilities_at: FxHashMap<String, Vec<usize>>,
     denies_at: FxHashMap<String, Vec<usize>>,
+    assignment_role: Vec<Option<u32>>,
     /// Ids named by assignments and eligibilities but not in `principals`.
     unknown: FxHashSet<String>,
 }
@@ -311,6 +315,7 @@ impl Placement {
             assignments_of,
             eligibilities_at: push_all(s.role_eligibilities.iter().map(|a| a.scope.key())),
             denies_at: push_all(s.deny_assignments.iter().map(|d| d.scope.key())),
+            assignment_role: roles::assignment_roles(s),
             unknown,
         }
     }
@@ -365,6 +370,7 @@ impl Index {
                 .ok()
             }),
             role_definition: directory.role_definition,
+            assignment_role: placement.assignment_role,
             assignments_at: placement.assignments_at,
             assignments_of: placement.assignments_of,
             eligibilities_at: placement.eligibilities_at,

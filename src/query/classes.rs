@@ -60,6 +60,9 @@ pub(crate) struct Classes<'a, R, L> {
     engine: &'a Engine,
     expansions: &'a Expansions,
     counted: Counted<R, L>,
+    /// What `counted` says of each role definition (by position), and last of a missing one: asked once
+    /// per run, not once per assignment.
+    role_counts: Vec<(bool, bool)>,
     /// The identity each membership-graph node stands for (`None` for groups and unknown ids).
     node_ident: Vec<Option<Ident>>,
     holder: FxHashMap<&'a str, u32>,
@@ -107,10 +110,16 @@ where
                 NodeKind::Group | NodeKind::Absent => None,
             })
             .collect();
+        let role_counts = (0..engine.snapshot.role_definitions.len())
+            .map(Some)
+            .chain([None])
+            .map(|r| ((counted.role_matters)(r), (counted.role_opens)(r)))
+            .collect();
         Self {
             engine,
             expansions,
             counted,
+            role_counts,
             node_ident,
             holder: FxHashMap::default(),
             kinds: Vec::new(),
@@ -206,6 +215,18 @@ where
         }
     }
 
+    /// Whether an assignment of `role` counts: (it can change the answer, it can open it).
+    fn role_counts(&self, role: Option<usize>) -> (bool, bool) {
+        let at = role.unwrap_or(self.role_counts.len().saturating_sub(1));
+        match self.role_counts.get(at) {
+            Some(&counts) => counts,
+            None => (
+                (self.counted.role_matters)(role),
+                (self.counted.role_opens)(role),
+            ),
+        }
+    }
+
     /// The holders named at `scope` (role assignments that count, deny assignments; the vault's access-policy
     /// entries when it is one), interned, by their number.
     fn holders_at(
@@ -216,14 +237,9 @@ where
     ) -> Vec<(u32, &'a str)> {
         let engine = self.engine;
         let mut named: Vec<(u32, &'a str)> = Vec::new();
-        for (_, a) in engine.assignments_at(scope) {
-            let role = engine
-                .index
-                .role_definition
-                .get(&a.role_definition_guid)
-                .copied();
-            let matters = (self.counted.role_matters)(role);
-            let opens = (self.counted.role_opens)(role);
+        for (i, a) in engine.assignments_at(scope) {
+            let role = engine.index.role_of(i, a);
+            let (matters, opens) = self.role_counts(role);
             if matters || opens {
                 let h = self.intern_holder(&a.principal_id);
                 if matters {
