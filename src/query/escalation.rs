@@ -218,7 +218,7 @@ pub(crate) fn findings_sharing<'a>(
                 None => match shared.entry(key) {
                     Entry::Occupied(e) => e.get().clone(),
                     Entry::Vacant(e) => {
-                        let decided = verdicts.decided(engine, e.key(), &row, lever_actions);
+                        let decided = verdicts.decided(engine, &row, lever_actions);
                         let l = Rc::new(Levers::of(engine, &row, decided));
                         verdicts.keep(e.key(), &l);
                         e.insert(l).clone()

@@ -147,16 +147,31 @@ impl<'a> Row<'a> {
 
     /// What [`Engine::decide`](crate::eval::Engine::decide) reads of the row for a management operation:
     /// the key without the access-policy entries (that plane reads none) and without the assignments whose
-    /// roles cannot match the operations asked (`may_match` says which). Rows with equal such keys get equal
-    /// decisions for those operations.
-    pub fn management_key(&self, may_match: impl Fn(usize) -> bool) -> RowKey {
-        let mut key = self.key_with(
-            self.assignments
-                .iter()
-                .filter(|(_, role)| role.is_none_or(&may_match))
-                .copied()
-                .collect(),
-        );
+    /// roles cannot match the operations asked (`may_match` says which). An assignment without a condition
+    /// counts by its role alone (the decision reads nothing else of it, and one such grant of a role is as
+    /// good as two), so rows naming the same roles through other assignments, at other vaults and
+    /// subscriptions, share the key. Rows with equal such keys get equal decisions for those operations.
+    pub fn management_key(
+        &self,
+        snapshot: &crate::model::Snapshot,
+        may_match: impl Fn(usize) -> bool,
+    ) -> RowKey {
+        let mut assignments: Vec<(usize, Option<usize>)> = self
+            .assignments
+            .iter()
+            .filter(|(_, role)| role.is_none_or(&may_match))
+            .map(|&(i, role)| {
+                let plain = role.is_some()
+                    && snapshot
+                        .role_assignments
+                        .get(i)
+                        .is_some_and(|a| a.condition.is_none());
+                (if plain { usize::MAX } else { i }, role)
+            })
+            .collect();
+        assignments.sort_unstable();
+        assignments.dedup();
+        let mut key = self.key_with(assignments);
         key.entries.clear();
         key.entries_of = 0;
         key

@@ -30,8 +30,6 @@ pub(crate) struct LeverVerdicts {
     verdicts: RefCell<FxHashMap<(usize, RbacKey), SharedVerdict>>,
     /// The subjects asked, by id: a class's member is asked again at the other vaults that name its class.
     subjects: RefCell<FxHashMap<String, Rc<Subject>>>,
-    /// Rows decided, by key.
-    decided: RefCell<FxHashMap<RowKey, Decided>>,
     /// Rows' levers whose verdicts do not depend on the vault ([`Levers::across_vaults`]), by key: rows
     /// with an equal key at the subscription's other vaults take them as they are.
     kept: RefCell<FxHashMap<RowKey, Rc<Levers>>>,
@@ -41,7 +39,8 @@ pub(crate) struct LeverVerdicts {
     /// Whether each role definition can match a gainable data operation, by position.
     grants_data: std::cell::OnceCell<Vec<bool>>,
     /// Lever decisions, by [`crate::eval::decide::Row::management_key`]: rows that differ only by their
-    /// data roles or access-policy entries decide the levers alike.
+    /// data roles, access-policy entries, or the unconditional assignments giving them their lever roles
+    /// decide the levers alike.
     levers_decided: RefCell<FxHashMap<RowKey, Vec<Decision>>>,
     /// Whether each role definition can match a lever, by position.
     grants_lever: std::cell::OnceCell<Vec<bool>>,
@@ -54,7 +53,6 @@ impl LeverVerdicts {
     pub(crate) fn clear(&self) {
         self.verdicts.borrow_mut().clear();
         self.subjects.borrow_mut().clear();
-        self.decided.borrow_mut().clear();
         self.lacks.borrow_mut().clear();
         self.kept.borrow_mut().clear();
         self.levers_decided.borrow_mut().clear();
@@ -65,33 +63,27 @@ impl LeverVerdicts {
         self.kept.borrow().get(key).cloned()
     }
 
-    /// Keeps `levers` for rows with key `key` at the subscription's other vaults, when they may be (their
-    /// decisions then need not be kept on their own).
+    /// Keeps `levers` for rows with key `key` at the subscription's other vaults, when they may be.
     pub(super) fn keep(&self, key: &RowKey, levers: &Rc<Levers>) {
         if levers.across_vaults() {
-            self.decided.borrow_mut().remove(key);
             self.kept.borrow_mut().insert(key.clone(), levers.clone());
         }
     }
 
-    /// [`Decided::of`] the row whose key is `key`, decided once per key, and what it lacks once per data key.
+    /// [`Decided::of`] the row: its lever decisions once per management key, what it lacks once per data
+    /// key. (Not kept by the row's own key: at a large tenant's vaults almost every row asked has a key of
+    /// its own.)
     pub(super) fn decided(
         &self,
         engine: &Engine,
-        key: &RowKey,
         row: &crate::eval::decide::Row,
         actions: &[catalog::Action],
     ) -> Decided {
-        if let Some(d) = self.decided.borrow().get(key) {
-            return d.clone();
-        }
-        let d = Decided::with(
+        Decided::with(
             |row| self.lever_decisions(engine, row, actions),
             row,
             |row| self.lacking(engine, row),
-        );
-        self.decided.borrow_mut().insert(key.clone(), d.clone());
-        d
+        )
     }
 
     /// The decisions on `actions` (the levers, in every call), shared by rows with equal management keys.
@@ -104,7 +96,9 @@ impl LeverVerdicts {
         let grants_lever = self
             .grants_lever
             .get_or_init(|| matching_roles(engine, actions.iter()));
-        let key = row.management_key(|r| grants_lever.get(r).copied().unwrap_or(true));
+        let key = row.management_key(&engine.snapshot, |r| {
+            grants_lever.get(r).copied().unwrap_or(true)
+        });
         if let Some(d) = self.levers_decided.borrow().get(&key) {
             return d.clone();
         }

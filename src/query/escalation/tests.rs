@@ -211,13 +211,13 @@ fn rows_with_equal_data_keys_lack_the_same() {
 
 /// Lever decisions shared by management key are each row's own: on random tenants, every candidate's row at
 /// every vault decides the levers as the first row with its management key did (rows that differ only by
-/// data roles or access-policy entries).
+/// data roles, access-policy entries, or which unconditional assignments grant them their lever roles).
 #[test]
 fn rows_with_equal_management_keys_decide_the_levers_alike() {
     rows_with_equal_keys_agree([53, 54], |engine, row| {
         let grants_lever = |r| levers().iter().any(|a| engine.role_may_grant(r, a));
         let decided: Vec<Decision> = levers().iter().map(|a| engine.decide(row, a)).collect();
-        (row.management_key(grants_lever), decided)
+        (row.management_key(&engine.snapshot, grants_lever), decided)
     });
 }
 
