@@ -10,7 +10,7 @@ use crate::eval::membership::Memberships;
 use crate::model::{Scope, ScopeKind, Snapshot};
 
 mod ancestry;
-mod roles;
+mod by_assignment;
 pub use ancestry::Ancestry;
 
 /// A group the principal belongs to, and how it was first reached.
@@ -114,8 +114,9 @@ pub struct Index {
     subscription_parent: FxHashMap<String, Scope>,
     tenant_root: Option<Scope>,
     pub role_definition: FxHashMap<String, usize>,
-    /// [`Index::role_of`] each role assignment, by position.
+    /// [`Index::role_of`] and [`Index::holder_of`] each role assignment, by position.
     assignment_role: Vec<Option<u32>>,
+    assignment_holder: Vec<u32>,
     pub assignments_at: FxHashMap<String, Vec<usize>>,
     pub assignments_of: FxHashMap<String, Vec<usize>>,
     pub eligibilities_at: FxHashMap<String, Vec<usize>>,
@@ -315,7 +316,7 @@ impl Placement {
             assignments_of,
             eligibilities_at: push_all(s.role_eligibilities.iter().map(|a| a.scope.key())),
             denies_at: push_all(s.deny_assignments.iter().map(|d| d.scope.key())),
-            assignment_role: roles::assignment_roles(s),
+            assignment_role: by_assignment::roles(s),
             unknown,
         }
     }
@@ -371,6 +372,7 @@ impl Index {
             }),
             role_definition: directory.role_definition,
             assignment_role: placement.assignment_role,
+            assignment_holder: by_assignment::holders(&placement.assignments_of, s),
             assignments_at: placement.assignments_at,
             assignments_of: placement.assignments_of,
             eligibilities_at: placement.eligibilities_at,

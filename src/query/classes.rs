@@ -144,8 +144,12 @@ where
             .map_or("", |p| p.id.as_str())
     }
 
+    /// The number of a holder named by its id. Numbers run after those of the principals role assignments
+    /// name ([`crate::eval::index::Index::holder_of`]): a principal named by both an assignment and a deny
+    /// or access-policy entry has two numbers, which reach the same identities and so sort them into the
+    /// same classes as one would.
     fn intern_holder(&mut self, id: &'a str) -> u32 {
-        let next = self.holder.len() as u32;
+        let next = (self.engine.index.assignments_of.len() + self.holder.len()) as u32;
         *self.holder.entry(id).or_insert(next)
     }
 
@@ -241,7 +245,10 @@ where
             let role = engine.index.role_of(i, a);
             let (matters, opens) = self.role_counts(role);
             if matters || opens {
-                let h = self.intern_holder(&a.principal_id);
+                let h = match engine.index.holder_of(i) {
+                    Some(h) => h,
+                    None => self.intern_holder(&a.principal_id),
+                };
                 if matters {
                     named.push((h, &a.principal_id));
                 }

@@ -1,6 +1,6 @@
-//! The role definition of each role assignment, by position: bulk queries read the roles of hundreds of
-//! thousands of assignments, and each lookup by the definition's GUID text touched the assignment's own
-//! string and hashed it.
+//! What each role assignment names, by its position: its role definition, and its principal as a number.
+//! Bulk queries read hundreds of thousands of assignments, and each lookup by the text of a GUID touched
+//! the assignment's own string and hashed it.
 
 use rustc_hash::FxHashMap;
 
@@ -8,7 +8,7 @@ use crate::model::{RoleAssignment, Snapshot};
 
 /// The position in `s.role_definitions` of each assignment's role (`None`: definition missing), as
 /// [`super::Index::role_definition`] gives it (the first definition of a GUID).
-pub(super) fn assignment_roles(s: &Snapshot) -> Vec<Option<u32>> {
+pub(super) fn roles(s: &Snapshot) -> Vec<Option<u32>> {
     let mut by_guid: FxHashMap<&str, u32> = FxHashMap::default();
     for (i, d) in (0u32..).zip(&s.role_definitions) {
         by_guid.entry(d.guid.as_str()).or_insert(i);
@@ -19,7 +19,30 @@ pub(super) fn assignment_roles(s: &Snapshot) -> Vec<Option<u32>> {
         .collect()
 }
 
+/// A number for each assignment's principal: equal for assignments naming the same principal id, below
+/// the number of distinct ids (`assignments_of`, by principal id, holds every assignment once).
+pub(super) fn holders(assignments_of: &FxHashMap<String, Vec<usize>>, s: &Snapshot) -> Vec<u32> {
+    let mut out = vec![u32::MAX; s.role_assignments.len()];
+    for (n, list) in (0u32..).zip(assignments_of.values()) {
+        for &i in list {
+            if let Some(h) = out.get_mut(i) {
+                *h = n;
+            }
+        }
+    }
+    out
+}
+
 impl super::Index {
+    /// The number of assignment `i`'s principal (see [`holders`]); `None` when the index was not built from
+    /// this snapshot's assignments. Numbers run below [`super::Index::assignments_of`]'s length.
+    pub(crate) fn holder_of(&self, i: usize) -> Option<u32> {
+        self.assignment_holder
+            .get(i)
+            .copied()
+            .filter(|&h| h != u32::MAX)
+    }
+
     /// The role definition (its position) of assignment `i`, which is `a`.
     pub(crate) fn role_of(&self, i: usize, a: &RoleAssignment) -> Option<usize> {
         match self.assignment_role.get(i) {
@@ -32,13 +55,16 @@ impl super::Index {
 
 #[cfg(test)]
 mod tests {
+    use rustc_hash::FxHashMap;
+
     use crate::eval::Engine;
     use crate::synth::{SynthSpec, generate};
 
     /// The table gives what the lookup by GUID gives, for every assignment: a GUID defined twice (the first
-    /// definition counts) and a missing definition included.
+    /// definition counts) and a missing definition included; assignments get equal principal numbers
+    /// exactly when they name the same principal.
     #[test]
-    fn each_assignments_role_is_the_lookups() {
+    fn each_assignments_role_and_principal_are_the_lookups() {
         for seed in [3, 11] {
             let mut s = generate(&SynthSpec::new(200, 10, 400, seed));
             let first = s.role_assignments.get(0).cloned();
@@ -56,12 +82,21 @@ mod tests {
             let engine = Engine::new(s);
             let index = &engine.index;
             let mut missing = 0;
+            let (mut by_id, mut by_number) = (FxHashMap::default(), FxHashMap::default());
             for (i, a) in engine.snapshot.role_assignments.iter().enumerate() {
                 let looked_up = index.role_definition.get(&a.role_definition_guid).copied();
                 assert_eq!(index.role_of(i, a), looked_up, "assignment {i}");
                 missing += usize::from(looked_up.is_none());
+                let h = index.holder_of(i);
+                assert!(h.is_some_and(|h| (h as usize) < index.assignments_of.len()));
+                assert_eq!(*by_id.entry(a.principal_id.as_str()).or_insert(h), h);
+                assert_eq!(
+                    *by_number.entry(h).or_insert(a.principal_id.as_str()),
+                    a.principal_id
+                );
             }
             assert!(missing >= 1);
+            assert!(by_id.len() > 50 && by_id.len() < engine.snapshot.role_assignments.len());
         }
     }
 }
