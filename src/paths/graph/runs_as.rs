@@ -110,19 +110,21 @@ impl Walk<'_> {
         let mut asked: FxHashSet<u32> = FxHashSet::default();
         let at = self.deciding(scope);
         for level in &target.ancestry.scopes {
-            let list = self.unreached_at(level, first);
-            list.borrow_mut().retain(|&n| {
-                let id = self.name(n);
-                if reached(id) {
-                    return false;
-                }
-                if asked.insert(n)
-                    && let Some(c) = self.controller_in(id, &at, actions)
-                {
-                    out.push(c);
-                }
-                true
-            });
+            let lists = self.unreached_at(level, first);
+            for list in std::iter::once(&lists.own).chain(&lists.groups) {
+                list.borrow_mut().retain(|&n| {
+                    let id = self.name(n);
+                    if reached(id) {
+                        return false;
+                    }
+                    if asked.insert(n)
+                        && let Some(c) = self.controller_in(id, &at, actions)
+                    {
+                        out.push(c);
+                    }
+                    true
+                });
+            }
         }
         out
     }
