@@ -279,7 +279,7 @@ fn foothold(
             way.how
         ),
         decision: c.decision,
-        evidence: c.evidence,
+        evidence: c.evidence.to_vec(),
     }
 }
 
@@ -306,7 +306,7 @@ fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
 }
 
 fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
-    let mut grants = c.evidence;
+    let mut grants = c.evidence.to_vec();
     grants.extend(f.evidence.iter().cloned());
     grants.sort();
     grants.dedup();

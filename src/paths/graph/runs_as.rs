@@ -118,7 +118,7 @@ impl Walk<'_> {
                         return false;
                     }
                     if asked.insert(n)
-                        && let Some(c) = self.controller_in(id, &at, actions)
+                        && let Some(c) = self.controller_in(id, Some(n), &at, actions)
                     {
                         out.push(c);
                     }
@@ -160,7 +160,7 @@ impl Walk<'_> {
         for id in numbered.chain(named) {
             if !skip.skips(id)
                 && asked.insert(id)
-                && let Some(c) = self.controller_in(id, &at, actions)
+                && let Some(c) = self.controller_in(id, None, &at, actions)
             {
                 out.push(c);
             }
@@ -369,11 +369,16 @@ impl Walk<'_> {
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
     pub(super) by_scope: super::candidates::ByScope<'e>,
-    /// Controllers by (the nearest scope naming them, the actions), then by id (see [`Walk::controller`]).
-    pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
-    /// Controllers by (the nearest scope naming them, the actions) and class (see
+    /// (The nearest scope naming them, the actions) numbered as met, by their memo key (see
+    /// [`Walk::controller`]).
+    pub(super) levels: Memo<String, u32>,
+    /// Controllers by (the nearest scope naming them and the actions, numbered) and id (numbered when the
+    /// walk numbers it, see [`Walk::number`]; the others by id).
+    pub(super) decided: Memo<(u32, u32), Option<Controller>>,
+    pub(super) decided_unnumbered: Memo<(u32, String), Option<Controller>>,
+    /// Controllers by (the nearest scope naming them and the actions, numbered), then class (see
     /// [`Walk::controller`]), the id being the first one asked.
-    pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
+    pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<Controller>>>,
     /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
     /// by the scope.
     pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
@@ -412,12 +417,13 @@ fn eligibility_decision(eligible: &[Grant]) -> Decision {
     }
 }
 
-/// One holder of a set of actions at a scope.
+/// One holder of a set of actions at a scope. The evidence is shared by every holder of a class and the
+/// edges made from it (one copy per answer, not per start).
 #[derive(Debug, Clone)]
 pub(super) struct Controller {
     pub id: String,
     pub decision: Decision,
-    pub evidence: Vec<String>,
+    pub evidence: Rc<[String]>,
     /// Holds them only through an Azure RBAC PIM eligibility.
     pub eligible: bool,
 }
@@ -433,7 +439,7 @@ fn controller(
     Controller {
         id: id.to_string(),
         decision,
-        evidence,
+        evidence: evidence.into(),
         eligible,
     }
 }
