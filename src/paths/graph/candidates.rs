@@ -21,7 +21,7 @@ use crate::eval::index::NodeKind;
 use crate::model::Scope;
 use crate::query::reach::{Grants, Marks, assignments_unsure, holders, identities, reached};
 
-/// Candidates a search has not reached yet, shrinking as it reaches them (numbered, see [`Numbered`]).
+/// Candidates a search has not reached yet, shrinking as it reaches them (numbered, see [`Walk::number`]).
 pub(super) type Unreached = Rc<RefCell<Vec<u32>>>;
 
 /// One scope's candidates and named groups a search has not reached yet: its own list, and the shared
@@ -40,6 +40,14 @@ struct Share {
     granting: Vec<u32>,
 }
 
+/// One scope's role assignments as [`Walk::candidates_at`] reads them: (role, principal) each, and the
+/// identities absent from the directory they reach (not deduplicated).
+#[derive(Default)]
+struct Assigned<'e> {
+    grants: Vec<(Option<usize>, &'e str)>,
+    absent: Vec<u32>,
+}
+
 /// Whether an expansion keeps a node of this kind: identities, and those absent from the directory when
 /// `absent`.
 fn kept(kind: NodeKind, absent: bool) -> bool {
@@ -48,16 +56,6 @@ fn kept(kind: NodeKind, absent: bool) -> bool {
         NodeKind::Absent => absent,
         NodeKind::Identity(_) => true,
     }
-}
-
-/// The ids a walk's candidate lists hold, as numbers: the membership graph's nodes keep theirs, the others
-/// are numbered after them as the walk meets them. Lists of numbers are expanded, sorted and compared
-/// without copying or hashing the ids' text (the lists of a large tenant's subscriptions hold tens of
-/// thousands each).
-#[derive(Default)]
-pub(super) struct Numbered<'e> {
-    of: FxHashMap<&'e str, u32>,
-    names: Vec<&'e str>,
 }
 
 /// Per-walk answers about the scopes above resources.
@@ -73,11 +71,13 @@ pub(crate) struct ByScope<'e> {
     unreached: Memo<(String, String), Rc<UnreachedAt>>,
     /// The identities inside a group not yet reached by the search, by group.
     members: Memo<u32, Unreached>,
+    /// The role assignments at one scope, by scope.
+    assigned: Memo<String, Rc<Assigned<'e>>>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
     absent_below: std::cell::OnceCell<FxHashMap<&'e str, Vec<u32>>>,
     marks: RefCell<Marks>,
-    numbered: RefCell<Numbered<'e>>,
+    pub(super) numbered: RefCell<super::numbered::Numbered<'e>>,
 }
 
 impl<'e> Walk<'e> {
@@ -106,49 +106,6 @@ impl<'e> Walk<'e> {
     /// must be examined whatever it holds).
     pub(super) fn by_scope_alone(&self, target: &Target) -> bool {
         !self.engine.directory_gaps() && !assignments_unsure(self.engine, &target.ancestry)
-    }
-
-    /// The number of `id` in this walk's lists.
-    pub(super) fn number(&self, id: &'e str) -> u32 {
-        let graph = self.engine.index.memberships();
-        if let Some(n) = graph.node(id) {
-            return n;
-        }
-        let base = graph.node_count() as u32;
-        let mut numbered = self.cache.by_scope.numbered.borrow_mut();
-        if let Some(&n) = numbered.of.get(id) {
-            return base + n;
-        }
-        let n = numbered.names.len() as u32;
-        numbered.names.push(id);
-        numbered.of.insert(id, n);
-        base + n
-    }
-
-    /// The number of `id` when the walk has given it one.
-    pub(super) fn numbered(&self, id: &str) -> Option<u32> {
-        let graph = self.engine.index.memberships();
-        let base = graph.node_count() as u32;
-        graph.node(id).or_else(|| {
-            let numbered = self.cache.by_scope.numbered.borrow();
-            numbered.of.get(id).map(|&n| base + n)
-        })
-    }
-
-    /// The id numbered `n` by [`Walk::number`].
-    pub(super) fn name(&self, n: u32) -> &'e str {
-        let engine: &'e crate::eval::Engine = self.engine;
-        let graph = engine.index.memberships();
-        let base = graph.node_count() as u32;
-        if n < base {
-            return graph.name(n);
-        }
-        let numbered = self.cache.by_scope.numbered.borrow();
-        numbered
-            .names
-            .get((n - base) as usize)
-            .copied()
-            .unwrap_or("")
     }
 
     /// One scope's share of the candidates for `action` and the groups a grant there that may grant it
@@ -277,19 +234,21 @@ impl<'e> Walk<'e> {
     /// [`Walk::candidates_at`] before the groups that a grant that can matter names are expanded.
     fn share_at(&self, level: &Scope, action: &Action) -> Share {
         let engine: &'e crate::eval::Engine = self.engine;
+        let assigned = self.assigned_at(level);
         let mut relevant: Vec<&'e str> = Vec::new();
-        let mut own: Vec<u32> = Vec::new();
-        let absent_below = self.absent_below();
-        for (_, a) in engine.assignments_at(level) {
-            if self.may_grant(a, action) {
-                relevant.push(&a.principal_id);
+        // Those absent from the directory that any grant here reaches, whatever its role.
+        let mut own: Vec<u32> = assigned.absent.clone();
+        // The roles here are few; each is matched against the action once.
+        let mut grants: FxHashMap<usize, bool> = FxHashMap::default();
+        for &(role, principal) in &assigned.grants {
+            let may = role.is_none_or(|r| {
+                *grants
+                    .entry(r)
+                    .or_insert_with(|| engine.role_may_grant(r, action))
+            });
+            if may {
+                relevant.push(principal);
             }
-            own.extend(
-                absent_below
-                    .get(a.principal_id.as_str())
-                    .into_iter()
-                    .flatten(),
-            );
         }
         relevant.sort_unstable();
         relevant.dedup();
@@ -399,6 +358,32 @@ impl<'e> Walk<'e> {
             }
         }
         (named, absent)
+    }
+
+    /// The role assignments at `level` (role, principal), and the identities absent from the directory
+    /// that they reach, once per walk: read again for each action asked there.
+    fn assigned_at(&self, level: &Scope) -> Rc<Assigned<'e>> {
+        if let Some(known) = self.cache.by_scope.assigned.borrow().get(level.key()) {
+            return Rc::clone(known);
+        }
+        let engine: &'e crate::eval::Engine = self.engine;
+        let absent_below = self.absent_below();
+        let mut assigned = Assigned::default();
+        for (_, a) in engine.assignments_at(level) {
+            let role = engine.index.role_definition.get(&a.role_definition_guid);
+            assigned
+                .grants
+                .push((role.copied(), a.principal_id.as_str()));
+            let absent = absent_below.get(a.principal_id.as_str());
+            assigned.absent.extend(absent.into_iter().flatten());
+        }
+        let assigned = Rc::new(assigned);
+        self.cache
+            .by_scope
+            .assigned
+            .borrow_mut()
+            .insert(level.key().to_string(), Rc::clone(&assigned));
+        assigned
     }
 
     /// Whether the role of `a` (an assignment or an eligibility) may grant `action`, or is not known.

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
 use super::Why;
-use super::walk::{Memo, Skip, Step, Walk};
+use super::walk::{Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
@@ -365,40 +365,8 @@ impl Walk<'_> {
     }
 }
 
-/// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
-#[derive(Default)]
-pub(crate) struct Asked<'e> {
-    pub(super) by_scope: super::candidates::ByScope<'e>,
-    /// (The nearest scope naming them, the actions) numbered as met, by their memo key (see
-    /// [`Walk::controller`]).
-    pub(super) levels: Memo<String, u32>,
-    /// Controllers by (the nearest scope naming them and the actions, numbered) and id (numbered when the
-    /// walk numbers it, see [`Walk::number`]; the others by id).
-    pub(super) decided: Memo<(u32, u32), Option<Controller>>,
-    pub(super) decided_unnumbered: Memo<(u32, String), Option<Controller>>,
-    /// Controllers by (the nearest scope naming them and the actions, numbered), then class (see
-    /// [`Walk::controller`]), the id being the first one asked.
-    pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<Controller>>>,
-    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
-    /// by the scope.
-    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
-    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
-    /// A membership-graph node and the groups above it, by node.
-    pub(super) sets: Memo<u32, Rc<[u32]>>,
-    pub(super) directory_gaps: std::cell::OnceCell<bool>,
-    groups: Memo<(String, String, String), Option<Held>>,
-    /// By principal: the scopes naming it or its groups, and those naming only itself.
-    named: Memo<String, Rc<FxHashSet<String>>>,
-    named_by: Memo<String, Rc<FxHashSet<String>>>,
-    eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
-    pub(super) subjects: Memo<String, Rc<Subject>>,
-    pub(super) targets: Memo<String, Rc<Target<'e>>>,
-    /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
-    pub(super) quiet: Memo<String, bool>,
-}
-
 /// A decision and the grants cited for it.
-type Held = (Decision, Vec<String>);
+pub(super) type Held = (Decision, Vec<String>);
 
 enum Holding {
     Active(Decision, Vec<String>),
