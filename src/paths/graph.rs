@@ -21,6 +21,7 @@ mod decided;
 mod directory;
 mod forward;
 mod identities;
+mod numbered;
 mod render;
 mod runs_as;
 mod vm_secrets;
@@ -46,12 +47,15 @@ pub(crate) enum Why {
     RunsAs {
         resource: usize,
         way: usize,
-        grants: Vec<String>,
+        grants: std::rc::Rc<[String]>,
     },
     /// The `uai`-th user-assigned identity's federated credential `fic`.
     UaiFederated { uai: usize, fic: usize },
     /// May write the `uai`-th user-assigned identity's federated credentials.
-    WritesFederated { uai: usize, grants: Vec<String> },
+    WritesFederated {
+        uai: usize,
+        grants: std::rc::Rc<[String]>,
+    },
     /// May assign the `uai`-th user-assigned identity and run code on `foothold`.
     Attaches {
         uai: usize,

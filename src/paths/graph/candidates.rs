@@ -21,18 +21,41 @@ use crate::eval::index::NodeKind;
 use crate::model::Scope;
 use crate::query::reach::{Grants, Marks, assignments_unsure, holders, identities, reached};
 
-/// One scope's candidates a search has not reached yet, shrinking as it reaches them (numbered, see
-/// [`Numbered`]).
+/// Candidates a search has not reached yet, shrinking as it reaches them (numbered, see [`Walk::number`]).
 pub(super) type Unreached = Rc<RefCell<Vec<u32>>>;
 
-/// The ids a walk's candidate lists hold, as numbers: the membership graph's nodes keep theirs, the others
-/// are numbered after them as the walk meets them. Lists of numbers are expanded, sorted and compared
-/// without copying or hashing the ids' text (the lists of a large tenant's subscriptions hold tens of
-/// thousands each).
+/// One scope's candidates and named groups a search has not reached yet: its own list, and the shared
+/// list of each group whose members a grant there reaches (the lists may overlap).
+pub(super) struct UnreachedAt {
+    pub own: Unreached,
+    pub groups: Vec<Unreached>,
+}
+
+/// One scope's share of the candidates before expanding groups: identities (not deduplicated), the
+/// membership-graph groups whose identities are candidates, and the groups a grant there that may grant
+/// the action names.
+struct Share {
+    own: Vec<u32>,
+    groups: Vec<u32>,
+    granting: Vec<u32>,
+}
+
+/// One scope's role assignments as [`Walk::candidates_at`] reads them: (role, principal) each, and the
+/// identities absent from the directory they reach (not deduplicated).
 #[derive(Default)]
-pub(super) struct Numbered<'e> {
-    of: FxHashMap<&'e str, u32>,
-    names: Vec<&'e str>,
+struct Assigned<'e> {
+    grants: Vec<(Option<usize>, &'e str)>,
+    absent: Vec<u32>,
+}
+
+/// Whether an expansion keeps a node of this kind: identities, and those absent from the directory when
+/// `absent`.
+fn kept(kind: NodeKind, absent: bool) -> bool {
+    match kind {
+        NodeKind::Group => false,
+        NodeKind::Absent => absent,
+        NodeKind::Identity(_) => true,
+    }
 }
 
 /// Per-walk answers about the scopes above resources.
@@ -42,18 +65,19 @@ pub(crate) struct ByScope<'e> {
     whole: Memo<(String, String), Rc<Vec<String>>>,
     /// One scope's share of the candidates, by (scope, action).
     at: Memo<(String, String), Rc<Vec<u32>>>,
-    /// The groups a role assignment at one scope whose role may grant the action names, numbered, by
-    /// (scope, action): found with the scope's share.
-    granting: Memo<(String, String), Vec<u32>>,
     /// The groups a role assignment at one scope names, by scope.
     groups_at: Memo<String, Rc<Vec<String>>>,
     /// One scope's candidates and named groups not yet reached by the search, by (scope, action).
-    unreached: Memo<(String, String), Unreached>,
+    unreached: Memo<(String, String), Rc<UnreachedAt>>,
+    /// The identities inside a group not yet reached by the search, by group.
+    members: Memo<u32, Unreached>,
+    /// The role assignments at one scope, by scope.
+    assigned: Memo<String, Rc<Assigned<'e>>>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
     absent_below: std::cell::OnceCell<FxHashMap<&'e str, Vec<u32>>>,
     marks: RefCell<Marks>,
-    numbered: RefCell<Numbered<'e>>,
+    pub(super) numbered: RefCell<super::numbered::Numbered<'e>>,
 }
 
 impl<'e> Walk<'e> {
@@ -84,71 +108,53 @@ impl<'e> Walk<'e> {
         !self.engine.directory_gaps() && !assignments_unsure(self.engine, &target.ancestry)
     }
 
-    /// The number of `id` in this walk's lists.
-    pub(super) fn number(&self, id: &'e str) -> u32 {
-        let graph = self.engine.index.memberships();
-        if let Some(n) = graph.node(id) {
-            return n;
-        }
-        let base = graph.node_count() as u32;
-        let mut numbered = self.cache.by_scope.numbered.borrow_mut();
-        if let Some(&n) = numbered.of.get(id) {
-            return base + n;
-        }
-        let n = numbered.names.len() as u32;
-        numbered.names.push(id);
-        numbered.of.insert(id, n);
-        base + n
-    }
-
-    /// The number of `id` when the walk has given it one.
-    pub(super) fn numbered(&self, id: &str) -> Option<u32> {
-        let graph = self.engine.index.memberships();
-        let base = graph.node_count() as u32;
-        graph.node(id).or_else(|| {
-            let numbered = self.cache.by_scope.numbered.borrow();
-            numbered.of.get(id).map(|&n| base + n)
-        })
-    }
-
-    /// The id numbered `n` by [`Walk::number`].
-    pub(super) fn name(&self, n: u32) -> &'e str {
-        let engine: &'e crate::eval::Engine = self.engine;
-        let graph = engine.index.memberships();
-        let base = graph.node_count() as u32;
-        if n < base {
-            return graph.name(n);
-        }
-        let numbered = self.cache.by_scope.numbered.borrow();
-        numbered
-            .names
-            .get((n - base) as usize)
-            .copied()
-            .unwrap_or("")
-    }
-
     /// One scope's share of the candidates for `action` and the groups a grant there that may grant it
-    /// names, less those a search has already reached: [`Walk::controllers`] drops the reached ones from the list as it meets
-    /// them, for good, since a node once reached stays reached for the rest of the walk. Without this,
-    /// a subscription's or management group's candidates were looked at again at every resource beneath.
-    pub(super) fn unreached_at(&self, level: &Scope, action: &Action) -> Unreached {
+    /// names, less those a search has already reached: [`Walk::controllers`] drops the reached ones from the
+    /// lists as it meets them, for good, since a node once reached stays reached for the rest of the walk.
+    /// Without this, a subscription's or management group's candidates were looked at again at every
+    /// resource beneath. The identities inside a group a grant names are one list per group, shared by
+    /// every scope naming it: a group granted at many resource groups is expanded once, and each member
+    /// reached is dropped once, not once per scope.
+    pub(super) fn unreached_at(&self, level: &Scope, action: &Action) -> Rc<UnreachedAt> {
         let key = (level.key().to_string(), action.label.to_ascii_lowercase());
         if let Some(known) = self.cache.by_scope.unreached.borrow().get(&key) {
             return Rc::clone(known);
         }
-        let candidates = self.candidates_at(level, action);
-        // A group holds the actions only through a grant naming it whose role can grant them.
-        let granting = self.cache.by_scope.granting.borrow();
-        let groups = granting.get(&key).into_iter().flatten().copied();
-        let mut ids: Vec<u32> = candidates.iter().copied().chain(groups).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let ids = Rc::new(RefCell::new(ids));
+        let share = self.share_at(level, action);
+        let mut own = share.own;
+        own.extend(share.granting);
+        own.sort_unstable();
+        own.dedup();
+        let at = Rc::new(UnreachedAt {
+            own: Rc::new(RefCell::new(own)),
+            groups: share
+                .groups
+                .iter()
+                .map(|&g| self.members_unreached(g))
+                .collect(),
+        });
         self.cache
             .by_scope
             .unreached
             .borrow_mut()
-            .insert(key, Rc::clone(&ids));
+            .insert(key, Rc::clone(&at));
+        at
+    }
+
+    /// The identities inside membership-graph group `g` (transitively) not yet reached, once per walk.
+    fn members_unreached(&self, g: u32) -> Unreached {
+        if let Some(known) = self.cache.by_scope.members.borrow().get(&g) {
+            return Rc::clone(known);
+        }
+        let mut ids: Vec<u32> = Vec::new();
+        self.expand_into(&[g], &mut ids);
+        ids.sort_unstable();
+        let ids = Rc::new(RefCell::new(ids));
+        self.cache
+            .by_scope
+            .members
+            .borrow_mut()
+            .insert(g, Rc::clone(&ids));
         ids
     }
 
@@ -211,33 +217,9 @@ impl<'e> Walk<'e> {
         if let Some(known) = self.cache.by_scope.at.borrow().get(&key) {
             return Rc::clone(known);
         }
-        let engine: &'e crate::eval::Engine = self.engine;
-        let mut relevant: Vec<&'e str> = Vec::new();
-        let mut ids: Vec<u32> = Vec::new();
-        let absent_below = self.absent_below();
-        for (_, a) in engine.assignments_at(level) {
-            if self.may_grant(a, action) {
-                relevant.push(&a.principal_id);
-            }
-            ids.extend(
-                absent_below
-                    .get(a.principal_id.as_str())
-                    .into_iter()
-                    .flatten(),
-            );
-        }
-        relevant.sort_unstable();
-        relevant.dedup();
-        // Those absent from the directory come from `absent_below` above, whatever the grant's role.
-        let granting = self.identities_into(&relevant, false, &mut ids);
-        let (eligible, absent) = self.eligible_at(level, action, true);
-        ids.extend(absent);
-        self.identities_into(&eligible, true, &mut ids);
-        self.cache
-            .by_scope
-            .granting
-            .borrow_mut()
-            .insert(key.clone(), granting);
+        let share = self.share_at(level, action);
+        let mut ids = share.own;
+        self.expand_into(&share.groups, &mut ids);
         ids.sort_unstable();
         ids.dedup();
         let ids = Rc::new(ids);
@@ -249,25 +231,61 @@ impl<'e> Walk<'e> {
         ids
     }
 
-    /// `query::reach::identities` of `holders`, numbered: the identities among them and inside the groups
-    /// among them (transitively), those absent from the directory only when `absent` (not deduplicated).
-    /// Returns the groups among `holders`, numbered.
-    fn identities_into(&self, holders: &[&'e str], absent: bool, out: &mut Vec<u32>) -> Vec<u32> {
+    /// [`Walk::candidates_at`] before the groups that a grant that can matter names are expanded.
+    fn share_at(&self, level: &Scope, action: &Action) -> Share {
+        let engine: &'e crate::eval::Engine = self.engine;
+        let assigned = self.assigned_at(level);
+        let mut relevant: Vec<&'e str> = Vec::new();
+        // Those absent from the directory that any grant here reaches, whatever its role.
+        let mut own: Vec<u32> = assigned.absent.clone();
+        // The roles here are few; each is matched against the action once.
+        let mut grants: FxHashMap<usize, bool> = FxHashMap::default();
+        for &(role, principal) in &assigned.grants {
+            let may = role.is_none_or(|r| {
+                *grants
+                    .entry(r)
+                    .or_insert_with(|| engine.role_may_grant(r, action))
+            });
+            if may {
+                relevant.push(principal);
+            }
+        }
+        relevant.sort_unstable();
+        relevant.dedup();
+        // Those absent from the directory come from `absent_below` above, whatever the grant's role.
+        let (groups, empty) = self.identities_into(&relevant, false, &mut own);
+        let (eligible, absent) = self.eligible_at(level, action, true);
+        own.extend(absent);
+        let (eligible_groups, _) = self.identities_into(&eligible, true, &mut own);
+        self.expand_absent_into(&eligible_groups, &mut own);
+        let mut granting = groups.clone();
+        granting.extend(empty);
+        Share {
+            own,
+            groups,
+            granting,
+        }
+    }
+
+    /// `query::reach::identities` of `holders`, numbered, but the groups among them not expanded: the
+    /// identities among them (those absent from the directory only when `absent`) into `out`, not
+    /// deduplicated. Returns the membership-graph groups among them and the groups the directory lists
+    /// without members (nobody inside), numbered.
+    fn identities_into(
+        &self,
+        holders: &[&'e str],
+        absent: bool,
+        out: &mut Vec<u32>,
+    ) -> (Vec<u32>, Vec<u32>) {
         let engine = self.engine;
         let graph = engine.index.memberships();
-        let kept = |kind: NodeKind| match kind {
-            NodeKind::Group => false,
-            NodeKind::Absent => absent,
-            NodeKind::Identity(_) => true,
-        };
         let mut groups: Vec<u32> = Vec::new();
-        // Groups the directory lists without members: nobody inside.
         let mut empty: Vec<u32> = Vec::new();
         for &id in holders {
             match graph.node(id) {
                 Some(n) if engine.index.node_kind(n) == NodeKind::Group => groups.push(n),
                 Some(n) => {
-                    if kept(engine.index.node_kind(n)) {
+                    if kept(engine.index.node_kind(n), absent) {
                         out.push(n);
                     }
                 }
@@ -279,19 +297,33 @@ impl<'e> Walk<'e> {
                 }
             }
         }
+        (groups, empty)
+    }
+
+    /// The identities in the directory inside `groups` (transitively) into `out`.
+    fn expand_into(&self, groups: &[u32], out: &mut Vec<u32>) {
+        self.members_into(groups, false, out);
+    }
+
+    /// The identities inside `groups` (transitively), those absent from the directory too, into `out`.
+    fn expand_absent_into(&self, groups: &[u32], out: &mut Vec<u32>) {
+        self.members_into(groups, true, out);
+    }
+
+    fn members_into(&self, groups: &[u32], absent: bool, out: &mut Vec<u32>) {
         if groups.is_empty() {
-            return empty;
+            return;
         }
+        let engine = self.engine;
+        let graph = engine.index.memberships();
         let marks = &mut *self.cache.by_scope.marks.borrow_mut();
         let stamp = marks.next();
-        let below = graph.members_below(&groups, &mut marks.seen, stamp);
+        let below = graph.members_below(groups, &mut marks.seen, stamp);
         out.extend(
             below
                 .into_iter()
-                .filter(|&m| kept(engine.index.node_kind(m))),
+                .filter(|&m| kept(engine.index.node_kind(m), absent)),
         );
-        groups.extend(empty);
-        groups
     }
 
     /// The principals a PIM eligibility at `level` names, to be expanded to identities: when `only_matters`,
@@ -326,6 +358,32 @@ impl<'e> Walk<'e> {
             }
         }
         (named, absent)
+    }
+
+    /// The role assignments at `level` (role, principal), and the identities absent from the directory
+    /// that they reach, once per walk: read again for each action asked there.
+    fn assigned_at(&self, level: &Scope) -> Rc<Assigned<'e>> {
+        if let Some(known) = self.cache.by_scope.assigned.borrow().get(level.key()) {
+            return Rc::clone(known);
+        }
+        let engine: &'e crate::eval::Engine = self.engine;
+        let absent_below = self.absent_below();
+        let mut assigned = Assigned::default();
+        for (_, a) in engine.assignments_at(level) {
+            let role = engine.index.role_definition.get(&a.role_definition_guid);
+            assigned
+                .grants
+                .push((role.copied(), a.principal_id.as_str()));
+            let absent = absent_below.get(a.principal_id.as_str());
+            assigned.absent.extend(absent.into_iter().flatten());
+        }
+        let assigned = Rc::new(assigned);
+        self.cache
+            .by_scope
+            .assigned
+            .borrow_mut()
+            .insert(level.key().to_string(), Rc::clone(&assigned));
+        assigned
     }
 
     /// Whether the role of `a` (an assignment or an eligibility) may grant `action`, or is not known.

@@ -26,7 +26,7 @@ impl<'e> Walk<'e> {
         scope: &Scope,
         actions: &[Action],
     ) -> Option<Controller> {
-        self.controller_in(id, &self.deciding(scope), actions)
+        self.controller_in(id, None, &self.deciding(scope), actions)
     }
 
     /// What [`Walk::controller`] reads of `scope` for every id it asks there.
@@ -36,15 +36,17 @@ impl<'e> Walk<'e> {
         Deciding {
             decided: self.decided_above(&target),
             keys: keys.collect(),
+            along: OnceCell::new(),
             target,
             scope: scope.clone(),
         }
     }
 
-    /// [`Walk::controller`] at the scope `at` describes.
+    /// [`Walk::controller`] at the scope `at` describes; `n` is the number of `id` when the caller has it.
     pub(super) fn controller_in(
         &self,
         id: &str,
+        n: Option<u32>,
         at: &Deciding<'e>,
         actions: &[Action],
     ) -> Option<Controller> {
@@ -53,22 +55,49 @@ impl<'e> Walk<'e> {
             return self.controller_asked(id, scope, actions);
         }
         let scopes = &at.target.ancestry.scopes;
-        match self.nearest_naming(id, scopes) {
+        match self.nearest_naming(id, n, at) {
             Naming::Unsure => self.controller_asked(id, scope, actions),
             Naming::Nowhere => None,
             Naming::At(level, class) => {
-                let key = at.keys[level].get_or_init(|| decided_key(&scopes[level], actions));
-                if let Some(known) = self.cache.decided.borrow().get(key).and_then(|m| m.get(id)) {
-                    return known.clone();
+                let key = *at.keys[level].get_or_init(|| self.level(&scopes[level], actions));
+                // The principals named along the target are numbered by now (`nearest_naming`).
+                let n = n.or_else(|| self.numbered(id));
+                let known = match n {
+                    Some(n) => self.cache.decided.borrow().get(&(key, n)).cloned(),
+                    None => self
+                        .cache
+                        .decided_unnumbered
+                        .borrow()
+                        .get(&(key, id.to_string()))
+                        .cloned(),
+                };
+                if let Some(known) = known {
+                    return known;
                 }
                 let found = self.class_controller(id, scope, actions, key, class);
-                let mut memo = self.cache.decided.borrow_mut();
-                memo.entry(key.clone())
-                    .or_default()
-                    .insert(id.to_string(), found.clone());
+                match n {
+                    Some(n) => self
+                        .cache
+                        .decided
+                        .borrow_mut()
+                        .insert((key, n), found.clone()),
+                    None => self
+                        .cache
+                        .decided_unnumbered
+                        .borrow_mut()
+                        .insert((key, id.to_string()), found.clone()),
+                };
                 found
             }
         }
+    }
+
+    /// The number of (the scope `level`, `actions`) among the answers decided per scope, once per walk.
+    fn level(&self, level: &Scope, actions: &[Action]) -> u32 {
+        let key = decided_key(level, actions);
+        let mut levels = self.cache.levels.borrow_mut();
+        let next = levels.len() as u32;
+        *levels.entry(key).or_insert(next)
     }
 
     /// [`Walk::controller_asked`], shared by the identities of one class at `key`'s scope: those whose
@@ -80,24 +109,33 @@ impl<'e> Walk<'e> {
         id: &str,
         scope: &Scope,
         actions: &[Action],
-        key: &str,
+        key: u32,
         class: Option<Vec<u32>>,
     ) -> Option<Controller> {
         let Some(class) = class else {
             return self.controller_asked(id, scope, actions);
         };
-        let class_key = (key.to_string(), class);
-        if let Some(known) = self.cache.classes.borrow().get(&class_key) {
+        if let Some(known) = self
+            .cache
+            .classes
+            .borrow()
+            .get(&key)
+            .and_then(|m| m.get(&class))
+        {
             return known.as_ref().map(|c| Controller {
                 id: id.to_string(),
-                ..c.clone()
+                decision: c.decision,
+                evidence: Rc::clone(&c.evidence),
+                eligible: c.eligible,
             });
         }
         let found = self.controller_asked(id, scope, actions);
         self.cache
             .classes
             .borrow_mut()
-            .insert(class_key, found.clone());
+            .entry(key)
+            .or_default()
+            .insert(class, found.clone());
         found
     }
 
@@ -120,23 +158,27 @@ impl<'e> Walk<'e> {
                 .all(|s| none_at(&index.denies_at, s) && none_at(&index.errors_at, s))
     }
 
-    /// The nearest of `scopes` (the target's ancestry) where a role assignment or eligibility names `id` or
-    /// one of its groups (a group's answer, too, counts the grants of the groups it is in).
-    pub(super) fn nearest_naming(&self, id: &str, scopes: &[Scope]) -> Naming {
+    /// The nearest scope of the target's ancestry (`at` describes it) where a role assignment or
+    /// eligibility names `id` or one of its groups (a group's answer, too, counts the grants of the groups
+    /// it is in); `n` is the number of `id` when the caller has it.
+    fn nearest_naming(&self, id: &str, n: Option<u32>, at: &Deciding<'e>) -> Naming {
         let engine = self.engine;
+        let scopes = &at.target.ancestry.scopes;
         if self.directory_gaps() || !engine.index.principal.contains_key(id) {
             return self.nearest_naming_asked(id, scopes);
         }
         // Listed under this very id, its memberships known: itself and its groups, numbered.
-        let along = self.named_along(scopes);
+        let along = at.along.get_or_init(|| self.named_along(scopes));
         let graph = engine.index.memberships();
-        let (set, group): (Rc<[u32]>, bool) = match graph.node(id) {
-            Some(n) => (self.set_of(n), engine.index.node_kind(n) == NodeKind::Group),
-            // Every principal named along `scopes` is numbered by now: one that is not is named nowhere.
-            None => match self.numbered(id) {
-                Some(n) => (Rc::from([n]), engine.is_group(id)),
-                None => return Naming::Nowhere,
-            },
+        let base = graph.node_count() as u32;
+        // Every principal named along `scopes` is numbered by now: one that is not is named nowhere.
+        let Some(n) = n.or_else(|| self.numbered(id)) else {
+            return Naming::Nowhere;
+        };
+        let (set, group): (Rc<[u32]>, bool) = if n < base {
+            (self.set_of(n), engine.index.node_kind(n) == NodeKind::Group)
+        } else {
+            (Rc::from([n]), engine.is_group(id))
         };
         let Some(at) = along
             .iter()
@@ -237,7 +279,9 @@ pub(super) struct Deciding<'e> {
     scope: Scope,
     target: Rc<Target<'e>>,
     decided: bool,
-    keys: Vec<OnceCell<String>>,
+    keys: Vec<OnceCell<u32>>,
+    /// The principals named at each scope of the ancestry, numbered (see [`Walk::nearest_naming`]).
+    along: OnceCell<Rc<Vec<Rc<FxHashSet<u32>>>>>,
 }
 
 /// Where the grants that can decide for a principal at a target are.

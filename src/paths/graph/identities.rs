@@ -195,8 +195,14 @@ impl Walk<'_> {
     fn find_foothold(&self, id: &str, vms_only: bool) -> Option<Rc<Foothold>> {
         let scopes = self.reach_of(id);
         let places = self.graph.compute.reached_from(scopes.as_deref());
-        for (r, host, way, actions) in self.foothold_ways(&places, vms_only) {
-            if let Some(c) = self.controller(id, &r.scope, &actions)
+        // The resources beneath one nearest scope naming `id` get one answer per way: asked once each
+        // (`controller_out`, as `--from` asks), not at every resource of a scope that names it to no avail.
+        let mut outward = self.outward(id);
+        for (r, host, way) in self.foothold_ways(&places, vms_only) {
+            // A way's address names its actions, its host's write action too (the hosts' ways are static).
+            let named = std::ptr::from_ref(way) as usize;
+            let actions = || foothold_actions(host, way);
+            if let Some(c) = self.controller_out(&mut outward, id, &r.scope, named, actions)
                 && !c.eligible
             {
                 return Some(Rc::new(foothold(r, host, way, c)));
@@ -211,8 +217,8 @@ impl Walk<'_> {
             return Rc::clone(known);
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
-        for (r, host, way, actions) in self.foothold_ways(&self.graph.compute.all, true) {
-            for c in self.controllers(&r.scope, &actions, Skip::Nobody) {
+        for (r, host, way) in self.foothold_ways(&self.graph.compute.all, true) {
+            for c in self.controllers(&r.scope, &foothold_actions(host, way), Skip::Nobody) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
                 }
@@ -226,8 +232,8 @@ impl Walk<'_> {
         all
     }
 
-    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order, with
-    /// the actions each needs (listed as asked: a foothold search stops at the first).
+    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order (listed
+    /// as asked: a foothold search stops at the first).
     fn foothold_ways<'w>(
         &'w self,
         places: &'w [usize],
@@ -237,7 +243,6 @@ impl Walk<'_> {
             &'w crate::model::hops::IdentityResource,
             &'static compute::Host,
             &'static compute::Way,
-            Vec<Action>,
         ),
     > + 'w {
         let resources = self
@@ -254,13 +259,16 @@ impl Walk<'_> {
             .filter(move |(_, host)| !vms_only || host.kind == compute::VIRTUAL_MACHINE_KIND)
             .flat_map(|(r, host)| {
                 let ways = host.ways.iter().filter(|w| w.unless.is_none() && !w.data);
-                ways.map(move |way| {
-                    let mut actions = vec![Action::arm(host.write, Plane::Management)];
-                    actions.extend(way_actions(way));
-                    (r, host, way, actions)
-                })
+                ways.map(move |way| (r, host, way))
             })
     }
+}
+
+/// The actions a foothold through `way` needs: updating the resource, and the way's own.
+fn foothold_actions(host: &compute::Host, way: &compute::Way) -> Vec<Action> {
+    let mut actions = vec![Action::arm(host.write, Plane::Management)];
+    actions.extend(way_actions(way));
+    actions
 }
 
 fn foothold(
@@ -279,7 +287,7 @@ fn foothold(
             way.how
         ),
         decision: c.decision,
-        evidence: c.evidence,
+        evidence: c.evidence.to_vec(),
     }
 }
 
@@ -306,7 +314,7 @@ fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
 }
 
 fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
-    let mut grants = c.evidence;
+    let mut grants = c.evidence.to_vec();
     grants.extend(f.evidence.iter().cloned());
     grants.sort();
     grants.dedup();
@@ -323,3 +331,6 @@ fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
         },
     }
 }
+
+#[cfg(test)]
+mod tests;

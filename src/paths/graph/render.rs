@@ -106,13 +106,13 @@ pub(super) fn words(walk: &Walk, step: &Step) -> (Vec<String>, String) {
             let r = s.hops.resources.as_deref().and_then(|l| l.get(*resource));
             let host = r.and_then(|r| compute::host(&r.kind));
             let (Some(r), Some(host)) = (r, host) else {
-                return (grants.clone(), String::new());
+                return (grants.to_vec(), String::new());
             };
             let Some(w) = host.ways.get(*way) else {
-                return (grants.clone(), String::new());
+                return (grants.to_vec(), String::new());
             };
             (
-                grants.clone(),
+                grants.to_vec(),
                 format!(
                     "{}can run code on {} {} ({}): {}{}",
                     eligible_words(step.eligible),
@@ -144,7 +144,7 @@ pub(super) fn words(walk: &Walk, step: &Step) -> (Vec<String>, String) {
         Why::WritesFederated { uai, grants } => {
             let name = walk.graph.uai(*uai).map_or("", |u| u.name.as_str());
             (
-                grants.clone(),
+                grants.to_vec(),
                 format!(
                     "{}can add a federated identity credential to user-assigned identity {name} ({WRITE_FEDERATED}) trusting an issuer it controls, then sign in as it",
                     eligible_words(step.eligible),

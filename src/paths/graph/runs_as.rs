@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
 use super::Why;
-use super::walk::{Memo, Skip, Step, Walk};
+use super::walk::{Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
@@ -110,19 +110,21 @@ impl Walk<'_> {
         let mut asked: FxHashSet<u32> = FxHashSet::default();
         let at = self.deciding(scope);
         for level in &target.ancestry.scopes {
-            let list = self.unreached_at(level, first);
-            list.borrow_mut().retain(|&n| {
-                let id = self.name(n);
-                if reached(id) {
-                    return false;
-                }
-                if asked.insert(n)
-                    && let Some(c) = self.controller_in(id, &at, actions)
-                {
-                    out.push(c);
-                }
-                true
-            });
+            let lists = self.unreached_at(level, first);
+            for list in std::iter::once(&lists.own).chain(&lists.groups) {
+                list.borrow_mut().retain(|&n| {
+                    let id = self.name(n);
+                    if reached(id) {
+                        return false;
+                    }
+                    if asked.insert(n)
+                        && let Some(c) = self.controller_in(id, Some(n), &at, actions)
+                    {
+                        out.push(c);
+                    }
+                    true
+                });
+            }
         }
         out
     }
@@ -158,7 +160,7 @@ impl Walk<'_> {
         for id in numbered.chain(named) {
             if !skip.skips(id)
                 && asked.insert(id)
-                && let Some(c) = self.controller_in(id, &at, actions)
+                && let Some(c) = self.controller_in(id, None, &at, actions)
             {
                 out.push(c);
             }
@@ -363,35 +365,8 @@ impl Walk<'_> {
     }
 }
 
-/// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
-#[derive(Default)]
-pub(crate) struct Asked<'e> {
-    pub(super) by_scope: super::candidates::ByScope<'e>,
-    /// Controllers by (the nearest scope naming them, the actions), then by id (see [`Walk::controller`]).
-    pub(super) decided: Memo<String, FxHashMap<String, Option<Controller>>>,
-    /// Controllers by (the nearest scope naming them, the actions) and class (see
-    /// [`Walk::controller`]), the id being the first one asked.
-    pub(super) classes: Memo<(String, Vec<u32>), Option<Controller>>,
-    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
-    /// by the scope.
-    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
-    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
-    /// A membership-graph node and the groups above it, by node.
-    pub(super) sets: Memo<u32, Rc<[u32]>>,
-    pub(super) directory_gaps: std::cell::OnceCell<bool>,
-    groups: Memo<(String, String, String), Option<Held>>,
-    /// By principal: the scopes naming it or its groups, and those naming only itself.
-    named: Memo<String, Rc<FxHashSet<String>>>,
-    named_by: Memo<String, Rc<FxHashSet<String>>>,
-    eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
-    pub(super) subjects: Memo<String, Rc<Subject>>,
-    pub(super) targets: Memo<String, Rc<Target<'e>>>,
-    /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
-    pub(super) quiet: Memo<String, bool>,
-}
-
 /// A decision and the grants cited for it.
-type Held = (Decision, Vec<String>);
+pub(super) type Held = (Decision, Vec<String>);
 
 enum Holding {
     Active(Decision, Vec<String>),
@@ -410,12 +385,13 @@ fn eligibility_decision(eligible: &[Grant]) -> Decision {
     }
 }
 
-/// One holder of a set of actions at a scope.
+/// One holder of a set of actions at a scope. The evidence is shared by every holder of a class and the
+/// edges made from it (one copy per answer, not per start).
 #[derive(Debug, Clone)]
 pub(super) struct Controller {
     pub id: String,
     pub decision: Decision,
-    pub evidence: Vec<String>,
+    pub evidence: Rc<[String]>,
     /// Holds them only through an Azure RBAC PIM eligibility.
     pub eligible: bool,
 }
@@ -431,7 +407,7 @@ fn controller(
     Controller {
         id: id.to_string(),
         decision,
-        evidence,
+        evidence: evidence.into(),
         eligible,
     }
 }

@@ -69,7 +69,7 @@ fn deploy() -> [Action; 1] {
 }
 
 fn deployment_hop(v: &Vault, c: &Controller, f: &Foothold) -> Hop {
-    let mut evidence = c.evidence.clone();
+    let mut evidence = c.evidence.to_vec();
     evidence.extend(f.evidence.iter().cloned());
     Hop {
         kind: HopKind::GrantsItself,

@@ -5,10 +5,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::{Hop, HopKind};
 use super::identities::Foothold;
+use super::runs_as::{Controller, Held};
 use super::{HopGraph, Why};
 use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::Scope;
@@ -53,7 +54,7 @@ pub(super) type Footholds = Rc<Vec<(String, Rc<Foothold>)>>;
 pub(crate) struct Walk<'e> {
     pub engine: &'e Engine,
     pub graph: &'e HopGraph,
-    pub(super) cache: super::runs_as::Asked<'e>,
+    pub(super) cache: Asked<'e>,
     pub(super) footholds: Memo<(String, bool), Option<Rc<Foothold>>>,
     /// Every principal with a foothold on a virtual machine (enabledForDiskEncryption), once asked.
     pub(super) vm_footholds: RefCell<Option<Footholds>>,
@@ -64,7 +65,7 @@ impl<'e> Walk<'e> {
         Self {
             engine,
             graph,
-            cache: super::runs_as::Asked::default(),
+            cache: Asked::default(),
             footholds: RefCell::default(),
             vm_footholds: RefCell::default(),
         }
@@ -132,4 +133,36 @@ impl<'e> Walk<'e> {
             explanation,
         }
     }
+}
+
+/// What a walk has asked: `who-can` answers, groups' and principals' answers, subjects and targets.
+#[derive(Default)]
+pub(crate) struct Asked<'e> {
+    pub(super) by_scope: super::candidates::ByScope<'e>,
+    /// (The nearest scope naming them, the actions) numbered as met, by their memo key (see
+    /// [`Walk::controller`]).
+    pub(super) levels: Memo<String, u32>,
+    /// Controllers by (the nearest scope naming them and the actions, numbered) and id (numbered when the
+    /// walk numbers it, see [`Walk::number`]; the others by id).
+    pub(super) decided: Memo<(u32, u32), Option<Controller>>,
+    pub(super) decided_unnumbered: Memo<(u32, String), Option<Controller>>,
+    /// Controllers by (the nearest scope naming them and the actions, numbered), then class (see
+    /// [`Walk::controller`]), the id being the first one asked.
+    pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<Controller>>>,
+    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
+    /// by the scope.
+    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
+    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
+    /// A membership-graph node and the groups above it, by node.
+    pub(super) sets: Memo<u32, Rc<[u32]>>,
+    pub(super) directory_gaps: std::cell::OnceCell<bool>,
+    pub(super) groups: Memo<(String, String, String), Option<Held>>,
+    /// By principal: the scopes naming it or its groups, and those naming only itself.
+    pub(super) named: Memo<String, Rc<FxHashSet<String>>>,
+    pub(super) named_by: Memo<String, Rc<FxHashSet<String>>>,
+    pub(super) eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
+    pub(super) subjects: Memo<String, Rc<Subject>>,
+    pub(super) targets: Memo<String, Rc<Target<'e>>>,
+    /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
+    pub(super) quiet: Memo<String, bool>,
 }
