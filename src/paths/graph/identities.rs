@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
+use super::forward::Asks;
 use super::runs_as::{Controller, way_actions};
 use super::walk::{Footholds, Skip, Step, Walk};
 use super::{HopGraph, Why, external_id};
@@ -155,14 +156,21 @@ impl Walk<'_> {
             return;
         }
         let scopes = self.reach_of(node);
+        let mut outward = self.outward(node);
         for at in self.graph.uais_placed.reached_from(scopes.as_deref()) {
             let Some(uai) = self.graph.uai(at) else {
                 continue;
             };
-            if let Some(c) = self.controller(node, &uai.scope, &write_federated()) {
+            let writes = || write_federated().to_vec();
+            let asked =
+                self.controller_out(&mut outward, node, &uai.scope, Asks::WriteFederated, writes);
+            if let Some(c) = asked {
                 out.push(writes_step(c, &uai.principal_id, at));
             }
-            if let Some(c) = self.controller(node, &uai.scope, &assign())
+            if let Some(c) =
+                self.controller_out(&mut outward, node, &uai.scope, Asks::Assign, || {
+                    assign().to_vec()
+                })
                 && let Some(f) = self.foothold(node, false)
             {
                 out.push(attach_step(c, f, &uai.principal_id, at));
@@ -195,8 +203,12 @@ impl Walk<'_> {
     fn find_foothold(&self, id: &str, vms_only: bool) -> Option<Rc<Foothold>> {
         let scopes = self.reach_of(id);
         let places = self.graph.compute.reached_from(scopes.as_deref());
-        for (r, host, way, actions) in self.foothold_ways(&places, vms_only) {
-            if let Some(c) = self.controller(id, &r.scope, &actions)
+        // Resources under the same scopes naming `id` answer alike: asked once per nearest such scope.
+        let mut outward = self.outward(id);
+        for (r, host, way) in self.foothold_ways(&places, vms_only) {
+            let asks = Asks::Foothold(std::ptr::from_ref(way) as usize);
+            let actions = || foothold_actions(host, way);
+            if let Some(c) = self.controller_out(&mut outward, id, &r.scope, asks, actions)
                 && !c.eligible
             {
                 return Some(Rc::new(foothold(r, host, way, c)));
@@ -211,7 +223,8 @@ impl Walk<'_> {
             return Rc::clone(known);
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
-        for (r, host, way, actions) in self.foothold_ways(&self.graph.compute.all, true) {
+        for (r, host, way) in self.foothold_ways(&self.graph.compute.all, true) {
+            let actions = foothold_actions(host, way);
             for c in self.controllers(&r.scope, &actions, Skip::Nobody) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
@@ -226,8 +239,8 @@ impl Walk<'_> {
         all
     }
 
-    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order, with
-    /// the actions each needs (listed as asked: a foothold search stops at the first).
+    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order (listed
+    /// as asked: a foothold search stops at the first).
     fn foothold_ways<'w>(
         &'w self,
         places: &'w [usize],
@@ -237,7 +250,6 @@ impl Walk<'_> {
             &'w crate::model::hops::IdentityResource,
             &'static compute::Host,
             &'static compute::Way,
-            Vec<Action>,
         ),
     > + 'w {
         let resources = self
@@ -254,16 +266,19 @@ impl Walk<'_> {
             .filter(move |(_, host)| !vms_only || host.kind == compute::VIRTUAL_MACHINE_KIND)
             .flat_map(|(r, host)| {
                 let ways = host.ways.iter().filter(|w| w.unless.is_none() && !w.data);
-                ways.map(move |way| {
-                    let mut actions = vec![Action::arm(host.write, Plane::Management)];
-                    actions.extend(way_actions(way));
-                    (r, host, way, actions)
-                })
+                ways.map(move |way| (r, host, way))
             })
     }
 }
 
-fn foothold(
+/// The actions a foothold needs: updating the resource and running code on it `way`.
+pub(super) fn foothold_actions(host: &compute::Host, way: &compute::Way) -> Vec<Action> {
+    let mut actions = vec![Action::arm(host.write, Plane::Management)];
+    actions.extend(way_actions(way));
+    actions
+}
+
+pub(super) fn foothold(
     r: &crate::model::hops::IdentityResource,
     host: &compute::Host,
     way: &compute::Way,
@@ -283,15 +298,15 @@ fn foothold(
     }
 }
 
-fn write_federated() -> [Action; 1] {
+pub(super) fn write_federated() -> [Action; 1] {
     [Action::arm(WRITE_FEDERATED, Plane::Management)]
 }
 
-fn assign() -> [Action; 1] {
+pub(super) fn assign() -> [Action; 1] {
     [Action::arm(ASSIGN_IDENTITY, Plane::Management)]
 }
 
-fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
+pub(super) fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
     Step {
         kind: HopKind::AddsCredential,
         from: c.id,
@@ -305,7 +320,7 @@ fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
     }
 }
 
-fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
+pub(super) fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
     let mut grants = c.evidence;
     grants.extend(f.evidence.iter().cloned());
     grants.sort();
