@@ -176,6 +176,30 @@ impl<'a> Row<'a> {
         self.key_with(self.assignments.clone())
     }
 
+    /// The key by what [`Engine::decide`](crate::eval::Engine::decide) reads of the row's role assignments:
+    /// the role of each, and the condition of those that have one (kept by the assignment's own
+    /// position). Rows of different principals holding the same roles this way get equal decisions for
+    /// every action, though their assignments differ (the grants they cite are not part of a decision).
+    pub fn decision_key(&self, snapshot: &crate::model::Snapshot) -> RowKey {
+        /// Stands for any assignment without a condition: only its role decides.
+        const PLAIN: usize = usize::MAX;
+        let mut assignments: Vec<(usize, Option<usize>)> = self
+            .assignments
+            .iter()
+            .map(|&(i, role)| {
+                let conditional = snapshot
+                    .role_assignments
+                    .get(i)
+                    .is_none_or(|a| a.condition.is_some());
+                (if conditional { i } else { PLAIN }, role)
+            })
+            .collect();
+        // A decision reads whether some assignment grants (or may), not which or how many.
+        assignments.sort_unstable();
+        assignments.dedup();
+        self.key_with(assignments)
+    }
+
     fn key_with(&self, assignments: Vec<(usize, Option<usize>)>) -> RowKey {
         RowKey {
             assignments,
