@@ -46,32 +46,15 @@ fn search_from<E>(
     progress: &mut Progress<E>,
 ) -> Result<PathsFrom, E> {
     let walk = Walk::new(engine, graph);
-    let mut best: FxHashMap<String, (usize, Option<Step>)> = FxHashMap::default();
-    best.insert(start.to_string(), (0, None));
-    let mut order = vec![start.to_string()];
-    let mut queue = VecDeque::from([start.to_string()]);
-    let mut searched = 0;
-    while let Some(node) = queue.pop_front() {
-        progress(searched, best.len())?;
-        searched += 1;
-        let dist = best.get(&node).map_or(0, |b| b.0);
-        if dist >= max_hops {
-            continue;
-        }
-        let reached = |id: &str| best.contains_key(id);
-        let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
-        for step in steps {
-            if !best.contains_key(&step.to) {
-                queue.push_back(step.to.clone());
-                order.push(step.to.clone());
-                best.insert(step.to.clone(), (dist + 1, Some(step)));
-            }
-        }
-    }
+    // What can name a node at each vault does not depend on the walk: gathered on another core meanwhile.
+    let (named, found) = crate::parallel::both(
+        || NamedVaults::new(engine),
+        || walk_from(&walk, start, max_hops, progress),
+    );
+    let (best, order) = found?;
     // Each node's vault access is independent of the others': on every core, asking only the vaults where
     // something can name the node. Its self-grants are read from the same rows (a vault where no role
     // assignment names it or its groups has none), each worker keeping the vaults' targets it asked.
-    let named = NamedVaults::new(engine);
     let mut groups = Groups::default();
     let mut besides = BesideGroups::default();
     let position: FxHashMap<&str, usize> = engine
@@ -151,6 +134,41 @@ fn search_from<E>(
         tenant_admins: graph.tenant_admins.clone(),
         unknown_because: graph.gaps.clone(),
     })
+}
+
+/// Each node reached: its distance and the last step of a shortest way there (none for the start).
+type Best = FxHashMap<String, (usize, Option<Step>)>;
+
+/// Breadth first from `start`, at most `max_hops` hops: every node reached, and their order.
+fn walk_from<E>(
+    walk: &Walk,
+    start: &str,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<(Best, Vec<String>), E> {
+    let mut best: Best = FxHashMap::default();
+    best.insert(start.to_string(), (0, None));
+    let mut order = vec![start.to_string()];
+    let mut queue = VecDeque::from([start.to_string()]);
+    let mut searched = 0;
+    while let Some(node) = queue.pop_front() {
+        progress(searched, best.len())?;
+        searched += 1;
+        let dist = best.get(&node).map_or(0, |b| b.0);
+        if dist >= max_hops {
+            continue;
+        }
+        let reached = |id: &str| best.contains_key(id);
+        let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
+        for step in steps {
+            if !best.contains_key(&step.to) {
+                queue.push_back(step.to.clone());
+                order.push(step.to.clone());
+                best.insert(step.to.clone(), (dist + 1, Some(step)));
+            }
+        }
+    }
+    Ok((best, order))
 }
 
 /// What a worker keeps from node to node: vault targets by the vault's position, and cells by decision key
