@@ -72,6 +72,7 @@ proptest! {
             classes += first.len();
             prop_assert_eq!(got, want, "{}", id);
         }
-        prop_assert!(classes < vaults, "no vault shared a class: the tenant tests nothing");
+        // A collection error may leave no vault quiet (then none shares a class).
+        prop_assert!(classes < vaults || errors > 0, "no vault shared a class: the tenant tests nothing");
     }
 }
