@@ -20,9 +20,9 @@ pub use escalation::{
 pub use items::ItemAnswer;
 pub(crate) use items::{beside_vault, held, item_scopes};
 pub use matrix::{
-    Cell, FirstOfClass, Matrix, MatrixRow, NamedVaults, OnItems, VaultAccess, each_named_vault,
-    each_named_vault_alike, matrix_for_principal, matrix_for_vault, through_network,
-    vault_access_decided, vault_wide_access,
+    Cell, DecidedCells, FirstOfClass, Matrix, MatrixRow, NamedVaults, OnItems, VaultAccess,
+    each_named_vault, each_named_vault_alike, matrix_for_principal, matrix_for_vault,
+    through_network, vault_access_decided, vault_wide_access,
 };
 pub use principal::resolve_principal;
 pub use principal_reach::{

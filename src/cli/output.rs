@@ -36,9 +36,11 @@ pub fn paint(style: Style, text: &str) -> String {
 }
 
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut o = std::io::stdout().lock();
+    // Buffered: stdout writes at every newline, and pretty JSON is mostly newlines.
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
     crate::sanitize::json::to_writer_pretty(&mut o, value)?;
     writeln!(o)?;
+    o.flush()?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use crate::query::reach::{Grants, holders, reached};
 mod alike;
 mod named;
 
-pub use alike::{FirstOfClass, each_named_vault_alike};
+pub use alike::{DecidedCells, FirstOfClass, each_named_vault_alike};
 pub use named::{
     NamedVaults, VaultAccess, each_named_vault, vault_access_decided, vault_wide_access,
 };

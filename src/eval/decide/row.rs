@@ -146,32 +146,20 @@ impl<'a> Row<'a> {
     }
 
     /// What [`Engine::decide`](crate::eval::Engine::decide) reads of the row for a management operation:
-    /// the key without the access-policy entries (that plane reads none) and without the assignments whose
-    /// roles cannot match the operations asked (`may_match` says which). An assignment without a condition
-    /// counts by its role alone (the decision reads nothing else of it, and one such grant of a role is as
-    /// good as two), so rows naming the same roles through other assignments, at other vaults and
-    /// subscriptions, share the key. Rows with equal such keys get equal decisions for those operations.
+    /// the [decision key](Row::decision_key) without the access-policy entries (that plane reads none) and
+    /// without the assignments whose roles cannot match the operations asked (`may_match` says which). Rows
+    /// with equal such keys get equal decisions for those operations.
     pub fn management_key(
         &self,
         snapshot: &crate::model::Snapshot,
         may_match: impl Fn(usize) -> bool,
     ) -> RowKey {
-        let mut assignments: Vec<(usize, Option<usize>)> = self
-            .assignments
-            .iter()
-            .filter(|(_, role)| role.is_none_or(&may_match))
-            .map(|&(i, role)| {
-                let plain = role.is_some()
-                    && snapshot
-                        .role_assignments
-                        .get(i)
-                        .is_some_and(|a| a.condition.is_none());
-                (if plain { usize::MAX } else { i }, role)
-            })
-            .collect();
-        assignments.sort_unstable();
-        assignments.dedup();
-        let mut key = self.key_with(assignments);
+        let mut key = self.key_with(by_role(
+            snapshot,
+            self.assignments
+                .iter()
+                .filter(|(_, role)| role.is_none_or(&may_match)),
+        ));
         key.entries.clear();
         key.entries_of = 0;
         key
@@ -189,6 +177,14 @@ impl<'a> Row<'a> {
 
     pub fn key(&self) -> RowKey {
         self.key_with(self.assignments.clone())
+    }
+
+    /// The key by what [`Engine::decide`](crate::eval::Engine::decide) reads of the row's role assignments:
+    /// the role of each, and the condition of those that have one. Rows of different principals holding
+    /// the same roles this way (at other vaults and subscriptions, through other assignments) get equal
+    /// decisions for every action; the grants they cite are not part of a decision.
+    pub fn decision_key(&self, snapshot: &crate::model::Snapshot) -> RowKey {
+        self.key_with(by_role(snapshot, self.assignments.iter()))
     }
 
     fn key_with(&self, assignments: Vec<(usize, Option<usize>)>) -> RowKey {
@@ -216,4 +212,26 @@ impl<'a> Row<'a> {
             secret: self.secret.clone(),
         }
     }
+}
+
+/// Role assignments as a decision reads them: one without a condition counts by its role alone (one such
+/// grant of a role is as good as two), one with a condition by its own position.
+fn by_role<'r>(
+    snapshot: &crate::model::Snapshot,
+    assignments: impl Iterator<Item = &'r (usize, Option<usize>)>,
+) -> Vec<(usize, Option<usize>)> {
+    /// Stands for any assignment without a condition.
+    const PLAIN: usize = usize::MAX;
+    let mut out: Vec<(usize, Option<usize>)> = assignments
+        .map(|&(i, role)| {
+            let conditional = snapshot
+                .role_assignments
+                .get(i)
+                .is_none_or(|a| a.condition.is_some());
+            (if conditional { i } else { PLAIN }, role)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -14,10 +14,24 @@ use crate::catalog::Action;
 use crate::model::Scope;
 
 /// What one node's listing keeps: the scopes where a grant names it or its groups (`None`: its groups are
-/// not known, so any may), and its answers by nearest such scope, then by way.
+/// not known, so any may), and its answers by nearest such scope, then by the actions asked.
 pub(super) struct Outward {
     named: Option<Rc<FxHashSet<String>>>,
-    decided: FxHashMap<String, Vec<(usize, Option<Controller>)>>,
+    decided: FxHashMap<String, Vec<(Asks, Option<Controller>)>>,
+}
+
+/// Names the actions of a control check for [`Walk::controller_out`]'s memo: the same key always asks the
+/// same actions. A way is named by its address (the hosts' ways are static, each in one host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Asks {
+    /// Running code on a compute resource one way (its actions).
+    RunsAs(usize),
+    /// Updating a compute resource and running code on it one way (a foothold).
+    Foothold(usize),
+    /// Writing a user-assigned identity's federated credentials.
+    WriteFederated,
+    /// Assigning a user-assigned identity to a resource.
+    Assign,
 }
 
 impl Walk<'_> {
@@ -31,14 +45,14 @@ impl Walk<'_> {
         }
     }
 
-    /// [`Walk::controller`] for the node `o` was made for, `way` naming the actions (the same `way` always
-    /// the same actions); `actions` is called only when the evaluator must be asked.
+    /// [`Walk::controller`] for the node `o` was made for, `way` naming the actions; `actions` is called only
+    /// when the evaluator must be asked.
     pub(super) fn controller_out(
         &self,
         o: &mut Outward,
         node: &str,
         scope: &Scope,
-        way: usize,
+        way: Asks,
         actions: impl Fn() -> Vec<Action>,
     ) -> Option<Controller> {
         let target = self.target(scope);

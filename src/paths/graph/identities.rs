@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
+use super::forward::Asks;
 use super::runs_as::{Controller, way_actions};
 use super::walk::{Footholds, Skip, Step, Walk};
 use super::{HopGraph, Why, external_id};
@@ -155,14 +156,21 @@ impl Walk<'_> {
             return;
         }
         let scopes = self.reach_of(node);
+        let mut outward = self.outward(node);
         for at in self.graph.uais_placed.reached_from(scopes.as_deref()) {
             let Some(uai) = self.graph.uai(at) else {
                 continue;
             };
-            if let Some(c) = self.controller(node, &uai.scope, &write_federated()) {
+            let writes = || write_federated().to_vec();
+            let asked =
+                self.controller_out(&mut outward, node, &uai.scope, Asks::WriteFederated, writes);
+            if let Some(c) = asked {
                 out.push(writes_step(c, &uai.principal_id, at));
             }
-            if let Some(c) = self.controller(node, &uai.scope, &assign())
+            if let Some(c) =
+                self.controller_out(&mut outward, node, &uai.scope, Asks::Assign, || {
+                    assign().to_vec()
+                })
                 && let Some(f) = self.foothold(node, false)
             {
                 out.push(attach_step(c, f, &uai.principal_id, at));
@@ -199,10 +207,9 @@ impl Walk<'_> {
         // (`controller_out`, as `--from` asks), not at every resource of a scope that names it to no avail.
         let mut outward = self.outward(id);
         for (r, host, way) in self.foothold_ways(&places, vms_only) {
-            // A way's address names its actions, its host's write action too (the hosts' ways are static).
-            let named = std::ptr::from_ref(way) as usize;
+            let asks = Asks::Foothold(std::ptr::from_ref(way) as usize);
             let actions = || foothold_actions(host, way);
-            if let Some(c) = self.controller_out(&mut outward, id, &r.scope, named, actions)
+            if let Some(c) = self.controller_out(&mut outward, id, &r.scope, asks, actions)
                 && !c.eligible
             {
                 return Some(Rc::new(foothold(r, host, way, c)));
@@ -264,14 +271,14 @@ impl Walk<'_> {
     }
 }
 
-/// The actions a foothold through `way` needs: updating the resource, and the way's own.
-fn foothold_actions(host: &compute::Host, way: &compute::Way) -> Vec<Action> {
+/// The actions a foothold needs: updating the resource and running code on it `way`.
+pub(super) fn foothold_actions(host: &compute::Host, way: &compute::Way) -> Vec<Action> {
     let mut actions = vec![Action::arm(host.write, Plane::Management)];
     actions.extend(way_actions(way));
     actions
 }
 
-fn foothold(
+pub(super) fn foothold(
     r: &crate::model::hops::IdentityResource,
     host: &compute::Host,
     way: &compute::Way,
@@ -291,15 +298,15 @@ fn foothold(
     }
 }
 
-fn write_federated() -> [Action; 1] {
+pub(super) fn write_federated() -> [Action; 1] {
     [Action::arm(WRITE_FEDERATED, Plane::Management)]
 }
 
-fn assign() -> [Action; 1] {
+pub(super) fn assign() -> [Action; 1] {
     [Action::arm(ASSIGN_IDENTITY, Plane::Management)]
 }
 
-fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
+pub(super) fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
     Step {
         kind: HopKind::AddsCredential,
         from: c.id,
@@ -313,7 +320,7 @@ fn writes_step(c: Controller, to: &str, uai: usize) -> Step {
     }
 }
 
-fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
+pub(super) fn attach_step(c: Controller, f: Rc<Foothold>, to: &str, uai: usize) -> Step {
     let mut grants = c.evidence.to_vec();
     grants.extend(f.evidence.iter().cloned());
     grants.sort();

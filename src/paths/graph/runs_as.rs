@@ -13,6 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
 use super::Why;
+use super::forward::Asks;
 use super::walk::{Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
@@ -46,14 +47,12 @@ impl Walk<'_> {
             let Some((r, host)) = self.host(i) else {
                 continue;
             };
-            let mut mis = reachable(r, host.reach);
-            mis.retain(|mi| !skip.skips(mi));
+            let mis = self.unreached(i, r, host.reach, skip);
             if mis.is_empty() {
                 continue;
             }
             for (w, way) in host.ways.iter().enumerate() {
-                // A way's address names its actions (the hosts' ways are static).
-                let named = std::ptr::from_ref(way) as usize;
+                let named = Asks::RunsAs(std::ptr::from_ref(way) as usize);
                 let actions = || way_actions(way);
                 let Some(c) = self.controller_out(&mut outward, node, &r.scope, named, actions)
                 else {
@@ -68,7 +67,7 @@ impl Walk<'_> {
 
     pub(super) fn host(&self, i: usize) -> Option<(&IdentityResource, &'static compute::Host)> {
         let r = self.engine.snapshot.hops.resources.as_deref()?.get(i)?;
-        Some((r, compute::host(&r.kind)?))
+        Some((r, self.host_at(i)?))
     }
 
     /// Who holds all of `actions` at `scope` (identities, and the groups a grant names), with the weakest

@@ -2,17 +2,19 @@
 //! evaluator's answers a walk needs (who holds a control action on a resource, whether one principal does)
 //! are kept for the rest of that walk only, so memory follows what the walk visits.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::super::compute::{self, Host, Reach};
 use super::super::{Hop, HopKind};
 use super::identities::Foothold;
 use super::runs_as::{Controller, Held};
 use super::{HopGraph, Why};
 use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::Scope;
+use crate::model::hops::IdentityResource;
 
 /// An edge found by a walk: its ends, decision and what it rests on (put into words by [`Walk::render`]).
 #[derive(Debug, Clone)]
@@ -58,6 +60,11 @@ pub(crate) struct Walk<'e> {
     pub(super) footholds: Memo<(String, bool), Option<Rc<Foothold>>>,
     /// Every principal with a foothold on a virtual machine (enabledForDiskEncryption), once asked.
     pub(super) vm_footholds: RefCell<Option<Footholds>>,
+    /// Each identity resource's host, by position, once asked.
+    hosts: OnceCell<Vec<Option<&'static Host>>>,
+    /// By resource position: whether a search found every identity it runs as reached already. Reached
+    /// stays reached for a walk ([`Skip::Reached`]), so such a resource gives the search nothing more.
+    spent: RefCell<Vec<bool>>,
 }
 
 impl<'e> Walk<'e> {
@@ -68,7 +75,43 @@ impl<'e> Walk<'e> {
             cache: Asked::default(),
             footholds: RefCell::default(),
             vm_footholds: RefCell::default(),
+            hosts: OnceCell::new(),
+            spent: RefCell::default(),
         }
+    }
+
+    /// The host of the identity resource at position `i` ([`compute::host`]), looked up once per walk.
+    pub(super) fn host_at(&self, i: usize) -> Option<&'static Host> {
+        let hosts = self.hosts.get_or_init(|| {
+            let resources = self.engine.snapshot.hops.resources.iter().flatten();
+            resources.map(|r| compute::host(&r.kind)).collect()
+        });
+        hosts.get(i).copied().flatten()
+    }
+
+    /// The identities the resource `r` at position `i` runs as (`reach`) but those `skip` skips. A search
+    /// that once finds none left passes the resource over for the rest of the walk, without looking again.
+    pub(super) fn unreached<'r>(
+        &self,
+        i: usize,
+        r: &'r IdentityResource,
+        reach: Reach,
+        skip: Skip,
+    ) -> Vec<&'r str> {
+        let searching = matches!(skip, Skip::Reached(_));
+        if searching && self.spent.borrow().get(i).copied().unwrap_or(false) {
+            return Vec::new();
+        }
+        let mut left = super::runs_as::reachable(r, reach);
+        left.retain(|id| !skip.skips(id));
+        if searching && left.is_empty() {
+            let mut spent = self.spent.borrow_mut();
+            if spent.len() <= i {
+                spent.resize(i + 1, false);
+            }
+            spent[i] = true;
+        }
+        left
     }
 
     /// Every edge that ends at `node`, in the graph's order, but those from a node `skip` says the walk

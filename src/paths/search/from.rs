@@ -11,7 +11,7 @@ use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
 use crate::eval::{Engine, GrantKind, Target};
-use crate::query::{Finding, NamedVaults, each_named_vault_alike, findings_of_row};
+use crate::query::{DecidedCells, Finding, NamedVaults, each_named_vault_alike, findings_of_row};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
@@ -46,32 +46,15 @@ fn search_from<E>(
     progress: &mut Progress<E>,
 ) -> Result<PathsFrom, E> {
     let walk = Walk::new(engine, graph);
-    let mut best: FxHashMap<String, (usize, Option<Step>)> = FxHashMap::default();
-    best.insert(start.to_string(), (0, None));
-    let mut order = vec![start.to_string()];
-    let mut queue = VecDeque::from([start.to_string()]);
-    let mut searched = 0;
-    while let Some(node) = queue.pop_front() {
-        progress(searched, best.len())?;
-        searched += 1;
-        let dist = best.get(&node).map_or(0, |b| b.0);
-        if dist >= max_hops {
-            continue;
-        }
-        let reached = |id: &str| best.contains_key(id);
-        let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
-        for step in steps {
-            if !best.contains_key(&step.to) {
-                queue.push_back(step.to.clone());
-                order.push(step.to.clone());
-                best.insert(step.to.clone(), (dist + 1, Some(step)));
-            }
-        }
-    }
+    // What can name a node at each vault does not depend on the walk: gathered on another core meanwhile.
+    let (named, found) = crate::parallel::both(
+        || NamedVaults::new(engine),
+        || walk_from(&walk, start, max_hops, progress),
+    );
+    let (best, order) = found?;
     // Each node's vault access is independent of the others': on every core, asking only the vaults where
     // something can name the node. Its self-grants are read from the same rows (a vault where no role
     // assignment names it or its groups has none), each worker keeping the vaults' targets it asked.
-    let named = NamedVaults::new(engine);
     let mut groups = Groups::default();
     let mut besides = BesideGroups::default();
     let position: FxHashMap<&str, usize> = engine
@@ -90,16 +73,16 @@ fn search_from<E>(
         .map(|(at, v)| (v.scope.key(), at))
         .collect();
     let mut reached = Vec::with_capacity(order.len());
-    // Each worker's vault targets, handed on from chunk to chunk.
-    let targets: Mutex<Vec<Targets>> = Mutex::default();
-    let kept = || targets.lock().unwrap_or_else(PoisonError::into_inner);
+    // Each worker's vault targets and cells, handed on from chunk to chunk.
+    let workers: Mutex<Vec<Worker>> = Mutex::default();
+    let kept = || workers.lock().unwrap_or_else(PoisonError::into_inner);
     for chunk in order.chunks(ACCESS_CHUNK) {
         progress(reached.len(), order.len())?;
         let (done, states) = crate::parallel::over_pool(
             chunk,
             || kept().pop().unwrap_or_default(),
-            |targets, id| {
-                let (access, self_grants) = vault_access(engine, &named, targets, id);
+            |worker, id| {
+                let (access, self_grants) = vault_access(engine, &named, worker, id);
                 (access, self_grants, beside(engine, &vault_at, &ops, id))
             },
         );
@@ -153,17 +136,57 @@ fn search_from<E>(
     })
 }
 
-/// Vault targets by the vault's position.
-type Targets<'a> = FxHashMap<usize, Target<'a>>;
+/// Each node reached: its distance and the last step of a shortest way there (none for the start).
+type Best = FxHashMap<String, (usize, Option<Step>)>;
+
+/// Breadth first from `start`, at most `max_hops` hops: every node reached, and their order.
+fn walk_from<E>(
+    walk: &Walk,
+    start: &str,
+    max_hops: usize,
+    progress: &mut Progress<E>,
+) -> Result<(Best, Vec<String>), E> {
+    let mut best: Best = FxHashMap::default();
+    best.insert(start.to_string(), (0, None));
+    let mut order = vec![start.to_string()];
+    let mut queue = VecDeque::from([start.to_string()]);
+    let mut searched = 0;
+    while let Some(node) = queue.pop_front() {
+        progress(searched, best.len())?;
+        searched += 1;
+        let dist = best.get(&node).map_or(0, |b| b.0);
+        if dist >= max_hops {
+            continue;
+        }
+        let reached = |id: &str| best.contains_key(id);
+        let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
+        for step in steps {
+            if !best.contains_key(&step.to) {
+                queue.push_back(step.to.clone());
+                order.push(step.to.clone());
+                best.insert(step.to.clone(), (dist + 1, Some(step)));
+            }
+        }
+    }
+    Ok((best, order))
+}
+
+/// What a worker keeps from node to node: vault targets by the vault's position, and cells by decision key
+/// (the nodes reached hold their own assignments, mostly of the same few roles).
+#[derive(Default)]
+struct Worker<'a> {
+    targets: FxHashMap<usize, Target<'a>>,
+    cells: DecidedCells,
+}
 
 /// The vaults where `id` can use some operation, with what decides there, and its one-hop self-grants
-/// (vault by vault, from the same rows); `targets` keeps the vaults' targets a worker has asked. Vaults
-/// whose rows are alike (one class) are decided once, at the first of them: the holding and the
+/// (vault by vault, from the same rows); `worker` keeps the vaults' targets and cells a worker has asked.
+/// Vaults whose rows are alike (one class) are decided once, at the first of them: the holding and the
 /// self-grants (but for the vault they are at) are the class's.
 fn vault_access<'a>(
     engine: &'a Engine,
     named: &NamedVaults,
-    targets: &mut Targets<'a>,
+    worker: &mut Worker<'a>,
     id: &str,
 ) -> (Held, Vec<Lever>) {
     let (mut held, mut levers) = (Held::default(), Vec::new());
@@ -172,30 +195,37 @@ fn vault_access<'a>(
     }
     let group = engine.is_group(id);
     let mut class_levers: Vec<Vec<Lever>> = Vec::new();
-    each_named_vault_alike(engine, named, id, |at, vault, class, first| {
-        if let Some((subject, row, cells)) = first {
-            held.classes.push(HeldAt::of(at, row, cells));
-            let mut found = Vec::new();
-            // A row with no role assignment has no self-grant (`findings_of_row`): no target is needed.
-            if !group && !row.assignments().is_empty() {
-                let target = targets
-                    .entry(at)
-                    .or_insert_with(|| engine.target(&vault.scope));
-                found.extend(
-                    findings_of_row(engine, vault, target, subject, row)
-                        .into_iter()
-                        .map(|f| self_grant(at, f)),
-                );
+    let targets = &mut worker.targets;
+    each_named_vault_alike(
+        engine,
+        named,
+        id,
+        &mut worker.cells,
+        |at, vault, class, first| {
+            if let Some((subject, row, cells)) = first {
+                held.classes.push(HeldAt::of(at, row, cells));
+                let mut found = Vec::new();
+                // A row with no role assignment has no self-grant (`findings_of_row`): no target is needed.
+                if !group && !row.assignments().is_empty() {
+                    let target = targets
+                        .entry(at)
+                        .or_insert_with(|| engine.target(&vault.scope));
+                    found.extend(
+                        findings_of_row(engine, vault, target, subject, row)
+                            .into_iter()
+                            .map(|f| self_grant(at, f)),
+                    );
+                }
+                class_levers.push(found);
             }
-            class_levers.push(found);
-        }
-        if held.classes.get(class).is_some_and(Option::is_some) {
-            held.at.push((at, class));
-        }
-        for l in class_levers.get(class).into_iter().flatten() {
-            levers.push(Lever { at, ..l.clone() });
-        }
-    });
+            if held.classes.get(class).is_some_and(Option::is_some) {
+                held.at.push((at, class));
+            }
+            for l in class_levers.get(class).into_iter().flatten() {
+                levers.push(Lever { at, ..l.clone() });
+            }
+        },
+    );
     (held, levers)
 }
 

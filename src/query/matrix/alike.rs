@@ -7,10 +7,16 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{Cell, NamedVaults, PrincipalCells};
-use crate::eval::decide::Row;
+use super::{COLUMNS, Cell, NamedVaults, row_cells};
+use crate::eval::bulk::VaultRows;
+use crate::eval::decide::{Row, RowKey};
 use crate::eval::{Engine, Subject};
 use crate::model::Vault;
+
+/// Vault-wide cells by the row's [`Row::decision_key`], shared by the principals asked in turn: the many
+/// identities a search reaches each hold their own assignments, but few different roles.
+#[derive(Default)]
+pub struct DecidedCells(FxHashMap<RowKey, Vec<Cell>>);
 
 /// What a vault of [`each_named_vault_alike`] brings: the subject, its row and the row's cells, for the
 /// first vault of a class only.
@@ -22,11 +28,13 @@ const ENTRIES: u32 = u32::MAX;
 /// The vaults [`super::each_named_vault`] asks about `principal_id`, in snapshot order, each handed to
 /// `each` with its position, the vault and its class (numbered from 0 in order of first appearance);
 /// the first vault of a class also gets the row ([`FirstOfClass`]), and every later vault of the class
-/// has the same row key ([`Row::key_across_vaults`]) and the same vault flags read by self-grants.
+/// has the same row key ([`Row::key_across_vaults`]) and the same vault flags read by self-grants. The
+/// cells are decided once per decision key in `decided`, which may be shared across principals.
 pub fn each_named_vault_alike<'a>(
     engine: &'a Engine,
     named: &NamedVaults,
     principal_id: &str,
+    decided: &mut DecidedCells,
     mut each: impl FnMut(usize, &'a Vault, usize, FirstOfClass),
 ) {
     let subject = engine.subject(principal_id);
@@ -50,7 +58,7 @@ pub fn each_named_vault_alike<'a>(
     above.sort_unstable();
     above.dedup();
     let shareable = subject.groups_known && subject.in_directory;
-    let mut cells_at = PrincipalCells::new(engine, &subject, None);
+    let mut rows_at = VaultRows::new(engine, &subject, None);
     // Class by (signature, vault flags); `None`: its first row cannot be shared, every vault is its own.
     let mut classes: FxHashMap<(Vec<u32>, [bool; 3]), Option<usize>> = FxHashMap::default();
     let mut rows: FxHashMap<Vec<u32>, Row> = FxHashMap::default();
@@ -91,9 +99,12 @@ pub fn each_named_vault_alike<'a>(
             .and_then(|row| row.at_alike_vault(vault));
         let row = match alike {
             Some(row) => row,
-            None => cells_at.rows_at.row(vault),
+            None => rows_at.row(vault),
         };
-        let cells = cells_at.cells(&row);
+        let cells = decided
+            .0
+            .entry(row.decision_key(&engine.snapshot))
+            .or_insert_with(|| row_cells(engine, &row, &COLUMNS));
         each(at, vault, class, Some((&subject, &row, cells)));
         if let (Some(key), None) = (key, known) {
             let shared = row.key_across_vaults().is_some().then_some(class);

@@ -7,8 +7,16 @@ use proptest::prelude::*;
 
 use rustc_hash::FxHashSet;
 
+use std::rc::Rc;
+
+use super::super::identities::{
+    Foothold, assign, attach_step, foothold, foothold_actions, write_federated, writes_step,
+};
 use super::super::runs_as::way_actions;
 use super::super::{HopGraph, Skip, Step, Walk, Why};
+use super::Asks;
+use crate::catalog::Action;
+use crate::model::Scope;
 use crate::synth::test_tenant::engine;
 
 /// A runs-as edge onto a resource's identity (attaching a user-assigned identity is one too, listed with
@@ -20,8 +28,9 @@ fn runs_as(s: &Step) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
-    /// Every `every`-th principal (groups too) asked about every way of every resource twice through one
-    /// listing's memo (so the second round answers from it): each answer is the evaluator's at that resource.
+    /// Every `every`-th principal (groups too) asked every check of a listing (the runs-as and foothold ways
+    /// of every resource, writing and assigning every user-assigned identity) twice through one listing's
+    /// memo (so the second round answers from it): each answer is the evaluator's at that resource.
     #[test]
     fn a_listings_control_checks_are_the_evaluators(
         seed in 0u64..1_000,
@@ -35,20 +44,30 @@ proptest! {
         let walk = Walk::new(&engine, &graph);
         let fresh = Walk::new(&engine, &graph);
         let resources = engine.snapshot.hops.resources.iter().flatten().enumerate();
-        let ways: Vec<_> = resources
-            .filter_map(|(i, r)| Some((r, walk.host(i)?.1)))
-            .flat_map(|(r, host)| host.ways.iter().map(move |w| (r, w)))
-            .collect();
+        // Every check a listing makes, each key with its actions: each way of each compute resource, to run
+        // code and (a foothold) to update it and run code, and writing and assigning each user-assigned
+        // identity.
+        let mut asked: Vec<(&Scope, Asks, Vec<Action>)> = Vec::new();
+        for (r, host) in resources.filter_map(|(i, r)| Some((r, walk.host(i)?.1))) {
+            for way in host.ways {
+                let at = std::ptr::from_ref(way) as usize;
+                asked.push((&r.scope, Asks::RunsAs(at), way_actions(way)));
+                asked.push((&r.scope, Asks::Foothold(at), foothold_actions(host, way)));
+            }
+        }
+        for uai in &graph.uais {
+            asked.push((&uai.scope, Asks::WriteFederated, write_federated().to_vec()));
+            asked.push((&uai.scope, Asks::Assign, assign().to_vec()));
+        }
         let ids = engine.snapshot.principals.iter().step_by(every).map(|p| p.id.as_str());
         let (mut held, mut named) = (0, 0);
         for id in ids.chain(["not-in-the-directory"]) {
             let mut outward = walk.outward(id);
             for _round in 0..2 {
-                for &(r, way) in &ways {
-                    let key = std::ptr::from_ref(way) as usize;
-                    let got = walk.controller_out(&mut outward, id, &r.scope, key, || way_actions(way));
-                    let want = fresh.controller_asked(id, &r.scope, &way_actions(way));
-                    prop_assert_eq!(format!("{got:?}"), format!("{want:?}"), "{} at {}", id, r.scope.id());
+                for (scope, key, actions) in &asked {
+                    let got = walk.controller_out(&mut outward, id, scope, *key, || actions.clone());
+                    let want = fresh.controller_asked(id, scope, actions);
+                    prop_assert_eq!(format!("{got:?}"), format!("{want:?}"), "{} at {} ({:?})", id, scope.id(), key);
                     held += usize::from(got.is_some());
                 }
             }
@@ -95,5 +114,70 @@ proptest! {
             reached.extend(all.iter().filter(|s| runs_as(s)).step_by(3).map(|s| s.to.clone()));
         }
         prop_assert!(dropped > 0, "no runs-as edge led to a reached node: the tenant tests nothing");
+    }
+}
+
+/// A principal's first foothold asked of the evaluator resource by resource and way by way, nothing kept.
+fn foothold_asked(walk: &Walk, id: &str) -> Option<Rc<Foothold>> {
+    let resources = walk
+        .engine
+        .snapshot
+        .hops
+        .resources
+        .iter()
+        .flatten()
+        .enumerate();
+    for (r, host) in resources.filter_map(|(i, r)| Some((r, walk.host(i)?.1))) {
+        for way in host.ways.iter().filter(|w| w.unless.is_none() && !w.data) {
+            let c = walk.controller_asked(id, &r.scope, &foothold_actions(host, way));
+            if let Some(c) = c.filter(|c| !c.eligible) {
+                return Some(Rc::new(foothold(r, host, way, c)));
+            }
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// Each principal's edges onto user-assigned identities (writing their federated credentials, attaching
+    /// them to a resource it controls), listed with a listing's memo, are those the evaluator gives asked
+    /// identity by identity.
+    #[test]
+    fn a_nodes_identity_edges_are_the_evaluators(
+        seed in 0u64..1_000,
+        errors in 0usize..2,
+        denies in 0usize..3,
+        every in 1usize..4,
+    ) {
+        let engine = engine(seed, 8, errors, denies);
+        let graph = HopGraph::build(&engine);
+        let walk = Walk::new(&engine, &graph);
+        let fresh = Walk::new(&engine, &graph);
+        let mut found = 0;
+        for p in engine.snapshot.principals.iter().step_by(every) {
+            let id = p.id.as_str();
+            let foothold = foothold_asked(&fresh, id);
+            let mut want: Vec<Step> = Vec::new();
+            for (at, uai) in graph.uais.iter().enumerate() {
+                if let Some(c) = fresh.controller_asked(id, &uai.scope, &write_federated()) {
+                    want.push(writes_step(c, &uai.principal_id, at));
+                }
+                if let (Some(c), Some(f)) = (fresh.controller_asked(id, &uai.scope, &assign()), &foothold) {
+                    want.push(attach_step(c, Rc::clone(f), &uai.principal_id, at));
+                }
+            }
+            let got: Vec<String> = walk
+                .edges_out_of(id)
+                .iter()
+                .filter(|s| matches!(s.why, Why::WritesFederated { .. } | Why::Attaches { .. }))
+                .map(|s| format!("{s:?}"))
+                .collect();
+            let want: Vec<String> = want.iter().map(|s| format!("{s:?}")).collect();
+            found += want.len();
+            prop_assert_eq!(got, want, "identity edges out of {}", id);
+        }
+        prop_assert!(found > 0, "no identity edge: the tenant tests nothing");
     }
 }

@@ -1,11 +1,12 @@
-//! Vaults of one class held to their own rows: the row key, the cells and the self-grants each vault's
-//! own row gives are its class's, on generated tenants with deny assignments, unreadable role
-//! assignments, access-policy vaults and principals absent from the directory.
+//! Vaults of one class held to their own rows: the row key, the cells (decided once per decision key for
+//! every principal asked) and the self-grants each vault's own row gives are its class's, on generated
+//! tenants with deny assignments, unreadable role assignments, access-policy vaults and principals absent
+//! from the directory.
 
 use proptest::prelude::*;
 
 use super::super::{NamedVaults, each_named_vault};
-use super::each_named_vault_alike;
+use super::{DecidedCells, each_named_vault_alike};
 use crate::eval::Engine;
 use crate::eval::decide::Row;
 use crate::model::Vault;
@@ -51,6 +52,8 @@ proptest! {
         let engine = engine(seed, absent, errors, denies);
         let named = NamedVaults::new(&engine);
         let (mut vaults, mut classes) = (0, 0);
+        // Cells shared by every principal asked, by decision key.
+        let mut decided = DecidedCells::default();
         let ids = engine.snapshot.principals.iter().step_by(every).map(|p| p.id.as_str());
         for id in ids.chain(["not-in-the-directory"]) {
             let mut want: Vec<(usize, String, String)> = Vec::new();
@@ -59,7 +62,7 @@ proptest! {
             });
             let mut first: Vec<(String, String)> = Vec::new();
             let mut got: Vec<(usize, String, String)> = Vec::new();
-            each_named_vault_alike(&engine, &named, id, |at, vault, class, row| {
+            each_named_vault_alike(&engine, &named, id, &mut decided, |at, vault, class, row| {
                 if let Some((subject, row, cells)) = row {
                     first.push((answer(&engine, vault, subject, row), format!("{cells:?}")));
                 }
@@ -70,6 +73,7 @@ proptest! {
             classes += first.len();
             prop_assert_eq!(got, want, "{}", id);
         }
-        prop_assert!(classes < vaults, "no vault shared a class: the tenant tests nothing");
+        // A collection error may leave no vault quiet (then none shares a class).
+        prop_assert!(classes < vaults || errors > 0, "no vault shared a class: the tenant tests nothing");
     }
 }
