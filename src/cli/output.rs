@@ -9,8 +9,12 @@ pub use crate::display::{app_name, describe_scope, grant_line, name_of, short_sc
 use crate::eval::{Decision, Engine, Verdict};
 use crate::sanitize::clean;
 
-pub fn out() -> anstream::AutoStream<std::io::Stdout> {
-    anstream::stdout()
+/// Standard output with colours as it allows, buffered and flushed when dropped: stdout itself writes at
+/// every newline, and a text answer can run to hundreds of thousands of lines.
+pub fn out() -> anstream::AutoStream<Box<dyn Write>> {
+    let choice = anstream::AutoStream::choice(&std::io::stdout());
+    let buffered: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    anstream::AutoStream::new(buffered, choice)
 }
 
 pub fn decision_style(d: Decision) -> Style {
