@@ -45,14 +45,14 @@ impl Walk<'_> {
         }
     }
 
-    /// [`Walk::controller`] for the node `o` was made for, `way` naming the actions; `actions` is called only
-    /// when the evaluator must be asked.
+    /// [`Walk::controller`] for the node `o` was made for, `asks` naming the actions; `actions` is called
+    /// only when the evaluator must be asked.
     pub(super) fn controller_out(
         &self,
         o: &mut Outward,
         node: &str,
         scope: &Scope,
-        way: Asks,
+        asks: Asks,
         actions: impl Fn() -> Vec<Action>,
     ) -> Option<Controller> {
         let target = self.target(scope);
@@ -67,7 +67,7 @@ impl Walk<'_> {
         if let Some((_, known)) = o
             .decided
             .get(level.key())
-            .and_then(|list| list.iter().find(|(w, _)| *w == way))
+            .and_then(|list| list.iter().find(|(a, _)| *a == asks))
         {
             return known.clone();
         }
@@ -75,7 +75,7 @@ impl Walk<'_> {
         o.decided
             .entry(level.key().to_string())
             .or_default()
-            .push((way, found.clone()));
+            .push((asks, found.clone()));
         found
     }
 
