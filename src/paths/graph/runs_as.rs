@@ -52,9 +52,9 @@ impl Walk<'_> {
                 continue;
             }
             for (w, way) in host.ways.iter().enumerate() {
-                let named = Asks::RunsAs(std::ptr::from_ref(way) as usize);
+                let asks = Asks::RunsAs(std::ptr::from_ref(way) as usize);
                 let actions = || way_actions(way);
-                let Some(c) = self.controller_out(&mut outward, node, &r.scope, named, actions)
+                let Some(c) = self.controller_out(&mut outward, node, &r.scope, asks, actions)
                 else {
                     continue;
                 };
