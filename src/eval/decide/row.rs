@@ -187,6 +187,28 @@ impl<'a> Row<'a> {
         self.key_with(by_role(snapshot, self.assignments.iter()))
     }
 
+    /// [`Row::decision_key`] with the access-policy entries taken out, and the entries as a decision reads
+    /// them: at a vault that uses access policies (its properties known) the data plane reads only their
+    /// permissions, elsewhere no plane reads them. Rows with equal keys whose entries hold the same
+    /// permissions get equal decisions for every action, at any vault (their evidence differs).
+    pub fn decision_key_by_entries(
+        &self,
+        snapshot: &crate::model::Snapshot,
+    ) -> (RowKey, Vec<&'a crate::model::AccessPolicy>) {
+        let mut key = self.decision_key(snapshot);
+        key.entries.clear();
+        key.entries_of = 0;
+        let read = match self.vault {
+            Some(v) if !v.rbac_authorization && !v.properties_missing => self
+                .entries
+                .iter()
+                .filter_map(|&i| v.access_policies.get(i))
+                .collect(),
+            _ => Vec::new(),
+        };
+        (key, read)
+    }
+
     fn key_with(&self, assignments: Vec<(usize, Option<usize>)>) -> RowKey {
         RowKey {
             assignments,
