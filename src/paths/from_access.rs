@@ -157,16 +157,17 @@ pub(crate) struct Held {
 type Grants = (Vec<usize>, Vec<(usize, usize)>);
 /// Vault positions by the access held there.
 type Verdicts = Vec<(Vec<GroupSummary>, Vec<usize>)>;
-type AccessKey = (Vec<usize>, Vec<(usize, usize)>, Verdicts);
-/// Kind, technique, decision, lever grant id, evidence, and the (vault, order) places.
-type LeverKey = (
-    LeverKind,
-    String,
-    Decision,
-    String,
-    Vec<String>,
-    Vec<(usize, usize)>,
-);
+/// Kind, technique, decision, lever grant id and evidence: what a lever group is of.
+type LeverKey = (LeverKind, String, Decision, String, Vec<String>);
+
+/// A node's self-grants, vaults of one class (see [`Held`]) sharing one list.
+#[derive(Default)]
+pub(crate) struct SelfGrants {
+    /// Each class's self-grants, as at its first vault (`at` is that vault's).
+    pub classes: Vec<Vec<Lever>>,
+    /// (vault position, class) of each vault where the node has some, in snapshot order.
+    pub at: Vec<(usize, usize)>,
+}
 
 /// Where a holding goes among a node's groups: the group of its grants (made if new) and its verdict's place
 /// in it (made if new).
@@ -199,8 +200,10 @@ fn place(
 pub(crate) struct Groups {
     pub access: Vec<AccessGroup>,
     pub levers: Vec<LeverGroup>,
-    access_ids: FxHashMap<AccessKey, usize>,
-    lever_ids: FxHashMap<LeverKey, usize>,
+    /// The groups of each set of grants: one per way their vaults split by verdict.
+    access_ids: FxHashMap<Grants, Vec<usize>>,
+    /// The lever groups of each key: one per set of places.
+    lever_ids: FxHashMap<LeverKey, Vec<usize>>,
 }
 
 impl Groups {
@@ -219,75 +222,131 @@ impl Groups {
             let (g, v) = *slot.get_or_insert_with(|| place(&mut by_grants, &mut position, a));
             by_grants[g].1[v].1.push(at);
         }
+        // Grants and verdicts are compared, not hashed: the vault lists are long and mostly new.
         by_grants
             .into_iter()
-            .map(|((assignments, entries), verdicts)| {
-                let key = (assignments, entries, verdicts);
-                if let Some(&id) = self.access_ids.get(&key) {
+            .map(|(grants, verdicts)| {
+                let known = self.access_ids.get(&grants).into_iter().flatten();
+                let same = |&&id: &&usize| {
+                    self.access
+                        .get(id)
+                        .is_some_and(|g| same_verdicts(&g.verdicts, &verdicts))
+                };
+                if let Some(&id) = known.into_iter().find(same) {
                     return id;
                 }
-                let group = access_group(engine, &key);
+                let group = access_group(engine, &grants, verdicts);
                 self.access.push(group);
-                self.access_ids.insert(key, self.access.len() - 1);
-                self.access.len() - 1
+                let id = self.access.len() - 1;
+                self.access_ids.entry(grants).or_default().push(id);
+                id
             })
             .collect()
     }
 
-    /// One node's levers (in the order found), grouped by kind, technique, decision and lever grant.
-    pub fn add_levers(&mut self, levers: Vec<Lever>) -> Vec<usize> {
-        let mut found: Vec<(LeverKey, Option<DecidingGrant>)> = Vec::new();
-        let mut seen: FxHashMap<(LeverKind, usize), usize> = FxHashMap::default();
-        for l in levers {
-            let n = seen.entry((l.kind, l.at)).or_default();
-            let place = (l.at, *n);
-            *n += 1;
-            let grant_id = l.grant.as_ref().map(|g| g.id.clone()).unwrap_or_default();
-            let same = |k: &LeverKey| {
-                (k.0, &k.1, k.2, &k.3, &k.4)
-                    == (l.kind, &l.technique, l.decision, &grant_id, &l.evidence)
-            };
-            match found.iter_mut().find(|(k, _)| same(k)) {
-                Some((k, _)) => k.5.push(place),
-                None => found.push((
-                    (
-                        l.kind,
-                        l.technique,
-                        l.decision,
-                        grant_id,
-                        l.evidence,
-                        vec![place],
-                    ),
-                    l.grant,
-                )),
+    /// One node's levers, grouped by kind, technique, decision and lever grant, in the order found: its
+    /// vault-flag hops, then its self-grants vault by vault. A class's self-grants fall in the groups
+    /// their first vault's fell in, so each is compared once per node, not once per vault.
+    pub fn add_levers(&mut self, flags: Vec<Lever>, grants: &SelfGrants) -> Vec<usize> {
+        let mut found = Found::default();
+        for l in &flags {
+            found.add(l, l.at, None);
+        }
+        for &(at, class) in &grants.at {
+            for (j, l) in grants.classes.get(class).into_iter().flatten().enumerate() {
+                found.add(l, at, Some((class, j)));
             }
         }
         found
+            .groups
             .into_iter()
-            .map(|(key, grant)| {
-                if let Some(&id) = self.lever_ids.get(&key) {
+            .map(|(l, places)| {
+                let key: LeverKey = (
+                    l.kind,
+                    l.technique.clone(),
+                    l.decision,
+                    grant_id(l).to_string(),
+                    l.evidence.clone(),
+                );
+                let known = self.lever_ids.get(&key).into_iter().flatten();
+                let same = |&&id: &&usize| self.levers.get(id).is_some_and(|g| g.at == places);
+                if let Some(&id) = known.into_iter().find(same) {
                     return id;
                 }
                 self.levers.push(LeverGroup {
-                    kind: key.0,
-                    technique: key.1.clone(),
-                    decision: key.2,
-                    grant,
-                    evidence: key.4.clone(),
-                    vaults: key.5.len(),
+                    kind: l.kind,
+                    technique: l.technique.clone(),
+                    decision: l.decision,
+                    grant: l.grant.clone(),
+                    evidence: l.evidence.clone(),
+                    vaults: places.len(),
                     names: None,
-                    at: key.5.clone(),
+                    at: places,
                 });
-                self.lever_ids.insert(key, self.levers.len() - 1);
-                self.levers.len() - 1
+                let id = self.levers.len() - 1;
+                self.lever_ids.entry(key).or_default().push(id);
+                id
             })
             .collect()
     }
 }
 
-fn access_group(engine: &Engine, key: &AccessKey) -> AccessGroup {
+/// One node's lever groups as found: each group's first lever and its (vault, order) places.
+#[derive(Default)]
+struct Found<'l> {
+    groups: Vec<(&'l Lever, Vec<(usize, usize)>)>,
+    /// Levers of each kind so far at each vault.
+    seen: FxHashMap<(LeverKind, usize), usize>,
+    /// The group of each (class, self-grant) already placed.
+    group_of: FxHashMap<(usize, usize), usize>,
+}
+
+impl<'l> Found<'l> {
+    /// Places the lever `l` at the vault at `at`; `shared` names it among its class's self-grants.
+    fn add(&mut self, l: &'l Lever, at: usize, shared: Option<(usize, usize)>) {
+        let n = self.seen.entry((l.kind, at)).or_default();
+        let place = (at, *n);
+        *n += 1;
+        let known = shared.and_then(|c| self.group_of.get(&c).copied());
+        let g = match known.or_else(|| self.groups.iter().position(|(m, _)| same_lever(l, m))) {
+            Some(g) => g,
+            None => {
+                self.groups.push((l, Vec::new()));
+                self.groups.len() - 1
+            }
+        };
+        if let Some(c) = shared {
+            self.group_of.insert(c, g);
+        }
+        if let Some((_, places)) = self.groups.get_mut(g) {
+            places.push(place);
+        }
+    }
+}
+
+/// The lever grant's id; empty for a lever without one.
+fn grant_id(l: &Lever) -> &str {
+    l.grant.as_ref().map_or("", |g| g.id.as_str())
+}
+
+/// Whether two levers fall in one group: the same kind, technique, decision, lever grant and evidence.
+fn same_lever(a: &Lever, b: &Lever) -> bool {
+    (a.kind, &a.technique, a.decision, grant_id(a), &a.evidence)
+        == (b.kind, &b.technique, b.decision, grant_id(b), &b.evidence)
+}
+
+/// Whether a group's verdicts are these: the same access at the same vaults, in the same order.
+fn same_verdicts(group: &[VerdictVaults], verdicts: &Verdicts) -> bool {
+    group.len() == verdicts.len()
+        && group
+            .iter()
+            .zip(verdicts)
+            .all(|(g, (access, at))| g.access == *access && g.at == *at)
+}
+
+fn access_group(engine: &Engine, grants: &Grants, verdicts: Verdicts) -> AccessGroup {
     let s = &engine.snapshot;
-    let (assignments, entries, verdicts) = key;
+    let (assignments, entries) = grants;
     let mut decided_by: Vec<DecidingGrant> = assignments
         .iter()
         .filter_map(|&i| s.role_assignments.get(i))
@@ -323,12 +382,12 @@ fn access_group(engine: &Engine, key: &AccessKey) -> AccessGroup {
         decided_by,
         vaults: verdicts.iter().map(|(_, at)| at.len()).sum(),
         verdicts: verdicts
-            .iter()
+            .into_iter()
             .map(|(access, at)| VerdictVaults {
-                access: access.clone(),
+                access,
                 vaults: at.len(),
                 names: None,
-                at: at.clone(),
+                at,
             })
             .collect(),
     }
@@ -365,3 +424,6 @@ impl DecidingGrant {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

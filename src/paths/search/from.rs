@@ -1,17 +1,20 @@
 //! `paths --from`: forwards from one principal, and the vault data each node reached holds.
 
+mod handed;
+
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::{Mutex, PoisonError};
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use super::super::from_access::{BesideGroups, Groups, Held, HeldAt, Lever, beside};
+use super::super::from_access::{BesideGroups, Groups, Held, HeldAt, Lever, SelfGrants, beside};
 use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
 use crate::eval::{Engine, GrantKind, Target};
 use crate::query::{DecidedCells, Finding, NamedVaults, each_named_vault_alike, findings_of_row};
+use handed::{Handed, Next};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
 pub fn paths_from(engine: &Engine, graph: &HopGraph, start: &str, max_hops: usize) -> PathsFrom {
@@ -35,28 +38,17 @@ pub fn paths_from_with(
     search_from(engine, graph, start, max_hops, &mut progress).ok()
 }
 
-/// Reached nodes whose vault data is computed (on every core) between two reports of progress.
+/// Reached nodes whose vault data is grouped between two reports of progress.
 const ACCESS_CHUNK: usize = 64;
 
-fn search_from<E>(
-    engine: &Engine,
+fn search_from<'e, E>(
+    engine: &'e Engine,
     graph: &HopGraph,
     start: &str,
     max_hops: usize,
     progress: &mut Progress<E>,
 ) -> Result<PathsFrom, E> {
     let walk = Walk::new(engine, graph);
-    // What can name a node at each vault does not depend on the walk: gathered on another core meanwhile.
-    let (named, found) = crate::parallel::both(
-        || NamedVaults::new(engine),
-        || walk_from(&walk, start, max_hops, progress),
-    );
-    let (best, order) = found?;
-    // Each node's vault access is independent of the others': on every core, asking only the vaults where
-    // something can name the node. Its self-grants are read from the same rows (a vault where no role
-    // assignment names it or its groups has none), each worker keeping the vaults' targets it asked.
-    let mut groups = Groups::default();
-    let mut besides = BesideGroups::default();
     let position: FxHashMap<&str, usize> = engine
         .snapshot
         .vaults
@@ -72,57 +64,101 @@ fn search_from<E>(
         .enumerate()
         .map(|(at, v)| (v.scope.key(), at))
         .collect();
-    let mut reached = Vec::with_capacity(order.len());
-    // Each worker's vault targets and cells, handed on from chunk to chunk.
-    let workers: Mutex<Vec<Worker>> = Mutex::default();
-    let kept = || workers.lock().unwrap_or_else(PoisonError::into_inner);
-    for chunk in order.chunks(ACCESS_CHUNK) {
-        progress(reached.len(), order.len())?;
-        let (done, states) = crate::parallel::over_pool(
-            chunk,
-            || kept().pop().unwrap_or_default(),
-            |worker, id| {
-                let (access, self_grants) = vault_access(engine, &named, worker, id);
-                (access, self_grants, beside(engine, &vault_at, &ops, id))
-            },
-        );
-        kept().extend(states);
-        for (id, (access, self_grants, beside)) in chunk.iter().zip(done) {
-            let mut hops = Vec::new();
-            let mut node = id.clone();
-            while let Some((_, Some(step))) = best.get(&node) {
-                hops.push(walk.render(step));
-                node = step.from.clone();
+    // Each node's vault access is independent of the walk and of the others': asked only at the vaults
+    // where something can name the node, its self-grants read from the same rows (a vault where no role
+    // assignment names it or its groups has none), each thread keeping the vaults' targets and cells it
+    // asked. What can name a node at each vault is gathered first, on the other core, which then asks the
+    // nodes as the walk finds them; this thread, once the walk is over, groups the answers in the walk's
+    // order and asks the nodes left over between them.
+    let named: OnceLock<NamedVaults> = OnceLock::new();
+    let handed = Handed::default();
+    let ask = |worker: &mut Worker<'e>, named: &NamedVaults, id: &str| {
+        let (access, self_grants) = vault_access(engine, named, worker, id);
+        (access, self_grants, beside(engine, &vault_at, &ops, id))
+    };
+    let ((), found) = crate::parallel::both(
+        || {
+            let _done = handed.helper_done();
+            let named = named.get_or_init(|| NamedVaults::new(engine));
+            let mut worker = Worker::default();
+            while let Some((place, id)) = handed.take() {
+                handed.put(place, ask(&mut worker, named, &id));
             }
-            hops.reverse();
-            let mut levers: Vec<Lever> = walk
-                .vault_hops_from(id)
-                .into_iter()
-                .filter_map(|h| {
-                    Some(Lever {
-                        kind: LeverKind::VaultFlag,
-                        at: *position.get(h.to.as_str())?,
-                        technique: h.explanation,
-                        decision: h.decision,
-                        grant: None,
-                        evidence: h.evidence,
+        },
+        || {
+            let (best, order) =
+                match walk_from(&walk, start, max_hops, progress, &|id| handed.push(id)) {
+                    Ok(walked) => walked,
+                    Err(e) => {
+                        handed.stop();
+                        return Err(e);
+                    }
+                };
+            handed.close();
+            let mut groups = Groups::default();
+            let mut besides = BesideGroups::default();
+            let mut worker = Worker::default();
+            let mut reached = Vec::with_capacity(order.len());
+            let mut reported = None;
+            while reached.len() < order.len() {
+                if reached.len() % ACCESS_CHUNK == 0 && reported != Some(reached.len()) {
+                    reported = Some(reached.len());
+                    if let Err(e) = progress(reached.len(), order.len()) {
+                        handed.stop();
+                        return Err(e);
+                    }
+                }
+                let (access, self_grants, beside) =
+                    match handed.next(reached.len(), named.get().is_some()) {
+                        Next::Answer(answer) => answer,
+                        Next::Ask(place, id) => {
+                            if let Some(named) = named.get() {
+                                handed.put(place, ask(&mut worker, named, &id));
+                            }
+                            continue;
+                        }
+                        Next::Finished => break,
+                    };
+                let Some(id) = order.get(reached.len()) else {
+                    break;
+                };
+                let mut hops = Vec::new();
+                let mut node = id.clone();
+                while let Some((_, Some(step))) = best.get(&node) {
+                    hops.push(walk.render(step));
+                    node = step.from.clone();
+                }
+                hops.reverse();
+                let flags: Vec<Lever> = walk
+                    .vault_hops_from(id)
+                    .into_iter()
+                    .filter_map(|h| {
+                        Some(Lever {
+                            kind: LeverKind::VaultFlag,
+                            at: *position.get(h.to.as_str())?,
+                            technique: h.explanation,
+                            decision: h.decision,
+                            grant: None,
+                            evidence: h.evidence,
+                        })
                     })
-                })
-                .collect();
-            levers.extend(self_grants);
-            let (eligible, items) = besides.add(engine, &graph.vaults, beside);
-            reached.push(Reached {
-                node: node_ref(engine, id),
-                decision: weakest(&hops),
-                hops,
-                vaults: access.at.len(),
-                access: groups.add_access(engine, &access),
-                levers: groups.add_levers(levers),
-                items,
-                eligible,
-            });
-        }
-    }
+                    .collect();
+                let (eligible, items) = besides.add(engine, &graph.vaults, beside);
+                reached.push(Reached {
+                    node: node_ref(engine, id),
+                    decision: weakest(&hops),
+                    hops,
+                    vaults: access.at.len(),
+                    access: groups.add_access(engine, &access),
+                    levers: groups.add_levers(flags, &self_grants),
+                    items,
+                    eligible,
+                });
+            }
+            Ok((reached, groups, besides))
+        },
+    );
+    let (reached, groups, besides) = found?;
     Ok(PathsFrom {
         start: node_ref(engine, start),
         max_hops,
@@ -139,15 +175,18 @@ fn search_from<E>(
 /// Each node reached: its distance and the last step of a shortest way there (none for the start).
 type Best = FxHashMap<String, (usize, Option<Step>)>;
 
-/// Breadth first from `start`, at most `max_hops` hops: every node reached, and their order.
+/// Breadth first from `start`, at most `max_hops` hops: every node reached, and their order (each told to
+/// `found` as it is reached).
 fn walk_from<E>(
     walk: &Walk,
     start: &str,
     max_hops: usize,
     progress: &mut Progress<E>,
+    found: &dyn Fn(&str),
 ) -> Result<(Best, Vec<String>), E> {
     let mut best: Best = FxHashMap::default();
     best.insert(start.to_string(), (0, None));
+    found(start);
     let mut order = vec![start.to_string()];
     let mut queue = VecDeque::from([start.to_string()]);
     let mut searched = 0;
@@ -162,6 +201,7 @@ fn walk_from<E>(
         let steps = walk.edges_out_of_but(&node, Skip::Reached(&reached));
         for step in steps {
             if !best.contains_key(&step.to) {
+                found(&step.to);
                 queue.push_back(step.to.clone());
                 order.push(step.to.clone());
                 best.insert(step.to.clone(), (dist + 1, Some(step)));
@@ -171,7 +211,7 @@ fn walk_from<E>(
     Ok((best, order))
 }
 
-/// What a worker keeps from node to node: vault targets by the vault's position, and cells by decision key
+/// What a thread keeps from node to node: vault targets by the vault's position, and cells by decision key
 /// (the nodes reached hold their own assignments, mostly of the same few roles).
 #[derive(Default)]
 struct Worker<'a> {
@@ -180,21 +220,20 @@ struct Worker<'a> {
 }
 
 /// The vaults where `id` can use some operation, with what decides there, and its one-hop self-grants
-/// (vault by vault, from the same rows); `worker` keeps the vaults' targets and cells a worker has asked.
-/// Vaults whose rows are alike (one class) are decided once, at the first of them: the holding and the
-/// self-grants (but for the vault they are at) are the class's.
+/// (from the same rows); `worker` keeps the vaults' targets and cells a worker has asked. Vaults whose
+/// rows are alike (one class) are decided once, at the first of them: the holding and the self-grants
+/// (but for the vault they are at) are the class's.
 fn vault_access<'a>(
     engine: &'a Engine,
     named: &NamedVaults,
     worker: &mut Worker<'a>,
     id: &str,
-) -> (Held, Vec<Lever>) {
-    let (mut held, mut levers) = (Held::default(), Vec::new());
+) -> (Held, SelfGrants) {
+    let (mut held, mut levers) = (Held::default(), SelfGrants::default());
     if id.starts_with("external:") {
         return (held, levers);
     }
     let group = engine.is_group(id);
-    let mut class_levers: Vec<Vec<Lever>> = Vec::new();
     let targets = &mut worker.targets;
     each_named_vault_alike(
         engine,
@@ -216,13 +255,13 @@ fn vault_access<'a>(
                             .map(|f| self_grant(at, f)),
                     );
                 }
-                class_levers.push(found);
+                levers.classes.push(found);
             }
             if held.classes.get(class).is_some_and(Option::is_some) {
                 held.at.push((at, class));
             }
-            for l in class_levers.get(class).into_iter().flatten() {
-                levers.push(Lever { at, ..l.clone() });
+            if levers.classes.get(class).is_some_and(|l| !l.is_empty()) {
+                levers.at.push((at, class));
             }
         },
     );
