@@ -31,6 +31,9 @@ pub(super) struct UnreachedAt {
     pub groups: Vec<Unreached>,
 }
 
+/// [`UnreachedAt`] at each scope of a target's ancestry, nearest first.
+pub(super) type Along = Rc<[Rc<UnreachedAt>]>;
+
 /// One scope's share of the candidates before expanding groups: identities (not deduplicated), the
 /// membership-graph groups whose identities are candidates, and the groups a grant there that may grant
 /// the action names.
@@ -71,6 +74,8 @@ pub(crate) struct ByScope<'e> {
     unreached: Memo<(String, String), Rc<UnreachedAt>>,
     /// The identities inside a group not yet reached by the search, by group.
     members: Memo<u32, Unreached>,
+    /// The lists of `unreached` at each scope of a target's ancestry, by target scope, then action.
+    along: Memo<String, Vec<(String, Along)>>,
     /// The role assignments at one scope, by scope.
     assigned: Memo<String, Rc<Assigned<'e>>>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
@@ -139,6 +144,24 @@ impl<'e> Walk<'e> {
             .borrow_mut()
             .insert(key, Rc::clone(&at));
         at
+    }
+
+    /// [`Walk::unreached_at`] at each scope of `target`'s ancestry (`target` being at `scope`), looked up
+    /// once per walk and target: asked at every way of every resource reached, not once per scope each.
+    pub(super) fn unreached_along(&self, scope: &Scope, target: &Target, action: &Action) -> Along {
+        let along = self.cache.by_scope.along.borrow();
+        let mut known = along.get(scope.key()).into_iter().flatten();
+        if let Some((_, lists)) = known.find(|(a, _)| a.eq_ignore_ascii_case(&action.label)) {
+            return Rc::clone(lists);
+        }
+        drop(along);
+        let scopes = target.ancestry.scopes.iter();
+        let lists: Along = scopes.map(|l| self.unreached_at(l, action)).collect();
+        let label = action.label.to_ascii_lowercase();
+        let mut along = self.cache.by_scope.along.borrow_mut();
+        let at = along.entry(scope.key().to_string()).or_default();
+        at.push((label, Rc::clone(&lists)));
+        lists
     }
 
     /// The identities inside membership-graph group `g` (transitively) not yet reached, once per walk.

@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
@@ -121,10 +121,21 @@ impl Walk<'_> {
                 why: Why::UaiFederated { uai: at, fic: f },
             });
         }
-        for c in self.controllers(&uai.scope, &write_federated(), skip) {
+        let writers = self.controllers(&uai.scope, &write_federated(), skip);
+        // A search keeps the first edge from each node: the attach edge of one that may write the
+        // credentials comes after that edge and is dropped, so its foothold (the costly part) is not sought.
+        let writing: FxHashSet<String> = if skip.searching() {
+            writers.iter().map(|c| c.id.clone()).collect()
+        } else {
+            FxHashSet::default()
+        };
+        for c in writers {
             out.push(writes_step(c, node, at));
         }
         for c in self.controllers(&uai.scope, &assign(), skip) {
+            if writing.contains(&c.id) {
+                continue;
+            }
             if let Some(f) = self.foothold(&c.id, false) {
                 out.push(attach_step(c, f, node, at));
             }

@@ -85,8 +85,8 @@ impl Walk<'_> {
         };
         let target = self.target(scope);
         let mut out = match skip {
-            Skip::Reached(reached) if self.by_scope_alone(&target) => {
-                self.controllers_unreached(scope, first, actions, reached)
+            _ if skip.searching() && self.by_scope_alone(&target) => {
+                self.controllers_unreached(scope, first, actions, skip)
             }
             _ => self.controllers_asked(scope, first, actions, skip),
         };
@@ -102,22 +102,20 @@ impl Walk<'_> {
         scope: &Scope,
         first: &Action,
         actions: &[Action],
-        reached: &dyn Fn(&str) -> bool,
+        skip: Skip,
     ) -> Vec<Controller> {
         let target = self.target(scope);
         let mut out: Vec<Controller> = Vec::new();
         let mut asked: FxHashSet<u32> = FxHashSet::default();
         let at = self.deciding(scope);
-        for level in &target.ancestry.scopes {
-            let lists = self.unreached_at(level, first);
+        for lists in self.unreached_along(scope, &target, first).iter() {
             for list in std::iter::once(&lists.own).chain(&lists.groups) {
                 list.borrow_mut().retain(|&n| {
-                    let id = self.name(n);
-                    if reached(id) {
+                    if skip.skips_numbered(n, || self.name(n)) {
                         return false;
                     }
                     if asked.insert(n)
-                        && let Some(c) = self.controller_in(id, Some(n), &at, actions)
+                        && let Some(c) = self.controller_in(self.name(n), Some(n), &at, actions)
                     {
                         out.push(c);
                     }
@@ -288,16 +286,25 @@ impl Walk<'_> {
         {
             return true;
         }
-        // Each id's own scopes, not their union per subject: the groups' are shared by all their members.
-        let named: Vec<Rc<FxHashSet<String>>> = if only_itself {
-            vec![self.named_by(&subject.principal.id)]
-        } else {
-            subject.set.ids().map(|id| self.named_by(id)).collect()
-        };
-        ancestry
-            .scopes
-            .iter()
-            .any(|s| named.iter().any(|n| n.contains(s.key())))
+        if only_itself {
+            return self.named_in(&subject.principal.id, ancestry);
+        }
+        subject.set.ids().any(|id| self.named_in(id, ancestry))
+    }
+
+    /// Whether a role assignment or eligibility at a scope of `ancestry` names `id` itself: its own few
+    /// grants looked at, no set of their scopes built (asked for every identity a walk asks about).
+    fn named_in(&self, id: &str, ancestry: &crate::eval::index::Ancestry) -> bool {
+        let s = &self.engine.snapshot;
+        let assigned = self.engine.index.assignments_of.get(id).into_iter();
+        let assigned = assigned
+            .flatten()
+            .filter_map(|&i| s.role_assignments.get(i));
+        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
+        assigned
+            .chain(eligible)
+            .any(|a| ancestry.contains(a.scope.key()))
     }
 
     /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);

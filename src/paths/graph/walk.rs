@@ -35,14 +35,32 @@ pub(crate) enum Skip<'s> {
     /// The nodes a search has reached. A node once reached stays reached for the rest of the walk, so the
     /// walk stops looking at it for good (see `levels`).
     Reached(&'s dyn Fn(&str) -> bool),
+    /// [`Skip::Reached`], the membership graph's nodes reached also marked by number: a walk's lists hold
+    /// numbers ([`Walk::number`]), looked up there without hashing the id against every node reached.
+    Marked(&'s dyn Fn(&str) -> bool, &'s [bool]),
 }
 
 impl Skip<'_> {
     pub(super) fn skips(&self, id: &str) -> bool {
         match self {
             Skip::Nobody => false,
-            Skip::Reached(reached) => reached(id),
+            Skip::Reached(reached) | Skip::Marked(reached, _) => reached(id),
         }
+    }
+
+    /// [`Skip::skips`] of the id numbered `n`, which `id` gives when it must be looked up.
+    pub(super) fn skips_numbered<'i>(&self, n: u32, id: impl FnOnce() -> &'i str) -> bool {
+        if let Skip::Marked(_, nodes) = self
+            && let Some(&marked) = nodes.get(n as usize)
+        {
+            return marked;
+        }
+        self.skips(id())
+    }
+
+    /// Whether a search is skipping what it has reached.
+    pub(super) fn searching(&self) -> bool {
+        !matches!(self, Skip::Nobody)
     }
 }
 
@@ -98,7 +116,7 @@ impl<'e> Walk<'e> {
         reach: Reach,
         skip: Skip,
     ) -> Vec<&'r str> {
-        let searching = matches!(skip, Skip::Reached(_));
+        let searching = skip.searching();
         if searching && self.spent.borrow().get(i).copied().unwrap_or(false) {
             return Vec::new();
         }

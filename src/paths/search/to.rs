@@ -93,8 +93,17 @@ fn reach<E>(
     sinks.extend(flag_hops(&walk, scope, action));
     let mut best = tree::Best::default();
     let mut queue: VecDeque<String> = VecDeque::new();
+    // The membership graph's nodes reached, by number (the walk's lists hold numbers: `Skip::Marked`).
+    let nodes = engine.index.memberships();
+    let mut marked = vec![false; nodes.node_count()];
+    let mark = |marked: &mut [bool], id: &str| {
+        if let Some(m) = nodes.node(id).and_then(|n| marked.get_mut(n as usize)) {
+            *m = true;
+        }
+    };
     for last in sinks {
         if !best.contains_key(&last.hop.from) {
+            mark(&mut marked, &last.hop.from);
             queue.push_back(last.hop.from.clone());
             best.insert(last.hop.from.clone(), (1, Via::Last(last)));
         }
@@ -111,8 +120,10 @@ fn reach<E>(
         if dist >= max_hops {
             continue;
         }
-        for step in walk.edges_into(&node, Skip::Reached(&|id| best.contains_key(id))) {
+        let reached = |id: &str| best.contains_key(id);
+        for step in walk.edges_into(&node, Skip::Marked(&reached, &marked)) {
             if !best.contains_key(&step.from) {
+                mark(&mut marked, &step.from);
                 queue.push_back(step.from.clone());
                 best.insert(step.from.clone(), (dist + 1, Via::Step(step)));
             }

@@ -117,15 +117,28 @@ proptest! {
             .step_by(reached_every)
             .map(|p| p.id.clone())
             .collect();
+        // The membership graph's nodes reached, by number, as a search marks them (`Skip::Marked`).
+        let nodes = engine.index.memberships();
+        let marks = |reached: &FxHashSet<String>| {
+            let mut marked = vec![false; nodes.node_count()];
+            for n in reached.iter().filter_map(|id| nodes.node(id)) {
+                marked[n as usize] = true;
+            }
+            marked
+        };
+        let mut marked = marks(&reached);
         let mut decided = 0;
         for round in 0..2 {
-            for (scope, actions) in ways(&search) {
+            for (k, (scope, actions)) in ways(&search).into_iter().enumerate() {
                 decided += usize::from(search.decided_above(&search.target(&scope)));
                 let want: Vec<Controller> = expanded(&fresh, &scope, &actions)
                     .into_iter()
                     .filter(|c| !reached.contains(&c.id))
                     .collect();
-                let got = search.controllers(&scope, &actions, Skip::Reached(&|id| reached.contains(id)));
+                let by_id = |id: &str| reached.contains(id);
+                // Every other way asked with the nodes reached marked by number, as `paths --to` asks.
+                let skip = if k % 2 == 0 { Skip::Reached(&by_id) } else { Skip::Marked(&by_id, &marked) };
+                let got = search.controllers(&scope, &actions, skip);
                 prop_assert_eq!(words(&got), words(&want), "round {} at {}", round, scope.id());
                 // Each controller is asked alone too, as `--from` asks, from the answers decided so far.
                 for c in &want {
@@ -134,6 +147,7 @@ proptest! {
                 }
                 if round == 0 {
                     reached.extend(got.into_iter().map(|c| c.id));
+                    marked = marks(&reached);
                 }
             }
         }

@@ -4,9 +4,13 @@
 
 use proptest::prelude::*;
 
-use super::super::{HopGraph, Walk};
+use rustc_hash::FxHashSet;
+
+use super::super::{HopGraph, Skip, Walk, Why};
 use super::{foothold, foothold_actions};
+use crate::eval::Engine;
 use crate::synth::test_tenant::engine;
+use crate::synth::{SynthSpec, generate};
 
 /// The first resource and way where `id` can update and run code without a PIM activation, asked of each
 /// resource in turn, and how many ways were asked.
@@ -63,4 +67,96 @@ fn generated_tenants_have_footholds() {
     let found = engine.snapshot.principals.iter();
     let found = found.filter(|p| walk.foothold(&p.id, false).is_some());
     assert!(found.count() > 0);
+}
+
+/// The first edge from each node into every user-assigned identity, in words, and how many of those are
+/// attach edges.
+fn first_edges(walk: &Walk, node: &str, skip: Skip) -> (Vec<String>, usize) {
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut attaches = 0;
+    let mut out = Vec::new();
+    for step in walk.edges_into(node, skip) {
+        if seen.insert(step.from.clone()) {
+            attaches += usize::from(matches!(step.why, Why::Attaches { .. }));
+            out.push(format!("{:?}", walk.render(&step)));
+        }
+    }
+    (out, attaches)
+}
+
+/// A generated tenant where principals with a foothold may also assign every user-assigned identity (a
+/// Managed Identity Operator grant at it each): attach edges that are the first from their node.
+fn with_attachers(seed: u64) -> Engine {
+    // Enough compute resources for identities assignable by a Managed Identity Operator.
+    let spec = SynthSpec {
+        compute_resources: 400,
+        applications: 10,
+        ..SynthSpec::new(300, 8, 600, seed)
+    };
+    let mut snapshot = generate(&spec);
+    let engine = Engine::new(snapshot.clone());
+    let graph = HopGraph::build(&engine);
+    let walk = Walk::new(&engine, &graph);
+    let footholds = engine.snapshot.principals.iter();
+    let footholds = footholds.filter(|p| walk.foothold(&p.id, false).is_some());
+    let attachers: Vec<String> = footholds.take(4).map(|p| p.id.clone()).collect();
+    let mut operator = engine.snapshot.role_definitions.iter();
+    let operator = operator.find(|d| d.role_name == "Managed Identity Operator");
+    let Some(operator) = operator.and_then(|d| {
+        let mut assigned = snapshot.role_assignments.iter();
+        assigned.find(|a| a.role_definition_guid == d.guid)
+    }) else {
+        return engine;
+    };
+    let operator = operator.clone();
+    let mut added = Vec::new();
+    for uai in &graph.uais {
+        for (k, who) in attachers.iter().enumerate() {
+            let mut a = operator.clone();
+            a.id = format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments/attach-{k}",
+                uai.scope.id()
+            );
+            a.scope = uai.scope.clone();
+            a.principal_id = who.clone();
+            a.principal_type = "User".to_string();
+            added.push(a);
+        }
+    }
+    for a in added {
+        snapshot.role_assignments.push(a);
+    }
+    Engine::new(snapshot)
+}
+
+/// A search keeps the first edge from each node: into a user-assigned identity, it is not given the attach
+/// edges of those that may write its federated credentials (their foothold is not sought), and every first
+/// edge is the one the whole list has.
+#[test]
+fn a_search_is_given_the_first_edge_from_each_node_into_an_identity() {
+    let (mut attaches, mut dropped) = (0, 0);
+    for seed in 0..3 {
+        let engine = with_attachers(seed);
+        let graph = HopGraph::build(&engine);
+        for uai in &graph.uais {
+            let node = uai.principal_id.as_str();
+            let whole = Walk::new(&engine, &graph);
+            let (want, all) = first_edges(&whole, node, Skip::Nobody);
+            let search = Walk::new(&engine, &graph);
+            let (got, kept) = first_edges(&search, node, Skip::Reached(&|_| false));
+            assert_eq!(got, want, "into {node}");
+            assert_eq!(all, kept);
+            attaches += kept;
+            let listed = whole.edges_into(node, Skip::Nobody).len();
+            dropped += listed - search.edges_into(node, Skip::Reached(&|_| false)).len();
+        }
+    }
+    assert!(
+        attaches > 0,
+        "no attach edge is a first edge: the tenants test nothing"
+    );
+    assert!(
+        dropped > 0,
+        "no attach edge was left out: the tenants test nothing"
+    );
 }
