@@ -95,7 +95,7 @@ impl Cited {
         assignments: &[(usize, Option<usize>)],
         action: &catalog::Action,
         decision: Decision,
-        block: impl Fn(usize, usize) -> Option<Option<String>>,
+        block: impl Fn(usize, usize) -> BlockCondition,
     ) -> Option<Self> {
         if !matches!(decision, Decision::Allowed | Decision::Conditional) {
             return None;
@@ -147,14 +147,17 @@ impl Cited {
     }
 }
 
-/// What role definition `role`'s permission blocks say of `action`'s `k`th RBAC action: `None` when they do
-/// not allow it, else the condition of the block that allows it only under one (`Some(None)`: outright).
+/// What a role's permission blocks say of an RBAC action: `None` when they do not allow it, else the
+/// condition of the block that allows it only under one (`Some(None)`: outright).
+pub(super) type BlockCondition = Option<Option<String>>;
+
+/// [`BlockCondition`] of role definition `role` for `action`'s `k`th RBAC action.
 pub(super) fn block_condition(
     engine: &Engine,
     role: usize,
     action: &catalog::Action,
     k: usize,
-) -> Option<Option<String>> {
+) -> BlockCondition {
     let def = engine.snapshot.role_definitions.get(role)?;
     let rbac_action = action.rbac_actions.get(k)?;
     match blocks_allow(

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::cited::{Cited, block_condition};
+use super::cited::{BlockCondition, Cited, block_condition};
 use super::lacking;
 use crate::catalog;
 use crate::eval::decide::{RbacKey, RowKey};
@@ -46,7 +46,7 @@ pub(crate) struct LeverVerdicts {
     grants_lever: std::cell::OnceCell<Vec<bool>>,
     /// [`block_condition`] by (role, lever, RBAC action): what a role's blocks say of an action does not
     /// depend on the vault, so it is kept for the whole walk, not cleared with a subscription.
-    blocks: RefCell<FxHashMap<(usize, usize, usize), Option<Option<String>>>>,
+    blocks: RefCell<FxHashMap<(usize, usize, usize), BlockCondition>>,
 }
 
 /// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
@@ -131,7 +131,7 @@ impl LeverVerdicts {
         role: usize,
         lever: usize,
         k: usize,
-    ) -> Option<Option<String>> {
+    ) -> BlockCondition {
         if let Some(b) = self.blocks.borrow().get(&(role, lever, k)) {
             return b.clone();
         }
