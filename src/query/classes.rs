@@ -282,7 +282,8 @@ where
             self.identities_of(h, id, &mut below);
             touched.extend(below.iter().map(|&i| (i, h)));
         }
-        touched.sort_unstable();
+        // Compared as one number: a level's pairs run to thousands, sorted at every vault.
+        touched.sort_unstable_by_key(|&(i, h)| (u64::from(i) << 32) | u64::from(h));
         touched
     }
 
@@ -320,6 +321,10 @@ where
             ..Level::default()
         };
         let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
+        // Sized once: a subscription's holders reach thousands of identities.
+        level
+            .class_of
+            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let c = self.refine(None, hs);
@@ -351,6 +356,9 @@ where
             },
         };
         let counted = matches!(parent, Parent::Subscription);
+        level
+            .class_of
+            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let before = self.class_at(i, parent);

@@ -87,11 +87,15 @@ impl Cited {
     /// `decision` (the fast path's) that allows, with or without a condition: then the verdict's grants are
     /// the row's assignments whose roles match the action (`Rbac::examine`), and nothing is unknown. `None`
     /// where that does not hold: the full verdict is built.
+    /// `block(role, k)` is [`block_condition`] of the role for the action's `k`th RBAC action (a walk keeps
+    /// it: parsing a delegation condition at every row that cites a conditional role cost more than the rest
+    /// of the citation).
     pub(super) fn from_row(
         engine: &Engine,
         assignments: &[(usize, Option<usize>)],
         action: &catalog::Action,
         decision: Decision,
+        block: impl Fn(usize, usize) -> BlockCondition,
     ) -> Option<Self> {
         if !matches!(decision, Decision::Allowed | Decision::Conditional) {
             return None;
@@ -99,7 +103,7 @@ impl Cited {
         let s = &engine.snapshot;
         // (assignment, condition of the matching block), the first match of an assignment kept.
         let mut grants: Vec<(&crate::model::RoleAssignment, &str, Option<String>)> = Vec::new();
-        for (k, rbac_action) in action.rbac_actions.iter().enumerate() {
+        for k in 0..action.rbac_actions.len() {
             for &(i, role) in assignments {
                 let a = s.role_assignments.get(i)?;
                 let role = role?;
@@ -112,14 +116,9 @@ impl Cited {
                 let condition = match engine.role_matches(role, action, k) {
                     Some(false) => continue,
                     Some(true) => None,
-                    None => match blocks_allow(
-                        &def.permissions,
-                        &rbac_action.to_ascii_lowercase(),
-                        action.plane,
-                    ) {
-                        BlockMatch::No => continue,
-                        BlockMatch::Yes(_) => None,
-                        BlockMatch::If { condition, .. } => Some(condition),
+                    None => match block(role, k) {
+                        None => continue,
+                        Some(condition) => condition,
                     },
                 };
                 if !grants.iter().any(|(g, _, _)| g.id == a.id) {
@@ -145,5 +144,29 @@ impl Cited {
             }),
             unknown_because: Vec::new(),
         })
+    }
+}
+
+/// What a role's permission blocks say of an RBAC action: `None` when they do not allow it, else the
+/// condition of the block that allows it only under one (`Some(None)`: outright).
+pub(super) type BlockCondition = Option<Option<String>>;
+
+/// [`BlockCondition`] of role definition `role` for `action`'s `k`th RBAC action.
+pub(super) fn block_condition(
+    engine: &Engine,
+    role: usize,
+    action: &catalog::Action,
+    k: usize,
+) -> BlockCondition {
+    let def = engine.snapshot.role_definitions.get(role)?;
+    let rbac_action = action.rbac_actions.get(k)?;
+    match blocks_allow(
+        &def.permissions,
+        &rbac_action.to_ascii_lowercase(),
+        action.plane,
+    ) {
+        BlockMatch::No => None,
+        BlockMatch::Yes(_) => Some(None),
+        BlockMatch::If { condition, .. } => Some(Some(condition)),
     }
 }

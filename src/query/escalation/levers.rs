@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::cited::Cited;
+use super::cited::{BlockCondition, Cited, block_condition};
 use super::lacking;
 use crate::catalog;
 use crate::eval::decide::{RbacKey, RowKey};
@@ -44,6 +44,9 @@ pub(crate) struct LeverVerdicts {
     levers_decided: RefCell<FxHashMap<RowKey, Vec<Decision>>>,
     /// Whether each role definition can match a lever, by position.
     grants_lever: std::cell::OnceCell<Vec<bool>>,
+    /// [`block_condition`] by (role, lever, RBAC action): what a role's blocks say of an action does not
+    /// depend on the vault, so it is kept for the whole walk, not cleared with a subscription.
+    blocks: RefCell<FxHashMap<(usize, usize, usize), BlockCondition>>,
 }
 
 /// What findings cite of a lever verdict (`None`: the check failed), shared by the rows that cite it.
@@ -119,6 +122,24 @@ impl LeverVerdicts {
         let l: Rc<[&'static str]> = lacking(engine, row).into();
         self.lacks.borrow_mut().insert(key, l.clone());
         l
+    }
+
+    /// [`block_condition`] of `role` for lever `lever`'s `k`th RBAC action, worked out once per walk.
+    pub(super) fn block(
+        &self,
+        engine: &Engine,
+        role: usize,
+        lever: usize,
+        k: usize,
+    ) -> BlockCondition {
+        if let Some(b) = self.blocks.borrow().get(&(role, lever, k)) {
+            return b.clone();
+        }
+        let b = levers()
+            .get(lever)
+            .and_then(|action| block_condition(engine, role, action, k));
+        self.blocks.borrow_mut().insert((role, lever, k), b.clone());
+        b
     }
 
     pub(super) fn subject(&self, engine: &Engine, id: String) -> Rc<Subject> {
@@ -233,7 +254,9 @@ impl Levers {
                 }
                 let lean = match (&key, gathered.assignments) {
                     (Some(_), Some(assignments)) if !target.ancestry.unplaced_subscription => {
-                        Cited::from_row(engine, assignments, action, decision)
+                        Cited::from_row(engine, assignments, action, decision, |role, k| {
+                            shared.block(engine, role, lever, k)
+                        })
                     }
                     _ => None,
                 };

@@ -123,14 +123,16 @@ fn rows_sharing_a_lever_key_get_the_same_cited_verdict() {
     assert!(shared > 1000 && keys > 50, "{shared} shared, {keys} keys");
 }
 
-/// What a finding cites of a lever verdict, worked out from the row without building the verdict, is what
-/// it cites of `check`'s own verdict, for every lever of every candidate at every vault of random tenants.
+/// What a finding cites of a lever verdict, worked out from the row without building the verdict (with what
+/// each role's blocks say of a lever kept for the whole walk, as a walk keeps it), is what it cites of
+/// `check`'s own verdict, for every lever of every candidate at every vault of random tenants.
 #[test]
 fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
     let mut lean = 0;
     for seed in [31, 32, 33] {
         let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
         let engine = Engine::new(snapshot.clone());
+        let walk = LeverVerdicts::default();
         for vault in &snapshot.vaults {
             let target = engine.target(&vault.scope);
             let rows_at = TargetRows::new(&engine, &target);
@@ -140,9 +142,11 @@ fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
                 if row.rbac_key(&engine.snapshot).is_none() {
                     continue;
                 }
-                for action in levers() {
+                for (lever, action) in levers().iter().enumerate() {
                     let decision = engine.decide(&row, action);
-                    let Some(cited) = Cited::from_row(&engine, row.assignments(), action, decision)
+                    let block = |role, k| walk.block(&engine, role, lever, k);
+                    let Some(cited) =
+                        Cited::from_row(&engine, row.assignments(), action, decision, block)
                     else {
                         continue;
                     };

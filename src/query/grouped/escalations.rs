@@ -231,8 +231,6 @@ fn escalation_groups_in(
     let complete = !stop.load(Ordering::Relaxed);
     let range = scope.map_or("/", |s| s.id());
     let layout = Layout::new(&vaults, range);
-    let mut reach: FxHashMap<String, usize> = FxHashMap::default();
-    let mut behind = Behind::default();
     let mut findings = 0;
     let order = |op: &str| {
         crate::catalog::operations()
@@ -243,7 +241,7 @@ fn escalation_groups_in(
     // Groups gaining the same operations share one list (see `Gains`).
     let mut pool = Pool::default();
     let mut by_mask: FxHashMap<u64, Gains> = FxHashMap::default();
-    for ((group, list), (m, vary)) in groups.iter_mut().zip(counts).zip(&masks) {
+    for ((group, list), (m, vary)) in groups.iter_mut().zip(&counts).zip(&masks) {
         if let Some(m) = m {
             group.gains = by_mask
                 .entry(*m)
@@ -270,16 +268,33 @@ fn escalation_groups_in(
             list.iter().map(|&(_, n)| n).max().unwrap_or(0),
         );
         group.findings = list.iter().map(|&(_, n)| n as usize).sum();
-        group.covers = layout.covers(&list);
         group.at = list.iter().map(|&(v, _)| v).collect();
         findings += group.findings;
-        group.holder = group.key.holder.as_deref().map(|id| {
-            let n = *reach
-                .entry(id.to_string())
-                .or_insert_with(|| behind.count(engine, id));
-            Holder::new(engine, id, n)
-        });
     }
+    // The covers and holders, on both threads (the walk is over: the other core would be idle).
+    let cut = if parallel { groups.len() / 2 } else { 0 };
+    let (early, later) = groups.split_at_mut(cut);
+    let (early_counts, later_counts) = counts.split_at(cut.min(counts.len()));
+    let finish = |groups: &mut [EscalationGroup], counts: &[Vec<(u32, u32)>]| {
+        let mut reach: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut behind = Behind::default();
+        for (group, list) in groups.iter_mut().zip(counts) {
+            group.covers = layout.covers(list);
+            group.holder = group.key.holder.as_deref().map(|id| {
+                let n = *reach.entry(id).or_insert_with(|| behind.count(engine, id));
+                Holder::new(engine, id, n)
+            });
+        }
+    };
+    if cut == 0 {
+        finish(later, later_counts);
+    } else {
+        crate::parallel::both(
+            || finish(later, later_counts),
+            || finish(early, early_counts),
+        );
+    }
+    drop(counts);
     // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
     // at every step of the sort.
     let mut order: Vec<usize> = (0..groups.len()).collect();
