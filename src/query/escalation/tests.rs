@@ -1,4 +1,5 @@
 //! The two-thread split of one vault's findings gives the one-thread answer.
+use super::cited::block_condition;
 use super::*;
 use crate::eval::Request;
 use crate::eval::Verdict;
@@ -273,4 +274,38 @@ fn candidates(engine: &Engine, target: &Target) -> Vec<String> {
         .into_iter()
         .map(|(id, _)| id)
         .collect()
+}
+
+/// What a walk keeps of a role's blocks is, for every role, lever and RBAC action, what the blocks say of
+/// that lever's action, whichever was asked first: roles that grant one lever and not another (Key Vault
+/// Contributor writes access policies, not role assignments) keep both answers apart.
+#[test]
+fn kept_block_conditions_are_each_levers_own() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, 31));
+    let engine = Engine::new(snapshot);
+    let walk = LeverVerdicts::default();
+    let roles = 0..engine.snapshot.role_definitions.len();
+    let asks: Vec<(usize, usize, usize)> = roles
+        .flat_map(|role| {
+            levers()
+                .iter()
+                .enumerate()
+                .flat_map(move |(lever, action)| {
+                    (0..action.rbac_actions.len()).map(move |k| (role, lever, k))
+                })
+        })
+        .collect();
+    let mut differing = 0;
+    for &(role, lever, k) in asks.iter().chain(asks.iter().rev()) {
+        let expected = block_condition(&engine, role, &levers()[lever], k);
+        if expected != block_condition(&engine, role, &levers()[0], 0) {
+            differing += 1;
+        }
+        assert_eq!(
+            walk.block(&engine, role, lever, k),
+            expected,
+            "role {role}, lever {lever}, action {k}"
+        );
+    }
+    assert!(differing > 0, "every role says the same of every lever");
 }
