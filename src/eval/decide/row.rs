@@ -2,7 +2,7 @@
 //! by which bulk questions decide equal rows once.
 
 use super::DenyReach;
-use crate::model::Vault;
+use crate::model::{PolicyKind, Vault};
 
 /// Everything about one (subject, target) pair that does not depend on the action.
 #[derive(Debug, Clone)]
@@ -35,6 +35,9 @@ pub struct RowKey {
     entries: Vec<usize>,
     /// The vault whose entries `entries` points into (its address); 0 when there are none.
     entries_of: usize,
+    /// The entries' permissions by kind ([`PolicyKind::ALL`]), in a key that stands for the entries by what
+    /// they hold rather than where they are ([`Row::decision_key_by_entries`]); empty otherwise.
+    entry_permissions: Vec<[Vec<String>; 4]>,
     /// grant, deny and policy gaps, groups known, in directory, data capable, has a vault, RBAC vault,
     /// purge protection, vault properties missing.
     flags: [bool; 10],
@@ -187,26 +190,27 @@ impl<'a> Row<'a> {
         self.key_with(by_role(snapshot, self.assignments.iter()))
     }
 
-    /// [`Row::decision_key`] with the access-policy entries taken out, and the entries as a decision reads
-    /// them: at a vault that uses access policies (its properties known) the data plane reads only their
-    /// permissions, elsewhere no plane reads them. Rows with equal keys whose entries hold the same
-    /// permissions get equal decisions for every action, at any vault (their evidence differs).
-    pub fn decision_key_by_entries(
-        &self,
-        snapshot: &crate::model::Snapshot,
-    ) -> (RowKey, Vec<&'a crate::model::AccessPolicy>) {
+    /// [`Row::decision_key`] with the access-policy entries stood for by their permissions, as a decision
+    /// reads them: at a vault that uses access policies (its properties known) the data plane reads only
+    /// their permissions, elsewhere no plane reads them. Rows with equal such keys get equal decisions for
+    /// every action, at any vault (their evidence differs).
+    pub fn decision_key_by_entries(&self, snapshot: &crate::model::Snapshot) -> RowKey {
         let mut key = self.decision_key(snapshot);
         key.entries.clear();
         key.entries_of = 0;
-        let read = match self.vault {
-            Some(v) if !v.rbac_authorization && !v.properties_missing => self
+        if let Some(v) = self.vault
+            && !v.rbac_authorization
+            && !v.properties_missing
+        {
+            let entries = self
                 .entries
                 .iter()
-                .filter_map(|&i| v.access_policies.get(i))
-                .collect(),
-            _ => Vec::new(),
-        };
-        (key, read)
+                .filter_map(|&i| v.access_policies.get(i));
+            key.entry_permissions = entries
+                .map(|e| PolicyKind::ALL.map(|kind| e.permissions(kind).to_vec()))
+                .collect();
+        }
+        key
     }
 
     fn key_with(&self, assignments: Vec<(usize, Option<usize>)>) -> RowKey {
@@ -219,6 +223,7 @@ impl<'a> Row<'a> {
                 Some(v) if !self.entries.is_empty() => std::ptr::from_ref(v) as usize,
                 _ => 0,
             },
+            entry_permissions: Vec::new(),
             flags: [
                 self.grant_gaps,
                 self.deny_gaps,

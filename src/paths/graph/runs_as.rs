@@ -84,11 +84,10 @@ impl Walk<'_> {
             return Vec::new();
         };
         let target = self.target(scope);
-        let mut out = match skip {
-            _ if skip.searching() && self.by_scope_alone(&target) => {
-                self.controllers_unreached(scope, first, actions, skip)
-            }
-            _ => self.controllers_asked(scope, first, actions, skip),
+        let mut out = if skip.searching() && self.by_scope_alone(&target) {
+            self.controllers_unreached(scope, first, actions, skip)
+        } else {
+            self.controllers_asked(scope, first, actions, skip)
         };
         out.sort_by(|a, b| (a.eligible, &a.id).cmp(&(b.eligible, &b.id)));
         out
@@ -295,16 +294,8 @@ impl Walk<'_> {
     /// Whether a role assignment or eligibility at a scope of `ancestry` names `id` itself: its own few
     /// grants looked at, no set of their scopes built (asked for every identity a walk asks about).
     fn named_in(&self, id: &str, ancestry: &crate::eval::index::Ancestry) -> bool {
-        let s = &self.engine.snapshot;
-        let assigned = self.engine.index.assignments_of.get(id).into_iter();
-        let assigned = assigned
-            .flatten()
-            .filter_map(|&i| s.role_assignments.get(i));
-        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
-        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
-        assigned
-            .chain(eligible)
-            .any(|a| ancestry.contains(a.scope.key()))
+        self.grant_scopes(id)
+            .any(|scope| ancestry.contains(scope.key()))
     }
 
     /// The scopes where a grant can name `node` (a group: only itself; an identity: itself or its groups);
@@ -344,19 +335,30 @@ impl Walk<'_> {
         if let Some(s) = self.cache.named_by.borrow().get(id) {
             return Rc::clone(s);
         }
-        let s = &self.engine.snapshot;
-        let assigned = self.engine.index.assignments_of.get(id).into_iter();
-        let assigned = assigned
-            .flatten()
-            .filter_map(|&i| s.role_assignments.get(i));
-        let mut scopes: FxHashSet<String> = assigned.map(|a| a.scope.key().to_string()).collect();
-        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
-        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
-        scopes.extend(eligible.map(|e| e.scope.key().to_string()));
+        let scopes: FxHashSet<String> = self
+            .grant_scopes(id)
+            .map(|scope| scope.key().to_string())
+            .collect();
         let scopes = Rc::new(scopes);
         let mut memo = self.cache.named_by.borrow_mut();
         memo.insert(id.to_string(), Rc::clone(&scopes));
         scopes
+    }
+
+    /// The scopes of the role assignments and eligibilities naming `id` itself.
+    fn grant_scopes<'w>(&'w self, id: &str) -> impl Iterator<Item = &'w Scope> {
+        let s = &self.engine.snapshot;
+        let assigned = self
+            .engine
+            .index
+            .assignments_of
+            .get(id)
+            .into_iter()
+            .flatten();
+        let assigned = assigned.filter_map(|&i| s.role_assignments.get(i));
+        let eligible = self.eligibilities_of().get(id).into_iter().flatten();
+        let eligible = eligible.filter_map(|&i| s.role_eligibilities.get(i));
+        assigned.chain(eligible).map(|grant| &grant.scope)
     }
 
     /// Role eligibilities by the principal they name, once per walk.

@@ -136,6 +136,10 @@ fn escalation_groups_from(
     escalation_groups_in(engine, scope, (parallel_from, PIECES), go_on)
 }
 
+/// A group's holder (when it names one) and its (vault, identities) counts: what its covers and holder
+/// are worked out from once the walk is over.
+type Unfinished<'g> = (Option<&'g str>, &'g [(u32, u32)]);
+
 /// [`escalation_groups_from`] with the walk cut in about `pieces` runs when two threads share it.
 fn escalation_groups_in(
     engine: &Engine,
@@ -272,29 +276,34 @@ fn escalation_groups_in(
         findings += group.findings;
     }
     // The covers and holders, on both threads (the walk is over: the other core would be idle).
-    let cut = if parallel { groups.len() / 2 } else { 0 };
-    let (early, later) = groups.split_at_mut(cut);
-    let (early_counts, later_counts) = counts.split_at(cut.min(counts.len()));
-    let finish = |groups: &mut [EscalationGroup], counts: &[Vec<(u32, u32)>]| {
+    let asks: Vec<Unfinished> = groups
+        .iter()
+        .zip(&counts)
+        .map(|(group, list)| (group.key.holder.as_deref(), list.as_slice()))
+        .collect();
+    let finish = |asks: &[Unfinished]| {
         let mut reach: FxHashMap<&str, usize> = FxHashMap::default();
         let mut behind = Behind::default();
-        for (group, list) in groups.iter_mut().zip(counts) {
-            group.covers = layout.covers(list);
-            group.holder = group.key.holder.as_deref().map(|id| {
+        let finished = asks.iter().map(|&(holder, list)| {
+            let holder = holder.map(|id| {
                 let n = *reach.entry(id).or_insert_with(|| behind.count(engine, id));
                 Holder::new(engine, id, n)
             });
-        }
+            (layout.covers(list), holder)
+        });
+        finished.collect::<Vec<_>>()
     };
-    if cut == 0 {
-        finish(later, later_counts);
-    } else {
-        crate::parallel::both(
-            || finish(later, later_counts),
-            || finish(early, early_counts),
-        );
-    }
+    let from = if parallel { 2 } else { usize::MAX };
+    let finished = crate::parallel::in_halves(&asks, from, finish, |mut early, later| {
+        early.extend(later);
+        early
+    });
+    drop(asks);
     drop(counts);
+    for (group, (covers, holder)) in groups.iter_mut().zip(finished) {
+        group.covers = covers;
+        group.holder = holder;
+    }
     // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
     // at every step of the sort.
     let mut order: Vec<usize> = (0..groups.len()).collect();

@@ -11,16 +11,13 @@ use super::{COLUMNS, Cell, NamedVaults, row_cells};
 use crate::eval::bulk::VaultRows;
 use crate::eval::decide::{Row, RowKey};
 use crate::eval::{Engine, Subject};
-use crate::model::{PolicyKind, Vault};
+use crate::model::Vault;
 
 /// Vault-wide cells by the row's [`Row::decision_key_by_entries`], shared by the principals asked in turn:
 /// the many identities a search reaches each hold their own assignments, but few different roles, and
 /// their own access-policy entries at many vaults, but few different permission sets.
 #[derive(Default)]
-pub struct DecidedCells(FxHashMap<(RowKey, Vec<Permissions>), Vec<Cell>>);
-
-/// An access-policy entry's permissions, by kind ([`PolicyKind::ALL`]).
-type Permissions = [Vec<String>; 4];
+pub struct DecidedCells(FxHashMap<RowKey, Vec<Cell>>);
 
 /// What a vault of [`each_named_vault_alike`] brings: the subject, its row and the row's cells, for the
 /// first vault of a class only.
@@ -105,14 +102,9 @@ pub fn each_named_vault_alike<'a>(
             Some(row) => row,
             None => rows_at.row(vault),
         };
-        let (decision, entries) = row.decision_key_by_entries(&engine.snapshot);
-        let permissions = entries
-            .iter()
-            .map(|e| PolicyKind::ALL.map(|kind| e.permissions(kind).to_vec()))
-            .collect();
         let cells = decided
             .0
-            .entry((decision, permissions))
+            .entry(row.decision_key_by_entries(&engine.snapshot))
             .or_insert_with(|| row_cells(engine, &row, &COLUMNS));
         each(at, vault, class, Some((&subject, &row, cells)));
         if let (Some(key), None) = (key, known) {
