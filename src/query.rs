@@ -28,9 +28,7 @@ pub use principal::resolve_principal;
 pub use principal_reach::{
     GroupReach, ItemReach, Reach, VaultReach, principal_reach, principal_reach_with,
 };
-pub(crate) use principal_reach::{
-    data_operations, eligibilities_naming, eligible_role, item_reach,
-};
+pub(crate) use principal_reach::{data_operations, eligible_role, item_reach};
 pub use scope::{item_not_in_snapshot, resolve_scope, unknown_vault};
 pub use who_can::{EligibleEntry, ItemsEntry, WhoCan, WhoCanEntry, who_can, who_can_from};
 

@@ -155,15 +155,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             .flatten()
             .copied()
             .collect();
-        let unattributable = if ancestry.unplaced_subscription {
-            self.at_management_groups
-                .iter()
-                .filter(|(key, _)| !ancestry.contains(key))
-                .map(|&(_, r)| r)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let unattributable = self.unattributable(&ancestry);
         // A deny that does not apply to child scopes never reaches a vault from above it.
         let mut denies = Vec::new();
         for scope in &ancestry.scopes {
@@ -178,6 +170,18 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             deny_gap: engine.has_gap(&ancestry, &Topic::DENY_ASSIGNMENTS),
             policy_gap: engine.has_gap(&ancestry, &Topic::AccessPolicies),
         }
+    }
+
+    /// The roles of the subject's assignments at management groups that may or may not hold the target.
+    fn unattributable(&self, ancestry: &Ancestry) -> Vec<usize> {
+        if !ancestry.unplaced_subscription {
+            return Vec::new();
+        }
+        self.at_management_groups
+            .iter()
+            .filter(|(key, _)| !ancestry.contains(key))
+            .map(|&(_, r)| r)
+            .collect()
     }
 
     fn denies_at(&self, scope: &Scope, above: bool, out: &mut Vec<(usize, DenyReach)>) {
@@ -226,6 +230,26 @@ impl<'e, 'a> VaultRows<'e, 'a> {
         assignments.extend_from_slice(&above.assignments);
         let mut denies = own.denies;
         denies.extend_from_slice(&above.denies);
+        let gaps = Gaps {
+            grant: above.grant_gap || own.grant_gap,
+            deny: above.deny_gap || own.deny_gap,
+            policy: above.policy_gap || own.policy_gap,
+        };
+        let unattributable = above.unattributable.clone();
+        self.finish(scope, assignments, unattributable, denies, gaps)
+    }
+
+    /// The row at the vault at `scope` from what its scopes hold for the subject: the vault's access-policy
+    /// entries naming it are added here.
+    fn finish(
+        &self,
+        scope: &Scope,
+        assignments: Vec<(usize, Option<usize>)>,
+        unattributable: Vec<usize>,
+        denies: Vec<(usize, DenyReach)>,
+        gaps: Gaps,
+    ) -> Row<'a> {
+        let engine = self.engine;
         let target_vault = engine
             .index
             .vault
@@ -247,12 +271,12 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             .unwrap_or_default();
         Row {
             assignments,
-            unattributable: above.unattributable.clone(),
+            unattributable,
             denies,
-            grant_gaps: !self.subject.groups_known || above.grant_gap || own.grant_gap,
-            deny_gaps: above.deny_gap || own.deny_gap,
+            grant_gaps: !self.subject.groups_known || gaps.grant,
+            deny_gaps: gaps.deny,
             entries,
-            policy_gaps: above.policy_gap || own.policy_gap,
+            policy_gaps: gaps.policy,
             vault: target_vault,
             groups_known: self.subject.groups_known,
             in_directory: self.subject.in_directory,
@@ -260,6 +284,13 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             secret: None,
         }
     }
+}
+
+/// Collection gaps at or above a vault: of role assignments, deny assignments and access policies.
+struct Gaps {
+    grant: bool,
+    deny: bool,
+    policy: bool,
 }
 
 /// Many subjects' rows at one target: the assignments, deny assignments and access-policy entries at or
@@ -454,6 +485,8 @@ impl<'e, 'a> TargetRows<'e, 'a> {
         entries
     }
 }
+
+mod under;
 
 #[cfg(test)]
 mod tests;

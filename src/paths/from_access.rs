@@ -11,7 +11,7 @@ mod listing;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-pub(crate) use beside::{BesideGroups, beside};
+pub(crate) use beside::{BesideGroups, EligibilitiesOf, beside};
 pub use beside::{EligibleGroup, ItemGroup, ItemOperations};
 pub use listing::FlatRow;
 

@@ -1,4 +1,5 @@
-//! Rows gathered with what a subscription's targets share are the rows gathered alone.
+//! Rows gathered with what a subscription's targets share are the rows gathered alone, and rows from a
+//! vault's ancestry kept for every subject are the rows gathered per subject.
 use super::*;
 use crate::model::Vault;
 
@@ -38,5 +39,81 @@ fn rows_sharing_what_a_subscription_holds_are_the_rows_gathered_alone() {
     assert!(
         compared > 2000,
         "only {compared} rows with assignments compared"
+    );
+}
+
+/// A tenant where rows differ in every part a row's ancestry brings: deny assignments that do not apply to
+/// child scopes (at vaults and above them) and at management groups, a subscription in no management group
+/// (grants and denies there cannot be placed), and collection errors.
+fn uneven_tenant(seed: u64) -> crate::model::Snapshot {
+    let mut spec = crate::synth::SynthSpec::new(150, 60, 900, seed);
+    spec.deny_assignments = 16;
+    spec.collection_errors = 1;
+    let mut snapshot = crate::synth::generate(&spec);
+    let unplaced = snapshot
+        .subscriptions
+        .first()
+        .map(|s| s.subscription_id.clone());
+    for g in &mut snapshot.management_groups {
+        g.subscription_ids
+            .retain(|s| unplaced.as_ref().is_none_or(|u| !s.eq_ignore_ascii_case(u)));
+    }
+    let vaults: Vec<Scope> = snapshot.vaults.iter().map(|v| v.scope.clone()).collect();
+    let groups: Vec<Scope> = snapshot
+        .management_groups
+        .iter()
+        .map(|g| g.scope.clone())
+        .collect();
+    for (i, d) in snapshot.deny_assignments.iter_mut().enumerate() {
+        d.do_not_apply_to_child_scopes = i % 2 == 0;
+        let moved = match i % 4 {
+            0 => vaults.get(i * 7 % vaults.len().max(1)),
+            1 => groups.get(i % groups.len().max(1)),
+            _ => None,
+        };
+        if let Some(scope) = moved {
+            d.scope = scope.clone();
+        }
+    }
+    snapshot
+}
+
+/// The row from a vault's ancestry gathered once for every subject is the row [`VaultRows::row`] gathers
+/// per resource group and subscription, for every principal (and one absent from the directory) at every
+/// vault of tenants with denies at and above vaults, unplaced subscriptions and collection errors.
+#[test]
+fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
+    let (mut compared, mut denied, mut unplaced) = (0, 0, 0);
+    for seed in [3, 4] {
+        let snapshot = uneven_tenant(seed);
+        let engine = Engine::new(snapshot.clone());
+        let ancestries: Vec<Ancestry> = snapshot
+            .vaults
+            .iter()
+            .map(|v| engine.index.ancestry(&v.scope))
+            .collect();
+        let ids = snapshot.principals.iter().map(|p| p.id.as_str());
+        for id in ids.chain(["not-in-the-directory"]) {
+            let subject = engine.subject(id);
+            let mut gathered = VaultRows::new(&engine, &subject, None);
+            let mut kept = VaultRows::new(&engine, &subject, None);
+            for (vault, ancestry) in snapshot.vaults.iter().zip(&ancestries) {
+                let want = gathered.row(vault);
+                let got = kept.row_under(vault, ancestry);
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want:?}"),
+                    "{id} at {}",
+                    vault.name
+                );
+                compared += usize::from(!want.assignments.is_empty());
+                denied += usize::from(!want.denies.is_empty());
+                unplaced += usize::from(!want.unattributable.is_empty());
+            }
+        }
+    }
+    assert!(
+        compared > 1000 && denied > 100 && unplaced > 10,
+        "too few rows with assignments ({compared}), denies ({denied}) or unplaced grants ({unplaced})"
     );
 }

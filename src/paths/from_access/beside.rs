@@ -61,12 +61,41 @@ pub(crate) struct Beside {
     pub items: Vec<(usize, Vec<ItemReach>)>,
 }
 
+/// The PIM eligibilities by the principal they name, for every node a search asks about (each node
+/// would otherwise go through all of them).
+pub(crate) struct EligibilitiesOf<'e>(FxHashMap<&'e str, Vec<usize>>);
+
+impl<'e> EligibilitiesOf<'e> {
+    pub fn new(engine: &'e Engine) -> Self {
+        let mut of: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (at, e) in engine.snapshot.role_eligibilities.iter().enumerate() {
+            of.entry(e.principal_id.as_str()).or_default().push(at);
+        }
+        Self(of)
+    }
+
+    /// Those naming the subject or one of its groups, ascending (as `reach` lists them).
+    fn naming(&self, subject: &crate::eval::Subject) -> Vec<usize> {
+        let mut out: Vec<usize> = subject
+            .set
+            .ids()
+            .filter_map(|id| self.0.get(id))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// What `reach` says of `id` beside its vault-wide access, decided as `reach` decides it. `vault_at` finds
 /// a vault's position from its scope key; `ops` are [`query::data_operations`].
 pub(crate) fn beside(
     engine: &Engine,
     vault_at: &FxHashMap<&str, usize>,
     ops: &[(&'static Operation, Action)],
+    eligibilities: &EligibilitiesOf,
     id: &str,
 ) -> Beside {
     if id.starts_with("external:") {
@@ -86,7 +115,7 @@ pub(crate) fn beside(
         .collect();
     items.sort_by_key(|(at, _)| *at);
     Beside {
-        eligible: query::eligibilities_naming(engine, &subject),
+        eligible: eligibilities.naming(&subject),
         items,
     }
 }
@@ -238,3 +267,6 @@ impl ItemGroup {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use super::super::from_access::{BesideGroups, Groups, Held, HeldAt, Lever, SelfGrants, beside};
+use super::super::from_access::{
+    BesideGroups, EligibilitiesOf, Groups, Held, HeldAt, Lever, SelfGrants, beside,
+};
 use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
@@ -70,11 +72,16 @@ fn search_from<'e, E>(
     // asked. What can name a node at each vault is gathered first, on the other core, which then asks the
     // nodes as the walk finds them; this thread, once the walk is over, groups the answers in the walk's
     // order and asks the nodes left over between them.
+    let eligibilities = EligibilitiesOf::new(engine);
     let named: OnceLock<NamedVaults> = OnceLock::new();
     let handed = Handed::default();
     let ask = |worker: &mut Worker<'e>, named: &NamedVaults, id: &str| {
         let (access, self_grants) = vault_access(engine, named, worker, id);
-        (access, self_grants, beside(engine, &vault_at, &ops, id))
+        (
+            access,
+            self_grants,
+            beside(engine, &vault_at, &ops, &eligibilities, id),
+        )
     };
     let ((), found) = crate::parallel::both(
         || {
@@ -248,7 +255,7 @@ fn vault_access<'a>(
                 if !group && !row.assignments().is_empty() {
                     let target = targets
                         .entry(at)
-                        .or_insert_with(|| engine.target(&vault.scope));
+                        .or_insert_with(|| named.target(engine, at, &vault.scope));
                     found.extend(
                         findings_of_row(engine, vault, target, subject, row)
                             .into_iter()

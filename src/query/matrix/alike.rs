@@ -98,9 +98,10 @@ pub fn each_named_vault_alike<'a>(
             .as_ref()
             .and_then(|(signature, _)| rows.get(signature))
             .and_then(|row| row.at_alike_vault(vault));
-        let row = match alike {
-            Some(row) => row,
-            None => rows_at.row(vault),
+        let row = match (alike, named.ancestry(at)) {
+            (Some(row), _) => row,
+            (None, Some(ancestry)) => rows_at.row_under(vault, ancestry),
+            (None, None) => rows_at.row(vault),
         };
         let cells = decided
             .0

@@ -7,8 +7,9 @@ use rustc_hash::FxHashMap;
 
 use super::{Cell, PrincipalCells};
 use crate::eval::decide::Row;
-use crate::eval::{Engine, Subject};
-use crate::model::{Topic, Vault};
+use crate::eval::index::Ancestry;
+use crate::eval::{Engine, Subject, Target};
+use crate::model::{Scope, Topic, Vault};
 
 /// Vaults by what can name a principal there, gathered once for many principals.
 #[derive(Debug, Default)]
@@ -24,6 +25,8 @@ pub struct NamedVaults {
     /// Per vault: no deny assignment, collection error or unplaced subscription at or above it and its
     /// properties known, so a principal's row there rests only on the grants naming it (see [`super::alike`]).
     pub(super) quiet: Vec<bool>,
+    /// Per vault: its ancestry, worked out here once for every principal asked (rows and targets there).
+    ancestry: Vec<Ancestry>,
 }
 
 impl NamedVaults {
@@ -64,8 +67,26 @@ impl NamedVaults {
                     list.push(at);
                 }
             }
+            named.ancestry.push(ancestry);
         }
         named
+    }
+
+    /// The ancestry of the vault at position `at` (`Index::ancestry` of its scope).
+    pub fn ancestry(&self, at: usize) -> Option<&Ancestry> {
+        self.ancestry.get(at)
+    }
+
+    /// `engine.target` of the vault at position `at`, whose scope is `scope`, from the ancestry kept here.
+    pub fn target<'a>(&self, engine: &'a Engine, at: usize, scope: &Scope) -> Target<'a> {
+        match self.ancestry(at) {
+            Some(ancestry) => Target {
+                scope: scope.clone(),
+                ancestry: ancestry.clone(),
+                vault: engine.vault_of(scope),
+            },
+            None => engine.target(scope),
+        }
     }
 
     /// The positions, ascending, of the vaults where `subject` may hold something; `None` when that may be

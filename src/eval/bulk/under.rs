@@ -1,0 +1,42 @@
+//! A subject's row at a vault whose ancestry was gathered once for every subject: [`VaultRows::row`] works
+//! out what lies above each resource group again for each subject (a search asks thousands of subjects,
+//! mostly at resource groups no other vault of theirs shares), where the vault's whole ancestry, kept
+//! beside the vault list, gives the same scopes in the same order.
+
+use super::{Gaps, VaultRows, parent_key};
+use crate::eval::decide::Row;
+use crate::eval::index::Ancestry;
+use crate::model::{ScopeKind, Topic, Vault};
+
+impl<'a> VaultRows<'_, 'a> {
+    /// [`VaultRows::row`] at `vault` from its `ancestry` (`Index::ancestry` of its scope): the vault itself,
+    /// its resource group, then everything [`VaultRows::row`] gathers from the subscription up, so the
+    /// assignments and denies come in the same order.
+    pub fn row_under(&mut self, vault: &'a Vault, ancestry: &Ancestry) -> Row<'a> {
+        let scope = &vault.scope;
+        if scope.kind() != ScopeKind::Vault || parent_key(scope, 4).is_none() {
+            return self.row(vault);
+        }
+        let assignments = ancestry
+            .scopes
+            .iter()
+            .filter_map(|s| self.assigned.get(s.key()))
+            .flatten()
+            .copied()
+            .collect();
+        // A deny that does not apply to child scopes counts only at the vault itself.
+        let mut denies = Vec::new();
+        for (at, s) in ancestry.scopes.iter().enumerate() {
+            self.denies_at(s, at > 0, &mut denies);
+        }
+        denies.extend(self.unattributable_denies(ancestry));
+        let unattributable = self.unattributable(ancestry);
+        let engine = self.engine;
+        let gaps = Gaps {
+            grant: engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS),
+            deny: engine.has_gap(ancestry, &Topic::DENY_ASSIGNMENTS),
+            policy: engine.has_gap(ancestry, &Topic::AccessPolicies),
+        };
+        self.finish(scope, assignments, unattributable, denies, gaps)
+    }
+}
