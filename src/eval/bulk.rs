@@ -236,11 +236,11 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             policy: above.policy_gap || own.policy_gap,
         };
         let unattributable = above.unattributable.clone();
-        self.finish(scope, assignments, unattributable, denies, gaps)
+        self.finish(scope, assignments, unattributable, denies, gaps, true)
     }
 
     /// The row at the vault at `scope` from what its scopes hold for the subject: the vault's access-policy
-    /// entries naming it are added here.
+    /// entries naming it are added here (none when `entries_named` is false: no entry names the subject).
     fn finish(
         &self,
         scope: &Scope,
@@ -248,6 +248,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
         unattributable: Vec<usize>,
         denies: Vec<(usize, DenyReach)>,
         gaps: Gaps,
+        entries_named: bool,
     ) -> Row<'a> {
         let engine = self.engine;
         let target_vault = engine
@@ -257,6 +258,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             .and_then(|&i| engine.snapshot.vaults.get(i));
         let via_app = self.via_app.as_deref();
         let entries = target_vault
+            .filter(|_| entries_named)
             .map(|v| {
                 v.access_policies
                     .iter()

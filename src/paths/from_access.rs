@@ -366,9 +366,18 @@ fn access_group(engine: &Engine, grants: &Grants, verdicts: Verdicts) -> AccessG
     decided_by.extend(entries.iter().filter_map(|&(v, e)| {
         let vault = s.vaults.get(v)?;
         let entry = vault.access_policies.get(e)?;
-        let mut id = format!("{}/accessPolicies/{}", vault.scope.id(), entry.object_id);
-        if let Some(app) = &entry.application_id {
-            id = format!("{id}/{app}");
+        // `<vault>/accessPolicies/<objectId>[/<applicationId>]`, put together without formatting: an
+        // answer states thousands of entries.
+        let (scope, app) = (vault.scope.id(), entry.application_id.as_deref());
+        let mut id = String::with_capacity(
+            scope.len() + 17 + entry.object_id.len() + app.map_or(0, str::len),
+        );
+        id.push_str(scope);
+        id.push_str("/accessPolicies/");
+        id.push_str(&entry.object_id);
+        if let Some(app) = app {
+            id.push('/');
+            id.push_str(app);
         }
         Some(DecidingGrant {
             kind: GrantKind::AccessPolicy,

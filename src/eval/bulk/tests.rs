@@ -80,10 +80,11 @@ fn uneven_tenant(seed: u64) -> crate::model::Snapshot {
 
 /// The row from a vault's ancestry gathered once for every subject is the row [`VaultRows::row`] gathers
 /// per resource group and subscription, for every principal (and one absent from the directory) at every
-/// vault of tenants with denies at and above vaults, unplaced subscriptions and collection errors.
+/// vault of tenants with denies at and above vaults, unplaced subscriptions and collection errors, whether
+/// it is told that no access-policy entry there names the subject or left to look.
 #[test]
 fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
-    let (mut compared, mut denied, mut unplaced) = (0, 0, 0);
+    let (mut compared, mut denied, mut unplaced, mut entries) = (0, 0, 0, 0);
     for seed in [3, 4] {
         let snapshot = uneven_tenant(seed);
         let engine = Engine::new(snapshot.clone());
@@ -99,13 +100,15 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
             let mut kept = VaultRows::new(&engine, &subject, None);
             for (vault, ancestry) in snapshot.vaults.iter().zip(&ancestries) {
                 let want = gathered.row(vault);
-                let got = kept.row_under(vault, ancestry);
-                assert_eq!(
-                    format!("{got:?}"),
-                    format!("{want:?}"),
-                    "{id} at {}",
-                    vault.name
-                );
+                // Told whether an entry there names the subject, or left to look.
+                let named = (vault.access_policies.iter())
+                    .any(|e| subject.set.reach(&e.object_id).is_some());
+                for entries_named in [named, true] {
+                    let got = kept.row_under(vault, ancestry, entries_named);
+                    let (got, want) = (format!("{got:?}"), format!("{want:?}"));
+                    assert_eq!(got, want, "{id} at {}", vault.name);
+                }
+                entries += usize::from(!want.entries.is_empty());
                 compared += usize::from(!want.assignments.is_empty());
                 denied += usize::from(!want.denies.is_empty());
                 unplaced += usize::from(!want.unattributable.is_empty());
@@ -113,7 +116,8 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
         }
     }
     assert!(
-        compared > 1000 && denied > 100 && unplaced > 10,
-        "too few rows with assignments ({compared}), denies ({denied}) or unplaced grants ({unplaced})"
+        compared > 1000 && denied > 100 && unplaced > 10 && entries > 100,
+        "too few rows with assignments ({compared}), denies ({denied}), unplaced grants ({unplaced}) or \
+         entries ({entries})"
     );
 }

@@ -3,7 +3,7 @@
 //! mostly at resource groups no other vault of theirs shares), where the vault's whole ancestry, kept
 //! beside the vault list, gives the same scopes in the same order.
 
-use super::{Gaps, VaultRows, parent_key};
+use super::{Gaps, VaultRows};
 use crate::eval::decide::Row;
 use crate::eval::index::Ancestry;
 use crate::model::{ScopeKind, Topic, Vault};
@@ -11,10 +11,17 @@ use crate::model::{ScopeKind, Topic, Vault};
 impl<'a> VaultRows<'_, 'a> {
     /// [`VaultRows::row`] at `vault` from its `ancestry` (`Index::ancestry` of its scope): the vault itself,
     /// its resource group, then everything [`VaultRows::row`] gathers from the subscription up, so the
-    /// assignments and denies come in the same order.
-    pub fn row_under(&mut self, vault: &'a Vault, ancestry: &Ancestry) -> Row<'a> {
+    /// assignments and denies come in the same order. `entries_named` is false only when no access-policy
+    /// entry of the vault names the subject or its groups (their scan is skipped).
+    pub fn row_under(
+        &mut self,
+        vault: &'a Vault,
+        ancestry: &Ancestry,
+        entries_named: bool,
+    ) -> Row<'a> {
         let scope = &vault.scope;
-        if scope.kind() != ScopeKind::Vault || parent_key(scope, 4).is_none() {
+        // Any other scope takes `prepare`'s way there, as in `row` (a vault's key always has a parent's).
+        if scope.kind() != ScopeKind::Vault {
             return self.row(vault);
         }
         let assignments = ancestry
@@ -37,6 +44,13 @@ impl<'a> VaultRows<'_, 'a> {
             deny: engine.has_gap(ancestry, &Topic::DENY_ASSIGNMENTS),
             policy: engine.has_gap(ancestry, &Topic::AccessPolicies),
         };
-        self.finish(scope, assignments, unattributable, denies, gaps)
+        self.finish(
+            scope,
+            assignments,
+            unattributable,
+            denies,
+            gaps,
+            entries_named,
+        )
     }
 }

@@ -43,7 +43,7 @@ pub fn each_named_vault_alike<'a>(
     // (vault, scope named above it) pairs: the scopes, numbered, make the vault's signature.
     let mut above: Vec<(usize, u32)> = Vec::new();
     let mut scope_number: FxHashMap<&str, u32> = FxHashMap::default();
-    let at: Vec<usize> = match named.of_with(engine, &subject, |key, under| {
+    let positions = named.of_with(engine, &subject, |key, under| {
         let n = match key {
             Some(key) => {
                 let next = u32::try_from(scope_number.len()).unwrap_or(ENTRIES - 1);
@@ -52,10 +52,10 @@ pub fn each_named_vault_alike<'a>(
             None => ENTRIES,
         };
         above.extend(under.iter().map(|&v| (v, n)));
-    }) {
-        Some(positions) => positions,
-        None => (0..vaults.len()).collect(),
-    };
+    });
+    // Without the vaults whose entries name the subject (its groups unknown), every vault's are read.
+    let entries_known = positions.is_some();
+    let at = positions.unwrap_or_else(|| (0..vaults.len()).collect());
     above.sort_unstable();
     above.dedup();
     let shareable = subject.groups_known && subject.in_directory;
@@ -75,9 +75,9 @@ pub fn each_named_vault_alike<'a>(
             .map(|&(_, n)| n)
             .collect();
         pairs = pairs.get(end..).unwrap_or_default();
-        let quiet = shareable
-            && named.quiet.get(at).copied().unwrap_or(false)
-            && !signature.contains(&ENTRIES);
+        let signature_has_entries = signature.contains(&ENTRIES);
+        let quiet =
+            shareable && named.quiet.get(at).copied().unwrap_or(false) && !signature_has_entries;
         let key = quiet.then(|| {
             let flags = [
                 vault.rbac_authorization,
@@ -100,7 +100,10 @@ pub fn each_named_vault_alike<'a>(
             .and_then(|row| row.at_alike_vault(vault));
         let row = match (alike, named.ancestry(at)) {
             (Some(row), _) => row,
-            (None, Some(ancestry)) => rows_at.row_under(vault, ancestry),
+            (None, Some(ancestry)) => {
+                let entries_named = !entries_known || signature_has_entries;
+                rows_at.row_under(vault, ancestry, entries_named)
+            }
             (None, None) => rows_at.row(vault),
         };
         let cells = decided

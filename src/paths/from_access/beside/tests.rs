@@ -36,5 +36,8 @@ fn eligibilities_by_principal_are_those_naming_the_subject() {
             assert_eq!(eligibilities.naming(&subject), want, "{id}");
         }
     }
-    assert!(through_groups > 50, "only {through_groups} eligibilities held through groups");
+    assert!(
+        through_groups > 50,
+        "only {through_groups} eligibilities held through groups"
+    );
 }
