@@ -61,11 +61,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
                 let Some(a) = s.role_assignments.get(i) else {
                     continue;
                 };
-                let role = engine
-                    .index
-                    .role_definition
-                    .get(&a.role_definition_guid)
-                    .copied();
+                let role = engine.index.role_of(i, a);
                 assigned.entry(a.scope.key()).or_default().push((i, role));
                 if a.scope.kind() == ScopeKind::ManagementGroup
                     && let Some(r) = role
