@@ -169,18 +169,6 @@ impl<'e> Walk<'e> {
         s
     }
 
-    pub(super) fn target(&self, scope: &Scope) -> Rc<Target<'e>> {
-        if let Some(t) = self.cache.targets.borrow().get(scope.key()) {
-            return Rc::clone(t);
-        }
-        let t = Rc::new(self.engine.target(scope));
-        self.cache
-            .targets
-            .borrow_mut()
-            .insert(scope.key().to_string(), Rc::clone(&t));
-        t
-    }
-
     /// The edge in words: evidence and explanation as `paths` prints them.
     pub fn render(&self, step: &Step) -> Hop {
         let (evidence, explanation) = super::render::words(self, step);
