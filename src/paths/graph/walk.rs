@@ -13,7 +13,6 @@ use super::identities::Foothold;
 use super::runs_as::{Controller, Held};
 use super::{HopGraph, Why};
 use crate::eval::{Decision, Engine, Subject, Target};
-use crate::model::Scope;
 use crate::model::hops::IdentityResource;
 
 /// An edge found by a walk: its ends, decision and what it rests on (put into words by [`Walk::render`]).
