@@ -24,6 +24,7 @@ mod identities;
 mod numbered;
 mod render;
 mod runs_as;
+mod targets;
 mod vm_secrets;
 mod walk;
 

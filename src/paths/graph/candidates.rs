@@ -81,6 +81,9 @@ pub(crate) struct ByScope<'e> {
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
     /// groups above them).
     absent_below: std::cell::OnceCell<FxHashMap<&'e str, Vec<u32>>>,
+    /// Whether each role may grant an action, by the action (its label lowercased, as the other keys here),
+    /// then role: each resource's own grants are of a few roles, matched once per walk, not once per scope.
+    may_grant: Memo<String, Vec<Option<bool>>>,
     marks: RefCell<Marks>,
     pub(super) numbered: RefCell<super::numbered::Numbered<'e>>,
 }
@@ -261,18 +264,20 @@ impl<'e> Walk<'e> {
         let mut relevant: Vec<&'e str> = Vec::new();
         // Those absent from the directory that any grant here reaches, whatever its role.
         let mut own: Vec<u32> = assigned.absent.clone();
-        // The roles here are few; each is matched against the action once.
-        let mut grants: FxHashMap<usize, bool> = FxHashMap::default();
+        let mut memo = self.cache.by_scope.may_grant.borrow_mut();
+        let roles = memo
+            .entry(action.label.to_ascii_lowercase())
+            .or_insert_with(|| vec![None; engine.snapshot.role_definitions.len()]);
         for &(role, principal) in &assigned.grants {
-            let may = role.is_none_or(|r| {
-                *grants
-                    .entry(r)
-                    .or_insert_with(|| engine.role_may_grant(r, action))
+            let may = role.is_none_or(|r| match roles.get_mut(r) {
+                Some(known) => *known.get_or_insert_with(|| engine.role_may_grant(r, action)),
+                None => engine.role_may_grant(r, action),
             });
             if may {
                 relevant.push(principal);
             }
         }
+        drop(memo);
         relevant.sort_unstable();
         relevant.dedup();
         // Those absent from the directory come from `absent_below` above, whatever the grant's role.

@@ -31,7 +31,11 @@ impl<'e> Walk<'e> {
 
     /// What [`Walk::controller`] reads of `scope` for every id it asks there.
     pub(super) fn deciding(&self, scope: &Scope) -> Deciding<'e> {
-        let target = self.target(scope);
+        self.deciding_at(scope, self.target(scope))
+    }
+
+    /// [`Walk::deciding`] with the target at `scope` already looked up.
+    pub(super) fn deciding_at(&self, scope: &Scope, target: Rc<Target<'e>>) -> Deciding<'e> {
         let keys = target.ancestry.scopes.iter().map(|_| OnceCell::new());
         Deciding {
             decided: self.decided_above(&target),

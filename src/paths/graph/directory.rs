@@ -119,8 +119,41 @@ impl HopGraph {
                 out.push(self.owner_step(engine, i, &o.owner_id, node));
             }
         }
-        let group = kind_of(engine, node) == Some(PrincipalKind::Group);
-        let sp = kind_of(engine, node) == Some(PrincipalKind::ServicePrincipal);
+        let kind = kind_of(engine, node);
+        let group = kind == Some(PrincipalKind::Group);
+        let sp = kind == Some(PrincipalKind::ServicePrincipal);
+        // Directory roles and Graph permissions add members to groups and credentials to service
+        // principals only: most nodes a search dequeues are neither.
+        if group || sp {
+            self.powers_into(engine, node, (group, sp), out);
+        }
+        if sp && let Some(app_id) = sp_app_id(engine, node) {
+            for &i in self.apps_by_app_id.get(app_id).into_iter().flatten() {
+                let Some(a) = application_at(s, i) else {
+                    continue;
+                };
+                for (f, fic) in a.federated_credentials.iter().enumerate() {
+                    out.push(Step {
+                        kind: HopKind::FederatedCredential,
+                        from: external_id(&fic.issuer, &fic.subject),
+                        to: node.to_string(),
+                        decision: Decision::Allowed,
+                        eligible: false,
+                        why: Why::AppFederated { app: i, fic: f },
+                    });
+                }
+            }
+        }
+    }
+
+    /// The directory-role and Graph-permission edges into `node`, a group or a service principal.
+    fn powers_into(
+        &self,
+        engine: &Engine,
+        node: &str,
+        (group, sp): (bool, bool),
+        out: &mut Vec<Step>,
+    ) {
         let app = self.app_of_sp(engine, node);
         for &(at, eligible) in &self.directory_powers {
             let Some((a, power)) = directory_power(engine, at) else {
@@ -143,23 +176,6 @@ impl HopGraph {
             };
             if (power == Power::AddMembers && group) || (power == Power::AddCredentials && sp) {
                 out.push(graph_step(&a.principal_id, node, power, i));
-            }
-        }
-        if sp && let Some(app_id) = sp_app_id(engine, node) {
-            for &i in self.apps_by_app_id.get(app_id).into_iter().flatten() {
-                let Some(a) = application_at(s, i) else {
-                    continue;
-                };
-                for (f, fic) in a.federated_credentials.iter().enumerate() {
-                    out.push(Step {
-                        kind: HopKind::FederatedCredential,
-                        from: external_id(&fic.issuer, &fic.subject),
-                        to: node.to_string(),
-                        decision: Decision::Allowed,
-                        eligible: false,
-                        why: Why::AppFederated { app: i, fic: f },
-                    });
-                }
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::eval::{Decision, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
 use crate::model::{Scope, Topic};
 
-impl Walk<'_> {
+impl<'e> Walk<'e> {
     /// Runs-as edges into a managed identity: the controllers of every resource whose code obtains it.
     pub(super) fn runs_as_into(&self, node: &str, skip: Skip, out: &mut Vec<Step>) {
         for &i in self.graph.hosts_of.get(node).into_iter().flatten() {
@@ -85,7 +85,7 @@ impl Walk<'_> {
         };
         let target = self.target(scope);
         let mut out = if skip.searching() && self.by_scope_alone(&target) {
-            self.controllers_unreached(scope, first, actions, skip)
+            self.controllers_unreached(scope, &target, first, (actions, skip))
         } else {
             self.controllers_asked(scope, first, actions, skip)
         };
@@ -99,15 +99,14 @@ impl Walk<'_> {
     fn controllers_unreached(
         &self,
         scope: &Scope,
+        target: &Rc<Target<'e>>,
         first: &Action,
-        actions: &[Action],
-        skip: Skip,
+        (actions, skip): (&[Action], Skip),
     ) -> Vec<Controller> {
-        let target = self.target(scope);
         let mut out: Vec<Controller> = Vec::new();
         let mut asked: FxHashSet<u32> = FxHashSet::default();
-        let at = self.deciding(scope);
-        for lists in self.unreached_along(scope, &target, first).iter() {
+        let at = self.deciding_at(scope, Rc::clone(target));
+        for lists in self.unreached_along(scope, target, first).iter() {
             for list in std::iter::once(&lists.own).chain(&lists.groups) {
                 list.borrow_mut().retain(|&n| {
                     if skip.skips_numbered(n, || self.name(n)) {

@@ -13,7 +13,6 @@ use super::identities::Foothold;
 use super::runs_as::{Controller, Held};
 use super::{HopGraph, Why};
 use crate::eval::{Decision, Engine, Subject, Target};
-use crate::model::Scope;
 use crate::model::hops::IdentityResource;
 
 /// An edge found by a walk: its ends, decision and what it rests on (put into words by [`Walk::render`]).
@@ -167,18 +166,6 @@ impl<'e> Walk<'e> {
             .borrow_mut()
             .insert(id.to_string(), Rc::clone(&s));
         s
-    }
-
-    pub(super) fn target(&self, scope: &Scope) -> Rc<Target<'e>> {
-        if let Some(t) = self.cache.targets.borrow().get(scope.key()) {
-            return Rc::clone(t);
-        }
-        let t = Rc::new(self.engine.target(scope));
-        self.cache
-            .targets
-            .borrow_mut()
-            .insert(scope.key().to_string(), Rc::clone(&t));
-        t
     }
 
     /// The edge in words: evidence and explanation as `paths` prints them.

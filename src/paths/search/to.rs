@@ -1,6 +1,7 @@
 //! `paths --to`: backwards from the target's holders.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 use std::convert::Infallible;
 
 use super::super::graph::{HopGraph, Skip, Step, Walk};
@@ -92,7 +93,8 @@ fn reach<E>(
     let mut sinks = last_hops(engine, scope, action)?;
     sinks.extend(flag_hops(&walk, scope, action));
     let mut best = tree::Best::default();
-    let mut queue: VecDeque<String> = VecDeque::new();
+    // Each node queued with its distance: dequeuing it looks nothing up.
+    let mut queue: VecDeque<(String, usize)> = VecDeque::new();
     // The membership graph's nodes reached, by number (the walk's lists hold numbers: `Skip::Marked`).
     let nodes = engine.index.memberships();
     let mut marked = vec![false; nodes.node_count()];
@@ -104,28 +106,27 @@ fn reach<E>(
     for last in sinks {
         if !best.contains_key(&last.hop.from) {
             mark(&mut marked, &last.hop.from);
-            queue.push_back(last.hop.from.clone());
+            queue.push_back((last.hop.from.clone(), 1));
             best.insert(last.hop.from.clone(), (1, Via::Last(last)));
         }
     }
     let mut searched = 0;
-    while let Some(node) = queue.pop_front() {
+    while let Some((node, dist)) = queue.pop_front() {
         if let Err(stop) = progress(searched, best.len()) {
             return Ok(Err(stop));
         }
         searched += 1;
-        let Some(&(dist, _)) = best.get(&node) else {
-            continue;
-        };
         if dist >= max_hops {
             continue;
         }
         let reached = |id: &str| best.contains_key(id);
-        for step in walk.edges_into(&node, Skip::Marked(&reached, &marked)) {
-            if !best.contains_key(&step.from) {
+        let steps = walk.edges_into(&node, Skip::Marked(&reached, &marked));
+        for step in steps {
+            // One look-up per edge: the first edge from each node is kept.
+            if let Entry::Vacant(slot) = best.entry(step.from.clone()) {
                 mark(&mut marked, &step.from);
-                queue.push_back(step.from.clone());
-                best.insert(step.from.clone(), (dist + 1, Via::Step(step)));
+                queue.push_back((step.from.clone(), dist + 1));
+                slot.insert((dist + 1, Via::Step(step)));
             }
         }
     }
