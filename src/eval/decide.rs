@@ -17,6 +17,7 @@ use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::Topic;
 use crate::model::{DenyAssignment, EVERYONE, RoleAssignment, ScopeKind, Snapshot};
 
+mod condition_effects;
 mod match_cache;
 mod row;
 pub use match_cache::MatchCache;
@@ -360,8 +361,9 @@ impl Engine {
                 .role_assignments
                 .get(a)
                 .and_then(|x| x.condition.as_ref())
-                .map_or(Effect::Holds, |c| {
-                    condition::effect(c, &action.to_ascii_lowercase(), row.secret.as_deref())
+                .map_or(Effect::Holds, |c| match (id, row.secret.as_deref()) {
+                    (Some(id), None) => self.cache.conditions.effect(a, c, id),
+                    (_, secret) => condition::effect(c, &action.to_ascii_lowercase(), secret),
                 });
             match (matched, effect) {
                 (_, Effect::Fails) => {}

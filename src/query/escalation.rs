@@ -20,9 +20,11 @@ use crate::query::reach::grant_holders;
 use crate::query::reach::{Grants, holders, reached};
 
 mod cited;
+mod found;
 mod levers;
 mod technique;
 use cited::Cited;
+pub(crate) use found::{Found, KeyParts};
 use levers::Levers;
 pub(crate) use levers::{LeverVerdicts, levers};
 pub use technique::Technique;
@@ -74,14 +76,14 @@ pub(crate) fn gainable() -> &'static [(&'static str, catalog::Action)] {
 /// What a technique can gain of what the subject lacks. A template deployment only resolves secret
 /// references into the resources it deploys: the value of a secret (a certificate's private key included,
 /// through its backing secret) is all it exposes, never key operations.
-fn gain_through(technique: Technique, lacks: &[&'static str]) -> Vec<&'static str> {
+fn gain_through(technique: Technique, lacks: &Rc<[&'static str]>) -> Rc<[&'static str]> {
     match technique {
         Technique::TemplateDeployment => lacks
             .iter()
             .filter(|op| **op == "secrets/get")
             .copied()
             .collect(),
-        _ => lacks.to_vec(),
+        _ => lacks.clone(),
     }
 }
 
@@ -178,14 +180,15 @@ pub(crate) fn findings_among<'a>(
     ids: impl Iterator<Item = String>,
 ) -> Vec<Finding> {
     let mut above = Default::default();
-    findings_sharing(
+    let found = findings_sharing(
         engine,
         vault,
         target,
         ids,
         &LeverVerdicts::default(),
         &mut above,
-    )
+    );
+    found.iter().map(|f| f.finding(vault.scope.id())).collect()
 }
 
 /// [`findings_among`], with lever verdicts shared with other vaults through `verdicts`, and what the scopes
@@ -197,7 +200,7 @@ pub(crate) fn findings_sharing<'a>(
     ids: impl Iterator<Item = String>,
     verdicts: &LeverVerdicts,
     above: &mut std::sync::Arc<Granted<'a>>,
-) -> Vec<Finding> {
+) -> Vec<Found> {
     let lever_actions = levers();
     let rows_at = TargetRows::sharing(engine, target, above);
     // Members of the same groups usually have the same row, and then the same findings but for who they
@@ -242,7 +245,7 @@ pub(crate) fn findings_sharing<'a>(
             gathered,
             shared: verdicts,
         };
-        push_findings(engine, vault, target, &subject, &l, ask, &mut out);
+        push_findings(vault, target, &subject, (engine, &l), ask, &mut out);
     }
     out
 }
@@ -263,10 +266,10 @@ pub(crate) fn findings_of_row(
         return Vec::new();
     }
     let l = Levers::decide(engine, row, levers());
-    let mut out = Vec::new();
     if l.decisions.iter().all(|d| *d == Decision::Denied) {
-        return out;
+        return Vec::new();
     }
+    let mut out = Vec::new();
     let entries: Vec<usize> = vault
         .access_policies
         .iter()
@@ -282,8 +285,8 @@ pub(crate) fn findings_of_row(
         },
         shared: &LeverVerdicts::default(),
     };
-    push_findings(engine, vault, target, subject, &l, ask, &mut out);
-    out
+    push_findings(vault, target, subject, (engine, &l), ask, &mut out);
+    out.iter().map(|f| f.finding(vault.scope.id())).collect()
 }
 
 /// How a subject's lever verdicts are built: from what its row gathered, or shared with other vaults.
@@ -295,13 +298,12 @@ struct Ask<'g> {
 
 /// The findings of one subject, from its lever decisions.
 fn push_findings(
-    engine: &Engine,
     vault: &Vault,
     target: &Target,
     subject: &Subject,
-    l: &Levers,
+    (engine, l): (&Engine, &Levers),
     ask: Ask,
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Found>,
 ) {
     let lacks = &l.lacks;
     if lacks.is_empty() {
@@ -309,9 +311,18 @@ fn push_findings(
     }
     let possible = |lever| l.possible(engine, subject, target, lever, ask.gathered, ask.shared);
     let unrestricted_assign = l.decision(ASSIGN) == Some(Decision::Allowed);
-    let mut push = |technique, v: &Cited| {
-        let gain = gain_through(technique, lacks);
-        out.push(v.finding(&subject.principal, vault, technique, gain));
+    // The subject's findings name it through one copy.
+    let mut principal: Option<Rc<PrincipalRef>> = None;
+    let mut push = |technique, cited: &Rc<Cited>| {
+        let principal = principal
+            .get_or_insert_with(|| Rc::new(subject.principal.clone()))
+            .clone();
+        out.push(Found {
+            principal,
+            technique,
+            cited: cited.clone(),
+            lacks: gain_through(technique, lacks),
+        });
     };
     if vault.rbac_authorization {
         if let Some(v) = possible(ASSIGN) {

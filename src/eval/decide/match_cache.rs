@@ -1,6 +1,7 @@
 //! What every role definition and deny assignment says about every catalog action, computed once per
 //! engine so that [`super`]'s bulk decisions look a match up instead of matching action patterns.
 
+use super::condition_effects::ConditionEffects;
 use crate::catalog::{self, Plane};
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::model::{Permission, Snapshot};
@@ -27,6 +28,8 @@ impl From<&BlockMatch> for Match {
 pub struct MatchCache {
     pub(super) roles: Vec<[Vec<Match>; 2]>,
     pub(super) denies: Vec<[Vec<Match>; 2]>,
+    /// What role assignments' conditions do to each action when no secret is named.
+    pub(super) conditions: ConditionEffects,
 }
 
 pub(super) fn plane_slot(plane: Plane) -> usize {
@@ -59,6 +62,7 @@ impl MatchCache {
                 .iter()
                 .map(|d| table_for(&d.permissions))
                 .collect(),
+            conditions: ConditionEffects::build(s),
         }
     }
 }

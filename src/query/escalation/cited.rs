@@ -3,18 +3,29 @@
 use crate::catalog;
 use crate::eval::rbac::{BlockMatch, blocks_allow};
 use crate::eval::reason::UnknownBecause;
-use crate::eval::{Decision, Engine, PrincipalRef, Verdict};
-use crate::model::Vault;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Finding, Technique};
+use crate::eval::{Decision, Engine, Verdict};
+
+use super::Finding;
 
 /// What a finding cites of a lever's verdict: the decision, one grant, and why the answer is unknown.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Cited {
     decision: Decision,
     grant: Option<CitedGrant>,
     /// Sorted, once each; empty unless the decision is "unknown".
     unknown_because: Vec<UnknownBecause>,
+    /// This citation's own number (see [`Cited::serial`]); not part of what it says.
+    serial: u64,
+}
+
+impl PartialEq for Cited {
+    fn eq(&self, other: &Self) -> bool {
+        self.decision == other.decision
+            && self.grant == other.grant
+            && self.unknown_because == other.unknown_because
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,29 +37,63 @@ struct CitedGrant {
     condition: Option<String>,
 }
 
+/// A number no other citation of the run has.
+fn next_serial() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Cited {
-    /// The finding of `principal` at `vault` by `technique`, citing this.
-    pub(super) fn finding(
-        &self,
-        principal: &PrincipalRef,
-        vault: &Vault,
-        technique: Technique,
-        lacks: Vec<&'static str>,
-    ) -> Finding {
-        let grant = self.grant.as_ref();
-        Finding {
-            principal: principal.clone(),
-            vault_id: vault.scope.id().to_string(),
-            technique,
-            grant: grant.map(|g| g.id.clone()).unwrap_or_default(),
-            role_name: grant.and_then(|g| g.role_name.clone()),
-            holder: grant.map(|g| g.principal_id.clone()),
-            grant_scope: grant.map(|g| g.scope.clone()),
-            decision: self.decision,
-            condition: grant.and_then(|g| g.condition.clone()),
-            lacks,
-            unknown_because: self.unknown_because.clone(),
-            disputed: technique.disputed(),
+    /// A number told to this citation when it was made, never to another (a clone keeps it: it says the
+    /// same): a walk places the findings citing one citation by its number and technique, without
+    /// comparing their strings.
+    pub(super) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    pub(crate) fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// The grant's role assignment id (empty when no grant is cited).
+    pub(crate) fn grant_id(&self) -> &str {
+        self.grant.as_ref().map_or("", |g| g.id.as_str())
+    }
+
+    pub(crate) fn role_name(&self) -> Option<&str> {
+        self.grant.as_ref().and_then(|g| g.role_name.as_deref())
+    }
+
+    /// The principal the grant names.
+    pub(crate) fn holder(&self) -> Option<&str> {
+        self.grant.as_ref().map(|g| g.principal_id.as_str())
+    }
+
+    pub(crate) fn grant_scope(&self) -> Option<&str> {
+        self.grant.as_ref().map(|g| g.scope.as_str())
+    }
+
+    pub(crate) fn condition(&self) -> Option<&str> {
+        self.grant.as_ref().and_then(|g| g.condition.as_deref())
+    }
+
+    pub(crate) fn unknown_because(&self) -> &[UnknownBecause] {
+        &self.unknown_because
+    }
+
+    /// What `f` cites (every finding is made from a citation: `f.holder` names a grant when one is cited).
+    pub(super) fn of_finding(f: &Finding) -> Self {
+        Self {
+            decision: f.decision,
+            grant: f.holder.as_ref().map(|holder| CitedGrant {
+                id: f.grant.clone(),
+                role_name: f.role_name.clone(),
+                principal_id: holder.clone(),
+                scope: f.grant_scope.clone().unwrap_or_default(),
+                condition: f.condition.clone(),
+            }),
+            unknown_because: f.unknown_because.clone(),
+            serial: next_serial(),
         }
     }
 
@@ -79,6 +124,7 @@ impl Cited {
                 condition: g.condition.clone(),
             }),
             unknown_because,
+            serial: next_serial(),
         }
     }
 
@@ -143,6 +189,7 @@ impl Cited {
                 condition: condition.clone(),
             }),
             unknown_because: Vec::new(),
+            serial: next_serial(),
         })
     }
 }

@@ -231,7 +231,7 @@ impl Levers {
         lever: usize,
         gathered: Gathered,
         shared: &LeverVerdicts,
-    ) -> Option<&Cited> {
+    ) -> Option<&Rc<Cited>> {
         let decision = self.decision(lever)?;
         if decision == Decision::Denied {
             return None;
@@ -272,7 +272,7 @@ impl Levers {
                 }
                 cited
             })
-            .as_deref()
+            .as_ref()
     }
 }
 

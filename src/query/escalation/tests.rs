@@ -196,6 +196,7 @@ fn sharing_across_a_subscriptions_vaults_changes_no_finding() {
                 &shared,
                 &mut above,
             );
+            let with: Vec<Finding> = with.iter().map(|f| f.finding(vault.scope.id())).collect();
             assert_eq!(json(&alone), json(&with), "{}", vault.name);
             compared += alone.len();
         }

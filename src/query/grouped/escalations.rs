@@ -12,7 +12,7 @@ use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, PrincipalRef, UnknownBecause};
 use crate::model::Scope;
 use crate::query::classes::Expansions;
-use crate::query::escalation::{Finding, Technique, gainable};
+use crate::query::escalation::{Finding, Found, KeyParts, Technique, gainable};
 use gathering::{Gathering, InOrder};
 pub(super) use walk::walk;
 use walk::{pieces, vaults_in, walk_until};
@@ -37,14 +37,36 @@ pub(crate) struct Key {
 
 impl Key {
     pub(crate) fn of(f: &Finding) -> Self {
+        Self::of_parts(f.key_parts())
+    }
+
+    /// [`Key::of`] a finding as a walk holds it.
+    pub(crate) fn of_found(f: &Found) -> Self {
+        Self::of_parts(f.key_parts())
+    }
+
+    fn of_parts(parts: KeyParts) -> Self {
+        let (technique, grant, holder, decision, condition, unknown_because) = parts;
         Self {
-            technique: f.technique.as_str(),
-            grant: f.grant.clone(),
-            holder: f.holder.clone(),
-            decision: f.decision,
-            condition: f.condition.clone(),
-            unknown_because: f.unknown_because.clone(),
+            technique,
+            grant: grant.to_string(),
+            holder: holder.map(String::from),
+            decision,
+            condition: condition.map(String::from),
+            unknown_because: unknown_because.to_vec(),
         }
+    }
+
+    /// The key, borrowed as [`Found::key_parts`] says it.
+    pub(crate) fn parts(&self) -> KeyParts<'_> {
+        (
+            self.technique,
+            &self.grant,
+            self.holder.as_deref(),
+            self.decision,
+            self.condition.as_deref(),
+            &self.unknown_because,
+        )
     }
 }
 
@@ -387,12 +409,8 @@ pub fn each_escalation<E>(
         if result.is_err() {
             return;
         }
-        let mut f = seen.finding.clone();
-        if let Some(v) = vaults.get(seen.at as usize)
-            && f.vault_id != v.scope.id()
-        {
-            f.vault_id = v.scope.id().to_string();
-        }
+        let vault = vaults.get(seen.at as usize).map_or("", |v| v.scope.id());
+        let mut f = seen.finding.finding(vault);
         for id in members() {
             if id != f.principal.id {
                 f.principal = principal_ref(engine, &id);
@@ -419,7 +437,7 @@ fn principal_ref(engine: &Engine, id: &str) -> PrincipalRef {
 impl EscalationGroup {
     /// Whether `f` is one of the group's findings (but for who and where).
     pub fn has(&self, f: &Finding) -> bool {
-        self.key.is_of(f)
+        self.key.parts() == f.key_parts()
     }
 }
 

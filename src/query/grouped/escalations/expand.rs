@@ -133,7 +133,7 @@ fn expanded(
         &Default::default(),
         &mut step,
         |s, members| {
-            let Some(&i) = wanted.get(&Key::of(s.finding)) else {
+            let Some(&i) = wanted.get(&Key::of_found(s.finding)) else {
                 return;
             };
             if groups

@@ -5,8 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::walk::Seen;
 use super::{EscalationGroup, Key};
-use crate::eval::{Decision, UnknownBecause};
-use crate::query::escalation::{Finding, gainable};
+use crate::query::escalation::{Found, KeyParts, Technique, gainable};
 use crate::query::grouped::gains::Pool;
 
 /// The position of each gainable operation (by the address of its catalog name: findings name operations
@@ -39,56 +38,25 @@ fn mask(ops: &[&'static str]) -> Option<u64> {
 }
 
 /// A hash of a finding's key, computed without copying it.
-fn key_hash(f: &Finding) -> u64 {
-    hash_parts(
-        f.technique.as_str(),
-        &f.grant,
-        &f.holder,
-        f.decision,
-        &f.condition,
-        &f.unknown_because,
-    )
+fn key_hash(f: &Found) -> u64 {
+    hash_parts(f.key_parts())
 }
 
 /// [`key_hash`] of a group's key.
 fn key_hash_of(k: &Key) -> u64 {
-    hash_parts(
-        k.technique,
-        &k.grant,
-        &k.holder,
-        k.decision,
-        &k.condition,
-        &k.unknown_because,
-    )
+    hash_parts(k.parts())
 }
 
-fn hash_parts(
-    technique: &str,
-    grant: &String,
-    holder: &Option<String>,
-    decision: Decision,
-    condition: &Option<String>,
-    unknown_because: &Vec<UnknownBecause>,
-) -> u64 {
+fn hash_parts(parts: KeyParts) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
-    technique.hash(&mut h);
-    grant.hash(&mut h);
-    holder.hash(&mut h);
-    decision.hash(&mut h);
-    condition.hash(&mut h);
-    unknown_because.hash(&mut h);
+    parts.hash(&mut h);
     h.finish()
 }
 
 impl Key {
-    pub(super) fn is_of(&self, f: &Finding) -> bool {
-        self.technique == f.technique.as_str()
-            && self.grant == f.grant
-            && self.holder == f.holder
-            && self.decision == f.decision
-            && self.condition == f.condition
-            && self.unknown_because == f.unknown_because
+    pub(super) fn is_of(&self, f: &Found) -> bool {
+        self.parts() == f.key_parts()
     }
 }
 
@@ -105,11 +73,14 @@ pub(super) struct Gathering {
     /// The group and gains of each finding the walk keeps, by where it keeps it ([`Seen::kept`]): a kept
     /// finding comes again at the other vaults of its resource group or subscription, and is placed once.
     pub(super) placed: FxHashMap<(u32, u32), (usize, Option<u64>)>,
+    /// The group of the findings citing one verdict by one technique (its number, see
+    /// [`Found::cites`]): they all have the same key, which is then neither hashed nor compared again.
+    cited: FxHashMap<(u64, Technique), usize>,
 }
 
 impl Gathering {
     /// The group of `f`, made when it is the first of its kind.
-    fn group_of(&mut self, f: &Finding, hash: u64) -> usize {
+    fn group_of(&mut self, f: &Found, hash: u64) -> usize {
         let slot = self.index.entry(hash).or_default();
         let groups = &self.groups;
         if let Some(g) = slot
@@ -119,23 +90,24 @@ impl Gathering {
         {
             return g;
         }
+        let c = &f.cited;
         self.groups.push(EscalationGroup {
             technique: f.technique,
             holder: None,
-            grant: f.grant.clone(),
-            role_name: f.role_name.clone(),
-            grant_scope: f.grant_scope.clone(),
-            decision: f.decision,
-            condition: f.condition.clone(),
+            grant: c.grant_id().to_string(),
+            role_name: c.role_name().map(String::from),
+            grant_scope: c.grant_scope().map(String::from),
+            decision: c.decision(),
+            condition: c.condition().map(String::from),
             gains: self.pool.get(&f.lacks),
             gains_vary: false,
-            unknown_because: f.unknown_because.clone(),
+            unknown_because: c.unknown_because().to_vec(),
             disputed: f.technique.disputed(),
             vaults: 0,
             identities_per_vault: (0, 0),
             findings: 0,
             covers: Vec::new(),
-            key: Key::of(f),
+            key: Key::of_found(f),
             at: Vec::new(),
         });
         self.counts.push(Vec::new());
@@ -144,9 +116,27 @@ impl Gathering {
         self.groups.len() - 1
     }
 
+    /// [`Gathering::group_of`] through the group of the verdict `f` cites.
+    fn group_citing(&mut self, f: &Found) -> usize {
+        if let Some(&g) = self.cited.get(&f.cites()) {
+            return g;
+        }
+        let g = self.group_of(f, key_hash(f));
+        self.cited.insert(f.cites(), g);
+        g
+    }
+
+    /// [`Gathering::add`], the finding placed by its key alone (neither its place nor its citation).
+    #[cfg(test)]
+    pub(super) fn add_by_key(&mut self, seen: &Seen) {
+        let f = seen.finding;
+        let g = self.group_of(f, key_hash(f));
+        self.count(g, seen, mask(&f.lacks));
+    }
+
     pub(super) fn add(&mut self, seen: &Seen) {
         let f = seen.finding;
-        let place = |this: &mut Self| (this.group_of(f, key_hash(f)), mask(&f.lacks));
+        let place = |this: &mut Self| (this.group_citing(f), mask(&f.lacks));
         let (g, bits) = match seen.kept {
             Some(at) => match self.placed.get(&at) {
                 Some(&placed) => placed,
@@ -158,7 +148,12 @@ impl Gathering {
             },
             None => place(self),
         };
-        self.gains(g, bits, false, &f.lacks);
+        self.count(g, seen, bits);
+    }
+
+    /// Adds the finding `seen` (gaining `bits`) to group `g`.
+    fn count(&mut self, g: usize, seen: &Seen, bits: Option<u64>) {
+        self.gains(g, bits, false, &seen.finding.lacks);
         if let Some(list) = self.counts.get_mut(g) {
             match list.last_mut() {
                 Some(last) if last.0 == seen.at => last.1 += seen.count,
@@ -193,11 +188,13 @@ impl Gathering {
     /// `later`, gathered over the vaults after this one's, added: the groups in the order of their first
     /// finding, as one walk over all the vaults gives them.
     pub(super) fn join(mut self, later: Gathering) -> Gathering {
-        // Places are the walk's of one run: the joined groups are never added to.
+        // Places and citations are the walk's of one run: the joined groups are never added to.
         self.placed = FxHashMap::default();
+        self.cited = FxHashMap::default();
         if self.groups.is_empty() {
             return Gathering {
                 placed: FxHashMap::default(),
+                cited: FxHashMap::default(),
                 ..later
             };
         }

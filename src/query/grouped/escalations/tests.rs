@@ -105,7 +105,9 @@ fn identities_behind_are_those_the_expansion_lists() {
 
 /// What a walk keeps for later vaults changes nothing: with group expansions kept for the whole walk it
 /// sees the findings a walk keeping none sees, in the same order; and its findings gathered with their
-/// places (each kept finding placed in its group once) are the groups gathered finding by finding.
+/// places (each kept finding placed in its group once) and citations (the findings citing one verdict by
+/// one technique placed in the group of the first) are the groups gathered finding by finding, each by its
+/// key.
 #[test]
 fn expansions_and_places_kept_for_the_walk_change_no_group() {
     use super::gathering::Gathering;
@@ -115,7 +117,7 @@ fn expansions_and_places_kept_for_the_walk_change_no_group() {
         let engine = Engine::new(snapshot);
         let vaults = vaults_in(&engine, None);
         let line = |s: &walk::Seen| {
-            let f = serde_json::to_string(s.finding).unwrap_or_default();
+            let f = serde_json::to_string(&s.finding.finding("")).unwrap_or_default();
             format!("{} {} {f}", s.at, s.count)
         };
         let kept = Expansions::new(&engine);
@@ -133,7 +135,7 @@ fn expansions_and_places_kept_for_the_walk_change_no_group() {
                 with.push(line(&s));
                 again += usize::from(s.kept.is_some_and(|k| placed.placed.contains_key(&k)));
                 placed.add(&s);
-                one_by_one.add(&walk::Seen { kept: None, ..s });
+                one_by_one.add_by_key(&s);
             },
         );
         let mut without = Vec::new();

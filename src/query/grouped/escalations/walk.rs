@@ -10,7 +10,7 @@ use crate::model::Topic;
 use crate::model::{Scope, Vault};
 use crate::query::classes::{AtVault, Classes, Counted, Expansions};
 use crate::query::escalation::{
-    Finding, LeverVerdicts, PARALLEL_FROM, findings_for_vault, findings_sharing, levers,
+    Found, LeverVerdicts, PARALLEL_FROM, findings_for_vault, findings_sharing, levers,
 };
 
 /// The vaults at or below `scope` (all when `None`), in scope order so that a subscription's and a
@@ -37,10 +37,10 @@ fn role_matters(engine: &Engine, role: Option<usize>) -> bool {
 /// One finding as the walk reports it: the finding of one identity, or of a class's member standing for
 /// `count` identities.
 pub(crate) struct Seen<'f> {
-    /// The vault's position in the walk's list. The finding's own `vault_id` may name another vault of
-    /// the same resource group or subscription, where it was found for the same class.
+    /// The vault's position in the walk's list (the finding may have been found at another vault of the
+    /// same resource group or subscription, for the same class).
     pub at: u32,
-    pub finding: &'f Finding,
+    pub finding: &'f Found,
     pub count: u32,
     /// Where the walk keeps the finding for other vaults: (list, position). A list is kept unchanged and
     /// its number never reused for the rest of the walk, so the same place is the same finding.
@@ -89,7 +89,7 @@ struct Cache {
     /// Whether the current vault may use it (no deny assignment or collection error in between).
     usable: bool,
     /// By class: the number of the kept list (see [`Seen::kept`]) and its findings.
-    found: FxHashMap<CacheKey, (u32, Vec<Finding>)>,
+    found: FxHashMap<CacheKey, (u32, Vec<Found>)>,
 }
 
 impl Cache {
@@ -199,6 +199,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
         let Some(by_class) = by_class else {
             for f in findings_for_vault(engine, vault, PARALLEL_FROM) {
                 let id = f.principal.id.clone();
+                let f = Found::of(&f);
                 let seen = Seen {
                     at,
                     finding: &f,
@@ -248,7 +249,7 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                 .filter(|(_, ids)| named_at(engine, &target, ids))
                 .map(|(id, _)| id.clone()),
         );
-        let mut found: FxHashMap<String, Vec<Finding>> = FxHashMap::default();
+        let mut found: FxHashMap<String, Vec<Found>> = FxHashMap::default();
         for f in findings_sharing(
             engine,
             vault,
@@ -265,16 +266,15 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                 }
             }
         }
-        let mut keep: Vec<(bool, CacheKey, (u32, Vec<Finding>))> = Vec::new();
+        let mut keep: Vec<(bool, CacheKey, (u32, Vec<Found>))> = Vec::new();
         // Listing one class's members goes over the vault's identities: listed once for all classes, when
         // first asked.
         let mut members_of: Option<FxHashMap<crate::query::classes::Class, Vec<u32>>> = None;
         for c in &by_class {
             let id = classes.id(c.member);
             let key = (c.class, flags);
-            // Findings kept from another vault are handed on as they are (their `vault_id` names that
-            // vault: `Seen::at` says where).
-            let (list, kept): (Cow<[Finding]>, Option<u32>) = match found.remove(id) {
+            // Findings kept from another vault are handed on as they are (`Seen::at` says where).
+            let (list, kept): (Cow<[Found]>, Option<u32>) = match found.remove(id) {
                 Some(list) => (Cow::Owned(list), None),
                 None => match level(c).and_then(|l| l.found.get(&key)) {
                     Some((n, list)) => (Cow::Borrowed(list.as_slice()), Some(*n)),

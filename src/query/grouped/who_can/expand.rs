@@ -152,7 +152,7 @@ pub(super) fn on_items(
 pub(super) fn levers(engine: &Engine, vault: &Vault) -> Vec<(Finding, Vec<String>)> {
     let mut out = Vec::new();
     walk(engine, &[vault], 0..1, None, |seen, members| {
-        out.push((seen.finding.clone(), members()));
+        out.push((seen.finding.finding(vault.scope.id()), members()));
     });
     out
 }
