@@ -142,8 +142,13 @@ impl<'e, 'a> VaultRows<'e, 'a> {
 
     /// [`VaultRows::above`] from the full ancestry of `scope`.
     fn gather(&self, scope: &Scope) -> Above {
+        self.along(&self.engine.index.ancestry(scope), false)
+    }
+
+    /// What the scopes of `ancestry` hold for the subject, in its order. A deny that does not apply to child
+    /// scopes counts only at the target itself: the first scope when `target_first`, else none of them.
+    fn along(&self, ancestry: &Ancestry, target_first: bool) -> Above {
         let engine = self.engine;
-        let ancestry = engine.index.ancestry(scope);
         let assignments = ancestry
             .scopes
             .iter()
@@ -151,20 +156,18 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             .flatten()
             .copied()
             .collect();
-        let unattributable = self.unattributable(&ancestry);
-        // A deny that does not apply to child scopes never reaches a vault from above it.
         let mut denies = Vec::new();
-        for scope in &ancestry.scopes {
-            self.denies_at(scope, true, &mut denies);
+        for (at, scope) in ancestry.scopes.iter().enumerate() {
+            self.denies_at(scope, at > 0 || !target_first, &mut denies);
         }
-        denies.extend(self.unattributable_denies(&ancestry));
+        denies.extend(self.unattributable_denies(ancestry));
         Above {
             assignments,
-            unattributable,
+            unattributable: self.unattributable(ancestry),
             denies,
-            grant_gap: engine.has_gap(&ancestry, &Topic::ROLE_ASSIGNMENTS),
-            deny_gap: engine.has_gap(&ancestry, &Topic::DENY_ASSIGNMENTS),
-            policy_gap: engine.has_gap(&ancestry, &Topic::AccessPolicies),
+            grant_gap: engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS),
+            deny_gap: engine.has_gap(ancestry, &Topic::DENY_ASSIGNMENTS),
+            policy_gap: engine.has_gap(ancestry, &Topic::AccessPolicies),
         }
     }
 

@@ -6,7 +6,7 @@
 use super::{Gaps, VaultRows};
 use crate::eval::decide::Row;
 use crate::eval::index::Ancestry;
-use crate::model::{ScopeKind, Topic, Vault};
+use crate::model::{ScopeKind, Vault};
 
 impl<'a> VaultRows<'_, 'a> {
     /// [`VaultRows::row`] at `vault` from its `ancestry` (`Index::ancestry` of its scope): the vault itself,
@@ -24,31 +24,17 @@ impl<'a> VaultRows<'_, 'a> {
         if scope.kind() != ScopeKind::Vault {
             return self.row(vault);
         }
-        let assignments = ancestry
-            .scopes
-            .iter()
-            .filter_map(|s| self.assigned.get(s.key()))
-            .flatten()
-            .copied()
-            .collect();
-        // A deny that does not apply to child scopes counts only at the vault itself.
-        let mut denies = Vec::new();
-        for (at, s) in ancestry.scopes.iter().enumerate() {
-            self.denies_at(s, at > 0, &mut denies);
-        }
-        denies.extend(self.unattributable_denies(ancestry));
-        let unattributable = self.unattributable(ancestry);
-        let engine = self.engine;
+        let along = self.along(ancestry, true);
         let gaps = Gaps {
-            grant: engine.has_gap(ancestry, &Topic::ROLE_ASSIGNMENTS),
-            deny: engine.has_gap(ancestry, &Topic::DENY_ASSIGNMENTS),
-            policy: engine.has_gap(ancestry, &Topic::AccessPolicies),
+            grant: along.grant_gap,
+            deny: along.deny_gap,
+            policy: along.policy_gap,
         };
         self.finish(
             scope,
-            assignments,
-            unattributable,
-            denies,
+            along.assignments,
+            along.unattributable,
+            along.denies,
             gaps,
             entries_named,
         )

@@ -133,14 +133,11 @@ impl HopGraph {
                     continue;
                 };
                 for (f, fic) in a.federated_credentials.iter().enumerate() {
-                    out.push(Step {
-                        kind: HopKind::FederatedCredential,
-                        from: external_id(&fic.issuer, &fic.subject),
-                        to: node.to_string(),
-                        decision: Decision::Allowed,
-                        eligible: false,
-                        why: Why::AppFederated { app: i, fic: f },
-                    });
+                    out.push(Step::federated(
+                        external_id(&fic.issuer, &fic.subject),
+                        node.to_string(),
+                        Why::AppFederated { app: i, fic: f },
+                    ));
                 }
             }
         }
@@ -240,14 +237,11 @@ impl HopGraph {
                 continue;
             };
             for sp in self.service_principals_of(engine, &a.app_id) {
-                out.push(Step {
-                    kind: HopKind::FederatedCredential,
-                    from: node.to_string(),
-                    to: sp.to_string(),
-                    decision: Decision::Allowed,
-                    eligible: false,
-                    why: Why::AppFederated { app, fic: f },
-                });
+                out.push(Step::federated(
+                    node.to_string(),
+                    sp.to_string(),
+                    Why::AppFederated { app, fic: f },
+                ));
             }
         }
     }

@@ -112,14 +112,11 @@ impl Walk<'_> {
             return;
         };
         for (f, fic) in self.federated(uai).iter().enumerate() {
-            out.push(Step {
-                kind: HopKind::FederatedCredential,
-                from: external_id(&fic.issuer, &fic.subject),
-                to: node.to_string(),
-                decision: Decision::Allowed,
-                eligible: false,
-                why: Why::UaiFederated { uai: at, fic: f },
-            });
+            out.push(Step::federated(
+                external_id(&fic.issuer, &fic.subject),
+                node.to_string(),
+                Why::UaiFederated { uai: at, fic: f },
+            ));
         }
         let writers = self.controllers(&uai.scope, &write_federated(), skip);
         // A search keeps the first edge from each node: the attach edge of one that may write the
@@ -154,14 +151,11 @@ impl Walk<'_> {
                 .flatten()
             {
                 if let Some(uai) = self.graph.uai(at) {
-                    out.push(Step {
-                        kind: HopKind::FederatedCredential,
-                        from: node.to_string(),
-                        to: uai.principal_id.clone(),
-                        decision: Decision::Allowed,
-                        eligible: false,
-                        why: Why::UaiFederated { uai: at, fic: f },
-                    });
+                    out.push(Step::federated(
+                        node.to_string(),
+                        uai.principal_id.clone(),
+                        Why::UaiFederated { uai: at, fic: f },
+                    ));
                 }
             }
             return;

@@ -26,6 +26,21 @@ pub(crate) struct Step {
     pub why: Why,
 }
 
+impl Step {
+    /// A federated credential's edge: whoever controls the issuer's subject (`from`) signs in as the
+    /// application's service principal or the user-assigned identity (`to`), with no grant to decide it.
+    pub(super) fn federated(from: String, to: String, why: Why) -> Self {
+        Self {
+            kind: HopKind::FederatedCredential,
+            from,
+            to,
+            decision: Decision::Allowed,
+            eligible: false,
+            why,
+        }
+    }
+}
+
 /// Whom a walk does not ask about the control of a resource.
 #[derive(Clone, Copy)]
 pub(crate) enum Skip<'s> {
