@@ -11,13 +11,14 @@ use std::rc::Rc;
 use super::runs_as::Controller;
 use super::walk::Walk;
 use crate::catalog::Action;
+use crate::eval::Target;
 use crate::model::Scope;
 
-/// What one node's listing keeps: the scopes where a grant names it or its groups (`None`: its groups are
-/// not known, so any may), and its answers by nearest such scope, then by the actions asked.
+/// What one node's listing keeps: the scopes where a grant names it or its groups, numbered (`None`: its
+/// groups are not known, so any may), and its answers by nearest such scope, then by the actions asked.
 pub(super) struct Outward {
-    named: Option<Rc<FxHashSet<String>>>,
-    decided: FxHashMap<String, Vec<(Asks, Option<Controller>)>>,
+    named: Option<FxHashSet<u32>>,
+    decided: FxHashMap<u32, Vec<(Asks, Option<Controller>)>>,
 }
 
 /// Names the actions of a control check for [`Walk::controller_out`]'s memo: the same key always asks the
@@ -34,53 +35,109 @@ pub(super) enum Asks {
     Assign,
 }
 
-impl Walk<'_> {
+/// Where a forward control check is asked: a compute resource or a user-assigned identity, by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Place {
+    Resource(usize),
+    Uai(usize),
+}
+
+/// What every node's checks read of a place, once per walk: its scope and target, whether answers there
+/// rest on grants alone, and the scopes of its ancestry numbered ([`Walk::scope_number`]). Each node's
+/// listing visits thousands of places under the same few scopes: looking each one up by its id's text
+/// (target, quietness, each scope of the ancestry) was most of a `--from` walk.
+pub(super) struct AtPlace<'e> {
+    scope: &'e Scope,
+    target: Rc<Target<'e>>,
+    quiet: bool,
+    levels: Box<[u32]>,
+}
+
+impl<'e> Walk<'e> {
     pub(super) fn outward(&self, node: &str) -> Outward {
         let subject = self.subject(node);
         Outward {
-            named: subject
-                .groups_known
-                .then(|| self.named_scopes(&subject, false)),
+            named: subject.groups_known.then(|| {
+                let named = self.named_scopes(&subject, false);
+                named.iter().map(|s| self.scope_number(s)).collect()
+            }),
             decided: FxHashMap::default(),
         }
     }
 
-    /// [`Walk::controller`] for the node `o` was made for, `asks` naming the actions; `actions` is called
-    /// only when the evaluator must be asked.
+    /// [`Walk::controller`] for the node `o` was made for at `place`, `asks` naming the actions; `actions`
+    /// is called only when the evaluator must be asked.
     pub(super) fn controller_out(
         &self,
         o: &mut Outward,
         node: &str,
-        scope: &Scope,
+        place: Place,
         asks: Asks,
         actions: impl Fn() -> Vec<Action>,
     ) -> Option<Controller> {
-        let target = self.target(scope);
-        let Some(named) = o.named.as_ref().filter(|_| self.quiet(&target)) else {
-            return self.controller_asked(node, scope, &actions());
+        let at = self.at_place(place)?;
+        let Some(named) = o.named.as_ref().filter(|_| at.quiet) else {
+            return self.controller_asked(node, at.scope, &actions());
         };
-        let level = target
-            .ancestry
-            .scopes
-            .iter()
-            .find(|s| named.contains(s.key()))?;
+        let level = *at.levels.iter().find(|l| named.contains(l))?;
         if let Some((_, known)) = o
             .decided
-            .get(level.key())
+            .get(&level)
             .and_then(|list| list.iter().find(|(a, _)| *a == asks))
         {
             return known.clone();
         }
-        let found = self.controller(node, scope, &actions());
+        let deciding = self.deciding_at(at.scope, Rc::clone(&at.target));
+        let found = self.controller_in(node, None, &deciding, &actions());
         o.decided
-            .entry(level.key().to_string())
+            .entry(level)
             .or_default()
             .push((asks, found.clone()));
         found
     }
 
+    /// The scope of `place`.
+    fn scope_of(&self, place: Place) -> Option<&'e Scope> {
+        match place {
+            Place::Resource(i) => {
+                let resources = self.engine.snapshot.hops.resources.as_deref()?;
+                Some(&resources.get(i)?.scope)
+            }
+            Place::Uai(at) => Some(&self.graph.uai(at)?.scope),
+        }
+    }
+
+    /// [`AtPlace`] of `place`, once per walk.
+    fn at_place(&self, place: Place) -> Option<Rc<AtPlace<'e>>> {
+        if let Some(known) = self.cache.places.borrow().get(&place) {
+            return Some(Rc::clone(known));
+        }
+        let scope = self.scope_of(place)?;
+        let target = self.target(scope);
+        let levels = target.ancestry.scopes.iter();
+        let at = Rc::new(AtPlace {
+            scope,
+            quiet: self.quiet(&target),
+            levels: levels.map(|s| self.scope_number(s.key())).collect(),
+            target,
+        });
+        self.cache.places.borrow_mut().insert(place, Rc::clone(&at));
+        Some(at)
+    }
+
+    /// A number for the scope `key`, the same for the rest of the walk.
+    fn scope_number(&self, key: &str) -> u32 {
+        if let Some(&n) = self.cache.scope_numbers.borrow().get(key) {
+            return n;
+        }
+        let mut numbers = self.cache.scope_numbers.borrow_mut();
+        let n = numbers.len() as u32;
+        numbers.insert(key.to_string(), n);
+        n
+    }
+
     /// [`Walk::decided_above`], once per target scope for the walk.
-    fn quiet(&self, target: &crate::eval::Target) -> bool {
+    fn quiet(&self, target: &Target) -> bool {
         let key = target.scope.key();
         if let Some(&known) = self.cache.quiet.borrow().get(key) {
             return known;

@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::HopKind;
 use super::super::compute::{self, ASSIGN_IDENTITY, USER_ASSIGNED_KIND, WRITE_FEDERATED};
-use super::forward::Asks;
+use super::forward::{Asks, Place};
 use super::runs_as::{Controller, way_actions};
 use super::walk::{Footholds, Skip, Step, Walk};
 use super::{HopGraph, Why, external_id};
@@ -140,8 +140,9 @@ impl Walk<'_> {
     }
 
     /// Edges out of a principal onto user-assigned identities (or, from an external subject, its
-    /// federated credentials').
-    pub(super) fn identity_out(&self, node: &str, out: &mut Vec<Step>) {
+    /// federated credentials'), but onto those `skip` says the walk has already reached (the search would
+    /// drop those edges; their control checks and the foothold are the costly part).
+    pub(super) fn identity_out(&self, node: &str, skip: Skip, out: &mut Vec<Step>) {
         if node.starts_with("external:") {
             for &(at, f) in self
                 .graph
@@ -163,20 +164,19 @@ impl Walk<'_> {
         let scopes = self.reach_of(node);
         let mut outward = self.outward(node);
         for at in self.graph.uais_placed.reached_from(scopes.as_deref()) {
-            let Some(uai) = self.graph.uai(at) else {
+            let Some(uai) = self.graph.uai(at).filter(|u| !skip.skips(&u.principal_id)) else {
                 continue;
             };
             let writes = || write_federated().to_vec();
+            let place = Place::Uai(at);
             let asked =
-                self.controller_out(&mut outward, node, &uai.scope, Asks::WriteFederated, writes);
+                self.controller_out(&mut outward, node, place, Asks::WriteFederated, writes);
             if let Some(c) = asked {
                 out.push(writes_step(c, &uai.principal_id, at));
             }
-            if let Some(c) =
-                self.controller_out(&mut outward, node, &uai.scope, Asks::Assign, || {
-                    assign().to_vec()
-                })
-                && let Some(f) = self.foothold(node, false)
+            if let Some(c) = self.controller_out(&mut outward, node, place, Asks::Assign, || {
+                assign().to_vec()
+            }) && let Some(f) = self.foothold(node, false)
             {
                 out.push(attach_step(c, f, &uai.principal_id, at));
             }
@@ -211,10 +211,11 @@ impl Walk<'_> {
         // The resources beneath one nearest scope naming `id` get one answer per way: asked once each
         // (`controller_out`, as `--from` asks), not at every resource of a scope that names it to no avail.
         let mut outward = self.outward(id);
-        for (r, host, way) in self.foothold_ways(&places, vms_only) {
+        for (i, r, host, way) in self.foothold_ways(&places, vms_only) {
             let asks = Asks::Foothold(std::ptr::from_ref(way) as usize);
             let actions = || foothold_actions(host, way);
-            if let Some(c) = self.controller_out(&mut outward, id, &r.scope, asks, actions)
+            if let Some(c) =
+                self.controller_out(&mut outward, id, Place::Resource(i), asks, actions)
                 && !c.eligible
             {
                 return Some(Rc::new(foothold(r, host, way, c)));
@@ -229,7 +230,7 @@ impl Walk<'_> {
             return Rc::clone(known);
         }
         let mut first: FxHashMap<String, Rc<Foothold>> = FxHashMap::default();
-        for (r, host, way) in self.foothold_ways(&self.graph.compute.all, true) {
+        for (_, r, host, way) in self.foothold_ways(&self.graph.compute.all, true) {
             for c in self.controllers(&r.scope, &foothold_actions(host, way), Skip::Nobody) {
                 if c.eligible || first.contains_key(&c.id) {
                     continue;
@@ -244,14 +245,15 @@ impl Walk<'_> {
         all
     }
 
-    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order (listed
-    /// as asked: a foothold search stops at the first).
+    /// Each compute resource's ways to update it and run code without an unrecorded fact, in order, with
+    /// the resource's position (listed as asked: a foothold search stops at the first).
     fn foothold_ways<'w>(
         &'w self,
         places: &'w [usize],
         vms_only: bool,
     ) -> impl Iterator<
         Item = (
+            usize,
             &'w crate::model::hops::IdentityResource,
             &'static compute::Host,
             &'static compute::Way,
@@ -266,12 +268,12 @@ impl Walk<'_> {
             .unwrap_or_default();
         places
             .iter()
-            .filter_map(|&i| resources.get(i))
-            .filter_map(|r| Some((r, compute::host(&r.kind)?)))
-            .filter(move |(_, host)| !vms_only || host.kind == compute::VIRTUAL_MACHINE_KIND)
-            .flat_map(|(r, host)| {
+            .filter_map(|&i| Some((i, resources.get(i)?)))
+            .filter_map(|(i, r)| Some((i, r, compute::host(&r.kind)?)))
+            .filter(move |(_, _, host)| !vms_only || host.kind == compute::VIRTUAL_MACHINE_KIND)
+            .flat_map(|(i, r, host)| {
                 let ways = host.ways.iter().filter(|w| w.unless.is_none() && !w.data);
-                ways.map(move |way| (r, host, way))
+                ways.map(move |way| (i, r, host, way))
             })
     }
 }

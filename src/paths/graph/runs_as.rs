@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::HopKind;
 use super::super::compute::{self, Reach, Way};
 use super::Why;
-use super::forward::Asks;
+use super::forward::{Asks, Place};
 use super::walk::{Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
 use crate::eval::{Decision, Grant, Request, Subject, Target};
@@ -54,7 +54,8 @@ impl<'e> Walk<'e> {
             for (w, way) in host.ways.iter().enumerate() {
                 let asks = Asks::RunsAs(std::ptr::from_ref(way) as usize);
                 let actions = || way_actions(way);
-                let Some(c) = self.controller_out(&mut outward, node, &r.scope, asks, actions)
+                let Some(c) =
+                    self.controller_out(&mut outward, node, Place::Resource(i), asks, actions)
                 else {
                     continue;
                 };

@@ -161,13 +161,13 @@ impl<'e> Walk<'e> {
         self.edges_out_of_but(node, Skip::Nobody)
     }
 
-    /// [`Walk::edges_out_of`], but the runs-as edges into nodes `skip` says the walk has already reached
-    /// (the search would drop them; asking who controls a resource is the costly part).
+    /// [`Walk::edges_out_of`], but the runs-as and identity edges into nodes `skip` says the walk has already
+    /// reached (the search would drop them; asking who controls a resource is the costly part).
     pub fn edges_out_of_but(&self, node: &str, skip: Skip) -> Vec<Step> {
         let mut out = Vec::new();
         self.graph.directory_out(self.engine, node, &mut out);
         self.runs_as_out(node, skip, &mut out);
-        self.identity_out(node, &mut out);
+        self.identity_out(node, skip, &mut out);
         out
     }
 
@@ -228,4 +228,7 @@ pub(crate) struct Asked<'e> {
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
     /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
     pub(super) quiet: Memo<String, bool>,
+    /// What a forward check reads of each place it is asked at, and scopes numbered (`forward.rs`).
+    pub(super) places: Memo<super::forward::Place, Rc<super::forward::AtPlace<'e>>>,
+    pub(super) scope_numbers: Memo<String, u32>,
 }

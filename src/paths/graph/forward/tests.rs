@@ -14,7 +14,7 @@ use super::super::identities::{
 };
 use super::super::runs_as::way_actions;
 use super::super::{HopGraph, Skip, Step, Walk, Why};
-use super::Asks;
+use super::{Asks, Place};
 use crate::catalog::Action;
 use crate::model::Scope;
 use crate::synth::test_tenant::engine;
@@ -23,6 +23,12 @@ use crate::synth::test_tenant::engine;
 /// the identities).
 fn runs_as(s: &Step) -> bool {
     matches!(s.why, Why::RunsAs { .. })
+}
+
+/// An edge onto a user-assigned identity from a principal that writes its federated credentials or
+/// attaches it.
+fn onto_identity(s: &Step) -> bool {
+    matches!(s.why, Why::WritesFederated { .. } | Why::Attaches { .. })
 }
 
 proptest! {
@@ -47,25 +53,27 @@ proptest! {
         // Every check a listing makes, each key with its actions: each way of each compute resource, to run
         // code and (a foothold) to update it and run code, and writing and assigning each user-assigned
         // identity.
-        let mut asked: Vec<(&Scope, Asks, Vec<Action>)> = Vec::new();
-        for (r, host) in resources.filter_map(|(i, r)| Some((r, walk.host(i)?.1))) {
+        let mut asked: Vec<(Place, &Scope, Asks, Vec<Action>)> = Vec::new();
+        for (i, r, host) in resources.filter_map(|(i, r)| Some((i, r, walk.host(i)?.1))) {
+            let place = Place::Resource(i);
             for way in host.ways {
                 let at = std::ptr::from_ref(way) as usize;
-                asked.push((&r.scope, Asks::RunsAs(at), way_actions(way)));
-                asked.push((&r.scope, Asks::Foothold(at), foothold_actions(host, way)));
+                asked.push((place, &r.scope, Asks::RunsAs(at), way_actions(way)));
+                asked.push((place, &r.scope, Asks::Foothold(at), foothold_actions(host, way)));
             }
         }
-        for uai in &graph.uais {
-            asked.push((&uai.scope, Asks::WriteFederated, write_federated().to_vec()));
-            asked.push((&uai.scope, Asks::Assign, assign().to_vec()));
+        for (at, uai) in graph.uais.iter().enumerate() {
+            let place = Place::Uai(at);
+            asked.push((place, &uai.scope, Asks::WriteFederated, write_federated().to_vec()));
+            asked.push((place, &uai.scope, Asks::Assign, assign().to_vec()));
         }
         let ids = engine.snapshot.principals.iter().step_by(every).map(|p| p.id.as_str());
         let (mut held, mut named) = (0, 0);
         for id in ids.chain(["not-in-the-directory"]) {
             let mut outward = walk.outward(id);
             for _round in 0..2 {
-                for (scope, key, actions) in &asked {
-                    let got = walk.controller_out(&mut outward, id, scope, *key, || actions.clone());
+                for (place, scope, key, actions) in &asked {
+                    let got = walk.controller_out(&mut outward, id, *place, *key, || actions.clone());
                     let want = fresh.controller_asked(id, scope, actions);
                     prop_assert_eq!(format!("{got:?}"), format!("{want:?}"), "{} at {} ({:?})", id, scope.id(), key);
                     held += usize::from(got.is_some());
@@ -78,7 +86,8 @@ proptest! {
     }
 
     /// Each principal's edges listed with every `reached_every`-th principal (and every third controlled
-    /// identity) reached are its whole list less the runs-as edges into those, in the same order.
+    /// identity) reached are its whole list less the runs-as and identity edges into those, in the same
+    /// order.
     #[test]
     fn edges_past_the_reached_are_the_whole_list_less_them(
         seed in 0u64..1_000,
@@ -96,12 +105,12 @@ proptest! {
             .step_by(reached_every)
             .map(|p| p.id.clone())
             .collect();
-        let mut dropped = 0;
+        let (mut dropped, mut onto_identities) = (0, 0);
         for p in &engine.snapshot.principals {
             let all = whole.edges_out_of(&p.id);
             let want: Vec<String> = all
                 .iter()
-                .filter(|s| !runs_as(s) || !reached.contains(&s.to))
+                .filter(|s| !(runs_as(s) || onto_identity(s)) || !reached.contains(&s.to))
                 .map(|s| format!("{s:?}"))
                 .collect();
             let got: Vec<String> = but
@@ -110,10 +119,12 @@ proptest! {
                 .map(|s| format!("{s:?}"))
                 .collect();
             dropped += all.len() - want.len();
+            onto_identities += all.iter().filter(|s| onto_identity(s) && reached.contains(&s.to)).count();
             prop_assert_eq!(got, want, "edges out of {}", &p.id);
             reached.extend(all.iter().filter(|s| runs_as(s)).step_by(3).map(|s| s.to.clone()));
         }
         prop_assert!(dropped > 0, "no runs-as edge led to a reached node: the tenant tests nothing");
+        prop_assert!(onto_identities > 0, "no identity edge led to a reached node: the tenant tests nothing");
     }
 }
 

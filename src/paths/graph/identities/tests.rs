@@ -18,7 +18,7 @@ fn asked_at_each(walk: &Walk, id: &str, vms_only: bool) -> (Option<String>, usiz
     let scopes = walk.reach_of(id);
     let places = walk.graph.compute.reached_from(scopes.as_deref());
     let mut asked = 0;
-    for (r, host, way) in walk.foothold_ways(&places, vms_only) {
+    for (_, r, host, way) in walk.foothold_ways(&places, vms_only) {
         asked += 1;
         if let Some(c) = walk.controller(id, &r.scope, &foothold_actions(host, way))
             && !c.eligible
