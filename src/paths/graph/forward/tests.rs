@@ -16,6 +16,7 @@ use super::super::runs_as::way_actions;
 use super::super::{HopGraph, Skip, Step, Walk, Why};
 use super::{Asks, Place};
 use crate::catalog::Action;
+use crate::eval::Target;
 use crate::model::Scope;
 use crate::synth::test_tenant::engine;
 
@@ -80,6 +81,17 @@ proptest! {
                 }
             }
             named += outward.decided.len();
+        }
+        // What the checks read of each place, kept by its position, is that place's own.
+        for (place, scope, _, _) in &asked {
+            let Some(at) = walk.at_place(*place) else {
+                return Err(TestCaseError::fail(format!("{place:?} has no scope")));
+            };
+            let want = engine.target(scope);
+            let ids = |t: &Target| t.ancestry.scopes.iter().map(|s| s.id().to_string()).collect::<Vec<_>>();
+            prop_assert_eq!(at.scope.id(), scope.id(), "{:?}", place);
+            prop_assert_eq!(ids(&at.target), ids(&want), "{:?}", place);
+            prop_assert_eq!(at.quiet, walk.decided_above(&want), "{:?}", place);
         }
         prop_assert!(held > 0, "nothing was held: the tenant tests nothing");
         prop_assert!(named > 0 || denies + errors > 0, "no answer was kept for a listing");
