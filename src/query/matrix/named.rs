@@ -9,7 +9,7 @@ use super::{Cell, PrincipalCells};
 use crate::eval::decide::Row;
 use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
-use crate::model::{Scope, Topic, Vault};
+use crate::model::{Scope, ScopeKind, Topic, Vault};
 
 /// Vaults by what can name a principal there, gathered once for many principals.
 #[derive(Debug, Default)]
@@ -32,8 +32,10 @@ pub struct NamedVaults {
 impl NamedVaults {
     pub fn new(engine: &Engine) -> Self {
         let mut named = Self::default();
+        // The ancestry above each vault's parent (its resource group), worked out once for its vaults.
+        let mut above: FxHashMap<String, Ancestry> = FxHashMap::default();
         for (at, vault) in engine.snapshot.vaults.iter().enumerate() {
-            let ancestry = engine.index.ancestry(&vault.scope);
+            let ancestry = ancestry_below(engine, &vault.scope, &mut above);
             let none_at = |map: &FxHashMap<String, Vec<usize>>| {
                 ancestry
                     .scopes
@@ -126,6 +128,33 @@ impl NamedVaults {
     }
 }
 
+/// `Index::ancestry` of `scope`: below a subscription, `scope` followed by its structural parent's ancestry
+/// (as `Index::ancestry` walks it), the parent's kept in `above` for the vaults beside it; from a
+/// subscription up, the index's own.
+fn ancestry_below(
+    engine: &Engine,
+    scope: &Scope,
+    above: &mut FxHashMap<String, Ancestry>,
+) -> Ancestry {
+    let parent = match scope.kind() {
+        ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => None,
+        _ => scope.structural_parent(),
+    };
+    let Some(parent) = parent else {
+        return engine.index.ancestry(scope);
+    };
+    let up = above
+        .entry(parent.key().to_string())
+        .or_insert_with(|| engine.index.ancestry(&parent));
+    let mut scopes = Vec::with_capacity(up.scopes.len() + 1);
+    scopes.push(scope.clone());
+    scopes.extend(up.scopes.iter().cloned());
+    Ancestry {
+        scopes,
+        unplaced_subscription: up.unplaced_subscription,
+    }
+}
+
 /// The vaults, in snapshot order, where `principal_id` (on its own, through no application) may use some
 /// operation, with its vault-wide cells there: the rows of [`super::matrix_for_principal`] with a cell that
 /// is not "denied", without their grants at items. Only the vaults `named` gives are asked.
@@ -195,5 +224,40 @@ pub fn each_named_vault<'a>(
     for (at, vault) in at.into_iter().filter_map(|at| Some((at, vaults.get(at)?))) {
         let (row, cells) = cells_at.row_at(vault);
         each(at, vault, &subject, &row, cells);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::NamedVaults;
+    use crate::eval::index::Ancestry;
+    use crate::model::Scope;
+    use crate::synth::test_tenant::engine;
+
+    fn words(a: &Ancestry) -> String {
+        let scopes: Vec<&str> = a.scopes.iter().map(Scope::id).collect();
+        format!("{scopes:?} {}", a.unplaced_subscription)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+        /// Each vault's ancestry, built on its resource group's kept for the vaults beside it, is the
+        /// index's own.
+        #[test]
+        fn a_vaults_ancestry_is_the_indexs(seed in 0u64..1_000, errors in 0usize..2) {
+            let engine = engine(seed, 4, errors, 1);
+            let named = NamedVaults::new(&engine);
+            let mut parents = rustc_hash::FxHashSet::default();
+            for (at, vault) in engine.snapshot.vaults.iter().enumerate() {
+                let got = named.ancestry(at).map(words);
+                prop_assert_eq!(got, Some(words(&engine.index.ancestry(&vault.scope))));
+                parents.extend(vault.scope.structural_parent().map(|p| p.key().to_string()));
+            }
+            let vaults = engine.snapshot.vaults.len();
+            prop_assert!(parents.len() < vaults, "no two vaults share a parent: the tenant tests nothing");
+        }
     }
 }
