@@ -231,4 +231,6 @@ pub(crate) struct Asked<'e> {
     /// What a forward check reads of each place it is asked at, and scopes numbered (`forward.rs`).
     pub(super) places: Memo<super::forward::Place, Rc<super::forward::AtPlace<'e>>>,
     pub(super) scope_numbers: Memo<String, u32>,
+    /// The vaults with a flag that hands secrets to virtual machines, in order (`vm_secrets.rs`).
+    pub(super) flagged_vaults: OnceCell<Vec<&'e crate::model::Vault>>,
 }
