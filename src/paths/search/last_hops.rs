@@ -9,6 +9,7 @@ use super::super::{Hop, HopKind};
 use crate::catalog::{Action, Plane};
 use crate::display::in_words;
 use crate::error::QueryError;
+use crate::eval::index::NodeKind;
 use crate::eval::{Decision, Engine, Request, UnknownBecause};
 use crate::model::Scope;
 use crate::query::who_can;
@@ -157,17 +158,16 @@ fn holds_words(decision: Decision, operation: &str, unknown_because: &[UnknownBe
 }
 
 /// Adds every group nested (at any depth) inside one of `groups`: its members hold what the outer group
-/// holds, so joining it is as good as joining the outer one, whether or not it has members yet.
+/// holds, so joining it is as good as joining the outer one, whether or not it has members yet. Read from
+/// the membership graph: a group nested below another is reached through groups with members, and a node
+/// of that graph is a group exactly when its kind says so.
 fn groups_below(engine: &Engine, groups: &mut FxHashSet<String>) {
-    loop {
-        let before = groups.len();
-        for m in &engine.snapshot.group_memberships {
-            if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
-                groups.insert(m.member_id.clone());
-            }
-        }
-        if groups.len() == before {
-            return;
+    let graph = engine.index.memberships();
+    let starts: Vec<u32> = groups.iter().filter_map(|g| graph.node(g)).collect();
+    let mut seen = Vec::new();
+    for n in graph.members_below(&starts, &mut seen, 1) {
+        if engine.index.node_kind(n) == NodeKind::Group {
+            groups.insert(graph.name(n).to_string());
         }
     }
 }
