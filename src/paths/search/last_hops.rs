@@ -193,3 +193,64 @@ fn named_groups(engine: &Engine, scope: &Scope, action: &Action) -> Vec<String> 
     out.retain(|id| engine.is_group(id));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use rustc_hash::FxHashSet;
+
+    use super::groups_below;
+    use crate::eval::Engine;
+    use crate::synth::{SynthSpec, generate};
+
+    /// The definition `groups_below` answers: a fixpoint over every membership, adding a member that is a
+    /// group whenever its group is in.
+    fn by_fixpoint(engine: &Engine, groups: &mut FxHashSet<String>) {
+        loop {
+            let before = groups.len();
+            for m in &engine.snapshot.group_memberships {
+                if groups.contains(&m.group_id) && engine.is_group(&m.member_id) {
+                    groups.insert(m.member_id.clone());
+                }
+            }
+            if groups.len() == before {
+                return;
+            }
+        }
+    }
+
+    /// Read from the membership graph, the nested groups are the fixpoint's, from each group alone and
+    /// from sets mixing groups and identities (nested groups, cycles, and groups listed without members).
+    #[test]
+    fn nested_groups_are_the_fixpoint_over_the_memberships() {
+        let mut grew = 0;
+        for seed in 1..=3 {
+            let engine = Engine::new(generate(&SynthSpec::new(1500, 4, 200, seed)));
+            let groups: Vec<&String> = (engine.snapshot.principals.iter())
+                .filter(|p| engine.is_group(&p.id))
+                .map(|p| &p.id)
+                .collect();
+            let identities = engine.snapshot.principals.iter().map(|p| &p.id);
+            let identities: Vec<&String> = identities.filter(|id| !engine.is_group(id)).collect();
+            let mut starts: Vec<FxHashSet<String>> = groups
+                .iter()
+                .map(|&g| std::iter::once(g.clone()).collect())
+                .collect();
+            for (i, pair) in groups.chunks(3).enumerate() {
+                let mut set: FxHashSet<String> = pair.iter().map(|&g| g.clone()).collect();
+                set.extend(identities.get(i).map(|&id| id.clone()));
+                starts.push(set);
+            }
+            for start in starts {
+                let (mut graph, mut fixpoint) = (start.clone(), start.clone());
+                groups_below(&engine, &mut graph);
+                by_fixpoint(&engine, &mut fixpoint);
+                grew += usize::from(graph.len() > start.len());
+                assert_eq!(graph, fixpoint, "seed {seed}, from {start:?}");
+            }
+        }
+        assert!(
+            grew > 10,
+            "{grew} sets with nested groups: the tenants test nothing"
+        );
+    }
+}
