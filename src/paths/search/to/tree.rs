@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Via;
+use super::{Best, Via};
 use crate::eval::Decision;
 use crate::eval::Engine;
 use crate::paths::Hop;
@@ -13,45 +13,39 @@ use crate::paths::graph::{Walk, Why};
 use crate::paths::grouped::{GrantWays, Starts, Way};
 use crate::paths::search::node_ref;
 
-/// node → (distance, the edge it takes towards the target)
-pub(super) type Best = FxHashMap<String, (usize, Via)>;
-
-/// The nodes reached, numbered in the order of their ids: the tree asks each node's facts (is it a group,
-/// its children) many times, so they are looked up once here and read by number after, never by id.
+/// The nodes reached, by the numbers the search gave them ([`Best`]): the tree asks each node's facts (is
+/// it a group, its children) many times, so they are looked up once here and read by number after.
 struct Tree<'b, 'e> {
     engine: &'b Engine,
     walk: &'b Walk<'e>,
-    /// By number: the node's id, its edge towards the target, and whether it is a group.
-    ids: Vec<&'b str>,
-    vias: Vec<&'b Via>,
+    best: &'b Best,
+    /// By number: whether the node is a group.
     group: Vec<bool>,
-    /// By number: the nodes taking an edge into it, ascending (so sorted by id).
+    /// By number: the nodes taking an edge into it, sorted by id.
     children: Vec<Vec<u32>>,
 }
 
 /// The grant groups, shortest first then by grant.
 pub(super) fn grouped(engine: &Engine, walk: &Walk, best: &Best) -> Vec<GrantWays> {
-    let mut nodes: Vec<(&str, &Via)> = best
-        .iter()
-        .map(|(id, (_, via))| (id.as_str(), via))
-        .collect();
-    nodes.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let number: FxHashMap<&str, u32> = (0u32..).zip(&nodes).map(|(n, &(id, _))| (id, n)).collect();
-    let mut children: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
-    for (n, &(_, via)) in (0u32..).zip(&nodes) {
-        if let Via::Step(step) = via
-            && let Some(&to) = number.get(step.to.as_str())
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); best.len() as usize];
+    for n in 0..best.len() {
+        if let Via::Step(step) = best.via(n)
+            && let Some(to) = best.number(&step.to)
             && let Some(kids) = children.get_mut(to as usize)
         {
             kids.push(n);
         }
     }
+    for kids in &mut children {
+        kids.sort_unstable_by_key(|&n| best.id(n));
+    }
     let tree = Tree {
         engine,
         walk,
-        group: nodes.iter().map(|&(id, _)| engine.is_group(id)).collect(),
-        ids: nodes.iter().map(|&(id, _)| id).collect(),
-        vias: nodes.iter().map(|&(_, via)| via).collect(),
+        best,
+        group: (0..best.len())
+            .map(|n| engine.is_group(best.id(n)))
+            .collect(),
         children,
     };
     tree.groups()
@@ -59,13 +53,13 @@ pub(super) fn grouped(engine: &Engine, walk: &Walk, best: &Best) -> Vec<GrantWay
 
 impl<'b> Tree<'b, '_> {
     fn id(&self, n: u32) -> &'b str {
-        self.ids[n as usize]
+        self.best.id(n)
     }
 
     /// The hop node `n` takes towards the target, put into words when asked: each node's hop is asked once,
     /// and a class keeps one hop for all its starts, so no hop is held per start.
     fn hop(&self, n: u32) -> Hop {
-        match self.vias[n as usize] {
+        match self.best.via(n) {
             Via::Last(last) => last.hop.clone(),
             Via::Step(step) => self.walk.render(step),
         }
@@ -79,9 +73,12 @@ impl<'b> Tree<'b, '_> {
         // grant key → (holders as nodes, members by the group they hold it through)
         type Members<'b> = FxHashMap<&'b str, Vec<u32>>;
         let mut by_grant: FxHashMap<String, (Vec<u32>, Members)> = FxHashMap::default();
-        // By number, so by id.
-        for (root, via) in (0u32..).zip(&self.vias) {
-            let Via::Last(last) = via else {
+        let mut roots: Vec<u32> = (0..self.best.len())
+            .filter(|&n| matches!(self.best.via(n), Via::Last(_)))
+            .collect();
+        roots.sort_unstable_by_key(|&n| self.id(n));
+        for root in roots {
+            let Via::Last(last) = self.best.via(root) else {
                 continue;
             };
             let entry = by_grant.entry(grant_key(&last.hop)).or_default();
@@ -217,7 +214,7 @@ impl<'b> Tree<'b, '_> {
 
     /// What the runs-as edge node `n` takes towards the target is put into words from.
     fn runs_as(&self, n: u32) -> Option<RunsAs<'b>> {
-        let Via::Step(step) = self.vias[n as usize] else {
+        let Via::Step(step) = self.best.via(n) else {
             return None;
         };
         let Why::RunsAs {
@@ -280,8 +277,8 @@ pub(super) fn grant_key(last: &Hop) -> String {
 mod tests {
     use std::convert::Infallible;
 
-    use super::super::{Via, reach};
-    use super::{Best, grouped, template};
+    use super::super::{Best, Via, reach};
+    use super::{grouped, template};
     use crate::catalog;
     use crate::eval::Engine;
     use crate::paths::graph::{HopGraph, Walk};
@@ -324,7 +321,7 @@ mod tests {
             }
             for class in classes {
                 for id in class.ids() {
-                    let Some((_, Via::Step(step))) = best.get(id) else {
+                    let Some(Via::Step(step)) = best.get(id) else {
                         continue;
                     };
                     runs_as +=
