@@ -62,7 +62,7 @@ impl<'e> Walk<'e> {
         match self.nearest_naming(id, n, at) {
             Naming::Unsure => self.controller_asked(id, scope, actions),
             Naming::Nowhere => None,
-            Naming::At(level, class) => {
+            Naming::At(level, set) => {
                 let key = *at.keys[level].get_or_init(|| self.level(&scopes[level], actions));
                 // The principals named along the target are numbered by now (`nearest_naming`).
                 let n = n.or_else(|| self.numbered(id));
@@ -78,6 +78,8 @@ impl<'e> Walk<'e> {
                 if let Some(known) = known {
                     return known;
                 }
+                // The class is built only when the answer is not known yet.
+                let class = set.map(|set| self.class_of(&set, level, at));
                 let found = self.class_controller(id, scope, actions, key, class);
                 match n {
                     Some(n) => self
@@ -168,7 +170,7 @@ impl<'e> Walk<'e> {
     fn nearest_naming(&self, id: &str, n: Option<u32>, at: &Deciding<'e>) -> Naming {
         let engine = self.engine;
         let scopes = &at.target.ancestry.scopes;
-        if self.directory_gaps() || !engine.index.principal.contains_key(id) {
+        if self.directory_gaps() || !self.listed(id, n) {
             return self.nearest_naming_asked(id, scopes);
         }
         // Listed under this very id, its memberships known: itself and its groups, numbered.
@@ -190,17 +192,35 @@ impl<'e> Walk<'e> {
         else {
             return Naming::Nowhere;
         };
-        // Nothing below `at` names any of them: those named at or above it are those named anywhere.
-        let class = (!group).then(|| {
-            let mut class: Vec<u32> = set
-                .iter()
-                .copied()
-                .filter(|p| along[at..].iter().any(|named| named.contains(p)))
-                .collect();
-            class.sort_unstable();
-            class
-        });
-        Naming::At(at, class)
+        Naming::At(at, (!group).then_some(set))
+    }
+
+    /// The class of the identity whose set (itself and its groups, numbered) is `set`, nearest named at
+    /// `level` of the ancestry `at` describes: nothing below `level` names any of them, so those named at
+    /// or above it are those named anywhere.
+    fn class_of(&self, set: &[u32], level: usize, at: &Deciding<'e>) -> Vec<u32> {
+        let along = at
+            .along
+            .get_or_init(|| self.named_along(&at.target.ancestry.scopes));
+        let mut class: Vec<u32> = set
+            .iter()
+            .copied()
+            .filter(|p| along[level..].iter().any(|named| named.contains(p)))
+            .collect();
+        class.sort_unstable();
+        class
+    }
+
+    /// Whether the directory lists `id` (numbered `n` when the caller has it): a membership-graph node's
+    /// kind says so for all but a group, without looking the id up.
+    fn listed(&self, id: &str, n: Option<u32>) -> bool {
+        let index = &self.engine.index;
+        let base = index.memberships().node_count() as u32;
+        match n.filter(|&n| n < base).map(|n| index.node_kind(n)) {
+            Some(NodeKind::Identity(at)) => at.is_some(),
+            Some(NodeKind::Absent) => false,
+            Some(NodeKind::Group) | None => index.principal.contains_key(id),
+        }
     }
 
     /// [`Walk::nearest_naming`] from the evaluator's subject (its id made canonical, its groups maybe
@@ -295,9 +315,9 @@ pub(super) enum Naming {
     /// No role assignment or eligibility at or above the target names it (or its groups).
     Nowhere,
     /// The nearest scope where one does (its position in the ancestry), and (for an identity whose groups
-    /// the walk has numbered) its class: itself and the groups of its that a grant or eligibility at or
-    /// above names, numbered, sorted.
-    At(usize, Option<Vec<u32>>),
+    /// the walk has numbered) itself and its groups, numbered, whose class ([`Walk::class_of`]) shares the
+    /// answer.
+    At(usize, Option<Rc<[u32]>>),
 }
 
 /// The memo key of the controllers decided at `level` for `actions`.

@@ -1,8 +1,10 @@
 //! `paths --to`: backwards from the target's holders.
 
 use std::collections::VecDeque;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::{Entry, VacantEntry};
 use std::convert::Infallible;
+
+use rustc_hash::FxHashMap;
 
 use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{PathsTo, PathsToGrouped};
@@ -88,13 +90,13 @@ fn reach<E>(
     action: &Action,
     max_hops: usize,
     progress: &mut Progress<E>,
-) -> Result<Result<tree::Best, E>, QueryError> {
+) -> Result<Result<Best, E>, QueryError> {
     let walk = Walk::new(engine, graph);
     let mut sinks = last_hops(engine, scope, action)?;
     sinks.extend(flag_hops(&walk, scope, action));
-    let mut best = tree::Best::default();
-    // Each node queued with its distance: dequeuing it looks nothing up.
-    let mut queue: VecDeque<(String, usize)> = VecDeque::new();
+    let mut best = Best::default();
+    // Each node queued by number with its distance: dequeuing it looks nothing up.
+    let mut queue: VecDeque<(u32, usize)> = VecDeque::new();
     // The membership graph's nodes reached, by number (the walk's lists hold numbers: `Skip::Marked`).
     let nodes = engine.index.memberships();
     let mut marked = vec![false; nodes.node_count()];
@@ -104,35 +106,82 @@ fn reach<E>(
         }
     };
     for last in sinks {
-        if !best.contains_key(&last.hop.from) {
+        if let Entry::Vacant(slot) = best.number.entry(last.hop.from.clone()) {
             mark(&mut marked, &last.hop.from);
-            queue.push_back((last.hop.from.clone(), 1));
-            best.insert(last.hop.from.clone(), (1, Via::Last(last)));
+            queue.push_back((push(slot, &mut best.vias, Via::Last(last)), 1));
         }
     }
     let mut searched = 0;
-    while let Some((node, dist)) = queue.pop_front() {
-        if let Err(stop) = progress(searched, best.len()) {
+    while let Some((n, dist)) = queue.pop_front() {
+        if let Err(stop) = progress(searched, best.vias.len()) {
             return Ok(Err(stop));
         }
         searched += 1;
         if dist >= max_hops {
             continue;
         }
-        let reached = |id: &str| best.contains_key(id);
+        let node = best.id(n).to_string();
+        let reached = |id: &str| best.number.contains_key(id);
         let steps = walk.edges_into(&node, Skip::Marked(&reached, &marked));
         for step in steps {
             // One look-up per edge: the first edge from each node is kept.
-            if let Entry::Vacant(slot) = best.entry(step.from.clone()) {
+            if let Entry::Vacant(slot) = best.number.entry(step.from.clone()) {
                 mark(&mut marked, &step.from);
-                queue.push_back((step.from.clone(), dist + 1));
-                slot.insert((dist + 1, Via::Step(step)));
+                queue.push_back((push(slot, &mut best.vias, Via::Step(step)), dist + 1));
             }
         }
     }
     // Putting edges into words asks the evaluator nothing: the search's memos go (with `walk`) before the
     // tree is built.
     Ok(Ok(best))
+}
+
+/// Every node reached, numbered in the order reached, with the edge it takes towards the target: the tree
+/// reads the nodes by number, never looking an id up again.
+#[derive(Default)]
+pub(super) struct Best {
+    number: FxHashMap<String, u32>,
+    /// By number.
+    vias: Vec<Via>,
+}
+
+/// Numbers the node `slot` holds the id of (in [`Best::number`]), reached by `via` (into [`Best::vias`]).
+fn push(slot: VacantEntry<String, u32>, vias: &mut Vec<Via>, via: Via) -> u32 {
+    let n = vias.len() as u32;
+    slot.insert(n);
+    vias.push(via);
+    n
+}
+
+impl Best {
+    /// The edge node `n` takes towards the target.
+    fn via(&self, n: u32) -> &Via {
+        &self.vias[n as usize]
+    }
+
+    /// The id of node `n`.
+    fn id(&self, n: u32) -> &str {
+        match self.via(n) {
+            Via::Step(step) => &step.from,
+            Via::Last(last) => &last.hop.from,
+        }
+    }
+
+    /// The number of the node `id`, when reached.
+    fn number(&self, id: &str) -> Option<u32> {
+        self.number.get(id).copied()
+    }
+
+    /// How many nodes are reached: they are numbered from 0 below this.
+    fn len(&self) -> u32 {
+        self.vias.len() as u32
+    }
+
+    /// The edge the node `id` takes towards the target, when reached.
+    #[cfg(test)]
+    fn get(&self, id: &str) -> Option<&Via> {
+        self.number(id).map(|n| self.via(n))
+    }
 }
 
 /// How a node reached by `paths --to` goes on towards the target: an edge of the graph, or the last hop.

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Via;
+use super::{Best, Via};
 use crate::eval::Decision;
 use crate::eval::Engine;
 use crate::paths::Hop;
@@ -13,62 +13,72 @@ use crate::paths::graph::{Walk, Why};
 use crate::paths::grouped::{GrantWays, Starts, Way};
 use crate::paths::search::node_ref;
 
-/// node → (distance, the edge it takes towards the target)
-pub(super) type Best = FxHashMap<String, (usize, Via)>;
-
+/// The nodes reached, by the numbers the search gave them ([`Best`]): the tree asks each node's facts (is
+/// it a group, its children) many times, so they are looked up once here and read by number after.
 struct Tree<'b, 'e> {
     engine: &'b Engine,
     walk: &'b Walk<'e>,
     best: &'b Best,
-    children: FxHashMap<&'b str, Vec<&'b str>>,
+    /// By number: whether the node is a group.
+    group: Vec<bool>,
+    /// By number: the nodes taking an edge into it, sorted by id.
+    children: Vec<Vec<u32>>,
 }
 
 /// The grant groups, shortest first then by grant.
 pub(super) fn grouped(engine: &Engine, walk: &Walk, best: &Best) -> Vec<GrantWays> {
-    let mut children: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
-    for (node, (_, via)) in best {
-        if let Via::Step(step) = via {
-            children
-                .entry(step.to.as_str())
-                .or_default()
-                .push(node.as_str());
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); best.len() as usize];
+    for n in 0..best.len() {
+        if let Via::Step(step) = best.via(n)
+            && let Some(to) = best.number(&step.to)
+            && let Some(kids) = children.get_mut(to as usize)
+        {
+            kids.push(n);
         }
     }
-    for kids in children.values_mut() {
-        kids.sort_unstable();
+    for kids in &mut children {
+        kids.sort_unstable_by_key(|&n| best.id(n));
     }
     let tree = Tree {
         engine,
         walk,
         best,
+        group: (0..best.len())
+            .map(|n| engine.is_group(best.id(n)))
+            .collect(),
         children,
     };
     tree.groups()
 }
 
 impl<'b> Tree<'b, '_> {
-    /// The hop `node` takes towards the target, put into words when asked: each node's hop is asked once,
+    fn id(&self, n: u32) -> &'b str {
+        self.best.id(n)
+    }
+
+    /// The hop node `n` takes towards the target, put into words when asked: each node's hop is asked once,
     /// and a class keeps one hop for all its starts, so no hop is held per start.
-    fn hop(&self, node: &str) -> Option<Hop> {
-        match &self.best.get(node)?.1 {
-            Via::Last(last) => Some(last.hop.clone()),
-            Via::Step(step) => Some(self.walk.render(step)),
+    fn hop(&self, n: u32) -> Hop {
+        match self.best.via(n) {
+            Via::Last(last) => last.hop.clone(),
+            Via::Step(step) => self.walk.render(step),
         }
     }
 
+    fn kids(&self, n: u32) -> &[u32] {
+        &self.children[n as usize]
+    }
+
     fn groups(&self) -> Vec<GrantWays> {
-        let mut roots: Vec<&str> = self
-            .best
-            .iter()
-            .filter(|(_, (_, via))| matches!(via, Via::Last(_)))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        roots.sort_unstable();
         // grant key → (holders as nodes, members by the group they hold it through)
-        type Members<'b> = FxHashMap<&'b str, Vec<&'b str>>;
-        let mut by_grant: FxHashMap<String, (Vec<&str>, Members)> = FxHashMap::default();
+        type Members<'b> = FxHashMap<&'b str, Vec<u32>>;
+        let mut by_grant: FxHashMap<String, (Vec<u32>, Members)> = FxHashMap::default();
+        let mut roots: Vec<u32> = (0..self.best.len())
+            .filter(|&n| matches!(self.best.via(n), Via::Last(_)))
+            .collect();
+        roots.sort_unstable_by_key(|&n| self.id(n));
         for root in roots {
-            let Some((_, Via::Last(last))) = self.best.get(root) else {
+            let Via::Last(last) = self.best.via(root) else {
                 continue;
             };
             let entry = by_grant.entry(grant_key(&last.hop)).or_default();
@@ -90,13 +100,13 @@ impl<'b> Tree<'b, '_> {
     fn grant(
         &self,
         grant: String,
-        nodes: Vec<&str>,
-        mut members: FxHashMap<&str, Vec<&str>>,
+        nodes: Vec<u32>,
+        mut members: FxHashMap<&str, Vec<u32>>,
     ) -> Option<GrantWays> {
         let mut holders: Vec<Way> = Vec::new();
         for node in nodes {
             let mut way = self.way(node);
-            if let Some(list) = members.remove(node) {
+            if let Some(list) = members.remove(self.id(node)) {
                 way.members = self.classes(&list);
             }
             holders.push(way);
@@ -131,16 +141,16 @@ impl<'b> Tree<'b, '_> {
     }
 
     /// A start with no way into it: it belongs in a class.
-    fn is_leaf(&self, node: &str) -> bool {
-        !self.engine.is_group(node) && !self.children.contains_key(node)
+    fn is_leaf(&self, n: u32) -> bool {
+        !self.group[n as usize] && self.kids(n).is_empty()
     }
 
-    /// `node` and everything beneath it.
-    fn way(&self, node: &str) -> Way {
-        let start = !self.engine.is_group(node);
+    /// Node `n` and everything beneath it.
+    fn way(&self, n: u32) -> Way {
+        let start = !self.group[n as usize];
         let mut ways = Vec::new();
         let mut leaves = Vec::new();
-        for &kid in self.children.get(node).into_iter().flatten() {
+        for &kid in self.kids(n) {
             if self.is_leaf(kid) {
                 leaves.push(kid);
             } else {
@@ -156,8 +166,8 @@ impl<'b> Tree<'b, '_> {
             + leaves.iter().map(|l| l.count).sum::<usize>()
             + ways.iter().map(|w| w.starts).sum::<usize>();
         Way {
-            node: node_ref(self.engine, node),
-            hop: self.hop(node),
+            node: node_ref(self.engine, self.id(n)),
+            hop: Some(self.hop(n)),
             start,
             starts,
             members: Vec::new(),
@@ -167,27 +177,25 @@ impl<'b> Tree<'b, '_> {
     }
 
     /// `nodes` by the hop each takes (its `from` left out), each class's ids sorted.
-    fn classes(&self, nodes: &[&str]) -> Vec<Starts> {
+    fn classes(&self, nodes: &[u32]) -> Vec<Starts> {
         // A runs-as edge's words rest only on its resource, way, grants and whether it needs a PIM
         // activation, never on the start: the starts taking the same one are put into words once.
-        let mut same_edge: FxHashMap<RunsAs, Vec<&str>> = FxHashMap::default();
+        let mut same_edge: FxHashMap<RunsAs, Vec<u32>> = FxHashMap::default();
         let mut by_hop: FxHashMap<Hop, Vec<String>> = FxHashMap::default();
         for &n in nodes {
             if let Some(edge) = self.runs_as(n) {
                 same_edge.entry(edge).or_default().push(n);
                 continue;
             }
-            let Some(hop) = self.hop(n) else {
-                continue;
-            };
-            by_hop.entry(template(hop)).or_default().push(n.to_string());
+            let ids = by_hop.entry(template(self.hop(n))).or_default();
+            ids.push(self.id(n).to_string());
         }
         for starts in same_edge.into_values() {
-            let Some(hop) = starts.first().and_then(|&n| self.hop(n)) else {
+            let Some(&first) = starts.first() else {
                 continue;
             };
-            let ids = by_hop.entry(template(hop)).or_default();
-            ids.extend(starts.iter().map(|&n| n.to_string()));
+            let ids = by_hop.entry(template(self.hop(first))).or_default();
+            ids.extend(starts.iter().map(|&n| self.id(n).to_string()));
         }
         let mut out: Vec<Starts> = by_hop
             .into_iter()
@@ -203,12 +211,10 @@ impl<'b> Tree<'b, '_> {
         });
         out
     }
-}
 
-impl<'b> Tree<'b, '_> {
-    /// What the runs-as edge `node` takes towards the target is put into words from.
-    fn runs_as(&self, node: &str) -> Option<RunsAs<'b>> {
-        let Some((_, Via::Step(step))) = self.best.get(node) else {
+    /// What the runs-as edge node `n` takes towards the target is put into words from.
+    fn runs_as(&self, n: u32) -> Option<RunsAs<'b>> {
+        let Via::Step(step) = self.best.via(n) else {
             return None;
         };
         let Why::RunsAs {
@@ -271,8 +277,8 @@ pub(super) fn grant_key(last: &Hop) -> String {
 mod tests {
     use std::convert::Infallible;
 
-    use super::super::{Via, reach};
-    use super::{Best, grouped, template};
+    use super::super::{Best, Via, reach};
+    use super::{grouped, template};
     use crate::catalog;
     use crate::eval::Engine;
     use crate::paths::graph::{HopGraph, Walk};
@@ -315,7 +321,7 @@ mod tests {
             }
             for class in classes {
                 for id in class.ids() {
-                    let Some((_, Via::Step(step))) = best.get(id) else {
+                    let Some(Via::Step(step)) = best.get(id) else {
                         continue;
                     };
                     runs_as +=
