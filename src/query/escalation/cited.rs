@@ -151,13 +151,13 @@ impl Cited {
     }
 }
 
-/// [`Chosen::key`]: the decision, and the cited (assignment, role definition).
-pub(super) type ChosenKey = (Decision, Option<(usize, usize)>);
+/// [`Chosen::key`]: the decision, and the cited (assignment, role definition, lever if conditional).
+pub(super) type ChosenKey = (Decision, Option<(usize, usize, Option<usize>)>);
 
 /// What a finding cites of a lever's verdict, worked out from the row, by position: the decision and the grant (assignment, role definition,
 /// condition of its matching block). Which block of a role first matches a lever's action does not depend
-/// on the row, so for one lever the citation is told by the decision and the assignment with its role
-/// ([`Chosen::key`]).
+/// on the row, so the citation is told by the decision, the assignment with its role, and the lever when
+/// that block has a condition ([`Chosen::key`]).
 #[derive(Debug)]
 pub(super) struct Chosen {
     decision: Decision,
@@ -223,10 +223,16 @@ impl Chosen {
         })
     }
 
-    /// What tells this citation from the others of the same lever: its decision, and its assignment with
-    /// the role definition it gives.
-    pub(super) fn key(&self) -> ChosenKey {
-        (self.decision, self.grant.as_ref().map(|g| (g.0, g.1)))
+    /// What tells this citation, chosen for lever `lever`, from the others: its decision, and its assignment
+    /// with the role definition it gives and, when the matching block has a condition, the lever (the
+    /// condition is that of the block matching the lever's action). A grant cited outright for several
+    /// levers is one citation.
+    pub(super) fn key(&self, lever: usize) -> ChosenKey {
+        let grant = self.grant.as_ref();
+        (
+            self.decision,
+            grant.map(|(i, role, condition)| (*i, *role, condition.as_ref().map(|_| lever))),
+        )
     }
 }
 
