@@ -135,7 +135,8 @@ fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
     // Citations of a grant whose role gives two levers each under a condition of its own.
     let mut conditional = [0, 0];
     for seed in [31, 32, 33] {
-        let mut snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
+        let mut snapshot =
+            crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
         let ids = add_two_conditional_levers(&mut snapshot);
         let engine = Engine::new(snapshot.clone());
         let walk = LeverVerdicts::default();
@@ -221,7 +222,9 @@ fn add_two_conditional_levers(s: &mut crate::model::Snapshot) -> Vec<String> {
         .zip(s.role_assignments.iter().take(60))
         .map(|(n, a)| RoleAssignment {
             id: format!("/providers/Microsoft.Authorization/roleAssignments/0-lever-{n:03}"),
-            role_definition_id: format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+            role_definition_id: format!(
+                "/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+            ),
             role_definition_guid: guid.to_string(),
             condition: None,
             condition_version: None,
