@@ -128,14 +128,51 @@ impl Cited {
         }
     }
 
-    /// [`Cited::of`] the verdict `check` gives, without building it, for a row with an [`RbacKey`] (no
-    /// condition on its assignments, every role definition known, no gap, memberships known) and a
-    /// `decision` (the fast path's) that allows, with or without a condition: then the verdict's grants are
-    /// the row's assignments whose roles match the action (`Rbac::examine`), and nothing is unknown. `None`
-    /// where that does not hold: the full verdict is built.
-    /// `block(role, k)` is [`block_condition`] of the role for the action's `k`th RBAC action (a walk keeps
-    /// it: parsing a delegation condition at every row that cites a conditional role cost more than the rest
-    /// of the citation).
+    /// The citation of what [`Chosen::from_row`] chose.
+    pub(super) fn of_chosen(engine: &Engine, chosen: Chosen) -> Self {
+        let s = &engine.snapshot;
+        let grant = chosen.grant.and_then(|(i, role, condition)| {
+            let a = s.role_assignments.get(i)?;
+            let def = s.role_definitions.get(role)?;
+            Some(CitedGrant {
+                id: a.id.clone(),
+                role_name: Some(def.role_name.clone()),
+                principal_id: a.principal_id.clone(),
+                scope: a.scope.id().to_string(),
+                condition,
+            })
+        });
+        Self {
+            decision: chosen.decision,
+            grant,
+            unknown_because: Vec::new(),
+            serial: next_serial(),
+        }
+    }
+}
+
+/// [`Chosen::key`]: the decision, and the cited (assignment, role definition, lever if conditional).
+pub(super) type ChosenKey = (Decision, Option<(usize, usize, Option<usize>)>);
+
+/// What a finding cites of a lever's verdict, worked out from the row, by position: the decision and the grant (assignment, role definition,
+/// condition of its matching block). Which block of a role first matches a lever's action does not depend
+/// on the row, so the citation is told by the decision, the assignment with its role, and the lever when
+/// that block has a condition ([`Chosen::key`]).
+#[derive(Debug)]
+pub(super) struct Chosen {
+    decision: Decision,
+    grant: Option<(usize, usize, Option<String>)>,
+}
+
+impl Chosen {
+    /// [`Cited::of`] the verdict `check` gives (once [`Cited::of_chosen`]), without building it, for a row
+    /// with an [`RbacKey`](crate::eval::decide::RbacKey) (no condition on its assignments, every role
+    /// definition known, no gap, memberships known) and a `decision` (the fast path's) that allows, with or
+    /// without a condition: then the verdict's grants are the row's assignments whose roles match the
+    /// action (`Rbac::examine`), and nothing is unknown. `None` where that does not hold: the full verdict
+    /// is built. `block(role, k)` is [`block_condition`] of the role for the action's `k`th RBAC action (a
+    /// walk keeps it: parsing a delegation condition at every row that cites a conditional role cost more
+    /// than the rest of the citation).
     pub(super) fn from_row(
         engine: &Engine,
         assignments: &[(usize, Option<usize>)],
@@ -147,13 +184,14 @@ impl Cited {
             return None;
         }
         let s = &engine.snapshot;
-        // (assignment, condition of the matching block), the first match of an assignment kept.
-        let mut grants: Vec<(&crate::model::RoleAssignment, &str, Option<String>)> = Vec::new();
+        // (assignment, role, condition of the matching block), the first match of an assignment kept.
+        let mut grants: Vec<(usize, &crate::model::RoleAssignment, usize, Option<String>)> =
+            Vec::new();
         for k in 0..action.rbac_actions.len() {
             for &(i, role) in assignments {
                 let a = s.role_assignments.get(i)?;
                 let role = role?;
-                let def = s.role_definitions.get(role)?;
+                s.role_definitions.get(role)?;
                 if a.condition.is_some() {
                     return None;
                 }
@@ -167,30 +205,34 @@ impl Cited {
                         Some(condition) => condition,
                     },
                 };
-                if !grants.iter().any(|(g, _, _)| g.id == a.id) {
-                    grants.push((a, &def.role_name, condition));
+                if !grants.iter().any(|(_, g, _, _)| g.id == a.id) {
+                    grants.push((i, a, role, condition));
                 }
             }
         }
         let lowest = |conditional: bool| {
             grants
                 .iter()
-                .filter(|g| conditional || g.2.is_none())
-                .min_by(|a, b| a.0.id.cmp(&b.0.id))
+                .filter(|g| conditional || g.3.is_none())
+                .min_by(|a, b| a.1.id.cmp(&b.1.id))
         };
         let grant = lowest(false).or_else(|| lowest(true));
         Some(Self {
             decision,
-            grant: grant.map(|(a, role, condition)| CitedGrant {
-                id: a.id.clone(),
-                role_name: Some(role.to_string()),
-                principal_id: a.principal_id.clone(),
-                scope: a.scope.id().to_string(),
-                condition: condition.clone(),
-            }),
-            unknown_because: Vec::new(),
-            serial: next_serial(),
+            grant: grant.map(|(i, _, role, condition)| (*i, *role, condition.clone())),
         })
+    }
+
+    /// What tells this citation, chosen for lever `lever`, from the others: its decision, and its assignment
+    /// with the role definition it gives and, when the matching block has a condition, the lever (the
+    /// condition is that of the block matching the lever's action). A grant cited outright for several
+    /// levers is one citation.
+    pub(super) fn key(&self, lever: usize) -> ChosenKey {
+        let grant = self.grant.as_ref();
+        (
+            self.decision,
+            grant.map(|(i, role, condition)| (*i, *role, condition.as_ref().map(|_| lever))),
+        )
     }
 }
 

@@ -125,13 +125,19 @@ fn rows_sharing_a_lever_key_get_the_same_cited_verdict() {
 }
 
 /// What a finding cites of a lever verdict, worked out from the row without building the verdict (with what
-/// each role's blocks say of a lever kept for the whole walk, as a walk keeps it), is what it cites of
-/// `check`'s own verdict, for every lever of every candidate at every vault of random tenants.
+/// each role's blocks say of a lever, and the citations by lever and chosen grant, kept for the whole walk,
+/// as a walk keeps them), is what it cites of `check`'s own verdict, for every lever of every candidate at
+/// every vault of random tenants; and rows citing the same grant share one citation.
 #[test]
 fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
     let mut lean = 0;
+    let mut serials = std::collections::HashSet::new();
+    // Citations of a grant whose role gives two levers each under a condition of its own.
+    let mut conditional = [0, 0];
     for seed in [31, 32, 33] {
-        let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
+        let mut snapshot =
+            crate::synth::generate(&crate::synth::SynthSpec::new(300, 10, 900, seed));
+        let ids = add_two_conditional_levers(&mut snapshot);
         let engine = Engine::new(snapshot.clone());
         let walk = LeverVerdicts::default();
         for vault in &snapshot.vaults {
@@ -145,22 +151,91 @@ fn lever_citations_from_the_row_are_those_of_checks_verdicts() {
                 }
                 for (lever, action) in levers().iter().enumerate() {
                     let decision = engine.decide(&row, action);
-                    let block = |role, k| walk.block(&engine, role, lever, k);
                     let Some(cited) =
-                        Cited::from_row(&engine, row.assignments(), action, decision, block)
+                        walk.cited_from_row(&engine, row.assignments(), lever, decision)
                     else {
                         continue;
                     };
                     let v = engine
                         .check(&Request::new(&subject, &target, action))
                         .expect("the lever is checked");
-                    assert_eq!(cited, Cited::of(&v), "{id} at {}", vault.name);
+                    assert_eq!(*cited, Cited::of(&v), "{id} at {}", vault.name);
+                    serials.insert(cited.serial());
+                    if cited.condition().is_some() && ids.iter().any(|i| i == cited.grant_id()) {
+                        let at = usize::from(lever == super::ASSIGN);
+                        if let Some(n) = conditional.get_mut(at) {
+                            *n += 1;
+                        }
+                    }
                     lean += 1;
                 }
             }
         }
     }
     assert!(lean > 500, "only {lean} citations compared");
+    assert!(
+        serials.len() * 4 < lean,
+        "{} citations made for {lean} rows",
+        serials.len()
+    );
+    assert!(
+        conditional.iter().all(|&n| n > 5),
+        "{conditional:?} conditional citations of the two-lever role"
+    );
+}
+
+/// Adds a role whose two blocks give `vaults/write` and `roleAssignments/write` each under a condition of
+/// its own, assigned (at their scopes, under ids sorting before the others, so that citations name them) to
+/// the principals of the first 60 assignments. Returns the assignments' ids.
+fn add_two_conditional_levers(s: &mut crate::model::Snapshot) -> Vec<String> {
+    use crate::model::pattern::ActionPattern;
+    use crate::model::{Permission, RoleAssignment, RoleDefinition};
+    let guid = "00000000-0000-0000-0000-00000000c0de";
+    let block = |action: &str, guarded: &str| Permission {
+        actions: vec![ActionPattern::new(action)],
+        not_actions: Vec::new(),
+        data_actions: Vec::new(),
+        not_data_actions: Vec::new(),
+        condition: Some(format!(
+            "((!(ActionMatches{{'{guarded}'}})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{00482a5a-887f-4fb3-b363-3b7fe8e74483}}))"
+        )),
+    };
+    s.role_definitions.push(RoleDefinition {
+        id: format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+        guid: guid.to_string(),
+        role_name: "Conditional vault and role writer".to_string(),
+        built_in: false,
+        description: String::new(),
+        assignable_scopes: vec!["/".to_string()],
+        permissions: vec![
+            block(
+                "Microsoft.KeyVault/vaults/write",
+                "Microsoft.KeyVault/vaults/write",
+            ),
+            block(
+                "Microsoft.Authorization/roleAssignments/write",
+                "Microsoft.Authorization/roleAssignments/write",
+            ),
+        ],
+    });
+    let added: Vec<RoleAssignment> = (0..)
+        .zip(s.role_assignments.iter().take(60))
+        .map(|(n, a)| RoleAssignment {
+            id: format!("/providers/Microsoft.Authorization/roleAssignments/0-lever-{n:03}"),
+            role_definition_id: format!(
+                "/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+            ),
+            role_definition_guid: guid.to_string(),
+            condition: None,
+            condition_version: None,
+            ..a.clone()
+        })
+        .collect();
+    let ids = added.iter().map(|a| a.id.clone()).collect();
+    for a in added {
+        s.role_assignments.push(a);
+    }
+    ids
 }
 
 /// What a walk shares between the vaults of a subscription (lever citations, subjects, rows decided) changes

@@ -330,12 +330,13 @@ fn escalation_groups_in(
     // at every step of the sort.
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by(|&a, &b| match (groups.get(a), groups.get(b)) {
+        // Each tie-break compared only on a tie (tens of thousands of groups, long grant ids).
         (Some(a), Some(b)) => b
             .findings
             .cmp(&a.findings)
-            .then(a.technique.as_str().cmp(b.technique.as_str()))
-            .then(a.grant.cmp(&b.grant))
-            .then(a.key.unknown_because.cmp(&b.key.unknown_because)),
+            .then_with(|| a.technique.as_str().cmp(b.technique.as_str()))
+            .then_with(|| a.grant.cmp(&b.grant))
+            .then_with(|| a.key.unknown_because.cmp(&b.key.unknown_because)),
         _ => a.cmp(&b),
     });
     // Each group swapped to its place, in place: a second list of them would add to the run's peak memory.

@@ -177,7 +177,8 @@ impl GrantGroups {
         let under = vaults_under(engine, answer);
         let mut conditions: Vec<String> = Vec::new();
         // Keyed by the answer's own strings: tens of thousands of groups.
-        let mut at: FxHashMap<(&str, &str, Option<&str>), usize> = FxHashMap::default();
+        let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
+            FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
         let mut scopes: Vec<AtScope> = Vec::new();
         let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, g) in answer.groups.iter().enumerate() {
@@ -230,7 +231,11 @@ impl GrantGroups {
                     .then_with(|| a.grant.cmp(&b.grant))
             });
         }
-        scopes.sort_by(|a, b| b.findings.cmp(&a.findings).then(a.scope.cmp(&b.scope)));
+        scopes.sort_by(|a, b| {
+            b.findings
+                .cmp(&a.findings)
+                .then_with(|| a.scope.cmp(&b.scope))
+        });
         Self {
             scope: answer.scope.clone(),
             vaults_examined: answer.vaults_examined,
