@@ -108,7 +108,9 @@ proptest! {
             prop_assert_eq!(words(&indexed), words(&expanded(&fresh, &scope, &actions)));
             asked += indexed.len();
         }
-        prop_assert!(asked > 0, "no resource has a controller: the tenant tests nothing");
+        // A generated tenant with none is skipped, not failed (a few seeds give none); were every tenant
+        // to give none, proptest would fail the test for rejecting too many cases.
+        prop_assume!(asked > 0, "no resource has a controller: the tenant tests nothing");
         let search = Walk::new(&engine, &graph);
         let mut reached: FxHashSet<String> = engine
             .snapshot

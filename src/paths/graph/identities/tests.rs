@@ -54,7 +54,9 @@ proptest! {
                 asked += ways;
             }
         }
-        prop_assert!(asked > 0, "no principal can be named at a compute resource: the tenant tests nothing");
+        // A generated tenant with none is skipped, not failed (a few seeds give none); were every tenant
+        // to give none, proptest would fail the test for rejecting too many cases.
+        prop_assume!(asked > 0, "no principal can be named at a compute resource: the tenant tests nothing");
     }
 }
 
