@@ -154,10 +154,10 @@ impl Cited {
 /// [`Chosen::key`]: the decision, and the cited (assignment, role definition, lever if conditional).
 pub(super) type ChosenKey = (Decision, Option<(usize, usize, Option<usize>)>);
 
-/// What a finding cites of a lever's verdict, worked out from the row, by position: the decision and the grant (assignment, role definition,
-/// condition of its matching block). Which block of a role first matches a lever's action does not depend
-/// on the row, so the citation is told by the decision, the assignment with its role, and the lever when
-/// that block has a condition ([`Chosen::key`]).
+/// What a finding cites of a lever's verdict, worked out from the row, by position: the decision and the
+/// grant (assignment, role definition, condition of its matching block). Which block of a role first
+/// matches a lever's action does not depend on the row, so the citation is told by the decision, the
+/// assignment with its role, and the lever when that block has a condition ([`Chosen::key`]).
 #[derive(Debug)]
 pub(super) struct Chosen {
     decision: Decision,
