@@ -12,6 +12,20 @@ pub struct Ancestry {
 }
 
 impl Ancestry {
+    /// `scope`'s ancestry from `parent`'s, the ancestry of its structural parent (`Index::ancestry` walks
+    /// that way below a subscription: a structural parent's key is shorter, so no cycle can pass `scope`
+    /// again); whether the subscription is placed is the parent's. Many targets share a parent, so callers
+    /// keep the parent's ancestry and build theirs on it.
+    pub fn under(scope: &Scope, parent: &Ancestry) -> Self {
+        let mut scopes = Vec::with_capacity(parent.scopes.len() + 1);
+        scopes.push(scope.clone());
+        scopes.extend(parent.scopes.iter().cloned());
+        Self {
+            scopes,
+            unplaced_subscription: parent.unplaced_subscription,
+        }
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.position(key).is_some()
     }

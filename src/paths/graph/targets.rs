@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::walk::Walk;
 use crate::eval::Target;
 use crate::eval::index::Ancestry;
-use crate::model::{Scope, ScopeKind};
+use crate::model::Scope;
 
 impl<'e> Walk<'e> {
     /// [`Engine::target`](crate::eval::Engine::target) at `scope`, once per walk.
@@ -25,27 +25,15 @@ impl<'e> Walk<'e> {
         t
     }
 
-    /// The target at `scope`: below a subscription, `scope` followed by its structural parent's ancestry (as
-    /// `Index::ancestry` walks it: a structural parent's key is shorter, so no cycle can pass `scope` again,
-    /// and whether the subscription is placed is the parent's); from a subscription up, the engine's.
+    /// The target at `scope`: below a subscription, built on its structural parent's ([`Ancestry::under`]);
+    /// from a subscription up, the engine's.
     fn built_target(&self, scope: &Scope) -> Target<'e> {
-        let parent = match scope.kind() {
-            ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => None,
-            _ => scope.structural_parent(),
-        };
-        let Some(parent) = parent else {
+        let Some(parent) = scope.structural_parent() else {
             return self.engine.target(scope);
         };
-        let above = self.target(&parent);
-        let mut scopes = Vec::with_capacity(above.ancestry.scopes.len() + 1);
-        scopes.push(scope.clone());
-        scopes.extend(above.ancestry.scopes.iter().cloned());
         Target {
             scope: scope.clone(),
-            ancestry: Ancestry {
-                scopes,
-                unplaced_subscription: above.ancestry.unplaced_subscription,
-            },
+            ancestry: Ancestry::under(scope, &self.target(&parent).ancestry),
             vault: self.engine.vault_of(scope),
         }
     }

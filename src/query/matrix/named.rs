@@ -9,7 +9,7 @@ use super::{Cell, PrincipalCells};
 use crate::eval::decide::Row;
 use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
-use crate::model::{Scope, ScopeKind, Topic, Vault};
+use crate::model::{Scope, Topic, Vault};
 
 /// Vaults by what can name a principal there, gathered once for many principals.
 #[derive(Debug, Default)]
@@ -128,31 +128,20 @@ impl NamedVaults {
     }
 }
 
-/// `Index::ancestry` of `scope`: below a subscription, `scope` followed by its structural parent's ancestry
-/// (as `Index::ancestry` walks it), the parent's kept in `above` for the vaults beside it; from a
-/// subscription up, the index's own.
+/// `Index::ancestry` of `scope`: below a subscription, built on its structural parent's
+/// ([`Ancestry::under`]), kept in `above` for the vaults beside it; from a subscription up, the index's own.
 fn ancestry_below(
     engine: &Engine,
     scope: &Scope,
     above: &mut FxHashMap<String, Ancestry>,
 ) -> Ancestry {
-    let parent = match scope.kind() {
-        ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => None,
-        _ => scope.structural_parent(),
-    };
-    let Some(parent) = parent else {
+    let Some(parent) = scope.structural_parent() else {
         return engine.index.ancestry(scope);
     };
     let up = above
         .entry(parent.key().to_string())
         .or_insert_with(|| engine.index.ancestry(&parent));
-    let mut scopes = Vec::with_capacity(up.scopes.len() + 1);
-    scopes.push(scope.clone());
-    scopes.extend(up.scopes.iter().cloned());
-    Ancestry {
-        scopes,
-        unplaced_subscription: up.unplaced_subscription,
-    }
+    Ancestry::under(scope, up)
 }
 
 /// The vaults, in snapshot order, where `principal_id` (on its own, through no application) may use some
