@@ -241,12 +241,16 @@ impl Engine {
 
     /// Checks the action makes sense at the target before evaluating it.
     pub fn validate(&self, target: &Target, action: &Action) -> Result<(), QueryError> {
-        if action.plane == Plane::Management
-            || (action.is_foreign_data() && target.scope.vault().is_none())
-        {
+        // `Scope::vault` is `Some` exactly for a vault or an item (whose parent it is); asked by kind, no
+        // parent is built (bulk answers validate thousands of item targets).
+        let in_vault = matches!(
+            target.scope.kind(),
+            ScopeKind::Vault | ScopeKind::VaultItem(_)
+        );
+        if action.plane == Plane::Management || (action.is_foreign_data() && !in_vault) {
             return Ok(());
         }
-        if target.scope.vault().is_none() {
+        if !in_vault {
             return Err(QueryError::DataActionScope {
                 action: action.label.clone(),
                 scope: target.scope.id().to_string(),
@@ -256,9 +260,7 @@ impl Engine {
             let vault = target.scope.vault().unwrap_or_else(|| target.scope.clone());
             return Err(crate::query::unknown_vault(&self.snapshot, &vault));
         }
-        if let ScopeKind::VaultItem(item) = target.scope.kind()
-            && action.policy_kind().and_then(|k| k.item_kind()) != Some(item)
-        {
+        if on_another_item_kind(&target.scope, action) {
             return Err(QueryError::ItemMismatch {
                 action: action.label.clone(),
                 scope: target.scope.id().to_string(),
@@ -456,4 +458,12 @@ fn apply_network(vault: &Vault, origin: Option<&Origin>, v: &mut Verdict) {
         }
         _ => {}
     }
+}
+
+/// Whether `action` is a data action on another kind of item than the item `scope` is:
+/// [`Engine::validate`] refuses it, so a bulk answer can pass it over without asking.
+pub(crate) fn on_another_item_kind(scope: &Scope, action: &Action) -> bool {
+    action.plane != Plane::Management
+        && matches!(scope.kind(), ScopeKind::VaultItem(item)
+            if action.policy_kind().and_then(|k| k.item_kind()) != Some(item))
 }

@@ -113,6 +113,7 @@ pub(crate) fn on_item(
 ) -> Vec<OnItem> {
     let target = engine.target(scope);
     ops.iter()
+        .filter(|(_, action)| !crate::eval::on_another_item_kind(scope, action))
         .filter_map(|(op, action)| {
             let v = engine
                 .check(&Request::new(subject, &target, action).from(origin))
