@@ -12,11 +12,11 @@ pub(crate) mod reach;
 mod scope;
 mod who_can;
 
-pub(crate) use escalation::findings_of_row;
 pub use escalation::{
     Finding, Technique, escalations, escalations_for_vault, escalations_for_vault_among,
     self_grants,
 };
+pub(crate) use escalation::{RowFindings, findings_of_row};
 pub use items::ItemAnswer;
 pub(crate) use items::{beside_vault, held, item_scopes};
 pub use matrix::{

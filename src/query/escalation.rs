@@ -22,11 +22,13 @@ use crate::query::reach::{Grants, holders, reached};
 mod cited;
 mod found;
 mod levers;
+mod of_rows;
 mod technique;
 use cited::Cited;
 pub(crate) use found::{Found, KeyParts};
 use levers::Levers;
 pub(crate) use levers::{LeverVerdicts, levers};
+pub(crate) use of_rows::RowFindings;
 pub use technique::Technique;
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,6 +268,23 @@ pub(crate) fn findings_of_row(
         return Vec::new();
     }
     let l = Levers::decide(engine, row, levers());
+    findings_of_levers(
+        (engine, vault, target),
+        subject,
+        row,
+        &l,
+        &LeverVerdicts::default(),
+    )
+}
+
+/// [`findings_of_row`] from the row's levers, the verdicts a finding cites shared through `shared`.
+fn findings_of_levers(
+    (engine, vault, target): (&Engine, &Vault, &Target),
+    subject: &Subject,
+    row: &crate::eval::decide::Row,
+    l: &Levers,
+    shared: &LeverVerdicts,
+) -> Vec<Finding> {
     if l.decisions.iter().all(|d| *d == Decision::Denied) {
         return Vec::new();
     }
@@ -283,9 +302,9 @@ pub(crate) fn findings_of_row(
             assignments: Some(row.assignments()),
             without_ignored_mechanism: false,
         },
-        shared: &LeverVerdicts::default(),
+        shared,
     };
-    push_findings(vault, target, subject, (engine, &l), ask, &mut out);
+    push_findings(vault, target, subject, (engine, l), ask, &mut out);
     out.iter().map(|f| f.finding(vault.scope.id())).collect()
 }
 

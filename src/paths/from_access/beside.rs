@@ -131,11 +131,13 @@ pub(crate) struct BesideGroups {
 
 impl BesideGroups {
     /// One node's eligibilities (those bearing on some vault) and item groups: their indices.
-    /// `vaults` places the snapshot's vaults by the scopes above them (the hop graph's).
+    /// `vaults` places the snapshot's vaults by the scopes above them (the hop graph's); `data_ops` are
+    /// [`query::data_operations`], resolved once by the caller.
     pub fn add(
         &mut self,
         engine: &Engine,
         vaults: &Placed,
+        data_ops: &[(&'static Operation, Action)],
         beside: Beside,
     ) -> (Vec<usize>, Vec<usize>) {
         let eligible = beside
@@ -172,7 +174,7 @@ impl BesideGroups {
                 if let Some(&id) = self.item_ids.get(&key) {
                     return id;
                 }
-                let group = item_group(engine, at, &key.1, &grants);
+                let group = item_group(engine, at, &key.1, &grants, data_ops);
                 let id = push(&mut self.items, group);
                 self.item_ids.insert(key, id);
                 id
@@ -211,9 +213,15 @@ fn eligible_group(engine: &Engine, vaults: &Placed, e: usize) -> Option<Eligible
     })
 }
 
-fn item_group(engine: &Engine, at: usize, held: &[ItemOperations], grants: &[&Grant]) -> ItemGroup {
+fn item_group(
+    engine: &Engine,
+    at: usize,
+    held: &[ItemOperations],
+    grants: &[&Grant],
+    ops: &[(&'static Operation, Action)],
+) -> ItemGroup {
     let mut operations: Vec<&'static str> = Vec::new();
-    for op in query::data_operations().into_iter().map(|(op, _)| op.name) {
+    for op in ops.iter().map(|(op, _)| op.name) {
         if held
             .iter()
             .any(|i| i.operations.iter().any(|(o, _)| *o == op))

@@ -15,7 +15,7 @@ use super::super::graph::{HopGraph, Skip, Step, Walk};
 use super::super::{DecidingGrant, LeverKind, PathsFrom, Reached};
 use super::{Progress, Stopped, node_ref, weakest};
 use crate::eval::{Engine, GrantKind, Target};
-use crate::query::{DecidedCells, Finding, NamedVaults, each_named_vault_alike, findings_of_row};
+use crate::query::{DecidedCells, Finding, NamedVaults, RowFindings, each_named_vault_alike};
 use handed::{Handed, Next};
 
 /// Everything `start` can become in at most `max_hops` hops, and the vault data each of those holds.
@@ -150,7 +150,7 @@ fn search_from<'e, E>(
                         })
                     })
                     .collect();
-                let (eligible, items) = besides.add(engine, &graph.vaults, beside);
+                let (eligible, items) = besides.add(engine, &graph.vaults, &ops, beside);
                 reached.push(Reached {
                     node: node_ref(engine, id),
                     decision: weakest(&hops),
@@ -218,12 +218,14 @@ fn walk_from<E>(
     Ok((best, order))
 }
 
-/// What a thread keeps from node to node: vault targets by the vault's position, and cells by decision key
-/// (the nodes reached hold their own assignments, mostly of the same few roles).
+/// What a thread keeps from node to node: vault targets by the vault's position, cells by decision key
+/// (the nodes reached hold their own assignments, mostly of the same few roles), and what decides their
+/// self-grants.
 #[derive(Default)]
 struct Worker<'a> {
     targets: FxHashMap<usize, Target<'a>>,
     cells: DecidedCells,
+    findings: RowFindings,
 }
 
 /// The vaults where `id` can use some operation, with what decides there, and its one-hop self-grants
@@ -241,7 +243,7 @@ fn vault_access<'a>(
         return (held, levers);
     }
     let group = engine.is_group(id);
-    let targets = &mut worker.targets;
+    let (targets, findings) = (&mut worker.targets, &mut worker.findings);
     each_named_vault_alike(
         engine,
         named,
@@ -257,7 +259,8 @@ fn vault_access<'a>(
                         .entry(at)
                         .or_insert_with(|| named.target(engine, at, &vault.scope));
                     found.extend(
-                        findings_of_row(engine, vault, target, subject, row)
+                        findings
+                            .findings(engine, (vault, target), subject, row)
                             .into_iter()
                             .map(|f| self_grant(at, f)),
                     );
