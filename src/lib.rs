@@ -47,6 +47,7 @@ pub mod gate;
 pub mod model;
 pub mod parallel;
 pub mod paths;
+mod positions;
 pub mod query;
 pub mod sanitize;
 pub mod snapshot;

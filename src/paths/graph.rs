@@ -273,6 +273,8 @@ pub(super) struct Placed {
     /// subscription placed in no known management group): always asked.
     always: Vec<usize>,
     pub all: Vec<usize>,
+    /// One past the highest position added.
+    bound: usize,
 }
 
 impl Placed {
@@ -290,6 +292,7 @@ impl Placed {
             }
         }
         self.all.push(at);
+        self.bound = self.bound.max(at + 1);
     }
 
     /// The positions at or below the scope `key` (the resource's own scope included), in the order added.
@@ -307,8 +310,7 @@ impl Placed {
         for s in scopes {
             out.extend(self.under.get(s).into_iter().flatten());
         }
-        out.sort_unstable();
-        out.dedup();
+        crate::positions::ascending_unique(&mut out, self.bound);
         out
     }
 }

@@ -122,8 +122,7 @@ impl NamedVaults {
             named_at(None, entries);
             out.extend(entries);
         }
-        out.sort_unstable();
-        out.dedup();
+        crate::positions::ascending_unique(&mut out, s.vaults.len());
         Some(out)
     }
 }
