@@ -171,13 +171,28 @@ impl Scope {
     /// The parent read off the id. `None` for the root, management groups and subscriptions, whose parents
     /// depend on the management-group hierarchy held in the snapshot.
     pub fn structural_parent(&self) -> Option<Scope> {
-        match self.kind {
-            ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => None,
-            ScopeKind::ResourceGroup => Some(self.truncate(2)),
-            ScopeKind::Vault => Some(self.truncate(4)),
-            ScopeKind::VaultItem(_) => Some(self.truncate(2)),
-            ScopeKind::Resource => Some(self.resource_parent()),
+        self.parent_cut().map(|cut| self.cut_at(cut))
+    }
+
+    /// The key of [`Scope::structural_parent`], read off this scope's own: a caller that keeps scopes by key
+    /// looks the parent up without parsing it.
+    pub fn structural_parent_key(&self) -> Option<&str> {
+        self.parent_cut().map(|cut| &self.key[..cut])
+    }
+
+    /// Where the structural parent's id ends in this one's.
+    fn parent_cut(&self) -> Option<usize> {
+        let segments = match self.kind {
+            ScopeKind::Root | ScopeKind::ManagementGroup | ScopeKind::Subscription => return None,
+            ScopeKind::ResourceGroup | ScopeKind::VaultItem(_) => 2,
+            ScopeKind::Vault => 4,
+            ScopeKind::Resource => self.resource_parent_segments(),
+        };
+        let mut cut = self.key.len();
+        for _ in 0..segments {
+            cut = last_slash(&self.key[..cut]).unwrap_or(0);
         }
+        Some(cut)
     }
 
     /// Whether `self` is `other` or one of its structural ancestors (path-segment prefix, case-insensitive).
@@ -189,29 +204,39 @@ impl Scope {
                 && other.key.as_bytes().get(self.key.len()) == Some(&b'/'))
     }
 
-    fn truncate(&self, segments: usize) -> Scope {
-        let mut cut = self.id.len();
-        for _ in 0..segments {
-            cut = self.id[..cut].rfind('/').unwrap_or(0);
-        }
-        let id = &self.id[..cut];
+    /// The scope whose id is this one's first `cut` bytes.
+    fn cut_at(&self, cut: usize) -> Scope {
         let key = self.key[..cut].to_string();
         let kind = classify(&key).unwrap_or(ScopeKind::Root);
-        Scope::from_parts(id, key, kind)
+        Scope::from_parts(&self.id[..cut], key, kind)
     }
 
-    /// `/subscriptions/s/resourceGroups/rg/providers/NS/type/name[/subtype/name…]`: drop one type/name pair,
-    /// or fall back to the resource group (or subscription) when only one pair is left.
-    fn resource_parent(&self) -> Scope {
-        let segs: Vec<&str> = self.key.split('/').collect();
-        let providers = segs.iter().rposition(|s| *s == "providers").unwrap_or(0);
-        let pairs_after = segs.len().saturating_sub(providers + 2);
-        if pairs_after > 2 {
-            self.truncate(2)
-        } else {
-            self.truncate(segs.len() - providers)
+    /// `/subscriptions/s/resourceGroups/rg/providers/NS/type/name[/subtype/name…]`: how many segments to
+    /// drop to lose one type/name pair (two, when more than two pairs follow the last `providers`), or to
+    /// fall back to the resource group or subscription (all from that `providers` on). Read from the end, a
+    /// few segments at most.
+    fn resource_parent_segments(&self) -> usize {
+        let key: &str = &self.key;
+        let mut end = key.len();
+        for from_end in 0.. {
+            let start = last_slash(&key[..end]).map_or(0, |i| i + 1);
+            // Without a `providers` segment, the first one (empty, before the leading slash) stands for it.
+            if start == 0 || &key[start..end] == "providers" {
+                return if from_end > 3 { 2 } else { from_end + 1 };
+            }
+            if from_end >= 3 {
+                return 2;
+            }
+            end = start - 1;
         }
+        2
     }
+}
+
+/// Where the last `/` of `s` is. Segments are short: a plain loop over the bytes beats a searcher's setup
+/// (asked for every scope a walk builds a target for).
+fn last_slash(s: &str) -> Option<usize> {
+    s.bytes().rposition(|b| b == b'/')
 }
 
 fn classify(key: &str) -> Option<ScopeKind> {
@@ -344,6 +369,41 @@ mod tests {
                 .key(),
             "/subscriptions/s/resourcegroups/rg"
         );
+    }
+
+    /// The parent of a resource as the id's segments give it, written out naively: split the key, find the
+    /// last `providers` segment, drop one type/name pair (or fall back to the resource group).
+    fn naive_resource_parent(key: &str) -> String {
+        let segs: Vec<&str> = key.split('/').collect();
+        let providers = segs.iter().rposition(|s| *s == "providers").unwrap_or(0);
+        let drop = if segs.len().saturating_sub(providers + 2) > 2 {
+            2
+        } else {
+            segs.len() - providers
+        };
+        segs[..segs.len() - drop].join("/")
+    }
+
+    proptest::proptest! {
+        /// A resource's parent, and the key read off its id without parsing it, are those of the naive split,
+        /// whatever the segments (`providers` more than once, or only as part of a segment).
+        #[test]
+        fn a_resources_parent_is_the_naive_splits(
+            segs in proptest::collection::vec(
+                proptest::sample::select(vec!["providers", "Providers", "providersx", "xproviders", "NS.A", "t", "n"]),
+                2..9,
+            ),
+        ) {
+            let id = format!("/subscriptions/S/resourceGroups/RG/providers/{}", segs.join("/"));
+            let parsed = Scope::parse(&id);
+            proptest::prop_assume!(parsed.as_ref().is_ok_and(|s| s.kind() == ScopeKind::Resource));
+            let scope = parsed.unwrap();
+            let want = naive_resource_parent(scope.key());
+            let parent = scope.structural_parent().unwrap();
+            proptest::prop_assert_eq!(parent.key(), want.as_str());
+            proptest::prop_assert_eq!(scope.structural_parent_key(), Some(want.as_str()));
+            proptest::prop_assert_eq!(parent.id().len(), want.len());
+        }
     }
 
     #[test]

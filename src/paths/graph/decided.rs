@@ -79,8 +79,12 @@ impl<'e> Walk<'e> {
                     return known;
                 }
                 // The class is built only when the answer is not known yet.
-                let class = set.map(|set| self.class_of(&set, level, at));
-                let found = self.class_controller(id, scope, actions, key, class);
+                let class = set.map(|set| Class {
+                    members: self.class_of(&set, level, at),
+                    set,
+                    level,
+                });
+                let found = self.class_controller(id, at, actions, key, class);
                 match n {
                     Some(n) => self
                         .cache
@@ -113,12 +117,13 @@ impl<'e> Walk<'e> {
     fn class_controller(
         &self,
         id: &str,
-        scope: &Scope,
+        at: &Deciding<'e>,
         actions: &[Action],
         key: u32,
-        class: Option<Vec<u32>>,
+        class: Option<Class>,
     ) -> Option<Controller> {
-        let Some(class) = class else {
+        let scope = &at.scope;
+        let Some(Class { members: class, set, level }) = class else {
             return self.controller_asked(id, scope, actions);
         };
         if let Some(known) = self
@@ -135,7 +140,8 @@ impl<'e> Walk<'e> {
                 eligible: c.eligible,
             });
         }
-        let found = self.controller_asked(id, scope, actions);
+        let gathered = self.gathered(&set, level, at);
+        let found = self.controller_gathered(id, scope, actions, Some(&gathered));
         self.cache
             .classes
             .borrow_mut()
@@ -188,7 +194,7 @@ impl<'e> Walk<'e> {
         };
         let Some(at) = along
             .iter()
-            .position(|named| set.iter().any(|p| named.contains(p)))
+            .position(|named| set.iter().any(|p| named.names(p)))
         else {
             return Naming::Nowhere;
         };
@@ -205,10 +211,27 @@ impl<'e> Walk<'e> {
         let mut class: Vec<u32> = set
             .iter()
             .copied()
-            .filter(|p| along[level..].iter().any(|named| named.contains(p)))
+            .filter(|p| along[level..].iter().any(|named| named.names(p)))
             .collect();
         class.sort_unstable();
         class
+    }
+
+    /// The role assignments naming the identity whose set (itself and its groups, numbered) is `set` at or
+    /// above the target `at` describes, nearest named at `level` (none below it does), with their roles: what
+    /// the evaluator would otherwise find by scanning every assignment of the ancestry (a subscription's are
+    /// thousands) for each class asked.
+    fn gathered(&self, set: &[u32], level: usize, at: &Deciding<'e>) -> Vec<(usize, Option<usize>)> {
+        let along = at
+            .along
+            .get_or_init(|| self.named_along(&at.target.ancestry.scopes));
+        let mut found: Vec<(usize, Option<usize>)> = along[level..]
+            .iter()
+            .flat_map(|named| set.iter().flat_map(|p| named.assignments_of(p)))
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found
     }
 
     /// Whether the directory lists `id` (numbered `n` when the caller has it): a membership-graph node's
@@ -261,7 +284,7 @@ impl<'e> Walk<'e> {
 
     /// The principals a role assignment or eligibility at each of `scopes` names, numbered: each scope's once
     /// per walk (a subscription's shared by every resource beneath), their list once per target.
-    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<Rc<FxHashSet<u32>>>> {
+    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<Rc<NamedAt>>> {
         let key = scopes.first().map_or("", Scope::key);
         if let Some(known) = self.cache.named_along.borrow().get(key) {
             return Rc::clone(known);
@@ -274,21 +297,33 @@ impl<'e> Walk<'e> {
         along
     }
 
-    fn named_at(&self, level: &Scope) -> Rc<FxHashSet<u32>> {
+    fn named_at(&self, level: &Scope) -> Rc<NamedAt> {
         if let Some(known) = self.cache.named_at.borrow().get(level.key()) {
             return Rc::clone(known);
         }
         let engine: &'e crate::eval::Engine = self.engine;
-        let assigned = engine.assignments_at(level).map(|(_, a)| a);
+        let mut assigned: Vec<(u32, usize, Option<usize>)> = engine
+            .assignments_at(level)
+            .map(|(i, a)| {
+                let role = engine.index.role_definition.get(&a.role_definition_guid);
+                (self.number(&a.principal_id), i, role.copied())
+            })
+            .collect();
+        assigned.sort_unstable();
+        let mut named = NamedAt {
+            at: FxHashMap::default(),
+            assigned: assigned.iter().map(|&(_, i, role)| (i, role)).collect(),
+        };
+        for (k, &(p, _, _)) in assigned.iter().enumerate() {
+            let k = k as u32;
+            named.at.entry(p).and_modify(|r| r.1 = k + 1).or_insert((k, k + 1));
+        }
         let eligible = engine.index.eligibilities_at.get(level.key());
         let eligible = eligible.into_iter().flatten();
-        let eligible = eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i));
-        let named: Rc<FxHashSet<u32>> = Rc::new(
-            assigned
-                .chain(eligible)
-                .map(|a| self.number(&a.principal_id))
-                .collect(),
-        );
+        for e in eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i)) {
+            named.at.entry(self.number(&e.principal_id)).or_insert((0, 0));
+        }
+        let named = Rc::new(named);
         self.cache
             .named_at
             .borrow_mut()
@@ -305,7 +340,38 @@ pub(super) struct Deciding<'e> {
     decided: bool,
     keys: Vec<OnceCell<u32>>,
     /// The principals named at each scope of the ancestry, numbered (see [`Walk::nearest_naming`]).
-    along: OnceCell<Rc<Vec<Rc<FxHashSet<u32>>>>>,
+    along: OnceCell<Rc<Vec<Rc<NamedAt>>>>,
+}
+
+/// The class of an identity asked at a scope (see [`Walk::class_of`]): its members, and what it is made
+/// from — the identity's set (itself and its groups, numbered) and the position of the nearest scope naming
+/// any of them.
+struct Class {
+    members: Vec<u32>,
+    set: Rc<[u32]>,
+    level: usize,
+}
+
+/// The principals a role assignment or eligibility at one scope names, numbered, each with the role
+/// assignments there naming it (position and role; none for one named only by eligibilities).
+#[derive(Default)]
+pub(super) struct NamedAt {
+    /// By principal: its assignments' range in `assigned`.
+    at: FxHashMap<u32, (u32, u32)>,
+    /// The scope's role assignments (position, role), by principal.
+    assigned: Vec<(usize, Option<usize>)>,
+}
+
+impl NamedAt {
+    fn names(&self, p: &u32) -> bool {
+        self.at.contains_key(p)
+    }
+
+    /// The role assignments here naming `p`.
+    fn assignments_of(&self, p: &u32) -> &[(usize, Option<usize>)] {
+        let (from, to) = self.at.get(p).copied().unwrap_or_default();
+        &self.assigned[from as usize..to as usize]
+    }
 }
 
 /// Where the grants that can decide for a principal at a target are.

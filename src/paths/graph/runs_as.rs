@@ -16,7 +16,7 @@ use super::Why;
 use super::forward::{Asks, Place};
 use super::walk::{Skip, Step, Walk};
 use crate::catalog::{Action, Plane};
-use crate::eval::{Decision, Grant, Request, Subject, Target};
+use crate::eval::{Decision, Gathered, Grant, Request, Subject, Target};
 use crate::model::hops::IdentityResource;
 use crate::model::{Scope, Topic};
 
@@ -171,6 +171,18 @@ impl<'e> Walk<'e> {
         scope: &Scope,
         actions: &[Action],
     ) -> Option<Controller> {
+        self.controller_gathered(id, scope, actions, None)
+    }
+
+    /// [`Walk::controller_asked`], given (`gathered`) the role assignments naming `id` or its groups at or
+    /// above `scope`, with their roles, when the caller has them (see `Gathered::assignments`).
+    pub(super) fn controller_gathered(
+        &self,
+        id: &str,
+        scope: &Scope,
+        actions: &[Action],
+        gathered: Option<&[(usize, Option<usize>)]>,
+    ) -> Option<Controller> {
         if self.engine.is_group(id) {
             return self.group_controller(id, scope, actions);
         }
@@ -178,7 +190,7 @@ impl<'e> Walk<'e> {
         let mut evidence = Vec::new();
         let mut all_active = true;
         for action in actions {
-            match self.identity_holds(id, scope, action)? {
+            match self.identity_holds(id, scope, action, gathered)? {
                 Holding::Active(d, ev) => {
                     decision = decision.and(d);
                     evidence.extend(ev);
@@ -246,15 +258,25 @@ impl<'e> Walk<'e> {
     }
 
     /// One identity's answer for one action: held now, held after a PIM activation, or neither (`None`).
-    fn identity_holds(&self, id: &str, scope: &Scope, action: &Action) -> Option<Holding> {
+    fn identity_holds(
+        &self,
+        id: &str,
+        scope: &Scope,
+        action: &Action,
+        assignments: Option<&[(usize, Option<usize>)]>,
+    ) -> Option<Holding> {
         let subject = self.subject(id);
         let target = self.target(scope);
         if !self.names(&subject, &target, false) {
             return None;
         }
+        let gathered = Gathered {
+            assignments,
+            ..Gathered::default()
+        };
         let v = self
             .engine
-            .check(&Request::new(&subject, &target, action))
+            .check_gathered(&Request::new(&subject, &target, action), gathered)
             .ok()?;
         let a = &action.label;
         if v.decision != Decision::Denied {

@@ -25,15 +25,22 @@ impl<'e> Walk<'e> {
         t
     }
 
-    /// The target at `scope`: below a subscription, built on its structural parent's ([`Ancestry::under`]);
-    /// from a subscription up, the engine's.
+    /// The target at `scope`: below a subscription, built on its structural parent's ([`Ancestry::under`]),
+    /// looked up by the parent's key (most resources share a resource group already asked, and parsing the
+    /// parent again for each was most of this); from a subscription up, the engine's.
     fn built_target(&self, scope: &Scope) -> Target<'e> {
-        let Some(parent) = scope.structural_parent() else {
+        let Some(parent_key) = scope.structural_parent_key() else {
             return self.engine.target(scope);
+        };
+        let known = self.cache.targets.borrow().get(parent_key).map(Rc::clone);
+        let parent = match (known, scope.structural_parent()) {
+            (Some(parent), _) => parent,
+            (None, Some(parent)) => self.target(&parent),
+            (None, None) => return self.engine.target(scope),
         };
         Target {
             scope: scope.clone(),
-            ancestry: Ancestry::under(scope, &self.target(&parent).ancestry),
+            ancestry: Ancestry::under(scope, &parent.ancestry),
             vault: self.engine.vault_of(scope),
         }
     }

@@ -214,8 +214,8 @@ pub(crate) struct Asked<'e> {
     pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<Controller>>>,
     /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
     /// by the scope.
-    pub(super) named_along: Memo<String, Rc<Vec<Rc<FxHashSet<u32>>>>>,
-    pub(super) named_at: Memo<String, Rc<FxHashSet<u32>>>,
+    pub(super) named_along: Memo<String, Rc<Vec<Rc<super::decided::NamedAt>>>>,
+    pub(super) named_at: Memo<String, Rc<super::decided::NamedAt>>,
     /// A membership-graph node and the groups above it, by node.
     pub(super) sets: Memo<u32, Rc<[u32]>>,
     pub(super) directory_gaps: std::cell::OnceCell<bool>,

@@ -21,7 +21,8 @@ struct Tree<'b, 'e> {
     best: &'b Best,
     /// By number: whether the node is a group.
     group: Vec<bool>,
-    /// By number: the nodes taking an edge into it, sorted by id.
+    /// By number: the nodes taking an edge into it, in the order reached (every list the tree makes of them
+    /// is sorted by name or id, so this order never shows).
     children: Vec<Vec<u32>>,
 }
 
@@ -35,9 +36,6 @@ pub(super) fn grouped(engine: &Engine, walk: &Walk, best: &Best) -> Vec<GrantWay
         {
             kids.push(n);
         }
-    }
-    for kids in &mut children {
-        kids.sort_unstable_by_key(|&n| best.id(n));
     }
     let tree = Tree {
         engine,
@@ -225,19 +223,22 @@ impl<'b> Tree<'b, '_> {
         else {
             return None;
         };
+        // The grants are shared by every edge made from one controller's answer: told apart by address,
+        // they are not hashed per start. Equal grants at two addresses make two entries of the same words,
+        // which `classes` puts together again.
         Some((
             step.to.as_str(),
             step.decision,
             step.eligible,
             *resource,
             *way,
-            grants,
+            std::rc::Rc::as_ptr(grants).cast::<()>() as usize,
         ))
     }
 }
 
-/// A runs-as edge without its start: (to, decision, eligible, resource, way, grants).
-type RunsAs<'b> = (&'b str, Decision, bool, usize, usize, &'b [String]);
+/// A runs-as edge without its start: (to, decision, eligible, resource, way, address of the grants).
+type RunsAs<'b> = (&'b str, Decision, bool, usize, usize, usize);
 
 /// `hop` without its start.
 fn template(hop: Hop) -> Hop {
