@@ -123,7 +123,12 @@ impl<'e> Walk<'e> {
         class: Option<Class>,
     ) -> Option<Controller> {
         let scope = &at.scope;
-        let Some(Class { members: class, set, level }) = class else {
+        let Some(Class {
+            members,
+            set,
+            level,
+        }) = class
+        else {
             return self.controller_asked(id, scope, actions);
         };
         if let Some(known) = self
@@ -131,7 +136,7 @@ impl<'e> Walk<'e> {
             .classes
             .borrow()
             .get(&key)
-            .and_then(|m| m.get(&class))
+            .and_then(|m| m.get(&members))
         {
             return known.as_ref().map(|c| Controller {
                 id: id.to_string(),
@@ -147,7 +152,7 @@ impl<'e> Walk<'e> {
             .borrow_mut()
             .entry(key)
             .or_default()
-            .insert(class, found.clone());
+            .insert(members, found.clone());
         found
     }
 
@@ -221,7 +226,12 @@ impl<'e> Walk<'e> {
     /// above the target `at` describes, nearest named at `level` (none below it does), with their roles: what
     /// the evaluator would otherwise find by scanning every assignment of the ancestry (a subscription's are
     /// thousands) for each class asked.
-    fn gathered(&self, set: &[u32], level: usize, at: &Deciding<'e>) -> Vec<(usize, Option<usize>)> {
+    fn gathered(
+        &self,
+        set: &[u32],
+        level: usize,
+        at: &Deciding<'e>,
+    ) -> Vec<(usize, Option<usize>)> {
         let along = at
             .along
             .get_or_init(|| self.named_along(&at.target.ancestry.scopes));
@@ -316,12 +326,19 @@ impl<'e> Walk<'e> {
         };
         for (k, &(p, _, _)) in assigned.iter().enumerate() {
             let k = k as u32;
-            named.at.entry(p).and_modify(|r| r.1 = k + 1).or_insert((k, k + 1));
+            named
+                .at
+                .entry(p)
+                .and_modify(|r| r.1 = k + 1)
+                .or_insert((k, k + 1));
         }
         let eligible = engine.index.eligibilities_at.get(level.key());
         let eligible = eligible.into_iter().flatten();
         for e in eligible.filter_map(|&i| engine.snapshot.role_eligibilities.get(i)) {
-            named.at.entry(self.number(&e.principal_id)).or_insert((0, 0));
+            named
+                .at
+                .entry(self.number(&e.principal_id))
+                .or_insert((0, 0));
         }
         let named = Rc::new(named);
         self.cache

@@ -9,7 +9,7 @@ use super::{Cell, PrincipalCells};
 use crate::eval::decide::Row;
 use crate::eval::index::Ancestry;
 use crate::eval::{Engine, Subject, Target};
-use crate::model::{Scope, ScopeKind, Topic, Vault};
+use crate::model::{Scope, Topic, Vault};
 
 /// Vaults by what can name a principal there, gathered once for many principals.
 #[derive(Debug, Default)]
@@ -139,11 +139,9 @@ fn ancestry_below(
     scope: &Scope,
     above: &mut FxHashMap<String, Ancestry>,
 ) -> Ancestry {
-    // A vault's parent is found by its key (the vault's without its last four segments), built as a scope
-    // only for the first vault of each resource group.
-    if scope.kind() == ScopeKind::Vault
-        && let Some(up) = vault_parent_key(scope).and_then(|key| above.get(key))
-    {
+    // A vault's parent is found by its key, built as a scope only for the first vault of each resource
+    // group.
+    if let Some(up) = scope.structural_parent_key().and_then(|key| above.get(key)) {
         return Ancestry::under(scope, up);
     }
     let Some(parent) = scope.structural_parent() else {
@@ -153,17 +151,6 @@ fn ancestry_below(
         .entry(parent.key().to_string())
         .or_insert_with(|| engine.index.ancestry(&parent));
     Ancestry::under(scope, up)
-}
-
-/// The key of a vault's structural parent, as [`Scope::structural_parent`] cuts it: its last four segments
-/// off.
-fn vault_parent_key(vault: &Scope) -> Option<&str> {
-    let key = vault.key();
-    let mut cut = key.len();
-    for _ in 0..4 {
-        cut = key.get(..cut)?.rfind('/')?;
-    }
-    key.get(..cut)
 }
 
 /// The vaults, in snapshot order, where `principal_id` (on its own, through no application) may use some
