@@ -173,56 +173,13 @@ fn gains_all(technique: Technique, gains: &[&'static str]) -> bool {
 impl GrantGroups {
     /// `answer` by grant.
     pub fn of(engine: &Engine, answer: &EscalationGroups) -> Self {
-        let range = answer.scope.as_str();
-        let under = vaults_under(engine, answer);
-        let mut conditions: Vec<String> = Vec::new();
-        // Keyed by the answer's own strings: tens of thousands of groups.
-        let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
-            FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
-        let mut scopes: Vec<AtScope> = Vec::new();
-        let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
-        for (i, g) in answer.groups.iter().enumerate() {
-            let scope = g.grant_scope.as_deref().unwrap_or(range);
-            let s = *where_scope.entry(scope).or_insert_with(|| {
-                let key = Scope::parse(scope).map(|s| s.key().to_string());
-                scopes.push(AtScope {
-                    vaults: key
-                        .ok()
-                        .and_then(|k| under.get(&k).copied())
-                        .unwrap_or(answer.vaults_examined),
-                    scope: scope.to_string(),
-                    findings: 0,
-                    grants: Vec::new(),
-                });
-                scopes.len() - 1
-            });
-            let Some(here) = scopes.get_mut(s) else {
-                continue;
-            };
-            let holder_id = g.holder.as_ref().map(|h| h.id.as_str());
-            let e = *at
-                .entry((scope, g.grant.as_str(), holder_id))
-                .or_insert_with(|| {
-                    here.grants.push(GrantEntry {
-                        role: g.role_name.clone(),
-                        holder: g.holder.clone(),
-                        findings: 0,
-                        techniques: Vec::new(),
-                        grant: g.grant.clone(),
-                    });
-                    here.grants.len() - 1
-                });
-            let condition = g.condition.as_ref().map(|c| {
-                conditions.iter().position(|x| x == c).unwrap_or_else(|| {
-                    conditions.push(c.clone());
-                    conditions.len() - 1
-                })
-            });
-            here.findings += g.findings;
-            if let Some(entry) = here.grants.get_mut(e) {
-                entry.findings += g.findings;
-                entry.techniques.push(technique_entry(i, g, condition));
-            }
+        // The vault counts under each scope on a second thread: both parts run after the walk, on one core.
+        let (under, (mut scopes, conditions, keys)) =
+            crate::parallel::both(|| vaults_under(engine, answer), || by_scope(answer));
+        for (s, key) in scopes.iter_mut().zip(keys) {
+            s.vaults = key
+                .and_then(|k| under.get(&k).copied())
+                .unwrap_or(answer.vaults_examined);
         }
         for s in &mut scopes {
             s.grants.sort_by(|a, b| {
@@ -254,6 +211,60 @@ impl GrantGroups {
             scopes,
         }
     }
+}
+
+/// The groups of `answer` by scope and grant (vault counts left at 0), the conditions they name, and each
+/// scope's key (`None` for a scope that does not parse: it counts every vault examined).
+fn by_scope(answer: &EscalationGroups) -> (Vec<AtScope>, Vec<String>, Vec<Option<String>>) {
+    let range = answer.scope.as_str();
+    let mut conditions: Vec<String> = Vec::new();
+    // Keyed by the answer's own strings: tens of thousands of groups.
+    let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
+        FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
+    let mut scopes: Vec<AtScope> = Vec::new();
+    let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut keys: Vec<Option<String>> = Vec::new();
+    for (i, g) in answer.groups.iter().enumerate() {
+        let scope = g.grant_scope.as_deref().unwrap_or(range);
+        let s = *where_scope.entry(scope).or_insert_with(|| {
+            keys.push(Scope::parse(scope).ok().map(|s| s.key().to_string()));
+            scopes.push(AtScope {
+                vaults: 0,
+                scope: scope.to_string(),
+                findings: 0,
+                grants: Vec::new(),
+            });
+            scopes.len() - 1
+        });
+        let Some(here) = scopes.get_mut(s) else {
+            continue;
+        };
+        let holder_id = g.holder.as_ref().map(|h| h.id.as_str());
+        let e = *at
+            .entry((scope, g.grant.as_str(), holder_id))
+            .or_insert_with(|| {
+                here.grants.push(GrantEntry {
+                    role: g.role_name.clone(),
+                    holder: g.holder.clone(),
+                    findings: 0,
+                    techniques: Vec::new(),
+                    grant: g.grant.clone(),
+                });
+                here.grants.len() - 1
+            });
+        let condition = g.condition.as_ref().map(|c| {
+            conditions.iter().position(|x| x == c).unwrap_or_else(|| {
+                conditions.push(c.clone());
+                conditions.len() - 1
+            })
+        });
+        here.findings += g.findings;
+        if let Some(entry) = here.grants.get_mut(e) {
+            entry.findings += g.findings;
+            entry.techniques.push(technique_entry(i, g, condition));
+        }
+    }
+    (scopes, conditions, keys)
 }
 
 fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> TechniqueEntry {
