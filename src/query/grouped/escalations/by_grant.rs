@@ -173,21 +173,42 @@ fn gains_all(technique: Technique, gains: &[&'static str]) -> bool {
 impl GrantGroups {
     /// `answer` by grant.
     pub fn of(engine: &Engine, answer: &EscalationGroups) -> Self {
-        // The vault counts under each scope on a second thread: both parts run after the walk, on one core.
-        let (under, (mut scopes, conditions, keys)) =
-            crate::parallel::both(|| vaults_under(engine, answer), || by_scope(answer));
+        Self::of_in(engine, answer, true)
+    }
+
+    /// [`GrantGroups::of`], its parts on three threads when `parallel`. The walk is over and both cores
+    /// are free: the grants are gathered in two shares of the scopes, each scope whole in one share (so that
+    /// its grants and techniques come in the groups' order, as on one thread), beside the conditions and
+    /// the vault counts under each scope.
+    pub(super) fn of_in(engine: &Engine, answer: &EscalationGroups, parallel: bool) -> Self {
+        let numbered = || (vaults_under(engine, answer), conditions(answer));
+        let ((under, (conditions, condition_of)), (mut scopes, keys)) = if parallel {
+            crate::parallel::both(numbered, || {
+                let (mut first, second) = crate::parallel::both(
+                    || by_scope(answer, Some(1)),
+                    || by_scope(answer, Some(0)),
+                );
+                first.0.extend(second.0);
+                first.1.extend(second.1);
+                first
+            })
+        } else {
+            (numbered(), by_scope(answer, None))
+        };
         for (s, key) in scopes.iter_mut().zip(keys) {
             s.vaults = key
                 .and_then(|k| under.get(&k).copied())
                 .unwrap_or(answer.vaults_examined);
-        }
-        for s in &mut scopes {
+            for t in s.grants.iter_mut().flat_map(|g| &mut g.techniques) {
+                t.condition = condition_of.get(t.group).copied().flatten();
+            }
             s.grants.sort_by(|a, b| {
                 b.findings
                     .cmp(&a.findings)
                     .then_with(|| a.grant.cmp(&b.grant))
             });
         }
+        // Scopes are distinct: the order does not depend on which share found each.
         scopes.sort_by(|a, b| {
             b.findings
                 .cmp(&a.findings)
@@ -213,11 +234,36 @@ impl GrantGroups {
     }
 }
 
-/// The groups of `answer` by scope and grant (vault counts left at 0), the conditions they name, and each
-/// scope's key (`None` for a scope that does not parse: it counts every vault examined).
-fn by_scope(answer: &EscalationGroups) -> (Vec<AtScope>, Vec<String>, Vec<Option<String>>) {
-    let range = answer.scope.as_str();
+/// The conditions the groups name, each once in the order they first come, and each group's position in
+/// that list.
+fn conditions(answer: &EscalationGroups) -> (Vec<String>, Vec<Option<usize>>) {
     let mut conditions: Vec<String> = Vec::new();
+    let of = answer
+        .groups
+        .iter()
+        .map(|g| {
+            g.condition.as_ref().map(|c| {
+                conditions.iter().position(|x| x == c).unwrap_or_else(|| {
+                    conditions.push(c.clone());
+                    conditions.len() - 1
+                })
+            })
+        })
+        .collect();
+    (conditions, of)
+}
+
+/// The scope a group's grant is made at (the scope asked about when none is known).
+fn scope_of<'a>(answer: &'a EscalationGroups, g: &'a EscalationGroup) -> &'a str {
+    g.grant_scope.as_deref().unwrap_or(answer.scope.as_str())
+}
+
+/// The groups of `answer` by scope and grant, with each scope's key (`None` for a scope that does not
+/// parse: it counts every vault examined), vault counts and conditions left for the caller. With `share`,
+/// only the scopes of that share (of two, by a hash of the scope: a scope is in one share whole).
+fn by_scope(answer: &EscalationGroups, share: Option<u64>) -> (Vec<AtScope>, Vec<Option<String>>) {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
     // Keyed by the answer's own strings: tens of thousands of groups.
     let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
         FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
@@ -225,7 +271,10 @@ fn by_scope(answer: &EscalationGroups) -> (Vec<AtScope>, Vec<String>, Vec<Option
     let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
     let mut keys: Vec<Option<String>> = Vec::new();
     for (i, g) in answer.groups.iter().enumerate() {
-        let scope = g.grant_scope.as_deref().unwrap_or(range);
+        let scope = scope_of(answer, g);
+        if share.is_some_and(|n| hasher.hash_one(scope) % 2 != n) {
+            continue;
+        }
         let s = *where_scope.entry(scope).or_insert_with(|| {
             keys.push(Scope::parse(scope).ok().map(|s| s.key().to_string()));
             scopes.push(AtScope {
@@ -252,22 +301,17 @@ fn by_scope(answer: &EscalationGroups) -> (Vec<AtScope>, Vec<String>, Vec<Option
                 });
                 here.grants.len() - 1
             });
-        let condition = g.condition.as_ref().map(|c| {
-            conditions.iter().position(|x| x == c).unwrap_or_else(|| {
-                conditions.push(c.clone());
-                conditions.len() - 1
-            })
-        });
         here.findings += g.findings;
         if let Some(entry) = here.grants.get_mut(e) {
             entry.findings += g.findings;
-            entry.techniques.push(technique_entry(i, g, condition));
+            entry.techniques.push(technique_entry(i, g));
         }
     }
-    (scopes, conditions, keys)
+    (scopes, keys)
 }
 
-fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> TechniqueEntry {
+/// The group's entry under its grant, its condition left for the caller.
+fn technique_entry(i: usize, g: &EscalationGroup) -> TechniqueEntry {
     let every = g.holder.as_ref().map(|h| h.identities as u32);
     let (min, max) = g.identities_per_vault;
     TechniqueEntry {
@@ -277,7 +321,7 @@ fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> T
         gains: (!gains_all(g.technique, &g.gains)).then(|| g.gains.to_vec()),
         gains_vary: g.gains_vary,
         decision: (g.decision != Decision::Allowed).then_some(g.decision),
-        condition,
+        condition: None,
         unknown_because: g.unknown_because.clone(),
         group: i,
         vaults: g.vaults,
