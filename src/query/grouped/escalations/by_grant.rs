@@ -170,10 +170,14 @@ fn gains_all(technique: Technique, gains: &[&'static str]) -> bool {
     }
 }
 
+/// From this many groups on, [`GrantGroups::of`] shares its work between threads (below, starting them
+/// would cost about what they save).
+const PARALLEL_FROM_GROUPS: usize = 256;
+
 impl GrantGroups {
     /// `answer` by grant.
     pub fn of(engine: &Engine, answer: &EscalationGroups) -> Self {
-        Self::of_in(engine, answer, true)
+        Self::of_in(engine, answer, answer.groups.len() >= PARALLEL_FROM_GROUPS)
     }
 
     /// [`GrantGroups::of`], its parts on three threads when `parallel`. The walk is over and both cores
