@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
 use crate::eval::index::NodeKind;
-use crate::model::{Scope, Vault};
+use crate::model::{PrincipalKind, Scope, Vault};
 
 mod at_vault;
 
@@ -174,15 +174,25 @@ where
                 NodeKind::Identity(Some(i)) => Is::One(i),
                 NodeKind::Identity(None) | NodeKind::Absent => Is::Nothing,
             },
-            None => {
-                if !engine.is_group(id)
-                    && let Some(&i) = engine.index.principal.get(id)
-                    && let Ok(i) = u32::try_from(i)
+            // Without a node it has no members: `is_group` comes down to its kind, read from the one
+            // lookup of its position (most holders an access policy names are in no group).
+            None => match engine
+                .index
+                .principal
+                .get(id)
+                .map(|&i| (i, u32::try_from(i)))
+            {
+                Some((i, Ok(n)))
+                    if engine
+                        .snapshot
+                        .principals
+                        .get(i)
+                        .is_none_or(|p| p.kind != PrincipalKind::Group) =>
                 {
-                    return Is::One(i);
+                    Is::One(n)
                 }
-                Is::Nothing
-            }
+                _ => Is::Nothing,
+            },
         }
     }
 

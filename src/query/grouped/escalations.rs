@@ -315,30 +315,41 @@ fn escalation_groups_in(
         });
         finished.collect::<Vec<_>>()
     };
+    // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
+    // at every step of the sort. The order reads nothing that the covers and holders change: on two
+    // threads, it is worked out beside them (the cores would otherwise take turns).
+    let sorting = || {
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by(|&a, &b| match (groups.get(a), groups.get(b)) {
+            // Each tie-break compared only on a tie (tens of thousands of groups, long grant ids).
+            (Some(a), Some(b)) => b
+                .findings
+                .cmp(&a.findings)
+                .then_with(|| a.technique.as_str().cmp(b.technique.as_str()))
+                .then_with(|| a.grant.cmp(&b.grant))
+                .then_with(|| a.key.unknown_because.cmp(&b.key.unknown_because)),
+            _ => a.cmp(&b),
+        });
+        order
+    };
     let from = if parallel { 2 } else { usize::MAX };
-    let finished = crate::parallel::in_halves(&asks, from, finish, |mut early, later| {
-        early.extend(later);
-        early
-    });
+    let finishing = || {
+        crate::parallel::in_halves(&asks, from, finish, |mut early, later| {
+            early.extend(later);
+            early
+        })
+    };
+    let (order, finished) = if parallel {
+        crate::parallel::both(sorting, finishing)
+    } else {
+        (sorting(), finishing())
+    };
     drop(asks);
     drop(counts);
     for (group, (covers, holder)) in groups.iter_mut().zip(finished) {
         group.covers = covers;
         group.holder = holder;
     }
-    // Sorted as positions: a group is hundreds of bytes, and tens of thousands of them are moved once, not
-    // at every step of the sort.
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by(|&a, &b| match (groups.get(a), groups.get(b)) {
-        // Each tie-break compared only on a tie (tens of thousands of groups, long grant ids).
-        (Some(a), Some(b)) => b
-            .findings
-            .cmp(&a.findings)
-            .then_with(|| a.technique.as_str().cmp(b.technique.as_str()))
-            .then_with(|| a.grant.cmp(&b.grant))
-            .then_with(|| a.key.unknown_because.cmp(&b.key.unknown_because)),
-        _ => a.cmp(&b),
-    });
     // Each group swapped to its place, in place: a second list of them would add to the run's peak memory.
     let mut place = vec![0; order.len()];
     for (to, &from) in order.iter().enumerate() {

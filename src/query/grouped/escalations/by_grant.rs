@@ -170,67 +170,49 @@ fn gains_all(technique: Technique, gains: &[&'static str]) -> bool {
     }
 }
 
+/// From this many groups on, [`GrantGroups::of`] shares its work between threads (below, starting them
+/// would cost about what they save).
+const PARALLEL_FROM_GROUPS: usize = 256;
+
 impl GrantGroups {
     /// `answer` by grant.
     pub fn of(engine: &Engine, answer: &EscalationGroups) -> Self {
-        let range = answer.scope.as_str();
-        let under = vaults_under(engine, answer);
-        let mut conditions: Vec<String> = Vec::new();
-        // Keyed by the answer's own strings: tens of thousands of groups.
-        let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
-            FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
-        let mut scopes: Vec<AtScope> = Vec::new();
-        let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
-        for (i, g) in answer.groups.iter().enumerate() {
-            let scope = g.grant_scope.as_deref().unwrap_or(range);
-            let s = *where_scope.entry(scope).or_insert_with(|| {
-                let key = Scope::parse(scope).map(|s| s.key().to_string());
-                scopes.push(AtScope {
-                    vaults: key
-                        .ok()
-                        .and_then(|k| under.get(&k).copied())
-                        .unwrap_or(answer.vaults_examined),
-                    scope: scope.to_string(),
-                    findings: 0,
-                    grants: Vec::new(),
-                });
-                scopes.len() - 1
-            });
-            let Some(here) = scopes.get_mut(s) else {
-                continue;
-            };
-            let holder_id = g.holder.as_ref().map(|h| h.id.as_str());
-            let e = *at
-                .entry((scope, g.grant.as_str(), holder_id))
-                .or_insert_with(|| {
-                    here.grants.push(GrantEntry {
-                        role: g.role_name.clone(),
-                        holder: g.holder.clone(),
-                        findings: 0,
-                        techniques: Vec::new(),
-                        grant: g.grant.clone(),
-                    });
-                    here.grants.len() - 1
-                });
-            let condition = g.condition.as_ref().map(|c| {
-                conditions.iter().position(|x| x == c).unwrap_or_else(|| {
-                    conditions.push(c.clone());
-                    conditions.len() - 1
-                })
-            });
-            here.findings += g.findings;
-            if let Some(entry) = here.grants.get_mut(e) {
-                entry.findings += g.findings;
-                entry.techniques.push(technique_entry(i, g, condition));
+        Self::of_in(engine, answer, answer.groups.len() >= PARALLEL_FROM_GROUPS)
+    }
+
+    /// [`GrantGroups::of`], its parts on three threads when `parallel`. The walk is over and both cores
+    /// are free: the grants are gathered in two shares of the scopes, each scope whole in one share (so that
+    /// its grants and techniques come in the groups' order, as on one thread), beside the conditions and
+    /// the vault counts under each scope.
+    pub(super) fn of_in(engine: &Engine, answer: &EscalationGroups, parallel: bool) -> Self {
+        let numbered = || (vaults_under(engine, answer), conditions(answer));
+        let ((under, (conditions, condition_of)), (mut scopes, keys)) = if parallel {
+            crate::parallel::both(numbered, || {
+                let (mut first, second) = crate::parallel::both(
+                    || by_scope(answer, Some(1)),
+                    || by_scope(answer, Some(0)),
+                );
+                first.0.extend(second.0);
+                first.1.extend(second.1);
+                first
+            })
+        } else {
+            (numbered(), by_scope(answer, None))
+        };
+        for (s, key) in scopes.iter_mut().zip(keys) {
+            s.vaults = key
+                .and_then(|k| under.get(&k).copied())
+                .unwrap_or(answer.vaults_examined);
+            for t in s.grants.iter_mut().flat_map(|g| &mut g.techniques) {
+                t.condition = condition_of.get(t.group).copied().flatten();
             }
-        }
-        for s in &mut scopes {
             s.grants.sort_by(|a, b| {
                 b.findings
                     .cmp(&a.findings)
                     .then_with(|| a.grant.cmp(&b.grant))
             });
         }
+        // Scopes are distinct: the order does not depend on which share found each.
         scopes.sort_by(|a, b| {
             b.findings
                 .cmp(&a.findings)
@@ -256,7 +238,84 @@ impl GrantGroups {
     }
 }
 
-fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> TechniqueEntry {
+/// The conditions the groups name, each once in the order they first come, and each group's position in
+/// that list.
+fn conditions(answer: &EscalationGroups) -> (Vec<String>, Vec<Option<usize>>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let of = answer
+        .groups
+        .iter()
+        .map(|g| {
+            g.condition.as_ref().map(|c| {
+                conditions.iter().position(|x| x == c).unwrap_or_else(|| {
+                    conditions.push(c.clone());
+                    conditions.len() - 1
+                })
+            })
+        })
+        .collect();
+    (conditions, of)
+}
+
+/// The scope a group's grant is made at (the scope asked about when none is known).
+fn scope_of<'a>(answer: &'a EscalationGroups, g: &'a EscalationGroup) -> &'a str {
+    g.grant_scope.as_deref().unwrap_or(answer.scope.as_str())
+}
+
+/// The groups of `answer` by scope and grant, with each scope's key (`None` for a scope that does not
+/// parse: it counts every vault examined), vault counts and conditions left for the caller. With `share`,
+/// only the scopes of that share (of two, by a hash of the scope: a scope is in one share whole).
+fn by_scope(answer: &EscalationGroups, share: Option<u64>) -> (Vec<AtScope>, Vec<Option<String>>) {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    // Keyed by the answer's own strings: tens of thousands of groups.
+    let mut at: FxHashMap<(&str, &str, Option<&str>), usize> =
+        FxHashMap::with_capacity_and_hasher(answer.groups.len(), Default::default());
+    let mut scopes: Vec<AtScope> = Vec::new();
+    let mut where_scope: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut keys: Vec<Option<String>> = Vec::new();
+    for (i, g) in answer.groups.iter().enumerate() {
+        let scope = scope_of(answer, g);
+        if share.is_some_and(|n| hasher.hash_one(scope) % 2 != n) {
+            continue;
+        }
+        let s = *where_scope.entry(scope).or_insert_with(|| {
+            keys.push(Scope::parse(scope).ok().map(|s| s.key().to_string()));
+            scopes.push(AtScope {
+                vaults: 0,
+                scope: scope.to_string(),
+                findings: 0,
+                grants: Vec::new(),
+            });
+            scopes.len() - 1
+        });
+        let Some(here) = scopes.get_mut(s) else {
+            continue;
+        };
+        let holder_id = g.holder.as_ref().map(|h| h.id.as_str());
+        let e = *at
+            .entry((scope, g.grant.as_str(), holder_id))
+            .or_insert_with(|| {
+                here.grants.push(GrantEntry {
+                    role: g.role_name.clone(),
+                    holder: g.holder.clone(),
+                    findings: 0,
+                    techniques: Vec::new(),
+                    grant: g.grant.clone(),
+                });
+                here.grants.len() - 1
+            });
+        here.findings += g.findings;
+        if let Some(entry) = here.grants.get_mut(e) {
+            entry.findings += g.findings;
+            entry.techniques.push(technique_entry(i, g));
+        }
+    }
+    (scopes, keys)
+}
+
+/// The group's entry under its grant, its condition left for the caller.
+fn technique_entry(i: usize, g: &EscalationGroup) -> TechniqueEntry {
     let every = g.holder.as_ref().map(|h| h.identities as u32);
     let (min, max) = g.identities_per_vault;
     TechniqueEntry {
@@ -266,7 +325,7 @@ fn technique_entry(i: usize, g: &EscalationGroup, condition: Option<usize>) -> T
         gains: (!gains_all(g.technique, &g.gains)).then(|| g.gains.to_vec()),
         gains_vary: g.gains_vary,
         decision: (g.decision != Decision::Allowed).then_some(g.decision),
-        condition,
+        condition: None,
         unknown_because: g.unknown_because.clone(),
         group: i,
         vaults: g.vaults,

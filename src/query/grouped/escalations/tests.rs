@@ -148,3 +148,39 @@ fn expansions_and_places_kept_for_the_walk_change_no_group() {
         assert_eq!(placed.masks, one_by_one.masks);
     }
 }
+
+/// The answer by grant gathered in two shares of the scopes (on three threads) is the one-thread answer,
+/// and each technique names its group's condition.
+#[test]
+fn the_answer_by_grant_in_two_shares_is_the_one_thread_answer() {
+    let snapshot = crate::synth::generate(&crate::synth::SynthSpec::new(400, 90, 900, 5));
+    let engine = Engine::new(snapshot);
+    let answer = escalation_groups(&engine, None);
+    let one = by_grant::GrantGroups::of_in(&engine, &answer, false);
+    let two = by_grant::GrantGroups::of_in(&engine, &answer, true);
+    assert!(one.scopes.len() > 10, "only {} scopes", one.scopes.len());
+    assert!(
+        one.scopes.iter().any(|s| s.grants.len() > 1),
+        "no scope with two grants"
+    );
+    let (one_json, two_json) = (
+        serde_json::to_string(&one).ok(),
+        serde_json::to_string(&two).ok(),
+    );
+    assert!(
+        one_json.is_some() && one_json == two_json,
+        "the shares differ"
+    );
+    let mut conditional = 0;
+    for t in two
+        .scopes
+        .iter()
+        .flat_map(|s| &s.grants)
+        .flat_map(|g| &g.techniques)
+    {
+        let named = t.condition.and_then(|c| two.conditions.get(c));
+        assert_eq!(named, answer.groups[t.group].condition.as_ref());
+        conditional += usize::from(named.is_some());
+    }
+    assert!(conditional > 0, "no conditional grant");
+}
