@@ -28,11 +28,26 @@ impl<'e> Walk<'e> {
                 continue;
             };
             for (w, way) in host.ways.iter().enumerate() {
-                for c in self.controllers(&r.scope, &way_actions(way), skip) {
+                for c in self.controllers(&r.scope, &self.actions_of(way), skip) {
                     out.push(runs_as_step(c, node, i, w, way));
                 }
             }
         }
+    }
+
+    /// [`way_actions`], once per walk and way (the search asks them at every host of every identity it
+    /// reaches). Keyed by the way's address: a way met at another address is only worked out again.
+    fn actions_of(&self, way: &Way) -> Rc<[Action]> {
+        let key = std::ptr::from_ref(way) as usize;
+        if let Some(known) = self.cache.way_actions.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let actions: Rc<[Action]> = way_actions(way).into();
+        self.cache
+            .way_actions
+            .borrow_mut()
+            .insert(key, Rc::clone(&actions));
+        actions
     }
 
     /// Runs-as edges out of a principal: the identities of every resource it controls, but those `skip`

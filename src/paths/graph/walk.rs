@@ -226,6 +226,8 @@ pub(crate) struct Asked<'e> {
     pub(super) eligibilities_of: std::cell::OnceCell<FxHashMap<String, Vec<usize>>>,
     pub(super) subjects: Memo<String, Rc<Subject>>,
     pub(super) targets: Memo<String, Rc<Target<'e>>>,
+    /// Each compute way's actions, by the way's address (`runs_as.rs`).
+    pub(super) way_actions: Memo<usize, Rc<[crate::catalog::Action]>>,
     /// By target scope: whether answers there rest only on grants ([`Walk::decided_above`]).
     pub(super) quiet: Memo<String, bool>,
     /// What a forward check reads of each place it is asked at, and scopes numbered (`forward.rs`).
