@@ -154,9 +154,13 @@ proptest! {
             }
         }
         prop_assert!(decided > 0 || denies + errors > 0, "no answer was decided once per scope");
-        // The identities of a class shared one answer: fewer were asked than were answered.
+        // The identities of a class shared one answer: fewer were asked than were answered. A tenant that
+        // decides a single answer has nothing to share (seed 356 with two denies decided one).
         let answered = search.cache.decided.borrow().len() + search.cache.decided_unnumbered.borrow().len();
         let shared: usize = search.cache.classes.borrow().values().map(|m| m.len()).sum();
-        prop_assert!(decided == 0 || shared < answered, "no class was shared: {} of {}", shared, answered);
+        prop_assert!(
+            decided == 0 || answered < 2 || shared < answered,
+            "no class was shared: {} of {}", shared, answered
+        );
     }
 }
