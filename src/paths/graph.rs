@@ -21,6 +21,7 @@ mod decided;
 mod directory;
 mod forward;
 mod identities;
+mod naming;
 mod numbered;
 mod render;
 mod runs_as;
