@@ -43,6 +43,8 @@ pub struct Engine {
     pub snapshot: Arc<Snapshot>,
     pub index: Index,
     cache: decide::MatchCache,
+    /// The role assignments' and eligibilities' conditions as a full check reads them, parsed once.
+    conditions: condition::Parsed,
 }
 
 /// Where the question is asked: the scope, everything above it, and the vault it is in (if any).
@@ -70,6 +72,7 @@ impl Engine {
         Self {
             index: Index::build(&snapshot),
             cache: decide::MatchCache::build(&snapshot),
+            conditions: condition::Parsed::default(),
             snapshot,
         }
     }
@@ -83,6 +86,7 @@ impl Engine {
         Self {
             index: Index::build_beside(&snapshot, Some((&before.snapshot, &before.index))),
             cache: decide::MatchCache::build(&snapshot),
+            conditions: condition::Parsed::default(),
             snapshot,
         }
     }
@@ -92,6 +96,7 @@ impl Engine {
             snapshot: &self.snapshot,
             index: &self.index,
             secret: None,
+            conditions: Some(&self.conditions),
         }
     }
 

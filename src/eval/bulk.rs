@@ -203,6 +203,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             snapshot: &self.engine.snapshot,
             index: &self.engine.index,
             secret: None,
+            conditions: None,
         };
         rbac.unattributable_denies(&self.subject.set, ancestry)
             .map(|(i, _)| (i, DenyReach::Unsure))

@@ -12,9 +12,11 @@
 //! is not analysed at all: it bites on every action, and `validate` reports it ([`check`]).
 
 mod attribute;
+mod parsed;
 
 use crate::eval::pattern::ActionPattern;
 use attribute::Truth;
+pub use parsed::{Facts, Parsed};
 
 /// The deepest nesting of parentheses and braces analysed. Azure's own conditions nest a handful of levels.
 pub const MAX_DEPTH: usize = 64;

@@ -197,6 +197,7 @@ impl Engine {
                 snapshot: s,
                 index: &self.index,
                 secret: None,
+                conditions: None,
             };
             denies.extend(
                 rbac.unattributable_denies(set, &target.ancestry)

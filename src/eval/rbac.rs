@@ -85,6 +85,8 @@ pub struct Rbac<'a> {
     /// The secret the request is about, when it names one: conditions on its name are decided
     /// (docs/semantics.md D10).
     pub secret: Option<&'a str>,
+    /// Conditions parsed once per engine, when the caller has them.
+    pub conditions: Option<&'a condition::Parsed>,
 }
 
 /// The secret a request at `scope` is about: its name when `scope` is a secret.
@@ -151,8 +153,19 @@ impl Rbac<'_> {
         let mut assignment_condition = None;
         if let Some(c) = &a.condition {
             let role = format!("role '{}' (assignment {})", def.role_name, a.id);
-            match (condition::effect(c, action_lower, self.secret), self.secret) {
-                (Effect::Holds, Some(name)) if condition::restricts(c, action_lower) => {
+            let facts = || match self.conditions {
+                Some(parsed) => parsed.of(c, action_lower),
+                None => condition::Facts {
+                    effect: condition::effect(c, action_lower, None),
+                    on_items: condition::on_items_named(c, action_lower),
+                },
+            };
+            let effect = match self.secret {
+                None => facts().effect,
+                Some(name) => condition::effect(c, action_lower, Some(name)),
+            };
+            match (effect, self.secret) {
+                (Effect::Holds, Some(name)) if facts().effect != Effect::Holds => {
                     scan.notes.push(Note::NameConditionHolds {
                         role,
                         name: name.to_string(),
@@ -167,9 +180,7 @@ impl Rbac<'_> {
                     return;
                 }
                 (Effect::Restricts, secret) => {
-                    if let (None, Some(words)) =
-                        (secret, condition::on_items_named(c, action_lower))
-                    {
+                    if let (None, Some(words)) = (secret, facts().on_items) {
                         scan.notes
                             .push(Note::ConditionalOnItems { role, items: words });
                     }
