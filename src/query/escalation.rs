@@ -78,14 +78,22 @@ pub(crate) fn gainable() -> &'static [(&'static str, catalog::Action)] {
 /// What a technique can gain of what the subject lacks. A template deployment only resolves secret
 /// references into the resources it deploys: the value of a secret (a certificate's private key included,
 /// through its backing secret) is all it exposes, never key operations.
-fn gain_through(technique: Technique, lacks: &Rc<[&'static str]>) -> Rc<[&'static str]> {
+/// With the gains as bits (`mask`: those of `lacks`).
+fn gain_through(
+    technique: Technique,
+    (lacks, mask): (&Rc<[&'static str]>, Option<u64>),
+) -> (Rc<[&'static str]>, Option<u64>) {
     match technique {
-        Technique::TemplateDeployment => lacks
-            .iter()
-            .filter(|op| **op == "secrets/get")
-            .copied()
-            .collect(),
-        _ => lacks.clone(),
+        Technique::TemplateDeployment => {
+            let gains: Rc<[&'static str]> = lacks
+                .iter()
+                .filter(|op| **op == "secrets/get")
+                .copied()
+                .collect();
+            let mask = found::gain_mask(&gains);
+            (gains, mask)
+        }
+        _ => (lacks.clone(), mask),
     }
 }
 
@@ -336,11 +344,13 @@ fn push_findings(
         let principal = principal
             .get_or_insert_with(|| Rc::new(subject.principal.clone()))
             .clone();
+        let (lacks, lacks_mask) = gain_through(technique, (lacks, l.lacks_mask));
         out.push(Found {
             principal,
             technique,
             cited: cited.clone(),
-            lacks: gain_through(technique, lacks),
+            lacks,
+            lacks_mask,
         });
     };
     if vault.rbac_authorization {

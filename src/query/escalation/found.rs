@@ -5,8 +5,10 @@
 
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap;
+
 use super::cited::Cited;
-use super::{Finding, Technique};
+use super::{Finding, Technique, gainable};
 use crate::eval::reason::UnknownBecause;
 use crate::eval::{Decision, PrincipalRef};
 
@@ -17,6 +19,8 @@ pub(crate) struct Found {
     pub(crate) cited: Rc<Cited>,
     /// The data operations it stands to gain, as the catalog names them.
     pub(crate) lacks: Rc<[&'static str]>,
+    /// `lacks` as bits ([`gain_mask`]), worked out once per list rather than once per finding.
+    pub(crate) lacks_mask: Option<u64>,
 }
 
 impl Found {
@@ -46,6 +50,7 @@ impl Found {
             technique: f.technique,
             cited: Rc::new(Cited::of_finding(f)),
             lacks: f.lacks.as_slice().into(),
+            lacks_mask: gain_mask(&f.lacks),
         }
     }
 
@@ -92,4 +97,34 @@ impl Finding {
             &self.unknown_because,
         )
     }
+}
+
+/// The position of each gainable operation (by the address of its catalog name: findings name operations
+/// as the catalog's own strings), for sets of operations as bit masks.
+fn gain_bits() -> &'static FxHashMap<usize, u64> {
+    static BITS: std::sync::OnceLock<FxHashMap<usize, u64>> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        gainable()
+            .iter()
+            .zip(0u32..64)
+            .map(|((name, _), i)| (name.as_ptr() as usize, 1u64 << i))
+            .collect()
+    })
+}
+
+/// A list of gainable operations as bits of their positions in [`gainable`]; `None` when one has no bit.
+pub(crate) fn gain_mask(ops: &[&'static str]) -> Option<u64> {
+    // Findings list their operations in the catalog's order: one pass over it, without hashing.
+    let mut all = gainable().iter().zip(0u32..64);
+    let in_order = ops.iter().try_fold(0u64, |m, op| {
+        all.find(|((name, _), _)| name.as_ptr() == op.as_ptr() && name.len() == op.len())
+            .map(|(_, i)| m | (1u64 << i))
+    });
+    if in_order.is_some() {
+        return in_order;
+    }
+    let bits = gain_bits();
+    ops.iter()
+        .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
+        .try_fold(0u64, |m, b| Some(m | b?))
 }

@@ -17,6 +17,8 @@ use crate::eval::{Decision, Engine, Gathered, Request, Subject, Target};
 pub(super) struct Levers {
     pub(super) decisions: Vec<Decision>,
     pub(super) lacks: Rc<[&'static str]>,
+    /// `lacks` as bits ([`super::found::gain_mask`]), for every finding made from these levers.
+    pub(super) lacks_mask: Option<u64>,
     verdicts: [std::cell::OnceCell<Option<Rc<Cited>>>; 4],
     /// The row's RBAC part, when its lever verdicts may be shared with other vaults.
     rbac: Option<RbacKey>,
@@ -235,6 +237,7 @@ impl Levers {
         let denied = decided.decisions.iter().all(|d| *d == Decision::Denied);
         Self {
             decisions: decided.decisions,
+            lacks_mask: super::found::gain_mask(&decided.lacks),
             lacks: decided.lacks,
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),

@@ -5,37 +5,8 @@ use rustc_hash::FxHashMap;
 
 use super::walk::Seen;
 use super::{EscalationGroup, Key};
-use crate::query::escalation::{Found, KeyParts, Technique, gainable};
+use crate::query::escalation::{Found, KeyParts, Technique};
 use crate::query::grouped::gains::Pool;
-
-/// The position of each gainable operation (by the address of its catalog name: findings name operations
-/// as the catalog's own strings), for sets of operations as bit masks.
-fn gain_bits() -> &'static FxHashMap<usize, u64> {
-    static BITS: std::sync::OnceLock<FxHashMap<usize, u64>> = std::sync::OnceLock::new();
-    BITS.get_or_init(|| {
-        gainable()
-            .iter()
-            .zip(0u32..64)
-            .map(|((name, _), i)| (name.as_ptr() as usize, 1u64 << i))
-            .collect()
-    })
-}
-
-fn mask(ops: &[&'static str]) -> Option<u64> {
-    // Findings list their operations in the catalog's order: one pass over it, without hashing.
-    let mut all = gainable().iter().zip(0u32..64);
-    let in_order = ops.iter().try_fold(0u64, |m, op| {
-        all.find(|((name, _), _)| name.as_ptr() == op.as_ptr() && name.len() == op.len())
-            .map(|(_, i)| m | (1u64 << i))
-    });
-    if in_order.is_some() {
-        return in_order;
-    }
-    let bits = gain_bits();
-    ops.iter()
-        .map(|op| bits.get(&(op.as_ptr() as usize)).copied())
-        .try_fold(0u64, |m, b| Some(m | b?))
-}
 
 /// A hash of a finding's key, computed without copying it.
 fn key_hash(f: &Found) -> u64 {
@@ -111,7 +82,7 @@ impl Gathering {
             at: Vec::new(),
         });
         self.counts.push(Vec::new());
-        self.masks.push((mask(&f.lacks), false));
+        self.masks.push((f.lacks_mask, false));
         slot.push(self.groups.len() - 1);
         self.groups.len() - 1
     }
@@ -131,12 +102,12 @@ impl Gathering {
     pub(super) fn add_by_key(&mut self, seen: &Seen) {
         let f = seen.finding;
         let g = self.group_of(f, key_hash(f));
-        self.count(g, seen, mask(&f.lacks));
+        self.count(g, seen, f.lacks_mask);
     }
 
     pub(super) fn add(&mut self, seen: &Seen) {
         let f = seen.finding;
-        let place = |this: &mut Self| (this.group_citing(f), mask(&f.lacks));
+        let place = |this: &mut Self| (this.group_citing(f), f.lacks_mask);
         let (g, bits) = match seen.kept {
             Some(at) => match self.placed.get(&at) {
                 Some(&placed) => placed,
