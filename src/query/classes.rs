@@ -13,6 +13,9 @@ use crate::eval::index::NodeKind;
 use crate::model::{PrincipalKind, Scope, Vault};
 
 mod at_vault;
+mod by_ident;
+
+use by_ident::ByIdent;
 
 /// An identity: its position in the snapshot's principals.
 pub(crate) type Ident = u32;
@@ -47,7 +50,7 @@ impl Expansions {
 #[derive(Debug, Default)]
 struct Level {
     key: String,
-    class_of: FxHashMap<Ident, Class>,
+    class_of: ByIdent,
     counts: FxHashMap<Class, u32>,
     /// Holders whose grants at this level open the answer.
     opening: Vec<u32>,
@@ -332,13 +335,11 @@ where
         };
         let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
         // Sized once: a subscription's holders reach thousands of identities.
-        level
-            .class_of
-            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
+        level.class_of = ByIdent::with_capacity(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let c = self.refine(None, hs);
-            level.class_of.insert(i, c);
+            level.class_of.push(i, c);
             *level.counts.entry(c).or_default() += 1;
             members.entry(c).or_default().push(i);
         }
@@ -358,7 +359,7 @@ where
             key: scope.key().to_string(),
             opening,
             named,
-            class_of: FxHashMap::default(),
+            class_of: ByIdent::with_capacity(touched.chunk_by(|a, b| a.0 == b.0).count()),
             // A vault's sizes are worked out from its resource group's ([`Classes::at`]).
             counts: match parent {
                 Parent::Subscription => self.subscription.counts.clone(),
@@ -366,9 +367,6 @@ where
             },
         };
         let counted = matches!(parent, Parent::Subscription);
-        level
-            .class_of
-            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let before = self.class_at(i, parent);
@@ -381,7 +379,7 @@ where
                 }
                 *level.counts.entry(c).or_default() += 1;
             }
-            level.class_of.insert(i, c);
+            level.class_of.push(i, c);
         }
         level.counts.retain(|_, n| *n > 0);
         level
@@ -389,12 +387,10 @@ where
 
     fn class_at(&self, i: Ident, parent: Parent) -> Option<Class> {
         let group = match parent {
-            Parent::Group => self.group.class_of.get(&i),
+            Parent::Group => self.group.class_of.get(i),
             Parent::Subscription => None,
         };
-        group
-            .or_else(|| self.subscription.class_of.get(&i))
-            .copied()
+        group.or_else(|| self.subscription.class_of.get(i))
     }
 
     /// The resource group the current vault is in (its key): classes untouched at their vault mean the same
@@ -407,10 +403,9 @@ where
     fn class_here(&self, i: Ident) -> Option<Class> {
         self.vault
             .class_of
-            .get(&i)
-            .or_else(|| self.group.class_of.get(&i))
-            .or_else(|| self.subscription.class_of.get(&i))
-            .copied()
+            .get(i)
+            .or_else(|| self.group.class_of.get(i))
+            .or_else(|| self.subscription.class_of.get(i))
     }
 
     /// The members of every class at the current vault (the one [`Classes::at`] last answered), each list
@@ -422,8 +417,8 @@ where
             .values()
             .flatten()
             .copied()
-            .chain(self.group.class_of.keys().copied())
-            .chain(self.vault.class_of.keys().copied());
+            .chain(self.group.class_of.idents())
+            .chain(self.vault.class_of.idents());
         for i in idents {
             if let Some(c) = self.class_here(i) {
                 out.entry(c).or_default().push(i);

@@ -48,7 +48,7 @@ where
     fn group_classes(&self) -> GroupClasses {
         let opening = Self::opening(&[&self.subscription, &self.group]);
         let mut lowest: FxHashMap<Class, Ident> = FxHashMap::default();
-        for (&i, &c) in &self.group.class_of {
+        for (i, c) in self.group.class_of.iter() {
             let low = lowest.entry(c).or_insert(i);
             *low = (*low).min(i);
         }
@@ -68,12 +68,12 @@ where
         if self.class_here(lowest) == Some(c) {
             return Some(lowest);
         }
+        // In ascending order: the first is the lowest.
         self.group
             .class_of
             .iter()
-            .filter(|&(&i, &k)| k == c && self.class_here(i) == Some(c))
-            .map(|(&i, _)| i)
-            .min()
+            .find(|&(i, k)| k == c && self.class_here(i) == Some(c))
+            .map(|(i, _)| i)
     }
 
     /// The classes at `vault` that a holder opening the answer reaches. `None` when the vault is not under
@@ -92,7 +92,7 @@ where
         // Each identity the vault's holders reach leaves its group-level class for its class here.
         let mut moved: FxHashMap<Class, i64> = FxHashMap::default();
         let mut lowest_here: FxHashMap<Class, Ident> = FxHashMap::default();
-        for (&i, &c) in &self.vault.class_of {
+        for (i, c) in self.vault.class_of.iter() {
             if let Some(before) = self.class_at(i, Parent::Group) {
                 *moved.entry(before).or_default() -= 1;
             }
