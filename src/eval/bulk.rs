@@ -330,6 +330,13 @@ pub struct Granted<'a> {
 impl<'a> Granted<'a> {
     fn gather(engine: &'a Engine, scopes: &[Scope], target: &Scope) -> Self {
         let mut g = Granted::default();
+        // Sized once, as `TargetRows::of` sizes its entries.
+        let n = scopes
+            .iter()
+            .map(|s| engine.assignments_at(s).count())
+            .sum();
+        g.assignments.reserve(n);
+        g.assignments_of.reserve(n);
         for scope in scopes {
             for (i, a) in engine.assignments_at(scope) {
                 let role = engine.index.role_of(i, a);
@@ -402,7 +409,10 @@ impl<'e, 'a> TargetRows<'e, 'a> {
         own: Granted<'a>,
         above: std::sync::Arc<Granted<'a>>,
     ) -> Self {
-        let mut entries_of: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
+        // Sized once: made at every vault of a walk, grown step by step it was rehashed again and again.
+        let entries = target.vault.map_or(0, |v| v.access_policies.len());
+        let mut entries_of: FxHashMap<&'a str, Vec<usize>> =
+            FxHashMap::with_capacity_and_hasher(entries, Default::default());
         for (i, e) in target
             .vault
             .iter()

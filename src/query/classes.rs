@@ -328,14 +328,19 @@ where
             holders.extend(self.holders_at(scope, None, &mut opening));
         }
         let touched = self.touched(&holders);
+        let mut class_of = std::mem::take(&mut self.subscription.class_of);
+        class_of.clear();
         let mut level = Level {
             key: sub.key().to_string(),
             opening,
+            class_of,
             ..Level::default()
         };
         let mut members: FxHashMap<Class, Vec<Ident>> = FxHashMap::default();
         // Sized once: a subscription's holders reach thousands of identities.
-        level.class_of = ByIdent::with_capacity(touched.chunk_by(|a, b| a.0 == b.0).count());
+        level
+            .class_of
+            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let c = self.refine(None, hs);
@@ -345,11 +350,24 @@ where
         }
         self.subscription = level;
         self.members = members;
-        self.group = Level::default();
+        let mut class_of = std::mem::take(&mut self.group.class_of);
+        class_of.clear();
+        self.group = Level {
+            class_of,
+            ..Level::default()
+        };
     }
 
-    /// A level below `parent`, refined by the holders at `scope`.
-    fn below(&mut self, scope: &Scope, vault: Option<&'a Vault>, parent: Parent) -> Level {
+    /// A level below `parent`, refined by the holders at `scope`, its classes set in `class_of` (the slots
+    /// of the last level of its kind, emptied here).
+    fn below(
+        &mut self,
+        scope: &Scope,
+        vault: Option<&'a Vault>,
+        parent: Parent,
+        mut class_of: ByIdent,
+    ) -> Level {
+        class_of.clear();
         let mut opening = Vec::new();
         let holders = self.holders_at(scope, vault, &mut opening);
         let touched = self.touched(&holders);
@@ -359,7 +377,7 @@ where
             key: scope.key().to_string(),
             opening,
             named,
-            class_of: ByIdent::with_capacity(touched.chunk_by(|a, b| a.0 == b.0).count()),
+            class_of,
             // A vault's sizes are worked out from its resource group's ([`Classes::at`]).
             counts: match parent {
                 Parent::Subscription => self.subscription.counts.clone(),
@@ -367,6 +385,9 @@ where
             },
         };
         let counted = matches!(parent, Parent::Subscription);
+        level
+            .class_of
+            .reserve(touched.chunk_by(|a, b| a.0 == b.0).count());
         for hs in touched.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(i, _)) = hs.first() else { continue };
             let before = self.class_at(i, parent);

@@ -216,7 +216,8 @@ pub(crate) fn findings_sharing<'a>(
     // Members of the same groups usually have the same row, and then the same findings but for who they
     // are: the lever verdicts are built once per row. Only when nothing in a verdict can depend on who
     // asks: memberships known, principal in the directory, every grant attributable to a scope.
-    let mut shared: FxHashMap<RowKey, Rc<Levers>> = FxHashMap::default();
+    let mut shared: FxHashMap<RowKey, Rc<Levers>> =
+        FxHashMap::with_capacity_and_hasher(ids.size_hint().0, Default::default());
     let mut out = Vec::new();
     for id in ids {
         let subject = verdicts.subject(engine, id);

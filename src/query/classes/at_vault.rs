@@ -85,13 +85,19 @@ where
             self.enter_subscription(&sub);
         }
         if self.group.key != group.key() {
-            self.group = self.below(&group, None, Parent::Subscription);
+            let slots = std::mem::take(&mut self.group.class_of);
+            self.group = self.below(&group, None, Parent::Subscription, slots);
             self.groups = self.group_classes();
         }
-        self.vault = self.below(&vault.scope, Some(vault), Parent::Group);
+        let slots = std::mem::take(&mut self.vault.class_of);
+        self.vault = self.below(&vault.scope, Some(vault), Parent::Group, slots);
         // Each identity the vault's holders reach leaves its group-level class for its class here.
-        let mut moved: FxHashMap<Class, i64> = FxHashMap::default();
-        let mut lowest_here: FxHashMap<Class, Ident> = FxHashMap::default();
+        // Sized once (at most one class before and one after per identity): made at every vault.
+        let n = self.vault.class_of.len();
+        let mut moved: FxHashMap<Class, i64> =
+            FxHashMap::with_capacity_and_hasher(2 * n, Default::default());
+        let mut lowest_here: FxHashMap<Class, Ident> =
+            FxHashMap::with_capacity_and_hasher(n, Default::default());
         for (i, c) in self.vault.class_of.iter() {
             if let Some(before) = self.class_at(i, Parent::Group) {
                 *moved.entry(before).or_default() -= 1;

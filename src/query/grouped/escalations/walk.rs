@@ -249,7 +249,8 @@ pub(in crate::query::grouped) fn walk_until<'a>(
                 .filter(|(_, ids)| named_at(engine, &target, ids))
                 .map(|(id, _)| id.clone()),
         );
-        let mut found: FxHashMap<String, Vec<Found>> = FxHashMap::default();
+        let mut found: FxHashMap<String, Vec<Found>> =
+            FxHashMap::with_capacity_and_hasher(asked.len(), Default::default());
         for f in findings_sharing(
             engine,
             vault,
