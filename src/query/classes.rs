@@ -218,13 +218,16 @@ where
         };
         let graph = self.engine.index.memberships();
         let expansions = self.expansions;
+        // Ascending: a level's pairs are then runs that [`Classes::touched`] merges.
         let mut list = || -> Box<[Ident]> {
             self.stamp += 1;
-            graph
+            let mut idents: Box<[Ident]> = graph
                 .members_below(&[node], &mut self.seen, self.stamp)
                 .into_iter()
                 .filter_map(|m| self.node_ident.get(m as usize).copied().flatten())
-                .collect()
+                .collect();
+            idents.sort_unstable();
+            idents
         };
         match expansions.0.get(node as usize) {
             Some(once) => out.extend_from_slice(once.get_or_init(list)),
@@ -295,8 +298,10 @@ where
             self.identities_of(h, id, &mut below);
             touched.extend(below.iter().map(|&i| (i, h)));
         }
-        // Compared as one number: a level's pairs run to thousands, sorted at every vault.
-        touched.sort_unstable_by_key(|&(i, h)| (u64::from(i) << 32) | u64::from(h));
+        // Compared as one number: a level's pairs run to thousands, sorted at every vault. Each holder's
+        // identities are ascending (`identities_of`), so the list is a few sorted runs, which the stable sort
+        // merges rather than sorting afresh.
+        touched.sort_by_key(|&(i, h)| (u64::from(i) << 32) | u64::from(h));
         touched
     }
 
