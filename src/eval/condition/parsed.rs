@@ -20,7 +20,10 @@ pub struct Facts {
 /// a miss is rare (one per distinct pair), so one lock costs nothing to speak of. Conditions of the
 /// snapshot only, so the memo holds at most (distinct conditions × catalog actions) entries.
 #[derive(Debug, Default)]
-pub struct Parsed(Mutex<FxHashMap<Box<str>, FxHashMap<Box<str>, Facts>>>);
+pub struct Parsed(Mutex<ByCondition>);
+
+/// Facts by condition text, then action.
+type ByCondition = FxHashMap<Box<str>, FxHashMap<Box<str>, Facts>>;
 
 impl Parsed {
     /// The facts of `condition` on `action_lower`, parsed on first use.
@@ -44,7 +47,7 @@ impl Parsed {
         facts
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<Box<str>, FxHashMap<Box<str>, Facts>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ByCondition> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
