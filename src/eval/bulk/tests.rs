@@ -84,7 +84,7 @@ fn uneven_tenant(seed: u64) -> crate::model::Snapshot {
 /// it is told that no access-policy entry there names the subject or left to look.
 #[test]
 fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
-    let (mut compared, mut denied, mut unplaced, mut entries) = (0, 0, 0, 0);
+    let (mut compared, mut denied, mut unplaced, mut entries, mut quiets) = (0, 0, 0, 0, 0);
     for seed in [3, 4] {
         let snapshot = uneven_tenant(seed);
         let engine = Engine::new(snapshot.clone());
@@ -103,8 +103,19 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
                 // Told whether an entry there names the subject, or left to look.
                 let named = (vault.access_policies.iter())
                     .any(|e| subject.set.reach(&e.object_id).is_some());
-                for entries_named in [named, true] {
-                    let got = kept.row_under(vault, ancestry, entries_named);
+                // Told the vault is quiet (nothing but grants at or above it) where it is.
+                let quiet = !ancestry.unplaced_subscription
+                    && ancestry.scopes.iter().all(|s| {
+                        engine.denies_at(s).next().is_none()
+                            && engine
+                                .index
+                                .errors_at
+                                .get(s.key())
+                                .is_none_or(Vec::is_empty)
+                    });
+                quiets += usize::from(quiet && !want.assignments.is_empty());
+                for (entries_named, quiet) in [(named, quiet), (true, quiet), (true, false)] {
+                    let got = kept.row_under(vault, ancestry, entries_named, quiet);
                     let (got, want) = (format!("{got:?}"), format!("{want:?}"));
                     assert_eq!(got, want, "{id} at {}", vault.name);
                 }
@@ -116,8 +127,8 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
         }
     }
     assert!(
-        compared > 1000 && denied > 100 && unplaced > 10 && entries > 100,
-        "too few rows with assignments ({compared}), denies ({denied}), unplaced grants ({unplaced}) or \
-         entries ({entries})"
+        compared > 1000 && denied > 100 && unplaced > 10 && entries > 100 && quiets > 100,
+        "too few rows with assignments ({compared}), denies ({denied}), unplaced grants ({unplaced}), \
+         entries ({entries}) or at quiet vaults ({quiets})"
     );
 }
