@@ -56,8 +56,7 @@ pub fn each_named_vault_alike<'a>(
     // Without the vaults whose entries name the subject (its groups unknown), every vault's are read.
     let entries_known = positions.is_some();
     let at = positions.unwrap_or_else(|| (0..vaults.len()).collect());
-    above.sort_unstable();
-    above.dedup();
+    crate::positions::ascending_unique_pairs(&mut above, vaults.len());
     let shareable = subject.groups_known && subject.in_directory;
     let mut rows_at = VaultRows::new(engine, &subject, None);
     // Class by (signature, vault flags); `None`: its first row cannot be shared, every vault is its own.
