@@ -149,13 +149,7 @@ impl<'e, 'a> VaultRows<'e, 'a> {
     /// scopes counts only at the target itself: the first scope when `target_first`, else none of them.
     fn along(&self, ancestry: &Ancestry, target_first: bool) -> Above {
         let engine = self.engine;
-        let assignments = ancestry
-            .scopes
-            .iter()
-            .filter_map(|scope| self.assigned.get(scope.key()))
-            .flatten()
-            .copied()
-            .collect();
+        let assignments = self.assigned_along(ancestry);
         let mut denies = Vec::new();
         for (at, scope) in ancestry.scopes.iter().enumerate() {
             self.denies_at(scope, at > 0 || !target_first, &mut denies);
@@ -169,6 +163,17 @@ impl<'e, 'a> VaultRows<'e, 'a> {
             deny_gap: engine.has_gap(ancestry, &Topic::DENY_ASSIGNMENTS),
             policy_gap: engine.has_gap(ancestry, &Topic::AccessPolicies),
         }
+    }
+
+    /// The subject's assignments at the scopes of `ancestry`, in its order.
+    fn assigned_along(&self, ancestry: &Ancestry) -> Vec<(usize, Option<usize>)> {
+        ancestry
+            .scopes
+            .iter()
+            .filter_map(|scope| self.assigned.get(scope.key()))
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// The roles of the subject's assignments at management groups that may or may not hold the target.

@@ -80,13 +80,22 @@ fn uneven_tenant(seed: u64) -> crate::model::Snapshot {
 
 /// The row from a vault's ancestry gathered once for every subject is the row [`VaultRows::row`] gathers
 /// per resource group and subscription, for every principal (and one absent from the directory) at every
-/// vault of tenants with denies at and above vaults, unplaced subscriptions and collection errors, whether
-/// it is told that no access-policy entry there names the subject or left to look.
+/// vault of tenants with denies at and above vaults, unplaced subscriptions and collection errors (and of
+/// one with vaults where nothing but grants is at or above them: quiet), whether it is told that no
+/// access-policy entry there names the subject or left to look, and whether it is told the vault is quiet.
 #[test]
 fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
-    let (mut compared, mut denied, mut unplaced, mut entries) = (0, 0, 0, 0);
-    for seed in [3, 4] {
-        let snapshot = uneven_tenant(seed);
+    let (mut compared, mut denied, mut unplaced, mut entries, mut quiets) = (0, 0, 0, 0, 0);
+    // Vaults under few deny assignments and no collection error: many of them quiet.
+    let mut spec = crate::synth::SynthSpec::new(150, 60, 900, 7);
+    spec.deny_assignments = 2;
+    spec.collection_errors = 0;
+    let tenants = [
+        uneven_tenant(3),
+        uneven_tenant(4),
+        crate::synth::generate(&spec),
+    ];
+    for snapshot in tenants {
         let engine = Engine::new(snapshot.clone());
         let ancestries: Vec<Ancestry> = snapshot
             .vaults
@@ -103,8 +112,19 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
                 // Told whether an entry there names the subject, or left to look.
                 let named = (vault.access_policies.iter())
                     .any(|e| subject.set.reach(&e.object_id).is_some());
-                for entries_named in [named, true] {
-                    let got = kept.row_under(vault, ancestry, entries_named);
+                // Told the vault is quiet (nothing but grants at or above it) where it is.
+                let quiet = !ancestry.unplaced_subscription
+                    && ancestry.scopes.iter().all(|s| {
+                        engine.denies_at(s).next().is_none()
+                            && engine
+                                .index
+                                .errors_at
+                                .get(s.key())
+                                .is_none_or(Vec::is_empty)
+                    });
+                quiets += usize::from(quiet && !want.assignments.is_empty());
+                for (entries_named, quiet) in [(named, quiet), (true, quiet), (true, false)] {
+                    let got = kept.row_under(vault, ancestry, entries_named, quiet);
                     let (got, want) = (format!("{got:?}"), format!("{want:?}"));
                     assert_eq!(got, want, "{id} at {}", vault.name);
                 }
@@ -116,8 +136,8 @@ fn rows_from_a_vaults_kept_ancestry_are_the_rows_gathered_per_subject() {
         }
     }
     assert!(
-        compared > 1000 && denied > 100 && unplaced > 10 && entries > 100,
-        "too few rows with assignments ({compared}), denies ({denied}), unplaced grants ({unplaced}) or \
-         entries ({entries})"
+        compared > 1000 && denied > 100 && unplaced > 10 && entries > 100 && quiets > 100,
+        "too few rows with assignments ({compared}), denies ({denied}), unplaced grants ({unplaced}), \
+         entries ({entries}) or at quiet vaults ({quiets})"
     );
 }

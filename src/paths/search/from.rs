@@ -242,7 +242,8 @@ fn vault_access<'a>(
     if id.starts_with("external:") {
         return (held, levers);
     }
-    let group = engine.is_group(id);
+    // Asked once per node, as given and as the subject's id (the self-grants are asked of neither).
+    let group = engine.is_group(id) || engine.is_group(&crate::model::guid::canonical(id));
     let (targets, findings) = (&mut worker.targets, &mut worker.findings);
     each_named_vault_alike(
         engine,
@@ -250,7 +251,7 @@ fn vault_access<'a>(
         id,
         &mut worker.cells,
         |at, vault, class, first| {
-            if let Some((subject, row, cells)) = first {
+            if let Some((subject, row, decision, cells)) = first {
                 held.classes.push(HeldAt::of(at, row, cells));
                 let mut found = Vec::new();
                 // A row with no role assignment has no self-grant (`findings_of_row`): no target is needed.
@@ -260,7 +261,7 @@ fn vault_access<'a>(
                         .or_insert_with(|| named.target(engine, at, &vault.scope));
                     found.extend(
                         findings
-                            .findings(engine, (vault, target), subject, row)
+                            .findings(engine, (vault, target), subject, row, decision)
                             .into_iter()
                             .map(|f| self_grant(at, f)),
                     );

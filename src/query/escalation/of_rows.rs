@@ -24,22 +24,26 @@ pub(crate) struct RowFindings {
 }
 
 impl RowFindings {
-    /// [`findings_of_row`](super::findings_of_row): the same findings, from what earlier rows decided.
+    /// [`findings_of_row`](super::findings_of_row): the same findings, from what earlier rows decided,
+    /// of a row whose [`Row::decision_key_by_entries`] the caller already has (`key`: the cells are decided
+    /// by it too). Only for a subject that is not a group and a row with some role assignment: the others
+    /// have no self-grant, so the caller asks nothing.
     pub(crate) fn findings(
         &mut self,
         engine: &Engine,
         (vault, target): (&Vault, &Target),
         subject: &Subject,
         row: &Row,
+        key: &RowKey,
     ) -> Vec<Finding> {
-        if engine.is_group(&subject.principal.id) || row.assignments().is_empty() {
-            return Vec::new();
-        }
-        let decided = self
-            .decided
-            .entry(row.decision_key_by_entries(&engine.snapshot))
-            .or_insert_with(|| Decided::of(engine, row, levers()))
-            .clone();
+        let decided = match self.decided.get(key) {
+            Some(decided) => decided.clone(),
+            None => self
+                .decided
+                .entry(key.clone())
+                .or_insert_with(|| Decided::of(engine, row, levers()))
+                .clone(),
+        };
         let l = Levers::of(engine, row, decided);
         findings_of_levers((engine, vault, target), subject, row, &l, &self.verdicts)
     }

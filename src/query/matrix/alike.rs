@@ -19,9 +19,9 @@ use crate::model::Vault;
 #[derive(Default)]
 pub struct DecidedCells(FxHashMap<RowKey, Vec<Cell>>);
 
-/// What a vault of [`each_named_vault_alike`] brings: the subject, its row and the row's cells, for the
-/// first vault of a class only.
-pub type FirstOfClass<'r> = Option<(&'r Subject, &'r Row<'r>, &'r [Cell])>;
+/// What a vault of [`each_named_vault_alike`] brings: the subject, its row, the row's
+/// [`Row::decision_key_by_entries`] and the row's cells, for the first vault of a class only.
+pub type FirstOfClass<'r> = Option<(&'r Subject, &'r Row<'r>, &'r RowKey, &'r [Cell])>;
 
 /// Marks a vault whose access-policy entries name the principal (its row holds them: no class shared).
 const ENTRIES: u32 = u32::MAX;
@@ -56,25 +56,25 @@ pub fn each_named_vault_alike<'a>(
     // Without the vaults whose entries name the subject (its groups unknown), every vault's are read.
     let entries_known = positions.is_some();
     let at = positions.unwrap_or_else(|| (0..vaults.len()).collect());
-    above.sort_unstable();
-    above.dedup();
+    crate::positions::ascending_unique_pairs(&mut above, vaults.len());
     let shareable = subject.groups_known && subject.in_directory;
     let mut rows_at = VaultRows::new(engine, &subject, None);
     // Class by (signature, vault flags); `None`: its first row cannot be shared, every vault is its own.
-    let mut classes: FxHashMap<(Vec<u32>, [bool; 3]), Option<usize>> = FxHashMap::default();
-    let mut rows: FxHashMap<Vec<u32>, Row> = FxHashMap::default();
+    // Signatures are numbered once (`signatures`), so a vault's is looked up from a buffer kept across
+    // vaults, not built anew at each of them.
+    let mut signatures: FxHashMap<Vec<u32>, usize> = FxHashMap::default();
+    let mut classes: FxHashMap<(usize, [bool; 3]), Option<usize>> = FxHashMap::default();
+    let mut rows: FxHashMap<usize, Row> = FxHashMap::default();
+    let mut signature: Vec<u32> = Vec::new();
     let mut count = 0;
-    let mut pairs = above.as_slice();
+    let mut pairs = above.iter().peekable();
     for (at, vault) in at.into_iter().filter_map(|at| Some((at, vaults.get(at)?))) {
-        let start = pairs.partition_point(|&(v, _)| v < at);
-        let end = pairs.partition_point(|&(v, _)| v <= at);
-        let signature: Vec<u32> = pairs
-            .get(start..end)
-            .into_iter()
-            .flatten()
-            .map(|&(_, n)| n)
-            .collect();
-        pairs = pairs.get(end..).unwrap_or_default();
+        // `at` ascends, as the sorted pairs do: the vault's pairs are the next ones at it.
+        while pairs.next_if(|&&(v, _)| v < at).is_some() {}
+        signature.clear();
+        while let Some(&(_, n)) = pairs.next_if(|&&(v, _)| v == at) {
+            signature.push(n);
+        }
         let signature_has_entries = signature.contains(&ENTRIES);
         let quiet =
             shareable && named.quiet.get(at).copied().unwrap_or(false) && !signature_has_entries;
@@ -84,7 +84,12 @@ pub fn each_named_vault_alike<'a>(
                 vault.purge_protection,
                 vault.enabled_for_template_deployment,
             ];
-            (signature, flags)
+            let next = signatures.len();
+            let number = match signatures.get(signature.as_slice()) {
+                Some(&number) => number,
+                None => *signatures.entry(signature.clone()).or_insert(next),
+            };
+            (number, flags)
         });
         let known = key.as_ref().and_then(|k| classes.get(k)).copied();
         if let Some(Some(class)) = known {
@@ -102,18 +107,24 @@ pub fn each_named_vault_alike<'a>(
             (Some(row), _) => row,
             (None, Some(ancestry)) => {
                 let entries_named = !entries_known || signature_has_entries;
-                rows_at.row_under(vault, ancestry, entries_named)
+                let quiet_at = named.quiet.get(at).copied().unwrap_or(false);
+                rows_at.row_under(vault, ancestry, entries_named, quiet_at)
             }
             (None, None) => rows_at.row(vault),
         };
-        let cells = decided
-            .0
-            .entry(row.decision_key_by_entries(&engine.snapshot))
-            .or_insert_with(|| row_cells(engine, &row, &COLUMNS));
-        each(at, vault, class, Some((&subject, &row, cells)));
+        // The key is handed on with the row: the self-grants are decided by it too.
+        let decision = row.decision_key_by_entries(&engine.snapshot);
+        let cells = match decided.0.get(&decision) {
+            Some(cells) => cells,
+            None => decided
+                .0
+                .entry(decision.clone())
+                .or_insert_with(|| row_cells(engine, &row, &COLUMNS)),
+        };
+        each(at, vault, class, Some((&subject, &row, &decision, cells)));
         if let (Some(key), None) = (key, known) {
             let shared = row.key_across_vaults().is_some().then_some(class);
-            classes.insert(key.clone(), shared);
+            classes.insert(key, shared);
             if shared.is_some() {
                 rows.entry(key.0).or_insert(row);
             }

@@ -63,7 +63,8 @@ proptest! {
             let mut first: Vec<(String, String)> = Vec::new();
             let mut got: Vec<(usize, String, String)> = Vec::new();
             each_named_vault_alike(&engine, &named, id, &mut decided, |at, vault, class, row| {
-                if let Some((subject, row, cells)) = row {
+                if let Some((subject, row, decision, cells)) = row {
+                    assert_eq!(decision, &row.decision_key_by_entries(&engine.snapshot));
                     first.push((answer(&engine, vault, subject, row), format!("{cells:?}")));
                 }
                 let (key, cells) = first.get(class).cloned().unwrap_or_default();
