@@ -318,63 +318,6 @@ pub struct TargetRows<'e, 'a> {
     policy_gap: bool,
 }
 
-/// The role assignments and deny assignments at some scopes of an ancestry (in its order), indexed by the
-/// object id they name.
-#[derive(Default)]
-pub struct Granted<'a> {
-    /// The scopes' keys when shared: a target whose ancestry ends with them may share this.
-    keys: Vec<String>,
-    /// (assignment, definition), in ancestry order.
-    assignments: Vec<(usize, Option<usize>)>,
-    /// Positions in `assignments` by the object id they name.
-    assignments_of: FxHashMap<&'a str, Vec<usize>>,
-    /// Deny assignments that apply at the target.
-    denies: Vec<usize>,
-}
-
-impl<'a> Granted<'a> {
-    fn gather(engine: &'a Engine, scopes: &[Scope], target: &Scope) -> Self {
-        let mut g = Granted::default();
-        // Sized once, as `TargetRows::of` sizes its entries.
-        let n = scopes
-            .iter()
-            .map(|s| engine.assignments_at(s).count())
-            .sum();
-        g.assignments.reserve(n);
-        g.assignments_of.reserve(n);
-        for scope in scopes {
-            for (i, a) in engine.assignments_at(scope) {
-                let role = engine.index.role_of(i, a);
-                g.assignments_of
-                    .entry(a.principal_id.as_str())
-                    .or_default()
-                    .push(g.assignments.len());
-                g.assignments.push((i, role));
-            }
-            for (i, d) in engine.denies_at(scope) {
-                if !d.do_not_apply_to_child_scopes || d.scope == *target {
-                    g.denies.push(i);
-                }
-            }
-        }
-        g
-    }
-
-    /// The assignments naming one of `ids`, in ancestry order.
-    fn naming<'i>(&self, ids: impl Iterator<Item = &'i str>) -> Vec<(usize, Option<usize>)> {
-        let mut positions: Vec<usize> = ids
-            .filter_map(|id| self.assignments_of.get(id))
-            .flatten()
-            .copied()
-            .collect();
-        positions.sort_unstable();
-        positions
-            .into_iter()
-            .filter_map(|p| self.assignments.get(p).copied())
-            .collect()
-    }
-}
-
 impl<'e, 'a> TargetRows<'e, 'a> {
     pub fn new(engine: &'a Engine, target: &'e Target<'a>) -> Self {
         let own = Granted::gather(engine, &target.ancestry.scopes, &target.scope);
@@ -503,7 +446,10 @@ impl<'e, 'a> TargetRows<'e, 'a> {
     }
 }
 
+mod granted;
 mod under;
+
+pub use granted::Granted;
 
 #[cfg(test)]
 mod tests;
