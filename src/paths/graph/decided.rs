@@ -143,16 +143,14 @@ impl<'e> Walk<'e> {
         (set, level): (&[u32], usize),
     ) -> Option<Controller> {
         let scope = &at.scope;
-        // Looked up by a slice of a buffer kept for the walk: the class is allocated only when new.
-        let mut members = std::mem::take(&mut *self.cache.class_buffer.borrow_mut());
-        self.class_of(set, level, at, &mut members);
+        let members = self.class_of(set, level, at);
         let known = self
             .cache
             .classes
             .borrow()
             .get(&key)
-            .and_then(|m| m.get(members.as_slice()).cloned());
-        let found = match known {
+            .and_then(|m| m.get(&members).cloned());
+        match known {
             Some(known) => known.map(|a| a.of(id)),
             None => {
                 let gathered = self.gathered(set, level, at);
@@ -162,12 +160,10 @@ impl<'e> Walk<'e> {
                     .borrow_mut()
                     .entry(key)
                     .or_default()
-                    .insert(members.clone(), found.as_ref().map(Answer::from));
+                    .insert(members, found.as_ref().map(Answer::from));
                 found
             }
-        };
-        *self.cache.class_buffer.borrow_mut() = members;
-        found
+        }
     }
 
     /// Whether everyone's answer at `target` rests only on the role assignments and eligibilities naming
@@ -223,15 +219,15 @@ impl<'e> Walk<'e> {
     /// The class of the identity whose set (itself and its groups, numbered) is `set`, nearest named at
     /// `level` of the ancestry `at` describes: nothing below `level` names any of them, so those named at
     /// or above it are those named anywhere.
-    fn class_of(&self, set: &[u32], level: usize, at: &Deciding<'e>, class: &mut Vec<u32>) {
+    fn class_of(&self, set: &[u32], level: usize, at: &Deciding<'e>) -> Vec<u32> {
         let along = at.along.get_or_init(|| self.named_along(at));
-        class.clear();
-        class.extend(
-            set.iter()
-                .copied()
-                .filter(|p| along[level..].iter().any(|named| named.names(p))),
-        );
+        let mut class: Vec<u32> = set
+            .iter()
+            .copied()
+            .filter(|p| along[level..].iter().any(|named| named.names(p)))
+            .collect();
         class.sort_unstable();
+        class
     }
 
     /// The role assignments naming the identity whose set (itself and its groups, numbered) is `set` at or

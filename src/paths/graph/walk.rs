@@ -214,8 +214,6 @@ pub(crate) struct Asked<'e> {
     /// Answers by (the nearest scope naming them and the actions, numbered), then class (see
     /// [`Walk::controller`]).
     pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<super::decided::Answer>>>,
-    /// Where a class is put together before it is looked up (`decided.rs`).
-    pub(super) class_buffer: RefCell<Vec<u32>>,
     /// The principals named at one scope, numbered, by the scope's number.
     pub(super) named_at: Memo<u32, Rc<super::decided::NamedAt>>,
     /// A membership-graph node and the groups above it, by node.
