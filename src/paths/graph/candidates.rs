@@ -31,9 +31,6 @@ pub(super) struct UnreachedAt {
     pub groups: Vec<Unreached>,
 }
 
-/// [`UnreachedAt`] at each scope of a target's ancestry, nearest first.
-pub(super) type Along = Rc<[Rc<UnreachedAt>]>;
-
 /// One scope's share of the candidates before expanding groups: identities (not deduplicated), the
 /// membership-graph groups whose identities are candidates, and the groups a grant there that may grant
 /// the action names.
@@ -70,12 +67,13 @@ pub(crate) struct ByScope<'e> {
     at: Memo<(String, String), Rc<Vec<u32>>>,
     /// The groups a role assignment at one scope names, by scope.
     groups_at: Memo<String, Rc<Vec<String>>>,
-    /// One scope's candidates and named groups not yet reached by the search, by (scope, action).
-    unreached: Memo<(String, String), Rc<UnreachedAt>>,
+    /// One scope's candidates and named groups not yet reached by the search, by (scope, action), both
+    /// numbered ([`Walk::scope_number`], `labels`).
+    unreached: Memo<(u32, u32), Rc<UnreachedAt>>,
+    /// The actions `unreached` is asked for, by label lowercased, numbered by position.
+    labels: RefCell<Vec<String>>,
     /// The identities inside a group not yet reached by the search, by group.
     members: Memo<u32, Unreached>,
-    /// The lists of `unreached` at each scope of a target's ancestry, by target scope, then action.
-    along: Memo<String, Vec<(String, Along)>>,
     /// The role assignments at one scope, by scope.
     assigned: Memo<String, Rc<Assigned<'e>>>,
     /// Identities absent from the directory data, by each holder that reaches them (themselves and the
@@ -123,8 +121,14 @@ impl<'e> Walk<'e> {
     /// resource beneath. The identities inside a group a grant names are one list per group, shared by
     /// every scope naming it: a group granted at many resource groups is expanded once, and each member
     /// reached is dropped once, not once per scope.
-    pub(super) fn unreached_at(&self, level: &Scope, action: &Action) -> Rc<UnreachedAt> {
-        let key = (level.key().to_string(), action.label.to_ascii_lowercase());
+    /// Every scope's is numbered ([`Walk::scope_number`]): asked at each scope above every resource reached,
+    /// it is looked up without the scope's or action's text.
+    pub(super) fn unreached_at(
+        &self,
+        (level, number): (&Scope, u32),
+        (action, label): (&Action, u32),
+    ) -> Rc<UnreachedAt> {
+        let key = (number, label);
         if let Some(known) = self.cache.by_scope.unreached.borrow().get(&key) {
             return Rc::clone(known);
         }
@@ -149,22 +153,31 @@ impl<'e> Walk<'e> {
         at
     }
 
-    /// [`Walk::unreached_at`] at each scope of `target`'s ancestry (`target` being at `scope`), looked up
-    /// once per walk and target: asked at every way of every resource reached, not once per scope each.
-    pub(super) fn unreached_along(&self, scope: &Scope, target: &Target, action: &Action) -> Along {
-        let along = self.cache.by_scope.along.borrow();
-        let mut known = along.get(scope.key()).into_iter().flatten();
-        if let Some((_, lists)) = known.find(|(a, _)| a.eq_ignore_ascii_case(&action.label)) {
-            return Rc::clone(lists);
+    /// [`Walk::unreached_at`] at each scope of `target`'s ancestry (numbered `levels`), nearest first.
+    pub(super) fn unreached_along(
+        &self,
+        target: &Target,
+        levels: &[u32],
+        action: &Action,
+    ) -> Vec<Rc<UnreachedAt>> {
+        let label = self.label_number(action);
+        let scopes = target.ancestry.scopes.iter().zip(levels);
+        scopes
+            .map(|(l, &k)| self.unreached_at((l, k), (action, label)))
+            .collect()
+    }
+
+    /// The number of `action`'s label among those [`Walk::unreached_at`] is asked for.
+    fn label_number(&self, action: &Action) -> u32 {
+        let mut labels = self.cache.by_scope.labels.borrow_mut();
+        if let Some(k) = labels
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(&action.label))
+        {
+            return k as u32;
         }
-        drop(along);
-        let scopes = target.ancestry.scopes.iter();
-        let lists: Along = scopes.map(|l| self.unreached_at(l, action)).collect();
-        let label = action.label.to_ascii_lowercase();
-        let mut along = self.cache.by_scope.along.borrow_mut();
-        let at = along.entry(scope.key().to_string()).or_default();
-        at.push((label, Rc::clone(&lists)));
-        lists
+        labels.push(action.label.to_ascii_lowercase());
+        (labels.len() - 1) as u32
     }
 
     /// The identities inside membership-graph group `g` (transitively) not yet reached, once per walk.

@@ -12,8 +12,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::runs_as::Controller;
 use super::walk::Walk;
 use crate::catalog::{Action, Plane};
-use crate::eval::Target;
 use crate::eval::index::NodeKind;
+use crate::eval::{Decision, Target};
 use crate::model::Scope;
 
 impl<'e> Walk<'e> {
@@ -31,17 +31,32 @@ impl<'e> Walk<'e> {
 
     /// What [`Walk::controller`] reads of `scope` for every id it asks there.
     pub(super) fn deciding(&self, scope: &Scope) -> Deciding<'e> {
-        self.deciding_at(scope, self.target(scope))
+        let target = self.target(scope);
+        let levels = self.levels_of(&target);
+        self.deciding_at(scope, target, levels)
     }
 
-    /// [`Walk::deciding`] with the target at `scope` already looked up.
-    pub(super) fn deciding_at(&self, scope: &Scope, target: Rc<Target<'e>>) -> Deciding<'e> {
+    /// The scopes of `target`'s ancestry, numbered ([`Walk::scope_number`]).
+    pub(super) fn levels_of(&self, target: &Target) -> Rc<[u32]> {
+        let scopes = target.ancestry.scopes.iter();
+        scopes.map(|s| self.scope_number(s.key())).collect()
+    }
+
+    /// [`Walk::deciding`] with the target at `scope` and its ancestry's numbers (`levels`) already looked up.
+    pub(super) fn deciding_at(
+        &self,
+        scope: &Scope,
+        target: Rc<Target<'e>>,
+        levels: Rc<[u32]>,
+    ) -> Deciding<'e> {
         let keys = target.ancestry.scopes.iter().map(|_| OnceCell::new());
         Deciding {
             decided: self.decided_above(&target),
             keys: keys.collect(),
             along: OnceCell::new(),
+            actions: OnceCell::new(),
             target,
+            levels,
             scope: scope.clone(),
         }
     }
@@ -58,12 +73,11 @@ impl<'e> Walk<'e> {
         if !at.decided {
             return self.controller_asked(id, scope, actions);
         }
-        let scopes = &at.target.ancestry.scopes;
         match self.nearest_naming(id, n, at) {
             Naming::Unsure => self.controller_asked(id, scope, actions),
             Naming::Nowhere => None,
             Naming::At(level, set) => {
-                let key = *at.keys[level].get_or_init(|| self.level(&scopes[level], actions));
+                let key = *at.keys[level].get_or_init(|| self.level(level, at, actions));
                 // The principals named along the target are numbered by now (`nearest_naming`).
                 let n = n.or_else(|| self.numbered(id));
                 let known = match n {
@@ -76,38 +90,44 @@ impl<'e> Walk<'e> {
                         .cloned(),
                 };
                 if let Some(known) = known {
-                    return known;
+                    return known.map(|a| a.of(id));
                 }
-                // The class is built only when the answer is not known yet.
-                let class = set.map(|set| Class {
-                    members: self.class_of(&set, level, at),
-                    set,
-                    level,
-                });
-                let found = self.class_controller(id, at, actions, key, class);
+                let found = match set {
+                    Some(set) => self.class_controller(id, at, actions, key, (&set, level)),
+                    None => self.controller_asked(id, scope, actions),
+                };
+                let answer = found.as_ref().map(Answer::from);
                 match n {
-                    Some(n) => self
-                        .cache
-                        .decided
-                        .borrow_mut()
-                        .insert((key, n), found.clone()),
+                    Some(n) => self.cache.decided.borrow_mut().insert((key, n), answer),
                     None => self
                         .cache
                         .decided_unnumbered
                         .borrow_mut()
-                        .insert((key, id.to_string()), found.clone()),
+                        .insert((key, id.to_string()), answer),
                 };
                 found
             }
         }
     }
 
-    /// The number of (the scope `level`, `actions`) among the answers decided per scope, once per walk.
-    fn level(&self, level: &Scope, actions: &[Action]) -> u32 {
-        let key = decided_key(level, actions);
+    /// The number of (the scope at position `level` of the ancestry `at` describes, `actions`) among the
+    /// answers decided per scope, once per walk: the scope by its number, the actions by their text, made
+    /// once per [`Deciding`] (every id asked there is asked the same actions).
+    fn level(&self, level: usize, at: &Deciding<'e>, actions: &[Action]) -> u32 {
+        let asks = *at.actions.get_or_init(|| {
+            let text = actions_key(actions);
+            let mut sets = self.cache.action_sets.borrow_mut();
+            match sets.iter().position(|s| *s == text) {
+                Some(k) => k as u32,
+                None => {
+                    sets.push(text);
+                    (sets.len() - 1) as u32
+                }
+            }
+        });
         let mut levels = self.cache.levels.borrow_mut();
         let next = levels.len() as u32;
-        *levels.entry(key).or_insert(next)
+        *levels.entry((at.levels[level], asks)).or_insert(next)
     }
 
     /// [`Walk::controller_asked`], shared by the identities of one class at `key`'s scope: those whose
@@ -120,40 +140,30 @@ impl<'e> Walk<'e> {
         at: &Deciding<'e>,
         actions: &[Action],
         key: u32,
-        class: Option<Class>,
+        (set, level): (&[u32], usize),
     ) -> Option<Controller> {
         let scope = &at.scope;
-        let Some(Class {
-            members,
-            set,
-            level,
-        }) = class
-        else {
-            return self.controller_asked(id, scope, actions);
-        };
-        if let Some(known) = self
+        let members = self.class_of(set, level, at);
+        let known = self
             .cache
             .classes
             .borrow()
             .get(&key)
-            .and_then(|m| m.get(&members))
-        {
-            return known.as_ref().map(|c| Controller {
-                id: id.to_string(),
-                decision: c.decision,
-                evidence: Rc::clone(&c.evidence),
-                eligible: c.eligible,
-            });
+            .and_then(|m| m.get(&members).cloned());
+        match known {
+            Some(known) => known.map(|a| a.of(id)),
+            None => {
+                let gathered = self.gathered(set, level, at);
+                let found = self.controller_gathered(id, scope, actions, Some(&gathered));
+                self.cache
+                    .classes
+                    .borrow_mut()
+                    .entry(key)
+                    .or_default()
+                    .insert(members, found.as_ref().map(Answer::from));
+                found
+            }
         }
-        let gathered = self.gathered(&set, level, at);
-        let found = self.controller_gathered(id, scope, actions, Some(&gathered));
-        self.cache
-            .classes
-            .borrow_mut()
-            .entry(key)
-            .or_default()
-            .insert(members, found.clone());
-        found
     }
 
     /// Whether everyone's answer at `target` rests only on the role assignments and eligibilities naming
@@ -185,7 +195,7 @@ impl<'e> Walk<'e> {
             return self.nearest_naming_asked(id, scopes);
         }
         // Listed under this very id, its memberships known: itself and its groups, numbered.
-        let along = at.along.get_or_init(|| self.named_along(scopes));
+        let along = at.along.get_or_init(|| self.named_along(at));
         let graph = engine.index.memberships();
         let base = graph.node_count() as u32;
         // Every principal named along `scopes` is numbered by now: one that is not is named nowhere.
@@ -210,9 +220,7 @@ impl<'e> Walk<'e> {
     /// `level` of the ancestry `at` describes: nothing below `level` names any of them, so those named at
     /// or above it are those named anywhere.
     fn class_of(&self, set: &[u32], level: usize, at: &Deciding<'e>) -> Vec<u32> {
-        let along = at
-            .along
-            .get_or_init(|| self.named_along(&at.target.ancestry.scopes));
+        let along = at.along.get_or_init(|| self.named_along(at));
         let mut class: Vec<u32> = set
             .iter()
             .copied()
@@ -232,9 +240,7 @@ impl<'e> Walk<'e> {
         level: usize,
         at: &Deciding<'e>,
     ) -> Vec<(usize, Option<usize>)> {
-        let along = at
-            .along
-            .get_or_init(|| self.named_along(&at.target.ancestry.scopes));
+        let along = at.along.get_or_init(|| self.named_along(at));
         let mut found: Vec<(usize, Option<usize>)> = along[level..]
             .iter()
             .flat_map(|named| set.iter().flat_map(|p| named.assignments_of(p)))
@@ -292,23 +298,16 @@ impl<'e> Walk<'e> {
             .get_or_init(|| self.engine.directory_gaps())
     }
 
-    /// The principals a role assignment or eligibility at each of `scopes` names, numbered: each scope's once
-    /// per walk (a subscription's shared by every resource beneath), their list once per target.
-    fn named_along(&self, scopes: &[Scope]) -> Rc<Vec<Rc<NamedAt>>> {
-        let key = scopes.first().map_or("", Scope::key);
-        if let Some(known) = self.cache.named_along.borrow().get(key) {
-            return Rc::clone(known);
-        }
-        let along = Rc::new(scopes.iter().map(|s| self.named_at(s)).collect());
-        self.cache
-            .named_along
-            .borrow_mut()
-            .insert(key.to_string(), Rc::clone(&along));
-        along
+    /// The principals a role assignment or eligibility at each scope of the ancestry `at` describes names,
+    /// numbered: each scope's once per walk (a subscription's shared by every resource beneath).
+    fn named_along(&self, at: &Deciding<'e>) -> Rc<Vec<Rc<NamedAt>>> {
+        let scopes = at.target.ancestry.scopes.iter().zip(at.levels.iter());
+        Rc::new(scopes.map(|(s, &k)| self.named_at(s, k)).collect())
     }
 
-    fn named_at(&self, level: &Scope) -> Rc<NamedAt> {
-        if let Some(known) = self.cache.named_at.borrow().get(level.key()) {
+    /// The principals named at `level`, numbered `number` ([`Walk::scope_number`]), once per walk.
+    fn named_at(&self, level: &Scope, number: u32) -> Rc<NamedAt> {
+        if let Some(known) = self.cache.named_at.borrow().get(&number) {
             return Rc::clone(known);
         }
         let engine: &'e crate::eval::Engine = self.engine;
@@ -344,7 +343,7 @@ impl<'e> Walk<'e> {
         self.cache
             .named_at
             .borrow_mut()
-            .insert(level.key().to_string(), Rc::clone(&named));
+            .insert(number, Rc::clone(&named));
         named
     }
 }
@@ -354,19 +353,44 @@ impl<'e> Walk<'e> {
 pub(super) struct Deciding<'e> {
     scope: Scope,
     target: Rc<Target<'e>>,
+    /// The scopes of the target's ancestry, numbered ([`Walk::scope_number`]).
+    levels: Rc<[u32]>,
     decided: bool,
     keys: Vec<OnceCell<u32>>,
+    /// The number of the actions asked here (see [`Walk::level`]).
+    actions: OnceCell<u32>,
     /// The principals named at each scope of the ancestry, numbered (see [`Walk::nearest_naming`]).
     along: OnceCell<Rc<Vec<Rc<NamedAt>>>>,
 }
 
-/// The class of an identity asked at a scope (see [`Walk::class_of`]): its members, and what it is made
-/// from — the identity's set (itself and its groups, numbered) and the position of the nearest scope naming
-/// any of them.
-struct Class {
-    members: Vec<u32>,
-    set: Rc<[u32]>,
-    level: usize,
+/// An answer shared by the identities of a class (or kept for one): a controller less its id.
+#[derive(Clone)]
+pub(super) struct Answer {
+    decision: Decision,
+    evidence: Rc<[String]>,
+    eligible: bool,
+}
+
+impl Answer {
+    /// The answer as `id`'s.
+    fn of(&self, id: &str) -> Controller {
+        Controller {
+            id: id.to_string(),
+            decision: self.decision,
+            evidence: Rc::clone(&self.evidence),
+            eligible: self.eligible,
+        }
+    }
+}
+
+impl From<&Controller> for Answer {
+    fn from(c: &Controller) -> Self {
+        Self {
+            decision: c.decision,
+            evidence: Rc::clone(&c.evidence),
+            eligible: c.eligible,
+        }
+    }
 }
 
 /// The principals a role assignment or eligibility at one scope names, numbered, each with the role
@@ -403,9 +427,9 @@ pub(super) enum Naming {
     At(usize, Option<Rc<[u32]>>),
 }
 
-/// The memo key of the controllers decided at `level` for `actions`.
-fn decided_key(level: &Scope, actions: &[Action]) -> String {
-    let mut key = level.key().to_string();
+/// The actions' part of the memo key of the controllers decided at a scope.
+fn actions_key(actions: &[Action]) -> String {
+    let mut key = String::new();
     for a in actions {
         key.push('\n');
         key.push_str(if a.plane == Plane::Data {

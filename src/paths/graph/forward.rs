@@ -47,10 +47,10 @@ pub(super) enum Place {
 /// listing visits thousands of places under the same few scopes: looking each one up by its id's text
 /// (target, quietness, each scope of the ancestry) was most of a `--from` walk.
 pub(super) struct AtPlace<'e> {
-    scope: &'e Scope,
-    target: Rc<Target<'e>>,
+    pub scope: &'e Scope,
+    pub target: Rc<Target<'e>>,
     quiet: bool,
-    levels: Box<[u32]>,
+    pub levels: Rc<[u32]>,
 }
 
 impl<'e> Walk<'e> {
@@ -87,7 +87,7 @@ impl<'e> Walk<'e> {
         {
             return known.clone();
         }
-        let deciding = self.deciding_at(at.scope, Rc::clone(&at.target));
+        let deciding = self.deciding_at(at.scope, Rc::clone(&at.target), Rc::clone(&at.levels));
         let found = self.controller_in(node, None, &deciding, &actions());
         o.decided
             .entry(level)
@@ -108,7 +108,7 @@ impl<'e> Walk<'e> {
     }
 
     /// [`AtPlace`] of `place`, once per walk.
-    fn at_place(&self, place: Place) -> Option<Rc<AtPlace<'e>>> {
+    pub(super) fn at_place(&self, place: Place) -> Option<Rc<AtPlace<'e>>> {
         if let Some(known) = self.cache.places.borrow().get(&place) {
             return Some(Rc::clone(known));
         }
@@ -126,7 +126,7 @@ impl<'e> Walk<'e> {
     }
 
     /// A number for the scope `key`, the same for the rest of the walk.
-    fn scope_number(&self, key: &str) -> u32 {
+    pub(super) fn scope_number(&self, key: &str) -> u32 {
         if let Some(&n) = self.cache.scope_numbers.borrow().get(key) {
             return n;
         }

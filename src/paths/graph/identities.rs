@@ -118,7 +118,7 @@ impl Walk<'_> {
                 Why::UaiFederated { uai: at, fic: f },
             ));
         }
-        let writers = self.controllers(&uai.scope, &write_federated(), skip);
+        let writers = self.controllers_at(Place::Uai(at), &uai.scope, &write_federated(), skip);
         // A search keeps the first edge from each node: the attach edge of one that may write the
         // credentials comes after that edge and is dropped, so its foothold (the costly part) is not sought.
         let writing: FxHashSet<String> = if skip.searching() {
@@ -129,7 +129,7 @@ impl Walk<'_> {
         for c in writers {
             out.push(writes_step(c, node, at));
         }
-        for c in self.controllers(&uai.scope, &assign(), skip) {
+        for c in self.controllers_at(Place::Uai(at), &uai.scope, &assign(), skip) {
             if writing.contains(&c.id) {
                 continue;
             }

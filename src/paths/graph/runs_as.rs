@@ -29,7 +29,8 @@ impl<'e> Walk<'e> {
                 continue;
             };
             for (w, way) in host.ways.iter().enumerate() {
-                for c in self.controllers(&r.scope, &self.actions_of(way), skip) {
+                let actions = self.actions_of(way);
+                for c in self.controllers_at(Place::Resource(i), &r.scope, &actions, skip) {
                     out.push(runs_as_step(c, node, i, w, way));
                 }
             }
@@ -97,12 +98,42 @@ impl<'e> Walk<'e> {
         actions: &[Action],
         skip: Skip,
     ) -> Vec<Controller> {
+        let target = self.target(scope);
+        let levels = || self.levels_of(&target);
+        self.controllers_of(scope, &target, levels, actions, skip)
+    }
+
+    /// [`Walk::controllers`] at `place` (at `scope`), whose target and numbered ancestry are kept per walk.
+    pub(super) fn controllers_at(
+        &self,
+        place: Place,
+        scope: &Scope,
+        actions: &[Action],
+        skip: Skip,
+    ) -> Vec<Controller> {
+        match self.at_place(place) {
+            Some(at) => {
+                let levels = || Rc::clone(&at.levels);
+                self.controllers_of(scope, &at.target, levels, actions, skip)
+            }
+            None => self.controllers(scope, actions, skip),
+        }
+    }
+
+    /// [`Walk::controllers`], `levels` giving the target's ancestry numbered.
+    fn controllers_of(
+        &self,
+        scope: &Scope,
+        target: &Rc<Target<'e>>,
+        levels: impl FnOnce() -> Rc<[u32]>,
+        actions: &[Action],
+        skip: Skip,
+    ) -> Vec<Controller> {
         let Some(first) = actions.first() else {
             return Vec::new();
         };
-        let target = self.target(scope);
-        let mut out = if skip.searching() && self.by_scope_alone(&target) {
-            self.controllers_unreached(scope, &target, first, (actions, skip))
+        let mut out = if skip.searching() && self.by_scope_alone(target) {
+            self.controllers_unreached(scope, target, levels(), first, (actions, skip))
         } else {
             self.controllers_asked(scope, first, actions, skip)
         };
@@ -117,13 +148,15 @@ impl<'e> Walk<'e> {
         &self,
         scope: &Scope,
         target: &Rc<Target<'e>>,
+        levels: Rc<[u32]>,
         first: &Action,
         (actions, skip): (&[Action], Skip),
     ) -> Vec<Controller> {
         let mut out: Vec<Controller> = Vec::new();
         let mut asked: FxHashSet<u32> = FxHashSet::default();
-        let at = self.deciding_at(scope, Rc::clone(target));
-        for lists in self.unreached_along(scope, target, first).iter() {
+        let along = self.unreached_along(target, &levels, first);
+        let at = self.deciding_at(scope, Rc::clone(target), levels);
+        for lists in &along {
             for list in std::iter::once(&lists.own).chain(&lists.groups) {
                 list.borrow_mut().retain(|&n| {
                     if skip.skips_numbered(n, || self.name(n)) {

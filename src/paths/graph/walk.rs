@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::compute::{self, Host, Reach};
 use super::super::{Hop, HopKind};
 use super::identities::Foothold;
-use super::runs_as::{Controller, Held};
+use super::runs_as::Held;
 use super::{HopGraph, Why};
 use crate::eval::{Decision, Engine, Subject, Target};
 use crate::model::hops::IdentityResource;
@@ -202,20 +202,20 @@ impl<'e> Walk<'e> {
 #[derive(Default)]
 pub(crate) struct Asked<'e> {
     pub(super) by_scope: super::candidates::ByScope<'e>,
-    /// (The nearest scope naming them, the actions) numbered as met, by their memo key (see
-    /// [`Walk::controller`]).
-    pub(super) levels: Memo<String, u32>,
-    /// Controllers by (the nearest scope naming them and the actions, numbered) and id (numbered when the
+    /// (The nearest scope naming them, the actions) numbered as met, by (the scope's number, the actions'
+    /// number in `action_sets`) (see [`Walk::controller`]).
+    pub(super) levels: Memo<(u32, u32), u32>,
+    /// The actions asked by the answers decided per scope, as text, numbered by position.
+    pub(super) action_sets: RefCell<Vec<String>>,
+    /// Answers by (the nearest scope naming them and the actions, numbered) and id (numbered when the
     /// walk numbers it, see [`Walk::number`]; the others by id).
-    pub(super) decided: Memo<(u32, u32), Option<Controller>>,
-    pub(super) decided_unnumbered: Memo<(u32, String), Option<Controller>>,
-    /// Controllers by (the nearest scope naming them and the actions, numbered), then class (see
-    /// [`Walk::controller`]), the id being the first one asked.
-    pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<Controller>>>,
-    /// The principals named at each scope of a target's ancestry, numbered, by the target; at one scope,
-    /// by the scope.
-    pub(super) named_along: Memo<String, Rc<Vec<Rc<super::decided::NamedAt>>>>,
-    pub(super) named_at: Memo<String, Rc<super::decided::NamedAt>>,
+    pub(super) decided: Memo<(u32, u32), Option<super::decided::Answer>>,
+    pub(super) decided_unnumbered: Memo<(u32, String), Option<super::decided::Answer>>,
+    /// Answers by (the nearest scope naming them and the actions, numbered), then class (see
+    /// [`Walk::controller`]).
+    pub(super) classes: Memo<u32, FxHashMap<Vec<u32>, Option<super::decided::Answer>>>,
+    /// The principals named at one scope, numbered, by the scope's number.
+    pub(super) named_at: Memo<u32, Rc<super::decided::NamedAt>>,
     /// A membership-graph node and the groups above it, by node.
     pub(super) sets: Memo<u32, Rc<[u32]>>,
     pub(super) directory_gaps: std::cell::OnceCell<bool>,
