@@ -37,7 +37,7 @@ pub(crate) struct LeverVerdicts {
     kept: RefCell<FxHashMap<RowKey, Rc<Levers>>>,
     /// What rows lack, by [`crate::eval::decide::Row::data_key`]: rows that differ only by grants of
     /// management roles (most of a vault's classes) lack the same.
-    lacks: RefCell<FxHashMap<RowKey, Rc<[&'static str]>>>,
+    lacks: RefCell<FxHashMap<RowKey, Lacks>>,
     /// Whether each role definition can match a gainable data operation, by position.
     grants_data: std::cell::OnceCell<Vec<bool>>,
     /// Lever decisions, by [`crate::eval::decide::Row::management_key`]: rows that differ only by their
@@ -121,7 +121,7 @@ impl LeverVerdicts {
     }
 
     /// [`lacking`], shared by rows with equal data keys.
-    fn lacking(&self, engine: &Engine, row: &crate::eval::decide::Row) -> Rc<[&'static str]> {
+    fn lacking(&self, engine: &Engine, row: &crate::eval::decide::Row) -> Lacks {
         let grants_data = self
             .grants_data
             .get_or_init(|| matching_roles(engine, super::gainable().iter().map(|(_, a)| a)));
@@ -129,7 +129,7 @@ impl LeverVerdicts {
         if let Some(l) = self.lacks.borrow().get(&key) {
             return l.clone();
         }
-        let l: Rc<[&'static str]> = lacking(engine, row).into();
+        let l = Lacks::of(lacking(engine, row).into());
         self.lacks.borrow_mut().insert(key, l.clone());
         l
     }
@@ -190,7 +190,22 @@ impl LeverVerdicts {
 pub(super) struct Decided {
     decisions: Vec<Decision>,
     /// One list for every row lacking the same (rows of a subscription hold it).
-    lacks: Rc<[&'static str]>,
+    lacks: Lacks,
+}
+
+/// What a row lacks, and as bits ([`super::found::gain_mask`]): worked out once per list, for every finding
+/// made from it (the walk places hundreds of thousands).
+#[derive(Clone)]
+pub(super) struct Lacks {
+    ops: Rc<[&'static str]>,
+    mask: Option<u64>,
+}
+
+impl Lacks {
+    fn of(ops: Rc<[&'static str]>) -> Self {
+        let mask = super::found::gain_mask(&ops);
+        Self { ops, mask }
+    }
 }
 
 impl Decided {
@@ -202,7 +217,7 @@ impl Decided {
         Self::with(
             |row| actions.iter().map(|a| engine.decide(row, a)).collect(),
             row,
-            |row| lacking(engine, row).into(),
+            |row| Lacks::of(lacking(engine, row).into()),
         )
     }
 
@@ -210,11 +225,11 @@ impl Decided {
     fn with(
         decide: impl FnOnce(&crate::eval::decide::Row) -> Vec<Decision>,
         row: &crate::eval::decide::Row,
-        lacks: impl FnOnce(&crate::eval::decide::Row) -> Rc<[&'static str]>,
+        lacks: impl FnOnce(&crate::eval::decide::Row) -> Lacks,
     ) -> Self {
         let decisions = decide(row);
         let lacks = if decisions.iter().all(|d| *d == Decision::Denied) {
-            Rc::from([])
+            Lacks::of(Rc::from([]))
         } else {
             lacks(row)
         };
@@ -237,8 +252,8 @@ impl Levers {
         let denied = decided.decisions.iter().all(|d| *d == Decision::Denied);
         Self {
             decisions: decided.decisions,
-            lacks_mask: super::found::gain_mask(&decided.lacks),
-            lacks: decided.lacks,
+            lacks_mask: decided.lacks.mask,
+            lacks: decided.lacks.ops,
             verdicts: Default::default(),
             rbac: (!denied).then(|| row.rbac_key(&engine.snapshot)).flatten(),
         }
