@@ -70,7 +70,7 @@ impl Gathering {
             grant_scope: c.grant_scope().map(String::from),
             decision: c.decision(),
             condition: c.condition().map(String::from),
-            gains: self.pool.get(&f.lacks),
+            gains: self.pool.get_by_mask(f.lacks_mask, &f.lacks),
             gains_vary: false,
             unknown_because: c.unknown_because().to_vec(),
             disputed: f.technique.disputed(),
