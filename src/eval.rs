@@ -96,7 +96,7 @@ impl Engine {
             snapshot: &self.snapshot,
             index: &self.index,
             secret: None,
-            conditions: Some(&self.conditions),
+            conditions: &self.conditions,
         }
     }
 

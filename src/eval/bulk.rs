@@ -204,13 +204,9 @@ impl<'e, 'a> VaultRows<'e, 'a> {
         if !ancestry.unplaced_subscription {
             return Vec::new();
         }
-        let rbac = crate::eval::rbac::Rbac {
-            snapshot: &self.engine.snapshot,
-            index: &self.engine.index,
-            secret: None,
-            conditions: None,
-        };
-        rbac.unattributable_denies(&self.subject.set, ancestry)
+        self.engine
+            .rbac()
+            .unattributable_denies(&self.subject.set, ancestry)
             .map(|(i, _)| (i, DenyReach::Unsure))
             .collect()
     }

@@ -179,7 +179,6 @@ impl Engine {
         assignments: Vec<(usize, Option<usize>)>,
         unattributable: Vec<usize>,
     ) -> Row<'a> {
-        let s = &*self.snapshot;
         let set = &subject.set;
         let mut denies = Vec::new();
         for scope in &target.ancestry.scopes {
@@ -193,14 +192,9 @@ impl Engine {
             }
         }
         if target.ancestry.unplaced_subscription {
-            let rbac = crate::eval::rbac::Rbac {
-                snapshot: s,
-                index: &self.index,
-                secret: None,
-                conditions: None,
-            };
             denies.extend(
-                rbac.unattributable_denies(set, &target.ancestry)
+                self.rbac()
+                    .unattributable_denies(set, &target.ancestry)
                     .map(|(i, _)| (i, DenyReach::Unsure)),
             );
         }

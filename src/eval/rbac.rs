@@ -85,8 +85,8 @@ pub struct Rbac<'a> {
     /// The secret the request is about, when it names one: conditions on its name are decided
     /// (docs/semantics.md D10).
     pub secret: Option<&'a str>,
-    /// Conditions parsed once per engine, when the caller has them.
-    pub conditions: Option<&'a condition::Parsed>,
+    /// Conditions parsed once per engine.
+    pub conditions: &'a condition::Parsed,
 }
 
 /// The secret a request at `scope` is about: its name when `scope` is a secret.
@@ -153,13 +153,7 @@ impl Rbac<'_> {
         let mut assignment_condition = None;
         if let Some(c) = &a.condition {
             let role = format!("role '{}' (assignment {})", def.role_name, a.id);
-            let facts = || match self.conditions {
-                Some(parsed) => parsed.of(c, action_lower),
-                None => condition::Facts {
-                    effect: condition::effect(c, action_lower, None),
-                    on_items: condition::on_items_named(c, action_lower),
-                },
-            };
+            let facts = || self.conditions.of(c, action_lower);
             let effect = match self.secret {
                 None => facts().effect,
                 Some(name) => condition::effect(c, action_lower, Some(name)),
