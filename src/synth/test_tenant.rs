@@ -18,6 +18,19 @@ pub(crate) fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> 
     without_every(&spec, absent)
 }
 
+/// [`engine`] with more vaults and role assignments and fewer compute resources, no eligibilities: for the
+/// per-vault answers (classes of alike vaults, self-grants row by row).
+pub(crate) fn many_vaults(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
+    let spec = SynthSpec {
+        compute_resources: 20,
+        applications: 10,
+        collection_errors: errors,
+        deny_assignments: denies,
+        ..SynthSpec::new(200, 30, 600, seed)
+    };
+    without_every(&spec, absent)
+}
+
 /// The tenant `spec` generates, every `absent`-th principal left out of the directory.
 pub(crate) fn without_every(spec: &SynthSpec, absent: usize) -> Engine {
     let mut s = generate(spec);

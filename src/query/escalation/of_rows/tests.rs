@@ -3,22 +3,9 @@
 use proptest::prelude::*;
 
 use super::RowFindings;
-use crate::eval::Engine;
 use crate::query::escalation::findings_of_row;
 use crate::query::{NamedVaults, each_named_vault};
-use crate::synth::SynthSpec;
-use crate::synth::test_tenant::without_every;
-
-fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
-    let spec = SynthSpec {
-        compute_resources: 20,
-        applications: 10,
-        collection_errors: errors,
-        deny_assignments: denies,
-        ..SynthSpec::new(200, 30, 600, seed)
-    };
-    without_every(&spec, absent)
-}
+use crate::synth::test_tenant::many_vaults as engine;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]

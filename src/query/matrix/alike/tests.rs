@@ -11,19 +11,7 @@ use crate::eval::Engine;
 use crate::eval::decide::Row;
 use crate::model::Vault;
 use crate::query::escalation::findings_of_row;
-use crate::synth::SynthSpec;
-use crate::synth::test_tenant::without_every;
-
-fn engine(seed: u64, absent: usize, errors: usize, denies: usize) -> Engine {
-    let spec = SynthSpec {
-        compute_resources: 20,
-        applications: 10,
-        collection_errors: errors,
-        deny_assignments: denies,
-        ..SynthSpec::new(200, 30, 600, seed)
-    };
-    without_every(&spec, absent)
-}
+use crate::synth::test_tenant::many_vaults as engine;
 
 /// What a row gives at a vault, but for the vault's own id: its key, cells and self-grants.
 fn answer(engine: &Engine, vault: &Vault, subject: &crate::eval::Subject, row: &Row) -> String {
